@@ -1,0 +1,84 @@
+"""One error type for every refusal, with a machine code the CLI maps to an exit status.
+
+Services raise ``BoxOfficeError(code, message)``; nothing else leaks to the user. The message says what happened
+and what to do next, in one line. The table below is the documented contract for scripts (see docs/errors.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# code -> (exit status, short description). Statuses group codes by what the caller can do about them.
+EXIT_STATUSES: dict[str, tuple[int, str]] = {
+    # 2: the input itself is wrong: fix the command or the file
+    "bad_input": (2, "an argument or value is malformed"),
+    "invalid_document": (2, "a JSON document does not match its schema"),
+    "bad_card_number": (2, "a full card number was typed where only the last four digits belong"),
+    # 3: something named does not exist
+    "not_found": (3, "the event, order, ticket, operator or job named does not exist"),
+    "not_initialised": (3, "no terminal database here: run `boxoffice init` or `boxoffice demo`"),
+    # 4: the request conflicts with the current state
+    "sold_out": (4, "no places left in this section"),
+    "not_enough_together": (4, "not enough adjacent seats in one row"),
+    "seat_unavailable": (4, "a named seat is sold, held or does not exist"),
+    "over_limit": (4, "more tickets than the per-order limit"),
+    "already_picked_up": (4, "the order or ticket was handed out already"),
+    "already_refunded": (4, "the ticket was refunded already"),
+    "already_exists": (4, "a record with that name or id exists already"),
+    "not_refundable": (4, "the refund policy allows no refund now"),
+    "unpaid": (4, "the order is not paid"),
+    "shift_required": (4, "an open shift is required first"),
+    "shift_open": (4, "a shift is open already"),
+    "insufficient_payment": (4, "the tenders do not cover the total"),
+    "conflict": (4, "the action conflicts with the current state"),
+    # 5: who is asking may not do this
+    "permission_denied": (5, "the operator's role does not allow this"),
+    "not_logged_in": (5, "nobody is logged in at this terminal"),
+    "wrong_pin": (5, "the PIN is wrong"),
+    "locked": (5, "too many wrong PINs: the operator is locked for a while"),
+    "operator_disabled": (5, "the operator is disabled"),
+    # 6: a ticket that must not be admitted
+    "bad_signature": (6, "the ticket's signature does not verify"),
+    "unknown_key": (6, "the ticket was signed by a key this terminal does not know"),
+    "revoked": (6, "the ticket was refunded or re-issued"),
+    "malformed_token": (6, "the scanned text is not a ticket token"),
+    "wrong_event": (6, "the ticket is for another event"),
+    "wrong_day": (6, "the ticket is not for today"),
+    "already_checked_in": (6, "the ticket is in already"),
+    # 7: the sale is kept, the printer is not
+    "printer_offline": (7, "the printer did not answer; the job waits for `boxoffice print retry`"),
+    # 8: the central service
+    "central_unreachable": (8, "the central service did not answer"),
+    "central_refused": (8, "the central service refused the request"),
+    "not_enrolled": (8, "this terminal is not enrolled with a central service"),
+    # 9: the database
+    "database_newer": (9, "the database was written by a newer release"),
+    "database_error": (9, "the database is damaged or unreadable"),
+    # 10: sales stopped on purpose
+    "sales_paused": (10, "sales are paused"),
+    "not_allocated": (10, "the place is outside this terminal's allocation"),
+}
+
+INTERNAL_ERROR_STATUS = 70
+
+
+class BoxOfficeError(Exception):
+    """A refusal with a machine ``code`` (a key of EXIT_STATUSES), a one-line ``message`` and optional ``details``."""
+
+    def __init__(self, code: str, message: str, **details: Any) -> None:
+        if code not in EXIT_STATUSES:
+            raise ValueError(f"unknown error code {code!r}")
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details
+
+    @property
+    def exit_status(self) -> int:
+        return EXIT_STATUSES[self.code][0]
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.details:
+            body["details"] = self.details
+        return {"error": body}
