@@ -1,0 +1,125 @@
+"""`boxoffice catalog ...` and `boxoffice event ...`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from boxoffice.cli.app import sub_app
+from boxoffice.cli.common import JSON_HELP, emit_json, table, terminal
+
+catalog_app = sub_app("Load the venue's events, sections, seats, prices and refund policies.")
+event_app = sub_app("Look at events: list them, show one, draw its seat map.")
+
+
+@catalog_app.command("import")
+def import_(
+    file: Path = typer.Argument(..., help="A catalogue JSON document (schemas/catalog.schema.json)."),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Import a catalogue. A document with any error is refused whole, each error located; nothing is imported.
+
+    Needs an admin. Example: boxoffice catalog import venue.json
+    """
+    from boxoffice.services.catalog import import_catalog_file
+
+    with terminal() as ctx:
+        summary = import_catalog_file(ctx, file)
+    if json_out:
+        emit_json(summary)
+        return
+    typer.echo(f"Imported {summary['venue']}: {summary['created']} new, {summary['updated']} updated event(s).")
+    typer.echo(table([(e["id"], e["name"], e["sections"], e["seats"], e["capacity"]) for e in summary["events"]],
+                     ["event", "name", "sections", "seats", "capacity"]))
+
+
+@event_app.command("list")
+def list_(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """List events with start time (venue time), capacity and tickets sold.
+
+    Example: boxoffice event list --json
+    """
+    from boxoffice.services.events import list_events
+
+    with terminal() as ctx:
+        events = list_events(ctx)
+    if json_out:
+        emit_json(events)
+        return
+    if not events:
+        typer.echo("No events yet: `boxoffice catalog import FILE` loads them.")
+        return
+    typer.echo(table([(e["id"], e["name"], e["starts_local"], e["sold"], e["capacity"]) for e in events],
+                     ["event", "name", "starts", "sold", "capacity"]))
+
+
+@event_app.command("show")
+def show(
+    event: str = typer.Argument(..., help="Event id, as in `boxoffice event list`."),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Show an event: times, sections with what is left, ticket types with prices, refund policy.
+
+    Example: boxoffice event show winter-gala
+    """
+    from boxoffice.services.events import show_event
+
+    with terminal() as ctx:
+        ev = show_event(ctx, event)
+    if json_out:
+        emit_json(ev)
+        return
+    typer.echo(f"{ev['name']} ({ev['id']})\n  starts {ev['starts_local']}" +
+               (f", doors {ev['doors_local']}" if ev["doors_local"] else "") +
+               f"\n  tax {ev['tax_rate_bp'] / 100:g}%, at most {ev['per_order_limit']} tickets an order")
+    typer.echo(table([(s["id"], s["name"], s["kind"], s["capacity"], s["sold_count"], s["held"], s["available"])
+                      for s in ev["sections"]],
+                     ["section", "name", "kind", "capacity", "sold", "held", "available here"]))
+    sec_ids = [s["id"] for s in ev["sections"]]
+    typer.echo(table([[t["id"], t["name"]] + [t["prices"].get(s, "-") for s in sec_ids] for t in ev["ticket_types"]],
+                     ["type", "name", *sec_ids]))
+    if ev["refund_policy"]:
+        typer.echo("Refunds: " + "; ".join(f"until {t['until_hours_before']} h before: fee {t['fee']}"
+                                           for t in ev["refund_policy"]) + "; after that none.")
+    else:
+        typer.echo("Refunds: none (no refund policy).")
+
+
+_SYMBOLS = {"free": ("o", "green"), "sold": ("x", "red"), "held": ("h", "yellow"), "elsewhere": ("-", "bright_black")}
+
+
+@event_app.command("seats")
+def seats(
+    event: str = typer.Argument(..., help="Event id."),
+    section: str = typer.Option(None, "--section", "-s", help="Only this section."),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Draw the seat map: o free, x sold, h held, - not in this terminal's allocation; W wheelchair, C companion.
+
+    Example: boxoffice event seats winter-gala --section stalls
+    """
+    from boxoffice.services.events import seat_map
+
+    with terminal() as ctx:
+        sections = seat_map(ctx, event, section)
+    if json_out:
+        emit_json(sections)
+        return
+    for sec in sections:
+        typer.secho(f"{sec['name']} ({sec['id']}): {sec['available']} available here, {sec['sold']} sold, "
+                    f"{sec['held']} held, capacity {sec['capacity']}", bold=True)
+        if sec["kind"] != "reserved":
+            continue
+        typer.echo("        STAGE")
+        for row in sec["rows"]:
+            parts = [f"{row['row']:>3} "]
+            for s in row["seats"]:
+                sym, colour = _SYMBOLS[s["state"]]
+                if s["state"] == "free" and s["wheelchair"]:
+                    sym = "W"
+                elif s["state"] == "free" and s["companion"]:
+                    sym = "C"
+                parts.append(("   " if s["aisle_before"] else "") + typer.style(sym, fg=colour))
+            typer.echo("".join(parts))
+    typer.echo("legend: o free  x sold  h held  - not allocated here  W wheelchair  C companion")

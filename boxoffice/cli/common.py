@@ -1,0 +1,80 @@
+"""Shared CLI plumbing: the configuration and terminal for a command, PIN prompts, JSON and table output."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import typer
+
+from boxoffice.config import Config, load
+from boxoffice.errors import BoxOfficeError
+
+JSON_HELP = "Print the result as JSON for scripts."
+
+
+# The root options of the command being run (--db, --config), set by the root callback.
+ROOT_OPTIONS: dict[str, str | None] = {}
+
+
+def config() -> Config:
+    """The configuration in force, from the root options (--db, --config) and the environment."""
+    return load(ROOT_OPTIONS.get("config"), ROOT_OPTIONS.get("db"))
+
+
+def clock() -> Callable[[], datetime]:
+    """The real clock, or a fixed one from BOXOFFICE_NOW (ISO time) for rehearsals and tests."""
+    fixed = os.environ.get("BOXOFFICE_NOW")
+    if not fixed:
+        from boxoffice.domain.clock import system_clock
+
+        return system_clock
+    try:
+        when = datetime.fromisoformat(fixed.replace("Z", "+00:00"))
+    except ValueError:
+        raise BoxOfficeError("bad_input", f"BOXOFFICE_NOW={fixed!r} is not an ISO date and time") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return lambda: when
+
+
+@contextmanager
+def terminal() -> Iterator[Any]:
+    """Open this terminal for one command and close it after."""
+    from boxoffice.services.context import open_terminal
+
+    ctx = open_terminal(config(), clock())
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+def ask_pin(prompt: str = "PIN", confirm: bool = False) -> str:
+    """A PIN from BOXOFFICE_PIN (for scripts) or typed without echo."""
+    env = os.environ.get("BOXOFFICE_PIN")
+    if env:
+        return env
+    return typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
+    """A plain aligned text table (no heavy rendering library on the hot path of a counter)."""
+    cells = [[("" if v is None else str(v)) for v in r] for r in rows]
+    widths = [len(h) for h in headers]
+    for r in cells:
+        for i, v in enumerate(r):
+            widths[i] = max(widths[i], len(v))
+    line = "  ".join(h.ljust(widths[i]) for i, h in enumerate(headers)).rstrip()
+    out = [line, "  ".join("-" * w for w in widths)]
+    out += ["  ".join(v.ljust(widths[i]) for i, v in enumerate(r)).rstrip() for r in cells]
+    return "\n".join(out)

@@ -1,0 +1,45 @@
+"""The `boxoffice` command: every sub-app wired to the root, and the entry point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from boxoffice.cli import catalog_cmds, operator_cmds, setup_cmds
+from boxoffice.cli.app import make_app
+from boxoffice.cli.common import ROOT_OPTIONS
+
+app = make_app(
+    "Box office for the night: walk-up sales, will-call pickup, refunds, QR tickets on receipt printers or PDF.\n\n"
+    "Works with no network; syncs with a central service when there is one. Start with `boxoffice demo`, or "
+    "`boxoffice init` for a real counter. Exit statuses: 0 ok, 2 bad input, 3 not found, 4 conflicts with the "
+    "current state (sold out, already picked up...), 5 not permitted, 6 ticket refused, 7 printer offline (sale "
+    "kept), 8 central service, 9 database, 10 sales paused or not allocated here."
+)
+
+
+@app.callback()
+def root(
+    db: Path = typer.Option(None, "--db", help="Terminal database (else BOXOFFICE_DB, the config file, the user "
+                                               "data dir).", envvar=None),
+    config: Path = typer.Option(None, "--config", help="Config file (else BOXOFFICE_CONFIG, ./boxoffice.toml, the "
+                                                       "user config dir)."),
+) -> None:
+    ROOT_OPTIONS.clear()
+    ROOT_OPTIONS.update(db=str(db) if db else None, config=str(config) if config else None)
+
+
+app.command("init")(setup_cmds.init)
+app.add_typer(setup_cmds.config_app, name="config")
+app.add_typer(catalog_cmds.catalog_app, name="catalog")
+app.add_typer(catalog_cmds.event_app, name="event")
+app.add_typer(operator_cmds.operator_app, name="operator")
+app.command("login")(operator_cmds.login)
+app.command("logout")(operator_cmds.logout)
+app.command("whoami")(operator_cmds.whoami)
+
+
+def run() -> None:
+    """Console-script entry point."""
+    app()

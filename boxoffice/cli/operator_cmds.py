@@ -1,0 +1,119 @@
+"""`boxoffice operator ...`, `login`, `logout`, `whoami`."""
+
+from __future__ import annotations
+
+import typer
+
+from boxoffice.cli.app import sub_app
+from boxoffice.cli.common import JSON_HELP, ask_pin, emit_json, table, terminal
+
+operator_app = sub_app("Manage the people who use this terminal and their roles.")
+
+
+@operator_app.command("add")
+def add(
+    name: str = typer.Argument(..., help="The operator's name, as they log in."),
+    role: str = typer.Option(..., "--role", "-r", help="seller, pickup, door, supervisor or admin."),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Add an operator; the PIN (4-12 digits) is asked twice and stored only as a scrypt hash.
+
+    The first operator of a new terminal must be an admin and needs no login; after that an admin adds people.
+    Example: boxoffice operator add Sam --role seller
+    """
+    from boxoffice.services.operators import add_operator
+
+    with terminal() as ctx:
+        op = add_operator(ctx, name, role, ask_pin("PIN for " + name, confirm=True))
+    if json_out:
+        emit_json(op)
+    else:
+        typer.echo(f"Added {op['name']} ({op['role']}).")
+
+
+@operator_app.command("list")
+def list_(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """List operators with role and state.
+
+    Example: boxoffice operator list
+    """
+    from boxoffice.services.operators import list_operators
+
+    with terminal() as ctx:
+        ops = list_operators(ctx)
+    if json_out:
+        emit_json(ops)
+        return
+    typer.echo(table([(o["name"], o["role"], "disabled" if o["disabled"] else "active",
+                       o["locked_until"] or "") for o in ops], ["name", "role", "state", "locked until"]))
+
+
+@operator_app.command("disable")
+def disable(name: str = typer.Argument(..., help="Operator name."),
+            json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """Stop an operator logging in (their history stays). Needs an admin.
+
+    Example: boxoffice operator disable Sam
+    """
+    from boxoffice.services.operators import set_disabled
+
+    with terminal() as ctx:
+        op = set_disabled(ctx, name, True)
+    emit_json(op) if json_out else typer.echo(f"{op['name']} is disabled.")
+
+
+@operator_app.command("enable")
+def enable(name: str = typer.Argument(..., help="Operator name."),
+           json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """Let a disabled operator log in again. Needs an admin.
+
+    Example: boxoffice operator enable Sam
+    """
+    from boxoffice.services.operators import set_disabled
+
+    with terminal() as ctx:
+        op = set_disabled(ctx, name, False)
+    emit_json(op) if json_out else typer.echo(f"{op['name']} is enabled.")
+
+
+def login(name: str = typer.Argument(..., help="Operator name."),
+          json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """Log in at this terminal (PIN asked). Five wrong PINs in a row lock the operator for a while.
+
+    Example: boxoffice login Sam
+    """
+    from boxoffice.services.operators import login as do_login
+
+    with terminal() as ctx:
+        op = do_login(ctx, name, ask_pin())
+    emit_json(op) if json_out else typer.echo(f"{op['name']} ({op['role']}) is logged in.")
+
+
+def logout(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """Log the current operator out.
+
+    Example: boxoffice logout
+    """
+    from boxoffice.services.operators import logout as do_logout
+
+    with terminal() as ctx:
+        op = do_logout(ctx)
+    if json_out:
+        emit_json({"logged_out": op})
+    else:
+        typer.echo(f"{op['name']} logged out." if op else "Nobody was logged in.")
+
+
+def whoami(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """Say who is logged in at this terminal.
+
+    Example: boxoffice whoami
+    """
+    from boxoffice.services.operators import whoami as who
+
+    with terminal() as ctx:
+        op = who(ctx)
+    if json_out:
+        emit_json({"operator": op})
+    else:
+        typer.echo(f"{op['name']} ({op['role']})" if op else "Nobody is logged in: `boxoffice login NAME`.")

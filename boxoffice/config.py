@@ -1,0 +1,141 @@
+"""Configuration in force for this terminal, and where each value came from.
+
+One file is read: the first of ``--config``, ``BOXOFFICE_CONFIG``, ``./boxoffice.toml``, then the user config dir.
+The database path has its own order: ``--db``, ``BOXOFFICE_DB``, the file's ``db``, then the user data dir.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from boxoffice.errors import BoxOfficeError
+
+APP = "boxoffice"
+
+DEFAULTS: dict[str, Any] = {
+    "venue_name": "",
+    "timezone": "",
+    "currency": "",
+    "printer": "",                  # a printer URI; empty: tickets go to PDF files beside the database
+    "printer_profile": "TM-T88V",
+    "ticket_stock": "ticket",       # PDF layout: ticket (one per page) or a4
+    "drawer_on_cash": True,
+    "central_url": "",
+    "require_shift": False,
+    "refund_supervisor_above": "100.00",
+    "lock_after_failures": 5,
+    "lock_minutes": 5,
+    "session_hours": 12,
+    "db": "",
+}
+
+DESCRIPTIONS = {
+    "venue_name": "venue name printed on receipts (else the catalogue's)",
+    "timezone": "venue time zone for display (else the catalogue's)",
+    "currency": "currency (else the catalogue's)",
+    "printer": "printer URI: tcp://HOST:9100, usb://VID:PID, serial:///dev/ttyUSB0, file:///path, cups://NAME, pdf:///dir",
+    "printer_profile": "escpos-printer-db profile name (paper width, cutter, QR support)",
+    "ticket_stock": "PDF tickets: 'ticket' (one per page) or 'a4' (several per page)",
+    "drawer_on_cash": "open the cash drawer after a cash sale",
+    "central_url": "URL of the central service; empty: this terminal owns every place",
+    "require_shift": "refuse sales until the operator opens a shift",
+    "refund_supervisor_above": "refunds above this amount need a supervisor's PIN",
+    "lock_after_failures": "wrong PINs in a row before an operator is locked",
+    "lock_minutes": "how long a locked operator waits",
+    "session_hours": "a login lasts this long without use",
+    "db": "terminal database path",
+}
+
+
+def user_config_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir(APP))
+
+
+def user_data_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP))
+
+
+@dataclass
+class Config:
+    """Values in force plus, for each, the place it came from ('default', a file path, an env var, an option)."""
+
+    values: dict[str, Any] = field(default_factory=lambda: dict(DEFAULTS))
+    sources: dict[str, str] = field(default_factory=lambda: dict.fromkeys(DEFAULTS, "default"))
+    file: Path | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.__dict__["values"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def db_path(self) -> Path:
+        return Path(self.values["db"])
+
+    @property
+    def key_path(self) -> Path:
+        """The terminal's private key lives beside its database."""
+        return self.db_path.with_suffix(".key")
+
+
+def _find_file(explicit: str | None) -> tuple[Path | None, str]:
+    if explicit:
+        p = Path(explicit)
+        if not p.exists():
+            raise BoxOfficeError("not_found", f"config file {p} does not exist")
+        return p, "--config"
+    env = os.environ.get("BOXOFFICE_CONFIG")
+    if env:
+        p = Path(env)
+        if not p.exists():
+            raise BoxOfficeError("not_found", f"config file {p} (from BOXOFFICE_CONFIG) does not exist")
+        return p, "BOXOFFICE_CONFIG"
+    local = Path("boxoffice.toml")
+    if local.exists():
+        return local, "./boxoffice.toml"
+    user = user_config_dir() / "boxoffice.toml"
+    if user.exists():
+        return user, "user config dir"
+    return None, ""
+
+
+def load(config_path: str | None = None, db: str | None = None) -> Config:
+    """Build the configuration in force from the file, the environment and the options given."""
+    cfg = Config()
+    path, how = _find_file(config_path)
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise BoxOfficeError("bad_input", f"config file {path} is not valid TOML: {exc}") from None
+        data = data.get("boxoffice", data)
+        for key, value in data.items():
+            if key not in DEFAULTS:
+                raise BoxOfficeError("bad_input", f"config file {path}: unknown setting {key!r}")
+            if isinstance(DEFAULTS[key], bool) and not isinstance(value, bool):
+                raise BoxOfficeError("bad_input", f"config file {path}: {key} must be true or false")
+            cfg.values[key] = value
+            cfg.sources[key] = f"{path} ({how})"
+        cfg.file = path
+        if cfg.values["db"] and not Path(cfg.values["db"]).is_absolute():
+            cfg.values["db"] = str((path.parent / cfg.values["db"]).resolve())
+    if db:
+        cfg.values["db"], cfg.sources["db"] = db, "--db"
+    elif os.environ.get("BOXOFFICE_DB"):
+        cfg.values["db"], cfg.sources["db"] = os.environ["BOXOFFICE_DB"], "BOXOFFICE_DB"
+    elif not cfg.values["db"]:
+        cfg.values["db"], cfg.sources["db"] = str(user_data_dir() / "terminal.db"), "user data dir"
+    for key in ("printer", "central_url"):
+        env = os.environ.get(f"BOXOFFICE_{key.upper()}")
+        if env:
+            cfg.values[key], cfg.sources[key] = env, f"BOXOFFICE_{key.upper()}"
+    return cfg

@@ -1,0 +1,48 @@
+"""The journal's hash chain: each entry's hash covers its own fields and the previous entry's hash.
+
+Editing, deleting, inserting or reordering any entry behind the tool's back breaks the chain from that point on,
+which ``boxoffice audit verify`` reports. Pure: the store feeds it rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+GENESIS = "0" * 64
+
+
+def canonical(payload: Any) -> str:
+    """The one JSON text of a payload that everyone hashes: sorted keys, no spaces, UTF-8 kept."""
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def entry_hash(prev_hash: str, *, id: str, seq: int, terminal_id: str, kind: str, operator_id: str | None,
+               at: str, payload: str) -> str:
+    """SHA-256 over the previous hash and the entry's fields (payload as its stored canonical text)."""
+    body = json.dumps([prev_hash, id, seq, terminal_id, kind, operator_id, at, payload],
+                      separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def find_breaks(entries: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Walk entries in sequence order and list every place the chain does not hold, with what is wrong there."""
+    problems: list[dict[str, Any]] = []
+    prev = GENESIS
+    expected_seq = 1
+    for e in entries:
+        if e["seq"] != expected_seq:
+            what = "missing entries before it (deleted)" if e["seq"] > expected_seq else "out of order"
+            problems.append({"seq": e["seq"], "id": e["id"], "problem": f"sequence jumps from {expected_seq - 1}: {what}"})
+        if e["prev_hash"] != prev:
+            problems.append({"seq": e["seq"], "id": e["id"],
+                             "problem": "does not follow the entry before it (inserted, deleted or reordered)"})
+        recomputed = entry_hash(e["prev_hash"], id=e["id"], seq=e["seq"], terminal_id=e["terminal_id"], kind=e["kind"],
+                                operator_id=e["operator_id"], at=e["at"], payload=e["payload"])
+        if recomputed != e["hash"]:
+            problems.append({"seq": e["seq"], "id": e["id"], "problem": "contents changed after it was written"})
+        prev = e["hash"]
+        expected_seq = e["seq"] + 1
+    return problems

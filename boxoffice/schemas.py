@@ -1,0 +1,60 @@
+"""Loading and applying the JSON Schemas in schemas/, with errors located by JSON pointer."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from boxoffice.errors import BoxOfficeError
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    """A schema from schemas/ by file name."""
+    return json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
+
+
+def located_errors(doc: Any, schema_name: str, limit: int = 200) -> list[str]:
+    """Every schema violation as 'pointer: message', deepest first within each branch, at most ``limit``."""
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(load_schema(schema_name))
+    out = []
+    for err in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path))):
+        pointer = "/" + "/".join(str(p) for p in err.absolute_path)
+        msg = err.message if len(err.message) < 200 else err.message[:197] + "..."
+        out.append(f"{pointer}: {msg}")
+        if len(out) >= limit:
+            out.append("(more errors not shown; fix these first)")
+            break
+    return out
+
+
+def read_json_file(path: str | Path, max_bytes: int, what: str) -> Any:
+    """Read a JSON document, refusing oversized files before reading them and locating syntax errors."""
+    p = Path(path)
+    if not p.is_file():
+        raise BoxOfficeError("not_found", f"{what} file {p} does not exist")
+    size = p.stat().st_size
+    if size > max_bytes:
+        raise BoxOfficeError("invalid_document", f"{p} is {size / 1e6:.1f} MB; a {what} is at most "
+                                                 f"{max_bytes / 1e6:.0f} MB: split it")
+    try:
+        return json.loads(p.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError:
+        raise BoxOfficeError("invalid_document", f"{p} is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise BoxOfficeError("invalid_document", f"{p} is not valid JSON: line {exc.lineno} column {exc.colno}: "
+                                                 f"{exc.msg}", errors=[f"line {exc.lineno}: {exc.msg}"]) from None
+
+
+def validate(doc: Any, schema_name: str, what: str) -> None:
+    """Refuse a document that does not match its schema, listing every located error."""
+    errors = located_errors(doc, schema_name)
+    if errors:
+        raise BoxOfficeError("invalid_document", f"the {what} has {len(errors)} error(s); nothing was imported. "
+                                                 f"First: {errors[0]}", errors=errors)

@@ -1,0 +1,57 @@
+"""Importing a catalogue document: checked whole against its schema and rules, then written in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from boxoffice.domain.catalog import build_catalog
+from boxoffice.errors import BoxOfficeError
+from boxoffice.schemas import read_json_file, validate
+from boxoffice.services.context import Ctx
+from boxoffice.store import catalog as store
+from boxoffice.store.db import write
+
+MAX_CATALOG_BYTES = 20_000_000
+
+
+def import_catalog_file(ctx: Ctx, path: str | Path) -> dict[str, Any]:
+    """Read, check and import a catalogue file (see schemas/catalog.schema.json)."""
+    ctx.require("catalog")
+    doc = read_json_file(path, MAX_CATALOG_BYTES, "catalogue")
+    return import_catalog(ctx, doc)
+
+
+def import_catalog(ctx: Ctx, doc: Any, *, check_permission: bool = True) -> dict[str, Any]:
+    """Import a parsed document. Nothing is written unless every part of it is right."""
+    if check_permission:
+        ctx.require("catalog")
+    validate(doc, "catalog.schema.json", "catalogue")
+    model = build_catalog(doc)
+    owns = bool(ctx.terminal["owns_inventory"])
+    now = ctx.now_iso()
+    summary: dict[str, Any] = {"venue": model["venue"]["name"], "events": [], "created": 0, "updated": 0}
+    with write(ctx.conn):
+        store.upsert_venue(ctx.conn, model["venue"])
+        for ev in model["events"]:
+            eid = ev["event"]["id"]
+            exists = store.get_event(ctx.conn, eid) is not None
+            if exists and store.tickets_sold(ctx.conn, eid):
+                new_layout = ({(s["id"], s["kind"], s["capacity"]) for s in ev["sections"]},
+                              {(s["section_id"], s["label"]) for s in ev["seats"]})
+                if store.layout_of(ctx.conn, eid) != new_layout:
+                    raise BoxOfficeError("conflict", f"event {eid!r} has sales; its sections and seats cannot change "
+                                                     "now (names, times, prices and policy can). Nothing was imported")
+                store.update_event_terms(ctx.conn, ev, now)
+                summary["updated"] += 1
+            else:
+                store.replace_event(ctx.conn, ev, now, owns)
+                summary["updated" if exists else "created"] += 1
+            summary["events"].append({"id": eid, "name": ev["event"]["name"], "sections": len(ev["sections"]),
+                                      "seats": len(ev["seats"]),
+                                      "capacity": sum(s["capacity"] for s in ev["sections"])})
+        digest = hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
+        ctx.journal("catalog.import", {"sha256": digest, "events": [e["id"] for e in summary["events"]]})
+    return summary

@@ -1,0 +1,78 @@
+"""What every service call works in: the open database, this terminal, the clock, who is logged in."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from boxoffice.config import Config
+from boxoffice.domain.clock import Clock, iso, parse_iso, system_clock
+from boxoffice.domain.permissions import require
+from boxoffice.errors import BoxOfficeError
+from boxoffice.store import journal as journal_store
+from boxoffice.store import operators as operator_store
+from boxoffice.store import terminal as terminal_store
+from boxoffice.store.db import connect
+
+
+@dataclass
+class Ctx:
+    """A terminal opened for one command (or one long-running counter)."""
+
+    config: Config
+    conn: sqlite3.Connection
+    terminal: dict[str, Any]
+    clock: Clock = system_clock
+    _operator: dict[str, Any] | None = field(default=None, repr=False)
+    _operator_loaded: bool = field(default=False, repr=False)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def now_iso(self) -> str:
+        return iso(self.clock())
+
+    @property
+    def operator(self) -> dict[str, Any] | None:
+        """The operator logged in at this terminal, or None (sessions lapse after ``session_hours`` idle)."""
+        if not self._operator_loaded:
+            self._operator_loaded = True
+            sess = operator_store.session(self.conn)
+            if sess is not None:
+                idle = self.now() - parse_iso(sess["last_seen"])
+                if idle <= timedelta(hours=float(self.config.session_hours)):
+                    op = operator_store.by_id(self.conn, sess["operator_id"])
+                    if op is not None and not op["disabled"]:
+                        self._operator = op
+        return self._operator
+
+    def set_operator(self, op: dict[str, Any] | None) -> None:
+        self._operator, self._operator_loaded = op, True
+
+    def require(self, permission: str) -> dict[str, Any]:
+        """The logged-in operator, if their role holds ``permission``; else a refusal naming the role needed."""
+        op = self.operator
+        require(op["role"] if op else None, permission, who=op["name"] if op else "nobody")
+        return op  # type: ignore[return-value]
+
+    def journal(self, kind: str, payload: dict[str, Any], operator_id: str | None = None) -> dict[str, Any]:
+        """Append a journal entry in the current transaction, naming the operator."""
+        if operator_id is None and self.operator is not None:
+            operator_id = self.operator["id"]
+        return journal_store.append(self.conn, terminal_id=self.terminal["id"], kind=kind, operator_id=operator_id,
+                                    at=self.now_iso(), payload=payload)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def open_terminal(config: Config, clock: Clock = system_clock) -> Ctx:
+    """Open this terminal's database (migrating it forward if needed) for a command."""
+    conn = connect(config.db_path)
+    term = terminal_store.get(conn)
+    if term is None:
+        conn.close()
+        raise BoxOfficeError("not_initialised", f"{config.db_path} has no terminal yet: run `boxoffice init`")
+    return Ctx(config=config, conn=conn, terminal=term, clock=clock)

@@ -1,0 +1,76 @@
+"""Reading the catalogue for people: event lists, one event in detail, and the seat map."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from boxoffice.domain.clock import local_text
+from boxoffice.domain.money import format_money
+from boxoffice.errors import BoxOfficeError
+from boxoffice.services.context import Ctx
+from boxoffice.store import catalog as store
+
+
+def list_events(ctx: Ctx) -> list[dict[str, Any]]:
+    """Every event with its local start time, capacity and tickets sold."""
+    out = []
+    for e in store.list_events(ctx.conn):
+        e["starts_local"] = local_text(e["starts_at"], e["timezone"])
+        out.append(e)
+    return out
+
+
+def get_event(ctx: Ctx, event_id: str) -> dict[str, Any]:
+    """One event, or not_found listing the ids that exist."""
+    ev = store.get_event(ctx.conn, event_id)
+    if ev is None:
+        known = [e["id"] for e in store.list_events(ctx.conn)][:10]
+        hint = f"known: {', '.join(known)}" if known else "import a catalogue first: `boxoffice catalog import FILE`"
+        raise BoxOfficeError("not_found", f"no event {event_id!r} ({hint})")
+    return ev
+
+
+def show_event(ctx: Ctx, event_id: str) -> dict[str, Any]:
+    """An event with its sections, ticket types, prices and refund policy."""
+    ev = get_event(ctx, event_id)
+    cur = ev["currency"]
+    ev["starts_local"] = local_text(ev["starts_at"], ev["timezone"])
+    ev["doors_local"] = local_text(ev["doors_at"], ev["timezone"]) if ev["doors_at"] else None
+    ev["sections"] = store.sections(ctx.conn, event_id)
+    prices = store.prices(ctx.conn, event_id)
+    ev["ticket_types"] = [
+        t | {"prices": {p["section_id"]: format_money(p["amount"], cur) for p in prices
+                        if p["ticket_type_id"] == t["id"]}}
+        for t in store.ticket_types(ctx.conn, event_id)
+    ]
+    ev["refund_policy"] = [
+        {"until_hours_before": t["until_hours_before"],
+         "fee": (f"{t['fee_bp'] / 100:g}%" if t["fee_bp"] is not None else format_money(t["fee_fixed"], cur))}
+        for t in store.refund_tiers(ctx.conn, event_id)
+    ]
+    return ev
+
+
+def seat_map(ctx: Ctx, event_id: str, section_id: str | None = None) -> list[dict[str, Any]]:
+    """Reserved sections as rows of seats with a state each: free, sold, held, or not ours (not allocated)."""
+    get_event(ctx, event_id)
+    out = []
+    for sec in store.sections(ctx.conn, event_id):
+        if section_id and sec["id"] != section_id:
+            continue
+        entry: dict[str, Any] = {"id": sec["id"], "name": sec["name"], "kind": sec["kind"],
+                                 "capacity": sec["capacity"], "available": sec["available"],
+                                 "sold": sec["sold_count"], "held": sec["held"]}
+        if sec["kind"] == "reserved":
+            rows: dict[str, list[dict[str, Any]]] = {}
+            for s in store.seats(ctx.conn, event_id, sec["id"]):
+                state = s["status"] if s["status"] != "free" or s["allocated"] else "elsewhere"
+                rows.setdefault(s["row"], []).append({
+                    "label": s["label"], "number": s["number"], "state": state, "x": s["x"],
+                    "aisle_before": bool(s["aisle_before"]), "wheelchair": bool(s["wheelchair"]),
+                    "companion": bool(s["companion"]), "restricted_view": bool(s["restricted_view"])})
+            entry["rows"] = [{"row": r, "seats": seats} for r, seats in rows.items()]
+        out.append(entry)
+    if section_id and not out:
+        raise BoxOfficeError("not_found", f"event {event_id!r} has no section {section_id!r}")
+    return out

@@ -1,0 +1,77 @@
+"""Opening the terminal database: pragmas, the write transaction, and the schema check on every open.
+
+Reads go through a plain sqlite3 connection (fast to open, so short commands stay quick); sqlite-utils runs the
+migrations and is imported only when one is pending. Every write is ``BEGIN IMMEDIATE`` so two processes on one
+database queue for the write lock up front instead of failing half-way with SQLITE_BUSY.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from boxoffice.errors import BoxOfficeError
+
+BUSY_TIMEOUT_MS = 15_000
+
+
+def connect(path: str | Path, *, create: bool = False, migrate: bool = True) -> sqlite3.Connection:
+    """Open (or with ``create`` make) the database at ``path`` and bring its schema up to date."""
+    p = Path(path)
+    if not create and not p.exists():
+        raise BoxOfficeError(
+            "not_initialised",
+            f"no terminal database at {p}: run `boxoffice init` (or `boxoffice demo`), or point --db at one",
+        )
+    if create:
+        p.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = sqlite3.connect(p, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+    except sqlite3.DatabaseError as exc:
+        raise BoxOfficeError("database_error", f"{p} is not a readable boxoffice database: {exc}") from None
+    if migrate:
+        from boxoffice.store.migrations import ensure_current
+
+        ensure_current(conn)
+    return conn
+
+
+@contextlib.contextmanager
+def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One action, one transaction: everything inside commits together or not at all."""
+    if conn.in_transaction:  # nested: join the caller's transaction through a savepoint
+        conn.execute("SAVEPOINT nested")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK TO nested")
+            conn.execute("RELEASE nested")
+            raise
+        conn.execute("RELEASE nested")
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def rows(conn: sqlite3.Connection, sql: str, params: tuple | dict = ()) -> list[dict]:
+    """Run a query and return plain dicts (easy to turn into JSON)."""
+    return [dict(r) for r in conn.execute(sql, params)]
+
+
+def one(conn: sqlite3.Connection, sql: str, params: tuple | dict = ()) -> dict | None:
+    """The first row as a dict, or None."""
+    row = conn.execute(sql, params).fetchone()
+    return dict(row) if row is not None else None

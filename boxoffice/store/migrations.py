@@ -1,0 +1,89 @@
+"""Schema migrations (sqlite-utils' Migrations): a database from any earlier release moves forward in place.
+
+Migration names are append-only. A database that has applied a migration this release does not know was written by
+a newer release: it is refused before anything touches it.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from importlib import resources
+
+from boxoffice.errors import BoxOfficeError
+
+MIGRATION_SET = "boxoffice"
+TABLE = "_sqlite_migrations"
+
+
+def _sql(name: str) -> str:
+    return resources.files("boxoffice.store").joinpath(name).read_text(encoding="utf-8")
+
+
+def _m001_initial(db) -> None:  # noqa: ANN001 - a sqlite_utils.Database
+    for statement in _split(_sql("schema_v1.sql")):
+        db.execute(statement)
+
+
+def _m002_order_search(db) -> None:  # noqa: ANN001
+    """Full-text search over orders for the pickup desk (names, e-mail), and the phone's last digits."""
+    db.execute("ALTER TABLE orders ADD COLUMN phone_digits TEXT")
+    db.execute("CREATE INDEX orders_phone ON orders(phone_digits)")
+    db.execute("CREATE INDEX orders_email ON orders(email COLLATE NOCASE)")
+
+
+MIGRATIONS = [
+    ("0001_initial", _m001_initial),
+    ("0002_order_search", _m002_order_search),
+]
+KNOWN = [name for name, _ in MIGRATIONS]
+
+
+def _split(script: str) -> list[str]:
+    """Split a schema script into statements (it has no '--' or ';' inside strings, and no triggers)."""
+    lines = [re.sub(r"--.*$", "", ln) for ln in script.splitlines()]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+def applied(conn: sqlite3.Connection) -> list[str]:
+    """Names of the migrations this database has applied, in order."""
+    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (TABLE,)).fetchone()
+    if not exists:
+        return []
+    return [r[0] for r in conn.execute(f"SELECT name FROM {TABLE} WHERE migration_set=? ORDER BY id", (MIGRATION_SET,))]
+
+
+def ensure_current(conn: sqlite3.Connection, upto: str | None = None) -> list[str]:
+    """Refuse a newer database, apply pending migrations (up to and including ``upto``); return what ran."""
+    done = applied(conn)
+    unknown = [n for n in done if n not in KNOWN]
+    if unknown:
+        raise BoxOfficeError(
+            "database_newer",
+            f"this database was written by a newer boxoffice (it has migration {unknown[-1]}): "
+            "upgrade boxoffice; the database was not changed",
+        )
+    wanted = KNOWN if upto is None else KNOWN[: KNOWN.index(upto) + 1]
+    if all(n in done for n in wanted):
+        return []
+    import sqlite_utils
+
+    migrations = sqlite_utils.Migrations(MIGRATION_SET)
+    for name, fn in MIGRATIONS:
+        migrations(name=name)(fn)
+    db = sqlite_utils.Database(conn)
+    ran: list[str] = []
+    conn.execute("BEGIN IMMEDIATE")  # one process migrates; the others wait, then find nothing pending
+    try:
+        pending = [m.name for m in migrations.pending(db)]
+        stop = None
+        if upto is not None and KNOWN.index(upto) + 1 < len(KNOWN):
+            stop = KNOWN[KNOWN.index(upto) + 1]
+        migrations.apply(db, stop_before=stop)
+        ran = [n for n in pending if n in wanted]
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return ran

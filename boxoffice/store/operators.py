@@ -1,0 +1,73 @@
+"""Operators and the terminal's login session."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from boxoffice.store.db import one, rows
+
+
+def by_name(conn: sqlite3.Connection, name: str) -> dict | None:
+    return one(conn, "SELECT * FROM operators WHERE name = ? COLLATE NOCASE", (name,))
+
+
+def by_id(conn: sqlite3.Connection, operator_id: str) -> dict | None:
+    return one(conn, "SELECT * FROM operators WHERE id = ?", (operator_id,))
+
+
+def count(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT count(*) FROM operators").fetchone()[0]
+
+
+def insert(conn: sqlite3.Connection, row: dict) -> None:
+    conn.execute(
+        "INSERT INTO operators (id, name, role, pin_hash, created_at) VALUES (:id, :name, :role, :pin_hash, :created_at)",
+        row,
+    )
+
+
+def list_all(conn: sqlite3.Connection) -> list[dict]:
+    return rows(conn, "SELECT id, name, role, disabled, locked_until, created_at FROM operators ORDER BY name")
+
+
+def set_disabled(conn: sqlite3.Connection, operator_id: str, disabled: bool) -> None:
+    conn.execute("UPDATE operators SET disabled = ? WHERE id = ?", (int(disabled), operator_id))
+
+
+def record_failure(conn: sqlite3.Connection, operator_id: str, locked_until: str | None) -> int:
+    """Count a wrong PIN; lock when the caller says so. Returns the failures in a row."""
+    conn.execute(
+        "UPDATE operators SET failed_attempts = failed_attempts + 1, locked_until = coalesce(?, locked_until)"
+        " WHERE id = ?",
+        (locked_until, operator_id),
+    )
+    return conn.execute("SELECT failed_attempts FROM operators WHERE id = ?", (operator_id,)).fetchone()[0]
+
+
+def reset_failures(conn: sqlite3.Connection, operator_id: str) -> None:
+    conn.execute("UPDATE operators SET failed_attempts = 0, locked_until = NULL WHERE id = ?", (operator_id,))
+
+
+def set_pin(conn: sqlite3.Connection, operator_id: str, pin_hash: str) -> None:
+    conn.execute("UPDATE operators SET pin_hash = ? WHERE id = ?", (pin_hash, operator_id))
+
+
+def session(conn: sqlite3.Connection) -> dict | None:
+    return one(conn, "SELECT * FROM session WHERE id = 1")
+
+
+def start_session(conn: sqlite3.Connection, operator_id: str, at: str) -> None:
+    conn.execute(
+        "INSERT INTO session (id, operator_id, since, last_seen) VALUES (1, ?, ?, ?)"
+        " ON CONFLICT(id) DO UPDATE SET operator_id=excluded.operator_id, since=excluded.since,"
+        " last_seen=excluded.last_seen",
+        (operator_id, at, at),
+    )
+
+
+def touch_session(conn: sqlite3.Connection, at: str) -> None:
+    conn.execute("UPDATE session SET last_seen = ? WHERE id = 1", (at,))
+
+
+def end_session(conn: sqlite3.Connection) -> None:
+    conn.execute("DELETE FROM session")

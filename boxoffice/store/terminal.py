@@ -1,0 +1,43 @@
+"""The terminal's own row, keys and order-code sequence."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from boxoffice.store.db import one
+
+
+def get(conn: sqlite3.Connection) -> dict | None:
+    """This terminal's row, or None before ``init``."""
+    return one(conn, "SELECT * FROM terminal LIMIT 1")
+
+
+def create(conn: sqlite3.Connection, row: dict) -> None:
+    conn.execute(
+        "INSERT INTO terminal (id, name, tag, key_id, public_key, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (row["id"], row["name"], row["tag"], row["key_id"], row["public_key"], row["created_at"]),
+    )
+
+
+def next_order_seq(conn: sqlite3.Connection) -> int:
+    """Take the next order number (inside the sale's transaction, so a rolled-back sale gives it back)."""
+    seq = conn.execute("SELECT next_order_seq FROM terminal").fetchone()[0]
+    conn.execute("UPDATE terminal SET next_order_seq = next_order_seq + 1")
+    return seq
+
+
+def add_key(conn: sqlite3.Connection, key_id: str, public_key: str, owner: str, at: str) -> None:
+    """Record a public key that signs tickets this terminal should accept."""
+    conn.execute(
+        "INSERT INTO keys (key_id, public_key, owner, added_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT(key_id) DO UPDATE SET public_key=excluded.public_key, owner=excluded.owner",
+        (key_id, public_key, owner, at),
+    )
+
+
+def public_key(conn: sqlite3.Connection, key_id: str) -> dict | None:
+    return one(conn, "SELECT * FROM keys WHERE key_id = ?", (key_id,))
+
+
+def list_keys(conn: sqlite3.Connection) -> list[dict]:
+    return [dict(r) for r in conn.execute("SELECT * FROM keys ORDER BY added_at")]
