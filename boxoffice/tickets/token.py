@@ -1,0 +1,426 @@
+"""The signed ticket token: a compact binary record, Ed25519-signed, written as Base45 text for the QR code.
+
+Layout (version 1, all multi-byte fields as raw bytes; see schemas/ticket-token.md for the full description):
+
+    offset  size  field
+    0       1     version (= 1)
+    1       4     key id: SHA-256(raw public key)[:4]
+    5       16    ticket id: the UUID's 16 bytes
+    21      4     event ref: SHA-256(event id, UTF-8)[:4]
+    25      2     section ref: SHA-256("event_id/section_id", UTF-8)[:2]
+    27      1     place length L (0..10)
+    28      L     place, UTF-8: "ROW:SEAT" for a reserved seat, empty for general admission
+    28+L    64    Ed25519 signature over bytes 0 .. 28+L
+
+The token carries hashes of the event and section ids, not the ids themselves, so the longest token is 102
+bytes, 153 Base45 characters, which fits a version 6 QR code at error correction M (154 alphanumeric
+characters) and stays inside the QR alphanumeric character set, so a keyboard-wedge scanner can type it.
+
+Parsing (:func:`decode_token`) is kept apart from trusting (:func:`verify_token`) so callers can show what a
+refused ticket claims to be. Everything that is not a well-formed token raises ``malformed_token``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from boxoffice.errors import BoxOfficeError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+VERSION = 1
+KEY_ID_LEN = 4
+TICKET_ID_LEN = 16
+EVENT_REF_LEN = 4
+SECTION_REF_LEN = 2
+MAX_PLACE_BYTES = 10
+SIGNATURE_LEN = 64
+PUBLIC_KEY_LEN = 32
+
+_PLACE_LEN_OFFSET = 1 + KEY_ID_LEN + TICKET_ID_LEN + EVENT_REF_LEN + SECTION_REF_LEN  # 27
+HEADER_LEN = _PLACE_LEN_OFFSET + 1  # 28
+MIN_TOKEN_BYTES = HEADER_LEN + SIGNATURE_LEN  # 92: general admission
+MAX_TOKEN_BYTES = HEADER_LEN + MAX_PLACE_BYTES + SIGNATURE_LEN  # 102: longest seat label
+
+PLACE_SEPARATOR = ":"
+
+_REFUSE = "refuse entry; send the customer to the box office"
+
+# --- Base45 (RFC 9285) ----------------------------------------------------------------------------------
+
+BASE45_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+_BASE45_VALUE = {ch: i for i, ch in enumerate(BASE45_ALPHABET)}
+
+
+def base45_length(n_bytes: int) -> int:
+    """Characters that ``n_bytes`` bytes take in Base45: 3 per byte pair, 2 for an odd last byte."""
+    return n_bytes // 2 * 3 + (n_bytes % 2) * 2
+
+
+MAX_TOKEN_CHARS = base45_length(MAX_TOKEN_BYTES)  # 153
+
+
+def b45encode(data: bytes) -> str:
+    """Encode bytes as RFC 9285 Base45: each byte pair becomes three characters, least significant first."""
+    a = BASE45_ALPHABET
+    out: list[str] = []
+    for i in range(0, len(data) - 1, 2):
+        rest, c = divmod(data[i] << 8 | data[i + 1], 45)
+        e, d = divmod(rest, 45)
+        out += (a[c], a[d], a[e])
+    if len(data) % 2:
+        d, c = divmod(data[-1], 45)
+        out += (a[c], a[d])
+    return "".join(out)
+
+
+def b45decode(text: str) -> bytes:
+    """Decode RFC 9285 Base45, raising ValueError for anything the encoder could not have produced.
+
+    The checks (alphabet, length not 1 mod 3, each group in range) make the encoding one-to-one, so a token
+    has exactly one text form and a changed character can never decode to the same bytes.
+    """
+    try:
+        values = [_BASE45_VALUE[ch] for ch in text]
+    except KeyError as exc:
+        raise ValueError(f"character {exc.args[0]!r} is not in the Base45 alphabet") from None
+    if len(values) % 3 == 1:
+        raise ValueError("wrong length for Base45")
+    out = bytearray()
+    full = len(values) - len(values) % 3
+    for i in range(0, full, 3):
+        n = values[i] + values[i + 1] * 45 + values[i + 2] * 45 * 45
+        if n > 0xFFFF:
+            raise ValueError("a Base45 group is out of range")
+        out += n.to_bytes(2, "big")
+    if full != len(values):
+        n = values[-2] + values[-1] * 45
+        if n > 0xFF:
+            raise ValueError("a Base45 group is out of range")
+        out.append(n)
+    return bytes(out)
+
+
+# --- claims and refs ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TicketClaims:
+    """What a ticket says, in full; the token carries refs (hashes) of the event and section ids."""
+
+    ticket_id: str  # canonical UUID text (lower case, hyphenated)
+    event_id: str
+    section_id: str
+    row: str | None  # None for general admission
+    seat: str | None
+
+
+@dataclass(frozen=True)
+class DecodedToken:
+    """A parsed token, not yet trusted; :func:`verify_token` returns one only once its signature checks."""
+
+    version: int
+    key_id: bytes
+    ticket_id: str
+    event_ref: bytes
+    section_ref: bytes
+    row: str | None
+    seat: str | None
+    signed_part: bytes
+    signature: bytes
+
+    @property
+    def key_id_hex(self) -> str:
+        return self.key_id.hex()
+
+    def to_dict(self, event_id: str | None = None, section_id: str | None = None) -> dict[str, Any]:
+        """The claims as ``boxoffice ticket verify --json`` prints them (schemas/ticket-token.schema.json).
+
+        ``event_id`` and ``section_id`` are the catalogue names the caller resolved the refs to, if any.
+        """
+        body: dict[str, Any] = {
+            "version": self.version,
+            "key_id": self.key_id.hex(),
+            "ticket_id": self.ticket_id,
+            "event_ref": self.event_ref.hex(),
+            "section_ref": self.section_ref.hex(),
+            "row": self.row,
+            "seat": self.seat,
+        }
+        if event_id is not None:
+            body["event_id"] = event_id
+        if section_id is not None:
+            body["section_id"] = section_id
+        return body
+
+
+def event_ref(event_id: str) -> bytes:
+    """The 4 bytes a token carries for its event: the first 4 bytes of SHA-256 of the UTF-8 event id."""
+    return hashlib.sha256(event_id.encode("utf-8")).digest()[:EVENT_REF_LEN]
+
+
+def section_ref(event_id: str, section_id: str) -> bytes:
+    """The 2 bytes a token carries for its section, unique within one event (see :func:`section_ref_clashes`).
+
+    The event id goes into the hash so that sections named alike in two events get unrelated refs.
+    """
+    return hashlib.sha256(f"{event_id}/{section_id}".encode()).digest()[:SECTION_REF_LEN]
+
+
+def section_ref_clashes(event_id: str, section_ids: Iterable[str]) -> list[list[str]]:
+    """Groups of an event's section ids that share a section ref; empty when every section is told apart.
+
+    Two bytes leave a small chance (about 1 in 1,300 for 50 sections) that two sections of one event share
+    a ref. The catalogue should refuse such an event (ask for one section to be renamed) so that a scanned
+    ticket always names exactly one section.
+    """
+    by_ref: dict[bytes, list[str]] = {}
+    for sid in dict.fromkeys(section_ids):
+        by_ref.setdefault(section_ref(event_id, sid), []).append(sid)
+    return [ids for ids in by_ref.values() if len(ids) > 1]
+
+
+def match_place(decoded: DecodedToken, event_id: str, section_ids: Iterable[str]) -> str | None:
+    """Which of ``event_id``'s sections the token names; None for another event or an unknown section.
+
+    Raises ``conflict`` if two of the given sections share the token's section ref, rather than guess and
+    admit someone to the wrong section.
+    """
+    if decoded.event_ref != event_ref(event_id):
+        return None
+    matches = [sid for sid in dict.fromkeys(section_ids) if section_ref(event_id, sid) == decoded.section_ref]
+    if len(matches) > 1:
+        raise BoxOfficeError(
+            "conflict",
+            f"sections {', '.join(map(repr, matches))} of event {event_id!r} share a section ref: "
+            "rename one in the catalogue",
+            event_id=event_id,
+            section_ids=matches,
+        )
+    return matches[0] if matches else None
+
+
+# --- place ----------------------------------------------------------------------------------------------
+
+
+def _place_text(row: str | None, seat: str | None) -> str:
+    """Check a row/seat pair and join it as the token stores it; raises ValueError saying what is wrong."""
+    if row is None and seat is None:
+        return ""
+    if row is None or seat is None:
+        raise ValueError("a reserved place needs both a row and a seat; general admission has neither")
+    for label, value in (("row", row), ("seat", seat)):
+        if not isinstance(value, str) or not value:
+            raise ValueError(f"the {label} must be non-empty text")
+        if PLACE_SEPARATOR in value:
+            raise ValueError(f"the {label} {value!r} must not contain {PLACE_SEPARATOR!r}")
+        if not value.isprintable() or value != value.strip():
+            raise ValueError(f"the {label} {value!r} has control characters or surrounding spaces")
+    place = f"{row}{PLACE_SEPARATOR}{seat}"
+    if len(place.encode("utf-8")) > MAX_PLACE_BYTES:
+        raise ValueError(f"the place {place!r} is longer than {MAX_PLACE_BYTES} bytes of UTF-8")
+    return place
+
+
+def _parse_place(raw: bytes) -> tuple[str | None, str | None]:
+    if not raw:
+        return None, None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError("the place is not UTF-8 text") from None
+    row, sep, seat = text.partition(PLACE_SEPARATOR)
+    if not sep:
+        raise ValueError("the place has no row/seat separator")
+    _place_text(row, seat)  # same rules as signing, so only places sign_token could write are accepted
+    return row, seat
+
+
+# --- signing --------------------------------------------------------------------------------------------
+
+
+def _pack_signed_part(claims: TicketClaims, key_id: bytes) -> bytes:
+    """The bytes the signature covers; raises ``bad_input`` for claims that cannot go in a token."""
+    if not isinstance(key_id, bytes | bytearray) or len(key_id) != KEY_ID_LEN:
+        raise BoxOfficeError("bad_input", f"a key id is exactly {KEY_ID_LEN} bytes")
+    try:
+        tid = uuid.UUID(claims.ticket_id)
+    except (ValueError, TypeError, AttributeError):
+        raise BoxOfficeError("bad_input", f"ticket id {claims.ticket_id!r} is not a UUID") from None
+    if str(tid) != claims.ticket_id:
+        # Decoding yields the canonical form; insisting on it here keeps ids comparable as plain strings.
+        raise BoxOfficeError(
+            "bad_input", f"ticket id {claims.ticket_id!r} is not in canonical UUID form ({tid})"
+        )
+    for label, value in (("event", claims.event_id), ("section", claims.section_id)):
+        if not isinstance(value, str) or not value:
+            raise BoxOfficeError("bad_input", f"the {label} id must be non-empty text")
+    try:
+        place = _place_text(claims.row, claims.seat).encode("utf-8")
+    except ValueError as exc:
+        raise BoxOfficeError("bad_input", f"cannot put this place in a ticket: {exc}") from None
+    return b"".join(
+        (
+            bytes((VERSION,)),
+            bytes(key_id),
+            tid.bytes,
+            event_ref(claims.event_id),
+            section_ref(claims.event_id, claims.section_id),
+            bytes((len(place),)),
+            place,
+        )
+    )
+
+
+def sign_token(claims: TicketClaims, private_key: Ed25519PrivateKey, key_id: bytes) -> str:
+    """Sign the claims and return the token's Base45 text, ready for a QR code.
+
+    ``key_id`` must be the id of ``private_key``'s public half; a mismatch is refused here, because a ticket
+    labelled with the wrong key would be refused at every door.
+    """
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from boxoffice.tickets import keys
+
+    if not isinstance(private_key, Ed25519PrivateKey):
+        raise BoxOfficeError("bad_input", "tickets are signed with an Ed25519 private key")
+    signed_part = _pack_signed_part(claims, key_id)
+    if keys.key_id(keys.public_raw(private_key)) != bytes(key_id):
+        raise BoxOfficeError("bad_input", f"key id {bytes(key_id).hex()} is not the id of the signing key")
+    return b45encode(signed_part + private_key.sign(signed_part))
+
+
+# --- decoding and verification --------------------------------------------------------------------------
+
+
+def _malformed(reason: str) -> BoxOfficeError:
+    return BoxOfficeError(
+        "malformed_token", f"not a ticket token ({reason}): scan again, or {_REFUSE}", reason=reason
+    )
+
+
+def _parse_text(text: str) -> DecodedToken:
+    """Parse one exact candidate text; raises ValueError with the reason it is not a token."""
+    if not text:
+        raise ValueError("empty")
+    if len(text) > MAX_TOKEN_CHARS:
+        raise ValueError(f"longer than {MAX_TOKEN_CHARS} characters")
+    raw = b45decode(text)
+    if raw[0] != VERSION:
+        raise ValueError(f"unknown token version {raw[0]}")
+    if len(raw) < MIN_TOKEN_BYTES:
+        raise ValueError("too short")
+    place_len = raw[_PLACE_LEN_OFFSET]
+    if place_len > MAX_PLACE_BYTES:
+        raise ValueError(f"place length {place_len} is over {MAX_PLACE_BYTES}")
+    if len(raw) != HEADER_LEN + place_len + SIGNATURE_LEN:
+        raise ValueError("length does not match the place length")
+    signed_end = HEADER_LEN + place_len
+    row, seat = _parse_place(raw[HEADER_LEN:signed_end])
+    o = 1
+    kid = raw[o : o + KEY_ID_LEN]
+    o += KEY_ID_LEN
+    tid = str(uuid.UUID(bytes=raw[o : o + TICKET_ID_LEN]))
+    o += TICKET_ID_LEN
+    eref = raw[o : o + EVENT_REF_LEN]
+    o += EVENT_REF_LEN
+    sref = raw[o : o + SECTION_REF_LEN]
+    return DecodedToken(
+        version=raw[0],
+        key_id=kid,
+        ticket_id=tid,
+        event_ref=eref,
+        section_ref=sref,
+        row=row,
+        seat=seat,
+        signed_part=raw[:signed_end],
+        signature=raw[signed_end:],
+    )
+
+
+def decode_token(text: str) -> DecodedToken:
+    """Parse a token's text without trusting it; anything not a well-formed token is ``malformed_token``.
+
+    Surrounding whitespace (a scanner's Enter, a pasted newline) is ignored. Base45 has a space in its
+    alphabet, and a version 1 token begins with one when its key id starts with byte 5, 50, 95, 140, 185 or
+    230; a caller that strips the text would cut that space off. So if the stripped text is not a token but
+    the same text after one space is, that is what was scanned. The two readings can never both be tokens:
+    a version 1 token's second character is one of 5-9, A, B and one missing its leading space has 0 there.
+    The last character of a token is never a space (a final group's last character is at most the 33rd of
+    the alphabet).
+    """
+    if not isinstance(text, str):
+        raise _malformed("not text")
+    stripped = text.strip()
+    if len(stripped) > MAX_TOKEN_CHARS:
+        # Checked before anything else so a huge input costs nothing more than strip().
+        raise _malformed(f"longer than {MAX_TOKEN_CHARS} characters")
+    try:
+        return _parse_text(stripped)
+    except ValueError as exc:
+        first_error = str(exc)
+    if 0 < len(stripped) < MAX_TOKEN_CHARS:
+        try:
+            return _parse_text(" " + stripped)
+        except ValueError:
+            pass
+    raise _malformed(first_error)
+
+
+def verify_token(
+    text: str,
+    public_key_for: Callable[[bytes], bytes | None],
+    is_revoked: Callable[[str], bool] = lambda tid: False,
+) -> DecodedToken:
+    """Decode a token and check it may be admitted: known key, valid signature, not revoked.
+
+    ``public_key_for`` maps the token's 4-byte key id to a raw 32-byte public key, or None if unknown. The
+    revocation list is consulted only after the signature verifies, so a forged ticket id is reported as a
+    forgery, not as somebody's refunded ticket.
+    """
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    decoded = decode_token(text)
+    kid = decoded.key_id.hex()
+    public = public_key_for(decoded.key_id)
+    if public is None:
+        raise BoxOfficeError(
+            "unknown_key",
+            f"ticket signed by unknown key {kid}: sync to fetch new keys; if still unknown, {_REFUSE}",
+            key_id=kid,
+            ticket_id=decoded.ticket_id,
+        )
+    try:
+        if not isinstance(public, bytes | bytearray) or len(public) != PUBLIC_KEY_LEN:
+            raise ValueError("wrong length")
+        verifier = Ed25519PublicKey.from_public_bytes(bytes(public))
+    except ValueError:
+        raise BoxOfficeError(
+            "unknown_key",
+            f"the public key stored for key {kid} is not an Ed25519 key: sync keys; meanwhile {_REFUSE}",
+            key_id=kid,
+            ticket_id=decoded.ticket_id,
+        ) from None
+    try:
+        verifier.verify(decoded.signature, decoded.signed_part)
+    except InvalidSignature:
+        raise BoxOfficeError(
+            "bad_signature",
+            f"the ticket's signature does not verify (forged or damaged): {_REFUSE}",
+            key_id=kid,
+            ticket_id=decoded.ticket_id,
+        ) from None
+    if is_revoked(decoded.ticket_id):
+        raise BoxOfficeError(
+            "revoked",
+            f"ticket {decoded.ticket_id} was refunded or re-issued: {_REFUSE}",
+            key_id=kid,
+            ticket_id=decoded.ticket_id,
+        )
+    return decoded
