@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from boxoffice.cli import catalog_cmds, operator_cmds, setup_cmds
+from boxoffice.cli import catalog_cmds, operator_cmds, sales_cmds, setup_cmds
 from boxoffice.cli.app import make_app
 from boxoffice.cli.common import ROOT_OPTIONS
 
@@ -38,6 +38,10 @@ app.add_typer(operator_cmds.operator_app, name="operator")
 app.command("login")(operator_cmds.login)
 app.command("logout")(operator_cmds.logout)
 app.command("whoami")(operator_cmds.whoami)
+app.command("sell")(sales_cmds.sell)
+app.add_typer(sales_cmds.order_app, name="order")
+app.add_typer(sales_cmds.print_app, name="print")
+app.add_typer(sales_cmds.ticket_app, name="ticket")
 
 
 def run() -> None:

@@ -25,6 +25,7 @@ class Ctx:
     conn: sqlite3.Connection
     terminal: dict[str, Any]
     clock: Clock = system_clock
+    cache: dict[str, Any] = field(default_factory=dict, repr=False)  # per-process: signing key, profiles
     _operator: dict[str, Any] | None = field(default=None, repr=False)
     _operator_loaded: bool = field(default=False, repr=False)
 

@@ -1,0 +1,65 @@
+"""The lines of an order: one price per ticket, its tax share, and the per-order limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from boxoffice.domain.money import tax_share
+from boxoffice.errors import BoxOfficeError
+
+
+@dataclass(frozen=True)
+class Line:
+    """One ticket type in an order."""
+
+    ticket_type_id: str
+    name: str
+    count: int
+    unit_price: int
+    unit_tax: int
+
+    @property
+    def amount(self) -> int:
+        return self.unit_price * self.count
+
+
+def parse_type_counts(specs: list[str]) -> dict[str, int]:
+    """'adult=2' '--type child' (one) into {'adult': 2, 'child': 1}, refusing zero, negatives and junk."""
+    counts: dict[str, int] = {}
+    for spec in specs:
+        name, _, n = spec.partition("=")
+        name = name.strip().lower()
+        if not name:
+            raise BoxOfficeError("bad_input", f"--type {spec!r}: write TYPE=COUNT, e.g. adult=2")
+        try:
+            count = int(n) if n else 1
+        except ValueError:
+            raise BoxOfficeError("bad_input", f"--type {spec!r}: the count must be a whole number") from None
+        if count < 1 or count > 1000:
+            raise BoxOfficeError("bad_input", f"--type {spec!r}: the count must be 1 or more")
+        counts[name] = counts.get(name, 0) + count
+    if not counts:
+        raise BoxOfficeError("bad_input", "say what to sell: --type adult=2")
+    return counts
+
+
+def build_lines(counts: dict[str, int], types: dict[str, dict], prices: dict[str, int], section_id: str,
+                order_limit: int, rate_bp: int) -> list[Line]:
+    """Price each ticket type in the section, enforcing the event's and each type's per-order limit."""
+    lines = []
+    for tid, count in counts.items():
+        if tid not in types:
+            raise BoxOfficeError("bad_input", f"no ticket type {tid!r}; this event has {', '.join(types)}")
+        if tid not in prices:
+            raise BoxOfficeError("bad_input", f"{types[tid]['name']} is not sold in section {section_id!r}")
+        limit = types[tid].get("per_order_limit")
+        if limit and count > limit:
+            raise BoxOfficeError("over_limit", f"at most {limit} {types[tid]['name']} tickets an order; "
+                                               f"sell {limit} now and the rest as another order", limit=limit)
+        price = prices[tid]
+        lines.append(Line(tid, types[tid]["name"], count, price, tax_share(price, rate_bp)))
+    total = sum(line.count for line in lines)
+    if total > order_limit:
+        raise BoxOfficeError("over_limit", f"at most {order_limit} tickets an order for this event ({total} asked)",
+                             limit=order_limit)
+    return lines

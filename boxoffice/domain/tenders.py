@@ -1,0 +1,103 @@
+"""How a sale is paid: tenders parsed from what the operator typed, and split across the total.
+
+Card references keep only the last four digits. Anything that looks like a whole card number is refused before it
+reaches a variable that could be logged or stored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from boxoffice.domain.money import format_money, parse_amount
+from boxoffice.errors import BoxOfficeError
+
+_DIGITS = re.compile(r"\d")
+
+
+@dataclass(frozen=True)
+class Tender:
+    """One way of paying: cash handed over, a card charge, or a comp."""
+
+    tender: str                # cash | card | comp
+    amount: int | None = None  # cash: amount handed over; card: amount charged (None = the rest)
+    card_last4: str | None = None
+    reason: str | None = None  # comp
+
+
+@dataclass(frozen=True)
+class Payment:
+    """A tender applied to a total: what was taken, handed over, and given back."""
+
+    tender: str
+    amount: int
+    tendered: int | None = None
+    change: int | None = None
+    card_last4: str | None = None
+    reason: str | None = None
+
+
+def card_last4(text: str) -> str:
+    """The last four digits of a card, refusing a full number (12 or more digits) without echoing it."""
+    digits = "".join(_DIGITS.findall(text))
+    if len(digits) >= 12:
+        raise BoxOfficeError("bad_card_number", "that looks like a full card number: type only the last 4 digits; "
+                                                "nothing was stored")
+    if len(digits) != 4 or len(text.strip().replace(" ", "")) != 4:
+        raise BoxOfficeError("bad_input", "a card reference is the last 4 digits of the card, e.g. 4242")
+    return digits
+
+
+def parse_card(spec: str, currency: str) -> Tender:
+    """'4242' (charge the rest) or '4242:20.00' (charge 20.00 to that card)."""
+    last4_text, _, amount = spec.partition(":")
+    last4 = card_last4(last4_text)
+    return Tender("card", parse_amount(amount, currency) if amount else None, card_last4=last4)
+
+
+def apply_tenders(total: int, tenders: list[Tender], currency: str) -> list[Payment]:
+    """Apply card charges with an amount, then cash (change given), then a card for whatever is left.
+
+    Refuses tenders that do not cover the total, a card charge above what is due, and a comp of a paid total.
+    """
+    due = total
+    payments: list[Payment] = []
+    fixed = [t for t in tenders if t.tender == "card" and t.amount is not None]
+    rest = [t for t in tenders if t.tender == "card" and t.amount is None]
+    cash = [t for t in tenders if t.tender == "cash"]
+    comps = [t for t in tenders if t.tender == "comp"]
+    if len(cash) > 1:
+        raise BoxOfficeError("bad_input", "give the cash handed over once (--cash AMOUNT)")
+    if len(rest) > 1:
+        raise BoxOfficeError("bad_input", "only one card may take 'the rest'; give the others an amount (4242:20)")
+    if comps:
+        if total != 0 or fixed or rest or cash:
+            raise BoxOfficeError("bad_input", "a comp is for free tickets only: choose the comp ticket type, "
+                                              "with no other tender")
+        return [Payment("comp", 0, reason=comps[0].reason)]
+    for c in fixed:
+        assert c.amount is not None
+        if c.amount > due:
+            raise BoxOfficeError("bad_input", f"card charge {format_money(c.amount, currency)} is more than the "
+                                              f"{format_money(due, currency)} due")
+        if c.amount:
+            payments.append(Payment("card", c.amount, card_last4=c.card_last4))
+        due -= c.amount
+    if cash:
+        handed = cash[0].amount or 0
+        if handed < due and not rest:
+            raise BoxOfficeError("insufficient_payment", f"cash {format_money(handed, currency)} does not cover the "
+                                                         f"{format_money(due, currency)} due")
+        take = min(handed, due)
+        if handed:
+            payments.append(Payment("cash", take, tendered=handed, change=handed - take))
+        due -= take
+    if rest and due > 0:
+        payments.append(Payment("card", due, card_last4=rest[0].card_last4))
+        due = 0
+    if due > 0:
+        raise BoxOfficeError("insufficient_payment", f"{format_money(due, currency)} is still due: add --cash "
+                                                     "AMOUNT or --card LAST4")
+    if total == 0 and not payments:
+        raise BoxOfficeError("bad_input", "free tickets are comps: add --comp REASON (needs a supervisor)")
+    return payments

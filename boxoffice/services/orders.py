@@ -1,0 +1,75 @@
+"""Looking up an order by its code, and reprinting it as a COPY (counted, same tokens)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from boxoffice.domain.clock import local_text
+from boxoffice.domain.codes import normalise_code
+from boxoffice.domain.money import format_money
+from boxoffice.errors import BoxOfficeError
+from boxoffice.services.context import Ctx
+from boxoffice.store import catalog as catalog_store
+from boxoffice.store import orders as store
+from boxoffice.store.db import write
+
+
+def find_order(ctx: Ctx, code: str) -> dict[str, Any]:
+    """An order by its code, forgiving case, spaces and hyphens; a mistyped check character is named as such."""
+    normal = normalise_code(code)
+    order = store.order_by_code(ctx.conn, normal)
+    if order is None:
+        raise BoxOfficeError("not_found", f"no order {normal} on this terminal: check the code, or sync")
+    return order
+
+
+def order_details(ctx: Ctx, code: str) -> dict[str, Any]:
+    """An order with its tickets and payments, money formatted, times in the venue's zone."""
+    order = find_order(ctx, code)
+    cur = order["currency"]
+    ev = catalog_store.get_event(ctx.conn, order["event_id"])
+    tz = ev["timezone"] if ev else "UTC"
+    tickets = store.tickets_of(ctx.conn, order["id"])
+    payments = store.payments_of(ctx.conn, order["id"])
+    return {
+        **order,
+        "event_name": ev["name"] if ev else order["event_id"],
+        "created_local": local_text(order["created_at"], tz),
+        "total_text": format_money(order["total"], cur),
+        "tickets": [{"id": t["id"], "section": t["section_id"], "row": t["row"], "seat": t["seat"],
+                     "type": t["ticket_type_id"], "price": format_money(t["price"], cur), "status": t["status"],
+                     "picked_up_at": t["picked_up_at"], "copies": t["copies"], "token": t["token"]}
+                    for t in tickets],
+        "payments": [{"kind": p["kind"], "tender": p["tender"], "amount": format_money(p["amount"], cur),
+                      "card_last4": p["card_last4"], "change": format_money(p["change"], cur) if p["change"] else None,
+                      "at": p["created_at"]} for p in payments],
+    }
+
+
+def reprint(ctx: Ctx, code: str, supervisor: tuple[str, str] | None = None,
+            ticket_ids: list[str] | None = None) -> dict[str, Any]:
+    """Queue and print a COPY of an order's valid tickets (same tokens), counted on each ticket and journalled.
+
+    A supervisor (or admin) may reprint; anyone else needs a supervisor's PIN for it.
+    """
+    from boxoffice.domain.permissions import allowed
+    from boxoffice.services.operators import approve
+    from boxoffice.services.printing import queue_order, run_jobs
+
+    op = ctx.require("print")
+    approver = op
+    if not allowed(op["role"], "reprint"):
+        if supervisor is None:
+            raise BoxOfficeError("permission_denied", f"{op['name']} ({op['role']}) may not reprint: a supervisor "
+                                                      "must approve (--supervisor NAME, PIN asked)")
+        approver = approve(ctx, supervisor[0], supervisor[1], "reprint")
+    order = find_order(ctx, code)
+    valid = [t["id"] for t in store.tickets_of(ctx.conn, order["id"]) if t["status"] == "valid"]
+    chosen = [t for t in (ticket_ids or valid) if t in valid]
+    if not chosen:
+        raise BoxOfficeError("conflict", f"order {order['code']} has no valid tickets to reprint")
+    with write(ctx.conn):
+        store.count_copy(ctx.conn, chosen)
+        jobs = queue_order(ctx, order["id"], receipt=False, copy=True, ticket_ids=chosen)
+        ctx.journal("reprint", {"order": order["id"], "tickets": chosen, "approved_by": approver["id"]})
+    return {"order": order["code"], "tickets": chosen, "results": run_jobs(ctx, jobs)}

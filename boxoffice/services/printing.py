@@ -1,0 +1,207 @@
+"""Printing as jobs in the database: queued with the sale, sent after it commits, retried until printed.
+
+A job names what to print (an order's tickets, its receipt, a copy); the layout is rebuilt from the database each
+time, so a retry after a fix prints exactly what the first attempt would have. A printer that is off leaves the
+job failed with the reason, for `boxoffice print retry`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from boxoffice.domain.clock import local_text
+from boxoffice.domain.ids import uuid7
+from boxoffice.domain.money import format_money
+from boxoffice.errors import BoxOfficeError
+from boxoffice.services.context import Ctx
+from boxoffice.store import catalog as catalog_store
+from boxoffice.store import operators as operator_store
+from boxoffice.store import orders as order_store
+from boxoffice.store import print_jobs as store
+from boxoffice.store.db import write
+
+TENDER_LABELS = {"cash": "Cash", "card": "Card", "comp": "Comp"}
+
+
+def printer_uri(ctx: Ctx) -> str:
+    """The configured printer, or PDF files in a tickets/ folder beside the database."""
+    if ctx.config.printer:
+        return str(ctx.config.printer)
+    return f"pdf://{(ctx.config.db_path.parent / 'tickets').resolve()}"
+
+
+def queue_order(ctx: Ctx, order_id: str, *, receipt: bool = True, drawer: bool = False, copy: bool = False,
+                ticket_ids: list[str] | None = None) -> list[str]:
+    """Add the jobs for an order (tickets, then the receipt) inside the caller's transaction."""
+    uri = printer_uri(ctx)
+    tickets = ticket_ids if ticket_ids is not None else [t["id"] for t in order_store.tickets_of(ctx.conn, order_id)]
+    doc = {"order_id": order_id, "tickets": tickets, "receipt": receipt,
+           "drawer": bool(drawer and ctx.config.drawer_on_cash), "copy": copy}
+    job_id = uuid7()
+    store.add(ctx.conn, {"id": job_id, "created_at": ctx.now_iso(), "kind": "order", "order_id": order_id,
+                         "printer_uri": uri, "profile": ctx.config.printer_profile, "document": json.dumps(doc)})
+    return [job_id]
+
+
+def queue_test(ctx: Ctx) -> str:
+    """A test page: venue, printer, a sample QR, so staff can check paper, cutter and scanner."""
+    job_id = uuid7()
+    with write(ctx.conn):
+        store.add(ctx.conn, {"id": job_id, "created_at": ctx.now_iso(), "kind": "test", "order_id": None,
+                             "printer_uri": printer_uri(ctx), "profile": ctx.config.printer_profile,
+                             "document": json.dumps({"test": True})})
+    return job_id
+
+
+def _ticket_views(ctx: Ctx, order: dict, ticket_ids: list[str], copy: bool) -> list[Any]:
+    from boxoffice.printing.layout import TicketView
+
+    ev = catalog_store.get_event(ctx.conn, order["event_id"])
+    venue = (catalog_store.venue(ctx.conn) or {}).get("name", "")
+    wanted = set(ticket_ids)
+    views = []
+    for t in order_store.tickets_of(ctx.conn, order["id"]):
+        if t["id"] not in wanted:
+            continue
+        views.append(TicketView(
+            venue=ctx.config.venue_name or venue, event_name=ev["name"] if ev else order["event_id"],
+            starts_at=local_text(ev["starts_at"], ev["timezone"]) if ev else "",
+            section=t["section_name"] or t["section_id"], row=t["row"], seat=t["seat"],
+            ticket_type=t["type_name"] or t["ticket_type_id"], price=format_money(t["price"], order["currency"]),
+            order_code=order["code"], token=t["token"], copy=copy))
+    return views
+
+
+def receipt_view(ctx: Ctx, order: dict, copy: bool = False) -> Any:
+    """The receipt of an order: lines by ticket type, total, tax share, tenders, change."""
+    from boxoffice.printing.layout import ReceiptView
+
+    cur = order["currency"]
+    ev = catalog_store.get_event(ctx.conn, order["event_id"])
+    lines: dict[tuple[str, int], int] = {}
+    for t in order_store.tickets_of(ctx.conn, order["id"]):
+        key = (t["type_name"] or t["ticket_type_id"], t["price"])
+        lines[key] = lines.get(key, 0) + 1
+    pays = [p for p in order_store.payments_of(ctx.conn, order["id"]) if p["kind"] == "payment"]
+    tenders = []
+    for p in pays:
+        label = TENDER_LABELS[p["tender"]] + (f" ****{p['card_last4']}" if p["card_last4"] else "")
+        tenders.append((label, format_money(p["tendered"] if p["tendered"] is not None else p["amount"], cur)))
+    change = sum(p["change"] or 0 for p in pays)
+    rate = ev["tax_rate_bp"] if ev else 0
+    tax_lines = [(f"incl. tax {rate / 100:g}%", format_money(order["tax"], cur))] if rate else []
+    op = operator_store.by_id(ctx.conn, order["operator_id"]) if order["operator_id"] else None
+    tz = ev["timezone"] if ev else "UTC"
+    venue = (catalog_store.venue(ctx.conn) or {}).get("name", "")
+    return ReceiptView(
+        venue=ctx.config.venue_name or venue, order_code=order["code"],
+        lines=[(f"{name} {format_money(price, cur)}", n, format_money(price * n, cur))
+               for (name, price), n in lines.items()],
+        total=format_money(order["total"], cur), tax_lines=tax_lines, tenders=tenders,
+        change=format_money(change, cur) if any(p["tender"] == "cash" for p in pays) else None,
+        operator=op["name"] if op else "-", time=local_text(order["created_at"], tz, "%d %b %Y %H:%M"),
+        footer=(ev["name"] if ev else None), copy=copy)
+
+
+def _layouts(ctx: Ctx, job: dict) -> tuple[list[Any], list[Any]]:
+    """The job's ticket layouts and receipt layout (empty where not asked)."""
+    from boxoffice.printing import layout as lay
+
+    doc = json.loads(job["document"])
+    if doc.get("test"):
+        venue = (catalog_store.venue(ctx.conn) or {}).get("name", "boxoffice")
+        return [], [[lay.Text(venue, bold=True, size=2, align="center"), lay.Text("Printer test", align="center"),
+                     lay.Columns("Printer", job["printer_uri"]), lay.Columns("Profile", job["profile"] or "-"),
+                     lay.QR("TEST " + job["id"].upper()), lay.Text("Café Müller  北京  ok", align="center"),
+                     lay.Cut()]]
+    order = order_store.order_by_id(ctx.conn, doc["order_id"])
+    if order is None:
+        raise BoxOfficeError("not_found", f"print job {job['id']} names an order that does not exist")
+    tickets = [lay.ticket_layout(v) for v in _ticket_views(ctx, order, doc["tickets"], doc["copy"])]
+    receipt = [lay.receipt_layout(receipt_view(ctx, order, doc["copy"]), open_drawer=doc["drawer"])] \
+        if doc["receipt"] else []
+    return tickets, receipt
+
+
+def _deliver(ctx: Ctx, job: dict) -> str:
+    """Render and send one job; returns where it went (a file path for PDF/file printers)."""
+    from boxoffice.printing.uri import parse_printer_uri
+
+    tickets, receipt = _layouts(ctx, job)
+    uri = parse_printer_uri(printer_uri(ctx))  # the printer configured now: a retry goes to the replacement
+    if uri.scheme == "pdf":
+        from boxoffice.printing.pdf_render import render_pdf
+        from boxoffice.printing.transport import write_pdf
+
+        order = order_store.order_by_id(ctx.conn, json.loads(job["document"]).get("order_id") or "")
+        name = (order["code"] if order else "test") + ("-copy" if json.loads(job["document"]).get("copy") else "")
+        pdf = render_pdf(tickets + receipt, stock=str(ctx.config.ticket_stock))
+        return str(write_pdf(uri, f"{name}-{job['id'][-8:]}", pdf))
+    from boxoffice.printing.escpos_render import render_escpos
+    from boxoffice.printing.transport import send
+
+    data = b"".join(render_escpos(layout, profile=str(ctx.config.printer_profile))
+                    for layout in tickets + receipt)
+    send(uri, data)
+    return str(uri)
+
+
+def run_jobs(ctx: Ctx, job_ids: list[str]) -> list[dict[str, Any]]:
+    """Print the given jobs now. Each outcome is committed on its own; a failure never undoes the sale."""
+    results = []
+    for job_id in job_ids:
+        job = store.get(ctx.conn, job_id)
+        if job is None:
+            raise BoxOfficeError("not_found", f"no print job {job_id}")
+        with write(ctx.conn):
+            if not store.claim(ctx.conn, job_id):
+                results.append({"job": job_id, "status": "printed", "note": "printed already"})
+                continue
+        try:
+            where = _deliver(ctx, job)
+        except BoxOfficeError as exc:
+            with write(ctx.conn):
+                store.mark_failed(ctx.conn, job_id, exc.message)
+            results.append({"job": job_id, "status": "failed", "error": exc.message, "code": exc.code})
+            continue
+        except Exception as exc:  # a rendering fault must not hide that the sale itself is saved
+            message = f"printing failed ({type(exc).__name__}: {exc}); the job waits for `boxoffice print retry`"
+            with write(ctx.conn):
+                store.mark_failed(ctx.conn, job_id, message)
+            results.append({"job": job_id, "status": "failed", "error": message, "code": "printer_offline"})
+            continue
+        with write(ctx.conn):
+            store.mark_printed(ctx.conn, job_id, ctx.now_iso())
+        results.append({"job": job_id, "status": "printed", "to": where})
+    return results
+
+
+def retry(ctx: Ctx) -> list[dict[str, Any]]:
+    """Print every job still waiting, oldest first (`boxoffice print retry`)."""
+    ctx.require("print")
+    return run_jobs(ctx, [j["id"] for j in store.pending(ctx.conn)])
+
+
+def test_print(ctx: Ctx) -> list[dict[str, Any]]:
+    ctx.require("print")
+    return run_jobs(ctx, [queue_test(ctx)])
+
+
+def list_jobs(ctx: Ctx, pending_only: bool = False) -> list[dict[str, Any]]:
+    jobs = store.pending(ctx.conn) if pending_only else store.recent(ctx.conn)
+    return [{k: j[k] for k in ("id", "created_at", "kind", "order_id", "printer_uri", "status", "attempts",
+                               "last_error", "printed_at")} for j in jobs]
+
+
+def first_failure(results: list[dict[str, Any]]) -> BoxOfficeError | None:
+    """The printer error to report after a sale, if any job failed."""
+    for r in results:
+        if r["status"] == "failed":
+            return BoxOfficeError(r.get("code", "printer_offline"), r["error"])
+    return None
+
+
+def output_paths(results: list[dict[str, Any]]) -> list[str]:
+    return [r["to"] for r in results if r.get("to") and Path(r["to"]).suffix == ".pdf"]

@@ -1,0 +1,211 @@
+"""Walk-up sales: choose places, price them, take payment, sign tickets, queue printing, all in one transaction.
+
+The sale commits before anything is printed: a printer that fails leaves a paid order and a pending job, never a
+lost or doubled sale. Places are taken with conditional UPDATEs inside ``BEGIN IMMEDIATE``, so two counters on one
+database racing for the last place get one sale and one ``sold_out``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from boxoffice.domain import seating
+from boxoffice.domain.codes import make_order_code
+from boxoffice.domain.ids import uuid7
+from boxoffice.domain.money import format_money
+from boxoffice.domain.pricing import Line, build_lines
+from boxoffice.domain.tenders import Payment, Tender, apply_tenders
+from boxoffice.errors import BoxOfficeError
+from boxoffice.services.context import Ctx
+from boxoffice.services.events import get_event
+from boxoffice.services.signing import key_id_bytes, private_key
+from boxoffice.store import catalog as catalog_store
+from boxoffice.store import orders as order_store
+from boxoffice.store import terminal as terminal_store
+from boxoffice.store.db import write
+
+MAX_TEXT = 200
+
+
+@dataclass
+class SaleRequest:
+    """What the operator asked for at the window."""
+
+    event_id: str
+    section_id: str
+    counts: dict[str, int]
+    tenders: list[Tender]
+    seats: list[str] | None = None
+    accessible: bool = False
+    customer_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    supervisor: tuple[str, str] | None = None  # (name, PIN) approving a comp
+    print_receipt: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _clean(value: str | None, what: str) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if any(ord(c) < 32 for c in value):
+        raise BoxOfficeError("bad_input", f"{what} has control characters")
+    if len(value) > MAX_TEXT:
+        raise BoxOfficeError("bad_input", f"{what} is longer than {MAX_TEXT} characters")
+    return value or None
+
+
+def quote(ctx: Ctx, event_id: str, section_id: str, counts: dict[str, int]) -> dict[str, Any]:
+    """Price a request without selling it: the lines, total and tax, so the operator can say the amount."""
+    ev = get_event(ctx, event_id)
+    lines = _lines(ctx, ev, section_id, counts)
+    total = sum(line.amount for line in lines)
+    return {"event": ev, "lines": lines, "total": total, "tax": sum(x.unit_tax * x.count for x in lines)}
+
+
+def _lines(ctx: Ctx, ev: dict, section_id: str, counts: dict[str, int]) -> list[Line]:
+    sec = catalog_store.section(ctx.conn, ev["id"], section_id)
+    if sec is None:
+        names = ", ".join(s["id"] for s in catalog_store.sections(ctx.conn, ev["id"]))
+        raise BoxOfficeError("not_found", f"event {ev['id']!r} has no section {section_id!r} (it has {names})")
+    types = {t["id"]: t for t in catalog_store.ticket_types(ctx.conn, ev["id"])}
+    prices = {p["ticket_type_id"]: p["amount"] for p in catalog_store.prices(ctx.conn, ev["id"])
+              if p["section_id"] == section_id}
+    return build_lines(counts, types, prices, section_id, ev["per_order_limit"], ev["tax_rate_bp"])
+
+
+def sell(ctx: Ctx, req: SaleRequest) -> dict[str, Any]:
+    """Sell one order. Returns the order with its tickets, payments and change; printing is queued, not done."""
+    op = ctx.require("sell")
+    ev = get_event(ctx, req.event_id)
+    lines = _lines(ctx, ev, req.section_id, req.counts)
+    types = {t["id"]: t for t in catalog_store.ticket_types(ctx.conn, ev["id"])}
+    total = sum(line.amount for line in lines)
+    tax = sum(line.unit_tax * line.count for line in lines)
+    cur = ev["currency"]
+    payments = apply_tenders(total, req.tenders, cur)
+    approver = _approve_comp(ctx, op, req, lines, types, payments)
+    name, email, phone = (_clean(req.customer_name, "name"), _clean(req.email, "e-mail"), _clean(req.phone, "phone"))
+    n = sum(line.count for line in lines)
+    sec = catalog_store.section(ctx.conn, ev["id"], req.section_id)
+    assert sec is not None  # _lines checked it
+    if sec["kind"] == "general" and req.seats:
+        raise BoxOfficeError("bad_input", f"{sec['name']} is general admission: give a count, not seats")
+    now = ctx.now_iso()
+    order_id = uuid7()
+    with write(ctx.conn):
+        places = _take_places(ctx, ev, sec, req, n)
+        code = make_order_code(ctx.terminal["tag"], terminal_store.next_order_seq(ctx.conn))
+        tickets = _issue_tickets(ctx, ev["id"], sec["id"], order_id, lines, places)
+        order = {"id": order_id, "code": code, "event_id": ev["id"], "channel": "box_office",
+                 "terminal_id": ctx.terminal["id"], "status": "paid", "customer_name": name, "email": email,
+                 "phone": phone, "phone_digits": "".join(c for c in phone if c.isdigit()) if phone else None,
+                 "notes": None, "total": total, "tax": tax, "currency": cur, "created_at": now,
+                 "operator_id": op["id"]}
+        order_store.insert_order(ctx.conn, order)
+        order_store.insert_tickets(ctx.conn, tickets)
+        pay_rows = [_payment_row(p, order_id, approver, now, ctx) for p in payments]
+        order_store.insert_payments(ctx.conn, pay_rows)
+        ctx.journal("sale", {"order": order, "tickets": [_journal_ticket(t) for t in tickets], "payments": pay_rows})
+        from boxoffice.services.printing import queue_order
+
+        jobs = queue_order(ctx, order_id, receipt=req.print_receipt,
+                           drawer=any(p.tender == "cash" for p in payments))
+    change = sum(p.change or 0 for p in payments)
+    return {"order": order, "tickets": tickets, "payments": pay_rows, "lines": [line.__dict__ for line in lines],
+            "total": total, "tax": tax, "change": change, "currency": cur, "jobs": jobs,
+            "total_text": format_money(total, cur), "change_text": format_money(change, cur)}
+
+
+def _approve_comp(ctx: Ctx, op: dict, req: SaleRequest, lines: list[Line], types: dict[str, dict],
+                  payments: list[Payment]) -> str | None:
+    """Comps need a reason and a supervisor: the operator if they may comp, else a supervisor's PIN now."""
+    is_comp = any(p.tender == "comp" for p in payments) or any(types[x.ticket_type_id]["needs_supervisor"]
+                                                                for x in lines)
+    if not is_comp:
+        return None
+    if not any(p.tender == "comp" and p.reason for p in payments):
+        raise BoxOfficeError("bad_input", "a comp needs a reason: --comp 'press night guest'")
+    from boxoffice.domain.permissions import allowed
+
+    if allowed(op["role"], "comp"):
+        return op["id"]
+    if req.supervisor is None:
+        raise BoxOfficeError("permission_denied", f"{op['name']} ({op['role']}) may not give comps: a supervisor "
+                                                  "must approve (--supervisor NAME, PIN asked)")
+    from boxoffice.services.operators import approve
+
+    return approve(ctx, req.supervisor[0], req.supervisor[1], "comp")["id"]
+
+
+def _take_places(ctx: Ctx, ev: dict, sec: dict, req: SaleRequest, n: int) -> list[tuple[str | None, str | None]]:
+    """Reserve places inside the sale's transaction: (row, seat) per ticket, (None, None) for standing."""
+    if sec["kind"] == "general":
+        if not order_store.take_general(ctx.conn, ev["id"], sec["id"], n):
+            left = order_store.general_left(ctx.conn, ev["id"], sec["id"])
+            scope = "" if ctx.terminal["owns_inventory"] else " in this terminal's allocation"
+            if left <= 0:
+                raise BoxOfficeError("sold_out", f"{sec['name']} is sold out{scope}; try another section",
+                                     available=0)
+            raise BoxOfficeError("sold_out", f"only {left} left in {sec['name']}{scope}: sell {left} or fewer",
+                                 available=left)
+        return [(None, None)] * n
+    rows_ = _seat_rows(ctx, ev["id"], sec["id"], req.accessible)
+    if req.seats:
+        if len(req.seats) != n:
+            raise BoxOfficeError("bad_input", f"{len(req.seats)} seats named for {n} tickets: name one seat a ticket")
+        _refuse_unallocated(ctx, ev["id"], sec["id"], req.seats)
+        chosen = seating.check_named(rows_, [s.strip().upper() for s in req.seats])
+    else:
+        chosen = seating.best_available(rows_, n, accessible=req.accessible)
+    return [(s.row, s.number) for s in chosen]
+
+
+def _refuse_unallocated(ctx: Ctx, event_id: str, section_id: str, labels: list[str]) -> None:
+    for seat in catalog_store.seats(ctx.conn, event_id, section_id):
+        if seat["label"] in {x.strip().upper() for x in labels} and not seat["allocated"]:
+            raise BoxOfficeError("not_allocated", f"seat {seat['label']} is not in this terminal's allocation: "
+                                                  "sell another seat, or ask the central box office")
+
+
+def _seat_rows(ctx: Ctx, event_id: str, section_id: str, accessible: bool) -> list[list[seating.Seat]]:
+    rows_: dict[int, list[seating.Seat]] = {}
+    for s in catalog_store.seats(ctx.conn, event_id, section_id):
+        rows_.setdefault(s["row_index"], []).append(seating.Seat(
+            label=s["label"], row=s["row"], number=s["number"], x=s["x"],
+            available=s["status"] == "free" and bool(s["allocated"]), wheelchair=bool(s["wheelchair"]),
+            companion=bool(s["companion"]), aisle_before=bool(s["aisle_before"])))
+    return [rows_[k] for k in sorted(rows_)]
+
+
+def _issue_tickets(ctx: Ctx, event_id: str, section_id: str, order_id: str, lines: list[Line],
+                   places: list[tuple[str | None, str | None]]) -> list[dict[str, Any]]:
+    from boxoffice.tickets.token import TicketClaims, sign_token
+
+    key, kid = private_key(ctx), key_id_bytes(ctx)
+    tickets, i = [], 0
+    for line in lines:
+        for _ in range(line.count):
+            row, seat = places[i]
+            i += 1
+            tid = uuid7()
+            if row is not None and not order_store.take_seat(ctx.conn, event_id, section_id, f"{row}{seat}", tid):
+                raise BoxOfficeError("seat_unavailable", f"seat {row}{seat} was sold a moment ago: try again")
+            token = sign_token(TicketClaims(tid, event_id, section_id, row, seat), key, kid)
+            tickets.append({"id": tid, "order_id": order_id, "event_id": event_id, "section_id": section_id,
+                            "row": row, "seat": seat, "ticket_type_id": line.ticket_type_id,
+                            "type_name": line.name, "price": line.unit_price, "tax": line.unit_tax, "token": token})
+    return tickets
+
+
+def _journal_ticket(t: dict[str, Any]) -> dict[str, Any]:
+    return {k: t[k] for k in ("id", "section_id", "row", "seat", "ticket_type_id", "price", "tax", "token")}
+
+
+def _payment_row(p: Payment, order_id: str, approver: str | None, now: str, ctx: Ctx) -> dict[str, Any]:
+    return {"id": uuid7(), "order_id": order_id, "kind": "payment", "tender": p.tender, "amount": p.amount,
+            "tendered": p.tendered, "change": p.change, "card_last4": p.card_last4, "reference": None,
+            "comp_reason": p.reason, "approved_by": approver if p.tender == "comp" else None,
+            "shift_id": None, "created_at": now}

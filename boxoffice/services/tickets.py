@@ -1,0 +1,70 @@
+"""Verifying a ticket token offline: signature, key, revocation, and what it admits according to the catalogue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from boxoffice.errors import BoxOfficeError
+from boxoffice.services.context import Ctx
+from boxoffice.services.signing import is_revoked, public_key_for
+from boxoffice.store import catalog as catalog_store
+from boxoffice.store import orders as order_store
+
+
+def resolve_place(ctx: Ctx, decoded: Any) -> tuple[dict | None, str | None]:
+    """The catalogue event and section a verified token's refs name, if this terminal knows them."""
+    from boxoffice.tickets.token import event_ref, match_place
+
+    for ev in catalog_store.list_events(ctx.conn):
+        if event_ref(ev["id"]) == decoded.event_ref:
+            sections = [s["id"] for s in catalog_store.sections(ctx.conn, ev["id"])]
+            return catalog_store.get_event(ctx.conn, ev["id"]), match_place(decoded, ev["id"], sections)
+    return None, None
+
+
+def verify(ctx: Ctx, token: str) -> dict[str, Any]:
+    """Check a token and say what it admits; refusals raise with the reason (bad_signature, revoked, ...)."""
+    from boxoffice.domain.clock import local_text
+    from boxoffice.tickets.token import verify_token
+
+    decoded = verify_token(token, public_key_for(ctx), is_revoked(ctx))
+    ev, section_id = resolve_place(ctx, decoded)
+    ticket = order_store.ticket_by_id(ctx.conn, decoded.ticket_id)
+    if ticket is not None and ticket["token"] != token.strip():
+        raise BoxOfficeError("revoked", "this ticket was re-issued: the token is not the current one; refuse entry "
+                                        "and send the customer to the box office")
+    return {
+        "valid": True,
+        "claims": decoded.to_dict(ev["id"] if ev else None, section_id),
+        "event": ev["name"] if ev else None,
+        "starts": local_text(ev["starts_at"], ev["timezone"]) if ev else None,
+        "section": section_id,
+        "row": decoded.row,
+        "seat": decoded.seat,
+        "known_here": ticket is not None,
+        "status": ticket["status"] if ticket else None,
+    }
+
+
+def decode_image(path: str) -> list[str]:
+    """Every QR text in an image file (a photo or scan of a ticket)."""
+    from pathlib import Path
+
+    p = Path(path)
+    if not p.is_file():
+        raise BoxOfficeError("not_found", f"image {p} does not exist")
+    try:
+        import zxingcpp
+        from PIL import Image
+    except ImportError:
+        raise BoxOfficeError("bad_input", "reading QR images needs the zxing-cpp package: pip install zxing-cpp") \
+            from None
+    try:
+        img = Image.open(p)
+        img.load()
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise BoxOfficeError("bad_input", f"{p} is not a readable image: {exc}") from None
+    found = [r.text for r in zxingcpp.read_barcodes(img) if r.text]
+    if not found:
+        raise BoxOfficeError("malformed_token", f"no QR code found in {p}: try a sharper, flatter photo")
+    return found
