@@ -25,6 +25,7 @@ def _m001_initial(db) -> None:  # noqa: ANN001 - a sqlite_utils.Database
         db.execute(statement)
 
 
+
 def _m002_order_search(db) -> None:  # noqa: ANN001
     """Full-text search over orders for the pickup desk (names, e-mail), and the phone's last digits."""
     db.execute("ALTER TABLE orders ADD COLUMN phone_digits TEXT")
@@ -32,9 +33,22 @@ def _m002_order_search(db) -> None:  # noqa: ANN001
     db.execute("CREATE INDEX orders_email ON orders(email COLLATE NOCASE)")
 
 
+def _script(name: str):  # noqa: ANN202
+    """A migration that runs one .sql file of this package, statement by statement."""
+
+    def run(db) -> None:  # noqa: ANN001
+        for statement in _split(_sql(name)):
+            db.execute(statement)
+
+    run.__name__ = name
+    return run
+
+
 MIGRATIONS = [
     ("0001_initial", _m001_initial),
     ("0002_order_search", _m002_order_search),
+    ("0003_pickup_door", _script("schema_0003_pickup_door.sql")),
+    ("0004_refunds_shifts", _script("schema_0004_refunds_shifts.sql")),
 ]
 KNOWN = [name for name, _ in MIGRATIONS]
 
