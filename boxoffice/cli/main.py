@@ -30,6 +30,7 @@ def root(
     ROOT_OPTIONS.update(db=str(db) if db else None, config=str(config) if config else None)
 
 
+app.command("demo")(setup_cmds.demo)
 app.command("init")(setup_cmds.init)
 app.add_typer(setup_cmds.config_app, name="config")
 app.add_typer(catalog_cmds.catalog_app, name="catalog")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from boxoffice.cli.app import sub_app
@@ -49,3 +51,32 @@ def show(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None
         return
     typer.echo(f"config file: {cfg.file or '(none found)'}")
     typer.echo(table([(k, d["value"], d["source"]) for k, d in data.items()], ["setting", "value", "source"]))
+
+
+def demo(
+    directory: Path = typer.Option(Path("boxoffice-demo"), "--dir", help="Where to put the demo terminal."),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Set up a demo terminal (venue, two events, five operators), sell two seats and print the tickets to PDF.
+
+    Run it again to sell another order in the same demo. Example: boxoffice demo --dir /tmp/demo
+    """
+    from boxoffice.services.demo import run_demo
+
+    out = run_demo(directory, clock())
+    if json_out:
+        emit_json(out)
+        return
+    if out["created"]:
+        typer.echo(f"Demo terminal made in {out['directory']} (Demo Hall: 488 reserved seats and 300 standing; "
+                   "two events).")
+    typer.secho(f"SOLD {out['order']}: {out['event_name']}, 2 x Adult, seats {', '.join(out['seats'])}; "
+                f"total {out['total']} {out['currency']}, change from 100.00: {out['change']}", fg="green", bold=True)
+    for r in out["print"]:
+        typer.echo(f"Tickets printed to {r['to']}" if r["status"] == "printed" else f"NOT PRINTED: {r['error']}")
+    typer.echo("Operators (name/role/PIN): " + ", ".join(f"{o['name']}/{o['role']}/{o['pin']}"
+                                                      for o in out["operators"]))
+    typer.echo(f"Try it yourself:\n  cd {out['directory']}\n  boxoffice event seats {out['event']}\n"
+               f"  BOXOFFICE_PIN=1111 boxoffice login sam\n"
+               f"  boxoffice sell {out['event']} --section standing --type adult=2 --cash 50\n"
+               f"  boxoffice order show {out['order']}")

@@ -1,0 +1,62 @@
+"""`boxoffice demo`: a working terminal in one command, with a demo venue, operators, a sale and a printed ticket."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from boxoffice.config import load
+from boxoffice.domain.clock import Clock, system_clock
+from boxoffice.domain.tenders import Tender
+from boxoffice.services.catalog import import_catalog
+from boxoffice.services.context import Ctx, open_terminal
+from boxoffice.services.demo_catalog import demo_catalog
+from boxoffice.services.operators import add_operator, login
+from boxoffice.services.printing import run_jobs
+from boxoffice.services.sales import SaleRequest, sell
+from boxoffice.services.terminal import init_terminal
+
+# Demo people and PINs (printed by the command; a real terminal sets its own).
+DEMO_OPERATORS = [("admin", "admin", "1234"), ("sam", "seller", "1111"), ("sue", "supervisor", "2222"),
+                  ("pat", "pickup", "3333"), ("dan", "door", "4444")]
+
+
+def _setup(directory: Path, clock: Clock) -> Ctx:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "boxoffice.toml").write_text(
+        '# Demo terminal settings: see `boxoffice config show`.\n'
+        'db = "terminal.db"\n'
+        f'printer = "pdf://{(directory / "tickets").resolve()}"\n',
+        encoding="utf-8")
+    cfg = load(str(directory / "boxoffice.toml"))
+    ctx = init_terminal(cfg, "Demo counter", clock)
+    for name, role, pin in DEMO_OPERATORS:
+        if name != "admin":
+            login(ctx, "admin", "1234")
+        add_operator(ctx, name, role, pin)
+    login(ctx, "admin", "1234")
+    import_catalog(ctx, demo_catalog(clock().date()))
+    return ctx
+
+
+def run_demo(directory: Path, clock: Clock = system_clock) -> dict[str, Any]:
+    """Make (or reuse) the demo terminal in ``directory``, sell two adult stalls seats for cash, print to PDF."""
+    directory = directory.resolve()
+    config_file = directory / "boxoffice.toml"
+    created = not (directory / "terminal.db").exists()
+    ctx = _setup(directory, clock) if created else open_terminal(load(str(config_file)), clock)
+    try:
+        login(ctx, "sam", "1111")
+        from boxoffice.store import catalog as catalog_store
+
+        event = catalog_store.list_events(ctx.conn)[0]
+        sale = sell(ctx, SaleRequest(event_id=event["id"], section_id="stalls", counts={"adult": 2},
+                                     tenders=[Tender("cash", 10000)], customer_name="Demo Customer"))
+        prints = run_jobs(ctx, sale["jobs"])
+    finally:
+        ctx.close()
+    return {"directory": str(directory), "config": str(config_file), "db": str(directory / "terminal.db"),
+            "created": created, "event": event["id"], "event_name": event["name"],
+            "order": sale["order"]["code"], "seats": [f"{t['row']}{t['seat']}" for t in sale["tickets"]],
+            "total": sale["total_text"], "change": sale["change_text"], "currency": sale["currency"],
+            "print": prints, "operators": [{"name": n, "role": r, "pin": p} for n, r, p in DEMO_OPERATORS]}
