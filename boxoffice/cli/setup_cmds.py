@@ -45,7 +45,8 @@ def show(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None
     from boxoffice.config import DESCRIPTIONS
 
     cfg = config()
-    data = {k: {"value": v, "source": cfg.sources[k], "meaning": DESCRIPTIONS.get(k, "")} for k, v in cfg.values.items()}
+    data = {k: {"value": v, "source": cfg.sources[k], "meaning": DESCRIPTIONS.get(k, "")}
+            for k, v in cfg.values.items()}
     if json_out:
         emit_json({"file": str(cfg.file) if cfg.file else None, "settings": data})
         return

@@ -35,7 +35,8 @@ def find_breaks(entries: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     for e in entries:
         if e["seq"] != expected_seq:
             what = "missing entries before it (deleted)" if e["seq"] > expected_seq else "out of order"
-            problems.append({"seq": e["seq"], "id": e["id"], "problem": f"sequence jumps from {expected_seq - 1}: {what}"})
+            problems.append({"seq": e["seq"], "id": e["id"],
+                             "problem": f"sequence jumps from {expected_seq - 1}: {what}"})
         if e["prev_hash"] != prev:
             problems.append({"seq": e["seq"], "id": e["id"],
                              "problem": "does not follow the entry before it (inserted, deleted or reordered)"})

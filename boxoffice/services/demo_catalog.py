@@ -33,7 +33,8 @@ def demo_catalog(today: date) -> dict[str, Any]:
               {"until_hours_before": 4, "fee_fixed": "3.00"}]
 
     def event(eid: str, name: str, day: date, reentry: bool) -> dict[str, Any]:
-        return {"id": eid, "name": name, "starts_at": f"{day.isoformat()}T19:30", "doors_at": f"{day.isoformat()}T18:45",
+        return {"id": eid, "name": name, "starts_at": f"{day.isoformat()}T19:30",
+                "doors_at": f"{day.isoformat()}T18:45",
                 "tax_rate": "20", "per_order_limit": 10, "reentry": reentry,
                 "sections": [hall, standing], "ticket_types": types, "refund_policy": policy}
 

@@ -27,7 +27,8 @@ def init_terminal(config: Config, name: str, clock: Clock = system_clock) -> Ctx
         conn = connect(db_path)
         if terminal_store.get(conn) is not None:
             conn.close()
-            raise BoxOfficeError("already_exists", f"{db_path} is a terminal already; use another --db to make a new one")
+            raise BoxOfficeError("already_exists",
+                                 f"{db_path} is a terminal already; use another --db to make a new one")
         conn.close()
     if key_path.exists():
         raise BoxOfficeError("already_exists", f"a key file {key_path} exists already; move it away first")

@@ -21,7 +21,8 @@ def count(conn: sqlite3.Connection) -> int:
 
 def insert(conn: sqlite3.Connection, row: dict) -> None:
     conn.execute(
-        "INSERT INTO operators (id, name, role, pin_hash, created_at) VALUES (:id, :name, :role, :pin_hash, :created_at)",
+        "INSERT INTO operators (id, name, role, pin_hash, created_at)"
+        " VALUES (:id, :name, :role, :pin_hash, :created_at)",
         row,
     )
 
