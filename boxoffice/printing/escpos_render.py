@@ -1,0 +1,591 @@
+"""Render a Layout to ESC/POS bytes for a receipt printer, through python-escpos.
+
+The output is plain bytes so the print-job queue can store them and send them again on retry. What this module
+does on top of python-escpos, and why (see DESIGN.md, "Known traps in the chosen libraries"):
+
+- escpos is imported only inside functions: the import costs ~170 ms, which ``boxoffice --help`` must not pay.
+- Its capability cache goes to a directory under the user cache (ESCPOS_CAPABILITIES_PICKLE_DIR), and the
+  empty temporary directory its import makes regardless of that setting, and the root log handler it installs,
+  are both undone; a terminal that prints all day would otherwise fill /tmp and stderr.
+- A profile is always given, and a profile without a known paper width gets one estimated from its columns, so
+  escpos never prints notices to stdout (which would corrupt ``--json`` output).
+- Text goes through escpos' code-page machinery (accented Latin, Cyrillic, Greek...). A line the printer's
+  code pages cannot hold (Chinese, Japanese, emoji...) is drawn into a raster image with a font that has the
+  glyphs, instead of reaching ``text()``, which would print '?' or send GB18030 with no code-page command.
+- The QR is printed as a raster image from the ``qrcode`` library (error correction M, modules sized for the
+  paper), so every printer that prints images prints a decodable code; native QR only when asked for and the
+  profile has it.
+- Control characters in names are stripped: a customer name must never be able to inject printer commands.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import functools
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from boxoffice.errors import BoxOfficeError
+from boxoffice.printing.layout import QR, Block, Columns, Cut, DrawerKick, Feed, Layout, Rule, Text
+
+if TYPE_CHECKING:
+    from PIL import Image, ImageFont
+
+DEFAULT_PROFILE = "TM-T88V"
+# A few well-known profiles, shown when an unknown name is given.
+SUGGESTED_PROFILES = ("TM-T88V", "TM-T20II", "TM-P80", "TSP600", "RP-F10-80mm", "POS-5890", "simple")
+
+# Dots of printer font A: 12 wide, 24 high on nearly every 80 mm and 58 mm thermal printer.
+_FONT_A_WIDTH = 12
+_LINE_PX = 24
+# QR modules: at least 2 dots (a 1-dot module does not scan), at most about 0.85 mm (bigger wastes paper).
+_QR_MIN_BOX = 2
+_QR_MAX_MODULE_MM = 0.85
+_QR_BORDER = 4
+# Paper fed on a printer without a cutter, so the last line clears the tear bar.
+_TEAR_OFF_LINES = 4
+_IMAGE_IMPLS = ("bitImageRaster", "graphics", "bitImageColumn")
+FONT_ENV = "BOXOFFICE_PRINT_FONT"
+
+_import_lock = threading.Lock()
+
+
+# --------------------------------------------------------------------------------------------------------
+# Importing escpos
+
+
+def _pickle_dir() -> Path:
+    """The directory for escpos' capability cache: the user cache, or the temp dir when that is read-only."""
+    candidates: list[Path] = []
+    try:
+        import platformdirs
+
+        candidates.append(Path(platformdirs.user_cache_dir("boxoffice")) / "escpos")
+    except ImportError:  # pragma: no cover - platformdirs is a dependency; stay usable without it
+        pass
+    uid = os.getuid() if hasattr(os, "getuid") else os.getpid()
+    candidates.append(Path(tempfile.gettempdir()) / f"boxoffice-escpos-{uid}")
+    for candidate in candidates:
+        try:
+            candidate.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            continue
+        if os.access(candidate, os.W_OK):
+            return candidate
+    return Path(tempfile.gettempdir())
+
+
+def load_escpos() -> Any:
+    """Import python-escpos the way this project needs it; returns the ``escpos.printer`` module."""
+    if "escpos.capabilities" in sys.modules:
+        import escpos.printer
+
+        return escpos.printer
+    with _import_lock:
+        # A setdefault that only computes (and creates) our default directory when none is configured.
+        configured = os.environ.get("ESCPOS_CAPABILITIES_PICKLE_DIR")
+        if configured:
+            with contextlib.suppress(OSError):  # escpos crashes on a missing directory
+                Path(configured).mkdir(parents=True, exist_ok=True)
+        else:
+            os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(_pickle_dir())
+        pickle_dir = os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"]
+        root_handlers = list(logging.root.handlers)
+        real_mkdtemp = tempfile.mkdtemp
+        # escpos.capabilities evaluates ``environ.get(NAME, mkdtemp())``: the default is made (and left behind
+        # in /tmp) even when NAME is set. During this one import, mkdtemp hands back the configured directory.
+        tempfile.mkdtemp = lambda *args, **kwargs: pickle_dir  # type: ignore[assignment]
+        try:
+            import escpos.printer
+        finally:
+            tempfile.mkdtemp = real_mkdtemp
+            # escpos.capabilities calls logging.basicConfig(); keep the application's logging as it was.
+            for handler in logging.root.handlers[:]:
+                if handler not in root_handlers:
+                    logging.root.removeHandler(handler)
+    return escpos.printer
+
+
+# --------------------------------------------------------------------------------------------------------
+# Profiles
+
+
+@dataclass(frozen=True)
+class ProfileInfo:
+    """What rendering needs to know about a printer model, from escpos-printer-db.
+
+    ``paper_px`` is the printable width in dots (estimated from the font-A columns when the database does not
+    say); ``image_impl`` is the escpos image method the model supports, or None when it prints no images.
+    """
+
+    name: str
+    paper_px: int
+    paper_px_known: bool
+    dpi: int
+    columns: int
+    has_cutter: bool
+    native_qr: bool
+    drawer: bool
+    image_impl: str | None
+
+
+def list_profiles() -> list[str]:
+    """Every profile name escpos-printer-db knows, sorted."""
+    load_escpos()
+    from escpos.capabilities import CAPABILITIES
+
+    return sorted(CAPABILITIES["profiles"])
+
+
+def _unknown_profile(name: str, known: list[str]) -> BoxOfficeError:
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+    hint = f"did you mean {', '.join(close)}? " if close else ""
+    examples = ", ".join(SUGGESTED_PROFILES)
+    return BoxOfficeError(
+        "bad_input",
+        f"unknown printer profile {name!r}: {hint}use one of {examples} ({len(known)} known)",
+        profile=name,
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def profile_info(name: str = DEFAULT_PROFILE) -> ProfileInfo:
+    """Look up a profile by its escpos-printer-db name; an unknown name raises ``bad_input``."""
+    load_escpos()
+    from escpos.capabilities import CAPABILITIES
+
+    profiles = CAPABILITIES["profiles"]
+    if name not in profiles:
+        raise _unknown_profile(name, sorted(profiles))
+    data = profiles[name]
+    features = data.get("features", {})
+    columns = int(data.get("fonts", {}).get("0", {}).get("columns", 42))
+    width = data.get("media", {}).get("width", {})
+    pixels, mm = width.get("pixels"), width.get("mm")
+    known = isinstance(pixels, int) and pixels > 0
+    paper_px = pixels if known else columns * _FONT_A_WIDTH
+    dpi_value = data.get("media", {}).get("dpi")
+    if isinstance(dpi_value, int):
+        dpi = dpi_value
+    elif known and isinstance(mm, int | float) and mm > 0:
+        dpi = round(pixels / mm * 25.4)
+    else:
+        dpi = 203
+    impl = next((i for i in _IMAGE_IMPLS if features.get(i)), None)
+    return ProfileInfo(
+        name=name,
+        paper_px=int(paper_px),
+        paper_px_known=known,
+        dpi=dpi,
+        columns=columns,
+        has_cutter=bool(features.get("paperFullCut") or features.get("paperPartCut")),
+        native_qr=bool(features.get("qrCode")),
+        drawer=bool(features.get("pulseStandard")),
+        image_impl=impl,
+    )
+
+
+# --------------------------------------------------------------------------------------------------------
+# Fonts for text the printer cannot encode
+
+
+def is_cjk(ch: str) -> bool:
+    """True for Han, kana, Hangul and CJK punctuation: text that needs a CJK font."""
+    cp = ord(ch)
+    return (
+        0x2E80 <= cp <= 0x9FFF  # radicals, CJK punctuation, kana, Han
+        or 0xAC00 <= cp <= 0xD7AF  # Hangul
+        or 0xF900 <= cp <= 0xFAFF  # compatibility ideographs
+        or 0xFF00 <= cp <= 0xFFEF  # full-width forms
+        or 0x20000 <= cp <= 0x3FFFF  # Han extensions
+    )
+
+
+# Where CJK fonts live on common systems, for when fontconfig is not there to ask.
+_CJK_FONT_PATHS = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/wqy-microhei/wqy-microhei.ttc",
+    "/usr/share/fonts/wenquanyi/wqy-zenhei/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/arphic/uming.ttc",
+    "/System/Library/Fonts/PingFang.ttc",
+    "/System/Library/Fonts/STHeiti Light.ttc",
+    "/Library/Fonts/Arial Unicode.ttf",
+    "C:/Windows/Fonts/msyh.ttc",
+    "C:/Windows/Fonts/simsun.ttc",
+)
+
+
+def _font_rank(line: str, bold: bool) -> tuple[int, str]:
+    """Sort key for fc-list results: plain sans faces (bold ones when asked) first, then by path, so the
+    choice is the same on every run."""
+    path, _, style = line.partition("|")
+    lower, style = path.lower(), style.lower()
+    penalty = 0
+    if "mono" in lower or "serif" in lower or "math" in lower:
+        penalty += 4
+    if any(word in style for word in ("italic", "oblique", "light", "condensed")):
+        penalty += 2
+    if ("bold" in style) != bold:
+        penalty += 1
+    return penalty, path
+
+
+@functools.lru_cache(maxsize=256)
+def _fontconfig_files(chars: frozenset[str], bold: bool) -> tuple[Path, ...]:
+    """Font files fontconfig says cover every one of ``chars`` (empty without fontconfig)."""
+    fc_list = shutil.which("fc-list")
+    if not fc_list or not chars:
+        return ()
+    charset = " ".join(f"{ord(c):x}" for c in sorted(chars))
+    try:
+        out = subprocess.run(
+            [fc_list, f":charset={charset}", "--format=%{file}|%{style}\n"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ()
+    lines = sorted({line for line in out.splitlines() if line.strip()}, key=lambda x: _font_rank(x, bold))
+    return tuple(Path(line.partition("|")[0]) for line in lines)
+
+
+def font_files_for(text: str, bold: bool = False) -> tuple[Path, ...]:
+    """Font files to try, best first, for drawing ``text`` when a printer font cannot.
+
+    Order: the file named by $BOXOFFICE_PRINT_FONT, fonts fontconfig says cover every character, then
+    well-known CJK font paths when the text has CJK. Empty when the system has none: callers fall back to
+    Pillow's built-in font (Latin only, so CJK then prints as boxes, still never as '?').
+    """
+    found: list[Path] = []
+    override = os.environ.get(FONT_ENV)
+    if override and Path(override).is_file():
+        found.append(Path(override))
+    wanted = frozenset(c for c in text if ord(c) >= 128 and not c.isspace())
+    found += _fontconfig_files(wanted, bold)
+    if any(is_cjk(c) for c in wanted):
+        found += [Path(p) for p in _CJK_FONT_PATHS if Path(p).is_file()]
+    return tuple(dict.fromkeys(found))
+
+
+@functools.lru_cache(maxsize=64)
+def _load_pil_font(path: str, size: int) -> ImageFont.FreeTypeFont | None:
+    from PIL import ImageFont
+
+    try:
+        return ImageFont.truetype(path, size)
+    except OSError:
+        return None
+
+
+def pil_font(text: str, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """A Pillow font of ``size`` px for ``text``: the first usable one of font_files_for, else Pillow's."""
+    from PIL import ImageFont
+
+    for path in font_files_for(text):
+        font = _load_pil_font(str(path), size)
+        if font is not None:
+            return font
+    return ImageFont.load_default(size=size)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Text helpers
+
+
+def clean_text(text: str) -> str:
+    """Text safe to send to a printer: NFC-composed, no control or invisible format characters.
+
+    NFC turns a decomposed "e + combining acute" into the one "é" a code page has. Control characters are
+    replaced by spaces so a name like "ESC @" bytes cannot reset or reprogram the printer mid-ticket.
+    """
+    text = unicodedata.normalize("NFC", text)
+    out = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category == "Cc":
+            out.append(" ")
+        elif category != "Cf":
+            out.append(ch)
+    return "".join(out)
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [clean_text(part) for part in text.split("\n")]
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Wrap at spaces, breaking words longer than a line; an empty paragraph stays one empty line."""
+    return textwrap.wrap(text, max(1, width), replace_whitespace=False, drop_whitespace=True) or [""]
+
+
+def _two_ends(left: str, right: str, width: int, fill: str) -> list[str]:
+    """Lay out ``left`` and ``right`` at both ends of ``width`` characters, wrapping when they do not fit."""
+    gap = width - len(left) - len(right)
+    if gap >= 1:
+        if fill != " " and gap >= 3:
+            return [f"{left} {fill * (gap - 2)} {right}"]
+        return [left + " " * gap + right]
+    lines = _wrap(left, width)
+    if len(lines[-1]) + 1 + len(right) <= width:  # the amount fits beside the last line of the description
+        return lines[:-1] + _two_ends(lines[-1], right, width, fill)
+    return lines + [r.rjust(width) for r in _wrap(right, width)]
+
+
+# --------------------------------------------------------------------------------------------------------
+# Images
+
+
+def _threshold(img: Image.Image) -> Image.Image:
+    """Pure black and white: escpos would otherwise dither anti-aliased glyph edges into speckles."""
+    return img.convert("L").point(lambda v: 255 if v >= 128 else 0, mode="1")
+
+
+def _text_image(lines: list[tuple[str, str]], paper_px: int, size: int, bold: bool, align: str) -> Image.Image:
+    """Draw text the printer cannot encode: ``lines`` are (left, right) pairs; right may be empty.
+
+    Each left part wraps to the paper width; a right part goes to the right edge of the last line, or on a
+    line of its own when it does not fit beside it.
+    """
+    from PIL import Image, ImageDraw
+
+    px = _LINE_PX * size
+    everything = "".join(left + right for left, right in lines)
+    font = pil_font(everything, px)
+    stroke = 1 if bold else 0
+    probe = ImageDraw.Draw(Image.new("L", (1, 1), 255))
+
+    def width_of(s: str) -> float:
+        return probe.textlength(s, font=font) + 2 * stroke
+
+    def wrap(s: str) -> list[str]:
+        out: list[str] = []
+        current = ""
+        for ch in s:
+            if current and width_of(current + ch) > paper_px:
+                out.append(current.rstrip())
+                current = ch.lstrip()
+            else:
+                current += ch
+        out.append(current)
+        return out
+
+    rows: list[tuple[str, str]] = []
+    for left, right in lines:
+        wrapped = wrap(left)
+        if right and width_of(wrapped[-1]) + width_of(" " + right) <= paper_px:
+            rows += [(w, "") for w in wrapped[:-1]] + [(wrapped[-1], right)]
+        else:
+            rows += [(w, "") for w in wrapped]
+            rows += [("", r) for r in wrap(right)] if right else []
+    bbox = probe.textbbox((0, 0), "Ag" + everything, font=font, stroke_width=stroke)
+    row_h = max(px, bbox[3] - min(0, bbox[1])) + 4
+    img = Image.new("L", (paper_px, row_h * len(rows)), 255)
+    draw = ImageDraw.Draw(img)
+    for i, (left, right) in enumerate(rows):
+        y = i * row_h + 2
+        if left:
+            w = width_of(left)
+            where = "left" if right else align
+            x = {"left": 0, "center": (paper_px - w) / 2, "right": paper_px - w}[where]
+            draw.text((max(0, x), y), left, font=font, fill=0, stroke_width=stroke, stroke_fill=0)
+        if right:
+            x = paper_px - width_of(right)
+            draw.text((max(0, x), y), right, font=font, fill=0, stroke_width=stroke, stroke_fill=0)
+    return _threshold(img)
+
+
+def qr_matrix(data: str) -> list[list[bool]]:
+    """The QR modules for ``data`` at error correction M, with the 4-module quiet zone the standard asks."""
+    import qrcode
+    from qrcode.exceptions import DataOverflowError
+
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=_QR_BORDER)
+    code.add_data(data)
+    try:
+        code.make(fit=True)
+    except DataOverflowError:
+        raise BoxOfficeError("bad_input", f"QR data of {len(data)} characters is too long to print") from None
+    return code.get_matrix()
+
+
+def qr_box_size(modules: int, paper_px: int, dpi: int) -> int:
+    """Dots per QR module: as large as fits in the paper width, up to about 0.85 mm a module."""
+    largest = max(_QR_MIN_BOX, round(dpi * _QR_MAX_MODULE_MM / 25.4))
+    box = min(largest, paper_px // modules)
+    if box < 1:
+        raise BoxOfficeError("bad_input", f"a QR code of {modules} modules does not fit on {paper_px} dots")
+    return box
+
+
+def _qr_image(data: str, paper_px: int, dpi: int) -> Image.Image:
+    """The QR as a paper-wide image, centred by its own white margin (so no printer alignment is needed)."""
+    from PIL import Image
+
+    matrix = qr_matrix(data)
+    modules = len(matrix)
+    box = qr_box_size(modules, paper_px, dpi)
+    small = Image.new("1", (modules, modules), 1)
+    small.putdata([0 if dark else 1 for row in matrix for dark in row])
+    code = small.resize((modules * box, modules * box), Image.Resampling.NEAREST)
+    img = Image.new("1", (paper_px, modules * box), 1)
+    img.paste(code, ((paper_px - modules * box) // 2, 0))
+    return img
+
+
+# --------------------------------------------------------------------------------------------------------
+# Rendering
+
+
+class _Renderer:
+    """Walks a layout and drives one escpos Dummy printer; one instance per render."""
+
+    def __init__(self, printer: Any, info: ProfileInfo, native_qr: bool) -> None:
+        self.p = printer
+        self.info = info
+        self.native_qr = native_qr
+        self._style: tuple[bool, int, str] | None = None
+
+    def encodable(self, text: str) -> bool:
+        """True when the printer's code pages hold every character; Han never reaches escpos' GB18030 path."""
+        encoder = self.p.magic.encoder
+        return all(ord(ch) < 128 or (not is_cjk(ch) and encoder.find_suitable_encoding(ch)) for ch in text)
+
+    def style(self, bold: bool = False, size: int = 1, align: str = "left") -> None:
+        """Set the text style, sending commands only when it changes (escpos repeats ESC ! three times)."""
+        if self._style == (bold, size, align):
+            return
+        self._style = (bold, size, align)
+        double = size == 2
+        self.p.set(
+            align=align,
+            bold=bold,
+            normal_textsize=not double,
+            double_width=double,
+            double_height=double,
+        )
+
+    def image(self, img: Image.Image) -> None:
+        impl = self.info.image_impl
+        if impl is None:
+            raise BoxOfficeError(
+                "bad_input",
+                f"printer profile {self.info.name} cannot print images (QR codes, Chinese text): "
+                "choose the profile of the printer model",
+                profile=self.info.name,
+            )
+        self.style()
+        # ESC * is for impact printers, which know only the 8-dot column modes.
+        column = impl == "bitImageColumn"
+        self.p.image(img, impl=impl, high_density_vertical=not column, high_density_horizontal=True)
+
+    def text(self, block: Text) -> None:
+        columns = max(1, self.info.columns // block.size)
+        for paragraph in _paragraphs(block.text):
+            if self.encodable(paragraph):
+                self.style(block.bold, block.size, block.align)
+                for line in _wrap(paragraph, columns):
+                    self.p.textln(line)
+            else:
+                lines = [(paragraph, "")]
+                self.image(_text_image(lines, self.info.paper_px, block.size, block.bold, block.align))
+        self.style()
+
+    def columns(self, block: Columns) -> None:
+        left = clean_text(block.left).replace("\n", " ")
+        right = clean_text(block.right).replace("\n", " ")
+        if self.encodable(left + right + block.fill):
+            self.style(bold=block.bold)
+            for line in _two_ends(left, right, self.info.columns, block.fill):
+                self.p.textln(line)
+            self.style()
+        else:
+            self.image(_text_image([(left, right)], self.info.paper_px, 1, block.bold, "left"))
+
+    def qr(self, block: QR) -> None:
+        if self.native_qr and self.info.native_qr:
+            from escpos.constants import QR_ECLEVEL_M
+
+            modules = len(qr_matrix(block.data))
+            size = min(16, qr_box_size(modules, self.info.paper_px, self.info.dpi))
+            self.style(align="center")
+            self.p.qr(block.data, ec=QR_ECLEVEL_M, size=size, native=True)
+            self.p.ln()
+            self.style()
+        else:
+            self.image(_qr_image(block.data, self.info.paper_px, self.info.dpi))
+
+    def block(self, block: Block) -> None:
+        if isinstance(block, Text):
+            self.text(block)
+        elif isinstance(block, Columns):
+            self.columns(block)
+        elif isinstance(block, QR):
+            self.qr(block)
+        elif isinstance(block, Rule):
+            self.style()
+            self.p.textln("-" * self.info.columns)
+        elif isinstance(block, Feed):
+            if block.lines:
+                self.p.print_and_feed(block.lines)
+        elif isinstance(block, Cut):
+            if self.info.has_cutter:
+                self.p.cut()  # feeds past the cutter first
+            else:
+                self.p.print_and_feed(_TEAR_OFF_LINES)
+        elif isinstance(block, DrawerKick):
+            if self.info.drawer:
+                self.p.cashdraw(2)
+        else:  # pragma: no cover - the Block union is closed
+            raise TypeError(f"not a layout block: {block!r}")
+
+
+@contextlib.contextmanager
+def _dummy_printer(info: ProfileInfo) -> Iterator[Any]:
+    printer_module = load_escpos()
+    printer = printer_module.Dummy(profile=info.name)
+    if not info.paper_px_known:
+        # Give escpos our width estimate, on this instance only: with "Unknown" it prints a notice per image.
+        data = dict(printer.profile.profile_data)
+        media = dict(data.get("media", {}))
+        media["width"] = {**media.get("width", {}), "pixels": info.paper_px}
+        data["media"] = media
+        printer.profile.profile_data = data
+    try:
+        yield printer
+    finally:
+        printer.close()
+
+
+def render_escpos(layout: Layout, profile: str = DEFAULT_PROFILE, *, native_qr: bool = False) -> bytes:
+    """ESC/POS bytes for ``layout`` on a printer of model ``profile`` (an escpos-printer-db name).
+
+    The bytes start with a printer reset, so a job never inherits the size or code page a previous one left.
+    ``native_qr`` asks for the printer's own QR command where the profile has one; otherwise the QR is an
+    image. Raises ``bad_input`` for an unknown profile or one that cannot print what the layout needs.
+    """
+    info = profile_info(profile)
+    with _dummy_printer(info) as printer:
+        printer.hw("INIT")
+        renderer = _Renderer(printer, info, native_qr)
+        for block in layout:
+            renderer.block(block)
+        return bytes(printer.output)

@@ -1,0 +1,320 @@
+"""ESC/POS rendering, checked the way a printer would see it: bytes sent over TCP, parsed back, QR scanned."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import zxingcpp
+from escpos_decode import BASE45, Decoded, FakeNetworkPrinter, decode, sample_token
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from boxoffice.errors import BoxOfficeError
+from boxoffice.printing.escpos_render import profile_info, render_escpos
+from boxoffice.printing.layout import (
+    QR,
+    Columns,
+    Cut,
+    ReceiptView,
+    Rule,
+    Text,
+    TicketView,
+    receipt_layout,
+    ticket_layout,
+)
+from boxoffice.printing.transport import send
+from boxoffice.printing.uri import parse_printer_uri
+
+
+def ticket(seat: int = 12, token: str | None = None, event: str = "Spring Gala", copy: bool = False) -> TicketView:
+    return TicketView(
+        venue="Stadthalle Café Müller",
+        event_name=event,
+        starts_at="Sat 12 Apr 2026 20:00",
+        section="Parkett",
+        row="F",
+        seat=str(seat),
+        ticket_type="Adult",
+        price="€35.00",
+        order_code="K7M4-PQ9X",
+        token=token or sample_token(seat),
+        copy=copy,
+    )
+
+
+def receipt(copy: bool = False) -> ReceiptView:
+    return ReceiptView(
+        venue="Stadthalle",
+        order_code="K7M4-PQ9X",
+        lines=[("Adult", 2, "70.00"), ("Concession", 1, "25.00")],
+        total="95.00",
+        tax_lines=[("incl. VAT 7%", "6.21")],
+        tenders=[("Cash", "100.00")],
+        change="5.00",
+        operator="anna",
+        time="12.04.2026 19:02",
+        footer="Thank you!",
+        copy=copy,
+    )
+
+
+def scanned(decoded: Decoded) -> list[str]:
+    """Every QR code zxing finds in the printed images, in print order."""
+    return [result.text for image in decoded.images for result in zxingcpp.read_barcodes(image)]
+
+
+def print_over_tcp(data: bytes) -> bytes:
+    """Send ``data`` to a fake network printer with the real transport and return what it received."""
+    with FakeNetworkPrinter() as printer:
+        send(parse_printer_uri(printer.uri), data)
+        return printer.wait_for_jobs(1)[0]
+
+
+def test_ticket_sent_over_tcp_scans_back_to_the_token() -> None:
+    token = sample_token(1)
+    data = render_escpos(ticket_layout(ticket(token=token)))
+    received = print_over_tcp(data)
+    assert received == data
+    out = decode(received)
+    assert scanned(out) == [token]
+    assert out.cuts == 1
+    for expected in ("Stadthalle Café Müller", "Spring Gala", "Sat 12 Apr 2026 20:00", "K7M4-PQ9X"):
+        assert expected in out.texts
+    assert any(line.startswith("Section") and line.endswith("Parkett") for line in out.texts)
+    assert any(line.startswith("Price") and line.endswith("€35.00") for line in out.texts)
+
+
+def test_the_qr_sits_inside_its_ticket_before_the_cut() -> None:
+    data = render_escpos(ticket_layout(ticket(1)) + ticket_layout(ticket(2)))
+    pieces = decode(data).pieces()
+    assert len(pieces) == 2
+    for piece in pieces:
+        assert [kind for kind, _ in piece].count("image") == 1
+        assert piece[-1][0] == "cut"
+
+
+@pytest.mark.parametrize(("profile", "cuts_per_ticket"), [("TM-T88V", 1), ("TM-T20II", 1), ("POS-5890", 0)])
+def test_cut_count_follows_the_cutter(profile: str, cuts_per_ticket: int) -> None:
+    layout = [block for seat in range(3) for block in ticket_layout(ticket(seat))]
+    out = decode(render_escpos(layout, profile), profile)
+    assert out.cuts == 3 * cuts_per_ticket
+    assert scanned(out) == [sample_token(seat) for seat in range(3)]
+
+
+@pytest.mark.parametrize(
+    "profile",
+    ["TM-T88V", "TM-T20II", "TM-P80", "TSP600", "RP-F10-80mm", "POS-5890", "ZJ-5870", "TM-U220", "default"],
+)
+def test_qr_decodes_on_every_kind_of_profile(profile: str) -> None:
+    token = sample_token(7)
+    data = render_escpos(ticket_layout(ticket(token=token)), profile)
+    out = decode(data, profile)
+    assert scanned(out) == [token]
+    info = profile_info(profile)
+    assert all(image.width <= info.paper_px + 7 for image in out.images)
+
+
+def test_impact_printer_gets_column_images() -> None:
+    data = render_escpos([QR(sample_token(3))], "TM-U220")
+    assert b"\x1b*" in data and b"\x1dv0" not in data
+    assert scanned(decode(data, "TM-U220")) == [sample_token(3)]
+
+
+def test_native_qr_only_when_asked_and_supported() -> None:
+    token = sample_token(4)
+    native = decode(render_escpos([QR(token)], "TM-T88V", native_qr=True))
+    assert native.qr_codes == [token]
+    assert native.images == []
+    # POS-5890 has no native QR: the request falls back to an image that still scans.
+    fallback = decode(render_escpos([QR(token)], "POS-5890", native_qr=True), "POS-5890")
+    assert fallback.qr_codes == []
+    assert scanned(fallback) == [token]
+    # The default is an image even where native QR exists.
+    assert decode(render_escpos([QR(token)], "TM-T88V")).qr_codes == []
+
+
+def test_receipt_text_has_lines_total_tender_and_change() -> None:
+    out = decode(print_over_tcp(render_escpos(receipt_layout(receipt()))))
+    lines = out.texts
+    for left, right in [
+        ("Adult x2", "70.00"),
+        ("Concession x1", "25.00"),
+        ("TOTAL", "95.00"),
+        ("incl. VAT 7%", "6.21"),
+        ("Cash", "100.00"),
+        ("Change", "5.00"),
+        ("Order", "K7M4-PQ9X"),
+    ]:
+        matching = [line for line in lines if line.startswith(left) and line.endswith(right)]
+        assert matching, f"no line {left} ... {right} in {lines}"
+        assert len(matching[0]) == profile_info("TM-T88V").columns
+    assert "Served by anna" in lines
+    assert "Thank you!" in lines
+    assert out.images == []
+    assert out.drawer_kicks == 0
+    assert out.cuts == 1
+
+
+def test_drawer_kick_when_asked() -> None:
+    out = decode(render_escpos(receipt_layout(receipt(), open_drawer=True)))
+    assert out.drawer_kicks == 1
+    assert out.events[0][0] == "drawer"
+
+
+def test_accented_latin_goes_through_code_pages() -> None:
+    for profile in ("TM-T88V", "TSP600", "TM-T20II", "POS-5890"):
+        data = render_escpos([Text("Café Müller"), Text("Łódź, Ørsted, Straße")], profile)
+        out = decode(data, profile)
+        assert out.texts == ["Café Müller", "Łódź, Ørsted, Straße"], profile
+        assert out.images == []
+        assert out.code_pages, "a code page must be selected before non-ASCII text"
+
+
+def test_decomposed_accents_are_composed_first() -> None:
+    out = decode(render_escpos([Text("Cafe\u0301 Mu\u0308ller")]))
+    assert out.texts == ["Café Müller"]
+
+
+def test_chinese_line_is_printed_as_an_image_never_as_question_marks() -> None:
+    name = "张伟 演唱会 2026"
+    token = sample_token(9)
+    data = render_escpos(ticket_layout(ticket(token=token, event=name)))
+    out = decode(print_over_tcp(data))
+    assert not any("?" in line for line in out.texts)
+    assert name not in out.text
+    assert name.encode("gb18030") not in data  # escpos' raw GB18030 path was not taken
+    assert len(out.images) == 2  # the name, then the QR
+    name_image = out.images[0]
+    assert name_image.getextrema()[0] == 0, "the name image has ink"
+    assert scanned(out) == [token]
+
+
+def test_cjk_only_in_one_column_renders_the_line_as_an_image() -> None:
+    out = decode(render_escpos([Columns("演唱会 x2", "70.00"), Columns("Adult x2", "70.00")]))
+    assert len(out.images) == 1
+    assert [line for line in out.texts if line] == ["Adult x2" + " " * 29 + "70.00"]
+
+
+def test_copy_says_copy_large_and_keeps_the_token() -> None:
+    token = sample_token(5)
+    out = decode(render_escpos(ticket_layout(ticket(token=token), copy=True)))
+    banners = [line for line in out.lines if line.text == "*** COPY ***"]
+    assert banners and banners[0].double_width and banners[0].double_height and banners[0].bold
+    assert scanned(out) == [token]
+    original = decode(render_escpos(ticket_layout(ticket(token=token))))
+    assert "*** COPY ***" not in original.texts
+
+
+def test_text_width_follows_the_profile() -> None:
+    for profile, columns in (("TM-T88V", 42), ("TM-T20II", 48), ("POS-5890", 32)):
+        out = decode(render_escpos([Rule(), Text("x " * 40), Text("WIDE " * 10, size=2)], profile), profile)
+        assert out.texts[0] == "-" * columns
+        assert all(len(line) <= columns for line in out.texts)
+        assert all(len(line.text) <= columns // 2 for line in out.lines if line.double_width)
+
+
+def test_control_characters_cannot_inject_commands() -> None:
+    evil = "Mallory\x1b@\x1dV\x00\x1bp\x00\x19\x19\nNext"
+    data = render_escpos([Text(evil), Columns(evil, "1.00")])
+    out = decode(data)
+    assert out.cuts == 0
+    assert out.drawer_kicks == 0
+    assert out.texts[0].startswith("Mallory")
+
+
+def test_unknown_profile_is_bad_input_with_suggestions() -> None:
+    with pytest.raises(BoxOfficeError) as caught:
+        render_escpos([Text("x")], "TM-T88X")
+    assert caught.value.code == "bad_input"
+    assert "TM-T88V" in caught.value.message
+
+
+def test_profile_without_images_refuses_a_qr() -> None:
+    with pytest.raises(BoxOfficeError) as caught:
+        render_escpos([QR(sample_token(1))], "OCD-100")
+    assert caught.value.code == "bad_input"
+
+
+def test_job_starts_with_a_reset_and_is_deterministic() -> None:
+    layout = ticket_layout(ticket())
+    data = render_escpos(layout)
+    assert data.startswith(b"\x1b@")
+    assert data == render_escpos(layout)
+
+
+def test_receipt_and_tickets_in_one_job() -> None:
+    layout = ticket_layout(ticket(1)) + ticket_layout(ticket(2)) + receipt_layout(receipt(), open_drawer=True)
+    out = decode(render_escpos(layout))
+    assert out.cuts == 3
+    assert out.drawer_kicks == 1
+    assert scanned(out) == [sample_token(1), sample_token(2)]
+    assert isinstance(layout[-1], Cut)
+
+
+def test_no_import_cost_and_no_litter(tmp_path) -> None:
+    """Importing the printing package loads neither escpos nor reportlab; printing leaves /tmp, stdout and
+    the root logger as they were."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    script = textwrap.dedent(
+        """
+        import logging, sys
+        import boxoffice.printing, boxoffice.printing.layout, boxoffice.printing.escpos_render
+        import boxoffice.printing.pdf_render, boxoffice.printing.transport, boxoffice.printing.uri
+        assert "escpos" not in sys.modules and "reportlab" not in sys.modules, "heavy import at load"
+        from boxoffice.printing.layout import QR, Text
+        from boxoffice.printing.escpos_render import render_escpos
+        before = list(logging.root.handlers)
+        data = render_escpos([Text("x"), QR("BX1:TEST")], "default")
+        assert logging.root.handlers == before, "escpos left a log handler"
+        sys.stderr.write(str(len(data)))
+        """
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "TMPDIR": str(scratch),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "HOME": str(tmp_path),
+    }
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "", "escpos printed to stdout"
+    assert list(scratch.iterdir()) == [], "escpos left a temporary directory"
+    assert list((tmp_path / "cache" / "boxoffice" / "escpos").iterdir()), "capability cache not in user cache"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet="abcxyzABCXYZ0123456789éèêëàâäöüÜÖÄßçñøåÅ€£-.,:;!'()", min_size=1, max_size=40))
+def test_latin_text_round_trips_through_code_pages(text: str) -> None:
+    assert decode(render_escpos([Text(text)])).texts == [text]
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.text(alphabet=BASE45, min_size=100, max_size=150).map(str.strip).filter(bool))
+def test_any_token_scans_back(token: str) -> None:
+    assert scanned(decode(render_escpos([QR(token)]))) == [token]
+
+
+def test_font_lookup_prefers_the_configured_file(tmp_path, monkeypatch) -> None:
+    from boxoffice.printing.escpos_render import FONT_ENV, font_files_for
+
+    font = tmp_path / "venue.ttf"
+    font.write_bytes(b"not really a font")
+    monkeypatch.setenv(FONT_ENV, str(font))
+    assert font_files_for("张伟")[0] == font
+
+
+@pytest.mark.skipif(not shutil.which("fc-list"), reason="needs fontconfig")
+def test_fontconfig_finds_a_font_covering_the_text() -> None:
+    from boxoffice.printing.escpos_render import font_files_for
+
+    if not subprocess.run(["fc-list", ":charset=416"], capture_output=True, text=True).stdout.strip():
+        pytest.skip("no font with Cyrillic installed")
+    assert font_files_for("Жанна")
+    # On a printer with only CP437 the Cyrillic name becomes an image drawn with that font.
+    out = decode(render_escpos([Text("Жанна")], "simple"), "simple")
+    assert len(out.images) == 1 and out.texts == []
