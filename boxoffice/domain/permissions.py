@@ -30,6 +30,17 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+# How a refusal names each permission ("Sam (seller) may not <this>").
+DESCRIPTIONS: dict[str, str] = {
+    "sell": "sell tickets", "comp": "give comps", "pickup": "hand out orders", "reprint": "reprint tickets",
+    "scan": "check tickets in at the door", "refund": "refund", "refund_override": "approve refunds outside policy",
+    "exchange": "exchange tickets", "shift": "open or close shifts", "cash": "move cash in or out of the drawer",
+    "drawer": "open the cash drawer", "print": "print", "report": "see reports", "pause": "pause or resume sales",
+    "catalog": "change the catalogue", "operators": "manage operators or restore backups",
+    "orders_import": "import orders or keys", "sync": "sync", "audit": "read or verify the audit trail",
+}
+
+
 def allowed(role: str, permission: str) -> bool:
     """Whether ``role`` holds ``permission``."""
     return role in PERMISSIONS.get(permission, ())
@@ -41,9 +52,10 @@ def require(role: str | None, permission: str, who: str = "this operator") -> No
         raise BoxOfficeError("not_logged_in", "nobody is logged in: run `boxoffice login NAME` first")
     if not allowed(role, permission):
         needed = " or ".join(PERMISSIONS.get(permission, ("admin",)))
+        article = "an" if needed[0] in "aeiou" else "a"
         raise BoxOfficeError(
             "permission_denied",
-            f"{who} ({role}) may not {permission.replace('_', ' ')}: ask a {needed}",
+            f"{who} ({role}) may not {DESCRIPTIONS.get(permission, permission)}: ask {article} {needed}",
             needed=list(PERMISSIONS.get(permission, ())),
         )
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from importlib import resources
 
 from boxoffice.errors import BoxOfficeError
 
@@ -17,6 +16,8 @@ TABLE = "_sqlite_migrations"
 
 
 def _sql(name: str) -> str:
+    from importlib import resources
+
     return resources.files("boxoffice.store").joinpath(name).read_text(encoding="utf-8")
 
 
@@ -49,6 +50,7 @@ MIGRATIONS = [
     ("0002_order_search", _m002_order_search),
     ("0003_pickup_door", _script("schema_0003_pickup_door.sql")),
     ("0004_refunds_shifts", _script("schema_0004_refunds_shifts.sql")),
+    ("0006_night", _script("schema_0006_night.sql")),
 ]
 KNOWN = [name for name, _ in MIGRATIONS]
 

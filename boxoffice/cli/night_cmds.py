@@ -1,0 +1,219 @@
+"""`boxoffice pause|resume`, `incident ...`, `backup`, `restore`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from boxoffice.cli.app import sub_app
+from boxoffice.cli.common import JSON_HELP, emit_json, table, terminal
+
+pause_app = sub_app("Stop sales, pickups or scans at once (everywhere, one event, a channel or a terminal).")
+incident_app = sub_app("The incident log: open, add notes, close, and the timeline for the review.")
+
+_EVENT = typer.Option(None, "--event", help="Only this event.")
+_CHANNEL = typer.Option(None, "--channel", help="box_office, web or all.")
+_TERMINAL = typer.Option(None, "--terminal", help="Only this terminal (id or name).")
+
+
+def _pause(what: str, reason: str, event: str | None, channel: str | None, terminal_: str | None,
+           json_out: bool) -> None:
+    from boxoffice.services.pauses import pause
+
+    with terminal() as ctx:
+        row = pause(ctx, reason, what=what, event=event, channel=channel, terminal=terminal_)
+    if json_out:
+        emit_json(row)
+    else:
+        typer.secho(f"{what.upper()} PAUSED ({row['scope']}{' ' + row['target'] if row['target'] else ''}): "
+                    f"{row['reason']}", fg="red", bold=True)
+
+
+@pause_app.command("sales")
+def pause_sales(reason: str = typer.Option(..., "--reason", "-r", help="Shown to everyone refused."),
+                event: str = _EVENT, channel: str = _CHANNEL, terminal_: str = _TERMINAL,
+                json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """Pause sales; pickups and scans go on. Needs a supervisor.
+
+    Example: boxoffice pause sales --event gala-1130 --reason "fire alarm"
+    """
+    _pause("sales", reason, event, channel, terminal_, json_out)
+
+
+@pause_app.command("pickups")
+def pause_pickups(reason: str = typer.Option(..., "--reason", "-r", help="Shown to everyone refused."),
+                  event: str = _EVENT, channel: str = _CHANNEL, terminal_: str = _TERMINAL,
+                  json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """Pause pickups at the will-call desk. Needs a supervisor.
+
+    Example: boxoffice pause pickups --reason "queue moved to door B"
+    """
+    _pause("pickups", reason, event, channel, terminal_, json_out)
+
+
+@pause_app.command("scans")
+def pause_scans(reason: str = typer.Option(..., "--reason", "-r", help="Shown to everyone refused."),
+                event: str = _EVENT, channel: str = _CHANNEL, terminal_: str = _TERMINAL,
+                json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """Pause door check-ins. Needs a supervisor.
+
+    Example: boxoffice pause scans --event gala-1130 --reason "doors held"
+    """
+    _pause("scans", reason, event, channel, terminal_, json_out)
+
+
+@pause_app.command("list")
+def pause_list(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """List active pauses.
+
+    Example: boxoffice pause list
+    """
+    from boxoffice.services.pauses import active
+
+    with terminal() as ctx:
+        items = active(ctx)
+    if json_out:
+        emit_json(items)
+        return
+    if not items:
+        typer.echo("Nothing is paused.")
+        return
+    headers = ["pause", "what", "scope", "target", "reason", "from", "since"]
+    typer.echo(table([(p["id"][-8:], p["what"], p["scope"], p["target"] or "", p["reason"], p["source"],
+                       p["paused_at"]) for p in items], headers))
+
+
+def resume(pause_id: str = typer.Option(None, "--id", help="The pause to lift (from `pause list`)."),
+           what: str = typer.Option("sales", "--what", help="sales, pickups or scans."),
+           event: str = _EVENT, channel: str = _CHANNEL, terminal_: str = _TERMINAL,
+           json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """Lift a pause, by id or by the same scope it was set with. Needs a supervisor.
+
+    Example: boxoffice resume --event gala-1130
+    """
+    from boxoffice.services.pauses import resume as do_resume
+
+    with terminal() as ctx:
+        lifted = do_resume(ctx, pause_id, what=what, event=event, channel=channel, terminal=terminal_)
+    if json_out:
+        emit_json(lifted)
+    else:
+        typer.secho(f"Resumed: {len(lifted)} pause(s) lifted.", fg="green")
+
+
+@incident_app.command("open")
+def incident_open(title: str = typer.Argument(..., help="What is wrong, e.g. 'printer 2 down'."),
+                  severity: str = typer.Option("minor", "--severity", help="minor, major or critical."),
+                  json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """Open an incident.
+
+    Example: boxoffice incident open "printer 2 down" --severity major
+    """
+    from boxoffice.services.incidents import open_incident
+
+    with terminal() as ctx:
+        inc = open_incident(ctx, title, severity)
+    emit_json(inc) if json_out else typer.echo(f"Incident {inc['id'][-8:]} opened: {inc['title']}")
+
+
+@incident_app.command("note")
+def incident_note(incident: str = typer.Argument(..., help="Incident id (the last 8 characters will do)."),
+                  text: str = typer.Argument(..., help="What happened or was done."),
+                  json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """Add a note to an open incident.
+
+    Example: boxoffice incident note 1a2b3c4d "swapped to the spare printer"
+    """
+    from boxoffice.services.incidents import add_note
+
+    with terminal() as ctx:
+        note = add_note(ctx, incident, text)
+    emit_json(note) if json_out else typer.echo("Noted.")
+
+
+@incident_app.command("close")
+def incident_close(incident: str = typer.Argument(..., help="Incident id."),
+                   resolution: str = typer.Option(..., "--resolution", help="How it ended."),
+                   json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """Close an incident with its resolution.
+
+    Example: boxoffice incident close 1a2b3c4d --resolution "printer replaced"
+    """
+    from boxoffice.services.incidents import close_incident
+
+    with terminal() as ctx:
+        inc = close_incident(ctx, incident, resolution)
+    emit_json(inc) if json_out else typer.echo(f"Incident {inc['id'][-8:]} closed.")
+
+
+@incident_app.command("list")
+def incident_list(open_only: bool = typer.Option(False, "--open", help="Only open incidents."),
+                  json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """List incidents.
+
+    Example: boxoffice incident list --open
+    """
+    from boxoffice.services.incidents import list_incidents
+
+    with terminal() as ctx:
+        items = list_incidents(ctx, open_only)
+    if json_out:
+        emit_json(items)
+        return
+    typer.echo(table([(i["id"][-8:], i["severity"], i["title"], i["opened_at"], i["closed_at"] or "open")
+                      for i in items], ["incident", "severity", "title", "opened", "closed"]))
+
+
+@incident_app.command("timeline")
+def incident_timeline(incident: str = typer.Argument(..., help="Incident id."),
+                      json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """The incident's notes and everything recorded while it was open, in time order.
+
+    Example: boxoffice incident timeline 1a2b3c4d
+    """
+    from boxoffice.services.incidents import timeline
+
+    with terminal() as ctx:
+        inc = timeline(ctx, incident)
+    if json_out:
+        emit_json(inc)
+        return
+    typer.secho(f"{inc['title']} ({inc['severity']}), opened {inc['opened_at']}", bold=True)
+    typer.echo(table([(t["at"], t["what"], t["by"] or "", t["text"]) for t in inc["timeline"]],
+                     ["at", "what", "by", "detail"]))
+    if inc["closed_at"]:
+        typer.echo(f"closed {inc['closed_at']}: {inc['resolution']}")
+
+
+def backup(to: Path = typer.Option(..., "--to", help="Folder for the copies (e.g. a second disk)."),
+           keep: int = typer.Option(10, "--keep", help="How many copies to keep there."),
+           json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """Copy the live database while sales go on, verify the copy (integrity and audit chain), keep the last N.
+
+    Example: boxoffice backup --to /media/usb/backups --keep 20
+    """
+    from boxoffice.services.backup import backup as do_backup
+
+    with terminal() as ctx:
+        report = do_backup(ctx, to, keep)
+    if json_out:
+        emit_json(report)
+    else:
+        typer.echo(f"Backed up to {report['file']} ({report['entries']} journal entries, verified).")
+
+
+def restore(file: Path = typer.Argument(..., help="A backup made by `boxoffice backup`."),
+            yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+            json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """Replace this terminal's database with a backup, after checking it; a copy that fails is refused. Admin only.
+
+    Example: boxoffice restore /media/usb/backups/boxoffice-backup-Counter_1-20261130T200000000000Z.db
+    """
+    from boxoffice.services.backup import restore as do_restore
+
+    if not yes and not json_out:
+        typer.confirm(f"Replace this terminal's database with {file}?", abort=True)
+    with terminal() as ctx:
+        report = do_restore(ctx, file)
+    emit_json(report) if json_out else typer.echo(f"Restored from {file} ({report['entries']} journal entries).")

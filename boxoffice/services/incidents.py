@@ -1,0 +1,94 @@
+"""The incident log: what went wrong tonight, notes as it unfolds, and a timeline for the review afterwards.
+
+Incidents live beside the journal and each step is journalled, so the record syncs and is covered by the chain.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from boxoffice.domain.ids import uuid7
+from boxoffice.errors import BoxOfficeError
+from boxoffice.services.context import Ctx
+from boxoffice.store import night as store
+from boxoffice.store.db import write
+
+SEVERITIES = ("minor", "major", "critical")
+
+
+def _text(value: str, what: str, limit: int = 500) -> str:
+    value = value.strip()
+    if not value or len(value) > limit or any(ord(c) < 32 and c not in "\t" for c in value):
+        raise BoxOfficeError("bad_input", f"{what} is 1 to {limit} printable characters")
+    return value
+
+
+def _get(ctx: Ctx, incident_id: str) -> dict[str, Any]:
+    matches = [i for i in store.incidents(ctx.conn) if i["id"] == incident_id or i["id"].endswith(incident_id.lower())]
+    if len(matches) != 1:
+        raise BoxOfficeError("not_found", f"no incident {incident_id!r}: `boxoffice incident list` shows them")
+    return matches[0]
+
+
+def open_incident(ctx: Ctx, title: str, severity: str = "minor") -> dict[str, Any]:
+    """Anyone logged in may open an incident: the person who sees the problem writes it down."""
+    op = ctx.operator
+    if op is None:
+        raise BoxOfficeError("not_logged_in", "log in first so the incident says who opened it")
+    if severity not in SEVERITIES:
+        raise BoxOfficeError("bad_input", f"severity is one of {', '.join(SEVERITIES)}")
+    row = {"id": uuid7(), "title": _text(title, "the title", 200), "severity": severity,
+           "opened_at": ctx.now_iso(), "opened_by": op["id"]}
+    with write(ctx.conn):
+        store.add_incident(ctx.conn, row)
+        ctx.journal("incident.open", row)
+    return row
+
+
+def add_note(ctx: Ctx, incident_id: str, text: str) -> dict[str, Any]:
+    op = ctx.operator
+    if op is None:
+        raise BoxOfficeError("not_logged_in", "log in first so the note says who wrote it")
+    inc = _get(ctx, incident_id)
+    if inc["closed_at"]:
+        raise BoxOfficeError("conflict", "that incident is closed; open a new one")
+    note = {"id": uuid7(), "incident_id": inc["id"], "at": ctx.now_iso(), "operator_id": op["id"],
+            "text": _text(text, "the note")}
+    with write(ctx.conn):
+        store.add_note(ctx.conn, note)
+        ctx.journal("incident.note", note)
+    return note
+
+
+def close_incident(ctx: Ctx, incident_id: str, resolution: str) -> dict[str, Any]:
+    op = ctx.operator
+    if op is None:
+        raise BoxOfficeError("not_logged_in", "log in first")
+    inc = _get(ctx, incident_id)
+    text = _text(resolution, "the resolution")
+    with write(ctx.conn):
+        if not store.close_incident(ctx.conn, inc["id"], ctx.now_iso(), op["id"], text):
+            raise BoxOfficeError("conflict", "that incident is closed already")
+        ctx.journal("incident.close", {"id": inc["id"], "resolution": text})
+    return store.incident(ctx.conn, inc["id"])  # type: ignore[return-value]
+
+
+def list_incidents(ctx: Ctx, open_only: bool = False) -> list[dict[str, Any]]:
+    return store.incidents(ctx.conn, open_only)
+
+
+def timeline(ctx: Ctx, incident_id: str) -> dict[str, Any]:
+    """The incident with its notes and everything the journal recorded while it was open, in time order."""
+    inc = _get(ctx, incident_id)
+    items = [{"at": n["at"], "what": "note", "by": n["operator"], "text": n["text"]}
+             for n in store.notes(ctx.conn, inc["id"])]
+    for e in store.journal_between(ctx.conn, inc["opened_at"], inc["closed_at"]):
+        if e["kind"].startswith("incident."):
+            continue
+        payload = json.loads(e["payload"])
+        order = payload.get("order")
+        summary = payload.get("reason") or (order.get("code") if isinstance(order, dict) else None)
+        items.append({"at": e["at"], "what": e["kind"], "by": e["operator"], "text": summary or ""})
+    items.sort(key=lambda x: x["at"])
+    return {**inc, "timeline": items}

@@ -1,0 +1,101 @@
+"""Emergency controls: pause sales (or pickups, or scans) for everything, an event, a channel or a terminal.
+
+A pause is checked by the action it stops, so a paused counter refuses sales with the reason while pickups and
+scans go on unless they are paused too. Pauses set on the central service arrive by sync (``apply_remote``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from boxoffice.domain.ids import uuid7
+from boxoffice.errors import BoxOfficeError
+from boxoffice.services.context import Ctx
+from boxoffice.store import night as store
+from boxoffice.store.db import write
+
+CHANNELS = ("box_office", "web", "all")
+WHAT = ("sales", "pickups", "scans")
+
+
+def _scope(event: str | None, channel: str | None, terminal: str | None) -> tuple[str, str | None]:
+    given = [x for x in (event, channel, terminal) if x]
+    if len(given) > 1:
+        raise BoxOfficeError("bad_input", "pause one thing at a time: --event, --channel or --terminal")
+    if event:
+        return "event", event
+    if channel:
+        if channel not in CHANNELS:
+            raise BoxOfficeError("bad_input", f"unknown channel {channel!r}: use {', '.join(CHANNELS)}")
+        return ("all", None) if channel == "all" else ("channel", channel)
+    if terminal:
+        return "terminal", terminal
+    return "all", None
+
+
+def pause(ctx: Ctx, reason: str, *, what: str = "sales", event: str | None = None, channel: str | None = None,
+          terminal: str | None = None) -> dict[str, Any]:
+    """Stop ``what`` in the given scope until resumed; needs a supervisor. Journalled, so it syncs."""
+    op = ctx.require("pause")
+    if what not in WHAT:
+        raise BoxOfficeError("bad_input", f"pause what? use {', '.join(WHAT)}")
+    reason = reason.strip()
+    if not reason or len(reason) > 200:
+        raise BoxOfficeError("bad_input", "give a reason (1-200 characters): it is shown to every operator refused")
+    scope, target = _scope(event, channel, terminal)
+    if scope == "event":
+        from boxoffice.services.events import get_event
+
+        get_event(ctx, target or "")
+    row = {"id": uuid7(), "scope": scope, "target": target, "what": what, "reason": reason, "source": "local",
+           "paused_at": ctx.now_iso(), "paused_by": op["id"]}
+    with write(ctx.conn):
+        store.add_pause(ctx.conn, row)
+        ctx.journal("pause", row)
+    return row
+
+
+def resume(ctx: Ctx, pause_id: str | None = None, *, what: str = "sales", event: str | None = None,
+           channel: str | None = None, terminal: str | None = None) -> list[dict[str, Any]]:
+    """Lift one pause by id, or every active pause matching the scope given."""
+    op = ctx.require("pause")
+    active = store.active_pauses(ctx.conn, what)
+    if pause_id:
+        chosen = [p for p in active if p["id"] == pause_id or p["id"].endswith(pause_id)]
+    else:
+        scope, target = _scope(event, channel, terminal)
+        chosen = [p for p in active if p["scope"] == scope and p["target"] == target]
+    if not chosen:
+        raise BoxOfficeError("not_found", "no such active pause: `boxoffice pause list` shows them")
+    now = ctx.now_iso()
+    with write(ctx.conn):
+        for p in chosen:
+            store.resume(ctx.conn, p["id"], now, op["id"])
+            ctx.journal("resume", {"pause": p["id"], "scope": p["scope"], "target": p["target"], "what": p["what"]})
+    return chosen
+
+
+def active(ctx: Ctx) -> list[dict[str, Any]]:
+    return store.active_pauses(ctx.conn)
+
+
+def check(ctx: Ctx, what: str, event_id: str | None, channel: str = "box_office") -> None:
+    """Refuse with ``sales_paused`` (and the reason) if an active pause covers this action."""
+    for p in store.active_pauses(ctx.conn, what):
+        hit = (p["scope"] == "all"
+               or (p["scope"] == "event" and p["target"] == event_id)
+               or (p["scope"] == "channel" and p["target"] == channel)
+               or (p["scope"] == "terminal" and p["target"] in (ctx.terminal["id"], ctx.terminal["name"])))
+        if hit:
+            where = {"all": "everywhere", "event": f"for {p['target']}", "channel": f"on {p['target']}",
+                     "terminal": "on this terminal"}[p["scope"]]
+            raise BoxOfficeError("sales_paused", f"{what} are paused {where}: {p['reason']} "
+                                                 "(a supervisor can `boxoffice resume`)", pause=p["id"])
+
+
+def apply_remote(ctx: Ctx, row: dict[str, Any]) -> None:
+    """A pause or resume set on the central service, inside the caller's sync transaction."""
+    if row.get("resumed_at"):
+        store.resume(ctx.conn, row["id"], row["resumed_at"], row.get("resumed_by"))
+    else:
+        store.add_pause(ctx.conn, {**row, "source": "central", "paused_by": row.get("paused_by")})

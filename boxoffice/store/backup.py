@@ -1,0 +1,57 @@
+"""Copying a live database with SQLite's online backup, and checking a copy before anyone trusts it."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from boxoffice.store.db import BUSY_TIMEOUT_MS
+
+
+def online_copy(source: sqlite3.Connection, target: Path, pages_per_step: int = 256) -> None:
+    """Copy ``source`` into a new file while other processes keep writing (the backup restarts as needed)."""
+    dest = sqlite3.connect(target)
+    try:
+        source.backup(dest, pages=pages_per_step, sleep=0.005)
+        dest.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file, no -wal beside it
+    finally:
+        dest.close()
+
+
+def restore_into(source: Path, target: sqlite3.Connection) -> None:
+    """Overwrite the open database ``target`` with the file ``source``, page by page, as one operation."""
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        src.backup(target)
+    finally:
+        src.close()
+
+
+def terminal_id(path: Path) -> str | None:
+    """Which terminal a database file belongs to."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        row = conn.execute("SELECT id FROM terminal LIMIT 1").fetchone()
+        return row[0] if row else None
+    except sqlite3.DatabaseError:
+        return None
+    finally:
+        conn.close()
+
+
+def integrity(path: Path) -> tuple[str, list[dict]]:
+    """PRAGMA integrity_check of a file, and its journal rows in order (for the chain check)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    try:
+        result = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        try:
+            journal = [dict(r) for r in conn.execute("SELECT * FROM journal ORDER BY seq")]
+        except sqlite3.DatabaseError:
+            journal = []
+            result = result if result != "ok" else "no journal table: not a boxoffice database"
+        return result, journal
+    except sqlite3.DatabaseError as exc:
+        return f"unreadable: {exc}", []
+    finally:
+        conn.close()
