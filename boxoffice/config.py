@@ -7,7 +7,6 @@ The database path has its own order: ``--db``, ``BOXOFFICE_DB``, the file's ``db
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,6 +112,8 @@ def load(config_path: str | None = None, db: str | None = None) -> Config:
     cfg = Config()
     path, how = _find_file(config_path)
     if path is not None:
+        import tomllib
+
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

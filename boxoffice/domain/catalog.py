@@ -55,8 +55,8 @@ def build_catalog(doc: dict[str, Any]) -> dict[str, Any]:
         seen_events.add(ev["id"])
         out["events"].append(_build_event(ev, at, venue, currency, p))
     if p.items:
-        raise BoxOfficeError("invalid_document", f"{len(p.items)} problem(s) in the catalogue; nothing was imported",
-                             errors=p.items)
+        raise BoxOfficeError("invalid_document", f"the catalogue has {len(p.items)} problem(s); nothing was imported. "
+                                                 f"First: {p.items[0]}", errors=p.items)
     return out
 
 

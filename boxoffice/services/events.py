@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from boxoffice.domain.clock import local_text
-from boxoffice.domain.money import format_money
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
 from boxoffice.store import catalog as store
@@ -32,6 +31,8 @@ def get_event(ctx: Ctx, event_id: str) -> dict[str, Any]:
 
 def show_event(ctx: Ctx, event_id: str) -> dict[str, Any]:
     """An event with its sections, ticket types, prices and refund policy."""
+    from boxoffice.domain.money import format_money
+
     ev = get_event(ctx, event_id)
     cur = ev["currency"]
     ev["starts_local"] = local_text(ev["starts_at"], ev["timezone"])

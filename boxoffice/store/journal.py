@@ -6,13 +6,13 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
-from boxoffice.domain.chain import GENESIS, canonical, entry_hash
-from boxoffice.domain.ids import uuid7
-
 
 def append(conn: sqlite3.Connection, *, terminal_id: str, kind: str, operator_id: str | None, at: str,
            payload: dict[str, Any], entry_id: str | None = None) -> dict[str, Any]:
     """Add one entry after the last, chained to it. Must run inside ``store.db.write`` with the action's changes."""
+    from boxoffice.domain.chain import GENESIS, canonical, entry_hash  # hashlib: only when writing
+    from boxoffice.domain.ids import uuid7
+
     last = conn.execute("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
     seq = (last["seq"] + 1) if last else 1
     prev = last["hash"] if last else GENESIS
