@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from boxoffice.cli import catalog_cmds, night_cmds, operator_cmds, sales_cmds, setup_cmds
+from boxoffice.cli import catalog_cmds, night_cmds, operator_cmds, report_cmds, sales_cmds, setup_cmds
 from boxoffice.cli.app import make_app
 from boxoffice.cli.common import ROOT_OPTIONS
 
@@ -48,6 +48,7 @@ app.command("resume")(night_cmds.resume)
 app.add_typer(night_cmds.incident_app, name="incident")
 app.command("backup")(night_cmds.backup)
 app.command("restore")(night_cmds.restore)
+app.add_typer(report_cmds.report_app, name="report")
 
 
 def run() -> None:

@@ -1,0 +1,96 @@
+"""The end-of-day report as a PDF with charts: sales by hour, capacity used per section, tenders.
+
+Drawn with reportlab's platypus and graphics (imported here only), with invariant output for the same input.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+
+def _bar_chart(labels: list[str], values: list[float], width: float, height: float, title: str) -> Any:
+    from reportlab.graphics.charts.barcharts import VerticalBarChart
+    from reportlab.graphics.shapes import Drawing, String
+    from reportlab.lib import colors
+
+    d = Drawing(width, height)
+    chart = VerticalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 40, 30, width - 60, height - 60
+    chart.data = [values or [0]]
+    chart.categoryAxis.categoryNames = labels or ["-"]
+    chart.categoryAxis.labels.fontSize = 7
+    chart.categoryAxis.labels.angle = 30 if len(labels) > 8 else 0
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.labels.fontSize = 7
+    chart.bars[0].fillColor = colors.HexColor("#2b6cb0")
+    d.add(chart)
+    d.add(String(width / 2, height - 14, title, textAnchor="middle", fontSize=10, fontName="Helvetica-Bold"))
+    return d
+
+
+def _pie(labels: list[str], values: list[float], width: float, height: float, title: str) -> Any:
+    from reportlab.graphics.charts.piecharts import Pie
+    from reportlab.graphics.shapes import Drawing, String
+
+    d = Drawing(width, height)
+    pie = Pie()
+    pie.x, pie.y, pie.width, pie.height = width / 2 - 60, 20, 120, 120
+    pie.data = values if any(values) else [1]
+    pie.labels = labels if any(values) else ["none"]
+    pie.simpleLabels = 1
+    d.add(pie)
+    d.add(String(width / 2, height - 14, title, textAnchor="middle", fontSize=10, fontName="Helvetica-Bold"))
+    return d
+
+
+def render_end_of_day(report: dict[str, Any]) -> bytes:
+    """A4 PDF: headline totals, three charts and the tables behind them."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
+                            bottomMargin=15 * mm, title="End of day", invariant=1)
+    styles = getSampleStyleSheet()
+    cur = report["by_type"]["currency"]
+    story: list[Any] = [
+        Paragraph(f"End of day: {report['venue']}", styles["Title"]),
+        Paragraph(f"Terminal {report['terminal']}; day {report['day'] or 'all'}; event {report['event'] or 'all'}; "
+                  f"made {report['generated']}", styles["Normal"]),
+        Spacer(1, 4 * mm),
+        Paragraph(f"Tickets sold: {report['by_type']['total']['count']}; sales "
+                  f"{report['by_type']['total']['amount_text']} {cur}; taken "
+                  f"{report['by_tender']['total']['amount_text']} {cur}", styles["Heading2"]),
+    ]
+    width = A4[0] - 30 * mm
+    hours = report["by_hour"]["groups"]
+    story.append(_bar_chart([g["key"][-5:] for g in hours], [g["count"] for g in hours], width, 170,
+                            "Tickets sold by hour"))
+    cap = report["capacity"]
+    story.append(_bar_chart([f"{c['event_id'][:10]}/{c['section_id'][:10]}" for c in cap],
+                            [round(100 * c["sold"] / c["capacity"], 1) if c["capacity"] else 0 for c in cap],
+                            width, 170, "Capacity used per section (%)"))
+    tenders = report["by_tender"]["groups"]
+    story.append(_pie([f"{g['key']} {g['amount_text']}" for g in tenders], [g["amount"] for g in tenders],
+                      width, 170, "Tenders"))
+
+    def tbl(header: list[str], body: list[list[Any]]) -> Any:
+        t = Table([header, *body], hAlign="LEFT")
+        t.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"), ("FONTSIZE", (0, 0), (-1, -1), 8),
+                               ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.black)]))
+        return t
+
+    story += [Paragraph("By ticket type", styles["Heading3"]),
+              tbl(["type", "tickets", f"amount {cur}"],
+                  [[g["key"], g["count"], g["amount_text"]] for g in report["by_type"]["groups"]]),
+              Paragraph("By tender", styles["Heading3"]),
+              tbl(["tender", "payments", f"amount {cur}"], [[g["key"], g["count"], g["amount_text"]] for g in tenders]),
+              Paragraph("Capacity", styles["Heading3"]),
+              tbl(["event", "section", "capacity", "sold"],
+                  [[c["event_id"], c["name"], c["capacity"], c["sold"]] for c in cap])]
+    doc.build(story)
+    return buf.getvalue()
