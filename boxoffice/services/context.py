@@ -62,8 +62,11 @@ class Ctx:
         """Append a journal entry in the current transaction, naming the operator."""
         if operator_id is None and self.operator is not None:
             operator_id = self.operator["id"]
+        at = self.now_iso()
+        if self._operator is not None and operator_id == self._operator["id"]:
+            operator_store.touch_session(self.conn, at)  # each recorded action keeps the login alive
         return journal_store.append(self.conn, terminal_id=self.terminal["id"], kind=kind, operator_id=operator_id,
-                                    at=self.now_iso(), payload=payload)
+                                    at=at, payload=payload)
 
     def close(self) -> None:
         self.conn.close()
