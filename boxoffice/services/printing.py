@@ -7,7 +7,9 @@ job failed with the reason, for `boxoffice print retry`.
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -148,8 +150,41 @@ def _deliver(ctx: Ctx, job: dict) -> str:
     return str(uri)
 
 
+@contextlib.contextmanager
+def _printing_lock(ctx: Ctx) -> Iterator[None]:
+    """One process at a time sends this terminal's jobs (a lock file beside the database).
+
+    A job is claimed in the database only for the moment of the claim, so without this two processes (a sale and
+    `boxoffice print retry`, or two retries) could both find a failed job waiting and both print it: a second
+    original ticket. Holding the lock while sending, and claiming inside it, means the later process finds the
+    job printed and skips it. The operating system drops the lock if the process dies mid-print.
+    """
+    try:
+        import fcntl
+    except ImportError:  # no flock on this platform: the database claim alone
+        yield
+        return
+    path = ctx.config.db_path.with_name(ctx.config.db_path.name + ".print-lock")
+    try:
+        fh = open(path, "a+b")  # noqa: SIM115 - held across the yield
+    except OSError:
+        yield
+        return
+    with fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def run_jobs(ctx: Ctx, job_ids: list[str]) -> list[dict[str, Any]]:
     """Print the given jobs now. Each outcome is committed on its own; a failure never undoes the sale."""
+    with _printing_lock(ctx):
+        return _run_jobs(ctx, job_ids)
+
+
+def _run_jobs(ctx: Ctx, job_ids: list[str]) -> list[dict[str, Any]]:
     results = []
     for job_id in job_ids:
         job = store.get(ctx.conn, job_id)
@@ -181,7 +216,8 @@ def run_jobs(ctx: Ctx, job_ids: list[str]) -> list[dict[str, Any]]:
 def retry(ctx: Ctx) -> list[dict[str, Any]]:
     """Print every job still waiting, oldest first (`boxoffice print retry`)."""
     ctx.require("print")
-    return run_jobs(ctx, [j["id"] for j in store.pending(ctx.conn)])
+    with _printing_lock(ctx):  # what waits is read under the lock: another retry may just have printed it
+        return _run_jobs(ctx, [j["id"] for j in store.pending(ctx.conn)])
 
 
 def test_print(ctx: Ctx) -> list[dict[str, Any]]:
