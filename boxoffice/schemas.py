@@ -37,6 +37,8 @@ def located_errors(doc: Any, schema_name: str, limit: int = 200) -> list[str]:
 def read_json_file(path: str | Path, max_bytes: int, what: str) -> Any:
     """Read a JSON document, refusing oversized files before reading them and locating syntax errors."""
     p = Path(path)
+    if p.is_dir():
+        raise BoxOfficeError("bad_input", f"{p} is a directory: name the {what} file itself")
     if not p.is_file():
         raise BoxOfficeError("not_found", f"{what} file {p} does not exist")
     size = p.stat().st_size
@@ -47,6 +49,8 @@ def read_json_file(path: str | Path, max_bytes: int, what: str) -> Any:
         return json.loads(p.read_bytes().decode("utf-8"))
     except UnicodeDecodeError:
         raise BoxOfficeError("invalid_document", f"{p} is not UTF-8 text") from None
+    except RecursionError:
+        raise BoxOfficeError("invalid_document", f"{p} nests arrays or objects too deeply to be a {what}") from None
     except json.JSONDecodeError as exc:
         raise BoxOfficeError("invalid_document", f"{p} is not valid JSON: line {exc.lineno} column {exc.colno}: "
                                                  f"{exc.msg}", errors=[f"line {exc.lineno}: {exc.msg}"]) from None

@@ -333,3 +333,19 @@ def test_the_demo_catalogue_is_a_valid_document(terminal, demo_events) -> None: 
     gala = show_event(terminal, demo_events[0])
     assert {s["id"]: s["capacity"] for s in gala["sections"]} == {"stalls": 488, "standing": 300}
     assert {s["id"]: s["held"] for s in gala["sections"]}["stalls"] == 4
+
+
+def test_a_directory_or_a_too_deeply_nested_file_is_refused_plainly(make_terminal, tmp_path: Path) -> None:  # noqa: ANN001
+    ctx = make_terminal(catalog=False)
+    with pytest.raises(BoxOfficeError) as err:
+        import_catalog_file(ctx, tmp_path)
+    assert (err.value.code, err.value.exit_status) == ("bad_input", 2)
+    assert "is a directory" in err.value.message
+
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    with pytest.raises(BoxOfficeError) as err:
+        import_catalog_file(ctx, deep)
+    assert err.value.code == "invalid_document"
+    assert "too deeply" in err.value.message
+    assert list_events(ctx) == []

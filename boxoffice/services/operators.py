@@ -37,7 +37,9 @@ def add_operator(ctx: Ctx, name: str, role: str, pin: str) -> dict[str, Any]:
     row = {"id": uuid7(), "name": name, "role": role, "pin_hash": hash_pin(pin), "created_at": ctx.now_iso()}
     with write(ctx.conn):
         store.insert(ctx.conn, row)
-        ctx.journal("operator.add", {"operator": row["id"], "name": name, "role": role})
+        # the first admin adds themself: nobody else is there to name
+        ctx.journal("operator.add", {"operator": row["id"], "name": name, "role": role},
+                    operator_id=row["id"] if first else None)
     return _public(row | {"disabled": 0, "locked_until": None})
 
 
