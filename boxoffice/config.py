@@ -29,6 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "lock_after_failures": 5,
     "lock_minutes": 5,
     "session_hours": 12,
+    "alerts": {},                   # alert thresholds over the defaults (see `boxoffice alerts --help`)
     "db": "",
 }
 
@@ -46,6 +47,7 @@ DESCRIPTIONS = {
     "lock_after_failures": "wrong PINs in a row before an operator is locked",
     "lock_minutes": "how long a locked operator waits",
     "session_hours": "a login lasts this long without use",
+    "alerts": "alert thresholds: sales_change_percent, refunds_over_percent, refused_scans, failed_prints, ...",
     "db": "terminal database path",
 }
 
@@ -124,6 +126,9 @@ def load(config_path: str | None = None, db: str | None = None) -> Config:
                 raise BoxOfficeError("bad_input", f"config file {path}: unknown setting {key!r}")
             if isinstance(DEFAULTS[key], bool) and not isinstance(value, bool):
                 raise BoxOfficeError("bad_input", f"config file {path}: {key} must be true or false")
+            if isinstance(DEFAULTS[key], dict) and not (
+                    isinstance(value, dict) and all(isinstance(v, int | float) for v in value.values())):
+                raise BoxOfficeError("bad_input", f"config file {path}: [{key}] must be a table of numbers")
             cfg.values[key] = value
             cfg.sources[key] = f"{path} ({how})"
         cfg.file = path

@@ -86,3 +86,24 @@ def pdf(to: Path = typer.Option(..., "--to", help="The PDF file to write."), eve
                    "sales": data["by_type"]["total"]["amount_text"]})
     else:
         typer.echo(f"End-of-day report written to {to}.")
+
+
+def alerts(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """Alerts in force now: sales rate off its usual, refunds high, refused scans, failed prints, stock running out.
+
+    Thresholds are in the config ([alerts] table). Example: boxoffice alerts
+    """
+    from boxoffice.services.alerts import check
+
+    with terminal() as ctx:
+        items = check(ctx, ctx.config.alerts)
+    if json_out:
+        emit_json(items)
+        return
+    if not items:
+        typer.secho("No alerts.", fg="green")
+        return
+    colours = {"critical": "red", "major": "yellow", "minor": "cyan"}
+    for a in items:
+        typer.secho(f"{a['severity'].upper():8} {a['message']}", fg=colours[a["severity"]],
+                    bold=a["severity"] != "minor")
