@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from boxoffice.cli import catalog_cmds, night_cmds, operator_cmds, report_cmds, sales_cmds, setup_cmds
+from boxoffice.cli import catalog_cmds, night_cmds, operator_cmds, pickup_cmds, report_cmds, sales_cmds, setup_cmds
 from boxoffice.cli.app import make_app
 from boxoffice.cli.common import ROOT_OPTIONS
 
@@ -43,6 +43,11 @@ app.command("sell")(sales_cmds.sell)
 app.add_typer(sales_cmds.order_app, name="order")
 app.add_typer(sales_cmds.print_app, name="print")
 app.add_typer(sales_cmds.ticket_app, name="ticket")
+app.add_typer(pickup_cmds.orders_app, name="orders")
+app.add_typer(pickup_cmds.keys_app, name="keys")
+app.add_typer(pickup_cmds.pickup_app, name="pickup")
+app.add_typer(pickup_cmds.scan_app, name="scan")
+app.command("counter")(pickup_cmds.counter)
 app.add_typer(night_cmds.pause_app, name="pause")
 app.command("resume")(night_cmds.resume)
 app.add_typer(night_cmds.incident_app, name="incident")

@@ -1,0 +1,344 @@
+"""The counter: what a desk left running all evening does with each line typed or scanned. No I/O here.
+
+`boxoffice counter` reads a line, hands it to :meth:`Counter.handle`, and shows the :class:`Reply`. Keeping the
+rules here (and the terminal, screen and Ctrl-C in cli/) means the whole dialogue can be driven and tested line by
+line, and the process keeps one open database and warm caches (keys, events) for hours.
+
+Two modes:
+
+desk (pickup and walk-up sales)
+    CODE, scanned ticket, name, e-mail, phone digits   find the order; one match comes up, several are numbered
+    1..N                    pick one of a numbered list
+    Enter or p              hand out the order on screen (all tickets still waiting)
+    p N                     hand out N of them (the rest later)
+    s SECTION TYPE=N... PAY quick sale for the counter's event, e.g.  s standing adult=2 cash 50
+                            PAY is  cash AMOUNT  |  card LAST4  |  card LAST4:AMOUNT  (several allowed)
+    e EVENT                 the event for sales and the door
+door (check-in)
+    scanned ticket          ADMIT or REFUSED: why
+    x                       exit mode on/off (where the event allows re-entry)
+both
+    d  switch desk/door     h or ?  this help     q  quit
+
+Every action is one service call and so one transaction: it is done, or nothing of it is. A question (an order's
+"ID required" note) is answered on the next line: y hands out, anything else cancels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from boxoffice.errors import BoxOfficeError
+from boxoffice.services.context import Ctx
+
+HELP = __doc__.split("Two modes:", 1)[1].split("Every action", 1)[0].rstrip("\n")
+YES = {"y", "yes", "j", "ja", "o", "oui", "s", "si", "sí"}
+
+
+@dataclass
+class Line:
+    """One line of an answer; ``style`` tells the screen how to show it (admit, refused, ok, warn, title, info)."""
+
+    style: str
+    text: str
+
+
+@dataclass
+class Reply:
+    """What to show after a line; ``ask`` means the next line answers a yes/no question; ``quit`` ends the loop."""
+
+    lines: list[Line] = field(default_factory=list)
+    ask: str | None = None
+    quit: bool = False
+    data: dict[str, Any] | None = None
+
+    def add(self, style: str, text: str) -> Reply:
+        self.lines.append(Line(style, text))
+        return self
+
+
+@dataclass
+class _Pending:
+    question: str
+    action: Callable[[], Reply]
+
+
+class Counter:
+    """The state of one desk: its mode, event, the order on screen, a numbered result list, a pending question."""
+
+    def __init__(self, ctx: Ctx, event_id: str | None = None, door: bool = False, exit_mode: bool = False) -> None:
+        self.ctx = ctx
+        self.event_id: str | None = None
+        self.mode = "desk"
+        self.exit_mode = False
+        self.current: str | None = None  # order code on screen
+        self.choices: list[str] = []
+        self.pending: _Pending | None = None
+        self._interrupted = False
+        if ctx.operator is None:
+            raise BoxOfficeError("not_logged_in", "nobody is logged in: run `boxoffice login NAME` first")
+        if event_id is not None:
+            self._set_event(event_id)
+        if door:
+            self._door_event()
+            self.mode = "door"
+        if exit_mode:
+            self._toggle_exit()
+
+    # --- the prompt and the loop's entry points ---------------------------------------------------------------
+
+    def prompt(self) -> str:
+        if self.pending is not None:
+            return f"{self.pending.question} [y/N] "
+        if self.mode == "door":
+            ev = self._door_event()
+            return f"door {'EXIT' if self.exit_mode else 'IN'} {ev.name}> "
+        return f"desk{' ' + self.current if self.current else ''}> "
+
+    def handle(self, text: str) -> Reply:
+        """One line typed or scanned. Refusals come back as lines, never as exceptions (bugs aside)."""
+        self._interrupted = False
+        line = text.strip()
+        try:
+            if self.pending is not None:
+                pending, self.pending = self.pending, None
+                if line.lower() in YES:
+                    return pending.action()
+                return Reply().add("warn", "cancelled: nothing was handed out")
+            word, _, rest = line.partition(" ")
+            cmd = word.lower()
+            if cmd == "q" and not rest:
+                return Reply(quit=True).add("info", "bye")
+            if cmd in ("h", "?", "help") and not rest:
+                return Reply([Line("info", ln) for ln in HELP.splitlines()])
+            if cmd == "d" and not rest:
+                return self._toggle_door()
+            if self.mode == "door":
+                if cmd == "x" and not rest:
+                    return self._toggle_exit()
+                if not line:
+                    return Reply()
+                return self._scan(text)
+            return self._desk(line, cmd, rest)
+        except BoxOfficeError as exc:
+            return Reply().add("refused", f"{exc.message}")
+
+    def interrupt(self) -> Reply:
+        """Ctrl-C at the prompt: drop the question or the order on screen; a second Ctrl-C in a row quits."""
+        if self._interrupted:
+            return Reply(quit=True).add("info", "bye")
+        self._interrupted = True
+        if self.pending is not None:
+            self.pending = None
+            return Reply().add("warn", "cancelled: nothing was handed out (Ctrl-C again to quit)")
+        if self.current is not None or self.choices:
+            self.current, self.choices = None, []
+            return Reply().add("warn", "cleared (Ctrl-C again to quit)")
+        return Reply().add("info", "Ctrl-C again (or q) to quit")
+
+    # --- desk ---------------------------------------------------------------------------------------------------
+
+    def _desk(self, line: str, cmd: str, rest: str) -> Reply:
+        if not line or (cmd == "p" and not rest):
+            return self._hand_out(None)
+        if cmd == "p" and rest.strip().isdigit():
+            return self._hand_out(int(rest))
+        if cmd == "s" and rest:
+            return self._sell(rest)
+        if cmd == "e" and rest:
+            self._set_event(rest.strip())
+            return Reply().add("ok", f"event: {self._event_name()}")
+        if line.isdigit() and self.choices and 1 <= int(line) <= len(self.choices):
+            return self._show(self.choices[int(line) - 1])
+        return self._find(line)
+
+    def _find(self, query: str) -> Reply:
+        from boxoffice.services.pickup import find
+
+        out = find(self.ctx, query, self.event_id)
+        results = out["results"]
+        reply = Reply(data=out)
+        if out.get("note"):
+            reply.add("warn", out["note"])
+        if len(results) == 1:
+            return self._show(results[0]["code"], reply)
+        self.current, self.choices = None, [r["code"] for r in results]
+        reply.add("title", f"{len(results)} orders match; type a number to choose:")
+        for i, r in enumerate(results, 1):
+            state = _handout_state(r)
+            reply.add("info", f"{i:>3}  {r['code']}  {r['name'] or '-'}  {r['tickets']} ticket(s) {state}"
+                              + (f"  NOTE: {r['notes']}" if r["notes"] else ""))
+        return reply
+
+    def _show(self, code: str, reply: Reply | None = None) -> Reply:
+        from boxoffice.services.pickup import order_view
+
+        reply = reply or Reply()
+        view = order_view(self.ctx, code)
+        self.current, self.choices = view["code"], []
+        waiting = [t for t in view["tickets"] if t["status"] == "valid" and not t["picked_up"]]
+        reply.add("title", f"{view['code']}  {view['name'] or '-'}  {view['event']}  {view['status']}"
+                           f"  ({view['channel']})")
+        if view["notes"]:
+            reply.add("warn", f"NOTE: {view['notes']}")
+        for t in view["tickets"]:
+            state = (f"handed out {t['picked_up']} by {t['by'] or '?'}" if t["picked_up"]
+                     else t["status"] if t["status"] != "valid" else "waiting")
+            reply.add("info", f"  {t['short']}  {t['place']:<16} {t['type']:<12} {state}")
+        if view["status"] == "unpaid":
+            reply.add("refused", "NOT PAID: cannot be handed out")
+        elif waiting and view["channel"] != "box_office":
+            reply.add("info", f"Enter: hand out {len(waiting)} ticket(s); p N: hand out N")
+        else:
+            reply.add("info", "nothing left to hand out")
+        return reply
+
+    def _hand_out(self, count: int | None) -> Reply:
+        from boxoffice.services.pickup import plan_pickup
+
+        if self.current is None:
+            return Reply().add("info", "nothing on screen: scan a ticket or type a code, name or phone")
+        code = self.current
+        plan = plan_pickup(self.ctx, code, count=count)
+
+        def run() -> Reply:
+            return self._do_hand_out(code, count, confirmed=True)
+
+        if plan["notes"]:
+            self.pending = _Pending(f"NOTE: {plan['notes']} - checked?", run)
+            return Reply(ask=self.pending.question)
+        return self._do_hand_out(code, count, confirmed=False)
+
+    def _do_hand_out(self, code: str, count: int | None, confirmed: bool) -> Reply:
+        from boxoffice.services.pickup import pick_up
+
+        out = pick_up(self.ctx, code, count=count, confirmed=confirmed)
+        reply = Reply(data=out).add("ok", f"HANDED OUT {out['order']}: {len(out['handed_out'])} ticket(s): "
+                                          f"{', '.join(out['places'])}")
+        if out["remaining"]:
+            reply.add("info", f"{out['remaining']} ticket(s) still to hand out later")
+        else:
+            self.current = None
+        _print_lines(reply, out["print"])
+        return reply
+
+    def _sell(self, spec: str) -> Reply:
+        from boxoffice.services.events import get_event
+        from boxoffice.services.printing import run_jobs
+        from boxoffice.services.sales import sell
+
+        if self.event_id is None:
+            self._set_event(None)
+        assert self.event_id is not None
+        currency = get_event(self.ctx, self.event_id)["currency"]
+        req = parse_sale(spec, self.event_id, currency)
+        out = sell(self.ctx, req)
+        reply = Reply(data={"order": out["order"]["code"]})
+        reply.add("ok", f"SOLD {out['order']['code']}  {len(out['tickets'])} ticket(s)  total {out['total_text']} "
+                        f"{out['currency']}")
+        if any(p["tender"] == "cash" for p in out["payments"]):
+            reply.add("ok", f"CHANGE {out['change_text']}")
+        _print_lines(reply, run_jobs(self.ctx, out["jobs"]))
+        self.current = None
+        return reply
+
+    def _set_event(self, event_id: str | None) -> None:
+        from boxoffice.services.door import door_event
+
+        self.event_id = door_event(self.ctx, event_id).id
+
+    def _event_name(self) -> str:
+        return self._door_event().name
+
+    # --- door ---------------------------------------------------------------------------------------------------
+
+    def _door_event(self) -> Any:
+        from boxoffice.services.door import door_event
+
+        ev = door_event(self.ctx, self.event_id)
+        self.event_id = ev.id
+        return ev
+
+    def _toggle_door(self) -> Reply:
+        if self.mode == "door":
+            self.mode, self.exit_mode = "desk", False
+            return Reply().add("ok", "desk mode: find orders, hand them out, sell")
+        self.ctx.require("scan")
+        ev = self._door_event()
+        self.mode, self.current, self.choices = "door", None, []
+        return Reply().add("ok", f"door mode for {ev.name}: scan tickets (x: exit mode, d: back to the desk)")
+
+    def _toggle_exit(self) -> Reply:
+        from boxoffice.services.door import check_direction
+
+        ev = self._door_event()
+        if not self.exit_mode:
+            check_direction(ev, "out")
+        self.exit_mode = not self.exit_mode
+        return Reply().add("warn" if self.exit_mode else "ok",
+                           "EXIT mode: scans let people out" if self.exit_mode else "entry mode: scans let people in")
+
+    def _scan(self, text: str) -> Reply:
+        from boxoffice.services.door import scan
+
+        ans = scan(self.ctx, text, self._door_event(), "out" if self.exit_mode else "in")
+        reply = Reply(data=ans)
+        if ans["result"] == "refused":
+            return reply.add("refused", f"REFUSED: {ans['message']}")
+        return reply.add("admit", f"{'ADMIT' if ans['result'] == 'admit' else 'EXIT'}  {ans['message']}")
+
+
+def _handout_state(r: dict[str, Any]) -> str:
+    if r["channel"] == "box_office":
+        return "(sold here)"
+    if r["status"] == "unpaid":
+        return "NOT PAID"
+    if r["picked_up"] >= r["tickets"]:
+        return "all handed out"
+    return f"{r['picked_up']} handed out" if r["picked_up"] else "waiting"
+
+
+def _print_lines(reply: Reply, results: list[dict[str, Any]]) -> None:
+    for r in results:
+        if r["status"] == "failed":
+            reply.add("warn", f"NOT PRINTED: {r['error']}")
+        elif r.get("to"):
+            reply.add("info", f"printed to {r['to']}")
+
+
+def parse_sale(spec: str, event_id: str, currency: str) -> Any:
+    """The quick-sale mini-syntax: SECTION TYPE=N [TYPE=N...] then tenders: cash AMOUNT, card LAST4[:AMOUNT].
+
+    A bare TYPE counts one. Raises bad_input naming the word it could not read.
+    """
+    from boxoffice.domain.money import parse_amount
+    from boxoffice.domain.pricing import parse_type_counts
+    from boxoffice.domain.tenders import Tender, parse_card
+    from boxoffice.services.sales import SaleRequest
+
+    words = spec.split()
+    if len(words) < 3:
+        raise BoxOfficeError("bad_input", "quick sale: s SECTION TYPE=N PAY, e.g. s standing adult=2 cash 50")
+    section, rest = words[0].lower(), words[1:]
+    types: list[str] = []
+    tenders: list[Any] = []
+    i = 0
+    while i < len(rest):
+        w = rest[i].lower()
+        if w in ("cash", "card"):
+            if i + 1 >= len(rest):
+                raise BoxOfficeError("bad_input", f"quick sale: '{w}' needs an amount or card digits after it")
+            arg = rest[i + 1]
+            tenders.append(Tender("cash", parse_amount(arg, currency)) if w == "cash" else parse_card(arg, currency))
+            i += 2
+            continue
+        if tenders:
+            raise BoxOfficeError("bad_input", f"quick sale: {rest[i]!r} after the payment: put ticket types first")
+        types.append(w)
+        i += 1
+    if not tenders:
+        raise BoxOfficeError("bad_input", "quick sale: say how it is paid: cash 50, card 4242")
+    return SaleRequest(event_id=event_id, section_id=section, counts=parse_type_counts(types), tenders=tenders,
+                       print_receipt=True)

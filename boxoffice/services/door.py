@@ -1,0 +1,232 @@
+"""The door: check a scanned ticket in (or out) with no network, and record each scan exactly once.
+
+A ticket is admitted when its token verifies against a key this terminal trusts, it is not revoked (refunded,
+re-issued), it is for the event being scanned, today is that event's day and the doors are open, its order is
+paid, and it is not in already. Where the event allows re-entry, an exit scan lets the same ticket in again.
+
+Every scan, admitted or not, is a row in checkins whose id is a nonce made at the scan. Admissions and exits also
+go into the journal in the same transaction, so sync can push them; the central service (or another terminal)
+applies them by nonce with :func:`record_checkin`, which records a nonce once however often it arrives.
+
+Scans read through stdin arrive faster than a person scans when they are piped from a file or a handheld's
+buffer; :func:`scan_batch` checks each in turn inside one transaction (each scan sees those before it) and commits
+once before any answer is shown, so an answer is never shown for a check-in that is not on disk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from boxoffice.domain.clock import iso, local_text, parse_iso, zone
+from boxoffice.domain.ids import uuid7
+from boxoffice.errors import BoxOfficeError
+from boxoffice.services.context import Ctx
+from boxoffice.store import catalog as catalog_store
+from boxoffice.store import checkins as store
+from boxoffice.store.db import write
+
+ADMITTED = "admitted"
+DIRECTIONS = ("in", "out")
+
+
+@dataclass
+class DoorEvent:
+    """What the door needs of the event being scanned, worked out once per session."""
+
+    id: str
+    name: str
+    timezone: str
+    reentry: bool
+    ref: bytes
+    opens: datetime  # doors (or the start of the event's local day)
+    day: date  # the event's local day: scans are refused before the doors and after its midnight
+    day_text: str
+    sections: dict[bytes, str] = field(default_factory=dict)  # section ref -> section name
+
+
+def door_event(ctx: Ctx, event_id: str | None = None) -> DoorEvent:
+    """The event to scan for: the one named, or the only event whose day is today (venue time)."""
+    if event_id is None:
+        today = [e for e in catalog_store.list_events(ctx.conn)
+                 if parse_iso(e["starts_at"]).astimezone(zone(e["timezone"])).date()
+                 == ctx.now().astimezone(zone(e["timezone"])).date()]
+        if len(today) != 1:
+            names = ", ".join(e["id"] for e in today) if today else "none today"
+            raise BoxOfficeError("bad_input", f"say which event to scan for: --event EVENT ({names})")
+        event_id = today[0]["id"]
+    cache = ctx.cache.setdefault("door_events", {})
+    if event_id in cache:
+        return cache[event_id]
+    ev = catalog_store.get_event(ctx.conn, event_id)
+    if ev is None:
+        raise BoxOfficeError("not_found", f"no event {event_id!r} here: `boxoffice event list` shows them")
+    from boxoffice.tickets.token import event_ref, section_ref
+
+    tz = zone(ev["timezone"])
+    start_local = parse_iso(ev["starts_at"]).astimezone(tz)
+    midnight = datetime.combine(start_local.date(), time(0), tzinfo=tz)
+    opens = parse_iso(ev["doors_at"]) if ev["doors_at"] else midnight
+    info = DoorEvent(id=ev["id"], name=ev["name"], timezone=ev["timezone"], reentry=bool(ev["reentry"]),
+                     ref=event_ref(ev["id"]), opens=opens, day=start_local.date(),
+                     day_text=start_local.strftime("%a %d %b %Y"),
+                     sections={section_ref(ev["id"], s["id"]): s["name"]
+                               for s in catalog_store.sections(ctx.conn, ev["id"])})
+    cache[event_id] = info
+    return info
+
+
+def check_direction(ev: DoorEvent, direction: str) -> None:
+    """Exit scans exist only where the event lets people back in."""
+    if direction not in DIRECTIONS:
+        raise BoxOfficeError("bad_input", "a scan is an entry (in) or an exit (out)")
+    if direction == "out" and not ev.reentry:
+        raise BoxOfficeError("bad_input", f"{ev.name} has no re-entry: there are no exit scans for it")
+
+
+def scan(ctx: Ctx, text: str, ev: DoorEvent, direction: str = "in", nonce: str | None = None) -> dict[str, Any]:
+    """Check one scanned text and record the scan; the answer says ADMIT (or EXIT) or REFUSED and why."""
+    _may_scan(ctx, ev, direction)
+    with write(ctx.conn):
+        return _scan_here(ctx, text, ev, direction, nonce or uuid7())
+
+
+def scan_batch(ctx: Ctx, texts: list[str], ev: DoorEvent, direction: str = "in") -> list[dict[str, Any]]:
+    """Check several scans in order in one transaction (one commit for all), answers in the same order."""
+    _may_scan(ctx, ev, direction)
+    with write(ctx.conn):
+        return [_scan_here(ctx, t, ev, direction, uuid7()) for t in texts]
+
+
+def _may_scan(ctx: Ctx, ev: DoorEvent, direction: str) -> None:
+    """The operator may scan, the direction makes sense here, and scans are not paused (emergency control)."""
+    from boxoffice.services import pauses
+
+    ctx.require("scan")
+    check_direction(ev, direction)
+    pauses.check(ctx, "scans", ev.id)
+
+
+def _scan_here(ctx: Ctx, text: str, ev: DoorEvent, direction: str, nonce: str) -> dict[str, Any]:
+    """Decide and record, inside the caller's transaction."""
+    at = ctx.now_iso()
+    answer = _decide(ctx, text, ev, direction)
+    answer |= {"nonce": nonce, "at": at, "event_id": ev.id, "direction": direction}
+    op = ctx.operator
+    _record(ctx, {"id": nonce, "ticket_id": answer["ticket_id"], "event_id": ev.id, "direction": direction,
+                  "at": at, "operator_id": op["id"] if op else None, "terminal_id": ctx.terminal["id"],
+                  "result": answer["code"] or ADMITTED}, journal=True)
+    return answer
+
+
+def _refused(code: str, message: str, ticket_id: str | None = None, place: str | None = None) -> dict[str, Any]:
+    return {"result": "refused", "code": code, "message": message, "ticket_id": ticket_id, "place": place}
+
+
+def _decide(ctx: Ctx, text: str, ev: DoorEvent, direction: str) -> dict[str, Any]:
+    """The door's rules, in the order that gives the most useful reason: is it genuine, is it still good, is it
+    for here and now, is it in already."""
+    from boxoffice.services.signing import public_key_for
+    from boxoffice.tickets.token import b45encode, verify_token
+
+    keys = ctx.cache.get("door_keys")
+    if keys is None or ctx.cache.get("public_keys") is None:
+        keys = ctx.cache["door_keys"] = public_key_for(ctx)
+    try:
+        decoded = verify_token(text, keys)
+    except BoxOfficeError as exc:
+        return _refused(exc.code, exc.message, exc.details.get("ticket_id"))
+    tid = decoded.ticket_id
+    place = _place(ev, decoded)
+    state = store.ticket_state(ctx.conn, tid)
+    refuse = "refuse entry; send the customer to the box office"
+    if state["revoked"] or (state["status"] is not None and state["status"] != "valid"):
+        return _refused("revoked", f"ticket was refunded or re-issued: {refuse}", tid, place)
+    if state["token"] is not None and state["token"] != b45encode(decoded.signed_part + decoded.signature):
+        return _refused("revoked", f"ticket was re-issued; this copy is void: {refuse}", tid, place)
+    if decoded.event_ref != ev.ref:
+        return _refused("wrong_event", f"ticket is for {_other_event(ctx, decoded.event_ref)}, not {ev.name}",
+                        tid, place)
+    if state["order_status"] == "unpaid":
+        return _refused("unpaid", f"order {state['order_code']} is not paid: send the customer to the box office",
+                        tid, place)
+    now = ctx.now()
+    today = now.astimezone(zone(ev.timezone)).date()
+    if today < ev.day:
+        return _refused("wrong_day", f"ticket is for {ev.day_text}, not today", tid, place)
+    if today > ev.day:
+        return _refused("wrong_day", f"ticket was for {ev.day_text}: that day is over", tid, place)
+    if now < ev.opens:
+        opens = local_text(iso(ev.opens), ev.timezone, "%H:%M")
+        return _refused("wrong_day", f"too early: doors open at {opens}", tid, place)
+    last = state["last_direction"]
+    if direction == "in" and last == "in":
+        when = local_text(state["last_at"], ev.timezone, "%H:%M")
+        where = "" if state["last_terminal"] == ctx.terminal["id"] else " at another door"
+        return _refused("already_checked_in", f"already in since {when}{where}", tid, place)
+    if direction == "out" and last != "in":
+        return _refused("conflict", "ticket is not in: nothing to let out", tid, place)
+    return {"result": "admit" if direction == "in" else "exit", "code": None,
+            "message": place + ("" if state["token"] is not None else " (ticket not on this terminal; genuine)"),
+            "ticket_id": tid, "place": place}
+
+
+def _place(ev: DoorEvent, decoded: Any) -> str:
+    section = ev.sections.get(decoded.section_ref, "?")
+    return f"{section} {decoded.row}{decoded.seat}" if decoded.row else section
+
+
+def _other_event(ctx: Ctx, ref: bytes) -> str:
+    from boxoffice.tickets.token import event_ref
+
+    for e in catalog_store.list_events(ctx.conn):
+        if event_ref(e["id"]) == ref:
+            return f"{e['name']} ({local_text(e['starts_at'], e['timezone'], '%a %d %b')})"
+    return "an event this terminal does not know"
+
+
+def _record(ctx: Ctx, row: dict[str, Any], journal: bool) -> bool:
+    """Insert a scan by nonce; journal admissions and exits. False when the nonce was recorded before.
+
+    The same nonce arriving with different facts is a fault upstream (or tampering): refused, not merged.
+    """
+    if store.insert(ctx.conn, row):
+        if journal and row["result"] == ADMITTED:
+            ctx.journal("checkin", {"nonce": row["id"], "ticket": row["ticket_id"], "event": row["event_id"],
+                                    "direction": row["direction"], "at": row["at"],
+                                    "terminal": row["terminal_id"]}, operator_id=row["operator_id"])
+        return True
+    had = store.by_nonce(ctx.conn, row["id"])
+    if had is not None and any(had[k] != row[k] for k in ("ticket_id", "event_id", "direction", "result")):
+        raise BoxOfficeError("conflict", f"check-in {row['id']} is recorded already with other details: "
+                                         "not applied again")
+    return False
+
+
+def record_checkin(ctx: Ctx, nonce: str, *, ticket_id: str | None, event_id: str, direction: str, at: str,
+                   result: str = ADMITTED, operator_id: str | None = None, terminal_id: str | None = None,
+                   journal: bool = True) -> bool:
+    """Record a check-in made here or elsewhere, once per nonce; True if this call recorded it.
+
+    What sync calls to apply a check-in it received: sending it again (a retry, a replay) changes nothing.
+    ``journal=False`` for entries that came from another terminal's journal.
+    """
+    from boxoffice.domain.ids import is_uuid
+
+    if not is_uuid(nonce):
+        raise BoxOfficeError("bad_input", f"a check-in nonce is a UUID, not {nonce!r}")
+    if direction not in DIRECTIONS:
+        raise BoxOfficeError("bad_input", "a check-in direction is in or out")
+    row = {"id": nonce, "ticket_id": ticket_id, "event_id": event_id, "direction": direction, "at": iso(parse_iso(at)),
+           "operator_id": operator_id, "terminal_id": terminal_id or ctx.terminal["id"], "result": result}
+    with write(ctx.conn):
+        return _record(ctx, row, journal)
+
+
+def stats(ctx: Ctx, event_id: str) -> dict[str, Any]:
+    """How many are in now, how many tickets were ever let in, entries, exits and refusals for one event."""
+    ev = catalog_store.get_event(ctx.conn, event_id)
+    if ev is None:
+        raise BoxOfficeError("not_found", f"no event {event_id!r} here: `boxoffice event list` shows them")
+    return {"event_id": ev["id"], "event": ev["name"], **store.stats(ctx.conn, ev["id"])}

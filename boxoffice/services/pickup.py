@@ -1,0 +1,324 @@
+"""The pickup desk: find an order however the customer identifies it, and hand its tickets out exactly once.
+
+Finding. One query box takes an order code, a scanned ticket, a name, an e-mail or the last digits of a phone. The
+query's shape decides where it goes first (a token, a code, a phone, an e-mail, else a name), and a code-shaped
+query that is no order here is tried as a name too, because some surnames fit the code alphabet (STEPHENS).
+
+Handing out. One transaction per pickup: each ticket is taken with a conditional UPDATE (so two desks racing for
+one order hand it out once), a pickups row names who and when, the journal gets a "pickup" entry, and the print job
+is queued; the tickets print after the commit, and a printer that fails leaves the pickup done and the job waiting
+for `boxoffice print retry`.
+
+The order search index follows the orders table rather than every writer of orders: before a search, orders added
+since the last indexed one (a walk-up sale, an import) are indexed, which costs one indexed read when there are none.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from boxoffice.domain import search_text
+from boxoffice.domain.clock import local_text
+from boxoffice.domain.codes import looks_like_order_code, normalise_code
+from boxoffice.domain.ids import is_uuid, uuid7
+from boxoffice.errors import BoxOfficeError
+from boxoffice.services.context import Ctx
+from boxoffice.store import catalog as catalog_store
+from boxoffice.store import pickup as store
+from boxoffice.store.db import write
+
+DEFAULT_LIMIT = 20
+MIN_NAME_CHARS = 2
+TOKEN_MIN_CHARS = 120  # a token is at least 138 Base45 characters; nothing else typed here is that long
+MAX_QUERY_CHARS = 200
+
+
+# --- the index ----------------------------------------------------------------------------------------------
+
+
+def refresh_index(ctx: Ctx) -> int:
+    """Index the orders added since the last one indexed; rebuild if rowids moved (a VACUUM). Returns how many.
+
+    Runs inside the caller's transaction when there is one (an import indexes what it wrote, atomically).
+    """
+    last, top, intact = store.index_state(ctx.conn)
+    if intact and top <= last:
+        return 0
+    with write(ctx.conn):
+        if not intact:
+            store.clear_index(ctx.conn)
+            last = 0
+        todo = store.orders_to_index(ctx.conn, last)
+        store.add_to_index(ctx.conn, (
+            (rowid, search_text.index_name(name), search_text.index_email(email),
+             search_text.index_phone(digits), oid)
+            for rowid, oid, name, email, digits in todo))
+    return len(todo)
+
+
+# --- finding ------------------------------------------------------------------------------------------------
+
+
+def find(ctx: Ctx, query: str, event_id: str | None = None, limit: int = DEFAULT_LIMIT) -> dict[str, Any]:
+    """Orders matching what was typed or scanned, best first: {query, by, results, note}.
+
+    ``by`` says how the query was read (code, token, ticket, email, phone, name). Raises bad_input for a query that
+    cannot be searched (too short, a code with a wrong check character that matches no name either), and not_found
+    when nothing matches.
+    """
+    q = (query or "").strip()
+    if not q:
+        raise BoxOfficeError("bad_input", "type an order code, a name, an e-mail or the last 4+ digits of a phone")
+    if len(q) > MAX_QUERY_CHARS:
+        raise BoxOfficeError("bad_input", "that is too long to be an order code, name, e-mail, phone or ticket")
+    if len(q) >= TOKEN_MIN_CHARS:
+        return _by_token(ctx, query, event_id)
+    if is_uuid(q.lower()):
+        found = store.summary_by_ticket(ctx.conn, q.lower())
+        return _answer(ctx, q, "ticket", [found] if found else [], event_id)
+    code_error: BoxOfficeError | None = None
+    if looks_like_order_code(q):
+        try:
+            code = normalise_code(q)
+        except BoxOfficeError as exc:
+            code_error = exc
+        else:
+            found = store.summary_by_code(ctx.conn, code)
+            if found is not None:
+                return _answer(ctx, q, "code", [found], event_id)
+    if search_text.looks_like_phone(q):
+        out = _by_phone(ctx, q, event_id, limit)
+    elif "@" in q:
+        out = _by_email(ctx, q, event_id, limit)
+    else:
+        out = _by_name(ctx, q, event_id, limit)
+    if not out["results"]:
+        if code_error is not None:
+            raise code_error
+        if looks_like_order_code(q):
+            raise BoxOfficeError("not_found", f"no order {normalise_code(q)} here, and no customer by that name: "
+                                              "check the code, or sync")
+        raise BoxOfficeError("not_found", f"nothing matches {q!r}: try the order code, another spelling, "
+                                          "the e-mail, or the last digits of the phone")
+    if code_error is not None:
+        out["note"] = f"not an order code ({code_error.message}); these are names that match"
+    return out
+
+
+def _answer(ctx: Ctx, query: str, by: str, found: list[dict], event_id: str | None,
+            note: str | None = None) -> dict[str, Any]:
+    results = [_result(ctx, r, by) for r in found if r is not None and (event_id is None or r["event_id"] == event_id)]
+    if not results and by in ("code", "ticket", "token"):
+        what = f"order {query}" if by == "code" else f"ticket {query}" if by == "ticket" else "order for this ticket"
+        scope = f" for event {event_id!r}" if event_id else ""
+        raise BoxOfficeError("not_found", f"no {what}{scope} on this terminal: check it, or sync")
+    return {"query": query, "by": by, "results": results, "note": note}
+
+
+def _result(ctx: Ctx, r: dict, by: str) -> dict[str, Any]:
+    """A search hit as the desk shows it: the phone only by its last digits."""
+    digits = r.get("phone_digits") or ""
+    ev = _event(ctx, r["event_id"])
+    return {"order_id": r["id"], "code": r["code"], "event_id": r["event_id"],
+            "event": ev["name"] if ev else r["event_id"], "channel": r["channel"], "status": r["status"],
+            "name": r["customer_name"], "email": r["email"], "phone_end": digits[-4:] if digits else None,
+            "tickets": r["tickets"], "picked_up": r["picked"], "notes": r["notes"], "match": by}
+
+
+def _event(ctx: Ctx, event_id: str) -> dict | None:
+    cache = ctx.cache.setdefault("events", {})
+    if event_id not in cache:
+        cache[event_id] = catalog_store.get_event(ctx.conn, event_id)
+    return cache[event_id]
+
+
+def _by_token(ctx: Ctx, text: str, event_id: str | None) -> dict[str, Any]:
+    """A scanned ticket: its signature must verify before its ticket id is trusted to name an order."""
+    from boxoffice.services.signing import public_key_for
+    from boxoffice.tickets.token import verify_token
+
+    decoded = verify_token(text, public_key_for(ctx))
+    found = store.summary_by_ticket(ctx.conn, decoded.ticket_id)
+    note = None
+    if found is not None and found["ticket_token"] != text.strip():
+        note = "this ticket was re-issued: the scanned token is not the current one"
+    if found is None:
+        raise BoxOfficeError("not_found", f"ticket {decoded.ticket_id} is genuine but its order is not on this "
+                                          "terminal: sync, or import the web orders")
+    return _answer(ctx, text.strip(), "token", [found], event_id, note)
+
+
+def _by_phone(ctx: Ctx, query: str, event_id: str | None, limit: int) -> dict[str, Any]:
+    digits = search_text.phone_digits(query)
+    if len(digits) < search_text.MIN_PHONE_DIGITS:
+        raise BoxOfficeError("bad_input", f"type at least {search_text.MIN_PHONE_DIGITS} digits of the phone "
+                                          "number (its last digits)")
+    refresh_index(ctx)
+    found = store.search(ctx.conn, search_text.phone_match(digits), limit, event_id)
+    # The closest number first: one that is exactly what was typed, then the shortest that ends with it.
+    found.sort(key=lambda r: len(r["phone_digits"] or "") - len(digits))
+    return _answer(ctx, query, "phone", found, event_id)
+
+
+def _by_email(ctx: Ctx, query: str, event_id: str | None, limit: int) -> dict[str, Any]:
+    found = store.summaries_by_email(ctx.conn, query, limit)
+    if found:
+        return _answer(ctx, query, "email", found, event_id)
+    terms = search_text.query_terms(query.replace("@", " "))
+    if not terms:
+        return _answer(ctx, query, "email", [], event_id)
+    refresh_index(ctx)
+    match = "email : (" + " AND ".join(t.fts(prefix=True) for t in terms) + ")"
+    return _answer(ctx, query, "email", store.search(ctx.conn, match, limit, event_id), event_id)
+
+
+def _by_name(ctx: Ctx, query: str, event_id: str | None, limit: int) -> dict[str, Any]:
+    """Whole words first, ranked by bm25; then, to fill the list, the same words as prefixes."""
+    terms = search_text.query_terms(query)
+    if not terms:
+        raise BoxOfficeError("bad_input", f"{query!r} has no letters or digits to search for")
+    if not any(t.cjk for t in terms) and max(len(t.text) for t in terms) < MIN_NAME_CHARS:
+        raise BoxOfficeError("bad_input", f"type at least {MIN_NAME_CHARS} letters of a name")
+    refresh_index(ctx)
+    exact = store.search(ctx.conn, search_text.name_match(terms, prefix=False), limit, event_id)
+    found = list(exact)
+    if len(found) < limit:
+        more = store.search(ctx.conn, search_text.name_match(terms, prefix=True), limit - len(found), event_id,
+                            exclude=[r["id"] for r in exact])
+        found += more
+    return _answer(ctx, query, "name", found, event_id)
+
+
+# --- handing out --------------------------------------------------------------------------------------------
+
+
+def plan_pickup(ctx: Ctx, code: str, ticket_ids: list[str] | None = None,
+                count: int | None = None) -> dict[str, Any]:
+    """What a pickup would hand out, without doing it: the order, its notes, the tickets chosen.
+
+    Raises what the pickup itself would: unpaid, already_picked_up (naming who and when), not_found, bad_input.
+    """
+    order = store.summary_by_code(ctx.conn, normalise_code(code))
+    if order is None:
+        raise BoxOfficeError("not_found", f"no order {normalise_code(code)} here: check the code, or find it by "
+                                          "name (boxoffice pickup find NAME)")
+    tickets = store.tickets_for_pickup(ctx.conn, order["id"])
+    tz = (_event(ctx, order["event_id"]) or {}).get("timezone", "UTC")
+    if order["channel"] == "box_office":
+        raise BoxOfficeError("already_picked_up", f"order {order['code']} was sold and printed at the window "
+                                                  f"on {local_text(order['created_at'], tz, '%a %d %b %H:%M')}; a "
+                                                  "supervisor can reprint it (boxoffice order reprint)")
+    if order["status"] == "unpaid":
+        raise BoxOfficeError("unpaid", f"order {order['code']} is not paid: take payment through the web shop or "
+                                       "the box office first; nothing was handed out")
+    if order["status"] == "refunded":
+        raise BoxOfficeError("already_refunded", f"order {order['code']} was refunded: nothing to hand out")
+    valid = [t for t in tickets if t["status"] == "valid"]
+    waiting = [t for t in valid if not t["picked_up_at"]]
+    if ticket_ids:
+        chosen = [_pick_ticket(valid, tid, order["code"]) for tid in ticket_ids]
+        if len({t["id"] for t in chosen}) != len(chosen):
+            raise BoxOfficeError("bad_input", "a ticket is named twice")
+        done = [t for t in chosen if t["picked_up_at"]]
+        if done:
+            raise _already(order, done, tz)
+    else:
+        if not waiting:
+            raise _already(order, valid, tz)
+        if count is not None:
+            if count < 1:
+                raise BoxOfficeError("bad_input", "--count is 1 or more")
+            if count > len(waiting):
+                raise BoxOfficeError("bad_input", f"order {order['code']} has {len(waiting)} ticket(s) still to "
+                                                  f"hand out, not {count}")
+            chosen = waiting[:count]
+        else:
+            chosen = waiting
+    return {"order": order, "tickets": tickets, "chosen": chosen, "notes": order["notes"],
+            "remaining_after": len(waiting) - len(chosen), "timezone": tz}
+
+
+def _pick_ticket(valid: list[dict], tid: str, code: str) -> dict:
+    """A ticket of the order by its id or the end of it (the desk shows the last 8 characters)."""
+    tid = tid.strip().lower()
+    matches = [t for t in valid if t["id"] == tid or (len(tid) >= 6 and t["id"].endswith(tid))]
+    if len(matches) != 1:
+        shown = ", ".join(t["id"][-8:] for t in valid)
+        raise BoxOfficeError("not_found" if not matches else "bad_input",
+                             f"order {code} has no valid ticket {tid!r}" if not matches else
+                             f"{tid!r} names more than one ticket: give more of the id",
+                             tickets=shown)
+    return matches[0]
+
+
+def _already(order: dict, done: list[dict], tz: str) -> BoxOfficeError:
+    """already_picked_up, saying by whom, when and where, and what a supervisor can do."""
+    first = min(done, key=lambda t: t["picked_up_at"])
+    who = first["picked_up_by_name"] or first["picked_up_by"] or "someone"
+    where = f" at {first['picked_up_at_terminal']}" if first["picked_up_at_terminal"] else ""
+    when = local_text(first["picked_up_at"], tz, "%a %d %b %H:%M")
+    return BoxOfficeError(
+        "already_picked_up",
+        f"order {order['code']}: {len(done)} ticket(s) were handed out already, by {who} on {when}{where}; a "
+        f"supervisor can reprint them (boxoffice order reprint {order['code']})",
+        by=who, at=first["picked_up_at"], tickets=[t["id"] for t in done])
+
+
+def pick_up(ctx: Ctx, code: str, *, ticket_ids: list[str] | None = None, count: int | None = None,
+            confirmed: bool = False, print_now: bool = True) -> dict[str, Any]:
+    """Hand tickets out: recorded and journalled in one transaction, then printed.
+
+    An order with notes ("ID required") is handed out only with ``confirmed``: the desk must have shown the note
+    and had it acknowledged. Returns the order code, the tickets handed out, those still waiting, and print results.
+    """
+    from boxoffice.services import pauses
+
+    op = ctx.require("pickup")
+    plan = plan_pickup(ctx, code, ticket_ids, count)
+    order = plan["order"]
+    pauses.check(ctx, "pickups", order["event_id"], order["channel"])
+    if plan["notes"] and not confirmed:
+        raise BoxOfficeError("conflict", f"order {order['code']} says: {plan['notes']}. Check it, then confirm "
+                                         "the pickup (--yes); nothing was handed out", notes=plan["notes"])
+    from boxoffice.services.printing import queue_order, run_jobs
+
+    now = ctx.now_iso()
+    ids = [t["id"] for t in plan["chosen"]]
+    with write(ctx.conn):
+        for tid in ids:
+            if not store.mark_picked_up(ctx.conn, tid, now, op["id"]):
+                # Another desk took it between the plan and now: the same answer as a second pickup.
+                taken = [t for t in store.tickets_for_pickup(ctx.conn, order["id"]) if t["id"] == tid]
+                raise _already(order, taken, plan["timezone"])
+        store.insert_pickups(ctx.conn, [{"id": uuid7(), "order_id": order["id"], "ticket_id": tid, "at": now,
+                                         "operator_id": op["id"], "terminal_id": ctx.terminal["id"]}
+                                        for tid in ids])
+        ctx.journal("pickup", {"order": order["id"], "code": order["code"], "tickets": ids, "at": now,
+                               "notes_confirmed": bool(plan["notes"])})
+        jobs = queue_order(ctx, order["id"], receipt=False, ticket_ids=ids)
+    results = run_jobs(ctx, jobs) if print_now else []
+    return {"order": order["code"], "order_id": order["id"], "name": order["customer_name"],
+            "handed_out": ids, "remaining": plan["remaining_after"], "notes": plan["notes"], "jobs": jobs,
+            "print": results,
+            "places": [_place(t) for t in plan["chosen"]]}
+
+
+def _place(t: dict) -> str:
+    sec = t.get("section_name") or t["section_id"]
+    return f"{sec} {t['row']}{t['seat']}" if t["row"] else sec
+
+
+def order_view(ctx: Ctx, code: str) -> dict[str, Any]:
+    """An order as the desk sees it before handing out: customer, notes, each ticket and whether it is out."""
+    order = store.summary_by_code(ctx.conn, normalise_code(code))
+    if order is None:
+        raise BoxOfficeError("not_found", f"no order {normalise_code(code)} here")
+    ev = _event(ctx, order["event_id"])
+    tz = ev["timezone"] if ev else "UTC"
+    tickets = store.tickets_for_pickup(ctx.conn, order["id"])
+    return {"code": order["code"], "name": order["customer_name"], "status": order["status"],
+            "channel": order["channel"], "notes": order["notes"], "event": ev["name"] if ev else order["event_id"],
+            "tickets": [{"id": t["id"], "short": t["id"][-8:], "place": _place(t),
+                         "type": t["type_name"] or t["ticket_type_id"], "status": t["status"],
+                         "picked_up": local_text(t["picked_up_at"], tz, "%a %d %b %H:%M") if t["picked_up_at"]
+                         else None, "by": t["picked_up_by_name"]} for t in tickets]}

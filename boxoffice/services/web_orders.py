@@ -1,0 +1,354 @@
+"""Orders from other channels (the web shop) and the public keys that sign their tickets, imported by hand.
+
+Until sync exists, the central service's key list and its web orders reach a terminal as two JSON documents:
+``boxoffice keys import`` (schemas/keys.schema.json) and ``boxoffice orders import`` (schemas/orders.schema.json).
+Both are checked whole before anything is written: a document with any error is refused with every error located
+by JSON pointer, and nothing of it is imported.
+
+Stock. In this model a web order's places come from stock this terminal does not own: the central service sells
+on the web only what it has not allocated to a terminal (see DESIGN.md, inventory without oversell). So importing
+a web order never touches this terminal's sections.sold counters or seat states; doing so would count the same
+place twice once the allocation syncs. A web ticket naming a seat this terminal itself sold is a double sale made
+somewhere upstream: it is imported (the customer holds a genuinely signed ticket) and reported as a warning for a
+supervisor, not hidden.
+
+Each ticket's token is verified on import (a known key, a good signature, and claims that match the ticket id,
+event, section and seat the document states), so the pickup desk never prints a ticket the door would refuse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from boxoffice.domain.codes import normalise_code
+from boxoffice.domain.money import parse_amount, tax_share
+from boxoffice.domain.search_text import phone_digits
+from boxoffice.errors import BoxOfficeError
+from boxoffice.schemas import read_json_file, validate
+from boxoffice.services.context import Ctx
+from boxoffice.services.signing import public_key_for
+from boxoffice.store import catalog as catalog_store
+from boxoffice.store import orders as order_store
+from boxoffice.store import pickup as store
+from boxoffice.store import terminal as terminal_store
+from boxoffice.store.db import write
+
+MAX_ORDERS_BYTES = 1_000_000_000  # a million orders with their tokens is about 400 MB
+MAX_KEYS_BYTES = 5_000_000
+MAX_ERRORS = 200
+
+
+class _Problems:
+    """Located errors, collected so that one run reports all of them (up to a limit)."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def add(self, pointer: str, message: str) -> None:
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(f"{pointer}: {message}")
+        elif len(self.errors) == MAX_ERRORS:
+            self.errors.append("(more errors not shown; fix these first)")
+
+    def raise_if_any(self, what: str) -> None:
+        if self.errors:
+            n = len(self.errors) if len(self.errors) <= MAX_ERRORS else f"over {MAX_ERRORS}"
+            raise BoxOfficeError("invalid_document", f"the {what} has {n} error(s); nothing was imported. "
+                                                     f"First: {self.errors[0]}", errors=self.errors)
+
+
+# --- keys ---------------------------------------------------------------------------------------------------
+
+
+def import_keys_file(ctx: Ctx, path: str | Path) -> dict[str, Any]:
+    """Read and import a key list (schemas/keys.schema.json)."""
+    ctx.require("catalog")
+    return import_keys(ctx, read_json_file(path, MAX_KEYS_BYTES, "key list"))
+
+
+def import_keys(ctx: Ctx, doc: Any) -> dict[str, Any]:
+    """Trust the listed public keys for verifying tickets. A key id must be the hash of its key; a key id known
+    here with another key is refused (it would make every ticket signed by the first one unverifiable)."""
+    from boxoffice.tickets.keys import key_id_hex, public_from_b64
+
+    ctx.require("catalog")
+    validate(doc, "keys.schema.json", "key list")
+    problems = _Problems()
+    new: list[dict[str, str]] = []
+    unchanged = 0
+    seen: dict[str, str] = {}
+    for i, k in enumerate(doc):
+        try:
+            raw = public_from_b64(k["public_key"])
+        except BoxOfficeError as exc:
+            problems.add(f"/{i}/public_key", exc.message)
+            continue
+        if key_id_hex(raw) != k["key_id"]:
+            problems.add(f"/{i}/key_id", f"{k['key_id']} is not the id of this public key (it is {key_id_hex(raw)})")
+            continue
+        if seen.get(k["key_id"], k["public_key"]) != k["public_key"]:
+            problems.add(f"/{i}/key_id", f"key {k['key_id']} is listed twice with different keys")
+            continue
+        seen[k["key_id"]] = k["public_key"]
+        known = terminal_store.public_key(ctx.conn, k["key_id"])
+        if known is None:
+            if k["key_id"] not in {n["key_id"] for n in new}:
+                new.append({"key_id": k["key_id"], "public_key": k["public_key"], "owner": k["owner"]})
+        elif known["public_key"] != k["public_key"]:
+            problems.add(f"/{i}/public_key", f"key {k['key_id']} is known here with another public key; "
+                                             "nothing replaces a key by import")
+        elif known["owner"] != k["owner"]:
+            problems.add(f"/{i}/owner", f"key {k['key_id']} belongs to {known['owner']} here, not {k['owner']}")
+        else:
+            unchanged += 1
+    problems.raise_if_any("key list")
+    with write(ctx.conn):
+        for k in new:
+            terminal_store.add_key(ctx.conn, k["key_id"], k["public_key"], k["owner"], ctx.now_iso())
+        if new:
+            ctx.journal("keys.import", {"keys": [{"key_id": k["key_id"], "owner": k["owner"],
+                                                   "public_key": k["public_key"]} for k in new]})
+    ctx.cache.pop("public_keys", None)  # a long-running counter must see the new keys at once
+    return {"added": [{"key_id": k["key_id"], "owner": k["owner"]} for k in new], "unchanged": unchanged}
+
+
+def list_keys(ctx: Ctx) -> list[dict[str, Any]]:
+    """The keys this terminal trusts, its own first."""
+    own = ctx.terminal["key_id"]
+    keys = terminal_store.list_keys(ctx.conn)
+    return sorted(({"key_id": k["key_id"], "owner": k["owner"], "added_at": k["added_at"],
+                    "revoked_at": k["revoked_at"], "public_key": k["public_key"], "own": k["key_id"] == own}
+                   for k in keys), key=lambda k: (not k["own"], k["added_at"]))
+
+
+# --- orders -------------------------------------------------------------------------------------------------
+
+
+class _Catalogue:
+    """The events, sections, types and seats a document names, read once each."""
+
+    def __init__(self, ctx: Ctx) -> None:
+        self.ctx = ctx
+        self.events: dict[str, dict | None] = {}
+        self.sections: dict[str, dict[str, dict]] = {}
+        self.types: dict[str, set[str]] = {}
+        self.seats: dict[tuple[str, str], dict[str, tuple[str, str | None]]] = {}
+
+    def event(self, event_id: str) -> dict | None:
+        if event_id not in self.events:
+            ev = catalog_store.get_event(self.ctx.conn, event_id)
+            self.events[event_id] = ev
+            if ev is not None:
+                self.sections[event_id] = {s["id"]: s for s in catalog_store.sections(self.ctx.conn, event_id)}
+                self.types[event_id] = {t["id"] for t in catalog_store.ticket_types(self.ctx.conn, event_id)}
+        return self.events[event_id]
+
+    def seat_map(self, event_id: str, section_id: str) -> dict[str, tuple[str, str | None]]:
+        key = (event_id, section_id)
+        if key not in self.seats:
+            self.seats[key] = store.seat_states(self.ctx.conn, event_id, section_id)
+        return self.seats[key]
+
+
+def import_orders_file(ctx: Ctx, path: str | Path) -> dict[str, Any]:
+    """Read and import an orders document (schemas/orders.schema.json)."""
+    ctx.require("orders_import")
+    return import_orders(ctx, read_json_file(path, MAX_ORDERS_BYTES, "orders document"))
+
+
+def import_orders(ctx: Ctx, doc: Any) -> dict[str, Any]:
+    """Import web orders whole or not at all; orders imported before are left as they are, except that an unpaid
+    order may since have been paid and its notes may have changed.
+
+    Returns counts and warnings (seats this terminal sold too).
+    """
+    ctx.require("orders_import")
+    validate(doc, "orders.schema.json", "orders document")
+    plan = _plan(ctx, doc)
+    with write(ctx.conn):
+        for order in plan["orders"]:
+            order_store.insert_order(ctx.conn, order)
+        order_store.insert_tickets(ctx.conn, plan["tickets"])
+        for upd in plan["updates"]:
+            store.update_order_state(ctx.conn, upd["id"], upd["status"], upd["notes"])
+        from boxoffice.services.pickup import refresh_index
+
+        refresh_index(ctx)
+        digest = hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        ctx.journal("orders.import", {"sha256": digest, "source": doc.get("source"),
+                                      "created": len(plan["orders"]), "tickets": len(plan["tickets"]),
+                                      "updated": [u["id"] for u in plan["updates"]],
+                                      "warnings": plan["warnings"][:100]})
+    return {"created": len(plan["orders"]), "tickets": len(plan["tickets"]), "updated": len(plan["updates"]),
+            "unchanged": plan["unchanged"], "warnings": plan["warnings"]}
+
+
+def _plan(ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
+    """Check every order against the catalogue, the keys and what is here already; the rows to write, or raise."""
+    from boxoffice.tickets.token import event_ref, section_ref, verify_token
+
+    problems = _Problems()
+    cat = _Catalogue(ctx)
+    keys = public_key_for(ctx)
+    orders_in = doc["orders"]
+    ids = [o["id"] for o in orders_in]
+    codes: list[str] = []
+    for i, o in enumerate(orders_in):
+        try:
+            codes.append(normalise_code(o["code"]))
+        except BoxOfficeError as exc:
+            problems.add(f"/orders/{i}/code", exc.message)
+            codes.append("")
+    here = store.existing_orders(ctx.conn, ids, [c for c in codes if c])
+    here_by_code = {r["code"]: r for r in here.values()}
+    ticket_ids = [t["id"] for o in orders_in for t in o["tickets"]]
+    tickets_here = store.existing_tickets(ctx.conn, ticket_ids)
+    seen_ids: set[str] = set()
+    seen_codes: set[str] = set()
+    seen_tickets: set[str] = set()
+    seen_tokens: set[str] = set()
+    plan: dict[str, Any] = {"orders": [], "tickets": [], "updates": [], "unchanged": 0, "warnings": []}
+    now = ctx.now_iso()
+    for i, (o, code) in enumerate(zip(orders_in, codes, strict=True)):
+        p = f"/orders/{i}"
+        if o["id"] in seen_ids:
+            problems.add(f"{p}/id", f"order id {o['id']} appears twice in the document")
+        if code and code in seen_codes:
+            problems.add(f"{p}/code", f"order code {code} appears twice in the document")
+        seen_ids.add(o["id"])
+        seen_codes.add(code)
+        ev = cat.event(o["event_id"])
+        if ev is None:
+            problems.add(f"{p}/event_id", f"no event {o['event_id']!r} on this terminal: import the catalogue first")
+            continue
+        existing = here.get(o["id"])
+        other = here_by_code.get(code)
+        if other is not None and other["id"] != o["id"]:
+            problems.add(f"{p}/code", f"order code {code} belongs to another order here ({other['channel']})")
+            continue
+        if existing is not None:
+            _plan_existing(o, code, existing, tickets_here, p, problems, plan)
+            continue
+        order_tickets: list[dict[str, Any]] = []
+        for j, t in enumerate(o["tickets"]):
+            tp = f"{p}/tickets/{j}"
+            if t["id"] in seen_tickets or t["id"] in tickets_here:
+                problems.add(f"{tp}/id", f"ticket id {t['id']} is used twice (in this document or here already)")
+            if t["token"] in seen_tokens:
+                problems.add(f"{tp}/token", "the same token appears on two tickets")
+            seen_tickets.add(t["id"])
+            seen_tokens.add(t["token"])
+            if not _check_place(cat, ev, t, tp, problems, plan["warnings"], code):
+                continue
+            try:
+                decoded = verify_token(t["token"], keys)
+            except BoxOfficeError as exc:
+                problems.add(f"{tp}/token", _token_problem(exc))
+                continue
+            if decoded.ticket_id != t["id"]:
+                problems.add(f"{tp}/token", f"the token is for ticket {decoded.ticket_id}, not {t['id']}")
+            elif decoded.event_ref != event_ref(ev["id"]):
+                problems.add(f"{tp}/token", f"the token is for another event than {ev['id']!r}")
+            elif decoded.section_ref != section_ref(ev["id"], t["section_id"]):
+                problems.add(f"{tp}/token", f"the token is for another section than {t['section_id']!r}")
+            elif (decoded.row, decoded.seat) != (t.get("row"), t.get("seat")):
+                problems.add(f"{tp}/token", f"the token is for place {decoded.row}{decoded.seat}, "
+                                            f"not {t.get('row')}{t.get('seat')}")
+            try:
+                price = parse_amount(t["price"], ev["currency"])
+            except BoxOfficeError as exc:
+                problems.add(f"{tp}/price", exc.message)
+                continue
+            order_tickets.append({"id": t["id"], "order_id": o["id"], "event_id": ev["id"],
+                                  "section_id": t["section_id"], "row": t.get("row"), "seat": t.get("seat"),
+                                  "ticket_type_id": t["ticket_type_id"], "price": price,
+                                  "tax": tax_share(price, ev["tax_rate_bp"]), "token": t["token"]})
+        if len(order_tickets) != len(o["tickets"]):
+            continue
+        customer = o["customer"]
+        digits = phone_digits(customer.get("phone"))
+        plan["orders"].append({
+            "id": o["id"], "code": code, "event_id": ev["id"], "channel": o.get("channel", "web"),
+            "terminal_id": None, "status": o["status"], "customer_name": customer["name"].strip(),
+            "email": customer.get("email"), "phone": customer.get("phone"), "phone_digits": digits or None,
+            "notes": (o.get("notes") or "").strip() or None,
+            "total": sum(t["price"] for t in order_tickets), "tax": sum(t["tax"] for t in order_tickets),
+            "currency": ev["currency"], "created_at": _utc(o.get("created_at")) or now, "operator_id": None})
+        plan["tickets"].extend(order_tickets)
+    problems.raise_if_any("orders document")
+    return plan
+
+
+def _plan_existing(o: dict, code: str, existing: dict, tickets_here: dict[str, dict], p: str,
+                   problems: _Problems, plan: dict[str, Any]) -> None:
+    """An order imported before: the same tickets must come again; payment and notes may have changed."""
+    if existing["code"] != code:
+        problems.add(f"{p}/code", f"order {o['id']} is here with code {existing['code']}, not {code}")
+        return
+    for j, t in enumerate(o["tickets"]):
+        known = tickets_here.get(t["id"])
+        if known is None or known["order_id"] != o["id"] or known["token"] != t["token"]:
+            problems.add(f"{p}/tickets/{j}", f"order {code} is here already with other tickets; a changed order "
+                                             "must come by sync")
+            return
+    notes = (o.get("notes") or "").strip() or None
+    status = existing["status"]
+    if status == "unpaid" and o["status"] == "paid":
+        status = "paid"
+    elif status == "paid" and o["status"] == "unpaid":
+        problems.add(f"{p}/status", f"order {code} is paid here; an import cannot make it unpaid")
+        return
+    if status != existing["status"] or notes != existing["notes"]:
+        plan["updates"].append({"id": o["id"], "status": status, "notes": notes})
+    else:
+        plan["unchanged"] += 1
+
+
+def _check_place(cat: _Catalogue, ev: dict, t: dict, tp: str, problems: _Problems, warnings: list[str],
+                 code: str) -> bool:
+    """The section, ticket type and seat exist; a seat this terminal sold itself is a warning."""
+    sec = cat.sections[ev["id"]].get(t["section_id"])
+    if sec is None:
+        problems.add(f"{tp}/section_id", f"event {ev['id']!r} has no section {t['section_id']!r}")
+        return False
+    if t["ticket_type_id"] not in cat.types[ev["id"]]:
+        problems.add(f"{tp}/ticket_type_id", f"event {ev['id']!r} has no ticket type {t['ticket_type_id']!r}")
+        return False
+    has_seat = "row" in t
+    if sec["kind"] == "general" and has_seat:
+        problems.add(f"{tp}/row", f"{sec['name']} is general admission: a ticket there has no row or seat")
+        return False
+    if sec["kind"] == "reserved":
+        if not has_seat:
+            problems.add(tp, f"{sec['name']} is reserved seating: give the ticket's row and seat")
+            return False
+        label = f"{t['row']}{t['seat']}"
+        state = cat.seat_map(ev["id"], sec["id"]).get(label)
+        if state is None:
+            problems.add(f"{tp}/seat", f"{sec['name']} has no seat {label}")
+            return False
+        if state[0] == "sold" and state[1] != t["id"]:
+            warnings.append(f"order {code}: seat {label} in {sec['name']} was also sold at this terminal "
+                            "(a double sale upstream: tell a supervisor)")
+    return True
+
+
+def _token_problem(exc: BoxOfficeError) -> str:
+    if exc.code == "unknown_key":
+        return (f"signed by key {exc.details.get('key_id')}, which this terminal does not know: "
+                "import the central service's keys first (boxoffice keys import)")
+    if exc.code == "bad_signature":
+        return "the signature does not verify: the token was altered or forged"
+    return exc.message
+
+
+def _utc(text: str | None) -> str | None:
+    """A document time as the stored UTC form."""
+    if not text:
+        return None
+    from boxoffice.domain.clock import iso, parse_iso
+
+    return iso(parse_iso(text))

@@ -1,0 +1,70 @@
+"""The SQL of the door: what a scan needs to know about a ticket, recording a scan once, and the counts.
+
+A scan is on the hot path of a queue at the doors, so what it reads is one statement on primary keys and the
+checkins_ticket index, and what it writes is one row.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from boxoffice.store.db import one
+
+
+def ticket_state(conn: sqlite3.Connection, ticket_id: str) -> dict[str, Any]:
+    """Everything the door checks after the signature, in one statement.
+
+    revoked: on the revocation list; token/status/order_status: the ticket as this terminal knows it (None when the
+    ticket is not here, e.g. a web ticket not imported yet); last_*: the ticket's latest admitted scan.
+    """
+    row = conn.execute("""
+        SELECT EXISTS (SELECT 1 FROM revocations WHERE ticket_id = :t) AS revoked,
+               t.token, t.status, t.ticket_type_id, o.status AS order_status, o.code AS order_code,
+               l.direction AS last_direction, l.at AS last_at, l.terminal_id AS last_terminal
+        FROM (SELECT 1)
+        LEFT JOIN tickets t ON t.id = :t
+        LEFT JOIN orders o ON o.id = t.order_id
+        LEFT JOIN (SELECT direction, at, terminal_id FROM checkins
+                   WHERE ticket_id = :t AND result = 'admitted' ORDER BY at DESC, rowid DESC LIMIT 1) l""",
+                       {"t": ticket_id}).fetchone()
+    return dict(row)
+
+
+def insert(conn: sqlite3.Connection, checkin: dict[str, Any]) -> bool:
+    """Record a scan unless its nonce is here already; True when this call recorded it."""
+    cur = conn.execute(
+        "INSERT INTO checkins (id, ticket_id, event_id, direction, at, operator_id, terminal_id, result)"
+        " VALUES (:id, :ticket_id, :event_id, :direction, :at, :operator_id, :terminal_id, :result)"
+        " ON CONFLICT(id) DO NOTHING", checkin)
+    return cur.rowcount == 1
+
+
+def by_nonce(conn: sqlite3.Connection, nonce: str) -> dict | None:
+    return one(conn, "SELECT * FROM checkins WHERE id = ?", (nonce,))
+
+
+def count_for_ticket(conn: sqlite3.Connection, ticket_id: str) -> int:
+    return conn.execute("SELECT count(*) FROM checkins WHERE ticket_id = ?", (ticket_id,)).fetchone()[0]
+
+
+def stats(conn: sqlite3.Connection, event_id: str) -> dict[str, int]:
+    """In now (latest admitted scan is an entry), tickets ever admitted, entries, exits, refusals, tickets here."""
+    counts = dict.fromkeys(("entries", "exits", "refused"), 0)
+    for result, direction, n in conn.execute(
+            "SELECT result, direction, count(*) FROM checkins WHERE event_id = ? GROUP BY result, direction",
+            (event_id,)):
+        if result != "admitted":
+            counts["refused"] += n
+        elif direction == "in":
+            counts["entries"] += n
+        else:
+            counts["exits"] += n
+    # SQLite's bare-column rule: with max(at), direction comes from the ticket's latest admitted scan.
+    in_now, ever = conn.execute("""
+        SELECT coalesce(sum(direction = 'in'), 0), count(*) FROM (
+            SELECT ticket_id, direction, max(at) FROM checkins
+            WHERE event_id = ? AND result = 'admitted' GROUP BY ticket_id)""", (event_id,)).fetchone()
+    issued = conn.execute("SELECT count(*) FROM tickets WHERE event_id = ? AND status = 'valid'",
+                          (event_id,)).fetchone()[0]
+    return counts | {"in_now": in_now, "checked_in": ever, "tickets_here": issued}
