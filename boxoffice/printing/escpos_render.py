@@ -12,7 +12,7 @@ does on top of python-escpos, and why (see DESIGN.md, "Known traps in the chosen
 - Text goes through escpos' code-page machinery (accented Latin, Cyrillic, Greek...). A line the printer's
   code pages cannot hold (Chinese, Japanese, emoji...) is drawn into a raster image with a font that has the
   glyphs, instead of reaching ``text()``, which would print '?' or send GB18030 with no code-page command.
-- The QR is printed as a raster image from the ``qrcode`` library (error correction M, modules sized for the
+- The QR is printed as a raster image (made by zxing-cpp, or ``qrcode``; error correction M, modules sized for the
   paper), so every printer that prints images prints a decodable code; native QR only when asked for and the
   profile has it.
 - Control characters in names are stripped: a customer name must never be able to inject printer commands.
