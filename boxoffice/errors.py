@@ -54,6 +54,7 @@ EXIT_STATUSES: dict[str, tuple[int, str]] = {
     # 9: the database
     "database_newer": (9, "the database was written by a newer release"),
     "database_error": (9, "the database is damaged or unreadable"),
+    "audit_failed": (9, "the journal or the records do not match their hash chain: changed behind the tool's back"),
     # 10: sales stopped on purpose
     "sales_paused": (10, "sales are paused"),
     "not_allocated": (10, "the place is outside this terminal's allocation"),

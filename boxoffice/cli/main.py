@@ -6,7 +6,16 @@ from pathlib import Path
 
 import typer
 
-from boxoffice.cli import catalog_cmds, night_cmds, operator_cmds, pickup_cmds, report_cmds, sales_cmds, setup_cmds
+from boxoffice.cli import (
+    catalog_cmds,
+    money_cmds,
+    night_cmds,
+    operator_cmds,
+    pickup_cmds,
+    report_cmds,
+    sales_cmds,
+    setup_cmds,
+)
 from boxoffice.cli.app import make_app
 from boxoffice.cli.common import ROOT_OPTIONS
 
@@ -54,6 +63,11 @@ app.add_typer(night_cmds.incident_app, name="incident")
 app.command("backup")(night_cmds.backup)
 app.command("restore")(night_cmds.restore)
 app.add_typer(report_cmds.report_app, name="report")
+app.command("refund")(money_cmds.refund)
+app.command("exchange")(money_cmds.exchange)
+app.add_typer(money_cmds.shift_app, name="shift")
+app.add_typer(money_cmds.drawer_app, name="drawer")
+app.add_typer(money_cmds.audit_app, name="audit")
 
 
 def run() -> None:

@@ -47,6 +47,28 @@ def queue_order(ctx: Ctx, order_id: str, *, receipt: bool = True, drawer: bool =
     return [job_id]
 
 
+def queue_layout(ctx: Ctx, kind: str, blocks: list[Any], *, name: str, order_id: str | None = None) -> str:
+    """Queue a finished layout (a refund receipt, a shift report, a drawer kick) in the caller's transaction.
+
+    What these show is fixed once their action commits, so the blocks themselves are the job's document.
+    """
+    from dataclasses import asdict
+
+    job_id = uuid7()
+    doc = {"name": name, "blocks": [{"block": type(b).__name__, **asdict(b)} for b in blocks]}
+    store.add(ctx.conn, {"id": job_id, "created_at": ctx.now_iso(), "kind": kind, "order_id": order_id,
+                         "printer_uri": printer_uri(ctx), "profile": ctx.config.printer_profile,
+                         "document": json.dumps(doc, ensure_ascii=False)})
+    return job_id
+
+
+def _stored_layout(doc: dict[str, Any]) -> list[Any]:
+    from boxoffice.printing import layout as lay
+
+    kinds = {c.__name__: c for c in (lay.Text, lay.Columns, lay.QR, lay.Rule, lay.Feed, lay.Cut, lay.DrawerKick)}
+    return [kinds[b.pop("block")](**b) for b in (dict(x) for x in doc["blocks"])]
+
+
 def queue_test(ctx: Ctx) -> str:
     """A test page: venue, printer, a sample QR, so staff can check paper, cutter and scanner."""
     job_id = uuid7()
@@ -112,6 +134,8 @@ def _layouts(ctx: Ctx, job: dict) -> tuple[list[Any], list[Any]]:
     from boxoffice.printing import layout as lay
 
     doc = json.loads(job["document"])
+    if "blocks" in doc:
+        return [], [_stored_layout(doc)]
     if doc.get("test"):
         venue = (catalog_store.venue(ctx.conn) or {}).get("name", "boxoffice")
         return [], [[lay.Text(venue, bold=True, size=2, align="center"), lay.Text("Printer test", align="center"),
@@ -134,11 +158,15 @@ def _deliver(ctx: Ctx, job: dict) -> str:
     tickets, receipt = _layouts(ctx, job)
     uri = parse_printer_uri(printer_uri(ctx))  # the printer configured now: a retry goes to the replacement
     if uri.scheme == "pdf":
+        from boxoffice.printing.layout import split_pieces
         from boxoffice.printing.pdf_render import render_pdf
         from boxoffice.printing.transport import write_pdf
 
+        if not any(split_pieces(layout) for layout in tickets + receipt):
+            return "nowhere: a PDF printer has no cash drawer"
         order = order_store.order_by_id(ctx.conn, json.loads(job["document"]).get("order_id") or "")
-        name = (order["code"] if order else "test") + ("-copy" if json.loads(job["document"]).get("copy") else "")
+        name = json.loads(job["document"]).get("name") or (order["code"] if order else "test")
+        name += "-copy" if json.loads(job["document"]).get("copy") else ""
         pdf = render_pdf(tickets + receipt, stock=str(ctx.config.ticket_stock))
         return str(write_pdf(uri, f"{name}-{job['id'][-8:]}", pdf))
     from boxoffice.printing.escpos_render import render_escpos

@@ -80,6 +80,9 @@ def _lines(ctx: Ctx, ev: dict, section_id: str, counts: dict[str, int]) -> list[
 def sell(ctx: Ctx, req: SaleRequest) -> dict[str, Any]:
     """Sell one order. Returns the order with its tickets, payments and change; printing is queued, not done."""
     op = ctx.require("sell")
+    from boxoffice.services.shifts import shift_for_money
+
+    shift_for_money(ctx)  # with require_shift set, no open shift: no sale
     ev = get_event(ctx, req.event_id)
     pauses.check(ctx, "sales", ev["id"])
     lines = _lines(ctx, ev, req.section_id, req.counts)
@@ -92,7 +95,6 @@ def sell(ctx: Ctx, req: SaleRequest) -> dict[str, Any]:
     payments = apply_tenders(total, req.tenders, cur)
     approver = _approve_comp(ctx, op, req, lines, types, payments)
     name, email, phone = (_clean(req.customer_name, "name"), _clean(req.email, "e-mail"), _clean(req.phone, "phone"))
-    n = sum(line.count for line in lines)
     sec = catalog_store.section(ctx.conn, ev["id"], req.section_id)
     assert sec is not None  # _lines checked it
     if sec["kind"] == "general" and req.seats:
@@ -100,9 +102,8 @@ def sell(ctx: Ctx, req: SaleRequest) -> dict[str, Any]:
     now = ctx.now_iso()
     order_id = uuid7()
     with write(ctx.conn):
-        places = _take_places(ctx, ev, sec, req, n)
+        tickets = place_tickets(ctx, ev, sec, req, order_id, lines)
         code = make_order_code(ctx.terminal["tag"], terminal_store.next_order_seq(ctx.conn))
-        tickets = _issue_tickets(ctx, ev["id"], sec["id"], order_id, lines, places)
         order = {"id": order_id, "code": code, "event_id": ev["id"], "channel": "box_office",
                  "terminal_id": ctx.terminal["id"], "status": "paid", "customer_name": name, "email": email,
                  "phone": phone, "phone_digits": "".join(c for c in phone if c.isdigit()) if phone else None,
@@ -110,9 +111,9 @@ def sell(ctx: Ctx, req: SaleRequest) -> dict[str, Any]:
                  "operator_id": op["id"]}
         order_store.insert_order(ctx.conn, order)
         order_store.insert_tickets(ctx.conn, tickets)
-        pay_rows = [_payment_row(p, order_id, approver, now, ctx) for p in payments]
+        pay_rows = [payment_row(p, order_id, approver, now, ctx) for p in payments]
         order_store.insert_payments(ctx.conn, pay_rows)
-        ctx.journal("sale", {"order": order, "tickets": [_journal_ticket(t) for t in tickets], "payments": pay_rows})
+        ctx.journal("sale", {"order": order, "tickets": [journal_ticket(t) for t in tickets], "payments": pay_rows})
         from boxoffice.services.printing import queue_order
 
         jobs = queue_order(ctx, order_id, receipt=req.print_receipt,
@@ -142,6 +143,16 @@ def _approve_comp(ctx: Ctx, op: dict, req: SaleRequest, lines: list[Line], types
     from boxoffice.services.operators import approve
 
     return approve(ctx, req.supervisor[0], req.supervisor[1], "comp")["id"]
+
+
+def place_tickets(ctx: Ctx, ev: dict, sec: dict, req: SaleRequest, order_id: str,
+                  lines: list[Line]) -> list[dict[str, Any]]:
+    """Take the places for ``lines`` and issue their signed tickets, inside the caller's transaction.
+
+    A sale and an exchange both come through here, so tickets are made one way whatever made them.
+    """
+    places = _take_places(ctx, ev, sec, req, sum(line.count for line in lines))
+    return _issue_tickets(ctx, ev["id"], sec["id"], order_id, lines, places)
 
 
 def _take_places(ctx: Ctx, ev: dict, sec: dict, req: SaleRequest, n: int) -> list[tuple[str | None, str | None]]:
@@ -204,12 +215,15 @@ def _issue_tickets(ctx: Ctx, event_id: str, section_id: str, order_id: str, line
     return tickets
 
 
-def _journal_ticket(t: dict[str, Any]) -> dict[str, Any]:
+def journal_ticket(t: dict[str, Any]) -> dict[str, Any]:
     return {k: t[k] for k in ("id", "section_id", "row", "seat", "ticket_type_id", "price", "tax", "token")}
 
 
-def _payment_row(p: Payment, order_id: str, approver: str | None, now: str, ctx: Ctx) -> dict[str, Any]:
+def payment_row(p: Payment, order_id: str, approver: str | None, now: str, ctx: Ctx) -> dict[str, Any]:
+    """A payment as stored, booked to the operator's open shift (None without one) for the drawer's count."""
+    from boxoffice.services.shifts import open_shift_id
+
     return {"id": uuid7(), "order_id": order_id, "kind": "payment", "tender": p.tender, "amount": p.amount,
             "tendered": p.tendered, "change": p.change, "card_last4": p.card_last4, "reference": None,
             "comp_reason": p.reason, "approved_by": approver if p.tender == "comp" else None,
-            "shift_id": None, "created_at": now}
+            "shift_id": open_shift_id(ctx), "created_at": now}

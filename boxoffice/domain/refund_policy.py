@@ -1,0 +1,90 @@
+"""An event's refund policy: which tier applies at a moment, and the fee it keeps on each ticket. Pure.
+
+A policy is a list of tiers, each "until H hours before the start, keep this fee": a percentage of the ticket's
+price (basis points) or a fixed amount per ticket. Tiers run from the earliest (most hours before) to the latest.
+
+The boundaries, exactly (``left = starts_at - now``, compared as timedeltas, never as rounded hours):
+
+- a tier applies while ``left >= until_hours_before`` hours: at exactly 48 hours before the start a "48 hours"
+  tier still applies, one microsecond later it does not;
+- of the tiers that apply, the one with the most hours wins (the earliest, and so the cheapest for the customer);
+- when no tier applies (after the last tier's cut-off, after the start, or an event with no policy at all) the
+  policy allows no refund: only a supervisor's override can refund, and then at the full price.
+
+Fees are worked out per ticket, rounded half up to the minor unit, and never exceed the ticket's price, so a
+refund is never negative. A free (comp) ticket refunds 0 and keeps 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from boxoffice.domain.money import format_money, percent_of
+
+
+@dataclass(frozen=True)
+class Tier:
+    """One step of a policy: until ``until_hours_before`` hours before the start, keep this fee per ticket."""
+
+    position: int
+    until_hours_before: int
+    fee_bp: int | None = None      # percentage of the price, in basis points (1000 = 10%)
+    fee_fixed: int | None = None   # or a fixed amount per ticket, in minor units
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, object]) -> Tier:
+        """A tier from a ``refund_tiers`` row."""
+        return cls(int(row["position"]), int(row["until_hours_before"]),  # type: ignore[call-overload]
+                   row.get("fee_bp"), row.get("fee_fixed"))  # type: ignore[arg-type]
+
+    def fee(self, price: int) -> int:
+        """The fee this tier keeps from one ticket of ``price``; at most the price itself."""
+        if self.fee_fixed is not None:
+            fee = self.fee_fixed
+        elif self.fee_bp is not None:
+            fee = percent_of(price, self.fee_bp)
+        else:
+            fee = 0
+        return max(0, min(fee, price))
+
+    def describe(self, currency: str) -> str:
+        """'no fee', '10% fee' or '3.00 fee per ticket', for the confirmation screen and the receipt."""
+        if self.fee_fixed is not None and self.fee_fixed > 0:
+            return f"{format_money(self.fee_fixed, currency)} fee per ticket"
+        if self.fee_bp:
+            return f"{self.fee_bp / 100:g}% fee"
+        return "no fee"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the policy says now: the tier in force (None: no refund) and the time left before the start."""
+
+    tier: Tier | None
+    left: timedelta
+
+    @property
+    def refundable(self) -> bool:
+        return self.tier is not None
+
+    def fees(self, prices: Sequence[int]) -> list[int]:
+        """The fee on each ticket; outside the policy (an override) nothing is kept."""
+        return [self.tier.fee(p) if self.tier else 0 for p in prices]
+
+    def describe(self, currency: str) -> str:
+        hours = self.left.total_seconds() / 3600
+        when = f"{hours:.1f} h before the start" if hours >= 0 else f"{-hours:.1f} h after the start"
+        if self.tier is None:
+            return f"{when}: outside the refund policy"
+        return f"{when}: tier 'until {self.tier.until_hours_before} h before', {self.tier.describe(currency)}"
+
+
+def tier_at(tiers: Sequence[Tier], starts_at: datetime, now: datetime) -> Decision:
+    """The tier that applies at ``now`` for an event starting at ``starts_at`` (see the module's boundaries)."""
+    left = starts_at - now
+    for tier in sorted(tiers, key=lambda t: t.until_hours_before, reverse=True):
+        if left >= timedelta(hours=tier.until_hours_before):
+            return Decision(tier, left)
+    return Decision(None, left)

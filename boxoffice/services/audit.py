@@ -1,0 +1,259 @@
+"""The audit trail: verify the journal's hash chain and the money tables against it, and show who did what.
+
+``verify`` runs two independent checks.
+
+1. **The chain** (domain.chain.find_breaks detects; ``diagnose`` below says what happened). Each entry's hash
+   covers its fields and the previous entry's hash, so by hand:
+
+   - *edited*: an entry's contents no longer match its hash (or were rewritten with a new hash, which the next
+     entry's link then gives away);
+   - *deleted*: an entry is missing (a gap in the sequence, or the link points at a hash nobody has; when the later
+     entries were renumbered to hide the gap, their hashes still give their old numbers);
+   - *inserted*: an entry sits between two entries that link to each other directly;
+   - *reordered*: an entry follows another than the one it was written after;
+   - *renumbered*: entries whose contents are intact but whose sequence numbers were changed.
+
+2. **The records** (``reconcile``). Every sale's order and payments, every refund, exchange, shift and cash
+   movement is written in the same transaction as a journal entry that holds a copy of it. A record with no
+   journal entry (*unrecorded*: the entry was deleted, for instance the newest one, which no chain can show) or
+   whose amount differs from its journal copy (*mismatch*: the table was edited instead of the journal) is
+   reported too.
+
+What this cannot see: someone who rewrites the journal and every record consistently and recomputes every hash
+after the point they changed (the chain has no secret). The central service's copy of the journal, once synced,
+is the answer to that.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from boxoffice.domain.chain import GENESIS, entry_hash, find_breaks
+from boxoffice.domain.clock import iso, local_text, to_utc
+from boxoffice.domain.money import format_money
+from boxoffice.errors import BoxOfficeError
+from boxoffice.services.context import Ctx
+from boxoffice.store import journal as journal_store
+from boxoffice.store import operators as operator_store
+from boxoffice.store import refunds as refund_store
+
+RENUMBER_SEARCH = 8  # how far from its place an intact entry's original number is looked for
+
+
+def _recomputed(e: Mapping[str, Any], seq: int | None = None) -> str:
+    return entry_hash(e["prev_hash"], id=e["id"], seq=e["seq"] if seq is None else seq, terminal_id=e["terminal_id"],
+                      kind=e["kind"], operator_id=e["operator_id"], at=e["at"], payload=e["payload"])
+
+
+def _original_seq(e: Mapping[str, Any]) -> int | None:
+    """The sequence number an entry was written with, if it is intact apart from its number (searched nearby)."""
+    for k in range(1, RENUMBER_SEARCH + 1):
+        for seq in (e["seq"] + k, e["seq"] - k):
+            if seq > 0 and _recomputed(e, seq) == e["hash"]:
+                return seq
+    return None
+
+
+def diagnose(entries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Every break in a journal (entries in sequence order), each as {seq, id, kind, problem}. Pure.
+
+    ``find_breaks`` decides whether the chain holds; this says, for each place it does not, which of edited,
+    deleted, inserted, reordered or renumbered explains it (see the module docstring).
+    """
+    if not find_breaks(entries):
+        return []
+    by_hash = {e["hash"]: i for i, e in enumerate(entries)}
+    referenced = {e["prev_hash"] for e in entries}
+    moved: set[int] = set()
+    out: list[dict[str, Any]] = []
+
+    def add(i: int, kind: str, problem: str) -> None:
+        out.append({"seq": entries[i]["seq"], "id": entries[i]["id"], "kind": kind, "problem": problem})
+
+    for i, e in enumerate(entries):
+        prev_hash = entries[i - 1]["hash"] if i else GENESIS
+        expected_seq = entries[i - 1]["seq"] + 1 if i else 1
+        intact = _recomputed(e) == e["hash"]
+        if e["prev_hash"] == prev_hash:
+            if not intact:
+                orig = _original_seq(e)
+                if orig is not None:
+                    if out and out[-1]["kind"] == "renumbered" and out[-1]["last"] == e["seq"] - 1:
+                        out[-1]["last"] = e["seq"]
+                        out[-1]["problem"] = f"entries {out[-1]['seq']} to {e['seq']} were renumbered"
+                    else:
+                        add(i, "renumbered", f"entry {e['seq']} was written as number {orig}")
+                        out[-1]["last"] = e["seq"]
+                else:
+                    add(i, "edited", "its contents were changed after it was written")
+            continue
+        src = -1 if e["prev_hash"] == GENESIS else by_hash.get(e["prev_hash"])
+        if src is None:
+            orig = None if intact else _original_seq(e)
+            if orig is not None and orig > e["seq"]:
+                add(i, "deleted", f"{orig - e['seq']} entr{'y' if orig - e['seq'] == 1 else 'ies'} before it "
+                                  f"were deleted and the rest renumbered (it was written as number {orig})")
+                out[-1]["last"] = e["seq"]
+            elif e["seq"] > expected_seq:
+                gone = f"{expected_seq}" if e["seq"] - expected_seq == 1 else f"{expected_seq} to {e['seq'] - 1}"
+                add(i, "deleted", f"entr{'y' if e['seq'] - expected_seq == 1 else 'ies'} {gone} deleted")
+            elif i and entries[i - 1]["hash"] not in referenced and _recomputed(entries[i - 1]) == prev_hash:
+                add(i - 1, "edited", "it was rewritten, hash and all, after it was written (the entry after it "
+                                     "still links to the original)")
+            else:
+                add(i, "deleted", "the entry it was written after is missing")
+        elif src == i - 2 and entries[i - 1]["hash"] not in referenced:
+            out[:] = [b for b in out if b["seq"] != entries[i - 1]["seq"]]
+            add(i - 1, "inserted", f"it was put between entries {entries[i - 2]['seq']} and {e['seq']}, "
+                                   "which link to each other")
+            moved.add(i - 1)
+        elif src in moved:
+            continue  # a consequence of the move already reported
+        else:
+            after = "the start" if src == -1 else f"entry {entries[src]['seq']}"
+            add(i, "reordered", f"it was written after {after} but now follows entry "
+                                f"{entries[i - 1]['seq'] if i else 'nothing'}")
+            moved.add(i)
+    for b in out:
+        b.pop("last", None)
+    return out
+
+
+# Which fields of a record must equal its copy in the journal.
+_COMPARED = {
+    "orders": ("event_id", "total", "currency"),
+    "payments": ("order_id", "kind", "tender", "amount", "card_last4", "shift_id"),
+    "refunds": ("order_id", "amount", "fee", "reason_code", "override"),
+    "exchanges": ("from_order_id", "to_order_id", "credit", "new_total", "difference"),
+    "shifts": ("operator_id", "float"),
+    "cash_movements": ("shift_id", "kind", "amount"),
+}
+
+
+def _copies(payload: Any, into: dict[str, dict[str, Any]]) -> None:
+    """Every dict with an ``id`` anywhere in a payload: the journal's copy of a record."""
+    if isinstance(payload, dict):
+        if isinstance(payload.get("id"), str):
+            into.setdefault(payload["id"], payload)
+        for v in payload.values():
+            _copies(v, into)
+    elif isinstance(payload, list):
+        for v in payload:
+            _copies(v, into)
+
+
+def reconcile(entries: Sequence[Mapping[str, Any]], records: Mapping[str, list[dict[str, Any]]]) -> list[dict]:
+    """Records with no journal copy, or that differ from it. Pure: ``records`` is table -> rows."""
+    copies: dict[str, dict[str, Any]] = {}
+    for e in entries:
+        try:
+            _copies(json.loads(e["payload"]), copies)
+        except (ValueError, TypeError):
+            continue  # an entry edited into bad JSON is reported by the chain already
+    out = []
+    for table, recs in records.items():
+        for r in recs:
+            copy = copies.get(r["id"])
+            if copy is None:
+                out.append({"seq": None, "id": r["id"], "kind": "unrecorded",
+                            "problem": f"{table} row {r['id']} has no journal entry (the entry was deleted, or the "
+                                       "row was added by hand)"})
+                continue
+            diff = [f for f in _COMPARED[table] if f in copy and copy[f] != r[f]]
+            if diff:
+                out.append({"seq": None, "id": r["id"], "kind": "mismatch",
+                            "problem": f"{table} row {r['id']}: {', '.join(f'{f} is {r[f]!r}' for f in diff)} but "
+                                       f"the journal says {', '.join(repr(copy[f]) for f in diff)}"})
+    return out
+
+
+def verify(ctx: Ctx) -> dict[str, Any]:
+    """Check the chain and the records; raise ``audit_failed`` (exit 9) listing every break, else a summary."""
+    ctx.require("audit")
+    entries = list(journal_store.iter_entries(ctx.conn))
+    breaks = diagnose(entries) + reconcile(entries, refund_store.money_records(ctx.conn, _COMPARED))
+    summary = {"ok": not breaks, "entries": len(entries), "last_seq": entries[-1]["seq"] if entries else 0,
+               "head": entries[-1]["hash"] if entries else GENESIS, "breaks": breaks}
+    if breaks:
+        kinds = sorted({b["kind"] for b in breaks})
+        raise BoxOfficeError("audit_failed", f"the journal was changed behind the tool's back: {len(breaks)} "
+                                             f"problem(s) ({', '.join(kinds)}); keep this database as evidence and "
+                                             "tell a supervisor", **summary)
+    return summary
+
+
+def _when(ctx: Ctx, text: str | None) -> str | None:
+    """A --since/--until value (venue local unless it says otherwise) as stored UTC text."""
+    if not text:
+        return None
+    from boxoffice.services.refunds import venue_tz
+
+    return iso(to_utc(text, venue_tz(ctx)))
+
+
+def summarise(kind: str, payload: dict[str, Any], names: Mapping[str, str], currency: str) -> str:
+    """One line saying what an entry did, for people; other kinds show their payload's keys."""
+
+    def m(v: int) -> str:
+        return format_money(v, currency)
+
+    if kind == "sale":
+        o = payload["order"]
+        return f"order {o['code']}: {len(payload.get('tickets', []))} ticket(s), {m(o['total'])}"
+    if kind == "refund":
+        r = payload["refund"]
+        flag = f"; OVERRIDE {r['override_why']}" if r.get("override") else ""
+        return f"refund {m(r['amount'])} (fee {m(r['fee'])}) of {len(payload.get('items', []))} ticket(s), " \
+               f"reason {r['reason_code']}{flag}"
+    if kind == "exchange":
+        x = payload["exchange"]
+        return f"exchange of {len(payload.get('old_tickets', []))} ticket(s) into order {payload['order']['code']}, " \
+               f"difference {m(x['difference'])}"
+    if kind in ("cash.in", "cash.out"):
+        mv = payload["movement"]
+        return f"cash {mv['kind']} {m(mv['amount'])}: {mv['reason']}"
+    if kind == "drawer.open":
+        return f"drawer opened: {payload['movement']['reason']}"
+    if kind == "shift.open":
+        return f"shift opened with float {m(payload['shift']['float'])}"
+    if kind == "shift.close":
+        return f"shift closed: expected {m(payload['expected'])}, counted {m(payload['counted'])}, " \
+               f"variance {m(payload['variance'])}"
+    who = payload.get("operator")
+    if isinstance(who, str) and who in names:
+        return f"operator {names[who]}"
+    return ", ".join(sorted(payload))[:80]
+
+
+def log(ctx: Ctx, *, operator: str | None = None, kind: str | None = None, since: str | None = None,
+        until: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    """Who did what and when, oldest first: filtered by operator name, kind (``shift`` also matches
+    ``shift.open``...) and a [since, until) window in venue time."""
+    ctx.require("audit")
+    names = {o["id"]: o["name"] for o in operator_store.list_all(ctx.conn)}
+    op_id = None
+    if operator:
+        op = operator_store.by_name(ctx.conn, operator)
+        if op is None:
+            raise BoxOfficeError("not_found", f"no operator named {operator!r}")
+        op_id = op["id"]
+    from boxoffice.services.refunds import venue_tz
+    from boxoffice.store.catalog import venue
+
+    tz, cur = venue_tz(ctx), str(ctx.config.currency or (venue(ctx.conn) or {}).get("currency") or "XXX")
+    out = []
+    for e in journal_store.iter_entries(ctx.conn, operator_id=op_id, since=_when(ctx, since),
+                                        until=_when(ctx, until)):
+        if kind and not (e["kind"] == kind or e["kind"].startswith(kind + ".")):
+            continue
+        try:
+            payload = json.loads(e["payload"])
+            text = summarise(e["kind"], payload, names, cur)
+        except (ValueError, KeyError, TypeError):
+            text = "(unreadable payload)"
+        out.append({"seq": e["seq"], "at": e["at"], "at_local": local_text(e["at"], tz, "%Y-%m-%d %H:%M:%S"),
+                    "kind": e["kind"], "operator": names.get(e["operator_id"] or "", e["operator_id"]),
+                    "what": text, "id": e["id"]})
+    return out[-limit:] if limit else out

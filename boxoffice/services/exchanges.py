@@ -1,0 +1,215 @@
+"""Exchanges: tickets moved to another event, section or seats in one transaction.
+
+The old tickets are credited at the full price paid (no refund fee: the customer stays) while their event has not
+started; after the start an exchange is an override. The new tickets are a new order (an order belongs to one
+event) made by the same code as a sale (services.sales.place_tickets), with the customer's details carried over.
+The difference is settled at once: more expensive, the customer pays it with the usual tenders; cheaper, it goes
+back by the old order's tenders exactly as a refund would (services.refunds.refund_plan), under the same refund
+limit. Old tickets are marked ``exchanged`` and revoked, and their places return to stock before the new places
+are taken, so "same seats, different ticket type" works. Everything, journal entry included, commits together.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from boxoffice.domain.clock import local_text, parse_iso
+from boxoffice.domain.codes import make_order_code
+from boxoffice.domain.ids import uuid7
+from boxoffice.domain.money import format_money, tax_share
+from boxoffice.domain.tenders import Tender, apply_tenders
+from boxoffice.errors import BoxOfficeError
+from boxoffice.services import pauses
+from boxoffice.services import refunds as rf
+from boxoffice.services.context import Ctx
+from boxoffice.services.events import get_event
+from boxoffice.services.orders import find_order
+from boxoffice.services.sales import SaleRequest, journal_ticket, payment_row, place_tickets, quote
+from boxoffice.store import catalog as catalog_store
+from boxoffice.store import orders as order_store
+from boxoffice.store import refunds as store
+from boxoffice.store import terminal as terminal_store
+from boxoffice.store.db import write
+
+
+@dataclass
+class ExchangeRequest:
+    """Which tickets to move, where to, and how any difference is paid."""
+
+    code: str
+    tickets: list[str] | None = None          # as for a refund; None: every valid ticket
+    event_id: str | None = None               # default: the same event
+    section_id: str | None = None             # default: the old tickets' section
+    seats: list[str] | None = None            # named seats; default best available
+    counts: dict[str, int] | None = None      # new ticket types; default the old tickets' types
+    accessible: bool = False
+    tenders: list[Tender] = field(default_factory=list)
+    supervisor: tuple[str, str] | None = None
+    note: str | None = None
+    expect_difference: int | None = None      # what the operator confirmed; refused if it changed since
+
+
+def assess(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
+    """Price an exchange without making it: credit, new lines, the difference and how it would be settled."""
+    op = ctx.require("exchange")
+    order = find_order(ctx, req.code)
+    if order["status"] == "unpaid":
+        raise BoxOfficeError("unpaid", f"order {order['code']} is not paid: sell it instead of exchanging it")
+    old = rf.pick_tickets(ctx, order, req.tickets)
+    old_ev = get_event(ctx, order["event_id"])
+    ev = get_event(ctx, req.event_id or order["event_id"])
+    section_id = req.section_id
+    if section_id is None:
+        sections = {t["section_id"] for t in old}
+        if len(sections) != 1 or ev["id"] != old_ev["id"]:
+            raise BoxOfficeError("bad_input", "say which section the new tickets are in: --section ID")
+        section_id = sections.pop()
+    counts = req.counts or dict(Counter(t["ticket_type_id"] for t in old))
+    types = {t["id"]: t for t in catalog_store.ticket_types(ctx.conn, ev["id"])}
+    if any(types.get(tid, {}).get("needs_supervisor") for tid in counts):
+        raise BoxOfficeError("bad_input", "an exchange cannot issue comps: refund, then sell the comp")
+    q = quote(ctx, ev["id"], section_id, counts)
+    credit = sum(t["price"] for t in old)
+    difference = q["total"] - credit
+    cur = order["currency"]
+    if ev["currency"] != cur:
+        raise BoxOfficeError("bad_input", f"cannot exchange {cur} tickets for {ev['currency']} ones")
+    overrides = (["outside_policy"] if parse_iso(old_ev["starts_at"]) <= ctx.now() else []) + \
+        (["above_limit"] if -difference > rf.refund_limit(ctx, cur) else []) + rf.channel_override(order) + \
+        rf.used_override(ctx, old)
+    plan = rf.refund_plan(ctx, order, -difference) if difference < 0 else []
+    return {"op": op, "order": order, "old": old, "event": ev, "section_id": section_id, "lines": q["lines"],
+            "new_total": q["total"], "tax": q["tax"], "credit": credit, "difference": difference, "currency": cur,
+            "overrides": overrides, "plan": plan}
+
+
+def preview(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
+    """The exchange as the operator confirms it."""
+    a = assess(ctx, req)
+    cur = a["currency"]
+    d = a["difference"]
+    return {"order": a["order"]["code"], "to_event": a["event"]["name"], "section": a["section_id"],
+            "old": [{"place": rf.place_label(t), "type": t["type_name"] or t["ticket_type_id"],
+                     "price": format_money(t["price"], cur)} for t in a["old"]],
+            "new": [{"type": line.name, "count": line.count, "price": format_money(line.unit_price, cur)}
+                    for line in a["lines"]],
+            "credit": format_money(a["credit"], cur), "new_total": format_money(a["new_total"], cur),
+            "difference": d, "currency": cur,
+            "settle": (f"customer pays {format_money(d, cur)}" if d > 0 else
+                       f"refund {format_money(-d, cur)} to {rf.plan_text(a['plan'], cur)}" if d < 0 else "even"),
+            "overrides": a["overrides"], "overrides_text": [rf.OVERRIDES[o] for o in a["overrides"]]}
+
+
+def exchange(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
+    """Make the exchange. Returns the new order, its tickets, the money moved and print jobs (queued)."""
+    from boxoffice.services.shifts import shift_for_money
+
+    ctx.require("exchange")
+    shift_id = shift_for_money(ctx)
+    a = assess(ctx, req)
+    op, order, ev, cur, diff = a["op"], a["order"], a["event"], a["currency"], a["difference"]
+    if req.expect_difference is not None and req.expect_difference != diff:
+        raise BoxOfficeError("conflict", f"the difference is now {format_money(diff, cur)}, not the "
+                                         f"{format_money(req.expect_difference, cur)} confirmed: nothing was changed")
+    pauses.check(ctx, "sales", ev["id"])
+    note = (req.note or "").strip() or None
+    if note and (len(note) > rf.MAX_NOTE or any(ord(c) < 32 for c in note)):
+        raise BoxOfficeError("bad_input", f"a note is up to {rf.MAX_NOTE} printable characters")
+    if diff > 0:
+        if any(t.tender == "comp" for t in req.tenders):
+            raise BoxOfficeError("bad_input", "the difference cannot be a comp: take cash or a card")
+        if not req.tenders:
+            raise BoxOfficeError("insufficient_payment", f"{format_money(diff, cur)} is due: add --cash AMOUNT or "
+                                                         "--card LAST4")
+        payments = apply_tenders(diff, req.tenders, cur)
+    elif req.tenders:
+        raise BoxOfficeError("bad_input", "nothing is due: the new tickets cost no more than the old ones "
+                                          "(drop --cash/--card)")
+    else:
+        payments = []
+    approver = rf.authorise(ctx, op, a["overrides"], req.supervisor, "exchange",
+                            f"{len(a['old'])} ticket(s) of order {order['code']}")
+    rf.check_drawer(ctx, a["plan"], cur)
+    sec = catalog_store.section(ctx.conn, ev["id"], a["section_id"])
+    assert sec is not None  # quote checked it
+    if sec["kind"] == "general" and req.seats:
+        raise BoxOfficeError("bad_input", f"{sec['name']} is general admission: give no seats")
+    now = ctx.now_iso()
+    new_id, exchange_id = uuid7(), uuid7()
+    sale_req = SaleRequest(event_id=ev["id"], section_id=sec["id"], counts={}, tenders=[], seats=req.seats,
+                           accessible=req.accessible)
+    with write(ctx.conn):
+        rf.retire(ctx, order, a["old"], "exchanged")  # first: the old places are free for the new tickets
+        tickets = place_tickets(ctx, ev, sec, sale_req, new_id, a["lines"])
+        code = make_order_code(ctx.terminal["tag"], terminal_store.next_order_seq(ctx.conn))
+        new_order = {"id": new_id, "code": code, "event_id": ev["id"], "channel": "box_office",
+                     "terminal_id": ctx.terminal["id"], "status": "paid", "customer_name": order["customer_name"],
+                     "email": order["email"], "phone": order["phone"], "phone_digits": order.get("phone_digits"),
+                     "notes": f"exchange of {order['code']}", "total": a["new_total"],
+                     "tax": tax_share(a["new_total"], ev["tax_rate_bp"]), "currency": cur, "created_at": now,
+                     "operator_id": op["id"]}
+        order_store.insert_order(ctx.conn, new_order)
+        order_store.insert_tickets(ctx.conn, tickets)
+        pay_rows = [payment_row(p, new_id, None, now, ctx) for p in payments]
+        back_rows = rf.refund_rows(ctx, order["id"], a["plan"], approver["id"] if approver else None, shift_id)
+        order_store.insert_payments(ctx.conn, pay_rows + back_rows)
+        row = {"id": exchange_id, "from_order_id": order["id"], "to_order_id": new_id, "at": now,
+               "operator_id": op["id"], "approved_by": approver["id"] if approver else None,
+               "override": int(bool(a["overrides"])), "override_why": ",".join(a["overrides"]) or None,
+               "credit": a["credit"], "new_total": a["new_total"], "difference": diff, "note": note,
+               "shift_id": shift_id}
+        store.insert_exchange(ctx.conn, row, [t["id"] for t in a["old"]])
+        from boxoffice.services.printing import queue_layout, queue_order
+
+        jobs = queue_order(ctx, new_id, receipt=False)
+        slip = receipt_layout(ctx, row, (order["code"], code), cur, a["old"], tickets, pay_rows + back_rows)
+        jobs.append(queue_layout(ctx, "exchange", slip, name=f"{code}-exchange", order_id=new_id))
+        ctx.journal("exchange", {"exchange": row, "old_tickets": [t["id"] for t in a["old"]], "order": new_order,
+                                 "tickets": [journal_ticket(t) for t in tickets],
+                                 "payments": pay_rows + back_rows, "jobs": jobs})
+    change = sum(p.change or 0 for p in payments)
+    return {"exchange": row, "order": new_order, "from": order["code"], "tickets": tickets,
+            "payments": pay_rows, "refunds": back_rows, "difference": diff, "currency": cur, "jobs": jobs,
+            "change": change, "change_text": format_money(change, cur), "difference_text": format_money(diff, cur),
+            "override": bool(a["overrides"]), "approved_by": approver["name"] if approver else None}
+
+
+def receipt_layout(ctx: Ctx, row: dict[str, Any], codes: tuple[str, str], cur: str, old: list[dict[str, Any]],
+                   new: list[dict[str, Any]], pays: list[dict[str, Any]]) -> list[Any]:
+    """The exchange slip: what came back, what went out, and how the difference was settled (signed if refunded)."""
+    from boxoffice.printing import layout as lay
+
+    venue = ctx.config.venue_name or (catalog_store.venue(ctx.conn) or {}).get("name", "")
+    m = format_money
+    blocks: list[Any] = []
+    if ctx.config.drawer_on_cash and any(p["tender"] == "cash" for p in pays):
+        blocks.append(lay.DrawerKick())
+    blocks += [lay.Text(venue, bold=True, size=2, align="center"),
+               lay.Text("EXCHANGE", bold=True, size=2, align="center"),
+               lay.Columns("New order", codes[1]), lay.Columns("Replaces", codes[0]),
+               lay.Columns("Time", local_text(row["at"], rf.venue_tz(ctx), "%d %b %Y %H:%M")), lay.Rule(),
+               lay.Text("Returned (cancelled):", bold=True)]
+    blocks += [lay.Columns(f"{t['type_name'] or t['ticket_type_id']} {rf.place_label(t)}", m(t["price"], cur))
+               for t in old]
+    blocks.append(lay.Text("New:", bold=True))
+    blocks += [lay.Columns(f"{t['type_name']} {rf.place_label(t)}", m(t["price"], cur)) for t in new]
+    blocks += [lay.Rule(), lay.Columns("Credit", m(row["credit"], cur)),
+               lay.Columns("New tickets", m(row["new_total"], cur))]
+    d = row["difference"]
+    if d > 0:
+        blocks.append(lay.Columns("PAID", m(d, cur), bold=True))
+    elif d < 0:
+        blocks.append(lay.Columns("REFUNDED", m(-d, cur), bold=True))
+    for p in pays:
+        label = rf.TENDER_LABELS[p["tender"]] + (f" ****{p['card_last4']}" if p["card_last4"] else "")
+        shown = p["tendered"] if p["tendered"] is not None else p["amount"]
+        blocks.append(lay.Columns(("To " if p["kind"] == "refund" else "") + label, m(shown, cur)))
+        if p["change"]:
+            blocks.append(lay.Columns("Change", m(p["change"], cur), bold=True))
+    if d < 0:
+        blocks += [lay.Feed(2), lay.Text("Customer signature:"), lay.Feed(2),
+                   lay.Text("x______________________________")]
+    blocks.append(lay.Cut())
+    return blocks

@@ -1,0 +1,420 @@
+"""Refunds: whole orders or chosen tickets, priced by the event's refund policy now, paid back by the tenders used.
+
+The rules, in the order they are applied:
+
+- **Who.** Refunding takes the ``refund`` permission (seller, supervisor, admin). An *override* takes a
+  supervisor's PIN (``--supervisor NAME``) unless a supervisor or admin is the one logged in; every override is
+  flagged on the refund row and in the journal with why it was needed:
+  ``outside_policy`` (no tier applies now: the refund is then the full price), ``above_limit`` (the amount is
+  above ``refund_supervisor_above``), ``other_channel`` (the order belongs to the web shop or another channel: that
+  needs the central service, which this terminal cannot reach, so only an explicit ``--supervisor`` override lets
+  it through offline, and the flag brings it to a supervisor at sync), ``used`` (a ticket was admitted at the
+  door already).
+- **How much.** Each ticket's price less the fee of the policy tier in force (see domain.refund_policy).
+- **Where the money goes.** Back to the original tenders, cards first, then cash: each card payment (newest
+  first) takes back up to what it paid and has not had back, against its own last four digits; then each cash
+  payment likewise. Cash is last because cash leaving the drawer is what a box office can least afford to get
+  wrong. An order made by an exchange also draws on the tenders of the order it came from (its credit was paid
+  there). Anything no local tender can take (a web order paid online) is paid in cash, and is flagged by its
+  override anyway.
+- **The drawer.** Cash back comes from the refunding operator's open shift (required when ``require_shift`` is
+  set), and never more than that drawer should hold.
+- **The tickets.** Refunded tickets are marked ``refunded`` and their tokens revoked in the same transaction, so
+  ``ticket verify`` and the door refuse them at once; their seats (or standing places) go back to this terminal's
+  stock. ``refund_items.ticket_id`` is UNIQUE, so even a race cannot refund a ticket twice.
+- **The record.** The refund, its items, its payment rows, the revocations and the journal entry are one
+  transaction. A receipt with a signature line is queued for the printer in it too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from boxoffice.domain.clock import local_text, parse_iso
+from boxoffice.domain.ids import uuid7
+from boxoffice.domain.money import format_money, parse_amount
+from boxoffice.domain.permissions import PERMISSIONS, allowed
+from boxoffice.domain.refund_policy import Decision, Tier, tier_at
+from boxoffice.errors import BoxOfficeError
+from boxoffice.services.context import Ctx
+from boxoffice.services.events import get_event
+from boxoffice.services.orders import find_order
+from boxoffice.store import catalog as catalog_store
+from boxoffice.store import orders as order_store
+from boxoffice.store import refunds as store
+from boxoffice.store.db import write
+
+# The documented reason codes (docs and `boxoffice refund --help` list them). 'other' needs a note.
+REASONS: dict[str, str] = {
+    "cancelled": "the event was cancelled or moved",
+    "customer_request": "the customer asked",
+    "duplicate": "the customer bought or was charged twice",
+    "wrong_tickets": "the wrong event, date, seats or type were sold",
+    "other": "anything else (say what in --note)",
+}
+
+OVERRIDES = {
+    "outside_policy": "outside the refund policy",
+    "above_limit": "above the refund limit",
+    "other_channel": "an order of another channel, with the central service out of reach",
+    "used": "a ticket already admitted at the door",
+}
+
+TENDER_LABELS = {"cash": "Cash", "card": "Card", "comp": "Comp"}
+MAX_NOTE = 200
+
+
+@dataclass
+class RefundRequest:
+    """What the operator asked to refund, and why."""
+
+    code: str
+    tickets: list[str] | None = None      # ticket ids, id endings or seat labels; None: every valid ticket
+    reason: str = "customer_request"
+    note: str | None = None
+    supervisor: tuple[str, str] | None = None   # (name, PIN) approving an override
+    expect_amount: int | None = None      # the amount the operator confirmed; refused if it changed since
+    print_receipt: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# -- shared with exchanges ---------------------------------------------------------------------------------------
+
+
+def place_label(t: dict[str, Any]) -> str:
+    """'F10' for a seat, the section for a standing place."""
+    if t.get("row") is not None:
+        return f"{t['row']}{t['seat']}"
+    return str(t.get("section_name") or t["section_id"])
+
+
+def pick_tickets(ctx: Ctx, order: dict[str, Any], specs: list[str] | None) -> list[dict[str, Any]]:
+    """The order's tickets named by id, id ending (4+ characters) or seat label; all valid ones when none named.
+
+    Refuses a ticket refunded already (``already_refunded``) or exchanged already (``conflict``), naming it.
+    """
+    tickets = order_store.tickets_of(ctx.conn, order["id"])
+    if not specs:
+        chosen = [t for t in tickets if t["status"] == "valid"]
+        if not chosen:
+            done = [t for t in tickets if t["status"] == "refunded"]
+            if done:
+                raise BoxOfficeError("already_refunded", f"every ticket of order {order['code']} was refunded "
+                                                         "or exchanged already")
+            raise BoxOfficeError("conflict", f"order {order['code']} has no valid tickets left")
+        return chosen
+    chosen = []
+    for spec in specs:
+        s = spec.strip()
+        hits = [t for t in tickets if t["id"] == s.lower()] or \
+               [t for t in tickets if t["row"] is not None and f"{t['row']}{t['seat']}".upper() == s.upper()] or \
+               ([t for t in tickets if t["id"].endswith(s.lower())] if len(s) >= 4 else [])
+        if len(hits) != 1:
+            known = ", ".join(f"{place_label(t)} ({t['id'][-6:]})" for t in tickets)
+            what = "more than one ticket" if hits else "no ticket"
+            raise BoxOfficeError("not_found" if not hits else "bad_input",
+                                 f"order {order['code']} has {what} matching {s!r}: its tickets are {known}")
+        if hits[0] not in chosen:
+            chosen.append(hits[0])
+    for t in chosen:
+        refuse_unless_valid(ctx, order, t)
+    return chosen
+
+
+def refuse_unless_valid(ctx: Ctx, order: dict[str, Any], t: dict[str, Any]) -> None:
+    """A refund or an exchange needs a valid ticket: say what happened to it otherwise."""
+    if t["status"] == "refunded":
+        done = store.refund_of_ticket(ctx.conn, t["id"])
+        when = f" on {local_text(done['at'], venue_tz(ctx), '%d %b %H:%M')}" if done else ""
+        raise BoxOfficeError("already_refunded", f"ticket {place_label(t)} of order {order['code']} was refunded "
+                                                 f"already{when}: nothing was changed")
+    if t["status"] == "exchanged":
+        ex = store.exchange_of_ticket(ctx.conn, t["id"])
+        into = f" into order {ex['to_code']}" if ex else ""
+        raise BoxOfficeError("conflict", f"ticket {place_label(t)} of order {order['code']} was exchanged{into}: "
+                                         "refund or exchange the new order instead")
+
+
+def venue_tz(ctx: Ctx) -> str:
+    """The venue's time zone, for times shown to people."""
+    venue = catalog_store.venue(ctx.conn)
+    return str(ctx.config.timezone or (venue["timezone"] if venue else "UTC"))
+
+
+def refund_limit(ctx: Ctx, currency: str) -> int:
+    """``refund_supervisor_above`` in minor units: refunds above it need a supervisor."""
+    return parse_amount(str(ctx.config.refund_supervisor_above), currency)
+
+
+def refund_plan(ctx: Ctx, order: dict[str, Any], amount: int) -> list[dict[str, Any]]:
+    """How ``amount`` goes back: [{tender, amount, card_last4, reference}], cards first then cash (module doc)."""
+    sources: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    oid: str | None = order["id"]
+    while oid and oid not in seen:  # this order, then the order its exchange credit came from, and so on
+        seen.add(oid)
+        pays = [p for p in order_store.payments_of(ctx.conn, oid) if p["kind"] == "payment"
+                and p["tender"] in ("card", "cash") and p["amount"] > 0]
+        back = store.refunded_against(ctx.conn, [p["id"] for p in pays])
+        sources += [p | {"left": p["amount"] - back[p["id"]]} for p in reversed(pays)]
+        oid = store.exchanged_from(ctx.conn, oid)
+    plan: list[dict[str, Any]] = []
+    due = amount
+    for tender in ("card", "cash"):
+        for p in sources:
+            if due <= 0:
+                break
+            if p["tender"] == tender and p["left"] > 0:
+                take = min(p["left"], due)
+                plan.append({"tender": tender, "amount": take, "card_last4": p["card_last4"], "reference": p["id"]})
+                due -= take
+    if due > 0:  # paid where no local tender can return it (a web order): the drawer pays
+        plan.append({"tender": "cash", "amount": due, "card_last4": None, "reference": None})
+    return plan
+
+
+def plan_text(plan: list[dict[str, Any]], currency: str) -> str:
+    parts = [f"{TENDER_LABELS[p['tender']]}{' ****' + p['card_last4'] if p['card_last4'] else ''} "
+             f"{format_money(p['amount'], currency)}" for p in plan]
+    return ", ".join(parts) or "nothing to pay back"
+
+
+def refund_rows(ctx: Ctx, order_id: str, plan: list[dict[str, Any]], approver: str | None,
+                shift_id: str | None) -> list[dict[str, Any]]:
+    """Payment rows of kind 'refund' for a plan; each names the payment it returns in ``reference``."""
+    now = ctx.now_iso()
+    return [{"id": uuid7(), "order_id": order_id, "kind": "refund", "tender": p["tender"], "amount": p["amount"],
+             "tendered": None, "change": None, "card_last4": p["card_last4"], "reference": p["reference"],
+             "comp_reason": None, "approved_by": approver, "shift_id": shift_id, "created_at": now}
+            for p in plan if p["amount"] > 0]
+
+
+def check_drawer(ctx: Ctx, plan: list[dict[str, Any]], currency: str) -> None:
+    """Refuse cash back that the operator's drawer should not have (no shift: the drawer is not counted)."""
+    from boxoffice.services.shifts import cash_summary, current
+
+    cash = sum(p["amount"] for p in plan if p["tender"] == "cash")
+    shift = current(ctx)
+    if cash and shift is not None:
+        holds = cash_summary(ctx, shift)["expected"]
+        if cash > holds:
+            raise BoxOfficeError("conflict", f"{format_money(cash, currency)} in cash is due back but the drawer "
+                                             f"should hold only {format_money(holds, currency)}: put cash in first "
+                                             "(`boxoffice shift cash-in`)")
+
+
+def channel_override(order: dict[str, Any]) -> list[str]:
+    return ["other_channel"] if order["channel"] != "box_office" else []
+
+
+def used_override(ctx: Ctx, tickets: list[dict[str, Any]]) -> list[str]:
+    """A ticket that got someone in once is not refunded or exchanged without a supervisor."""
+    from boxoffice.store.checkins import ticket_state
+
+    return ["used"] if any(ticket_state(ctx.conn, t["id"])["last_direction"] for t in tickets) else []
+
+
+def authorise(ctx: Ctx, op: dict[str, Any], overrides: list[str], supervisor: tuple[str, str] | None,
+              action: str, detail: str) -> dict[str, Any] | None:
+    """Who approves the overrides (None when there are none); refuses, naming the role needed, when nobody may."""
+    if not overrides:
+        if supervisor is not None:  # a PIN given for nothing still has to be right: no silent guessing
+            from boxoffice.services.operators import approve
+
+            approve(ctx, supervisor[0], supervisor[1], "refund_override")
+        return None
+    from boxoffice.services.operators import approve
+
+    if supervisor is not None:
+        return approve(ctx, supervisor[0], supervisor[1], "refund_override")
+    if "other_channel" in overrides:
+        raise BoxOfficeError("central_unreachable",
+                             f"{detail} belongs to another channel; refunding it needs the central service, which "
+                             "this terminal cannot reach: try again online, or a supervisor may override now "
+                             "(--supervisor NAME; the override is flagged for review)")
+    if allowed(op["role"], "refund_override"):
+        return op
+    needed = " or ".join(PERMISSIONS["refund_override"])
+    why = " and ".join(OVERRIDES[o] for o in overrides)
+    code = "not_refundable" if overrides == ["outside_policy"] else "permission_denied"
+    raise BoxOfficeError(code, f"{op['name']} ({op['role']}) may not {action} {why} ({detail}): ask a {needed} "
+                               "to approve with --supervisor NAME (PIN asked)",
+                         needed=list(PERMISSIONS["refund_override"]), overrides=overrides)
+
+
+def release_places(ctx: Ctx, order: dict[str, Any], tickets: list[dict[str, Any]]) -> None:
+    """Put refunded or exchanged places back into this terminal's stock.
+
+    A seat goes back only if this terminal holds it for that very ticket; a standing place only if this terminal
+    sold it (a web order's places were never in this terminal's allocation).
+    """
+    ours = order["channel"] == "box_office" and order["terminal_id"] == ctx.terminal["id"]
+    for t in tickets:
+        if t["row"] is not None:
+            label = f"{t['row']}{t['seat']}"
+            if store.seat_holder(ctx.conn, t["event_id"], t["section_id"], label) == t["id"]:
+                order_store.free_seat(ctx.conn, t["event_id"], t["section_id"], label)
+        elif ours:
+            order_store.give_back_general(ctx.conn, t["event_id"], t["section_id"], 1)
+
+
+def retire(ctx: Ctx, order: dict[str, Any], tickets: list[dict[str, Any]], status: str) -> None:
+    """Mark tickets refunded or exchanged, revoke their tokens and free their places; all or nothing."""
+    ids = [t["id"] for t in tickets]
+    if store.retire_tickets(ctx.conn, ids, status) != len(ids):
+        raise BoxOfficeError("already_refunded", f"a ticket of order {order['code']} was refunded or exchanged a "
+                                                 "moment ago: nothing was changed")
+    now = ctx.now_iso()
+    for tid in ids:
+        order_store.revoke(ctx.conn, tid, now, status)
+    release_places(ctx, order, tickets)
+
+
+def _order_status(ctx: Ctx, order_id: str) -> str | None:
+    statuses = [t["status"] for t in order_store.tickets_of(ctx.conn, order_id)]
+    if "refunded" not in statuses:
+        return None
+    return "part_refunded" if "valid" in statuses else "refunded"
+
+
+# -- refunds -----------------------------------------------------------------------------------------------------
+
+
+def _policy(ctx: Ctx, ev: dict[str, Any]) -> Decision:
+    tiers = [Tier.from_row(r) for r in catalog_store.refund_tiers(ctx.conn, ev["id"])]
+    return tier_at(tiers, parse_iso(ev["starts_at"]), ctx.now())
+
+
+def assess(ctx: Ctx, code: str, tickets: list[str] | None = None) -> dict[str, Any]:
+    """What a refund would be now, without doing it: tickets, fees, amount, tenders and any override needed."""
+    op = ctx.require("refund")
+    order = find_order(ctx, code)
+    if order["status"] == "unpaid":
+        raise BoxOfficeError("unpaid", f"order {order['code']} is not paid: there is nothing to refund")
+    chosen = pick_tickets(ctx, order, tickets)
+    ev = get_event(ctx, order["event_id"])
+    cur = order["currency"]
+    decision = _policy(ctx, ev)
+    fees = decision.fees([t["price"] for t in chosen])
+    items = [{"ticket_id": t["id"], "place": place_label(t), "type": t["type_name"] or t["ticket_type_id"],
+              "price": t["price"], "fee": fee, "amount": t["price"] - fee} for t, fee in zip(chosen, fees, strict=True)]
+    amount = sum(i["amount"] for i in items)
+    overrides = ([] if decision.refundable else ["outside_policy"]) + \
+        (["above_limit"] if amount > refund_limit(ctx, cur) else []) + channel_override(order) + \
+        used_override(ctx, chosen)
+    plan = refund_plan(ctx, order, amount)
+    return {"order": order, "event": ev, "tickets": chosen, "items": items, "amount": amount,
+            "fee": sum(fees), "currency": cur, "decision": decision, "policy": decision.describe(cur),
+            "tier": decision.tier.position if decision.tier else None, "overrides": overrides, "plan": plan,
+            "plan_text": plan_text(plan, cur), "amount_text": format_money(amount, cur),
+            "needs_supervisor": bool(overrides) and ("other_channel" in overrides
+                                                     or not allowed(op["role"], "refund_override"))}
+
+
+def preview(ctx: Ctx, code: str, tickets: list[str] | None = None) -> dict[str, Any]:
+    """The refund as the operator confirms it: plain values for the screen or --json."""
+    a = assess(ctx, code, tickets)
+    cur = a["currency"]
+    return {"order": a["order"]["code"], "event": a["event"]["name"], "policy": a["policy"], "tier": a["tier"],
+            "tickets": [i | {"price": format_money(i["price"], cur), "fee": format_money(i["fee"], cur),
+                             "amount": format_money(i["amount"], cur)} for i in a["items"]],
+            "amount": a["amount"], "amount_text": a["amount_text"], "fee_text": format_money(a["fee"], cur),
+            "currency": cur, "to": a["plan_text"], "plan": a["plan"], "overrides": a["overrides"],
+            "overrides_text": [OVERRIDES[o] for o in a["overrides"]], "needs_supervisor": a["needs_supervisor"]}
+
+
+def refund(ctx: Ctx, req: RefundRequest) -> dict[str, Any]:
+    """Refund tickets now. Returns the refund with its items, payment rows and print jobs (not yet printed)."""
+    from boxoffice.services.shifts import shift_for_money
+
+    op = ctx.require("refund")
+    if req.reason not in REASONS:
+        raise BoxOfficeError("bad_input", f"unknown reason {req.reason!r}: use one of {', '.join(REASONS)}")
+    note = (req.note or "").strip() or None
+    if note and (len(note) > MAX_NOTE or any(ord(c) < 32 for c in note)):
+        raise BoxOfficeError("bad_input", f"a note is up to {MAX_NOTE} printable characters")
+    if req.reason == "other" and not note:
+        raise BoxOfficeError("bad_input", "reason 'other' needs a note saying what: --note '...'")
+    shift_id = shift_for_money(ctx)
+    a = assess(ctx, req.code, req.tickets)
+    order, cur = a["order"], a["currency"]
+    if req.expect_amount is not None and req.expect_amount != a["amount"]:
+        raise BoxOfficeError("conflict", f"the refund is now {a['amount_text']}, not the "
+                                         f"{format_money(req.expect_amount, cur)} confirmed (the policy tier changed "
+                                         "meanwhile): nothing was refunded; run it again")
+    approver = authorise(ctx, op, a["overrides"], req.supervisor, "refund",
+                         f"{a['amount_text']} of order {order['code']}")
+    check_drawer(ctx, a["plan"], cur)
+    refund_id = uuid7()
+    row = {"id": refund_id, "order_id": order["id"], "at": ctx.now_iso(), "operator_id": op["id"],
+           "approved_by": approver["id"] if approver else None, "override": int(bool(a["overrides"])),
+           "override_why": ",".join(a["overrides"]) or None, "reason_code": req.reason, "note": note,
+           "tier": a["tier"], "amount": a["amount"], "fee": a["fee"], "shift_id": shift_id}
+    items = [{k: i[k] for k in ("ticket_id", "price", "fee", "amount")} for i in a["items"]]
+    with write(ctx.conn):
+        retire(ctx, order, a["tickets"], "refunded")
+        store.insert_refund(ctx.conn, row, items)
+        pay_rows = refund_rows(ctx, order["id"], a["plan"], row["approved_by"], shift_id)
+        order_store.insert_payments(ctx.conn, pay_rows)
+        status = _order_status(ctx, order["id"])
+        if status:
+            store.set_order_status(ctx.conn, order["id"], status)
+        jobs = []
+        if req.print_receipt:
+            from boxoffice.services.printing import queue_layout
+
+            jobs.append(queue_layout(ctx, "refund", receipt_layout(ctx, refund_id, pay_rows),
+                                     name=f"{order['code']}-refund", order_id=order["id"]))
+        ctx.journal("refund", {"refund": row, "items": items, "payments": pay_rows,
+                               "revoked": [i["ticket_id"] for i in items], "order_status": status, "jobs": jobs})
+    return {"refund": row, "order": order["code"], "items": a["items"], "payments": pay_rows, "jobs": jobs,
+            "amount": a["amount"], "amount_text": a["amount_text"], "currency": cur, "to": plan_text(a["plan"], cur),
+            "override": bool(a["overrides"]), "overrides": a["overrides"],
+            "approved_by": approver["name"] if approver else None, "policy": a["policy"]}
+
+
+def receipt_layout(ctx: Ctx, refund_id: str, pays: list[dict[str, Any]]) -> list[Any]:
+    """The refund receipt: what was cancelled, the fee kept, where the money went, and a line for a signature."""
+    from boxoffice.printing import layout as lay
+    from boxoffice.store import operators as operator_store
+
+    r = store.get_refund(ctx.conn, refund_id)
+    if r is None:
+        raise BoxOfficeError("not_found", f"no refund {refund_id}")
+    order = order_store.order_by_id(ctx.conn, r["order_id"])
+    assert order is not None
+    cur = order["currency"]
+    ev = catalog_store.get_event(ctx.conn, order["event_id"])
+    venue = ctx.config.venue_name or (catalog_store.venue(ctx.conn) or {}).get("name", "")
+    blocks: list[Any] = []
+    if ctx.config.drawer_on_cash and any(p["tender"] == "cash" for p in pays):
+        blocks.append(lay.DrawerKick())
+    blocks += [lay.Text(venue, bold=True, size=2, align="center"), lay.Text("REFUND", bold=True, size=2,
+                                                                             align="center"),
+               lay.Columns("Order", order["code"]), lay.Columns("Time", local_text(r["at"], venue_tz(ctx),
+                                                                                   "%d %b %Y %H:%M"))]
+    if ev:
+        blocks.append(lay.Text(f"{ev['name']}, {local_text(ev['starts_at'], ev['timezone'], '%d %b %Y %H:%M')}"))
+    blocks.append(lay.Rule())
+    for i in store.refund_items(ctx.conn, refund_id):
+        blocks.append(lay.Columns(f"{i['type_name'] or i['ticket_type_id']} {place_label(i)}",
+                                  format_money(i["price"], cur)))
+        if i["fee"]:
+            blocks.append(lay.Columns("  fee kept", format_money(-i["fee"], cur)))
+    blocks += [lay.Rule(), lay.Columns("REFUNDED", format_money(r["amount"], cur), bold=True)]
+    for p in pays:
+        label = TENDER_LABELS[p["tender"]] + (f" ****{p['card_last4']}" if p["card_last4"] else "")
+        blocks.append(lay.Columns(f"To {label}", format_money(p["amount"], cur)))
+    blocks.append(lay.Columns("Reason", r["reason_code"].replace("_", " ")))
+    if r["note"]:
+        blocks.append(lay.Text(r["note"]))
+    op = operator_store.by_id(ctx.conn, r["operator_id"])
+    if r["override"]:
+        sup = operator_store.by_id(ctx.conn, r["approved_by"]) if r["approved_by"] else None
+        why = ", ".join(OVERRIDES[o] for o in (r["override_why"] or "").split(",") if o in OVERRIDES)
+        blocks.append(lay.Text(f"OVERRIDE: {why}; approved by {sup['name'] if sup else '-'}", bold=True))
+    blocks += [lay.Rule(), lay.Text("The tickets above are cancelled and no longer admit."), lay.Feed(2),
+               lay.Text("Customer signature:"), lay.Feed(2), lay.Text("x______________________________"),
+               lay.Text(f"Refunded by {op['name'] if op else '-'}"), lay.Cut()]
+    return blocks

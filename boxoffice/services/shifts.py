@@ -1,0 +1,332 @@
+"""Shifts and the cash drawer: open with a float, cash in and out with a reason, X report, close with a count.
+
+The drawer's expected cash is always worked out the same way, from the rows that moved money in this shift:
+
+    expected = float + cash taken by sales - cash given back by refunds + cash in - cash out
+
+"Cash taken" is what a sale kept (the amount, not what was handed over: the change went straight back). A sale,
+refund or exchange belongs to the shift the operator had open when it happened (payments.shift_id), so two people
+at one terminal each account for their own drawer. One open shift per operator and terminal (a partial UNIQUE
+index holds that even against a race). With ``require_shift`` set, nobody sells or refunds without one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from boxoffice.domain.clock import local_text
+from boxoffice.domain.ids import uuid7
+from boxoffice.domain.money import format_money
+from boxoffice.errors import BoxOfficeError
+from boxoffice.services.context import Ctx
+from boxoffice.store import catalog as catalog_store
+from boxoffice.store import operators as operator_store
+from boxoffice.store import shifts as store
+from boxoffice.store.db import write
+
+MAX_REASON = 200
+TENDERS = ("cash", "card", "comp")
+
+
+def currency(ctx: Ctx) -> str:
+    """The venue's currency, in which floats and counts are given."""
+    venue = catalog_store.venue(ctx.conn)
+    cur = ctx.config.currency or (venue["currency"] if venue else "")
+    if not cur:
+        raise BoxOfficeError("not_found", "no venue yet, so no currency: import a catalogue first")
+    return str(cur)
+
+
+def _tz(ctx: Ctx) -> str:
+    venue = catalog_store.venue(ctx.conn)
+    return str(ctx.config.timezone or (venue["timezone"] if venue else "UTC"))
+
+
+def current(ctx: Ctx, operator_id: str | None = None) -> dict[str, Any] | None:
+    """The open shift of an operator (default: whoever is logged in) at this terminal, or None."""
+    if operator_id is None:
+        if ctx.operator is None:
+            return None
+        operator_id = ctx.operator["id"]
+    return store.open_for(ctx.conn, operator_id, ctx.terminal["id"])
+
+
+def open_shift_id(ctx: Ctx) -> str | None:
+    """The id that money moved now belongs to: the logged-in operator's open shift, if any."""
+    shift = current(ctx)
+    return shift["id"] if shift else None
+
+
+def shift_for_money(ctx: Ctx) -> str | None:
+    """The shift a sale or refund is booked to; with ``require_shift`` set, refuse when there is none."""
+    shift_id = open_shift_id(ctx)
+    if shift_id is None and ctx.config.require_shift:
+        who = ctx.operator["name"] if ctx.operator else "nobody"
+        raise BoxOfficeError("shift_required", f"{who} has no open shift at this terminal: "
+                                               "run `boxoffice shift open --float AMOUNT` first")
+    return shift_id
+
+
+def _reason(text: str | None) -> str:
+    value = (text or "").strip()
+    if not value:
+        raise BoxOfficeError("bad_input", "say why: --reason 'change for the bar'")
+    if len(value) > MAX_REASON or any(ord(c) < 32 for c in value):
+        raise BoxOfficeError("bad_input", f"a reason is up to {MAX_REASON} printable characters")
+    return value
+
+
+def _mine(ctx: Ctx, op: dict[str, Any]) -> dict[str, Any]:
+    shift = current(ctx, op["id"])
+    if shift is None:
+        raise BoxOfficeError("shift_required", f"{op['name']} has no open shift at this terminal: "
+                                               "run `boxoffice shift open --float AMOUNT` first")
+    return shift
+
+
+def open_shift(ctx: Ctx, float_amount: int) -> dict[str, Any]:
+    """Open the logged-in operator's shift with the float counted into the drawer."""
+    op = ctx.require("shift")
+    if float_amount < 0:
+        raise BoxOfficeError("bad_input", "a float cannot be negative")
+    if float_amount > 0:
+        ctx.require("cash")
+    existing = current(ctx, op["id"])
+    if existing is not None:
+        raise BoxOfficeError("shift_open", f"{op['name']} has a shift open since "
+                                           f"{local_text(existing['opened_at'], _tz(ctx))}: close it first "
+                                           "(`boxoffice shift close --counted AMOUNT`)")
+    row = {"id": uuid7(), "operator_id": op["id"], "terminal_id": ctx.terminal["id"], "currency": currency(ctx),
+           "opened_at": ctx.now_iso(), "float": float_amount}
+    with write(ctx.conn):
+        store.insert(ctx.conn, row)
+        ctx.journal("shift.open", {"shift": row})
+    return row
+
+
+def cash_move(ctx: Ctx, kind: str, amount: int, reason: str) -> dict[str, Any]:
+    """Put cash into the drawer or take it out, with a reason; refuses taking out more than it should hold."""
+    if kind not in ("in", "out"):
+        raise BoxOfficeError("bad_input", f"cash movement {kind!r}: use in or out")
+    op = ctx.require("cash")
+    shift = _mine(ctx, op)
+    if amount <= 0:
+        raise BoxOfficeError("bad_input", "a cash movement is a positive amount")
+    why = _reason(reason)
+    row = {"id": uuid7(), "shift_id": shift["id"], "kind": kind, "amount": amount, "reason": why,
+           "at": ctx.now_iso(), "operator_id": op["id"]}
+    with write(ctx.conn):
+        if kind == "out":
+            expected = cash_summary(ctx, shift)["expected"]
+            if amount > expected:
+                cur = shift["currency"]
+                raise BoxOfficeError("conflict", f"the drawer should hold only {format_money(expected, cur)}: "
+                                                 f"cannot take out {format_money(amount, cur)}")
+        store.insert_movement(ctx.conn, row)
+        ctx.journal(f"cash.{kind}", {"movement": row})
+    return row
+
+
+def drawer_open(ctx: Ctx, reason: str | None = None) -> dict[str, Any]:
+    """Kick the drawer open with no sale: recorded in the shift and the journal, sent as a print job."""
+    from boxoffice.printing.layout import DrawerKick
+    from boxoffice.services.printing import queue_layout
+
+    op = ctx.require("drawer")
+    shift = _mine(ctx, op)
+    row = {"id": uuid7(), "shift_id": shift["id"], "kind": "drawer", "amount": 0,
+           "reason": _reason(reason or "no sale"), "at": ctx.now_iso(), "operator_id": op["id"]}
+    with write(ctx.conn):
+        store.insert_movement(ctx.conn, row)
+        job = queue_layout(ctx, "drawer", [DrawerKick()], name="drawer")
+        ctx.journal("drawer.open", {"movement": row, "job": job})
+    return row | {"jobs": [job]}
+
+
+def cash_summary(ctx: Ctx, shift: dict[str, Any]) -> dict[str, int]:
+    """The drawer's arithmetic for a shift (see the module docstring)."""
+    pays = {(p["kind"], p["tender"]): p["amount"] for p in store.payment_totals(ctx.conn, shift["id"])}
+    moves = {m["kind"]: m["amount"] for m in store.movement_totals(ctx.conn, shift["id"])}
+    out = {"float": shift["float"], "sales": pays.get(("payment", "cash"), 0),
+           "refunds": pays.get(("refund", "cash"), 0), "in": moves.get("in", 0), "out": moves.get("out", 0)}
+    out["expected"] = out["float"] + out["sales"] - out["refunds"] + out["in"] - out["out"]
+    return out
+
+
+def report(ctx: Ctx, shift: dict[str, Any]) -> dict[str, Any]:
+    """An X report (open shift) or Z report (closed): money by tender, tickets by type, and the drawer."""
+    sid, cur = shift["id"], shift["currency"]
+    pays = store.payment_totals(ctx.conn, sid)
+    tenders = []
+    for tender in TENDERS:
+        sale = next((p for p in pays if p["kind"] == "payment" and p["tender"] == tender), None)
+        back = next((p for p in pays if p["kind"] == "refund" and p["tender"] == tender), None)
+        if sale or back:
+            tenders.append({"tender": tender, "sales": sale["n"] if sale else 0,
+                            "sales_amount": sale["amount"] if sale else 0, "refunds": back["n"] if back else 0,
+                            "refund_amount": back["amount"] if back else 0,
+                            "net": (sale["amount"] if sale else 0) - (back["amount"] if back else 0)})
+    types: dict[str, dict[str, Any]] = {}
+
+    def fold(items: list[dict], prefix: str) -> None:
+        for r in items:
+            t = types.setdefault(r["type"], {"type": r["type"], "name": r["name"], "sold": 0, "sold_amount": 0,
+                                             "refunded": 0, "refunded_amount": 0, "refund_fees": 0,
+                                             "exchanged_out": 0, "exchanged_out_amount": 0, "exchanged_in": 0,
+                                             "exchanged_in_amount": 0})
+            t[prefix] += r["n"]
+            t[f"{prefix}_amount"] += r["amount"] or 0
+            if prefix == "refunded":
+                t["refund_fees"] += r["fee"] or 0
+
+    fold(store.sold_by_type(ctx.conn, sid), "sold")
+    fold(store.refunded_by_type(ctx.conn, sid), "refunded")
+    fold(store.exchanged_out_by_type(ctx.conn, sid), "exchanged_out")
+    fold(store.exchanged_in_by_type(ctx.conn, sid), "exchanged_in")
+    cash = cash_summary(ctx, shift)
+    closed = shift["closed_at"] is not None
+    if closed:
+        cash |= {"counted": shift["counted"], "variance": shift["variance"]}
+        cash["expected"] = shift["expected"]
+    moves = store.movements(ctx.conn, sid)
+    op = operator_store.by_id(ctx.conn, shift["operator_id"])
+    tz = _tz(ctx)
+    return {
+        "kind": "Z" if closed else "X", "shift": shift["id"], "operator": op["name"] if op else shift["operator_id"],
+        "terminal": ctx.terminal["name"], "currency": cur,
+        "opened_at": shift["opened_at"], "closed_at": shift["closed_at"],
+        "opened_local": local_text(shift["opened_at"], tz, "%d %b %Y %H:%M"),
+        "closed_local": local_text(shift["closed_at"], tz, "%d %b %Y %H:%M") if closed else None,
+        "tenders": tenders, "types": sorted(types.values(), key=lambda t: t["name"]), "cash": cash,
+        "totals": {"sales": sum(t["sales_amount"] for t in tenders),
+                   "refunds": sum(t["refund_amount"] for t in tenders),
+                   "net": sum(t["net"] for t in tenders)},
+        "counts": store.counts(ctx.conn, sid) | {"drawer_opens": sum(m["kind"] == "drawer" for m in moves)},
+        "movements": [{"kind": m["kind"], "amount": m["amount"], "reason": m["reason"],
+                       "at_local": local_text(m["at"], tz, "%H:%M")} for m in moves],
+    }
+
+
+def _target(ctx: Ctx, operator_name: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(who asks, whose shift): your own, or with ``operator_name`` someone else's, which takes a supervisor."""
+    op = ctx.require("shift")
+    if operator_name is None:
+        return op, _mine(ctx, op)
+    other = operator_store.by_name(ctx.conn, operator_name)
+    if other is None:
+        raise BoxOfficeError("not_found", f"no operator named {operator_name!r}")
+    if other["id"] != op["id"]:
+        ctx.require("report")
+    return op, _mine(ctx, other)
+
+
+def status(ctx: Ctx, operator_name: str | None = None) -> dict[str, Any]:
+    """The X report: the open shift so far, and the cash the drawer should hold now."""
+    _, shift = _target(ctx, operator_name)
+    return report(ctx, shift)
+
+
+def close_shift(ctx: Ctx, counted: int, operator_name: str | None = None) -> dict[str, Any]:
+    """Close a shift with the cash counted: the Z report is fixed, journalled, queued to print and kept as a PDF."""
+    from boxoffice.services.printing import queue_layout
+
+    op, shift = _target(ctx, operator_name)
+    if counted < 0:
+        raise BoxOfficeError("bad_input", "the counted cash cannot be negative")
+    now = ctx.now_iso()
+    with write(ctx.conn):
+        expected = cash_summary(ctx, shift)["expected"]
+        if not store.close(ctx.conn, shift["id"], at=now, by=op["id"], counted=counted, expected=expected):
+            raise BoxOfficeError("conflict", "that shift was closed a moment ago")
+        closed = store.get(ctx.conn, shift["id"])
+        assert closed is not None
+        z = report(ctx, closed)
+        job = queue_layout(ctx, "report", report_layout(ctx, z), name=f"shift-{z['operator']}-{shift['id'][-8:]}")
+        ctx.journal("shift.close", {"shift": shift["id"], "operator": shift["operator_id"], "counted": counted,
+                                    "expected": expected, "variance": counted - expected, "cash": z["cash"],
+                                    "tenders": z["tenders"], "types": z["types"], "job": job})
+    z["jobs"] = [job]
+    z["pdf"], z["pdf_error"] = save_pdf(ctx, z)
+    return z
+
+
+def report_lines(z: dict[str, Any]) -> list[tuple[str, str]]:
+    """The report as (label, value) lines; an empty value marks a heading. Shared by the screen and the paper."""
+    cur = z["currency"]
+
+    def m(v: int) -> str:
+        return format_money(v, cur)
+
+    lines: list[tuple[str, str]] = [("Operator", z["operator"]), ("Terminal", z["terminal"]),
+                                    ("Opened", z["opened_local"])]
+    if z["closed_local"]:
+        lines.append(("Closed", z["closed_local"]))
+    lines.append(("BY TENDER", ""))
+    for t in z["tenders"]:
+        lines.append((f"{t['tender'].title()} sales x{t['sales']}", m(t["sales_amount"])))
+        if t["refunds"]:
+            lines.append((f"{t['tender'].title()} refunds x{t['refunds']}", m(-t["refund_amount"])))
+    lines += [("Sales", m(z["totals"]["sales"])), ("Refunds", m(-z["totals"]["refunds"])),
+              ("Net", m(z["totals"]["net"]))]
+    lines.append(("BY TICKET TYPE", ""))
+    for t in z["types"]:
+        if t["sold"]:
+            lines.append((f"{t['name']} sold x{t['sold']}", m(t["sold_amount"])))
+        if t["refunded"]:
+            lines.append((f"{t['name']} refunded x{t['refunded']}", m(-t["refunded_amount"])))
+        if t["exchanged_out"]:
+            lines.append((f"{t['name']} exchanged out x{t['exchanged_out']}", m(-t["exchanged_out_amount"])))
+        if t["exchanged_in"]:
+            lines.append((f"{t['name']} exchanged in x{t['exchanged_in']}", m(t["exchanged_in_amount"])))
+    c = z["cash"]
+    lines += [("CASH DRAWER", ""), ("Float", m(c["float"])), ("Cash sales", m(c["sales"])),
+              ("Cash refunds", m(-c["refunds"])), ("Cash in", m(c["in"])), ("Cash out", m(-c["out"])),
+              ("Expected", m(c["expected"]))]
+    if "counted" in c:
+        lines += [("Counted", m(c["counted"])), ("Variance", m(c["variance"]))]
+    counts = z["counts"]
+    lines += [("COUNTS", ""), ("Sales made", str(counts["sales"])), ("Refunds made", str(counts["refunds"])),
+              ("Exchanges made", str(counts["exchanges"])), ("Overrides", str(counts["overrides"])),
+              ("Drawer opened, no sale", str(counts["drawer_opens"]))]
+    return lines
+
+
+def report_layout(ctx: Ctx, z: dict[str, Any]) -> list[Any]:
+    """The X/Z report on paper, with signature lines on a Z report for whoever counted and whoever checked."""
+    from boxoffice.printing import layout as lay
+
+    venue = ctx.config.venue_name or (catalog_store.venue(ctx.conn) or {}).get("name", "")
+    blocks: list[Any] = [lay.Text(venue, bold=True, align="center"),
+                         lay.Text(f"{z['kind']} REPORT", bold=True, size=2, align="center"), lay.Rule()]
+    for label, value in report_lines(z):
+        if value:
+            bold = label in ("Net", "Expected", "Counted", "Variance")
+            blocks.append(lay.Columns(label, value, bold=bold))
+        else:
+            blocks += [lay.Rule(), lay.Text(label, bold=True)]
+    if z["kind"] == "Z":
+        blocks += [lay.Rule(), lay.Feed(2), lay.Text("Counted by: ______________________"), lay.Feed(2),
+                   lay.Text("Checked by: ______________________")]
+    blocks.append(lay.Cut())
+    return blocks
+
+
+def save_pdf(ctx: Ctx, z: dict[str, Any]) -> tuple[str | None, str | None]:
+    """Keep the Z report as a PDF in reports/ beside the database; (path, None) or (None, why not).
+
+    The shift is closed whatever happens here: a PDF that cannot be written is reported, not fatal.
+    """
+    try:
+        from boxoffice.printing.pdf_render import render_pdf
+        from boxoffice.printing.transport import write_pdf
+        from boxoffice.printing.uri import parse_printer_uri
+    except ImportError as exc:  # the PDF back-end is optional at run time
+        return None, f"no PDF back-end: {exc}"
+    directory = (Path(ctx.config.db_path).parent / "reports").resolve()
+    name = f"shift-{z['closed_at'][:10]}-{z['operator']}-{z['shift'][-8:]}"
+    try:
+        pdf = render_pdf([report_layout(ctx, z)], stock="ticket", title=f"{z['kind']} report")
+        return str(write_pdf(parse_printer_uri(f"pdf://{directory}"), name, pdf)), None
+    except BoxOfficeError as exc:
+        return None, exc.message
