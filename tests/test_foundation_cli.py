@@ -3,9 +3,11 @@ the documented exit status and JSON shape, no tracebacks, and the installed comm
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
+import shlex
 import stat
 import subprocess
 import sys
@@ -22,9 +24,12 @@ from boxoffice.services.demo_catalog import demo_catalog
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _command_tree() -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
-    """(leaf command paths, group paths) of the whole `boxoffice` tree."""
-    leaves: list[tuple[str, ...]] = []
+ROOT = typer.main.get_command(app)
+
+
+def _command_tree() -> tuple[dict[tuple[str, ...], object], list[tuple[str, ...]]]:
+    """({leaf command path: click command}, [group paths]) of the whole `boxoffice` tree."""
+    leaves: dict[tuple[str, ...], object] = {}
     groups: list[tuple[str, ...]] = []
 
     def walk(cmd, path: tuple[str, ...]) -> None:  # noqa: ANN001
@@ -35,19 +40,60 @@ def _command_tree() -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
                 if not getattr(sub, "hidden", False):
                     walk(sub, (*path, name))
         else:
-            leaves.append(path)
+            leaves[path] = cmd
 
-    walk(typer.main.get_command(app), ())
+    walk(ROOT, ())
     return leaves, groups
 
 
-LEAVES, GROUPS = _command_tree()
+COMMANDS, GROUPS = _command_tree()
+LEAVES = list(COMMANDS)
 
 
-def _invocation(path: tuple[str, ...]) -> re.Pattern[str]:
-    """`boxoffice [global options] PATH`, allowing line breaks and options such as `--db FILE` before the path."""
-    option = r"(?:\s+--?[\w-]+(?:[ =](?!-)\S+)?)"
-    return re.compile(r"boxoffice" + option + r"*" + "".join(r"\s+" + re.escape(p) for p in path) + r"\b")
+def _reached(argv: list[str]) -> tuple[str, ...]:
+    """The command path that `boxoffice ARGV` runs, resolved as the CLI itself resolves it (options skipped)."""
+    ctx = ROOT.make_context("boxoffice", list(argv), resilient_parsing=True)
+    cmd, path = ROOT, []
+    while hasattr(cmd, "resolve_command"):
+        rest = [*ctx._protected_args, *ctx.args]
+        if not rest:
+            break
+        name, sub, rest = cmd.resolve_command(ctx, rest)
+        if sub is None:
+            break
+        path.append(sub.name)
+        ctx = sub.make_context(name, rest, parent=ctx, resilient_parsing=True)
+        cmd = sub
+    return tuple(path)
+
+
+def _invocations(text: str) -> list[list[str]]:
+    """Every `boxoffice ...` written in a text, as argument lists (up to a backtick, pipe, redirection or wide gap)."""
+    out = []
+    for line in text.splitlines():
+        for chunk in re.split(r"\s{3,}|`", line):
+            i = chunk.find("boxoffice ")
+            if i < 0:
+                continue
+            snippet = chunk[i + len("boxoffice "):].split(" | ")[0]
+            try:
+                words = shlex.split(snippet)
+            except ValueError:
+                words = snippet.split()
+            words = list(itertools.takewhile(lambda w: w not in {">", ">>", "|", "&&", "#"}, words))
+            if words:
+                out.append(words)
+    return out
+
+
+def _reaches(text: str) -> set[tuple[str, ...]]:
+    found = set()
+    for argv in _invocations(text):
+        try:
+            found.add(_reached(argv))
+        except Exception:  # noqa: BLE001 - prose that only looks like a command
+            continue
+    return found
 
 
 def test_the_tree_has_the_foundation_commands() -> None:
@@ -57,16 +103,25 @@ def test_the_tree_has_the_foundation_commands() -> None:
         assert path in LEAVES
 
 
+def test_examples_are_resolved_as_the_cli_resolves_them() -> None:
+    assert _reached(["--db", "/srv/c1.db", "init", "--name", "Counter 1"]) == ("init",)
+    assert _reached(["event", "seats", "gala", "--section", "stalls"]) == ("event", "seats")
+    assert _invocations('Examples:\n  boxoffice event list --json   boxoffice event show "a b" > x.json') == [
+        ["event", "list", "--json"], ["event", "show", "a b"]]
+
+
 @pytest.mark.parametrize("path", LEAVES, ids=[" ".join(p) for p in LEAVES])
 def test_every_command_has_help_with_an_example(cli, path: tuple[str, ...]) -> None:  # noqa: ANN001
     result = cli(*path, "--help", env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    text = result.stdout
-    assert re.search(r"Examples?:", text), f"`boxoffice {' '.join(path)} --help` shows no Example:"
-    after = text[re.search(r"Examples?:", text).end():]
-    assert _invocation(path).search(after), f"the example in `{' '.join(path)} --help` does not run that command"
-    summary = text.split("\n\n")[1].strip() if "\n\n" in text else ""
+    marker = re.search(r"Examples?:", result.stdout)
+    assert marker, f"`boxoffice {' '.join(path)} --help` shows no Example:"
+    summary = result.stdout.split("\n\n")[1].strip() if "\n\n" in result.stdout else ""
     assert len(summary) > 10, "no description above the example"
+    doc = COMMANDS[path].help or ""
+    examples = doc[re.search(r"Examples?:", doc).end():]
+    reached = _reaches(examples)
+    assert path in reached, f"no example in `{' '.join(path)} --help` runs that command (they run {reached})"
 
 
 @pytest.mark.parametrize("path", GROUPS, ids=[" ".join(p) or "boxoffice" for p in GROUPS])
@@ -80,17 +135,34 @@ def test_every_group_has_help_listing_its_commands(cli, path: tuple[str, ...]) -
     assert "Usage:" in bare.output
 
 
-def _documented(path: tuple[str, ...], text: str) -> bool:
-    """Named as `boxoffice PATH` anywhere, or in a table row like "`boxoffice operator add` / `list`"."""
-    if _invocation(path).search(text):
+def test_the_command_list_reads_the_same_before_and_after_commands_are_built() -> None:
+    root = typer.main.get_command(app)  # a fresh root: top-level commands are built on first use
+
+    def listing() -> str:
+        ctx = root.make_context("boxoffice", [], resilient_parsing=True, terminal_width=200)
+        return root.get_help(ctx)
+
+    unbuilt = [name for name in root.commands if root.commands.pending(name)]
+    assert len(unbuilt) == len(list(root.commands)) > 10
+    before = listing()
+    assert [name for name in root.commands if root.commands.pending(name)] == unbuilt  # --help built nothing
+    built = dict(root.commands.items())
+    assert all(getattr(c, "name", None) for c in built.values())
+    assert listing() == before
+    for name in unbuilt:
+        assert re.search(rf"^  {re.escape(name)}\s+\S", before, re.M), name
+
+
+def _documented(path: tuple[str, ...], text: str, reached: set[tuple[str, ...]]) -> bool:
+    """Run by some `boxoffice ...` in the text, or named in a table row like "`boxoffice operator add` / `list`"."""
+    if path in reached:
         return True
     parent, name = path[:-1], path[-1]
     for line in text.splitlines():
-        if f"`{name}`" not in line:
+        if f"`{name}`" not in line or "`boxoffice " not in line:
             continue
-        if parent and _invocation(parent).search(line.replace("`", "")):
-            return True
-        if not parent and "`boxoffice " in line:
+        named = _reaches(line.replace("`", ""))
+        if not parent or parent in named or any(p[: len(parent)] == parent for p in named):
             return True
     return False
 
@@ -99,7 +171,8 @@ def test_every_command_is_in_the_readme_or_docs() -> None:
     sources = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
     text = "\n".join(p.read_text(encoding="utf-8") for p in sources if p.exists())
     assert text, "no README.md or docs/*.md yet"
-    missing = [" ".join(p) for p in LEAVES if not _documented(p, text)]
+    reached = _reaches(text)
+    missing = [" ".join(p) for p in LEAVES if not _documented(p, text, reached)]
     assert not missing, f"commands not in README.md or docs/*.md: {', '.join(missing)}"
 
 
