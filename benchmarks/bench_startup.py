@@ -1,0 +1,93 @@
+"""Startup: how long a counter waits for `boxoffice --help` and `boxoffice event list --json`, whole process.
+
+Floor: `python -c "import typer"` (the interpreter plus the CLI library, before any of our code). Goal: 1.5x or less.
+
+Two ways of running are measured, each with its own floor:
+- installed: Python may write and reuse bytecode (what `pip install` gives a counter PC);
+- no-pyc: PYTHONDONTWRITEBYTECODE=1 with no bytecode of ours to reuse, as in a source tree where that is set;
+  every module of ours is compiled again on every run (informational: the goal is for the installed case).
+
+    python benchmarks/bench_startup.py [-n 30] [--warmup 3] [--mode installed|no-pyc|both] [--check]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import Bench, exit_status  # noqa: E402
+
+GOAL = 1.5
+
+
+def make_demo_database(directory: Path) -> Path:
+    """A terminal with the demo catalogue and an admin, made through the services as `init` and friends do."""
+    from boxoffice.config import load
+    from boxoffice.services.catalog import import_catalog
+    from boxoffice.services.demo_catalog import demo_catalog
+    from boxoffice.services.operators import add_operator, login
+    from boxoffice.services.terminal import init_terminal
+
+    db = directory / "terminal.db"
+    ctx = init_terminal(load(db=str(db)), "Bench counter")
+    add_operator(ctx, "ada", "admin", "1234")
+    login(ctx, "ada", "1234")
+    import_catalog(ctx, demo_catalog(date.today()))
+    ctx.close()
+    return db
+
+
+def boxoffice_command() -> list[str]:
+    script = Path(sys.executable).parent / "boxoffice"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "boxoffice"]
+
+
+def environment(mode: str, work: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOXOFFICE_")}
+    env["XDG_CONFIG_HOME"] = str(work / "config")  # no personal config file changes what is measured
+    env["XDG_DATA_HOME"] = str(work / "data")
+    if mode == "installed":
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")  # bytecode kept out of the source tree
+    else:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env.pop("PYTHONPYCACHEPREFIX", None)
+    return env
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=30, help="timed runs of each command (default 30)")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed runs first (default 3)")
+    parser.add_argument("--mode", choices=["installed", "no-pyc", "both"], default="both")
+    parser.add_argument("--check", action="store_true", help="exit 1 if an installed figure misses its goal")
+    args = parser.parse_args(argv)
+
+    work = Path(tempfile.mkdtemp(prefix="boxoffice-bench-"))
+    try:
+        db = make_demo_database(work)
+        cmd = boxoffice_command()
+        rows = []
+        for mode in (["installed", "no-pyc"] if args.mode == "both" else [args.mode]):
+            env = environment(mode, work)
+            bench = Bench(f"startup ({mode})")
+            bench.floor('python -c "import typer"', command=[sys.executable, "-c", "import typer"], env=env)
+            bench.subject(f"boxoffice --help [{mode}]", command=[*cmd, "--help"], env=env, goal=GOAL)
+            bench.subject(f"boxoffice event list --json [{mode}]", command=[*cmd, "--db", str(db), "event", "list",
+                                                                            "--json"], env=env, goal=GOAL)
+            print(f"\n{bench.name}: {args.n} runs each after {args.warmup} warm-up, medians")
+            rows += [r | {"mode": mode} for r in bench.run(n=args.n, warmup=args.warmup)]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return exit_status([r for r in rows if r["mode"] == "installed"]) if args.check else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
