@@ -68,6 +68,7 @@ app.command("exchange")(money_cmds.exchange)
 app.add_typer(money_cmds.shift_app, name="shift")
 app.add_typer(money_cmds.drawer_app, name="drawer")
 app.add_typer(money_cmds.audit_app, name="audit")
+app.command("alerts")(report_cmds.alerts)
 
 
 def run() -> None:
