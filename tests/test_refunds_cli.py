@@ -1,0 +1,133 @@
+"""`boxoffice refund` and `boxoffice exchange` as a user runs them: the amount shown before confirming, the time
+from BOXOFFICE_NOW, the supervisor's PIN, exit statuses, --json, and a refunded ticket refused at the door."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from boxoffice.domain.tenders import Tender
+from boxoffice.services.context import Ctx
+from boxoffice.services.sales import SaleRequest, sell
+from boxoffice.store.db import one
+
+GALA_START = datetime(2026, 12, 8, 19, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def order(terminal: Ctx, login: Any, demo_events: tuple[str, str]) -> dict[str, Any]:
+    """Two adults in the stalls (70.00), paid 40.00 by card and the rest in cash; sam logged in."""
+    login(terminal, "sam")
+    return sell(terminal, SaleRequest(demo_events[0], "stalls", {"adult": 2},
+                                      [Tender("card", 4000, card_last4="4242"), Tender("cash", 5000)],
+                                      seats=["F10", "F11"]))
+
+
+def refunds(ctx: Ctx) -> int:
+    return one(ctx.conn, "SELECT count(*) AS n FROM refunds")["n"]
+
+
+def test_the_amount_is_shown_and_confirmed_before_anything_happens(cli: Any, terminal: Ctx, order: dict) -> None:
+    code = order["order"]["code"]
+    no = cli("refund", code, db=terminal, input="n\n")
+    assert no.exit_code == 1 and "Refund 70.00 GBP to Card ****4242 40.00, Cash 30.00" in no.stdout
+    assert refunds(terminal) == 0
+    yes = cli("refund", code, db=terminal, input="y\n")
+    assert yes.exit_code == 0, yes.output
+    assert "REFUNDED 70.00 GBP" in yes.stdout and "GIVE CASH 30.00" in yes.stdout
+    assert "Printed to" in yes.stdout  # the receipt, as a PDF with no printer configured
+    assert refunds(terminal) == 1
+
+
+def test_boxoffice_now_sets_the_policy_tier(cli: Any, terminal: Ctx, order: dict, clock: Any, login: Any) -> None:
+    clock.set(GALA_START - timedelta(hours=100))
+    login(terminal, "sam")  # a new day: log in again
+    out = cli("refund", order["order"]["code"], "--tickets", "F10", "--yes", "--json", db=terminal)
+    assert out.exit_code == 0, out.output
+    data = out.json()
+    assert (data["amount"], data["override"], data["to"]) == ("31.50", False, "Card ****4242 31.50")
+    assert data["tickets"] == [order["tickets"][0]["id"]]
+
+
+def test_a_refunded_ticket_is_refused_by_ticket_verify_and_at_the_door(cli: Any, terminal: Ctx, order: dict,
+                                                                       clock: Any, login: Any,
+                                                                       demo_events: tuple[str, str]) -> None:
+    assert cli("refund", order["order"]["code"], "--tickets", "F10", "--yes", db=terminal).exit_code == 0
+    gone, kept = order["tickets"][0]["token"], order["tickets"][1]["token"]
+    refused = cli("ticket", "verify", gone, "--json", db=terminal)
+    assert refused.exit_code == 6 and refused.json()["error"]["code"] == "revoked"
+    assert cli("ticket", "verify", kept, db=terminal).exit_code == 0
+    clock.set(GALA_START - timedelta(minutes=20))
+    login(terminal, "dan")
+    door = cli("scan", "check", "--event", demo_events[0], db=terminal, input=f"{gone}\n{kept}\n")
+    assert door.exit_code == 6
+    assert "REFUSED" in door.stdout and "ADMIT" in door.stdout
+
+
+def test_a_second_refund_exits_4(cli: Any, terminal: Ctx, order: dict) -> None:
+    code = order["order"]["code"]
+    assert cli("refund", code, "--yes", db=terminal).exit_code == 0
+    again = cli("refund", code, "--yes", "--json", db=terminal)
+    assert again.exit_code == 4 and again.json()["error"]["code"] == "already_refunded"
+    plain = cli("refund", code, "--tickets", "F11", "--yes", db=terminal)
+    assert plain.exit_code == 4 and "F11" in plain.stderr and "refunded already" in plain.stderr
+    assert "Traceback" not in plain.output
+
+
+def test_outside_the_policy_the_supervisor_approves_with_a_pin(cli: Any, terminal: Ctx, order: dict, clock: Any,
+                                                               login: Any) -> None:
+    code = order["order"]["code"]
+    clock.set(GALA_START - timedelta(hours=1))
+    login(terminal, "sam")
+    refused = cli("refund", code, "--yes", db=terminal)
+    assert refused.exit_code == 4 and "outside the refund policy" in refused.stderr
+    assert "supervisor" in refused.stderr
+    shown = cli("refund", code, db=terminal, input="n\n")
+    assert "OVERRIDE needed: outside the refund policy" in shown.stdout
+    wrong = cli("refund", code, "--supervisor", "sue", "--yes", db=terminal, pin="0000")
+    assert wrong.exit_code == 5 and refunds(terminal) == 0
+    ok = cli("refund", code, "--reason", "cancelled", "--supervisor", "sue", "--yes", "--json", db=terminal,
+             pin="2222")
+    assert ok.exit_code == 0, ok.output
+    data = ok.json()
+    assert (data["amount"], data["override"], data["overrides"], data["approved_by"]) == \
+        ("70.00", True, ["outside_policy"], "sue")
+
+
+def test_above_the_limit_a_seller_is_refused_naming_the_role(cli: Any, terminal: Ctx, login: Any,
+                                                             demo_events: tuple[str, str]) -> None:
+    login(terminal, "sam")
+    big = sell(terminal, SaleRequest(demo_events[0], "stalls", {"adult": 4}, [Tender("card", None, "4242")]))
+    out = cli("refund", big["order"]["code"], "--yes", db=terminal)
+    assert out.exit_code == 5
+    assert "above the refund limit" in out.stderr and "ask a supervisor or admin" in out.stderr
+
+
+def test_unknown_reason_exits_2(cli: Any, terminal: Ctx, order: dict) -> None:
+    out = cli("refund", order["order"]["code"], "--reason", "whim", "--yes", db=terminal)
+    assert out.exit_code == 2 and "customer_request" in out.stderr
+
+
+def test_exchange_up_and_down_through_the_cli(cli: Any, terminal: Ctx, order: dict,
+                                              demo_events: tuple[str, str]) -> None:
+    code = order["order"]["code"]
+    down = cli("exchange", code, "--tickets", "F11", "--section", "standing", "--yes", db=terminal)
+    assert down.exit_code == 0, down.output
+    assert "credit 35.00, new tickets 22.50: refund 12.50 to Card ****4242 12.50" in down.stdout
+    assert "EXCHANGED" in down.stdout
+    up = cli("exchange", code, "--tickets", "F10", "--event", demo_events[1], "--section", "stalls", "--seats",
+             "A1,A2", "--type", "adult=2", "--cash", "50", "--yes", "--json", db=terminal)
+    assert up.exit_code == 0, up.output
+    data = up.json()
+    assert (data["difference"], data["change"]) == ("35.00", "15.00")
+    assert sorted(f"{t['row']}{t['seat']}" for t in data["tickets"]) == ["A1", "A2"]
+    unpaid = cli("exchange", data["order"], "--seats", "B1,B2", "--type", "adult=3", "--yes", db=terminal)
+    assert unpaid.exit_code == 4 and "--cash" in unpaid.stderr
+
+
+def test_the_refund_commands_need_a_login(cli: Any, terminal: Ctx, order: dict) -> None:
+    assert cli("logout", db=terminal).exit_code == 0
+    out = cli("refund", order["order"]["code"], "--yes", db=terminal)
+    assert out.exit_code == 5 and "login" in out.stderr
