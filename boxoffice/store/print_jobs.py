@@ -28,17 +28,13 @@ def recent(conn: sqlite3.Connection, limit: int = 50) -> list[dict]:
     return rows(conn, "SELECT * FROM print_jobs ORDER BY created_at DESC, rowid DESC LIMIT ?", (limit,))
 
 
-def claim(conn: sqlite3.Connection, job_id: str) -> bool:
-    """Count an attempt on a job that is still waiting; False if it printed meanwhile (no double print)."""
-    cur = conn.execute("UPDATE print_jobs SET attempts = attempts + 1 WHERE id = ? AND status <> 'printed'",
-                       (job_id,))
-    return cur.rowcount == 1
-
-
 def mark_printed(conn: sqlite3.Connection, job_id: str, at: str) -> None:
-    conn.execute("UPDATE print_jobs SET status = 'printed', printed_at = ?, last_error = NULL WHERE id = ?",
-                 (at, job_id))
+    """Record a delivered job, counting the attempt."""
+    conn.execute("UPDATE print_jobs SET status = 'printed', printed_at = ?, last_error = NULL,"
+                 " attempts = attempts + 1 WHERE id = ?", (at, job_id))
 
 
 def mark_failed(conn: sqlite3.Connection, job_id: str, error: str) -> None:
-    conn.execute("UPDATE print_jobs SET status = 'failed', last_error = ? WHERE id = ?", (error, job_id))
+    """Record a failed attempt and why; the job waits for a retry."""
+    conn.execute("UPDATE print_jobs SET status = 'failed', last_error = ?, attempts = attempts + 1"
+                 " WHERE id = ? AND status <> 'printed'", (error, job_id))
