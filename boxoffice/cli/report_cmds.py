@@ -1,4 +1,4 @@
-"""`boxoffice report ...`: sales, pickups and the end-of-day PDF; tables, --csv and --json."""
+"""`boxoffice report ...`: sales, refunds, pickups, check-ins and the end-of-day PDF; tables, --csv and --json."""
 
 from __future__ import annotations
 
@@ -11,16 +11,31 @@ import typer
 from boxoffice.cli.app import sub_app
 from boxoffice.cli.common import JSON_HELP, emit_json, table, terminal
 
-report_app = sub_app("Reports: sales by day, event, hour, operator, tender and type; pickups; end-of-day PDF.")
+report_app = sub_app("Reports: sales and refunds grouped one way, pickups, door check-ins, the end-of-day PDF.")
 
 _DAY = typer.Option(None, "--day", help="A venue-local date, e.g. 2026-11-30 (default: all time).")
 _EVENT = typer.Option(None, "--event", help="Only this event.")
+
+
+_CSV = typer.Option(False, "--csv", help="CSV for a spreadsheet.")
+_JSON = typer.Option(False, "--json", help=JSON_HELP)
 
 
 def _csv(header: list[str], rows: list[list]) -> None:
     w = csv.writer(sys.stdout)
     w.writerow(header)
     w.writerows(rows)
+
+
+def _show(header: list[str], rows: list[list], total: list | None, rep: object, csv_out: bool,
+          json_out: bool) -> None:
+    """One report three ways: JSON (everything), CSV (the rows, no total: a spreadsheet sums), or a table."""
+    if json_out:
+        emit_json(rep)
+    elif csv_out:
+        _csv(header, rows)
+    else:
+        typer.echo(table(rows + ([total] if total else []), header))
 
 
 @report_app.command("sales")
@@ -47,25 +62,78 @@ def sales(by: str = typer.Option("type", "--by", help="type, event, day, hour, o
 
 
 @report_app.command("pickups")
-def pickups(event: str = _EVENT,
-            csv_out: bool = typer.Option(False, "--csv", help="CSV for a spreadsheet."),
-            json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
-    """Tickets of web and other orders picked up and still waiting, per event. Needs a supervisor.
+def pickups(event: str = _EVENT, csv_out: bool = _CSV, json_out: bool = _JSON) -> None:
+    """Tickets of web and other orders picked up (here or at another desk) and still waiting, per event.
 
-    Example: boxoffice report pickups --event gala-1130
+    Needs a supervisor. Example: boxoffice report pickups --event gala-1130
     """
     from boxoffice.services.reports import pickups as do_pickups
 
     with terminal() as ctx:
         rep = do_pickups(ctx, event)
-    rows = [[g["event"], g["channel"], g["picked_up"], g["waiting"]] for g in rep["groups"]]
-    header = ["event", "channel", "picked up", "waiting"]
-    if json_out:
-        emit_json(rep)
-    elif csv_out:
-        _csv(header, rows)
+    rows = [[g["event"], g["channel"], g["picked_up"], g["elsewhere"], g["waiting"]] for g in rep["groups"]]
+    t = rep["total"]
+    _show(["event", "channel", "picked up", "of which elsewhere", "waiting"], rows,
+          ["TOTAL", "", t["picked_up"], t["elsewhere"], t["waiting"]], rep, csv_out, json_out)
+
+
+@report_app.command("refunds")
+def refunds(by: str = typer.Option("reason", "--by", help="day, event, operator, reason or tender."),
+            event: str = _EVENT, day: str = _DAY, csv_out: bool = _CSV, json_out: bool = _JSON) -> None:
+    """Money paid back grouped one way, with totals: refunds, tickets, fees kept, amount. Needs a supervisor.
+
+    Exchanges that paid a difference back count as reason 'exchange'. --by tender counts the refund payments.
+    Example: boxoffice report refunds --by operator --day 2026-11-30
+    """
+    from boxoffice.services.reports import refunds as do_refunds
+
+    with terminal() as ctx:
+        rep = do_refunds(ctx, by, event, day)
+    cur, t = rep["currency"], rep["total"]
+    if by == "tender":
+        header = [by, "payments", f"paid back {cur}"]
+        rows = [[g["key"], g["count"], g["amount_text"]] for g in rep["groups"]]
+        total = ["TOTAL", t["count"], t["amount_text"]]
     else:
-        typer.echo(table(rows, header))
+        header = [by, "refunds", "tickets", "overrides", f"fees {cur}", f"paid back {cur}"]
+        rows = [[g["key"], g["count"], g["tickets"], g["overrides"], g["fee_text"], g["amount_text"]]
+                for g in rep["groups"]]
+        total = ["TOTAL", t["count"], t["tickets"], t["overrides"], t["fee_text"], t["amount_text"]]
+    _show(header, rows, total, rep, csv_out, json_out)
+
+
+@report_app.command("checkins")
+def checkins(event: str = _EVENT,
+             by: str = typer.Option("event", "--by", help="event (totals), hour, or reason (refusals)."),
+             csv_out: bool = _CSV, json_out: bool = _JSON) -> None:
+    """Door check-ins per event: admitted, exits, in now (entries less exits), refused by reason, by hour.
+
+    Needs a supervisor. --json always gives everything. Example: boxoffice report checkins --by hour --csv
+    """
+    from boxoffice.errors import BoxOfficeError
+    from boxoffice.services.reports import CHECKINS_BY
+    from boxoffice.services.reports import checkins as do_checkins
+
+    if by not in CHECKINS_BY:
+        raise BoxOfficeError("bad_input", f"--by {by!r}: use one of {', '.join(CHECKINS_BY)}")
+    with terminal() as ctx:
+        rep = do_checkins(ctx, event)
+    t = rep["total"]
+    if by == "hour":
+        header = ["event", "hour", "admitted", "exits", "refused"]
+        rows = [[g["event"], h["hour"], h["admitted"], h["exits"], h["refused"]]
+                for g in rep["events"] for h in g["by_hour"]]
+        total = ["TOTAL", "", t["admitted"], t["exits"], t["refused"]]
+    elif by == "reason":
+        header = ["event", "refused because", "scans"]
+        rows = [[g["event"], code, n] for g in rep["events"] for code, n in g["refused_by"].items()]
+        total = ["TOTAL", "", t["refused"]]
+    else:
+        header = ["event", "admitted", "exits", "in now", "refused", "tickets"]
+        rows = [[g["event"], g["admitted"], g["exits"], g["in_now"], g["refused"], g["tickets"]]
+                for g in rep["events"]]
+        total = ["TOTAL", t["admitted"], t["exits"], t["in_now"], t["refused"], ""]
+    _show(header, rows, total, rep, csv_out, json_out)
 
 
 @report_app.command("pdf")
@@ -83,7 +151,8 @@ def pdf(to: Path = typer.Option(..., "--to", help="The PDF file to write."), eve
     to.write_bytes(render_end_of_day(data))
     if json_out:
         emit_json({"file": str(to), "tickets": data["by_type"]["total"]["count"],
-                   "sales": data["by_type"]["total"]["amount_text"]})
+                   "sales": data["by_type"]["total"]["amount_text"],
+                   "refunded": data["refunds_by_reason"]["total"]["amount_text"]})
     else:
         typer.echo(f"End-of-day report written to {to}.")
 

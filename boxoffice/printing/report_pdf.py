@@ -1,4 +1,5 @@
-"""The end-of-day report as a PDF with charts: sales by hour, capacity used per section, tenders.
+"""The end-of-day report as a PDF with charts (sales by hour, capacity used per section, tenders) and the tables
+behind them, refunds included.
 
 Drawn with reportlab's platypus and graphics (imported here only), with invariant output for the same input.
 """
@@ -66,6 +67,11 @@ def render_end_of_day(report: dict[str, Any]) -> bytes:
                   f"{report['by_type']['total']['amount_text']} {cur}; taken "
                   f"{report['by_tender']['total']['amount_text']} {cur}", styles["Heading2"]),
     ]
+    refunds = report.get("refunds_by_reason")
+    if refunds is not None:
+        story.append(Paragraph(f"Refunds: {refunds['total']['count']} ({refunds['total']['tickets']} tickets); "
+                               f"paid back {refunds['total']['amount_text']} {cur}; fees kept "
+                               f"{refunds['total']['fee_text']} {cur}", styles["Heading2"]))
     width = A4[0] - 30 * mm
     hours = report["by_hour"]["groups"]
     story.append(_bar_chart([g["key"][-5:] for g in hours], [g["count"] for g in hours], width, 170,
@@ -92,5 +98,17 @@ def render_end_of_day(report: dict[str, Any]) -> bytes:
               Paragraph("Capacity", styles["Heading3"]),
               tbl(["event", "section", "capacity", "sold"],
                   [[c["event_id"], c["name"], c["capacity"], c["sold"]] for c in cap])]
+    if refunds is not None:
+        by_tender = report["refunds_by_tender"]
+        story += [Paragraph("Refunds by reason", styles["Heading3"]),
+                  tbl(["reason", "refunds", "tickets", f"fees {cur}", f"paid back {cur}"],
+                      [[g["key"], g["count"], g["tickets"], g["fee_text"], g["amount_text"]]
+                       for g in refunds["groups"]]
+                      + [["TOTAL", refunds["total"]["count"], refunds["total"]["tickets"],
+                          refunds["total"]["fee_text"], refunds["total"]["amount_text"]]]),
+                  Paragraph("Refunds by tender", styles["Heading3"]),
+                  tbl(["tender", "payments", f"paid back {cur}"],
+                      [[g["key"], g["count"], g["amount_text"]] for g in by_tender["groups"]]
+                      + [["TOTAL", by_tender["total"]["count"], by_tender["total"]["amount_text"]]])]
     doc.build(story)
     return buf.getvalue()
