@@ -33,7 +33,8 @@ def backup(ctx: Ctx, to: Path, keep: int = 10) -> dict[str, Any]:
         raise BoxOfficeError("bad_input", "--keep must be 1 or more")
     to.mkdir(parents=True, exist_ok=True)
     stamp = ctx.now().strftime("%Y%m%dT%H%M%S%fZ")
-    target = to / f"{PREFIX}{ctx.terminal['name'].replace(' ', '_').replace('/', '_')}-{stamp}.db"
+    mine = f"{PREFIX}{ctx.terminal['name'].replace(' ', '_').replace('/', '_')}-"
+    target = to / f"{mine}{stamp}.db"
     partial = target.with_suffix(".partial")
     store.online_copy(ctx.conn, partial)
     report = verify_copy(partial)
@@ -43,7 +44,9 @@ def backup(ctx: Ctx, to: Path, keep: int = 10) -> dict[str, Any]:
                                                f"{len(report['chain_breaks'])} chain break(s)); nothing was kept")
     partial.rename(target)
     report["file"] = str(target)
-    copies = sorted(to.glob(f"{PREFIX}*.db"), key=lambda p: p.name)
+    # Only this terminal's copies: several terminals may back up to one shared disk, and keeping our last N must
+    # never delete another terminal's.
+    copies = sorted(to.glob(f"{mine}{'[0-9]' * 8}T{'[0-9]' * 12}Z.db"), key=lambda p: p.name)
     removed = [str(p) for p in copies[:-keep]]
     for p in copies[:-keep]:
         p.unlink()

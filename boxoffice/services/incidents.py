@@ -86,9 +86,25 @@ def timeline(ctx: Ctx, incident_id: str) -> dict[str, Any]:
     for e in store.journal_between(ctx.conn, inc["opened_at"], inc["closed_at"]):
         if e["kind"].startswith("incident."):
             continue
-        payload = json.loads(e["payload"])
-        order = payload.get("order")
-        summary = payload.get("reason") or (order.get("code") if isinstance(order, dict) else None)
-        items.append({"at": e["at"], "what": e["kind"], "by": e["operator"], "text": summary or ""})
+        text = _summary(json.loads(e["payload"]))
+        items.append({"at": e["at"], "what": e["kind"], "by": e["operator"], "text": text})
     items.sort(key=lambda x: x["at"])
     return {**inc, "timeline": items}
+
+
+def _summary(payload: dict[str, Any]) -> str:
+    """A few words for a journal entry in the timeline: a pause's reason, else the order it concerns.
+
+    A sale's payload holds the order itself, a pickup's the order's id and code, a refund's the refund row.
+    """
+    if payload.get("reason"):
+        return str(payload["reason"])
+    order = payload.get("order")
+    if isinstance(order, dict) and order.get("code"):
+        return str(order["code"])
+    if payload.get("code"):
+        return str(payload["code"])
+    refund = payload.get("refund")
+    if isinstance(refund, dict):
+        return str(refund.get("reason_code") or "")
+    return ""

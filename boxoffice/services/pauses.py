@@ -59,12 +59,17 @@ def resume(ctx: Ctx, pause_id: str | None = None, *, what: str = "sales", event:
            channel: str | None = None, terminal: str | None = None) -> list[dict[str, Any]]:
     """Lift one pause by id, or every active pause matching the scope given."""
     op = ctx.require("pause")
-    active = store.active_pauses(ctx.conn, what)
     if pause_id:
-        chosen = [p for p in active if p["id"] == pause_id or p["id"].endswith(pause_id)]
+        # An id names one pause whatever it stops (`pause list` shows pickups and scans pauses too).
+        pause_id = pause_id.strip().lower()
+        active = store.active_pauses(ctx.conn)
+        chosen = [p for p in active if p["id"] == pause_id] or \
+                 [p for p in active if len(pause_id) >= 4 and p["id"].endswith(pause_id)]
+        if len(chosen) > 1:
+            raise BoxOfficeError("bad_input", f"{pause_id!r} names {len(chosen)} pauses: give more of the id")
     else:
         scope, target = _scope(event, channel, terminal)
-        chosen = [p for p in active if p["scope"] == scope and p["target"] == target]
+        chosen = [p for p in store.active_pauses(ctx.conn, what) if p["scope"] == scope and p["target"] == target]
     if not chosen:
         raise BoxOfficeError("not_found", "no such active pause: `boxoffice pause list` shows them")
     now = ctx.now_iso()
