@@ -276,3 +276,24 @@ def test_any_edit_delete_or_swap_anywhere_is_found_and_located(night: Path, jour
         found = breaks(db)
         assert found, f"{how} at {where} was not found"
         assert expected <= kinds_at(found), (how, expected, found)
+
+
+def test_every_swap_deletion_and_edit_of_this_journal_is_named(night: Path) -> None:
+    """Exhaustively, on the journal's rows in memory (diagnose is pure): every pair swapped, every entry but the
+    newest deleted, every entry edited."""
+    with by_hand(night / DB_NAME) as conn:
+        entries = [dict(r) for r in conn.execute("SELECT * FROM journal ORDER BY seq")]
+    n = len(entries)
+    assert audit.diagnose(entries) == []
+    for a in range(1, n + 1):
+        for b in range(a + 1, n + 1):
+            swapped = [dict(e) for e in entries]
+            swapped[a - 1]["seq"], swapped[b - 1]["seq"] = b, a
+            swapped.sort(key=lambda e: e["seq"])
+            assert {(a, "reordered"), (b, "reordered")} <= kinds_at(audit.diagnose(swapped)), (a, b)
+    for i in range(1, n):
+        assert (i + 1, "deleted") in kinds_at(audit.diagnose(entries[:i - 1] + entries[i:])), i
+    for i in range(1, n + 1):
+        edited = [dict(e) for e in entries]
+        edited[i - 1]["at"] = "2020-01-01T00:00:00.000000Z"
+        assert kinds_at(audit.diagnose(edited)) == {(i, "edited")}, i

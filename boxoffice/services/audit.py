@@ -104,7 +104,7 @@ def diagnose(entries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
                                      "still links to the original)")
             else:
                 add(i, "deleted", "the entry it was written after is missing")
-        elif src == i - 2 and entries[i - 1]["hash"] not in referenced:
+        elif src == i - 2 and entries[i - 1]["hash"] not in referenced and i - 1 not in moved:
             out[:] = [b for b in out if b["seq"] != entries[i - 1]["seq"]]
             add(i - 1, "inserted", f"it was put between entries {entries[i - 2]['seq']} and {e['seq']}, "
                                    "which link to each other")
