@@ -312,3 +312,34 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOXOFFICE_")}
     env.update(extra)
     return env
+
+
+def check_database(db: Path) -> None:
+    """The database is whole, nothing is oversold and every order is complete."""
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        for section, kind, capacity, sold in conn.execute("SELECT id, kind, capacity, sold FROM sections"):
+            tickets = conn.execute("SELECT count(*) FROM tickets WHERE section_id = ?", (section,)).fetchone()[0]
+            assert tickets <= capacity, section
+            if kind == "general":
+                assert sold == tickets, section
+            else:
+                seats_sold = conn.execute("SELECT count(*) FROM seats WHERE section_id = ? AND status = 'sold'",
+                                          (section,)).fetchone()[0]
+                assert seats_sold == tickets, section
+        assert conn.execute("SELECT count(*) FROM tickets t JOIN seats s ON s.ticket_id = t.id"
+                            " WHERE s.label <> t.row || t.seat").fetchone()[0] == 0
+        sale_entries = {json.loads(p)["order"]["id"] for (p,) in conn.execute(
+            "SELECT payload FROM journal WHERE kind = 'sale'")}
+        for order_id, total in conn.execute("SELECT id, total FROM orders"):
+            tickets = conn.execute("SELECT count(*) FROM tickets WHERE order_id = ?", (order_id,)).fetchone()[0]
+            paid = conn.execute("SELECT coalesce(sum(amount), 0), count(*) FROM payments WHERE order_id = ?",
+                                (order_id,)).fetchone()
+            jobs = conn.execute("SELECT count(*) FROM print_jobs WHERE order_id = ?", (order_id,)).fetchone()[0]
+            assert tickets > 0 and paid == (total, paid[1]) and paid[1] > 0 and jobs == 1, order_id
+            assert order_id in sale_entries, f"order {order_id} has no journal entry"
+        assert len(sale_entries) == conn.execute("SELECT count(*) FROM orders").fetchone()[0]
+    finally:
+        conn.close()
