@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from boxoffice.domain.clock import iso, parse_iso
+from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
 from boxoffice.store import alerts as store
 
@@ -51,7 +52,15 @@ def _usual(now: datetime, days: int, first_sale: str | None, count) -> float | N
 
 
 def check(ctx: Ctx, thresholds: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Every alert in force now, most severe first."""
+    """Every alert in force now, most severe first.
+
+    An unknown threshold name is refused rather than ignored: a typo in the config would otherwise leave the
+    default in force while the manager believes it changed.
+    """
+    unknown = sorted(set(thresholds or {}) - set(DEFAULTS))
+    if unknown:
+        raise BoxOfficeError("bad_input", f"unknown alert threshold {', '.join(unknown)} in the config's [alerts]: "
+                                          f"use {', '.join(DEFAULTS)}")
     t = DEFAULTS | (thresholds or {})
     now = ctx.now()
     hour_ago = iso(now - timedelta(hours=1))
