@@ -1,0 +1,208 @@
+"""Alerts: each raised by a night made for it, and silent on a normal night; thresholds from the config file.
+
+The usual rate is the same hour on the previous days, so every sales and refunds scenario first trades four
+ordinary days (two orders of four tickets in every hour from 10:00 to 18:00), then plays its own hour on day 5.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from night_kit import act_as, at, refund, sell
+from test_sales_kit import closed_port
+
+from boxoffice.services.alerts import check
+from boxoffice.services.door import door_event, scan
+from boxoffice.services.printing import run_jobs
+
+HOURS = range(10, 19)
+
+
+def ordinary_days(ctx, clock, event: str, days: int = 4) -> list[str]:  # noqa: ANN001
+    """Two orders of four tickets every hour of every day, alternating sellers and sections; their codes."""
+    codes = []
+    for d in range(days):
+        for hour in HOURS:
+            for minute, who, section in ((12, "sam", "stalls"), (41, "sue", "standing")):
+                clock.set(at(d, hour, minute))
+                act_as(ctx, who)
+                codes.append(sell(ctx, event, section, {"adult": 2, "concession": 2}, "card")["order"]["code"])
+    return codes
+
+
+def codes_of(alerts: list[dict]) -> list[str]:
+    return [a["code"] for a in alerts]
+
+
+@pytest.mark.parametrize("orders_this_hour, expected", [
+    (2, []),                    # 8 tickets, as every day at this hour: nothing to say
+    (3, ["sales_rising"]),      # 12 tickets: +50%, over the 30% threshold
+    (4, ["sales_rising"]),      # 16 tickets: +100%
+    (1, ["sales_falling"]),     # 4 tickets: -50%
+    (0, ["sales_falling"]),     # nothing sold at all
+])
+def test_sales_rate_against_the_usual_for_this_hour(terminal, clock, demo_events, orders_this_hour: int,  # noqa: ANN001
+                                                    expected: list[str]) -> None:
+    gala, _ = demo_events
+    ordinary_days(terminal, clock, gala)
+    for i in range(orders_this_hour):
+        clock.set(at(4, 15, 5 + 10 * i))
+        act_as(terminal, "sam")
+        sell(terminal, gala, "standing" if i % 2 else "stalls", {"adult": 2, "concession": 2}, "cash")
+    clock.set(at(4, 16, 0))
+    alerts = check(terminal)
+    assert codes_of(alerts) == expected
+    if expected:
+        (alert,) = alerts
+        assert alert["value"] == 4 * orders_this_hour and alert["usual"] == 8
+        assert alert["severity"] == "minor"
+        assert f"{4 * orders_this_hour} tickets in the last hour against a usual 8" in alert["message"]
+
+
+def test_a_normal_night_is_silent_all_evening(terminal, clock, demo_events) -> None:  # noqa: ANN001
+    gala, jazz = demo_events
+    ordinary_days(terminal, clock, gala)
+    for hour in HOURS:
+        for minute, who, section in ((12, "sam", "stalls"), (41, "sue", "standing")):
+            clock.set(at(4, hour, minute))
+            act_as(terminal, who)
+            sell(terminal, gala, section, {"adult": 2, "concession": 2}, "card")
+        clock.set(at(4, hour, 59))
+        assert check(terminal) == [], f"an alert at {hour}:59 on an ordinary day"
+
+
+def test_sales_severity_grows_with_the_customers_concerned(terminal, clock, demo_events) -> None:  # noqa: ANN001
+    gala, _ = demo_events
+    ordinary_days(terminal, clock, gala)
+    for i in range(10):                     # 40 tickets against a usual 8: 32 more customers than usual
+        clock.set(at(4, 15, 5 * i))
+        sell(terminal, gala, "stalls", {"adult": 4}, "card")
+    clock.set(at(4, 16, 0))
+    (alert,) = check(terminal)
+    assert (alert["code"], alert["severity"]) == ("sales_rising", "major")
+
+
+@pytest.mark.parametrize("refunded_orders, raised", [(0, False), (1, False), (2, True), (3, True)])
+def test_refunds_in_the_last_hour_over_the_usual(terminal, clock, demo_events, refunded_orders: int,  # noqa: ANN001
+                                                 raised: bool) -> None:
+    gala, _ = demo_events
+    codes = ordinary_days(terminal, clock, gala, days=3)
+    # The usual: one order (four tickets) refunded between 15:00 and 16:00 on each of the three days.
+    per_day = len(HOURS) * 2
+    for d in range(3):
+        clock.set(at(d, 15, 30))
+        act_as(terminal, "sue")
+        refund(terminal, codes[d * per_day])
+    # Day 4, 15:00 to 16:00: none, as usual (4 tickets), 8 (+100%) or 12 tickets refunded.
+    for i in range(refunded_orders):
+        clock.set(at(3, 15, 10 + 10 * i))
+        act_as(terminal, "sue")
+        refund(terminal, codes[3 + i])
+    for minute in (5, 35):  # the day's sales go on as usual, so the sales rate says nothing
+        clock.set(at(3, 15, minute))
+        act_as(terminal, "sam")
+        sell(terminal, gala, "stalls", {"adult": 2, "concession": 2}, "card")
+    clock.set(at(3, 16, 0))
+    alerts = check(terminal)
+    assert codes_of(alerts) == (["refunds_high"] if raised else [])
+    if raised:
+        assert alerts[0]["value"] == 4 * refunded_orders and alerts[0]["usual"] == 4
+        assert f"{4 * refunded_orders} tickets refunded in the last hour" in alerts[0]["message"]
+
+
+def test_refunds_with_no_history_alert_from_the_minimum(terminal, clock, demo_events) -> None:  # noqa: ANN001
+    gala, _ = demo_events
+    codes = [sell(terminal, gala, "stalls", {"adult": 1}, "card")["order"]["code"] for _ in range(3)]
+    clock.advance(minutes=20)
+    refund(terminal, codes[0])
+    refund(terminal, codes[1])
+    clock.advance(seconds=1)
+    assert check(terminal) == [], "two refunds are under the minimum of three"
+    refund(terminal, codes[2])
+    clock.advance(seconds=1)
+    assert codes_of(check(terminal)) == ["refunds_high"]
+
+
+def _gala_door(terminal, clock, gala: str, good: int) -> tuple[object, list[str]]:  # noqa: ANN001
+    tokens = [t["token"] for _ in range(good // 2 + 1) for t in sell(terminal, gala, "standing", {"adult": 2},
+                                                                       "card")["tickets"]]
+    clock.set(at(7, 19, 0))
+    return door_event(terminal, gala), tokens
+
+
+def test_a_burst_of_refused_scans_alerts_and_a_few_do_not(terminal, clock, demo_events) -> None:  # noqa: ANN001
+    gala, _ = demo_events
+    ev, tokens = _gala_door(terminal, clock, gala, 30)
+    for i, token in enumerate(tokens[:30]):
+        clock.set(at(7, 19, 0).replace(second=i))
+        assert scan(terminal, token, ev)["result"] == "admit"
+        if i % 10 == 0:
+            assert scan(terminal, "PHOTOCOPIED?", ev)["result"] == "refused"
+    assert check(terminal) == [], "3 refusals among 33 scans is a normal door"
+
+    clock.set(at(7, 19, 5))
+    for _ in range(7):
+        scan(terminal, "PHOTOCOPIED?", ev)
+    for token in tokens[:4]:
+        assert scan(terminal, token, ev)["code"] == "already_checked_in"
+    clock.advance(seconds=1)
+    (alert,) = check(terminal)
+    assert alert["code"] == "refused_scans" and alert["value"] == 14
+    assert "14 of 44 scans refused in the last 10 minutes" in alert["message"]
+    clock.set(at(7, 19, 16))
+    assert check(terminal) == [], "ten minutes later the burst is over"
+
+
+def test_failed_prints_alert_and_clear_once_printed(terminal, clock, demo_events) -> None:  # noqa: ANN001
+    gala, _ = demo_events
+    terminal.config.values["printer"] = f"tcp://127.0.0.1:{closed_port()}"
+    for n in range(3):
+        sold = sell(terminal, gala, "stalls", {"adult": 1}, "card")
+        assert [r["status"] for r in run_jobs(terminal, sold["jobs"])] == ["failed"]
+        alerts = check(terminal)
+        assert codes_of(alerts) == (["failed_prints"] if n == 2 else [])
+    assert "3 print jobs failed in the last 15 minutes" in alerts[0]["message"]
+    assert "print retry" in alerts[0]["message"]
+    clock.advance(minutes=16)
+    assert check(terminal) == []
+
+
+def test_stock_running_low_in_a_section(terminal, clock, demo_events) -> None:  # noqa: ANN001
+    gala, _ = demo_events
+    for _ in range(26):                     # 260 of 300 standing places: 40 left, 13%
+        sell(terminal, gala, "standing", {"adult": 10}, "card")
+    assert check(terminal) == []
+    sell(terminal, gala, "standing", {"adult": 10}, "card")     # 30 left: 10%
+    (alert,) = check(terminal)
+    assert (alert["code"], alert["severity"], alert["event"], alert["section"]) == ("stock_low", "minor", gala,
+                                                                                    "standing")
+    assert "30 of 300 places left" in alert["message"]
+    for _ in range(3):
+        sell(terminal, gala, "standing", {"adult": 10}, "card")
+    (alert,) = check(terminal)
+    assert (alert["severity"], alert["value"]) == ("major", 0)
+
+
+def test_alerts_command_and_thresholds_from_the_config_file(terminal, clock, demo_events, cli,  # noqa: ANN001
+                                                            tmp_path: Path) -> None:
+    gala, _ = demo_events
+    quiet = cli("alerts", db=terminal)
+    assert quiet.exit_code == 0 and "No alerts." in quiet.stdout
+
+    terminal.config.values["printer"] = f"tcp://127.0.0.1:{closed_port()}"
+    sold = sell(terminal, gala, "stalls", {"adult": 1}, "card")
+    run_jobs(terminal, sold["jobs"])
+    assert cli("alerts", "--json", db=terminal).json() == []
+
+    config = tmp_path / "strict.toml"
+    config.write_text("[alerts]\nfailed_prints = 1\n", encoding="utf-8")
+    strict = cli("--config", config, "alerts", db=terminal)
+    assert strict.exit_code == 0
+    assert "MINOR" in strict.stdout and "1 print jobs failed" in strict.stdout
+    as_json = cli("--config", config, "alerts", "--json", db=terminal).json()
+    assert [a["code"] for a in as_json] == ["failed_prints"]
+
+    config.write_text("[alerts]\nfailed_print = 1\n", encoding="utf-8")
+    typo = cli("--config", config, "alerts", db=terminal)
+    assert typo.exit_code == 2 and "failed_print" in typo.stderr and "failed_prints" in typo.stderr
