@@ -79,16 +79,23 @@ def list_incidents(ctx: Ctx, open_only: bool = False) -> list[dict[str, Any]]:
 
 
 def timeline(ctx: Ctx, incident_id: str) -> dict[str, Any]:
-    """The incident with its notes and everything the journal recorded while it was open, in time order."""
+    """The incident with its notes and everything the journal recorded while it was open, in the journal's order.
+
+    "While it was open" is by journal sequence, between the incident's own open and close entries, not by clock
+    time: entries made in the same instant as the open (or the close) are then neither lost nor let in wrongly,
+    and notes fall exactly where they were written among the rest.
+    """
     inc = _get(ctx, incident_id)
-    items = [{"at": n["at"], "what": "note", "by": n["operator"], "text": n["text"]}
-             for n in store.notes(ctx.conn, inc["id"])]
-    for e in store.journal_between(ctx.conn, inc["opened_at"], inc["closed_at"]):
-        if e["kind"].startswith("incident."):
-            continue
-        text = _summary(json.loads(e["payload"]))
-        items.append({"at": e["at"], "what": e["kind"], "by": e["operator"], "text": text})
-    items.sort(key=lambda x: x["at"])
+    entries = store.journal_of_incident(ctx.conn, inc["id"])
+    if entries is None:  # no open entry here (an incident that arrived without its journal): fall back to time
+        entries = store.journal_between(ctx.conn, inc["opened_at"], inc["closed_at"])
+    items = []
+    for e in entries:
+        payload = json.loads(e["payload"])
+        if e["kind"] == "incident.note" and payload.get("incident_id") == inc["id"]:
+            items.append({"at": e["at"], "what": "note", "by": e["operator"], "text": payload.get("text", "")})
+        elif not e["kind"].startswith("incident."):
+            items.append({"at": e["at"], "what": e["kind"], "by": e["operator"], "text": _summary(payload)})
     return {**inc, "timeline": items}
 
 

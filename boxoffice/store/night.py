@@ -68,3 +68,22 @@ def journal_between(conn: sqlite3.Connection, since: str, until: str | None) -> 
         sql += " AND j.at <= ?"
         params.append(until)
     return rows(conn, sql + " ORDER BY j.seq", tuple(params))
+
+
+def journal_of_incident(conn: sqlite3.Connection, incident_id: str) -> list[dict] | None:
+    """Journal entries after the incident's open entry and before its close entry (to the end while it is open),
+    with the operator's name; None when this journal has no open entry for it."""
+    bounds = conn.execute(
+        "SELECT (SELECT seq FROM journal WHERE kind = 'incident.open' AND json_extract(payload, '$.id') = :id),"
+        " (SELECT seq FROM journal WHERE kind = 'incident.close' AND json_extract(payload, '$.id') = :id)",
+        {"id": incident_id}).fetchone()
+    first, last = bounds[0], bounds[1]
+    if first is None:
+        return None
+    sql = ("SELECT j.seq, j.kind, j.at, j.payload, o.name AS operator FROM journal j LEFT JOIN operators o"
+           " ON o.id = j.operator_id WHERE j.seq > ?")
+    params: list[Any] = [first]
+    if last is not None:
+        sql += " AND j.seq < ?"
+        params.append(last)
+    return rows(conn, sql + " ORDER BY j.seq", tuple(params))
