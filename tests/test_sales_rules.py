@@ -73,6 +73,35 @@ def test_paused_sales_are_refused_with_their_own_status(counter: Counter) -> Non
     assert order_count(counter) == 0
 
 
+def test_outside_this_terminals_allocation_is_its_own_refusal(counter: Counter) -> None:
+    """With a central service, a terminal holds only part of each section: running out of that part is not
+    "sold out" (other places may be unsold), and says to top the allocation up."""
+    conn = sqlite3.connect(counter.db)
+    with conn:  # what an allocation from the central service leaves in the terminal's database
+        conn.execute("UPDATE terminal SET owns_inventory = 0")
+        conn.execute("UPDATE sections SET allocated = 3 WHERE id = 'standing'")
+        conn.execute("UPDATE seats SET allocated = 0 WHERE section_id = 'awkward' AND label NOT IN ('K1', 'K2')")
+    conn.close()
+
+    short = counter.sell("--section", "standing", "--type", "adult=4", "--cash", "100", status=10)
+    assert short["error"]["code"] == "not_allocated"
+    assert "only 3 left in this terminal's allocation of Standing" in short["error"]["message"]
+    assert short["error"]["details"]["available"] == 3
+    counter.sell("--section", "standing", "--type", "adult=3", "--cash", "60")
+    used_up = counter.sell("--section", "standing", "--type", "adult=1", "--cash", "20", status=10)
+    assert "used up" in used_up["error"]["message"] and "sync" in used_up["error"]["message"]
+
+    apart = counter.sell("--section", "awkward", "--type", "adult=3", "--cash", "200", status=10)
+    assert apart["error"]["code"] == "not_allocated" and "largest block is 2" in apart["error"]["message"]
+    named = counter.sell("--section", "awkward", "--seats", "K5", "--type", "adult=1", "--cash", "50", status=10)
+    assert named["error"]["code"] == "not_allocated"
+    pair = counter.sell("--section", "awkward", "--type", "adult=2", "--cash", "100")
+    assert [f"{t['row']}{t['seat']}" for t in pair["tickets"]] == ["K1", "K2"]
+    none_here = counter.sell("--section", "awkward", "--type", "adult=1", "--cash", "50", status=10)
+    assert none_here["error"]["code"] == "not_allocated"
+    assert counter.query("SELECT count(*) FROM orders") == [(2,)]
+
+
 def test_unknown_ticket_type_and_section_are_named(counter: Counter) -> None:
     bad_type = counter.sell("--section", "standing", "--type", "senior=1", "--cash", "20", status=2)
     assert "adult" in bad_type["error"]["message"] and "senior" in bad_type["error"]["message"]

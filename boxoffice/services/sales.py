@@ -160,11 +160,18 @@ def _take_places(ctx: Ctx, ev: dict, sec: dict, req: SaleRequest, n: int) -> lis
     if sec["kind"] == "general":
         if not order_store.take_general(ctx.conn, ev["id"], sec["id"], n):
             left = order_store.general_left(ctx.conn, ev["id"], sec["id"])
-            scope = "" if ctx.terminal["owns_inventory"] else " in this terminal's allocation"
+            now_sec = catalog_store.section(ctx.conn, ev["id"], sec["id"]) or sec
+            if not ctx.terminal["owns_inventory"] and now_sec["allocated"] < now_sec["capacity"]:
+                # Places this terminal was not given may still be unsold: not sold out, outside the allocation.
+                if left <= 0:
+                    raise BoxOfficeError("not_allocated", f"this terminal's allocation of {sec['name']} is used up: "
+                                                          "sync to top it up, or try another section", available=0)
+                raise BoxOfficeError("not_allocated", f"only {left} left in this terminal's allocation of "
+                                                      f"{sec['name']}: sell {left} or fewer, or sync to top it up",
+                                     available=left)
             if left <= 0:
-                raise BoxOfficeError("sold_out", f"{sec['name']} is sold out{scope}; try another section",
-                                     available=0)
-            raise BoxOfficeError("sold_out", f"only {left} left in {sec['name']}{scope}: sell {left} or fewer",
+                raise BoxOfficeError("sold_out", f"{sec['name']} is sold out; try another section", available=0)
+            raise BoxOfficeError("sold_out", f"only {left} left in {sec['name']}: sell {left} or fewer",
                                  available=left)
         return [(None, None)] * n
     rows_ = _seat_rows(ctx, ev["id"], sec["id"], req.accessible)
@@ -174,7 +181,20 @@ def _take_places(ctx: Ctx, ev: dict, sec: dict, req: SaleRequest, n: int) -> lis
         _refuse_unallocated(ctx, ev["id"], sec["id"], req.seats)
         chosen = seating.check_named(rows_, [s.strip().upper() for s in req.seats])
     else:
-        chosen = seating.best_available(rows_, n, accessible=req.accessible)
+        try:
+            chosen = seating.best_available(rows_, n, accessible=req.accessible)
+        except BoxOfficeError as exc:
+            if exc.code in ("sold_out", "not_enough_together") and not ctx.terminal["owns_inventory"] and any(
+                    s["status"] == "free" and not s["allocated"]
+                    for s in catalog_store.seats(ctx.conn, ev["id"], sec["id"])):
+                if exc.code == "sold_out":
+                    message = (f"no seat of {sec['name']} is left in this terminal's allocation: sync to top it "
+                               "up, or try another section")
+                else:
+                    message = (f"no {n} seats together in this terminal's allocation of {sec['name']} (the largest "
+                               f"block is {exc.details.get('largest_block', 0)}): sell fewer, or sync to top it up")
+                raise BoxOfficeError("not_allocated", message, **exc.details) from None
+            raise
     return [(s.row, s.number) for s in chosen]
 
 
