@@ -182,14 +182,17 @@ def _deliver(ctx: Ctx, job: dict) -> str:
 def _printing_lock(ctx: Ctx) -> Iterator[None]:
     """One process at a time sends this terminal's jobs (a lock file beside the database).
 
-    A job is claimed in the database only for the moment of the claim, so without this two processes (a sale and
-    `boxoffice print retry`, or two retries) could both find a failed job waiting and both print it: a second
-    original ticket. Holding the lock while sending, and claiming inside it, means the later process finds the
-    job printed and skips it. The operating system drops the lock if the process dies mid-print.
+    Without it two processes (a sale and `boxoffice print retry`, or two retries) could both find a failed job
+    waiting and both print it: a second original ticket. Reading a job's state and sending it under the lock means
+    the later process finds the job printed and skips it. The operating system drops the lock if the process dies
+    mid-print.
     """
+    if ctx.cache.get("printing_lock"):  # held already by this command: a second flock here would wait forever
+        yield
+        return
     try:
         import fcntl
-    except ImportError:  # no flock on this platform: the database claim alone
+    except ImportError:  # no flock on this platform: one process at a time is not enforced
         yield
         return
     path = ctx.config.db_path.with_name(ctx.config.db_path.name + ".print-lock")
@@ -200,9 +203,11 @@ def _printing_lock(ctx: Ctx) -> Iterator[None]:
         return
     with fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
+        ctx.cache["printing_lock"] = True
         try:
             yield
         finally:
+            ctx.cache["printing_lock"] = False
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
