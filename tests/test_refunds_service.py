@@ -334,3 +334,48 @@ def test_pickup_volunteers_and_door_staff_may_not_refund(terminal: Ctx, demo_eve
         with pytest.raises(BoxOfficeError) as err:
             refund(terminal, RefundRequest(code))
         assert err.value.code == "permission_denied" and "seller or supervisor or admin" in err.value.message
+
+
+def test_two_counters_refunding_one_order_never_return_more_than_a_card_paid(
+        seller: Ctx, open_ctx: Any, monkeypatch: pytest.MonkeyPatch, demo_events: tuple[str, str]) -> None:
+    """Counter 2 refunds one ticket between counter 1's check and counter 1's write: counter 1 splits its refund on
+    what the card has really not had back by then."""
+    import boxoffice.services.refunds as refunds_module
+
+    order = sale(seller, demo_events[0], tenders=[Tender("card", 4000, card_last4="4242"), Tender("cash", 5000)])
+    code, (a, b) = order["order"]["code"], order["tickets"]
+    other = open_ctx(seller)  # counter 2: its own connection to the same database, sam logged in there too
+    real = refunds_module.authorise
+
+    def meanwhile(*args: Any, **kw: Any) -> Any:
+        monkeypatch.setattr(refunds_module, "authorise", real)  # once
+        refund(other, RefundRequest(code, tickets=[b["id"]]))   # counter 2 takes card 35.00 first
+        return real(*args, **kw)
+
+    monkeypatch.setattr(refunds_module, "authorise", meanwhile)
+    out = refund(seller, RefundRequest(code, tickets=[a["id"]]))
+    assert [(p["tender"], p["amount"]) for p in out["payments"]] == [("card", 500), ("cash", 3000)]
+    card_back = one(seller.conn, "SELECT sum(amount) AS n FROM payments WHERE kind = 'refund' AND tender = 'card'")
+    assert card_back["n"] == 4000
+
+
+def test_a_refund_whose_ticket_was_taken_meanwhile_changes_nothing(
+        seller: Ctx, open_ctx: Any, monkeypatch: pytest.MonkeyPatch, demo_events: tuple[str, str]) -> None:
+    import boxoffice.services.refunds as refunds_module
+
+    order = sale(seller, demo_events[0])
+    code = order["order"]["code"]
+    other = open_ctx(seller)
+    real = refunds_module.authorise
+
+    def meanwhile(*args: Any, **kw: Any) -> Any:
+        monkeypatch.setattr(refunds_module, "authorise", real)
+        refund(other, RefundRequest(code))  # counter 2 refunds the whole order first
+        return real(*args, **kw)
+
+    monkeypatch.setattr(refunds_module, "authorise", meanwhile)
+    with pytest.raises(BoxOfficeError) as err:
+        refund(seller, RefundRequest(code))
+    assert err.value.code == "already_refunded"
+    assert one(seller.conn, "SELECT count(*) AS n FROM refunds")["n"] == 1
+    assert one(seller.conn, "SELECT sum(amount) AS n FROM payments WHERE kind = 'refund'")["n"] == 7000

@@ -131,7 +131,6 @@ def exchange(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
         payments = []
     approver = rf.authorise(ctx, op, a["overrides"], req.supervisor, "exchange",
                             f"{len(a['old'])} ticket(s) of order {order['code']}")
-    rf.check_drawer(ctx, a["plan"], cur)
     sec = catalog_store.section(ctx.conn, ev["id"], a["section_id"])
     assert sec is not None  # quote checked it
     if sec["kind"] == "general" and req.seats:
@@ -141,6 +140,8 @@ def exchange(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
     sale_req = SaleRequest(event_id=ev["id"], section_id=sec["id"], counts={}, tenders=[], seats=req.seats,
                            accessible=req.accessible)
     with write(ctx.conn):
+        a = rf.reassess(ctx, a, lambda: assess(ctx, req))  # under the lock: the refund split on what is left
+        rf.check_drawer(ctx, a["plan"], cur)
         rf.retire(ctx, order, a["old"], "exchanged")  # first: the old places are free for the new tickets
         tickets = place_tickets(ctx, ev, sec, sale_req, new_id, a["lines"])
         code = make_order_code(ctx.terminal["tag"], terminal_store.next_order_seq(ctx.conn))

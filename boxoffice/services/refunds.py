@@ -271,6 +271,16 @@ def retire(ctx: Ctx, order: dict[str, Any], tickets: list[dict[str, Any]], statu
     release_places(ctx, order, tickets)
 
 
+def reassess(ctx: Ctx, first: dict[str, Any], again: Any) -> dict[str, Any]:
+    """The assessment redone inside the write transaction; refused if what was approved no longer holds."""
+    now = again()
+    if now["overrides"] != first["overrides"] or now.get("amount") != first.get("amount") \
+            or now.get("difference") != first.get("difference"):
+        raise BoxOfficeError("conflict", f"order {first['order']['code']} changed a moment ago (another counter?): "
+                                         "nothing was done; look at it again")
+    return now
+
+
 def _order_status(ctx: Ctx, order_id: str) -> str | None:
     statuses = [t["status"] for t in order_store.tickets_of(ctx.conn, order_id)]
     if "refunded" not in statuses:
@@ -345,14 +355,17 @@ def refund(ctx: Ctx, req: RefundRequest) -> dict[str, Any]:
                                          "meanwhile): nothing was refunded; run it again")
     approver = authorise(ctx, op, a["overrides"], req.supervisor, "refund",
                          f"{a['amount_text']} of order {order['code']}")
-    check_drawer(ctx, a["plan"], cur)
     refund_id = uuid7()
-    row = {"id": refund_id, "order_id": order["id"], "at": ctx.now_iso(), "operator_id": op["id"],
-           "approved_by": approver["id"] if approver else None, "override": int(bool(a["overrides"])),
-           "override_why": ",".join(a["overrides"]) or None, "reason_code": req.reason, "note": note,
-           "tier": a["tier"], "amount": a["amount"], "fee": a["fee"], "shift_id": shift_id}
-    items = [{k: i[k] for k in ("ticket_id", "price", "fee", "amount")} for i in a["items"]]
     with write(ctx.conn):
+        # Again under the write lock: another counter on this database may have refunded part of the order since,
+        # and the tenders must be split on what they have really not had back yet.
+        a = reassess(ctx, a, lambda: assess(ctx, req.code, req.tickets))
+        check_drawer(ctx, a["plan"], cur)
+        row = {"id": refund_id, "order_id": order["id"], "at": ctx.now_iso(), "operator_id": op["id"],
+               "approved_by": approver["id"] if approver else None, "override": int(bool(a["overrides"])),
+               "override_why": ",".join(a["overrides"]) or None, "reason_code": req.reason, "note": note,
+               "tier": a["tier"], "amount": a["amount"], "fee": a["fee"], "shift_id": shift_id}
+        items = [{k: i[k] for k in ("ticket_id", "price", "fee", "amount")} for i in a["items"]]
         retire(ctx, order, a["tickets"], "refunded")
         store.insert_refund(ctx.conn, row, items)
         pay_rows = refund_rows(ctx, order["id"], a["plan"], row["approved_by"], shift_id)
