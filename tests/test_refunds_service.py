@@ -379,3 +379,20 @@ def test_a_refund_whose_ticket_was_taken_meanwhile_changes_nothing(
     assert err.value.code == "already_refunded"
     assert one(seller.conn, "SELECT count(*) AS n FROM refunds")["n"] == 1
     assert one(seller.conn, "SELECT sum(amount) AS n FROM payments WHERE kind = 'refund'")["n"] == 7000
+
+
+def test_waiving_the_fee_is_a_supervisors_override(seller: Ctx, clock: Any, demo_events: tuple[str, str]) -> None:
+    code = sale(seller, demo_events[0])["order"]["code"]
+    clock.set(hours_before(100))  # the 10% tier
+    assert preview(seller, code, waive_fee=True)["overrides"] == ["fee_waived"]
+    with pytest.raises(BoxOfficeError) as err:
+        refund(seller, RefundRequest(code, reason="cancelled", waive_fee=True))
+    assert err.value.code == "permission_denied" and "fee waived" in err.value.message
+    out = refund(seller, RefundRequest(code, reason="cancelled", waive_fee=True, supervisor=("sue", "2222")))
+    assert (out["amount"], out["refund"]["fee"], out["refund"]["override_why"]) == (7000, 0, "fee_waived")
+
+
+def test_waiving_a_fee_there_is_not_is_no_override(seller: Ctx, demo_events: tuple[str, str]) -> None:
+    code = sale(seller, demo_events[0])["order"]["code"]  # a week ahead: no fee anyway
+    out = refund(seller, RefundRequest(code, waive_fee=True))
+    assert (out["amount"], out["override"]) == (7000, False)

@@ -51,6 +51,8 @@ def refund(
     reason: str = typer.Option("customer_request", "--reason", help=REASON_HELP),
     note: str = typer.Option(None, "--note", help="A note kept with the refund and printed on its receipt."),
     supervisor: str = typer.Option(None, "--supervisor", help="Supervisor approving an override (PIN asked)."),
+    waive_fee: bool = typer.Option(False, "--waive-fee", help="Full price back despite the policy's fee (the venue "
+                                                              "cancelled...): an override."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
@@ -62,7 +64,7 @@ def refund(
     Examples:
       boxoffice refund K7M2-4XQ9
       boxoffice refund K7M2-4XQ9 --tickets F11 --reason wrong_tickets
-      boxoffice refund K7M2-4XQ9 --reason cancelled --supervisor Sue --yes
+      boxoffice refund K7M2-4XQ9 --reason cancelled --waive-fee --supervisor Sue --yes
     """
     from boxoffice.domain.money import format_money
     from boxoffice.services.printing import run_jobs
@@ -70,7 +72,7 @@ def refund(
     from boxoffice.services.refunds import refund as do_refund
 
     with terminal() as ctx:
-        p = preview(ctx, code, _split(tickets))
+        p = preview(ctx, code, _split(tickets), waive_fee)
         if not json_out:
             typer.secho(f"Refund order {p['order']} ({p['event']}): {p['policy']}", bold=True)
             typer.echo(table([(t["place"], t["type"], t["price"], t["fee"], t["amount"]) for t in p["tickets"]],
@@ -80,7 +82,8 @@ def refund(
                 typer.secho(f"OVERRIDE needed: {'; '.join(p['overrides_text'])}", fg="yellow", bold=True)
         _confirm(f"Refund {p['amount_text']} {p['currency']}?", yes, json_out)
         out = do_refund(ctx, RefundRequest(code=code, tickets=_split(tickets), reason=reason, note=note,
-                                           supervisor=_supervisor(supervisor), expect_amount=p["amount"]))
+                                           supervisor=_supervisor(supervisor), expect_amount=p["amount"],
+                                           waive_fee=waive_fee))
         prints = run_jobs(ctx, out["jobs"])
     if json_out:
         emit_json({"refund": out["refund"]["id"], "order": out["order"], "amount": out["amount_text"],
@@ -182,7 +185,7 @@ def _show_report(z: dict) -> None:
     typer.secho(f"{z['kind']} REPORT ({z['currency']})", bold=True)
     for label, value in report_lines(z):
         if value:
-            typer.echo(f"  {label:<32}{value:>12}")
+            typer.echo(f"  {label:<30}{value:>20}")
         else:
             typer.secho(label, bold=True)
 

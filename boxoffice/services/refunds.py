@@ -9,7 +9,7 @@ The rules, in the order they are applied:
   above ``refund_supervisor_above``), ``other_channel`` (the order belongs to the web shop or another channel: that
   needs the central service, which this terminal cannot reach, so only an explicit ``--supervisor`` override lets
   it through offline, and the flag brings it to a supervisor at sync), ``used`` (a ticket was admitted at the
-  door already).
+  door already), ``fee_waived`` (``--waive-fee``: the full price back inside a tier, as when the venue cancels).
 - **How much.** Each ticket's price less the fee of the policy tier in force (see domain.refund_policy).
 - **Where the money goes.** Back to the original tenders, cards first, then cash: each card payment (newest
   first) takes back up to what it paid and has not had back, against its own last four digits; then each cash
@@ -28,7 +28,7 @@ The rules, in the order they are applied:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from boxoffice.domain.clock import local_text, parse_iso
@@ -59,6 +59,7 @@ OVERRIDES = {
     "above_limit": "above the refund limit",
     "other_channel": "an order of another channel, with the central service out of reach",
     "used": "a ticket already admitted at the door",
+    "fee_waived": "the policy's fee waived",
 }
 
 TENDER_LABELS = {"cash": "Cash", "card": "Card", "comp": "Comp"}
@@ -75,8 +76,8 @@ class RefundRequest:
     note: str | None = None
     supervisor: tuple[str, str] | None = None   # (name, PIN) approving an override
     expect_amount: int | None = None      # the amount the operator confirmed; refused if it changed since
+    waive_fee: bool = False               # full price back although the tier keeps a fee (an override)
     print_receipt: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 # -- shared with exchanges ---------------------------------------------------------------------------------------
@@ -296,7 +297,7 @@ def _policy(ctx: Ctx, ev: dict[str, Any]) -> Decision:
     return tier_at(tiers, parse_iso(ev["starts_at"]), ctx.now())
 
 
-def assess(ctx: Ctx, code: str, tickets: list[str] | None = None) -> dict[str, Any]:
+def assess(ctx: Ctx, code: str, tickets: list[str] | None = None, waive_fee: bool = False) -> dict[str, Any]:
     """What a refund would be now, without doing it: tickets, fees, amount, tenders and any override needed."""
     op = ctx.require("refund")
     order = find_order(ctx, code)
@@ -307,12 +308,15 @@ def assess(ctx: Ctx, code: str, tickets: list[str] | None = None) -> dict[str, A
     cur = order["currency"]
     decision = _policy(ctx, ev)
     fees = decision.fees([t["price"] for t in chosen])
+    waived = waive_fee and any(fees)
+    if waived:
+        fees = [0] * len(fees)
     items = [{"ticket_id": t["id"], "place": place_label(t), "type": t["type_name"] or t["ticket_type_id"],
               "price": t["price"], "fee": fee, "amount": t["price"] - fee} for t, fee in zip(chosen, fees, strict=True)]
     amount = sum(i["amount"] for i in items)
     overrides = ([] if decision.refundable else ["outside_policy"]) + \
         (["above_limit"] if amount > refund_limit(ctx, cur) else []) + channel_override(order) + \
-        used_override(ctx, chosen)
+        used_override(ctx, chosen) + (["fee_waived"] if waived else [])
     plan = refund_plan(ctx, order, amount)
     return {"order": order, "event": ev, "tickets": chosen, "items": items, "amount": amount,
             "fee": sum(fees), "currency": cur, "decision": decision, "policy": decision.describe(cur),
@@ -322,9 +326,9 @@ def assess(ctx: Ctx, code: str, tickets: list[str] | None = None) -> dict[str, A
                                                      or not allowed(op["role"], "refund_override"))}
 
 
-def preview(ctx: Ctx, code: str, tickets: list[str] | None = None) -> dict[str, Any]:
+def preview(ctx: Ctx, code: str, tickets: list[str] | None = None, waive_fee: bool = False) -> dict[str, Any]:
     """The refund as the operator confirms it: plain values for the screen or --json."""
-    a = assess(ctx, code, tickets)
+    a = assess(ctx, code, tickets, waive_fee)
     cur = a["currency"]
     return {"order": a["order"]["code"], "event": a["event"]["name"], "policy": a["policy"], "tier": a["tier"],
             "tickets": [i | {"price": format_money(i["price"], cur), "fee": format_money(i["fee"], cur),
@@ -347,7 +351,7 @@ def refund(ctx: Ctx, req: RefundRequest) -> dict[str, Any]:
     if req.reason == "other" and not note:
         raise BoxOfficeError("bad_input", "reason 'other' needs a note saying what: --note '...'")
     shift_id = shift_for_money(ctx)
-    a = assess(ctx, req.code, req.tickets)
+    a = assess(ctx, req.code, req.tickets, req.waive_fee)
     order, cur = a["order"], a["currency"]
     if req.expect_amount is not None and req.expect_amount != a["amount"]:
         raise BoxOfficeError("conflict", f"the refund is now {a['amount_text']}, not the "
@@ -359,7 +363,7 @@ def refund(ctx: Ctx, req: RefundRequest) -> dict[str, Any]:
     with write(ctx.conn):
         # Again under the write lock: another counter on this database may have refunded part of the order since,
         # and the tenders must be split on what they have really not had back yet.
-        a = reassess(ctx, a, lambda: assess(ctx, req.code, req.tickets))
+        a = reassess(ctx, a, lambda: assess(ctx, req.code, req.tickets, req.waive_fee))
         check_drawer(ctx, a["plan"], cur)
         row = {"id": refund_id, "order_id": order["id"], "at": ctx.now_iso(), "operator_id": op["id"],
                "approved_by": approver["id"] if approver else None, "override": int(bool(a["overrides"])),

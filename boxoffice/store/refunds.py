@@ -88,14 +88,6 @@ def refund_items(conn: sqlite3.Connection, refund_id: str) -> list[dict]:
                       " WHERE i.refund_id = ? ORDER BY t.rowid", (refund_id,))
 
 
-def refunds_of(conn: sqlite3.Connection, order_id: str) -> list[dict]:
-    return rows(conn, "SELECT * FROM refunds WHERE order_id = ? ORDER BY at, rowid", (order_id,))
-
-
-def get_exchange(conn: sqlite3.Connection, exchange_id: str) -> dict | None:
-    return one(conn, "SELECT * FROM exchanges WHERE id = ?", (exchange_id,))
-
-
 # The records every one of which a journal entry holds a copy of (services.audit.reconcile): box-office orders and
 # their payments (web orders arrive by import, with their own record), refunds, exchanges, shifts, cash movements.
 _AUDITED = {
