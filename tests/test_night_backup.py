@@ -236,3 +236,12 @@ def test_keep_n_keeps_the_newest_n_of_this_terminals_copies(terminal, make_termi
     assert made[-1].name == f"{PREFIX}Counter_1-{clock():%Y%m%dT%H%M%S%fZ}.db"
     zero = cli("backup", "--to", shared, "--keep", "0", db=terminal)
     assert zero.exit_code == 2
+
+
+def test_a_backup_folder_that_cannot_be_used_is_a_plain_refusal(terminal, cli, tmp_path: Path) -> None:  # noqa: ANN001
+    in_the_way = tmp_path / "usb"
+    in_the_way.write_text("not a folder", encoding="utf-8")
+    refused = cli("backup", "--to", in_the_way, db=terminal)
+    assert refused.exit_code == 2, refused.output
+    assert f"cannot keep backups in {in_the_way}" in refused.stderr and "Traceback" not in refused.output
+    assert in_the_way.read_text(encoding="utf-8") == "not a folder"

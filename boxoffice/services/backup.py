@@ -31,12 +31,19 @@ def backup(ctx: Ctx, to: Path, keep: int = 10) -> dict[str, Any]:
     """Copy the live database into ``to`` (a folder), verify the copy, and delete all but the newest ``keep``."""
     if keep < 1:
         raise BoxOfficeError("bad_input", "--keep must be 1 or more")
-    to.mkdir(parents=True, exist_ok=True)
+    try:
+        to.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file in the way, a disk not mounted: say so, not a traceback
+        raise BoxOfficeError("bad_input", f"cannot keep backups in {to}: {exc.strerror or exc}") from None
     stamp = ctx.now().strftime("%Y%m%dT%H%M%S%fZ")
     mine = f"{PREFIX}{ctx.terminal['name'].replace(' ', '_').replace('/', '_')}-"
     target = to / f"{mine}{stamp}.db"
     partial = target.with_suffix(".partial")
-    store.online_copy(ctx.conn, partial)
+    try:
+        store.online_copy(ctx.conn, partial)
+    except OSError as exc:  # the second disk full, unplugged or read-only mid-copy: nothing half-written is kept
+        partial.unlink(missing_ok=True)
+        raise BoxOfficeError("database_error", f"the backup to {to} failed ({exc}); nothing was kept") from None
     report = verify_copy(partial)
     if not report["ok"]:
         partial.unlink(missing_ok=True)

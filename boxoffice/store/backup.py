@@ -9,11 +9,20 @@ from boxoffice.store.db import BUSY_TIMEOUT_MS
 
 
 def online_copy(source: sqlite3.Connection, target: Path, pages_per_step: int = 256) -> None:
-    """Copy ``source`` into a new file while other processes keep writing (the backup restarts as needed)."""
-    dest = sqlite3.connect(target)
+    """Copy ``source`` into a new file while other processes keep writing (the backup restarts as needed).
+
+    SQLite's errors writing the copy (disk full, read-only, gone) come out as OSError, so the caller handles a
+    failing backup disk one way.
+    """
+    try:
+        dest = sqlite3.connect(target)
+    except sqlite3.Error as exc:
+        raise OSError(str(exc)) from None
     try:
         source.backup(dest, pages=pages_per_step, sleep=0.005)
         dest.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file, no -wal beside it
+    except sqlite3.Error as exc:
+        raise OSError(str(exc)) from None
     finally:
         dest.close()
 
