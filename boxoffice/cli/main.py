@@ -8,6 +8,7 @@ import typer
 
 from boxoffice.cli import (
     catalog_cmds,
+    central_cmds,
     money_cmds,
     night_cmds,
     operator_cmds,
@@ -15,6 +16,7 @@ from boxoffice.cli import (
     report_cmds,
     sales_cmds,
     setup_cmds,
+    sync_cmds,
 )
 from boxoffice.cli.app import make_app
 from boxoffice.cli.common import ROOT_OPTIONS
@@ -69,6 +71,8 @@ app.add_typer(money_cmds.shift_app, name="shift")
 app.add_typer(money_cmds.drawer_app, name="drawer")
 app.add_typer(money_cmds.audit_app, name="audit")
 app.command("alerts")(report_cmds.alerts)
+app.add_typer(sync_cmds.sync_app, name="sync")
+app.add_typer(central_cmds.central_app, name="central")
 
 
 def run() -> None:

@@ -50,6 +50,7 @@ MIGRATIONS = [
     ("0002_order_search", _m002_order_search),
     ("0003_pickup_door", _script("schema_0003_pickup_door.sql")),
     ("0004_refunds_shifts", _script("schema_0004_refunds_shifts.sql")),
+    ("0005_sync", _script("schema_0005_sync.sql")),
     ("0006_night", _script("schema_0006_night.sql")),
 ]
 KNOWN = [name for name, _ in MIGRATIONS]

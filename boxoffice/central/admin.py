@@ -1,0 +1,132 @@
+"""The central box office's own use cases, run on the central database directly by `boxoffice central ...`.
+
+Each function opens its own connection and closes it, like a request: nothing here is kept between calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from boxoffice.central import catalog, feed, schema, signing, terminals, tokens, weborders
+from boxoffice.central.db import CentralDB, connect
+from boxoffice.domain.clock import iso, system_clock
+from boxoffice.errors import BoxOfficeError
+from boxoffice.schemas import read_json_file
+
+Clock = Callable[[], datetime]
+MAX_ORDERS_BYTES = 500_000_000
+
+
+def open_db(url: str) -> CentralDB:
+    """Open an initialised central database (refusing one that is not)."""
+    db = connect(url)
+    try:
+        schema.check(db)
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def init(url: str, clock: Clock = system_clock) -> dict[str, Any]:
+    """Create the schema and the signing key, and an admin token shown this once. Safe to run again."""
+    now = iso(clock())
+    with connect(url) as db:
+        fresh = schema.create(db, now)
+        with db.transaction():
+            key, created = signing.ensure_key(db, now)
+            if created:
+                feed.append(db, [signing.key_change(key)], now)
+            token = None
+            if fresh or db.scalar("SELECT count(*) FROM admin_tokens WHERE revoked_at IS NULL") == 0:
+                token = tokens.new_token(tokens.ADMIN_PREFIX)
+                db.execute("INSERT INTO admin_tokens (token_hash, created_at) VALUES (?, ?)",
+                           (tokens.digest(token), now))
+        return {"database": db.where, "created": fresh, "key_id": key["key_id"], "admin_token": token}
+
+
+def new_admin_token(url: str, clock: Clock = system_clock) -> str:
+    """Another admin token (for the HTTP admin endpoints), shown once."""
+    token = tokens.new_token(tokens.ADMIN_PREFIX)
+    with open_db(url) as db:
+        db.execute("INSERT INTO admin_tokens (token_hash, created_at) VALUES (?, ?)",
+                   (tokens.digest(token), iso(clock())))
+    return token
+
+
+def publish_catalog(url: str, path: str | Path, clock: Clock = system_clock) -> dict[str, Any]:
+    from boxoffice.services.catalog import MAX_CATALOG_BYTES
+
+    doc = read_json_file(path, MAX_CATALOG_BYTES, "catalogue")
+    with open_db(url) as db:
+        return catalog.publish(db, doc, iso(clock()))
+
+
+def import_orders(url: str, path: str | Path, clock: Clock = system_clock) -> dict[str, Any]:
+    doc = read_json_file(path, MAX_ORDERS_BYTES, "web orders document")
+    with open_db(url) as db:
+        return weborders.import_orders(db, doc, iso(clock()))
+
+
+def enroll_code(url: str, name: str, hours: float = terminals.CODE_HOURS,
+                clock: Clock = system_clock) -> dict[str, Any]:
+    name = name.strip()
+    if not name or len(name) > 80:
+        raise BoxOfficeError("bad_input", "a terminal name is 1 to 80 characters")
+    if not 0 < hours <= 24 * 30:
+        raise BoxOfficeError("bad_input", "a code lasts between a moment and 30 days (--hours)")
+    now = clock()
+    expires = iso(now + timedelta(hours=hours))
+    with open_db(url) as db:
+        code = terminals.create_code(db, name, iso(now), expires)
+    return {"code": code, "name": name, "expires_at": expires}
+
+
+def list_terminals(url: str) -> list[dict[str, Any]]:
+    with open_db(url) as db:
+        return terminals.listing(db)
+
+
+def revoke_terminal(url: str, which: str, clock: Clock = system_clock) -> dict[str, Any]:
+    with open_db(url) as db:
+        term = terminals.find(db, which)
+        if term is None:
+            raise BoxOfficeError("not_found", f"no terminal {which!r}: `boxoffice central terminals` lists them")
+        done = terminals.revoke(db, term, iso(clock()))
+    return {"terminal_id": term["id"], "name": term["name"], "revoked": done,
+            "already_revoked": not done, "tickets_stay_valid": True}
+
+
+def revoke_ticket(url: str, ticket_id: str, reason: str, clock: Clock = system_clock) -> dict[str, Any]:
+    """Put one ticket on every terminal's revocation list (a ticket of a revoked terminal, a stolen ticket...)."""
+    now = iso(clock())
+    reason = reason.strip() or "revoked by the box office"
+    with open_db(url) as db, db.transaction():
+        known = db.one("SELECT id FROM tickets WHERE id = ?", (ticket_id,)) is not None
+        new = db.insert_returning("revocations", ("ticket_id", "revoked_at", "reason", "origin"),
+                                  [(ticket_id, now, reason, None)], "ticket_id", "ticket_id")
+        if new:
+            db.execute("UPDATE tickets SET status = 'revoked' WHERE id = ?", (ticket_id,))
+            feed.append(db, [feed.Change("revocation", {"ticket_id": ticket_id, "at": now, "reason": reason,
+                                                        "terminal_id": None})], now)
+    return {"ticket_id": ticket_id, "revoked": bool(new), "known_ticket": known}
+
+
+def list_conflicts(url: str, limit: int = 1000) -> list[dict[str, Any]]:
+    with open_db(url) as db:
+        rows = db.all("SELECT c.*, f.name AS first_name, s.name AS second_name FROM conflicts c"
+                      " LEFT JOIN terminals f ON f.id = c.first_terminal"
+                      " LEFT JOIN terminals s ON s.id = c.second_terminal ORDER BY c.at DESC, c.id LIMIT ?",
+                      (limit,))
+    return rows
+
+
+def status(url: str) -> dict[str, Any]:
+    """Counts for a quick look: terminals, entries, orders, changes, conflicts."""
+    with open_db(url) as db:
+        count = {t: db.scalar(f"SELECT count(*) FROM {t}") for t in ("terminals", "journal", "orders", "conflicts")}
+        return {"database": db.where, **count, "feed_head": feed.head(db)}
+

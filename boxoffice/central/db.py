@@ -1,0 +1,200 @@
+"""The central database: PostgreSQL (psycopg 3) or a SQLite file, behind one small adapter.
+
+Callers write portable SQL with ``?`` placeholders (translated to ``%s`` for psycopg) and get rows as dicts. One
+connection per request or admin command, nothing cached between them, so any number of service processes can share
+one PostgreSQL database. SQLite is the embedded default for a venue with one small server: WAL, and every write
+transaction is ``BEGIN IMMEDIATE`` so concurrent requests queue for the lock instead of failing half-way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from boxoffice.errors import BoxOfficeError
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+def is_postgres(url: str) -> bool:
+    """Whether a --db value names a PostgreSQL server (else it is a SQLite file path)."""
+    return url.startswith(("postgresql://", "postgres://"))
+
+
+@functools.lru_cache(maxsize=512)
+def _to_psycopg(sql: str) -> str:
+    """'?' placeholders become '%s'; a literal '%' is doubled (the SQL here has no '?' inside strings)."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+class CentralDB:
+    """One open connection. Use as a context manager; ``transaction()`` groups writes; autocommit otherwise."""
+
+    def __init__(self, raw: Any, postgres: bool, where: str) -> None:
+        self.raw = raw
+        self.postgres = postgres
+        self.where = where
+        self._in_tx = False
+
+    # -- opening and closing ------------------------------------------------------------------------------------
+
+    def __enter__(self) -> CentralDB:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.raw.close()
+
+    # -- statements ---------------------------------------------------------------------------------------------
+
+    def _sql(self, sql: str) -> str:
+        return _to_psycopg(sql) if self.postgres else sql
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one statement; return the number of rows it changed."""
+        cur = self.raw.execute(self._sql(sql), tuple(params))
+        return cur.rowcount
+
+    def many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run one statement for each parameter row (pipelined by psycopg, prepared once by sqlite3)."""
+        rows = [tuple(r) for r in rows]
+        if not rows:
+            return
+        if self.postgres:
+            with self.raw.cursor() as cur:
+                cur.executemany(self._sql(sql), rows)
+        else:
+            self.raw.executemany(sql, rows)
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        cur = self.raw.execute(self._sql(sql), tuple(params))
+        if self.postgres:
+            return list(cur.fetchall())
+        return [dict(r) for r in cur.fetchall()]
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
+        cur = self.raw.execute(self._sql(sql), tuple(params))
+        row = cur.fetchone()
+        if row is None:
+            return None
+        return row if self.postgres else dict(row)
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self.one(sql, params)
+        return None if row is None else next(iter(row.values()))
+
+    def insert_returning(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+                         conflict: str | None, returning: str, chunk: int = 400) -> list[Any]:
+        """Insert many rows with ``ON CONFLICT (conflict) DO NOTHING``; return ``returning`` of the rows inserted.
+
+        ``conflict`` None skips a row that clashes on any unique key.
+
+        One multi-row statement per chunk: the rows a concurrent or earlier request inserted already are skipped
+        by the database itself, so the caller learns exactly which rows are new in this transaction.
+        """
+        out: list[Any] = []
+        one_row = "(" + ", ".join("?" * len(columns)) + ")"
+        for i in range(0, len(rows), chunk):
+            part = rows[i:i + chunk]
+            target = f" ON CONFLICT ({conflict})" if conflict else " ON CONFLICT"
+            sql = (f"INSERT INTO {table} ({', '.join(columns)}) VALUES " + ", ".join([one_row] * len(part))
+                   + f"{target} DO NOTHING RETURNING {returning}")
+            params = [v for r in part for v in r]
+            cur = self.raw.execute(self._sql(sql), params)
+            out += [(r[returning] if self.postgres else r[0]) for r in cur.fetchall()]
+        return out
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[CentralDB]:
+        """Everything inside commits together or not at all (nested calls join the outer transaction)."""
+        if self._in_tx:
+            yield self
+            return
+        self._in_tx = True
+        try:
+            if self.postgres:
+                with self.raw.transaction():
+                    yield self
+            else:
+                self.raw.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self
+                except BaseException:
+                    if self.raw.in_transaction:
+                        self.raw.execute("ROLLBACK")
+                    raise
+                self.raw.execute("COMMIT")
+        finally:
+            self._in_tx = False
+
+
+def connect(url: str) -> CentralDB:
+    """Open the central database named by ``url``: a postgresql:// URL, else a SQLite file path (created)."""
+    if not url:
+        raise BoxOfficeError("bad_input", "no central database given: --db postgresql://... or a file path, "
+                                          "or BOXOFFICE_CENTRAL_DB")
+    if is_postgres(url):
+        return _connect_pg(url)
+    return _connect_sqlite(url)
+
+
+def _connect_pg(url: str) -> CentralDB:
+    try:
+        import psycopg
+        from psycopg.rows import dict_row
+    except ImportError:
+        raise BoxOfficeError("bad_input", "PostgreSQL needs psycopg: pip install 'boxoffice[central]'") from None
+    try:
+        raw = psycopg.connect(url, autocommit=True, row_factory=dict_row, connect_timeout=10)
+    except psycopg.Error as exc:
+        raise BoxOfficeError("database_error", f"cannot connect to the central database: {_first_line(exc)}") from None
+    return CentralDB(raw, True, _redact(url))
+
+
+def _connect_sqlite(url: str) -> CentralDB:
+    path = Path(url.removeprefix("sqlite:///").removeprefix("sqlite://"))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        raw = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        raw.row_factory = sqlite3.Row
+        raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        raw.execute("PRAGMA journal_mode=WAL")
+        raw.execute("PRAGMA synchronous=FULL")  # a terminal forgets what central acknowledged: it must last
+    except (sqlite3.Error, OSError) as exc:
+        raise BoxOfficeError("database_error", f"cannot open the central database {path}: {exc}") from None
+    return CentralDB(raw, False, str(path))
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _redact(url: str) -> str:
+    """A URL fit for messages and logs: any password replaced."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password:
+        host = parts.hostname or ""
+        netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
+        parts = parts._replace(netloc=netloc)
+    return urlunsplit(parts)
+
+
+def database_errors() -> tuple[type[BaseException], ...]:
+    """The exception types a database failure raises, for the service's error handler."""
+    errors: list[type[BaseException]] = [sqlite3.Error]
+    try:
+        import psycopg
+
+        errors.append(psycopg.Error)
+    except ImportError:
+        pass
+    return tuple(errors)

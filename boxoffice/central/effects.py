@@ -1,0 +1,166 @@
+"""What a terminal's journal entry means for everyone else: pure reading of entry payloads, no I/O.
+
+The central service stores every entry as it came. For the kinds below it also records who did a once-only thing
+first (a claim), what other terminals must learn (a feed change) and which tickets stop being valid. Payloads are
+read tolerantly, because the services that write them name things a little differently: an order is ``order``
+(an id or an object with ``id``) or ``order_id``; tickets are ``tickets`` / ``ticket_ids`` (ids or objects with
+``id``) or a single ``ticket_id`` / ``ticket``.
+
+kind                                   claim (action, subject)          feed change        revokes
+-------------------------------------  -------------------------------  -----------------  ------------------
+sale                                   ('seat', event/section/ROWSEAT)  order              -
+pickup                                 ('pickup', ticket) per ticket    pickup             -
+checkin, check_in, scan, admit         ('checkin', ticket)              checkin            -
+checkout, exit (or direction 'out')    releases its 'checkin' claim     checkin (out)      -
+refund                                 ('refund', ticket) per ticket    revocation         the refunded tickets
+exchange                               ('refund', old ticket), seats    order, revocation  ``old_tickets``
+revoke, ticket.revoke                  -                                revocation         ``revoked`` / tickets
+
+A claim already held by another terminal is a conflict: both entries are kept, the later one is flagged.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+CHECKIN_KINDS = frozenset({"checkin", "check_in", "scan", "admit"})
+EXIT_KINDS = frozenset({"checkout", "check_out", "exit"})
+REFUND_KINDS = frozenset({"refund"})
+REVOKE_KINDS = frozenset({"exchange", "revoke", "ticket.revoke"})  # exchange: old tickets out, a new order in
+PICKUP_KINDS = frozenset({"pickup"})
+EFFECT_KINDS = frozenset({"sale"}) | CHECKIN_KINDS | EXIT_KINDS | REFUND_KINDS | REVOKE_KINDS | PICKUP_KINDS
+
+ORDER_FIELDS = ("id", "code", "event_id", "channel", "terminal_id", "status", "customer_name", "email", "phone",
+                "notes", "total", "tax", "currency", "created_at")
+TICKET_FIELDS = ("id", "section_id", "row", "seat", "ticket_type_id", "price", "tax", "token")
+
+
+@dataclass(frozen=True)
+class Claim:
+    action: str
+    subject: str
+    order_id: str | None
+    ticket_id: str | None
+
+
+@dataclass
+class Effect:
+    """Everything one entry asks of the central service."""
+
+    order: dict[str, Any] | None = None
+    tickets: list[dict[str, Any]] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+    release: list[Claim] = field(default_factory=list)
+    revoked: list[tuple[str, str]] = field(default_factory=list)  # (ticket id, reason)
+    change: tuple[str, dict[str, Any]] | None = None
+
+
+def _id_of(value: Any) -> str | None:
+    if isinstance(value, str) and value:
+        return value
+    if isinstance(value, dict) and isinstance(value.get("id"), str):
+        return value["id"]
+    return None
+
+
+def _ids(values: Any) -> list[str]:
+    if not isinstance(values, list):
+        return []
+    return [i for i in (_id_of(v) for v in values) if i]
+
+
+def order_id_of(payload: dict[str, Any]) -> str | None:
+    return _id_of(payload.get("order")) or _id_of(payload.get("order_id"))
+
+
+def ticket_ids_of(payload: dict[str, Any]) -> list[str]:
+    for key in ("tickets", "ticket_ids"):
+        found = _ids(payload.get(key))
+        if found:
+            return found
+    single = _id_of(payload.get("ticket_id")) or _id_of(payload.get("ticket"))
+    return [single] if single else []
+
+
+def seat_subject(event_id: str, t: dict[str, Any]) -> str | None:
+    if t.get("row") is None or t.get("seat") is None:
+        return None
+    return f"{event_id}/{t['section_id']}/{t['row']}{t['seat']}"
+
+
+def read(entry: dict[str, Any]) -> Effect:
+    """The effect of one stored entry (``payload`` is its canonical JSON text). Unknown kinds have none."""
+    kind = entry["kind"]
+    if kind not in EFFECT_KINDS:
+        return Effect()
+    try:
+        payload = json.loads(entry["payload"])
+    except ValueError:
+        return Effect()
+    if not isinstance(payload, dict):
+        return Effect()
+    meta = {"terminal_id": entry["terminal_id"], "entry_id": entry["id"], "at": entry["at"],
+            "operator_id": entry.get("operator_id")}
+    if kind == "sale":
+        return _sale(payload, entry)
+    order_id, tickets = order_id_of(payload), ticket_ids_of(payload)
+    if kind in PICKUP_KINDS:
+        subjects = tickets or ([f"order:{order_id}"] if order_id else [])
+        return Effect(claims=[Claim("pickup", s, order_id, None if s.startswith("order:") else s) for s in subjects],
+                      change=("pickup", {"order_id": order_id, "ticket_ids": tickets, **meta}))
+    if kind in CHECKIN_KINDS | EXIT_KINDS:
+        return _checkin(kind, payload, order_id, tickets, meta)
+    if kind in REFUND_KINDS:
+        refund = payload.get("refund") if isinstance(payload.get("refund"), dict) else {}
+        order_id = order_id or _id_of(refund.get("order_id"))
+        items = [i.get("ticket_id") for i in payload.get("items", []) if isinstance(i, dict)]
+        tickets = tickets or _ids(payload.get("revoked")) or [t for t in items if isinstance(t, str)]
+        return Effect(claims=[Claim("refund", t, order_id, t) for t in tickets],
+                      revoked=[(t, "refunded") for t in tickets])
+    if kind == "exchange":
+        old = _ids(payload.get("old_tickets")) or _ids(payload.get("revoked"))
+        new = _sale(payload, entry) if isinstance(payload.get("order"), dict) else Effect()
+        exchange = payload.get("exchange") if isinstance(payload.get("exchange"), dict) else {}
+        old_order = _id_of(exchange.get("from_order_id"))
+        new.claims = [Claim("refund", t, old_order, t) for t in old] + new.claims
+        new.revoked = [(t, "exchanged") for t in old]
+        return new
+    return Effect(revoked=[(t, "revoked") for t in (_ids(payload.get("revoked")) or tickets)])
+
+
+def _checkin(kind: str, payload: dict[str, Any], order_id: str | None, tickets: list[str],
+             meta: dict[str, Any]) -> Effect:
+    """Admissions claim the ticket; an exit gives the claim back (re-entry elsewhere is then no conflict)."""
+    if not tickets or payload.get("admitted") is False or payload.get("result") not in (None, "admitted", "admit"):
+        return Effect()
+    out = kind in EXIT_KINDS or payload.get("direction") in ("out", "exit")
+    claim = Claim("checkin", tickets[0], order_id, tickets[0])
+    nonce = payload.get("nonce") if isinstance(payload.get("nonce"), str) else None
+    event = payload.get("event") or payload.get("event_id")
+    body = {"ticket_id": tickets[0], "order_id": order_id, "direction": "out" if out else "in",
+            "nonce": nonce, "event_id": event if isinstance(event, str) else None, **meta}
+    if out:
+        return Effect(release=[claim], change=("checkin", body))
+    return Effect(claims=[claim], change=("checkin", body))
+
+
+def _sale(payload: dict[str, Any], entry: dict[str, Any]) -> Effect:
+    order = payload.get("order")
+    tickets = payload.get("tickets")
+    if not isinstance(order, dict) or not isinstance(tickets, list) or not _id_of(order):
+        return Effect()
+    o = {k: order.get(k) for k in ORDER_FIELDS}
+    o["terminal_id"] = entry["terminal_id"]
+    o["channel"] = o["channel"] or "box_office"
+    ts = [{k: t.get(k) for k in TICKET_FIELDS} for t in tickets if isinstance(t, dict) and _id_of(t)]
+    if not all(isinstance(o[k], str) for k in ("code", "event_id", "currency", "created_at")) or not all(
+            isinstance(t["section_id"], str) and isinstance(t["token"], str) for t in ts):
+        return Effect()
+    claims = []
+    for t in ts:
+        subject = seat_subject(o["event_id"], t)
+        if subject:
+            claims.append(Claim("seat", subject, o["id"], t["id"]))
+    return Effect(order=o, tickets=ts, claims=claims, change=("order", {"order": o, "tickets": ts}))

@@ -1,0 +1,23 @@
+"""Running the central service under uvicorn, after checking its database is there and initialised."""
+
+from __future__ import annotations
+
+import os
+
+from boxoffice.central.admin import open_db
+
+
+def serve(db_url: str, host: str = "127.0.0.1", port: int = 8765, workers: int = 1,
+          log_level: str = "info") -> None:
+    """Serve until stopped. With several workers each is its own process sharing only the database."""
+    import uvicorn
+
+    open_db(db_url).close()  # refuse to start on a database that is not a central one, before binding the port
+    if workers > 1:
+        os.environ["BOXOFFICE_CENTRAL_DB"] = db_url  # the factory in each worker process reads it
+        uvicorn.run("boxoffice.central.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                    log_level=log_level, proxy_headers=False)
+        return
+    from boxoffice.central.app import create_app
+
+    uvicorn.run(create_app(db_url), host=host, port=port, log_level=log_level, proxy_headers=False)

@@ -1,0 +1,244 @@
+"""`boxoffice central ...`: run the central service and administer its database directly."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+
+from boxoffice.cli.app import sub_app
+from boxoffice.cli.common import JSON_HELP, clock, emit_json, table
+
+central_app = sub_app(
+    "The central service many terminals share: serve it, publish the catalogue, import web orders, enroll and "
+    "revoke terminals, see conflicts. Each command takes --db (postgresql://... or a SQLite file path), else "
+    "BOXOFFICE_CENTRAL_DB, else central.db in the user data dir."
+)
+central_catalog_app = sub_app("The catalogue every terminal gets at its next sync.")
+central_orders_app = sub_app("Web orders for the pickup desks.")
+central_app.add_typer(central_catalog_app, name="catalog")
+central_app.add_typer(central_orders_app, name="orders")
+
+DB_HELP = "Central database: postgresql://USER@HOST/DB or a SQLite file (else BOXOFFICE_CENTRAL_DB, else the user " \
+          "data dir's central.db)."
+
+
+def _db(value: str | None) -> str:
+    if value:
+        return value
+    env = os.environ.get("BOXOFFICE_CENTRAL_DB")
+    if env:
+        return env
+    from boxoffice.config import user_data_dir
+
+    return str(user_data_dir() / "central.db")
+
+
+@central_app.command("serve")
+def serve(
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0: every interface)."),
+    port: int = typer.Option(8765, "--port", help="TCP port."),
+    workers: int = typer.Option(1, "--workers", help="Worker processes (they share only the database)."),
+) -> None:
+    """Serve the central API (FastAPI on uvicorn) until Ctrl-C. OpenAPI at /openapi.json, health at /healthz.
+
+    Example: boxoffice central serve --db postgresql://boxoffice@db/boxoffice --host 0.0.0.0
+    """
+    from boxoffice.central.server import serve as run
+
+    if workers < 1 or workers > 64:
+        from boxoffice.errors import BoxOfficeError
+
+        raise BoxOfficeError("bad_input", "--workers is 1 to 64")
+    run(_db(db), host=host, port=port, workers=workers)
+
+
+@central_app.command("init")
+def init(
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Create the central database, its signing key and an admin token (printed this once). Safe to repeat.
+
+    Example: boxoffice central init --db postgresql://postgres@127.0.0.1/boxoffice
+    """
+    from boxoffice.central.admin import init as do_init
+
+    out = do_init(_db(db), clock())
+    if json_out:
+        emit_json(out)
+        return
+    typer.echo(f"Central database {'created' if out['created'] else 'checked'}: {out['database']}")
+    typer.echo(f"  web tickets are signed with key {out['key_id']}")
+    if out["admin_token"]:
+        typer.echo(f"  admin token (shown once, keep it safe): {out['admin_token']}")
+    typer.echo("Next: `boxoffice central catalog publish FILE`, `boxoffice central enroll-code --name 'Counter 1'`,"
+               " then `boxoffice central serve`.")
+
+
+@central_catalog_app.command("publish")
+def publish(
+    file: Path = typer.Argument(..., help="A catalogue JSON document (schemas/catalog.schema.json)."),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Publish a catalogue: checked whole like `boxoffice catalog import`, then sent to every terminal.
+
+    Example: boxoffice central catalog publish venue.json
+    """
+    from boxoffice.central.admin import publish_catalog
+
+    out = publish_catalog(_db(db), file, clock())
+    if json_out:
+        emit_json(out)
+        return
+    names = ", ".join(e["name"] for e in out["events"])
+    if out["published"]:
+        typer.echo(f"Published ({len(out['events'])} event(s): {names}); terminals get it at their next sync.")
+    else:
+        typer.echo(f"This catalogue was published already ({names}); nothing new to send.")
+
+
+@central_orders_app.command("import")
+def import_orders(
+    file: Path = typer.Argument(..., help="Web orders (schemas/sync-web-orders-import.schema.json)."),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Import web orders: W codes, tickets signed with the central key, sent to every pickup desk.
+
+    A document with any error is refused whole, each error located. Orders imported before (same ref) are skipped.
+    Example: boxoffice central orders import shop-export.json
+    """
+    from boxoffice.central.admin import import_orders as do_import
+
+    out = do_import(_db(db), file, clock())
+    if json_out:
+        emit_json(out)
+        return
+    typer.echo(f"Imported {out['imported']} order(s), {out['tickets']} ticket(s); {out['already_imported']} "
+               "imported before.")
+
+
+@central_app.command("enroll-code")
+def enroll_code(
+    name: str = typer.Option(..., "--name", help="Which terminal it is for, e.g. 'Counter 2'."),
+    hours: float = typer.Option(24, "--hours", help="How long the code works."),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Make a one-time enrollment code for a terminal (type it there: `boxoffice sync enroll URL CODE`).
+
+    Example: boxoffice central enroll-code --name "Counter 2"
+    """
+    from boxoffice.central.admin import enroll_code as make
+
+    out = make(_db(db), name, hours, clock())
+    if json_out:
+        emit_json(out)
+        return
+    typer.echo(f"Enrollment code for {out['name']}: {out['code']}  (one use, until {out['expires_at']})")
+
+
+@central_app.command("terminals")
+def terminals(
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """List enrolled terminals: tag, key, entries pushed, last heard from, revoked or not."""
+    from boxoffice.central.admin import list_terminals
+
+    rows = list_terminals(_db(db))
+    if json_out:
+        emit_json(rows)
+        return
+    if not rows:
+        typer.echo("No terminal enrolled yet: `boxoffice central enroll-code --name NAME`.")
+        return
+    typer.echo(table([(r["name"], r["tag"], r["id"], r["key_id"], r["entries"], r["last_seen_at"] or "never",
+                       "REVOKED " + r["revoked_at"] if r["revoked_at"] else "active") for r in rows],
+                     ["name", "tag", "id", "key", "entries", "last seen", "status"]))
+
+
+@central_app.command("revoke")
+def revoke(
+    terminal: str = typer.Argument(..., help="Terminal id, tag or name."),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Revoke a terminal: its token stops working at once and every terminal is told.
+
+    Tickets it signed stay valid (a token carries no signing time); revoke any that must stop one by one with
+    `boxoffice central revoke-ticket`. What it pushed stays. It can come back only with a new enrollment code.
+    """
+    from boxoffice.central.admin import revoke_terminal
+
+    out = revoke_terminal(_db(db), terminal, clock())
+    if json_out:
+        emit_json(out)
+        return
+    if out["already_revoked"]:
+        typer.echo(f"{out['name']} was revoked already.")
+    else:
+        typer.echo(f"Revoked {out['name']} ({out['terminal_id']}): its token no longer works. Tickets it signed "
+                   "stay valid; revoke any that must not be admitted with `boxoffice central revoke-ticket`.")
+
+
+@central_app.command("revoke-ticket")
+def revoke_ticket(
+    ticket: str = typer.Argument(..., help="Ticket id."),
+    reason: str = typer.Option("revoked by the box office", "--reason", help="Shown at the door."),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Put one ticket on every terminal's revocation list (the door refuses it after their next sync)."""
+    from boxoffice.central.admin import revoke_ticket as do_revoke
+
+    out = do_revoke(_db(db), ticket, reason, clock())
+    if json_out:
+        emit_json(out)
+        return
+    typer.echo(f"Ticket {ticket} {'revoked' if out['revoked'] else 'was revoked already'}"
+               + ("" if out["known_ticket"] else " (not a ticket the central service knows yet)") + ".")
+
+
+@central_app.command("conflicts")
+def conflicts(
+    limit: int = typer.Option(1000, "--limit", help="At most this many, newest first."),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """List conflicts: the same ticket picked up, refunded or checked in on two terminals, a seat sold twice.
+
+    Both actions are kept; the later one is flagged with the rule that decided.
+    """
+    from boxoffice.central.admin import list_conflicts
+
+    rows = list_conflicts(_db(db), limit)
+    if json_out:
+        emit_json(rows)
+        return
+    if not rows:
+        typer.echo("No conflicts.")
+        return
+    typer.echo(table([(r["at"], r["kind"], r["subject"], r["first_name"] or r["first_terminal"], r["first_at"],
+                       r["second_name"] or r["second_terminal"], r["second_at"]) for r in rows],
+                     ["flagged", "kind", "ticket/seat", "first", "at", "then", "at"]))
+    typer.echo(f"Rule: {rows[0]['rule']}.")
+
+
+@central_app.command("status")
+def status(
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Counts: terminals, journal entries, orders, conflicts, and the feed's last position."""
+    from boxoffice.central.admin import status as get
+
+    out = get(_db(db))
+    if json_out:
+        emit_json(out)
+        return
+    typer.echo("\n".join(f"{k.ljust(10)} {v}" for k, v in out.items()))

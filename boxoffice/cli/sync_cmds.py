@@ -1,0 +1,233 @@
+"""`boxoffice sync`, `sync --watch`, `sync enroll`, `sync status`, `sync conflicts`."""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+from typing import Any
+
+import typer
+
+from boxoffice.cli.common import JSON_HELP, emit_json, table, terminal
+
+sync_app = typer.Typer(
+    help="Share this terminal's journal with the central service and learn what others did. Plain `boxoffice sync` "
+         "pushes then pulls once; --watch keeps doing it in the background while the counter sells.",
+    rich_markup_mode=None, invoke_without_command=True, no_args_is_help=False, add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]})
+
+WARN_ENV = "BOXOFFICE_SYNC_WARN_MINUTES"
+
+
+@contextmanager
+def _client(url: str, token: str | None = None) -> Any:
+    try:
+        from boxoffice.sync.client import CentralClient
+    except ImportError:
+        from boxoffice.errors import BoxOfficeError
+
+        raise BoxOfficeError("bad_input", "sync needs httpx: pip install 'boxoffice[central]'") from None
+    client = CentralClient(url, token)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+class _Bars:
+    """typer progress bars on stderr, one per phase, only for a person at a terminal and a long enough sync."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bars: dict[str, Any] = {}
+        self.done: dict[str, int] = {}
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if not self.enabled or total < 2000:
+            return
+        if phase not in self.bars:
+            for bar in self.bars.values():
+                bar.render_finish()
+            label = "pushing journal" if phase == "push" else "pulling changes"
+            self.bars[phase] = typer.progressbar(length=total, label=label, file=sys.stderr)
+            self.bars[phase].__enter__()
+            self.done[phase] = 0
+        self.bars[phase].update(max(0, done - self.done[phase]))
+        self.done[phase] = done
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.__exit__(None, None, None)
+
+
+def _show_summary(out: dict[str, Any]) -> None:
+    kinds = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(out["by_kind"].items()) if n and k != "parked")
+    typer.echo(f"Pushed {out['pushed']} entr{'y' if out['pushed'] == 1 else 'ies'} ({out['applied']} new to the "
+               f"central service, {out['duplicates']} it had). Pulled {out['pulled']} change(s)"
+               + (f": {kinds}" if kinds else "") + ".")
+    if out["parked"]:
+        typer.echo(f"{out['parked']} change(s) wait for something not here yet (see `boxoffice sync status`).")
+    flags = out["conflicts"] + out["new_conflicts"]
+    if flags:
+        seen: set[str] = set()
+        typer.secho(f"FLAGGED for a supervisor ({len({f['id'] for f in flags})}):", fg="yellow", bold=True, err=True)
+        for f in flags:
+            if f["id"] in seen:
+                continue
+            seen.add(f["id"])
+            typer.secho(f"  {_flag_line(f)}", fg="yellow", err=True)
+
+
+def _flag_line(f: dict[str, Any]) -> str:
+    first, second = f.get("first", {}), f.get("second", {})
+    what = f["kind"].replace("_", " ")
+    return (f"{what}: {f.get('ticket_id') or f['subject']} (first {first.get('terminal_id', '?')} at "
+            f"{first.get('at', '?')}, then {second.get('terminal_id', '?')} at {second.get('at', '?')}): {f['rule']}")
+
+
+@sync_app.callback()
+def sync(
+    ctx: typer.Context,
+    watch: bool = typer.Option(False, "--watch", help="Keep syncing every few seconds until Ctrl-C."),
+    interval: float = typer.Option(5.0, "--interval", help="Seconds between syncs with --watch."),
+    batch: int = typer.Option(500, "--batch", help="Journal entries per request."),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Push this terminal's journal, then pull what others did; resumes where it stopped after a cut.
+
+    Example: boxoffice sync --json      (one round)   |   boxoffice sync --watch   (all evening)
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from boxoffice.errors import BoxOfficeError
+    from boxoffice.services import sync as service
+
+    if not 1 <= batch <= 1000:
+        raise BoxOfficeError("bad_input", "--batch is 1 to 1000")
+    if interval < 0.1:
+        raise BoxOfficeError("bad_input", "--interval is at least 0.1 seconds")
+    with terminal() as tctx:
+        url, token = service.credentials(tctx)
+        if watch:
+            _watch(tctx, url, token, interval, batch, json_out)
+            return
+        bars = _Bars(enabled=not json_out and sys.stderr.isatty())
+        try:
+            with _client(url, token) as client:
+                out = service.sync_once(tctx, client, batch=batch, progress=bars)
+        finally:
+            bars.close()
+    if json_out:
+        emit_json(out)
+        return
+    _show_summary(out)
+
+
+def _watch(tctx: Any, url: str, token: str, interval: float, batch: int, json_out: bool) -> None:
+    import json
+
+    from boxoffice.services import sync as service
+    from boxoffice.sync.watch import Backoff, watch
+
+    def step() -> dict[str, Any]:
+        with _client(url, token) as client:
+            return service.sync_once(tctx, client, batch=batch)
+
+    def report(result: dict[str, Any] | None, error: Any, wait: float) -> None:
+        if json_out:
+            line = {"ok": error is None, "next_in": round(wait, 1)}
+            line.update(result or error.to_dict())
+            sys.stdout.write(json.dumps(line, default=str) + "\n")
+            sys.stdout.flush()
+        elif error is not None:
+            typer.secho(f"sync failed ({error.message}); trying again in {wait:.0f} s", fg="yellow", err=True)
+        elif result and (result["pushed"] or result["pulled"] or result["conflicts"] or result["new_conflicts"]):
+            _show_summary(result)
+
+    if not json_out:
+        typer.echo(f"Syncing with {url} every {interval:g} s; Ctrl-C stops.", err=True)
+    rounds = watch(step, report, Backoff(interval=interval))
+    if not json_out:
+        typer.echo(f"Stopped after {rounds} round(s); nothing was left half-done.", err=True)
+
+
+@sync_app.command("enroll")
+def enroll(
+    url: str = typer.Argument(..., help="The central service, e.g. http://boxoffice.local:8765"),
+    code: str = typer.Argument(..., help="The one-time code from `boxoffice central enroll-code`."),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Register this terminal with the central service (sends its public key; keeps the token it gets).
+
+    Example: boxoffice sync enroll http://10.0.0.5:8765 K7M2-4XQ9-ABCD-EFGH
+    """
+    from boxoffice.services import sync as service
+
+    with terminal() as tctx, _client(url) as client:
+        out = service.enroll(tctx, url.rstrip("/"), code, client)
+    if json_out:
+        emit_json(out)
+        return
+    typer.echo(f"Enrolled {out['name']} with {out['central_url']}. {out['pending']} journal entries to push: run "
+               "`boxoffice sync` (or leave `boxoffice sync --watch` running).")
+
+
+@sync_app.command("status")
+def status(
+    warn_after: float = typer.Option(None, "--warn-after", help="Minutes without a good sync before warning "
+                                                                  f"(else {WARN_ENV}, else 15)."),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Last good sync, entries waiting, age of the newest data, and a warning when out of touch too long."""
+    from boxoffice.errors import BoxOfficeError
+    from boxoffice.services import sync as service
+
+    if warn_after is None:
+        try:
+            warn_after = float(os.environ.get(WARN_ENV, "") or service.WARN_AFTER_MINUTES)
+        except ValueError:
+            raise BoxOfficeError("bad_input", f"{WARN_ENV} must be a number of minutes") from None
+    with terminal() as tctx:
+        out = service.status(tctx, warn_after)
+    if json_out:
+        emit_json(out)
+        return
+    if not out["enrolled"]:
+        typer.echo(f"Not enrolled: this terminal works alone. {out['entries_waiting']} journal entries kept here.")
+        return
+    rows = [("central service", out["central_url"]), ("last good sync", out["last_good_sync"] or "never"),
+            ("entries waiting to push", out["entries_waiting"]),
+            ("newest data from others", out["newest_data_at"] or "none yet"),
+            ("changes behind (at last pull)", max(0, out["head"] - out["cursor"])),
+            ("flags not yet seen", out["conflicts_unseen"]), ("changes waiting to apply", out["parked"])]
+    if out["last_error"]:
+        rows.append(("last error", out["last_error"]))
+    if out["revoked_terminals"]:
+        rows.append(("revoked terminals", ", ".join(out["revoked_terminals"])))
+    width = max(len(k) for k, _ in rows)
+    typer.echo("\n".join(f"{k.ljust(width)}  {v}" for k, v in rows))
+    if out["warning"]:
+        typer.secho(f"WARNING: {out['warning']}", fg="yellow", bold=True)
+
+
+@sync_app.command("conflicts")
+def conflicts(
+    all_: bool = typer.Option(False, "--all", help="Also those seen before."),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Flags the central service raised about this terminal (the same ticket picked up or refunded twice...)."""
+    from boxoffice.services import sync as service
+
+    with terminal() as tctx:
+        rows = service.conflicts(tctx, unseen_only=not all_)
+    if json_out:
+        emit_json(rows)
+        return
+    if not rows:
+        typer.echo("No flags." if all_ else "No new flags (--all shows those seen before).")
+        return
+    typer.echo(table([(r["flagged_at"], r["kind"].replace("_", " "), r["order_code"] or r["order_id"] or "",
+                       r["ticket_id"] or r["subject"], r["first_terminal"], r["second_terminal"]) for r in rows],
+                     ["flagged", "what", "order", "ticket", "first", "then"]))
+    typer.echo(f"Rule: {rows[0]['rule']}.")

@@ -1,0 +1,234 @@
+"""Sync with the central service: enroll once; then push the journal and pull changes, resuming after any cut.
+
+Push. Unpushed entries go oldest first in batches; a batch is marked pushed only after the central service has
+answered for it, and the central service applies each entry once by id, so a batch sent twice (an answer lost on a
+cut connection) doubles nothing and a batch never answered is simply sent again.
+
+Pull. Pages of changes after the stored cursor; each page is checked against its schema whole, then applied and the
+cursor moved in one transaction. A cut between two pages resumes at the next; a malformed page changes nothing.
+
+A sale never waits for sync: no transaction is open while a request is in flight, each write here is short, and
+sync runs in its own process (`boxoffice sync --watch`) on its own connection to the WAL database.
+
+The network is reached through a ``Transport`` (boxoffice/sync/client.py is the HTTP one), so this module holds the
+rules and none of the wire.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, Protocol
+
+from boxoffice.domain.clock import parse_iso
+from boxoffice.errors import BoxOfficeError
+from boxoffice.services.context import Ctx
+from boxoffice.store import sync_state as state
+from boxoffice.store.db import write
+from boxoffice.sync.messages import problems
+
+PUSH_BATCH = 500
+PULL_PAGE = 500
+WARN_AFTER_MINUTES = 15.0
+
+Progress = Callable[[str, int, int], None]  # (phase 'push' | 'pull', done so far, total expected)
+
+
+class Transport(Protocol):
+    """What sync needs of the network. Methods raise BoxOfficeError (central_unreachable, central_refused)."""
+
+    def enroll(self, body: dict[str, Any]) -> Any: ...
+
+    def push(self, entries: list[dict[str, Any]]) -> Any: ...
+
+    def changes(self, after: int, limit: int) -> Any: ...
+
+
+def _refuse_malformed(doc: Any, schema_name: str, what: str) -> None:
+    errors = problems(doc, schema_name)
+    if errors:
+        raise BoxOfficeError("central_refused", f"the central service sent a malformed {what}; nothing was changed "
+                                                f"here. First problem: {errors[0]}", errors=errors)
+
+
+def central_url(ctx: Ctx) -> str | None:
+    """Where to sync: the config's central_url when set (the service moved), else the URL enrolled with."""
+    if ctx.config.central_url:
+        return str(ctx.config.central_url)
+    row = state.get(ctx.conn)
+    return row["central_url"] if row else None
+
+
+def enroll(ctx: Ctx, url: str, code: str, transport: Transport) -> dict[str, Any]:
+    """Register this terminal with a one-time code: sends its id, tag and public key; stores the token it gets."""
+    code = code.strip()
+    if not code:
+        raise BoxOfficeError("bad_input", "give the enrollment code from the central admin")
+    t = ctx.terminal
+    answer = transport.enroll({"code": code, "terminal_id": t["id"], "name": t["name"], "tag": t["tag"],
+                               "key_id": t["key_id"], "public_key": t["public_key"]})
+    _refuse_malformed(answer, "sync-enroll-response.schema.json", "enrollment answer")
+    if answer["terminal_id"] != t["id"]:
+        raise BoxOfficeError("central_refused", "the central service enrolled another terminal id; nothing stored")
+    with write(ctx.conn):
+        state.enroll(ctx.conn, url, answer["token"], ctx.now_iso())
+        ctx.journal("sync.enroll", {"central_url": url})
+    return {"terminal_id": t["id"], "name": t["name"], "central_url": url, "pending": state.pending_count(ctx.conn)}
+
+
+def credentials(ctx: Ctx) -> tuple[str, str]:
+    """(central URL, token), or ``not_enrolled``."""
+    row = state.get(ctx.conn)
+    if row is None:
+        raise BoxOfficeError("not_enrolled", "this terminal is not enrolled: ask the central admin for a code, then "
+                                             "`boxoffice sync enroll URL CODE`")
+    return central_url(ctx) or row["central_url"], row["token"]
+
+
+def push(ctx: Ctx, transport: Transport, batch: int = PUSH_BATCH, progress: Progress | None = None) -> dict[str, Any]:
+    """Send every unpushed entry, oldest first; mark each batch pushed once the central service has answered."""
+    total = state.pending_count(ctx.conn)
+    done = applied = duplicates = 0
+    conflicts: list[dict[str, Any]] = []
+    after = 0
+    while True:
+        entries = state.pending_batch(ctx.conn, after, batch)
+        if not entries:
+            break
+        answer = transport.push([{k: e[k] for k in ("id", "terminal_id", "seq", "kind", "operator_id", "at",
+                                                    "payload", "prev_hash", "hash")} for e in entries])
+        _refuse_malformed(answer, "sync-push-response.schema.json", "push answer")
+        with write(ctx.conn):
+            state.mark_pushed(ctx.conn, entries[0]["seq"], entries[-1]["seq"], ctx.now_iso())
+            state.record(ctx.conn, last_push_at=ctx.now_iso())
+        applied += answer["applied"]
+        duplicates += answer["duplicates"]
+        conflicts += answer["conflicts"]
+        done += len(entries)
+        after = entries[-1]["seq"]
+        if progress:
+            progress("push", done, max(total, done))
+    return {"pushed": done, "applied": applied, "duplicates": duplicates, "conflicts": conflicts}
+
+
+def _check_page(page: dict[str, Any], cursor: int) -> None:
+    """Beyond the schema: positions only move forward, within what the page says it covers."""
+    last = cursor
+    for c in page["changes"]:
+        if c["cursor"] <= last:
+            raise BoxOfficeError("central_refused", f"the central service sent change {c['cursor']} after {last}: "
+                                                    "out of order; nothing was changed here")
+        last = c["cursor"]
+    if page["cursor"] < last or page["cursor"] < cursor or page["head"] < page["cursor"]:
+        raise BoxOfficeError("central_refused", "the central service sent a cursor that goes backwards or past its "
+                                                "head; nothing was changed here")
+
+
+def pull(ctx: Ctx, transport: Transport, page_size: int = PULL_PAGE,
+         progress: Progress | None = None) -> dict[str, Any]:
+    """Apply pages of changes until there are no more; each page and its cursor commit together."""
+    from boxoffice.sync.apply import Inbox, retry_parked
+
+    row = state.get(ctx.conn)
+    assert row is not None
+    cursor, start = row["cursor"], row["cursor"]
+    counts: dict[str, int] = {}
+    conflicts: list[dict[str, Any]] = []
+    pages = 0
+    while True:
+        page = transport.changes(cursor, page_size)
+        _refuse_malformed(page, "sync-changes.schema.json", "page of changes")
+        _check_page(page, cursor)
+        now = ctx.now_iso()
+        box = Inbox(ctx, now)
+        with write(ctx.conn):
+            for change in page["changes"]:
+                box.apply(change)
+            box.finish()
+            if box.catalog_applied and state.parked_count(ctx.conn):
+                retry_parked(ctx, now)
+            newest = page["changes"][-1]["at"] if page["changes"] else None
+            state.advance(ctx.conn, page["cursor"], page["head"], newest, now)
+        for k, v in box.counts.items():
+            counts[k] = counts.get(k, 0) + v
+        conflicts += box.new_conflicts
+        cursor = page["cursor"]
+        pages += 1
+        if progress:
+            progress("pull", cursor - start, max(page["head"] - start, cursor - start))
+        if not page["more"]:
+            break
+    if state.parked_count(ctx.conn):
+        with write(ctx.conn):
+            retry_parked(ctx, ctx.now_iso())
+    return {"pulled": sum(v for k, v in counts.items() if k != "parked"), "by_kind": counts, "pages": pages,
+            "cursor": cursor, "new_conflicts": conflicts, "parked": state.parked_count(ctx.conn)}
+
+
+def sync_once(ctx: Ctx, transport: Transport, *, batch: int = PUSH_BATCH, page_size: int = PULL_PAGE,
+              progress: Progress | None = None) -> dict[str, Any]:
+    """Push then pull. A failure is recorded (for `sync status`) and raised; what was done before it stays done."""
+    ctx.cache.pop("public_keys", None)
+    credentials(ctx)
+    with write(ctx.conn):
+        state.record(ctx.conn, last_attempt_at=ctx.now_iso())
+    try:
+        pushed = push(ctx, transport, batch, progress)
+        pulled = pull(ctx, transport, page_size, progress)
+    except BoxOfficeError as exc:
+        with write(ctx.conn):
+            state.record(ctx.conn, last_error=f"{exc.code}: {exc.message}")
+        raise
+    with write(ctx.conn):
+        state.record(ctx.conn, last_good_sync=ctx.now_iso(), last_error=None)
+    return {**pushed, **pulled, "waiting": state.pending_count(ctx.conn)}
+
+
+def status(ctx: Ctx, warn_after_minutes: float = WARN_AFTER_MINUTES) -> dict[str, Any]:
+    """Where sync stands, and a plain warning when the terminal has been out of touch long enough to matter."""
+    row = state.get(ctx.conn)
+    waiting = state.pending_count(ctx.conn)
+    out: dict[str, Any] = {"enrolled": row is not None, "entries_waiting": waiting, "warning": None}
+    if row is None:
+        out["warning"] = "not enrolled with a central service: this terminal works alone"
+        return out
+    now = ctx.now()
+    good = row["last_good_sync"]
+    age = (now - parse_iso(good)).total_seconds() if good else None
+    oldest = state.oldest_pending_at(ctx.conn)
+    out.update({
+        "central_url": central_url(ctx), "enrolled_at": row["enrolled_at"], "last_good_sync": good,
+        "seconds_since_good_sync": age, "last_attempt_at": row["last_attempt_at"], "last_error": row["last_error"],
+        "last_pull_at": row["last_pull_at"], "newest_data_at": row["newest_change_at"],
+        "newest_data_age_seconds": (now - parse_iso(row["newest_change_at"])).total_seconds()
+        if row["newest_change_at"] else None,
+        "oldest_waiting_at": oldest, "cursor": row["cursor"], "head": row["head"],
+        "conflicts_unseen": state.count_unseen(ctx.conn), "parked": state.parked_count(ctx.conn),
+        "revoked_terminals": [p["name"] or p["terminal_id"] for p in state.revoked_peers(ctx.conn)],
+        "warn_after_minutes": warn_after_minutes,
+    })
+    limit = timedelta(minutes=warn_after_minutes).total_seconds()
+    if good is None:
+        out["warning"] = "never synced since enrolling: run `boxoffice sync`"
+    elif age is not None and age > limit:
+        out["warning"] = (f"no good sync for {_span(age)}: {waiting} entr{'y' if waiting == 1 else 'ies'} not on "
+                          "the central service, and pickups, refunds and check-ins made elsewhere since then are "
+                          "unknown here" + (f" (last error: {row['last_error']})" if row["last_error"] else ""))
+    return out
+
+
+def _span(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    if minutes < 120:
+        return f"{minutes} min"
+    hours = minutes // 60
+    return f"{hours} h" if hours < 48 else f"{hours // 24} days"
+
+
+def conflicts(ctx: Ctx, unseen_only: bool = False, mark_seen: bool = True) -> list[dict[str, Any]]:
+    """Flags about this terminal's actions; listing them marks them seen."""
+    rows = state.conflicts(ctx.conn, unseen_only)
+    if mark_seen and rows:
+        with write(ctx.conn):
+            state.mark_seen(ctx.conn, [r["id"] for r in rows], ctx.now_iso())
+    return rows

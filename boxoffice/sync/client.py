@@ -1,0 +1,98 @@
+"""The terminal's HTTP client of the central service (httpx), with retries for a network that comes and goes.
+
+Every request the terminal makes is idempotent (entries apply once by id, pulls are reads by cursor), so a request
+whose answer was lost is simply sent again: a few times at once with a short backoff, after which the caller sees
+``central_unreachable`` and a later sync resumes. Answers are returned parsed; checking them is the caller's job.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from typing import Any
+
+from boxoffice.errors import BoxOfficeError
+
+RETRY_STATUSES = {502, 503, 504}
+
+
+class CentralClient:
+    """One keep-alive connection pool to one central service, for one sync run."""
+
+    def __init__(self, url: str, token: str | None = None, *, timeout: float = 30.0, retries: int = 3,
+                 backoff: float = 0.2, transport: Any = None) -> None:
+        import httpx
+
+        if not url.startswith(("http://", "https://")):
+            raise BoxOfficeError("bad_input", f"the central URL must start with http:// or https://, not {url!r}")
+        self.url = url.rstrip("/")
+        self.retries, self.backoff = retries, backoff
+        headers = {"User-Agent": "boxoffice-terminal", "Accept": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self._http = httpx.Client(base_url=self.url, headers=headers, transport=transport,
+                                  timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)))
+        self._errors = (httpx.TransportError,)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> CentralClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the API ----------------------------------------------------------------------------------------------
+
+    def enroll(self, body: dict[str, Any]) -> Any:
+        return self._call("POST", "/v1/enroll", body=body)
+
+    def push(self, entries: list[dict[str, Any]]) -> Any:
+        return self._call("POST", "/v1/journal", body={"entries": entries})
+
+    def changes(self, after: int, limit: int) -> Any:
+        return self._call("GET", "/v1/changes", params={"after": after, "limit": limit})
+
+    def health(self) -> Any:
+        return self._call("GET", "/healthz")
+
+    # -- the wire ---------------------------------------------------------------------------------------------
+
+    def _call(self, method: str, path: str, body: Any = None, params: dict[str, Any] | None = None) -> Any:
+        content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode() if body is not None else None
+        headers = {"Content-Type": "application/json"} if content is not None else None
+        last: str = ""
+        for attempt in range(self.retries + 1):
+            if attempt:
+                time.sleep(self.backoff * (2 ** (attempt - 1)) * (0.5 + random.random()))
+            try:
+                resp = self._http.request(method, path, content=content, params=params, headers=headers)
+            except self._errors as exc:
+                last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                continue
+            if resp.status_code in RETRY_STATUSES:
+                last = f"HTTP {resp.status_code}"
+                continue
+            return self._answer(resp, path)
+        raise BoxOfficeError("central_unreachable", f"the central service at {self.url} did not answer ({last}); "
+                                                    "nothing is lost: the next sync carries on from here")
+
+    def _answer(self, resp: Any, path: str) -> Any:
+        try:
+            data = resp.json()
+        except ValueError:
+            data = None
+        if resp.status_code >= 400:
+            err = data.get("error", {}) if isinstance(data, dict) and isinstance(data.get("error"), dict) else {}
+            code, message = err.get("code", f"http_{resp.status_code}"), err.get("message", resp.reason_phrase)
+            if resp.status_code == 401:
+                raise BoxOfficeError("not_enrolled", f"the central service refused this terminal's token ({code}): "
+                                                     f"{message}", central_code=code)
+            raise BoxOfficeError("central_refused", f"the central service refused {path} ({code}): {message}",
+                                 central_code=code, status=resp.status_code, errors=err.get("errors", []))
+        if data is None:
+            raise BoxOfficeError("central_refused", f"the central service answered {path} with something that is not "
+                                                    "JSON; nothing was changed here")
+        return data

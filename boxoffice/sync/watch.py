@@ -1,0 +1,64 @@
+"""`boxoffice sync --watch`: sync every few seconds; back off with jitter while the central service is away.
+
+After a failure the wait is a random time up to min(cap, base * 2**failures) ("full jitter"), so a room of terminals
+that lost the network together does not come back at the same instant and hammer the service. After a success it is
+the interval again, give or take a tenth. Ctrl-C stops between two steps; every step is its own transaction, so
+nothing is half-done whenever it lands.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from boxoffice.errors import BoxOfficeError
+
+
+@dataclass
+class Backoff:
+    """How long to wait before the next attempt."""
+
+    interval: float = 5.0
+    base: float = 2.0
+    cap: float = 300.0
+    rng: random.Random = field(default_factory=random.Random)
+    failures: int = 0
+
+    def after_success(self) -> float:
+        self.failures = 0
+        return self.interval * self.rng.uniform(0.9, 1.1)
+
+    def after_failure(self) -> float:
+        self.failures += 1
+        return self.rng.uniform(0, min(self.cap, self.base * 2 ** min(self.failures, 30)))
+
+
+def watch(step: Callable[[], dict[str, Any]], report: Callable[[dict[str, Any] | None, BoxOfficeError | None,
+                                                                 float], None],
+          backoff: Backoff, *, sleep: Callable[[float], None] = time.sleep,
+          rounds: int | None = None) -> int:
+    """Run ``step`` until interrupted (or ``rounds`` times); ``report`` hears each outcome and the wait that follows.
+
+    Returns how many rounds ran. Errors that a wait cannot mend (not enrolled, refused) still back off, so an admin
+    can fix the central side without restarting every terminal.
+    """
+    done = 0
+    try:
+        while rounds is None or done < rounds:
+            try:
+                result, error = step(), None
+                wait = backoff.after_success()
+            except BoxOfficeError as exc:
+                result, error = None, exc
+                wait = backoff.after_failure()
+            done += 1
+            report(result, error, wait)
+            if rounds is not None and done >= rounds:
+                break
+            sleep(wait)
+    except KeyboardInterrupt:
+        pass
+    return done
