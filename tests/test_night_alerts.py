@@ -206,3 +206,20 @@ def test_alerts_command_and_thresholds_from_the_config_file(terminal, clock, dem
     config.write_text("[alerts]\nfailed_print = 1\n", encoding="utf-8")
     typo = cli("--config", config, "alerts", db=terminal)
     assert typo.exit_code == 2 and "failed_print" in typo.stderr and "failed_prints" in typo.stderr
+
+
+def test_the_counter_shows_the_alerts_on_request(terminal, clock, demo_events, cli) -> None:  # noqa: ANN001
+    from boxoffice.services.counter import Counter
+
+    gala, _ = demo_events
+    desk = Counter(terminal, gala)
+    assert [(ln.style, ln.text) for ln in desk.handle("a").lines] == [("ok", "No alerts.")]
+    for _ in range(27):
+        sell(terminal, gala, "standing", {"adult": 10}, "card")
+    reply = desk.handle("a")
+    assert [ln.style for ln in reply.lines] == ["info"]
+    assert reply.lines[0].text.startswith("MINOR") and "30 of 300 places left" in reply.lines[0].text
+    assert any("alerts" in ln.text for ln in desk.handle("h").lines)
+    shown = cli("counter", "--event", gala, db=terminal, input="a\nq\n")
+    assert shown.exit_code == 0, shown.output
+    assert "30 of 300 places left" in shown.stdout

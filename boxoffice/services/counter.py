@@ -19,6 +19,7 @@ door (check-in)
     x                       exit mode on/off (where the event allows re-entry)
 both
     d  switch desk/door     h or ?  this help     q  quit
+    a  alerts in force now (sales rate, refunds, refused scans, failed prints, stock)
 
 Every action is one service call and so one transaction: it is done, or nothing of it is. A question (an order's
 "ID required" note) is answered on the next line: y hands out, anything else cancels.
@@ -115,6 +116,8 @@ class Counter:
                 return Reply([Line("info", ln) for ln in HELP.splitlines()])
             if cmd == "d" and not rest:
                 return self._toggle_door()
+            if cmd == "a" and not rest:
+                return self._alerts()
             if self.mode == "door":
                 if cmd == "x" and not rest:
                     return self._toggle_exit()
@@ -137,6 +140,17 @@ class Counter:
             self.current, self.choices = None, []
             return Reply().add("warn", "cleared (Ctrl-C again to quit)")
         return Reply().add("info", "Ctrl-C again (or q) to quit")
+
+    def _alerts(self) -> Reply:
+        """The alerts of `boxoffice alerts`, at the desk or door left running all evening."""
+        from boxoffice.services.alerts import check
+
+        items = check(self.ctx, self.ctx.config.alerts)
+        if not items:
+            return Reply().add("ok", "No alerts.")
+        styles = {"critical": "refused", "major": "warn", "minor": "info"}
+        return Reply([Line(styles[a["severity"]], f"{a['severity'].upper()} {a['message']}") for a in items],
+                     data={"alerts": items})
 
     # --- desk ---------------------------------------------------------------------------------------------------
 
