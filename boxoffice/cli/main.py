@@ -9,6 +9,7 @@ import typer
 from boxoffice.cli import (
     catalog_cmds,
     central_cmds,
+    central_pause_cmds,
     money_cmds,
     night_cmds,
     operator_cmds,
@@ -72,6 +73,8 @@ app.add_typer(money_cmds.drawer_app, name="drawer")
 app.add_typer(money_cmds.audit_app, name="audit")
 app.command("alerts")(report_cmds.alerts)
 app.add_typer(sync_cmds.sync_app, name="sync")
+central_cmds.central_app.add_typer(central_pause_cmds.central_pause_app, name="pause")
+central_cmds.central_app.command("resume")(central_pause_cmds.resume)
 app.add_typer(central_cmds.central_app, name="central")
 
 

@@ -18,7 +18,11 @@ CHANNELS = ("box_office", "web", "all")
 WHAT = ("sales", "pickups", "scans")
 
 
-def _scope(event: str | None, channel: str | None, terminal: str | None) -> tuple[str, str | None]:
+def scope_of(event: str | None, channel: str | None, terminal: str | None) -> tuple[str, str | None]:
+    """(scope, target) of a pause from the one of --event, --channel, --terminal given (none: everything).
+
+    Shared with the central service's pauses, so a pause means the same wherever it is set.
+    """
     given = [x for x in (event, channel, terminal) if x]
     if len(given) > 1:
         raise BoxOfficeError("bad_input", "pause one thing at a time: --event, --channel or --terminal")
@@ -33,16 +37,27 @@ def _scope(event: str | None, channel: str | None, terminal: str | None) -> tupl
     return "all", None
 
 
+def check_what(what: str) -> str:
+    if what not in WHAT:
+        raise BoxOfficeError("bad_input", f"pause what? use {', '.join(WHAT)}")
+    return what
+
+
+def clean_reason(reason: str) -> str:
+    """The reason, trimmed: 1 to 200 printable characters, because every operator refused is shown it."""
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 200 or any(ord(c) < 32 for c in reason):
+        raise BoxOfficeError("bad_input", "give a reason (1-200 characters): it is shown to every operator refused")
+    return reason
+
+
 def pause(ctx: Ctx, reason: str, *, what: str = "sales", event: str | None = None, channel: str | None = None,
           terminal: str | None = None) -> dict[str, Any]:
     """Stop ``what`` in the given scope until resumed; needs a supervisor. Journalled, so it syncs."""
     op = ctx.require("pause")
-    if what not in WHAT:
-        raise BoxOfficeError("bad_input", f"pause what? use {', '.join(WHAT)}")
-    reason = reason.strip()
-    if not reason or len(reason) > 200:
-        raise BoxOfficeError("bad_input", "give a reason (1-200 characters): it is shown to every operator refused")
-    scope, target = _scope(event, channel, terminal)
+    check_what(what)
+    reason = clean_reason(reason)
+    scope, target = scope_of(event, channel, terminal)
     if scope == "event":
         from boxoffice.services.events import get_event
 
@@ -68,7 +83,7 @@ def resume(ctx: Ctx, pause_id: str | None = None, *, what: str = "sales", event:
         if len(chosen) > 1:
             raise BoxOfficeError("bad_input", f"{pause_id!r} names {len(chosen)} pauses: give more of the id")
     else:
-        scope, target = _scope(event, channel, terminal)
+        scope, target = scope_of(event, channel, terminal)
         chosen = [p for p in store.active_pauses(ctx.conn, what) if p["scope"] == scope and p["target"] == target]
     if not chosen:
         raise BoxOfficeError("not_found", "no such active pause: `boxoffice pause list` shows them")
@@ -99,8 +114,11 @@ def check(ctx: Ctx, what: str, event_id: str | None, channel: str = "box_office"
 
 
 def apply_remote(ctx: Ctx, row: dict[str, Any]) -> None:
-    """A pause or resume set on the central service, inside the caller's sync transaction."""
+    """A pause or resume set on the central service, inside the caller's sync transaction.
+
+    The pause row is written even when the change is its resume (the pause itself may have been parked, or this
+    terminal enrolled after it was set): a resume then never leaves a pause behind that arrives later and stays.
+    """
+    store.add_pause(ctx.conn, {"target": None, **row, "source": "central", "paused_by": row.get("paused_by")})
     if row.get("resumed_at"):
         store.resume(ctx.conn, row["id"], row["resumed_at"], row.get("resumed_by"))
-    else:
-        store.add_pause(ctx.conn, {**row, "source": "central", "paused_by": row.get("paused_by")})

@@ -1,0 +1,112 @@
+"""The emergency pause set on the central service: a terminal refuses sales after one sync, with the reason, and
+sells again after the resume reaches it; a pause for one terminal stops that terminal only."""
+
+from __future__ import annotations
+
+import pytest
+from sync_support import Central, central, pg_database, sync, terminals  # noqa: F401
+
+from boxoffice.errors import BoxOfficeError
+from boxoffice.services import pauses
+
+PAUSED = 10
+
+
+def _sell(cli, ctx, event: str):  # noqa: ANN001, ANN202
+    return cli("sell", event, "--section", "standing", "--type", "adult=1", "--card", "4242", "--json", db=ctx)
+
+
+def _sold(result) -> bool:  # noqa: ANN001
+    return result.exit_code in (0, 7)  # 7: sold, the printer aside
+
+
+def test_a_central_pause_refuses_a_sale_on_a_terminal_after_one_sync(central: Central, terminals, cli,  # noqa: ANN001, F811
+                                                                     demo_events) -> None:
+    gala, jazz = demo_events
+    a, b = terminals(2)
+    for t in (a, b):
+        sync(t)
+    assert _sold(_sell(cli, a, gala))
+
+    set_ = cli("central", "pause", "sales", "--db", central.db_url, "--reason", "evacuation of the foyer",
+               "--by", "duty manager", "--json")
+    assert set_.exit_code == 0, set_.output
+    body = set_.json()
+    assert (body["scope"], body["what"], body["target"]) == ("all", "sales", None)
+    listed = cli("central", "pause", "list", "--db", central.db_url, "--json").json()
+    assert body["id"] in [p["id"] for p in listed]
+
+    assert _sold(_sell(cli, a, gala)), "not synced yet: the terminal does not know"
+    sync(a)
+    refused = _sell(cli, a, gala)
+    assert refused.exit_code == PAUSED, refused.output
+    error = refused.json()["error"]
+    assert error["code"] == "sales_paused" and "evacuation of the foyer" in error["message"]
+    assert _sell(cli, a, jazz).exit_code == PAUSED, "everything was paused"
+    shown = cli("pause", "list", "--json", db=a).json()
+    assert [(p["id"], p["source"]) for p in shown] == [(body["id"], "central")]
+
+    assert _sold(_sell(cli, b, gala)), "b has not synced since"
+    sync(b)
+    assert _sell(cli, b, gala).exit_code == PAUSED
+
+    lifted = cli("central", "resume", "--db", central.db_url, "--json")
+    assert lifted.exit_code == 0, lifted.output
+    assert [p["id"] for p in lifted.json()] == [body["id"]]
+    assert body["id"] not in [p["id"] for p in cli("central", "pause", "list", "--db", central.db_url,
+                                                   "--json").json()]
+    assert _sell(cli, a, gala).exit_code == PAUSED, "the resume reaches a terminal at its sync too"
+    sync(a)
+    assert _sold(_sell(cli, a, gala))
+    assert pauses.active(a) == []
+
+
+def test_a_central_pause_for_one_terminal_or_one_event(central: Central, terminals, cli, demo_events) -> None:  # noqa: ANN001, F811
+    gala, jazz = demo_events
+    a, b = terminals(2)
+    r = cli("central", "pause", "sales", "--db", central.db_url, "--terminal", a.terminal["name"],
+            "--reason", "till 1 being serviced", "--json")
+    assert r.exit_code == 0, r.output
+    assert r.json()["target"] == a.terminal["id"]
+    r = cli("central", "pause", "sales", "--db", central.db_url, "--event", jazz, "--reason", "jazz postponed")
+    assert r.exit_code == 0, r.output
+    for t in (a, b):
+        sync(t)
+    assert _sell(cli, a, gala).exit_code == PAUSED
+    assert _sold(_sell(cli, b, gala)), "another terminal's pause does not stop this one"
+    refused = _sell(cli, b, jazz)
+    assert refused.exit_code == PAUSED and "jazz postponed" in refused.json()["error"]["message"]
+    assert [p["reason"] for p in pauses.active(b)] == ["jazz postponed"], "b is not sent a's pause"
+
+    missing = cli("central", "pause", "sales", "--db", central.db_url, "--event", "no-such-event", "--reason", "x")
+    assert missing.exit_code == 3
+    unknown = cli("central", "pause", "sales", "--db", central.db_url, "--terminal", "nobody", "--reason", "x")
+    assert unknown.exit_code == 3
+    assert cli("central", "resume", "--db", central.db_url, "--terminal", a.terminal["name"]).exit_code == 0
+    sync(a)
+    assert _sold(_sell(cli, a, gala))
+    with pytest.raises(BoxOfficeError):
+        pauses.check(a, "sales", jazz)
+    assert cli("central", "resume", "--db", central.db_url, "--event", jazz).exit_code == 0
+
+
+def test_central_pauses_of_pickups_and_scans_leave_sales_alone(central: Central, terminals, cli,  # noqa: ANN001, F811
+                                                               demo_events) -> None:
+    gala, _ = demo_events
+    (a,) = terminals(1)
+    assert cli("central", "pause", "scans", "--db", central.db_url, "--reason", "doors held").exit_code == 0
+    assert cli("central", "pause", "pickups", "--db", central.db_url, "--reason", "desk moved").exit_code == 0
+    sync(a)
+    assert _sold(_sell(cli, a, gala))
+    with pytest.raises(BoxOfficeError) as scans:
+        pauses.check(a, "scans", gala)
+    assert "doors held" in scans.value.message
+    with pytest.raises(BoxOfficeError) as pickups:
+        pauses.check(a, "pickups", gala, "web")
+    assert "desk moved" in pickups.value.message
+    listed = cli("central", "pause", "list", "--db", central.db_url, "--json").json()
+    (scans_pause,) = [p for p in listed if p["what"] == "scans"]
+    assert cli("central", "resume", "--db", central.db_url, "--id", scans_pause["id"][-8:]).exit_code == 0
+    sync(a)
+    assert [p["reason"] for p in pauses.active(a)] == ["desk moved"]
+    pauses.check(a, "scans", gala)
