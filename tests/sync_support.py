@@ -307,6 +307,7 @@ class FaultProxy:
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(64)
+        self.sock.settimeout(0.1)  # accept() wakes up to notice close()
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
         self.count = 0
         self.log: list[tuple[int, str, str, str]] = []
@@ -332,8 +333,11 @@ class FaultProxy:
         while not self._stop.is_set():
             try:
                 conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
             except OSError:
                 return
+            conn.settimeout(60)
             self._slots.acquire()
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
