@@ -110,3 +110,28 @@ def test_central_pauses_of_pickups_and_scans_leave_sales_alone(central: Central,
     sync(a)
     assert [p["reason"] for p in pauses.active(a)] == ["desk moved"]
     pauses.check(a, "scans", gala)
+
+
+def test_a_terminal_out_of_touch_too_long_is_an_alert_until_it_syncs(central: Central, terminals, clock, cli,  # noqa: ANN001, F811
+                                                                      demo_events) -> None:
+    from boxoffice.services.alerts import check
+
+    gala, _ = demo_events
+    (a,) = terminals(1)
+    clock.advance(minutes=20)
+    (never,) = check(a)
+    assert never["code"] == "sync_stale" and "never synced since enrolling for 20 min" in never["message"]
+    sync(a)
+    assert check(a) == []
+    for _ in range(3):
+        assert _sold(_sell(cli, a, gala))
+    clock.advance(minutes=14)
+    assert check(a) == [], "within the 15 minutes `sync status` also allows"
+    clock.advance(minutes=2)
+    (stale,) = check(a)
+    assert stale["code"] == "sync_stale" and stale["severity"] == "minor" and stale["waiting"] >= 3
+    assert "no good sync for 16 min" in stale["message"]
+    shown = cli("alerts", db=a)
+    assert "no good sync for 16 min" in shown.stdout
+    sync(a)
+    assert check(a) == []

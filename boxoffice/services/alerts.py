@@ -25,6 +25,7 @@ DEFAULTS = {
     "failed_prints": 3,              # failed print jobs in the last 15 minutes
     "stock_left_percent": 10,        # a section with this share (or less) of its places left here
     "history_days": 7,
+    "sync_stale_minutes": 15,        # an enrolled terminal with no good sync for this long (as `sync status` warns)
 }
 
 
@@ -107,5 +108,31 @@ def check(ctx: Ctx, thresholds: dict[str, Any] | None = None) -> list[dict[str, 
                     "message": f"{s['event_id']} {s['name']}: {s['left_here']} of {total} places left in {scope}",
                     "value": s["left_here"], "event": s["event_id"], "section": s["section_id"]})
 
+    stale = _sync_stale(ctx, now, t["sync_stale_minutes"])
+    if stale is not None:
+        out.append(stale)
+
     order = {"critical": 0, "major": 1, "minor": 2}
     return sorted(out, key=lambda a: order[a["severity"]])
+
+
+def _sync_stale(ctx: Ctx, now: datetime, minutes: float) -> dict[str, Any] | None:
+    """An enrolled terminal out of touch with the central service for too long: what it sold is not counted
+    centrally, and pickups, refunds and pauses made elsewhere are unknown here. Severity follows the entries
+    waiting to be pushed. Silent for a terminal that works alone (never enrolled)."""
+    from boxoffice.store import sync_state
+
+    row = sync_state.get(ctx.conn)
+    if row is None:
+        return None
+    since = row["last_good_sync"] or row["enrolled_at"]
+    age = now - parse_iso(since)
+    if age <= timedelta(minutes=minutes):
+        return None
+    waiting = sync_state.pending_count(ctx.conn)
+    what = "no good sync" if row["last_good_sync"] else "never synced since enrolling"
+    return {"code": "sync_stale", "severity": severity(waiting),
+            "message": f"{what} for {int(age.total_seconds() // 60)} min: {waiting} journal entries not on the "
+                       "central service; check the network, then `boxoffice sync`"
+                       + (f" (last error: {row['last_error']})" if row["last_error"] else ""),
+            "value": int(age.total_seconds()), "waiting": waiting}
