@@ -135,3 +135,40 @@ def test_a_terminal_out_of_touch_too_long_is_an_alert_until_it_syncs(central: Ce
     assert "no good sync for 16 min" in shown.stdout
     sync(a)
     assert check(a) == []
+
+
+def test_sync_watch_keeps_backups_on_a_second_disk(central: Central, make_terminal, tmp_path, cli) -> None:  # noqa: ANN001, F811
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from sync_support import enroll
+
+    from boxoffice.services.backup import verify_copy
+
+    ctx = make_terminal(name="Watcher", fresh=True)
+    enroll(ctx, central)
+    usb = tmp_path / "usb"
+    assert cli("sync", "--backup-to", usb, db=ctx).exit_code == 2, "a backup schedule needs --watch"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOXOFFICE_")}
+    proc = subprocess.Popen([sys.executable, "-c", "from boxoffice.cli.main import run; run()", "--db",
+                             str(ctx.config.db_path), "sync", "--watch", "--interval", "0.2", "--json",
+                             "--backup-to", str(usb), "--backup-every", "0.001", "--keep", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    lines = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(lines) < 4:
+        lines.append(json.loads(proc.stdout.readline()))
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0 and "Traceback" not in err, err
+    rounds = lines + [json.loads(x) for x in out.splitlines() if x.strip()]
+    assert all(r["ok"] for r in rounds)
+    files = [r["backup"]["file"] for r in rounds if "backup" in r]
+    assert len(files) >= 4 and len(set(files)) == len(files), "a new copy each time one was due"
+    kept = sorted(usb.glob("*.db"))
+    assert [str(p) for p in kept] == sorted(files)[-2:], "--keep 2: the two newest"
+    assert all(verify_copy(p)["ok"] for p in kept)

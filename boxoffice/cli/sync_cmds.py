@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -92,11 +93,16 @@ def sync(
     watch: bool = typer.Option(False, "--watch", help="Keep syncing every few seconds until Ctrl-C."),
     interval: float = typer.Option(5.0, "--interval", help="Seconds between syncs with --watch."),
     batch: int = typer.Option(500, "--batch", help="Journal entries per request."),
+    backup_to: Path = typer.Option(None, "--backup-to", help="With --watch: also keep verified backups in this "
+                                                               "folder (a second disk), as `boxoffice backup` does."),
+    backup_every: float = typer.Option(30.0, "--backup-every", help="Minutes between those backups."),
+    keep: int = typer.Option(10, "--keep", help="How many of those backups to keep."),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Push this terminal's journal, then pull what others did; resumes where it stopped after a cut.
 
     Example: boxoffice sync --json      (one round)   |   boxoffice sync --watch   (all evening)
+    |   boxoffice sync --watch --backup-to /media/usb/backups --backup-every 15
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -107,10 +113,14 @@ def sync(
         raise BoxOfficeError("bad_input", "--batch is 1 to 1000")
     if interval < 0.1:
         raise BoxOfficeError("bad_input", "--interval is at least 0.1 seconds")
+    if backup_to is not None and not watch:
+        raise BoxOfficeError("bad_input", "--backup-to goes with --watch (for one backup now: boxoffice backup)")
+    if backup_to is not None and (backup_every <= 0 or keep < 1):
+        raise BoxOfficeError("bad_input", "--backup-every is above 0 minutes and --keep is 1 or more")
     with terminal() as tctx:
         url, token = service.credentials(tctx)
         if watch:
-            _watch(tctx, url, token, interval, batch, json_out)
+            _watch(tctx, url, token, interval, batch, json_out, (backup_to, backup_every, keep))
             return
         bars = _Bars(enabled=not json_out and sys.stderr.isatty())
         try:
@@ -124,13 +134,37 @@ def sync(
     _show_summary(out)
 
 
-def _watch(tctx: Any, url: str, token: str, interval: float, batch: int, json_out: bool) -> None:
+def _watch(tctx: Any, url: str, token: str, interval: float, batch: int, json_out: bool,
+           backups: tuple[Path | None, float, int] = (None, 0.0, 0)) -> None:
     import json
 
     from boxoffice.services import sync as service
     from boxoffice.sync.watch import Backoff, watch
 
+    backed_up: dict[str, Any] = {}
+
+    def backup_if_due() -> None:
+        """Before each sync, and whether or not the network is there: a verified copy when one is due."""
+        from boxoffice.errors import BoxOfficeError
+        from boxoffice.services.backup import periodic
+
+        to, every, keep = backups
+        if to is None:
+            return
+        try:
+            report = periodic(tctx, to, every, keep)
+        except BoxOfficeError as exc:  # a full or missing backup disk must not stop the sync
+            backed_up["backup"] = {"error": exc.message}
+            if not json_out:
+                typer.secho(f"backup failed: {exc.message}", fg="yellow", err=True)
+            return
+        if report is not None:
+            backed_up["backup"] = {"file": report["file"], "entries": report["entries"]}
+            if not json_out:
+                typer.echo(f"Backed up to {report['file']} (verified).", err=True)
+
     def step() -> dict[str, Any]:
+        backup_if_due()
         with _client(url, token) as client:
             return service.sync_once(tctx, client, batch=batch)
 
@@ -138,6 +172,8 @@ def _watch(tctx: Any, url: str, token: str, interval: float, batch: int, json_ou
         if json_out:
             line = {"ok": error is None, "next_in": round(wait, 1)}
             line.update(result or error.to_dict())
+            line.update(backed_up)
+            backed_up.clear()
             sys.stdout.write(json.dumps(line, default=str) + "\n")
             sys.stdout.flush()
         elif error is not None:

@@ -5,6 +5,7 @@ A restore refuses any copy that does not verify, so a damaged backup can never r
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,19 @@ def backup(ctx: Ctx, to: Path, keep: int = 10) -> dict[str, Any]:
         p.unlink()
     report["removed"] = removed
     return report
+
+
+def periodic(ctx: Ctx, to: Path, every_minutes: float, keep: int = 10) -> dict[str, Any] | None:
+    """A backup when the last one this process took is ``every_minutes`` old or more (or there is none yet), for a
+    long-running process such as `boxoffice sync --watch` keeping copies on a second disk; None when not due."""
+    if every_minutes <= 0:
+        raise BoxOfficeError("bad_input", "--backup-every is a number of minutes above 0")
+    now = ctx.now()
+    last = ctx.cache.get("last_backup_at")
+    if last is not None and now - last < timedelta(minutes=every_minutes):
+        return None
+    ctx.cache["last_backup_at"] = now  # a failed attempt waits its turn too, rather than retrying every round
+    return backup(ctx, to, keep)
 
 
 def restore(ctx: Ctx, source: Path) -> dict[str, Any]:
