@@ -21,19 +21,16 @@ from boxoffice.cli.common import JSON_HELP, emit_json, table, terminal
 class _DefaultCommandGroup(TyperGroup):
     """A group whose first argument, when it is no sub-command, goes to a default command.
 
-    So `boxoffice pickup WQ7K-2M4X` means `boxoffice pickup give WQ7K-2M4X`, and a bare `boxoffice scan` reads
-    tickets, while `pickup find` and `scan stats` stay sub-commands. Codes and tokens never clash with command names.
+    So `boxoffice pickup WQ7K-2M4X` means `boxoffice pickup give WQ7K-2M4X`, and `boxoffice scan --event E` means
+    `boxoffice scan check --event E`, while `pickup find` and `scan stats` stay sub-commands (codes never clash with
+    command names). With nothing after it the group shows its help, as every group does.
     """
 
     default_command = ""
-    default_when_empty = False
 
     def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
-        helps = ctx.help_option_names
-        if args and args[0] not in self.commands and args[0] not in helps:
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
             args = [self.default_command, *args]
-        elif not args and self.default_when_empty:
-            args = [self.default_command]
         return super().parse_args(ctx, args)
 
 
@@ -43,7 +40,6 @@ class _PickupGroup(_DefaultCommandGroup):
 
 class _ScanGroup(_DefaultCommandGroup):
     default_command = "check"
-    default_when_empty = True
 
 
 def _group(help_text: str, cls: type[TyperGroup], no_args_is_help: bool) -> typer.Typer:
@@ -56,8 +52,9 @@ keys_app = sub_app("Public keys whose tickets this terminal accepts (the central
 pickup_app = _group("Will-call: find an order and hand it out exactly once.\n\n"
                     "  boxoffice pickup find 'anna smith'     boxoffice pickup WQ7K-2M4X", _PickupGroup, True)
 scan_app = _group("Door check-in, offline: scan tickets from a barcode scanner, stdin or a photo.\n\n"
-                  "`boxoffice scan [OPTIONS]` is `boxoffice scan check [OPTIONS]` (see its --help).\n\n"
-                  "  boxoffice scan --event gala-1208       boxoffice scan stats gala-1208", _ScanGroup, False)
+                  "`boxoffice scan --event E ...` is `boxoffice scan check --event E ...` (see its --help).\n\n"
+                  "  boxoffice scan check       boxoffice scan --event gala-1208       boxoffice scan stats gala-1208",
+                  _ScanGroup, True)
 
 
 # --- orders and keys ----------------------------------------------------------------------------------------
@@ -171,7 +168,10 @@ def pickup_give(code: str = typer.Argument(..., help="Order code, e.g. WQ7K-2M4X
 
     An unpaid order is refused; a second pickup is refused naming who and when (a supervisor can reprint with
     `boxoffice order reprint`). A note such as "ID required" is shown and must be confirmed.
-    Examples: boxoffice pickup WQ7K-2M4X     boxoffice pickup WQ7K-2M4X --count 2
+    Examples:
+      boxoffice pickup give WQ7K-2M4X
+      boxoffice pickup WQ7K-2M4X --count 2
+      boxoffice pickup WQ7K-2M4X --tickets 5f3a9c21,77d0e4b8 --yes
     """
     from boxoffice.errors import BoxOfficeError
     from boxoffice.services.pickup import pick_up, plan_pickup
@@ -265,10 +265,10 @@ def scan_check(event: str = typer.Option(None, "--event", help="The event at thi
     """Check tickets in: one token per line from a barcode scanner (keyboard wedge) or stdin, or --image FILE.
 
     Each answer is one line: ADMIT (green) or REFUSED: reason (red). A line `x` switches exit mode on and off.
-    Exit status 6 if any ticket was refused. Examples:
-      boxoffice scan --event gala-1208
-      boxoffice scan --event gala-1208 --json < scans.txt
-      boxoffice scan --event gala-1208 --image phone-photo.png
+    Exit status 6 if any ticket was refused. `boxoffice scan --event ...` is the same command. Examples:
+      boxoffice scan check                      (the only event today)
+      boxoffice scan check --event gala-1208 --json < scans.txt
+      boxoffice scan check --event gala-1208 --image phone-photo.png
     """
     from boxoffice.services.door import check_direction, door_event, scan_batch
     from boxoffice.services.tickets import decode_image

@@ -154,7 +154,14 @@ def _by_phone(ctx: Ctx, query: str, event_id: str | None, limit: int) -> dict[st
         raise BoxOfficeError("bad_input", f"type at least {search_text.MIN_PHONE_DIGITS} digits of the phone "
                                           "number (its last digits)")
     refresh_index(ctx)
-    found = store.search(ctx.conn, search_text.phone_match(digits), limit, event_id)
+    # A number said in national form (07700 900123) is stored in international form (+44 7700 900123) or the
+    # other way round: without its trunk zero, or by its last nine digits, it is still the number's ending.
+    found: list[dict] = []
+    for ending in dict.fromkeys((digits, digits.lstrip("0"), digits[-9:])):
+        if len(ending) >= search_text.MIN_PHONE_DIGITS:
+            found = store.search(ctx.conn, search_text.phone_match(ending), limit, event_id)
+            if found:
+                break
     # The closest number first: one that is exactly what was typed, then the shortest that ends with it.
     found.sort(key=lambda r: len(r["phone_digits"] or "") - len(digits))
     return _answer(ctx, query, "phone", found, event_id)
