@@ -255,3 +255,11 @@ def test_checkins_report_admitted_refused_by_reason_in_now_and_hours(terminal, c
     assert reasons.json()["events"][0]["refused_by"]["wrong_event"] == 1
     missing = cli("report", "checkins", "--event", "no-such-event", db=terminal)
     assert missing.exit_code == 3
+
+
+def test_end_of_day_pdf_prints_names_as_typed_even_with_markup_characters(make_terminal, cli, tmp_path) -> None:  # noqa: ANN001
+    odd = make_terminal(name="Bar <b> & Grill's", fresh=True)
+    out = tmp_path / "odd.pdf"
+    made = cli("report", "pdf", "--to", out, db=odd)
+    assert made.exit_code == 0, made.output
+    assert "Terminal Bar <b> & Grill's;" in " ".join(_pdf_text(out).split())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from typing import Any
+from xml.sax.saxutils import escape  # Paragraph reads markup: a venue called "Tom's <b>" must print as typed
 
 
 def _bar_chart(labels: list[str], values: list[float], width: float, height: float, title: str) -> Any:
@@ -59,9 +60,9 @@ def render_end_of_day(report: dict[str, Any]) -> bytes:
     styles = getSampleStyleSheet()
     cur = report["by_type"]["currency"]
     story: list[Any] = [
-        Paragraph(f"End of day: {report['venue']}", styles["Title"]),
-        Paragraph(f"Terminal {report['terminal']}; day {report['day'] or 'all'}; event {report['event'] or 'all'}; "
-                  f"made {report['generated']}", styles["Normal"]),
+        Paragraph(escape(f"End of day: {report['venue']}"), styles["Title"]),
+        Paragraph(escape(f"Terminal {report['terminal']}; day {report['day'] or 'all'}; event "
+                         f"{report['event'] or 'all'}; made {report['generated']}"), styles["Normal"]),
         Spacer(1, 4 * mm),
         Paragraph(f"Tickets sold: {report['by_type']['total']['count']}; sales "
                   f"{report['by_type']['total']['amount_text']} {cur}; taken "
