@@ -209,3 +209,21 @@ def test_a_closed_incident_takes_no_notes_and_an_open_one_lists_as_open(terminal
 
     assert [i["id"] for i in list_incidents(terminal, open_only=True)] == [second["id"]]
     assert timeline(terminal, second["id"][-8:])["timeline"] == []
+
+
+def test_an_incident_is_named_by_enough_of_its_id(terminal, clock, cli) -> None:  # noqa: ANN001
+    from boxoffice.store import night as night_store
+    from boxoffice.store.db import write
+
+    with write(terminal.conn):  # two incidents whose ids end alike, as another terminal's might
+        for head in ("0000aaaa", "0000bbbb"):
+            night_store.add_incident(terminal.conn, {"id": f"{head}-0000-7000-8000-00000000c0de", "title": head,
+                                                     "severity": "minor", "opened_at": clock.iso(),
+                                                     "opened_by": None})
+    shared = cli("incident", "note", "c0de", "which one?", db=terminal)
+    assert shared.exit_code == 2 and "names 2 incidents" in shared.stderr
+    assert cli("incident", "note", "", "x", db=terminal).exit_code == 3
+    assert cli("incident", "note", "de", "too short to name one", db=terminal).exit_code == 3
+    assert cli("incident", "note", "aaaa-0000-7000-8000-00000000c0de", "this one", db=terminal).exit_code == 0
+    assert [n["text"] for n in night_store.notes(terminal.conn, "0000aaaa-0000-7000-8000-00000000c0de")] == \
+        ["this one"]

@@ -25,8 +25,13 @@ def _text(value: str, what: str, limit: int = 500) -> str:
 
 
 def _get(ctx: Ctx, incident_id: str) -> dict[str, Any]:
-    matches = [i for i in store.incidents(ctx.conn) if i["id"] == incident_id or i["id"].endswith(incident_id.lower())]
-    if len(matches) != 1:
+    wanted = incident_id.strip().lower()
+    every = store.incidents(ctx.conn)
+    matches = [i for i in every if i["id"] == wanted] or \
+              [i for i in every if len(wanted) >= 4 and i["id"].endswith(wanted)]
+    if len(matches) > 1:  # say so, rather than "no incident": the user typed too little of the id
+        raise BoxOfficeError("bad_input", f"{incident_id!r} names {len(matches)} incidents: give more of the id")
+    if not matches:
         raise BoxOfficeError("not_found", f"no incident {incident_id!r}: `boxoffice incident list` shows them")
     return matches[0]
 
