@@ -1,0 +1,242 @@
+"""The door, offline: genuine tickets admitted once; forged, altered, revoked, wrong-event, wrong-day, unpaid and
+already-used tickets refused with their reason; re-entry after an exit; a check-in sent twice recorded once."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+from pickup_fixtures import Central, Seat, query, setup_desk, standard_orders, web_order
+
+from boxoffice.errors import BoxOfficeError
+from boxoffice.services.door import door_event, record_checkin, scan, scan_batch, stats
+from boxoffice.tickets.token import b45decode, b45encode
+
+GALA_EVENING = "2026-12-08T19:00:00Z"  # the Winter Gala's doors opened at 18:45 (London = UTC in December)
+JAZZ_EVENING = "2026-12-15T20:00:00Z"
+
+
+@pytest.fixture
+def central() -> Central:
+    return Central.make()
+
+
+@pytest.fixture
+def desk(terminal, central, demo_events, clock, login) -> dict[str, dict]:  # noqa: ANN001
+    orders = standard_orders(central, *demo_events)
+    setup_desk(terminal, central, orders)
+    clock.set(GALA_EVENING)
+    login(terminal, "dan")
+    return orders
+
+
+def token(desk: dict, who: str, i: int = 0) -> str:
+    return desk[who]["tickets"][i]["token"]
+
+
+def answer(ctx, text: str, event: str | None = None, direction: str = "in") -> dict:  # noqa: ANN001
+    return scan(ctx, text, door_event(ctx, event), direction)
+
+
+def test_a_genuine_ticket_is_admitted_once(terminal, desk) -> None:  # noqa: ANN001
+    first = answer(terminal, token(desk, "zoe"))
+    assert first["result"] == "admit" and first["code"] is None and first["place"] == "Stalls F10"
+    second = answer(terminal, token(desk, "zoe"))
+    assert (second["result"], second["code"]) == ("refused", "already_checked_in")
+    assert second["message"] == "already in since 19:00"
+    rows = query(terminal, "SELECT id, result, direction FROM checkins ORDER BY rowid")
+    assert [r[1:] for r in rows] == [("admitted", "in"), ("already_checked_in", "in")]
+    assert [r[0] for r in rows] == [first["nonce"], second["nonce"]]
+    journal = query(terminal, "SELECT payload FROM journal WHERE kind = 'checkin'")
+    assert len(journal) == 1 and json.loads(journal[0][0])["nonce"] == first["nonce"]
+
+
+def _resign_part(text: str, offset: int, value: bytes) -> str:
+    raw = bytearray(b45decode(text))
+    raw[offset:offset + len(value)] = value
+    return b45encode(bytes(raw))
+
+
+def test_forged_and_altered_tickets_are_refused_with_their_reason(terminal, desk, central, demo_events) -> None:  # noqa: ANN001
+    rogue = Central.make()
+    real = desk["zoe"]["tickets"][0]
+    forged = rogue.sign(real["id"], demo_events[0], "stalls", "F", "10")
+    assert answer(terminal, forged)["code"] == "unknown_key"
+    claiming_central = _resign_part(forged, 1, central.kid)  # the rogue's signature under the central key's id
+    assert answer(terminal, claiming_central)["code"] == "bad_signature"
+    moved = _resign_part(real["token"], 28, b"A")  # the seat row changed from F to A
+    assert answer(terminal, moved)["code"] == "bad_signature"
+    cut = real["token"][:-3]
+    assert answer(terminal, cut)["code"] == "malformed_token"
+    assert answer(terminal, "hello")["code"] == "malformed_token"
+    for i in range(0, len(real["token"]), 7):  # any one character changed
+        changed = real["token"][:i] + ("Z" if real["token"][i] != "Z" else "Y") + real["token"][i + 1:]
+        assert answer(terminal, changed)["result"] == "refused"
+    assert answer(terminal, real["token"])["result"] == "admit"  # the genuine one is still good
+
+
+def test_a_revoked_or_refunded_ticket_is_refused(terminal, desk) -> None:  # noqa: ANN001
+    from boxoffice.store.db import write
+    from boxoffice.store.orders import revoke
+
+    with write(terminal.conn):
+        revoke(terminal.conn, desk["zoe"]["tickets"][1]["id"], GALA_EVENING, "refund")
+        terminal.conn.execute("UPDATE tickets SET status = 'refunded' WHERE id = ?", (desk["zoe"]["tickets"][2]["id"],))
+    for i in (1, 2):
+        refused = answer(terminal, token(desk, "zoe", i))
+        assert refused["code"] == "revoked" and "refunded or re-issued" in refused["message"]
+
+
+def test_a_reissued_tickets_old_token_is_refused(terminal, desk, central, demo_events) -> None:  # noqa: ANN001
+    old = desk["strasse"]["tickets"][0]
+    new = central.sign(old["id"], demo_events[0], "stalls", "G", "6")
+    terminal.conn.execute("UPDATE tickets SET token = ?, seat = '6' WHERE id = ?", (new, old["id"]))
+    assert answer(terminal, old["token"])["code"] == "revoked"
+    assert answer(terminal, new)["result"] == "admit"
+
+
+def test_wrong_event_wrong_day_too_early_and_unpaid(terminal, desk, clock) -> None:  # noqa: ANN001
+    wrong = answer(terminal, token(desk, "jazz"))
+    assert wrong["code"] == "wrong_event" and "Late Night Jazz" in wrong["message"]
+    assert answer(terminal, token(desk, "anna"))["code"] == "unpaid"
+    clock.set("2026-12-07T19:00:00Z")
+    assert answer(terminal, token(desk, "zoe"), "gala-1208")["message"] == "ticket is for Tue 08 Dec 2026, not today"
+    clock.set("2026-12-09T00:30:00Z")
+    late = answer(terminal, token(desk, "zoe"), "gala-1208")
+    assert late["code"] == "wrong_day" and "that day is over" in late["message"]
+    clock.set("2026-12-08T17:00:00Z")
+    early = answer(terminal, token(desk, "zoe"), "gala-1208")
+    assert early["code"] == "wrong_day" and early["message"] == "too early: doors open at 18:45"
+    assert query(terminal, "SELECT count(*) FROM checkins WHERE result = 'admitted'") == [(0,)]
+
+
+def test_a_genuine_ticket_this_terminal_never_saw_is_admitted(terminal, desk, central, demo_events) -> None:  # noqa: ANN001
+    unseen = web_order(central, demo_events[0], "Not Synced", [Seat("standing", price="22.50")])
+    ok = answer(terminal, unseen["tickets"][0]["token"])
+    assert ok["result"] == "admit" and "not on this terminal" in ok["message"]
+
+
+def test_reentry_after_an_exit(terminal, desk, clock, demo_events) -> None:  # noqa: ANN001
+    jazz = demo_events[1]
+    clock.set(JAZZ_EVENING)
+    t = token(desk, "jazz")
+    assert answer(terminal, t, jazz)["result"] == "admit"
+    assert answer(terminal, t, jazz)["code"] == "already_checked_in"
+    clock.advance(minutes=30)
+    assert answer(terminal, t, jazz, "out")["result"] == "exit"
+    assert answer(terminal, t, jazz, "out")["code"] == "conflict"  # not in: nothing to let out
+    clock.advance(minutes=10)
+    assert answer(terminal, t, jazz)["result"] == "admit"
+    assert answer(terminal, token(desk, "jazz", 1), jazz, "out")["message"] == "ticket is not in: nothing to let out"
+    s = stats(terminal, jazz)
+    assert (s["in_now"], s["checked_in"], s["entries"], s["exits"], s["refused"]) == (1, 1, 2, 1, 3)
+
+
+def test_no_exit_scans_where_the_event_has_no_reentry(terminal, desk) -> None:  # noqa: ANN001
+    with pytest.raises(BoxOfficeError) as exc:
+        answer(terminal, token(desk, "zoe"), direction="out")
+    assert exc.value.code == "bad_input" and "no re-entry" in exc.value.message
+
+
+def test_the_same_checkin_sent_twice_is_recorded_once(terminal, desk, demo_events) -> None:  # noqa: ANN001
+    nonce = "01a20000-0000-7000-8000-000000000001"
+    facts = {"ticket_id": desk["zoe"]["tickets"][0]["id"], "event_id": demo_events[0], "direction": "in",
+             "at": "2026-12-08T19:01:00Z", "terminal_id": "01a20000-0000-7000-8000-0000000000aa"}
+    assert record_checkin(terminal, nonce, **facts) is True
+    assert record_checkin(terminal, nonce, **facts) is False
+    assert query(terminal, "SELECT count(*) FROM checkins WHERE id = ?", (nonce,)) == [(1,)]
+    entries = [json.loads(p) for (p,) in query(terminal, "SELECT payload FROM journal WHERE kind = 'checkin'")]
+    assert [e["nonce"] for e in entries] == [nonce]
+    with pytest.raises(BoxOfficeError) as exc:
+        record_checkin(terminal, nonce, **(facts | {"direction": "out"}))
+    assert exc.value.code == "conflict"
+    assert record_checkin(terminal, "01a20000-0000-7000-8000-000000000002", **facts, journal=False) is True
+    assert query(terminal, "SELECT count(*) FROM journal WHERE kind = 'checkin'") == [(1,)]
+    # the replayed check-in counts at this door too: the ticket is in
+    assert answer(terminal, token(desk, "zoe"))["code"] == "already_checked_in"
+
+
+def test_a_batch_is_checked_in_order_in_one_transaction(terminal, desk) -> None:  # noqa: ANN001
+    texts = [token(desk, "zoe", 0), token(desk, "zoe", 1), token(desk, "zoe", 0), "junk", token(desk, "jazz")]
+    answers = scan_batch(terminal, texts, door_event(terminal))
+    assert [a["code"] for a in answers] == [None, None, "already_checked_in", "malformed_token", "wrong_event"]
+    assert len({a["nonce"] for a in answers}) == 5
+    s = stats(terminal, "gala-1208")
+    assert (s["in_now"], s["checked_in"], s["refused"], s["tickets_here"]) == (2, 2, 3, 9)
+
+
+def test_the_only_event_today_is_chosen_and_otherwise_asked_for(terminal, desk, clock) -> None:  # noqa: ANN001
+    assert door_event(terminal).id == "gala-1208"
+    clock.set("2026-12-10T19:00:00Z")
+    with pytest.raises(BoxOfficeError) as exc:
+        door_event(terminal)
+    assert exc.value.code == "bad_input" and "--event" in exc.value.message
+
+
+def test_scanning_needs_the_scan_permission(terminal, desk, login) -> None:  # noqa: ANN001
+    login(terminal, "pat")
+    with pytest.raises(BoxOfficeError) as exc:
+        answer(terminal, token(desk, "zoe"))
+    assert exc.value.code == "permission_denied"
+
+
+# --- through the command line ------------------------------------------------------------------------------
+
+
+def test_scan_from_stdin_one_line_per_answer(terminal, desk, cli) -> None:  # noqa: ANN001
+    lines = "\n".join([token(desk, "zoe", 0), token(desk, "zoe", 0), "", token(desk, "jazz")]) + "\n"
+    text = cli("scan", "--event", "gala-1208", db=terminal, input=lines)
+    assert text.exit_code == 6
+    out = [ln.strip() for ln in text.stdout.splitlines()]
+    assert out == ["ADMIT  Stalls F10", "REFUSED: already in since 19:00",
+                   "REFUSED: ticket is for Late Night Jazz (Tue 15 Dec), not Winter Gala"]
+    js = cli("scan", "check", "--json", db=terminal, input=token(desk, "zoe", 1) + "\nnot a token\n")
+    objects = [json.loads(ln) for ln in js.stdout.splitlines()]
+    assert [o["result"] for o in objects] == ["admit", "refused"]
+    assert objects[1]["error"]["code"] == "malformed_token" and objects[0]["place"] == "Stalls F11"
+    assert cli("scan", "check", db=terminal, input=token(desk, "zoe", 2) + "\n").exit_code == 0
+    assert "Usage:" in cli("scan", db=terminal).output  # the bare group shows its help, as every group does
+
+
+def test_scan_a_photo_of_a_ticket(terminal, desk, cli, tmp_path) -> None:  # noqa: ANN001
+    import qrcode
+
+    path = tmp_path / "phone.png"
+    qrcode.make(token(desk, "strasse"), error_correction=qrcode.constants.ERROR_CORRECT_M).save(path)
+    first = cli("scan", "--event", "gala-1208", "--image", str(path), "--json", db=terminal)
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout)["place"] == "Stalls G5"
+    again = cli("scan", "--event", "gala-1208", "--image", str(path), db=terminal)
+    assert again.exit_code == 6 and "already in" in again.stdout
+
+
+def test_exit_mode_in_the_stream_and_the_stats(terminal, desk, cli, clock, login) -> None:  # noqa: ANN001
+    clock.set(JAZZ_EVENING)
+    login(terminal, "dan")  # a week on: yesterday's login has lapsed
+    t = token(desk, "jazz")
+    run = cli("scan", "--event", "jazz-1215", db=terminal, input=f"{t}\nx\n{t}\nx\n{t}\n")
+    assert run.exit_code == 0, run.output
+    assert [ln.split()[0] for ln in run.stdout.splitlines()] == ["ADMIT", "EXIT", "ADMIT"]
+    shown = cli("scan", "stats", "jazz-1215", db=terminal)
+    assert "Late Night Jazz: 1 in now" in shown.stdout
+    data = cli("scan", "stats", "jazz-1215", "--json", db=terminal).json()
+    assert (data["in_now"], data["entries"], data["exits"], data["refused"]) == (1, 2, 1, 0)
+    refused = cli("scan", "--event", "gala-1208", "--exit", db=terminal, input=f"{t}\n")
+    assert refused.exit_code == 2 and "no re-entry" in refused.stderr
+
+
+def test_paused_scans_and_a_door_without_login(terminal, desk, cli, login) -> None:  # noqa: ANN001
+    login(terminal.config.db_path, "sue")
+    assert cli("pause", "scans", "--reason", "evacuation", db=terminal).exit_code == 0
+    paused = cli("scan", "--event", "gala-1208", "--json", db=terminal, input=token(desk, "zoe") + "\n")
+    assert paused.exit_code == 10 and "evacuation" in paused.json()["error"]["message"]
+    login(terminal.config.db_path, "pat")
+    assert cli("scan", "--event", "gala-1208", db=terminal, input=token(desk, "zoe") + "\n").exit_code == 5
+    assert query(terminal, "SELECT count(*) FROM checkins") == [(0,)]
+
+
+def test_the_door_clock_is_the_venues(terminal, desk, clock) -> None:  # noqa: ANN001
+    ev = door_event(terminal, "gala-1208")
+    assert ev.opens == datetime.fromisoformat("2026-12-08T18:45:00+00:00")
+    assert ev.day.isoformat() == "2026-12-08"
