@@ -7,10 +7,12 @@ import json
 
 import httpx
 import pytest
-from sync_support import Central, central, enroll, pg_database, sync, terminals  # noqa: F401
+from sync_helpers import Central, enroll, sync
 
 from boxoffice.store import journal as journal_store
 from boxoffice.store.db import write
+
+pytest_plugins = ["sync_support"]
 
 
 def _entries(ctx, n_after: int = 0) -> list[dict]:

@@ -7,17 +7,11 @@ from __future__ import annotations
 import time
 from urllib.parse import urlsplit
 
-from sync_support import (  # noqa: F401
-    Central,
-    FaultProxy,
-    append_fake_sales,
-    central,
-    pg_database,
-    sync,
-    terminals,
-)
+from sync_helpers import Central, FaultProxy, append_fake_sales, sync
 
 from boxoffice.errors import BoxOfficeError
+
+pytest_plugins = ["sync_support"]
 
 
 def _storm(method_wanted: str, path_wanted: str):

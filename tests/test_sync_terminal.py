@@ -7,10 +7,12 @@ import json
 from datetime import timedelta
 
 import pytest
-from sync_support import Central, central, enroll, pg_database, sell, sync, terminals, view  # noqa: F401
+from sync_helpers import Central, enroll, sell, sync, view
 
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services import sync as sync_service
+
+pytest_plugins = ["sync_support"]
 
 
 def _web(central: Central, tmp_path, event_id: str, n: int = 1, prefix: str = "shop", **extra) -> list[str]:

@@ -6,7 +6,9 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from sync_support import Central, central, pg_database, sell, sync, terminals, view  # noqa: F401
+from sync_helpers import Central, sell, sync, view
+
+pytest_plugins = ["sync_support"]
 
 
 @pytest.mark.parametrize("order", list(itertools.permutations(range(3))), ids=lambda p: "".join("abc"[i] for i in p))
@@ -40,9 +42,11 @@ def test_every_sync_order_ends_with_identical_views(central: Central, terminals,
     views = [view(t) for t in ts]
     assert views[0] == views[1] == views[2]
     v = views[0]
-    assert len(v["orders"]) == len(central.query("SELECT id FROM orders WHERE id IN (%s)" % ",".join(
-        "?" * len(v["orders"])), tuple(o[0] for o in v["orders"])))
+    marks = ",".join("?" * len(v["orders"]))
+    on_central = central.query(f"SELECT id FROM orders WHERE id IN ({marks})", tuple(o[0] for o in v["orders"]))
+    assert len(on_central) == len(v["orders"])
     assert s1["tickets"][0]["id"] in v["revoked"]
+
     def web_tickets(code: str) -> set[str]:
         return {r[0] for r in a.conn.execute("SELECT t.id FROM tickets t JOIN orders o ON o.id = t.order_id"
                                              " WHERE o.code = ?", (code,))}

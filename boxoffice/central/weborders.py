@@ -17,7 +17,7 @@ from boxoffice.domain.codes import ALPHABET, CENTRAL_TAG_PREFIX, MAX_SEQ, make_o
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.money import parse_amount, tax_share
 from boxoffice.errors import BoxOfficeError
-from boxoffice.schemas import validate
+from boxoffice.sync.messages import problems
 
 SCHEMA = "sync-web-orders-import.schema.json"
 PER_TAG = MAX_SEQ + 1
@@ -120,7 +120,10 @@ def import_orders(db: CentralDB, doc: Any, now: str) -> dict[str, Any]:
     """Check and import a web-orders document (schemas/sync-web-orders-import.schema.json)."""
     from boxoffice.tickets.token import TicketClaims, sign_token
 
-    validate(doc, SCHEMA, "web orders document")
+    errors = problems(doc, SCHEMA)  # the fast checker first: an export of a whole season is large
+    if errors:
+        raise BoxOfficeError("invalid_document", f"the web orders document has {len(errors)} error(s); nothing was "
+                                                 f"imported. First: {errors[0]}", errors=errors)
     with db.transaction():
         planned, problems, known = _plan(db, doc, now)
         if problems:

@@ -1,0 +1,340 @@
+"""Real parts for the central-service and sync tests: the central service served by uvicorn in a subprocess on
+loopback, terminals that enroll and sync, and a loopback proxy that cuts, delays and repeats requests.
+
+The fixtures built on these live in sync_support.py (loaded with ``pytest_plugins = ["sync_support"]``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+# Read once at import: the per-test isolation fixture removes BOXOFFICE_* variables from the environment.
+REQUIRE_PG = os.environ.get("BOXOFFICE_REQUIRE_PG") == "1"
+PG_URL = os.environ.get("BOXOFFICE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------------------------
+
+
+def pg_schema_url(database_url: str) -> str:
+    """A fresh schema in the session database, as a URL whose connections use it (isolation without a new DB)."""
+    import psycopg
+
+    schema = f"s_{secrets.token_hex(6)}"
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    return f"{database_url}?options={quote(f'-csearch_path={schema}')}"
+
+
+def central_db(backend: str, directory: Path, request: Any) -> str:
+    """A fresh, initialised central database on ``backend`` ('sqlite' or 'pg')."""
+    from boxoffice.central.admin import init
+
+    url = pg_schema_url(request.getfixturevalue("pg_database")) if backend == "pg" else str(directory / "central.db")
+    init(url)
+    return url
+
+
+# --- the central service in a subprocess --------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class CentralServer:
+    """`boxoffice central serve` on loopback, stopped by ``stop()``."""
+
+    def __init__(self, db_url: str, log: Path) -> None:
+        self.db_url = db_url
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("BOXOFFICE_")}
+        self._log = log.open("wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", "from boxoffice.cli.main import run; run()", "central", "serve", "--db", db_url,
+             "--port", str(self.port)], cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        self.log_path = log
+        self._wait_up()
+
+    def _wait_up(self, timeout: float = 30.0) -> None:
+        import httpx
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"central serve exited: {self.log_path.read_text()[-2000:]}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"central serve did not come up: {self.log_path.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+
+
+class Central:
+    """A running central service and its database, with admin helpers used directly on the database."""
+
+    def __init__(self, backend: str, db_url: str, server: CentralServer) -> None:
+        self.backend, self.db_url, self.server, self.url = backend, db_url, server, server.url
+
+    def code(self, name: str = "Counter", hours: float = 24) -> str:
+        from boxoffice.central.admin import enroll_code
+
+        return enroll_code(self.db_url, name, hours)["code"]
+
+    def query(self, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
+        from boxoffice.central.db import connect
+
+        with connect(self.db_url) as db:
+            return db.all(sql, params)
+
+    def scalar(self, sql: str, params: tuple = ()) -> Any:
+        from boxoffice.central.db import connect
+
+        with connect(self.db_url) as db:
+            return db.scalar(sql, params)
+
+    def publish(self, doc: dict[str, Any], tmp: Path) -> dict[str, Any]:
+        from boxoffice.central.admin import publish_catalog
+
+        path = tmp / f"catalog-{secrets.token_hex(3)}.json"
+        path.write_text(json.dumps(doc))
+        return publish_catalog(self.db_url, path)
+
+    def web_orders(self, orders: list[dict[str, Any]], tmp: Path) -> dict[str, Any]:
+        from boxoffice.central.admin import import_orders
+
+        path = tmp / f"web-{secrets.token_hex(3)}.json"
+        path.write_text(json.dumps({"format": "boxoffice.web-orders/1", "orders": orders}))
+        return import_orders(self.db_url, path)
+
+
+# --- terminals ----------------------------------------------------------------------------------------------
+
+
+def client(url: str, token: str | None = None, **kw: Any) -> Any:
+    from boxoffice.sync.client import CentralClient
+
+    return CentralClient(url, token, **kw)
+
+
+def enroll(ctx: Any, central: Central, url: str | None = None) -> None:
+    """Enroll a terminal with a fresh code (through ``url``, e.g. a proxy, when given)."""
+    from boxoffice.services.sync import enroll as do_enroll
+
+    target = url or central.url
+    with client(target) as c:
+        do_enroll(ctx, target, central.code(ctx.terminal["name"]), c)
+
+
+def sync(ctx: Any, url: str | None = None, **kw: Any) -> dict[str, Any]:
+    """One push-and-pull round, as `boxoffice sync` does (through ``url`` when given)."""
+    from boxoffice.services.sync import credentials, sync_once
+
+    enrolled_url, token = credentials(ctx)
+    retry = {k: kw.pop(k) for k in ("retries", "backoff", "timeout") if k in kw}
+    with client(url or enrolled_url, token, **retry) as c:
+        return sync_once(ctx, c, **kw)
+
+
+def view(ctx: Any) -> dict[str, Any]:
+    """What a terminal knows, for comparing terminals: orders, tickets, revocations, pickups, keys."""
+    q = ctx.conn.execute
+    return {
+        "orders": sorted(tuple(r) for r in q("SELECT id, code, status FROM orders")),
+        "tickets": sorted(tuple(r) for r in q("SELECT id, order_id, token, status FROM tickets")),
+        "revoked": sorted(r[0] for r in q("SELECT ticket_id FROM revocations")),
+        "picked_up": sorted(r[0] for r in q("SELECT id FROM tickets WHERE picked_up_at IS NOT NULL")),
+        "keys": sorted(r[0] for r in q("SELECT key_id FROM keys")),
+    }
+
+
+def sell(ctx: Any, event_id: str, section: str = "standing", n: int = 1) -> dict:
+    """A cash sale through the real service (no printing)."""
+    from boxoffice.domain.tenders import Tender
+    from boxoffice.services.sales import SaleRequest
+    from boxoffice.services.sales import sell as do_sell
+
+    req = SaleRequest(event_id=event_id, section_id=section, counts={"adult": n},
+                      tenders=[Tender("cash", 100_00 * n)], print_receipt=False)
+    return do_sell(ctx, req)
+
+
+def append_fake_sales(ctx: Any, event_id: str, n: int, section: str = "standing") -> None:
+    """``n`` sales written straight into the tables and the journal in one transaction: a terminal that sold all
+    night without a network, made in a second instead of through the sale service one by one."""
+    from boxoffice.domain.codes import make_order_code
+    from boxoffice.domain.ids import uuid7
+    from boxoffice.services.signing import key_id_bytes, private_key
+    from boxoffice.store import journal as journal_store
+    from boxoffice.store import orders as order_store
+    from boxoffice.store import terminal as terminal_store
+    from boxoffice.store.db import write
+    from boxoffice.tickets.token import TicketClaims, sign_token
+
+    key, kid = private_key(ctx), key_id_bytes(ctx)
+    now = ctx.now_iso()
+    with write(ctx.conn):
+        for _ in range(n):
+            oid, tid = uuid7(), uuid7()
+            code = make_order_code(ctx.terminal["tag"], terminal_store.next_order_seq(ctx.conn))
+            order = {"id": oid, "code": code, "event_id": event_id, "channel": "box_office",
+                     "terminal_id": ctx.terminal["id"], "status": "paid", "customer_name": None, "email": None,
+                     "phone": None, "notes": None, "total": 2250, "tax": 375, "currency": "GBP", "created_at": now,
+                     "operator_id": None}
+            ticket = {"id": tid, "order_id": oid, "event_id": event_id, "section_id": section, "row": None,
+                      "seat": None, "ticket_type_id": "adult", "price": 2250, "tax": 375,
+                      "token": sign_token(TicketClaims(tid, event_id, section, None, None), key, kid)}
+            order_store.insert_order(ctx.conn, order)
+            order_store.insert_tickets(ctx.conn, [ticket])
+            journal_store.append(ctx.conn, terminal_id=ctx.terminal["id"], kind="sale", operator_id=None, at=now,
+                                 payload={"order": order, "tickets": [{k: ticket[k] for k in (
+                                     "id", "section_id", "row", "seat", "ticket_type_id", "price", "tax", "token")}],
+                                     "payments": []})
+
+
+# --- a loopback proxy that misbehaves on purpose ------------------------------------------------------------
+
+
+class FaultProxy:
+    """HTTP/1.1 on loopback between a terminal and the central service, failing requests on purpose.
+
+    ``plan(n, method, path)`` names what happens to the n-th request (1-based): 'pass'; 'cut_before' (closed before
+    anything reaches the service); 'cut_request' (half the body sent, then both sides closed); 'cut_after' (the
+    service answers, the terminal never hears it); 'repeat' (sent to the service twice, the second answer relayed);
+    'truncate' (half the answer relayed, then closed); 'delay' (answered after ``delay`` seconds). Each request
+    goes upstream on its own connection; connections are handled by at most ``max_threads`` threads.
+    """
+
+    def __init__(self, upstream_port: int, plan: Callable[[int, str, str], str], delay: float = 0.3,
+                 max_threads: int = 16) -> None:
+        self.upstream = ("127.0.0.1", upstream_port)
+        self.plan, self.delay = plan, delay
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.sock.settimeout(0.1)  # accept() wakes up to notice close()
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.count = 0
+        self.log: list[tuple[int, str, str, str]] = []
+        self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(max_threads)
+        self._stop = threading.Event()
+        self._acceptor = threading.Thread(target=self._accept, daemon=True)
+        self._acceptor.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        with contextlib.suppress(OSError):
+            self.sock.close()
+        self._acceptor.join(5)
+
+    def __enter__(self) -> FaultProxy:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            conn.settimeout(60)
+            self._slots.acquire()
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    @staticmethod
+    def _read_message(conn: socket.socket, buf: bytearray) -> bytes | None:
+        """One whole HTTP message (head and Content-Length body) from ``conn``; None when it closes first."""
+        while b"\r\n\r\n" not in buf:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return None
+            buf += chunk
+        head_end = buf.index(b"\r\n\r\n") + 4
+        length = 0
+        for line in bytes(buf[:head_end]).split(b"\r\n"):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":", 1)[1])
+        while len(buf) < head_end + length:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return None
+            buf += chunk
+        msg = bytes(buf[:head_end + length])
+        del buf[:head_end + length]
+        return msg
+
+    def _upstream(self, request: bytes) -> bytes | None:
+        with socket.create_connection(self.upstream, timeout=30) as up:
+            up.sendall(request)
+            return self._read_message(up, bytearray())
+
+    def _serve(self, conn: socket.socket) -> None:
+        buf = bytearray()
+        try:
+            conn.settimeout(60)
+            while True:
+                request = self._read_message(conn, buf)
+                if request is None:
+                    return
+                first = request.split(b"\r\n", 1)[0].decode("latin-1").split(" ")
+                with self._lock:
+                    self.count += 1
+                    n = self.count
+                action = self.plan(n, first[0], first[1])
+                self.log.append((n, first[0], first[1], action))
+                if action == "cut_before":
+                    return
+                if action == "cut_request":
+                    with socket.create_connection(self.upstream, timeout=30) as up:
+                        up.sendall(request[: len(request) // 2 + 1])
+                    return
+                answer = self._upstream(request)
+                if action == "repeat":
+                    answer = self._upstream(request)
+                if answer is None or action == "cut_after":
+                    return
+                if action == "truncate":
+                    conn.sendall(answer[: len(answer) // 2])
+                    return
+                if action == "delay":
+                    time.sleep(self.delay)
+                conn.sendall(answer)
+        except OSError:
+            return
+        finally:
+            with contextlib.suppress(OSError):
+                conn.close()
+            self._slots.release()
