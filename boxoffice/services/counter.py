@@ -333,7 +333,7 @@ def parse_sale(spec: str, event_id: str, currency: str) -> Any:
     from boxoffice.services.sales import SaleRequest
 
     words = spec.split()
-    if len(words) < 3:
+    if len(words) < 2:
         raise BoxOfficeError("bad_input", "quick sale: s SECTION TYPE=N PAY, e.g. s standing adult=2 cash 50")
     section, rest = words[0].lower(), words[1:]
     types: list[str] = []
