@@ -4,10 +4,12 @@ sells again after the resume reaches it; a pause for one terminal stops that ter
 from __future__ import annotations
 
 import pytest
-from sync_support import Central, central, pg_database, sync, terminals  # noqa: F401
+from sync_helpers import Central, enroll, sync
 
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services import pauses
+
+pytest_plugins = ["sync_support"]  # the central service on loopback (SQLite and PostgreSQL), enrolled terminals
 
 PAUSED = 10
 
@@ -20,7 +22,7 @@ def _sold(result) -> bool:  # noqa: ANN001
     return result.exit_code in (0, 7)  # 7: sold, the printer aside
 
 
-def test_a_central_pause_refuses_a_sale_on_a_terminal_after_one_sync(central: Central, terminals, cli,  # noqa: ANN001, F811
+def test_a_central_pause_refuses_a_sale_on_a_terminal_after_one_sync(central: Central, terminals, cli,  # noqa: ANN001
                                                                      demo_events) -> None:
     gala, jazz = demo_events
     a, b = terminals(2)
@@ -61,7 +63,7 @@ def test_a_central_pause_refuses_a_sale_on_a_terminal_after_one_sync(central: Ce
     assert pauses.active(a) == []
 
 
-def test_a_central_pause_for_one_terminal_or_one_event(central: Central, terminals, cli, demo_events) -> None:  # noqa: ANN001, F811
+def test_a_central_pause_for_one_terminal_or_one_event(central: Central, terminals, cli, demo_events) -> None:  # noqa: ANN001
     gala, jazz = demo_events
     a, b = terminals(2)
     r = cli("central", "pause", "sales", "--db", central.db_url, "--terminal", a.terminal["name"],
@@ -90,7 +92,7 @@ def test_a_central_pause_for_one_terminal_or_one_event(central: Central, termina
     assert cli("central", "resume", "--db", central.db_url, "--event", jazz).exit_code == 0
 
 
-def test_central_pauses_of_pickups_and_scans_leave_sales_alone(central: Central, terminals, cli,  # noqa: ANN001, F811
+def test_central_pauses_of_pickups_and_scans_leave_sales_alone(central: Central, terminals, cli,  # noqa: ANN001
                                                                demo_events) -> None:
     gala, _ = demo_events
     (a,) = terminals(1)
@@ -112,7 +114,7 @@ def test_central_pauses_of_pickups_and_scans_leave_sales_alone(central: Central,
     pauses.check(a, "scans", gala)
 
 
-def test_a_terminal_out_of_touch_too_long_is_an_alert_until_it_syncs(central: Central, terminals, clock, cli,  # noqa: ANN001, F811
+def test_a_terminal_out_of_touch_too_long_is_an_alert_until_it_syncs(central: Central, terminals, clock, cli,  # noqa: ANN001
                                                                       demo_events) -> None:
     from boxoffice.services.alerts import check
 
@@ -137,15 +139,13 @@ def test_a_terminal_out_of_touch_too_long_is_an_alert_until_it_syncs(central: Ce
     assert check(a) == []
 
 
-def test_sync_watch_keeps_backups_on_a_second_disk(central: Central, make_terminal, tmp_path, cli) -> None:  # noqa: ANN001, F811
+def test_sync_watch_keeps_backups_on_a_second_disk(central: Central, make_terminal, tmp_path, cli) -> None:  # noqa: ANN001
     import json
     import os
     import signal
     import subprocess
     import sys
     import time
-
-    from sync_support import enroll
 
     from boxoffice.services.backup import verify_copy
 
