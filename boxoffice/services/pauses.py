@@ -38,6 +38,7 @@ def scope_of(event: str | None, channel: str | None, terminal: str | None) -> tu
 
 
 def check_what(what: str) -> str:
+    """``what`` if it is something a pause can stop (sales, pickups, scans), else bad_input naming them."""
     if what not in WHAT:
         raise BoxOfficeError("bad_input", f"pause what? use {', '.join(WHAT)}")
     return what
