@@ -51,7 +51,7 @@ def test_a_code_brings_the_order_up_and_enter_hands_it_out(terminal, desk) -> No
 
 def test_several_matches_are_numbered_and_chosen_by_number(terminal, desk) -> None:  # noqa: ANN001
     c = Counter(terminal)
-    listed = c.handle("smith")
+    listed = c.handle("smi")
     assert texts(listed)[0] == "2 orders match; type a number to choose:"
     assert desk["anna"]["code"] in texts(listed)[1] and "NOT PAID" in texts(listed)[1]
     chosen = c.handle("2")

@@ -160,4 +160,32 @@ def name_match(terms: list[Term], prefix: bool) -> str:
 
 def phone_match(digits: str) -> str:
     """An FTS5 MATCH expression for phone numbers ending in ``digits``."""
-    return 'phone_rev : "' + index_phone(digits) + '"*'
+    return "phone_rev : " + phone_term(digits)
+
+
+def phone_term(digits: str) -> str:
+    """The prefix term for numbers ending in ``digits``, for a match on the phone_rev column alone."""
+    return '"' + index_phone(digits) + '"*'
+
+
+def plain(text: str) -> str:
+    """Folded text without accents, for comparing what was typed with an indexed name outside SQLite."""
+    return "".join(c for c in unicodedata.normalize("NFKD", fold(text)) if not unicodedata.combining(c))
+
+
+def rank_key(terms: list[Term], indexed_name: str) -> tuple[int, int, int]:
+    """Sort key for a name the index matched (smaller is better): most terms that are whole words of the name
+    (not only prefixes, not only in the e-mail), then most that start a word, then the fewest words."""
+    words = plain(indexed_name).split()
+    spaced = " " + " ".join(words) + " "
+    whole = starts = 0
+    for t in terms:
+        text = plain(t.text)
+        if t.cjk:
+            if " " + " ".join(text) + " " in spaced:
+                whole += 1
+        elif text in words:
+            whole += 1
+        elif any(w.startswith(text) for w in words):
+            starts += 1
+    return -whole, -starts, len(words)

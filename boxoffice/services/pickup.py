@@ -19,7 +19,7 @@ from typing import Any
 
 from boxoffice.domain import search_text
 from boxoffice.domain.clock import local_text
-from boxoffice.domain.codes import looks_like_order_code, normalise_code
+from boxoffice.domain.codes import normalise_code
 from boxoffice.domain.ids import is_uuid, uuid7
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
@@ -31,6 +31,8 @@ DEFAULT_LIMIT = 20
 MIN_NAME_CHARS = 2
 TOKEN_MIN_CHARS = 120  # a token is at least 138 Base45 characters; nothing else typed here is that long
 MAX_QUERY_CHARS = 200
+MAX_CODE_CHARS = 16  # a code typed with spaces or hyphens between its eight characters
+SEARCH_CAP = 200  # index entries ranked per search; more than this and the desk is asked to type more
 
 
 # --- the index ----------------------------------------------------------------------------------------------
@@ -73,16 +75,20 @@ def find(ctx: Ctx, query: str, event_id: str | None = None, limit: int = DEFAULT
         raise BoxOfficeError("bad_input", "that is too long to be an order code, name, e-mail, phone or ticket")
     if len(q) >= TOKEN_MIN_CHARS:
         return _by_token(ctx, query, event_id)
-    if is_uuid(q.lower()):
+    if len(q) == 36 and is_uuid(q.lower()):
         found = store.summary_by_ticket(ctx.conn, q.lower())
         return _answer(ctx, q, "ticket", [found] if found else [], event_id)
     code_error: BoxOfficeError | None = None
-    if looks_like_order_code(q):
+    code_shaped = False
+    if len(q) <= MAX_CODE_CHARS:
         try:
             code = normalise_code(q)
         except BoxOfficeError as exc:
-            code_error = exc
+            # Eight code characters with a wrong check character: said so unless a name matches (STEPHENS).
+            if "order_code" in exc.details:
+                code_error, code_shaped = exc, True
         else:
+            code_shaped = True
             found = store.summary_by_code(ctx.conn, code)
             if found is not None:
                 return _answer(ctx, q, "code", [found], event_id)
@@ -95,7 +101,7 @@ def find(ctx: Ctx, query: str, event_id: str | None = None, limit: int = DEFAULT
     if not out["results"]:
         if code_error is not None:
             raise code_error
-        if looks_like_order_code(q):
+        if code_shaped:
             raise BoxOfficeError("not_found", f"no order {normalise_code(q)} here, and no customer by that name: "
                                               "check the code, or sync")
         raise BoxOfficeError("not_found", f"nothing matches {q!r}: try the order code, another spelling, "
@@ -148,6 +154,16 @@ def _by_token(ctx: Ctx, text: str, event_id: str | None) -> dict[str, Any]:
     return _answer(ctx, text.strip(), "token", [found], event_id, note)
 
 
+def _top(ctx: Ctx, ranked: list[str], capped: bool, event_id: str | None, limit: int) -> tuple[list[dict], str | None]:
+    """The best ``limit`` of the ranked order ids as summaries (only the event's, if one is given)."""
+    wanted = ranked if event_id else ranked[:limit]
+    found = store.summaries(ctx.conn, wanted, event_id)
+    out = [found[i] for i in wanted if i in found][:limit]
+    note = (f"more than {SEARCH_CAP} orders match: these are the best {len(out)} of the first {SEARCH_CAP}; "
+            "type more to narrow it down") if capped else None
+    return out, note
+
+
 def _by_phone(ctx: Ctx, query: str, event_id: str | None, limit: int) -> dict[str, Any]:
     digits = search_text.phone_digits(query)
     if len(digits) < search_text.MIN_PHONE_DIGITS:
@@ -156,15 +172,16 @@ def _by_phone(ctx: Ctx, query: str, event_id: str | None, limit: int) -> dict[st
     refresh_index(ctx)
     # A number said in national form (07700 900123) is stored in international form (+44 7700 900123) or the
     # other way round: without its trunk zero, or by its last nine digits, it is still the number's ending.
-    found: list[dict] = []
+    hits: list[tuple] = []
     for ending in dict.fromkeys((digits, digits.lstrip("0"), digits[-9:])):
         if len(ending) >= search_text.MIN_PHONE_DIGITS:
-            found = store.search(ctx.conn, search_text.phone_match(ending), limit, event_id)
-            if found:
+            hits = store.match(ctx.conn, search_text.phone_term(ending), SEARCH_CAP + 1, column="phone_rev")
+            if hits:
                 break
-    # The closest number first: one that is exactly what was typed, then the shortest that ends with it.
-    found.sort(key=lambda r: len(r["phone_digits"] or "") - len(digits))
-    return _answer(ctx, query, "phone", found, event_id)
+    # The closest number first: the one that is exactly what was typed, then the shortest that ends with it.
+    hits.sort(key=lambda h: (len(h[2]), h[0]))
+    found, note = _top(ctx, [h[0] for h in hits[:SEARCH_CAP]], len(hits) > SEARCH_CAP, event_id, limit)
+    return _answer(ctx, query, "phone", found, event_id, note)
 
 
 def _by_email(ctx: Ctx, query: str, event_id: str | None, limit: int) -> dict[str, Any]:
@@ -175,25 +192,32 @@ def _by_email(ctx: Ctx, query: str, event_id: str | None, limit: int) -> dict[st
     if not terms:
         return _answer(ctx, query, "email", [], event_id)
     refresh_index(ctx)
-    match = "email : (" + " AND ".join(t.fts(prefix=True) for t in terms) + ")"
-    return _answer(ctx, query, "email", store.search(ctx.conn, match, limit, event_id), event_id)
+    expression = "email : (" + " AND ".join(t.fts(prefix=True) for t in terms) + ")"
+    hits = store.match(ctx.conn, expression, SEARCH_CAP + 1)
+    found, note = _top(ctx, [h[0] for h in hits[:SEARCH_CAP]], len(hits) > SEARCH_CAP, event_id, limit)
+    return _answer(ctx, query, "email", found, event_id, note)
 
 
 def _by_name(ctx: Ctx, query: str, event_id: str | None, limit: int) -> dict[str, Any]:
-    """Whole words first, ranked by bm25; then, to fill the list, the same words as prefixes."""
+    """Whole words first; only when no name has them all as whole words, the same words as prefixes.
+
+    Ranked here rather than by FTS5's bm25: bm25 must count every document holding each term, a pass over each
+    term's whole list that costs more than the match itself, and "how many of the words typed are whole words of
+    the name, then the shortest name" is the order a desk wants anyway.
+    """
     terms = search_text.query_terms(query)
     if not terms:
         raise BoxOfficeError("bad_input", f"{query!r} has no letters or digits to search for")
     if not any(t.cjk for t in terms) and max(len(t.text) for t in terms) < MIN_NAME_CHARS:
         raise BoxOfficeError("bad_input", f"type at least {MIN_NAME_CHARS} letters of a name")
     refresh_index(ctx)
-    exact = store.search(ctx.conn, search_text.name_match(terms, prefix=False), limit, event_id)
-    found = list(exact)
-    if len(found) < limit:
-        more = store.search(ctx.conn, search_text.name_match(terms, prefix=True), limit - len(found), event_id,
-                            exclude=[r["id"] for r in exact])
-        found += more
-    return _answer(ctx, query, "name", found, event_id)
+    hits = store.match(ctx.conn, search_text.name_match(terms, prefix=False), SEARCH_CAP + 1)
+    if not hits:
+        hits = store.match(ctx.conn, search_text.name_match(terms, prefix=True), SEARCH_CAP + 1)
+    capped, hits = len(hits) > SEARCH_CAP, hits[:SEARCH_CAP]
+    hits.sort(key=lambda h: (search_text.rank_key(terms, h[1]), h[0]))
+    found, note = _top(ctx, [h[0] for h in hits], capped, event_id, limit)
+    return _answer(ctx, query, "name", found, event_id, note)
 
 
 # --- handing out --------------------------------------------------------------------------------------------

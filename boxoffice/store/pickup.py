@@ -13,12 +13,12 @@ from typing import Any
 from boxoffice.store.db import one, rows
 
 # What a search result needs of an order: the order itself and how many of its tickets are valid and handed out.
+# A join with GROUP BY rather than two correlated subqueries: one pass over the order's tickets (tickets_order).
 _SUMMARY = """
-    o.id, o.code, o.event_id, o.channel, o.status, o.customer_name, o.email, o.phone, o.phone_digits, o.notes,
-    o.created_at, o.currency, o.total,
-    (SELECT count(*) FROM tickets t WHERE t.order_id = o.id AND t.status = 'valid') AS tickets,
-    (SELECT count(*) FROM tickets t WHERE t.order_id = o.id AND t.status = 'valid'
-        AND t.picked_up_at IS NOT NULL) AS picked"""
+    SELECT o.id, o.code, o.event_id, o.channel, o.status, o.customer_name, o.email, o.phone, o.phone_digits,
+           o.notes, o.created_at, o.currency, o.total,
+           count(t.id) AS tickets, count(t.picked_up_at) AS picked
+    FROM orders o LEFT JOIN tickets t ON t.order_id = o.id AND t.status = 'valid'"""
 
 CHUNK = 500  # ids per IN (...) list: well under SQLite's variable limit
 
@@ -69,24 +69,32 @@ def clear_index(conn: sqlite3.Connection) -> None:
     conn.execute("DELETE FROM order_search")
 
 
-def search(conn: sqlite3.Connection, match: str, limit: int, event_id: str | None = None,
-           exclude: Iterable[str] = ()) -> list[dict]:
-    """Orders whose index entry matches the FTS5 expression, best first (bm25: a name counts most, then e-mail).
+_MATCH_COLUMNS = {None: "order_search", "phone_rev": "phone_rev"}
 
-    The ranked LIMIT runs inside FTS5 before the join, so only the rows shown are looked up in orders.
+
+def match(conn: sqlite3.Connection, expression: str, cap: int, column: str | None = None) -> list[tuple]:
+    """(order id, indexed name text, reversed phone) of up to ``cap`` index entries matching an FTS5 expression.
+
+    Unranked on purpose: bm25 needs each term's document count, which costs a pass over the term's whole doclist,
+    more than the match itself; the service ranks the few rows it gets. ``column`` limits the match to one column.
     """
-    skip = list(exclude)
-    fetch = limit + len(skip) + (limit * 4 if event_id else 0)
-    sql = (f"SELECT {_SUMMARY}, s.rank AS score FROM (SELECT order_id, rank FROM order_search"
-           " WHERE order_search MATCH ? AND rank MATCH 'bm25(10.0, 3.0, 1.0, 0.0)' ORDER BY rank LIMIT ?) s"
-           " JOIN orders o ON o.id = s.order_id")
-    params: list[Any] = [match, fetch]
-    if event_id:
-        sql += " WHERE o.event_id = ?"
-        params.append(event_id)
-    sql += " ORDER BY s.rank"
-    out = [r for r in rows(conn, sql, tuple(params)) if r["id"] not in skip]
-    return out[:limit]
+    target = _MATCH_COLUMNS[column]
+    return [tuple(r) for r in conn.execute(
+        f"SELECT order_id, name, phone_rev FROM order_search WHERE {target} MATCH ? LIMIT ?", (expression, cap))]
+
+
+def summaries(conn: sqlite3.Connection, order_ids: list[str], event_id: str | None = None) -> dict[str, dict]:
+    """Orders with their ticket counts by id (optionally only those of one event), keyed by id."""
+    out: dict[str, dict] = {}
+    for part in _chunks(order_ids):
+        sql = f"{_SUMMARY} WHERE o.id IN ({','.join('?' * len(part))})"
+        params: list[Any] = list(part)
+        if event_id:
+            sql += " AND o.event_id = ?"
+            params.append(event_id)
+        for r in rows(conn, sql + " GROUP BY o.id", tuple(params)):
+            out[r["id"]] = r
+    return out
 
 
 # --- single orders ------------------------------------------------------------------------------------------
@@ -94,18 +102,28 @@ def search(conn: sqlite3.Connection, match: str, limit: int, event_id: str | Non
 
 def summary_by_code(conn: sqlite3.Connection, code: str) -> dict | None:
     """An order and its ticket counts by its code (the unique index on orders.code)."""
-    return one(conn, f"SELECT {_SUMMARY} FROM orders o WHERE o.code = ?", (code,))
+    # Two plain statements cost less than one with a join and GROUP BY: this is the desk's commonest lookup.
+    order = one(conn, "SELECT id, code, event_id, channel, status, customer_name, email, phone, phone_digits, notes,"
+                      " created_at, currency, total FROM orders WHERE code = ?", (code,))
+    if order is not None:
+        order["tickets"], order["picked"] = conn.execute(
+            "SELECT count(*), count(picked_up_at) FROM tickets WHERE order_id = ? AND status = 'valid'",
+            (order["id"],)).fetchone()
+    return order
 
 
 def summary_by_ticket(conn: sqlite3.Connection, ticket_id: str) -> dict | None:
     """The order a ticket belongs to, with its counts, plus the ticket's own token and status."""
-    return one(conn, f"SELECT {_SUMMARY}, t0.token AS ticket_token, t0.status AS ticket_status FROM tickets t0"
-                     " JOIN orders o ON o.id = t0.order_id WHERE t0.id = ?", (ticket_id,))
+    t0 = one(conn, "SELECT order_id, token, status FROM tickets WHERE id = ?", (ticket_id,))
+    if t0 is None:
+        return None
+    found = summaries(conn, [t0["order_id"]]).get(t0["order_id"])
+    return found | {"ticket_token": t0["token"], "ticket_status": t0["status"]} if found else None
 
 
 def summaries_by_email(conn: sqlite3.Connection, email: str, limit: int) -> list[dict]:
     """Orders with exactly this e-mail, case ignored (the orders_email index)."""
-    return rows(conn, f"SELECT {_SUMMARY} FROM orders o WHERE o.email = ? COLLATE NOCASE"
+    return rows(conn, f"{_SUMMARY} WHERE o.email = ? COLLATE NOCASE GROUP BY o.id"
                       " ORDER BY o.created_at DESC LIMIT ?", (email, limit))
 
 
