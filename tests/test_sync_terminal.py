@@ -54,7 +54,7 @@ def test_a_second_enrollment_with_a_spent_code_is_refused(central: Central, make
 
 def test_unreachable_central_is_a_clear_refusal(make_terminal, cli) -> None:
     ctx = make_terminal(name="Lonely", fresh=True)
-    from sync_support import free_port
+    from sync_helpers import free_port
 
     r = cli("sync", "enroll", f"http://127.0.0.1:{free_port()}", "AAAA-BBBB", db=ctx)
     assert r.exit_code == 8 and "did not answer" in r.stderr

@@ -94,22 +94,50 @@ class CentralDB:
                          conflict: str | None, returning: str, chunk: int = 400) -> list[Any]:
         """Insert many rows with ``ON CONFLICT (conflict) DO NOTHING``; return ``returning`` of the rows inserted.
 
-        ``conflict`` None skips a row that clashes on any unique key.
-
-        One multi-row statement per chunk: the rows a concurrent or earlier request inserted already are skipped
-        by the database itself, so the caller learns exactly which rows are new in this transaction.
+        ``conflict`` None skips a row that clashes on any unique key. The database itself skips the rows a
+        concurrent or earlier request inserted, so the caller learns exactly which rows are new in this transaction.
         """
+        if not rows:
+            return []
+        target = f" ON CONFLICT ({conflict})" if conflict else " ON CONFLICT"
+        tail = f"{target} DO NOTHING RETURNING {returning}"
+        if self.postgres:
+            arrays = [list(c) for c in zip(*rows, strict=True)]
+            cur = self.raw.execute(self._unnest(table, columns, rows) + tail, arrays)
+            return [r[returning] for r in cur.fetchall()]
         out: list[Any] = []
         one_row = "(" + ", ".join("?" * len(columns)) + ")"
         for i in range(0, len(rows), chunk):
             part = rows[i:i + chunk]
-            target = f" ON CONFLICT ({conflict})" if conflict else " ON CONFLICT"
-            sql = (f"INSERT INTO {table} ({', '.join(columns)}) VALUES " + ", ".join([one_row] * len(part))
-                   + f"{target} DO NOTHING RETURNING {returning}")
-            params = [v for r in part for v in r]
-            cur = self.raw.execute(self._sql(sql), params)
-            out += [(r[returning] if self.postgres else r[0]) for r in cur.fetchall()]
+            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES " + ", ".join([one_row] * len(part)) + tail
+            out += [r[0] for r in self.raw.execute(sql, [v for r in part for v in r]).fetchall()]
         return out
+
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+                    skip_existing: bool = False) -> None:
+        """Insert many rows: one statement over arrays on PostgreSQL, executemany on SQLite. With
+        ``skip_existing`` a row that clashes on any unique key is left out (ON CONFLICT DO NOTHING)."""
+        if not rows:
+            return
+        tail = " ON CONFLICT DO NOTHING" if skip_existing else ""
+        if self.postgres:
+            self.raw.execute(self._unnest(table, columns, rows) + tail, [list(c) for c in zip(*rows, strict=True)])
+        else:
+            self.raw.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+                                 f"({', '.join('?' * len(columns))}){tail}", rows)
+
+    @staticmethod
+    def _unnest(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+        """INSERT ... SELECT FROM unnest(one array per column): one short statement whatever the row count, where
+        a multi-row VALUES list costs psycopg more to prepare than the database to run. Integer columns are the
+        ones whose first non-null value is a Python int; the rest are text (every central column is one or the
+        other)."""
+        kinds = []
+        for i in range(len(columns)):
+            first = next((r[i] for r in rows if r[i] is not None), None)
+            kinds.append("bigint" if isinstance(first, int) and not isinstance(first, bool) else "text")
+        arrays = ", ".join(f"%b::{k}[]" for k in kinds)  # binary: no quoting of every JSON text
+        return f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays})"
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[CentralDB]:

@@ -50,9 +50,9 @@ def append(db: CentralDB, changes: Sequence[Change], at: str) -> int:
         return 0
     head = _take(db, "feed", len(changes))
     first = head - len(changes) + 1
-    db.many("INSERT INTO changes (pos, kind, body, origin, audience, at) VALUES (?, ?, ?, ?, ?, ?)",
-            [(first + i, c.kind, json.dumps(c.body, separators=(",", ":"), ensure_ascii=False), c.origin,
-              c.audience, at) for i, c in enumerate(changes)])
+    db.insert_rows("changes", ("pos", "kind", "body", "origin", "audience", "at"),
+                   [(first + i, c.kind, json.dumps(c.body, separators=(",", ":"), ensure_ascii=False), c.origin,
+                     c.audience, at) for i, c in enumerate(changes)])
     return head
 
 

@@ -197,18 +197,18 @@ class _Batch:
         orders, tickets, seat_claims = self.orders, self.tickets, self.seat_claims
         self.orders, self.tickets, self.seat_claims = [], [], []
         if orders:
-            self.db.insert_returning(
+            self.db.insert_rows(
                 "orders", ("id", "code", "event_id", "channel", "terminal_id", "status", "customer_name", "email",
                            "phone", "notes", "total", "tax", "currency", "created_at"),
                 [tuple(o[k] for k in ("id", "code", "event_id", "channel", "terminal_id", "status",
                                       "customer_name", "email", "phone", "notes", "total", "tax", "currency",
-                                      "created_at")) for o in orders], None, "id")
+                                      "created_at")) for o in orders], skip_existing=True)
         if tickets:
-            self.db.insert_returning(
+            self.db.insert_rows(
                 "tickets", ("id", "order_id", "event_id", "section_id", "row_label", "seat", "ticket_type_id",
                             "price", "tax", "token"),
                 [(t["id"], oid, eid, t["section_id"], t["row"], t["seat"], t["ticket_type_id"], t["price"] or 0,
-                  t["tax"] or 0, t["token"]) for oid, eid, t in tickets], "id", "id")
+                  t["tax"] or 0, t["token"]) for oid, eid, t in tickets], skip_existing=True)
         if seat_claims:
             rows = [(c.subject, e) for c, e in seat_claims]
             got = set(self.db.insert_returning(

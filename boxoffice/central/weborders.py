@@ -125,10 +125,10 @@ def import_orders(db: CentralDB, doc: Any, now: str) -> dict[str, Any]:
         raise BoxOfficeError("invalid_document", f"the web orders document has {len(errors)} error(s); nothing was "
                                                  f"imported. First: {errors[0]}", errors=errors)
     with db.transaction():
-        planned, problems, known = _plan(db, doc, now)
-        if problems:
-            raise BoxOfficeError("invalid_document", f"{len(problems)} problem(s) in the web orders; nothing was "
-                                                     f"imported. First: {problems[0]}", errors=problems[:200])
+        planned, issues, known = _plan(db, doc, now)
+        if issues:
+            raise BoxOfficeError("invalid_document", f"{len(issues)} problem(s) in the web orders; nothing was "
+                                                     f"imported. First: {issues[0]}", errors=issues[:200])
         key_row, created = signing.ensure_key(db, now)
         key, kid = signing.private_key(key_row), bytes.fromhex(key_row["key_id"])
         numbers = feed.take_numbers(db, "web_order", len(planned)) if planned else range(0)
@@ -154,16 +154,16 @@ def import_orders(db: CentralDB, doc: Any, now: str) -> dict[str, Any]:
             orders.append((order, o["ref"]))
             tickets += [(oid, ev["id"], t) for t in ts]
             changes.append(feed.Change("web_order", {"order": order, "tickets": ts}))
-        db.many("INSERT INTO orders (id, code, ref, event_id, channel, terminal_id, status, customer_name, email,"
-                " phone, notes, total, tax, currency, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(o["id"], o["code"], ref, o["event_id"], o["channel"], None, o["status"], o["customer_name"],
-                  o["email"], o["phone"], o["notes"], o["total"], o["tax"], o["currency"], o["created_at"])
-                 for o, ref in orders])
-        db.many("INSERT INTO tickets (id, order_id, event_id, section_id, row_label, seat, ticket_type_id, price,"
-                " tax, token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(t["id"], oid, eid, t["section_id"], t["row"], t["seat"], t["ticket_type_id"], t["price"], t["tax"],
-                  t["token"]) for oid, eid, t in tickets])
-        db.many("INSERT INTO claims (action, subject, terminal_id, entry_id, at) VALUES (?, ?, ?, ?, ?)", claims)
+        db.insert_rows("orders", ("id", "code", "ref", "event_id", "channel", "terminal_id", "status",
+                                  "customer_name", "email", "phone", "notes", "total", "tax", "currency", "created_at"),
+                       [(o["id"], o["code"], ref, o["event_id"], o["channel"], None, o["status"],
+                         o["customer_name"], o["email"], o["phone"], o["notes"], o["total"], o["tax"], o["currency"],
+                         o["created_at"]) for o, ref in orders])
+        db.insert_rows("tickets", ("id", "order_id", "event_id", "section_id", "row_label", "seat", "ticket_type_id",
+                                   "price", "tax", "token"),
+                       [(t["id"], oid, eid, t["section_id"], t["row"], t["seat"], t["ticket_type_id"], t["price"],
+                         t["tax"], t["token"]) for oid, eid, t in tickets])
+        db.insert_rows("claims", ("action", "subject", "terminal_id", "entry_id", "at"), claims)
         feed.append(db, changes, now)
     return {"imported": len(orders), "already_imported": known, "tickets": len(tickets),
             "codes": [o["code"] for o, _ in orders[:20]]}

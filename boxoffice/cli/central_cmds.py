@@ -147,7 +147,10 @@ def terminals(
     db: str = typer.Option(None, "--db", help=DB_HELP),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
-    """List enrolled terminals: tag, key, entries pushed, last heard from, revoked or not."""
+    """List enrolled terminals: tag, key, entries pushed, last heard from, revoked or not.
+
+    Example: boxoffice central terminals --db postgresql://postgres@db/boxoffice
+    """
     from boxoffice.central.admin import list_terminals
 
     rows = list_terminals(_db(db))
@@ -172,6 +175,8 @@ def revoke(
 
     Tickets it signed stay valid (a token carries no signing time); revoke any that must stop one by one with
     `boxoffice central revoke-ticket`. What it pushed stays. It can come back only with a new enrollment code.
+
+    Example: boxoffice central revoke "Counter 3"
     """
     from boxoffice.central.admin import revoke_terminal
 
@@ -193,7 +198,10 @@ def revoke_ticket(
     db: str = typer.Option(None, "--db", help=DB_HELP),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
-    """Put one ticket on every terminal's revocation list (the door refuses it after their next sync)."""
+    """Put one ticket on every terminal's revocation list (the door refuses it after their next sync).
+
+    Example: boxoffice central revoke-ticket 01a207d3-885d-7257-8ae8-3b4391faf6ed --reason "reported stolen"
+    """
     from boxoffice.central.admin import revoke_ticket as do_revoke
 
     out = do_revoke(_db(db), ticket, reason, clock())
@@ -213,6 +221,7 @@ def conflicts(
     """List conflicts: the same ticket picked up, refunded or checked in on two terminals, a seat sold twice.
 
     Both actions are kept; the later one is flagged with the rule that decided.
+    Example: boxoffice central conflicts --json
     """
     from boxoffice.central.admin import list_conflicts
 
@@ -234,7 +243,10 @@ def status(
     db: str = typer.Option(None, "--db", help=DB_HELP),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
-    """Counts: terminals, journal entries, orders, conflicts, and the feed's last position."""
+    """Counts: terminals, journal entries, orders, conflicts, and the feed's last position.
+
+    Example: boxoffice central status --db central.db
+    """
     from boxoffice.central.admin import status as get
 
     out = get(_db(db))

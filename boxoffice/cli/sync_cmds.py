@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from contextlib import contextmanager
@@ -117,8 +118,13 @@ def sync(
         raise BoxOfficeError("bad_input", "--backup-to goes with --watch (for one backup now: boxoffice backup)")
     if backup_to is not None and (backup_every <= 0 or keep < 1):
         raise BoxOfficeError("bad_input", "--backup-every is above 0 minutes and --keep is 1 or more")
-    with terminal() as tctx:
-        url, token = service.credentials(tctx)
+    with contextlib.ExitStack() as stack:
+        try:
+            tctx = stack.enter_context(terminal())
+            url, token = service.credentials(tctx)
+        except BoxOfficeError as exc:
+            _usage_if_bare(ctx, exc, json_out)
+            raise
         if watch:
             _watch(tctx, url, token, interval, batch, json_out, (backup_to, backup_every, keep))
             return
@@ -132,6 +138,12 @@ def sync(
         emit_json(out)
         return
     _show_summary(out)
+
+
+def _usage_if_bare(ctx: typer.Context, exc: Any, json_out: bool) -> None:
+    """A terminal that cannot sync yet (no database, not enrolled) gets the usage first: what to run instead."""
+    if not json_out and exc.code in ("not_initialised", "not_enrolled"):
+        typer.echo(ctx.get_help() + "\n")
 
 
 def _watch(tctx: Any, url: str, token: str, interval: float, batch: int, json_out: bool,
@@ -215,7 +227,10 @@ def status(
                                                                   f"(else {WARN_ENV}, else 15)."),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
-    """Last good sync, entries waiting, age of the newest data, and a warning when out of touch too long."""
+    """Last good sync, entries waiting, age of the newest data, and a warning when out of touch too long.
+
+    Example: boxoffice sync status --warn-after 30
+    """
     from boxoffice.errors import BoxOfficeError
     from boxoffice.services import sync as service
 
@@ -252,7 +267,10 @@ def conflicts(
     all_: bool = typer.Option(False, "--all", help="Also those seen before."),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
-    """Flags the central service raised about this terminal (the same ticket picked up or refunded twice...)."""
+    """Flags the central service raised about this terminal (the same ticket picked up or refunded twice...).
+
+    Listing them marks them seen. Example: boxoffice sync conflicts --all
+    """
     from boxoffice.services import sync as service
 
     with terminal() as tctx:

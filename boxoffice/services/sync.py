@@ -85,29 +85,39 @@ def credentials(ctx: Ctx) -> tuple[str, str]:
     return central_url(ctx) or row["central_url"], row["token"]
 
 
+def _wire(e: dict[str, Any]) -> dict[str, Any]:
+    return {k: e[k] for k in ("id", "terminal_id", "seq", "kind", "operator_id", "at", "payload", "prev_hash",
+                              "hash")}
+
+
 def push(ctx: Ctx, transport: Transport, batch: int = PUSH_BATCH, progress: Progress | None = None) -> dict[str, Any]:
-    """Send every unpushed entry, oldest first; mark each batch pushed once the central service has answered."""
+    """Send every unpushed entry, oldest first; mark each batch pushed once the central service has answered.
+
+    While one batch is out, the next is read from the database, so the terminal's share of the work hides behind
+    the central service's. Only the reading runs ahead: marking waits for the answer, in order.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     total = state.pending_count(ctx.conn)
     done = applied = duplicates = 0
     conflicts: list[dict[str, Any]] = []
-    after = 0
-    while True:
-        entries = state.pending_batch(ctx.conn, after, batch)
-        if not entries:
-            break
-        answer = transport.push([{k: e[k] for k in ("id", "terminal_id", "seq", "kind", "operator_id", "at",
-                                                    "payload", "prev_hash", "hash")} for e in entries])
-        _refuse_malformed(answer, "sync-push-response.schema.json", "push answer")
-        with write(ctx.conn):
-            state.mark_pushed(ctx.conn, entries[0]["seq"], entries[-1]["seq"], ctx.now_iso())
-            state.record(ctx.conn, last_push_at=ctx.now_iso())
-        applied += answer["applied"]
-        duplicates += answer["duplicates"]
-        conflicts += answer["conflicts"]
-        done += len(entries)
-        after = entries[-1]["seq"]
-        if progress:
-            progress("push", done, max(total, done))
+    entries = state.pending_batch(ctx.conn, 0, batch)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-push") as pool:
+        while entries:
+            request = pool.submit(transport.push, [_wire(e) for e in entries])
+            following = state.pending_batch(ctx.conn, entries[-1]["seq"], batch)
+            answer = request.result()
+            _refuse_malformed(answer, "sync-push-response.schema.json", "push answer")
+            with write(ctx.conn):
+                state.mark_pushed(ctx.conn, entries[0]["seq"], entries[-1]["seq"], ctx.now_iso())
+                state.record(ctx.conn, last_push_at=ctx.now_iso())
+            applied += answer["applied"]
+            duplicates += answer["duplicates"]
+            conflicts += answer["conflicts"]
+            done += len(entries)
+            if progress:
+                progress("push", done, max(total, done))
+            entries = following
     return {"pushed": done, "applied": applied, "duplicates": duplicates, "conflicts": conflicts}
 
 
