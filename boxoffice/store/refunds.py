@@ -91,7 +91,9 @@ def refund_items(conn: sqlite3.Connection, refund_id: str) -> list[dict]:
 # The records every one of which a journal entry holds a copy of (services.audit.reconcile): box-office orders and
 # their payments (web orders arrive by import, with their own record), refunds, exchanges, shifts, cash movements.
 _AUDITED = {
-    "orders": "SELECT * FROM orders WHERE channel = 'box_office' ORDER BY rowid",
+    # Orders this terminal sold: those another terminal sold arrive by sync, recorded in that terminal's journal.
+    "orders": "SELECT * FROM orders WHERE channel = 'box_office'"
+              " AND (terminal_id IS NULL OR terminal_id = (SELECT id FROM terminal)) ORDER BY rowid",
     "payments": "SELECT p.* FROM payments p JOIN orders o ON o.id = p.order_id"
                 " WHERE o.channel = 'box_office' OR p.kind = 'refund' ORDER BY p.rowid",
     "refunds": "SELECT * FROM refunds ORDER BY rowid",
