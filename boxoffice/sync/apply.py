@@ -2,8 +2,9 @@
 
 Each kind goes through the code that owns it where there is one: catalogues through services.catalog (as `catalog
 import` would, without an operator: the central admin published it), check-ins through services.door.record_checkin,
-pauses through services.pauses.apply_remote. Orders (web orders and other terminals' sales) are written in bulk and
-indexed for the pickup desk once per page, because a large event brings a hundred thousand of them at once.
+pauses through services.pauses.apply_remote. Orders (web orders and other terminals' sales) are written in bulk,
+because a large event brings a hundred thousand of them at once; services.sync indexes them for the pickup desk
+once the pull is done.
 
 A change that cannot apply yet (an order for an event with no catalogue here, a pickup of an order not here) is
 parked, not dropped, and tried again after the next catalogue and at the end of every sync. A change that is wrong
@@ -52,12 +53,8 @@ class Inbox:
         handler(cursor, body)
 
     def finish(self) -> None:
-        """Write what is gathered and make new orders searchable at the pickup desk."""
+        """Write what is gathered (the pickup desk's search index is brought up to date after the whole pull)."""
         self.flush()
-        if self.counts["order"] or self.counts["web_order"]:
-            from boxoffice.services.pickup import refresh_index
-
-            refresh_index(self.ctx)
 
     def _park(self, cursor: int, kind: str, body: dict[str, Any], reason: str) -> None:
         state.park(self.ctx.conn, cursor, kind, body, reason, self.now)
