@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from urllib.parse import urlsplit
 
-from sync_helpers import Central, FaultProxy, append_fake_sales, sync
+from sync_helpers import Central, FaultProxy, append_fake_sales, sell, sync
 
 from boxoffice.errors import BoxOfficeError
 
@@ -115,3 +115,29 @@ def test_offline_terminal_with_ten_thousand_entries_catches_up(central: Central,
     print(f"\n[{central.backend}] 10,000 entries: made {made:.1f} s, pushed {pushed_in:.1f} s, "
           f"pulled by another terminal {pulled_in:.1f} s")
     assert pushed_in < 120 and pulled_in < 120
+
+
+def test_a_sale_never_waits_for_a_slow_network(central: Central, terminals, open_ctx, login, demo_events) -> None:
+    import threading
+
+    (syncing,) = terminals(1)
+    append_fake_sales(syncing, demo_events[0], 3000)
+    counter = open_ctx(syncing)  # the counter: another connection to the same database, as another process has
+
+    def slow(n: int, method: str, path: str) -> str:
+        return "delay"
+
+    with FaultProxy(_port(central.url), slow, delay=0.5) as proxy:
+        outcome: list = []
+        worker = threading.Thread(target=lambda: outcome.append(sync(syncing, url=proxy.url, batch=200)))
+        worker.start()
+        time.sleep(0.3)  # the push is under way: a request is out
+        took = []
+        for _ in range(5):
+            started = time.perf_counter()
+            sell(counter, demo_events[0])
+            took.append(time.perf_counter() - started)
+        assert worker.is_alive(), "the sync should still be waiting on the slow network"
+        worker.join(120)
+    assert max(took) < 0.4, took  # a round trip here takes 0.5 s: no sale waited for one
+    assert outcome and outcome[0]["pushed"] >= 3000  # and the sync finished, sales made meanwhile included
