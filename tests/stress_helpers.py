@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -639,3 +639,61 @@ def reported_problems(db: Path, attempts: Iterable[Attempt]) -> list[str]:
     finally:
         conn.close()
     return p
+
+
+def committed_unreported(db: Path, attempts: Iterable[Attempt]) -> dict[str, int]:
+    """Actions in the database that no process reported: those whose process was killed after its commit and
+    before it said so (how many kills landed in that window). Sales, pickups, refunds and admissions."""
+    attempts = list(attempts)
+    said = reported(attempts)
+
+    def told(kind: str) -> int:
+        return sum(1 for a in attempts if a.kind == kind and reported([a]))
+
+    conn = sqlite3.connect(db, timeout=30)
+    try:
+        def count(sql: str) -> int:
+            return conn.execute(sql).fetchone()[0]
+
+        own = "(SELECT id FROM terminal)"
+        return {
+            "sales": count(f"SELECT count(*) FROM journal WHERE kind = 'sale' AND terminal_id = {own}")
+            - len({f["code"] for k, f in said if k == "sell"}),
+            "pickups": count("SELECT count(*) FROM journal WHERE kind = 'pickup'") - told("pickup"),
+            "refunds": count("SELECT count(*) FROM refunds") - told("refund"),
+            "admissions": count(f"SELECT count(*) FROM checkins WHERE result = 'admitted' AND terminal_id = {own}")
+            - len({f["nonce"] for k, f in said if k == "scan"}),
+        }
+    finally:
+        conn.close()
+
+
+@contextlib.contextmanager
+def central_with_two_counters(directory: Path, web_orders: int = 40) -> Iterator[tuple[Any, Site, Site]]:
+    """The central service (SQLite, served on loopback) with the stress catalogue and ``web_orders`` web orders,
+    and two counters enrolled and synced once: (central, here, other); ``here.web_codes`` are the web orders."""
+    from sync_helpers import Central, CentralServer
+
+    from boxoffice.central.admin import init
+
+    directory.mkdir(parents=True, exist_ok=True)
+    url = str(directory / "central.db")
+    init(url)
+    server = CentralServer(url, directory / "serve.log")
+    try:
+        central = Central("sqlite", url, server)
+        central.publish(stress_catalogue(), directory)
+        web = central.web_orders([{"ref": f"shop-{i}", "event_id": EVENT, "customer_name": f"Web Customer {i}",
+                                   "tickets": [{"section_id": STANDING, "type": "adult"}] * (1 + i % 3)}
+                                  for i in range(web_orders)], directory) if web_orders else {"codes": []}
+        here, other = build_site(directory / "here", web_orders=0), build_site(directory / "other", web_orders=0)
+        for site in (here, other):
+            r = site.run("sync", "enroll", central.url, central.code(site.dir.name))
+            if r.returncode != 0:
+                raise RuntimeError(f"enroll: {r.stderr.decode()}")
+            if site.run("sync").returncode != 0:
+                raise RuntimeError("first sync failed")
+        here.web_codes = list(web["codes"])
+        yield central, here, other
+    finally:
+        server.stop()

@@ -19,9 +19,9 @@ from stress_helpers import (
     CrashDriver,
     Site,
     build_site,
+    central_with_two_counters,
     reported,
     reported_problems,
-    stress_catalogue,
     unclean_exits,
     whole_problems,
 )
@@ -135,25 +135,7 @@ def _wait_synced(site: Site) -> dict:
 
 @pytest.mark.slow
 def test_sync_killed_at_random_between_sales_pushes_every_entry_once_and_loses_nothing(tmp_path: Path) -> None:
-    from sync_helpers import Central, CentralServer
-
-    from boxoffice.central.admin import init
-
-    url = str(tmp_path / "central.db")
-    init(url)
-    server = CentralServer(url, tmp_path / "serve.log")
-    try:
-        central = Central("sqlite", url, server)
-        central.publish(stress_catalogue(), tmp_path)
-        web = central.web_orders([{"ref": f"shop-{i}", "event_id": EVENT, "customer_name": f"Web Customer {i}",
-                                   "tickets": [{"section_id": STANDING, "type": "adult"}] * (1 + i % 3)}
-                                  for i in range(40)], tmp_path)
-        here, other = build_site(tmp_path / "here", web_orders=0), build_site(tmp_path / "other", web_orders=0)
-        for site in (here, other):
-            r = site.run("sync", "enroll", central.url, central.code(site.dir.name))
-            assert r.returncode == 0, r.stderr.decode()
-            _wait_synced(site)
-        here.web_codes = web["codes"]
+    with central_with_two_counters(tmp_path) as (central, here, other):
         other_codes: list[str] = []
 
         driver = CrashDriver(here, seed=4242, kinds={"sell": 3, "sync": 3, "pickup": 1, "refund": 1, "scan": 1},
@@ -198,8 +180,6 @@ def test_sync_killed_at_random_between_sales_pushes_every_entry_once_and_loses_n
         for site in (here, other):
             _audit_ok(site)
         _sell_still_works(here)
-    finally:
-        server.stop()
 
 
 def test_audit_verify_passes_on_a_terminal_that_learnt_another_counters_sales_by_sync(central, terminals,
