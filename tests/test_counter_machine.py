@@ -159,3 +159,35 @@ def test_ctrl_c_while_an_action_saves_waits_for_it() -> None:
     assert finished and held == [signal.SIGINT]
     with pytest.raises(KeyboardInterrupt):
         os.kill(os.getpid(), signal.SIGINT)
+
+
+def test_lines_that_arrive_together_are_answered_in_order_with_one_commit(terminal, desk, demo_events) -> None:  # noqa: ANN001
+    from pickup_fixtures import Seat, orders_doc, web_order
+
+    from boxoffice.services.web_orders import import_orders
+
+    c = Counter(terminal, "gala-1208", door=True)
+    t1, t2 = desk["strasse"]["tickets"][0]["token"], desk["zoe"]["tickets"][0]["token"]
+    commits = []
+    terminal.conn.set_trace_callback(lambda sql: commits.append(sql) if sql.strip().upper() == "COMMIT" else None)
+    try:
+        replies = c.handle_lines([t1, t1, "h", t2, "junk", "d", desk["zoe"]["code"]])
+    finally:
+        terminal.conn.set_trace_callback(None)
+    assert [texts(r)[0] for r in replies[:2]] == ["ADMIT  Stalls G5", "REFUSED: already in since 19:00"]
+    assert texts(replies[2])[0] == "desk (pickup and walk-up sales)"  # help, in its place
+    assert [texts(r)[0] for r in replies[3:6]] == ["ADMIT  Stalls F10", "REFUSED: not a ticket token (character "
+                                                   "'j' is not in the Base45 alphabet): scan again, or refuse "
+                                                   "entry; send the customer to the box office",
+                                                   "desk mode: find orders, hand them out, sell"]
+    assert texts(replies[6])[0].startswith(desk["zoe"]["code"])  # back at the desk: the order comes up
+    assert len(commits) == 2  # two runs of scans, one commit each
+    assert query(terminal, "SELECT result FROM checkins ORDER BY rowid") == [
+        ("admitted",), ("already_checked_in",), ("admitted",), ("malformed_token",)]
+    late = web_order(Central.make(), demo_events[0], "Unknown Key", [Seat("standing", price="22.50")])
+    with pytest.raises(BoxOfficeError):
+        import_orders(terminal, orders_doc([late]))  # (its key is not trusted: nothing imported)
+    c.handle("d")
+    refused = c.handle_lines([late["tickets"][0]["token"], "q", t2])
+    assert texts(refused[0]) == [refused[0].lines[0].text] and "unknown key" in texts(refused[0])[0]
+    assert refused[-1].quit and len(refused) == 2  # q ends the batch: nothing after it is scanned

@@ -123,3 +123,22 @@ def test_q_and_ctrl_d_quit_and_refusals_keep_the_desk_running(terminal, desk) ->
         child.close()
     assert child.exitstatus == 0
     assert query(terminal, "SELECT count(*) FROM pickups") == [(0,)]
+
+
+def test_a_burst_of_scans_is_answered_line_by_line_in_order(terminal, desk) -> None:  # noqa: ANN001
+    child = spawn(terminal, "--door")
+    t1, t2 = desk["strasse"]["tickets"][0]["token"], desk["zoe"]["tickets"][1]["token"]
+    try:
+        prompt(child, "door IN Winter Gala> ")
+        child.send(f"{t1}\n{t2}\n{t1}\n")  # one write: what a scanner's buffer delivers
+        child.expect("ADMIT  Stalls G5")
+        child.expect("ADMIT  Stalls F11")
+        child.expect("REFUSED: already in since 19:00")
+        prompt(child, "door IN Winter Gala> ")
+        child.sendline("q")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
+    assert query(terminal, "SELECT result FROM checkins ORDER BY rowid") == [
+        ("admitted",), ("admitted",), ("already_checked_in",)]

@@ -382,11 +382,46 @@ def counter(event: str = typer.Option(None, "--event", help="The event for quick
                 typer.echo("")
                 break
             else:
+                lines = [line, *_queued_lines()]
                 with _hold_interrupts() as held:
-                    reply = desk.handle(line)
+                    replies = desk.handle_lines(lines) if len(lines) > 1 else [desk.handle(line)]
+                reply = replies[-1]
                 if held:
                     reply.add("info", "(Ctrl-C came while saving: the action above was finished first)")
-            for ln in reply.lines:
-                typer.secho(ln.text, **_STYLES.get(ln.style, {}))
+                for earlier in replies[:-1]:
+                    _show(earlier)
+            _show(reply)
             if reply.quit:
                 break
+
+
+def _show(reply: Any) -> None:
+    for ln in reply.lines:
+        typer.secho(ln.text, **_STYLES.get(ln.style, {}))
+
+
+def _queued_lines(most: int = 500) -> list[str]:
+    """Lines already typed or scanned and waiting on stdin, read without waiting for more.
+
+    A keyboard-wedge scanner's buffer or a pasted list arrives faster than it is answered; taking the waiting
+    lines together lets the door commit them at once (see services.counter.Counter.handle_lines).
+    """
+    import select
+
+    out: list[str] = []
+    try:
+        fd = sys.stdin.fileno()
+    except (AttributeError, OSError, ValueError):
+        return out
+    while len(out) < most:
+        try:
+            ready, _, _ = select.select([fd], [], [], 0)
+        except (OSError, ValueError):
+            break
+        if not ready:
+            break
+        line = sys.stdin.readline()
+        if not line:
+            break
+        out.append(line.rstrip("\r\n"))
+    return out

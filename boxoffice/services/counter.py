@@ -34,7 +34,7 @@ from typing import Any
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
 
-HELP = __doc__.split("Two modes:", 1)[1].split("Every action", 1)[0].rstrip("\n")
+HELP = __doc__.split("Two modes:", 1)[1].split("Every action", 1)[0].strip("\n")
 YES = {"y", "yes", "j", "ja", "o", "oui", "s", "si", "sí"}
 
 
@@ -127,6 +127,35 @@ class Counter:
             return self._desk(line, cmd, rest)
         except BoxOfficeError as exc:
             return Reply().add("refused", f"{exc.message}")
+
+    def handle_lines(self, lines: list[str]) -> list[Reply]:
+        """Several lines that arrived together (a scanner's buffer, a pasted list), answered in order.
+
+        At the door, consecutive scans among them are checked in one transaction with a single commit (each still
+        sees the ones before it), so a burst costs one disk flush instead of one per ticket; the answers are shown
+        only after that commit. Everything else is handled line by line, exactly as :meth:`handle` does.
+        """
+        replies: list[Reply] = []
+        run: list[str] = []
+
+        def flush() -> None:
+            if run:
+                replies.extend(self._scan_many(run) if len(run) > 1 else [self.handle(run[0])])
+                run.clear()
+
+        for text in lines:
+            word = text.strip().lower()
+            if self.mode == "door" and self.pending is None and word and word not in self._DOOR_WORDS:
+                run.append(text)
+                continue
+            flush()
+            replies.append(self.handle(text))
+            if replies[-1].quit:
+                return replies
+        flush()
+        return replies
+
+    _DOOR_WORDS = frozenset({"q", "h", "?", "help", "d", "x"})
 
     def interrupt(self) -> Reply:
         """Ctrl-C at the prompt: drop the question or the order on screen; a second Ctrl-C in a row quits."""
@@ -297,11 +326,25 @@ class Counter:
     def _scan(self, text: str) -> Reply:
         from boxoffice.services.door import scan
 
-        ans = scan(self.ctx, text, self._door_event(), "out" if self.exit_mode else "in")
-        reply = Reply(data=ans)
-        if ans["result"] == "refused":
-            return reply.add("refused", f"REFUSED: {ans['message']}")
-        return reply.add("admit", f"{'ADMIT' if ans['result'] == 'admit' else 'EXIT'}  {ans['message']}")
+        return _door_reply(scan(self.ctx, text, self._door_event(), "out" if self.exit_mode else "in"))
+
+    def _scan_many(self, texts: list[str]) -> list[Reply]:
+        from boxoffice.services.door import scan_batch
+
+        self._interrupted = False
+        try:
+            answers = scan_batch(self.ctx, texts, self._door_event(), "out" if self.exit_mode else "in")
+        except BoxOfficeError as exc:
+            return [Reply().add("refused", exc.message)]
+        return [_door_reply(a) for a in answers]
+
+
+def _door_reply(ans: dict[str, Any]) -> Reply:
+    """One big line per scan: ADMIT / EXIT and the place, or REFUSED and why."""
+    reply = Reply(data=ans)
+    if ans["result"] == "refused":
+        return reply.add("refused", f"REFUSED: {ans['message']}")
+    return reply.add("admit", f"{'ADMIT' if ans['result'] == 'admit' else 'EXIT'}  {ans['message']}")
 
 
 def _handout_state(r: dict[str, Any]) -> str:
