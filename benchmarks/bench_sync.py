@@ -281,13 +281,13 @@ def sqlite_floor(directory: Path, orders: list[tuple], tickets: list[tuple]) -> 
 
 
 def bench_push(pg: Pg, n: int, work: Path, with_floor: bool = True) -> dict[str, Any]:
-    url = pg.schema(f"push_{n}")
+    url = pg.schema(f"push_{n}_{secrets.token_hex(3)}")
     from boxoffice.central.admin import init
 
     init(url)
     server = Server(url, work / f"serve-push-{n}.log")
     try:
-        ctx = make_terminal(work / f"push-{n}", f"Push {n}", server.url, url)
+        ctx = make_terminal(work / f"push-{n}-{secrets.token_hex(3)}", f"Push {n}", server.url, url)
         t0 = time.perf_counter()
         fake_sales(ctx, n)
         made = time.perf_counter() - t0
@@ -311,7 +311,7 @@ def bench_pull(pg: Pg, n: int, work: Path, with_floor: bool = True) -> dict[str,
     from boxoffice.central.admin import init, publish_catalog
     from boxoffice.services.demo_catalog import demo_catalog
 
-    url = pg.schema(f"pull_{n}")
+    url = pg.schema(f"pull_{n}_{secrets.token_hex(3)}")
     init(url)
     cat = work / "catalog.json"
     cat.write_text(json.dumps(demo_catalog(datetime.now(UTC).date())))
@@ -321,7 +321,7 @@ def bench_pull(pg: Pg, n: int, work: Path, with_floor: bool = True) -> dict[str,
     made = time.perf_counter() - t0
     server = Server(url, work / f"serve-pull-{n}.log")
     try:
-        ctx = make_terminal(work / f"pull-{n}", f"Pull {n}", server.url, url)
+        ctx = make_terminal(work / f"pull-{n}-{secrets.token_hex(3)}", f"Pull {n}", server.url, url)
         db = ctx.config.db_path
         ctx.close()
         got = run_child("pull", db)
@@ -356,6 +356,14 @@ def record(rows: list[dict[str, Any]]) -> None:
             f.write(json.dumps({"bench": "sync", **r, **stamp}) + "\n")
 
 
+class _Printed(list):
+    """Rows printed as they come, so a long run shows its figures before it ends."""
+
+    def append(self, row: dict[str, Any]) -> None:
+        print(json.dumps(row), flush=True)
+        super().append(row)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=100_000, help="entries to push and web orders to pull")
@@ -370,7 +378,7 @@ def main() -> int:
         child(args.child, args.db)
         return 0
     pg = Pg()
-    rows: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = _Printed()
     try:
         with tempfile.TemporaryDirectory(prefix="bench-sync-") as tmp:
             work = Path(tmp)
@@ -409,8 +417,6 @@ def main() -> int:
                              "met": r["peak_mb"] < MEMORY_GOAL_MB})
     finally:
         pg.drop()
-    for r in rows:
-        print(json.dumps(r))
     record(rows)
     return 1 if any(r.get("met") is False for r in rows) else 0
 

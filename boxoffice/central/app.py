@@ -29,6 +29,7 @@ from boxoffice.central.db import CentralDB, connect
 from boxoffice.central.errors import CentralError, invalid
 from boxoffice.domain.clock import iso, system_clock
 from boxoffice.errors import BoxOfficeError
+from boxoffice.sync import fastjson
 from boxoffice.sync.messages import problems
 
 API_VERSION = "1"
@@ -46,10 +47,18 @@ def _json(raw: bytes, what: str) -> Any:
         raise CentralError(413, "too_large", f"the {what} is over {MAX_BODY_BYTES // 1_000_000} MB: send smaller "
                                              "batches")
     try:
-        return json.loads(raw)
+        doc = fastjson.loads(raw)  # orjson refuses a lone surrogate escape and nesting past 1024 itself
+        if fastjson.orjson is None:
+            json.dumps(doc, ensure_ascii=False).encode("utf-8")  # an escape such as \ud800 is half a character
+        return doc
+    except UnicodeEncodeError:
+        raise invalid(f"the {what} holds an escape (\\ud800 to \\udfff) that is half of a character",
+                      ["/: not text"]) from None
     except UnicodeDecodeError:
         raise invalid(f"the {what} is not UTF-8 text", ["/: not UTF-8"]) from None
-    except json.JSONDecodeError as exc:
+    except RecursionError:
+        raise invalid(f"the {what} nests arrays or objects too deeply", ["/: too deep"]) from None
+    except json.JSONDecodeError as exc:  # orjson's decode error is one too
         where = f"/: line {exc.lineno} column {exc.colno}: {exc.msg}"
         raise invalid(f"the {what} is not valid JSON", [where]) from None
 

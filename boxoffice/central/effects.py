@@ -21,9 +21,10 @@ A claim already held by another terminal is a conflict: both entries are kept, t
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
+
+from boxoffice.sync import fastjson
 
 CHECKIN_KINDS = frozenset({"checkin", "check_in", "scan", "admit"})
 EXIT_KINDS = frozenset({"checkout", "check_out", "exit"})
@@ -96,7 +97,7 @@ def read(entry: dict[str, Any]) -> Effect:
     if kind not in EFFECT_KINDS:
         return Effect()
     try:
-        payload = json.loads(entry["payload"])
+        payload = fastjson.loads(entry["payload"])
     except ValueError:
         return Effect()
     if not isinstance(payload, dict):

@@ -28,6 +28,7 @@ from typing import Any
 
 from boxoffice.central.db import CentralDB
 from boxoffice.central.errors import CentralError
+from boxoffice.sync import fastjson
 
 KINDS = ("catalog", "key", "terminal_revoked", "revocation", "web_order", "order", "pickup", "checkin",
          "conflict", "pause")
@@ -51,7 +52,7 @@ def append(db: CentralDB, changes: Sequence[Change], at: str) -> int:
     head = _take(db, "feed", len(changes))
     first = head - len(changes) + 1
     db.insert_rows("changes", ("pos", "kind", "body", "origin", "audience", "at"),
-                   [(first + i, c.kind, json.dumps(c.body, separators=(",", ":"), ensure_ascii=False), c.origin,
+                   [(first + i, c.kind, fastjson.dumps(c.body), c.origin,
                      c.audience, at) for i, c in enumerate(changes)])
     return head
 

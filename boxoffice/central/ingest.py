@@ -34,6 +34,10 @@ JOURNAL_COLUMNS = ("id", "terminal_id", "seq", "kind", "at", "operator_id", "pay
 
 def check_entries(terminal: dict[str, Any], entries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Refuse a batch that writes as another terminal (403) or whose entries do not match their own hashes (422)."""
+    floats = [f"/entries/{i}/seq: must be a whole number written without a fraction" for i, e in enumerate(entries)
+              if not isinstance(e["seq"], int)]
+    if floats:
+        raise invalid("a sequence number is not an integer", floats)
     for i, e in enumerate(entries):
         if e["terminal_id"] != terminal["id"]:
             raise CentralError(403, "wrong_terminal", f"entry {i} ({e['id']}) belongs to terminal "

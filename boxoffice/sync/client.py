@@ -7,12 +7,12 @@ whose answer was lost is simply sent again: a few times at once with a short bac
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from typing import Any
 
 from boxoffice.errors import BoxOfficeError
+from boxoffice.sync import fastjson
 
 RETRY_STATUSES = {502, 503, 504}
 
@@ -61,7 +61,7 @@ class CentralClient:
     # -- the wire ---------------------------------------------------------------------------------------------
 
     def _call(self, method: str, path: str, body: Any = None, params: dict[str, Any] | None = None) -> Any:
-        content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode() if body is not None else None
+        content = fastjson.dumps_bytes(body) if body is not None else None
         headers = {"Content-Type": "application/json"} if content is not None else None
         last: str = ""
         for attempt in range(self.retries + 1):
@@ -81,7 +81,7 @@ class CentralClient:
 
     def _answer(self, resp: Any, path: str) -> Any:
         try:
-            data = resp.json()
+            data = fastjson.loads(resp.content)
         except ValueError:
             data = None
         if resp.status_code >= 400:
