@@ -697,3 +697,64 @@ def central_with_two_counters(directory: Path, web_orders: int = 40) -> Iterator
         yield central, here, other
     finally:
         server.stop()
+
+
+# --- abuse: what a refusal must look like, and "nothing changed" ------------------------------------------
+
+
+def fingerprint(db: Path, skip: Iterable[str] = ()) -> dict[str, str]:
+    """Table -> hash of its rows, in rowid order: two equal fingerprints mean nothing was written."""
+    import hashlib
+
+    skipped = set(skip)
+    conn = sqlite3.connect(db, timeout=30)
+    try:
+        out = {}
+        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"):
+            if name in skipped or name.startswith("sqlite_"):
+                continue
+            h = hashlib.sha256()
+            for row in conn.execute(f'SELECT * FROM "{name}"'):
+                h.update(repr(row).encode("utf-8", "surrogatepass"))
+            out[name] = h.hexdigest()[:16]
+        return out
+    finally:
+        conn.close()
+
+
+def changed_tables(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    return sorted(t for t in before.keys() | after.keys() if before.get(t) != after.get(t))
+
+
+def refusal_problem(exit_code: int, stdout: str, stderr: str, json_mode: bool, documents: bool = False) -> str | None:
+    """Why a finished command's output is not a clean answer, or None. Clean: a documented exit status, no
+    traceback; a refusal says what is wrong in one line (``error: ...`` on stderr, or ``{"error": {"code",
+    "message"}}`` with --json whose code gives that status). A usage error from the argument parser (status 2,
+    usage line, ``Error: ...``) is clean too; a document refusal may list its located errors below its line."""
+    from boxoffice.errors import EXIT_STATUSES
+
+    text = stdout + stderr
+    if exit_code not in CLEAN_EXITS:
+        return f"exit status {exit_code}"
+    if "Traceback" in text or "internal error" in text:
+        return "a traceback or an internal error"
+    if exit_code in (0, 6, 7):
+        return None
+    lines = stderr.strip().splitlines()
+    if exit_code == 2 and lines and lines[0].startswith("Usage:") and any(ln.startswith("Error:") or "Error" in ln
+                                                                          for ln in lines):
+        return None
+    if json_mode:
+        docs = _json_docs(stdout)
+        error = docs[-1].get("error") if docs and isinstance(docs[-1], dict) else None
+        if not isinstance(error, dict) or EXIT_STATUSES.get(error.get("code"), (None,))[0] != exit_code:
+            return f"not a JSON error of status {exit_code}: {stdout[-300:]!r}"
+        if not error.get("message") or "\n" in error["message"]:
+            return "the JSON error message is not one line"
+        return None
+    if not lines or not lines[0].startswith("error: "):
+        return f"no 'error:' line: {stderr[-300:]!r}"
+    extra = lines[1:]
+    if extra and not (documents and all(ln.startswith("  ") for ln in extra)):
+        return f"more than one line: {stderr[-300:]!r}"
+    return None

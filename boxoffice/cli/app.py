@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass
@@ -197,6 +198,7 @@ class BoxOfficeGroup(TyperGroup):
 
     def invoke(self, ctx: typer.Context):  # noqa: ANN201 - click's signature
         try:
+            _refuse_undecodable(ctx.meta.get("argv", []))
             return super().invoke(ctx)
         except BoxOfficeError as exc:
             report_error(exc, json_mode="--json" in ctx.meta.get("argv", []))
@@ -216,6 +218,18 @@ class BoxOfficeGroup(TyperGroup):
             typer.echo(f"error: internal error ({type(exc).__name__}: {exc}); run again with BOXOFFICE_DEBUG=1 "
                        "and report it", err=True)
             ctx.exit(INTERNAL_ERROR_STATUS)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _refuse_undecodable(args: list[str]) -> None:
+    """Bytes that are not UTF-8 in an argument (Python keeps them as lone surrogates) cannot be stored or printed:
+    refuse them up front, unless the argument names a file that exists (file names on Linux may be any bytes)."""
+    for arg in args:
+        if isinstance(arg, str) and _SURROGATE.search(arg) and not os.path.exists(arg):
+            shown = _SURROGATE.sub("\ufffd", arg[:80])
+            raise BoxOfficeError("bad_input", f"an argument is not valid UTF-8 text ({shown!r}): type it again")
 
 
 def report_error(exc: BoxOfficeError, json_mode: bool) -> None:

@@ -40,6 +40,8 @@ def clock() -> Callable[[], datetime]:
         raise BoxOfficeError("bad_input", f"BOXOFFICE_NOW={fixed!r} is not an ISO date and time") from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
+    if not 1900 <= when.year <= 9998:  # the clock is shown, stored and added to: keep it inside the calendar
+        raise BoxOfficeError("bad_input", f"BOXOFFICE_NOW={fixed!r} is outside the years 1900 to 9998")
     return lambda: when
 
 

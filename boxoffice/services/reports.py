@@ -33,9 +33,9 @@ def day_window(ctx: Ctx, day: str | None) -> tuple[str | None, str | None]:
         return None, None
     try:
         start = datetime.fromisoformat(day).replace(tzinfo=zone(_venue_tz(ctx)))
-    except ValueError:
+        return iso(start), iso(start + timedelta(days=1))
+    except (ValueError, OverflowError):  # OverflowError: the first or last day a calendar has, 0001 or 9999
         raise BoxOfficeError("bad_input", f"--day {day!r}: give a date like 2026-11-30") from None
-    return iso(start), iso(start + timedelta(days=1))
 
 
 def _local(ts: str, tz: str, fmt: str) -> str:
