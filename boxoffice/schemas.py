@@ -46,7 +46,14 @@ def read_json_file(path: str | Path, max_bytes: int, what: str) -> Any:
         raise BoxOfficeError("invalid_document", f"{p} is {size / 1e6:.1f} MB; a {what} is at most "
                                                  f"{max_bytes / 1e6:.0f} MB: split it")
     try:
-        return json.loads(p.read_bytes().decode("utf-8"))
+        text = p.read_bytes().decode("utf-8")
+        doc = json.loads(text)
+        if "\\u" in text:  # only an escape can make half a UTF-16 pair, which no database or printer can take
+            json.dumps(doc, ensure_ascii=False).encode("utf-8")
+        return doc
+    except UnicodeEncodeError:
+        raise BoxOfficeError("invalid_document", f"{p} holds an escape (\\ud800 to \\udfff) that is half of a "
+                                                 "character, not text") from None
     except UnicodeDecodeError:
         raise BoxOfficeError("invalid_document", f"{p} is not UTF-8 text") from None
     except RecursionError:

@@ -62,9 +62,17 @@ def decode_image(path: str) -> list[str]:
     try:
         img = Image.open(p)
         img.load()
-    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+    except Exception as exc:  # noqa: BLE001 - Pillow's decoders raise many kinds (SyntaxError for a broken PNG)
         raise BoxOfficeError("bad_input", f"{p} is not a readable image: {exc}") from None
-    found = [r.text for r in zxingcpp.read_barcodes(img) if r.text]
+    try:
+        found = [r.text for r in zxingcpp.read_barcodes(img) if r.text]
+    except (TypeError, ValueError):
+        # A pixel mode the QR reader does not take (LAB...): in grey, or not a photo of a ticket.
+        try:
+            found = [r.text for r in zxingcpp.read_barcodes(img.convert("L")) if r.text]
+        except (TypeError, ValueError) as exc:
+            raise BoxOfficeError("bad_input", f"{p} is not an image a QR code can be read from ({img.mode}): "
+                                              f"{exc}") from None
     if not found:
         raise BoxOfficeError("malformed_token", f"no QR code found in {p}: try a sharper, flatter photo")
     return found
