@@ -42,6 +42,22 @@ def _check(doc: Any, schema_name: str, what: str) -> None:
         raise invalid(f"the {what} does not match {schema_name}: {errors[0]}", errors)
 
 
+def _holds_nul(doc: Any) -> bool:
+    """Whether any text in a parsed document (a key or a string value) holds the NUL character."""
+    stack = [doc]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def _json(raw: bytes, what: str) -> Any:
     if len(raw) > MAX_BODY_BYTES:
         raise CentralError(413, "too_large", f"the {what} is over {MAX_BODY_BYTES // 1_000_000} MB: send smaller "
@@ -50,6 +66,9 @@ def _json(raw: bytes, what: str) -> Any:
         doc = fastjson.loads(raw)  # orjson refuses a lone surrogate escape and nesting past 1024 itself
         if fastjson.orjson is None:
             json.dumps(doc, ensure_ascii=False).encode("utf-8")  # an escape such as \ud800 is half a character
+        if b"\\u0000" in raw and _holds_nul(doc):
+            raise invalid(f"the {what} holds a NUL character (\\u0000), which no text column can store",
+                          ["/: NUL in text"])
         return doc
     except UnicodeEncodeError:
         raise invalid(f"the {what} holds an escape (\\ud800 to \\udfff) that is half of a character",

@@ -58,10 +58,31 @@ class Effect:
     change: tuple[str, dict[str, Any]] | None = None
 
 
+# What a sale's order and tickets must hold to be stored: text where the tables keep text, whole numbers that fit
+# a BIGINT where they keep amounts. Anything else (a list, a huge number, a missing type) leaves the entry unapplied.
+ORDER_TEXT = ("id", "code", "event_id", "channel", "terminal_id", "status", "currency", "created_at")
+ORDER_MAY_BE_NONE = ("customer_name", "email", "phone", "notes")
+TICKET_TEXT = ("id", "section_id", "ticket_type_id", "token")
+TICKET_MAY_BE_NONE = ("row", "seat")
+
+
+def _fits(row: dict[str, Any], text: tuple[str, ...], may_be_none: tuple[str, ...], whole: tuple[str, ...],
+          none_is_zero: bool) -> bool:
+    return (all(_text(row[k]) for k in text)
+            and all(row[k] is None or _text(row[k]) for k in may_be_none)
+            and all((row[k] is None and none_is_zero) or (type(row[k]) is int and -(2**63) <= row[k] < 2**63)
+                    for k in whole))
+
+
+def _text(value: Any) -> bool:
+    """Text a table can hold: PostgreSQL refuses the NUL character in any text column."""
+    return isinstance(value, str) and "\x00" not in value
+
+
 def _id_of(value: Any) -> str | None:
-    if isinstance(value, str) and value:
+    if _text(value) and value:
         return value
-    if isinstance(value, dict) and isinstance(value.get("id"), str):
+    if isinstance(value, dict) and _text(value.get("id")) and value["id"]:
         return value["id"]
     return None
 
@@ -116,7 +137,8 @@ def read(entry: dict[str, Any]) -> Effect:
     if kind in REFUND_KINDS:
         refund = payload.get("refund") if isinstance(payload.get("refund"), dict) else {}
         order_id = order_id or _id_of(refund.get("order_id"))
-        items = [i.get("ticket_id") for i in payload.get("items", []) if isinstance(i, dict)]
+        items = payload.get("items") if isinstance(payload.get("items"), list) else []
+        items = [i.get("ticket_id") for i in items if isinstance(i, dict)]
         tickets = tickets or _ids(payload.get("revoked")) or [t for t in items if isinstance(t, str)]
         return Effect(claims=[Claim("refund", t, order_id, t) for t in tickets],
                       revoked=[(t, "refunded") for t in tickets])
@@ -138,10 +160,10 @@ def _checkin(kind: str, payload: dict[str, Any], order_id: str | None, tickets: 
         return Effect()
     out = kind in EXIT_KINDS or payload.get("direction") in ("out", "exit")
     claim = Claim("checkin", tickets[0], order_id, tickets[0])
-    nonce = payload.get("nonce") if isinstance(payload.get("nonce"), str) else None
+    nonce = payload.get("nonce") if _text(payload.get("nonce")) else None
     event = payload.get("event") or payload.get("event_id")
     body = {"ticket_id": tickets[0], "order_id": order_id, "direction": "out" if out else "in",
-            "nonce": nonce, "event_id": event if isinstance(event, str) else None, **meta}
+            "nonce": nonce, "event_id": event if _text(event) else None, **meta}
     if out:
         return Effect(release=[claim], change=("checkin", body))
     return Effect(claims=[claim], change=("checkin", body))
@@ -156,9 +178,10 @@ def _sale(payload: dict[str, Any], entry: dict[str, Any]) -> Effect:
     o["terminal_id"] = entry["terminal_id"]
     o["channel"] = o["channel"] or "box_office"
     ts = [{k: t.get(k) for k in TICKET_FIELDS} for t in tickets if isinstance(t, dict) and _id_of(t)]
-    if not all(isinstance(o[k], str) for k in ("code", "event_id", "currency", "created_at")) or not all(
-            isinstance(t["section_id"], str) and isinstance(t["token"], str) for t in ts):
-        return Effect()
+    o["status"] = o["status"] or "paid"
+    if not (_fits(o, ORDER_TEXT, ORDER_MAY_BE_NONE, ("total", "tax"), False) and all(
+            _fits(t, TICKET_TEXT, TICKET_MAY_BE_NONE, ("price", "tax"), True) for t in ts)):  # price None: 0
+        return Effect()  # not a sale this service can store: kept as it came, applied to nothing
     claims = []
     for t in ts:
         subject = seat_subject(o["event_id"], t)
