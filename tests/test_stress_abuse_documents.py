@@ -349,3 +349,39 @@ def test_hostile_names_in_a_catalogue_are_stored_verbatim_or_refused(terminal, c
         else:
             assert r.exit_code == 2 and r.json()["error"]["code"] in ("invalid_document", "bad_input")
     _still_works(terminal)
+
+
+def test_mutated_web_orders_for_the_central_service_are_imported_or_refused_whole(tmp_path: Path) -> None:
+    from stress_helpers import STALLS, STANDING, stress_catalogue
+
+    from boxoffice.central import weborders
+    from boxoffice.central.admin import init, publish_catalog
+    from boxoffice.central.db import connect
+    from boxoffice.central.errors import CentralError
+
+    url = str(tmp_path / "central.db")
+    init(url)
+    (tmp_path / "cat.json").write_text(json.dumps(stress_catalogue()), encoding="utf-8")
+    publish_catalog(url, tmp_path / "cat.json")
+    original = {"format": "boxoffice.web-orders/1", "orders": [
+        {"ref": f"shop-{i}", "event_id": "night", "customer_name": "Web Customer", "email": "w@example.com",
+         "phone": "+44 7700 900123", "tickets": [{"section_id": STANDING, "type": "adult"},
+                                                 {"section_id": STALLS, "type": "adult", "row": "RAA", "seat": "1"}]}
+        for i in range(2)]}
+    taken: list[bool] = []
+
+    @settings(SETTINGS, max_examples=150)
+    @given(doc=mutated(original))
+    def check(doc: dict[str, Any]) -> None:
+        before = fingerprint(tmp_path / "central.db")
+        try:
+            with connect(url) as db:
+                weborders.import_orders(db, doc, "2031-05-20T17:30:00Z")
+            taken.append(True)
+        except (BoxOfficeError, CentralError) as exc:
+            assert "\n" not in str(exc)
+            assert changed_tables(before, fingerprint(tmp_path / "central.db")) == []
+            taken.append(False)
+
+    check()
+    assert any(taken) and not all(taken)
