@@ -366,7 +366,7 @@ def test_mutated_web_orders_for_the_central_service_are_imported_or_refused_whol
     original = {"format": "boxoffice.web-orders/1", "orders": [
         {"ref": f"shop-{i}", "event_id": "night", "customer_name": "Web Customer", "email": "w@example.com",
          "phone": "+44 7700 900123", "tickets": [{"section_id": STANDING, "type": "adult"},
-                                                 {"section_id": STALLS, "type": "adult", "row": "RAA", "seat": "1"}]}
+                                                 {"section_id": STALLS, "type": "adult", "seat": f"RAA{i + 1}"}]}
         for i in range(2)]}
     taken: list[bool] = []
 
