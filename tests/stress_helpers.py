@@ -45,6 +45,10 @@ SUPERVISOR, SUPERVISOR_PIN = "sue", "2222"
 ADMIN, ADMIN_PIN = "ada", "1234"
 ROW_LETTERS = "ABCDEFGHJKMNPQRSTUVWXYZ"
 
+# The abuse tests draw this many times more examples, at random rather than the same ones each run, when
+# STRESS_ABUSE_SCALE is set (benchmarks/bench_abuse.py sets it for the long run); CI runs them at 1.
+ABUSE_SCALE = max(1, int(os.environ.get("STRESS_ABUSE_SCALE", "1") or 1))
+
 # Exit statuses a finished command may give here (docs: `boxoffice --help`); 70 (internal error) never.
 CLEAN_EXITS = {0, 2, 3, 4, 5, 6, 7, 8, 9, 10}
 KILLED = -9

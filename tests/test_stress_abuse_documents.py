@@ -17,11 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pickup_fixtures import Central, orders_doc, standard_orders
 from PIL import Image
-from stress_helpers import changed_tables, fingerprint, refusal_problem
+from stress_helpers import ABUSE_SCALE, changed_tables, fingerprint, refusal_problem
 
 from boxoffice.errors import BoxOfficeError
 
-SETTINGS = settings(deadline=None, derandomize=True, database=None,
+SETTINGS = settings(deadline=None, derandomize=ABUSE_SCALE == 1, database=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 # --- photos of tickets --------------------------------------------------------------------------------------
@@ -102,13 +102,13 @@ def test_every_mode_and_format_of_image_is_read_or_refused_cleanly(tmp_path: Pat
     assert tried > 60
 
 
-@settings(SETTINGS, max_examples=300)
+@settings(SETTINGS, max_examples=300 * ABUSE_SCALE)
 @given(data=broken_images())
 def test_broken_images_are_refused_cleanly(tmp_path_factory: pytest.TempPathFactory, data: bytes) -> None:
     _decode_cleanly(tmp_path_factory.mktemp("img") / "photo", data)
 
 
-@settings(SETTINGS, max_examples=100)
+@settings(SETTINGS, max_examples=100 * ABUSE_SCALE)
 @given(data=st.binary(max_size=2000))
 def test_random_bytes_as_a_photo_are_refused_cleanly(tmp_path_factory: pytest.TempPathFactory, data: bytes) -> None:
     assert _decode_cleanly(tmp_path_factory.mktemp("img") / "photo.png", data) in ("bad_input", "malformed_token")
@@ -132,7 +132,7 @@ def test_an_image_too_large_to_open_is_refused_not_loaded(tmp_path: Path) -> Non
     assert _decode_cleanly(tmp_path / "bomb.png", out.getvalue()) == "bad_input"
 
 
-@settings(SETTINGS, max_examples=60)
+@settings(SETTINGS, max_examples=60 * ABUSE_SCALE)
 @given(text=st.one_of(st.text(min_size=1, max_size=120), st.sampled_from([
     "Robert'); DROP TABLE tickets;--", "\x00\x01\x02", "\x1b[2J", "A" * 150, "NCF8 :$%*+-./", " " * 20])))
 def test_qr_codes_of_anything_are_never_a_valid_ticket(terminal, tmp_path_factory, text: str) -> None:  # noqa: ANN001
@@ -246,7 +246,7 @@ def test_mutated_catalogues_are_imported_whole_or_refused_whole(terminal) -> Non
 
     taken: list[bool] = []
 
-    @settings(SETTINGS, max_examples=150)
+    @settings(SETTINGS, max_examples=150 * ABUSE_SCALE)
     @given(doc=st.one_of(mutated(stress_catalogue()), mutated(demo_catalog(terminal.now().date()))))
     def check(doc: dict[str, Any]) -> None:
         taken.append(_refused_cleanly_or_taken(terminal, import_catalog, doc, DOC_CODES))
@@ -264,7 +264,7 @@ def test_mutated_web_order_documents_are_imported_whole_or_refused_whole(termina
     original = orders_doc(list(standard_orders(central, *demo_events).values()))
     taken: list[bool] = []
 
-    @settings(SETTINGS, max_examples=150)
+    @settings(SETTINGS, max_examples=150 * ABUSE_SCALE)
     @given(doc=mutated(original))
     def check(doc: dict[str, Any]) -> None:
         taken.append(_refused_cleanly_or_taken(terminal, import_orders, doc, DOC_CODES))
@@ -285,7 +285,7 @@ def test_mutated_key_documents_are_taken_or_refused_whole(terminal) -> None:  # 
 
     original = Central.make().keys_doc() + Central.make().keys_doc()
 
-    @settings(SETTINGS, max_examples=80)
+    @settings(SETTINGS, max_examples=80 * ABUSE_SCALE)
     @given(doc=mutated({"keys": original}))
     def check(doc: dict[str, Any]) -> None:
         _refused_cleanly_or_taken(terminal, import_keys, doc.get("keys", doc), DOC_CODES)
@@ -370,7 +370,7 @@ def test_mutated_web_orders_for_the_central_service_are_imported_or_refused_whol
         for i in range(2)]}
     taken: list[bool] = []
 
-    @settings(SETTINGS, max_examples=150)
+    @settings(SETTINGS, max_examples=150 * ABUSE_SCALE)
     @given(doc=mutated(original))
     def check(doc: dict[str, Any]) -> None:
         before = fingerprint(tmp_path / "central.db")

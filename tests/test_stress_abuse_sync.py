@@ -21,12 +21,12 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from stress_helpers import changed_tables
+from stress_helpers import ABUSE_SCALE, changed_tables
 
 from boxoffice.domain.chain import GENESIS, canonical, entry_hash
 from boxoffice.errors import BoxOfficeError
 
-EXAMPLES, DERANDOMIZE = 60, True  # the long run: benchmarks/bench_abuse.py
+EXAMPLES, DERANDOMIZE = 60 * ABUSE_SCALE, ABUSE_SCALE == 1  # more: benchmarks/bench_abuse.py
 pytest_plugins = ["sync_support"]
 TAGS = ("".join(t) for t in itertools.product("23456789ABCDEFGHJKMNPQRSTVXYZ", repeat=3))
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")

@@ -67,7 +67,9 @@ def parse_amount(text: str | int, currency: str) -> int:
         raise BoxOfficeError("bad_input", f"not an amount: {text!r} (write it like 12.50)") from None
     if not value.is_finite() or value < 0:
         raise BoxOfficeError("bad_input", f"not an amount: {text!r} (amounts are positive, like 12.50)")
-    if raw.count(".") > 1 or ("." in raw and len(raw.split(".")[1]) > exp):
+    if value and value.adjusted() > 30:  # '1e9999999' would take minutes to turn into an integer, or overflow
+        raise BoxOfficeError("bad_input", f"amount {text!r} is implausibly large")
+    if raw.count(".") > 1 or value.as_tuple().exponent < -exp:  # '12.505', and '1e-3' too
         raise BoxOfficeError("bad_input", f"{text!r} has more decimals than {currency} allows ({exp})")
     minor = int((value * (10**exp)).to_integral_value(rounding=ROUND_HALF_UP))
     if minor > MAX_AMOUNT:
