@@ -204,3 +204,29 @@ def test_a_chain_break_is_kept_and_flagged(central: Central, terminals) -> None:
                            operator_id=e["operator_id"], at=e["at"], payload=e["payload"])
     r = _post(central, "/v1/journal", {"entries": [e]}, _token(ctx)).json()
     assert r["applied"] == 1 and r["conflicts"][0]["kind"] == "chain_break"
+
+
+def test_an_entry_others_could_not_read_is_kept_flagged_and_not_applied(central: Central, terminals) -> None:
+    from boxoffice.domain.chain import canonical, entry_hash
+
+    (ctx,) = terminals(1)
+    sync(ctx)
+    sync(ctx)
+    last = _entries(ctx)[-1]
+    payload = canonical({"order": {"id": "01a20000-0000-7000-8000-000000000001", "code": "ABC2-222Z",
+                                   "event_id": "gala", "currency": "GBP", "created_at": last["at"], "total": 2 ** 70,
+                                   "customer_name": "nul\x00name", "status": "paid"},
+                         "tickets": [{"id": "not-a-ticket\x00", "section_id": "standing", "token": "X"}]})
+    e = {"id": "01a20000-0000-7000-8000-0000000000aa", "terminal_id": ctx.terminal["id"], "seq": last["seq"] + 1,
+         "kind": "sale", "operator_id": None, "at": last["at"], "payload": payload, "prev_hash": last["hash"]}
+    e["hash"] = entry_hash(e["prev_hash"], id=e["id"], seq=e["seq"], terminal_id=e["terminal_id"], kind=e["kind"],
+                           operator_id=None, at=e["at"], payload=payload)
+    r = _post(central, "/v1/journal", {"entries": [e]}, _token(ctx))
+    assert r.status_code == 200, r.text
+    (flag,) = r.json()["conflicts"]
+    assert flag["kind"] == "unpublishable"
+    assert central.scalar("SELECT count(*) FROM journal WHERE id = ?", (e["id"],)) == 1
+    assert central.scalar("SELECT count(*) FROM orders WHERE code = 'ABC2-222Z'") == 0
+    bad_op = {**e, "id": "01a20000-0000-7000-8000-0000000000ab", "operator_id": "op\x00"}
+    r = _post(central, "/v1/journal", {"entries": [bad_op]}, _token(ctx))
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_document"

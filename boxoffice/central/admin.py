@@ -102,8 +102,14 @@ def revoke_terminal(url: str, which: str, clock: Clock = system_clock) -> dict[s
 
 def revoke_ticket(url: str, ticket_id: str, reason: str, clock: Clock = system_clock) -> dict[str, Any]:
     """Put one ticket on every terminal's revocation list (a ticket of a revoked terminal, a stolen ticket...)."""
-    now = iso(clock())
+    from boxoffice.domain.ids import is_uuid
+
+    if not is_uuid(ticket_id):
+        raise BoxOfficeError("bad_input", f"a ticket id is a UUID (as `boxoffice order show` lists), not {ticket_id!r}")
     reason = reason.strip() or "revoked by the box office"
+    if len(reason) > 200 or any(ord(c) < 32 for c in reason):
+        raise BoxOfficeError("bad_input", "a reason is up to 200 printable characters")
+    now = iso(clock())
     with open_db(url) as db, db.transaction():
         known = db.one("SELECT id FROM tickets WHERE id = ?", (ticket_id,)) is not None
         new = db.insert_returning("revocations", ("ticket_id", "revoked_at", "reason", "origin"),

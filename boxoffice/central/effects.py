@@ -112,17 +112,18 @@ def seat_subject(event_id: str, t: dict[str, Any]) -> str | None:
     return f"{event_id}/{t['section_id']}/{t['row']}{t['seat']}"
 
 
-def read(entry: dict[str, Any]) -> Effect:
-    """The effect of one stored entry (``payload`` is its canonical JSON text). Unknown kinds have none."""
+def read(entry: dict[str, Any]) -> Effect | str:
+    """The effect of one stored entry (``payload`` is its canonical JSON text). Unknown kinds have none; a kind that
+    has effects but a payload that cannot carry them gives the problem instead, for a flag."""
     kind = entry["kind"]
     if kind not in EFFECT_KINDS:
         return Effect()
     try:
         payload = fastjson.loads(entry["payload"])
     except ValueError:
-        return Effect()
+        return "/payload: not JSON this service can read (a number past 64 bits, a broken escape...)"
     if not isinstance(payload, dict):
-        return Effect()
+        return "/payload: not a JSON object"
     meta = {"terminal_id": entry["terminal_id"], "entry_id": entry["id"], "at": entry["at"],
             "operator_id": entry.get("operator_id")}
     if kind == "sale":
@@ -145,6 +146,8 @@ def read(entry: dict[str, Any]) -> Effect:
     if kind == "exchange":
         old = _ids(payload.get("old_tickets")) or _ids(payload.get("revoked"))
         new = _sale(payload, entry) if isinstance(payload.get("order"), dict) else Effect()
+        if isinstance(new, str):
+            return new
         exchange = payload.get("exchange") if isinstance(payload.get("exchange"), dict) else {}
         old_order = _id_of(exchange.get("from_order_id"))
         new.claims = [Claim("refund", t, old_order, t) for t in old] + new.claims
@@ -169,11 +172,11 @@ def _checkin(kind: str, payload: dict[str, Any], order_id: str | None, tickets: 
     return Effect(claims=[claim], change=("checkin", body))
 
 
-def _sale(payload: dict[str, Any], entry: dict[str, Any]) -> Effect:
+def _sale(payload: dict[str, Any], entry: dict[str, Any]) -> Effect | str:
     order = payload.get("order")
     tickets = payload.get("tickets")
     if not isinstance(order, dict) or not isinstance(tickets, list) or not _id_of(order):
-        return Effect()
+        return "/payload: a sale names its order (with an id) and its tickets"
     o = {k: order.get(k) for k in ORDER_FIELDS}
     o["terminal_id"] = entry["terminal_id"]
     o["channel"] = o["channel"] or "box_office"
@@ -181,7 +184,7 @@ def _sale(payload: dict[str, Any], entry: dict[str, Any]) -> Effect:
     o["status"] = o["status"] or "paid"
     if not (_fits(o, ORDER_TEXT, ORDER_MAY_BE_NONE, ("total", "tax"), False) and all(
             _fits(t, TICKET_TEXT, TICKET_MAY_BE_NONE, ("price", "tax"), True) for t in ts)):  # price None: 0
-        return Effect()  # not a sale this service can store: kept as it came, applied to nothing
+        return "/payload: the order or a ticket has a field of a type the tables cannot keep"
     claims = []
     for t in ts:
         subject = seat_subject(o["event_id"], t)

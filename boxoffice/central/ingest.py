@@ -27,7 +27,7 @@ RULE = "first applied by central wins; later flagged"
 CHAIN_RULE = "a terminal's journal runs unbroken from entry 1; central keeps what it receives and flags the break"
 CONFLICT_KIND = {"pickup": "picked_up_twice", "refund": "refunded_twice", "checkin": "checked_in_twice",
                  "seat": "seat_sold_twice"}
-UNPUBLISHABLE_RULE = "a change other terminals could not read is kept off the feed"
+UNPUBLISHABLE_RULE = "an entry others could not read is kept, but not applied or passed on"
 JOURNAL_COLUMNS = ("id", "terminal_id", "seq", "kind", "at", "operator_id", "payload", "prev_hash", "hash",
                    "received_at")
 
@@ -80,15 +80,69 @@ def apply_batch(db: CentralDB, terminal: dict[str, Any], entries: Sequence[dict[
         new = [e for e in fresh if e["id"] in inserted]
         state = _Batch(db, tid, now)
         state.check_chain(new, known)
-        for e in new:
-            state.apply(e, read(e))
+        for e, eff in zip(new, readable(new, now), strict=True):
+            if isinstance(eff, str):
+                state.unreadable(e, eff)
+            else:
+                state.apply(e, eff)
         state.flush()
         if new:
             last = new[-1]
             db.execute("UPDATE terminals SET last_seq = ?, last_hash = ? WHERE id = ? AND last_seq < ?",
                        (last["seq"], last["hash"], tid, last["seq"]))
-        feed.append(db, state.publishable(), now)
+        feed.append(db, state.changes, now)
     return {"applied": len(new), "duplicates": len(ordered) - len(new), "conflicts": state.conflicts}
+
+
+def _would_publish(entry: dict[str, Any], eff: Effect) -> list[dict[str, Any]]:
+    """The feed changes an entry's effect makes, as a terminal would receive them."""
+    bodies = [eff.change] if eff.change is not None else []
+    if eff.order is not None:
+        bodies = [("order", {"order": eff.order, "tickets": eff.tickets})]
+    bodies += [("revocation", {"ticket_id": t, "at": entry["at"], "reason": r, "terminal_id": entry["terminal_id"]})
+               for t, r in eff.revoked]
+    bodies += [("pickup" if c.action == "pickup" else "revocation" if c.action == "refund" else "checkin",
+                _claim_probe(c, entry)) for c in [*eff.claims, *eff.release] if c.action != "seat"]
+    return [{"cursor": 1, "kind": k, "at": entry["at"], "origin": entry["terminal_id"], "body": b} for k, b in bodies]
+
+
+def _claim_probe(c: Claim, entry: dict[str, Any]) -> dict[str, Any]:
+    """A body that carries a claim's ids in checked fields, so an id that no terminal could store is caught."""
+    if c.action == "pickup":
+        return {"order_id": c.order_id, "ticket_ids": [c.ticket_id] if c.ticket_id else [],
+                "terminal_id": entry["terminal_id"], "entry_id": entry["id"], "at": entry["at"]}
+    if c.action == "refund":
+        return {"ticket_id": c.ticket_id or c.subject, "at": entry["at"], "reason": "refunded"}
+    return {"ticket_id": c.subject, "order_id": c.order_id, "direction": "in", "terminal_id": entry["terminal_id"],
+            "entry_id": entry["id"], "at": entry["at"]}
+
+
+def readable(entries: list[dict[str, Any]], now: str) -> list[Effect | str]:
+    """Each entry's effect, or the first problem with what it would publish.
+
+    Everything an effect writes centrally (orders, tickets, claims) or publishes is first checked against
+    sync-changes.schema.json: a field no terminal could take (a NUL in a name, an id that is no id, an amount past
+    2**53) would fail a database write or stop every terminal's pull at it. Such an entry is stored like any other;
+    its effects are not applied and it is flagged to its origin. One check covers a whole batch in the usual case.
+    """
+    effects = [read(e) for e in entries]
+    probes = [_would_publish(e, eff) if isinstance(eff, Effect) else [] for e, eff in zip(entries, effects,
+                                                                                             strict=True)]
+    flat = [p for ps in probes for p in ps]
+    chunks = [flat[i:i + feed.MAX_PAGE] for i in range(0, len(flat), feed.MAX_PAGE)]
+    if all(isinstance(eff, Effect) for eff in effects) and all(
+            not problems({"changes": c, "cursor": 1, "more": False, "head": 1}, "sync-changes.schema.json")
+            for c in chunks):
+        return list(effects)
+    out: list[Effect | str] = []
+    for eff, ps in zip(effects, probes, strict=True):
+        if isinstance(eff, str):
+            out.append(eff)
+            continue
+        errors = [] if not ps else problems({"changes": ps[:feed.MAX_PAGE], "cursor": 1, "more": False, "head": 1},
+                                            "sync-changes.schema.json")
+        out.append(errors[0][:200] if errors else eff)
+    return out
 
 
 class _Batch:
@@ -112,6 +166,16 @@ class _Batch:
                 self._flag("chain_break", f"journal/{self.tid}/{e['seq']}", Claim("chain", str(e["seq"]), None, None),
                            {"terminal_id": self.tid, "entry_id": e["id"], "at": e["at"]}, e, CHAIN_RULE)
             prev[e["seq"]] = e["hash"]
+
+    def unreadable(self, entry: dict[str, Any], problem: str) -> None:
+        """Keep the entry, apply nothing of it, and tell its terminal why."""
+        body = {"id": uuid7(), "kind": "unpublishable", "subject": f"{entry['kind']}: {problem}"[:300],
+                "order_id": None, "ticket_id": None,
+                "first": {"terminal_id": self.tid, "entry_id": entry["id"], "at": entry["at"]},
+                "second": {"terminal_id": self.tid, "entry_id": entry["id"], "at": entry["at"]},
+                "rule": UNPUBLISHABLE_RULE, "at": self.now}
+        self._record_conflict(body)
+        self.changes.append(feed.Change("conflict", body, origin=self.tid, audience=self.tid))
 
     def apply(self, entry: dict[str, Any], eff: Effect) -> None:
         once_only = [c for c in eff.claims if c.action != "seat"]
@@ -162,39 +226,18 @@ class _Batch:
                 "first": {"terminal_id": first["terminal_id"], "entry_id": first["entry_id"], "at": first["at"]},
                 "second": {"terminal_id": self.tid, "entry_id": entry["id"], "at": entry["at"]},
                 "rule": rule, "at": self.now}
-        self.db.execute(
-            "INSERT INTO conflicts (id, kind, subject, order_id, ticket_id, first_terminal, first_entry, first_at,"
-            " second_terminal, second_entry, second_at, rule, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (body["id"], kind, subject, claim.order_id, claim.ticket_id, first["terminal_id"], first["entry_id"],
-             first["at"], self.tid, entry["id"], entry["at"], rule, self.now))
-        self.conflicts.append(body)
+        self._record_conflict(body)
         for audience in dict.fromkeys(t for t in (first["terminal_id"], self.tid) if t != "web"):
             self.changes.append(feed.Change("conflict", body, origin=self.tid, audience=audience))
 
-    def publishable(self) -> list[feed.Change]:
-        """The changes whose bodies match sync-changes.schema.json. One that does not (a terminal wrote a field in
-        a shape terminals cannot take) would stop every terminal's pull at it, so it stays off the feed and is
-        flagged to its origin instead; the entry itself is stored like any other."""
-        def page(changes: list[feed.Change]) -> dict[str, Any]:
-            return {"changes": [{"cursor": 1, "kind": c.kind, "at": self.now, "origin": c.origin, "body": c.body}
-                                for c in changes], "cursor": 1, "more": False, "head": 1}
-
-        chunks = [self.changes[i:i + feed.MAX_PAGE] for i in range(0, len(self.changes), feed.MAX_PAGE)]
-        if all(not problems(page(part), "sync-changes.schema.json") for part in chunks):
-            return self.changes  # the usual case: one check per thousand changes
-        out = []
-        for c in self.changes:
-            errors = problems(page([c]), "sync-changes.schema.json")
-            if not errors:
-                out.append(c)
-                continue
-            entry_id = c.body.get("entry_id") if isinstance(c.body.get("entry_id"), str) else "?"
-            self.db.execute(
-                "INSERT INTO conflicts (id, kind, subject, order_id, ticket_id, first_terminal, first_entry, first_at,"
-                " second_terminal, second_entry, second_at, rule, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (uuid7(), "unpublishable", f"{c.kind}: {errors[0][:200]}", None, None, self.tid, entry_id, self.now,
-                 self.tid, entry_id, self.now, UNPUBLISHABLE_RULE, self.now))
-        return out
+    def _record_conflict(self, body: dict[str, Any]) -> None:
+        f, s = body["first"], body["second"]
+        self.db.execute(
+            "INSERT INTO conflicts (id, kind, subject, order_id, ticket_id, first_terminal, first_entry, first_at,"
+            " second_terminal, second_entry, second_at, rule, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (body["id"], body["kind"], body["subject"], body["order_id"], body["ticket_id"], f["terminal_id"],
+             f["entry_id"], f["at"], s["terminal_id"], s["entry_id"], s["at"], body["rule"], body["at"]))
+        self.conflicts.append(body)
 
     def flush(self) -> None:
         """Write the gathered orders, tickets and seat claims in bulk; flag seats another terminal sold first."""
