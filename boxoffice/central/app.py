@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from boxoffice.central import feed, ingest, schema, terminals
+from boxoffice.central import allocations, feed, ingest, schema, terminals
 from boxoffice.central import openapi as customise
 from boxoffice.central.db import CentralDB, connect
 from boxoffice.central.errors import CentralError, invalid
@@ -162,7 +162,22 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock) -> FastAPI:
             term = terminals.authenticate(db, header)  # who first: a stranger learns nothing from a 422
             body = _json(raw, "journal batch")
             _check(body, "sync-push.schema.json", "journal batch")
-            return ingest.apply_batch(db, term, body["entries"], now())
+            answer = ingest.apply_batch(db, term, body["entries"], now())
+            allocations.apply_pending_releases(db, term["id"], now())  # once per entry id, however often sent
+            return answer
+
+        return JSONResponse(await run_in_threadpool(run, work))
+
+    @app.get("/v1/allocations", tags=["terminal"], response_model=None,
+             summary="This terminal's allocation grants after a position (each applied once, by id)",
+             openapi_extra=customise.responses("sync-allocations.schema.json", auth=True))
+    async def grants(request: Request, after: int = Query(0, ge=0, le=2**53),
+                     limit: int = Query(500, ge=1, le=allocations.MAX_PAGE)) -> JSONResponse:
+        header = request.headers.get("authorization")
+
+        def work(db: CentralDB) -> Any:
+            term = terminals.authenticate(db, header)
+            return allocations.grants_after(db, term["id"], after, limit)
 
         return JSONResponse(await run_in_threadpool(run, work))
 

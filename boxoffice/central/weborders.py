@@ -104,7 +104,34 @@ def _plan(db: CentralDB, doc: dict[str, Any], now: str) -> tuple[list[dict[str, 
         planned.append({"src": o, "event": ev, "tickets": tickets})
     taken = _seats_taken(db, list(wanted_seats))
     problems += [f"{wanted_seats[s]}/seat: already sold ({s})" for s in taken]
+    problems += allocations_block(db, planned, wanted_seats)
     return planned, problems, len(known & seen_refs)
+
+
+def allocations_block(db: CentralDB, planned: list[dict[str, Any]], wanted_seats: dict[str, str]) -> list[str]:
+    """The web shop sells only what no terminal holds: seats allocated to one, standing places past what is free."""
+    from boxoffice.central import allocations
+
+    allocations.ensure_tables(db)
+    out: list[str] = []
+    for subject, where in wanted_seats.items():
+        eid, sid, label = subject.split("/", 2)
+        holder = db.scalar("SELECT terminal_id FROM allocated_seats WHERE event_id = ? AND section_id = ?"
+                           " AND label = ?", (eid, sid, label))
+        if holder is not None:
+            out.append(f"{where}/seat: {label} is allocated to a terminal ({subject})")
+    standing: dict[tuple[str, str], int] = {}
+    for p in planned:
+        for t in p["tickets"]:
+            if t["row"] is None:
+                key = (p["event"]["id"], t["section_id"])
+                standing[key] = standing.get(key, 0) + 1
+    for (eid, sid), n in standing.items():
+        sec = allocations.section(db, eid, sid)
+        left = allocations.free(db, sec)
+        if n > left:
+            out.append(f"/orders: {n} place(s) of {eid}/{sid} asked, {left} not sold or allocated to a terminal")
+    return out
 
 
 def _seats_taken(db: CentralDB, subjects: list[str]) -> list[str]:

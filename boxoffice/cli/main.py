@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from boxoffice.cli import (
+    allocation_cmds,
     catalog_cmds,
     central_cmds,
     central_pause_cmds,
@@ -75,6 +76,9 @@ app.command("alerts")(report_cmds.alerts)
 app.add_typer(sync_cmds.sync_app, name="sync")
 central_cmds.central_app.add_typer(central_pause_cmds.central_pause_app, name="pause")
 central_cmds.central_app.command("resume")(central_pause_cmds.resume)
+app.add_typer(allocation_cmds.allocation_app, name="allocation")
+central_cmds.central_app.command("allocate")(allocation_cmds.allocate)
+central_cmds.central_app.command("allocations")(allocation_cmds.allocations)
 app.add_typer(central_cmds.central_app, name="central")
 
 

@@ -192,6 +192,10 @@ def sync_once(ctx: Ctx, transport: Transport, *, batch: int = PUSH_BATCH, page_s
     try:
         pushed = push(ctx, transport, batch, progress)
         pulled = pull(ctx, transport, page_size, progress)
+        if hasattr(transport, "allocations"):  # after the pull: a grant needs its event's catalogue here
+            from boxoffice.services.allocations import pull_grants
+
+            pulled.update(pull_grants(ctx, transport))
     except BoxOfficeError as exc:
         with write(ctx.conn):
             state.record(ctx.conn, last_error=f"{exc.code}: {exc.message}")

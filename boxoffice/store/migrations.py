@@ -52,6 +52,7 @@ MIGRATIONS = [
     ("0004_refunds_shifts", _script("schema_0004_refunds_shifts.sql")),
     ("0005_sync", _script("schema_0005_sync.sql")),
     ("0006_night", _script("schema_0006_night.sql")),
+    ("0007_allocations", _script("schema_0007_allocations.sql")),
 ]
 KNOWN = [name for name, _ in MIGRATIONS]
 

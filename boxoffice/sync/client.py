@@ -55,6 +55,9 @@ class CentralClient:
     def changes(self, after: int, limit: int) -> Any:
         return self._call("GET", "/v1/changes", params={"after": after, "limit": limit})
 
+    def allocations(self, after: int, limit: int = 500) -> Any:
+        return self._call("GET", "/v1/allocations", params={"after": after, "limit": limit})
+
     def health(self) -> Any:
         return self._call("GET", "/healthz")
 

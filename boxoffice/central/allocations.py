@@ -1,0 +1,253 @@
+"""Allocations: the central service owns each event's capacity and grants terminals shares of it.
+
+A terminal sells only from what it was granted, so terminals cut off from each other can never sell the same place;
+the web shop sells only what no terminal holds. Per section, at every moment:
+``web sold + sum of terminal allocations + free = capacity`` (a terminal's allocation includes what it has sold
+from it), and a seat is in at most one allocation (the primary key of ``allocated_seats``).
+
+Grants are moves with an id and a position per terminal: the terminal pulls the ones after the last it applied
+and applies each once by id, so a grant whose answer was lost is neither lost nor counted twice. A release is a
+journal entry of the terminal (kind ``allocation.release``): the terminal takes the places out of its allocation
+at once, and central frees them when the entry arrives, once per entry id (``allocation_moves.entry_id`` is
+unique), so pushing it twice frees nothing twice.
+
+Grants travel on their own per-terminal listing (``GET /v1/allocations``) rather than the shared change feed, whose
+schema enumerates its kinds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from boxoffice.central import feed
+from boxoffice.central.db import CentralDB
+from boxoffice.domain.catalog import build_catalog
+from boxoffice.domain.ids import uuid7
+from boxoffice.errors import BoxOfficeError
+
+RELEASE_KIND = "allocation.release"
+COUNTER = "allocation"
+MAX_PAGE = 1000
+
+
+def _statements() -> list[str]:
+    import re
+    from importlib import resources
+
+    text = resources.files("boxoffice.central").joinpath("allocations.sql").read_text(encoding="utf-8")
+    lines = [re.sub(r"--.*$", "", ln) for ln in text.splitlines()]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+def ensure_tables(db: CentralDB) -> None:
+    """Create the allocation tables and their counter if missing (idempotent, cheap to repeat)."""
+    with db.transaction():
+        for statement in _statements():
+            db.execute(statement)
+        db.execute("INSERT INTO counters (name, value) VALUES (?, 0) ON CONFLICT (name) DO NOTHING", (COUNTER,))
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of a published event as allocations see it."""
+
+    event_id: str
+    id: str
+    kind: str
+    capacity: int
+    seats: frozenset[str]
+
+
+def sections(db: CentralDB, event_id: str) -> dict[str, Section]:
+    """The sections of the newest published catalogue that holds ``event_id``: capacity is only in the document."""
+    for row in db.all("SELECT doc FROM catalogs ORDER BY published_at DESC, sha256"):
+        model = build_catalog(json.loads(row["doc"]))
+        for ev in model["events"]:
+            if ev["event"]["id"] != event_id:
+                continue
+            seats: dict[str, set[str]] = {}
+            for s in ev["seats"]:
+                seats.setdefault(s["section_id"], set()).add(s["label"])
+            return {s["id"]: Section(event_id, s["id"], s["kind"],
+                                     len(seats.get(s["id"], ())) if s["kind"] == "reserved" else int(s["capacity"]),
+                                     frozenset(seats.get(s["id"], ()))) for s in ev["sections"]}
+    raise BoxOfficeError("not_found", f"no published event {event_id!r}: `boxoffice central catalog publish` first")
+
+
+def section(db: CentralDB, event_id: str, section_id: str) -> Section:
+    secs = sections(db, event_id)
+    if section_id not in secs:
+        raise BoxOfficeError("not_found", f"event {event_id!r} has no section {section_id!r}")
+    return secs[section_id]
+
+
+# -- what is where ----------------------------------------------------------------------------------------------
+
+def web_sold(db: CentralDB, event_id: str, section_id: str) -> int:
+    """Places the web shop has sold (and not refunded) in a section."""
+    return int(db.scalar(
+        "SELECT COUNT(*) AS n FROM tickets t JOIN orders o ON o.id = t.order_id WHERE o.channel = 'web'"
+        " AND t.event_id = ? AND t.section_id = ? AND t.status = 'valid'", (event_id, section_id)) or 0)
+
+
+def web_seats(db: CentralDB, event_id: str, section_id: str) -> set[str]:
+    """Seats the web shop holds sold (their claims stay until a refund frees them)."""
+    prefix = f"{event_id}/{section_id}/"
+    return {r["subject"][len(prefix):] for r in db.all(
+        "SELECT subject FROM claims WHERE action = 'seat' AND terminal_id = 'web' AND subject LIKE ?",
+        (prefix.replace("%", "\\%").replace("_", "\\_") + "%",)) if r["subject"].startswith(prefix)}
+
+
+def allocated(db: CentralDB, event_id: str, section_id: str) -> dict[str, int]:
+    """Each terminal's allocation of a section (general: its count; reserved: its number of seats)."""
+    out = {r["terminal_id"]: int(r["count"]) for r in db.all(
+        "SELECT terminal_id, count FROM allocations WHERE event_id = ? AND section_id = ? AND count > 0",
+        (event_id, section_id))}
+    for r in db.all("SELECT terminal_id, COUNT(*) AS n FROM allocated_seats WHERE event_id = ? AND section_id = ?"
+                    " GROUP BY terminal_id", (event_id, section_id)):
+        out[r["terminal_id"]] = out.get(r["terminal_id"], 0) + int(r["n"])
+    return out
+
+
+def seats_of(db: CentralDB, event_id: str, section_id: str) -> dict[str, str]:
+    """Each allocated seat of a section and the terminal that holds it."""
+    return {r["label"]: r["terminal_id"] for r in db.all(
+        "SELECT label, terminal_id FROM allocated_seats WHERE event_id = ? AND section_id = ?",
+        (event_id, section_id))}
+
+
+def free(db: CentralDB, sec: Section) -> int:
+    """Places of a section neither sold on the web nor allocated to any terminal."""
+    if sec.kind == "reserved":
+        return len(free_seats(db, sec))
+    return sec.capacity - web_sold(db, sec.event_id, sec.id) - sum(allocated(db, sec.event_id, sec.id).values())
+
+
+def free_seats(db: CentralDB, sec: Section) -> set[str]:
+    return set(sec.seats) - web_seats(db, sec.event_id, sec.id) - set(seats_of(db, sec.event_id, sec.id))
+
+
+def summary(db: CentralDB, event_id: str) -> list[dict[str, Any]]:
+    """Per section: capacity, web sold, each terminal's allocation, free. The invariant holds row by row."""
+    ensure_tables(db)
+    out = []
+    for sec in sections(db, event_id).values():
+        by_terminal = allocated(db, event_id, sec.id)
+        web = len(web_seats(db, event_id, sec.id)) if sec.kind == "reserved" else web_sold(db, event_id, sec.id)
+        out.append({"event_id": event_id, "section_id": sec.id, "kind": sec.kind, "capacity": sec.capacity,
+                    "web_sold": web, "allocated": by_terminal, "free": free(db, sec)})
+    return out
+
+
+# -- grants -----------------------------------------------------------------------------------------------------
+
+def grant(db: CentralDB, event_id: str, terminal_id: str, section_id: str, *, count: int = 0,
+          seats: Iterable[str] = (), now: str) -> dict[str, Any]:
+    """Give a terminal ``count`` more standing places or the named seats, if they are free; one move, one id."""
+    ensure_tables(db)
+    labels = sorted({s.strip().upper() for s in seats if s.strip()})
+    with db.transaction():
+        if db.one("SELECT id FROM terminals WHERE id = ? AND revoked_at IS NULL", (terminal_id,)) is None:
+            raise BoxOfficeError("not_found", f"no enrolled terminal {terminal_id!r}: `boxoffice central terminals`")
+        sec = section(db, event_id, section_id)
+        if sec.kind == "general":
+            if labels or count <= 0:
+                raise BoxOfficeError("bad_input", f"{section_id} is general admission: give --count N (N > 0)")
+            left = free(db, sec)
+            if count > left:
+                raise BoxOfficeError("sold_out", f"only {left} place(s) of {section_id} are free to allocate; "
+                                                 f"{count} asked", available=left)
+            db.execute("INSERT INTO allocations (event_id, section_id, terminal_id, count) VALUES (?, ?, ?, ?)"
+                       " ON CONFLICT (event_id, section_id, terminal_id) DO UPDATE"
+                       " SET count = allocations.count + excluded.count", (event_id, section_id, terminal_id, count))
+        else:
+            if count or not labels:
+                raise BoxOfficeError("bad_input", f"{section_id} has reserved seats: give --seats A1,A2,...")
+            unknown = [s for s in labels if s not in sec.seats]
+            if unknown:
+                raise BoxOfficeError("bad_input", f"{section_id} has no seat {unknown[0]}")
+            taken = [s for s in labels if s not in free_seats(db, sec)]
+            if taken:
+                raise BoxOfficeError("sold_out", f"seat {taken[0]} is sold or allocated already", seats=taken)
+            db.insert_rows("allocated_seats", ("event_id", "section_id", "label", "terminal_id"),
+                           [(event_id, section_id, s, terminal_id) for s in labels])
+            count = len(labels)
+        move = _move(db, "grant", terminal_id, event_id, section_id, count, labels, None, now)
+    return move
+
+
+def _move(db: CentralDB, kind: str, terminal_id: str, event_id: str, section_id: str, count: int,
+          seats: list[str], entry_id: str | None, now: str) -> dict[str, Any]:
+    pos = feed.take_numbers(db, COUNTER, 1)[0]
+    move = {"id": uuid7(), "pos": pos, "terminal_id": terminal_id, "kind": kind, "event_id": event_id,
+            "section_id": section_id, "count": count, "seats": seats, "at": now}
+    db.execute("INSERT INTO allocation_moves (id, pos, terminal_id, kind, event_id, section_id, count, seats,"
+               " entry_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               (move["id"], pos, terminal_id, kind, event_id, section_id, count, json.dumps(seats), entry_id, now))
+    return move
+
+
+def grants_after(db: CentralDB, terminal_id: str, after: int, limit: int = MAX_PAGE) -> dict[str, Any]:
+    """The grants for one terminal after position ``after``, oldest first (schemas/sync-allocations.schema.json)."""
+    ensure_tables(db)
+    rows = db.all("SELECT id, pos, event_id, section_id, count, seats, at FROM allocation_moves"
+                  " WHERE terminal_id = ? AND kind = 'grant' AND pos > ? ORDER BY pos LIMIT ?",
+                  (terminal_id, after, max(1, min(limit, MAX_PAGE))))
+    grants = [{"id": r["id"], "pos": int(r["pos"]), "event_id": r["event_id"], "section_id": r["section_id"],
+               "count": int(r["count"]), "seats": json.loads(r["seats"]), "at": r["at"]} for r in rows]
+    return {"grants": grants, "more": len(rows) == max(1, min(limit, MAX_PAGE))}
+
+
+# -- releases ---------------------------------------------------------------------------------------------------
+
+def apply_release(db: CentralDB, terminal_id: str, entry_id: str, payload: dict[str, Any], now: str) -> bool:
+    """Free what a terminal's release entry gave back, once per entry; False when it was applied before.
+
+    Only what the terminal holds centrally is freed: a release larger than the allocation (which a terminal never
+    sends) frees the allocation and no more, so the invariant cannot be broken from a terminal.
+    """
+    ensure_tables(db)
+    with db.transaction():
+        if db.one("SELECT id FROM allocation_moves WHERE entry_id = ?", (entry_id,)) is not None:
+            return False
+        event_id, section_id = str(payload.get("event_id", "")), str(payload.get("section_id", ""))
+        labels = sorted({str(s) for s in payload.get("seats") or []})
+        count = 0
+        if labels:
+            mine = [s for s, t in seats_of(db, event_id, section_id).items() if t == terminal_id and s in labels]
+            db.many("DELETE FROM allocated_seats WHERE event_id = ? AND section_id = ? AND label = ?"
+                    " AND terminal_id = ?", [(event_id, section_id, s, terminal_id) for s in mine])
+            labels, count = mine, len(mine)
+        else:
+            held = db.scalar("SELECT count FROM allocations WHERE event_id = ? AND section_id = ? AND terminal_id = ?",
+                             (event_id, section_id, terminal_id)) or 0
+            count = max(0, min(int(payload.get("count") or 0), int(held)))
+            db.execute("UPDATE allocations SET count = count - ? WHERE event_id = ? AND section_id = ?"
+                       " AND terminal_id = ?", (count, event_id, section_id, terminal_id))
+        _move(db, "release", terminal_id, event_id, section_id, count, labels, entry_id, now)
+    return True
+
+
+def apply_pending_releases(db: CentralDB, terminal_id: str, now: str) -> int:
+    """Apply every release entry of a terminal's journal not applied yet; the number applied.
+
+    Run after each push: the journal already holds each entry once by id, so reading releases from it (rather than
+    from the request) applies exactly what arrived, however often a batch was sent.
+    """
+    ensure_tables(db)
+    rows = db.all("SELECT j.id, j.payload FROM journal j LEFT JOIN allocation_moves m ON m.entry_id = j.id"
+                  " WHERE j.terminal_id = ? AND j.kind = ? AND m.id IS NULL ORDER BY j.seq",
+                  (terminal_id, RELEASE_KIND))
+    done = 0
+    for r in rows:
+        try:
+            payload = json.loads(r["payload"])
+        except ValueError:
+            payload = {}
+        if not isinstance(payload, dict):
+            payload = {}
+        done += apply_release(db, terminal_id, r["id"], payload, now)
+    return done

@@ -1,0 +1,115 @@
+"""A terminal's allocation: grants from the central service applied once, releases journaled, holdings shown.
+
+Why once by id: a grant pulled, applied and committed, with the answer or the process lost before the terminal
+moved on, comes again on the next pull; its id is then known here and it adds nothing. Applying a grant and
+recording its id are one transaction, so a restart in the middle leaves either both or neither.
+
+Why a release leaves at once: the places stop being sellable here the moment it is journaled, so they can never be
+sold both here and, once central has the entry, elsewhere. Central frees them when the entry is pushed, once per
+entry id; until then they are in neither place (never in two).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from boxoffice.errors import BoxOfficeError
+from boxoffice.services.context import Ctx
+from boxoffice.store import allocations as store
+from boxoffice.store.db import write
+from boxoffice.sync.messages import problems
+
+RELEASE_KIND = "allocation.release"
+SCHEMA = "sync-allocations.schema.json"
+
+
+class GrantSource(Protocol):
+    """What pulling grants needs of the network (boxoffice/sync/client.py's CentralClient has it)."""
+
+    def allocations(self, after: int, limit: int = 500) -> Any: ...
+
+
+def apply_grant(ctx: Ctx, grant: dict[str, Any]) -> bool:
+    """Apply one grant in the caller's transaction; False if it was applied before (or its event is not here yet,
+    in which case it is left for a later pull: see ``event_known``)."""
+    conn = ctx.conn
+    if store.applied(conn, grant["id"]):
+        return False
+    eid, sid = grant["event_id"], grant["section_id"]
+    if not store.event_known(conn, eid):
+        return False
+    if not store.governed(conn, eid):
+        store.take_over(conn, eid, ctx.now_iso())
+        ctx.terminal["owns_inventory"] = 0
+    if grant["seats"]:
+        store.add_seats(conn, eid, sid, list(grant["seats"]))
+    elif not store.add_general(conn, eid, sid, int(grant["count"])):
+        raise BoxOfficeError("central_refused", f"a grant names section {sid!r} of {eid!r}, which is not a standing "
+                                                "section here; nothing was applied")
+    store.record_grant(conn, grant, ctx.now_iso())
+    return True
+
+
+def pull_grants(ctx: Ctx, source: GrantSource, page: int = 500) -> dict[str, Any]:
+    """Fetch and apply this terminal's new grants, page by page, each page in one transaction.
+
+    A grant for an event whose catalogue has not arrived stops the pull before it (grants apply in order); the
+    next sync, after the catalogue, carries on from there.
+    """
+    applied = waiting = 0
+    while True:
+        answer = source.allocations(store.last_pos(ctx.conn), page)
+        errors = problems(answer, SCHEMA)
+        if errors:
+            raise BoxOfficeError("central_refused", f"the central service sent malformed grants; nothing was changed "
+                                                    f"here. First problem: {errors[0]}", errors=errors)
+        stop = False
+        with write(ctx.conn):
+            for g in answer["grants"]:
+                if not store.applied(ctx.conn, g["id"]) and not store.event_known(ctx.conn, g["event_id"]):
+                    waiting = len(answer["grants"])
+                    stop = True
+                    break
+                applied += apply_grant(ctx, g)
+        if stop or not answer["more"] or not answer["grants"]:
+            return {"grants_applied": applied, "grants_waiting": waiting}
+
+
+def release(ctx: Ctx, event_id: str, section_id: str, count: int = 0, seats: list[str] | None = None) -> dict[str, Any]:
+    """Give unsold places back to the central service: out of this terminal's allocation now, freed centrally when
+    the journal entry reaches it (`boxoffice sync`)."""
+    ctx.require("pause")
+    labels = sorted({s.strip().upper() for s in seats or [] if s.strip()})
+    with write(ctx.conn):
+        if not store.governed(ctx.conn, event_id):
+            raise BoxOfficeError("bad_input", f"event {event_id!r} has no allocation from a central service here: "
+                                              "nothing to give back")
+        sec = store.section_row(ctx.conn, event_id, section_id)
+        if sec is None:
+            raise BoxOfficeError("not_found", f"event {event_id!r} has no section {section_id!r}")
+        if sec["kind"] == "general":
+            if labels or count <= 0:
+                raise BoxOfficeError("bad_input", f"{section_id} is general admission: give --count N (N > 0)")
+            if not store.release_general(ctx.conn, event_id, section_id, count):
+                left = sec["allocated"] - sec["sold"]
+                raise BoxOfficeError("bad_input", f"only {left} unsold place(s) of {section_id} are held here; "
+                                                  f"give back {left} or fewer", available=left)
+        else:
+            if count or not labels:
+                raise BoxOfficeError("bad_input", f"{section_id} has reserved seats: give --seats A1,A2,...")
+            ok = store.releasable_seats(ctx.conn, event_id, section_id, labels)
+            missing = sorted(set(labels) - set(ok))
+            if missing:
+                raise BoxOfficeError("bad_input", f"seat {missing[0]} is not held here unsold: only free seats of "
+                                                  "this terminal's allocation can go back")
+            store.release_seats(ctx.conn, event_id, section_id, labels)
+            count = len(labels)
+        entry = ctx.journal(RELEASE_KIND, {"event_id": event_id, "section_id": section_id, "count": count,
+                                           "seats": labels})
+    return {"event_id": event_id, "section_id": section_id, "count": count, "seats": labels,
+            "entry_id": entry["id"]}
+
+
+def holdings(ctx: Ctx, event_id: str | None = None) -> list[dict[str, Any]]:
+    """What this terminal holds per section and how much of it is sold."""
+    return store.holdings(ctx.conn, event_id)
