@@ -25,23 +25,22 @@ import difflib
 import functools
 import logging
 import os
-import shutil
-import subprocess
 import sys
 import tempfile
 import textwrap
 import threading
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from boxoffice.errors import BoxOfficeError
+from boxoffice.printing.fonts import FONT_ENV, clean_text, font_files_for, is_cjk, pil_font  # noqa: F401
 from boxoffice.printing.layout import QR, Block, Columns, Cut, DrawerKick, Feed, Layout, Rule, Text
+from boxoffice.printing.qr import qr_matrix
 
 if TYPE_CHECKING:
-    from PIL import Image, ImageFont
+    from PIL import Image
 
 DEFAULT_PROFILE = "TM-T88V"
 # A few well-known profiles, shown when an unknown name is given.
@@ -53,11 +52,9 @@ _LINE_PX = 24
 # QR modules: at least 2 dots (a 1-dot module does not scan), at most about 0.85 mm (bigger wastes paper).
 _QR_MIN_BOX = 2
 _QR_MAX_MODULE_MM = 0.85
-_QR_BORDER = 4
 # Paper fed on a printer without a cutter, so the last line clears the tear bar.
 _TEAR_OFF_LINES = 4
 _IMAGE_IMPLS = ("bitImageRaster", "graphics", "bitImageColumn")
-FONT_ENV = "BOXOFFICE_PRINT_FONT"
 
 _import_lock = threading.Lock()
 
@@ -197,135 +194,6 @@ def profile_info(name: str = DEFAULT_PROFILE) -> ProfileInfo:
     )
 
 
-# --------------------------------------------------------------------------------------------------------
-# Fonts for text the printer cannot encode
-
-
-def is_cjk(ch: str) -> bool:
-    """True for Han, kana, Hangul and CJK punctuation: text that needs a CJK font."""
-    cp = ord(ch)
-    return (
-        0x2E80 <= cp <= 0x9FFF  # radicals, CJK punctuation, kana, Han
-        or 0xAC00 <= cp <= 0xD7AF  # Hangul
-        or 0xF900 <= cp <= 0xFAFF  # compatibility ideographs
-        or 0xFF00 <= cp <= 0xFFEF  # full-width forms
-        or 0x20000 <= cp <= 0x3FFFF  # Han extensions
-    )
-
-
-# Where CJK fonts live on common systems, for when fontconfig is not there to ask.
-_CJK_FONT_PATHS = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/wqy-microhei/wqy-microhei.ttc",
-    "/usr/share/fonts/wenquanyi/wqy-zenhei/wqy-zenhei.ttc",
-    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/arphic/uming.ttc",
-    "/System/Library/Fonts/PingFang.ttc",
-    "/System/Library/Fonts/STHeiti Light.ttc",
-    "/Library/Fonts/Arial Unicode.ttf",
-    "C:/Windows/Fonts/msyh.ttc",
-    "C:/Windows/Fonts/simsun.ttc",
-)
-
-
-def _font_rank(line: str, bold: bool) -> tuple[int, str]:
-    """Sort key for fc-list results: plain sans faces (bold ones when asked) first, then by path, so the
-    choice is the same on every run."""
-    path, _, style = line.partition("|")
-    lower, style = path.lower(), style.lower()
-    penalty = 0
-    if "mono" in lower or "serif" in lower or "math" in lower:
-        penalty += 4
-    if any(word in style for word in ("italic", "oblique", "light", "condensed")):
-        penalty += 2
-    if ("bold" in style) != bold:
-        penalty += 1
-    return penalty, path
-
-
-@functools.lru_cache(maxsize=256)
-def _fontconfig_files(chars: frozenset[str], bold: bool) -> tuple[Path, ...]:
-    """Font files fontconfig says cover every one of ``chars`` (empty without fontconfig)."""
-    fc_list = shutil.which("fc-list")
-    if not fc_list or not chars:
-        return ()
-    charset = " ".join(f"{ord(c):x}" for c in sorted(chars))
-    try:
-        out = subprocess.run(
-            [fc_list, f":charset={charset}", "--format=%{file}|%{style}\n"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return ()
-    lines = sorted({line for line in out.splitlines() if line.strip()}, key=lambda x: _font_rank(x, bold))
-    return tuple(Path(line.partition("|")[0]) for line in lines)
-
-
-def font_files_for(text: str, bold: bool = False) -> tuple[Path, ...]:
-    """Font files to try, best first, for drawing ``text`` when a printer font cannot.
-
-    Order: the file named by $BOXOFFICE_PRINT_FONT, fonts fontconfig says cover every character, then
-    well-known CJK font paths when the text has CJK. Empty when the system has none: callers fall back to
-    Pillow's built-in font (Latin only, so CJK then prints as boxes, still never as '?').
-    """
-    found: list[Path] = []
-    override = os.environ.get(FONT_ENV)
-    if override and Path(override).is_file():
-        found.append(Path(override))
-    wanted = frozenset(c for c in text if ord(c) >= 128 and not c.isspace())
-    found += _fontconfig_files(wanted, bold)
-    if any(is_cjk(c) for c in wanted):
-        found += [Path(p) for p in _CJK_FONT_PATHS if Path(p).is_file()]
-    return tuple(dict.fromkeys(found))
-
-
-@functools.lru_cache(maxsize=64)
-def _load_pil_font(path: str, size: int) -> ImageFont.FreeTypeFont | None:
-    from PIL import ImageFont
-
-    try:
-        return ImageFont.truetype(path, size)
-    except OSError:
-        return None
-
-
-def pil_font(text: str, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    """A Pillow font of ``size`` px for ``text``: the first usable one of font_files_for, else Pillow's."""
-    from PIL import ImageFont
-
-    for path in font_files_for(text):
-        font = _load_pil_font(str(path), size)
-        if font is not None:
-            return font
-    return ImageFont.load_default(size=size)
-
-
-# --------------------------------------------------------------------------------------------------------
-# Text helpers
-
-
-def clean_text(text: str) -> str:
-    """Text safe to send to a printer: NFC-composed, no control or invisible format characters.
-
-    NFC turns a decomposed "e + combining acute" into the one "é" a code page has. Control characters are
-    replaced by spaces so a name like "ESC @" bytes cannot reset or reprogram the printer mid-ticket.
-    """
-    text = unicodedata.normalize("NFC", text)
-    out = []
-    for ch in text:
-        category = unicodedata.category(ch)
-        if category == "Cc":
-            out.append(" ")
-        elif category != "Cf":
-            out.append(ch)
-    return "".join(out)
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -411,62 +279,6 @@ def _text_image(lines: list[tuple[str, str]], paper_px: int, size: int, bold: bo
             x = paper_px - width_of(right)
             draw.text((max(0, x), y), right, font=font, fill=0, stroke_width=stroke, stroke_fill=0)
     return _threshold(img)
-
-
-@functools.lru_cache(maxsize=256)
-def qr_matrix(data: str) -> tuple[tuple[bool, ...], ...]:
-    """The QR modules for ``data`` at error correction M, with the 4-module quiet zone the standard asks.
-
-    zxing-cpp's encoder (C++, already installed to read QR codes back) makes the symbol when it can: it is
-    about twenty times faster than the pure-Python ``qrcode`` library, whose choice of mask pattern alone takes
-    some 5 ms for a ticket token, the larger part of printing a sale. Text that is not ASCII, or an older
-    zxing-cpp without an encoder, goes to ``qrcode``. Cached: a receipt printer and a PDF, a retry or a reprint
-    of the same token reuse the symbol.
-    """
-    modules = _zxing_modules(data) if data.isascii() else None
-    if modules is None:
-        modules = _qrcode_modules(data)
-    quiet = (False,) * (len(modules) + 2 * _QR_BORDER)
-    side = (False,) * _QR_BORDER
-    return (quiet,) * _QR_BORDER + tuple(side + row + side for row in modules) + (quiet,) * _QR_BORDER
-
-
-_DARK_PIXEL = bytes(int(v < 128) for v in range(256))
-
-
-def _too_long(data: str) -> BoxOfficeError:
-    return BoxOfficeError("bad_input", f"QR data of {len(data)} characters is too long to print")
-
-
-def _zxing_modules(data: str) -> tuple[tuple[bool, ...], ...] | None:
-    """The symbol's modules without a quiet zone, from zxing-cpp; None when it has no encoder here."""
-    try:
-        import zxingcpp
-
-        create = zxingcpp.create_barcode
-    except (ImportError, AttributeError):
-        return None
-    try:
-        image = create(data, zxingcpp.BarcodeFormat.QRCode, ec_level="M").to_image(scale=1, add_quiet_zones=False)
-    except ValueError:
-        raise _too_long(data) from None
-    view = memoryview(image)
-    width = view.shape[1]
-    dark = view.tobytes().translate(_DARK_PIXEL)  # 1 for a dark module, 0 for a light one
-    return tuple(tuple(map(bool, dark[i : i + width])) for i in range(0, len(dark), width))
-
-
-def _qrcode_modules(data: str) -> tuple[tuple[bool, ...], ...]:
-    import qrcode
-    from qrcode.exceptions import DataOverflowError
-
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
-    code.add_data(data)
-    try:
-        code.make(fit=True)
-    except DataOverflowError:
-        raise _too_long(data) from None
-    return tuple(tuple(bool(m) for m in row) for row in code.get_matrix())
 
 
 def qr_box_size(modules: int, paper_px: int, dpi: int) -> int:

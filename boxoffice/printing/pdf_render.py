@@ -7,7 +7,7 @@ uses, so it scans at any zoom. ``invariant=1`` makes the bytes depend only on th
 writes the identical file and tests can compare bytes.
 
 Fonts: Helvetica for text that WinAnsi (Latin-1 plus the euro sign) holds; otherwise a system TrueType font
-that covers the text is embedded (found as for the receipt printer, see escpos_render.font_files_for); failing
+that covers the text is embedded (found as for the receipt printer, see fonts.font_files_for); failing
 that, Chinese, Japanese and Korean use reportlab's built-in ``STSong-Light`` CID font, which viewers supply.
 reportlab is imported inside the functions: ``boxoffice --help`` must not pay for it.
 """
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from boxoffice.errors import BoxOfficeError
-from boxoffice.printing.escpos_render import clean_text, font_files_for, is_cjk, qr_matrix
+from boxoffice.printing.fonts import clean_text, font_files_for, is_cjk
 from boxoffice.printing.layout import (
     QR,
     Block,
@@ -35,6 +35,7 @@ from boxoffice.printing.layout import (
     Text,
     split_pieces,
 )
+from boxoffice.printing.qr import qr_matrix
 
 if TYPE_CHECKING:
     from reportlab.pdfgen.canvas import Canvas
