@@ -281,8 +281,8 @@ def hypothesis_run(scale: int) -> dict[str, Any]:
              "tests/test_stress_abuse_sync.py"]
     env = dict(os.environ, STRESS_ABUSE_SCALE=str(scale))
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests], cwd=ROOT,
-                          env=env, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "pytest", "-o", "addopts=", "-q", "-p", "no:cacheprovider", *tests],
+                          cwd=ROOT, env=env, capture_output=True, text=True)
     took = time.perf_counter() - start
     summary = [ln for ln in done.stdout.splitlines() if " passed" in ln or " failed" in ln]
     return {"scale": scale, "seconds": round(took), "exit": done.returncode,
