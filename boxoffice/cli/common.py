@@ -80,3 +80,22 @@ def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
     out = [line, "  ".join("-" * w for w in widths)]
     out += ["  ".join(v.ljust(widths[i]) for i, v in enumerate(r)).rstrip() for r in cells]
     return "\n".join(out)
+
+
+def finish_printing(results: list[dict], json_out: bool, *, pdf_only: bool = False) -> None:
+    """Say where the print jobs went, or why not, and end with status 7 when one failed.
+
+    The action itself (sale, pickup, refund, shift) is saved either way: a printer problem only leaves a job for
+    `boxoffice print retry`. ``pdf_only`` names only PDF files, for commands whose receipts are incidental.
+    """
+    from boxoffice.errors import EXIT_STATUSES
+
+    failed = [r for r in results if r["status"] == "failed"]
+    if not json_out:
+        for r in results:
+            if r["status"] == "printed" and r.get("to") and (not pdf_only or r["to"].endswith(".pdf")):
+                typer.echo(f"Printed to {r['to']}")
+        for r in failed:
+            typer.secho(f"NOT PRINTED: {r['error']}", fg="yellow", err=True)
+    if failed:
+        raise typer.Exit(EXIT_STATUSES["printer_offline"][0])

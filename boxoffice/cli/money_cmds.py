@@ -8,7 +8,7 @@ from typing import Any
 import typer
 
 from boxoffice.cli.app import sub_app
-from boxoffice.cli.common import JSON_HELP, ask_pin, emit_json, table, terminal
+from boxoffice.cli.common import JSON_HELP, ask_pin, emit_json, finish_printing, table, terminal
 
 shift_app = sub_app("Shifts and the cash drawer: open with a float, cash in/out, X report, close with a count (Z).")
 drawer_app = sub_app("The cash drawer.")
@@ -29,20 +29,6 @@ def _supervisor(name: str | None) -> tuple[str, str] | None:
 def _confirm(question: str, yes: bool, json_out: bool) -> None:
     if not yes:
         typer.confirm(question, abort=True, err=json_out)
-
-
-def _printed(results: list[dict], json_out: bool) -> int:
-    """Say where receipts went or why not; 7 when a job failed (the refund or shift itself is saved)."""
-    from boxoffice.errors import EXIT_STATUSES
-
-    failed = [r for r in results if r["status"] == "failed"]
-    if not json_out:
-        for r in results:
-            if r["status"] == "printed" and r.get("to", "").endswith(".pdf"):
-                typer.echo(f"Printed to {r['to']}")
-        for r in failed:
-            typer.secho(f"NOT PRINTED: {r['error']}", fg="yellow", err=True)
-    return EXIT_STATUSES["printer_offline"][0] if failed else 0
 
 
 def refund(
@@ -99,9 +85,7 @@ def refund(
             typer.secho(f"GIVE CASH {format_money(cash, out['currency'])}", bold=True)
         if out["override"]:
             typer.secho(f"Override approved by {out['approved_by']} (flagged)", fg="yellow")
-    status = _printed(prints, json_out)
-    if status:
-        raise typer.Exit(status)
+    finish_printing(prints, json_out, pdf_only=True)
 
 
 def exchange(
@@ -167,9 +151,7 @@ def exchange(
         elif out["difference"] < 0:
             typer.echo("Refunded " + ", ".join(f"{r['tender']} {format_money(r['amount'], out['currency'])}"
                                                for r in out["refunds"]))
-    status = _printed(prints, json_out)
-    if status:
-        raise typer.Exit(status)
+    finish_printing(prints, json_out, pdf_only=True)
 
 
 def _amount(ctx: Any, text: str) -> int:
@@ -276,9 +258,7 @@ def shift_close(counted: str = typer.Option(..., "--counted", help="Cash counted
             typer.echo(f"Z report saved to {z['pdf']}")
         else:
             typer.secho(f"Z report not saved as PDF: {z['pdf_error']}", fg="yellow", err=True)
-    status = _printed(prints, json_out)
-    if status:
-        raise typer.Exit(status)
+    finish_printing(prints, json_out, pdf_only=True)
 
 
 @drawer_app.command("open")
@@ -299,9 +279,7 @@ def drawer_open(reason: str = typer.Option("no sale", "--reason", help="Why it w
     else:
         typer.echo("Drawer opened (recorded)." if all(p["status"] == "printed" for p in prints) else
                    "Drawer kick recorded, but the printer did not take it.")
-    status = _printed(prints, json_out)
-    if status:
-        raise typer.Exit(status)
+    finish_printing(prints, json_out, pdf_only=True)
 
 
 @audit_app.command("verify")

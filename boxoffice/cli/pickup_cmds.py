@@ -15,7 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from boxoffice.cli.app import sub_app
-from boxoffice.cli.common import JSON_HELP, emit_json, table, terminal
+from boxoffice.cli.common import JSON_HELP, emit_json, finish_printing, table, terminal
 
 
 class _DefaultCommandGroup(TyperGroup):
@@ -200,11 +200,7 @@ def pickup_give(code: str = typer.Argument(..., help="Order code, e.g. WQ7K-2M4X
                     f"{', '.join(out['places'])}", fg="green", bold=True)
         if out["remaining"]:
             typer.echo(f"{out['remaining']} ticket(s) still to hand out.")
-    from boxoffice.cli.sales_cmds import _report_print
-
-    status = _report_print(out["print"], json_out)
-    if status:
-        raise typer.Exit(status)
+    finish_printing(out["print"], json_out)
 
 
 # --- scan ---------------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from boxoffice.cli.app import sub_app
-from boxoffice.cli.common import JSON_HELP, ask_pin, emit_json, table, terminal
+from boxoffice.cli.common import JSON_HELP, ask_pin, emit_json, finish_printing, table, terminal
 
 order_app = sub_app("Look up an order and reprint its tickets.")
 print_app = sub_app("The print queue: retry what did not print, print a test page, list jobs.")
@@ -24,20 +24,6 @@ def _tenders(cash: str | None, card: list[str], comp: str | None, currency: str)
     if comp is not None:
         tenders.append(Tender("comp", reason=comp.strip() or None))
     return tenders
-
-
-def _report_print(results: list[dict], json_out: bool) -> int:
-    """Say where the tickets went, or why not; the status for a printer problem is 7 (the sale is kept)."""
-    from boxoffice.errors import EXIT_STATUSES
-
-    failed = [r for r in results if r["status"] == "failed"]
-    if not json_out:
-        for r in results:
-            if r["status"] == "printed" and r.get("to"):
-                typer.echo(f"Printed to {r['to']}")
-        for r in failed:
-            typer.secho(f"NOT PRINTED: {r['error']}", fg="yellow", err=True)
-    return EXIT_STATUSES["printer_offline"][0] if failed else 0
 
 
 def sell(
@@ -93,9 +79,7 @@ def sell(
         typer.echo(f"Total {result['total_text']} {result['currency']}")
         if any(p["tender"] == "cash" for p in result["payments"]):
             typer.secho(f"CHANGE {result['change_text']}", bold=True)
-    status = _report_print(prints, json_out)
-    if status:
-        raise typer.Exit(status)
+    finish_printing(prints, json_out)
 
 
 @order_app.command("show")
@@ -142,9 +126,7 @@ def reprint(code: str = typer.Argument(..., help="Order code."),
         emit_json(out)
     else:
         typer.echo(f"Reprinted {len(out['tickets'])} ticket(s) of {out['order']} as COPY.")
-    status = _report_print(out["results"], json_out)
-    if status:
-        raise typer.Exit(status)
+    finish_printing(out["results"], json_out)
 
 
 @print_app.command("retry")
@@ -163,9 +145,7 @@ def retry(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> Non
         typer.echo("Nothing waiting to print.")
     else:
         typer.echo(f"{sum(r['status'] == 'printed' for r in results)} of {len(results)} job(s) printed.")
-    status = _report_print(results, json_out)
-    if status:
-        raise typer.Exit(status)
+    finish_printing(results, json_out)
 
 
 @print_app.command("test")
@@ -180,9 +160,7 @@ def test(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None
         results = test_print(ctx)
     if json_out:
         emit_json(results)
-    status = _report_print(results, json_out)
-    if status:
-        raise typer.Exit(status)
+    finish_printing(results, json_out)
 
 
 @print_app.command("jobs")
