@@ -226,3 +226,20 @@ def test_services_run_on_the_fixture_clock(terminal, clock) -> None:  # noqa: AN
     assert operator_store.session(terminal.conn)["since"] == clock.iso()
     clock.advance(days=1)
     assert terminal.now() == clock() == clock.now
+
+
+def test_a_taken_name_is_refused_before_any_pin_is_asked(terminal, login, cli) -> None:  # noqa: ANN001
+    login(terminal, "ada")
+    result = cli("operator", "add", "Sam", "--role", "seller", db=terminal, input="")
+    assert result.exit_code == 4
+    assert "PIN" not in result.stdout
+    assert result.stderr.startswith("error: an operator named 'Sam' exists already")
+
+
+def test_a_login_with_no_pin_to_read_is_a_clear_refusal(terminal, cli) -> None:  # noqa: ANN001
+    result = cli("login", "sam", db=terminal, input="")
+    assert result.exit_code == 2, (result.stdout, result.stderr, result.exception)
+    assert "no PIN given" in result.stderr and "BOXOFFICE_PIN" in result.stderr
+    piped = cli("login", "sam", db=terminal, input="1111\n")
+    assert piped.exit_code == 0, piped.output
+    assert "sam (seller) is logged in." in piped.stdout

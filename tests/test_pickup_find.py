@@ -170,6 +170,13 @@ def test_the_cli_shows_a_table_or_json(terminal, desk, cli, login) -> None:  # n
     lines = table.stdout.splitlines()
     assert lines[0].split() == ["code", "name", "event", "out", "state", "notes", "found", "by"]
     assert desk["anna"]["code"] in lines[2] and "NOT PAID" in lines[2]
+    chinese = cli("pickup", "find", "王小明", db=terminal).stdout.splitlines()
+    # Each Chinese character takes two columns: the next column starts where the header's does.
+    event_col = chinese[0].index("event")
+    row = chinese[2]
+    assert row.startswith(desk["wang"]["code"]) and "王小明" in row
+    prefix, _, rest = row.partition("王小明")
+    assert len(prefix) + 6 + (len(rest) - len(rest.lstrip(" "))) == event_col
     data = cli("pickup", "find", "王小明", "--json", db=terminal).json()
     assert data["by"] == "name"
     assert data["results"][0]["notes"] == "ID required" and data["results"][0]["tickets"] == 2

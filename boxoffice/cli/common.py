@@ -62,23 +62,42 @@ def ask_pin(prompt: str = "PIN", confirm: bool = False) -> str:
     env = os.environ.get("BOXOFFICE_PIN")
     if env:
         return env
-    return typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
+    try:
+        return typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
+    except typer.Abort:
+        if sys.stdin is not None and sys.stdin.isatty():
+            raise  # the operator pressed Ctrl-C or Ctrl-D at the prompt: a plain "Aborted!"
+        raise BoxOfficeError("bad_input", "no PIN given: type it at the prompt, or pipe it in, or set BOXOFFICE_PIN "
+                                          "for scripts") from None
 
 
 def emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
+def display_width(text: str) -> int:
+    """Columns a string takes on a terminal: East Asian wide and full-width characters take two, combining marks
+    none. Counting characters instead misaligns every column after a Chinese name."""
+    import unicodedata
+
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - display_width(text))
+
+
 def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
-    """A plain aligned text table (no heavy rendering library on the hot path of a counter)."""
+    """A plain aligned text table (no heavy rendering library on the hot path of a counter), aligned by display
+    width so that names in any script line up."""
     cells = [[("" if v is None else str(v)) for v in r] for r in rows]
-    widths = [len(h) for h in headers]
+    widths = [display_width(h) for h in headers]
     for r in cells:
         for i, v in enumerate(r):
-            widths[i] = max(widths[i], len(v))
-    line = "  ".join(h.ljust(widths[i]) for i, h in enumerate(headers)).rstrip()
+            widths[i] = max(widths[i], display_width(v))
+    line = "  ".join(_pad(h, widths[i]) for i, h in enumerate(headers)).rstrip()
     out = [line, "  ".join("-" * w for w in widths)]
-    out += ["  ".join(v.ljust(widths[i]) for i, v in enumerate(r)).rstrip() for r in cells]
+    out += ["  ".join(_pad(v, widths[i]) for i, v in enumerate(r)).rstrip() for r in cells]
     return "\n".join(out)
 
 

@@ -21,10 +21,11 @@ def add(
     The first operator of a new terminal must be an admin and needs no login; after that an admin adds people.
     Example: boxoffice operator add Sam --role seller
     """
-    from boxoffice.services.operators import add_operator
+    from boxoffice.services.operators import add_operator, check_new_operator
 
     with terminal() as ctx:
-        op = add_operator(ctx, name, role, ask_pin("PIN for " + name, confirm=True))
+        check_new_operator(ctx, name, role)
+        op = add_operator(ctx, name, role, ask_pin("PIN for " + name.strip(), confirm=True))
     if json_out:
         emit_json(op)
     else:

@@ -19,21 +19,30 @@ def _public(op: dict[str, Any]) -> dict[str, Any]:
     return {k: op[k] for k in ("id", "name", "role", "disabled", "locked_until", "created_at") if k in op}
 
 
-def add_operator(ctx: Ctx, name: str, role: str, pin: str) -> dict[str, Any]:
-    """Add an operator. The very first one needs no login and must be an admin, so a new terminal can start."""
+def check_new_operator(ctx: Ctx, name: str, role: str) -> tuple[str, str]:
+    """Everything that can refuse a new operator except the PIN: the name, the role, who may add, a name taken.
+
+    Asked before the PIN so nobody types a PIN twice only to hear the name was wrong.
+    """
     name = name.strip()
     if not name or len(name) > 60 or any(ord(c) < 32 for c in name):
         raise BoxOfficeError("bad_input", "an operator name is 1 to 60 printable characters")
     role = validate_role(role)
-    validate_pin(pin)
-    first = store.count(ctx.conn) == 0
-    if first:
+    if store.count(ctx.conn) == 0:
         if role != "admin":
             raise BoxOfficeError("bad_input", "the first operator of a terminal must be an admin (--role admin)")
     else:
         ctx.require("operators")
     if store.by_name(ctx.conn, name):
         raise BoxOfficeError("already_exists", f"an operator named {name!r} exists already")
+    return name, role
+
+
+def add_operator(ctx: Ctx, name: str, role: str, pin: str) -> dict[str, Any]:
+    """Add an operator. The very first one needs no login and must be an admin, so a new terminal can start."""
+    first = store.count(ctx.conn) == 0
+    name, role = check_new_operator(ctx, name, role)
+    validate_pin(pin)
     row = {"id": uuid7(), "name": name, "role": role, "pin_hash": hash_pin(pin), "created_at": ctx.now_iso()}
     with write(ctx.conn):
         store.insert(ctx.conn, row)
