@@ -185,9 +185,9 @@ class TimedTransport:
 
 
 def worker(toml: str, start_at: float, seconds: float, max_sales: int, report: str, print_mode: str,
-           sync_interval: float, drain_seconds: float = 120.0) -> None:
+           sync_interval: float, pace: float = 0.0, drain_seconds: float = 120.0) -> None:
     """Sell and sync from ``start_at`` (epoch seconds) for ``seconds`` or ``max_sales`` sales, then push what is
-    left; write the report."""
+    left; write the report. ``pace``: sales a second to aim at (0: as fast as the terminal goes)."""
     from boxoffice.config import load
     from boxoffice.domain.tenders import Tender
     from boxoffice.errors import BoxOfficeError
@@ -207,15 +207,20 @@ def worker(toml: str, start_at: float, seconds: float, max_sales: int, report: s
     sync_errors: Counter[str] = Counter()
     print_failures = 0
     rounds = 0
+    round_times: list[float] = []
+    sold_for = 0.0
     done = threading.Event()
     request = SaleRequest(event_id=EVENT, section_id=SECTION, counts={"adult": TICKETS_PER_SALE},
                           tenders=[Tender("card", card_last4="4242")], print_receipt=False)
 
     def sell_loop() -> None:
-        nonlocal print_failures
-        deadline = time.monotonic() + seconds
+        nonlocal print_failures, sold_for
+        began = time.monotonic()
+        deadline = began + seconds
         try:
             while time.monotonic() < deadline and len(committed) < max_sales:
+                if pace:  # the next sale is due 1/pace after the previous one was due
+                    time.sleep(max(0.0, began + len(committed) / pace - time.monotonic()))
                 try:
                     sale = sell(seller, request)
                 except BoxOfficeError as exc:
@@ -231,28 +236,30 @@ def worker(toml: str, start_at: float, seconds: float, max_sales: int, report: s
                     results = run_jobs(seller, sale["jobs"])
                     print_failures += sum(r["status"] != "printed" for r in results)
         finally:
+            sold_for = time.monotonic() - began
             done.set()
 
     def sync_round() -> dict[str, Any] | None:
         nonlocal rounds
         rounds += 1
+        started = time.perf_counter()
         try:
             return sync_once(syncer, transport)
         except BoxOfficeError as exc:
             sync_errors[exc.code] += 1
         except Exception as exc:  # noqa: BLE001 - counted: the goal is none
             sync_errors[type(exc).__name__] += 1
+        finally:
+            round_times.append(time.perf_counter() - started)
         return None
 
     time.sleep(max(0.0, start_at - time.time()))
-    began = time.monotonic()
     thread = threading.Thread(target=sell_loop, name="seller")
     thread.start()
     while not done.is_set():
         sync_round()
         if sync_interval:
             done.wait(sync_interval)
-    sold_for = time.monotonic() - began
     thread.join()
     drain_until = time.monotonic() + drain_seconds
     while time.monotonic() < drain_until:  # what was sold last goes up too
@@ -264,6 +271,7 @@ def worker(toml: str, start_at: float, seconds: float, max_sales: int, report: s
     Path(report).write_text(json.dumps({
         "toml": toml, "sales": len(committed), "seconds": sold_for, "sale_errors": dict(sale_errors),
         "sync_errors": dict(sync_errors), "request_errors": dict(transport.errors), "rounds": rounds,
+        "round_times": round_times,
         "print_failures": print_failures, "unacknowledged": len(committed) - len(lags), "lags": lags,
         "times": transport.times}))
     seller.close()
@@ -271,7 +279,8 @@ def worker(toml: str, start_at: float, seconds: float, max_sales: int, report: s
 
 
 def start_workers(terminals: list[Terminal], directory: Path, *, seconds: float, max_sales: int,
-                  print_mode: str = "off", sync_interval: float = 0.0, lead: float = 3.0) -> list[Any]:
+                  print_mode: str = "off", sync_interval: float = 0.0, pace: float = 0.0,
+                  lead: float = 3.0) -> list[Any]:
     """Start one worker process per terminal, all set to begin at the same moment (``lead`` s from now, after
     their imports). Returns (process, report path) pairs."""
     start_at = time.time() + lead
@@ -279,7 +288,7 @@ def start_workers(terminals: list[Terminal], directory: Path, *, seconds: float,
     for t in terminals:
         report = directory / f"{t.toml.parent.name}-report.json"
         proc = subprocess.Popen([sys.executable, __file__, "worker", str(t.toml), repr(start_at), repr(seconds),
-                                 str(max_sales), str(report), print_mode, repr(sync_interval)],
+                                 str(max_sales), str(report), print_mode, repr(sync_interval), repr(pace)],
                                 env=child_env(), cwd=ROOT, stderr=subprocess.PIPE, text=True)
         out.append((proc, report))
     return out
@@ -313,6 +322,7 @@ def summarise(reports: list[dict[str, Any]]) -> dict[str, Any]:
     lags = [x for r in reports for x in r["lags"]]
     times = {k: [x for r in reports for x in r["times"][k]] for k in ("push", "changes", "allocations")}
     every = [x for v in times.values() for x in v]
+    rounds = [x for r in reports for x in r["round_times"]]
     errors: Counter[str] = Counter()
     for r in reports:
         errors.update({f"sale {k}": v for k, v in r["sale_errors"].items()})
@@ -329,7 +339,10 @@ def summarise(reports: list[dict[str, Any]]) -> dict[str, Any]:
         "requests": len(every), "request_p50_s": percentile(every, 50), "request_p99_s": percentile(every, 99),
         "by_request": {k: {"n": len(v), "p50_s": percentile(v, 50), "p99_s": percentile(v, 99)}
                        for k, v in times.items()},
-        "rounds": sum(r["rounds"] for r in reports), "errors": dict(errors), "error_count": sum(errors.values()),
+        "rounds": sum(r["rounds"] for r in reports),
+        "round_p50_s": percentile(rounds, 50), "round_p99_s": percentile(rounds, 99),
+        "round_in_requests": round(sum(every) / sum(rounds), 3) if rounds else None,
+        "errors": dict(errors), "error_count": sum(errors.values()),
         "failed_rounds": sync_failures,
     }
 
@@ -396,11 +409,11 @@ def main(argv: list[str]) -> None:
     """Entry point of a worker process (see start_workers)."""
     ap = argparse.ArgumentParser()
     ap.add_argument("what", choices=["worker"])
-    for name in ("toml", "start_at", "seconds", "max_sales", "report", "print_mode", "sync_interval"):
+    for name in ("toml", "start_at", "seconds", "max_sales", "report", "print_mode", "sync_interval", "pace"):
         ap.add_argument(name)
     a = ap.parse_args(argv)
     worker(a.toml, float(a.start_at), float(a.seconds), int(a.max_sales), a.report, a.print_mode,
-           float(a.sync_interval))
+           float(a.sync_interval), float(a.pace))
 
 
 if __name__ == "__main__":
