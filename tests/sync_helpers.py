@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
 import secrets
 import socket
 import subprocess
@@ -228,8 +229,10 @@ class FaultProxy:
     ``plan(n, method, path)`` names what happens to the n-th request (1-based): 'pass'; 'cut_before' (closed before
     anything reaches the service); 'cut_request' (half the body sent, then both sides closed); 'cut_after' (the
     service answers, the terminal never hears it); 'repeat' (sent to the service twice, the second answer relayed);
-    'truncate' (half the answer relayed, then closed); 'delay' (answered after ``delay`` seconds). Each request
-    goes upstream on its own connection; connections are handled by at most ``max_threads`` threads.
+    'truncate' (half the answer relayed, then closed); 'delay' (answered after ``delay`` seconds); 'reorder' (the
+    terminal hears nothing, and the request reaches the service 1 to 5 x ``delay`` seconds later, after the ones
+    that followed it, its retry included). Each request goes upstream on its own connection; connections are
+    handled by at most ``max_threads`` threads.
     """
 
     def __init__(self, upstream_port: int, plan: Callable[[int, str, str], str], delay: float = 0.3,
@@ -301,6 +304,10 @@ class FaultProxy:
             up.sendall(request)
             return self._read_message(up, bytearray())
 
+    def _late(self, request: bytes) -> None:
+        with contextlib.suppress(OSError):
+            self._upstream(request)
+
     def _serve(self, conn: socket.socket) -> None:
         buf = bytearray()
         try:
@@ -316,6 +323,11 @@ class FaultProxy:
                 action = self.plan(n, first[0], first[1])
                 self.log.append((n, first[0], first[1], action))
                 if action == "cut_before":
+                    return
+                if action == "reorder":
+                    late = threading.Timer(self.delay * random.uniform(1, 5), self._late, args=(request,))
+                    late.daemon = True
+                    late.start()
                     return
                 if action == "cut_request":
                     with socket.create_connection(self.upstream, timeout=30) as up:

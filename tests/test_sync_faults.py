@@ -1,6 +1,6 @@
-"""Sync through a bad network: a loopback proxy cuts, delays, truncates and repeats requests in the middle of a push
-and of a pull; afterwards every entry is on the central service exactly once and every change applied once. And a
-terminal offline for a long stretch (10,000 entries) catching up."""
+"""Sync through a bad network: a loopback proxy cuts, delays, truncates, reorders and repeats requests in the
+middle of a push and of a pull; afterwards every entry is on the central service exactly once and every change
+applied once. And a terminal offline for a long stretch (10,000 entries) catching up."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ pytest_plugins = ["sync_support"]
 def _storm(method_wanted: str, path_wanted: str):
     """Deterministic trouble for one kind of request: most of them fail one way or another, some pass."""
     faults = ["cut_after", "pass", "repeat", "cut_request", "delay", "cut_before", "truncate", "pass", "repeat",
-              "cut_after", "pass"]
+              "cut_after", "reorder", "pass"]
     seen = {"n": 0}
 
     def plan(n: int, method: str, path: str) -> str:
@@ -56,7 +56,7 @@ def test_push_survives_cuts_repeats_and_delays(central: Central, terminals, demo
     with FaultProxy(_port(central.url), _storm("POST", "/v1/journal"), delay=0.2) as proxy:
         out, failures = _sync_until_done(ctx, proxy.url, batch=40)
     actions = {a for *_, a in proxy.log}
-    assert {"cut_after", "repeat", "cut_request", "cut_before", "truncate", "delay"} <= actions
+    assert {"cut_after", "repeat", "cut_request", "cut_before", "truncate", "delay", "reorder"} <= actions
     assert failures or out["duplicates"]  # the storm did hit the push
     tid = ctx.terminal["id"]
     assert central.scalar("SELECT count(*) FROM journal WHERE terminal_id = ?", (tid,)) == local
