@@ -189,6 +189,7 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock) -> FastAPI:
 
         def work(db: CentralDB) -> str:
             term = terminals.authenticate(db, header)
+            terminals.seen(db, term["id"], now())
             return feed.page(db, term["id"], after, limit)
 
         return json_text(await run_in_threadpool(run, work))

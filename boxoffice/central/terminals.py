@@ -19,6 +19,7 @@ from boxoffice.central.db import CentralDB
 from boxoffice.central.errors import CentralError
 
 CODE_HOURS = 24
+SEEN_EVERY_SECONDS = 1  # a pull updates last_seen_at at most this often; far below any stale-terminal threshold
 
 
 def create_code(db: CentralDB, name: str, now: str, expires_at: str) -> str:
@@ -82,6 +83,17 @@ def authenticate(db: CentralDB, header: str | None) -> dict[str, Any]:
         raise CentralError(401, "terminal_revoked", f"this terminal was revoked at {row['revoked_at']}: ask the "
                                                     "admin for a new enrollment code")
     return row
+
+
+def seen(db: CentralDB, terminal_id: str, now: str) -> None:
+    """Note that a terminal was heard from (a pull), for `central terminals` and the stale-terminal alert: a
+    terminal with nothing to push still syncs. Written at most every few seconds per terminal, not on every page."""
+    from datetime import timedelta
+
+    from boxoffice.domain.clock import iso, parse_iso
+
+    db.execute("UPDATE terminals SET last_seen_at = ? WHERE id = ? AND (last_seen_at IS NULL OR last_seen_at < ?)",
+               (now, terminal_id, iso(parse_iso(now) - timedelta(seconds=SEEN_EVERY_SECONDS))))
 
 
 def authenticate_admin(db: CentralDB, header: str | None) -> None:

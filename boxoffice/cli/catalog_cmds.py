@@ -87,6 +87,11 @@ def show(
 
 
 _SYMBOLS = {"free": ("o", "green"), "sold": ("x", "red"), "held": ("h", "yellow"), "elsewhere": ("-", "bright_black")}
+_SOLD_ELSEWHERE = ("X", "magenta")
+_LEGEND_OWN = "legend: o free  x sold  h held  W wheelchair  C companion"
+_LEGEND_CENTRAL = ("legend: o free in this terminal's allocation (sellable here)  - not sellable here (another "
+                   "terminal's, or the central service's)  x sold here  X sold elsewhere  h held  W wheelchair  "
+                   "C companion")
 
 
 @event_app.command("seats")
@@ -95,9 +100,11 @@ def seats(
     section: str = typer.Option(None, "--section", "-s", help="Only this section."),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
-    """Draw the seat map: o free, x sold, h held, - not in this terminal's allocation; W wheelchair, C companion.
+    """Draw the seat map: o free, x sold, h held; W wheelchair, C companion. When the central service allocates the
+    event: o free in this terminal's allocation, - held elsewhere (not sellable here), X sold by another terminal.
 
-    Example: boxoffice event seats winter-gala --section stalls
+    `boxoffice central seats` shows which terminal holds each place. Example: boxoffice event seats winter-gala
+    --section stalls
     """
     from boxoffice.services.events import seat_map
 
@@ -106,9 +113,11 @@ def seats(
     if json_out:
         emit_json(sections)
         return
+    governed = any(sec["allocation"] == "central" for sec in sections)
     for sec in sections:
+        here = f", {sec['allocated_here']} in this terminal's allocation" if governed else ""
         typer.secho(f"{sec['name']} ({sec['id']}): {sec['available']} available here, {sec['sold']} sold, "
-                    f"{sec['held']} held, capacity {sec['capacity']}", bold=True)
+                    f"{sec['held']} held, capacity {sec['capacity']}{here}", bold=True)
         if sec["kind"] != "reserved":
             continue
         typer.echo("        STAGE")
@@ -116,10 +125,12 @@ def seats(
             parts = [f"{row['row']:>3} "]
             for s in row["seats"]:
                 sym, colour = _SYMBOLS[s["state"]]
-                if s["state"] == "free" and s["wheelchair"]:
+                if s["state"] == "sold" and governed and not s["sold_here"]:
+                    sym, colour = _SOLD_ELSEWHERE
+                elif s["state"] == "free" and s["wheelchair"]:
                     sym = "W"
                 elif s["state"] == "free" and s["companion"]:
                     sym = "C"
                 parts.append(("   " if s["aisle_before"] else "") + typer.style(sym, fg=colour))
             typer.echo("".join(parts))
-    typer.echo("legend: o free  x sold  h held  - not allocated here  W wheelchair  C companion")
+    typer.echo(_LEGEND_CENTRAL if governed else _LEGEND_OWN)

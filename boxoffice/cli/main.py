@@ -10,7 +10,9 @@ from boxoffice.cli import (
     allocation_cmds,
     catalog_cmds,
     central_cmds,
+    central_night_cmds,
     central_pause_cmds,
+    central_report_cmds,
     money_cmds,
     night_cmds,
     operator_cmds,
@@ -79,6 +81,9 @@ central_cmds.central_app.command("resume")(central_pause_cmds.resume)
 app.add_typer(allocation_cmds.allocation_app, name="allocation")
 central_cmds.central_app.command("allocate")(allocation_cmds.allocate)
 central_cmds.central_app.command("allocations")(allocation_cmds.allocations)
+central_cmds.central_app.add_typer(central_report_cmds.central_report_app, name="report")
+central_cmds.central_app.command("alerts")(central_night_cmds.alerts)
+central_cmds.central_app.command("seats")(central_night_cmds.seats)
 app.add_typer(central_cmds.central_app, name="central")
 
 

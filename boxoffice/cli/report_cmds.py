@@ -51,14 +51,15 @@ def sales(by: str = typer.Option("type", "--by", help="type, event, day, hour, o
 
     with terminal() as ctx:
         rep = do_sales(ctx, by, event, day)
+    show_sales(rep, csv_out, json_out)
+
+
+def show_sales(rep: dict, csv_out: bool, json_out: bool) -> None:
+    """A sales report as a table, CSV or JSON (also for `boxoffice central report sales`)."""
+    by = rep["by"]
     rows = [[g["key"], g["count"], g["amount_text"]] for g in rep["groups"]]
     header = [by, "tickets" if by != "tender" else "payments", f"amount {rep['currency']}"]
-    if json_out:
-        emit_json(rep)
-    elif csv_out:
-        _csv(header, rows)
-    else:
-        typer.echo(table(rows + [["TOTAL", rep["total"]["count"], rep["total"]["amount_text"]]], header))
+    _show(header, rows, ["TOTAL", rep["total"]["count"], rep["total"]["amount_text"]], rep, csv_out, json_out)
 
 
 @report_app.command("pickups")
@@ -71,8 +72,18 @@ def pickups(event: str = _EVENT, csv_out: bool = _CSV, json_out: bool = _JSON) -
 
     with terminal() as ctx:
         rep = do_pickups(ctx, event)
-    rows = [[g["event"], g["channel"], g["picked_up"], g["elsewhere"], g["waiting"]] for g in rep["groups"]]
+    show_pickups(rep, csv_out, json_out)
+
+
+def show_pickups(rep: dict, csv_out: bool, json_out: bool) -> None:
+    """A pickups report; with a ``terminal`` per group (central, by terminal) that column is shown too."""
     t = rep["total"]
+    if rep["groups"] and "terminal" in rep["groups"][0]:
+        rows = [[g["event"], g["channel"], g["terminal"] or "-", g["picked_up"], g["waiting"]] for g in rep["groups"]]
+        _show(["event", "channel", "picked up at", "picked up", "waiting"], rows,
+              ["TOTAL", "", "", t["picked_up"], t["waiting"]], rep, csv_out, json_out)
+        return
+    rows = [[g["event"], g["channel"], g["picked_up"], g["elsewhere"], g["waiting"]] for g in rep["groups"]]
     _show(["event", "channel", "picked up", "of which elsewhere", "waiting"], rows,
           ["TOTAL", "", t["picked_up"], t["elsewhere"], t["waiting"]], rep, csv_out, json_out)
 
@@ -89,7 +100,12 @@ def refunds(by: str = typer.Option("reason", "--by", help="day, event, operator,
 
     with terminal() as ctx:
         rep = do_refunds(ctx, by, event, day)
-    cur, t = rep["currency"], rep["total"]
+    show_refunds(rep, csv_out, json_out)
+
+
+def show_refunds(rep: dict, csv_out: bool, json_out: bool) -> None:
+    """A refunds report as a table, CSV or JSON (also for `boxoffice central report refunds`)."""
+    by, cur, t = rep["by"], rep["currency"], rep["total"]
     if by == "tender":
         header = [by, "payments", f"paid back {cur}"]
         rows = [[g["key"], g["count"], g["amount_text"]] for g in rep["groups"]]
@@ -118,11 +134,21 @@ def checkins(event: str = _EVENT,
         raise BoxOfficeError("bad_input", f"--by {by!r}: use one of {', '.join(CHECKINS_BY)}")
     with terminal() as ctx:
         rep = do_checkins(ctx, event)
+    show_checkins(rep, by, csv_out, json_out)
+
+
+def show_checkins(rep: dict, by: str, csv_out: bool, json_out: bool) -> None:
+    """A check-ins report one way: per event, per hour, per refusal reason, or (central) per terminal."""
     t = rep["total"]
     if by == "hour":
         header = ["event", "hour", "admitted", "exits", "refused"]
         rows = [[g["event"], h["hour"], h["admitted"], h["exits"], h["refused"]]
                 for g in rep["events"] for h in g["by_hour"]]
+        total = ["TOTAL", "", t["admitted"], t["exits"], t["refused"]]
+    elif by == "terminal":
+        header = ["event", "terminal", "admitted", "exits", "refused"]
+        rows = [[g["event"], x["terminal"], x["admitted"], x["exits"], x["refused"]]
+                for g in rep["events"] for x in g.get("by_terminal", [])]
         total = ["TOTAL", "", t["admitted"], t["exits"], t["refused"]]
     elif by == "reason":
         header = ["event", "refused because", "scans"]
@@ -162,10 +188,10 @@ def alerts(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> No
 
     Thresholds are in the config ([alerts] table). Example: boxoffice alerts
     """
-    from boxoffice.services.alerts import check
+    from boxoffice.services.alerts import check_and_journal
 
     with terminal() as ctx:
-        items = check(ctx, ctx.config.alerts)
+        items = check_and_journal(ctx)
     if json_out:
         emit_json(items)
         return

@@ -99,6 +99,10 @@ def render_end_of_day(report: dict[str, Any]) -> bytes:
               Paragraph("Capacity", styles["Heading3"]),
               tbl(["event", "section", "capacity", "sold"],
                   [[c["event_id"], c["name"], c["capacity"], c["sold"]] for c in cap])]
+    if report.get("by_terminal") is not None:  # the central service's report: who sold what
+        story += [Paragraph("By terminal", styles["Heading3"]),
+                  tbl(["terminal", "tickets", f"amount {cur}"],
+                      [[g["key"], g["count"], g["amount_text"]] for g in report["by_terminal"]["groups"]])]
     if refunds is not None:
         by_tender = report["refunds_by_tender"]
         story += [Paragraph("Refunds by reason", styles["Heading3"]),

@@ -10,67 +10,24 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from boxoffice.domain.alerts import most_severe_first, severity, thresholds_in_force
+from boxoffice.domain.alerts import usual as usual_rate
 from boxoffice.domain.clock import iso, parse_iso
-from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
 from boxoffice.store import alerts as store
 
-DEFAULTS = {
-    "sales_change_percent": 30,      # last hour vs usual for that hour, either way
-    "sales_min_usual": 5,            # tickets an hour below which the usual rate is too small to judge
-    "refunds_over_percent": 50,      # refunds in the last hour over the usual
-    "refunds_min": 3,
-    "refused_scans": 10,             # refused scans in the last 10 minutes...
-    "refused_share_percent": 20,     # ...that are at least this share of all scans
-    "failed_prints": 3,              # failed print jobs in the last 15 minutes
-    "stock_left_percent": 10,        # a section with this share (or less) of its places left here
-    "history_days": 7,
-    "sync_stale_minutes": 15,        # an enrolled terminal with no good sync for this long (as `sync status` warns)
-}
-
-
-def severity(customers: int, terminals: int = 1) -> str:
-    """minor under 20 customers on one terminal, major under 100 or on several, critical beyond."""
-    if customers >= 100 or terminals >= 3:
-        return "critical"
-    if customers >= 20 or terminals >= 2:
-        return "major"
-    return "minor"
-
-
-def _usual(now: datetime, days: int, first_sale: str | None, count) -> float | None:  # noqa: ANN001
-    """Mean count in the same hour on previous days since the first sale; None without history."""
-    if first_sale is None:
-        return None
-    first = parse_iso(first_sale)
-    values = []
-    for d in range(1, days + 1):
-        start = now - timedelta(days=d, hours=1)
-        if start < first - timedelta(hours=1):
-            break
-        values.append(count(iso(start), iso(start + timedelta(hours=1))))
-    return sum(values) / len(values) if values else None
-
 
 def check(ctx: Ctx, thresholds: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Every alert in force now, most severe first.
-
-    An unknown threshold name is refused rather than ignored: a typo in the config would otherwise leave the
-    default in force while the manager believes it changed.
-    """
-    unknown = sorted(set(thresholds or {}) - set(DEFAULTS))
-    if unknown:
-        raise BoxOfficeError("bad_input", f"unknown alert threshold {', '.join(unknown)} in the config's [alerts]: "
-                                          f"use {', '.join(DEFAULTS)}")
-    t = DEFAULTS | (thresholds or {})
+    """Every alert in force now, most severe first (an unknown threshold name is refused: domain/alerts.py)."""
+    t = thresholds_in_force(thresholds)
     now = ctx.now()
     hour_ago = iso(now - timedelta(hours=1))
     out: list[dict[str, Any]] = []
     conn = ctx.conn
 
     sold = store.tickets_sold_between(conn, hour_ago, iso(now))
-    usual = _usual(now, t["history_days"], store.first_sale_at(conn),
-                   lambda a, b: store.tickets_sold_between(conn, a, b))
+    usual = usual_rate(now, t["history_days"], store.first_sale_at(conn),
+                       lambda a, b: store.tickets_sold_between(conn, a, b))
     if usual is not None and usual >= t["sales_min_usual"]:
         change = (sold - usual) / usual * 100
         if abs(change) > t["sales_change_percent"]:
@@ -80,8 +37,8 @@ def check(ctx: Ctx, thresholds: dict[str, Any] | None = None) -> list[dict[str, 
                                    f"({change:+.0f}%)", "value": sold, "usual": round(usual, 1)})
 
     refunds = store.refunds_between(conn, hour_ago, iso(now))
-    usual_r = _usual(now, t["history_days"], store.first_sale_at(conn),
-                     lambda a, b: store.refunds_between(conn, a, b)) or 0.0
+    usual_r = usual_rate(now, t["history_days"], store.first_sale_at(conn),
+                         lambda a, b: store.refunds_between(conn, a, b)) or 0.0
     if refunds >= t["refunds_min"] and refunds > usual_r * (1 + t["refunds_over_percent"] / 100):
         out.append({"code": "refunds_high", "severity": severity(refunds),
                     "message": f"{refunds} tickets refunded in the last hour against a usual {usual_r:.1f}",
@@ -112,8 +69,7 @@ def check(ctx: Ctx, thresholds: dict[str, Any] | None = None) -> list[dict[str, 
     if stale is not None:
         out.append(stale)
 
-    order = {"critical": 0, "major": 1, "minor": 2}
-    return sorted(out, key=lambda a: order[a["severity"]])
+    return most_severe_first(out)
 
 
 def _sync_stale(ctx: Ctx, now: datetime, minutes: float) -> dict[str, Any] | None:
@@ -136,3 +92,47 @@ def _sync_stale(ctx: Ctx, now: datetime, minutes: float) -> dict[str, Any] | Non
                        "central service; check the network, then `boxoffice sync`"
                        + (f" (last error: {row['last_error']})" if row["last_error"] else ""),
             "value": int(age.total_seconds()), "waiting": waiting}
+
+
+# Alerts the central service works out better for itself: it sees every terminal's last sync.
+NOT_JOURNALLED = frozenset({"sync_stale"})
+
+
+def journal_changes(ctx: Ctx, items: list[dict[str, Any]]) -> dict[str, int]:
+    """Journal each alert when it is first raised (or its severity changes) and when it clears, so the central
+    service learns at the next sync which alerts are in force on this terminal (`boxoffice central alerts`).
+
+    Comparing with what the journal last said, rather than journalling every check, keeps a terminal that checks
+    every few seconds all evening from filling its journal with the same alert.
+    """
+    from boxoffice.domain.alerts import key
+    from boxoffice.store.db import write
+
+    now = {key(a): a for a in items if a["code"] not in NOT_JOURNALLED}
+
+    def news(before: dict[str, dict[str, Any]]) -> list[str]:
+        return [k for k, a in now.items() if k not in before or before[k]["severity"] != a["severity"]]
+
+    seen = store.raised(ctx.conn)
+    if not news(seen) and not set(seen) - set(now):
+        return {"raised": 0, "cleared": 0}  # the usual case: nothing to write, no write lock taken
+    raised = cleared = 0
+    with write(ctx.conn):
+        before = store.raised(ctx.conn)  # again under the lock: another process may have journalled it meanwhile
+        for k in news(before):
+            a = now[k]
+            ctx.journal("alert.raised", {"key": k, "code": a["code"], "severity": a["severity"],
+                                         "message": a["message"], "value": a.get("value"),
+                                         "event": a.get("event"), "section": a.get("section")})
+            raised += 1
+        for k in sorted(set(before) - set(now)):
+            ctx.journal("alert.cleared", {"key": k, "code": before[k]["code"]})
+            cleared += 1
+    return {"raised": raised, "cleared": cleared}
+
+
+def check_and_journal(ctx: Ctx) -> list[dict[str, Any]]:
+    """The alerts in force now, journalled as they are raised and cleared (for the counter, `alerts` and sync)."""
+    items = check(ctx, ctx.config.alerts)
+    journal_changes(ctx, items)
+    return items

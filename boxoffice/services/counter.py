@@ -172,9 +172,9 @@ class Counter:
 
     def _alerts(self) -> Reply:
         """The alerts of `boxoffice alerts`, at the desk or door left running all evening."""
-        from boxoffice.services.alerts import check
+        from boxoffice.services.alerts import check_and_journal
 
-        items = check(self.ctx, self.ctx.config.alerts)
+        items = check_and_journal(self.ctx)
         if not items:
             return Reply().add("ok", "No alerts.")
         styles = {"critical": "refused", "major": "warn", "minor": "info"}

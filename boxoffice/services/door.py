@@ -196,6 +196,10 @@ def _record(ctx: Ctx, row: dict[str, Any], journal: bool) -> bool:
             ctx.journal("checkin", {"nonce": row["id"], "ticket": row["ticket_id"], "event": row["event_id"],
                                     "direction": row["direction"], "at": row["at"],
                                     "terminal": row["terminal_id"]}, operator_id=row["operator_id"])
+        elif journal:  # a refusal changes no ticket, but the central reports and alerts count them at every door
+            ctx.journal("scan.refused", {"nonce": row["id"], "ticket": row["ticket_id"], "event": row["event_id"],
+                                         "direction": row["direction"], "at": row["at"], "result": row["result"]},
+                        operator_id=row["operator_id"])
         return True
     had = store.by_nonce(ctx.conn, row["id"])
     if had is not None and any(had[k] != row[k] for k in ("ticket_id", "event_id", "direction", "result")):

@@ -53,24 +53,40 @@ def show_event(ctx: Ctx, event_id: str) -> dict[str, Any]:
 
 
 def seat_map(ctx: Ctx, event_id: str, section_id: str | None = None) -> list[dict[str, Any]]:
-    """Reserved sections as rows of seats with a state each: free, sold, held, or not ours (not allocated)."""
+    """Reserved sections as rows of seats with a state each: free, sold, held, or elsewhere.
+
+    When a central service governs the event (``allocation`` "central"), "free" means free in this terminal's
+    allocation, sellable here, and "elsewhere" is every other unsold seat: allocated to another terminal or kept
+    by the central service, not sellable here. Each seat says whether it is in this terminal's allocation
+    (``here``), and a sold seat whether this terminal sold it (``sold_here``).
+    """
     get_event(ctx, event_id)
+    governed = not ctx.terminal["owns_inventory"]
     out = []
     for sec in store.sections(ctx.conn, event_id):
         if section_id and sec["id"] != section_id:
             continue
         entry: dict[str, Any] = {"id": sec["id"], "name": sec["name"], "kind": sec["kind"],
                                  "capacity": sec["capacity"], "available": sec["available"],
-                                 "sold": sec["sold_count"], "held": sec["held"]}
+                                 "sold": sec["sold_count"], "held": sec["held"],
+                                 "allocation": "central" if governed else "own"}
+        if sec["kind"] == "general":
+            entry["allocated_here"] = sec["allocated"]
         if sec["kind"] == "reserved":
+            sellers = store.seat_sellers(ctx.conn, event_id, sec["id"])
             rows: dict[str, list[dict[str, Any]]] = {}
             for s in store.seats(ctx.conn, event_id, sec["id"]):
                 state = s["status"] if s["status"] != "free" or s["allocated"] else "elsewhere"
+                if state in ("free", "elsewhere") and s["label"] in sellers:
+                    state = "sold"  # sold by another terminal or the web: its ticket came by sync
                 rows.setdefault(s["row"], []).append({
                     "label": s["label"], "number": s["number"], "state": state, "x": s["x"],
+                    "here": bool(s["allocated"]),
+                    "sold_here": sellers.get(s["label"]) == ctx.terminal["id"] if state == "sold" else None,
                     "aisle_before": bool(s["aisle_before"]), "wheelchair": bool(s["wheelchair"]),
                     "companion": bool(s["companion"]), "restricted_view": bool(s["restricted_view"])})
             entry["rows"] = [{"row": r, "seats": seats} for r, seats in rows.items()]
+            entry["allocated_here"] = sum(x["here"] for r in entry["rows"] for x in r["seats"])
         out.append(entry)
     if section_id and not out:
         raise BoxOfficeError("not_found", f"event {event_id!r} has no section {section_id!r}")

@@ -189,6 +189,7 @@ def sync_once(ctx: Ctx, transport: Transport, *, batch: int = PUSH_BATCH, page_s
     credentials(ctx)
     with write(ctx.conn):
         state.record(ctx.conn, last_attempt_at=ctx.now_iso())
+    _journal_alerts(ctx)
     try:
         pushed = push(ctx, transport, batch, progress)
         pulled = pull(ctx, transport, page_size, progress)
@@ -203,6 +204,20 @@ def sync_once(ctx: Ctx, transport: Transport, *, batch: int = PUSH_BATCH, page_s
     with write(ctx.conn):
         state.record(ctx.conn, last_good_sync=ctx.now_iso(), last_error=None)
     return {**pushed, **pulled, "waiting": state.pending_count(ctx.conn)}
+
+
+def _journal_alerts(ctx: Ctx) -> None:
+    """Journal the alerts raised or cleared here since the last look, so this push takes them to the central service.
+
+    An alert check that fails (a threshold mistyped in the config, say) must not stop the sync: `boxoffice alerts`
+    shows that error where it can be fixed.
+    """
+    import contextlib
+
+    from boxoffice.services.alerts import check_and_journal
+
+    with contextlib.suppress(BoxOfficeError):
+        check_and_journal(ctx)
 
 
 def index_for_pickup(ctx: Ctx) -> int:

@@ -51,3 +51,21 @@ def section_stock(conn: sqlite3.Connection, since_start: str) -> list[dict]:
                   AND x.allocated = 1 AND x.status <> 'held') END AS held_here
         FROM sections s JOIN events e ON e.id = s.event_id
         WHERE e.starts_at >= ? ORDER BY s.event_id, s.position""", (since_start,))]
+
+
+def raised(conn: sqlite3.Connection) -> dict[str, dict]:
+    """Alerts this terminal has told the journal are in force: key -> the payload of its last ``alert.raised``.
+
+    An ``alert.cleared`` after it takes the key out. Few entries: one per alert raised or cleared.
+    """
+    import json
+
+    out: dict[str, dict] = {}
+    for kind, payload in conn.execute("SELECT kind, payload FROM journal WHERE kind IN ('alert.raised',"
+                                      " 'alert.cleared') ORDER BY seq"):
+        body = json.loads(payload)
+        if kind == "alert.raised":
+            out[body["key"]] = body
+        else:
+            out.pop(body["key"], None)
+    return out

@@ -117,6 +117,17 @@ def seats(conn: sqlite3.Connection, event_id: str, section_id: str) -> list[dict
                 (event_id, section_id))
 
 
+def seat_sellers(conn: sqlite3.Connection, event_id: str, section_id: str) -> dict[str, str | None]:
+    """Each seat of a section with a valid ticket here, and the terminal whose order it is (None: the web shop).
+
+    Orders pulled from other terminals are here too, so a seat another terminal sold shows as sold even though it
+    was never in this terminal's seat stock."""
+    return {r[0]: r[1] for r in conn.execute(
+        "SELECT t.row || t.seat, o.terminal_id FROM tickets t JOIN orders o ON o.id = t.order_id WHERE t.event_id = ?"
+        " AND t.section_id = ? AND t.status = 'valid' AND t.row IS NOT NULL ORDER BY o.created_at DESC",
+        (event_id, section_id))}
+
+
 def ticket_types(conn: sqlite3.Connection, event_id: str) -> list[dict]:
     return rows(conn, "SELECT * FROM ticket_types WHERE event_id = ? ORDER BY position", (event_id,))
 
