@@ -349,7 +349,7 @@ class Allocations(RuleBasedStateMachine):
         held, sold = _local_seats(ctx)
         sellable = held - sold - self._held_back(ctx)
         if named:
-            pool = sorted(sellable) if sellable and data.draw(st.integers(0, 3)) else self.seat_labels
+            pool = sorted(sellable) if len(sellable) >= n and data.draw(st.integers(0, 3)) else self.seat_labels
             seats = data.draw(st.lists(st.sampled_from(pool), min_size=n, max_size=n, unique=True))
             assert self._sell(t, RESERVED, n, seats) == (set(seats) <= sellable)
         else:
