@@ -30,6 +30,7 @@ DEFAULTS: dict[str, Any] = {
     "lock_minutes": 5,
     "session_hours": 12,
     "alerts": {},                   # alert thresholds over the defaults (see `boxoffice alerts --help`)
+    "allocation": {},               # top_up_below, top_up_to: when and how far sync tops the allocation up
     "db": "",
 }
 
@@ -48,6 +49,8 @@ DESCRIPTIONS = {
     "lock_minutes": "how long a locked operator waits",
     "session_hours": "a login lasts this long without use",
     "alerts": "alert thresholds: sales_change_percent, refunds_over_percent, refused_scans, failed_prints, ...",
+    "allocation": "top-up at sync: top_up_below (ask when fewer unsold places are held per section; 0: never, "
+                  "default 10), top_up_to (ask for enough to hold this many; default 50)",
     "db": "terminal database path",
 }
 
@@ -109,6 +112,21 @@ def _find_file(explicit: str | None) -> tuple[Path | None, str]:
     return None, ""
 
 
+ALLOCATION_KEYS = ("top_up_below", "top_up_to")
+
+
+def _check_allocation(path: Path, value: dict[str, Any]) -> None:
+    """``[allocation]``: whole numbers, 0 to 10000, and top_up_to at least top_up_below."""
+    for k, v in value.items():
+        if k not in ALLOCATION_KEYS:
+            raise BoxOfficeError("bad_input", f"config file {path}: unknown setting allocation.{k} "
+                                              f"(known: {', '.join(ALLOCATION_KEYS)})")
+        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 10_000:
+            raise BoxOfficeError("bad_input", f"config file {path}: allocation.{k} must be a whole number, 0 to 10000")
+    if value.get("top_up_to", 50) < value.get("top_up_below", 10):
+        raise BoxOfficeError("bad_input", f"config file {path}: allocation.top_up_to must be at least top_up_below")
+
+
 def load(config_path: str | None = None, db: str | None = None) -> Config:
     """Build the configuration in force from the file, the environment and the options given."""
     cfg = Config()
@@ -129,6 +147,8 @@ def load(config_path: str | None = None, db: str | None = None) -> Config:
             if isinstance(DEFAULTS[key], dict) and not (
                     isinstance(value, dict) and all(isinstance(v, int | float) for v in value.values())):
                 raise BoxOfficeError("bad_input", f"config file {path}: [{key}] must be a table of numbers")
+            if key == "allocation":
+                _check_allocation(path, value)
             cfg.values[key] = value
             cfg.sources[key] = f"{path} ({how})"
         cfg.file = path

@@ -95,7 +95,9 @@ def make_terminal(directory: Path, name: str, central_url: str, db_url: str) -> 
 
     directory.mkdir(parents=True, exist_ok=True)
     toml = directory / "boxoffice.toml"
-    toml.write_text(f'db = "terminal.db"\nprinter = "file://{directory / "printer.bin"}"\n', encoding="utf-8")
+    # no top-up at sync: each terminal holds the fixed grant the run gives it, so selling past it would show
+    toml.write_text(f'db = "terminal.db"\nprinter = "file://{directory / "printer.bin"}"\n'
+                    '[allocation]\ntop_up_below = 0\n', encoding="utf-8")
     ctx = init_terminal(load(str(toml)), name)
     try:
         add_operator(ctx, "ada", "admin", "1234")

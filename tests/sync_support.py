@@ -50,6 +50,7 @@ def pg_database() -> Iterator[str]:
         admin.close()
 
 
+TEST_TOP_UP = {"top_up_below": 5, "top_up_to": 10}
 BACKENDS = ["sqlite", pytest.param("pg", marks=pytest.mark.pg)]
 
 
@@ -76,12 +77,17 @@ def central(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 
 @pytest.fixture
 def terminals(make_terminal: Callable[..., Any], central: Central) -> Callable[..., list[Any]]:
-    """``terminals(n)``: n fresh standard terminals, each enrolled with the central service."""
+    """``terminals(n)``: n fresh standard terminals, each enrolled with the central service.
+
+    Many terminals share one central service per module, so each tops up a few places at a time (``[allocation]``
+    top_up_below 5, top_up_to 10) rather than the default 50, which would leave later terminals nothing to hold.
+    """
 
     def make(n: int, url: str | None = None) -> list[Any]:
         out = []
         for _ in range(n):
             ctx = make_terminal(name=f"Counter {secrets.token_hex(2)}", fresh=True)
+            ctx.config.values["allocation"] = dict(TEST_TOP_UP)
             enroll(ctx, central, url)
             out.append(ctx)
         return out

@@ -11,6 +11,11 @@ journal entry of the terminal (kind ``allocation.release``): the terminal takes 
 at once, and central frees them when the entry arrives, once per entry id (``allocation_moves.entry_id`` is
 unique), so pushing it twice frees nothing twice.
 
+Top-ups (central/allocation_topup.py) are grants asked for by a terminal, once per request id; recalls and
+write-offs (central/allocation_stops.py) take places back. The rule above holds after each of them: freed places go
+back to free, a write-off's risk (what the dead terminal may have sold offline) is a count kept on the write-off,
+not a fourth term. Every move that reads what is free and then allocates takes ``lock`` first.
+
 Grants travel on their own per-terminal listing (``GET /v1/allocations``) rather than the shared change feed, whose
 schema enumerates its kinds.
 """
@@ -137,8 +142,16 @@ def summary(db: CentralDB, event_id: str) -> list[dict[str, Any]]:
     for sec in sections(db, event_id).values():
         by_terminal = allocated(db, event_id, sec.id)
         web = len(web_seats(db, event_id, sec.id)) if sec.kind == "reserved" else web_sold(db, event_id, sec.id)
+        stops = db.all("SELECT terminal_id, kind, state, risk, late_sales, by_name, reason, at FROM allocation_stops"
+                       " WHERE event_id = ? AND section_id = ? ORDER BY at", (event_id, sec.id))
         out.append({"event_id": event_id, "section_id": sec.id, "kind": sec.kind, "capacity": sec.capacity,
-                    "web_sold": web, "allocated": by_terminal, "free": free(db, sec)})
+                    "web_sold": web, "allocated": by_terminal, "free": free(db, sec),
+                    "recalls_pending": [s["terminal_id"] for s in stops if s["kind"] == "recall"
+                                        and s["state"] == "pending"],
+                    "write_offs": [{"terminal_id": s["terminal_id"], "risk": int(s["risk"]),
+                                    "late_sales": int(s["late_sales"]), "by": s["by_name"], "reason": s["reason"],
+                                    "at": s["at"]} for s in stops if s["kind"] == "write_off"
+                                   and (s["risk"] or s["late_sales"])]})
     return out
 
 
@@ -150,6 +163,7 @@ def grant(db: CentralDB, event_id: str, terminal_id: str, section_id: str, *, co
     ensure_tables(db)
     labels = sorted({s.strip().upper() for s in seats if s.strip()})
     with db.transaction():
+        lock(db)
         if db.one("SELECT id FROM terminals WHERE id = ? AND revoked_at IS NULL", (terminal_id,)) is None:
             raise BoxOfficeError("not_found", f"no enrolled terminal {terminal_id!r}: `boxoffice central terminals`")
         sec = section(db, event_id, section_id)
@@ -160,9 +174,7 @@ def grant(db: CentralDB, event_id: str, terminal_id: str, section_id: str, *, co
             if count > left:
                 raise BoxOfficeError("sold_out", f"only {left} place(s) of {section_id} are free to allocate; "
                                                  f"{count} asked", available=left)
-            db.execute("INSERT INTO allocations (event_id, section_id, terminal_id, count) VALUES (?, ?, ?, ?)"
-                       " ON CONFLICT (event_id, section_id, terminal_id) DO UPDATE"
-                       " SET count = allocations.count + excluded.count", (event_id, section_id, terminal_id, count))
+            add_general(db, event_id, section_id, terminal_id, count)
         else:
             if count or not labels:
                 raise BoxOfficeError("bad_input", f"{section_id} has reserved seats: give --seats A1,A2,...")
@@ -172,14 +184,31 @@ def grant(db: CentralDB, event_id: str, terminal_id: str, section_id: str, *, co
             taken = [s for s in labels if s not in free_seats(db, sec)]
             if taken:
                 raise BoxOfficeError("sold_out", f"seat {taken[0]} is sold or allocated already", seats=taken)
-            db.insert_rows("allocated_seats", ("event_id", "section_id", "label", "terminal_id"),
-                           [(event_id, section_id, s, terminal_id) for s in labels])
+            add_seats(db, event_id, section_id, terminal_id, labels)
             count = len(labels)
-        move = _move(db, "grant", terminal_id, event_id, section_id, count, labels, None, now)
+        move = record_move(db, "grant", terminal_id, event_id, section_id, count, labels, None, now)
     return move
 
 
-def _move(db: CentralDB, kind: str, terminal_id: str, event_id: str, section_id: str, count: int,
+def lock(db: CentralDB) -> None:
+    """Take the allocation counter's row lock first thing in a transaction that reads what is free and then
+    allocates: on PostgreSQL two such transactions (two terminals topping up at once) then run one after the
+    other instead of both reading the same free places. SQLite's BEGIN IMMEDIATE already does as much."""
+    db.execute("UPDATE counters SET value = value WHERE name = ?", (COUNTER,))
+
+
+def add_general(db: CentralDB, event_id: str, section_id: str, terminal_id: str, count: int) -> None:
+    db.execute("INSERT INTO allocations (event_id, section_id, terminal_id, count) VALUES (?, ?, ?, ?)"
+               " ON CONFLICT (event_id, section_id, terminal_id) DO UPDATE"
+               " SET count = allocations.count + excluded.count", (event_id, section_id, terminal_id, count))
+
+
+def add_seats(db: CentralDB, event_id: str, section_id: str, terminal_id: str, labels: list[str]) -> None:
+    db.insert_rows("allocated_seats", ("event_id", "section_id", "label", "terminal_id"),
+                   [(event_id, section_id, s, terminal_id) for s in labels])
+
+
+def record_move(db: CentralDB, kind: str, terminal_id: str, event_id: str, section_id: str, count: int,
           seats: list[str], entry_id: str | None, now: str) -> dict[str, Any]:
     pos = feed.take_numbers(db, COUNTER, 1)[0]
     move = {"id": uuid7(), "pos": pos, "terminal_id": terminal_id, "kind": kind, "event_id": event_id,
@@ -191,14 +220,63 @@ def _move(db: CentralDB, kind: str, terminal_id: str, event_id: str, section_id:
 
 
 def grants_after(db: CentralDB, terminal_id: str, after: int, limit: int = MAX_PAGE) -> dict[str, Any]:
-    """The grants for one terminal after position ``after``, oldest first (schemas/sync-allocations.schema.json)."""
+    """The grants, recalls and write-offs for one terminal after position ``after``, oldest first
+    (schemas/sync-allocations.schema.json). Grants and stops share one order of positions: the terminal applies
+    them merged by ``pos``, so a recall takes back only what was granted before it."""
     ensure_tables(db)
-    rows = db.all("SELECT id, pos, event_id, section_id, count, seats, at FROM allocation_moves"
-                  " WHERE terminal_id = ? AND kind = 'grant' AND pos > ? ORDER BY pos LIMIT ?",
-                  (terminal_id, after, max(1, min(limit, MAX_PAGE))))
+    rows = db.all("SELECT m.id, m.pos, m.kind, m.event_id, m.section_id, m.count, m.seats, m.at, s.reason, s.by_name"
+                  " FROM allocation_moves m LEFT JOIN allocation_stops s ON s.id = m.id"
+                  " WHERE m.terminal_id = ? AND m.kind IN ('grant', 'recall', 'write_off') AND m.pos > ?"
+                  " ORDER BY m.pos LIMIT ?", (terminal_id, after, max(1, min(limit, MAX_PAGE))))
     grants = [{"id": r["id"], "pos": int(r["pos"]), "event_id": r["event_id"], "section_id": r["section_id"],
-               "count": int(r["count"]), "seats": json.loads(r["seats"]), "at": r["at"]} for r in rows]
-    return {"grants": grants, "more": len(rows) == max(1, min(limit, MAX_PAGE))}
+               "count": int(r["count"]), "seats": json.loads(r["seats"]), "at": r["at"]}
+              for r in rows if r["kind"] == "grant"]
+    stops = [{"id": r["id"], "pos": int(r["pos"]), "kind": r["kind"], "event_id": r["event_id"],
+              "section_id": r["section_id"], "reason": r["reason"] or "", "by": r["by_name"] or "", "at": r["at"]}
+             for r in rows if r["kind"] != "grant"]
+    out: dict[str, Any] = {"grants": grants, "more": len(rows) == max(1, min(limit, MAX_PAGE))}
+    if stops:
+        out["stops"] = stops
+    return out
+
+
+def stopped(db: CentralDB, terminal_id: str, event_id: str, section_id: str) -> dict[str, Any] | None:
+    """The recall or write-off in force for a terminal's section: one made after the last grant the box office
+    made by hand (a top-up does not lift it), else None."""
+    last_stop = db.one("SELECT s.*, m.pos FROM allocation_stops s JOIN allocation_moves m ON m.id = s.id"
+                       " WHERE s.terminal_id = ? AND s.event_id = ? AND s.section_id = ? ORDER BY m.pos DESC"
+                       " LIMIT 1", (terminal_id, event_id, section_id))
+    if last_stop is None:
+        return None
+    by_hand = db.scalar("SELECT MAX(m.pos) AS pos FROM allocation_moves m LEFT JOIN allocation_requests r"
+                        " ON r.move_id = m.id WHERE m.terminal_id = ? AND m.event_id = ? AND m.section_id = ?"
+                        " AND m.kind = 'grant' AND r.id IS NULL", (terminal_id, event_id, section_id))
+    return None if by_hand is not None and int(by_hand) > int(last_stop["pos"]) else last_stop
+
+
+def recall(db: CentralDB, event_id: str, terminal_id: str, *, section_id: str | None = None, reason: str, by: str,
+           now: str) -> dict[str, Any]:
+    """Pull a terminal's unsold places of an event (or one section) back; freed when its release arrives
+    (central/allocation_stops.py)."""
+    from boxoffice.central.allocation_stops import recall as run
+
+    return run(db, event_id, terminal_id, section_id=section_id, reason=reason, by=by, now=now)
+
+
+def write_off(db: CentralDB, event_id: str, terminal_id: str, *, by: str, reason: str, now: str) -> dict[str, Any]:
+    """Free a dead terminal's allocation of an event now, except what central knows it sold; the rest is a flagged
+    risk (central/allocation_stops.py)."""
+    from boxoffice.central.allocation_stops import write_off as run
+
+    return run(db, event_id, terminal_id, by=by, reason=reason, now=now)
+
+
+def top_up(db: CentralDB, terminal_id: str, event_id: str, section_id: str, count: int, request_id: str,
+           now: str) -> dict[str, Any]:
+    """Grant a terminal up to ``count`` more places of a section, once per request id (central/allocation_topup.py)."""
+    from boxoffice.central.allocation_topup import top_up as run
+
+    return run(db, terminal_id, event_id, section_id, count, request_id, now)
 
 
 # -- releases ---------------------------------------------------------------------------------------------------
@@ -209,8 +287,11 @@ def apply_release(db: CentralDB, terminal_id: str, entry_id: str, payload: dict[
     Only what the terminal holds centrally is freed: a release larger than the allocation (which a terminal never
     sends) frees the allocation and no more, so the invariant cannot be broken from a terminal.
     """
+    from boxoffice.central.allocation_stops import recall_released
+
     ensure_tables(db)
     with db.transaction():
+        lock(db)
         if db.one("SELECT id FROM allocation_moves WHERE entry_id = ?", (entry_id,)) is not None:
             return False
         event_id, section_id = str(payload.get("event_id", "")), str(payload.get("section_id", ""))
@@ -227,7 +308,8 @@ def apply_release(db: CentralDB, terminal_id: str, entry_id: str, payload: dict[
             count = max(0, min(int(payload.get("count") or 0), int(held)))
             db.execute("UPDATE allocations SET count = count - ? WHERE event_id = ? AND section_id = ?"
                        " AND terminal_id = ?", (count, event_id, section_id, terminal_id))
-        _move(db, "release", terminal_id, event_id, section_id, count, labels, entry_id, now)
+        record_move(db, "release", terminal_id, event_id, section_id, count, labels, entry_id, now)
+        recall_released(db, terminal_id, payload.get("recall_id"), entry_id, count, now)
     return True
 
 

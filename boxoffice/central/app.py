@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from boxoffice.central import allocations, feed, ingest, schema, terminals
+from boxoffice.central import allocation_stops, allocations, feed, ingest, schema, terminals
 from boxoffice.central import openapi as customise
 from boxoffice.central.db import CentralDB, connect
 from boxoffice.central.errors import CentralError, invalid
@@ -164,6 +164,7 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock) -> FastAPI:
             _check(body, "sync-push.schema.json", "journal batch")
             answer = ingest.apply_batch(db, term, body["entries"], now())
             allocations.apply_pending_releases(db, term["id"], now())  # once per entry id, however often sent
+            allocation_stops.flag_late_sales(db, term["id"], now())  # a written-off terminal's later sales
             return answer
 
         return JSONResponse(await run_in_threadpool(run, work))
@@ -178,6 +179,23 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock) -> FastAPI:
         def work(db: CentralDB) -> Any:
             term = terminals.authenticate(db, header)
             return allocations.grants_after(db, term["id"], after, limit)
+
+        return JSONResponse(await run_in_threadpool(run, work))
+
+    @app.post("/v1/allocations/requests", tags=["terminal"], response_model=None,
+              summary="Ask for more places of a section (top-up); once per request id",
+              openapi_extra=customise.body("sync-allocation-request.schema.json",
+                                           "sync-allocation-request-response.schema.json", auth=True))
+    async def top_up(request: Request) -> JSONResponse:
+        raw = await request.body()
+        header = request.headers.get("authorization")
+
+        def work(db: CentralDB) -> Any:
+            term = terminals.authenticate(db, header)
+            body = _json(raw, "top-up request")
+            _check(body, "sync-allocation-request.schema.json", "top-up request")
+            return allocations.top_up(db, term["id"], body["event_id"], body["section_id"], body["count"],
+                                      body["id"], now())
 
         return JSONResponse(await run_in_threadpool(run, work))
 

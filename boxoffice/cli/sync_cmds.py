@@ -70,6 +70,11 @@ def _show_summary(out: dict[str, Any]) -> None:
                + (f": {kinds}" if kinds else "") + ".")
     if out["parked"]:
         typer.echo(f"{out['parked']} change(s) wait for something not here yet (see `boxoffice sync status`).")
+    if out.get("top_up_requests") or out.get("grants_applied") or out.get("stops_applied"):
+        typer.echo(f"Allocation: {out.get('grants_applied', 0)} grant(s) applied, {out.get('top_up_granted', 0)} "
+                   f"place(s) topped up in {out.get('top_up_requests', 0)} request(s)"
+                   + (f", {out['stops_applied']} recall(s) or write-off(s) applied" if out.get("stops_applied")
+                      else "") + " (`boxoffice allocation show`).")
     flags = out["conflicts"] + out["new_conflicts"]
     if flags:
         seen: set[str] = set()

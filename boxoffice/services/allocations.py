@@ -20,6 +20,7 @@ from boxoffice.store.db import write
 from boxoffice.sync.messages import problems
 
 RELEASE_KIND = "allocation.release"
+WRITTEN_OFF_KIND = "allocation.written_off"
 SCHEMA = "sync-allocations.schema.json"
 
 
@@ -47,32 +48,66 @@ def apply_grant(ctx: Ctx, grant: dict[str, Any]) -> bool:
         raise BoxOfficeError("central_refused", f"a grant names section {sid!r} of {eid!r}, which is not a standing "
                                                 "section here; nothing was applied")
     store.record_grant(conn, grant, ctx.now_iso())
+    store.lift_stops(conn, eid, sid, ctx.now_iso())  # a grant after a recall or write-off: selling again
+    return True
+
+
+def apply_stop(ctx: Ctx, stop: dict[str, Any]) -> bool:
+    """Apply one recall or write-off in the caller's transaction; False if it was applied before.
+
+    Every unsold place of the section leaves this terminal and its sales there are refused with the reason until a
+    later grant. A recall journals an ``allocation.release`` carrying the recall id (even when nothing was unsold,
+    so the central service can mark the recall done); the central service frees the places when it arrives. A
+    write-off was freed centrally already: the entry journaled says what this terminal dropped.
+    """
+    conn = ctx.conn
+    if store.stop_applied(conn, stop["id"]):
+        return False
+    eid, sid = stop["event_id"], stop["section_id"]
+    if store.event_known(conn, eid):
+        store.govern(conn, eid, ctx.now_iso())
+        ctx.terminal["owns_inventory"] = 0
+    took, seats = store.take_out_unsold(conn, eid, sid)
+    if stop["kind"] == "recall":
+        entry = ctx.journal(RELEASE_KIND, {"event_id": eid, "section_id": sid, "count": took, "seats": seats,
+                                           "recall_id": stop["id"]})
+    else:
+        entry = ctx.journal(WRITTEN_OFF_KIND, {"event_id": eid, "section_id": sid, "count": took, "seats": seats,
+                                               "write_off_id": stop["id"]})
+    store.record_stop(conn, stop, took, seats, entry["id"], ctx.now_iso())
     return True
 
 
 def pull_grants(ctx: Ctx, source: GrantSource, page: int = 500) -> dict[str, Any]:
-    """Fetch and apply this terminal's new grants, page by page, each page in one transaction.
+    """Fetch and apply this terminal's new grants, recalls and write-offs in position order, page by page, each
+    page in one transaction.
 
     A grant for an event whose catalogue has not arrived stops the pull before it (grants apply in order); the
-    next sync, after the catalogue, carries on from there.
+    next sync, after the catalogue, carries on from there. A recall or write-off applies whether or not the event
+    is here (there is then nothing to take out, and the stop waits for the catalogue).
     """
-    applied = waiting = 0
+    applied = waiting = stops = 0
     while True:
         answer = source.allocations(store.last_pos(ctx.conn), page)
         errors = problems(answer, SCHEMA)
         if errors:
             raise BoxOfficeError("central_refused", f"the central service sent malformed grants; nothing was changed "
                                                     f"here. First problem: {errors[0]}", errors=errors)
+        moves = sorted([*({**g, "kind": "grant"} for g in answer["grants"]), *answer.get("stops", [])],
+                       key=lambda m: m["pos"])
         stop = False
         with write(ctx.conn):
-            for g in answer["grants"]:
-                if not store.applied(ctx.conn, g["id"]) and not store.event_known(ctx.conn, g["event_id"]):
-                    waiting = len(answer["grants"])
+            for m in moves:
+                if m["kind"] != "grant":
+                    stops += apply_stop(ctx, m)
+                    continue
+                if not store.applied(ctx.conn, m["id"]) and not store.event_known(ctx.conn, m["event_id"]):
+                    waiting = len(moves)
                     stop = True
                     break
-                applied += apply_grant(ctx, g)
-        if stop or not answer["more"] or not answer["grants"]:
-            return {"grants_applied": applied, "grants_waiting": waiting}
+                applied += apply_grant(ctx, m)
+        if stop or not answer["more"] or not moves:
+            return {"grants_applied": applied, "grants_waiting": waiting, "stops_applied": stops}
 
 
 def release(ctx: Ctx, event_id: str, section_id: str, count: int = 0, seats: list[str] | None = None) -> dict[str, Any]:

@@ -24,13 +24,21 @@ def import_catalog_file(ctx: Ctx, path: str | Path) -> dict[str, Any]:
     return import_catalog(ctx, doc)
 
 
-def import_catalog(ctx: Ctx, doc: Any, *, check_permission: bool = True) -> dict[str, Any]:
-    """Import a parsed document. Nothing is written unless every part of it is right."""
+def import_catalog(ctx: Ctx, doc: Any, *, check_permission: bool = True,
+                   from_central: bool = False) -> dict[str, Any]:
+    """Import a parsed document. Nothing is written unless every part of it is right.
+
+    Who owns an event's places: this terminal, for an event it imported itself and no central service governs;
+    the central service, for an event whose catalogue came from it (``from_central``, at sync) or that it granted
+    places of. A central event's places here are then only what was sold here plus what is granted (none until
+    the first grant or top-up), and a re-published catalogue keeps what is held.
+    """
+    from boxoffice.store import allocations as alloc_store
+
     if check_permission:
         ctx.require("catalog")
     validate(doc, "catalog.schema.json", "catalogue")
     model = build_catalog(doc)
-    owns = bool(ctx.terminal["owns_inventory"])
     now = ctx.now_iso()
     summary: dict[str, Any] = {"venue": model["venue"]["name"], "events": [], "created": 0, "updated": 0}
     with write(ctx.conn):
@@ -47,8 +55,14 @@ def import_catalog(ctx: Ctx, doc: Any, *, check_permission: bool = True) -> dict
                 store.update_event_terms(ctx.conn, ev, now)
                 summary["updated"] += 1
             else:
-                store.replace_event(ctx.conn, ev, now, owns)
+                governed = alloc_store.governed(ctx.conn, eid)
+                held = alloc_store.snapshot(ctx.conn, eid) if governed else None
+                store.replace_event(ctx.conn, ev, now, not (governed or from_central))
+                if held is not None:
+                    alloc_store.restore(ctx.conn, eid, held)
                 summary["updated" if exists else "created"] += 1
+            if from_central and alloc_store.govern(ctx.conn, eid, now):
+                ctx.terminal["owns_inventory"] = 0
             summary["events"].append({"id": eid, "name": ev["event"]["name"], "sections": len(ev["sections"]),
                                       "seats": len(ev["seats"]),
                                       "capacity": sum(s["capacity"] for s in ev["sections"])})

@@ -157,11 +157,12 @@ def place_tickets(ctx: Ctx, ev: dict, sec: dict, req: SaleRequest, order_id: str
 
 def _take_places(ctx: Ctx, ev: dict, sec: dict, req: SaleRequest, n: int) -> list[tuple[str | None, str | None]]:
     """Reserve places inside the sale's transaction: (row, seat) per ticket, (None, None) for standing."""
+    governed = _refuse_stopped(ctx, ev["id"], sec)
     if sec["kind"] == "general":
         if not order_store.take_general(ctx.conn, ev["id"], sec["id"], n):
             left = order_store.general_left(ctx.conn, ev["id"], sec["id"])
             now_sec = catalog_store.section(ctx.conn, ev["id"], sec["id"]) or sec
-            if not ctx.terminal["owns_inventory"] and now_sec["allocated"] < now_sec["capacity"]:
+            if governed and now_sec["allocated"] < now_sec["capacity"]:
                 # Places this terminal was not given may still be unsold: not sold out, outside the allocation.
                 if left <= 0:
                     raise BoxOfficeError("not_allocated", f"this terminal's allocation of {sec['name']} is used up: "
@@ -184,7 +185,7 @@ def _take_places(ctx: Ctx, ev: dict, sec: dict, req: SaleRequest, n: int) -> lis
         try:
             chosen = seating.best_available(rows_, n, accessible=req.accessible)
         except BoxOfficeError as exc:
-            if exc.code in ("sold_out", "not_enough_together") and not ctx.terminal["owns_inventory"] and any(
+            if exc.code in ("sold_out", "not_enough_together") and governed and any(
                     s["status"] == "free" and not s["allocated"]
                     for s in catalog_store.seats(ctx.conn, ev["id"], sec["id"])):
                 if exc.code == "sold_out":
@@ -196,6 +197,20 @@ def _take_places(ctx: Ctx, ev: dict, sec: dict, req: SaleRequest, n: int) -> lis
                 raise BoxOfficeError("not_allocated", message, **exc.details) from None
             raise
     return [(s.row, s.number) for s in chosen]
+
+
+def _refuse_stopped(ctx: Ctx, event_id: str, sec: dict) -> bool:
+    """Refuse a section the central box office recalled or wrote off here; return whether the central service
+    governs the event's places here (then running out means 'not allocated', not 'sold out')."""
+    from boxoffice.store import allocations as alloc_store
+
+    stop = alloc_store.open_stop(ctx.conn, event_id, sec["id"])
+    if stop is not None:
+        what = "recalled" if stop["kind"] == "recall" else "written off"
+        raise BoxOfficeError("not_allocated", f"{sec['name']} was {what} from this terminal by {stop['by']} "
+                                              f"({stop['reason']}): no sales here until the box office grants "
+                                              "places again", available=0)
+    return alloc_store.governed(ctx.conn, event_id)
 
 
 def _refuse_unallocated(ctx: Ctx, event_id: str, section_id: str, labels: list[str]) -> None:

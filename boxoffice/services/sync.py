@@ -194,9 +194,11 @@ def sync_once(ctx: Ctx, transport: Transport, *, batch: int = PUSH_BATCH, page_s
         pushed = push(ctx, transport, batch, progress)
         pulled = pull(ctx, transport, page_size, progress)
         if hasattr(transport, "allocations"):  # after the pull: a grant needs its event's catalogue here
-            from boxoffice.services.allocations import pull_grants
-
-            pulled.update(pull_grants(ctx, transport))
+            pulled.update(allocation_round(ctx, transport))
+            if pulled["stops_applied"]:  # a recall's release entry: central frees the places once it has it
+                more = push(ctx, transport, batch, progress)
+                for k in ("pushed", "applied", "duplicates", "conflicts"):
+                    pushed[k] += more[k]
     except BoxOfficeError as exc:
         with write(ctx.conn):
             state.record(ctx.conn, last_error=f"{exc.code}: {exc.message}")
@@ -204,6 +206,22 @@ def sync_once(ctx: Ctx, transport: Transport, *, batch: int = PUSH_BATCH, page_s
     with write(ctx.conn):
         state.record(ctx.conn, last_good_sync=ctx.now_iso(), last_error=None)
     return {**pushed, **pulled, "waiting": state.pending_count(ctx.conn)}
+
+
+def allocation_round(ctx: Ctx, transport: Any) -> dict[str, Any]:
+    """Pull grants, recalls and write-offs; ask for more where this terminal runs low; pull what that granted."""
+    from boxoffice.services.allocation_topup import top_up
+    from boxoffice.services.allocations import pull_grants
+
+    out = pull_grants(ctx, transport)
+    if hasattr(transport, "top_up"):
+        out.update(top_up(ctx, transport))
+        if out["top_up_granted"]:
+            more = pull_grants(ctx, transport)
+            out["grants_applied"] += more["grants_applied"]
+            out["grants_waiting"] = more["grants_waiting"]
+            out["stops_applied"] += more["stops_applied"]
+    return out
 
 
 def _journal_alerts(ctx: Ctx) -> None:

@@ -53,6 +53,7 @@ MIGRATIONS = [
     ("0005_sync", _script("schema_0005_sync.sql")),
     ("0006_night", _script("schema_0006_night.sql")),
     ("0007_allocations", _script("schema_0007_allocations.sql")),
+    ("0008_allocation_stops", _script("schema_0008_allocation_stops.sql")),
 ]
 KNOWN = [name for name, _ in MIGRATIONS]
 

@@ -93,7 +93,7 @@ class Inbox:
         from boxoffice.services.catalog import import_catalog
 
         try:
-            import_catalog(self.ctx, body["doc"], check_permission=False)
+            import_catalog(self.ctx, body["doc"], check_permission=False, from_central=True)
         except BoxOfficeError as exc:
             self._park(cursor, "catalog", body, exc.message)
             return

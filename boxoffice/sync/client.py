@@ -58,6 +58,9 @@ class CentralClient:
     def allocations(self, after: int, limit: int = 500) -> Any:
         return self._call("GET", "/v1/allocations", params={"after": after, "limit": limit})
 
+    def top_up(self, body: dict[str, Any]) -> Any:
+        return self._call("POST", "/v1/allocations/requests", body=body)
+
     def health(self) -> Any:
         return self._call("GET", "/healthz")
 
