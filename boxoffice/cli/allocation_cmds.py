@@ -108,8 +108,73 @@ def allocations(
         emit_json(rows)
         return
     typer.echo(table([(r["section_id"], r["kind"], r["capacity"], r["web_sold"],
-                       ", ".join(f"{k}: {v}" for k, v in r["allocated"].items()) or "-", r["free"]) for r in rows],
-                     ["section", "kind", "capacity", "web sold", "allocated", "free"]))
+                       ", ".join(f"{k}: {v}" for k, v in r["allocated"].items()) or "-", r["free"], _notes(r))
+                      for r in rows],
+                     ["section", "kind", "capacity", "web sold", "allocated", "free", "notes"]))
+
+
+def _notes(row: dict) -> str:
+    notes = [f"recall pending: {t}" for t in row.get("recalls_pending", [])]
+    notes += [f"RISK: {w['risk']} written off from {w['terminal_id']} ({w['by']}: {w['reason']})"
+              + (f", {w['late_sales']} sold after" if w["late_sales"] else "") for w in row.get("write_offs", [])]
+    return "; ".join(notes) or "-"
+
+
+def recall(
+    event: str = typer.Argument(..., help="Event id."),
+    terminal_: str = typer.Option(..., "--terminal", help="Terminal: its id, name or tag."),
+    section: str = typer.Option(None, "--section", help="Only this section (else every section of the event)."),
+    reason: str = typer.Option(..., "--reason", help="Why: the terminal shows it when a sale is refused."),
+    by: str = typer.Option("central box office", "--by", help="Who recalls."),
+    db: str = typer.Option(None, "--db", help="Central database (else BOXOFFICE_CENTRAL_DB)."),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Pull a terminal's unsold places back: at its next sync it gives them up and stops selling there.
+
+    The places are freed here when the terminal's release arrives (the sync after); until then the recall is
+    pending in `boxoffice central allocations`. A new `central allocate` lets the terminal sell again.
+    Example: boxoffice central recall gala-2025 --terminal "Counter 2" --section floor --reason "closing the desk"
+    """
+    from boxoffice.central.allocation_admin import recall as do_recall
+
+    out = do_recall(_db_value(db), event, terminal_, section, reason, by, clock())
+    if json_out:
+        emit_json(out)
+        return
+    what = ", ".join(f"{r['section_id']} ({r['held']} held)" for r in out["recalls"]) or "nothing new"
+    typer.echo(f"Recalled {what} from {out['terminal_name']}; freed when it syncs and its release arrives."
+               + (f" Already pending: {', '.join(out['already_pending'])}." if out["already_pending"] else ""))
+
+
+def write_off(
+    event: str = typer.Argument(..., help="Event id."),
+    terminal_: str = typer.Option(..., "--terminal", help="Terminal: its id, name or tag (a revoked one too)."),
+    by: str = typer.Option(..., "--by", help="The supervisor who declares the terminal dead."),
+    reason: str = typer.Option(..., "--reason", help="Why, e.g. 'counter 3 stolen'."),
+    yes: bool = typer.Option(False, "--yes", help="Confirm: the places are freed now, whatever it sold offline."),
+    db: str = typer.Option(None, "--db", help="Central database (else BOXOFFICE_CENTRAL_DB)."),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Free a dead terminal's places of an event now, except what it is known to have sold; flag the risk.
+
+    What it may have sold offline is recorded as a risk (`central conflicts`, `central allocations`); a sale it
+    pushes later from those places is flagged, never silently accepted. Needs --yes.
+    Example: boxoffice central write-off gala-2025 --terminal "Counter 3" --by "Ann Lee" --reason "stolen" --yes
+    """
+    from boxoffice.central.allocation_admin import write_off as do_write_off
+    from boxoffice.errors import BoxOfficeError
+
+    if not yes:
+        raise BoxOfficeError("bad_input", "a write-off frees places the terminal may have sold offline: add --yes "
+                                          "to confirm (or `boxoffice central recall` if the terminal still syncs)")
+    out = do_write_off(_db_value(db), event, terminal_, by, reason, clock())
+    if json_out:
+        emit_json(out)
+        return
+    typer.echo(table([(s["section_id"], s["held"], s["known_sold"], s["freed"]) for s in out["sections"]],
+                     ["section", "held", "known sold", "freed (risk)"]))
+    typer.echo(f"Wrote off {out['terminal_name']}'s places of {event}: {out['risk']} freed place(s) it may have "
+               "sold offline are flagged in `boxoffice central conflicts`.")
 
 
 def _db_value(db: str | None) -> str:
