@@ -291,3 +291,36 @@ def test_watch_stops_cleanly_on_ctrl_c(central: Central, make_terminal, tmp_path
     assert rounds[0]["ok"] and rounds[0]["pushed"] >= 5
     assert all(r["ok"] for r in rounds)
     assert "Traceback" not in err
+
+
+def test_a_push_sends_what_was_waiting_when_it_began(central: Central, terminals, open_ctx, demo_events) -> None:  # noqa: ANN001
+    """On a busy counter sales keep coming while a push is out: they wait for the next round, so the round reaches
+    its pull and the other terminals' sales arrive here without waiting for this counter to fall quiet."""
+    from sync_helpers import client
+
+    from boxoffice.store import sync_state
+
+    (a,) = terminals(1)
+    sync(a)
+    for _ in range(3):
+        sell(a, demo_events[0])
+    waiting = sync_state.pending_count(a.conn)
+    url, token = sync_service.credentials(a)
+    real, counter = client(url, token), open_ctx(a)
+
+    class BusyCounter:
+        """Sells once more at the same counter while each push is on the wire."""
+
+        def push(self, entries):  # noqa: ANN001, ANN202
+            sell(counter, demo_events[0])
+            return real.push(entries)
+
+    with real:
+        first = sync_service.push(a, BusyCounter(), batch=2)
+        assert first["pushed"] == waiting
+        left = sync_state.pending_count(a.conn)
+        assert left > 0  # the sales made during the push, for the next round
+        assert sync_service.push(a, real)["pushed"] == left
+    assert sync_state.pending_count(a.conn) == 0
+    assert central.scalar("SELECT count(*) AS n FROM journal WHERE terminal_id = ?", (a.terminal["id"],)) == \
+        a.conn.execute("SELECT count(*) FROM journal").fetchone()[0]

@@ -92,21 +92,25 @@ def _wire(e: dict[str, Any]) -> dict[str, Any]:
 
 
 def push(ctx: Ctx, transport: Transport, batch: int = PUSH_BATCH, progress: Progress | None = None) -> dict[str, Any]:
-    """Send every unpushed entry, oldest first; mark each batch pushed once the central service has answered.
+    """Send every entry that was unpushed when the push began, oldest first; mark each batch pushed once the
+    central service has answered.
 
+    Entries journaled during the push wait for the next round: on a busy counter new sales keep arriving, and a push
+    that chased them would never reach the pull, so the other terminals' sales would arrive later and later.
     While one batch is out, the next is read from the database, so the terminal's share of the work hides behind
     the central service's. Only the reading runs ahead: marking waits for the answer, in order.
     """
     from concurrent.futures import ThreadPoolExecutor
 
+    upto = state.last_seq(ctx.conn)
     total = state.pending_count(ctx.conn)
     done = applied = duplicates = 0
     conflicts: list[dict[str, Any]] = []
-    entries = state.pending_batch(ctx.conn, 0, batch)
+    entries = state.pending_batch(ctx.conn, 0, batch, upto)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-push") as pool:
         while entries:
             request = pool.submit(transport.push, [_wire(e) for e in entries])
-            following = state.pending_batch(ctx.conn, entries[-1]["seq"], batch)
+            following = state.pending_batch(ctx.conn, entries[-1]["seq"], batch, upto)
             answer = request.result()
             _refuse_malformed(answer, "sync-push-response.schema.json", "push answer")
             with write(ctx.conn):

@@ -36,10 +36,19 @@ def pending_count(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT count(*) FROM journal WHERE pushed_at IS NULL").fetchone()[0]
 
 
-def pending_batch(conn: sqlite3.Connection, after_seq: int, limit: int) -> list[dict]:
-    """The next ``limit`` unpushed entries after ``after_seq``, oldest first (keyset paging: flat memory)."""
-    return rows(conn, f"SELECT {JOURNAL_FIELDS} FROM journal WHERE pushed_at IS NULL AND seq > ?"
-                      " ORDER BY seq LIMIT ?", (after_seq, limit))
+def pending_batch(conn: sqlite3.Connection, after_seq: int, limit: int, upto_seq: int | None = None) -> list[dict]:
+    """The next ``limit`` unpushed entries after ``after_seq`` (and up to ``upto_seq``), oldest first (keyset
+    paging: flat memory)."""
+    if upto_seq is None:
+        return rows(conn, f"SELECT {JOURNAL_FIELDS} FROM journal WHERE pushed_at IS NULL AND seq > ?"
+                          " ORDER BY seq LIMIT ?", (after_seq, limit))
+    return rows(conn, f"SELECT {JOURNAL_FIELDS} FROM journal WHERE pushed_at IS NULL AND seq > ? AND seq <= ?"
+                      " ORDER BY seq LIMIT ?", (after_seq, upto_seq, limit))
+
+
+def last_seq(conn: sqlite3.Connection) -> int:
+    """The newest journal entry's number (0 for an empty journal)."""
+    return int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM journal").fetchone()[0])
 
 
 def mark_pushed(conn: sqlite3.Connection, first_seq: int, last_seq: int, at: str) -> int:
