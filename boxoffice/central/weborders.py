@@ -151,7 +151,13 @@ def import_orders(db: CentralDB, doc: Any, now: str) -> dict[str, Any]:
     if errors:
         raise BoxOfficeError("invalid_document", f"the web orders document has {len(errors)} error(s); nothing was "
                                                  f"imported. First: {errors[0]}", errors=errors)
+    from boxoffice.central import allocations
+
+    allocations.ensure_tables(db)
     with db.transaction():
+        # before reading what is free: a terminal's top-up or a grant running at the same time on PostgreSQL would
+        # otherwise read the same free places and both sides would have them
+        allocations.lock(db)
         planned, issues, known = _plan(db, doc, now)
         if issues:
             raise BoxOfficeError("invalid_document", f"{len(issues)} problem(s) in the web orders; nothing was "
