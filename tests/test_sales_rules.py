@@ -79,6 +79,8 @@ def test_outside_this_terminals_allocation_is_its_own_refusal(counter: Counter) 
     conn = sqlite3.connect(counter.db)
     with conn:  # what an allocation from the central service leaves in the terminal's database
         conn.execute("UPDATE terminal SET owns_inventory = 0")
+        conn.execute("INSERT INTO allocation_events (event_id, since) SELECT event_id, '2026-01-01T00:00:00Z'"
+                     " FROM sections WHERE id = 'standing'")
         conn.execute("UPDATE sections SET allocated = 3 WHERE id = 'standing'")
         conn.execute("UPDATE seats SET allocated = 0 WHERE section_id = 'awkward' AND label NOT IN ('K1', 'K2')")
     conn.close()

@@ -144,3 +144,19 @@ def test_a_photo_with_no_qr_code_is_refused(sold: tuple[Counter, dict], tmp_path
     result = counter.cli("ticket", "verify", "--image", str(blank))
     assert result.exit_code == REFUSED
     assert "no QR code" in result.stderr
+
+
+def test_a_token_that_begins_with_a_hyphen_is_read_as_a_token(sold: tuple[Counter, dict]) -> None:
+    """A token's first character follows its signing key's id, so one key in 45 makes every ticket begin with '-':
+    typed or pasted after `ticket verify`, it is the token, not an unknown option."""
+    from boxoffice.tickets import keys
+    from boxoffice.tickets.token import TicketClaims, sign_token
+
+    counter, tokens = sold
+    token = ""
+    while not token.startswith("-"):
+        key, public = keys.generate_keypair()
+        token = sign_token(TicketClaims("0190c0de-0000-7000-8000-000000000000", "gala", "stalls", "A", "1"), key,
+                           keys.key_id(public))
+    assert refusal(counter, token) == "unknown_key"
+    assert refusal(counter, "-" + tokens["seat"][1:]) in ("bad_signature", "malformed_token", "unknown_key")

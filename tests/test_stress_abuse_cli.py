@@ -367,5 +367,11 @@ def test_forged_replayed_and_refunded_tickets_are_refused_at_the_door(desk: Desk
     assert answers[2]["error"]["code"] == "revoked" and answers[4]["error"]["code"] == "already_checked_in"
     # The other event's door refuses a good ticket for this one.
     r = desk.attempt("scan", "check", "--event", desk.jazz, "--json", input=desk.tokens[0] + "\n",
-                     may_change=("checkins",))
+                     may_change=("checkins", "journal"))
     assert json.loads(r.stdout.splitlines()[0])["error"]["code"] in ("wrong_event", "wrong_day")
+    # The refusal is recorded (for the night's reports and alerts), and nothing else is.
+    last = sqlite3.connect(desk.db)
+    try:
+        assert last.execute("SELECT kind FROM journal ORDER BY seq DESC LIMIT 1").fetchone() == ("scan.refused",)
+    finally:
+        last.close()

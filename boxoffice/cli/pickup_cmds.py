@@ -122,7 +122,7 @@ def keys_list(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) ->
 # --- pickup -------------------------------------------------------------------------------------------------
 
 
-@pickup_app.command("find")
+@pickup_app.command("find", context_settings={"ignore_unknown_options": True})  # a scanned token may begin with -
 def pickup_find(query: list[str] = typer.Argument(..., help="Code, scanned ticket, name, e-mail or phone digits."),
                 event: str = typer.Option(None, "--event", help="Only orders for this event."),
                 limit: int = typer.Option(20, "--limit", help="At most this many results."),

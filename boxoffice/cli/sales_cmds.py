@@ -181,7 +181,9 @@ def jobs(pending: bool = typer.Option(False, "--pending", help="Only jobs not ye
                       for j in items], ["job", "kind", "status", "tries", "printer", "last error"]))
 
 
-@ticket_app.command("verify")
+# A token may begin with "-" (its first character follows the signing key's id): taken as an argument, not an
+# unknown option.
+@ticket_app.command("verify", context_settings={"ignore_unknown_options": True})
 def verify(token: str = typer.Argument(None, help="The token text (quote it: it may hold spaces)."),
            image: Path = typer.Option(None, "--image", help="Read the QR from an image file instead."),
            json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
