@@ -29,7 +29,7 @@ def take_over(conn: sqlite3.Connection, event_id: str, at: str) -> None:
     """From the first grant on, the event's places here are what was sold here plus what is granted: the rest
     belongs to the central service. This terminal no longer owns any event's inventory outright."""
     conn.execute("UPDATE sections SET allocated = sold WHERE event_id = ?", (event_id,))
-    conn.execute("UPDATE seats SET allocated = 0 WHERE event_id = ? AND status = 'free'", (event_id,))
+    conn.execute("UPDATE seats SET allocated = 0 WHERE event_id = ? AND status <> 'sold'", (event_id,))
     conn.execute("INSERT INTO allocation_events (event_id, since) VALUES (?, ?)", (event_id, at))
     conn.execute("UPDATE terminal SET owns_inventory = 0")
 
