@@ -66,19 +66,40 @@ class Section:
     seats: frozenset[str]
 
 
+_SECTIONS_CACHE: dict[str, dict[str, dict[str, Section]]] = {}  # catalogue sha256 -> event id -> sections
+_CACHE_LIMIT = 32
+
+
+def _document_sections(db: CentralDB, sha: str) -> dict[str, dict[str, Section]]:
+    """Every event's sections in one published document. A document never changes under its sha256, so what is
+    built from it is kept: a grant, a top-up and a web import each need it, and parsing a stadium's catalogue
+    again each time cost more than the rest of their work."""
+    cached = _SECTIONS_CACHE.get(sha)
+    if cached is not None:
+        return cached
+    row = db.one("SELECT doc FROM catalogs WHERE sha256 = ?", (sha,))
+    out: dict[str, dict[str, Section]] = {}
+    for ev in build_catalog(json.loads(row["doc"]))["events"] if row else ():
+        event_id = ev["event"]["id"]
+        seats: dict[str, set[str]] = {}
+        for s in ev["seats"]:
+            seats.setdefault(s["section_id"], set()).add(s["label"])
+        out[event_id] = {s["id"]: Section(event_id, s["id"], s["kind"],
+                                          len(seats.get(s["id"], ())) if s["kind"] == "reserved"
+                                          else int(s["capacity"]), frozenset(seats.get(s["id"], ())))
+                         for s in ev["sections"]}
+    if len(_SECTIONS_CACHE) >= _CACHE_LIMIT:
+        _SECTIONS_CACHE.pop(next(iter(_SECTIONS_CACHE)))
+    _SECTIONS_CACHE[sha] = out
+    return out
+
+
 def sections(db: CentralDB, event_id: str) -> dict[str, Section]:
     """The sections of the newest published catalogue that holds ``event_id``: capacity is only in the document."""
-    for row in db.all("SELECT doc FROM catalogs ORDER BY published_at DESC, sha256"):
-        model = build_catalog(json.loads(row["doc"]))
-        for ev in model["events"]:
-            if ev["event"]["id"] != event_id:
-                continue
-            seats: dict[str, set[str]] = {}
-            for s in ev["seats"]:
-                seats.setdefault(s["section_id"], set()).add(s["label"])
-            return {s["id"]: Section(event_id, s["id"], s["kind"],
-                                     len(seats.get(s["id"], ())) if s["kind"] == "reserved" else int(s["capacity"]),
-                                     frozenset(seats.get(s["id"], ()))) for s in ev["sections"]}
+    for row in db.all("SELECT sha256 FROM catalogs ORDER BY published_at DESC, sha256"):
+        found = _document_sections(db, row["sha256"]).get(event_id)
+        if found is not None:
+            return found
     raise BoxOfficeError("not_found", f"no published event {event_id!r}: `boxoffice central catalog publish` first")
 
 
