@@ -10,8 +10,8 @@ import typer
 from boxoffice.cli.app import sub_app
 from boxoffice.cli.central_cmds import DB_HELP
 from boxoffice.cli.central_cmds import _db as central_db
-from boxoffice.cli.common import JSON_HELP, clock, emit_json
-from boxoffice.cli.report_cmds import show_checkins, show_pickups, show_refunds, show_sales
+from boxoffice.cli.common import JSON_HELP, clock
+from boxoffice.cli.report_cmds import show_checkins, show_pickups, show_refunds, show_sales, write_end_of_day
 
 central_report_app = sub_app("Reports across every terminal and the web shop, from what the terminals synced: "
                              "sales, refunds, pickups, door check-ins, the end-of-day PDF.")
@@ -87,13 +87,6 @@ def pdf(to: Path = typer.Option(..., "--to", help="The PDF file to write."), eve
     Example: boxoffice central report pdf --day 2026-11-30 --to venue-end-of-day.pdf
     """
     from boxoffice.central.report_admin import end_of_day
-    from boxoffice.printing.report_pdf import render_end_of_day
 
-    data = end_of_day(central_db(db), day, event, clock())
-    to.write_bytes(render_end_of_day(data))
-    if json_out:
-        emit_json({"file": str(to), "tickets": data["by_type"]["total"]["count"],
-                   "sales": data["by_type"]["total"]["amount_text"],
-                   "refunded": data["refunds_by_reason"]["total"]["amount_text"]})
-    else:
-        typer.echo(f"End-of-day report for every terminal written to {to}.")
+    write_end_of_day(to, end_of_day(central_db(db), day, event, clock()), json_out,
+                     "End-of-day report for every terminal")

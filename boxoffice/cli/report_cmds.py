@@ -169,18 +169,24 @@ def pdf(to: Path = typer.Option(..., "--to", help="The PDF file to write."), eve
 
     Example: boxoffice report pdf --day 2026-11-30 --to end-of-day.pdf
     """
-    from boxoffice.printing.report_pdf import render_end_of_day
     from boxoffice.services.reports import end_of_day
 
     with terminal() as ctx:
         data = end_of_day(ctx, day, event)
+    write_end_of_day(to, data, json_out, "End-of-day report")
+
+
+def write_end_of_day(to: Path, data: dict, json_out: bool, what: str) -> None:
+    """Render an end-of-day report (a terminal's or the whole venue's) to ``to`` and say so, with its totals."""
+    from boxoffice.printing.report_pdf import render_end_of_day
+
     to.write_bytes(render_end_of_day(data))
     if json_out:
         emit_json({"file": str(to), "tickets": data["by_type"]["total"]["count"],
                    "sales": data["by_type"]["total"]["amount_text"],
                    "refunded": data["refunds_by_reason"]["total"]["amount_text"]})
     else:
-        typer.echo(f"End-of-day report written to {to}.")
+        typer.echo(f"{what} written to {to}.")
 
 
 def alerts(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
