@@ -10,7 +10,6 @@ from boxoffice.cli.common import JSON_HELP, clock, config, emit_json, table
 
 _DB = typer.Option(None, "--db", help=DB_HELP)
 _JSON = typer.Option(False, "--json", help=JSON_HELP)
-_COLOURS = {"critical": "red", "major": "yellow", "minor": "cyan"}
 
 
 def alerts(db: str = _DB, json_out: bool = _JSON) -> None:
@@ -21,18 +20,10 @@ def alerts(db: str = _DB, json_out: bool = _JSON) -> None:
     too long). Example: boxoffice central alerts --json
     """
     from boxoffice.central.alerts import alerts as work_out
+    from boxoffice.cli.report_cmds import show_alerts
 
-    items = work_out(central_db(db), config().alerts, clock())
-    if json_out:
-        emit_json(items)
-        return
-    if not items:
-        typer.secho("No alerts.", fg="green")
-        return
-    for a in items:
-        where = ", ".join(a["terminals"]) if a["source"] == "terminal" else "central"
-        typer.secho(f"{a['severity'].upper():8} [{where}] {a['message']}", fg=_COLOURS[a["severity"]],
-                    bold=a["severity"] != "minor")
+    show_alerts(work_out(central_db(db), config().alerts, clock()), json_out,
+                lambda a: ", ".join(a["terminals"]) if a["source"] == "terminal" else "central")
 
 
 # free, held by the venue, sold on the web; a terminal's letter: lower case allocated to it, upper case sold by it

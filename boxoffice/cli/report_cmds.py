@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -198,13 +199,22 @@ def alerts(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> No
 
     with terminal() as ctx:
         items = check_and_journal(ctx)
+    show_alerts(items, json_out)
+
+
+_SEVERITY_COLOURS = {"critical": "red", "major": "yellow", "minor": "cyan"}
+
+
+def show_alerts(items: list[dict], json_out: bool, where: Callable[[dict], str] | None = None) -> None:
+    """Alerts one a line, coloured by severity (a terminal's, or the central service's with ``where`` naming the
+    terminals each touches), or as JSON."""
     if json_out:
         emit_json(items)
         return
     if not items:
         typer.secho("No alerts.", fg="green")
         return
-    colours = {"critical": "red", "major": "yellow", "minor": "cyan"}
     for a in items:
-        typer.secho(f"{a['severity'].upper():8} {a['message']}", fg=colours[a["severity"]],
+        place = f"[{where(a)}] " if where else ""
+        typer.secho(f"{a['severity'].upper():8} {place}{a['message']}", fg=_SEVERITY_COLOURS[a["severity"]],
                     bold=a["severity"] != "minor")
