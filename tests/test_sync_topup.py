@@ -68,6 +68,13 @@ def test_enroll_sync_sell_through_the_cli_tops_up_when_low_and_not_otherwise(cen
     text = cli("--config", conf, "sync", db=ctx)  # 3 unsold is not under 3
     assert text.exit_code == 0 and "topped up" not in text.stdout
 
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[allocation]\ntop_up_below = "ten"\n', encoding="utf-8")
+    refused = cli("--config", str(bad), "sync", db=ctx)
+    assert refused.exit_code == 2 and "Traceback" not in refused.output
+    assert refused.stderr.startswith("error: config file ") and "[allocation]" in refused.stderr
+    assert _held(ctx, gala, "standing")["left"] == 3  # nothing asked, nothing changed
+
 
 def test_an_enrolled_terminal_with_no_grant_does_not_own_the_event(central: Central, terminals, demo_events) -> None:
     gala, _ = demo_events
