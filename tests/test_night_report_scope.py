@@ -12,10 +12,13 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import pytest
 from night_kit import WebShop, act_as, at, refund, sell
 from sync_helpers import Central, sync
 
 from boxoffice.domain.tenders import Tender
+from boxoffice.errors import BoxOfficeError
+from boxoffice.services import reports
 from boxoffice.services.door import door_event, scan
 from boxoffice.services.exchanges import ExchangeRequest, exchange
 from boxoffice.services.pickup import pick_up
@@ -150,6 +153,8 @@ def test_each_report_has_one_scope_and_central_is_the_sum_of_the_terminals_own( 
         refunds = {r["total"]["amount"] for k, r in reps.items() if k.startswith("refunds")}
         assert len(refunds) == 1, f"{name}: every breakdown of the refunds report adds up to one total: {refunds}"
     mine = after[a.terminal["name"]]
+    # 2 + 1 + 2 sold, a comp, and the exchange's 2 new stalls tickets: 45.00 + 35.00 + 32.50 + 0.00 + 70.00
+    assert (mine["sales type"]["total"]["tickets"], mine["sales type"]["total"]["amount"]) == (8, 182_50)
     assert _groups(mine["sales tender"])["exchange_credit"] == (1, 45_00)
     assert set(_groups(mine["sales tender"])) == {"cash", "card", "comp", "exchange_credit"}
     assert mine["sales channel"]["groups"][0]["key"] == "box_office" and len(mine["sales channel"]["groups"]) == 1
@@ -247,6 +252,9 @@ def test_an_unpaid_web_order_is_no_sale_until_it_is_paid(terminal, clock, demo_e
     waiting = _json(cli, "report", "pickups", "--venue", db=terminal)["total"]
     assert (waiting["waiting"], waiting["unpaid"]) == (2, 3)
 
+    assert reports.sales(terminal, "channel", venue=True)["groups"] == venue["groups"]
+    assert reports.sales(terminal, "channel")["unpaid"]["orders"] == 0
+
     unpaid["status"] = "paid"  # the shop took the money: the next import says so
     act_as(terminal, "ada")
     shop.install(terminal, [paid, unpaid])
@@ -281,3 +289,8 @@ def test_a_ticket_handed_out_at_two_desks_counts_at_each(terminal, clock, demo_e
                               "unpaid": 0, "conflicts": 2}]
     venue = _json(cli, "report", "pickups", "--venue", db=terminal)
     assert venue["total"] == {"picked_up": 5, "elsewhere": 2, "waiting": 3, "unpaid": 0, "conflicts": 2}
+    assert reports.pickups(terminal, venue=True)["total"] == venue["total"]
+    assert reports.pickups(terminal)["total"] == own["total"]
+    with pytest.raises(BoxOfficeError) as refused:
+        reports.refunds(terminal, venue=True)
+    assert refused.value.code == "bad_input"

@@ -96,7 +96,8 @@ def scope(kind: str, where: str, terminal: str | None) -> dict[str, Any]:
     elif where == VENUE:
         head = f"Counts the venue's {what} as {terminal} knows them from sync: "
     else:
-        head = f"Counts every terminal's {what} as synced, and the web shop's: "
+        web = ", and the web shop's" if kind in ("sales", "end_of_day") else ""
+        head = f"Counts every terminal's {what} as synced{web}: "
     text = (head + "; ".join(PHRASES[c] for c in includes) + ". Leaves out: "
             + "; ".join(PHRASES[c] for c in excludes) + ".")
     return {"level": "terminal" if where == OWN else "venue", "terminal": terminal,
