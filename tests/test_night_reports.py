@@ -177,7 +177,7 @@ def test_end_of_day_pdf_renders_and_holds_the_days_totals(terminal, night, cli, 
     assert made.json()["refunded"] == format_money(sum(v[3] for v in back.values()), "GBP")
 
 
-def test_pickups_report_counts_pickups_here_and_at_other_desks(terminal, clock, demo_events, cli, login) -> None:  # noqa: ANN001
+def test_pickups_report_counts_this_desks_and_with_venue_every_desks(terminal, clock, demo_events, cli, login) -> None:  # noqa: ANN001
     gala, _ = demo_events
     shop = WebShop()
     orders = [shop.order(gala, f"Guest {i}", 2) for i in range(5)]
@@ -198,10 +198,13 @@ def test_pickups_report_counts_pickups_here_and_at_other_desks(terminal, clock, 
     login(terminal, "sue")
     got = cli("report", "pickups", "--json", db=terminal)
     assert got.exit_code == 0, got.output
-    assert got.json()["groups"] == [{"event": gala, "channel": "web", "picked_up": 5, "elsewhere": 2,
-                                     "waiting": 5}]
-    table = cli("report", "pickups", db=terminal).stdout
-    assert any(line.split() == ["TOTAL", "5", "2", "5"] for line in table.splitlines())
+    assert got.json()["groups"] == [{"event": gala, "channel": "web", "picked_up": 3, "elsewhere": 0,
+                                     "waiting": 5, "unpaid": 0, "conflicts": 0}]
+    venue = cli("report", "pickups", "--venue", "--json", db=terminal)
+    assert venue.json()["groups"] == [{"event": gala, "channel": "web", "picked_up": 5, "elsewhere": 2,
+                                       "waiting": 5, "unpaid": 0, "conflicts": 0}]
+    table = cli("report", "pickups", "--venue", db=terminal).stdout
+    assert any(line.split() == ["TOTAL", "5", "2", "0", "5", "0"] for line in table.splitlines())
 
 
 def test_checkins_report_admitted_refused_by_reason_in_now_and_hours(terminal, clock, demo_events, cli,  # noqa: ANN001

@@ -1,8 +1,10 @@
 """The central box office's reports: the terminal's `boxoffice report ...` across every terminal and the web shop.
 
 Rows come from central/reports.py, grouping from domain/reports.py (the same functions a terminal's reports use),
-so a central figure is the sum of the terminals' own. Each function opens the database and closes it, like a
-request. Grouping ``by terminal`` is offered here only: a terminal's own reports are all one terminal.
+so a central figure is the sum of the terminals' own reports, plus the web shop's paid orders (and, for pickups
+and check-ins, the state of what still waits). Each report says so in its ``scope``. Each function opens the
+database and closes it, like a request. Grouping ``by terminal`` is offered here only: a terminal's own reports
+are all one terminal.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from boxoffice.central.admin import open_db
 from boxoffice.central.db import CentralDB
 from boxoffice.domain import reports as agg
 from boxoffice.domain.clock import Clock, iso, system_clock
+from boxoffice.domain.report_scope import CENTRAL, scope
 from boxoffice.errors import BoxOfficeError
 
 SALES_BY = (*agg.SALES_BY, "terminal")
@@ -35,12 +38,16 @@ def _context(db: CentralDB, event: str | None, day: str | None) -> tuple[dict[st
 
 
 def sales_in(db: CentralDB, by: str = "type", event: str | None = None, day: str | None = None) -> dict[str, Any]:
-    """Tickets sold everywhere (and for ``tender``, money the terminals took) grouped one way, with totals."""
+    """Tickets sold everywhere (and for ``tender``, what paid for them: the terminals' tenders, exchange credit and
+    the web shop) grouped one way, with totals; unpaid web orders apart."""
     agg.check_by(by, SALES_BY)
     info, tz, cur, since, until = _context(db, event, day)
+    tickets = rows.ticket_rows(db, info, event, since, until)
     pays = rows.payment_rows(db, event, since, until) if by == "tender" else []
-    tickets = rows.ticket_rows(db, info, event, since, until) if by != "tender" else []
-    return {"by": by, "event": event, "day": day} | agg.sales(tickets, pays, by, tz, cur)
+    credits = rows.exchange_credits(db, event, since, until) if by == "tender" else []
+    unpaid = rows.ticket_rows(db, info, event, since, until, paid=False)
+    return ({"by": by, "event": event, "day": day} | agg.sales(tickets, pays, credits, by, tz, cur)
+            | {"unpaid": agg.unpaid(unpaid, cur), "scope": scope("sales", CENTRAL, None)})
 
 
 def refunds_in(db: CentralDB, by: str = "reason", event: str | None = None,
@@ -48,11 +55,11 @@ def refunds_in(db: CentralDB, by: str = "reason", event: str | None = None,
     """Money paid back on every terminal grouped one way, with totals (exchanges that paid back as 'exchange')."""
     agg.check_by(by, REFUNDS_BY)
     info, tz, cur, since, until = _context(db, event, day)
+    head = {"by": by, "event": event, "day": day}
+    tail = {"scope": scope("refunds", CENTRAL, None)}
     if by == "tender":
-        return {"by": by, "event": event, "day": day} | agg.refunds([], rows.payment_rows(db, event, since, until),
-                                                                    by, tz, cur)
-    items = rows.refund_rows(db, info, event, since, until)
-    return {"by": by, "event": event, "day": day} | agg.refunds(items, [], by, tz, cur)
+        return head | agg.refunds([], rows.payment_rows(db, event, since, until), by, tz, cur) | tail
+    return head | agg.refunds(rows.refund_rows(db, info, event, since, until), [], by, tz, cur) | tail
 
 
 def sales(url: str, by: str = "type", event: str | None = None, day: str | None = None) -> dict[str, Any]:
@@ -66,11 +73,14 @@ def refunds(url: str, by: str = "reason", event: str | None = None, day: str | N
 
 
 def pickups(url: str, event: str | None = None, by: str = "event") -> dict[str, Any]:
-    """Tickets of web orders picked up (and by which terminal, ``by`` terminal) and still waiting, per event."""
+    """Tickets of web orders handed out (each desk's handouts, and by which terminal, ``by`` terminal), still
+    waiting and unpaid, per event."""
     agg.check_by(by, PICKUPS_BY)
     with open_db(url) as db:
         _context(db, event, None)
-        return {"event": event, "by": by} | agg.pickups(rows.pickup_rows(db, event), None, by == "terminal")
+        tickets = rows.pickup_rows(db, event)
+        rep = agg.pickups(tickets, rows.handout_rows(db, tickets), None, True, by == "terminal")
+        return {"event": event, "by": by} | rep | {"scope": scope("pickups", CENTRAL, None)}
 
 
 def checkins(url: str, event: str | None = None) -> dict[str, Any]:
@@ -79,8 +89,9 @@ def checkins(url: str, event: str | None = None) -> dict[str, Any]:
         info, tz, _, _, _ = _context(db, event, None)
         names = {eid: {"name": ev["event"]["name"], "timezone": ev["event"]["timezone"]}
                  for eid, ev in info["events"].items()}
-        return {"event": event} | agg.checkins(rows.checkin_minutes(db, event), names,
-                                               rows.valid_tickets_per_event(db, event), tz)
+        return ({"event": event} | agg.checkins(rows.checkin_minutes(db, event), names,
+                                                rows.valid_tickets_per_event(db, event), tz)
+                | {"scope": scope("checkins", CENTRAL, None)})
 
 
 def end_of_day(url: str, day: str | None = None, event: str | None = None,
@@ -98,9 +109,11 @@ def end_of_day(url: str, day: str | None = None, event: str | None = None,
                 seats[s["section_id"]] = seats.get(s["section_id"], 0) + 1
             capacity += [{"event_id": eid, "section_id": s["id"], "name": s["name"],
                           "capacity": seats.get(s["id"], 0) if s["kind"] == "reserved" else int(s["capacity"]),
-                          "sold": sold.get((eid, s["id"]), 0)} for s in ev["sections"]]
+                          "sold": sold.get((eid, s["id"], True), 0), "unpaid": sold.get((eid, s["id"], False), 0)}
+                         for s in ev["sections"]]
         return {"day": day, "event": event, "venue": info["venue"].get("name", ""),
                 "terminal": "all terminals and the web shop (central service)", "generated": iso(clock()),
+                "scope": scope("end_of_day", CENTRAL, None),
                 "by_hour": sales_in(db, "hour", event, day), "by_tender": sales_in(db, "tender", event, day),
                 "by_type": sales_in(db, "type", event, day), "capacity": capacity,
                 "by_terminal": sales_in(db, "terminal", event, day),

@@ -14,6 +14,7 @@ from collections import Counter
 from typing import Any
 
 from boxoffice.central.db import CentralDB
+from boxoffice.central.effects import order_id_of, ticket_ids_of
 from boxoffice.sync import fastjson
 
 WEB = "web shop"  # what the by-terminal grouping calls orders that came from the web shop
@@ -72,9 +73,15 @@ def _orders(db: CentralDB) -> dict[str, dict[str, Any]]:
 
 
 def ticket_rows(db: CentralDB, info: dict[str, Any], event: str | None = None, since: str | None = None,
-                until: str | None = None) -> list[dict[str, Any]]:
-    """Every ticket of every order in the window (by the order's time), sold anywhere, with the names people read."""
+                until: str | None = None, paid: bool = True) -> list[dict[str, Any]]:
+    """Every ticket of every paid order in the window (by the order's time), sold anywhere, with the names people
+    read (``paid`` False: the valid tickets of unpaid orders instead, which are no sale until paid).
+
+    ``paid_by`` is None for a terminal's sale (its payments are in the terminals' journal) and the channel for the
+    web shop's orders, whose money the web shop took.
+    """
     where, params = _window("o.created_at", "t.event_id", event, since, until)
+    where += " AND o.status <> 'unpaid'" if paid else " AND o.status = 'unpaid' AND t.status = 'valid'"
     rows = db.all(f"""
         SELECT t.id, t.event_id, t.section_id, t.ticket_type_id, t.price, t.tax, t.status, o.id AS order_id,
                o.code, o.channel, o.created_at, o.currency, o.terminal_id
@@ -94,8 +101,32 @@ def ticket_rows(db: CentralDB, info: dict[str, Any], event: str | None = None, s
         out.append(r | {"event_name": ev.get("event", {}).get("name"), "timezone": ev.get("event", {}).get("timezone"),
                         "type_name": ev.get("types", {}).get(r["ticket_type_id"], r["ticket_type_id"]),
                         "operator": ops.get(op, op) if op else "-",
-                        "terminal": names.get(r["terminal_id"], r["terminal_id"]) if r["terminal_id"] else WEB})
+                        "terminal": names.get(r["terminal_id"], r["terminal_id"]) if r["terminal_id"] else WEB,
+                        "paid_by": None if r["terminal_id"] else r["channel"]})
     return out
+
+
+def exchange_credits(db: CentralDB, event: str | None = None, since: str | None = None,
+                     until: str | None = None) -> list[dict[str, Any]]:
+    """Per exchange any terminal journalled: the part of its new tickets paid by the old tickets' value (the new
+    total less what the customer paid on top), as store/reports.exchange_credits reads it on a terminal."""
+    orders, names = _orders(db), terminal_names(db)
+    out = []
+    for e in _entries(db, ("exchange",)):
+        x = e["payload"].get("exchange")
+        if not isinstance(x, dict):
+            continue
+        order, at = orders.get(x.get("to_order_id")), x.get("at")  # type: ignore[arg-type]
+        new_total, diff = x.get("new_total"), x.get("difference")
+        if order is None or not isinstance(at, str) or not isinstance(new_total, int) or not isinstance(diff, int):
+            continue
+        if (event and order["event_id"] != event) or (since and at < since) or (until and at >= until):
+            continue
+        amount = new_total - max(diff, 0)
+        if amount > 0:
+            out.append({"id": x.get("id"), "at": at, "amount": amount, "currency": order["currency"],
+                        "terminal": names.get(e["terminal_id"], e["terminal_id"])})
+    return sorted(out, key=lambda c: c["at"])
 
 
 def payment_rows(db: CentralDB, event: str | None = None, since: str | None = None,
@@ -161,23 +192,42 @@ def refund_rows(db: CentralDB, info: dict[str, Any], event: str | None = None, s
 
 
 def pickup_rows(db: CentralDB, event: str | None = None) -> list[dict[str, Any]]:
-    """Valid tickets of orders handed out at a desk (every channel but the box office), with the first pickup.
-
-    A pickup is claimed per ticket (or per order, for an entry that named no tickets) by the first terminal whose
-    entry arrived; that terminal is the one that handed it out.
-    """
+    """Valid tickets of orders handed out at a desk (every channel but the box office), and whether they are paid."""
     where = " AND t.event_id = ?" if event else ""
     rows = db.all(f"""
-        SELECT t.id, t.event_id, o.channel, coalesce(c.at, co.at) AS picked_up_at,
-               coalesce(c.terminal_id, co.terminal_id) AS terminal_id
+        SELECT t.id, t.event_id, o.channel, o.status
         FROM tickets t JOIN orders o ON o.id = t.order_id
-        LEFT JOIN claims c ON c.action = 'pickup' AND c.subject = t.id
-        LEFT JOIN claims co ON co.action = 'pickup' AND co.subject = 'order:' || o.id
         WHERE t.status = 'valid' AND o.channel <> 'box_office'{where}
         ORDER BY t.event_id, o.channel""", (event,) if event else ())
-    names = terminal_names(db)
-    return [r | {"terminal": names.get(r["terminal_id"], r["terminal_id"]) if r["terminal_id"] else None}
+    return [{"id": r["id"], "event_id": r["event_id"], "channel": r["channel"], "paid": r["status"] != "unpaid"}
             for r in rows]
+
+
+def handout_rows(db: CentralDB, tickets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every desk's handout of each of ``tickets``, from the terminals' ``pickup`` entries: one row per ticket and
+    desk, at its first time.
+
+    Read from the journal rather than from the claims, which keep only the first desk: a ticket two desks handed out
+    while cut off from each other is each desk's work. An entry that named no tickets handed out its whole order.
+    """
+    known = {t["id"] for t in tickets}
+    by_order: dict[str, list[str]] = {}
+    if known:
+        for r in db.all("SELECT t.id, t.order_id FROM tickets t JOIN orders o ON o.id = t.order_id"
+                        " WHERE t.status = 'valid' AND o.channel <> 'box_office'"):
+            by_order.setdefault(r["order_id"], []).append(r["id"])
+    names = terminal_names(db)
+    first: dict[tuple[str, str], str] = {}
+    for e in _entries(db, ("pickup",)):
+        p = e["payload"]
+        at = p.get("at") if isinstance(p.get("at"), str) else e["at"]
+        ids = ticket_ids_of(p) or by_order.get(order_id_of(p) or "", [])
+        for tid in ids:
+            if tid in known:
+                key = (tid, e["terminal_id"])
+                first[key] = min(first.get(key, at), at)
+    return [{"ticket_id": tid, "terminal_id": term, "terminal": names.get(term, term), "at": at}
+            for (tid, term), at in first.items()]
 
 
 def checkin_minutes(db: CentralDB, event: str | None = None) -> list[dict[str, Any]]:
@@ -201,16 +251,20 @@ def checkin_minutes(db: CentralDB, event: str | None = None) -> list[dict[str, A
 
 
 def valid_tickets_per_event(db: CentralDB, event: str | None = None) -> dict[str, int]:
-    """How many valid tickets each event has, sold anywhere."""
-    where = " AND event_id = ?" if event else ""
+    """How many valid tickets of paid orders each event has, sold anywhere."""
+    where = " AND t.event_id = ?" if event else ""
     return {r["event_id"]: int(r["n"]) for r in db.all(
-        f"SELECT event_id, count(*) AS n FROM tickets WHERE status = 'valid'{where} GROUP BY event_id",
+        f"SELECT t.event_id, count(*) AS n FROM tickets t JOIN orders o ON o.id = t.order_id"
+        f" WHERE t.status = 'valid' AND o.status <> 'unpaid'{where} GROUP BY t.event_id",
         (event,) if event else ())}
 
 
-def sold_per_section(db: CentralDB, event: str | None = None) -> dict[tuple[str, str], int]:
-    """Valid tickets per (event, section), sold anywhere: "capacity used" in the end-of-day report."""
-    where = " AND event_id = ?" if event else ""
-    return {(r["event_id"], r["section_id"]): int(r["n"]) for r in db.all(
-        f"SELECT event_id, section_id, count(*) AS n FROM tickets WHERE status = 'valid'{where}"
-        " GROUP BY event_id, section_id", (event,) if event else ())}
+def sold_per_section(db: CentralDB, event: str | None = None) -> dict[tuple[str, str, bool], int]:
+    """Valid tickets per (event, section, paid), sold anywhere: "capacity used" in the end-of-day report (paid),
+    and what unpaid web orders hold besides."""
+    where = " AND t.event_id = ?" if event else ""
+    return {(r["event_id"], r["section_id"], bool(r["paid"])): int(r["n"]) for r in db.all(
+        f"SELECT t.event_id, t.section_id, CASE WHEN o.status = 'unpaid' THEN 0 ELSE 1 END AS paid, count(*) AS n"
+        f" FROM tickets t JOIN orders o ON o.id = t.order_id WHERE t.status = 'valid'{where}"
+        " GROUP BY t.event_id, t.section_id, CASE WHEN o.status = 'unpaid' THEN 0 ELSE 1 END",
+        (event,) if event else ())}

@@ -27,9 +27,11 @@ _DB = typer.Option(None, "--db", help=DB_HELP)
 def sales(by: str = typer.Option("type", "--by", help="type, event, day, hour, operator, tender, channel, section "
                                                       "or terminal."),
           event: str = _EVENT, day: str = _DAY, db: str = _DB, csv_out: bool = _CSV, json_out: bool = _JSON) -> None:
-    """Tickets sold on every terminal and the web shop (money taken, for --by tender) grouped one way, with totals.
+    """Tickets sold on every terminal and the web shop (what paid for them, for --by tender) grouped one way.
 
-    Counts what the terminals have synced. Example: boxoffice central report sales --by terminal --day 2026-11-30
+    The sum of the terminals' own `report sales`, plus the web shop's paid orders (unpaid ones listed apart), as
+    synced; every --by adds up to the same total.
+    Example: boxoffice central report sales --by terminal --day 2026-11-30
     """
     from boxoffice.central.report_admin import sales as do_sales
 
@@ -54,8 +56,10 @@ def refunds(by: str = typer.Option("reason", "--by", help="day, event, operator,
 def pickups(event: str = _EVENT, by: str = typer.Option("event", "--by", help="event, or terminal (which desk "
                                                                              "handed them out)."),
             db: str = _DB, csv_out: bool = _CSV, json_out: bool = _JSON) -> None:
-    """Tickets of web orders picked up at any desk and still waiting, per event (and per terminal).
+    """Tickets of web orders handed out at every desk, still waiting and unpaid, per event (and per terminal).
 
+    Each desk's handouts count, a ticket two desks handed out at each (and under conflicts at the later), so the
+    picked-up total is the sum of the terminals' own `report pickups`.
     Example: boxoffice central report pickups --by terminal
     """
     from boxoffice.central.report_admin import pickups as do_pickups

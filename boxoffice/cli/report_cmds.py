@@ -20,6 +20,8 @@ _EVENT = typer.Option(None, "--event", help="Only this event.")
 
 _CSV = typer.Option(False, "--csv", help="CSV for a spreadsheet.")
 _JSON = typer.Option(False, "--json", help=JSON_HELP)
+_VENUE = typer.Option(False, "--venue", help="The whole venue as this terminal knows it from sync (other terminals' "
+                                             "work, paid web orders), not only this terminal's own.")
 
 
 def _csv(header: list[str], rows: list[list]) -> None:
@@ -28,79 +30,102 @@ def _csv(header: list[str], rows: list[list]) -> None:
     w.writerows(rows)
 
 
-def _show(header: list[str], rows: list[list], total: list | None, rep: object, csv_out: bool,
-          json_out: bool) -> None:
-    """One report three ways: JSON (everything), CSV (the rows, no total: a spreadsheet sums), or a table."""
+def _show(header: list[str], rows: list[list], total: list | None, rep: dict, csv_out: bool, json_out: bool,
+          notes: list[str] | None = None) -> None:
+    """One report three ways: JSON (everything), CSV (the rows, no total: a spreadsheet sums), or a table with its
+    scope, what it counts and leaves out, in a sentence under the total (and any ``notes`` after it)."""
     if json_out:
         emit_json(rep)
     elif csv_out:
         _csv(header, rows)
     else:
         typer.echo(table(rows + ([total] if total else []), header))
+        typer.echo(rep["scope"]["text"])
+        for note in notes or []:
+            typer.echo(note)
 
 
 @report_app.command("sales")
 def sales(by: str = typer.Option("type", "--by", help="type, event, day, hour, operator, tender, channel, section."),
-          event: str = _EVENT, day: str = _DAY,
+          event: str = _EVENT, day: str = _DAY, venue: bool = _VENUE,
           csv_out: bool = typer.Option(False, "--csv", help="CSV for a spreadsheet."),
           json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
-    """Tickets sold (money taken, for --by tender) grouped one way, with totals. Needs a supervisor.
+    """Tickets this terminal sold (what paid for them, for --by tender) grouped one way, with totals.
 
-    Example: boxoffice report sales --by hour --day 2026-11-30 --csv > hours.csv
+    Every --by adds up to the same total. --venue adds what other terminals and the web shop sold, as synced here.
+    Needs a supervisor. Example: boxoffice report sales --by hour --day 2026-11-30 --csv > hours.csv
     """
     from boxoffice.services.reports import sales as do_sales
 
     with terminal() as ctx:
-        rep = do_sales(ctx, by, event, day)
+        rep = do_sales(ctx, by, event, day, venue)
     show_sales(rep, csv_out, json_out)
+
+
+def unpaid_note(unpaid: dict) -> list[str]:
+    """The line that says which unpaid orders a report left out, if any."""
+    if not unpaid["orders"]:
+        return []
+    orders = f"{unpaid['orders']} unpaid web order{'s' if unpaid['orders'] != 1 else ''}"
+    return [f"{orders} ({unpaid['tickets']} tickets, {unpaid['amount_text']}) not counted: no sale until paid."]
 
 
 def show_sales(rep: dict, csv_out: bool, json_out: bool) -> None:
     """A sales report as a table, CSV or JSON (also for `boxoffice central report sales`)."""
     by = rep["by"]
     rows = [[g["key"], g["count"], g["amount_text"]] for g in rep["groups"]]
-    header = [by, "tickets" if by != "tender" else "payments", f"amount {rep['currency']}"]
-    _show(header, rows, ["TOTAL", rep["total"]["count"], rep["total"]["amount_text"]], rep, csv_out, json_out)
+    header = [by, rep["unit"], f"amount {rep['currency']}"]
+    _show(header, rows, ["TOTAL", rep["total"]["count"], rep["total"]["amount_text"]], rep, csv_out, json_out,
+          unpaid_note(rep["unpaid"]))
 
 
 @report_app.command("pickups")
-def pickups(event: str = _EVENT, csv_out: bool = _CSV, json_out: bool = _JSON) -> None:
-    """Tickets of web and other orders picked up (here or at another desk) and still waiting, per event.
+def pickups(event: str = _EVENT, venue: bool = _VENUE, csv_out: bool = _CSV, json_out: bool = _JSON) -> None:
+    """Tickets of web and other orders handed out at this desk, still waiting, and unpaid, per event.
 
-    Needs a supervisor. Example: boxoffice report pickups --event gala-1130
+    A ticket another desk had handed out first counts here too, and under conflicts. --venue counts every desk's
+    handouts known from sync. Needs a supervisor. Example: boxoffice report pickups --event gala-1130
     """
     from boxoffice.services.reports import pickups as do_pickups
 
     with terminal() as ctx:
-        rep = do_pickups(ctx, event)
+        rep = do_pickups(ctx, event, venue)
     show_pickups(rep, csv_out, json_out)
 
 
 def show_pickups(rep: dict, csv_out: bool, json_out: bool) -> None:
-    """A pickups report; with a ``terminal`` per group (central, by terminal) that column is shown too."""
+    """A pickups report; with a ``terminal`` per group (central, by terminal) that column is shown too, and "of
+    which elsewhere" only where it can be other than 0 (a terminal's view of the venue)."""
     t = rep["total"]
+    cols = [("picked up", "picked_up"), ("of which elsewhere", "elsewhere"), ("conflicts", "conflicts"),
+            ("waiting", "waiting"), ("unpaid", "unpaid")]
+    if rep["scope"]["level"] != "venue" or rep["scope"]["source"] == "central":
+        cols.pop(1)
+    head, fields = [c[0] for c in cols], [c[1] for c in cols]
     if rep["groups"] and "terminal" in rep["groups"][0]:
-        rows = [[g["event"], g["channel"], g["terminal"] or "-", g["picked_up"], g["waiting"]] for g in rep["groups"]]
-        _show(["event", "channel", "picked up at", "picked up", "waiting"], rows,
-              ["TOTAL", "", "", t["picked_up"], t["waiting"]], rep, csv_out, json_out)
+        rows = [[g["event"], g["channel"], g["terminal"] or "-", *(g[f] for f in fields)] for g in rep["groups"]]
+        _show(["event", "channel", "picked up at", *head], rows, ["TOTAL", "", "", *(t[f] for f in fields)], rep,
+              csv_out, json_out)
         return
-    rows = [[g["event"], g["channel"], g["picked_up"], g["elsewhere"], g["waiting"]] for g in rep["groups"]]
-    _show(["event", "channel", "picked up", "of which elsewhere", "waiting"], rows,
-          ["TOTAL", "", t["picked_up"], t["elsewhere"], t["waiting"]], rep, csv_out, json_out)
+    rows = [[g["event"], g["channel"], *(g[f] for f in fields)] for g in rep["groups"]]
+    _show(["event", "channel", *head], rows, ["TOTAL", "", *(t[f] for f in fields)], rep, csv_out, json_out)
 
 
 @report_app.command("refunds")
 def refunds(by: str = typer.Option("reason", "--by", help="day, event, operator, reason or tender."),
-            event: str = _EVENT, day: str = _DAY, csv_out: bool = _CSV, json_out: bool = _JSON) -> None:
-    """Money paid back grouped one way, with totals: refunds, tickets, fees kept, amount. Needs a supervisor.
+            event: str = _EVENT, day: str = _DAY,
+            venue: bool = typer.Option(False, "--venue", help="Refused: other terminals' refunds are not synced to "
+                                                              "a terminal (use `boxoffice central report refunds`)."),
+            csv_out: bool = _CSV, json_out: bool = _JSON) -> None:
+    """Money paid back at this terminal grouped one way, with totals: refunds, tickets, fees kept, amount.
 
     Exchanges that paid a difference back count as reason 'exchange'. --by tender counts the refund payments.
-    Example: boxoffice report refunds --by operator --day 2026-11-30
+    Needs a supervisor. Example: boxoffice report refunds --by operator --day 2026-11-30
     """
     from boxoffice.services.reports import refunds as do_refunds
 
     with terminal() as ctx:
-        rep = do_refunds(ctx, by, event, day)
+        rep = do_refunds(ctx, by, event, day, venue)
     show_refunds(rep, csv_out, json_out)
 
 
@@ -122,8 +147,10 @@ def show_refunds(rep: dict, csv_out: bool, json_out: bool) -> None:
 @report_app.command("checkins")
 def checkins(event: str = _EVENT,
              by: str = typer.Option("event", "--by", help="event (totals), hour, or reason (refusals)."),
+             venue: bool = typer.Option(False, "--venue", help="Admissions and exits at every door known from "
+                                                               "sync too, not only this door's."),
              csv_out: bool = _CSV, json_out: bool = _JSON) -> None:
-    """Door check-ins per event: admitted, exits, in now (entries less exits), refused by reason, by hour.
+    """Scans at this door per event: admitted, exits, in now (entries less exits), refused by reason, by hour.
 
     Needs a supervisor. --json always gives everything. Example: boxoffice report checkins --by hour --csv
     """
@@ -134,7 +161,7 @@ def checkins(event: str = _EVENT,
     if by not in CHECKINS_BY:
         raise BoxOfficeError("bad_input", f"--by {by!r}: use one of {', '.join(CHECKINS_BY)}")
     with terminal() as ctx:
-        rep = do_checkins(ctx, event)
+        rep = do_checkins(ctx, event, venue)
     show_checkins(rep, by, csv_out, json_out)
 
 
@@ -165,29 +192,35 @@ def show_checkins(rep: dict, by: str, csv_out: bool, json_out: bool) -> None:
 
 @report_app.command("pdf")
 def pdf(to: Path = typer.Option(..., "--to", help="The PDF file to write."), event: str = _EVENT, day: str = _DAY,
+        venue: bool = typer.Option(False, "--venue", help="Every sale known here from sync, not only this "
+                                                          "terminal's (then without refunds: see the central PDF)."),
         json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
-    """The end-of-day report as a PDF with charts (sales by hour, capacity used, tenders). Needs a supervisor.
+    """This terminal's end-of-day report as a PDF with charts (sales by hour, capacity used, tenders) and refunds.
 
-    Example: boxoffice report pdf --day 2026-11-30 --to end-of-day.pdf
+    Needs a supervisor. Example: boxoffice report pdf --day 2026-11-30 --to end-of-day.pdf
     """
     from boxoffice.services.reports import end_of_day
 
     with terminal() as ctx:
-        data = end_of_day(ctx, day, event)
+        data = end_of_day(ctx, day, event, venue)
     write_end_of_day(to, data, json_out, "End-of-day report")
 
 
 def write_end_of_day(to: Path, data: dict, json_out: bool, what: str) -> None:
-    """Render an end-of-day report (a terminal's or the whole venue's) to ``to`` and say so, with its totals."""
+    """Render an end-of-day report (a terminal's or the whole venue's) to ``to`` and say so, with its totals and
+    what they count."""
     from boxoffice.printing.report_pdf import render_end_of_day
 
     to.write_bytes(render_end_of_day(data))
+    refunds = data["refunds_by_reason"]
     if json_out:
-        emit_json({"file": str(to), "tickets": data["by_type"]["total"]["count"],
+        emit_json({"file": str(to), "tickets": data["by_type"]["total"]["tickets"],
                    "sales": data["by_type"]["total"]["amount_text"],
-                   "refunded": data["refunds_by_reason"]["total"]["amount_text"]})
+                   "refunded": refunds["total"]["amount_text"] if refunds is not None else None,
+                   "unpaid": data["by_type"]["unpaid"], "scope": data["scope"]})
     else:
         typer.echo(f"{what} written to {to}.")
+        typer.echo(data["scope"]["text"])
 
 
 def alerts(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:

@@ -62,18 +62,33 @@ def local(ts: str, tz: str, fmt: str) -> str:
     return parse_iso(ts).astimezone(zone(tz)).strftime(fmt)
 
 
-def sales(tickets: list[dict[str, Any]], pays: list[dict[str, Any]], by: str, tz: str,
+EXCHANGE_CREDIT = "exchange_credit"  # the tender an exchange's new tickets are partly paid by: the old tickets' value
+
+
+def sales(tickets: list[dict[str, Any]], pays: list[dict[str, Any]], credits: list[dict[str, Any]], by: str, tz: str,
           currency: str) -> dict[str, Any]:
-    """Tickets (or, by ``tender``, payments) grouped one way, with totals and amounts as text.
+    """Tickets (or, by ``tender``, what paid for them) grouped one way, with totals and amounts as text.
 
     ``tickets`` rows carry event_id, event_name, timezone, section_id, type_name, price, operator, channel,
-    created_at, currency (and ``terminal`` where the grouping by terminal is offered); ``pays`` rows carry kind,
-    tender, amount, currency. ``tz`` is the zone for rows without their event's own.
+    created_at, currency, order_id (and ``terminal`` where the grouping by terminal is offered), and ``paid_by``:
+    None when the order's payments are among ``pays``, else the key its money is shown under by tender (the web
+    shop's channel, or ``other_terminals`` for sales whose payments this terminal never sees). ``pays`` rows carry
+    kind, tender, amount, currency; ``credits`` one row (amount, currency) per exchange whose new tickets were paid
+    partly by the old ones' value. ``tz`` is the zone for rows without their event's own.
+
+    By tender, a group's count is payments (or exchanges, or orders paid elsewhere); every other grouping counts
+    tickets. Whichever the grouping, the amounts add up to the same total, and ``total.tickets`` is the same.
     """
     if by == "tender":
-        rows = [p for p in pays if p["kind"] == "payment"]
-        groups = group(rows, lambda p: p["tender"])
-        currency = rows[0]["currency"] if rows else currency
+        rows = [{"key": p["tender"], "amount": p["amount"]} for p in pays if p["kind"] == "payment"]
+        rows += [{"key": EXCHANGE_CREDIT, "amount": c["amount"]} for c in credits]
+        elsewhere: dict[str, dict[str, Any]] = {}
+        for t in tickets:
+            if t["paid_by"] is not None:
+                o = elsewhere.setdefault(t["order_id"], {"key": t["paid_by"], "amount": 0})
+                o["amount"] += t["price"]
+        groups = group([*rows, *elsewhere.values()], lambda r: r["key"])
+        unit = "payments"
     else:
         keys: dict[str, Callable[[dict[str, Any]], str]] = {
             "type": lambda t: t["type_name"], "event": lambda t: t["event_name"] or t["event_id"],
@@ -83,12 +98,21 @@ def sales(tickets: list[dict[str, Any]], pays: list[dict[str, Any]], by: str, tz
             "section": lambda t: f"{t['event_id']}/{t['section_id']}", "terminal": lambda t: t["terminal"],
         }
         groups = group([t | {"amount": t["price"]} for t in tickets], keys[by])
-        currency = tickets[0]["currency"] if tickets else currency
+        unit = "tickets"
+    currency = next((r["currency"] for r in (*tickets, *pays, *credits)), currency)
     for g in groups:
         g["amount_text"] = format_money(g["amount"], currency)
-    tot = totals(groups)
-    return {"by": by, "currency": currency, "groups": groups,
+    tot = totals(groups) | {"tickets": len(tickets)}
+    return {"by": by, "unit": unit, "currency": currency, "groups": groups,
             "total": tot | {"amount_text": format_money(tot["amount"], currency)}}
+
+
+def unpaid(tickets: list[dict[str, Any]], currency: str) -> dict[str, Any]:
+    """Unpaid orders (the web shop's, not yet paid): no sale yet, so shown apart from every total."""
+    amount = sum(t["price"] for t in tickets)
+    currency = tickets[0]["currency"] if tickets else currency
+    return {"orders": len({t["order_id"] for t in tickets}), "tickets": len(tickets), "amount": amount,
+            "amount_text": format_money(amount, currency)}
 
 
 def refunds(items: list[dict[str, Any]], pays: list[dict[str, Any]], by: str, tz: str,
@@ -122,28 +146,45 @@ def refunds(items: list[dict[str, Any]], pays: list[dict[str, Any]], by: str, tz
                             "fee_text": format_money(tot["fee"], currency)}}
 
 
-def pickups(rows: list[dict[str, Any]], here: str | None, by_terminal: bool = False) -> dict[str, Any]:
-    """Per event and channel (and terminal, when asked): tickets picked up and still waiting.
+def pickups(tickets: list[dict[str, Any]], handouts: list[dict[str, Any]], here: str | None, venue: bool,
+            by_terminal: bool = False) -> dict[str, Any]:
+    """Per event and channel (and desk, when asked): tickets handed out, still waiting, and unpaid.
 
-    ``rows``: one per valid ticket of a desk-handed order, with picked_up_at (None: waiting) and the terminal that
-    handed it out first. ``elsewhere`` counts those handed out at a terminal other than ``here`` (None: no
-    terminal is "here", as on the central service).
+    ``tickets``: one per valid ticket of a desk-handed order (every channel but the box office), with ``paid``.
+    ``handouts``: one per desk that handed a ticket out (ticket_id, terminal_id, terminal name, at). A ticket two
+    desks handed out (cut off from each other) is each desk's work, so it counts once at each; the later one is
+    also counted under ``conflicts`` (ties by terminal id, the same everywhere), so tickets out = picked_up less
+    conflicts. ``here`` is the terminal reporting (None on the central service). Own scope (``venue`` False) counts
+    only this desk's handouts; ``elsewhere`` counts the venue's handouts at other desks.
     """
+    desks: dict[str, list[dict[str, Any]]] = {}
+    for h in sorted(handouts, key=lambda h: (h["at"] or "", h["terminal_id"] or "")):
+        seen = desks.setdefault(h["ticket_id"], [])
+        if all(d["terminal_id"] != h["terminal_id"] for d in seen):
+            seen.append(h)
     out: dict[tuple[str, ...], dict[str, Any]] = {}
-    for t in rows:
-        who = (t.get("terminal") or "") if t["picked_up_at"] else ""
-        key = (t["event_id"], t["channel"], who) if by_terminal else (t["event_id"], t["channel"])
-        g = out.setdefault(key, {"event": t["event_id"], "channel": t["channel"], "picked_up": 0, "elsewhere": 0,
-                                 "waiting": 0} | ({"terminal": key[2]} if by_terminal else {}))
-        if t["picked_up_at"]:
+
+    def bucket(t: dict[str, Any], desk: str) -> dict[str, Any]:
+        key = (t["event_id"], t["channel"], desk) if by_terminal else (t["event_id"], t["channel"])
+        return out.setdefault(key, {"event": t["event_id"], "channel": t["channel"], "picked_up": 0, "elsewhere": 0,
+                                    "waiting": 0, "unpaid": 0, "conflicts": 0}
+                              | ({"terminal": desk} if by_terminal else {}))
+
+    for t in tickets:
+        by = desks.get(t["id"], [])
+        counted = by if venue else [d for d in by if d["terminal_id"] == here]
+        for d in counted:
+            g = bucket(t, d.get("terminal") or "")
             g["picked_up"] += 1
-            if here is not None and t["terminal_id"] and t["terminal_id"] != here:
+            if here is not None and d["terminal_id"] != here:
                 g["elsewhere"] += 1
-        else:
-            g["waiting"] += 1
+            if d is not by[0]:
+                g["conflicts"] += 1
+        if not by:
+            bucket(t, "")["waiting" if t["paid"] else "unpaid"] += 1
     groups = [out[k] for k in sorted(out)]
-    return {"groups": groups,
-            "total": {f: sum(g[f] for g in groups) for f in ("picked_up", "elsewhere", "waiting")}}
+    return {"groups": groups, "total": {f: sum(g[f] for g in groups)
+                                        for f in ("picked_up", "elsewhere", "waiting", "unpaid", "conflicts")}}
 
 
 def checkins(minutes: list[dict[str, Any]], names: dict[str, dict[str, Any]], issued: dict[str, int],

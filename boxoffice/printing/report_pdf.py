@@ -10,6 +10,8 @@ import io
 from typing import Any
 from xml.sax.saxutils import escape  # Paragraph reads markup: a venue called "Tom's <b>" must print as typed
 
+from boxoffice.domain.money import format_money
+
 
 def _bar_chart(labels: list[str], values: list[float], width: float, height: float, title: str) -> Any:
     from reportlab.graphics.charts.barcharts import VerticalBarChart
@@ -46,6 +48,20 @@ def _pie(labels: list[str], values: list[float], width: float, height: float, ti
     return d
 
 
+TENDERS = ("cash", "card", "comp")  # money taken at a till; any other key by tender paid for tickets some other way
+
+
+def _headline(report: dict[str, Any], cur: str) -> str:
+    """Tickets and sales, then what paid for them: money taken at the tills, and apart from it exchange credit, the
+    web shop and other terminals' sales (each as reported by tender), so the parts add up to the sales."""
+    tenders = report["by_tender"]["groups"]
+    taken = sum(g["amount"] for g in tenders if g["key"] in TENDERS)
+    parts = [f"{g['key'].replace('_', ' ')} {g['amount_text']} {cur}" for g in tenders if g["key"] not in TENDERS]
+    return "; ".join([f"Tickets sold: {report['by_type']['total']['tickets']}",
+                      f"sales {report['by_type']['total']['amount_text']} {cur}",
+                      f"taken {format_money(taken, cur)} {cur}", *parts])
+
+
 def render_end_of_day(report: dict[str, Any]) -> bytes:
     """A4 PDF: headline totals, three charts and the tables behind them."""
     from reportlab.lib import colors
@@ -64,15 +80,18 @@ def render_end_of_day(report: dict[str, Any]) -> bytes:
         Paragraph(escape(f"Terminal {report['terminal']}; day {report['day'] or 'all'}; event "
                          f"{report['event'] or 'all'}; made {report['generated']}"), styles["Normal"]),
         Spacer(1, 4 * mm),
-        Paragraph(f"Tickets sold: {report['by_type']['total']['count']}; sales "
-                  f"{report['by_type']['total']['amount_text']} {cur}; taken "
-                  f"{report['by_tender']['total']['amount_text']} {cur}", styles["Heading2"]),
+        Paragraph(escape(_headline(report, cur)), styles["Heading2"]),
     ]
     refunds = report.get("refunds_by_reason")
     if refunds is not None:
         story.append(Paragraph(f"Refunds: {refunds['total']['count']} ({refunds['total']['tickets']} tickets); "
                                f"paid back {refunds['total']['amount_text']} {cur}; fees kept "
                                f"{refunds['total']['fee_text']} {cur}", styles["Heading2"]))
+    unpaid = report["by_type"].get("unpaid") or {}
+    if unpaid.get("orders"):
+        story.append(Paragraph(f"Not counted: {unpaid['orders']} unpaid web order(s), {unpaid['tickets']} tickets, "
+                               f"{unpaid['amount_text']} {cur} (no sale until paid)", styles["Normal"]))
+    story.append(Paragraph(escape(report["scope"]["text"]), styles["Italic"]))
     width = A4[0] - 30 * mm
     hours = report["by_hour"]["groups"]
     story.append(_bar_chart([g["key"][-5:] for g in hours], [g["count"] for g in hours], width, 170,
@@ -80,10 +99,10 @@ def render_end_of_day(report: dict[str, Any]) -> bytes:
     cap = report["capacity"]
     story.append(_bar_chart([f"{c['event_id'][:10]}/{c['section_id'][:10]}" for c in cap],
                             [round(100 * c["sold"] / c["capacity"], 1) if c["capacity"] else 0 for c in cap],
-                            width, 170, "Capacity used per section (%)"))
+                            width, 170, "Capacity used per section by the sales counted here (%)"))
     tenders = report["by_tender"]["groups"]
     story.append(_pie([f"{g['key']} {g['amount_text']}" for g in tenders], [g["amount"] for g in tenders],
-                      width, 170, "Tenders"))
+                      width, 170, "Paid by"))
 
     def tbl(header: list[str], body: list[list[Any]]) -> Any:
         t = Table([header, *body], hAlign="LEFT")
@@ -97,8 +116,8 @@ def render_end_of_day(report: dict[str, Any]) -> bytes:
               Paragraph("By tender", styles["Heading3"]),
               tbl(["tender", "payments", f"amount {cur}"], [[g["key"], g["count"], g["amount_text"]] for g in tenders]),
               Paragraph("Capacity", styles["Heading3"]),
-              tbl(["event", "section", "capacity", "sold"],
-                  [[c["event_id"], c["name"], c["capacity"], c["sold"]] for c in cap])]
+              tbl(["event", "section", "capacity", "sold", "unpaid"],
+                  [[c["event_id"], c["name"], c["capacity"], c["sold"], c.get("unpaid", 0)] for c in cap])]
     if report.get("by_terminal") is not None:  # the central service's report: who sold what
         story += [Paragraph("By terminal", styles["Heading3"]),
                   tbl(["terminal", "tickets", f"amount {cur}"],

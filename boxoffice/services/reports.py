@@ -1,5 +1,10 @@
 """Reports for the manager: sales and refunds grouped one way, pickups, door check-ins, the end-of-day PDF.
 
+One report, one scope. By default a terminal reports its own work: what it sold, paid back, handed out and let
+in, however much it has learnt from sync about the others. With ``venue`` it reports everything it knows from
+sync as well (other terminals' sales, handouts and admissions, the web shop's paid orders). Each report says which
+in its ``scope`` (domain/report_scope.py), and every grouping of one report adds up to the same total.
+
 Times are grouped in the venue's time zone (the event's zone), money stays in minor units until it is shown.
 """
 
@@ -8,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from boxoffice.domain import reports as agg
+from boxoffice.domain.report_scope import OWN, VENUE, scope
 from boxoffice.domain.reports import CHECKINS_BY, REFUNDS_BY, SALES_BY, check_by, window
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
@@ -17,25 +23,12 @@ from boxoffice.store import reports as store
 __all__ = ["CHECKINS_BY", "REFUNDS_BY", "SALES_BY", "checkins", "day_window", "end_of_day", "pickups", "refunds",
            "sales"]
 
+OTHER_TERMINALS = "other_terminals"  # by tender: sales whose payments are on another terminal
+
 
 def _venue_tz(ctx: Ctx) -> str:
     venue = catalog_store.venue(ctx.conn)
     return str(ctx.config.timezone or (venue["timezone"] if venue else "UTC"))
-
-
-def day_window(ctx: Ctx, day: str | None) -> tuple[str | None, str | None]:
-    """A venue-local calendar day as a UTC [since, until) window; None for all time."""
-    return window(_venue_tz(ctx), day)
-
-
-def sales(ctx: Ctx, by: str = "type", event: str | None = None, day: str | None = None) -> dict[str, Any]:
-    """Tickets sold (and for ``tender``, money taken) grouped one way, with totals."""
-    ctx.require("report")
-    check_by(by, SALES_BY)
-    since, until = day_window(ctx, day)
-    pays = store.payment_rows(ctx.conn, event, since, until) if by == "tender" else []
-    tickets = store.ticket_rows(ctx.conn, event, since, until) if by != "tender" else []
-    return {"by": by, "event": event, "day": day} | agg.sales(tickets, pays, by, _venue_tz(ctx), _currency(ctx))
 
 
 def _currency(ctx: Ctx) -> str:
@@ -43,28 +36,74 @@ def _currency(ctx: Ctx) -> str:
     return str(ctx.config.currency or (venue["currency"] if venue else "EUR"))
 
 
-def pickups(ctx: Ctx, event: str | None = None) -> dict[str, Any]:
-    """Per event and channel: tickets picked up (here or at another desk) and still waiting."""
+def _where(venue: bool) -> str:
+    return VENUE if venue else OWN
+
+
+def day_window(ctx: Ctx, day: str | None) -> tuple[str | None, str | None]:
+    """A venue-local calendar day as a UTC [since, until) window; None for all time."""
+    return window(_venue_tz(ctx), day)
+
+
+def sales(ctx: Ctx, by: str = "type", event: str | None = None, day: str | None = None,
+          venue: bool = False) -> dict[str, Any]:
+    """Tickets sold (and for ``tender``, what paid for them) grouped one way, with totals and the report's scope.
+
+    Own: this terminal's box-office sales and exchanges. Venue: also other terminals' sales and the web shop's paid
+    orders known from sync; by tender those show as ``other_terminals`` (their payments never reach this terminal)
+    and the web channel. Unpaid orders are no sale: they are listed apart (``unpaid``).
+    """
     ctx.require("report")
-    return {"event": event} | agg.pickups(store.pickup_rows(ctx.conn, event), ctx.terminal["id"])
+    check_by(by, SALES_BY)
+    here = ctx.terminal["id"]
+    since, until = day_window(ctx, day)
+    tickets = store.ticket_rows(ctx.conn, event, since, until, None if venue else here)
+    for t in tickets:
+        t["paid_by"] = (None if t["terminal_id"] == here else
+                        OTHER_TERMINALS if t["terminal_id"] is not None else t["channel"])
+    pays = store.payment_rows(ctx.conn, event, since, until) if by == "tender" else []
+    credits = store.exchange_credits(ctx.conn, event, since, until) if by == "tender" else []
+    unpaid = store.ticket_rows(ctx.conn, event, since, until, paid=False) if venue else []
+    cur = _currency(ctx)
+    return ({"by": by, "event": event, "day": day}
+            | agg.sales(tickets, pays, credits, by, _venue_tz(ctx), cur)
+            | {"unpaid": agg.unpaid(unpaid, cur), "scope": scope("sales", _where(venue), ctx.terminal["name"])})
 
 
-def refunds(ctx: Ctx, by: str = "reason", event: str | None = None, day: str | None = None) -> dict[str, Any]:
-    """Money paid back grouped one way, with totals: refunds (and exchanges that paid a difference back).
+def pickups(ctx: Ctx, event: str | None = None, venue: bool = False) -> dict[str, Any]:
+    """Per event and channel: tickets handed out at this desk (with ``venue``, at every desk known from sync, and
+    of those how many elsewhere), still waiting, and unpaid."""
+    ctx.require("report")
+    here = ctx.terminal["id"]
+    rep = agg.pickups(store.pickup_rows(ctx.conn, event), store.handout_rows(ctx.conn, here, event), here, venue)
+    return {"event": event} | rep | {"scope": scope("pickups", _where(venue), ctx.terminal["name"])}
+
+
+def refunds(ctx: Ctx, by: str = "reason", event: str | None = None, day: str | None = None,
+            venue: bool = False) -> dict[str, Any]:
+    """Money paid back at this terminal grouped one way, with totals: refunds (and exchanges that paid a difference
+    back), of any order, its own or not.
 
     By ``tender`` it counts the refund payments themselves (cash and each card); every other grouping counts
     refunds, the tickets they cancelled, the fees kept and the amount paid back, so both add up to the same total.
+    Other terminals' refunds never reach a terminal, so ``venue`` is refused with where to look instead.
     """
     ctx.require("report")
+    if venue:
+        raise BoxOfficeError("bad_input", "other terminals' refunds are not synced to a terminal: "
+                                          "`boxoffice central report refunds` has the venue's")
     check_by(by, REFUNDS_BY)
     since, until = day_window(ctx, day)
     pays = store.payment_rows(ctx.conn, event, since, until) if by == "tender" else []
     items = store.refund_rows(ctx.conn, event, since, until) if by != "tender" else []
-    return {"by": by, "event": event, "day": day} | agg.refunds(items, pays, by, _venue_tz(ctx), _currency(ctx))
+    return ({"by": by, "event": event, "day": day}
+            | agg.refunds(items, pays, by, _venue_tz(ctx), _currency(ctx))
+            | {"scope": scope("refunds", OWN, ctx.terminal["name"])})
 
 
-def checkins(ctx: Ctx, event: str | None = None) -> dict[str, Any]:
-    """Per event: tickets admitted, exits, in now (entries less exits), refusals by reason, and both by hour.
+def checkins(ctx: Ctx, event: str | None = None, venue: bool = False) -> dict[str, Any]:
+    """Per event: scans at this door (with ``venue``, admissions and exits at every door known from sync too):
+    admitted, exits, in now (entries less exits), refusals by reason, and all of them by hour.
 
     Hours are the event's local hours (domain/reports.py says how "in now" is counted).
     """
@@ -72,16 +111,24 @@ def checkins(ctx: Ctx, event: str | None = None) -> dict[str, Any]:
     names = store.event_names(ctx.conn)
     if event and event not in names:
         raise BoxOfficeError("not_found", f"no event {event!r} here: `boxoffice event list` shows them")
-    return {"event": event} | agg.checkins(store.checkin_minutes(ctx.conn, event), names,
-                                           store.valid_tickets_per_event(ctx.conn, event), _venue_tz(ctx))
+    door = None if venue else ctx.terminal["id"]
+    rep = agg.checkins(store.checkin_minutes(ctx.conn, event, door), names,
+                       store.valid_tickets_per_event(ctx.conn, event), _venue_tz(ctx))
+    return {"event": event} | rep | {"scope": scope("checkins", _where(venue), ctx.terminal["name"])}
 
 
-def end_of_day(ctx: Ctx, day: str | None = None, event: str | None = None) -> dict[str, Any]:
-    """Everything the end-of-day PDF shows: sales by hour, tenders, by type, capacity used, refunds."""
+def end_of_day(ctx: Ctx, day: str | None = None, event: str | None = None, venue: bool = False) -> dict[str, Any]:
+    """Everything the end-of-day PDF shows, in one scope: sales by hour, tenders, by type, capacity used, refunds.
+
+    Own: this terminal's sales, the capacity it used and its refunds. Venue: every sale known here and the capacity
+    they use; no refunds, since other terminals' never reach a terminal (the central service's PDF has them).
+    """
     ctx.require("report")
+    here = None if venue else ctx.terminal["id"]
     return {"day": day, "event": event, "venue": (catalog_store.venue(ctx.conn) or {}).get("name", ""),
             "terminal": ctx.terminal["name"], "generated": ctx.now_iso(),
-            "by_hour": sales(ctx, "hour", event, day), "by_tender": sales(ctx, "tender", event, day),
-            "by_type": sales(ctx, "type", event, day), "capacity": store.capacity_rows(ctx.conn, event),
-            "refunds_by_reason": refunds(ctx, "reason", event, day),
-            "refunds_by_tender": refunds(ctx, "tender", event, day)}
+            "scope": scope("end_of_day", _where(venue), ctx.terminal["name"]),
+            "by_hour": sales(ctx, "hour", event, day, venue), "by_tender": sales(ctx, "tender", event, day, venue),
+            "by_type": sales(ctx, "type", event, day, venue), "capacity": store.capacity_rows(ctx.conn, event, here),
+            "refunds_by_reason": None if venue else refunds(ctx, "reason", event, day),
+            "refunds_by_tender": None if venue else refunds(ctx, "tender", event, day)}

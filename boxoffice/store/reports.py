@@ -24,13 +24,22 @@ def _window(alias: str, event: str | None, since: str | None, until: str | None)
 
 
 def ticket_rows(conn: sqlite3.Connection, event: str | None = None, since: str | None = None,
-                until: str | None = None) -> list[dict]:
-    """Every ticket of every order in the window, with its order's time, channel, operator and event."""
+                until: str | None = None, terminal_id: str | None = None, paid: bool = True) -> list[dict]:
+    """Every ticket of every paid order in the window (``paid`` False: of every unpaid one instead), with its
+    order's time, channel, terminal, operator and event; only orders sold by ``terminal_id`` when it is given.
+
+    A refunded or exchanged ticket stays: it was sold. An unpaid order (the web shop's, not paid yet) is no sale.
+    """
     extra, params = _window("o", event, since, until)
+    if terminal_id is not None:
+        extra += " AND o.terminal_id = ?"
+        params.append(terminal_id)
+    extra += " AND o.status = 'unpaid' AND t.status = 'valid'" if not paid else " AND o.status <> 'unpaid'"
     return rows(conn, f"""
         SELECT t.id, t.event_id, e.name AS event_name, e.timezone, t.section_id, t.ticket_type_id,
                coalesce(tt.name, t.ticket_type_id) AS type_name, t.price, t.tax, t.status, t.picked_up_at,
-               o.code, o.channel, o.created_at, o.currency, coalesce(op.name, '-') AS operator
+               o.id AS order_id, o.code, o.channel, o.terminal_id, o.created_at, o.currency,
+               coalesce(op.name, '-') AS operator
         FROM tickets t JOIN orders o ON o.id = t.order_id
         LEFT JOIN events e ON e.id = t.event_id
         LEFT JOIN ticket_types tt ON tt.event_id = t.event_id AND tt.id = t.ticket_type_id
@@ -40,7 +49,10 @@ def ticket_rows(conn: sqlite3.Connection, event: str | None = None, since: str |
 
 def payment_rows(conn: sqlite3.Connection, event: str | None = None, since: str | None = None,
                  until: str | None = None) -> list[dict]:
-    """Every payment and refund payment in the window (by the payment's own time)."""
+    """Every payment and refund payment in the window (by the payment's own time).
+
+    These are all this terminal's own: payments never travel by sync, so other terminals' are not here.
+    """
     extra, params = _window("o", event, None, None)
     if since:
         extra += " AND p.created_at >= ?"
@@ -57,14 +69,39 @@ def payment_rows(conn: sqlite3.Connection, event: str | None = None, since: str 
         WHERE 1 = 1{extra} ORDER BY p.created_at""", tuple(params))
 
 
-def capacity_rows(conn: sqlite3.Connection, event: str | None = None) -> list[dict]:
-    """Per section: capacity and valid tickets, for 'capacity used' in the end-of-day report."""
+def exchange_credits(conn: sqlite3.Connection, event: str | None = None, since: str | None = None,
+                     until: str | None = None) -> list[dict]:
+    """Per exchange in the window (all made here): the part of its new tickets paid by the old tickets' value.
+
+    That is the new total less what the customer paid on top (the credit beyond a cheaper new total went back as a
+    refund); with the payments it makes the money behind every ticket sold.
+    """
+    extra, params = _between("x.at", since, until)
+    if event:
+        extra += " AND o.event_id = ?"
+        params.append(event)
+    return rows(conn, f"""
+        SELECT x.id, x.at, x.new_total - max(x.difference, 0) AS amount, o.currency
+        FROM exchanges x JOIN orders o ON o.id = x.to_order_id
+        WHERE x.new_total - max(x.difference, 0) > 0 {extra} ORDER BY x.at""", tuple(params))
+
+
+def capacity_rows(conn: sqlite3.Connection, event: str | None = None, terminal_id: str | None = None) -> list[dict]:
+    """Per section: capacity, valid tickets of paid orders (only those sold by ``terminal_id`` when given) and valid
+    tickets of unpaid orders (none when ``terminal_id`` is given: a terminal sells no unpaid order), for 'capacity
+    used' in the end-of-day report."""
+    mine = "AND o.terminal_id = ?" if terminal_id is not None else ""
+    params: list[Any] = [terminal_id] if terminal_id is not None else []
     where = "WHERE s.event_id = ?" if event else ""
     return rows(conn, f"""
         SELECT s.event_id, s.id AS section_id, s.name, s.capacity,
-               (SELECT count(*) FROM tickets t WHERE t.event_id = s.event_id AND t.section_id = s.id
-                AND t.status = 'valid') AS sold
-        FROM sections s {where} ORDER BY s.event_id, s.position""", (event,) if event else ())
+               (SELECT count(*) FROM tickets t JOIN orders o ON o.id = t.order_id
+                WHERE t.event_id = s.event_id AND t.section_id = s.id AND t.status = 'valid'
+                AND o.status <> 'unpaid' {mine}) AS sold,
+               (SELECT count(*) FROM tickets t JOIN orders o ON o.id = t.order_id
+                WHERE t.event_id = s.event_id AND t.section_id = s.id AND t.status = 'valid'
+                AND o.status = 'unpaid' {mine}) AS unpaid
+        FROM sections s {where} ORDER BY s.event_id, s.position""", (*params, *params, *([event] if event else [])))
 
 
 def _between(column: str, since: str | None, until: str | None) -> tuple[str, list[Any]]:
@@ -108,40 +145,62 @@ def refund_rows(conn: sqlite3.Connection, event: str | None = None, since: str |
 
 
 def pickup_rows(conn: sqlite3.Connection, event: str | None = None) -> list[dict]:
-    """Valid tickets of orders handed out at a desk (every channel but the box office), with their first pickup.
-
-    A pickup is recorded twice, on the ticket (picked_up_at) and as a pickups row naming the terminal; pickups made
-    on other terminals arrive by sync as pickups rows. Either is enough to count the ticket as handed out.
-    """
+    """Valid tickets of orders handed out at a desk (every channel but the box office), and whether they are paid."""
     where = "AND t.event_id = ?" if event else ""
     return rows(conn, f"""
-        SELECT t.id, t.event_id, o.channel,
-               coalesce(t.picked_up_at, (SELECT min(p.at) FROM pickups p WHERE p.ticket_id = t.id)) AS picked_up_at,
-               (SELECT p.terminal_id FROM pickups p WHERE p.ticket_id = t.id ORDER BY p.at LIMIT 1) AS terminal_id
+        SELECT t.id, t.event_id, o.channel, o.status <> 'unpaid' AS paid
         FROM tickets t JOIN orders o ON o.id = t.order_id
         WHERE t.status = 'valid' AND o.channel <> 'box_office' {where}
         ORDER BY t.event_id, o.channel""", (event,) if event else ())
 
 
-def checkin_minutes(conn: sqlite3.Connection, event: str | None = None) -> list[dict]:
-    """Door scans counted per event, UTC minute, result and direction.
+def handout_rows(conn: sqlite3.Connection, here: str, event: str | None = None) -> list[dict]:
+    """Every desk's handout of a ticket of a desk-handed order known here: one row per ticket and desk.
+
+    A pickup here is a pickups row naming this terminal; one made at another desk arrives by sync as a pickups row
+    naming that one, kept beside ours when both desks handed the same ticket out. A ticket marked handed out with
+    no pickups row at all was handed out here before pickups rows were kept.
+    """
+    where = "AND t.event_id = ?" if event else ""
+    params = (event,) if event else ()
+    return rows(conn, f"""
+        SELECT p.ticket_id, p.terminal_id, min(p.at) AS at
+        FROM pickups p JOIN tickets t ON t.id = p.ticket_id
+        WHERE 1 = 1 {where} GROUP BY p.ticket_id, p.terminal_id
+        UNION ALL
+        SELECT t.id, ?, t.picked_up_at FROM tickets t
+        WHERE t.picked_up_at IS NOT NULL {where}
+        AND NOT EXISTS (SELECT 1 FROM pickups p WHERE p.ticket_id = t.id)""", (*params, here, *params))
+
+
+def checkin_minutes(conn: sqlite3.Connection, event: str | None = None, terminal_id: str | None = None) -> list[dict]:
+    """Door scans counted per event, UTC minute, result and direction (only ``terminal_id``'s door when given).
 
     Counted by the minute rather than the hour so the service can place them in the event's local hour exactly,
-    whatever the zone's offset, without reading every scan of a large event.
+    whatever the zone's offset, without reading every scan of a large event. Scans at other doors arrive by sync:
+    admissions and exits only (refusals stay on the door that refused).
     """
-    where = "WHERE c.event_id = ?" if event else ""
+    where, params = [], []
+    if event:
+        where.append("c.event_id = ?")
+        params.append(event)
+    if terminal_id is not None:
+        where.append("c.terminal_id = ?")
+        params.append(terminal_id)
+    clause = ("WHERE " + " AND ".join(where)) if where else ""
     return rows(conn, f"""
         SELECT c.event_id, substr(c.at, 1, 16) AS minute, c.result, c.direction, count(*) AS n
-        FROM checkins c {where}
+        FROM checkins c {clause}
         GROUP BY c.event_id, minute, c.result, c.direction
-        ORDER BY c.event_id, minute""", (event,) if event else ())
+        ORDER BY c.event_id, minute""", tuple(params))
 
 
 def valid_tickets_per_event(conn: sqlite3.Connection, event: str | None = None) -> dict[str, int]:
-    """How many valid tickets each event has on this terminal, for 'admitted of issued'."""
-    where = "AND event_id = ?" if event else ""
+    """How many valid tickets of paid orders each event has on this terminal, for 'admitted of issued'."""
+    where = "AND t.event_id = ?" if event else ""
     return {r[0]: r[1] for r in conn.execute(
-        f"SELECT event_id, count(*) FROM tickets WHERE status = 'valid' {where} GROUP BY event_id",
+        f"SELECT t.event_id, count(*) FROM tickets t JOIN orders o ON o.id = t.order_id"
+        f" WHERE t.status = 'valid' AND o.status <> 'unpaid' {where} GROUP BY t.event_id",
         (event,) if event else ())}
 
 
