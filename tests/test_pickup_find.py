@@ -4,8 +4,6 @@ of 100,000 web orders with Latin, accented and Chinese names."""
 from __future__ import annotations
 
 import gc
-import statistics
-import time
 from collections import Counter
 from datetime import datetime
 
@@ -194,9 +192,7 @@ def test_an_event_of_100000_web_orders(terminal, central) -> None:  # noqa: ANN0
     gc.freeze()  # a few million long-lived objects: nothing for the cyclic collector to find
     try:
         generated = generate(central, 100_000)
-        started = time.perf_counter()
         out = import_orders(terminal, orders_doc(generated.orders))
-        imported_in = time.perf_counter() - started
     finally:
         gc.unfreeze()
     assert out["created"] == 100_000 and out["tickets"] == generated.tickets
@@ -205,12 +201,23 @@ def test_an_event_of_100000_web_orders(terminal, central) -> None:  # noqa: ANN0
     assert query(terminal, "SELECT sold FROM sections WHERE event_id = ?", (BIG_EVENT,)) == [(0,)]
 
     same_name = Counter(p.name for p in generated.people)
-    timings: list[float] = []
+    work: list[int] = []
 
     def timed(text: str) -> dict:
-        t = time.perf_counter()
-        result = find(terminal, text)
-        timings.append(time.perf_counter() - t)
+        # SQLite's own count of virtual-machine steps (every 100 of them), not a clock: the same on a busy
+        # machine as on an idle one, and a scan of 100,000 orders costs hundreds of times an indexed lookup.
+        steps = [0]
+
+        def tick() -> int:
+            steps[0] += 1
+            return 0
+
+        terminal.conn.set_progress_handler(tick, 100)
+        try:
+            result = find(terminal, text)
+        finally:
+            terminal.conn.set_progress_handler(None, 100)
+        work.append(steps[0])
         return result
 
     for i in range(0, 100_000, 4999):
@@ -234,7 +241,6 @@ def test_an_event_of_100000_web_orders(terminal, central) -> None:  # noqa: ANN0
         assert codes(timed(who.email.upper())) == [order["code"]]
         four = timed(who.phone[-4:])
         assert order["code"] in codes(four)
-    median = statistics.median(timings)
-    # Generous bounds: a slow CI machine must not fail this, an unindexed scan of 100,000 orders would.
-    assert median < 0.02, f"median lookup {median * 1000:.1f} ms"
-    assert imported_in < 120, f"import took {imported_in:.0f} s"
+    # How fast is measured in benchmarks/bench_lookup.py; here, that a lookup reads an index, not every order:
+    # one pass over 100,000 orders and their search text is well over 100,000 steps.
+    assert max(work) * 100 < 50_000, f"slowest lookup {max(work) * 100} steps"
