@@ -1,7 +1,7 @@
 """Loading and applying the JSON Schemas in schemas/, with errors located by JSON pointer.
 
 The repository keeps the schemas in its top-level schemas/ folder (they document every boundary); the build maps
-that folder to the package ``boxoffice.json_schemas`` (setup.py), so an installed wheel carries them and they are
+that folder to the package ``boxoffice.json_schemas`` (pyproject.toml), so an installed wheel carries them and they are
 read through importlib.resources, never by a path relative to this file.
 """
 

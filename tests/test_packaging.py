@@ -135,3 +135,15 @@ def test_an_installed_wheel_runs_the_demo_a_sale_and_the_central_service(dist: d
                                              "print(json.dumps(create_app(sys.argv[1]).openapi()))", central],
                               cwd=work, env=clean).stdout)
     assert {"SyncPush", "SyncChanges", "SyncError"} <= set(openapi["components"]["schemas"])
+
+
+def test_every_package_folder_is_named_in_pyproject() -> None:
+    """The packages are listed by hand (for the schemas/ mapping): a new folder left out would not be installed."""
+    import tomllib
+
+    root = PACKAGE.parent
+    listed = set(tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    found = {p.parent.relative_to(root).as_posix().replace("/", ".") for p in PACKAGE.rglob("__init__.py")}
+    missing = sorted(found - listed)
+    assert not missing, f"add these to [tool.setuptools] packages in pyproject.toml: {missing}"
+    assert listed - found == {"boxoffice.json_schemas"}, sorted(listed - found)
