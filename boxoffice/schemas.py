@@ -1,21 +1,33 @@
-"""Loading and applying the JSON Schemas in schemas/, with errors located by JSON pointer."""
+"""Loading and applying the JSON Schemas in schemas/, with errors located by JSON pointer.
+
+The repository keeps the schemas in its top-level schemas/ folder (they document every boundary); the build maps
+that folder to the package ``boxoffice.json_schemas`` (pyproject.toml), so an installed wheel carries them and they are
+read through importlib.resources, never by a path relative to this file.
+"""
 
 from __future__ import annotations
 
 import json
 from functools import cache
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 from boxoffice.errors import BoxOfficeError
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+SCHEMA_PACKAGE = "boxoffice.json_schemas"
+
+
+def schema_files() -> Traversable:
+    """The shipped schemas/ folder, wherever the package is installed (checkout, site-packages, zip)."""
+    return resources.files(SCHEMA_PACKAGE)
 
 
 @cache
 def load_schema(name: str) -> dict[str, Any]:
     """A schema from schemas/ by file name."""
-    return json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
+    return json.loads(schema_files().joinpath(name).read_text(encoding="utf-8"))
 
 
 def located_errors(doc: Any, schema_name: str, limit: int = 200) -> list[str]:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ci_strict import pytest_make_collect_report, pytest_runtest_makereport  # noqa: F401 - hooks: no skip on CI
 from typer.testing import CliRunner, Result
 
 from boxoffice.config import load

@@ -1,0 +1,1 @@
+"""The JSON Schemas, shipped inside the package as boxoffice.json_schemas (see boxoffice/schemas.py)."""
