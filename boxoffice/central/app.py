@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from boxoffice.central import allocation_stops, allocations, feed, ingest, schema, terminals
+from boxoffice.central import allocation_stops, allocations, feed, ingest, readback, schema, terminals
 from boxoffice.central import openapi as customise
 from boxoffice.central.db import CentralDB, connect
 from boxoffice.central.errors import CentralError, invalid
@@ -166,6 +166,19 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock) -> FastAPI:
             allocations.apply_pending_releases(db, term["id"], now())  # once per entry id, however often sent
             allocation_stops.flag_late_sales(db, term["id"], now())  # a written-off terminal's later sales
             return answer
+
+        return JSONResponse(await run_in_threadpool(run, work))
+
+    @app.get("/v1/journal", tags=["terminal"], response_model=None,
+             summary="This terminal's own journal entries after a number, as pushed (to recover from them)",
+             openapi_extra=customise.responses("sync-journal.schema.json", auth=True))
+    async def journal(request: Request, after: int = Query(0, ge=0, le=2**53),
+                      limit: int = Query(500, ge=1, le=readback.MAX_PAGE)) -> JSONResponse:
+        header = request.headers.get("authorization")
+
+        def work(db: CentralDB) -> Any:
+            term = terminals.authenticate(db, header)  # the token says whose entries: never the request
+            return readback.entries_after(db, term, after, limit)
 
         return JSONResponse(await run_in_threadpool(run, work))
 

@@ -342,7 +342,10 @@ def refund(ctx: Ctx, req: RefundRequest) -> dict[str, Any]:
     """Refund tickets now. Returns the refund with its items, payment rows and print jobs (not yet printed)."""
     from boxoffice.services.shifts import shift_for_money
 
+    from boxoffice.services.recovery import require_ready
+
     op = ctx.require("refund")
+    require_ready(ctx)
     if req.reason not in REASONS:
         raise BoxOfficeError("bad_input", f"unknown reason {req.reason!r}: use one of {', '.join(REASONS)}")
     note = (req.note or "").strip() or None
