@@ -136,7 +136,8 @@ def test_backup_while_another_process_sells_restores_equal_to_the_source_at_that
     assert terminal_row[-1] == live_next_order, "order numbers go on after every one the live database used"
     assert terminal_row[:-1] == expected.pop("terminal")[0][:-1]
     assert [r[1] for r in after.pop("incidents")] == [f"restored {copy.name} accepting loss"]
-    assert len(after.pop("incident_notes")) == 1 and not expected.pop("incidents") and not expected.pop("incident_notes")
+    assert len(after.pop("incident_notes")) == 1
+    assert not expected.pop("incidents") and not expected.pop("incident_notes")
     assert after == expected, "every other table equals the source at the moment of the backup, row by row"
     assert _orders(fresh) == backed_up < _orders(db)
 

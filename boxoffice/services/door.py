@@ -102,7 +102,6 @@ def scan_batch(ctx: Ctx, texts: list[str], ev: DoorEvent, direction: str = "in")
 def _may_scan(ctx: Ctx, ev: DoorEvent, direction: str) -> None:
     """The operator may scan, the direction makes sense here, and scans are not paused (emergency control)."""
     from boxoffice.services import pauses
-
     from boxoffice.services.recovery import require_ready
 
     ctx.require("scan")

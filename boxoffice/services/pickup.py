@@ -303,7 +303,6 @@ def pick_up(ctx: Ctx, code: str, *, ticket_ids: list[str] | None = None, count: 
     and had it acknowledged. Returns the order code, the tickets handed out, those still waiting, and print results.
     """
     from boxoffice.services import pauses
-
     from boxoffice.services.recovery import require_ready
 
     op = ctx.require("pickup")
