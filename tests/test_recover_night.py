@@ -45,7 +45,6 @@ from boxoffice.services.incidents import add_note, close_incident, open_incident
 from boxoffice.services.orders import reprint
 from boxoffice.services.pauses import pause, resume
 from boxoffice.services.pickup import pick_up
-from boxoffice.services.recovery import recover
 
 pytest_plugins = ["sync_support"]
 
