@@ -113,3 +113,117 @@ def test_restore_of_an_older_backup_then_recover_keeps_every_synced_sale_and_cod
                           (ctx.terminal["id"],)) == 0
     verified = run("audit", "verify", "--json")
     assert verified.exit_code == 0, verified.output
+
+
+def _marks(db: Path) -> dict[str, Any]:
+    return json.loads(Path(f"{db}.marks").read_text(encoding="utf-8"))
+
+
+def _journal(db: Path) -> list[dict[str, Any]]:
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute("SELECT * FROM journal ORDER BY seq")]
+    finally:
+        conn.close()
+
+
+def test_entries_never_pushed_are_not_lost_silently_and_an_accepted_loss_still_syncs(
+        central: Central, make_terminal, cli, tmp_path: Path) -> None:
+    ctx, run = _enrolled(central, make_terminal, cli, tmp_path, "Loss counter")
+    event = _gala(ctx)
+    db = ctx.config.db_path
+    for _ in range(2):
+        assert _sell(run, event).exit_code == 0
+    assert run("sync").exit_code == 0
+    backup = run("backup", "--to", tmp_path / "usb", "--json").json()["file"]
+    synced = _sell(run, event).json()["order"]
+    assert run("sync").exit_code == 0
+    unsynced = _sell(run, event).json()["order"]  # the network went: never pushed
+    marks = _marks(db)
+    assert oct(Path(f"{db}.marks").stat().st_mode & 0o777) == "0o600"
+    assert marks["seq"] == _journal(db)[-1]["seq"] and marks["hash"] == _journal(db)[-1]["hash"]
+    before = _journal(db)
+
+    refused = run("restore", backup, "--yes")
+    assert refused.exit_code == 4, refused.output
+    assert "1 sale made since never reached the central service" in refused.stderr
+    assert "run `boxoffice sync` first, or restore with --accept-loss" in refused.stderr
+    assert _journal(db) == before, "nothing was changed"
+
+    accepted = run("restore", backup, "--yes", "--accept-loss", "--json")
+    assert accepted.exit_code == 0, accepted.output
+    said = accepted.json()
+    assert said["state"] == "gap" and said["lost"] == {"sale": 1} and said["incident"]
+    journal = _journal(db)
+    restore_entry = next(e for e in journal if e["kind"] == "restore")
+    assert restore_entry["seq"] == marks["seq"] + 1 and restore_entry["prev_hash"] == marks["hash"], \
+        "numbered after every entry the terminal made, chained to the last of them"
+    assert json.loads(restore_entry["payload"])["gap"] == {"after": restore_entry["seq"] - 2 - 1,
+                                                          "upto": marks["seq"]}
+    incident = run("incident", "list", "--json").json()
+    assert incident[0]["title"].endswith("accepting loss") and incident[0]["severity"] == "major"
+
+    # Working on with the loss accepted: the central service's places are held at zero until the recovery.
+    held = _sell(run, event)
+    assert held.exit_code == 10 and json.loads(held.stdout)["error"]["code"] == "not_allocated"
+    verified = run("audit", "verify", "--json")
+    assert verified.exit_code == 0, verified.output
+    assert verified.json()["declared_gaps"] == [{"seq": restore_entry["seq"], "id": restore_entry["id"],
+                                                 "after": restore_entry["seq"] - 3, "upto": marks["seq"],
+                                                 "missing": 2}]
+    assert run("sync").exit_code == RECOVERY_NEEDED
+
+    recovered = run("sync", "recover", "--json")
+    assert recovered.exit_code == 0, recovered.output
+    out = recovered.json()
+    assert out["by_kind"] == {"sale": 1} and out["lost"] == {"from": marks["seq"], "to": marks["seq"]}
+    assert "sync_error" not in out, out
+    assert run("order", "show", synced, "--json").exit_code == 0
+    assert run("order", "show", unsynced, "--json").exit_code == 3, "lost for good, as accepted"
+    # The lost sale's place stays sold: 2 + the synced one + the lost one of 5.
+    assert _held(db, event) == (5, 4)
+    last = _sell(run, event)
+    assert last.exit_code == 0 and last.json()["order"] not in (synced, unsynced)
+    assert _sell(run, event).exit_code == 10
+    assert run("sync").exit_code == 0, "the central service accepts the journal after the declared gap"
+    gaps = central.query("SELECT kind, subject, rule FROM conflicts WHERE second_terminal = ?", (ctx.terminal["id"],))
+    assert [g["kind"] for g in gaps] == ["journal_gap"]
+    assert gaps[0]["subject"] == f"journal/{ctx.terminal['id']}/{marks['seq']}"
+    verified = run("audit", "verify", "--json").json()
+    assert verified["ok"] and [g["missing"] for g in verified["declared_gaps"]] == [1]
+
+
+def test_offline_an_older_backup_is_refused_unless_the_loss_is_accepted(
+        central: Central, make_terminal, cli, tmp_path: Path) -> None:
+    from sync_helpers import free_port
+
+    ctx, run = _enrolled(central, make_terminal, cli, tmp_path, "Offline counter")
+    event = _gala(ctx)
+    assert _sell(run, event).exit_code == 0
+    assert run("sync").exit_code == 0
+    backup = run("backup", "--to", tmp_path / "usb", "--json").json()["file"]
+    synced = _sell(run, event).json()["order"]
+    assert run("sync").exit_code == 0
+    away = tmp_path / "away.toml"
+    away.write_text(f"central_url = \"http://127.0.0.1:{free_port()}\"\n[allocation]\ntop_up_below = 0\n",
+                    encoding="utf-8")
+
+    def offline(*args: Any) -> Any:
+        return cli("--config", away, *args, db=ctx)
+
+    refused = offline("restore", backup, "--yes")
+    assert refused.exit_code == 8, refused.output
+    assert "cannot be asked" in refused.stderr and "--accept-loss" in refused.stderr
+    accepted = offline("restore", backup, "--yes", "--accept-loss", "--json")
+    assert accepted.exit_code == 0, accepted.output
+    assert accepted.json()["offline"] and accepted.json()["incident"]
+    assert offline("sync", "recover").exit_code == 8, "recovery needs the central service"
+    # Online again (the enrolled URL): everything it holds comes back.
+    recovered = run("sync", "recover", "--json")
+    assert recovered.exit_code == 0, recovered.output
+    assert recovered.json()["by_kind"] == {"sale": 1} and recovered.json()["lost"] is None
+    assert run("order", "show", synced, "--json").exit_code == 0
+    assert _held(ctx.config.db_path, event) == (5, 2)

@@ -64,3 +64,38 @@ def describe(kinds: Mapping[str, int]) -> str:
     if not parts:
         return "nothing"
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def places_left_sold(entries: list[tuple[str, dict]]) -> dict[str, list]:
+    """The places a run of entries (kind, payload), in order, left sold: the tickets their sales and exchanges
+    issued, less those their own refunds and exchanges took back. {"general": [[event, section, n]], "seats":
+    [[event, section, label]]}.
+
+    What entries lost with an overwritten database had sold: those places stay out of sale here after a restore
+    that accepted the loss, so no customer who holds one of those tickets finds a second customer on the place.
+    """
+    tickets: dict[str, tuple[str, str, str | None]] = {}
+    for kind, p in entries:
+        if not isinstance(p, dict):
+            continue
+        if kind == "refund":
+            for item in p.get("items") or []:
+                if isinstance(item, dict):
+                    tickets.pop(str(item.get("ticket_id")), None)
+        if kind == "exchange":
+            for old in p.get("old_tickets") or []:
+                tickets.pop(str(old), None)
+        if kind in ("sale", "exchange") and isinstance(p.get("order"), dict):
+            event = str(p["order"].get("event_id"))
+            for t in p.get("tickets") or []:
+                if isinstance(t, dict) and t.get("id"):
+                    label = f"{t['row']}{t['seat']}" if t.get("row") is not None else None
+                    tickets[str(t["id"])] = (event, str(t.get("section_id")), label)
+    general: dict[tuple[str, str], int] = {}
+    seats = []
+    for event, section, label in tickets.values():
+        if label is None:
+            general[(event, section)] = general.get((event, section), 0) + 1
+        else:
+            seats.append([event, section, label])
+    return {"general": [[e, s, n] for (e, s), n in sorted(general.items())], "seats": sorted(seats)}

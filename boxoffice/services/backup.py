@@ -16,7 +16,7 @@ from typing import Any
 from boxoffice.config import Config
 from boxoffice.domain.chain import find_breaks
 from boxoffice.domain.clock import Clock, system_clock
-from boxoffice.domain.recovery import describe
+from boxoffice.domain.recovery import describe, places_left_sold
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
 from boxoffice.store import backup as store
@@ -92,14 +92,17 @@ def _since(kinds: dict[str, dict[str, int]], key: str) -> dict[str, int]:
     return {k: v[key] for k, v in kinds.items() if v[key]}
 
 
-def _central_head(copy: dict[str, Any], live_sync: dict[str, Any] | None,
-                  central: CentralFactory | None) -> tuple[dict[str, Any] | None, str | None]:
-    """(the terminal's head on the central service, None) or (None, why it could not be asked)."""
+def _central_head(copy: dict[str, Any], live_sync: dict[str, Any] | None, central: CentralFactory | None,
+                  url: str | None) -> tuple[dict[str, Any] | None, str | None]:
+    """(the terminal's head on the central service, None) or (None, why it could not be asked). ``url``: the
+    config's central_url, which wins over the one enrolled with (the service moved)."""
     from boxoffice.services.recovery import central_head
 
     creds = live_sync or ({"central_url": copy["central_url"], "token": copy["token"]} if copy["token"] else None)
     if creds is None:
         return None, "not_enrolled"
+    if url:
+        creds = {**creds, "central_url": url}
     if central is None:
         return None, "no client"
     try:
@@ -118,11 +121,35 @@ def _central_head(copy: dict[str, Any], live_sync: dict[str, Any] | None,
             close()
 
 
+def _lost(entries: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """What entries about to be lost held: counted by kind, their ids, and the places their sales left sold."""
+    import json
+
+    entries = [e for e in entries if e["kind"] != "restore"]
+    if not entries:
+        return None
+    kinds: dict[str, int] = {}
+    for e in entries:
+        kinds[e["kind"]] = kinds.get(e["kind"], 0) + 1
+    payloads = []
+    for e in entries:
+        try:
+            payloads.append((e["kind"], json.loads(e["payload"])))
+        except ValueError:
+            continue
+    return {"kinds": kinds, "ids": [e["id"] for e in entries], "places": places_left_sold(payloads)}
+
+
 def _decide(copy: dict[str, Any], live: dict[str, Any] | None, marks: Marks | None,
-            central: CentralFactory | None, accept_loss: bool) -> dict[str, Any]:
+            central: CentralFactory | None, accept_loss: bool, url: str | None = None) -> dict[str, Any]:
     """Compare the copy with how far the terminal got (the live database, else its marks file, and the central
     service): whether the copy is older, what it lacks, what would be lost for good; refuse unless it is safe or
-    the loss is accepted. Nothing is written."""
+    the loss is accepted. Nothing is written.
+
+    Lost for good: entries of the live database the central service never received (after its head), or every
+    entry since the copy when there is no central service. When the central service cannot be asked, the entries
+    it never acknowledged may be lost. Their places stay sold here (``kept``), so nobody holding one of their
+    tickets finds someone else on the place."""
     tid, b = copy["terminal_id"], copy["seq"]
     known = Marks(tid, b, copy["hash"] or "", copy["next_order_seq"])
     if live is not None:
@@ -130,13 +157,13 @@ def _decide(copy: dict[str, Any], live: dict[str, Any] | None, marks: Marks | No
     if marks is not None:
         known = known.later(marks)
     decision: dict[str, Any] = {"older": known.seq > b or known.next_order_seq > copy["next_order_seq"],
-                                "known": known, "since_backup": None, "lost": None, "offline": False,
-                                "central_head": None}
+                                "known": known, "since_backup": None, "lost": None, "kept": None,
+                                "offline": False, "central_head": None}
     if live is not None:
         decision["since_backup"] = _since(live["kinds"], "entries")
     if not decision["older"] and live is not None:
         return decision
-    head, why = _central_head(copy, live["sync"] if live else None, central)
+    head, why = _central_head(copy, live["sync"] if live else None, central, url)
     decision["central_head"] = head
     if head is not None:
         if head["seq"] > known.seq:  # central knows of entries neither the live database nor the marks show
@@ -147,9 +174,11 @@ def _decide(copy: dict[str, Any], live: dict[str, Any] | None, marks: Marks | No
         decision["older"] = known.seq > b or known.next_order_seq > copy["next_order_seq"]
     if not decision["older"]:
         return decision
+    unpushed = live["unpushed"] if live is not None else []
     if why == "not_enrolled":
-        never = live["kinds"] if live is not None else {}
-        decision["lost"] = _since(never, "entries") or {"entries": known.seq - b}
+        lost = _lost(unpushed)
+        decision["lost"] = lost["kinds"] if lost else {"entries": known.seq - b}
+        decision["kept"] = lost
         if not accept_loss:
             raise BoxOfficeError("unpushed_entries", f"this backup is older than the terminal, and the "
                                  f"{describe(decision['lost'])} made since exist nowhere else (this terminal is not "
@@ -162,22 +191,20 @@ def _decide(copy: dict[str, Any], live: dict[str, Any] | None, marks: Marks | No
             raise BoxOfficeError("central_unreachable", f"this backup is older than the terminal and the central "
                                  f"service cannot be asked what it holds ({why}): try again online, or restore with "
                                  "--accept-loss (an incident records what may be lost)")
-        decision["lost"] = _since(live["kinds"], "entries") if live is not None else {"entries": known.seq - b}
+        lost = _lost(unpushed)
+        decision["lost"] = lost["kinds"] if lost else ({"entries": known.seq - b} if live is None else None)
+        decision["kept"] = lost
         return decision
-    if live is not None:
-        unpushed = {k: v["entries"] - v["pushed"] for k, v in live["kinds"].items() if v["entries"] > v["pushed"]}
-        unpushed.pop("restore", None)
-    else:
-        unpushed = {}
-    if head["seq"] < known.seq and not unpushed:
-        unpushed = {"entries": known.seq - head["seq"]}
-    if unpushed:
-        decision["lost"] = unpushed
+    lost = _lost([e for e in unpushed if e["seq"] > head["seq"]])
+    if lost is None and head["seq"] < known.seq:
+        lost = {"kinds": {"entries": known.seq - max(head["seq"], b)}, "ids": [], "places": {}}
+    if lost is not None:
+        decision["lost"], decision["kept"] = lost["kinds"], lost
         if not accept_loss:
             raise BoxOfficeError("unpushed_entries", f"this backup is older than the terminal, and "
-                                 f"{describe(unpushed)} made since never reached the central service: restoring it "
-                                 "would lose them for good; run `boxoffice sync` first, or restore with "
-                                 "--accept-loss", lost=unpushed)
+                                 f"{describe(lost['kinds'])} made since never reached the central service: restoring "
+                                 "it would lose them for good; run `boxoffice sync` first, or restore with "
+                                 "--accept-loss", lost=lost["kinds"])
     return decision
 
 
@@ -189,6 +216,7 @@ def _live(ctx: Ctx, backup_seq: int) -> dict[str, Any]:
     sync = sync_state.get(ctx.conn)
     return {"seq": head["seq"], "hash": head["hash"], "next_order_seq": recovery_store.next_order_seq(ctx.conn),
             "kinds": recovery_store.kinds_after(ctx.conn, backup_seq),
+            "unpushed": recovery_store.unpushed_after(ctx.conn, backup_seq),
             "sync": {"central_url": sync["central_url"], "token": sync["token"]} if sync else None}
 
 
@@ -221,7 +249,7 @@ def _finish(ctx: Ctx, source: Path, report: dict[str, Any], copy: dict[str, Any]
     since = decision["since_backup"] or {}
     row = begin(ctx, source="restore", backup_seq=copy["seq"], known=decision["known"], accept_loss=accept_loss,
                 missing=since or None, detail={"file": str(source), "entries": report["entries"]},
-                operator_id=operator_id)
+                operator_id=operator_id, kept=decision["kept"] if accept_loss else None)
     report.update({"state": row["state"], "message": row["message"], "restore_seq": row["restore_seq"],
                    "next_order_seq": row["next_order_seq"], "marks_seq": row["marks_seq"]})
     report["since_text"] = (f"{describe(since)} since this backup" if since else
@@ -260,7 +288,8 @@ def restore(ctx: Ctx, source: Path, *, accept_loss: bool = False,
     op = ctx.require("operators")
     report, copy = _verified(source, ctx.terminal["id"])
     marks = marks_store.read(marks_store.path_for(ctx.config.db_path))
-    decision = _decide(copy, _live(ctx, copy["seq"]), marks, central, accept_loss)
+    decision = _decide(copy, _live(ctx, copy["seq"]), marks, central, accept_loss,
+                       str(ctx.config.central_url or "") or None)
     store.restore_into(source, ctx.conn)
     from boxoffice.store.migrations import ensure_current
 
@@ -289,7 +318,7 @@ def restore_new(config: Config, source: Path, admin: str, pin: str, *, accept_lo
     if marks is not None and marks.terminal_id != copy["terminal_id"]:
         raise BoxOfficeError("conflict", f"{marks_store.path_for(target)} belongs to another terminal "
                                          f"({marks.terminal_id}): restore this backup where it belongs")
-    decision = _decide(copy, None, marks, central, accept_loss)
+    decision = _decide(copy, None, marks, central, accept_loss, str(config.central_url or "") or None)
     stamp = clock().strftime("%Y%m%dT%H%M%SZ")
     for suffix in ("", "-wal", "-shm"):
         old = Path(f"{target}{suffix}")

@@ -101,11 +101,14 @@ def _refuse_malformed(answer: Any) -> None:
 
 def begin(ctx: Ctx, *, source: str, backup_seq: int, known: marks_store.Marks, accept_loss: bool = False,
           missing: dict[str, int] | None = None, detail: dict[str, Any] | None = None,
-          operator_id: str | None = None) -> dict[str, Any]:
+          operator_id: str | None = None, kept: dict[str, Any] | None = None) -> dict[str, Any]:
     """Start recovering (see the module docstring): the restore entry, order numbers, held allocations, the row.
 
     ``known`` is how far the terminal is known to have got (the furthest of the live database, its marks file and
-    the central service); ``backup_seq`` the last entry of the copy now in place. Runs in its own transaction.
+    the central service); ``backup_seq`` the last entry of the copy now in place. ``kept``: entries a restore
+    accepting loss gave up ({kinds, ids, places}): their places stay sold here, never sold again (if the central
+    service turns out to have one of them after all, the recovery counts its places once). Runs in its own
+    transaction.
     A terminal not enrolled with a central service has nothing to recover from: after ``accept_loss`` the restore
     entry and the order numbers are all there is (no recovery row, nothing held: it owns its places).
     """
@@ -120,6 +123,8 @@ def begin(ctx: Ctx, *, source: str, backup_seq: int, known: marks_store.Marks, a
             held = old["held"]
         else:
             held = store.hold_central_allocations(ctx.conn)
+        if kept:
+            store.keep_sold(ctx.conn, kept["places"])
         next_order = max(known.next_order_seq, store.next_order_seq(ctx.conn))
         store.raise_next_order_seq(ctx.conn, next_order)
         payload: dict[str, Any] = {"source": source, "backup_seq": backup_seq, "accept_loss": accept_loss,
@@ -128,11 +133,14 @@ def begin(ctx: Ctx, *, source: str, backup_seq: int, known: marks_store.Marks, a
             payload["gap"] = {"after": here["seq"], "upto": after[0]}
         if missing:
             payload["missing"] = missing
+        if kept:
+            payload["lost"] = {"kinds": kept["kinds"], "places": kept["places"]}
         entry = journal_store.append(ctx.conn, terminal_id=ctx.terminal["id"], kind="restore",
                                      operator_id=operator_id, at=ctx.now_iso(), payload=payload, after=after)
         row = {"state": rules.GAP if accept_loss else rules.NEEDED, "source": source, "since": ctx.now_iso(),
                "backup_seq": backup_seq, "marks_seq": after[0], "marks_hash": after[1], "next_order_seq": next_order,
-               "restore_seq": entry["seq"], "held": held, "missing": missing, "message": rules.MESSAGES[source]}
+               "restore_seq": entry["seq"], "held": held, "kept": kept, "missing": missing,
+               "message": rules.MESSAGES[source]}
         if recoverable or not accept_loss:
             store.put(ctx.conn, row)
         else:
@@ -174,7 +182,7 @@ def mark_diverged(ctx: Ctx) -> dict[str, Any]:
             row = {"state": rules.NEEDED, "source": "diverged", "since": ctx.now_iso(),
                    "backup_seq": store.contiguous_end(ctx.conn), "marks_seq": here["seq"], "marks_hash": here["hash"],
                    "next_order_seq": store.next_order_seq(ctx.conn), "restore_seq": None,
-                   "held": store.hold_central_allocations(ctx.conn), "missing": None,
+                   "held": store.hold_central_allocations(ctx.conn), "kept": None, "missing": None,
                    "message": rules.MESSAGES["diverged"]}
             store.put(ctx.conn, row)
     return row
@@ -407,7 +415,7 @@ def recover(ctx: Ctx, source: Any, progress: Progress | None = None, page: int =
     finally:
         ctx.journal_sink = None
     granted, stops = _grants(ctx, source, _answered_stops(checked.replay))  # step 4
-    replayer = Replayer(ctx, stops)
+    replayer = Replayer(ctx, stops, kept=row["kept"] if row is not None else None)
     todo = sorted(checked.replay, key=lambda e: e["seq"])
     for i in range(0, len(todo), page):  # step 5
         with write(ctx.conn):

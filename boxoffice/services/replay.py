@@ -68,10 +68,15 @@ class CannotRebuild(Exception):
 class Replayer:
     """Applies entries one by one in the caller's transaction; gathers what could not be rebuilt and the clashes."""
 
-    def __init__(self, ctx: Ctx, stops: dict[str, dict[str, Any]] | None = None) -> None:
+    def __init__(self, ctx: Ctx, stops: dict[str, dict[str, Any]] | None = None,
+                 kept: dict[str, Any] | None = None) -> None:
         self.ctx = ctx
         self.conn = ctx.conn
         self.stops = stops or {}  # recalls and write-offs from the central service, by id
+        # Entries a restore gave up as lost, whose places it kept sold (services/recovery.begin): if one comes back
+        # after all, its places are counted once.
+        self.kept_ids = set((kept or {}).get("ids") or [])
+        self.kept_general = {(e, s): n for e, s, n in ((kept or {}).get("places") or {}).get("general", [])}
         self.notes: list[dict[str, Any]] = []
         self.clashes: list[dict[str, Any]] = []
         self.catalogs: set[str] = set()
@@ -156,11 +161,17 @@ class Replayer:
                 standing[t["section_id"]] += 1
                 continue
             label = f"{t['row']}{t['seat']}"
-            held = sql.take_seat(self.conn, event_id, t["section_id"], label, t["id"])
+            held = sql.take_seat(self.conn, event_id, t["section_id"], label, t["id"], entry["id"] in self.kept_ids)
             if held is not None:
                 self.clashes.append({"kind": "seat_sold_twice", "seat": f"{event_id}/{t['section_id']}/{label}",
                                      "ticket_id": t["id"], "held_by": held, "seq": entry["seq"]})
         for section_id, n in standing.items():
+            if entry["id"] in self.kept_ids:  # counted sold already, when it was given up as lost
+                counted = min(n, self.kept_general.get((event_id, section_id), 0))
+                self.kept_general[(event_id, section_id)] = self.kept_general.get((event_id, section_id), 0) - counted
+                n -= counted
+                if not n:
+                    continue
             short = sql.take_general(self.conn, event_id, section_id, n)
             if short:
                 self.clashes.append({"kind": "oversold", "section": f"{event_id}/{section_id}", "places": short,

@@ -22,8 +22,8 @@ def get(conn: sqlite3.Connection) -> dict[str, Any] | None:
     except sqlite3.OperationalError:
         return None
     if row is not None:
-        row["held"] = json.loads(row["held"]) if row["held"] else None
-        row["missing"] = json.loads(row["missing"]) if row["missing"] else None
+        for key in ("held", "kept", "missing"):
+            row[key] = json.loads(row[key]) if row[key] else None
     return row
 
 
@@ -41,10 +41,9 @@ def put(conn: sqlite3.Connection, row: dict[str, Any]) -> None:
     conn.execute("DELETE FROM recovery")
     conn.execute(
         "INSERT INTO recovery (id, state, source, since, backup_seq, marks_seq, marks_hash, next_order_seq,"
-        " restore_seq, held, missing, message) VALUES (1, :state, :source, :since, :backup_seq, :marks_seq,"
-        " :marks_hash, :next_order_seq, :restore_seq, :held, :missing, :message)",
-        {**row, "held": json.dumps(row["held"]) if row.get("held") is not None else None,
-         "missing": json.dumps(row["missing"]) if row.get("missing") is not None else None,
+        " restore_seq, held, kept, missing, message) VALUES (1, :state, :source, :since, :backup_seq, :marks_seq,"
+        " :marks_hash, :next_order_seq, :restore_seq, :held, :kept, :missing, :message)",
+        {**row, **{k: json.dumps(row[k]) if row.get(k) is not None else None for k in ("held", "kept", "missing")},
          "restore_seq": row.get("restore_seq")})
 
 
@@ -147,10 +146,26 @@ def hold_central_allocations(conn: sqlite3.Connection) -> dict[str, Any]:
 
 def unhold_central_allocations(conn: sqlite3.Connection, held: dict[str, Any]) -> None:
     """Put back what ``hold_central_allocations`` took out."""
-    conn.executemany("UPDATE sections SET allocated = ? WHERE event_id = ? AND id = ?",
+    conn.executemany("UPDATE sections SET allocated = max(?, sold) WHERE event_id = ? AND id = ?",
                      [(n, e, s) for e, s, n in held.get("general", [])])
     conn.executemany("UPDATE seats SET allocated = 1 WHERE event_id = ? AND section_id = ? AND label = ?",
                      [tuple(x) for x in held.get("seats", [])])
+
+
+def keep_sold(conn: sqlite3.Connection, places: dict[str, Any]) -> None:
+    """Count places sold by entries lost for good: standing places sold (the allocation grows to hold them if it
+    must), seats marked sold to no ticket known here. Never sold again here."""
+    conn.executemany("UPDATE sections SET allocated = max(allocated, sold + ?), sold = sold + ? WHERE event_id = ?"
+                     " AND id = ? AND kind = 'general'", [(n, n, e, s) for e, s, n in places.get("general", [])])
+    conn.executemany("UPDATE seats SET status = 'sold', ticket_id = NULL, allocated = 1 WHERE event_id = ?"
+                     " AND section_id = ? AND label = ? AND status <> 'sold'",
+                     [tuple(x) for x in places.get("seats", [])])
+
+
+def unpushed_after(conn: sqlite3.Connection, seq: int) -> list[dict[str, Any]]:
+    """Entries after ``seq`` the central service never acknowledged (id, kind, payload), in order."""
+    return rows(conn, "SELECT seq, id, kind, payload FROM journal WHERE seq > ? AND pushed_at IS NULL ORDER BY seq",
+                (seq,))
 
 
 def holdings(conn: sqlite3.Connection) -> list[dict[str, Any]]:

@@ -31,12 +31,15 @@ def take_general(conn: sqlite3.Connection, event_id: str, section_id: str, n: in
     return short
 
 
-def take_seat(conn: sqlite3.Connection, event_id: str, section_id: str, label: str, ticket_id: str) -> str | None:
+def take_seat(conn: sqlite3.Connection, event_id: str, section_id: str, label: str, ticket_id: str,
+              kept: bool = False) -> str | None:
     """Mark a seat sold to ``ticket_id`` (a seat this terminal sold was in its allocation); None when done, else
-    the ticket that holds it already (the seat was sold twice: the caller flags it)."""
+    the ticket that holds it already (the seat was sold twice: the caller flags it). ``kept``: the sale was given
+    up as lost and its seat kept sold to no known ticket: it is that ticket's again."""
     cur = conn.execute("UPDATE seats SET status = 'sold', ticket_id = ?, allocated = 1 WHERE event_id = ?"
-                       " AND section_id = ? AND label = ? AND (status <> 'sold' OR ticket_id = ?)",
-                       (ticket_id, event_id, section_id, label, ticket_id))
+                       " AND section_id = ? AND label = ? AND (status <> 'sold' OR ticket_id = ?"
+                       " OR (? AND ticket_id IS NULL))",
+                       (ticket_id, event_id, section_id, label, ticket_id, kept))
     if cur.rowcount:
         return None
     row = conn.execute("SELECT ticket_id FROM seats WHERE event_id = ? AND section_id = ? AND label = ?",

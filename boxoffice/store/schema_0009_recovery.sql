@@ -15,6 +15,7 @@ CREATE TABLE recovery (
     next_order_seq INTEGER NOT NULL,      -- order numbers below this may have been handed out already
     restore_seq INTEGER,                  -- the entry that recorded the restore and declared the gap
     held TEXT,                            -- JSON: central allocations held at zero until the recovery
+    kept TEXT,                            -- JSON: places kept sold for entries that may be lost, and their ids
     missing TEXT,                         -- JSON: what the database lacks, by kind of entry, when known
     message TEXT NOT NULL
 );
