@@ -6,6 +6,7 @@ SQLite and PostgreSQL central services."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -227,3 +228,69 @@ def test_offline_an_older_backup_is_refused_unless_the_loss_is_accepted(
     assert recovered.json()["by_kind"] == {"sale": 1} and recovered.json()["lost"] is None
     assert run("order", "show", synced, "--json").exit_code == 0
     assert _held(ctx.config.db_path, event) == (5, 2)
+
+
+def test_a_replacement_machine_is_rebuilt_from_the_last_backup_and_the_central_service(
+        central: Central, make_terminal, cli, tmp_path: Path) -> None:
+    ctx, run = _enrolled(central, make_terminal, cli, tmp_path, "Dead counter")
+    event, old_db = _gala(ctx), ctx.config.db_path
+    assert _sell(run, event).exit_code == 0
+    backup = run("backup", "--to", tmp_path / "usb", "--json").json()["file"]
+    later = [_sell(run, event).json()["order"] for _ in range(2)]
+    assert run("sync").exit_code == 0
+    ctx.close()
+
+    # The old machine is gone; the new one has the backup disk and the signing key from the old one's safe copy.
+    new_db = tmp_path / "replacement" / "terminal.db"
+    new_db.parent.mkdir()
+    cfg = tmp_path / "boxoffice.toml"
+
+    def new(*args: Any, **kw: Any) -> Any:
+        return cli("--config", cfg, "--db", new_db, *args, **kw)
+
+    bare = new("restore", backup, "--yes")
+    assert bare.exit_code == 3 and "give --admin NAME" in bare.stderr, bare.output
+    wrong = new("restore", backup, "--yes", "--admin", "ada", pin="9999")
+    assert wrong.exit_code == 5 and not new_db.exists()
+    shutil.copyfile(old_db.with_suffix(".key"), new_db.with_suffix(".key"))
+    restored = new("restore", backup, "--yes", "--admin", "ada", "--json", pin="1234")
+    assert restored.exit_code == 0, restored.output
+    said = restored.json()
+    assert said["older"] and said["state"] == "needed" and "key_missing" not in said
+    assert said["marks_seq"] == central.scalar("SELECT MAX(seq) AS n FROM journal WHERE terminal_id = ?",
+                                               (ctx.terminal["id"],)), "how far it got, asked of the central service"
+    assert new("sell", event, "--section", "standing", "--type", "adult=1", "--cash", "100").exit_code == \
+        RECOVERY_NEEDED
+    recovered = new("sync", "recover", "--json")
+    assert recovered.exit_code == 0, recovered.output
+    assert recovered.json()["by_kind"]["sale"] == 2
+    for code in later:
+        assert new("order", "show", code, "--json").exit_code == 0
+    assert new("login", "sam", pin="1111").exit_code == 0
+    sold = new("sell", event, "--section", "standing", "--type", "adult=1", "--cash", "100", "--no-receipt",
+               "--json")
+    assert sold.exit_code == 0, sold.output
+    assert sold.json()["order"] not in later
+    assert _held(new_db, event) == (5, 4)
+    assert new("sync").exit_code == 0
+
+
+def test_a_ruined_database_is_moved_aside_and_the_backup_put_in_its_place(
+        central: Central, make_terminal, cli, tmp_path: Path) -> None:
+    ctx, run = _enrolled(central, make_terminal, cli, tmp_path, "Ruined counter")
+    event, db = _gala(ctx), ctx.config.db_path
+    backup = run("backup", "--to", tmp_path / "usb", "--json").json()["file"]
+    code = _sell(run, event).json()["order"]
+    assert run("sync").exit_code == 0
+    ctx.close()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    db.write_bytes(b"this disk sector went bad" * 100)
+
+    refused = run("restore", backup, "--yes")
+    assert refused.exit_code == 9 and "--admin NAME" in refused.stderr
+    restored = run("restore", backup, "--yes", "--admin", "ada", "--json", pin="1234")
+    assert restored.exit_code == 0, restored.output
+    assert list(db.parent.glob("terminal.db.unreadable-*")), "the ruined file is kept aside, not deleted"
+    assert run("sync", "recover", "--json").json()["by_kind"] == {"sale": 1}
+    assert run("order", "show", code, "--json").exit_code == 0
