@@ -268,7 +268,7 @@ def plan(ctx: Ctx, source: JournalSource, progress: Progress | None = None, page
     if out.head["seq"] > out.last[0]:
         raise _mismatch(f"stopped at entry {out.last[0]} before its head, entry {out.head['seq']}")
     if out.head["seq"] == out.last[0] and out.head["hash"] != out.last[1]:
-        raise _mismatch(f"has another entry {out.last[0]} than this terminal")
+        raise _mismatch(f"ends at an entry {out.last[0]} that is not the head it reports (changed on the way?)")
     if out.diverged_at is None:
         _check_local_tail(ctx, out)
     return out
