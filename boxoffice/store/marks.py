@@ -5,16 +5,22 @@ numbers then start again from where the copy stopped, and would be handed out a 
 how far the terminal really got, outside the database, so ``restore`` can carry that forward and a database opened
 behind its marks is recognised at once (services/recovery.py).
 
-The file is JSON, mode 0600, replaced atomically (a new file renamed over the old) after each committed write that
-moved the journal or the order numbers (``store.db.write`` calls the hook ``attach`` installs). It only ever moves
-forward: a process that commits on a database copied back never lowers it.
+The file is JSON padded to one 512-byte record, mode 0600, rewritten in place with a single write of that record
+after each committed write that moved the journal or the order numbers (``store.db.write`` calls the hook ``attach``
+installs). It only ever moves forward: a process that commits on a database copied back never lowers it.
 
-Why no fsync: a sale already waits for SQLite's fsync of the WAL (synchronous=FULL); a second fsync for this file
-would double the disk flushes of every sale (benchmarks/README.md has the measured cost). The marks are a second
-witness, read only when the database itself cannot be trusted to know how far it got: ``restore`` reads the live
-database first and uses the marks only when that database is unreadable. After a power cut the marks may trail the
-database by what the operating system had not yet written back, never lead it; what they miss is then caught by the
-central service (the head it reports, and ``journal_diverged`` on a reused number), which ``restore`` also asks.
+Why one record written in place rather than a new file renamed over the old: on ext4 a rename over an existing
+file flushes the new file's data first, as an fsync would (about 1.3 ms a sale here); one 512-byte write lands in
+one disk sector, which a crash leaves whole or not written (a torn record would not parse, and a file that does not
+parse is never trusted: it counts as no marks). Written so, the marks cost a sale a few tenths of a millisecond,
+within the noise of the measurement (``benchmarks/bench_sales.py --marks``; benchmarks/README.md).
+
+Why no fsync: it added 2.5 to 4.5 ms to a sale of about 7 ms, a second disk flush per sale besides SQLite's own
+fsync of the WAL (synchronous=FULL), for little. The marks are a second witness, read only when the database
+itself cannot be trusted to know how far it got: ``restore`` reads the live database first and uses the marks only
+when that database is unreadable. After a power cut the marks may trail the database by what the operating system
+had not yet written back (seconds), never lead it; what they miss is then caught by the central service (the head
+it reports, and ``journal_diverged`` on a reused number), which ``restore`` also asks.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from pathlib import Path
 
 FORMAT = "boxoffice.marks/1"
 FSYNC = False
+RECORD = 512
 
 
 @dataclass(frozen=True)
@@ -68,17 +75,17 @@ def read(path: Path) -> Marks | None:
 
 
 def write(path: Path, marks: Marks) -> None:
-    """Replace the file with ``marks`` atomically: a new file (0600) renamed over the old one."""
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    data = json.dumps({"format": FORMAT, **asdict(marks)}, sort_keys=True).encode("utf-8")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    """Write ``marks`` as the file's one record, in place (made 0600 if new): see the module docstring."""
+    data = json.dumps({"format": FORMAT, **asdict(marks)}, sort_keys=True).encode("utf-8").ljust(RECORD, b" ")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
     try:
-        os.write(fd, data)
+        os.pwrite(fd, data, 0)
+        if os.fstat(fd).st_size != RECORD:
+            os.ftruncate(fd, RECORD)
         if FSYNC:
             os.fsync(fd)
     finally:
         os.close(fd)
-    os.replace(tmp, path)
 
 
 def head(conn: sqlite3.Connection) -> Marks | None:
@@ -124,3 +131,4 @@ def attach(conn: sqlite3.Connection, db_path: str | Path) -> None:
     """Keep ``<db_path>.marks`` up to date after each committed write on ``conn`` (a store.db connection)."""
     if hasattr(type(conn), "after_commit"):
         conn.after_commit = _Keeper(path_for(db_path))  # type: ignore[attr-defined]
+
