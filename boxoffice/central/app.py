@@ -117,10 +117,16 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock) -> FastAPI:
         return JSONResponse(invalid("the request is malformed", errors).body(), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:  # every method of the path (two routes share /v1/journal: GET and POST)
+            methods = {m for r in app.routes if getattr(r, "path", None) == request.url.path
+                       for m in getattr(r, "methods", None) or ()}
+            if methods:
+                headers = {**(headers or {}), "Allow": ", ".join(sorted(methods))}
         return JSONResponse({"error": {"code": code, "message": str(exc.detail)}}, status_code=exc.status_code,
-                            headers=getattr(exc, "headers", None))
+                            headers=headers)
 
     from boxoffice.central.db import database_errors
 
