@@ -114,6 +114,7 @@ def test_backup_while_another_process_sells_restores_equal_to_the_source_at_that
     src.close(), dst.close()
     live_last = _journal(fresh)[-1][0]
     live_next_order = _count(fresh, "SELECT next_order_seq FROM terminal")
+    live_sections = dump(fresh)["sections"]
     # The sales made since the backup exist nowhere else (no central service): refused unless the loss is accepted.
     refused = cli("--db", fresh, "restore", copy, "--yes", "--json")
     assert refused.exit_code == 4 and refused.json()["error"]["code"] == "unpushed_entries", refused.output
@@ -135,6 +136,8 @@ def test_backup_while_another_process_sells_restores_equal_to_the_source_at_that
     terminal_row = after.pop("terminal")[0]
     assert terminal_row[-1] == live_next_order, "order numbers go on after every one the live database used"
     assert terminal_row[:-1] == expected.pop("terminal")[0][:-1]
+    assert after.pop("sections") == live_sections, "the places the lost sales took stay sold: never sold again"
+    expected.pop("sections")
     assert [r[1] for r in after.pop("incidents")] == [f"restored {copy.name} accepting loss"]
     assert len(after.pop("incident_notes")) == 1
     assert not expected.pop("incidents") and not expected.pop("incident_notes")
