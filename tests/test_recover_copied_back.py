@@ -130,3 +130,25 @@ def test_a_copy_back_noticed_only_by_the_central_service_keeps_every_sale_and_fl
     assert scan(door, first["tickets"][0]["token"], ev)["code"] == "already_checked_in"
     journal = [json.loads(r[0]) for r in door.conn.execute("SELECT payload FROM journal WHERE kind = 'checkin'")]
     assert [p.get("flag") for p in journal] == ["order_code_reused", "order_code_reused"]
+
+
+def test_a_terminal_with_no_central_service_copied_back_goes_on_only_with_the_loss_accepted(
+        terminal, cli, demo_events, tmp_path: Path) -> None:
+    from night_kit import sell
+
+    gala, _ = demo_events
+    sell(terminal, gala, "standing", {"adult": 1}, "cash")
+    older = _snapshot(terminal.config.db_path, tmp_path / "older.db")
+    lost = sell(terminal, gala, "standing", {"adult": 1}, "cash")["order"]["code"]
+    _copy_back(terminal, older)
+    refused = cli("sell", gala, "--section", "standing", "--type", "adult=1", "--cash", "100", "--json",
+                  db=terminal.config.db_path)
+    assert refused.exit_code == RECOVERY_NEEDED
+    assert "no central service to recover from" in json.loads(refused.stdout)["error"]["message"]
+    assert cli("sync", "recover", db=terminal.config.db_path).exit_code == 8
+    accepted = cli("restore", older, "--yes", "--accept-loss", "--json", db=terminal.config.db_path)
+    assert accepted.exit_code == 0, accepted.output
+    sold = cli("sell", gala, "--section", "standing", "--type", "adult=1", "--cash", "100", "--no-receipt", "--json",
+               db=terminal.config.db_path)
+    assert sold.exit_code == 0, sold.output
+    assert sold.json()["order"] != lost, "the code handed out on the file put over is never handed out again"

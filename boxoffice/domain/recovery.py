@@ -29,6 +29,10 @@ MESSAGES = {
                    "before selling",
     "diverged": "this terminal's journal no longer matches the central service's copy (its database was put back "
                 "from an older file): run `boxoffice sync recover` before selling",
+    # No central service to recover from: only the newer file, or accepting the loss, gets the terminal going.
+    "alone": "this terminal's database was put back from an older file and it has no central service to recover "
+             "from: put the newer file back, or `boxoffice restore BACKUP --accept-loss` to go on without what was "
+             "done since",
 }
 
 # How entry kinds are counted when saying what a copy lacks ("12 sales, 3 refunds since this backup").

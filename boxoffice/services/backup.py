@@ -180,9 +180,9 @@ def _decide(copy: dict[str, Any], live: dict[str, Any] | None, marks: Marks | No
         decision["lost"] = lost["kinds"] if lost else {"entries": known.seq - b}
         decision["kept"] = lost
         if not accept_loss:
-            raise BoxOfficeError("unpushed_entries", f"this backup is older than the terminal, and the "
-                                 f"{describe(decision['lost'])} made since exist nowhere else (this terminal is not "
-                                 "enrolled with a central service): restoring it would lose them for good; keep the "
+            raise BoxOfficeError("unpushed_entries", f"this backup is older than the terminal, and what was done "
+                                 f"since ({describe(decision['lost'])}) is nowhere else (this terminal is not "
+                                 "enrolled with a central service): restoring it would lose that for good; keep the "
                                  "live database, or restore with --accept-loss", lost=decision["lost"])
         return decision
     if head is None:

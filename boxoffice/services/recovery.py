@@ -140,7 +140,7 @@ def begin(ctx: Ctx, *, source: str, backup_seq: int, known: marks_store.Marks, a
         row = {"state": rules.GAP if accept_loss else rules.NEEDED, "source": source, "since": ctx.now_iso(),
                "backup_seq": backup_seq, "marks_seq": after[0], "marks_hash": after[1], "next_order_seq": next_order,
                "restore_seq": entry["seq"], "held": held, "kept": kept, "missing": missing,
-               "message": rules.MESSAGES[source]}
+               "message": rules.MESSAGES[source if recoverable else "alone"]}
         if recoverable or not accept_loss:
             store.put(ctx.conn, row)
         else:
