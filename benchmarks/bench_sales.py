@@ -9,7 +9,10 @@ rate, i.e. a sale takes at most 2x the bare insert.
 Whole process: `boxoffice sell EVENT --section standing --type adult=2 --card 4242` printing to a file printer.
 Floor: `python -c "import typer, escpos.printer, sqlite3"`. Goal: 1.3x or less.
 
-    python benchmarks/bench_sales.py [-n 20] [--warmup 3] [--part inprocess|process|both] [--check]
+With ``--marks``, two more in-process subjects: sales with the marks file beside the database switched off, and with
+it fsynced after each sale (store/marks.py: what keeping it costs, and why it is not fsynced).
+
+    python benchmarks/bench_sales.py [-n 20] [--warmup 3] [--part inprocess|process|both] [--marks] [--check]
 """
 
 from __future__ import annotations
@@ -77,14 +80,26 @@ class SaleLoop:
     """Sales through the services on one open terminal, each printed to the file printer (or, with ``print``
     off, left queued: the sale's own cost, to show where the time goes)."""
 
-    def __init__(self, toml: Path, print_: bool = True) -> None:
+    def __init__(self, toml: Path, print_: bool = True, marks: str = "on") -> None:
         from boxoffice.config import load
         from boxoffice.services.context import open_terminal
 
         self.ctx = open_terminal(load(str(toml)))
         self.print = print_
+        self.marks = marks  # 'on' (as shipped), 'off' (no marks file), 'fsync' (the marks file fsynced)
+        if marks == "off":
+            self.ctx.conn.after_commit = None
 
     def __call__(self) -> None:
+        from boxoffice.store import marks
+
+        marks.FSYNC = self.marks == "fsync"
+        try:
+            self._sell()
+        finally:
+            marks.FSYNC = False
+
+    def _sell(self) -> None:
         from boxoffice.domain.tenders import Tender
         from boxoffice.services.printing import run_jobs
         from boxoffice.services.sales import SaleRequest, sell
@@ -141,7 +156,7 @@ class BareInsertLoop:
             c.execute("COMMIT")
 
 
-def in_process(work: Path, n: int, warmup: int) -> list[dict]:
+def in_process(work: Path, n: int, warmup: int, marks: bool = False) -> list[dict]:
     sink = work / "printer.bin"
     subject_toml = make_terminal(work / "subject", f"file://{sink}")
     floor_toml = make_terminal(work / "floor", f"file://{sink}")
@@ -151,6 +166,12 @@ def in_process(work: Path, n: int, warmup: int) -> list[dict]:
     only_toml = make_terminal(work / "sale-only", f"file://{sink}")
     bench.subject(f"sell only, printing queued x{SALES_PER_RUN} (where the time goes)",
                   fn=SaleLoop(only_toml, print_=False))
+    if marks:  # what the marks file beside the database costs a sale, and what an fsync of it would add
+        bench.subject(f"sell only, no marks file x{SALES_PER_RUN}",
+                      fn=SaleLoop(make_terminal(work / "no-marks", f"file://{sink}"), print_=False, marks="off"))
+        bench.subject(f"sell only, marks file fsynced x{SALES_PER_RUN}",
+                      fn=SaleLoop(make_terminal(work / "fsync-marks", f"file://{sink}"), print_=False,
+                                  marks="fsync"))
     print(f"\n{bench.name}: {n} runs of {SALES_PER_RUN} sales each after {warmup} warm-up, medians")
     rows = bench.run(n=n, warmup=warmup)
     for r in rows:
@@ -203,13 +224,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=3, help="untimed runs first (default 3)")
     parser.add_argument("--part", choices=["inprocess", "process", "both"], default="both")
     parser.add_argument("--check", action="store_true", help="exit 1 if a figure misses its goal")
+    parser.add_argument("--marks", action="store_true", help="also sales without the marks file, and with it "
+                                                              "fsynced (in process)")
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="boxoffice-bench-sales-"))
     rows: list[dict] = []
     try:
         if args.part in ("inprocess", "both"):
-            rows += in_process(work, args.n, args.warmup)
+            rows += in_process(work, args.n, args.warmup, args.marks)
         if args.part in ("process", "both"):
             rows += whole_process(work, args.n, args.warmup)
     finally:

@@ -31,6 +31,7 @@ EXIT_STATUSES: dict[str, tuple[int, str]] = {
     "shift_open": (4, "a shift is open already"),
     "insufficient_payment": (4, "the tenders do not cover the total"),
     "conflict": (4, "the action conflicts with the current state"),
+    "unpushed_entries": (4, "restoring that copy would lose journal entries the central service never received"),
     # 5: who is asking may not do this
     "permission_denied": (5, "the operator's role does not allow this"),
     "not_logged_in": (5, "nobody is logged in at this terminal"),
@@ -55,6 +56,8 @@ EXIT_STATUSES: dict[str, tuple[int, str]] = {
     "database_newer": (9, "the database was written by a newer release"),
     "database_error": (9, "the database is damaged or unreadable"),
     "audit_failed": (9, "the journal or the records do not match their hash chain: changed behind the tool's back"),
+    "recovery_needed": (9, "the database was put back from an older copy: run `boxoffice sync recover` first"),
+    "chain_mismatch": (9, "the central service's copy of this terminal's journal does not continue the chain here"),
     # 10: sales stopped on purpose
     "sales_paused": (10, "sales are paused"),
     "not_allocated": (10, "the place is outside this terminal's allocation"),

@@ -112,17 +112,35 @@ def test_backup_while_another_process_sells_restores_equal_to_the_source_at_that
     src, dst = sqlite3.connect(db), sqlite3.connect(fresh)
     src.backup(dst)
     src.close(), dst.close()
-    restored = cli("--db", fresh, "restore", copy, "--yes", "--json")
+    live_last = _journal(fresh)[-1][0]
+    live_next_order = _count(fresh, "SELECT next_order_seq FROM terminal")
+    live_sections = dump(fresh)["sections"]
+    # The sales made since the backup exist nowhere else (no central service): refused unless the loss is accepted.
+    refused = cli("--db", fresh, "restore", copy, "--yes", "--json")
+    assert refused.exit_code == 4 and refused.json()["error"]["code"] == "unpushed_entries", refused.output
+    assert _journal(fresh)[-1][0] == live_last, "nothing was changed"
+    restored = cli("--db", fresh, "restore", copy, "--yes", "--accept-loss", "--json")
     assert restored.exit_code == 0, restored.output
     assert restored.json()["entries"] == len(at_backup["journal"])
 
     after = dump(fresh, skip=("journal",))
     journal = _journal(fresh)
-    assert journal[-1][3] == "restore", "the restore itself is journalled"
-    assert sorted(journal[:-1], key=repr) == at_backup["journal"]
+    kinds = [r[3] for r in journal[len(at_backup["journal"]):]]
+    assert kinds == ["restore", "incident.open", "incident.note"], "the restore and the loss accepted are journalled"
+    restore_entry = journal[len(at_backup["journal"])]
+    assert restore_entry[0] == live_last + 1, "journal numbers go on after every one the live database used"
+    assert sorted(journal[:len(at_backup["journal"])], key=repr) == at_backup["journal"]
     expected = {k: v for k, v in at_backup.items() if k != "journal"}
     session_cols = slice(0, 3)  # id, operator, since: last_seen moves with the admin's use of the terminal
     assert [r[session_cols] for r in after.pop("session")] == [r[session_cols] for r in expected.pop("session")]
+    terminal_row = after.pop("terminal")[0]
+    assert terminal_row[-1] == live_next_order, "order numbers go on after every one the live database used"
+    assert terminal_row[:-1] == expected.pop("terminal")[0][:-1]
+    assert after.pop("sections") == live_sections, "the places the lost sales took stay sold: never sold again"
+    expected.pop("sections")
+    assert [r[1] for r in after.pop("incidents")] == [f"restored {copy.name} accepting loss"]
+    assert len(after.pop("incident_notes")) == 1
+    assert not expected.pop("incidents") and not expected.pop("incident_notes")
     assert after == expected, "every other table equals the source at the moment of the backup, row by row"
     assert _orders(fresh) == backed_up < _orders(db)
 

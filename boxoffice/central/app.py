@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from boxoffice.central import allocation_stops, allocations, feed, ingest, schema, terminals
+from boxoffice.central import allocation_stops, allocations, feed, ingest, readback, schema, terminals
 from boxoffice.central import openapi as customise
 from boxoffice.central.db import CentralDB, connect
 from boxoffice.central.errors import CentralError, invalid
@@ -117,10 +117,16 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock) -> FastAPI:
         return JSONResponse(invalid("the request is malformed", errors).body(), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:  # every method of the path (two routes share /v1/journal: GET and POST)
+            methods = {m for r in app.routes if getattr(r, "path", None) == request.url.path
+                       for m in getattr(r, "methods", None) or ()}
+            if methods:
+                headers = {**(headers or {}), "Allow": ", ".join(sorted(methods))}
         return JSONResponse({"error": {"code": code, "message": str(exc.detail)}}, status_code=exc.status_code,
-                            headers=getattr(exc, "headers", None))
+                            headers=headers)
 
     from boxoffice.central.db import database_errors
 
@@ -166,6 +172,19 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock) -> FastAPI:
             allocations.apply_pending_releases(db, term["id"], now())  # once per entry id, however often sent
             allocation_stops.flag_late_sales(db, term["id"], now())  # a written-off terminal's later sales
             return answer
+
+        return JSONResponse(await run_in_threadpool(run, work))
+
+    @app.get("/v1/journal", tags=["terminal"], response_model=None,
+             summary="This terminal's own journal entries after a number, as pushed (to recover from them)",
+             openapi_extra=customise.responses("sync-journal.schema.json", auth=True))
+    async def journal(request: Request, after: int = Query(0, ge=0, le=2**53),
+                      limit: int = Query(500, ge=1, le=readback.MAX_PAGE)) -> JSONResponse:
+        header = request.headers.get("authorization")
+
+        def work(db: CentralDB) -> Any:
+            term = terminals.authenticate(db, header)  # the token says whose entries: never the request
+            return readback.entries_after(db, term, after, limit)
 
         return JSONResponse(await run_in_threadpool(run, work))
 

@@ -19,7 +19,8 @@ from boxoffice.central import feed
 from boxoffice.central.db import CentralDB
 from boxoffice.central.effects import Claim, Effect, read
 from boxoffice.central.errors import CentralError, invalid
-from boxoffice.domain.chain import GENESIS, entry_hash
+from boxoffice.domain.chain import GENESIS, declared_gap, entry_hash
+from boxoffice.domain.codes import reused_code
 from boxoffice.domain.ids import uuid7
 from boxoffice.sync.messages import problems
 
@@ -28,6 +29,10 @@ CHAIN_RULE = "a terminal's journal runs unbroken from entry 1; central keeps wha
 CONFLICT_KIND = {"pickup": "picked_up_twice", "refund": "refunded_twice", "checkin": "checked_in_twice",
                  "seat": "seat_sold_twice"}
 UNPUBLISHABLE_RULE = "an entry others could not read is kept, but not applied or passed on"
+GAP_RULE = ("a terminal put back from an older copy of its database declares the entries that copy lacks; central "
+            "keeps what it has, accepts the gap and flags the entries it never received as lost")
+CODE_RULE = ("an order code names one order: a second order with it (a terminal put back from an older copy sold "
+             "again before it knew how far it had got) is kept as CODE~ID and flagged; the ticket id admits")
 JOURNAL_COLUMNS = ("id", "terminal_id", "seq", "kind", "at", "operator_id", "payload", "prev_hash", "hash",
                    "received_at")
 
@@ -80,6 +85,7 @@ def apply_batch(db: CentralDB, terminal: dict[str, Any], entries: Sequence[dict[
         new = [e for e in fresh if e["id"] in inserted]
         state = _Batch(db, tid, now)
         state.check_chain(new, known)
+        state.check_gaps(new)
         for e, eff in zip(new, readable(new, now), strict=True):
             if isinstance(eff, str):
                 state.unreadable(e, eff)
@@ -167,6 +173,24 @@ class _Batch:
                            {"terminal_id": self.tid, "entry_id": e["id"], "at": e["at"]}, e, CHAIN_RULE)
             prev[e["seq"]] = e["hash"]
 
+    def check_gaps(self, new: list[dict[str, Any]]) -> None:
+        """Flag the entries a ``restore`` entry declares missing that central never received: they were lost with
+        the database the terminal was put back over. The gap itself is accepted (never ``journal_diverged``): the
+        restore entry is numbered after every entry the terminal made, so nothing before it is reused."""
+        for e in new:
+            gap = declared_gap(e)
+            if gap is None:
+                continue
+            below = self.db.scalar("SELECT MAX(seq) AS seq FROM journal WHERE terminal_id = ? AND seq < ?",
+                                   (self.tid, e["seq"]))
+            have = int(below or 0)
+            if have >= e["seq"] - 1:
+                continue  # central has every entry up to it: nothing was lost
+            first, last = max(have, gap[0]) + 1, e["seq"] - 1
+            subject = f"journal/{self.tid}/{first}" + (f"-{last}" if last > first else "")
+            self._flag("journal_gap", subject, Claim("gap", subject, None, None),
+                       {"terminal_id": self.tid, "entry_id": e["id"], "at": e["at"]}, e, GAP_RULE)
+
     def unreadable(self, entry: dict[str, Any], problem: str) -> None:
         """Keep the entry, apply nothing of it, and tell its terminal why."""
         body = {"id": uuid7(), "kind": "unpublishable", "subject": f"{entry['kind']}: {problem}"[:300],
@@ -206,6 +230,42 @@ class _Batch:
         if holder is not None and holder["terminal_id"] != self.tid:
             self._flag(CONFLICT_KIND[claim.action], claim.subject, claim, holder, entry, RULE)
 
+    def _codes_reused(self, orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The orders to store, each new order whose code another order holds already kept as CODE~ID instead
+        (domain.codes.reused_code) and flagged. The feed still carries the printed code: each terminal applies the
+        same rule when it finds the code taken (sync/apply.py)."""
+        codes = sorted({o["code"] for o in orders})
+        holders: dict[str, dict[str, Any]] = {}
+        for i in range(0, len(codes), 400):
+            part = codes[i:i + 400]
+            for r in self.db.all(f"SELECT id, code, terminal_id, created_at FROM orders WHERE code IN"
+                                 f" ({', '.join('?' * len(part))})", part):
+                holders[r["code"]] = r
+        out = []
+        for o in orders:
+            held = holders.get(o["code"])
+            if held is None:
+                holders[o["code"]] = o
+                out.append(o)
+                continue
+            if held["id"] == o["id"]:
+                out.append(o)  # the same order again: skipped by the insert
+                continue
+            out.append({**o, "code": reused_code(o["code"], o["id"])})
+            second = self._sale_entry(o)
+            self._flag("order_code_reused", o["code"], Claim("code", o["code"], o["id"], None),
+                       self._sale_entry(held), {"id": second["entry_id"], "at": second["at"]}, CODE_RULE)
+        return out
+
+    def _sale_entry(self, order: dict[str, Any]) -> dict[str, Any]:
+        """Who sold an order, and in which entry (for a flag): looked for only when a code clashes."""
+        tid = order.get("terminal_id") or "web"
+        row = self.db.one("SELECT id, at FROM journal WHERE terminal_id = ? AND kind IN ('sale', 'exchange')"
+                          " AND payload LIKE ? ORDER BY seq DESC LIMIT 1", (tid, f'%"id":"{order["id"]}"%'))
+        if row is None:
+            return {"terminal_id": tid, "entry_id": order["id"], "at": order["created_at"]}
+        return {"terminal_id": tid, "entry_id": row["id"], "at": row["at"]}
+
     def _revoke(self, ticket_id: str, reason: str, entry: dict[str, Any]) -> None:
         new = self.db.insert_returning("revocations", ("ticket_id", "revoked_at", "reason", "origin"),
                                        [(ticket_id, entry["at"], reason, self.tid)], "ticket_id", "ticket_id")
@@ -244,6 +304,7 @@ class _Batch:
         orders, tickets, seat_claims = self.orders, self.tickets, self.seat_claims
         self.orders, self.tickets, self.seat_claims = [], [], []
         if orders:
+            orders = self._codes_reused(orders)
             self.db.insert_rows(
                 "orders", ("id", "code", "event_id", "channel", "terminal_id", "status", "customer_name", "email",
                            "phone", "notes", "total", "tax", "currency", "created_at"),

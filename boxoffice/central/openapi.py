@@ -87,7 +87,8 @@ def components(files: list[str]) -> dict[str, Any]:
 
 
 SCHEMA_FILES = ["sync-enroll.schema.json", "sync-enroll-response.schema.json", "sync-push.schema.json",
-                "sync-push-response.schema.json", "sync-changes.schema.json", ERROR_SCHEMA]
+                "sync-push-response.schema.json", "sync-changes.schema.json", "sync-journal.schema.json",
+                ERROR_SCHEMA]
 
 
 def install(app: Any) -> None:

@@ -287,7 +287,8 @@ def audit_verify(json_out: bool = typer.Option(False, "--json", help=JSON_HELP))
     """Check the journal's hash chain and the money records against it; exit status 9 if anything was tampered with.
 
     Each problem is named with its entry: edited, deleted, inserted, reordered, renumbered, or a record with no
-    (or a different) journal entry. Example: boxoffice audit verify
+    (or a different) journal entry. Entries a restore of an older backup declared missing are listed apart, as a
+    declared gap, not a tamper. Example: boxoffice audit verify
     """
     from boxoffice.errors import BoxOfficeError
     from boxoffice.services.audit import verify
@@ -302,9 +303,13 @@ def audit_verify(json_out: bool = typer.Option(False, "--json", help=JSON_HELP))
             raise
     if json_out:
         emit_json(out)
-    else:
-        typer.secho(f"OK: {out['entries']} journal entries, chain intact up to {out['last_seq']}; "
-                    "every record matches its entry", fg="green")
+        return
+    typer.secho(f"OK: {out['entries']} journal entries, chain intact up to {out['last_seq']}; "
+                "every record matches its entry", fg="green")
+    for g in out["declared_gaps"]:
+        typer.secho(f"Declared gap: entries {g['after'] + 1} to {g['upto']} are not here; the restore at entry "
+                    f"{g['seq']} declared them (a backup put back: `boxoffice sync recover` brings back what the "
+                    "central service holds)", fg="yellow")
 
 
 @audit_app.command("log")

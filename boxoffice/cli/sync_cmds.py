@@ -51,7 +51,8 @@ class _Bars:
         if phase not in self.bars:
             for bar in self.bars.values():
                 bar.render_finish()
-            label = "pushing journal" if phase == "push" else "pulling changes"
+            label = {"push": "pushing journal", "pull": "pulling changes", "fetch": "reading back the journal",
+                     "replay": "replaying entries"}.get(phase, phase)
             self.bars[phase] = typer.progressbar(length=total, label=label, file=sys.stderr)
             self.bars[phase].__enter__()
             self.done[phase] = 0
@@ -224,6 +225,58 @@ def enroll(
         return
     typer.echo(f"Enrolled {out['name']} with {out['central_url']}. {out['pending']} journal entries to push: run "
                "`boxoffice sync` (or leave `boxoffice sync --watch` running).")
+
+
+@sync_app.command("recover")
+def recover(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """Bring back from the central service what this terminal's database lacks, then sync.
+
+    After `boxoffice restore` of an older backup, on a replacement machine, or when the terminal says its database
+    was copied back: its own journal entries are read back, checked against their hash chain, and replayed (sales,
+    tickets, payments, refunds, exchanges, pickups, check-ins, shifts, cash, allocation); order numbers and journal
+    numbers go on after every one used. Entries made here on a copy put back are kept after the central service's,
+    and flagged. Nothing is changed if the central service's copy does not continue this terminal's chain.
+
+    Example: boxoffice sync recover --json
+    """
+    from boxoffice.services import sync as service
+    from boxoffice.services.recovery import recover as do_recover
+
+    with terminal() as tctx:
+        url, token = service.credentials(tctx)
+        bars = _Bars(enabled=not json_out and sys.stderr.isatty())
+        try:
+            with _client(url, token) as client:
+                out = do_recover(tctx, client, progress=bars)
+        finally:
+            bars.close()
+    if json_out:
+        emit_json(out)
+        return
+    kinds = ", ".join(f"{n} {k}" for k, n in sorted(out["by_kind"].items()))
+    typer.echo(f"Recovered {out['replayed']} entr{'y' if out['replayed'] == 1 else 'ies'} from the central service"
+               + (f" ({kinds})" if kinds else "") + f"; {out['already_here']} were here already.")
+    if out["reappended"]:
+        moved = out["reappended"]
+        typer.secho(f"{len(moved)} entr{'y' if len(moved) == 1 else 'ies'} made here on the copy put back kept "
+                    f"after the central service's (now {moved[0]['now']} to {moved[-1]['now']}): flagged.",
+                    fg="yellow", err=True)
+    for c in out["clashes"]:
+        what = {"order_code_reused": f"order code {c.get('code')} was given twice: the later order is kept as "
+                                     f"{c.get('kept_as')}",
+                "seat_sold_twice": f"seat {c.get('seat')} was sold twice",
+                "oversold": f"{c.get('places')} place(s) of {c.get('section')} sold beyond the allocation"}
+        typer.secho(f"FLAGGED: {what.get(c['kind'], c['kind'])}", fg="yellow", err=True)
+    for n in out["not_rebuilt"]:
+        typer.secho(f"not rebuilt (entry {n['seq']}, {n['kind']}): {n['what']}", fg="yellow", err=True)
+    if out["lost"]:
+        typer.secho(f"Entries {out['lost']['from']} to {out['lost']['to']} never reached the central service: "
+                    "lost for good (flagged there).", fg="yellow", err=True)
+    if out.get("sync_error"):
+        typer.secho(f"The sync after it failed ({out['sync_error']['message']}): run `boxoffice sync`.",
+                    fg="yellow", err=True)
+    else:
+        typer.echo("Synced. The terminal can sell again.")
 
 
 @sync_app.command("status")

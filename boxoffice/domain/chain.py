@@ -27,23 +27,60 @@ def entry_hash(prev_hash: str, *, id: str, seq: int, terminal_id: str, kind: str
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def find_breaks(entries: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Walk entries in sequence order and list every place the chain does not hold, with what is wrong there."""
+RESTORE_KIND = "restore"
+
+
+def declared_gap(entry: Mapping[str, Any]) -> tuple[int, int] | None:
+    """(after, upto): the entries a ``restore`` entry says may be missing just before it, else None.
+
+    A terminal put back from an older copy of its database writes a ``restore`` entry numbered after every entry it
+    is known to have made, chained to the last of them (whose hash it knew from its marks), and declares the entries
+    the copy lacks: ``{"gap": {"after": B, "upto": M}}``. Until `boxoffice sync recover` brings them back from the
+    central service (or for good, when they never reached it), they are a declared gap, not a deletion.
+    """
+    if entry["kind"] != RESTORE_KIND:
+        return None
+    try:
+        gap = json.loads(entry["payload"]).get("gap")
+        after, upto = gap["after"], gap["upto"]
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+    if type(after) is not int or type(upto) is not int or not 0 <= after <= upto or upto != entry["seq"] - 1:
+        return None
+    return after, upto
+
+
+def walk(entries: Iterable[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Walk entries in sequence order: (every place the chain does not hold, with what is wrong there; every
+    declared gap, with the entries still missing in it)."""
     problems: list[dict[str, Any]] = []
+    gaps: list[dict[str, Any]] = []
     prev = GENESIS
     expected_seq = 1
     for e in entries:
-        if e["seq"] != expected_seq:
-            what = "missing entries before it (deleted)" if e["seq"] > expected_seq else "out of order"
-            problems.append({"seq": e["seq"], "id": e["id"],
-                             "problem": f"sequence jumps from {expected_seq - 1}: {what}"})
-        if e["prev_hash"] != prev:
-            problems.append({"seq": e["seq"], "id": e["id"],
-                             "problem": "does not follow the entry before it (inserted, deleted or reordered)"})
+        gap = declared_gap(e) if e["seq"] > expected_seq else None
+        if gap is not None and gap[0] <= expected_seq - 1:
+            gaps.append({"seq": e["seq"], "id": e["id"], "after": expected_seq - 1, "upto": gap[1],
+                         "missing": gap[1] - expected_seq + 1})
+        else:
+            if e["seq"] != expected_seq:
+                what = "missing entries before it (deleted)" if e["seq"] > expected_seq else "out of order"
+                problems.append({"seq": e["seq"], "id": e["id"],
+                                 "problem": f"sequence jumps from {expected_seq - 1}: {what}"})
+            if e["prev_hash"] != prev:
+                problems.append({"seq": e["seq"], "id": e["id"],
+                                 "problem": "does not follow the entry before it (inserted, deleted or reordered)"})
         recomputed = entry_hash(e["prev_hash"], id=e["id"], seq=e["seq"], terminal_id=e["terminal_id"], kind=e["kind"],
                                 operator_id=e["operator_id"], at=e["at"], payload=e["payload"])
         if recomputed != e["hash"]:
             problems.append({"seq": e["seq"], "id": e["id"], "problem": "contents changed after it was written"})
         prev = e["hash"]
         expected_seq = e["seq"] + 1
-    return problems
+    return problems, gaps
+
+
+def find_breaks(entries: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Walk entries in sequence order and list every place the chain does not hold, with what is wrong there.
+
+    A gap a ``restore`` entry declares (``declared_gap``) is not a break: ``walk`` reports it apart."""
+    return walk(entries)[0]

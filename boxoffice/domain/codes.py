@@ -155,3 +155,42 @@ def looks_like_order_code(text: str) -> bool:
         return False
     compact = _compact(text)
     return len(compact) == CODE_LENGTH and all(ch in _VALUE for ch in compact)
+
+
+def code_parts(code: str) -> tuple[str, int] | None:
+    """(tag, order number) of a code in display or compact form, or None when it is not a valid order code.
+
+    The inverse of ``make_order_code``: a terminal rebuilt from the central service's copy of its journal learns
+    from the codes it finds how far its order numbers went, so it never hands one out again.
+    """
+    try:
+        compact = _compact(normalise_code(code))
+    except BoxOfficeError:
+        return None
+    seq = 0
+    for ch in compact[TAG_LENGTH:TAG_LENGTH + SEQ_LENGTH]:
+        seq = seq * _BASE + _VALUE[ch]
+    return compact[:TAG_LENGTH], seq
+
+
+def reused_code(code: str, order_id: str) -> str:
+    """The code an order is kept under when another order already has its code: the printed code, then '~' and
+    the end of the order's id (the same on every terminal and the central service).
+
+    Two orders with one code exist only when a terminal was put back from an older copy of its database and sold
+    again before it learned how far it had got. Both are real sales; the customer's paper shows the printed code,
+    this form keeps the second one findable (by ticket, or by this code) and the clash is flagged for a supervisor.
+    """
+    return f"{code}~{order_id.replace('-', '')[-6:].upper()}"
+
+
+def normalise_lookup(text: str) -> str:
+    """``normalise_code`` for what people type to find an order, also taking the CODE~ID form a second order with
+    a reused code is kept under (``reused_code``)."""
+    if isinstance(text, str) and "~" in text:
+        head, _, tail = text.partition("~")
+        tail = tail.strip().upper()
+        if len(tail) != 6 or any(ch not in "0123456789ABCDEF" for ch in tail):
+            raise BoxOfficeError("bad_input", "after '~' an order code has the six characters shown with it")
+        return f"{normalise_code(head)}~{tail}"
+    return normalise_code(text)

@@ -68,12 +68,14 @@ def apply_stop(ctx: Ctx, stop: dict[str, Any]) -> bool:
         store.govern(conn, eid, ctx.now_iso())
         ctx.terminal["owns_inventory"] = 0
     took, seats = store.take_out_unsold(conn, eid, sid)
+    # The stop itself rides along, so a terminal rebuilt from its journal records it as it was (services/replay.py).
+    about = {k: stop[k] for k in ("pos", "kind", "reason", "by", "at", "event_id", "section_id")}
     if stop["kind"] == "recall":
         entry = ctx.journal(RELEASE_KIND, {"event_id": eid, "section_id": sid, "count": took, "seats": seats,
-                                           "recall_id": stop["id"]})
+                                           "recall_id": stop["id"], "stop": about})
     else:
         entry = ctx.journal(WRITTEN_OFF_KIND, {"event_id": eid, "section_id": sid, "count": took, "seats": seats,
-                                               "write_off_id": stop["id"]})
+                                               "write_off_id": stop["id"], "stop": about})
     store.record_stop(conn, stop, took, seats, entry["id"], ctx.now_iso())
     return True
 

@@ -13,6 +13,10 @@
    - *reordered*: an entry follows another than the one it was written after;
    - *renumbered*: entries whose contents are intact but whose sequence numbers were changed.
 
+   Entries a ``restore`` entry declares missing (a terminal put back from an older copy of its database, whose
+   `boxoffice sync recover` has not brought them back yet, or never can because they never reached the central
+   service) are a *declared gap*: reported apart (``declared_gaps``), not as a deletion.
+
 2. **The records** (``reconcile``). Every sale's order and payments, every refund, exchange, shift and cash
    movement is written in the same transaction as a journal entry that holds a copy of it. A record with no
    journal entry (*unrecorded*: the entry was deleted, for instance the newest one, which no chain can show) or
@@ -30,7 +34,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from boxoffice.domain.chain import GENESIS, entry_hash, find_breaks
+from boxoffice.domain.chain import GENESIS, declared_gap, entry_hash, find_breaks, walk
 from boxoffice.domain.clock import iso, local_text, to_utc
 from boxoffice.domain.money import format_money
 from boxoffice.errors import BoxOfficeError
@@ -76,6 +80,9 @@ def diagnose(entries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         prev_hash = entries[i - 1]["hash"] if i else GENESIS
         expected_seq = entries[i - 1]["seq"] + 1 if i else 1
         intact = _recomputed(e) == e["hash"]
+        gap = declared_gap(e)
+        if intact and gap is not None and e["seq"] > expected_seq and gap[0] <= expected_seq - 1:
+            continue  # a restore declared the entries before it missing (domain.chain.declared_gap)
         if e["prev_hash"] == prev_hash:
             if not intact:
                 orig = _original_seq(e)
@@ -175,7 +182,8 @@ def verify(ctx: Ctx) -> dict[str, Any]:
     entries = list(journal_store.iter_entries(ctx.conn))
     breaks = diagnose(entries) + reconcile(entries, refund_store.money_records(ctx.conn, _COMPARED))
     summary = {"ok": not breaks, "entries": len(entries), "last_seq": entries[-1]["seq"] if entries else 0,
-               "head": entries[-1]["hash"] if entries else GENESIS, "breaks": breaks}
+               "head": entries[-1]["hash"] if entries else GENESIS, "breaks": breaks,
+               "declared_gaps": walk(entries)[1]}
     if breaks:
         kinds = sorted({b["kind"] for b in breaks})
         raise BoxOfficeError("audit_failed", f"the journal was changed behind the tool's back: {len(breaks)} "

@@ -1,19 +1,29 @@
 """Backups: an online copy while sales go on, verified (integrity and the journal's chain), the last N kept.
 
-A restore refuses any copy that does not verify, so a damaged backup can never replace a working database.
+A restore refuses any copy that does not verify, so a damaged backup can never replace a working database. A copy
+older than the terminal is compared with how far the terminal got before anything is overwritten (the live
+database, else the marks file beside it, and the central service): what would be lost for good is refused unless
+the loss is accepted, and the terminal then recovers the rest from the central service (services/recovery.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from boxoffice.config import Config
 from boxoffice.domain.chain import find_breaks
+from boxoffice.domain.clock import Clock, system_clock
+from boxoffice.domain.recovery import describe, places_left_sold
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
 from boxoffice.store import backup as store
+from boxoffice.store import marks as marks_store
+from boxoffice.store import terminal as terminal_store
 from boxoffice.store.db import write
+from boxoffice.store.marks import Marks
 
 PREFIX = "boxoffice-backup-"
 
@@ -75,20 +85,257 @@ def periodic(ctx: Ctx, to: Path, every_minutes: float, keep: int = 10) -> dict[s
     return backup(ctx, to, keep)
 
 
-def restore(ctx: Ctx, source: Path) -> dict[str, Any]:
-    """Replace this terminal's database with a verified backup; needs an admin."""
-    ctx.require("operators")
+CentralFactory = Callable[[str, str], Any]  # (url, token) -> a client with .journal(after, limit); .close()
+
+
+def _since(kinds: dict[str, dict[str, int]], key: str) -> dict[str, int]:
+    return {k: v[key] for k, v in kinds.items() if v[key]}
+
+
+def _central_head(copy: dict[str, Any], live_sync: dict[str, Any] | None, central: CentralFactory | None,
+                  url: str | None) -> tuple[dict[str, Any] | None, str | None]:
+    """(the terminal's head on the central service, None) or (None, why it could not be asked). ``url``: the
+    config's central_url, which wins over the one enrolled with (the service moved)."""
+    from boxoffice.services.recovery import central_head
+
+    creds = live_sync or ({"central_url": copy["central_url"], "token": copy["token"]} if copy["token"] else None)
+    if creds is None:
+        return None, "not_enrolled"
+    if url:
+        creds = {**creds, "central_url": url}
+    if central is None:
+        return None, "no client"
+    try:
+        client = central(creds["central_url"], creds["token"])
+    except BoxOfficeError as exc:
+        return None, exc.message
+    try:
+        return central_head(client), None
+    except BoxOfficeError as exc:
+        if exc.code in ("central_unreachable", "not_enrolled", "central_refused"):
+            return None, exc.message
+        raise
+    finally:
+        close = getattr(client, "close", None)
+        if close is not None:
+            close()
+
+
+def _lost(entries: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """What entries about to be lost held: counted by kind, their ids, and the places their sales left sold."""
+    import json
+
+    entries = [e for e in entries if e["kind"] != "restore"]
+    if not entries:
+        return None
+    kinds: dict[str, int] = {}
+    for e in entries:
+        kinds[e["kind"]] = kinds.get(e["kind"], 0) + 1
+    payloads = []
+    for e in entries:
+        try:
+            payloads.append((e["kind"], json.loads(e["payload"])))
+        except ValueError:
+            continue
+    return {"kinds": kinds, "ids": [e["id"] for e in entries], "places": places_left_sold(payloads)}
+
+
+def _decide(copy: dict[str, Any], live: dict[str, Any] | None, marks: Marks | None,
+            central: CentralFactory | None, accept_loss: bool, url: str | None = None) -> dict[str, Any]:
+    """Compare the copy with how far the terminal got (the live database, else its marks file, and the central
+    service): whether the copy is older, what it lacks, what would be lost for good; refuse unless it is safe or
+    the loss is accepted. Nothing is written.
+
+    Lost for good: entries of the live database the central service never received (after its head), or every
+    entry since the copy when there is no central service. When the central service cannot be asked, the entries
+    it never acknowledged may be lost. Their places stay sold here (``kept``), so nobody holding one of their
+    tickets finds someone else on the place."""
+    tid, b = copy["terminal_id"], copy["seq"]
+    known = Marks(tid, b, copy["hash"] or "", copy["next_order_seq"])
+    if live is not None:
+        known = Marks(tid, live["seq"], live["hash"], live["next_order_seq"]).later(known)
+    if marks is not None:
+        known = known.later(marks)
+    decision: dict[str, Any] = {"older": known.seq > b or known.next_order_seq > copy["next_order_seq"],
+                                "known": known, "since_backup": None, "lost": None, "kept": None,
+                                "offline": False, "central_head": None}
+    if live is not None:
+        decision["since_backup"] = _since(live["kinds"], "entries")
+    if not decision["older"] and live is not None:
+        return decision
+    head, why = _central_head(copy, live["sync"] if live else None, central, url)
+    decision["central_head"] = head
+    if head is not None:
+        if head["seq"] > known.seq:  # central knows of entries neither the live database nor the marks show
+            known = Marks(tid, head["seq"], head["hash"], known.next_order_seq)
+        if head["order_seq"] is not None:
+            known = Marks(tid, known.seq, known.hash, max(known.next_order_seq, head["order_seq"] + 1))
+        decision["known"] = known
+        decision["older"] = known.seq > b or known.next_order_seq > copy["next_order_seq"]
+    if not decision["older"]:
+        return decision
+    unpushed = live["unpushed"] if live is not None else []
+    if why == "not_enrolled":
+        lost = _lost(unpushed)
+        decision["lost"] = lost["kinds"] if lost else {"entries": known.seq - b}
+        decision["kept"] = lost
+        if not accept_loss:
+            raise BoxOfficeError("unpushed_entries", f"this backup is older than the terminal, and what was done "
+                                 f"since ({describe(decision['lost'])}) is nowhere else (this terminal is not "
+                                 "enrolled with a central service): restoring it would lose that for good; keep the "
+                                 "live database, or restore with --accept-loss", lost=decision["lost"])
+        return decision
+    if head is None:
+        decision["offline"] = True
+        if not accept_loss:
+            raise BoxOfficeError("central_unreachable", f"this backup is older than the terminal and the central "
+                                 f"service cannot be asked what it holds ({why}): try again online, or restore with "
+                                 "--accept-loss (an incident records what may be lost)")
+        lost = _lost(unpushed)
+        decision["lost"] = lost["kinds"] if lost else ({"entries": known.seq - b} if live is None else None)
+        decision["kept"] = lost
+        return decision
+    lost = _lost([e for e in unpushed if e["seq"] > head["seq"]])
+    if lost is None and head["seq"] < known.seq:
+        lost = {"kinds": {"entries": known.seq - max(head["seq"], b)}, "ids": [], "places": {}}
+    if lost is not None:
+        decision["lost"], decision["kept"] = lost["kinds"], lost
+        if not accept_loss:
+            raise BoxOfficeError("unpushed_entries", f"this backup is older than the terminal, and "
+                                 f"{describe(lost['kinds'])} made since never reached the central service: restoring "
+                                 "it would lose them for good; run `boxoffice sync` first, or restore with "
+                                 "--accept-loss", lost=lost["kinds"])
+    return decision
+
+
+def _live(ctx: Ctx, backup_seq: int) -> dict[str, Any]:
+    from boxoffice.store import recovery as recovery_store
+    from boxoffice.store import sync_state
+
+    head = recovery_store.head(ctx.conn) or {"seq": 0, "hash": ""}
+    sync = sync_state.get(ctx.conn)
+    return {"seq": head["seq"], "hash": head["hash"], "next_order_seq": recovery_store.next_order_seq(ctx.conn),
+            "kinds": recovery_store.kinds_after(ctx.conn, backup_seq),
+            "unpushed": recovery_store.unpushed_after(ctx.conn, backup_seq),
+            "sync": {"central_url": sync["central_url"], "token": sync["token"]} if sync else None}
+
+
+def _verified(source: Path, terminal_id: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
     report = verify_copy(source)
     if not report["ok"]:
         raise BoxOfficeError("database_error", f"{source} did not verify ({report['integrity']}; "
                                                f"{len(report['chain_breaks'])} chain break(s)): not restored")
-    owner = store.terminal_id(source)
-    if owner != ctx.terminal["id"]:
-        raise BoxOfficeError("conflict", f"{source} is another terminal's database ({owner}); restoring it here would "
-                                         "give this machine that terminal's identity: not restored")
-    op = ctx.operator
-    store.restore_into(source, ctx.conn)
-    with write(ctx.conn):
-        ctx.journal("restore", {"file": str(source), "entries": report["entries"]},
-                    operator_id=op["id"] if op else None)
+    copy = store.describe(source)
+    if terminal_id is not None and copy["terminal_id"] != terminal_id:
+        raise BoxOfficeError("conflict", f"{source} is another terminal's database ({copy['terminal_id']}); restoring "
+                                         "it here would give this machine that terminal's identity: not restored")
+    return report, copy
+
+
+def _finish(ctx: Ctx, source: Path, report: dict[str, Any], copy: dict[str, Any], decision: dict[str, Any],
+            accept_loss: bool, operator_id: str | None) -> dict[str, Any]:
+    """After the copy is in place: the restore entry (and the recovery it starts), the incident of an accepted
+    loss, and what to tell the person."""
+    from boxoffice.services.recovery import begin
+
+    report.update({"older": decision["older"], "backup_seq": copy["seq"], "since_backup": decision["since_backup"],
+                   "lost": decision["lost"], "offline": decision["offline"], "state": None, "message": None,
+                   "incident": None})
+    if not decision["older"]:
+        with write(ctx.conn):
+            ctx.journal("restore", {"file": str(source), "entries": report["entries"], "backup_seq": copy["seq"]},
+                        operator_id=operator_id)
+        return report
+    since = decision["since_backup"] or {}
+    row = begin(ctx, source="restore", backup_seq=copy["seq"], known=decision["known"], accept_loss=accept_loss,
+                missing=since or None, detail={"file": str(source), "entries": report["entries"]},
+                operator_id=operator_id, kept=decision["kept"] if accept_loss else None)
+    report.update({"state": row["state"], "message": row["message"], "restore_seq": row["restore_seq"],
+                   "next_order_seq": row["next_order_seq"], "marks_seq": row["marks_seq"]})
+    report["since_text"] = (f"{describe(since)} since this backup" if since else
+                            f"{row['marks_seq'] - copy['seq']} journal entries since this backup")
+    if accept_loss and (decision["lost"] or decision["offline"]):
+        from boxoffice.services.incidents import record
+
+        what = describe(decision["lost"] or {}) if decision["lost"] else "anything"
+        inc = record(ctx, f"restored {source.name} accepting loss", "major",
+                     f"restored from an older backup (its last entry {copy['seq']}, the terminal had reached "
+                     f"{row['marks_seq']}) with --accept-loss: {what} made since "
+                     + ("may not have reached the central service (it could not be asked)" if decision["offline"]
+                        else "never reached the central service and is lost")
+                     + "; run `boxoffice sync recover` when online to bring back what it holds",
+                     operator_id=operator_id)
+        report["incident"] = inc["id"]
+    if accept_loss and row["state"] is None:
+        report["message"] = ("restored accepting the loss: what was done since this backup is gone; order and "
+                             "journal numbers go on after it")
+    elif accept_loss:
+        report["message"] = ("restored accepting the loss: the central service's places are held at zero here "
+                             "until `boxoffice sync recover` brings back what it holds")
     return report
+
+
+def restore(ctx: Ctx, source: Path, *, accept_loss: bool = False,
+            central: CentralFactory | None = None) -> dict[str, Any]:
+    """Replace this terminal's database with a verified backup; needs an admin.
+
+    A backup older than the terminal (services/recovery.py): what it lacks is counted from the live database before
+    it is overwritten; entries that never reached the central service (or all of them, when it cannot be asked)
+    would be lost, and are refused unless ``accept_loss``. Otherwise the terminal then waits for
+    `boxoffice sync recover` before selling; with ``accept_loss`` it works on, with the central service's places
+    held at zero, and an incident records what may be lost.
+    """
+    op = ctx.require("operators")
+    report, copy = _verified(source, ctx.terminal["id"])
+    marks = marks_store.read(marks_store.path_for(ctx.config.db_path))
+    decision = _decide(copy, _live(ctx, copy["seq"]), marks, central, accept_loss,
+                       str(ctx.config.central_url or "") or None)
+    store.restore_into(source, ctx.conn)
+    from boxoffice.store.migrations import ensure_current
+
+    ensure_current(ctx.conn)  # a backup from an older release moves forward at once
+    ctx.terminal = terminal_store.get(ctx.conn) or ctx.terminal
+    return _finish(ctx, source, report, copy, decision, accept_loss, op["id"])
+
+
+def restore_new(config: Config, source: Path, admin: str, pin: str, *, accept_loss: bool = False,
+                central: CentralFactory | None = None, clock: Clock = system_clock) -> dict[str, Any]:
+    """Put a backup in place where there is no readable live database (a replacement machine, a ruined disk).
+
+    The admin's PIN is checked against the backup's operators (there is nobody logged in here). How far the
+    terminal got comes from the marks file beside the database if it survived, and from the central service.
+    An unreadable file in the way is moved aside (``.unreadable-<time>``), never deleted.
+    """
+    from boxoffice.domain.pins import check_pin
+
+    report, copy = _verified(source, None)
+    who = store.operator_in(source, admin)
+    if who is None or who["disabled"] or who["role"] != "admin" or not check_pin(pin, who["pin_hash"]):
+        raise BoxOfficeError("permission_denied", f"{admin!r} is not an admin of {source.name} with that PIN: "
+                                                  "not restored")
+    target = config.db_path
+    marks = marks_store.read(marks_store.path_for(target))
+    if marks is not None and marks.terminal_id != copy["terminal_id"]:
+        raise BoxOfficeError("conflict", f"{marks_store.path_for(target)} belongs to another terminal "
+                                         f"({marks.terminal_id}): restore this backup where it belongs")
+    decision = _decide(copy, None, marks, central, accept_loss, str(config.central_url or "") or None)
+    stamp = clock().strftime("%Y%m%dT%H%M%SZ")
+    for suffix in ("", "-wal", "-shm"):
+        old = Path(f"{target}{suffix}")
+        if old.exists():
+            old.rename(Path(f"{target}.unreadable-{stamp}{suffix}"))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    store.copy_to_new(source, target)
+    from boxoffice.store.db import connect
+
+    conn = connect(target)
+    term = terminal_store.get(conn)
+    assert term is not None  # verify_copy saw its journal; describe its terminal
+    ctx = Ctx(config=config, conn=conn, terminal=term, clock=clock)
+    try:
+        out = _finish(ctx, source, report, copy, decision, accept_loss, who["id"])
+    finally:
+        ctx.close()
+    if not config.key_path.exists():
+        out["key_missing"] = str(config.key_path)
+    return out

@@ -26,6 +26,7 @@ class Ctx:
     terminal: dict[str, Any]
     clock: Clock = system_clock
     cache: dict[str, Any] = field(default_factory=dict, repr=False)  # per-process: signing key, profiles
+    journal_sink: list[dict[str, Any]] | None = field(default=None, repr=False)  # set only while recovering
     _operator: dict[str, Any] | None = field(default=None, repr=False)
     _operator_loaded: bool = field(default=False, repr=False)
 
@@ -59,7 +60,20 @@ class Ctx:
         return op  # type: ignore[return-value]
 
     def journal(self, kind: str, payload: dict[str, Any], operator_id: str | None = None) -> dict[str, Any]:
-        """Append a journal entry in the current transaction, naming the operator."""
+        """Append a journal entry in the current transaction, naming the operator.
+
+        While the terminal waits for `boxoffice sync recover` (domain/recovery.py), an action that changes a sale,
+        a ticket or the cash is refused here, whichever service it came through: its transaction rolls back whole.
+        """
+        from boxoffice.domain.recovery import blocks
+        from boxoffice.store import recovery as recovery_store
+
+        if self.journal_sink is not None:  # a recovery replaying what the journal already holds: see services/recovery
+            self.journal_sink.append({"kind": kind, "payload": payload, "operator_id": operator_id})
+            return {"seq": None, "id": None, "hash": None}
+        state = recovery_store.state(self.conn)
+        if state is not None and blocks(state[0], kind):
+            raise BoxOfficeError("recovery_needed", state[1])
         if operator_id is None and self.operator is not None:
             operator_id = self.operator["id"]
         at = self.now_iso()
@@ -79,4 +93,12 @@ def open_terminal(config: Config, clock: Clock = system_clock) -> Ctx:
     if term is None:
         conn.close()
         raise BoxOfficeError("not_initialised", f"{config.db_path} has no terminal yet: run `boxoffice init`")
-    return Ctx(config=config, conn=conn, terminal=term, clock=clock)
+    ctx = Ctx(config=config, conn=conn, terminal=term, clock=clock)
+    from boxoffice.services.recovery import check_marks
+
+    try:
+        check_marks(ctx)  # a database copied back behind its marks file stops selling at once
+    except BaseException:
+        conn.close()
+        raise
+    return ctx

@@ -102,8 +102,10 @@ def scan_batch(ctx: Ctx, texts: list[str], ev: DoorEvent, direction: str = "in")
 def _may_scan(ctx: Ctx, ev: DoorEvent, direction: str) -> None:
     """The operator may scan, the direction makes sense here, and scans are not paused (emergency control)."""
     from boxoffice.services import pauses
+    from boxoffice.services.recovery import require_ready
 
     ctx.require("scan")
+    require_ready(ctx)
     check_direction(ev, direction)
     pauses.check(ctx, "scans", ev.id)
 
@@ -116,7 +118,7 @@ def _scan_here(ctx: Ctx, text: str, ev: DoorEvent, direction: str, nonce: str) -
     op = ctx.operator
     _record(ctx, {"id": nonce, "ticket_id": answer["ticket_id"], "event_id": ev.id, "direction": direction,
                   "at": at, "operator_id": op["id"] if op else None, "terminal_id": ctx.terminal["id"],
-                  "result": answer["code"] or ADMITTED}, journal=True)
+                  "result": answer["code"] or ADMITTED}, journal=True, flag=answer.get("flag"))
     return answer
 
 
@@ -167,9 +169,17 @@ def _decide(ctx: Ctx, text: str, ev: DoorEvent, direction: str) -> dict[str, Any
         return _refused("already_checked_in", f"already in since {when}{where}", tid, place)
     if direction == "out" and last != "in":
         return _refused("conflict", "ticket is not in: nothing to let out", tid, place)
-    return {"result": "admit" if direction == "in" else "exit", "code": None,
-            "message": place + ("" if state["token"] is not None else " (ticket not on this terminal; genuine)"),
-            "ticket_id": tid, "place": place}
+    answer = {"result": "admit" if direction == "in" else "exit", "code": None,
+              "message": place + ("" if state["token"] is not None else " (ticket not on this terminal; genuine)"),
+              "ticket_id": tid, "place": place}
+    code = state["order_code"]
+    if code is not None and store.code_shared(ctx.conn, code):
+        # Two orders carry this printed code (a terminal put back from an older copy sold again): the ticket id is
+        # what admits, each ticket once; the shared code is said at the door and recorded with the scan.
+        shown = code.split("~")[0]
+        answer["flag"] = "order_code_reused"
+        answer["message"] += f" (order code {shown} is shared by two orders: flagged for a supervisor)"
+    return answer
 
 
 def _place(ev: DoorEvent, decoded: Any) -> str:
@@ -186,7 +196,7 @@ def _other_event(ctx: Ctx, ref: bytes) -> str:
     return "an event this terminal does not know"
 
 
-def _record(ctx: Ctx, row: dict[str, Any], journal: bool) -> bool:
+def _record(ctx: Ctx, row: dict[str, Any], journal: bool, flag: str | None = None) -> bool:
     """Insert a scan by nonce; journal admissions and exits. False when the nonce was recorded before.
 
     The same nonce arriving with different facts is a fault upstream (or tampering): refused, not merged.
@@ -195,7 +205,8 @@ def _record(ctx: Ctx, row: dict[str, Any], journal: bool) -> bool:
         if journal and row["result"] == ADMITTED:
             ctx.journal("checkin", {"nonce": row["id"], "ticket": row["ticket_id"], "event": row["event_id"],
                                     "direction": row["direction"], "at": row["at"],
-                                    "terminal": row["terminal_id"]}, operator_id=row["operator_id"])
+                                    "terminal": row["terminal_id"], **({"flag": flag} if flag else {})},
+                        operator_id=row["operator_id"])
         elif journal:  # a refusal changes no ticket, but the central reports and alerts count them at every door
             ctx.journal("scan.refused", {"nonce": row["id"], "ticket": row["ticket_id"], "event": row["event_id"],
                                          "direction": row["direction"], "at": row["at"], "result": row["result"]},

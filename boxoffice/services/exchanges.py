@@ -104,9 +104,11 @@ def preview(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
 
 def exchange(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
     """Make the exchange. Returns the new order, its tickets, the money moved and print jobs (queued)."""
+    from boxoffice.services.recovery import require_ready
     from boxoffice.services.shifts import shift_for_money
 
     ctx.require("exchange")
+    require_ready(ctx)
     shift_id = shift_for_money(ctx)
     a = assess(ctx, req)
     op, order, ev, cur, diff = a["op"], a["order"], a["event"], a["currency"], a["difference"]

@@ -51,6 +51,21 @@ def open_incident(ctx: Ctx, title: str, severity: str = "minor") -> dict[str, An
     return row
 
 
+def record(ctx: Ctx, title: str, severity: str, text: str, operator_id: str | None) -> dict[str, Any]:
+    """Open an incident with its first note in one transaction, on behalf of ``operator_id``: what the terminal
+    itself writes down when a person accepted a risk (a restore accepting loss), with nobody asked to log in."""
+    row = {"id": uuid7(), "title": _text(title, "the title", 200), "severity": severity,
+           "opened_at": ctx.now_iso(), "opened_by": operator_id}
+    note = {"id": uuid7(), "incident_id": row["id"], "at": row["opened_at"], "operator_id": operator_id,
+            "text": _text(text, "the note", 2000)}
+    with write(ctx.conn):
+        store.add_incident(ctx.conn, row)
+        ctx.journal("incident.open", row, operator_id=operator_id)
+        store.add_note(ctx.conn, note)
+        ctx.journal("incident.note", note, operator_id=operator_id)
+    return row
+
+
 def add_note(ctx: Ctx, incident_id: str, text: str) -> dict[str, Any]:
     op = ctx.operator
     if op is None:
@@ -72,10 +87,11 @@ def close_incident(ctx: Ctx, incident_id: str, resolution: str) -> dict[str, Any
         raise BoxOfficeError("not_logged_in", "log in first")
     inc = _get(ctx, incident_id)
     text = _text(resolution, "the resolution")
+    now = ctx.now_iso()
     with write(ctx.conn):
-        if not store.close_incident(ctx.conn, inc["id"], ctx.now_iso(), op["id"], text):
+        if not store.close_incident(ctx.conn, inc["id"], now, op["id"], text):
             raise BoxOfficeError("conflict", "that incident is closed already")
-        ctx.journal("incident.close", {"id": inc["id"], "resolution": text})
+        ctx.journal("incident.close", {"id": inc["id"], "resolution": text, "closed_at": now})
     return store.incident(ctx.conn, inc["id"])  # type: ignore[return-value]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from boxoffice.domain.clock import local_text
-from boxoffice.domain.codes import normalise_code
+from boxoffice.domain.codes import normalise_lookup
 from boxoffice.domain.money import format_money
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
@@ -16,7 +16,7 @@ from boxoffice.store.db import write
 
 def find_order(ctx: Ctx, code: str) -> dict[str, Any]:
     """An order by its code, forgiving case, spaces and hyphens; a mistyped check character is named as such."""
-    normal = normalise_code(code)
+    normal = normalise_lookup(code)
     order = store.order_by_code(ctx.conn, normal)
     if order is None:
         raise BoxOfficeError("not_found", f"no order {normal} on this terminal: check the code, or sync")

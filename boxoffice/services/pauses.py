@@ -92,7 +92,8 @@ def resume(ctx: Ctx, pause_id: str | None = None, *, what: str = "sales", event:
     with write(ctx.conn):
         for p in chosen:
             store.resume(ctx.conn, p["id"], now, op["id"])
-            ctx.journal("resume", {"pause": p["id"], "scope": p["scope"], "target": p["target"], "what": p["what"]})
+            ctx.journal("resume", {"pause": p["id"], "scope": p["scope"], "target": p["target"], "what": p["what"],
+                                   "resumed_at": now})
     return chosen
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from boxoffice.domain import search_text
 from boxoffice.domain.clock import local_text
-from boxoffice.domain.codes import normalise_code
+from boxoffice.domain.codes import normalise_code, normalise_lookup
 from boxoffice.domain.ids import is_uuid, uuid7
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
@@ -229,9 +229,9 @@ def plan_pickup(ctx: Ctx, code: str, ticket_ids: list[str] | None = None,
 
     Raises what the pickup itself would: unpaid, already_picked_up (naming who and when), not_found, bad_input.
     """
-    order = store.summary_by_code(ctx.conn, normalise_code(code))
+    order = store.summary_by_code(ctx.conn, normalise_lookup(code))
     if order is None:
-        raise BoxOfficeError("not_found", f"no order {normalise_code(code)} here: check the code, or find it by "
+        raise BoxOfficeError("not_found", f"no order {normalise_lookup(code)} here: check the code, or find it by "
                                           "name (boxoffice pickup find NAME)")
     tickets = store.tickets_for_pickup(ctx.conn, order["id"])
     tz = (_event(ctx, order["event_id"]) or {}).get("timezone", "UTC")
@@ -303,8 +303,10 @@ def pick_up(ctx: Ctx, code: str, *, ticket_ids: list[str] | None = None, count: 
     and had it acknowledged. Returns the order code, the tickets handed out, those still waiting, and print results.
     """
     from boxoffice.services import pauses
+    from boxoffice.services.recovery import require_ready
 
     op = ctx.require("pickup")
+    require_ready(ctx)
     plan = plan_pickup(ctx, code, ticket_ids, count)
     order = plan["order"]
     pauses.check(ctx, "pickups", order["event_id"], order["channel"])
@@ -321,11 +323,13 @@ def pick_up(ctx: Ctx, code: str, *, ticket_ids: list[str] | None = None, count: 
                 # Another desk took it between the plan and now: the same answer as a second pickup.
                 taken = [t for t in store.tickets_for_pickup(ctx.conn, order["id"]) if t["id"] == tid]
                 raise _already(order, taken, plan["timezone"])
-        store.insert_pickups(ctx.conn, [{"id": uuid7(), "order_id": order["id"], "ticket_id": tid, "at": now,
-                                         "operator_id": op["id"], "terminal_id": ctx.terminal["id"]}
-                                        for tid in ids])
+        rows = [{"id": uuid7(), "order_id": order["id"], "ticket_id": tid, "at": now, "operator_id": op["id"],
+                 "terminal_id": ctx.terminal["id"]} for tid in ids]
+        store.insert_pickups(ctx.conn, rows)
+        # The pickups rows' ids go in the entry too, so a terminal rebuilt from its journal has the same rows.
         ctx.journal("pickup", {"order": order["id"], "code": order["code"], "tickets": ids, "at": now,
-                               "notes_confirmed": bool(plan["notes"])})
+                               "notes_confirmed": bool(plan["notes"]),
+                               "pickups": [{"id": r["id"], "ticket_id": r["ticket_id"]} for r in rows]})
         jobs = queue_order(ctx, order["id"], receipt=False, ticket_ids=ids)
     results = run_jobs(ctx, jobs) if print_now else []
     return {"order": order["code"], "order_id": order["id"], "name": order["customer_name"],
@@ -341,9 +345,9 @@ def _place(t: dict) -> str:
 
 def order_view(ctx: Ctx, code: str) -> dict[str, Any]:
     """An order as the desk sees it before handing out: customer, notes, each ticket and whether it is out."""
-    order = store.summary_by_code(ctx.conn, normalise_code(code))
+    order = store.summary_by_code(ctx.conn, normalise_lookup(code))
     if order is None:
-        raise BoxOfficeError("not_found", f"no order {normalise_code(code)} here")
+        raise BoxOfficeError("not_found", f"no order {normalise_lookup(code)} here")
     ev = _event(ctx, order["event_id"])
     tz = ev["timezone"] if ev else "UTC"
     tickets = store.tickets_for_pickup(ctx.conn, order["id"])

@@ -340,9 +340,11 @@ def preview(ctx: Ctx, code: str, tickets: list[str] | None = None, waive_fee: bo
 
 def refund(ctx: Ctx, req: RefundRequest) -> dict[str, Any]:
     """Refund tickets now. Returns the refund with its items, payment rows and print jobs (not yet printed)."""
+    from boxoffice.services.recovery import require_ready
     from boxoffice.services.shifts import shift_for_money
 
     op = ctx.require("refund")
+    require_ready(ctx)
     if req.reason not in REASONS:
         raise BoxOfficeError("bad_input", f"unknown reason {req.reason!r}: use one of {', '.join(REASONS)}")
     note = (req.note or "").strip() or None

@@ -80,8 +80,10 @@ def _lines(ctx: Ctx, ev: dict, section_id: str, counts: dict[str, int]) -> list[
 def sell(ctx: Ctx, req: SaleRequest) -> dict[str, Any]:
     """Sell one order. Returns the order with its tickets, payments and change; printing is queued, not done."""
     op = ctx.require("sell")
+    from boxoffice.services.recovery import require_ready
     from boxoffice.services.shifts import shift_for_money
 
+    require_ready(ctx)  # restored from an older backup: not until `boxoffice sync recover`
     shift_for_money(ctx)  # with require_shift set, no open shift: no sale
     ev = get_event(ctx, req.event_id)
     pauses.check(ctx, "sales", ev["id"])

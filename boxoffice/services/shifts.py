@@ -245,7 +245,7 @@ def close_shift(ctx: Ctx, counted: int, operator_name: str | None = None) -> dic
         job = queue_layout(ctx, "report", report_layout(ctx, z), name=f"shift-{z['operator']}-{shift['id'][-8:]}")
         ctx.journal("shift.close", {"shift": shift["id"], "operator": shift["operator_id"], "counted": counted,
                                     "expected": expected, "variance": counted - expected, "cash": z["cash"],
-                                    "tenders": z["tenders"], "types": z["types"], "job": job})
+                                    "tenders": z["tenders"], "types": z["types"], "job": job, "closed_at": now})
     z["jobs"] = [job]
     z["pdf"], z["pdf_error"] = save_pdf(ctx, z)
     return z

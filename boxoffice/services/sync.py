@@ -32,7 +32,7 @@ PUSH_BATCH = 500
 PULL_PAGE = 500
 WARN_AFTER_MINUTES = 15.0
 
-Progress = Callable[[str, int, int], None]  # (phase 'push' | 'pull', done so far, total expected)
+Progress = Callable[[str, int, int], None]  # (phase 'push' | 'pull' | 'fetch' | 'replay', done, total expected)
 
 
 class Transport(Protocol):
@@ -189,13 +189,18 @@ def pull(ctx: Ctx, transport: Transport, page_size: int = PULL_PAGE,
 def sync_once(ctx: Ctx, transport: Transport, *, batch: int = PUSH_BATCH, page_size: int = PULL_PAGE,
               progress: Progress | None = None) -> dict[str, Any]:
     """Push then pull. A failure is recorded (for `sync status`) and raised; what was done before it stays done."""
+    from boxoffice.store import recovery as recovery_store
+
     ctx.cache.pop("public_keys", None)
     credentials(ctx)
+    pending = recovery_store.state(ctx.conn)
+    if pending is not None:  # a push or pull now would build on what the copy put back lacks
+        raise BoxOfficeError("recovery_needed", pending[1])
     with write(ctx.conn):
         state.record(ctx.conn, last_attempt_at=ctx.now_iso())
     _journal_alerts(ctx)
     try:
-        pushed = push(ctx, transport, batch, progress)
+        pushed = _push_or_diverged(ctx, transport, batch, progress)
         pulled = pull(ctx, transport, page_size, progress)
         if hasattr(transport, "allocations"):  # after the pull: a grant needs its event's catalogue here
             pulled.update(allocation_round(ctx, transport))
@@ -210,6 +215,20 @@ def sync_once(ctx: Ctx, transport: Transport, *, batch: int = PUSH_BATCH, page_s
     with write(ctx.conn):
         state.record(ctx.conn, last_good_sync=ctx.now_iso(), last_error=None)
     return {**pushed, **pulled, "waiting": state.pending_count(ctx.conn)}
+
+
+def _push_or_diverged(ctx: Ctx, transport: Transport, batch: int, progress: Progress | None) -> dict[str, Any]:
+    """Push; when the central service holds other entries under this terminal's numbers (its database was put back
+    from an older file and used), stop the terminal until `boxoffice sync recover` has run."""
+    try:
+        return push(ctx, transport, batch, progress)
+    except BoxOfficeError as exc:
+        if exc.details.get("central_code") != "journal_diverged":
+            raise
+        from boxoffice.services.recovery import mark_diverged
+
+        row = mark_diverged(ctx)
+        raise BoxOfficeError("recovery_needed", row["message"], central_code="journal_diverged") from None
 
 
 def allocation_round(ctx: Ctx, transport: Any) -> dict[str, Any]:
@@ -253,11 +272,16 @@ def index_for_pickup(ctx: Ctx) -> int:
 
 def status(ctx: Ctx, warn_after_minutes: float = WARN_AFTER_MINUTES) -> dict[str, Any]:
     """Where sync stands, and a plain warning when the terminal has been out of touch long enough to matter."""
+    from boxoffice.services.recovery import status as recovery_status
+
     row = state.get(ctx.conn)
     waiting = state.pending_count(ctx.conn)
-    out: dict[str, Any] = {"enrolled": row is not None, "entries_waiting": waiting, "warning": None}
+    recovery = recovery_status(ctx)
+    out: dict[str, Any] = {"enrolled": row is not None, "entries_waiting": waiting, "warning": None,
+                           "recovery": recovery}
     if row is None:
-        out["warning"] = "not enrolled with a central service: this terminal works alone"
+        out["warning"] = recovery["message"] if recovery else \
+            "not enrolled with a central service: this terminal works alone"
         return out
     now = ctx.now()
     good = row["last_good_sync"]
@@ -275,7 +299,9 @@ def status(ctx: Ctx, warn_after_minutes: float = WARN_AFTER_MINUTES) -> dict[str
         "warn_after_minutes": warn_after_minutes,
     })
     limit = timedelta(minutes=warn_after_minutes).total_seconds()
-    if good is None:
+    if recovery is not None:
+        out["warning"] = recovery["message"]
+    elif good is None:
         out["warning"] = "never synced since enrolling: run `boxoffice sync`"
     elif age is not None and age > limit:
         out["warning"] = (f"no good sync for {_span(age)}: {waiting} entr{'y' if waiting == 1 else 'ies'} not on "

@@ -64,3 +64,45 @@ def integrity(path: Path) -> tuple[str, list[dict]]:
         return f"unreadable: {exc}", []
     finally:
         conn.close()
+
+
+def describe(path: Path) -> dict:
+    """What a restore needs to know of a copy before it is put in place: its terminal, last journal entry, next
+    order number, and the central service it was enrolled with (None when not)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    try:
+        term = conn.execute("SELECT id, tag, name, next_order_seq FROM terminal LIMIT 1").fetchone()
+        last = conn.execute("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
+        try:
+            sync = conn.execute("SELECT central_url, token FROM sync_state WHERE id = 1").fetchone()
+        except sqlite3.OperationalError:  # a copy from before sync existed
+            sync = None
+        return {"terminal_id": term["id"] if term else None, "tag": term["tag"] if term else None,
+                "name": term["name"] if term else None, "next_order_seq": term["next_order_seq"] if term else 1,
+                "seq": last["seq"] if last else 0, "hash": last["hash"] if last else None,
+                "central_url": sync["central_url"] if sync else None, "token": sync["token"] if sync else None}
+    finally:
+        conn.close()
+
+
+def operator_in(path: Path, name: str) -> dict | None:
+    """An operator of a copy, by name (to check an admin's PIN against it when there is no live database)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    try:
+        row = conn.execute("SELECT * FROM operators WHERE name = ? COLLATE NOCASE", (name,)).fetchone()
+        return dict(row) if row else None
+    finally:
+        conn.close()
+
+
+def copy_to_new(source: Path, target: Path) -> None:
+    """Write the copy ``source`` as a new database file at ``target`` (nothing there: the caller moved it aside)."""
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    dest = sqlite3.connect(target)
+    try:
+        src.backup(dest)
+    finally:
+        dest.close()
+        src.close()

@@ -31,6 +31,16 @@ def ticket_state(conn: sqlite3.Connection, ticket_id: str) -> dict[str, Any]:
     return dict(row)
 
 
+def code_shared(conn: sqlite3.Connection, code: str) -> bool:
+    """Whether another order carries the same printed code (kept as CODE~ID, domain.codes.reused_code): one probe
+    of the unique index on codes."""
+    printed = code.split("~")[0]
+    if printed != code:
+        return True
+    return conn.execute("SELECT 1 FROM orders WHERE code > ? AND code < ? LIMIT 1",
+                        (printed + "~", printed + "\x7f")).fetchone() is not None
+
+
 def insert(conn: sqlite3.Connection, checkin: dict[str, Any]) -> bool:
     """Record a scan unless its nonce is here already; True when this call recorded it."""
     cur = conn.execute(

@@ -9,12 +9,22 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from boxoffice.errors import BoxOfficeError
 
 BUSY_TIMEOUT_MS = 15_000
+
+
+class TerminalConnection(sqlite3.Connection):
+    """A terminal database connection that can run one hook after each committed write (``write`` below calls it).
+
+    The hook keeps the marks file beside the database (store/marks.py) up to date: a plain sqlite3.Connection can
+    carry no attribute, so the terminal's connections are made of this subclass.
+    """
+
+    after_commit: Callable[[sqlite3.Connection], None] | None = None
 
 
 def connect(path: str | Path, *, create: bool = False, migrate: bool = True) -> sqlite3.Connection:
@@ -28,7 +38,8 @@ def connect(path: str | Path, *, create: bool = False, migrate: bool = True) -> 
     if create:
         p.parent.mkdir(parents=True, exist_ok=True)
     try:
-        conn = sqlite3.connect(p, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        conn = sqlite3.connect(p, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False,
+                               factory=TerminalConnection)
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA journal_mode=WAL")
@@ -40,6 +51,9 @@ def connect(path: str | Path, *, create: bool = False, migrate: bool = True) -> 
         from boxoffice.store.migrations import ensure_current
 
         ensure_current(conn)
+    from boxoffice.store import marks
+
+    marks.attach(conn, p)
     return conn
 
 
@@ -64,6 +78,9 @@ def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
             conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+    hook = getattr(conn, "after_commit", None)
+    if hook is not None:
+        hook(conn)
 
 
 def rows(conn: sqlite3.Connection, sql: str, params: tuple | dict = ()) -> list[dict]:

@@ -8,14 +8,21 @@ from typing import Any
 
 
 def append(conn: sqlite3.Connection, *, terminal_id: str, kind: str, operator_id: str | None, at: str,
-           payload: dict[str, Any], entry_id: str | None = None) -> dict[str, Any]:
-    """Add one entry after the last, chained to it. Must run inside ``store.db.write`` with the action's changes."""
+           payload: dict[str, Any], entry_id: str | None = None,
+           after: tuple[int, str] | None = None) -> dict[str, Any]:
+    """Add one entry after the last, chained to it. Must run inside ``store.db.write`` with the action's changes.
+
+    ``after`` (seq, hash) chains it to an entry that is not here instead: a restore entry follows the last entry
+    the terminal is known to have made, which the older copy put back lacks (domain.chain.declared_gap)."""
     from boxoffice.domain.chain import GENESIS, canonical, entry_hash  # hashlib: only when writing
     from boxoffice.domain.ids import uuid7
 
-    last = conn.execute("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
-    seq = (last["seq"] + 1) if last else 1
-    prev = last["hash"] if last else GENESIS
+    if after is not None:
+        seq, prev = after[0] + 1, after[1]
+    else:
+        last = conn.execute("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
+        seq = (last["seq"] + 1) if last else 1
+        prev = last["hash"] if last else GENESIS
     text = canonical(payload)
     eid = entry_id or uuid7()
     h = entry_hash(prev, id=eid, seq=seq, terminal_id=terminal_id, kind=kind, operator_id=operator_id, at=at,

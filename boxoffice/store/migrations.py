@@ -54,6 +54,7 @@ MIGRATIONS = [
     ("0006_night", _script("schema_0006_night.sql")),
     ("0007_allocations", _script("schema_0007_allocations.sql")),
     ("0008_allocation_stops", _script("schema_0008_allocation_stops.sql")),
+    ("0009_recovery", _script("schema_0009_recovery.sql")),
 ]
 KNOWN = [name for name, _ in MIGRATIONS]
 

@@ -6,10 +6,11 @@ pauses through services.pauses.apply_remote. Orders (web orders and other termin
 because a large event brings a hundred thousand of them at once; services.sync indexes them for the pickup desk
 once the pull is done.
 
-A change that cannot apply yet (an order for an event with no catalogue here, a pickup of an order not here) is
-parked, not dropped, and tried again after the next catalogue and at the end of every sync. A change that is wrong
-(a key id that is not its key's hash, a key id known here with another key) is parked with the reason and never
-applied: nothing pulled can replace a trusted key.
+An order whose code another order here holds already is kept under CODE~ID (domain.codes.reused_code), as the
+central service keeps it. A change that cannot apply yet (an order for an event with no catalogue here, a pickup of
+an order not here) is parked, not dropped, and tried again after the next catalogue and at the end of every sync.
+A change that is wrong (a key id that is not its key's hash, a key id known here with another key) is parked with
+the reason and never applied: nothing pulled can replace a trusted key.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ class Inbox:
     def flush(self) -> None:
         if not self._orders:
             return
+        from boxoffice.domain.codes import reused_code
         from boxoffice.domain.search_text import phone_digits
 
         batch, self._orders = self._orders, []
@@ -73,14 +75,16 @@ class Inbox:
         events = inbox.known_events(conn, (b["order"]["event_id"] for _, _, b in batch))
         clash = inbox.codes_taken(conn, [(b["order"]["id"], b["order"]["code"]) for _, _, b in batch])
         orders, tickets = [], []
+        in_batch: dict[str, str] = {}
         for cursor, kind, body in batch:
             o = body["order"]
             if o["event_id"] not in events:
                 self._park(cursor, kind, body, f"event {o['event_id']!r} is not in this terminal's catalogue yet")
                 continue
-            if o["code"] in clash:
-                self._park(cursor, kind, body, f"order code {o['code']} belongs to another order here")
-                continue
+            if o["code"] in clash or in_batch.setdefault(o["code"], o["id"]) != o["id"]:
+                # Two real orders with one printed code (a terminal put back from an older copy sold again):
+                # kept under CODE~ID, as the central service keeps it, and flagged there; the ticket id admits.
+                o = {**o, "code": reused_code(o["code"], o["id"])}
             orders.append({**o, "phone_digits": phone_digits(o.get("phone")) or None})
             tickets += [{**t, "order_id": o["id"], "event_id": o["event_id"]} for t in body["tickets"]]
             self.counts[kind] += 1

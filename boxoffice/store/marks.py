@@ -1,0 +1,134 @@
+"""The marks file: the last journal entry and order number this terminal committed, kept beside its database.
+
+A database file can be put back from an older copy (``boxoffice restore``, or by hand). Its journal and order
+numbers then start again from where the copy stopped, and would be handed out a second time. ``<db>.marks`` remembers
+how far the terminal really got, outside the database, so ``restore`` can carry that forward and a database opened
+behind its marks is recognised at once (services/recovery.py).
+
+The file is JSON padded to one 512-byte record, mode 0600, rewritten in place with a single write of that record
+after each committed write that moved the journal or the order numbers (``store.db.write`` calls the hook ``attach``
+installs). It only ever moves forward: a process that commits on a database copied back never lowers it.
+
+Why one record written in place rather than a new file renamed over the old: on ext4 a rename over an existing
+file flushes the new file's data first, as an fsync would (about 1.3 ms a sale here); one 512-byte write lands in
+one disk sector, which a crash leaves whole or not written (a torn record would not parse, and a file that does not
+parse is never trusted: it counts as no marks). Written so, the marks cost a sale a few tenths of a millisecond,
+within the noise of the measurement (``benchmarks/bench_sales.py --marks``; benchmarks/README.md).
+
+Why no fsync: it added 2.5 to 4.5 ms to a sale of about 7 ms, a second disk flush per sale besides SQLite's own
+fsync of the WAL (synchronous=FULL), for little. The marks are a second witness, read only when the database
+itself cannot be trusted to know how far it got: ``restore`` reads the live database first and uses the marks only
+when that database is unreadable. After a power cut the marks may trail the database by what the operating system
+had not yet written back (seconds), never lead it; what they miss is then caught by the central service (the head
+it reports, and ``journal_diverged`` on a reused number), which ``restore`` also asks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+FORMAT = "boxoffice.marks/1"
+FSYNC = False
+RECORD = 512
+
+
+@dataclass(frozen=True)
+class Marks:
+    """How far a terminal got: its last journal entry (seq, hash) and the next order number it would hand out."""
+
+    terminal_id: str
+    seq: int
+    hash: str
+    next_order_seq: int
+
+    def later(self, other: Marks | None) -> Marks:
+        """The furthest of two marks of one terminal: the higher entry (with its hash), the higher order number.
+
+        At the same entry ``other``'s hash is kept: a database that reached the same number by another history must
+        not rewrite what the file says was there (services/recovery.py compares them)."""
+        if other is None or other.terminal_id != self.terminal_id:
+            return self
+        top = self if self.seq > other.seq else other
+        return Marks(self.terminal_id, top.seq, top.hash, max(self.next_order_seq, other.next_order_seq))
+
+
+def path_for(db_path: str | Path) -> Path:
+    """``<db>.marks``, beside the database."""
+    return Path(f"{db_path}.marks")
+
+
+def read(path: Path) -> Marks | None:
+    """The marks in ``path``, or None when there is no file or it is not a marks file (never trusted then)."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if doc.get("format") != FORMAT:
+            return None
+        marks = Marks(str(doc["terminal_id"]), int(doc["seq"]), str(doc["hash"]), int(doc["next_order_seq"]))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return marks if marks.seq >= 0 and marks.next_order_seq >= 1 else None
+
+
+def write(path: Path, marks: Marks) -> None:
+    """Write ``marks`` as the file's one record, in place (made 0600 if new): see the module docstring."""
+    data = json.dumps({"format": FORMAT, **asdict(marks)}, sort_keys=True).encode("utf-8").ljust(RECORD, b" ")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        os.pwrite(fd, data, 0)
+        if os.fstat(fd).st_size != RECORD:
+            os.ftruncate(fd, RECORD)
+        if FSYNC:
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def head(conn: sqlite3.Connection) -> Marks | None:
+    """The marks of a database as it stands: its terminal, last journal entry and next order number."""
+    row = conn.execute("SELECT t.id, t.next_order_seq, j.seq, j.hash FROM terminal t LEFT JOIN"
+                       " (SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1) j LIMIT 1").fetchone()
+    if row is None or row[2] is None:
+        return None
+    return Marks(row[0], int(row[2]), row[3], int(row[1]))
+
+
+def advance(path: Path, now: Marks) -> Marks:
+    """Move the file forward to ``now`` (never back) and return what it holds after."""
+    on_disk = read(path)
+    merged = now.later(on_disk)
+    if merged != on_disk:
+        write(path, merged)
+    return merged
+
+
+class _Keeper:
+    """The hook run after each committed write on one connection."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.last: Marks | None = None
+
+    def __call__(self, conn: sqlite3.Connection) -> None:
+        try:
+            now = head(conn)
+        except sqlite3.Error:  # a database without its tables yet (being made or migrated)
+            return
+        if now is None or now == self.last:
+            return  # the usual case for a write that journalled nothing: no file touched
+        # A full or read-only disk must not turn a committed sale into an error: the marks stay where they were
+        # (behind, which is safe) until a later write manages it.
+        with contextlib.suppress(OSError):
+            advance(self.path, now)
+            self.last = now
+
+
+def attach(conn: sqlite3.Connection, db_path: str | Path) -> None:
+    """Keep ``<db_path>.marks`` up to date after each committed write on ``conn`` (a store.db connection)."""
+    if hasattr(type(conn), "after_commit"):
+        conn.after_commit = _Keeper(path_for(db_path))  # type: ignore[attr-defined]
+
