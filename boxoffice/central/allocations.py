@@ -166,7 +166,8 @@ def held_seats(db: CentralDB, sec: Section) -> set[str]:
 
 
 def summary(db: CentralDB, event_id: str) -> list[dict[str, Any]]:
-    """Per section: capacity, web sold, each terminal's allocation, held, free; ``balanced`` says whether
+    """Per section: capacity, web sold, each terminal's allocation, held, free, and the house seats released to a
+    terminal (seat -> terminal id, allocated like any other); ``balanced`` says whether
     ``web_sold + allocated_total + held + free == capacity``, which holds row by row (a False is a bug to report)."""
     out = []
     for sec in sections(db, event_id).values():
@@ -178,6 +179,8 @@ def summary(db: CentralDB, event_id: str) -> list[dict[str, Any]]:
         out.append({"event_id": event_id, "section_id": sec.id, "kind": sec.kind, "capacity": sec.capacity,
                     "web_sold": web, "allocated": by_terminal, "allocated_total": sum(by_terminal.values()),
                     "held": held, "free": left,
+                    "house_seats_released": {s: t for s, t in sorted(seats_of(db, event_id, sec.id).items())
+                                             if s in sec.held},
                     "balanced": web + sum(by_terminal.values()) + held + left == sec.capacity,
                     "recalls_pending": [s["terminal_id"] for s in stops if s["kind"] == "recall"
                                         and s["state"] == "pending"],

@@ -128,6 +128,10 @@ def allocations(
 
 def _notes(row: dict) -> str:
     notes = [f"recall pending: {t}" for t in row.get("recalls_pending", [])]
+    out: dict[str, list[str]] = {}
+    for seat, holder in row.get("house_seats_released", {}).items():
+        out.setdefault(holder, []).append(seat)
+    notes += [f"house seats released to {t}: {', '.join(seats)}" for t, seats in out.items()]
     notes += [f"RISK: {w['risk']} written off from {w['terminal_id']} ({w['by']}: {w['reason']})"
               + (f", {w['late_sales']} sold after" if w["late_sales"] else "") for w in row.get("write_offs", [])]
     return "; ".join(notes) or "-"
