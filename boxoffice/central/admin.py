@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from boxoffice.central import catalog, feed, schema, signing, terminals, tokens, weborders
-from boxoffice.central.db import CentralDB, connect, database_errors, retrying
+from boxoffice.central.db import CentralDB, connect, database_errors, first_line, retrying
 from boxoffice.domain.clock import iso, system_clock
 from boxoffice.errors import BoxOfficeError
 from boxoffice.schemas import read_json_file
@@ -38,13 +38,11 @@ def open_db(url: str) -> CentralDB:
 def run(url: str, work: Callable[[CentralDB], T]) -> T:
     """``work`` on an initialised central database, retried whole on a deadlock (central/db.py ``retrying``); any
     other database failure becomes ``database_error``."""
-    from boxoffice.central.db import _first_line
-
     try:
         return retrying(url, work, opener=open_db)
     except database_errors() as exc:
         raise BoxOfficeError("database_error", f"the central database failed: {type(exc).__name__}: "
-                                               f"{_first_line(exc)[:200]}") from None
+                                               f"{first_line(exc)[:200]}") from None
 
 
 def init(url: str, clock: Clock = system_clock) -> dict[str, Any]:

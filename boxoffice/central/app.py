@@ -11,10 +11,11 @@ Status codes: 200 done; 401 no or unknown token; 403 a forbidden act (another te
 503 the database is unreachable, or stayed busy (code ``busy``). Every error body matches
 schemas/sync-error.schema.json.
 
-Concurrency: every request's work runs through ``db.retrying``. On PostgreSQL a transaction that another writer
-deadlocked or made unserialisable is rolled back whole and the request runs again from the start on a new
-connection, a few times with random waits, which is safe because every request is idempotent (entries by id,
-top-ups by request id); only after that bound does the terminal see 503 ``busy``, which its client retries too.
+Concurrency: every request's work runs through ``db.retrying`` (a push: each of its three steps through
+``db.retry``). On PostgreSQL a transaction that another writer deadlocked or made unserialisable is rolled back
+whole and the unit runs again from the start, a few times with random waits, which is safe because every unit is
+idempotent (entries by id, top-ups by request id); only after that bound does the terminal see 503 ``busy``, which
+its client retries too.
 No request runs DDL: the schema is made by `boxoffice central init` / `migrate` (central/schema.py).
 """
 
@@ -32,7 +33,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from boxoffice.central import allocation_stops, allocations, feed, ingest, schema, terminals
 from boxoffice.central import openapi as customise
-from boxoffice.central.db import CentralDB, retrying
+from boxoffice.central.db import CentralDB, connect, retry, retrying
 from boxoffice.central.errors import CentralError, invalid
 from boxoffice.domain.clock import iso, system_clock
 from boxoffice.errors import BoxOfficeError
@@ -168,12 +169,18 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock) -> FastAPI:
             term = terminals.authenticate(db, header)  # who first: a stranger learns nothing from a 422
             body = _json(raw, "journal batch")
             _check(body, "sync-push.schema.json", "journal batch")
-            answer = ingest.apply_batch(db, term, body["entries"], now())
-            allocations.apply_pending_releases(db, term["id"], now())  # once per entry id, however often sent
-            allocation_stops.flag_late_sales(db, term["id"], now())  # a written-off terminal's later sales
+            # three units, each retried on its own: running the batch again after a later step collided would
+            # answer with every entry a duplicate and lose the conflicts it raised
+            answer = retry(db, lambda d: ingest.apply_batch(d, term, body["entries"], now()))
+            retry(db, lambda d: allocations.apply_pending_releases(d, term["id"], now()))  # once per entry id
+            retry(db, lambda d: allocation_stops.flag_late_sales(d, term["id"], now()))  # after a write-off
             return answer
 
-        return JSONResponse(await run_in_threadpool(run, work))
+        def once(fn: Callable[[CentralDB], Any]) -> Any:
+            with connect(db_url) as db:
+                return fn(db)
+
+        return JSONResponse(await run_in_threadpool(once, work))
 
     @app.get("/v1/allocations", tags=["terminal"], response_model=None,
              summary="This terminal's allocation grants after a position (each applied once, by id)",
