@@ -27,8 +27,8 @@ Figures: served = places sold at the counters while offline; could serve = per c
 asked for there and the places its allocation held (no counter can serve more than either); the share served is
 their ratio (goal >= 0.95). Oversold (goal 0): after step 1-2's sync and again after the sell-out, per section,
 places with a valid ticket beyond the capacity, seats with two valid tickets, places a counter sold beyond its
-grant, and any ``seat_sold_twice`` conflict; the per-section invariant web sold + allocations + free = capacity is
-checked at both points, and after the sell-out every place must be sold exactly once.
+grant, and any ``seat_sold_twice`` conflict; the per-section invariant web sold + allocations + held + free =
+capacity is checked at both points, and after the sell-out every place must be sold exactly once.
 
 Prints a table and appends one JSON line to benchmarks/results/latest.jsonl.
 """
@@ -229,8 +229,10 @@ def check(db: CentralDB, secs: dict[str, allocations.Section], tids: list[str], 
             twice = len(labels) - len(set(labels))
             oversold += twice
             web, held = allocations.web_seats(db, EVENT, sid), allocations.seats_of(db, EVENT, sid)
-            if web & set(held) or len(web) + len(held) + len(allocations.free_seats(db, sec)) != sec.capacity:
-                problems.append(f"{sid}: web sold + allocated + free != capacity")
+            house = allocations.held_seats(db, sec)
+            if web & set(held) or len(web) + len(held) + len(house) + len(allocations.free_seats(db, sec)) \
+                    != sec.capacity:
+                problems.append(f"{sid}: web sold + allocated + held + free != capacity")
             for tid in tids:
                 sold_here = {f"{r['row_label']}{r['seat']}" for r in valid if r["terminal_id"] == tid}
                 beyond = sold_here - {s for s, t in held.items() if t == tid}
@@ -257,7 +259,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     try:
         db = connect(str(root / "central.db"))
         schema.create(db, NOW)
-        allocations.ensure_tables(db)
         doc = stadium(T0.date() + timedelta(days=11))
         catalog.publish(db, doc, NOW)
         secs = allocations.sections(db, EVENT)

@@ -54,6 +54,8 @@ EXIT_STATUSES: dict[str, tuple[int, str]] = {
     "not_enrolled": (8, "this terminal is not enrolled with a central service"),
     # 9: the database
     "database_newer": (9, "the database was written by a newer release"),
+    "database_older": (9, "the central database was made by an older release: run `boxoffice central migrate`"),
+    "busy": (9, "the central database stayed busy with other writers after several tries: try again"),
     "database_error": (9, "the database is damaged or unreadable"),
     "audit_failed": (9, "the journal or the records do not match their hash chain: changed behind the tool's back"),
     "recovery_needed": (9, "the database was put back from an older copy: run `boxoffice sync recover` first"),

@@ -363,7 +363,7 @@ def verify(db_url: str, terminals: list[Terminal], reports: list[dict[str, Any]]
     with connect(db_url) as db:
         central_orders = db.scalar("SELECT count(*) FROM orders WHERE channel = 'box_office'")
         row = next(r for r in summary(db_url, EVENT) if r["section_id"] == SECTION)
-        if row["web_sold"] + sum(row["allocated"].values()) + row["free"] != row["capacity"]:
+        if row["web_sold"] + sum(row["allocated"].values()) + row["held"] + row["free"] != row["capacity"]:
             problems.append(f"central section invariant broken: {row}")
         for t in terminals:
             local = sqlite3.connect(t.db)

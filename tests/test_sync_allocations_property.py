@@ -1,7 +1,9 @@
 """The allocation invariant under random schedules: five real terminals (SQLite files, driven through the terminal
 services) and the web shop against the central functions in process (SQLite), with random cuts on every request.
 
-What runs: grants of standing places and of named seats; sales, refunds and releases at the counters; web orders
+What runs: grants of standing places and of named seats, held (house) seats among them, which the box office may
+release to a terminal on purpose (``include_held``); per-terminal top-up caps changed at random (0 included);
+sales, refunds and releases at the counters; web orders
 sold and refunded (a web ticket is refunded at a counter, with a supervisor's override, and may be refunded at two
 counters cut off from each other); top-ups the terminals ask for at sync when they run low (each request once by
 its id, however often it arrives), recalls (the terminal gives back its unsold places at its next pull) and
@@ -11,14 +13,17 @@ lose its answer, send it twice, hold a push back and deliver it later (oldest or
 pull with an old page; and whole offline periods per terminal.
 
 Checked after every step, per section of the event:
-- central: web sold + every terminal's allocation + free = capacity, free >= 0; no seat both web-sold and allocated;
+- central: web sold + every terminal's allocation + held + free = capacity, free >= 0, and `central allocations`
+  says so (``balanced``); no seat both web-sold and allocated; a held seat is never web-sold, never free, and in a
+  terminal's allocation only when a grant to that terminal released it on purpose;
 - every terminal: what central says it holds = what it holds itself + grants it has not pulled yet + releases that
   have not reached central yet (so a lost, repeated or late message neither loses nor doubles a place); a
   written-off terminal holds at central exactly what central knows it sold;
 - no seat allocated at two terminals, or allocated at one and web-sold, or sold by two (counters or web), and no
   ``seat_sold_twice`` conflict at central; standing places sold everywhere never exceed the capacity;
 - a sale of standing places or named seats refused exactly when the terminal does not hold them unsold or the
-  section is stopped here (recalled or written off).
+  section is stopped here (recalled or written off); a held seat released to a terminal is sellable there;
+- a top-up never leaves a terminal more unsold places of a section than its cap (central's count before it).
 
 CI runs 1,000 schedules of up to 10 steps (about a minute on 2 cores); BOXOFFICE_ALLOC_EXAMPLES and
 BOXOFFICE_ALLOC_STEPS ask for more (the long run and its figures are in benchmarks/README.md). Not covered here: a
@@ -43,7 +48,17 @@ from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from boxoffice.central import allocation_stops, allocations, catalog, feed, ingest, schema, terminals, weborders
+from boxoffice.central import (
+    allocation_stops,
+    allocation_topup,
+    allocations,
+    catalog,
+    feed,
+    ingest,
+    schema,
+    terminals,
+    weborders,
+)
 from boxoffice.central.db import CentralDB, connect
 from boxoffice.config import load
 from boxoffice.domain.clock import iso
@@ -68,7 +83,7 @@ SUPERVISOR = ("sue", "2222")
 UNREACHABLE = "central_unreachable"
 GENERAL, RESERVED = "standing", "stalls"
 
-HELD_BACK = {"H13", "H14", "H15", "H16"}  # the demo hall's seats held back: never for sale
+HELD_BACK = {"H13", "H14", "H15", "H16"}  # the demo hall's house seats: for sale only where released on purpose
 TERM = st.integers(0, TERMINALS - 1)
 FAULTS = st.sampled_from(["none", "none", "cut_before", "lost_answer", "repeat", "delay", "stale"])
 
@@ -158,12 +173,16 @@ class Link:
         return page
 
     def top_up(self, body: dict[str, Any]) -> dict[str, Any]:
-        """POST /v1/allocations/requests: more places of a section, once per request id."""
+        """POST /v1/allocations/requests: more places of a section, once per request id, within the cap."""
         fault = self._next()
         if fault == "cut_before":
             raise BoxOfficeError(UNREACHABLE, "cut")
+        sec = allocations.section(self.db, body["event_id"], body["section_id"])
+        term = self.db.one("SELECT * FROM terminals WHERE id = ?", (self.tid,))
+        room = max(0, allocation_topup.cap_of(self.db, term) - allocation_topup.unsold(self.db, self.tid, sec))
         answer = allocations.top_up(self.db, self.tid, body["event_id"], body["section_id"], body["count"],
                                     body["id"], NOW)
+        assert answer["replayed"] or answer["granted"] <= room, (answer, room)
         if fault == "repeat":
             again = allocations.top_up(self.db, self.tid, body["event_id"], body["section_id"], body["count"],
                                        body["id"], NOW)
@@ -206,7 +225,6 @@ def _templates() -> Path:
     atexit.register(shutil.rmtree, root, True)
     db = connect(str(root / "central.db"))
     schema.create(db, NOW)
-    allocations.ensure_tables(db)
     catalog.publish(db, demo_catalog(T0.date()), NOW)
     for i in range(TERMINALS):
         ctx = init_terminal(load(db=str(root / f"t{i}.db")), f"Counter {i}", _clock)
@@ -253,9 +271,10 @@ def _local_general(ctx: Ctx) -> tuple[int, int]:
 
 
 def _local_seats(ctx: Ctx) -> tuple[set[str], set[str]]:
-    """(seats in this terminal's allocation, seats it has sold). A seat the venue holds back (status 'held') is
-    nobody's to sell and is left out: a terminal that imported the catalogue itself before central governed the
-    event may still mark it as its own, which sells nothing."""
+    """(seats in this terminal's allocation, seats it has sold). A seat the venue holds back (status 'held') and did
+    not release to this terminal is nobody's to sell and is left out: a terminal that imported the catalogue itself
+    before central governed the event may still mark it as its own, which sells nothing. A house seat released here
+    on purpose is 'free' here, so it counts."""
     held, sold = set(), set()
     for label, allocated, status in ctx.conn.execute(
             "SELECT label, allocated, status FROM seats WHERE event_id = ? AND section_id = ?"
@@ -316,19 +335,35 @@ class Allocations(RuleBasedStateMachine):
         else:
             assert n <= free
 
-    @rule(t=TERM, data=st.data())
-    def grant_seats(self, t: int, data: st.DataObject) -> None:
+    @rule(t=TERM, data=st.data(), include_held=st.booleans())
+    def grant_seats(self, t: int, data: st.DataObject, include_held: bool) -> None:
+        """Named seats, house seats among them now and then: granted only from what is free, and a house seat only
+        when the box office releases it on purpose."""
         if t in self.dead:
             return
-        free = allocations.free_seats(self.db, self.secs[RESERVED])
-        pool = sorted(free) if free and data.draw(st.integers(0, 4)) else self.seat_labels
+        sec = self.secs[RESERVED]
+        free = allocations.free_seats(self.db, sec)
+        held = allocations.held_seats(self.db, sec)
+        near = sorted(HELD_BACK | set(sorted(free)[:4]))
+        pool = {0: self.seat_labels, 1: near, 2: near}.get(data.draw(st.integers(0, 4)), sorted(free) or near)
         seats = data.draw(st.lists(st.sampled_from(pool), min_size=1, max_size=6, unique=True))
+        allowed = free | held if include_held else free
         try:
-            allocations.grant(self.db, EVENT, self.tids[t], RESERVED, seats=seats, now=NOW)
+            move = allocations.grant(self.db, EVENT, self.tids[t], RESERVED, seats=seats, include_held=include_held,
+                                     now=NOW)
         except BoxOfficeError as exc:
-            assert exc.code == "sold_out" and not set(seats) <= free
+            assert exc.code in ("sold_out", "seat_unavailable") and not set(seats) <= allowed
+            assert (exc.code == "seat_unavailable") == (not include_held and bool(set(seats) & held))
         else:
-            assert set(seats) <= free
+            assert set(seats) <= allowed
+            assert set(move.get("held_released", [])) == set(seats) & held
+            if move.get("held_released"):
+                event("house seats released to a terminal")
+
+    @rule(t=TERM, cap=st.sampled_from([None, 0, 3, 12, 40]))
+    def box_office_caps_top_ups(self, t: int, cap: int | None) -> None:
+        """The terminal's own top-up cap set (None: back to the default); top-ups from now on keep within it."""
+        self.db.execute("UPDATE terminals SET allocation_cap = ? WHERE id = ?", (cap, self.tids[t]))
 
     def _web(self, tickets: list[dict[str, Any]]) -> bool:
         self.refs += 1
@@ -349,8 +384,10 @@ class Allocations(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def web_sells_seats(self, data: st.DataObject) -> None:
+        """Only free seats: never one a terminal holds, never a house seat (released or not)."""
         free = allocations.free_seats(self.db, self.secs[RESERVED])
-        pool = sorted(free) if free and data.draw(st.integers(0, 3)) else self.seat_labels
+        pool = {0: self.seat_labels, 1: sorted(HELD_BACK | set(sorted(free)[:3]))}.get(data.draw(st.integers(0, 3)),
+                                                                                       sorted(free) or self.seat_labels)
         seats = data.draw(st.lists(st.sampled_from(pool), min_size=1, max_size=4, unique=True))
         ok = self._web([{"section_id": RESERVED, "type": "adult", "seat": s} for s in seats])
         assert ok == (set(seats) <= free)
@@ -583,11 +620,20 @@ class Allocations(RuleBasedStateMachine):
         free = allocations.free(self.db, gen)
         assert free >= 0 and all(v >= 0 for v in by_terminal.values())
         assert web + sum(by_terminal.values()) + free == gen.capacity
-        # central, seats
+        # central, seats: web sold, allocated, held by the venue and free part the section
         web_seats = allocations.web_seats(self.db, EVENT, RESERVED)
         seat_holder = allocations.seats_of(self.db, EVENT, RESERVED)
+        house = allocations.held_seats(self.db, res)
+        free_seats = allocations.free_seats(self.db, res)
         assert not web_seats & set(seat_holder), "a seat both web-sold and allocated"
         assert web_seats | set(seat_holder) <= res.seats
+        assert len(web_seats) + len(seat_holder) + len(house) + len(free_seats) == res.capacity
+        assert house <= HELD_BACK and not free_seats & HELD_BACK and not web_seats & HELD_BACK
+        released = {(r["terminal_id"], s) for r in self.db.all(
+            "SELECT terminal_id, held_released FROM allocation_moves WHERE kind = 'grant' AND held_released IS NOT NULL"
+            " AND event_id = ?", (EVENT,)) for s in json.loads(r["held_released"])}
+        assert {(h, s) for s, h in seat_holder.items() if s in HELD_BACK} <= released, "a house seat given unasked"
+        assert all(r["balanced"] for r in allocations.summary(self.db, EVENT))
         # each terminal against central, and the terminals against each other
         sold_general = web
         held_anywhere: dict[str, int] = {}
@@ -613,12 +659,12 @@ class Allocations(RuleBasedStateMachine):
             seats_held, seats_sold = _local_seats(ctx)
             if governed:
                 central_mine = {s for s, h in seat_holder.items() if h == tid}
-                coming = [s for g in grants for s in g["seats"] if s not in HELD_BACK]
+                coming = [s for g in grants for s in g["seats"]]
                 going = [s for r in releases if r["section_id"] == RESERVED for s in r["seats"]]
                 parts = [seats_held, set(coming), set(going)]
                 assert len(coming) + len(going) + len(seats_held) == len(set().union(*parts)), "counted twice"
-                mine = central_mine - HELD_BACK
-                assert mine == set().union(*parts), (t, mine ^ set().union(*parts))
+                # a house seat released to this terminal is sellable here: it counts like any seat it holds
+                assert central_mine == set().union(*parts), (t, central_mine ^ set().union(*parts))
                 assert seats_sold <= seats_held
                 for s in seats_held:
                     assert s not in held_anywhere, f"seat {s} allocated at two terminals"

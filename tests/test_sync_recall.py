@@ -22,7 +22,8 @@ NOW = "2026-12-01T10:00:00Z"
 
 def _row(central: Central, event: str, section: str) -> dict[str, Any]:
     row = next(r for r in summary(central.db_url, event) if r["section_id"] == section)
-    assert row["web_sold"] + sum(row["allocated"].values()) + row["free"] == row["capacity"]
+    assert row["web_sold"] + sum(row["allocated"].values()) + row["held"] + row["free"] == row["capacity"]
+    assert row["balanced"]
     return row
 
 

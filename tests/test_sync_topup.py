@@ -27,7 +27,8 @@ def _held(ctx: Any, event: str, section: str) -> dict[str, Any]:
 
 def _central(central: Central, event: str, section: str, terminal_id: str) -> int:
     row = next(r for r in summary(central.db_url, event) if r["section_id"] == section)
-    assert row["web_sold"] + sum(row["allocated"].values()) + row["free"] == row["capacity"]
+    assert row["web_sold"] + sum(row["allocated"].values()) + row["held"] + row["free"] == row["capacity"]
+    assert row["balanced"]
     return row["allocated"].get(terminal_id, 0)
 
 

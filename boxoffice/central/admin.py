@@ -1,6 +1,9 @@
 """The central box office's own use cases, run on the central database directly by `boxoffice central ...`.
 
-Each function opens its own connection and closes it, like a request: nothing here is kept between calls.
+Each function opens its own connection and closes it, like a request: nothing here is kept between calls. Those
+that write where terminals write too (web imports, grants, recalls, caps) run through ``run``: retried whole when
+PostgreSQL rolls them back as a deadlock or serialization failure, and a database failure is a ``database_error``
+with one line, never a traceback.
 """
 
 from __future__ import annotations
@@ -8,16 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from boxoffice.central import catalog, feed, schema, signing, terminals, tokens, weborders
-from boxoffice.central.db import CentralDB, connect
+from boxoffice.central.db import CentralDB, connect, database_errors, first_line, retrying
 from boxoffice.domain.clock import iso, system_clock
 from boxoffice.errors import BoxOfficeError
 from boxoffice.schemas import read_json_file
 
 Clock = Callable[[], datetime]
 MAX_ORDERS_BYTES = 500_000_000
+T = TypeVar("T")
 
 
 def open_db(url: str) -> CentralDB:
@@ -31,11 +35,23 @@ def open_db(url: str) -> CentralDB:
     return db
 
 
+def run(url: str, work: Callable[[CentralDB], T]) -> T:
+    """``work`` on an initialised central database, retried whole on a deadlock (central/db.py ``retrying``); any
+    other database failure becomes ``database_error``."""
+    try:
+        return retrying(url, work, opener=open_db)
+    except database_errors() as exc:
+        raise BoxOfficeError("database_error", f"the central database failed: {type(exc).__name__}: "
+                                               f"{first_line(exc)[:200]}") from None
+
+
 def init(url: str, clock: Clock = system_clock) -> dict[str, Any]:
-    """Create the schema and the signing key, and an admin token shown this once. Safe to run again."""
+    """Create the schema (or bring it up to this release's), the signing key, and an admin token shown this once.
+    Safe to run again."""
     now = iso(clock())
     with connect(url) as db:
-        fresh = schema.create(db, now)
+        moved = schema.migrate(db, now)
+        fresh = bool(moved["created"])
         with db.transaction():
             key, created = signing.ensure_key(db, now)
             if created:
@@ -45,7 +61,20 @@ def init(url: str, clock: Clock = system_clock) -> dict[str, Any]:
                 token = tokens.new_token(tokens.ADMIN_PREFIX)
                 db.execute("INSERT INTO admin_tokens (token_hash, created_at) VALUES (?, ?)",
                            (tokens.digest(token), now))
-        return {"database": db.where, "created": fresh, "key_id": key["key_id"], "admin_token": token}
+        return {"database": db.where, "created": fresh, "key_id": key["key_id"], "admin_token": token,
+                "schema_version": moved["to"], "migrations": moved["migrations"]}
+
+
+def migrate(url: str, clock: Clock = system_clock) -> dict[str, Any]:
+    """Bring an existing central database's schema up to this release's, keeping every row (central/schema.py).
+    Run once after installing a new release, before starting its services; safe to repeat."""
+    with connect(url) as db:
+        if schema.version(db) == 0:
+            raise BoxOfficeError("not_initialised", f"{db.where} is not a central database: run "
+                                                    "`boxoffice central init --db ...` to make one")
+        moved = schema.migrate(db, iso(clock()))
+        return {"database": db.where, "from": moved["from"], "schema_version": moved["to"],
+                "migrations": moved["migrations"]}
 
 
 def new_admin_token(url: str, clock: Clock = system_clock) -> str:
@@ -61,28 +90,32 @@ def publish_catalog(url: str, path: str | Path, clock: Clock = system_clock) -> 
     from boxoffice.services.catalog import MAX_CATALOG_BYTES
 
     doc = read_json_file(path, MAX_CATALOG_BYTES, "catalogue")
-    with open_db(url) as db:
-        return catalog.publish(db, doc, iso(clock()))
+    now = iso(clock())
+    return run(url, lambda db: catalog.publish(db, doc, now))
 
 
 def import_orders(url: str, path: str | Path, clock: Clock = system_clock) -> dict[str, Any]:
+    """Import a web orders file; run side by side with itself and with terminals' top-ups, each order gets in once
+    (by its ref) and a collision with another writer is tried again, not shown."""
     doc = read_json_file(path, MAX_ORDERS_BYTES, "web orders document")
-    with open_db(url) as db:
-        return weborders.import_orders(db, doc, iso(clock()))
+    now = iso(clock())
+    return run(url, lambda db: weborders.import_orders(db, doc, now))
 
 
-def enroll_code(url: str, name: str, hours: float = terminals.CODE_HOURS,
-                clock: Clock = system_clock) -> dict[str, Any]:
+def enroll_code(url: str, name: str, hours: float = terminals.CODE_HOURS, clock: Clock = system_clock,
+                roles: str = terminals.DEFAULT_ROLES) -> dict[str, Any]:
+    """A one-time code enrolling a terminal for ``roles`` (comma-separated: sell, pickup, door)."""
     name = name.strip()
     if not name or len(name) > 80:
         raise BoxOfficeError("bad_input", "a terminal name is 1 to 80 characters")
     if not 0 < hours <= 24 * 30:
         raise BoxOfficeError("bad_input", "a code lasts between a moment and 30 days (--hours)")
+    roles = terminals.parse_roles(roles)
     now = clock()
     expires = iso(now + timedelta(hours=hours))
     with open_db(url) as db:
-        code = terminals.create_code(db, name, iso(now), expires)
-    return {"code": code, "name": name, "expires_at": expires}
+        code = terminals.create_code(db, name, iso(now), expires, roles)
+    return {"code": code, "name": name, "expires_at": expires, "roles": roles.split(",")}
 
 
 def list_terminals(url: str) -> list[dict[str, Any]]:

@@ -52,7 +52,6 @@ def stale_terminals(db: CentralDB, now: datetime, minutes: float) -> list[dict[s
 
 def allocations_low(db: CentralDB, now: datetime, percent: float) -> list[dict[str, Any]]:
     """Terminals whose allocation of a section of an event not yet over is nearly sold."""
-    allocations.ensure_tables(db)
     names = {r["id"]: r["name"] for r in db.all("SELECT id, name FROM terminals WHERE revoked_at IS NULL")}
     out = []
     for ev in db.all("SELECT id FROM events WHERE starts_at >= ? ORDER BY starts_at, id",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from boxoffice.central import allocations
-from boxoffice.central.admin import open_db
+from boxoffice.central import allocation_topup, allocations
+from boxoffice.central.admin import run
 from boxoffice.central.db import CentralDB
 from boxoffice.domain.clock import Clock, iso, system_clock
 from boxoffice.errors import BoxOfficeError
@@ -14,7 +14,7 @@ from boxoffice.errors import BoxOfficeError
 def _terminal(db: CentralDB, which: str, *, active: bool = True) -> dict[str, Any]:
     """One terminal named by id, name or tag (a revoked one too, when ``active`` is False)."""
     alive = " AND revoked_at IS NULL" if active else ""
-    rows = db.all(f"SELECT id, name FROM terminals WHERE (id = ? OR name = ? OR tag = ?){alive}",
+    rows = db.all(f"SELECT id, name, roles, allocation_cap FROM terminals WHERE (id = ? OR name = ? OR tag = ?){alive}",
                   (which, which, which.upper()))
     if len(rows) != 1:
         raise BoxOfficeError("not_found" if not rows else "bad_input",
@@ -24,34 +24,62 @@ def _terminal(db: CentralDB, which: str, *, active: bool = True) -> dict[str, An
 
 
 def allocate(url: str, event_id: str, which: str, section_id: str, count: int, seats: list[str],
-             clock: Clock = system_clock) -> dict[str, Any]:
-    """Grant a terminal (named by id, name or tag) places of a section; see central/allocations.py."""
-    with open_db(url) as db:
+             clock: Clock = system_clock, include_held: bool = False) -> dict[str, Any]:
+    """Grant a terminal (named by id, name or tag) places of a section; held (house) seats only with
+    ``include_held``. See central/allocations.py."""
+    now = iso(clock())
+
+    def work(db: CentralDB) -> dict[str, Any]:
         term = _terminal(db, which)
         move = allocations.grant(db, event_id, term["id"], section_id, count=count, seats=seats,
-                                 now=iso(clock()))
+                                 include_held=include_held, now=now)
         left = allocations.free(db, allocations.section(db, event_id, section_id))
-    return {**move, "terminal_name": term["name"], "free": left}
+        return {**move, "held_released": move.get("held_released", []), "terminal_name": term["name"], "free": left}
+
+    return run(url, work)
 
 
 def recall(url: str, event_id: str, which: str, section_id: str | None, reason: str, by: str,
            clock: Clock = system_clock) -> dict[str, Any]:
     """Pull a terminal's unsold places back at its next sync; see central/allocation_stops.py."""
-    with open_db(url) as db:
-        term = _terminal(db, which)
-        return allocations.recall(db, event_id, term["id"], section_id=section_id, reason=reason, by=by,
-                                  now=iso(clock()))
+    now = iso(clock())
+    return run(url, lambda db: allocations.recall(db, event_id, _terminal(db, which)["id"], section_id=section_id,
+                                                  reason=reason, by=by, now=now))
 
 
 def write_off(url: str, event_id: str, which: str, by: str, reason: str,
               clock: Clock = system_clock) -> dict[str, Any]:
     """Free a dead terminal's places of an event now; see central/allocation_stops.py."""
-    with open_db(url) as db:
-        term = _terminal(db, which, active=False)
-        return allocations.write_off(db, event_id, term["id"], by=by, reason=reason, now=iso(clock()))
+    now = iso(clock())
+    return run(url, lambda db: allocations.write_off(db, event_id, _terminal(db, which, active=False)["id"], by=by,
+                                                     reason=reason, now=now))
 
 
 def summary(url: str, event_id: str) -> list[dict[str, Any]]:
-    """Per section: capacity, web sold, each terminal's allocation, free, pending recalls, write-off risks."""
-    with open_db(url) as db:
-        return allocations.summary(db, event_id)
+    """Per section: capacity, web sold, each terminal's allocation, held, free, pending recalls, write-off risks."""
+    return run(url, lambda db: allocations.summary(db, event_id))
+
+
+def set_cap(url: str, cap: int | None, which: str | None = None) -> dict[str, Any]:
+    """Set the most unsold places of one section a top-up leaves a terminal holding: for the terminal named, or
+    (``which`` None) the default of every terminal without its own. ``cap`` None with a terminal drops its own cap,
+    so the default applies again. Grants by hand (`central allocate`) are not capped: the box office decides."""
+    if cap is not None and not 0 <= cap <= allocation_topup.MAX_CAP:
+        raise BoxOfficeError("bad_input", f"a cap is 0 to {allocation_topup.MAX_CAP} places, not {cap}")
+    if cap is None and which is None:
+        raise BoxOfficeError("bad_input", "give --max N (and --terminal T for one terminal), or --terminal T --clear")
+
+    def work(db: CentralDB) -> dict[str, Any]:
+        with db.transaction():
+            if which is None:
+                db.execute("INSERT INTO meta (key, value) VALUES ('allocation_cap', ?) ON CONFLICT (key) DO UPDATE"
+                           " SET value = excluded.value", (str(cap),))
+                return {"terminal_id": None, "terminal_name": None, "default_cap": cap, "allocation_cap": cap,
+                        "own_cap": False}
+            term = _terminal(db, which, active=False)
+            db.execute("UPDATE terminals SET allocation_cap = ? WHERE id = ?", (cap, term["id"]))
+            default = allocation_topup.default_cap(db)
+            return {"terminal_id": term["id"], "terminal_name": term["name"], "default_cap": default,
+                    "allocation_cap": default if cap is None else cap, "own_cap": cap is not None}
+
+    return run(url, work)

@@ -34,7 +34,6 @@ def seat_map(db: CentralDB, event_id: str, section_id: str | None = None) -> dic
     if section_id and section_id not in secs:
         raise BoxOfficeError("not_found", f"event {event_id!r} has no section {section_id!r} (it has "
                                           f"{', '.join(secs)})")
-    allocations.ensure_tables(db)
     names = {r["id"]: r["name"] for r in db.all("SELECT id, name FROM terminals")}
     sold = _sold(db, event_id)
     out = []

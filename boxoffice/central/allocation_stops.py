@@ -15,9 +15,10 @@ still free it goes back into the terminal's allocation (so nobody else can sell 
 the flag says the place is oversold. The terminal, if it ever syncs again, receives the write-off like a recall and
 drops its unsold places, with no release to send (central freed them already).
 
-Accounting, per section, at every moment: ``web sold + sum of allocations + free = capacity``. Freed places go
-back to free; the write-off's risk is a count on the write-off, not a fourth term. A late sale taken back moves
-one place from free to the terminal's allocation; a late sale oversold changes no term and is the flagged excess.
+Accounting, per section, at every moment: ``web sold + sum of allocations + held + free = capacity``. Freed places
+go back to free (a held seat released to the terminal goes back to held); the write-off's risk is a count on the
+write-off, not a fifth term. A late sale taken back moves one place from free (or held) to the terminal's
+allocation; a late sale oversold changes no term and is the flagged excess.
 """
 
 from __future__ import annotations
@@ -71,7 +72,6 @@ def recall(db: CentralDB, event_id: str, terminal_id: str, *, section_id: str | 
 
     One recall per section; a section with a recall still pending for this terminal is left as it is.
     """
-    allocations.ensure_tables(db)
     reason, by = _require(reason, by)
     with db.transaction():
         allocations.lock(db)
@@ -112,7 +112,6 @@ def _sold_by(db: CentralDB, terminal_id: str, event_id: str, section_id: str) ->
 
 def write_off(db: CentralDB, event_id: str, terminal_id: str, *, by: str, reason: str, now: str) -> dict[str, Any]:
     """Free a dead terminal's allocation of an event now, except what central knows it sold; flag the rest."""
-    allocations.ensure_tables(db)
     reason, by = _require(reason, by)
     with db.transaction():
         allocations.lock(db)
@@ -164,7 +163,6 @@ def _flag(db: CentralDB, kind: str, subject: str, order_id: str | None, ticket_i
 def flag_late_sales(db: CentralDB, terminal_id: str, now: str) -> int:
     """After a push: flag each sale of a written-off event the terminal made that central had not seen at the
     write-off. Each entry is looked at once (``checked_seq`` moves past it). The number of tickets flagged."""
-    allocations.ensure_tables(db)
     if db.one("SELECT id FROM allocation_stops WHERE terminal_id = ? AND kind = 'write_off' LIMIT 1",
               (terminal_id,)) is None:
         return 0
@@ -214,8 +212,8 @@ def _late_ticket(db: CentralDB, stop: dict[str, Any], entry: dict[str, Any], ord
         back = allocations.free(db, sec) > 0
         if back:
             allocations.add_general(db, sec.event_id, sec.id, tid, 1)
-    else:
-        back = label in allocations.free_seats(db, sec)
+    else:  # a seat still free, or held by the venue again, goes back; one sold or allocated elsewhere does not
+        back = label in allocations.free_seats(db, sec) | allocations.held_seats(db, sec)
         if back:
             allocations.add_seats(db, sec.event_id, sec.id, tid, [label])
     db.execute("UPDATE allocation_stops SET late_sales = late_sales + 1 WHERE id = ?", (stop["id"],))

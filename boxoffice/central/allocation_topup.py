@@ -1,13 +1,17 @@
 """Top-up: a terminal online asks for more of a section, and gets what is free, once per request id.
 
 Why a request id: the terminal makes it and stores it before sending, and sends the same id again until it has an
-answer. The first request to arrive grants and keeps its answer (``allocation_requests``, the id its primary key);
-any copy after it, a retry whose first answer was lost or a copy racing the first, gets that same answer and grants
-nothing. The grant itself is an ordinary grant move, so the terminal applies it through the pull, once by id.
+answer. The first thing a top-up does is insert the request's row (``allocation_requests``, the id its primary
+key), before it takes the allocation lock: a copy that arrives while the first is still running, on this service
+process or another one on the same PostgreSQL database, waits on that row and then finds the first's answer there;
+one arriving later finds it at once. Either way it gets that same answer and grants nothing. The grant itself is an
+ordinary grant move, so the terminal applies it through the pull, once by id.
 
-What is granted: standing places, ``min(count, free)``; reserved seats, the best free seats by the same rules a
-sale uses (boxoffice/domain/seating.py): the best block of them all together, else the best of the largest blocks
-one after another, and wheelchair or companion seats only when no other seat is left. Nothing is granted to a
+What is granted: standing places, ``min(count, free, room under the cap)``; reserved seats, the best free seats by
+the same rules a sale uses (boxoffice/domain/seating.py): the best block of them all together, else the best of the
+largest blocks one after another, and wheelchair or companion seats only when no other seat is left; held (house)
+seats never. The cap (``cap_of``) is the most unsold places of a section a top-up leaves a terminal holding; a request
+above it is cut to it, not refused. Nothing is granted to a terminal enrolled without the sell role, nor to a
 section the box office recalled or wrote off for that terminal until the box office grants it again by hand.
 """
 
@@ -23,6 +27,9 @@ from boxoffice.domain.seating import Seat, best_available
 from boxoffice.errors import BoxOfficeError
 
 MAX_COUNT = 10_000
+DEFAULT_CAP = 50  # when meta('allocation_cap') is missing or unreadable: the terminals' own default top_up_to
+MAX_CAP = 1_000_000
+REQUEST_COLUMNS = ("id", "terminal_id", "event_id", "section_id", "asked", "granted", "move_id", "reason", "at")
 
 
 def top_up(db: CentralDB, terminal_id: str, event_id: str, section_id: str, count: int, request_id: str,
@@ -32,30 +39,46 @@ def top_up(db: CentralDB, terminal_id: str, event_id: str, section_id: str, coun
     The answer (schemas/sync-allocation-request-response.schema.json): what was asked, what was granted, the seats,
     the grant's id (None when nothing was free) and why less was granted, if it was.
     """
-    allocations.ensure_tables(db)
     if not 1 <= count <= MAX_COUNT:
         raise BoxOfficeError("bad_input", f"ask for 1 to {MAX_COUNT} places, not {count}")
     with db.transaction():
-        allocations.lock(db)
-        known = _answer(db, request_id)
-        if known is not None:
+        # insert-or-wait: a copy of this request running elsewhere holds this row until it commits
+        mine = db.insert_returning("allocation_requests", REQUEST_COLUMNS,
+                                   [(request_id, terminal_id, event_id, section_id, count, 0, None, None, now)],
+                                   "id", "id")
+        if not mine:
+            known = _answer(db, request_id)
+            if known is None:  # cannot be: the row that stopped the insert is committed, so it is there
+                raise BoxOfficeError("conflict", f"request {request_id} is being answered: send it again")
             if known["terminal_id"] != terminal_id:
                 raise BoxOfficeError("conflict", f"request {request_id} was made by another terminal")
             return {**known["answer"], "replayed": True}
+        allocations.lock(db)
         sec = allocations.section(db, event_id, section_id)
+        term = db.one("SELECT name, roles, allocation_cap FROM terminals WHERE id = ?", (terminal_id,))
         stopped = allocations.stopped(db, terminal_id, event_id, section_id)
         granted: list[str] = []
         n = 0
         reason = None
-        if stopped is not None:
+        if term is None or not allocations.sells(term):
+            reason = "this terminal was enrolled without the sell role: it holds no places"
+        elif stopped is not None:
             reason = f"{stopped['kind'].replace('_', '-')} by {stopped['by_name']}: {stopped['reason']}"
-        elif sec.kind == "general":
-            n = max(0, min(count, allocations.free(db, sec)))
         else:
-            granted = best_free_seats(db, sec, count)
-            n = len(granted)
-        if stopped is None and n < count:
-            reason = "no place of this section is free" if n == 0 else f"only {n} place(s) were free"
+            cap = cap_of(db, term)
+            room = max(0, cap - unsold(db, terminal_id, sec))
+            want = min(count, room)
+            if sec.kind == "general":
+                n = max(0, min(want, allocations.free(db, sec)))
+            else:
+                granted = best_free_seats(db, sec, want) if want else []
+                n = len(granted)
+            if n < count:
+                if want < count and n == want:
+                    reason = (f"cut to this terminal's cap of {cap} unsold place(s) per section"
+                              + ("" if n else ": it holds that many already"))
+                else:
+                    reason = "no place of this section is free" if n == 0 else f"only {n} place(s) were free"
         move = None
         if n:
             if sec.kind == "general":
@@ -63,12 +86,35 @@ def top_up(db: CentralDB, terminal_id: str, event_id: str, section_id: str, coun
             else:
                 allocations.add_seats(db, event_id, section_id, terminal_id, granted)
             move = allocations.record_move(db, "grant", terminal_id, event_id, section_id, n, granted, None, now)
-        db.execute("INSERT INTO allocation_requests (id, terminal_id, event_id, section_id, asked, granted, move_id,"
-                   " reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   (request_id, terminal_id, event_id, section_id, count, n, move["id"] if move else None, reason,
-                    now))
+        db.execute("UPDATE allocation_requests SET granted = ?, move_id = ?, reason = ? WHERE id = ?",
+                   (n, move["id"] if move else None, reason, request_id))
     return {"id": request_id, "event_id": event_id, "section_id": section_id, "asked": count, "granted": n,
             "seats": granted, "grant_id": move["id"] if move else None, "reason": reason, "replayed": False}
+
+
+def cap_of(db: CentralDB, terminal: dict[str, Any]) -> int:
+    """A terminal's cap: its own (`central terminal set-cap --terminal T`), else the service's default."""
+    if terminal.get("allocation_cap") is not None:
+        return int(terminal["allocation_cap"])
+    return default_cap(db)
+
+
+def default_cap(db: CentralDB) -> int:
+    value = db.scalar("SELECT value FROM meta WHERE key = 'allocation_cap'")
+    try:
+        return max(0, min(MAX_CAP, int(value)))
+    except (TypeError, ValueError):
+        return DEFAULT_CAP
+
+
+def unsold(db: CentralDB, terminal_id: str, sec: allocations.Section) -> int:
+    """What a terminal holds of a section and has not sold, as far as the central service knows (its pushed sales;
+    a sale not pushed yet counts as unsold, so a top-up errs on the small side)."""
+    held = allocations.allocated(db, sec.event_id, sec.id).get(terminal_id, 0)
+    sold = int(db.scalar("SELECT count(*) AS n FROM tickets t JOIN orders o ON o.id = t.order_id"
+                         " WHERE o.terminal_id = ? AND o.event_id = ? AND o.channel <> 'web' AND t.section_id = ?"
+                         " AND t.status = 'valid'", (terminal_id, sec.event_id, sec.id)) or 0)
+    return max(0, held - sold)
 
 
 def _answer(db: CentralDB, request_id: str) -> dict[str, Any] | None:
@@ -86,7 +132,7 @@ def best_free_seats(db: CentralDB, sec: allocations.Section, count: int) -> list
     """Up to ``count`` free seats of a reserved section, best first and together where the free seats allow."""
     built = _built_event(db, sec.event_id)
     layout = _layout(built, sec.id)
-    free = allocations.free_seats(db, sec) - {s["label"] for row in layout for s in row if s.get("status") == "held"}
+    free = allocations.free_seats(db, sec)  # held (house) seats are never free
     chosen: list[str] = []
     while len(chosen) < count and free:
         rows = [[Seat(label=s["label"], row=s["row"], number=s["number"], x=s["x"], available=s["label"] in free,

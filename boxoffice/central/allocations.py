@@ -11,10 +11,21 @@ journal entry of the terminal (kind ``allocation.release``): the terminal takes 
 at once, and central frees them when the entry arrives, once per entry id (``allocation_moves.entry_id`` is
 unique), so pushing it twice frees nothing twice.
 
-Top-ups (central/allocation_topup.py) are grants asked for by a terminal, once per request id; recalls and
-write-offs (central/allocation_stops.py) take places back. The rule above holds after each of them: freed places go
-back to free, a write-off's risk (what the dead terminal may have sold offline) is a count kept on the write-off,
-not a fourth term. Every move that reads what is free and then allocates takes ``lock`` first.
+Held seats (the catalogue's ``held`` list: house seats the venue keeps back) are neither free nor any terminal's:
+they stay with the central service, and neither a top-up nor the web shop can have them. The box office can release
+some to one terminal on purpose (``grant(..., include_held=True)``, `central allocate --include-held`); the grant
+move records which (``held_released``) and the terminal makes exactly those sellable. A released seat that comes
+back (a release, a recall, a write-off) is held again. So per section, at every moment:
+``web sold + sum of terminal allocations + held + free = capacity``.
+
+Who gets places: only a terminal enrolled with the ``sell`` role (central/terminals.py); one enrolled for pickup or
+the door only is refused a grant and answered a top-up with nothing.
+
+Top-ups (central/allocation_topup.py) are grants asked for by a terminal, once per request id, cut to the
+terminal's cap; recalls and write-offs (central/allocation_stops.py) take places back. The rule above holds after
+each of them: freed places go back to free (or held), a write-off's risk (what the dead terminal may have sold
+offline) is a count kept on the write-off, not a fifth term. Every move that reads what is free and then allocates
+takes ``lock`` first. The tables are made by `central init` / `central migrate` (central/schema.py), never here.
 
 Grants travel on their own per-terminal listing (``GET /v1/allocations``) rather than the shared change feed, whose
 schema enumerates its kinds.
@@ -36,23 +47,7 @@ from boxoffice.errors import BoxOfficeError
 RELEASE_KIND = "allocation.release"
 COUNTER = "allocation"
 MAX_PAGE = 1000
-
-
-def _statements() -> list[str]:
-    import re
-    from importlib import resources
-
-    text = resources.files("boxoffice.central").joinpath("allocations.sql").read_text(encoding="utf-8")
-    lines = [re.sub(r"--.*$", "", ln) for ln in text.splitlines()]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
-
-
-def ensure_tables(db: CentralDB) -> None:
-    """Create the allocation tables and their counter if missing (idempotent, cheap to repeat)."""
-    with db.transaction():
-        for statement in _statements():
-            db.execute(statement)
-        db.execute("INSERT INTO counters (name, value) VALUES (?, 0) ON CONFLICT (name) DO NOTHING", (COUNTER,))
+SELL_ROLE = "sell"
 
 
 @dataclass(frozen=True)
@@ -64,6 +59,7 @@ class Section:
     kind: str
     capacity: int
     seats: frozenset[str]
+    held: frozenset[str] = frozenset()  # seats the venue holds back (house seats): never free
 
 
 _SECTIONS_CACHE: dict[str, dict[str, dict[str, Section]]] = {}  # catalogue sha256 -> event id -> sections
@@ -82,11 +78,15 @@ def _document_sections(db: CentralDB, sha: str) -> dict[str, dict[str, Section]]
     for ev in build_catalog(json.loads(row["doc"]))["events"] if row else ():
         event_id = ev["event"]["id"]
         seats: dict[str, set[str]] = {}
+        held: dict[str, set[str]] = {}
         for s in ev["seats"]:
             seats.setdefault(s["section_id"], set()).add(s["label"])
+            if s["status"] == "held":
+                held.setdefault(s["section_id"], set()).add(s["label"])
         out[event_id] = {s["id"]: Section(event_id, s["id"], s["kind"],
                                           len(seats.get(s["id"], ())) if s["kind"] == "reserved"
-                                          else int(s["capacity"]), frozenset(seats.get(s["id"], ())))
+                                          else int(s["capacity"]), frozenset(seats.get(s["id"], ())),
+                                          frozenset(held.get(s["id"], ())))
                          for s in ev["sections"]}
     if len(_SECTIONS_CACHE) >= _CACHE_LIMIT:
         _SECTIONS_CACHE.pop(next(iter(_SECTIONS_CACHE)))
@@ -146,27 +146,42 @@ def seats_of(db: CentralDB, event_id: str, section_id: str) -> dict[str, str]:
 
 
 def free(db: CentralDB, sec: Section) -> int:
-    """Places of a section neither sold on the web nor allocated to any terminal."""
+    """Places of a section neither sold on the web, nor allocated to any terminal, nor held by the venue."""
     if sec.kind == "reserved":
         return len(free_seats(db, sec))
     return sec.capacity - web_sold(db, sec.event_id, sec.id) - sum(allocated(db, sec.event_id, sec.id).values())
 
 
 def free_seats(db: CentralDB, sec: Section) -> set[str]:
-    return set(sec.seats) - web_seats(db, sec.event_id, sec.id) - set(seats_of(db, sec.event_id, sec.id))
+    """Seats of a reserved section that a grant, a top-up or the web shop may have: not sold on the web, not in any
+    terminal's allocation, not held by the venue."""
+    return set(sec.seats) - sec.held - web_seats(db, sec.event_id, sec.id) - set(seats_of(db, sec.event_id, sec.id))
+
+
+def held_seats(db: CentralDB, sec: Section) -> set[str]:
+    """The venue's held seats still with the central service: not released to a terminal, not sold on the web."""
+    if not sec.held:
+        return set()
+    return set(sec.held) - web_seats(db, sec.event_id, sec.id) - set(seats_of(db, sec.event_id, sec.id))
 
 
 def summary(db: CentralDB, event_id: str) -> list[dict[str, Any]]:
-    """Per section: capacity, web sold, each terminal's allocation, free. The invariant holds row by row."""
-    ensure_tables(db)
+    """Per section: capacity, web sold, each terminal's allocation, held, free, and the house seats released to a
+    terminal (seat -> terminal id, allocated like any other); ``balanced`` says whether
+    ``web_sold + allocated_total + held + free == capacity``, which holds row by row (a False is a bug to report)."""
     out = []
     for sec in sections(db, event_id).values():
         by_terminal = allocated(db, event_id, sec.id)
         web = len(web_seats(db, event_id, sec.id)) if sec.kind == "reserved" else web_sold(db, event_id, sec.id)
+        held, left = len(held_seats(db, sec)), free(db, sec)
         stops = db.all("SELECT terminal_id, kind, state, risk, late_sales, by_name, reason, at FROM allocation_stops"
                        " WHERE event_id = ? AND section_id = ? ORDER BY at", (event_id, sec.id))
         out.append({"event_id": event_id, "section_id": sec.id, "kind": sec.kind, "capacity": sec.capacity,
-                    "web_sold": web, "allocated": by_terminal, "free": free(db, sec),
+                    "web_sold": web, "allocated": by_terminal, "allocated_total": sum(by_terminal.values()),
+                    "held": held, "free": left,
+                    "house_seats_released": {s: t for s, t in sorted(seats_of(db, event_id, sec.id).items())
+                                             if s in sec.held},
+                    "balanced": web + sum(by_terminal.values()) + held + left == sec.capacity,
                     "recalls_pending": [s["terminal_id"] for s in stops if s["kind"] == "recall"
                                         and s["state"] == "pending"],
                     "write_offs": [{"terminal_id": s["terminal_id"], "risk": int(s["risk"]),
@@ -179,14 +194,23 @@ def summary(db: CentralDB, event_id: str) -> list[dict[str, Any]]:
 # -- grants -----------------------------------------------------------------------------------------------------
 
 def grant(db: CentralDB, event_id: str, terminal_id: str, section_id: str, *, count: int = 0,
-          seats: Iterable[str] = (), now: str) -> dict[str, Any]:
-    """Give a terminal ``count`` more standing places or the named seats, if they are free; one move, one id."""
-    ensure_tables(db)
+          seats: Iterable[str] = (), include_held: bool = False, now: str) -> dict[str, Any]:
+    """Give a terminal ``count`` more standing places or the named seats, if they are free; one move, one id.
+
+    A held (house) seat is given only with ``include_held``: the box office releasing it to this terminal on
+    purpose, recorded on the move (``held_released``) and sent with the grant so the terminal may sell it.
+    """
     labels = sorted({s.strip().upper() for s in seats if s.strip()})
+    released: list[str] = []
     with db.transaction():
         lock(db)
-        if db.one("SELECT id FROM terminals WHERE id = ? AND revoked_at IS NULL", (terminal_id,)) is None:
+        term = db.one("SELECT id, name, roles FROM terminals WHERE id = ? AND revoked_at IS NULL", (terminal_id,))
+        if term is None:
             raise BoxOfficeError("not_found", f"no enrolled terminal {terminal_id!r}: `boxoffice central terminals`")
+        if not sells(term):
+            raise BoxOfficeError("permission_denied", f"{term['name']} was enrolled for {term['roles']} only, not to "
+                                                      "sell: it gets no places. Enroll it again with a code made by "
+                                                      "`boxoffice central enroll-code --roles sell,...`")
         sec = section(db, event_id, section_id)
         if sec.kind == "general":
             if labels or count <= 0:
@@ -202,13 +226,27 @@ def grant(db: CentralDB, event_id: str, terminal_id: str, section_id: str, *, co
             unknown = [s for s in labels if s not in sec.seats]
             if unknown:
                 raise BoxOfficeError("bad_input", f"{section_id} has no seat {unknown[0]}")
-            taken = [s for s in labels if s not in free_seats(db, sec)]
+            available = free_seats(db, sec)
+            held = held_seats(db, sec)
+            kept = [s for s in labels if s in held and not include_held]
+            if kept:
+                raise BoxOfficeError("seat_unavailable", f"seat {kept[0]} is held back by the venue (a house seat): "
+                                                         "add --include-held to release it to this terminal on "
+                                                         "purpose", seats=kept)
+            taken = [s for s in labels if s not in available and s not in held]
             if taken:
                 raise BoxOfficeError("sold_out", f"seat {taken[0]} is sold or allocated already", seats=taken)
+            released = [s for s in labels if s in held]
             add_seats(db, event_id, section_id, terminal_id, labels)
             count = len(labels)
-        move = record_move(db, "grant", terminal_id, event_id, section_id, count, labels, None, now)
+        move = record_move(db, "grant", terminal_id, event_id, section_id, count, labels, None, now,
+                           held_released=released)
     return move
+
+
+def sells(terminal: dict[str, Any]) -> bool:
+    """Whether a terminal row was enrolled with the sell role (only sellers hold places)."""
+    return SELL_ROLE in str(terminal.get("roles") or "").split(",")
 
 
 def lock(db: CentralDB) -> None:
@@ -230,13 +268,17 @@ def add_seats(db: CentralDB, event_id: str, section_id: str, terminal_id: str, l
 
 
 def record_move(db: CentralDB, kind: str, terminal_id: str, event_id: str, section_id: str, count: int,
-          seats: list[str], entry_id: str | None, now: str) -> dict[str, Any]:
+                seats: list[str], entry_id: str | None, now: str, *,
+                held_released: list[str] | None = None) -> dict[str, Any]:
     pos = feed.take_numbers(db, COUNTER, 1)[0]
     move = {"id": uuid7(), "pos": pos, "terminal_id": terminal_id, "kind": kind, "event_id": event_id,
             "section_id": section_id, "count": count, "seats": seats, "at": now}
+    if held_released:
+        move["held_released"] = held_released
     db.execute("INSERT INTO allocation_moves (id, pos, terminal_id, kind, event_id, section_id, count, seats,"
-               " entry_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-               (move["id"], pos, terminal_id, kind, event_id, section_id, count, json.dumps(seats), entry_id, now))
+               " entry_id, at, held_released) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               (move["id"], pos, terminal_id, kind, event_id, section_id, count, json.dumps(seats), entry_id, now,
+                json.dumps(held_released) if held_released else None))
     return move
 
 
@@ -244,13 +286,13 @@ def grants_after(db: CentralDB, terminal_id: str, after: int, limit: int = MAX_P
     """The grants, recalls and write-offs for one terminal after position ``after``, oldest first
     (schemas/sync-allocations.schema.json). Grants and stops share one order of positions: the terminal applies
     them merged by ``pos``, so a recall takes back only what was granted before it."""
-    ensure_tables(db)
-    rows = db.all("SELECT m.id, m.pos, m.kind, m.event_id, m.section_id, m.count, m.seats, m.at, s.reason, s.by_name"
-                  " FROM allocation_moves m LEFT JOIN allocation_stops s ON s.id = m.id"
+    rows = db.all("SELECT m.id, m.pos, m.kind, m.event_id, m.section_id, m.count, m.seats, m.at, m.held_released,"
+                  " s.reason, s.by_name FROM allocation_moves m LEFT JOIN allocation_stops s ON s.id = m.id"
                   " WHERE m.terminal_id = ? AND m.kind IN ('grant', 'recall', 'write_off') AND m.pos > ?"
                   " ORDER BY m.pos LIMIT ?", (terminal_id, after, max(1, min(limit, MAX_PAGE))))
     grants = [{"id": r["id"], "pos": int(r["pos"]), "event_id": r["event_id"], "section_id": r["section_id"],
-               "count": int(r["count"]), "seats": json.loads(r["seats"]), "at": r["at"]}
+               "count": int(r["count"]), "seats": json.loads(r["seats"]), "at": r["at"],
+               **({"held_released": json.loads(r["held_released"])} if r["held_released"] else {})}
               for r in rows if r["kind"] == "grant"]
     stops = [{"id": r["id"], "pos": int(r["pos"]), "kind": r["kind"], "event_id": r["event_id"],
               "section_id": r["section_id"], "reason": r["reason"] or "", "by": r["by_name"] or "", "at": r["at"]}
@@ -310,7 +352,6 @@ def apply_release(db: CentralDB, terminal_id: str, entry_id: str, payload: dict[
     """
     from boxoffice.central.allocation_stops import recall_released
 
-    ensure_tables(db)
     with db.transaction():
         lock(db)
         if db.one("SELECT id FROM allocation_moves WHERE entry_id = ?", (entry_id,)) is not None:
@@ -340,7 +381,6 @@ def apply_pending_releases(db: CentralDB, terminal_id: str, now: str) -> int:
     Run after each push: the journal already holds each entry once by id, so reading releases from it (rather than
     from the request) applies exactly what arrived, however often a batch was sent.
     """
-    ensure_tables(db)
     rows = db.all("SELECT j.id, j.payload FROM journal j LEFT JOIN allocation_moves m ON m.entry_id = j.id"
                   " WHERE j.terminal_id = ? AND j.kind = ? AND m.id IS NULL ORDER BY j.seq",
                   (terminal_id, RELEASE_KIND))

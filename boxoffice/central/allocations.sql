@@ -1,5 +1,6 @@
 -- Allocations: what the central service has granted each terminal. Portable SQL (PostgreSQL and SQLite).
--- Created by central/allocations.py on first use, beside the tables of schema.sql.
+-- Central schema version 2 (central/schema.py): the first release created these on first use, so a database of
+-- that release may hold them already; hence IF NOT EXISTS. Never edited after release: changes are new migrations.
 
 -- General-admission places per terminal and section: the terminal's count includes what it has sold from it.
 CREATE TABLE IF NOT EXISTS allocations (

@@ -8,7 +8,15 @@ holds no state between requests, so any number of them can serve one PostgreSQL 
 
 Status codes: 200 done; 401 no or unknown token; 403 a forbidden act (another terminal's entries, a bad code);
 404 unknown path; 409 conflicts with what the service holds; 422 a malformed request, with every problem located;
-503 the database is unreachable. Every error body matches schemas/sync-error.schema.json.
+503 the database is unreachable, or stayed busy (code ``busy``). Every error body matches
+schemas/sync-error.schema.json.
+
+Concurrency: every request's work runs through ``db.retrying`` (a push: each of its three steps through
+``db.retry``). On PostgreSQL a transaction that another writer deadlocked or made unserialisable is rolled back
+whole and the unit runs again from the start, a few times with random waits, which is safe because every unit is
+idempotent (entries by id, top-ups by request id); only after that bound does the terminal see 503 ``busy``, which
+its client retries too.
+No request runs DDL: the schema is made by `boxoffice central init` / `migrate` (central/schema.py).
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from boxoffice.central import allocation_stops, allocations, feed, ingest, readback, schema, terminals
 from boxoffice.central import openapi as customise
-from boxoffice.central.db import CentralDB, connect
+from boxoffice.central.db import CentralDB, connect, retry, retrying
 from boxoffice.central.errors import CentralError, invalid
 from boxoffice.domain.clock import iso, system_clock
 from boxoffice.errors import BoxOfficeError
@@ -93,9 +101,8 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock) -> FastAPI:
         return iso(clock())
 
     def run(fn: Callable[[CentralDB], Any]) -> Any:
-        """One connection for one request, closed whatever happens."""
-        with connect(db_url) as db:
-            return fn(db)
+        """One connection for one request, closed whatever happens; run again whole after a deadlock."""
+        return retrying(db_url, fn)
 
     def json_text(text: str, status: int = 200) -> Response:
         return Response(content=text.encode("utf-8"), status_code=status, media_type="application/json")
@@ -107,7 +114,7 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock) -> FastAPI:
     @app.exception_handler(BoxOfficeError)
     async def boxoffice_error(_: Request, exc: BoxOfficeError) -> JSONResponse:
         status = {"invalid_document": 422, "bad_input": 422, "not_found": 404, "database_error": 503,
-                  "not_initialised": 503, "database_newer": 503}.get(exc.code, 409)
+                  "not_initialised": 503, "database_newer": 503, "database_older": 503, "busy": 503}.get(exc.code, 409)
         body = {"error": {"code": exc.code, "message": exc.message, **exc.details}}
         return JSONResponse(body, status_code=status)
 
@@ -168,12 +175,18 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock) -> FastAPI:
             term = terminals.authenticate(db, header)  # who first: a stranger learns nothing from a 422
             body = _json(raw, "journal batch")
             _check(body, "sync-push.schema.json", "journal batch")
-            answer = ingest.apply_batch(db, term, body["entries"], now())
-            allocations.apply_pending_releases(db, term["id"], now())  # once per entry id, however often sent
-            allocation_stops.flag_late_sales(db, term["id"], now())  # a written-off terminal's later sales
+            # three units, each retried on its own: running the batch again after a later step collided would
+            # answer with every entry a duplicate and lose the conflicts it raised
+            answer = retry(db, lambda d: ingest.apply_batch(d, term, body["entries"], now()))
+            retry(db, lambda d: allocations.apply_pending_releases(d, term["id"], now()))  # once per entry id
+            retry(db, lambda d: allocation_stops.flag_late_sales(d, term["id"], now()))  # after a write-off
             return answer
 
-        return JSONResponse(await run_in_threadpool(run, work))
+        def once(fn: Callable[[CentralDB], Any]) -> Any:
+            with connect(db_url) as db:
+                return fn(db)
+
+        return JSONResponse(await run_in_threadpool(once, work))
 
     @app.get("/v1/journal", tags=["terminal"], response_model=None,
              summary="This terminal's own journal entries after a number, as pushed (to recover from them)",

@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import random
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from boxoffice.errors import BoxOfficeError
 
 BUSY_TIMEOUT_MS = 30_000
+ATTEMPTS = 5                 # tries of a whole unit of work that PostgreSQL aborted as a deadlock or serialization
+BACKOFF_SECONDS = 0.05       # the first wait's upper bound; it doubles each time, each wait a random fraction of it
+TRANSIENT_SQLSTATES = {"40P01", "40001"}  # deadlock_detected, serialization_failure: safe to run again whole
+T = TypeVar("T")
 
 
 def is_postgres(url: str) -> bool:
@@ -182,7 +188,7 @@ def _connect_pg(url: str) -> CentralDB:
     try:
         raw = psycopg.connect(url, autocommit=True, row_factory=dict_row, connect_timeout=10)
     except psycopg.Error as exc:
-        raise BoxOfficeError("database_error", f"cannot connect to the central database: {_first_line(exc)}") from None
+        raise BoxOfficeError("database_error", f"cannot connect to the central database: {first_line(exc)}") from None
     return CentralDB(raw, True, _redact(url))
 
 
@@ -200,7 +206,8 @@ def _connect_sqlite(url: str) -> CentralDB:
     return CentralDB(raw, False, str(path))
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
+    """A database error's first line: the driver's summary, without the detail lines that may quote row values."""
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
@@ -226,3 +233,40 @@ def database_errors() -> tuple[type[BaseException], ...]:
     except ImportError:
         pass
     return tuple(errors)
+
+
+def transient(exc: BaseException) -> bool:
+    """Whether a database error is one PostgreSQL asks the client to retry: the transaction was rolled back whole
+    because of other writers (a deadlock, a serialization failure), not because of anything in it."""
+    return getattr(exc, "sqlstate", None) in TRANSIENT_SQLSTATES
+
+
+def retry(db: CentralDB, work: Callable[[CentralDB], T], *, attempts: int = ATTEMPTS) -> T:
+    """Run ``work`` on ``db``, again when PostgreSQL rolled it back as a deadlock or serialization failure, up to
+    ``attempts`` times with a growing random wait; then ``busy``.
+
+    ``work`` must be a whole unit that is safe to run again from the start: its transactions commit all or nothing
+    and each one is idempotent (journal entries by id, top-ups by request id, web orders by ref), which every
+    request and admin command of the central service is. The connection stays usable: the failed transaction was
+    rolled back whole. The random waits keep two writers that collided from colliding again in step. Inside a
+    caller's transaction nothing is retried here (that transaction is lost): the caller's own unit retries.
+    """
+    errors = database_errors()
+    for attempt in range(1, attempts + 1):
+        try:
+            return work(db)
+        except errors as exc:
+            if not transient(exc) or db._in_tx:
+                raise
+            if attempt == attempts:
+                raise BoxOfficeError("busy", f"the central database stayed busy with other writers ({attempts} tries "
+                                             f"ended in {type(exc).__name__}): try again in a moment") from None
+        time.sleep(random.uniform(0, BACKOFF_SECONDS * 2 ** (attempt - 1)))
+    raise AssertionError("unreachable")
+
+
+def retrying(url: str, work: Callable[[CentralDB], T], *, attempts: int = ATTEMPTS,
+             opener: Callable[[str], CentralDB] | None = None) -> T:
+    """Open ``url`` (with ``opener``, else ``connect``) and ``retry`` ``work`` on that connection."""
+    with (opener or connect)(url) as db:
+        return retry(db, work, attempts=attempts)

@@ -1,4 +1,9 @@
-"""Terminals and admins: one-time enrollment codes, bearer tokens, who a request comes from, revocation.
+"""Terminals and admins: one-time enrollment codes, bearer tokens, who a request comes from, revocation, roles.
+
+Roles: an enrollment code names what the terminal it enrolls is for (``sell``, ``pickup``, ``door``; all three
+unless the admin says otherwise), and the terminal keeps the roles of the code it last enrolled with. Only a
+terminal with ``sell`` holds places (central/allocations.py): a pickup desk or a door scanner enrolled for just that
+never takes stock from the sellers.
 
 What revoking a terminal does, exactly:
 - its bearer token stops working at once (401 on every request): it can neither push nor pull;
@@ -19,14 +24,28 @@ from boxoffice.central.db import CentralDB
 from boxoffice.central.errors import CentralError
 
 CODE_HOURS = 24
+ROLES = ("sell", "pickup", "door")
+DEFAULT_ROLES = ",".join(ROLES)
 SEEN_EVERY_SECONDS = 1  # a pull updates last_seen_at at most this often; far below any stale-terminal threshold
 
 
-def create_code(db: CentralDB, name: str, now: str, expires_at: str) -> str:
-    """A one-time enrollment code (shown once; only its hash is kept)."""
+def parse_roles(text: str) -> str:
+    """Roles as a code stores them ("sell,pickup,door" order), from a comma-separated list; bad_input otherwise."""
+    from boxoffice.errors import BoxOfficeError
+
+    asked = {r.strip().lower() for r in text.split(",") if r.strip()}
+    unknown = sorted(asked - set(ROLES))
+    if unknown or not asked:
+        raise BoxOfficeError("bad_input", f"roles are one or more of {', '.join(ROLES)} separated by commas"
+                                          + (f", not {unknown[0][:20]!r}" if unknown else ""))
+    return ",".join(r for r in ROLES if r in asked)
+
+
+def create_code(db: CentralDB, name: str, now: str, expires_at: str, roles: str = DEFAULT_ROLES) -> str:
+    """A one-time enrollment code for a terminal with these roles (shown once; only its hash is kept)."""
     code = tokens.new_code()
-    db.execute("INSERT INTO enroll_codes (code_hash, name, created_at, expires_at) VALUES (?, ?, ?, ?)",
-               (tokens.digest(code), name, now, expires_at))
+    db.execute("INSERT INTO enroll_codes (code_hash, name, created_at, expires_at, roles) VALUES (?, ?, ?, ?, ?)",
+               (tokens.digest(code), name, now, expires_at, parse_roles(roles)))
     return code
 
 
@@ -43,10 +62,10 @@ def enroll(db: CentralDB, body: dict[str, Any], now: str) -> dict[str, Any]:
         raise CentralError(422, "invalid_document", exc.message, errors=[f"/public_key: {exc.message}"]) from None
     token = tokens.new_token(tokens.TERMINAL_PREFIX)
     with db.transaction():
-        spent = db.execute("UPDATE enroll_codes SET used_at = ?, used_by = ? WHERE code_hash = ? AND used_at IS NULL"
-                           " AND expires_at > ?", (now, body["terminal_id"],
-                                                   tokens.digest(tokens.normalise_code(body["code"])), now))
-        if spent != 1:
+        spent = db.one("UPDATE enroll_codes SET used_at = ?, used_by = ? WHERE code_hash = ? AND used_at IS NULL"
+                       " AND expires_at > ? RETURNING roles", (now, body["terminal_id"],
+                                                               tokens.digest(tokens.normalise_code(body["code"])), now))
+        if spent is None:
             raise CentralError(403, "bad_code", "the enrollment code is unknown, used already or expired: ask the "
                                                 "admin for a new one (`boxoffice central enroll-code`)")
         existing = db.one("SELECT * FROM terminals WHERE id = ?", (body["terminal_id"],))
@@ -58,13 +77,13 @@ def enroll(db: CentralDB, body: dict[str, Any], now: str) -> dict[str, Any]:
             if existing["public_key"] != body["public_key"] or existing["tag"] != body["tag"]:
                 raise CentralError(409, "terminal_exists", "a terminal with this id and another key is enrolled "
                                                            "already: this machine cannot take its place")
-            db.execute("UPDATE terminals SET name = ?, token_hash = ?, revoked_at = NULL WHERE id = ?",
-                       (body["name"], tokens.digest(token), body["terminal_id"]))
+            db.execute("UPDATE terminals SET name = ?, token_hash = ?, revoked_at = NULL, roles = ? WHERE id = ?",
+                       (body["name"], tokens.digest(token), spent["roles"], body["terminal_id"]))
         else:
-            db.execute("INSERT INTO terminals (id, name, tag, key_id, public_key, token_hash, enrolled_at)"
-                       " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            db.execute("INSERT INTO terminals (id, name, tag, key_id, public_key, token_hash, enrolled_at, roles)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        (body["terminal_id"], body["name"], body["tag"], body["key_id"], body["public_key"],
-                        tokens.digest(token), now))
+                        tokens.digest(token), now, spent["roles"]))
             feed.append(db, [feed.Change("key", {"key_id": body["key_id"], "public_key": body["public_key"],
                                                  "owner": f"terminal:{body['terminal_id']}"},
                                          origin=body["terminal_id"])], now)
@@ -125,6 +144,16 @@ def revoke(db: CentralDB, terminal: dict[str, Any], now: str) -> bool:
 
 
 def listing(db: CentralDB) -> list[dict[str, Any]]:
-    """Every terminal with what it has pushed and when it was last heard from."""
-    return db.all("SELECT id, name, tag, key_id, enrolled_at, revoked_at, last_seen_at, last_seq AS entries"
-                  " FROM terminals ORDER BY enrolled_at, name")
+    """Every terminal with what it has pushed, when it was last heard from, its roles and its top-up cap (its own,
+    else the service's default; ``own_cap`` says which)."""
+    from boxoffice.central.allocation_topup import default_cap
+
+    default = default_cap(db)
+    rows = db.all("SELECT id, name, tag, key_id, enrolled_at, revoked_at, last_seen_at, last_seq AS entries, roles,"
+                  " allocation_cap FROM terminals ORDER BY enrolled_at, name")
+    for r in rows:
+        own = r.pop("allocation_cap")
+        r["roles"] = [x for x in str(r["roles"]).split(",") if x]
+        r["allocation_cap"] = default if own is None else int(own)
+        r["own_cap"] = own is not None
+    return rows

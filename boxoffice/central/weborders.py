@@ -109,17 +109,22 @@ def _plan(db: CentralDB, doc: dict[str, Any], now: str) -> tuple[list[dict[str, 
 
 
 def allocations_block(db: CentralDB, planned: list[dict[str, Any]], wanted_seats: dict[str, str]) -> list[str]:
-    """The web shop sells only what no terminal holds: seats allocated to one, standing places past what is free."""
+    """The web shop sells only what no terminal holds and the venue does not hold back: not a seat allocated to a
+    terminal, not a held (house) seat, not more standing places than are free."""
     from boxoffice.central import allocations
 
-    allocations.ensure_tables(db)
     out: list[str] = []
+    house: dict[tuple[str, str], frozenset[str]] = {}
     for subject, where in wanted_seats.items():
         eid, sid, label = subject.split("/", 2)
+        if (eid, sid) not in house:
+            house[eid, sid] = allocations.section(db, eid, sid).held
         holder = db.scalar("SELECT terminal_id FROM allocated_seats WHERE event_id = ? AND section_id = ?"
                            " AND label = ?", (eid, sid, label))
         if holder is not None:
             out.append(f"{where}/seat: {label} is allocated to a terminal ({subject})")
+        elif label in house[eid, sid]:
+            out.append(f"{where}/seat: {label} is held back by the venue (a house seat) ({subject})")
     standing: dict[tuple[str, str], int] = {}
     for p in planned:
         for t in p["tickets"]:
@@ -153,7 +158,6 @@ def import_orders(db: CentralDB, doc: Any, now: str) -> dict[str, Any]:
                                                  f"imported. First: {errors[0]}", errors=errors)
     from boxoffice.central import allocations
 
-    allocations.ensure_tables(db)
     with db.transaction():
         # before reading what is free: a terminal's top-up or a grant running at the same time on PostgreSQL would
         # otherwise read the same free places and both sides would have them

@@ -72,23 +72,29 @@ def allocate(
     section: str = typer.Option(..., "--section", help="Section id."),
     count: int = typer.Option(0, "--count", help="Standing places to grant."),
     seats: str = typer.Option(None, "--seats", help="Reserved seats to grant, e.g. A1,A2,B5."),
+    include_held: bool = typer.Option(False, "--include-held",
+                                      help="Also release the named seats the venue holds back (house seats) to this "
+                                           "terminal, which may then sell them; recorded with the grant."),
     db: str = typer.Option(None, "--db", help="Central database (else BOXOFFICE_CENTRAL_DB)."),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Grant a terminal places to sell: a count of standing places or named seats, only from what is free.
 
-    Free is capacity minus web sales minus every terminal's allocation. The terminal gets it at its next sync.
+    Free is capacity minus web sales, every terminal's allocation and the seats the venue holds back. A held seat
+    is granted only with --include-held. Only a terminal enrolled with the sell role gets places. The terminal gets
+    them at its next sync.
     Example: boxoffice central allocate gala-2025 --terminal "Counter 1" --section floor --count 200
     """
     from boxoffice.central.allocation_admin import allocate as do_allocate
     from boxoffice.cli.central_cmds import _db
 
-    out = do_allocate(_db(db), event, terminal_, section, count, _split(seats), clock())
+    out = do_allocate(_db(db), event, terminal_, section, count, _split(seats), clock(), include_held)
     if json_out:
         emit_json(out)
         return
     what = ", ".join(out["seats"]) if out["seats"] else f"{out['count']} place(s)"
-    typer.echo(f"Granted {what} of {section} to {out['terminal_name']}; it gets them at its next sync "
+    held = f"; held seats released to it: {', '.join(out['held_released'])}" if out["held_released"] else ""
+    typer.echo(f"Granted {what} of {section} to {out['terminal_name']}{held}; it gets them at its next sync "
                f"({out['free']} left free).")
 
 
@@ -97,8 +103,10 @@ def allocations(
     db: str = typer.Option(None, "--db", help="Central database (else BOXOFFICE_CENTRAL_DB)."),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
-    """Per section: capacity, sold on the web, allocated to each terminal, free (they always add up).
+    """Per section: capacity, sold on the web, allocated to each terminal, held by the venue, free.
 
+    They always add up: web sold + allocated + held + free = capacity, a terminal's allocation counting what it sold
+    from it (`balanced` in --json; a section that does not is named, and is a bug to report).
     Example: boxoffice central allocations gala-2025 --json
     """
     from boxoffice.central.allocation_admin import summary
@@ -108,13 +116,22 @@ def allocations(
         emit_json(rows)
         return
     typer.echo(table([(r["section_id"], r["kind"], r["capacity"], r["web_sold"],
-                       ", ".join(f"{k}: {v}" for k, v in r["allocated"].items()) or "-", r["free"], _notes(r))
-                      for r in rows],
-                     ["section", "kind", "capacity", "web sold", "allocated", "free", "notes"]))
+                       ", ".join(f"{k}: {v}" for k, v in r["allocated"].items()) or "-", r["held"], r["free"],
+                       _notes(r)) for r in rows],
+                     ["section", "kind", "capacity", "web sold", "allocated", "held", "free", "notes"]))
+    off = [r["section_id"] for r in rows if not r["balanced"]]
+    if off:
+        typer.echo(f"WARNING: web sold + allocated + held + free != capacity in {', '.join(off)}: report this.")
+    else:
+        typer.echo("In every section: web sold + allocated + held + free = capacity.")
 
 
 def _notes(row: dict) -> str:
     notes = [f"recall pending: {t}" for t in row.get("recalls_pending", [])]
+    out: dict[str, list[str]] = {}
+    for seat, holder in row.get("house_seats_released", {}).items():
+        out.setdefault(holder, []).append(seat)
+    notes += [f"house seats released to {t}: {', '.join(seats)}" for t, seats in out.items()]
     notes += [f"RISK: {w['risk']} written off from {w['terminal_id']} ({w['by']}: {w['reason']})"
               + (f", {w['late_sales']} sold after" if w["late_sales"] else "") for w in row.get("write_offs", [])]
     return "; ".join(notes) or "-"

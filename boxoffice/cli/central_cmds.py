@@ -17,8 +17,10 @@ central_app = sub_app(
 )
 central_catalog_app = sub_app("The catalogue every terminal gets at its next sync.")
 central_orders_app = sub_app("Web orders for the pickup desks.")
+central_terminal_app = sub_app("Settings of enrolled terminals: how many unsold places a top-up may leave one holding.")
 central_app.add_typer(central_catalog_app, name="catalog")
 central_app.add_typer(central_orders_app, name="orders")
+central_app.add_typer(central_terminal_app, name="terminal")
 
 DB_HELP = "Central database: postgresql://USER@HOST/DB or a SQLite file (else BOXOFFICE_CENTRAL_DB, else the user " \
           "data dir's central.db)."
@@ -60,7 +62,8 @@ def init(
     db: str = typer.Option(None, "--db", help=DB_HELP),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
-    """Create the central database, its signing key and an admin token (printed this once). Safe to repeat.
+    """Create the central database, its signing key and an admin token (printed this once). Safe to repeat: on an
+    existing database it brings the schema up to this release's, like `central migrate`.
 
     Example: boxoffice central init --db postgresql://postgres@127.0.0.1/boxoffice
     """
@@ -71,11 +74,35 @@ def init(
         emit_json(out)
         return
     typer.echo(f"Central database {'created' if out['created'] else 'checked'}: {out['database']}")
+    if out["migrations"] and not out["created"]:
+        typer.echo(f"  schema upgraded to version {out['schema_version']}")
     typer.echo(f"  web tickets are signed with key {out['key_id']}")
     if out["admin_token"]:
         typer.echo(f"  admin token (shown once, keep it safe): {out['admin_token']}")
     typer.echo("Next: `boxoffice central catalog publish FILE`, `boxoffice central enroll-code --name 'Counter 1'`,"
                " then `boxoffice central serve`.")
+
+
+@central_app.command("migrate")
+def migrate(
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Upgrade the central database's schema to this release's, keeping every row. Safe to repeat.
+
+    Run it once after installing a new release, before starting `central serve` (which refuses an older schema).
+    Example: boxoffice central migrate --db postgresql://boxoffice@db/boxoffice
+    """
+    from boxoffice.central.admin import migrate as do_migrate
+
+    out = do_migrate(_db(db), clock())
+    if json_out:
+        emit_json(out)
+        return
+    if out["migrations"]:
+        typer.echo(f"Central schema upgraded from version {out['from']} to {out['schema_version']}: {out['database']}")
+    else:
+        typer.echo(f"Central schema is at version {out['schema_version']} already: nothing to do.")
 
 
 @central_catalog_app.command("publish")
@@ -126,20 +153,26 @@ def import_orders(
 def enroll_code(
     name: str = typer.Option(..., "--name", help="Which terminal it is for, e.g. 'Counter 2'."),
     hours: float = typer.Option(24, "--hours", help="How long the code works."),
+    roles: str = typer.Option("sell,pickup,door", "--roles",
+                              help="What the terminal is for, comma-separated: sell, pickup, door. Only a terminal "
+                                   "with sell gets places to sell (grants, top-ups)."),
     db: str = typer.Option(None, "--db", help=DB_HELP),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Make a one-time enrollment code for a terminal (type it there: `boxoffice sync enroll URL CODE`).
 
-    Example: boxoffice central enroll-code --name "Counter 2"
+    The terminal keeps the code's roles. A pickup desk or door scanner enrolled with --roles pickup,door never takes
+    places from the sellers.
+    Example: boxoffice central enroll-code --name "Door 1" --roles door
     """
     from boxoffice.central.admin import enroll_code as make
 
-    out = make(_db(db), name, hours, clock())
+    out = make(_db(db), name, hours, clock(), roles)
     if json_out:
         emit_json(out)
         return
-    typer.echo(f"Enrollment code for {out['name']}: {out['code']}  (one use, until {out['expires_at']})")
+    typer.echo(f"Enrollment code for {out['name']} ({', '.join(out['roles'])}): {out['code']}  (one use, until "
+               f"{out['expires_at']})")
 
 
 @central_app.command("terminals")
@@ -147,7 +180,7 @@ def terminals(
     db: str = typer.Option(None, "--db", help=DB_HELP),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
-    """List enrolled terminals: tag, key, entries pushed, last heard from, revoked or not.
+    """List enrolled terminals: tag, roles, top-up cap, key, entries pushed, last heard from, revoked or not.
 
     Example: boxoffice central terminals --db postgresql://postgres@db/boxoffice
     """
@@ -160,9 +193,48 @@ def terminals(
     if not rows:
         typer.echo("No terminal enrolled yet: `boxoffice central enroll-code --name NAME`.")
         return
-    typer.echo(table([(r["name"], r["tag"], r["id"], r["key_id"], r["entries"], r["last_seen_at"] or "never",
+    typer.echo(table([(r["name"], r["tag"], ",".join(r["roles"]),
+                       f"{r['allocation_cap']}{'' if r['own_cap'] else ' (default)'}" if "sell" in r["roles"] else "-",
+                       r["id"], r["key_id"], r["entries"], r["last_seen_at"] or "never",
                        "REVOKED " + r["revoked_at"] if r["revoked_at"] else "active") for r in rows],
-                     ["name", "tag", "id", "key", "entries", "last seen", "status"]))
+                     ["name", "tag", "roles", "cap", "id", "key", "entries", "last seen", "status"]))
+
+
+@central_terminal_app.command("set-cap")
+def set_cap(
+    cap: int = typer.Option(None, "--max", help="Most unsold places of one section a top-up leaves the terminal "
+                                                 "holding (0: top-ups give nothing)."),
+    terminal: str = typer.Option(None, "--terminal", help="Terminal id, name or tag; without it, --max sets the "
+                                                          "default of every terminal with no cap of its own."),
+    clear: bool = typer.Option(False, "--clear", help="With --terminal: drop its own cap; the default applies."),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Cap what top-ups give a terminal: at most --max unsold places per section (default 50).
+
+    A top-up that asks for more is cut to the cap, not refused. The cap counts what the terminal holds of a section
+    and has not sold as far as the central service knows (its pushed sales). Grants by hand (`central allocate`)
+    are not capped. It takes effect at the terminal's next top-up, on every service sharing the database.
+    Examples: boxoffice central terminal set-cap --max 40
+              boxoffice central terminal set-cap --terminal "Counter 1" --max 120
+              boxoffice central terminal set-cap --terminal "Counter 1" --clear
+    """
+    from boxoffice.central.allocation_admin import set_cap as do_set
+    from boxoffice.errors import BoxOfficeError
+
+    if clear == (cap is not None) or (clear and terminal is None):
+        raise BoxOfficeError("bad_input", "give --max N (with --terminal T for one terminal), or --terminal T --clear")
+    out = do_set(_db(db), None if clear else cap, terminal)
+    if json_out:
+        emit_json(out)
+        return
+    if out["terminal_id"] is None:
+        typer.echo(f"Default cap: {out['default_cap']} unsold place(s) per section for every terminal without its own.")
+    elif out["own_cap"]:
+        typer.echo(f"{out['terminal_name']}: top-ups leave it at most {out['allocation_cap']} unsold place(s) per "
+                   "section.")
+    else:
+        typer.echo(f"{out['terminal_name']}: its own cap is gone; the default of {out['default_cap']} applies.")
 
 
 @central_app.command("revoke")

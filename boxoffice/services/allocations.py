@@ -44,6 +44,8 @@ def apply_grant(ctx: Ctx, grant: dict[str, Any]) -> bool:
         ctx.terminal["owns_inventory"] = 0
     if grant["seats"]:
         store.add_seats(conn, eid, sid, list(grant["seats"]))
+        # house seats the box office released to this terminal on purpose: sellable here from now on
+        store.unhold_seats(conn, eid, sid, [s for s in grant.get("held_released", ()) if s in grant["seats"]])
     elif not store.add_general(conn, eid, sid, int(grant["count"])):
         raise BoxOfficeError("central_refused", f"a grant names section {sid!r} of {eid!r}, which is not a standing "
                                                 "section here; nothing was applied")

@@ -52,6 +52,12 @@ def add_seats(conn: sqlite3.Connection, event_id: str, section_id: str, labels: 
     return cur.rowcount
 
 
+def unhold_seats(conn: sqlite3.Connection, event_id: str, section_id: str, labels: list[str]) -> None:
+    """Seats the catalogue holds back, released to this terminal by the central service: free to sell here."""
+    conn.executemany("UPDATE seats SET status = 'free' WHERE event_id = ? AND section_id = ? AND label = ?"
+                     " AND status = 'held'", [(event_id, section_id, s) for s in labels])
+
+
 def section_row(conn: sqlite3.Connection, event_id: str, section_id: str) -> dict[str, Any] | None:
     r = conn.execute("SELECT kind, capacity, allocated, sold FROM sections WHERE event_id = ? AND id = ?",
                      (event_id, section_id)).fetchone()
@@ -109,15 +115,18 @@ def snapshot(conn: sqlite3.Connection, event_id: str) -> dict[str, Any]:
     catalogue of an event with no sales here yet must not lose the places granted for it)."""
     return {"general": dict(conn.execute("SELECT id, allocated FROM sections WHERE event_id = ? AND kind = 'general'",
                                          (event_id,)).fetchall()),
-            "seats": [tuple(r) for r in conn.execute("SELECT section_id, label FROM seats WHERE event_id = ?"
+            "seats": [tuple(r) for r in conn.execute("SELECT section_id, label, status FROM seats WHERE event_id = ?"
                                                      " AND allocated = 1", (event_id,))]}
 
 
 def restore(conn: sqlite3.Connection, event_id: str, held: dict[str, Any]) -> None:
+    """Put back what ``snapshot`` took; a seat that was sellable here stays so even where the new catalogue holds
+    it back (a house seat the central service released to this terminal)."""
     conn.executemany("UPDATE sections SET allocated = MIN(?, capacity) WHERE event_id = ? AND id = ?",
                      [(n, event_id, sid) for sid, n in held["general"].items()])
-    conn.executemany("UPDATE seats SET allocated = 1 WHERE event_id = ? AND section_id = ? AND label = ?",
-                     [(event_id, sid, label) for sid, label in held["seats"]])
+    conn.executemany("UPDATE seats SET allocated = 1, status = CASE WHEN ? = 'free' AND status = 'held' THEN 'free'"
+                     " ELSE status END WHERE event_id = ? AND section_id = ? AND label = ?",
+                     [(status, event_id, sid, label) for sid, label, status in held["seats"]])
 
 
 def governed_events(conn: sqlite3.Connection) -> list[str]:
