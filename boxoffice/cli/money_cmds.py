@@ -32,7 +32,8 @@ def _confirm(question: str, yes: bool, json_out: bool) -> None:
 
 
 def refund(
-    code: str = typer.Argument(..., help="Order code, e.g. K7M2-4XQ9."),
+    code: str = typer.Argument(..., help="Order code, e.g. K7M2-4XQ9, or a scanned ticket (quote it): then only "
+                                         "that ticket unless --tickets says more."),
     tickets: str = typer.Option(None, "--tickets", help="Only these tickets: ids, id endings or seats (F10,F11)."),
     reason: str = typer.Option("customer_request", "--reason", help=REASON_HELP),
     note: str = typer.Option(None, "--note", help="A note kept with the refund and printed on its receipt."),
@@ -89,7 +90,8 @@ def refund(
 
 
 def exchange(
-    code: str = typer.Argument(..., help="Order code of the tickets to exchange."),
+    code: str = typer.Argument(..., help="Order code of the tickets to exchange, or a scanned ticket (quote it): "
+                                         "then only that ticket unless --tickets says more."),
     tickets: str = typer.Option(None, "--tickets", help="Only these tickets: ids, id endings or seats."),
     event: str = typer.Option(None, "--event", "-e", help="New event id (default: the same event)."),
     section: str = typer.Option(None, "--section", "-s", help="New section (default: the same section)."),

@@ -15,7 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from boxoffice.cli.app import sub_app
-from boxoffice.cli.common import JSON_HELP, emit_json, finish_printing, table, terminal
+from boxoffice.cli.common import JSON_HELP, TOKEN_ARGUMENT, emit_json, finish_printing, table, terminal
 
 
 class _DefaultCommandGroup(TyperGroup):
@@ -122,7 +122,7 @@ def keys_list(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) ->
 # --- pickup -------------------------------------------------------------------------------------------------
 
 
-@pickup_app.command("find", context_settings={"ignore_unknown_options": True})  # a scanned token may begin with -
+@pickup_app.command("find", context_settings=TOKEN_ARGUMENT)
 def pickup_find(query: list[str] = typer.Argument(..., help="Code, scanned ticket, name, e-mail or phone digits."),
                 event: str = typer.Option(None, "--event", help="Only orders for this event."),
                 limit: int = typer.Option(20, "--limit", help="At most this many results."),
@@ -156,8 +156,9 @@ def _state(r: dict[str, Any]) -> str:
     return "partly out" if r["picked_up"] else "waiting"
 
 
-@pickup_app.command("give")
-def pickup_give(code: str = typer.Argument(..., help="Order code, e.g. WQ7K-2M4X."),
+@pickup_app.command("give", context_settings=TOKEN_ARGUMENT)
+def pickup_give(code: str = typer.Argument(..., help="Order code, e.g. WQ7K-2M4X, or a scanned ticket of the order "
+                                                     "(quote it)."),
                 tickets: str = typer.Option(None, "--tickets", help="Only these tickets: ids or their last 8 "
                                                                     "characters, comma separated."),
                 count: int = typer.Option(None, "--count", help="Only this many tickets (the rest later)."),

@@ -7,7 +7,15 @@ from pathlib import Path
 import typer
 
 from boxoffice.cli.app import sub_app
-from boxoffice.cli.common import JSON_HELP, ask_pin, emit_json, finish_printing, table, terminal
+from boxoffice.cli.common import (
+    JSON_HELP,
+    TOKEN_ARGUMENT,
+    ask_pin,
+    emit_json,
+    finish_printing,
+    table,
+    terminal,
+)
 
 order_app = sub_app("Look up an order and reprint its tickets.")
 print_app = sub_app("The print queue: retry what did not print, print a test page, list jobs.")
@@ -82,8 +90,9 @@ def sell(
     finish_printing(prints, json_out)
 
 
-@order_app.command("show")
-def show(code: str = typer.Argument(..., help="Order code, e.g. K7M2-4XQ9 (case and hyphen forgiven)."),
+@order_app.command("show", context_settings=TOKEN_ARGUMENT)
+def show(code: str = typer.Argument(..., help="Order code, e.g. K7M2-4XQ9 (case and hyphen forgiven), or a "
+                                              "scanned ticket of the order (quote it)."),
          json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """Show an order: customer, tickets with places and state, payments.
 
@@ -109,8 +118,8 @@ def show(code: str = typer.Argument(..., help="Order code, e.g. K7M2-4XQ9 (case 
                       for p in o["payments"]], ["payment", "tender", "amount", "card", "change"]))
 
 
-@order_app.command("reprint")
-def reprint(code: str = typer.Argument(..., help="Order code."),
+@order_app.command("reprint", context_settings=TOKEN_ARGUMENT)
+def reprint(code: str = typer.Argument(..., help="Order code, or a scanned ticket of the order (quote it)."),
             supervisor: str = typer.Option(None, "--supervisor", help="Supervisor approving (PIN asked)."),
             json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """Reprint an order's tickets marked COPY, with the same QR tokens; each copy is counted and journalled.
@@ -181,9 +190,7 @@ def jobs(pending: bool = typer.Option(False, "--pending", help="Only jobs not ye
                       for j in items], ["job", "kind", "status", "tries", "printer", "last error"]))
 
 
-# A token may begin with "-" (its first character follows the signing key's id): taken as an argument, not an
-# unknown option.
-@ticket_app.command("verify", context_settings={"ignore_unknown_options": True})
+@ticket_app.command("verify", context_settings=TOKEN_ARGUMENT)
 def verify(token: str = typer.Argument(None, help="The token text (quote it: it may hold spaces)."),
            image: Path = typer.Option(None, "--image", help="Read the QR from an image file instead."),
            json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:

@@ -25,7 +25,7 @@ from boxoffice.services import pauses
 from boxoffice.services import refunds as rf
 from boxoffice.services.context import Ctx
 from boxoffice.services.events import get_event
-from boxoffice.services.orders import find_order
+from boxoffice.services.orders import order_for
 from boxoffice.services.sales import SaleRequest, journal_ticket, payment_row, place_tickets, quote
 from boxoffice.store import catalog as catalog_store
 from boxoffice.store import orders as order_store
@@ -38,7 +38,7 @@ from boxoffice.store.db import write
 class ExchangeRequest:
     """Which tickets to move, where to, and how any difference is paid."""
 
-    code: str
+    code: str                                 # the order code, or a scanned ticket (then that ticket by default)
     tickets: list[str] | None = None          # as for a refund; None: every valid ticket
     event_id: str | None = None               # default: the same event
     section_id: str | None = None             # default: the old tickets' section
@@ -54,10 +54,10 @@ class ExchangeRequest:
 def assess(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
     """Price an exchange without making it: credit, new lines, the difference and how it would be settled."""
     op = ctx.require("exchange")
-    order = find_order(ctx, req.code)
+    order, scanned = order_for(ctx, req.code)
     if order["status"] == "unpaid":
         raise BoxOfficeError("unpaid", f"order {order['code']} is not paid: sell it instead of exchanging it")
-    old = rf.pick_tickets(ctx, order, req.tickets)
+    old = rf.pick_tickets(ctx, order, req.tickets or ([scanned] if scanned else None))
     old_ev = get_event(ctx, order["event_id"])
     ev = get_event(ctx, req.event_id or order["event_id"])
     section_id = req.section_id

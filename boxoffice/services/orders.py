@@ -15,12 +15,40 @@ from boxoffice.store.db import write
 
 
 def find_order(ctx: Ctx, code: str) -> dict[str, Any]:
-    """An order by its code, forgiving case, spaces and hyphens; a mistyped check character is named as such."""
-    normal = normalise_code(code)
-    order = store.order_by_code(ctx.conn, normal)
-    if order is None:
-        raise BoxOfficeError("not_found", f"no order {normal} on this terminal: check the code, or sync")
-    return order
+    """An order by its code (forgiving case, spaces and hyphens; a mistyped check character is named as such) or
+    by a scanned ticket of it (see :func:`order_for`)."""
+    return order_for(ctx, code)[0]
+
+
+def order_for(ctx: Ctx, text: str) -> tuple[dict[str, Any], str | None]:
+    """The order that an order code or a scanned ticket names, and the scanned ticket's id (None for a code).
+
+    A ticket must be genuine (a trusted key, a good signature) and be the current token of a ticket on this
+    terminal; a refunded or exchanged one still names its order, so that the refusal that follows says what
+    happened to it. Raises what ``ticket verify`` would for a forged or damaged ticket.
+    """
+    from boxoffice.tickets.token import looks_like_token
+
+    if not looks_like_token(text):
+        normal = normalise_code(text)
+        order = store.order_by_code(ctx.conn, normal)
+        if order is None:
+            raise BoxOfficeError("not_found", f"no order {normal} on this terminal: check the code, or sync")
+        return order, None
+    from boxoffice.services.signing import public_key_for
+    from boxoffice.tickets.token import verify_token
+
+    decoded = verify_token(text, public_key_for(ctx))
+    ticket = store.ticket_by_id(ctx.conn, decoded.ticket_id)
+    if ticket is None:
+        raise BoxOfficeError("not_found", f"ticket {decoded.ticket_id} is genuine but its order is not on this "
+                                          "terminal: sync, or import the web orders")
+    if ticket["token"] != decoded.text:
+        raise BoxOfficeError("revoked", "this ticket was re-issued: the token is not the current one; use the "
+                                        "order code instead", ticket_id=ticket["id"])
+    order = store.order_by_id(ctx.conn, ticket["order_id"])
+    assert order is not None  # a ticket's order is a foreign key
+    return order, ticket["id"]
 
 
 def order_details(ctx: Ctx, code: str) -> dict[str, Any]:

@@ -26,10 +26,10 @@ from boxoffice.services.context import Ctx
 from boxoffice.store import catalog as catalog_store
 from boxoffice.store import pickup as store
 from boxoffice.store.db import write
+from boxoffice.tickets.token import looks_like_token
 
 DEFAULT_LIMIT = 20
 MIN_NAME_CHARS = 2
-TOKEN_MIN_CHARS = 120  # a token is at least 138 Base45 characters; nothing else typed here is that long
 MAX_QUERY_CHARS = 200
 MAX_CODE_CHARS = 16  # a code typed with spaces or hyphens between its eight characters
 SEARCH_CAP = 200  # index entries ranked per search; more than this and the desk is asked to type more
@@ -73,7 +73,7 @@ def find(ctx: Ctx, query: str, event_id: str | None = None, limit: int = DEFAULT
         raise BoxOfficeError("bad_input", "type an order code, a name, an e-mail or the last 4+ digits of a phone")
     if len(q) > MAX_QUERY_CHARS:
         raise BoxOfficeError("bad_input", "that is too long to be an order code, name, e-mail, phone or ticket")
-    if len(q) >= TOKEN_MIN_CHARS:
+    if looks_like_token(q):
         return _by_token(ctx, query, event_id)
     if len(q) == 36 and is_uuid(q.lower()):
         found = store.summary_by_ticket(ctx.conn, q.lower())
@@ -146,12 +146,12 @@ def _by_token(ctx: Ctx, text: str, event_id: str | None) -> dict[str, Any]:
     decoded = verify_token(text, public_key_for(ctx))
     found = store.summary_by_ticket(ctx.conn, decoded.ticket_id)
     note = None
-    if found is not None and found["ticket_token"] != text.strip():
+    if found is not None and found["ticket_token"] != decoded.text:
         note = "this ticket was re-issued: the scanned token is not the current one"
     if found is None:
         raise BoxOfficeError("not_found", f"ticket {decoded.ticket_id} is genuine but its order is not on this "
                                           "terminal: sync, or import the web orders")
-    return _answer(ctx, text.strip(), "token", [found], event_id, note)
+    return _answer(ctx, decoded.text, "token", [found], event_id, note)
 
 
 def _top(ctx: Ctx, ranked: list[str], capped: bool, event_id: str | None, limit: int) -> tuple[list[dict], str | None]:
@@ -229,6 +229,10 @@ def plan_pickup(ctx: Ctx, code: str, ticket_ids: list[str] | None = None,
 
     Raises what the pickup itself would: unpaid, already_picked_up (naming who and when), not_found, bad_input.
     """
+    if looks_like_token(code):  # a scanned ticket hands out its order, as the desk's scan-then-Enter does
+        from boxoffice.services.orders import order_for
+
+        code = order_for(ctx, code)[0]["code"]
     order = store.summary_by_code(ctx.conn, normalise_code(code))
     if order is None:
         raise BoxOfficeError("not_found", f"no order {normalise_code(code)} here: check the code, or find it by "

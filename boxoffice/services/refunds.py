@@ -39,7 +39,7 @@ from boxoffice.domain.refund_policy import Decision, Tier, tier_at
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
 from boxoffice.services.events import get_event
-from boxoffice.services.orders import find_order
+from boxoffice.services.orders import order_for
 from boxoffice.store import catalog as catalog_store
 from boxoffice.store import orders as order_store
 from boxoffice.store import refunds as store
@@ -70,7 +70,7 @@ MAX_NOTE = 200
 class RefundRequest:
     """What the operator asked to refund, and why."""
 
-    code: str
+    code: str                             # the order code, or a scanned ticket (then that ticket by default)
     tickets: list[str] | None = None      # ticket ids, id endings or seat labels; None: every valid ticket
     reason: str = "customer_request"
     note: str | None = None
@@ -300,10 +300,10 @@ def _policy(ctx: Ctx, ev: dict[str, Any]) -> Decision:
 def assess(ctx: Ctx, code: str, tickets: list[str] | None = None, waive_fee: bool = False) -> dict[str, Any]:
     """What a refund would be now, without doing it: tickets, fees, amount, tenders and any override needed."""
     op = ctx.require("refund")
-    order = find_order(ctx, code)
+    order, scanned = order_for(ctx, code)
     if order["status"] == "unpaid":
         raise BoxOfficeError("unpaid", f"order {order['code']} is not paid: there is nothing to refund")
-    chosen = pick_tickets(ctx, order, tickets)
+    chosen = pick_tickets(ctx, order, tickets or ([scanned] if scanned else None))
     ev = get_event(ctx, order["event_id"])
     cur = order["currency"]
     decision = _policy(ctx, ev)

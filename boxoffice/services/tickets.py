@@ -30,7 +30,7 @@ def verify(ctx: Ctx, token: str) -> dict[str, Any]:
     decoded = verify_token(token, public_key_for(ctx), is_revoked(ctx))
     ev, section_id = resolve_place(ctx, decoded)
     ticket = order_store.ticket_by_id(ctx.conn, decoded.ticket_id)
-    if ticket is not None and ticket["token"] != token.strip():
+    if ticket is not None and ticket["token"] != decoded.text:
         raise BoxOfficeError("revoked", "this ticket was re-issued: the token is not the current one; refuse entry "
                                         "and send the customer to the box office")
     return {
