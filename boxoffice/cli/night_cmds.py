@@ -210,10 +210,12 @@ def restore(file: Path = typer.Argument(..., help="A backup made by `boxoffice b
 
     Example: boxoffice restore /media/usb/backups/boxoffice-backup-Counter_1-20261130T200000000000Z.db
     """
+    from boxoffice.services.backup import check_restore
     from boxoffice.services.backup import restore as do_restore
 
-    if not yes and not json_out:
-        typer.confirm(f"Replace this terminal's database with {file}?", abort=True)
     with terminal() as ctx:
+        check_restore(ctx, file)  # an admin, a copy that verifies, this terminal's own: before the question
+        if not yes and not json_out:
+            typer.confirm(f"Replace this terminal's database with {file}?", abort=True)
         report = do_restore(ctx, file)
     emit_json(report) if json_out else typer.echo(f"Restored from {file} ({report['entries']} journal entries).")

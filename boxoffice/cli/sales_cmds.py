@@ -62,6 +62,7 @@ def sell(
     from boxoffice.services.events import get_event
     from boxoffice.services.printing import run_jobs
     from boxoffice.services.sales import SaleRequest
+    from boxoffice.services.sales import check as check_sale
     from boxoffice.services.sales import sell as do_sell
 
     with terminal() as ctx:
@@ -70,8 +71,10 @@ def sell(
             event_id=event, section_id=section, counts=parse_type_counts(types),
             tenders=_tenders(cash, card, comp, currency),
             seats=[s for s in seats.split(",") if s.strip()] if seats else None, accessible=accessible,
-            customer_name=name, email=email, phone=phone, print_receipt=not no_receipt,
-            supervisor=(supervisor, ask_pin(f"PIN for {supervisor}")) if supervisor else None)
+            customer_name=name, email=email, phone=phone, print_receipt=not no_receipt)
+        if supervisor:  # everything else that could refuse the sale first, then the PIN
+            check_sale(ctx, req, supervisor)
+            req.supervisor = (supervisor, ask_pin(f"PIN for {supervisor}"))
         result = do_sell(ctx, req)
         prints = run_jobs(ctx, result["jobs"])
     order = result["order"]
@@ -126,10 +129,12 @@ def reprint(code: str = typer.Argument(..., help="Order code, or a scanned ticke
 
     Needs a supervisor. Example: boxoffice order reprint K7M2-4XQ9 --supervisor Sue
     """
+    from boxoffice.services.orders import check_reprint
     from boxoffice.services.orders import reprint as do_reprint
 
     with terminal() as ctx:
-        sup = (supervisor, ask_pin(f"PIN for {supervisor}")) if supervisor else None
+        plan = check_reprint(ctx, code, supervisor)  # before the PIN: the order, its tickets, who may approve
+        sup = (supervisor, ask_pin(f"PIN for {supervisor}")) if supervisor and plan["needs_supervisor"] else None
         out = do_reprint(ctx, code, sup)
     if json_out:
         emit_json(out)

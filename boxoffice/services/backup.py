@@ -75,8 +75,9 @@ def periodic(ctx: Ctx, to: Path, every_minutes: float, keep: int = 10) -> dict[s
     return backup(ctx, to, keep)
 
 
-def restore(ctx: Ctx, source: Path) -> dict[str, Any]:
-    """Replace this terminal's database with a verified backup; needs an admin."""
+def check_restore(ctx: Ctx, source: Path) -> dict[str, Any]:
+    """Everything a restore would refuse, refused before anyone is asked to confirm: an admin, a copy that
+    verifies, this terminal's own database. Returns the copy's verification report."""
     ctx.require("operators")
     report = verify_copy(source)
     if not report["ok"]:
@@ -86,6 +87,12 @@ def restore(ctx: Ctx, source: Path) -> dict[str, Any]:
     if owner != ctx.terminal["id"]:
         raise BoxOfficeError("conflict", f"{source} is another terminal's database ({owner}); restoring it here would "
                                          "give this machine that terminal's identity: not restored")
+    return report
+
+
+def restore(ctx: Ctx, source: Path) -> dict[str, Any]:
+    """Replace this terminal's database with a verified backup; needs an admin."""
+    report = check_restore(ctx, source)
     op = ctx.operator
     store.restore_into(source, ctx.conn)
     with write(ctx.conn):

@@ -98,12 +98,12 @@ def preview(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
             "credit": format_money(a["credit"], cur), "new_total": format_money(a["new_total"], cur),
             "difference": d, "currency": cur,
             "settle": (f"customer pays {format_money(d, cur)}" if d > 0 else
-                       f"refund {format_money(-d, cur)} to {rf.plan_text(a['plan'], cur)}" if d < 0 else "even"),
+                       rf.plan_steps(a["plan"], cur) if d < 0 else "even"),
             "overrides": a["overrides"], "overrides_text": [rf.OVERRIDES[o] for o in a["overrides"]]}
 
 
-def exchange(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
-    """Make the exchange. Returns the new order, its tickets, the money moved and print jobs (queued)."""
+def _checked(ctx: Ctx, req: ExchangeRequest, supervisor: str | None) -> dict[str, Any]:
+    """Every rule an exchange applies before it writes, in one place for :func:`check` and :func:`exchange`."""
     from boxoffice.services.shifts import shift_for_money
 
     ctx.require("exchange")
@@ -129,12 +129,32 @@ def exchange(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
                                           "(drop --cash/--card)")
     else:
         payments = []
-    approver = rf.authorise(ctx, op, a["overrides"], req.supervisor, "exchange",
-                            f"{len(a['old'])} ticket(s) of order {order['code']}")
+    detail = f"{len(a['old'])} ticket(s) of order {order['code']}"
+    rf.check_authority(ctx, op, a["overrides"], supervisor, "exchange", detail)
     sec = catalog_store.section(ctx.conn, ev["id"], a["section_id"])
     assert sec is not None  # quote checked it
     if sec["kind"] == "general" and req.seats:
         raise BoxOfficeError("bad_input", f"{sec['name']} is general admission: give no seats")
+    rf.check_drawer(ctx, a["plan"], cur)
+    return a | {"shift_id": shift_id, "note": note, "payments": payments, "detail": detail, "section": sec}
+
+
+def check(ctx: Ctx, req: ExchangeRequest, supervisor: str | None = None) -> dict[str, Any]:
+    """Everything an exchange would refuse, refused now, before anyone is asked to confirm or to type a PIN: the
+    permission, shift, order and tickets, the new places' prices, a pause, the payment of a difference, whether the
+    operator or the supervisor named may approve the overrides, and the cash in the drawer. Returns the exchange as
+    :func:`preview` shows it. (Whether the new places are still free is known only when they are taken.)"""
+    name = supervisor if supervisor is not None else (req.supervisor[0] if req.supervisor else None)
+    _checked(ctx, req, name)
+    return preview(ctx, req)
+
+
+def exchange(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
+    """Make the exchange. Returns the new order, its tickets, the money moved and print jobs (queued)."""
+    a = _checked(ctx, req, req.supervisor[0] if req.supervisor else None)
+    op, order, ev, cur, diff = a["op"], a["order"], a["event"], a["currency"], a["difference"]
+    shift_id, note, payments, sec = a["shift_id"], a["note"], a["payments"], a["section"]
+    approver = rf.authorise(ctx, op, a["overrides"], req.supervisor, "exchange", a["detail"])
     now = ctx.now_iso()
     new_id, exchange_id = uuid7(), uuid7()
     sale_req = SaleRequest(event_id=ev["id"], section_id=sec["id"], counts={}, tenders=[], seats=req.seats,
@@ -174,6 +194,7 @@ def exchange(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
     return {"exchange": row, "order": new_order, "from": order["code"], "tickets": tickets,
             "payments": pay_rows, "refunds": back_rows, "difference": diff, "currency": cur, "jobs": jobs,
             "change": change, "change_text": format_money(change, cur), "difference_text": format_money(diff, cur),
+            "steps": rf.plan_steps(a["plan"], cur) if diff < 0 else None,
             "override": bool(a["overrides"]), "approved_by": approver["name"] if approver else None}
 
 

@@ -74,28 +74,44 @@ def order_details(ctx: Ctx, code: str) -> dict[str, Any]:
     }
 
 
+def check_reprint(ctx: Ctx, code: str, supervisor: str | None = None,
+                  ticket_ids: list[str] | None = None) -> dict[str, Any]:
+    """Everything a reprint would refuse, refused before a supervisor is asked for a PIN: the permission, whether a
+    supervisor must approve and whether the one named (``supervisor``) may, the order and its valid tickets.
+    Returns {"order", "tickets" (the ids to reprint), "needs_supervisor"}."""
+    from boxoffice.domain.permissions import allowed
+    from boxoffice.services.operators import check_approver
+
+    op = ctx.require("print")
+    needs_supervisor = not allowed(op["role"], "reprint")
+    if needs_supervisor:
+        if supervisor is None:
+            raise BoxOfficeError("permission_denied", f"{op['name']} ({op['role']}) may not reprint: a supervisor "
+                                                      "must approve (--supervisor NAME, PIN asked)")
+        check_approver(ctx, supervisor, "reprint")
+    order = find_order(ctx, code)
+    valid = [t["id"] for t in store.tickets_of(ctx.conn, order["id"]) if t["status"] == "valid"]
+    chosen = [t for t in (ticket_ids or valid) if t in valid]
+    if not chosen:
+        raise BoxOfficeError("conflict", f"order {order['code']} has no valid tickets to reprint")
+    return {"order": order, "tickets": chosen, "needs_supervisor": needs_supervisor}
+
+
 def reprint(ctx: Ctx, code: str, supervisor: tuple[str, str] | None = None,
             ticket_ids: list[str] | None = None) -> dict[str, Any]:
     """Queue and print a COPY of an order's valid tickets (same tokens), counted on each ticket and journalled.
 
     A supervisor (or admin) may reprint; anyone else needs a supervisor's PIN for it.
     """
-    from boxoffice.domain.permissions import allowed
     from boxoffice.services.operators import approve
     from boxoffice.services.printing import queue_order, run_jobs
 
-    op = ctx.require("print")
-    approver = op
-    if not allowed(op["role"], "reprint"):
-        if supervisor is None:
-            raise BoxOfficeError("permission_denied", f"{op['name']} ({op['role']}) may not reprint: a supervisor "
-                                                      "must approve (--supervisor NAME, PIN asked)")
+    plan = check_reprint(ctx, code, supervisor[0] if supervisor else None, ticket_ids)
+    order, chosen = plan["order"], plan["tickets"]
+    approver = ctx.operator
+    if plan["needs_supervisor"]:
+        assert supervisor is not None  # check_reprint refused otherwise
         approver = approve(ctx, supervisor[0], supervisor[1], "reprint")
-    order = find_order(ctx, code)
-    valid = [t["id"] for t in store.tickets_of(ctx.conn, order["id"]) if t["status"] == "valid"]
-    chosen = [t for t in (ticket_ids or valid) if t in valid]
-    if not chosen:
-        raise BoxOfficeError("conflict", f"order {order['code']} has no valid tickets to reprint")
     with write(ctx.conn):
         store.count_copy(ctx.conn, chosen)
         jobs = queue_order(ctx, order["id"], receipt=False, copy=True, ticket_ids=chosen)

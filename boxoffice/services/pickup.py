@@ -227,8 +227,13 @@ def plan_pickup(ctx: Ctx, code: str, ticket_ids: list[str] | None = None,
                 count: int | None = None) -> dict[str, Any]:
     """What a pickup would hand out, without doing it: the order, its notes, the tickets chosen.
 
-    Raises what the pickup itself would: unpaid, already_picked_up (naming who and when), not_found, bad_input.
+    Raises what the pickup itself would, so a desk asks about an order's note only when the answer can matter:
+    permission_denied, sales_paused (pickups paused), unpaid, already_picked_up (naming who and when), not_found,
+    bad_input.
     """
+    from boxoffice.services import pauses
+
+    ctx.require("pickup")
     if looks_like_token(code):  # a scanned ticket hands out its order, as the desk's scan-then-Enter does
         from boxoffice.services.orders import order_for
 
@@ -239,6 +244,7 @@ def plan_pickup(ctx: Ctx, code: str, ticket_ids: list[str] | None = None,
                                           "name (boxoffice pickup find NAME)")
     tickets = store.tickets_for_pickup(ctx.conn, order["id"])
     tz = (_event(ctx, order["event_id"]) or {}).get("timezone", "UTC")
+    pauses.check(ctx, "pickups", order["event_id"], order["channel"])
     if order["channel"] == "box_office":
         raise BoxOfficeError("already_picked_up", f"order {order['code']} was sold and printed at the window "
                                                   f"on {local_text(order['created_at'], tz, '%a %d %b %H:%M')}; a "
@@ -306,12 +312,9 @@ def pick_up(ctx: Ctx, code: str, *, ticket_ids: list[str] | None = None, count: 
     An order with notes ("ID required") is handed out only with ``confirmed``: the desk must have shown the note
     and had it acknowledged. Returns the order code, the tickets handed out, those still waiting, and print results.
     """
-    from boxoffice.services import pauses
-
     op = ctx.require("pickup")
-    plan = plan_pickup(ctx, code, ticket_ids, count)
+    plan = plan_pickup(ctx, code, ticket_ids, count)  # the permission, a pause, the order's state
     order = plan["order"]
-    pauses.check(ctx, "pickups", order["event_id"], order["channel"])
     if plan["notes"] and not confirmed:
         raise BoxOfficeError("conflict", f"order {order['code']} says: {plan['notes']}. Check it, then confirm "
                                          "the pickup (--yes); nothing was handed out", notes=plan["notes"])
