@@ -52,6 +52,17 @@ def write_off(url: str, event_id: str, which: str, by: str, reason: str,
 
 
 def summary(url: str, event_id: str) -> list[dict[str, Any]]:
-    """Per section: capacity, web sold, each terminal's allocation, free, pending recalls, write-off risks."""
+    """Per section: capacity, web sold, each terminal's allocation, free, pending recalls, write-off risks; with
+    the section's name and the names of the terminals named (``section_name``, ``terminal_names``) for people."""
+    from boxoffice.central import published
+
     with open_db(url) as db:
-        return allocations.summary(db, event_id)
+        rows = allocations.summary(db, event_id)
+        names = {t["id"]: t["name"] for t in db.all("SELECT id, name FROM terminals")}
+        event = published.events(db)["events"].get(event_id, {})
+    sections = {s["id"]: s["name"] for s in event.get("sections", [])}
+    for r in rows:
+        ids = [*r["allocated"], *r.get("recalls_pending", []), *(w["terminal_id"] for w in r.get("write_offs", []))]
+        r["section_name"] = sections.get(r["section_id"], r["section_id"])
+        r["terminal_names"] = {t: names.get(t, t) for t in dict.fromkeys(ids)}
+    return rows

@@ -108,15 +108,19 @@ def keys_list(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) ->
 
     Example: boxoffice keys list
     """
+    from boxoffice.domain.clock import when_text
+    from boxoffice.services.events import venue_tz
     from boxoffice.services.web_orders import list_keys
 
     with terminal() as ctx:
         keys = list_keys(ctx)
+        tz = venue_tz(ctx)
     if json_out:
         emit_json(keys)
         return
-    typer.echo(table([(k["key_id"], k["owner"] + (" (this terminal)" if k["own"] else ""), k["added_at"][:19],
-                       k["revoked_at"] or "") for k in keys], ["key id", "owner", "added", "revoked"]))
+    typer.echo(table([(k["key_id"], k["owner"] + (" (this terminal)" if k["own"] else ""), when_text(k["added_at"], tz),
+                       when_text(k["revoked_at"], tz, missing="")) for k in keys],
+                     ["key id", "owner", "added", "revoked"]))
 
 
 # --- pickup -------------------------------------------------------------------------------------------------
@@ -141,7 +145,7 @@ def pickup_find(query: list[str] = typer.Argument(..., help="Code, scanned ticke
         return
     if out["note"]:
         typer.secho(out["note"], fg="yellow", err=True)
-    typer.echo(table([(r["code"], r["name"] or "", r["event_id"], f"{r['picked_up']}/{r['tickets']}",
+    typer.echo(table([(r["code"], r["name"] or "", r["event"], f"{r['picked_up']}/{r['tickets']}",
                        _state(r), r["notes"] or "", r["match"]) for r in out["results"]],
                      ["code", "name", "event", "out", "state", "notes", "found by"]))
 

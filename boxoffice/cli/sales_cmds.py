@@ -114,7 +114,7 @@ def show(code: str = typer.Argument(..., help="Order code, e.g. K7M2-4XQ9 (case 
                                                                      if o["customer_name"] else ""))
     if o["notes"]:
         typer.secho(f"  NOTE: {o['notes']}", fg="yellow")
-    typer.echo(table([(t["section"], (t["row"] or "") + (t["seat"] or ""), t["type"], t["price"], t["status"],
+    typer.echo(table([(t["section_name"], (t["row"] or "") + (t["seat"] or ""), t["type"], t["price"], t["status"],
                        "yes" if t["picked_up_at"] else "", t["copies"] or "") for t in o["tickets"]],
                      ["section", "seat", "type", "price", "status", "picked up", "copies"]))
     typer.echo(table([(p["kind"], p["tender"], p["amount"], p["card_last4"] or "", p["change"] or "")

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from boxoffice.domain.clock import local_text, parse_iso
+from boxoffice.domain.clock import parse_iso, when_text
 from boxoffice.domain.codes import make_order_code
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.money import format_money, tax_share
@@ -185,7 +185,8 @@ def exchange(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
         from boxoffice.services.printing import queue_layout, queue_order
 
         jobs = queue_order(ctx, new_id, receipt=False)
-        slip = receipt_layout(ctx, row, (order["code"], code), cur, a["old"], tickets, pay_rows + back_rows)
+        named = [t | {"section_name": sec["name"]} for t in tickets]  # the slip names places as people do
+        slip = receipt_layout(ctx, row, (order["code"], code), cur, a["old"], named, pay_rows + back_rows)
         jobs.append(queue_layout(ctx, "exchange", slip, name=f"{code}-exchange", order_id=new_id))
         ctx.journal("exchange", {"exchange": row, "old_tickets": [t["id"] for t in a["old"]], "order": new_order,
                                  "tickets": [journal_ticket(t) for t in tickets],
@@ -211,7 +212,7 @@ def receipt_layout(ctx: Ctx, row: dict[str, Any], codes: tuple[str, str], cur: s
     blocks += [lay.Text(venue, bold=True, size=2, align="center"),
                lay.Text("EXCHANGE", bold=True, size=2, align="center"),
                lay.Columns("New order", codes[1]), lay.Columns("Replaces", codes[0]),
-               lay.Columns("Time", local_text(row["at"], rf.venue_tz(ctx), "%d %b %Y %H:%M")), lay.Rule(),
+               lay.Columns("Time", when_text(row["at"], rf.venue_tz(ctx), year=True)), lay.Rule(),
                lay.Text("Returned (cancelled):", bold=True)]
     blocks += [lay.Columns(f"{t['type_name'] or t['ticket_type_id']} {rf.place_label(t)}", m(t["price"], cur))
                for t in old]

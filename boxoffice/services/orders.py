@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from boxoffice.domain.clock import local_text
+from boxoffice.domain.clock import when_text
 from boxoffice.domain.codes import normalise_code
 from boxoffice.domain.money import format_money
 from boxoffice.errors import BoxOfficeError
@@ -62,9 +62,10 @@ def order_details(ctx: Ctx, code: str) -> dict[str, Any]:
     return {
         **order,
         "event_name": ev["name"] if ev else order["event_id"],
-        "created_local": local_text(order["created_at"], tz),
+        "created_local": when_text(order["created_at"], tz, year=True),
         "total_text": format_money(order["total"], cur),
-        "tickets": [{"id": t["id"], "section": t["section_id"], "row": t["row"], "seat": t["seat"],
+        "tickets": [{"id": t["id"], "section": t["section_id"], "section_name": t["section_name"] or t["section_id"],
+                     "row": t["row"], "seat": t["seat"],
                      "type": t["ticket_type_id"], "price": format_money(t["price"], cur), "status": t["status"],
                      "picked_up_at": t["picked_up_at"], "copies": t["copies"], "token": t["token"]}
                     for t in tickets],

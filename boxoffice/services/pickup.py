@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from boxoffice.domain import search_text
-from boxoffice.domain.clock import local_text
+from boxoffice.domain.clock import when_text
 from boxoffice.domain.codes import normalise_code
 from boxoffice.domain.ids import is_uuid, uuid7
 from boxoffice.errors import BoxOfficeError
@@ -247,7 +247,7 @@ def plan_pickup(ctx: Ctx, code: str, ticket_ids: list[str] | None = None,
     pauses.check(ctx, "pickups", order["event_id"], order["channel"])
     if order["channel"] == "box_office":
         raise BoxOfficeError("already_picked_up", f"order {order['code']} was sold and printed at the window "
-                                                  f"on {local_text(order['created_at'], tz, '%a %d %b %H:%M')}; a "
+                                                  f"on {when_text(order['created_at'], tz)}; a "
                                                   "supervisor can reprint it (boxoffice order reprint)")
     if order["status"] == "unpaid":
         raise BoxOfficeError("unpaid", f"order {order['code']} is not paid: take payment through the web shop or "
@@ -297,7 +297,7 @@ def _already(order: dict, done: list[dict], tz: str) -> BoxOfficeError:
     first = min(done, key=lambda t: t["picked_up_at"])
     who = first["picked_up_by_name"] or first["picked_up_by"] or "someone"
     where = f" at {first['picked_up_at_terminal']}" if first["picked_up_at_terminal"] else ""
-    when = local_text(first["picked_up_at"], tz, "%a %d %b %H:%M")
+    when = when_text(first["picked_up_at"], tz)
     return BoxOfficeError(
         "already_picked_up",
         f"order {order['code']}: {len(done)} ticket(s) were handed out already, by {who} on {when}{where}; a "
@@ -358,5 +358,5 @@ def order_view(ctx: Ctx, code: str) -> dict[str, Any]:
             "channel": order["channel"], "notes": order["notes"], "event": ev["name"] if ev else order["event_id"],
             "tickets": [{"id": t["id"], "short": t["id"][-8:], "place": _place(t),
                          "type": t["type_name"] or t["ticket_type_id"], "status": t["status"],
-                         "picked_up": local_text(t["picked_up_at"], tz, "%a %d %b %H:%M") if t["picked_up_at"]
+                         "picked_up": when_text(t["picked_up_at"], tz) if t["picked_up_at"]
                          else None, "by": t["picked_up_by_name"]} for t in tickets]}

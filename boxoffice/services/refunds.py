@@ -31,14 +31,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from boxoffice.domain.clock import local_text, parse_iso
+from boxoffice.domain.clock import parse_iso, when_text
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.money import format_money, parse_amount
 from boxoffice.domain.permissions import PERMISSIONS, allowed
 from boxoffice.domain.refund_policy import Decision, Tier, tier_at
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
-from boxoffice.services.events import get_event
+from boxoffice.services.events import get_event, venue_tz
 from boxoffice.services.orders import order_for
 from boxoffice.store import catalog as catalog_store
 from boxoffice.store import orders as order_store
@@ -127,7 +127,7 @@ def refuse_unless_valid(ctx: Ctx, order: dict[str, Any], t: dict[str, Any]) -> N
     """A refund or an exchange needs a valid ticket: say what happened to it otherwise."""
     if t["status"] == "refunded":
         done = store.refund_of_ticket(ctx.conn, t["id"])
-        when = f" on {local_text(done['at'], venue_tz(ctx), '%d %b %H:%M')}" if done else ""
+        when = f" on {when_text(done['at'], venue_tz(ctx))}" if done else ""
         raise BoxOfficeError("already_refunded", f"ticket {place_label(t)} of order {order['code']} was refunded "
                                                  f"already{when}: nothing was changed")
     if t["status"] == "exchanged":
@@ -135,12 +135,6 @@ def refuse_unless_valid(ctx: Ctx, order: dict[str, Any], t: dict[str, Any]) -> N
         into = f" into order {ex['to_code']}" if ex else ""
         raise BoxOfficeError("conflict", f"ticket {place_label(t)} of order {order['code']} was exchanged{into}: "
                                          "refund or exchange the new order instead")
-
-
-def venue_tz(ctx: Ctx) -> str:
-    """The venue's time zone, for times shown to people."""
-    venue = catalog_store.venue(ctx.conn)
-    return str(ctx.config.timezone or (venue["timezone"] if venue else "UTC"))
 
 
 def refund_limit(ctx: Ctx, currency: str) -> int:
@@ -460,10 +454,9 @@ def receipt_layout(ctx: Ctx, refund_id: str, pays: list[dict[str, Any]]) -> list
         blocks.append(lay.DrawerKick())
     blocks += [lay.Text(venue, bold=True, size=2, align="center"), lay.Text("REFUND", bold=True, size=2,
                                                                              align="center"),
-               lay.Columns("Order", order["code"]), lay.Columns("Time", local_text(r["at"], venue_tz(ctx),
-                                                                                   "%d %b %Y %H:%M"))]
+               lay.Columns("Order", order["code"]), lay.Columns("Time", when_text(r["at"], venue_tz(ctx), year=True))]
     if ev:
-        blocks.append(lay.Text(f"{ev['name']}, {local_text(ev['starts_at'], ev['timezone'], '%d %b %Y %H:%M')}"))
+        blocks.append(lay.Text(f"{ev['name']}, {when_text(ev['starts_at'], ev['timezone'], year=True)}"))
     blocks.append(lay.Rule())
     for i in store.refund_items(ctx.conn, refund_id):
         blocks.append(lay.Columns(f"{i['type_name'] or i['ticket_type_id']} {place_label(i)}",
