@@ -63,7 +63,7 @@ def test_forged_and_altered_tickets_are_refused_with_their_reason(terminal, desk
     real = desk["zoe"]["tickets"][0]
     forged = rogue.sign(real["id"], demo_events[0], "stalls", "F", "10")
     assert answer(terminal, forged)["code"] == "unknown_key"
-    claiming_central = _resign_part(forged, 1, central.kid)  # the rogue's signature under the central key's id
+    claiming_central = _resign_part(forged, 2, central.kid)  # the rogue's signature under the central key's id
     assert answer(terminal, claiming_central)["code"] == "bad_signature"
     moved = _resign_part(real["token"], 28, b"A")  # the seat row changed from F to A
     assert answer(terminal, moved)["code"] == "bad_signature"

@@ -68,7 +68,7 @@ def test_a_second_pickup_is_refused_naming_who_and_when(terminal, desk, cli) -> 
     assert cli("pickup", code, db=terminal).exit_code == 0
     again = cli("pickup", code, db=terminal)
     assert again.exit_code == 4
-    assert "handed out already, by pat on Tue 01 Dec 10:00 at Counter 1" in again.stderr
+    assert "handed out already, by pat on Tue 1 Dec 10:00 at Counter 1" in again.stderr
     assert f"boxoffice order reprint {code}" in again.stderr
     data = cli("pickup", code, "--json", db=terminal).json()
     assert data["error"]["code"] == "already_picked_up" and data["error"]["details"]["by"] == "pat"

@@ -84,8 +84,10 @@ def test_outside_the_policy_the_supervisor_approves_with_a_pin(cli: Any, termina
     refused = cli("refund", code, "--yes", db=terminal)
     assert refused.exit_code == 4 and "outside the refund policy" in refused.stderr
     assert "supervisor" in refused.stderr
-    shown = cli("refund", code, db=terminal, input="n\n")
-    assert "OVERRIDE needed: outside the refund policy" in shown.stdout
+    asked = cli("refund", code, db=terminal, input="y\n")  # refused before any question: the answer is not read
+    assert asked.exit_code == 4 and "?" not in asked.stdout and refunds(terminal) == 0
+    shown = cli("refund", code, "--supervisor", "sue", db=terminal, pin="2222", input="n\n")
+    assert shown.exit_code == 1 and "OVERRIDE needed: outside the refund policy" in shown.stdout
     wrong = cli("refund", code, "--supervisor", "sue", "--yes", db=terminal, pin="0000")
     assert wrong.exit_code == 5 and refunds(terminal) == 0
     ok = cli("refund", code, "--reason", "cancelled", "--supervisor", "sue", "--yes", "--json", db=terminal,
@@ -115,7 +117,7 @@ def test_exchange_up_and_down_through_the_cli(cli: Any, terminal: Ctx, order: di
     code = order["order"]["code"]
     down = cli("exchange", code, "--tickets", "F11", "--section", "standing", "--yes", db=terminal)
     assert down.exit_code == 0, down.output
-    assert "credit 35.00, new tickets 22.50: refund 12.50 to Card ****4242 12.50" in down.stdout
+    assert "credit 35.00, new tickets 22.50: refund 12.50 on the card machine now (card ****4242)" in down.stdout
     assert "EXCHANGED" in down.stdout
     up = cli("exchange", code, "--tickets", "F10", "--event", demo_events[1], "--section", "stalls", "--seats",
              "A1,A2", "--type", "adult=2", "--cash", "50", "--yes", "--json", db=terminal)

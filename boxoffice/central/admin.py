@@ -155,12 +155,24 @@ def revoke_ticket(url: str, ticket_id: str, reason: str, clock: Clock = system_c
 
 
 def list_conflicts(url: str, limit: int = 1000) -> list[dict[str, Any]]:
+    """The newest conflicts, each with the two terminals' names and the order's code beside their ids."""
     with open_db(url) as db:
-        rows = db.all("SELECT c.*, f.name AS first_name, s.name AS second_name FROM conflicts c"
-                      " LEFT JOIN terminals f ON f.id = c.first_terminal"
-                      " LEFT JOIN terminals s ON s.id = c.second_terminal ORDER BY c.at DESC, c.id LIMIT ?",
-                      (limit,))
+        rows = db.all("SELECT c.*, f.name AS first_name, s.name AS second_name, o.code AS order_code"
+                      " FROM conflicts c LEFT JOIN terminals f ON f.id = c.first_terminal"
+                      " LEFT JOIN terminals s ON s.id = c.second_terminal LEFT JOIN orders o ON o.id = c.order_id"
+                      " ORDER BY c.at DESC, c.id LIMIT ?", (limit,))
     return rows
+
+
+def venue_timezone(url: str) -> str:
+    """The venue's time zone, from the newest published catalogue (UTC before one is published): every time the
+    central commands show people is in it."""
+    import json
+
+    with open_db(url) as db:
+        row = db.one("SELECT doc FROM catalogs ORDER BY published_at DESC, sha256 LIMIT 1")
+    venue = json.loads(row["doc"]).get("venue", {}) if row else {}
+    return str(venue.get("timezone") or "UTC")
 
 
 def status(url: str) -> dict[str, Any]:

@@ -56,8 +56,24 @@ def write_off(url: str, event_id: str, which: str, by: str, reason: str,
 
 
 def summary(url: str, event_id: str) -> list[dict[str, Any]]:
-    """Per section: capacity, web sold, each terminal's allocation, held, free, pending recalls, write-off risks."""
-    return run(url, lambda db: allocations.summary(db, event_id))
+    """Per section: capacity, web sold, each terminal's allocation, held, free, pending recalls, write-off risks;
+    with the section's name and the names of the terminals named (``section_name``, ``terminal_names``) for people."""
+    from boxoffice.central import published
+
+    def work(db: CentralDB) -> tuple[list[dict[str, Any]], dict[str, str], dict[str, Any]]:
+        rows = allocations.summary(db, event_id)
+        names = {t["id"]: t["name"] for t in db.all("SELECT id, name FROM terminals")}
+        return rows, names, published.events(db)["events"].get(event_id, {})
+
+    rows, names, event = run(url, work)
+    sections = {s["id"]: s["name"] for s in event.get("sections", [])}
+    for r in rows:
+        released = r.get("house_seats_released", {}).values()
+        ids = [*r["allocated"], *r.get("recalls_pending", []), *(w["terminal_id"] for w in r.get("write_offs", [])),
+               *released]
+        r["section_name"] = sections.get(r["section_id"], r["section_id"])
+        r["terminal_names"] = {t: names.get(t, t) for t in dict.fromkeys(ids)}
+    return rows
 
 
 def set_cap(url: str, cap: int | None, which: str | None = None) -> dict[str, Any]:

@@ -244,6 +244,18 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock) -> FastAPI:
 
         return json_text(await run_in_threadpool(run, work))
 
+    @app.get("/v1/terminals", tags=["terminal"], response_model=None,
+             summary="Every terminal's id and name, so a terminal can name the others (schemas/sync-terminals)",
+             openapi_extra=customise.responses(None, auth=True))
+    async def terminal_names(request: Request) -> JSONResponse:
+        header = request.headers.get("authorization")
+
+        def work(db: CentralDB) -> Any:
+            terminals.authenticate(db, header)
+            return terminals.names(db)
+
+        return JSONResponse(await run_in_threadpool(run, work))
+
     @app.get("/v1/admin/terminals", tags=["admin"], response_model=None, summary="Enrolled terminals (admin token)",
              openapi_extra=customise.responses(None, auth=True))
     async def admin_terminals(request: Request) -> JSONResponse:

@@ -143,6 +143,11 @@ def revoke(db: CentralDB, terminal: dict[str, Any], now: str) -> bool:
     return bool(done)
 
 
+def names(db: CentralDB) -> dict[str, Any]:
+    """Every terminal's id and name (schemas/sync-terminals.schema.json), for terminals to name each other."""
+    return {"terminals": db.all("SELECT id AS terminal_id, name FROM terminals ORDER BY enrolled_at, id")}
+
+
 def listing(db: CentralDB) -> list[dict[str, Any]]:
     """Every terminal with what it has pushed, when it was last heard from, its roles and its top-up cap (its own,
     else the service's default; ``own_cap`` says which)."""

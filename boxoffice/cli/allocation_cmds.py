@@ -28,16 +28,19 @@ def show(
     Example: boxoffice allocation show gala-2025
     """
     from boxoffice.services.allocations import holdings
+    from boxoffice.services.events import list_events
 
     with terminal() as ctx:
         rows = holdings(ctx, event)
+        events = {e["id"]: e["name"] for e in list_events(ctx)}
     if json_out:
         emit_json(rows)
         return
     if not rows:
         typer.echo("No event here yet: `boxoffice catalog import FILE` or `boxoffice sync`.")
         return
-    typer.echo(table([(r["event_id"], r["section_id"], r["kind"], r["capacity"], r["held"], r["sold"], r["left"],
+    typer.echo(table([(events.get(r["event_id"], r["event_id"]), r["name"], r["kind"], r["capacity"], r["held"],
+                       r["sold"], r["left"],
                        "central" if r["granted_by_central"] else "own") for r in rows],
                      ["event", "section", "kind", "capacity", "held", "sold", "left", "from"]))
 
@@ -106,34 +109,41 @@ def allocations(
     """Per section: capacity, sold on the web, allocated to each terminal, held by the venue, free.
 
     They always add up: web sold + allocated + held + free = capacity, a terminal's allocation counting what it sold
-    from it (`balanced` in --json; a section that does not is named, and is a bug to report).
+    from it (`balanced` in --json; a section that does not is named, and is a bug to report). Sections and terminals
+    by name (--json: their ids, with the names beside).
     Example: boxoffice central allocations gala-2025 --json
     """
+    from boxoffice.central.admin import venue_timezone
     from boxoffice.central.allocation_admin import summary
 
     rows = summary(_db_value(db), event)
     if json_out:
         emit_json(rows)
         return
-    typer.echo(table([(r["section_id"], r["kind"], r["capacity"], r["web_sold"],
-                       ", ".join(f"{k}: {v}" for k, v in r["allocated"].items()) or "-", r["held"], r["free"],
-                       _notes(r)) for r in rows],
+    tz = venue_timezone(_db_value(db))
+    typer.echo(table([(r["section_name"], r["kind"], r["capacity"], r["web_sold"],
+                       ", ".join(f"{r['terminal_names'][k]}: {v}" for k, v in r["allocated"].items()) or "-",
+                       r["held"], r["free"], _notes(r, tz)) for r in rows],
                      ["section", "kind", "capacity", "web sold", "allocated", "held", "free", "notes"]))
-    off = [r["section_id"] for r in rows if not r["balanced"]]
+    off = [r["section_name"] for r in rows if not r["balanced"]]
     if off:
         typer.echo(f"WARNING: web sold + allocated + held + free != capacity in {', '.join(off)}: report this.")
     else:
         typer.echo("In every section: web sold + allocated + held + free = capacity.")
 
 
-def _notes(row: dict) -> str:
-    notes = [f"recall pending: {t}" for t in row.get("recalls_pending", [])]
+def _notes(row: dict, tz: str) -> str:
+    from boxoffice.domain.clock import when_text
+
+    names = row["terminal_names"]
+    notes = [f"recall pending: {names[t]}" for t in row.get("recalls_pending", [])]
     out: dict[str, list[str]] = {}
     for seat, holder in row.get("house_seats_released", {}).items():
         out.setdefault(holder, []).append(seat)
-    notes += [f"house seats released to {t}: {', '.join(seats)}" for t, seats in out.items()]
-    notes += [f"RISK: {w['risk']} written off from {w['terminal_id']} ({w['by']}: {w['reason']})"
-              + (f", {w['late_sales']} sold after" if w["late_sales"] else "") for w in row.get("write_offs", [])]
+    notes += [f"house seats released to {names.get(t, t)}: {', '.join(seats)}" for t, seats in out.items()]
+    notes += [f"RISK: {w['risk']} written off from {names[w['terminal_id']]} by {w['by']} on "
+              f"{when_text(w['at'], tz)} ({w['reason']})" + (f", {w['late_sales']} sold after" if w["late_sales"]
+                                                             else "") for w in row.get("write_offs", [])]
     return "; ".join(notes) or "-"
 
 

@@ -166,13 +166,16 @@ def enroll_code(
     Example: boxoffice central enroll-code --name "Door 1" --roles door
     """
     from boxoffice.central.admin import enroll_code as make
+    from boxoffice.central.admin import venue_timezone
+    from boxoffice.domain.clock import when_text
 
     out = make(_db(db), name, hours, clock(), roles)
     if json_out:
         emit_json(out)
         return
+    until = when_text(out["expires_at"], venue_timezone(_db(db)))
     typer.echo(f"Enrollment code for {out['name']} ({', '.join(out['roles'])}): {out['code']}  (one use, until "
-               f"{out['expires_at']})")
+               f"{until})")
 
 
 @central_app.command("terminals")
@@ -182,9 +185,10 @@ def terminals(
 ) -> None:
     """List enrolled terminals: tag, roles, top-up cap, key, entries pushed, last heard from, revoked or not.
 
-    Example: boxoffice central terminals --db postgresql://postgres@db/boxoffice
+    Times in the venue's zone (--json: ISO). Example: boxoffice central terminals --db postgresql://postgres@db/boxoffice
     """
-    from boxoffice.central.admin import list_terminals
+    from boxoffice.central.admin import list_terminals, venue_timezone
+    from boxoffice.domain.clock import when_text
 
     rows = list_terminals(_db(db))
     if json_out:
@@ -193,10 +197,11 @@ def terminals(
     if not rows:
         typer.echo("No terminal enrolled yet: `boxoffice central enroll-code --name NAME`.")
         return
+    tz = venue_timezone(_db(db))
     typer.echo(table([(r["name"], r["tag"], ",".join(r["roles"]),
                        f"{r['allocation_cap']}{'' if r['own_cap'] else ' (default)'}" if "sell" in r["roles"] else "-",
-                       r["id"], r["key_id"], r["entries"], r["last_seen_at"] or "never",
-                       "REVOKED " + r["revoked_at"] if r["revoked_at"] else "active") for r in rows],
+                       r["id"], r["key_id"], r["entries"], when_text(r["last_seen_at"], tz, missing="never"),
+                       "REVOKED " + when_text(r["revoked_at"], tz) if r["revoked_at"] else "active") for r in rows],
                      ["name", "tag", "roles", "cap", "id", "key", "entries", "last seen", "status"]))
 
 
@@ -292,10 +297,12 @@ def conflicts(
 ) -> None:
     """List conflicts: the same ticket picked up, refunded or checked in on two terminals, a seat sold twice.
 
-    Both actions are kept; the later one is flagged with the rule that decided.
+    Both actions are kept; the later one is flagged with the rule that decided. Terminals by name, times in the
+    venue's zone (--json: ids and ISO times).
     Example: boxoffice central conflicts --json
     """
-    from boxoffice.central.admin import list_conflicts
+    from boxoffice.central.admin import list_conflicts, venue_timezone
+    from boxoffice.domain.clock import when_text
 
     rows = list_conflicts(_db(db), limit)
     if json_out:
@@ -304,9 +311,14 @@ def conflicts(
     if not rows:
         typer.echo("No conflicts.")
         return
-    typer.echo(table([(r["at"], r["kind"], r["subject"], r["first_name"] or r["first_terminal"], r["first_at"],
-                       r["second_name"] or r["second_terminal"], r["second_at"]) for r in rows],
-                     ["flagged", "kind", "ticket/seat", "first", "at", "then", "at"]))
+    tz = venue_timezone(_db(db))
+    party = {"central": "the central box office", "web": "the web shop"}
+    typer.echo(table([(when_text(r["at"], tz), r["kind"].replace("_", " "), r["order_code"] or "",
+                       r["subject"], r["first_name"] or party.get(r["first_terminal"], r["first_terminal"]),
+                       when_text(r["first_at"], tz),
+                       r["second_name"] or party.get(r["second_terminal"], r["second_terminal"]),
+                       when_text(r["second_at"], tz)) for r in rows],
+                     ["flagged", "kind", "order", "ticket/seat", "first", "at", "then", "at"]))
     typer.echo(f"Rule: {rows[0]['rule']}.")
 
 

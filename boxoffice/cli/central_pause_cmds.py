@@ -70,7 +70,9 @@ def pause_list(db: str = _DB, json_out: bool = _JSON) -> None:
 
     Example: boxoffice central pause list
     """
+    from boxoffice.central.admin import venue_timezone
     from boxoffice.central.pauses import in_force
+    from boxoffice.domain.clock import when_text
 
     items = in_force(central_db(db))
     if json_out:
@@ -79,8 +81,10 @@ def pause_list(db: str = _DB, json_out: bool = _JSON) -> None:
     if not items:
         typer.echo("Nothing is paused.")
         return
-    typer.echo(table([(p["id"][-8:], p["what"], p["scope"], p["target"] or "", p["reason"], p["paused_at"])
-                      for p in items], ["pause", "what", "scope", "target", "reason", "since"]))
+    tz = venue_timezone(central_db(db))
+    typer.echo(table([(p["id"][-8:], p["what"], p["scope"], p["target"] or "", p["reason"],
+                       when_text(p["paused_at"], tz)) for p in items],
+                     ["pause", "what", "scope", "target", "reason", "since"]))
 
 
 def resume(pause_id: str = typer.Option(None, "--id", help="The pause to lift (from `central pause list`)."),

@@ -17,6 +17,10 @@ from boxoffice.errors import BoxOfficeError
 
 JSON_HELP = "Print the result as JSON for scripts."
 
+# For commands whose argument may be a scanned ticket: a version 1 token can begin with "-" (its first character
+# followed the signing key's id), and it is the argument, not an unknown option.
+TOKEN_ARGUMENT: dict[str, Any] = {"ignore_unknown_options": True}
+
 
 # The root options of the command being run (--db, --config), set by the root callback.
 ROOT_OPTIONS: dict[str, str | None] = {}

@@ -23,7 +23,7 @@ from boxoffice.cli import (
     sync_cmds,
 )
 from boxoffice.cli.app import make_app
-from boxoffice.cli.common import ROOT_OPTIONS
+from boxoffice.cli.common import ROOT_OPTIONS, TOKEN_ARGUMENT
 
 app = make_app(
     "Box office for the night: walk-up sales, will-call pickup, refunds, QR tickets on receipt printers or PDF.\n\n"
@@ -69,8 +69,8 @@ app.add_typer(night_cmds.incident_app, name="incident")
 app.command("backup")(night_cmds.backup)
 app.command("restore")(night_cmds.restore)
 app.add_typer(report_cmds.report_app, name="report")
-app.command("refund")(money_cmds.refund)
-app.command("exchange")(money_cmds.exchange)
+app.command("refund", context_settings=TOKEN_ARGUMENT)(money_cmds.refund)
+app.command("exchange", context_settings=TOKEN_ARGUMENT)(money_cmds.exchange)
 app.add_typer(money_cmds.shift_app, name="shift")
 app.add_typer(money_cmds.drawer_app, name="drawer")
 app.add_typer(money_cmds.audit_app, name="audit")

@@ -22,8 +22,15 @@ def _split(text: str | None) -> list[str] | None:
     return [s.strip() for s in text.split(",") if s.strip()] if text else None
 
 
-def _supervisor(name: str | None) -> tuple[str, str] | None:
-    return (name, ask_pin(f"PIN for {name}")) if name else None
+def _supervisor(ctx: Any, name: str | None) -> tuple[str, str] | None:
+    """The supervisor's PIN, asked and checked now: after every other check, before the question."""
+    if not name:
+        return None
+    from boxoffice.services.operators import approve
+
+    pin = ask_pin(f"PIN for {name}")
+    approve(ctx, name, pin, "refund_override")
+    return name, pin
 
 
 def _confirm(question: str, yes: bool, json_out: bool) -> None:
@@ -32,7 +39,8 @@ def _confirm(question: str, yes: bool, json_out: bool) -> None:
 
 
 def refund(
-    code: str = typer.Argument(..., help="Order code, e.g. K7M2-4XQ9."),
+    code: str = typer.Argument(..., help="Order code, e.g. K7M2-4XQ9, or a scanned ticket (quote it): then only "
+                                         "that ticket unless --tickets says more."),
     tickets: str = typer.Option(None, "--tickets", help="Only these tickets: ids, id endings or seats (F10,F11)."),
     reason: str = typer.Option("customer_request", "--reason", help=REASON_HELP),
     note: str = typer.Option(None, "--note", help="A note kept with the refund and printed on its receipt."),
@@ -44,9 +52,11 @@ def refund(
 ) -> None:
     """Refund an order or some of its tickets, as the event's refund policy allows now.
 
-    The amount, fee and where the money goes (cards first, to the card used, then cash) are shown before you
-    confirm. Refunded tickets stop admitting at once and their places go back on sale. Outside the policy or above
-    the refund limit a supervisor must approve (flagged as an override). A receipt with a signature line prints.
+    Everything that could refuse it (permission, policy, who approves, shift, cash in the drawer) is checked before
+    anything is asked. The amount, fee and where the money goes (cards first: refund it on the card machine; then
+    cash) are shown before you confirm. Refunded tickets stop admitting at once and their places go back on sale.
+    Outside the policy or above the refund limit a supervisor must approve (flagged as an override). A receipt with
+    a signature line prints.
     Examples:
       boxoffice refund K7M2-4XQ9
       boxoffice refund K7M2-4XQ9 --tickets F11 --reason wrong_tickets
@@ -54,11 +64,13 @@ def refund(
     """
     from boxoffice.domain.money import format_money
     from boxoffice.services.printing import run_jobs
-    from boxoffice.services.refunds import RefundRequest, preview
+    from boxoffice.services.refunds import RefundRequest
+    from boxoffice.services.refunds import check as check_refund
     from boxoffice.services.refunds import refund as do_refund
 
+    req = RefundRequest(code=code, tickets=_split(tickets), reason=reason, note=note, waive_fee=waive_fee)
     with terminal() as ctx:
-        p = preview(ctx, code, _split(tickets), waive_fee)
+        p = check_refund(ctx, req, supervisor)
         if not json_out:
             typer.secho(f"Refund order {p['order']} ({p['event']}): {p['policy']}", bold=True)
             typer.echo(table([(t["place"], t["type"], t["price"], t["fee"], t["amount"]) for t in p["tickets"]],
@@ -66,10 +78,10 @@ def refund(
             typer.echo(f"Refund {p['amount_text']} {p['currency']} to {p['to']}")
             if p["overrides"]:
                 typer.secho(f"OVERRIDE needed: {'; '.join(p['overrides_text'])}", fg="yellow", bold=True)
-        _confirm(f"Refund {p['amount_text']} {p['currency']}?", yes, json_out)
-        out = do_refund(ctx, RefundRequest(code=code, tickets=_split(tickets), reason=reason, note=note,
-                                           supervisor=_supervisor(supervisor), expect_amount=p["amount"],
-                                           waive_fee=waive_fee))
+        req.supervisor = _supervisor(ctx, supervisor)
+        _confirm(p["question"], yes, json_out)
+        req.expect_amount = p["amount"]
+        out = do_refund(ctx, req)
         prints = run_jobs(ctx, out["jobs"])
     if json_out:
         emit_json({"refund": out["refund"]["id"], "order": out["order"], "amount": out["amount_text"],
@@ -78,7 +90,7 @@ def refund(
                    "payments": [{"tender": p["tender"], "amount": p["amount"], "card_last4": p["card_last4"]}
                                 for p in out["payments"]], "print": prints})
     else:
-        typer.secho(f"REFUNDED {out['amount_text']} {out['currency']} on {out['order']}: {out['to']}",
+        typer.secho(f"REFUNDED {out['amount_text']} {out['currency']} on {out['order']}: {out['steps']}",
                     fg="green", bold=True)
         cash = sum(pay["amount"] for pay in out["payments"] if pay["tender"] == "cash")
         if cash:
@@ -89,7 +101,8 @@ def refund(
 
 
 def exchange(
-    code: str = typer.Argument(..., help="Order code of the tickets to exchange."),
+    code: str = typer.Argument(..., help="Order code of the tickets to exchange, or a scanned ticket (quote it): "
+                                         "then only that ticket unless --tickets says more."),
     tickets: str = typer.Option(None, "--tickets", help="Only these tickets: ids, id endings or seats."),
     event: str = typer.Option(None, "--event", "-e", help="New event id (default: the same event)."),
     section: str = typer.Option(None, "--section", "-s", help="New section (default: the same section)."),
@@ -105,8 +118,9 @@ def exchange(
 ) -> None:
     """Exchange tickets for others (another event, section or seats) in one step.
 
-    The old tickets are credited in full and stop admitting; the new ones print at once. A dearer exchange is paid
-    with --cash/--card; a cheaper one is refunded to the original tenders. Examples:
+    Everything that could refuse it is checked before anything is asked. The old tickets are credited in full and
+    stop admitting; the new ones print at once. A dearer exchange is paid with --cash/--card; a cheaper one is
+    refunded to the original tenders (a card on the card machine, then cash). Examples:
       boxoffice exchange K7M2-4XQ9 --seats F10,F11
       boxoffice exchange K7M2-4XQ9 --event jazz-1215 --section stalls --card 4242
       boxoffice exchange K7M2-4XQ9 --tickets F11 --section standing
@@ -115,6 +129,7 @@ def exchange(
     from boxoffice.domain.money import format_money
     from boxoffice.domain.pricing import parse_type_counts
     from boxoffice.services.exchanges import ExchangeRequest, preview
+    from boxoffice.services.exchanges import check as check_exchange
     from boxoffice.services.exchanges import exchange as do_exchange
     from boxoffice.services.printing import run_jobs
 
@@ -122,7 +137,8 @@ def exchange(
                           seats=_split(seats), counts=parse_type_counts(types) if types else None,
                           accessible=accessible, note=note)
     with terminal() as ctx:
-        p = preview(ctx, req)
+        req.tenders = _tenders(cash, card, None, preview(ctx, req)["currency"])
+        p = check_exchange(ctx, req, supervisor)
         if not json_out:
             typer.secho(f"Exchange from order {p['order']} to {p['to_event']}, {p['section']}", bold=True)
             typer.echo("  returning: " + ", ".join(f"{t['type']} {t['place']} {t['price']}" for t in p["old"]))
@@ -130,9 +146,8 @@ def exchange(
             typer.echo(f"  credit {p['credit']}, new tickets {p['new_total']}: {p['settle']}")
             if p["overrides"]:
                 typer.secho(f"OVERRIDE needed: {'; '.join(p['overrides_text'])}", fg="yellow", bold=True)
-        _confirm("Exchange?", yes, json_out)
-        req.tenders = _tenders(cash, card, None, p["currency"])
-        req.supervisor = _supervisor(supervisor)
+        req.supervisor = _supervisor(ctx, supervisor)
+        _confirm(f"Exchange {len(p['old'])} ticket(s) of {p['order']}: {p['settle']}?", yes, json_out)
         req.expect_difference = p["difference"]
         out = do_exchange(ctx, req)
         prints = run_jobs(ctx, out["jobs"])
@@ -150,7 +165,7 @@ def exchange(
             typer.secho(f"CHANGE {out['change_text']}", bold=True)
         elif out["difference"] < 0:
             typer.echo("Refunded " + ", ".join(f"{r['tender']} {format_money(r['amount'], out['currency'])}"
-                                               for r in out["refunds"]))
+                                               for r in out["refunds"]) + f": {out['steps']}")
     finish_printing(prints, json_out, pdf_only=True)
 
 

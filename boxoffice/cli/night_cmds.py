@@ -69,10 +69,13 @@ def pause_list(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -
 
     Example: boxoffice pause list
     """
+    from boxoffice.domain.clock import when_text
+    from boxoffice.services.events import venue_tz
     from boxoffice.services.pauses import active
 
     with terminal() as ctx:
         items = active(ctx)
+        tz = venue_tz(ctx)
     if json_out:
         emit_json(items)
         return
@@ -81,7 +84,7 @@ def pause_list(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -
         return
     headers = ["pause", "what", "scope", "target", "reason", "from", "since"]
     typer.echo(table([(p["id"][-8:], p["what"], p["scope"], p["target"] or "", p["reason"], p["source"],
-                       p["paused_at"]) for p in items], headers))
+                       when_text(p["paused_at"], tz)) for p in items], headers))
 
 
 def resume(pause_id: str = typer.Option(None, "--id", help="The pause to lift (from `pause list`)."),
@@ -154,15 +157,19 @@ def incident_list(open_only: bool = typer.Option(False, "--open", help="Only ope
 
     Example: boxoffice incident list --open
     """
+    from boxoffice.domain.clock import when_text
+    from boxoffice.services.events import venue_tz
     from boxoffice.services.incidents import list_incidents
 
     with terminal() as ctx:
         items = list_incidents(ctx, open_only)
+        tz = venue_tz(ctx)
     if json_out:
         emit_json(items)
         return
-    typer.echo(table([(i["id"][-8:], i["severity"], i["title"], i["opened_at"], i["closed_at"] or "open")
-                      for i in items], ["incident", "severity", "title", "opened", "closed"]))
+    typer.echo(table([(i["id"][-8:], i["severity"], i["title"], when_text(i["opened_at"], tz),
+                       when_text(i["closed_at"], tz, missing="open")) for i in items],
+                     ["incident", "severity", "title", "opened", "closed"]))
 
 
 @incident_app.command("timeline")
@@ -172,18 +179,21 @@ def incident_timeline(incident: str = typer.Argument(..., help="Incident id."),
 
     Example: boxoffice incident timeline 1a2b3c4d
     """
+    from boxoffice.domain.clock import when_text
+    from boxoffice.services.events import venue_tz
     from boxoffice.services.incidents import timeline
 
     with terminal() as ctx:
         inc = timeline(ctx, incident)
+        tz = venue_tz(ctx)
     if json_out:
         emit_json(inc)
         return
-    typer.secho(f"{inc['title']} ({inc['severity']}), opened {inc['opened_at']}", bold=True)
-    typer.echo(table([(t["at"], t["what"], t["by"] or "", t["text"]) for t in inc["timeline"]],
-                     ["at", "what", "by", "detail"]))
+    typer.secho(f"{inc['title']} ({inc['severity']}), opened {when_text(inc['opened_at'], tz)}", bold=True)
+    typer.echo(table([(when_text(t["at"], tz, seconds=True), t["what"], t["by"] or "", t["text"])
+                      for t in inc["timeline"]], ["at", "what", "by", "detail"]))
     if inc["closed_at"]:
-        typer.echo(f"closed {inc['closed_at']}: {inc['resolution']}")
+        typer.echo(f"closed {when_text(inc['closed_at'], tz)}: {inc['resolution']}")
 
 
 def backup(to: Path = typer.Option(..., "--to", help="Folder for the copies (e.g. a second disk)."),
@@ -232,12 +242,11 @@ def restore(file: Path = typer.Argument(..., help="A backup made by `boxoffice b
     """
     from boxoffice.cli.common import ask_pin, clock, config
     from boxoffice.errors import BoxOfficeError
+    from boxoffice.services.backup import check_restore, check_restore_new, restore_new
     from boxoffice.services.backup import restore as do_restore
-    from boxoffice.services.backup import restore_new
     from boxoffice.services.context import open_terminal
 
-    if not yes and not json_out:
-        typer.confirm(f"Replace this terminal's database with {file}?", abort=True)
+    question = f"Replace this terminal's database with {file}?"
     try:
         ctx = open_terminal(config(), clock())
     except BoxOfficeError as exc:  # nothing readable here: the backup goes in its place, an admin of it agreeing
@@ -246,10 +255,18 @@ def restore(file: Path = typer.Argument(..., help="A backup made by `boxoffice b
         if admin is None:
             raise BoxOfficeError(exc.code, f"{exc.message}; to put the backup in its place, give --admin NAME (an "
                                            "admin of the backup: the PIN is asked and checked against it)") from None
-        report = restore_new(config(), file, admin, ask_pin(f"PIN for {admin}"), accept_loss=accept_loss,
+        pin = ask_pin(f"PIN for {admin}")
+        check_restore_new(config(), file, admin, pin, accept_loss=accept_loss, central=_central_factory())
+        if not yes and not json_out:
+            typer.confirm(question, abort=True)
+        report = restore_new(config(), file, admin, pin, accept_loss=accept_loss,
                              central=_central_factory(), clock=clock())
     else:
         try:
+            # an admin, a copy that verifies, this terminal's own, nothing lost unasked: before the question
+            check_restore(ctx, file, accept_loss=accept_loss, central=_central_factory())
+            if not yes and not json_out:
+                typer.confirm(question, abort=True)
             report = do_restore(ctx, file, accept_loss=accept_loss, central=_central_factory())
         finally:
             ctx.close()

@@ -15,7 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from boxoffice.cli.app import sub_app
-from boxoffice.cli.common import JSON_HELP, emit_json, finish_printing, table, terminal
+from boxoffice.cli.common import JSON_HELP, TOKEN_ARGUMENT, emit_json, finish_printing, table, terminal
 
 
 class _DefaultCommandGroup(TyperGroup):
@@ -108,21 +108,25 @@ def keys_list(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) ->
 
     Example: boxoffice keys list
     """
+    from boxoffice.domain.clock import when_text
+    from boxoffice.services.events import venue_tz
     from boxoffice.services.web_orders import list_keys
 
     with terminal() as ctx:
         keys = list_keys(ctx)
+        tz = venue_tz(ctx)
     if json_out:
         emit_json(keys)
         return
-    typer.echo(table([(k["key_id"], k["owner"] + (" (this terminal)" if k["own"] else ""), k["added_at"][:19],
-                       k["revoked_at"] or "") for k in keys], ["key id", "owner", "added", "revoked"]))
+    typer.echo(table([(k["key_id"], k["owner"] + (" (this terminal)" if k["own"] else ""), when_text(k["added_at"], tz),
+                       when_text(k["revoked_at"], tz, missing="")) for k in keys],
+                     ["key id", "owner", "added", "revoked"]))
 
 
 # --- pickup -------------------------------------------------------------------------------------------------
 
 
-@pickup_app.command("find", context_settings={"ignore_unknown_options": True})  # a scanned token may begin with -
+@pickup_app.command("find", context_settings=TOKEN_ARGUMENT)
 def pickup_find(query: list[str] = typer.Argument(..., help="Code, scanned ticket, name, e-mail or phone digits."),
                 event: str = typer.Option(None, "--event", help="Only orders for this event."),
                 limit: int = typer.Option(20, "--limit", help="At most this many results."),
@@ -141,7 +145,7 @@ def pickup_find(query: list[str] = typer.Argument(..., help="Code, scanned ticke
         return
     if out["note"]:
         typer.secho(out["note"], fg="yellow", err=True)
-    typer.echo(table([(r["code"], r["name"] or "", r["event_id"], f"{r['picked_up']}/{r['tickets']}",
+    typer.echo(table([(r["code"], r["name"] or "", r["event"], f"{r['picked_up']}/{r['tickets']}",
                        _state(r), r["notes"] or "", r["match"]) for r in out["results"]],
                      ["code", "name", "event", "out", "state", "notes", "found by"]))
 
@@ -156,8 +160,9 @@ def _state(r: dict[str, Any]) -> str:
     return "partly out" if r["picked_up"] else "waiting"
 
 
-@pickup_app.command("give")
-def pickup_give(code: str = typer.Argument(..., help="Order code, e.g. WQ7K-2M4X."),
+@pickup_app.command("give", context_settings=TOKEN_ARGUMENT)
+def pickup_give(code: str = typer.Argument(..., help="Order code, e.g. WQ7K-2M4X, or a scanned ticket of the order "
+                                                     "(quote it)."),
                 tickets: str = typer.Option(None, "--tickets", help="Only these tickets: ids or their last 8 "
                                                                     "characters, comma separated."),
                 count: int = typer.Option(None, "--count", help="Only this many tickets (the rest later)."),

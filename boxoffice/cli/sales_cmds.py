@@ -7,7 +7,15 @@ from pathlib import Path
 import typer
 
 from boxoffice.cli.app import sub_app
-from boxoffice.cli.common import JSON_HELP, ask_pin, emit_json, finish_printing, table, terminal
+from boxoffice.cli.common import (
+    JSON_HELP,
+    TOKEN_ARGUMENT,
+    ask_pin,
+    emit_json,
+    finish_printing,
+    table,
+    terminal,
+)
 
 order_app = sub_app("Look up an order and reprint its tickets.")
 print_app = sub_app("The print queue: retry what did not print, print a test page, list jobs.")
@@ -54,6 +62,7 @@ def sell(
     from boxoffice.services.events import get_event
     from boxoffice.services.printing import run_jobs
     from boxoffice.services.sales import SaleRequest
+    from boxoffice.services.sales import check as check_sale
     from boxoffice.services.sales import sell as do_sell
 
     with terminal() as ctx:
@@ -62,8 +71,10 @@ def sell(
             event_id=event, section_id=section, counts=parse_type_counts(types),
             tenders=_tenders(cash, card, comp, currency),
             seats=[s for s in seats.split(",") if s.strip()] if seats else None, accessible=accessible,
-            customer_name=name, email=email, phone=phone, print_receipt=not no_receipt,
-            supervisor=(supervisor, ask_pin(f"PIN for {supervisor}")) if supervisor else None)
+            customer_name=name, email=email, phone=phone, print_receipt=not no_receipt)
+        if supervisor:  # everything else that could refuse the sale first, then the PIN
+            check_sale(ctx, req, supervisor)
+            req.supervisor = (supervisor, ask_pin(f"PIN for {supervisor}"))
         result = do_sell(ctx, req)
         prints = run_jobs(ctx, result["jobs"])
     order = result["order"]
@@ -82,8 +93,9 @@ def sell(
     finish_printing(prints, json_out)
 
 
-@order_app.command("show")
-def show(code: str = typer.Argument(..., help="Order code, e.g. K7M2-4XQ9 (case and hyphen forgiven)."),
+@order_app.command("show", context_settings=TOKEN_ARGUMENT)
+def show(code: str = typer.Argument(..., help="Order code, e.g. K7M2-4XQ9 (case and hyphen forgiven), or a "
+                                              "scanned ticket of the order (quote it)."),
          json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """Show an order: customer, tickets with places and state, payments.
 
@@ -102,25 +114,27 @@ def show(code: str = typer.Argument(..., help="Order code, e.g. K7M2-4XQ9 (case 
                                                                      if o["customer_name"] else ""))
     if o["notes"]:
         typer.secho(f"  NOTE: {o['notes']}", fg="yellow")
-    typer.echo(table([(t["section"], (t["row"] or "") + (t["seat"] or ""), t["type"], t["price"], t["status"],
+    typer.echo(table([(t["section_name"], (t["row"] or "") + (t["seat"] or ""), t["type"], t["price"], t["status"],
                        "yes" if t["picked_up_at"] else "", t["copies"] or "") for t in o["tickets"]],
                      ["section", "seat", "type", "price", "status", "picked up", "copies"]))
     typer.echo(table([(p["kind"], p["tender"], p["amount"], p["card_last4"] or "", p["change"] or "")
                       for p in o["payments"]], ["payment", "tender", "amount", "card", "change"]))
 
 
-@order_app.command("reprint")
-def reprint(code: str = typer.Argument(..., help="Order code."),
+@order_app.command("reprint", context_settings=TOKEN_ARGUMENT)
+def reprint(code: str = typer.Argument(..., help="Order code, or a scanned ticket of the order (quote it)."),
             supervisor: str = typer.Option(None, "--supervisor", help="Supervisor approving (PIN asked)."),
             json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """Reprint an order's tickets marked COPY, with the same QR tokens; each copy is counted and journalled.
 
     Needs a supervisor. Example: boxoffice order reprint K7M2-4XQ9 --supervisor Sue
     """
+    from boxoffice.services.orders import check_reprint
     from boxoffice.services.orders import reprint as do_reprint
 
     with terminal() as ctx:
-        sup = (supervisor, ask_pin(f"PIN for {supervisor}")) if supervisor else None
+        plan = check_reprint(ctx, code, supervisor)  # before the PIN: the order, its tickets, who may approve
+        sup = (supervisor, ask_pin(f"PIN for {supervisor}")) if supervisor and plan["needs_supervisor"] else None
         out = do_reprint(ctx, code, sup)
     if json_out:
         emit_json(out)
@@ -181,9 +195,7 @@ def jobs(pending: bool = typer.Option(False, "--pending", help="Only jobs not ye
                       for j in items], ["job", "kind", "status", "tries", "printer", "last error"]))
 
 
-# A token may begin with "-" (its first character follows the signing key's id): taken as an argument, not an
-# unknown option.
-@ticket_app.command("verify", context_settings={"ignore_unknown_options": True})
+@ticket_app.command("verify", context_settings=TOKEN_ARGUMENT)
 def verify(token: str = typer.Argument(None, help="The token text (quote it: it may hold spaces)."),
            image: Path = typer.Option(None, "--image", help="Read the QR from an image file instead."),
            json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:

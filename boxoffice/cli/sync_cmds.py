@@ -64,7 +64,7 @@ class _Bars:
             bar.__exit__(None, None, None)
 
 
-def _show_summary(out: dict[str, Any]) -> None:
+def _show_summary(out: dict[str, Any], names: dict[str, str], tz: str) -> None:
     kinds = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(out["by_kind"].items()) if n and k != "parked")
     typer.echo(f"Pushed {out['pushed']} entr{'y' if out['pushed'] == 1 else 'ies'} ({out['applied']} new to the "
                f"central service, {out['duplicates']} it had). Pulled {out['pulled']} change(s)"
@@ -84,14 +84,26 @@ def _show_summary(out: dict[str, Any]) -> None:
             if f["id"] in seen:
                 continue
             seen.add(f["id"])
-            typer.secho(f"  {_flag_line(f)}", fg="yellow", err=True)
+            typer.secho(f"  {_flag_line(f, names, tz)}", fg="yellow", err=True)
 
 
-def _flag_line(f: dict[str, Any]) -> str:
+def _flag_line(f: dict[str, Any], names: dict[str, str], tz: str) -> str:
+    """One flag as a supervisor reads it: the terminals by name, the times in the venue's zone."""
+    from boxoffice.domain.clock import when_text
+    from boxoffice.services.sync import terminal_name
+
     first, second = f.get("first", {}), f.get("second", {})
     what = f["kind"].replace("_", " ")
-    return (f"{what}: {f.get('ticket_id') or f['subject']} (first {first.get('terminal_id', '?')} at "
-            f"{first.get('at', '?')}, then {second.get('terminal_id', '?')} at {second.get('at', '?')}): {f['rule']}")
+    return (f"{what}: {f.get('ticket_id') or f['subject']} (first {terminal_name(names, first.get('terminal_id'))} "
+            f"at {when_text(first.get('at'), tz, missing='?')}, then {terminal_name(names, second.get('terminal_id'))}"
+            f" at {when_text(second.get('at'), tz, missing='?')}): {f['rule']}")
+
+
+def _names_and_zone(tctx: Any) -> tuple[dict[str, str], str]:
+    from boxoffice.services.events import venue_tz
+    from boxoffice.services.sync import terminal_names
+
+    return terminal_names(tctx), venue_tz(tctx)
 
 
 @sync_app.callback()
@@ -140,10 +152,11 @@ def sync(
                 out = service.sync_once(tctx, client, batch=batch, progress=bars)
         finally:
             bars.close()
+        shown = _names_and_zone(tctx)
     if json_out:
         emit_json(out)
         return
-    _show_summary(out)
+    _show_summary(out, *shown)
 
 
 def _usage_if_bare(ctx: typer.Context, exc: Any, json_out: bool) -> None:
@@ -197,7 +210,7 @@ def _watch(tctx: Any, url: str, token: str, interval: float, batch: int, json_ou
         elif error is not None:
             typer.secho(f"sync failed ({error.message}); trying again in {wait:.0f} s", fg="yellow", err=True)
         elif result and (result["pushed"] or result["pulled"] or result["conflicts"] or result["new_conflicts"]):
-            _show_summary(result)
+            _show_summary(result, *_names_and_zone(tctx))
 
     if not json_out:
         typer.echo(f"Syncing with {url} every {interval:g} s; Ctrl-C stops.", err=True)
@@ -299,15 +312,19 @@ def status(
             raise BoxOfficeError("bad_input", f"{WARN_ENV} must be a number of minutes") from None
     with terminal() as tctx:
         out = service.status(tctx, warn_after)
+        tz = _names_and_zone(tctx)[1]
     if json_out:
         emit_json(out)
         return
+    from boxoffice.domain.clock import when_text
+
     if not out["enrolled"]:
         typer.echo(f"Not enrolled: this terminal works alone. {out['entries_waiting']} journal entries kept here.")
         return
-    rows = [("central service", out["central_url"]), ("last good sync", out["last_good_sync"] or "never"),
+    rows = [("central service", out["central_url"]),
+            ("last good sync", when_text(out["last_good_sync"], tz, missing="never")),
             ("entries waiting to push", out["entries_waiting"]),
-            ("newest data from others", out["newest_data_at"] or "none yet"),
+            ("newest data from others", when_text(out["newest_data_at"], tz, missing="none yet")),
             ("changes behind (at last pull)", max(0, out["head"] - out["cursor"])),
             ("flags not yet seen", out["conflicts_unseen"]), ("changes waiting to apply", out["parked"])]
     if out["last_error"]:
@@ -327,19 +344,24 @@ def conflicts(
 ) -> None:
     """Flags the central service raised about this terminal (the same ticket picked up or refunded twice...).
 
-    Listing them marks them seen. Example: boxoffice sync conflicts --all
+    Terminals by name, times in the venue's zone (--json: ids and ISO times). Listing them marks them seen.
+    Example: boxoffice sync conflicts --all
     """
+    from boxoffice.domain.clock import when_text
     from boxoffice.services import sync as service
 
     with terminal() as tctx:
         rows = service.conflicts(tctx, unseen_only=not all_)
+        tz = _names_and_zone(tctx)[1]
     if json_out:
         emit_json(rows)
         return
     if not rows:
         typer.echo("No flags." if all_ else "No new flags (--all shows those seen before).")
         return
-    typer.echo(table([(r["flagged_at"], r["kind"].replace("_", " "), r["order_code"] or r["order_id"] or "",
-                       r["ticket_id"] or r["subject"], r["first_terminal"], r["second_terminal"]) for r in rows],
+    typer.echo(table([(when_text(r["flagged_at"], tz), r["kind"].replace("_", " "),
+                       r["order_code"] or r["order_id"] or "", r["ticket_id"] or r["subject"],
+                       f"{r['first_name']}, {when_text(r['first_at'], tz)}",
+                       f"{r['second_name']}, {when_text(r['second_at'], tz)}") for r in rows],
                      ["flagged", "what", "order", "ticket", "first", "then"]))
     typer.echo(f"Rule: {rows[0]['rule']}.")

@@ -39,6 +39,20 @@ def local_text(stored: str, tz: str, fmt: str = "%a %d %b %Y %H:%M") -> str:
     return parse_iso(stored).astimezone(zone(tz)).strftime(fmt)
 
 
+def when_text(value: str | datetime | None, tz: str, *, year: bool = False, seconds: bool = False,
+              missing: str = "-") -> str:
+    """A time as people read it, in the venue's zone: "Fri 4 Dec 19:30" (``year``: "Fri 4 Dec 2026 19:30";
+    ``seconds``: "19:30:05"). Every screen and printed line shows times this way; ``--json`` keeps ISO text.
+
+    ``value`` is stored ISO text or an aware datetime; None (never happened) is ``missing``.
+    """
+    if value is None or value == "":
+        return missing
+    dt = (parse_iso(value) if isinstance(value, str) else value).astimezone(zone(tz))
+    clock = f"{dt:%H:%M:%S}" if seconds else f"{dt:%H:%M}"
+    return f"{dt:%a} {dt.day} {dt:%b}{f' {dt.year}' if year else ''} {clock}"
+
+
 def to_utc(local: str, tz: str) -> datetime:
     """A naive local time in zone ``tz`` (or an aware one) as UTC."""
     try:

@@ -35,7 +35,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from boxoffice.domain.chain import GENESIS, declared_gap, entry_hash, find_breaks, walk
-from boxoffice.domain.clock import iso, local_text, to_utc
+from boxoffice.domain.clock import iso, to_utc, when_text
 from boxoffice.domain.money import format_money
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
@@ -261,7 +261,7 @@ def log(ctx: Ctx, *, operator: str | None = None, kind: str | None = None, since
             text = summarise(e["kind"], payload, names, cur)
         except (ValueError, KeyError, TypeError):
             text = "(unreadable payload)"
-        out.append({"seq": e["seq"], "at": e["at"], "at_local": local_text(e["at"], tz, "%Y-%m-%d %H:%M:%S"),
+        out.append({"seq": e["seq"], "at": e["at"], "at_local": when_text(e["at"], tz, year=True, seconds=True),
                     "kind": e["kind"], "operator": names.get(e["operator_id"] or "", e["operator_id"]),
                     "what": text, "id": e["id"]})
     return out[-limit:] if limit else out

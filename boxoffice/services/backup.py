@@ -275,6 +275,25 @@ def _finish(ctx: Ctx, source: Path, report: dict[str, Any], copy: dict[str, Any]
     return report
 
 
+def _assess(ctx: Ctx, source: Path, accept_loss: bool,
+            central: CentralFactory | None) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    report, copy = _verified(source, ctx.terminal["id"])
+    marks = marks_store.read(marks_store.path_for(ctx.config.db_path))
+    decision = _decide(copy, _live(ctx, copy["seq"]), marks, central, accept_loss,
+                       str(ctx.config.central_url or "") or None)
+    return report, copy, decision
+
+
+def check_restore(ctx: Ctx, source: Path, *, accept_loss: bool = False,
+                  central: CentralFactory | None = None) -> dict[str, Any]:
+    """Everything a restore would refuse, refused before anyone is asked to confirm: an admin, a copy that
+    verifies, this terminal's own database, and entries that would be lost for good. Writes nothing. Returns the
+    copy's verification report with ``older`` (the copy is behind the terminal)."""
+    ctx.require("operators")
+    report, _, decision = _assess(ctx, source, accept_loss, central)
+    return {**report, "older": decision["older"]}
+
+
 def restore(ctx: Ctx, source: Path, *, accept_loss: bool = False,
             central: CentralFactory | None = None) -> dict[str, Any]:
     """Replace this terminal's database with a verified backup; needs an admin.
@@ -286,16 +305,41 @@ def restore(ctx: Ctx, source: Path, *, accept_loss: bool = False,
     held at zero, and an incident records what may be lost.
     """
     op = ctx.require("operators")
-    report, copy = _verified(source, ctx.terminal["id"])
-    marks = marks_store.read(marks_store.path_for(ctx.config.db_path))
-    decision = _decide(copy, _live(ctx, copy["seq"]), marks, central, accept_loss,
-                       str(ctx.config.central_url or "") or None)
+    report, copy, decision = _assess(ctx, source, accept_loss, central)
     store.restore_into(source, ctx.conn)
     from boxoffice.store.migrations import ensure_current
 
     ensure_current(ctx.conn)  # a backup from an older release moves forward at once
     ctx.terminal = terminal_store.get(ctx.conn) or ctx.terminal
     return _finish(ctx, source, report, copy, decision, accept_loss, op["id"])
+
+
+_Assessed = tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]]
+
+
+def _assess_new(config: Config, source: Path, admin: str, pin: str, accept_loss: bool,
+                central: CentralFactory | None) -> _Assessed:
+    from boxoffice.domain.pins import check_pin
+
+    report, copy = _verified(source, None)
+    who = store.operator_in(source, admin)
+    if who is None or who["disabled"] or who["role"] != "admin" or not check_pin(pin, who["pin_hash"]):
+        raise BoxOfficeError("permission_denied", f"{admin!r} is not an admin of {source.name} with that PIN: "
+                                                  "not restored")
+    marks = marks_store.read(marks_store.path_for(config.db_path))
+    if marks is not None and marks.terminal_id != copy["terminal_id"]:
+        raise BoxOfficeError("conflict", f"{marks_store.path_for(config.db_path)} belongs to another terminal "
+                                         f"({marks.terminal_id}): restore this backup where it belongs")
+    decision = _decide(copy, None, marks, central, accept_loss, str(config.central_url or "") or None)
+    return report, copy, decision, who
+
+
+def check_restore_new(config: Config, source: Path, admin: str, pin: str, *, accept_loss: bool = False,
+                      central: CentralFactory | None = None) -> dict[str, Any]:
+    """:func:`check_restore` for a machine with no readable database: the admin's PIN against the backup, the copy,
+    and what would be lost. Writes nothing."""
+    report, _, decision, _ = _assess_new(config, source, admin, pin, accept_loss, central)
+    return {**report, "older": decision["older"]}
 
 
 def restore_new(config: Config, source: Path, admin: str, pin: str, *, accept_loss: bool = False,
@@ -306,19 +350,8 @@ def restore_new(config: Config, source: Path, admin: str, pin: str, *, accept_lo
     terminal got comes from the marks file beside the database if it survived, and from the central service.
     An unreadable file in the way is moved aside (``.unreadable-<time>``), never deleted.
     """
-    from boxoffice.domain.pins import check_pin
-
-    report, copy = _verified(source, None)
-    who = store.operator_in(source, admin)
-    if who is None or who["disabled"] or who["role"] != "admin" or not check_pin(pin, who["pin_hash"]):
-        raise BoxOfficeError("permission_denied", f"{admin!r} is not an admin of {source.name} with that PIN: "
-                                                  "not restored")
+    report, copy, decision, who = _assess_new(config, source, admin, pin, accept_loss, central)
     target = config.db_path
-    marks = marks_store.read(marks_store.path_for(target))
-    if marks is not None and marks.terminal_id != copy["terminal_id"]:
-        raise BoxOfficeError("conflict", f"{marks_store.path_for(target)} belongs to another terminal "
-                                         f"({marks.terminal_id}): restore this backup where it belongs")
-    decision = _decide(copy, None, marks, central, accept_loss, str(config.central_url or "") or None)
     stamp = clock().strftime("%Y%m%dT%H%M%SZ")
     for suffix in ("", "-wal", "-shm"):
         old = Path(f"{target}{suffix}")

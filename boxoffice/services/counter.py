@@ -124,7 +124,7 @@ class Counter:
                 if not line:
                     return Reply()
                 return self._scan(text)
-            return self._desk(line, cmd, rest)
+            return self._desk(line, cmd, rest, text)
         except BoxOfficeError as exc:
             return Reply().add("refused", f"{exc.message}")
 
@@ -183,7 +183,9 @@ class Counter:
 
     # --- desk ---------------------------------------------------------------------------------------------------
 
-    def _desk(self, line: str, cmd: str, rest: str) -> Reply:
+    def _desk(self, line: str, cmd: str, rest: str, text: str) -> Reply:
+        """``line`` is what was typed, trimmed, for the commands; ``text`` as it came, for a search: a scanned
+        ticket's leading space is part of it (tickets/token.py)."""
         if not line or (cmd == "p" and not rest):
             return self._hand_out(None)
         if cmd == "p" and rest.strip().isdigit():
@@ -195,7 +197,7 @@ class Counter:
             return Reply().add("ok", f"event: {self._event_name()}")
         if line.isdigit() and self.choices and 1 <= int(line) <= len(self.choices):
             return self._show(self.choices[int(line) - 1])
-        return self._find(line)
+        return self._find(text)
 
     def _find(self, query: str) -> Reply:
         from boxoffice.services.pickup import find

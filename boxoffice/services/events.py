@@ -4,17 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from boxoffice.domain.clock import local_text
+from boxoffice.domain.clock import when_text
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
 from boxoffice.store import catalog as store
+
+
+def venue_tz(ctx: Ctx) -> str:
+    """The venue's time zone, for every time shown to people: the config's ``timezone`` if set, else the
+    catalogue's venue row, else UTC (no catalogue yet)."""
+    venue = store.venue(ctx.conn)
+    return str(ctx.config.timezone or (venue["timezone"] if venue else "UTC"))
 
 
 def list_events(ctx: Ctx) -> list[dict[str, Any]]:
     """Every event with its local start time, capacity and tickets sold."""
     out = []
     for e in store.list_events(ctx.conn):
-        e["starts_local"] = local_text(e["starts_at"], e["timezone"])
+        e["starts_local"] = when_text(e["starts_at"], e["timezone"], year=True)
         out.append(e)
     return out
 
@@ -35,8 +42,8 @@ def show_event(ctx: Ctx, event_id: str) -> dict[str, Any]:
 
     ev = get_event(ctx, event_id)
     cur = ev["currency"]
-    ev["starts_local"] = local_text(ev["starts_at"], ev["timezone"])
-    ev["doors_local"] = local_text(ev["doors_at"], ev["timezone"]) if ev["doors_at"] else None
+    ev["starts_local"] = when_text(ev["starts_at"], ev["timezone"], year=True)
+    ev["doors_local"] = when_text(ev["doors_at"], ev["timezone"]) if ev["doors_at"] else None
     ev["sections"] = store.sections(ctx.conn, event_id)
     prices = store.prices(ctx.conn, event_id)
     ev["ticket_types"] = [

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from boxoffice.domain.clock import local_text, parse_iso
+from boxoffice.domain.clock import parse_iso, when_text
 from boxoffice.domain.codes import make_order_code
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.money import format_money, tax_share
@@ -25,7 +25,7 @@ from boxoffice.services import pauses
 from boxoffice.services import refunds as rf
 from boxoffice.services.context import Ctx
 from boxoffice.services.events import get_event
-from boxoffice.services.orders import find_order
+from boxoffice.services.orders import order_for
 from boxoffice.services.sales import SaleRequest, journal_ticket, payment_row, place_tickets, quote
 from boxoffice.store import catalog as catalog_store
 from boxoffice.store import orders as order_store
@@ -38,7 +38,7 @@ from boxoffice.store.db import write
 class ExchangeRequest:
     """Which tickets to move, where to, and how any difference is paid."""
 
-    code: str
+    code: str                                 # the order code, or a scanned ticket (then that ticket by default)
     tickets: list[str] | None = None          # as for a refund; None: every valid ticket
     event_id: str | None = None               # default: the same event
     section_id: str | None = None             # default: the old tickets' section
@@ -54,10 +54,10 @@ class ExchangeRequest:
 def assess(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
     """Price an exchange without making it: credit, new lines, the difference and how it would be settled."""
     op = ctx.require("exchange")
-    order = find_order(ctx, req.code)
+    order, scanned = order_for(ctx, req.code)
     if order["status"] == "unpaid":
         raise BoxOfficeError("unpaid", f"order {order['code']} is not paid: sell it instead of exchanging it")
-    old = rf.pick_tickets(ctx, order, req.tickets)
+    old = rf.pick_tickets(ctx, order, req.tickets or ([scanned] if scanned else None))
     old_ev = get_event(ctx, order["event_id"])
     ev = get_event(ctx, req.event_id or order["event_id"])
     section_id = req.section_id
@@ -98,12 +98,12 @@ def preview(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
             "credit": format_money(a["credit"], cur), "new_total": format_money(a["new_total"], cur),
             "difference": d, "currency": cur,
             "settle": (f"customer pays {format_money(d, cur)}" if d > 0 else
-                       f"refund {format_money(-d, cur)} to {rf.plan_text(a['plan'], cur)}" if d < 0 else "even"),
+                       rf.plan_steps(a["plan"], cur) if d < 0 else "even"),
             "overrides": a["overrides"], "overrides_text": [rf.OVERRIDES[o] for o in a["overrides"]]}
 
 
-def exchange(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
-    """Make the exchange. Returns the new order, its tickets, the money moved and print jobs (queued)."""
+def _checked(ctx: Ctx, req: ExchangeRequest, supervisor: str | None) -> dict[str, Any]:
+    """Every rule an exchange applies before it writes, in one place for :func:`check` and :func:`exchange`."""
     from boxoffice.services.recovery import require_ready
     from boxoffice.services.shifts import shift_for_money
 
@@ -131,12 +131,32 @@ def exchange(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
                                           "(drop --cash/--card)")
     else:
         payments = []
-    approver = rf.authorise(ctx, op, a["overrides"], req.supervisor, "exchange",
-                            f"{len(a['old'])} ticket(s) of order {order['code']}")
+    detail = f"{len(a['old'])} ticket(s) of order {order['code']}"
+    rf.check_authority(ctx, op, a["overrides"], supervisor, "exchange", detail)
     sec = catalog_store.section(ctx.conn, ev["id"], a["section_id"])
     assert sec is not None  # quote checked it
     if sec["kind"] == "general" and req.seats:
         raise BoxOfficeError("bad_input", f"{sec['name']} is general admission: give no seats")
+    rf.check_drawer(ctx, a["plan"], cur)
+    return a | {"shift_id": shift_id, "note": note, "payments": payments, "detail": detail, "section": sec}
+
+
+def check(ctx: Ctx, req: ExchangeRequest, supervisor: str | None = None) -> dict[str, Any]:
+    """Everything an exchange would refuse, refused now, before anyone is asked to confirm or to type a PIN: the
+    permission, shift, order and tickets, the new places' prices, a pause, the payment of a difference, whether the
+    operator or the supervisor named may approve the overrides, and the cash in the drawer. Returns the exchange as
+    :func:`preview` shows it. (Whether the new places are still free is known only when they are taken.)"""
+    name = supervisor if supervisor is not None else (req.supervisor[0] if req.supervisor else None)
+    _checked(ctx, req, name)
+    return preview(ctx, req)
+
+
+def exchange(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
+    """Make the exchange. Returns the new order, its tickets, the money moved and print jobs (queued)."""
+    a = _checked(ctx, req, req.supervisor[0] if req.supervisor else None)
+    op, order, ev, cur, diff = a["op"], a["order"], a["event"], a["currency"], a["difference"]
+    shift_id, note, payments, sec = a["shift_id"], a["note"], a["payments"], a["section"]
+    approver = rf.authorise(ctx, op, a["overrides"], req.supervisor, "exchange", a["detail"])
     now = ctx.now_iso()
     new_id, exchange_id = uuid7(), uuid7()
     sale_req = SaleRequest(event_id=ev["id"], section_id=sec["id"], counts={}, tenders=[], seats=req.seats,
@@ -167,7 +187,8 @@ def exchange(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
         from boxoffice.services.printing import queue_layout, queue_order
 
         jobs = queue_order(ctx, new_id, receipt=False)
-        slip = receipt_layout(ctx, row, (order["code"], code), cur, a["old"], tickets, pay_rows + back_rows)
+        named = [t | {"section_name": sec["name"]} for t in tickets]  # the slip names places as people do
+        slip = receipt_layout(ctx, row, (order["code"], code), cur, a["old"], named, pay_rows + back_rows)
         jobs.append(queue_layout(ctx, "exchange", slip, name=f"{code}-exchange", order_id=new_id))
         ctx.journal("exchange", {"exchange": row, "old_tickets": [t["id"] for t in a["old"]], "order": new_order,
                                  "tickets": [journal_ticket(t) for t in tickets],
@@ -176,6 +197,7 @@ def exchange(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
     return {"exchange": row, "order": new_order, "from": order["code"], "tickets": tickets,
             "payments": pay_rows, "refunds": back_rows, "difference": diff, "currency": cur, "jobs": jobs,
             "change": change, "change_text": format_money(change, cur), "difference_text": format_money(diff, cur),
+            "steps": rf.plan_steps(a["plan"], cur) if diff < 0 else None,
             "override": bool(a["overrides"]), "approved_by": approver["name"] if approver else None}
 
 
@@ -192,7 +214,7 @@ def receipt_layout(ctx: Ctx, row: dict[str, Any], codes: tuple[str, str], cur: s
     blocks += [lay.Text(venue, bold=True, size=2, align="center"),
                lay.Text("EXCHANGE", bold=True, size=2, align="center"),
                lay.Columns("New order", codes[1]), lay.Columns("Replaces", codes[0]),
-               lay.Columns("Time", local_text(row["at"], rf.venue_tz(ctx), "%d %b %Y %H:%M")), lay.Rule(),
+               lay.Columns("Time", when_text(row["at"], rf.venue_tz(ctx), year=True)), lay.Rule(),
                lay.Text("Returned (cancelled):", bold=True)]
     blocks += [lay.Columns(f"{t['type_name'] or t['ticket_type_id']} {rf.place_label(t)}", m(t["price"], cur))
                for t in old]

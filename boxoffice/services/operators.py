@@ -76,11 +76,8 @@ def _get(ctx: Ctx, name: str) -> dict[str, Any]:
     return op
 
 
-def authenticate(ctx: Ctx, name: str, pin: str) -> dict[str, Any]:
-    """Check a PIN. Wrong PINs count; after ``lock_after_failures`` in a row the operator is locked for a while.
-
-    The failure count is committed before the refusal is raised, so a script cannot reset it by failing.
-    """
+def _usable(ctx: Ctx, name: str) -> dict[str, Any]:
+    """The operator named, if they exist, are enabled and are not locked out; else the refusal that says so."""
     op = _get(ctx, name)
     if op["disabled"]:
         raise BoxOfficeError("operator_disabled", f"{op['name']} is disabled: ask an admin")
@@ -88,6 +85,16 @@ def authenticate(ctx: Ctx, name: str, pin: str) -> dict[str, Any]:
     if op["locked_until"] and parse_iso(op["locked_until"]) > now:
         wait = int((parse_iso(op["locked_until"]) - now).total_seconds() // 60) + 1
         raise BoxOfficeError("locked", f"{op['name']} is locked after too many wrong PINs: try again in {wait} min")
+    return op
+
+
+def authenticate(ctx: Ctx, name: str, pin: str) -> dict[str, Any]:
+    """Check a PIN. Wrong PINs count; after ``lock_after_failures`` in a row the operator is locked for a while.
+
+    The failure count is committed before the refusal is raised, so a script cannot reset it by failing.
+    """
+    op = _usable(ctx, name)
+    now = ctx.now()
     if not check_pin(pin, op["pin_hash"]):
         limit = int(ctx.config.lock_after_failures)
         with write(ctx.conn):
@@ -132,6 +139,15 @@ def whoami(ctx: Ctx) -> dict[str, Any] | None:
 
 def approve(ctx: Ctx, name: str, pin: str, permission: str) -> dict[str, Any]:
     """A supervisor's PIN for one action (an override): the approver must hold ``permission``."""
+    check_approver(ctx, name, permission)
     op = authenticate(ctx, name, pin)
+    require(op["role"], permission, who=op["name"])
+    return _public(op)
+
+
+def check_approver(ctx: Ctx, name: str, permission: str) -> dict[str, Any]:
+    """Everything that can refuse a supervisor's approval except the PIN: who they are, enabled, not locked out,
+    holding ``permission``. Checked before the PIN is asked, so nobody types a PIN to hear it could never do."""
+    op = _usable(ctx, name)
     require(op["role"], permission, who=op["name"])
     return _public(op)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from boxoffice.domain.clock import local_text
+from boxoffice.domain.clock import when_text
 from boxoffice.domain.codes import normalise_lookup
 from boxoffice.domain.money import format_money
 from boxoffice.errors import BoxOfficeError
@@ -15,12 +15,40 @@ from boxoffice.store.db import write
 
 
 def find_order(ctx: Ctx, code: str) -> dict[str, Any]:
-    """An order by its code, forgiving case, spaces and hyphens; a mistyped check character is named as such."""
-    normal = normalise_lookup(code)
-    order = store.order_by_code(ctx.conn, normal)
-    if order is None:
-        raise BoxOfficeError("not_found", f"no order {normal} on this terminal: check the code, or sync")
-    return order
+    """An order by its code (forgiving case, spaces and hyphens; a mistyped check character is named as such) or
+    by a scanned ticket of it (see :func:`order_for`)."""
+    return order_for(ctx, code)[0]
+
+
+def order_for(ctx: Ctx, text: str) -> tuple[dict[str, Any], str | None]:
+    """The order that an order code or a scanned ticket names, and the scanned ticket's id (None for a code).
+
+    A ticket must be genuine (a trusted key, a good signature) and be the current token of a ticket on this
+    terminal; a refunded or exchanged one still names its order, so that the refusal that follows says what
+    happened to it. Raises what ``ticket verify`` would for a forged or damaged ticket.
+    """
+    from boxoffice.tickets.token import looks_like_token
+
+    if not looks_like_token(text):
+        normal = normalise_lookup(text)
+        order = store.order_by_code(ctx.conn, normal)
+        if order is None:
+            raise BoxOfficeError("not_found", f"no order {normal} on this terminal: check the code, or sync")
+        return order, None
+    from boxoffice.services.signing import public_key_for
+    from boxoffice.tickets.token import verify_token
+
+    decoded = verify_token(text, public_key_for(ctx))
+    ticket = store.ticket_by_id(ctx.conn, decoded.ticket_id)
+    if ticket is None:
+        raise BoxOfficeError("not_found", f"ticket {decoded.ticket_id} is genuine but its order is not on this "
+                                          "terminal: sync, or import the web orders")
+    if ticket["token"] != decoded.text:
+        raise BoxOfficeError("revoked", "this ticket was re-issued: the token is not the current one; use the "
+                                        "order code instead", ticket_id=ticket["id"])
+    order = store.order_by_id(ctx.conn, ticket["order_id"])
+    assert order is not None  # a ticket's order is a foreign key
+    return order, ticket["id"]
 
 
 def order_details(ctx: Ctx, code: str) -> dict[str, Any]:
@@ -34,9 +62,10 @@ def order_details(ctx: Ctx, code: str) -> dict[str, Any]:
     return {
         **order,
         "event_name": ev["name"] if ev else order["event_id"],
-        "created_local": local_text(order["created_at"], tz),
+        "created_local": when_text(order["created_at"], tz, year=True),
         "total_text": format_money(order["total"], cur),
-        "tickets": [{"id": t["id"], "section": t["section_id"], "row": t["row"], "seat": t["seat"],
+        "tickets": [{"id": t["id"], "section": t["section_id"], "section_name": t["section_name"] or t["section_id"],
+                     "row": t["row"], "seat": t["seat"],
                      "type": t["ticket_type_id"], "price": format_money(t["price"], cur), "status": t["status"],
                      "picked_up_at": t["picked_up_at"], "copies": t["copies"], "token": t["token"]}
                     for t in tickets],
@@ -46,28 +75,44 @@ def order_details(ctx: Ctx, code: str) -> dict[str, Any]:
     }
 
 
+def check_reprint(ctx: Ctx, code: str, supervisor: str | None = None,
+                  ticket_ids: list[str] | None = None) -> dict[str, Any]:
+    """Everything a reprint would refuse, refused before a supervisor is asked for a PIN: the permission, whether a
+    supervisor must approve and whether the one named (``supervisor``) may, the order and its valid tickets.
+    Returns {"order", "tickets" (the ids to reprint), "needs_supervisor"}."""
+    from boxoffice.domain.permissions import allowed
+    from boxoffice.services.operators import check_approver
+
+    op = ctx.require("print")
+    needs_supervisor = not allowed(op["role"], "reprint")
+    if needs_supervisor:
+        if supervisor is None:
+            raise BoxOfficeError("permission_denied", f"{op['name']} ({op['role']}) may not reprint: a supervisor "
+                                                      "must approve (--supervisor NAME, PIN asked)")
+        check_approver(ctx, supervisor, "reprint")
+    order = find_order(ctx, code)
+    valid = [t["id"] for t in store.tickets_of(ctx.conn, order["id"]) if t["status"] == "valid"]
+    chosen = [t for t in (ticket_ids or valid) if t in valid]
+    if not chosen:
+        raise BoxOfficeError("conflict", f"order {order['code']} has no valid tickets to reprint")
+    return {"order": order, "tickets": chosen, "needs_supervisor": needs_supervisor}
+
+
 def reprint(ctx: Ctx, code: str, supervisor: tuple[str, str] | None = None,
             ticket_ids: list[str] | None = None) -> dict[str, Any]:
     """Queue and print a COPY of an order's valid tickets (same tokens), counted on each ticket and journalled.
 
     A supervisor (or admin) may reprint; anyone else needs a supervisor's PIN for it.
     """
-    from boxoffice.domain.permissions import allowed
     from boxoffice.services.operators import approve
     from boxoffice.services.printing import queue_order, run_jobs
 
-    op = ctx.require("print")
-    approver = op
-    if not allowed(op["role"], "reprint"):
-        if supervisor is None:
-            raise BoxOfficeError("permission_denied", f"{op['name']} ({op['role']}) may not reprint: a supervisor "
-                                                      "must approve (--supervisor NAME, PIN asked)")
+    plan = check_reprint(ctx, code, supervisor[0] if supervisor else None, ticket_ids)
+    order, chosen = plan["order"], plan["tickets"]
+    approver = ctx.operator
+    if plan["needs_supervisor"]:
+        assert supervisor is not None  # check_reprint refused otherwise
         approver = approve(ctx, supervisor[0], supervisor[1], "reprint")
-    order = find_order(ctx, code)
-    valid = [t["id"] for t in store.tickets_of(ctx.conn, order["id"]) if t["status"] == "valid"]
-    chosen = [t for t in (ticket_ids or valid) if t in valid]
-    if not chosen:
-        raise BoxOfficeError("conflict", f"order {order['code']} has no valid tickets to reprint")
     with write(ctx.conn):
         store.count_copy(ctx.conn, chosen)
         jobs = queue_order(ctx, order["id"], receipt=False, copy=True, ticket_ids=chosen)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from boxoffice.domain import search_text
-from boxoffice.domain.clock import local_text
+from boxoffice.domain.clock import when_text
 from boxoffice.domain.codes import normalise_code, normalise_lookup
 from boxoffice.domain.ids import is_uuid, uuid7
 from boxoffice.errors import BoxOfficeError
@@ -26,10 +26,10 @@ from boxoffice.services.context import Ctx
 from boxoffice.store import catalog as catalog_store
 from boxoffice.store import pickup as store
 from boxoffice.store.db import write
+from boxoffice.tickets.token import looks_like_token
 
 DEFAULT_LIMIT = 20
 MIN_NAME_CHARS = 2
-TOKEN_MIN_CHARS = 120  # a token is at least 138 Base45 characters; nothing else typed here is that long
 MAX_QUERY_CHARS = 200
 MAX_CODE_CHARS = 16  # a code typed with spaces or hyphens between its eight characters
 SEARCH_CAP = 200  # index entries ranked per search; more than this and the desk is asked to type more
@@ -73,7 +73,7 @@ def find(ctx: Ctx, query: str, event_id: str | None = None, limit: int = DEFAULT
         raise BoxOfficeError("bad_input", "type an order code, a name, an e-mail or the last 4+ digits of a phone")
     if len(q) > MAX_QUERY_CHARS:
         raise BoxOfficeError("bad_input", "that is too long to be an order code, name, e-mail, phone or ticket")
-    if len(q) >= TOKEN_MIN_CHARS:
+    if looks_like_token(q):
         return _by_token(ctx, query, event_id)
     if len(q) == 36 and is_uuid(q.lower()):
         found = store.summary_by_ticket(ctx.conn, q.lower())
@@ -146,12 +146,12 @@ def _by_token(ctx: Ctx, text: str, event_id: str | None) -> dict[str, Any]:
     decoded = verify_token(text, public_key_for(ctx))
     found = store.summary_by_ticket(ctx.conn, decoded.ticket_id)
     note = None
-    if found is not None and found["ticket_token"] != text.strip():
+    if found is not None and found["ticket_token"] != decoded.text:
         note = "this ticket was re-issued: the scanned token is not the current one"
     if found is None:
         raise BoxOfficeError("not_found", f"ticket {decoded.ticket_id} is genuine but its order is not on this "
                                           "terminal: sync, or import the web orders")
-    return _answer(ctx, text.strip(), "token", [found], event_id, note)
+    return _answer(ctx, decoded.text, "token", [found], event_id, note)
 
 
 def _top(ctx: Ctx, ranked: list[str], capped: bool, event_id: str | None, limit: int) -> tuple[list[dict], str | None]:
@@ -227,17 +227,29 @@ def plan_pickup(ctx: Ctx, code: str, ticket_ids: list[str] | None = None,
                 count: int | None = None) -> dict[str, Any]:
     """What a pickup would hand out, without doing it: the order, its notes, the tickets chosen.
 
-    Raises what the pickup itself would: unpaid, already_picked_up (naming who and when), not_found, bad_input.
+    Raises what the pickup itself would, so a desk asks about an order's note only when the answer can matter:
+    permission_denied, sales_paused (pickups paused), unpaid, already_picked_up (naming who and when), not_found,
+    bad_input.
     """
+    from boxoffice.services import pauses
+    from boxoffice.services.recovery import require_ready
+
+    ctx.require("pickup")
+    require_ready(ctx)
+    if looks_like_token(code):  # a scanned ticket hands out its order, as the desk's scan-then-Enter does
+        from boxoffice.services.orders import order_for
+
+        code = order_for(ctx, code)[0]["code"]
     order = store.summary_by_code(ctx.conn, normalise_lookup(code))
     if order is None:
         raise BoxOfficeError("not_found", f"no order {normalise_lookup(code)} here: check the code, or find it by "
                                           "name (boxoffice pickup find NAME)")
     tickets = store.tickets_for_pickup(ctx.conn, order["id"])
     tz = (_event(ctx, order["event_id"]) or {}).get("timezone", "UTC")
+    pauses.check(ctx, "pickups", order["event_id"], order["channel"])
     if order["channel"] == "box_office":
         raise BoxOfficeError("already_picked_up", f"order {order['code']} was sold and printed at the window "
-                                                  f"on {local_text(order['created_at'], tz, '%a %d %b %H:%M')}; a "
+                                                  f"on {when_text(order['created_at'], tz)}; a "
                                                   "supervisor can reprint it (boxoffice order reprint)")
     if order["status"] == "unpaid":
         raise BoxOfficeError("unpaid", f"order {order['code']} is not paid: take payment through the web shop or "
@@ -287,7 +299,7 @@ def _already(order: dict, done: list[dict], tz: str) -> BoxOfficeError:
     first = min(done, key=lambda t: t["picked_up_at"])
     who = first["picked_up_by_name"] or first["picked_up_by"] or "someone"
     where = f" at {first['picked_up_at_terminal']}" if first["picked_up_at_terminal"] else ""
-    when = local_text(first["picked_up_at"], tz, "%a %d %b %H:%M")
+    when = when_text(first["picked_up_at"], tz)
     return BoxOfficeError(
         "already_picked_up",
         f"order {order['code']}: {len(done)} ticket(s) were handed out already, by {who} on {when}{where}; a "
@@ -302,14 +314,9 @@ def pick_up(ctx: Ctx, code: str, *, ticket_ids: list[str] | None = None, count: 
     An order with notes ("ID required") is handed out only with ``confirmed``: the desk must have shown the note
     and had it acknowledged. Returns the order code, the tickets handed out, those still waiting, and print results.
     """
-    from boxoffice.services import pauses
-    from boxoffice.services.recovery import require_ready
-
     op = ctx.require("pickup")
-    require_ready(ctx)
-    plan = plan_pickup(ctx, code, ticket_ids, count)
+    plan = plan_pickup(ctx, code, ticket_ids, count)  # the permission, recovery, a pause, the order's state
     order = plan["order"]
-    pauses.check(ctx, "pickups", order["event_id"], order["channel"])
     if plan["notes"] and not confirmed:
         raise BoxOfficeError("conflict", f"order {order['code']} says: {plan['notes']}. Check it, then confirm "
                                          "the pickup (--yes); nothing was handed out", notes=plan["notes"])
@@ -355,5 +362,5 @@ def order_view(ctx: Ctx, code: str) -> dict[str, Any]:
             "channel": order["channel"], "notes": order["notes"], "event": ev["name"] if ev else order["event_id"],
             "tickets": [{"id": t["id"], "short": t["id"][-8:], "place": _place(t),
                          "type": t["type_name"] or t["ticket_type_id"], "status": t["status"],
-                         "picked_up": local_text(t["picked_up_at"], tz, "%a %d %b %H:%M") if t["picked_up_at"]
+                         "picked_up": when_text(t["picked_up_at"], tz) if t["picked_up_at"]
                          else None, "by": t["picked_up_by_name"]} for t in tickets]}

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from boxoffice.domain.clock import local_text
+from boxoffice.domain.clock import when_text
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.money import format_money
 from boxoffice.errors import BoxOfficeError
@@ -91,7 +91,7 @@ def _ticket_views(ctx: Ctx, order: dict, ticket_ids: list[str], copy: bool) -> l
             continue
         views.append(TicketView(
             venue=ctx.config.venue_name or venue, event_name=ev["name"] if ev else order["event_id"],
-            starts_at=local_text(ev["starts_at"], ev["timezone"]) if ev else "",
+            starts_at=when_text(ev["starts_at"], ev["timezone"], year=True) if ev else "",
             section=t["section_name"] or t["section_id"], row=t["row"], seat=t["seat"],
             ticket_type=t["type_name"] or t["ticket_type_id"], price=format_money(t["price"], order["currency"]),
             order_code=order["code"], token=t["token"], copy=copy))
@@ -125,7 +125,7 @@ def receipt_view(ctx: Ctx, order: dict, copy: bool = False) -> Any:
                for (name, price), n in lines.items()],
         total=format_money(order["total"], cur), tax_lines=tax_lines, tenders=tenders,
         change=format_money(change, cur) if any(p["tender"] == "cash" for p in pays) else None,
-        operator=op["name"] if op else "-", time=local_text(order["created_at"], tz, "%d %b %Y %H:%M"),
+        operator=op["name"] if op else "-", time=when_text(order["created_at"], tz, year=True),
         footer=(ev["name"] if ev else None), copy=copy)
 
 

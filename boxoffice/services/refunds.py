@@ -31,15 +31,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from boxoffice.domain.clock import local_text, parse_iso
+from boxoffice.domain.clock import parse_iso, when_text
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.money import format_money, parse_amount
 from boxoffice.domain.permissions import PERMISSIONS, allowed
 from boxoffice.domain.refund_policy import Decision, Tier, tier_at
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
-from boxoffice.services.events import get_event
-from boxoffice.services.orders import find_order
+from boxoffice.services.events import get_event, venue_tz
+from boxoffice.services.orders import order_for
 from boxoffice.store import catalog as catalog_store
 from boxoffice.store import orders as order_store
 from boxoffice.store import refunds as store
@@ -70,7 +70,7 @@ MAX_NOTE = 200
 class RefundRequest:
     """What the operator asked to refund, and why."""
 
-    code: str
+    code: str                             # the order code, or a scanned ticket (then that ticket by default)
     tickets: list[str] | None = None      # ticket ids, id endings or seat labels; None: every valid ticket
     reason: str = "customer_request"
     note: str | None = None
@@ -127,7 +127,7 @@ def refuse_unless_valid(ctx: Ctx, order: dict[str, Any], t: dict[str, Any]) -> N
     """A refund or an exchange needs a valid ticket: say what happened to it otherwise."""
     if t["status"] == "refunded":
         done = store.refund_of_ticket(ctx.conn, t["id"])
-        when = f" on {local_text(done['at'], venue_tz(ctx), '%d %b %H:%M')}" if done else ""
+        when = f" on {when_text(done['at'], venue_tz(ctx))}" if done else ""
         raise BoxOfficeError("already_refunded", f"ticket {place_label(t)} of order {order['code']} was refunded "
                                                  f"already{when}: nothing was changed")
     if t["status"] == "exchanged":
@@ -135,12 +135,6 @@ def refuse_unless_valid(ctx: Ctx, order: dict[str, Any], t: dict[str, Any]) -> N
         into = f" into order {ex['to_code']}" if ex else ""
         raise BoxOfficeError("conflict", f"ticket {place_label(t)} of order {order['code']} was exchanged{into}: "
                                          "refund or exchange the new order instead")
-
-
-def venue_tz(ctx: Ctx) -> str:
-    """The venue's time zone, for times shown to people."""
-    venue = catalog_store.venue(ctx.conn)
-    return str(ctx.config.timezone or (venue["timezone"] if venue else "UTC"))
 
 
 def refund_limit(ctx: Ctx, currency: str) -> int:
@@ -181,6 +175,20 @@ def plan_text(plan: list[dict[str, Any]], currency: str) -> str:
     return ", ".join(parts) or "nothing to pay back"
 
 
+def plan_steps(plan: list[dict[str, Any]], currency: str) -> str:
+    """What the operator does with the money, in order: "refund 39.37 on the card machine now (card ****4242),
+    then give back 10.00 in cash". The terminal records a card refund; the card machine is what pays it."""
+    steps = []
+    for p in plan:
+        amount = format_money(p["amount"], currency)
+        if p["tender"] == "card":
+            card = f" (card ****{p['card_last4']})" if p["card_last4"] else ""
+            steps.append(f"refund {amount} on the card machine now{card}")
+        else:
+            steps.append(f"give back {amount} in cash")
+    return ", then ".join(steps) or "nothing to pay back"
+
+
 def refund_rows(ctx: Ctx, order_id: str, plan: list[dict[str, Any]], approver: str | None,
                 shift_id: str | None) -> list[dict[str, Any]]:
     """Payment rows of kind 'refund' for a plan; each names the payment it returns in ``reference``."""
@@ -219,23 +227,36 @@ def used_override(ctx: Ctx, tickets: list[dict[str, Any]]) -> list[str]:
 def authorise(ctx: Ctx, op: dict[str, Any], overrides: list[str], supervisor: tuple[str, str] | None,
               action: str, detail: str) -> dict[str, Any] | None:
     """Who approves the overrides (None when there are none); refuses, naming the role needed, when nobody may."""
-    if not overrides:
-        if supervisor is not None:  # a PIN given for nothing still has to be right: no silent guessing
-            from boxoffice.services.operators import approve
+    check_authority(ctx, op, overrides, supervisor[0] if supervisor else None, action, detail)
+    if supervisor is not None:  # a PIN given for nothing still has to be right: no silent guessing
+        from boxoffice.services.operators import approve
 
-            approve(ctx, supervisor[0], supervisor[1], "refund_override")
-        return None
-    from boxoffice.services.operators import approve
+        approver = approve(ctx, supervisor[0], supervisor[1], "refund_override")
+        return approver if overrides else None
+    return op if overrides else None
 
+
+def check_authority(ctx: Ctx, op: dict[str, Any], overrides: list[str], supervisor: str | None, action: str,
+                    detail: str) -> None:
+    """Refuse now what :func:`authorise` would refuse for want of authority, before any PIN or question.
+
+    ``supervisor`` is the name given to approve (their PIN comes later): they must exist, be enabled and hold the
+    override permission. With nobody named, the operator must be allowed the overrides themselves.
+    """
     if supervisor is not None:
-        return approve(ctx, supervisor[0], supervisor[1], "refund_override")
+        from boxoffice.services.operators import check_approver
+
+        check_approver(ctx, supervisor, "refund_override")
+        return
+    if not overrides:
+        return
     if "other_channel" in overrides:
         raise BoxOfficeError("central_unreachable",
                              f"{detail} belongs to another channel; refunding it needs the central service, which "
                              "this terminal cannot reach: try again online, or a supervisor may override now "
                              "(--supervisor NAME; the override is flagged for review)")
     if allowed(op["role"], "refund_override"):
-        return op
+        return
     needed = " or ".join(PERMISSIONS["refund_override"])
     why = " and ".join(OVERRIDES[o] for o in overrides)
     code = "not_refundable" if overrides == ["outside_policy"] else "permission_denied"
@@ -300,10 +321,10 @@ def _policy(ctx: Ctx, ev: dict[str, Any]) -> Decision:
 def assess(ctx: Ctx, code: str, tickets: list[str] | None = None, waive_fee: bool = False) -> dict[str, Any]:
     """What a refund would be now, without doing it: tickets, fees, amount, tenders and any override needed."""
     op = ctx.require("refund")
-    order = find_order(ctx, code)
+    order, scanned = order_for(ctx, code)
     if order["status"] == "unpaid":
         raise BoxOfficeError("unpaid", f"order {order['code']} is not paid: there is nothing to refund")
-    chosen = pick_tickets(ctx, order, tickets)
+    chosen = pick_tickets(ctx, order, tickets or ([scanned] if scanned else None))
     ev = get_event(ctx, order["event_id"])
     cur = order["currency"]
     decision = _policy(ctx, ev)
@@ -334,12 +355,13 @@ def preview(ctx: Ctx, code: str, tickets: list[str] | None = None, waive_fee: bo
             "tickets": [i | {"price": format_money(i["price"], cur), "fee": format_money(i["fee"], cur),
                              "amount": format_money(i["amount"], cur)} for i in a["items"]],
             "amount": a["amount"], "amount_text": a["amount_text"], "fee_text": format_money(a["fee"], cur),
-            "currency": cur, "to": a["plan_text"], "plan": a["plan"], "overrides": a["overrides"],
-            "overrides_text": [OVERRIDES[o] for o in a["overrides"]], "needs_supervisor": a["needs_supervisor"]}
+            "currency": cur, "to": a["plan_text"], "steps": plan_steps(a["plan"], cur), "plan": a["plan"],
+            "overrides": a["overrides"], "overrides_text": [OVERRIDES[o] for o in a["overrides"]],
+            "needs_supervisor": a["needs_supervisor"]}
 
 
-def refund(ctx: Ctx, req: RefundRequest) -> dict[str, Any]:
-    """Refund tickets now. Returns the refund with its items, payment rows and print jobs (not yet printed)."""
+def _checked(ctx: Ctx, req: RefundRequest, supervisor: str | None) -> dict[str, Any]:
+    """Every rule a refund applies before it writes, in one place for :func:`check` and :func:`refund`."""
     from boxoffice.services.recovery import require_ready
     from boxoffice.services.shifts import shift_for_money
 
@@ -359,8 +381,31 @@ def refund(ctx: Ctx, req: RefundRequest) -> dict[str, Any]:
         raise BoxOfficeError("conflict", f"the refund is now {a['amount_text']}, not the "
                                          f"{format_money(req.expect_amount, cur)} confirmed (the policy tier changed "
                                          "meanwhile): nothing was refunded; run it again")
-    approver = authorise(ctx, op, a["overrides"], req.supervisor, "refund",
-                         f"{a['amount_text']} of order {order['code']}")
+    detail = f"{a['amount_text']} of order {order['code']}"
+    check_authority(ctx, op, a["overrides"], supervisor, "refund", detail)
+    check_drawer(ctx, a["plan"], cur)
+    return a | {"op": op, "note": note, "shift_id": shift_id, "detail": detail}
+
+
+def check(ctx: Ctx, req: RefundRequest, supervisor: str | None = None) -> dict[str, Any]:
+    """Everything a refund would refuse, refused now, before anyone is asked to confirm or to type a PIN: the
+    permission, reason and note, the shift, the order and its tickets, the policy and the limit, whether the
+    operator or the supervisor named (``supervisor``, or ``req.supervisor``'s name) may approve the overrides,
+    and the cash in the drawer. Returns the refund as :func:`preview` shows it, with the question to ask."""
+    name = supervisor if supervisor is not None else (req.supervisor[0] if req.supervisor else None)
+    a = _checked(ctx, req, name)
+    out = preview(ctx, req.code, req.tickets, req.waive_fee)
+    n = len(a["items"])
+    out["question"] = (f"Refund {n} ticket{'s' if n != 1 else ''} of {out['order']} for {out['amount_text']} "
+                       f"{out['currency']}: {out['steps']}?")
+    return out
+
+
+def refund(ctx: Ctx, req: RefundRequest) -> dict[str, Any]:
+    """Refund tickets now. Returns the refund with its items, payment rows and print jobs (not yet printed)."""
+    a = _checked(ctx, req, req.supervisor[0] if req.supervisor else None)
+    op, note, shift_id, order, cur = a["op"], a["note"], a["shift_id"], a["order"], a["currency"]
+    approver = authorise(ctx, op, a["overrides"], req.supervisor, "refund", a["detail"])
     refund_id = uuid7()
     with write(ctx.conn):
         # Again under the write lock: another counter on this database may have refunded part of the order since,
@@ -389,7 +434,7 @@ def refund(ctx: Ctx, req: RefundRequest) -> dict[str, Any]:
                                "revoked": [i["ticket_id"] for i in items], "order_status": status, "jobs": jobs})
     return {"refund": row, "order": order["code"], "items": a["items"], "payments": pay_rows, "jobs": jobs,
             "amount": a["amount"], "amount_text": a["amount_text"], "currency": cur, "to": plan_text(a["plan"], cur),
-            "override": bool(a["overrides"]), "overrides": a["overrides"],
+            "steps": plan_steps(a["plan"], cur), "override": bool(a["overrides"]), "overrides": a["overrides"],
             "approved_by": approver["name"] if approver else None, "policy": a["policy"]}
 
 
@@ -411,10 +456,9 @@ def receipt_layout(ctx: Ctx, refund_id: str, pays: list[dict[str, Any]]) -> list
         blocks.append(lay.DrawerKick())
     blocks += [lay.Text(venue, bold=True, size=2, align="center"), lay.Text("REFUND", bold=True, size=2,
                                                                              align="center"),
-               lay.Columns("Order", order["code"]), lay.Columns("Time", local_text(r["at"], venue_tz(ctx),
-                                                                                   "%d %b %Y %H:%M"))]
+               lay.Columns("Order", order["code"]), lay.Columns("Time", when_text(r["at"], venue_tz(ctx), year=True))]
     if ev:
-        blocks.append(lay.Text(f"{ev['name']}, {local_text(ev['starts_at'], ev['timezone'], '%d %b %Y %H:%M')}"))
+        blocks.append(lay.Text(f"{ev['name']}, {when_text(ev['starts_at'], ev['timezone'], year=True)}"))
     blocks.append(lay.Rule())
     for i in store.refund_items(ctx.conn, refund_id):
         blocks.append(lay.Columns(f"{i['type_name'] or i['ticket_type_id']} {place_label(i)}",

@@ -77,8 +77,8 @@ def _lines(ctx: Ctx, ev: dict, section_id: str, counts: dict[str, int]) -> list[
     return build_lines(counts, types, prices, section_id, ev["per_order_limit"], ev["tax_rate_bp"])
 
 
-def sell(ctx: Ctx, req: SaleRequest) -> dict[str, Any]:
-    """Sell one order. Returns the order with its tickets, payments and change; printing is queued, not done."""
+def _checked(ctx: Ctx, req: SaleRequest, supervisor: str | None) -> dict[str, Any]:
+    """Every rule a sale applies before it writes, in one place for :func:`check` and :func:`sell`."""
     op = ctx.require("sell")
     from boxoffice.services.recovery import require_ready
     from boxoffice.services.shifts import shift_for_money
@@ -93,14 +93,42 @@ def sell(ctx: Ctx, req: SaleRequest) -> dict[str, Any]:
     # The tax contained in the total, as the receipt shows it; summing each ticket's rounded share would
     # drift a cent from it (two 35.00 tickets at 20% hold 11.67, not 2 x 5.83).
     tax = tax_share(total, ev["tax_rate_bp"])
-    cur = ev["currency"]
-    payments = apply_tenders(total, req.tenders, cur)
-    approver = _approve_comp(ctx, op, req, lines, types, payments)
-    name, email, phone = (_clean(req.customer_name, "name"), _clean(req.email, "e-mail"), _clean(req.phone, "phone"))
+    payments = apply_tenders(total, req.tenders, ev["currency"])
+    comp_by = _comp_authority(ctx, op, lines, types, payments, supervisor)
+    customer = (_clean(req.customer_name, "name"), _clean(req.email, "e-mail"), _clean(req.phone, "phone"))
     sec = catalog_store.section(ctx.conn, ev["id"], req.section_id)
     assert sec is not None  # _lines checked it
     if sec["kind"] == "general" and req.seats:
         raise BoxOfficeError("bad_input", f"{sec['name']} is general admission: give a count, not seats")
+    return {"op": op, "event": ev, "lines": lines, "total": total, "tax": tax, "payments": payments,
+            "comp_by": comp_by, "customer": customer, "section": sec}
+
+
+def check(ctx: Ctx, req: SaleRequest, supervisor: str | None = None) -> dict[str, Any]:
+    """Everything a sale would refuse, refused before a supervisor is asked for a PIN (a comp): the permission,
+    shift, a pause, the prices, the payment, whether the supervisor named may approve, and whether the places are
+    there now. Returns {"total", "currency", "needs_supervisor"}."""
+    name = supervisor if supervisor is not None else (req.supervisor[0] if req.supervisor else None)
+    c = _checked(ctx, req, name)
+    _take_places(ctx, c["event"], c["section"], req, sum(line.count for line in c["lines"]), take=False)
+    return {"total": c["total"], "currency": c["event"]["currency"], "needs_supervisor": c["comp_by"] == "supervisor"}
+
+
+def sell(ctx: Ctx, req: SaleRequest) -> dict[str, Any]:
+    """Sell one order. Returns the order with its tickets, payments and change; printing is queued, not done."""
+    c = _checked(ctx, req, req.supervisor[0] if req.supervisor else None)
+    op, ev, lines, total, tax, payments, sec = (c["op"], c["event"], c["lines"], c["total"], c["tax"], c["payments"],
+                                                c["section"])
+    cur = ev["currency"]
+    name, email, phone = c["customer"]
+    approver = None
+    if c["comp_by"] == "operator":
+        approver = op["id"]
+    elif c["comp_by"] == "supervisor":
+        from boxoffice.services.operators import approve
+
+        assert req.supervisor is not None  # _comp_authority refused otherwise
+        approver = approve(ctx, req.supervisor[0], req.supervisor[1], "comp")["id"]
     now = ctx.now_iso()
     order_id = uuid7()
     with write(ctx.conn):
@@ -126,9 +154,10 @@ def sell(ctx: Ctx, req: SaleRequest) -> dict[str, Any]:
             "total_text": format_money(total, cur), "change_text": format_money(change, cur)}
 
 
-def _approve_comp(ctx: Ctx, op: dict, req: SaleRequest, lines: list[Line], types: dict[str, dict],
-                  payments: list[Payment]) -> str | None:
-    """Comps need a reason and a supervisor: the operator if they may comp, else a supervisor's PIN now."""
+def _comp_authority(ctx: Ctx, op: dict, lines: list[Line], types: dict[str, dict], payments: list[Payment],
+                    supervisor: str | None) -> str | None:
+    """Who approves a comp: None (no comp), "operator" (they may comp) or "supervisor" (the one named, whose PIN is
+    then checked). Comps need a reason; refuses when nobody named may approve."""
     is_comp = any(p.tender == "comp" for p in payments) or any(types[x.ticket_type_id]["needs_supervisor"]
                                                                 for x in lines)
     if not is_comp:
@@ -138,13 +167,14 @@ def _approve_comp(ctx: Ctx, op: dict, req: SaleRequest, lines: list[Line], types
     from boxoffice.domain.permissions import allowed
 
     if allowed(op["role"], "comp"):
-        return op["id"]
-    if req.supervisor is None:
+        return "operator"
+    if supervisor is None:
         raise BoxOfficeError("permission_denied", f"{op['name']} ({op['role']}) may not give comps: a supervisor "
                                                   "must approve (--supervisor NAME, PIN asked)")
-    from boxoffice.services.operators import approve
+    from boxoffice.services.operators import check_approver
 
-    return approve(ctx, req.supervisor[0], req.supervisor[1], "comp")["id"]
+    check_approver(ctx, supervisor, "comp")
+    return "supervisor"
 
 
 def place_tickets(ctx: Ctx, ev: dict, sec: dict, req: SaleRequest, order_id: str,
@@ -157,11 +187,17 @@ def place_tickets(ctx: Ctx, ev: dict, sec: dict, req: SaleRequest, order_id: str
     return _issue_tickets(ctx, ev["id"], sec["id"], order_id, lines, places)
 
 
-def _take_places(ctx: Ctx, ev: dict, sec: dict, req: SaleRequest, n: int) -> list[tuple[str | None, str | None]]:
-    """Reserve places inside the sale's transaction: (row, seat) per ticket, (None, None) for standing."""
+def _take_places(ctx: Ctx, ev: dict, sec: dict, req: SaleRequest, n: int,
+                 take: bool = True) -> list[tuple[str | None, str | None]]:
+    """Reserve places inside the sale's transaction: (row, seat) per ticket, (None, None) for standing.
+
+    With ``take`` False nothing is reserved: the same refusals, for a check before anyone is asked for a PIN.
+    """
     governed = _refuse_stopped(ctx, ev["id"], sec)
     if sec["kind"] == "general":
-        if not order_store.take_general(ctx.conn, ev["id"], sec["id"], n):
+        enough = (order_store.take_general(ctx.conn, ev["id"], sec["id"], n) if take
+                  else order_store.general_left(ctx.conn, ev["id"], sec["id"]) >= n)
+        if not enough:
             left = order_store.general_left(ctx.conn, ev["id"], sec["id"])
             now_sec = catalog_store.section(ctx.conn, ev["id"], sec["id"]) or sec
             if governed and now_sec["allocated"] < now_sec["capacity"]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from boxoffice.domain.clock import local_text
+from boxoffice.domain.clock import local_text, when_text
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.money import format_money
 from boxoffice.errors import BoxOfficeError
@@ -39,8 +39,9 @@ def currency(ctx: Ctx) -> str:
 
 
 def _tz(ctx: Ctx) -> str:
-    venue = catalog_store.venue(ctx.conn)
-    return str(ctx.config.timezone or (venue["timezone"] if venue else "UTC"))
+    from boxoffice.services.events import venue_tz
+
+    return venue_tz(ctx)
 
 
 def current(ctx: Ctx, operator_id: str | None = None) -> dict[str, Any] | None:
@@ -95,7 +96,7 @@ def open_shift(ctx: Ctx, float_amount: int) -> dict[str, Any]:
     existing = current(ctx, op["id"])
     if existing is not None:
         raise BoxOfficeError("shift_open", f"{op['name']} has a shift open since "
-                                           f"{local_text(existing['opened_at'], _tz(ctx))}: close it first "
+                                           f"{when_text(existing['opened_at'], _tz(ctx))}: close it first "
                                            "(`boxoffice shift close --counted AMOUNT`)")
     row = {"id": uuid7(), "operator_id": op["id"], "terminal_id": ctx.terminal["id"], "currency": currency(ctx),
            "opened_at": ctx.now_iso(), "float": float_amount}
@@ -196,8 +197,8 @@ def report(ctx: Ctx, shift: dict[str, Any]) -> dict[str, Any]:
         "kind": "Z" if closed else "X", "shift": shift["id"], "operator": op["name"] if op else shift["operator_id"],
         "terminal": ctx.terminal["name"], "currency": cur,
         "opened_at": shift["opened_at"], "closed_at": shift["closed_at"],
-        "opened_local": local_text(shift["opened_at"], tz, "%d %b %Y %H:%M"),
-        "closed_local": local_text(shift["closed_at"], tz, "%d %b %Y %H:%M") if closed else None,
+        "opened_local": when_text(shift["opened_at"], tz, year=True),
+        "closed_local": when_text(shift["closed_at"], tz, year=True) if closed else None,
         "tenders": tenders, "types": sorted(types.values(), key=lambda t: t["name"]), "cash": cash,
         "totals": {"sales": sum(t["sales_amount"] for t in tenders),
                    "refunds": sum(t["refund_amount"] for t in tenders),

@@ -212,6 +212,7 @@ def sync_once(ctx: Ctx, transport: Transport, *, batch: int = PUSH_BATCH, page_s
         with write(ctx.conn):
             state.record(ctx.conn, last_error=f"{exc.code}: {exc.message}")
         raise
+    learn_names(ctx, transport)
     with write(ctx.conn):
         state.record(ctx.conn, last_good_sync=ctx.now_iso(), last_error=None)
     return {**pushed, **pulled, "waiting": state.pending_count(ctx.conn)}
@@ -229,6 +230,26 @@ def _push_or_diverged(ctx: Ctx, transport: Transport, batch: int, progress: Prog
 
         row = mark_diverged(ctx)
         raise BoxOfficeError("recovery_needed", row["message"], central_code="journal_diverged") from None
+
+
+def learn_names(ctx: Ctx, transport: Transport) -> bool:
+    """Ask the central service for the terminals' names (for `sync conflicts`); True if they were learnt.
+
+    Only what people read depends on them, so a central service too old to have the path, an answer that does not
+    match schemas/sync-terminals.schema.json, or a connection lost now changes nothing and fails no sync: the names
+    known already stay, and the next sync asks again.
+    """
+    if not hasattr(transport, "terminals"):
+        return False
+    try:
+        answer = transport.terminals()
+        _refuse_malformed(answer, "sync-terminals.schema.json", "list of terminals")
+    except BoxOfficeError:
+        return False
+    with write(ctx.conn):
+        state.name_peers(ctx.conn, [(t["terminal_id"], t["name"]) for t in answer["terminals"]
+                                    if t["terminal_id"] != ctx.terminal["id"]])
+    return True
 
 
 def allocation_round(ctx: Ctx, transport: Any) -> dict[str, Any]:
@@ -319,9 +340,26 @@ def _span(seconds: float) -> str:
 
 
 def conflicts(ctx: Ctx, unseen_only: bool = False, mark_seen: bool = True) -> list[dict[str, Any]]:
-    """Flags about this terminal's actions; listing them marks them seen."""
+    """Flags about this terminal's actions, with the two terminals' names (``first_name``, ``second_name``) beside
+    their ids; listing them marks them seen."""
     rows = state.conflicts(ctx.conn, unseen_only)
     if mark_seen and rows:
         with write(ctx.conn):
             state.mark_seen(ctx.conn, [r["id"] for r in rows], ctx.now_iso())
-    return rows
+    names = terminal_names(ctx)
+    return [r | {"first_name": terminal_name(names, r["first_terminal"]),
+                 "second_name": terminal_name(names, r["second_terminal"])} for r in rows]
+
+
+def terminal_names(ctx: Ctx) -> dict[str, str]:
+    """Names for the parties a flag can name, by id: this terminal, the peers the central service has named, the
+    central box office and the web shop."""
+    return state.peer_names(ctx.conn) | {ctx.terminal["id"]: f"{ctx.terminal['name']} (this terminal)",
+                                          "central": "the central box office", "web": "the web shop"}
+
+
+def terminal_name(names: dict[str, str], terminal_id: str | None) -> str:
+    """A terminal as people call it; one this terminal was never told the name of, by the end of its id."""
+    if terminal_id is None:
+        return "?"
+    return names.get(terminal_id) or f"another terminal (…{terminal_id[-8:]})"

@@ -24,20 +24,20 @@ def resolve_place(ctx: Ctx, decoded: Any) -> tuple[dict | None, str | None]:
 
 def verify(ctx: Ctx, token: str) -> dict[str, Any]:
     """Check a token and say what it admits; refusals raise with the reason (bad_signature, revoked, ...)."""
-    from boxoffice.domain.clock import local_text
+    from boxoffice.domain.clock import when_text
     from boxoffice.tickets.token import verify_token
 
     decoded = verify_token(token, public_key_for(ctx), is_revoked(ctx))
     ev, section_id = resolve_place(ctx, decoded)
     ticket = order_store.ticket_by_id(ctx.conn, decoded.ticket_id)
-    if ticket is not None and ticket["token"] != token.strip():
+    if ticket is not None and ticket["token"] != decoded.text:
         raise BoxOfficeError("revoked", "this ticket was re-issued: the token is not the current one; refuse entry "
                                         "and send the customer to the box office")
     return {
         "valid": True,
         "claims": decoded.to_dict(ev["id"] if ev else None, section_id),
         "event": ev["name"] if ev else None,
-        "starts": local_text(ev["starts_at"], ev["timezone"]) if ev else None,
+        "starts": when_text(ev["starts_at"], ev["timezone"], year=True) if ev else None,
         "section": section_id,
         "row": decoded.row,
         "seat": decoded.seat,

@@ -265,7 +265,7 @@ def _plan(ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
             order_tickets.append({"id": t["id"], "order_id": o["id"], "event_id": ev["id"],
                                   "section_id": t["section_id"], "row": t.get("row"), "seat": t.get("seat"),
                                   "ticket_type_id": t["ticket_type_id"], "price": price,
-                                  "tax": tax_share(price, ev["tax_rate_bp"]), "token": t["token"]})
+                                  "tax": tax_share(price, ev["tax_rate_bp"]), "token": decoded.text})
         if len(order_tickets) != len(o["tickets"]):
             continue
         customer = o["customer"]

@@ -81,10 +81,11 @@ def get_refund(conn: sqlite3.Connection, refund_id: str) -> dict | None:
 
 
 def refund_items(conn: sqlite3.Connection, refund_id: str) -> list[dict]:
-    """A refund's tickets with their type and place, in the order they were sold."""
-    return rows(conn, "SELECT i.*, t.section_id, t.row, t.seat, t.ticket_type_id, tt.name AS type_name"
-                      " FROM refund_items i JOIN tickets t ON t.id = i.ticket_id"
+    """A refund's tickets with their type and place (the section's name, for the receipt), in the order sold."""
+    return rows(conn, "SELECT i.*, t.section_id, s.name AS section_name, t.row, t.seat, t.ticket_type_id,"
+                      " tt.name AS type_name FROM refund_items i JOIN tickets t ON t.id = i.ticket_id"
                       " LEFT JOIN ticket_types tt ON tt.event_id = t.event_id AND tt.id = t.ticket_type_id"
+                      " LEFT JOIN sections s ON s.event_id = t.event_id AND s.id = t.section_id"
                       " WHERE i.refund_id = ? ORDER BY t.rowid", (refund_id,))
 
 

@@ -121,6 +121,17 @@ def revoked_peers(conn: sqlite3.Connection) -> list[dict]:
     return rows(conn, "SELECT * FROM sync_peers WHERE revoked_at IS NOT NULL ORDER BY revoked_at")
 
 
+def name_peers(conn: sqlite3.Connection, named: list[tuple[str, str]]) -> None:
+    """Remember (terminal id, name) pairs the central service sent; a revoked peer keeps its revocation."""
+    conn.executemany("INSERT INTO sync_peers (terminal_id, name) VALUES (?, ?)"
+                     " ON CONFLICT(terminal_id) DO UPDATE SET name = excluded.name", named)
+
+
+def peer_names(conn: sqlite3.Connection) -> dict[str, str]:
+    """The other terminals' names the central service has told this one, by terminal id."""
+    return {r[0]: r[1] for r in conn.execute("SELECT terminal_id, name FROM sync_peers WHERE name IS NOT NULL")}
+
+
 def park(conn: sqlite3.Connection, cursor: int, kind: str, body: dict[str, Any], reason: str, at: str) -> None:
     conn.execute("INSERT INTO sync_parked (cursor, kind, body, reason, parked_at) VALUES (?, ?, ?, ?, ?)"
                  " ON CONFLICT(cursor) DO UPDATE SET reason = excluded.reason",

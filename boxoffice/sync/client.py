@@ -65,6 +65,9 @@ class CentralClient:
     def top_up(self, body: dict[str, Any]) -> Any:
         return self._call("POST", "/v1/allocations/requests", body=body)
 
+    def terminals(self) -> Any:
+        return self._call("GET", "/v1/terminals")
+
     def health(self) -> Any:
         return self._call("GET", "/healthz")
 

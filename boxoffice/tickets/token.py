@@ -1,23 +1,40 @@
 """The signed ticket token: a compact binary record, Ed25519-signed, written as Base45 text for the QR code.
 
-Layout (version 1, all multi-byte fields as raw bytes; see schemas/ticket-token.md for the full description):
+Layout (all multi-byte fields as raw bytes; see schemas/ticket-token.md for the full description). Version 2 is
+what :func:`sign_token` writes; version 1 tokens (printed before) are still read and verified:
 
-    offset  size  field
-    0       1     version (= 1)
-    1       4     key id: SHA-256(raw public key)[:4]
-    5       16    ticket id: the UUID's 16 bytes
-    21      4     event ref: SHA-256(event id, UTF-8)[:4]
-    25      2     section ref: SHA-256("event_id/section_id", UTF-8)[:2]
-    27      1     place length L (0..10)
-    28      L     place, UTF-8: "ROW:SEAT" for a reserved seat, empty for general admission
-    28+L    64    Ed25519 signature over bytes 0 .. 28+L
+    version 2                                   version 1
+    offset  size  field                         offset  size  field
+    0       1     version (= 2)                 0       1     version (= 1)
+    1       1     place length L (0..10)        1       4     key id
+    2       4     key id                        5       16    ticket id
+    6       16    ticket id                     21      4     event ref
+    22      4     event ref                     25      2     section ref
+    26      2     section ref                   27      1     place length L (0..10)
+    28      L     place, UTF-8                  28      L     place
+    28+L    64    Ed25519 signature over bytes 0 .. 28+L, in both
 
-The token carries hashes of the event and section ids, not the ids themselves, so the longest token is 102
-bytes, 153 Base45 characters, which fits a version 6 QR code at error correction M (154 alphanumeric
-characters) and stays inside the QR alphanumeric character set, so a keyboard-wedge scanner can type it.
+key id: SHA-256(raw public key)[:4]; ticket id: the UUID's 16 bytes; event ref: SHA-256(event id, UTF-8)[:4];
+section ref: SHA-256("event_id/section_id", UTF-8)[:2]; place: "ROW:SEAT" for a reserved seat, empty for general
+admission.
 
-Parsing (:func:`decode_token`) is kept apart from trusting (:func:`verify_token`) so callers can show what a
-refused ticket claims to be. Everything that is not a well-formed token raises ``malformed_token``.
+Why version 2. Base45 has a space in its alphabet, and a token's first character is fixed by its first two bytes.
+In version 1 those are the version and the key id's first byte, so one signing key in about 43 made every one of
+its tokens begin with a space, which any tool that trims its input (a form, a shell, a spreadsheet) silently cut
+off. Version 2 puts the place length second: the first pair is 2 * 256 + L with L at most 10, 512..522, so the
+token always begins with one of the letters H to R, then B, then 0, whatever the key. The last character is never
+a space in either version (a final group of three ends in at most the 33rd character, W; an odd last byte's pair
+in 0, an Ed25519 signature's last byte being below 16). The fields and the lengths are the same, so the longest
+token is still 102 bytes, 153 Base45 characters, which fits a version 6 QR code at error correction M (154
+alphanumeric characters) and stays inside the QR alphanumeric character set, so a keyboard-wedge scanner can type
+it.
+
+Reading. A scanner adds a line ending or a tab; those are dropped, but a space is never dropped before the text
+as given has been tried, because it may be a version 1 token's first character (see :func:`decode_token`).
+
+The token carries hashes of the event and section ids, not the ids themselves. Parsing (:func:`decode_token`) is
+kept apart from trusting (:func:`verify_token`) so callers can show what a refused ticket claims to be.
+Everything that is not a well-formed token raises ``malformed_token``.
 """
 
 from __future__ import annotations
@@ -33,7 +50,8 @@ from boxoffice.errors import BoxOfficeError
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-VERSION = 1
+VERSION = 2  # what sign_token writes
+VERSIONS = (1, 2)  # what decode_token reads
 KEY_ID_LEN = 4
 TICKET_ID_LEN = 16
 EVENT_REF_LEN = 4
@@ -42,8 +60,13 @@ MAX_PLACE_BYTES = 10
 SIGNATURE_LEN = 64
 PUBLIC_KEY_LEN = 32
 
-_PLACE_LEN_OFFSET = 1 + KEY_ID_LEN + TICKET_ID_LEN + EVENT_REF_LEN + SECTION_REF_LEN  # 27
-HEADER_LEN = _PLACE_LEN_OFFSET + 1  # 28
+_FIELDS_LEN = KEY_ID_LEN + TICKET_ID_LEN + EVENT_REF_LEN + SECTION_REF_LEN  # 26: key id, ticket id, refs
+HEADER_LEN = 2 + _FIELDS_LEN  # 28 in both versions: version byte, place length, the fields
+# Where the place length and the fixed fields are, by version (module docstring).
+_PLACE_LEN_OFFSET = {1: 1 + _FIELDS_LEN, 2: 1}
+_FIELDS_OFFSET = {1: 1, 2: 2}
+# What a scanner or a line of input adds around a token; never a space, which can be part of one.
+SCANNER_ENDINGS = "\r\n\t\v\f"
 MIN_TOKEN_BYTES = HEADER_LEN + SIGNATURE_LEN  # 92: general admission
 MAX_TOKEN_BYTES = HEADER_LEN + MAX_PLACE_BYTES + SIGNATURE_LEN  # 102: longest seat label
 
@@ -63,6 +86,7 @@ def base45_length(n_bytes: int) -> int:
 
 
 MAX_TOKEN_CHARS = base45_length(MAX_TOKEN_BYTES)  # 153
+TOKEN_MIN_CHARS = 120  # below the shortest token (138): where a query this long is read as a token
 
 
 def b45encode(data: bytes) -> str:
@@ -133,6 +157,11 @@ class DecodedToken:
     seat: str | None
     signed_part: bytes
     signature: bytes
+    # The token's one Base45 text form, as it was issued and as a terminal stores it. Compare this, never the text
+    # that was scanned or typed, with a stored token: the input may have lost a version 1 token's leading space or
+    # gained a scanner's line ending and still be this token. (The reading that parsed is this text: Base45 as
+    # decoded here has one text per byte string.)
+    text: str
 
     @property
     def key_id_hex(self) -> str:
@@ -244,8 +273,10 @@ def _parse_place(raw: bytes) -> tuple[str | None, str | None]:
 # --- signing --------------------------------------------------------------------------------------------
 
 
-def _pack_signed_part(claims: TicketClaims, key_id: bytes) -> bytes:
+def _pack_signed_part(claims: TicketClaims, key_id: bytes, version: int = VERSION) -> bytes:
     """The bytes the signature covers; raises ``bad_input`` for claims that cannot go in a token."""
+    if version not in VERSIONS:
+        raise BoxOfficeError("bad_input", f"token version {version!r} is not one of {VERSIONS}")
     if not isinstance(key_id, bytes | bytearray) or len(key_id) != KEY_ID_LEN:
         raise BoxOfficeError("bad_input", f"a key id is exactly {KEY_ID_LEN} bytes")
     try:
@@ -264,24 +295,19 @@ def _pack_signed_part(claims: TicketClaims, key_id: bytes) -> bytes:
         place = _place_text(claims.row, claims.seat).encode("utf-8")
     except ValueError as exc:
         raise BoxOfficeError("bad_input", f"cannot put this place in a ticket: {exc}") from None
-    return b"".join(
-        (
-            bytes((VERSION,)),
-            bytes(key_id),
-            tid.bytes,
-            event_ref(claims.event_id),
-            section_ref(claims.event_id, claims.section_id),
-            bytes((len(place),)),
-            place,
-        )
-    )
+    fields = bytes(key_id) + tid.bytes + event_ref(claims.event_id) + section_ref(claims.event_id, claims.section_id)
+    if version == 1:
+        return bytes((1,)) + fields + bytes((len(place),)) + place
+    return bytes((version, len(place))) + fields + place
 
 
-def sign_token(claims: TicketClaims, private_key: Ed25519PrivateKey, key_id: bytes) -> str:
+def sign_token(claims: TicketClaims, private_key: Ed25519PrivateKey, key_id: bytes, *,
+               version: int = VERSION) -> str:
     """Sign the claims and return the token's Base45 text, ready for a QR code.
 
     ``key_id`` must be the id of ``private_key``'s public half; a mismatch is refused here, because a ticket
-    labelled with the wrong key would be refused at every door.
+    labelled with the wrong key would be refused at every door. ``version`` 1 is only for making the tokens that
+    were issued before version 2 (tests, tools); every ticket sold now is version 2 (module docstring).
     """
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -289,7 +315,7 @@ def sign_token(claims: TicketClaims, private_key: Ed25519PrivateKey, key_id: byt
 
     if not isinstance(private_key, Ed25519PrivateKey):
         raise BoxOfficeError("bad_input", "tickets are signed with an Ed25519 private key")
-    signed_part = _pack_signed_part(claims, key_id)
+    signed_part = _pack_signed_part(claims, key_id, version)
     if keys.key_id(keys.public_raw(private_key)) != bytes(key_id):
         raise BoxOfficeError("bad_input", f"key id {bytes(key_id).hex()} is not the id of the signing key")
     return b45encode(signed_part + private_key.sign(signed_part))
@@ -311,18 +337,19 @@ def _parse_text(text: str) -> DecodedToken:
     if len(text) > MAX_TOKEN_CHARS:
         raise ValueError(f"longer than {MAX_TOKEN_CHARS} characters")
     raw = b45decode(text)
-    if raw[0] != VERSION:
-        raise ValueError(f"unknown token version {raw[0]}")
+    version = raw[0]
+    if version not in VERSIONS:
+        raise ValueError(f"unknown token version {version}")
     if len(raw) < MIN_TOKEN_BYTES:
         raise ValueError("too short")
-    place_len = raw[_PLACE_LEN_OFFSET]
+    place_len = raw[_PLACE_LEN_OFFSET[version]]
     if place_len > MAX_PLACE_BYTES:
         raise ValueError(f"place length {place_len} is over {MAX_PLACE_BYTES}")
     if len(raw) != HEADER_LEN + place_len + SIGNATURE_LEN:
         raise ValueError("length does not match the place length")
     signed_end = HEADER_LEN + place_len
     row, seat = _parse_place(raw[HEADER_LEN:signed_end])
-    o = 1
+    o = _FIELDS_OFFSET[version]
     kid = raw[o : o + KEY_ID_LEN]
     o += KEY_ID_LEN
     tid = str(uuid.UUID(bytes=raw[o : o + TICKET_ID_LEN]))
@@ -331,7 +358,7 @@ def _parse_text(text: str) -> DecodedToken:
     o += EVENT_REF_LEN
     sref = raw[o : o + SECTION_REF_LEN]
     return DecodedToken(
-        version=raw[0],
+        version=version,
         key_id=kid,
         ticket_id=tid,
         event_ref=eref,
@@ -340,36 +367,54 @@ def _parse_text(text: str) -> DecodedToken:
         seat=seat,
         signed_part=raw[:signed_end],
         signature=raw[signed_end:],
+        text=text,
     )
+
+
+def scanned_text(text: str) -> str:
+    """What a scanner or a line of input gave, without the line endings and tabs around it; spaces are kept."""
+    return text.strip(SCANNER_ENDINGS)
+
+
+def looks_like_token(text: str) -> bool:
+    """Whether typed or scanned text is long enough to be read as a token rather than a code, name or id.
+
+    A token is at least 138 characters; nothing else a person types where a token is taken comes near 120.
+    """
+    return len(text.strip()) >= TOKEN_MIN_CHARS
 
 
 def decode_token(text: str) -> DecodedToken:
     """Parse a token's text without trusting it; anything not a well-formed token is ``malformed_token``.
 
-    Surrounding whitespace (a scanner's Enter, a pasted newline) is ignored. Base45 has a space in its
-    alphabet, and a version 1 token begins with one when its key id starts with byte 5, 50, 95, 140, 185 or
-    230; a caller that strips the text would cut that space off. So if the stripped text is not a token but
-    the same text after one space is, that is what was scanned. The two readings can never both be tokens:
-    a version 1 token's second character is one of 5-9, A, B and one missing its leading space has 0 there.
-    The last character of a token is never a space (a final group's last character is at most the 33rd of
-    the alphabet).
+    A scanner's line endings and tabs around the text are ignored. Then three readings are tried, in order: the
+    text as given, the text with surrounding spaces removed (a pasted token with a space too many), and that text
+    after one space (a version 1 token whose leading space a trimming tool cut off; schemas/ticket-token.md). At
+    most one of them can be a token: a token's first two bytes make 256 to 522, so its second character is one of
+    5 to B and its third is 0. A space too many before a token moves that second character into third place,
+    where a token has 0; a version 1 token read without its leading space has its 0 in second place, where a
+    token has 5 to B. A refusal gives the reason for the trimmed reading, the one a person would expect.
     """
     if not isinstance(text, str):
         raise _malformed("not text")
-    stripped = text.strip()
-    if len(stripped) > MAX_TOKEN_CHARS:
+    given = scanned_text(text)
+    trimmed = given.strip()
+    if len(trimmed) > MAX_TOKEN_CHARS:
         # Checked before anything else so a huge input costs nothing more than strip().
         raise _malformed(f"longer than {MAX_TOKEN_CHARS} characters")
-    try:
-        return _parse_text(stripped)
-    except ValueError as exc:
-        first_error = str(exc)
-    if 0 < len(stripped) < MAX_TOKEN_CHARS:
+    readings = [given, trimmed]
+    if 0 < len(trimmed) < MAX_TOKEN_CHARS:
+        readings.append(" " + trimmed)
+    reason = ""
+    for reading in dict.fromkeys(readings):
+        if len(reading) > MAX_TOKEN_CHARS:
+            continue
         try:
-            return _parse_text(" " + stripped)
-        except ValueError:
-            pass
-    raise _malformed(first_error)
+            return _parse_text(reading)
+        except ValueError as exc:
+            if reading == trimmed:
+                reason = str(exc)
+    raise _malformed(reason)
 
 
 def verify_token(
