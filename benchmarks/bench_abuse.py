@@ -144,7 +144,7 @@ class Targets:
 
     def _catalog(self, data: bytes) -> None:
         from boxoffice.domain.catalog import build_catalog
-        from boxoffice.schemas import validate
+        from boxoffice.wire.schemas import validate
 
         doc = _json_doc(data)
         if doc is None:
@@ -232,7 +232,7 @@ class Targets:
             "cursor": 2, "head": 2}
 
     def _changes(self, data: bytes) -> None:
-        from boxoffice.sync.messages import problems
+        from boxoffice.wire.messages import problems
 
         doc = _json_doc(data)
         if doc is None:

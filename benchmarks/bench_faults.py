@@ -95,18 +95,18 @@ def terminal_loop(toml: Path, proxy: FaultProxy, target: int, rng: random.Random
     from boxoffice.config import load
     from boxoffice.domain.tenders import Tender
     from boxoffice.errors import BoxOfficeError
-    from boxoffice.services.context import open_terminal
+    from boxoffice.services.opening import open_terminal
     from boxoffice.services.sales import SaleRequest, sell
-    from boxoffice.services.sync import credentials, sync_once
-    from boxoffice.sync import fastjson
+    from boxoffice.services.sync.rounds import credentials, sync_once
     from boxoffice.sync.client import CentralClient
+    from boxoffice.wire import codec
 
     ctx = open_terminal(load(str(toml)))
     _, token = credentials(ctx)
     request = SaleRequest(event_id=EVENT, section_id=SECTION, counts={"adult": TICKETS_PER_SALE},
                           tenders=[Tender("card", card_last4="4242")], print_receipt=False)
     client = CentralClient(proxy.url, token, retries=2, backoff=0.01, timeout=timeout)
-    transport = TimedTransport(client, fastjson.loads)
+    transport = TimedTransport(client, codec.loads)
 
     def round_() -> bool:
         with counts.lock:

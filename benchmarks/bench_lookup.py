@@ -107,7 +107,7 @@ class Lookups:
 
     def __init__(self, db: Path, queries: list[str]) -> None:
         from boxoffice.config import load
-        from boxoffice.services.context import open_terminal
+        from boxoffice.services.opening import open_terminal
 
         self.ctx = open_terminal(load(db=str(db)))
         self.queries = queries

@@ -60,9 +60,9 @@ from boxoffice.domain.clock import iso  # noqa: E402
 from boxoffice.domain.tenders import Tender  # noqa: E402
 from boxoffice.errors import BoxOfficeError  # noqa: E402
 from boxoffice.services import allocations as terminal_alloc  # noqa: E402
-from boxoffice.services import sync as sync_service  # noqa: E402
 from boxoffice.services.context import Ctx  # noqa: E402
 from boxoffice.services.sales import SaleRequest, sell  # noqa: E402
+from boxoffice.services.sync import rounds as sync_service  # noqa: E402
 
 T0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 NOW = iso(T0)

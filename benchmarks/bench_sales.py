@@ -82,7 +82,7 @@ class SaleLoop:
 
     def __init__(self, toml: Path, print_: bool = True, marks: str = "on") -> None:
         from boxoffice.config import load
-        from boxoffice.services.context import open_terminal
+        from boxoffice.services.opening import open_terminal
 
         self.ctx = open_terminal(load(str(toml)))
         self.print = print_

@@ -74,7 +74,7 @@ def make_terminal(directory: Path, tickets: int) -> tuple[Path, list[str], str]:
 
 def open_door(db: Path):  # noqa: ANN201 - a Ctx
     from boxoffice.config import load
-    from boxoffice.services.context import open_terminal
+    from boxoffice.services.opening import open_terminal
 
     return open_terminal(load(db=str(db)), clock=lambda: EVENING)
 

@@ -63,8 +63,8 @@ def rss_mb() -> float:
 def child(what: str, db: str) -> None:
     """Push or pull with a terminal's database; print one JSON line: seconds, count, peak and base memory."""
     from boxoffice.config import load
-    from boxoffice.services import sync as service
-    from boxoffice.services.context import open_terminal
+    from boxoffice.services.opening import open_terminal
+    from boxoffice.services.sync import rounds as service
     from boxoffice.sync.client import CentralClient
 
     ctx = open_terminal(load(db=db))
@@ -155,7 +155,7 @@ def make_terminal(directory: Path, name: str, central: str, db_url: str) -> Any:
     from boxoffice.services.catalog import import_catalog
     from boxoffice.services.demo_catalog import demo_catalog
     from boxoffice.services.operators import add_operator, login
-    from boxoffice.services.sync import enroll
+    from boxoffice.services.sync.rounds import enroll
     from boxoffice.services.terminal import init_terminal
     from boxoffice.sync.client import CentralClient
 

@@ -34,7 +34,7 @@ from boxoffice.config import load  # noqa: E402
 from boxoffice.domain.ids import uuid7  # noqa: E402
 from boxoffice.services.allocations import pull_grants  # noqa: E402
 from boxoffice.services.demo_catalog import demo_catalog  # noqa: E402
-from boxoffice.services.sync import enroll, sync_once  # noqa: E402
+from boxoffice.services.sync.rounds import enroll, sync_once  # noqa: E402
 from boxoffice.services.terminal import init_terminal  # noqa: E402
 from boxoffice.sync.client import CentralClient  # noqa: E402
 

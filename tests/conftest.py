@@ -27,8 +27,9 @@ from typer.testing import CliRunner, Result
 
 from boxoffice.config import load
 from boxoffice.domain.clock import iso
-from boxoffice.services.context import Ctx, open_terminal
+from boxoffice.services.context import Ctx
 from boxoffice.services.demo_catalog import demo_catalog
+from boxoffice.services.opening import open_terminal
 
 # The test clock starts here: a Tuesday morning a week before the first demo event.
 T0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)

@@ -89,7 +89,7 @@ def make_terminal(directory: Path, name: str, central_url: str, db_url: str) -> 
     from boxoffice.central.admin import enroll_code
     from boxoffice.config import load
     from boxoffice.services.operators import add_operator, login
-    from boxoffice.services.sync import enroll
+    from boxoffice.services.sync.rounds import enroll
     from boxoffice.services.terminal import init_terminal
     from boxoffice.sync.client import CentralClient
 
@@ -112,8 +112,8 @@ def make_terminal(directory: Path, name: str, central_url: str, db_url: str) -> 
 def sync_terminal(t: Terminal, url: str | None = None, **kw: Any) -> dict[str, Any]:
     """One sync round of ``t`` in this process (through ``url`` when given)."""
     from boxoffice.config import load
-    from boxoffice.services.context import open_terminal
-    from boxoffice.services.sync import credentials, sync_once
+    from boxoffice.services.opening import open_terminal
+    from boxoffice.services.sync.rounds import credentials, sync_once
     from boxoffice.sync.client import CentralClient
 
     ctx = open_terminal(load(str(t.toml)))
@@ -193,17 +193,17 @@ def worker(toml: str, start_at: float, seconds: float, max_sales: int, report: s
     from boxoffice.config import load
     from boxoffice.domain.tenders import Tender
     from boxoffice.errors import BoxOfficeError
-    from boxoffice.services.context import open_terminal
+    from boxoffice.services.opening import open_terminal
     from boxoffice.services.printing import run_jobs
     from boxoffice.services.sales import SaleRequest, sell
-    from boxoffice.services.sync import credentials, sync_once
-    from boxoffice.sync import fastjson
+    from boxoffice.services.sync.rounds import credentials, sync_once
     from boxoffice.sync.client import CentralClient
+    from boxoffice.wire import codec
 
     seller, syncer = open_terminal(load(toml)), open_terminal(load(toml))
     url, token = credentials(syncer)
     client = CentralClient(url, token, retries=0, timeout=60)
-    transport = TimedTransport(client, fastjson.loads)
+    transport = TimedTransport(client, codec.loads)
     committed: dict[str, float] = {}
     sale_errors: Counter[str] = Counter()
     sync_errors: Counter[str] = Counter()

@@ -147,7 +147,7 @@ def client(url: str, token: str | None = None, **kw: Any) -> Any:
 
 def enroll(ctx: Any, central: Central, url: str | None = None) -> None:
     """Enroll a terminal with a fresh code (through ``url``, e.g. a proxy, when given)."""
-    from boxoffice.services.sync import enroll as do_enroll
+    from boxoffice.services.sync.rounds import enroll as do_enroll
 
     target = url or central.url
     with client(target) as c:
@@ -156,7 +156,7 @@ def enroll(ctx: Any, central: Central, url: str | None = None) -> None:
 
 def sync(ctx: Any, url: str | None = None, **kw: Any) -> dict[str, Any]:
     """One push-and-pull round, as `boxoffice sync` does (through ``url`` when given)."""
-    from boxoffice.services.sync import credentials, sync_once
+    from boxoffice.services.sync.rounds import credentials, sync_once
 
     enrolled_url, token = credentials(ctx)
     retry = {k: kw.pop(k) for k in ("retries", "backoff", "timeout") if k in kw}

@@ -23,8 +23,8 @@ from boxoffice.domain.chain import entry_hash
 from boxoffice.domain.tenders import Tender
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services import audit, shifts
-from boxoffice.services.context import open_terminal
 from boxoffice.services.exchanges import ExchangeRequest, exchange
+from boxoffice.services.opening import open_terminal
 from boxoffice.services.operators import login
 from boxoffice.services.refunds import RefundRequest, refund
 from boxoffice.services.sales import SaleRequest, sell

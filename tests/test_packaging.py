@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from boxoffice.schemas import load_schema, schema_files
+from boxoffice.wire.schemas import load_schema, schema_files
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "boxoffice"
@@ -107,7 +107,7 @@ def test_an_installed_wheel_runs_the_demo_a_sale_and_the_central_service(dist: d
     assert [p["status"] for p in demo["print"]] == ["printed"]
     assert Path(demo["print"][0]["to"]).read_bytes().startswith(b"%PDF")
     # ...and what ran was the installed copy: nothing came from this checkout.
-    where = _run([python, "-c", "import boxoffice, boxoffice.schemas as s; print(boxoffice.__file__); "
+    where = _run([python, "-c", "import boxoffice, boxoffice.wire.schemas as s; print(boxoffice.__file__); "
                                 "print(s.schema_files())"], cwd=work, env=clean).stdout.split()
     for path in where:
         assert Path(path).resolve().is_relative_to(venv.resolve()), f"imported from outside the venv: {path}"

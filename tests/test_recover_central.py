@@ -15,7 +15,7 @@ from sync_helpers import Central, client, sell, sync
 from boxoffice.domain.chain import GENESIS, canonical, entry_hash, find_breaks, walk
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.backup import backup, restore
-from boxoffice.services.recovery import recover
+from boxoffice.services.sync.recovery import recover
 from boxoffice.store import marks as marks_store
 
 pytest_plugins = ["sync_support"]

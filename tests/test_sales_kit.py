@@ -158,7 +158,7 @@ class Counter:
     def services(self) -> Iterator[Any]:
         """The terminal opened for service calls (a Ctx), closed after."""
         from boxoffice.config import load
-        from boxoffice.services.context import open_terminal
+        from boxoffice.services.opening import open_terminal
 
         ctx = open_terminal(load(str(self.config), str(self.db)))
         try:

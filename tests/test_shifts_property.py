@@ -27,8 +27,9 @@ from boxoffice.config import load
 from boxoffice.domain.tenders import Tender
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services import audit, shifts
-from boxoffice.services.context import Ctx, open_terminal
+from boxoffice.services.context import Ctx
 from boxoffice.services.exchanges import ExchangeRequest, assess, exchange
+from boxoffice.services.opening import open_terminal
 from boxoffice.services.refunds import RefundRequest, refund
 from boxoffice.services.sales import SaleRequest, quote, sell
 from boxoffice.store import operators as operator_store

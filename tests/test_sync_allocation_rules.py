@@ -15,7 +15,7 @@ from boxoffice.central.admin import enroll_code
 from boxoffice.central.db import connect
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services import allocations as service
-from boxoffice.services.sync import enroll as do_enroll
+from boxoffice.services.sync.rounds import enroll as do_enroll
 
 pytest_plugins = ["sync_support"]
 

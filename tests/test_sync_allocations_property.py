@@ -65,11 +65,12 @@ from boxoffice.domain.clock import iso
 from boxoffice.domain.tenders import Tender
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services import allocations as terminal_alloc
-from boxoffice.services import sync as sync_service
-from boxoffice.services.context import Ctx, open_terminal
+from boxoffice.services.context import Ctx
 from boxoffice.services.demo_catalog import HALL_ROWS, demo_catalog
+from boxoffice.services.opening import open_terminal
 from boxoffice.services.refunds import RefundRequest, refund
 from boxoffice.services.sales import SaleRequest, sell
+from boxoffice.services.sync import rounds as sync_service
 
 T0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 NOW = iso(T0)

@@ -10,7 +10,7 @@ import pytest
 from sync_helpers import Central, enroll, sell, sync, view
 
 from boxoffice.errors import BoxOfficeError
-from boxoffice.services import sync as sync_service
+from boxoffice.services.sync import rounds as sync_service
 
 pytest_plugins = ["sync_support"]
 
@@ -244,7 +244,7 @@ def test_an_order_for_an_unknown_event_waits_for_its_catalogue(make_terminal, de
 def test_watch_backs_off_with_jitter_and_recovers() -> None:
     import random
 
-    from boxoffice.sync.watch import Backoff, watch
+    from boxoffice.services.sync.watch import Backoff, watch
 
     outcomes = iter([BoxOfficeError("central_unreachable", "down")] * 4 + [None, None])
     waits: list[float] = []

@@ -17,7 +17,7 @@ from boxoffice.central import catalog, feed, schema, signing, terminals, tokens,
 from boxoffice.central.db import CentralDB, connect, database_errors, first_line, retrying
 from boxoffice.domain.clock import iso, system_clock
 from boxoffice.errors import BoxOfficeError
-from boxoffice.schemas import read_json_file
+from boxoffice.wire.schemas import read_json_file
 
 Clock = Callable[[], datetime]
 MAX_ORDERS_BYTES = 500_000_000
@@ -87,7 +87,7 @@ def new_admin_token(url: str, clock: Clock = system_clock) -> str:
 
 
 def publish_catalog(url: str, path: str | Path, clock: Clock = system_clock) -> dict[str, Any]:
-    from boxoffice.services.catalog import MAX_CATALOG_BYTES
+    from boxoffice.domain.catalog import MAX_CATALOG_BYTES
 
     doc = read_json_file(path, MAX_CATALOG_BYTES, "catalogue")
     now = iso(clock())

@@ -24,7 +24,7 @@ from boxoffice.central import allocations
 from boxoffice.central.db import CentralDB
 from boxoffice.domain.alerts import ORDER, most_severe_first, severity, thresholds_in_force, usual
 from boxoffice.domain.clock import Clock, iso, parse_iso, system_clock
-from boxoffice.sync import fastjson
+from boxoffice.wire import codec
 
 RAISED, CLEARED = "alert.raised", "alert.cleared"
 
@@ -137,7 +137,7 @@ def raised_on_terminals(db: CentralDB) -> list[dict[str, Any]]:
     for e in db.all("SELECT terminal_id, kind, at, payload FROM journal WHERE kind IN (?, ?) ORDER BY terminal_id,"
                     " seq", (RAISED, CLEARED)):
         try:
-            body = fastjson.loads(e["payload"])
+            body = codec.loads(e["payload"])
         except ValueError:
             continue
         if not isinstance(body, dict) or not isinstance(body.get("key"), str):

@@ -37,8 +37,8 @@ from boxoffice.central.db import CentralDB, connect, retry, retrying
 from boxoffice.central.errors import CentralError, invalid
 from boxoffice.domain.clock import iso, system_clock
 from boxoffice.errors import BoxOfficeError
-from boxoffice.sync import fastjson
-from boxoffice.sync.messages import problems
+from boxoffice.wire import codec
+from boxoffice.wire.messages import problems
 
 API_VERSION = "1"
 MAX_BODY_BYTES = 64_000_000
@@ -71,8 +71,8 @@ def _json(raw: bytes, what: str) -> Any:
         raise CentralError(413, "too_large", f"the {what} is over {MAX_BODY_BYTES // 1_000_000} MB: send smaller "
                                              "batches")
     try:
-        doc = fastjson.loads(raw)  # orjson refuses a lone surrogate escape and nesting past 1024 itself
-        if fastjson.orjson is None:
+        doc = codec.loads(raw)  # orjson refuses a lone surrogate escape and nesting past 1024 itself
+        if codec.orjson is None:
             json.dumps(doc, ensure_ascii=False).encode("utf-8")  # an escape such as \ud800 is half a character
         if b"\\u0000" in raw and _holds_nul(doc):
             raise invalid(f"the {what} holds a NUL character (\\u0000), which no text column can store",

@@ -14,7 +14,7 @@ from typing import Any
 from boxoffice.central import feed
 from boxoffice.central.db import CentralDB
 from boxoffice.domain.catalog import build_catalog
-from boxoffice.schemas import validate
+from boxoffice.wire.schemas import validate
 
 
 def event_model(ev: dict[str, Any]) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from boxoffice.sync import fastjson
+from boxoffice.wire import codec
 
 CHECKIN_KINDS = frozenset({"checkin", "check_in", "scan", "admit"})
 EXIT_KINDS = frozenset({"checkout", "check_out", "exit"})
@@ -119,7 +119,7 @@ def read(entry: dict[str, Any]) -> Effect | str:
     if kind not in EFFECT_KINDS:
         return Effect()
     try:
-        payload = fastjson.loads(entry["payload"])
+        payload = codec.loads(entry["payload"])
     except ValueError:
         return "/payload: not JSON this service can read (a number past 64 bits, a broken escape...)"
     if not isinstance(payload, dict):

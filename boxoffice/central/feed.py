@@ -28,7 +28,7 @@ from typing import Any
 
 from boxoffice.central.db import CentralDB
 from boxoffice.central.errors import CentralError
-from boxoffice.sync import fastjson
+from boxoffice.wire import codec
 
 KINDS = ("catalog", "key", "terminal_revoked", "revocation", "web_order", "order", "pickup", "checkin",
          "conflict", "pause")
@@ -52,7 +52,7 @@ def append(db: CentralDB, changes: Sequence[Change], at: str) -> int:
     head = _take(db, "feed", len(changes))
     first = head - len(changes) + 1
     db.insert_rows("changes", ("pos", "kind", "body", "origin", "audience", "at"),
-                   [(first + i, c.kind, fastjson.dumps(c.body), c.origin,
+                   [(first + i, c.kind, codec.dumps(c.body), c.origin,
                      c.audience, at) for i, c in enumerate(changes)])
     return head
 

@@ -22,7 +22,7 @@ from boxoffice.central.errors import CentralError, invalid
 from boxoffice.domain.chain import GENESIS, declared_gap, entry_hash
 from boxoffice.domain.codes import reused_code
 from boxoffice.domain.ids import uuid7
-from boxoffice.sync.messages import problems
+from boxoffice.wire.messages import problems
 
 RULE = "first applied by central wins; later flagged"
 CHAIN_RULE = "a terminal's journal runs unbroken from entry 1; central keeps what it receives and flags the break"
@@ -233,7 +233,7 @@ class _Batch:
     def _codes_reused(self, orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The orders to store, each new order whose code another order holds already kept as CODE~ID instead
         (domain.codes.reused_code) and flagged. The feed still carries the printed code: each terminal applies the
-        same rule when it finds the code taken (sync/apply.py)."""
+        same rule when it finds the code taken (services/sync/apply.py)."""
         codes = sorted({o["code"] for o in orders})
         holders: dict[str, dict[str, Any]] = {}
         for i in range(0, len(codes), 400):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from boxoffice.schemas import load_schema
+from boxoffice.wire.schemas import load_schema
 
 ERROR_SCHEMA = "sync-error.schema.json"
 ERRORS = {"401": "no token, an unknown one, or a revoked terminal's", "403": "forbidden (another terminal's "

@@ -5,7 +5,7 @@ is another ``pause`` change with the same id and ``resumed_at``; terminals apply
 services.pauses.apply_remote. The feed is the record: the pauses in force are those whose latest change has no
 ``resumed_at``, so there is no table of its own to keep in step with what terminals were sent.
 
-Scopes mean what they mean on a terminal (services.pauses.scope_of): everything, an event, a channel, or one
+Scopes mean what they mean on a terminal (domain.pauses.scope_of): everything, an event, a channel, or one
 terminal, named here by id, tag or name and sent to that terminal alone.
 """
 
@@ -21,8 +21,8 @@ from boxoffice.central.admin import open_db
 from boxoffice.central.db import CentralDB
 from boxoffice.domain.clock import iso, system_clock
 from boxoffice.domain.ids import uuid7
+from boxoffice.domain.pauses import check_what, clean_reason, scope_of
 from boxoffice.errors import BoxOfficeError
-from boxoffice.services.pauses import check_what, clean_reason, scope_of
 
 Clock = Callable[[], datetime]
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from boxoffice.central.db import CentralDB
 from boxoffice.central.effects import order_id_of, ticket_ids_of
-from boxoffice.sync import fastjson
+from boxoffice.wire import codec
 
 WEB = "web shop"  # what the by-terminal grouping calls orders that came from the web shop
 
@@ -52,7 +52,7 @@ def operator_names(db: CentralDB) -> dict[str, str]:
 
 def _payload(text: str) -> dict[str, Any]:
     try:
-        value = fastjson.loads(text)
+        value = codec.loads(text)
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}

@@ -17,7 +17,7 @@ from boxoffice.domain.codes import ALPHABET, CENTRAL_TAG_PREFIX, MAX_SEQ, make_o
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.money import parse_amount, tax_share
 from boxoffice.errors import BoxOfficeError
-from boxoffice.sync.messages import problems
+from boxoffice.wire.messages import problems
 
 SCHEMA = "sync-web-orders-import.schema.json"
 PER_TAG = MAX_SEQ + 1

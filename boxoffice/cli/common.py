@@ -52,7 +52,7 @@ def clock() -> Callable[[], datetime]:
 @contextmanager
 def terminal() -> Iterator[Any]:
     """Open this terminal for one command and close it after."""
-    from boxoffice.services.context import open_terminal
+    from boxoffice.services.opening import open_terminal
 
     ctx = open_terminal(config(), clock())
     try:

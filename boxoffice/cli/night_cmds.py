@@ -244,7 +244,7 @@ def restore(file: Path = typer.Argument(..., help="A backup made by `boxoffice b
     from boxoffice.errors import BoxOfficeError
     from boxoffice.services.backup import check_restore, check_restore_new, restore_new
     from boxoffice.services.backup import restore as do_restore
-    from boxoffice.services.context import open_terminal
+    from boxoffice.services.opening import open_terminal
 
     question = f"Replace this terminal's database with {file}?"
     try:

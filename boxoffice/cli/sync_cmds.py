@@ -90,7 +90,7 @@ def _show_summary(out: dict[str, Any], names: dict[str, str], tz: str) -> None:
 def _flag_line(f: dict[str, Any], names: dict[str, str], tz: str) -> str:
     """One flag as a supervisor reads it: the terminals by name, the times in the venue's zone."""
     from boxoffice.domain.clock import when_text
-    from boxoffice.services.sync import terminal_name
+    from boxoffice.services.sync.rounds import terminal_name
 
     first, second = f.get("first", {}), f.get("second", {})
     what = f["kind"].replace("_", " ")
@@ -101,7 +101,7 @@ def _flag_line(f: dict[str, Any], names: dict[str, str], tz: str) -> str:
 
 def _names_and_zone(tctx: Any) -> tuple[dict[str, str], str]:
     from boxoffice.services.events import venue_tz
-    from boxoffice.services.sync import terminal_names
+    from boxoffice.services.sync.rounds import terminal_names
 
     return terminal_names(tctx), venue_tz(tctx)
 
@@ -126,7 +126,7 @@ def sync(
     if ctx.invoked_subcommand is not None:
         return
     from boxoffice.errors import BoxOfficeError
-    from boxoffice.services import sync as service
+    from boxoffice.services.sync import rounds as service
 
     if not 1 <= batch <= 1000:
         raise BoxOfficeError("bad_input", "--batch is 1 to 1000")
@@ -169,8 +169,8 @@ def _watch(tctx: Any, url: str, token: str, interval: float, batch: int, json_ou
            backups: tuple[Path | None, float, int] = (None, 0.0, 0)) -> None:
     import json
 
-    from boxoffice.services import sync as service
-    from boxoffice.sync.watch import Backoff, watch
+    from boxoffice.services.sync import rounds as service
+    from boxoffice.services.sync.watch import Backoff, watch
 
     backed_up: dict[str, Any] = {}
 
@@ -229,7 +229,7 @@ def enroll(
 
     Example: boxoffice sync enroll http://10.0.0.5:8765 K7M2-4XQ9-ABCD-EFGH
     """
-    from boxoffice.services import sync as service
+    from boxoffice.services.sync import rounds as service
 
     with terminal() as tctx, _client(url) as client:
         out = service.enroll(tctx, url.rstrip("/"), code, client)
@@ -252,8 +252,8 @@ def recover(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> N
 
     Example: boxoffice sync recover --json
     """
-    from boxoffice.services import sync as service
-    from boxoffice.services.recovery import recover as do_recover
+    from boxoffice.services.sync import rounds as service
+    from boxoffice.services.sync.recovery import recover as do_recover
 
     with terminal() as tctx:
         url, token = service.credentials(tctx)
@@ -303,7 +303,7 @@ def status(
     Example: boxoffice sync status --warn-after 30
     """
     from boxoffice.errors import BoxOfficeError
-    from boxoffice.services import sync as service
+    from boxoffice.services.sync import rounds as service
 
     if warn_after is None:
         try:
@@ -348,7 +348,7 @@ def conflicts(
     Example: boxoffice sync conflicts --all
     """
     from boxoffice.domain.clock import when_text
-    from boxoffice.services import sync as service
+    from boxoffice.services.sync import rounds as service
 
     with terminal() as tctx:
         rows = service.conflicts(tctx, unseen_only=not all_)

@@ -14,6 +14,7 @@ from boxoffice.domain.clock import iso, to_utc, zone
 from boxoffice.domain.money import parse_amount, parse_rate
 from boxoffice.errors import BoxOfficeError
 
+MAX_CATALOG_BYTES = 20_000_000  # a catalogue file larger than this is refused before it is read
 AISLE_GAP = 1.0  # an aisle counts as one seat's width of walking space when scoring "nearest the centre"
 
 

@@ -24,7 +24,7 @@ from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
 from boxoffice.store import allocations as store
 from boxoffice.store.db import write
-from boxoffice.sync.messages import problems
+from boxoffice.wire.messages import problems
 
 ANSWER_SCHEMA = "sync-allocation-request-response.schema.json"
 TOP_UP_BELOW = 10

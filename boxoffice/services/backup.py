@@ -3,7 +3,7 @@
 A restore refuses any copy that does not verify, so a damaged backup can never replace a working database. A copy
 older than the terminal is compared with how far the terminal got before anything is overwritten (the live
 database, else the marks file beside it, and the central service): what would be lost for good is refused unless
-the loss is accepted, and the terminal then recovers the rest from the central service (services/recovery.py).
+the loss is accepted, and the terminal then recovers the rest from the central service (services/recovery_state.py, services/sync/recovery.py).
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def _central_head(copy: dict[str, Any], live_sync: dict[str, Any] | None, centra
                   url: str | None) -> tuple[dict[str, Any] | None, str | None]:
     """(the terminal's head on the central service, None) or (None, why it could not be asked). ``url``: the
     config's central_url, which wins over the one enrolled with (the service moved)."""
-    from boxoffice.services.recovery import central_head
+    from boxoffice.services.recovery_state import central_head
 
     creds = live_sync or ({"central_url": copy["central_url"], "token": copy["token"]} if copy["token"] else None)
     if creds is None:
@@ -236,7 +236,7 @@ def _finish(ctx: Ctx, source: Path, report: dict[str, Any], copy: dict[str, Any]
             accept_loss: bool, operator_id: str | None) -> dict[str, Any]:
     """After the copy is in place: the restore entry (and the recovery it starts), the incident of an accepted
     loss, and what to tell the person."""
-    from boxoffice.services.recovery import begin
+    from boxoffice.services.recovery_state import begin
 
     report.update({"older": decision["older"], "backup_seq": copy["seq"], "since_backup": decision["since_backup"],
                    "lost": decision["lost"], "offline": decision["offline"], "state": None, "message": None,
@@ -298,7 +298,7 @@ def restore(ctx: Ctx, source: Path, *, accept_loss: bool = False,
             central: CentralFactory | None = None) -> dict[str, Any]:
     """Replace this terminal's database with a verified backup; needs an admin.
 
-    A backup older than the terminal (services/recovery.py): what it lacks is counted from the live database before
+    A backup older than the terminal (services/recovery_state.py, services/sync/recovery.py): what it lacks is counted from the live database before
     it is overwritten; entries that never reached the central service (or all of them, when it cannot be asked)
     would be lost, and are refused unless ``accept_loss``. Otherwise the terminal then waits for
     `boxoffice sync recover` before selling; with ``accept_loss`` it works on, with the central service's places

@@ -7,14 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from boxoffice.domain.catalog import build_catalog
+from boxoffice.domain.catalog import MAX_CATALOG_BYTES, build_catalog
 from boxoffice.errors import BoxOfficeError
-from boxoffice.schemas import read_json_file, validate
 from boxoffice.services.context import Ctx
 from boxoffice.store import catalog as store
 from boxoffice.store.db import write
-
-MAX_CATALOG_BYTES = 20_000_000
+from boxoffice.wire.schemas import read_json_file, validate
 
 
 def import_catalog_file(ctx: Ctx, path: str | Path) -> dict[str, Any]:

@@ -13,8 +13,6 @@ from boxoffice.domain.permissions import require
 from boxoffice.errors import BoxOfficeError
 from boxoffice.store import journal as journal_store
 from boxoffice.store import operators as operator_store
-from boxoffice.store import terminal as terminal_store
-from boxoffice.store.db import connect
 
 
 @dataclass
@@ -84,21 +82,3 @@ class Ctx:
 
     def close(self) -> None:
         self.conn.close()
-
-
-def open_terminal(config: Config, clock: Clock = system_clock) -> Ctx:
-    """Open this terminal's database (migrating it forward if needed) for a command."""
-    conn = connect(config.db_path)
-    term = terminal_store.get(conn)
-    if term is None:
-        conn.close()
-        raise BoxOfficeError("not_initialised", f"{config.db_path} has no terminal yet: run `boxoffice init`")
-    ctx = Ctx(config=config, conn=conn, terminal=term, clock=clock)
-    from boxoffice.services.recovery import check_marks
-
-    try:
-        check_marks(ctx)  # a database copied back behind its marks file stops selling at once
-    except BaseException:
-        conn.close()
-        raise
-    return ctx

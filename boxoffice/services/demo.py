@@ -9,8 +9,9 @@ from boxoffice.config import load
 from boxoffice.domain.clock import Clock, system_clock
 from boxoffice.domain.tenders import Tender
 from boxoffice.services.catalog import import_catalog
-from boxoffice.services.context import Ctx, open_terminal
+from boxoffice.services.context import Ctx
 from boxoffice.services.demo_catalog import demo_catalog
+from boxoffice.services.opening import open_terminal
 from boxoffice.services.operators import add_operator, login
 from boxoffice.services.printing import run_jobs
 from boxoffice.services.sales import SaleRequest, sell

@@ -102,7 +102,7 @@ def scan_batch(ctx: Ctx, texts: list[str], ev: DoorEvent, direction: str = "in")
 def _may_scan(ctx: Ctx, ev: DoorEvent, direction: str) -> None:
     """The operator may scan, the direction makes sense here, and scans are not paused (emergency control)."""
     from boxoffice.services import pauses
-    from boxoffice.services.recovery import require_ready
+    from boxoffice.services.recovery_state import require_ready
 
     ctx.require("scan")
     require_ready(ctx)

@@ -104,7 +104,7 @@ def preview(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
 
 def _checked(ctx: Ctx, req: ExchangeRequest, supervisor: str | None) -> dict[str, Any]:
     """Every rule an exchange applies before it writes, in one place for :func:`check` and :func:`exchange`."""
-    from boxoffice.services.recovery import require_ready
+    from boxoffice.services.recovery_state import require_ready
     from boxoffice.services.shifts import shift_for_money
 
     ctx.require("exchange")

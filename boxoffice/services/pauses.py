@@ -9,47 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from boxoffice.domain.ids import uuid7
+from boxoffice.domain.pauses import check_what, clean_reason, scope_of
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
 from boxoffice.store import night as store
 from boxoffice.store.db import write
-
-CHANNELS = ("box_office", "web", "all")
-WHAT = ("sales", "pickups", "scans")
-
-
-def scope_of(event: str | None, channel: str | None, terminal: str | None) -> tuple[str, str | None]:
-    """(scope, target) of a pause from the one of --event, --channel, --terminal given (none: everything).
-
-    Shared with the central service's pauses, so a pause means the same wherever it is set.
-    """
-    given = [x for x in (event, channel, terminal) if x]
-    if len(given) > 1:
-        raise BoxOfficeError("bad_input", "pause one thing at a time: --event, --channel or --terminal")
-    if event:
-        return "event", event
-    if channel:
-        if channel not in CHANNELS:
-            raise BoxOfficeError("bad_input", f"unknown channel {channel!r}: use {', '.join(CHANNELS)}")
-        return ("all", None) if channel == "all" else ("channel", channel)
-    if terminal:
-        return "terminal", terminal
-    return "all", None
-
-
-def check_what(what: str) -> str:
-    """``what`` if it is something a pause can stop (sales, pickups, scans), else bad_input naming them."""
-    if what not in WHAT:
-        raise BoxOfficeError("bad_input", f"pause what? use {', '.join(WHAT)}")
-    return what
-
-
-def clean_reason(reason: str) -> str:
-    """The reason, trimmed: 1 to 200 printable characters, because every operator refused is shown it."""
-    reason = (reason or "").strip()
-    if not reason or len(reason) > 200 or any(ord(c) < 32 for c in reason):
-        raise BoxOfficeError("bad_input", "give a reason (1-200 characters): it is shown to every operator refused")
-    return reason
 
 
 def pause(ctx: Ctx, reason: str, *, what: str = "sales", event: str | None = None, channel: str | None = None,

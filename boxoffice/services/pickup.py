@@ -232,7 +232,7 @@ def plan_pickup(ctx: Ctx, code: str, ticket_ids: list[str] | None = None,
     bad_input.
     """
     from boxoffice.services import pauses
-    from boxoffice.services.recovery import require_ready
+    from boxoffice.services.recovery_state import require_ready
 
     ctx.require("pickup")
     require_ready(ctx)

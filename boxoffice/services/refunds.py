@@ -362,7 +362,7 @@ def preview(ctx: Ctx, code: str, tickets: list[str] | None = None, waive_fee: bo
 
 def _checked(ctx: Ctx, req: RefundRequest, supervisor: str | None) -> dict[str, Any]:
     """Every rule a refund applies before it writes, in one place for :func:`check` and :func:`refund`."""
-    from boxoffice.services.recovery import require_ready
+    from boxoffice.services.recovery_state import require_ready
     from boxoffice.services.shifts import shift_for_money
 
     op = ctx.require("refund")

@@ -80,7 +80,7 @@ def _lines(ctx: Ctx, ev: dict, section_id: str, counts: dict[str, int]) -> list[
 def _checked(ctx: Ctx, req: SaleRequest, supervisor: str | None) -> dict[str, Any]:
     """Every rule a sale applies before it writes, in one place for :func:`check` and :func:`sell`."""
     op = ctx.require("sell")
-    from boxoffice.services.recovery import require_ready
+    from boxoffice.services.recovery_state import require_ready
     from boxoffice.services.shifts import shift_for_money
 
     require_ready(ctx)  # restored from an older backup: not until `boxoffice sync recover`

@@ -27,7 +27,6 @@ from boxoffice.domain.codes import normalise_code
 from boxoffice.domain.money import parse_amount, tax_share
 from boxoffice.domain.search_text import phone_digits
 from boxoffice.errors import BoxOfficeError
-from boxoffice.schemas import read_json_file, validate
 from boxoffice.services.context import Ctx
 from boxoffice.services.signing import public_key_for
 from boxoffice.store import catalog as catalog_store
@@ -35,6 +34,7 @@ from boxoffice.store import orders as order_store
 from boxoffice.store import pickup as store
 from boxoffice.store import terminal as terminal_store
 from boxoffice.store.db import write
+from boxoffice.wire.schemas import read_json_file, validate
 
 MAX_ORDERS_BYTES = 1_000_000_000  # a million orders with their tokens is about 400 MB
 MAX_KEYS_BYTES = 5_000_000

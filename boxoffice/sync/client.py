@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from boxoffice.errors import BoxOfficeError
-from boxoffice.sync import fastjson
+from boxoffice.wire import codec
 
 RETRY_STATUSES = {502, 503, 504}
 
@@ -74,7 +74,7 @@ class CentralClient:
     # -- the wire ---------------------------------------------------------------------------------------------
 
     def _call(self, method: str, path: str, body: Any = None, params: dict[str, Any] | None = None) -> Any:
-        content = fastjson.dumps_bytes(body) if body is not None else None
+        content = codec.dumps_bytes(body) if body is not None else None
         headers = {"Content-Type": "application/json"} if content is not None else None
         last: str = ""
         for attempt in range(self.retries + 1):
@@ -94,7 +94,7 @@ class CentralClient:
 
     def _answer(self, resp: Any, path: str) -> Any:
         try:
-            data = fastjson.loads(resp.content)
+            data = codec.loads(resp.content)
         except ValueError:
             data = None
         if resp.status_code >= 400:

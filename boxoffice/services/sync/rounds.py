@@ -26,7 +26,7 @@ from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
 from boxoffice.store import sync_state as state
 from boxoffice.store.db import write
-from boxoffice.sync.messages import problems
+from boxoffice.wire.messages import problems
 
 PUSH_BATCH = 500
 PULL_PAGE = 500
@@ -142,7 +142,7 @@ def _check_page(page: dict[str, Any], cursor: int) -> None:
 def pull(ctx: Ctx, transport: Transport, page_size: int = PULL_PAGE,
          progress: Progress | None = None) -> dict[str, Any]:
     """Apply pages of changes until there are no more; each page and its cursor commit together."""
-    from boxoffice.sync.apply import Inbox, retry_parked
+    from boxoffice.services.sync.apply import Inbox, retry_parked
 
     row = state.get(ctx.conn)
     assert row is not None
@@ -226,7 +226,7 @@ def _push_or_diverged(ctx: Ctx, transport: Transport, batch: int, progress: Prog
     except BoxOfficeError as exc:
         if exc.details.get("central_code") != "journal_diverged":
             raise
-        from boxoffice.services.recovery import mark_diverged
+        from boxoffice.services.recovery_state import mark_diverged
 
         row = mark_diverged(ctx)
         raise BoxOfficeError("recovery_needed", row["message"], central_code="journal_diverged") from None
@@ -293,7 +293,7 @@ def index_for_pickup(ctx: Ctx) -> int:
 
 def status(ctx: Ctx, warn_after_minutes: float = WARN_AFTER_MINUTES) -> dict[str, Any]:
     """Where sync stands, and a plain warning when the terminal has been out of touch long enough to matter."""
-    from boxoffice.services.recovery import status as recovery_status
+    from boxoffice.services.recovery_state import status as recovery_status
 
     row = state.get(ctx.conn)
     waiting = state.pending_count(ctx.conn)

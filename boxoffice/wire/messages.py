@@ -1,7 +1,7 @@
 """Checking sync messages against schemas/sync-*.schema.json, on both ends, fast on the common path.
 
 A push batch of a thousand entries or a page of a thousand changes is checked on every request. The reference
-checker (jsonschema, through boxoffice.schemas) needs about 80 ms for that; jsonschema-rs needs under 1 ms. So
+checker (jsonschema, through boxoffice.wire.schemas) needs about 80 ms for that; jsonschema-rs needs under 1 ms. So
 when jsonschema-rs is installed (it comes with the ``central`` extra) it answers "valid?" first, and only a document
 it rejects goes to the reference checker, which locates every problem. If the two ever disagreed, the reference
 checker's word is final: a document it accepts is accepted.
@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from boxoffice.schemas import load_schema, located_errors
+from boxoffice.wire.schemas import load_schema, located_errors
 
 
 @cache
