@@ -70,7 +70,8 @@ def apply_stop(ctx: Ctx, stop: dict[str, Any]) -> bool:
         store.govern(conn, eid, ctx.now_iso())
         ctx.terminal["owns_inventory"] = 0
     took, seats = store.take_out_unsold(conn, eid, sid)
-    # The stop itself rides along, so a terminal rebuilt from its journal records it as it was (services/sync/replay.py).
+    # The stop itself rides along, so a terminal rebuilt from its journal records it as it was
+    # (services/sync/replay.py).
     about = {k: stop[k] for k in ("pos", "kind", "reason", "by", "at", "event_id", "section_id")}
     if stop["kind"] == "recall":
         entry = ctx.journal(RELEASE_KIND, {"event_id": eid, "section_id": sid, "count": took, "seats": seats,
