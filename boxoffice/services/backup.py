@@ -3,7 +3,8 @@
 A restore refuses any copy that does not verify, so a damaged backup can never replace a working database. A copy
 older than the terminal is compared with how far the terminal got before anything is overwritten (the live
 database, else the marks file beside it, and the central service): what would be lost for good is refused unless
-the loss is accepted, and the terminal then recovers the rest from the central service (services/recovery_state.py, services/sync/recovery.py).
+the loss is accepted, and the terminal then recovers the rest from the central service (services/recovery_state.py,
+services/sync/recovery.py).
 """
 
 from __future__ import annotations
@@ -298,8 +299,8 @@ def restore(ctx: Ctx, source: Path, *, accept_loss: bool = False,
             central: CentralFactory | None = None) -> dict[str, Any]:
     """Replace this terminal's database with a verified backup; needs an admin.
 
-    A backup older than the terminal (services/recovery_state.py, services/sync/recovery.py): what it lacks is counted from the live database before
-    it is overwritten; entries that never reached the central service (or all of them, when it cannot be asked)
+    A backup older than the terminal (services/recovery_state.py, services/sync/recovery.py): what it lacks is
+    counted from the live database before it is overwritten; entries that never reached the central service (or all of them, when it cannot be asked)
     would be lost, and are refused unless ``accept_loss``. Otherwise the terminal then waits for
     `boxoffice sync recover` before selling; with ``accept_loss`` it works on, with the central service's places
     held at zero, and an incident records what may be lost.
