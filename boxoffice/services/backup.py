@@ -302,8 +302,8 @@ def restore(ctx: Ctx, source: Path, *, accept_loss: bool = False,
     A backup older than the terminal (services/recovery_state.py, services/sync/recovery.py): what it lacks is
     counted from the live database before it is overwritten; entries that never reached the central service (or
     all of them, when it cannot be asked) would be lost, and are refused unless ``accept_loss``. Otherwise the
-    terminal then waits for `boxoffice sync recover` before selling; with ``accept_loss`` it works on, with the central service's places
-    held at zero, and an incident records what may be lost.
+    terminal then waits for `boxoffice sync recover` before selling; with ``accept_loss`` it works on, with the
+    central service's places held at zero, and an incident records what may be lost.
     """
     op = ctx.require("operators")
     report, copy, decision = _assess(ctx, source, accept_loss, central)
