@@ -52,6 +52,35 @@ def test_a_second_enrollment_with_a_spent_code_is_refused(central: Central, make
     assert r.exit_code == 8 and r.json()["error"]["code"] == "central_refused" and "bad_code" in r.stdout
 
 
+def test_a_new_terminal_whose_tag_is_taken_draws_another_and_enrolls(central: Central, make_terminal, cli,
+                                                                     demo_events) -> None:
+    gala, _ = demo_events
+    a, b = make_terminal(name="Tag A", fresh=True), make_terminal(name="Tag B", fresh=True)
+    enroll(a, central)
+    taken = a.terminal["tag"]
+    with b.conn:
+        b.conn.execute("UPDATE terminal SET tag = ?", (taken,))  # as if the two had drawn the same three characters
+    r = cli("sync", "enroll", central.url, central.code("Tag B"), "--json", db=b)
+    assert r.exit_code == 0, r.output
+    new = b.conn.execute("SELECT tag FROM terminal").fetchone()[0]
+    assert new != taken and len(new) == 3
+    assert [r[0] for r in b.conn.execute("SELECT kind FROM journal WHERE kind = 'terminal.tag'")] == ["terminal.tag"]
+    assert cli("sync", db=b).exit_code == 0
+    sold = cli("sell", gala, "--section", "standing", "--type", "adult=1", "--cash", "50", "--json", db=b)
+    assert sold.exit_code == 0 and sold.json()["order"].startswith(new), sold.output
+
+
+def test_a_terminal_that_gave_out_codes_keeps_its_tag_and_is_refused_plainly(central: Central, make_terminal,
+                                                                               cli) -> None:
+    a, b = make_terminal(name="Kept A", fresh=True), make_terminal(name="Kept B", fresh=True)
+    enroll(a, central)
+    with b.conn:
+        b.conn.execute("UPDATE terminal SET tag = ?, next_order_seq = 7", (a.terminal["tag"],))
+    r = cli("sync", "enroll", central.url, central.code("Kept B"), "--json", db=b)
+    assert r.exit_code == 8 and r.json()["error"]["code"] == "central_refused" and "tag_taken" in r.stdout
+    assert b.conn.execute("SELECT tag FROM terminal").fetchone()[0] == a.terminal["tag"]
+
+
 def test_unreachable_central_is_a_clear_refusal(make_terminal, cli) -> None:
     ctx = make_terminal(name="Lonely", fresh=True)
     from sync_helpers import free_port

@@ -26,6 +26,11 @@ def next_order_seq(conn: sqlite3.Connection) -> int:
     return seq
 
 
+def retag(conn: sqlite3.Connection, old: str, new: str) -> bool:
+    """Give this terminal a new order-code tag, only while it has handed out no order code under the old one."""
+    return conn.execute("UPDATE terminal SET tag = ? WHERE tag = ? AND next_order_seq = 1", (new, old)).rowcount == 1
+
+
 def add_key(conn: sqlite3.Connection, key_id: str, public_key: str, owner: str, at: str) -> None:
     """Record a public key that signs tickets this terminal should accept."""
     conn.execute(

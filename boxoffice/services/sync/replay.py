@@ -92,7 +92,7 @@ class Replayer:
             "incident.close": self._incident_close, "reprint": self._reprint, "operator.add": self._operator_add,
             "operator.disable": self._operator_disabled, "operator.enable": self._operator_disabled,
             "keys.import": self._keys, "allocation.release": self._release, "allocation.written_off": self._release,
-            "catalog.import": self._catalog, "orders.import": self._orders_import,
+            "catalog.import": self._catalog, "orders.import": self._orders_import, "terminal.tag": self._tag,
         }
 
     # -- one entry ----------------------------------------------------------------------------------------------
@@ -131,6 +131,12 @@ class Replayer:
         self.notes.append({"seq": entry["seq"], "kind": entry["kind"], "what": what})
 
     # -- sales, refunds, exchanges ------------------------------------------------------------------------------
+
+    def _tag(self, entry: dict[str, Any], p: dict[str, Any]) -> None:
+        from boxoffice.store import terminal as terminal_store
+
+        if terminal_store.retag(self.conn, p["old"], p["new"]):
+            self.tag = self.ctx.terminal["tag"] = p["new"]
 
     def _sale(self, entry: dict[str, Any], p: dict[str, Any]) -> None:
         self._order(entry, p["order"], p["tickets"])

@@ -66,8 +66,18 @@ def enroll(ctx: Ctx, url: str, code: str, transport: Transport) -> dict[str, Any
     if not code:
         raise BoxOfficeError("bad_input", "give the enrollment code from the central admin")
     t = ctx.terminal
-    answer = transport.enroll({"code": code, "terminal_id": t["id"], "name": t["name"], "tag": t["tag"],
-                               "key_id": t["key_id"], "public_key": t["public_key"]})
+    for _ in range(TAG_DRAWS):
+        try:
+            answer = transport.enroll({"code": code, "terminal_id": t["id"], "name": t["name"], "tag": t["tag"],
+                                       "key_id": t["key_id"], "public_key": t["public_key"]})
+            break
+        except BoxOfficeError as exc:
+            if exc.details.get("central_code") != "tag_taken" or not _draw_new_tag(ctx):
+                raise
+    else:
+        raise BoxOfficeError("central_refused", f"the central service refused {TAG_DRAWS} order-code tags in a row "
+                                                "as taken: ask the central admin to check `boxoffice central "
+                                                "terminals`")
     _refuse_malformed(answer, "sync-enroll-response.schema.json", "enrollment answer")
     if answer["terminal_id"] != t["id"]:
         raise BoxOfficeError("central_refused", "the central service enrolled another terminal id; nothing stored")
@@ -75,6 +85,25 @@ def enroll(ctx: Ctx, url: str, code: str, transport: Transport) -> dict[str, Any
         state.enroll(ctx.conn, url, answer["token"], ctx.now_iso())
         ctx.journal("sync.enroll", {"central_url": url})
     return {"terminal_id": t["id"], "name": t["name"], "central_url": url, "pending": state.pending_count(ctx.conn)}
+
+
+TAG_DRAWS = 5
+
+
+def _draw_new_tag(ctx: Ctx) -> bool:
+    """Another terminal of the venue already has this terminal's order-code tag (three random characters: about
+    one venue in forty with thirty terminals). A terminal that has not handed out a single order code yet takes a
+    new tag, journaled, and asks again; one that has keeps its codes (printed on tickets) and is refused."""
+    from boxoffice.domain.codes import new_terminal_tag
+    from boxoffice.store import terminal as terminal_store
+
+    old, new = ctx.terminal["tag"], new_terminal_tag()
+    with write(ctx.conn):
+        if not terminal_store.retag(ctx.conn, old, new):
+            return False
+        ctx.journal("terminal.tag", {"old": old, "new": new, "why": "tag_taken"})
+    ctx.terminal["tag"] = new
+    return True
 
 
 def credentials(ctx: Ctx) -> tuple[str, str]:
