@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from boxoffice.domain.clock import when_text
@@ -264,14 +263,3 @@ def list_jobs(ctx: Ctx, pending_only: bool = False) -> list[dict[str, Any]]:
     return [{k: j[k] for k in ("id", "created_at", "kind", "order_id", "printer_uri", "status", "attempts",
                                "last_error", "printed_at")} for j in jobs]
 
-
-def first_failure(results: list[dict[str, Any]]) -> BoxOfficeError | None:
-    """The printer error to report after a sale, if any job failed."""
-    for r in results:
-        if r["status"] == "failed":
-            return BoxOfficeError(r.get("code", "printer_offline"), r["error"])
-    return None
-
-
-def output_paths(results: list[dict[str, Any]]) -> list[str]:
-    return [r["to"] for r in results if r.get("to") and Path(r["to"]).suffix == ".pdf"]

@@ -16,9 +16,6 @@ try:
 except ImportError:  # pragma: no cover - the central extra installs it
     orjson = None
 
-DecodeError: tuple[type[Exception], ...] = (ValueError,)  # json.JSONDecodeError and orjson.JSONDecodeError both are
-
-
 def loads(data: bytes | str) -> Any:
     if orjson is not None:
         return orjson.loads(data)

@@ -71,7 +71,6 @@ class _Plan:
         self.diverged_at: int | None = None
         self.last: tuple[int, str] = (0, GENESIS)
         self.head: dict[str, Any] = {"seq": 0, "hash": GENESIS, "order_seq": None}
-        self.fetched = 0
 
 
 def _mismatch(what: str) -> BoxOfficeError:
@@ -130,7 +129,6 @@ def plan(ctx: Ctx, source: JournalSource, progress: Progress | None = None, page
                 out.replay.append(e)
             expected_seq, prev = e["seq"] + 1, e["hash"]
         out.last = (entries[-1]["seq"], entries[-1]["hash"])
-        out.fetched += len(entries)
         after = entries[-1]["seq"]
         if progress:
             progress("fetch", after - start, max(out.head["seq"] - start, after - start))
