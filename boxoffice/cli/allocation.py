@@ -1,4 +1,4 @@
-"""`boxoffice allocation` on a terminal and `boxoffice central allocate` / `allocations` on the central database."""
+"""`boxoffice allocation show` and `allocation release`: what this terminal holds of a centrally owned event."""
 
 from __future__ import annotations
 

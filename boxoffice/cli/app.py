@@ -84,4 +84,4 @@ def make_app(help_text: str, entries: Mapping[str, Entry]) -> typer.Typer:
 def sub_app(help_text: str) -> typer.Typer:
     """A family of sub-commands, such as `boxoffice shift`."""
     return typer.Typer(help=help_text, rich_markup_mode=None, no_args_is_help=True, add_completion=False,
-                       context_settings={"help_option_names": ["-h", "--help"]})
+                       context_settings=dict(HELP_OPTIONS))

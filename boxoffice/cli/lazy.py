@@ -27,7 +27,7 @@ class Entry:
     """One command of a group: where it is defined, and the first sentence of its help for the group's listing.
 
     The attribute is a typer.Typer (a family of sub-commands, maybe a lazy one of its own) or a function (a single
-    command). tests/test_cli_lazy.py checks that each listing text matches the command's help.
+    command). tests/test_foundation_cli.py checks that each listing text reads as the command's own help does.
     """
 
     module: str

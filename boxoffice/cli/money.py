@@ -1,5 +1,4 @@
-"""`boxoffice refund`, `exchange`, `shift ...`, `drawer open`, `audit verify|log`: money going back, the drawer,
-and the record of it all."""
+"""`boxoffice refund` and `boxoffice exchange`: money going back for tickets, or tickets swapped for others."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`boxoffice pause|resume`, `incident ...`, `backup`, `restore`."""
+"""`boxoffice pause ...` and `boxoffice resume`: stopping sales, pickups or scans at once, and lifting it."""
 
 from __future__ import annotations
 

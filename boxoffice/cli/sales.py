@@ -1,4 +1,4 @@
-"""`boxoffice sell`, `order ...`, `print ...`, `ticket verify`."""
+"""`boxoffice sell`: a sale at the window, from places and payment to printed tickets and receipt."""
 
 from __future__ import annotations
 
