@@ -188,8 +188,10 @@ def exchange(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
 
         jobs = queue_order(ctx, new_id, receipt=False)
         named = [t | {"section_name": sec["name"]} for t in tickets]  # the slip names places as people do
-        slip = receipt_layout(ctx, row, (order["code"], code), cur, a["old"], named, pay_rows + back_rows)
-        jobs.append(queue_layout(ctx, "exchange", slip, name=f"{code}-exchange", order_id=new_id))
+        from boxoffice.printing.documents import exchange_layout
+
+        slip = receipt_view(ctx, row, (order["code"], code), cur, a["old"], named, pay_rows + back_rows)
+        jobs.append(queue_layout(ctx, "exchange", exchange_layout(slip), name=f"{code}-exchange", order_id=new_id))
         ctx.journal("exchange", {"exchange": row, "old_tickets": [t["id"] for t in a["old"]], "order": new_order,
                                  "tickets": [journal_ticket(t) for t in tickets],
                                  "payments": pay_rows + back_rows, "jobs": jobs})
@@ -201,40 +203,25 @@ def exchange(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
             "override": bool(a["overrides"]), "approved_by": approver["name"] if approver else None}
 
 
-def receipt_layout(ctx: Ctx, row: dict[str, Any], codes: tuple[str, str], cur: str, old: list[dict[str, Any]],
-                   new: list[dict[str, Any]], pays: list[dict[str, Any]]) -> list[Any]:
-    """The exchange slip: what came back, what went out, and how the difference was settled (signed if refunded)."""
-    from boxoffice.printing import layout as lay
+def receipt_view(ctx: Ctx, row: dict[str, Any], codes: tuple[str, str], cur: str, old: list[dict[str, Any]],
+                 new: list[dict[str, Any]], pays: list[dict[str, Any]]) -> Any:
+    """What the exchange slip shows (printing/documents.py lays it out): what came back, what went out, and how
+    the difference was settled."""
+    from boxoffice.printing.documents import ExchangeReceiptView
 
-    venue = ctx.config.venue_name or (catalog_store.venue(ctx.conn) or {}).get("name", "")
     m = format_money
-    blocks: list[Any] = []
-    if ctx.config.drawer_on_cash and any(p["tender"] == "cash" for p in pays):
-        blocks.append(lay.DrawerKick())
-    blocks += [lay.Text(venue, bold=True, size=2, align="center"),
-               lay.Text("EXCHANGE", bold=True, size=2, align="center"),
-               lay.Columns("New order", codes[1]), lay.Columns("Replaces", codes[0]),
-               lay.Columns("Time", when_text(row["at"], rf.venue_tz(ctx), year=True)), lay.Rule(),
-               lay.Text("Returned (cancelled):", bold=True)]
-    blocks += [lay.Columns(f"{t['type_name'] or t['ticket_type_id']} {rf.place_label(t)}", m(t["price"], cur))
-               for t in old]
-    blocks.append(lay.Text("New:", bold=True))
-    blocks += [lay.Columns(f"{t['type_name']} {rf.place_label(t)}", m(t["price"], cur)) for t in new]
-    blocks += [lay.Rule(), lay.Columns("Credit", m(row["credit"], cur)),
-               lay.Columns("New tickets", m(row["new_total"], cur))]
     d = row["difference"]
-    if d > 0:
-        blocks.append(lay.Columns("PAID", m(d, cur), bold=True))
-    elif d < 0:
-        blocks.append(lay.Columns("REFUNDED", m(-d, cur), bold=True))
+    payments = []
     for p in pays:
         label = rf.TENDER_LABELS[p["tender"]] + (f" ****{p['card_last4']}" if p["card_last4"] else "")
         shown = p["tendered"] if p["tendered"] is not None else p["amount"]
-        blocks.append(lay.Columns(("To " if p["kind"] == "refund" else "") + label, m(shown, cur)))
-        if p["change"]:
-            blocks.append(lay.Columns("Change", m(p["change"], cur), bold=True))
-    if d < 0:
-        blocks += [lay.Feed(2), lay.Text("Customer signature:"), lay.Feed(2),
-                   lay.Text("x______________________________")]
-    blocks.append(lay.Cut())
-    return blocks
+        payments.append((("To " if p["kind"] == "refund" else "") + label, m(shown, cur),
+                         m(p["change"], cur) if p["change"] else None))
+    return ExchangeReceiptView(
+        venue=ctx.config.venue_name or (catalog_store.venue(ctx.conn) or {}).get("name", ""),
+        new_code=codes[1], old_code=codes[0], time=when_text(row["at"], rf.venue_tz(ctx), year=True),
+        returned=[(f"{t['type_name'] or t['ticket_type_id']} {rf.place_label(t)}", m(t["price"], cur)) for t in old],
+        new=[(f"{t['type_name']} {rf.place_label(t)}", m(t["price"], cur)) for t in new],
+        credit=m(row["credit"], cur), new_total=m(row["new_total"], cur),
+        paid=m(d, cur) if d > 0 else None, refunded=m(-d, cur) if d < 0 else None, payments=payments,
+        open_drawer=bool(ctx.config.drawer_on_cash and any(p["tender"] == "cash" for p in pays)))

@@ -79,7 +79,7 @@ def queue_test(ctx: Ctx) -> str:
 
 
 def _ticket_views(ctx: Ctx, order: dict, ticket_ids: list[str], copy: bool) -> list[Any]:
-    from boxoffice.printing.layout import TicketView
+    from boxoffice.printing.documents import TicketView
 
     ev = catalog_store.get_event(ctx.conn, order["event_id"])
     venue = (catalog_store.venue(ctx.conn) or {}).get("name", "")
@@ -99,7 +99,7 @@ def _ticket_views(ctx: Ctx, order: dict, ticket_ids: list[str], copy: bool) -> l
 
 def receipt_view(ctx: Ctx, order: dict, copy: bool = False) -> Any:
     """The receipt of an order: lines by ticket type, total, tax share, tenders, change."""
-    from boxoffice.printing.layout import ReceiptView
+    from boxoffice.printing.documents import ReceiptView
 
     cur = order["currency"]
     ev = catalog_store.get_event(ctx.conn, order["event_id"])
@@ -130,22 +130,20 @@ def receipt_view(ctx: Ctx, order: dict, copy: bool = False) -> Any:
 
 def _layouts(ctx: Ctx, job: dict) -> tuple[list[Any], list[Any]]:
     """The job's ticket layouts and receipt layout (empty where not asked)."""
-    from boxoffice.printing import layout as lay
+    from boxoffice.printing import documents
 
     doc = json.loads(job["document"])
     if "blocks" in doc:
         return [], [_stored_layout(doc)]
     if doc.get("test"):
         venue = (catalog_store.venue(ctx.conn) or {}).get("name", "boxoffice")
-        return [], [[lay.Text(venue, bold=True, size=2, align="center"), lay.Text("Printer test", align="center"),
-                     lay.Columns("Printer", job["printer_uri"]), lay.Columns("Profile", job["profile"] or "-"),
-                     lay.QR("TEST " + job["id"].upper()), lay.Text("Café Müller  北京  ok", align="center"),
-                     lay.Cut()]]
+        return [], [documents.test_page_layout(venue, job["printer_uri"], job["profile"] or "-",
+                                               "TEST " + job["id"].upper())]
     order = order_store.order_by_id(ctx.conn, doc["order_id"])
     if order is None:
         raise BoxOfficeError("not_found", f"print job {job['id']} names an order that does not exist")
-    tickets = [lay.ticket_layout(v) for v in _ticket_views(ctx, order, doc["tickets"], doc["copy"])]
-    receipt = [lay.receipt_layout(receipt_view(ctx, order, doc["copy"]), open_drawer=doc["drawer"])] \
+    tickets = [documents.ticket_layout(v) for v in _ticket_views(ctx, order, doc["tickets"], doc["copy"])]
+    receipt = [documents.receipt_layout(receipt_view(ctx, order, doc["copy"]), open_drawer=doc["drawer"])] \
         if doc["receipt"] else []
     return tickets, receipt
 

@@ -426,9 +426,10 @@ def refund(ctx: Ctx, req: RefundRequest) -> dict[str, Any]:
             store.set_order_status(ctx.conn, order["id"], status)
         jobs = []
         if req.print_receipt:
+            from boxoffice.printing.documents import refund_layout
             from boxoffice.services.printing import queue_layout
 
-            jobs.append(queue_layout(ctx, "refund", receipt_layout(ctx, refund_id, pay_rows),
+            jobs.append(queue_layout(ctx, "refund", refund_layout(receipt_view(ctx, refund_id, pay_rows)),
                                      name=f"{order['code']}-refund", order_id=order["id"]))
         ctx.journal("refund", {"refund": row, "items": items, "payments": pay_rows,
                                "revoked": [i["ticket_id"] for i in items], "order_status": status, "jobs": jobs})
@@ -438,9 +439,10 @@ def refund(ctx: Ctx, req: RefundRequest) -> dict[str, Any]:
             "approved_by": approver["name"] if approver else None, "policy": a["policy"]}
 
 
-def receipt_layout(ctx: Ctx, refund_id: str, pays: list[dict[str, Any]]) -> list[Any]:
-    """The refund receipt: what was cancelled, the fee kept, where the money went, and a line for a signature."""
-    from boxoffice.printing import layout as lay
+def receipt_view(ctx: Ctx, refund_id: str, pays: list[dict[str, Any]]) -> Any:
+    """What the refund receipt shows (printing/documents.py lays it out): what was cancelled, the fee kept, where
+    the money went, who refunded it and any override."""
+    from boxoffice.printing.documents import RefundReceiptView
     from boxoffice.store import operators as operator_store
 
     r = store.get_refund(ctx.conn, refund_id)
@@ -450,34 +452,22 @@ def receipt_layout(ctx: Ctx, refund_id: str, pays: list[dict[str, Any]]) -> list
     assert order is not None
     cur = order["currency"]
     ev = catalog_store.get_event(ctx.conn, order["event_id"])
-    venue = ctx.config.venue_name or (catalog_store.venue(ctx.conn) or {}).get("name", "")
-    blocks: list[Any] = []
-    if ctx.config.drawer_on_cash and any(p["tender"] == "cash" for p in pays):
-        blocks.append(lay.DrawerKick())
-    blocks += [lay.Text(venue, bold=True, size=2, align="center"), lay.Text("REFUND", bold=True, size=2,
-                                                                             align="center"),
-               lay.Columns("Order", order["code"]), lay.Columns("Time", when_text(r["at"], venue_tz(ctx), year=True))]
-    if ev:
-        blocks.append(lay.Text(f"{ev['name']}, {when_text(ev['starts_at'], ev['timezone'], year=True)}"))
-    blocks.append(lay.Rule())
-    for i in store.refund_items(ctx.conn, refund_id):
-        blocks.append(lay.Columns(f"{i['type_name'] or i['ticket_type_id']} {place_label(i)}",
-                                  format_money(i["price"], cur)))
-        if i["fee"]:
-            blocks.append(lay.Columns("  fee kept", format_money(-i["fee"], cur)))
-    blocks += [lay.Rule(), lay.Columns("REFUNDED", format_money(r["amount"], cur), bold=True)]
-    for p in pays:
-        label = TENDER_LABELS[p["tender"]] + (f" ****{p['card_last4']}" if p["card_last4"] else "")
-        blocks.append(lay.Columns(f"To {label}", format_money(p["amount"], cur)))
-    blocks.append(lay.Columns("Reason", r["reason_code"].replace("_", " ")))
-    if r["note"]:
-        blocks.append(lay.Text(r["note"]))
-    op = operator_store.by_id(ctx.conn, r["operator_id"])
+    override = None
     if r["override"]:
         sup = operator_store.by_id(ctx.conn, r["approved_by"]) if r["approved_by"] else None
         why = ", ".join(OVERRIDES[o] for o in (r["override_why"] or "").split(",") if o in OVERRIDES)
-        blocks.append(lay.Text(f"OVERRIDE: {why}; approved by {sup['name'] if sup else '-'}", bold=True))
-    blocks += [lay.Rule(), lay.Text("The tickets above are cancelled and no longer admit."), lay.Feed(2),
-               lay.Text("Customer signature:"), lay.Feed(2), lay.Text("x______________________________"),
-               lay.Text(f"Refunded by {op['name'] if op else '-'}"), lay.Cut()]
-    return blocks
+        override = (why, sup["name"] if sup else "-")
+    op = operator_store.by_id(ctx.conn, r["operator_id"])
+    return RefundReceiptView(
+        venue=ctx.config.venue_name or (catalog_store.venue(ctx.conn) or {}).get("name", ""),
+        order_code=order["code"], time=when_text(r["at"], venue_tz(ctx), year=True),
+        event=f"{ev['name']}, {when_text(ev['starts_at'], ev['timezone'], year=True)}" if ev else None,
+        items=[(f"{i['type_name'] or i['ticket_type_id']} {place_label(i)}", format_money(i["price"], cur),
+                format_money(-i["fee"], cur) if i["fee"] else None)
+               for i in store.refund_items(ctx.conn, refund_id)],
+        refunded=format_money(r["amount"], cur),
+        tenders=[(TENDER_LABELS[p["tender"]] + (f" ****{p['card_last4']}" if p["card_last4"] else ""),
+                  format_money(p["amount"], cur)) for p in pays],
+        reason=r["reason_code"].replace("_", " "), note=r["note"] or None, override=override,
+        operator=op["name"] if op else "-",
+        open_drawer=bool(ctx.config.drawer_on_cash and any(p["tender"] == "cash" for p in pays)))

@@ -131,7 +131,7 @@ def cash_move(ctx: Ctx, kind: str, amount: int, reason: str) -> dict[str, Any]:
 
 def drawer_open(ctx: Ctx, reason: str | None = None) -> dict[str, Any]:
     """Kick the drawer open with no sale: recorded in the shift and the journal, sent as a print job."""
-    from boxoffice.printing.layout import DrawerKick
+    from boxoffice.printing.documents import drawer_kick_layout
     from boxoffice.services.printing import queue_layout
 
     op = ctx.require("drawer")
@@ -140,7 +140,7 @@ def drawer_open(ctx: Ctx, reason: str | None = None) -> dict[str, Any]:
            "reason": _reason(reason or "no sale"), "at": ctx.now_iso(), "operator_id": op["id"]}
     with write(ctx.conn):
         store.insert_movement(ctx.conn, row)
-        job = queue_layout(ctx, "drawer", [DrawerKick()], name="drawer")
+        job = queue_layout(ctx, "drawer", drawer_kick_layout(), name="drawer")
         ctx.journal("drawer.open", {"movement": row, "job": job})
     return row | {"jobs": [job]}
 
@@ -294,23 +294,11 @@ def report_lines(z: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def report_layout(ctx: Ctx, z: dict[str, Any]) -> list[Any]:
-    """The X/Z report on paper, with signature lines on a Z report for whoever counted and whoever checked."""
-    from boxoffice.printing import layout as lay
+    """The X/Z report on paper (printing/documents.py lays it out from the report's lines)."""
+    from boxoffice.printing.documents import shift_report_layout
 
     venue = ctx.config.venue_name or (catalog_store.venue(ctx.conn) or {}).get("name", "")
-    blocks: list[Any] = [lay.Text(venue, bold=True, align="center"),
-                         lay.Text(f"{z['kind']} REPORT", bold=True, size=2, align="center"), lay.Rule()]
-    for label, value in report_lines(z):
-        if value:
-            bold = label in ("Net", "Expected", "Counted", "Variance")
-            blocks.append(lay.Columns(label, value, bold=bold))
-        else:
-            blocks += [lay.Rule(), lay.Text(label, bold=True)]
-    if z["kind"] == "Z":
-        blocks += [lay.Rule(), lay.Feed(2), lay.Text("Counted by: ______________________"), lay.Feed(2),
-                   lay.Text("Checked by: ______________________")]
-    blocks.append(lay.Cut())
-    return blocks
+    return shift_report_layout(venue, z["kind"], report_lines(z))
 
 
 def save_pdf(ctx: Ctx, z: dict[str, Any]) -> tuple[str | None, str | None]:

@@ -1,4 +1,4 @@
-"""`boxoffice init` and `boxoffice config show`."""
+"""`boxoffice demo`, `boxoffice init` and `boxoffice config show`: setting a terminal up."""
 
 from __future__ import annotations
 
