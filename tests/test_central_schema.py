@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 from sync_helpers import Central, CentralServer, pg_schema_url, sell, sync
 
-from boxoffice.central import allocations, catalog, schema
-from boxoffice.central.admin import init
-from boxoffice.central.db import connect
+from boxoffice.central.services import allocations, catalog
+from boxoffice.central.services.admin import init
+from boxoffice.central.store import schema
+from boxoffice.central.store.db import connect
 from boxoffice.domain.ids import uuid7
 from boxoffice.services import allocations as terminal_alloc
 
@@ -139,7 +140,7 @@ def rows_only(pg_database: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
     init(owner)
     doc = tmp_path / "catalog.json"
     doc.write_text(json.dumps(demo_catalog(T0.date())))
-    from boxoffice.central.admin import publish_catalog
+    from boxoffice.central.services.admin import publish_catalog
 
     publish_catalog(owner, doc)
     name = re.search(r"search_path%3D(s_[0-9a-f]+)", owner).group(1)  # type: ignore[union-attr]

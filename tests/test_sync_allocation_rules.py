@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from sync_helpers import Central, client, sell, sync
 
-from boxoffice.central import allocations as central_alloc
-from boxoffice.central.admin import enroll_code
-from boxoffice.central.db import connect
+from boxoffice.central.services import allocations as central_alloc
+from boxoffice.central.services.admin import enroll_code
+from boxoffice.central.store.db import connect
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services import allocations as service
 from boxoffice.services.sync.rounds import enroll as do_enroll

@@ -48,18 +48,18 @@ from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from boxoffice.central import (
+from boxoffice.central.services import (
     allocation_stops,
     allocation_topup,
     allocations,
     catalog,
     feed,
     ingest,
-    schema,
     terminals,
     weborders,
 )
-from boxoffice.central.db import CentralDB, connect
+from boxoffice.central.store import schema
+from boxoffice.central.store.db import CentralDB, connect
 from boxoffice.config import load
 from boxoffice.domain.clock import iso
 from boxoffice.domain.tenders import Tender

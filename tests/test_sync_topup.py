@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from sync_helpers import Central, FaultProxy, sell, sync
 
-from boxoffice.central import allocations as central_alloc
-from boxoffice.central.allocation_admin import summary
-from boxoffice.central.db import connect
+from boxoffice.central.services import allocations as central_alloc
+from boxoffice.central.services.allocation_admin import summary
+from boxoffice.central.store.db import connect
 from boxoffice.domain.ids import uuid7
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services import allocations as service

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from boxoffice.central.admin import open_db
+from boxoffice.central.services.admin import open_db
 
 
 def serve(db_url: str, host: str = "127.0.0.1", port: int = 8765, workers: int = 1,
@@ -15,9 +15,9 @@ def serve(db_url: str, host: str = "127.0.0.1", port: int = 8765, workers: int =
     open_db(db_url).close()  # refuse to start on a database that is not a central one, before binding the port
     if workers > 1:
         os.environ["BOXOFFICE_CENTRAL_DB"] = db_url  # the factory in each worker process reads it
-        uvicorn.run("boxoffice.central.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+        uvicorn.run("boxoffice.central.api.app:app_from_env", factory=True, host=host, port=port, workers=workers,
                     log_level=log_level, proxy_headers=False)
         return
-    from boxoffice.central.app import create_app
+    from boxoffice.central.api.app import create_app
 
     uvicorn.run(create_app(db_url), host=host, port=port, log_level=log_level, proxy_headers=False)

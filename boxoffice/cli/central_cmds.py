@@ -67,7 +67,7 @@ def init(
 
     Example: boxoffice central init --db postgresql://postgres@127.0.0.1/boxoffice
     """
-    from boxoffice.central.admin import init as do_init
+    from boxoffice.central.services.admin import init as do_init
 
     out = do_init(_db(db), clock())
     if json_out:
@@ -93,7 +93,7 @@ def migrate(
     Run it once after installing a new release, before starting `central serve` (which refuses an older schema).
     Example: boxoffice central migrate --db postgresql://boxoffice@db/boxoffice
     """
-    from boxoffice.central.admin import migrate as do_migrate
+    from boxoffice.central.services.admin import migrate as do_migrate
 
     out = do_migrate(_db(db), clock())
     if json_out:
@@ -115,7 +115,7 @@ def publish(
 
     Example: boxoffice central catalog publish venue.json
     """
-    from boxoffice.central.admin import publish_catalog
+    from boxoffice.central.services.admin import publish_catalog
 
     out = publish_catalog(_db(db), file, clock())
     if json_out:
@@ -139,7 +139,7 @@ def import_orders(
     A document with any error is refused whole, each error located. Orders imported before (same ref) are skipped.
     Example: boxoffice central orders import shop-export.json
     """
-    from boxoffice.central.admin import import_orders as do_import
+    from boxoffice.central.services.admin import import_orders as do_import
 
     out = do_import(_db(db), file, clock())
     if json_out:
@@ -165,8 +165,8 @@ def enroll_code(
     places from the sellers.
     Example: boxoffice central enroll-code --name "Door 1" --roles door
     """
-    from boxoffice.central.admin import enroll_code as make
-    from boxoffice.central.admin import venue_timezone
+    from boxoffice.central.services.admin import enroll_code as make
+    from boxoffice.central.services.admin import venue_timezone
     from boxoffice.domain.clock import when_text
 
     out = make(_db(db), name, hours, clock(), roles)
@@ -187,7 +187,7 @@ def terminals(
 
     Times in the venue's zone (--json: ISO). Example: boxoffice central terminals --db postgresql://postgres@db/boxoffice
     """
-    from boxoffice.central.admin import list_terminals, venue_timezone
+    from boxoffice.central.services.admin import list_terminals, venue_timezone
     from boxoffice.domain.clock import when_text
 
     rows = list_terminals(_db(db))
@@ -224,7 +224,7 @@ def set_cap(
               boxoffice central terminal set-cap --terminal "Counter 1" --max 120
               boxoffice central terminal set-cap --terminal "Counter 1" --clear
     """
-    from boxoffice.central.allocation_admin import set_cap as do_set
+    from boxoffice.central.services.allocation_admin import set_cap as do_set
     from boxoffice.errors import BoxOfficeError
 
     if clear == (cap is not None) or (clear and terminal is None):
@@ -255,7 +255,7 @@ def revoke(
 
     Example: boxoffice central revoke "Counter 3"
     """
-    from boxoffice.central.admin import revoke_terminal
+    from boxoffice.central.services.admin import revoke_terminal
 
     out = revoke_terminal(_db(db), terminal, clock())
     if json_out:
@@ -279,7 +279,7 @@ def revoke_ticket(
 
     Example: boxoffice central revoke-ticket 01a207d3-885d-7257-8ae8-3b4391faf6ed --reason "reported stolen"
     """
-    from boxoffice.central.admin import revoke_ticket as do_revoke
+    from boxoffice.central.services.admin import revoke_ticket as do_revoke
 
     out = do_revoke(_db(db), ticket, reason, clock())
     if json_out:
@@ -301,7 +301,7 @@ def conflicts(
     venue's zone (--json: ids and ISO times).
     Example: boxoffice central conflicts --json
     """
-    from boxoffice.central.admin import list_conflicts, venue_timezone
+    from boxoffice.central.services.admin import list_conflicts, venue_timezone
     from boxoffice.domain.clock import when_text
 
     rows = list_conflicts(_db(db), limit)
@@ -331,7 +331,7 @@ def status(
 
     Example: boxoffice central status --db central.db
     """
-    from boxoffice.central.admin import status as get
+    from boxoffice.central.services.admin import status as get
 
     out = get(_db(db))
     if json_out:

@@ -26,8 +26,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from boxoffice.central import allocations, feed
-from boxoffice.central.db import CentralDB
+from boxoffice.central.services import allocations, feed
+from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.ids import uuid7
 from boxoffice.errors import BoxOfficeError
 

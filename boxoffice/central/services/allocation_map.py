@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from boxoffice.central import allocations, published
-from boxoffice.central.db import CentralDB
+from boxoffice.central.services import allocations, published
+from boxoffice.central.store.db import CentralDB
 from boxoffice.errors import BoxOfficeError
 
 WEB = "web"
@@ -106,7 +106,7 @@ def _general(db: CentralDB, sec: allocations.Section, sold: list[dict[str, Any]]
 
 def show(url: str, event_id: str, section_id: str | None = None) -> dict[str, Any]:
     """`boxoffice central seats`: the map, on the central database."""
-    from boxoffice.central.admin import open_db
+    from boxoffice.central.services.admin import open_db
 
     with open_db(url) as db:
         return seat_map(db, event_id, section_id)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from boxoffice.central import feed, signing
-from boxoffice.central.db import CentralDB
+from boxoffice.central.services import feed, signing
+from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.codes import ALPHABET, CENTRAL_TAG_PREFIX, MAX_SEQ, make_order_code
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.money import parse_amount, tax_share
@@ -111,7 +111,7 @@ def _plan(db: CentralDB, doc: dict[str, Any], now: str) -> tuple[list[dict[str, 
 def allocations_block(db: CentralDB, planned: list[dict[str, Any]], wanted_seats: dict[str, str]) -> list[str]:
     """The web shop sells only what no terminal holds and the venue does not hold back: not a seat allocated to a
     terminal, not a held (house) seat, not more standing places than are free."""
-    from boxoffice.central import allocations
+    from boxoffice.central.services import allocations
 
     out: list[str] = []
     house: dict[tuple[str, str], frozenset[str]] = {}
@@ -156,7 +156,7 @@ def import_orders(db: CentralDB, doc: Any, now: str) -> dict[str, Any]:
     if errors:
         raise BoxOfficeError("invalid_document", f"the web orders document has {len(errors)} error(s); nothing was "
                                                  f"imported. First: {errors[0]}", errors=errors)
-    from boxoffice.central import allocations
+    from boxoffice.central.services import allocations
 
     with db.transaction():
         # before reading what is free: a terminal's top-up or a grant running at the same time on PostgreSQL would

@@ -38,8 +38,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from boxoffice.central import feed
-from boxoffice.central.db import CentralDB
+from boxoffice.central.services import feed
+from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.catalog import build_catalog
 from boxoffice.domain.ids import uuid7
 from boxoffice.errors import BoxOfficeError
@@ -321,7 +321,7 @@ def recall(db: CentralDB, event_id: str, terminal_id: str, *, section_id: str | 
            now: str) -> dict[str, Any]:
     """Pull a terminal's unsold places of an event (or one section) back; freed when its release arrives
     (central/allocation_stops.py)."""
-    from boxoffice.central.allocation_stops import recall as run
+    from boxoffice.central.services.allocation_stops import recall as run
 
     return run(db, event_id, terminal_id, section_id=section_id, reason=reason, by=by, now=now)
 
@@ -329,7 +329,7 @@ def recall(db: CentralDB, event_id: str, terminal_id: str, *, section_id: str | 
 def write_off(db: CentralDB, event_id: str, terminal_id: str, *, by: str, reason: str, now: str) -> dict[str, Any]:
     """Free a dead terminal's allocation of an event now, except what central knows it sold; the rest is a flagged
     risk (central/allocation_stops.py)."""
-    from boxoffice.central.allocation_stops import write_off as run
+    from boxoffice.central.services.allocation_stops import write_off as run
 
     return run(db, event_id, terminal_id, by=by, reason=reason, now=now)
 
@@ -337,7 +337,7 @@ def write_off(db: CentralDB, event_id: str, terminal_id: str, *, by: str, reason
 def top_up(db: CentralDB, terminal_id: str, event_id: str, section_id: str, count: int, request_id: str,
            now: str) -> dict[str, Any]:
     """Grant a terminal up to ``count`` more places of a section, once per request id (central/allocation_topup.py)."""
-    from boxoffice.central.allocation_topup import top_up as run
+    from boxoffice.central.services.allocation_topup import top_up as run
 
     return run(db, terminal_id, event_id, section_id, count, request_id, now)
 
@@ -350,7 +350,7 @@ def apply_release(db: CentralDB, terminal_id: str, entry_id: str, payload: dict[
     Only what the terminal holds centrally is freed: a release larger than the allocation (which a terminal never
     sends) frees the allocation and no more, so the invariant cannot be broken from a terminal.
     """
-    from boxoffice.central.allocation_stops import recall_released
+    from boxoffice.central.services.allocation_stops import recall_released
 
     with db.transaction():
         lock(db)

@@ -31,10 +31,11 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from boxoffice.central import allocation_stops, allocations, feed, ingest, readback, schema, terminals
-from boxoffice.central import openapi as customise
-from boxoffice.central.db import CentralDB, connect, retry, retrying
+from boxoffice.central.api import openapi as customise
 from boxoffice.central.errors import CentralError, invalid
+from boxoffice.central.services import allocation_stops, allocations, feed, ingest, readback, terminals
+from boxoffice.central.store import schema
+from boxoffice.central.store.db import CentralDB, connect, retry, retrying
 from boxoffice.domain.clock import iso, system_clock
 from boxoffice.errors import BoxOfficeError
 from boxoffice.wire import codec
@@ -135,7 +136,7 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock) -> FastAPI:
         return JSONResponse({"error": {"code": code, "message": str(exc.detail)}}, status_code=exc.status_code,
                             headers=headers)
 
-    from boxoffice.central.db import database_errors
+    from boxoffice.central.store.db import database_errors
 
     @app.exception_handler(database_errors()[0])
     async def db_error(_: Request, exc: Exception) -> JSONResponse:

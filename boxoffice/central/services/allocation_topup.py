@@ -20,8 +20,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from boxoffice.central import allocations
-from boxoffice.central.db import CentralDB
+from boxoffice.central.services import allocations
+from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.catalog import build_catalog
 from boxoffice.domain.seating import Seat, best_available
 from boxoffice.errors import BoxOfficeError

@@ -20,8 +20,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from boxoffice.central import allocations
-from boxoffice.central.db import CentralDB
+from boxoffice.central.services import allocations
+from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.alerts import ORDER, most_severe_first, severity, thresholds_in_force, usual
 from boxoffice.domain.clock import Clock, iso, parse_iso, system_clock
 from boxoffice.wire import codec
@@ -180,7 +180,7 @@ def in_force(db: CentralDB, now: datetime, t: dict[str, Any]) -> list[dict[str, 
 
 def alerts(url: str, thresholds: dict[str, Any] | None = None, clock: Clock = system_clock) -> list[dict[str, Any]]:
     """`boxoffice central alerts`: the thresholds of the config's [alerts] over the defaults, on the database."""
-    from boxoffice.central.admin import open_db
+    from boxoffice.central.services.admin import open_db
 
     t = thresholds_in_force(thresholds)
     with open_db(url) as db:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from boxoffice.central import allocation_topup, allocations
-from boxoffice.central.admin import run
-from boxoffice.central.db import CentralDB
+from boxoffice.central.services import allocation_topup, allocations
+from boxoffice.central.services.admin import run
+from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.clock import Clock, iso, system_clock
 from boxoffice.errors import BoxOfficeError
 
@@ -58,7 +58,7 @@ def write_off(url: str, event_id: str, which: str, by: str, reason: str,
 def summary(url: str, event_id: str) -> list[dict[str, Any]]:
     """Per section: capacity, web sold, each terminal's allocation, held, free, pending recalls, write-off risks;
     with the section's name and the names of the terminals named (``section_name``, ``terminal_names``) for people."""
-    from boxoffice.central import published
+    from boxoffice.central.services import published
 
     def work(db: CentralDB) -> tuple[list[dict[str, Any]], dict[str, str], dict[str, Any]]:
         rows = allocations.summary(db, event_id)

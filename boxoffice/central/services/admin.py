@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from boxoffice.central import catalog, feed, schema, signing, terminals, tokens, weborders
-from boxoffice.central.db import CentralDB, connect, database_errors, first_line, retrying
+from boxoffice.central.services import catalog, feed, signing, terminals, tokens, weborders
+from boxoffice.central.store import schema
+from boxoffice.central.store.db import CentralDB, connect, database_errors, first_line, retrying
 from boxoffice.domain.clock import iso, system_clock
 from boxoffice.errors import BoxOfficeError
 from boxoffice.wire.schemas import read_json_file

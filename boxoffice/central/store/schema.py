@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from boxoffice.central.db import CentralDB
+from boxoffice.central.store.db import CentralDB
 from boxoffice.errors import BoxOfficeError
 
 MIGRATIONS: tuple[tuple[int, str], ...] = (
@@ -36,7 +36,7 @@ def statements(name: str) -> list[str]:
     """The statements of one packaged SQL file, comments removed."""
     from importlib import resources
 
-    text = resources.files("boxoffice.central").joinpath(name).read_text(encoding="utf-8")
+    text = resources.files("boxoffice.central.store").joinpath(name).read_text(encoding="utf-8")
     lines = [re.sub(r"--.*$", "", ln) for ln in text.splitlines()]
     return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
 
