@@ -78,6 +78,33 @@ def migrate(url: str, clock: Clock = system_clock) -> dict[str, Any]:
                 "migrations": moved["migrations"]}
 
 
+def upgrade_for_serving(url: str, clock: Clock = system_clock) -> dict[str, Any]:
+    """Make a database ready for `central serve`: migrate it when an older release left it behind, so an upgrade
+    is installing the release and starting the service. Returns ``from`` and ``to`` (equal when nothing ran).
+
+    Refused, with what to do, when it is not a central database, when a newer release wrote it, or when the
+    service's database role may not change the schema (a role granted rows only): then the schema's owner runs
+    `boxoffice central migrate` once."""
+    with connect(url) as db:
+        found = schema.version(db)
+        if found == 0:
+            raise BoxOfficeError("not_initialised", f"{db.where} is not a central database: run "
+                                                    "`boxoffice central init --db ...` first")
+        if found >= schema.LATEST:
+            schema.check(db)  # the newer release's database is refused here
+            return {"database": db.where, "from": found, "to": found}
+        try:
+            moved = schema.migrate(db, iso(clock()))
+        except database_errors() as exc:
+            if getattr(exc, "sqlstate", None) != schema.INSUFFICIENT_PRIVILEGE:
+                raise
+            raise BoxOfficeError("database_older", f"{db.where} has central schema {found}; this release needs "
+                                                   f"{schema.LATEST} and this database user may not change the "
+                                                   "schema: run `boxoffice central migrate --db ...` once as the "
+                                                   "schema's owner, then start the service again") from None
+        return {"database": db.where, "from": moved["from"], "to": moved["to"]}
+
+
 def new_admin_token(url: str, clock: Clock = system_clock) -> str:
     """Another admin token (for the HTTP admin endpoints), shown once."""
     token = tokens.new_token(tokens.ADMIN_PREFIX)

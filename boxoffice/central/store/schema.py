@@ -30,6 +30,7 @@ LATEST = MIGRATIONS[-1][0]
 SCHEMA_VERSION = str(LATEST)
 COUNTERS = ("feed", "web_order", "allocation")
 LOCK_KEY = 7_201_512_003  # pg_advisory_xact_lock key of schema work (any constant of this project's own)
+INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's SQLSTATE when a role may not change the schema
 
 
 def statements(name: str) -> list[str]:
