@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sync_helpers import Central, CentralServer, pg_schema_url, sell, sync
 
-from boxoffice.central.services import allocations, catalog
+from boxoffice.central.services import allocation_topup, allocations, catalog
 from boxoffice.central.services.admin import init
 from boxoffice.central.store import schema
 from boxoffice.central.store.db import connect
@@ -101,11 +101,11 @@ def test_a_database_of_the_previous_release_is_upgraded_keeping_its_rows(empty_d
             page = allocations.grants_after(db, tid, 0)
             assert [(g["pos"], g["seats"]) for g in page["grants"]] == [(1, []), (2, ["A1"])]
             assert all("held_released" not in g for g in page["grants"])
-            replay = allocations.top_up(db, tid, gala, "stalls", 1, old["request_id"], NOW)
+            replay = allocation_topup.top_up(db, tid, gala, "stalls", 1, old["request_id"], NOW)
             assert replay["replayed"] and replay["seats"] == ["A1"]
         else:
             assert rows["standing"]["allocated"] == {}
-        more = allocations.top_up(db, tid, gala, "standing", 5, uuid7(), NOW)
+        more = allocation_topup.top_up(db, tid, gala, "standing", 5, uuid7(), NOW)
         assert more["granted"] == 5 and not more["replayed"]
         move = allocations.grants_after(db, tid, 0)["grants"][-1]
         assert move["pos"] == (3 if used else 1) and move["count"] == 5  # positions carry on from the old counter

@@ -33,7 +33,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from boxoffice.central.api import openapi as customise
 from boxoffice.central.errors import CentralError, invalid
-from boxoffice.central.services import allocation_stops, allocations, feed, ingest, readback, terminals
+from boxoffice.central.services import (
+    allocation_stops,
+    allocation_topup,
+    allocations,
+    feed,
+    ingest,
+    readback,
+    terminals,
+)
 from boxoffice.central.store import schema
 from boxoffice.central.store.db import CentralDB, connect, retry, retrying
 from boxoffice.domain.clock import iso, system_clock
@@ -227,8 +235,8 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock) -> FastAPI:
             term = terminals.authenticate(db, header)
             body = _json(raw, "top-up request")
             _check(body, "sync-allocation-request.schema.json", "top-up request")
-            return allocations.top_up(db, term["id"], body["event_id"], body["section_id"], body["count"],
-                                      body["id"], now())
+            return allocation_topup.top_up(db, term["id"], body["event_id"], body["section_id"], body["count"],
+                                           body["id"], now())
 
         return JSONResponse(await run_in_threadpool(run, work))
 

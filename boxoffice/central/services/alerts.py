@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from boxoffice.central.services import allocations
+from boxoffice.central.services import allocation_ledger as ledger
 from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.alerts import ORDER, most_severe_first, severity, thresholds_in_force, usual
 from boxoffice.domain.clock import Clock, iso, parse_iso, system_clock
@@ -61,8 +61,8 @@ def allocations_low(db: CentralDB, now: datetime, percent: float) -> list[dict[s
             "SELECT t.section_id, o.terminal_id, count(*) AS n FROM tickets t JOIN orders o ON o.id = t.order_id"
             " WHERE t.event_id = ? AND t.status = 'valid' AND o.terminal_id IS NOT NULL"
             " GROUP BY t.section_id, o.terminal_id", (eid,))}
-        for sid in allocations.sections(db, eid):
-            for tid, held in sorted(allocations.allocated(db, eid, sid).items()):
+        for sid in ledger.sections(db, eid):
+            for tid, held in sorted(ledger.allocated(db, eid, sid).items()):
                 if tid not in names or held <= 0:
                     continue
                 left = max(0, held - sold.get((sid, tid), 0))
