@@ -37,6 +37,7 @@ from boxoffice.central.services import (
     allocation_stops,
     allocation_topup,
     allocations,
+    conflicts,
     feed,
     ingest,
     readback,
@@ -283,7 +284,7 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock) -> FastAPI:
 
         def work(db: CentralDB) -> Any:
             terminals.authenticate_admin(db, header)
-            return {"conflicts": db.all("SELECT * FROM conflicts ORDER BY at DESC, id LIMIT ?", (limit,))}
+            return {"conflicts": conflicts.newest(db, limit)}
 
         return JSONResponse(await run_in_threadpool(run, work))
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from boxoffice.central.services import catalog, feed, signing, terminals, tokens, weborders
-from boxoffice.central.store import schema
+from boxoffice.central.store import conflicts, schema
 from boxoffice.central.store.db import CentralDB, connect, database_errors, first_line, retrying
 from boxoffice.domain.clock import iso, system_clock
 from boxoffice.errors import BoxOfficeError
@@ -185,11 +185,7 @@ def revoke_ticket(url: str, ticket_id: str, reason: str, clock: Clock = system_c
 def list_conflicts(url: str, limit: int = 1000) -> list[dict[str, Any]]:
     """The newest conflicts, each with the two terminals' names and the order's code beside their ids."""
     with open_db(url) as db:
-        rows = db.all("SELECT c.*, f.name AS first_name, s.name AS second_name, o.code AS order_code"
-                      " FROM conflicts c LEFT JOIN terminals f ON f.id = c.first_terminal"
-                      " LEFT JOIN terminals s ON s.id = c.second_terminal LEFT JOIN orders o ON o.id = c.order_id"
-                      " ORDER BY c.at DESC, c.id LIMIT ?", (limit,))
-    return rows
+        return conflicts.newest_named(db, limit)
 
 
 def venue_timezone(url: str) -> str:
