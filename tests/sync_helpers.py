@@ -44,7 +44,7 @@ def pg_schema_url(database_url: str) -> str:
 
 def central_db(backend: str, directory: Path, request: Any) -> str:
     """A fresh, initialised central database on ``backend`` ('sqlite' or 'pg')."""
-    from boxoffice.central.admin import init
+    from boxoffice.central.services.admin import init
 
     url = pg_schema_url(request.getfixturevalue("pg_database")) if backend == "pg" else str(directory / "central.db")
     init(url)
@@ -107,31 +107,31 @@ class Central:
         self.backend, self.db_url, self.server, self.url = backend, db_url, server, server.url
 
     def code(self, name: str = "Counter", hours: float = 24) -> str:
-        from boxoffice.central.admin import enroll_code
+        from boxoffice.central.services.admin import enroll_code
 
         return enroll_code(self.db_url, name, hours)["code"]
 
     def query(self, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
-        from boxoffice.central.db import connect
+        from boxoffice.central.store.db import connect
 
         with connect(self.db_url) as db:
             return db.all(sql, params)
 
     def scalar(self, sql: str, params: tuple = ()) -> Any:
-        from boxoffice.central.db import connect
+        from boxoffice.central.store.db import connect
 
         with connect(self.db_url) as db:
             return db.scalar(sql, params)
 
     def publish(self, doc: dict[str, Any], tmp: Path) -> dict[str, Any]:
-        from boxoffice.central.admin import publish_catalog
+        from boxoffice.central.services.admin import publish_catalog
 
         path = tmp / f"catalog-{secrets.token_hex(3)}.json"
         path.write_text(json.dumps(doc))
         return publish_catalog(self.db_url, path)
 
     def web_orders(self, orders: list[dict[str, Any]], tmp: Path) -> dict[str, Any]:
-        from boxoffice.central.admin import import_orders
+        from boxoffice.central.services.admin import import_orders
 
         path = tmp / f"web-{secrets.token_hex(3)}.json"
         path.write_text(json.dumps({"format": "boxoffice.web-orders/1", "orders": orders}))
@@ -214,7 +214,7 @@ def sell_offline(ctx: Any, central: Central, event_id: str, n: int, section: str
     so every sale passes the allocation check; the spare five keep the terminal above the tests' top-up line
     (sync_support.TEST_TOP_UP), so the next sync pushes the sales and asks for nothing more.
     """
-    from boxoffice.central.allocation_admin import allocate
+    from boxoffice.central.services.allocation_admin import allocate
 
     allocate(central.db_url, event_id, ctx.terminal["id"], section, n + 5, [])
     sync(ctx)

@@ -37,7 +37,7 @@ def init(
 
     Example: boxoffice central init --db postgresql://postgres@127.0.0.1/boxoffice
     """
-    from boxoffice.central.admin import init as do_init
+    from boxoffice.central.services.admin import init as do_init
 
     out = do_init(central_db(db), clock())
     if json_out:
@@ -62,7 +62,7 @@ def migrate(
     Run it once after installing a new release, before starting `central serve` (which refuses an older schema).
     Example: boxoffice central migrate --db postgresql://boxoffice@db/boxoffice
     """
-    from boxoffice.central.admin import migrate as do_migrate
+    from boxoffice.central.services.admin import migrate as do_migrate
 
     out = do_migrate(central_db(db), clock())
     if json_out:
@@ -85,7 +85,7 @@ def conflicts(
     venue's zone (--json: ids and ISO times).
     Example: boxoffice central conflicts --json
     """
-    from boxoffice.central.admin import list_conflicts, venue_timezone
+    from boxoffice.central.services.admin import list_conflicts, venue_timezone
     from boxoffice.domain.clock import when_text
 
     rows = list_conflicts(central_db(db), limit)
@@ -114,7 +114,7 @@ def status(
 
     Example: boxoffice central status --db central.db
     """
-    from boxoffice.central.admin import status as get
+    from boxoffice.central.services.admin import status as get
 
     out = get(central_db(db))
     if json_out:
@@ -133,7 +133,7 @@ def revoke_ticket(
 
     Example: boxoffice central revoke-ticket 01a207d3-885d-7257-8ae8-3b4391faf6ed --reason "reported stolen"
     """
-    from boxoffice.central.admin import revoke_ticket as do_revoke
+    from boxoffice.central.services.admin import revoke_ticket as do_revoke
 
     out = do_revoke(central_db(db), ticket, reason, clock())
     if json_out:

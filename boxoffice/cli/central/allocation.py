@@ -33,7 +33,7 @@ def allocate(
     them at its next sync.
     Example: boxoffice central allocate gala-2025 --terminal "Counter 1" --section floor --count 200
     """
-    from boxoffice.central.allocation_admin import allocate as do_allocate
+    from boxoffice.central.services.allocation_admin import allocate as do_allocate
 
     out = do_allocate(central_db(db), event, terminal_, section, count, _split(seats), clock(), include_held)
     if json_out:
@@ -57,8 +57,8 @@ def allocations(
     by name (--json: their ids, with the names beside).
     Example: boxoffice central allocations gala-2025 --json
     """
-    from boxoffice.central.admin import venue_timezone
-    from boxoffice.central.allocation_admin import summary
+    from boxoffice.central.services.admin import venue_timezone
+    from boxoffice.central.services.allocation_admin import summary
 
     rows = summary(central_db(db), event)
     if json_out:
@@ -106,7 +106,7 @@ def recall(
     pending in `boxoffice central allocations`. A new `central allocate` lets the terminal sell again.
     Example: boxoffice central recall gala-2025 --terminal "Counter 2" --section floor --reason "closing the desk"
     """
-    from boxoffice.central.allocation_admin import recall as do_recall
+    from boxoffice.central.services.allocation_admin import recall as do_recall
 
     out = do_recall(central_db(db), event, terminal_, section, reason, by, clock())
     if json_out:
@@ -132,7 +132,7 @@ def write_off(
     pushes later from those places is flagged, never silently accepted. Needs --yes.
     Example: boxoffice central write-off gala-2025 --terminal "Counter 3" --by "Ann Lee" --reason "stolen" --yes
     """
-    from boxoffice.central.allocation_admin import write_off as do_write_off
+    from boxoffice.central.services.allocation_admin import write_off as do_write_off
     from boxoffice.errors import BoxOfficeError
 
     if not yes:

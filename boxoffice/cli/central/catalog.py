@@ -30,7 +30,7 @@ def publish(
 
     Example: boxoffice central catalog publish venue.json
     """
-    from boxoffice.central.admin import publish_catalog
+    from boxoffice.central.services.admin import publish_catalog
 
     out = publish_catalog(central_db(db), file, clock())
     if json_out:
@@ -54,7 +54,7 @@ def import_orders(
     A document with any error is refused whole, each error located. Orders imported before (same ref) are skipped.
     Example: boxoffice central orders import shop-export.json
     """
-    from boxoffice.central.admin import import_orders as do_import
+    from boxoffice.central.services.admin import import_orders as do_import
 
     out = do_import(central_db(db), file, clock())
     if json_out:

@@ -18,7 +18,7 @@ def alerts(db: str = _DB, json_out: bool = _JSON) -> None:
     Thresholds are the config's [alerts] table, as on a terminal (sync_stale_minutes: how long without a sync is
     too long). Example: boxoffice central alerts --json
     """
-    from boxoffice.central.alerts import alerts as work_out
+    from boxoffice.central.services.alerts import alerts as work_out
     from boxoffice.cli.reports import show_alerts
 
     show_alerts(work_out(central_db(db), config().alerts, clock()), json_out,
@@ -39,7 +39,7 @@ def seats(event: str = typer.Argument(..., help="Event id."),
     upper case sold by it); standing sections per terminal: allocated, sold, left.
     Example: boxoffice central seats winter-gala --section stalls
     """
-    from boxoffice.central.allocation_map import show
+    from boxoffice.central.services.allocation_map import show
 
     m = show(central_db(db), event, section)
     if json_out:

@@ -22,7 +22,7 @@ _JSON = typer.Option(False, "--json", help=JSON_HELP)
 
 def _pause(what: str, reason: str, event: str | None, channel: str | None, terminal: str | None, by: str | None,
            db: str | None, json_out: bool) -> None:
-    from boxoffice.central.pauses import pause
+    from boxoffice.central.services.pauses import pause
 
     body = pause(central_db(db), reason, what=what, event=event, channel=channel, terminal=terminal, by=by,
                  clock=clock())
@@ -69,8 +69,8 @@ def pause_list(db: str = _DB, json_out: bool = _JSON) -> None:
 
     Example: boxoffice central pause list
     """
-    from boxoffice.central.admin import venue_timezone
-    from boxoffice.central.pauses import in_force
+    from boxoffice.central.services.admin import venue_timezone
+    from boxoffice.central.services.pauses import in_force
     from boxoffice.domain.clock import when_text
 
     items = in_force(central_db(db))
@@ -94,7 +94,7 @@ def resume(pause_id: str = typer.Option(None, "--id", help="The pause to lift (f
 
     Example: boxoffice central resume --event gala-1130
     """
-    from boxoffice.central.pauses import resume as do_resume
+    from boxoffice.central.services.pauses import resume as do_resume
 
     lifted = do_resume(central_db(db), pause_id, what=what, event=event, channel=channel, terminal=terminal, by=by,
                        clock=clock())

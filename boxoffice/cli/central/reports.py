@@ -32,7 +32,7 @@ def sales(by: str = typer.Option("type", "--by", help="type, event, day, hour, o
     synced; every --by adds up to the same total.
     Example: boxoffice central report sales --by terminal --day 2026-11-30
     """
-    from boxoffice.central.report_admin import sales as do_sales
+    from boxoffice.central.services.report_admin import sales as do_sales
 
     show_sales(do_sales(central_db(db), by, event, day), csv_out, json_out)
 
@@ -46,7 +46,7 @@ def refunds(by: str = typer.Option("reason", "--by", help="day, event, operator,
     Exchanges that paid a difference back count as reason 'exchange'. --by tender counts the refund payments.
     Example: boxoffice central report refunds --by terminal --csv > refunds.csv
     """
-    from boxoffice.central.report_admin import refunds as do_refunds
+    from boxoffice.central.services.report_admin import refunds as do_refunds
 
     show_refunds(do_refunds(central_db(db), by, event, day), csv_out, json_out)
 
@@ -61,7 +61,7 @@ def pickups(event: str = _EVENT, by: str = typer.Option("event", "--by", help="e
     picked-up total is the sum of the terminals' own `report pickups`.
     Example: boxoffice central report pickups --by terminal
     """
-    from boxoffice.central.report_admin import pickups as do_pickups
+    from boxoffice.central.services.report_admin import pickups as do_pickups
 
     show_pickups(do_pickups(central_db(db), event, by), csv_out, json_out)
 
@@ -74,8 +74,8 @@ def checkins(event: str = _EVENT,
 
     --json always gives everything. Example: boxoffice central report checkins --by terminal
     """
-    from boxoffice.central.report_admin import CHECKINS_BY
-    from boxoffice.central.report_admin import checkins as do_checkins
+    from boxoffice.central.services.report_admin import CHECKINS_BY
+    from boxoffice.central.services.report_admin import checkins as do_checkins
     from boxoffice.domain.reports import check_by
 
     check_by(by, CHECKINS_BY)
@@ -89,7 +89,7 @@ def pdf(to: Path = typer.Option(..., "--to", help="The PDF file to write."), eve
 
     Example: boxoffice central report pdf --day 2026-11-30 --to venue-end-of-day.pdf
     """
-    from boxoffice.central.report_admin import end_of_day
+    from boxoffice.central.services.report_admin import end_of_day
 
     write_end_of_day(to, end_of_day(central_db(db), day, event, clock()), json_out,
                      "End-of-day report for every terminal")

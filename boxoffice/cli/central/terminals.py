@@ -31,8 +31,8 @@ def enroll_code(
     places from the sellers.
     Example: boxoffice central enroll-code --name "Door 1" --roles door
     """
-    from boxoffice.central.admin import enroll_code as make
-    from boxoffice.central.admin import venue_timezone
+    from boxoffice.central.services.admin import enroll_code as make
+    from boxoffice.central.services.admin import venue_timezone
     from boxoffice.domain.clock import when_text
 
     out = make(central_db(db), name, hours, clock(), roles)
@@ -52,7 +52,7 @@ def terminals(
 
     Times in the venue's zone (--json: ISO). Example: boxoffice central terminals --db postgresql://postgres@db/boxoffice
     """
-    from boxoffice.central.admin import list_terminals, venue_timezone
+    from boxoffice.central.services.admin import list_terminals, venue_timezone
     from boxoffice.domain.clock import when_text
 
     rows = list_terminals(central_db(db))
@@ -89,7 +89,7 @@ def set_cap(
               boxoffice central terminal set-cap --terminal "Counter 1" --max 120
               boxoffice central terminal set-cap --terminal "Counter 1" --clear
     """
-    from boxoffice.central.allocation_admin import set_cap as do_set
+    from boxoffice.central.services.allocation_admin import set_cap as do_set
     from boxoffice.errors import BoxOfficeError
 
     if clear == (cap is not None) or (clear and terminal is None):
@@ -119,7 +119,7 @@ def revoke(
 
     Example: boxoffice central revoke "Counter 3"
     """
-    from boxoffice.central.admin import revoke_terminal
+    from boxoffice.central.services.admin import revoke_terminal
 
     out = revoke_terminal(central_db(db), terminal, clock())
     if json_out:

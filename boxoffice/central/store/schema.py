@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from boxoffice.central.db import CentralDB
+from boxoffice.central.store.db import CentralDB
 from boxoffice.errors import BoxOfficeError
 
 MIGRATIONS: tuple[tuple[int, str], ...] = (
@@ -30,13 +30,14 @@ LATEST = MIGRATIONS[-1][0]
 SCHEMA_VERSION = str(LATEST)
 COUNTERS = ("feed", "web_order", "allocation")
 LOCK_KEY = 7_201_512_003  # pg_advisory_xact_lock key of schema work (any constant of this project's own)
+INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's SQLSTATE when a role may not change the schema
 
 
 def statements(name: str) -> list[str]:
     """The statements of one packaged SQL file, comments removed."""
     from importlib import resources
 
-    text = resources.files("boxoffice.central").joinpath(name).read_text(encoding="utf-8")
+    text = resources.files("boxoffice.central.store").joinpath(name).read_text(encoding="utf-8")
     lines = [re.sub(r"--.*$", "", ln) for ln in text.splitlines()]
     return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
 

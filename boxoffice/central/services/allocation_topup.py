@@ -20,8 +20,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from boxoffice.central import allocations
-from boxoffice.central.db import CentralDB
+from boxoffice.central.services import allocation_ledger as ledger
+from boxoffice.central.store import allocations as rows
+from boxoffice.central.store import catalogs, meta, sales, terminals
+from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.catalog import build_catalog
 from boxoffice.domain.seating import Seat, best_available
 from boxoffice.errors import BoxOfficeError
@@ -29,7 +31,6 @@ from boxoffice.errors import BoxOfficeError
 MAX_COUNT = 10_000
 DEFAULT_CAP = 50  # when meta('allocation_cap') is missing or unreadable: the terminals' own default top_up_to
 MAX_CAP = 1_000_000
-REQUEST_COLUMNS = ("id", "terminal_id", "event_id", "section_id", "asked", "granted", "move_id", "reason", "at")
 
 
 def top_up(db: CentralDB, terminal_id: str, event_id: str, section_id: str, count: int, request_id: str,
@@ -43,24 +44,21 @@ def top_up(db: CentralDB, terminal_id: str, event_id: str, section_id: str, coun
         raise BoxOfficeError("bad_input", f"ask for 1 to {MAX_COUNT} places, not {count}")
     with db.transaction():
         # insert-or-wait: a copy of this request running elsewhere holds this row until it commits
-        mine = db.insert_returning("allocation_requests", REQUEST_COLUMNS,
-                                   [(request_id, terminal_id, event_id, section_id, count, 0, None, None, now)],
-                                   "id", "id")
-        if not mine:
+        if not rows.claim_request(db, request_id, terminal_id, event_id, section_id, count, now):
             known = _answer(db, request_id)
             if known is None:  # cannot be: the row that stopped the insert is committed, so it is there
                 raise BoxOfficeError("conflict", f"request {request_id} is being answered: send it again")
             if known["terminal_id"] != terminal_id:
                 raise BoxOfficeError("conflict", f"request {request_id} was made by another terminal")
             return {**known["answer"], "replayed": True}
-        allocations.lock(db)
-        sec = allocations.section(db, event_id, section_id)
-        term = db.one("SELECT name, roles, allocation_cap FROM terminals WHERE id = ?", (terminal_id,))
-        stopped = allocations.stopped(db, terminal_id, event_id, section_id)
+        ledger.lock(db)
+        sec = ledger.section(db, event_id, section_id)
+        term = terminals.seller(db, terminal_id)
+        stopped = ledger.stopped(db, terminal_id, event_id, section_id)
         granted: list[str] = []
         n = 0
         reason = None
-        if term is None or not allocations.sells(term):
+        if term is None or not ledger.sells(term):
             reason = "this terminal was enrolled without the sell role: it holds no places"
         elif stopped is not None:
             reason = f"{stopped['kind'].replace('_', '-')} by {stopped['by_name']}: {stopped['reason']}"
@@ -69,7 +67,7 @@ def top_up(db: CentralDB, terminal_id: str, event_id: str, section_id: str, coun
             room = max(0, cap - unsold(db, terminal_id, sec))
             want = min(count, room)
             if sec.kind == "general":
-                n = max(0, min(want, allocations.free(db, sec)))
+                n = max(0, min(want, ledger.free(db, sec)))
             else:
                 granted = best_free_seats(db, sec, want) if want else []
                 n = len(granted)
@@ -82,12 +80,11 @@ def top_up(db: CentralDB, terminal_id: str, event_id: str, section_id: str, coun
         move = None
         if n:
             if sec.kind == "general":
-                allocations.add_general(db, event_id, section_id, terminal_id, n)
+                ledger.add_general(db, event_id, section_id, terminal_id, n)
             else:
-                allocations.add_seats(db, event_id, section_id, terminal_id, granted)
-            move = allocations.record_move(db, "grant", terminal_id, event_id, section_id, n, granted, None, now)
-        db.execute("UPDATE allocation_requests SET granted = ?, move_id = ?, reason = ? WHERE id = ?",
-                   (n, move["id"] if move else None, reason, request_id))
+                ledger.add_seats(db, event_id, section_id, terminal_id, granted)
+            move = ledger.record_move(db, "grant", terminal_id, event_id, section_id, n, granted, None, now)
+        rows.answer_request(db, request_id, n, move["id"] if move else None, reason)
     return {"id": request_id, "event_id": event_id, "section_id": section_id, "asked": count, "granted": n,
             "seats": granted, "grant_id": move["id"] if move else None, "reason": reason, "replayed": False}
 
@@ -100,26 +97,23 @@ def cap_of(db: CentralDB, terminal: dict[str, Any]) -> int:
 
 
 def default_cap(db: CentralDB) -> int:
-    value = db.scalar("SELECT value FROM meta WHERE key = 'allocation_cap'")
+    value = meta.get(db, "allocation_cap")
     try:
         return max(0, min(MAX_CAP, int(value)))
     except (TypeError, ValueError):
         return DEFAULT_CAP
 
 
-def unsold(db: CentralDB, terminal_id: str, sec: allocations.Section) -> int:
+def unsold(db: CentralDB, terminal_id: str, sec: ledger.Section) -> int:
     """What a terminal holds of a section and has not sold, as far as the central service knows (its pushed sales;
     a sale not pushed yet counts as unsold, so a top-up errs on the small side)."""
-    held = allocations.allocated(db, sec.event_id, sec.id).get(terminal_id, 0)
-    sold = int(db.scalar("SELECT count(*) AS n FROM tickets t JOIN orders o ON o.id = t.order_id"
-                         " WHERE o.terminal_id = ? AND o.event_id = ? AND o.channel <> 'web' AND t.section_id = ?"
-                         " AND t.status = 'valid'", (terminal_id, sec.event_id, sec.id)) or 0)
+    held = ledger.allocated(db, sec.event_id, sec.id).get(terminal_id, 0)
+    sold = sales.terminal_tickets_valid_count(db, terminal_id, sec.event_id, sec.id)
     return max(0, held - sold)
 
 
 def _answer(db: CentralDB, request_id: str) -> dict[str, Any] | None:
-    row = db.one("SELECT r.*, m.seats FROM allocation_requests r LEFT JOIN allocation_moves m ON m.id = r.move_id"
-                 " WHERE r.id = ?", (request_id,))
+    row = rows.request_with_seats(db, request_id)
     if row is None:
         return None
     return {"terminal_id": row["terminal_id"], "answer": {
@@ -128,11 +122,11 @@ def _answer(db: CentralDB, request_id: str) -> dict[str, Any] | None:
         "grant_id": row["move_id"], "reason": row["reason"]}}
 
 
-def best_free_seats(db: CentralDB, sec: allocations.Section, count: int) -> list[str]:
+def best_free_seats(db: CentralDB, sec: ledger.Section, count: int) -> list[str]:
     """Up to ``count`` free seats of a reserved section, best first and together where the free seats allow."""
     built = _built_event(db, sec.event_id)
     layout = _layout(built, sec.id)
-    free = allocations.free_seats(db, sec)  # held (house) seats are never free
+    free = ledger.free_seats(db, sec)  # held (house) seats are never free
     chosen: list[str] = []
     while len(chosen) < count and free:
         rows = [[Seat(label=s["label"], row=s["row"], number=s["number"], x=s["x"], available=s["label"] in free,
@@ -155,8 +149,8 @@ def best_free_seats(db: CentralDB, sec: allocations.Section, count: int) -> list
 
 
 def _built_event(db: CentralDB, event_id: str) -> dict[str, Any]:
-    for row in db.all("SELECT doc FROM catalogs ORDER BY published_at DESC, sha256"):
-        for ev in build_catalog(json.loads(row["doc"]))["events"]:
+    for doc in catalogs.documents_newest_first(db):
+        for ev in build_catalog(json.loads(doc))["events"]:
             if ev["event"]["id"] == event_id:
                 return ev
     raise BoxOfficeError("not_found", f"no published event {event_id!r}")

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from boxoffice.central.db import CentralDB
-from boxoffice.central.effects import order_id_of, ticket_ids_of
+from boxoffice.central.services.effects import order_id_of, ticket_ids_of
+from boxoffice.central.store.db import CentralDB
 from boxoffice.wire import codec
 
 WEB = "web shop"  # what the by-terminal grouping calls orders that came from the web shop

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from boxoffice.central import published
-from boxoffice.central import reports as rows
-from boxoffice.central.admin import open_db
-from boxoffice.central.db import CentralDB
+from boxoffice.central.services import published
+from boxoffice.central.services import reports as rows
+from boxoffice.central.services.admin import open_db
+from boxoffice.central.store.db import CentralDB
 from boxoffice.domain import reports as agg
 from boxoffice.domain.clock import Clock, iso, system_clock
 from boxoffice.domain.report_scope import CENTRAL, scope

@@ -26,8 +26,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from boxoffice.central.db import CentralDB
 from boxoffice.central.errors import CentralError
+from boxoffice.central.store.db import CentralDB
 from boxoffice.wire import codec
 
 KINDS = ("catalog", "key", "terminal_revoked", "revocation", "web_order", "order", "pickup", "checkin",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from boxoffice.central.db import CentralDB
+from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.chain import GENESIS
 from boxoffice.domain.codes import code_parts
 

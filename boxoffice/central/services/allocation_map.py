@@ -1,7 +1,7 @@
 """Where every place of an event is, seen from the central service: free, held by the venue, sold on the web,
 allocated to which terminal, sold by which terminal.
 
-Read from the grants (central/allocations.py, read only) and the tickets the central service holds (web orders and
+Read from the grants (central/ledger.py, read only) and the tickets the central service holds (web orders and
 every terminal's synced sales), so a sale a terminal has not pushed yet shows as its allocation, not as sold.
 Reserved sections: one state per seat, with the seat layout of the published catalogue. Standing sections: per
 terminal its allocation, what it has sold and what it has left, beside what the web shop sold and what is free.
@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from boxoffice.central import allocations, published
-from boxoffice.central.db import CentralDB
+from boxoffice.central.services import allocation_ledger as ledger
+from boxoffice.central.services import published
+from boxoffice.central.store import sales, terminals
+from boxoffice.central.store.db import CentralDB
 from boxoffice.errors import BoxOfficeError
 
 WEB = "web"
@@ -20,9 +22,7 @@ WEB = "web"
 
 def _sold(db: CentralDB, event_id: str) -> list[dict[str, Any]]:
     """Valid tickets of the event with the terminal (or the web shop) whose order they are, oldest order first."""
-    return db.all("SELECT t.section_id, t.row_label, t.seat, o.terminal_id, o.channel FROM tickets t"
-                  " JOIN orders o ON o.id = t.order_id WHERE t.event_id = ? AND t.status = 'valid'"
-                  " ORDER BY o.created_at, t.id", (event_id,))
+    return sales.event_tickets_valid(db, event_id)
 
 
 def seat_map(db: CentralDB, event_id: str, section_id: str | None = None) -> dict[str, Any]:
@@ -30,11 +30,11 @@ def seat_map(db: CentralDB, event_id: str, section_id: str | None = None) -> dic
     info = published.events(db)["events"].get(event_id)
     if info is None:
         raise BoxOfficeError("not_found", f"no published event {event_id!r}: `boxoffice central catalog publish` first")
-    secs = allocations.sections(db, event_id)
+    secs = ledger.sections(db, event_id)
     if section_id and section_id not in secs:
         raise BoxOfficeError("not_found", f"event {event_id!r} has no section {section_id!r} (it has "
                                           f"{', '.join(secs)})")
-    names = {r["id"]: r["name"] for r in db.all("SELECT id, name FROM terminals")}
+    names = terminals.names(db)
     sold = _sold(db, event_id)
     out = []
     for sec in info["sections"]:
@@ -55,10 +55,10 @@ def _who(terminal_id: str | None, names: dict[str, str]) -> str | None:
     return None if terminal_id is None else names.get(terminal_id, terminal_id)
 
 
-def _reserved(db: CentralDB, sec: allocations.Section, seats: list[dict[str, Any]], sold: list[dict[str, Any]],
+def _reserved(db: CentralDB, sec: ledger.Section, seats: list[dict[str, Any]], sold: list[dict[str, Any]],
               names: dict[str, str]) -> dict[str, Any]:
-    held_by = allocations.seats_of(db, sec.event_id, sec.id)
-    web = allocations.web_seats(db, sec.event_id, sec.id)
+    held_by = ledger.seats_of(db, sec.event_id, sec.id)
+    web = ledger.web_seats(db, sec.event_id, sec.id)
     sellers: dict[str, list[str]] = {}
     for t in sold:
         if t["row_label"] is not None:
@@ -90,23 +90,23 @@ def _reserved(db: CentralDB, sec: allocations.Section, seats: list[dict[str, Any
     return {"counts": counts, "rows": [{"row": r, "seats": s} for r, s in rows.items()]}
 
 
-def _general(db: CentralDB, sec: allocations.Section, sold: list[dict[str, Any]],
+def _general(db: CentralDB, sec: ledger.Section, sold: list[dict[str, Any]],
              names: dict[str, str]) -> dict[str, Any]:
-    granted = allocations.allocated(db, sec.event_id, sec.id)
+    granted = ledger.allocated(db, sec.event_id, sec.id)
     by_terminal: dict[str, int] = {}
     for t in sold:
         if t["channel"] != "web" and t["terminal_id"]:
             by_terminal[t["terminal_id"]] = by_terminal.get(t["terminal_id"], 0) + 1
-    terminals = [{"terminal": _who(tid, names), "terminal_id": tid, "allocated": granted.get(tid, 0),
-                  "sold": by_terminal.get(tid, 0), "left": max(0, granted.get(tid, 0) - by_terminal.get(tid, 0))}
-                 for tid in sorted(set(granted) | set(by_terminal), key=lambda t: _who(t, names) or t)]
-    return {"web_sold": allocations.web_sold(db, sec.event_id, sec.id), "free": allocations.free(db, sec),
-            "terminals": terminals}
+    per_terminal = [{"terminal": _who(tid, names), "terminal_id": tid, "allocated": granted.get(tid, 0),
+                     "sold": by_terminal.get(tid, 0), "left": max(0, granted.get(tid, 0) - by_terminal.get(tid, 0))}
+                    for tid in sorted(set(granted) | set(by_terminal), key=lambda t: _who(t, names) or t)]
+    return {"web_sold": ledger.web_sold(db, sec.event_id, sec.id), "free": ledger.free(db, sec),
+            "terminals": per_terminal}
 
 
 def show(url: str, event_id: str, section_id: str | None = None) -> dict[str, Any]:
     """`boxoffice central seats`: the map, on the central database."""
-    from boxoffice.central.admin import open_db
+    from boxoffice.central.services.admin import open_db
 
     with open_db(url) as db:
         return seat_map(db, event_id, section_id)

@@ -20,8 +20,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from boxoffice.central import allocations
-from boxoffice.central.db import CentralDB
+from boxoffice.central.services import allocation_ledger as ledger
+from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.alerts import ORDER, most_severe_first, severity, thresholds_in_force, usual
 from boxoffice.domain.clock import Clock, iso, parse_iso, system_clock
 from boxoffice.wire import codec
@@ -61,8 +61,8 @@ def allocations_low(db: CentralDB, now: datetime, percent: float) -> list[dict[s
             "SELECT t.section_id, o.terminal_id, count(*) AS n FROM tickets t JOIN orders o ON o.id = t.order_id"
             " WHERE t.event_id = ? AND t.status = 'valid' AND o.terminal_id IS NOT NULL"
             " GROUP BY t.section_id, o.terminal_id", (eid,))}
-        for sid in allocations.sections(db, eid):
-            for tid, held in sorted(allocations.allocated(db, eid, sid).items()):
+        for sid in ledger.sections(db, eid):
+            for tid, held in sorted(ledger.allocated(db, eid, sid).items()):
                 if tid not in names or held <= 0:
                     continue
                 left = max(0, held - sold.get((sid, tid), 0))
@@ -180,7 +180,7 @@ def in_force(db: CentralDB, now: datetime, t: dict[str, Any]) -> list[dict[str, 
 
 def alerts(url: str, thresholds: dict[str, Any] | None = None, clock: Clock = system_clock) -> list[dict[str, Any]]:
     """`boxoffice central alerts`: the thresholds of the config's [alerts] over the defaults, on the database."""
-    from boxoffice.central.admin import open_db
+    from boxoffice.central.services.admin import open_db
 
     t = thresholds_in_force(thresholds)
     with open_db(url) as db:

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from boxoffice.central import allocation_topup, allocations
-from boxoffice.central.admin import run
-from boxoffice.central.db import CentralDB
+from boxoffice.central.services import allocation_stops, allocation_topup, allocations, published
+from boxoffice.central.services.admin import run
+from boxoffice.central.store import meta, terminals
+from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.clock import Clock, iso, system_clock
 from boxoffice.errors import BoxOfficeError
 
 
 def _terminal(db: CentralDB, which: str, *, active: bool = True) -> dict[str, Any]:
     """One terminal named by id, name or tag (a revoked one too, when ``active`` is False)."""
-    alive = " AND revoked_at IS NULL" if active else ""
-    rows = db.all(f"SELECT id, name, roles, allocation_cap FROM terminals WHERE (id = ? OR name = ? OR tag = ?){alive}",
-                  (which, which, which.upper()))
+    rows = terminals.named(db, which, active=active)
     if len(rows) != 1:
         raise BoxOfficeError("not_found" if not rows else "bad_input",
                              f"no single {'active ' if active else ''}terminal {which!r}: `boxoffice central "
@@ -43,26 +42,24 @@ def recall(url: str, event_id: str, which: str, section_id: str | None, reason: 
            clock: Clock = system_clock) -> dict[str, Any]:
     """Pull a terminal's unsold places back at its next sync; see central/allocation_stops.py."""
     now = iso(clock())
-    return run(url, lambda db: allocations.recall(db, event_id, _terminal(db, which)["id"], section_id=section_id,
-                                                  reason=reason, by=by, now=now))
+    return run(url, lambda db: allocation_stops.recall(db, event_id, _terminal(db, which)["id"], section_id=section_id,
+                                                     reason=reason, by=by, now=now))
 
 
 def write_off(url: str, event_id: str, which: str, by: str, reason: str,
               clock: Clock = system_clock) -> dict[str, Any]:
     """Free a dead terminal's places of an event now; see central/allocation_stops.py."""
     now = iso(clock())
-    return run(url, lambda db: allocations.write_off(db, event_id, _terminal(db, which, active=False)["id"], by=by,
-                                                     reason=reason, now=now))
+    return run(url, lambda db: allocation_stops.write_off(db, event_id, _terminal(db, which, active=False)["id"], by=by,
+                                                            reason=reason, now=now))
 
 
 def summary(url: str, event_id: str) -> list[dict[str, Any]]:
     """Per section: capacity, web sold, each terminal's allocation, held, free, pending recalls, write-off risks;
     with the section's name and the names of the terminals named (``section_name``, ``terminal_names``) for people."""
-    from boxoffice.central import published
-
     def work(db: CentralDB) -> tuple[list[dict[str, Any]], dict[str, str], dict[str, Any]]:
         rows = allocations.summary(db, event_id)
-        names = {t["id"]: t["name"] for t in db.all("SELECT id, name FROM terminals")}
+        names = terminals.names(db)
         return rows, names, published.events(db)["events"].get(event_id, {})
 
     rows, names, event = run(url, work)
@@ -88,12 +85,11 @@ def set_cap(url: str, cap: int | None, which: str | None = None) -> dict[str, An
     def work(db: CentralDB) -> dict[str, Any]:
         with db.transaction():
             if which is None:
-                db.execute("INSERT INTO meta (key, value) VALUES ('allocation_cap', ?) ON CONFLICT (key) DO UPDATE"
-                           " SET value = excluded.value", (str(cap),))
+                meta.put(db, "allocation_cap", str(cap))
                 return {"terminal_id": None, "terminal_name": None, "default_cap": cap, "allocation_cap": cap,
                         "own_cap": False}
             term = _terminal(db, which, active=False)
-            db.execute("UPDATE terminals SET allocation_cap = ? WHERE id = ?", (cap, term["id"]))
+            terminals.set_cap(db, term["id"], cap)
             default = allocation_topup.default_cap(db)
             return {"terminal_id": term["id"], "terminal_name": term["name"], "default_cap": default,
                     "allocation_cap": default if cap is None else cap, "own_cap": cap is not None}

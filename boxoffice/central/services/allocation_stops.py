@@ -26,8 +26,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from boxoffice.central import allocations, feed
-from boxoffice.central.db import CentralDB
+from boxoffice.central.services import allocation_ledger as ledger
+from boxoffice.central.services import feed
+from boxoffice.central.store import allocations as rows
+from boxoffice.central.store import conflicts, journal, sales, terminals
+from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.ids import uuid7
 from boxoffice.errors import BoxOfficeError
 
@@ -44,7 +47,7 @@ def _require(reason: str, by: str) -> tuple[str, str]:
 
 
 def _terminal(db: CentralDB, terminal_id: str, *, active: bool) -> dict[str, Any]:
-    row = db.one("SELECT id, name, last_seq, revoked_at FROM terminals WHERE id = ?", (terminal_id,))
+    row = terminals.progress(db, terminal_id)
     if row is None or (active and row["revoked_at"] is not None):
         raise BoxOfficeError("not_found", f"no enrolled terminal {terminal_id!r}: `boxoffice central terminals`")
     return row
@@ -52,15 +55,13 @@ def _terminal(db: CentralDB, terminal_id: str, *, active: bool) -> dict[str, Any
 
 def _stop(db: CentralDB, kind: str, term: dict[str, Any], event_id: str, section_id: str, held: int, freed: int,
           seats: list[str], reason: str, by: str, now: str, **extra: Any) -> dict[str, Any]:
-    move = allocations.record_move(db, kind, term["id"], event_id, section_id, freed, seats, None, now)
+    move = ledger.record_move(db, kind, term["id"], event_id, section_id, freed, seats, None, now)
     seq = int(term["last_seq"] or 0)
     row = {"id": move["id"], "kind": kind, "terminal_id": term["id"], "event_id": event_id, "section_id": section_id,
            "reason": reason, "by_name": by, "at": now, "held": held, "known_sold": 0, "risk": 0,
            "known_seq": seq, "checked_seq": seq, "state": "pending" if kind == "recall" else "done",
            "done_at": None if kind == "recall" else now, "freed": 0 if kind == "recall" else freed, **extra}
-    cols = list(row)
-    db.execute(f"INSERT INTO allocation_stops ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-               [row[c] for c in cols])
+    rows.insert_stop(db, row)
     return row
 
 
@@ -74,17 +75,16 @@ def recall(db: CentralDB, event_id: str, terminal_id: str, *, section_id: str | 
     """
     reason, by = _require(reason, by)
     with db.transaction():
-        allocations.lock(db)
+        ledger.lock(db)
         term = _terminal(db, terminal_id, active=True)
-        secs = [allocations.section(db, event_id, section_id)] if section_id else \
-            list(allocations.sections(db, event_id).values())
+        secs = [ledger.section(db, event_id, section_id)] if section_id else \
+            list(ledger.sections(db, event_id).values())
         made, pending = [], []
         for sec in secs:
-            if db.one("SELECT id FROM allocation_stops WHERE terminal_id = ? AND event_id = ? AND section_id = ?"
-                      " AND kind = 'recall' AND state = 'pending'", (terminal_id, event_id, sec.id)):
+            if rows.pending_recall(db, terminal_id, event_id, sec.id):
                 pending.append(sec.id)
                 continue
-            held = allocations.allocated(db, event_id, sec.id).get(terminal_id, 0)
+            held = ledger.allocated(db, event_id, sec.id).get(terminal_id, 0)
             row = _stop(db, "recall", term, event_id, sec.id, held, 0, [], reason, by, now)
             made.append({"id": row["id"], "section_id": sec.id, "held": held})
     return {"event_id": event_id, "terminal_id": terminal_id, "terminal_name": term["name"], "reason": reason,
@@ -95,43 +95,37 @@ def recall_released(db: CentralDB, terminal_id: str, recall_id: Any, entry_id: s
     """Mark a recall done when its terminal's release entry was applied (inside that transaction); once."""
     if not isinstance(recall_id, str):
         return False
-    return db.execute("UPDATE allocation_stops SET state = 'done', done_at = ?, entry_id = ?, freed = ?"
-                      " WHERE id = ? AND terminal_id = ? AND kind = 'recall' AND state = 'pending'",
-                      (now, entry_id, freed, recall_id, terminal_id)) == 1
+    return rows.finish_recall(db, recall_id, terminal_id, entry_id, freed, now)
 
 
 # -- write-off ------------------------------------------------------------------------------------------------
 
 def _sold_by(db: CentralDB, terminal_id: str, event_id: str, section_id: str) -> tuple[int, set[str]]:
     """The valid tickets central has from a terminal in a section: their number and their seats."""
-    rows = db.all("SELECT t.row_label, t.seat FROM tickets t JOIN orders o ON o.id = t.order_id"
-                  " WHERE o.terminal_id = ? AND o.channel <> 'web' AND t.event_id = ? AND t.section_id = ?"
-                  " AND t.status = 'valid'", (terminal_id, event_id, section_id))
-    return len(rows), {f"{r['row_label']}{r['seat']}" for r in rows if r["row_label"] is not None}
+    sold = sales.terminal_tickets_valid(db, terminal_id, event_id, section_id)
+    return len(sold), {f"{r['row_label']}{r['seat']}" for r in sold if r["row_label"] is not None}
 
 
 def write_off(db: CentralDB, event_id: str, terminal_id: str, *, by: str, reason: str, now: str) -> dict[str, Any]:
     """Free a dead terminal's allocation of an event now, except what central knows it sold; flag the rest."""
     reason, by = _require(reason, by)
     with db.transaction():
-        allocations.lock(db)
+        ledger.lock(db)
         term = _terminal(db, terminal_id, active=False)
         sections, changes = [], []
-        for sec in allocations.sections(db, event_id).values():
+        for sec in ledger.sections(db, event_id).values():
             known, known_seats = _sold_by(db, terminal_id, event_id, sec.id)
             if sec.kind == "general":
-                held = allocations.allocated(db, event_id, sec.id).get(terminal_id, 0)
+                held = ledger.allocated(db, event_id, sec.id).get(terminal_id, 0)
                 keep = min(held, known)
-                db.execute("UPDATE allocations SET count = ? WHERE event_id = ? AND section_id = ?"
-                           " AND terminal_id = ?", (keep, event_id, sec.id, terminal_id))
+                rows.set_general(db, event_id, sec.id, terminal_id, keep)
                 freed_seats: list[str] = []
                 freed = held - keep
             else:
-                mine = sorted(s for s, t in allocations.seats_of(db, event_id, sec.id).items() if t == terminal_id)
+                mine = sorted(s for s, t in ledger.seats_of(db, event_id, sec.id).items() if t == terminal_id)
                 held = len(mine)
                 freed_seats = [s for s in mine if s not in known_seats]
-                db.many("DELETE FROM allocated_seats WHERE event_id = ? AND section_id = ? AND label = ?"
-                        " AND terminal_id = ?", [(event_id, sec.id, s, terminal_id) for s in freed_seats])
+                rows.remove_seats(db, event_id, sec.id, terminal_id, freed_seats)
                 freed = len(freed_seats)
             row = _stop(db, "write_off", term, event_id, sec.id, held, freed, freed_seats, reason, by, now,
                         known_sold=known, risk=freed)
@@ -153,27 +147,21 @@ def _flag(db: CentralDB, kind: str, subject: str, order_id: str | None, ticket_i
     body = {"id": uuid7(), "kind": kind, "subject": subject[:300], "order_id": order_id, "ticket_id": ticket_id,
             "first": {"terminal_id": CENTRAL, "entry_id": stop["id"], "at": stop["at"]}, "second": second,
             "rule": rule[:300], "at": now}
-    db.execute("INSERT INTO conflicts (id, kind, subject, order_id, ticket_id, first_terminal, first_entry, first_at,"
-               " second_terminal, second_entry, second_at, rule, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-               (body["id"], kind, body["subject"], order_id, ticket_id, CENTRAL, stop["id"], stop["at"],
-                second["terminal_id"], second["entry_id"], second["at"], body["rule"], now))
+    conflicts.insert(db, body)
     return [feed.Change("conflict", body, origin=None, audience=second["terminal_id"])]
 
 
 def flag_late_sales(db: CentralDB, terminal_id: str, now: str) -> int:
     """After a push: flag each sale of a written-off event the terminal made that central had not seen at the
     write-off. Each entry is looked at once (``checked_seq`` moves past it). The number of tickets flagged."""
-    if db.one("SELECT id FROM allocation_stops WHERE terminal_id = ? AND kind = 'write_off' LIMIT 1",
-              (terminal_id,)) is None:
+    if not rows.has_write_off(db, terminal_id):
         return 0
     flagged = 0
     with db.transaction():
-        allocations.lock(db)
-        stops = {(s["event_id"], s["section_id"]): s for s in db.all(
-            "SELECT * FROM allocation_stops WHERE terminal_id = ? AND kind = 'write_off' ORDER BY at", (terminal_id,))}
+        ledger.lock(db)
+        stops = {(s["event_id"], s["section_id"]): s for s in rows.write_offs(db, terminal_id)}
         since = min(int(s["checked_seq"]) for s in stops.values())
-        entries = db.all("SELECT id, seq, at, payload FROM journal WHERE terminal_id = ? AND kind = 'sale' AND seq > ?"
-                         " ORDER BY seq", (terminal_id, since))
+        entries = journal.entries_of_kind_after(db, terminal_id, "sale", since)
         changes: list[feed.Change] = []
         for e in entries:
             order, tickets = _sale(e["payload"])
@@ -183,9 +171,8 @@ def flag_late_sales(db: CentralDB, terminal_id: str, now: str) -> int:
                     continue
                 changes += _late_ticket(db, stop, e, order, t, now)
                 flagged += 1
-        top = int(db.scalar("SELECT last_seq FROM terminals WHERE id = ?", (terminal_id,)) or 0)
-        db.execute("UPDATE allocation_stops SET checked_seq = ? WHERE terminal_id = ? AND kind = 'write_off'"
-                   " AND checked_seq < ?", (top, terminal_id, top))
+        top = terminals.last_seq(db, terminal_id)
+        rows.write_offs_checked_to(db, terminal_id, top)
         feed.append(db, changes, now)
     return flagged
 
@@ -205,18 +192,18 @@ def _sale(payload: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
 def _late_ticket(db: CentralDB, stop: dict[str, Any], entry: dict[str, Any], order: dict[str, Any],
                  ticket: dict[str, Any], now: str) -> list[feed.Change]:
     """Take the place back into the terminal's allocation if it is still free; flag the sale either way."""
-    sec = allocations.section(db, stop["event_id"], stop["section_id"])
+    sec = ledger.section(db, stop["event_id"], stop["section_id"])
     tid = stop["terminal_id"]
     label = f"{ticket.get('row')}{ticket.get('seat')}" if ticket.get("row") is not None else None
     if label is None:
-        back = allocations.free(db, sec) > 0
+        back = ledger.free(db, sec) > 0
         if back:
-            allocations.add_general(db, sec.event_id, sec.id, tid, 1)
+            ledger.add_general(db, sec.event_id, sec.id, tid, 1)
     else:  # a seat still free, or held by the venue again, goes back; one sold or allocated elsewhere does not
-        back = label in allocations.free_seats(db, sec) | allocations.held_seats(db, sec)
+        back = label in ledger.free_seats(db, sec) | ledger.held_seats(db, sec)
         if back:
-            allocations.add_seats(db, sec.event_id, sec.id, tid, [label])
-    db.execute("UPDATE allocation_stops SET late_sales = late_sales + 1 WHERE id = ?", (stop["id"],))
+            ledger.add_seats(db, sec.event_id, sec.id, tid, [label])
+    rows.count_late_sale(db, stop["id"])
     what = ("the place was still free: it is back in the terminal's allocation" if back else
             "the place had been sold or allocated elsewhere: it is oversold, settle it with the customer")
     subject = f"{sec.event_id}/{sec.id}" + (f"/{label}" if label else "")

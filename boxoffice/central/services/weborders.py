@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from boxoffice.central import feed, signing
-from boxoffice.central.db import CentralDB
+from boxoffice.central.services import allocation_ledger as ledger
+from boxoffice.central.services import feed, signing
+from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.codes import ALPHABET, CENTRAL_TAG_PREFIX, MAX_SEQ, make_order_code
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.money import parse_amount, tax_share
@@ -111,14 +112,12 @@ def _plan(db: CentralDB, doc: dict[str, Any], now: str) -> tuple[list[dict[str, 
 def allocations_block(db: CentralDB, planned: list[dict[str, Any]], wanted_seats: dict[str, str]) -> list[str]:
     """The web shop sells only what no terminal holds and the venue does not hold back: not a seat allocated to a
     terminal, not a held (house) seat, not more standing places than are free."""
-    from boxoffice.central import allocations
-
     out: list[str] = []
     house: dict[tuple[str, str], frozenset[str]] = {}
     for subject, where in wanted_seats.items():
         eid, sid, label = subject.split("/", 2)
         if (eid, sid) not in house:
-            house[eid, sid] = allocations.section(db, eid, sid).held
+            house[eid, sid] = ledger.section(db, eid, sid).held
         holder = db.scalar("SELECT terminal_id FROM allocated_seats WHERE event_id = ? AND section_id = ?"
                            " AND label = ?", (eid, sid, label))
         if holder is not None:
@@ -132,8 +131,8 @@ def allocations_block(db: CentralDB, planned: list[dict[str, Any]], wanted_seats
                 key = (p["event"]["id"], t["section_id"])
                 standing[key] = standing.get(key, 0) + 1
     for (eid, sid), n in standing.items():
-        sec = allocations.section(db, eid, sid)
-        left = allocations.free(db, sec)
+        sec = ledger.section(db, eid, sid)
+        left = ledger.free(db, sec)
         if n > left:
             out.append(f"/orders: {n} place(s) of {eid}/{sid} asked, {left} not sold or allocated to a terminal")
     return out
@@ -156,12 +155,10 @@ def import_orders(db: CentralDB, doc: Any, now: str) -> dict[str, Any]:
     if errors:
         raise BoxOfficeError("invalid_document", f"the web orders document has {len(errors)} error(s); nothing was "
                                                  f"imported. First: {errors[0]}", errors=errors)
-    from boxoffice.central import allocations
-
     with db.transaction():
         # before reading what is free: a terminal's top-up or a grant running at the same time on PostgreSQL would
         # otherwise read the same free places and both sides would have them
-        allocations.lock(db)
+        ledger.lock(db)
         planned, issues, known = _plan(db, doc, now)
         if issues:
             raise BoxOfficeError("invalid_document", f"{len(issues)} problem(s) in the web orders; nothing was "

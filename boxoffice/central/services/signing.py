@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from boxoffice.central.db import CentralDB
-from boxoffice.central.feed import Change
+from boxoffice.central.services.feed import Change
+from boxoffice.central.store.db import CentralDB
 
 
 def ensure_key(db: CentralDB, now: str) -> tuple[dict[str, Any], bool]:

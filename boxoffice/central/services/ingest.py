@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from boxoffice.central import feed
-from boxoffice.central.db import CentralDB
-from boxoffice.central.effects import Claim, Effect, read
 from boxoffice.central.errors import CentralError, invalid
+from boxoffice.central.services import feed
+from boxoffice.central.services.effects import Claim, Effect, read
+from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.chain import GENESIS, declared_gap, entry_hash
 from boxoffice.domain.codes import reused_code
 from boxoffice.domain.ids import uuid7

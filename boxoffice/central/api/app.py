@@ -31,10 +31,20 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from boxoffice.central import allocation_stops, allocations, feed, ingest, readback, schema, terminals
-from boxoffice.central import openapi as customise
-from boxoffice.central.db import CentralDB, connect, retry, retrying
+from boxoffice.central.api import openapi as customise
 from boxoffice.central.errors import CentralError, invalid
+from boxoffice.central.services import (
+    allocation_stops,
+    allocation_topup,
+    allocations,
+    conflicts,
+    feed,
+    ingest,
+    readback,
+    terminals,
+)
+from boxoffice.central.store import schema
+from boxoffice.central.store.db import CentralDB, connect, retry, retrying
 from boxoffice.domain.clock import iso, system_clock
 from boxoffice.errors import BoxOfficeError
 from boxoffice.wire import codec
@@ -135,7 +145,7 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock) -> FastAPI:
         return JSONResponse({"error": {"code": code, "message": str(exc.detail)}}, status_code=exc.status_code,
                             headers=headers)
 
-    from boxoffice.central.db import database_errors
+    from boxoffice.central.store.db import database_errors
 
     @app.exception_handler(database_errors()[0])
     async def db_error(_: Request, exc: Exception) -> JSONResponse:
@@ -226,8 +236,8 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock) -> FastAPI:
             term = terminals.authenticate(db, header)
             body = _json(raw, "top-up request")
             _check(body, "sync-allocation-request.schema.json", "top-up request")
-            return allocations.top_up(db, term["id"], body["event_id"], body["section_id"], body["count"],
-                                      body["id"], now())
+            return allocation_topup.top_up(db, term["id"], body["event_id"], body["section_id"], body["count"],
+                                           body["id"], now())
 
         return JSONResponse(await run_in_threadpool(run, work))
 
@@ -274,7 +284,7 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock) -> FastAPI:
 
         def work(db: CentralDB) -> Any:
             terminals.authenticate_admin(db, header)
-            return {"conflicts": db.all("SELECT * FROM conflicts ORDER BY at DESC, id LIMIT ?", (limit,))}
+            return {"conflicts": conflicts.newest(db, limit)}
 
         return JSONResponse(await run_in_threadpool(run, work))
 

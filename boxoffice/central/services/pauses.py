@@ -16,9 +16,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from boxoffice.central import feed, terminals
-from boxoffice.central.admin import open_db
-from boxoffice.central.db import CentralDB
+from boxoffice.central.services import feed, terminals
+from boxoffice.central.services.admin import open_db
+from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.clock import iso, system_clock
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.pauses import check_what, clean_reason, scope_of

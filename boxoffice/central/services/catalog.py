@@ -11,8 +11,8 @@ import hashlib
 import json
 from typing import Any
 
-from boxoffice.central import feed
-from boxoffice.central.db import CentralDB
+from boxoffice.central.services import feed
+from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.catalog import build_catalog
 from boxoffice.wire.schemas import validate
 

@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from boxoffice.central import catalog, feed, schema, signing, terminals, tokens, weborders
-from boxoffice.central.db import CentralDB, connect, database_errors, first_line, retrying
+from boxoffice.central.services import catalog, feed, signing, terminals, tokens, weborders
+from boxoffice.central.store import conflicts, schema
+from boxoffice.central.store.db import CentralDB, connect, database_errors, first_line, retrying
 from boxoffice.domain.clock import iso, system_clock
 from boxoffice.errors import BoxOfficeError
 from boxoffice.wire.schemas import read_json_file
@@ -75,6 +76,33 @@ def migrate(url: str, clock: Clock = system_clock) -> dict[str, Any]:
         moved = schema.migrate(db, iso(clock()))
         return {"database": db.where, "from": moved["from"], "schema_version": moved["to"],
                 "migrations": moved["migrations"]}
+
+
+def upgrade_for_serving(url: str, clock: Clock = system_clock) -> dict[str, Any]:
+    """Make a database ready for `central serve`: migrate it when an older release left it behind, so an upgrade
+    is installing the release and starting the service. Returns ``from`` and ``to`` (equal when nothing ran).
+
+    Refused, with what to do, when it is not a central database, when a newer release wrote it, or when the
+    service's database role may not change the schema (a role granted rows only): then the schema's owner runs
+    `boxoffice central migrate` once."""
+    with connect(url) as db:
+        found = schema.version(db)
+        if found == 0:
+            raise BoxOfficeError("not_initialised", f"{db.where} is not a central database: run "
+                                                    "`boxoffice central init --db ...` first")
+        if found >= schema.LATEST:
+            schema.check(db)  # the newer release's database is refused here
+            return {"database": db.where, "from": found, "to": found}
+        try:
+            moved = schema.migrate(db, iso(clock()))
+        except database_errors() as exc:
+            if getattr(exc, "sqlstate", None) != schema.INSUFFICIENT_PRIVILEGE:
+                raise
+            raise BoxOfficeError("database_older", f"{db.where} has central schema {found}; this release needs "
+                                                   f"{schema.LATEST} and this database user may not change the "
+                                                   "schema: run `boxoffice central migrate --db ...` once as the "
+                                                   "schema's owner, then start the service again") from None
+        return {"database": db.where, "from": moved["from"], "to": moved["to"]}
 
 
 def new_admin_token(url: str, clock: Clock = system_clock) -> str:
@@ -157,11 +185,7 @@ def revoke_ticket(url: str, ticket_id: str, reason: str, clock: Clock = system_c
 def list_conflicts(url: str, limit: int = 1000) -> list[dict[str, Any]]:
     """The newest conflicts, each with the two terminals' names and the order's code beside their ids."""
     with open_db(url) as db:
-        rows = db.all("SELECT c.*, f.name AS first_name, s.name AS second_name, o.code AS order_code"
-                      " FROM conflicts c LEFT JOIN terminals f ON f.id = c.first_terminal"
-                      " LEFT JOIN terminals s ON s.id = c.second_terminal LEFT JOIN orders o ON o.id = c.order_id"
-                      " ORDER BY c.at DESC, c.id LIMIT ?", (limit,))
-    return rows
+        return conflicts.newest_named(db, limit)
 
 
 def venue_timezone(url: str) -> str:

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from boxoffice.central import feed, tokens
-from boxoffice.central.db import CentralDB
 from boxoffice.central.errors import CentralError
+from boxoffice.central.services import feed, tokens
+from boxoffice.central.store.db import CentralDB
 
 CODE_HOURS = 24
 ROLES = ("sell", "pickup", "door")
@@ -151,7 +151,7 @@ def names(db: CentralDB) -> dict[str, Any]:
 def listing(db: CentralDB) -> list[dict[str, Any]]:
     """Every terminal with what it has pushed, when it was last heard from, its roles and its top-up cap (its own,
     else the service's default; ``own_cap`` says which)."""
-    from boxoffice.central.allocation_topup import default_cap
+    from boxoffice.central.services.allocation_topup import default_cap
 
     default = default_cap(db)
     rows = db.all("SELECT id, name, tag, key_id, enrolled_at, revoked_at, last_seen_at, last_seq AS entries, roles,"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from boxoffice.central.db import CentralDB
+from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.catalog import build_catalog
 
 
