@@ -169,7 +169,7 @@ def _decide(ctx: Ctx, text: str, ev: DoorEvent, direction: str) -> dict[str, Any
         return _refused("already_checked_in", f"already in since {when}{where}", tid, place)
     if direction == "out" and last != "in":
         return _refused("conflict", "ticket is not in: nothing to let out", tid, place)
-    answer = {"result": "admit" if direction == "in" else "exit", "code": None,
+    answer: dict[str, Any] = {"result": "admit" if direction == "in" else "exit", "code": None,
               "message": place + ("" if state["token"] is not None else " (ticket not on this terminal; genuine)"),
               "ticket_id": tid, "place": place}
     code = state["order_code"]

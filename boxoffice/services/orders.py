@@ -110,6 +110,7 @@ def reprint(ctx: Ctx, code: str, supervisor: tuple[str, str] | None = None,
     plan = check_reprint(ctx, code, supervisor[0] if supervisor else None, ticket_ids)
     order, chosen = plan["order"], plan["tickets"]
     approver = ctx.operator
+    assert approver is not None  # check_reprint required a login
     if plan["needs_supervisor"]:
         assert supervisor is not None  # check_reprint refused otherwise
         approver = approve(ctx, supervisor[0], supervisor[1], "reprint")

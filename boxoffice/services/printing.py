@@ -11,7 +11,7 @@ import contextlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from boxoffice.domain.clock import when_text
 from boxoffice.domain.ids import uuid7
@@ -23,6 +23,9 @@ from boxoffice.store import operators as operator_store
 from boxoffice.store import orders as order_store
 from boxoffice.store import print_jobs as store
 from boxoffice.store.db import write
+
+if TYPE_CHECKING:
+    from boxoffice.printing.pdf_render import Stock
 
 TENDER_LABELS = {"cash": "Cash", "card": "Card", "comp": "Comp"}
 
@@ -167,7 +170,8 @@ def _deliver(ctx: Ctx, job: dict) -> str:
         order = order_store.order_by_id(ctx.conn, json.loads(job["document"]).get("order_id") or "")
         name = json.loads(job["document"]).get("name") or (order["code"] if order else "test")
         name += "-copy" if json.loads(job["document"]).get("copy") else ""
-        pdf = render_pdf(tickets + receipt, stock=str(ctx.config.ticket_stock))
+        # render_pdf refuses a stock other than its two itself, naming it.
+        pdf = render_pdf(tickets + receipt, stock=cast("Stock", str(ctx.config.ticket_stock)))
         return str(write_pdf(uri, f"{name}-{job['id'][-8:]}", pdf))
     from boxoffice.printing.escpos_render import render_escpos
     from boxoffice.printing.transport import send

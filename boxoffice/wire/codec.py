@@ -14,7 +14,7 @@ from typing import Any
 try:
     import orjson
 except ImportError:  # pragma: no cover - the central extra installs it
-    orjson = None
+    orjson = None  # type: ignore[assignment]
 
 DecodeError: tuple[type[Exception], ...] = (ValueError,)  # json.JSONDecodeError and orjson.JSONDecodeError both are
 

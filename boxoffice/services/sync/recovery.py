@@ -206,7 +206,7 @@ def _grants(ctx: Ctx, source: Any, answered: set[str]) -> tuple[int, dict[str, d
 
     if not hasattr(source, "allocations"):
         return 0, {}
-    applied, stops = 0, {}
+    applied, stops = 0, {}  # type: tuple[int, dict[str, dict[str, Any]]]
     after = alloc_store.last_pos(ctx.conn)
     while True:
         answer = source.allocations(after, 500)
