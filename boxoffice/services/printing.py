@@ -11,7 +11,7 @@ import contextlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, cast
 
 from boxoffice.domain.clock import when_text
 from boxoffice.domain.ids import uuid7
@@ -26,6 +26,32 @@ from boxoffice.store.db import write
 
 if TYPE_CHECKING:
     from boxoffice.printing.pdf_render import Stock
+
+
+class PrintResult(TypedDict):
+    """One job's outcome (:func:`run_jobs`): printed (``to`` where, or a ``note``: printed already) or failed, with
+    the ``error`` said and its ``code``."""
+
+    job: str
+    status: str
+    to: NotRequired[str]
+    note: NotRequired[str]
+    error: NotRequired[str]
+    code: NotRequired[str]
+
+
+class PrintJob(TypedDict):
+    """A print job as ``print jobs`` lists it (:func:`list_jobs`)."""
+
+    id: str
+    created_at: str
+    kind: str
+    order_id: str | None
+    printer_uri: str
+    status: str
+    attempts: int
+    last_error: str | None
+    printed_at: str | None
 
 TENDER_LABELS = {"cash": "Cash", "card": "Card", "comp": "Comp"}
 
@@ -215,14 +241,14 @@ def _printing_lock(ctx: Ctx) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def run_jobs(ctx: Ctx, job_ids: list[str]) -> list[dict[str, Any]]:
+def run_jobs(ctx: Ctx, job_ids: list[str]) -> list[PrintResult]:
     """Print the given jobs now. Each outcome is committed on its own; a failure never undoes the sale."""
     with _printing_lock(ctx):
         return _run_jobs(ctx, job_ids)
 
 
-def _run_jobs(ctx: Ctx, job_ids: list[str]) -> list[dict[str, Any]]:
-    results = []
+def _run_jobs(ctx: Ctx, job_ids: list[str]) -> list[PrintResult]:
+    results: list[PrintResult] = []
     for job_id in job_ids:
         job = store.get(ctx.conn, job_id)
         if job is None:
@@ -251,25 +277,25 @@ def _run_jobs(ctx: Ctx, job_ids: list[str]) -> list[dict[str, Any]]:
     return results
 
 
-def retry(ctx: Ctx) -> list[dict[str, Any]]:
+def retry(ctx: Ctx) -> list[PrintResult]:
     """Print every job still waiting, oldest first (`boxoffice print retry`)."""
     ctx.require("print")
     with _printing_lock(ctx):  # what waits is read under the lock: another retry may just have printed it
         return _run_jobs(ctx, [j["id"] for j in store.pending(ctx.conn)])
 
 
-def test_print(ctx: Ctx) -> list[dict[str, Any]]:
+def test_print(ctx: Ctx) -> list[PrintResult]:
     ctx.require("print")
     return run_jobs(ctx, [queue_test(ctx)])
 
 
-def list_jobs(ctx: Ctx, pending_only: bool = False) -> list[dict[str, Any]]:
+def list_jobs(ctx: Ctx, pending_only: bool = False) -> list[PrintJob]:
     jobs = store.pending(ctx.conn) if pending_only else store.recent(ctx.conn)
-    return [{k: j[k] for k in ("id", "created_at", "kind", "order_id", "printer_uri", "status", "attempts",
-                               "last_error", "printed_at")} for j in jobs]
+    return [cast(PrintJob, {k: j[k] for k in ("id", "created_at", "kind", "order_id", "printer_uri", "status",
+                                             "attempts", "last_error", "printed_at")}) for j in jobs]
 
 
-def first_failure(results: list[dict[str, Any]]) -> BoxOfficeError | None:
+def first_failure(results: list[PrintResult]) -> BoxOfficeError | None:
     """The printer error to report after a sale, if any job failed."""
     for r in results:
         if r["status"] == "failed":
