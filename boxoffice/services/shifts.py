@@ -28,10 +28,16 @@ from boxoffice.store.db import write
 MAX_REASON = 200
 TENDERS = ("cash", "card", "comp")
 
-# A shift as opened (:func:`open_shift`); "float" is the cash counted into the drawer (a builtin's name, hence the
-# functional form).
-ShiftRow = TypedDict("ShiftRow", {"id": str, "operator_id": str, "terminal_id": str, "currency": str,
-                                  "opened_at": str, "float": int})
+
+class ShiftRow(TypedDict):
+    """A shift as opened (:func:`open_shift`); ``float`` is the cash counted into the drawer."""
+
+    id: str
+    operator_id: str
+    terminal_id: str
+    currency: str
+    opened_at: str
+    float: int
 
 
 class CashMovement(TypedDict):
