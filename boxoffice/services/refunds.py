@@ -28,6 +28,7 @@ The rules, in the order they are applied:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypedDict, cast
 
@@ -225,7 +226,7 @@ def used_override(ctx: Ctx, tickets: list[dict[str, Any]]) -> list[str]:
 
 
 def authorise(ctx: Ctx, op: dict[str, Any], overrides: list[str], supervisor: tuple[str, str] | None,
-              action: str, detail: str) -> dict[str, Any] | None:
+              action: str, detail: str) -> Mapping[str, Any] | None:
     """Who approves the overrides (None when there are none); refuses, naming the role needed, when nobody may."""
     check_authority(ctx, op, overrides, supervisor[0] if supervisor else None, action, detail)
     if supervisor is not None:  # a PIN given for nothing still has to be right: no silent guessing
@@ -313,7 +314,7 @@ def _order_status(ctx: Ctx, order_id: str) -> str | None:
 # -- refunds -----------------------------------------------------------------------------------------------------
 
 
-def _policy(ctx: Ctx, ev: dict[str, Any]) -> Decision:
+def _policy(ctx: Ctx, ev: Mapping[str, Any]) -> Decision:
     tiers = [Tier.from_row(r) for r in catalog_store.refund_tiers(ctx.conn, ev["id"])]
     return tier_at(tiers, parse_iso(ev["starts_at"]), ctx.now())
 

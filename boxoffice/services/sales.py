@@ -7,6 +7,7 @@ database racing for the last place get one sale and one ``sold_out``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
@@ -90,7 +91,7 @@ def quote(ctx: Ctx, event_id: str, section_id: str, counts: dict[str, int]) -> d
     return {"event": ev, "lines": lines, "total": total, "tax": tax_share(total, ev["tax_rate_bp"])}
 
 
-def _lines(ctx: Ctx, ev: dict, section_id: str, counts: dict[str, int]) -> list[Line]:
+def _lines(ctx: Ctx, ev: Mapping[str, Any], section_id: str, counts: dict[str, int]) -> list[Line]:
     sec = catalog_store.section(ctx.conn, ev["id"], section_id)
     if sec is None:
         names = ", ".join(s["id"] for s in catalog_store.sections(ctx.conn, ev["id"]))
