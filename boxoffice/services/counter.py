@@ -35,6 +35,7 @@ from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
 
 if TYPE_CHECKING:
+    from boxoffice.services.door import ScanAnswer
     from boxoffice.services.pickup import FoundOrder
     from boxoffice.services.printing import PrintResult
 
@@ -345,7 +346,7 @@ class Counter:
         return [_door_reply(a) for a in answers]
 
 
-def _door_reply(ans: dict[str, Any]) -> Reply:
+def _door_reply(ans: ScanAnswer) -> Reply:
     """One big line per scan: ADMIT / EXIT and the place, or REFUSED and why."""
     reply = Reply(data=ans)
     if ans["result"] == "refused":
