@@ -196,7 +196,7 @@ def _deliver(ctx: Ctx, job: dict) -> str:
         order = order_store.order_by_id(ctx.conn, json.loads(job["document"]).get("order_id") or "")
         name = json.loads(job["document"]).get("name") or (order["code"] if order else "test")
         name += "-copy" if json.loads(job["document"]).get("copy") else ""
-        # render_pdf refuses a stock other than its two itself, naming it.
+        # One of the two: the configuration is refused when read otherwise (config.TICKET_STOCKS).
         pdf = render_pdf(tickets + receipt, stock=cast("Stock", str(ctx.config.ticket_stock)))
         return str(write_pdf(uri, f"{name}-{job['id'][-8:]}", pdf))
     from boxoffice.printing.escpos_render import render_escpos
