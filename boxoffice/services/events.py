@@ -130,9 +130,9 @@ def seat_map(ctx: Ctx, event_id: str, section_id: str | None = None) -> list[Sea
         if section_id and sec["id"] != section_id:
             continue
         entry: SeatMapSection = {"id": sec["id"], "name": sec["name"], "kind": sec["kind"],
-                            "capacity": sec["capacity"], "available": sec["available"],
-                            "sold": sec["sold_count"], "held": sec["held"],
-                            "allocation": "central" if governed else "own"}
+                                 "capacity": sec["capacity"], "available": sec["available"],
+                                 "sold": sec["sold_count"], "held": sec["held"],
+                                 "allocation": "central" if governed else "own"}
         if sec["kind"] == "general":
             entry["allocated_here"] = sec["allocated"]
         if sec["kind"] == "reserved":
