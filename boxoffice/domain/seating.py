@@ -304,8 +304,8 @@ def check_named(rows: Sequence[Sequence[Seat]], labels: list[str]) -> list[Seat]
         raise BoxOfficeError("bad_input", "name at least one seat")
     by_label: dict[str, Seat] = {}
     for row in rows:
-        for seat in row:
-            by_label.setdefault(seat.label.strip().casefold(), seat)
+        for place in row:
+            by_label.setdefault(place.label.strip().casefold(), place)
 
     labels = [str(label).strip() for label in labels]
     wanted: list[str] = []

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 from boxoffice.domain.chain import GENESIS, declared_gap, entry_hash, find_breaks, walk
 from boxoffice.domain.clock import iso, to_utc, when_text
@@ -44,6 +44,30 @@ from boxoffice.store import operators as operator_store
 from boxoffice.store import refunds as refund_store
 
 RENUMBER_SEARCH = 8  # how far from its place an intact entry's original number is looked for
+
+
+class AuditSummary(TypedDict):
+    """A journal that holds (:func:`verify`): how many entries, the last one and its hash, and the gaps the
+    journal itself declared (``breaks`` is empty; with breaks the same summary goes with ``audit_failed``)."""
+
+    ok: bool
+    entries: int
+    last_seq: int
+    head: str
+    breaks: list[dict[str, Any]]
+    declared_gaps: list[dict[str, Any]]
+
+
+class LogEntry(TypedDict):
+    """One line of the audit log (:func:`log`): when, what kind, who, and a few words on what it did."""
+
+    seq: int
+    at: str
+    at_local: str
+    kind: str
+    operator: str | None
+    what: str
+    id: str
 
 
 def _recomputed(e: Mapping[str, Any], seq: int | None = None) -> str:
@@ -219,14 +243,14 @@ def reconcile(entries: Sequence[Mapping[str, Any]], records: Mapping[str, list[d
     return out
 
 
-def verify(ctx: Ctx) -> dict[str, Any]:
+def verify(ctx: Ctx) -> AuditSummary:
     """Check the chain and the records; raise ``audit_failed`` (exit 9) listing every break, else a summary."""
     ctx.require("audit")
     entries = list(journal_store.iter_entries(ctx.conn))
     breaks = diagnose(entries) + reconcile(entries, refund_store.money_records(ctx.conn, _COMPARED))
-    summary = {"ok": not breaks, "entries": len(entries), "last_seq": entries[-1]["seq"] if entries else 0,
-               "head": entries[-1]["hash"] if entries else GENESIS, "breaks": breaks,
-               "declared_gaps": walk(entries)[1]}
+    summary: AuditSummary = {
+        "ok": not breaks, "entries": len(entries), "last_seq": entries[-1]["seq"] if entries else 0,
+        "head": entries[-1]["hash"] if entries else GENESIS, "breaks": breaks, "declared_gaps": walk(entries)[1]}
     if breaks:
         kinds = sorted({b["kind"] for b in breaks})
         raise BoxOfficeError("audit_failed", f"the journal was changed behind the tool's back: {len(breaks)} "
@@ -279,7 +303,7 @@ def summarise(kind: str, payload: dict[str, Any], names: Mapping[str, str], curr
 
 
 def log(ctx: Ctx, *, operator: str | None = None, kind: str | None = None, since: str | None = None,
-        until: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        until: str | None = None, limit: int | None = None) -> list[LogEntry]:
     """Who did what and when, oldest first: filtered by operator name, kind (``shift`` also matches
     ``shift.open``...) and a [since, until) window in venue time."""
     ctx.require("audit")
@@ -294,7 +318,7 @@ def log(ctx: Ctx, *, operator: str | None = None, kind: str | None = None, since
     from boxoffice.store.catalog import venue
 
     tz, cur = venue_tz(ctx), str(ctx.config.currency or (venue(ctx.conn) or {}).get("currency") or "XXX")
-    out = []
+    out: list[LogEntry] = []
     for e in journal_store.iter_entries(ctx.conn, operator_id=op_id, since=_when(ctx, since),
                                         until=_when(ctx, until)):
         if kind and not (e["kind"] == kind or e["kind"].startswith(kind + ".")):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from boxoffice.domain.clock import parse_iso, when_text
 from boxoffice.domain.codes import make_order_code
@@ -85,7 +85,33 @@ def assess(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
             "overrides": overrides, "plan": plan}
 
 
-def preview(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
+class ExchangePreview(TypedDict):
+    """An exchange as the operator confirms it (:func:`preview`, :func:`check`): money as text for the screen."""
+
+    order: str
+    to_event: str
+    section: str
+    old: list[dict[str, Any]]
+    new: list[dict[str, Any]]
+    credit: str
+    new_total: str
+    difference: int
+    currency: str
+    settle: str
+    overrides: list[str]
+    overrides_text: list[str]
+
+
+# An exchange made (:func:`exchange`): the new order and its tickets, the money each way and the print jobs queued.
+# "from" is a keyword, hence the functional form.
+ExchangeResult = TypedDict("ExchangeResult", {
+    "exchange": dict[str, Any], "order": dict[str, Any], "from": str, "tickets": list[dict[str, Any]],
+    "payments": list[dict[str, Any]], "refunds": list[dict[str, Any]], "difference": int, "currency": str,
+    "jobs": list[str], "change": int, "change_text": str, "difference_text": str, "steps": str | None,
+    "override": bool, "approved_by": str | None})
+
+
+def preview(ctx: Ctx, req: ExchangeRequest) -> ExchangePreview:
     """The exchange as the operator confirms it."""
     a = assess(ctx, req)
     cur = a["currency"]
@@ -141,7 +167,7 @@ def _checked(ctx: Ctx, req: ExchangeRequest, supervisor: str | None) -> dict[str
     return a | {"shift_id": shift_id, "note": note, "payments": payments, "detail": detail, "section": sec}
 
 
-def check(ctx: Ctx, req: ExchangeRequest, supervisor: str | None = None) -> dict[str, Any]:
+def check(ctx: Ctx, req: ExchangeRequest, supervisor: str | None = None) -> ExchangePreview:
     """Everything an exchange would refuse, refused now, before anyone is asked to confirm or to type a PIN: the
     permission, shift, order and tickets, the new places' prices, a pause, the payment of a difference, whether the
     operator or the supervisor named may approve the overrides, and the cash in the drawer. Returns the exchange as
@@ -151,7 +177,7 @@ def check(ctx: Ctx, req: ExchangeRequest, supervisor: str | None = None) -> dict
     return preview(ctx, req)
 
 
-def exchange(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
+def exchange(ctx: Ctx, req: ExchangeRequest) -> ExchangeResult:
     """Make the exchange. Returns the new order, its tickets, the money moved and print jobs (queued)."""
     a = _checked(ctx, req, req.supervisor[0] if req.supervisor else None)
     op, order, ev, cur, diff = a["op"], a["order"], a["event"], a["currency"], a["difference"]

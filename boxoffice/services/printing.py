@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, cast
 
 from boxoffice.domain.clock import when_text
 from boxoffice.domain.ids import uuid7
@@ -22,6 +22,35 @@ from boxoffice.store import operators as operator_store
 from boxoffice.store import orders as order_store
 from boxoffice.store import print_jobs as store
 from boxoffice.store.db import write
+
+if TYPE_CHECKING:
+    from boxoffice.printing.pdf_render import Stock
+
+
+class PrintResult(TypedDict):
+    """One job's outcome (:func:`run_jobs`): printed (``to`` where, or a ``note``: printed already) or failed, with
+    the ``error`` said and its ``code``."""
+
+    job: str
+    status: str
+    to: NotRequired[str]
+    note: NotRequired[str]
+    error: NotRequired[str]
+    code: NotRequired[str]
+
+
+class PrintJob(TypedDict):
+    """A print job as ``print jobs`` lists it (:func:`list_jobs`)."""
+
+    id: str
+    created_at: str
+    kind: str
+    order_id: str | None
+    printer_uri: str
+    status: str
+    attempts: int
+    last_error: str | None
+    printed_at: str | None
 
 TENDER_LABELS = {"cash": "Cash", "card": "Card", "comp": "Comp"}
 
@@ -164,7 +193,8 @@ def _deliver(ctx: Ctx, job: dict) -> str:
         order = order_store.order_by_id(ctx.conn, json.loads(job["document"]).get("order_id") or "")
         name = json.loads(job["document"]).get("name") or (order["code"] if order else "test")
         name += "-copy" if json.loads(job["document"]).get("copy") else ""
-        pdf = render_pdf(tickets + receipt, stock=str(ctx.config.ticket_stock))
+        # One of the two: the configuration is refused when read otherwise (config.TICKET_STOCKS).
+        pdf = render_pdf(tickets + receipt, stock=cast("Stock", str(ctx.config.ticket_stock)))
         return str(write_pdf(uri, f"{name}-{job['id'][-8:]}", pdf))
     from boxoffice.printing.escpos_render import render_escpos
     from boxoffice.printing.transport import send
@@ -208,14 +238,14 @@ def _printing_lock(ctx: Ctx) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def run_jobs(ctx: Ctx, job_ids: list[str]) -> list[dict[str, Any]]:
+def run_jobs(ctx: Ctx, job_ids: list[str]) -> list[PrintResult]:
     """Print the given jobs now. Each outcome is committed on its own; a failure never undoes the sale."""
     with _printing_lock(ctx):
         return _run_jobs(ctx, job_ids)
 
 
-def _run_jobs(ctx: Ctx, job_ids: list[str]) -> list[dict[str, Any]]:
-    results = []
+def _run_jobs(ctx: Ctx, job_ids: list[str]) -> list[PrintResult]:
+    results: list[PrintResult] = []
     for job_id in job_ids:
         job = store.get(ctx.conn, job_id)
         if job is None:
@@ -244,20 +274,20 @@ def _run_jobs(ctx: Ctx, job_ids: list[str]) -> list[dict[str, Any]]:
     return results
 
 
-def retry(ctx: Ctx) -> list[dict[str, Any]]:
+def retry(ctx: Ctx) -> list[PrintResult]:
     """Print every job still waiting, oldest first (`boxoffice print retry`)."""
     ctx.require("print")
     with _printing_lock(ctx):  # what waits is read under the lock: another retry may just have printed it
         return _run_jobs(ctx, [j["id"] for j in store.pending(ctx.conn)])
 
 
-def test_print(ctx: Ctx) -> list[dict[str, Any]]:
+def test_print(ctx: Ctx) -> list[PrintResult]:
     ctx.require("print")
     return run_jobs(ctx, [queue_test(ctx)])
 
 
-def list_jobs(ctx: Ctx, pending_only: bool = False) -> list[dict[str, Any]]:
+def list_jobs(ctx: Ctx, pending_only: bool = False) -> list[PrintJob]:
     jobs = store.pending(ctx.conn) if pending_only else store.recent(ctx.conn)
-    return [{k: j[k] for k in ("id", "created_at", "kind", "order_id", "printer_uri", "status", "attempts",
-                               "last_error", "printed_at")} for j in jobs]
+    return [cast(PrintJob, {k: j[k] for k in ("id", "created_at", "kind", "order_id", "printer_uri", "status",
+                                             "attempts", "last_error", "printed_at")}) for j in jobs]
 

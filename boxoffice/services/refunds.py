@@ -28,8 +28,9 @@ The rules, in the order they are applied:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from boxoffice.domain.clock import parse_iso, when_text
 from boxoffice.domain.ids import uuid7
@@ -225,7 +226,7 @@ def used_override(ctx: Ctx, tickets: list[dict[str, Any]]) -> list[str]:
 
 
 def authorise(ctx: Ctx, op: dict[str, Any], overrides: list[str], supervisor: tuple[str, str] | None,
-              action: str, detail: str) -> dict[str, Any] | None:
+              action: str, detail: str) -> Mapping[str, Any] | None:
     """Who approves the overrides (None when there are none); refuses, naming the role needed, when nobody may."""
     check_authority(ctx, op, overrides, supervisor[0] if supervisor else None, action, detail)
     if supervisor is not None:  # a PIN given for nothing still has to be right: no silent guessing
@@ -313,7 +314,7 @@ def _order_status(ctx: Ctx, order_id: str) -> str | None:
 # -- refunds -----------------------------------------------------------------------------------------------------
 
 
-def _policy(ctx: Ctx, ev: dict[str, Any]) -> Decision:
+def _policy(ctx: Ctx, ev: Mapping[str, Any]) -> Decision:
     tiers = [Tier.from_row(r) for r in catalog_store.refund_tiers(ctx.conn, ev["id"])]
     return tier_at(tiers, parse_iso(ev["starts_at"]), ctx.now())
 
@@ -347,7 +348,52 @@ def assess(ctx: Ctx, code: str, tickets: list[str] | None = None, waive_fee: boo
                                                      or not allowed(op["role"], "refund_override"))}
 
 
-def preview(ctx: Ctx, code: str, tickets: list[str] | None = None, waive_fee: bool = False) -> dict[str, Any]:
+class RefundPreview(TypedDict):
+    """A refund as the operator confirms it (:func:`preview`): money as text for the screen, plus the plan."""
+
+    order: str
+    event: str
+    policy: str
+    tier: int | None
+    tickets: list[dict[str, Any]]
+    amount: int
+    amount_text: str
+    fee_text: str
+    currency: str
+    to: str
+    steps: str
+    plan: list[dict[str, Any]]
+    overrides: list[str]
+    overrides_text: list[str]
+    needs_supervisor: bool
+
+
+class RefundCheck(RefundPreview):
+    """What :func:`check` found: the preview and the question to ask before the refund is made."""
+
+    question: str
+
+
+class RefundResult(TypedDict):
+    """A refund made (:func:`refund`): the stored row, its items and payment rows, and the receipt's print jobs."""
+
+    refund: dict[str, Any]
+    order: str
+    items: list[dict[str, Any]]
+    payments: list[dict[str, Any]]
+    jobs: list[str]
+    amount: int
+    amount_text: str
+    currency: str
+    to: str
+    steps: str
+    override: bool
+    overrides: list[str]
+    approved_by: str | None
+    policy: str
+
+
+def preview(ctx: Ctx, code: str, tickets: list[str] | None = None, waive_fee: bool = False) -> RefundPreview:
     """The refund as the operator confirms it: plain values for the screen or --json."""
     a = assess(ctx, code, tickets, waive_fee)
     cur = a["currency"]
@@ -387,21 +433,21 @@ def _checked(ctx: Ctx, req: RefundRequest, supervisor: str | None) -> dict[str, 
     return a | {"op": op, "note": note, "shift_id": shift_id, "detail": detail}
 
 
-def check(ctx: Ctx, req: RefundRequest, supervisor: str | None = None) -> dict[str, Any]:
+def check(ctx: Ctx, req: RefundRequest, supervisor: str | None = None) -> RefundCheck:
     """Everything a refund would refuse, refused now, before anyone is asked to confirm or to type a PIN: the
     permission, reason and note, the shift, the order and its tickets, the policy and the limit, whether the
     operator or the supervisor named (``supervisor``, or ``req.supervisor``'s name) may approve the overrides,
     and the cash in the drawer. Returns the refund as :func:`preview` shows it, with the question to ask."""
     name = supervisor if supervisor is not None else (req.supervisor[0] if req.supervisor else None)
     a = _checked(ctx, req, name)
-    out = preview(ctx, req.code, req.tickets, req.waive_fee)
+    out = cast(RefundCheck, preview(ctx, req.code, req.tickets, req.waive_fee))  # the question is added here
     n = len(a["items"])
     out["question"] = (f"Refund {n} ticket{'s' if n != 1 else ''} of {out['order']} for {out['amount_text']} "
                        f"{out['currency']}: {out['steps']}?")
     return out
 
 
-def refund(ctx: Ctx, req: RefundRequest) -> dict[str, Any]:
+def refund(ctx: Ctx, req: RefundRequest) -> RefundResult:
     """Refund tickets now. Returns the refund with its items, payment rows and print jobs (not yet printed)."""
     a = _checked(ctx, req, req.supervisor[0] if req.supervisor else None)
     op, note, shift_id, order, cur = a["op"], a["note"], a["shift_id"], a["order"], a["currency"]
