@@ -55,6 +55,8 @@ def terminal() -> Iterator[Any]:
     from boxoffice.services.opening import open_terminal
 
     ctx = open_terminal(config(), clock())
+    for notice in ctx.notices:
+        typer.echo(notice, err=True)
     try:
         yield ctx
     finally:

@@ -19,6 +19,7 @@ from boxoffice.domain.chain import find_breaks
 from boxoffice.domain.clock import Clock, system_clock
 from boxoffice.domain.recovery import describe, places_left_sold
 from boxoffice.errors import BoxOfficeError
+from boxoffice.filemodes import private_dir
 from boxoffice.services.context import Ctx
 from boxoffice.store import backup as store
 from boxoffice.store import marks as marks_store
@@ -44,7 +45,7 @@ def backup(ctx: Ctx, to: Path, keep: int = 10) -> dict[str, Any]:
     if keep < 1:
         raise BoxOfficeError("bad_input", "--keep must be 1 or more")
     try:
-        to.mkdir(parents=True, exist_ok=True)
+        private_dir(to)
     except OSError as exc:  # a file in the way, a disk not mounted: say so, not a traceback
         raise BoxOfficeError("bad_input", f"cannot keep backups in {to}: {exc.strerror or exc}") from None
     stamp = ctx.now().strftime("%Y%m%dT%H%M%S%fZ")
@@ -358,7 +359,7 @@ def restore_new(config: Config, source: Path, admin: str, pin: str, *, accept_lo
         old = Path(f"{target}{suffix}")
         if old.exists():
             old.rename(Path(f"{target}.unreadable-{stamp}{suffix}"))
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(target.parent)
     store.copy_to_new(source, target)
     from boxoffice.store.db import connect
 

@@ -24,6 +24,7 @@ class Ctx:
     terminal: dict[str, Any]
     clock: Clock = system_clock
     cache: dict[str, Any] = field(default_factory=dict, repr=False)  # per-process: signing key, profiles
+    notices: list[str] = field(default_factory=list)  # one-line warnings for the operator (a readable database)
     journal_sink: list[dict[str, Any]] | None = field(default=None, repr=False)  # set only while recovering
     _operator: dict[str, Any] | None = field(default=None, repr=False)
     _operator_loaded: bool = field(default=False, repr=False)

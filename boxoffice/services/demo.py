@@ -8,6 +8,7 @@ from typing import Any
 from boxoffice.config import load
 from boxoffice.domain.clock import Clock, system_clock
 from boxoffice.domain.tenders import Tender
+from boxoffice.filemodes import private_dir, write_private
 from boxoffice.services.catalog import import_catalog
 from boxoffice.services.context import Ctx
 from boxoffice.services.demo_catalog import demo_catalog
@@ -23,12 +24,11 @@ DEMO_OPERATORS = [("admin", "admin", "1234"), ("sam", "seller", "1111"), ("sue",
 
 
 def _setup(directory: Path, clock: Clock) -> Ctx:
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "boxoffice.toml").write_text(
+    private_dir(directory)
+    write_private(directory / "boxoffice.toml", (
         '# Demo terminal settings: see `boxoffice config show`.\n'
         'db = "terminal.db"\n'
-        f'printer = "pdf://{(directory / "tickets").resolve()}"\n',
-        encoding="utf-8")
+        f'printer = "pdf://{(directory / "tickets").resolve()}"\n').encode())
     cfg = load(str(directory / "boxoffice.toml"))
     ctx = init_terminal(cfg, "Demo counter", clock)
     for name, role, pin in DEMO_OPERATORS:
