@@ -108,3 +108,17 @@ def test_a_new_database_file_is_made_private_whatever_the_umask(tmp_path: Path) 
         assert {name: m for name, m in made.items() if m & 0o077} == {}
     finally:
         conn.close()
+
+
+def test_the_central_store_makes_its_sqlite_file_private(tmp_path: Path) -> None:
+    from boxoffice.central.db import connect as central_connect
+
+    db = central_connect(str(tmp_path / "c" / "central.db"))
+    try:
+        db.execute("CREATE TABLE t (x INTEGER)")
+        db.execute("INSERT INTO t VALUES (1)")
+        made = {p.name: mode(p) for p in (tmp_path / "c").iterdir()}
+        assert "central.db" in made and {n: m for n, m in made.items() if m & 0o077} == {}
+        assert mode(tmp_path / "c") == 0o700
+    finally:
+        db.close()
