@@ -369,6 +369,12 @@ def restore_new(config: Config, source: Path, admin: str, pin: str, *, accept_lo
     ctx = Ctx(config=config, conn=conn, terminal=term, clock=clock)
     try:
         out = _finish(ctx, source, report, copy, decision, accept_loss, who["id"])
+        # The copy's own login was sealed on the old machine and does not hold here: the admin who restored it,
+        # whose PIN was just checked, is the one logged in.
+        from boxoffice.services.operators import start_session
+
+        with write(ctx.conn):
+            start_session(ctx, who)
     finally:
         ctx.close()
     if not config.key_path.exists():

@@ -19,7 +19,7 @@ from boxoffice.services.sales import SaleRequest, sell
 from boxoffice.services.terminal import init_terminal
 
 # Demo people and PINs (printed by the command; a real terminal sets its own).
-DEMO_OPERATORS = [("admin", "admin", "1234"), ("sam", "seller", "1111"), ("sue", "supervisor", "2222"),
+DEMO_OPERATORS = [("admin", "admin", "123456"), ("sam", "seller", "1111"), ("sue", "supervisor", "222222"),
                   ("pat", "pickup", "3333"), ("dan", "door", "4444")]
 
 
@@ -33,9 +33,9 @@ def _setup(directory: Path, clock: Clock) -> Ctx:
     ctx = init_terminal(cfg, "Demo counter", clock)
     for name, role, pin in DEMO_OPERATORS:
         if name != "admin":
-            login(ctx, "admin", "1234")
+            login(ctx, "admin", "123456")
         add_operator(ctx, name, role, pin)
-    login(ctx, "admin", "1234")
+    login(ctx, "admin", "123456")
     import_catalog(ctx, demo_catalog(clock().date()))
     return ctx
 
