@@ -57,6 +57,7 @@ EXIT_STATUSES: dict[str, tuple[int, str]] = {
     "database_older": (9, "the central database was made by an older release: run `boxoffice central migrate`"),
     "busy": (9, "the central database stayed busy with other writers after several tries: try again"),
     "database_error": (9, "the database is damaged or unreadable"),
+    "unsafe_file": (9, "other users of this computer can write the database file: make it 0600 (chmod 600)"),
     "audit_failed": (9, "the journal or the records do not match their hash chain: changed behind the tool's back"),
     "recovery_needed": (9, "the database was put back from an older copy: run `boxoffice sync recover` first"),
     "chain_mismatch": (9, "the central service's copy of this terminal's journal does not continue the chain here"),

@@ -328,10 +328,10 @@ def test_a_counter_set_up_by_real_processes(tmp_path: Path) -> None:
     assert info["name"] == "Counter 2" and Path(info["db"]) == db
     assert stat.S_IMODE(Path(info["key_file"]).stat().st_mode) == 0o600
 
-    added = _run([script, "--db", str(db), "operator", "add", "Ada", "--role", "admin"], pin="2468")
+    added = _run([script, "--db", str(db), "operator", "add", "Ada", "--role", "admin"], pin="246810")
     assert added.returncode == 0, added.stderr
     assert added.stdout.strip() == "Added Ada (admin)."
-    assert _run([script, "--db", str(db), "login", "ada"], pin="2468").returncode == 0
+    assert _run([script, "--db", str(db), "login", "ada"], pin="246810").returncode == 0
 
     doc = tmp_path / "venue.json"
     doc.write_text(json.dumps(demo_catalog(date.today())), encoding="utf-8")

@@ -32,7 +32,7 @@ def test_the_first_operator_must_be_an_admin(make_terminal, cli) -> None:  # noq
     assert "--role admin" in result.stderr
     assert ops.list_operators(ctx) == []
 
-    result = cli("operator", "add", "ada", "--role", "admin", "--json", db=ctx, pin="1234")
+    result = cli("operator", "add", "ada", "--role", "admin", "--json", db=ctx, pin="123456")
     assert result.exit_code == 0, result.output
     assert result.json()["role"] == "admin"
     assert [o["name"] for o in ops.list_operators(ctx)] == ["ada"]
@@ -222,7 +222,7 @@ def test_operator_list_shows_roles_and_never_a_hash(terminal, cli) -> None:  # n
 
 
 def test_services_run_on_the_fixture_clock(terminal, clock) -> None:  # noqa: ANN001
-    ops.login(terminal, "sue", "2222")
+    ops.login(terminal, "sue", "222222")
     assert operator_store.session(terminal.conn)["since"] == clock.iso()
     clock.advance(days=1)
     assert terminal.now() == clock() == clock.now

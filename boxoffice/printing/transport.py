@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from boxoffice.errors import BoxOfficeError
+from boxoffice.filemodes import FILE_MODE, private_dir
 from boxoffice.printing.uri import PrinterURI
 
 RETRY_HINT = "check it is on and has paper, then run `boxoffice print retry`"
@@ -80,10 +81,10 @@ def write_file(uri: PrinterURI, data: bytes) -> Path:
         if target.is_dir():
             stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
             target = target / f"escpos-{stamp}-{secrets.token_hex(4)}.bin"
-            with open(target, "xb") as fh:
-                fh.write(data)
-        else:
-            with open(target, "ab") as fh:
+            with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE), "wb") as fh:
+                fh.write(data)  # a receipt names its customer: the owner's alone (boxoffice/filemodes.py)
+        else:  # a device node keeps its own mode; a log file made here is the owner's alone
+            with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE), "ab") as fh:
                 fh.write(data)
     except OSError as exc:
         raise offline(uri, f"{type(exc).__name__}: {exc}") from None
@@ -170,7 +171,7 @@ def write_pdf(uri: PrinterURI, name: str, pdf_bytes: bytes) -> Path:
     directory = Path(uri.path)
     target = directory / _safe_pdf_name(name)
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        private_dir(directory)
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".", suffix=".part")
         try:
             with os.fdopen(fd, "wb") as fh:

@@ -297,6 +297,10 @@ def summarise(kind: str, payload: dict[str, Any], names: Mapping[str, str], curr
         return f"shift closed: expected {m(payload['expected'])}, counted {m(payload['counted'])}, " \
                f"variance {m(payload['variance'])}"
     who = payload.get("operator")
+    if kind in ("operator.unlock", "operator.pin_reset") and isinstance(who, str):
+        done = "unlocked" if kind == "operator.unlock" else "PIN reset for"
+        approver = names.get(payload.get("approved_by") or "", "?")
+        return f"{done} operator {names.get(who, payload.get('name', who))}, approved by {approver}"
     if isinstance(who, str) and who in names:
         return f"operator {names[who]}"
     return ", ".join(sorted(payload))[:80]

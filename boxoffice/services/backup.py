@@ -19,6 +19,7 @@ from boxoffice.domain.chain import find_breaks
 from boxoffice.domain.clock import Clock, system_clock
 from boxoffice.domain.recovery import describe, places_left_sold
 from boxoffice.errors import BoxOfficeError
+from boxoffice.filemodes import private_dir
 from boxoffice.services.context import Ctx
 from boxoffice.store import backup as store
 from boxoffice.store import marks as marks_store
@@ -86,7 +87,7 @@ def backup(ctx: Ctx, to: Path, keep: int = 10) -> BackupResult:
     if keep < 1:
         raise BoxOfficeError("bad_input", "--keep must be 1 or more")
     try:
-        to.mkdir(parents=True, exist_ok=True)
+        private_dir(to)
     except OSError as exc:  # a file in the way, a disk not mounted: say so, not a traceback
         raise BoxOfficeError("bad_input", f"cannot keep backups in {to}: {exc.strerror or exc}") from None
     stamp = ctx.now().strftime("%Y%m%dT%H%M%S%fZ")
@@ -400,7 +401,7 @@ def restore_new(config: Config, source: Path, admin: str, pin: str, *, accept_lo
         old = Path(f"{target}{suffix}")
         if old.exists():
             old.rename(Path(f"{target}.unreadable-{stamp}{suffix}"))
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(target.parent)
     store.copy_to_new(source, target)
     from boxoffice.store.db import connect
 
@@ -410,6 +411,12 @@ def restore_new(config: Config, source: Path, admin: str, pin: str, *, accept_lo
     ctx = Ctx(config=config, conn=conn, terminal=term, clock=clock)
     try:
         out = _finish(ctx, source, report, copy, decision, accept_loss, who["id"])
+        # The copy's own login was sealed on the old machine and does not hold here: the admin who restored it,
+        # whose PIN was just checked, is the one logged in.
+        from boxoffice.services.operators import start_session
+
+        with write(ctx.conn):
+            start_session(ctx, who)
     finally:
         ctx.close()
     if not config.key_path.exists():

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, TypedDict
 from boxoffice.config import load
 from boxoffice.domain.clock import Clock, system_clock
 from boxoffice.domain.tenders import Tender
+from boxoffice.filemodes import private_dir, write_private
 from boxoffice.services.catalog import import_catalog
 from boxoffice.services.context import Ctx
 from boxoffice.services.demo_catalog import demo_catalog
@@ -21,24 +22,23 @@ if TYPE_CHECKING:
     from boxoffice.services.printing import PrintResult
 
 # Demo people and PINs (printed by the command; a real terminal sets its own).
-DEMO_OPERATORS = [("admin", "admin", "1234"), ("sam", "seller", "1111"), ("sue", "supervisor", "2222"),
+DEMO_OPERATORS = [("admin", "admin", "123456"), ("sam", "seller", "1111"), ("sue", "supervisor", "222222"),
                   ("pat", "pickup", "3333"), ("dan", "door", "4444")]
 
 
 def _setup(directory: Path, clock: Clock) -> Ctx:
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "boxoffice.toml").write_text(
+    private_dir(directory)
+    write_private(directory / "boxoffice.toml", (
         '# Demo terminal settings: see `boxoffice config show`.\n'
         'db = "terminal.db"\n'
-        f'printer = "pdf://{(directory / "tickets").resolve()}"\n',
-        encoding="utf-8")
+        f'printer = "pdf://{(directory / "tickets").resolve()}"\n').encode())
     cfg = load(str(directory / "boxoffice.toml"))
     ctx = init_terminal(cfg, "Demo counter", clock)
     for name, role, pin in DEMO_OPERATORS:
         if name != "admin":
-            login(ctx, "admin", "1234")
+            login(ctx, "admin", "123456")
         add_operator(ctx, name, role, pin)
-    login(ctx, "admin", "1234")
+    login(ctx, "admin", "123456")
     import_catalog(ctx, demo_catalog(clock().date()))
     return ctx
 

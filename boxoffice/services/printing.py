@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, cast
 
@@ -224,7 +225,7 @@ def _printing_lock(ctx: Ctx) -> Iterator[None]:
         return
     path = ctx.config.db_path.with_name(ctx.config.db_path.name + ".print-lock")
     try:
-        fh = open(path, "a+b")  # noqa: SIM115 - held across the yield
+        fh = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600), "a+b")  # held across the yield
     except OSError:
         yield
         return
