@@ -46,7 +46,9 @@ def clock() -> Callable[[], datetime]:
         when = when.replace(tzinfo=UTC)
     if not 1900 <= when.year <= 9998:  # the clock is shown, stored and added to: keep it inside the calendar
         raise BoxOfficeError("bad_input", f"BOXOFFICE_NOW={fixed!r} is outside the years 1900 to 9998")
-    return lambda: when
+    from boxoffice.domain.clock import FixedClock
+
+    return FixedClock(when)  # honoured on demo terminals only: services/opening.refuse_fixed_clock
 
 
 @contextmanager
