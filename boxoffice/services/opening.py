@@ -10,6 +10,7 @@ from boxoffice.config import Config
 from boxoffice.domain.clock import Clock, FixedClock, system_clock
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
+from boxoffice.services.policy import load_into as load_policy
 from boxoffice.services.recovery_state import check_marks
 from boxoffice.store import terminal as terminal_store
 from boxoffice.store.db import connect
@@ -27,6 +28,7 @@ def open_terminal(config: Config, clock: Clock = system_clock) -> Ctx:
         if not is_demo(ctx):
             refuse_fixed_clock(clock)
         check_marks(ctx)  # a database copied back behind its marks file stops selling at once
+        load_policy(ctx)  # lockout, shifts, refund limits: the catalogue's, whatever a local file said
     except BaseException:
         conn.close()
         raise
