@@ -15,6 +15,8 @@ from boxoffice.services.context import Ctx
 from boxoffice.services.demo_catalog import demo_catalog
 from boxoffice.services.opening import open_terminal
 
+pytest_plugins = ["sync_support"]
+
 
 def _file(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "local.toml"
@@ -74,3 +76,16 @@ def test_the_catalogue_policy_is_in_force_on_opening(terminal: Ctx, tmp_path: Pa
     again = open_terminal(load(db=str(terminal.config.db_path)), terminal.clock)
     assert (again.config.lock_after_failures, again.config.require_shift) == (5, False)
     again.close()
+
+
+def test_the_central_services_policy_reaches_the_terminal_at_sync(central: Any, terminals: Any, cli: Any,
+                                                                  login: Any, tmp_path: Path,
+                                                                  demo_events: tuple[str, str]) -> None:
+    from sync_helpers import sync
+
+    (ctx,) = terminals(1)
+    central.publish(demo_catalog(ctx.now().date()) | {"policy": {"require_shift": True}}, tmp_path)
+    sync(ctx)
+    login(ctx, "sam")
+    refused = cli("sell", demo_events[0], "-s", "standing", "-t", "adult=1", "--card", "4242", db=ctx)
+    assert refused.exit_code == 4 and "shift" in refused.stderr
