@@ -46,3 +46,12 @@ def test_honest_prices_are_each_tickets_share() -> None:
     assert paid_shares(9000, [("a", 3500), ("b", 3500), ("c", 2000)]) == {"a": 3500, "b": 3500, "c": 2000}
     shares = paid_shares(2250, [("a", 350000), ("b", 2250)])
     assert shares["a"] <= 2250 and sum(shares.values()) <= 2250
+
+
+def test_an_exchange_credits_what_was_paid(cli: Any, terminal: Ctx, login: Any,
+                                           demo_events: tuple[str, str]) -> None:
+    sale = _sold_and_repriced(terminal, login, demo_events[0])
+    out = cli("exchange", sale["order"]["code"], "--section", "stalls", "--type", "adult=1", "--card", "4242",
+              "--yes", "--json", db=terminal, pin="2222")
+    assert out.exit_code == 0, out.output
+    assert out.json()["difference"] == "12.50"  # credited 22.50, not 3,500.00: the stalls seat costs 12.50 more
