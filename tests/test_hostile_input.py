@@ -136,3 +136,11 @@ def test_the_service_folds_twins_and_refuses_a_mix(terminal: Ctx) -> None:
         add_operator(terminal, "\u0410da", "seller", "5678")
     assert mixed.value.code == "bad_input"
     assert add_operator(terminal, "王小明", "seller", "5678")["name"] == "王小明"
+
+
+def test_a_number_past_the_digit_limit_in_a_file_is_refused(cli: Any, terminal: Ctx, tmp_path: Path) -> None:
+    doc = tmp_path / "venue.json"
+    doc.write_text('{"format": "boxoffice.catalog/1", "venue": {}, "events": [], "n": ' + HUGE + "}", encoding="utf-8")
+    out = cli("catalog", "import", doc, db=terminal)
+    assert out.exit_code == 2 and "5000 digits" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
