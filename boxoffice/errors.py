@@ -13,6 +13,7 @@ EXIT_STATUSES: dict[str, tuple[int, str]] = {
     # 2: the input itself is wrong: fix the command or the file
     "bad_input": (2, "an argument or value is malformed"),
     "invalid_document": (2, "a JSON document does not match its schema"),
+    "bad_config": (2, "a configuration value (file, option or environment) is malformed or not allowed here"),
     "bad_card_number": (2, "a full card number was typed where only the last four digits belong"),
     # 3: something named does not exist
     "not_found": (3, "the event, order, ticket, operator or job named does not exist"),

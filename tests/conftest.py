@@ -79,7 +79,7 @@ def _build(directory: Path, clock: ManualClock, *, name: str, operators: bool, c
     from boxoffice.services.terminal import init_terminal
 
     directory.mkdir(parents=True, exist_ok=True)
-    ctx = init_terminal(load(db=str(directory / DB_NAME)), name, clock)
+    ctx = init_terminal(load(db=str(directory / DB_NAME)), name, clock, demo=True)  # test terminals run on a set clock
     if operators:
         add_operator(ctx, "ada", "admin", PINS["ada"])
         login(ctx, "ada", PINS["ada"])

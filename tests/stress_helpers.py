@@ -139,7 +139,7 @@ def build_site(directory: Path, *, web_orders: int = 150, seed: int = 1) -> Site
     site = Site(directory)
     site.config.write_text(f'db = "terminal.db"\nprinter = "file://{directory / "printer.bin"}"\n',
                            encoding="utf-8")
-    ctx = init_terminal(load(str(site.config), str(site.db)), "Stress Counter", lambda: NOW)
+    ctx = init_terminal(load(str(site.config), str(site.db)), "Stress Counter", lambda: NOW, demo=True)
     try:
         add_operator(ctx, ADMIN, "admin", ADMIN_PIN)
         login(ctx, ADMIN, ADMIN_PIN)

@@ -195,14 +195,16 @@ def test_using_the_terminal_keeps_the_login_alive(make_terminal, clock, open_ctx
     assert open_ctx(ctx).operator is None
 
 
-def test_a_shorter_session_from_the_config_file(make_terminal, clock, tmp_path: Path, cli) -> None:  # noqa: ANN001
+def test_a_shorter_session_from_the_catalogue_policy(make_terminal, clock, tmp_path: Path, cli) -> None:  # noqa: ANN001
     ctx = make_terminal()
-    config = tmp_path / "short.toml"
-    config.write_text("session_hours = 1\n", encoding="utf-8")
+    import_catalog(ctx, demo_catalog(clock().date()) | {"policy": {"session_hours": 1}})
+    config = tmp_path / "long.toml"
+    config.write_text("session_hours = 100\n", encoding="utf-8")  # a local file cannot lengthen it
     assert cli("--config", config, "whoami", "--json", db=ctx).json()["operator"]["name"] == "ada"
     clock.advance(hours=1, minutes=1)
-    assert cli("--config", config, "whoami", "--json", db=ctx).json() == {"operator": None}
-    assert cli("whoami", "--json", db=ctx).json()["operator"]["name"] == "ada"  # default 12 h still holds
+    lapsed = cli("--config", config, "whoami", "--json", db=ctx)
+    assert lapsed.json() == {"operator": None} and "session_hours: ignored" in lapsed.stderr
+    assert cli("whoami", "--json", db=ctx).json() == {"operator": None}
 
 
 def test_logout_ends_the_session(terminal, open_ctx, cli) -> None:  # noqa: ANN001

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import T0
 from pickup_fixtures import Central, Seat, setup_desk, web_order
 
 from boxoffice.domain.tenders import Tender
@@ -98,9 +99,11 @@ def test_every_precondition_is_checked_before_the_question(case: str, cli: Calla
         assert cli("refund", code, "--yes", db=terminal).exit_code == 0
         status, words = 4, "refunded or exchanged already"
     elif case == "no_shift":
-        config = tmp_path / "shift.toml"
-        config.write_text("require_shift = true\n", encoding="utf-8")
-        args, status, words = ["--config", str(config)], 4, "no open shift"
+        from boxoffice.services.catalog import import_catalog
+        from boxoffice.services.demo_catalog import demo_catalog
+
+        import_catalog(terminal, demo_catalog(T0.date()) | {"policy": {"require_shift": True}}, check_permission=False)
+        status, words = 4, "no open shift"
     elif case == "drawer_short":
         assert cli("shift", "open", "--float", "0", db=terminal).exit_code == 0
         code = sold(adults=1, cash=3500)

@@ -15,6 +15,8 @@ from typing import Any
 
 import typer
 
+from boxoffice.errors import BoxOfficeError
+
 
 class _PlainCoercion:
     """Turns a command-line value into str, int, bool or Path directly.
@@ -49,12 +51,14 @@ class _PlainCoercion:
                 return text in self._TRUE
             raise typer.BadParameter(f"{value!r} is not true or false.", ctx=ctx, param=param)
         if self.kind is int:
+            from boxoffice.domain.numbers import parse_whole
+
             try:
-                if isinstance(value, bool):
-                    raise ValueError
-                return int(str(value).strip())
-            except ValueError:
-                raise typer.BadParameter(f"{value!r} is not a whole number.", ctx=ctx, param=param) from None
+                return parse_whole(value, "the value", low=-(10**18), signed=True)
+            except BoxOfficeError as exc:
+                shown = value if len(str(value)) <= 40 else f"{str(value)[:37]}..."
+                raise typer.BadParameter(f"{shown!r} is not a whole number ({exc.message}).", ctx=ctx,
+                                         param=param) from None
         if self.kind is Path:
             path = value if isinstance(value, Path) else Path(value)
             if path.exists() and not os.access(path, os.R_OK):

@@ -27,8 +27,15 @@ ROOT_OPTIONS: dict[str, str | None] = {}
 
 
 def config() -> Config:
-    """The configuration in force, from the root options (--db, --config) and the environment."""
-    return load(ROOT_OPTIONS.get("config"), ROOT_OPTIONS.get("db"))
+    """The configuration in force, from the root options (--db, --config) and the environment.
+
+    Security settings a local file tried to set are not applied (config.SECURITY_KEYS): said once on stderr."""
+    cfg = load(ROOT_OPTIONS.get("config"), ROOT_OPTIONS.get("db"))
+    if cfg.ignored and not ROOT_OPTIONS.get("_warned"):
+        ROOT_OPTIONS["_warned"] = "1"
+        typer.echo(f"warning: {cfg.file} sets {', '.join(cfg.ignored)}: ignored; security and money settings come "
+                   "from the catalogue's policy", err=True)
+    return cfg
 
 
 def clock() -> Callable[[], datetime]:
@@ -46,7 +53,9 @@ def clock() -> Callable[[], datetime]:
         when = when.replace(tzinfo=UTC)
     if not 1900 <= when.year <= 9998:  # the clock is shown, stored and added to: keep it inside the calendar
         raise BoxOfficeError("bad_input", f"BOXOFFICE_NOW={fixed!r} is outside the years 1900 to 9998")
-    return lambda: when
+    from boxoffice.domain.clock import FixedClock
+
+    return FixedClock(when)  # honoured on demo terminals only: services/opening.refuse_fixed_clock
 
 
 @contextmanager

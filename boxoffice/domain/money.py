@@ -59,6 +59,8 @@ def parse_amount(text: str | int, currency: str) -> int:
     if isinstance(text, int):
         text = str(text)
     raw = str(text).strip().replace(",", ".")
+    if len(raw) > 40:  # no amount needs more; one line of digits should not reach Decimal or int at all
+        raise BoxOfficeError("bad_input", f"amount {raw[:20]!r}... is too long: at most 40 characters")
     for symbol in ("$", "€", "£", "¥"):
         raw = raw.removeprefix(symbol)
     exp = exponent(currency)

@@ -243,11 +243,25 @@ def reconcile(entries: Sequence[Mapping[str, Any]], records: Mapping[str, list[d
     return out
 
 
+def priced_as_paid(ctx: Ctx) -> list[dict[str, Any]]:
+    """Orders whose ticket prices disagree with the money taken for them: a price edited in the tickets table,
+    which no journal copy is compared against, would otherwise pass (refunds pay the tenders' share either way)."""
+    from boxoffice.domain.paid_share import disagreeing, order_takings
+
+    orders = [o | {"takings": order_takings(o["paid"], o["credit"], o["total"],
+                                            has_tenders=bool(o["tenders"] or o["exchanges"]))}
+              for o in refund_store.takings(ctx.conn)]
+    return [{"seq": None, "id": o["id"], "kind": "mismatch",
+             "problem": f"order {o['code']}: its tickets' prices add up to {o['priced']} but {o['takings']} was taken "
+                        "for it (a ticket's price was changed)"} for o in disagreeing(orders)]
+
+
 def verify(ctx: Ctx) -> AuditSummary:
     """Check the chain and the records; raise ``audit_failed`` (exit 9) listing every break, else a summary."""
     ctx.require("audit")
     entries = list(journal_store.iter_entries(ctx.conn))
-    breaks = diagnose(entries) + reconcile(entries, refund_store.money_records(ctx.conn, _COMPARED))
+    breaks = diagnose(entries) + reconcile(entries, refund_store.money_records(ctx.conn, _COMPARED)) + \
+        priced_as_paid(ctx)
     summary: AuditSummary = {
         "ok": not breaks, "entries": len(entries), "last_seq": entries[-1]["seq"] if entries else 0,
         "head": entries[-1]["hash"] if entries else GENESIS, "breaks": breaks, "declared_gaps": walk(entries)[1]}

@@ -10,6 +10,7 @@ from typing import Any, TypedDict, cast
 from boxoffice.domain.catalog import MAX_CATALOG_BYTES, build_catalog
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
+from boxoffice.services.policy import record as record_policy
 from boxoffice.store import catalog as store
 from boxoffice.store.db import write
 from boxoffice.wire.schemas import read_json_file, validate
@@ -84,5 +85,8 @@ def import_catalog(ctx: Ctx, doc: Any, *, check_permission: bool = True,
                                       "seats": len(ev["seats"]),
                                       "capacity": sum(s["capacity"] for s in ev["sections"])})
         digest = hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
-        ctx.journal("catalog.import", {"sha256": digest, "events": [e["id"] for e in summary["events"]]})
+        policy = doc.get("policy", {})
+        record_policy(ctx, policy)  # the venue's security settings: never a local file's (services/policy.py)
+        ctx.journal("catalog.import", {"sha256": digest, "events": [e["id"] for e in summary["events"]],
+                                       "policy": policy})
     return cast(ImportedCatalog, summary)

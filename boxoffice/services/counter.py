@@ -31,6 +31,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from boxoffice.domain.numbers import is_whole, parse_whole
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
 
@@ -194,13 +195,13 @@ class Counter:
         if not line or (cmd == "p" and not rest):
             return self._hand_out(None)
         if cmd == "p" and rest.strip().isdigit():
-            return self._hand_out(int(rest))
+            return self._hand_out(parse_whole(rest, "the number of tickets to hand out", low=1))
         if cmd == "s" and rest:
             return self._sell(rest)
         if cmd == "e" and rest:
             self._set_event(rest.strip())
             return Reply().add("ok", f"event: {self._event_name()}")
-        if line.isdigit() and self.choices and 1 <= int(line) <= len(self.choices):
+        if is_whole(line) and self.choices and 1 <= int(line) <= len(self.choices):
             return self._show(self.choices[int(line) - 1])
         return self._find(text)
 

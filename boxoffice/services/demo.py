@@ -33,7 +33,7 @@ def _setup(directory: Path, clock: Clock) -> Ctx:
         'db = "terminal.db"\n'
         f'printer = "pdf://{(directory / "tickets").resolve()}"\n').encode())
     cfg = load(str(directory / "boxoffice.toml"))
-    ctx = init_terminal(cfg, "Demo counter", clock)
+    ctx = init_terminal(cfg, "Demo counter", clock, demo=True)
     for name, role, pin in DEMO_OPERATORS:
         if name != "admin":
             login(ctx, "admin", "123456")

@@ -71,6 +71,8 @@ def assess(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
     if any(types.get(tid, {}).get("needs_supervisor") for tid in counts):
         raise BoxOfficeError("bad_input", "an exchange cannot issue comps: refund, then sell the comp")
     q = quote(ctx, ev["id"], section_id, counts)
+    paid = rf.paid_for(ctx, order["id"])  # credited at what was paid, never at a price stored on the ticket
+    old = [t | {"price": paid[t["id"]]} for t in old]
     credit = sum(t["price"] for t in old)
     difference = q["total"] - credit
     cur = order["currency"]

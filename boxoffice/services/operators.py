@@ -8,6 +8,7 @@ from typing import Any, TypedDict, cast
 from boxoffice.domain import sessions
 from boxoffice.domain.clock import iso, parse_iso
 from boxoffice.domain.ids import uuid7
+from boxoffice.domain.names import operator_name
 from boxoffice.domain.permissions import allowed, require, validate_role
 from boxoffice.domain.pins import check_pin, hash_pin, needs_rehash, validate_pin
 from boxoffice.errors import BoxOfficeError
@@ -38,7 +39,7 @@ def check_new_operator(ctx: Ctx, name: str, role: str) -> tuple[str, str]:
 
     Asked before the PIN so nobody types a PIN twice only to hear the name was wrong.
     """
-    name = name.strip()
+    name = operator_name(name)  # NFKC; no invisible characters, no look-alike mix of scripts (domain.names)
     if not name or len(name) > 60 or any(ord(c) < 32 for c in name):
         raise BoxOfficeError("bad_input", "an operator name is 1 to 60 printable characters")
     role = validate_role(role)

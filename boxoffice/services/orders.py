@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, cast
 from boxoffice.domain.clock import when_text
 from boxoffice.domain.codes import normalise_lookup
 from boxoffice.domain.money import format_money
+from boxoffice.domain.ticket_state import order_state, ticket_state
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
 from boxoffice.store import catalog as catalog_store
@@ -112,14 +113,17 @@ def order_details(ctx: Ctx, code: str) -> OrderDetail:
     tz = ev["timezone"] if ev else "UTC"
     tickets = store.tickets_of(ctx.conn, order["id"])
     payments = store.payments_of(ctx.conn, order["id"])
+    valid = [t for t in tickets if t["status"] == "valid"]
     return {
         **order,
+        "status": order_state(order["status"], len(valid), sum(1 for t in valid if t["revoked"])),
         "event_name": ev["name"] if ev else order["event_id"],
         "created_local": when_text(order["created_at"], tz, year=True),
         "total_text": format_money(order["total"], cur),
         "tickets": [{"id": t["id"], "section": t["section_id"], "section_name": t["section_name"] or t["section_id"],
                      "row": t["row"], "seat": t["seat"],
-                     "type": t["ticket_type_id"], "price": format_money(t["price"], cur), "status": t["status"],
+                     "type": t["ticket_type_id"], "price": format_money(t["price"], cur),
+                     "status": ticket_state(t["status"], t["revoked"]),
                      "picked_up_at": t["picked_up_at"], "copies": t["copies"], "token": t["token"]}
                     for t in tickets],
         "payments": [{"kind": p["kind"], "tender": p["tender"], "amount": format_money(p["amount"], cur),

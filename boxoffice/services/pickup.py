@@ -21,6 +21,7 @@ from boxoffice.domain import search_text
 from boxoffice.domain.clock import when_text
 from boxoffice.domain.codes import normalise_code, normalise_lookup
 from boxoffice.domain.ids import is_uuid, uuid7
+from boxoffice.domain.ticket_state import order_state, ticket_state
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
 from boxoffice.store import catalog as catalog_store
@@ -182,7 +183,8 @@ def _result(ctx: Ctx, r: dict, by: str) -> FoundOrder:
     digits = r.get("phone_digits") or ""
     ev = _event(ctx, r["event_id"])
     return {"order_id": r["id"], "code": r["code"], "event_id": r["event_id"],
-            "event": ev["name"] if ev else r["event_id"], "channel": r["channel"], "status": r["status"],
+            "event": ev["name"] if ev else r["event_id"], "channel": r["channel"],
+            "status": order_state(r["status"], r["tickets"], r["revoked"]),
             "name": r["customer_name"], "email": r["email"], "phone_end": digits[-4:] if digits else None,
             "tickets": r["tickets"], "picked_up": r["picked"], "notes": r["notes"], "match": by}
 
@@ -414,9 +416,11 @@ def order_view(ctx: Ctx, code: str) -> dict[str, Any]:
     ev = _event(ctx, order["event_id"])
     tz = ev["timezone"] if ev else "UTC"
     tickets = store.tickets_for_pickup(ctx.conn, order["id"])
-    return {"code": order["code"], "name": order["customer_name"], "status": order["status"],
+    return {"code": order["code"], "name": order["customer_name"],
+            "status": order_state(order["status"], order["tickets"], order["revoked"]),
             "channel": order["channel"], "notes": order["notes"], "event": ev["name"] if ev else order["event_id"],
             "tickets": [{"id": t["id"], "short": t["id"][-8:], "place": _place(t),
-                         "type": t["type_name"] or t["ticket_type_id"], "status": t["status"],
+                         "type": t["type_name"] or t["ticket_type_id"],
+                         "status": ticket_state(t["status"], t["revoked"]),
                          "picked_up": when_text(t["picked_up_at"], tz) if t["picked_up_at"]
                          else None, "by": t["picked_up_by_name"]} for t in tickets]}

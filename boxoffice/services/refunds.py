@@ -10,7 +10,8 @@ The rules, in the order they are applied:
   needs the central service, which this terminal cannot reach, so only an explicit ``--supervisor`` override lets
   it through offline, and the flag brings it to a supervisor at sync), ``used`` (a ticket was admitted at the
   door already), ``fee_waived`` (``--waive-fee``: the full price back inside a tier, as when the venue cancels).
-- **How much.** Each ticket's price less the fee of the policy tier in force (see domain.refund_policy).
+- **How much.** What each ticket was paid (its share of the order's tenders, domain.paid_share: never the price
+  stored on the ticket) less the fee of the policy tier in force (see domain.refund_policy).
 - **Where the money goes.** Back to the original tenders, cards first, then cash: each card payment (newest
   first) takes back up to what it paid and has not had back, against its own last four digits; then each cash
   payment likewise. Cash is last because cash leaving the drawer is what a box office can least afford to get
@@ -35,6 +36,7 @@ from typing import Any, TypedDict, cast
 from boxoffice.domain.clock import parse_iso, when_text
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.money import format_money, parse_amount
+from boxoffice.domain.paid_share import order_takings, paid_shares
 from boxoffice.domain.permissions import PERMISSIONS, allowed
 from boxoffice.domain.refund_policy import Decision, Tier, tier_at
 from boxoffice.errors import BoxOfficeError
@@ -319,6 +321,14 @@ def _policy(ctx: Ctx, ev: Mapping[str, Any]) -> Decision:
     return tier_at(tiers, parse_iso(ev["starts_at"]), ctx.now())
 
 
+def paid_for(ctx: Ctx, order_id: str) -> dict[str, int]:
+    """Ticket id -> what that ticket was really paid: its share of the tenders taken for its order (and the credit
+    an exchange brought in), never the price stored on the ticket (domain.paid_share)."""
+    o = store.takings(ctx.conn, order_id)[0]
+    took = order_takings(o["paid"], o["credit"], o["total"], has_tenders=bool(o["tenders"] or o["exchanges"]))
+    return paid_shares(took, [(t["id"], t["price"]) for t in store.ticket_prices(ctx.conn, order_id)])
+
+
 def assess(ctx: Ctx, code: str, tickets: list[str] | None = None, waive_fee: bool = False) -> dict[str, Any]:
     """What a refund would be now, without doing it: tickets, fees, amount, tenders and any override needed."""
     op = ctx.require("refund")
@@ -329,12 +339,14 @@ def assess(ctx: Ctx, code: str, tickets: list[str] | None = None, waive_fee: boo
     ev = get_event(ctx, order["event_id"])
     cur = order["currency"]
     decision = _policy(ctx, ev)
-    fees = decision.fees([t["price"] for t in chosen])
+    paid = paid_for(ctx, order["id"])
+    fees = decision.fees([paid[t["id"]] for t in chosen])
     waived = waive_fee and any(fees)
     if waived:
         fees = [0] * len(fees)
     items = [{"ticket_id": t["id"], "place": place_label(t), "type": t["type_name"] or t["ticket_type_id"],
-              "price": t["price"], "fee": fee, "amount": t["price"] - fee} for t, fee in zip(chosen, fees, strict=True)]
+              "price": paid[t["id"]], "fee": fee, "amount": paid[t["id"]] - fee}
+             for t, fee in zip(chosen, fees, strict=True)]
     amount = sum(i["amount"] for i in items)
     overrides = ([] if decision.refundable else ["outside_policy"]) + \
         (["above_limit"] if amount > refund_limit(ctx, cur) else []) + channel_override(order) + \
