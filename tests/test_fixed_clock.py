@@ -23,11 +23,11 @@ LATER = datetime(2026, 12, 1, 11, 0, tzinfo=UTC)
 
 
 def _real_terminal(tmp_path: Path) -> Path:
-    """A terminal made as `boxoffice init` makes one (no demo mark), with one admin whose PIN is 1234."""
+    """A terminal made as `boxoffice init` makes one (no demo mark), with one admin whose PIN is 123456."""
     db = tmp_path / "real" / "terminal.db"
     db.parent.mkdir()
     ctx = init_terminal(load(db=str(db)), "Counter 9")
-    add_operator(ctx, "ada", "admin", "1234")
+    add_operator(ctx, "ada", "admin", "123456")
     ctx.close()
     return db
 
@@ -36,8 +36,8 @@ def test_a_real_terminal_refuses_a_clock_from_the_environment(cli: Any, tmp_path
     db = _real_terminal(tmp_path)
     for _ in range(5):  # ada locks herself out
         assert cli("login", "ada", db=db, pin="0000", now=None).exit_code == 5
-    assert cli("login", "ada", db=db, pin="1234", now=None).exit_code == 5  # locked on the real clock
-    moved = cli("login", "ada", db=db, pin="1234", now="2099-01-01T00:00:00Z")  # the lock "over" by the clock
+    assert cli("login", "ada", db=db, pin="123456", now=None).exit_code == 5  # locked on the real clock
+    moved = cli("login", "ada", db=db, pin="123456", now="2099-01-01T00:00:00Z")  # the lock "over" by the clock
     assert moved.exit_code == 2, moved.output
     assert "BOXOFFICE_NOW" in moved.stderr and "demo" in moved.stderr
     assert len(moved.stderr.strip().splitlines()) == 1

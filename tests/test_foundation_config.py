@@ -187,7 +187,7 @@ def test_a_ticket_stock_other_than_ticket_or_a4_is_refused_before_anything_is_so
     assert "'ticket' or 'a4'" in shown.stderr
     sold = cli("--config", wrong, "sell", gala, "-s", "stalls", "-t", "adult=1", "--card", "4242", "--json")
     assert sold.exit_code == 2
-    assert sold.json()["error"]["code"] == "bad_input"
+    assert sold.json()["error"]["code"] == "bad_config"
     events = {e["id"]: e for e in cli("event", "list", "--json", db=terminal).json()}
     assert events[gala]["sold"] == 0  # nothing was sold on a configuration that cannot print it
     assert not pdfs.exists()

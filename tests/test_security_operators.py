@@ -158,7 +158,7 @@ def test_the_upgrade_keeps_operators_and_ends_unsealed_logins(tmp_path: Path) ->
     old.close()
     new = connect(path)
     try:
-        assert migrations.applied(new)[-1] == "0010_operator_security"
+        assert "0010_operator_security" in migrations.applied(new)
         row = dict(new.execute("SELECT * FROM operators").fetchone())
         assert (row["name"], row["pin_hash"], row["failed_attempts"]) == ("ada", "h", 3)
         sess = dict(new.execute("SELECT * FROM session").fetchone())

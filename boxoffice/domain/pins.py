@@ -37,7 +37,7 @@ def validate_pin(pin: str, role: str | None = None) -> str:
     """PINs are digits (typed on a keypad under pressure): 4 to 12, at least 6 for a supervisor or an admin."""
     least = min_digits(role)
     if not (pin.isdigit() and pin.isascii() and least <= len(pin) <= MAX_DIGITS):
-        who = f"a {role}'s PIN" if role in MIN_DIGITS else "a PIN"
+        who = f"{'an' if role == 'admin' else 'a'} {role}'s PIN" if role in MIN_DIGITS else "a PIN"
         raise BoxOfficeError("bad_input", f"{who} is {least} to {MAX_DIGITS} digits")
     return pin
 

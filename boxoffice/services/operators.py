@@ -199,7 +199,7 @@ def check_approver(ctx: Ctx, name: str, permission: str) -> Operator:
     return _public(op)
 
 
-def _act_on(ctx: Ctx, name: str, supervisor: str | None, permission: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def _act_on(ctx: Ctx, name: str, supervisor: str | None, permission: str) -> tuple[dict[str, Any], Operator]:
     """Who is acted on and who approves, for an unlock or a PIN reset: everything but the PIN checked.
 
     The logged-in operator approves if their role may; otherwise a supervisor or admin named by ``supervisor`` does,
@@ -208,6 +208,7 @@ def _act_on(ctx: Ctx, name: str, supervisor: str | None, permission: str) -> tup
     """
     target = _get(ctx, name)
     me = ctx.operator
+    approver: Operator
     if me is not None and allowed(me["role"], permission):
         approver = _public(me)
     elif supervisor:
@@ -239,7 +240,7 @@ def unlock(ctx: Ctx, name: str, supervisor: tuple[str, str] | None = None) -> di
         store.reset_failures(ctx.conn, target["id"])
         ctx.journal("operator.unlock", {"operator": target["id"], "name": target["name"], "was_locked_until": was,
                                         "approved_by": approver["id"]}, operator_id=approver["id"])
-    return _public(store.by_id(ctx.conn, target["id"])) | {"approved_by": approver["name"]}  # type: ignore[operator]
+    return {**_public(store.by_id(ctx.conn, target["id"]) or target), "approved_by": approver["name"]}
 
 
 def check_reset_pin(ctx: Ctx, name: str, supervisor: str | None = None) -> dict[str, Any]:
@@ -264,4 +265,4 @@ def reset_pin(ctx: Ctx, name: str, new_pin: str, supervisor: tuple[str, str] | N
         store.reset_failures(ctx.conn, target["id"])
         ctx.journal("operator.pin_reset", {"operator": target["id"], "name": target["name"],
                                            "approved_by": approver["id"]}, operator_id=approver["id"])
-    return _public(store.by_id(ctx.conn, target["id"])) | {"approved_by": approver["name"]}  # type: ignore[operator]
+    return {**_public(store.by_id(ctx.conn, target["id"]) or target), "approved_by": approver["name"]}
