@@ -55,6 +55,7 @@ MIGRATIONS = [
     ("0007_allocations", _script("schema_0007_allocations.sql")),
     ("0008_allocation_stops", _script("schema_0008_allocation_stops.sql")),
     ("0009_recovery", _script("schema_0009_recovery.sql")),
+    ("0011_checkpoints", _script("schema_0011_checkpoints.sql")),
 ]
 KNOWN = [name for name, _ in MIGRATIONS]
 
