@@ -104,3 +104,25 @@ def test_a_forged_checkpoint_is_reported(terminal: Ctx, login: Any, cli: Any) ->
     out = cli("audit", "verify", db=db)
     assert out.exit_code == 9
     assert f"the checkpoint at seq {close} is not signed by this terminal's key" in out.stdout
+
+
+def test_a_database_from_before_checkpoints_moves_forward_and_keeps_its_journal(tmp_path: Path) -> None:
+    from boxoffice.store import journal as journal_store
+    from boxoffice.store import migrations
+    from boxoffice.store.db import connect
+
+    path = tmp_path / "old.db"
+    old = connect(path, create=True, migrate=False)
+    migrations.ensure_current(old, upto="0009_recovery")
+    assert "checkpoints" not in {r[0] for r in old.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    with old:
+        written = journal_store.append(old, terminal_id="00000000-0000-7000-8000-000000000001", kind="cash.in",
+                                       operator_id=None, at="2026-12-01T18:00:00.000000Z", payload={"amount": 5})
+    old.close()
+
+    conn = connect(path)
+    assert migrations.applied(conn) == migrations.KNOWN
+    kept = conn.execute("SELECT seq, hash, payload FROM journal").fetchall()
+    assert [tuple(r) for r in kept] == [(1, written["hash"], '{"amount":5}')]
+    assert conn.execute("SELECT count(*) FROM checkpoints").fetchone()[0] == 0
+    conn.close()
