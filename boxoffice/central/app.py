@@ -31,7 +31,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from boxoffice.central import allocation_stops, allocations, feed, ingest, readback, schema, terminals
+from boxoffice.central import allocation_stops, allocations, checkpoints, feed, ingest, readback, schema, terminals
 from boxoffice.central import openapi as customise
 from boxoffice.central.db import CentralDB, connect, retry, retrying
 from boxoffice.central.errors import CentralError, invalid
@@ -180,6 +180,8 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock) -> FastAPI:
             answer = retry(db, lambda d: ingest.apply_batch(d, term, body["entries"], now()))
             retry(db, lambda d: allocations.apply_pending_releases(d, term["id"], now()))  # once per entry id
             retry(db, lambda d: allocation_stops.flag_late_sales(d, term["id"], now()))  # after a write-off
+            if body.get("checkpoint") is not None:  # after its entries: refused when the chain left the last one
+                retry(db, lambda d: checkpoints.accept(d, term, body["checkpoint"], now()))
             return answer
 
         def once(fn: Callable[[CentralDB], Any]) -> Any:

@@ -34,10 +34,11 @@ def _private_key(ctx: Any) -> Any:
     return ctx.cache["private_key"]
 
 
-def sign(ctx: Any, why: str) -> dict[str, Any] | None:
-    """Sign the journal's head, inside the caller's transaction; the latest checkpoint when it already covers the
-    head; None with no journal yet, or no key file to sign with (the next sync or shift close signs)."""
-    head = store.head(ctx.conn)
+def sign(ctx: Any, why: str, upto: int | None = None) -> dict[str, Any] | None:
+    """Sign the journal's head (or its entry ``upto``: the last one a sync pushed), inside the caller's
+    transaction; the latest checkpoint when it covers that entry already; None with no such entry, or no key file
+    to sign with (the next sync or shift close signs)."""
+    head = store.head(ctx.conn) if upto is None else store.entry(ctx.conn, upto)
     if head is None:
         return None
     last = store.latest(ctx.conn)
@@ -101,6 +102,11 @@ def problems(ctx: Any, entries: list[Mapping[str, Any]]) -> list[dict[str, Any]]
         return []
     hashes = {e["seq"]: e["hash"] for e in entries}
     return rules.check(cps, hashes, verifier(ctx.terminal["id"], _public_key(ctx)))
+
+
+def mark_pushed(ctx: Any, checkpoint_id: int) -> None:
+    """The central service accepted this checkpoint (inside the caller's transaction)."""
+    store.mark_pushed(ctx.conn, checkpoint_id, ctx.now_iso())
 
 
 def for_push(cp: Mapping[str, Any]) -> dict[str, Any]:

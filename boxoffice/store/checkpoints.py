@@ -34,3 +34,9 @@ def head(conn: sqlite3.Connection) -> tuple[int, str] | None:
     """(seq, hash) of the journal's last entry."""
     row = conn.execute("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
     return (row["seq"], row["hash"]) if row else None
+
+
+def entry(conn: sqlite3.Connection, seq: int) -> tuple[int, str] | None:
+    """(seq, hash) of the journal's entry ``seq``."""
+    row = conn.execute("SELECT seq, hash FROM journal WHERE seq = ?", (seq,)).fetchone()
+    return (row["seq"], row["hash"]) if row else None
