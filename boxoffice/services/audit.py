@@ -42,7 +42,7 @@ from boxoffice.domain.chain import GENESIS, declared_gap, entry_hash, find_break
 from boxoffice.domain.clock import iso, to_utc, when_text
 from boxoffice.domain.money import format_money
 from boxoffice.errors import BoxOfficeError
-from boxoffice.services import checkpoints
+from boxoffice.services import audit_reconcile, checkpoints
 from boxoffice.services.context import Ctx
 from boxoffice.store import journal as journal_store
 from boxoffice.store import operators as operator_store
@@ -186,7 +186,8 @@ def verify(ctx: Ctx) -> dict[str, Any]:
     ctx.require("audit")
     entries = list(journal_store.iter_entries(ctx.conn))
     breaks = (diagnose(entries) + checkpoints.problems(ctx, entries)
-              + reconcile(entries, refund_store.money_records(ctx.conn, _COMPARED)))
+              + reconcile(entries, refund_store.money_records(ctx.conn, _COMPARED))
+              + audit_reconcile.check(ctx.conn, entries))  # tickets, revocations, pickups, operators
     summary = {"ok": not breaks, "entries": len(entries), "last_seq": entries[-1]["seq"] if entries else 0,
                "head": entries[-1]["hash"] if entries else GENESIS, "breaks": breaks,
                "declared_gaps": walk(entries)[1]}
