@@ -116,3 +116,33 @@ def test_a_checkpoint_not_signed_by_the_terminal_is_refused(terminals: Any, cent
     with CentralClient(url, token) as c, pytest.raises(BoxOfficeError) as err:
         c.checkpoint(forged)
     assert err.value.details["central_code"] == "bad_checkpoint"
+
+
+def test_a_recovery_that_renumbers_entries_made_on_a_copy_leaves_the_audit_clean(
+        central: Central, make_terminal: Any, cli: Any, open_ctx: Any, tmp_path: Path) -> None:
+    from test_recover_copied_back import _copy_back, _snapshot
+    from test_recover_restore import RECOVERY_NEEDED, _enrolled, _gala, _sell
+
+    from boxoffice.services import checkpoints
+    from boxoffice.store.db import write
+
+    ctx, run = _enrolled(central, make_terminal, cli, tmp_path, "Renumbered counter")
+    event, db = _gala(ctx), ctx.config.db_path
+    assert _sell(run, event).exit_code == 0
+    assert run("sync").exit_code == 0
+    older = _snapshot(db, tmp_path / "older.db")
+    assert _sell(run, event).exit_code == 0
+    assert run("sync").exit_code == 0
+    _copy_back(ctx, older, marks_too=True)
+    assert _sell(run, event).exit_code == 0  # made on the copy, under a number the central service has
+    copy = open_ctx(db)
+    with write(copy.conn):  # as the hundredth entry or a shift close would sign it
+        made = checkpoints.sign(copy, "entries")
+    copy.close()
+    assert run("sync").exit_code == RECOVERY_NEEDED
+    recovered = run("sync", "recover", "--json")
+    assert recovered.exit_code == 0, recovered.output
+    assert any(m["was"] == made["seq"] for m in recovered.json()["reappended"])
+    verified = run("audit", "verify", "--json")
+    assert verified.exit_code == 0, verified.output
+    assert run("sync").exit_code == 0

@@ -104,6 +104,12 @@ def problems(ctx: Any, entries: list[Mapping[str, Any]]) -> list[dict[str, Any]]
     return rules.check(cps, hashes, verifier(ctx.terminal["id"], _public_key(ctx)))
 
 
+def retire_from(ctx: Any, seq: int) -> None:
+    """Drop the checkpoints of entries ``seq`` onwards, inside the caller's transaction: only for a recovery that
+    renumbers entries made on a copy of the database (services/sync/recovery.py), which journals each move."""
+    store.delete_from(ctx.conn, seq)
+
+
 def mark_pushed(ctx: Any, checkpoint_id: int) -> None:
     """The central service accepted this checkpoint (inside the caller's transaction)."""
     store.mark_pushed(ctx.conn, checkpoint_id, ctx.now_iso())

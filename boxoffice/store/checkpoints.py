@@ -40,3 +40,8 @@ def entry(conn: sqlite3.Connection, seq: int) -> tuple[int, str] | None:
     """(seq, hash) of the journal's entry ``seq``."""
     row = conn.execute("SELECT seq, hash FROM journal WHERE seq = ?", (seq,)).fetchone()
     return (row["seq"], row["hash"]) if row else None
+
+
+def delete_from(conn: sqlite3.Connection, seq: int) -> None:
+    """Remove the checkpoints of entries ``seq`` onwards."""
+    conn.execute("DELETE FROM checkpoints WHERE seq >= ?", (seq,))
