@@ -100,6 +100,8 @@ def test_a_rewritten_journal_is_refused_at_the_next_sync_and_flagged(terminals: 
                if c["kind"] == "journal_rewritten"]
     assert len(flagged) == 1 and flagged[0]["first_terminal"] == tid
     assert flagged[0]["subject"] == f"journal/{tid}/checkpoint/{mark['seq']}"
+    shown = cli("central", "conflicts", "--db", central.db_url)
+    assert shown.exit_code == 0 and "journal rewritten" in shown.stdout
 
 
 def test_a_checkpoint_not_signed_by_the_terminal_is_refused(terminals: Any, central: Central) -> None:
