@@ -215,7 +215,7 @@ class Targets:
     }
 
     def _effects(self, data: bytes) -> None:
-        from boxoffice.central.effects import read
+        from boxoffice.central.services.effects import read
 
         kinds = sorted(self.PAYLOADS)
         kind = kinds[data[0] % len(kinds)] if data else "sale"
@@ -247,7 +247,7 @@ def _fuzz_child(name: str, seconds: int, corpus: Path, artifacts: Path) -> None:
     import atheris
 
     with atheris.instrument_imports():
-        import boxoffice.central.effects  # noqa: F401
+        import boxoffice.central.services.effects  # noqa: F401
         import boxoffice.domain.catalog  # noqa: F401
         import boxoffice.services.tickets  # noqa: F401
         import boxoffice.services.web_orders  # noqa: F401

@@ -145,7 +145,7 @@ def terminal_loop(toml: Path, proxy: FaultProxy, target: int, rng: random.Random
 
 
 def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
-    from boxoffice.central.admin import init, publish_catalog
+    from boxoffice.central.services.admin import init, publish_catalog
 
     pg = Pg() if args.backend == "pg" else None
     url = pg.url if pg else str(work / "central.db")
@@ -183,7 +183,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         for t in terminals:  # a last pull, directly, now that every terminal has pushed everything
             sync_terminal(t)
         problems = verify(url, terminals)
-        from boxoffice.central.db import connect
+        from boxoffice.central.store.db import connect
 
         with connect(url) as db:
             entries = db.scalar("SELECT count(*) FROM journal")

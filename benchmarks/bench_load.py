@@ -145,7 +145,7 @@ def ms(x: float | None) -> str:
 
 
 def run(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
-    from boxoffice.central.admin import init, publish_catalog
+    from boxoffice.central.services.admin import init, publish_catalog
 
     per_terminal = min(CAPACITY // args.terminals, args.grant)
     print(f"floor: bare sqlite3 inserts of sale rows, {args.terminals} processes for {args.floor_seconds:g} s ...",
@@ -180,7 +180,7 @@ def run(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
             sync_terminal(t)
         last_pull = time.perf_counter() - started
         problems = verify(pg.url, terminals, reports)
-        from boxoffice.central.db import connect
+        from boxoffice.central.store.db import connect
 
         with connect(pg.url) as db:
             pg_sales = db.scalar("SELECT count(*) FROM journal WHERE kind = 'sale'")

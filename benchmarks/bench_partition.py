@@ -53,8 +53,9 @@ sys.path.insert(0, str(HERE))
 
 from harness import RESULTS, _commit  # noqa: E402
 
-from boxoffice.central import allocations, catalog, feed, ingest, schema, terminals, weborders  # noqa: E402
-from boxoffice.central.db import CentralDB, connect  # noqa: E402
+from boxoffice.central.services import allocations, catalog, feed, ingest, terminals, weborders  # noqa: E402
+from boxoffice.central.store import schema  # noqa: E402
+from boxoffice.central.store.db import CentralDB, connect  # noqa: E402
 from boxoffice.config import load  # noqa: E402
 from boxoffice.domain.clock import iso  # noqa: E402
 from boxoffice.domain.tenders import Tender  # noqa: E402

@@ -150,7 +150,7 @@ class Server:
 
 def make_terminal(directory: Path, name: str, central: str, db_url: str) -> Any:
     """A terminal with the demo catalogue and an admin, enrolled with the central service."""
-    from boxoffice.central.admin import enroll_code
+    from boxoffice.central.services.admin import enroll_code
     from boxoffice.config import load
     from boxoffice.services.catalog import import_catalog
     from boxoffice.services.demo_catalog import demo_catalog
@@ -209,8 +209,8 @@ def fake_sales(ctx: Any, n: int, chunk: int = 20_000) -> None:
 
 def web_orders(db_url: str, n: int, directory: Path, chunk: int = 50_000) -> None:
     """``n`` one-ticket web orders imported on the central service (the admin import, in chunks)."""
-    from boxoffice.central.admin import import_orders
-    from boxoffice.central.admin import open_db as open_central
+    from boxoffice.central.services.admin import import_orders
+    from boxoffice.central.services.admin import open_db as open_central
 
     with open_central(db_url) as db:
         event = db.scalar("SELECT id FROM events ORDER BY starts_at LIMIT 1")
@@ -231,8 +231,8 @@ def copy_floor(pg: Pg, source_url: str, tables: dict[str, str]) -> tuple[float, 
     """COPY the rows ``tables`` selects (table -> WHERE clause) from the source schema into a fresh one."""
     import psycopg
 
-    from boxoffice.central import schema
-    from boxoffice.central.db import connect
+    from boxoffice.central.store import schema
+    from boxoffice.central.store.db import connect
 
     target = pg.schema(f"floor_{secrets.token_hex(4)}")
     with connect(target) as db:
@@ -282,7 +282,7 @@ def sqlite_floor(directory: Path, orders: list[tuple], tickets: list[tuple]) -> 
 
 def bench_push(pg: Pg, n: int, work: Path, with_floor: bool = True) -> dict[str, Any]:
     url = pg.schema(f"push_{n}_{secrets.token_hex(3)}")
-    from boxoffice.central.admin import init
+    from boxoffice.central.services.admin import init
 
     init(url)
     server = Server(url, work / f"serve-push-{n}.log")
@@ -308,7 +308,7 @@ def bench_push(pg: Pg, n: int, work: Path, with_floor: bool = True) -> dict[str,
 
 
 def bench_pull(pg: Pg, n: int, work: Path, with_floor: bool = True) -> dict[str, Any]:
-    from boxoffice.central.admin import init, publish_catalog
+    from boxoffice.central.services.admin import init, publish_catalog
     from boxoffice.services.demo_catalog import demo_catalog
 
     url = pg.schema(f"pull_{n}_{secrets.token_hex(3)}")

@@ -29,7 +29,7 @@ sys.path.insert(0, str(HERE))
 from harness import Bench, exit_status  # noqa: E402
 from sync_helpers import CentralServer  # noqa: E402
 
-from boxoffice.central.admin import enroll_code, init, publish_catalog  # noqa: E402
+from boxoffice.central.services.admin import enroll_code, init, publish_catalog  # noqa: E402
 from boxoffice.config import load  # noqa: E402
 from boxoffice.domain.ids import uuid7  # noqa: E402
 from boxoffice.services.allocations import pull_grants  # noqa: E402

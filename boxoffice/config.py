@@ -113,6 +113,7 @@ def _find_file(explicit: str | None) -> tuple[Path | None, str]:
 
 
 ALLOCATION_KEYS = ("top_up_below", "top_up_to")
+TICKET_STOCKS = ("ticket", "a4")  # the PDF layouts (printing/pdf_render.py's Stock)
 
 
 def _check_allocation(path: Path, value: dict[str, Any]) -> None:
@@ -149,6 +150,9 @@ def load(config_path: str | None = None, db: str | None = None) -> Config:
                 raise BoxOfficeError("bad_input", f"config file {path}: [{key}] must be a table of numbers")
             if key == "allocation":
                 _check_allocation(path, value)
+            if key == "ticket_stock" and value not in TICKET_STOCKS:  # else every sale's tickets fail to print
+                raise BoxOfficeError("bad_input",
+                                     f"config file {path}: ticket_stock is 'ticket' or 'a4', not {value!r}")
             cfg.values[key] = value
             cfg.sources[key] = f"{path} ({how})"
         cfg.file = path

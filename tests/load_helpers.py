@@ -86,7 +86,7 @@ class Terminal:
 def make_terminal(directory: Path, name: str, central_url: str, db_url: str) -> Terminal:
     """A new terminal with an admin logged in and a file printer, enrolled with a one-time code (no catalogue of
     its own: the event comes from the central service)."""
-    from boxoffice.central.admin import enroll_code
+    from boxoffice.central.services.admin import enroll_code
     from boxoffice.config import load
     from boxoffice.services.operators import add_operator, login
     from boxoffice.services.sync.rounds import enroll
@@ -355,8 +355,8 @@ def verify(db_url: str, terminals: list[Terminal], reports: list[dict[str, Any]]
     Call after a last sync of every terminal, once all have pushed: then each must know every order."""
     import sqlite3
 
-    from boxoffice.central.allocation_admin import summary
-    from boxoffice.central.db import connect
+    from boxoffice.central.services.allocation_admin import summary
+    from boxoffice.central.store.db import connect
 
     problems: list[str] = []
     by_toml = {r["toml"]: r for r in reports or []}

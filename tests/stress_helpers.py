@@ -678,7 +678,7 @@ def central_with_two_counters(directory: Path, web_orders: int = 40) -> Iterator
     and two counters enrolled and synced once: (central, here, other); ``here.web_codes`` are the web orders."""
     from sync_helpers import Central, CentralServer
 
-    from boxoffice.central.admin import init
+    from boxoffice.central.services.admin import init
 
     directory.mkdir(parents=True, exist_ok=True)
     url = str(directory / "central.db")

@@ -158,7 +158,7 @@ def test_changes_page_by_cursor_and_refuse_a_cursor_ahead(central: Central, term
 
 
 def test_revoked_terminal_is_refused_and_others_are_told(central: Central, terminals) -> None:
-    from boxoffice.central.admin import revoke_terminal
+    from boxoffice.central.services.admin import revoke_terminal
 
     a, b = terminals(2)
     sync(a)
@@ -181,7 +181,7 @@ def test_revoked_terminal_is_refused_and_others_are_told(central: Central, termi
 
 
 def test_admin_endpoints_need_the_admin_token(central: Central) -> None:
-    from boxoffice.central.admin import new_admin_token
+    from boxoffice.central.services.admin import new_admin_token
 
     token = new_admin_token(central.db_url)
     r = httpx.get(central.url + "/v1/admin/terminals", headers={"Authorization": f"Bearer {token}"})

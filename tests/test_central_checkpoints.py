@@ -12,8 +12,8 @@ import pytest
 from sync_helpers import Central, pg_schema_url, sell, sync
 from test_audit_checkpoints import rewrite
 
-from boxoffice.central import schema
-from boxoffice.central.db import connect
+from boxoffice.central.store import schema
+from boxoffice.central.store.db import connect
 from boxoffice.domain.ids import uuid7
 from boxoffice.errors import BoxOfficeError
 from boxoffice.store import marks

@@ -22,9 +22,9 @@ from typing import Any
 import pytest
 from sync_helpers import ROOT, CentralServer, pg_schema_url
 
-from boxoffice.central import allocations
-from boxoffice.central.admin import enroll_code, init, publish_catalog
-from boxoffice.central.db import connect
+from boxoffice.central.services import allocations
+from boxoffice.central.services.admin import enroll_code, init, publish_catalog
+from boxoffice.central.store.db import connect
 from boxoffice.domain.codes import ALPHABET
 from boxoffice.domain.ids import uuid7
 

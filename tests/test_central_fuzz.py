@@ -45,7 +45,7 @@ def test_no_server_error_with_a_terminal_token(central: Central, terminals, tmp_
 
 
 def test_no_server_error_with_an_admin_token(central: Central, tmp_path) -> None:
-    from boxoffice.central.admin import new_admin_token
+    from boxoffice.central.services.admin import new_admin_token
 
     result = _run(central, new_admin_token(central.db_url), tmp_path)
     assert result.returncode == 0, result.stdout[-4000:]

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sync_helpers import pg_schema_url
 
-from boxoffice.central.admin import init
-from boxoffice.central.db import CentralDB, retrying
+from boxoffice.central.services.admin import init
+from boxoffice.central.store.db import CentralDB, retrying
 from boxoffice.errors import BoxOfficeError
 
 pytest_plugins = ["sync_support"]
@@ -57,7 +57,7 @@ def _crossing(attempts: int, url: str) -> tuple[list[Any], dict[str, int]]:
 
 
 def _counters(url: str) -> dict[str, int]:
-    from boxoffice.central.db import connect
+    from boxoffice.central.store.db import connect
 
     with connect(url) as db:
         return {r["name"]: int(r["value"]) for r in db.all("SELECT name, value FROM counters")}

@@ -1,7 +1,8 @@
-"""The central database's schema: made by `central init`, moved forward by `central migrate` from the database the
-previous release made (keeping every row), refused by every command and by `central serve` until then, refused when
-a newer release wrote it; and no request or admin path changes the schema: the whole service runs as a PostgreSQL
-user that may only read and write rows."""
+"""The central database's schema: made by `central init`, moved forward by `central migrate` or by `central serve`
+from the database the previous release made (keeping every row), refused by every other command until then, refused
+when a newer release wrote it; and no request or admin path changes the schema: the whole service runs as a
+PostgreSQL user that may only read and write rows (and `central serve` as that user refuses a database left behind,
+saying who must migrate it)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from typing import Any
 import pytest
 from sync_helpers import Central, CentralServer, pg_schema_url, sell, sync
 
-from boxoffice.central import allocations, catalog, schema
-from boxoffice.central.admin import init
-from boxoffice.central.db import connect
+from boxoffice.central.services import allocation_topup, allocations, catalog
+from boxoffice.central.services.admin import init
+from boxoffice.central.store import schema
+from boxoffice.central.store.db import connect
 from boxoffice.domain.ids import uuid7
 from boxoffice.services import allocations as terminal_alloc
 
@@ -77,7 +79,6 @@ def test_a_database_of_the_previous_release_is_upgraded_keeping_its_rows(empty_d
     tid, gala = old["terminal_id"], old["gala"]
     refused = cli("central", "terminals", "--db", empty_db)
     assert refused.exit_code == DATABASE and "`boxoffice central migrate" in refused.stderr
-    assert cli("central", "serve", "--db", empty_db, "--port", "1").exit_code == DATABASE  # before it listens
 
     moved = cli("central", "migrate", "--db", empty_db, "--json")
     assert moved.exit_code == 0, moved.output
@@ -100,14 +101,36 @@ def test_a_database_of_the_previous_release_is_upgraded_keeping_its_rows(empty_d
             page = allocations.grants_after(db, tid, 0)
             assert [(g["pos"], g["seats"]) for g in page["grants"]] == [(1, []), (2, ["A1"])]
             assert all("held_released" not in g for g in page["grants"])
-            replay = allocations.top_up(db, tid, gala, "stalls", 1, old["request_id"], NOW)
+            replay = allocation_topup.top_up(db, tid, gala, "stalls", 1, old["request_id"], NOW)
             assert replay["replayed"] and replay["seats"] == ["A1"]
         else:
             assert rows["standing"]["allocated"] == {}
-        more = allocations.top_up(db, tid, gala, "standing", 5, uuid7(), NOW)
+        more = allocation_topup.top_up(db, tid, gala, "standing", 5, uuid7(), NOW)
         assert more["granted"] == 5 and not more["replayed"]
         move = allocations.grants_after(db, tid, 0)["grants"][-1]
         assert move["pos"] == (3 if used else 1) and move["count"] == 5  # positions carry on from the old counter
+
+
+@pytest.mark.parametrize("used", [False, True], ids=["fresh", "with-allocations"])
+def test_serve_upgrades_a_database_of_the_previous_release_and_says_so(empty_db: str, used: bool,
+                                                                       tmp_path: Path) -> None:
+    old = _previous_release(empty_db, used)
+    log = tmp_path / "serve.log"
+    server = CentralServer(empty_db, log)
+    try:
+        import httpx
+
+        assert httpx.get(f"{server.url}/healthz", timeout=5).status_code == 200
+    finally:
+        server.stop()
+    said = [ln for ln in log.read_text().splitlines() if "central database upgraded" in ln]
+    assert said == [f"central database upgraded from schema 1 to {schema.LATEST}"]
+    with connect(empty_db) as db:
+        assert schema.version(db) == schema.LATEST
+        assert db.scalar("SELECT name FROM terminals WHERE id = ?", (old["terminal_id"],)) == "Old counter"
+    again = CentralServer(empty_db, tmp_path / "again.log")  # at the latest schema: nothing to say
+    again.stop()
+    assert "central database upgraded" not in (tmp_path / "again.log").read_text()
 
 
 def test_init_makes_the_latest_schema_and_a_newer_one_is_refused(empty_db: str, cli) -> None:
@@ -119,7 +142,7 @@ def test_init_makes_the_latest_schema_and_a_newer_one_is_refused(empty_db: str, 
         assert schema.version(db) == schema.LATEST
         assert {r["name"] for r in db.all("SELECT name FROM counters")} == {"feed", "web_order", "allocation"}
         db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
-    for args in (["terminals"], ["migrate"], ["init"]):
+    for args in (["terminals"], ["migrate"], ["init"], ["serve", "--port", "1"]):  # serve: before it listens
         r = cli("central", *args, "--db", empty_db)
         assert r.exit_code == DATABASE and "upgrade boxoffice" in r.stderr, (args, r.output)
 
@@ -139,7 +162,7 @@ def rows_only(pg_database: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
     init(owner)
     doc = tmp_path / "catalog.json"
     doc.write_text(json.dumps(demo_catalog(T0.date())))
-    from boxoffice.central.admin import publish_catalog
+    from boxoffice.central.services.admin import publish_catalog
 
     publish_catalog(owner, doc)
     name = re.search(r"search_path%3D(s_[0-9a-f]+)", owner).group(1)  # type: ignore[union-attr]
@@ -203,3 +226,16 @@ def test_the_service_and_the_box_office_need_no_right_to_change_the_schema(rows_
         server.stop()
     with connect(owner) as db:
         assert schema.version(db) == schema.LATEST
+
+
+@pytest.mark.pg
+def test_serve_as_a_rows_only_user_refuses_a_database_left_behind(rows_only, cli) -> None:
+    owner, url = rows_only
+    with connect(owner) as db:  # as if the previous release had written it: the version says 2
+        db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    r = cli("central", "serve", "--db", url, "--port", "1")  # refused before it listens
+    assert r.exit_code == DATABASE, r.output
+    assert "may not change the schema" in r.stderr and "`boxoffice central migrate" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    with connect(owner) as db:
+        assert schema.version(db) == 2  # nothing half-done

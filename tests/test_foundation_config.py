@@ -165,3 +165,34 @@ def test_the_db_named_in_a_config_file_is_the_one_commands_use(tmp_path: Path, t
     result = cli("--config", path, "event", "list", "--json")
     assert result.exit_code == 0, result.output
     assert len(result.json()) == 2
+
+
+def test_a_ticket_stock_other_than_ticket_or_a4_is_refused_before_anything_is_sold(
+        tmp_path: Path, terminal, cli, demo_events) -> None:  # noqa: ANN001
+    """A misspelt stock used to pass unread until the first sale's tickets were drawn: the sale was taken, and then
+    every ticket of the night failed to print ("unknown PDF stock")."""
+    gala = demo_events[0]
+    pdfs = tmp_path / "pdfs"
+
+    def config_with(stock: str) -> Path:
+        path = tmp_path / f"{stock}.toml"
+        path.write_text(f'db = "{terminal.config.db_path}"\nprinter = "pdf://{pdfs}"\nticket_stock = "{stock}"\n',
+                        encoding="utf-8")
+        return path
+
+    wrong = config_with("A4")
+    shown = cli("--config", wrong, "config", "show")
+    assert shown.exit_code == 2
+    assert shown.stderr.startswith("error: config file") and "ticket_stock" in shown.stderr
+    assert "'ticket' or 'a4'" in shown.stderr
+    sold = cli("--config", wrong, "sell", gala, "-s", "stalls", "-t", "adult=1", "--card", "4242", "--json")
+    assert sold.exit_code == 2
+    assert sold.json()["error"]["code"] == "bad_input"
+    events = {e["id"]: e for e in cli("event", "list", "--json", db=terminal).json()}
+    assert events[gala]["sold"] == 0  # nothing was sold on a configuration that cannot print it
+    assert not pdfs.exists()
+
+    sold = cli("--config", config_with("a4"), "sell", gala, "-s", "stalls", "-t", "adult=1", "--card", "4242",
+               "--json")
+    assert sold.exit_code == 0, sold.output
+    assert len(list(pdfs.glob("*.pdf"))) == 1

@@ -13,10 +13,10 @@ from typing import Any
 from night_kit import act_as, at, refund, sell
 from sync_helpers import Central, sync
 
-from boxoffice.central import alerts as central_alerts
-from boxoffice.central import report_admin
-from boxoffice.central.allocation_admin import allocate
-from boxoffice.central.allocation_map import show as central_map
+from boxoffice.central.services import alerts as central_alerts
+from boxoffice.central.services import report_admin
+from boxoffice.central.services.allocation_admin import allocate
+from boxoffice.central.services.allocation_map import show as central_map
 from boxoffice.domain.clock import system_clock
 from boxoffice.services import reports
 from boxoffice.services.door import door_event, scan, scan_batch

@@ -71,7 +71,7 @@ def test_the_wheel_carries_the_whole_package_the_schemas_and_the_sql(dist: dict[
             assert shipped == json.loads(path.read_text(encoding="utf-8")), path.name
         sql = {n for n in names if n.endswith(".sql")}
         assert {f"boxoffice/store/{p.name}" for p in (PACKAGE / "store").glob("*.sql")} <= sql
-        assert {"boxoffice/central/schema.sql", "boxoffice/central/allocations.sql"} <= sql
+        assert {"boxoffice/central/store/schema.sql", "boxoffice/central/store/allocations.sql"} <= sql
         assert "boxoffice/json_schemas/catalog.schema.json" in names
         assert "boxoffice/json_schemas/ticket-token.md" in names
         entry_points = next(n for n in whl.namelist() if n.endswith(".dist-info/entry_points.txt"))
@@ -131,7 +131,7 @@ def test_an_installed_wheel_runs_the_demo_a_sale_and_the_central_service(dist: d
     published = json.loads(_run([boxoffice, "central", "catalog", "publish", catalogue, "--db", central, "--json"],
                                 cwd=work, env=clean).stdout)
     assert published["published"] and len(published["events"]) == 2
-    openapi = json.loads(_run([python, "-c", "import json, sys; from boxoffice.central.app import create_app; "
+    openapi = json.loads(_run([python, "-c", "import json, sys; from boxoffice.central.api.app import create_app; "
                                              "print(json.dumps(create_app(sys.argv[1]).openapi()))", central],
                               cwd=work, env=clean).stdout)
     assert {"SyncPush", "SyncChanges", "SyncError"} <= set(openapi["components"]["schemas"])

@@ -66,7 +66,7 @@ def _restored(ctx: Any, central: Central, tmp_path: Path) -> tuple[str, str]:
     """Sell, back up, sell and sync, restore the backup (as `boxoffice restore` does): (event, the lost code)."""
     ctx.config.values["allocation"] = {"top_up_below": 0}
     event = _gala(ctx)
-    from boxoffice.central.allocation_admin import allocate
+    from boxoffice.central.services.allocation_admin import allocate
 
     allocate(central.db_url, event, ctx.terminal["id"], "standing", 4, [])
     sync(ctx)

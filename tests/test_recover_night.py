@@ -35,7 +35,7 @@ from typing import Any
 from night_kit import act_as, dump, refund, sell
 from sync_helpers import Central, sync
 
-from boxoffice.central.allocation_admin import allocate
+from boxoffice.central.services.allocation_admin import allocate
 from boxoffice.domain.money import parse_amount
 from boxoffice.services import allocations as allocation_service
 from boxoffice.services import shifts

@@ -12,7 +12,7 @@ from typing import Any
 
 from sync_helpers import Central
 
-from boxoffice.central.allocation_admin import allocate
+from boxoffice.central.services.allocation_admin import allocate
 
 pytest_plugins = ["sync_support"]
 

@@ -354,10 +354,10 @@ def test_hostile_names_in_a_catalogue_are_stored_verbatim_or_refused(terminal, c
 def test_mutated_web_orders_for_the_central_service_are_imported_or_refused_whole(tmp_path: Path) -> None:
     from stress_helpers import STALLS, STANDING, stress_catalogue
 
-    from boxoffice.central import weborders
-    from boxoffice.central.admin import init, publish_catalog
-    from boxoffice.central.db import connect
     from boxoffice.central.errors import CentralError
+    from boxoffice.central.services import weborders
+    from boxoffice.central.services.admin import init, publish_catalog
+    from boxoffice.central.store.db import connect
 
     url = str(tmp_path / "central.db")
     init(url)

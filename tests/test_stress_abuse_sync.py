@@ -82,7 +82,7 @@ class Server:
         """Table -> hash of its rows, whichever database the service runs on."""
         import hashlib
 
-        from boxoffice.central.db import connect
+        from boxoffice.central.store.db import connect
 
         out = {}
         with connect(self.db_url) as db:

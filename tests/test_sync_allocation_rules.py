@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from sync_helpers import Central, client, sell, sync
 
-from boxoffice.central import allocations as central_alloc
-from boxoffice.central.admin import enroll_code
-from boxoffice.central.db import connect
+from boxoffice.central.services import allocation_topup
+from boxoffice.central.services import allocations as central_alloc
+from boxoffice.central.services.admin import enroll_code
+from boxoffice.central.store.db import connect
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services import allocations as service
 from boxoffice.services.sync.rounds import enroll as do_enroll
@@ -110,7 +111,7 @@ def test_top_ups_are_cut_to_the_terminal_cap(central: Central, make_terminal, cl
     with connect(central.db_url) as db:  # on the service: what it holds unsold already leaves no room
         from boxoffice.domain.ids import uuid7
 
-        answer = central_alloc.top_up(db, tid, gala, "stalls", 5, uuid7(), "2026-12-01T10:00:00Z")
+        answer = allocation_topup.top_up(db, tid, gala, "stalls", 5, uuid7(), "2026-12-01T10:00:00Z")
     assert answer["granted"] == 0 and "holds that many already" in answer["reason"]
 
     try:

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from sync_helpers import Central, sell, sync
 
-from boxoffice.central import allocations as central_alloc
-from boxoffice.central.allocation_admin import allocate, summary
-from boxoffice.central.db import connect
+from boxoffice.central.services import allocations as central_alloc
+from boxoffice.central.services.allocation_admin import allocate, summary
+from boxoffice.central.store.db import connect
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services import allocations as service
 

@@ -48,18 +48,18 @@ from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from boxoffice.central import (
+from boxoffice.central.services import (
     allocation_stops,
     allocation_topup,
     allocations,
     catalog,
     feed,
     ingest,
-    schema,
     terminals,
     weborders,
 )
-from boxoffice.central.db import CentralDB, connect
+from boxoffice.central.store import schema
+from boxoffice.central.store.db import CentralDB, connect
 from boxoffice.config import load
 from boxoffice.domain.clock import iso
 from boxoffice.domain.tenders import Tender
@@ -181,11 +181,11 @@ class Link:
         sec = allocations.section(self.db, body["event_id"], body["section_id"])
         term = self.db.one("SELECT * FROM terminals WHERE id = ?", (self.tid,))
         room = max(0, allocation_topup.cap_of(self.db, term) - allocation_topup.unsold(self.db, self.tid, sec))
-        answer = allocations.top_up(self.db, self.tid, body["event_id"], body["section_id"], body["count"],
+        answer = allocation_topup.top_up(self.db, self.tid, body["event_id"], body["section_id"], body["count"],
                                     body["id"], NOW)
         assert answer["replayed"] or answer["granted"] <= room, (answer, room)
         if fault == "repeat":
-            again = allocations.top_up(self.db, self.tid, body["event_id"], body["section_id"], body["count"],
+            again = allocation_topup.top_up(self.db, self.tid, body["event_id"], body["section_id"], body["count"],
                                        body["id"], NOW)
             assert again["replayed"] and again["granted"] == answer["granted"]
             answer = again
@@ -511,8 +511,8 @@ class Allocations(RuleBasedStateMachine):
         arrives, so they are never in two places meanwhile."""
         if t in self.dead:
             return
-        allocations.recall(self.db, EVENT, self.tids[t], section_id=section, reason="needed online", by="Box office",
-                           now=NOW)
+        allocation_stops.recall(self.db, EVENT, self.tids[t], section_id=section, reason="needed online",
+                                by="Box office", now=NOW)
 
     @rule(t=TERM)
     def box_office_writes_off(self, t: int) -> None:
@@ -520,7 +520,7 @@ class Allocations(RuleBasedStateMachine):
         terminal is not heard from again here (its pushes still on the way are lost with it)."""
         if t in self.dead or len(self.dead) >= TERMINALS - 2:
             return
-        answer = allocations.write_off(self.db, EVENT, self.tids[t], by="Box office", reason="stolen", now=NOW)
+        answer = allocation_stops.write_off(self.db, EVENT, self.tids[t], by="Box office", reason="stolen", now=NOW)
         assert all(s["freed"] == s["risk"] for s in answer["sections"])
         self.dead.add(t)
         self.links[t].held = []
@@ -536,7 +536,7 @@ class Allocations(RuleBasedStateMachine):
             return
         before = self._central_counts()
         try:
-            answer = allocations.top_up(self.db, self.tids[t], row[1], row[2], row[3], row[0], NOW)
+            answer = allocation_topup.top_up(self.db, self.tids[t], row[1], row[2], row[3], row[0], NOW)
         except BoxOfficeError:
             return
         after = self._central_counts()

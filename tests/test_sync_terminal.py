@@ -170,7 +170,7 @@ def test_same_order_picked_up_on_two_cut_off_terminals_is_flagged(central, termi
     r = cli("sync", "conflicts", db=b)
     assert "picked up twice" in r.stdout and code in r.stdout
     assert cli("sync", "conflicts", "--json", db=b).json() == []  # listed once, then seen
-    from boxoffice.central.admin import list_conflicts
+    from boxoffice.central.services.admin import list_conflicts
 
     assert flag["id"] in [c["id"] for c in list_conflicts(central.db_url)]
     # both pickups are kept on both terminals

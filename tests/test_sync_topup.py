@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from sync_helpers import Central, FaultProxy, sell, sync
 
-from boxoffice.central import allocations as central_alloc
-from boxoffice.central.allocation_admin import summary
-from boxoffice.central.db import connect
+from boxoffice.central.services import allocation_topup
+from boxoffice.central.services import allocations as central_alloc
+from boxoffice.central.services.allocation_admin import summary
+from boxoffice.central.store.db import connect
 from boxoffice.domain.ids import uuid7
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services import allocations as service
@@ -141,10 +142,10 @@ def test_top_up_on_the_service_is_idempotent_and_gives_seats_together(central: C
     rid = uuid7()
     with connect(central.db_url) as db:
         before = central_alloc.allocated(db, gala, "stalls").get(a.terminal["id"], 0)
-        first = central_alloc.top_up(db, a.terminal["id"], gala, "stalls", 4, rid, now)
-        again = central_alloc.top_up(db, a.terminal["id"], gala, "stalls", 4, rid, now)
+        first = allocation_topup.top_up(db, a.terminal["id"], gala, "stalls", 4, rid, now)
+        again = allocation_topup.top_up(db, a.terminal["id"], gala, "stalls", 4, rid, now)
         with pytest.raises(BoxOfficeError) as other:
-            central_alloc.top_up(db, b.terminal["id"], gala, "stalls", 4, rid, now)
+            allocation_topup.top_up(db, b.terminal["id"], gala, "stalls", 4, rid, now)
         after = central_alloc.allocated(db, gala, "stalls").get(a.terminal["id"], 0)
         seats = central_alloc.seats_of(db, gala, "stalls")
     assert first["granted"] == 4 and not first["replayed"]

@@ -1,10 +1,11 @@
-"""Running the central service under uvicorn, after checking its database is there and initialised."""
+"""Running the central service under uvicorn, after bringing its database up to this release's schema."""
 
 from __future__ import annotations
 
 import os
+import sys
 
-from boxoffice.central.admin import open_db
+from boxoffice.central.services.admin import upgrade_for_serving
 
 
 def serve(db_url: str, host: str = "127.0.0.1", port: int = 8765, workers: int = 1,
@@ -12,12 +13,14 @@ def serve(db_url: str, host: str = "127.0.0.1", port: int = 8765, workers: int =
     """Serve until stopped. With several workers each is its own process sharing only the database."""
     import uvicorn
 
-    open_db(db_url).close()  # refuse to start on a database that is not a central one, before binding the port
+    moved = upgrade_for_serving(db_url)  # before binding the port: refused here, nothing listens
+    if moved["from"] != moved["to"]:
+        print(f"central database upgraded from schema {moved['from']} to {moved['to']}", file=sys.stderr, flush=True)
     if workers > 1:
         os.environ["BOXOFFICE_CENTRAL_DB"] = db_url  # the factory in each worker process reads it
-        uvicorn.run("boxoffice.central.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+        uvicorn.run("boxoffice.central.api.app:app_from_env", factory=True, host=host, port=port, workers=workers,
                     log_level=log_level, proxy_headers=False)
         return
-    from boxoffice.central.app import create_app
+    from boxoffice.central.api.app import create_app
 
     uvicorn.run(create_app(db_url), host=host, port=port, log_level=log_level, proxy_headers=False)

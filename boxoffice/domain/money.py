@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import cast
 
 from boxoffice.errors import BoxOfficeError
 
@@ -69,7 +70,7 @@ def parse_amount(text: str | int, currency: str) -> int:
         raise BoxOfficeError("bad_input", f"not an amount: {text!r} (amounts are positive, like 12.50)")
     if value and value.adjusted() > 30:  # '1e9999999' would take minutes to turn into an integer, or overflow
         raise BoxOfficeError("bad_input", f"amount {text!r} is implausibly large")
-    if raw.count(".") > 1 or value.as_tuple().exponent < -exp:  # '12.505', and '1e-3' too
+    if raw.count(".") > 1 or cast(int, value.as_tuple().exponent) < -exp:  # finite: an int  # '12.505', and '1e-3' too
         raise BoxOfficeError("bad_input", f"{text!r} has more decimals than {currency} allows ({exp})")
     minor = int((value * (10**exp)).to_integral_value(rounding=ROUND_HALF_UP))
     if minor > MAX_AMOUNT:

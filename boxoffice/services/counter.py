@@ -27,12 +27,17 @@ Every action is one service call and so one transaction: it is done, or nothing 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
+
+if TYPE_CHECKING:
+    from boxoffice.services.door import ScanAnswer
+    from boxoffice.services.pickup import FoundOrder
+    from boxoffice.services.printing import PrintResult
 
 HELP = __doc__.split("Two modes:", 1)[1].split("Every action", 1)[0].strip("\n")
 YES = {"y", "yes", "j", "ja", "o", "oui", "s", "si", "sí"}
@@ -53,7 +58,7 @@ class Reply:
     lines: list[Line] = field(default_factory=list)
     ask: str | None = None
     quit: bool = False
-    data: dict[str, Any] | None = None
+    data: Mapping[str, Any] | None = None
 
     def add(self, style: str, text: str) -> Reply:
         self.lines.append(Line(style, text))
@@ -205,7 +210,7 @@ class Counter:
         out = find(self.ctx, query, self.event_id)
         results = out["results"]
         reply = Reply(data=out)
-        if out.get("note"):
+        if out["note"]:
             reply.add("warn", out["note"])
         if len(results) == 1:
             return self._show(results[0]["code"], reply)
@@ -341,7 +346,7 @@ class Counter:
         return [_door_reply(a) for a in answers]
 
 
-def _door_reply(ans: dict[str, Any]) -> Reply:
+def _door_reply(ans: ScanAnswer) -> Reply:
     """One big line per scan: ADMIT / EXIT and the place, or REFUSED and why."""
     reply = Reply(data=ans)
     if ans["result"] == "refused":
@@ -349,7 +354,7 @@ def _door_reply(ans: dict[str, Any]) -> Reply:
     return reply.add("admit", f"{'ADMIT' if ans['result'] == 'admit' else 'EXIT'}  {ans['message']}")
 
 
-def _handout_state(r: dict[str, Any]) -> str:
+def _handout_state(r: FoundOrder) -> str:
     if r["channel"] == "box_office":
         return "(sold here)"
     if r["status"] == "unpaid":
@@ -359,7 +364,7 @@ def _handout_state(r: dict[str, Any]) -> str:
     return f"{r['picked_up']} handed out" if r["picked_up"] else "waiting"
 
 
-def _print_lines(reply: Reply, results: list[dict[str, Any]]) -> None:
+def _print_lines(reply: Reply, results: list[PrintResult]) -> None:
     for r in results:
         if r["status"] == "failed":
             reply.add("warn", f"NOT PRINTED: {r['error']}")

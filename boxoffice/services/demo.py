@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from boxoffice.config import load
 from boxoffice.domain.clock import Clock, system_clock
@@ -16,6 +16,9 @@ from boxoffice.services.operators import add_operator, login
 from boxoffice.services.printing import run_jobs
 from boxoffice.services.sales import SaleRequest, sell
 from boxoffice.services.terminal import init_terminal
+
+if TYPE_CHECKING:
+    from boxoffice.services.printing import PrintResult
 
 # Demo people and PINs (printed by the command; a real terminal sets its own).
 DEMO_OPERATORS = [("admin", "admin", "1234"), ("sam", "seller", "1111"), ("sue", "supervisor", "2222"),
@@ -40,7 +43,26 @@ def _setup(directory: Path, clock: Clock) -> Ctx:
     return ctx
 
 
-def run_demo(directory: Path, clock: Clock = system_clock) -> dict[str, Any]:
+
+class DemoResult(TypedDict):
+    """The demo (:func:`run_demo`): where its terminal is, the sale it made, what printed, who can log in."""
+
+    directory: str
+    config: str
+    db: str
+    created: bool
+    event: str
+    event_name: str
+    order: str
+    seats: list[str]
+    total: str
+    change: str
+    currency: str
+    print: list[PrintResult]
+    operators: list[dict[str, str]]
+
+
+def run_demo(directory: Path, clock: Clock = system_clock) -> DemoResult:
     """Make (or reuse) the demo terminal in ``directory``, sell two adult stalls seats for cash, print to PDF."""
     directory = directory.resolve()
     config_file = directory / "boxoffice.toml"

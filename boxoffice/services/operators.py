@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from boxoffice.domain.clock import iso, parse_iso
 from boxoffice.domain.ids import uuid7
@@ -15,8 +15,20 @@ from boxoffice.store import operators as store
 from boxoffice.store.db import write
 
 
-def _public(op: dict[str, Any]) -> dict[str, Any]:
-    return {k: op[k] for k in ("id", "name", "role", "disabled", "locked_until", "created_at") if k in op}
+class Operator(TypedDict):
+    """An operator as shown and returned: never the PIN's hash or the failed attempts."""
+
+    id: str
+    name: str
+    role: str
+    disabled: int
+    locked_until: str | None
+    created_at: str
+
+
+def _public(op: dict[str, Any]) -> Operator:
+    return cast(Operator, {k: op[k] for k in ("id", "name", "role", "disabled", "locked_until", "created_at")
+                           if k in op})
 
 
 def check_new_operator(ctx: Ctx, name: str, role: str) -> tuple[str, str]:
@@ -38,7 +50,7 @@ def check_new_operator(ctx: Ctx, name: str, role: str) -> tuple[str, str]:
     return name, role
 
 
-def add_operator(ctx: Ctx, name: str, role: str, pin: str) -> dict[str, Any]:
+def add_operator(ctx: Ctx, name: str, role: str, pin: str) -> Operator:
     """Add an operator. The very first one needs no login and must be an admin, so a new terminal can start."""
     first = store.count(ctx.conn) == 0
     name, role = check_new_operator(ctx, name, role)
@@ -52,11 +64,11 @@ def add_operator(ctx: Ctx, name: str, role: str, pin: str) -> dict[str, Any]:
     return _public(row | {"disabled": 0, "locked_until": None})
 
 
-def list_operators(ctx: Ctx) -> list[dict[str, Any]]:
-    return store.list_all(ctx.conn)
+def list_operators(ctx: Ctx) -> list[Operator]:
+    return cast(list[Operator], store.list_all(ctx.conn))
 
 
-def set_disabled(ctx: Ctx, name: str, disabled: bool = True) -> dict[str, Any]:
+def set_disabled(ctx: Ctx, name: str, disabled: bool = True) -> Operator:
     ctx.require("operators")
     op = _get(ctx, name)
     if ctx.operator and op["id"] == ctx.operator["id"] and disabled:
@@ -112,7 +124,7 @@ def authenticate(ctx: Ctx, name: str, pin: str) -> dict[str, Any]:
     return op
 
 
-def login(ctx: Ctx, name: str, pin: str) -> dict[str, Any]:
+def login(ctx: Ctx, name: str, pin: str) -> Operator:
     """Make ``name`` the operator at this terminal until logout (or ``session_hours`` idle)."""
     op = authenticate(ctx, name, pin)
     with write(ctx.conn):
@@ -122,7 +134,7 @@ def login(ctx: Ctx, name: str, pin: str) -> dict[str, Any]:
     return _public(op)
 
 
-def logout(ctx: Ctx) -> dict[str, Any] | None:
+def logout(ctx: Ctx) -> Operator | None:
     op = ctx.operator
     with write(ctx.conn):
         store.end_session(ctx.conn)
@@ -132,12 +144,12 @@ def logout(ctx: Ctx) -> dict[str, Any] | None:
     return _public(op) if op else None
 
 
-def whoami(ctx: Ctx) -> dict[str, Any] | None:
+def whoami(ctx: Ctx) -> Operator | None:
     op = ctx.operator
     return _public(op) if op else None
 
 
-def approve(ctx: Ctx, name: str, pin: str, permission: str) -> dict[str, Any]:
+def approve(ctx: Ctx, name: str, pin: str, permission: str) -> Operator:
     """A supervisor's PIN for one action (an override): the approver must hold ``permission``."""
     check_approver(ctx, name, permission)
     op = authenticate(ctx, name, pin)
@@ -145,7 +157,7 @@ def approve(ctx: Ctx, name: str, pin: str, permission: str) -> dict[str, Any]:
     return _public(op)
 
 
-def check_approver(ctx: Ctx, name: str, permission: str) -> dict[str, Any]:
+def check_approver(ctx: Ctx, name: str, permission: str) -> Operator:
     """Everything that can refuse a supervisor's approval except the PIN: who they are, enabled, not locked out,
     holding ``permission``. Checked before the PIN is asked, so nobody types a PIN to hear it could never do."""
     op = _usable(ctx, name)

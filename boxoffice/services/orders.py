@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from boxoffice.domain.clock import when_text
 from boxoffice.domain.codes import normalise_lookup
@@ -13,11 +14,63 @@ from boxoffice.store import catalog as catalog_store
 from boxoffice.store import orders as store
 from boxoffice.store.db import write
 
+if TYPE_CHECKING:
+    from boxoffice.services.printing import PrintResult
 
-def find_order(ctx: Ctx, code: str) -> dict[str, Any]:
+
+class Order(TypedDict):
+    """An order as stored: money in minor units, times in UTC; ``phone_digits`` is what a phone search matches."""
+
+    id: str
+    code: str
+    event_id: str
+    channel: str
+    terminal_id: str | None
+    status: str
+    customer_name: str | None
+    email: str | None
+    phone: str | None
+    notes: str | None
+    total: int
+    tax: int
+    currency: str
+    created_at: str
+    operator_id: str | None
+    phone_digits: str | None
+
+
+class OrderDetail(Order):
+    """An order as ``order show`` tells it (:func:`order_details`): the event's name, the time in the venue's zone,
+    money as text, and its tickets and payments."""
+
+    event_name: str
+    created_local: str
+    total_text: str
+    tickets: list[dict[str, Any]]
+    payments: list[dict[str, Any]]
+
+
+class ReprintCheck(TypedDict):
+    """What a reprint would print (:func:`check_reprint`): the order, the ids of the tickets chosen, and whether a
+    supervisor must approve."""
+
+    order: Order
+    tickets: list[str]
+    needs_supervisor: bool
+
+
+class Reprint(TypedDict):
+    """A reprint done (:func:`reprint`): the order's code, the tickets reprinted and the print outcomes."""
+
+    order: str
+    tickets: list[str]
+    results: list[PrintResult]
+
+
+def find_order(ctx: Ctx, code: str) -> Order:
     """An order by its code (forgiving case, spaces and hyphens; a mistyped check character is named as such) or
     by a scanned ticket of it (see :func:`order_for`)."""
-    return order_for(ctx, code)[0]
+    return cast(Order, order_for(ctx, code)[0])
 
 
 def order_for(ctx: Ctx, text: str) -> tuple[dict[str, Any], str | None]:
@@ -51,7 +104,7 @@ def order_for(ctx: Ctx, text: str) -> tuple[dict[str, Any], str | None]:
     return order, ticket["id"]
 
 
-def order_details(ctx: Ctx, code: str) -> dict[str, Any]:
+def order_details(ctx: Ctx, code: str) -> OrderDetail:
     """An order with its tickets and payments, money formatted, times in the venue's zone."""
     order = find_order(ctx, code)
     cur = order["currency"]
@@ -76,7 +129,7 @@ def order_details(ctx: Ctx, code: str) -> dict[str, Any]:
 
 
 def check_reprint(ctx: Ctx, code: str, supervisor: str | None = None,
-                  ticket_ids: list[str] | None = None) -> dict[str, Any]:
+                  ticket_ids: list[str] | None = None) -> ReprintCheck:
     """Everything a reprint would refuse, refused before a supervisor is asked for a PIN: the permission, whether a
     supervisor must approve and whether the one named (``supervisor``) may, the order and its valid tickets.
     Returns {"order", "tickets" (the ids to reprint), "needs_supervisor"}."""
@@ -99,7 +152,7 @@ def check_reprint(ctx: Ctx, code: str, supervisor: str | None = None,
 
 
 def reprint(ctx: Ctx, code: str, supervisor: tuple[str, str] | None = None,
-            ticket_ids: list[str] | None = None) -> dict[str, Any]:
+            ticket_ids: list[str] | None = None) -> Reprint:
     """Queue and print a COPY of an order's valid tickets (same tokens), counted on each ticket and journalled.
 
     A supervisor (or admin) may reprint; anyone else needs a supervisor's PIN for it.
@@ -109,7 +162,8 @@ def reprint(ctx: Ctx, code: str, supervisor: tuple[str, str] | None = None,
 
     plan = check_reprint(ctx, code, supervisor[0] if supervisor else None, ticket_ids)
     order, chosen = plan["order"], plan["tickets"]
-    approver = ctx.operator
+    approver: Mapping[str, Any] | None = ctx.operator
+    assert approver is not None  # check_reprint required a login
     if plan["needs_supervisor"]:
         assert supervisor is not None  # check_reprint refused otherwise
         approver = approve(ctx, supervisor[0], supervisor[1], "reprint")

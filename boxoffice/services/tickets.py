@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
 from boxoffice.services.signing import is_revoked, public_key_for
 from boxoffice.store import catalog as catalog_store
 from boxoffice.store import orders as order_store
+
+
+class TicketCheck(TypedDict):
+    """What a genuine ticket admits (:func:`verify`): its claims, the event and place this terminal knows them by,
+    and whether the ticket is here and in what state."""
+
+    valid: bool
+    claims: dict[str, Any]
+    event: str | None
+    starts: str | None
+    section: str | None
+    row: str | None
+    seat: str | None
+    known_here: bool
+    status: str | None
 
 
 def resolve_place(ctx: Ctx, decoded: Any) -> tuple[dict | None, str | None]:
@@ -22,7 +37,7 @@ def resolve_place(ctx: Ctx, decoded: Any) -> tuple[dict | None, str | None]:
     return None, None
 
 
-def verify(ctx: Ctx, token: str) -> dict[str, Any]:
+def verify(ctx: Ctx, token: str) -> TicketCheck:
     """Check a token and say what it admits; refusals raise with the reason (bad_signature, revoked, ...)."""
     from boxoffice.domain.clock import when_text
     from boxoffice.tickets.token import verify_token

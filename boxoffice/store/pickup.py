@@ -58,12 +58,6 @@ def add_to_index(conn: sqlite3.Connection, entries: Iterable[tuple[int, str, str
                      entries)
 
 
-def reindex_order(conn: sqlite3.Connection, order_id: str, name: str, email: str, phone_rev: str) -> None:
-    """Replace one order's index entry (its name, e-mail or phone changed)."""
-    conn.execute("UPDATE order_search SET name = ?, email = ?, phone_rev = ? WHERE order_id = ?",
-                 (name, email, phone_rev, order_id))
-
-
 def clear_index(conn: sqlite3.Connection) -> None:
     """Empty the index (rebuilt from the orders table after a VACUUM renumbered rowids)."""
     conn.execute("DELETE FROM order_search")
@@ -154,10 +148,6 @@ def mark_picked_up(conn: sqlite3.Connection, ticket_id: str, at: str, operator_i
 def insert_pickups(conn: sqlite3.Connection, entries: list[dict[str, Any]]) -> None:
     conn.executemany("INSERT INTO pickups (id, order_id, ticket_id, at, operator_id, terminal_id)"
                      " VALUES (:id, :order_id, :ticket_id, :at, :operator_id, :terminal_id)", entries)
-
-
-def pickups_of(conn: sqlite3.Connection, order_id: str) -> list[dict]:
-    return rows(conn, "SELECT * FROM pickups WHERE order_id = ? ORDER BY at, rowid", (order_id,))
 
 
 # --- web orders ---------------------------------------------------------------------------------------------

@@ -1,0 +1,302 @@
+"""The central service's HTTP API (FastAPI): versioned paths, bearer tokens, JSON Schema on every message.
+
+Bodies are read as raw JSON and checked against the schemas in schemas/ (the same files terminals check answers
+against), not against models declared here, so there is one description of each message. The OpenAPI document at
+/openapi.json embeds those schemas. This module imports FastAPI at once: only `boxoffice central serve` imports
+it. Each request opens its own database connection and closes it: the process
+holds no state between requests, so any number of them can serve one PostgreSQL database.
+
+Status codes: 200 done; 401 no or unknown token; 403 a forbidden act (another terminal's entries, a bad code);
+404 unknown path; 409 conflicts with what the service holds; 422 a malformed request, with every problem located;
+503 the database is unreachable, or stayed busy (code ``busy``). Every error body matches
+schemas/sync-error.schema.json.
+
+Concurrency: every request's work runs through ``db.retrying`` (a push: each of its three steps through
+``db.retry``). On PostgreSQL a transaction that another writer deadlocked or made unserialisable is rolled back
+whole and the unit runs again from the start, a few times with random waits, which is safe because every unit is
+idempotent (entries by id, top-ups by request id); only after that bound does the terminal see 503 ``busy``, which
+its client retries too.
+No request runs DDL: the schema is made by `boxoffice central init` / `migrate` (central/schema.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from boxoffice.central.api import openapi as customise
+from boxoffice.central.errors import CentralError, invalid
+from boxoffice.central.services import (
+    allocation_stops,
+    allocation_topup,
+    allocations,
+    checkpoints,
+    conflicts,
+    feed,
+    ingest,
+    readback,
+    terminals,
+)
+from boxoffice.central.store import schema
+from boxoffice.central.store.db import CentralDB, connect, retry, retrying
+from boxoffice.domain.clock import iso, system_clock
+from boxoffice.errors import BoxOfficeError
+from boxoffice.wire import codec
+from boxoffice.wire.messages import problems
+
+API_VERSION = "1"
+MAX_BODY_BYTES = 64_000_000
+
+
+def _check(doc: Any, schema_name: str, what: str) -> None:
+    errors = problems(doc, schema_name)
+    if errors:
+        raise invalid(f"the {what} does not match {schema_name}: {errors[0]}", errors)
+
+
+def _holds_nul(doc: Any) -> bool:
+    """Whether any text in a parsed document (a key or a string value) holds the NUL character."""
+    stack = [doc]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _json(raw: bytes, what: str) -> Any:
+    if len(raw) > MAX_BODY_BYTES:
+        raise CentralError(413, "too_large", f"the {what} is over {MAX_BODY_BYTES // 1_000_000} MB: send smaller "
+                                             "batches")
+    try:
+        doc = codec.loads(raw)  # orjson refuses a lone surrogate escape and nesting past 1024 itself
+        if codec.orjson is None:
+            json.dumps(doc, ensure_ascii=False).encode("utf-8")  # an escape such as \ud800 is half a character
+        if b"\\u0000" in raw and _holds_nul(doc):
+            raise invalid(f"the {what} holds a NUL character (\\u0000), which no text column can store",
+                          ["/: NUL in text"])
+        return doc
+    except UnicodeEncodeError:
+        raise invalid(f"the {what} holds an escape (\\ud800 to \\udfff) that is half of a character",
+                      ["/: not text"]) from None
+    except UnicodeDecodeError:
+        raise invalid(f"the {what} is not UTF-8 text", ["/: not UTF-8"]) from None
+    except RecursionError:
+        raise invalid(f"the {what} nests arrays or objects too deeply", ["/: too deep"]) from None
+    except json.JSONDecodeError as exc:  # orjson's decode error is one too
+        where = f"/: line {exc.lineno} column {exc.colno}: {exc.msg}"
+        raise invalid(f"the {what} is not valid JSON", [where]) from None
+
+
+def create_app(db_url: str, clock: Callable[[], Any] = system_clock) -> FastAPI:
+    """The ASGI app for the central database at ``db_url``."""
+    app = FastAPI(title="boxoffice central service", version=API_VERSION, openapi_url="/openapi.json",
+                  docs_url="/docs", redoc_url=None,
+                  description="Terminals enroll once, push their journal and pull changes by cursor. "
+                              "See schemas/sync-*.schema.json.")
+
+    def now() -> str:
+        return iso(clock())
+
+    def run(fn: Callable[[CentralDB], Any]) -> Any:
+        """One connection for one request, closed whatever happens; run again whole after a deadlock."""
+        return retrying(db_url, fn)
+
+    def json_text(text: str, status: int = 200) -> Response:
+        return Response(content=text.encode("utf-8"), status_code=status, media_type="application/json")
+
+    @app.exception_handler(CentralError)
+    async def central_error(_: Request, exc: CentralError) -> JSONResponse:
+        return JSONResponse(exc.body(), status_code=exc.status)
+
+    @app.exception_handler(BoxOfficeError)
+    async def boxoffice_error(_: Request, exc: BoxOfficeError) -> JSONResponse:
+        status = {"invalid_document": 422, "bad_input": 422, "not_found": 404, "database_error": 503,
+                  "not_initialised": 503, "database_newer": 503, "database_older": 503, "busy": 503}.get(exc.code, 409)
+        body = {"error": {"code": exc.code, "message": exc.message, **exc.details}}
+        return JSONResponse(body, status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def request_invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [f"/{'/'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', 'invalid')}" for e in exc.errors()]
+        return JSONResponse(invalid("the request is malformed", errors).body(), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:  # every method of the path (two routes share /v1/journal: GET and POST)
+            methods = {m for r in app.routes if getattr(r, "path", None) == request.url.path
+                       for m in getattr(r, "methods", None) or ()}
+            if methods:
+                headers = {**(headers or {}), "Allow": ", ".join(sorted(methods))}
+        return JSONResponse({"error": {"code": code, "message": str(exc.detail)}}, status_code=exc.status_code,
+                            headers=headers)
+
+    from boxoffice.central.store.db import database_errors
+
+    @app.exception_handler(database_errors()[0])
+    async def db_error(_: Request, exc: Exception) -> JSONResponse:
+        return _db_unavailable(exc)
+
+    if len(database_errors()) > 1:
+        app.add_exception_handler(database_errors()[1], lambda _r, exc: _db_unavailable(exc))
+
+    def _db_unavailable(exc: Exception) -> JSONResponse:
+        return JSONResponse({"error": {"code": "database_unavailable",
+                                       "message": f"the central database failed: {type(exc).__name__}; try again"}},
+                            status_code=503)
+
+    @app.get("/healthz", tags=["service"], response_model=None, summary="Liveness and database check")
+    async def healthz() -> JSONResponse:
+        def check(db: CentralDB) -> dict[str, Any]:
+            schema.check(db)
+            return {"status": "ok", "feed_head": feed.head(db), "api": API_VERSION}
+
+        return JSONResponse(await run_in_threadpool(run, check))
+
+    @app.post("/v1/enroll", tags=["terminal"], response_model=None, summary="Register a terminal with a one-time code",
+              openapi_extra=customise.body("sync-enroll.schema.json", "sync-enroll-response.schema.json"))
+    async def enroll(request: Request) -> JSONResponse:
+        body = _json(await request.body(), "enrollment request")
+        _check(body, "sync-enroll.schema.json", "enrollment request")
+        return JSONResponse(await run_in_threadpool(run, lambda db: terminals.enroll(db, body, now())))
+
+    @app.post("/v1/journal", tags=["terminal"], response_model=None,
+              summary="Push journal entries (each applied once, by id)",
+              openapi_extra=customise.body("sync-push.schema.json", "sync-push-response.schema.json", auth=True))
+    async def push(request: Request) -> JSONResponse:
+        raw = await request.body()
+        header = request.headers.get("authorization")
+
+        def work(db: CentralDB) -> dict[str, Any]:
+            term = terminals.authenticate(db, header)  # who first: a stranger learns nothing from a 422
+            body = _json(raw, "journal batch")
+            _check(body, "sync-push.schema.json", "journal batch")
+            # three units, each retried on its own: running the batch again after a later step collided would
+            # answer with every entry a duplicate and lose the conflicts it raised
+            answer = retry(db, lambda d: ingest.apply_batch(d, term, body["entries"], now()))
+            retry(db, lambda d: allocations.apply_pending_releases(d, term["id"], now()))  # once per entry id
+            retry(db, lambda d: allocation_stops.flag_late_sales(d, term["id"], now()))  # after a write-off
+            if body.get("checkpoint") is not None:  # after its entries: refused when the chain left the last one
+                retry(db, lambda d: checkpoints.accept(d, term, body["checkpoint"], now()))
+            return answer
+
+        def once(fn: Callable[[CentralDB], Any]) -> Any:
+            with connect(db_url) as db:
+                return fn(db)
+
+        return JSONResponse(await run_in_threadpool(once, work))
+
+    @app.get("/v1/journal", tags=["terminal"], response_model=None,
+             summary="This terminal's own journal entries after a number, as pushed (to recover from them)",
+             openapi_extra=customise.responses("sync-journal.schema.json", auth=True))
+    async def journal(request: Request, after: int = Query(0, ge=0, le=2**53),
+                      limit: int = Query(500, ge=1, le=readback.MAX_PAGE)) -> JSONResponse:
+        header = request.headers.get("authorization")
+
+        def work(db: CentralDB) -> Any:
+            term = terminals.authenticate(db, header)  # the token says whose entries: never the request
+            return readback.entries_after(db, term, after, limit)
+
+        return JSONResponse(await run_in_threadpool(run, work))
+
+    @app.get("/v1/allocations", tags=["terminal"], response_model=None,
+             summary="This terminal's allocation grants after a position (each applied once, by id)",
+             openapi_extra=customise.responses("sync-allocations.schema.json", auth=True))
+    async def grants(request: Request, after: int = Query(0, ge=0, le=2**53),
+                     limit: int = Query(500, ge=1, le=allocations.MAX_PAGE)) -> JSONResponse:
+        header = request.headers.get("authorization")
+
+        def work(db: CentralDB) -> Any:
+            term = terminals.authenticate(db, header)
+            return allocations.grants_after(db, term["id"], after, limit)
+
+        return JSONResponse(await run_in_threadpool(run, work))
+
+    @app.post("/v1/allocations/requests", tags=["terminal"], response_model=None,
+              summary="Ask for more places of a section (top-up); once per request id",
+              openapi_extra=customise.body("sync-allocation-request.schema.json",
+                                           "sync-allocation-request-response.schema.json", auth=True))
+    async def top_up(request: Request) -> JSONResponse:
+        raw = await request.body()
+        header = request.headers.get("authorization")
+
+        def work(db: CentralDB) -> Any:
+            term = terminals.authenticate(db, header)
+            body = _json(raw, "top-up request")
+            _check(body, "sync-allocation-request.schema.json", "top-up request")
+            return allocation_topup.top_up(db, term["id"], body["event_id"], body["section_id"], body["count"],
+                                           body["id"], now())
+
+        return JSONResponse(await run_in_threadpool(run, work))
+
+    @app.get("/v1/changes", tags=["terminal"], response_model=None, summary="Pull changes after a cursor",
+             openapi_extra=customise.responses("sync-changes.schema.json", auth=True))
+    async def changes(request: Request, after: int = Query(0, ge=0, le=2**53),
+                      limit: int = Query(500, ge=1, le=feed.MAX_PAGE)) -> Response:
+        header = request.headers.get("authorization")
+
+        def work(db: CentralDB) -> str:
+            term = terminals.authenticate(db, header)
+            terminals.seen(db, term["id"], now())
+            return feed.page(db, term["id"], after, limit)
+
+        return json_text(await run_in_threadpool(run, work))
+
+    @app.get("/v1/terminals", tags=["terminal"], response_model=None,
+             summary="Every terminal's id and name, so a terminal can name the others (schemas/sync-terminals)",
+             openapi_extra=customise.responses(None, auth=True))
+    async def terminal_names(request: Request) -> JSONResponse:
+        header = request.headers.get("authorization")
+
+        def work(db: CentralDB) -> Any:
+            terminals.authenticate(db, header)
+            return terminals.names(db)
+
+        return JSONResponse(await run_in_threadpool(run, work))
+
+    @app.get("/v1/admin/terminals", tags=["admin"], response_model=None, summary="Enrolled terminals (admin token)",
+             openapi_extra=customise.responses(None, auth=True))
+    async def admin_terminals(request: Request) -> JSONResponse:
+        header = request.headers.get("authorization")
+
+        def work(db: CentralDB) -> Any:
+            terminals.authenticate_admin(db, header)
+            return {"terminals": terminals.listing(db)}
+
+        return JSONResponse(await run_in_threadpool(run, work))
+
+    @app.get("/v1/admin/conflicts", tags=["admin"], response_model=None, summary="Conflicts flagged (admin token)",
+             openapi_extra=customise.responses(None, auth=True))
+    async def admin_conflicts(request: Request, limit: int = Query(100, ge=1, le=10_000)) -> JSONResponse:
+        header = request.headers.get("authorization")
+
+        def work(db: CentralDB) -> Any:
+            terminals.authenticate_admin(db, header)
+            return {"conflicts": conflicts.newest(db, limit)}
+
+        return JSONResponse(await run_in_threadpool(run, work))
+
+    customise.install(app)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for `uvicorn --factory` and multi-worker serving: the database comes from BOXOFFICE_CENTRAL_DB."""
+    import os
+
+    return create_app(os.environ.get("BOXOFFICE_CENTRAL_DB", ""))

@@ -1,0 +1,1 @@
+"""The central use cases: push, pull, allocations, enrollment, web orders, reports, alerts, pauses, admin."""

@@ -1,0 +1,101 @@
+"""The change feed terminals pull by cursor: append inside a writer's transaction, read a page after a cursor.
+
+Positions come from the ``counters('feed')`` row, updated in the same transaction as the inserts. That row lock
+makes feed writers commit one after another in position order (PostgreSQL and SQLite alike), so every committed
+position at or below the head a reader has seen is already visible to it: a reader that moves its cursor to the
+head can never step over a change that commits later. Writers take it last, just before commit, to hold it briefly.
+
+Change kinds (bodies are described in schemas/sync-changes.schema.json):
+
+``catalog``           a published catalogue document, applied like `boxoffice catalog import`
+``key``               a public key to trust for ticket signatures (a terminal's on enrollment, the central key)
+``terminal_revoked``  a terminal whose credential was withdrawn (its key stays trusted: see central/admin.py)
+``revocation``        a ticket that must not be admitted any more (refunded, exchanged or revoked by an admin)
+``web_order``         an order sold by the web shop, with its tickets signed by the central key
+``order``             an order another terminal sold, with its tickets (so any desk can find any order)
+``pickup``            tickets handed out by another terminal
+``checkin``           a ticket admitted (or let out) at another terminal's door
+``conflict``          a flag for the terminals involved: two of them did a once-only thing to the same ticket
+``pause``             reserved for the emergency pause (a later release): stored and shown, not yet enforced
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from boxoffice.central.errors import CentralError
+from boxoffice.central.store.db import CentralDB
+from boxoffice.wire import codec
+
+KINDS = ("catalog", "key", "terminal_revoked", "revocation", "web_order", "order", "pickup", "checkin",
+         "conflict", "pause")
+MAX_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change to append: ``audience`` None means every terminal but ``origin``."""
+
+    kind: str
+    body: dict[str, Any]
+    origin: str | None = None
+    audience: str | None = None
+
+
+def append(db: CentralDB, changes: Sequence[Change], at: str) -> int:
+    """Append changes in order inside the caller's transaction; return the new head position."""
+    if not changes:
+        return 0
+    head = _take(db, "feed", len(changes))
+    first = head - len(changes) + 1
+    db.insert_rows("changes", ("pos", "kind", "body", "origin", "audience", "at"),
+                   [(first + i, c.kind, codec.dumps(c.body), c.origin,
+                     c.audience, at) for i, c in enumerate(changes)])
+    return head
+
+
+def _take(db: CentralDB, counter: str, n: int) -> int:
+    """Advance a counter by ``n`` under its row lock; return its new value."""
+    row = db.one("UPDATE counters SET value = value + ? WHERE name = ? RETURNING value", (n, counter))
+    assert row is not None, f"counter {counter} missing: run central init"
+    return int(row["value"])
+
+
+def take_numbers(db: CentralDB, counter: str, n: int) -> range:
+    """``n`` consecutive numbers from a counter, for the caller's transaction."""
+    last = _take(db, counter, n)
+    return range(last - n + 1, last + 1)
+
+
+def head(db: CentralDB) -> int:
+    return int(db.scalar("SELECT value FROM counters WHERE name = 'feed'") or 0)
+
+
+def page(db: CentralDB, terminal_id: str, after: int, limit: int) -> str:
+    """Changes for ``terminal_id`` after position ``after`` as the JSON text of sync-changes.schema.json.
+
+    The head is read first: everything up to it is committed, so when the page is not full the cursor may jump
+    to the head even over changes meant for other terminals, and a quiet terminal does not rescan them. Bodies are
+    stored as JSON text and copied into the answer as they are, never parsed and dumped again.
+    """
+    limit = max(1, min(limit, MAX_PAGE))
+    top = head(db)
+    if after > top:
+        raise CentralError(409, "cursor_ahead", f"cursor {after} is past this service's last change {top}: the "
+                                                "terminal was enrolled with another central database; enroll again")
+    rows = db.all(
+        "SELECT pos, kind, body, origin, at FROM changes WHERE pos > ? AND pos <= ?"
+        " AND ((audience IS NULL AND (origin IS NULL OR origin <> ?)) OR audience = ?)"
+        " ORDER BY pos LIMIT ?",
+        (after, top, terminal_id, terminal_id, limit),
+    )
+    full = len(rows) == limit
+    cursor = int(rows[-1]["pos"]) if full else top
+    dumps = json.dumps
+    items = ",".join(f'{{"cursor":{int(r["pos"])},"kind":{dumps(r["kind"])},"at":{dumps(r["at"])},'
+                     f'"origin":{dumps(r["origin"])},"body":{r["body"]}}}' for r in rows)
+    more = "true" if full and cursor < top else "false"
+    return f'{{"changes":[{items}],"cursor":{cursor},"more":{more},"head":{top}}}'

@@ -1,0 +1,331 @@
+"""Applying a pushed batch of journal entries: each exactly once, by id, in one transaction per batch.
+
+Order of work inside the transaction, and why:
+1. lock the terminal's row (an UPDATE), so two copies of one request (a client retry racing its original) run one
+   after the other and the second finds everything there already;
+2. refuse an entry whose sequence number is taken by a different entry (the terminal's journal was rebuilt);
+3. insert the new entries with ON CONFLICT DO NOTHING ... RETURNING: what comes back is exactly what is new;
+4. apply the new entries' effects (central/effects.py): orders, claims, conflicts, revocations;
+5. append the feed changes last, so the feed lock is held only for the moment before commit.
+A batch that fails anywhere leaves nothing behind; the terminal sends it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from boxoffice.central.errors import CentralError, invalid
+from boxoffice.central.services import feed
+from boxoffice.central.services.effects import Claim, Effect, read
+from boxoffice.central.store.db import CentralDB
+from boxoffice.domain.chain import GENESIS, declared_gap, entry_hash
+from boxoffice.domain.codes import reused_code
+from boxoffice.domain.ids import uuid7
+from boxoffice.wire.messages import problems
+
+RULE = "first applied by central wins; later flagged"
+CHAIN_RULE = "a terminal's journal runs unbroken from entry 1; central keeps what it receives and flags the break"
+CONFLICT_KIND = {"pickup": "picked_up_twice", "refund": "refunded_twice", "checkin": "checked_in_twice",
+                 "seat": "seat_sold_twice"}
+UNPUBLISHABLE_RULE = "an entry others could not read is kept, but not applied or passed on"
+GAP_RULE = ("a terminal put back from an older copy of its database declares the entries that copy lacks; central "
+            "keeps what it has, accepts the gap and flags the entries it never received as lost")
+CODE_RULE = ("an order code names one order: a second order with it (a terminal put back from an older copy sold "
+             "again before it knew how far it had got) is kept as CODE~ID and flagged; the ticket id admits")
+JOURNAL_COLUMNS = ("id", "terminal_id", "seq", "kind", "at", "operator_id", "payload", "prev_hash", "hash",
+                   "received_at")
+
+
+def check_entries(terminal: dict[str, Any], entries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Refuse a batch that writes as another terminal (403) or whose entries do not match their own hashes (422)."""
+    floats = [f"/entries/{i}/seq: must be a whole number written without a fraction" for i, e in enumerate(entries)
+              if not isinstance(e["seq"], int)]
+    if floats:
+        raise invalid("a sequence number is not an integer", floats)
+    for i, e in enumerate(entries):
+        if e["terminal_id"] != terminal["id"]:
+            raise CentralError(403, "wrong_terminal", f"entry {i} ({e['id']}) belongs to terminal "
+                                                      f"{e['terminal_id']}; a terminal can only push its own journal",
+                               pointer=f"/entries/{i}")
+    bad = [f"/entries/{i}/hash: does not match the entry's contents" for i, e in enumerate(entries)
+           if entry_hash(e["prev_hash"], id=e["id"], seq=e["seq"], terminal_id=e["terminal_id"], kind=e["kind"],
+                         operator_id=e["operator_id"], at=e["at"], payload=e["payload"]) != e["hash"]]
+    if bad:
+        raise invalid(f"{len(bad)} entr{'y' if len(bad) == 1 else 'ies'} altered after being written; nothing was "
+                      "applied", bad)
+    ids = [e["id"] for e in entries]
+    if len(set(ids)) != len(ids) or len({e["seq"] for e in entries}) != len(entries):
+        raise invalid("the batch names one entry or sequence number twice", ["/entries: duplicate id or seq"])
+    return sorted(entries, key=lambda e: e["seq"])
+
+
+def apply_batch(db: CentralDB, terminal: dict[str, Any], entries: Sequence[dict[str, Any]],
+                now: str) -> dict[str, Any]:
+    """Store and apply a batch from ``terminal``; report how many were new, how many known, and conflicts raised."""
+    ordered = check_entries(terminal, entries)
+    if not ordered:
+        return {"applied": 0, "duplicates": 0, "conflicts": []}
+    tid = terminal["id"]
+    with db.transaction():
+        db.execute("UPDATE terminals SET last_seen_at = ? WHERE id = ?", (now, tid))
+        known = {r["seq"]: r for r in db.all(
+            "SELECT id, seq, hash FROM journal WHERE terminal_id = ? AND seq >= ? AND seq <= ?",
+            (tid, ordered[0]["seq"] - 1, ordered[-1]["seq"]))}
+        diverged = [e for e in ordered if e["seq"] in known and known[e["seq"]]["id"] != e["id"]]
+        if diverged:
+            raise CentralError(409, "journal_diverged", f"entry {diverged[0]['seq']} of this terminal is already "
+                                                        "on the central service with another id: the terminal's "
+                                                        "journal was rebuilt; keep the old database and ask an admin")
+        fresh = [e for e in ordered if e["seq"] not in known]
+        inserted = set(db.insert_returning(
+            "journal", JOURNAL_COLUMNS,
+            [(e["id"], tid, e["seq"], e["kind"], e["at"], e["operator_id"], e["payload"], e["prev_hash"], e["hash"],
+              now) for e in fresh], "id", "id")) if fresh else set()
+        new = [e for e in fresh if e["id"] in inserted]
+        state = _Batch(db, tid, now)
+        state.check_chain(new, known)
+        state.check_gaps(new)
+        for e, eff in zip(new, readable(new, now), strict=True):
+            if isinstance(eff, str):
+                state.unreadable(e, eff)
+            else:
+                state.apply(e, eff)
+        state.flush()
+        if new:
+            last = new[-1]
+            db.execute("UPDATE terminals SET last_seq = ?, last_hash = ? WHERE id = ? AND last_seq < ?",
+                       (last["seq"], last["hash"], tid, last["seq"]))
+        feed.append(db, state.changes, now)
+    return {"applied": len(new), "duplicates": len(ordered) - len(new), "conflicts": state.conflicts}
+
+
+def _would_publish(entry: dict[str, Any], eff: Effect) -> list[dict[str, Any]]:
+    """The feed changes an entry's effect makes, as a terminal would receive them."""
+    bodies = [eff.change] if eff.change is not None else []
+    if eff.order is not None:
+        bodies = [("order", {"order": eff.order, "tickets": eff.tickets})]
+    bodies += [("revocation", {"ticket_id": t, "at": entry["at"], "reason": r, "terminal_id": entry["terminal_id"]})
+               for t, r in eff.revoked]
+    bodies += [("pickup" if c.action == "pickup" else "revocation" if c.action == "refund" else "checkin",
+                _claim_probe(c, entry)) for c in [*eff.claims, *eff.release] if c.action != "seat"]
+    return [{"cursor": 1, "kind": k, "at": entry["at"], "origin": entry["terminal_id"], "body": b} for k, b in bodies]
+
+
+def _claim_probe(c: Claim, entry: dict[str, Any]) -> dict[str, Any]:
+    """A body that carries a claim's ids in checked fields, so an id that no terminal could store is caught."""
+    if c.action == "pickup":
+        return {"order_id": c.order_id, "ticket_ids": [c.ticket_id] if c.ticket_id else [],
+                "terminal_id": entry["terminal_id"], "entry_id": entry["id"], "at": entry["at"]}
+    if c.action == "refund":
+        return {"ticket_id": c.ticket_id or c.subject, "at": entry["at"], "reason": "refunded"}
+    return {"ticket_id": c.subject, "order_id": c.order_id, "direction": "in", "terminal_id": entry["terminal_id"],
+            "entry_id": entry["id"], "at": entry["at"]}
+
+
+def readable(entries: list[dict[str, Any]], now: str) -> list[Effect | str]:
+    """Each entry's effect, or the first problem with what it would publish.
+
+    Everything an effect writes centrally (orders, tickets, claims) or publishes is first checked against
+    sync-changes.schema.json: a field no terminal could take (a NUL in a name, an id that is no id, an amount past
+    2**53) would fail a database write or stop every terminal's pull at it. Such an entry is stored like any other;
+    its effects are not applied and it is flagged to its origin. One check covers a whole batch in the usual case.
+    """
+    effects = [read(e) for e in entries]
+    probes = [_would_publish(e, eff) if isinstance(eff, Effect) else [] for e, eff in zip(entries, effects,
+                                                                                             strict=True)]
+    flat = [p for ps in probes for p in ps]
+    chunks = [flat[i:i + feed.MAX_PAGE] for i in range(0, len(flat), feed.MAX_PAGE)]
+    if all(isinstance(eff, Effect) for eff in effects) and all(
+            not problems({"changes": c, "cursor": 1, "more": False, "head": 1}, "sync-changes.schema.json")
+            for c in chunks):
+        return list(effects)
+    out: list[Effect | str] = []
+    for eff, ps in zip(effects, probes, strict=True):
+        if isinstance(eff, str):
+            out.append(eff)
+            continue
+        errors = [] if not ps else problems({"changes": ps[:feed.MAX_PAGE], "cursor": 1, "more": False, "head": 1},
+                                            "sync-changes.schema.json")
+        out.append(errors[0][:200] if errors else eff)
+    return out
+
+
+class _Batch:
+    """The effects of one batch, gathered so that rows of one kind go to the database together."""
+
+    def __init__(self, db: CentralDB, terminal_id: str, now: str) -> None:
+        self.db, self.tid, self.now = db, terminal_id, now
+        self.changes: list[feed.Change] = []
+        self.conflicts: list[dict[str, Any]] = []
+        self.orders: list[dict[str, Any]] = []
+        self.tickets: list[tuple[str, str, dict[str, Any]]] = []
+        self.seat_claims: list[tuple[Claim, dict[str, Any]]] = []
+
+    def check_chain(self, new: list[dict[str, Any]], known: dict[int, dict[str, Any]]) -> None:
+        """Flag (never refuse) an entry that does not follow the one before it: the journal was edited."""
+        prev: dict[int, str] = {seq: r["hash"] for seq, r in known.items()}
+        prev[0] = GENESIS
+        for e in new:
+            before = prev.get(e["seq"] - 1)
+            if before is not None and before != e["prev_hash"]:
+                self._flag("chain_break", f"journal/{self.tid}/{e['seq']}", Claim("chain", str(e["seq"]), None, None),
+                           {"terminal_id": self.tid, "entry_id": e["id"], "at": e["at"]}, e, CHAIN_RULE)
+            prev[e["seq"]] = e["hash"]
+
+    def check_gaps(self, new: list[dict[str, Any]]) -> None:
+        """Flag the entries a ``restore`` entry declares missing that central never received: they were lost with
+        the database the terminal was put back over. The gap itself is accepted (never ``journal_diverged``): the
+        restore entry is numbered after every entry the terminal made, so nothing before it is reused."""
+        for e in new:
+            gap = declared_gap(e)
+            if gap is None:
+                continue
+            below = self.db.scalar("SELECT MAX(seq) AS seq FROM journal WHERE terminal_id = ? AND seq < ?",
+                                   (self.tid, e["seq"]))
+            have = int(below or 0)
+            if have >= e["seq"] - 1:
+                continue  # central has every entry up to it: nothing was lost
+            first, last = max(have, gap[0]) + 1, e["seq"] - 1
+            subject = f"journal/{self.tid}/{first}" + (f"-{last}" if last > first else "")
+            self._flag("journal_gap", subject, Claim("gap", subject, None, None),
+                       {"terminal_id": self.tid, "entry_id": e["id"], "at": e["at"]}, e, GAP_RULE)
+
+    def unreadable(self, entry: dict[str, Any], problem: str) -> None:
+        """Keep the entry, apply nothing of it, and tell its terminal why."""
+        body = {"id": uuid7(), "kind": "unpublishable", "subject": f"{entry['kind']}: {problem}"[:300],
+                "order_id": None, "ticket_id": None,
+                "first": {"terminal_id": self.tid, "entry_id": entry["id"], "at": entry["at"]},
+                "second": {"terminal_id": self.tid, "entry_id": entry["id"], "at": entry["at"]},
+                "rule": UNPUBLISHABLE_RULE, "at": self.now}
+        self._record_conflict(body)
+        self.changes.append(feed.Change("conflict", body, origin=self.tid, audience=self.tid))
+
+    def apply(self, entry: dict[str, Any], eff: Effect) -> None:
+        once_only = [c for c in eff.claims if c.action != "seat"]
+        if once_only or eff.release or eff.revoked:
+            self.flush()  # a pickup or refund may concern a sale earlier in this batch: write that first
+        for claim in eff.release:
+            self.db.execute("DELETE FROM claims WHERE action = ? AND subject = ?", (claim.action, claim.subject))
+        for claim in once_only:
+            self._claim(claim, entry)
+        for ticket_id, reason in eff.revoked:
+            self._revoke(ticket_id, reason, entry)
+        if eff.order is not None:  # a sale, or an exchange's new order: written in bulk with its neighbours
+            self.orders.append(eff.order)
+            self.tickets += [(eff.order["id"], eff.order["event_id"], t) for t in eff.tickets]
+            self.seat_claims += [(c, entry) for c in eff.claims if c.action == "seat"]
+            self.changes.append(feed.Change("order", {"order": eff.order, "tickets": eff.tickets}, origin=self.tid))
+        elif eff.change is not None:
+            self.changes.append(feed.Change(eff.change[0], eff.change[1], origin=self.tid))
+
+    def _claim(self, claim: Claim, entry: dict[str, Any]) -> None:
+        got = self.db.insert_returning("claims", ("action", "subject", "terminal_id", "entry_id", "at"),
+                                       [(claim.action, claim.subject, self.tid, entry["id"], entry["at"])],
+                                       "action, subject", "subject")
+        if got:
+            return
+        holder = self.db.one("SELECT terminal_id, entry_id, at FROM claims WHERE action = ? AND subject = ?",
+                             (claim.action, claim.subject))
+        if holder is not None and holder["terminal_id"] != self.tid:
+            self._flag(CONFLICT_KIND[claim.action], claim.subject, claim, holder, entry, RULE)
+
+    def _codes_reused(self, orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The orders to store, each new order whose code another order holds already kept as CODE~ID instead
+        (domain.codes.reused_code) and flagged. The feed still carries the printed code: each terminal applies the
+        same rule when it finds the code taken (services/sync/apply.py)."""
+        codes = sorted({o["code"] for o in orders})
+        holders: dict[str, dict[str, Any]] = {}
+        for i in range(0, len(codes), 400):
+            part = codes[i:i + 400]
+            for r in self.db.all(f"SELECT id, code, terminal_id, created_at FROM orders WHERE code IN"
+                                 f" ({', '.join('?' * len(part))})", part):
+                holders[r["code"]] = r
+        out = []
+        for o in orders:
+            held = holders.get(o["code"])
+            if held is None:
+                holders[o["code"]] = o
+                out.append(o)
+                continue
+            if held["id"] == o["id"]:
+                out.append(o)  # the same order again: skipped by the insert
+                continue
+            out.append({**o, "code": reused_code(o["code"], o["id"])})
+            second = self._sale_entry(o)
+            self._flag("order_code_reused", o["code"], Claim("code", o["code"], o["id"], None),
+                       self._sale_entry(held), {"id": second["entry_id"], "at": second["at"]}, CODE_RULE)
+        return out
+
+    def _sale_entry(self, order: dict[str, Any]) -> dict[str, Any]:
+        """Who sold an order, and in which entry (for a flag): looked for only when a code clashes."""
+        tid = order.get("terminal_id") or "web"
+        row = self.db.one("SELECT id, at FROM journal WHERE terminal_id = ? AND kind IN ('sale', 'exchange')"
+                          " AND payload LIKE ? ORDER BY seq DESC LIMIT 1", (tid, f'%"id":"{order["id"]}"%'))
+        if row is None:
+            return {"terminal_id": tid, "entry_id": order["id"], "at": order["created_at"]}
+        return {"terminal_id": tid, "entry_id": row["id"], "at": row["at"]}
+
+    def _revoke(self, ticket_id: str, reason: str, entry: dict[str, Any]) -> None:
+        new = self.db.insert_returning("revocations", ("ticket_id", "revoked_at", "reason", "origin"),
+                                       [(ticket_id, entry["at"], reason, self.tid)], "ticket_id", "ticket_id")
+        self.db.execute("UPDATE tickets SET status = ? WHERE id = ?", (reason, ticket_id))
+        seat = self.db.one("SELECT event_id, section_id, row_label, seat FROM tickets WHERE id = ?", (ticket_id,))
+        if seat is not None and seat["row_label"] is not None:  # the seat is free to sell again, anywhere
+            self.db.execute("DELETE FROM claims WHERE action = 'seat' AND subject = ?",
+                            (f"{seat['event_id']}/{seat['section_id']}/{seat['row_label']}{seat['seat']}",))
+        if new:
+            self.changes.append(feed.Change("revocation", {"ticket_id": ticket_id, "at": entry["at"],
+                                                           "reason": reason, "terminal_id": self.tid},
+                                            origin=self.tid))
+
+    def _flag(self, kind: str, subject: str, claim: Claim, first: dict[str, Any], entry: dict[str, Any],
+              rule: str) -> None:
+        body = {"id": uuid7(), "kind": kind, "subject": subject, "order_id": claim.order_id,
+                "ticket_id": claim.ticket_id,
+                "first": {"terminal_id": first["terminal_id"], "entry_id": first["entry_id"], "at": first["at"]},
+                "second": {"terminal_id": self.tid, "entry_id": entry["id"], "at": entry["at"]},
+                "rule": rule, "at": self.now}
+        self._record_conflict(body)
+        for audience in dict.fromkeys(t for t in (first["terminal_id"], self.tid) if t != "web"):
+            self.changes.append(feed.Change("conflict", body, origin=self.tid, audience=audience))
+
+    def _record_conflict(self, body: dict[str, Any]) -> None:
+        f, s = body["first"], body["second"]
+        self.db.execute(
+            "INSERT INTO conflicts (id, kind, subject, order_id, ticket_id, first_terminal, first_entry, first_at,"
+            " second_terminal, second_entry, second_at, rule, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (body["id"], body["kind"], body["subject"], body["order_id"], body["ticket_id"], f["terminal_id"],
+             f["entry_id"], f["at"], s["terminal_id"], s["entry_id"], s["at"], body["rule"], body["at"]))
+        self.conflicts.append(body)
+
+    def flush(self) -> None:
+        """Write the gathered orders, tickets and seat claims in bulk; flag seats another terminal sold first."""
+        orders, tickets, seat_claims = self.orders, self.tickets, self.seat_claims
+        self.orders, self.tickets, self.seat_claims = [], [], []
+        if orders:
+            orders = self._codes_reused(orders)
+            self.db.insert_rows(
+                "orders", ("id", "code", "event_id", "channel", "terminal_id", "status", "customer_name", "email",
+                           "phone", "notes", "total", "tax", "currency", "created_at"),
+                [tuple(o[k] for k in ("id", "code", "event_id", "channel", "terminal_id", "status",
+                                      "customer_name", "email", "phone", "notes", "total", "tax", "currency",
+                                      "created_at")) for o in orders], skip_existing=True)
+        if tickets:
+            self.db.insert_rows(
+                "tickets", ("id", "order_id", "event_id", "section_id", "row_label", "seat", "ticket_type_id",
+                            "price", "tax", "token"),
+                [(t["id"], oid, eid, t["section_id"], t["row"], t["seat"], t["ticket_type_id"], t["price"] or 0,
+                  t["tax"] or 0, t["token"]) for oid, eid, t in tickets], skip_existing=True)
+        if seat_claims:
+            rows = [(c.subject, e) for c, e in seat_claims]
+            got = set(self.db.insert_returning(
+                "claims", ("action", "subject", "terminal_id", "entry_id", "at"),
+                [("seat", s, self.tid, e["id"], e["at"]) for s, e in rows], "action, subject", "subject"))
+            for claim, entry in seat_claims:
+                if claim.subject not in got:
+                    holder = self.db.one("SELECT terminal_id, entry_id, at FROM claims WHERE action = 'seat'"
+                                         " AND subject = ?", (claim.subject,))
+                    if holder is not None and holder["entry_id"] != entry["id"] and holder["terminal_id"] != self.tid:
+                        self._flag("seat_sold_twice", claim.subject, claim, holder, entry, RULE)
+

@@ -1,0 +1,148 @@
+"""`boxoffice central allocate`, `allocations`, `recall` and `write-off`: places granted to terminals."""
+
+from __future__ import annotations
+
+import typer
+
+from boxoffice.cli.allocation import _split
+from boxoffice.cli.central.common import central_db
+from boxoffice.cli.common import (
+    JSON_HELP,
+    clock,
+    emit_json,
+    table,
+)
+
+
+def allocate(
+    event: str = typer.Argument(..., help="Event id."),
+    terminal_: str = typer.Option(..., "--terminal", help="Terminal: its id, name or tag."),
+    section: str = typer.Option(..., "--section", help="Section id."),
+    count: int = typer.Option(0, "--count", help="Standing places to grant."),
+    seats: str = typer.Option(None, "--seats", help="Reserved seats to grant, e.g. A1,A2,B5."),
+    include_held: bool = typer.Option(False, "--include-held",
+                                      help="Also release the named seats the venue holds back (house seats) to this "
+                                           "terminal, which may then sell them; recorded with the grant."),
+    db: str = typer.Option(None, "--db", help="Central database (else BOXOFFICE_CENTRAL_DB)."),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Grant a terminal places to sell: a count of standing places or named seats, only from what is free.
+
+    Free is capacity minus web sales, every terminal's allocation and the seats the venue holds back. A held seat
+    is granted only with --include-held. Only a terminal enrolled with the sell role gets places. The terminal gets
+    them at its next sync.
+    Example: boxoffice central allocate gala-2025 --terminal "Counter 1" --section floor --count 200
+    """
+    from boxoffice.central.services.allocation_admin import allocate as do_allocate
+
+    out = do_allocate(central_db(db), event, terminal_, section, count, _split(seats), clock(), include_held)
+    if json_out:
+        emit_json(out)
+        return
+    what = ", ".join(out["seats"]) if out["seats"] else f"{out['count']} place(s)"
+    held = f"; held seats released to it: {', '.join(out['held_released'])}" if out["held_released"] else ""
+    typer.echo(f"Granted {what} of {section} to {out['terminal_name']}{held}; it gets them at its next sync "
+               f"({out['free']} left free).")
+
+
+def allocations(
+    event: str = typer.Argument(..., help="Event id."),
+    db: str = typer.Option(None, "--db", help="Central database (else BOXOFFICE_CENTRAL_DB)."),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Per section: capacity, sold on the web, allocated to each terminal, held by the venue, free.
+
+    They always add up: web sold + allocated + held + free = capacity, a terminal's allocation counting what it sold
+    from it (`balanced` in --json; a section that does not is named, and is a bug to report). Sections and terminals
+    by name (--json: their ids, with the names beside).
+    Example: boxoffice central allocations gala-2025 --json
+    """
+    from boxoffice.central.services.admin import venue_timezone
+    from boxoffice.central.services.allocation_admin import summary
+
+    rows = summary(central_db(db), event)
+    if json_out:
+        emit_json(rows)
+        return
+    tz = venue_timezone(central_db(db))
+    typer.echo(table([(r["section_name"], r["kind"], r["capacity"], r["web_sold"],
+                       ", ".join(f"{r['terminal_names'][k]}: {v}" for k, v in r["allocated"].items()) or "-",
+                       r["held"], r["free"], _notes(r, tz)) for r in rows],
+                     ["section", "kind", "capacity", "web sold", "allocated", "held", "free", "notes"]))
+    off = [r["section_name"] for r in rows if not r["balanced"]]
+    if off:
+        typer.echo(f"WARNING: web sold + allocated + held + free != capacity in {', '.join(off)}: report this.")
+    else:
+        typer.echo("In every section: web sold + allocated + held + free = capacity.")
+
+
+def _notes(row: dict, tz: str) -> str:
+    from boxoffice.domain.clock import when_text
+
+    names = row["terminal_names"]
+    notes = [f"recall pending: {names[t]}" for t in row.get("recalls_pending", [])]
+    out: dict[str, list[str]] = {}
+    for seat, holder in row.get("house_seats_released", {}).items():
+        out.setdefault(holder, []).append(seat)
+    notes += [f"house seats released to {names.get(t, t)}: {', '.join(seats)}" for t, seats in out.items()]
+    notes += [f"RISK: {w['risk']} written off from {names[w['terminal_id']]} by {w['by']} on "
+              f"{when_text(w['at'], tz)} ({w['reason']})" + (f", {w['late_sales']} sold after" if w["late_sales"]
+                                                             else "") for w in row.get("write_offs", [])]
+    return "; ".join(notes) or "-"
+
+
+def recall(
+    event: str = typer.Argument(..., help="Event id."),
+    terminal_: str = typer.Option(..., "--terminal", help="Terminal: its id, name or tag."),
+    section: str = typer.Option(None, "--section", help="Only this section (else every section of the event)."),
+    reason: str = typer.Option(..., "--reason", help="Why: the terminal shows it when a sale is refused."),
+    by: str = typer.Option("central box office", "--by", help="Who recalls."),
+    db: str = typer.Option(None, "--db", help="Central database (else BOXOFFICE_CENTRAL_DB)."),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Pull a terminal's unsold places back: at its next sync it gives them up and stops selling there.
+
+    The places are freed here when the terminal's release arrives (the sync after); until then the recall is
+    pending in `boxoffice central allocations`. A new `central allocate` lets the terminal sell again.
+    Example: boxoffice central recall gala-2025 --terminal "Counter 2" --section floor --reason "closing the desk"
+    """
+    from boxoffice.central.services.allocation_admin import recall as do_recall
+
+    out = do_recall(central_db(db), event, terminal_, section, reason, by, clock())
+    if json_out:
+        emit_json(out)
+        return
+    what = ", ".join(f"{r['section_id']} ({r['held']} held)" for r in out["recalls"]) or "nothing new"
+    typer.echo(f"Recalled {what} from {out['terminal_name']}; freed when it syncs and its release arrives."
+               + (f" Already pending: {', '.join(out['already_pending'])}." if out["already_pending"] else ""))
+
+
+def write_off(
+    event: str = typer.Argument(..., help="Event id."),
+    terminal_: str = typer.Option(..., "--terminal", help="Terminal: its id, name or tag (a revoked one too)."),
+    by: str = typer.Option(..., "--by", help="The supervisor who declares the terminal dead."),
+    reason: str = typer.Option(..., "--reason", help="Why, e.g. 'counter 3 stolen'."),
+    yes: bool = typer.Option(False, "--yes", help="Confirm: the places are freed now, whatever it sold offline."),
+    db: str = typer.Option(None, "--db", help="Central database (else BOXOFFICE_CENTRAL_DB)."),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Free a dead terminal's places of an event now, except what it is known to have sold; flag the risk.
+
+    What it may have sold offline is recorded as a risk (`central conflicts`, `central allocations`); a sale it
+    pushes later from those places is flagged, never silently accepted. Needs --yes.
+    Example: boxoffice central write-off gala-2025 --terminal "Counter 3" --by "Ann Lee" --reason "stolen" --yes
+    """
+    from boxoffice.central.services.allocation_admin import write_off as do_write_off
+    from boxoffice.errors import BoxOfficeError
+
+    if not yes:
+        raise BoxOfficeError("bad_input", "a write-off frees places the terminal may have sold offline: add --yes "
+                                          "to confirm (or `boxoffice central recall` if the terminal still syncs)")
+    out = do_write_off(central_db(db), event, terminal_, by, reason, clock())
+    if json_out:
+        emit_json(out)
+        return
+    typer.echo(table([(s["section_id"], s["held"], s["known_sold"], s["freed"]) for s in out["sections"]],
+                     ["section", "held", "known sold", "freed (risk)"]))
+    typer.echo(f"Wrote off {out['terminal_name']}'s places of {event}: {out['risk']} freed place(s) it may have "
+               "sold offline are flagged in `boxoffice central conflicts`.")

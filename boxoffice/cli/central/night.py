@@ -1,0 +1,81 @@
+"""`boxoffice central alerts` and `central seats`: the night across every terminal, on the central database."""
+
+from __future__ import annotations
+
+import typer
+
+from boxoffice.cli.central.common import DB_HELP, central_db
+from boxoffice.cli.common import JSON_HELP, clock, config, emit_json, table
+
+_DB = typer.Option(None, "--db", help=DB_HELP)
+_JSON = typer.Option(False, "--json", help=JSON_HELP)
+
+
+def alerts(db: str = _DB, json_out: bool = _JSON) -> None:
+    """Alerts across every terminal: terminals out of touch, allocations running out, sales and refund rates,
+    refused scans at the doors, and every alert raised on a terminal (as of its last sync).
+
+    Thresholds are the config's [alerts] table, as on a terminal (sync_stale_minutes: how long without a sync is
+    too long). Example: boxoffice central alerts --json
+    """
+    from boxoffice.central.services.alerts import alerts as work_out
+    from boxoffice.cli.reports import show_alerts
+
+    show_alerts(work_out(central_db(db), config().alerts, clock()), json_out,
+                lambda a: ", ".join(a["terminals"]) if a["source"] == "terminal" else "central")
+
+
+# free, held by the venue, sold on the web; a terminal's letter: lower case allocated to it, upper case sold by it
+_LETTERS = "ABCDEFGIJKLMNPQRSTUVXYZ"  # no H, O or W: those mean held, free and web
+_FIXED = {"free": ("o", "green"), "held": ("h", "yellow"), "web": ("W", "magenta")}
+
+
+def seats(event: str = typer.Argument(..., help="Event id."),
+          section: str = typer.Option(None, "--section", "-s", help="Only this section."),
+          db: str = _DB, json_out: bool = _JSON) -> None:
+    """Where every place is: free, held, sold on the web, allocated to which terminal, sold by which terminal.
+
+    Reserved sections as a seat map (o free, h held, W web; each terminal a letter, lower case allocated to it,
+    upper case sold by it); standing sections per terminal: allocated, sold, left.
+    Example: boxoffice central seats winter-gala --section stalls
+    """
+    from boxoffice.central.services.allocation_map import show
+
+    m = show(central_db(db), event, section)
+    if json_out:
+        emit_json(m)
+        return
+    letters: dict[str, str] = {}
+    for sec in m["sections"]:
+        for row in sec.get("rows", []):
+            for s in row["seats"]:
+                for who in (s["allocated_to"], s["sold_by"]):
+                    if who is not None and who not in letters:
+                        letters[who] = _LETTERS[len(letters)] if len(letters) < len(_LETTERS) else "?"
+    typer.secho(f"{m['name']} ({m['event']})", bold=True)
+    for sec in m["sections"]:
+        if sec["kind"] == "reserved":
+            c = sec["counts"]
+            typer.secho(f"{sec['name']} ({sec['id']}): {c['free']} free, {c['allocated']} allocated unsold, "
+                        f"{c['sold']} sold at terminals, {c['web']} sold on the web, {c['held']} held; capacity "
+                        f"{sec['capacity']}", bold=True)
+            for row in sec["rows"]:
+                parts = [f"{row['row']:>3} "]
+                for s in row["seats"]:
+                    if s["state"] in _FIXED:
+                        sym, colour = _FIXED[s["state"]]
+                    elif s["state"] == "sold":
+                        sym, colour = letters[s["sold_by"]], "red"
+                    else:
+                        sym, colour = letters[s["allocated_to"]].lower(), "cyan"
+                    parts.append(("   " if s["aisle_before"] else "") + typer.style(sym, fg=colour))
+                typer.echo("".join(parts))
+        else:
+            typer.secho(f"{sec['name']} ({sec['id']}): {sec['free']} free, {sec['web_sold']} sold on the web; "
+                        f"capacity {sec['capacity']}", bold=True)
+            if sec["terminals"]:
+                typer.echo(table([(t["terminal"], t["allocated"], t["sold"], t["left"]) for t in sec["terminals"]],
+                                 ["terminal", "allocated", "sold", "left"]))
+    legend = "  ".join(f"{x}/{x.lower()} {name}" for name, x in letters.items())
+    typer.echo("legend: o free  h held  W web" + (f"  {legend} (upper case sold, lower case allocated)"
+                                                  if legend else ""))

@@ -1,0 +1,163 @@
+"""`boxoffice refund` and `boxoffice exchange`: money going back for tickets, or tickets swapped for others."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from boxoffice.cli.common import JSON_HELP, ask_pin, emit_json, finish_printing, table, terminal
+
+REASON_HELP = ("Why: cancelled, customer_request, duplicate, wrong_tickets, or other (with --note). "
+               "Default customer_request.")
+
+
+def _split(text: str | None) -> list[str] | None:
+    return [s.strip() for s in text.split(",") if s.strip()] if text else None
+
+
+def _supervisor(ctx: Any, name: str | None) -> tuple[str, str] | None:
+    """The supervisor's PIN, asked and checked now: after every other check, before the question."""
+    if not name:
+        return None
+    from boxoffice.services.operators import approve
+
+    pin = ask_pin(f"PIN for {name}")
+    approve(ctx, name, pin, "refund_override")
+    return name, pin
+
+
+def _confirm(question: str, yes: bool, json_out: bool) -> None:
+    if not yes:
+        typer.confirm(question, abort=True, err=json_out)
+
+
+def refund(
+    code: str = typer.Argument(..., help="Order code, e.g. K7M2-4XQ9, or a scanned ticket (quote it): then only "
+                                         "that ticket unless --tickets says more."),
+    tickets: str = typer.Option(None, "--tickets", help="Only these tickets: ids, id endings or seats (F10,F11)."),
+    reason: str = typer.Option("customer_request", "--reason", help=REASON_HELP),
+    note: str = typer.Option(None, "--note", help="A note kept with the refund and printed on its receipt."),
+    supervisor: str = typer.Option(None, "--supervisor", help="Supervisor approving an override (PIN asked)."),
+    waive_fee: bool = typer.Option(False, "--waive-fee", help="Full price back despite the policy's fee (the venue "
+                                                              "cancelled...): an override."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Refund an order or some of its tickets, as the event's refund policy allows now.
+
+    Everything that could refuse it (permission, policy, who approves, shift, cash in the drawer) is checked before
+    anything is asked. The amount, fee and where the money goes (cards first: refund it on the card machine; then
+    cash) are shown before you confirm. Refunded tickets stop admitting at once and their places go back on sale.
+    Outside the policy or above the refund limit a supervisor must approve (flagged as an override). A receipt with
+    a signature line prints.
+    Examples:
+      boxoffice refund K7M2-4XQ9
+      boxoffice refund K7M2-4XQ9 --tickets F11 --reason wrong_tickets
+      boxoffice refund K7M2-4XQ9 --reason cancelled --waive-fee --supervisor Sue --yes
+    """
+    from boxoffice.domain.money import format_money
+    from boxoffice.services.printing import run_jobs
+    from boxoffice.services.refunds import RefundRequest
+    from boxoffice.services.refunds import check as check_refund
+    from boxoffice.services.refunds import refund as do_refund
+
+    req = RefundRequest(code=code, tickets=_split(tickets), reason=reason, note=note, waive_fee=waive_fee)
+    with terminal() as ctx:
+        p = check_refund(ctx, req, supervisor)
+        if not json_out:
+            typer.secho(f"Refund order {p['order']} ({p['event']}): {p['policy']}", bold=True)
+            typer.echo(table([(t["place"], t["type"], t["price"], t["fee"], t["amount"]) for t in p["tickets"]],
+                             ["ticket", "type", "price", "fee", "refund"]))
+            typer.echo(f"Refund {p['amount_text']} {p['currency']} to {p['to']}")
+            if p["overrides"]:
+                typer.secho(f"OVERRIDE needed: {'; '.join(p['overrides_text'])}", fg="yellow", bold=True)
+        req.supervisor = _supervisor(ctx, supervisor)
+        _confirm(p["question"], yes, json_out)
+        req.expect_amount = p["amount"]
+        out = do_refund(ctx, req)
+        prints = run_jobs(ctx, out["jobs"])
+    if json_out:
+        emit_json({"refund": out["refund"]["id"], "order": out["order"], "amount": out["amount_text"],
+                   "currency": out["currency"], "to": out["to"], "tickets": [i["ticket_id"] for i in out["items"]],
+                   "override": out["override"], "overrides": out["overrides"], "approved_by": out["approved_by"],
+                   "payments": [{"tender": p["tender"], "amount": p["amount"], "card_last4": p["card_last4"]}
+                                for p in out["payments"]], "print": prints})
+    else:
+        typer.secho(f"REFUNDED {out['amount_text']} {out['currency']} on {out['order']}: {out['steps']}",
+                    fg="green", bold=True)
+        cash = sum(pay["amount"] for pay in out["payments"] if pay["tender"] == "cash")
+        if cash:
+            typer.secho(f"GIVE CASH {format_money(cash, out['currency'])}", bold=True)
+        if out["override"]:
+            typer.secho(f"Override approved by {out['approved_by']} (flagged)", fg="yellow")
+    finish_printing(prints, json_out, pdf_only=True)
+
+
+def exchange(
+    code: str = typer.Argument(..., help="Order code of the tickets to exchange, or a scanned ticket (quote it): "
+                                         "then only that ticket unless --tickets says more."),
+    tickets: str = typer.Option(None, "--tickets", help="Only these tickets: ids, id endings or seats."),
+    event: str = typer.Option(None, "--event", "-e", help="New event id (default: the same event)."),
+    section: str = typer.Option(None, "--section", "-s", help="New section (default: the same section)."),
+    seats: str = typer.Option(None, "--seats", help="New seats, comma separated (default: best available)."),
+    types: list[str] = typer.Option([], "--type", "-t", help="New ticket types, e.g. adult=2 (default: as before)."),
+    accessible: bool = typer.Option(False, "--wheelchair", help="Include a wheelchair space."),
+    cash: str = typer.Option(None, "--cash", help="Cash handed over for a difference to pay."),
+    card: list[str] = typer.Option([], "--card", help="Card for a difference to pay: LAST4 or LAST4:AMOUNT."),
+    supervisor: str = typer.Option(None, "--supervisor", help="Supervisor approving an override (PIN asked)."),
+    note: str = typer.Option(None, "--note", help="A note kept with the exchange."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Exchange tickets for others (another event, section or seats) in one step.
+
+    Everything that could refuse it is checked before anything is asked. The old tickets are credited in full and
+    stop admitting; the new ones print at once. A dearer exchange is paid with --cash/--card; a cheaper one is
+    refunded to the original tenders (a card on the card machine, then cash). Examples:
+      boxoffice exchange K7M2-4XQ9 --seats F10,F11
+      boxoffice exchange K7M2-4XQ9 --event jazz-1215 --section stalls --card 4242
+      boxoffice exchange K7M2-4XQ9 --tickets F11 --section standing
+    """
+    from boxoffice.cli.sales import _tenders
+    from boxoffice.domain.money import format_money
+    from boxoffice.domain.pricing import parse_type_counts
+    from boxoffice.services.exchanges import ExchangeRequest, preview
+    from boxoffice.services.exchanges import check as check_exchange
+    from boxoffice.services.exchanges import exchange as do_exchange
+    from boxoffice.services.printing import run_jobs
+
+    req = ExchangeRequest(code=code, tickets=_split(tickets), event_id=event, section_id=section,
+                          seats=_split(seats), counts=parse_type_counts(types) if types else None,
+                          accessible=accessible, note=note)
+    with terminal() as ctx:
+        req.tenders = _tenders(cash, card, None, preview(ctx, req)["currency"])
+        p = check_exchange(ctx, req, supervisor)
+        if not json_out:
+            typer.secho(f"Exchange from order {p['order']} to {p['to_event']}, {p['section']}", bold=True)
+            typer.echo("  returning: " + ", ".join(f"{t['type']} {t['place']} {t['price']}" for t in p["old"]))
+            typer.echo("  new:       " + ", ".join(f"{n['count']} x {n['type']} {n['price']}" for n in p["new"]))
+            typer.echo(f"  credit {p['credit']}, new tickets {p['new_total']}: {p['settle']}")
+            if p["overrides"]:
+                typer.secho(f"OVERRIDE needed: {'; '.join(p['overrides_text'])}", fg="yellow", bold=True)
+        req.supervisor = _supervisor(ctx, supervisor)
+        _confirm(f"Exchange {len(p['old'])} ticket(s) of {p['order']}: {p['settle']}?", yes, json_out)
+        req.expect_difference = p["difference"]
+        out = do_exchange(ctx, req)
+        prints = run_jobs(ctx, out["jobs"])
+    if json_out:
+        emit_json({"exchange": out["exchange"]["id"], "from": out["from"], "order": out["order"]["code"],
+                   "difference": out["difference_text"], "change": out["change_text"], "currency": out["currency"],
+                   "tickets": [{"id": t["id"], "section": t["section_id"], "row": t["row"], "seat": t["seat"],
+                                "type": t["ticket_type_id"], "token": t["token"]} for t in out["tickets"]],
+                   "refunds": [{"tender": r["tender"], "amount": r["amount"], "card_last4": r["card_last4"]}
+                               for r in out["refunds"]], "override": out["override"], "print": prints})
+    else:
+        places = ", ".join(f"{t['row']}{t['seat']}" if t["row"] else t["section_id"] for t in out["tickets"])
+        typer.secho(f"EXCHANGED {out['from']} -> {out['order']['code']}: {places}", fg="green", bold=True)
+        if out["difference"] > 0 and any(p["tender"] == "cash" for p in out["payments"]):
+            typer.secho(f"CHANGE {out['change_text']}", bold=True)
+        elif out["difference"] < 0:
+            typer.echo("Refunded " + ", ".join(f"{r['tender']} {format_money(r['amount'], out['currency'])}"
+                                               for r in out["refunds"]) + f": {out['steps']}")
+    finish_printing(prints, json_out, pdf_only=True)

@@ -1,0 +1,83 @@
+"""`boxoffice demo`, `boxoffice init` and `boxoffice config show`: setting a terminal up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from boxoffice.cli.app import sub_app
+from boxoffice.cli.common import JSON_HELP, clock, config, emit_json, table
+
+config_app = sub_app("Show the configuration in force and where each value came from.")
+
+
+def init(
+    name: str = typer.Option("Counter 1", "--name", "-n", help="A name people recognise: 'Counter 2', 'Door A'."),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Make this machine a terminal: id, order-code tag, Ed25519 signing key (mode 0600) and database.
+
+    Example: boxoffice --db /srv/boxoffice/counter1.db init --name "Counter 1"
+    """
+    from boxoffice.services.terminal import init_terminal
+
+    cfg = config()
+    ctx = init_terminal(cfg, name, clock())
+    t = ctx.terminal
+    ctx.close()
+    info = {"id": t["id"], "name": t["name"], "tag": t["tag"], "key_id": t["key_id"], "db": str(cfg.db_path),
+            "key_file": str(cfg.key_path)}
+    if json_out:
+        emit_json(info)
+        return
+    typer.echo(f"Terminal {t['name']} ({t['id']}) ready.\n  database: {cfg.db_path}\n  signing key: {cfg.key_path}"
+               f" (key id {t['key_id']})\nNext: add the first admin with "
+               "`boxoffice operator add NAME --role admin`, then `boxoffice catalog import FILE`.")
+
+
+@config_app.command("show")
+def show(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """Print every setting in force and where it came from (default, a file, an environment variable, an option).
+
+    Example: boxoffice config show
+    """
+    from boxoffice.config import DESCRIPTIONS
+
+    cfg = config()
+    data = {k: {"value": v, "source": cfg.sources[k], "meaning": DESCRIPTIONS.get(k, "")}
+            for k, v in cfg.values.items()}
+    if json_out:
+        emit_json({"file": str(cfg.file) if cfg.file else None, "settings": data})
+        return
+    typer.echo(f"config file: {cfg.file or '(none found)'}")
+    typer.echo(table([(k, d["value"], d["source"]) for k, d in data.items()], ["setting", "value", "source"]))
+
+
+def demo(
+    directory: Path = typer.Option(Path("boxoffice-demo"), "--dir", help="Where to put the demo terminal."),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Set up a demo terminal (venue, two events, five operators), sell two seats and print the tickets to PDF.
+
+    Run it again to sell another order in the same demo. Example: boxoffice demo --dir /tmp/demo
+    """
+    from boxoffice.services.demo import run_demo
+
+    out = run_demo(directory, clock())
+    if json_out:
+        emit_json(out)
+        return
+    if out["created"]:
+        typer.echo(f"Demo terminal made in {out['directory']} (Demo Hall: 488 reserved seats and 300 standing; "
+                   "two events).")
+    typer.secho(f"SOLD {out['order']}: {out['event_name']}, 2 x Adult, seats {', '.join(out['seats'])}; "
+                f"total {out['total']} {out['currency']}, change from 100.00: {out['change']}", fg="green", bold=True)
+    for r in out["print"]:
+        typer.echo(f"Tickets printed to {r['to']}" if r["status"] == "printed" else f"NOT PRINTED: {r['error']}")
+    typer.echo("Operators (name/role/PIN): " + ", ".join(f"{o['name']}/{o['role']}/{o['pin']}"
+                                                      for o in out["operators"]))
+    typer.echo(f"Try it yourself:\n  cd {out['directory']}\n  boxoffice event seats {out['event']}\n"
+               f"  BOXOFFICE_PIN=1111 boxoffice login sam\n"
+               f"  boxoffice sell {out['event']} --section standing --type adult=2 --cash 50\n"
+               f"  boxoffice order show {out['order']}")
