@@ -3,7 +3,7 @@
 
 -- A terminal signs its journal's head (seq, hash) with its Ed25519 key and sends it with each sync
 -- (domain/checkpoints.py). The service keeps the last one it accepted: a terminal whose chain no longer leads to it
--- had its history rewritten, and its next push is refused and flagged (central/checkpoints.py).
+-- had its history rewritten, and its next push is refused and flagged (central/services/checkpoints.py).
 CREATE TABLE terminal_checkpoints (
     terminal_id TEXT PRIMARY KEY,
     seq BIGINT NOT NULL,
