@@ -82,7 +82,7 @@ LOCAL_COLUMNS = {
     "keys": ("added_at",),
     "journal": ("pushed_at",),
 }
-LOCAL_TABLES = ("print_jobs", "session")
+LOCAL_TABLES = ("print_jobs", "session", "checkpoints")  # checkpoints: signed heads of this database's own journal
 
 
 def compare(original: Path, recovered: Path) -> dict[str, int]:

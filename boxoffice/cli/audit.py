@@ -17,10 +17,12 @@ audit_app = sub_app("The tamper-evident journal: verify its hash chain, show who
 
 @audit_app.command("verify")
 def audit_verify(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
-    """Check the journal's hash chain and the money records against it; exit status 9 if anything was tampered with.
+    """Check the journal's hash chain, its signed checkpoints and the records against it; exit status 9 if anything
+    was tampered with.
 
-    Each problem is named with its entry: edited, deleted, inserted, reordered, renumbered, or a record with no
-    (or a different) journal entry. Entries a restore of an older backup declared missing are listed apart, as a
+    Each problem is named with its entry: edited, deleted, inserted, reordered, renumbered, rewritten after a signed
+    checkpoint, or a record (money, ticket, revocation, pickup, operator) with no, a missing or a different journal
+    entry. Entries a restore of an older backup declared missing are listed apart, as a
     declared gap, not a tamper. Example: boxoffice audit verify
     """
     from boxoffice.errors import BoxOfficeError

@@ -23,9 +23,13 @@
    whose amount differs from its journal copy (*mismatch*: the table was edited instead of the journal) is
    reported too.
 
-What this cannot see: someone who rewrites the journal and every record consistently and recomputes every hash
-after the point they changed (the chain has no secret). The central service's copy of the journal, once synced,
-is the answer to that.
+3. **The checkpoints** (services/checkpoints.py). Every ``domain.checkpoints.EVERY`` entries, at shift close and
+   at each sync the terminal signs the chain's head with its key. A checkpoint whose entry is gone or hashes
+   otherwise now is *rewritten*: someone rewrote the journal and recomputed every hash after the point they changed.
+
+What this cannot see on its own: such a rewrite by someone who also holds the terminal's key file and signs new
+checkpoints. The central service keeps the last checkpoint each terminal pushed and refuses the next push of a chain
+that no longer contains it (``journal_rewritten``).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from boxoffice.domain.chain import GENESIS, declared_gap, entry_hash, find_break
 from boxoffice.domain.clock import iso, to_utc, when_text
 from boxoffice.domain.money import format_money
 from boxoffice.errors import BoxOfficeError
+from boxoffice.services import audit_reconcile, checkpoints
 from boxoffice.services.context import Ctx
 from boxoffice.store import journal as journal_store
 from boxoffice.store import operators as operator_store
@@ -260,16 +265,19 @@ def verify(ctx: Ctx) -> AuditSummary:
     """Check the chain and the records; raise ``audit_failed`` (exit 9) listing every break, else a summary."""
     ctx.require("audit")
     entries = list(journal_store.iter_entries(ctx.conn))
-    breaks = diagnose(entries) + reconcile(entries, refund_store.money_records(ctx.conn, _COMPARED)) + \
-        priced_as_paid(ctx)
+    breaks = (diagnose(entries) + checkpoints.problems(ctx, entries)
+              + reconcile(entries, refund_store.money_records(ctx.conn, _COMPARED))
+              + audit_reconcile.check(ctx.conn, entries)  # tickets, revocations, pickups, operators
+              + priced_as_paid(ctx))
     summary: AuditSummary = {
         "ok": not breaks, "entries": len(entries), "last_seq": entries[-1]["seq"] if entries else 0,
         "head": entries[-1]["hash"] if entries else GENESIS, "breaks": breaks, "declared_gaps": walk(entries)[1]}
     if breaks:
         kinds = sorted({b["kind"] for b in breaks})
-        raise BoxOfficeError("audit_failed", f"the journal was changed behind the tool's back: {len(breaks)} "
-                                             f"problem(s) ({', '.join(kinds)}); keep this database as evidence and "
-                                             "tell a supervisor", **summary)
+        signed = next((f"{b['problem']}; " for b in breaks if b["kind"] == "rewritten"), "")
+        raise BoxOfficeError("audit_failed", f"the journal was changed behind the tool's back: {signed}"
+                                             f"{len(breaks)} problem(s) ({', '.join(kinds)}); keep this database "
+                                             "as evidence and tell a supervisor", **summary)
     return summary
 
 

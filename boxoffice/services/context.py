@@ -11,6 +11,7 @@ from boxoffice.config import Config
 from boxoffice.domain.clock import Clock, iso, parse_iso, system_clock
 from boxoffice.domain.permissions import require
 from boxoffice.errors import BoxOfficeError
+from boxoffice.services import checkpoints
 from boxoffice.store import journal as journal_store
 from boxoffice.store import operators as operator_store
 
@@ -88,8 +89,10 @@ class Ctx:
         at = self.now_iso()
         if self._operator is not None and operator_id == self._operator["id"]:
             operator_store.touch_session(self.conn, at)  # each recorded action keeps the login alive
-        return journal_store.append(self.conn, terminal_id=self.terminal["id"], kind=kind, operator_id=operator_id,
-                                    at=at, payload=payload)
+        entry = journal_store.append(self.conn, terminal_id=self.terminal["id"], kind=kind,
+                                     operator_id=operator_id, at=at, payload=payload)
+        checkpoints.after_entry(self, kind, entry["seq"])
+        return entry
 
     def close(self) -> None:
         self.conn.close()

@@ -57,6 +57,7 @@ MIGRATIONS = [
     ("0009_recovery", _script("schema_0009_recovery.sql")),
     ("0010_operator_security", _script("schema_0010_operator_security.sql")),
     ("0011_policy", _script("schema_0011_policy.sql")),
+    ("0012_checkpoints", _script("schema_0012_checkpoints.sql")),
 ]
 KNOWN = [name for name, _ in MIGRATIONS]
 

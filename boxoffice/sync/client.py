@@ -52,6 +52,10 @@ class CentralClient:
     def push(self, entries: list[dict[str, Any]]) -> Any:
         return self._call("POST", "/v1/journal", body={"entries": entries})
 
+    def checkpoint(self, checkpoint: dict[str, Any]) -> Any:
+        """Send the journal's signed head, after the entries up to it (a push with no entries)."""
+        return self._call("POST", "/v1/journal", body={"entries": [], "checkpoint": checkpoint})
+
     def journal(self, after: int, limit: int = 500) -> Any:
         """This terminal's own entries after ``after``, as it pushed them, and its head there (to recover)."""
         return self._call("GET", "/v1/journal", params={"after": after, "limit": limit})

@@ -37,6 +37,7 @@ from boxoffice.central.services import (
     allocation_stops,
     allocation_topup,
     allocations,
+    checkpoints,
     conflicts,
     feed,
     ingest,
@@ -190,6 +191,8 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock) -> FastAPI:
             answer = retry(db, lambda d: ingest.apply_batch(d, term, body["entries"], now()))
             retry(db, lambda d: allocations.apply_pending_releases(d, term["id"], now()))  # once per entry id
             retry(db, lambda d: allocation_stops.flag_late_sales(d, term["id"], now()))  # after a write-off
+            if body.get("checkpoint") is not None:  # after its entries: refused when the chain left the last one
+                retry(db, lambda d: checkpoints.accept(d, term, body["checkpoint"], now()))
             return answer
 
         def once(fn: Callable[[CentralDB], Any]) -> Any:

@@ -25,6 +25,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
     (1, "schema.sql"),
     (2, "allocations.sql"),
     (3, "schema_0003_roles_caps.sql"),
+    (4, "schema_0004_checkpoints.sql"),
 )
 LATEST = MIGRATIONS[-1][0]
 SCHEMA_VERSION = str(LATEST)

@@ -192,8 +192,14 @@ def _orphans(ctx: Ctx, out: _Plan) -> list[dict[str, Any]]:
 
 
 def _reappend(ctx: Ctx, orphans: list[dict[str, Any]], after: tuple[int, str]) -> list[dict[str, Any]]:
-    """Take the orphans out and put them back after ``after`` (seq, hash), renumbered and chained anew."""
+    """Take the orphans out and put them back after ``after`` (seq, hash), renumbered and chained anew.
+
+    The checkpoints the copy signed over them go (services/checkpoints.py): they name numbers the entries no longer
+    have, and the ``recover`` entry records each move; the sync that ends the recovery signs the new head."""
+    from boxoffice.services.checkpoints import retire_from
+
     store.delete_entries(ctx.conn, [o["seq"] for o in orphans])
+    retire_from(ctx, min(o["seq"] for o in orphans))
     seq, prev = after
     moved = []
     for o in orphans:

@@ -233,7 +233,25 @@ def push(ctx: Ctx, transport: Transport, batch: int = PUSH_BATCH, progress: Prog
             if progress:
                 progress("push", done, max(total, done))
             entries = following
+    if hasattr(transport, "checkpoint"):
+        _push_checkpoint(ctx, transport, upto)
     return {"pushed": done, "applied": applied, "duplicates": duplicates, "conflicts": conflicts}
+
+
+def _push_checkpoint(ctx: Ctx, transport: Any, upto: int) -> None:
+    """Sign the last entry pushed (services/checkpoints.py) and send it: the central service keeps it and refuses
+    (``journal_rewritten``) the next sync of a journal that no longer contains the one it holds."""
+    from boxoffice.services import checkpoints
+
+    if not upto:
+        return
+    with write(ctx.conn):
+        cp = checkpoints.sign(ctx, "sync", upto=upto)
+    if cp is None or cp.get("pushed_at"):
+        return
+    transport.checkpoint(checkpoints.for_push(cp))
+    with write(ctx.conn):
+        checkpoints.mark_pushed(ctx, cp["id"])
 
 
 def _check_page(page: dict[str, Any], cursor: int) -> None:
