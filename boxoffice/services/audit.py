@@ -253,9 +253,10 @@ def priced_as_paid(ctx: Ctx) -> list[dict[str, Any]]:
     which no journal copy is compared against, would otherwise pass (refunds pay the tenders' share either way)."""
     from boxoffice.domain.paid_share import disagreeing, order_takings
 
+    mine = (None, ctx.terminal["id"])  # orders another terminal or the web shop sold are theirs to answer for
     orders = [o | {"takings": order_takings(o["paid"], o["credit"], o["total"],
                                             has_tenders=bool(o["tenders"] or o["exchanges"]))}
-              for o in refund_store.takings(ctx.conn)]
+              for o in refund_store.takings(ctx.conn) if o["channel"] == "box_office" and o["terminal_id"] in mine]
     return [{"seq": None, "id": o["id"], "kind": "mismatch",
              "problem": f"order {o['code']}: its tickets' prices add up to {o['priced']} but {o['takings']} was taken "
                         "for it (a ticket's price was changed)"} for o in disagreeing(orders)]

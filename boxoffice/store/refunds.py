@@ -112,7 +112,7 @@ def money_records(conn: sqlite3.Connection, tables: Iterable[str]) -> dict[str, 
 # What came in for an order: its payments (any tender), the credit an exchange brought into it, the central
 # service's total for an order with neither (a web order, or one another terminal sold), and what its tickets say.
 _TAKINGS = (
-    "SELECT o.id, o.code, o.total,"
+    "SELECT o.id, o.code, o.total, o.channel, o.terminal_id,"
     " (SELECT count(*) FROM payments p WHERE p.order_id = o.id AND p.kind = 'payment') AS tenders,"
     " (SELECT coalesce(sum(p.amount), 0) FROM payments p WHERE p.order_id = o.id AND p.kind = 'payment') AS paid,"
     " (SELECT count(*) FROM exchanges e WHERE e.to_order_id = o.id) AS exchanges,"
