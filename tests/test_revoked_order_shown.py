@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from boxoffice.central.admin import revoke_ticket
+from boxoffice.central.services.admin import revoke_ticket
 from sync_helpers import Central, sell, sync
 
 from boxoffice.services.orders import order_details
