@@ -4,6 +4,7 @@ through the CLI as a supervisor uses them and through the services."""
 from __future__ import annotations
 
 import pytest
+from conftest import PINS
 from night_kit import WebShop, act_as, at, entries, sell
 
 from boxoffice.errors import BoxOfficeError
@@ -106,6 +107,7 @@ def test_paused_pickups_and_scans_refuse_while_sales_go_on(terminal, clock, demo
     assert stopped.value.code == "sales_paused" and "scans are paused for" in stopped.value.message
     assert "doors held by security" in stopped.value.message
     assert terminal.conn.execute("SELECT count(*) FROM checkins").fetchone()[0] == 1, "the refused scan is no scan"
+    assert cli("login", "ada", db=terminal, pin=PINS["ada"]).exit_code == 0  # a week on: the session has ended
     cli_scan = cli("scan", "check", "--event", gala, db=terminal, input=ticket[1]["token"] + "\n")
     assert cli_scan.exit_code == PAUSED and "doors held by security" in cli_scan.stderr
 

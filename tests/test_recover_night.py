@@ -32,6 +32,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from conftest import PINS
 from night_kit import act_as, dump, refund, sell
 from sync_helpers import Central, sync
 
@@ -196,6 +197,8 @@ def test_a_night_restored_from_an_older_backup_is_rebuilt_row_by_row(central: Ce
     backup = cli("--config", cfg, "backup", "--to", tmp_path / "usb", "--json", db=ctx)
     assert backup.exit_code == 0, backup.output
     _night_second_half(ctx, clock, central, gala, tmp_path, made)
+    assert cli("login", "ada", db=ctx, pin=PINS["ada"]).exit_code == 0  # a week on: yesterday's session has ended
+    sync(ctx)  # the login is pushed like any entry: nothing unsent when the backup goes back
     assert ctx.conn.execute("SELECT count(*) FROM journal WHERE pushed_at IS NULL").fetchone()[0] == 0
     original = _copy(db, tmp_path / "original" / "terminal.db")
     codes_before = {r[0] for r in ctx.conn.execute("SELECT code FROM orders WHERE terminal_id = ?",
@@ -265,5 +268,7 @@ def test_a_night_restored_from_an_older_backup_is_rebuilt_row_by_row(central: Ce
     assert seqs == list(range(1, len(seqs) + 1)), "one journal, every number once, no gap"
     assert central.scalar("SELECT count(*) AS n FROM conflicts WHERE second_terminal = ?",
                           (ctx.terminal["id"],)) == 0
-    assert cli("--config", cfg, "audit", "verify", "--json", db=ctx).exit_code == 0
+    assert cli("login", "ada", db=ctx, pin=PINS["ada"]).exit_code == 0  # the backup's session is a week old
+    verified = cli("--config", cfg, "audit", "verify", "--json", db=ctx)
+    assert verified.exit_code == 0, verified.output
     shutil.rmtree(tmp_path / "original")
