@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from boxoffice.central.services.admin import revoke_ticket
 from sync_helpers import Central, sell, sync
 
+from boxoffice.central.services.admin import revoke_ticket
 from boxoffice.services.orders import order_details
 from boxoffice.services.pickup import order_view
 
