@@ -17,3 +17,8 @@ def shas_newest_first(db: CentralDB) -> list[str]:
 
 def documents_newest_first(db: CentralDB) -> list[str]:
     return [r["doc"] for r in db.all("SELECT doc FROM catalogs ORDER BY published_at DESC, sha256")]
+
+
+def event_model(db: CentralDB, event_id: str) -> str | None:
+    """The JSON text of an event's model (sections, seats, types, prices) as published, or None."""
+    return db.scalar("SELECT model FROM events WHERE id = ?", (event_id,))

@@ -40,3 +40,38 @@ def event_tickets_valid(db: CentralDB, event_id: str) -> list[dict[str, Any]]:
     return db.all("SELECT t.section_id, t.row_label, t.seat, o.terminal_id, o.channel FROM tickets t"
                   " JOIN orders o ON o.id = t.order_id WHERE t.event_id = ? AND t.status = 'valid'"
                   " ORDER BY o.created_at, t.id", (event_id,))
+
+
+def refs_known(db: CentralDB, refs: list[str]) -> set[str]:
+    """Which of the web shop's order references are imported already."""
+    known: set[str] = set()
+    for i in range(0, len(refs), 500):
+        part = refs[i:i + 500]
+        known |= {r["ref"] for r in db.all(f"SELECT ref FROM orders WHERE ref IN ({', '.join('?' * len(part))})",
+                                           part)}
+    return known
+
+
+def seats_claimed(db: CentralDB, subjects: list[str]) -> list[str]:
+    """Which of these seat subjects (event/section/label) someone has sold already."""
+    taken: list[str] = []
+    for i in range(0, len(subjects), 500):
+        part = subjects[i:i + 500]
+        taken += [r["subject"] for r in db.all(
+            f"SELECT subject FROM claims WHERE action = 'seat' AND subject IN ({', '.join('?' * len(part))})", part)]
+    return taken
+
+
+def insert_web_orders(db: CentralDB, orders: list[tuple[dict[str, Any], str]],
+                      tickets: list[tuple[str, str, dict[str, Any]]], claims: list[tuple[Any, ...]]) -> None:
+    """Web orders (each with the shop's reference), their tickets (order id, event id, ticket) and seat claims."""
+    db.insert_rows("orders", ("id", "code", "ref", "event_id", "channel", "terminal_id", "status",
+                              "customer_name", "email", "phone", "notes", "total", "tax", "currency", "created_at"),
+                   [(o["id"], o["code"], ref, o["event_id"], o["channel"], None, o["status"],
+                     o["customer_name"], o["email"], o["phone"], o["notes"], o["total"], o["tax"], o["currency"],
+                     o["created_at"]) for o, ref in orders])
+    db.insert_rows("tickets", ("id", "order_id", "event_id", "section_id", "row_label", "seat", "ticket_type_id",
+                               "price", "tax", "token"),
+                   [(t["id"], oid, eid, t["section_id"], t["row"], t["seat"], t["ticket_type_id"], t["price"],
+                     t["tax"], t["token"]) for oid, eid, t in tickets])
+    db.insert_rows("claims", ("action", "subject", "terminal_id", "entry_id", "at"), claims)
