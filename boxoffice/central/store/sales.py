@@ -8,6 +8,12 @@ from typing import Any
 from boxoffice.central.store.db import CentralDB
 
 
+def highest_box_office_code(db: CentralDB, terminal_id: str) -> str | None:
+    """The highest order code among a terminal's box-office orders, or None."""
+    return db.scalar("SELECT MAX(code) AS code FROM orders WHERE terminal_id = ? AND channel = 'box_office'",
+                     (terminal_id,))
+
+
 def web_tickets_valid(db: CentralDB, event_id: str, section_id: str) -> int:
     """Valid tickets the web shop sold in a section."""
     return int(db.scalar(
