@@ -81,3 +81,58 @@ def insert_web_orders(db: CentralDB, orders: list[tuple[dict[str, Any], str]],
                    [(t["id"], oid, eid, t["section_id"], t["row"], t["seat"], t["ticket_type_id"], t["price"],
                      t["tax"], t["token"]) for oid, eid, t in tickets])
     db.insert_rows("claims", ("action", "subject", "terminal_id", "entry_id", "at"), claims)
+
+
+ORDER_COLUMNS = ("id", "code", "event_id", "channel", "terminal_id", "status", "customer_name", "email", "phone",
+                 "notes", "total", "tax", "currency", "created_at")
+TICKET_COLUMNS = ("id", "order_id", "event_id", "section_id", "row_label", "seat", "ticket_type_id", "price", "tax",
+                  "token")
+CLAIM_COLUMNS = ("action", "subject", "terminal_id", "entry_id", "at")
+
+
+def insert_orders(db: CentralDB, orders: list[dict[str, Any]]) -> None:
+    """Orders pushed by terminals (keys as ``ORDER_COLUMNS``), skipping ids already here."""
+    db.insert_rows("orders", ORDER_COLUMNS, [tuple(o[k] for k in ORDER_COLUMNS) for o in orders],
+                   skip_existing=True)
+
+
+def insert_tickets(db: CentralDB, rows: list[tuple[Any, ...]]) -> None:
+    """Tickets as ``TICKET_COLUMNS`` tuples, skipping ids already here."""
+    db.insert_rows("tickets", TICKET_COLUMNS, rows, skip_existing=True)
+
+
+def orders_with_codes(db: CentralDB, codes: list[str]) -> list[dict[str, Any]]:
+    """The orders holding any of these codes: ``id``, ``code``, ``terminal_id``, ``created_at``."""
+    out: list[dict[str, Any]] = []
+    for i in range(0, len(codes), 400):
+        part = codes[i:i + 400]
+        out += db.all(f"SELECT id, code, terminal_id, created_at FROM orders WHERE code IN"
+                      f" ({', '.join('?' * len(part))})", part)
+    return out
+
+
+def claim(db: CentralDB, rows: list[tuple[Any, ...]]) -> set[str]:
+    """Insert claims (``CLAIM_COLUMNS``) that nobody holds yet; the subjects that were new."""
+    return set(db.insert_returning("claims", CLAIM_COLUMNS, rows, "action, subject", "subject"))
+
+
+def claim_holder(db: CentralDB, action: str, subject: str) -> dict[str, Any] | None:
+    """Who holds a claim: ``terminal_id``, ``entry_id``, ``at``."""
+    return db.one("SELECT terminal_id, entry_id, at FROM claims WHERE action = ? AND subject = ?", (action, subject))
+
+
+def release_claim(db: CentralDB, action: str, subject: str) -> None:
+    db.execute("DELETE FROM claims WHERE action = ? AND subject = ?", (action, subject))
+
+
+def revoke(db: CentralDB, ticket_id: str, at: str, reason: str, origin: str) -> bool:
+    """Record a ticket's revocation once and mark the ticket; True when it was not revoked before."""
+    new = db.insert_returning("revocations", ("ticket_id", "revoked_at", "reason", "origin"),
+                              [(ticket_id, at, reason, origin)], "ticket_id", "ticket_id")
+    db.execute("UPDATE tickets SET status = ? WHERE id = ?", (reason, ticket_id))
+    return bool(new)
+
+
+def ticket_place(db: CentralDB, ticket_id: str) -> dict[str, Any] | None:
+    """A ticket's ``event_id``, ``section_id``, ``row_label`` and ``seat``."""
+    return db.one("SELECT event_id, section_id, row_label, seat FROM tickets WHERE id = ?", (ticket_id,))

@@ -41,3 +41,14 @@ def named(db: CentralDB, which: str, *, active: bool) -> list[dict[str, Any]]:
     alive = " AND revoked_at IS NULL" if active else ""
     return db.all(f"SELECT id, name, roles, allocation_cap FROM terminals WHERE (id = ? OR name = ? OR tag = ?){alive}",
                   (which, which, which.upper()))
+
+
+def seen(db: CentralDB, terminal_id: str, now: str) -> None:
+    """Note a terminal was heard from (and, on PostgreSQL, lock its row for the rest of the transaction)."""
+    db.execute("UPDATE terminals SET last_seen_at = ? WHERE id = ?", (now, terminal_id))
+
+
+def advance_journal(db: CentralDB, terminal_id: str, seq: int, hash_: str) -> None:
+    """Move a terminal's newest entry forward (never back)."""
+    db.execute("UPDATE terminals SET last_seq = ?, last_hash = ? WHERE id = ? AND last_seq < ?",
+               (seq, hash_, terminal_id, seq))
