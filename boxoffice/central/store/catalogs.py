@@ -35,3 +35,13 @@ def upsert_event(db: CentralDB, event: dict[str, str], model_json: str, now: str
                " ON CONFLICT (id) DO UPDATE SET name = excluded.name, starts_at = excluded.starts_at,"
                " currency = excluded.currency, model = excluded.model, updated_at = excluded.updated_at",
                (event["id"], event["name"], event["starts_at"], event["currency"], model_json, now))
+
+
+def newest_document(db: CentralDB) -> str | None:
+    """The JSON text of the newest published catalogue, or None before the first."""
+    row = db.one("SELECT doc FROM catalogs ORDER BY published_at DESC, sha256 LIMIT 1")
+    return None if row is None else row["doc"]
+
+
+def event_exists(db: CentralDB, event_id: str) -> bool:
+    return db.one("SELECT id FROM events WHERE id = ?", (event_id,)) is not None

@@ -28,3 +28,8 @@ def for_terminal(db: CentralDB, terminal_id: str, after: int, top: int, limit: i
     return db.all("SELECT pos, kind, body, origin, at FROM changes WHERE pos > ? AND pos <= ?"
                   " AND ((audience IS NULL AND (origin IS NULL OR origin <> ?)) OR audience = ?)"
                   " ORDER BY pos LIMIT ?", (after, top, terminal_id, terminal_id, limit))
+
+
+def of_kind(db: CentralDB, kind: str) -> list[dict[str, Any]]:
+    """Every change of one kind, oldest first: ``body`` (JSON text) and ``audience``."""
+    return db.all("SELECT body, audience FROM changes WHERE kind = ? ORDER BY pos", (kind,))

@@ -136,3 +136,16 @@ def revoke(db: CentralDB, ticket_id: str, at: str, reason: str, origin: str) -> 
 def ticket_place(db: CentralDB, ticket_id: str) -> dict[str, Any] | None:
     """A ticket's ``event_id``, ``section_id``, ``row_label`` and ``seat``."""
     return db.one("SELECT event_id, section_id, row_label, seat FROM tickets WHERE id = ?", (ticket_id,))
+
+
+def ticket_known(db: CentralDB, ticket_id: str) -> bool:
+    return db.one("SELECT id FROM tickets WHERE id = ?", (ticket_id,)) is not None
+
+
+def revoke_by_hand(db: CentralDB, ticket_id: str, now: str, reason: str) -> bool:
+    """An admin's revocation, once: recorded without an origin terminal, the ticket marked 'revoked' when new."""
+    new = db.insert_returning("revocations", ("ticket_id", "revoked_at", "reason", "origin"),
+                              [(ticket_id, now, reason, None)], "ticket_id", "ticket_id")
+    if new:
+        db.execute("UPDATE tickets SET status = 'revoked' WHERE id = ?", (ticket_id,))
+    return bool(new)

@@ -128,3 +128,11 @@ def listing(db: CentralDB) -> list[dict[str, Any]]:
     """Every terminal with what the admin list shows, in order of enrollment."""
     return db.all("SELECT id, name, tag, key_id, enrolled_at, revoked_at, last_seen_at, last_seq AS entries, roles,"
                   " allocation_cap FROM terminals ORDER BY enrolled_at, name")
+
+
+def add_admin_token(db: CentralDB, token_hash: str, now: str) -> None:
+    db.execute("INSERT INTO admin_tokens (token_hash, created_at) VALUES (?, ?)", (token_hash, now))
+
+
+def live_admin_tokens(db: CentralDB) -> int:
+    return int(db.scalar("SELECT count(*) FROM admin_tokens WHERE revoked_at IS NULL") or 0)
