@@ -165,8 +165,8 @@ class Targets:
         from boxoffice.services.web_orders import import_keys
 
         self.ctx = init_terminal(load(db=str(self.work / "terminal.db")), "Fuzz", lambda: T0)
-        add_operator(self.ctx, "ada", "admin", "1234")
-        login(self.ctx, "ada", "1234")
+        add_operator(self.ctx, "ada", "admin", "123456")
+        login(self.ctx, "ada", "123456")
         import_catalog(self.ctx, demo_catalog(T0.date()))
         central = Central.make()
         import_keys(self.ctx, central.keys_doc())

@@ -71,8 +71,8 @@ def build(directory: Path, tickets: int) -> Path:
         return db
     started = time.perf_counter()
     ctx = init_terminal(load(db=str(db)), "Pickup desk")
-    add_operator(ctx, "ada", "admin", "1234")
-    login(ctx, "ada", "1234")
+    add_operator(ctx, "ada", "admin", "123456")
+    login(ctx, "ada", "123456")
     import_catalog(ctx, big_catalogue(datetime(2031, 6, 20)))
     rng = random.Random(11)
     made, i, seq = 0, 0, 0

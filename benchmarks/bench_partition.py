@@ -173,8 +173,8 @@ def make_counter(root: Path, i: int, db: CentralDB, doc: dict[str, Any]) -> tupl
     from boxoffice.services.terminal import init_terminal
 
     ctx = init_terminal(load(db=str(root / f"counter{i}.db")), f"Counter {i + 1}", _clock)
-    add_operator(ctx, "ada", "admin", "1234")
-    login(ctx, "ada", "1234")
+    add_operator(ctx, "ada", "admin", "123456")
+    login(ctx, "ada", "123456")
     link = Link(db, ctx.terminal["id"])
     code = terminals.create_code(db, f"Counter {i + 1}", NOW, "2099-01-01T00:00:00Z")
     sync_service.enroll(ctx, "inproc://central", code, link)

@@ -63,8 +63,8 @@ def make_terminal(directory: Path, printer: str) -> Path:
     toml = directory / "boxoffice.toml"
     toml.write_text(f'db = "terminal.db"\nprinter = "{printer}"\n', encoding="utf-8")
     ctx = init_terminal(load(str(toml)), "Bench counter")
-    add_operator(ctx, "ada", "admin", "1234")
-    login(ctx, "ada", "1234")
+    add_operator(ctx, "ada", "admin", "123456")
+    login(ctx, "ada", "123456")
     add_operator(ctx, "sam", "seller", "1111")
     import_catalog(ctx, catalogue())
     login(ctx, "sam", "1111")

@@ -57,8 +57,8 @@ def make_terminal(directory: Path, tickets: int) -> tuple[Path, list[str], str]:
 
     db = directory / "door.db"
     ctx = init_terminal(load(db=str(db)), "Door A", clock=lambda: EVENING)
-    add_operator(ctx, "ada", "admin", "1234")
-    login(ctx, "ada", "1234")
+    add_operator(ctx, "ada", "admin", "123456")
+    login(ctx, "ada", "123456")
     add_operator(ctx, "dan", "door", "4444")
     catalogue = demo_catalog(TODAY)
     import_catalog(ctx, catalogue)

@@ -37,8 +37,8 @@ def make_demo_database(directory: Path) -> Path:
 
     db = directory / "terminal.db"
     ctx = init_terminal(load(db=str(db)), "Bench counter")
-    add_operator(ctx, "ada", "admin", "1234")
-    login(ctx, "ada", "1234")
+    add_operator(ctx, "ada", "admin", "123456")
+    login(ctx, "ada", "123456")
     import_catalog(ctx, demo_catalog(date.today()))
     ctx.close()
     return db

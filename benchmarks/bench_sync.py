@@ -160,8 +160,8 @@ def make_terminal(directory: Path, name: str, central: str, db_url: str) -> Any:
     from boxoffice.sync.client import CentralClient
 
     ctx = init_terminal(load(db=str(directory / "terminal.db")), name)
-    add_operator(ctx, "ada", "admin", "1234")
-    login(ctx, "ada", "1234")
+    add_operator(ctx, "ada", "admin", "123456")
+    login(ctx, "ada", "123456")
     import_catalog(ctx, demo_catalog(ctx.now().date()))
     with CentralClient(central) as client:
         enroll(ctx, central, enroll_code(db_url, name)["code"], client)

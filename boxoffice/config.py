@@ -55,6 +55,14 @@ DESCRIPTIONS = {
 }
 
 
+# Security and money settings: they decide who is locked out and for how long, how long a login lasts, whether a
+# sale needs an open shift and which refunds need a supervisor. Whoever can point --config at a file of their own
+# must not be able to change them, so a local file's value is ignored (with a warning: refusing the whole file
+# would stop a counter over a line an old installation left behind) and they come from the catalogue the venue
+# publishes (its "policy", services/policy.py) or, without one, the defaults.
+SECURITY_KEYS = ("require_shift", "refund_supervisor_above", "lock_after_failures", "lock_minutes", "session_hours")
+
+
 def user_config_dir() -> Path:
     import platformdirs
 
@@ -74,6 +82,7 @@ class Config:
     values: dict[str, Any] = field(default_factory=lambda: dict(DEFAULTS))
     sources: dict[str, str] = field(default_factory=lambda: dict.fromkeys(DEFAULTS, "default"))
     file: Path | None = None
+    ignored: list[str] = field(default_factory=list)  # security settings the file set, not applied (SECURITY_KEYS)
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -113,18 +122,107 @@ def _find_file(explicit: str | None) -> tuple[Path | None, str]:
 
 
 ALLOCATION_KEYS = ("top_up_below", "top_up_to")
+TICKET_STOCKS = ("ticket", "a4")  # the PDF layouts (printing/pdf_render.py's Stock)
 
 
 def _check_allocation(path: Path, value: dict[str, Any]) -> None:
     """``[allocation]``: whole numbers, 0 to 10000, and top_up_to at least top_up_below."""
     for k, v in value.items():
         if k not in ALLOCATION_KEYS:
-            raise BoxOfficeError("bad_input", f"config file {path}: unknown setting allocation.{k} "
-                                              f"(known: {', '.join(ALLOCATION_KEYS)})")
+            raise BoxOfficeError("bad_config", f"config file {path}: unknown setting allocation.{k} "
+                                               f"(known: {', '.join(ALLOCATION_KEYS)})")
         if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 10_000:
-            raise BoxOfficeError("bad_input", f"config file {path}: allocation.{k} must be a whole number, 0 to 10000")
+            raise BoxOfficeError("bad_config", f"config file {path}: allocation.{k} must be a whole number, 0 to 10000")
     if value.get("top_up_to", 50) < value.get("top_up_below", 10):
-        raise BoxOfficeError("bad_input", f"config file {path}: allocation.top_up_to must be at least top_up_below")
+        raise BoxOfficeError("bad_config", f"config file {path}: allocation.top_up_to must be at least top_up_below")
+
+
+def _whole(low: int, high: int) -> Any:
+    def check(v: Any) -> str | None:
+        ok = isinstance(v, int) and not isinstance(v, bool) and low <= v <= high
+        return None if ok else f"must be a whole number, {low} to {high}"
+    return check
+
+
+def _number(low: float, high: float) -> Any:
+    def check(v: Any) -> str | None:
+        ok = isinstance(v, int | float) and not isinstance(v, bool) and low < v <= high
+        return None if ok else f"must be a number above {low:g}, at most {high:g}"
+    return check
+
+
+def _text(v: Any) -> str | None:
+    return None if isinstance(v, str) and len(v) <= 500 and v.isprintable() else "must be text on one line"
+
+
+def _amount(v: Any) -> str | None:
+    from boxoffice.domain.money import parse_amount
+
+    if isinstance(v, bool) or not isinstance(v, str | int):
+        return 'must be an amount in quotes, like "100.00"'
+    try:
+        parse_amount(v, "XXX")
+    except BoxOfficeError:
+        return 'must be an amount in quotes, like "100.00"'
+    return None
+
+
+def _one_of(*allowed: str) -> Any:
+    def check(v: Any) -> str | None:
+        return None if v in allowed else f"must be one of {', '.join(allowed)}"
+    return check
+
+
+def _zone(v: Any) -> str | None:
+    if _text(v) or not v:
+        return _text(v)
+    from boxoffice.domain.clock import zone
+
+    try:
+        zone(v)
+    except BoxOfficeError:
+        return "must be an IANA time zone like Europe/London"
+    return None
+
+
+def _currency(v: Any) -> str | None:
+    ok = isinstance(v, str) and (v == "" or (len(v) == 3 and v.isascii() and v.isupper() and v.isalpha()))
+    return None if ok else "must be a three-letter currency code like GBP"
+
+
+def _printer(v: Any) -> str | None:
+    if _text(v) or not v:
+        return _text(v)
+    from boxoffice.printing.uri import parse_printer_uri
+
+    try:
+        parse_printer_uri(v)
+    except BoxOfficeError as exc:
+        return exc.message
+    return None
+
+
+def _url(v: Any) -> str | None:
+    if _text(v) or not v:
+        return _text(v)
+    return None if v.startswith(("http://", "https://")) else "must be an http:// or https:// URL"
+
+
+# Each setting's check: None when the value is right, else what it must be. One line, naming the key, is the error.
+CHECKS: dict[str, Any] = {
+    "venue_name": _text, "timezone": _zone, "currency": _currency, "printer": _printer, "printer_profile": _text,
+    "ticket_stock": _one_of("ticket", "a4"), "central_url": _url, "refund_supervisor_above": _amount,
+    "lock_after_failures": _whole(1, 100), "lock_minutes": _whole(1, 24 * 60), "session_hours": _number(0, 24 * 7),
+    "db": _text,
+}
+
+
+def check_value(key: str, value: Any, where: str) -> None:
+    """Refuse a setting's value with ``bad_config``: one line naming where it came from, the key and the rule."""
+    check = CHECKS.get(key)
+    problem = check(value) if check else None
+    if problem:
+        raise BoxOfficeError("bad_config", f"{where}: {key} {problem}")
 
 
 def load(config_path: str | None = None, db: str | None = None) -> Config:
@@ -137,18 +235,29 @@ def load(config_path: str | None = None, db: str | None = None) -> Config:
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise BoxOfficeError("bad_input", f"config file {path} is not valid TOML: {exc}") from None
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise BoxOfficeError("bad_config", f"config file {path} is not valid TOML: {message}") from None
         data = data.get("boxoffice", data)
+        if not isinstance(data, dict):
+            raise BoxOfficeError("bad_config", f"config file {path}: [boxoffice] must be a table of settings")
         for key, value in data.items():
             if key not in DEFAULTS:
-                raise BoxOfficeError("bad_input", f"config file {path}: unknown setting {key!r}")
+                raise BoxOfficeError("bad_config", f"config file {path}: unknown setting {key[:60]!r}")
             if isinstance(DEFAULTS[key], bool) and not isinstance(value, bool):
-                raise BoxOfficeError("bad_input", f"config file {path}: {key} must be true or false")
+                raise BoxOfficeError("bad_config", f"config file {path}: {key} must be true or false")
             if isinstance(DEFAULTS[key], dict) and not (
-                    isinstance(value, dict) and all(isinstance(v, int | float) for v in value.values())):
-                raise BoxOfficeError("bad_input", f"config file {path}: [{key}] must be a table of numbers")
+                    isinstance(value, dict) and all(isinstance(v, int | float) and not isinstance(v, bool)
+                                                    for v in value.values())):
+                raise BoxOfficeError("bad_config", f"config file {path}: [{key}] must be a table of numbers")
             if key == "allocation":
                 _check_allocation(path, value)
+            if key == "ticket_stock" and value not in TICKET_STOCKS:  # else every sale's tickets fail to print
+                raise BoxOfficeError("bad_config",
+                                     f"config file {path}: ticket_stock is 'ticket' or 'a4', not {value!r}")
+            check_value(key, value, f"config file {path}")
+            if key in SECURITY_KEYS:
+                cfg.ignored.append(key)
+                continue
             cfg.values[key] = value
             cfg.sources[key] = f"{path} ({how})"
         cfg.file = path
@@ -163,5 +272,6 @@ def load(config_path: str | None = None, db: str | None = None) -> Config:
     for key in ("printer", "central_url"):
         env = os.environ.get(f"BOXOFFICE_{key.upper()}")
         if env:
+            check_value(key, env, f"BOXOFFICE_{key.upper()}")
             cfg.values[key], cfg.sources[key] = env, f"BOXOFFICE_{key.upper()}"
     return cfg

@@ -13,6 +13,7 @@ EXIT_STATUSES: dict[str, tuple[int, str]] = {
     # 2: the input itself is wrong: fix the command or the file
     "bad_input": (2, "an argument or value is malformed"),
     "invalid_document": (2, "a JSON document does not match its schema"),
+    "bad_config": (2, "a configuration value (file, option or environment) is malformed or not allowed here"),
     "bad_card_number": (2, "a full card number was typed where only the last four digits belong"),
     # 3: something named does not exist
     "not_found": (3, "the event, order, ticket, operator or job named does not exist"),
@@ -57,6 +58,7 @@ EXIT_STATUSES: dict[str, tuple[int, str]] = {
     "database_older": (9, "the central database was made by an older release: run `boxoffice central migrate`"),
     "busy": (9, "the central database stayed busy with other writers after several tries: try again"),
     "database_error": (9, "the database is damaged or unreadable"),
+    "unsafe_file": (9, "other users of this computer can write the database file: make it 0600 (chmod 600)"),
     "audit_failed": (9, "the journal or the records do not match their hash chain: changed behind the tool's back"),
     "recovery_needed": (9, "the database was put back from an older copy: run `boxoffice sync recover` first"),
     "chain_mismatch": (9, "the central service's copy of this terminal's journal does not continue the chain here"),

@@ -3,7 +3,7 @@
 A standard test terminal has the demo catalogue (services.demo_catalog, dated from the test clock) and five
 operators, with ada logged in:
 
-    ada admin 1234 | sam seller 1111 | sue supervisor 2222 | pat pickup 3333 | dan door 4444
+    ada admin 123456 | sam seller 1111 | sue supervisor 222222 | pat pickup 3333 | dan door 4444
 
 Building one costs a key pair and five scrypt hashes, so the first standard terminal of each test is a copy of one
 built once per session; any further terminal in the same test (or one asked for with ``fresh=True``) is built from
@@ -34,7 +34,7 @@ from boxoffice.services.opening import open_terminal
 # The test clock starts here: a Tuesday morning a week before the first demo event.
 T0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 
-PINS = {"ada": "1234", "sam": "1111", "sue": "2222", "pat": "3333", "dan": "4444"}
+PINS = {"ada": "123456", "sam": "1111", "sue": "222222", "pat": "3333", "dan": "4444"}
 ROLES = {"ada": "admin", "sam": "seller", "sue": "supervisor", "pat": "pickup", "dan": "door"}
 
 DB_NAME = "terminal.db"
@@ -79,7 +79,7 @@ def _build(directory: Path, clock: ManualClock, *, name: str, operators: bool, c
     from boxoffice.services.terminal import init_terminal
 
     directory.mkdir(parents=True, exist_ok=True)
-    ctx = init_terminal(load(db=str(directory / DB_NAME)), name, clock)
+    ctx = init_terminal(load(db=str(directory / DB_NAME)), name, clock, demo=True)  # test terminals run on a set clock
     if operators:
         add_operator(ctx, "ada", "admin", PINS["ada"])
         login(ctx, "ada", PINS["ada"])

@@ -100,8 +100,8 @@ def make_terminal(directory: Path, name: str, central_url: str, db_url: str) -> 
                     '[allocation]\ntop_up_below = 0\n', encoding="utf-8")
     ctx = init_terminal(load(str(toml)), name)
     try:
-        add_operator(ctx, "ada", "admin", "1234")
-        login(ctx, "ada", "1234")
+        add_operator(ctx, "ada", "admin", "123456")
+        login(ctx, "ada", "123456")
         with CentralClient(central_url) as client:
             enroll(ctx, central_url, enroll_code(db_url, name)["code"], client)
         return Terminal(name, toml, ctx.config.db_path, ctx.terminal["id"])

@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -25,6 +26,7 @@ from urllib.parse import quote
 REQUIRE_PG = os.environ.get("BOXOFFICE_REQUIRE_PG") == "1"
 PG_URL = os.environ.get("BOXOFFICE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 ROOT = Path(__file__).resolve().parent.parent
+CROWD_EVENT = "crowd-night"
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------------------------
@@ -187,37 +189,37 @@ def sell(ctx: Any, event_id: str, section: str = "standing", n: int = 1) -> dict
     return do_sell(ctx, req)
 
 
-def append_fake_sales(ctx: Any, event_id: str, n: int, section: str = "standing") -> None:
-    """``n`` sales written straight into the tables and the journal in one transaction: a terminal that sold all
-    night without a network, made in a second instead of through the sale service one by one."""
-    from boxoffice.domain.codes import make_order_code
-    from boxoffice.domain.ids import uuid7
-    from boxoffice.services.signing import key_id_bytes, private_key
-    from boxoffice.store import journal as journal_store
-    from boxoffice.store import orders as order_store
-    from boxoffice.store import terminal as terminal_store
-    from boxoffice.store.db import write
-    from boxoffice.tickets.token import TicketClaims, sign_token
+def publish_crowd_event(central: Central, tmp: Path) -> str:
+    """Publish the demo catalogue plus one night with a standing floor of 50,000: room for the thousands of real
+    sales the sync-load tests push and pull (the demo events hold 300 standing). Returns its event id."""
+    from conftest import T0
 
-    key, kid = private_key(ctx), key_id_bytes(ctx)
-    now = ctx.now_iso()
-    with write(ctx.conn):
-        for _ in range(n):
-            oid, tid = uuid7(), uuid7()
-            code = make_order_code(ctx.terminal["tag"], terminal_store.next_order_seq(ctx.conn))
-            order = {"id": oid, "code": code, "event_id": event_id, "channel": "box_office",
-                     "terminal_id": ctx.terminal["id"], "status": "paid", "customer_name": None, "email": None,
-                     "phone": None, "notes": None, "total": 2250, "tax": 375, "currency": "GBP", "created_at": now,
-                     "operator_id": None}
-            ticket = {"id": tid, "order_id": oid, "event_id": event_id, "section_id": section, "row": None,
-                      "seat": None, "ticket_type_id": "adult", "price": 2250, "tax": 375,
-                      "token": sign_token(TicketClaims(tid, event_id, section, None, None), key, kid)}
-            order_store.insert_order(ctx.conn, order)
-            order_store.insert_tickets(ctx.conn, [ticket])
-            journal_store.append(ctx.conn, terminal_id=ctx.terminal["id"], kind="sale", operator_id=None, at=now,
-                                 payload={"order": order, "tickets": [{k: ticket[k] for k in (
-                                     "id", "section_id", "row", "seat", "ticket_type_id", "price", "tax", "token")}],
-                                     "payments": []})
+    from boxoffice.services.demo_catalog import demo_catalog
+
+    doc = demo_catalog(T0.date())
+    night = dict(doc["events"][0])
+    day = (T0 + timedelta(days=21)).date().isoformat()
+    night.update(id=CROWD_EVENT, name="Crowd Night", starts_at=f"{day}T19:30", doors_at=f"{day}T18:45",
+                 sections=[{"id": "standing", "name": "Standing", "kind": "general", "capacity": 50_000}],
+                 ticket_types=[{"id": "adult", "name": "Adult", "prices": {"standing": "22.50"}}])
+    doc["events"].append(night)
+    central.publish(doc, tmp)
+    return CROWD_EVENT
+
+
+def sell_offline(ctx: Any, central: Central, event_id: str, n: int, section: str = "standing") -> None:
+    """``n`` one-ticket cash sales through the sale service, as a terminal that sold all night without a network.
+
+    The central box office first grants the terminal ``n`` places and five to spare, and one sync brings them down,
+    so every sale passes the allocation check; the spare five keep the terminal above the tests' top-up line
+    (sync_support.TEST_TOP_UP), so the next sync pushes the sales and asks for nothing more.
+    """
+    from boxoffice.central.services.allocation_admin import allocate
+
+    allocate(central.db_url, event_id, ctx.terminal["id"], section, n + 5, [])
+    sync(ctx)
+    for _ in range(n):
+        sell(ctx, event_id, section)
 
 
 # --- a loopback proxy that misbehaves on purpose ------------------------------------------------------------

@@ -18,10 +18,11 @@ from sync_helpers import (  # noqa: F401 - helpers re-exported for modules that 
     Central,
     CentralServer,
     FaultProxy,
-    append_fake_sales,
     central_db,
     enroll,
+    publish_crowd_event,
     sell,
+    sell_offline,
     sync,
     view,
 )

@@ -53,7 +53,7 @@ def night(_template_terminal: Path, tmp_path_factory: pytest.TempPathFactory) ->
     shifts.close_shift(ctx, 20000)
     shifts.open_shift(ctx, 5000)
     shifts.cash_move(ctx, "out", 1000, "to the safe")  # the newest entry holds a record
-    login(ctx, "sue", "2222")  # the journal ends: ..., cash.out, operator.login
+    login(ctx, "sue", "222222")  # the journal ends: ..., cash.out, operator.login
     ctx.close()
     return directory
 

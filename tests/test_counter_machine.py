@@ -151,7 +151,7 @@ def test_help_lists_every_command(terminal, desk) -> None:  # noqa: ANN001
 
 
 def test_ctrl_c_while_an_action_saves_waits_for_it() -> None:
-    from boxoffice.cli.pickup_cmds import _hold_interrupts
+    from boxoffice.cli.counter.keyboard import _hold_interrupts
 
     with _hold_interrupts() as held:
         os.kill(os.getpid(), signal.SIGINT)  # delivered here, held until the block ends

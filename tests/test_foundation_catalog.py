@@ -324,7 +324,7 @@ def test_only_an_admin_may_import(make_terminal, write_json, cli) -> None:  # no
     assert result.exit_code == 5
     assert "ask an admin" in result.stderr
     assert list_events(ctx) == []
-    login(ctx, "ada", "1234")
+    login(ctx, "ada", "123456")
     assert import_catalog(ctx, good_doc())["created"] == 1
 
 

@@ -33,10 +33,10 @@ def _command_tree() -> tuple[dict[tuple[str, ...], object], list[tuple[str, ...]
     groups: list[tuple[str, ...]] = []
 
     def walk(cmd, path: tuple[str, ...]) -> None:  # noqa: ANN001
-        subs = getattr(cmd, "commands", None)
-        if subs:
+        if hasattr(cmd, "list_commands"):
             groups.append(path)
-            for name, sub in subs.items():
+            for name in cmd.list_commands(None):
+                sub = cmd.get_command(None, name)
                 if not getattr(sub, "hidden", False):
                     walk(sub, (*path, name))
         else:
@@ -135,22 +135,39 @@ def test_every_group_has_help_listing_its_commands(cli, path: tuple[str, ...]) -
     assert "Usage:" in bare.output
 
 
-def test_the_command_list_reads_the_same_before_and_after_commands_are_built() -> None:
-    root = typer.main.get_command(app)  # a fresh root: top-level commands are built on first use
+@pytest.mark.parametrize("group", [(), ("central",)], ids=["boxoffice", "central"])
+def test_the_command_list_reads_the_same_before_and_after_commands_are_built(group: tuple[str, ...]) -> None:
+    root = typer.main.get_command(app)  # a fresh root: commands are built on first use
+    ctx = root.make_context("boxoffice", [], resilient_parsing=True, terminal_width=200)
+    cmd = root
+    for name in group:
+        cmd = cmd.get_command(ctx, name)
+        ctx = cmd.make_context(name, [], parent=ctx, resilient_parsing=True)
 
     def listing() -> str:
-        ctx = root.make_context("boxoffice", [], resilient_parsing=True, terminal_width=200)
-        return root.get_help(ctx)
+        return cmd.get_help(ctx)
 
-    unbuilt = [name for name in root.commands if root.commands.pending(name)]
-    assert len(unbuilt) == len(list(root.commands)) > 10
+    names = cmd.list_commands(ctx)
+    assert len(names) > 10 and not cmd.commands
     before = listing()
-    assert [name for name in root.commands if root.commands.pending(name)] == unbuilt  # --help built nothing
-    built = dict(root.commands.items())
-    assert all(getattr(c, "name", None) for c in built.values())
-    assert listing() == before
-    for name in unbuilt:
+    assert not cmd.commands  # --help built nothing: the listing comes from the table in cli/main.py
+    built = {name: cmd.get_command(ctx, name) for name in names}
+    assert all(getattr(c, "name", None) == name for name, c in built.items())
+    assert listing() == before  # each table text says what the command's own help says
+    for name in names:
         assert re.search(rf"^  {re.escape(name)}\s+\S", before, re.M), name
+
+
+def test_the_command_list_imports_no_command_module() -> None:
+    """`boxoffice --help` (and so start-up) loads the table, not the modules the commands live in."""
+    code = ("import sys\nfrom boxoffice.cli.main import run\nsys.argv = ['boxoffice', '--help']\n"
+            "try:\n    run()\nexcept SystemExit:\n    pass\n"
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith('boxoffice.cli.'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(done.stdout.strip().splitlines()[-1].split())
+    assert "Commands:" in done.stdout
+    assert loaded <= {"boxoffice.cli.app", "boxoffice.cli.coercion", "boxoffice.cli.common", "boxoffice.cli.lazy",
+                      "boxoffice.cli.main"}, loaded
 
 
 def _documented(path: tuple[str, ...], text: str, reached: set[tuple[str, ...]]) -> bool:
@@ -311,10 +328,10 @@ def test_a_counter_set_up_by_real_processes(tmp_path: Path) -> None:
     assert info["name"] == "Counter 2" and Path(info["db"]) == db
     assert stat.S_IMODE(Path(info["key_file"]).stat().st_mode) == 0o600
 
-    added = _run([script, "--db", str(db), "operator", "add", "Ada", "--role", "admin"], pin="2468")
+    added = _run([script, "--db", str(db), "operator", "add", "Ada", "--role", "admin"], pin="246810")
     assert added.returncode == 0, added.stderr
     assert added.stdout.strip() == "Added Ada (admin)."
-    assert _run([script, "--db", str(db), "login", "ada"], pin="2468").returncode == 0
+    assert _run([script, "--db", str(db), "login", "ada"], pin="246810").returncode == 0
 
     doc = tmp_path / "venue.json"
     doc.write_text(json.dumps(demo_catalog(date.today())), encoding="utf-8")

@@ -88,7 +88,7 @@ def test_db_option_beats_env_beats_file_beats_user_data_dir(places, monkeypatch,
 
 
 def test_config_show_json_names_every_source(places, monkeypatch, cli, tmp_path: Path) -> None:  # noqa: ANN001
-    _toml(places["option"], venue_name="from option", printer="tcp://10.0.0.9:9100", session_hours=4)
+    _toml(places["option"], venue_name="from option", printer="tcp://10.0.0.9:9100", printer_profile="TM-T20II")
     monkeypatch.setenv("BOXOFFICE_PRINTER", "file:///tmp/receipts.bin")
     result = cli("--config", places["option"], "--db", tmp_path / "x.db", "config", "show", "--json", now=None)
     assert result.exit_code == 0, result.output
@@ -98,7 +98,7 @@ def test_config_show_json_names_every_source(places, monkeypatch, cli, tmp_path:
     assert set(settings) == set(DEFAULTS)
     assert settings["venue_name"] == {"value": "from option", "source": f"{places['option']} (--config)",
                                       "meaning": settings["venue_name"]["meaning"]}
-    assert settings["session_hours"]["value"] == 4
+    assert settings["printer_profile"]["value"] == "TM-T20II"
     assert settings["printer"] == {"value": "file:///tmp/receipts.bin", "source": "BOXOFFICE_PRINTER",
                                    "meaning": settings["printer"]["meaning"]}
     assert settings["db"]["source"] == "--db"
@@ -124,12 +124,12 @@ def test_an_unknown_key_in_the_file_is_refused(tmp_path: Path, cli) -> None:  # 
     bad.write_text('venue_name = "Hall"\nprinter_uri = "tcp://10.0.0.9"\n', encoding="utf-8")
     with pytest.raises(BoxOfficeError) as err:
         load(str(bad))
-    assert err.value.code == "bad_input"
+    assert err.value.code == "bad_config"
     assert "printer_uri" in err.value.message and str(bad) in err.value.message
 
     result = cli("--config", bad, "config", "show", "--json")
     assert result.exit_code == 2
-    assert result.json()["error"]["code"] == "bad_input"
+    assert result.json()["error"]["code"] == "bad_config"
     assert "printer_uri" in result.json()["error"]["message"]
 
 
@@ -145,9 +145,9 @@ def test_a_wrongly_typed_or_broken_file_is_refused(tmp_path: Path, cli, text: st
 
 def test_settings_may_sit_in_a_boxoffice_table(tmp_path: Path) -> None:
     path = tmp_path / "table.toml"
-    path.write_text('[boxoffice]\nvenue_name = "Tabled Hall"\nrequire_shift = true\n', encoding="utf-8")
+    path.write_text('[boxoffice]\nvenue_name = "Tabled Hall"\ndrawer_on_cash = false\n', encoding="utf-8")
     cfg = load(str(path))
-    assert (cfg.venue_name, cfg.require_shift) == ("Tabled Hall", True)
+    assert (cfg.venue_name, cfg.drawer_on_cash) == ("Tabled Hall", False)
 
 
 def test_a_config_file_that_does_not_exist_is_not_found(tmp_path: Path, cli, monkeypatch) -> None:  # noqa: ANN001
@@ -165,3 +165,34 @@ def test_the_db_named_in_a_config_file_is_the_one_commands_use(tmp_path: Path, t
     result = cli("--config", path, "event", "list", "--json")
     assert result.exit_code == 0, result.output
     assert len(result.json()) == 2
+
+
+def test_a_ticket_stock_other_than_ticket_or_a4_is_refused_before_anything_is_sold(
+        tmp_path: Path, terminal, cli, demo_events) -> None:  # noqa: ANN001
+    """A misspelt stock used to pass unread until the first sale's tickets were drawn: the sale was taken, and then
+    every ticket of the night failed to print ("unknown PDF stock")."""
+    gala = demo_events[0]
+    pdfs = tmp_path / "pdfs"
+
+    def config_with(stock: str) -> Path:
+        path = tmp_path / f"{stock}.toml"
+        path.write_text(f'db = "{terminal.config.db_path}"\nprinter = "pdf://{pdfs}"\nticket_stock = "{stock}"\n',
+                        encoding="utf-8")
+        return path
+
+    wrong = config_with("A4")
+    shown = cli("--config", wrong, "config", "show")
+    assert shown.exit_code == 2
+    assert shown.stderr.startswith("error: config file") and "ticket_stock" in shown.stderr
+    assert "'ticket' or 'a4'" in shown.stderr
+    sold = cli("--config", wrong, "sell", gala, "-s", "stalls", "-t", "adult=1", "--card", "4242", "--json")
+    assert sold.exit_code == 2
+    assert sold.json()["error"]["code"] == "bad_input"
+    events = {e["id"]: e for e in cli("event", "list", "--json", db=terminal).json()}
+    assert events[gala]["sold"] == 0  # nothing was sold on a configuration that cannot print it
+    assert not pdfs.exists()
+
+    sold = cli("--config", config_with("a4"), "sell", gala, "-s", "stalls", "-t", "adult=1", "--card", "4242",
+               "--json")
+    assert sold.exit_code == 0, sold.output
+    assert len(list(pdfs.glob("*.pdf"))) == 1

@@ -67,7 +67,7 @@ def test_payloads_are_canonical_json(busy) -> None:  # noqa: ANN001
     for e in _entries(busy):
         payload = json.loads(e["payload"])
         assert e["payload"] == json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    assert "1234" not in "".join(e["payload"] for e in _entries(busy))  # no PIN ever goes in
+    assert "123456" not in "".join(e["payload"] for e in _entries(busy))  # no PIN ever goes in
 
 
 def test_one_changed_payload_byte_is_found(busy) -> None:  # noqa: ANN001

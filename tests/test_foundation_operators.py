@@ -32,7 +32,7 @@ def test_the_first_operator_must_be_an_admin(make_terminal, cli) -> None:  # noq
     assert "--role admin" in result.stderr
     assert ops.list_operators(ctx) == []
 
-    result = cli("operator", "add", "ada", "--role", "admin", "--json", db=ctx, pin="1234")
+    result = cli("operator", "add", "ada", "--role", "admin", "--json", db=ctx, pin="123456")
     assert result.exit_code == 0, result.output
     assert result.json()["role"] == "admin"
     assert [o["name"] for o in ops.list_operators(ctx)] == ["ada"]
@@ -195,14 +195,16 @@ def test_using_the_terminal_keeps_the_login_alive(make_terminal, clock, open_ctx
     assert open_ctx(ctx).operator is None
 
 
-def test_a_shorter_session_from_the_config_file(make_terminal, clock, tmp_path: Path, cli) -> None:  # noqa: ANN001
+def test_a_shorter_session_from_the_catalogue_policy(make_terminal, clock, tmp_path: Path, cli) -> None:  # noqa: ANN001
     ctx = make_terminal()
-    config = tmp_path / "short.toml"
-    config.write_text("session_hours = 1\n", encoding="utf-8")
+    import_catalog(ctx, demo_catalog(clock().date()) | {"policy": {"session_hours": 1}})
+    config = tmp_path / "long.toml"
+    config.write_text("session_hours = 100\n", encoding="utf-8")  # a local file cannot lengthen it
     assert cli("--config", config, "whoami", "--json", db=ctx).json()["operator"]["name"] == "ada"
     clock.advance(hours=1, minutes=1)
-    assert cli("--config", config, "whoami", "--json", db=ctx).json() == {"operator": None}
-    assert cli("whoami", "--json", db=ctx).json()["operator"]["name"] == "ada"  # default 12 h still holds
+    lapsed = cli("--config", config, "whoami", "--json", db=ctx)
+    assert lapsed.json() == {"operator": None} and "session_hours: ignored" in lapsed.stderr
+    assert cli("whoami", "--json", db=ctx).json() == {"operator": None}
 
 
 def test_logout_ends_the_session(terminal, open_ctx, cli) -> None:  # noqa: ANN001
@@ -222,7 +224,7 @@ def test_operator_list_shows_roles_and_never_a_hash(terminal, cli) -> None:  # n
 
 
 def test_services_run_on_the_fixture_clock(terminal, clock) -> None:  # noqa: ANN001
-    ops.login(terminal, "sue", "2222")
+    ops.login(terminal, "sue", "222222")
     assert operator_store.session(terminal.conn)["since"] == clock.iso()
     clock.advance(days=1)
     assert terminal.now() == clock() == clock.now

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -112,6 +113,7 @@ def test_backup_while_another_process_sells_restores_equal_to_the_source_at_that
     src, dst = sqlite3.connect(db), sqlite3.connect(fresh)
     src.backup(dst)
     src.close(), dst.close()
+    shutil.copy2(f"{db}.session-key", f"{fresh}.session-key")  # the login is sealed with the key beside the file
     live_last = _journal(fresh)[-1][0]
     live_next_order = _count(fresh, "SELECT next_order_seq FROM terminal")
     live_sections = dump(fresh)["sections"]

@@ -14,18 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from boxoffice.errors import BoxOfficeError
+from boxoffice.printing.documents import ReceiptView, TicketView, receipt_layout, ticket_layout
 from boxoffice.printing.escpos_render import profile_info, render_escpos
-from boxoffice.printing.layout import (
-    QR,
-    Columns,
-    Cut,
-    ReceiptView,
-    Rule,
-    Text,
-    TicketView,
-    receipt_layout,
-    ticket_layout,
-)
+from boxoffice.printing.layout import QR, Columns, Cut, Rule, Text
 from boxoffice.printing.transport import send
 from boxoffice.printing.uri import parse_printer_uri
 

@@ -1,24 +1,11 @@
-"""The layout model and the ticket and receipt builders, independent of any back-end."""
+"""The layout model and the ticket and receipt documents, independent of any back-end."""
 
 from __future__ import annotations
 
 import pytest
 
-from boxoffice.printing.layout import (
-    COPY_BANNER,
-    QR,
-    Columns,
-    Cut,
-    DrawerKick,
-    Feed,
-    ReceiptView,
-    Rule,
-    Text,
-    TicketView,
-    receipt_layout,
-    split_pieces,
-    ticket_layout,
-)
+from boxoffice.printing.documents import COPY_BANNER, ReceiptView, TicketView, receipt_layout, ticket_layout
+from boxoffice.printing.layout import QR, Columns, Cut, DrawerKick, Feed, Rule, Text, split_pieces
 
 VIEW = TicketView(
     venue="Stadthalle",

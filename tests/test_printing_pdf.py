@@ -10,7 +10,8 @@ import zxingcpp
 from escpos_decode import sample_token
 
 from boxoffice.errors import BoxOfficeError
-from boxoffice.printing.layout import Feed, ReceiptView, Text, TicketView, receipt_layout, ticket_layout
+from boxoffice.printing.documents import ReceiptView, TicketView, receipt_layout, ticket_layout
+from boxoffice.printing.layout import Feed, Text
 from boxoffice.printing.pdf_render import MM, TICKET_WIDTH, render_pdf
 
 

@@ -13,7 +13,7 @@ import pytest
 from escpos_decode import FakeNetworkPrinter
 
 from boxoffice.errors import BoxOfficeError
-from boxoffice.printing.transport import send, write_pdf
+from boxoffice.printing.transport import SPOOL_HEADER, send, write_pdf
 from boxoffice.printing.uri import parse_printer_uri
 
 JOB = b"\x1b@hello printer\n\x1dV\x00"
@@ -72,7 +72,7 @@ def test_file_appends_the_bytes(tmp_path: Path) -> None:
     uri = parse_printer_uri(f"file://{target}")
     send(uri, JOB)
     send(uri, b"second")
-    assert target.read_bytes() == JOB + b"second"
+    assert target.read_bytes() == SPOOL_HEADER + JOB + b"second"  # a spool file it made: marked as its own
 
 
 def test_file_directory_gets_one_new_file_per_job(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import T0
 from pickup_fixtures import Central, Seat, setup_desk, web_order
 
 from boxoffice.domain.tenders import Tender
@@ -17,7 +18,7 @@ from boxoffice.services.context import Ctx
 from boxoffice.services.sales import SaleRequest, sell
 from boxoffice.store.db import one
 
-SUE = "2222"
+SUE = "222222"
 
 
 def asked(result: Any) -> bool:
@@ -98,9 +99,11 @@ def test_every_precondition_is_checked_before_the_question(case: str, cli: Calla
         assert cli("refund", code, "--yes", db=terminal).exit_code == 0
         status, words = 4, "refunded or exchanged already"
     elif case == "no_shift":
-        config = tmp_path / "shift.toml"
-        config.write_text("require_shift = true\n", encoding="utf-8")
-        args, status, words = ["--config", str(config)], 4, "no open shift"
+        from boxoffice.services.catalog import import_catalog
+        from boxoffice.services.demo_catalog import demo_catalog
+
+        import_catalog(terminal, demo_catalog(T0.date()) | {"policy": {"require_shift": True}}, check_permission=False)
+        status, words = 4, "no open shift"
     elif case == "drawer_short":
         assert cli("shift", "open", "--float", "0", db=terminal).exit_code == 0
         code = sold(adults=1, cash=3500)
@@ -244,12 +247,12 @@ def test_a_comp_is_checked_before_a_supervisor_pin_is_asked(cli: Callable, termi
                                                             demo_events: tuple[str, str]) -> None:
     login(terminal, "sam")
     comp = ["sell", demo_events[0], "-s", "standing", "-t", "comp=1", "--comp", "press"]
-    refused_unasked(cli(*comp, "--supervisor", "pat", db=terminal, input="2222\n"), 5, "pat (pickup)")
-    refused_unasked(cli(*comp[:3], "balcony", *comp[4:], "--supervisor", "sue", db=terminal, input="2222\n"), 3,
+    refused_unasked(cli(*comp, "--supervisor", "pat", db=terminal, input="222222\n"), 5, "pat (pickup)")
+    refused_unasked(cli(*comp[:3], "balcony", *comp[4:], "--supervisor", "sue", db=terminal, input="222222\n"), 3,
                     "no section 'balcony'")
-    too_many = cli(*comp[:5], "comp=301", *comp[6:], "--supervisor", "sue", db=terminal, input="2222\n")
+    too_many = cli(*comp[:5], "comp=301", *comp[6:], "--supervisor", "sue", db=terminal, input="222222\n")
     assert too_many.exit_code in (2, 4) and not asked(too_many), too_many.output
-    ok = cli(*comp, "--supervisor", "sue", "--json", db=terminal, input="2222\n")
+    ok = cli(*comp, "--supervisor", "sue", "--json", db=terminal, input="222222\n")
     assert ok.exit_code == 0, ok.output
 
 
@@ -259,8 +262,8 @@ def test_a_reprint_is_checked_before_a_supervisor_pin_is_asked(cli: Callable, te
 
     code = sold(adults=1, cash=3500)
     nowhere = make_order_code("WQ7", 999)
-    refused_unasked(cli("order", "reprint", nowhere, "--supervisor", "sue", db=terminal, input="2222\n"), 3,
+    refused_unasked(cli("order", "reprint", nowhere, "--supervisor", "sue", db=terminal, input="222222\n"), 3,
                     "no order")
-    refused_unasked(cli("order", "reprint", code, db=terminal, input="2222\n"), 5, "may not reprint")
-    ok = cli("order", "reprint", code, "--supervisor", "sue", db=terminal, input="2222\n")
+    refused_unasked(cli("order", "reprint", code, db=terminal, input="222222\n"), 5, "may not reprint")
+    ok = cli("order", "reprint", code, "--supervisor", "sue", db=terminal, input="222222\n")
     assert ok.exit_code == 0 and "PIN for sue" in ok.output, ok.output

@@ -253,7 +253,7 @@ def test_a_replacement_machine_is_rebuilt_from_the_last_backup_and_the_central_s
     wrong = new("restore", backup, "--yes", "--admin", "ada", pin="9999")
     assert wrong.exit_code == 5 and not new_db.exists()
     shutil.copyfile(old_db.with_suffix(".key"), new_db.with_suffix(".key"))
-    restored = new("restore", backup, "--yes", "--admin", "ada", "--json", pin="1234")
+    restored = new("restore", backup, "--yes", "--admin", "ada", "--json", pin="123456")
     assert restored.exit_code == 0, restored.output
     said = restored.json()
     assert said["older"] and said["state"] == "needed" and "key_missing" not in said
@@ -289,7 +289,7 @@ def test_a_ruined_database_is_moved_aside_and_the_backup_put_in_its_place(
 
     refused = run("restore", backup, "--yes")
     assert refused.exit_code == 9 and "--admin NAME" in refused.stderr
-    restored = run("restore", backup, "--yes", "--admin", "ada", "--json", pin="1234")
+    restored = run("restore", backup, "--yes", "--admin", "ada", "--json", pin="123456")
     assert restored.exit_code == 0, restored.output
     assert list(db.parent.glob("terminal.db.unreadable-*")), "the ruined file is kept aside, not deleted"
     assert run("sync", "recover", "--json").json()["by_kind"] == {"sale": 1}

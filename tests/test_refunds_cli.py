@@ -86,12 +86,12 @@ def test_outside_the_policy_the_supervisor_approves_with_a_pin(cli: Any, termina
     assert "supervisor" in refused.stderr
     asked = cli("refund", code, db=terminal, input="y\n")  # refused before any question: the answer is not read
     assert asked.exit_code == 4 and "?" not in asked.stdout and refunds(terminal) == 0
-    shown = cli("refund", code, "--supervisor", "sue", db=terminal, pin="2222", input="n\n")
+    shown = cli("refund", code, "--supervisor", "sue", db=terminal, pin="222222", input="n\n")
     assert shown.exit_code == 1 and "OVERRIDE needed: outside the refund policy" in shown.stdout
     wrong = cli("refund", code, "--supervisor", "sue", "--yes", db=terminal, pin="0000")
     assert wrong.exit_code == 5 and refunds(terminal) == 0
     ok = cli("refund", code, "--reason", "cancelled", "--supervisor", "sue", "--yes", "--json", db=terminal,
-             pin="2222")
+             pin="222222")
     assert ok.exit_code == 0, ok.output
     data = ok.json()
     assert (data["amount"], data["override"], data["overrides"], data["approved_by"]) == \

@@ -162,7 +162,7 @@ def test_after_the_start_an_exchange_is_an_override(seller: Ctx, clock: Any, dem
     with pytest.raises(BoxOfficeError) as err:
         exchange(seller, req)
     assert err.value.code == "not_refundable"
-    req.supervisor = ("sue", "2222")
+    req.supervisor = ("sue", "222222")
     out = exchange(seller, req)
     assert out["override"] and out["approved_by"] == "sue"
     assert one(seller.conn, "SELECT override_why FROM exchanges")["override_why"] == "outside_policy"

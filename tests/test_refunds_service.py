@@ -86,7 +86,7 @@ def test_a_supervisor_pin_overrides_the_policy_and_the_override_is_flagged(selle
         refund(seller, RefundRequest(code, supervisor=("sue", "9999")))
     assert err.value.code == "wrong_pin"
     assert one(seller.conn, "SELECT count(*) AS n FROM refunds")["n"] == 0
-    out = refund(seller, RefundRequest(code, reason="cancelled", supervisor=("sue", "2222")))
+    out = refund(seller, RefundRequest(code, reason="cancelled", supervisor=("sue", "222222")))
     assert out["amount"] == 7000 and out["override"] and out["overrides"] == ["outside_policy"]
     row = one(seller.conn, "SELECT r.*, o.name AS approver FROM refunds r JOIN operators o ON o.id = r.approved_by")
     assert (row["override"], row["override_why"], row["approver"], row["reason_code"]) == \
@@ -107,7 +107,7 @@ def test_a_seller_cannot_approve_an_override(seller: Ctx, clock: Any, demo_event
 
 def test_a_supervisor_logged_in_overrides_without_a_second_pin_but_is_flagged(terminal: Ctx, clock: Any,
                                                                               demo_events: tuple[str, str]) -> None:
-    login(terminal, "sue", "2222")
+    login(terminal, "sue", "222222")
     code = sale(terminal, demo_events[0])["order"]["code"]
     clock.set(GALA_START)
     out = refund(terminal, RefundRequest(code))
@@ -122,7 +122,7 @@ def test_above_the_limit_a_supervisor_is_needed(seller: Ctx, demo_events: tuple[
         refund(seller, RefundRequest(code))
     assert err.value.code == "permission_denied"
     assert "above the refund limit" in err.value.message and "supervisor or admin" in err.value.message
-    out = refund(seller, RefundRequest(code, supervisor=("sue", "2222")))
+    out = refund(seller, RefundRequest(code, supervisor=("sue", "222222")))
     assert (out["overrides"], out["approved_by"], out["amount"]) == (["above_limit"], "sue", 10500)
 
 
@@ -289,7 +289,7 @@ def test_a_web_order_needs_the_central_service_or_a_flagged_override(seller: Ctx
     from boxoffice.services.web_orders import import_keys, import_orders
 
     gala = demo_events[0]
-    login(terminal, "ada", "1234")
+    login(terminal, "ada", "123456")
     central = Central.make()
     import_keys(terminal, central.keys_doc())
     web = web_order(central, gala, "Web Customer", [Seat("standing", price="22.50")])
@@ -299,7 +299,7 @@ def test_a_web_order_needs_the_central_service_or_a_flagged_override(seller: Ctx
     with pytest.raises(BoxOfficeError) as err:
         refund(terminal, RefundRequest(web["code"]))
     assert err.value.code == "central_unreachable" and "--supervisor" in err.value.message
-    out = refund(terminal, RefundRequest(web["code"], supervisor=("sue", "2222")))
+    out = refund(terminal, RefundRequest(web["code"], supervisor=("sue", "222222")))
     assert out["override"] and out["overrides"] == ["other_channel"] and out["approved_by"] == "sue"
     assert [(p["tender"], p["amount"], p["reference"]) for p in out["payments"]] == [("cash", 2250, None)]
     # a web order's places were never this terminal's: its stock is untouched
@@ -314,7 +314,7 @@ def test_a_ticket_used_at_the_door_needs_a_supervisor(seller: Ctx, clock: Any, d
     clock.set(GALA_START - timedelta(minutes=30))
     login(seller, "dan", "4444")
     assert door.scan(seller, order["tickets"][0]["token"], door.door_event(seller, demo_events[0]))["code"] is None
-    login(seller, "sue", "2222")
+    login(seller, "sue", "222222")
     p = preview(seller, order["order"]["code"])
     assert set(p["overrides"]) == {"outside_policy", "used"}
     assert refund(seller, RefundRequest(order["order"]["code"]))["refund"]["override_why"] == "outside_policy,used"
@@ -388,7 +388,7 @@ def test_waiving_the_fee_is_a_supervisors_override(seller: Ctx, clock: Any, demo
     with pytest.raises(BoxOfficeError) as err:
         refund(seller, RefundRequest(code, reason="cancelled", waive_fee=True))
     assert err.value.code == "permission_denied" and "fee waived" in err.value.message
-    out = refund(seller, RefundRequest(code, reason="cancelled", waive_fee=True, supervisor=("sue", "2222")))
+    out = refund(seller, RefundRequest(code, reason="cancelled", waive_fee=True, supervisor=("sue", "222222")))
     assert (out["amount"], out["refund"]["fee"], out["refund"]["override_why"]) == (7000, 0, "fee_waived")
 
 

@@ -32,7 +32,7 @@ from typer.testing import CliRunner, Result
 
 from boxoffice.cli.main import app
 
-PINS = {"admin": "1234", "sam": "1111", "sue": "2222", "pat": "3333", "dan": "4444"}
+PINS = {"admin": "123456", "sam": "1111", "sue": "222222", "pat": "3333", "dan": "4444"}
 ROLES = {"admin": "admin", "sam": "seller", "sue": "supervisor", "pat": "pickup", "dan": "door"}
 EVENT = "spring-gala"
 
@@ -178,7 +178,7 @@ def make_counter(directory: Path, printer: str | None = None) -> Counter:
     """A fresh copy of the template terminal in ``directory`` (seller sam logged in)."""
     template = _template()
     directory.mkdir(parents=True, exist_ok=True)
-    for name in ("terminal.db", "terminal.key"):
+    for name in ("terminal.db", "terminal.key", "terminal.db.session-key"):  # the login is sealed with the last
         shutil.copy2(template / name, directory / name)
     counter = Counter(directory)
     counter.set_printer(printer or f"pdf://{counter.tickets_dir}")

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pypdfium2
+from conftest import T0
 
 from boxoffice.services.context import Ctx
 
@@ -52,15 +53,20 @@ def test_json_reports(cli: Any, terminal: Ctx, login: Any) -> None:
     assert z["pdf"] and z["print"][0]["status"] == "printed"
 
 
-def test_require_shift_from_the_config_file(cli: Any, terminal: Ctx, login: Any, tmp_path: Path,
-                                            demo_events: tuple[str, str]) -> None:
+def test_require_shift_from_the_catalogue_policy(cli: Any, terminal: Ctx, login: Any, tmp_path: Path,
+                                                 demo_events: tuple[str, str], write_json: Any) -> None:
+    from boxoffice.services.demo_catalog import demo_catalog
+
+    doc = demo_catalog(T0.date()) | {"policy": {"require_shift": True}}
+    assert cli("catalog", "import", write_json(doc, "venue.json"), db=terminal).exit_code == 0
     config = tmp_path / "boxoffice.toml"
-    config.write_text("require_shift = true\n", encoding="utf-8")
+    config.write_text("require_shift = false\n", encoding="utf-8")  # a local file cannot switch it off
     login(terminal, "sam")
     sell = ["--config", str(config), "sell", demo_events[0], "-s", "standing", "-t", "adult=1", "--cash", "30"]
     refused = cli(*sell, db=terminal)
     assert refused.exit_code == 4 and "shift open --float" in refused.stderr
-    assert cli("--config", str(config), "shift", "open", "--float", "0", db=terminal).exit_code == 0
+    assert "require_shift: ignored" in refused.stderr  # and says so
+    assert cli("shift", "open", "--float", "0", db=terminal).exit_code == 0
     assert cli(*sell, db=terminal).exit_code == 0
 
 

@@ -34,7 +34,7 @@ def test_one_open_shift_per_operator_and_terminal(sam: Ctx) -> None:
     with pytest.raises(BoxOfficeError) as err:
         shifts.open_shift(sam, 15000)
     assert err.value.code == "shift_open" and "close it first" in err.value.message
-    login(sam, "sue", "2222")
+    login(sam, "sue", "222222")
     other = shifts.open_shift(sam, 5000)  # another person at the same terminal has a drawer of their own
     assert other["id"] != first["id"]
     with pytest.raises(sqlite3.IntegrityError):  # and the database holds the rule even without the service
@@ -155,14 +155,14 @@ def test_closing_fixes_the_z_report_prints_it_and_keeps_a_pdf(sam: Ctx, demo_eve
 
 def test_a_supervisor_may_close_someone_elses_shift_a_seller_may_not(sam: Ctx) -> None:
     shifts.open_shift(sam, 10000)
-    login(sam, "sue", "2222")
+    login(sam, "sue", "222222")
     shifts.open_shift(sam, 0)
     assert shifts.status(sam, "sam")["operator"] == "sam"
     login(sam, "sam", "1111")
     with pytest.raises(BoxOfficeError) as err:
         shifts.close_shift(sam, 0, "sue")
     assert err.value.code == "permission_denied" and "supervisor" in err.value.message
-    login(sam, "sue", "2222")
+    login(sam, "sue", "222222")
     z = shifts.close_shift(sam, 9000, "sam")
     assert (z["operator"], z["cash"]["variance"]) == ("sam", -1000)
     assert one(sam.conn, "SELECT o.name FROM shifts s JOIN operators o ON o.id = s.closed_by WHERE s.float = 10000")[

@@ -53,7 +53,7 @@ class Desk:
 
     def __init__(self, terminal: Any, cli: Callable[..., Any], tmp_path: Path, demo_events: tuple[str, str]) -> None:
         self.ctx, self._cli, self.gala, self.jazz = terminal, cli, *demo_events
-        self.env = {"BOXOFFICE_PRINTER": f"file://{tmp_path / 'printer.bin'}", "BOXOFFICE_PIN": "1234"}
+        self.env = {"BOXOFFICE_PRINTER": f"file://{tmp_path / 'printer.bin'}", "BOXOFFICE_PIN": "123456"}
         central = Central.make()
         setup_desk(terminal, central, standard_orders(central, self.gala, self.jazz))
         sold = self.cli("sell", self.gala, "-s", "stalls", "-t", "adult=2", "--card", "4242", "--json")

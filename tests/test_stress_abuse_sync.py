@@ -111,7 +111,7 @@ def source_journal(make_terminal, cli, clock, demo_events) -> list[dict[str, Any
     gala = demo_events[0]
     central = Central.make()
     setup_desk(ctx, central, standard_orders(central, *demo_events))
-    env = {"BOXOFFICE_PIN": "1234", "BOXOFFICE_PRINTER": f"file://{ctx.config.db_path.parent / 'printer.bin'}"}
+    env = {"BOXOFFICE_PIN": "123456", "BOXOFFICE_PRINTER": f"file://{ctx.config.db_path.parent / 'printer.bin'}"}
     run = [["shift", "open", "--float", "100"], ["sell", gala, "-s", "stalls", "-t", "adult=2", "--cash", "100"],
            ["sell", gala, "-s", "standing", "-t", "adult=3", "--card", "4242"], ["shift", "cash-in", "20", "--reason",
                                                                                   "change"]]

@@ -80,7 +80,7 @@ EXAMPLES = int(os.environ.get("BOXOFFICE_ALLOC_EXAMPLES", "1000"))
 STEPS = int(os.environ.get("BOXOFFICE_ALLOC_STEPS", "10"))
 START_STANDING, START_SEATS = 14, 10  # near the terminals' top-up threshold (10 unsold)
 PUSH_BATCH = 3  # small batches: one sync sends several requests, and a cut can land between them
-SUPERVISOR = ("sue", "2222")
+SUPERVISOR = ("sue", "222222")
 UNREACHABLE = "central_unreachable"
 GENERAL, RESERVED = "standing", "stalls"
 
@@ -229,8 +229,8 @@ def _templates() -> Path:
     catalog.publish(db, demo_catalog(T0.date()), NOW)
     for i in range(TERMINALS):
         ctx = init_terminal(load(db=str(root / f"t{i}.db")), f"Counter {i}", _clock)
-        add_operator(ctx, "ada", "admin", "1234")
-        login(ctx, "ada", "1234")
+        add_operator(ctx, "ada", "admin", "123456")
+        login(ctx, "ada", "123456")
         add_operator(ctx, SUPERVISOR[0], "supervisor", SUPERVISOR[1])
         ctx.conn.execute("UPDATE operators SET pin_hash = ? WHERE name = ?",
                          (_cheap_pin_hash(SUPERVISOR[1]), SUPERVISOR[0]))

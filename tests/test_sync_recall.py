@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sync_helpers import Central, append_fake_sales, sell, sync
+from sync_helpers import Central, sell, sync
 
 from boxoffice.central.services import allocations as central_alloc
 from boxoffice.central.services.allocation_admin import allocate, summary
@@ -80,7 +80,8 @@ def test_a_written_off_terminal_coming_back_with_offline_sales_is_flagged(centra
     sync(dead), sync(other)
     sell(dead, gala, n=2)
     sync(dead)  # central knows 2 sold
-    append_fake_sales(dead, gala, 3)  # then sold 3 more offline, never pushed
+    for _ in range(3):  # then sold 3 more offline from what it still held, never pushed
+        sell(dead, gala)
     tid = dead.terminal["id"]
     held = _row(central, gala, "standing")["allocated"][tid]
     refused = cli("central", "write-off", gala, "--terminal", tid, "--by", "Ann", "--reason", "stolen",

@@ -30,7 +30,7 @@ from boxoffice.tickets import token as tk
 ALPHABET = tk.BASE45_ALPHABET
 ENDINGS = ALPHABET[:33]  # 0-9 and A-W: what a final group can end with (see test_which_characters_can_begin_or_end)
 GALA_EVENING = "2026-12-08T19:00:00Z"  # the Winter Gala's doors are open (London = UTC in December)
-SUPERVISOR_PIN = "2222"  # sue's; a web order's refund or exchange offline needs a supervisor
+SUPERVISOR_PIN = "222222"  # sue's; a web order's refund or exchange offline needs a supervisor
 
 
 @dataclass(frozen=True)

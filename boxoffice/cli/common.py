@@ -27,8 +27,15 @@ ROOT_OPTIONS: dict[str, str | None] = {}
 
 
 def config() -> Config:
-    """The configuration in force, from the root options (--db, --config) and the environment."""
-    return load(ROOT_OPTIONS.get("config"), ROOT_OPTIONS.get("db"))
+    """The configuration in force, from the root options (--db, --config) and the environment.
+
+    Security settings a local file tried to set are not applied (config.SECURITY_KEYS): said once on stderr."""
+    cfg = load(ROOT_OPTIONS.get("config"), ROOT_OPTIONS.get("db"))
+    if cfg.ignored and not ROOT_OPTIONS.get("_warned"):
+        ROOT_OPTIONS["_warned"] = "1"
+        typer.echo(f"warning: {cfg.file} sets {', '.join(cfg.ignored)}: ignored; security and money settings come "
+                   "from the catalogue's policy", err=True)
+    return cfg
 
 
 def clock() -> Callable[[], datetime]:
@@ -46,7 +53,9 @@ def clock() -> Callable[[], datetime]:
         when = when.replace(tzinfo=UTC)
     if not 1900 <= when.year <= 9998:  # the clock is shown, stored and added to: keep it inside the calendar
         raise BoxOfficeError("bad_input", f"BOXOFFICE_NOW={fixed!r} is outside the years 1900 to 9998")
-    return lambda: when
+    from boxoffice.domain.clock import FixedClock
+
+    return FixedClock(when)  # honoured on demo terminals only: services/opening.refuse_fixed_clock
 
 
 @contextmanager
@@ -55,6 +64,8 @@ def terminal() -> Iterator[Any]:
     from boxoffice.services.opening import open_terminal
 
     ctx = open_terminal(config(), clock())
+    for notice in ctx.notices:
+        typer.echo(notice, err=True)
     try:
         yield ctx
     finally:
@@ -62,17 +73,41 @@ def terminal() -> Iterator[Any]:
 
 
 def ask_pin(prompt: str = "PIN", confirm: bool = False) -> str:
-    """A PIN from BOXOFFICE_PIN (for scripts) or typed without echo."""
+    """A PIN typed without echo at the terminal, or one line read from stdin when it is piped in.
+
+    BOXOFFICE_PIN still works for scripts and tests, but a PIN there lands in shell history and in the process
+    list of anyone on the machine: the prompt is the default. A piped PIN is read as a line, without the prompt's
+    echo-off dance (which only warns when there is no terminal); with ``confirm`` a second line must match.
+    """
     env = os.environ.get("BOXOFFICE_PIN")
     if env:
         return env
+    if sys.stdin is not None and not sys.stdin.isatty():
+        return _piped_pin(prompt, confirm)
     try:
         return typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
     except typer.Abort:
-        if sys.stdin is not None and sys.stdin.isatty():
-            raise  # the operator pressed Ctrl-C or Ctrl-D at the prompt: a plain "Aborted!"
-        raise BoxOfficeError("bad_input", "no PIN given: type it at the prompt, or pipe it in, or set BOXOFFICE_PIN "
-                                          "for scripts") from None
+        raise  # the operator pressed Ctrl-C or Ctrl-D at the prompt: a plain "Aborted!"
+
+
+def _piped_pin(prompt: str, confirm: bool) -> str:
+    """One PIN (two equal lines with ``confirm``) from a stdin that is not a terminal; the prompts go to stderr,
+    as a hidden prompt's do, so that whoever watches the pipe sees what was asked and --json output stays clean."""
+    no_pin = BoxOfficeError("bad_input", "no PIN given: type it at the prompt, or pipe it in, or set BOXOFFICE_PIN "
+                                         "for scripts")
+
+    def line(question: str) -> str:
+        typer.echo(f"{question}: ", err=True, nl=False)
+        got = sys.stdin.readline() if sys.stdin is not None else ""
+        typer.echo("", err=True)
+        if not got:
+            raise no_pin
+        return got.rstrip("\r\n")
+
+    pin = line(prompt)
+    if confirm and line("Repeat for confirmation") != pin:
+        raise BoxOfficeError("bad_input", "the two PINs given do not match: nothing was changed")
+    return pin
 
 
 def emit_json(data: Any) -> None:

@@ -1,4 +1,8 @@
-"""The `boxoffice` command: every sub-app wired to the root, and the entry point."""
+"""The `boxoffice` command: the table of its commands, its own options, and the entry point.
+
+Each command is imported only when it runs (see cli/lazy.py); the table says where each one lives and what
+`boxoffice --help` lists for it.
+"""
 
 from __future__ import annotations
 
@@ -6,31 +10,82 @@ from pathlib import Path
 
 import typer
 
-from boxoffice.cli import (
-    allocation_cmds,
-    catalog_cmds,
-    central_cmds,
-    central_night_cmds,
-    central_pause_cmds,
-    central_report_cmds,
-    money_cmds,
-    night_cmds,
-    operator_cmds,
-    pickup_cmds,
-    report_cmds,
-    sales_cmds,
-    setup_cmds,
-    sync_cmds,
-)
 from boxoffice.cli.app import make_app
 from boxoffice.cli.common import ROOT_OPTIONS, TOKEN_ARGUMENT
+from boxoffice.cli.lazy import Entry
+
+_CLI = "boxoffice.cli."
+
+COMMANDS = {
+    "demo": Entry(_CLI + "setup", "demo", "Set up a demo terminal (venue, two events, five operators), sell two "
+                                          "seats and print the tickets to PDF."),
+    "init": Entry(_CLI + "setup", "init", "Make this machine a terminal: id, order-code tag, Ed25519 signing key "
+                                          "(mode 0600) and database."),
+    "login": Entry(_CLI + "operators", "login", "Log in at this terminal (PIN asked)."),
+    "logout": Entry(_CLI + "operators", "logout", "Log the current operator out."),
+    "whoami": Entry(_CLI + "operators", "whoami", "Say who is logged in at this terminal."),
+    "sell": Entry(_CLI + "sales", "sell", "Sell tickets at the window: places, payment, signed QR tickets and a "
+                                          "receipt, printed at once."),
+    "counter": Entry(_CLI + "counter.screen", "counter", "The desk mode to leave running: scan or type, and the "
+                                                         "order comes up; Enter hands it out."),
+    "resume": Entry(_CLI + "night", "resume", "Lift a pause, by id or by the same scope it was set with."),
+    "backup": Entry(_CLI + "backup", "backup", "Copy the live database while sales go on, verify the copy "
+                                               "(integrity and audit chain), keep the last N."),
+    "restore": Entry(_CLI + "backup", "restore", "Replace this terminal's database with a backup, after checking "
+                                                 "it; a copy that fails is refused."),
+    "refund": Entry(_CLI + "money", "refund", "Refund an order or some of its tickets, as the event's refund policy "
+                                              "allows now.", TOKEN_ARGUMENT),
+    "exchange": Entry(_CLI + "money", "exchange", "Exchange tickets for others (another event, section or seats) "
+                                                  "in one step.", TOKEN_ARGUMENT),
+    "alerts": Entry(_CLI + "reports", "alerts", "Alerts in force now: sales rate off its usual, refunds high, "
+                                                "refused scans, failed prints, stock running out."),
+    "config": Entry(_CLI + "setup", "config_app", "Show the configuration in force and where each value came "
+                                                  "from."),
+    "catalog": Entry(_CLI + "catalog", "catalog_app", "Load the venue's events, sections, seats, prices and refund "
+                                                      "policies."),
+    "event": Entry(_CLI + "catalog", "event_app", "Look at events: list them, show one, draw its seat map."),
+    "operator": Entry(_CLI + "operators", "operator_app", "Manage the people who use this terminal and their "
+                                                          "roles."),
+    "order": Entry(_CLI + "orders", "order_app", "Look up an order and reprint its tickets."),
+    "print": Entry(_CLI + "printer", "print_app", "The print queue: retry what did not print, print a test page, "
+                                                  "list jobs."),
+    "ticket": Entry(_CLI + "tickets", "ticket_app", "Check a ticket's QR token offline."),
+    "orders": Entry(_CLI + "web_orders", "orders_app", "Orders from other channels (the web shop): import them for "
+                                                       "the pickup desk and the door."),
+    "keys": Entry(_CLI + "web_orders", "keys_app", "Public keys whose tickets this terminal accepts (the central "
+                                                   "service's, other terminals')."),
+    "pickup": Entry(_CLI + "pickup", "pickup_app", "Will-call: find an order and hand it out exactly once."),
+    "scan": Entry(_CLI + "door", "scan_app", "Door check-in, offline: scan tickets from a barcode scanner, stdin "
+                                             "or a photo."),
+    "pause": Entry(_CLI + "night", "pause_app", "Stop sales, pickups or scans at once (everywhere, one event, a "
+                                                "channel or a terminal)."),
+    "incident": Entry(_CLI + "incidents", "incident_app", "The incident log: open, add notes, close, and the "
+                                                          "timeline for the review."),
+    "report": Entry(_CLI + "reports", "report_app", "Reports: sales and refunds grouped one way, pickups, door "
+                                                    "check-ins, the end-of-day PDF."),
+    "shift": Entry(_CLI + "shifts", "shift_app", "Shifts and the cash drawer: open with a float, cash in/out, X "
+                                                 "report, close with a count (Z)."),
+    "drawer": Entry(_CLI + "shifts", "drawer_app", "The cash drawer."),
+    "audit": Entry(_CLI + "audit", "audit_app", "The tamper-evident journal: verify its hash chain, show who did "
+                                                "what."),
+    "sync": Entry(_CLI + "sync", "sync_app", "Share this terminal's journal with the central service and learn "
+                                             "what others did."),
+    "allocation": Entry(_CLI + "allocation", "allocation_app", "What this terminal may sell when the central "
+                                                               "service owns the event: what it holds per section, "
+                                                               "how much of that is sold, and giving unsold places "
+                                                               "back."),
+    "central": Entry(_CLI + "central", "central_app", "The central service many terminals share: serve it, "
+                                                        "publish the catalogue, import web orders, enroll and "
+                                                        "revoke terminals, see conflicts."),
+}
 
 app = make_app(
     "Box office for the night: walk-up sales, will-call pickup, refunds, QR tickets on receipt printers or PDF.\n\n"
     "Works with no network; syncs with a central service when there is one. Start with `boxoffice demo`, or "
     "`boxoffice init` for a real counter. Exit statuses: 0 ok, 2 bad input, 3 not found, 4 conflicts with the "
     "current state (sold out, already picked up...), 5 not permitted, 6 ticket refused, 7 printer offline (sale "
-    "kept), 8 central service, 9 database, 10 sales paused or not allocated here."
+    "kept), 8 central service, 9 database, 10 sales paused or not allocated here.",
+    COMMANDS,
 )
 
 
@@ -43,50 +98,6 @@ def root(
 ) -> None:
     ROOT_OPTIONS.clear()
     ROOT_OPTIONS.update(db=str(db) if db else None, config=str(config) if config else None)
-
-
-app.command("demo")(setup_cmds.demo)
-app.command("init")(setup_cmds.init)
-app.add_typer(setup_cmds.config_app, name="config")
-app.add_typer(catalog_cmds.catalog_app, name="catalog")
-app.add_typer(catalog_cmds.event_app, name="event")
-app.add_typer(operator_cmds.operator_app, name="operator")
-app.command("login")(operator_cmds.login)
-app.command("logout")(operator_cmds.logout)
-app.command("whoami")(operator_cmds.whoami)
-app.command("sell")(sales_cmds.sell)
-app.add_typer(sales_cmds.order_app, name="order")
-app.add_typer(sales_cmds.print_app, name="print")
-app.add_typer(sales_cmds.ticket_app, name="ticket")
-app.add_typer(pickup_cmds.orders_app, name="orders")
-app.add_typer(pickup_cmds.keys_app, name="keys")
-app.add_typer(pickup_cmds.pickup_app, name="pickup")
-app.add_typer(pickup_cmds.scan_app, name="scan")
-app.command("counter")(pickup_cmds.counter)
-app.add_typer(night_cmds.pause_app, name="pause")
-app.command("resume")(night_cmds.resume)
-app.add_typer(night_cmds.incident_app, name="incident")
-app.command("backup")(night_cmds.backup)
-app.command("restore")(night_cmds.restore)
-app.add_typer(report_cmds.report_app, name="report")
-app.command("refund", context_settings=TOKEN_ARGUMENT)(money_cmds.refund)
-app.command("exchange", context_settings=TOKEN_ARGUMENT)(money_cmds.exchange)
-app.add_typer(money_cmds.shift_app, name="shift")
-app.add_typer(money_cmds.drawer_app, name="drawer")
-app.add_typer(money_cmds.audit_app, name="audit")
-app.command("alerts")(report_cmds.alerts)
-app.add_typer(sync_cmds.sync_app, name="sync")
-central_cmds.central_app.add_typer(central_pause_cmds.central_pause_app, name="pause")
-central_cmds.central_app.command("resume")(central_pause_cmds.resume)
-app.add_typer(allocation_cmds.allocation_app, name="allocation")
-central_cmds.central_app.command("allocate")(allocation_cmds.allocate)
-central_cmds.central_app.command("allocations")(allocation_cmds.allocations)
-central_cmds.central_app.command("recall")(allocation_cmds.recall)
-central_cmds.central_app.command("write-off")(allocation_cmds.write_off)
-central_cmds.central_app.add_typer(central_report_cmds.central_report_app, name="report")
-central_cmds.central_app.command("alerts")(central_night_cmds.alerts)
-central_cmds.central_app.command("seats")(central_night_cmds.seats)
-app.add_typer(central_cmds.central_app, name="central")
 
 
 def run() -> None:

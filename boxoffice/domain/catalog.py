@@ -12,6 +12,7 @@ from typing import Any
 
 from boxoffice.domain.clock import iso, to_utc, zone
 from boxoffice.domain.money import parse_amount, parse_rate
+from boxoffice.domain.numbers import parse_whole
 from boxoffice.errors import BoxOfficeError
 
 MAX_CATALOG_BYTES = 20_000_000  # a catalogue file larger than this is refused before it is read
@@ -28,7 +29,7 @@ class _Problems:
 
 def _expand_seats(spec: str | list[str]) -> list[str]:
     if isinstance(spec, str):
-        lo, hi = (int(x) for x in spec.split("-"))
+        lo, hi = (parse_whole(x, f"seat range {spec[:40]!r}") for x in spec.split("-"))
         return [str(n) for n in range(lo, hi + 1)] if lo <= hi else []
     return list(spec)
 

@@ -16,6 +16,20 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
+class FixedClock:
+    """A clock that always says one time, set from outside the program (BOXOFFICE_NOW).
+
+    A distinct type so that opening a terminal can tell it from the real clock: a fixed time lifts lockouts and moves
+    refund tiers, so it is honoured only on a demo terminal (services/opening.py).
+    """
+
+    def __init__(self, when: datetime, source: str = "BOXOFFICE_NOW") -> None:
+        self.when, self.source = when, source
+
+    def __call__(self) -> datetime:
+        return self.when
+
+
 def iso(dt: datetime) -> str:
     """UTC ISO text with seconds and microseconds, sortable as text."""
     return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

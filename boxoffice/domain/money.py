@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import cast
 
 from boxoffice.errors import BoxOfficeError
 
@@ -58,6 +59,8 @@ def parse_amount(text: str | int, currency: str) -> int:
     if isinstance(text, int):
         text = str(text)
     raw = str(text).strip().replace(",", ".")
+    if len(raw) > 40:  # no amount needs more; one line of digits should not reach Decimal or int at all
+        raise BoxOfficeError("bad_input", f"amount {raw[:20]!r}... is too long: at most 40 characters")
     for symbol in ("$", "€", "£", "¥"):
         raw = raw.removeprefix(symbol)
     exp = exponent(currency)
@@ -69,7 +72,7 @@ def parse_amount(text: str | int, currency: str) -> int:
         raise BoxOfficeError("bad_input", f"not an amount: {text!r} (amounts are positive, like 12.50)")
     if value and value.adjusted() > 30:  # '1e9999999' would take minutes to turn into an integer, or overflow
         raise BoxOfficeError("bad_input", f"amount {text!r} is implausibly large")
-    if raw.count(".") > 1 or value.as_tuple().exponent < -exp:  # '12.505', and '1e-3' too
+    if raw.count(".") > 1 or cast(int, value.as_tuple().exponent) < -exp:  # finite: an int  # '12.505', and '1e-3' too
         raise BoxOfficeError("bad_input", f"{text!r} has more decimals than {currency} allows ({exp})")
     minor = int((value * (10**exp)).to_integral_value(rounding=ROUND_HALF_UP))
     if minor > MAX_AMOUNT:

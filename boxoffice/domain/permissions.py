@@ -27,6 +27,8 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "orders_import": ("supervisor", "admin"),
     "sync": ("seller", "pickup", "door", "supervisor", "admin"),
     "audit": ("supervisor", "admin"),
+    "unlock": ("supervisor", "admin"),
+    "reset_pin": ("supervisor", "admin"),
 }
 
 
@@ -38,6 +40,7 @@ DESCRIPTIONS: dict[str, str] = {
     "drawer": "open the cash drawer", "print": "print", "report": "see reports", "pause": "pause or resume sales",
     "catalog": "change the catalogue", "operators": "manage operators or restore backups",
     "orders_import": "import orders or keys", "sync": "sync", "audit": "read or verify the audit trail",
+    "unlock": "unlock operators", "reset_pin": "reset operators' PINs",
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from boxoffice.domain.money import tax_share
+from boxoffice.domain.numbers import is_whole, parse_whole
 from boxoffice.errors import BoxOfficeError
 
 
@@ -31,12 +32,11 @@ def parse_type_counts(specs: list[str]) -> dict[str, int]:
         name = name.strip().lower()
         if not name:
             raise BoxOfficeError("bad_input", f"--type {spec!r}: write TYPE=COUNT, e.g. adult=2")
-        try:
-            count = int(n) if n else 1
-        except ValueError:
-            raise BoxOfficeError("bad_input", f"--type {spec!r}: the count must be a whole number") from None
+        if n and not is_whole(n):
+            raise BoxOfficeError("bad_input", f"--type {spec[:40]!r}: the count must be a whole number")
+        count = parse_whole(n, f"--type {name[:40]}") if n else 1
         if count < 1 or count > 1000:
-            raise BoxOfficeError("bad_input", f"--type {spec!r}: the count must be 1 or more")
+            raise BoxOfficeError("bad_input", f"--type {spec[:40]!r}: the count must be 1 or more")
         counts[name] = counts.get(name, 0) + count
     if not counts:
         raise BoxOfficeError("bad_input", "say what to sell: --type adult=2")

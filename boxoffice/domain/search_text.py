@@ -158,11 +158,6 @@ def name_match(terms: list[Term], prefix: bool) -> str:
     return "{name email} : (" + " AND ".join(parts) + ")"
 
 
-def phone_match(digits: str) -> str:
-    """An FTS5 MATCH expression for phone numbers ending in ``digits``."""
-    return "phone_rev : " + phone_term(digits)
-
-
 def phone_term(digits: str) -> str:
     """The prefix term for numbers ending in ``digits``, for a match on the phone_rev column alone."""
     return '"' + index_phone(digits) + '"*'

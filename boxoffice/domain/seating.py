@@ -198,61 +198,85 @@ def best_available(rows: Sequence[Sequence[Seat]], count: int, accessible: bool 
         raise BoxOfficeError("bad_input", f"the number of seats must be a whole number from 1, not {count!r}")
 
     best = _Best()
-    free = 0
-    wheelchair_free = 0
-    largest = 0
+    tally = _Tally()
     for row_index, row in enumerate(rows):
         if ROW_WEIGHT * row_index >= best.key[0]:
             # Every block here scores at least its row term, and ties go to the front: none can win.
             break
         if not row:
             continue
-        centre = (row[0].x + row[-1].x) / 2
-        run_first = -1
-        runs: list[tuple[int, int]] = []
-        for i, seat in enumerate(row):
-            if seat.available and (accessible or not (seat.wheelchair or seat.companion)):
-                free += 1
-                if seat.wheelchair:
-                    wheelchair_free += 1
-                if run_first < 0:
-                    run_first = i
-                elif not _joined(row[i - 1], seat):
-                    runs.append((run_first, i - 1))
-                    run_first = i
-            elif run_first >= 0:
-                runs.append((run_first, i - 1))
-                run_first = -1
-        if run_first >= 0:
-            runs.append((run_first, len(row) - 1))
-
-        for run_first, run_last in runs:
-            length = run_last - run_first + 1
-            if accessible:
-                # Only a run holding a wheelchair space can serve an accessible request.
-                if any(row[i].wheelchair for i in range(run_first, run_last + 1)):
-                    largest = max(largest, length)
-                for lo, hi in _wheelchair_ranges(row, count, run_first, run_last):
-                    _score_run(best, row, row_index, centre, count, run_first, run_last, lo, hi)
-            else:
-                largest = max(largest, length)
-                if length >= count:
-                    last_start = run_last - count + 1
-                    _score_run(
-                        best, row, row_index, centre, count, run_first, run_last, run_first, last_start
-                    )
+        runs = _usable_runs(row, accessible, tally)
+        _score_row(best, tally, row, row_index, runs, count, accessible)
 
     if best.row >= 0:
         row = rows[best.row]
         return list(row[best.start : best.start + count])
+    # Rows are skipped only once a block is found, so with none found the tally covers the whole section.
+    raise _no_block(count, accessible, tally)
 
-    # Rows are skipped only once a block is found, so with none found the counts cover the whole section.
+
+@dataclass(slots=True)
+class _Tally:
+    """What the search saw of the seats the request could use, for the refusal when no block is found."""
+
+    free: int = 0
+    wheelchair_free: int = 0
+    largest: int = 0
+
+
+def _usable_runs(row: Sequence[Seat], accessible: bool, tally: _Tally) -> list[tuple[int, int]]:
+    """The runs (first, last index) of adjacent seats in ``row`` the request may use, counting them in ``tally``.
+
+    An ordinary request leaves wheelchair spaces and companion seats alone; an accessible one may use any.
+    """
+    run_first = -1
+    runs: list[tuple[int, int]] = []
+    for i, seat in enumerate(row):
+        if seat.available and (accessible or not (seat.wheelchair or seat.companion)):
+            tally.free += 1
+            if seat.wheelchair:
+                tally.wheelchair_free += 1
+            if run_first < 0:
+                run_first = i
+            elif not _joined(row[i - 1], seat):
+                runs.append((run_first, i - 1))
+                run_first = i
+        elif run_first >= 0:
+            runs.append((run_first, i - 1))
+            run_first = -1
+    if run_first >= 0:
+        runs.append((run_first, len(row) - 1))
+    return runs
+
+
+def _score_row(best: _Best, tally: _Tally, row: Sequence[Seat], row_index: int, runs: list[tuple[int, int]],
+               count: int, accessible: bool) -> None:
+    """Score the blocks of ``count`` each run of the row can hold, and note the largest run that could serve."""
+    centre = (row[0].x + row[-1].x) / 2
+    for run_first, run_last in runs:
+        length = run_last - run_first + 1
+        if accessible:
+            # Only a run holding a wheelchair space can serve an accessible request.
+            if any(row[i].wheelchair for i in range(run_first, run_last + 1)):
+                tally.largest = max(tally.largest, length)
+            for lo, hi in _wheelchair_ranges(row, count, run_first, run_last):
+                _score_run(best, row, row_index, centre, count, run_first, run_last, lo, hi)
+        else:
+            tally.largest = max(tally.largest, length)
+            if length >= count:
+                last_start = run_last - count + 1
+                _score_run(best, row, row_index, centre, count, run_first, run_last, run_first, last_start)
+
+
+def _no_block(count: int, accessible: bool, tally: _Tally) -> BoxOfficeError:
+    """The refusal when no block was found: sold out, or free seats that are not together (how many, how big)."""
+    free, largest = tally.free, tally.largest
     counts: dict[str, int] = {"free": free}
     if accessible:
-        counts["wheelchair_free"] = wheelchair_free
-    if free == 0 or (accessible and wheelchair_free == 0):
+        counts["wheelchair_free"] = tally.wheelchair_free
+    if free == 0 or (accessible and tally.wheelchair_free == 0):
         what = "wheelchair space" if accessible else "seat"
-        raise BoxOfficeError("sold_out", f"no {what} is free in this section: try another section", **counts)
+        return BoxOfficeError("sold_out", f"no {what} is free in this section: try another section", **counts)
     block_text = f"{largest} seat{'s' if largest != 1 else ''}"
     free_text = f"{free} seat{'s' if free != 1 else ''}"
     if accessible:
@@ -266,7 +290,7 @@ def best_available(rows: Sequence[Sequence[Seat]], count: int, accessible: bool 
             f"no {count} seats together in one row: the largest block is {block_text} "
             f"({free_text} free in total); sell fewer seats or choose seats by name"
         )
-    raise BoxOfficeError("not_enough_together", message, largest_block=largest, **counts)
+    return BoxOfficeError("not_enough_together", message, largest_block=largest, **counts)
 
 
 def check_named(rows: Sequence[Sequence[Seat]], labels: list[str]) -> list[Seat]:
@@ -280,8 +304,8 @@ def check_named(rows: Sequence[Sequence[Seat]], labels: list[str]) -> list[Seat]
         raise BoxOfficeError("bad_input", "name at least one seat")
     by_label: dict[str, Seat] = {}
     for row in rows:
-        for seat in row:
-            by_label.setdefault(seat.label.strip().casefold(), seat)
+        for place in row:
+            by_label.setdefault(place.label.strip().casefold(), place)
 
     labels = [str(label).strip() for label in labels]
     wanted: list[str] = []

@@ -60,21 +60,48 @@ def apply_tenders(total: int, tenders: list[Tender], currency: str) -> list[Paym
 
     Refuses tenders that do not cover the total, a card charge above what is due, and a comp of a paid total.
     """
-    due = total
+    fixed, rest, cash, comps = _by_kind(tenders)
+    _refuse_doubled(cash, rest)
+    if comps:
+        return [_comp(total, comps[0], others=bool(fixed or rest or cash))]
     payments: list[Payment] = []
+    due = _charge_fixed_cards(fixed, total, currency, payments)
+    if cash:
+        due = _take_cash(cash[0], due, bool(rest), currency, payments)
+    if rest and due > 0:
+        payments.append(Payment("card", due, card_last4=rest[0].card_last4))
+        due = 0
+    _refuse_unpaid(total, due, payments, currency)
+    return payments
+
+
+def _by_kind(tenders: list[Tender]) -> tuple[list[Tender], list[Tender], list[Tender], list[Tender]]:
+    """The tenders in the order they are applied: cards with an amount, cards for the rest, cash, comps."""
     fixed = [t for t in tenders if t.tender == "card" and t.amount is not None]
     rest = [t for t in tenders if t.tender == "card" and t.amount is None]
     cash = [t for t in tenders if t.tender == "cash"]
     comps = [t for t in tenders if t.tender == "comp"]
+    return fixed, rest, cash, comps
+
+
+def _refuse_doubled(cash: list[Tender], rest: list[Tender]) -> None:
+    """Cash is handed over once, and one card at most takes 'the rest': otherwise the split is ambiguous."""
     if len(cash) > 1:
         raise BoxOfficeError("bad_input", "give the cash handed over once (--cash AMOUNT)")
     if len(rest) > 1:
         raise BoxOfficeError("bad_input", "only one card may take 'the rest'; give the others an amount (4242:20)")
-    if comps:
-        if total != 0 or fixed or rest or cash:
-            raise BoxOfficeError("bad_input", "a comp is for free tickets only: choose the comp ticket type, "
-                                              "with no other tender")
-        return [Payment("comp", 0, reason=comps[0].reason)]
+
+
+def _comp(total: int, comp: Tender, others: bool) -> Payment:
+    """The one payment of a comp, which covers free tickets only and stands alone."""
+    if total != 0 or others:
+        raise BoxOfficeError("bad_input", "a comp is for free tickets only: choose the comp ticket type, "
+                                          "with no other tender")
+    return Payment("comp", 0, reason=comp.reason)
+
+
+def _charge_fixed_cards(fixed: list[Tender], due: int, currency: str, payments: list[Payment]) -> int:
+    """Charge each card given an amount (none above what is still due); returns what is due after them."""
     for c in fixed:
         assert c.amount is not None
         if c.amount > due:
@@ -83,21 +110,26 @@ def apply_tenders(total: int, tenders: list[Tender], currency: str) -> list[Paym
         if c.amount:
             payments.append(Payment("card", c.amount, card_last4=c.card_last4))
         due -= c.amount
-    if cash:
-        handed = cash[0].amount or 0
-        if handed < due and not rest:
-            raise BoxOfficeError("insufficient_payment", f"cash {format_money(handed, currency)} does not cover the "
-                                                         f"{format_money(due, currency)} due")
-        take = min(handed, due)
-        if handed:
-            payments.append(Payment("cash", take, tendered=handed, change=handed - take))
-        due -= take
-    if rest and due > 0:
-        payments.append(Payment("card", due, card_last4=rest[0].card_last4))
-        due = 0
+    return due
+
+
+def _take_cash(cash: Tender, due: int, card_takes_rest: bool, currency: str, payments: list[Payment]) -> int:
+    """Take cash towards what is due, giving change; short cash is refused unless a card takes the rest.
+    Returns what is due after it."""
+    handed = cash.amount or 0
+    if handed < due and not card_takes_rest:
+        raise BoxOfficeError("insufficient_payment", f"cash {format_money(handed, currency)} does not cover the "
+                                                     f"{format_money(due, currency)} due")
+    take = min(handed, due)
+    if handed:
+        payments.append(Payment("cash", take, tendered=handed, change=handed - take))
+    return due - take
+
+
+def _refuse_unpaid(total: int, due: int, payments: list[Payment], currency: str) -> None:
+    """Nothing may stay due, and free tickets go through as a comp, not as an order with no payment."""
     if due > 0:
         raise BoxOfficeError("insufficient_payment", f"{format_money(due, currency)} is still due: add --cash "
                                                      "AMOUNT or --card LAST4")
     if total == 0 and not payments:
         raise BoxOfficeError("bad_input", "free tickets are comps: add --comp REASON (needs a supervisor)")
-    return payments

@@ -138,14 +138,6 @@ class ProfileInfo:
     image_impl: str | None
 
 
-def list_profiles() -> list[str]:
-    """Every profile name escpos-printer-db knows, sorted."""
-    load_escpos()
-    from escpos.capabilities import CAPABILITIES
-
-    return sorted(CAPABILITIES["profiles"])
-
-
 def _unknown_profile(name: str, known: list[str]) -> BoxOfficeError:
     close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
     hint = f"did you mean {', '.join(close)}? " if close else ""

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from boxoffice.errors import BoxOfficeError
+from boxoffice.filemodes import FILE_MODE, private_dir
 from boxoffice.printing.uri import PrinterURI
 
 RETRY_HINT = "check it is on and has paper, then run `boxoffice print retry`"
@@ -68,23 +69,46 @@ def _send_tcp(uri: PrinterURI, data: bytes, timeout: float) -> None:
         raise offline(uri, f"{type(exc).__name__}: {exc}") from None
 
 
-def write_file(uri: PrinterURI, data: bytes) -> Path:
-    """Append ``data`` to the file or device named, or write a new file when the path is a directory.
+# The first line of a spool file this program made. Only a device, a new file, or a file that starts with this is
+# written to: a printer path pointed at someone's document (or a symlink to it) must not have print jobs appended.
+SPOOL_HEADER = b"BOXOFFICE ESC/POS SPOOL 1\n"
 
-    Appending keeps every job in a log-like file (and is what a device node such as /dev/usb/lp0 needs); a
-    directory gets one file per job, named by time so they sort in print order.
+
+def write_file(uri: PrinterURI, data: bytes) -> Path:
+    """Append ``data`` to the device or spool file named, or write a new file when the path is a directory.
+
+    A device node (/dev/usb/lp0, a pipe) is written as it is. A file path is a spool file: made new with
+    ``SPOOL_HEADER`` as its first line, then appended to, so it keeps every job like a log; an existing file that
+    does not start with that header is refused. A directory gets one file per job, named by time so they sort in
+    print order.
     """
+    import stat
+
     assert uri.path is not None
     target = Path(uri.path)
     try:
         if target.is_dir():
             stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
             target = target / f"escpos-{stamp}-{secrets.token_hex(4)}.bin"
-            with open(target, "xb") as fh:
-                fh.write(data)
-        else:
-            with open(target, "ab") as fh:
-                fh.write(data)
+            with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE), "wb") as fh:
+                fh.write(data)  # a receipt names its customer: the owner's alone (boxoffice/filemodes.py)
+            return target
+        try:  # a new spool file, the owner's alone: never through a symlink or over a file
+            with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE), "wb") as fh:
+                fh.write(SPOOL_HEADER + data)
+            return target
+        except FileExistsError:
+            pass
+        mode = os.stat(target).st_mode
+        if not (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
+            with open(target, "rb") as fh:
+                ours = fh.read(len(SPOOL_HEADER)) == SPOOL_HEADER
+            if not ours:
+                raise BoxOfficeError("bad_config", f"printer {uri} names an existing file that is not a printer "
+                                                   "device or a spool file boxoffice made: point it at a device, a "
+                                                   "directory, or a file name that does not exist yet")
+        with open(target, "ab") as fh:  # a device node or our own spool file keeps its mode
+            fh.write(data)
     except OSError as exc:
         raise offline(uri, f"{type(exc).__name__}: {exc}") from None
     return target
@@ -170,7 +194,7 @@ def write_pdf(uri: PrinterURI, name: str, pdf_bytes: bytes) -> Path:
     directory = Path(uri.path)
     target = directory / _safe_pdf_name(name)
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        private_dir(directory)
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".", suffix=".part")
         try:
             with os.fdopen(fd, "wb") as fh:

@@ -8,13 +8,27 @@ Severity follows how many customers (or terminals) the problem touches.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NotRequired, TypedDict, cast
 
 from boxoffice.domain.alerts import most_severe_first, severity, thresholds_in_force
 from boxoffice.domain.alerts import usual as usual_rate
 from boxoffice.domain.clock import iso, parse_iso
 from boxoffice.services.context import Ctx
 from boxoffice.store import alerts as store
+
+
+class Alert(TypedDict):
+    """An alert in force (:func:`check_and_journal`): what (``code``), how bad, the sentence said, and the figure
+    behind it; ``usual`` for a rate against its usual, ``event`` and ``section`` for stock, ``waiting`` for sync."""
+
+    code: str
+    severity: str
+    message: str
+    value: NotRequired[int]
+    usual: NotRequired[float]
+    event: NotRequired[str]
+    section: NotRequired[str]
+    waiting: NotRequired[int]
 
 
 def check(ctx: Ctx, thresholds: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -131,8 +145,8 @@ def journal_changes(ctx: Ctx, items: list[dict[str, Any]]) -> dict[str, int]:
     return {"raised": raised, "cleared": cleared}
 
 
-def check_and_journal(ctx: Ctx) -> list[dict[str, Any]]:
+def check_and_journal(ctx: Ctx) -> list[Alert]:
     """The alerts in force now, journalled as they are raised and cleared (for the counter, `alerts` and sync)."""
     items = check(ctx, ctx.config.alerts)
     journal_changes(ctx, items)
-    return items
+    return cast(list[Alert], items)

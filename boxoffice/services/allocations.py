@@ -11,7 +11,7 @@ entry id; until then they are in neither place (never in two).
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict, cast
 
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
@@ -22,6 +22,30 @@ from boxoffice.wire.messages import problems
 RELEASE_KIND = "allocation.release"
 WRITTEN_OFF_KIND = "allocation.written_off"
 SCHEMA = "sync-allocations.schema.json"
+
+
+class Released(TypedDict):
+    """Places given back (:func:`release`): how many, which seats, and the journal entry that takes them there."""
+
+    event_id: str
+    section_id: str
+    count: int
+    seats: list[str]
+    entry_id: str
+
+
+class Holding(TypedDict):
+    """What this terminal holds of one section (:func:`holdings`), how much of it is sold and what is left."""
+
+    event_id: str
+    section_id: str
+    name: str
+    kind: str
+    capacity: int
+    held: int
+    sold: int
+    left: int
+    granted_by_central: bool
 
 
 class GrantSource(Protocol):
@@ -115,7 +139,7 @@ def pull_grants(ctx: Ctx, source: GrantSource, page: int = 500) -> dict[str, Any
             return {"grants_applied": applied, "grants_waiting": waiting, "stops_applied": stops}
 
 
-def release(ctx: Ctx, event_id: str, section_id: str, count: int = 0, seats: list[str] | None = None) -> dict[str, Any]:
+def release(ctx: Ctx, event_id: str, section_id: str, count: int = 0, seats: list[str] | None = None) -> Released:
     """Give unsold places back to the central service: out of this terminal's allocation now, freed centrally when
     the journal entry reaches it (`boxoffice sync`)."""
     ctx.require("pause")
@@ -150,6 +174,6 @@ def release(ctx: Ctx, event_id: str, section_id: str, count: int = 0, seats: lis
             "entry_id": entry["id"]}
 
 
-def holdings(ctx: Ctx, event_id: str | None = None) -> list[dict[str, Any]]:
+def holdings(ctx: Ctx, event_id: str | None = None) -> list[Holding]:
     """What this terminal holds per section and how much of it is sold."""
-    return store.holdings(ctx.conn, event_id)
+    return cast(list[Holding], store.holdings(ctx.conn, event_id))

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 from boxoffice.domain.chain import GENESIS, declared_gap, entry_hash, find_breaks, walk
 from boxoffice.domain.clock import iso, to_utc, when_text
@@ -44,6 +44,30 @@ from boxoffice.store import operators as operator_store
 from boxoffice.store import refunds as refund_store
 
 RENUMBER_SEARCH = 8  # how far from its place an intact entry's original number is looked for
+
+
+class AuditSummary(TypedDict):
+    """A journal that holds (:func:`verify`): how many entries, the last one and its hash, and the gaps the
+    journal itself declared (``breaks`` is empty; with breaks the same summary goes with ``audit_failed``)."""
+
+    ok: bool
+    entries: int
+    last_seq: int
+    head: str
+    breaks: list[dict[str, Any]]
+    declared_gaps: list[dict[str, Any]]
+
+
+class LogEntry(TypedDict):
+    """One line of the audit log (:func:`log`): when, what kind, who, and a few words on what it did."""
+
+    seq: int
+    at: str
+    at_local: str
+    kind: str
+    operator: str | None
+    what: str
+    id: str
 
 
 def _recomputed(e: Mapping[str, Any], seq: int | None = None) -> str:
@@ -68,64 +92,107 @@ def diagnose(entries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """
     if not find_breaks(entries):
         return []
-    by_hash = {e["hash"]: i for i, e in enumerate(entries)}
-    referenced = {e["prev_hash"] for e in entries}
-    moved: set[int] = set()
-    out: list[dict[str, Any]] = []
+    return _Diagnosis(entries).run()
 
-    def add(i: int, kind: str, problem: str) -> None:
-        out.append({"seq": entries[i]["seq"], "id": entries[i]["id"], "kind": kind, "problem": problem})
 
-    for i, e in enumerate(entries):
-        prev_hash = entries[i - 1]["hash"] if i else GENESIS
-        expected_seq = entries[i - 1]["seq"] + 1 if i else 1
+class _Diagnosis:
+    """One walk over a broken journal, entry by entry, naming what explains each break.
+
+    Kept as one object because the steps share what the walk has learnt so far: where each hash sits, which
+    hashes some entry links to, which entries were already reported as moved, and the breaks found (a renumbered
+    run grows as the walk goes on; an insertion replaces what was said about the entry before it).
+    """
+
+    def __init__(self, entries: Sequence[Mapping[str, Any]]) -> None:
+        self.entries = entries
+        self.by_hash = {e["hash"]: i for i, e in enumerate(entries)}
+        self.referenced = {e["prev_hash"] for e in entries}
+        self.moved: set[int] = set()
+        self.out: list[dict[str, Any]] = []
+
+    def run(self) -> list[dict[str, Any]]:
+        for i, e in enumerate(self.entries):
+            self._explain_entry(i, e)
+        for b in self.out:
+            b.pop("last", None)
+        return self.out
+
+    def _add(self, i: int, kind: str, problem: str) -> None:
+        self.out.append({"seq": self.entries[i]["seq"], "id": self.entries[i]["id"], "kind": kind,
+                         "problem": problem})
+
+    def _explain_entry(self, i: int, e: Mapping[str, Any]) -> None:
+        prev_hash = self.entries[i - 1]["hash"] if i else GENESIS
+        expected_seq = self.entries[i - 1]["seq"] + 1 if i else 1
         intact = _recomputed(e) == e["hash"]
-        gap = declared_gap(e)
-        if intact and gap is not None and e["seq"] > expected_seq and gap[0] <= expected_seq - 1:
-            continue  # a restore declared the entries before it missing (domain.chain.declared_gap)
+        if intact and _declared_missing_before(e, expected_seq):
+            return  # a restore declared the entries before it missing (domain.chain.declared_gap)
         if e["prev_hash"] == prev_hash:
             if not intact:
-                orig = _original_seq(e)
-                if orig is not None:
-                    if out and out[-1]["kind"] == "renumbered" and out[-1]["last"] == e["seq"] - 1:
-                        out[-1]["last"] = e["seq"]
-                        out[-1]["problem"] = f"entries {out[-1]['seq']} to {e['seq']} were renumbered"
-                    else:
-                        add(i, "renumbered", f"entry {e['seq']} was written as number {orig}")
-                        out[-1]["last"] = e["seq"]
-                else:
-                    add(i, "edited", "its contents were changed after it was written")
-            continue
-        src = -1 if e["prev_hash"] == GENESIS else by_hash.get(e["prev_hash"])
+                self._changed_in_place(i, e)
+            return
+        src = -1 if e["prev_hash"] == GENESIS else self.by_hash.get(e["prev_hash"])
         if src is None:
-            orig = None if intact else _original_seq(e)
-            if orig is not None and orig > e["seq"]:
-                add(i, "deleted", f"{orig - e['seq']} entr{'y' if orig - e['seq'] == 1 else 'ies'} before it "
-                                  f"were deleted and the rest renumbered (it was written as number {orig})")
-                out[-1]["last"] = e["seq"]
-            elif e["seq"] > expected_seq:
-                gone = f"{expected_seq}" if e["seq"] - expected_seq == 1 else f"{expected_seq} to {e['seq'] - 1}"
-                add(i, "deleted", f"entr{'y' if e['seq'] - expected_seq == 1 else 'ies'} {gone} deleted")
-            elif i and entries[i - 1]["hash"] not in referenced and _recomputed(entries[i - 1]) == prev_hash:
-                add(i - 1, "edited", "it was rewritten, hash and all, after it was written (the entry after it "
-                                     "still links to the original)")
-            else:
-                add(i, "deleted", "the entry it was written after is missing")
-        elif src == i - 2 and entries[i - 1]["hash"] not in referenced and i - 1 not in moved:
-            out[:] = [b for b in out if b["seq"] != entries[i - 1]["seq"]]
-            add(i - 1, "inserted", f"it was put between entries {entries[i - 2]['seq']} and {e['seq']}, "
-                                   "which link to each other")
-            moved.add(i - 1)
-        elif src in moved:
-            continue  # a consequence of the move already reported
+            self._link_to_nowhere(i, e, intact, prev_hash, expected_seq)
         else:
-            after = "the start" if src == -1 else f"entry {entries[src]['seq']}"
-            add(i, "reordered", f"it was written after {after} but now follows entry "
-                                f"{entries[i - 1]['seq'] if i else 'nothing'}")
-            moved.add(i)
-    for b in out:
-        b.pop("last", None)
-    return out
+            self._link_elsewhere(i, e, src)
+
+    def _changed_in_place(self, i: int, e: Mapping[str, Any]) -> None:
+        """Linked to the entry before it but no longer matching its hash: renumbered, or edited."""
+        orig = _original_seq(e)
+        if orig is None:
+            self._add(i, "edited", "its contents were changed after it was written")
+            return
+        last = self.out[-1] if self.out else None
+        if last is not None and last["kind"] == "renumbered" and last["last"] == e["seq"] - 1:
+            last["last"] = e["seq"]
+            last["problem"] = f"entries {last['seq']} to {e['seq']} were renumbered"
+        else:
+            self._add(i, "renumbered", f"entry {e['seq']} was written as number {orig}")
+            self.out[-1]["last"] = e["seq"]
+
+    def _link_to_nowhere(self, i: int, e: Mapping[str, Any], intact: bool, prev_hash: str,
+                         expected_seq: int) -> None:
+        """Linked to a hash no entry has: entries deleted (renumbered or not), or the entry before rewritten."""
+        orig = None if intact else _original_seq(e)
+        if orig is not None and orig > e["seq"]:
+            self._add(i, "deleted", f"{orig - e['seq']} entr{'y' if orig - e['seq'] == 1 else 'ies'} before it "
+                                    f"were deleted and the rest renumbered (it was written as number {orig})")
+            self.out[-1]["last"] = e["seq"]
+        elif e["seq"] > expected_seq:
+            gone = f"{expected_seq}" if e["seq"] - expected_seq == 1 else f"{expected_seq} to {e['seq'] - 1}"
+            self._add(i, "deleted", f"entr{'y' if e['seq'] - expected_seq == 1 else 'ies'} {gone} deleted")
+        elif self._previous_rewritten(i, prev_hash):
+            self._add(i - 1, "edited", "it was rewritten, hash and all, after it was written (the entry after it "
+                                       "still links to the original)")
+        else:
+            self._add(i, "deleted", "the entry it was written after is missing")
+
+    def _previous_rewritten(self, i: int, prev_hash: str) -> bool:
+        """The entry before ``i`` was rewritten with a fresh hash: nobody links to it, yet it is self-consistent."""
+        return (bool(i) and self.entries[i - 1]["hash"] not in self.referenced
+                and _recomputed(self.entries[i - 1]) == prev_hash)
+
+    def _link_elsewhere(self, i: int, e: Mapping[str, Any], src: int) -> None:
+        """Linked to an entry that is not the one before it: that one was inserted, or this one was moved."""
+        if src == i - 2 and self.entries[i - 1]["hash"] not in self.referenced and i - 1 not in self.moved:
+            self.out[:] = [b for b in self.out if b["seq"] != self.entries[i - 1]["seq"]]
+            self._add(i - 1, "inserted", f"it was put between entries {self.entries[i - 2]['seq']} and {e['seq']}, "
+                                         "which link to each other")
+            self.moved.add(i - 1)
+        elif src in self.moved:
+            return  # a consequence of the move already reported
+        else:
+            after = "the start" if src == -1 else f"entry {self.entries[src]['seq']}"
+            self._add(i, "reordered", f"it was written after {after} but now follows entry "
+                                      f"{self.entries[i - 1]['seq'] if i else 'nothing'}")
+            self.moved.add(i)
+
+
+def _declared_missing_before(e: Mapping[str, Any], expected_seq: int) -> bool:
+    """Whether ``e`` is a restore entry declaring missing the entries between the one before it and itself."""
+    gap = declared_gap(e)
+    return gap is not None and e["seq"] > expected_seq and gap[0] <= expected_seq - 1
 
 
 # Which fields of a record must equal its copy in the journal.
@@ -176,14 +243,28 @@ def reconcile(entries: Sequence[Mapping[str, Any]], records: Mapping[str, list[d
     return out
 
 
-def verify(ctx: Ctx) -> dict[str, Any]:
+def priced_as_paid(ctx: Ctx) -> list[dict[str, Any]]:
+    """Orders whose ticket prices disagree with the money taken for them: a price edited in the tickets table,
+    which no journal copy is compared against, would otherwise pass (refunds pay the tenders' share either way)."""
+    from boxoffice.domain.paid_share import disagreeing, order_takings
+
+    orders = [o | {"takings": order_takings(o["paid"], o["credit"], o["total"],
+                                            has_tenders=bool(o["tenders"] or o["exchanges"]))}
+              for o in refund_store.takings(ctx.conn)]
+    return [{"seq": None, "id": o["id"], "kind": "mismatch",
+             "problem": f"order {o['code']}: its tickets' prices add up to {o['priced']} but {o['takings']} was taken "
+                        "for it (a ticket's price was changed)"} for o in disagreeing(orders)]
+
+
+def verify(ctx: Ctx) -> AuditSummary:
     """Check the chain and the records; raise ``audit_failed`` (exit 9) listing every break, else a summary."""
     ctx.require("audit")
     entries = list(journal_store.iter_entries(ctx.conn))
-    breaks = diagnose(entries) + reconcile(entries, refund_store.money_records(ctx.conn, _COMPARED))
-    summary = {"ok": not breaks, "entries": len(entries), "last_seq": entries[-1]["seq"] if entries else 0,
-               "head": entries[-1]["hash"] if entries else GENESIS, "breaks": breaks,
-               "declared_gaps": walk(entries)[1]}
+    breaks = diagnose(entries) + reconcile(entries, refund_store.money_records(ctx.conn, _COMPARED)) + \
+        priced_as_paid(ctx)
+    summary: AuditSummary = {
+        "ok": not breaks, "entries": len(entries), "last_seq": entries[-1]["seq"] if entries else 0,
+        "head": entries[-1]["hash"] if entries else GENESIS, "breaks": breaks, "declared_gaps": walk(entries)[1]}
     if breaks:
         kinds = sorted({b["kind"] for b in breaks})
         raise BoxOfficeError("audit_failed", f"the journal was changed behind the tool's back: {len(breaks)} "
@@ -230,13 +311,17 @@ def summarise(kind: str, payload: dict[str, Any], names: Mapping[str, str], curr
         return f"shift closed: expected {m(payload['expected'])}, counted {m(payload['counted'])}, " \
                f"variance {m(payload['variance'])}"
     who = payload.get("operator")
+    if kind in ("operator.unlock", "operator.pin_reset") and isinstance(who, str):
+        done = "unlocked" if kind == "operator.unlock" else "PIN reset for"
+        approver = names.get(payload.get("approved_by") or "", "?")
+        return f"{done} operator {names.get(who, payload.get('name', who))}, approved by {approver}"
     if isinstance(who, str) and who in names:
         return f"operator {names[who]}"
     return ", ".join(sorted(payload))[:80]
 
 
 def log(ctx: Ctx, *, operator: str | None = None, kind: str | None = None, since: str | None = None,
-        until: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        until: str | None = None, limit: int | None = None) -> list[LogEntry]:
     """Who did what and when, oldest first: filtered by operator name, kind (``shift`` also matches
     ``shift.open``...) and a [since, until) window in venue time."""
     ctx.require("audit")
@@ -251,7 +336,7 @@ def log(ctx: Ctx, *, operator: str | None = None, kind: str | None = None, since
     from boxoffice.store.catalog import venue
 
     tz, cur = venue_tz(ctx), str(ctx.config.currency or (venue(ctx.conn) or {}).get("currency") or "XXX")
-    out = []
+    out: list[LogEntry] = []
     for e in journal_store.iter_entries(ctx.conn, operator_id=op_id, since=_when(ctx, since),
                                         until=_when(ctx, until)):
         if kind and not (e["kind"] == kind or e["kind"].startswith(kind + ".")):

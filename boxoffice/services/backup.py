@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict, cast
 
 from boxoffice.config import Config
 from boxoffice.domain.chain import find_breaks
 from boxoffice.domain.clock import Clock, system_clock
 from boxoffice.domain.recovery import describe, places_left_sold
 from boxoffice.errors import BoxOfficeError
+from boxoffice.filemodes import private_dir
 from boxoffice.services.context import Ctx
 from boxoffice.store import backup as store
 from boxoffice.store import marks as marks_store
@@ -27,6 +28,48 @@ from boxoffice.store.db import write
 from boxoffice.store.marks import Marks
 
 PREFIX = "boxoffice-backup-"
+
+
+class CopyReport(TypedDict):
+    """A backup file checked: SQLite's integrity check, the journal's length and any break in its chain."""
+
+    file: str
+    integrity: str
+    entries: int
+    chain_breaks: list[dict[str, Any]]
+    ok: bool
+
+
+class BackupResult(CopyReport):
+    """A backup taken (:func:`backup`, :func:`periodic`): the copy kept and the older ones removed."""
+
+    removed: list[str]
+
+
+class RestoreCheck(CopyReport):
+    """What a restore would do (:func:`check_restore`): the copy, and whether it is behind the terminal."""
+
+    older: bool
+
+
+class Restored(RestoreCheck):
+    """A restore done (:func:`restore`, :func:`restore_new`): the copy's last entry, what was made since it, what
+    may be lost, the recovery state the terminal is left in, and the incident an accepted loss opened. A restore
+    from an older copy also says where the numbers go on (``restore_seq``, ``next_order_seq``, ``marks_seq``);
+    ``key_missing`` names a signing key that was not beside the restored database."""
+
+    backup_seq: int
+    since_backup: dict[str, int] | None
+    lost: dict[str, int] | None
+    offline: bool
+    state: str | None
+    message: str | None
+    incident: str | None
+    restore_seq: NotRequired[int]
+    next_order_seq: NotRequired[int]
+    marks_seq: NotRequired[int]
+    since_text: NotRequired[str]
+    key_missing: NotRequired[str]
 
 
 def verify_copy(path: Path) -> dict[str, Any]:
@@ -39,12 +82,12 @@ def verify_copy(path: Path) -> dict[str, Any]:
             "ok": result == "ok" and not breaks and bool(journal)}
 
 
-def backup(ctx: Ctx, to: Path, keep: int = 10) -> dict[str, Any]:
+def backup(ctx: Ctx, to: Path, keep: int = 10) -> BackupResult:
     """Copy the live database into ``to`` (a folder), verify the copy, and delete all but the newest ``keep``."""
     if keep < 1:
         raise BoxOfficeError("bad_input", "--keep must be 1 or more")
     try:
-        to.mkdir(parents=True, exist_ok=True)
+        private_dir(to)
     except OSError as exc:  # a file in the way, a disk not mounted: say so, not a traceback
         raise BoxOfficeError("bad_input", f"cannot keep backups in {to}: {exc.strerror or exc}") from None
     stamp = ctx.now().strftime("%Y%m%dT%H%M%S%fZ")
@@ -70,10 +113,10 @@ def backup(ctx: Ctx, to: Path, keep: int = 10) -> dict[str, Any]:
     for p in copies[:-keep]:
         p.unlink()
     report["removed"] = removed
-    return report
+    return cast(BackupResult, report)
 
 
-def periodic(ctx: Ctx, to: Path, every_minutes: float, keep: int = 10) -> dict[str, Any] | None:
+def periodic(ctx: Ctx, to: Path, every_minutes: float, keep: int = 10) -> BackupResult | None:
     """A backup when the last one this process took is ``every_minutes`` old or more (or there is none yet), for a
     long-running process such as `boxoffice sync --watch` keeping copies on a second disk; None when not due."""
     if every_minutes <= 0:
@@ -286,17 +329,17 @@ def _assess(ctx: Ctx, source: Path, accept_loss: bool,
 
 
 def check_restore(ctx: Ctx, source: Path, *, accept_loss: bool = False,
-                  central: CentralFactory | None = None) -> dict[str, Any]:
+                  central: CentralFactory | None = None) -> RestoreCheck:
     """Everything a restore would refuse, refused before anyone is asked to confirm: an admin, a copy that
     verifies, this terminal's own database, and entries that would be lost for good. Writes nothing. Returns the
     copy's verification report with ``older`` (the copy is behind the terminal)."""
     ctx.require("operators")
     report, _, decision = _assess(ctx, source, accept_loss, central)
-    return {**report, "older": decision["older"]}
+    return cast(RestoreCheck, {**report, "older": decision["older"]})
 
 
 def restore(ctx: Ctx, source: Path, *, accept_loss: bool = False,
-            central: CentralFactory | None = None) -> dict[str, Any]:
+            central: CentralFactory | None = None) -> Restored:
     """Replace this terminal's database with a verified backup; needs an admin.
 
     A backup older than the terminal (services/recovery_state.py, services/sync/recovery.py): what it lacks is
@@ -312,7 +355,7 @@ def restore(ctx: Ctx, source: Path, *, accept_loss: bool = False,
 
     ensure_current(ctx.conn)  # a backup from an older release moves forward at once
     ctx.terminal = terminal_store.get(ctx.conn) or ctx.terminal
-    return _finish(ctx, source, report, copy, decision, accept_loss, op["id"])
+    return cast(Restored, _finish(ctx, source, report, copy, decision, accept_loss, op["id"]))
 
 
 _Assessed = tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]]
@@ -336,15 +379,15 @@ def _assess_new(config: Config, source: Path, admin: str, pin: str, accept_loss:
 
 
 def check_restore_new(config: Config, source: Path, admin: str, pin: str, *, accept_loss: bool = False,
-                      central: CentralFactory | None = None) -> dict[str, Any]:
+                      central: CentralFactory | None = None) -> RestoreCheck:
     """:func:`check_restore` for a machine with no readable database: the admin's PIN against the backup, the copy,
     and what would be lost. Writes nothing."""
     report, _, decision, _ = _assess_new(config, source, admin, pin, accept_loss, central)
-    return {**report, "older": decision["older"]}
+    return cast(RestoreCheck, {**report, "older": decision["older"]})
 
 
 def restore_new(config: Config, source: Path, admin: str, pin: str, *, accept_loss: bool = False,
-                central: CentralFactory | None = None, clock: Clock = system_clock) -> dict[str, Any]:
+                central: CentralFactory | None = None, clock: Clock = system_clock) -> Restored:
     """Put a backup in place where there is no readable live database (a replacement machine, a ruined disk).
 
     The admin's PIN is checked against the backup's operators (there is nobody logged in here). How far the
@@ -358,7 +401,7 @@ def restore_new(config: Config, source: Path, admin: str, pin: str, *, accept_lo
         old = Path(f"{target}{suffix}")
         if old.exists():
             old.rename(Path(f"{target}.unreadable-{stamp}{suffix}"))
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(target.parent)
     store.copy_to_new(source, target)
     from boxoffice.store.db import connect
 
@@ -368,8 +411,14 @@ def restore_new(config: Config, source: Path, admin: str, pin: str, *, accept_lo
     ctx = Ctx(config=config, conn=conn, terminal=term, clock=clock)
     try:
         out = _finish(ctx, source, report, copy, decision, accept_loss, who["id"])
+        # The copy's own login was sealed on the old machine and does not hold here: the admin who restored it,
+        # whose PIN was just checked, is the one logged in.
+        from boxoffice.services.operators import start_session
+
+        with write(ctx.conn):
+            start_session(ctx, who)
     finally:
         ctx.close()
     if not config.key_path.exists():
         out["key_missing"] = str(config.key_path)
-    return out
+    return cast(Restored, out)

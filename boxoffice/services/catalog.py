@@ -5,17 +5,37 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from boxoffice.domain.catalog import MAX_CATALOG_BYTES, build_catalog
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
+from boxoffice.services.policy import record as record_policy
 from boxoffice.store import catalog as store
 from boxoffice.store.db import write
 from boxoffice.wire.schemas import read_json_file, validate
 
 
-def import_catalog_file(ctx: Ctx, path: str | Path) -> dict[str, Any]:
+class ImportedEvent(TypedDict):
+    """One event of an imported catalogue: its size."""
+
+    id: str
+    name: str
+    sections: int
+    seats: int
+    capacity: int
+
+
+class ImportedCatalog(TypedDict):
+    """A catalogue imported (:func:`import_catalog`): the venue, each event, and how many were new or updated."""
+
+    venue: str
+    events: list[ImportedEvent]
+    created: int
+    updated: int
+
+
+def import_catalog_file(ctx: Ctx, path: str | Path) -> ImportedCatalog:
     """Read, check and import a catalogue file (see schemas/catalog.schema.json)."""
     ctx.require("catalog")
     doc = read_json_file(path, MAX_CATALOG_BYTES, "catalogue")
@@ -23,7 +43,7 @@ def import_catalog_file(ctx: Ctx, path: str | Path) -> dict[str, Any]:
 
 
 def import_catalog(ctx: Ctx, doc: Any, *, check_permission: bool = True,
-                   from_central: bool = False) -> dict[str, Any]:
+                   from_central: bool = False) -> ImportedCatalog:
     """Import a parsed document. Nothing is written unless every part of it is right.
 
     Who owns an event's places: this terminal, for an event it imported itself and no central service governs;
@@ -65,5 +85,8 @@ def import_catalog(ctx: Ctx, doc: Any, *, check_permission: bool = True,
                                       "seats": len(ev["seats"]),
                                       "capacity": sum(s["capacity"] for s in ev["sections"])})
         digest = hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
-        ctx.journal("catalog.import", {"sha256": digest, "events": [e["id"] for e in summary["events"]]})
-    return summary
+        policy = doc.get("policy", {})
+        record_policy(ctx, policy)  # the venue's security settings: never a local file's (services/policy.py)
+        ctx.journal("catalog.import", {"sha256": digest, "events": [e["id"] for e in summary["events"]],
+                                       "policy": policy})
+    return cast(ImportedCatalog, summary)

@@ -24,6 +24,7 @@ class Ctx:
     terminal: dict[str, Any]
     clock: Clock = system_clock
     cache: dict[str, Any] = field(default_factory=dict, repr=False)  # per-process: signing key, profiles
+    notices: list[str] = field(default_factory=list)  # one-line warnings for the operator (a readable database)
     journal_sink: list[dict[str, Any]] | None = field(default=None, repr=False)  # set only while recovering
     _operator: dict[str, Any] | None = field(default=None, repr=False)
     _operator_loaded: bool = field(default=False, repr=False)
@@ -40,13 +41,23 @@ class Ctx:
         if not self._operator_loaded:
             self._operator_loaded = True
             sess = operator_store.session(self.conn)
-            if sess is not None:
+            if sess is not None and self._sealed(sess):
                 idle = self.now() - parse_iso(sess["last_seen"])
                 if idle <= timedelta(hours=float(self.config.session_hours)):
                     op = operator_store.by_id(self.conn, sess["operator_id"])
                     if op is not None and not op["disabled"]:
                         self._operator = op
         return self._operator
+
+    def _sealed(self, sess: dict[str, Any]) -> bool:
+        """The session was made by a login here (its seal verifies with the key beside this database) and has
+        not reached its end: a row copied in from another database, or written by hand, logs nobody in."""
+        from boxoffice.domain.sessions import verify
+        from boxoffice.store import session_key
+
+        if not verify(session_key.read(self.config.db_path), self.terminal["id"], sess):
+            return False
+        return self.now() < parse_iso(sess["expires_at"])
 
     def set_operator(self, op: dict[str, Any] | None) -> None:
         self._operator, self._operator_loaded = op, True

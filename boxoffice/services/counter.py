@@ -27,12 +27,18 @@ Every action is one service call and so one transaction: it is done, or nothing 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from boxoffice.domain.numbers import is_whole, parse_whole
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
+
+if TYPE_CHECKING:
+    from boxoffice.services.door import ScanAnswer
+    from boxoffice.services.pickup import FoundOrder
+    from boxoffice.services.printing import PrintResult
 
 HELP = __doc__.split("Two modes:", 1)[1].split("Every action", 1)[0].strip("\n")
 YES = {"y", "yes", "j", "ja", "o", "oui", "s", "si", "sí"}
@@ -53,7 +59,7 @@ class Reply:
     lines: list[Line] = field(default_factory=list)
     ask: str | None = None
     quit: bool = False
-    data: dict[str, Any] | None = None
+    data: Mapping[str, Any] | None = None
 
     def add(self, style: str, text: str) -> Reply:
         self.lines.append(Line(style, text))
@@ -189,13 +195,13 @@ class Counter:
         if not line or (cmd == "p" and not rest):
             return self._hand_out(None)
         if cmd == "p" and rest.strip().isdigit():
-            return self._hand_out(int(rest))
+            return self._hand_out(parse_whole(rest, "the number of tickets to hand out", low=1))
         if cmd == "s" and rest:
             return self._sell(rest)
         if cmd == "e" and rest:
             self._set_event(rest.strip())
             return Reply().add("ok", f"event: {self._event_name()}")
-        if line.isdigit() and self.choices and 1 <= int(line) <= len(self.choices):
+        if is_whole(line) and self.choices and 1 <= int(line) <= len(self.choices):
             return self._show(self.choices[int(line) - 1])
         return self._find(text)
 
@@ -205,7 +211,7 @@ class Counter:
         out = find(self.ctx, query, self.event_id)
         results = out["results"]
         reply = Reply(data=out)
-        if out.get("note"):
+        if out["note"]:
             reply.add("warn", out["note"])
         if len(results) == 1:
             return self._show(results[0]["code"], reply)
@@ -341,7 +347,7 @@ class Counter:
         return [_door_reply(a) for a in answers]
 
 
-def _door_reply(ans: dict[str, Any]) -> Reply:
+def _door_reply(ans: ScanAnswer) -> Reply:
     """One big line per scan: ADMIT / EXIT and the place, or REFUSED and why."""
     reply = Reply(data=ans)
     if ans["result"] == "refused":
@@ -349,7 +355,7 @@ def _door_reply(ans: dict[str, Any]) -> Reply:
     return reply.add("admit", f"{'ADMIT' if ans['result'] == 'admit' else 'EXIT'}  {ans['message']}")
 
 
-def _handout_state(r: dict[str, Any]) -> str:
+def _handout_state(r: FoundOrder) -> str:
     if r["channel"] == "box_office":
         return "(sold here)"
     if r["status"] == "unpaid":
@@ -359,7 +365,7 @@ def _handout_state(r: dict[str, Any]) -> str:
     return f"{r['picked_up']} handed out" if r["picked_up"] else "waiting"
 
 
-def _print_lines(reply: Reply, results: list[dict[str, Any]]) -> None:
+def _print_lines(reply: Reply, results: list[PrintResult]) -> None:
     for r in results:
         if r["status"] == "failed":
             reply.add("warn", f"NOT PRINTED: {r['error']}")

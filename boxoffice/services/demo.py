@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from boxoffice.config import load
 from boxoffice.domain.clock import Clock, system_clock
 from boxoffice.domain.tenders import Tender
+from boxoffice.filemodes import private_dir, write_private
 from boxoffice.services.catalog import import_catalog
 from boxoffice.services.context import Ctx
 from boxoffice.services.demo_catalog import demo_catalog
@@ -17,30 +18,51 @@ from boxoffice.services.printing import run_jobs
 from boxoffice.services.sales import SaleRequest, sell
 from boxoffice.services.terminal import init_terminal
 
+if TYPE_CHECKING:
+    from boxoffice.services.printing import PrintResult
+
 # Demo people and PINs (printed by the command; a real terminal sets its own).
-DEMO_OPERATORS = [("admin", "admin", "1234"), ("sam", "seller", "1111"), ("sue", "supervisor", "2222"),
+DEMO_OPERATORS = [("admin", "admin", "123456"), ("sam", "seller", "1111"), ("sue", "supervisor", "222222"),
                   ("pat", "pickup", "3333"), ("dan", "door", "4444")]
 
 
 def _setup(directory: Path, clock: Clock) -> Ctx:
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "boxoffice.toml").write_text(
+    private_dir(directory)
+    write_private(directory / "boxoffice.toml", (
         '# Demo terminal settings: see `boxoffice config show`.\n'
         'db = "terminal.db"\n'
-        f'printer = "pdf://{(directory / "tickets").resolve()}"\n',
-        encoding="utf-8")
+        f'printer = "pdf://{(directory / "tickets").resolve()}"\n').encode())
     cfg = load(str(directory / "boxoffice.toml"))
-    ctx = init_terminal(cfg, "Demo counter", clock)
+    ctx = init_terminal(cfg, "Demo counter", clock, demo=True)
     for name, role, pin in DEMO_OPERATORS:
         if name != "admin":
-            login(ctx, "admin", "1234")
+            login(ctx, "admin", "123456")
         add_operator(ctx, name, role, pin)
-    login(ctx, "admin", "1234")
+    login(ctx, "admin", "123456")
     import_catalog(ctx, demo_catalog(clock().date()))
     return ctx
 
 
-def run_demo(directory: Path, clock: Clock = system_clock) -> dict[str, Any]:
+
+class DemoResult(TypedDict):
+    """The demo (:func:`run_demo`): where its terminal is, the sale it made, what printed, who can log in."""
+
+    directory: str
+    config: str
+    db: str
+    created: bool
+    event: str
+    event_name: str
+    order: str
+    seats: list[str]
+    total: str
+    change: str
+    currency: str
+    print: list[PrintResult]
+    operators: list[dict[str, str]]
+
+
+def run_demo(directory: Path, clock: Clock = system_clock) -> DemoResult:
     """Make (or reuse) the demo terminal in ``directory``, sell two adult stalls seats for cash, print to PDF."""
     directory = directory.resolve()
     config_file = directory / "boxoffice.toml"

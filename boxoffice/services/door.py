@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, NotRequired, TypedDict, cast
 
 from boxoffice.domain.clock import iso, local_text, parse_iso, zone
 from boxoffice.domain.ids import uuid7
@@ -29,6 +29,41 @@ from boxoffice.store.db import write
 
 ADMITTED = "admitted"
 DIRECTIONS = ("in", "out")
+
+
+class ScanVerdict(TypedDict):
+    """The door's decision on one scan: admit, exit or refused (``code`` says why), the message said at the door,
+    and a ``flag`` for a supervisor (an order code two orders share)."""
+
+    result: str
+    code: str | None
+    message: str
+    ticket_id: str | None
+    place: str | None
+    flag: NotRequired[str]
+
+
+class ScanAnswer(ScanVerdict):
+    """A scan decided and recorded (:func:`scan`, :func:`scan_batch`): the verdict with its nonce and time."""
+
+    nonce: str
+    at: str
+    event_id: str
+    direction: str
+
+
+class DoorStats(TypedDict):
+    """One event's door counts (:func:`stats`): in now, tickets ever let in, entries, exits, refusals, and the
+    valid tickets this terminal has."""
+
+    event_id: str
+    event: str
+    entries: int
+    exits: int
+    refused: int
+    in_now: int
+    checked_in: int
+    tickets_here: int
 
 
 @dataclass
@@ -85,14 +120,14 @@ def check_direction(ev: DoorEvent, direction: str) -> None:
         raise BoxOfficeError("bad_input", f"{ev.name} has no re-entry: there are no exit scans for it")
 
 
-def scan(ctx: Ctx, text: str, ev: DoorEvent, direction: str = "in", nonce: str | None = None) -> dict[str, Any]:
+def scan(ctx: Ctx, text: str, ev: DoorEvent, direction: str = "in", nonce: str | None = None) -> ScanAnswer:
     """Check one scanned text and record the scan; the answer says ADMIT (or EXIT) or REFUSED and why."""
     _may_scan(ctx, ev, direction)
     with write(ctx.conn):
         return _scan_here(ctx, text, ev, direction, nonce or uuid7())
 
 
-def scan_batch(ctx: Ctx, texts: list[str], ev: DoorEvent, direction: str = "in") -> list[dict[str, Any]]:
+def scan_batch(ctx: Ctx, texts: list[str], ev: DoorEvent, direction: str = "in") -> list[ScanAnswer]:
     """Check several scans in order in one transaction (one commit for all), answers in the same order."""
     _may_scan(ctx, ev, direction)
     with write(ctx.conn):
@@ -110,10 +145,10 @@ def _may_scan(ctx: Ctx, ev: DoorEvent, direction: str) -> None:
     pauses.check(ctx, "scans", ev.id)
 
 
-def _scan_here(ctx: Ctx, text: str, ev: DoorEvent, direction: str, nonce: str) -> dict[str, Any]:
+def _scan_here(ctx: Ctx, text: str, ev: DoorEvent, direction: str, nonce: str) -> ScanAnswer:
     """Decide and record, inside the caller's transaction."""
     at = ctx.now_iso()
-    answer = _decide(ctx, text, ev, direction)
+    answer = cast(ScanAnswer, _decide(ctx, text, ev, direction))  # completed on the next line
     answer |= {"nonce": nonce, "at": at, "event_id": ev.id, "direction": direction}
     op = ctx.operator
     _record(ctx, {"id": nonce, "ticket_id": answer["ticket_id"], "event_id": ev.id, "direction": direction,
@@ -122,11 +157,11 @@ def _scan_here(ctx: Ctx, text: str, ev: DoorEvent, direction: str, nonce: str) -
     return answer
 
 
-def _refused(code: str, message: str, ticket_id: str | None = None, place: str | None = None) -> dict[str, Any]:
+def _refused(code: str, message: str, ticket_id: str | None = None, place: str | None = None) -> ScanVerdict:
     return {"result": "refused", "code": code, "message": message, "ticket_id": ticket_id, "place": place}
 
 
-def _decide(ctx: Ctx, text: str, ev: DoorEvent, direction: str) -> dict[str, Any]:
+def _decide(ctx: Ctx, text: str, ev: DoorEvent, direction: str) -> ScanVerdict:
     """The door's rules, in the order that gives the most useful reason: is it genuine, is it still good, is it
     for here and now, is it in already."""
     from boxoffice.services.signing import public_key_for
@@ -169,7 +204,7 @@ def _decide(ctx: Ctx, text: str, ev: DoorEvent, direction: str) -> dict[str, Any
         return _refused("already_checked_in", f"already in since {when}{where}", tid, place)
     if direction == "out" and last != "in":
         return _refused("conflict", "ticket is not in: nothing to let out", tid, place)
-    answer = {"result": "admit" if direction == "in" else "exit", "code": None,
+    answer: ScanVerdict = {"result": "admit" if direction == "in" else "exit", "code": None,
               "message": place + ("" if state["token"] is not None else " (ticket not on this terminal; genuine)"),
               "ticket_id": tid, "place": place}
     code = state["order_code"]
@@ -239,9 +274,9 @@ def record_checkin(ctx: Ctx, nonce: str, *, ticket_id: str | None, event_id: str
         return _record(ctx, row, journal)
 
 
-def stats(ctx: Ctx, event_id: str) -> dict[str, Any]:
+def stats(ctx: Ctx, event_id: str) -> DoorStats:
     """How many are in now, how many tickets were ever let in, entries, exits and refusals for one event."""
     ev = catalog_store.get_event(ctx.conn, event_id)
     if ev is None:
         raise BoxOfficeError("not_found", f"no event {event_id!r} here: `boxoffice event list` shows them")
-    return {"event_id": ev["id"], "event": ev["name"], **store.stats(ctx.conn, ev["id"])}
+    return cast(DoorStats, {"event_id": ev["id"], "event": ev["name"], **store.stats(ctx.conn, ev["id"])})

@@ -2,12 +2,68 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NotRequired, TypedDict, cast
 
 from boxoffice.domain.clock import when_text
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
 from boxoffice.store import catalog as store
+
+
+class Event(TypedDict):
+    """An event as the catalogue stores it (:func:`get_event`); times in UTC, money in minor units."""
+
+    id: str
+    venue_id: str
+    name: str
+    starts_at: str
+    doors_at: str | None
+    timezone: str
+    currency: str
+    tax_rate_bp: int
+    per_order_limit: int
+    reentry: int
+    updated_at: str
+
+
+class EventDetail(Event):
+    """An event with what the counter needs to sell it (:func:`show_event`): times in the venue's zone, sections,
+    ticket types with their prices as text, and the refund policy."""
+
+    starts_local: str
+    doors_local: str | None
+    sections: list[dict[str, Any]]
+    ticket_types: list[dict[str, Any]]
+    refund_policy: list[dict[str, Any]]
+
+
+class EventListing(TypedDict):
+    """One line of the event list (:func:`list_events`): capacity and tickets sold."""
+
+    id: str
+    name: str
+    starts_at: str
+    doors_at: str | None
+    timezone: str
+    currency: str
+    capacity: int
+    sold: int
+    starts_local: str
+
+
+class SeatMapSection(TypedDict):
+    """A section of the seat map (:func:`seat_map`): its counts and, for a reserved one, its rows of seats."""
+
+    id: str
+    name: str
+    kind: str
+    capacity: int
+    available: int
+    sold: int
+    held: int
+    allocation: str
+    allocated_here: NotRequired[int]
+    rows: NotRequired[list[dict[str, Any]]]
 
 
 def venue_tz(ctx: Ctx) -> str:
@@ -17,30 +73,30 @@ def venue_tz(ctx: Ctx) -> str:
     return str(ctx.config.timezone or (venue["timezone"] if venue else "UTC"))
 
 
-def list_events(ctx: Ctx) -> list[dict[str, Any]]:
+def list_events(ctx: Ctx) -> list[EventListing]:
     """Every event with its local start time, capacity and tickets sold."""
-    out = []
+    out: list[EventListing] = []
     for e in store.list_events(ctx.conn):
         e["starts_local"] = when_text(e["starts_at"], e["timezone"], year=True)
-        out.append(e)
+        out.append(cast(EventListing, e))
     return out
 
 
-def get_event(ctx: Ctx, event_id: str) -> dict[str, Any]:
+def get_event(ctx: Ctx, event_id: str) -> Event:
     """One event, or not_found listing the ids that exist."""
     ev = store.get_event(ctx.conn, event_id)
     if ev is None:
         known = [e["id"] for e in store.list_events(ctx.conn)][:10]
         hint = f"known: {', '.join(known)}" if known else "import a catalogue first: `boxoffice catalog import FILE`"
         raise BoxOfficeError("not_found", f"no event {event_id!r} ({hint})")
-    return ev
+    return cast(Event, ev)
 
 
-def show_event(ctx: Ctx, event_id: str) -> dict[str, Any]:
+def show_event(ctx: Ctx, event_id: str) -> EventDetail:
     """An event with its sections, ticket types, prices and refund policy."""
     from boxoffice.domain.money import format_money
 
-    ev = get_event(ctx, event_id)
+    ev = cast(EventDetail, get_event(ctx, event_id))  # the rest is added here
     cur = ev["currency"]
     ev["starts_local"] = when_text(ev["starts_at"], ev["timezone"], year=True)
     ev["doors_local"] = when_text(ev["doors_at"], ev["timezone"]) if ev["doors_at"] else None
@@ -59,7 +115,7 @@ def show_event(ctx: Ctx, event_id: str) -> dict[str, Any]:
     return ev
 
 
-def seat_map(ctx: Ctx, event_id: str, section_id: str | None = None) -> list[dict[str, Any]]:
+def seat_map(ctx: Ctx, event_id: str, section_id: str | None = None) -> list[SeatMapSection]:
     """Reserved sections as rows of seats with a state each: free, sold, held, or elsewhere.
 
     When a central service governs the event (``allocation`` "central"), "free" means free in this terminal's
@@ -69,11 +125,11 @@ def seat_map(ctx: Ctx, event_id: str, section_id: str | None = None) -> list[dic
     """
     get_event(ctx, event_id)
     governed = not ctx.terminal["owns_inventory"]
-    out = []
+    out: list[SeatMapSection] = []
     for sec in store.sections(ctx.conn, event_id):
         if section_id and sec["id"] != section_id:
             continue
-        entry: dict[str, Any] = {"id": sec["id"], "name": sec["name"], "kind": sec["kind"],
+        entry: SeatMapSection = {"id": sec["id"], "name": sec["name"], "kind": sec["kind"],
                                  "capacity": sec["capacity"], "available": sec["available"],
                                  "sold": sec["sold_count"], "held": sec["held"],
                                  "allocation": "central" if governed else "own"}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from boxoffice.domain.clock import parse_iso, when_text
 from boxoffice.domain.codes import make_order_code
@@ -71,6 +71,8 @@ def assess(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
     if any(types.get(tid, {}).get("needs_supervisor") for tid in counts):
         raise BoxOfficeError("bad_input", "an exchange cannot issue comps: refund, then sell the comp")
     q = quote(ctx, ev["id"], section_id, counts)
+    paid = rf.paid_for(ctx, order["id"])  # credited at what was paid, never at a price stored on the ticket
+    old = [t | {"price": paid[t["id"]]} for t in old]
     credit = sum(t["price"] for t in old)
     difference = q["total"] - credit
     cur = order["currency"]
@@ -85,7 +87,33 @@ def assess(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
             "overrides": overrides, "plan": plan}
 
 
-def preview(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
+class ExchangePreview(TypedDict):
+    """An exchange as the operator confirms it (:func:`preview`, :func:`check`): money as text for the screen."""
+
+    order: str
+    to_event: str
+    section: str
+    old: list[dict[str, Any]]
+    new: list[dict[str, Any]]
+    credit: str
+    new_total: str
+    difference: int
+    currency: str
+    settle: str
+    overrides: list[str]
+    overrides_text: list[str]
+
+
+# An exchange made (:func:`exchange`): the new order and its tickets, the money each way and the print jobs queued.
+# "from" is a keyword, hence the functional form.
+ExchangeResult = TypedDict("ExchangeResult", {
+    "exchange": dict[str, Any], "order": dict[str, Any], "from": str, "tickets": list[dict[str, Any]],
+    "payments": list[dict[str, Any]], "refunds": list[dict[str, Any]], "difference": int, "currency": str,
+    "jobs": list[str], "change": int, "change_text": str, "difference_text": str, "steps": str | None,
+    "override": bool, "approved_by": str | None})
+
+
+def preview(ctx: Ctx, req: ExchangeRequest) -> ExchangePreview:
     """The exchange as the operator confirms it."""
     a = assess(ctx, req)
     cur = a["currency"]
@@ -141,7 +169,7 @@ def _checked(ctx: Ctx, req: ExchangeRequest, supervisor: str | None) -> dict[str
     return a | {"shift_id": shift_id, "note": note, "payments": payments, "detail": detail, "section": sec}
 
 
-def check(ctx: Ctx, req: ExchangeRequest, supervisor: str | None = None) -> dict[str, Any]:
+def check(ctx: Ctx, req: ExchangeRequest, supervisor: str | None = None) -> ExchangePreview:
     """Everything an exchange would refuse, refused now, before anyone is asked to confirm or to type a PIN: the
     permission, shift, order and tickets, the new places' prices, a pause, the payment of a difference, whether the
     operator or the supervisor named may approve the overrides, and the cash in the drawer. Returns the exchange as
@@ -151,7 +179,7 @@ def check(ctx: Ctx, req: ExchangeRequest, supervisor: str | None = None) -> dict
     return preview(ctx, req)
 
 
-def exchange(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
+def exchange(ctx: Ctx, req: ExchangeRequest) -> ExchangeResult:
     """Make the exchange. Returns the new order, its tickets, the money moved and print jobs (queued)."""
     a = _checked(ctx, req, req.supervisor[0] if req.supervisor else None)
     op, order, ev, cur, diff = a["op"], a["order"], a["event"], a["currency"], a["difference"]
@@ -188,8 +216,10 @@ def exchange(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
 
         jobs = queue_order(ctx, new_id, receipt=False)
         named = [t | {"section_name": sec["name"]} for t in tickets]  # the slip names places as people do
-        slip = receipt_layout(ctx, row, (order["code"], code), cur, a["old"], named, pay_rows + back_rows)
-        jobs.append(queue_layout(ctx, "exchange", slip, name=f"{code}-exchange", order_id=new_id))
+        from boxoffice.printing.documents import exchange_layout
+
+        slip = receipt_view(ctx, row, (order["code"], code), cur, a["old"], named, pay_rows + back_rows)
+        jobs.append(queue_layout(ctx, "exchange", exchange_layout(slip), name=f"{code}-exchange", order_id=new_id))
         ctx.journal("exchange", {"exchange": row, "old_tickets": [t["id"] for t in a["old"]], "order": new_order,
                                  "tickets": [journal_ticket(t) for t in tickets],
                                  "payments": pay_rows + back_rows, "jobs": jobs})
@@ -201,40 +231,25 @@ def exchange(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
             "override": bool(a["overrides"]), "approved_by": approver["name"] if approver else None}
 
 
-def receipt_layout(ctx: Ctx, row: dict[str, Any], codes: tuple[str, str], cur: str, old: list[dict[str, Any]],
-                   new: list[dict[str, Any]], pays: list[dict[str, Any]]) -> list[Any]:
-    """The exchange slip: what came back, what went out, and how the difference was settled (signed if refunded)."""
-    from boxoffice.printing import layout as lay
+def receipt_view(ctx: Ctx, row: dict[str, Any], codes: tuple[str, str], cur: str, old: list[dict[str, Any]],
+                 new: list[dict[str, Any]], pays: list[dict[str, Any]]) -> Any:
+    """What the exchange slip shows (printing/documents.py lays it out): what came back, what went out, and how
+    the difference was settled."""
+    from boxoffice.printing.documents import ExchangeReceiptView
 
-    venue = ctx.config.venue_name or (catalog_store.venue(ctx.conn) or {}).get("name", "")
     m = format_money
-    blocks: list[Any] = []
-    if ctx.config.drawer_on_cash and any(p["tender"] == "cash" for p in pays):
-        blocks.append(lay.DrawerKick())
-    blocks += [lay.Text(venue, bold=True, size=2, align="center"),
-               lay.Text("EXCHANGE", bold=True, size=2, align="center"),
-               lay.Columns("New order", codes[1]), lay.Columns("Replaces", codes[0]),
-               lay.Columns("Time", when_text(row["at"], rf.venue_tz(ctx), year=True)), lay.Rule(),
-               lay.Text("Returned (cancelled):", bold=True)]
-    blocks += [lay.Columns(f"{t['type_name'] or t['ticket_type_id']} {rf.place_label(t)}", m(t["price"], cur))
-               for t in old]
-    blocks.append(lay.Text("New:", bold=True))
-    blocks += [lay.Columns(f"{t['type_name']} {rf.place_label(t)}", m(t["price"], cur)) for t in new]
-    blocks += [lay.Rule(), lay.Columns("Credit", m(row["credit"], cur)),
-               lay.Columns("New tickets", m(row["new_total"], cur))]
     d = row["difference"]
-    if d > 0:
-        blocks.append(lay.Columns("PAID", m(d, cur), bold=True))
-    elif d < 0:
-        blocks.append(lay.Columns("REFUNDED", m(-d, cur), bold=True))
+    payments = []
     for p in pays:
         label = rf.TENDER_LABELS[p["tender"]] + (f" ****{p['card_last4']}" if p["card_last4"] else "")
         shown = p["tendered"] if p["tendered"] is not None else p["amount"]
-        blocks.append(lay.Columns(("To " if p["kind"] == "refund" else "") + label, m(shown, cur)))
-        if p["change"]:
-            blocks.append(lay.Columns("Change", m(p["change"], cur), bold=True))
-    if d < 0:
-        blocks += [lay.Feed(2), lay.Text("Customer signature:"), lay.Feed(2),
-                   lay.Text("x______________________________")]
-    blocks.append(lay.Cut())
-    return blocks
+        payments.append((("To " if p["kind"] == "refund" else "") + label, m(shown, cur),
+                         m(p["change"], cur) if p["change"] else None))
+    return ExchangeReceiptView(
+        venue=ctx.config.venue_name or (catalog_store.venue(ctx.conn) or {}).get("name", ""),
+        new_code=codes[1], old_code=codes[0], time=when_text(row["at"], rf.venue_tz(ctx), year=True),
+        returned=[(f"{t['type_name'] or t['ticket_type_id']} {rf.place_label(t)}", m(t["price"], cur)) for t in old],
+        new=[(f"{t['type_name']} {rf.place_label(t)}", m(t["price"], cur)) for t in new],
+        credit=m(row["credit"], cur), new_total=m(row["new_total"], cur),
+        paid=m(d, cur) if d > 0 else None, refunded=m(-d, cur) if d < 0 else None, payments=payments,
+        open_drawer=bool(ctx.config.drawer_on_cash and any(p["tender"] == "cash" for p in pays)))

@@ -6,7 +6,7 @@ Incidents live beside the journal and each step is journalled, so the record syn
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from boxoffice.domain.ids import uuid7
 from boxoffice.errors import BoxOfficeError
@@ -15,6 +15,49 @@ from boxoffice.store import night as store
 from boxoffice.store.db import write
 
 SEVERITIES = ("minor", "major", "critical")
+
+
+class Incident(TypedDict):
+    """An incident as opened (:func:`open_incident`)."""
+
+    id: str
+    title: str
+    severity: str
+    opened_at: str
+    opened_by: str | None
+
+
+class StoredIncident(Incident):
+    """An incident as stored (:func:`list_incidents`, :func:`close_incident`): closed, by whom and how, if so."""
+
+    closed_at: str | None
+    closed_by: str | None
+    resolution: str | None
+
+
+class Note(TypedDict):
+    """A note added to an incident (:func:`add_note`)."""
+
+    id: str
+    incident_id: str
+    at: str
+    operator_id: str | None
+    text: str
+
+
+class TimelineItem(TypedDict):
+    """One line of an incident's timeline: a note, or a journal entry made while it was open (``what``: its kind)."""
+
+    at: str
+    what: str
+    by: str | None
+    text: str
+
+
+class Timeline(StoredIncident):
+    """An incident with its timeline (:func:`timeline`)."""
+
+    timeline: list[TimelineItem]
 
 
 def _text(value: str, what: str, limit: int = 500) -> str:
@@ -36,7 +79,7 @@ def _get(ctx: Ctx, incident_id: str) -> dict[str, Any]:
     return matches[0]
 
 
-def open_incident(ctx: Ctx, title: str, severity: str = "minor") -> dict[str, Any]:
+def open_incident(ctx: Ctx, title: str, severity: str = "minor") -> Incident:
     """Anyone logged in may open an incident: the person who sees the problem writes it down."""
     op = ctx.operator
     if op is None:
@@ -48,7 +91,7 @@ def open_incident(ctx: Ctx, title: str, severity: str = "minor") -> dict[str, An
     with write(ctx.conn):
         store.add_incident(ctx.conn, row)
         ctx.journal("incident.open", row)
-    return row
+    return cast(Incident, row)
 
 
 def record(ctx: Ctx, title: str, severity: str, text: str, operator_id: str | None) -> dict[str, Any]:
@@ -66,7 +109,7 @@ def record(ctx: Ctx, title: str, severity: str, text: str, operator_id: str | No
     return row
 
 
-def add_note(ctx: Ctx, incident_id: str, text: str) -> dict[str, Any]:
+def add_note(ctx: Ctx, incident_id: str, text: str) -> Note:
     op = ctx.operator
     if op is None:
         raise BoxOfficeError("not_logged_in", "log in first so the note says who wrote it")
@@ -78,10 +121,10 @@ def add_note(ctx: Ctx, incident_id: str, text: str) -> dict[str, Any]:
     with write(ctx.conn):
         store.add_note(ctx.conn, note)
         ctx.journal("incident.note", note)
-    return note
+    return cast(Note, note)
 
 
-def close_incident(ctx: Ctx, incident_id: str, resolution: str) -> dict[str, Any]:
+def close_incident(ctx: Ctx, incident_id: str, resolution: str) -> StoredIncident:
     op = ctx.operator
     if op is None:
         raise BoxOfficeError("not_logged_in", "log in first")
@@ -92,14 +135,14 @@ def close_incident(ctx: Ctx, incident_id: str, resolution: str) -> dict[str, Any
         if not store.close_incident(ctx.conn, inc["id"], now, op["id"], text):
             raise BoxOfficeError("conflict", "that incident is closed already")
         ctx.journal("incident.close", {"id": inc["id"], "resolution": text, "closed_at": now})
-    return store.incident(ctx.conn, inc["id"])  # type: ignore[return-value]
+    return cast(StoredIncident, store.incident(ctx.conn, inc["id"]))  # closed just now: there
 
 
-def list_incidents(ctx: Ctx, open_only: bool = False) -> list[dict[str, Any]]:
-    return store.incidents(ctx.conn, open_only)
+def list_incidents(ctx: Ctx, open_only: bool = False) -> list[StoredIncident]:
+    return cast(list[StoredIncident], store.incidents(ctx.conn, open_only))
 
 
-def timeline(ctx: Ctx, incident_id: str) -> dict[str, Any]:
+def timeline(ctx: Ctx, incident_id: str) -> Timeline:
     """The incident with its notes and everything the journal recorded while it was open, in the journal's order.
 
     "While it was open" is by journal sequence, between the incident's own open and close entries, not by clock
@@ -110,14 +153,14 @@ def timeline(ctx: Ctx, incident_id: str) -> dict[str, Any]:
     entries = store.journal_of_incident(ctx.conn, inc["id"])
     if entries is None:  # no open entry here (an incident that arrived without its journal): fall back to time
         entries = store.journal_between(ctx.conn, inc["opened_at"], inc["closed_at"])
-    items = []
+    items: list[TimelineItem] = []
     for e in entries:
         payload = json.loads(e["payload"])
         if e["kind"] == "incident.note" and payload.get("incident_id") == inc["id"]:
             items.append({"at": e["at"], "what": "note", "by": e["operator"], "text": payload.get("text", "")})
         elif not e["kind"].startswith("incident."):
             items.append({"at": e["at"], "what": e["kind"], "by": e["operator"], "text": _summary(payload)})
-    return {**inc, "timeline": items}
+    return cast(Timeline, {**inc, "timeline": items})
 
 
 def _summary(payload: dict[str, Any]) -> str:

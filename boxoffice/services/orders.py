@@ -2,22 +2,76 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from boxoffice.domain.clock import when_text
 from boxoffice.domain.codes import normalise_lookup
 from boxoffice.domain.money import format_money
+from boxoffice.domain.ticket_state import order_state, ticket_state
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
 from boxoffice.store import catalog as catalog_store
 from boxoffice.store import orders as store
 from boxoffice.store.db import write
 
+if TYPE_CHECKING:
+    from boxoffice.services.printing import PrintResult
 
-def find_order(ctx: Ctx, code: str) -> dict[str, Any]:
+
+class Order(TypedDict):
+    """An order as stored: money in minor units, times in UTC; ``phone_digits`` is what a phone search matches."""
+
+    id: str
+    code: str
+    event_id: str
+    channel: str
+    terminal_id: str | None
+    status: str
+    customer_name: str | None
+    email: str | None
+    phone: str | None
+    notes: str | None
+    total: int
+    tax: int
+    currency: str
+    created_at: str
+    operator_id: str | None
+    phone_digits: str | None
+
+
+class OrderDetail(Order):
+    """An order as ``order show`` tells it (:func:`order_details`): the event's name, the time in the venue's zone,
+    money as text, and its tickets and payments."""
+
+    event_name: str
+    created_local: str
+    total_text: str
+    tickets: list[dict[str, Any]]
+    payments: list[dict[str, Any]]
+
+
+class ReprintCheck(TypedDict):
+    """What a reprint would print (:func:`check_reprint`): the order, the ids of the tickets chosen, and whether a
+    supervisor must approve."""
+
+    order: Order
+    tickets: list[str]
+    needs_supervisor: bool
+
+
+class Reprint(TypedDict):
+    """A reprint done (:func:`reprint`): the order's code, the tickets reprinted and the print outcomes."""
+
+    order: str
+    tickets: list[str]
+    results: list[PrintResult]
+
+
+def find_order(ctx: Ctx, code: str) -> Order:
     """An order by its code (forgiving case, spaces and hyphens; a mistyped check character is named as such) or
     by a scanned ticket of it (see :func:`order_for`)."""
-    return order_for(ctx, code)[0]
+    return cast(Order, order_for(ctx, code)[0])
 
 
 def order_for(ctx: Ctx, text: str) -> tuple[dict[str, Any], str | None]:
@@ -51,7 +105,7 @@ def order_for(ctx: Ctx, text: str) -> tuple[dict[str, Any], str | None]:
     return order, ticket["id"]
 
 
-def order_details(ctx: Ctx, code: str) -> dict[str, Any]:
+def order_details(ctx: Ctx, code: str) -> OrderDetail:
     """An order with its tickets and payments, money formatted, times in the venue's zone."""
     order = find_order(ctx, code)
     cur = order["currency"]
@@ -59,14 +113,17 @@ def order_details(ctx: Ctx, code: str) -> dict[str, Any]:
     tz = ev["timezone"] if ev else "UTC"
     tickets = store.tickets_of(ctx.conn, order["id"])
     payments = store.payments_of(ctx.conn, order["id"])
+    valid = [t for t in tickets if t["status"] == "valid"]
     return {
         **order,
+        "status": order_state(order["status"], len(valid), sum(1 for t in valid if t["revoked"])),
         "event_name": ev["name"] if ev else order["event_id"],
         "created_local": when_text(order["created_at"], tz, year=True),
         "total_text": format_money(order["total"], cur),
         "tickets": [{"id": t["id"], "section": t["section_id"], "section_name": t["section_name"] or t["section_id"],
                      "row": t["row"], "seat": t["seat"],
-                     "type": t["ticket_type_id"], "price": format_money(t["price"], cur), "status": t["status"],
+                     "type": t["ticket_type_id"], "price": format_money(t["price"], cur),
+                     "status": ticket_state(t["status"], t["revoked"]),
                      "picked_up_at": t["picked_up_at"], "copies": t["copies"], "token": t["token"]}
                     for t in tickets],
         "payments": [{"kind": p["kind"], "tender": p["tender"], "amount": format_money(p["amount"], cur),
@@ -76,7 +133,7 @@ def order_details(ctx: Ctx, code: str) -> dict[str, Any]:
 
 
 def check_reprint(ctx: Ctx, code: str, supervisor: str | None = None,
-                  ticket_ids: list[str] | None = None) -> dict[str, Any]:
+                  ticket_ids: list[str] | None = None) -> ReprintCheck:
     """Everything a reprint would refuse, refused before a supervisor is asked for a PIN: the permission, whether a
     supervisor must approve and whether the one named (``supervisor``) may, the order and its valid tickets.
     Returns {"order", "tickets" (the ids to reprint), "needs_supervisor"}."""
@@ -99,7 +156,7 @@ def check_reprint(ctx: Ctx, code: str, supervisor: str | None = None,
 
 
 def reprint(ctx: Ctx, code: str, supervisor: tuple[str, str] | None = None,
-            ticket_ids: list[str] | None = None) -> dict[str, Any]:
+            ticket_ids: list[str] | None = None) -> Reprint:
     """Queue and print a COPY of an order's valid tickets (same tokens), counted on each ticket and journalled.
 
     A supervisor (or admin) may reprint; anyone else needs a supervisor's PIN for it.
@@ -109,7 +166,8 @@ def reprint(ctx: Ctx, code: str, supervisor: tuple[str, str] | None = None,
 
     plan = check_reprint(ctx, code, supervisor[0] if supervisor else None, ticket_ids)
     order, chosen = plan["order"], plan["tickets"]
-    approver = ctx.operator
+    approver: Mapping[str, Any] | None = ctx.operator
+    assert approver is not None  # check_reprint required a login
     if plan["needs_supervisor"]:
         assert supervisor is not None  # check_reprint refused otherwise
         approver = approve(ctx, supervisor[0], supervisor[1], "reprint")

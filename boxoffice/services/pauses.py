@@ -6,7 +6,7 @@ scans go on unless they are paused too. Pauses set on the central service arrive
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.pauses import check_what, clean_reason, scope_of
@@ -16,8 +16,28 @@ from boxoffice.store import night as store
 from boxoffice.store.db import write
 
 
+class Pause(TypedDict):
+    """A pause as set (:func:`pause`): what it stops (``what``), where (``scope``, ``target``), why and by whom."""
+
+    id: str
+    scope: str
+    target: str | None
+    what: str
+    reason: str
+    source: str
+    paused_at: str
+    paused_by: str | None
+
+
+class StoredPause(Pause):
+    """A pause as stored (:func:`active`, :func:`resume`): when it was lifted, and by whom, if it was."""
+
+    resumed_at: str | None
+    resumed_by: str | None
+
+
 def pause(ctx: Ctx, reason: str, *, what: str = "sales", event: str | None = None, channel: str | None = None,
-          terminal: str | None = None) -> dict[str, Any]:
+          terminal: str | None = None) -> Pause:
     """Stop ``what`` in the given scope until resumed; needs a supervisor. Journalled, so it syncs."""
     op = ctx.require("pause")
     check_what(what)
@@ -32,11 +52,11 @@ def pause(ctx: Ctx, reason: str, *, what: str = "sales", event: str | None = Non
     with write(ctx.conn):
         store.add_pause(ctx.conn, row)
         ctx.journal("pause", row)
-    return row
+    return cast(Pause, row)
 
 
 def resume(ctx: Ctx, pause_id: str | None = None, *, what: str = "sales", event: str | None = None,
-           channel: str | None = None, terminal: str | None = None) -> list[dict[str, Any]]:
+           channel: str | None = None, terminal: str | None = None) -> list[StoredPause]:
     """Lift one pause by id, or every active pause matching the scope given."""
     op = ctx.require("pause")
     if pause_id:
@@ -58,11 +78,11 @@ def resume(ctx: Ctx, pause_id: str | None = None, *, what: str = "sales", event:
             store.resume(ctx.conn, p["id"], now, op["id"])
             ctx.journal("resume", {"pause": p["id"], "scope": p["scope"], "target": p["target"], "what": p["what"],
                                    "resumed_at": now})
-    return chosen
+    return cast(list[StoredPause], chosen)  # as they were before the resume
 
 
-def active(ctx: Ctx) -> list[dict[str, Any]]:
-    return store.active_pauses(ctx.conn)
+def active(ctx: Ctx) -> list[StoredPause]:
+    return cast(list[StoredPause], store.active_pauses(ctx.conn))
 
 
 def check(ctx: Ctx, what: str, event_id: str | None, channel: str = "box_office") -> None:

@@ -15,12 +15,13 @@ since the last indexed one (a walk-up sale, an import) are indexed, which costs 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from boxoffice.domain import search_text
 from boxoffice.domain.clock import when_text
 from boxoffice.domain.codes import normalise_code, normalise_lookup
 from boxoffice.domain.ids import is_uuid, uuid7
+from boxoffice.domain.ticket_state import order_state, ticket_state
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
 from boxoffice.store import catalog as catalog_store
@@ -28,11 +29,67 @@ from boxoffice.store import pickup as store
 from boxoffice.store.db import write
 from boxoffice.tickets.token import looks_like_token
 
+if TYPE_CHECKING:
+    from boxoffice.services.printing import PrintResult
+
 DEFAULT_LIMIT = 20
 MIN_NAME_CHARS = 2
 MAX_QUERY_CHARS = 200
 MAX_CODE_CHARS = 16  # a code typed with spaces or hyphens between its eight characters
 SEARCH_CAP = 200  # index entries ranked per search; more than this and the desk is asked to type more
+
+
+class FoundOrder(TypedDict):
+    """A search hit as the desk shows it (:func:`find`): the phone only by its last digits, how it matched."""
+
+    order_id: str
+    code: str
+    event_id: str
+    event: str
+    channel: str
+    status: str
+    name: str | None
+    email: str | None
+    phone_end: str | None
+    tickets: int
+    picked_up: int
+    notes: str | None
+    match: str
+
+
+class FindResult(TypedDict):
+    """What :func:`find` found, best first, with how the query was read (``by``) and a note for the desk."""
+
+    query: str
+    by: str
+    results: list[FoundOrder]
+    note: str | None
+
+
+class PickupPlan(TypedDict):
+    """What a pickup would hand out (:func:`plan_pickup`): the order's summary and tickets, those chosen, the note
+    to confirm and the venue's time zone."""
+
+    order: dict[str, Any]
+    tickets: list[dict[str, Any]]
+    chosen: list[dict[str, Any]]
+    notes: str | None
+    remaining_after: int
+    timezone: str
+
+
+class PickupResult(TypedDict):
+    """Tickets handed out (:func:`pick_up`): which, where, how many still wait, and the print outcomes."""
+
+    order: str
+    order_id: str
+    name: str | None
+    handed_out: list[str]
+    remaining: int
+    notes: str | None
+    jobs: list[str]
+    print: list[PrintResult]
+    places: list[str]
 
 
 # --- the index ----------------------------------------------------------------------------------------------
@@ -61,7 +118,7 @@ def refresh_index(ctx: Ctx) -> int:
 # --- finding ------------------------------------------------------------------------------------------------
 
 
-def find(ctx: Ctx, query: str, event_id: str | None = None, limit: int = DEFAULT_LIMIT) -> dict[str, Any]:
+def find(ctx: Ctx, query: str, event_id: str | None = None, limit: int = DEFAULT_LIMIT) -> FindResult:
     """Orders matching what was typed or scanned, best first: {query, by, results, note}.
 
     ``by`` says how the query was read (code, token, ticket, email, phone, name). Raises bad_input for a query that
@@ -112,7 +169,7 @@ def find(ctx: Ctx, query: str, event_id: str | None = None, limit: int = DEFAULT
 
 
 def _answer(ctx: Ctx, query: str, by: str, found: list[dict], event_id: str | None,
-            note: str | None = None) -> dict[str, Any]:
+            note: str | None = None) -> FindResult:
     results = [_result(ctx, r, by) for r in found if r is not None and (event_id is None or r["event_id"] == event_id)]
     if not results and by in ("code", "ticket", "token"):
         what = f"order {query}" if by == "code" else f"ticket {query}" if by == "ticket" else "order for this ticket"
@@ -121,12 +178,13 @@ def _answer(ctx: Ctx, query: str, by: str, found: list[dict], event_id: str | No
     return {"query": query, "by": by, "results": results, "note": note}
 
 
-def _result(ctx: Ctx, r: dict, by: str) -> dict[str, Any]:
+def _result(ctx: Ctx, r: dict, by: str) -> FoundOrder:
     """A search hit as the desk shows it: the phone only by its last digits."""
     digits = r.get("phone_digits") or ""
     ev = _event(ctx, r["event_id"])
     return {"order_id": r["id"], "code": r["code"], "event_id": r["event_id"],
-            "event": ev["name"] if ev else r["event_id"], "channel": r["channel"], "status": r["status"],
+            "event": ev["name"] if ev else r["event_id"], "channel": r["channel"],
+            "status": order_state(r["status"], r["tickets"], r["revoked"]),
             "name": r["customer_name"], "email": r["email"], "phone_end": digits[-4:] if digits else None,
             "tickets": r["tickets"], "picked_up": r["picked"], "notes": r["notes"], "match": by}
 
@@ -138,7 +196,7 @@ def _event(ctx: Ctx, event_id: str) -> dict | None:
     return cache[event_id]
 
 
-def _by_token(ctx: Ctx, text: str, event_id: str | None) -> dict[str, Any]:
+def _by_token(ctx: Ctx, text: str, event_id: str | None) -> FindResult:
     """A scanned ticket: its signature must verify before its ticket id is trusted to name an order."""
     from boxoffice.services.signing import public_key_for
     from boxoffice.tickets.token import verify_token
@@ -164,7 +222,7 @@ def _top(ctx: Ctx, ranked: list[str], capped: bool, event_id: str | None, limit:
     return out, note
 
 
-def _by_phone(ctx: Ctx, query: str, event_id: str | None, limit: int) -> dict[str, Any]:
+def _by_phone(ctx: Ctx, query: str, event_id: str | None, limit: int) -> FindResult:
     digits = search_text.phone_digits(query)
     if len(digits) < search_text.MIN_PHONE_DIGITS:
         raise BoxOfficeError("bad_input", f"type at least {search_text.MIN_PHONE_DIGITS} digits of the phone "
@@ -184,7 +242,7 @@ def _by_phone(ctx: Ctx, query: str, event_id: str | None, limit: int) -> dict[st
     return _answer(ctx, query, "phone", found, event_id, note)
 
 
-def _by_email(ctx: Ctx, query: str, event_id: str | None, limit: int) -> dict[str, Any]:
+def _by_email(ctx: Ctx, query: str, event_id: str | None, limit: int) -> FindResult:
     found = store.summaries_by_email(ctx.conn, query, limit)
     if found:
         return _answer(ctx, query, "email", found, event_id)
@@ -198,7 +256,7 @@ def _by_email(ctx: Ctx, query: str, event_id: str | None, limit: int) -> dict[st
     return _answer(ctx, query, "email", found, event_id, note)
 
 
-def _by_name(ctx: Ctx, query: str, event_id: str | None, limit: int) -> dict[str, Any]:
+def _by_name(ctx: Ctx, query: str, event_id: str | None, limit: int) -> FindResult:
     """Whole words first; only when no name has them all as whole words, the same words as prefixes.
 
     Ranked here rather than by FTS5's bm25: bm25 must count every document holding each term, a pass over each
@@ -224,7 +282,7 @@ def _by_name(ctx: Ctx, query: str, event_id: str | None, limit: int) -> dict[str
 
 
 def plan_pickup(ctx: Ctx, code: str, ticket_ids: list[str] | None = None,
-                count: int | None = None) -> dict[str, Any]:
+                count: int | None = None) -> PickupPlan:
     """What a pickup would hand out, without doing it: the order, its notes, the tickets chosen.
 
     Raises what the pickup itself would, so a desk asks about an order's note only when the answer can matter:
@@ -308,7 +366,7 @@ def _already(order: dict, done: list[dict], tz: str) -> BoxOfficeError:
 
 
 def pick_up(ctx: Ctx, code: str, *, ticket_ids: list[str] | None = None, count: int | None = None,
-            confirmed: bool = False, print_now: bool = True) -> dict[str, Any]:
+            confirmed: bool = False, print_now: bool = True) -> PickupResult:
     """Hand tickets out: recorded and journalled in one transaction, then printed.
 
     An order with notes ("ID required") is handed out only with ``confirmed``: the desk must have shown the note
@@ -358,9 +416,11 @@ def order_view(ctx: Ctx, code: str) -> dict[str, Any]:
     ev = _event(ctx, order["event_id"])
     tz = ev["timezone"] if ev else "UTC"
     tickets = store.tickets_for_pickup(ctx.conn, order["id"])
-    return {"code": order["code"], "name": order["customer_name"], "status": order["status"],
+    return {"code": order["code"], "name": order["customer_name"],
+            "status": order_state(order["status"], order["tickets"], order["revoked"]),
             "channel": order["channel"], "notes": order["notes"], "event": ev["name"] if ev else order["event_id"],
             "tickets": [{"id": t["id"], "short": t["id"][-8:], "place": _place(t),
-                         "type": t["type_name"] or t["ticket_type_id"], "status": t["status"],
+                         "type": t["type_name"] or t["ticket_type_id"],
+                         "status": ticket_state(t["status"], t["revoked"]),
                          "picked_up": when_text(t["picked_up_at"], tz) if t["picked_up_at"]
                          else None, "by": t["picked_up_by_name"]} for t in tickets]}

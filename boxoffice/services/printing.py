@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, cast
 
 from boxoffice.domain.clock import when_text
 from boxoffice.domain.ids import uuid7
@@ -23,6 +23,35 @@ from boxoffice.store import operators as operator_store
 from boxoffice.store import orders as order_store
 from boxoffice.store import print_jobs as store
 from boxoffice.store.db import write
+
+if TYPE_CHECKING:
+    from boxoffice.printing.pdf_render import Stock
+
+
+class PrintResult(TypedDict):
+    """One job's outcome (:func:`run_jobs`): printed (``to`` where, or a ``note``: printed already) or failed, with
+    the ``error`` said and its ``code``."""
+
+    job: str
+    status: str
+    to: NotRequired[str]
+    note: NotRequired[str]
+    error: NotRequired[str]
+    code: NotRequired[str]
+
+
+class PrintJob(TypedDict):
+    """A print job as ``print jobs`` lists it (:func:`list_jobs`)."""
+
+    id: str
+    created_at: str
+    kind: str
+    order_id: str | None
+    printer_uri: str
+    status: str
+    attempts: int
+    last_error: str | None
+    printed_at: str | None
 
 TENDER_LABELS = {"cash": "Cash", "card": "Card", "comp": "Comp"}
 
@@ -80,7 +109,7 @@ def queue_test(ctx: Ctx) -> str:
 
 
 def _ticket_views(ctx: Ctx, order: dict, ticket_ids: list[str], copy: bool) -> list[Any]:
-    from boxoffice.printing.layout import TicketView
+    from boxoffice.printing.documents import TicketView
 
     ev = catalog_store.get_event(ctx.conn, order["event_id"])
     venue = (catalog_store.venue(ctx.conn) or {}).get("name", "")
@@ -100,7 +129,7 @@ def _ticket_views(ctx: Ctx, order: dict, ticket_ids: list[str], copy: bool) -> l
 
 def receipt_view(ctx: Ctx, order: dict, copy: bool = False) -> Any:
     """The receipt of an order: lines by ticket type, total, tax share, tenders, change."""
-    from boxoffice.printing.layout import ReceiptView
+    from boxoffice.printing.documents import ReceiptView
 
     cur = order["currency"]
     ev = catalog_store.get_event(ctx.conn, order["event_id"])
@@ -131,22 +160,20 @@ def receipt_view(ctx: Ctx, order: dict, copy: bool = False) -> Any:
 
 def _layouts(ctx: Ctx, job: dict) -> tuple[list[Any], list[Any]]:
     """The job's ticket layouts and receipt layout (empty where not asked)."""
-    from boxoffice.printing import layout as lay
+    from boxoffice.printing import documents
 
     doc = json.loads(job["document"])
     if "blocks" in doc:
         return [], [_stored_layout(doc)]
     if doc.get("test"):
         venue = (catalog_store.venue(ctx.conn) or {}).get("name", "boxoffice")
-        return [], [[lay.Text(venue, bold=True, size=2, align="center"), lay.Text("Printer test", align="center"),
-                     lay.Columns("Printer", job["printer_uri"]), lay.Columns("Profile", job["profile"] or "-"),
-                     lay.QR("TEST " + job["id"].upper()), lay.Text("Café Müller  北京  ok", align="center"),
-                     lay.Cut()]]
+        return [], [documents.test_page_layout(venue, job["printer_uri"], job["profile"] or "-",
+                                               "TEST " + job["id"].upper())]
     order = order_store.order_by_id(ctx.conn, doc["order_id"])
     if order is None:
         raise BoxOfficeError("not_found", f"print job {job['id']} names an order that does not exist")
-    tickets = [lay.ticket_layout(v) for v in _ticket_views(ctx, order, doc["tickets"], doc["copy"])]
-    receipt = [lay.receipt_layout(receipt_view(ctx, order, doc["copy"]), open_drawer=doc["drawer"])] \
+    tickets = [documents.ticket_layout(v) for v in _ticket_views(ctx, order, doc["tickets"], doc["copy"])]
+    receipt = [documents.receipt_layout(receipt_view(ctx, order, doc["copy"]), open_drawer=doc["drawer"])] \
         if doc["receipt"] else []
     return tickets, receipt
 
@@ -167,7 +194,8 @@ def _deliver(ctx: Ctx, job: dict) -> str:
         order = order_store.order_by_id(ctx.conn, json.loads(job["document"]).get("order_id") or "")
         name = json.loads(job["document"]).get("name") or (order["code"] if order else "test")
         name += "-copy" if json.loads(job["document"]).get("copy") else ""
-        pdf = render_pdf(tickets + receipt, stock=str(ctx.config.ticket_stock))
+        # One of the two: the configuration is refused when read otherwise (config.TICKET_STOCKS).
+        pdf = render_pdf(tickets + receipt, stock=cast("Stock", str(ctx.config.ticket_stock)))
         return str(write_pdf(uri, f"{name}-{job['id'][-8:]}", pdf))
     from boxoffice.printing.escpos_render import render_escpos
     from boxoffice.printing.transport import send
@@ -197,7 +225,7 @@ def _printing_lock(ctx: Ctx) -> Iterator[None]:
         return
     path = ctx.config.db_path.with_name(ctx.config.db_path.name + ".print-lock")
     try:
-        fh = open(path, "a+b")  # noqa: SIM115 - held across the yield
+        fh = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600), "a+b")  # held across the yield
     except OSError:
         yield
         return
@@ -211,14 +239,14 @@ def _printing_lock(ctx: Ctx) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def run_jobs(ctx: Ctx, job_ids: list[str]) -> list[dict[str, Any]]:
+def run_jobs(ctx: Ctx, job_ids: list[str]) -> list[PrintResult]:
     """Print the given jobs now. Each outcome is committed on its own; a failure never undoes the sale."""
     with _printing_lock(ctx):
         return _run_jobs(ctx, job_ids)
 
 
-def _run_jobs(ctx: Ctx, job_ids: list[str]) -> list[dict[str, Any]]:
-    results = []
+def _run_jobs(ctx: Ctx, job_ids: list[str]) -> list[PrintResult]:
+    results: list[PrintResult] = []
     for job_id in job_ids:
         job = store.get(ctx.conn, job_id)
         if job is None:
@@ -247,31 +275,20 @@ def _run_jobs(ctx: Ctx, job_ids: list[str]) -> list[dict[str, Any]]:
     return results
 
 
-def retry(ctx: Ctx) -> list[dict[str, Any]]:
+def retry(ctx: Ctx) -> list[PrintResult]:
     """Print every job still waiting, oldest first (`boxoffice print retry`)."""
     ctx.require("print")
     with _printing_lock(ctx):  # what waits is read under the lock: another retry may just have printed it
         return _run_jobs(ctx, [j["id"] for j in store.pending(ctx.conn)])
 
 
-def test_print(ctx: Ctx) -> list[dict[str, Any]]:
+def test_print(ctx: Ctx) -> list[PrintResult]:
     ctx.require("print")
     return run_jobs(ctx, [queue_test(ctx)])
 
 
-def list_jobs(ctx: Ctx, pending_only: bool = False) -> list[dict[str, Any]]:
+def list_jobs(ctx: Ctx, pending_only: bool = False) -> list[PrintJob]:
     jobs = store.pending(ctx.conn) if pending_only else store.recent(ctx.conn)
-    return [{k: j[k] for k in ("id", "created_at", "kind", "order_id", "printer_uri", "status", "attempts",
-                               "last_error", "printed_at")} for j in jobs]
+    return [cast(PrintJob, {k: j[k] for k in ("id", "created_at", "kind", "order_id", "printer_uri", "status",
+                                             "attempts", "last_error", "printed_at")}) for j in jobs]
 
-
-def first_failure(results: list[dict[str, Any]]) -> BoxOfficeError | None:
-    """The printer error to report after a sale, if any job failed."""
-    for r in results:
-        if r["status"] == "failed":
-            return BoxOfficeError(r.get("code", "printer_offline"), r["error"])
-    return None
-
-
-def output_paths(results: list[dict[str, Any]]) -> list[str]:
-    return [r["to"] for r in results if r.get("to") and Path(r["to"]).suffix == ".pdf"]

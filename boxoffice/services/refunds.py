@@ -10,7 +10,8 @@ The rules, in the order they are applied:
   needs the central service, which this terminal cannot reach, so only an explicit ``--supervisor`` override lets
   it through offline, and the flag brings it to a supervisor at sync), ``used`` (a ticket was admitted at the
   door already), ``fee_waived`` (``--waive-fee``: the full price back inside a tier, as when the venue cancels).
-- **How much.** Each ticket's price less the fee of the policy tier in force (see domain.refund_policy).
+- **How much.** What each ticket was paid (its share of the order's tenders, domain.paid_share: never the price
+  stored on the ticket) less the fee of the policy tier in force (see domain.refund_policy).
 - **Where the money goes.** Back to the original tenders, cards first, then cash: each card payment (newest
   first) takes back up to what it paid and has not had back, against its own last four digits; then each cash
   payment likewise. Cash is last because cash leaving the drawer is what a box office can least afford to get
@@ -28,12 +29,14 @@ The rules, in the order they are applied:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from boxoffice.domain.clock import parse_iso, when_text
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.money import format_money, parse_amount
+from boxoffice.domain.paid_share import order_takings, paid_shares
 from boxoffice.domain.permissions import PERMISSIONS, allowed
 from boxoffice.domain.refund_policy import Decision, Tier, tier_at
 from boxoffice.errors import BoxOfficeError
@@ -225,7 +228,7 @@ def used_override(ctx: Ctx, tickets: list[dict[str, Any]]) -> list[str]:
 
 
 def authorise(ctx: Ctx, op: dict[str, Any], overrides: list[str], supervisor: tuple[str, str] | None,
-              action: str, detail: str) -> dict[str, Any] | None:
+              action: str, detail: str) -> Mapping[str, Any] | None:
     """Who approves the overrides (None when there are none); refuses, naming the role needed, when nobody may."""
     check_authority(ctx, op, overrides, supervisor[0] if supervisor else None, action, detail)
     if supervisor is not None:  # a PIN given for nothing still has to be right: no silent guessing
@@ -313,9 +316,17 @@ def _order_status(ctx: Ctx, order_id: str) -> str | None:
 # -- refunds -----------------------------------------------------------------------------------------------------
 
 
-def _policy(ctx: Ctx, ev: dict[str, Any]) -> Decision:
+def _policy(ctx: Ctx, ev: Mapping[str, Any]) -> Decision:
     tiers = [Tier.from_row(r) for r in catalog_store.refund_tiers(ctx.conn, ev["id"])]
     return tier_at(tiers, parse_iso(ev["starts_at"]), ctx.now())
+
+
+def paid_for(ctx: Ctx, order_id: str) -> dict[str, int]:
+    """Ticket id -> what that ticket was really paid: its share of the tenders taken for its order (and the credit
+    an exchange brought in), never the price stored on the ticket (domain.paid_share)."""
+    o = store.takings(ctx.conn, order_id)[0]
+    took = order_takings(o["paid"], o["credit"], o["total"], has_tenders=bool(o["tenders"] or o["exchanges"]))
+    return paid_shares(took, [(t["id"], t["price"]) for t in store.ticket_prices(ctx.conn, order_id)])
 
 
 def assess(ctx: Ctx, code: str, tickets: list[str] | None = None, waive_fee: bool = False) -> dict[str, Any]:
@@ -328,12 +339,14 @@ def assess(ctx: Ctx, code: str, tickets: list[str] | None = None, waive_fee: boo
     ev = get_event(ctx, order["event_id"])
     cur = order["currency"]
     decision = _policy(ctx, ev)
-    fees = decision.fees([t["price"] for t in chosen])
+    paid = paid_for(ctx, order["id"])
+    fees = decision.fees([paid[t["id"]] for t in chosen])
     waived = waive_fee and any(fees)
     if waived:
         fees = [0] * len(fees)
     items = [{"ticket_id": t["id"], "place": place_label(t), "type": t["type_name"] or t["ticket_type_id"],
-              "price": t["price"], "fee": fee, "amount": t["price"] - fee} for t, fee in zip(chosen, fees, strict=True)]
+              "price": paid[t["id"]], "fee": fee, "amount": paid[t["id"]] - fee}
+             for t, fee in zip(chosen, fees, strict=True)]
     amount = sum(i["amount"] for i in items)
     overrides = ([] if decision.refundable else ["outside_policy"]) + \
         (["above_limit"] if amount > refund_limit(ctx, cur) else []) + channel_override(order) + \
@@ -347,7 +360,52 @@ def assess(ctx: Ctx, code: str, tickets: list[str] | None = None, waive_fee: boo
                                                      or not allowed(op["role"], "refund_override"))}
 
 
-def preview(ctx: Ctx, code: str, tickets: list[str] | None = None, waive_fee: bool = False) -> dict[str, Any]:
+class RefundPreview(TypedDict):
+    """A refund as the operator confirms it (:func:`preview`): money as text for the screen, plus the plan."""
+
+    order: str
+    event: str
+    policy: str
+    tier: int | None
+    tickets: list[dict[str, Any]]
+    amount: int
+    amount_text: str
+    fee_text: str
+    currency: str
+    to: str
+    steps: str
+    plan: list[dict[str, Any]]
+    overrides: list[str]
+    overrides_text: list[str]
+    needs_supervisor: bool
+
+
+class RefundCheck(RefundPreview):
+    """What :func:`check` found: the preview and the question to ask before the refund is made."""
+
+    question: str
+
+
+class RefundResult(TypedDict):
+    """A refund made (:func:`refund`): the stored row, its items and payment rows, and the receipt's print jobs."""
+
+    refund: dict[str, Any]
+    order: str
+    items: list[dict[str, Any]]
+    payments: list[dict[str, Any]]
+    jobs: list[str]
+    amount: int
+    amount_text: str
+    currency: str
+    to: str
+    steps: str
+    override: bool
+    overrides: list[str]
+    approved_by: str | None
+    policy: str
+
+
+def preview(ctx: Ctx, code: str, tickets: list[str] | None = None, waive_fee: bool = False) -> RefundPreview:
     """The refund as the operator confirms it: plain values for the screen or --json."""
     a = assess(ctx, code, tickets, waive_fee)
     cur = a["currency"]
@@ -387,21 +445,21 @@ def _checked(ctx: Ctx, req: RefundRequest, supervisor: str | None) -> dict[str, 
     return a | {"op": op, "note": note, "shift_id": shift_id, "detail": detail}
 
 
-def check(ctx: Ctx, req: RefundRequest, supervisor: str | None = None) -> dict[str, Any]:
+def check(ctx: Ctx, req: RefundRequest, supervisor: str | None = None) -> RefundCheck:
     """Everything a refund would refuse, refused now, before anyone is asked to confirm or to type a PIN: the
     permission, reason and note, the shift, the order and its tickets, the policy and the limit, whether the
     operator or the supervisor named (``supervisor``, or ``req.supervisor``'s name) may approve the overrides,
     and the cash in the drawer. Returns the refund as :func:`preview` shows it, with the question to ask."""
     name = supervisor if supervisor is not None else (req.supervisor[0] if req.supervisor else None)
     a = _checked(ctx, req, name)
-    out = preview(ctx, req.code, req.tickets, req.waive_fee)
+    out = cast(RefundCheck, preview(ctx, req.code, req.tickets, req.waive_fee))  # the question is added here
     n = len(a["items"])
     out["question"] = (f"Refund {n} ticket{'s' if n != 1 else ''} of {out['order']} for {out['amount_text']} "
                        f"{out['currency']}: {out['steps']}?")
     return out
 
 
-def refund(ctx: Ctx, req: RefundRequest) -> dict[str, Any]:
+def refund(ctx: Ctx, req: RefundRequest) -> RefundResult:
     """Refund tickets now. Returns the refund with its items, payment rows and print jobs (not yet printed)."""
     a = _checked(ctx, req, req.supervisor[0] if req.supervisor else None)
     op, note, shift_id, order, cur = a["op"], a["note"], a["shift_id"], a["order"], a["currency"]
@@ -426,9 +484,10 @@ def refund(ctx: Ctx, req: RefundRequest) -> dict[str, Any]:
             store.set_order_status(ctx.conn, order["id"], status)
         jobs = []
         if req.print_receipt:
+            from boxoffice.printing.documents import refund_layout
             from boxoffice.services.printing import queue_layout
 
-            jobs.append(queue_layout(ctx, "refund", receipt_layout(ctx, refund_id, pay_rows),
+            jobs.append(queue_layout(ctx, "refund", refund_layout(receipt_view(ctx, refund_id, pay_rows)),
                                      name=f"{order['code']}-refund", order_id=order["id"]))
         ctx.journal("refund", {"refund": row, "items": items, "payments": pay_rows,
                                "revoked": [i["ticket_id"] for i in items], "order_status": status, "jobs": jobs})
@@ -438,9 +497,10 @@ def refund(ctx: Ctx, req: RefundRequest) -> dict[str, Any]:
             "approved_by": approver["name"] if approver else None, "policy": a["policy"]}
 
 
-def receipt_layout(ctx: Ctx, refund_id: str, pays: list[dict[str, Any]]) -> list[Any]:
-    """The refund receipt: what was cancelled, the fee kept, where the money went, and a line for a signature."""
-    from boxoffice.printing import layout as lay
+def receipt_view(ctx: Ctx, refund_id: str, pays: list[dict[str, Any]]) -> Any:
+    """What the refund receipt shows (printing/documents.py lays it out): what was cancelled, the fee kept, where
+    the money went, who refunded it and any override."""
+    from boxoffice.printing.documents import RefundReceiptView
     from boxoffice.store import operators as operator_store
 
     r = store.get_refund(ctx.conn, refund_id)
@@ -450,34 +510,22 @@ def receipt_layout(ctx: Ctx, refund_id: str, pays: list[dict[str, Any]]) -> list
     assert order is not None
     cur = order["currency"]
     ev = catalog_store.get_event(ctx.conn, order["event_id"])
-    venue = ctx.config.venue_name or (catalog_store.venue(ctx.conn) or {}).get("name", "")
-    blocks: list[Any] = []
-    if ctx.config.drawer_on_cash and any(p["tender"] == "cash" for p in pays):
-        blocks.append(lay.DrawerKick())
-    blocks += [lay.Text(venue, bold=True, size=2, align="center"), lay.Text("REFUND", bold=True, size=2,
-                                                                             align="center"),
-               lay.Columns("Order", order["code"]), lay.Columns("Time", when_text(r["at"], venue_tz(ctx), year=True))]
-    if ev:
-        blocks.append(lay.Text(f"{ev['name']}, {when_text(ev['starts_at'], ev['timezone'], year=True)}"))
-    blocks.append(lay.Rule())
-    for i in store.refund_items(ctx.conn, refund_id):
-        blocks.append(lay.Columns(f"{i['type_name'] or i['ticket_type_id']} {place_label(i)}",
-                                  format_money(i["price"], cur)))
-        if i["fee"]:
-            blocks.append(lay.Columns("  fee kept", format_money(-i["fee"], cur)))
-    blocks += [lay.Rule(), lay.Columns("REFUNDED", format_money(r["amount"], cur), bold=True)]
-    for p in pays:
-        label = TENDER_LABELS[p["tender"]] + (f" ****{p['card_last4']}" if p["card_last4"] else "")
-        blocks.append(lay.Columns(f"To {label}", format_money(p["amount"], cur)))
-    blocks.append(lay.Columns("Reason", r["reason_code"].replace("_", " ")))
-    if r["note"]:
-        blocks.append(lay.Text(r["note"]))
-    op = operator_store.by_id(ctx.conn, r["operator_id"])
+    override = None
     if r["override"]:
         sup = operator_store.by_id(ctx.conn, r["approved_by"]) if r["approved_by"] else None
         why = ", ".join(OVERRIDES[o] for o in (r["override_why"] or "").split(",") if o in OVERRIDES)
-        blocks.append(lay.Text(f"OVERRIDE: {why}; approved by {sup['name'] if sup else '-'}", bold=True))
-    blocks += [lay.Rule(), lay.Text("The tickets above are cancelled and no longer admit."), lay.Feed(2),
-               lay.Text("Customer signature:"), lay.Feed(2), lay.Text("x______________________________"),
-               lay.Text(f"Refunded by {op['name'] if op else '-'}"), lay.Cut()]
-    return blocks
+        override = (why, sup["name"] if sup else "-")
+    op = operator_store.by_id(ctx.conn, r["operator_id"])
+    return RefundReceiptView(
+        venue=ctx.config.venue_name or (catalog_store.venue(ctx.conn) or {}).get("name", ""),
+        order_code=order["code"], time=when_text(r["at"], venue_tz(ctx), year=True),
+        event=f"{ev['name']}, {when_text(ev['starts_at'], ev['timezone'], year=True)}" if ev else None,
+        items=[(f"{i['type_name'] or i['ticket_type_id']} {place_label(i)}", format_money(i["price"], cur),
+                format_money(-i["fee"], cur) if i["fee"] else None)
+               for i in store.refund_items(ctx.conn, refund_id)],
+        refunded=format_money(r["amount"], cur),
+        tenders=[(TENDER_LABELS[p["tender"]] + (f" ****{p['card_last4']}" if p["card_last4"] else ""),
+                  format_money(p["amount"], cur)) for p in pays],
+        reason=r["reason_code"].replace("_", " "), note=r["note"] or None, override=override,
+        operator=op["name"] if op else "-",
+        open_drawer=bool(ctx.config.drawer_on_cash and any(p["tender"] == "cash" for p in pays)))

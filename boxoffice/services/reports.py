@@ -10,7 +10,7 @@ Times are grouped in the venue's time zone (the event's zone), money stays in mi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from boxoffice.domain import reports as agg
 from boxoffice.domain.report_scope import OWN, VENUE, scope
@@ -24,6 +24,67 @@ __all__ = ["CHECKINS_BY", "REFUNDS_BY", "SALES_BY", "checkins", "day_window", "e
            "sales"]
 
 OTHER_TERMINALS = "other_terminals"  # by tender: sales whose payments are on another terminal
+
+
+class SalesReport(TypedDict):
+    """Tickets sold grouped one way (:func:`sales`): the groups, their total, unpaid orders apart, the scope."""
+
+    by: str
+    event: str | None
+    day: str | None
+    unit: str
+    currency: str
+    groups: list[dict[str, Any]]
+    total: dict[str, Any]
+    unpaid: dict[str, Any]
+    scope: dict[str, Any]
+
+
+class RefundsReport(TypedDict):
+    """Money paid back grouped one way (:func:`refunds`), with the total and the scope."""
+
+    by: str
+    event: str | None
+    day: str | None
+    currency: str
+    groups: list[dict[str, Any]]
+    total: dict[str, Any]
+    scope: dict[str, Any]
+
+
+class PickupsReport(TypedDict):
+    """Tickets handed out, waiting and unpaid per event and channel (:func:`pickups`), with the scope."""
+
+    event: str | None
+    groups: list[dict[str, Any]]
+    total: dict[str, int]
+    scope: dict[str, Any]
+
+
+class CheckinsReport(TypedDict):
+    """Door scans per event (:func:`checkins`), with the total and the scope."""
+
+    event: str | None
+    events: list[dict[str, Any]]
+    total: dict[str, int]
+    scope: dict[str, Any]
+
+
+class EndOfDay(TypedDict):
+    """Everything the end-of-day PDF shows (:func:`end_of_day`); no refunds in the venue's scope."""
+
+    day: str | None
+    event: str | None
+    venue: str
+    terminal: str
+    generated: str
+    scope: dict[str, Any]
+    by_hour: SalesReport
+    by_tender: SalesReport
+    by_type: SalesReport
+    capacity: list[dict[str, Any]]
+    refunds_by_reason: RefundsReport | None
+    refunds_by_tender: RefundsReport | None
 
 
 def _venue_tz(ctx: Ctx) -> str:
@@ -46,7 +107,7 @@ def day_window(ctx: Ctx, day: str | None) -> tuple[str | None, str | None]:
 
 
 def sales(ctx: Ctx, by: str = "type", event: str | None = None, day: str | None = None,
-          venue: bool = False) -> dict[str, Any]:
+          venue: bool = False) -> SalesReport:
     """Tickets sold (and for ``tender``, what paid for them) grouped one way, with totals and the report's scope.
 
     Own: this terminal's box-office sales and exchanges. Venue: also other terminals' sales and the web shop's paid
@@ -65,22 +126,23 @@ def sales(ctx: Ctx, by: str = "type", event: str | None = None, day: str | None 
     credits = store.exchange_credits(ctx.conn, event, since, until) if by == "tender" else []
     unpaid = store.ticket_rows(ctx.conn, event, since, until, paid=False) if venue else []
     cur = _currency(ctx)
-    return ({"by": by, "event": event, "day": day}
-            | agg.sales(tickets, pays, credits, by, _venue_tz(ctx), cur)
-            | {"unpaid": agg.unpaid(unpaid, cur), "scope": scope("sales", _where(venue), ctx.terminal["name"])})
+    return cast(SalesReport, {"by": by, "event": event, "day": day}
+                | agg.sales(tickets, pays, credits, by, _venue_tz(ctx), cur)
+                | {"unpaid": agg.unpaid(unpaid, cur), "scope": scope("sales", _where(venue), ctx.terminal["name"])})
 
 
-def pickups(ctx: Ctx, event: str | None = None, venue: bool = False) -> dict[str, Any]:
+def pickups(ctx: Ctx, event: str | None = None, venue: bool = False) -> PickupsReport:
     """Per event and channel: tickets handed out at this desk (with ``venue``, at every desk known from sync, and
     of those how many elsewhere), still waiting, and unpaid."""
     ctx.require("report")
     here = ctx.terminal["id"]
     rep = agg.pickups(store.pickup_rows(ctx.conn, event), store.handout_rows(ctx.conn, here, event), here, venue)
-    return {"event": event} | rep | {"scope": scope("pickups", _where(venue), ctx.terminal["name"])}
+    return cast(PickupsReport,
+                {"event": event} | rep | {"scope": scope("pickups", _where(venue), ctx.terminal["name"])})
 
 
 def refunds(ctx: Ctx, by: str = "reason", event: str | None = None, day: str | None = None,
-            venue: bool = False) -> dict[str, Any]:
+            venue: bool = False) -> RefundsReport:
     """Money paid back at this terminal grouped one way, with totals: refunds (and exchanges that paid a difference
     back), of any order, its own or not.
 
@@ -96,12 +158,12 @@ def refunds(ctx: Ctx, by: str = "reason", event: str | None = None, day: str | N
     since, until = day_window(ctx, day)
     pays = store.payment_rows(ctx.conn, event, since, until) if by == "tender" else []
     items = store.refund_rows(ctx.conn, event, since, until) if by != "tender" else []
-    return ({"by": by, "event": event, "day": day}
-            | agg.refunds(items, pays, by, _venue_tz(ctx), _currency(ctx))
-            | {"scope": scope("refunds", OWN, ctx.terminal["name"])})
+    return cast(RefundsReport, {"by": by, "event": event, "day": day}
+                | agg.refunds(items, pays, by, _venue_tz(ctx), _currency(ctx))
+                | {"scope": scope("refunds", OWN, ctx.terminal["name"])})
 
 
-def checkins(ctx: Ctx, event: str | None = None, venue: bool = False) -> dict[str, Any]:
+def checkins(ctx: Ctx, event: str | None = None, venue: bool = False) -> CheckinsReport:
     """Per event: scans at this door (with ``venue``, admissions and exits at every door known from sync too):
     admitted, exits, in now (entries less exits), refusals by reason, and all of them by hour.
 
@@ -114,10 +176,11 @@ def checkins(ctx: Ctx, event: str | None = None, venue: bool = False) -> dict[st
     door = None if venue else ctx.terminal["id"]
     rep = agg.checkins(store.checkin_minutes(ctx.conn, event, door), names,
                        store.valid_tickets_per_event(ctx.conn, event), _venue_tz(ctx))
-    return {"event": event} | rep | {"scope": scope("checkins", _where(venue), ctx.terminal["name"])}
+    return cast(CheckinsReport,
+                {"event": event} | rep | {"scope": scope("checkins", _where(venue), ctx.terminal["name"])})
 
 
-def end_of_day(ctx: Ctx, day: str | None = None, event: str | None = None, venue: bool = False) -> dict[str, Any]:
+def end_of_day(ctx: Ctx, day: str | None = None, event: str | None = None, venue: bool = False) -> EndOfDay:
     """Everything the end-of-day PDF shows, in one scope: sales by hour, tenders, by type, capacity used, refunds.
 
     Own: this terminal's sales, the capacity it used and its refunds. Venue: every sale known here and the capacity

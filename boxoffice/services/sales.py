@@ -7,8 +7,9 @@ database racing for the last place get one sale and one ``sold_out``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from boxoffice.domain import seating
 from boxoffice.domain.codes import make_order_code
@@ -27,6 +28,30 @@ from boxoffice.store import terminal as terminal_store
 from boxoffice.store.db import write
 
 MAX_TEXT = 200
+
+
+class SaleCheck(TypedDict):
+    """What :func:`check` found: the price to take and whether a supervisor's PIN must be asked for (a comp)."""
+
+    total: int
+    currency: str
+    needs_supervisor: bool
+
+
+class SaleResult(TypedDict):
+    """A sale done (:func:`sell`): the rows stored, the priced lines, the change due and the print jobs queued."""
+
+    order: dict[str, Any]
+    tickets: list[dict[str, Any]]
+    payments: list[dict[str, Any]]
+    lines: list[dict[str, Any]]
+    total: int
+    tax: int
+    change: int
+    currency: str
+    jobs: list[str]
+    total_text: str
+    change_text: str
 
 
 @dataclass
@@ -66,7 +91,7 @@ def quote(ctx: Ctx, event_id: str, section_id: str, counts: dict[str, int]) -> d
     return {"event": ev, "lines": lines, "total": total, "tax": tax_share(total, ev["tax_rate_bp"])}
 
 
-def _lines(ctx: Ctx, ev: dict, section_id: str, counts: dict[str, int]) -> list[Line]:
+def _lines(ctx: Ctx, ev: Mapping[str, Any], section_id: str, counts: dict[str, int]) -> list[Line]:
     sec = catalog_store.section(ctx.conn, ev["id"], section_id)
     if sec is None:
         names = ", ".join(s["id"] for s in catalog_store.sections(ctx.conn, ev["id"]))
@@ -104,7 +129,7 @@ def _checked(ctx: Ctx, req: SaleRequest, supervisor: str | None) -> dict[str, An
             "comp_by": comp_by, "customer": customer, "section": sec}
 
 
-def check(ctx: Ctx, req: SaleRequest, supervisor: str | None = None) -> dict[str, Any]:
+def check(ctx: Ctx, req: SaleRequest, supervisor: str | None = None) -> SaleCheck:
     """Everything a sale would refuse, refused before a supervisor is asked for a PIN (a comp): the permission,
     shift, a pause, the prices, the payment, whether the supervisor named may approve, and whether the places are
     there now. Returns {"total", "currency", "needs_supervisor"}."""
@@ -114,7 +139,7 @@ def check(ctx: Ctx, req: SaleRequest, supervisor: str | None = None) -> dict[str
     return {"total": c["total"], "currency": c["event"]["currency"], "needs_supervisor": c["comp_by"] == "supervisor"}
 
 
-def sell(ctx: Ctx, req: SaleRequest) -> dict[str, Any]:
+def sell(ctx: Ctx, req: SaleRequest) -> SaleResult:
     """Sell one order. Returns the order with its tickets, payments and change; printing is queued, not done."""
     c = _checked(ctx, req, req.supervisor[0] if req.supervisor else None)
     op, ev, lines, total, tax, payments, sec = (c["op"], c["event"], c["lines"], c["total"], c["tax"], c["payments"],

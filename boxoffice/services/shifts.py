@@ -13,7 +13,7 @@ index holds that even against a race). With ``require_shift`` set, nobody sells 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from boxoffice.domain.clock import local_text, when_text
 from boxoffice.domain.ids import uuid7
@@ -27,6 +27,65 @@ from boxoffice.store.db import write
 
 MAX_REASON = 200
 TENDERS = ("cash", "card", "comp")
+
+
+class ShiftRow(TypedDict):
+    """A shift as opened (:func:`open_shift`); ``float`` is the cash counted into the drawer."""
+
+    id: str
+    operator_id: str
+    terminal_id: str
+    currency: str
+    opened_at: str
+    float: int
+
+
+class CashMovement(TypedDict):
+    """Cash put in or taken out of the drawer (:func:`cash_move`), as stored."""
+
+    id: str
+    shift_id: str
+    kind: str
+    amount: int
+    reason: str
+    at: str
+    operator_id: str
+
+
+class DrawerOpened(CashMovement):
+    """The drawer kicked open with no sale (:func:`drawer_open`): the movement stored and the kick's print job."""
+
+    jobs: list[str]
+
+
+class ShiftReport(TypedDict):
+    """An X report (open shift, :func:`status`) or a Z report (closed): money by tender, tickets by type, the
+    drawer's arithmetic (``cash``: float, sales, refunds, in, out, expected; counted and variance once closed)."""
+
+    kind: str
+    shift: str
+    operator: str
+    terminal: str
+    currency: str
+    opened_at: str
+    closed_at: str | None
+    opened_local: str
+    closed_local: str | None
+    tenders: list[dict[str, Any]]
+    types: list[dict[str, Any]]
+    cash: dict[str, int]
+    totals: dict[str, int]
+    counts: dict[str, int]
+    movements: list[dict[str, Any]]
+
+
+class ClosedShift(ShiftReport):
+    """A shift closed (:func:`close_shift`): its Z report, the report's print job and where its PDF was kept (or
+    why it could not be)."""
+
+    jobs: list[str]
+    pdf: str | None
+    pdf_error: str | None
 
 
 def currency(ctx: Ctx) -> str:
@@ -86,7 +145,7 @@ def _mine(ctx: Ctx, op: dict[str, Any]) -> dict[str, Any]:
     return shift
 
 
-def open_shift(ctx: Ctx, float_amount: int) -> dict[str, Any]:
+def open_shift(ctx: Ctx, float_amount: int) -> ShiftRow:
     """Open the logged-in operator's shift with the float counted into the drawer."""
     op = ctx.require("shift")
     if float_amount < 0:
@@ -103,10 +162,10 @@ def open_shift(ctx: Ctx, float_amount: int) -> dict[str, Any]:
     with write(ctx.conn):
         store.insert(ctx.conn, row)
         ctx.journal("shift.open", {"shift": row})
-    return row
+    return cast(ShiftRow, row)
 
 
-def cash_move(ctx: Ctx, kind: str, amount: int, reason: str) -> dict[str, Any]:
+def cash_move(ctx: Ctx, kind: str, amount: int, reason: str) -> CashMovement:
     """Put cash into the drawer or take it out, with a reason; refuses taking out more than it should hold."""
     if kind not in ("in", "out"):
         raise BoxOfficeError("bad_input", f"cash movement {kind!r}: use in or out")
@@ -126,12 +185,12 @@ def cash_move(ctx: Ctx, kind: str, amount: int, reason: str) -> dict[str, Any]:
                                                  f"cannot take out {format_money(amount, cur)}")
         store.insert_movement(ctx.conn, row)
         ctx.journal(f"cash.{kind}", {"movement": row})
-    return row
+    return cast(CashMovement, row)
 
 
-def drawer_open(ctx: Ctx, reason: str | None = None) -> dict[str, Any]:
+def drawer_open(ctx: Ctx, reason: str | None = None) -> DrawerOpened:
     """Kick the drawer open with no sale: recorded in the shift and the journal, sent as a print job."""
-    from boxoffice.printing.layout import DrawerKick
+    from boxoffice.printing.documents import drawer_kick_layout
     from boxoffice.services.printing import queue_layout
 
     op = ctx.require("drawer")
@@ -140,9 +199,9 @@ def drawer_open(ctx: Ctx, reason: str | None = None) -> dict[str, Any]:
            "reason": _reason(reason or "no sale"), "at": ctx.now_iso(), "operator_id": op["id"]}
     with write(ctx.conn):
         store.insert_movement(ctx.conn, row)
-        job = queue_layout(ctx, "drawer", [DrawerKick()], name="drawer")
+        job = queue_layout(ctx, "drawer", drawer_kick_layout(), name="drawer")
         ctx.journal("drawer.open", {"movement": row, "job": job})
-    return row | {"jobs": [job]}
+    return cast(DrawerOpened, row | {"jobs": [job]})
 
 
 def cash_summary(ctx: Ctx, shift: dict[str, Any]) -> dict[str, int]:
@@ -155,11 +214,11 @@ def cash_summary(ctx: Ctx, shift: dict[str, Any]) -> dict[str, int]:
     return out
 
 
-def report(ctx: Ctx, shift: dict[str, Any]) -> dict[str, Any]:
+def report(ctx: Ctx, shift: dict[str, Any]) -> ShiftReport:
     """An X report (open shift) or Z report (closed): money by tender, tickets by type, and the drawer."""
     sid, cur = shift["id"], shift["currency"]
     pays = store.payment_totals(ctx.conn, sid)
-    tenders = []
+    tenders: list[dict[str, Any]] = []
     for tender in TENDERS:
         sale = next((p for p in pays if p["kind"] == "payment" and p["tender"] == tender), None)
         back = next((p for p in pays if p["kind"] == "refund" and p["tender"] == tender), None)
@@ -222,13 +281,13 @@ def _target(ctx: Ctx, operator_name: str | None) -> tuple[dict[str, Any], dict[s
     return op, _mine(ctx, other)
 
 
-def status(ctx: Ctx, operator_name: str | None = None) -> dict[str, Any]:
+def status(ctx: Ctx, operator_name: str | None = None) -> ShiftReport:
     """The X report: the open shift so far, and the cash the drawer should hold now."""
     _, shift = _target(ctx, operator_name)
     return report(ctx, shift)
 
 
-def close_shift(ctx: Ctx, counted: int, operator_name: str | None = None) -> dict[str, Any]:
+def close_shift(ctx: Ctx, counted: int, operator_name: str | None = None) -> ClosedShift:
     """Close a shift with the cash counted: the Z report is fixed, journalled, queued to print and kept as a PDF."""
     from boxoffice.services.printing import queue_layout
 
@@ -242,7 +301,7 @@ def close_shift(ctx: Ctx, counted: int, operator_name: str | None = None) -> dic
             raise BoxOfficeError("conflict", "that shift was closed a moment ago")
         closed = store.get(ctx.conn, shift["id"])
         assert closed is not None
-        z = report(ctx, closed)
+        z = cast(ClosedShift, report(ctx, closed))  # its jobs and PDF are added below
         job = queue_layout(ctx, "report", report_layout(ctx, z), name=f"shift-{z['operator']}-{shift['id'][-8:]}")
         ctx.journal("shift.close", {"shift": shift["id"], "operator": shift["operator_id"], "counted": counted,
                                     "expected": expected, "variance": counted - expected, "cash": z["cash"],
@@ -252,7 +311,7 @@ def close_shift(ctx: Ctx, counted: int, operator_name: str | None = None) -> dic
     return z
 
 
-def report_lines(z: dict[str, Any]) -> list[tuple[str, str]]:
+def report_lines(z: ShiftReport) -> list[tuple[str, str]]:
     """The report as (label, value) lines; an empty value marks a heading. Shared by the screen and the paper."""
     cur = z["currency"]
 
@@ -293,27 +352,15 @@ def report_lines(z: dict[str, Any]) -> list[tuple[str, str]]:
     return lines
 
 
-def report_layout(ctx: Ctx, z: dict[str, Any]) -> list[Any]:
-    """The X/Z report on paper, with signature lines on a Z report for whoever counted and whoever checked."""
-    from boxoffice.printing import layout as lay
+def report_layout(ctx: Ctx, z: ShiftReport) -> list[Any]:
+    """The X/Z report on paper (printing/documents.py lays it out from the report's lines)."""
+    from boxoffice.printing.documents import shift_report_layout
 
     venue = ctx.config.venue_name or (catalog_store.venue(ctx.conn) or {}).get("name", "")
-    blocks: list[Any] = [lay.Text(venue, bold=True, align="center"),
-                         lay.Text(f"{z['kind']} REPORT", bold=True, size=2, align="center"), lay.Rule()]
-    for label, value in report_lines(z):
-        if value:
-            bold = label in ("Net", "Expected", "Counted", "Variance")
-            blocks.append(lay.Columns(label, value, bold=bold))
-        else:
-            blocks += [lay.Rule(), lay.Text(label, bold=True)]
-    if z["kind"] == "Z":
-        blocks += [lay.Rule(), lay.Feed(2), lay.Text("Counted by: ______________________"), lay.Feed(2),
-                   lay.Text("Checked by: ______________________")]
-    blocks.append(lay.Cut())
-    return blocks
+    return shift_report_layout(venue, z["kind"], report_lines(z))
 
 
-def save_pdf(ctx: Ctx, z: dict[str, Any]) -> tuple[str | None, str | None]:
+def save_pdf(ctx: Ctx, z: ShiftReport) -> tuple[str | None, str | None]:
     """Keep the Z report as a PDF in reports/ beside the database; (path, None) or (None, why not).
 
     The shift is closed whatever happens here: a PDF that cannot be written is reported, not fatal.
@@ -324,6 +371,7 @@ def save_pdf(ctx: Ctx, z: dict[str, Any]) -> tuple[str | None, str | None]:
         from boxoffice.printing.uri import parse_printer_uri
     except ImportError as exc:  # the PDF back-end is optional at run time
         return None, f"no PDF back-end: {exc}"
+    assert z["closed_at"] is not None  # only a Z report (a closed shift) is kept
     directory = (Path(ctx.config.db_path).parent / "reports").resolve()
     name = f"shift-{z['closed_at'][:10]}-{z['operator']}-{z['shift'][-8:]}"
     try:

@@ -15,8 +15,13 @@ from boxoffice.store import terminal as terminal_store
 from boxoffice.store.db import connect, write
 
 
-def init_terminal(config: Config, name: str, clock: Clock = system_clock) -> Ctx:
-    """Create the database and the terminal's identity. Refuses to overwrite an existing terminal or key."""
+def init_terminal(config: Config, name: str, clock: Clock = system_clock, *, demo: bool = False) -> Ctx:
+    """Create the database and the terminal's identity. Refuses to overwrite an existing terminal or key.
+
+    ``demo`` marks a terminal for rehearsals and tests (`boxoffice demo`, the test suite): only such a terminal
+    runs on a fixed clock. The mark is in the journal's first entry, so it is chained like every other record.
+    """
+    from boxoffice.services.opening import refuse_fixed_clock
     from boxoffice.tickets import keys
 
     name = name.strip()
@@ -32,6 +37,8 @@ def init_terminal(config: Config, name: str, clock: Clock = system_clock) -> Ctx
         conn.close()
     if key_path.exists():
         raise BoxOfficeError("already_exists", f"a key file {key_path} exists already; move it away first")
+    if not demo:
+        refuse_fixed_clock(clock)
     private, public = keys.generate_keypair()
     conn = connect(db_path, create=True)
     now = iso(clock())
@@ -50,7 +57,7 @@ def init_terminal(config: Config, name: str, clock: Clock = system_clock) -> Ctx
             terminal_store.add_key(conn, row["key_id"], row["public_key"], f"terminal:{row['id']}", now)
             journal_store.append(conn, terminal_id=row["id"], kind="terminal.init", operator_id=None, at=now,
                                  payload={"name": name, "tag": row["tag"], "key_id": row["key_id"],
-                                          "public_key": row["public_key"]})
+                                          "public_key": row["public_key"], **({"demo": True} if demo else {})})
     except BaseException:
         key_path.unlink(missing_ok=True)
         raise

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
 from boxoffice.services.signing import is_revoked, public_key_for
 from boxoffice.store import catalog as catalog_store
 from boxoffice.store import orders as order_store
+
+
+class TicketCheck(TypedDict):
+    """What a genuine ticket admits (:func:`verify`): its claims, the event and place this terminal knows them by,
+    and whether the ticket is here and in what state."""
+
+    valid: bool
+    claims: dict[str, Any]
+    event: str | None
+    starts: str | None
+    section: str | None
+    row: str | None
+    seat: str | None
+    known_here: bool
+    status: str | None
 
 
 def resolve_place(ctx: Ctx, decoded: Any) -> tuple[dict | None, str | None]:
@@ -22,7 +37,7 @@ def resolve_place(ctx: Ctx, decoded: Any) -> tuple[dict | None, str | None]:
     return None, None
 
 
-def verify(ctx: Ctx, token: str) -> dict[str, Any]:
+def verify(ctx: Ctx, token: str) -> TicketCheck:
     """Check a token and say what it admits; refusals raise with the reason (bad_signature, revoked, ...)."""
     from boxoffice.domain.clock import when_text
     from boxoffice.tickets.token import verify_token
@@ -46,8 +61,14 @@ def verify(ctx: Ctx, token: str) -> dict[str, Any]:
     }
 
 
+# An image small in bytes can decode to gigabytes of pixels (a decompression bomb): both are checked before decoding.
+MAX_IMAGE_BYTES = 32 * 2**20
+MAX_IMAGE_PIXELS = 50_000_000  # a 48-megapixel phone photo still passes
+
+
 def decode_image(path: str) -> list[str]:
-    """Every QR text in an image file (a photo or scan of a ticket)."""
+    """Every QR text in an image file (a photo or scan of a ticket), refusing one too big to decode safely."""
+    import warnings
     from pathlib import Path
 
     p = Path(path)
@@ -59,9 +80,24 @@ def decode_image(path: str) -> list[str]:
     except ImportError:
         raise BoxOfficeError("bad_input", "reading QR images needs the zxing-cpp package: pip install zxing-cpp") \
             from None
+    size = p.stat().st_size
+    if size > MAX_IMAGE_BYTES:
+        raise BoxOfficeError("bad_input", f"{p} is {size // 2**20} MB: an image of a ticket is at most "
+                                          f"{MAX_IMAGE_BYTES // 2**20} MB; take a smaller photo")
+    too_big = f"an image of a ticket is at most {MAX_IMAGE_PIXELS // 10**6} million pixels; take a smaller photo"
     try:
-        img = Image.open(p)
+        with warnings.catch_warnings():  # Pillow's own bomb warning: the check below says it in one line
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            img = Image.open(p)  # reads the header only: the size is known before a single pixel is decoded
+        width, height = img.size
+        if width * height > MAX_IMAGE_PIXELS:
+            img.close()
+            raise BoxOfficeError("bad_input", f"{p} is {width} x {height} pixels: {too_big}")
         img.load()
+    except BoxOfficeError:
+        raise
+    except Image.DecompressionBombError:
+        raise BoxOfficeError("bad_input", f"{p} has far too many pixels: {too_big}") from None
     except Exception as exc:  # noqa: BLE001 - Pillow's decoders raise many kinds (SyntaxError for a broken PNG)
         raise BoxOfficeError("bad_input", f"{p} is not a readable image: {exc}") from None
     try:

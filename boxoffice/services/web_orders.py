@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from boxoffice.domain.codes import normalise_code
 from boxoffice.domain.search_text import phone_digits
@@ -38,18 +38,49 @@ from boxoffice.wire.schemas import read_json_file, validate
 
 MAX_ORDERS_BYTES = 1_000_000_000  # a million orders with their tokens is about 400 MB
 MAX_KEYS_BYTES = 5_000_000
+class KeyRef(TypedDict):
+    """A trusted key by its id and whose it is."""
+
+    key_id: str
+    owner: str
+
+
+class ImportedKeys(TypedDict):
+    """A key list imported (:func:`import_keys`): the keys newly trusted, and how many were known already."""
+
+    added: list[KeyRef]
+    unchanged: int
+
+
+class TrustedKey(KeyRef):
+    """A key this terminal trusts (:func:`list_keys`), its own first; ``revoked_at`` once no longer trusted."""
+
+    added_at: str
+    revoked_at: str | None
+    public_key: str
+    own: bool
+
+
+class ImportedOrders(TypedDict):
+    """A web orders document imported (:func:`import_orders`): what was new, updated or known already."""
+
+    created: int
+    tickets: int
+    updated: int
+    unchanged: int
+    warnings: list[str]
 
 
 # --- keys ---------------------------------------------------------------------------------------------------
 
 
-def import_keys_file(ctx: Ctx, path: str | Path) -> dict[str, Any]:
+def import_keys_file(ctx: Ctx, path: str | Path) -> ImportedKeys:
     """Read and import a key list (schemas/keys.schema.json)."""
     ctx.require("catalog")
     return import_keys(ctx, read_json_file(path, MAX_KEYS_BYTES, "key list"))
 
 
-def import_keys(ctx: Ctx, doc: Any) -> dict[str, Any]:
+def import_keys(ctx: Ctx, doc: Any) -> ImportedKeys:
     """Trust the listed public keys for verifying tickets. A key id must be the hash of its key; a key id known
     here with another key is refused (it would make every ticket signed by the first one unverifiable)."""
     from boxoffice.tickets.keys import key_id_hex, public_from_b64
@@ -95,7 +126,7 @@ def import_keys(ctx: Ctx, doc: Any) -> dict[str, Any]:
     return {"added": [{"key_id": k["key_id"], "owner": k["owner"]} for k in new], "unchanged": unchanged}
 
 
-def list_keys(ctx: Ctx) -> list[dict[str, Any]]:
+def list_keys(ctx: Ctx) -> list[TrustedKey]:
     """The keys this terminal trusts, its own first."""
     own = ctx.terminal["key_id"]
     keys = terminal_store.list_keys(ctx.conn)
@@ -133,13 +164,13 @@ class _Catalogue:
         return self.seats[key]
 
 
-def import_orders_file(ctx: Ctx, path: str | Path) -> dict[str, Any]:
+def import_orders_file(ctx: Ctx, path: str | Path) -> ImportedOrders:
     """Read and import an orders document (schemas/orders.schema.json)."""
     ctx.require("orders_import")
     return import_orders(ctx, read_json_file(path, MAX_ORDERS_BYTES, "orders document"))
 
 
-def import_orders(ctx: Ctx, doc: Any) -> dict[str, Any]:
+def import_orders(ctx: Ctx, doc: Any) -> ImportedOrders:
     """Import web orders whole or not at all; orders imported before are left as they are, except that an unpaid
     order may since have been paid and its notes may have changed.
 

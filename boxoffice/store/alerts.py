@@ -35,10 +35,6 @@ def failed_prints_since(conn: sqlite3.Connection, since: str) -> int:
     return _count(conn, "SELECT count(*) FROM print_jobs WHERE status = 'failed' AND created_at >= ?", (since,))
 
 
-def waiting_prints(conn: sqlite3.Connection) -> int:
-    return _count(conn, "SELECT count(*) FROM print_jobs WHERE status = 'failed'", ())
-
-
 def section_stock(conn: sqlite3.Connection, since_start: str) -> list[dict]:
     """Per section of events not yet over: places this terminal may still sell and has sold."""
     return [dict(r) for r in conn.execute("""

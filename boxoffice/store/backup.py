@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from boxoffice.filemodes import create_private
 from boxoffice.store.db import BUSY_TIMEOUT_MS
 
 
@@ -15,6 +16,7 @@ def online_copy(source: sqlite3.Connection, target: Path, pages_per_step: int = 
     failing backup disk one way.
     """
     try:
+        create_private(target)  # a copy holds what the database does: the owner's alone, -journal included
         dest = sqlite3.connect(target)
     except sqlite3.Error as exc:
         raise OSError(str(exc)) from None
@@ -100,6 +102,7 @@ def operator_in(path: Path, name: str) -> dict | None:
 def copy_to_new(source: Path, target: Path) -> None:
     """Write the copy ``source`` as a new database file at ``target`` (nothing there: the caller moved it aside)."""
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    create_private(target)
     dest = sqlite3.connect(target)
     try:
         src.backup(dest)

@@ -54,10 +54,6 @@ def by_nonce(conn: sqlite3.Connection, nonce: str) -> dict | None:
     return one(conn, "SELECT * FROM checkins WHERE id = ?", (nonce,))
 
 
-def count_for_ticket(conn: sqlite3.Connection, ticket_id: str) -> int:
-    return conn.execute("SELECT count(*) FROM checkins WHERE ticket_id = ?", (ticket_id,)).fetchone()[0]
-
-
 def stats(conn: sqlite3.Connection, event_id: str) -> dict[str, int]:
     """In now (latest admitted scan is an entry), tickets ever admitted, entries, exits, refusals, tickets here."""
     counts = dict.fromkeys(("entries", "exits", "refused"), 0)

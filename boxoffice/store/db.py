@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from boxoffice.errors import BoxOfficeError
+from boxoffice.filemodes import create_private, database_mode
 
 BUSY_TIMEOUT_MS = 15_000
 
@@ -36,7 +37,10 @@ def connect(path: str | Path, *, create: bool = False, migrate: bool = True) -> 
             f"no terminal database at {p}: run `boxoffice init` (or `boxoffice demo`), or point --db at one",
         )
     if create:
-        p.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            create_private(p)  # 0600 before SQLite opens it: its -wal and -shm files take the same mode
+        except OSError as exc:
+            raise BoxOfficeError("database_error", f"cannot create the database {p}: {exc.strerror or exc}") from None
     try:
         conn = sqlite3.connect(p, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False,
                                factory=TerminalConnection)
@@ -55,6 +59,25 @@ def connect(path: str | Path, *, create: bool = False, migrate: bool = True) -> 
 
     marks.attach(conn, p)
     return conn
+
+
+def check_mode(path: str | Path) -> str | None:
+    """Refuse a database other users of this computer can write; return a one-line warning if they can read it.
+
+    Anyone who can write the file can change sales, operators and PIN hashes behind the journal's back; anyone who
+    can read it has the sync token, the PIN hashes and every customer's name.
+    """
+    p = Path(path)
+    try:
+        how = database_mode(p)
+    except FileNotFoundError:
+        return None  # connect says there is no database
+    if how == "writable":
+        raise BoxOfficeError("unsafe_file", f"{p} can be written by other users of this computer: refusing to use "
+                                            f"it; make it the owner's alone (chmod 600 {p}) and check its contents")
+    if how == "readable":
+        return f"warning: {p} can be read by other users of this computer (PIN hashes, customers): chmod 600 {p}"
+    return None
 
 
 @contextlib.contextmanager

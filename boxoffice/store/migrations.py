@@ -55,6 +55,8 @@ MIGRATIONS = [
     ("0007_allocations", _script("schema_0007_allocations.sql")),
     ("0008_allocation_stops", _script("schema_0008_allocation_stops.sql")),
     ("0009_recovery", _script("schema_0009_recovery.sql")),
+    ("0010_operator_security", _script("schema_0010_operator_security.sql")),
+    ("0011_policy", _script("schema_0011_policy.sql")),
 ]
 KNOWN = [name for name, _ in MIGRATIONS]
 

@@ -35,14 +35,10 @@ def set_disabled(conn: sqlite3.Connection, operator_id: str, disabled: bool) -> 
     conn.execute("UPDATE operators SET disabled = ? WHERE id = ?", (int(disabled), operator_id))
 
 
-def record_failure(conn: sqlite3.Connection, operator_id: str, locked_until: str | None) -> int:
-    """Count a wrong PIN; lock when the caller says so. Returns the failures in a row."""
-    conn.execute(
-        "UPDATE operators SET failed_attempts = failed_attempts + 1, locked_until = coalesce(?, locked_until)"
-        " WHERE id = ?",
-        (locked_until, operator_id),
-    )
-    return conn.execute("SELECT failed_attempts FROM operators WHERE id = ?", (operator_id,)).fetchone()[0]
+def set_failures(conn: sqlite3.Connection, operator_id: str, failures: int, locked_until: str | None) -> None:
+    """Record the wrong PINs in a row and the lock they earned (None: no lock, or the last one has run out)."""
+    conn.execute("UPDATE operators SET failed_attempts = ?, locked_until = ? WHERE id = ?",
+                 (failures, locked_until, operator_id))
 
 
 def reset_failures(conn: sqlite3.Connection, operator_id: str) -> None:
@@ -57,12 +53,12 @@ def session(conn: sqlite3.Connection) -> dict | None:
     return one(conn, "SELECT * FROM session WHERE id = 1")
 
 
-def start_session(conn: sqlite3.Connection, operator_id: str, at: str) -> None:
+def start_session(conn: sqlite3.Connection, operator_id: str, at: str, expires_at: str, seal: str) -> None:
     conn.execute(
-        "INSERT INTO session (id, operator_id, since, last_seen) VALUES (1, ?, ?, ?)"
+        "INSERT INTO session (id, operator_id, since, last_seen, expires_at, seal) VALUES (1, ?, ?, ?, ?, ?)"
         " ON CONFLICT(id) DO UPDATE SET operator_id=excluded.operator_id, since=excluded.since,"
-        " last_seen=excluded.last_seen",
-        (operator_id, at, at),
+        " last_seen=excluded.last_seen, expires_at=excluded.expires_at, seal=excluded.seal",
+        (operator_id, at, at, expires_at, seal),
     )
 
 

@@ -70,7 +70,8 @@ def order_by_id(conn: sqlite3.Connection, order_id: str) -> dict | None:
 
 
 def tickets_of(conn: sqlite3.Connection, order_id: str) -> list[dict]:
-    return rows(conn, "SELECT t.*, tt.name AS type_name, s.name AS section_name FROM tickets t"
+    return rows(conn, "SELECT t.*, tt.name AS type_name, s.name AS section_name,"
+                      " EXISTS (SELECT 1 FROM revocations rv WHERE rv.ticket_id = t.id) AS revoked FROM tickets t"
                       " LEFT JOIN ticket_types tt ON tt.event_id = t.event_id AND tt.id = t.ticket_type_id"
                       " LEFT JOIN sections s ON s.event_id = t.event_id AND s.id = t.section_id"
                       " WHERE t.order_id = ? ORDER BY t.rowid", (order_id,))

@@ -17,8 +17,9 @@ from boxoffice.store.db import one, rows
 _SUMMARY = """
     SELECT o.id, o.code, o.event_id, o.channel, o.status, o.customer_name, o.email, o.phone, o.phone_digits,
            o.notes, o.created_at, o.currency, o.total,
-           count(t.id) AS tickets, count(t.picked_up_at) AS picked
-    FROM orders o LEFT JOIN tickets t ON t.order_id = o.id AND t.status = 'valid'"""
+           count(t.id) AS tickets, count(t.picked_up_at) AS picked, count(rv.ticket_id) AS revoked
+    FROM orders o LEFT JOIN tickets t ON t.order_id = o.id AND t.status = 'valid'
+    LEFT JOIN revocations rv ON rv.ticket_id = t.id"""
 
 CHUNK = 500  # ids per IN (...) list: well under SQLite's variable limit
 
@@ -56,12 +57,6 @@ def add_to_index(conn: sqlite3.Connection, entries: Iterable[tuple[int, str, str
     """Index (rowid, name text, email text, reversed phone, order id) rows prepared by domain.search_text."""
     conn.executemany("INSERT INTO order_search (rowid, name, email, phone_rev, order_id) VALUES (?, ?, ?, ?, ?)",
                      entries)
-
-
-def reindex_order(conn: sqlite3.Connection, order_id: str, name: str, email: str, phone_rev: str) -> None:
-    """Replace one order's index entry (its name, e-mail or phone changed)."""
-    conn.execute("UPDATE order_search SET name = ?, email = ?, phone_rev = ? WHERE order_id = ?",
-                 (name, email, phone_rev, order_id))
 
 
 def clear_index(conn: sqlite3.Connection) -> None:
@@ -106,8 +101,9 @@ def summary_by_code(conn: sqlite3.Connection, code: str) -> dict | None:
     order = one(conn, "SELECT id, code, event_id, channel, status, customer_name, email, phone, phone_digits, notes,"
                       " created_at, currency, total FROM orders WHERE code = ?", (code,))
     if order is not None:
-        order["tickets"], order["picked"] = conn.execute(
-            "SELECT count(*), count(picked_up_at) FROM tickets WHERE order_id = ? AND status = 'valid'",
+        order["tickets"], order["picked"], order["revoked"] = conn.execute(
+            "SELECT count(*), count(picked_up_at), count(rv.ticket_id) FROM tickets t"
+            " LEFT JOIN revocations rv ON rv.ticket_id = t.id WHERE t.order_id = ? AND t.status = 'valid'",
             (order["id"],)).fetchone()
     return order
 
@@ -131,7 +127,8 @@ def tickets_for_pickup(conn: sqlite3.Connection, order_id: str) -> list[dict]:
     """An order's tickets with who handed each out and when (operator name, terminal name where known here)."""
     return rows(conn, """
         SELECT t.id, t.section_id, t.row, t.seat, t.ticket_type_id, t.price, t.status, t.picked_up_at,
-               t.picked_up_by, t.copies, s.name AS section_name, tt.name AS type_name, op.name AS picked_up_by_name,
+               t.picked_up_by, t.copies, EXISTS (SELECT 1 FROM revocations rv WHERE rv.ticket_id = t.id) AS revoked,
+               s.name AS section_name, tt.name AS type_name, op.name AS picked_up_by_name,
                (SELECT coalesce(tm.name, p.terminal_id) FROM pickups p LEFT JOIN terminal tm ON tm.id = p.terminal_id
                  WHERE p.ticket_id = t.id ORDER BY p.at LIMIT 1) AS picked_up_at_terminal
         FROM tickets t
@@ -154,10 +151,6 @@ def mark_picked_up(conn: sqlite3.Connection, ticket_id: str, at: str, operator_i
 def insert_pickups(conn: sqlite3.Connection, entries: list[dict[str, Any]]) -> None:
     conn.executemany("INSERT INTO pickups (id, order_id, ticket_id, at, operator_id, terminal_id)"
                      " VALUES (:id, :order_id, :ticket_id, :at, :operator_id, :terminal_id)", entries)
-
-
-def pickups_of(conn: sqlite3.Connection, order_id: str) -> list[dict]:
-    return rows(conn, "SELECT * FROM pickups WHERE order_id = ? ORDER BY at, rowid", (order_id,))
 
 
 # --- web orders ---------------------------------------------------------------------------------------------

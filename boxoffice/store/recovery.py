@@ -47,10 +47,6 @@ def put(conn: sqlite3.Connection, row: dict[str, Any]) -> None:
          "restore_seq": row.get("restore_seq")})
 
 
-def set_held(conn: sqlite3.Connection, held: dict[str, Any] | None) -> None:
-    conn.execute("UPDATE recovery SET held = ? WHERE id = 1", (json.dumps(held) if held is not None else None,))
-
-
 def clear(conn: sqlite3.Connection) -> None:
     conn.execute("DELETE FROM recovery")
 

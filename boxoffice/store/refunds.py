@@ -107,3 +107,28 @@ _AUDITED = {
 def money_records(conn: sqlite3.Connection, tables: Iterable[str]) -> dict[str, list[dict]]:
     """The audited records of the named tables, each in the order they were written."""
     return {t: rows(conn, _AUDITED[t]) for t in tables}
+
+
+# What came in for an order: its payments (any tender), the credit an exchange brought into it, the central
+# service's total for an order with neither (a web order, or one another terminal sold), and what its tickets say.
+_TAKINGS = (
+    "SELECT o.id, o.code, o.total,"
+    " (SELECT count(*) FROM payments p WHERE p.order_id = o.id AND p.kind = 'payment') AS tenders,"
+    " (SELECT coalesce(sum(p.amount), 0) FROM payments p WHERE p.order_id = o.id AND p.kind = 'payment') AS paid,"
+    " (SELECT count(*) FROM exchanges e WHERE e.to_order_id = o.id) AS exchanges,"
+    " (SELECT coalesce(sum(min(e.credit, e.new_total)), 0) FROM exchanges e WHERE e.to_order_id = o.id) AS credit,"
+    " (SELECT coalesce(sum(t.price), 0) FROM tickets t WHERE t.order_id = o.id) AS priced"
+    " FROM orders o"
+)
+
+
+def takings(conn: sqlite3.Connection, order_id: str | None = None) -> list[dict]:
+    """For one order (or every order): tenders taken, exchange credit, total and the sum of its ticket prices."""
+    if order_id is None:
+        return rows(conn, _TAKINGS + " WHERE o.status != 'unpaid' ORDER BY o.rowid")
+    return rows(conn, _TAKINGS + " WHERE o.id = ?", (order_id,))
+
+
+def ticket_prices(conn: sqlite3.Connection, order_id: str) -> list[dict]:
+    """Every ticket the order ever held (refunded and exchanged too) with its stored price, in the order sold."""
+    return rows(conn, "SELECT id, price FROM tickets WHERE order_id = ? ORDER BY rowid", (order_id,))

@@ -27,7 +27,7 @@ def get(conn: sqlite3.Connection, shift_id: str) -> dict | None:
     return one(conn, "SELECT * FROM shifts WHERE id = ?", (shift_id,))
 
 
-def close(conn: sqlite3.Connection, shift_id: str, *, at: str, by: str, counted: int, expected: int) -> bool:
+def close(conn: sqlite3.Connection, shift_id: str, *, at: str, by: str | None, counted: int, expected: int) -> bool:
     """Close an open shift; False if it was closed meanwhile (the caller refuses)."""
     cur = conn.execute("UPDATE shifts SET closed_at = ?, closed_by = ?, counted = ?, expected = ?, variance = ?"
                        " WHERE id = ? AND closed_at IS NULL",

@@ -46,3 +46,9 @@ def public_key(conn: sqlite3.Connection, key_id: str) -> dict | None:
 
 def list_keys(conn: sqlite3.Connection) -> list[dict]:
     return [dict(r) for r in conn.execute("SELECT * FROM keys ORDER BY added_at")]
+
+
+def creation_entry(conn: sqlite3.Connection) -> dict | None:
+    """The journal entry that made this terminal (its first ``terminal.init``), or None."""
+    row = conn.execute("SELECT * FROM journal WHERE kind = 'terminal.init' ORDER BY seq LIMIT 1").fetchone()
+    return dict(row) if row is not None else None

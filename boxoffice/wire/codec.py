@@ -14,10 +14,7 @@ from typing import Any
 try:
     import orjson
 except ImportError:  # pragma: no cover - the central extra installs it
-    orjson = None
-
-DecodeError: tuple[type[Exception], ...] = (ValueError,)  # json.JSONDecodeError and orjson.JSONDecodeError both are
-
+    orjson = None  # type: ignore[assignment]
 
 def loads(data: bytes | str) -> Any:
     if orjson is not None:

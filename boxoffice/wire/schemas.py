@@ -59,7 +59,7 @@ def read_json_file(path: str | Path, max_bytes: int, what: str) -> Any:
                                                  f"{max_bytes / 1e6:.0f} MB: split it")
     try:
         text = p.read_bytes().decode("utf-8")
-        doc = json.loads(text)
+        doc = json.loads(text, parse_int=lambda digits: _whole(digits, p))
         if "\\u" in text:  # only an escape can make half a UTF-16 pair, which no database or printer can take
             json.dumps(doc, ensure_ascii=False).encode("utf-8")
         return doc
@@ -73,6 +73,15 @@ def read_json_file(path: str | Path, max_bytes: int, what: str) -> Any:
     except json.JSONDecodeError as exc:
         raise BoxOfficeError("invalid_document", f"{p} is not valid JSON: line {exc.lineno} column {exc.colno}: "
                                                  f"{exc.msg}", errors=[f"line {exc.lineno}: {exc.msg}"]) from None
+
+
+def _whole(digits: str, p: Path) -> int:
+    """A JSON integer, refused past any use (Python's int() gives up past 4,300 digits with its own error)."""
+    from boxoffice.domain.numbers import MAX_DIGITS
+
+    if len(digits.lstrip("-")) > MAX_DIGITS:
+        raise BoxOfficeError("invalid_document", f"{p} holds a number of {len(digits)} digits; at most {MAX_DIGITS}")
+    return int(digits)
 
 
 def validate(doc: Any, schema_name: str, what: str) -> None:

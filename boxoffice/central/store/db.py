@@ -193,9 +193,12 @@ def _connect_pg(url: str) -> CentralDB:
 
 
 def _connect_sqlite(url: str) -> CentralDB:
+    from boxoffice.filemodes import create_private
+
     path = Path(url.removeprefix("sqlite:///").removeprefix("sqlite://"))
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # the central private key lives in this file: 0600 (its -wal and -shm follow), a new folder 0700
+        create_private(path)
         raw = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
         raw.row_factory = sqlite3.Row
         raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, cast
 
 from boxoffice.domain import recovery as rules
 from boxoffice.domain.chain import GENESIS, declared_gap, entry_hash
@@ -56,7 +56,31 @@ from boxoffice.store import sync_state
 from boxoffice.store.db import write
 from boxoffice.wire.messages import problems
 
+if TYPE_CHECKING:
+    from boxoffice.services.sync.rounds import SyncResult
+
 Progress = Callable[[str, int, int], None]
+
+
+class Recovered(TypedDict):
+    """A recovery done (:func:`recover`): entries replayed (by kind) or already here, those put back after the
+    central service's own, what could not be rebuilt and what clashed, a span of entries lost for good, what was
+    pulled and granted, the terminal's holdings now, and the closing sync (or why it failed: the recovery stands)."""
+
+    replayed: int
+    by_kind: dict[str, int]
+    already_here: int
+    reappended: list[dict[str, Any]]
+    not_rebuilt: list[dict[str, Any]]
+    clashes: list[dict[str, Any]]
+    lost: dict[str, int] | None
+    pulled: int
+    grants_applied: int
+    central_head: int
+    was: str | None
+    holdings: list[dict[str, Any]]
+    sync: NotRequired[SyncResult]
+    sync_error: NotRequired[dict[str, str]]
 
 
 # --- recover --------------------------------------------------------------------------------------------------
@@ -71,7 +95,6 @@ class _Plan:
         self.diverged_at: int | None = None
         self.last: tuple[int, str] = (0, GENESIS)
         self.head: dict[str, Any] = {"seq": 0, "hash": GENESIS, "order_seq": None}
-        self.fetched = 0
 
 
 def _mismatch(what: str) -> BoxOfficeError:
@@ -130,7 +153,6 @@ def plan(ctx: Ctx, source: JournalSource, progress: Progress | None = None, page
                 out.replay.append(e)
             expected_seq, prev = e["seq"] + 1, e["hash"]
         out.last = (entries[-1]["seq"], entries[-1]["hash"])
-        out.fetched += len(entries)
         after = entries[-1]["seq"]
         if progress:
             progress("fetch", after - start, max(out.head["seq"] - start, after - start))
@@ -206,7 +228,7 @@ def _grants(ctx: Ctx, source: Any, answered: set[str]) -> tuple[int, dict[str, d
 
     if not hasattr(source, "allocations"):
         return 0, {}
-    applied, stops = 0, {}
+    applied, stops = 0, {}  # type: tuple[int, dict[str, dict[str, Any]]]
     after = alloc_store.last_pos(ctx.conn)
     while True:
         answer = source.allocations(after, 500)
@@ -258,7 +280,7 @@ def _flag_locally(ctx: Ctx, clashes: list[dict[str, Any]], moved: list[dict[str,
 
 
 def recover(ctx: Ctx, source: Any, progress: Progress | None = None, page: int = PAGE,
-            then_sync: bool = True) -> dict[str, Any]:
+            then_sync: bool = True) -> Recovered:
     """Bring back from the central service what this terminal's database lacks (module docstring); then sync.
 
     ``source`` is the central client (boxoffice/sync/client.py): ``journal``, and for the pull, grants and the
@@ -324,4 +346,4 @@ def recover(ctx: Ctx, source: Any, progress: Progress | None = None, page: int =
             report["sync"] = sync_once(ctx, source)
         except BoxOfficeError as exc:  # the recovery stands; `boxoffice sync` carries on from here
             report["sync_error"] = {"code": exc.code, "message": exc.message}
-    return report
+    return cast(Recovered, report)

@@ -25,6 +25,8 @@ pause, resume                     the pause set; lifted
 incident.open/note/close          the incident, its note, its close
 reprint                           the copies counted on the tickets
 operator.add/disable/enable       the operator (without a PIN), disabled or enabled
+operator.unlock                   the lockout ended, the wrong PINs forgotten
+operator.pin_reset                the lockout ended; the new PIN is not in the journal: noted, the old one holds
 keys.import                       the keys trusted
 allocation.release/written_off    places out of the allocation; the recall or write-off it answered recorded
 catalog.import                    none (the central catalogue comes back by sync); noted if its events are missing
@@ -91,6 +93,7 @@ class Replayer:
             "incident.open": self._incident_open, "incident.note": self._incident_note,
             "incident.close": self._incident_close, "reprint": self._reprint, "operator.add": self._operator_add,
             "operator.disable": self._operator_disabled, "operator.enable": self._operator_disabled,
+            "operator.unlock": self._operator_unlock, "operator.pin_reset": self._operator_pin_reset,
             "keys.import": self._keys, "allocation.release": self._release, "allocation.written_off": self._release,
             "catalog.import": self._catalog, "orders.import": self._orders_import, "terminal.tag": self._tag,
         }
@@ -292,6 +295,14 @@ class Replayer:
 
     def _operator_disabled(self, entry: dict[str, Any], p: dict[str, Any]) -> None:
         operator_store.set_disabled(self.conn, p["operator"], entry["kind"] == "operator.disable")
+
+    def _operator_unlock(self, entry: dict[str, Any], p: dict[str, Any]) -> None:
+        operator_store.reset_failures(self.conn, p["operator"])
+
+    def _operator_pin_reset(self, entry: dict[str, Any], p: dict[str, Any]) -> None:
+        operator_store.reset_failures(self.conn, p["operator"])
+        self._note(entry, f"the PIN of {p['name']} was reset after the copy: a PIN never leaves the terminal, so "
+                          "the PIN before it holds here until a supervisor resets it again")
 
     def _keys(self, entry: dict[str, Any], p: dict[str, Any]) -> None:
         for k in p["keys"]:

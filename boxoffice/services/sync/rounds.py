@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any, NotRequired, Protocol, TypedDict, cast
 
 from boxoffice.domain.clock import parse_iso
 from boxoffice.errors import BoxOfficeError
@@ -31,6 +31,87 @@ from boxoffice.wire.messages import problems
 PUSH_BATCH = 500
 PULL_PAGE = 500
 WARN_AFTER_MINUTES = 15.0
+
+
+class Enrolled(TypedDict):
+    """A terminal enrolled (:func:`enroll`): its id and name there, the service, and the entries waiting to go."""
+
+    terminal_id: str
+    name: str
+    central_url: str
+    pending: int
+
+
+class SyncResult(TypedDict):
+    """One sync round (:func:`sync_once`): what was pushed and how the central service took it, what was pulled
+    (by kind, parked until its event arrives), what is still waiting here; with a central allocation, the grants
+    applied and the top-ups asked for."""
+
+    pushed: int
+    applied: int
+    duplicates: int
+    conflicts: int
+    pulled: int
+    by_kind: dict[str, int]
+    pages: int
+    cursor: int
+    new_conflicts: int
+    parked: int
+    index_seconds: float
+    waiting: int
+    grants_applied: NotRequired[int]
+    grants_waiting: NotRequired[int]
+    stops_applied: NotRequired[int]
+    top_up_requests: NotRequired[int]
+    top_up_granted: NotRequired[int]
+    top_ups: NotRequired[list[dict[str, Any]]]
+
+
+class Conflict(TypedDict):
+    """A flag about this terminal's actions (:func:`conflicts`): what clashed (``kind``, ``subject``, the order and
+    ticket), the two terminals by id and by name, when, the rule that decided, and when it was seen here."""
+
+    id: str
+    kind: str
+    subject: str
+    order_id: str | None
+    ticket_id: str | None
+    first_terminal: str
+    first_at: str
+    second_terminal: str
+    second_at: str
+    rule: str
+    flagged_at: str
+    received_at: str
+    seen_at: str | None
+    order_code: str | None
+    first_name: str
+    second_name: str
+
+
+class SyncStatus(TypedDict):
+    """Where sync stands (:func:`status`), with a plain ``warning`` when it matters; the rest only once enrolled."""
+
+    enrolled: bool
+    entries_waiting: int
+    warning: str | None
+    recovery: dict[str, Any] | None
+    central_url: NotRequired[str | None]
+    enrolled_at: NotRequired[str]
+    last_good_sync: NotRequired[str | None]
+    seconds_since_good_sync: NotRequired[float | None]
+    last_attempt_at: NotRequired[str | None]
+    last_error: NotRequired[str | None]
+    last_pull_at: NotRequired[str | None]
+    newest_data_at: NotRequired[str | None]
+    newest_data_age_seconds: NotRequired[float | None]
+    oldest_waiting_at: NotRequired[str | None]
+    cursor: NotRequired[int]
+    head: NotRequired[int]
+    conflicts_unseen: NotRequired[int]
+    parked: NotRequired[int]
+    revoked_terminals: NotRequired[list[str]]
+    warn_after_minutes: NotRequired[float]
 
 Progress = Callable[[str, int, int], None]  # (phase 'push' | 'pull' | 'fetch' | 'replay', done, total expected)
 
@@ -60,7 +141,7 @@ def central_url(ctx: Ctx) -> str | None:
     return row["central_url"] if row else None
 
 
-def enroll(ctx: Ctx, url: str, code: str, transport: Transport) -> dict[str, Any]:
+def enroll(ctx: Ctx, url: str, code: str, transport: Transport) -> Enrolled:
     """Register this terminal with a one-time code: sends its id, tag and public key; stores the token it gets."""
     code = code.strip()
     if not code:
@@ -216,7 +297,7 @@ def pull(ctx: Ctx, transport: Transport, page_size: int = PULL_PAGE,
 
 
 def sync_once(ctx: Ctx, transport: Transport, *, batch: int = PUSH_BATCH, page_size: int = PULL_PAGE,
-              progress: Progress | None = None) -> dict[str, Any]:
+              progress: Progress | None = None) -> SyncResult:
     """Push then pull. A failure is recorded (for `sync status`) and raised; what was done before it stays done."""
     from boxoffice.store import recovery as recovery_store
 
@@ -244,7 +325,7 @@ def sync_once(ctx: Ctx, transport: Transport, *, batch: int = PUSH_BATCH, page_s
     learn_names(ctx, transport)
     with write(ctx.conn):
         state.record(ctx.conn, last_good_sync=ctx.now_iso(), last_error=None)
-    return {**pushed, **pulled, "waiting": state.pending_count(ctx.conn)}
+    return cast(SyncResult, {**pushed, **pulled, "waiting": state.pending_count(ctx.conn)})
 
 
 def _push_or_diverged(ctx: Ctx, transport: Transport, batch: int, progress: Progress | None) -> dict[str, Any]:
@@ -320,15 +401,15 @@ def index_for_pickup(ctx: Ctx) -> int:
     return refresh_index(ctx)
 
 
-def status(ctx: Ctx, warn_after_minutes: float = WARN_AFTER_MINUTES) -> dict[str, Any]:
+def status(ctx: Ctx, warn_after_minutes: float = WARN_AFTER_MINUTES) -> SyncStatus:
     """Where sync stands, and a plain warning when the terminal has been out of touch long enough to matter."""
     from boxoffice.services.recovery_state import status as recovery_status
 
     row = state.get(ctx.conn)
     waiting = state.pending_count(ctx.conn)
     recovery = recovery_status(ctx)
-    out: dict[str, Any] = {"enrolled": row is not None, "entries_waiting": waiting, "warning": None,
-                           "recovery": recovery}
+    out: SyncStatus = {"enrolled": row is not None, "entries_waiting": waiting, "warning": None,
+                       "recovery": recovery}
     if row is None:
         out["warning"] = recovery["message"] if recovery else \
             "not enrolled with a central service: this terminal works alone"
@@ -368,7 +449,7 @@ def _span(seconds: float) -> str:
     return f"{hours} h" if hours < 48 else f"{hours // 24} days"
 
 
-def conflicts(ctx: Ctx, unseen_only: bool = False, mark_seen: bool = True) -> list[dict[str, Any]]:
+def conflicts(ctx: Ctx, unseen_only: bool = False, mark_seen: bool = True) -> list[Conflict]:
     """Flags about this terminal's actions, with the two terminals' names (``first_name``, ``second_name``) beside
     their ids; listing them marks them seen."""
     rows = state.conflicts(ctx.conn, unseen_only)
@@ -376,8 +457,8 @@ def conflicts(ctx: Ctx, unseen_only: bool = False, mark_seen: bool = True) -> li
         with write(ctx.conn):
             state.mark_seen(ctx.conn, [r["id"] for r in rows], ctx.now_iso())
     names = terminal_names(ctx)
-    return [r | {"first_name": terminal_name(names, r["first_terminal"]),
-                 "second_name": terminal_name(names, r["second_terminal"])} for r in rows]
+    return [cast(Conflict, r | {"first_name": terminal_name(names, r["first_terminal"]),
+                                "second_name": terminal_name(names, r["second_terminal"])}) for r in rows]
 
 
 def terminal_names(ctx: Ctx) -> dict[str, str]:

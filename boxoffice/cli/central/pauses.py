@@ -5,8 +5,7 @@ from __future__ import annotations
 import typer
 
 from boxoffice.cli.app import sub_app
-from boxoffice.cli.central_cmds import DB_HELP
-from boxoffice.cli.central_cmds import _db as central_db
+from boxoffice.cli.central.common import DB_HELP, central_db
 from boxoffice.cli.common import JSON_HELP, clock, emit_json, table
 
 central_pause_app = sub_app("Stop sales, pickups or scans on every terminal (or an event, a channel, one terminal) "

@@ -8,10 +8,9 @@ from pathlib import Path
 import typer
 
 from boxoffice.cli.app import sub_app
-from boxoffice.cli.central_cmds import DB_HELP
-from boxoffice.cli.central_cmds import _db as central_db
+from boxoffice.cli.central.common import DB_HELP, central_db
 from boxoffice.cli.common import JSON_HELP, clock
-from boxoffice.cli.report_cmds import show_checkins, show_pickups, show_refunds, show_sales, write_end_of_day
+from boxoffice.cli.reports import show_checkins, show_pickups, show_refunds, show_sales, write_end_of_day
 
 central_report_app = sub_app("Reports across every terminal and the web shop, from what the terminals synced: "
                              "sales, refunds, pickups, door check-ins, the end-of-day PDF.")

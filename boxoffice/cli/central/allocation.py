@@ -1,72 +1,17 @@
-"""`boxoffice allocation` on a terminal and `boxoffice central allocate` / `allocations` on the central database."""
+"""`boxoffice central allocate`, `allocations`, `recall` and `write-off`: places granted to terminals."""
 
 from __future__ import annotations
 
 import typer
 
-from boxoffice.cli.app import sub_app
-from boxoffice.cli.common import JSON_HELP, clock, emit_json, table, terminal
-
-allocation_app = sub_app(
-    "What this terminal may sell when the central service owns the event: what it holds per section, how much of "
-    "that is sold, and giving unsold places back."
+from boxoffice.cli.allocation import _split
+from boxoffice.cli.central.common import central_db
+from boxoffice.cli.common import (
+    JSON_HELP,
+    clock,
+    emit_json,
+    table,
 )
-
-
-def _split(value: str | None) -> list[str]:
-    return [s.strip() for s in (value or "").split(",") if s.strip()]
-
-
-@allocation_app.command("show")
-def show(
-    event: str = typer.Argument(None, help="Only this event."),
-    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
-) -> None:
-    """Per section: places held here, sold, left, and whether the central service granted them.
-
-    A terminal never synced with a central service holds every place ('own').
-    Example: boxoffice allocation show gala-2025
-    """
-    from boxoffice.services.allocations import holdings
-    from boxoffice.services.events import list_events
-
-    with terminal() as ctx:
-        rows = holdings(ctx, event)
-        events = {e["id"]: e["name"] for e in list_events(ctx)}
-    if json_out:
-        emit_json(rows)
-        return
-    if not rows:
-        typer.echo("No event here yet: `boxoffice catalog import FILE` or `boxoffice sync`.")
-        return
-    typer.echo(table([(events.get(r["event_id"], r["event_id"]), r["name"], r["kind"], r["capacity"], r["held"],
-                       r["sold"], r["left"],
-                       "central" if r["granted_by_central"] else "own") for r in rows],
-                     ["event", "section", "kind", "capacity", "held", "sold", "left", "from"]))
-
-
-@allocation_app.command("release")
-def release(
-    event: str = typer.Argument(..., help="Event id."),
-    section: str = typer.Option(..., "--section", help="Section id."),
-    count: int = typer.Option(0, "--count", help="Standing places to give back."),
-    seats: str = typer.Option(None, "--seats", help="Reserved seats to give back, e.g. A1,A2."),
-    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
-) -> None:
-    """Give unsold places back: they leave this terminal at once; the central service frees them at the next sync.
-
-    Supervisor. Only unsold places of this terminal's allocation can go back.
-    Example: boxoffice allocation release gala-2025 --section floor --count 20
-    """
-    from boxoffice.services.allocations import release as do_release
-
-    with terminal() as ctx:
-        out = do_release(ctx, event, section, count, _split(seats))
-    if json_out:
-        emit_json(out)
-        return
-    what = ", ".join(out["seats"]) if out["seats"] else f"{out['count']} place(s)"
-    typer.echo(f"Gave back {what} of {section}; the central service frees them at the next `boxoffice sync`.")
 
 
 def allocate(
@@ -89,9 +34,8 @@ def allocate(
     Example: boxoffice central allocate gala-2025 --terminal "Counter 1" --section floor --count 200
     """
     from boxoffice.central.services.allocation_admin import allocate as do_allocate
-    from boxoffice.cli.central_cmds import _db
 
-    out = do_allocate(_db(db), event, terminal_, section, count, _split(seats), clock(), include_held)
+    out = do_allocate(central_db(db), event, terminal_, section, count, _split(seats), clock(), include_held)
     if json_out:
         emit_json(out)
         return
@@ -116,11 +60,11 @@ def allocations(
     from boxoffice.central.services.admin import venue_timezone
     from boxoffice.central.services.allocation_admin import summary
 
-    rows = summary(_db_value(db), event)
+    rows = summary(central_db(db), event)
     if json_out:
         emit_json(rows)
         return
-    tz = venue_timezone(_db_value(db))
+    tz = venue_timezone(central_db(db))
     typer.echo(table([(r["section_name"], r["kind"], r["capacity"], r["web_sold"],
                        ", ".join(f"{r['terminal_names'][k]}: {v}" for k, v in r["allocated"].items()) or "-",
                        r["held"], r["free"], _notes(r, tz)) for r in rows],
@@ -164,7 +108,7 @@ def recall(
     """
     from boxoffice.central.services.allocation_admin import recall as do_recall
 
-    out = do_recall(_db_value(db), event, terminal_, section, reason, by, clock())
+    out = do_recall(central_db(db), event, terminal_, section, reason, by, clock())
     if json_out:
         emit_json(out)
         return
@@ -194,7 +138,7 @@ def write_off(
     if not yes:
         raise BoxOfficeError("bad_input", "a write-off frees places the terminal may have sold offline: add --yes "
                                           "to confirm (or `boxoffice central recall` if the terminal still syncs)")
-    out = do_write_off(_db_value(db), event, terminal_, by, reason, clock())
+    out = do_write_off(central_db(db), event, terminal_, by, reason, clock())
     if json_out:
         emit_json(out)
         return
@@ -202,9 +146,3 @@ def write_off(
                      ["section", "held", "known sold", "freed (risk)"]))
     typer.echo(f"Wrote off {out['terminal_name']}'s places of {event}: {out['risk']} freed place(s) it may have "
                "sold offline are flagged in `boxoffice central conflicts`.")
-
-
-def _db_value(db: str | None) -> str:
-    from boxoffice.cli.central_cmds import _db
-
-    return _db(db)

@@ -209,9 +209,10 @@ def pdf(to: Path = typer.Option(..., "--to", help="The PDF file to write."), eve
 def write_end_of_day(to: Path, data: dict, json_out: bool, what: str) -> None:
     """Render an end-of-day report (a terminal's or the whole venue's) to ``to`` and say so, with its totals and
     what they count."""
+    from boxoffice.filemodes import write_private
     from boxoffice.printing.report_pdf import render_end_of_day
 
-    to.write_bytes(render_end_of_day(data))
+    write_private(to, render_end_of_day(data))  # the night's takings, by operator: the owner's alone
     refunds = data["refunds_by_reason"]
     if json_out:
         emit_json({"file": str(to), "tickets": data["by_type"]["total"]["tickets"],

@@ -1,4 +1,4 @@
-"""`boxoffice init` and `boxoffice config show`."""
+"""`boxoffice demo`, `boxoffice init` and `boxoffice config show`: setting a terminal up."""
 
 from __future__ import annotations
 
@@ -78,6 +78,6 @@ def demo(
     typer.echo("Operators (name/role/PIN): " + ", ".join(f"{o['name']}/{o['role']}/{o['pin']}"
                                                       for o in out["operators"]))
     typer.echo(f"Try it yourself:\n  cd {out['directory']}\n  boxoffice event seats {out['event']}\n"
-               f"  BOXOFFICE_PIN=1111 boxoffice login sam\n"
+               f"  boxoffice login sam          (PIN 1111, asked without echo)\n"
                f"  boxoffice sell {out['event']} --section standing --type adult=2 --cash 50\n"
                f"  boxoffice order show {out['order']}")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from boxoffice.cli.central_cmds import DB_HELP
-from boxoffice.cli.central_cmds import _db as central_db
+from boxoffice.cli.central.common import DB_HELP, central_db
 from boxoffice.cli.common import JSON_HELP, clock, config, emit_json, table
 
 _DB = typer.Option(None, "--db", help=DB_HELP)
@@ -20,7 +19,7 @@ def alerts(db: str = _DB, json_out: bool = _JSON) -> None:
     too long). Example: boxoffice central alerts --json
     """
     from boxoffice.central.services.alerts import alerts as work_out
-    from boxoffice.cli.report_cmds import show_alerts
+    from boxoffice.cli.reports import show_alerts
 
     show_alerts(work_out(central_db(db), config().alerts, clock()), json_out,
                 lambda a: ", ".join(a["terminals"]) if a["source"] == "terminal" else "central")

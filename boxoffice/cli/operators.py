@@ -118,3 +118,55 @@ def whoami(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> No
         emit_json({"operator": op})
     else:
         typer.echo(f"{op['name']} ({op['role']})" if op else "Nobody is logged in: `boxoffice login NAME`.")
+
+
+@operator_app.command("unlock")
+def unlock(name: str = typer.Argument(..., help="Operator name."),
+           supervisor: str = typer.Option(None, "--supervisor", help="Supervisor or admin approving (PIN asked), "
+                                                                     "when the one logged in is neither."),
+           json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """End an operator's lockout now and forget their wrong PINs. Needs a supervisor or admin; journaled.
+
+    Locks also end by themselves after lock_minutes. With nobody (or a seller) logged in, name who approves.
+    Example: boxoffice operator unlock Ada --supervisor Sue
+    """
+    from boxoffice.services.operators import check_unlock
+    from boxoffice.services.operators import unlock as do_unlock
+
+    with terminal() as ctx:
+        plan = check_unlock(ctx, name, supervisor)  # before any PIN: who exists, who may approve
+        sup = (supervisor, ask_pin(f"PIN for {supervisor}")) if plan["needs_supervisor"] else None
+        op = do_unlock(ctx, name, sup)
+    emit_json(op) if json_out else typer.echo(f"{op['name']} is unlocked (approved by {op['approved_by']}).")
+
+
+@operator_app.command("reset-pin")
+def reset_pin(name: str = typer.Argument(..., help="Operator name."),
+              supervisor: str = typer.Option(None, "--supervisor", help="Supervisor or admin approving (PIN "
+                                                                        "asked), when the one logged in is neither."),
+              pin_stdin: bool = typer.Option(False, "--pin-stdin", help="Read the new PIN as one line from stdin "
+                                                                        "(scripts), not asked twice."),
+              json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """Give an operator a new PIN (asked twice) and end any lockout. Needs a supervisor; an admin's needs an admin.
+
+    Supervisors and admins need 6 to 12 digits, others 4 to 12. Journaled, without the PIN.
+    Example: boxoffice operator reset-pin Sam
+    """
+    import sys
+
+    from boxoffice.errors import BoxOfficeError
+    from boxoffice.services.operators import check_reset_pin
+    from boxoffice.services.operators import reset_pin as do_reset
+
+    with terminal() as ctx:
+        plan = check_reset_pin(ctx, name, supervisor)  # before any PIN: who exists, who may approve
+        sup = (supervisor, ask_pin(f"PIN for {supervisor}")) if plan["needs_supervisor"] else None
+        if pin_stdin:
+            line = sys.stdin.readline() if sys.stdin is not None else ""
+            if not line.strip():
+                raise BoxOfficeError("bad_input", "--pin-stdin: no PIN on stdin: nothing was changed")
+            new_pin = line.strip()
+        else:
+            new_pin = ask_pin(f"New PIN for {name.strip()}", confirm=True)
+        op = do_reset(ctx, name, new_pin, sup)
+    emit_json(op) if json_out else typer.echo(f"{op['name']} has a new PIN (approved by {op['approved_by']}).")

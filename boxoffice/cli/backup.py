@@ -1,0 +1,105 @@
+"""`boxoffice backup` and `boxoffice restore`: copies of the terminal database and putting one back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from boxoffice.cli.common import (
+    JSON_HELP,
+    ask_pin,
+    clock,
+    config,
+    emit_json,
+    terminal,
+)
+
+
+def backup(to: Path = typer.Option(..., "--to", help="Folder for the copies (e.g. a second disk)."),
+           keep: int = typer.Option(10, "--keep", help="How many copies to keep there."),
+           json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """Copy the live database while sales go on, verify the copy (integrity and audit chain), keep the last N.
+
+    Example: boxoffice backup --to /media/usb/backups --keep 20
+    """
+    from boxoffice.services.backup import backup as do_backup
+
+    with terminal() as ctx:
+        report = do_backup(ctx, to, keep)
+    if json_out:
+        emit_json(report)
+    else:
+        typer.echo(f"Backed up to {report['file']} ({report['entries']} journal entries, verified).")
+
+
+def _central_factory():  # noqa: ANN202 - (url, token) -> a client, or None without the central extra
+    try:
+        from boxoffice.sync.client import CentralClient
+    except ImportError:
+        return None
+    return lambda url, token: CentralClient(url, token, timeout=10.0, retries=1)
+
+
+def restore(file: Path = typer.Argument(..., help="A backup made by `boxoffice backup`."),
+            yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+            accept_loss: bool = typer.Option(False, "--accept-loss", help="Restore a backup older than the terminal "
+                                             "even when what was done since may be lost for good (never pushed to "
+                                             "the central service, or it cannot be asked now): an incident records "
+                                             "it, and the central service's places are held at zero here until "
+                                             "`boxoffice sync recover`."),
+            admin: str = typer.Option(None, "--admin", help="When there is no readable database here (a replacement "
+                                      "machine, a ruined disk): an admin of the backup, whose PIN is asked and "
+                                      "checked against it."),
+            json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """Replace this terminal's database with a backup, after checking it; a copy that fails is refused. Admin only.
+
+    A backup older than the terminal is compared with what the terminal did since (read before anything is
+    overwritten): what the central service holds comes back with `boxoffice sync recover`, and the terminal does
+    not sell until then; what never reached it would be lost, so that is refused unless --accept-loss.
+
+    Example: boxoffice restore /media/usb/backups/boxoffice-backup-Counter_1-20261130T200000000000Z.db
+    """
+    from boxoffice.errors import BoxOfficeError
+    from boxoffice.services.backup import check_restore, check_restore_new, restore_new
+    from boxoffice.services.backup import restore as do_restore
+    from boxoffice.services.opening import open_terminal
+
+    question = f"Replace this terminal's database with {file}?"
+    try:
+        ctx = open_terminal(config(), clock())
+    except BoxOfficeError as exc:  # nothing readable here: the backup goes in its place, an admin of it agreeing
+        if exc.code not in ("not_initialised", "database_error"):
+            raise
+        if admin is None:
+            raise BoxOfficeError(exc.code, f"{exc.message}; to put the backup in its place, give --admin NAME (an "
+                                           "admin of the backup: the PIN is asked and checked against it)") from None
+        pin = ask_pin(f"PIN for {admin}")
+        check_restore_new(config(), file, admin, pin, accept_loss=accept_loss, central=_central_factory())
+        if not yes and not json_out:
+            typer.confirm(question, abort=True)
+        report = restore_new(config(), file, admin, pin, accept_loss=accept_loss,
+                             central=_central_factory(), clock=clock())
+    else:
+        try:
+            # an admin, a copy that verifies, this terminal's own, nothing lost unasked: before the question
+            check_restore(ctx, file, accept_loss=accept_loss, central=_central_factory())
+            if not yes and not json_out:
+                typer.confirm(question, abort=True)
+            report = do_restore(ctx, file, accept_loss=accept_loss, central=_central_factory())
+        finally:
+            ctx.close()
+    if json_out:
+        emit_json(report)
+        return
+    typer.echo(f"Restored from {file} ({report['entries']} journal entries).")
+    if report.get("older"):
+        typer.echo(f"{report['since_text']}; " + ("they are on the central service."
+                                                  if not report.get("lost") else "some of them may be lost."))
+    if report.get("incident"):
+        typer.echo(f"Incident {report['incident'][-8:]} records what may be lost.")
+    if report.get("message"):
+        typer.secho(report["message"], fg="yellow", bold=True)
+    if report.get("key_missing"):
+        typer.secho(f"The terminal's signing key {report['key_missing']} is not here: copy it from the old "
+                    "machine (or its safe copy) before selling.", fg="yellow", err=True)

@@ -1,0 +1,143 @@
+"""`boxoffice central serve`, `init`, `migrate`, `status`, `conflicts` and `revoke-ticket`: the central service
+and its database."""
+
+from __future__ import annotations
+
+import typer
+
+from boxoffice.cli.central.common import DB_HELP, central_db
+from boxoffice.cli.common import JSON_HELP, clock, emit_json, table
+
+
+def serve(
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0: every interface)."),
+    port: int = typer.Option(8765, "--port", help="TCP port."),
+    workers: int = typer.Option(1, "--workers", help="Worker processes (they share only the database)."),
+) -> None:
+    """Serve the central API (FastAPI on uvicorn) until Ctrl-C. OpenAPI at /openapi.json, health at /healthz.
+
+    Example: boxoffice central serve --db postgresql://boxoffice@db/boxoffice --host 0.0.0.0
+    """
+    from boxoffice.central.server import serve as run
+
+    if workers < 1 or workers > 64:
+        from boxoffice.errors import BoxOfficeError
+
+        raise BoxOfficeError("bad_input", "--workers is 1 to 64")
+    run(central_db(db), host=host, port=port, workers=workers)
+
+
+def init(
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Create the central database, its signing key and an admin token (printed this once). Safe to repeat: on an
+    existing database it brings the schema up to this release's, like `central migrate`.
+
+    Example: boxoffice central init --db postgresql://postgres@127.0.0.1/boxoffice
+    """
+    from boxoffice.central.services.admin import init as do_init
+
+    out = do_init(central_db(db), clock())
+    if json_out:
+        emit_json(out)
+        return
+    typer.echo(f"Central database {'created' if out['created'] else 'checked'}: {out['database']}")
+    if out["migrations"] and not out["created"]:
+        typer.echo(f"  schema upgraded to version {out['schema_version']}")
+    typer.echo(f"  web tickets are signed with key {out['key_id']}")
+    if out["admin_token"]:
+        typer.echo(f"  admin token (shown once, keep it safe): {out['admin_token']}")
+    typer.echo("Next: `boxoffice central catalog publish FILE`, `boxoffice central enroll-code --name 'Counter 1'`,"
+               " then `boxoffice central serve`.")
+
+
+def migrate(
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Upgrade the central database's schema to this release's, keeping every row. Safe to repeat.
+
+    Run it once after installing a new release, before starting `central serve` (which refuses an older schema).
+    Example: boxoffice central migrate --db postgresql://boxoffice@db/boxoffice
+    """
+    from boxoffice.central.services.admin import migrate as do_migrate
+
+    out = do_migrate(central_db(db), clock())
+    if json_out:
+        emit_json(out)
+        return
+    if out["migrations"]:
+        typer.echo(f"Central schema upgraded from version {out['from']} to {out['schema_version']}: {out['database']}")
+    else:
+        typer.echo(f"Central schema is at version {out['schema_version']} already: nothing to do.")
+
+
+def conflicts(
+    limit: int = typer.Option(1000, "--limit", help="At most this many, newest first."),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """List conflicts: the same ticket picked up, refunded or checked in on two terminals, a seat sold twice.
+
+    Both actions are kept; the later one is flagged with the rule that decided. Terminals by name, times in the
+    venue's zone (--json: ids and ISO times).
+    Example: boxoffice central conflicts --json
+    """
+    from boxoffice.central.services.admin import list_conflicts, venue_timezone
+    from boxoffice.domain.clock import when_text
+
+    rows = list_conflicts(central_db(db), limit)
+    if json_out:
+        emit_json(rows)
+        return
+    if not rows:
+        typer.echo("No conflicts.")
+        return
+    tz = venue_timezone(central_db(db))
+    party = {"central": "the central box office", "web": "the web shop"}
+    typer.echo(table([(when_text(r["at"], tz), r["kind"].replace("_", " "), r["order_code"] or "",
+                       r["subject"], r["first_name"] or party.get(r["first_terminal"], r["first_terminal"]),
+                       when_text(r["first_at"], tz),
+                       r["second_name"] or party.get(r["second_terminal"], r["second_terminal"]),
+                       when_text(r["second_at"], tz)) for r in rows],
+                     ["flagged", "kind", "order", "ticket/seat", "first", "at", "then", "at"]))
+    typer.echo(f"Rule: {rows[0]['rule']}.")
+
+
+def status(
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Counts: terminals, journal entries, orders, conflicts, and the feed's last position.
+
+    Example: boxoffice central status --db central.db
+    """
+    from boxoffice.central.services.admin import status as get
+
+    out = get(central_db(db))
+    if json_out:
+        emit_json(out)
+        return
+    typer.echo("\n".join(f"{k.ljust(10)} {v}" for k, v in out.items()))
+
+
+def revoke_ticket(
+    ticket: str = typer.Argument(..., help="Ticket id."),
+    reason: str = typer.Option("revoked by the box office", "--reason", help="Shown at the door."),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Put one ticket on every terminal's revocation list (the door refuses it after their next sync).
+
+    Example: boxoffice central revoke-ticket 01a207d3-885d-7257-8ae8-3b4391faf6ed --reason "reported stolen"
+    """
+    from boxoffice.central.services.admin import revoke_ticket as do_revoke
+
+    out = do_revoke(central_db(db), ticket, reason, clock())
+    if json_out:
+        emit_json(out)
+        return
+    typer.echo(f"Ticket {ticket} {'revoked' if out['revoked'] else 'was revoked already'}"
+               + ("" if out["known_ticket"] else " (not a ticket the central service knows yet)") + ".")

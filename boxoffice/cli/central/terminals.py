@@ -1,0 +1,132 @@
+"""`boxoffice central enroll-code`, `terminals`, `terminal set-cap` and `revoke`: enrolled terminals."""
+
+from __future__ import annotations
+
+import typer
+
+from boxoffice.cli.app import sub_app
+from boxoffice.cli.central.common import DB_HELP, central_db
+from boxoffice.cli.common import (
+    JSON_HELP,
+    clock,
+    emit_json,
+    table,
+)
+
+central_terminal_app = sub_app("Settings of enrolled terminals: how many unsold places a top-up may leave one holding.")
+
+
+def enroll_code(
+    name: str = typer.Option(..., "--name", help="Which terminal it is for, e.g. 'Counter 2'."),
+    hours: float = typer.Option(24, "--hours", help="How long the code works."),
+    roles: str = typer.Option("sell,pickup,door", "--roles",
+                              help="What the terminal is for, comma-separated: sell, pickup, door. Only a terminal "
+                                   "with sell gets places to sell (grants, top-ups)."),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Make a one-time enrollment code for a terminal (type it there: `boxoffice sync enroll URL CODE`).
+
+    The terminal keeps the code's roles. A pickup desk or door scanner enrolled with --roles pickup,door never takes
+    places from the sellers.
+    Example: boxoffice central enroll-code --name "Door 1" --roles door
+    """
+    from boxoffice.central.services.admin import enroll_code as make
+    from boxoffice.central.services.admin import venue_timezone
+    from boxoffice.domain.clock import when_text
+
+    out = make(central_db(db), name, hours, clock(), roles)
+    if json_out:
+        emit_json(out)
+        return
+    until = when_text(out["expires_at"], venue_timezone(central_db(db)))
+    typer.echo(f"Enrollment code for {out['name']} ({', '.join(out['roles'])}): {out['code']}  (one use, until "
+               f"{until})")
+
+
+def terminals(
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """List enrolled terminals: tag, roles, top-up cap, key, entries pushed, last heard from, revoked or not.
+
+    Times in the venue's zone (--json: ISO). Example: boxoffice central terminals --db postgresql://postgres@db/boxoffice
+    """
+    from boxoffice.central.services.admin import list_terminals, venue_timezone
+    from boxoffice.domain.clock import when_text
+
+    rows = list_terminals(central_db(db))
+    if json_out:
+        emit_json(rows)
+        return
+    if not rows:
+        typer.echo("No terminal enrolled yet: `boxoffice central enroll-code --name NAME`.")
+        return
+    tz = venue_timezone(central_db(db))
+    typer.echo(table([(r["name"], r["tag"], ",".join(r["roles"]),
+                       f"{r['allocation_cap']}{'' if r['own_cap'] else ' (default)'}" if "sell" in r["roles"] else "-",
+                       r["id"], r["key_id"], r["entries"], when_text(r["last_seen_at"], tz, missing="never"),
+                       "REVOKED " + when_text(r["revoked_at"], tz) if r["revoked_at"] else "active") for r in rows],
+                     ["name", "tag", "roles", "cap", "id", "key", "entries", "last seen", "status"]))
+
+
+@central_terminal_app.command("set-cap")
+def set_cap(
+    cap: int = typer.Option(None, "--max", help="Most unsold places of one section a top-up leaves the terminal "
+                                                 "holding (0: top-ups give nothing)."),
+    terminal: str = typer.Option(None, "--terminal", help="Terminal id, name or tag; without it, --max sets the "
+                                                          "default of every terminal with no cap of its own."),
+    clear: bool = typer.Option(False, "--clear", help="With --terminal: drop its own cap; the default applies."),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Cap what top-ups give a terminal: at most --max unsold places per section (default 50).
+
+    A top-up that asks for more is cut to the cap, not refused. The cap counts what the terminal holds of a section
+    and has not sold as far as the central service knows (its pushed sales). Grants by hand (`central allocate`)
+    are not capped. It takes effect at the terminal's next top-up, on every service sharing the database.
+    Examples: boxoffice central terminal set-cap --max 40
+              boxoffice central terminal set-cap --terminal "Counter 1" --max 120
+              boxoffice central terminal set-cap --terminal "Counter 1" --clear
+    """
+    from boxoffice.central.services.allocation_admin import set_cap as do_set
+    from boxoffice.errors import BoxOfficeError
+
+    if clear == (cap is not None) or (clear and terminal is None):
+        raise BoxOfficeError("bad_input", "give --max N (with --terminal T for one terminal), or --terminal T --clear")
+    out = do_set(central_db(db), None if clear else cap, terminal)
+    if json_out:
+        emit_json(out)
+        return
+    if out["terminal_id"] is None:
+        typer.echo(f"Default cap: {out['default_cap']} unsold place(s) per section for every terminal without its own.")
+    elif out["own_cap"]:
+        typer.echo(f"{out['terminal_name']}: top-ups leave it at most {out['allocation_cap']} unsold place(s) per "
+                   "section.")
+    else:
+        typer.echo(f"{out['terminal_name']}: its own cap is gone; the default of {out['default_cap']} applies.")
+
+
+def revoke(
+    terminal: str = typer.Argument(..., help="Terminal id, tag or name."),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Revoke a terminal: its token stops working at once and every terminal is told.
+
+    Tickets it signed stay valid (a token carries no signing time); revoke any that must stop one by one with
+    `boxoffice central revoke-ticket`. What it pushed stays. It can come back only with a new enrollment code.
+
+    Example: boxoffice central revoke "Counter 3"
+    """
+    from boxoffice.central.services.admin import revoke_terminal
+
+    out = revoke_terminal(central_db(db), terminal, clock())
+    if json_out:
+        emit_json(out)
+        return
+    if out["already_revoked"]:
+        typer.echo(f"{out['name']} was revoked already.")
+    else:
+        typer.echo(f"Revoked {out['name']} ({out['terminal_id']}): its token no longer works. Tickets it signed "
+                   "stay valid; revoke any that must not be admitted with `boxoffice central revoke-ticket`.")

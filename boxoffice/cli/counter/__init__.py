@@ -1,0 +1,2 @@
+"""`boxoffice counter`: the desk screen (screen.py) and its keyboard (keyboard.py); the rules are in
+services/counter.py."""

@@ -1,0 +1,67 @@
+"""`boxoffice counter`: the desk screen. It reads lines, hands them to services.counter.Counter (where the
+rules are) and shows the replies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from boxoffice.cli.common import (
+    terminal,
+)
+from boxoffice.cli.counter.keyboard import _hold_interrupts, _queued_lines
+
+_STYLES: dict[str, dict[str, Any]] = {
+    "admit": {"fg": "white", "bg": "green", "bold": True},
+    "refused": {"fg": "white", "bg": "red", "bold": True},
+    "ok": {"fg": "green", "bold": True},
+    "warn": {"fg": "yellow", "bold": True},
+    "title": {"bold": True},
+    "info": {},
+}
+
+
+def counter(event: str = typer.Option(None, "--event", help="The event for quick sales and the door (default: "
+                                                            "the only event today)."),
+            door: bool = typer.Option(False, "--door", help="Start in door (check-in) mode."),
+            exit_: bool = typer.Option(False, "--exit", help="Start the door in exit mode.")) -> None:
+    """The desk mode to leave running: scan or type, and the order comes up; Enter hands it out.
+
+    Keeps the database and keys open all evening. At the prompt: a code, ticket, name, e-mail or phone digits
+    finds an order; Enter (or p, or p N) hands it out; s SECTION TYPE=N cash AMOUNT sells; d switches to door
+    check-in (x: exit mode); h shows help; q quits. Ctrl-C cancels what is on screen (twice quits) and never
+    leaves an action half-done. Example: boxoffice counter --event gala-1208
+    """
+    from boxoffice.services.counter import Counter
+
+    with terminal() as ctx:
+        desk = Counter(ctx, event, door=door, exit_mode=exit_)
+        op = ctx.operator or {}
+        typer.secho(f"{ctx.terminal['name']}: {op.get('name', '?')} at the desk. h for help, q to quit.", bold=True)
+        while True:
+            try:
+                line = input(desk.prompt())
+            except KeyboardInterrupt:
+                typer.echo("")
+                reply = desk.interrupt()
+            except EOFError:
+                typer.echo("")
+                break
+            else:
+                lines = [line, *_queued_lines()]
+                with _hold_interrupts() as held:
+                    replies = desk.handle_lines(lines) if len(lines) > 1 else [desk.handle(line)]
+                reply = replies[-1]
+                if held:
+                    reply.add("info", "(Ctrl-C came while saving: the action above was finished first)")
+                for earlier in replies[:-1]:
+                    _show(earlier)
+            _show(reply)
+            if reply.quit:
+                break
+
+
+def _show(reply: Any) -> None:
+    for ln in reply.lines:
+        typer.secho(ln.text, **_STYLES.get(ln.style, {}))

@@ -1,0 +1,106 @@
+"""`boxoffice incident ...`: the incident log, its notes and the timeline for the review."""
+
+from __future__ import annotations
+
+import typer
+
+from boxoffice.cli.app import sub_app
+from boxoffice.cli.common import (
+    JSON_HELP,
+    emit_json,
+    table,
+    terminal,
+)
+
+incident_app = sub_app("The incident log: open, add notes, close, and the timeline for the review.")
+
+
+@incident_app.command("open")
+def incident_open(title: str = typer.Argument(..., help="What is wrong, e.g. 'printer 2 down'."),
+                  severity: str = typer.Option("minor", "--severity", help="minor, major or critical."),
+                  json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """Open an incident.
+
+    Example: boxoffice incident open "printer 2 down" --severity major
+    """
+    from boxoffice.services.incidents import open_incident
+
+    with terminal() as ctx:
+        inc = open_incident(ctx, title, severity)
+    emit_json(inc) if json_out else typer.echo(f"Incident {inc['id'][-8:]} opened: {inc['title']}")
+
+
+@incident_app.command("note")
+def incident_note(incident: str = typer.Argument(..., help="Incident id (the last 8 characters will do)."),
+                  text: str = typer.Argument(..., help="What happened or was done."),
+                  json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """Add a note to an open incident.
+
+    Example: boxoffice incident note 1a2b3c4d "swapped to the spare printer"
+    """
+    from boxoffice.services.incidents import add_note
+
+    with terminal() as ctx:
+        note = add_note(ctx, incident, text)
+    emit_json(note) if json_out else typer.echo("Noted.")
+
+
+@incident_app.command("close")
+def incident_close(incident: str = typer.Argument(..., help="Incident id."),
+                   resolution: str = typer.Option(..., "--resolution", help="How it ended."),
+                   json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """Close an incident with its resolution.
+
+    Example: boxoffice incident close 1a2b3c4d --resolution "printer replaced"
+    """
+    from boxoffice.services.incidents import close_incident
+
+    with terminal() as ctx:
+        inc = close_incident(ctx, incident, resolution)
+    emit_json(inc) if json_out else typer.echo(f"Incident {inc['id'][-8:]} closed.")
+
+
+@incident_app.command("list")
+def incident_list(open_only: bool = typer.Option(False, "--open", help="Only open incidents."),
+                  json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """List incidents.
+
+    Example: boxoffice incident list --open
+    """
+    from boxoffice.domain.clock import when_text
+    from boxoffice.services.events import venue_tz
+    from boxoffice.services.incidents import list_incidents
+
+    with terminal() as ctx:
+        items = list_incidents(ctx, open_only)
+        tz = venue_tz(ctx)
+    if json_out:
+        emit_json(items)
+        return
+    typer.echo(table([(i["id"][-8:], i["severity"], i["title"], when_text(i["opened_at"], tz),
+                       when_text(i["closed_at"], tz, missing="open")) for i in items],
+                     ["incident", "severity", "title", "opened", "closed"]))
+
+
+@incident_app.command("timeline")
+def incident_timeline(incident: str = typer.Argument(..., help="Incident id."),
+                      json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """The incident's notes and everything recorded while it was open, in time order.
+
+    Example: boxoffice incident timeline 1a2b3c4d
+    """
+    from boxoffice.domain.clock import when_text
+    from boxoffice.services.events import venue_tz
+    from boxoffice.services.incidents import timeline
+
+    with terminal() as ctx:
+        inc = timeline(ctx, incident)
+        tz = venue_tz(ctx)
+    if json_out:
+        emit_json(inc)
+        return
+    typer.secho(f"{inc['title']} ({inc['severity']}), opened {when_text(inc['opened_at'], tz)}", bold=True)
+    typer.echo(table([(when_text(t["at"], tz, seconds=True), t["what"], t["by"] or "", t["text"])
+                      for t in inc["timeline"]], ["at", "what", "by", "detail"]))
+    if inc["closed_at"]:
+        typer.echo(f"closed {when_text(inc['closed_at'], tz)}: {inc['resolution']}")

@@ -1,0 +1,68 @@
+"""`boxoffice print ...`: the print queue, a test page, the job list."""
+
+from __future__ import annotations
+
+import typer
+
+from boxoffice.cli.app import sub_app
+from boxoffice.cli.common import (
+    JSON_HELP,
+    emit_json,
+    finish_printing,
+    table,
+    terminal,
+)
+
+print_app = sub_app("The print queue: retry what did not print, print a test page, list jobs.")
+
+
+@print_app.command("retry")
+def retry(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """Print every job that is still waiting (printer was off, out of paper, unplugged), oldest first.
+
+    Example: boxoffice print retry
+    """
+    from boxoffice.services.printing import retry as do_retry
+
+    with terminal() as ctx:
+        results = do_retry(ctx)
+    if json_out:
+        emit_json(results)
+    elif not results:
+        typer.echo("Nothing waiting to print.")
+    else:
+        typer.echo(f"{sum(r['status'] == 'printed' for r in results)} of {len(results)} job(s) printed.")
+    finish_printing(results, json_out)
+
+
+@print_app.command("test")
+def test(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """Print a test page (text, accents, Chinese, a QR) on the configured printer.
+
+    Example: boxoffice print test
+    """
+    from boxoffice.services.printing import test_print
+
+    with terminal() as ctx:
+        results = test_print(ctx)
+    if json_out:
+        emit_json(results)
+    finish_printing(results, json_out)
+
+
+@print_app.command("jobs")
+def jobs(pending: bool = typer.Option(False, "--pending", help="Only jobs not yet printed."),
+         json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """List recent print jobs with their state and last error.
+
+    Example: boxoffice print jobs --pending
+    """
+    from boxoffice.services.printing import list_jobs
+
+    with terminal() as ctx:
+        items = list_jobs(ctx, pending)
+    if json_out:
+        emit_json(items)
+        return
+    typer.echo(table([(j["id"][-8:], j["kind"], j["status"], j["attempts"], j["printer_uri"], j["last_error"] or "")
+                      for j in items], ["job", "kind", "status", "tries", "printer", "last error"]))

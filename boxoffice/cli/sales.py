@@ -1,0 +1,84 @@
+"""`boxoffice sell`: a sale at the window, from places and payment to printed tickets and receipt."""
+
+from __future__ import annotations
+
+import typer
+
+from boxoffice.cli.common import (
+    JSON_HELP,
+    ask_pin,
+    emit_json,
+    finish_printing,
+    terminal,
+)
+
+
+def _tenders(cash: str | None, card: list[str], comp: str | None, currency: str) -> list:
+    from boxoffice.domain.money import parse_amount
+    from boxoffice.domain.tenders import Tender, parse_card
+
+    tenders = [parse_card(c, currency) for c in card]
+    if cash is not None:
+        tenders.append(Tender("cash", parse_amount(cash, currency)))
+    if comp is not None:
+        tenders.append(Tender("comp", reason=comp.strip() or None))
+    return tenders
+
+
+def sell(
+    event: str = typer.Argument(..., help="Event id (see `boxoffice event list`)."),
+    types: list[str] = typer.Option(..., "--type", "-t", help="Ticket type and count, repeatable: adult=2."),
+    section: str = typer.Option(..., "--section", "-s", help="Section id."),
+    seats: str = typer.Option(None, "--seats", help="Named seats, comma separated: B12,B13. Default: best available."),
+    accessible: bool = typer.Option(False, "--wheelchair", help="Include a wheelchair space (and companion seats)."),
+    cash: str = typer.Option(None, "--cash", help="Cash handed over, e.g. 100; the change is worked out."),
+    card: list[str] = typer.Option([], "--card", help="Card: LAST4 (the rest) or LAST4:AMOUNT; only 4 digits kept."),
+    comp: str = typer.Option(None, "--comp", help="Complimentary, with the reason; needs a supervisor."),
+    supervisor: str = typer.Option(None, "--supervisor", help="Supervisor approving a comp (PIN asked)."),
+    name: str = typer.Option(None, "--name", help="Customer name."),
+    email: str = typer.Option(None, "--email", help="Customer e-mail."),
+    phone: str = typer.Option(None, "--phone", help="Customer phone."),
+    no_receipt: bool = typer.Option(False, "--no-receipt", help="Print tickets only."),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Sell tickets at the window: places, payment, signed QR tickets and a receipt, printed at once.
+
+    The sale is saved before printing; if the printer fails, the sale stands and `boxoffice print retry` prints
+    it (exit status 7). Examples:
+      boxoffice sell gala-1130 -s stalls -t adult=2 -t child=1 --cash 100
+      boxoffice sell gala-1130 -s standing -t adult=4 --card 4242
+      boxoffice sell gala-1130 -s stalls --seats F10,F11 -t adult=2 --card 4242:40 --cash 50
+    """
+    from boxoffice.domain.pricing import parse_type_counts
+    from boxoffice.services.events import get_event
+    from boxoffice.services.printing import run_jobs
+    from boxoffice.services.sales import SaleRequest
+    from boxoffice.services.sales import check as check_sale
+    from boxoffice.services.sales import sell as do_sell
+
+    with terminal() as ctx:
+        currency = get_event(ctx, event)["currency"]
+        req = SaleRequest(
+            event_id=event, section_id=section, counts=parse_type_counts(types),
+            tenders=_tenders(cash, card, comp, currency),
+            seats=[s for s in seats.split(",") if s.strip()] if seats else None, accessible=accessible,
+            customer_name=name, email=email, phone=phone, print_receipt=not no_receipt)
+        if supervisor:  # everything else that could refuse the sale first, then the PIN
+            check_sale(ctx, req, supervisor)
+            req.supervisor = (supervisor, ask_pin(f"PIN for {supervisor}"))
+        result = do_sell(ctx, req)
+        prints = run_jobs(ctx, result["jobs"])
+    order = result["order"]
+    if json_out:
+        emit_json({"order": order["code"], "order_id": order["id"], "total": result["total_text"],
+                   "change": result["change_text"], "currency": result["currency"],
+                   "tickets": [{"id": t["id"], "section": t["section_id"], "row": t["row"], "seat": t["seat"],
+                                "type": t["ticket_type_id"], "token": t["token"]} for t in result["tickets"]],
+                   "print": prints})
+    else:
+        places = ", ".join(f"{t['row']}{t['seat']}" if t["row"] else t["section_id"] for t in result["tickets"])
+        typer.secho(f"SOLD {order['code']}  {len(result['tickets'])} ticket(s): {places}", bold=True, fg="green")
+        typer.echo(f"Total {result['total_text']} {result['currency']}")
+        if any(p["tender"] == "cash" for p in result["payments"]):
+            typer.secho(f"CHANGE {result['change_text']}", bold=True)
+    finish_printing(prints, json_out)

@@ -1,0 +1,248 @@
+"""Every document the terminal prints, laid out in one place: tickets (and their copies), the sale, refund and
+exchange receipts, the X/Z shift report and the printer test page.
+
+The services gather what a document shows and format it for people (money, times, names: they own that); the
+views below carry it as plain text; the functions here turn a view into a Layout (printing/layout.py); the
+back-ends (escpos_render.py, pdf_render.py) render it. Nothing here reads the database or knows a currency.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from boxoffice.printing.layout import QR, Columns, Cut, DrawerKick, Feed, Layout, Rule, Text
+
+SIGNATURE_LINE = "x______________________________"
+
+
+@dataclass(frozen=True)
+class TicketView:
+    """What a ticket shows, already formatted for people: the sales code owns money and time formatting.
+
+    ``row`` and ``seat`` are None for general admission. ``token`` is the signed QR payload.
+    """
+
+    venue: str
+    event_name: str
+    starts_at: str
+    section: str
+    row: str | None
+    seat: str | None
+    ticket_type: str
+    price: str
+    order_code: str
+    token: str
+    copy: bool = False
+
+
+@dataclass(frozen=True)
+class ReceiptView:
+    """What a receipt shows, already formatted for people.
+
+    ``lines`` are (description, quantity, amount text); ``tax_lines`` and ``tenders`` are
+    (label, amount text); ``change`` is None when no change is due.
+    """
+
+    venue: str
+    order_code: str
+    lines: list[tuple[str, int, str]]
+    total: str
+    tax_lines: list[tuple[str, str]]
+    tenders: list[tuple[str, str]]
+    change: str | None
+    operator: str
+    time: str
+    footer: str | None = None
+    copy: bool = False
+
+
+COPY_BANNER = "*** COPY ***"
+
+
+def ticket_layout(t: TicketView, copy: bool = False) -> Layout:
+    """The layout of one ticket: event first (what the door checks by eye), then the place, then the QR.
+
+    A reprint (``copy`` here or on the view) keeps the same token and says COPY in large type at the top and
+    again under the QR, so a copy is obvious both at the counter and at the door.
+    """
+    is_copy = copy or t.copy
+    blocks: Layout = [Text(t.venue, bold=True, align="center")]
+    if is_copy:
+        blocks.append(Text(COPY_BANNER, bold=True, size=2, align="center"))
+    blocks += [
+        Text(t.event_name, bold=True, size=2, align="center"),
+        Text(t.starts_at, align="center"),
+        Rule(),
+        Columns("Section", t.section, bold=True),
+    ]
+    if t.row is not None:
+        blocks.append(Columns("Row", t.row, bold=True))
+    if t.seat is not None:
+        blocks.append(Columns("Seat", t.seat, bold=True))
+    blocks += [
+        Columns("Ticket", t.ticket_type),
+        Columns("Price", t.price),
+        Columns("Order", t.order_code),
+        QR(t.token),
+        Text(t.order_code, align="center"),
+    ]
+    if is_copy:
+        blocks.append(Text(COPY_BANNER, bold=True, align="center"))
+    blocks.append(Cut())
+    return blocks
+
+
+def receipt_layout(r: ReceiptView, open_drawer: bool = False) -> Layout:
+    """The layout of a sales receipt.
+
+    ``open_drawer`` puts the drawer kick first, so the drawer opens while the receipt is still printing
+    and the seller can give change at once.
+    """
+    blocks: Layout = [DrawerKick()] if open_drawer else []
+    blocks.append(Text(r.venue, bold=True, size=2, align="center"))
+    if r.copy:
+        blocks.append(Text(COPY_BANNER, bold=True, size=2, align="center"))
+    blocks += [
+        Columns("Order", r.order_code),
+        Columns("Time", r.time),
+        Rule(),
+    ]
+    blocks += [Columns(f"{description} x{qty}", amount) for description, qty, amount in r.lines]
+    blocks += [Rule(), Columns("TOTAL", r.total, bold=True)]
+    blocks += [Columns(label, amount) for label, amount in r.tax_lines]
+    blocks += [Columns(label, amount) for label, amount in r.tenders]
+    if r.change is not None:
+        blocks.append(Columns("Change", r.change, bold=True))
+    blocks += [Rule(), Text(f"Served by {r.operator}")]
+    if r.footer:
+        blocks.append(Text(r.footer, align="center"))
+    if r.copy:
+        blocks.append(Text(COPY_BANNER, bold=True, align="center"))
+    blocks.append(Cut())
+    return blocks
+
+
+
+
+@dataclass(frozen=True)
+class RefundReceiptView:
+    """What a refund receipt shows, already formatted for people.
+
+    ``items`` are (description, price text, fee-kept text or None); ``tenders`` are (label, amount text) of
+    where the money went; ``override`` is (why, approved by) when a rule was overridden.
+    """
+
+    venue: str
+    order_code: str
+    time: str
+    event: str | None
+    items: list[tuple[str, str, str | None]]
+    refunded: str
+    tenders: list[tuple[str, str]]
+    reason: str
+    note: str | None
+    override: tuple[str, str] | None
+    operator: str
+    open_drawer: bool = False
+
+
+def refund_layout(r: RefundReceiptView) -> Layout:
+    """The refund receipt: what was cancelled, the fee kept, where the money went, and a line for a signature."""
+    blocks: Layout = [DrawerKick()] if r.open_drawer else []
+    blocks += [Text(r.venue, bold=True, size=2, align="center"), Text("REFUND", bold=True, size=2, align="center"),
+               Columns("Order", r.order_code), Columns("Time", r.time)]
+    if r.event:
+        blocks.append(Text(r.event))
+    blocks.append(Rule())
+    for description, price, fee in r.items:
+        blocks.append(Columns(description, price))
+        if fee:
+            blocks.append(Columns("  fee kept", fee))
+    blocks += [Rule(), Columns("REFUNDED", r.refunded, bold=True)]
+    blocks += [Columns(f"To {label}", amount) for label, amount in r.tenders]
+    blocks.append(Columns("Reason", r.reason))
+    if r.note:
+        blocks.append(Text(r.note))
+    if r.override is not None:
+        why, approver = r.override
+        blocks.append(Text(f"OVERRIDE: {why}; approved by {approver}", bold=True))
+    blocks += [Rule(), Text("The tickets above are cancelled and no longer admit."), Feed(2),
+               Text("Customer signature:"), Feed(2), Text(SIGNATURE_LINE), Text(f"Refunded by {r.operator}"), Cut()]
+    return blocks
+
+
+@dataclass(frozen=True)
+class ExchangeReceiptView:
+    """What an exchange slip shows, already formatted for people.
+
+    ``returned`` and ``new`` are (description, price text); ``paid`` is set when the customer paid a difference,
+    ``refunded`` when money went back (the slip then has a signature line); ``payments`` are (label, amount text,
+    change text or None), the label saying "To ..." for money that went back.
+    """
+
+    venue: str
+    new_code: str
+    old_code: str
+    time: str
+    returned: list[tuple[str, str]]
+    new: list[tuple[str, str]]
+    credit: str
+    new_total: str
+    paid: str | None
+    refunded: str | None
+    payments: list[tuple[str, str, str | None]]
+    open_drawer: bool = False
+
+
+def exchange_layout(x: ExchangeReceiptView) -> Layout:
+    """The exchange slip: what came back, what went out, and how the difference was settled (signed if refunded)."""
+    blocks: Layout = [DrawerKick()] if x.open_drawer else []
+    blocks += [Text(x.venue, bold=True, size=2, align="center"), Text("EXCHANGE", bold=True, size=2, align="center"),
+               Columns("New order", x.new_code), Columns("Replaces", x.old_code), Columns("Time", x.time), Rule(),
+               Text("Returned (cancelled):", bold=True)]
+    blocks += [Columns(description, price) for description, price in x.returned]
+    blocks.append(Text("New:", bold=True))
+    blocks += [Columns(description, price) for description, price in x.new]
+    blocks += [Rule(), Columns("Credit", x.credit), Columns("New tickets", x.new_total)]
+    if x.paid is not None:
+        blocks.append(Columns("PAID", x.paid, bold=True))
+    elif x.refunded is not None:
+        blocks.append(Columns("REFUNDED", x.refunded, bold=True))
+    for label, amount, change in x.payments:
+        blocks.append(Columns(label, amount))
+        if change:
+            blocks.append(Columns("Change", change, bold=True))
+    if x.refunded is not None:
+        blocks += [Feed(2), Text("Customer signature:"), Feed(2), Text(SIGNATURE_LINE)]
+    blocks.append(Cut())
+    return blocks
+
+
+def shift_report_layout(venue: str, kind: str, lines: list[tuple[str, str]]) -> Layout:
+    """The X or Z report on paper: (label, value) lines, a heading where the value is empty, and signature lines
+    on a Z report for whoever counted and whoever checked."""
+    blocks: Layout = [Text(venue, bold=True, align="center"), Text(f"{kind} REPORT", bold=True, size=2,
+                                                                   align="center"), Rule()]
+    for label, value in lines:
+        if value:
+            blocks.append(Columns(label, value, bold=label in ("Net", "Expected", "Counted", "Variance")))
+        else:
+            blocks += [Rule(), Text(label, bold=True)]
+    if kind == "Z":
+        blocks += [Rule(), Feed(2), Text("Counted by: ______________________"), Feed(2),
+                   Text("Checked by: ______________________")]
+    blocks.append(Cut())
+    return blocks
+
+
+def test_page_layout(venue: str, printer: str, profile: str, code: str) -> Layout:
+    """A test page: venue, printer, a sample QR and some non-Latin text, to check paper, cutter, fonts and
+    scanner."""
+    return [Text(venue, bold=True, size=2, align="center"), Text("Printer test", align="center"),
+            Columns("Printer", printer), Columns("Profile", profile), QR(code),
+            Text("Café Müller  北京  ok", align="center"), Cut()]
+
+
+def drawer_kick_layout() -> Layout:
+    """Only the drawer kick: the drawer opened with no sale."""
+    return [DrawerKick()]
