@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from boxoffice.domain.codes import normalise_code
-from boxoffice.domain.money import parse_amount, tax_share
 from boxoffice.domain.search_text import phone_digits
+from boxoffice.domain.web_orders import Problems, Seen, clean_notes, seat_label, seat_rule, ticket_amounts, totals
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
 from boxoffice.services.signing import public_key_for
@@ -38,9 +38,6 @@ from boxoffice.wire.schemas import read_json_file, validate
 
 MAX_ORDERS_BYTES = 1_000_000_000  # a million orders with their tokens is about 400 MB
 MAX_KEYS_BYTES = 5_000_000
-MAX_ERRORS = 200
-
-
 class KeyRef(TypedDict):
     """A trusted key by its id and whose it is."""
 
@@ -74,25 +71,6 @@ class ImportedOrders(TypedDict):
     warnings: list[str]
 
 
-class _Problems:
-    """Located errors, collected so that one run reports all of them (up to a limit)."""
-
-    def __init__(self) -> None:
-        self.errors: list[str] = []
-
-    def add(self, pointer: str, message: str) -> None:
-        if len(self.errors) < MAX_ERRORS:
-            self.errors.append(f"{pointer}: {message}")
-        elif len(self.errors) == MAX_ERRORS:
-            self.errors.append("(more errors not shown; fix these first)")
-
-    def raise_if_any(self, what: str) -> None:
-        if self.errors:
-            n = len(self.errors) if len(self.errors) <= MAX_ERRORS else f"over {MAX_ERRORS}"
-            raise BoxOfficeError("invalid_document", f"the {what} has {n} error(s); nothing was imported. "
-                                                     f"First: {self.errors[0]}", errors=self.errors)
-
-
 # --- keys ---------------------------------------------------------------------------------------------------
 
 
@@ -109,7 +87,7 @@ def import_keys(ctx: Ctx, doc: Any) -> ImportedKeys:
 
     ctx.require("catalog")
     validate(doc, "keys.schema.json", "key list")
-    problems = _Problems()
+    problems = Problems()
     new: list[dict[str, str]] = []
     unchanged = 0
     seen: dict[str, str] = {}
@@ -221,102 +199,129 @@ def import_orders(ctx: Ctx, doc: Any) -> ImportedOrders:
 
 def _plan(ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
     """Check every order against the catalogue, the keys and what is here already; the rows to write, or raise."""
-    from boxoffice.tickets.token import event_ref, section_ref, verify_token
+    intake = _Intake(ctx, doc["orders"])
+    for i, (o, code) in enumerate(zip(intake.orders_in, intake.codes, strict=True)):
+        intake.order(f"/orders/{i}", o, code)
+    intake.problems.raise_if_any("orders document")
+    return intake.plan
 
-    problems = _Problems()
-    cat = _Catalogue(ctx)
-    keys = public_key_for(ctx)
-    orders_in = doc["orders"]
-    ids = [o["id"] for o in orders_in]
-    codes: list[str] = []
-    for i, o in enumerate(orders_in):
-        try:
-            codes.append(normalise_code(o["code"]))
-        except BoxOfficeError as exc:
-            problems.add(f"/orders/{i}/code", exc.message)
-            codes.append("")
-    here = store.existing_orders(ctx.conn, ids, [c for c in codes if c])
-    here_by_code = {r["code"]: r for r in here.values()}
-    ticket_ids = [t["id"] for o in orders_in for t in o["tickets"]]
-    tickets_here = store.existing_tickets(ctx.conn, ticket_ids)
-    seen_ids: set[str] = set()
-    seen_codes: set[str] = set()
-    seen_tickets: set[str] = set()
-    seen_tokens: set[str] = set()
-    plan: dict[str, Any] = {"orders": [], "tickets": [], "updates": [], "unchanged": 0, "warnings": []}
-    now = ctx.now_iso()
-    for i, (o, code) in enumerate(zip(orders_in, codes, strict=True)):
-        p = f"/orders/{i}"
-        if o["id"] in seen_ids:
-            problems.add(f"{p}/id", f"order id {o['id']} appears twice in the document")
-        if code and code in seen_codes:
-            problems.add(f"{p}/code", f"order code {code} appears twice in the document")
-        seen_ids.add(o["id"])
-        seen_codes.add(code)
-        ev = cat.event(o["event_id"])
+
+class _Intake:
+    """One orders document being checked: what is here already, what the document named so far, the rows planned.
+
+    The steps: normalise every code (``_codes``), then per order (``order``) refuse a repeated id or code and an
+    unknown event, hand an order imported before to ``_plan_existing``, and plan each ticket (``_ticket``: its place,
+    its token, its price) before the order row itself (``_order_row``)."""
+
+    def __init__(self, ctx: Ctx, orders_in: list[dict[str, Any]]) -> None:
+        self.ctx, self.orders_in = ctx, orders_in
+        self.problems = Problems()
+        self.cat = _Catalogue(ctx)
+        self.keys = public_key_for(ctx)
+        self.codes = self._codes()
+        self.here = store.existing_orders(ctx.conn, [o["id"] for o in orders_in], [c for c in self.codes if c])
+        self.here_by_code = {r["code"]: r for r in self.here.values()}
+        self.tickets_here = store.existing_tickets(ctx.conn, [t["id"] for o in orders_in for t in o["tickets"]])
+        self.seen = Seen()
+        self.plan: dict[str, Any] = {"orders": [], "tickets": [], "updates": [], "unchanged": 0, "warnings": []}
+        self.now = ctx.now_iso()
+
+    def _codes(self) -> list[str]:
+        """Each order's code as stored ('' for one that is no code, with its problem)."""
+        codes: list[str] = []
+        for i, o in enumerate(self.orders_in):
+            try:
+                codes.append(normalise_code(o["code"]))
+            except BoxOfficeError as exc:
+                self.problems.add(f"/orders/{i}/code", exc.message)
+                codes.append("")
+        return codes
+
+    def order(self, p: str, o: dict[str, Any], code: str) -> None:
+        if self.seen.again("id", o["id"]):
+            self.problems.add(f"{p}/id", f"order id {o['id']} appears twice in the document")
+        if code and self.seen.again("code", code):
+            self.problems.add(f"{p}/code", f"order code {code} appears twice in the document")
+        ev = self.cat.event(o["event_id"])
         if ev is None:
-            problems.add(f"{p}/event_id", f"no event {o['event_id']!r} on this terminal: import the catalogue first")
-            continue
-        existing = here.get(o["id"])
-        other = here_by_code.get(code)
+            self.problems.add(f"{p}/event_id", f"no event {o['event_id']!r} on this terminal: import the catalogue "
+                                               "first")
+            return
+        other = self.here_by_code.get(code)
         if other is not None and other["id"] != o["id"]:
-            problems.add(f"{p}/code", f"order code {code} belongs to another order here ({other['channel']})")
-            continue
+            self.problems.add(f"{p}/code", f"order code {code} belongs to another order here ({other['channel']})")
+            return
+        existing = self.here.get(o["id"])
         if existing is not None:
-            _plan_existing(o, code, existing, tickets_here, p, problems, plan)
-            continue
-        order_tickets: list[dict[str, Any]] = []
-        for j, t in enumerate(o["tickets"]):
-            tp = f"{p}/tickets/{j}"
-            if t["id"] in seen_tickets or t["id"] in tickets_here:
-                problems.add(f"{tp}/id", f"ticket id {t['id']} is used twice (in this document or here already)")
-            if t["token"] in seen_tokens:
-                problems.add(f"{tp}/token", "the same token appears on two tickets")
-            seen_tickets.add(t["id"])
-            seen_tokens.add(t["token"])
-            if not _check_place(cat, ev, t, tp, problems, plan["warnings"], code):
-                continue
-            try:
-                decoded = verify_token(t["token"], keys)
-            except BoxOfficeError as exc:
-                problems.add(f"{tp}/token", _token_problem(exc))
-                continue
-            if decoded.ticket_id != t["id"]:
-                problems.add(f"{tp}/token", f"the token is for ticket {decoded.ticket_id}, not {t['id']}")
-            elif decoded.event_ref != event_ref(ev["id"]):
-                problems.add(f"{tp}/token", f"the token is for another event than {ev['id']!r}")
-            elif decoded.section_ref != section_ref(ev["id"], t["section_id"]):
-                problems.add(f"{tp}/token", f"the token is for another section than {t['section_id']!r}")
-            elif (decoded.row, decoded.seat) != (t.get("row"), t.get("seat")):
-                problems.add(f"{tp}/token", f"the token is for place {decoded.row}{decoded.seat}, "
-                                            f"not {t.get('row')}{t.get('seat')}")
-            try:
-                price = parse_amount(t["price"], ev["currency"])
-            except BoxOfficeError as exc:
-                problems.add(f"{tp}/price", exc.message)
-                continue
-            order_tickets.append({"id": t["id"], "order_id": o["id"], "event_id": ev["id"],
-                                  "section_id": t["section_id"], "row": t.get("row"), "seat": t.get("seat"),
-                                  "ticket_type_id": t["ticket_type_id"], "price": price,
-                                  "tax": tax_share(price, ev["tax_rate_bp"]), "token": decoded.text})
-        if len(order_tickets) != len(o["tickets"]):
-            continue
+            _plan_existing(o, code, existing, self.tickets_here, p, self.problems, self.plan)
+            return
+        planned = [self._ticket(f"{p}/tickets/{j}", o, t, ev, code) for j, t in enumerate(o["tickets"])]
+        tickets = [t for t in planned if t is not None]
+        if len(tickets) != len(o["tickets"]):
+            return
+        self.plan["orders"].append(self._order_row(o, code, ev, tickets))
+        self.plan["tickets"].extend(tickets)
+
+    def _ticket(self, tp: str, o: dict[str, Any], t: dict[str, Any], ev: dict[str, Any],
+                code: str) -> dict[str, Any] | None:
+        """One ticket's row, or None when it cannot be planned (its problems are recorded)."""
+        if self.seen.again("ticket", t["id"]) or t["id"] in self.tickets_here:
+            self.problems.add(f"{tp}/id", f"ticket id {t['id']} is used twice (in this document or here already)")
+        if self.seen.again("token", t["token"]):
+            self.problems.add(f"{tp}/token", "the same token appears on two tickets")
+        if not _check_place(self.cat, ev, t, tp, self.problems, self.plan["warnings"], code):
+            return None
+        decoded = self._token(tp, t, ev)
+        if decoded is None:
+            return None
+        try:
+            amounts = ticket_amounts(t["price"], None, ev["currency"], ev["tax_rate_bp"])
+        except BoxOfficeError as exc:
+            self.problems.add(f"{tp}/price", exc.message)
+            return None
+        if amounts is None:
+            self.problems.add(f"{tp}/price", "a web ticket gives its price")
+            return None
+        price, tax = amounts
+        return {"id": t["id"], "order_id": o["id"], "event_id": ev["id"], "section_id": t["section_id"],
+                "row": t.get("row"), "seat": t.get("seat"), "ticket_type_id": t["ticket_type_id"], "price": price,
+                "tax": tax, "token": decoded.text}
+
+    def _token(self, tp: str, t: dict[str, Any], ev: dict[str, Any]) -> Any:
+        """The verified token, or None when it does not verify; claims that name another ticket, event, section
+        or place are recorded as problems (the ticket is still planned, the document refused)."""
+        from boxoffice.tickets.token import event_ref, section_ref, verify_token
+
+        try:
+            decoded = verify_token(t["token"], self.keys)
+        except BoxOfficeError as exc:
+            self.problems.add(f"{tp}/token", _token_problem(exc))
+            return None
+        if decoded.ticket_id != t["id"]:
+            self.problems.add(f"{tp}/token", f"the token is for ticket {decoded.ticket_id}, not {t['id']}")
+        elif decoded.event_ref != event_ref(ev["id"]):
+            self.problems.add(f"{tp}/token", f"the token is for another event than {ev['id']!r}")
+        elif decoded.section_ref != section_ref(ev["id"], t["section_id"]):
+            self.problems.add(f"{tp}/token", f"the token is for another section than {t['section_id']!r}")
+        elif (decoded.row, decoded.seat) != (t.get("row"), t.get("seat")):
+            self.problems.add(f"{tp}/token", f"the token is for place {decoded.row}{decoded.seat}, "
+                                             f"not {t.get('row')}{t.get('seat')}")
+        return decoded
+
+    def _order_row(self, o: dict[str, Any], code: str, ev: dict[str, Any],
+                   tickets: list[dict[str, Any]]) -> dict[str, Any]:
         customer = o["customer"]
         digits = phone_digits(customer.get("phone"))
-        plan["orders"].append({
-            "id": o["id"], "code": code, "event_id": ev["id"], "channel": o.get("channel", "web"),
-            "terminal_id": None, "status": o["status"], "customer_name": customer["name"].strip(),
-            "email": customer.get("email"), "phone": customer.get("phone"), "phone_digits": digits or None,
-            "notes": (o.get("notes") or "").strip() or None,
-            "total": sum(t["price"] for t in order_tickets), "tax": sum(t["tax"] for t in order_tickets),
-            "currency": ev["currency"], "created_at": _utc(o.get("created_at")) or now, "operator_id": None})
-        plan["tickets"].extend(order_tickets)
-    problems.raise_if_any("orders document")
-    return plan
+        total, tax = totals(tickets)
+        return {"id": o["id"], "code": code, "event_id": ev["id"], "channel": o.get("channel", "web"),
+                "terminal_id": None, "status": o["status"], "customer_name": customer["name"].strip(),
+                "email": customer.get("email"), "phone": customer.get("phone"), "phone_digits": digits or None,
+                "notes": clean_notes(o.get("notes")), "total": total, "tax": tax, "currency": ev["currency"],
+                "created_at": _utc(o.get("created_at")) or self.now, "operator_id": None}
 
 
 def _plan_existing(o: dict, code: str, existing: dict, tickets_here: dict[str, dict], p: str,
-                   problems: _Problems, plan: dict[str, Any]) -> None:
+                   problems: Problems, plan: dict[str, Any]) -> None:
     """An order imported before: the same tickets must come again; payment and notes may have changed."""
     if existing["code"] != code:
         problems.add(f"{p}/code", f"order {o['id']} is here with code {existing['code']}, not {code}")
@@ -327,7 +332,7 @@ def _plan_existing(o: dict, code: str, existing: dict, tickets_here: dict[str, d
             problems.add(f"{p}/tickets/{j}", f"order {code} is here already with other tickets; a changed order "
                                              "must come by sync")
             return
-    notes = (o.get("notes") or "").strip() or None
+    notes = clean_notes(o.get("notes"))
     status = existing["status"]
     if status == "unpaid" and o["status"] == "paid":
         status = "paid"
@@ -340,7 +345,7 @@ def _plan_existing(o: dict, code: str, existing: dict, tickets_here: dict[str, d
         plan["unchanged"] += 1
 
 
-def _check_place(cat: _Catalogue, ev: dict, t: dict, tp: str, problems: _Problems, warnings: list[str],
+def _check_place(cat: _Catalogue, ev: dict, t: dict, tp: str, problems: Problems, warnings: list[str],
                  code: str) -> bool:
     """The section, ticket type and seat exist; a seat this terminal sold itself is a warning."""
     sec = cat.sections[ev["id"]].get(t["section_id"])
@@ -350,15 +355,15 @@ def _check_place(cat: _Catalogue, ev: dict, t: dict, tp: str, problems: _Problem
     if t["ticket_type_id"] not in cat.types[ev["id"]]:
         problems.add(f"{tp}/ticket_type_id", f"event {ev['id']!r} has no ticket type {t['ticket_type_id']!r}")
         return False
-    has_seat = "row" in t
-    if sec["kind"] == "general" and has_seat:
+    rule = seat_rule(sec["kind"], "row" in t)
+    if rule == "no_seat":
         problems.add(f"{tp}/row", f"{sec['name']} is general admission: a ticket there has no row or seat")
         return False
+    if rule == "seat_needed":
+        problems.add(tp, f"{sec['name']} is reserved seating: give the ticket's row and seat")
+        return False
     if sec["kind"] == "reserved":
-        if not has_seat:
-            problems.add(tp, f"{sec['name']} is reserved seating: give the ticket's row and seat")
-            return False
-        label = f"{t['row']}{t['seat']}"
+        label = seat_label(t["row"], t["seat"])
         state = cat.seat_map(ev["id"], sec["id"]).get(label)
         if state is None:
             problems.add(f"{tp}/seat", f"{sec['name']} has no seat {label}")

@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from boxoffice.central.services import catalog, feed, signing, terminals, tokens, weborders
-from boxoffice.central.store import conflicts, schema
+from boxoffice.central.store import catalogs as catalog_rows
+from boxoffice.central.store import conflicts, meta, sales, schema
+from boxoffice.central.store import terminals as terminal_rows
 from boxoffice.central.store.db import CentralDB, connect, database_errors, first_line, retrying
 from boxoffice.domain.clock import iso, system_clock
 from boxoffice.errors import BoxOfficeError
@@ -58,10 +60,9 @@ def init(url: str, clock: Clock = system_clock) -> dict[str, Any]:
             if created:
                 feed.append(db, [signing.key_change(key)], now)
             token = None
-            if fresh or db.scalar("SELECT count(*) FROM admin_tokens WHERE revoked_at IS NULL") == 0:
+            if fresh or terminal_rows.live_admin_tokens(db) == 0:
                 token = tokens.new_token(tokens.ADMIN_PREFIX)
-                db.execute("INSERT INTO admin_tokens (token_hash, created_at) VALUES (?, ?)",
-                           (tokens.digest(token), now))
+                terminal_rows.add_admin_token(db, tokens.digest(token), now)
         return {"database": db.where, "created": fresh, "key_id": key["key_id"], "admin_token": token,
                 "schema_version": moved["to"], "migrations": moved["migrations"]}
 
@@ -109,8 +110,7 @@ def new_admin_token(url: str, clock: Clock = system_clock) -> str:
     """Another admin token (for the HTTP admin endpoints), shown once."""
     token = tokens.new_token(tokens.ADMIN_PREFIX)
     with open_db(url) as db:
-        db.execute("INSERT INTO admin_tokens (token_hash, created_at) VALUES (?, ?)",
-                   (tokens.digest(token), iso(clock())))
+        terminal_rows.add_admin_token(db, tokens.digest(token), iso(clock()))
     return token
 
 
@@ -172,11 +172,9 @@ def revoke_ticket(url: str, ticket_id: str, reason: str, clock: Clock = system_c
         raise BoxOfficeError("bad_input", "a reason is up to 200 printable characters")
     now = iso(clock())
     with open_db(url) as db, db.transaction():
-        known = db.one("SELECT id FROM tickets WHERE id = ?", (ticket_id,)) is not None
-        new = db.insert_returning("revocations", ("ticket_id", "revoked_at", "reason", "origin"),
-                                  [(ticket_id, now, reason, None)], "ticket_id", "ticket_id")
+        known = sales.ticket_known(db, ticket_id)
+        new = sales.revoke_by_hand(db, ticket_id, now, reason)
         if new:
-            db.execute("UPDATE tickets SET status = 'revoked' WHERE id = ?", (ticket_id,))
             feed.append(db, [feed.Change("revocation", {"ticket_id": ticket_id, "at": now, "reason": reason,
                                                         "terminal_id": None})], now)
     return {"ticket_id": ticket_id, "revoked": bool(new), "known_ticket": known}
@@ -194,14 +192,14 @@ def venue_timezone(url: str) -> str:
     import json
 
     with open_db(url) as db:
-        row = db.one("SELECT doc FROM catalogs ORDER BY published_at DESC, sha256 LIMIT 1")
-    venue = json.loads(row["doc"]).get("venue", {}) if row else {}
+        doc = catalog_rows.newest_document(db)
+    venue = json.loads(doc).get("venue", {}) if doc else {}
     return str(venue.get("timezone") or "UTC")
 
 
 def status(url: str) -> dict[str, Any]:
     """Counts for a quick look: terminals, entries, orders, changes, conflicts."""
     with open_db(url) as db:
-        count = {t: db.scalar(f"SELECT count(*) FROM {t}") for t in ("terminals", "journal", "orders", "conflicts")}
+        count = meta.row_counts(db)
         return {"database": db.where, **count, "feed_head": feed.head(db)}
 

@@ -21,6 +21,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from boxoffice.central.services import allocation_ledger as ledger
+from boxoffice.central.store import alerts as queries
+from boxoffice.central.store import terminals
 from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.alerts import ORDER, most_severe_first, severity, thresholds_in_force, usual
 from boxoffice.domain.clock import Clock, iso, parse_iso, system_clock
@@ -29,15 +31,11 @@ from boxoffice.wire import codec
 RAISED, CLEARED = "alert.raised", "alert.cleared"
 
 
-def _count(db: CentralDB, sql: str, params: tuple[Any, ...]) -> int:
-    return int(db.scalar(sql, params) or 0)
-
-
 def stale_terminals(db: CentralDB, now: datetime, minutes: float) -> list[dict[str, Any]]:
     """Active terminals not heard from (a push or a pull) for longer than ``minutes``; never heard from: counted
     from enrolling. The times are the central service's own clock. Severity grows with how many are out of touch."""
     out = []
-    rows = db.all("SELECT id, name, enrolled_at, last_seen_at FROM terminals WHERE revoked_at IS NULL ORDER BY name")
+    rows = queries.active_terminals(db)
     stale = [r for r in rows if now - parse_iso(r["last_seen_at"] or r["enrolled_at"]) > timedelta(minutes=minutes)]
     for r in stale:
         age = int((now - parse_iso(r["last_seen_at"] or r["enrolled_at"])).total_seconds() // 60)
@@ -52,15 +50,10 @@ def stale_terminals(db: CentralDB, now: datetime, minutes: float) -> list[dict[s
 
 def allocations_low(db: CentralDB, now: datetime, percent: float) -> list[dict[str, Any]]:
     """Terminals whose allocation of a section of an event not yet over is nearly sold."""
-    names = {r["id"]: r["name"] for r in db.all("SELECT id, name FROM terminals WHERE revoked_at IS NULL")}
+    names = terminals.names(db, active_only=True)
     out = []
-    for ev in db.all("SELECT id FROM events WHERE starts_at >= ? ORDER BY starts_at, id",
-                     (iso(now - timedelta(hours=12)),)):
-        eid = ev["id"]
-        sold = {(r["section_id"], r["terminal_id"]): int(r["n"]) for r in db.all(
-            "SELECT t.section_id, o.terminal_id, count(*) AS n FROM tickets t JOIN orders o ON o.id = t.order_id"
-            " WHERE t.event_id = ? AND t.status = 'valid' AND o.terminal_id IS NOT NULL"
-            " GROUP BY t.section_id, o.terminal_id", (eid,))}
+    for eid in queries.events_from(db, iso(now - timedelta(hours=12))):
+        sold = queries.sold_by_section_and_terminal(db, eid)
         for sid in ledger.sections(db, eid):
             for tid, held in sorted(ledger.allocated(db, eid, sid).items()):
                 if tid not in names or held <= 0:
@@ -79,21 +72,17 @@ def allocations_low(db: CentralDB, now: datetime, percent: float) -> list[dict[s
 def rates(db: CentralDB, now: datetime, t: dict[str, Any]) -> list[dict[str, Any]]:
     """Box-office sales and refunds across all terminals in the last hour against the usual for that hour."""
     out: list[dict[str, Any]] = []
-    first = db.scalar("SELECT min(created_at) AS first FROM orders WHERE channel = 'box_office'")
+    first = queries.first_box_office_sale(db)
     hour_ago, end = iso(now - timedelta(hours=1)), iso(now)
 
     def sold_between(a: str, b: str) -> int:
-        return _count(db, "SELECT count(*) FROM tickets t JOIN orders o ON o.id = t.order_id WHERE"
-                          " o.channel = 'box_office' AND o.created_at >= ? AND o.created_at < ?", (a, b))
+        return queries.box_office_tickets_between(db, a, b)
 
     def refunded_between(a: str, b: str) -> int:
-        return _count(db, "SELECT count(*) FROM revocations WHERE reason = 'refunded' AND revoked_at >= ?"
-                          " AND revoked_at < ?", (a, b))
+        return queries.refunds_between(db, a, b)
 
     def sellers(a: str, b: str) -> list[str]:
-        return [r["name"] for r in db.all(
-            "SELECT DISTINCT m.name FROM orders o JOIN terminals m ON m.id = o.terminal_id WHERE o.channel ="
-            " 'box_office' AND o.created_at >= ? AND o.created_at < ? ORDER BY m.name", (a, b))]
+        return queries.box_office_sellers_between(db, a, b)
 
     sold = sold_between(hour_ago, end)
     rate = usual(now, t["history_days"], first, sold_between)
@@ -116,9 +105,7 @@ def rates(db: CentralDB, now: datetime, t: dict[str, Any]) -> list[dict[str, Any
 
 def refused_scans(db: CentralDB, now: datetime, t: dict[str, Any]) -> list[dict[str, Any]]:
     """Refused scans at all doors in the last 10 minutes, when many and a large share of all scans."""
-    rows = db.all("SELECT j.kind, m.name, count(*) AS n FROM journal j JOIN terminals m ON m.id = j.terminal_id"
-                  " WHERE j.kind IN ('checkin', 'scan.refused') AND j.at >= ? AND j.at < ? GROUP BY j.kind, m.name",
-                  (iso(now - timedelta(minutes=10)), iso(now)))
+    rows = queries.scans_between(db, iso(now - timedelta(minutes=10)), iso(now))
     scans = sum(int(r["n"]) for r in rows)
     refused = sum(int(r["n"]) for r in rows if r["kind"] == "scan.refused")
     doors = sorted({r["name"] for r in rows if r["kind"] == "scan.refused"})
@@ -132,10 +119,9 @@ def refused_scans(db: CentralDB, now: datetime, t: dict[str, Any]) -> list[dict[
 
 def raised_on_terminals(db: CentralDB) -> list[dict[str, Any]]:
     """Alerts in force on terminals as of their last sync, one per alert, naming every terminal it is raised on."""
-    names = {r["id"]: r["name"] for r in db.all("SELECT id, name FROM terminals WHERE revoked_at IS NULL")}
+    names = terminals.names(db, active_only=True)
     state: dict[tuple[str, str], dict[str, Any]] = {}
-    for e in db.all("SELECT terminal_id, kind, at, payload FROM journal WHERE kind IN (?, ?) ORDER BY terminal_id,"
-                    " seq", (RAISED, CLEARED)):
+    for e in queries.alert_entries(db, RAISED, CLEARED):
         try:
             body = codec.loads(e["payload"])
         except ValueError:

@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from boxoffice.central.services import feed
+from boxoffice.central.store import catalogs
 from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.catalog import build_catalog
 from boxoffice.wire.schemas import validate
@@ -36,16 +37,9 @@ def publish(db: CentralDB, doc: Any, now: str) -> dict[str, Any]:
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     events = [{"id": ev["event"]["id"], "name": ev["event"]["name"]} for ev in model["events"]]
     with db.transaction():
-        new = db.insert_returning("catalogs", ("sha256", "doc", "published_at"), [(digest, text, now)],
-                                  "sha256", "sha256")
-        if not new:
+        if not catalogs.insert_document(db, digest, text, now):
             return {"sha256": digest, "events": events, "published": False}
         for ev in model["events"]:
-            e = ev["event"]
-            db.execute(
-                "INSERT INTO events (id, name, starts_at, currency, model, updated_at) VALUES (?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (id) DO UPDATE SET name = excluded.name, starts_at = excluded.starts_at,"
-                " currency = excluded.currency, model = excluded.model, updated_at = excluded.updated_at",
-                (e["id"], e["name"], e["starts_at"], e["currency"], json.dumps(event_model(ev)), now))
+            catalogs.upsert_event(db, ev["event"], json.dumps(event_model(ev)), now)
         feed.append(db, [feed.Change("catalog", {"sha256": digest, "doc": doc})], now)
     return {"sha256": digest, "events": events, "published": True}

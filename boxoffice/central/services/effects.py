@@ -118,41 +118,73 @@ def read(entry: dict[str, Any]) -> Effect | str:
     kind = entry["kind"]
     if kind not in EFFECT_KINDS:
         return Effect()
+    payload = _payload(entry)
+    if isinstance(payload, str):
+        return payload
+    if kind == "sale":
+        return _sale(payload, entry)
+    if kind == "exchange":
+        return _exchange(payload, entry)
+    order_id, tickets = order_id_of(payload), ticket_ids_of(payload)
+    if kind in PICKUP_KINDS:
+        return _pickup(order_id, tickets, _meta(entry))
+    if kind in CHECKIN_KINDS | EXIT_KINDS:
+        return _checkin(kind, payload, order_id, tickets, _meta(entry))
+    if kind in REFUND_KINDS:
+        return _refund(payload, order_id, tickets)
+    return _revoke(payload, tickets)
+
+
+def _payload(entry: dict[str, Any]) -> dict[str, Any] | str:
+    """The entry's payload as an object, or the problem that stops it being read."""
     try:
         payload = codec.loads(entry["payload"])
     except ValueError:
         return "/payload: not JSON this service can read (a number past 64 bits, a broken escape...)"
     if not isinstance(payload, dict):
         return "/payload: not a JSON object"
-    meta = {"terminal_id": entry["terminal_id"], "entry_id": entry["id"], "at": entry["at"],
+    return payload
+
+
+def _meta(entry: dict[str, Any]) -> dict[str, Any]:
+    """Who did it, in which entry and when: carried on the feed changes other terminals receive."""
+    return {"terminal_id": entry["terminal_id"], "entry_id": entry["id"], "at": entry["at"],
             "operator_id": entry.get("operator_id")}
-    if kind == "sale":
-        return _sale(payload, entry)
-    order_id, tickets = order_id_of(payload), ticket_ids_of(payload)
-    if kind in PICKUP_KINDS:
-        subjects = tickets or ([f"order:{order_id}"] if order_id else [])
-        return Effect(claims=[Claim("pickup", s, order_id, None if s.startswith("order:") else s) for s in subjects],
-                      change=("pickup", {"order_id": order_id, "ticket_ids": tickets, **meta}))
-    if kind in CHECKIN_KINDS | EXIT_KINDS:
-        return _checkin(kind, payload, order_id, tickets, meta)
-    if kind in REFUND_KINDS:
-        refund = payload.get("refund") if isinstance(payload.get("refund"), dict) else {}
-        order_id = order_id or _id_of(refund.get("order_id"))
-        items = payload.get("items") if isinstance(payload.get("items"), list) else []
-        items = [i.get("ticket_id") for i in items if isinstance(i, dict)]
-        tickets = tickets or _ids(payload.get("revoked")) or [t for t in items if isinstance(t, str)]
-        return Effect(claims=[Claim("refund", t, order_id, t) for t in tickets],
-                      revoked=[(t, "refunded") for t in tickets])
-    if kind == "exchange":
-        old = _ids(payload.get("old_tickets")) or _ids(payload.get("revoked"))
-        new = _sale(payload, entry) if isinstance(payload.get("order"), dict) else Effect()
-        if isinstance(new, str):
-            return new
-        exchange = payload.get("exchange") if isinstance(payload.get("exchange"), dict) else {}
-        old_order = _id_of(exchange.get("from_order_id"))
-        new.claims = [Claim("refund", t, old_order, t) for t in old] + new.claims
-        new.revoked = [(t, "exchanged") for t in old]
+
+
+def _pickup(order_id: str | None, tickets: list[str], meta: dict[str, Any]) -> Effect:
+    """A handout claims each ticket once (or the whole order, when the entry names no ticket)."""
+    subjects = tickets or ([f"order:{order_id}"] if order_id else [])
+    return Effect(claims=[Claim("pickup", s, order_id, None if s.startswith("order:") else s) for s in subjects],
+                  change=("pickup", {"order_id": order_id, "ticket_ids": tickets, **meta}))
+
+
+def _refund(payload: dict[str, Any], order_id: str | None, tickets: list[str]) -> Effect:
+    """A refund claims and revokes each refunded ticket, named however the refund service named them."""
+    refund = payload.get("refund") if isinstance(payload.get("refund"), dict) else {}
+    order_id = order_id or _id_of(refund.get("order_id"))
+    items = payload.get("items") if isinstance(payload.get("items"), list) else []
+    items = [i.get("ticket_id") for i in items if isinstance(i, dict)]
+    tickets = tickets or _ids(payload.get("revoked")) or [t for t in items if isinstance(t, str)]
+    return Effect(claims=[Claim("refund", t, order_id, t) for t in tickets],
+                  revoked=[(t, "refunded") for t in tickets])
+
+
+def _exchange(payload: dict[str, Any], entry: dict[str, Any]) -> Effect | str:
+    """An exchange refunds the old tickets (claimed, revoked) and, when it carries one, sells a new order."""
+    old = _ids(payload.get("old_tickets")) or _ids(payload.get("revoked"))
+    new = _sale(payload, entry) if isinstance(payload.get("order"), dict) else Effect()
+    if isinstance(new, str):
         return new
+    exchange = payload.get("exchange") if isinstance(payload.get("exchange"), dict) else {}
+    old_order = _id_of(exchange.get("from_order_id"))
+    new.claims = [Claim("refund", t, old_order, t) for t in old] + new.claims
+    new.revoked = [(t, "exchanged") for t in old]
+    return new
+
+
+def _revoke(payload: dict[str, Any], tickets: list[str]) -> Effect:
+    """A revocation by hand: the tickets it names stop being valid everywhere."""
     return Effect(revoked=[(t, "revoked") for t in (_ids(payload.get("revoked")) or tickets)])
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from boxoffice.central.errors import CentralError
+from boxoffice.central.store import feed as rows
 from boxoffice.central.store.db import CentralDB
 from boxoffice.wire import codec
 
@@ -51,17 +52,16 @@ def append(db: CentralDB, changes: Sequence[Change], at: str) -> int:
         return 0
     head = _take(db, "feed", len(changes))
     first = head - len(changes) + 1
-    db.insert_rows("changes", ("pos", "kind", "body", "origin", "audience", "at"),
-                   [(first + i, c.kind, codec.dumps(c.body), c.origin,
-                     c.audience, at) for i, c in enumerate(changes)])
+    rows.insert(db, [(first + i, c.kind, codec.dumps(c.body), c.origin, c.audience, at)
+                     for i, c in enumerate(changes)])
     return head
 
 
 def _take(db: CentralDB, counter: str, n: int) -> int:
     """Advance a counter by ``n`` under its row lock; return its new value."""
-    row = db.one("UPDATE counters SET value = value + ? WHERE name = ? RETURNING value", (n, counter))
-    assert row is not None, f"counter {counter} missing: run central init"
-    return int(row["value"])
+    value = rows.advance(db, counter, n)
+    assert value is not None, f"counter {counter} missing: run central init"
+    return value
 
 
 def take_numbers(db: CentralDB, counter: str, n: int) -> range:
@@ -71,7 +71,7 @@ def take_numbers(db: CentralDB, counter: str, n: int) -> range:
 
 
 def head(db: CentralDB) -> int:
-    return int(db.scalar("SELECT value FROM counters WHERE name = 'feed'") or 0)
+    return rows.counter(db, "feed")
 
 
 def page(db: CentralDB, terminal_id: str, after: int, limit: int) -> str:
@@ -86,16 +86,11 @@ def page(db: CentralDB, terminal_id: str, after: int, limit: int) -> str:
     if after > top:
         raise CentralError(409, "cursor_ahead", f"cursor {after} is past this service's last change {top}: the "
                                                 "terminal was enrolled with another central database; enroll again")
-    rows = db.all(
-        "SELECT pos, kind, body, origin, at FROM changes WHERE pos > ? AND pos <= ?"
-        " AND ((audience IS NULL AND (origin IS NULL OR origin <> ?)) OR audience = ?)"
-        " ORDER BY pos LIMIT ?",
-        (after, top, terminal_id, terminal_id, limit),
-    )
-    full = len(rows) == limit
-    cursor = int(rows[-1]["pos"]) if full else top
+    found = rows.for_terminal(db, terminal_id, after, top, limit)
+    full = len(found) == limit
+    cursor = int(found[-1]["pos"]) if full else top
     dumps = json.dumps
     items = ",".join(f'{{"cursor":{int(r["pos"])},"kind":{dumps(r["kind"])},"at":{dumps(r["at"])},'
-                     f'"origin":{dumps(r["origin"])},"body":{r["body"]}}}' for r in rows)
+                     f'"origin":{dumps(r["origin"])},"body":{r["body"]}}}' for r in found)
     more = "true" if full and cursor < top else "false"
     return f'{{"changes":[{items}],"cursor":{cursor},"more":{more},"head":{top}}}'

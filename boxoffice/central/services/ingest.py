@@ -18,6 +18,7 @@ from typing import Any
 from boxoffice.central.errors import CentralError, invalid
 from boxoffice.central.services import feed
 from boxoffice.central.services.effects import Claim, Effect, read
+from boxoffice.central.store import conflicts, journal, sales, terminals
 from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.chain import GENESIS, declared_gap, entry_hash
 from boxoffice.domain.codes import reused_code
@@ -33,8 +34,6 @@ GAP_RULE = ("a terminal put back from an older copy of its database declares the
             "keeps what it has, accepts the gap and flags the entries it never received as lost")
 CODE_RULE = ("an order code names one order: a second order with it (a terminal put back from an older copy sold "
              "again before it knew how far it had got) is kept as CODE~ID and flagged; the ticket id admits")
-JOURNAL_COLUMNS = ("id", "terminal_id", "seq", "kind", "at", "operator_id", "payload", "prev_hash", "hash",
-                   "received_at")
 
 
 def check_entries(terminal: dict[str, Any], entries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -68,20 +67,16 @@ def apply_batch(db: CentralDB, terminal: dict[str, Any], entries: Sequence[dict[
         return {"applied": 0, "duplicates": 0, "conflicts": []}
     tid = terminal["id"]
     with db.transaction():
-        db.execute("UPDATE terminals SET last_seen_at = ? WHERE id = ?", (now, tid))
-        known = {r["seq"]: r for r in db.all(
-            "SELECT id, seq, hash FROM journal WHERE terminal_id = ? AND seq >= ? AND seq <= ?",
-            (tid, ordered[0]["seq"] - 1, ordered[-1]["seq"]))}
+        terminals.seen(db, tid, now)
+        known = journal.known_between(db, tid, ordered[0]["seq"] - 1, ordered[-1]["seq"])
         diverged = [e for e in ordered if e["seq"] in known and known[e["seq"]]["id"] != e["id"]]
         if diverged:
             raise CentralError(409, "journal_diverged", f"entry {diverged[0]['seq']} of this terminal is already "
                                                         "on the central service with another id: the terminal's "
                                                         "journal was rebuilt; keep the old database and ask an admin")
         fresh = [e for e in ordered if e["seq"] not in known]
-        inserted = set(db.insert_returning(
-            "journal", JOURNAL_COLUMNS,
-            [(e["id"], tid, e["seq"], e["kind"], e["at"], e["operator_id"], e["payload"], e["prev_hash"], e["hash"],
-              now) for e in fresh], "id", "id")) if fresh else set()
+        inserted = journal.insert_new(db, [(e["id"], tid, e["seq"], e["kind"], e["at"], e["operator_id"],
+                                            e["payload"], e["prev_hash"], e["hash"], now) for e in fresh])
         new = [e for e in fresh if e["id"] in inserted]
         state = _Batch(db, tid, now)
         state.check_chain(new, known)
@@ -94,8 +89,7 @@ def apply_batch(db: CentralDB, terminal: dict[str, Any], entries: Sequence[dict[
         state.flush()
         if new:
             last = new[-1]
-            db.execute("UPDATE terminals SET last_seq = ?, last_hash = ? WHERE id = ? AND last_seq < ?",
-                       (last["seq"], last["hash"], tid, last["seq"]))
+            terminals.advance_journal(db, tid, last["seq"], last["hash"])
         feed.append(db, state.changes, now)
     return {"applied": len(new), "duplicates": len(ordered) - len(new), "conflicts": state.conflicts}
 
@@ -181,9 +175,7 @@ class _Batch:
             gap = declared_gap(e)
             if gap is None:
                 continue
-            below = self.db.scalar("SELECT MAX(seq) AS seq FROM journal WHERE terminal_id = ? AND seq < ?",
-                                   (self.tid, e["seq"]))
-            have = int(below or 0)
+            have = journal.highest_below(self.db, self.tid, e["seq"])
             if have >= e["seq"] - 1:
                 continue  # central has every entry up to it: nothing was lost
             first, last = max(have, gap[0]) + 1, e["seq"] - 1
@@ -206,7 +198,7 @@ class _Batch:
         if once_only or eff.release or eff.revoked:
             self.flush()  # a pickup or refund may concern a sale earlier in this batch: write that first
         for claim in eff.release:
-            self.db.execute("DELETE FROM claims WHERE action = ? AND subject = ?", (claim.action, claim.subject))
+            sales.release_claim(self.db, claim.action, claim.subject)
         for claim in once_only:
             self._claim(claim, entry)
         for ticket_id, reason in eff.revoked:
@@ -220,13 +212,9 @@ class _Batch:
             self.changes.append(feed.Change(eff.change[0], eff.change[1], origin=self.tid))
 
     def _claim(self, claim: Claim, entry: dict[str, Any]) -> None:
-        got = self.db.insert_returning("claims", ("action", "subject", "terminal_id", "entry_id", "at"),
-                                       [(claim.action, claim.subject, self.tid, entry["id"], entry["at"])],
-                                       "action, subject", "subject")
-        if got:
+        if sales.claim(self.db, [(claim.action, claim.subject, self.tid, entry["id"], entry["at"])]):
             return
-        holder = self.db.one("SELECT terminal_id, entry_id, at FROM claims WHERE action = ? AND subject = ?",
-                             (claim.action, claim.subject))
+        holder = sales.claim_holder(self.db, claim.action, claim.subject)
         if holder is not None and holder["terminal_id"] != self.tid:
             self._flag(CONFLICT_KIND[claim.action], claim.subject, claim, holder, entry, RULE)
 
@@ -235,12 +223,7 @@ class _Batch:
         (domain.codes.reused_code) and flagged. The feed still carries the printed code: each terminal applies the
         same rule when it finds the code taken (services/sync/apply.py)."""
         codes = sorted({o["code"] for o in orders})
-        holders: dict[str, dict[str, Any]] = {}
-        for i in range(0, len(codes), 400):
-            part = codes[i:i + 400]
-            for r in self.db.all(f"SELECT id, code, terminal_id, created_at FROM orders WHERE code IN"
-                                 f" ({', '.join('?' * len(part))})", part):
-                holders[r["code"]] = r
+        holders: dict[str, dict[str, Any]] = {r["code"]: r for r in sales.orders_with_codes(self.db, codes)}
         out = []
         for o in orders:
             held = holders.get(o["code"])
@@ -260,20 +243,17 @@ class _Batch:
     def _sale_entry(self, order: dict[str, Any]) -> dict[str, Any]:
         """Who sold an order, and in which entry (for a flag): looked for only when a code clashes."""
         tid = order.get("terminal_id") or "web"
-        row = self.db.one("SELECT id, at FROM journal WHERE terminal_id = ? AND kind IN ('sale', 'exchange')"
-                          " AND payload LIKE ? ORDER BY seq DESC LIMIT 1", (tid, f'%"id":"{order["id"]}"%'))
+        row = journal.sale_entry_naming(self.db, tid, order["id"])
         if row is None:
             return {"terminal_id": tid, "entry_id": order["id"], "at": order["created_at"]}
         return {"terminal_id": tid, "entry_id": row["id"], "at": row["at"]}
 
     def _revoke(self, ticket_id: str, reason: str, entry: dict[str, Any]) -> None:
-        new = self.db.insert_returning("revocations", ("ticket_id", "revoked_at", "reason", "origin"),
-                                       [(ticket_id, entry["at"], reason, self.tid)], "ticket_id", "ticket_id")
-        self.db.execute("UPDATE tickets SET status = ? WHERE id = ?", (reason, ticket_id))
-        seat = self.db.one("SELECT event_id, section_id, row_label, seat FROM tickets WHERE id = ?", (ticket_id,))
+        new = sales.revoke(self.db, ticket_id, entry["at"], reason, self.tid)
+        seat = sales.ticket_place(self.db, ticket_id)
         if seat is not None and seat["row_label"] is not None:  # the seat is free to sell again, anywhere
-            self.db.execute("DELETE FROM claims WHERE action = 'seat' AND subject = ?",
-                            (f"{seat['event_id']}/{seat['section_id']}/{seat['row_label']}{seat['seat']}",))
+            sales.release_claim(self.db, "seat", f"{seat['event_id']}/{seat['section_id']}/{seat['row_label']}"
+                                                 f"{seat['seat']}")
         if new:
             self.changes.append(feed.Change("revocation", {"ticket_id": ticket_id, "at": entry["at"],
                                                            "reason": reason, "terminal_id": self.tid},
@@ -291,12 +271,7 @@ class _Batch:
             self.changes.append(feed.Change("conflict", body, origin=self.tid, audience=audience))
 
     def _record_conflict(self, body: dict[str, Any]) -> None:
-        f, s = body["first"], body["second"]
-        self.db.execute(
-            "INSERT INTO conflicts (id, kind, subject, order_id, ticket_id, first_terminal, first_entry, first_at,"
-            " second_terminal, second_entry, second_at, rule, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (body["id"], body["kind"], body["subject"], body["order_id"], body["ticket_id"], f["terminal_id"],
-             f["entry_id"], f["at"], s["terminal_id"], s["entry_id"], s["at"], body["rule"], body["at"]))
+        conflicts.insert(self.db, body)
         self.conflicts.append(body)
 
     def flush(self) -> None:
@@ -305,27 +280,17 @@ class _Batch:
         self.orders, self.tickets, self.seat_claims = [], [], []
         if orders:
             orders = self._codes_reused(orders)
-            self.db.insert_rows(
-                "orders", ("id", "code", "event_id", "channel", "terminal_id", "status", "customer_name", "email",
-                           "phone", "notes", "total", "tax", "currency", "created_at"),
-                [tuple(o[k] for k in ("id", "code", "event_id", "channel", "terminal_id", "status",
-                                      "customer_name", "email", "phone", "notes", "total", "tax", "currency",
-                                      "created_at")) for o in orders], skip_existing=True)
+            sales.insert_orders(self.db, orders)
         if tickets:
-            self.db.insert_rows(
-                "tickets", ("id", "order_id", "event_id", "section_id", "row_label", "seat", "ticket_type_id",
-                            "price", "tax", "token"),
-                [(t["id"], oid, eid, t["section_id"], t["row"], t["seat"], t["ticket_type_id"], t["price"] or 0,
-                  t["tax"] or 0, t["token"]) for oid, eid, t in tickets], skip_existing=True)
+            sales.insert_tickets(self.db, [(t["id"], oid, eid, t["section_id"], t["row"], t["seat"],
+                                            t["ticket_type_id"], t["price"] or 0, t["tax"] or 0, t["token"])
+                                           for oid, eid, t in tickets])
         if seat_claims:
             rows = [(c.subject, e) for c, e in seat_claims]
-            got = set(self.db.insert_returning(
-                "claims", ("action", "subject", "terminal_id", "entry_id", "at"),
-                [("seat", s, self.tid, e["id"], e["at"]) for s, e in rows], "action, subject", "subject"))
+            got = sales.claim(self.db, [("seat", s, self.tid, e["id"], e["at"]) for s, e in rows])
             for claim, entry in seat_claims:
                 if claim.subject not in got:
-                    holder = self.db.one("SELECT terminal_id, entry_id, at FROM claims WHERE action = 'seat'"
-                                         " AND subject = ?", (claim.subject,))
+                    holder = sales.claim_holder(self.db, "seat", claim.subject)
                     if holder is not None and holder["entry_id"] != entry["id"] and holder["terminal_id"] != self.tid:
                         self._flag("seat_sold_twice", claim.subject, claim, holder, entry, RULE)
 

@@ -18,6 +18,8 @@ from typing import Any
 
 from boxoffice.central.services import feed, terminals
 from boxoffice.central.services.admin import open_db
+from boxoffice.central.store import catalogs
+from boxoffice.central.store import feed as feed_rows
 from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.clock import iso, system_clock
 from boxoffice.domain.ids import uuid7
@@ -30,7 +32,7 @@ Clock = Callable[[], datetime]
 def _latest(db: CentralDB) -> dict[str, dict[str, Any]]:
     """The latest body of every pause ever put on the feed, by id, with the terminal it was sent to."""
     out: dict[str, dict[str, Any]] = {}
-    for r in db.all("SELECT body, audience FROM changes WHERE kind = 'pause' ORDER BY pos"):
+    for r in feed_rows.of_kind(db, "pause"):
         body = json.loads(r["body"])
         out[body["id"]] = body | {"audience": r["audience"]}
     return out
@@ -49,7 +51,7 @@ def pause(url: str, reason: str, *, what: str = "sales", event: str | None = Non
     now = iso(clock())
     with open_db(url) as db:
         audience = None
-        if scope == "event" and db.one("SELECT id FROM events WHERE id = ?", (target,)) is None:
+        if scope == "event" and not catalogs.event_exists(db, target):
             raise BoxOfficeError("not_found", f"no event {target!r} in the published catalogue")
         if scope == "terminal":
             term = terminals.find(db, target or "")

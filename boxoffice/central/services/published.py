@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from boxoffice.central.store import catalogs
 from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.catalog import build_catalog
 
@@ -18,8 +19,8 @@ def events(db: CentralDB) -> dict[str, Any]:
     """{"venue": the newest venue, "events": {event id: built event with "types" as id -> name}}."""
     venue: dict[str, Any] = {}
     out: dict[str, dict[str, Any]] = {}
-    for row in db.all("SELECT doc FROM catalogs ORDER BY published_at DESC, sha256"):
-        model = build_catalog(json.loads(row["doc"]))
+    for doc in catalogs.documents_newest_first(db):
+        model = build_catalog(json.loads(doc))
         venue = venue or model["venue"]
         for ev in model["events"]:
             eid = ev["event"]["id"]

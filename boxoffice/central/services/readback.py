@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from boxoffice.central.store import journal, sales
 from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.chain import GENESIS
 from boxoffice.domain.codes import code_parts
@@ -24,9 +25,8 @@ COLUMNS = ("id", "terminal_id", "seq", "kind", "operator_id", "at", "payload", "
 def head(db: CentralDB, terminal: dict[str, Any]) -> dict[str, Any]:
     """The terminal's newest entry here (seq 0 and the genesis hash when none) and the highest order number used
     in the box-office orders it pushed (None when it pushed none)."""
-    last = db.one("SELECT seq, hash FROM journal WHERE terminal_id = ? ORDER BY seq DESC LIMIT 1", (terminal["id"],))
-    top = db.scalar("SELECT MAX(code) AS code FROM orders WHERE terminal_id = ? AND channel = 'box_office'",
-                    (terminal["id"],))
+    last = journal.newest(db, terminal["id"])
+    top = sales.highest_box_office_code(db, terminal["id"])
     order_seq = None
     if top:
         parts = code_parts(str(top).split("~")[0])
@@ -39,8 +39,7 @@ def head(db: CentralDB, terminal: dict[str, Any]) -> dict[str, Any]:
 def entries_after(db: CentralDB, terminal: dict[str, Any], after: int, limit: int) -> dict[str, Any]:
     """The terminal's entries after ``after``, oldest first (schemas/sync-journal.schema.json)."""
     limit = max(1, min(limit, MAX_PAGE))
-    rows = db.all(f"SELECT {', '.join(COLUMNS)} FROM journal WHERE terminal_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-                  (terminal["id"], after, limit))
+    rows = journal.after(db, terminal["id"], after, limit, COLUMNS)
     entries = [{k: (int(r[k]) if k == "seq" else r[k]) for k in COLUMNS} for r in rows]
     top = head(db, terminal)
     return {"entries": entries, "more": bool(entries) and entries[-1]["seq"] < top["seq"], "head": top}

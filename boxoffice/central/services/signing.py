@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from boxoffice.central.services.feed import Change
+from boxoffice.central.store import keys as key_rows
 from boxoffice.central.store.db import CentralDB
 
 
@@ -26,13 +27,12 @@ def ensure_key(db: CentralDB, now: str) -> tuple[dict[str, Any], bool]:
     private, public = keys.generate_keypair()
     pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption()).decode("ascii")
-    db.execute("INSERT INTO signing_keys (key_id, public_key, private_pem, created_at) VALUES (?, ?, ?, ?)",
-               (keys.key_id_hex(public), keys.public_b64(public), pem, now))
+    key_rows.insert(db, keys.key_id_hex(public), keys.public_b64(public), pem, now)
     return current(db), True  # type: ignore[return-value]
 
 
 def current(db: CentralDB) -> dict[str, Any] | None:
-    return db.one("SELECT * FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at LIMIT 1")
+    return key_rows.current(db)
 
 
 def private_key(row: dict[str, Any]) -> Any:

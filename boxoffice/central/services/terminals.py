@@ -21,6 +21,7 @@ from typing import Any
 
 from boxoffice.central.errors import CentralError
 from boxoffice.central.services import feed, tokens
+from boxoffice.central.store import terminals as rows
 from boxoffice.central.store.db import CentralDB
 
 CODE_HOURS = 24
@@ -44,8 +45,7 @@ def parse_roles(text: str) -> str:
 def create_code(db: CentralDB, name: str, now: str, expires_at: str, roles: str = DEFAULT_ROLES) -> str:
     """A one-time enrollment code for a terminal with these roles (shown once; only its hash is kept)."""
     code = tokens.new_code()
-    db.execute("INSERT INTO enroll_codes (code_hash, name, created_at, expires_at, roles) VALUES (?, ?, ?, ?, ?)",
-               (tokens.digest(code), name, now, expires_at, parse_roles(roles)))
+    rows.add_enroll_code(db, tokens.digest(code), name, now, expires_at, parse_roles(roles))
     return code
 
 
@@ -62,14 +62,13 @@ def enroll(db: CentralDB, body: dict[str, Any], now: str) -> dict[str, Any]:
         raise CentralError(422, "invalid_document", exc.message, errors=[f"/public_key: {exc.message}"]) from None
     token = tokens.new_token(tokens.TERMINAL_PREFIX)
     with db.transaction():
-        spent = db.one("UPDATE enroll_codes SET used_at = ?, used_by = ? WHERE code_hash = ? AND used_at IS NULL"
-                       " AND expires_at > ? RETURNING roles", (now, body["terminal_id"],
-                                                               tokens.digest(tokens.normalise_code(body["code"])), now))
+        spent = rows.spend_enroll_code(db, tokens.digest(tokens.normalise_code(body["code"])), body["terminal_id"],
+                                       now)
         if spent is None:
             raise CentralError(403, "bad_code", "the enrollment code is unknown, used already or expired: ask the "
                                                 "admin for a new one (`boxoffice central enroll-code`)")
-        existing = db.one("SELECT * FROM terminals WHERE id = ?", (body["terminal_id"],))
-        clash = db.one("SELECT id FROM terminals WHERE tag = ? AND id <> ?", (body["tag"], body["terminal_id"]))
+        existing = rows.by_id(db, body["terminal_id"])
+        clash = rows.other_with_tag(db, body["tag"], body["terminal_id"])
         if clash is not None:
             raise CentralError(409, "tag_taken", f"another terminal has order-code tag {body['tag']}: make this "
                                                  "one anew (`boxoffice init` with another --db) and enroll that")
@@ -77,13 +76,11 @@ def enroll(db: CentralDB, body: dict[str, Any], now: str) -> dict[str, Any]:
             if existing["public_key"] != body["public_key"] or existing["tag"] != body["tag"]:
                 raise CentralError(409, "terminal_exists", "a terminal with this id and another key is enrolled "
                                                            "already: this machine cannot take its place")
-            db.execute("UPDATE terminals SET name = ?, token_hash = ?, revoked_at = NULL, roles = ? WHERE id = ?",
-                       (body["name"], tokens.digest(token), spent["roles"], body["terminal_id"]))
+            rows.re_enroll(db, body["terminal_id"], body["name"], tokens.digest(token), spent["roles"])
         else:
-            db.execute("INSERT INTO terminals (id, name, tag, key_id, public_key, token_hash, enrolled_at, roles)"
-                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       (body["terminal_id"], body["name"], body["tag"], body["key_id"], body["public_key"],
-                        tokens.digest(token), now, spent["roles"]))
+            rows.enroll(db, {"id": body["terminal_id"], "name": body["name"], "tag": body["tag"],
+                             "key_id": body["key_id"], "public_key": body["public_key"],
+                             "token_hash": tokens.digest(token), "enrolled_at": now, "roles": spent["roles"]})
             feed.append(db, [feed.Change("key", {"key_id": body["key_id"], "public_key": body["public_key"],
                                                  "owner": f"terminal:{body['terminal_id']}"},
                                          origin=body["terminal_id"])], now)
@@ -95,7 +92,7 @@ def authenticate(db: CentralDB, header: str | None) -> dict[str, Any]:
     token = tokens.bearer(header)
     if token is None or not token.startswith(tokens.TERMINAL_PREFIX):
         raise CentralError(401, "unauthorized", "send the terminal's token: Authorization: Bearer bxt_...")
-    row = db.one("SELECT * FROM terminals WHERE token_hash = ?", (tokens.digest(token),))
+    row = rows.by_token_hash(db, tokens.digest(token))
     if row is None:
         raise CentralError(401, "unauthorized", "this token is not known here: enroll the terminal again")
     if row["revoked_at"]:
@@ -111,8 +108,7 @@ def seen(db: CentralDB, terminal_id: str, now: str) -> None:
 
     from boxoffice.domain.clock import iso, parse_iso
 
-    db.execute("UPDATE terminals SET last_seen_at = ? WHERE id = ? AND (last_seen_at IS NULL OR last_seen_at < ?)",
-               (now, terminal_id, iso(parse_iso(now) - timedelta(seconds=SEEN_EVERY_SECONDS))))
+    rows.seen_since(db, terminal_id, now, iso(parse_iso(now) - timedelta(seconds=SEEN_EVERY_SECONDS)))
 
 
 def authenticate_admin(db: CentralDB, header: str | None) -> None:
@@ -120,23 +116,20 @@ def authenticate_admin(db: CentralDB, header: str | None) -> None:
     token = tokens.bearer(header)
     if token is None or not token.startswith(tokens.ADMIN_PREFIX):
         raise CentralError(401, "unauthorized", "this needs the admin token printed by `boxoffice central init`")
-    row = db.one("SELECT revoked_at FROM admin_tokens WHERE token_hash = ?", (tokens.digest(token),))
+    row = rows.admin_token(db, tokens.digest(token))
     if row is None or row["revoked_at"]:
         raise CentralError(401, "unauthorized", "the admin token is not known or was withdrawn")
 
 
 def find(db: CentralDB, which: str) -> dict[str, Any] | None:
     """A terminal by id, tag or name (case-insensitive)."""
-    return (db.one("SELECT * FROM terminals WHERE id = ?", (which,))
-            or db.one("SELECT * FROM terminals WHERE tag = ?", (which.upper(),))
-            or db.one("SELECT * FROM terminals WHERE lower(name) = lower(?)", (which,)))
+    return rows.by_id(db, which) or rows.by_tag(db, which.upper()) or rows.by_name(db, which)
 
 
 def revoke(db: CentralDB, terminal: dict[str, Any], now: str) -> bool:
     """Withdraw a terminal's credential (see the module docstring). False if it was revoked already."""
     with db.transaction():
-        done = db.execute("UPDATE terminals SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-                          (now, terminal["id"]))
+        done = rows.revoke(db, terminal["id"], now)
         if done:
             feed.append(db, [feed.Change("terminal_revoked", {"terminal_id": terminal["id"], "name": terminal["name"],
                                                               "key_id": terminal["key_id"], "at": now})], now)
@@ -145,7 +138,7 @@ def revoke(db: CentralDB, terminal: dict[str, Any], now: str) -> bool:
 
 def names(db: CentralDB) -> dict[str, Any]:
     """Every terminal's id and name (schemas/sync-terminals.schema.json), for terminals to name each other."""
-    return {"terminals": db.all("SELECT id AS terminal_id, name FROM terminals ORDER BY enrolled_at, id")}
+    return {"terminals": rows.roster(db)}
 
 
 def listing(db: CentralDB) -> list[dict[str, Any]]:
@@ -154,11 +147,10 @@ def listing(db: CentralDB) -> list[dict[str, Any]]:
     from boxoffice.central.services.allocation_topup import default_cap
 
     default = default_cap(db)
-    rows = db.all("SELECT id, name, tag, key_id, enrolled_at, revoked_at, last_seen_at, last_seq AS entries, roles,"
-                  " allocation_cap FROM terminals ORDER BY enrolled_at, name")
-    for r in rows:
+    found = rows.listing(db)
+    for r in found:
         own = r.pop("allocation_cap")
         r["roles"] = [x for x in str(r["roles"]).split(",") if x]
         r["allocation_cap"] = default if own is None else int(own)
         r["own_cap"] = own is not None
-    return rows
+    return found

@@ -13,10 +13,21 @@ from typing import Any
 
 from boxoffice.central.services import allocation_ledger as ledger
 from boxoffice.central.services import feed, signing
+from boxoffice.central.store import allocations as allocation_rows
+from boxoffice.central.store import catalogs, sales
 from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.codes import ALPHABET, CENTRAL_TAG_PREFIX, MAX_SEQ, make_order_code
 from boxoffice.domain.ids import uuid7
-from boxoffice.domain.money import parse_amount, tax_share
+from boxoffice.domain.web_orders import (
+    RESERVED,
+    Problems,
+    Seen,
+    seat_label,
+    seat_rule,
+    seat_subject,
+    ticket_amounts,
+    totals,
+)
 from boxoffice.errors import BoxOfficeError
 from boxoffice.wire.messages import problems
 
@@ -36,77 +47,79 @@ def web_code(n: int) -> str:
 def _models(db: CentralDB, event_ids: set[str]) -> dict[str, dict[str, Any]]:
     out = {}
     for eid in event_ids:
-        row = db.one("SELECT model FROM events WHERE id = ?", (eid,))
-        if row is not None:
-            out[eid] = json.loads(row["model"])
+        model = catalogs.event_model(db, eid)
+        if model is not None:
+            out[eid] = json.loads(model)
     return out
 
 
 def _plan(db: CentralDB, doc: dict[str, Any], now: str) -> tuple[list[dict[str, Any]], list[str], int]:
-    """Price and place every new order; collect every problem. Returns (orders, problems, already imported)."""
+    """Price and place every new order; collect every problem. Returns (orders, problems, already imported).
+
+    The steps: which references are imported already (``sales.refs_known``), each new order's tickets
+    (``_plan_ticket``: its section and seat, its type, its price), then what others hold: seats sold already, seats
+    a terminal or the venue holds, standing places not free (``allocations_block``)."""
     orders = doc["orders"]
     refs = [o["ref"] for o in orders]
-    known: set[str] = set()
-    for i in range(0, len(refs), 500):
-        part = refs[i:i + 500]
-        known |= {r["ref"] for r in db.all(
-            f"SELECT ref FROM orders WHERE ref IN ({', '.join('?' * len(part))})", part)}
+    known = sales.refs_known(db, refs)
     models = _models(db, {o["event_id"] for o in orders})
-    problems: list[str] = []
+    issues = Problems(limit=None)
+    seen = Seen()
     planned: list[dict[str, Any]] = []
-    seen_refs: set[str] = set()
     wanted_seats: dict[str, str] = {}
     for oi, o in enumerate(orders):
         at = f"/orders/{oi}"
-        if o["ref"] in seen_refs:
-            problems.append(f"{at}/ref: {o['ref']!r} appears twice in this document")
-        seen_refs.add(o["ref"])
+        if seen.again("ref", o["ref"]):
+            issues.add(f"{at}/ref", f"{o['ref']!r} appears twice in this document")
         if o["ref"] in known:
             continue
         model = models.get(o["event_id"])
         if model is None:
-            problems.append(f"{at}/event_id: no published event {o['event_id']!r}: publish the catalogue first")
+            issues.add(f"{at}/event_id", f"no published event {o['event_id']!r}: publish the catalogue first")
             continue
-        ev = model["event"]
-        tickets = []
-        for ti, t in enumerate(o["tickets"]):
-            tat = f"{at}/tickets/{ti}"
-            kind = model["sections"].get(t["section_id"])
-            if kind is None:
-                problems.append(f"{tat}/section_id: event {ev['id']!r} has no section {t['section_id']!r}")
-                continue
-            row = seat = None
-            if kind == "reserved":
-                place = model["seats"].get(t.get("seat", ""))
-                if "seat" not in t or place is None or place[0] != t["section_id"]:
-                    problems.append(f"{tat}/seat: a reserved section needs one of its seats, "
-                                    f"not {t.get('seat', 'none')!r}")
-                    continue
-                subject = f"{ev['id']}/{t['section_id']}/{t['seat']}"
-                if subject in wanted_seats:
-                    problems.append(f"{tat}/seat: {t['seat']} is also in {wanted_seats[subject]}")
-                wanted_seats[subject] = tat
-                row, seat = place[1], place[2]
-            elif "seat" in t:
-                problems.append(f"{tat}/seat: section {t['section_id']!r} is general admission: no seat")
-                continue
-            if t["type"] not in model["types"]:
-                problems.append(f"{tat}/type: event {ev['id']!r} has no ticket type {t['type']!r}")
-                continue
-            if "price" in t:
-                price = parse_amount(t["price"], ev["currency"])
-            elif f"{t['type']}/{t['section_id']}" in model["prices"]:
-                price = model["prices"][f"{t['type']}/{t['section_id']}"]
-            else:
-                problems.append(f"{tat}/price: {t['type']!r} has no catalogue price in {t['section_id']!r}: give one")
-                continue
-            tickets.append({"section_id": t["section_id"], "row": row, "seat": seat, "ticket_type_id": t["type"],
-                            "price": price, "tax": tax_share(price, ev["tax_rate_bp"])})
-        planned.append({"src": o, "event": ev, "tickets": tickets})
-    taken = _seats_taken(db, list(wanted_seats))
-    problems += [f"{wanted_seats[s]}/seat: already sold ({s})" for s in taken]
-    problems += allocations_block(db, planned, wanted_seats)
-    return planned, problems, len(known & seen_refs)
+        tickets = [_plan_ticket(f"{at}/tickets/{ti}", t, model, wanted_seats, issues)
+                   for ti, t in enumerate(o["tickets"])]
+        planned.append({"src": o, "event": model["event"], "tickets": [t for t in tickets if t is not None]})
+    found = issues.errors
+    found += [f"{wanted_seats[s]}/seat: already sold ({s})" for s in sales.seats_claimed(db, list(wanted_seats))]
+    found += allocations_block(db, planned, wanted_seats)
+    return planned, found, len(known & set(refs))
+
+
+def _plan_ticket(tat: str, t: dict[str, Any], model: dict[str, Any], wanted_seats: dict[str, str],
+                 issues: Problems) -> dict[str, Any] | None:
+    """One ticket of a new order placed and priced, or None with its problem recorded. A seat is noted in
+    ``wanted_seats`` (subject -> pointer) so that the same seat twice in the document is caught."""
+    ev = model["event"]
+    kind = model["sections"].get(t["section_id"])
+    if kind is None:
+        issues.add(f"{tat}/section_id", f"event {ev['id']!r} has no section {t['section_id']!r}")
+        return None
+    rule = seat_rule(kind, "seat" in t)
+    row = seat = None
+    if kind == RESERVED:
+        place = model["seats"].get(t.get("seat", ""))
+        if rule == "seat_needed" or place is None or place[0] != t["section_id"]:
+            issues.add(f"{tat}/seat", f"a reserved section needs one of its seats, not {t.get('seat', 'none')!r}")
+            return None
+        subject = seat_subject(ev["id"], t["section_id"], t["seat"])
+        if subject in wanted_seats:
+            issues.add(f"{tat}/seat", f"{t['seat']} is also in {wanted_seats[subject]}")
+        wanted_seats[subject] = tat
+        row, seat = place[1], place[2]
+    elif rule == "no_seat":
+        issues.add(f"{tat}/seat", f"section {t['section_id']!r} is general admission: no seat")
+        return None
+    if t["type"] not in model["types"]:
+        issues.add(f"{tat}/type", f"event {ev['id']!r} has no ticket type {t['type']!r}")
+        return None
+    amounts = ticket_amounts(t.get("price"),
+                             model["prices"].get(f"{t['type']}/{t['section_id']}"), ev["currency"], ev["tax_rate_bp"])
+    if amounts is None:
+        issues.add(f"{tat}/price", f"{t['type']!r} has no catalogue price in {t['section_id']!r}: give one")
+        return None
+    return {"section_id": t["section_id"], "row": row, "seat": seat, "ticket_type_id": t["type"],
+            "price": amounts[0], "tax": amounts[1]}
 
 
 def allocations_block(db: CentralDB, planned: list[dict[str, Any]], wanted_seats: dict[str, str]) -> list[str]:
@@ -118,8 +131,7 @@ def allocations_block(db: CentralDB, planned: list[dict[str, Any]], wanted_seats
         eid, sid, label = subject.split("/", 2)
         if (eid, sid) not in house:
             house[eid, sid] = ledger.section(db, eid, sid).held
-        holder = db.scalar("SELECT terminal_id FROM allocated_seats WHERE event_id = ? AND section_id = ?"
-                           " AND label = ?", (eid, sid, label))
+        holder = allocation_rows.seat_holder(db, eid, sid, label)
         if holder is not None:
             out.append(f"{where}/seat: {label} is allocated to a terminal ({subject})")
         elif label in house[eid, sid]:
@@ -136,15 +148,6 @@ def allocations_block(db: CentralDB, planned: list[dict[str, Any]], wanted_seats
         if n > left:
             out.append(f"/orders: {n} place(s) of {eid}/{sid} asked, {left} not sold or allocated to a terminal")
     return out
-
-
-def _seats_taken(db: CentralDB, subjects: list[str]) -> list[str]:
-    taken: list[str] = []
-    for i in range(0, len(subjects), 500):
-        part = subjects[i:i + 500]
-        taken += [r["subject"] for r in db.all(
-            f"SELECT subject FROM claims WHERE action = 'seat' AND subject IN ({', '.join('?' * len(part))})", part)]
-    return taken
 
 
 def import_orders(db: CentralDB, doc: Any, now: str) -> dict[str, Any]:
@@ -172,11 +175,11 @@ def import_orders(db: CentralDB, doc: Any, now: str) -> dict[str, Any]:
         for n, p in zip(numbers, planned, strict=True):
             o, ev = p["src"], p["event"]
             oid = uuid7()
+            total, tax = totals(p["tickets"])
             order = {"id": oid, "code": web_code(n - 1), "event_id": ev["id"], "channel": "web",
                      "terminal_id": None, "status": "paid" if o.get("paid", True) else "unpaid",
                      "customer_name": o.get("customer_name"), "email": o.get("email"), "phone": o.get("phone"),
-                     "notes": o.get("notes"), "total": sum(t["price"] for t in p["tickets"]),
-                     "tax": sum(t["tax"] for t in p["tickets"]), "currency": ev["currency"],
+                     "notes": o.get("notes"), "total": total, "tax": tax, "currency": ev["currency"],
                      "created_at": o.get("created_at", now)}
             ts = []
             for t in p["tickets"]:
@@ -184,20 +187,12 @@ def import_orders(db: CentralDB, doc: Any, now: str) -> dict[str, Any]:
                 token = sign_token(TicketClaims(tid, ev["id"], t["section_id"], t["row"], t["seat"]), key, kid)
                 ts.append({"id": tid, **t, "token": token})
                 if t["row"] is not None:
-                    claims.append(("seat", f"{ev['id']}/{t['section_id']}/{t['row']}{t['seat']}", "web", oid, now))
+                    subject = seat_subject(ev["id"], t["section_id"], seat_label(t["row"], t["seat"]))
+                    claims.append(("seat", subject, "web", oid, now))
             orders.append((order, o["ref"]))
             tickets += [(oid, ev["id"], t) for t in ts]
             changes.append(feed.Change("web_order", {"order": order, "tickets": ts}))
-        db.insert_rows("orders", ("id", "code", "ref", "event_id", "channel", "terminal_id", "status",
-                                  "customer_name", "email", "phone", "notes", "total", "tax", "currency", "created_at"),
-                       [(o["id"], o["code"], ref, o["event_id"], o["channel"], None, o["status"],
-                         o["customer_name"], o["email"], o["phone"], o["notes"], o["total"], o["tax"], o["currency"],
-                         o["created_at"]) for o, ref in orders])
-        db.insert_rows("tickets", ("id", "order_id", "event_id", "section_id", "row_label", "seat", "ticket_type_id",
-                                   "price", "tax", "token"),
-                       [(t["id"], oid, eid, t["section_id"], t["row"], t["seat"], t["ticket_type_id"], t["price"],
-                         t["tax"], t["token"]) for oid, eid, t in tickets])
-        db.insert_rows("claims", ("action", "subject", "terminal_id", "entry_id", "at"), claims)
+        sales.insert_web_orders(db, orders, tickets, claims)
         feed.append(db, changes, now)
     return {"imported": len(orders), "already_imported": known, "tickets": len(tickets),
             "codes": [o["code"] for o, _ in orders[:20]]}

@@ -171,3 +171,9 @@ def write_offs_checked_to(db: CentralDB, terminal_id: str, seq: int) -> None:
 
 def count_late_sale(db: CentralDB, stop_id: str) -> None:
     db.execute("UPDATE allocation_stops SET late_sales = late_sales + 1 WHERE id = ?", (stop_id,))
+
+
+def seat_holder(db: CentralDB, event_id: str, section_id: str, label: str) -> str | None:
+    """The terminal a seat is allocated to, or None."""
+    return db.scalar("SELECT terminal_id FROM allocated_seats WHERE event_id = ? AND section_id = ? AND label = ?",
+                     (event_id, section_id, label))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from boxoffice.central.store.db import CentralDB
@@ -13,3 +14,37 @@ def entries_of_kind_after(db: CentralDB, terminal_id: str, kind: str, after: int
     """A terminal's entries of one kind after sequence number ``after``: ``id``, ``seq``, ``at``, ``payload``."""
     return db.all("SELECT id, seq, at, payload FROM journal WHERE terminal_id = ? AND kind = ? AND seq > ?"
                   " ORDER BY seq", (terminal_id, kind, after))
+
+
+def newest(db: CentralDB, terminal_id: str) -> dict[str, Any] | None:
+    """A terminal's newest entry here: ``seq`` and ``hash``."""
+    return db.one("SELECT seq, hash FROM journal WHERE terminal_id = ? ORDER BY seq DESC LIMIT 1", (terminal_id,))
+
+
+def after(db: CentralDB, terminal_id: str, seq: int, limit: int, columns: Sequence[str]) -> list[dict[str, Any]]:
+    """A terminal's entries after ``seq``, oldest first, with ``columns``."""
+    return db.all(f"SELECT {', '.join(columns)} FROM journal WHERE terminal_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                  (terminal_id, seq, limit))
+
+
+def known_between(db: CentralDB, terminal_id: str, first: int, last: int) -> dict[int, dict[str, Any]]:
+    """A terminal's entries here with ``first <= seq <= last``, by seq: ``id``, ``seq``, ``hash``."""
+    return {r["seq"]: r for r in db.all("SELECT id, seq, hash FROM journal WHERE terminal_id = ? AND seq >= ?"
+                                        " AND seq <= ?", (terminal_id, first, last))}
+
+
+def insert_new(db: CentralDB, rows: Sequence[Sequence[Any]]) -> set[str]:
+    """Insert entries (in ``COLUMNS`` order), skipping ids already here; the ids that were new."""
+    return set(db.insert_returning("journal", COLUMNS, rows, "id", "id")) if rows else set()
+
+
+def highest_below(db: CentralDB, terminal_id: str, seq: int) -> int:
+    """The highest sequence number of a terminal's entries here below ``seq`` (0 when none)."""
+    return int(db.scalar("SELECT MAX(seq) AS seq FROM journal WHERE terminal_id = ? AND seq < ?",
+                         (terminal_id, seq)) or 0)
+
+
+def sale_entry_naming(db: CentralDB, terminal_id: str, order_id: str) -> dict[str, Any] | None:
+    """The newest sale or exchange entry of a terminal whose payload names ``order_id``: ``id`` and ``at``."""
+    return db.one("SELECT id, at FROM journal WHERE terminal_id = ? AND kind IN ('sale', 'exchange')"
+                  " AND payload LIKE ? ORDER BY seq DESC LIMIT 1", (terminal_id, f'%"id":"{order_id}"%'))

@@ -16,3 +16,11 @@ def put(db: CentralDB, key: str, value: str) -> None:
 
 def delete(db: CentralDB, key: str) -> None:
     db.execute("DELETE FROM meta WHERE key = ?", (key,))
+
+
+COUNTED = ("terminals", "journal", "orders", "conflicts")
+
+
+def row_counts(db: CentralDB) -> dict[str, int]:
+    """How many terminals, journal entries, orders and conflicts the database holds."""
+    return {t: db.scalar(f"SELECT count(*) FROM {t}") for t in COUNTED}

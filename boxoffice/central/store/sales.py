@@ -8,6 +8,12 @@ from typing import Any
 from boxoffice.central.store.db import CentralDB
 
 
+def highest_box_office_code(db: CentralDB, terminal_id: str) -> str | None:
+    """The highest order code among a terminal's box-office orders, or None."""
+    return db.scalar("SELECT MAX(code) AS code FROM orders WHERE terminal_id = ? AND channel = 'box_office'",
+                     (terminal_id,))
+
+
 def web_tickets_valid(db: CentralDB, event_id: str, section_id: str) -> int:
     """Valid tickets the web shop sold in a section."""
     return int(db.scalar(
@@ -40,3 +46,106 @@ def event_tickets_valid(db: CentralDB, event_id: str) -> list[dict[str, Any]]:
     return db.all("SELECT t.section_id, t.row_label, t.seat, o.terminal_id, o.channel FROM tickets t"
                   " JOIN orders o ON o.id = t.order_id WHERE t.event_id = ? AND t.status = 'valid'"
                   " ORDER BY o.created_at, t.id", (event_id,))
+
+
+def refs_known(db: CentralDB, refs: list[str]) -> set[str]:
+    """Which of the web shop's order references are imported already."""
+    known: set[str] = set()
+    for i in range(0, len(refs), 500):
+        part = refs[i:i + 500]
+        known |= {r["ref"] for r in db.all(f"SELECT ref FROM orders WHERE ref IN ({', '.join('?' * len(part))})",
+                                           part)}
+    return known
+
+
+def seats_claimed(db: CentralDB, subjects: list[str]) -> list[str]:
+    """Which of these seat subjects (event/section/label) someone has sold already."""
+    taken: list[str] = []
+    for i in range(0, len(subjects), 500):
+        part = subjects[i:i + 500]
+        taken += [r["subject"] for r in db.all(
+            f"SELECT subject FROM claims WHERE action = 'seat' AND subject IN ({', '.join('?' * len(part))})", part)]
+    return taken
+
+
+def insert_web_orders(db: CentralDB, orders: list[tuple[dict[str, Any], str]],
+                      tickets: list[tuple[str, str, dict[str, Any]]], claims: list[tuple[Any, ...]]) -> None:
+    """Web orders (each with the shop's reference), their tickets (order id, event id, ticket) and seat claims."""
+    db.insert_rows("orders", ("id", "code", "ref", "event_id", "channel", "terminal_id", "status",
+                              "customer_name", "email", "phone", "notes", "total", "tax", "currency", "created_at"),
+                   [(o["id"], o["code"], ref, o["event_id"], o["channel"], None, o["status"],
+                     o["customer_name"], o["email"], o["phone"], o["notes"], o["total"], o["tax"], o["currency"],
+                     o["created_at"]) for o, ref in orders])
+    db.insert_rows("tickets", ("id", "order_id", "event_id", "section_id", "row_label", "seat", "ticket_type_id",
+                               "price", "tax", "token"),
+                   [(t["id"], oid, eid, t["section_id"], t["row"], t["seat"], t["ticket_type_id"], t["price"],
+                     t["tax"], t["token"]) for oid, eid, t in tickets])
+    db.insert_rows("claims", ("action", "subject", "terminal_id", "entry_id", "at"), claims)
+
+
+ORDER_COLUMNS = ("id", "code", "event_id", "channel", "terminal_id", "status", "customer_name", "email", "phone",
+                 "notes", "total", "tax", "currency", "created_at")
+TICKET_COLUMNS = ("id", "order_id", "event_id", "section_id", "row_label", "seat", "ticket_type_id", "price", "tax",
+                  "token")
+CLAIM_COLUMNS = ("action", "subject", "terminal_id", "entry_id", "at")
+
+
+def insert_orders(db: CentralDB, orders: list[dict[str, Any]]) -> None:
+    """Orders pushed by terminals (keys as ``ORDER_COLUMNS``), skipping ids already here."""
+    db.insert_rows("orders", ORDER_COLUMNS, [tuple(o[k] for k in ORDER_COLUMNS) for o in orders],
+                   skip_existing=True)
+
+
+def insert_tickets(db: CentralDB, rows: list[tuple[Any, ...]]) -> None:
+    """Tickets as ``TICKET_COLUMNS`` tuples, skipping ids already here."""
+    db.insert_rows("tickets", TICKET_COLUMNS, rows, skip_existing=True)
+
+
+def orders_with_codes(db: CentralDB, codes: list[str]) -> list[dict[str, Any]]:
+    """The orders holding any of these codes: ``id``, ``code``, ``terminal_id``, ``created_at``."""
+    out: list[dict[str, Any]] = []
+    for i in range(0, len(codes), 400):
+        part = codes[i:i + 400]
+        out += db.all(f"SELECT id, code, terminal_id, created_at FROM orders WHERE code IN"
+                      f" ({', '.join('?' * len(part))})", part)
+    return out
+
+
+def claim(db: CentralDB, rows: list[tuple[Any, ...]]) -> set[str]:
+    """Insert claims (``CLAIM_COLUMNS``) that nobody holds yet; the subjects that were new."""
+    return set(db.insert_returning("claims", CLAIM_COLUMNS, rows, "action, subject", "subject"))
+
+
+def claim_holder(db: CentralDB, action: str, subject: str) -> dict[str, Any] | None:
+    """Who holds a claim: ``terminal_id``, ``entry_id``, ``at``."""
+    return db.one("SELECT terminal_id, entry_id, at FROM claims WHERE action = ? AND subject = ?", (action, subject))
+
+
+def release_claim(db: CentralDB, action: str, subject: str) -> None:
+    db.execute("DELETE FROM claims WHERE action = ? AND subject = ?", (action, subject))
+
+
+def revoke(db: CentralDB, ticket_id: str, at: str, reason: str, origin: str) -> bool:
+    """Record a ticket's revocation once and mark the ticket; True when it was not revoked before."""
+    new = db.insert_returning("revocations", ("ticket_id", "revoked_at", "reason", "origin"),
+                              [(ticket_id, at, reason, origin)], "ticket_id", "ticket_id")
+    db.execute("UPDATE tickets SET status = ? WHERE id = ?", (reason, ticket_id))
+    return bool(new)
+
+
+def ticket_place(db: CentralDB, ticket_id: str) -> dict[str, Any] | None:
+    """A ticket's ``event_id``, ``section_id``, ``row_label`` and ``seat``."""
+    return db.one("SELECT event_id, section_id, row_label, seat FROM tickets WHERE id = ?", (ticket_id,))
+
+
+def ticket_known(db: CentralDB, ticket_id: str) -> bool:
+    return db.one("SELECT id FROM tickets WHERE id = ?", (ticket_id,)) is not None
+
+
+def revoke_by_hand(db: CentralDB, ticket_id: str, now: str, reason: str) -> bool:
+    """An admin's revocation, once: recorded without an origin terminal, the ticket marked 'revoked' when new."""
+    new = db.insert_returning("revocations", ("ticket_id", "revoked_at", "reason", "origin"),
+                              [(ticket_id, now, reason, None)], "ticket_id", "ticket_id")
+    if new:
+        db.execute("UPDATE tickets SET status = 'revoked' WHERE id = ?", (ticket_id,))
+    return bool(new)

@@ -41,3 +41,98 @@ def named(db: CentralDB, which: str, *, active: bool) -> list[dict[str, Any]]:
     alive = " AND revoked_at IS NULL" if active else ""
     return db.all(f"SELECT id, name, roles, allocation_cap FROM terminals WHERE (id = ? OR name = ? OR tag = ?){alive}",
                   (which, which, which.upper()))
+
+
+def seen(db: CentralDB, terminal_id: str, now: str) -> None:
+    """Note a terminal was heard from (and, on PostgreSQL, lock its row for the rest of the transaction)."""
+    db.execute("UPDATE terminals SET last_seen_at = ? WHERE id = ?", (now, terminal_id))
+
+
+def advance_journal(db: CentralDB, terminal_id: str, seq: int, hash_: str) -> None:
+    """Move a terminal's newest entry forward (never back)."""
+    db.execute("UPDATE terminals SET last_seq = ?, last_hash = ? WHERE id = ? AND last_seq < ?",
+               (seq, hash_, terminal_id, seq))
+
+
+# -- enrollment and credentials -----------------------------------------------------------------------------------
+
+def add_enroll_code(db: CentralDB, code_hash: str, name: str, now: str, expires_at: str, roles: str) -> None:
+    db.execute("INSERT INTO enroll_codes (code_hash, name, created_at, expires_at, roles) VALUES (?, ?, ?, ?, ?)",
+               (code_hash, name, now, expires_at, roles))
+
+
+def spend_enroll_code(db: CentralDB, code_hash: str, terminal_id: str, now: str) -> dict[str, Any] | None:
+    """Mark an unused, unexpired code used by ``terminal_id``; its ``roles``, or None when there was no such code."""
+    return db.one("UPDATE enroll_codes SET used_at = ?, used_by = ? WHERE code_hash = ? AND used_at IS NULL"
+                  " AND expires_at > ? RETURNING roles", (now, terminal_id, code_hash, now))
+
+
+def by_id(db: CentralDB, terminal_id: str) -> dict[str, Any] | None:
+    return db.one("SELECT * FROM terminals WHERE id = ?", (terminal_id,))
+
+
+def by_tag(db: CentralDB, tag: str) -> dict[str, Any] | None:
+    return db.one("SELECT * FROM terminals WHERE tag = ?", (tag,))
+
+
+def by_name(db: CentralDB, name: str) -> dict[str, Any] | None:
+    """A terminal by name, whatever the case."""
+    return db.one("SELECT * FROM terminals WHERE lower(name) = lower(?)", (name,))
+
+
+def by_token_hash(db: CentralDB, token_hash: str) -> dict[str, Any] | None:
+    return db.one("SELECT * FROM terminals WHERE token_hash = ?", (token_hash,))
+
+
+def other_with_tag(db: CentralDB, tag: str, terminal_id: str) -> dict[str, Any] | None:
+    """Another terminal than ``terminal_id`` holding order-code tag ``tag``."""
+    return db.one("SELECT id FROM terminals WHERE tag = ? AND id <> ?", (tag, terminal_id))
+
+
+def re_enroll(db: CentralDB, terminal_id: str, name: str, token_hash: str, roles: str) -> None:
+    db.execute("UPDATE terminals SET name = ?, token_hash = ?, revoked_at = NULL, roles = ? WHERE id = ?",
+               (name, token_hash, roles, terminal_id))
+
+
+def enroll(db: CentralDB, row: dict[str, Any]) -> None:
+    """A new terminal: ``id``, ``name``, ``tag``, ``key_id``, ``public_key``, ``token_hash``, ``enrolled_at``,
+    ``roles``."""
+    db.execute("INSERT INTO terminals (id, name, tag, key_id, public_key, token_hash, enrolled_at, roles)"
+               " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+               (row["id"], row["name"], row["tag"], row["key_id"], row["public_key"], row["token_hash"],
+                row["enrolled_at"], row["roles"]))
+
+
+def seen_since(db: CentralDB, terminal_id: str, now: str, unless_after: str) -> None:
+    """Note a terminal was heard from, unless that was noted after ``unless_after`` already."""
+    db.execute("UPDATE terminals SET last_seen_at = ? WHERE id = ? AND (last_seen_at IS NULL OR last_seen_at < ?)",
+               (now, terminal_id, unless_after))
+
+
+def admin_token(db: CentralDB, token_hash: str) -> dict[str, Any] | None:
+    return db.one("SELECT revoked_at FROM admin_tokens WHERE token_hash = ?", (token_hash,))
+
+
+def revoke(db: CentralDB, terminal_id: str, now: str) -> bool:
+    """Withdraw a terminal's credential; False when it was withdrawn already."""
+    return bool(db.execute("UPDATE terminals SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                           (now, terminal_id)))
+
+
+def roster(db: CentralDB) -> list[dict[str, Any]]:
+    """Every terminal's id (as ``terminal_id``) and name, in order of enrollment."""
+    return db.all("SELECT id AS terminal_id, name FROM terminals ORDER BY enrolled_at, id")
+
+
+def listing(db: CentralDB) -> list[dict[str, Any]]:
+    """Every terminal with what the admin list shows, in order of enrollment."""
+    return db.all("SELECT id, name, tag, key_id, enrolled_at, revoked_at, last_seen_at, last_seq AS entries, roles,"
+                  " allocation_cap FROM terminals ORDER BY enrolled_at, name")
+
+
+def add_admin_token(db: CentralDB, token_hash: str, now: str) -> None:
+    db.execute("INSERT INTO admin_tokens (token_hash, created_at) VALUES (?, ?)", (token_hash, now))
+
+
+def live_admin_tokens(db: CentralDB) -> int:
+    return int(db.scalar("SELECT count(*) FROM admin_tokens WHERE revoked_at IS NULL") or 0)
