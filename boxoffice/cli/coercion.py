@@ -1,29 +1,30 @@
-"""Plain command-line values (str, int, bool, Path and lists of them) turned into Python values directly.
+"""Plain command-line values (str, bool, Path and lists of them) turned into Python values directly.
 
-Typer builds a pydantic TypeAdapter for every parameter it processes (even one left unset, even --help), and
-importing pydantic costs a short command more than its own work. This gives the plain parameters of a built
-command a direct conversion instead. It reads Typer's parameter description (type_descriptor) and leaves any
-parameter alone when that is missing or differs, so a Typer release that works differently only costs speed;
-pyproject pins the Typer releases it is tested with.
+Typer converts every parameter's value (even one left unset) through a pydantic TypeAdapter, and importing pydantic
+costs a short command more than its own work. Typer 0.29 has no public per-parameter setting that avoids it (its
+`parser=` goes through pydantic too). So the parameters of a built command become instances of the subclasses
+below, which override click's public `Parameter.process_value`: a plain parameter, as its function declares it
+(read with the public `typer.utils.get_params_from_function`), is converted here, and anything else, a missing
+required value included, is handed to Typer unchanged. Only public names of Typer are used.
 """
 
 from __future__ import annotations
 
 import os
+import types
+import weakref
 from pathlib import Path
-from typing import Any
+from typing import Any, Union, get_args, get_origin
 
 import typer
+from typer.core import TyperArgument, TyperOption
+from typer.models import ParameterInfo
+from typer.utils import get_params_from_function
 
-from boxoffice.errors import BoxOfficeError
 
-
-class _PlainCoercion:
-    """Turns a command-line value into str, int, bool or Path directly.
-
-    Typer builds a pydantic TypeAdapter for every parameter it processes (even one left unset, even --help), and
-    importing pydantic costs a short command more than its own work. Parameters of these plain types need none of it.
-    """
+class PlainCoercion:
+    """Turns a command-line value into str, bool or Path (or a list of one of them), with the messages the
+    project's commands have always given for them."""
 
     _TRUE = {"1", "true", "t", "yes", "y", "on"}
     _FALSE = {"0", "false", "f", "no", "n", "off", ""}
@@ -50,15 +51,6 @@ class _PlainCoercion:
             if text in self._TRUE or text in self._FALSE:
                 return text in self._TRUE
             raise typer.BadParameter(f"{value!r} is not true or false.", ctx=ctx, param=param)
-        if self.kind is int:
-            from boxoffice.domain.numbers import parse_whole
-
-            try:
-                return parse_whole(value, "the value", low=-(10**18), signed=True)
-            except BoxOfficeError as exc:
-                shown = value if len(str(value)) <= 40 else f"{str(value)[:37]}..."
-                raise typer.BadParameter(f"{shown!r} is not a whole number ({exc.message}).", ctx=ctx,
-                                         param=param) from None
         if self.kind is Path:
             path = value if isinstance(value, Path) else Path(value)
             if path.exists() and not os.access(path, os.R_OK):
@@ -67,41 +59,118 @@ class _PlainCoercion:
         return str(value)
 
 
-_PLAIN_TYPES = {str: str, int: int, bool: bool, Path: Path, list[str]: str, list[int]: int, list[Path]: Path}
+# Whole numbers are left to Typer, as they always were here: their error messages are Typer's.
+_PLAIN_TYPES = {str: str, bool: bool, Path: Path, list[str]: str, list[Path]: Path}
 _PATH_DEFAULTS = {"exists": False, "file_okay": True, "dir_okay": True, "writable": False, "readable": True,
                   "resolve_path": False, "allow_dash": False, "path_type": None}
 
 
-def _use_plain_coercion_for(param: Any) -> None:
-    desc = getattr(param, "type_descriptor", None)
-    if desc is None or getattr(param, "_runtime_param", False) is not None:
-        return  # not a Typer parameter, or this Typer release works differently: leave it to Typer
-    kind = _PLAIN_TYPES.get(desc.annotation)
-    info = desc.parameter_info
-    if kind is None or desc.file_annotation is not None or getattr(info, "parser", None) is not None:
-        return
-    if kind is int and any(getattr(info, k, None) is not None for k in ("min", "max", "clamp")):
-        return
-    if any(getattr(info, k, v) != v for k, v in _PATH_DEFAULTS.items()):
-        return
-    multiple = isinstance(desc.annotation, type(list[str]))
+def _declared_type(annotation: Any) -> Any:
+    """The annotation without `| None`, as Typer reads it; a union of two real types is not plain."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        rest = [arg for arg in get_args(annotation) if arg is not type(None)]
+        return rest[0] if len(rest) == 1 else None
+    return annotation
+
+
+def plain_coercion_for(meta: Any, param: Any) -> PlainCoercion | None:
+    """The direct conversion for a parameter declared as `meta` (a typer.models.ParamMeta), or None when Typer
+    should convert it: another type, a custom parser or path checks."""
+    kind = _PLAIN_TYPES.get(_declared_type(meta.annotation))
+    info = meta.default if isinstance(meta.default, ParameterInfo) else None
+    if kind is None:
+        return None
+    if info is not None:
+        if info.parser is not None:
+            return None
+        if any(getattr(info, k) != v for k, v in _PATH_DEFAULTS.items()):
+            return None
+    multiple = get_origin(_declared_type(meta.annotation)) is list
     if multiple != bool(param.multiple or param.nargs == -1) or (not multiple and param.nargs != 1):
-        return
-    param._runtime_param = _PlainCoercion(kind, multiple)
+        return None
+    return PlainCoercion(kind, multiple)
+
+
+_BY_COMMAND: weakref.WeakKeyDictionary[Any, dict[str, PlainCoercion | None]] = weakref.WeakKeyDictionary()
+
+
+def _coercion(command: Any, param: Any) -> PlainCoercion | None:
+    """The conversion of `param` of `command`, worked out from the command's function once per command."""
+    table = _BY_COMMAND.get(command)
+    if table is None:
+        callback = getattr(command, "callback", None)
+        try:
+            declared = get_params_from_function(callback) if callback is not None else {}
+        except Exception:  # a function Typer reads differently: leave every parameter to Typer
+            declared = {}
+        table = {}
+        for other in command.params:
+            meta = declared.get(other.name)
+            table[other.name] = plain_coercion_for(meta, other) if meta is not None else None
+        _BY_COMMAND[command] = table
+    if param.name not in table and getattr(param, "is_bool_flag", False):
+        return PlainCoercion(bool, False)  # an option the command adds itself, such as --help
+    return table.get(param.name)
+
+
+def _process_value(param: Any, ctx: typer.Context, value: Any, typer_process_value: Any) -> Any:
+    """click's process_value with the direct conversion for a plain parameter; Typer's own for anything else."""
+    plain = _coercion(ctx.command, param)
+    if plain is None:
+        return typer_process_value(param, ctx, value)
+    converted = plain.coerce(value, param=param, ctx=ctx)
+    if param.required and param.value_is_missing(converted):
+        return typer_process_value(param, ctx, value)  # Typer's own "Missing ..." error
+    if param.callback is not None:
+        converted = param.callback(ctx, param, converted)
+    return converted
+
+
+class PlainOption(TyperOption):
+    """A Typer option whose plain values skip pydantic."""
+
+    def process_value(self, ctx: typer.Context, value: Any) -> Any:
+        return _process_value(self, ctx, value, TyperOption.process_value)
+
+
+class PlainArgument(TyperArgument):
+    """A Typer argument whose plain values skip pydantic."""
+
+    def process_value(self, ctx: typer.Context, value: Any) -> Any:
+        return _process_value(self, ctx, value, TyperArgument.process_value)
+
+
+_PLAIN_CLASSES: dict[type, type] = {TyperOption: PlainOption, TyperArgument: PlainArgument}
+
+
+def _plain_param(param: Any) -> Any:
+    """The parameter, made an instance of the subclass above when it is a Typer option or argument."""
+    plain_class = _PLAIN_CLASSES.get(type(param))
+    if plain_class is not None:
+        param.__class__ = plain_class
+    return param
+
+
+def _plain_command_class(command_class: type) -> type:
+    """A subclass of the command's own class (the same layout) whose --help option skips pydantic too."""
+    plain_class = _PLAIN_CLASSES.get(command_class)
+    if plain_class is None and command_class not in _PLAIN_CLASSES.values():
+        def get_help_option(self: Any, ctx: typer.Context) -> Any:
+            option = command_class.get_help_option(self, ctx)
+            return _plain_param(option) if option is not None else None
+
+        plain_class = type(command_class.__name__, (command_class,), {
+            "get_help_option": get_help_option, "__module__": command_class.__module__,
+            "__doc__": command_class.__doc__})
+        _PLAIN_CLASSES[command_class] = plain_class
+    return plain_class or command_class
 
 
 def use_plain_coercion(command: Any) -> None:
-    """Give every plain parameter in the command tree, the --help options included, the direct coercion above."""
+    """Make every Typer parameter in the command tree, and the --help options, the subclasses above (same state,
+    same help text)."""
     for param in getattr(command, "params", ()):
-        _use_plain_coercion_for(param)
-    original = getattr(command, "get_help_option", None)
-    if original is not None:
-        def get_help_option(ctx: Any, _original: Any = original) -> Any:
-            option = _original(ctx)
-            if option is not None:
-                _use_plain_coercion_for(option)
-            return option
-
-        command.get_help_option = get_help_option
+        _plain_param(param)
+    command.__class__ = _plain_command_class(type(command))
     for sub in getattr(command, "commands", {}).values():
         use_plain_coercion(sub)
