@@ -328,7 +328,7 @@ def test_altered_tickets_are_never_admitted_and_the_real_one_only_once(desk: Des
     assert desk.cli("login", "ada").exit_code == 0
     lines = [*altered, token, *altered, token]
     r = desk.attempt("scan", "check", "--event", desk.gala, "--json", input="\n".join(lines) + "\n",
-                     may_change=("checkins", "journal", "session"))
+                     may_change=("checkins", "journal", "checkpoints", "session"))
     answers = [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
     assert len(answers) == len(lines)
     admitted = [a for a in answers if a["result"] == "admit"]
@@ -361,13 +361,13 @@ def test_forged_replayed_and_refunded_tickets_are_refused_at_the_door(desk: Desk
     assert desk.cli("login", "ada").exit_code == 0
     lines = [forged_as_us, unknown, desk.tokens[1], desk.tokens[0], desk.tokens[0]]
     r = desk.attempt("scan", "check", "--event", desk.gala, "--json", input="\n".join(lines) + "\n",
-                     may_change=("checkins", "journal", "session"))
+                     may_change=("checkins", "journal", "checkpoints", "session"))
     answers = [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
     assert [a["result"] for a in answers] == ["refused", "refused", "refused", "admit", "refused"]
     assert answers[2]["error"]["code"] == "revoked" and answers[4]["error"]["code"] == "already_checked_in"
     # The other event's door refuses a good ticket for this one.
     r = desk.attempt("scan", "check", "--event", desk.jazz, "--json", input=desk.tokens[0] + "\n",
-                     may_change=("checkins", "journal"))
+                     may_change=("checkins", "journal", "checkpoints"))
     assert json.loads(r.stdout.splitlines()[0])["error"]["code"] in ("wrong_event", "wrong_day")
     # The refusal is recorded (for the night's reports and alerts), and nothing else is.
     last = sqlite3.connect(desk.db)
