@@ -1,10 +1,10 @@
 """The central box office's reports: the terminal's `boxoffice report ...` across every terminal and the web shop.
 
-Rows come from central/reports.py, grouping from domain/reports.py (the same functions a terminal's reports use),
-so a central figure is the sum of the terminals' own reports, plus the web shop's paid orders (and, for pickups
-and check-ins, the state of what still waits). Each report says so in its ``scope``. Each function opens the
-database and closes it, like a request. Grouping ``by terminal`` is offered here only: a terminal's own reports
-are all one terminal.
+Rows come from central/services/reports.py (the plain counts straight from central/store/reports.py), grouping
+from domain/reports.py (the same functions a terminal's reports use), so a central figure is the sum of the
+terminals' own reports, plus the web shop's paid orders (and, for pickups and check-ins, the state of what still
+waits). Each report says so in its ``scope``. Each function opens the database and closes it, like a request.
+Grouping ``by terminal`` is offered here only: a terminal's own reports are all one terminal.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 from boxoffice.central.services import published
 from boxoffice.central.services import reports as rows
 from boxoffice.central.services.admin import open_db
+from boxoffice.central.store import reports as queries
 from boxoffice.central.store.db import CentralDB
 from boxoffice.domain import reports as agg
 from boxoffice.domain.clock import Clock, iso, system_clock
@@ -90,7 +91,7 @@ def checkins(url: str, event: str | None = None) -> dict[str, Any]:
         names = {eid: {"name": ev["event"]["name"], "timezone": ev["event"]["timezone"]}
                  for eid, ev in info["events"].items()}
         return ({"event": event} | agg.checkins(rows.checkin_minutes(db, event), names,
-                                                rows.valid_tickets_per_event(db, event), tz)
+                                                queries.valid_tickets_per_event(db, event), tz)
                 | {"scope": scope("checkins", CENTRAL, None)})
 
 
@@ -99,7 +100,7 @@ def end_of_day(url: str, day: str | None = None, event: str | None = None,
     """What the end-of-day PDF shows (printing/report_pdf.py), for the whole venue."""
     with open_db(url) as db:
         info, _, _, _, _ = _context(db, event, day)
-        sold = rows.sold_per_section(db, event)
+        sold = queries.sold_per_section(db, event)
         capacity = []
         for eid, ev in sorted(info["events"].items()):
             if event and eid != event:

@@ -1,11 +1,12 @@
 """Report rows on the central database: every terminal's synced work and the web shop, in the shapes that
 domain/reports.py groups (the same shapes store/reports.py reads from a terminal).
 
-Orders and tickets are in the central tables. Payments, refunds, operators and door scans are only in the
-terminals' journal entries (the central service stores every entry as it came): those are read from the journal
-here. An entry's payload is parsed in Python rather than with the database's JSON functions, because an entry the
-service kept but could not read (flagged to its terminal) must not stop a report, and SQLite and PostgreSQL would
-each stop on it differently.
+The rows come from central/store/reports.py; this module names, filters and counts them. Orders and tickets are in
+the central tables. Payments, refunds, operators and door scans are only in the terminals' journal entries (the
+central service stores every entry as it came): those are read from the journal and interpreted here. An entry's
+payload is parsed in Python rather than with the database's JSON functions, because an entry the service kept but
+could not read (flagged to its terminal) must not stop a report, and SQLite and PostgreSQL would each stop on it
+differently.
 """
 
 from __future__ import annotations
@@ -14,37 +15,24 @@ from collections import Counter
 from typing import Any
 
 from boxoffice.central.services.effects import order_id_of, ticket_ids_of
+from boxoffice.central.store import reports as queries
+from boxoffice.central.store import terminals
 from boxoffice.central.store.db import CentralDB
 from boxoffice.wire import codec
 
 WEB = "web shop"  # what the by-terminal grouping calls orders that came from the web shop
 
 
-def _window(column: str, event_col: str | None, event: str | None, since: str | None,
-            until: str | None) -> tuple[str, list[Any]]:
-    where, params = "", []
-    if event and event_col:
-        where += f" AND {event_col} = ?"
-        params.append(event)
-    if since:
-        where += f" AND {column} >= ?"
-        params.append(since)
-    if until:
-        where += f" AND {column} < ?"
-        params.append(until)
-    return where, params
-
-
 def terminal_names(db: CentralDB) -> dict[str, str]:
     """Terminal id -> name, for every terminal ever enrolled (revoked ones too: their work stays)."""
-    return {r["id"]: r["name"] for r in db.all("SELECT id, name FROM terminals")}
+    return terminals.names(db)
 
 
 def operator_names(db: CentralDB) -> dict[str, str]:
     """Operator id -> name, from the terminals' ``operator.add`` entries (operator ids are unique everywhere)."""
     out: dict[str, str] = {}
-    for r in db.all("SELECT payload FROM journal WHERE kind = 'operator.add' ORDER BY terminal_id, seq"):
-        p = _payload(r["payload"])
+    for text in queries.operator_add_payloads(db):
+        p = _payload(text)
         if isinstance(p.get("operator"), str) and isinstance(p.get("name"), str):
             out[p["operator"]] = p["name"]
     return out
@@ -62,14 +50,11 @@ def _entries(db: CentralDB, kinds: tuple[str, ...], since: str | None = None,
              until: str | None = None) -> list[dict[str, Any]]:
     """Journal entries of some kinds (by the entry's time, a little wider than the window asked, since a payment
     or refund inside may carry its own time), payloads parsed; unreadable payloads read as empty."""
-    where, params = _window("at", None, None, since, until)
-    rows = db.all(f"SELECT terminal_id, kind, at, operator_id, payload FROM journal WHERE kind IN "
-                  f"({', '.join('?' * len(kinds))}){where} ORDER BY terminal_id, seq", (*kinds, *params))
-    return [r | {"payload": _payload(r["payload"])} for r in rows]
+    return [r | {"payload": _payload(r["payload"])} for r in queries.journal_entries(db, kinds, since, until)]
 
 
 def _orders(db: CentralDB) -> dict[str, dict[str, Any]]:
-    return {r["id"]: r for r in db.all("SELECT id, event_id, currency, channel, terminal_id FROM orders")}
+    return queries.orders_by_id(db)
 
 
 def ticket_rows(db: CentralDB, info: dict[str, Any], event: str | None = None, since: str | None = None,
@@ -80,13 +65,7 @@ def ticket_rows(db: CentralDB, info: dict[str, Any], event: str | None = None, s
     ``paid_by`` is None for a terminal's sale (its payments are in the terminals' journal) and the channel for the
     web shop's orders, whose money the web shop took.
     """
-    where, params = _window("o.created_at", "t.event_id", event, since, until)
-    where += " AND o.status <> 'unpaid'" if paid else " AND o.status = 'unpaid' AND t.status = 'valid'"
-    rows = db.all(f"""
-        SELECT t.id, t.event_id, t.section_id, t.ticket_type_id, t.price, t.tax, t.status, o.id AS order_id,
-               o.code, o.channel, o.created_at, o.currency, o.terminal_id
-        FROM tickets t JOIN orders o ON o.id = t.order_id
-        WHERE 1 = 1{where} ORDER BY o.created_at, t.id""", params)
+    rows = queries.order_tickets(db, event, since, until, paid)
     names, ops = terminal_names(db), operator_names(db)
     seller: dict[str, str] = {}
     for e in _entries(db, ("sale", "exchange")):
@@ -193,14 +172,8 @@ def refund_rows(db: CentralDB, info: dict[str, Any], event: str | None = None, s
 
 def pickup_rows(db: CentralDB, event: str | None = None) -> list[dict[str, Any]]:
     """Valid tickets of orders handed out at a desk (every channel but the box office), and whether they are paid."""
-    where = " AND t.event_id = ?" if event else ""
-    rows = db.all(f"""
-        SELECT t.id, t.event_id, o.channel, o.status
-        FROM tickets t JOIN orders o ON o.id = t.order_id
-        WHERE t.status = 'valid' AND o.channel <> 'box_office'{where}
-        ORDER BY t.event_id, o.channel""", (event,) if event else ())
     return [{"id": r["id"], "event_id": r["event_id"], "channel": r["channel"], "paid": r["status"] != "unpaid"}
-            for r in rows]
+            for r in queries.desk_tickets(db, event)]
 
 
 def handout_rows(db: CentralDB, tickets: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -213,8 +186,7 @@ def handout_rows(db: CentralDB, tickets: list[dict[str, Any]]) -> list[dict[str,
     known = {t["id"] for t in tickets}
     by_order: dict[str, list[str]] = {}
     if known:
-        for r in db.all("SELECT t.id, t.order_id FROM tickets t JOIN orders o ON o.id = t.order_id"
-                        " WHERE t.status = 'valid' AND o.channel <> 'box_office'"):
+        for r in queries.desk_tickets(db):
             by_order.setdefault(r["order_id"], []).append(r["id"])
     names = terminal_names(db)
     first: dict[tuple[str, str], str] = {}
@@ -248,23 +220,3 @@ def checkin_minutes(db: CentralDB, event: str | None = None) -> list[dict[str, A
         counts[(ev, at[:16], result, direction, names.get(e["terminal_id"], e["terminal_id"]))] += 1
     return [{"event_id": k[0], "minute": k[1], "result": k[2], "direction": k[3], "terminal": k[4], "n": n}
             for k, n in sorted(counts.items())]
-
-
-def valid_tickets_per_event(db: CentralDB, event: str | None = None) -> dict[str, int]:
-    """How many valid tickets of paid orders each event has, sold anywhere."""
-    where = " AND t.event_id = ?" if event else ""
-    return {r["event_id"]: int(r["n"]) for r in db.all(
-        f"SELECT t.event_id, count(*) AS n FROM tickets t JOIN orders o ON o.id = t.order_id"
-        f" WHERE t.status = 'valid' AND o.status <> 'unpaid'{where} GROUP BY t.event_id",
-        (event,) if event else ())}
-
-
-def sold_per_section(db: CentralDB, event: str | None = None) -> dict[tuple[str, str, bool], int]:
-    """Valid tickets per (event, section, paid), sold anywhere: "capacity used" in the end-of-day report (paid),
-    and what unpaid web orders hold besides."""
-    where = " AND t.event_id = ?" if event else ""
-    return {(r["event_id"], r["section_id"], bool(r["paid"])): int(r["n"]) for r in db.all(
-        f"SELECT t.event_id, t.section_id, CASE WHEN o.status = 'unpaid' THEN 0 ELSE 1 END AS paid, count(*) AS n"
-        f" FROM tickets t JOIN orders o ON o.id = t.order_id WHERE t.status = 'valid'{where}"
-        " GROUP BY t.event_id, t.section_id, CASE WHEN o.status = 'unpaid' THEN 0 ELSE 1 END",
-        (event,) if event else ())}
