@@ -14,6 +14,9 @@ from boxoffice.errors import BoxOfficeError
 
 _DIGITS = re.compile(r"\d")
 
+# How each tender is named on receipts and screens.
+TENDER_LABELS = {"cash": "Cash", "card": "Card", "comp": "Comp"}
+
 
 @dataclass(frozen=True)
 class Tender:

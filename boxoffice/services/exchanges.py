@@ -4,7 +4,7 @@ The old tickets are credited at the full price paid (no refund fee: the customer
 started; after the start an exchange is an override. The new tickets are a new order (an order belongs to one
 event) made by the same code as a sale (services.sales.place_tickets), with the customer's details carried over.
 The difference is settled at once: more expensive, the customer pays it with the usual tenders; cheaper, it goes
-back by the old order's tenders exactly as a refund would (services.refunds.refund_plan), under the same refund
+back by the old order's tenders exactly as a refund would (services.refund_payback.refund_plan), under the same refund
 limit. Old tickets are marked ``exchanged`` and revoked, and their places return to stock before the new places
 are taken, so "same seats, different ticket type" works. Everything, journal entry included, commits together.
 """
@@ -19,9 +19,10 @@ from boxoffice.domain.clock import parse_iso, when_text
 from boxoffice.domain.codes import make_order_code
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.money import format_money, tax_share
-from boxoffice.domain.tenders import Tender, apply_tenders
+from boxoffice.domain.tenders import TENDER_LABELS, Tender, apply_tenders
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services import pauses
+from boxoffice.services import refund_payback as payback
 from boxoffice.services import refunds as rf
 from boxoffice.services.context import Ctx
 from boxoffice.services.events import get_event
@@ -79,9 +80,9 @@ def assess(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
     if ev["currency"] != cur:
         raise BoxOfficeError("bad_input", f"cannot exchange {cur} tickets for {ev['currency']} ones")
     overrides = (["outside_policy"] if parse_iso(old_ev["starts_at"]) <= ctx.now() else []) + \
-        (["above_limit"] if -difference > rf.refund_limit(ctx, cur) else []) + rf.channel_override(order) + \
+        (["above_limit"] if -difference > payback.refund_limit(ctx, cur) else []) + rf.channel_override(order) + \
         rf.used_override(ctx, old)
-    plan = rf.refund_plan(ctx, order, -difference) if difference < 0 else []
+    plan = payback.refund_plan(ctx, order, -difference) if difference < 0 else []
     return {"op": op, "order": order, "old": old, "event": ev, "section_id": section_id, "lines": q["lines"],
             "new_total": q["total"], "tax": q["tax"], "credit": credit, "difference": difference, "currency": cur,
             "overrides": overrides, "plan": plan}
@@ -126,7 +127,7 @@ def preview(ctx: Ctx, req: ExchangeRequest) -> ExchangePreview:
             "credit": format_money(a["credit"], cur), "new_total": format_money(a["new_total"], cur),
             "difference": d, "currency": cur,
             "settle": (f"customer pays {format_money(d, cur)}" if d > 0 else
-                       rf.plan_steps(a["plan"], cur) if d < 0 else "even"),
+                       payback.plan_steps(a["plan"], cur) if d < 0 else "even"),
             "overrides": a["overrides"], "overrides_text": [rf.OVERRIDES[o] for o in a["overrides"]]}
 
 
@@ -165,7 +166,7 @@ def _checked(ctx: Ctx, req: ExchangeRequest, supervisor: str | None) -> dict[str
     assert sec is not None  # quote checked it
     if sec["kind"] == "general" and req.seats:
         raise BoxOfficeError("bad_input", f"{sec['name']} is general admission: give no seats")
-    rf.check_drawer(ctx, a["plan"], cur)
+    payback.check_drawer(ctx, a["plan"], cur)
     return a | {"shift_id": shift_id, "note": note, "payments": payments, "detail": detail, "section": sec}
 
 
@@ -191,7 +192,7 @@ def exchange(ctx: Ctx, req: ExchangeRequest) -> ExchangeResult:
                            accessible=req.accessible)
     with write(ctx.conn):
         a = rf.reassess(ctx, a, lambda: assess(ctx, req))  # under the lock: the refund split on what is left
-        rf.check_drawer(ctx, a["plan"], cur)
+        payback.check_drawer(ctx, a["plan"], cur)
         rf.retire(ctx, order, a["old"], "exchanged")  # first: the old places are free for the new tickets
         tickets = place_tickets(ctx, ev, sec, sale_req, new_id, a["lines"])
         code = make_order_code(ctx.terminal["tag"], terminal_store.next_order_seq(ctx.conn))
@@ -204,7 +205,7 @@ def exchange(ctx: Ctx, req: ExchangeRequest) -> ExchangeResult:
         order_store.insert_order(ctx.conn, new_order)
         order_store.insert_tickets(ctx.conn, tickets)
         pay_rows = [payment_row(p, new_id, None, now, ctx) for p in payments]
-        back_rows = rf.refund_rows(ctx, order["id"], a["plan"], approver["id"] if approver else None, shift_id)
+        back_rows = payback.refund_rows(ctx, order["id"], a["plan"], approver["id"] if approver else None, shift_id)
         order_store.insert_payments(ctx.conn, pay_rows + back_rows)
         row = {"id": exchange_id, "from_order_id": order["id"], "to_order_id": new_id, "at": now,
                "operator_id": op["id"], "approved_by": approver["id"] if approver else None,
@@ -227,7 +228,7 @@ def exchange(ctx: Ctx, req: ExchangeRequest) -> ExchangeResult:
     return {"exchange": row, "order": new_order, "from": order["code"], "tickets": tickets,
             "payments": pay_rows, "refunds": back_rows, "difference": diff, "currency": cur, "jobs": jobs,
             "change": change, "change_text": format_money(change, cur), "difference_text": format_money(diff, cur),
-            "steps": rf.plan_steps(a["plan"], cur) if diff < 0 else None,
+            "steps": payback.plan_steps(a["plan"], cur) if diff < 0 else None,
             "override": bool(a["overrides"]), "approved_by": approver["name"] if approver else None}
 
 
@@ -241,7 +242,7 @@ def receipt_view(ctx: Ctx, row: dict[str, Any], codes: tuple[str, str], cur: str
     d = row["difference"]
     payments = []
     for p in pays:
-        label = rf.TENDER_LABELS[p["tender"]] + (f" ****{p['card_last4']}" if p["card_last4"] else "")
+        label = TENDER_LABELS[p["tender"]] + (f" ****{p['card_last4']}" if p["card_last4"] else "")
         shown = p["tendered"] if p["tendered"] is not None else p["amount"]
         payments.append((("To " if p["kind"] == "refund" else "") + label, m(shown, cur),
                          m(p["change"], cur) if p["change"] else None))

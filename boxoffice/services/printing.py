@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, cast
 from boxoffice.domain.clock import when_text
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.money import format_money
+from boxoffice.domain.tenders import TENDER_LABELS
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
 from boxoffice.store import catalog as catalog_store
@@ -53,7 +54,6 @@ class PrintJob(TypedDict):
     last_error: str | None
     printed_at: str | None
 
-TENDER_LABELS = {"cash": "Cash", "card": "Card", "comp": "Comp"}
 
 
 def printer_uri(ctx: Ctx) -> str:

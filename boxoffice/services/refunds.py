@@ -35,14 +35,23 @@ from typing import Any, TypedDict, cast
 
 from boxoffice.domain.clock import parse_iso, when_text
 from boxoffice.domain.ids import uuid7
-from boxoffice.domain.money import format_money, parse_amount
+from boxoffice.domain.money import format_money
 from boxoffice.domain.paid_share import order_takings, paid_shares
 from boxoffice.domain.permissions import PERMISSIONS, allowed
 from boxoffice.domain.refund_policy import Decision, Tier, tier_at
+from boxoffice.domain.tenders import TENDER_LABELS
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
 from boxoffice.services.events import get_event, venue_tz
 from boxoffice.services.orders import order_for
+from boxoffice.services.refund_payback import (
+    check_drawer,
+    plan_steps,
+    plan_text,
+    refund_limit,
+    refund_plan,
+    refund_rows,
+)
 from boxoffice.store import catalog as catalog_store
 from boxoffice.store import orders as order_store
 from boxoffice.store import refunds as store
@@ -65,7 +74,6 @@ OVERRIDES = {
     "fee_waived": "the policy's fee waived",
 }
 
-TENDER_LABELS = {"cash": "Cash", "card": "Card", "comp": "Comp"}
 MAX_NOTE = 200
 
 
@@ -138,82 +146,6 @@ def refuse_unless_valid(ctx: Ctx, order: dict[str, Any], t: dict[str, Any]) -> N
         into = f" into order {ex['to_code']}" if ex else ""
         raise BoxOfficeError("conflict", f"ticket {place_label(t)} of order {order['code']} was exchanged{into}: "
                                          "refund or exchange the new order instead")
-
-
-def refund_limit(ctx: Ctx, currency: str) -> int:
-    """``refund_supervisor_above`` in minor units: refunds above it need a supervisor."""
-    return parse_amount(str(ctx.config.refund_supervisor_above), currency)
-
-
-def refund_plan(ctx: Ctx, order: dict[str, Any], amount: int) -> list[dict[str, Any]]:
-    """How ``amount`` goes back: [{tender, amount, card_last4, reference}], cards first then cash (module doc)."""
-    sources: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    oid: str | None = order["id"]
-    while oid and oid not in seen:  # this order, then the order its exchange credit came from, and so on
-        seen.add(oid)
-        pays = [p for p in order_store.payments_of(ctx.conn, oid) if p["kind"] == "payment"
-                and p["tender"] in ("card", "cash") and p["amount"] > 0]
-        back = store.refunded_against(ctx.conn, [p["id"] for p in pays])
-        sources += [p | {"left": p["amount"] - back[p["id"]]} for p in reversed(pays)]
-        oid = store.exchanged_from(ctx.conn, oid)
-    plan: list[dict[str, Any]] = []
-    due = amount
-    for tender in ("card", "cash"):
-        for p in sources:
-            if due <= 0:
-                break
-            if p["tender"] == tender and p["left"] > 0:
-                take = min(p["left"], due)
-                plan.append({"tender": tender, "amount": take, "card_last4": p["card_last4"], "reference": p["id"]})
-                due -= take
-    if due > 0:  # paid where no local tender can return it (a web order): the drawer pays
-        plan.append({"tender": "cash", "amount": due, "card_last4": None, "reference": None})
-    return plan
-
-
-def plan_text(plan: list[dict[str, Any]], currency: str) -> str:
-    parts = [f"{TENDER_LABELS[p['tender']]}{' ****' + p['card_last4'] if p['card_last4'] else ''} "
-             f"{format_money(p['amount'], currency)}" for p in plan]
-    return ", ".join(parts) or "nothing to pay back"
-
-
-def plan_steps(plan: list[dict[str, Any]], currency: str) -> str:
-    """What the operator does with the money, in order: "refund 39.37 on the card machine now (card ****4242),
-    then give back 10.00 in cash". The terminal records a card refund; the card machine is what pays it."""
-    steps = []
-    for p in plan:
-        amount = format_money(p["amount"], currency)
-        if p["tender"] == "card":
-            card = f" (card ****{p['card_last4']})" if p["card_last4"] else ""
-            steps.append(f"refund {amount} on the card machine now{card}")
-        else:
-            steps.append(f"give back {amount} in cash")
-    return ", then ".join(steps) or "nothing to pay back"
-
-
-def refund_rows(ctx: Ctx, order_id: str, plan: list[dict[str, Any]], approver: str | None,
-                shift_id: str | None) -> list[dict[str, Any]]:
-    """Payment rows of kind 'refund' for a plan; each names the payment it returns in ``reference``."""
-    now = ctx.now_iso()
-    return [{"id": uuid7(), "order_id": order_id, "kind": "refund", "tender": p["tender"], "amount": p["amount"],
-             "tendered": None, "change": None, "card_last4": p["card_last4"], "reference": p["reference"],
-             "comp_reason": None, "approved_by": approver, "shift_id": shift_id, "created_at": now}
-            for p in plan if p["amount"] > 0]
-
-
-def check_drawer(ctx: Ctx, plan: list[dict[str, Any]], currency: str) -> None:
-    """Refuse cash back that the operator's drawer should not have (no shift: the drawer is not counted)."""
-    from boxoffice.services.shifts import cash_summary, current
-
-    cash = sum(p["amount"] for p in plan if p["tender"] == "cash")
-    shift = current(ctx)
-    if cash and shift is not None:
-        holds = cash_summary(ctx, shift)["expected"]
-        if cash > holds:
-            raise BoxOfficeError("conflict", f"{format_money(cash, currency)} in cash is due back but the drawer "
-                                             f"should hold only {format_money(holds, currency)}: put cash in first "
-                                             "(`boxoffice shift cash-in`)")
 
 
 def channel_override(order: dict[str, Any]) -> list[str]:
