@@ -31,6 +31,9 @@ def test_enroll_sync_and_status_through_the_cli(central: Central, make_terminal,
     assert r.exit_code == 8 and "not enrolled" in r.stderr
     r = cli("sync", "enroll", central.url, central.code("CLI counter"), "--json", db=ctx)
     assert r.exit_code == 0, r.stderr
+    # the central service's own key is pinned: what this terminal pulls is checked against it
+    central_key = central.scalar("SELECT key_id FROM signing_keys")
+    assert cli("sync", "status", "--json", db=ctx).json()["central_key_id"] == central_key
     r = cli("sync", "--json", db=ctx)
     assert r.exit_code == 0, r.stderr
     out = r.json()
@@ -214,7 +217,11 @@ class _Fake:
         return self.page
 
     def enroll(self, body):
-        return {"token": "bxt_" + "x" * 43, "terminal_id": body["terminal_id"]}
+        from boxoffice.tickets import keys
+
+        public = keys.generate_keypair()[1]
+        return {"token": "bxt_" + "x" * 43, "terminal_id": body["terminal_id"],
+                "central_key": {"key_id": keys.key_id_hex(public), "public_key": keys.public_b64(public)}}
 
 
 GOOD_KEY = {"cursor": 1, "kind": "key", "at": "2026-12-01T10:00:00.000000Z", "origin": None,

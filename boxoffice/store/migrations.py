@@ -58,6 +58,7 @@ MIGRATIONS = [
     ("0010_operator_security", _script("schema_0010_operator_security.sql")),
     ("0011_policy", _script("schema_0011_policy.sql")),
     ("0012_checkpoints", _script("schema_0012_checkpoints.sql")),
+    ("0013_central_pin", _script("schema_0013_central_pin.sql")),
 ]
 KNOWN = [name for name, _ in MIGRATIONS]
 

@@ -16,16 +16,27 @@ def get(conn: sqlite3.Connection) -> dict | None:
     return one(conn, "SELECT * FROM sync_state WHERE id = 1")
 
 
-def enroll(conn: sqlite3.Connection, url: str, token: str, at: str) -> None:
-    """Store the central URL and this terminal's token. A different URL starts over: cursor 0, all to push again."""
+def enroll(conn: sqlite3.Connection, url: str, token: str, at: str, central_key: dict[str, str]) -> None:
+    """Store the central URL, this terminal's token and the central service's public key (pinned: what the terminal
+    pulls is checked against it). A different URL starts over: cursor 0, all to push again."""
     old = get(conn)
+    pin = (central_key["key_id"], central_key["public_key"])
     if old is not None and old["central_url"] == url:
-        conn.execute("UPDATE sync_state SET token = ?, enrolled_at = ?, last_error = NULL WHERE id = 1", (token, at))
+        conn.execute("UPDATE sync_state SET token = ?, enrolled_at = ?, last_error = NULL, central_key_id = ?, "
+                     "central_public_key = ? WHERE id = 1", (token, at, *pin))
         return
     conn.execute("DELETE FROM sync_state")
-    conn.execute("INSERT INTO sync_state (id, central_url, token, enrolled_at) VALUES (1, ?, ?, ?)", (url, token, at))
+    conn.execute("INSERT INTO sync_state (id, central_url, token, enrolled_at, central_key_id, central_public_key) "
+                 "VALUES (1, ?, ?, ?, ?, ?)", (url, token, at, *pin))
     if old is not None:
         conn.execute("UPDATE journal SET pushed_at = NULL WHERE pushed_at IS NOT NULL")
+
+
+def central_key(conn: sqlite3.Connection) -> dict[str, str] | None:
+    """The central service's public key pinned at enrollment ({key_id, public_key}), or None (not enrolled, or
+    enrolled by a release that pinned none: such a terminal enrolls again)."""
+    row = one(conn, "SELECT central_key_id AS key_id, central_public_key AS public_key FROM sync_state WHERE id = 1")
+    return row if row and row["public_key"] else None
 
 
 # --- push ---------------------------------------------------------------------------------------------------

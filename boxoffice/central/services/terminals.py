@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from boxoffice.central.errors import CentralError
-from boxoffice.central.services import feed, tokens
+from boxoffice.central.services import feed, signing, tokens
 from boxoffice.central.store import terminals as rows
 from boxoffice.central.store.db import CentralDB
 
@@ -84,7 +84,11 @@ def enroll(db: CentralDB, body: dict[str, Any], now: str) -> dict[str, Any]:
             feed.append(db, [feed.Change("key", {"key_id": body["key_id"], "public_key": body["public_key"],
                                                  "owner": f"terminal:{body['terminal_id']}"},
                                          origin=body["terminal_id"])], now)
-    return {"token": token, "terminal_id": body["terminal_id"]}
+        key, created = signing.ensure_key(db, now)  # made by `central init`; a database from before that made here
+        if created:
+            feed.append(db, [signing.key_change(key)], now)
+    return {"token": token, "terminal_id": body["terminal_id"],
+            "central_key": {"key_id": key["key_id"], "public_key": key["public_key"]}}
 
 
 def authenticate(db: CentralDB, header: str | None) -> dict[str, Any]:

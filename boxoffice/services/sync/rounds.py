@@ -111,6 +111,7 @@ class SyncStatus(TypedDict):
     conflicts_unseen: NotRequired[int]
     parked: NotRequired[int]
     revoked_terminals: NotRequired[list[str]]
+    central_key_id: NotRequired[str | None]
     warn_after_minutes: NotRequired[float]
 
 Progress = Callable[[str, int, int], None]  # (phase 'push' | 'pull' | 'fetch' | 'replay', done, total expected)
@@ -162,13 +163,27 @@ def enroll(ctx: Ctx, url: str, code: str, transport: Transport) -> Enrolled:
     _refuse_malformed(answer, "sync-enroll-response.schema.json", "enrollment answer")
     if answer["terminal_id"] != t["id"]:
         raise BoxOfficeError("central_refused", "the central service enrolled another terminal id; nothing stored")
+    _check_central_key(answer["central_key"])
     with write(ctx.conn):
-        state.enroll(ctx.conn, url, answer["token"], ctx.now_iso())
+        state.enroll(ctx.conn, url, answer["token"], ctx.now_iso(), answer["central_key"])
         ctx.journal("sync.enroll", {"central_url": url})
     return {"terminal_id": t["id"], "name": t["name"], "central_url": url, "pending": state.pending_count(ctx.conn)}
 
 
 TAG_DRAWS = 5
+
+
+def _check_central_key(key: dict[str, str]) -> None:
+    """The central key's id must be the id of its public half: a key that says otherwise is not pinned."""
+    from boxoffice.tickets.keys import key_id_hex, public_from_b64
+
+    try:
+        good = key_id_hex(public_from_b64(key["public_key"])) == key["key_id"]
+    except BoxOfficeError:
+        good = False
+    if not good:
+        raise BoxOfficeError("central_refused", "the central service sent a key whose id does not match it; "
+                                                "nothing stored")
 
 
 def _draw_new_tag(ctx: Ctx) -> bool:
@@ -445,7 +460,7 @@ def status(ctx: Ctx, warn_after_minutes: float = WARN_AFTER_MINUTES) -> SyncStat
         "oldest_waiting_at": oldest, "cursor": row["cursor"], "head": row["head"],
         "conflicts_unseen": state.count_unseen(ctx.conn), "parked": state.parked_count(ctx.conn),
         "revoked_terminals": [p["name"] or p["terminal_id"] for p in state.revoked_peers(ctx.conn)],
-        "warn_after_minutes": warn_after_minutes,
+        "central_key_id": row["central_key_id"], "warn_after_minutes": warn_after_minutes,
     })
     limit = timedelta(minutes=warn_after_minutes).total_seconds()
     if recovery is not None:
