@@ -15,6 +15,7 @@ EXIT_STATUSES: dict[str, tuple[int, str]] = {
     "invalid_document": (2, "a JSON document does not match its schema"),
     "bad_config": (2, "a configuration value (file, option or environment) is malformed or not allowed here"),
     "bad_card_number": (2, "a full card number was typed where only the last four digits belong"),
+    "card_number_in_text": (2, "a name, e-mail, phone, reason or note holds what looks like a card number"),
     # 3: something named does not exist
     "not_found": (3, "the event, order, ticket, operator or job named does not exist"),
     "not_initialised": (3, "no terminal database here: run `boxoffice init` or `boxoffice demo`"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from boxoffice.cli.app import sub_app
-from boxoffice.cli.common import JSON_HELP, emit_json, table, terminal
+from boxoffice.cli.common import JSON_HELP, echo, emit_json, table, terminal
 
 allocation_app = sub_app(
     "What this terminal may sell when the central service owns the event: what it holds per section, how much of "
@@ -37,9 +37,9 @@ def show(
         emit_json(rows)
         return
     if not rows:
-        typer.echo("No event here yet: `boxoffice catalog import FILE` or `boxoffice sync`.")
+        echo("No event here yet: `boxoffice catalog import FILE` or `boxoffice sync`.")
         return
-    typer.echo(table([(events.get(r["event_id"], r["event_id"]), r["name"], r["kind"], r["capacity"], r["held"],
+    echo(table([(events.get(r["event_id"], r["event_id"]), r["name"], r["kind"], r["capacity"], r["held"],
                        r["sold"], r["left"],
                        "central" if r["granted_by_central"] else "own") for r in rows],
                      ["event", "section", "kind", "capacity", "held", "sold", "left", "from"]))
@@ -66,4 +66,4 @@ def release(
         emit_json(out)
         return
     what = ", ".join(out["seats"]) if out["seats"] else f"{out['count']} place(s)"
-    typer.echo(f"Gave back {what} of {section}; the central service frees them at the next `boxoffice sync`.")
+    echo(f"Gave back {what} of {section}; the central service frees them at the next `boxoffice sync`.")

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
 from collections.abc import Mapping
 from typing import Any
 
+import click
 import typer
 
 from boxoffice.cli.coercion import use_plain_coercion
+from boxoffice.cli.common import echo, json_text, secho
 from boxoffice.cli.lazy import HELP_OPTIONS, Entry, LazyGroup
+from boxoffice.domain.card_numbers import mask_card_numbers, masked
+from boxoffice.domain.shown import shown
 from boxoffice.errors import INTERNAL_ERROR_STATUS, BoxOfficeError
 
 
@@ -26,7 +29,11 @@ class BoxOfficeGroup(LazyGroup):
 
     def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
         ctx.meta.setdefault("argv", list(args))
-        return super().parse_args(ctx, args)
+        try:
+            return super().parse_args(ctx, args)
+        except click.ClickException as exc:
+            exc.message = shown(mask_card_numbers(exc.message))
+            raise
 
     def invoke(self, ctx: typer.Context):  # noqa: ANN201 - click's signature
         try:
@@ -35,6 +42,9 @@ class BoxOfficeGroup(LazyGroup):
         except BoxOfficeError as exc:
             report_error(exc, json_mode="--json" in ctx.meta.get("argv", []))
             ctx.exit(exc.exit_status)
+        except click.ClickException as exc:  # "Invalid value ...: '4111 ...'": the input it repeats, masked
+            exc.message = shown(mask_card_numbers(exc.message))
+            raise
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except BrokenPipeError:  # output piped into `head` and the like: stop quietly
@@ -42,12 +52,13 @@ class BoxOfficeGroup(LazyGroup):
             os.dup2(devnull, sys.stdout.fileno())
             ctx.exit(0)
         except KeyboardInterrupt:
-            typer.echo("interrupted: nothing was left half-done", err=True)
+            echo("interrupted: nothing was left half-done", err=True)
             ctx.exit(130)
         except Exception as exc:  # a bug: say so plainly, keep the traceback for BOXOFFICE_DEBUG=1
             if os.environ.get("BOXOFFICE_DEBUG") == "1":
                 raise
-            typer.echo(f"error: internal error ({type(exc).__name__}: {exc}); run again with BOXOFFICE_DEBUG=1 "
+            echo(f"error: internal error ({type(exc).__name__}: {mask_card_numbers(str(exc))}); run again with "
+                 "BOXOFFICE_DEBUG=1 "
                        "and report it", err=True)
             ctx.exit(INTERNAL_ERROR_STATUS)
 
@@ -65,13 +76,16 @@ def _refuse_undecodable(args: list[str]) -> None:
 
 
 def report_error(exc: BoxOfficeError, json_mode: bool) -> None:
-    """Print a refusal: JSON on stdout for scripts, else one line (plus located document errors) on stderr."""
+    """Print a refusal: JSON on stdout for scripts, else one line (plus located document errors) on stderr.
+
+    A message may quote what was typed or imported (a schema problem repeats the value): every run of 13 or more
+    digits in it is masked, so a card number typed into the wrong field never comes back on screen."""
     if json_mode:
-        sys.stdout.write(json.dumps(exc.to_dict(), ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text(masked(exc.to_dict()), indent=None) + "\n")
         return
-    typer.secho(f"error: {exc.message}", err=True, fg="red")
+    secho(f"error: {mask_card_numbers(exc.message)}", err=True, fg="red")
     for line in exc.details.get("errors", [])[:50]:
-        typer.echo(f"  {line}", err=True)
+        echo(f"  {mask_card_numbers(str(line))}", err=True)
 
 
 def make_app(help_text: str, entries: Mapping[str, Entry]) -> typer.Typer:

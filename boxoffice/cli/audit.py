@@ -7,7 +7,9 @@ import typer
 from boxoffice.cli.app import sub_app
 from boxoffice.cli.common import (
     JSON_HELP,
+    echo,
     emit_json,
+    secho,
     table,
     terminal,
 )
@@ -33,16 +35,16 @@ def audit_verify(json_out: bool = typer.Option(False, "--json", help=JSON_HELP))
             out = verify(ctx)
         except BoxOfficeError as exc:
             if exc.code == "audit_failed" and not json_out:
-                typer.echo(table([(b["seq"] or "-", b["kind"], b["problem"]) for b in exc.details["breaks"]],
+                echo(table([(b["seq"] or "-", b["kind"], b["problem"]) for b in exc.details["breaks"]],
                                  ["seq", "break", "what"]))
             raise
     if json_out:
         emit_json(out)
         return
-    typer.secho(f"OK: {out['entries']} journal entries, chain intact up to {out['last_seq']}; "
+    secho(f"OK: {out['entries']} journal entries, chain intact up to {out['last_seq']}; "
                 "every record matches its entry", fg="green")
     for g in out["declared_gaps"]:
-        typer.secho(f"Declared gap: entries {g['after'] + 1} to {g['upto']} are not here; the restore at entry "
+        secho(f"Declared gap: entries {g['after'] + 1} to {g['upto']} are not here; the restore at entry "
                     f"{g['seq']} declared them (a backup put back: `boxoffice sync recover` brings back what the "
                     "central service holds)", fg="yellow")
 
@@ -62,5 +64,5 @@ def audit_log(operator: str = typer.Option(None, "--operator", help="Only this o
     if json_out:
         emit_json(entries)
         return
-    typer.echo(table([(e["seq"], e["at_local"], e["operator"] or "-", e["kind"], e["what"]) for e in entries],
+    echo(table([(e["seq"], e["at_local"], e["operator"] or "-", e["kind"], e["what"]) for e in entries],
                      ["seq", "when", "who", "kind", "what"]))

@@ -11,7 +11,10 @@ from boxoffice.cli.common import (
     ask_pin,
     clock,
     config,
+    confirm,
+    echo,
     emit_json,
+    secho,
     terminal,
 )
 
@@ -30,7 +33,7 @@ def backup(to: Path = typer.Option(..., "--to", help="Folder for the copies (e.g
     if json_out:
         emit_json(report)
     else:
-        typer.echo(f"Backed up to {report['file']} ({report['entries']} journal entries, verified).")
+        echo(f"Backed up to {report['file']} ({report['entries']} journal entries, verified).")
 
 
 def _central_factory():  # noqa: ANN202 - (url, token) -> a client, or None without the central extra
@@ -77,7 +80,7 @@ def restore(file: Path = typer.Argument(..., help="A backup made by `boxoffice b
         pin = ask_pin(f"PIN for {admin}")
         check_restore_new(config(), file, admin, pin, accept_loss=accept_loss, central=_central_factory())
         if not yes and not json_out:
-            typer.confirm(question, abort=True)
+            confirm(question, abort=True)
         report = restore_new(config(), file, admin, pin, accept_loss=accept_loss,
                              central=_central_factory(), clock=clock())
     else:
@@ -85,21 +88,21 @@ def restore(file: Path = typer.Argument(..., help="A backup made by `boxoffice b
             # an admin, a copy that verifies, this terminal's own, nothing lost unasked: before the question
             check_restore(ctx, file, accept_loss=accept_loss, central=_central_factory())
             if not yes and not json_out:
-                typer.confirm(question, abort=True)
+                confirm(question, abort=True)
             report = do_restore(ctx, file, accept_loss=accept_loss, central=_central_factory())
         finally:
             ctx.close()
     if json_out:
         emit_json(report)
         return
-    typer.echo(f"Restored from {file} ({report['entries']} journal entries).")
+    echo(f"Restored from {file} ({report['entries']} journal entries).")
     if report.get("older"):
-        typer.echo(f"{report['since_text']}; " + ("they are on the central service."
+        echo(f"{report['since_text']}; " + ("they are on the central service."
                                                   if not report.get("lost") else "some of them may be lost."))
     if report.get("incident"):
-        typer.echo(f"Incident {report['incident'][-8:]} records what may be lost.")
+        echo(f"Incident {report['incident'][-8:]} records what may be lost.")
     if report.get("message"):
-        typer.secho(report["message"], fg="yellow", bold=True)
+        secho(report["message"], fg="yellow", bold=True)
     if report.get("key_missing"):
-        typer.secho(f"The terminal's signing key {report['key_missing']} is not here: copy it from the old "
+        secho(f"The terminal's signing key {report['key_missing']} is not here: copy it from the old "
                     "machine (or its safe copy) before selling.", fg="yellow", err=True)

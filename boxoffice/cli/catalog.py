@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from boxoffice.cli.app import sub_app
-from boxoffice.cli.common import JSON_HELP, emit_json, table, terminal
+from boxoffice.cli.common import JSON_HELP, echo, echo_styled, emit_json, secho, styled, table, terminal
 
 catalog_app = sub_app("Load the venue's events, sections, seats, prices and refund policies.")
 event_app = sub_app("Look at events: list them, show one, draw its seat map.")
@@ -29,8 +29,8 @@ def import_(
     if json_out:
         emit_json(summary)
         return
-    typer.echo(f"Imported {summary['venue']}: {summary['created']} new, {summary['updated']} updated event(s).")
-    typer.echo(table([(e["id"], e["name"], e["sections"], e["seats"], e["capacity"]) for e in summary["events"]],
+    echo(f"Imported {summary['venue']}: {summary['created']} new, {summary['updated']} updated event(s).")
+    echo(table([(e["id"], e["name"], e["sections"], e["seats"], e["capacity"]) for e in summary["events"]],
                      ["event", "name", "sections", "seats", "capacity"]))
 
 
@@ -48,9 +48,9 @@ def list_(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> Non
         emit_json(events)
         return
     if not events:
-        typer.echo("No events yet: `boxoffice catalog import FILE` loads them.")
+        echo("No events yet: `boxoffice catalog import FILE` loads them.")
         return
-    typer.echo(table([(e["id"], e["name"], e["starts_local"], e["sold"], e["capacity"]) for e in events],
+    echo(table([(e["id"], e["name"], e["starts_local"], e["sold"], e["capacity"]) for e in events],
                      ["event", "name", "starts", "sold", "capacity"]))
 
 
@@ -70,20 +70,20 @@ def show(
     if json_out:
         emit_json(ev)
         return
-    typer.echo(f"{ev['name']} ({ev['id']})\n  starts {ev['starts_local']}" +
+    echo(f"{ev['name']} ({ev['id']})\n  starts {ev['starts_local']}" +
                (f", doors {ev['doors_local']}" if ev["doors_local"] else "") +
                f"\n  tax {ev['tax_rate_bp'] / 100:g}%, at most {ev['per_order_limit']} tickets an order")
-    typer.echo(table([(s["id"], s["name"], s["kind"], s["capacity"], s["sold_count"], s["held"], s["available"])
+    echo(table([(s["id"], s["name"], s["kind"], s["capacity"], s["sold_count"], s["held"], s["available"])
                       for s in ev["sections"]],
                      ["section", "name", "kind", "capacity", "sold", "held", "available here"]))
     sec_ids = [s["id"] for s in ev["sections"]]
-    typer.echo(table([[t["id"], t["name"]] + [t["prices"].get(s, "-") for s in sec_ids] for t in ev["ticket_types"]],
+    echo(table([[t["id"], t["name"]] + [t["prices"].get(s, "-") for s in sec_ids] for t in ev["ticket_types"]],
                      ["type", "name", *sec_ids]))
     if ev["refund_policy"]:
-        typer.echo("Refunds: " + "; ".join(f"until {t['until_hours_before']} h before: fee {t['fee']}"
+        echo("Refunds: " + "; ".join(f"until {t['until_hours_before']} h before: fee {t['fee']}"
                                            for t in ev["refund_policy"]) + "; after that none.")
     else:
-        typer.echo("Refunds: none (no refund policy).")
+        echo("Refunds: none (no refund policy).")
 
 
 _SYMBOLS = {"free": ("o", "green"), "sold": ("x", "red"), "held": ("h", "yellow"), "elsewhere": ("-", "bright_black")}
@@ -116,13 +116,13 @@ def seats(
     governed = any(sec["allocation"] == "central" for sec in sections)
     for sec in sections:
         here = f", {sec['allocated_here']} in this terminal's allocation" if governed else ""
-        typer.secho(f"{sec['name']} ({sec['id']}): {sec['available']} available here, {sec['sold']} sold, "
+        secho(f"{sec['name']} ({sec['id']}): {sec['available']} available here, {sec['sold']} sold, "
                     f"{sec['held']} held, capacity {sec['capacity']}{here}", bold=True)
         if sec["kind"] != "reserved":
             continue
-        typer.echo("        STAGE")
+        echo("        STAGE")
         for row in sec["rows"]:
-            parts = [f"{row['row']:>3} "]
+            parts = [styled(f"{row['row']:>3} ")]
             for s in row["seats"]:
                 sym, colour = _SYMBOLS[s["state"]]
                 if s["state"] == "sold" and governed and not s["sold_here"]:
@@ -131,6 +131,6 @@ def seats(
                     sym = "W"
                 elif s["state"] == "free" and s["companion"]:
                     sym = "C"
-                parts.append(("   " if s["aisle_before"] else "") + typer.style(sym, fg=colour))
-            typer.echo("".join(parts))
-    typer.echo(_LEGEND_CENTRAL if governed else _LEGEND_OWN)
+                parts.append(("   " if s["aisle_before"] else "") + styled(sym, fg=colour))
+            echo_styled(parts)
+    echo(_LEGEND_CENTRAL if governed else _LEGEND_OWN)

@@ -1,4 +1,11 @@
-"""Shared CLI plumbing: the configuration and terminal for a command, PIN prompts, JSON and table output."""
+"""Shared CLI plumbing: the configuration and terminal for a command, PIN prompts, JSON and table output.
+
+Every line the CLI prints goes through :func:`echo` or :func:`secho` here (tests/test_shown.py checks that no
+command module calls ``typer.echo`` itself), and those pass it through ``domain.shown``: a name synced from the
+central service that holds an escape sequence, a C1 control or a bidi override is shown with U+FFFD in its place,
+whatever screen or report prints it. ``--json`` output keeps the data as it is, with those characters written as
+``\\uXXXX`` escapes (:func:`json_text`), so a script reads the same string and a terminal shows nothing raw.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +20,7 @@ from typing import Any
 import typer
 
 from boxoffice.config import Config, load
+from boxoffice.domain.shown import escape_for_json, shown, shown_lines
 from boxoffice.errors import BoxOfficeError
 
 JSON_HELP = "Print the result as JSON for scripts."
@@ -33,7 +41,7 @@ def config() -> Config:
     cfg = load(ROOT_OPTIONS.get("config"), ROOT_OPTIONS.get("db"))
     if cfg.ignored and not ROOT_OPTIONS.get("_warned"):
         ROOT_OPTIONS["_warned"] = "1"
-        typer.echo(f"warning: {cfg.file} sets {', '.join(cfg.ignored)}: ignored; security and money settings come "
+        echo(f"warning: {cfg.file} sets {', '.join(cfg.ignored)}: ignored; security and money settings come "
                    "from the catalogue's policy", err=True)
     return cfg
 
@@ -65,7 +73,7 @@ def terminal() -> Iterator[Any]:
 
     ctx = open_terminal(config(), clock())
     for notice in ctx.notices:
-        typer.echo(notice, err=True)
+        echo(notice, err=True)
     try:
         yield ctx
     finally:
@@ -97,9 +105,9 @@ def _piped_pin(prompt: str, confirm: bool) -> str:
                                          "for scripts")
 
     def line(question: str) -> str:
-        typer.echo(f"{question}: ", err=True, nl=False)
+        echo(f"{question}: ", err=True, nl=False)
         got = sys.stdin.readline() if sys.stdin is not None else ""
-        typer.echo("", err=True)
+        echo("", err=True)
         if not got:
             raise no_pin
         return got.rstrip("\r\n")
@@ -110,8 +118,39 @@ def _piped_pin(prompt: str, confirm: bool) -> str:
     return pin
 
 
-def emit_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+def echo(message: object = "", *, err: bool = False, nl: bool = True) -> None:
+    """typer.echo for everything the CLI prints: control characters shown as U+FFFD (newlines kept)."""
+    typer.echo(shown_lines(message), err=err, nl=nl)
+
+
+def secho(message: object = "", *, err: bool = False, nl: bool = True, **styles: Any) -> None:
+    """typer.secho with the text made safe first, so the styling is the only escape sequence printed."""
+    typer.secho(shown_lines(message), err=err, nl=nl, **styles)
+
+
+def styled(text: object, **styles: Any) -> str:
+    """One piece of text made safe, then styled (for lines built of differently coloured pieces, printed with
+    :func:`echo_styled`)."""
+    return typer.style(shown(text), **styles)
+
+
+def echo_styled(pieces: Sequence[str], *, err: bool = False) -> None:
+    """A line made only of :func:`styled` pieces (already safe): printed as they are."""
+    typer.echo("".join(pieces), err=err)
+
+
+def confirm(question: str, **kwargs: Any) -> bool:
+    """typer.confirm with a question that may quote a name: made safe first."""
+    return bool(typer.confirm(shown_lines(question), **kwargs))
+
+
+def json_text(data: Any, *, indent: int | None = 2) -> str:
+    """JSON for scripts: the data unchanged, but every control or bidi character escaped (domain.shown)."""
+    return escape_for_json(json.dumps(data, ensure_ascii=False, indent=indent, default=str))
+
+
+def emit_json(data: Any, *, indent: int | None = 2) -> None:
+    sys.stdout.write(json_text(data, indent=indent) + "\n")
 
 
 def display_width(text: str) -> int:
@@ -129,7 +168,8 @@ def _pad(text: str, width: int) -> str:
 def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
     """A plain aligned text table (no heavy rendering library on the hot path of a counter), aligned by display
     width so that names in any script line up."""
-    cells = [[("" if v is None else str(v)) for v in r] for r in rows]
+    cells = [[shown(v) for v in r] for r in rows]
+    headers = [shown(h) for h in headers]
     widths = [display_width(h) for h in headers]
     for r in cells:
         for i, v in enumerate(r):
@@ -152,8 +192,8 @@ def finish_printing(results: list[dict], json_out: bool, *, pdf_only: bool = Fal
     if not json_out:
         for r in results:
             if r["status"] == "printed" and r.get("to") and (not pdf_only or r["to"].endswith(".pdf")):
-                typer.echo(f"Printed to {r['to']}")
+                echo(f"Printed to {r['to']}")
         for r in failed:
-            typer.secho(f"NOT PRINTED: {r['error']}", fg="yellow", err=True)
+            secho(f"NOT PRINTED: {r['error']}", fg="yellow", err=True)
     if failed:
         raise typer.Exit(EXIT_STATUSES["printer_offline"][0])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Iterator
@@ -13,7 +12,10 @@ import typer
 
 from boxoffice.cli.common import (
     JSON_HELP,
+    echo,
     emit_json,
+    json_text,
+    secho,
     terminal,
 )
 from boxoffice.cli.default_group import default_command_app
@@ -83,7 +85,7 @@ def scan_check(event: str = typer.Option(None, "--event", help="The event at thi
                 refused += ans["result"] == "refused"
         else:
             if not json_out and sys.stdin.isatty():
-                typer.echo(f"Scanning for {ev.name} ({'EXIT' if exit_ else 'entry'}). x: exit mode; "
+                echo(f"Scanning for {ev.name} ({'EXIT' if exit_ else 'entry'}). x: exit mode; "
                            "Ctrl-D or Ctrl-C to stop.", err=True)
             try:
                 for batch in _line_batches(sys.stdin):
@@ -100,9 +102,9 @@ def scan_check(event: str = typer.Option(None, "--event", help="The event at thi
                             direction = "in" if direction == "out" else "out"
                             check_direction(ev, direction)
                             if not json_out:
-                                typer.secho("EXIT mode" if direction == "out" else "entry mode", bold=True, err=True)
+                                secho("EXIT mode" if direction == "out" else "entry mode", bold=True, err=True)
             except KeyboardInterrupt:
-                typer.echo("", err=True)
+                echo("", err=True)
     if refused:
         raise typer.Exit(6)
 
@@ -121,8 +123,8 @@ def scan_stats(event: str = typer.Argument(..., help="Event id."),
     if json_out:
         emit_json(out)
         return
-    typer.secho(f"{out['event']}: {out['in_now']} in now", bold=True)
-    typer.echo(f"  {out['checked_in']} ticket(s) checked in ({out['entries']} entries, {out['exits']} exits); "
+    secho(f"{out['event']}: {out['in_now']} in now", bold=True)
+    echo(f"  {out['checked_in']} ticket(s) checked in ({out['entries']} entries, {out['exits']} exits); "
                f"{out['refused']} scan(s) refused; {out['tickets_here']} ticket(s) on this terminal")
 
 
@@ -132,12 +134,12 @@ def _show_answer(ans: dict[str, Any], json_out: bool) -> None:
         body = {k: ans[k] for k in ("result", "ticket_id", "place", "event_id", "direction", "nonce", "at")}
         if ans["code"]:
             body["error"] = {"code": ans["code"], "message": ans["message"]}
-        sys.stdout.write(json.dumps(body, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text(body, indent=None) + "\n")
         sys.stdout.flush()
         return
     if ans["result"] == "refused":
-        typer.secho(f"  REFUSED: {ans['message']}  ", fg="white", bg="red", bold=True)
+        secho(f"  REFUSED: {ans['message']}  ", fg="white", bg="red", bold=True)
     else:
         word = "ADMIT" if ans["result"] == "admit" else "EXIT"
-        typer.secho(f"  {word}  {ans['message']}  ", fg="white", bg="green" if word == "ADMIT" else "blue",
+        secho(f"  {word}  {ans['message']}  ", fg="white", bg="green" if word == "ADMIT" else "blue",
                     bold=True)

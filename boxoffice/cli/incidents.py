@@ -7,7 +7,9 @@ import typer
 from boxoffice.cli.app import sub_app
 from boxoffice.cli.common import (
     JSON_HELP,
+    echo,
     emit_json,
+    secho,
     table,
     terminal,
 )
@@ -27,7 +29,7 @@ def incident_open(title: str = typer.Argument(..., help="What is wrong, e.g. 'pr
 
     with terminal() as ctx:
         inc = open_incident(ctx, title, severity)
-    emit_json(inc) if json_out else typer.echo(f"Incident {inc['id'][-8:]} opened: {inc['title']}")
+    emit_json(inc) if json_out else echo(f"Incident {inc['id'][-8:]} opened: {inc['title']}")
 
 
 @incident_app.command("note")
@@ -42,7 +44,7 @@ def incident_note(incident: str = typer.Argument(..., help="Incident id (the las
 
     with terminal() as ctx:
         note = add_note(ctx, incident, text)
-    emit_json(note) if json_out else typer.echo("Noted.")
+    emit_json(note) if json_out else echo("Noted.")
 
 
 @incident_app.command("close")
@@ -57,7 +59,7 @@ def incident_close(incident: str = typer.Argument(..., help="Incident id."),
 
     with terminal() as ctx:
         inc = close_incident(ctx, incident, resolution)
-    emit_json(inc) if json_out else typer.echo(f"Incident {inc['id'][-8:]} closed.")
+    emit_json(inc) if json_out else echo(f"Incident {inc['id'][-8:]} closed.")
 
 
 @incident_app.command("list")
@@ -77,7 +79,7 @@ def incident_list(open_only: bool = typer.Option(False, "--open", help="Only ope
     if json_out:
         emit_json(items)
         return
-    typer.echo(table([(i["id"][-8:], i["severity"], i["title"], when_text(i["opened_at"], tz),
+    echo(table([(i["id"][-8:], i["severity"], i["title"], when_text(i["opened_at"], tz),
                        when_text(i["closed_at"], tz, missing="open")) for i in items],
                      ["incident", "severity", "title", "opened", "closed"]))
 
@@ -99,8 +101,8 @@ def incident_timeline(incident: str = typer.Argument(..., help="Incident id."),
     if json_out:
         emit_json(inc)
         return
-    typer.secho(f"{inc['title']} ({inc['severity']}), opened {when_text(inc['opened_at'], tz)}", bold=True)
-    typer.echo(table([(when_text(t["at"], tz, seconds=True), t["what"], t["by"] or "", t["text"])
+    secho(f"{inc['title']} ({inc['severity']}), opened {when_text(inc['opened_at'], tz)}", bold=True)
+    echo(table([(when_text(t["at"], tz, seconds=True), t["what"], t["by"] or "", t["text"])
                       for t in inc["timeline"]], ["at", "what", "by", "detail"]))
     if inc["closed_at"]:
-        typer.echo(f"closed {when_text(inc['closed_at'], tz)}: {inc['resolution']}")
+        echo(f"closed {when_text(inc['closed_at'], tz)}: {inc['resolution']}")

@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from boxoffice.cli.common import JSON_HELP, ask_pin, emit_json, finish_printing, table, terminal
+from boxoffice.cli.common import JSON_HELP, ask_pin, confirm, echo, emit_json, finish_printing, secho, table, terminal
 
 REASON_HELP = ("Why: cancelled, customer_request, duplicate, wrong_tickets, or other (with --note). "
                "Default customer_request.")
@@ -29,7 +29,7 @@ def _supervisor(ctx: Any, name: str | None) -> tuple[str, str] | None:
 
 def _confirm(question: str, yes: bool, json_out: bool) -> None:
     if not yes:
-        typer.confirm(question, abort=True, err=json_out)
+        confirm(question, abort=True, err=json_out)
 
 
 def refund(
@@ -66,12 +66,12 @@ def refund(
     with terminal() as ctx:
         p = check_refund(ctx, req, supervisor)
         if not json_out:
-            typer.secho(f"Refund order {p['order']} ({p['event']}): {p['policy']}", bold=True)
-            typer.echo(table([(t["place"], t["type"], t["price"], t["fee"], t["amount"]) for t in p["tickets"]],
+            secho(f"Refund order {p['order']} ({p['event']}): {p['policy']}", bold=True)
+            echo(table([(t["place"], t["type"], t["price"], t["fee"], t["amount"]) for t in p["tickets"]],
                              ["ticket", "type", "price", "fee", "refund"]))
-            typer.echo(f"Refund {p['amount_text']} {p['currency']} to {p['to']}")
+            echo(f"Refund {p['amount_text']} {p['currency']} to {p['to']}")
             if p["overrides"]:
-                typer.secho(f"OVERRIDE needed: {'; '.join(p['overrides_text'])}", fg="yellow", bold=True)
+                secho(f"OVERRIDE needed: {'; '.join(p['overrides_text'])}", fg="yellow", bold=True)
         req.supervisor = _supervisor(ctx, supervisor)
         _confirm(p["question"], yes, json_out)
         req.expect_amount = p["amount"]
@@ -84,13 +84,13 @@ def refund(
                    "payments": [{"tender": p["tender"], "amount": p["amount"], "card_last4": p["card_last4"]}
                                 for p in out["payments"]], "print": prints})
     else:
-        typer.secho(f"REFUNDED {out['amount_text']} {out['currency']} on {out['order']}: {out['steps']}",
+        secho(f"REFUNDED {out['amount_text']} {out['currency']} on {out['order']}: {out['steps']}",
                     fg="green", bold=True)
         cash = sum(pay["amount"] for pay in out["payments"] if pay["tender"] == "cash")
         if cash:
-            typer.secho(f"GIVE CASH {format_money(cash, out['currency'])}", bold=True)
+            secho(f"GIVE CASH {format_money(cash, out['currency'])}", bold=True)
         if out["override"]:
-            typer.secho(f"Override approved by {out['approved_by']} (flagged)", fg="yellow")
+            secho(f"Override approved by {out['approved_by']} (flagged)", fg="yellow")
     finish_printing(prints, json_out, pdf_only=True)
 
 
@@ -134,12 +134,12 @@ def exchange(
         req.tenders = _tenders(cash, card, None, preview(ctx, req)["currency"])
         p = check_exchange(ctx, req, supervisor)
         if not json_out:
-            typer.secho(f"Exchange from order {p['order']} to {p['to_event']}, {p['section']}", bold=True)
-            typer.echo("  returning: " + ", ".join(f"{t['type']} {t['place']} {t['price']}" for t in p["old"]))
-            typer.echo("  new:       " + ", ".join(f"{n['count']} x {n['type']} {n['price']}" for n in p["new"]))
-            typer.echo(f"  credit {p['credit']}, new tickets {p['new_total']}: {p['settle']}")
+            secho(f"Exchange from order {p['order']} to {p['to_event']}, {p['section']}", bold=True)
+            echo("  returning: " + ", ".join(f"{t['type']} {t['place']} {t['price']}" for t in p["old"]))
+            echo("  new:       " + ", ".join(f"{n['count']} x {n['type']} {n['price']}" for n in p["new"]))
+            echo(f"  credit {p['credit']}, new tickets {p['new_total']}: {p['settle']}")
             if p["overrides"]:
-                typer.secho(f"OVERRIDE needed: {'; '.join(p['overrides_text'])}", fg="yellow", bold=True)
+                secho(f"OVERRIDE needed: {'; '.join(p['overrides_text'])}", fg="yellow", bold=True)
         req.supervisor = _supervisor(ctx, supervisor)
         _confirm(f"Exchange {len(p['old'])} ticket(s) of {p['order']}: {p['settle']}?", yes, json_out)
         req.expect_difference = p["difference"]
@@ -154,10 +154,10 @@ def exchange(
                                for r in out["refunds"]], "override": out["override"], "print": prints})
     else:
         places = ", ".join(f"{t['row']}{t['seat']}" if t["row"] else t["section_id"] for t in out["tickets"])
-        typer.secho(f"EXCHANGED {out['from']} -> {out['order']['code']}: {places}", fg="green", bold=True)
+        secho(f"EXCHANGED {out['from']} -> {out['order']['code']}: {places}", fg="green", bold=True)
         if out["difference"] > 0 and any(p["tender"] == "cash" for p in out["payments"]):
-            typer.secho(f"CHANGE {out['change_text']}", bold=True)
+            secho(f"CHANGE {out['change_text']}", bold=True)
         elif out["difference"] < 0:
-            typer.echo("Refunded " + ", ".join(f"{r['tender']} {format_money(r['amount'], out['currency'])}"
+            echo("Refunded " + ", ".join(f"{r['tender']} {format_money(r['amount'], out['currency'])}"
                                                for r in out["refunds"]) + f": {out['steps']}")
     finish_printing(prints, json_out, pdf_only=True)

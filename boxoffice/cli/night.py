@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from boxoffice.cli.app import sub_app
-from boxoffice.cli.common import JSON_HELP, emit_json, table, terminal
+from boxoffice.cli.common import JSON_HELP, echo, emit_json, secho, table, terminal
 
 pause_app = sub_app("Stop sales, pickups or scans at once (everywhere, one event, a channel or a terminal).")
 
@@ -23,7 +23,7 @@ def _pause(what: str, reason: str, event: str | None, channel: str | None, termi
     if json_out:
         emit_json(row)
     else:
-        typer.secho(f"{what.upper()} PAUSED ({row['scope']}{' ' + row['target'] if row['target'] else ''}): "
+        secho(f"{what.upper()} PAUSED ({row['scope']}{' ' + row['target'] if row['target'] else ''}): "
                     f"{row['reason']}", fg="red", bold=True)
 
 
@@ -77,10 +77,10 @@ def pause_list(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -
         emit_json(items)
         return
     if not items:
-        typer.echo("Nothing is paused.")
+        echo("Nothing is paused.")
         return
     headers = ["pause", "what", "scope", "target", "reason", "from", "since"]
-    typer.echo(table([(p["id"][-8:], p["what"], p["scope"], p["target"] or "", p["reason"], p["source"],
+    echo(table([(p["id"][-8:], p["what"], p["scope"], p["target"] or "", p["reason"], p["source"],
                        when_text(p["paused_at"], tz)) for p in items], headers))
 
 
@@ -99,4 +99,4 @@ def resume(pause_id: str = typer.Option(None, "--id", help="The pause to lift (f
     if json_out:
         emit_json(lifted)
     else:
-        typer.secho(f"Resumed: {len(lifted)} pause(s) lifted.", fg="green")
+        secho(f"Resumed: {len(lifted)} pause(s) lifted.", fg="green")

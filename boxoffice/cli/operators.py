@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from boxoffice.cli.app import sub_app
-from boxoffice.cli.common import JSON_HELP, ask_pin, emit_json, table, terminal
+from boxoffice.cli.common import JSON_HELP, ask_pin, echo, emit_json, table, terminal
 
 operator_app = sub_app("Manage the people who use this terminal and their roles.")
 
@@ -29,7 +29,7 @@ def add(
     if json_out:
         emit_json(op)
     else:
-        typer.echo(f"Added {op['name']} ({op['role']}).")
+        echo(f"Added {op['name']} ({op['role']}).")
 
 
 @operator_app.command("list")
@@ -45,7 +45,7 @@ def list_(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> Non
     if json_out:
         emit_json(ops)
         return
-    typer.echo(table([(o["name"], o["role"], "disabled" if o["disabled"] else "active",
+    echo(table([(o["name"], o["role"], "disabled" if o["disabled"] else "active",
                        o["locked_until"] or "") for o in ops], ["name", "role", "state", "locked until"]))
 
 
@@ -60,7 +60,7 @@ def disable(name: str = typer.Argument(..., help="Operator name."),
 
     with terminal() as ctx:
         op = set_disabled(ctx, name, True)
-    emit_json(op) if json_out else typer.echo(f"{op['name']} is disabled.")
+    emit_json(op) if json_out else echo(f"{op['name']} is disabled.")
 
 
 @operator_app.command("enable")
@@ -74,7 +74,7 @@ def enable(name: str = typer.Argument(..., help="Operator name."),
 
     with terminal() as ctx:
         op = set_disabled(ctx, name, False)
-    emit_json(op) if json_out else typer.echo(f"{op['name']} is enabled.")
+    emit_json(op) if json_out else echo(f"{op['name']} is enabled.")
 
 
 def login(name: str = typer.Argument(..., help="Operator name."),
@@ -87,7 +87,7 @@ def login(name: str = typer.Argument(..., help="Operator name."),
 
     with terminal() as ctx:
         op = do_login(ctx, name, ask_pin())
-    emit_json(op) if json_out else typer.echo(f"{op['name']} ({op['role']}) is logged in.")
+    emit_json(op) if json_out else echo(f"{op['name']} ({op['role']}) is logged in.")
 
 
 def logout(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
@@ -102,7 +102,7 @@ def logout(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> No
     if json_out:
         emit_json({"logged_out": op})
     else:
-        typer.echo(f"{op['name']} logged out." if op else "Nobody was logged in.")
+        echo(f"{op['name']} logged out." if op else "Nobody was logged in.")
 
 
 def whoami(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
@@ -117,7 +117,7 @@ def whoami(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> No
     if json_out:
         emit_json({"operator": op})
     else:
-        typer.echo(f"{op['name']} ({op['role']})" if op else "Nobody is logged in: `boxoffice login NAME`.")
+        echo(f"{op['name']} ({op['role']})" if op else "Nobody is logged in: `boxoffice login NAME`.")
 
 
 @operator_app.command("unlock")
@@ -137,7 +137,7 @@ def unlock(name: str = typer.Argument(..., help="Operator name."),
         plan = check_unlock(ctx, name, supervisor)  # before any PIN: who exists, who may approve
         sup = (supervisor, ask_pin(f"PIN for {supervisor}")) if plan["needs_supervisor"] else None
         op = do_unlock(ctx, name, sup)
-    emit_json(op) if json_out else typer.echo(f"{op['name']} is unlocked (approved by {op['approved_by']}).")
+    emit_json(op) if json_out else echo(f"{op['name']} is unlocked (approved by {op['approved_by']}).")
 
 
 @operator_app.command("reset-pin")
@@ -169,4 +169,4 @@ def reset_pin(name: str = typer.Argument(..., help="Operator name."),
         else:
             new_pin = ask_pin(f"New PIN for {name.strip()}", confirm=True)
         op = do_reset(ctx, name, new_pin, sup)
-    emit_json(op) if json_out else typer.echo(f"{op['name']} has a new PIN (approved by {op['approved_by']}).")
+    emit_json(op) if json_out else echo(f"{op['name']} has a new PIN (approved by {op['approved_by']}).")

@@ -9,8 +9,10 @@ from boxoffice.cli.common import (
     JSON_HELP,
     TOKEN_ARGUMENT,
     ask_pin,
+    echo,
     emit_json,
     finish_printing,
+    secho,
     table,
     terminal,
 )
@@ -33,16 +35,16 @@ def show(code: str = typer.Argument(..., help="Order code, e.g. K7M2-4XQ9 (case 
     if json_out:
         emit_json(o)
         return
-    typer.secho(f"Order {o['code']}  {o['event_name']}  {o['status']}  total {o['total_text']} {o['currency']}",
+    secho(f"Order {o['code']}  {o['event_name']}  {o['status']}  total {o['total_text']} {o['currency']}",
                 bold=True)
-    typer.echo(f"  sold {o['created_local']} via {o['channel']}" + (f"; customer {o['customer_name']}"
+    echo(f"  sold {o['created_local']} via {o['channel']}" + (f"; customer {o['customer_name']}"
                                                                      if o["customer_name"] else ""))
     if o["notes"]:
-        typer.secho(f"  NOTE: {o['notes']}", fg="yellow")
-    typer.echo(table([(t["section_name"], (t["row"] or "") + (t["seat"] or ""), t["type"], t["price"], t["status"],
+        secho(f"  NOTE: {o['notes']}", fg="yellow")
+    echo(table([(t["section_name"], (t["row"] or "") + (t["seat"] or ""), t["type"], t["price"], t["status"],
                        "yes" if t["picked_up_at"] else "", t["copies"] or "") for t in o["tickets"]],
                      ["section", "seat", "type", "price", "status", "picked up", "copies"]))
-    typer.echo(table([(p["kind"], p["tender"], p["amount"], p["card_last4"] or "", p["change"] or "")
+    echo(table([(p["kind"], p["tender"], p["amount"], p["card_last4"] or "", p["change"] or "")
                       for p in o["payments"]], ["payment", "tender", "amount", "card", "change"]))
 
 
@@ -64,5 +66,5 @@ def reprint(code: str = typer.Argument(..., help="Order code, or a scanned ticke
     if json_out:
         emit_json(out)
     else:
-        typer.echo(f"Reprinted {len(out['tickets'])} ticket(s) of {out['order']} as COPY.")
+        echo(f"Reprinted {len(out['tickets'])} ticket(s) of {out['order']} as COPY.")
     finish_printing(out["results"], json_out)

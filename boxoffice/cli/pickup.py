@@ -7,7 +7,17 @@ from typing import Any
 
 import typer
 
-from boxoffice.cli.common import JSON_HELP, TOKEN_ARGUMENT, emit_json, finish_printing, table, terminal
+from boxoffice.cli.common import (
+    JSON_HELP,
+    TOKEN_ARGUMENT,
+    confirm,
+    echo,
+    emit_json,
+    finish_printing,
+    secho,
+    table,
+    terminal,
+)
 from boxoffice.cli.default_group import default_command_app
 
 pickup_app = default_command_app("Will-call: find an order and hand it out exactly once.\n\n"
@@ -32,8 +42,8 @@ def pickup_find(query: list[str] = typer.Argument(..., help="Code, scanned ticke
         emit_json(out)
         return
     if out["note"]:
-        typer.secho(out["note"], fg="yellow", err=True)
-    typer.echo(table([(r["code"], r["name"] or "", r["event"], f"{r['picked_up']}/{r['tickets']}",
+        secho(out["note"], fg="yellow", err=True)
+    echo(table([(r["code"], r["name"] or "", r["event"], f"{r['picked_up']}/{r['tickets']}",
                        _state(r), r["notes"] or "", r["match"]) for r in out["results"]],
                      ["code", "name", "event", "out", "state", "notes", "found by"]))
 
@@ -77,9 +87,9 @@ def pickup_give(code: str = typer.Argument(..., help="Order code, e.g. WQ7K-2M4X
         plan = plan_pickup(ctx, code, ids, count)
         confirmed = yes
         if plan["notes"] and not yes and not json_out:
-            typer.secho(f"NOTE: {plan['notes']}", fg="yellow", bold=True)
+            secho(f"NOTE: {plan['notes']}", fg="yellow", bold=True)
             with contextlib.suppress(typer.Abort):
-                confirmed = typer.confirm(f"Checked? Hand out {len(plan['chosen'])} ticket(s) of "
+                confirmed = confirm(f"Checked? Hand out {len(plan['chosen'])} ticket(s) of "
                                           f"{plan['order']['code']}", default=False)
             if not confirmed:
                 raise BoxOfficeError("conflict", f"not handed out: the note on {plan['order']['code']} was not "
@@ -89,8 +99,8 @@ def pickup_give(code: str = typer.Argument(..., help="Order code, e.g. WQ7K-2M4X
         emit_json(out)
     else:
         who = f" ({out['name']})" if out["name"] else ""
-        typer.secho(f"HANDED OUT {out['order']}{who}: {len(out['handed_out'])} ticket(s): "
+        secho(f"HANDED OUT {out['order']}{who}: {len(out['handed_out'])} ticket(s): "
                     f"{', '.join(out['places'])}", fg="green", bold=True)
         if out["remaining"]:
-            typer.echo(f"{out['remaining']} ticket(s) still to hand out.")
+            echo(f"{out['remaining']} ticket(s) still to hand out.")
     finish_printing(out["print"], json_out)

@@ -7,6 +7,7 @@ import typer
 from boxoffice.cli.app import sub_app
 from boxoffice.cli.common import (
     JSON_HELP,
+    echo,
     emit_json,
     finish_printing,
     table,
@@ -29,9 +30,9 @@ def retry(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> Non
     if json_out:
         emit_json(results)
     elif not results:
-        typer.echo("Nothing waiting to print.")
+        echo("Nothing waiting to print.")
     else:
-        typer.echo(f"{sum(r['status'] == 'printed' for r in results)} of {len(results)} job(s) printed.")
+        echo(f"{sum(r['status'] == 'printed' for r in results)} of {len(results)} job(s) printed.")
     finish_printing(results, json_out)
 
 
@@ -64,5 +65,5 @@ def jobs(pending: bool = typer.Option(False, "--pending", help="Only jobs not ye
     if json_out:
         emit_json(items)
         return
-    typer.echo(table([(j["id"][-8:], j["kind"], j["status"], j["attempts"], j["printer_uri"], j["last_error"] or "")
+    echo(table([(j["id"][-8:], j["kind"], j["status"], j["attempts"], j["printer_uri"], j["last_error"] or "")
                       for j in items], ["job", "kind", "status", "tries", "printer", "last error"]))

@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 
 from boxoffice.cli.app import sub_app
-from boxoffice.cli.common import JSON_HELP, emit_json, table, terminal
+from boxoffice.cli.common import JSON_HELP, echo, emit_json, secho, table, terminal
 
 report_app = sub_app("Reports: sales and refunds grouped one way, pickups, door check-ins, the end-of-day PDF.")
 
@@ -39,10 +39,10 @@ def _show(header: list[str], rows: list[list], total: list | None, rep: dict, cs
     elif csv_out:
         _csv(header, rows)
     else:
-        typer.echo(table(rows + ([total] if total else []), header))
-        typer.echo(rep["scope"]["text"])
+        echo(table(rows + ([total] if total else []), header))
+        echo(rep["scope"]["text"])
         for note in notes or []:
-            typer.echo(note)
+            echo(note)
 
 
 @report_app.command("sales")
@@ -220,8 +220,8 @@ def write_end_of_day(to: Path, data: dict, json_out: bool, what: str) -> None:
                    "refunded": refunds["total"]["amount_text"] if refunds is not None else None,
                    "unpaid": data["by_type"]["unpaid"], "scope": data["scope"]})
     else:
-        typer.echo(f"{what} written to {to}.")
-        typer.echo(data["scope"]["text"])
+        echo(f"{what} written to {to}.")
+        echo(data["scope"]["text"])
 
 
 def alerts(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
@@ -246,9 +246,9 @@ def show_alerts(items: list[dict], json_out: bool, where: Callable[[dict], str] 
         emit_json(items)
         return
     if not items:
-        typer.secho("No alerts.", fg="green")
+        secho("No alerts.", fg="green")
         return
     for a in items:
         place = f"[{where(a)}] " if where else ""
-        typer.secho(f"{a['severity'].upper():8} {place}{a['message']}", fg=_SEVERITY_COLOURS[a["severity"]],
+        secho(f"{a['severity'].upper():8} {place}{a['message']}", fg=_SEVERITY_COLOURS[a["severity"]],
                     bold=a["severity"] != "minor")

@@ -7,8 +7,10 @@ import typer
 from boxoffice.cli.common import (
     JSON_HELP,
     ask_pin,
+    echo,
     emit_json,
     finish_printing,
+    secho,
     terminal,
 )
 
@@ -77,8 +79,8 @@ def sell(
                    "print": prints})
     else:
         places = ", ".join(f"{t['row']}{t['seat']}" if t["row"] else t["section_id"] for t in result["tickets"])
-        typer.secho(f"SOLD {order['code']}  {len(result['tickets'])} ticket(s): {places}", bold=True, fg="green")
-        typer.echo(f"Total {result['total_text']} {result['currency']}")
+        secho(f"SOLD {order['code']}  {len(result['tickets'])} ticket(s): {places}", bold=True, fg="green")
+        echo(f"Total {result['total_text']} {result['currency']}")
         if any(p["tender"] == "cash" for p in result["payments"]):
-            typer.secho(f"CHANGE {result['change_text']}", bold=True)
+            secho(f"CHANGE {result['change_text']}", bold=True)
     finish_printing(prints, json_out)

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from boxoffice.cli.app import sub_app
-from boxoffice.cli.common import JSON_HELP, clock, config, emit_json, table
+from boxoffice.cli.common import JSON_HELP, clock, config, echo, emit_json, secho, table
 
 config_app = sub_app("Show the configuration in force and where each value came from.")
 
@@ -31,7 +31,7 @@ def init(
     if json_out:
         emit_json(info)
         return
-    typer.echo(f"Terminal {t['name']} ({t['id']}) ready.\n  database: {cfg.db_path}\n  signing key: {cfg.key_path}"
+    echo(f"Terminal {t['name']} ({t['id']}) ready.\n  database: {cfg.db_path}\n  signing key: {cfg.key_path}"
                f" (key id {t['key_id']})\nNext: add the first admin with "
                "`boxoffice operator add NAME --role admin`, then `boxoffice catalog import FILE`.")
 
@@ -50,8 +50,8 @@ def show(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None
     if json_out:
         emit_json({"file": str(cfg.file) if cfg.file else None, "settings": data})
         return
-    typer.echo(f"config file: {cfg.file or '(none found)'}")
-    typer.echo(table([(k, d["value"], d["source"]) for k, d in data.items()], ["setting", "value", "source"]))
+    echo(f"config file: {cfg.file or '(none found)'}")
+    echo(table([(k, d["value"], d["source"]) for k, d in data.items()], ["setting", "value", "source"]))
 
 
 def demo(
@@ -69,15 +69,15 @@ def demo(
         emit_json(out)
         return
     if out["created"]:
-        typer.echo(f"Demo terminal made in {out['directory']} (Demo Hall: 488 reserved seats and 300 standing; "
+        echo(f"Demo terminal made in {out['directory']} (Demo Hall: 488 reserved seats and 300 standing; "
                    "two events).")
-    typer.secho(f"SOLD {out['order']}: {out['event_name']}, 2 x Adult, seats {', '.join(out['seats'])}; "
+    secho(f"SOLD {out['order']}: {out['event_name']}, 2 x Adult, seats {', '.join(out['seats'])}; "
                 f"total {out['total']} {out['currency']}, change from 100.00: {out['change']}", fg="green", bold=True)
     for r in out["print"]:
-        typer.echo(f"Tickets printed to {r['to']}" if r["status"] == "printed" else f"NOT PRINTED: {r['error']}")
-    typer.echo("Operators (name/role/PIN): " + ", ".join(f"{o['name']}/{o['role']}/{o['pin']}"
+        echo(f"Tickets printed to {r['to']}" if r["status"] == "printed" else f"NOT PRINTED: {r['error']}")
+    echo("Operators (name/role/PIN): " + ", ".join(f"{o['name']}/{o['role']}/{o['pin']}"
                                                       for o in out["operators"]))
-    typer.echo(f"Try it yourself:\n  cd {out['directory']}\n  boxoffice event seats {out['event']}\n"
+    echo(f"Try it yourself:\n  cd {out['directory']}\n  boxoffice event seats {out['event']}\n"
                f"  boxoffice login sam          (PIN 1111, asked without echo)\n"
                f"  boxoffice sell {out['event']} --section standing --type adult=2 --cash 50\n"
                f"  boxoffice order show {out['order']}")

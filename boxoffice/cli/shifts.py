@@ -9,8 +9,10 @@ import typer
 from boxoffice.cli.app import sub_app
 from boxoffice.cli.common import (
     JSON_HELP,
+    echo,
     emit_json,
     finish_printing,
+    secho,
     terminal,
 )
 
@@ -30,12 +32,12 @@ def _amount(ctx: Any, text: str) -> int:
 def _show_report(z: dict) -> None:
     from boxoffice.services.shifts import report_lines
 
-    typer.secho(f"{z['kind']} REPORT ({z['currency']})", bold=True)
+    secho(f"{z['kind']} REPORT ({z['currency']})", bold=True)
     for label, value in report_lines(z):
         if value:
-            typer.echo(f"  {label:<30}{value:>20}")
+            echo(f"  {label:<30}{value:>20}")
         else:
-            typer.secho(label, bold=True)
+            secho(label, bold=True)
 
 
 @shift_app.command("open")
@@ -52,7 +54,7 @@ def shift_open(float_: str = typer.Option(..., "--float", help="Cash counted int
     if json_out:
         emit_json(row)
     else:
-        typer.secho(f"Shift open with a float of {float_}.", fg="green")
+        secho(f"Shift open with a float of {float_}.", fg="green")
 
 
 def _cash(kind: str, amount: str, reason: str, json_out: bool) -> None:
@@ -65,7 +67,7 @@ def _cash(kind: str, amount: str, reason: str, json_out: bool) -> None:
     if json_out:
         emit_json(row)
     else:
-        typer.echo(f"Cash {kind}: {format_money(row['amount'], cur)} ({row['reason']}).")
+        echo(f"Cash {kind}: {format_money(row['amount'], cur)} ({row['reason']}).")
 
 
 @shift_app.command("cash-in")
@@ -121,9 +123,9 @@ def shift_close(counted: str = typer.Option(..., "--counted", help="Cash counted
     else:
         _show_report(z)
         if z["pdf"]:
-            typer.echo(f"Z report saved to {z['pdf']}")
+            echo(f"Z report saved to {z['pdf']}")
         else:
-            typer.secho(f"Z report not saved as PDF: {z['pdf_error']}", fg="yellow", err=True)
+            secho(f"Z report not saved as PDF: {z['pdf_error']}", fg="yellow", err=True)
     finish_printing(prints, json_out, pdf_only=True)
 
 
@@ -143,6 +145,6 @@ def drawer_open(reason: str = typer.Option("no sale", "--reason", help="Why it w
     if json_out:
         emit_json(row | {"print": prints})
     else:
-        typer.echo("Drawer opened (recorded)." if all(p["status"] == "printed" for p in prints) else
+        echo("Drawer opened (recorded)." if all(p["status"] == "printed" for p in prints) else
                    "Drawer kick recorded, but the printer did not take it.")
     finish_printing(prints, json_out, pdf_only=True)

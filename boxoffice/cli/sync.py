@@ -11,7 +11,7 @@ from typing import Any
 
 import typer
 
-from boxoffice.cli.common import JSON_HELP, emit_json, table, terminal
+from boxoffice.cli.common import JSON_HELP, echo, emit_json, json_text, secho, table, terminal
 
 sync_app = typer.Typer(
     help="Share this terminal's journal with the central service and learn what others did. Plain `boxoffice sync` "
@@ -66,25 +66,25 @@ class _Bars:
 
 def _show_summary(out: dict[str, Any], names: dict[str, str], tz: str) -> None:
     kinds = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(out["by_kind"].items()) if n and k != "parked")
-    typer.echo(f"Pushed {out['pushed']} entr{'y' if out['pushed'] == 1 else 'ies'} ({out['applied']} new to the "
+    echo(f"Pushed {out['pushed']} entr{'y' if out['pushed'] == 1 else 'ies'} ({out['applied']} new to the "
                f"central service, {out['duplicates']} it had). Pulled {out['pulled']} change(s)"
                + (f": {kinds}" if kinds else "") + ".")
     if out["parked"]:
-        typer.echo(f"{out['parked']} change(s) wait for something not here yet (see `boxoffice sync status`).")
+        echo(f"{out['parked']} change(s) wait for something not here yet (see `boxoffice sync status`).")
     if out.get("top_up_requests") or out.get("grants_applied") or out.get("stops_applied"):
-        typer.echo(f"Allocation: {out.get('grants_applied', 0)} grant(s) applied, {out.get('top_up_granted', 0)} "
+        echo(f"Allocation: {out.get('grants_applied', 0)} grant(s) applied, {out.get('top_up_granted', 0)} "
                    f"place(s) topped up in {out.get('top_up_requests', 0)} request(s)"
                    + (f", {out['stops_applied']} recall(s) or write-off(s) applied" if out.get("stops_applied")
                       else "") + " (`boxoffice allocation show`).")
     flags = out["conflicts"] + out["new_conflicts"]
     if flags:
         seen: set[str] = set()
-        typer.secho(f"FLAGGED for a supervisor ({len({f['id'] for f in flags})}):", fg="yellow", bold=True, err=True)
+        secho(f"FLAGGED for a supervisor ({len({f['id'] for f in flags})}):", fg="yellow", bold=True, err=True)
         for f in flags:
             if f["id"] in seen:
                 continue
             seen.add(f["id"])
-            typer.secho(f"  {_flag_line(f, names, tz)}", fg="yellow", err=True)
+            secho(f"  {_flag_line(f, names, tz)}", fg="yellow", err=True)
 
 
 def _flag_line(f: dict[str, Any], names: dict[str, str], tz: str) -> str:
@@ -162,12 +162,11 @@ def sync(
 def _usage_if_bare(ctx: typer.Context, exc: Any, json_out: bool) -> None:
     """A terminal that cannot sync yet (no database, not enrolled) gets the usage first: what to run instead."""
     if not json_out and exc.code in ("not_initialised", "not_enrolled"):
-        typer.echo(ctx.get_help() + "\n")
+        echo(ctx.get_help() + "\n")
 
 
 def _watch(tctx: Any, url: str, token: str, interval: float, batch: int, json_out: bool,
            backups: tuple[Path | None, float, int] = (None, 0.0, 0)) -> None:
-    import json
 
     from boxoffice.services.sync import rounds as service
     from boxoffice.services.sync.watch import Backoff, watch
@@ -187,12 +186,12 @@ def _watch(tctx: Any, url: str, token: str, interval: float, batch: int, json_ou
         except BoxOfficeError as exc:  # a full or missing backup disk must not stop the sync
             backed_up["backup"] = {"error": exc.message}
             if not json_out:
-                typer.secho(f"backup failed: {exc.message}", fg="yellow", err=True)
+                secho(f"backup failed: {exc.message}", fg="yellow", err=True)
             return
         if report is not None:
             backed_up["backup"] = {"file": report["file"], "entries": report["entries"]}
             if not json_out:
-                typer.echo(f"Backed up to {report['file']} (verified).", err=True)
+                echo(f"Backed up to {report['file']} (verified).", err=True)
 
     def step() -> dict[str, Any]:
         backup_if_due()
@@ -205,18 +204,18 @@ def _watch(tctx: Any, url: str, token: str, interval: float, batch: int, json_ou
             line.update(result or error.to_dict())
             line.update(backed_up)
             backed_up.clear()
-            sys.stdout.write(json.dumps(line, default=str) + "\n")
+            sys.stdout.write(json_text(line, indent=None) + "\n")
             sys.stdout.flush()
         elif error is not None:
-            typer.secho(f"sync failed ({error.message}); trying again in {wait:.0f} s", fg="yellow", err=True)
+            secho(f"sync failed ({error.message}); trying again in {wait:.0f} s", fg="yellow", err=True)
         elif result and (result["pushed"] or result["pulled"] or result["conflicts"] or result["new_conflicts"]):
             _show_summary(result, *_names_and_zone(tctx))
 
     if not json_out:
-        typer.echo(f"Syncing with {url} every {interval:g} s; Ctrl-C stops.", err=True)
+        echo(f"Syncing with {url} every {interval:g} s; Ctrl-C stops.", err=True)
     rounds = watch(step, report, Backoff(interval=interval))
     if not json_out:
-        typer.echo(f"Stopped after {rounds} round(s); nothing was left half-done.", err=True)
+        echo(f"Stopped after {rounds} round(s); nothing was left half-done.", err=True)
 
 
 @sync_app.command("enroll")
@@ -236,7 +235,7 @@ def enroll(
     if json_out:
         emit_json(out)
         return
-    typer.echo(f"Enrolled {out['name']} with {out['central_url']}. {out['pending']} journal entries to push: run "
+    echo(f"Enrolled {out['name']} with {out['central_url']}. {out['pending']} journal entries to push: run "
                "`boxoffice sync` (or leave `boxoffice sync --watch` running).")
 
 
@@ -267,11 +266,11 @@ def recover(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> N
         emit_json(out)
         return
     kinds = ", ".join(f"{n} {k}" for k, n in sorted(out["by_kind"].items()))
-    typer.echo(f"Recovered {out['replayed']} entr{'y' if out['replayed'] == 1 else 'ies'} from the central service"
+    echo(f"Recovered {out['replayed']} entr{'y' if out['replayed'] == 1 else 'ies'} from the central service"
                + (f" ({kinds})" if kinds else "") + f"; {out['already_here']} were here already.")
     if out["reappended"]:
         moved = out["reappended"]
-        typer.secho(f"{len(moved)} entr{'y' if len(moved) == 1 else 'ies'} made here on the copy put back kept "
+        secho(f"{len(moved)} entr{'y' if len(moved) == 1 else 'ies'} made here on the copy put back kept "
                     f"after the central service's (now {moved[0]['now']} to {moved[-1]['now']}): flagged.",
                     fg="yellow", err=True)
     for c in out["clashes"]:
@@ -279,17 +278,17 @@ def recover(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> N
                                      f"{c.get('kept_as')}",
                 "seat_sold_twice": f"seat {c.get('seat')} was sold twice",
                 "oversold": f"{c.get('places')} place(s) of {c.get('section')} sold beyond the allocation"}
-        typer.secho(f"FLAGGED: {what.get(c['kind'], c['kind'])}", fg="yellow", err=True)
+        secho(f"FLAGGED: {what.get(c['kind'], c['kind'])}", fg="yellow", err=True)
     for n in out["not_rebuilt"]:
-        typer.secho(f"not rebuilt (entry {n['seq']}, {n['kind']}): {n['what']}", fg="yellow", err=True)
+        secho(f"not rebuilt (entry {n['seq']}, {n['kind']}): {n['what']}", fg="yellow", err=True)
     if out["lost"]:
-        typer.secho(f"Entries {out['lost']['from']} to {out['lost']['to']} never reached the central service: "
+        secho(f"Entries {out['lost']['from']} to {out['lost']['to']} never reached the central service: "
                     "lost for good (flagged there).", fg="yellow", err=True)
     if out.get("sync_error"):
-        typer.secho(f"The sync after it failed ({out['sync_error']['message']}): run `boxoffice sync`.",
+        secho(f"The sync after it failed ({out['sync_error']['message']}): run `boxoffice sync`.",
                     fg="yellow", err=True)
     else:
-        typer.echo("Synced. The terminal can sell again.")
+        echo("Synced. The terminal can sell again.")
 
 
 @sync_app.command("status")
@@ -319,7 +318,7 @@ def status(
     from boxoffice.domain.clock import when_text
 
     if not out["enrolled"]:
-        typer.echo(f"Not enrolled: this terminal works alone. {out['entries_waiting']} journal entries kept here.")
+        echo(f"Not enrolled: this terminal works alone. {out['entries_waiting']} journal entries kept here.")
         return
     rows = [("central service", out["central_url"]),
             ("last good sync", when_text(out["last_good_sync"], tz, missing="never")),
@@ -332,9 +331,9 @@ def status(
     if out["revoked_terminals"]:
         rows.append(("revoked terminals", ", ".join(out["revoked_terminals"])))
     width = max(len(k) for k, _ in rows)
-    typer.echo("\n".join(f"{k.ljust(width)}  {v}" for k, v in rows))
+    echo("\n".join(f"{k.ljust(width)}  {v}" for k, v in rows))
     if out["warning"]:
-        typer.secho(f"WARNING: {out['warning']}", fg="yellow", bold=True)
+        secho(f"WARNING: {out['warning']}", fg="yellow", bold=True)
 
 
 @sync_app.command("conflicts")
@@ -357,11 +356,11 @@ def conflicts(
         emit_json(rows)
         return
     if not rows:
-        typer.echo("No flags." if all_ else "No new flags (--all shows those seen before).")
+        echo("No flags." if all_ else "No new flags (--all shows those seen before).")
         return
-    typer.echo(table([(when_text(r["flagged_at"], tz), r["kind"].replace("_", " "),
+    echo(table([(when_text(r["flagged_at"], tz), r["kind"].replace("_", " "),
                        r["order_code"] or r["order_id"] or "", r["ticket_id"] or r["subject"],
                        f"{r['first_name']}, {when_text(r['first_at'], tz)}",
                        f"{r['second_name']}, {when_text(r['second_at'], tz)}") for r in rows],
                      ["flagged", "what", "order", "ticket", "first", "then"]))
-    typer.echo(f"Rule: {rows[0]['rule']}.")
+    echo(f"Rule: {rows[0]['rule']}.")

@@ -10,7 +10,9 @@ from boxoffice.cli.app import sub_app
 from boxoffice.cli.common import (
     JSON_HELP,
     TOKEN_ARGUMENT,
+    echo,
     emit_json,
+    secho,
     terminal,
 )
 
@@ -40,6 +42,6 @@ def verify(token: str = typer.Argument(None, help="The token text (quote it: it 
         emit_json(out)
         return
     place = f"row {out['row']} seat {out['seat']}" if out["row"] else "standing"
-    typer.secho(f"VALID  {out['event'] or 'unknown event'}  {out['section'] or ''}  {place}", fg="green", bold=True)
+    secho(f"VALID  {out['event'] or 'unknown event'}  {out['section'] or ''}  {place}", fg="green", bold=True)
     if out["starts"]:
-        typer.echo(f"  {out['starts']}; ticket {out['claims']['ticket_id']}")
+        echo(f"  {out['starts']}; ticket {out['claims']['ticket_id']}")

@@ -9,7 +9,9 @@ import typer
 from boxoffice.cli.app import sub_app
 from boxoffice.cli.common import (
     JSON_HELP,
+    echo,
     emit_json,
+    secho,
     table,
     terminal,
 )
@@ -36,10 +38,10 @@ def orders_import(file: Path = typer.Argument(..., help="An orders JSON document
     if json_out:
         emit_json(out)
         return
-    typer.echo(f"Imported {out['created']} order(s) with {out['tickets']} ticket(s); {out['updated']} updated, "
+    echo(f"Imported {out['created']} order(s) with {out['tickets']} ticket(s); {out['updated']} updated, "
                f"{out['unchanged']} unchanged.")
     for w in out["warnings"][:50]:
-        typer.secho(f"WARNING: {w}", fg="yellow", err=True)
+        secho(f"WARNING: {w}", fg="yellow", err=True)
 
 
 @keys_app.command("import")
@@ -57,9 +59,9 @@ def keys_import(file: Path = typer.Argument(..., help="A JSON list of {key_id, p
     if json_out:
         emit_json(out)
         return
-    typer.echo(f"Added {len(out['added'])} key(s); {out['unchanged']} known already.")
+    echo(f"Added {len(out['added'])} key(s); {out['unchanged']} known already.")
     for k in out["added"]:
-        typer.echo(f"  {k['key_id']}  {k['owner']}")
+        echo(f"  {k['key_id']}  {k['owner']}")
 
 
 @keys_app.command("list")
@@ -78,6 +80,6 @@ def keys_list(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) ->
     if json_out:
         emit_json(keys)
         return
-    typer.echo(table([(k["key_id"], k["owner"] + (" (this terminal)" if k["own"] else ""), when_text(k["added_at"], tz),
+    echo(table([(k["key_id"], k["owner"] + (" (this terminal)" if k["own"] else ""), when_text(k["added_at"], tz),
                        when_text(k["revoked_at"], tz, missing="")) for k in keys],
                      ["key id", "owner", "added", "revoked"]))

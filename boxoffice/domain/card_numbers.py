@@ -91,8 +91,7 @@ def holds_card_number(text: str | None) -> bool:
 def refusal(field: str) -> BoxOfficeError:
     """The one refusal, naming the field and never the number."""
     return BoxOfficeError("card_number_in_text", f"the {field} holds what looks like a card number; card numbers "
-                                                 "are never stored: leave it out (only the last 4 digits go in "
-                                                 "--card)", field=field)
+                                                 "are never stored: leave it out", field=field)
 
 
 def refuse_card_number(text: str | None, field: str) -> str | None:
@@ -106,6 +105,15 @@ def refuse_card_numbers(fields: Mapping[str, str | None]) -> None:
     """:func:`refuse_card_number` for several fields at once: {field: text}."""
     for field, text in fields.items():
         refuse_card_number(text, field)
+
+
+def refuse_card_numbers_in(doc: Any, what: str) -> None:
+    """Refuse a whole document (an orders or catalogue import) whose free text holds a card number, naming the
+    first place: "the orders document (at /orders/3/customer/name) holds ..."."""
+    paths = card_number_paths(doc)
+    if paths:
+        more = f", and {len(paths) - 1} more place(s)" if len(paths) > 1 else ""
+        raise refusal(f"{what} (at {paths[0]}{more})")
 
 
 def card_number_paths(doc: Any, path: str = "") -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from boxoffice.domain.card_numbers import refuse_card_number
 from boxoffice.errors import BoxOfficeError
 
 MAX_NAME = 60
@@ -45,8 +46,9 @@ def operator_name(name: str) -> str:
     for ch in text:
         category = unicodedata.category(ch)
         if category in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp") or ch in _BLANK or (category == "Zs" and ch != " "):
-            raise BoxOfficeError("bad_input", f"an operator name cannot hold invisible or control characters "
+            raise BoxOfficeError("bad_input", "an operator name cannot hold invisible or control characters "
                                               f"(U+{ord(ch):04X} found): type it again with plain letters")
+    refuse_card_number(text, "operator name")
     scripts = {s for s in map(_script, text) if s}
     if not _allowed(scripts):
         raise BoxOfficeError("bad_input", f"an operator name mixes letters of {', '.join(sorted(scripts))}, which "

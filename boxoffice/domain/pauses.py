@@ -3,6 +3,7 @@ so a pause means the same wherever it is set."""
 
 from __future__ import annotations
 
+from boxoffice.domain.card_numbers import refuse_card_number
 from boxoffice.errors import BoxOfficeError
 
 CHANNELS = ("box_office", "web", "all")
@@ -40,4 +41,5 @@ def clean_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason or len(reason) > 200 or any(ord(c) < 32 for c in reason):
         raise BoxOfficeError("bad_input", "give a reason (1-200 characters): it is shown to every operator refused")
+    refuse_card_number(reason, "pause reason")
     return reason

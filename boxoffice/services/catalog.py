@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any, TypedDict, cast
 
+from boxoffice.domain.card_numbers import refuse_card_numbers_in
 from boxoffice.domain.catalog import MAX_CATALOG_BYTES, build_catalog
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
@@ -56,6 +57,8 @@ def import_catalog(ctx: Ctx, doc: Any, *, check_permission: bool = True,
     if check_permission:
         ctx.require("catalog")
     validate(doc, "catalog.schema.json", "catalogue")
+    if not from_central:  # the central service refused it at publishing (central/services/catalog.py)
+        refuse_card_numbers_in(doc, "catalogue")
     model = build_catalog(doc)
     now = ctx.now_iso()
     summary: dict[str, Any] = {"venue": model["venue"]["name"], "events": [], "created": 0, "updated": 0}

@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
+from boxoffice.domain.card_numbers import refuse_card_number
 from boxoffice.domain.clock import parse_iso, when_text
 from boxoffice.domain.codes import make_order_code
 from boxoffice.domain.ids import uuid7
@@ -148,6 +149,7 @@ def _checked(ctx: Ctx, req: ExchangeRequest, supervisor: str | None) -> dict[str
     note = (req.note or "").strip() or None
     if note and (len(note) > rf.MAX_NOTE or any(ord(c) < 32 for c in note)):
         raise BoxOfficeError("bad_input", f"a note is up to {rf.MAX_NOTE} printable characters")
+    refuse_card_number(note, "exchange note")
     if diff > 0:
         if any(t.tender == "comp" for t in req.tenders):
             raise BoxOfficeError("bad_input", "the difference cannot be a comp: take cash or a card")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any, TypedDict, cast
 
+from boxoffice.domain.card_numbers import refuse_card_number
 from boxoffice.domain.ids import uuid7
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
@@ -64,6 +65,7 @@ def _text(value: str, what: str, limit: int = 500) -> str:
     value = value.strip()
     if not value or len(value) > limit or any(ord(c) < 32 and c not in "\t" for c in value):
         raise BoxOfficeError("bad_input", f"{what} is 1 to {limit} printable characters")
+    refuse_card_number(value, f"incident's {what.removeprefix('the ')}")
     return value
 
 

@@ -33,6 +33,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypedDict, cast
 
+from boxoffice.domain.card_numbers import refuse_card_number
 from boxoffice.domain.clock import parse_iso, when_text
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.money import format_money
@@ -362,6 +363,7 @@ def _checked(ctx: Ctx, req: RefundRequest, supervisor: str | None) -> dict[str, 
     note = (req.note or "").strip() or None
     if note and (len(note) > MAX_NOTE or any(ord(c) < 32 for c in note)):
         raise BoxOfficeError("bad_input", f"a note is up to {MAX_NOTE} printable characters")
+    refuse_card_number(note, "refund note")
     if req.reason == "other" and not note:
         raise BoxOfficeError("bad_input", "reason 'other' needs a note saying what: --note '...'")
     shift_id = shift_for_money(ctx)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
 from boxoffice.domain import seating
+from boxoffice.domain.card_numbers import refuse_card_number
 from boxoffice.domain.codes import make_order_code
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.money import format_money, tax_share
@@ -80,6 +81,7 @@ def _clean(value: str | None, what: str) -> str | None:
         raise BoxOfficeError("bad_input", f"{what} has control characters")
     if len(value) > MAX_TEXT:
         raise BoxOfficeError("bad_input", f"{what} is longer than {MAX_TEXT} characters")
+    refuse_card_number(value, what)
     return value or None
 
 
@@ -120,7 +122,9 @@ def _checked(ctx: Ctx, req: SaleRequest, supervisor: str | None) -> dict[str, An
     tax = tax_share(total, ev["tax_rate_bp"])
     payments = apply_tenders(total, req.tenders, ev["currency"])
     comp_by = _comp_authority(ctx, op, lines, types, payments, supervisor)
-    customer = (_clean(req.customer_name, "name"), _clean(req.email, "e-mail"), _clean(req.phone, "phone"))
+    customer = (_clean(req.customer_name, "customer name"), _clean(req.email, "e-mail"), _clean(req.phone, "phone"))
+    for p in payments:
+        refuse_card_number(p.reason, "comp reason")
     sec = catalog_store.section(ctx.conn, ev["id"], req.section_id)
     assert sec is not None  # _lines checked it
     if sec["kind"] == "general" and req.seats:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, TypedDict, cast
 
+from boxoffice.domain.card_numbers import refuse_card_number
 from boxoffice.domain.clock import local_text, when_text
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.money import format_money
@@ -134,6 +135,7 @@ def _reason(text: str | None) -> str:
         raise BoxOfficeError("bad_input", "say why: --reason 'change for the bar'")
     if len(value) > MAX_REASON or any(ord(c) < 32 for c in value):
         raise BoxOfficeError("bad_input", f"a reason is up to {MAX_REASON} printable characters")
+    refuse_card_number(value, "cash reason")
     return value
 
 

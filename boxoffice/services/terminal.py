@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from boxoffice.config import Config
+from boxoffice.domain.card_numbers import refuse_card_number
 from boxoffice.domain.clock import Clock, iso, system_clock
 from boxoffice.domain.codes import new_terminal_tag
 from boxoffice.domain.ids import uuid7
@@ -27,6 +28,7 @@ def init_terminal(config: Config, name: str, clock: Clock = system_clock, *, dem
     name = name.strip()
     if not name or len(name) > 80:
         raise BoxOfficeError("bad_input", "a terminal name is 1 to 80 characters")
+    refuse_card_number(name, "terminal name")
     db_path, key_path = config.db_path, config.key_path
     if db_path.exists():
         conn = connect(db_path)

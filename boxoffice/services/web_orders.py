@@ -23,6 +23,7 @@ import json
 from pathlib import Path
 from typing import Any, TypedDict
 
+from boxoffice.domain.card_numbers import refuse_card_numbers_in
 from boxoffice.domain.codes import normalise_code
 from boxoffice.domain.search_text import phone_digits
 from boxoffice.domain.web_orders import Problems, Seen, clean_notes, seat_label, seat_rule, ticket_amounts, totals
@@ -178,6 +179,7 @@ def import_orders(ctx: Ctx, doc: Any) -> ImportedOrders:
     """
     ctx.require("orders_import")
     validate(doc, "orders.schema.json", "orders document")
+    refuse_card_numbers_in(doc, "orders document")
     plan = _plan(ctx, doc)
     with write(ctx.conn):
         for order in plan["orders"]:

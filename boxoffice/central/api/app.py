@@ -46,6 +46,7 @@ from boxoffice.central.services import (
 )
 from boxoffice.central.store import schema
 from boxoffice.central.store.db import CentralDB, connect, retry, retrying
+from boxoffice.domain.card_numbers import masked
 from boxoffice.domain.clock import iso, system_clock
 from boxoffice.errors import BoxOfficeError
 from boxoffice.wire import codec
@@ -120,19 +121,20 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock) -> FastAPI:
 
     @app.exception_handler(CentralError)
     async def central_error(_: Request, exc: CentralError) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status)
+        return JSONResponse(masked(exc.body()), status_code=exc.status)  # no card number repeated back
 
     @app.exception_handler(BoxOfficeError)
     async def boxoffice_error(_: Request, exc: BoxOfficeError) -> JSONResponse:
-        status = {"invalid_document": 422, "bad_input": 422, "not_found": 404, "database_error": 503,
+        status = {"invalid_document": 422, "bad_input": 422, "card_number_in_text": 422, "not_found": 404,
+                  "database_error": 503,
                   "not_initialised": 503, "database_newer": 503, "database_older": 503, "busy": 503}.get(exc.code, 409)
         body = {"error": {"code": exc.code, "message": exc.message, **exc.details}}
-        return JSONResponse(body, status_code=status)
+        return JSONResponse(masked(body), status_code=status)
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [f"/{'/'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', 'invalid')}" for e in exc.errors()]
-        return JSONResponse(invalid("the request is malformed", errors).body(), status_code=422)
+        return JSONResponse(masked(invalid("the request is malformed", errors).body()), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

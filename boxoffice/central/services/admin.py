@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from boxoffice.central.services import catalog, feed, signing, terminals, tokens, weborders
+from boxoffice.central.services import catalog, feed, free_text, signing, terminals, tokens, weborders
 from boxoffice.central.store import catalogs as catalog_rows
 from boxoffice.central.store import conflicts, meta, sales, schema
 from boxoffice.central.store import terminals as terminal_rows
@@ -136,6 +136,7 @@ def enroll_code(url: str, name: str, hours: float = terminals.CODE_HOURS, clock:
     name = name.strip()
     if not name or len(name) > 80:
         raise BoxOfficeError("bad_input", "a terminal name is 1 to 80 characters")
+    free_text.refuse_in_text(name, "terminal name")
     if not 0 < hours <= 24 * 30:
         raise BoxOfficeError("bad_input", "a code lasts between a moment and 30 days (--hours)")
     roles = terminals.parse_roles(roles)
@@ -170,6 +171,7 @@ def revoke_ticket(url: str, ticket_id: str, reason: str, clock: Clock = system_c
     reason = reason.strip() or "revoked by the box office"
     if len(reason) > 200 or any(ord(c) < 32 for c in reason):
         raise BoxOfficeError("bad_input", "a reason is up to 200 printable characters")
+    free_text.refuse_in_text(reason, "revocation reason")
     now = iso(clock())
     with open_db(url) as db, db.transaction():
         known = sales.ticket_known(db, ticket_id)

@@ -27,7 +27,7 @@ import json
 from typing import Any
 
 from boxoffice.central.services import allocation_ledger as ledger
-from boxoffice.central.services import feed
+from boxoffice.central.services import feed, free_text
 from boxoffice.central.store import allocations as rows
 from boxoffice.central.store import conflicts, journal, sales, terminals
 from boxoffice.central.store.db import CentralDB
@@ -43,6 +43,8 @@ def _require(reason: str, by: str) -> tuple[str, str]:
         raise BoxOfficeError("bad_input", "give --reason and --by: the terminal shows them to its staff")
     if len(reason) > 300 or len(by) > 100:
         raise BoxOfficeError("bad_input", "keep --reason under 300 characters and --by under 100")
+    free_text.refuse_in_text(reason, "reason")
+    free_text.refuse_in_text(by, "--by name")
     return reason, by
 
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from boxoffice.central.errors import CentralError, invalid
-from boxoffice.central.services import feed
+from boxoffice.central.services import feed, free_text
 from boxoffice.central.services.effects import Claim, Effect, read
 from boxoffice.central.store import conflicts, journal, sales, terminals
 from boxoffice.central.store.db import CentralDB
@@ -56,6 +56,7 @@ def check_entries(terminal: dict[str, Any], entries: Sequence[dict[str, Any]]) -
     ids = [e["id"] for e in entries]
     if len(set(ids)) != len(ids) or len({e["seq"] for e in entries}) != len(entries):
         raise invalid("the batch names one entry or sequence number twice", ["/entries: duplicate id or seq"])
+    free_text.refuse_in_entries(entries)  # a card number in a name or a reason: refused, never stored
     return sorted(entries, key=lambda e: e["seq"])
 
 

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from boxoffice.central.services import allocation_ledger as ledger
-from boxoffice.central.services import feed, signing
+from boxoffice.central.services import feed, free_text, signing
 from boxoffice.central.store import allocations as allocation_rows
 from boxoffice.central.store import catalogs, sales
 from boxoffice.central.store.db import CentralDB
@@ -158,6 +158,7 @@ def import_orders(db: CentralDB, doc: Any, now: str) -> dict[str, Any]:
     if errors:
         raise BoxOfficeError("invalid_document", f"the web orders document has {len(errors)} error(s); nothing was "
                                                  f"imported. First: {errors[0]}", errors=errors)
+    free_text.refuse_in_document(doc, "web orders document")
     with db.transaction():
         # before reading what is free: a terminal's top-up or a grant running at the same time on PostgreSQL would
         # otherwise read the same free places and both sides would have them

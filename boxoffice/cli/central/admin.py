@@ -6,7 +6,7 @@ from __future__ import annotations
 import typer
 
 from boxoffice.cli.central.common import DB_HELP, central_db
-from boxoffice.cli.common import JSON_HELP, clock, emit_json, table
+from boxoffice.cli.common import JSON_HELP, clock, echo, emit_json, table
 
 
 def serve(
@@ -43,13 +43,13 @@ def init(
     if json_out:
         emit_json(out)
         return
-    typer.echo(f"Central database {'created' if out['created'] else 'checked'}: {out['database']}")
+    echo(f"Central database {'created' if out['created'] else 'checked'}: {out['database']}")
     if out["migrations"] and not out["created"]:
-        typer.echo(f"  schema upgraded to version {out['schema_version']}")
-    typer.echo(f"  web tickets are signed with key {out['key_id']}")
+        echo(f"  schema upgraded to version {out['schema_version']}")
+    echo(f"  web tickets are signed with key {out['key_id']}")
     if out["admin_token"]:
-        typer.echo(f"  admin token (shown once, keep it safe): {out['admin_token']}")
-    typer.echo("Next: `boxoffice central catalog publish FILE`, `boxoffice central enroll-code --name 'Counter 1'`,"
+        echo(f"  admin token (shown once, keep it safe): {out['admin_token']}")
+    echo("Next: `boxoffice central catalog publish FILE`, `boxoffice central enroll-code --name 'Counter 1'`,"
                " then `boxoffice central serve`.")
 
 
@@ -69,9 +69,9 @@ def migrate(
         emit_json(out)
         return
     if out["migrations"]:
-        typer.echo(f"Central schema upgraded from version {out['from']} to {out['schema_version']}: {out['database']}")
+        echo(f"Central schema upgraded from version {out['from']} to {out['schema_version']}: {out['database']}")
     else:
-        typer.echo(f"Central schema is at version {out['schema_version']} already: nothing to do.")
+        echo(f"Central schema is at version {out['schema_version']} already: nothing to do.")
 
 
 def conflicts(
@@ -93,17 +93,17 @@ def conflicts(
         emit_json(rows)
         return
     if not rows:
-        typer.echo("No conflicts.")
+        echo("No conflicts.")
         return
     tz = venue_timezone(central_db(db))
     party = {"central": "the central box office", "web": "the web shop"}
-    typer.echo(table([(when_text(r["at"], tz), r["kind"].replace("_", " "), r["order_code"] or "",
+    echo(table([(when_text(r["at"], tz), r["kind"].replace("_", " "), r["order_code"] or "",
                        r["subject"], r["first_name"] or party.get(r["first_terminal"], r["first_terminal"]),
                        when_text(r["first_at"], tz),
                        r["second_name"] or party.get(r["second_terminal"], r["second_terminal"]),
                        when_text(r["second_at"], tz)) for r in rows],
                      ["flagged", "kind", "order", "ticket/seat", "first", "at", "then", "at"]))
-    typer.echo(f"Rule: {rows[0]['rule']}.")
+    echo(f"Rule: {rows[0]['rule']}.")
 
 
 def status(
@@ -120,7 +120,7 @@ def status(
     if json_out:
         emit_json(out)
         return
-    typer.echo("\n".join(f"{k.ljust(10)} {v}" for k, v in out.items()))
+    echo("\n".join(f"{k.ljust(10)} {v}" for k, v in out.items()))
 
 
 def revoke_ticket(
@@ -139,5 +139,5 @@ def revoke_ticket(
     if json_out:
         emit_json(out)
         return
-    typer.echo(f"Ticket {ticket} {'revoked' if out['revoked'] else 'was revoked already'}"
+    echo(f"Ticket {ticket} {'revoked' if out['revoked'] else 'was revoked already'}"
                + ("" if out["known_ticket"] else " (not a ticket the central service knows yet)") + ".")

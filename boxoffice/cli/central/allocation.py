@@ -9,6 +9,7 @@ from boxoffice.cli.central.common import central_db
 from boxoffice.cli.common import (
     JSON_HELP,
     clock,
+    echo,
     emit_json,
     table,
 )
@@ -41,7 +42,7 @@ def allocate(
         return
     what = ", ".join(out["seats"]) if out["seats"] else f"{out['count']} place(s)"
     held = f"; held seats released to it: {', '.join(out['held_released'])}" if out["held_released"] else ""
-    typer.echo(f"Granted {what} of {section} to {out['terminal_name']}{held}; it gets them at its next sync "
+    echo(f"Granted {what} of {section} to {out['terminal_name']}{held}; it gets them at its next sync "
                f"({out['free']} left free).")
 
 
@@ -65,15 +66,15 @@ def allocations(
         emit_json(rows)
         return
     tz = venue_timezone(central_db(db))
-    typer.echo(table([(r["section_name"], r["kind"], r["capacity"], r["web_sold"],
+    echo(table([(r["section_name"], r["kind"], r["capacity"], r["web_sold"],
                        ", ".join(f"{r['terminal_names'][k]}: {v}" for k, v in r["allocated"].items()) or "-",
                        r["held"], r["free"], _notes(r, tz)) for r in rows],
                      ["section", "kind", "capacity", "web sold", "allocated", "held", "free", "notes"]))
     off = [r["section_name"] for r in rows if not r["balanced"]]
     if off:
-        typer.echo(f"WARNING: web sold + allocated + held + free != capacity in {', '.join(off)}: report this.")
+        echo(f"WARNING: web sold + allocated + held + free != capacity in {', '.join(off)}: report this.")
     else:
-        typer.echo("In every section: web sold + allocated + held + free = capacity.")
+        echo("In every section: web sold + allocated + held + free = capacity.")
 
 
 def _notes(row: dict, tz: str) -> str:
@@ -113,7 +114,7 @@ def recall(
         emit_json(out)
         return
     what = ", ".join(f"{r['section_id']} ({r['held']} held)" for r in out["recalls"]) or "nothing new"
-    typer.echo(f"Recalled {what} from {out['terminal_name']}; freed when it syncs and its release arrives."
+    echo(f"Recalled {what} from {out['terminal_name']}; freed when it syncs and its release arrives."
                + (f" Already pending: {', '.join(out['already_pending'])}." if out["already_pending"] else ""))
 
 
@@ -142,7 +143,7 @@ def write_off(
     if json_out:
         emit_json(out)
         return
-    typer.echo(table([(s["section_id"], s["held"], s["known_sold"], s["freed"]) for s in out["sections"]],
+    echo(table([(s["section_id"], s["held"], s["known_sold"], s["freed"]) for s in out["sections"]],
                      ["section", "held", "known sold", "freed (risk)"]))
-    typer.echo(f"Wrote off {out['terminal_name']}'s places of {event}: {out['risk']} freed place(s) it may have "
+    echo(f"Wrote off {out['terminal_name']}'s places of {event}: {out['risk']} freed place(s) it may have "
                "sold offline are flagged in `boxoffice central conflicts`.")

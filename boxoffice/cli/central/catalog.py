@@ -11,6 +11,7 @@ from boxoffice.cli.central.common import DB_HELP, central_db
 from boxoffice.cli.common import (
     JSON_HELP,
     clock,
+    echo,
     emit_json,
 )
 
@@ -38,9 +39,9 @@ def publish(
         return
     names = ", ".join(e["name"] for e in out["events"])
     if out["published"]:
-        typer.echo(f"Published ({len(out['events'])} event(s): {names}); terminals get it at their next sync.")
+        echo(f"Published ({len(out['events'])} event(s): {names}); terminals get it at their next sync.")
     else:
-        typer.echo(f"This catalogue was published already ({names}); nothing new to send.")
+        echo(f"This catalogue was published already ({names}); nothing new to send.")
 
 
 @central_orders_app.command("import")
@@ -60,5 +61,5 @@ def import_orders(
     if json_out:
         emit_json(out)
         return
-    typer.echo(f"Imported {out['imported']} order(s), {out['tickets']} ticket(s); {out['already_imported']} "
+    echo(f"Imported {out['imported']} order(s), {out['tickets']} ticket(s); {out['already_imported']} "
                "imported before.")

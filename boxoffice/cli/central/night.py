@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from boxoffice.cli.central.common import DB_HELP, central_db
-from boxoffice.cli.common import JSON_HELP, clock, config, emit_json, table
+from boxoffice.cli.common import JSON_HELP, clock, config, echo, echo_styled, emit_json, secho, styled, table
 
 _DB = typer.Option(None, "--db", help=DB_HELP)
 _JSON = typer.Option(False, "--json", help=JSON_HELP)
@@ -52,15 +52,15 @@ def seats(event: str = typer.Argument(..., help="Event id."),
                 for who in (s["allocated_to"], s["sold_by"]):
                     if who is not None and who not in letters:
                         letters[who] = _LETTERS[len(letters)] if len(letters) < len(_LETTERS) else "?"
-    typer.secho(f"{m['name']} ({m['event']})", bold=True)
+    secho(f"{m['name']} ({m['event']})", bold=True)
     for sec in m["sections"]:
         if sec["kind"] == "reserved":
             c = sec["counts"]
-            typer.secho(f"{sec['name']} ({sec['id']}): {c['free']} free, {c['allocated']} allocated unsold, "
+            secho(f"{sec['name']} ({sec['id']}): {c['free']} free, {c['allocated']} allocated unsold, "
                         f"{c['sold']} sold at terminals, {c['web']} sold on the web, {c['held']} held; capacity "
                         f"{sec['capacity']}", bold=True)
             for row in sec["rows"]:
-                parts = [f"{row['row']:>3} "]
+                parts = [styled(f"{row['row']:>3} ")]
                 for s in row["seats"]:
                     if s["state"] in _FIXED:
                         sym, colour = _FIXED[s["state"]]
@@ -68,14 +68,14 @@ def seats(event: str = typer.Argument(..., help="Event id."),
                         sym, colour = letters[s["sold_by"]], "red"
                     else:
                         sym, colour = letters[s["allocated_to"]].lower(), "cyan"
-                    parts.append(("   " if s["aisle_before"] else "") + typer.style(sym, fg=colour))
-                typer.echo("".join(parts))
+                    parts.append(("   " if s["aisle_before"] else "") + styled(sym, fg=colour))
+                echo_styled(parts)
         else:
-            typer.secho(f"{sec['name']} ({sec['id']}): {sec['free']} free, {sec['web_sold']} sold on the web; "
+            secho(f"{sec['name']} ({sec['id']}): {sec['free']} free, {sec['web_sold']} sold on the web; "
                         f"capacity {sec['capacity']}", bold=True)
             if sec["terminals"]:
-                typer.echo(table([(t["terminal"], t["allocated"], t["sold"], t["left"]) for t in sec["terminals"]],
+                echo(table([(t["terminal"], t["allocated"], t["sold"], t["left"]) for t in sec["terminals"]],
                                  ["terminal", "allocated", "sold", "left"]))
     legend = "  ".join(f"{x}/{x.lower()} {name}" for name, x in letters.items())
-    typer.echo("legend: o free  h held  W web" + (f"  {legend} (upper case sold, lower case allocated)"
+    echo("legend: o free  h held  W web" + (f"  {legend} (upper case sold, lower case allocated)"
                                                   if legend else ""))

@@ -6,7 +6,7 @@ import typer
 
 from boxoffice.cli.app import sub_app
 from boxoffice.cli.central.common import DB_HELP, central_db
-from boxoffice.cli.common import JSON_HELP, clock, emit_json, table
+from boxoffice.cli.common import JSON_HELP, clock, echo, emit_json, secho, table
 
 central_pause_app = sub_app("Stop sales, pickups or scans on every terminal (or an event, a channel, one terminal) "
                             "at its next sync.")
@@ -29,7 +29,7 @@ def _pause(what: str, reason: str, event: str | None, channel: str | None, termi
     if json_out:
         emit_json(body)
     else:
-        typer.secho(f"{what.upper()} PAUSED ({body['scope']}{' ' + body['target'] if body['target'] else ''}) on "
+        secho(f"{what.upper()} PAUSED ({body['scope']}{' ' + body['target'] if body['target'] else ''}) on "
                     f"the terminals' next sync: {body['reason']}", fg="red", bold=True)
 
 
@@ -78,10 +78,10 @@ def pause_list(db: str = _DB, json_out: bool = _JSON) -> None:
         emit_json(items)
         return
     if not items:
-        typer.echo("Nothing is paused.")
+        echo("Nothing is paused.")
         return
     tz = venue_timezone(central_db(db))
-    typer.echo(table([(p["id"][-8:], p["what"], p["scope"], p["target"] or "", p["reason"],
+    echo(table([(p["id"][-8:], p["what"], p["scope"], p["target"] or "", p["reason"],
                        when_text(p["paused_at"], tz)) for p in items],
                      ["pause", "what", "scope", "target", "reason", "since"]))
 
@@ -101,4 +101,4 @@ def resume(pause_id: str = typer.Option(None, "--id", help="The pause to lift (f
     if json_out:
         emit_json(lifted)
     else:
-        typer.secho(f"Resumed: {len(lifted)} pause(s) lifted at the terminals' next sync.", fg="green")
+        secho(f"Resumed: {len(lifted)} pause(s) lifted at the terminals' next sync.", fg="green")

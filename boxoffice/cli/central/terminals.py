@@ -9,6 +9,7 @@ from boxoffice.cli.central.common import DB_HELP, central_db
 from boxoffice.cli.common import (
     JSON_HELP,
     clock,
+    echo,
     emit_json,
     table,
 )
@@ -40,7 +41,7 @@ def enroll_code(
         emit_json(out)
         return
     until = when_text(out["expires_at"], venue_timezone(central_db(db)))
-    typer.echo(f"Enrollment code for {out['name']} ({', '.join(out['roles'])}): {out['code']}  (one use, until "
+    echo(f"Enrollment code for {out['name']} ({', '.join(out['roles'])}): {out['code']}  (one use, until "
                f"{until})")
 
 
@@ -60,10 +61,10 @@ def terminals(
         emit_json(rows)
         return
     if not rows:
-        typer.echo("No terminal enrolled yet: `boxoffice central enroll-code --name NAME`.")
+        echo("No terminal enrolled yet: `boxoffice central enroll-code --name NAME`.")
         return
     tz = venue_timezone(central_db(db))
-    typer.echo(table([(r["name"], r["tag"], ",".join(r["roles"]),
+    echo(table([(r["name"], r["tag"], ",".join(r["roles"]),
                        f"{r['allocation_cap']}{'' if r['own_cap'] else ' (default)'}" if "sell" in r["roles"] else "-",
                        r["id"], r["key_id"], r["entries"], when_text(r["last_seen_at"], tz, missing="never"),
                        "REVOKED " + when_text(r["revoked_at"], tz) if r["revoked_at"] else "active") for r in rows],
@@ -99,12 +100,12 @@ def set_cap(
         emit_json(out)
         return
     if out["terminal_id"] is None:
-        typer.echo(f"Default cap: {out['default_cap']} unsold place(s) per section for every terminal without its own.")
+        echo(f"Default cap: {out['default_cap']} unsold place(s) per section for every terminal without its own.")
     elif out["own_cap"]:
-        typer.echo(f"{out['terminal_name']}: top-ups leave it at most {out['allocation_cap']} unsold place(s) per "
+        echo(f"{out['terminal_name']}: top-ups leave it at most {out['allocation_cap']} unsold place(s) per "
                    "section.")
     else:
-        typer.echo(f"{out['terminal_name']}: its own cap is gone; the default of {out['default_cap']} applies.")
+        echo(f"{out['terminal_name']}: its own cap is gone; the default of {out['default_cap']} applies.")
 
 
 def revoke(
@@ -126,7 +127,7 @@ def revoke(
         emit_json(out)
         return
     if out["already_revoked"]:
-        typer.echo(f"{out['name']} was revoked already.")
+        echo(f"{out['name']} was revoked already.")
     else:
-        typer.echo(f"Revoked {out['name']} ({out['terminal_id']}): its token no longer works. Tickets it signed "
+        echo(f"Revoked {out['name']} ({out['terminal_id']}): its token no longer works. Tickets it signed "
                    "stay valid; revoke any that must not be admitted with `boxoffice central revoke-ticket`.")

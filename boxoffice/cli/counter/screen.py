@@ -8,9 +8,12 @@ from typing import Any
 import typer
 
 from boxoffice.cli.common import (
+    echo,
+    secho,
     terminal,
 )
 from boxoffice.cli.counter.keyboard import _hold_interrupts, _queued_lines
+from boxoffice.domain.shown import shown
 
 _STYLES: dict[str, dict[str, Any]] = {
     "admit": {"fg": "white", "bg": "green", "bold": True},
@@ -38,15 +41,15 @@ def counter(event: str = typer.Option(None, "--event", help="The event for quick
     with terminal() as ctx:
         desk = Counter(ctx, event, door=door, exit_mode=exit_)
         op = ctx.operator or {}
-        typer.secho(f"{ctx.terminal['name']}: {op.get('name', '?')} at the desk. h for help, q to quit.", bold=True)
+        secho(f"{ctx.terminal['name']}: {op.get('name', '?')} at the desk. h for help, q to quit.", bold=True)
         while True:
             try:
-                line = input(desk.prompt())
+                line = input(shown(desk.prompt()))
             except KeyboardInterrupt:
-                typer.echo("")
+                echo("")
                 reply = desk.interrupt()
             except EOFError:
-                typer.echo("")
+                echo("")
                 break
             else:
                 lines = [line, *_queued_lines()]
@@ -64,4 +67,4 @@ def counter(event: str = typer.Option(None, "--event", help="The event for quick
 
 def _show(reply: Any) -> None:
     for ln in reply.lines:
-        typer.secho(ln.text, **_STYLES.get(ln.style, {}))
+        secho(ln.text, **_STYLES.get(ln.style, {}))
