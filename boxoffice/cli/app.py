@@ -8,7 +8,6 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-import click
 import typer
 
 from boxoffice.cli.coercion import use_plain_coercion
@@ -31,8 +30,8 @@ class BoxOfficeGroup(LazyGroup):
         ctx.meta.setdefault("argv", list(args))
         try:
             return super().parse_args(ctx, args)
-        except click.ClickException as exc:
-            exc.message = shown(mask_card_numbers(exc.message))
+        except typer.TyperException as exc:
+            _mask_usage_error(exc)
             raise
 
     def invoke(self, ctx: typer.Context):  # noqa: ANN201 - click's signature
@@ -42,10 +41,10 @@ class BoxOfficeGroup(LazyGroup):
         except BoxOfficeError as exc:
             report_error(exc, json_mode="--json" in ctx.meta.get("argv", []))
             ctx.exit(exc.exit_status)
-        except click.ClickException as exc:  # "Invalid value ...: '4111 ...'": the input it repeats, masked
-            exc.message = shown(mask_card_numbers(exc.message))
+        except typer.TyperException as exc:
+            _mask_usage_error(exc)
             raise
-        except (typer.Exit, typer.Abort, typer.TyperException):
+        except (typer.Exit, typer.Abort):
             raise
         except BrokenPipeError:  # output piped into `head` and the like: stop quietly
             devnull = os.open(os.devnull, os.O_WRONLY)
@@ -61,6 +60,14 @@ class BoxOfficeGroup(LazyGroup):
                  "BOXOFFICE_DEBUG=1 "
                        "and report it", err=True)
             ctx.exit(INTERNAL_ERROR_STATUS)
+
+
+def _mask_usage_error(exc: Exception) -> None:
+    """A usage error repeats what was typed ("No such option: --4111...", "Invalid value ...: '4111 ...'"): its
+    message is shown with long digit runs masked and control characters replaced, like every refusal."""
+    message = getattr(exc, "message", None)
+    if isinstance(message, str):
+        exc.message = shown(mask_card_numbers(message))  # type: ignore[attr-defined]
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

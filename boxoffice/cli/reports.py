@@ -11,6 +11,7 @@ import typer
 
 from boxoffice.cli.app import sub_app
 from boxoffice.cli.common import JSON_HELP, echo, emit_json, secho, table, terminal
+from boxoffice.domain.shown import shown
 
 report_app = sub_app("Reports: sales and refunds grouped one way, pickups, door check-ins, the end-of-day PDF.")
 
@@ -25,9 +26,10 @@ _VENUE = typer.Option(False, "--venue", help="The whole venue as this terminal k
 
 
 def _csv(header: list[str], rows: list[list]) -> None:
+    """The rows for a spreadsheet, each cell shown as on screen (control characters replaced: domain.shown)."""
     w = csv.writer(sys.stdout)
     w.writerow(header)
-    w.writerows(rows)
+    w.writerows([[c if isinstance(c, (int, float)) else shown(c) for c in r] for r in rows])
 
 
 def _show(header: list[str], rows: list[list], total: list | None, rep: dict, csv_out: bool, json_out: bool,
