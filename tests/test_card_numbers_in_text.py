@@ -1,6 +1,6 @@
 """A whole card number typed into any free-text field is refused, on the terminal, through the CLI and the services,
-and the refusal never repeats it; messages that echo what was typed mask it too. (The central side: 
-test_card_numbers_central.py.)"""
+and the refusal never repeats it; messages that echo what was typed mask it too. (The central
+side: test_card_numbers_central.py.)"""
 
 from __future__ import annotations
 
@@ -48,7 +48,8 @@ def _refused(result: Any, field: str) -> None:
 
 
 @pytest.mark.parametrize("text", [CARD, DIGITS, DASHED, "Ann 378282246310005", "call 6011111111111117 please",
-                                  "4111111111111111 12/27", "card ４１１１１１１１１１１１１１１１", "4111 1111 1111 1111 1225"])
+                                  "4111111111111111 12/27", "card ４１１１１１１１１１１１１１１１",
+                                  "4111 1111 1111 1111 1225"])
 def test_card_numbers_are_found_however_they_are_written(text: str) -> None:
     assert holds_card_number(text)
     _no_number(mask_card_numbers(text))
