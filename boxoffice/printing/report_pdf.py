@@ -11,6 +11,7 @@ from typing import Any
 from xml.sax.saxutils import escape  # Paragraph reads markup: a venue called "Tom's <b>" must print as typed
 
 from boxoffice.domain.money import format_money
+from boxoffice.domain.shown import shown
 
 
 def _bar_chart(labels: list[str], values: list[float], width: float, height: float, title: str) -> Any:
@@ -62,6 +63,17 @@ def _headline(report: dict[str, Any], cur: str) -> str:
                       f"taken {format_money(taken, cur)} {cur}", *parts])
 
 
+def _shown_everywhere(doc: Any) -> Any:
+    """``doc`` with every string passed through domain.shown (dict keys too: groups are keyed by name)."""
+    if isinstance(doc, str):
+        return shown(doc)
+    if isinstance(doc, dict):
+        return {(shown(k) if isinstance(k, str) else k): _shown_everywhere(v) for k, v in doc.items()}
+    if isinstance(doc, (list, tuple)):
+        return [_shown_everywhere(v) for v in doc]
+    return doc
+
+
 def render_end_of_day(report: dict[str, Any]) -> bytes:
     """A4 PDF: headline totals, three charts and the tables behind them."""
     from reportlab.lib import colors
@@ -70,6 +82,7 @@ def render_end_of_day(report: dict[str, Any]) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+    report = _shown_everywhere(report)  # names synced from elsewhere: no control or bidi character on the page
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
                             bottomMargin=15 * mm, title="End of day", invariant=1)
