@@ -136,7 +136,11 @@ def test_messages_that_repeat_the_input_mask_it(cli: Callable, terminal: Ctx, de
     assert unknown.exit_code == 2
     not_int = cli("report", "sales", "--by", DASHED, db=terminal)
     assert not_int.exit_code != 0
-    _no_number(*(r.stdout + r.stderr for r in (looked_up, counts, unknown, not_int)))
+    searched = cli("pickup", "find", CARD, db=terminal)
+    assert searched.exit_code == 3
+    at_the_desk = cli("counter", "--event", demo_events[0], db=terminal, input=f"{CARD}\n{DIGITS}\nq\n")
+    assert "nothing matches" in at_the_desk.stdout, at_the_desk.output
+    _no_number(*(r.stdout + r.stderr for r in (looked_up, counts, unknown, not_int, searched, at_the_desk)))
 
 
 # --- through the services -------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from boxoffice.domain.card_numbers import mask_card_numbers
 from boxoffice.domain.numbers import is_whole, parse_whole
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
@@ -132,7 +133,7 @@ class Counter:
                 return self._scan(text)
             return self._desk(line, cmd, rest, text)
         except BoxOfficeError as exc:
-            return Reply().add("refused", f"{exc.message}")
+            return Reply().add("refused", mask_card_numbers(exc.message))  # it may repeat what was typed
 
     def handle_lines(self, lines: list[str]) -> list[Reply]:
         """Several lines that arrived together (a scanner's buffer, a pasted list), answered in order.
@@ -343,7 +344,7 @@ class Counter:
         try:
             answers = scan_batch(self.ctx, texts, self._door_event(), "out" if self.exit_mode else "in")
         except BoxOfficeError as exc:
-            return [Reply().add("refused", exc.message)]
+            return [Reply().add("refused", mask_card_numbers(exc.message))]
         return [_door_reply(a) for a in answers]
 
 

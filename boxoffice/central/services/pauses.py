@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from boxoffice.central.services import feed, terminals
+from boxoffice.central.services import feed, free_text, terminals
 from boxoffice.central.services.admin import open_db
 from boxoffice.central.store import catalogs
 from boxoffice.central.store import feed as feed_rows
@@ -46,7 +46,8 @@ def pause(url: str, reason: str, *, what: str = "sales", event: str | None = Non
           terminal: str | None = None, by: str | None = None, clock: Clock = system_clock) -> dict[str, Any]:
     """Put a pause on the feed for every terminal (or the one named); returns its body."""
     check_what(what)
-    reason = clean_reason(reason)
+    reason = clean_reason(reason)  # a card number in it is refused there too (domain/card_numbers.py)
+    free_text.refuse_in_text(by, "--by name")
     scope, target = scope_of(event, channel, terminal)
     now = iso(clock())
     with open_db(url) as db:
