@@ -52,7 +52,7 @@ def luhn_ok(digits: str) -> bool:
     """True when the digits pass the Luhn check every payment card number passes."""
     total = 0
     for i, ch in enumerate(reversed(digits)):
-        d = ord(ch) - 48
+        d = int(ch)  # any script's decimal digit: "٤" is 4
         if i % 2:
             d = d * 2 - 9 if d > 4 else d * 2
         total += d
