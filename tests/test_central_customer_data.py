@@ -119,6 +119,12 @@ def test_only_a_pickup_desk_pulls_customer_data(central: Central, make_terminal,
     by_name = cli("pickup", "find", "quillfeather", "--json", db=door)  # nothing to find a name by elsewhere
     assert by_name.exit_code != 0 and web_code not in by_name.output
 
+    from boxoffice.services.refunds import RefundRequest, refund
+
+    back = refund(seller, RefundRequest(code=sale_code, reason="customer_request", print_receipt=False))
+    assert back["order"] == sale_code  # a seller refunds another counter's sale without its customer's name
+    assert sync(seller)["pushed"] >= 1 and _customer_rows(seller) == [] and _traces_in_file(seller) == []
+
 
 @pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
 def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
