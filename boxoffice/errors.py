@@ -33,6 +33,7 @@ EXIT_STATUSES: dict[str, tuple[int, str]] = {
     "shift_open": (4, "a shift is open already"),
     "insufficient_payment": (4, "the tenders do not cover the total"),
     "conflict": (4, "the action conflicts with the current state"),
+    "last_admin_token": (4, "that is the central service's last live admin token: make a new one first, or --force"),
     "unpushed_entries": (4, "restoring that copy would lose journal entries the central service never received"),
     # 5: who is asking may not do this
     "permission_denied": (5, "the operator's role does not allow this"),

@@ -255,7 +255,7 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock) -> FastAPI:
         def work(db: CentralDB) -> str:
             term = terminals.authenticate(db, header)
             terminals.seen(db, term["id"], now())
-            return feed.page(db, term["id"], after, limit)
+            return feed.page(db, term["id"], after, limit, customers=terminals.sees_customers(term))
 
         return json_text(await run_in_threadpool(run, work))
 

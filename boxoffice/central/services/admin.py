@@ -62,7 +62,7 @@ def init(url: str, clock: Clock = system_clock) -> dict[str, Any]:
             token = None
             if fresh or terminal_rows.live_admin_tokens(db) == 0:
                 token = tokens.new_token(tokens.ADMIN_PREFIX)
-                terminal_rows.add_admin_token(db, tokens.digest(token), now)
+                terminal_rows.add_admin_token(db, tokens.digest(token), now, tokens.shown_prefix(token), "init")
         return {"database": db.where, "created": fresh, "key_id": key["key_id"], "admin_token": token,
                 "schema_version": moved["to"], "migrations": moved["migrations"]}
 
@@ -106,11 +106,11 @@ def upgrade_for_serving(url: str, clock: Clock = system_clock) -> dict[str, Any]
         return {"database": db.where, "from": moved["from"], "to": moved["to"]}
 
 
-def new_admin_token(url: str, clock: Clock = system_clock) -> str:
-    """Another admin token (for the HTTP admin endpoints), shown once."""
+def new_admin_token(url: str, clock: Clock = system_clock, name: str | None = None) -> str:
+    """Another admin token (for the HTTP admin endpoints), shown once (`central admin-token new`: admin_tokens.py)."""
     token = tokens.new_token(tokens.ADMIN_PREFIX)
     with open_db(url) as db:
-        terminal_rows.add_admin_token(db, tokens.digest(token), iso(clock()))
+        terminal_rows.add_admin_token(db, tokens.digest(token), iso(clock()), tokens.shown_prefix(token), name)
     return token
 
 

@@ -13,6 +13,7 @@ Change kinds (bodies are described in schemas/sync-changes.schema.json):
 ``revocation``        a ticket that must not be admitted any more (refunded, exchanged or revoked by an admin)
 ``web_order``         an order sold by the web shop, with its tickets signed by the central key
 ``order``             an order another terminal sold, with its tickets (so any desk can find any order)
+                      (both: the customer's name, e-mail, phone and notes only for a pickup desk; see page())
 ``pickup``            tickets handed out by another terminal
 ``checkin``           a ticket admitted (or let out) at another terminal's door
 ``conflict``          a flag for the terminals involved: two of them did a once-only thing to the same ticket
@@ -52,8 +53,12 @@ def append(db: CentralDB, changes: Sequence[Change], at: str) -> int:
         return 0
     head = _take(db, "feed", len(changes))
     first = head - len(changes) + 1
-    rows.insert(db, [(first + i, c.kind, codec.dumps(c.body), c.origin, c.audience, at)
-                     for i, c in enumerate(changes)])
+    out = []
+    for i, c in enumerate(changes):
+        public = rows.without_customer(c.kind, c.body)  # None: no customer data to keep apart (see page())
+        body, private = (codec.dumps(c.body), None) if public is None else (codec.dumps(public), codec.dumps(c.body))
+        out.append((first + i, c.kind, body, c.origin, c.audience, at, private))
+    rows.insert(db, out)
     return head
 
 
@@ -74,19 +79,24 @@ def head(db: CentralDB) -> int:
     return rows.counter(db, "feed")
 
 
-def page(db: CentralDB, terminal_id: str, after: int, limit: int) -> str:
+def page(db: CentralDB, terminal_id: str, after: int, limit: int, *, customers: bool = False) -> str:
     """Changes for ``terminal_id`` after position ``after`` as the JSON text of sync-changes.schema.json.
 
     The head is read first: everything up to it is committed, so when the page is not full the cursor may jump
     to the head even over changes meant for other terminals, and a quiet terminal does not rescan them. Bodies are
     stored as JSON text and copied into the answer as they are, never parsed and dumped again.
+
+    Customer data (the name, e-mail, phone and notes of an order or web order) is in the page only with
+    ``customers`` (central/services/terminals.py ``sees_customers``: a pickup desk). Without it an order's customer
+    fields are null: the service stores each such change twice, with and without them (central/store/feed.py), so
+    either page is copied text and nothing leaves that the terminal may not have.
     """
     limit = max(1, min(limit, MAX_PAGE))
     top = head(db)
     if after > top:
         raise CentralError(409, "cursor_ahead", f"cursor {after} is past this service's last change {top}: the "
                                                 "terminal was enrolled with another central database; enroll again")
-    found = rows.for_terminal(db, terminal_id, after, top, limit)
+    found = rows.for_terminal(db, terminal_id, after, top, limit, customers=customers)
     full = len(found) == limit
     cursor = int(found[-1]["pos"]) if full else top
     dumps = json.dumps

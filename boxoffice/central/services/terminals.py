@@ -24,6 +24,7 @@ from boxoffice.central.services import feed, signing, tokens
 from boxoffice.central.store import terminals as rows
 from boxoffice.central.store.db import CentralDB
 
+CUSTOMER_ROLE = "pickup"  # the one role that needs customers' names, e-mails, phones and notes: see sees_customers
 CODE_HOURS = 24
 ROLES = ("sell", "pickup", "door")
 DEFAULT_ROLES = ",".join(ROLES)
@@ -113,6 +114,17 @@ def seen(db: CentralDB, terminal_id: str, now: str) -> None:
     from boxoffice.domain.clock import iso, parse_iso
 
     rows.seen_since(db, terminal_id, now, iso(parse_iso(now) - timedelta(seconds=SEEN_EVERY_SECONDS)))
+
+
+def sees_customers(terminal: dict[str, Any]) -> bool:
+    """Whether a terminal pulls customer data (names, e-mails, phones, notes of orders and web orders).
+
+    Only a pickup desk needs them: it finds an order by the name, e-mail or phone a customer gives and shows the
+    order's notes before handing out. A door checks signed tickets and needs no names; a seller sells and refunds
+    by order code. Pickup desks are not bound to events (they hold no allocation, and an enrollment code names
+    roles only), so a pickup desk gets the customer data of every event. docs/security.md, "What each terminal
+    pulls"."""
+    return CUSTOMER_ROLE in str(terminal.get("roles") or "").split(",")
 
 
 def authenticate_admin(db: CentralDB, header: str | None) -> None:

@@ -15,11 +15,17 @@ TERMINAL_PREFIX = "bxt_"
 ADMIN_PREFIX = "bxa_"
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # the order-code alphabet: nothing to misread
 CODE_GROUPS = 4
+SHOWN = 8  # characters of a token kept to recognise it ("bxa_" and 4 random ones: 24 of its 256 bits)
 
 
 def new_token(prefix: str) -> str:
     """A fresh bearer token; the prefix says what it is for when one turns up in a log or a config file."""
     return prefix + secrets.token_urlsafe(32)
+
+
+def shown_prefix(token: str) -> str:
+    """The start of a token, kept and listed so an admin can tell which of their tokens a listed one is."""
+    return token[:SHOWN]
 
 
 def new_code() -> str:

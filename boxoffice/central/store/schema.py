@@ -11,13 +11,17 @@ that also records the new version in ``meta('schema_version')``; on PostgreSQL t
 advisory lock, so two `central init` runs at once wait for each other instead of both upgrading. Version 1 is the
 first release's schema.sql; version 2 the allocation tables that release created on first use (``IF NOT EXISTS``,
 as a database of that release may hold them already or not); later versions change what exists and keep its rows.
-A migration is never edited once released: a change is a new numbered file added to ``MIGRATIONS``.
+A migration is never edited once released: a change is a new numbered file added to ``MIGRATIONS``. A migration
+that must rewrite rows in a way portable SQL cannot (JSON text) names a Python step in ``STEPS``, run right after
+its file in the same transaction.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
+from boxoffice.central.store import feed
 from boxoffice.central.store.db import CentralDB
 from boxoffice.errors import BoxOfficeError
 
@@ -26,7 +30,9 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
     (2, "allocations.sql"),
     (3, "schema_0003_roles_caps.sql"),
     (4, "schema_0004_checkpoints.sql"),
+    (7, "schema_0007_customer_data.sql"),
 )
+STEPS: dict[int, Callable[[CentralDB], object]] = {7: feed.split_stored}
 LATEST = MIGRATIONS[-1][0]
 SCHEMA_VERSION = str(LATEST)
 COUNTERS = ("feed", "web_order", "allocation")
@@ -79,6 +85,8 @@ def migrate(db: CentralDB, now: str, upto: int = LATEST) -> dict[str, object]:
             if found < number <= upto:
                 for statement in statements(name):
                     db.execute(statement)
+                if number in STEPS:
+                    STEPS[number](db)
                 ran.append(number)
         now_at = max(found, min(upto, LATEST))
         if ran:

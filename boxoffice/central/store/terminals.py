@@ -113,6 +113,32 @@ def admin_token(db: CentralDB, token_hash: str) -> dict[str, Any] | None:
     return db.one("SELECT revoked_at FROM admin_tokens WHERE token_hash = ?", (token_hash,))
 
 
+ADMIN_TOKEN_COLUMNS = "id, prefix, name, created_at, revoked_at"  # never token_hash: nothing to guess from
+
+
+def admin_tokens(db: CentralDB) -> list[dict[str, Any]]:
+    """Every admin token's ``id``, ``prefix``, ``name``, ``created_at``, ``revoked_at``, oldest first."""
+    return db.all(f"SELECT {ADMIN_TOKEN_COLUMNS} FROM admin_tokens ORDER BY created_at, id")
+
+
+def admin_tokens_named(db: CentralDB, id_start: str, token_hash: str) -> list[dict[str, Any]]:
+    """The admin tokens whose id starts with ``id_start`` (lower-case hex) or whose hash is ``token_hash``."""
+    return db.all(f"SELECT {ADMIN_TOKEN_COLUMNS} FROM admin_tokens WHERE substr(id, 1, ?) = ? OR token_hash = ?"
+                  " ORDER BY created_at, id", (len(id_start), id_start, token_hash))
+
+
+def lock_live_admin_tokens(db: CentralDB) -> int:
+    """Lock every live admin token's row for the caller's transaction (a write that changes nothing), so two
+    revocations at once cannot each see the other's token live and leave none; returns how many are live."""
+    return db.execute("UPDATE admin_tokens SET revoked_at = NULL WHERE revoked_at IS NULL")
+
+
+def revoke_admin_token(db: CentralDB, token_id: str, now: str) -> bool:
+    """Withdraw one admin token; False when it was withdrawn already."""
+    return bool(db.execute("UPDATE admin_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                           (now, token_id)))
+
+
 def revoke(db: CentralDB, terminal_id: str, now: str) -> bool:
     """Withdraw a terminal's credential; False when it was withdrawn already."""
     return bool(db.execute("UPDATE terminals SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
@@ -130,8 +156,13 @@ def listing(db: CentralDB) -> list[dict[str, Any]]:
                   " allocation_cap FROM terminals ORDER BY enrolled_at, name")
 
 
-def add_admin_token(db: CentralDB, token_hash: str, now: str) -> None:
-    db.execute("INSERT INTO admin_tokens (token_hash, created_at) VALUES (?, ?)", (token_hash, now))
+def add_admin_token(db: CentralDB, token_hash: str, now: str, prefix: str | None = None,
+                    name: str | None = None) -> str:
+    """Keep a new admin token's hash; its ``id`` (the hash's first 12 hex digits) is returned."""
+    token_id = token_hash[:12]
+    db.execute("INSERT INTO admin_tokens (token_hash, created_at, id, prefix, name) VALUES (?, ?, ?, ?, ?)",
+               (token_hash, now, token_id, prefix, name))
+    return token_id
 
 
 def live_admin_tokens(db: CentralDB) -> int:

@@ -46,6 +46,9 @@ COMMANDS = {
     "catalog": Entry(_HERE + "catalog", "central_catalog_app", "The catalogue every terminal gets at its next "
                                                                "sync."),
     "orders": Entry(_HERE + "catalog", "central_orders_app", "Web orders for the pickup desks."),
+    "admin-token": Entry(_HERE + "admin_tokens", "central_admin_token_app", "Tokens of the HTTP admin endpoints "
+                                                                            "(/v1/admin/*): list them, make one, "
+                                                                            "revoke one."),
     "terminal": Entry(_HERE + "terminals", "central_terminal_app", "Settings of enrolled terminals: how many unsold "
                                                                    "places a top-up may leave one holding."),
     "pause": Entry(_HERE + "pauses", "central_pause_app", "Stop sales, pickups or scans on every terminal (or an "
