@@ -32,6 +32,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from boxoffice.central.api import openapi as customise
+from boxoffice.central.api.limits import Limits, LimitsMiddleware, limits_from_env
 from boxoffice.central.errors import CentralError, invalid
 from boxoffice.central.services import (
     allocation_stops,
@@ -52,7 +53,6 @@ from boxoffice.wire import codec
 from boxoffice.wire.messages import problems
 
 API_VERSION = "1"
-MAX_BODY_BYTES = 64_000_000
 
 
 def _check(doc: Any, schema_name: str, what: str) -> None:
@@ -78,9 +78,7 @@ def _holds_nul(doc: Any) -> bool:
 
 
 def _json(raw: bytes, what: str) -> Any:
-    if len(raw) > MAX_BODY_BYTES:
-        raise CentralError(413, "too_large", f"the {what} is over {MAX_BODY_BYTES // 1_000_000} MB: send smaller "
-                                             "batches")
+    """A body parsed; its size was bounded while it was read (central/api/limits.py)."""
     try:
         doc = codec.loads(raw)  # orjson refuses a lone surrogate escape and nesting past 1024 itself
         if codec.orjson is None:
@@ -101,8 +99,8 @@ def _json(raw: bytes, what: str) -> Any:
         raise invalid(f"the {what} is not valid JSON", [where]) from None
 
 
-def create_app(db_url: str, clock: Callable[[], Any] = system_clock) -> FastAPI:
-    """The ASGI app for the central database at ``db_url``."""
+def create_app(db_url: str, clock: Callable[[], Any] = system_clock, limits: Limits | None = None) -> FastAPI:
+    """The ASGI app for the central database at ``db_url``, behind the rate and size limits of ``limits``."""
     app = FastAPI(title="boxoffice central service", version=API_VERSION, openapi_url="/openapi.json",
                   docs_url="/docs", redoc_url=None,
                   description="Terminals enroll once, push their journal and pull changes by cursor. "
@@ -179,11 +177,12 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock) -> FastAPI:
               summary="Push journal entries (each applied once, by id)",
               openapi_extra=customise.body("sync-push.schema.json", "sync-push-response.schema.json", auth=True))
     async def push(request: Request) -> JSONResponse:
-        raw = await request.body()
         header = request.headers.get("authorization")
+        await run_in_threadpool(run, lambda db: terminals.authenticate(db, header))  # before a byte of the body
+        raw = await request.body()  # capped while it streams (limits.py)
 
         def work(db: CentralDB) -> dict[str, Any]:
-            term = terminals.authenticate(db, header)  # who first: a stranger learns nothing from a 422
+            term = terminals.authenticate(db, header)  # again in the unit that writes: revoked meanwhile is refused
             body = _json(raw, "journal batch")
             _check(body, "sync-push.schema.json", "journal batch")
             # three units, each retried on its own: running the batch again after a later step collided would
@@ -232,8 +231,9 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock) -> FastAPI:
               openapi_extra=customise.body("sync-allocation-request.schema.json",
                                            "sync-allocation-request-response.schema.json", auth=True))
     async def top_up(request: Request) -> JSONResponse:
-        raw = await request.body()
         header = request.headers.get("authorization")
+        await run_in_threadpool(run, lambda db: terminals.authenticate(db, header))  # before a byte of the body
+        raw = await request.body()
 
         def work(db: CentralDB) -> Any:
             term = terminals.authenticate(db, header)
@@ -292,6 +292,7 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock) -> FastAPI:
         return JSONResponse(await run_in_threadpool(run, work))
 
     customise.install(app)
+    app.add_middleware(LimitsMiddleware, limits=limits or Limits())
     return app
 
 
@@ -299,4 +300,4 @@ def app_from_env() -> FastAPI:
     """Factory for `uvicorn --factory` and multi-worker serving: the database comes from BOXOFFICE_CENTRAL_DB."""
     import os
 
-    return create_app(os.environ.get("BOXOFFICE_CENTRAL_DB", ""))
+    return create_app(os.environ.get("BOXOFFICE_CENTRAL_DB", ""), limits=limits_from_env())
