@@ -235,6 +235,29 @@ def test_boxoffice_sync_says_when_a_push_is_too_large(tmp_path: Path, request: p
         small.server.stop()
 
 
+def test_the_terminal_cuts_its_pushes_to_the_cap(tmp_path: Path, request: pytest.FixtureRequest,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from boxoffice.services.sync import rounds
+
+    small = _serve("sqlite", tmp_path, request, ("--max-push-mb", "0.004"))
+    try:
+        make_terminal = request.getfixturevalue("make_terminal")
+        ctx = make_terminal(name="Counter cut", fresh=True)
+        enroll(ctx, small)
+        event = ctx.conn.execute("SELECT id FROM events ORDER BY id LIMIT 1").fetchone()[0]
+        for _ in range(6):
+            sell(ctx, event, n=1)
+        monkeypatch.setattr(rounds, "PUSH_MAX_BYTES", 4000)  # as if the service's cap were the terminal's own
+        sync(ctx)
+        sync(ctx)  # and what the first round journaled meanwhile
+        mine = ctx.conn.execute("SELECT count(*) FROM journal WHERE pushed_at IS NOT NULL").fetchone()[0]
+        assert small.scalar("SELECT count(*) FROM journal WHERE terminal_id = ?", (ctx.terminal["id"],)) == mine
+        assert "413" not in small.server.log_path.read_text()
+        assert small.server.log_path.read_text().count("POST /v1/journal") >= 3  # in several batches
+    finally:
+        small.server.stop()
+
+
 # --- the server's own limits and its log ----------------------------------------------------------------------
 
 

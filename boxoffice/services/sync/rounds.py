@@ -218,10 +218,11 @@ def _wire(e: dict[str, Any]) -> dict[str, Any]:
                               "hash")}
 
 
-def _fit(entries: list[dict[str, Any]], most: int = PUSH_MAX_BYTES) -> list[dict[str, Any]]:
+def _fit(entries: list[dict[str, Any]], most: int | None = None) -> list[dict[str, Any]]:
     """The leading entries whose push body stays within the central service's cap (wire/limits.py): a batch of
     large entries is cut short and the rest go in the next one. The first entry always goes (one entry's payload
     is at most 1 MB, well under the cap)."""
+    most = most or PUSH_MAX_BYTES
     size = len(b'{"entries":[]}')
     for n, entry in enumerate(entries):
         size += len(codec.dumps_bytes(_wire(entry))) + 1
