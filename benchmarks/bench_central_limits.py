@@ -39,9 +39,8 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from harness import RESULTS, _commit  # noqa: E402
-
 import httpx  # noqa: E402
+from harness import RESULTS, _commit  # noqa: E402
 
 from boxoffice.domain.chain import GENESIS, canonical, entry_hash  # noqa: E402
 from boxoffice.wire import codec  # noqa: E402
