@@ -23,7 +23,7 @@ pytest_plugins = ["sync_support"]
 CENTRAL = EXIT_STATUSES["central_refused"][0]
 # one token: 40 requests at once, then one every 20 s; an address without an accepted token: 80, then 10 a second
 FLOOD_ARGS = ("--rate-per-token", "0.05", "--burst-per-token", "40", "--rate-per-address", "10",
-              "--burst-per-address", "80")
+              "--burst-per-address", "80", "--head-timeout", "2")
 
 
 def _serve(backend: str, directory: Path, request: Any, args: tuple[str, ...]) -> Central:
@@ -276,3 +276,16 @@ def test_a_long_garbage_line_or_header_writes_a_bounded_log(central: Central) ->
     assert grown < 12_000, f"the log grew by {grown} bytes for two requests"
     tail = central.server.log_path.read_bytes()[before:]
     assert all(len(line) <= 2_200 for line in tail.splitlines())
+
+
+def test_a_slow_or_silent_connection_is_closed_at_the_head_deadline(central: Central) -> None:
+    silent = socket.create_connection(("127.0.0.1", central.server.port), timeout=15)
+    slow = socket.create_connection(("127.0.0.1", central.server.port), timeout=15)
+    slow.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+    for _ in range(3):  # a byte now and then does not keep it open
+        time.sleep(0.5)
+        slow.sendall(b"X")
+    assert silent.recv(100) == b"" and slow.recv(100) == b""  # closed by the service (2 s), not by our timeout
+    silent.close()
+    slow.close()
+    assert httpx.get(f"{central.url}/healthz", timeout=10).status_code == 200

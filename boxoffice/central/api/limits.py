@@ -275,17 +275,24 @@ class ServerLimits:
     once. It must stay well above the idle connections a night can hold (32 terminals keep one each, a stranger
     may open a thousand): the process raises its open-file limit to fit (:func:`raise_file_limit`).
     The head limit is h11's (``h11_max_incomplete_event_size``), so the h11 parser is used, not httptools, which
-    has no limit on a request line or header."""
+    has no limit on a request line or header; heads.py adds a deadline for the head."""
 
     limit_concurrency: int = 4096
     backlog: int = 2048
     timeout_keep_alive: int = 5
     max_head_bytes: int = 16_384
+    head_timeout: float = 10.0  # seconds for a whole request head (heads.py): a slow-loris connection is closed
 
     def uvicorn_options(self) -> dict[str, Any]:
+        """uvicorn.run's keyword arguments; raises the open-file limit and hands the head deadline to workers."""
+        import os
+
+        from boxoffice.central.api.heads import HEAD_TIMEOUT_ENV
+
         raise_file_limit(self.limit_concurrency + 256)
+        os.environ[HEAD_TIMEOUT_ENV] = str(self.head_timeout)
         return {"limit_concurrency": self.limit_concurrency, "backlog": self.backlog,
-                "timeout_keep_alive": self.timeout_keep_alive, "http": "h11",
+                "timeout_keep_alive": self.timeout_keep_alive, "http": "boxoffice.central.api.heads:HeadDeadlineH11",
                 "h11_max_incomplete_event_size": self.max_head_bytes, "log_config": log_config()}
 
 

@@ -30,6 +30,8 @@ def serve(
     backlog: int = typer.Option(2048, "--backlog", help="Connections the kernel queues before they are accepted."),
     keep_alive: int = typer.Option(5, "--keep-alive", help="Seconds an idle keep-alive connection stays open."),
     max_head_kb: int = typer.Option(16, "--max-head-kb", help="Largest request line and headers, in kB."),
+    head_timeout: float = typer.Option(10.0, "--head-timeout",
+                                       help="Seconds a connection has to send a whole request head (then closed)."),
 ) -> None:
     """Serve the central API (FastAPI on uvicorn) until Ctrl-C. OpenAPI at /openapi.json, health at /healthz.
 
@@ -45,13 +47,13 @@ def serve(
         raise BoxOfficeError("bad_input", "--workers is 1 to 64")
     if min(rate_per_token, rate_per_address, max_push_mb) <= 0 or min(burst_per_token, burst_per_address) < 1:
         raise BoxOfficeError("bad_input", "the rates, bursts and --max-push-mb must be above 0")
-    if max_connections < 16 or backlog < 1 or keep_alive < 1 or not 1 <= max_head_kb <= 1024:
+    if max_connections < 16 or backlog < 1 or keep_alive < 1 or not 1 <= max_head_kb <= 1024 or head_timeout <= 0:
         raise BoxOfficeError("bad_input", "--max-connections is at least 16, --backlog and --keep-alive at least 1, "
-                                          "--max-head-kb 1 to 1024")
+                                          "--max-head-kb 1 to 1024, --head-timeout above 0")
     limits = Limits(rate_per_token=rate_per_token, burst_per_token=burst_per_token, rate_per_address=rate_per_address,
                     burst_per_address=burst_per_address, push_max_bytes=int(max_push_mb * 1_000_000))
     bounds = ServerLimits(limit_concurrency=max_connections, backlog=backlog, timeout_keep_alive=keep_alive,
-                          max_head_bytes=max_head_kb * 1024)
+                          max_head_bytes=max_head_kb * 1024, head_timeout=head_timeout)
     run(central_db(db), host=host, port=port, workers=workers, limits=limits, server_limits=bounds)
 
 
