@@ -289,3 +289,38 @@ def test_a_slow_or_silent_connection_is_closed_at_the_head_deadline(central: Cen
     silent.close()
     slow.close()
     assert httpx.get(f"{central.url}/healthz", timeout=10).status_code == 200
+
+
+# --- the same bounds on the terminal: imports and what it pulls -----------------------------------------------
+
+
+def test_imports_of_many_empty_records_are_refused_with_a_few_errors(terminal, cli, write_json) -> None:  # noqa: ANN001
+    catalog = cli("catalog", "import", str(write_json({"events": [{}] * 5000}, "catalog.json")), "--json",
+                  db=terminal)
+    assert catalog.exit_code == 2, catalog.output
+    assert catalog.json()["error"]["details"]["errors"] == ["/events: 5000 items; at most 1000"]
+    orders = cli("orders", "import", str(write_json({"format": "boxoffice.web-orders/1", "orders": [{}] * 200_000},
+                                                   "orders.json")), "--json", db=terminal)
+    assert orders.exit_code == 2, orders.output
+    assert 1 <= len(orders.json()["error"]["details"]["errors"]) <= 21
+    deep = cli("orders", "import", str(write_json({"orders": [[[[[[[[]]]]]]]] * 10 + [{"a": [[[[[[[[[[]]]]]]]]]]}]},
+                                                 "deep.json")), "--json", db=terminal)
+    assert deep.exit_code == 2 and len(deep.json()["error"]["details"]["errors"]) <= 21
+
+
+def test_a_pulled_page_of_many_empty_changes_is_refused_with_a_few_errors(terminals) -> None:  # noqa: ANN001
+    from boxoffice.errors import BoxOfficeError
+    from boxoffice.services.sync.rounds import pull
+
+    (ctx,) = terminals(1)
+
+    class Hostile:
+        """A central service whose page of changes is a long list of nothing."""
+
+        def changes(self, after: int, limit: int) -> Any:
+            return {"changes": [{}] * 200_000, "cursor": after + 1, "more": False, "head": after + 1}
+
+    with pytest.raises(BoxOfficeError) as exc:
+        pull(ctx, Hostile())  # type: ignore[arg-type]
+    assert exc.value.code == "central_refused"
+    assert exc.value.details["errors"] == ["/changes: 200000 items; at most 1000"]
