@@ -100,5 +100,7 @@ def validate(doc: Any, schema_name: str, what: str) -> None:
     """Refuse a document that does not match its schema, listing every located error."""
     errors = located_errors(doc, schema_name)
     if errors:
-        raise BoxOfficeError("invalid_document", f"the {what} has {len(errors)} error(s); nothing was imported. "
+        located = [e for e in errors if e.startswith("/")]
+        count = str(len(located)) if len(located) == len(errors) else f"more than {len(located)}"
+        raise BoxOfficeError("invalid_document", f"the {what} has {count} error(s); nothing was imported. "
                                                  f"First: {errors[0]}", errors=errors)

@@ -7,9 +7,11 @@ it. Each request opens its own database connection and closes it: the process
 holds no state between requests, so any number of them can serve one PostgreSQL database.
 
 Status codes: 200 done; 401 no or unknown token; 403 a forbidden act (another terminal's entries, a bad code);
-404 unknown path; 409 conflicts with what the service holds; 422 a malformed request, with every problem located;
-503 the database is unreachable, or stayed busy (code ``busy``). Every error body matches
-schemas/sync-error.schema.json.
+404 unknown path; 409 conflicts with what the service holds; 413 a body over its route's cap (``too_large``); 422 a
+malformed request, its first problems located; 429 too many requests (``rate_limited``, with Retry-After); 503 the
+database is unreachable, or stayed busy (code ``busy``). Every error body matches schemas/sync-error.schema.json.
+The rate and size limits are central/api/limits.py's, in front of every route; the routes that take a body check the
+token before they read it.
 
 Concurrency: every request's work runs through ``db.retrying`` (a push: each of its three steps through
 ``db.retry``). On PostgreSQL a transaction that another writer deadlocked or made unserialisable is rolled back
