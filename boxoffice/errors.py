@@ -55,6 +55,8 @@ EXIT_STATUSES: dict[str, tuple[int, str]] = {
     "central_unreachable": (8, "the central service did not answer"),
     "central_refused": (8, "the central service refused the request"),
     "not_enrolled": (8, "this terminal is not enrolled with a central service"),
+    "central_rate_limited": (8, "the central service is limiting this terminal's requests: try again later"),
+    "central_too_large": (8, "the central service refused a request as too large"),
     # 9: the database
     "database_newer": (9, "the database was written by a newer release"),
     "database_older": (9, "the central database was made by an older release: run `boxoffice central migrate`"),

@@ -63,7 +63,7 @@ def free_port() -> int:
 class CentralServer:
     """`boxoffice central serve` on loopback, stopped by ``stop()``."""
 
-    def __init__(self, db_url: str, log: Path) -> None:
+    def __init__(self, db_url: str, log: Path, args: tuple[str, ...] = ()) -> None:
         self.db_url = db_url
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -71,7 +71,7 @@ class CentralServer:
         self._log = log.open("wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-c", "from boxoffice.cli.main import run; run()", "central", "serve", "--db", db_url,
-             "--port", str(self.port)], cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+             "--port", str(self.port), *args], cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
         self.log_path = log
         self._wait_up()
 

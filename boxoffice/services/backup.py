@@ -156,7 +156,8 @@ def _central_head(copy: dict[str, Any], live_sync: dict[str, Any] | None, centra
     try:
         return central_head(client), None
     except BoxOfficeError as exc:
-        if exc.code in ("central_unreachable", "not_enrolled", "central_refused"):
+        if exc.code in ("central_unreachable", "not_enrolled", "central_refused", "central_rate_limited",
+                        "central_too_large"):
             return None, exc.message
         raise
     finally:

@@ -3,10 +3,16 @@
 Every request the terminal makes is idempotent (entries apply once by id, pulls are reads by cursor), so a request
 whose answer was lost is simply sent again: a few times at once with a short backoff, after which the caller sees
 ``central_unreachable`` and a later sync resumes. Answers are returned parsed; checking them is the caller's job.
+
+A 429 (the service's rate limit, central/api/limits.py) is waited out as its ``Retry-After`` says, within the same
+few tries, when the wait is short (``MAX_RATE_WAIT``); a longer one ends the sync at once with ``central_rate_limited``.
+A 413 ends it with ``central_too_large``: the terminal cuts its pushes to the service's cap, so it means the service
+was started with a smaller ``--max-push-mb``.
 """
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from typing import Any
@@ -15,6 +21,7 @@ from boxoffice.errors import BoxOfficeError
 from boxoffice.wire import codec
 
 RETRY_STATUSES = {502, 503, 504}
+MAX_RATE_WAIT = 10.0  # seconds a 429's Retry-After may ask for before the sync stops and says so
 
 
 class CentralClient:
@@ -81,9 +88,13 @@ class CentralClient:
         content = codec.dumps_bytes(body) if body is not None else None
         headers = {"Content-Type": "application/json"} if content is not None else None
         last: str = ""
+        wait: float | None = None
         for attempt in range(self.retries + 1):
-            if attempt:
+            if wait is not None:
+                time.sleep(wait)
+            elif attempt:
                 time.sleep(self.backoff * (2 ** (attempt - 1)) * (0.5 + random.random()))
+            wait = None
             try:
                 resp = self._http.request(method, path, content=content, params=params, headers=headers)
             except self._errors as exc:
@@ -92,6 +103,14 @@ class CentralClient:
             if resp.status_code in RETRY_STATUSES:
                 last = f"HTTP {resp.status_code}"
                 continue
+            if resp.status_code == 429:
+                wait = _retry_after(resp)
+                if wait <= MAX_RATE_WAIT and attempt < self.retries:
+                    continue
+                raise BoxOfficeError("central_rate_limited", f"the central service at {self.url} is limiting this "
+                                                             f"terminal's requests (rate_limited): try again in "
+                                                             f"{math.ceil(wait)} s; nothing is lost",
+                                     retry_after=math.ceil(wait))
             return self._answer(resp, path)
         raise BoxOfficeError("central_unreachable", f"the central service at {self.url} did not answer ({last}); "
                                                     "nothing is lost: the next sync carries on from here")
@@ -104,6 +123,9 @@ class CentralClient:
         if resp.status_code >= 400:
             err = data.get("error", {}) if isinstance(data, dict) and isinstance(data.get("error"), dict) else {}
             code, message = err.get("code", f"http_{resp.status_code}"), err.get("message", resp.reason_phrase)
+            if resp.status_code == 413:
+                raise BoxOfficeError("central_too_large", f"the central service refused {path} as too large "
+                                                          f"({code}): {message}", central_code=code)
             if resp.status_code == 401:
                 raise BoxOfficeError("not_enrolled", f"the central service refused this terminal's token ({code}): "
                                                      f"{message}", central_code=code)
@@ -113,3 +135,12 @@ class CentralClient:
             raise BoxOfficeError("central_refused", f"the central service answered {path} with something that is not "
                                                     "JSON; nothing was changed here")
         return data
+
+
+def _retry_after(resp: Any) -> float:
+    """The seconds a 429 asks to wait (``Retry-After``, whole seconds), 1 when it says nothing usable."""
+    text = resp.headers.get("retry-after", "")
+    try:
+        return min(max(float(text), 0.0), 86_400.0)
+    except ValueError:
+        return 1.0

@@ -12,6 +12,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from boxoffice.wire.limits import shape_problems
 from boxoffice.wire.schemas import load_schema, located_errors
 
 
@@ -25,7 +26,13 @@ def _fast(schema_name: str) -> Any:
 
 
 def problems(doc: Any, schema_name: str) -> list[str]:
-    """Every violation of the schema, located ('/entries/3/seq: ...'); empty when the document is valid."""
+    """The first violations of the schema, located ('/entries/3/seq: ...'); empty when the document is valid.
+
+    The shape comes first (wire/limits.py): a list longer than the schema allows or nesting too deep is refused
+    before either checker walks it."""
+    shape = shape_problems(doc, load_schema(schema_name))
+    if shape:
+        return shape
     fast = _fast(schema_name)
     if fast is not None and fast.is_valid(doc):
         return []

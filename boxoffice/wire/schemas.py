@@ -11,10 +11,12 @@ import json
 from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from boxoffice.errors import BoxOfficeError
+from boxoffice.wire.limits import MAX_ERRORS, shape_problems
 
 SCHEMA_PACKAGE = "boxoffice.json_schemas"
 
@@ -30,19 +32,29 @@ def load_schema(name: str) -> dict[str, Any]:
     return json.loads(schema_files().joinpath(name).read_text(encoding="utf-8"))
 
 
-def located_errors(doc: Any, schema_name: str, limit: int = 200) -> list[str]:
-    """Every schema violation as 'pointer: message', deepest first within each branch, at most ``limit``."""
+def located_errors(doc: Any, schema_name: str, limit: int = MAX_ERRORS) -> list[str]:
+    """The first ``limit`` schema violations as 'pointer: message', sorted by place.
+
+    The shape is checked first (wire/limits.py: depth, entry counts) and the checker's errors are taken lazily and
+    no more than ``limit``: asked for every error, it kept them all, gigabytes for a small document of empty
+    entries. Which ``limit`` errors are shown is the checker's order; they are enough to say what is wrong."""
     from jsonschema import Draft202012Validator
 
-    validator = Draft202012Validator(load_schema(schema_name))
+    schema = load_schema(schema_name)
+    shape = shape_problems(doc, schema)
+    if shape:
+        return shape
+    validator = Draft202012Validator(schema)
+    found = list(islice(validator.iter_errors(doc), limit + 1))
     out = []
-    for err in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path))):
+    for err in sorted(found[:limit], key=lambda e: list(map(str, e.absolute_path))):
         pointer = "/" + "/".join(str(p) for p in err.absolute_path)
+        if len(pointer) > 200:
+            pointer = pointer[:197] + "..."
         msg = err.message if len(err.message) < 200 else err.message[:197] + "..."
         out.append(f"{pointer}: {msg}")
-        if len(out) >= limit:
-            out.append("(more errors not shown; fix these first)")
-            break
+    if len(found) > limit:
+        out.append("(more errors not shown; fix these first)")
     return out
 
 
@@ -88,5 +100,7 @@ def validate(doc: Any, schema_name: str, what: str) -> None:
     """Refuse a document that does not match its schema, listing every located error."""
     errors = located_errors(doc, schema_name)
     if errors:
-        raise BoxOfficeError("invalid_document", f"the {what} has {len(errors)} error(s); nothing was imported. "
+        located = [e for e in errors if e.startswith("/")]
+        count = str(len(located)) if len(located) == len(errors) else f"more than {len(located)}"
+        raise BoxOfficeError("invalid_document", f"the {what} has {count} error(s); nothing was imported. "
                                                  f"First: {errors[0]}", errors=errors)

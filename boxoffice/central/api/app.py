@@ -7,9 +7,11 @@ it. Each request opens its own database connection and closes it: the process
 holds no state between requests, so any number of them can serve one PostgreSQL database.
 
 Status codes: 200 done; 401 no or unknown token; 403 a forbidden act (another terminal's entries, a bad code);
-404 unknown path; 409 conflicts with what the service holds; 422 a malformed request, with every problem located;
-503 the database is unreachable, or stayed busy (code ``busy``). Every error body matches
-schemas/sync-error.schema.json.
+404 unknown path; 409 conflicts with what the service holds; 413 a body over its route's cap (``too_large``); 422 a
+malformed request, its first problems located; 429 too many requests (``rate_limited``, with Retry-After); 503 the
+database is unreachable, or stayed busy (code ``busy``). Every error body matches schemas/sync-error.schema.json.
+The rate and size limits are central/api/limits.py's, in front of every route; the routes that take a body check the
+token before they read it.
 
 Concurrency: every request's work runs through ``db.retrying`` (a push: each of its three steps through
 ``db.retry``). On PostgreSQL a transaction that another writer deadlocked or made unserialisable is rolled back
@@ -32,6 +34,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from boxoffice.central.api import openapi as customise
+from boxoffice.central.api.limits import Limits, LimitsMiddleware, limits_from_env
 from boxoffice.central.errors import CentralError, invalid
 from boxoffice.central.services import (
     allocation_stops,
@@ -53,7 +56,6 @@ from boxoffice.wire import codec
 from boxoffice.wire.messages import problems
 
 API_VERSION = "1"
-MAX_BODY_BYTES = 64_000_000
 
 
 def _check(doc: Any, schema_name: str, what: str) -> None:
@@ -79,9 +81,7 @@ def _holds_nul(doc: Any) -> bool:
 
 
 def _json(raw: bytes, what: str) -> Any:
-    if len(raw) > MAX_BODY_BYTES:
-        raise CentralError(413, "too_large", f"the {what} is over {MAX_BODY_BYTES // 1_000_000} MB: send smaller "
-                                             "batches")
+    """A body parsed; its size was bounded while it was read (central/api/limits.py)."""
     try:
         doc = codec.loads(raw)  # orjson refuses a lone surrogate escape and nesting past 1024 itself
         if codec.orjson is None:
@@ -102,8 +102,8 @@ def _json(raw: bytes, what: str) -> Any:
         raise invalid(f"the {what} is not valid JSON", [where]) from None
 
 
-def create_app(db_url: str, clock: Callable[[], Any] = system_clock) -> FastAPI:
-    """The ASGI app for the central database at ``db_url``."""
+def create_app(db_url: str, clock: Callable[[], Any] = system_clock, limits: Limits | None = None) -> FastAPI:
+    """The ASGI app for the central database at ``db_url``, behind the rate and size limits of ``limits``."""
     app = FastAPI(title="boxoffice central service", version=API_VERSION, openapi_url="/openapi.json",
                   docs_url="/docs", redoc_url=None,
                   description="Terminals enroll once, push their journal and pull changes by cursor. "
@@ -181,11 +181,12 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock) -> FastAPI:
               summary="Push journal entries (each applied once, by id)",
               openapi_extra=customise.body("sync-push.schema.json", "sync-push-response.schema.json", auth=True))
     async def push(request: Request) -> JSONResponse:
-        raw = await request.body()
         header = request.headers.get("authorization")
+        await run_in_threadpool(run, lambda db: terminals.authenticate(db, header))  # before a byte of the body
+        raw = await request.body()  # capped while it streams (limits.py)
 
         def work(db: CentralDB) -> dict[str, Any]:
-            term = terminals.authenticate(db, header)  # who first: a stranger learns nothing from a 422
+            term = terminals.authenticate(db, header)  # again in the unit that writes: revoked meanwhile is refused
             body = _json(raw, "journal batch")
             _check(body, "sync-push.schema.json", "journal batch")
             # three units, each retried on its own: running the batch again after a later step collided would
@@ -234,8 +235,9 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock) -> FastAPI:
               openapi_extra=customise.body("sync-allocation-request.schema.json",
                                            "sync-allocation-request-response.schema.json", auth=True))
     async def top_up(request: Request) -> JSONResponse:
-        raw = await request.body()
         header = request.headers.get("authorization")
+        await run_in_threadpool(run, lambda db: terminals.authenticate(db, header))  # before a byte of the body
+        raw = await request.body()
 
         def work(db: CentralDB) -> Any:
             term = terminals.authenticate(db, header)
@@ -294,6 +296,7 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock) -> FastAPI:
         return JSONResponse(await run_in_threadpool(run, work))
 
     customise.install(app)
+    app.add_middleware(LimitsMiddleware, limits=limits or Limits())
     return app
 
 
@@ -301,4 +304,4 @@ def app_from_env() -> FastAPI:
     """Factory for `uvicorn --factory` and multi-worker serving: the database comes from BOXOFFICE_CENTRAL_DB."""
     import os
 
-    return create_app(os.environ.get("BOXOFFICE_CENTRAL_DB", ""))
+    return create_app(os.environ.get("BOXOFFICE_CENTRAL_DB", ""), limits=limits_from_env())

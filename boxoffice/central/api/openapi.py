@@ -15,7 +15,9 @@ from boxoffice.wire.schemas import load_schema
 ERROR_SCHEMA = "sync-error.schema.json"
 ERRORS = {"401": "no token, an unknown one, or a revoked terminal's", "403": "forbidden (another terminal's "
           "entries, a bad enrollment code)", "409": "conflicts with what the service holds",
-          "413": "body too large", "422": "malformed request; every problem located", "503": "database unavailable"}
+          "413": "body over its route's cap (too_large)", "422": "malformed request; every problem located",
+          "429": "too many requests from this token or address (rate_limited); Retry-After says how many seconds",
+          "503": "database unavailable"}
 
 
 def component_name(schema_file: str) -> str:
@@ -35,7 +37,7 @@ def _errors(codes: tuple[str, ...]) -> dict[str, Any]:
 
 def body(request_schema: str, response_schema: str, auth: bool = False) -> dict[str, Any]:
     """openapi_extra for an operation that takes a JSON body."""
-    codes = ("401", "403", "409", "413", "422", "503") if auth else ("403", "409", "413", "422", "503")
+    codes = ("401", "403", "409", "413", "422", "429", "503") if auth else ("403", "409", "413", "422", "429", "503")
     ok = {"description": "done", "content": {"application/json": {"schema": _ref(response_schema)}}}
     extra: dict[str, Any] = {
         "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(request_schema)}}},
@@ -50,7 +52,7 @@ def responses(response_schema: str | None, auth: bool = False) -> dict[str, Any]
     """openapi_extra for a GET: its answer's schema (None: any JSON object) and its errors."""
     ok = _ref(response_schema) if response_schema else {"type": "object"}
     extra: dict[str, Any] = {"responses": {"200": {"description": "done", "content": {"application/json": {
-        "schema": ok}}}, **_errors(("401", "409", "422", "503"))}}
+        "schema": ok}}}, **_errors(("401", "409", "422", "429", "503"))}}
     if auth:
         extra["security"] = [{"bearer": []}]
     return extra

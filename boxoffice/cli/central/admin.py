@@ -14,18 +14,47 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0: every interface)."),
     port: int = typer.Option(8765, "--port", help="TCP port."),
     workers: int = typer.Option(1, "--workers", help="Worker processes (they share only the database)."),
+    rate_per_token: float = typer.Option(50.0, "--rate-per-token",
+                                         help="Requests a second one terminal or admin token may make, sustained "
+                                              "(each worker counts its own)."),
+    burst_per_token: int = typer.Option(1000, "--burst-per-token", help="Requests one token may make at once."),
+    rate_per_address: float = typer.Option(20.0, "--rate-per-address",
+                                           help="Requests a second from one address without an accepted token "
+                                                "(enrollment, /healthz, unknown tokens)."),
+    burst_per_address: int = typer.Option(400, "--burst-per-address",
+                                          help="Requests one such address may make at once."),
+    max_push_mb: float = typer.Option(8.0, "--max-push-mb",
+                                      help="Largest push body in MB (terminals cut their batches to 8 MB)."),
+    max_connections: int = typer.Option(4096, "--max-connections",
+                                        help="Open connections and requests under way before new ones get 503."),
+    backlog: int = typer.Option(2048, "--backlog", help="Connections the kernel queues before they are accepted."),
+    keep_alive: int = typer.Option(5, "--keep-alive", help="Seconds an idle keep-alive connection stays open."),
+    max_head_kb: int = typer.Option(16, "--max-head-kb", help="Largest request line and headers, in kB."),
+    head_timeout: float = typer.Option(10.0, "--head-timeout",
+                                       help="Seconds a connection has to send a whole request head (then closed)."),
 ) -> None:
     """Serve the central API (FastAPI on uvicorn) until Ctrl-C. OpenAPI at /openapi.json, health at /healthz.
 
+    Requests past the rate limits get 429 with Retry-After, bodies past their cap 413 (docs/errors.md).
+
     Example: boxoffice central serve --db postgresql://boxoffice@db/boxoffice --host 0.0.0.0
     """
+    from boxoffice.central.api.limits import Limits, ServerLimits
     from boxoffice.central.server import serve as run
+    from boxoffice.errors import BoxOfficeError
 
     if workers < 1 or workers > 64:
-        from boxoffice.errors import BoxOfficeError
-
         raise BoxOfficeError("bad_input", "--workers is 1 to 64")
-    run(central_db(db), host=host, port=port, workers=workers)
+    if min(rate_per_token, rate_per_address, max_push_mb) <= 0 or min(burst_per_token, burst_per_address) < 1:
+        raise BoxOfficeError("bad_input", "the rates, bursts and --max-push-mb must be above 0")
+    if max_connections < 16 or backlog < 1 or keep_alive < 1 or not 1 <= max_head_kb <= 1024 or head_timeout <= 0:
+        raise BoxOfficeError("bad_input", "--max-connections is at least 16, --backlog and --keep-alive at least 1, "
+                                          "--max-head-kb 1 to 1024, --head-timeout above 0")
+    limits = Limits(rate_per_token=rate_per_token, burst_per_token=burst_per_token, rate_per_address=rate_per_address,
+                    burst_per_address=burst_per_address, push_max_bytes=int(max_push_mb * 1_000_000))
+    bounds = ServerLimits(limit_concurrency=max_connections, backlog=backlog, timeout_keep_alive=keep_alive,
+                          max_head_bytes=max_head_kb * 1024, head_timeout=head_timeout)
+    run(central_db(db), host=host, port=port, workers=workers, limits=limits, server_limits=bounds)
 
 
 def init(

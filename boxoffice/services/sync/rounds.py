@@ -26,6 +26,8 @@ from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
 from boxoffice.store import sync_state as state
 from boxoffice.store.db import write
+from boxoffice.wire import codec
+from boxoffice.wire.limits import PUSH_MAX_BYTES
 from boxoffice.wire.messages import problems
 
 PUSH_BATCH = 500
@@ -216,6 +218,19 @@ def _wire(e: dict[str, Any]) -> dict[str, Any]:
                               "hash")}
 
 
+def _fit(entries: list[dict[str, Any]], most: int | None = None) -> list[dict[str, Any]]:
+    """The leading entries whose push body stays within the central service's cap (wire/limits.py): a batch of
+    large entries is cut short and the rest go in the next one. The first entry always goes (one entry's payload
+    is at most 1 MB, well under the cap)."""
+    most = most or PUSH_MAX_BYTES
+    size = len(b'{"entries":[]}')
+    for n, entry in enumerate(entries):
+        size += len(codec.dumps_bytes(_wire(entry))) + 1
+        if size > most and n:
+            return entries[:n]
+    return entries
+
+
 def push(ctx: Ctx, transport: Transport, batch: int = PUSH_BATCH, progress: Progress | None = None) -> dict[str, Any]:
     """Send every entry that was unpushed when the push began, oldest first; mark each batch pushed once the
     central service has answered.
@@ -231,11 +246,11 @@ def push(ctx: Ctx, transport: Transport, batch: int = PUSH_BATCH, progress: Prog
     total = state.pending_count(ctx.conn)
     done = applied = duplicates = 0
     conflicts: list[dict[str, Any]] = []
-    entries = state.pending_batch(ctx.conn, 0, batch, upto)
+    entries = _fit(state.pending_batch(ctx.conn, 0, batch, upto))
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-push") as pool:
         while entries:
             request = pool.submit(transport.push, [_wire(e) for e in entries])
-            following = state.pending_batch(ctx.conn, entries[-1]["seq"], batch, upto)
+            following = _fit(state.pending_batch(ctx.conn, entries[-1]["seq"], batch, upto))
             answer = request.result()
             _refuse_malformed(answer, "sync-push-response.schema.json", "push answer")
             with write(ctx.conn):

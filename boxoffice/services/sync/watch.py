@@ -54,6 +54,8 @@ def watch(step: Callable[[], dict[str, Any]], report: Callable[[dict[str, Any] |
             except BoxOfficeError as exc:
                 result, error = None, exc
                 wait = backoff.after_failure()
+                if isinstance(exc.details.get("retry_after"), int):  # a 429: never sooner than the service asked
+                    wait = max(wait, float(exc.details["retry_after"]))
             done += 1
             report(result, error, wait)
             if rounds is not None and done >= rounds:
