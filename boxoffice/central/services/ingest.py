@@ -85,7 +85,9 @@ def apply_batch(db: CentralDB, terminal: dict[str, Any], entries: Sequence[dict[
         state = _Batch(db, terminal, now)
         state.check_chain(new, known)
         state.check_gaps(new)
-        for e, eff in zip(new, readable(new, now), strict=True):
+        effects = readable(new, now)
+        state.known = ownership.Known(db, [eff for eff in effects if isinstance(eff, Effect)])
+        for e, eff in zip(new, effects, strict=True):
             if isinstance(eff, str):
                 state.unreadable(e, eff)
             else:
@@ -154,7 +156,7 @@ class _Batch:
 
     def __init__(self, db: CentralDB, terminal: dict[str, Any], now: str) -> None:
         self.db, self.terminal, self.tid, self.now = db, terminal, terminal["id"], now
-        self.pending: dict[str, str] = {}  # ticket id -> order id, for tickets gathered but not yet written
+        self.known: ownership.Known | None = None  # who owns what the batch names (set by apply_batch)
         self.changes: list[feed.Change] = []
         self.conflicts: list[dict[str, Any]] = []
         self.orders: list[dict[str, Any]] = []
@@ -202,7 +204,8 @@ class _Batch:
         once_only = [c for c in eff.claims if c.action != "seat"]
         if once_only or eff.release or eff.revoked:
             self.flush()  # a pickup or refund may concern a sale earlier in this batch: write that first
-        verdict = ownership.judge(self.db, self.terminal, entry, eff, self.pending)
+        assert self.known is not None
+        verdict = ownership.judge(self.db, self.terminal, entry, eff, self.known)
         if verdict is not None:
             self._judged(entry, verdict)
             if not verdict.apply:
@@ -216,7 +219,7 @@ class _Batch:
         if eff.order is not None:  # a sale, or an exchange's new order: written in bulk with its neighbours
             self.orders.append(eff.order)
             self.tickets += [(eff.order["id"], eff.order["event_id"], t) for t in eff.tickets]
-            self.pending.update((t["id"], eff.order["id"]) for t in eff.tickets)
+            self.known.sold(self.tid, eff.order["id"], [t["id"] for t in eff.tickets])
             self.seat_claims += [(c, entry) for c in eff.claims if c.action == "seat"]
             self.changes.append(feed.Change("order", {"order": eff.order, "tickets": eff.tickets}, origin=self.tid))
         elif eff.change is not None:
@@ -299,7 +302,7 @@ class _Batch:
     def flush(self) -> None:
         """Write the gathered orders, tickets and seat claims in bulk; flag seats another terminal sold first."""
         orders, tickets, seat_claims = self.orders, self.tickets, self.seat_claims
-        self.orders, self.tickets, self.seat_claims, self.pending = [], [], [], {}
+        self.orders, self.tickets, self.seat_claims = [], [], []
         if orders:
             orders = self._codes_reused(orders)
             sales.insert_orders(self.db, orders)

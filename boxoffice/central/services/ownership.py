@@ -67,26 +67,45 @@ class Verdict:
     apply: bool = False
 
 
+class Known:
+    """Who owns the orders and tickets a batch names: read from the database once for the whole batch, then kept up
+    to date with the batch's own sales as they are applied (one query per batch, not one per entry)."""
+
+    def __init__(self, db: CentralDB, effects: list[Effect]) -> None:
+        orders = [e.order["id"] for e in effects if e.order is not None]
+        tickets = [t["id"] for e in effects for t in e.tickets]
+        tickets += [c.subject for e in effects for c in e.claims if c.action == "refund"]
+        tickets += [t for e in effects for t, _ in e.revoked]
+        self.orders = rows.order_owners(db, list(dict.fromkeys(orders))) if orders else {}
+        self.tickets = rows.ticket_owners(db, list(dict.fromkeys(tickets))) if tickets else {}
+
+    def sold(self, terminal_id: str, order_id: str, ticket_ids: list[str]) -> None:
+        """Note a sale of this batch applied: its order and tickets are the sender's from now on."""
+        self.orders.setdefault(order_id, terminal_id)
+        for t in ticket_ids:
+            self.tickets.setdefault(t, {"order_id": order_id, "owner": terminal_id})
+
+
 def roles_of(terminal: dict[str, Any]) -> frozenset[str]:
     return frozenset(r for r in str(terminal.get("roles") or "").split(",") if r)
 
 
 def judge(db: CentralDB, terminal: dict[str, Any], entry: dict[str, Any], eff: Effect,
-          pending: dict[str, str]) -> Verdict | None:
-    """The verdict on one readable entry (None: apply it as it is). ``pending`` maps the ids of orders and tickets
-    this batch has gathered but not yet written to the order they belong to."""
+          known: Known) -> Verdict | None:
+    """The verdict on one readable entry (None: apply it as it is). ``known`` holds who owns what the batch names;
+    the caller notes each applied sale in it (``Known.sold``)."""
     kind, roles = entry["kind"], roles_of(terminal)
     need = _role_needed(kind, eff)
     if need is not None and need not in roles:
         return Verdict("role_missing", f"{kind}: this terminal was enrolled without the {need} role"[:300], CENTRAL,
                        ROLE_RULE, _uuid(eff.order["id"]) if eff.order else None)
     if eff.order is not None:
-        found = _foreign_order(db, terminal, eff, pending)
+        found = _foreign_order(db, terminal, eff, known)
         if found is not None:
             return found
     retired = [c.subject for c in eff.claims if c.action == "refund"] + [t for t, _ in eff.revoked]
     if retired:
-        return _foreign_tickets(db, terminal, entry, list(dict.fromkeys(retired)), roles)
+        return _foreign_tickets(terminal, entry, list(dict.fromkeys(retired)), roles, known)
     return None
 
 
@@ -104,7 +123,7 @@ def _uuid(value: Any) -> str | None:
     return value if isinstance(value, str) and is_uuid(value) else None
 
 
-def _foreign_order(db: CentralDB, terminal: dict[str, Any], eff: Effect, pending: dict[str, str]) -> Verdict | None:
+def _foreign_order(db: CentralDB, terminal: dict[str, Any], eff: Effect, known: Known) -> Verdict | None:
     """A sale's order under a code or with ids that are not the sender's own."""
     assert eff.order is not None
     order, tid = eff.order, terminal["id"]
@@ -116,26 +135,23 @@ def _foreign_order(db: CentralDB, terminal: dict[str, Any], eff: Effect, pending
             owner = rows.terminal_with_tag(db, parts[0])
         return Verdict("order_code_foreign", code[:300], owner or CENTRAL, CODE_RULE, _uuid(order["id"]))
     oid = order["id"]
-    owner = rows.order_owners(db, [oid]).get(oid)
+    owner = known.orders.get(oid)
     if owner is not None and owner != tid:
         return Verdict("order_id_taken", oid, owner, ID_RULE, None)
     ticket_ids = [t["id"] for t in eff.tickets]
     if len(set(ticket_ids)) != len(ticket_ids):
         return Verdict("ticket_id_taken", code, CENTRAL, ID_RULE, _uuid(oid))
-    held = rows.ticket_owners(db, ticket_ids)
     for t in ticket_ids:
-        other = held.get(t)
+        other = known.tickets.get(t)
         if other is not None and (other["order_id"] != oid or other["owner"] != tid):
             return Verdict("ticket_id_taken", t, other["owner"], ID_RULE, _uuid(oid), None)
-        if pending.get(t, oid) != oid:
-            return Verdict("ticket_id_taken", t, tid, ID_RULE, _uuid(oid), None)
     return None
 
 
-def _foreign_tickets(db: CentralDB, terminal: dict[str, Any], entry: dict[str, Any], tickets: list[str],
-                     roles: frozenset[str]) -> Verdict | None:
+def _foreign_tickets(terminal: dict[str, Any], entry: dict[str, Any], tickets: list[str], roles: frozenset[str],
+                     known: Known) -> Verdict | None:
     """Refunded, exchanged or revoked tickets the sender did not sell: refused, or applied under an override."""
-    held = rows.ticket_owners(db, tickets)
+    held = known.tickets
     foreign = [t for t in tickets if held.get(t, {}).get("owner") != terminal["id"]]
     if not foreign:
         return None
