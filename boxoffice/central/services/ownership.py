@@ -173,5 +173,7 @@ def _override(entry: dict[str, Any]) -> bool:
     if not isinstance(payload, dict):
         return False
     key = "refund" if entry["kind"] in REFUND_KINDS else "exchange"
-    row = payload.get(key) if isinstance(payload.get(key), dict) else payload
-    return bool(row.get("override")) and isinstance(row.get("approved_by"), str) and bool(row["approved_by"])
+    found = payload.get(key)
+    row: dict[str, Any] = found if isinstance(found, dict) else payload
+    approver = row.get("approved_by")
+    return bool(row.get("override")) and isinstance(approver, str) and bool(approver)
