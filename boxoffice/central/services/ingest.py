@@ -8,6 +8,10 @@ Order of work inside the transaction, and why:
 4. apply the new entries' effects (central/effects.py): orders, claims, conflicts, revocations;
 5. append the feed changes last, so the feed lock is held only for the moment before commit.
 A batch that fails anywhere leaves nothing behind; the terminal sends it again.
+
+Before an entry's effects are applied, central/services/ownership.py judges whether the sender may do it (its roles,
+its own order codes and ids, another's tickets only under an override). A refused entry stays in the journal, is not
+applied and is flagged to the admin and to the sender alone: the rule and why are in that module's docstring.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from boxoffice.central.errors import CentralError, invalid
-from boxoffice.central.services import feed, free_text
+from boxoffice.central.services import feed, free_text, ownership
 from boxoffice.central.services.effects import Claim, Effect, read
 from boxoffice.central.store import conflicts, journal, sales, terminals
 from boxoffice.central.store.db import CentralDB
@@ -79,10 +83,12 @@ def apply_batch(db: CentralDB, terminal: dict[str, Any], entries: Sequence[dict[
         inserted = journal.insert_new(db, [(e["id"], tid, e["seq"], e["kind"], e["at"], e["operator_id"],
                                             e["payload"], e["prev_hash"], e["hash"], now) for e in fresh])
         new = [e for e in fresh if e["id"] in inserted]
-        state = _Batch(db, tid, now)
+        state = _Batch(db, terminal, now)
         state.check_chain(new, known)
         state.check_gaps(new)
-        for e, eff in zip(new, readable(new, now), strict=True):
+        effects = readable(new, now)
+        state.known = ownership.Known(db, [eff for eff in effects if isinstance(eff, Effect)])
+        for e, eff in zip(new, effects, strict=True):
             if isinstance(eff, str):
                 state.unreadable(e, eff)
             else:
@@ -149,8 +155,9 @@ def readable(entries: list[dict[str, Any]], now: str) -> list[Effect | str]:
 class _Batch:
     """The effects of one batch, gathered so that rows of one kind go to the database together."""
 
-    def __init__(self, db: CentralDB, terminal_id: str, now: str) -> None:
-        self.db, self.tid, self.now = db, terminal_id, now
+    def __init__(self, db: CentralDB, terminal: dict[str, Any], now: str) -> None:
+        self.db, self.terminal, self.tid, self.now = db, terminal, terminal["id"], now
+        self.known: ownership.Known | None = None  # who owns what the batch names (set by apply_batch)
         self.changes: list[feed.Change] = []
         self.conflicts: list[dict[str, Any]] = []
         self.orders: list[dict[str, Any]] = []
@@ -198,6 +205,12 @@ class _Batch:
         once_only = [c for c in eff.claims if c.action != "seat"]
         if once_only or eff.release or eff.revoked:
             self.flush()  # a pickup or refund may concern a sale earlier in this batch: write that first
+        assert self.known is not None
+        verdict = ownership.judge(self.db, self.terminal, entry, eff, self.known)
+        if verdict is not None:
+            self._judged(entry, verdict)
+            if not verdict.apply:
+                return
         for claim in eff.release:
             sales.release_claim(self.db, claim.action, claim.subject)
         for claim in once_only:
@@ -207,6 +220,7 @@ class _Batch:
         if eff.order is not None:  # a sale, or an exchange's new order: written in bulk with its neighbours
             self.orders.append(eff.order)
             self.tickets += [(eff.order["id"], eff.order["event_id"], t) for t in eff.tickets]
+            self.known.sold(self.tid, eff.order["id"], [t["id"] for t in eff.tickets])
             self.seat_claims += [(c, entry) for c in eff.claims if c.action == "seat"]
             self.changes.append(feed.Change("order", {"order": eff.order, "tickets": eff.tickets}, origin=self.tid))
         elif eff.change is not None:
@@ -270,6 +284,17 @@ class _Batch:
         self._record_conflict(body)
         for audience in dict.fromkeys(t for t in (first["terminal_id"], self.tid) if t != "web"):
             self.changes.append(feed.Change("conflict", body, origin=self.tid, audience=audience))
+
+    def _judged(self, entry: dict[str, Any], verdict: ownership.Verdict) -> None:
+        """Flag an entry refused (or applied under an override) by the ownership rules: to the admin, and to the
+        sender alone; whoever owns the thing it touched is not bothered (their things are untouched)."""
+        body = {"id": uuid7(), "kind": verdict.kind, "subject": verdict.subject, "order_id": verdict.order_id,
+                "ticket_id": verdict.ticket_id,
+                "first": {"terminal_id": verdict.owner, "entry_id": entry["id"], "at": entry["at"]},
+                "second": {"terminal_id": self.tid, "entry_id": entry["id"], "at": entry["at"]},
+                "rule": verdict.rule, "at": self.now}
+        self._record_conflict(body)
+        self.changes.append(feed.Change("conflict", body, origin=self.tid, audience=self.tid))
 
     def _record_conflict(self, body: dict[str, Any]) -> None:
         conflicts.insert(self.db, body)

@@ -3,7 +3,9 @@
 An import is refused whole, every problem located, or written whole in one transaction with one feed change per
 order. The shop's own reference (``ref``) makes a repeated import add nothing. Codes come from one central
 counter: order n has tag ``W`` + two symbols (n // 31**4) and sequence n % 31**4, so they never clash with a
-terminal's codes (terminal tags never start with W) or with each other.
+terminal's codes (terminal tags never start with W) or with each other. The central service refuses a terminal's
+order under a W code (central/services/ownership.py); should one be here all the same (pushed before that rule), the
+import passes over the code it holds and takes the next free one, so a squatted code never stops the web shop.
 """
 
 from __future__ import annotations
@@ -42,6 +44,16 @@ def web_code(n: int) -> str:
         raise BoxOfficeError("conflict", "the central service has used every web order code")
     tag = CENTRAL_TAG_PREFIX + ALPHABET[tag_index // len(ALPHABET)] + ALPHABET[tag_index % len(ALPHABET)]
     return make_order_code(tag, seq)
+
+
+def _free_codes(db: CentralDB, n: int) -> list[str]:
+    """``n`` web codes from the central counter that no order holds yet (see the module docstring)."""
+    out: list[str] = []
+    while len(out) < n:
+        fresh = [web_code(k - 1) for k in feed.take_numbers(db, "web_order", n - len(out))]
+        taken = {r["code"] for r in sales.orders_with_codes(db, fresh)}
+        out += [c for c in fresh if c not in taken]
+    return out
 
 
 def _models(db: CentralDB, event_ids: set[str]) -> dict[str, dict[str, Any]]:
@@ -169,15 +181,15 @@ def import_orders(db: CentralDB, doc: Any, now: str) -> dict[str, Any]:
                                                      f"imported. First: {issues[0]}", errors=issues[:200])
         key_row, created = signing.ensure_key(db, now)
         key, kid = signing.private_key(key_row), bytes.fromhex(key_row["key_id"])
-        numbers = feed.take_numbers(db, "web_order", len(planned)) if planned else range(0)
+        codes = _free_codes(db, len(planned))
         orders, tickets, claims, changes = [], [], [], []
         if created:
             changes.append(signing.key_change(key_row))
-        for n, p in zip(numbers, planned, strict=True):
+        for code, p in zip(codes, planned, strict=True):
             o, ev = p["src"], p["event"]
             oid = uuid7()
             total, tax = totals(p["tickets"])
-            order = {"id": oid, "code": web_code(n - 1), "event_id": ev["id"], "channel": "web",
+            order = {"id": oid, "code": code, "event_id": ev["id"], "channel": "web",
                      "terminal_id": None, "status": "paid" if o.get("paid", True) else "unpaid",
                      "customer_name": o.get("customer_name"), "email": o.get("email"), "phone": o.get("phone"),
                      "notes": o.get("notes"), "total": total, "tax": tax, "currency": ev["currency"],

@@ -1,0 +1,179 @@
+"""Who may push what: the central service is the authority, a terminal owns only what it made.
+
+A terminal's token speaks for that terminal alone, within the roles it was enrolled for (central/services/
+terminals.py: ``sell``, ``pickup``, ``door``). Before a pushed entry's effects are applied (central/services/
+ingest.py) it is judged here:
+
+- a **sale** (and the new order of an **exchange**) needs the ``sell`` role; its order code must carry the sender's
+  own tag (domain/codes.py: ``TTTS-SSSC``, or ``CODE~ID`` for a code a restored terminal reused), never another
+  terminal's tag and never a web shop ``W`` code; its order id and ticket ids must be new, or already the sender's
+  own. Ticket and order ids are UUIDv7 (domain/ids.py) with 74 random bits: they cannot carry the terminal, but
+  nobody can guess another terminal's next one, so an id can only be taken by copying one the central service
+  already holds, and that is what is checked;
+- a **pickup** needs the ``pickup`` role; a **check-in** or **exit** the ``door`` role;
+- a **refund**, an exchange's **old tickets** and a **revocation** of a ticket the sender did not sell (another
+  terminal's, the web shop's, or one the central service has never seen) follow the refund rules: the terminal
+  alone cannot decide about another's ticket (services/refunds.py asks for the central service or a supervisor),
+  so it is applied only when the entry carries a supervisor's override (``override`` and ``approved_by`` on the
+  refund or exchange row, as services/refunds.py and services/exchanges.py journal them) and the sender has the
+  ``sell`` or ``pickup`` role (a door scanner pays nothing back). Such an override is applied and flagged
+  (``foreign_refund_override``) for the admin to review. Without it the entry is refused. The sender's own tickets
+  it refunds as it likes: the money was taken there.
+
+**What a refusal does (the rule).** A refused entry is *kept in the journal but not applied*: none of its effects
+(order, tickets, claims, revocations) reach the central tables or the feed, and a conflict is recorded for the
+admin (``boxoffice central conflicts``) and published to the sender alone (its ``boxoffice sync`` shows it as
+FLAGGED). It is never a 403 for the whole batch: the central service keeps each terminal's hash chain, and a batch
+refused whole would be sent again at every sync and hold back every honest entry after it for good. Keeping the
+entry moves the sender's chain on, so the sender's own sync keeps moving, and nothing of the refused entry reaches
+another terminal or the web shop: no order under their codes, no revocation of their tickets. The batch-wide
+refusals stay where the batch itself is wrong: entries written as another terminal (403 ``wrong_terminal``),
+entries that do not match their hashes (422).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from boxoffice.central.services.effects import CHECKIN_KINDS, EXIT_KINDS, PICKUP_KINDS, REFUND_KINDS, Effect
+from boxoffice.central.store import ownership as rows
+from boxoffice.central.store.db import CentralDB
+from boxoffice.domain.codes import CENTRAL_TAG_PREFIX, code_parts
+from boxoffice.domain.ids import is_uuid
+from boxoffice.wire import codec
+
+SELL, PICKUP, DOOR = "sell", "pickup", "door"
+ROLE_RULE = "a terminal acts only within the roles it was enrolled for; the entry is kept, not applied"
+CODE_RULE = ("a terminal numbers its orders under its own tag only; an order under another terminal's tag or a web "
+             "code is kept in its journal, not applied")
+ID_RULE = "an order or ticket id belongs to whoever made it first; the entry is kept, not applied"
+FOREIGN_RULE = ("a terminal refunds or revokes another's ticket only with a supervisor's override (or through the "
+                "central admin); the entry is kept, not applied")
+REVIEW_RULE = "another's ticket refunded under a supervisor's override: applied, flagged for review"
+CENTRAL = "central"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Why an entry is refused (``apply`` False) or applied but flagged for review (``apply`` True)."""
+
+    kind: str
+    subject: str
+    owner: str  # whose thing it is: a terminal id, 'web', or 'central' for a rule of the service itself
+    rule: str
+    order_id: str | None = None
+    ticket_id: str | None = None
+    apply: bool = False
+
+
+class Known:
+    """Who owns the orders and tickets a batch names: read from the database once for the whole batch, then kept up
+    to date with the batch's own sales as they are applied (one query per batch, not one per entry)."""
+
+    def __init__(self, db: CentralDB, effects: list[Effect]) -> None:
+        orders = [e.order["id"] for e in effects if e.order is not None]
+        tickets = [t["id"] for e in effects for t in e.tickets]
+        tickets += [c.subject for e in effects for c in e.claims if c.action == "refund"]
+        tickets += [t for e in effects for t, _ in e.revoked]
+        self.orders = rows.order_owners(db, list(dict.fromkeys(orders))) if orders else {}
+        self.tickets = rows.ticket_owners(db, list(dict.fromkeys(tickets))) if tickets else {}
+
+    def sold(self, terminal_id: str, order_id: str, ticket_ids: list[str]) -> None:
+        """Note a sale of this batch applied: its order and tickets are the sender's from now on."""
+        self.orders.setdefault(order_id, terminal_id)
+        for t in ticket_ids:
+            self.tickets.setdefault(t, {"order_id": order_id, "owner": terminal_id})
+
+
+def roles_of(terminal: dict[str, Any]) -> frozenset[str]:
+    return frozenset(r for r in str(terminal.get("roles") or "").split(",") if r)
+
+
+def judge(db: CentralDB, terminal: dict[str, Any], entry: dict[str, Any], eff: Effect,
+          known: Known) -> Verdict | None:
+    """The verdict on one readable entry (None: apply it as it is). ``known`` holds who owns what the batch names;
+    the caller notes each applied sale in it (``Known.sold``)."""
+    kind, roles = entry["kind"], roles_of(terminal)
+    need = _role_needed(kind, eff)
+    if need is not None and need not in roles:
+        return Verdict("role_missing", f"{kind}: this terminal was enrolled without the {need} role"[:300], CENTRAL,
+                       ROLE_RULE, _uuid(eff.order["id"]) if eff.order else None)
+    if eff.order is not None:
+        found = _foreign_order(db, terminal, eff, known)
+        if found is not None:
+            return found
+    retired = [c.subject for c in eff.claims if c.action == "refund"] + [t for t, _ in eff.revoked]
+    if retired:
+        return _foreign_tickets(terminal, entry, list(dict.fromkeys(retired)), roles, known)
+    return None
+
+
+def _role_needed(kind: str, eff: Effect) -> str | None:
+    if eff.order is not None:
+        return SELL
+    if kind in PICKUP_KINDS and eff.claims:
+        return PICKUP
+    if kind in CHECKIN_KINDS | EXIT_KINDS and (eff.claims or eff.release):
+        return DOOR
+    return None
+
+
+def _uuid(value: Any) -> str | None:
+    return value if isinstance(value, str) and is_uuid(value) else None
+
+
+def _foreign_order(db: CentralDB, terminal: dict[str, Any], eff: Effect, known: Known) -> Verdict | None:
+    """A sale's order under a code or with ids that are not the sender's own."""
+    assert eff.order is not None
+    order, tid = eff.order, terminal["id"]
+    code = str(order["code"])
+    parts = code_parts(code.split("~", 1)[0])
+    if parts is None or parts[0] != terminal["tag"]:
+        owner = "web" if code.upper().startswith(CENTRAL_TAG_PREFIX) else None
+        if owner is None and parts is not None:
+            owner = rows.terminal_with_tag(db, parts[0])
+        return Verdict("order_code_foreign", code[:300], owner or CENTRAL, CODE_RULE, _uuid(order["id"]))
+    oid = order["id"]
+    owner = known.orders.get(oid)
+    if owner is not None and owner != tid:
+        return Verdict("order_id_taken", oid, owner, ID_RULE, None)
+    ticket_ids = [t["id"] for t in eff.tickets]
+    if len(set(ticket_ids)) != len(ticket_ids):
+        return Verdict("ticket_id_taken", code, CENTRAL, ID_RULE, _uuid(oid))
+    for t in ticket_ids:
+        other = known.tickets.get(t)
+        if other is not None and (other["order_id"] != oid or other["owner"] != tid):
+            return Verdict("ticket_id_taken", t, other["owner"], ID_RULE, _uuid(oid), None)
+    return None
+
+
+def _foreign_tickets(terminal: dict[str, Any], entry: dict[str, Any], tickets: list[str], roles: frozenset[str],
+                     known: Known) -> Verdict | None:
+    """Refunded, exchanged or revoked tickets the sender did not sell: refused, or applied under an override."""
+    held = known.tickets
+    foreign = [t for t in tickets if held.get(t, {}).get("owner") != terminal["id"]]
+    if not foreign:
+        return None
+    first = foreign[0]
+    owner = held.get(first, {}).get("owner") or CENTRAL
+    order_id = _uuid(held.get(first, {}).get("order_id"))
+    if _override(entry) and roles & {SELL, PICKUP}:
+        return Verdict("foreign_refund_override", first, owner, REVIEW_RULE, order_id, _uuid(first), apply=True)
+    return Verdict("foreign_ticket", first, owner, FOREIGN_RULE, order_id, _uuid(first))
+
+
+def _override(entry: dict[str, Any]) -> bool:
+    """Whether the entry carries a supervisor's override: the refund (or exchange) row flagged ``override`` with
+    who approved it, as services/refunds.py and services/exchanges.py journal it."""
+    try:
+        payload = codec.loads(entry["payload"])
+    except ValueError:
+        return False
+    if not isinstance(payload, dict):
+        return False
+    key = "refund" if entry["kind"] in REFUND_KINDS else "exchange"
+    found = payload.get(key)
+    row: dict[str, Any] = found if isinstance(found, dict) else payload
+    approver = row.get("approved_by")
+    return bool(row.get("override")) and isinstance(approver, str) and bool(approver)
