@@ -9,9 +9,12 @@ from boxoffice.central.services.admin import upgrade_for_serving
 
 
 def serve(db_url: str, host: str = "127.0.0.1", port: int = 8765, workers: int = 1,
-          log_level: str = "info") -> None:
-    """Serve until stopped. With several workers each is its own process sharing only the database."""
+          log_level: str = "info", certfile: str | None = None, keyfile: str | None = None) -> None:
+    """Serve until stopped. With several workers each is its own process sharing only the database. With
+    ``certfile`` (PEM chain) and ``keyfile``, https: terminals refuse plain http to any host but loopback."""
     import uvicorn
+
+    tls = {"ssl_certfile": certfile, "ssl_keyfile": keyfile} if certfile else {}
 
     moved = upgrade_for_serving(db_url)  # before binding the port: refused here, nothing listens
     if moved["from"] != moved["to"]:
@@ -19,8 +22,8 @@ def serve(db_url: str, host: str = "127.0.0.1", port: int = 8765, workers: int =
     if workers > 1:
         os.environ["BOXOFFICE_CENTRAL_DB"] = db_url  # the factory in each worker process reads it
         uvicorn.run("boxoffice.central.api.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                    log_level=log_level, proxy_headers=False)
+                    log_level=log_level, proxy_headers=False, **tls)
         return
     from boxoffice.central.api.app import create_app
 
-    uvicorn.run(create_app(db_url), host=host, port=port, log_level=log_level, proxy_headers=False)
+    uvicorn.run(create_app(db_url), host=host, port=port, log_level=log_level, proxy_headers=False, **tls)

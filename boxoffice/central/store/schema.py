@@ -26,6 +26,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
     (2, "allocations.sql"),
     (3, "schema_0003_roles_caps.sql"),
     (4, "schema_0004_checkpoints.sql"),
+    (5, "schema_0005_enrollment.sql"),
 )
 LATEST = MIGRATIONS[-1][0]
 SCHEMA_VERSION = str(LATEST)

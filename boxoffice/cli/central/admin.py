@@ -14,18 +14,28 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0: every interface)."),
     port: int = typer.Option(8765, "--port", help="TCP port."),
     workers: int = typer.Option(1, "--workers", help="Worker processes (they share only the database)."),
+    certfile: str = typer.Option(None, "--certfile", help="Serve https with this PEM certificate (chain)."),
+    keyfile: str = typer.Option(None, "--keyfile", help="The certificate's private key (PEM), with --certfile."),
 ) -> None:
     """Serve the central API (FastAPI on uvicorn) until Ctrl-C. OpenAPI at /openapi.json, health at /healthz.
 
-    Example: boxoffice central serve --db postgresql://boxoffice@db/boxoffice --host 0.0.0.0
+    Terminals on other machines need https: --certfile/--keyfile here, or a TLS proxy in front (docs/sync.md).
+    Example: boxoffice central serve --db postgresql://boxoffice@db/boxoffice --host 0.0.0.0 --certfile
+    /etc/boxoffice/central.pem --keyfile /etc/boxoffice/central.key
     """
+    from pathlib import Path
+
     from boxoffice.central.server import serve as run
+    from boxoffice.errors import BoxOfficeError
 
     if workers < 1 or workers > 64:
-        from boxoffice.errors import BoxOfficeError
-
         raise BoxOfficeError("bad_input", "--workers is 1 to 64")
-    run(central_db(db), host=host, port=port, workers=workers)
+    if bool(certfile) != bool(keyfile):
+        raise BoxOfficeError("bad_input", "--certfile and --keyfile go together")
+    for path in (certfile, keyfile):
+        if path and not Path(path).is_file():
+            raise BoxOfficeError("bad_input", f"no file {path}")
+    run(central_db(db), host=host, port=port, workers=workers, certfile=certfile, keyfile=keyfile)
 
 
 def init(
