@@ -156,6 +156,26 @@ def enroll(ctx: Any, central: Central, url: str | None = None) -> None:
         do_enroll(ctx, target, central.code(ctx.terminal["name"]), c)
 
 
+def signed_enroll_body(ctx: Any, url: str, code: str, **overrides: Any) -> dict[str, Any]:
+    """A POST /v1/enroll body as the terminal sends it: a fresh challenge for ``code`` from the service at ``url``,
+    signed with the terminal's key; ``overrides`` change fields after signing (name, tag, key...)."""
+    import base64
+
+    import httpx
+
+    from boxoffice.domain.enrollment import proof_message
+    from boxoffice.services.signing import private_key
+
+    t = ctx.terminal
+    r = httpx.post(f"{url}/v1/enroll/challenge", json={"code": code, "terminal_id": t["id"]}, timeout=30)
+    assert r.status_code == 200, r.text
+    nonce = r.json()["nonce"]
+    signature = private_key(ctx).sign(proof_message(nonce, t["id"], t["key_id"]))
+    body = {"code": code, "terminal_id": t["id"], "name": t["name"], "tag": t["tag"], "key_id": t["key_id"],
+            "public_key": t["public_key"], "nonce": nonce, "signature": base64.b64encode(signature).decode()}
+    return body | overrides
+
+
 def sync(ctx: Any, url: str | None = None, **kw: Any) -> dict[str, Any]:
     """One push-and-pull round, as `boxoffice sync` does (through ``url`` when given)."""
     from boxoffice.services.sync.rounds import credentials, sync_once
