@@ -176,6 +176,23 @@ def signed_enroll_body(ctx: Any, url: str, code: str, **overrides: Any) -> dict[
     return body | overrides
 
 
+def new_identity_body(post: Callable[[str, dict[str, Any]], Any], code: str, name: str, tag: str) -> dict[str, Any]:
+    """A POST /v1/enroll body for a terminal identity made here (a fresh id and key, no database), signed over a
+    challenge asked for with ``post(path, json)`` (which returns the parsed answer)."""
+    import base64
+
+    from boxoffice.domain.enrollment import proof_message
+    from boxoffice.domain.ids import uuid7
+    from boxoffice.tickets.keys import generate_keypair, key_id_hex, public_b64
+
+    private, public = generate_keypair()
+    tid, key_id = uuid7(), key_id_hex(public)
+    nonce = post("/v1/enroll/challenge", {"code": code, "terminal_id": tid})["nonce"]
+    return {"code": code, "terminal_id": tid, "name": name, "tag": tag, "key_id": key_id,
+            "public_key": public_b64(public), "nonce": nonce,
+            "signature": base64.b64encode(private.sign(proof_message(nonce, tid, key_id))).decode()}
+
+
 def sync(ctx: Any, url: str | None = None, **kw: Any) -> dict[str, Any]:
     """One push-and-pull round, as `boxoffice sync` does (through ``url`` when given)."""
     from boxoffice.services.sync.rounds import credentials, sync_once
