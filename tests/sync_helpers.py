@@ -63,27 +63,33 @@ def free_port() -> int:
 class CentralServer:
     """`boxoffice central serve` on loopback, stopped by ``stop()``."""
 
-    def __init__(self, db_url: str, log: Path) -> None:
+    def __init__(self, db_url: str, log: Path, tls: tuple[Path, Path, Path] | None = None) -> None:
+        """``tls``: (certificate, key, CA bundle) to serve https with (the CA bundle checks it is up)."""
         self.db_url = db_url
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
+        self.ca_bundle = tls[2] if tls else None
         env = {k: v for k, v in os.environ.items() if not k.startswith("BOXOFFICE_")}
         self._log = log.open("wb")
+        https = ["--certfile", str(tls[0]), "--keyfile", str(tls[1])] if tls else []
         self.proc = subprocess.Popen(
             [sys.executable, "-c", "from boxoffice.cli.main import run; run()", "central", "serve", "--db", db_url,
-             "--port", str(self.port)], cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+             "--port", str(self.port), *https], cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
         self.log_path = log
         self._wait_up()
 
     def _wait_up(self, timeout: float = 30.0) -> None:
+        import ssl
+
         import httpx
 
+        verify = ssl.create_default_context(cafile=str(self.ca_bundle)) if self.ca_bundle else True
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"central serve exited: {self.log_path.read_text()[-2000:]}")
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                if httpx.get(f"{self.url}/healthz", timeout=1, verify=verify).status_code == 200:
                     return
             time.sleep(0.1)
         self.stop()
