@@ -361,3 +361,13 @@ def test_https_enroll_and_sync_with_the_ca_bundle(tls_central: Any, make_termina
     conn = rounds.connection(ctx)
     with CentralClient(conn["url"], conn["token"], ca_bundle=conn["ca_bundle"]) as c:
         assert rounds.sync_once(ctx, c)["pulled"] >= 0
+
+
+def test_serve_takes_a_certificate_and_its_key_together(cli, tmp_path: Path) -> None:
+    pem = tmp_path / "cert.pem"
+    pem.write_text("not used", encoding="utf-8")
+    alone = cli("central", "serve", "--db", str(tmp_path / "c.db"), "--certfile", str(pem))
+    assert alone.exit_code == 2 and "--keyfile" in alone.output
+    missing = cli("central", "serve", "--db", str(tmp_path / "c.db"), "--certfile", str(pem), "--keyfile",
+                  str(tmp_path / "nope.key"))
+    assert missing.exit_code == 2 and "nope.key" in missing.output
