@@ -34,6 +34,7 @@ from boxoffice.config import load  # noqa: E402
 from boxoffice.domain.ids import uuid7  # noqa: E402
 from boxoffice.services.allocations import pull_grants  # noqa: E402
 from boxoffice.services.demo_catalog import demo_catalog  # noqa: E402
+from boxoffice.services.operators import add_operator, login  # noqa: E402
 from boxoffice.services.sync.rounds import enroll, sync_once  # noqa: E402
 from boxoffice.services.terminal import init_terminal  # noqa: E402
 from boxoffice.sync.client import CentralClient  # noqa: E402
@@ -63,6 +64,8 @@ def main() -> int:
             toml = base / "terminal" / "boxoffice.toml"
             toml.write_text('db = "terminal.db"\n[allocation]\ntop_up_below = 0\n', encoding="utf-8")
             ctx = init_terminal(load(str(toml)), "Bench counter")
+            add_operator(ctx, "ada", "admin", "123456")  # enrolling needs an admin logged in
+            login(ctx, "ada", "123456")
             with CentralClient(server.url) as c:
                 enroll(ctx, server.url, enroll_code(url, "Bench counter")["code"], c)
             token = ctx.conn.execute("SELECT token FROM sync_state").fetchone()[0]

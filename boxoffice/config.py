@@ -42,7 +42,7 @@ DESCRIPTIONS = {
     "printer_profile": "escpos-printer-db profile name (paper width, cutter, QR support)",
     "ticket_stock": "PDF tickets: 'ticket' (one per page) or 'a4' (several per page)",
     "drawer_on_cash": "open the cash drawer after a cash sale",
-    "central_url": "URL of the central service; empty: this terminal owns every place",
+    "central_url": "the central service enrolled with (a check: sync refuses another URL until an admin enrolls again)",
     "require_shift": "refuse sales until the operator opens a shift",
     "refund_supervisor_above": "refunds above this amount need a supervisor's PIN",
     "lock_after_failures": "wrong PINs in a row before an operator is locked",

@@ -14,6 +14,7 @@ EXIT_STATUSES: dict[str, tuple[int, str]] = {
     "bad_input": (2, "an argument or value is malformed"),
     "invalid_document": (2, "a JSON document does not match its schema"),
     "bad_config": (2, "a configuration value (file, option or environment) is malformed or not allowed here"),
+    "insecure_url": (2, "plain http to a host other than loopback: use https, or --insecure on a trusted network"),
     "bad_card_number": (2, "a full card number was typed where only the last four digits belong"),
     "card_number_in_text": (2, "a name, e-mail, phone, reason or note holds what looks like a card number"),
     # 3: something named does not exist
@@ -57,6 +58,8 @@ EXIT_STATUSES: dict[str, tuple[int, str]] = {
     "not_enrolled": (8, "this terminal is not enrolled with a central service"),
     "central_rate_limited": (8, "the central service is limiting this terminal's requests: try again later"),
     "central_too_large": (8, "the central service refused a request as too large"),
+    "central_moved": (8, "the configured central URL is not the one enrolled with: an admin enrolls again"),
+    "certificate_error": (8, "the central service's certificate does not verify (or the CA bundle is unreadable)"),
     # 9: the database
     "database_newer": (9, "the database was written by a newer release"),
     "database_older": (9, "the central database was made by an older release: run `boxoffice central migrate`"),

@@ -182,6 +182,9 @@ class TimedTransport:
     def allocations(self, after: int, limit: int = 500) -> Any:
         return self._timed("allocations", self.client.allocations, after, limit)
 
+    def enroll_challenge(self, body: dict[str, Any]) -> Any:
+        return self.client.enroll_challenge(body)
+
     def enroll(self, body: dict[str, Any]) -> Any:
         return self.client.enroll(body)
 

@@ -692,7 +692,7 @@ def central_with_two_counters(directory: Path, web_orders: int = 40) -> Iterator
                                   for i in range(web_orders)], directory) if web_orders else {"codes": []}
         here, other = build_site(directory / "here", web_orders=0), build_site(directory / "other", web_orders=0)
         for site in (here, other):
-            r = site.run("sync", "enroll", central.url, central.code(site.dir.name))
+            r = site.run("sync", "enroll", central.url, central.code("Stress Counter"))
             if r.returncode != 0:
                 raise RuntimeError(f"enroll: {r.stderr.decode()}")
             if site.run("sync").returncode != 0:

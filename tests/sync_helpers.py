@@ -63,27 +63,36 @@ def free_port() -> int:
 class CentralServer:
     """`boxoffice central serve` on loopback, stopped by ``stop()``."""
 
-    def __init__(self, db_url: str, log: Path, args: tuple[str, ...] = ()) -> None:
+    def __init__(self, db_url: str, log: Path, args: tuple[str, ...] = (),
+                 tls: tuple[Path, Path, Path] | None = None) -> None:
+        """``args``: more `central serve` options; ``tls``: (certificate, key, CA bundle) to serve https with (the
+        CA bundle checks it is up)."""
         self.db_url = db_url
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
+        self.ca_bundle = tls[2] if tls else None
         env = {k: v for k, v in os.environ.items() if not k.startswith("BOXOFFICE_")}
         self._log = log.open("wb")
+        https = ["--certfile", str(tls[0]), "--keyfile", str(tls[1])] if tls else []
         self.proc = subprocess.Popen(
             [sys.executable, "-c", "from boxoffice.cli.main import run; run()", "central", "serve", "--db", db_url,
-             "--port", str(self.port), *args], cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+             "--port", str(self.port), *args, *https], cwd=ROOT, env=env, stdout=self._log,
+            stderr=subprocess.STDOUT)
         self.log_path = log
         self._wait_up()
 
     def _wait_up(self, timeout: float = 30.0) -> None:
+        import ssl
+
         import httpx
 
+        verify = ssl.create_default_context(cafile=str(self.ca_bundle)) if self.ca_bundle else True
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"central serve exited: {self.log_path.read_text()[-2000:]}")
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                if httpx.get(f"{self.url}/healthz", timeout=1, verify=verify).status_code == 200:
                     return
             time.sleep(0.1)
         self.stop()
@@ -154,6 +163,43 @@ def enroll(ctx: Any, central: Central, url: str | None = None) -> None:
     target = url or central.url
     with client(target) as c:
         do_enroll(ctx, target, central.code(ctx.terminal["name"]), c)
+
+
+def signed_enroll_body(ctx: Any, url: str, code: str, **overrides: Any) -> dict[str, Any]:
+    """A POST /v1/enroll body as the terminal sends it: a fresh challenge for ``code`` from the service at ``url``,
+    signed with the terminal's key; ``overrides`` change fields after signing (name, tag, key...)."""
+    import base64
+
+    import httpx
+
+    from boxoffice.domain.enrollment import proof_message
+    from boxoffice.services.signing import private_key
+
+    t = ctx.terminal
+    r = httpx.post(f"{url}/v1/enroll/challenge", json={"code": code, "terminal_id": t["id"]}, timeout=30)
+    assert r.status_code == 200, r.text
+    nonce = r.json()["nonce"]
+    signature = private_key(ctx).sign(proof_message(nonce, t["id"], t["key_id"]))
+    body = {"code": code, "terminal_id": t["id"], "name": t["name"], "tag": t["tag"], "key_id": t["key_id"],
+            "public_key": t["public_key"], "nonce": nonce, "signature": base64.b64encode(signature).decode()}
+    return body | overrides
+
+
+def new_identity_body(post: Callable[[str, dict[str, Any]], Any], code: str, name: str, tag: str) -> dict[str, Any]:
+    """A POST /v1/enroll body for a terminal identity made here (a fresh id and key, no database), signed over a
+    challenge asked for with ``post(path, json)`` (which returns the parsed answer)."""
+    import base64
+
+    from boxoffice.domain.enrollment import proof_message
+    from boxoffice.domain.ids import uuid7
+    from boxoffice.tickets.keys import generate_keypair, key_id_hex, public_b64
+
+    private, public = generate_keypair()
+    tid, key_id = uuid7(), key_id_hex(public)
+    nonce = post("/v1/enroll/challenge", {"code": code, "terminal_id": tid})["nonce"]
+    return {"code": code, "terminal_id": tid, "name": name, "tag": tag, "key_id": key_id,
+            "public_key": public_b64(public), "nonce": nonce,
+            "signature": base64.b64encode(private.sign(proof_message(nonce, tid, key_id))).decode()}
 
 
 def sync(ctx: Any, url: str | None = None, **kw: Any) -> dict[str, Any]:

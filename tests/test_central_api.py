@@ -7,7 +7,7 @@ import json
 
 import httpx
 import pytest
-from sync_helpers import Central, enroll, sync
+from sync_helpers import Central, enroll, signed_enroll_body, sync
 
 from boxoffice.store import journal as journal_store
 from boxoffice.store.db import write
@@ -44,40 +44,31 @@ def test_health_and_openapi_describe_versioned_paths(central: Central) -> None:
 def test_enrollment_code_works_once(central: Central, make_terminal) -> None:
     ctx = make_terminal(name="Once", fresh=True)
     code = central.code("Once")
-    body = {"code": code, "terminal_id": ctx.terminal["id"], "name": "Once", "tag": ctx.terminal["tag"],
-            "key_id": ctx.terminal["key_id"], "public_key": ctx.terminal["public_key"]}
-    first = _post(central, "/v1/enroll", body)
+    first = _post(central, "/v1/enroll", signed_enroll_body(ctx, central.url, code))
     assert first.status_code == 200 and first.json()["token"].startswith("bxt_")
-    again = _post(central, "/v1/enroll", body)
-    assert again.status_code == 403
-    assert again.json()["error"]["code"] == "bad_code"
-    # the code typed in lower case with spaces is still the same (spent) code
-    other = make_terminal(name="Other", fresh=True)
-    body2 = {**body, "code": code.lower().replace("-", " "), "terminal_id": other.terminal["id"],
-             "tag": other.terminal["tag"], "key_id": other.terminal["key_id"],
-             "public_key": other.terminal["public_key"]}
-    assert _post(central, "/v1/enroll", body2).status_code == 403
+    # the code typed in lower case with spaces is still the same (spent) code: no challenge for it
+    again = _post(central, "/v1/enroll/challenge", {"code": code.lower().replace("-", " "),
+                                                    "terminal_id": ctx.terminal["id"]})
+    assert again.status_code == 403 and again.json()["error"]["code"] == "bad_code"
 
 
 def test_expired_code_and_clashing_tag_are_refused(central: Central, make_terminal) -> None:
     a, b = make_terminal(name="A", fresh=True), make_terminal(name="B", fresh=True)
     enroll(a, central)
-    body = {"code": central.code("B"), "terminal_id": b.terminal["id"], "name": "B", "tag": a.terminal["tag"],
-            "key_id": b.terminal["key_id"], "public_key": b.terminal["public_key"]}
-    clash = _post(central, "/v1/enroll", body)
+    code = central.code("B")
+    clash = _post(central, "/v1/enroll", signed_enroll_body(b, central.url, code, tag=a.terminal["tag"]))
     assert clash.status_code == 409 and clash.json()["error"]["code"] == "tag_taken"
-    body["tag"] = b.terminal["tag"]
+    body = signed_enroll_body(b, central.url, code)
     assert _post(central, "/v1/enroll", body).status_code == 200  # the code was not spent by the refusal
     c = make_terminal(name="C", fresh=True)
-    expired = {"code": central.code("C", hours=1e-6), "terminal_id": c.terminal["id"], "name": "C",
-               "tag": c.terminal["tag"], "key_id": c.terminal["key_id"], "public_key": c.terminal["public_key"]}
-    assert _post(central, "/v1/enroll", expired).json()["error"]["code"] == "bad_code"
+    expired = _post(central, "/v1/enroll/challenge", {"code": central.code("C", hours=1e-6),
+                                                      "terminal_id": c.terminal["id"]})
+    assert expired.status_code == 403 and expired.json()["error"]["code"] == "bad_code"
 
 
 def test_key_id_must_match_the_public_key(central: Central, make_terminal) -> None:
     ctx = make_terminal(name="K", fresh=True)
-    body = {"code": central.code(), "terminal_id": ctx.terminal["id"], "name": "K", "tag": ctx.terminal["tag"],
-            "key_id": "00000000", "public_key": ctx.terminal["public_key"]}
+    body = signed_enroll_body(ctx, central.url, central.code("K"), key_id="00000000")
     r = _post(central, "/v1/enroll", body)
     assert r.status_code == 422 and r.json()["error"]["errors"][0].startswith("/key_id")
 

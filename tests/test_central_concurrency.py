@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sync_helpers import ROOT, CentralServer, pg_schema_url
+from sync_helpers import ROOT, CentralServer, new_identity_body, pg_schema_url
 
 from boxoffice.central.services import allocations
 from boxoffice.central.services.admin import enroll_code, init, publish_catalog
@@ -60,12 +60,9 @@ def _enroll(url: str, service: str, i: int) -> dict[str, Any]:
     """A terminal enrolled over HTTP with a key of its own; returns its id and token."""
     import httpx
 
-    from boxoffice.tickets.keys import generate_keypair, key_id_hex, public_b64
-
-    _, public = generate_keypair()
-    body = {"code": enroll_code(url, f"Load {i}")["code"], "terminal_id": uuid7(), "name": f"Load {i}",
-            "tag": "T" + ALPHABET[i // len(ALPHABET)] + ALPHABET[i % len(ALPHABET)], "key_id": key_id_hex(public),
-            "public_key": public_b64(public)}
+    body = new_identity_body(lambda path, doc: httpx.post(f"{service}{path}", json=doc, timeout=30).json(),
+                             enroll_code(url, f"Load {i}")["code"], f"Load {i}",
+                             "T" + ALPHABET[i // len(ALPHABET)] + ALPHABET[i % len(ALPHABET)])
     r = httpx.post(f"{service}/v1/enroll", json=body, timeout=30)
     assert r.status_code == 200, r.text
     return {"id": body["terminal_id"], "token": r.json()["token"]}

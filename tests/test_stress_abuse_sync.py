@@ -58,16 +58,13 @@ class Server:
 
     def enroll(self, name: str) -> tuple[str, str]:
         """A new terminal identity, enrolled: (terminal id, token)."""
-        from boxoffice.domain.ids import uuid7
-        from boxoffice.tickets import keys
+        from sync_helpers import new_identity_body
 
-        _, public = keys.generate_keypair()
-        tid = uuid7()
-        r = self.http.post("/v1/enroll", json={"code": self.central.code(name), "terminal_id": tid, "name": name,
-                                                "tag": next(TAGS), "key_id": keys.key_id(public).hex(),
-                                                "public_key": keys.public_b64(public)})
+        body = new_identity_body(lambda path, doc: self.http.post(path, json=doc).json(), self.central.code(name),
+                                 name, next(TAGS))
+        r = self.http.post("/v1/enroll", json=body)
         assert r.status_code == 200, r.text
-        return tid, r.json()["token"]
+        return body["terminal_id"], r.json()["token"]
 
     def push(self, entries: list[dict[str, Any]], token: str) -> httpx.Response:
         return self.http.post("/v1/journal", content=json.dumps({"entries": entries}).encode(),

@@ -53,6 +53,7 @@ from boxoffice.central.services import (
     allocation_topup,
     allocations,
     catalog,
+    enrollment,
     feed,
     ingest,
     terminals,
@@ -134,8 +135,11 @@ class Link:
         n, self.requests = self.requests, self.requests + 1
         return self.fault if n == self.fault_at else "none"
 
+    def enroll_challenge(self, body: dict[str, Any]) -> dict[str, Any]:
+        return enrollment.challenge(self.db, body, NOW)
+
     def enroll(self, body: dict[str, Any]) -> dict[str, Any]:
-        return terminals.enroll(self.db, body, NOW)
+        return enrollment.enroll(self.db, body, NOW)
 
     def receive(self, entries: list[dict[str, Any]]) -> dict[str, Any]:
         """POST /v1/journal: the batch applied once by id, then every release not applied yet."""
@@ -236,7 +240,7 @@ def _templates() -> Path:
                          (_cheap_pin_hash(SUPERVISOR[1]), SUPERVISOR[0]))
         link = Link(db, ctx.terminal["id"])
         code = terminals.create_code(db, f"Counter {i}", NOW, "2099-01-01T00:00:00Z")
-        sync_service.enroll(ctx, "inproc://central", code, link)
+        sync_service.enroll(ctx, "http://localhost", code, link)  # in process: the URL is only kept
         allocations.grant(db, EVENT, ctx.terminal["id"], GENERAL, count=START_STANDING, now=NOW)
         allocations.grant(db, EVENT, ctx.terminal["id"], RESERVED, now=NOW,
                           seats=[f"{HALL_ROWS[i]}{n}" for n in range(1, START_SEATS + 1)])

@@ -49,7 +49,7 @@ def test_enroll_sync_and_status_through_the_cli(central: Central, make_terminal,
 
 def test_a_second_enrollment_with_a_spent_code_is_refused(central: Central, make_terminal, cli) -> None:
     a, b = make_terminal(name="A", fresh=True), make_terminal(name="B", fresh=True)
-    code = central.code()
+    code = central.code("A")
     assert cli("sync", "enroll", central.url, code, db=a).exit_code == 0
     r = cli("sync", "enroll", central.url, code, "--json", db=b)
     assert r.exit_code == 8 and r.json()["error"]["code"] == "central_refused" and "bad_code" in r.stdout
@@ -216,6 +216,9 @@ class _Fake:
     def changes(self, after, limit):
         return self.page
 
+    def enroll_challenge(self, body):
+        return {"nonce": "n" * 43, "expires_at": "2026-12-01T10:02:00.000000Z"}
+
     def enroll(self, body):
         from boxoffice.tickets import keys
 
@@ -238,7 +241,7 @@ GOOD_KEY = {"cursor": 1, "kind": "key", "at": "2026-12-01T10:00:00.000000Z", "or
 ], ids=["missing-fields", "unknown-kind", "bad-body", "out-of-order", "cursor-behind", "not-an-object"])
 def test_a_malformed_answer_changes_nothing(make_terminal, page) -> None:
     ctx = make_terminal(name="Careful", fresh=True)
-    sync_service.enroll(ctx, "http://central.invalid", "CODE", _Fake(page))
+    sync_service.enroll(ctx, "https://central.invalid", "CODE", _Fake(page))
     before = view(ctx), ctx.conn.execute("SELECT cursor, head FROM sync_state").fetchone()[:]
     with pytest.raises(BoxOfficeError) as exc:
         sync_service.pull(ctx, _Fake(page))
@@ -248,7 +251,7 @@ def test_a_malformed_answer_changes_nothing(make_terminal, page) -> None:
 
 def test_a_key_that_is_not_its_id_is_parked_not_trusted(make_terminal) -> None:
     ctx = make_terminal(name="Keys", fresh=True)
-    sync_service.enroll(ctx, "http://central.invalid", "CODE", _Fake(None))
+    sync_service.enroll(ctx, "https://central.invalid", "CODE", _Fake(None))
     out = sync_service.pull(ctx, _Fake({"changes": [GOOD_KEY], "cursor": 1, "more": False, "head": 1}))
     assert out["parked"] == 1
     assert ctx.conn.execute("SELECT count(*) FROM keys WHERE key_id = '00000000'").fetchone()[0] == 0
@@ -259,7 +262,7 @@ def test_an_order_for_an_unknown_event_waits_for_its_catalogue(make_terminal, de
     from boxoffice.services.demo_catalog import demo_catalog
 
     bare = make_terminal(name="Bare", fresh=True, catalog=False)
-    sync_service.enroll(bare, "http://central.invalid", "CODE", _Fake(None))
+    sync_service.enroll(bare, "https://central.invalid", "CODE", _Fake(None))
     donor = make_terminal(name="Donor", fresh=True)
     sale = sell(donor, demo_events[0])
     body = {"order": {k: sale["order"][k] for k in ("id", "code", "event_id", "channel", "terminal_id", "status",

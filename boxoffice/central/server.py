@@ -10,8 +10,10 @@ from boxoffice.central.services.admin import upgrade_for_serving
 
 
 def serve(db_url: str, host: str = "127.0.0.1", port: int = 8765, workers: int = 1,
-          log_level: str = "info", limits: Limits | None = None, server_limits: ServerLimits | None = None) -> None:
-    """Serve until stopped. With several workers each is its own process sharing only the database."""
+          log_level: str = "info", limits: Limits | None = None, server_limits: ServerLimits | None = None,
+          certfile: str | None = None, keyfile: str | None = None) -> None:
+    """Serve until stopped. With several workers each is its own process sharing only the database. With
+    ``certfile`` (PEM chain) and ``keyfile``, https: terminals refuse plain http to any host but loopback."""
     import uvicorn
 
     # --- limits (central/api/limits.py): rate and body caps in the app, connection and head limits in uvicorn ---
@@ -19,6 +21,7 @@ def serve(db_url: str, host: str = "127.0.0.1", port: int = 8765, workers: int =
     os.environ[LIMITS_ENV] = limits_to_env(limits)  # each worker process builds its app from it
     bounds = (server_limits or ServerLimits()).uvicorn_options()
     # --- end of limits ---
+    tls = {"ssl_certfile": certfile, "ssl_keyfile": keyfile} if certfile else {}
 
     moved = upgrade_for_serving(db_url)  # before binding the port: refused here, nothing listens
     if moved["from"] != moved["to"]:
@@ -26,9 +29,9 @@ def serve(db_url: str, host: str = "127.0.0.1", port: int = 8765, workers: int =
     if workers > 1:
         os.environ["BOXOFFICE_CENTRAL_DB"] = db_url  # the factory in each worker process reads it
         uvicorn.run("boxoffice.central.api.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                    log_level=log_level, proxy_headers=False, **bounds)
+                    log_level=log_level, proxy_headers=False, **bounds, **tls)
         return
     from boxoffice.central.api.app import create_app
 
     uvicorn.run(create_app(db_url, limits=limits), host=host, port=port, log_level=log_level, proxy_headers=False,
-                **bounds)
+                **bounds, **tls)

@@ -36,12 +36,12 @@ def backup(to: Path = typer.Option(..., "--to", help="Folder for the copies (e.g
         echo(f"Backed up to {report['file']} ({report['entries']} journal entries, verified).")
 
 
-def _central_factory():  # noqa: ANN202 - (url, token) -> a client, or None without the central extra
+def _central_factory():  # noqa: ANN202 - (url, token[, ca_bundle]) -> a client, or None without the central extra
     try:
         from boxoffice.sync.client import CentralClient
     except ImportError:
         return None
-    return lambda url, token: CentralClient(url, token, timeout=10.0, retries=1)
+    return lambda url, token, ca_bundle=None: CentralClient(url, token, timeout=10.0, retries=1, ca_bundle=ca_bundle)
 
 
 def restore(file: Path = typer.Argument(..., help="A backup made by `boxoffice backup`."),

@@ -20,17 +20,20 @@ sync_app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]})
 
 WARN_ENV = "BOXOFFICE_SYNC_WARN_MINUTES"
+INSECURE_WARNING = ("plain http to another machine (enrolled with --insecure): the token and every sale cross the "
+                    "network unencrypted")
 
 
 @contextmanager
-def _client(url: str, token: str | None = None) -> Any:
+def _client(url: str, token: str | None = None, ca_bundle: str | None = None) -> Any:
+    """A client of the central service; always of the enrolled URL with its CA bundle, except to enroll."""
     try:
         from boxoffice.sync.client import CentralClient
     except ImportError:
         from boxoffice.errors import BoxOfficeError
 
         raise BoxOfficeError("bad_input", "sync needs httpx: pip install 'boxoffice[central]'") from None
-    client = CentralClient(url, token)
+    client = CentralClient(url, token, ca_bundle=ca_bundle)
     try:
         yield client
     finally:
@@ -139,16 +142,18 @@ def sync(
     with contextlib.ExitStack() as stack:
         try:
             tctx = stack.enter_context(terminal())
-            url, token = service.credentials(tctx)
+            conn = service.connection(tctx)
         except BoxOfficeError as exc:
             _usage_if_bare(ctx, exc, json_out)
             raise
+        if conn["insecure"] and not json_out:
+            secho(f"WARNING: {INSECURE_WARNING}", fg="yellow", err=True)
         if watch:
-            _watch(tctx, url, token, interval, batch, json_out, (backup_to, backup_every, keep))
+            _watch(tctx, conn, interval, batch, json_out, (backup_to, backup_every, keep))
             return
         bars = _Bars(enabled=not json_out and sys.stderr.isatty())
         try:
-            with _client(url, token) as client:
+            with _client(conn["url"], conn["token"], conn["ca_bundle"]) as client:
                 out = service.sync_once(tctx, client, batch=batch, progress=bars)
         finally:
             bars.close()
@@ -165,7 +170,7 @@ def _usage_if_bare(ctx: typer.Context, exc: Any, json_out: bool) -> None:
         echo(ctx.get_help() + "\n")
 
 
-def _watch(tctx: Any, url: str, token: str, interval: float, batch: int, json_out: bool,
+def _watch(tctx: Any, conn: dict[str, Any], interval: float, batch: int, json_out: bool,
            backups: tuple[Path | None, float, int] = (None, 0.0, 0)) -> None:
 
     from boxoffice.services.sync import rounds as service
@@ -195,7 +200,7 @@ def _watch(tctx: Any, url: str, token: str, interval: float, batch: int, json_ou
 
     def step() -> dict[str, Any]:
         backup_if_due()
-        with _client(url, token) as client:
+        with _client(conn["url"], conn["token"], conn["ca_bundle"]) as client:
             return service.sync_once(tctx, client, batch=batch)
 
     def report(result: dict[str, Any] | None, error: Any, wait: float) -> None:
@@ -212,7 +217,7 @@ def _watch(tctx: Any, url: str, token: str, interval: float, batch: int, json_ou
             _show_summary(result, *_names_and_zone(tctx))
 
     if not json_out:
-        echo(f"Syncing with {url} every {interval:g} s; Ctrl-C stops.", err=True)
+        echo(f"Syncing with {conn['url']} every {interval:g} s; Ctrl-C stops.", err=True)
     rounds = watch(step, report, Backoff(interval=interval))
     if not json_out:
         echo(f"Stopped after {rounds} round(s); nothing was left half-done.", err=True)
@@ -220,23 +225,37 @@ def _watch(tctx: Any, url: str, token: str, interval: float, batch: int, json_ou
 
 @sync_app.command("enroll")
 def enroll(
-    url: str = typer.Argument(..., help="The central service, e.g. http://boxoffice.local:8765"),
-    code: str = typer.Argument(..., help="The one-time code from `boxoffice central enroll-code`."),
+    url: str = typer.Argument(..., help="The central service, e.g. https://boxoffice.example:8765"),
+    code: str = typer.Argument(..., help="The one-time code from `boxoffice central enroll-code --name NAME` "
+                                         "(made for this terminal's name)."),
+    ca_bundle: str = typer.Option(None, "--ca-bundle", help="PEM file of the CA that signed the central service's "
+                                                            "certificate (a private CA); kept and used on every sync."),
+    insecure: bool = typer.Option(False, "--insecure", help="Allow plain http to a host other than this machine "
+                                                            "(a trusted network only; shown at every sync)."),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
-    """Register this terminal with the central service (sends its public key; keeps the token it gets).
+    """Register this terminal with the central service (an admin must be logged in here).
 
-    Example: boxoffice sync enroll http://10.0.0.5:8765 K7M2-4XQ9-ABCD-EFGH
+    Sends its public key and proves it holds the private key; keeps the token it gets, and pins the URL, the CA
+    bundle and the central service's key: later syncs go there only (a different central_url in the config is
+    refused until an admin enrolls again). Plain http only to this machine (localhost), unless --insecure.
+    Example: boxoffice sync enroll https://boxoffice.example:8765 K7M2-4XQ9-ABCD-EFGH --ca-bundle venue-ca.pem
     """
-    from boxoffice.services.sync import rounds as service
+    from boxoffice.domain.enrollment import check_url
+    from boxoffice.services.sync import enrollment as service
 
-    with terminal() as tctx, _client(url) as client:
-        out = service.enroll(tctx, url.rstrip("/"), code, client)
+    with terminal() as tctx:
+        tctx.require("enroll")  # before any network: who may enroll is the first question
+        target = check_url(url, insecure)
+        with _client(target, ca_bundle=service.check_ca_bundle(ca_bundle)) as client:
+            out = service.enroll(tctx, target, code, client, insecure=insecure, ca_bundle=ca_bundle)
     if json_out:
         emit_json(out)
         return
     echo(f"Enrolled {out['name']} with {out['central_url']}. {out['pending']} journal entries to push: run "
                "`boxoffice sync` (or leave `boxoffice sync --watch` running).")
+    if out["warning"]:
+        secho(f"WARNING: {out['warning']}", fg="yellow", bold=True, err=True)
 
 
 @sync_app.command("recover")
@@ -255,10 +274,10 @@ def recover(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> N
     from boxoffice.services.sync.recovery import recover as do_recover
 
     with terminal() as tctx:
-        url, token = service.credentials(tctx)
+        conn = service.connection(tctx)
         bars = _Bars(enabled=not json_out and sys.stderr.isatty())
         try:
-            with _client(url, token) as client:
+            with _client(conn["url"], conn["token"], conn["ca_bundle"]) as client:
                 out = do_recover(tctx, client, progress=bars)
         finally:
             bars.close()
@@ -330,8 +349,12 @@ def status(
         rows.append(("last error", out["last_error"]))
     if out["revoked_terminals"]:
         rows.append(("revoked terminals", ", ".join(out["revoked_terminals"])))
+    if out.get("ca_bundle"):
+        rows.append(("CA bundle", out["ca_bundle"]))
     width = max(len(k) for k, _ in rows)
     echo("\n".join(f"{k.ljust(width)}  {v}" for k, v in rows))
+    if out.get("insecure"):
+        secho(f"WARNING: {INSECURE_WARNING}", fg="yellow", bold=True)
     if out["warning"]:
         secho(f"WARNING: {out['warning']}", fg="yellow", bold=True)
 

@@ -26,6 +26,7 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "operators": ("admin",),
     "orders_import": ("supervisor", "admin"),
     "sync": ("seller", "pickup", "door", "supervisor", "admin"),
+    "enroll": ("admin",),
     "audit": ("supervisor", "admin"),
     "unlock": ("supervisor", "admin"),
     "reset_pin": ("supervisor", "admin"),
@@ -39,7 +40,8 @@ DESCRIPTIONS: dict[str, str] = {
     "exchange": "exchange tickets", "shift": "open or close shifts", "cash": "move cash in or out of the drawer",
     "drawer": "open the cash drawer", "print": "print", "report": "see reports", "pause": "pause or resume sales",
     "catalog": "change the catalogue", "operators": "manage operators or restore backups",
-    "orders_import": "import orders or keys", "sync": "sync", "audit": "read or verify the audit trail",
+    "orders_import": "import orders or keys", "sync": "sync",
+    "enroll": "enroll this terminal with a central service", "audit": "read or verify the audit trail",
     "unlock": "unlock operators", "reset_pin": "reset operators' PINs",
 }
 

@@ -129,7 +129,8 @@ def periodic(ctx: Ctx, to: Path, every_minutes: float, keep: int = 10) -> Backup
     return backup(ctx, to, keep)
 
 
-CentralFactory = Callable[[str, str], Any]  # (url, token) -> a client with .journal(after, limit); .close()
+# (url, token[, ca_bundle=PEM file]) -> a client with .journal(after, limit); .close()
+CentralFactory = Callable[..., Any]
 
 
 def _since(kinds: dict[str, dict[str, int]], key: str) -> dict[str, int]:
@@ -139,25 +140,29 @@ def _since(kinds: dict[str, dict[str, int]], key: str) -> dict[str, int]:
 def _central_head(copy: dict[str, Any], live_sync: dict[str, Any] | None, central: CentralFactory | None,
                   url: str | None) -> tuple[dict[str, Any] | None, str | None]:
     """(the terminal's head on the central service, None) or (None, why it could not be asked). ``url``: the
-    config's central_url, which wins over the one enrolled with (the service moved)."""
+    config's central_url; one that is not the URL enrolled with is not asked (the token goes only where the terminal
+    enrolled: services/sync/enrollment.py)."""
     from boxoffice.services.recovery_state import central_head
 
-    creds = live_sync or ({"central_url": copy["central_url"], "token": copy["token"]} if copy["token"] else None)
+    creds = live_sync or ({"central_url": copy["central_url"], "token": copy["token"],
+                           "ca_bundle": copy.get("ca_bundle")} if copy["token"] else None)
     if creds is None:
         return None, "not_enrolled"
-    if url:
-        creds = {**creds, "central_url": url}
+    if url and url.strip().rstrip("/") != creds["central_url"]:
+        return None, (f"central_url is set to {url[:120]} but this terminal enrolled with {creds['central_url']}: "
+                      "nothing is sent there (an admin enrolls again if the service moved)")
     if central is None:
         return None, "no client"
     try:
-        client = central(creds["central_url"], creds["token"])
+        bundle = creds.get("ca_bundle")
+        client = central(creds["central_url"], creds["token"], **({"ca_bundle": bundle} if bundle else {}))
     except BoxOfficeError as exc:
         return None, exc.message
     try:
         return central_head(client), None
     except BoxOfficeError as exc:
         if exc.code in ("central_unreachable", "not_enrolled", "central_refused", "central_rate_limited",
-                        "central_too_large"):
+                        "central_too_large", "certificate_error"):
             return None, exc.message
         raise
     finally:
@@ -262,7 +267,8 @@ def _live(ctx: Ctx, backup_seq: int) -> dict[str, Any]:
     return {"seq": head["seq"], "hash": head["hash"], "next_order_seq": recovery_store.next_order_seq(ctx.conn),
             "kinds": recovery_store.kinds_after(ctx.conn, backup_seq),
             "unpushed": recovery_store.unpushed_after(ctx.conn, backup_seq),
-            "sync": {"central_url": sync["central_url"], "token": sync["token"]} if sync else None}
+            "sync": {"central_url": sync["central_url"], "token": sync["token"], "ca_bundle": sync["ca_bundle"]}
+            if sync else None}
 
 
 def _verified(source: Path, terminal_id: str | None) -> tuple[dict[str, Any], dict[str, Any]]:

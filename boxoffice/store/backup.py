@@ -77,13 +77,14 @@ def describe(path: Path) -> dict:
         term = conn.execute("SELECT id, tag, name, next_order_seq FROM terminal LIMIT 1").fetchone()
         last = conn.execute("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
         try:
-            sync = conn.execute("SELECT central_url, token FROM sync_state WHERE id = 1").fetchone()
+            sync = conn.execute("SELECT * FROM sync_state WHERE id = 1").fetchone()
         except sqlite3.OperationalError:  # a copy from before sync existed
             sync = None
         return {"terminal_id": term["id"] if term else None, "tag": term["tag"] if term else None,
                 "name": term["name"] if term else None, "next_order_seq": term["next_order_seq"] if term else 1,
                 "seq": last["seq"] if last else 0, "hash": last["hash"] if last else None,
-                "central_url": sync["central_url"] if sync else None, "token": sync["token"] if sync else None}
+                "central_url": sync["central_url"] if sync else None, "token": sync["token"] if sync else None,
+                "ca_bundle": dict(sync).get("ca_bundle") if sync else None}  # a copy from before 0013 has none
     finally:
         conn.close()
 

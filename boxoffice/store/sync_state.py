@@ -16,18 +16,20 @@ def get(conn: sqlite3.Connection) -> dict | None:
     return one(conn, "SELECT * FROM sync_state WHERE id = 1")
 
 
-def enroll(conn: sqlite3.Connection, url: str, token: str, at: str, central_key: dict[str, str]) -> None:
+def enroll(conn: sqlite3.Connection, url: str, token: str, at: str, central_key: dict[str, str],
+           insecure: bool = False, ca_bundle: str | None = None) -> None:
     """Store the central URL, this terminal's token and the central service's public key (pinned: what the terminal
-    pulls is checked against it). A different URL starts over: cursor 0, all to push again."""
+    pulls is checked against it), whether plain http to another host was allowed (``insecure``) and the CA bundle
+    https is verified with. A different URL starts over: cursor 0, all to push again."""
     old = get(conn)
-    pin = (central_key["key_id"], central_key["public_key"])
+    pin = (central_key["key_id"], central_key["public_key"], int(insecure), ca_bundle)
     if old is not None and old["central_url"] == url:
         conn.execute("UPDATE sync_state SET token = ?, enrolled_at = ?, last_error = NULL, central_key_id = ?, "
-                     "central_public_key = ? WHERE id = 1", (token, at, *pin))
+                     "central_public_key = ?, insecure = ?, ca_bundle = ? WHERE id = 1", (token, at, *pin))
         return
     conn.execute("DELETE FROM sync_state")
-    conn.execute("INSERT INTO sync_state (id, central_url, token, enrolled_at, central_key_id, central_public_key) "
-                 "VALUES (1, ?, ?, ?, ?, ?)", (url, token, at, *pin))
+    conn.execute("INSERT INTO sync_state (id, central_url, token, enrolled_at, central_key_id, central_public_key, "
+                 "insecure, ca_bundle) VALUES (1, ?, ?, ?, ?, ?, ?, ?)", (url, token, at, *pin))
     if old is not None:
         conn.execute("UPDATE journal SET pushed_at = NULL WHERE pushed_at IS NOT NULL")
 

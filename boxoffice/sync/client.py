@@ -28,7 +28,9 @@ class CentralClient:
     """One keep-alive connection pool to one central service, for one sync run."""
 
     def __init__(self, url: str, token: str | None = None, *, timeout: float = 30.0, retries: int = 3,
-                 backoff: float = 0.2, transport: Any = None) -> None:
+                 backoff: float = 0.2, transport: Any = None, ca_bundle: str | None = None) -> None:
+        """``ca_bundle``: a PEM file of the CA(s) that may sign the service's certificate (a private CA); else the
+        system's. Certificates are always verified."""
         import httpx
 
         if not url.startswith(("http://", "https://")):
@@ -38,7 +40,7 @@ class CentralClient:
         headers = {"User-Agent": "boxoffice-terminal", "Accept": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        self._http = httpx.Client(base_url=self.url, headers=headers, transport=transport,
+        self._http = httpx.Client(base_url=self.url, headers=headers, transport=transport, verify=_verify(ca_bundle),
                                   timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)))
         self._errors = (httpx.TransportError,)
 
@@ -52,6 +54,9 @@ class CentralClient:
         self.close()
 
     # -- the API ----------------------------------------------------------------------------------------------
+
+    def enroll_challenge(self, body: dict[str, Any]) -> Any:
+        return self._call("POST", "/v1/enroll/challenge", body=body)
 
     def enroll(self, body: dict[str, Any]) -> Any:
         return self._call("POST", "/v1/enroll", body=body)
@@ -98,6 +103,7 @@ class CentralClient:
             try:
                 resp = self._http.request(method, path, content=content, params=params, headers=headers)
             except self._errors as exc:
+                _refuse_certificate(exc, self.url)
                 last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 continue
             if resp.status_code in RETRY_STATUSES:
@@ -144,3 +150,31 @@ def _retry_after(resp: Any) -> float:
         return min(max(float(text), 0.0), 86_400.0)
     except ValueError:
         return 1.0
+
+
+def _verify(ca_bundle: str | None) -> Any:
+    """What httpx verifies the server with: the system's CAs, or only those of ``ca_bundle``."""
+    if ca_bundle is None:
+        return True
+    import ssl
+
+    try:
+        return ssl.create_default_context(cafile=ca_bundle)
+    except (OSError, ssl.SSLError) as exc:
+        raise BoxOfficeError("certificate_error", f"the CA bundle {ca_bundle} cannot be read as PEM certificates "
+                                                  f"({type(exc).__name__}): give the right file with "
+                                                  "`boxoffice sync enroll URL CODE --ca-bundle FILE`") from None
+
+
+def _refuse_certificate(exc: BaseException, url: str) -> None:
+    """A certificate that does not verify is no passing network fault: say so at once instead of retrying."""
+    import ssl
+
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(cause):
+            reason = getattr(cause, "verify_message", "") or "not signed by a trusted CA"
+            raise BoxOfficeError("certificate_error", f"the certificate of {url} does not verify ({reason}): "
+                                                      "nothing was sent. For a private CA, enroll with "
+                                                      "`--ca-bundle FILE`; else check the address") from None
+        cause = cause.__cause__ or cause.__context__

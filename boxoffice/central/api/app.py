@@ -42,6 +42,7 @@ from boxoffice.central.services import (
     allocations,
     checkpoints,
     conflicts,
+    enrollment,
     feed,
     ingest,
     readback,
@@ -170,12 +171,24 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock, limits: Lim
 
         return JSONResponse(await run_in_threadpool(run, check))
 
-    @app.post("/v1/enroll", tags=["terminal"], response_model=None, summary="Register a terminal with a one-time code",
+    @app.post("/v1/enroll/challenge", tags=["terminal"], response_model=None,
+              summary="Ask for a nonce to sign before enrolling (bound to the code and terminal id; two minutes, once)",
+              openapi_extra=customise.body("sync-enroll-challenge.schema.json",
+                                           "sync-enroll-challenge-response.schema.json"))
+    async def enroll_challenge(request: Request) -> JSONResponse:
+        body = _json(await request.body(), "enrollment challenge request")
+        _check(body, "sync-enroll-challenge.schema.json", "enrollment challenge request")
+        return JSONResponse(await run_in_threadpool(run, lambda db: enrollment.challenge(db, body, now())))
+
+    @app.post("/v1/enroll", tags=["terminal"], response_model=None,
+              summary="Register a terminal: a one-time code for its name, and its signature of the challenge",
               openapi_extra=customise.body("sync-enroll.schema.json", "sync-enroll-response.schema.json"))
     async def enroll(request: Request) -> JSONResponse:
         body = _json(await request.body(), "enrollment request")
         _check(body, "sync-enroll.schema.json", "enrollment request")
-        return JSONResponse(await run_in_threadpool(run, lambda db: terminals.enroll(db, body, now())))
+        at = now()
+        await run_in_threadpool(run, lambda db: enrollment.prove(db, body, at))  # once: it spends the nonce
+        return JSONResponse(await run_in_threadpool(run, lambda db: enrollment.register(db, body, at)))
 
     @app.post("/v1/journal", tags=["terminal"], response_model=None,
               summary="Push journal entries (each applied once, by id)",

@@ -14,7 +14,9 @@ from boxoffice.wire.schemas import load_schema
 
 ERROR_SCHEMA = "sync-error.schema.json"
 ERRORS = {"401": "no token, an unknown one, or a revoked terminal's", "403": "forbidden (another terminal's "
-          "entries, a bad enrollment code)", "409": "conflicts with what the service holds",
+          "entries; an enrollment code unknown, spent, expired or for another name; a challenge unknown or spent; "
+          "a signature that proves no key; a revoked terminal without a readmit code)",
+          "409": "conflicts with what the service holds",
           "413": "body over its route's cap (too_large)", "422": "malformed request; every problem located",
           "429": "too many requests from this token or address (rate_limited); Retry-After says how many seconds",
           "503": "database unavailable"}
@@ -88,7 +90,8 @@ def components(files: list[str]) -> dict[str, Any]:
     return out
 
 
-SCHEMA_FILES = ["sync-enroll.schema.json", "sync-enroll-response.schema.json", "sync-push.schema.json",
+SCHEMA_FILES = ["sync-enroll-challenge.schema.json", "sync-enroll-challenge-response.schema.json",
+                "sync-enroll.schema.json", "sync-enroll-response.schema.json", "sync-push.schema.json",
                 "sync-push-response.schema.json", "sync-changes.schema.json", "sync-journal.schema.json",
                 ERROR_SCHEMA]
 

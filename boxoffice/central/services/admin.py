@@ -131,8 +131,9 @@ def import_orders(url: str, path: str | Path, clock: Clock = system_clock) -> di
 
 
 def enroll_code(url: str, name: str, hours: float = terminals.CODE_HOURS, clock: Clock = system_clock,
-                roles: str = terminals.DEFAULT_ROLES) -> dict[str, Any]:
-    """A one-time code enrolling a terminal for ``roles`` (comma-separated: sell, pickup, door)."""
+                roles: str = terminals.DEFAULT_ROLES, readmit: bool = False) -> dict[str, Any]:
+    """A one-time code enrolling the terminal named ``name`` for ``roles`` (comma-separated: sell, pickup, door);
+    with ``readmit``, one that may also bring back that terminal after a revocation."""
     name = name.strip()
     if not name or len(name) > 80:
         raise BoxOfficeError("bad_input", "a terminal name is 1 to 80 characters")
@@ -143,8 +144,8 @@ def enroll_code(url: str, name: str, hours: float = terminals.CODE_HOURS, clock:
     now = clock()
     expires = iso(now + timedelta(hours=hours))
     with open_db(url) as db:
-        code = terminals.create_code(db, name, iso(now), expires, roles)
-    return {"code": code, "name": name, "expires_at": expires, "roles": roles.split(",")}
+        code = terminals.create_code(db, name, iso(now), expires, roles, readmit)
+    return {"code": code, "name": name, "expires_at": expires, "roles": roles.split(","), "readmit": readmit}
 
 
 def list_terminals(url: str) -> list[dict[str, Any]]:

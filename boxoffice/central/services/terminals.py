@@ -12,7 +12,10 @@ What revoking a terminal does, exactly:
   honest sale made before the revocation cannot be told from a later one. A ticket that must stop working is
   revoked one by one (``boxoffice central revoke-ticket``), which puts it on every terminal's revocation list;
 - what it pushed stays; what it did after and never pushed does not reach the central service until an admin
-  issues a new code and the same machine (same key) enrolls again, which clears the revocation.
+  issues a code made with ``--readmit`` for its name and the same machine (proving it holds the same key) enrolls
+  again, which clears the revocation. Any other code is refused (``readmit_needed``).
+
+Enrolling itself (codes bound to a name, the signed challenge) is central/services/enrollment.py.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from boxoffice.central.errors import CentralError
-from boxoffice.central.services import feed, signing, tokens
+from boxoffice.central.services import feed, tokens
 from boxoffice.central.store import terminals as rows
 from boxoffice.central.store.db import CentralDB
 
@@ -43,53 +46,13 @@ def parse_roles(text: str) -> str:
     return ",".join(r for r in ROLES if r in asked)
 
 
-def create_code(db: CentralDB, name: str, now: str, expires_at: str, roles: str = DEFAULT_ROLES) -> str:
-    """A one-time enrollment code for a terminal with these roles (shown once; only its hash is kept)."""
+def create_code(db: CentralDB, name: str, now: str, expires_at: str, roles: str = DEFAULT_ROLES,
+                readmit: bool = False) -> str:
+    """A one-time enrollment code for the terminal named ``name`` with these roles (shown once; only its hash is
+    kept). Only a ``readmit`` code brings back a revoked terminal (central/services/enrollment.py)."""
     code = tokens.new_code()
-    rows.add_enroll_code(db, tokens.digest(code), name, now, expires_at, parse_roles(roles))
+    rows.add_enroll_code(db, tokens.digest(code), name, now, expires_at, parse_roles(roles), readmit)
     return code
-
-
-def enroll(db: CentralDB, body: dict[str, Any], now: str) -> dict[str, Any]:
-    """Spend a code and register (or re-register) the terminal; return its new bearer token."""
-    from boxoffice.errors import BoxOfficeError
-    from boxoffice.tickets.keys import key_id_hex, public_from_b64
-
-    try:
-        if key_id_hex(public_from_b64(body["public_key"])) != body["key_id"]:
-            raise CentralError(422, "invalid_document", "key_id is not the id of public_key",
-                               errors=["/key_id: does not match /public_key"])
-    except BoxOfficeError as exc:
-        raise CentralError(422, "invalid_document", exc.message, errors=[f"/public_key: {exc.message}"]) from None
-    token = tokens.new_token(tokens.TERMINAL_PREFIX)
-    with db.transaction():
-        spent = rows.spend_enroll_code(db, tokens.digest(tokens.normalise_code(body["code"])), body["terminal_id"],
-                                       now)
-        if spent is None:
-            raise CentralError(403, "bad_code", "the enrollment code is unknown, used already or expired: ask the "
-                                                "admin for a new one (`boxoffice central enroll-code`)")
-        existing = rows.by_id(db, body["terminal_id"])
-        clash = rows.other_with_tag(db, body["tag"], body["terminal_id"])
-        if clash is not None:
-            raise CentralError(409, "tag_taken", f"another terminal has order-code tag {body['tag']}: make this "
-                                                 "one anew (`boxoffice init` with another --db) and enroll that")
-        if existing is not None:
-            if existing["public_key"] != body["public_key"] or existing["tag"] != body["tag"]:
-                raise CentralError(409, "terminal_exists", "a terminal with this id and another key is enrolled "
-                                                           "already: this machine cannot take its place")
-            rows.re_enroll(db, body["terminal_id"], body["name"], tokens.digest(token), spent["roles"])
-        else:
-            rows.enroll(db, {"id": body["terminal_id"], "name": body["name"], "tag": body["tag"],
-                             "key_id": body["key_id"], "public_key": body["public_key"],
-                             "token_hash": tokens.digest(token), "enrolled_at": now, "roles": spent["roles"]})
-            feed.append(db, [feed.Change("key", {"key_id": body["key_id"], "public_key": body["public_key"],
-                                                 "owner": f"terminal:{body['terminal_id']}"},
-                                         origin=body["terminal_id"])], now)
-        key, created = signing.ensure_key(db, now)  # made by `central init`; a database from before that made here
-        if created:
-            feed.append(db, [signing.key_change(key)], now)
-    return {"token": token, "terminal_id": body["terminal_id"],
-            "central_key": {"key_id": key["key_id"], "public_key": key["public_key"]}}
 
 
 def authenticate(db: CentralDB, header: str | None) -> dict[str, Any]:

@@ -30,6 +30,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
     (2, "allocations.sql"),
     (3, "schema_0003_roles_caps.sql"),
     (4, "schema_0004_checkpoints.sql"),
+    (5, "schema_0005_enrollment.sql"),
     (7, "schema_0007_customer_data.sql"),
 )
 STEPS: dict[int, Callable[[CentralDB], object]] = {7: feed.split_stored}

@@ -56,15 +56,38 @@ def advance_journal(db: CentralDB, terminal_id: str, seq: int, hash_: str) -> No
 
 # -- enrollment and credentials -----------------------------------------------------------------------------------
 
-def add_enroll_code(db: CentralDB, code_hash: str, name: str, now: str, expires_at: str, roles: str) -> None:
-    db.execute("INSERT INTO enroll_codes (code_hash, name, created_at, expires_at, roles) VALUES (?, ?, ?, ?, ?)",
-               (code_hash, name, now, expires_at, roles))
+def add_enroll_code(db: CentralDB, code_hash: str, name: str, now: str, expires_at: str, roles: str,
+                    readmit: bool = False) -> None:
+    db.execute("INSERT INTO enroll_codes (code_hash, name, created_at, expires_at, roles, readmit)"
+               " VALUES (?, ?, ?, ?, ?, ?)", (code_hash, name, now, expires_at, roles, int(readmit)))
+
+
+def live_code(db: CentralDB, code_hash: str, now: str) -> dict[str, Any] | None:
+    """An unused, unexpired code's ``name``, ``roles`` and ``readmit``, or None."""
+    return db.one("SELECT name, roles, readmit FROM enroll_codes WHERE code_hash = ? AND used_at IS NULL"
+                  " AND expires_at > ?", (code_hash, now))
 
 
 def spend_enroll_code(db: CentralDB, code_hash: str, terminal_id: str, now: str) -> dict[str, Any] | None:
     """Mark an unused, unexpired code used by ``terminal_id``; its ``roles``, or None when there was no such code."""
     return db.one("UPDATE enroll_codes SET used_at = ?, used_by = ? WHERE code_hash = ? AND used_at IS NULL"
                   " AND expires_at > ? RETURNING roles", (now, terminal_id, code_hash, now))
+
+
+def add_challenge(db: CentralDB, nonce_hash: str, code_hash: str, terminal_id: str, now: str,
+                  expires_at: str) -> None:
+    """A new enrollment nonce (its hash) for one code and one terminal id; expired ones are dropped here."""
+    db.execute("DELETE FROM enroll_challenges WHERE expires_at <= ?", (now,))
+    db.execute("INSERT INTO enroll_challenges (nonce_hash, code_hash, terminal_id, created_at, expires_at)"
+               " VALUES (?, ?, ?, ?, ?)", (nonce_hash, code_hash, terminal_id, now, expires_at))
+
+
+def spend_challenge(db: CentralDB, nonce_hash: str, code_hash: str, terminal_id: str, now: str) -> bool:
+    """Mark a live nonce of this code and terminal used; False when there was none (unknown, used, expired, or
+    given for another code or terminal)."""
+    return db.one("UPDATE enroll_challenges SET used_at = ? WHERE nonce_hash = ? AND code_hash = ? AND"
+                  " terminal_id = ? AND used_at IS NULL AND expires_at > ? RETURNING nonce_hash",
+                  (now, nonce_hash, code_hash, terminal_id, now)) is not None
 
 
 def by_id(db: CentralDB, terminal_id: str) -> dict[str, Any] | None:

@@ -32,19 +32,30 @@ def serve(
     max_head_kb: int = typer.Option(16, "--max-head-kb", help="Largest request line and headers, in kB."),
     head_timeout: float = typer.Option(10.0, "--head-timeout",
                                        help="Seconds a connection has to send a whole request head (then closed)."),
+    certfile: str = typer.Option(None, "--certfile", help="Serve https with this PEM certificate (chain)."),
+    keyfile: str = typer.Option(None, "--keyfile", help="The certificate's private key (PEM), with --certfile."),
 ) -> None:
     """Serve the central API (FastAPI on uvicorn) until Ctrl-C. OpenAPI at /openapi.json, health at /healthz.
 
+    Terminals on other machines need https: --certfile/--keyfile here, or a TLS proxy in front (docs/sync.md).
     Requests past the rate limits get 429 with Retry-After, bodies past their cap 413 (docs/errors.md).
 
-    Example: boxoffice central serve --db postgresql://boxoffice@db/boxoffice --host 0.0.0.0
+    Example: boxoffice central serve --db postgresql://boxoffice@db/boxoffice --host 0.0.0.0 --certfile
+    /etc/boxoffice/central.pem --keyfile /etc/boxoffice/central.key
     """
+    from pathlib import Path
+
     from boxoffice.central.api.limits import Limits, ServerLimits
     from boxoffice.central.server import serve as run
     from boxoffice.errors import BoxOfficeError
 
     if workers < 1 or workers > 64:
         raise BoxOfficeError("bad_input", "--workers is 1 to 64")
+    if bool(certfile) != bool(keyfile):
+        raise BoxOfficeError("bad_input", "--certfile and --keyfile go together")
+    for path in (certfile, keyfile):
+        if path and not Path(path).is_file():
+            raise BoxOfficeError("bad_input", f"no file {path}")
     if min(rate_per_token, rate_per_address, max_push_mb) <= 0 or min(burst_per_token, burst_per_address) < 1:
         raise BoxOfficeError("bad_input", "the rates, bursts and --max-push-mb must be above 0")
     if max_connections < 16 or backlog < 1 or keep_alive < 1 or not 1 <= max_head_kb <= 1024 or head_timeout <= 0:
@@ -54,7 +65,8 @@ def serve(
                     burst_per_address=burst_per_address, push_max_bytes=int(max_push_mb * 1_000_000))
     bounds = ServerLimits(limit_concurrency=max_connections, backlog=backlog, timeout_keep_alive=keep_alive,
                           max_head_bytes=max_head_kb * 1024, head_timeout=head_timeout)
-    run(central_db(db), host=host, port=port, workers=workers, limits=limits, server_limits=bounds)
+    run(central_db(db), host=host, port=port, workers=workers, limits=limits, server_limits=bounds,
+        certfile=certfile, keyfile=keyfile)
 
 
 def init(

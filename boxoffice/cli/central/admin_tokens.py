@@ -6,7 +6,7 @@ import typer
 
 from boxoffice.cli.app import sub_app
 from boxoffice.cli.central.common import DB_HELP, central_db
-from boxoffice.cli.common import JSON_HELP, clock, emit_json, table
+from boxoffice.cli.common import JSON_HELP, clock, echo, emit_json, table
 
 central_admin_token_app = sub_app("Tokens of the HTTP admin endpoints (/v1/admin/*): list them, make one, revoke "
                                   "one.")
@@ -30,10 +30,10 @@ def list_tokens(
         emit_json(found)
         return
     if not found:
-        typer.echo("No admin token: `boxoffice central admin-token new` makes one.")
+        echo("No admin token: `boxoffice central admin-token new` makes one.")
         return
     tz = venue_timezone(central_db(db))
-    typer.echo(table([(r["id"], f"{r['prefix']}..." if r["prefix"] else "(older)", r["name"] or "",
+    echo(table([(r["id"], f"{r['prefix']}..." if r["prefix"] else "(older)", r["name"] or "",
                        when_text(r["created_at"], tz),
                        "REVOKED " + when_text(r["revoked_at"], tz) if r["revoked_at"] else "live") for r in found],
                      ["id", "starts", "name", "made", "status"]))
@@ -55,7 +55,7 @@ def new_token(
     if json_out:
         emit_json(out)
         return
-    typer.echo(f"Admin token {out['id']} (shown once, keep it safe): {out['token']}")
+    echo(f"Admin token {out['id']} (shown once, keep it safe): {out['token']}")
 
 
 @central_admin_token_app.command("revoke")
@@ -78,8 +78,8 @@ def revoke_token(
         emit_json(out)
         return
     if out["already_revoked"]:
-        typer.echo(f"Admin token {out['id']} was revoked already.")
+        echo(f"Admin token {out['id']} was revoked already.")
         return
-    typer.echo(f"Revoked admin token {out['id']}: it no longer opens /v1/admin/*. {out['live_left']} live admin "
+    echo(f"Revoked admin token {out['id']}: it no longer opens /v1/admin/*. {out['live_left']} live admin "
                "token(s) left" + ("; make one with `boxoffice central admin-token new`." if not out["live_left"]
                                   else "."))

@@ -23,26 +23,30 @@ def enroll_code(
     roles: str = typer.Option("sell,pickup,door", "--roles",
                               help="What the terminal is for, comma-separated: sell, pickup, door. Only a terminal "
                                    "with sell gets places to sell (grants, top-ups)."),
+    readmit: bool = typer.Option(False, "--readmit", help="Let this code bring back a revoked terminal of this "
+                                                          "name (same machine, same key); without it a revoked "
+                                                          "terminal is refused."),
     db: str = typer.Option(None, "--db", help=DB_HELP),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Make a one-time enrollment code for a terminal (type it there: `boxoffice sync enroll URL CODE`).
 
-    The terminal keeps the code's roles. A pickup desk or door scanner enrolled with --roles pickup,door never takes
-    places from the sellers.
+    The code works only for a terminal of that name (any case). The terminal keeps the code's roles. A pickup
+    desk or door scanner enrolled with --roles pickup,door never takes places from the sellers.
     Example: boxoffice central enroll-code --name "Door 1" --roles door
+    |   boxoffice central enroll-code --name "Counter 2" --readmit   (after `central revoke`, to let it back)
     """
     from boxoffice.central.services.admin import enroll_code as make
     from boxoffice.central.services.admin import venue_timezone
     from boxoffice.domain.clock import when_text
 
-    out = make(central_db(db), name, hours, clock(), roles)
+    out = make(central_db(db), name, hours, clock(), roles, readmit)
     if json_out:
         emit_json(out)
         return
     until = when_text(out["expires_at"], venue_timezone(central_db(db)))
     echo(f"Enrollment code for {out['name']} ({', '.join(out['roles'])}): {out['code']}  (one use, until "
-               f"{until})")
+         f"{until}" + ("; may readmit it after a revocation" if readmit else "") + ")")
 
 
 def terminals(

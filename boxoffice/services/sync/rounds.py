@@ -1,4 +1,5 @@
-"""Sync with the central service: enroll once; then push the journal and pull changes, resuming after any cut.
+"""Sync with the central service: push the journal and pull changes, resuming after any cut (enrolling first:
+services/sync/enrollment.py).
 
 Push. Unpushed entries go oldest first in batches; a batch is marked pushed only after the central service has
 answered for it, and the central service applies each entry once by id, so a batch sent twice (an answer lost on a
@@ -24,24 +25,23 @@ from typing import Any, NotRequired, Protocol, TypedDict, cast
 from boxoffice.domain.clock import parse_iso
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
+from boxoffice.services.sync.enrollment import (  # noqa: F401 - enrolling lives there; callers import it from here too
+    TAG_DRAWS,
+    Enrolled,
+    central_url,
+    connection,
+    credentials,
+    enroll,
+)
+from boxoffice.services.sync.enrollment import refuse_malformed as _refuse_malformed
 from boxoffice.store import sync_state as state
 from boxoffice.store.db import write
 from boxoffice.wire import codec
 from boxoffice.wire.limits import PUSH_MAX_BYTES
-from boxoffice.wire.messages import problems
 
 PUSH_BATCH = 500
 PULL_PAGE = 500
 WARN_AFTER_MINUTES = 15.0
-
-
-class Enrolled(TypedDict):
-    """A terminal enrolled (:func:`enroll`): its id and name there, the service, and the entries waiting to go."""
-
-    terminal_id: str
-    name: str
-    central_url: str
-    pending: int
 
 
 class SyncResult(TypedDict):
@@ -114,6 +114,8 @@ class SyncStatus(TypedDict):
     parked: NotRequired[int]
     revoked_terminals: NotRequired[list[str]]
     central_key_id: NotRequired[str | None]
+    insecure: NotRequired[bool]
+    ca_bundle: NotRequired[str | None]
     warn_after_minutes: NotRequired[float]
 
 Progress = Callable[[str, int, int], None]  # (phase 'push' | 'pull' | 'fetch' | 'replay', done, total expected)
@@ -122,95 +124,9 @@ Progress = Callable[[str, int, int], None]  # (phase 'push' | 'pull' | 'fetch' |
 class Transport(Protocol):
     """What sync needs of the network. Methods raise BoxOfficeError (central_unreachable, central_refused)."""
 
-    def enroll(self, body: dict[str, Any]) -> Any: ...
-
     def push(self, entries: list[dict[str, Any]]) -> Any: ...
 
     def changes(self, after: int, limit: int) -> Any: ...
-
-
-def _refuse_malformed(doc: Any, schema_name: str, what: str) -> None:
-    errors = problems(doc, schema_name)
-    if errors:
-        raise BoxOfficeError("central_refused", f"the central service sent a malformed {what}; nothing was changed "
-                                                f"here. First problem: {errors[0]}", errors=errors)
-
-
-def central_url(ctx: Ctx) -> str | None:
-    """Where to sync: the config's central_url when set (the service moved), else the URL enrolled with."""
-    if ctx.config.central_url:
-        return str(ctx.config.central_url)
-    row = state.get(ctx.conn)
-    return row["central_url"] if row else None
-
-
-def enroll(ctx: Ctx, url: str, code: str, transport: Transport) -> Enrolled:
-    """Register this terminal with a one-time code: sends its id, tag and public key; stores the token it gets."""
-    code = code.strip()
-    if not code:
-        raise BoxOfficeError("bad_input", "give the enrollment code from the central admin")
-    t = ctx.terminal
-    for _ in range(TAG_DRAWS):
-        try:
-            answer = transport.enroll({"code": code, "terminal_id": t["id"], "name": t["name"], "tag": t["tag"],
-                                       "key_id": t["key_id"], "public_key": t["public_key"]})
-            break
-        except BoxOfficeError as exc:
-            if exc.details.get("central_code") != "tag_taken" or not _draw_new_tag(ctx):
-                raise
-    else:
-        raise BoxOfficeError("central_refused", f"the central service refused {TAG_DRAWS} order-code tags in a row "
-                                                "as taken: ask the central admin to check `boxoffice central "
-                                                "terminals`")
-    _refuse_malformed(answer, "sync-enroll-response.schema.json", "enrollment answer")
-    if answer["terminal_id"] != t["id"]:
-        raise BoxOfficeError("central_refused", "the central service enrolled another terminal id; nothing stored")
-    _check_central_key(answer["central_key"])
-    with write(ctx.conn):
-        state.enroll(ctx.conn, url, answer["token"], ctx.now_iso(), answer["central_key"])
-        ctx.journal("sync.enroll", {"central_url": url})
-    return {"terminal_id": t["id"], "name": t["name"], "central_url": url, "pending": state.pending_count(ctx.conn)}
-
-
-TAG_DRAWS = 5
-
-
-def _check_central_key(key: dict[str, str]) -> None:
-    """The central key's id must be the id of its public half: a key that says otherwise is not pinned."""
-    from boxoffice.tickets.keys import key_id_hex, public_from_b64
-
-    try:
-        good = key_id_hex(public_from_b64(key["public_key"])) == key["key_id"]
-    except BoxOfficeError:
-        good = False
-    if not good:
-        raise BoxOfficeError("central_refused", "the central service sent a key whose id does not match it; "
-                                                "nothing stored")
-
-
-def _draw_new_tag(ctx: Ctx) -> bool:
-    """Another terminal of the venue already has this terminal's order-code tag (three random characters: about
-    one venue in forty with thirty terminals). A terminal that has not handed out a single order code yet takes a
-    new tag, journaled, and asks again; one that has keeps its codes (printed on tickets) and is refused."""
-    from boxoffice.domain.codes import new_terminal_tag
-    from boxoffice.store import terminal as terminal_store
-
-    old, new = ctx.terminal["tag"], new_terminal_tag()
-    with write(ctx.conn):
-        if not terminal_store.retag(ctx.conn, old, new):
-            return False
-        ctx.journal("terminal.tag", {"old": old, "new": new, "why": "tag_taken"})
-    ctx.terminal["tag"] = new
-    return True
-
-
-def credentials(ctx: Ctx) -> tuple[str, str]:
-    """(central URL, token), or ``not_enrolled``."""
-    row = state.get(ctx.conn)
-    if row is None:
-        raise BoxOfficeError("not_enrolled", "this terminal is not enrolled: ask the central admin for a code, then "
-                                             "`boxoffice sync enroll URL CODE`")
-    return central_url(ctx) or row["central_url"], row["token"]
 
 
 def _wire(e: dict[str, Any]) -> dict[str, Any]:
@@ -466,8 +382,13 @@ def status(ctx: Ctx, warn_after_minutes: float = WARN_AFTER_MINUTES) -> SyncStat
     good = row["last_good_sync"]
     age = (now - parse_iso(good)).total_seconds() if good else None
     oldest = state.oldest_pending_at(ctx.conn)
+    try:
+        central_url(ctx)
+        moved = None
+    except BoxOfficeError as exc:  # shown, not raised: status is where one looks to find out why sync refuses
+        moved = exc.message
     out.update({
-        "central_url": central_url(ctx), "enrolled_at": row["enrolled_at"], "last_good_sync": good,
+        "central_url": row["central_url"], "enrolled_at": row["enrolled_at"], "last_good_sync": good,
         "seconds_since_good_sync": age, "last_attempt_at": row["last_attempt_at"], "last_error": row["last_error"],
         "last_pull_at": row["last_pull_at"], "newest_data_at": row["newest_change_at"],
         "newest_data_age_seconds": (now - parse_iso(row["newest_change_at"])).total_seconds()
@@ -475,11 +396,14 @@ def status(ctx: Ctx, warn_after_minutes: float = WARN_AFTER_MINUTES) -> SyncStat
         "oldest_waiting_at": oldest, "cursor": row["cursor"], "head": row["head"],
         "conflicts_unseen": state.count_unseen(ctx.conn), "parked": state.parked_count(ctx.conn),
         "revoked_terminals": [p["name"] or p["terminal_id"] for p in state.revoked_peers(ctx.conn)],
-        "central_key_id": row["central_key_id"], "warn_after_minutes": warn_after_minutes,
+        "central_key_id": row["central_key_id"], "insecure": bool(row["insecure"]), "ca_bundle": row["ca_bundle"],
+        "warn_after_minutes": warn_after_minutes,
     })
     limit = timedelta(minutes=warn_after_minutes).total_seconds()
     if recovery is not None:
         out["warning"] = recovery["message"]
+    elif moved is not None:
+        out["warning"] = moved
     elif good is None:
         out["warning"] = "never synced since enrolling: run `boxoffice sync`"
     elif age is not None and age > limit:
