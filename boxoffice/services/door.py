@@ -33,13 +33,15 @@ DIRECTIONS = ("in", "out")
 
 class ScanVerdict(TypedDict):
     """The door's decision on one scan: admit, exit or refused (``code`` says why), the message said at the door,
-    and a ``flag`` for a supervisor (an order code two orders share)."""
+    a ``flag`` for a supervisor (an order code two orders share), and ``seen_in_sync``: False when no order of this
+    ticket is on this terminal (never in anything it synced; said on screen as "not seen in synced data")."""
 
     result: str
     code: str | None
     message: str
     ticket_id: str | None
     place: str | None
+    seen_in_sync: bool
     flag: NotRequired[str]
 
 
@@ -157,13 +159,18 @@ def _scan_here(ctx: Ctx, text: str, ev: DoorEvent, direction: str, nonce: str) -
     return answer
 
 
-def _refused(code: str, message: str, ticket_id: str | None = None, place: str | None = None) -> ScanVerdict:
-    return {"result": "refused", "code": code, "message": message, "ticket_id": ticket_id, "place": place}
+def _refused(code: str, message: str, ticket_id: str | None = None, place: str | None = None,
+             seen: bool = False) -> ScanVerdict:
+    return {"result": "refused", "code": code, "message": message, "ticket_id": ticket_id, "place": place,
+            "seen_in_sync": seen}
+
+
+NOT_SEEN = "not seen in synced data"
 
 
 def _decide(ctx: Ctx, text: str, ev: DoorEvent, direction: str) -> ScanVerdict:
-    """The door's rules, in the order that gives the most useful reason: is it genuine, is it still good, is it
-    for here and now, is it in already."""
+    """The door's rules, in the order that gives the most useful reason: is it genuine (and was its key still
+    trusted when it was sold), is it still good, is it for here and now, is it in already."""
     from boxoffice.services.signing import public_key_for
     from boxoffice.tickets.token import verify_token
 
@@ -177,36 +184,48 @@ def _decide(ctx: Ctx, text: str, ev: DoorEvent, direction: str) -> ScanVerdict:
     tid = decoded.ticket_id
     place = _place(ev, decoded)
     state = store.ticket_state(ctx.conn, tid)
+    seen = state["token"] is not None
     refuse = "refuse entry; send the customer to the box office"
+    late = _signed_after_revocation(ctx, decoded.key_id.hex(), state["sold_at"], ev.timezone)
+    if late:
+        return _refused("key_revoked", f"{late}: {refuse}", tid, place, seen)
     if state["revoked"] or (state["status"] is not None and state["status"] != "valid"):
-        return _refused("revoked", f"ticket was refunded or re-issued: {refuse}", tid, place)
+        return _refused("revoked", f"ticket was refunded or re-issued: {refuse}", tid, place, seen)
     if state["token"] is not None and state["token"] != decoded.text:
-        return _refused("revoked", f"ticket was re-issued; this copy is void: {refuse}", tid, place)
+        return _refused("revoked", f"ticket was re-issued; this copy is void: {refuse}", tid, place, seen)
     if decoded.event_ref != ev.ref:
-        return _refused("wrong_event", f"ticket is for {_other_event(ctx, decoded.event_ref)}, not {ev.name}",
-                        tid, place)
+        other = _other_event(ctx, decoded.event_ref)
+        if other is None:
+            return _refused("unknown_event", f"ticket is for an event this terminal does not know, not {ev.name}: "
+                                             f"sync, then scan again; if still unknown, {refuse}", tid, None, seen)
+        return _refused("wrong_event", f"ticket is for {other}, not {ev.name}", tid, place, seen)
+    if place is None:
+        return _refused("unknown_section", f"ticket names a section {ev.name} does not have: {refuse}", tid, None,
+                        seen)
     if state["order_status"] == "unpaid":
         return _refused("unpaid", f"order {state['order_code']} is not paid: send the customer to the box office",
-                        tid, place)
+                        tid, place, seen)
     now = ctx.now()
     today = now.astimezone(zone(ev.timezone)).date()
     if today < ev.day:
-        return _refused("wrong_day", f"ticket is for {ev.day_text}, not today", tid, place)
+        return _refused("wrong_day", f"ticket is for {ev.day_text}, not today", tid, place, seen)
     if today > ev.day:
-        return _refused("wrong_day", f"ticket was for {ev.day_text}: that day is over", tid, place)
+        return _refused("wrong_day", f"ticket was for {ev.day_text}: that day is over", tid, place, seen)
     if now < ev.opens:
         opens = local_text(iso(ev.opens), ev.timezone, "%H:%M")
-        return _refused("wrong_day", f"too early: doors open at {opens}", tid, place)
+        return _refused("wrong_day", f"too early: doors open at {opens}", tid, place, seen)
     last = state["last_direction"]
     if direction == "in" and last == "in":
         when = local_text(state["last_at"], ev.timezone, "%H:%M")
         where = "" if state["last_terminal"] == ctx.terminal["id"] else " at another door"
-        return _refused("already_checked_in", f"already in since {when}{where}", tid, place)
+        return _refused("already_checked_in", f"already in since {when}{where}", tid, place, seen)
     if direction == "out" and last != "in":
-        return _refused("conflict", "ticket is not in: nothing to let out", tid, place)
+        return _refused("conflict", "ticket is not in: nothing to let out", tid, place, seen)
+    # A ticket with no order here was never in anything this terminal synced (a web ticket not pulled yet, a sale
+    # not pushed yet, or a forgery with a stolen key): its signature is genuine, so it is admitted, marked.
     answer: ScanVerdict = {"result": "admit" if direction == "in" else "exit", "code": None,
-              "message": place + ("" if state["token"] is not None else " (ticket not on this terminal; genuine)"),
-              "ticket_id": tid, "place": place}
+                           "message": place + ("" if seen else f" ({NOT_SEEN}: genuine signature, checked offline)"),
+                           "ticket_id": tid, "place": place, "seen_in_sync": seen}
     code = state["order_code"]
     if code is not None and store.code_shared(ctx.conn, code):
         # Two orders carry this printed code (a terminal put back from an older copy sold again): the ticket id is
@@ -217,18 +236,45 @@ def _decide(ctx: Ctx, text: str, ev: DoorEvent, direction: str) -> ScanVerdict:
     return answer
 
 
-def _place(ev: DoorEvent, decoded: Any) -> str:
-    section = ev.sections.get(decoded.section_ref, "?")
+def _signed_after_revocation(ctx: Ctx, key_id: str, sold_at: str | None, tz: str) -> str | None:
+    """Why a ticket signed with a revoked terminal's key is refused, or None when its key was not revoked or the
+    ticket was sold before the revocation.
+
+    A token carries no issue time (tickets/token.py: there is no room for one in a version 6 QR code), so the issue
+    time is the sale time of the ticket's order as synced here: the central service took that sale from the
+    terminal before it was revoked (a revoked terminal can push nothing). A ticket with no order here cannot be
+    shown to predate the revocation: whoever holds a revoked terminal's key file could sign any number of them.
+    """
+    from boxoffice.store import terminal as terminal_store
+
+    revoked = terminal_store.key_revocation(ctx.conn, key_id)
+    if revoked is None:
+        return None
+    who = f"{revoked['name']}'s key" if revoked["name"] else f"key {key_id}"
+    when = local_text(revoked["at"], tz, "%d %b %H:%M")
+    if sold_at is None:
+        return f"signed with {who}, revoked {when}, and {NOT_SEEN}: it cannot be shown to be sold before that"
+    if parse_iso(sold_at) >= parse_iso(revoked["at"]):
+        return f"sold {local_text(sold_at, tz, '%d %b %H:%M')} with {who}, after it was revoked {when}"
+    return None
+
+
+def _place(ev: DoorEvent, decoded: Any) -> str | None:
+    """The place as said at the door; None when the token's section is not one of the event's."""
+    section = ev.sections.get(decoded.section_ref)
+    if section is None:
+        return None
     return f"{section} {decoded.row}{decoded.seat}" if decoded.row else section
 
 
-def _other_event(ctx: Ctx, ref: bytes) -> str:
+def _other_event(ctx: Ctx, ref: bytes) -> str | None:
+    """The event a token names, as people call it; None when this terminal knows no such event."""
     from boxoffice.tickets.token import event_ref
 
     for e in catalog_store.list_events(ctx.conn):
         if event_ref(e["id"]) == ref:
             return f"{e['name']} ({local_text(e['starts_at'], e['timezone'], '%a %d %b')})"
-    return "an event this terminal does not know"
+    return None
 
 
 def _record(ctx: Ctx, row: dict[str, Any], journal: bool, flag: str | None = None) -> bool:
