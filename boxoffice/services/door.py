@@ -1,8 +1,11 @@
 """The door: check a scanned ticket in (or out) with no network, and record each scan exactly once.
 
-A ticket is admitted when its token verifies against a key this terminal trusts, it is not revoked (refunded,
-re-issued), it is for the event being scanned, today is that event's day and the doors are open, its order is
-paid, and it is not in already. Where the event allows re-entry, an exit scan lets the same ticket in again.
+A ticket is admitted when its token verifies against a key this terminal trusts (a key whose terminal was revoked
+only for tickets that synced data shows: see :func:`_signed_after_revocation`), it is not revoked (refunded,
+re-issued), it is for the event being scanned and one of its sections, today is that event's day and the doors are
+open, its order is paid, and it is not in already. Where the event allows re-entry, an exit scan lets the same
+ticket in again. A genuine ticket with no order on this terminal is admitted but marked "not seen in synced data"
+(``seen_in_sync`` False): a web ticket not pulled yet, a sale not pushed yet, or a key in the wrong hands.
 
 Every scan, admitted or not, is a row in checkins whose id is a nonce made at the scan. Admissions and exits also
 go into the journal in the same transaction, so sync can push them; the central service (or another terminal)
@@ -186,7 +189,7 @@ def _decide(ctx: Ctx, text: str, ev: DoorEvent, direction: str) -> ScanVerdict:
     state = store.ticket_state(ctx.conn, tid)
     seen = state["token"] is not None
     refuse = "refuse entry; send the customer to the box office"
-    late = _signed_after_revocation(ctx, decoded.key_id.hex(), state["sold_at"], ev.timezone)
+    late = _signed_after_revocation(ctx, decoded.key_id.hex(), seen, ev.timezone)
     if late:
         return _refused("key_revoked", f"{late}: {refuse}", tid, place, seen)
     if state["revoked"] or (state["status"] is not None and state["status"] != "valid"):
@@ -236,27 +239,27 @@ def _decide(ctx: Ctx, text: str, ev: DoorEvent, direction: str) -> ScanVerdict:
     return answer
 
 
-def _signed_after_revocation(ctx: Ctx, key_id: str, sold_at: str | None, tz: str) -> str | None:
+def _signed_after_revocation(ctx: Ctx, key_id: str, seen: bool, tz: str) -> str | None:
     """Why a ticket signed with a revoked terminal's key is refused, or None when its key was not revoked or the
-    ticket was sold before the revocation.
+    ticket is vouched for.
 
-    A token carries no issue time (tickets/token.py: there is no room for one in a version 6 QR code), so the issue
-    time is the sale time of the ticket's order as synced here: the central service took that sale from the
-    terminal before it was revoked (a revoked terminal can push nothing). A ticket with no order here cannot be
-    shown to predate the revocation: whoever holds a revoked terminal's key file could sign any number of them.
+    A token carries no issue time (tickets/token.py: a version 6 QR code has no room for one), so the door asks
+    what it synced instead: the central service takes nothing from a revoked terminal, so a sale it handed on (an
+    order of this ticket here) reached it before the revocation, or after an admin let that machine enroll again.
+    A ticket no synced data shows cannot be told from one minted after the revocation by whoever holds the key
+    file, and is refused. (An honest sale made offline before the revocation and never pushed is refused too: the
+    box office sees the customer.)
     """
     from boxoffice.store import terminal as terminal_store
 
+    if seen:
+        return None
     revoked = terminal_store.key_revocation(ctx.conn, key_id)
     if revoked is None:
         return None
     who = f"{revoked['name']}'s key" if revoked["name"] else f"key {key_id}"
     when = local_text(revoked["at"], tz, "%d %b %H:%M")
-    if sold_at is None:
-        return f"signed with {who}, revoked {when}, and {NOT_SEEN}: it cannot be shown to be sold before that"
-    if parse_iso(sold_at) >= parse_iso(revoked["at"]):
-        return f"sold {local_text(sold_at, tz, '%d %b %H:%M')} with {who}, after it was revoked {when}"
-    return None
+    return f"signed with {who}, revoked {when}, and {NOT_SEEN}: nothing shows it was sold before that"
 
 
 def _place(ev: DoorEvent, decoded: Any) -> str | None:

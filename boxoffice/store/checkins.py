@@ -15,13 +15,12 @@ from boxoffice.store.db import one
 def ticket_state(conn: sqlite3.Connection, ticket_id: str) -> dict[str, Any]:
     """Everything the door checks after the signature, in one statement.
 
-    revoked: on the revocation list; token/status/order_status/sold_at: the ticket as this terminal knows it (None
-    when the ticket is not here, e.g. a web ticket not imported yet); last_*: the ticket's latest admitted scan.
+    revoked: on the revocation list; token/status/order_status: the ticket as this terminal knows it (None when the
+    ticket is not here, e.g. a web ticket not imported yet); last_*: the ticket's latest admitted scan.
     """
     row = conn.execute("""
         SELECT EXISTS (SELECT 1 FROM revocations WHERE ticket_id = :t) AS revoked,
                t.token, t.status, t.ticket_type_id, o.status AS order_status, o.code AS order_code,
-               o.created_at AS sold_at,
                l.direction AS last_direction, l.at AS last_at, l.terminal_id AS last_terminal
         FROM (SELECT 1)
         LEFT JOIN tickets t ON t.id = :t

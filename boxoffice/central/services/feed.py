@@ -12,7 +12,8 @@ Change kinds (bodies are described in schemas/sync-changes.schema.json):
 
 ``catalog``           a published catalogue document, applied like `boxoffice catalog import`
 ``key``               a public key to trust for ticket signatures (a terminal's on enrollment, the central key)
-``terminal_revoked``  a terminal whose credential was withdrawn (its key stays trusted: see central/admin.py)
+``terminal_revoked``  a terminal whose credential was withdrawn (its key stays known, marked revoked from ``at``:
+                      doors admit its tickets only where synced data shows them: services/door.py)
 ``revocation``        a ticket that must not be admitted any more (refunded, exchanged or revoked by an admin)
 ``web_order``         an order sold by the web shop, with its tickets signed by the central key
 ``order``             an order another terminal sold, with its tickets (so any desk can find any order)
