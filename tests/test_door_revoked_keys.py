@@ -151,3 +151,16 @@ def test_migration_0014_takes_revocations_pulled_before_into_the_key_registry(tm
     assert got == {"0a0b0c0d": "2026-12-01T11:00:00.000000Z", "01020304": None}
 
 
+
+
+def test_once_the_admin_lets_the_machine_enroll_again_its_pushed_tickets_are_admitted(
+        seller_and_door, central: Central) -> None:  # noqa: ANN001
+    from sync_helpers import enroll
+
+    s = seller_and_door
+    assert _scan(s["door"], s["after"], s["ev"])["code"] == "key_revoked"
+    enroll(s["seller"], central)  # a new code for the same machine: the central service takes its sales again
+    sync(s["seller"])
+    sync(s["door"])
+    ok = _scan(s["door"], s["after"], s["ev"])
+    assert (ok["result"], ok["seen_in_sync"]) == ("admit", True)

@@ -174,8 +174,11 @@ def test_a_terminal_that_pinned_no_key_must_enroll_again(central: Central, termi
     assert sync(ctx)["by_kind"]["catalog"] >= 1
 
 
-def test_central_migration_6_signs_changes_stored_before(tmp_path) -> None:  # noqa: ANN001
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
+def test_central_migration_6_signs_changes_stored_before(tmp_path, backend: str, request) -> None:  # noqa: ANN001
     import json
+
+    from sync_helpers import pg_schema_url
 
     from boxoffice.central.services import signing
     from boxoffice.central.services.admin import migrate
@@ -183,7 +186,7 @@ def test_central_migration_6_signs_changes_stored_before(tmp_path) -> None:  # n
     from boxoffice.central.store.db import connect
     from boxoffice.services.sync.feed_check import check_page
 
-    url = str(tmp_path / "old-central.db")
+    url = pg_schema_url(request.getfixturevalue("pg_database")) if backend == "pg" else str(tmp_path / "old.db")
     now = "2026-12-01T10:00:00.000000Z"
     terminal_key = keys.generate_keypair()[1]
     with connect(url) as db:
