@@ -170,6 +170,7 @@ def test_a_terminal_that_pinned_no_key_must_enroll_again(central: Central, termi
     assert exc.value.code == "enroll_again" and "sync enroll" in exc.value.message
     out = cli("sync", db=ctx)
     assert out.exit_code == 8 and "enroll" in out.stderr
+    assert "enrolls again" in cli("sync", "status", "--json", db=ctx).json()["warning"]
     enroll(ctx, central)
     assert sync(ctx)["by_kind"]["catalog"] >= 1
 

@@ -471,6 +471,9 @@ def status(ctx: Ctx, warn_after_minutes: float = WARN_AFTER_MINUTES) -> SyncStat
     limit = timedelta(minutes=warn_after_minutes).total_seconds()
     if recovery is not None:
         out["warning"] = recovery["message"]
+    elif not row["central_key_id"]:
+        out["warning"] = ("enrolled before the central service's key was pinned: every sync is refused until this "
+                          "terminal enrolls again (`boxoffice sync enroll URL CODE` with a new code)")
     elif good is None:
         out["warning"] = "never synced since enrolling: run `boxoffice sync`"
     elif age is not None and age > limit:
