@@ -83,7 +83,7 @@ def test_a_database_of_the_previous_release_is_upgraded_keeping_its_rows(empty_d
     moved = cli("central", "migrate", "--db", empty_db, "--json")
     assert moved.exit_code == 0, moved.output
     assert moved.json() | {"database": None} == {"database": None, "from": 1, "schema_version": schema.LATEST,
-                                                 "migrations": [2, 3, 4]}
+                                                 "migrations": [n for n, _ in schema.MIGRATIONS if n > 1]}
     again = cli("central", "migrate", "--db", empty_db)
     assert again.exit_code == 0 and "nothing to do" in again.stdout
     checked = cli("central", "init", "--db", empty_db, "--json").json()
@@ -137,7 +137,7 @@ def test_init_makes_the_latest_schema_and_a_newer_one_is_refused(empty_db: str, 
     missing = cli("central", "migrate", "--db", empty_db)
     assert missing.exit_code == NOT_FOUND and "central init" in missing.stderr
     made = cli("central", "init", "--db", empty_db, "--json").json()
-    assert made["created"] and made["schema_version"] == schema.LATEST and made["migrations"] == [1, 2, 3, 4]
+    assert made["created"] and made["schema_version"] == schema.LATEST and made["migrations"] == [n for n, _ in schema.MIGRATIONS]
     with connect(empty_db) as db:
         assert schema.version(db) == schema.LATEST
         assert {r["name"] for r in db.all("SELECT name FROM counters")} == {"feed", "web_order", "allocation"}
