@@ -50,6 +50,9 @@ EXIT_STATUSES: dict[str, tuple[int, str]] = {
     "wrong_event": (6, "the ticket is for another event"),
     "wrong_day": (6, "the ticket is not for today"),
     "already_checked_in": (6, "the ticket is in already"),
+    "key_revoked": (6, "the ticket was signed with a revoked terminal's key and cannot be shown to predate it"),
+    "unknown_section": (6, "the ticket names a section its event does not have"),
+    "unknown_event": (6, "the ticket is for an event this terminal does not know"),
     # 7: the sale is kept, the printer is not
     "printer_offline": (7, "the printer did not answer; the job waits for `boxoffice print retry`"),
     # 8: the central service
@@ -60,6 +63,8 @@ EXIT_STATUSES: dict[str, tuple[int, str]] = {
     "central_too_large": (8, "the central service refused a request as too large"),
     "central_moved": (8, "the configured central URL is not the one enrolled with: an admin enrolls again"),
     "certificate_error": (8, "the central service's certificate does not verify (or the CA bundle is unreadable)"),
+    "feed_signature": (8, "a pulled change is not signed by the central key pinned at enrollment: nothing changed"),
+    "enroll_again": (8, "this terminal holds no pinned central key (enrolled by an older release): enroll again"),
     # 9: the database
     "database_newer": (9, "the database was written by a newer release"),
     "database_older": (9, "the central database was made by an older release: run `boxoffice central migrate`"),

@@ -279,14 +279,15 @@ class FaultProxy:
     service answers, the terminal never hears it); 'repeat' (sent to the service twice, the second answer relayed);
     'truncate' (half the answer relayed, then closed); 'delay' (answered after ``delay`` seconds); 'reorder' (the
     terminal hears nothing, and the request reaches the service 1 to 5 x ``delay`` seconds later, after the ones
-    that followed it, its retry included). Each request goes upstream on its own connection; connections are
-    handled by at most ``max_threads`` threads.
+    that followed it, its retry included); 'rewrite' (the answer's JSON body passed through ``rewrite(path, doc)``,
+    whatever it returns relayed: a man in the middle). Each request goes upstream on its own connection;
+    connections are handled by at most ``max_threads`` threads.
     """
 
     def __init__(self, upstream_port: int, plan: Callable[[int, str, str], str], delay: float = 0.3,
-                 max_threads: int = 16) -> None:
+                 max_threads: int = 16, rewrite: Callable[[str, Any], Any] | None = None) -> None:
         self.upstream = ("127.0.0.1", upstream_port)
-        self.plan, self.delay = plan, delay
+        self.plan, self.delay, self.rewrite = plan, delay, rewrite
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
@@ -352,6 +353,15 @@ class FaultProxy:
             up.sendall(request)
             return self._read_message(up, bytearray())
 
+    def _rewritten(self, path: str, answer: bytes) -> bytes:
+        """The answer with its JSON body replaced by ``rewrite(path, doc)`` and its Content-Length made to fit."""
+        assert self.rewrite is not None
+        head, body = answer.split(b"\r\n\r\n", 1)
+        new = json.dumps(self.rewrite(path, json.loads(body))).encode("utf-8")
+        lines = [ln if not ln.lower().startswith(b"content-length:") else b"content-length: %d" % len(new)
+                 for ln in head.split(b"\r\n")]
+        return b"\r\n".join(lines) + b"\r\n\r\n" + new
+
     def _late(self, request: bytes) -> None:
         with contextlib.suppress(OSError):
             self._upstream(request)
@@ -391,6 +401,8 @@ class FaultProxy:
                     return
                 if action == "delay":
                     time.sleep(self.delay)
+                if action == "rewrite" and self.rewrite is not None:
+                    answer = self._rewritten(first[1], answer)
                 conn.sendall(answer)
         except OSError:
             return

@@ -205,7 +205,12 @@ def test_the_same_ticket_checked_in_at_two_doors_is_flagged(central, terminals, 
 
 
 class _Fake:
-    """A transport answering with whatever the test says."""
+    """A transport answering with whatever the test says, as a central service: the catalogue, key and revocation
+    changes it serves are signed with the key it gave at enrollment (one key for every _Fake of a test run)."""
+
+    from boxoffice.tickets import keys as _keys
+
+    private, public = _keys.generate_keypair()
 
     def __init__(self, page) -> None:
         self.page = page
@@ -214,17 +219,30 @@ class _Fake:
         return {"applied": len(entries), "duplicates": 0, "conflicts": []}
 
     def changes(self, after, limit):
-        return self.page
+        if not isinstance(self.page, dict) or not isinstance(self.page.get("changes"), list):
+            return self.page
+        return {**self.page, "changes": [self.sign(c) for c in self.page["changes"]]}
+
+    @classmethod
+    def sign(cls, change):
+        import base64
+
+        from boxoffice.wire import feed_sig
+
+        if not isinstance(change, dict) or change.get("kind") not in feed_sig.SIGNED_KINDS \
+                or not isinstance(change.get("body"), dict):
+            return change
+        value = cls.private.sign(feed_sig.message(change["cursor"], change["kind"], None, change["body"]))
+        return {**change, "body": {**change["body"], "sig": {"key_id": cls._keys.key_id_hex(cls.public),
+                                                             "value": base64.b64encode(value).decode()}}}
 
     def enroll_challenge(self, body):
         return {"nonce": "n" * 43, "expires_at": "2026-12-01T10:02:00.000000Z"}
 
     def enroll(self, body):
-        from boxoffice.tickets import keys
-
-        public = keys.generate_keypair()[1]
+        keys = self._keys
         return {"token": "bxt_" + "x" * 43, "terminal_id": body["terminal_id"],
-                "central_key": {"key_id": keys.key_id_hex(public), "public_key": keys.public_b64(public)}}
+                "central_key": {"key_id": keys.key_id_hex(self.public), "public_key": keys.public_b64(self.public)}}
 
 
 GOOD_KEY = {"cursor": 1, "kind": "key", "at": "2026-12-01T10:00:00.000000Z", "origin": None,

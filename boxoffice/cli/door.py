@@ -131,7 +131,8 @@ def scan_stats(event: str = typer.Argument(..., help="Event id."),
 def _show_answer(ans: dict[str, Any], json_out: bool) -> None:
     """One line per scan: a big coloured ADMIT / EXIT / REFUSED, or one JSON object."""
     if json_out:
-        body = {k: ans[k] for k in ("result", "ticket_id", "place", "event_id", "direction", "nonce", "at")}
+        body = {k: ans[k] for k in ("result", "ticket_id", "place", "event_id", "direction", "nonce", "at",
+                                    "seen_in_sync")}
         if ans["code"]:
             body["error"] = {"code": ans["code"], "message": ans["message"]}
         sys.stdout.write(json_text(body, indent=None) + "\n")
@@ -143,3 +144,5 @@ def _show_answer(ans: dict[str, Any], json_out: bool) -> None:
         word = "ADMIT" if ans["result"] == "admit" else "EXIT"
         secho(f"  {word}  {ans['message']}  ", fg="white", bg="green" if word == "ADMIT" else "blue",
                     bold=True)
+        if not ans["seen_in_sync"]:
+            typer.secho("  NOT SEEN IN SYNCED DATA: tell a supervisor  ", fg="black", bg="yellow", bold=True)

@@ -1,8 +1,11 @@
 """The door: check a scanned ticket in (or out) with no network, and record each scan exactly once.
 
-A ticket is admitted when its token verifies against a key this terminal trusts, it is not revoked (refunded,
-re-issued), it is for the event being scanned, today is that event's day and the doors are open, its order is
-paid, and it is not in already. Where the event allows re-entry, an exit scan lets the same ticket in again.
+A ticket is admitted when its token verifies against a key this terminal trusts (a key whose terminal was revoked
+only for tickets that synced data shows: see :func:`_signed_after_revocation`), it is not revoked (refunded,
+re-issued), it is for the event being scanned and one of its sections, today is that event's day and the doors are
+open, its order is paid, and it is not in already. Where the event allows re-entry, an exit scan lets the same
+ticket in again. A genuine ticket with no order on this terminal is admitted but marked "not seen in synced data"
+(``seen_in_sync`` False): a web ticket not pulled yet, a sale not pushed yet, or a key in the wrong hands.
 
 Every scan, admitted or not, is a row in checkins whose id is a nonce made at the scan. Admissions and exits also
 go into the journal in the same transaction, so sync can push them; the central service (or another terminal)
@@ -33,13 +36,15 @@ DIRECTIONS = ("in", "out")
 
 class ScanVerdict(TypedDict):
     """The door's decision on one scan: admit, exit or refused (``code`` says why), the message said at the door,
-    and a ``flag`` for a supervisor (an order code two orders share)."""
+    a ``flag`` for a supervisor (an order code two orders share), and ``seen_in_sync``: False when no order of this
+    ticket is on this terminal (never in anything it synced; said on screen as "not seen in synced data")."""
 
     result: str
     code: str | None
     message: str
     ticket_id: str | None
     place: str | None
+    seen_in_sync: bool
     flag: NotRequired[str]
 
 
@@ -157,13 +162,18 @@ def _scan_here(ctx: Ctx, text: str, ev: DoorEvent, direction: str, nonce: str) -
     return answer
 
 
-def _refused(code: str, message: str, ticket_id: str | None = None, place: str | None = None) -> ScanVerdict:
-    return {"result": "refused", "code": code, "message": message, "ticket_id": ticket_id, "place": place}
+def _refused(code: str, message: str, ticket_id: str | None = None, place: str | None = None,
+             seen: bool = False) -> ScanVerdict:
+    return {"result": "refused", "code": code, "message": message, "ticket_id": ticket_id, "place": place,
+            "seen_in_sync": seen}
+
+
+NOT_SEEN = "not seen in synced data"
 
 
 def _decide(ctx: Ctx, text: str, ev: DoorEvent, direction: str) -> ScanVerdict:
-    """The door's rules, in the order that gives the most useful reason: is it genuine, is it still good, is it
-    for here and now, is it in already."""
+    """The door's rules, in the order that gives the most useful reason: is it genuine (and was its key still
+    trusted when it was sold), is it still good, is it for here and now, is it in already."""
     from boxoffice.services.signing import public_key_for
     from boxoffice.tickets.token import verify_token
 
@@ -177,36 +187,48 @@ def _decide(ctx: Ctx, text: str, ev: DoorEvent, direction: str) -> ScanVerdict:
     tid = decoded.ticket_id
     place = _place(ev, decoded)
     state = store.ticket_state(ctx.conn, tid)
+    seen = state["token"] is not None
     refuse = "refuse entry; send the customer to the box office"
+    late = _signed_after_revocation(ctx, decoded.key_id.hex(), seen, ev.timezone)
+    if late:
+        return _refused("key_revoked", f"{late}: {refuse}", tid, place, seen)
     if state["revoked"] or (state["status"] is not None and state["status"] != "valid"):
-        return _refused("revoked", f"ticket was refunded or re-issued: {refuse}", tid, place)
+        return _refused("revoked", f"ticket was refunded or re-issued: {refuse}", tid, place, seen)
     if state["token"] is not None and state["token"] != decoded.text:
-        return _refused("revoked", f"ticket was re-issued; this copy is void: {refuse}", tid, place)
+        return _refused("revoked", f"ticket was re-issued; this copy is void: {refuse}", tid, place, seen)
     if decoded.event_ref != ev.ref:
-        return _refused("wrong_event", f"ticket is for {_other_event(ctx, decoded.event_ref)}, not {ev.name}",
-                        tid, place)
+        other = _other_event(ctx, decoded.event_ref)
+        if other is None:
+            return _refused("unknown_event", f"ticket is for an event this terminal does not know, not {ev.name}: "
+                                             f"sync, then scan again; if still unknown, {refuse}", tid, None, seen)
+        return _refused("wrong_event", f"ticket is for {other}, not {ev.name}", tid, place, seen)
+    if place is None:
+        return _refused("unknown_section", f"ticket names a section {ev.name} does not have: {refuse}", tid, None,
+                        seen)
     if state["order_status"] == "unpaid":
         return _refused("unpaid", f"order {state['order_code']} is not paid: send the customer to the box office",
-                        tid, place)
+                        tid, place, seen)
     now = ctx.now()
     today = now.astimezone(zone(ev.timezone)).date()
     if today < ev.day:
-        return _refused("wrong_day", f"ticket is for {ev.day_text}, not today", tid, place)
+        return _refused("wrong_day", f"ticket is for {ev.day_text}, not today", tid, place, seen)
     if today > ev.day:
-        return _refused("wrong_day", f"ticket was for {ev.day_text}: that day is over", tid, place)
+        return _refused("wrong_day", f"ticket was for {ev.day_text}: that day is over", tid, place, seen)
     if now < ev.opens:
         opens = local_text(iso(ev.opens), ev.timezone, "%H:%M")
-        return _refused("wrong_day", f"too early: doors open at {opens}", tid, place)
+        return _refused("wrong_day", f"too early: doors open at {opens}", tid, place, seen)
     last = state["last_direction"]
     if direction == "in" and last == "in":
         when = local_text(state["last_at"], ev.timezone, "%H:%M")
         where = "" if state["last_terminal"] == ctx.terminal["id"] else " at another door"
-        return _refused("already_checked_in", f"already in since {when}{where}", tid, place)
+        return _refused("already_checked_in", f"already in since {when}{where}", tid, place, seen)
     if direction == "out" and last != "in":
-        return _refused("conflict", "ticket is not in: nothing to let out", tid, place)
+        return _refused("conflict", "ticket is not in: nothing to let out", tid, place, seen)
+    # A ticket with no order here was never in anything this terminal synced (a web ticket not pulled yet, a sale
+    # not pushed yet, or a forgery with a stolen key): its signature is genuine, so it is admitted, marked.
     answer: ScanVerdict = {"result": "admit" if direction == "in" else "exit", "code": None,
-              "message": place + ("" if state["token"] is not None else " (ticket not on this terminal; genuine)"),
-              "ticket_id": tid, "place": place}
+                           "message": place + ("" if seen else f" ({NOT_SEEN}: genuine signature, checked offline)"),
+                           "ticket_id": tid, "place": place, "seen_in_sync": seen}
     code = state["order_code"]
     if code is not None and store.code_shared(ctx.conn, code):
         # Two orders carry this printed code (a terminal put back from an older copy sold again): the ticket id is
@@ -217,18 +239,45 @@ def _decide(ctx: Ctx, text: str, ev: DoorEvent, direction: str) -> ScanVerdict:
     return answer
 
 
-def _place(ev: DoorEvent, decoded: Any) -> str:
-    section = ev.sections.get(decoded.section_ref, "?")
+def _signed_after_revocation(ctx: Ctx, key_id: str, seen: bool, tz: str) -> str | None:
+    """Why a ticket signed with a revoked terminal's key is refused, or None when its key was not revoked or the
+    ticket is vouched for.
+
+    A token carries no issue time (tickets/token.py: a version 6 QR code has no room for one), so the door asks
+    what it synced instead: the central service takes nothing from a revoked terminal, so a sale it handed on (an
+    order of this ticket here) reached it before the revocation, or after an admin let that machine enroll again.
+    A ticket no synced data shows cannot be told from one minted after the revocation by whoever holds the key
+    file, and is refused. (An honest sale made offline before the revocation and never pushed is refused too: the
+    box office sees the customer.)
+    """
+    from boxoffice.store import terminal as terminal_store
+
+    if seen:
+        return None
+    revoked = terminal_store.key_revocation(ctx.conn, key_id)
+    if revoked is None:
+        return None
+    who = f"{revoked['name']}'s key" if revoked["name"] else f"key {key_id}"
+    when = local_text(revoked["at"], tz, "%d %b %H:%M")
+    return f"signed with {who}, revoked {when}, and {NOT_SEEN}: nothing shows it was sold before that"
+
+
+def _place(ev: DoorEvent, decoded: Any) -> str | None:
+    """The place as said at the door; None when the token's section is not one of the event's."""
+    section = ev.sections.get(decoded.section_ref)
+    if section is None:
+        return None
     return f"{section} {decoded.row}{decoded.seat}" if decoded.row else section
 
 
-def _other_event(ctx: Ctx, ref: bytes) -> str:
+def _other_event(ctx: Ctx, ref: bytes) -> str | None:
+    """The event a token names, as people call it; None when this terminal knows no such event."""
     from boxoffice.tickets.token import event_ref
 
     for e in catalog_store.list_events(ctx.conn):
         if event_ref(e["id"]) == ref:
             return f"{e['name']} ({local_text(e['starts_at'], e['timezone'], '%a %d %b')})"
-    return "an event this terminal does not know"
+    return None
 
 
 def _record(ctx: Ctx, row: dict[str, Any], journal: bool, flag: str | None = None) -> bool:

@@ -59,6 +59,7 @@ MIGRATIONS = [
     ("0011_policy", _script("schema_0011_policy.sql")),
     ("0012_checkpoints", _script("schema_0012_checkpoints.sql")),
     ("0013_central_pin", _script("schema_0013_central_pin.sql")),
+    ("0014_key_revocations", _script("schema_0014_key_revocations.sql")),
 ]
 KNOWN = [name for name, _ in MIGRATIONS]
 

@@ -40,6 +40,23 @@ def add_key(conn: sqlite3.Connection, key_id: str, public_key: str, owner: str, 
     )
 
 
+def revoke_terminal_key(conn: sqlite3.Connection, key_id: str, at: str) -> None:
+    """Note when the terminal owning ``key_id`` was revoked (the earliest time told wins)."""
+    conn.execute("UPDATE keys SET terminal_revoked_at = ? WHERE key_id = ?"
+                 " AND (terminal_revoked_at IS NULL OR terminal_revoked_at > ?)", (at, key_id, at))
+
+
+def key_revocation(conn: sqlite3.Connection, key_id: str) -> dict | None:
+    """When the terminal owning ``key_id`` was revoked, with that terminal's name where known; None if it was not.
+
+    The keys table is the record; a revocation pulled before the key itself arrived is still found in sync_peers.
+    """
+    return one(conn, "SELECT r.at, (SELECT p.name FROM sync_peers p WHERE p.key_id = :k AND p.name IS NOT NULL"
+                     " LIMIT 1) AS name FROM (SELECT coalesce((SELECT terminal_revoked_at FROM keys WHERE key_id = :k),"
+                     " (SELECT min(revoked_at) FROM sync_peers WHERE key_id = :k)) AS at) r WHERE r.at IS NOT NULL",
+               {"k": key_id})
+
+
 def public_key(conn: sqlite3.Connection, key_id: str) -> dict | None:
     return one(conn, "SELECT * FROM keys WHERE key_id = ?", (key_id,))
 

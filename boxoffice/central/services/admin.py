@@ -25,6 +25,8 @@ from boxoffice.wire.schemas import read_json_file
 Clock = Callable[[], datetime]
 MAX_ORDERS_BYTES = 500_000_000
 T = TypeVar("T")
+# The Python steps of central migrations (central/store/schema.py): 6 signs the feed changes stored unsigned.
+MIGRATION_STEPS = {6: signing.sign_feed_backlog}
 
 
 def open_db(url: str) -> CentralDB:
@@ -53,7 +55,7 @@ def init(url: str, clock: Clock = system_clock) -> dict[str, Any]:
     Safe to run again."""
     now = iso(clock())
     with connect(url) as db:
-        moved = schema.migrate(db, now)
+        moved = schema.migrate(db, now, steps=MIGRATION_STEPS)
         fresh = bool(moved["created"])
         with db.transaction():
             key, created = signing.ensure_key(db, now)
@@ -74,7 +76,7 @@ def migrate(url: str, clock: Clock = system_clock) -> dict[str, Any]:
         if schema.version(db) == 0:
             raise BoxOfficeError("not_initialised", f"{db.where} is not a central database: run "
                                                     "`boxoffice central init --db ...` to make one")
-        moved = schema.migrate(db, iso(clock()))
+        moved = schema.migrate(db, iso(clock()), steps=MIGRATION_STEPS)
         return {"database": db.where, "from": moved["from"], "schema_version": moved["to"],
                 "migrations": moved["migrations"]}
 
@@ -95,7 +97,7 @@ def upgrade_for_serving(url: str, clock: Clock = system_clock) -> dict[str, Any]
             schema.check(db)  # the newer release's database is refused here
             return {"database": db.where, "from": found, "to": found}
         try:
-            moved = schema.migrate(db, iso(clock()))
+            moved = schema.migrate(db, iso(clock()), steps=MIGRATION_STEPS)
         except database_errors() as exc:
             if getattr(exc, "sqlstate", None) != schema.INSUFFICIENT_PRIVILEGE:
                 raise

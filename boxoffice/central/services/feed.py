@@ -5,11 +5,15 @@ makes feed writers commit one after another in position order (PostgreSQL and SQ
 position at or below the head a reader has seen is already visible to it: a reader that moves its cursor to the
 head can never step over a change that commits later. Writers take it last, just before commit, to hold it briefly.
 
+Bodies of ``catalog``, ``key``, ``terminal_revoked`` and ``revocation`` carry ``sig``, the central key's signature
+(made in :func:`append`; wire/feed_sig.py says what it covers). Terminals refuse a page where one is wrong.
+
 Change kinds (bodies are described in schemas/sync-changes.schema.json):
 
 ``catalog``           a published catalogue document, applied like `boxoffice catalog import`
 ``key``               a public key to trust for ticket signatures (a terminal's on enrollment, the central key)
-``terminal_revoked``  a terminal whose credential was withdrawn (its key stays trusted: see central/admin.py)
+``terminal_revoked``  a terminal whose credential was withdrawn (its key stays known, marked revoked from ``at``:
+                      doors admit its tickets only where synced data shows them: services/door.py)
 ``revocation``        a ticket that must not be admitted any more (refunded, exchanged or revoked by an admin)
 ``web_order``         an order sold by the web shop, with its tickets signed by the central key
 ``order``             an order another terminal sold, with its tickets (so any desk can find any order)
@@ -28,9 +32,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from boxoffice.central.errors import CentralError
+from boxoffice.central.services import feed_signing
 from boxoffice.central.store import feed as rows
 from boxoffice.central.store.db import CentralDB
 from boxoffice.wire import codec
+from boxoffice.wire.feed_sig import SIGNED_KINDS
 
 KINDS = ("catalog", "key", "terminal_revoked", "revocation", "web_order", "order", "pickup", "checkin",
          "conflict", "pause")
@@ -48,18 +54,35 @@ class Change:
 
 
 def append(db: CentralDB, changes: Sequence[Change], at: str) -> int:
-    """Append changes in order inside the caller's transaction; return the new head position."""
+    """Append changes in order inside the caller's transaction; return the new head position.
+
+    Changes of the kinds a terminal checks (catalogue, keys, revocations: wire/feed_sig.py) are signed here with
+    the central key over their position, kind, audience and body, so none is ever stored unsigned.
+    """
     if not changes:
         return 0
+    signer = None
+    if any(c.kind in SIGNED_KINDS for c in changes):
+        key, created = feed_signing.ensure_key_row(db, at)
+        if created:  # a database older than `central init`'s key: terminals learn the key first, as before
+            changes = [central_key_change(key), *changes]
+        signer = feed_signing.Signer(key)
     head = _take(db, "feed", len(changes))
     first = head - len(changes) + 1
     out = []
     for i, c in enumerate(changes):
-        public = rows.without_customer(c.kind, c.body)  # None: no customer data to keep apart (see page())
-        body, private = (codec.dumps(c.body), None) if public is None else (codec.dumps(public), codec.dumps(c.body))
-        out.append((first + i, c.kind, body, c.origin, c.audience, at, private))
+        pos = first + i
+        doc = signer.signed(pos, c.kind, c.audience, c.body) if signer else c.body
+        public = rows.without_customer(c.kind, doc)  # None: no customer data to keep apart (see page())
+        body, private = (codec.dumps(doc), None) if public is None else (codec.dumps(public), codec.dumps(doc))
+        out.append((pos, c.kind, body, c.origin, c.audience, at, private))
     rows.insert(db, out)
     return head
+
+
+def central_key_change(row: dict[str, Any]) -> Change:
+    """The feed change that tells terminals to trust the central key for web tickets."""
+    return Change("key", {"key_id": row["key_id"], "public_key": row["public_key"], "owner": "central"})
 
 
 def _take(db: CentralDB, counter: str, n: int) -> int:

@@ -8,9 +8,11 @@ never takes stock from the sellers.
 What revoking a terminal does, exactly:
 - its bearer token stops working at once (401 on every request): it can neither push nor pull;
 - it is marked revoked (``revoked_at``) and a ``terminal_revoked`` change tells every other terminal;
-- its public key stays trusted: tickets it signed stay valid, because a token carries no signing time and an
-  honest sale made before the revocation cannot be told from a later one. A ticket that must stop working is
-  revoked one by one (``boxoffice central revoke-ticket``), which puts it on every terminal's revocation list;
+- its public key stays known, marked revoked from that time (the signed ``terminal_revoked`` change): a door admits
+  a ticket it signed only when synced data shows the sale (the central service took it before the revocation),
+  since a token carries no signing time and anything else could have been minted later with the key file. A ticket
+  that must stop working is revoked one by one (``boxoffice central revoke-ticket``), which puts it on every
+  terminal's revocation list;
 - what it pushed stays; what it did after and never pushed does not reach the central service until an admin
   issues a code made with ``--readmit`` for its name and the same machine (proving it holds the same key) enrolls
   again, which clears the revocation. Any other code is refused (``readmit_needed``).

@@ -14,14 +14,19 @@ as a database of that release may hold them already or not); later versions chan
 A migration is never edited once released: a change is a new numbered file added to ``MIGRATIONS``. A migration
 that must rewrite rows in a way portable SQL cannot (JSON text) names a Python step in ``STEPS``, run right after
 its file in the same transaction.
+
+Some migrations need a step the store layer cannot take (version 6 signs the stored feed changes with the central
+key, which needs cryptography the store layer does not hold). Such a step is passed in by the caller (``steps``,
+from central/services/admin.py) and runs in the same transaction, after the SQL and the counters; a run without it
+is refused when there is something for the step to do, so no database reaches that version half-migrated.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
-from boxoffice.central.store import feed
+from boxoffice.central.store import feed, feed_backlog
 from boxoffice.central.store.db import CentralDB
 from boxoffice.errors import BoxOfficeError
 
@@ -31,9 +36,15 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
     (3, "schema_0003_roles_caps.sql"),
     (4, "schema_0004_checkpoints.sql"),
     (5, "schema_0005_enrollment.sql"),
+    (6, "schema_0006_signed_feed.sql"),
     (7, "schema_0007_customer_data.sql"),
 )
 STEPS: dict[int, Callable[[CentralDB], object]] = {7: feed.split_stored}
+Step = Callable[[CentralDB, str], object]
+# Migrations with a Python step from the caller, and the question whether it has anything to do (without its code).
+NEEDS_STEP: dict[int, Callable[[CentralDB], bool]] = {
+    6: lambda db: feed_backlog.count_of_kinds(db, ("catalog", "key", "terminal_revoked", "revocation")) > 0,
+}
 LATEST = MIGRATIONS[-1][0]
 SCHEMA_VERSION = str(LATEST)
 COUNTERS = ("feed", "web_order", "allocation")
@@ -68,7 +79,8 @@ def version(db: CentralDB) -> int:
                                                f"{row['value'][:20]!r}") from None
 
 
-def migrate(db: CentralDB, now: str, upto: int = LATEST) -> dict[str, object]:
+def migrate(db: CentralDB, now: str, upto: int = LATEST,
+            steps: Mapping[int, Step] | None = None) -> dict[str, object]:
     """Bring the schema to version ``upto`` (tests stop early to make an older release's database).
 
     Returns the version found, the version now and the migrations run; ``created`` is True when there was no
@@ -98,6 +110,13 @@ def migrate(db: CentralDB, now: str, upto: int = LATEST) -> dict[str, object]:
             counters = COUNTERS if now_at >= 2 else COUNTERS[:2]
             for name in counters:
                 db.execute("INSERT INTO counters (name, value) VALUES (?, 0) ON CONFLICT (name) DO NOTHING", (name,))
+        for number in ran:
+            step = (steps or {}).get(number)
+            if step is not None:
+                step(db, now)
+            elif number in NEEDS_STEP and NEEDS_STEP[number](db):
+                raise BoxOfficeError("database_older", f"{db.where}: central schema {number} needs its own step; "
+                                                       "run `boxoffice central migrate --db ...`")
     return {"from": found, "to": now_at, "migrations": ran, "created": found == 0}
 
 

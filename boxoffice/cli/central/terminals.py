@@ -119,8 +119,9 @@ def revoke(
 ) -> None:
     """Revoke a terminal: its token stops working at once and every terminal is told.
 
-    Tickets it signed stay valid (a token carries no signing time); revoke any that must stop one by one with
-    `boxoffice central revoke-ticket`. What it pushed stays. It can come back only with a new enrollment code.
+    Doors keep admitting the tickets it signed that reached the central service before now (they arrive with the
+    sync); any other ticket signed with its key is refused (a token carries no signing time). Revoke one that must
+    stop with `boxoffice central revoke-ticket`. What it pushed stays. It can come back only with a new code.
 
     Example: boxoffice central revoke "Counter 3"
     """
@@ -133,5 +134,6 @@ def revoke(
     if out["already_revoked"]:
         echo(f"{out['name']} was revoked already.")
     else:
-        echo(f"Revoked {out['name']} ({out['terminal_id']}): its token no longer works. Tickets it signed "
-                   "stay valid; revoke any that must not be admitted with `boxoffice central revoke-ticket`.")
+        echo(f"Revoked {out['name']} ({out['terminal_id']}): its token no longer works. Doors admit only the "
+                   "tickets it signed that reached this service; revoke any other that must not be admitted with "
+                   "`boxoffice central revoke-ticket`.")

@@ -125,6 +125,9 @@ class Inbox:
 
     def _terminal_revoked(self, cursor: int, body: dict[str, Any]) -> None:
         state.peer_revoked(self.ctx.conn, body["terminal_id"], body["name"], body["key_id"], body["at"])
+        # The key stays known, marked: the door admits its tickets only where a synced sale shows they were sold
+        # before this time (services/door.py).
+        terminal_store.revoke_terminal_key(self.ctx.conn, body["key_id"], body["at"])
         self.counts["terminal_revoked"] += 1
 
     def _revocation(self, cursor: int, body: dict[str, Any]) -> None:

@@ -5,8 +5,10 @@ Push. Unpushed entries go oldest first in batches; a batch is marked pushed only
 answered for it, and the central service applies each entry once by id, so a batch sent twice (an answer lost on a
 cut connection) doubles nothing and a batch never answered is simply sent again.
 
-Pull. Pages of changes after the stored cursor; each page is checked against its schema whole, then applied and the
-cursor moved in one transaction. A cut between two pages resumes at the next; a malformed page changes nothing.
+Pull. Pages of changes after the stored cursor; each page is checked against its schema whole and its catalogue,
+key and revocation changes against the central key pinned at enrollment (services/sync/feed_check.py), then applied
+and the cursor moved in one transaction. A cut between two pages resumes at the next; a malformed or wrongly signed
+page changes nothing.
 
 A sale never waits for sync: no transaction is open while a request is in flight, each write here is short, and
 sync runs in its own process (`boxoffice sync --watch`) on its own connection to the WAL database.
@@ -217,9 +219,12 @@ def pull(ctx: Ctx, transport: Transport, page_size: int = PULL_PAGE,
          progress: Progress | None = None) -> dict[str, Any]:
     """Apply pages of changes until there are no more; each page and its cursor commit together."""
     from boxoffice.services.sync.apply import Inbox, retry_parked
+    from boxoffice.services.sync.feed_check import check_page, pinned_key
 
     row = state.get(ctx.conn)
     assert row is not None
+    pin = state.central_key(ctx.conn)
+    pinned_key(pin)  # a terminal with no pin cannot check the feed: refused before asking (enroll_again)
     cursor, start = row["cursor"], row["cursor"]
     counts: dict[str, int] = {}
     conflicts: list[dict[str, Any]] = []
@@ -229,6 +234,7 @@ def pull(ctx: Ctx, transport: Transport, page_size: int = PULL_PAGE,
         page = transport.changes(cursor, page_size)
         _refuse_malformed(page, "sync-changes.schema.json", "page of changes")
         _check_page(page, cursor)
+        check_page(page, pin, ctx.terminal["id"])  # catalogue, keys, revocations: signed by the pinned key
         now = ctx.now_iso()
         box = Inbox(ctx, now)
         with write(ctx.conn):
@@ -404,6 +410,9 @@ def status(ctx: Ctx, warn_after_minutes: float = WARN_AFTER_MINUTES) -> SyncStat
         out["warning"] = recovery["message"]
     elif moved is not None:
         out["warning"] = moved
+    elif not row["central_key_id"]:
+        out["warning"] = ("enrolled before the central service's key was pinned: every sync is refused until this "
+                          "terminal enrolls again (`boxoffice sync enroll URL CODE` with a new code)")
     elif good is None:
         out["warning"] = "never synced since enrolling: run `boxoffice sync`"
     elif age is not None and age > limit:

@@ -1,0 +1,4 @@
+-- Central schema 6: signed feed changes. No table changes: the catalogue, key, terminal_revoked and revocation
+-- changes already stored are signed with the central key by a Python step of this migration
+-- (central/services/signing.py sign_feed_backlog, passed in by `boxoffice central migrate` / `init` / `serve`),
+-- in the same transaction that records version 6.
