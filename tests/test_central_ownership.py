@@ -289,3 +289,29 @@ def test_a_huge_top_up_gets_no_more_than_the_cap_alone_or_summed(central: Centra
     with client(central.url, credentials(other)[1]) as c:
         got = c.top_up({"id": uuid7(), "event_id": gala, "section_id": "standing", "count": 5})
     assert got["granted"] == 5
+
+
+def test_a_seller_refunds_another_terminals_sale_only_with_a_supervisor(central: Central, terminals, demo_events,
+                                                                        cli, login) -> None:
+    """The honest path of the rule above, as the counter runs it: `boxoffice refund` of a sale made at another
+    terminal asks for a supervisor before any money moves; with one, the central service applies it (flagged)."""
+    gala, _ = demo_events
+    owner, other = terminals(2)
+    sync(owner)
+    sold = sell(owner, gala, n=2)
+    sync(owner)
+    sync(other)
+    code, first = sold["order"]["code"], sold["tickets"][0]["id"]
+    login(other, "sam")  # a seller
+    refused = cli("refund", code, "--tickets", first, "--yes", "--json", db=other)
+    assert refused.exit_code != 0 and refused.json()["error"]["code"] == "permission_denied"
+    assert "another terminal" in refused.json()["error"]["message"]
+    assert other.conn.execute("SELECT count(*) FROM refunds").fetchone()[0] == 0
+    done = cli("refund", code, "--tickets", first, "--supervisor", "sue", "--yes", "--json", db=other, pin="222222")
+    assert done.exit_code == 0, done.stderr
+    assert "other_terminal" in done.json()["overrides"]
+    out = sync(other)
+    assert [c["kind"] for c in out["conflicts"]] == ["foreign_refund_override"]
+    assert central.scalar("SELECT status FROM tickets WHERE id = ?", (first,)) == "refunded"
+    sync(owner)
+    assert [r[0] for r in owner.conn.execute("SELECT ticket_id FROM revocations")] == [first]

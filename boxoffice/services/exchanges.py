@@ -81,7 +81,7 @@ def assess(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
     if ev["currency"] != cur:
         raise BoxOfficeError("bad_input", f"cannot exchange {cur} tickets for {ev['currency']} ones")
     overrides = (["outside_policy"] if parse_iso(old_ev["starts_at"]) <= ctx.now() else []) + \
-        (["above_limit"] if -difference > payback.refund_limit(ctx, cur) else []) + rf.channel_override(order) + \
+        (["above_limit"] if -difference > payback.refund_limit(ctx, cur) else []) + rf.channel_override(ctx, order) + \
         rf.used_override(ctx, old)
     plan = payback.refund_plan(ctx, order, -difference) if difference < 0 else []
     return {"op": op, "order": order, "old": old, "event": ev, "section_id": section_id, "lines": q["lines"],

@@ -8,7 +8,8 @@ The rules, in the order they are applied:
   ``outside_policy`` (no tier applies now: the refund is then the full price), ``above_limit`` (the amount is
   above ``refund_supervisor_above``), ``other_channel`` (the order belongs to the web shop or another channel: that
   needs the central service, which this terminal cannot reach, so only an explicit ``--supervisor`` override lets
-  it through offline, and the flag brings it to a supervisor at sync), ``used`` (a ticket was admitted at the
+  it through offline, and the flag brings it to a supervisor at sync), ``other_terminal`` (another terminal
+  sold it: the central service applies that refund only under a supervisor's override), ``used`` (a ticket was admitted at the
   door already), ``fee_waived`` (``--waive-fee``: the full price back inside a tier, as when the venue cancels).
 - **How much.** What each ticket was paid (its share of the order's tenders, domain.paid_share: never the price
   stored on the ticket) less the fee of the policy tier in force (see domain.refund_policy).
@@ -71,6 +72,7 @@ OVERRIDES = {
     "outside_policy": "outside the refund policy",
     "above_limit": "above the refund limit",
     "other_channel": "an order of another channel, with the central service out of reach",
+    "other_terminal": "an order sold at another terminal",
     "used": "a ticket already admitted at the door",
     "fee_waived": "the policy's fee waived",
 }
@@ -149,8 +151,13 @@ def refuse_unless_valid(ctx: Ctx, order: dict[str, Any], t: dict[str, Any]) -> N
                                          "refund or exchange the new order instead")
 
 
-def channel_override(order: dict[str, Any]) -> list[str]:
-    return ["other_channel"] if order["channel"] != "box_office" else []
+def channel_override(ctx: Ctx, order: dict[str, Any]) -> list[str]:
+    """Another channel's order (the web shop's) or another terminal's sale is not this terminal's to pay back alone:
+    the central service applies a refund of another terminal's tickets only under a supervisor's override (see
+    central/services/ownership.py), so the override is asked here, before any money moves, not found out at sync."""
+    if order["channel"] != "box_office":
+        return ["other_channel"]
+    return ["other_terminal"] if order["terminal_id"] != ctx.terminal["id"] else []
 
 
 def used_override(ctx: Ctx, tickets: list[dict[str, Any]]) -> list[str]:
@@ -282,7 +289,7 @@ def assess(ctx: Ctx, code: str, tickets: list[str] | None = None, waive_fee: boo
              for t, fee in zip(chosen, fees, strict=True)]
     amount = sum(i["amount"] for i in items)
     overrides = ([] if decision.refundable else ["outside_policy"]) + \
-        (["above_limit"] if amount > refund_limit(ctx, cur) else []) + channel_override(order) + \
+        (["above_limit"] if amount > refund_limit(ctx, cur) else []) + channel_override(ctx, order) + \
         used_override(ctx, chosen) + (["fee_waived"] if waived else [])
     plan = refund_plan(ctx, order, amount)
     return {"order": order, "event": ev, "tickets": chosen, "items": items, "amount": amount,
