@@ -9,8 +9,9 @@ The rules, in the order they are applied:
   above ``refund_supervisor_above``), ``other_channel`` (the order belongs to the web shop or another channel: that
   needs the central service, which this terminal cannot reach, so only an explicit ``--supervisor`` override lets
   it through offline, and the flag brings it to a supervisor at sync), ``other_terminal`` (another terminal
-  sold it: the central service applies that refund only under a supervisor's override), ``used`` (a ticket was admitted at the
-  door already), ``fee_waived`` (``--waive-fee``: the full price back inside a tier, as when the venue cancels).
+  sold it: the central service applies that refund only under a supervisor's override), ``used`` (a ticket was
+  admitted at the door already), ``fee_waived`` (``--waive-fee``: the full price back inside a tier, as when the
+  venue cancels).
 - **How much.** What each ticket was paid (its share of the order's tenders, domain.paid_share: never the price
   stored on the ticket) less the fee of the policy tier in force (see domain.refund_policy).
 - **Where the money goes.** Back to the original tenders, cards first, then cash: each card payment (newest
