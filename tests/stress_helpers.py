@@ -692,9 +692,13 @@ def central_with_two_counters(directory: Path, web_orders: int = 40) -> Iterator
                                   for i in range(web_orders)], directory) if web_orders else {"codes": []}
         here, other = build_site(directory / "here", web_orders=0), build_site(directory / "other", web_orders=0)
         for site in (here, other):
+            # enrolling takes an admin at the terminal; the supervisor works the counter after
+            as_admin = site.run("login", ADMIN, env={"BOXOFFICE_PIN": ADMIN_PIN})
             r = site.run("sync", "enroll", central.url, central.code("Stress Counter"))
-            if r.returncode != 0:
-                raise RuntimeError(f"enroll: {r.stderr.decode()}")
+            if as_admin.returncode != 0 or r.returncode != 0:
+                raise RuntimeError(f"enroll: {as_admin.stderr.decode()}{r.stderr.decode()}")
+            if site.run("login", SUPERVISOR, env={"BOXOFFICE_PIN": SUPERVISOR_PIN}).returncode != 0:
+                raise RuntimeError("the supervisor could not log in again")
             if site.run("sync").returncode != 0:
                 raise RuntimeError("first sync failed")
         here.web_codes = list(web["codes"])

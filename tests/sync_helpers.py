@@ -115,10 +115,10 @@ class Central:
     def __init__(self, backend: str, db_url: str, server: CentralServer) -> None:
         self.backend, self.db_url, self.server, self.url = backend, db_url, server, server.url
 
-    def code(self, name: str = "Counter", hours: float = 24) -> str:
+    def code(self, name: str = "Counter", hours: float = 24, readmit: bool = False) -> str:
         from boxoffice.central.services.admin import enroll_code
 
-        return enroll_code(self.db_url, name, hours)["code"]
+        return enroll_code(self.db_url, name, hours, readmit=readmit)["code"]
 
     def query(self, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
         from boxoffice.central.store.db import connect
@@ -156,13 +156,14 @@ def client(url: str, token: str | None = None, **kw: Any) -> Any:
     return CentralClient(url, token, **kw)
 
 
-def enroll(ctx: Any, central: Central, url: str | None = None) -> None:
-    """Enroll a terminal with a fresh code (through ``url``, e.g. a proxy, when given)."""
+def enroll(ctx: Any, central: Central, url: str | None = None, readmit: bool = False) -> None:
+    """Enroll a terminal with a fresh code (through ``url``, e.g. a proxy, when given; ``readmit``: a code that
+    lets a revoked terminal back)."""
     from boxoffice.services.sync.rounds import enroll as do_enroll
 
     target = url or central.url
     with client(target) as c:
-        do_enroll(ctx, target, central.code(ctx.terminal["name"]), c)
+        do_enroll(ctx, target, central.code(ctx.terminal["name"], readmit=readmit), c)
 
 
 def signed_enroll_body(ctx: Any, url: str, code: str, **overrides: Any) -> dict[str, Any]:

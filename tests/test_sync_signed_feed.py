@@ -78,9 +78,15 @@ def test_a_proxy_that_reprices_the_catalogue_is_refused_with_nothing_changed(cen
         err = _refused(ctx, proxy.url)
         assert "(catalog) has a signature that does not match it" in err.message
         assert _where(ctx) == before
-        out = cli("sync", db=ctx, env={"BOXOFFICE_CENTRAL_URL": proxy.url})
+        # the man in the middle answers at the very address the terminal enrolled with
+        enrolled = ctx.conn.execute("SELECT central_url FROM sync_state").fetchone()[0]
+        with ctx.conn:
+            ctx.conn.execute("UPDATE sync_state SET central_url = ?", (proxy.url,))
+        out = cli("sync", db=ctx)
         assert out.exit_code == 8 and "did not come from the central service" in out.stderr
         assert _where(ctx) == before
+        with ctx.conn:
+            ctx.conn.execute("UPDATE sync_state SET central_url = ?", (enrolled,))
     sync(ctx)  # straight to the central service: the real price arrives
     assert _price(ctx) == 24_00
 
@@ -206,7 +212,7 @@ def test_central_migration_6_signs_changes_stored_before(tmp_path, backend: str,
             schema.migrate(db, now)
         assert exc.value.code == "database_older" and schema.version(db) == 4
     moved = migrate(url)
-    assert moved["schema_version"] == 6 and 6 in moved["migrations"]
+    assert moved["schema_version"] == schema.LATEST and 6 in moved["migrations"]
     with connect(url) as db:
         stored = db.all("SELECT pos AS cursor, kind, body, origin, at FROM changes ORDER BY pos")
     page = {"changes": [{**r, "body": json.loads(r["body"])} for r in stored], "cursor": 4, "more": False, "head": 4}

@@ -143,6 +143,6 @@ def _show_answer(ans: dict[str, Any], json_out: bool) -> None:
     else:
         word = "ADMIT" if ans["result"] == "admit" else "EXIT"
         secho(f"  {word}  {ans['message']}  ", fg="white", bg="green" if word == "ADMIT" else "blue",
-                    bold=True)
+              bold=True)
         if not ans["seen_in_sync"]:
-            typer.secho("  NOT SEEN IN SYNCED DATA: tell a supervisor  ", fg="black", bg="yellow", bold=True)
+            secho("  NOT SEEN IN SYNCED DATA: tell a supervisor  ", fg="black", bg="yellow", bold=True)
