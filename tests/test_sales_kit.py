@@ -267,15 +267,20 @@ def scan(image: Image.Image) -> list[str]:
 
 
 def escpos_pieces(data: bytes, profile: str = "TM-T88V") -> tuple[Any, list[dict[str, Any]]]:
-    """Decode ESC/POS bytes; return the decoded stream and, per piece of paper, its text and scanned QRs."""
-    from escpos_decode import decode
+    """Decode ESC/POS bytes; return the decoded stream and, per piece of paper, its text and scanned QRs.
+
+    ``qrs`` are scanned from what is on the paper: printed images, and the printer's own QR codes drawn as the
+    printer would (escpos_decode.qr_image); ``native`` lists the latter's commands (data, model, size, EC).
+    """
+    from escpos_decode import decode, scan_all
 
     decoded = decode(data, profile)
     pieces = []
     for piece in decoded.pieces():
         text = "\n".join(e[1].text for e in piece if e[0] == "text")
-        qrs = [t for e in piece if e[0] == "image" for t in scan(decoded.images[e[1]])]
-        pieces.append({"text": text, "qrs": qrs, "cut": piece[-1][0] == "cut"})
+        native = [decoded.native_qrs[e[1]] for e in piece if e[0] == "qr"]
+        pieces.append({"text": text, "qrs": scan_all(decoded, piece), "native": native,
+                       "cut": piece[-1][0] == "cut"})
     return decoded, pieces
 
 
