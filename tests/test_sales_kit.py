@@ -122,12 +122,15 @@ class Counter:
     def tickets_dir(self) -> Path:
         return self.dir / "tickets"
 
-    def set_printer(self, uri: str | None, profile: str | None = None, drawer: bool | None = None) -> None:
+    def set_printer(self, uri: str | None, profile: str | None = None, drawer: bool | None = None,
+                    qr: str | None = None) -> None:
         lines = ['db = "terminal.db"']
         if uri:
             lines.append(f'printer = "{uri}"')
         if profile:
             lines.append(f'printer_profile = "{profile}"')
+        if qr:
+            lines.append(f'printer_qr = "{qr}"')
         if drawer is not None:
             lines.append(f"drawer_on_cash = {'true' if drawer else 'false'}")
         self.config.write_text("\n".join(lines) + "\n", encoding="utf-8")
