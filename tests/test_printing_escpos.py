@@ -102,13 +102,17 @@ def test_cut_count_follows_the_cutter(profile: str, cuts_per_ticket: int) -> Non
     "profile",
     ["TM-T88V", "TM-T20II", "TM-P80", "TSP600", "RP-F10-80mm", "POS-5890", "ZJ-5870", "TM-U220", "default"],
 )
-def test_qr_decodes_on_every_kind_of_profile(profile: str) -> None:
+@pytest.mark.parametrize("native", [True, False])
+def test_qr_decodes_on_every_kind_of_profile(profile: str, native: bool) -> None:
     token = sample_token(7)
-    data = render_escpos(ticket_layout(ticket(token=token)), profile)
+    data = render_escpos(ticket_layout(ticket(token=token)), profile, native_qr=native)
     out = decode(data, profile)
     assert scanned(out) == [token]
     info = profile_info(profile)
+    assert out.qr_codes == ([token] if native and info.native_qr else [])
     assert all(image.width <= info.paper_px + 7 for image in out.images)
+    for code in out.native_qrs:
+        assert (qr_symbol(code).modules_count + 8) * code.size <= info.paper_px, "the code fits the paper"
 
 
 def test_impact_printer_gets_column_images() -> None:
@@ -382,3 +386,17 @@ def test_fontconfig_finds_a_font_covering_the_text() -> None:
     # On a printer with only CP437 the Cyrillic name becomes an image drawn with that font.
     out = decode(render_escpos([Text("Жанна")], "simple"), "simple")
     assert len(out.images) == 1 and out.texts == []
+
+
+def test_decoder_reads_what_a_printer_would_do_with_qr_commands() -> None:
+    """The test decoder itself: settings left out are the printer's defaults after a reset (so a renderer that
+    forgot error correction M is caught), and a print with nothing stored, or an unknown function, is refused."""
+    from boxoffice.printing.escpos_qr import _qr_function
+
+    store, show = _qr_function(80, b"0BX1:ABC"), _qr_function(81, b"0")
+    assert decode(b"\x1b@" + store + show).native_qrs == [NativeQR("BX1:ABC", 2, 3, "L", "left")]
+    settings_then_reset = _qr_function(69, b"\x31") + _qr_function(67, b"\x08") + b"\x1b@"
+    assert decode(settings_then_reset + store + show).native_qrs[0].ec == "L"
+    for bad in (b"\x1b@" + show, _qr_function(82, b"0"), _qr_function(67, b"\x20"), _qr_function(69, b"\x39")):
+        with pytest.raises(ValueError):
+            decode(bad)

@@ -324,7 +324,8 @@ class _Renderer:
         start = len(output)
         self.draw(block)
         if len(_BLOCK_CACHE) >= _BLOCK_CACHE_SIZE:
-            _BLOCK_CACHE.pop(next(iter(_BLOCK_CACHE)), None)  # the oldest entry
+            with contextlib.suppress(RuntimeError, StopIteration):  # another thread changed it meanwhile
+                _BLOCK_CACHE.pop(next(iter(_BLOCK_CACHE)), None)  # the oldest entry
         _BLOCK_CACHE[key] = (b"".join(output[start:]), self._style, magic.encoding)
 
     def draw(self, block: Block) -> None:
