@@ -13,7 +13,7 @@ does on top of python-escpos, and why (see DESIGN.md, "Known traps in the chosen
   code pages cannot hold (Chinese, Japanese, emoji...) is drawn into a raster image with a font that has the
   glyphs, instead of reaching ``text()``, which would print '?' or send GB18030 with no code-page command.
 - The QR is the printer's own QR command (``GS ( k``: model 2, error correction M, modules sized for the paper)
-  where the profile says the model has one, which sends ~160 bytes instead of a 19 kB image and draws nothing
+  where the profile says the model has one, which sends ~190 bytes instead of a 19 kB image and draws nothing
   here; elsewhere, or with ``printer_qr = "image"``, a raster image of the same symbol (escpos_qr.py), so every
   printer that prints images prints a decodable code.
 - Blocks that are the same on every ticket (venue, event, date, labels, rules, the cut) are rendered once per
