@@ -1,7 +1,9 @@
 """Walk-up sales: how fast a counter sells, in process and as a whole `boxoffice sell` command.
 
 In process (one terminal kept open, as a counter that runs all night): a sale of two standing tickets paid by
-card, then its print job rendered to ESC/POS (two tickets and a receipt) and written to a file printer.
+card, then its print job rendered to ESC/POS (two tickets and a receipt) and written to a file printer. The
+profile is the default TM-T88V, which has a QR command, so the printer draws the QR; the same with
+``printer_qr = "image"`` (the QR as a raster image) is measured beside it.
 Floor: a bare sqlite3 insert of the same rows (order, two tickets, payment, journal entry, print job, the
 section's sold count) with one commit each, on a database with the same pragmas. Goal: at least half the bare
 rate, i.e. a sale takes at most 2x the bare insert.
@@ -52,8 +54,9 @@ def catalogue() -> dict[str, Any]:
     }
 
 
-def make_terminal(directory: Path, printer: str) -> Path:
-    """A terminal with the bench catalogue and a seller logged in; returns its config file."""
+def make_terminal(directory: Path, printer: str, settings: str = "") -> Path:
+    """A terminal with the bench catalogue and a seller logged in; returns its config file. ``settings``: more
+    lines for its boxoffice.toml."""
     from boxoffice.config import load
     from boxoffice.services.catalog import import_catalog
     from boxoffice.services.operators import add_operator, login
@@ -61,7 +64,7 @@ def make_terminal(directory: Path, printer: str) -> Path:
 
     directory.mkdir(parents=True, exist_ok=True)
     toml = directory / "boxoffice.toml"
-    toml.write_text(f'db = "terminal.db"\nprinter = "{printer}"\n', encoding="utf-8")
+    toml.write_text(f'db = "terminal.db"\nprinter = "{printer}"\n{settings}', encoding="utf-8")
     ctx = init_terminal(load(str(toml)), "Bench counter")
     add_operator(ctx, "ada", "admin", "123456")
     login(ctx, "ada", "123456")
@@ -163,6 +166,9 @@ def in_process(work: Path, n: int, warmup: int, marks: bool = False) -> list[dic
     bench = Bench("sales in process")
     bench.floor(f"bare sqlite3 insert x{SALES_PER_RUN}", fn=BareInsertLoop(floor_toml.parent / "terminal.db"))
     bench.subject(f"sell + ESC/POS print x{SALES_PER_RUN}", fn=SaleLoop(subject_toml), goal=IN_PROCESS_GOAL)
+    image_toml = make_terminal(work / "image-qr", f"file://{sink}", 'printer_qr = "image"\n')
+    bench.subject(f"sell + ESC/POS print, QR as an image x{SALES_PER_RUN} (printer_qr = image)",
+                  fn=SaleLoop(image_toml))
     only_toml = make_terminal(work / "sale-only", f"file://{sink}")
     bench.subject(f"sell only, printing queued x{SALES_PER_RUN} (where the time goes)",
                   fn=SaleLoop(only_toml, print_=False))

@@ -5,6 +5,11 @@ The decoder understands the commands python-escpos emits: text with code-page sw
 (GS ( L), column images (ESC *) and native QR codes (GS ( k). Anything else raises ValueError, so a test
 notices when the renderer starts sending bytes nobody expected.
 
+A native QR code is read the way the printer reads it: the model, module size and error correction set before it
+(the printer's defaults, model 2, size 3, L, after a reset when none were sent), the stored bytes as UTF-8, and
+the alignment in force. ``qr_image`` draws such a code as the printer would (with the ``qrcode`` library, not
+the project's own encoder), so it can be scanned like a printed image; ``scan_all`` does that for a whole job.
+
 Also here: ``FakeNetworkPrinter``, a raw-port printer on 127.0.0.1 that keeps the bytes each job sent, and
 ``sample_token``, QR payloads shaped like the real ones (base45 text of about 140 characters).
 """
@@ -17,6 +22,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+import qrcode
+import zxingcpp
 from PIL import Image, ImageOps
 
 ESC, GS, LF, CR, HT, NUL = 0x1B, 0x1D, 0x0A, 0x0D, 0x09, 0x00
@@ -43,6 +50,21 @@ _ESC_FIXED = {
 }
 _GS_FIXED = {ord("!"): 1, ord("B"): 1, ord("b"): 1, ord("|"): 1, ord("H"): 1, ord("h"): 1, ord("w"): 1}
 _ALIGN = {0: "left", 1: "center", 2: "right", 48: "left", 49: "center", 50: "right"}
+# GS ( k QR settings: fn 65 model (n1), fn 69 error correction (n); the printer's values after ESC @.
+_QR_MODELS = {49: 1, 50: 2, 51: "micro"}
+_QR_EC = {48: "L", 49: "M", 50: "Q", 51: "H"}
+_QR_DEFAULTS = (2, 3, "L")
+
+
+@dataclass(frozen=True)
+class NativeQR:
+    """A QR code the printer draws itself (GS ( k): what it holds and how it was asked to draw it."""
+
+    data: str
+    model: int | str
+    size: int
+    ec: str
+    align: str
 
 
 @dataclass
@@ -60,13 +82,15 @@ class Line:
 class Decoded:
     """What came out of the printer, in order.
 
-    ``events`` is the sequence of ("text", Line), ("image", index into images), ("qr", data), ("cut", None)
-    and ("drawer", None), for checks about order (a cut after each ticket, the QR inside a ticket).
+    ``events`` is the sequence of ("text", Line), ("image", index into images), ("qr", index into native_qrs),
+    ("cut", None) and ("drawer", None), for checks about order (a cut after each ticket, the QR inside a ticket).
+    ``qr_codes`` holds the data of each native QR code, ``native_qrs`` the whole command.
     """
 
     lines: list[Line] = field(default_factory=list)
     images: list[Image.Image] = field(default_factory=list)
     qr_codes: list[str] = field(default_factory=list)
+    native_qrs: list[NativeQR] = field(default_factory=list)
     cuts: int = 0
     drawer_kicks: int = 0
     code_pages: list[int] = field(default_factory=list)
@@ -145,6 +169,7 @@ class _Reader:
         self.after_stripe = False
         self.stored_image: Image.Image | None = None
         self.stored_qr: str | None = None
+        self.qr_settings: tuple[int | str, int, str] = _QR_DEFAULTS
 
     def take(self, n: int) -> bytes:
         if self.pos + n > len(self.data):
@@ -224,6 +249,8 @@ class _Reader:
             self.bold = self.dw = self.dh = False
             self.align = "left"
             self.code_page = 0
+            self.qr_settings = _QR_DEFAULTS
+            self.stored_qr = None
         elif cmd == ord("!"):
             self.bold = bool(args[0] & 0x08)
             self.dh = bool(args[0] & 0x10)
@@ -303,14 +330,77 @@ class _Reader:
             self.stored_image = None
 
     def qr(self, payload: bytes) -> None:
-        cn, fn = payload[0], payload[1]
+        """GS ( k for a QR code (cn 49): settings, store, print; anything malformed raises ValueError."""
+        if len(payload) < 3:
+            raise ValueError(f"GS ( k too short: {payload!r}")
+        cn, fn, body = payload[0], payload[1], payload[2:]
         if cn != 49:
             raise ValueError(f"unknown 2D code type {cn}")
-        if fn == 80:  # store data, after the m byte
-            self.stored_qr = payload[3:].decode("utf-8")
-        elif fn == 81 and self.stored_qr is not None:
-            self.out.qr_codes.append(self.stored_qr)
-            self.out.events.append(("qr", self.stored_qr))
+        model, size, ec = self.qr_settings
+        if fn == 65:  # select model: n1 n2
+            if len(body) != 2 or body[0] not in _QR_MODELS or body[1] != 0:
+                raise ValueError(f"bad QR model command {body!r}")
+            self.qr_settings = (_QR_MODELS[body[0]], size, ec)
+        elif fn == 67:  # module size: n, 1-16 dots
+            if len(body) != 1 or not 1 <= body[0] <= 16:
+                raise ValueError(f"bad QR module size {body!r}")
+            self.qr_settings = (model, body[0], ec)
+        elif fn == 69:  # error correction: n
+            if len(body) != 1 or body[0] not in _QR_EC:
+                raise ValueError(f"bad QR error correction {body!r}")
+            self.qr_settings = (model, size, _QR_EC[body[0]])
+        elif fn == 80:  # store data: m (48), then the data
+            if body[:1] != b"0" or len(body) < 2:
+                raise ValueError(f"bad QR store command {body[:8]!r}")
+            self.stored_qr = body[1:].decode("utf-8")
+        elif fn == 81:  # print the stored symbol: m (48)
+            if body != b"0":
+                raise ValueError(f"bad QR print command {body!r}")
+            if self.stored_qr is None:
+                raise ValueError("QR print with no data stored")
+            if self.buffer:
+                raise ValueError("QR printed in the middle of a text line")
+            code = NativeQR(self.stored_qr, model, size, ec, self.align)
+            self.out.native_qrs.append(code)
+            self.out.qr_codes.append(code.data)
+            self.out.events.append(("qr", len(self.out.native_qrs) - 1))
+        else:
+            raise ValueError(f"unknown QR function {fn}")
+
+
+_QRCODE_EC = {"L": qrcode.constants.ERROR_CORRECT_L, "M": qrcode.constants.ERROR_CORRECT_M,
+              "Q": qrcode.constants.ERROR_CORRECT_Q, "H": qrcode.constants.ERROR_CORRECT_H}
+
+
+def qr_symbol(code: NativeQR) -> qrcode.QRCode:
+    """The symbol a printer draws for ``code``: model 2, its error correction, the smallest version that fits."""
+    if code.model != 2:
+        raise ValueError(f"QR model {code.model}: tickets use model 2")
+    symbol = qrcode.QRCode(error_correction=_QRCODE_EC[code.ec], box_size=code.size, border=4)
+    symbol.add_data(code.data)
+    symbol.make(fit=True)
+    return symbol
+
+
+def qr_image(code: NativeQR) -> Image.Image:
+    """``code`` drawn as the printer would: ``size`` dots a module, with the 4-module quiet zone."""
+    return qr_symbol(code).make_image().get_image().convert("L")
+
+
+def scan_image(image: Image.Image) -> list[str]:
+    """Every QR code text zxing-cpp finds in an image."""
+    return [r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.QRCode]
+
+
+def scan_all(decoded: Decoded, events: list[tuple[str, Any]] | None = None) -> list[str]:
+    """Every QR code on the paper, in print order: scanned from printed images and from native codes drawn."""
+    found: list[str] = []
+    for kind, value in decoded.events if events is None else events:
+        if kind == "image":
+            found += scan_image(decoded.images[value])
+        elif kind == "qr":
+            found += scan_image(qr_image(decoded.native_qrs[value]))
+    return found
 
 
 def decode(data: bytes, profile: str | None = "TM-T88V") -> Decoded:

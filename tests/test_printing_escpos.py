@@ -8,8 +8,7 @@ import sys
 import textwrap
 
 import pytest
-import zxingcpp
-from escpos_decode import BASE45, Decoded, FakeNetworkPrinter, decode, sample_token
+from escpos_decode import BASE45, Decoded, FakeNetworkPrinter, NativeQR, decode, qr_symbol, sample_token, scan_all
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -54,8 +53,9 @@ def receipt(copy: bool = False) -> ReceiptView:
 
 
 def scanned(decoded: Decoded) -> list[str]:
-    """Every QR code zxing finds in the printed images, in print order."""
-    return [result.text for image in decoded.images for result in zxingcpp.read_barcodes(image)]
+    """Every QR code on the paper, in print order: zxing on the printed images and on native codes drawn as the
+    printer draws them."""
+    return scan_all(decoded)
 
 
 def print_over_tcp(data: bytes) -> bytes:
@@ -79,12 +79,14 @@ def test_ticket_sent_over_tcp_scans_back_to_the_token() -> None:
     assert any(line.startswith("Price") and line.endswith("€35.00") for line in out.texts)
 
 
-def test_the_qr_sits_inside_its_ticket_before_the_cut() -> None:
-    data = render_escpos(ticket_layout(ticket(1)) + ticket_layout(ticket(2)))
+@pytest.mark.parametrize(("native", "kind"), [(True, "qr"), (False, "image")])
+def test_the_qr_sits_inside_its_ticket_before_the_cut(native: bool, kind: str) -> None:
+    data = render_escpos(ticket_layout(ticket(1)) + ticket_layout(ticket(2)), native_qr=native)
     pieces = decode(data).pieces()
     assert len(pieces) == 2
     for piece in pieces:
-        assert [kind for kind, _ in piece].count("image") == 1
+        assert [k for k, _ in piece].count(kind) == 1
+        assert [k for k, _ in piece].count("qr" if kind == "image" else "image") == 0
         assert piece[-1][0] == "cut"
 
 
@@ -100,13 +102,17 @@ def test_cut_count_follows_the_cutter(profile: str, cuts_per_ticket: int) -> Non
     "profile",
     ["TM-T88V", "TM-T20II", "TM-P80", "TSP600", "RP-F10-80mm", "POS-5890", "ZJ-5870", "TM-U220", "default"],
 )
-def test_qr_decodes_on_every_kind_of_profile(profile: str) -> None:
+@pytest.mark.parametrize("native", [True, False])
+def test_qr_decodes_on_every_kind_of_profile(profile: str, native: bool) -> None:
     token = sample_token(7)
-    data = render_escpos(ticket_layout(ticket(token=token)), profile)
+    data = render_escpos(ticket_layout(ticket(token=token)), profile, native_qr=native)
     out = decode(data, profile)
     assert scanned(out) == [token]
     info = profile_info(profile)
+    assert out.qr_codes == ([token] if native and info.native_qr else [])
     assert all(image.width <= info.paper_px + 7 for image in out.images)
+    for code in out.native_qrs:
+        assert (qr_symbol(code).modules_count + 8) * code.size <= info.paper_px, "the code fits the paper"
 
 
 def test_impact_printer_gets_column_images() -> None:
@@ -115,17 +121,86 @@ def test_impact_printer_gets_column_images() -> None:
     assert scanned(decode(data, "TM-U220")) == [sample_token(3)]
 
 
-def test_native_qr_only_when_asked_and_supported() -> None:
+def test_native_qr_where_the_profile_has_it_unless_switched_off() -> None:
     token = sample_token(4)
-    native = decode(render_escpos([QR(token)], "TM-T88V", native_qr=True))
+    native = decode(render_escpos([QR(token)], "TM-T88V"))
     assert native.qr_codes == [token]
     assert native.images == []
-    # POS-5890 has no native QR: the request falls back to an image that still scans.
-    fallback = decode(render_escpos([QR(token)], "POS-5890", native_qr=True), "POS-5890")
+    assert scanned(native) == [token]
+    # POS-5890 has no native QR: an image that still scans.
+    assert not profile_info("POS-5890").native_qr
+    fallback = decode(render_escpos([QR(token)], "POS-5890"), "POS-5890")
     assert fallback.qr_codes == []
     assert scanned(fallback) == [token]
-    # The default is an image even where native QR exists.
-    assert decode(render_escpos([QR(token)], "TM-T88V")).qr_codes == []
+    # Switched off (printer_qr = "image"): an image even where native QR exists.
+    forced = decode(render_escpos([QR(token)], "TM-T88V", native_qr=False))
+    assert forced.qr_codes == [] and len(forced.images) == 1
+    assert scanned(forced) == [token]
+
+
+@pytest.mark.parametrize(("profile", "size"), [("TM-T88V", 6), ("TM-T20II", 7), ("TSP600", 7), ("default", 7)])
+def test_native_qr_is_model_2_error_correction_m_sized_for_the_paper(profile: str, size: int) -> None:
+    """The bytes a printer gets: the token stored as is, model 2, EC M, modules of about 0.85 mm, centred; the
+    symbol is the version a real token needs (6: 153 Base45 characters) and fits the paper."""
+    token = sample_token(5, 153)
+    out = decode(render_escpos(ticket_layout(ticket(token=token)), profile), profile)
+    assert out.native_qrs == [NativeQR(token, model=2, size=size, ec="M", align="center")]
+    symbol = qr_symbol(out.native_qrs[0])
+    assert symbol.version == 6
+    assert (symbol.modules_count + 8) * size <= profile_info(profile).paper_px
+    assert 0.7 <= size * 25.4 / profile_info(profile).dpi <= 0.9, "module of about 0.85 mm"
+    stored = b"\x1d(k" + (len(token) + 3).to_bytes(2, "little") + b"1P0" + token.encode()
+    assert stored in render_escpos([QR(token)], profile), "the token's bytes, unchanged"
+    # The text after the code is left-aligned again.
+    after = decode(render_escpos([QR(token), Text("after")], profile), profile)
+    assert after.lines[-1].text == "after" and after.lines[-1].align == "left"
+
+
+def test_raster_qr_is_the_same_symbol_as_before() -> None:
+    """The raster written directly equals the image escpos made from PIL before (same dots, same place)."""
+    from boxoffice.printing.escpos_qr import qr_image
+
+    token = sample_token(6, 153)
+    for profile in ("TM-T88V", "POS-5890", "TM-T20II"):
+        info = profile_info(profile)
+        (image,) = decode(render_escpos([QR(token)], profile, native_qr=False), profile).images
+        expected = qr_image(token, info.paper_px, info.dpi).convert("L")
+        assert image.size[1] == expected.size[1]
+        assert image.crop((0, 0, *expected.size)).tobytes() == expected.tobytes()
+
+
+def test_native_qr_modules_follow_the_encoder() -> None:
+    """The module size is chosen without drawing the symbol: the version from the capacity table must be the
+    one an encoder picks, for every mode and every length up to version 10."""
+    from boxoffice.printing.escpos_qr import qr_modules
+    from boxoffice.printing.qr import qr_matrix
+
+    for length in range(1, 312, 3):
+        for data in ("7" * length, ("BX1:" + BASE45 * 8)[:length], ("ticket-" * 50)[:length]):
+            assert qr_modules(data) == len(qr_matrix(data)), (len(data), data[:10])
+    assert qr_modules("é" * 120) == len(qr_matrix("é" * 120))
+    assert qr_modules("x" * 400) == len(qr_matrix("x" * 400)), "past version 10: from the symbol"
+
+
+def test_cached_blocks_give_the_same_bytes_as_a_cold_render() -> None:
+    """Blocks are rendered once and reused: a job after the cache is warm, in any order, is byte for byte what
+    it is with an empty cache (code pages and styles carried across blocks included)."""
+    from boxoffice.printing import escpos_render
+
+    layouts = [
+        ticket_layout(ticket(1)),
+        receipt_layout(receipt(), open_drawer=True),
+        ticket_layout(ticket(2, event="Καλησπέρα Москва 音乐会")),
+        [Text("Ünïcødé €", bold=True), Columns("Straße", "Ελλάδα"), Rule(), Text("plain"), Cut()],
+    ]
+    escpos_render._BLOCK_CACHE.clear()
+    cold = [render_escpos(layout, "TM-T88V") for layout in layouts]
+    for layout, expected in [*zip(layouts, cold, strict=True), *reversed(list(zip(layouts, cold, strict=True)))]:
+        assert render_escpos(layout, "TM-T88V") == expected
+    mixed = [block for layout in reversed(layouts) for block in layout]
+    warm = render_escpos(mixed, "TM-T88V")
+    escpos_render._BLOCK_CACHE.clear()
+    assert warm == render_escpos(mixed, "TM-T88V")
 
 
 def test_receipt_text_has_lines_total_tender_and_change() -> None:
@@ -178,7 +253,7 @@ def test_chinese_line_is_printed_as_an_image_never_as_question_marks() -> None:
     assert not any("?" in line for line in out.texts)
     assert name not in out.text
     assert name.encode("gb18030") not in data  # escpos' raw GB18030 path was not taken
-    assert len(out.images) == 2  # the name, then the QR
+    assert len(out.images) == 1 and out.qr_codes == [token]  # the name as an image, the printer's own QR
     name_image = out.images[0]
     assert name_image.getextrema()[0] == 0, "the name image has ink"
     assert scanned(out) == [token]
@@ -285,9 +360,11 @@ def test_latin_text_round_trips_through_code_pages(text: str) -> None:
 
 
 @settings(max_examples=12, deadline=None)
-@given(st.text(alphabet=BASE45, min_size=100, max_size=150).map(str.strip).filter(bool))
-def test_any_token_scans_back(token: str) -> None:
-    assert scanned(decode(render_escpos([QR(token)]))) == [token]
+@given(st.text(alphabet=BASE45, min_size=100, max_size=154).map(str.strip).filter(bool), st.booleans())
+def test_any_token_scans_back(token: str, native: bool) -> None:
+    out = decode(render_escpos([QR(token)], native_qr=native))
+    assert out.qr_codes == ([token] if native else [])
+    assert scanned(out) == [token]
 
 
 def test_font_lookup_prefers_the_configured_file(tmp_path, monkeypatch) -> None:
@@ -309,3 +386,17 @@ def test_fontconfig_finds_a_font_covering_the_text() -> None:
     # On a printer with only CP437 the Cyrillic name becomes an image drawn with that font.
     out = decode(render_escpos([Text("Жанна")], "simple"), "simple")
     assert len(out.images) == 1 and out.texts == []
+
+
+def test_decoder_reads_what_a_printer_would_do_with_qr_commands() -> None:
+    """The test decoder itself: settings left out are the printer's defaults after a reset (so a renderer that
+    forgot error correction M is caught), and a print with nothing stored, or an unknown function, is refused."""
+    from boxoffice.printing.escpos_qr import _qr_function
+
+    store, show = _qr_function(80, b"0BX1:ABC"), _qr_function(81, b"0")
+    assert decode(b"\x1b@" + store + show).native_qrs == [NativeQR("BX1:ABC", 2, 3, "L", "left")]
+    settings_then_reset = _qr_function(69, b"\x31") + _qr_function(67, b"\x08") + b"\x1b@"
+    assert decode(settings_then_reset + store + show).native_qrs[0].ec == "L"
+    for bad in (b"\x1b@" + show, _qr_function(82, b"0"), _qr_function(67, b"\x20"), _qr_function(69, b"\x39")):
+        with pytest.raises(ValueError):
+            decode(bad)

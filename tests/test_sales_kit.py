@@ -122,12 +122,15 @@ class Counter:
     def tickets_dir(self) -> Path:
         return self.dir / "tickets"
 
-    def set_printer(self, uri: str | None, profile: str | None = None, drawer: bool | None = None) -> None:
+    def set_printer(self, uri: str | None, profile: str | None = None, drawer: bool | None = None,
+                    qr: str | None = None) -> None:
         lines = ['db = "terminal.db"']
         if uri:
             lines.append(f'printer = "{uri}"')
         if profile:
             lines.append(f'printer_profile = "{profile}"')
+        if qr:
+            lines.append(f'printer_qr = "{qr}"')
         if drawer is not None:
             lines.append(f"drawer_on_cash = {'true' if drawer else 'false'}")
         self.config.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -267,15 +270,20 @@ def scan(image: Image.Image) -> list[str]:
 
 
 def escpos_pieces(data: bytes, profile: str = "TM-T88V") -> tuple[Any, list[dict[str, Any]]]:
-    """Decode ESC/POS bytes; return the decoded stream and, per piece of paper, its text and scanned QRs."""
-    from escpos_decode import decode
+    """Decode ESC/POS bytes; return the decoded stream and, per piece of paper, its text and scanned QRs.
+
+    ``qrs`` are scanned from what is on the paper: printed images, and the printer's own QR codes drawn as the
+    printer would (escpos_decode.qr_image); ``native`` lists the latter's commands (data, model, size, EC).
+    """
+    from escpos_decode import decode, scan_all
 
     decoded = decode(data, profile)
     pieces = []
     for piece in decoded.pieces():
         text = "\n".join(e[1].text for e in piece if e[0] == "text")
-        qrs = [t for e in piece if e[0] == "image" for t in scan(decoded.images[e[1]])]
-        pieces.append({"text": text, "qrs": qrs, "cut": piece[-1][0] == "cut"})
+        native = [decoded.native_qrs[e[1]] for e in piece if e[0] == "qr"]
+        pieces.append({"text": text, "qrs": scan_all(decoded, piece), "native": native,
+                       "cut": piece[-1][0] == "cut"})
     return decoded, pieces
 
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from test_sales_kit import PINS, Counter, TcpPrinter, escpos_pieces, make_counter, pdf_pages, scan
+from test_sales_kit import EVENT, PINS, Counter, TcpPrinter, escpos_pieces, make_counter, pdf_pages, scan
 
 from boxoffice.domain.money import format_money, tax_share
 
@@ -31,6 +31,10 @@ def test_sale_printed_over_tcp_scans_back_to_each_ticket_token_which_verifies(co
     assert [p["cut"] for p in pieces] == [True] * 4
     assert [p["qrs"] for p in pieces[:3]] == [[t] for t in tokens], "one QR per ticket, the ticket's own token"
     assert pieces[3]["qrs"] == [], "the receipt carries no QR"
+    # The TM-T88V draws the QR itself: the token's bytes as stored, model 2, error correction M, centred.
+    assert [[(q.data, q.model, q.ec, q.align) for q in p["native"]] for p in pieces[:3]] == \
+        [[(t, 2, "M", "center")] for t in tokens]
+    assert decoded.images == [], "no image sent: the printer draws the QR"
     for ticket, piece in zip(sale["tickets"], pieces[:3], strict=True):
         assert "Spring Gala" in piece["text"]
         assert sale["order"] in piece["text"]
@@ -62,6 +66,51 @@ def test_printer_without_cutter_gets_no_cut_commands_and_still_scans(counter: Co
     assert decoded.cuts == 0
     scanned = [t for image in decoded.images for t in scan(image)]
     assert scanned == [t["token"] for t in sale["tickets"]]
+
+
+def test_printer_qr_image_prints_every_qr_as_an_image_that_scans(counter: Counter) -> None:
+    """`printer_qr = "image"`: for a printer whose own QR command misbehaves, the QR is a raster image again."""
+    with TcpPrinter() as printer:
+        counter.set_printer(printer.uri, qr="image")
+        shown = counter.cli_json("config", "show")
+        sale = counter.sell("--section", "standing", "--type", "adult=2", "--card", "4242")
+        (job,) = printer.wait_for(1)
+    assert shown["settings"]["printer_qr"]["value"] == "image"
+    decoded, pieces = escpos_pieces(job)
+    assert decoded.native_qrs == [] and b"\x1d(k" not in job
+    assert [p["qrs"] for p in pieces[:2]] == [[t["token"]] for t in sale["tickets"]]
+    assert len(decoded.images) == 2
+
+
+def test_printer_qr_other_than_auto_or_image_is_refused_before_anything_is_sold(counter: Counter) -> None:
+    counter.set_printer("tcp://127.0.0.1:9", qr="native")
+    result = counter.cli("sell", EVENT, "--section", "standing", "--type", "adult=1", "--card", "4242")
+    assert result.exit_code != 0
+    assert result.stderr.startswith("error: config file") and "printer_qr must be one of auto, image" in result.stderr
+    assert counter.query("SELECT count(*) FROM orders") == [(0,)]
+
+
+@pytest.mark.parametrize(("setting", "native"), [("auto", True), ("image", False)])
+def test_sale_printed_through_the_services_follows_printer_qr(counter: Counter, tmp_path: Path, setting: str,
+                                                              native: bool) -> None:
+    """Through the services, as a counter that stays open: sell, then run the sale's print job to a file."""
+    from boxoffice.domain.tenders import Tender
+    from boxoffice.services.printing import run_jobs
+    from boxoffice.services.sales import SaleRequest, sell
+
+    sink = tmp_path / "printer.bin"
+    counter.set_printer(f"file://{sink}", qr=setting)
+    with counter.services() as ctx:
+        sales = [sell(ctx, SaleRequest(event_id=EVENT, section_id="standing", counts={"adult": 2},
+                                       tenders=[Tender("card", card_last4="4242")])) for _ in range(2)]
+        results = [run_jobs(ctx, sale["jobs"]) for sale in sales]
+    assert [r["status"] for rs in results for r in rs] == ["printed", "printed"]
+    decoded, pieces = escpos_pieces(sink.read_bytes())
+    tokens = [t["token"] for sale in sales for t in sale["tickets"]]
+    assert [q for p in pieces for q in p["qrs"]] == tokens
+    assert decoded.qr_codes == (tokens if native else [])
+    assert all((q.model, q.ec) == (2, "M") for q in decoded.native_qrs)
+    assert len(decoded.images) == (0 if native else 4)
 
 
 def test_receipt_lines_total_tax_and_change_add_up(counter: Counter) -> None:

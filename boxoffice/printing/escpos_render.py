@@ -12,9 +12,12 @@ does on top of python-escpos, and why (see DESIGN.md, "Known traps in the chosen
 - Text goes through escpos' code-page machinery (accented Latin, Cyrillic, Greek...). A line the printer's
   code pages cannot hold (Chinese, Japanese, emoji...) is drawn into a raster image with a font that has the
   glyphs, instead of reaching ``text()``, which would print '?' or send GB18030 with no code-page command.
-- The QR is printed as a raster image (made by zxing-cpp, or ``qrcode``; error correction M, modules sized for the
-  paper), so every printer that prints images prints a decodable code; native QR only when asked for and the
-  profile has it.
+- The QR is the printer's own QR command (``GS ( k``: model 2, error correction M, modules sized for the paper)
+  where the profile says the model has one, which sends ~190 bytes instead of a 19 kB image and draws nothing
+  here; elsewhere, or with ``printer_qr = "image"``, a raster image of the same symbol (escpos_qr.py), so every
+  printer that prints images prints a decodable code.
+- Blocks that are the same on every ticket (venue, event, date, labels, rules, the cut) are rendered once per
+  profile and starting state and reused (``_Renderer.block``).
 - Control characters in names are stripped: a customer name must never be able to inject printer commands.
 """
 
@@ -35,9 +38,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from boxoffice.errors import BoxOfficeError
+from boxoffice.printing.escpos_qr import native_qr as native_qr_bytes
+from boxoffice.printing.escpos_qr import qr_box_size, qr_image, qr_raster  # noqa: F401
 from boxoffice.printing.fonts import FONT_ENV, clean_text, font_files_for, is_cjk, pil_font  # noqa: F401
 from boxoffice.printing.layout import QR, Block, Columns, Cut, DrawerKick, Feed, Layout, Rule, Text
-from boxoffice.printing.qr import qr_matrix
+from boxoffice.printing.text_image import text_image
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -46,12 +51,8 @@ DEFAULT_PROFILE = "TM-T88V"
 # A few well-known profiles, shown when an unknown name is given.
 SUGGESTED_PROFILES = ("TM-T88V", "TM-T20II", "TM-P80", "TSP600", "RP-F10-80mm", "POS-5890", "simple")
 
-# Dots of printer font A: 12 wide, 24 high on nearly every 80 mm and 58 mm thermal printer.
+# Dots of printer font A: 12 wide on nearly every 80 mm and 58 mm thermal printer.
 _FONT_A_WIDTH = 12
-_LINE_PX = 24
-# QR modules: at least 2 dots (a 1-dot module does not scan), at most about 0.85 mm (bigger wastes paper).
-_QR_MIN_BOX = 2
-_QR_MAX_MODULE_MM = 0.85
 # Paper fed on a printer without a cutter, so the last line clears the tear bar.
 _TEAR_OFF_LINES = 4
 _IMAGE_IMPLS = ("bitImageRaster", "graphics", "bitImageColumn")
@@ -214,91 +215,13 @@ def _two_ends(left: str, right: str, width: int, fill: str) -> list[str]:
 # Images
 
 
-def _threshold(img: Image.Image) -> Image.Image:
-    """Pure black and white: escpos would otherwise dither anti-aliased glyph edges into speckles."""
-    return img.convert("L").point(lambda v: 255 if v >= 128 else 0, mode="1")
-
-
-def _text_image(lines: list[tuple[str, str]], paper_px: int, size: int, bold: bool, align: str) -> Image.Image:
-    """Draw text the printer cannot encode: ``lines`` are (left, right) pairs; right may be empty.
-
-    Each left part wraps to the paper width; a right part goes to the right edge of the last line, or on a
-    line of its own when it does not fit beside it.
-    """
-    from PIL import Image, ImageDraw
-
-    px = _LINE_PX * size
-    everything = "".join(left + right for left, right in lines)
-    font = pil_font(everything, px)
-    stroke = 1 if bold else 0
-    probe = ImageDraw.Draw(Image.new("L", (1, 1), 255))
-
-    def width_of(s: str) -> float:
-        return probe.textlength(s, font=font) + 2 * stroke
-
-    def wrap(s: str) -> list[str]:
-        out: list[str] = []
-        current = ""
-        for ch in s:
-            if current and width_of(current + ch) > paper_px:
-                out.append(current.rstrip())
-                current = ch.lstrip()
-            else:
-                current += ch
-        out.append(current)
-        return out
-
-    rows: list[tuple[str, str]] = []
-    for left, right in lines:
-        wrapped = wrap(left)
-        if right and width_of(wrapped[-1]) + width_of(" " + right) <= paper_px:
-            rows += [(w, "") for w in wrapped[:-1]] + [(wrapped[-1], right)]
-        else:
-            rows += [(w, "") for w in wrapped]
-            rows += [("", r) for r in wrap(right)] if right else []
-    bbox = probe.textbbox((0, 0), "Ag" + everything, font=font, stroke_width=stroke)
-    row_h = max(px, bbox[3] - min(0, bbox[1])) + 4
-    img = Image.new("L", (paper_px, row_h * len(rows)), 255)
-    draw = ImageDraw.Draw(img)
-    for i, (left, right) in enumerate(rows):
-        y = i * row_h + 2
-        if left:
-            w = width_of(left)
-            where = "left" if right else align
-            x = {"left": 0, "center": (paper_px - w) / 2, "right": paper_px - w}[where]
-            draw.text((max(0, x), y), left, font=font, fill=0, stroke_width=stroke, stroke_fill=0)
-        if right:
-            x = paper_px - width_of(right)
-            draw.text((max(0, x), y), right, font=font, fill=0, stroke_width=stroke, stroke_fill=0)
-    return _threshold(img)
-
-
-def qr_box_size(modules: int, paper_px: int, dpi: int) -> int:
-    """Dots per QR module: as large as fits in the paper width, up to about 0.85 mm a module."""
-    largest = max(_QR_MIN_BOX, round(dpi * _QR_MAX_MODULE_MM / 25.4))
-    box = min(largest, paper_px // modules)
-    if box < 1:
-        raise BoxOfficeError("bad_input", f"a QR code of {modules} modules does not fit on {paper_px} dots")
-    return box
-
-
-def _qr_image(data: str, paper_px: int, dpi: int) -> Image.Image:
-    """The QR as a paper-wide image, centred by its own white margin (so no printer alignment is needed)."""
-    from PIL import Image
-
-    matrix = qr_matrix(data)
-    modules = len(matrix)
-    box = qr_box_size(modules, paper_px, dpi)
-    small = Image.new("1", (modules, modules), 1)
-    small.putdata([0 if dark else 1 for row in matrix for dark in row])
-    code = small.resize((modules * box, modules * box), Image.Resampling.NEAREST)
-    img = Image.new("1", (paper_px, modules * box), 1)
-    img.paste(code, ((paper_px - modules * box) // 2, 0))
-    return img
-
-
 # --------------------------------------------------------------------------------------------------------
 # Rendering
+
+
+# Rendered blocks by (profile, block, starting style, starting code page): see _Renderer.block.
+_BLOCK_CACHE_SIZE = 4096
+_BLOCK_CACHE: dict[tuple[Any, ...], tuple[bytes, tuple[bool, int, str] | None, str | None]] = {}
 
 
 class _Renderer:
@@ -352,7 +275,7 @@ class _Renderer:
                     self.p.textln(line)
             else:
                 lines = [(paragraph, "")]
-                self.image(_text_image(lines, self.info.paper_px, block.size, block.bold, block.align))
+                self.image(text_image(lines, self.info.paper_px, block.size, block.bold, block.align))
         self.style()
 
     def columns(self, block: Columns) -> None:
@@ -364,22 +287,49 @@ class _Renderer:
                 self.p.textln(line)
             self.style()
         else:
-            self.image(_text_image([(left, right)], self.info.paper_px, 1, block.bold, "left"))
+            self.image(text_image([(left, right)], self.info.paper_px, 1, block.bold, "left"))
 
     def qr(self, block: QR) -> None:
+        """The printer's own QR command where the profile has one (and it is not switched off), else an image."""
         if self.native_qr and self.info.native_qr:
-            from escpos.constants import QR_ECLEVEL_M
-
-            modules = len(qr_matrix(block.data))
-            size = min(16, qr_box_size(modules, self.info.paper_px, self.info.dpi))
             self.style(align="center")
-            self.p.qr(block.data, ec=QR_ECLEVEL_M, size=size, native=True)
+            self.p._raw(native_qr_bytes(block.data, self.info.paper_px, self.info.dpi))
             self.p.ln()
             self.style()
+        elif self.info.image_impl == "bitImageRaster":
+            self.style()
+            self.p._raw(qr_raster(block.data, self.info.paper_px, self.info.dpi))
         else:
-            self.image(_qr_image(block.data, self.info.paper_px, self.info.dpi))
+            self.image(qr_image(block.data, self.info.paper_px, self.info.dpi))
 
     def block(self, block: Block) -> None:
+        """Render one block, from the cache when the same block was rendered in the same state before.
+
+        A block's bytes depend only on the profile, the block and the state it starts in (the text style and
+        the code page escpos last selected), so a ticket's venue, event, date, labels and cut, the same on
+        every ticket of a night, are rendered once. QR codes differ per ticket and are not cached here.
+        """
+        if isinstance(block, QR):
+            self.qr(block)
+            return
+        magic = self.p.magic
+        key = (self.info, block, self._style, magic.encoding)
+        hit = _BLOCK_CACHE.get(key)
+        if hit is not None:
+            data, self._style, magic.encoding = hit
+            if data:
+                self.p._raw(data)
+            return
+        output = self.p._output_list
+        start = len(output)
+        self.draw(block)
+        if len(_BLOCK_CACHE) >= _BLOCK_CACHE_SIZE:
+            with contextlib.suppress(RuntimeError, StopIteration):  # another thread changed it meanwhile
+                _BLOCK_CACHE.pop(next(iter(_BLOCK_CACHE)), None)  # the oldest entry
+        _BLOCK_CACHE[key] = (b"".join(output[start:]), self._style, magic.encoding)
+
+    def draw(self, block: Block) -> None:
+        """Render one block through escpos."""
         if isinstance(block, Text):
             self.text(block)
         elif isinstance(block, Columns):
@@ -404,10 +354,17 @@ class _Renderer:
             raise TypeError(f"not a layout block: {block!r}")
 
 
+_ENCODERS: dict[str, Any] = {}  # escpos' code-page encoder by profile name (_dummy_printer)
+
+
 @contextlib.contextmanager
 def _dummy_printer(info: ProfileInfo) -> Iterator[Any]:
     printer_module = load_escpos()
     printer = printer_module.Dummy(profile=info.name)
+    # escpos builds each code page's character map on first use, per encoder: a fresh printer per job would
+    # build them again for every job. The maps depend only on the profile, so one encoder per profile serves all.
+    shared = _ENCODERS.setdefault(info.name, printer.magic.encoder)
+    printer.magic.encoder = shared
     if not info.paper_px_known:
         # Give escpos our width estimate, on this instance only: with "Unknown" it prints a notice per image.
         data = dict(printer.profile.profile_data)
@@ -421,12 +378,14 @@ def _dummy_printer(info: ProfileInfo) -> Iterator[Any]:
         printer.close()
 
 
-def render_escpos(layout: Layout, profile: str = DEFAULT_PROFILE, *, native_qr: bool = False) -> bytes:
+def render_escpos(layout: Layout, profile: str = DEFAULT_PROFILE, *, native_qr: bool = True) -> bytes:
     """ESC/POS bytes for ``layout`` on a printer of model ``profile`` (an escpos-printer-db name).
 
     The bytes start with a printer reset, so a job never inherits the size or code page a previous one left.
-    ``native_qr`` asks for the printer's own QR command where the profile has one; otherwise the QR is an
-    image. Raises ``bad_input`` for an unknown profile or one that cannot print what the layout needs.
+    The QR is the printer's own QR command where the profile has one (``qrCode`` in escpos-printer-db), else an
+    image; ``native_qr=False`` (the ``printer_qr = "image"`` setting) prints it as an image everywhere, for a
+    printer whose QR command misbehaves. Raises ``bad_input`` for an unknown profile or one that cannot print
+    what the layout needs.
     """
     info = profile_info(profile)
     with _dummy_printer(info) as printer:

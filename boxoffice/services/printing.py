@@ -200,7 +200,8 @@ def _deliver(ctx: Ctx, job: dict) -> str:
     from boxoffice.printing.escpos_render import render_escpos
     from boxoffice.printing.transport import send
 
-    data = b"".join(render_escpos(layout, profile=str(ctx.config.printer_profile))
+    native_qr = ctx.config.printer_qr != "image"  # "image": a printer whose own QR command misbehaves
+    data = b"".join(render_escpos(layout, profile=str(ctx.config.printer_profile), native_qr=native_qr)
                     for layout in tickets + receipt)
     send(uri, data)
     return str(uri)
