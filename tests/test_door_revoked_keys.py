@@ -159,7 +159,7 @@ def test_once_the_admin_lets_the_machine_enroll_again_its_pushed_tickets_are_adm
 
     s = seller_and_door
     assert _scan(s["door"], s["after"], s["ev"])["code"] == "key_revoked"
-    enroll(s["seller"], central, readmit=True)  # a readmit code for the same machine: the central service takes its sales again
+    enroll(s["seller"], central, readmit=True)  # the admin lets the machine back
     sync(s["seller"])
     sync(s["door"])
     ok = _scan(s["door"], s["after"], s["ev"])
