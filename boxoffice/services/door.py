@@ -242,7 +242,7 @@ def _decide(ctx: Ctx, text: str, ev: DoorEvent, direction: str) -> ScanVerdict:
                            "message": place + ("" if seen else f" ({NOT_SEEN}: genuine signature, checked offline)"),
                            "ticket_id": tid, "place": place, "seen_in_sync": seen}
     code = state["order_code"]
-    if code is not None and store.code_shared(ctx.conn, code):
+    if code is not None and ("~" in code or state["code_twin"]):
         # Two orders carry this printed code (a terminal put back from an older copy sold again): the ticket id is
         # what admits, each ticket once; the shared code is said at the door and recorded with the scan.
         shown = code.split("~")[0]

@@ -6,9 +6,11 @@ feeding one terminal (lanes at a stadium door, a handheld emptying its buffer, `
 without waiting for each answer) would each wait for their own flush in turn. Here one writer thread owns the
 database while it runs: it takes every scan waiting in its queue, checks them in order in one transaction
 (:func:`services.door.scan_group`: each sees the ones before it, so the same ticket twice in one group is
-admitted once and refused the second time), commits once, and only then answers each caller. Nobody waits for a
-timer: a scan arriving at an idle writer is committed at once, alone; scans arriving during that commit form the
-next group. So nobody waits on more than the commit in progress and their own.
+admitted once and refused the second time), commits once, and only then answers each caller. A lone scanner
+never waits for a timer: a scan arriving at an idle writer is committed at once, alone; scans arriving during that
+commit form the next group. When several lanes are scanning, a group waits at most 2 ms (half a commit) for the
+lanes the last commit answered. So nobody waits on more than the commit in progress, that short wait, and their
+own commit.
 
 An answer is a :class:`concurrent.futures.Future`, resolved after the commit that holds the scan. A crash (or
 kill) before that commit loses the whole group and answers none of it: no "admit" is ever shown for a check-in
@@ -32,6 +34,7 @@ from boxoffice.services.context import Ctx
 from boxoffice.services.door import DoorEvent, ScanAnswer, check_direction, scan_group
 
 MOST = 500  # scans in one group at most: a scanner's whole buffer, but a bounded transaction
+MAX_WAIT = 0.002  # seconds a group waits at most for lanes the last commit answered (see DoorWriter._gather)
 
 
 @dataclass
@@ -56,6 +59,7 @@ class DoorWriter:
         self.groups = 0  # commits made: tests and the benchmark read it
         self._queue: queue.SimpleQueue[_Scan | None] = queue.SimpleQueue()
         self._closed = False
+        self._last_size, self._last_commit_s = 1, 0.0  # the last group: how many scans, how long it took
         self._thread = threading.Thread(target=self._run, name="door-writer", daemon=True)
         self._thread.start()
 
@@ -99,12 +103,21 @@ class DoorWriter:
                 return
 
     def _gather(self, first: _Scan) -> tuple[list[_Scan], bool]:
-        """The first scan and whatever waits behind it (up to ``most``); True when close() came among them."""
+        """The first scan and whatever waits behind it (up to ``most``); True when close() came among them.
+
+        Lanes answered by the last commit scan again a moment later, not all at once: committing the first to come
+        back alone would split them into ever smaller groups. So when the last group held several scans, this one
+        waits for as many, but never longer than half a commit (at most ``MAX_WAIT``): less than the commit it
+        saves. A lone scanner's groups hold one scan, and it never waits.
+        """
         group = [first]
-        deadline = time.monotonic() + self.linger
+        want, wait_for = 1, self.linger
+        if self._last_size > 1:
+            want, wait_for = self._last_size, max(wait_for, min(MAX_WAIT, self._last_commit_s / 2))
+        deadline = time.monotonic() + wait_for
         while len(group) < self.most:
             try:
-                wait = deadline - time.monotonic()
+                wait = deadline - time.monotonic() if len(group) < want or self.linger else 0
                 item = self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
             except queue.Empty:
                 break
@@ -115,6 +128,7 @@ class DoorWriter:
 
     def _commit(self, group: list[_Scan]) -> None:
         """Check the group in and commit; then, and only then, answer each scan."""
+        started = time.monotonic()
         try:
             answers = scan_group(self.ctx, [(s.ev, s.text, s.direction) for s in group])
         except BoxOfficeError as exc:
@@ -133,6 +147,7 @@ class DoorWriter:
                 s.answer.set_exception(exc)
             return
         self.groups += 1
+        self._last_size, self._last_commit_s = len(group), time.monotonic() - started
         for s, a in zip(group, answers, strict=True):
             s.answer.set_result(a)
 
