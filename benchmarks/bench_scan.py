@@ -26,7 +26,7 @@ bare sqlite3 commit of one row on the same disk, so the two can be told apart.
 Floor: tickets.token.verify_token on the same tokens with the key already in memory: Base45 decoding and the
 Ed25519 verification, nothing else a door could skip. Goal: at least half the floor's rate (time ratio <= 2).
 
-    python benchmarks/bench_scan.py [-n 15] [--warmup 2] [--check]
+    python benchmarks/bench_scan.py [-n 15] [--warmup 2] [--lanes 4] [--check]
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ sys.path.insert(0, str(HERE.parent / "tests"))  # the tests' web-order maker: a 
 from harness import Bench, exit_status  # noqa: E402
 
 SCANS = 100
-LANES = 4  # scanners feeding one counter at once in the lanes subject
+LANES = 4  # scanners feeding one counter at once in the lanes subject (--lanes)
 GOAL_TIME = 2.0  # at most twice the verification time = at least half its rate
 TODAY = date(2031, 5, 1)  # the demo catalogue's first event is a week after this
 EVENING = datetime(2031, 5, 8, 19, 30, tzinfo=UTC)
@@ -251,7 +251,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-n", type=int, default=15)
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--check", action="store_true", help="Exit 1 if a figure misses its goal.")
+    ap.add_argument("--lanes", type=int, default=LANES, help="Scanners at once in the lanes subject (divides 100).")
     args = ap.parse_args(argv)
+    globals()["LANES"] = args.lanes
     with tempfile.TemporaryDirectory(prefix="bench-scan-") as tmp:
         rows = run(Path(tmp), args.n, args.warmup)
     return exit_status(rows) if args.check else 0
