@@ -8,6 +8,11 @@ operator is logged in; the clock stands at the event's evening. Each run scans S
                              comes on its own: verify, check revocation, event, day and whether it is in, record
                              the check-in with its nonce and journal entry, commit (synchronous=FULL: one disk
                              flush per scan) and word the answer
+    counter door mode, LANES lanes at once
+                             LANES threads (scanners at one terminal's door), each calling Counter.handle(token)
+                             and waiting for its answer before its next scan: the door's writer commits the scans
+                             that arrive while a commit is under way together (services/door_writer.py), each
+                             answered after the commit that holds it
     counter door mode, lines queued
                              Counter.handle_lines(tokens): what the counter does with scans that are already
                              waiting when it reads (a scanner's buffer, a queue at the door): the same checks and
@@ -21,7 +26,7 @@ bare sqlite3 commit of one row on the same disk, so the two can be told apart.
 Floor: tickets.token.verify_token on the same tokens with the key already in memory: Base45 decoding and the
 Ed25519 verification, nothing else a door could skip. Goal: at least half the floor's rate (time ratio <= 2).
 
-    python benchmarks/bench_scan.py [-n 15] [--warmup 2] [--check]
+    python benchmarks/bench_scan.py [-n 15] [--warmup 2] [--lanes 4] [--check]
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ sys.path.insert(0, str(HERE.parent / "tests"))  # the tests' web-order maker: a 
 from harness import Bench, exit_status  # noqa: E402
 
 SCANS = 100
+LANES = 4  # scanners feeding one counter at once in the lanes subject (--lanes)
 GOAL_TIME = 2.0  # at most twice the verification time = at least half its rate
 TODAY = date(2031, 5, 1)  # the demo catalogue's first event is a week after this
 EVENING = datetime(2031, 5, 8, 19, 30, tzinfo=UTC)
@@ -120,6 +126,32 @@ class CounterDoorQueued:
                 raise RuntimeError(reply.lines[0].text)
 
 
+class CounterLanes:
+    """LANES scanners on one counter at once, each waiting for its answer before its next scan."""
+
+    def __init__(self, db: Path, tokens: Tokens, event: str) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        from boxoffice.services.counter import Counter
+
+        self.counter = Counter(open_door(db), event, door=True)
+        self.tokens = tokens
+        self.pool = ThreadPoolExecutor(LANES)
+        self.commits = 0
+
+    def lane(self, tokens: list[str]) -> None:
+        for t in tokens:
+            reply = self.counter.handle(t)
+            if reply.lines[0].style != "admit":
+                raise RuntimeError(reply.lines[0].text)
+
+    def __call__(self) -> None:
+        batch = self.tokens.take()
+        each = len(batch) // LANES
+        for done in [self.pool.submit(self.lane, batch[i * each:(i + 1) * each]) for i in range(LANES)]:
+            done.result()
+
+
 class BareCommit:
     """One row inserted and committed with synchronous=FULL: the disk's flush, measured beside the scans."""
 
@@ -186,20 +218,26 @@ class VerifyOnly:
 
 def run(work: Path, n: int, warmup: int) -> list[dict]:
     per_subject = SCANS * (n + warmup)
-    db, tokens, event = make_terminal(work, per_subject * 3)
+    db, tokens, event = make_terminal(work, per_subject * 4)
     bench = Bench("door scans")
     bench.floor(f"verify_token alone x{SCANS}", fn=VerifyOnly(db, tokens))
     bench.subject(f"counter door mode, one at a time x{SCANS}",
                   fn=CounterDoor(db, Tokens(tokens[:per_subject]), event), goal=GOAL_TIME)
+    lanes = CounterLanes(db, Tokens(tokens[3 * per_subject:]), event)
+    bench.subject(f"counter door mode, {LANES} lanes at once, each waiting for its answer x{SCANS}", fn=lanes,
+                  goal=GOAL_TIME)
     bench.subject(f"counter door mode, lines queued x{SCANS}",
                   fn=CounterDoorQueued(db, Tokens(tokens[per_subject:2 * per_subject]), event), goal=GOAL_TIME)
     bench.subject(f"scan, lines together x{SCANS}",
-                  fn=ScanTogether(db, Tokens(tokens[2 * per_subject:]), event), goal=GOAL_TIME)
+                  fn=ScanTogether(db, Tokens(tokens[2 * per_subject:3 * per_subject]), event), goal=GOAL_TIME)
     bench.subject(f"counter desk mode: ticket -> order x{SCANS}", fn=CounterDesk(db, tokens, event),
                   goal=GOAL_TIME)
     bench.subject(f"(the disk) bare sqlite3 commit of one row, synchronous=FULL x{SCANS}", fn=BareCommit(work))
     print(f"\n{bench.name}: {n} runs of {SCANS} scans each after {warmup} warm-up, medians")
     rows = bench.run(n=n, warmup=warmup)
+    writer = lanes.counter._door_writer
+    if writer is not None:
+        print(f"  {LANES} lanes: {writer.groups} commits for {SCANS * (n + warmup)} scans")
     for r in rows:
         rate, floor = SCANS / r["median_s"], SCANS / r["floor_median_s"]
         r["rate_ratio"] = round(rate / floor, 3)
@@ -213,7 +251,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-n", type=int, default=15)
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--check", action="store_true", help="Exit 1 if a figure misses its goal.")
+    ap.add_argument("--lanes", type=int, default=LANES, help="Scanners at once in the lanes subject (divides 100).")
     args = ap.parse_args(argv)
+    globals()["LANES"] = args.lanes
     with tempfile.TemporaryDirectory(prefix="bench-scan-") as tmp:
         rows = run(Path(tmp), args.n, args.warmup)
     return exit_status(rows) if args.check else 0

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,32 +25,64 @@ scan_app = default_command_app(
     "check")
 
 
-def _line_batches(stream: Any) -> Iterator[list[str]]:
-    """Lines from stdin, grouped by what has arrived together.
+def _scan_stream(ctx: Any, ev: Any, direction: str, json_out: bool) -> int:
+    """Scan the lines of stdin as they come; return how many were refused.
 
-    A person at a keyboard-wedge scanner gets each line on its own, at once; a file or a handheld's buffer piped
-    in arrives in large reads, and each read's complete lines are checked together and committed once.
+    Reading never waits for an answer: each line goes to the door's writer (services/door_writer.py), which
+    commits whatever is queued in one transaction, and a second thread shows each answer, in order, once the
+    commit holding it is done. A person at a keyboard-wedge scanner sees each answer after its own commit; a
+    file or a handheld's buffer piped in is committed a group at a time. A line `x` switches exit mode.
     """
+    import queue
+    import threading
+    from concurrent.futures import Future
+
+    from boxoffice.services.door import check_direction
+    from boxoffice.services.door_writer import DoorWriter
+
+    shown: queue.SimpleQueue[Future[Any] | str | None] = queue.SimpleQueue()
+    outcome: dict[str, Any] = {"refused": 0, "error": None}
+
+    def show() -> None:
+        while (item := shown.get()) is not None:
+            if outcome["error"] is not None:
+                continue  # after an error (a pause, recovery) nothing more is shown, as when it stopped the run
+            if isinstance(item, str):
+                if not json_out:
+                    secho(item, bold=True, err=True)
+                continue
+            try:
+                ans = item.result()
+            except BaseException as exc:  # noqa: BLE001 - raised again in the main thread below
+                outcome["error"] = exc
+                continue
+            _show_answer(ans, json_out)
+            outcome["refused"] += ans["result"] == "refused"
+
+    printer = threading.Thread(target=show, name="door-answers", daemon=True)
+    printer.start()
     try:
-        fd = stream.fileno()
-        interactive = os.isatty(fd)
-    except (AttributeError, OSError, ValueError):
-        fd, interactive = None, True
-    if fd is None or interactive:
-        for line in stream:
-            yield [line]
-        return
-    rest = b""
-    while True:
-        chunk = os.read(fd, 1 << 16)
-        if not chunk:
-            break
-        lines = (rest + chunk).split(b"\n")
-        rest = lines.pop()
-        if lines:
-            yield [ln.decode("utf-8", "replace") for ln in lines]
-    if rest:
-        yield [rest.decode("utf-8", "replace")]
+        with DoorWriter(ctx) as writer:
+            for line in sys.stdin:
+                if outcome["error"] is not None:
+                    break
+                word = line.strip().lower()
+                if not word:
+                    continue
+                if word == "x":
+                    direction = "in" if direction == "out" else "out"
+                    check_direction(ev, direction)
+                    shown.put("EXIT mode" if direction == "out" else "entry mode")
+                    continue
+                shown.put(writer.submit(ev, line.rstrip("\r\n"), direction))
+    except KeyboardInterrupt:
+        echo("", err=True)
+    finally:
+        shown.put(None)
+        printer.join()
+    if outcome["error"] is not None:
+        raise outcome["error"]
+    return int(outcome["refused"])
 
 
 @scan_app.command("check")
@@ -86,25 +116,8 @@ def scan_check(event: str = typer.Option(None, "--event", help="The event at thi
         else:
             if not json_out and sys.stdin.isatty():
                 echo(f"Scanning for {ev.name} ({'EXIT' if exit_ else 'entry'}). x: exit mode; "
-                           "Ctrl-D or Ctrl-C to stop.", err=True)
-            try:
-                for batch in _line_batches(sys.stdin):
-                    run: list[str] = []
-                    for line in [*batch, None]:
-                        if line is not None and line.strip().lower() not in ("x", ""):
-                            run.append(line.rstrip("\r\n"))
-                            continue
-                        for ans in scan_batch(ctx, run, ev, direction) if run else []:
-                            _show_answer(ans, json_out)
-                            refused += ans["result"] == "refused"
-                        run = []
-                        if line is not None and line.strip().lower() == "x":
-                            direction = "in" if direction == "out" else "out"
-                            check_direction(ev, direction)
-                            if not json_out:
-                                secho("EXIT mode" if direction == "out" else "entry mode", bold=True, err=True)
-            except KeyboardInterrupt:
-                echo("", err=True)
+                     "Ctrl-D or Ctrl-C to stop.", err=True)
+            refused += _scan_stream(ctx, ev, direction, json_out)
     if refused:
         raise typer.Exit(6)
 

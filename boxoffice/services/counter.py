@@ -27,6 +27,8 @@ Every action is one service call and so one transaction: it is done, or nothing 
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -38,6 +40,7 @@ from boxoffice.services.context import Ctx
 
 if TYPE_CHECKING:
     from boxoffice.services.door import ScanAnswer
+    from boxoffice.services.door_writer import DoorWriter
     from boxoffice.services.pickup import FoundOrder
     from boxoffice.services.printing import PrintResult
 
@@ -85,6 +88,8 @@ class Counter:
         self.choices: list[str] = []
         self.pending: _Pending | None = None
         self._interrupted = False
+        self._door_writer: DoorWriter | None = None
+        self._writer_lock = threading.Lock()
         if ctx.operator is None:
             raise BoxOfficeError("not_logged_in", "nobody is logged in: run `boxoffice login NAME` first")
         if event_id is not None:
@@ -106,7 +111,12 @@ class Counter:
         return f"desk{' ' + self.current if self.current else ''}> "
 
     def handle(self, text: str) -> Reply:
-        """One line typed or scanned. Refusals come back as lines, never as exceptions (bugs aside)."""
+        """One line typed or scanned. Refusals come back as lines, never as exceptions (bugs aside).
+
+        In door mode, scans may come from several threads at once (scanner lanes on one terminal): each is answered
+        after the commit that holds it, and scans arriving meanwhile share the next commit (services/door_writer).
+        Everything else is one desk's dialogue: one thread.
+        """
         self._interrupted = False
         line = text.strip()
         try:
@@ -138,9 +148,10 @@ class Counter:
     def handle_lines(self, lines: list[str]) -> list[Reply]:
         """Several lines that arrived together (a scanner's buffer, a pasted list), answered in order.
 
-        At the door, consecutive scans among them are checked in one transaction with a single commit (each still
-        sees the ones before it), so a burst costs one disk flush instead of one per ticket; the answers are shown
-        only after that commit. Everything else is handled line by line, exactly as :meth:`handle` does.
+        At the door, consecutive scans among them are queued to the door's writer together, which checks them in
+        one transaction with a single commit (each still sees the ones before it), so a burst costs one or two disk
+        flushes instead of one per ticket; each answer is given only after the commit that holds it.
+        Everything else is handled line by line, exactly as :meth:`handle` does.
         """
         replies: list[Reply] = []
         run: list[str] = []
@@ -332,20 +343,36 @@ class Counter:
         return Reply().add("warn" if self.exit_mode else "ok",
                            "EXIT mode: scans let people out" if self.exit_mode else "entry mode: scans let people in")
 
-    def _scan(self, text: str) -> Reply:
-        from boxoffice.services.door import scan
+    def _writer(self) -> DoorWriter:
+        """The door's group-commit writer (services/door_writer.py), started at the first scan."""
+        with self._writer_lock:
+            if self._door_writer is None:
+                from boxoffice.services.door_writer import DoorWriter
 
-        return _door_reply(scan(self.ctx, text, self._door_event(), "out" if self.exit_mode else "in"))
+                self._door_writer = DoorWriter(self.ctx)
+                self._finalizer = weakref.finalize(self, self._door_writer.close)
+            return self._door_writer
+
+    def close(self) -> None:
+        """Stop the door's writer once everything queued is answered (a no-op when no scan was made)."""
+        if self._door_writer is not None:
+            self._door_writer.close()
+
+    def _scan(self, text: str) -> Reply:
+        """One scan, answered after the commit that holds it; scans from other lanes meanwhile share that commit."""
+        return _door_reply(self._writer().scan(self._door_event(), text, "out" if self.exit_mode else "in"))
 
     def _scan_many(self, texts: list[str]) -> list[Reply]:
-        from boxoffice.services.door import scan_batch
-
         self._interrupted = False
-        try:
-            answers = scan_batch(self.ctx, texts, self._door_event(), "out" if self.exit_mode else "in")
-        except BoxOfficeError as exc:
-            return [Reply().add("refused", mask_card_numbers(exc.message))]
-        return [_door_reply(a) for a in answers]
+        ev, direction, writer = self._door_event(), "out" if self.exit_mode else "in", self._writer()
+        waiting = [writer.submit(ev, t, direction) for t in texts]
+        replies = []
+        for answer in waiting:
+            try:
+                replies.append(_door_reply(answer.result()))
+            except BoxOfficeError as exc:
+                replies.append(Reply().add("refused", mask_card_numbers(exc.message)))
+        return replies
 
 
 def _door_reply(ans: ScanAnswer) -> Reply:

@@ -18,6 +18,7 @@ once before any answer is shown, so an answer is never shown for a check-in that
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any, NotRequired, TypedDict, cast
@@ -134,9 +135,20 @@ def scan(ctx: Ctx, text: str, ev: DoorEvent, direction: str = "in", nonce: str |
 
 def scan_batch(ctx: Ctx, texts: list[str], ev: DoorEvent, direction: str = "in") -> list[ScanAnswer]:
     """Check several scans in order in one transaction (one commit for all), answers in the same order."""
-    _may_scan(ctx, ev, direction)
+    return scan_group(ctx, [(ev, t, direction) for t in texts])
+
+
+def scan_group(ctx: Ctx, scans: Sequence[tuple[DoorEvent, str, str]]) -> list[ScanAnswer]:
+    """Check scans (event, text, direction) in order in one transaction: one commit for all, answers in order.
+
+    Each scan sees the ones before it (the same ticket twice: admitted, then "already in"). Who may scan, recovery
+    and pauses are checked once per event and direction of the group, not once per ticket: a group is what
+    arrived within one commit's time, and a pause set meanwhile applies from the next group on.
+    """
+    for ev, direction in {(ev.id, d): (ev, d) for ev, _, d in scans}.values():
+        _may_scan(ctx, ev, direction)
     with write(ctx.conn):
-        return [_scan_here(ctx, t, ev, direction, uuid7()) for t in texts]
+        return [_scan_here(ctx, text, ev, direction, uuid7()) for ev, text, direction in scans]
 
 
 def _may_scan(ctx: Ctx, ev: DoorEvent, direction: str) -> None:
@@ -230,7 +242,7 @@ def _decide(ctx: Ctx, text: str, ev: DoorEvent, direction: str) -> ScanVerdict:
                            "message": place + ("" if seen else f" ({NOT_SEEN}: genuine signature, checked offline)"),
                            "ticket_id": tid, "place": place, "seen_in_sync": seen}
     code = state["order_code"]
-    if code is not None and store.code_shared(ctx.conn, code):
+    if code is not None and ("~" in code or state["code_twin"]):
         # Two orders carry this printed code (a terminal put back from an older copy sold again): the ticket id is
         # what admits, each ticket once; the shared code is said at the door and recorded with the scan.
         shown = code.split("~")[0]

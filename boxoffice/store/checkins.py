@@ -16,11 +16,15 @@ def ticket_state(conn: sqlite3.Connection, ticket_id: str) -> dict[str, Any]:
     """Everything the door checks after the signature, in one statement.
 
     revoked: on the revocation list; token/status/order_status: the ticket as this terminal knows it (None when the
-    ticket is not here, e.g. a web ticket not imported yet); last_*: the ticket's latest admitted scan.
+    ticket is not here, e.g. a web ticket not imported yet); code_twin: another order carries the same printed code
+    as CODE~ID (domain.codes.reused_code; a code holding "~" is itself such a copy): one probe of the unique index
+    on codes; last_*: the ticket's latest admitted scan.
     """
     row = conn.execute("""
         SELECT EXISTS (SELECT 1 FROM revocations WHERE ticket_id = :t) AS revoked,
                t.token, t.status, t.ticket_type_id, o.status AS order_status, o.code AS order_code,
+               EXISTS (SELECT 1 FROM orders s WHERE s.code > o.code || '~' AND s.code < o.code || char(127))
+                   AS code_twin,
                l.direction AS last_direction, l.at AS last_at, l.terminal_id AS last_terminal
         FROM (SELECT 1)
         LEFT JOIN tickets t ON t.id = :t
@@ -29,16 +33,6 @@ def ticket_state(conn: sqlite3.Connection, ticket_id: str) -> dict[str, Any]:
                    WHERE ticket_id = :t AND result = 'admitted' ORDER BY at DESC, rowid DESC LIMIT 1) l""",
                        {"t": ticket_id}).fetchone()
     return dict(row)
-
-
-def code_shared(conn: sqlite3.Connection, code: str) -> bool:
-    """Whether another order carries the same printed code (kept as CODE~ID, domain.codes.reused_code): one probe
-    of the unique index on codes."""
-    printed = code.split("~")[0]
-    if printed != code:
-        return True
-    return conn.execute("SELECT 1 FROM orders WHERE code > ? AND code < ? LIMIT 1",
-                        (printed + "~", printed + "\x7f")).fetchone() is not None
 
 
 def insert(conn: sqlite3.Connection, checkin: dict[str, Any]) -> bool:

@@ -40,29 +40,37 @@ def counter(event: str = typer.Option(None, "--event", help="The event for quick
 
     with terminal() as ctx:
         desk = Counter(ctx, event, door=door, exit_mode=exit_)
-        op = ctx.operator or {}
-        secho(f"{ctx.terminal['name']}: {op.get('name', '?')} at the desk. h for help, q to quit.", bold=True)
-        while True:
-            try:
-                line = input(shown(desk.prompt()))
-            except KeyboardInterrupt:
-                echo("")
-                reply = desk.interrupt()
-            except EOFError:
-                echo("")
-                break
-            else:
-                lines = [line, *_queued_lines()]
-                with _hold_interrupts() as held:
-                    replies = desk.handle_lines(lines) if len(lines) > 1 else [desk.handle(line)]
-                reply = replies[-1]
-                if held:
-                    reply.add("info", "(Ctrl-C came while saving: the action above was finished first)")
-                for earlier in replies[:-1]:
-                    _show(earlier)
-            _show(reply)
-            if reply.quit:
-                break
+        try:
+            _loop(ctx, desk)
+        finally:
+            desk.close()
+
+
+def _loop(ctx: Any, desk: Any) -> None:
+    """Read a line (and any queued behind it), hand them to the counter, show the replies, until q or Ctrl-D."""
+    op = ctx.operator or {}
+    secho(f"{ctx.terminal['name']}: {op.get('name', '?')} at the desk. h for help, q to quit.", bold=True)
+    while True:
+        try:
+            line = input(shown(desk.prompt()))
+        except KeyboardInterrupt:
+            echo("")
+            reply = desk.interrupt()
+        except EOFError:
+            echo("")
+            break
+        else:
+            lines = [line, *_queued_lines()]
+            with _hold_interrupts() as held:
+                replies = desk.handle_lines(lines) if len(lines) > 1 else [desk.handle(line)]
+            reply = replies[-1]
+            if held:
+                reply.add("info", "(Ctrl-C came while saving: the action above was finished first)")
+            for earlier in replies[:-1]:
+                _show(earlier)
+        _show(reply)
+        if reply.quit:
+            break
 
 
 def _show(reply: Any) -> None:
