@@ -13,7 +13,6 @@ import typer
 from boxoffice.cli.coercion import use_plain_coercion
 from boxoffice.cli.common import echo, json_text, secho
 from boxoffice.cli.lazy import HELP_OPTIONS, Entry, LazyGroup
-from boxoffice.domain.card_numbers import mask_card_numbers, masked
 from boxoffice.domain.shown import shown
 from boxoffice.errors import INTERNAL_ERROR_STATUS, BoxOfficeError
 
@@ -56,6 +55,8 @@ class BoxOfficeGroup(LazyGroup):
         except Exception as exc:  # a bug: say so plainly, keep the traceback for BOXOFFICE_DEBUG=1
             if os.environ.get("BOXOFFICE_DEBUG") == "1":
                 raise
+            from boxoffice.domain.card_numbers import mask_card_numbers
+
             echo(f"error: internal error ({type(exc).__name__}: {mask_card_numbers(str(exc))}); run again with "
                  "BOXOFFICE_DEBUG=1 "
                        "and report it", err=True)
@@ -65,6 +66,8 @@ class BoxOfficeGroup(LazyGroup):
 def _mask_usage_error(exc: Exception) -> None:
     """A usage error repeats what was typed ("No such option: --4111...", "Invalid value ...: '4111 ...'"): its
     message is shown with long digit runs masked and control characters replaced, like every refusal."""
+    from boxoffice.domain.card_numbers import mask_card_numbers  # only on an error: start-up skips its patterns
+
     message = getattr(exc, "message", None)
     if isinstance(message, str):
         exc.message = shown(mask_card_numbers(message))  # type: ignore[attr-defined]
@@ -87,6 +90,8 @@ def report_error(exc: BoxOfficeError, json_mode: bool) -> None:
 
     A message may quote what was typed or imported (a schema problem repeats the value): every run of 13 or more
     digits in it is masked, so a card number typed into the wrong field never comes back on screen."""
+    from boxoffice.domain.card_numbers import mask_card_numbers, masked  # only on an error: start-up skips it
+
     if json_mode:
         sys.stdout.write(json_text(masked(exc.to_dict()), indent=None) + "\n")
         return

@@ -15,13 +15,15 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from boxoffice.config import Config, load
 from boxoffice.domain.shown import escape_for_json, shown, shown_lines
 from boxoffice.errors import BoxOfficeError
+
+if TYPE_CHECKING:
+    from boxoffice.config import Config
 
 JSON_HELP = "Print the result as JSON for scripts."
 
@@ -37,7 +39,10 @@ ROOT_OPTIONS: dict[str, str | None] = {}
 def config() -> Config:
     """The configuration in force, from the root options (--db, --config) and the environment.
 
-    Security settings a local file tried to set are not applied (config.SECURITY_KEYS): said once on stderr."""
+    Security settings a local file tried to set are not applied (config.SECURITY_KEYS): said once on stderr.
+    Imported here: `--help` and a mistyped command need no configuration (tests/test_startup_imports.py)."""
+    from boxoffice.config import load
+
     cfg = load(ROOT_OPTIONS.get("config"), ROOT_OPTIONS.get("db"))
     if cfg.ignored and not ROOT_OPTIONS.get("_warned"):
         ROOT_OPTIONS["_warned"] = "1"

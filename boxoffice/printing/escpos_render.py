@@ -106,6 +106,9 @@ def load_escpos() -> Any:
         # in /tmp) even when NAME is set. During this one import, mkdtemp hands back the configured directory.
         tempfile.mkdtemp = lambda *args, **kwargs: pickle_dir  # type: ignore[assignment]
         try:
+            from boxoffice.printing.deferred import defer
+
+            defer("yaml", "qrcode")  # imported by escpos, used only now and then (printing/deferred.py)
             import escpos.printer
         finally:
             tempfile.mkdtemp = real_mkdtemp

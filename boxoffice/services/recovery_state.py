@@ -21,7 +21,6 @@ from boxoffice.store import marks as marks_store
 from boxoffice.store import recovery as store
 from boxoffice.store import sync_state
 from boxoffice.store.db import write
-from boxoffice.wire.messages import problems
 
 PAGE = 500
 SCHEMA = "sync-journal.schema.json"
@@ -61,6 +60,10 @@ def central_head(source: JournalSource) -> dict[str, Any]:
 
 
 def _refuse_malformed(answer: Any) -> None:
+    # The wire schemas are loaded only when a journal page comes back: opening a terminal for a sale reaches this
+    # module but never needs them (tests/test_startup_imports.py).
+    from boxoffice.wire.messages import problems
+
     errors = problems(answer, SCHEMA)
     if errors:
         raise BoxOfficeError("central_refused", f"the central service sent a malformed journal page; nothing was "

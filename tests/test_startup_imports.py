@@ -1,0 +1,131 @@
+"""Start-up: a command imports what it uses and nothing else (benchmarks/README.md, "startup" and "sales").
+
+Each process runs as a counter runs it, `python -X importtime -m boxoffice ...`, and the modules it imported are
+read from that report: what an operator would measure, and what the start-up time is made of.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+# Never needed to sell at the window to a file printer: the central service and its web stack, the sync client,
+# the wire schemas (only for a page the central service sends), PDF, YAML (escpos' printer database is read from
+# its pickled copy) and the pure-Python QR encoder (zxing-cpp draws the QR).
+NOT_FOR_A_SALE = ("boxoffice.central", "boxoffice.sync", "boxoffice.wire", "fastapi", "uvicorn", "httpx",
+                  "starlette", "reportlab", "jsonschema", "jsonschema_rs", "pydantic", "sqlite_utils", "yaml",
+                  "qrcode", "zxingcpp")  # zxing-cpp draws a QR only for a printer without the QR command
+# Never needed to show help: the configuration, the terminal's database and services, the printer library.
+NOT_FOR_HELP = ("boxoffice.config", "boxoffice.services", "boxoffice.store", "boxoffice.printing", "boxoffice.tickets",
+                "boxoffice.domain.card_numbers", "escpos", "cryptography", "tomllib", "pydantic")
+
+CATALOGUE = {
+    "format": "boxoffice.catalog/1",
+    "venue": {"id": "hall", "name": "Hall", "timezone": "Europe/London", "currency": "GBP"},
+    "events": [{
+        "id": "night", "name": "Night", "starts_at": "2031-05-01T19:30", "tax_rate": "20", "per_order_limit": 10,
+        "sections": [{"id": "standing", "name": "Standing", "kind": "general", "capacity": 100}],
+        "ticket_types": [{"id": "adult", "name": "Adult", "prices": {"standing": "22.50"}}],
+    }],
+}
+SELL = ["sell", "night", "--section", "standing", "--type", "adult=2", "--card", "4242"]
+
+
+def imported(args: list[str], env: dict[str, str]) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """Run `python -X importtime -m boxoffice ARGS`; the process and the names of the modules it imported."""
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "boxoffice", *args], capture_output=True,
+                          text=True, env=env, timeout=120, check=False)
+    names = {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines()
+             if line.startswith("import time:") and "[us]" not in line}
+    return done, names
+
+
+def among(names: set[str], prefixes: tuple[str, ...]) -> list[str]:
+    return sorted(n for n in names if any(n == p or n.startswith(p + ".") for p in prefixes))
+
+
+@pytest.fixture
+def counter(tmp_path: Path) -> tuple[Path, Path, dict[str, str]]:
+    """A terminal set up through the services, printing to a file; its config, the printer file and the
+    environment its processes get (their own escpos cache directory, as the benchmark gives them)."""
+    from boxoffice.config import load
+    from boxoffice.services.catalog import import_catalog
+    from boxoffice.services.operators import add_operator, login
+    from boxoffice.services.terminal import init_terminal
+
+    printer = tmp_path / "printer.bin"
+    toml = tmp_path / "boxoffice.toml"
+    toml.write_text(f'db = "terminal.db"\nprinter = "file://{printer}"\n', encoding="utf-8")
+    ctx = init_terminal(load(str(toml)), "Counter")
+    add_operator(ctx, "ada", "admin", "123456")
+    login(ctx, "ada", "123456")
+    import_catalog(ctx, CATALOGUE)
+    ctx.close()
+    env = dict(os.environ, ESCPOS_CAPABILITIES_PICKLE_DIR=str(tmp_path / "escpos-cache"))
+    return toml, printer, env
+
+
+def test_a_sale_to_a_file_printer_imports_no_web_pdf_yaml_or_sync_module(counter) -> None:  # noqa: ANN001
+    toml, printer, env = counter
+    imported(["--config", str(toml), *SELL], env)  # the first run leaves escpos' pickled printer database
+    size = printer.stat().st_size
+    done, names = imported(["--config", str(toml), *SELL], env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "SOLD" in done.stdout and f"Printed to file://{printer}" in done.stdout
+    assert printer.stat().st_size > size  # two tickets with their QR and a receipt, written to the printer
+    assert {"boxoffice.services.sales", "escpos.printer"} <= names  # the report is read right
+    assert among(names, NOT_FOR_A_SALE) == []
+
+
+def test_escpos_reads_its_printer_database_when_it_has_no_pickled_copy(counter) -> None:  # noqa: ANN001
+    """With the YAML parser imported only when used, a first run (or one after escpos is upgraded) still works."""
+    toml, printer, env = counter
+    done, names = imported(["--config", str(toml), *SELL], env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"Printed to file://{printer}" in done.stdout
+    assert among(names, ("yaml",))  # parsed here, once (its package imported by importlib, its parts reported)
+    assert list((Path(env["ESCPOS_CAPABILITIES_PICKLE_DIR"])).glob("*.capabilities.pickle"))
+
+
+@pytest.mark.parametrize("args", [["--help"], ["sell", "--help"]], ids=" ".join)
+def test_help_imports_no_configuration_terminal_or_printer(args: list[str]) -> None:
+    done, names = imported(args, dict(os.environ))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "boxoffice.cli.main" in names
+    assert among(names, NOT_FOR_HELP) == []
+
+
+def test_a_module_put_off_is_imported_by_the_first_name_used_on_it(tmp_path: Path) -> None:
+    """printing/deferred.py: what escpos does with yaml and qrcode still works, through the stand-ins."""
+    code = """if True:
+        import importlib.util, sys
+        from boxoffice.printing.deferred import Deferred, defer
+        defer("yaml", "qrcode", "no_such_module_here")
+        import escpos.printer
+        assert isinstance(sys.modules["yaml"], Deferred) and isinstance(sys.modules["qrcode"], Deferred)
+        assert "no_such_module_here" not in sys.modules
+        assert importlib.util.find_spec("yaml").name == "yaml"
+        import yaml
+        assert yaml.safe_load("a: [1, 2]") == {"a": [1, 2]}
+        assert not isinstance(sys.modules["yaml"], Deferred)
+        from qrcode.constants import ERROR_CORRECT_M
+        import qrcode
+        qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M)
+        qr.add_data("X"); qr.make()
+        from escpos.printer import Dummy
+        printer = Dummy()
+        printer.qr("hello", native=False)
+        assert printer.output
+        print("ok")
+    """
+    env = dict(os.environ, ESCPOS_CAPABILITIES_PICKLE_DIR=str(tmp_path))
+    warm = subprocess.run([sys.executable, "-c", "import escpos.printer"], env=env, capture_output=True, timeout=120,
+                          check=False)  # leaves the pickled printer database, as a terminal's first print does
+    assert warm.returncode == 0, warm.stderr[-2000:]
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert done.returncode == 0 and done.stdout.splitlines()[-1:] == ["ok"], done.stderr[-2000:]
