@@ -22,6 +22,7 @@ EXIT_STATUSES: dict[str, tuple[int, str]] = {
     "not_found": (3, "the event, order, ticket, operator or job named does not exist"),
     "not_initialised": (3, "no terminal database here: run `boxoffice init` or `boxoffice demo`"),
     # 4: the request conflicts with the current state
+    "customer_limit": (4, "this customer would pass the event's limit of tickets per customer"),
     "sold_out": (4, "no places left in this section"),
     "not_enough_together": (4, "not enough adjacent seats in one row"),
     "seat_unavailable": (4, "a named seat is sold, held or does not exist"),

@@ -77,12 +77,22 @@ def terminal() -> Iterator[Any]:
     from boxoffice.services.opening import open_terminal
 
     ctx = open_terminal(config(), clock())
+    ctx.cache["central_client"] = _quick_client  # services/customer_limits.py asks the central service with it
     for notice in ctx.notices:
         echo(notice, err=True)
     try:
         yield ctx
     finally:
         ctx.close()
+
+
+def _quick_client(url: str, token: str, ca_bundle: str | None) -> Any:
+    """A client of the central service for a question asked during a sale: one try, a short timeout, so a
+    network that is down costs the counter about two seconds and the sale goes on counted offline."""
+    from boxoffice.services.customer_limits import ASK_TIMEOUT
+    from boxoffice.sync.client import CentralClient
+
+    return CentralClient(url, token, timeout=ASK_TIMEOUT, retries=0, ca_bundle=ca_bundle)
 
 
 def ask_pin(prompt: str = "PIN", confirm: bool = False) -> str:

@@ -27,6 +27,19 @@ def _tenders(cash: str | None, card: list[str], comp: str | None, currency: str)
     return tenders
 
 
+def _limit_line(limit: dict) -> None:
+    """The event's limit per customer, when it applied: how many this customer may still buy, and whether the
+    central service was asked or this terminal counted offline (then sales elsewhere may not be counted yet)."""
+    if limit["counted"] == "none":
+        return
+    how = {"offline": "counted offline", "central": "checked with the central service"}.get(limit["counted"],
+                                                                                         "counted here")
+    echo(f"Limit {limit['limit']} per customer: {limit['remaining']} more for this customer ({how})")
+    if limit["counted"] == "offline":
+        secho("counted offline: sales at other terminals since the last sync are not counted; the central service "
+              "flags a customer over the limit at sync", fg="yellow", err=True)
+
+
 def sell(
     event: str = typer.Argument(..., help="Event id (see `boxoffice event list`)."),
     types: list[str] = typer.Option(..., "--type", "-t", help="Ticket type and count, repeatable: adult=2."),
@@ -76,11 +89,12 @@ def sell(
                    "change": result["change_text"], "currency": result["currency"],
                    "tickets": [{"id": t["id"], "section": t["section_id"], "row": t["row"], "seat": t["seat"],
                                 "type": t["ticket_type_id"], "token": t["token"]} for t in result["tickets"]],
-                   "print": prints})
+                   "customer_limit": result["customer_limit"], "print": prints})
     else:
         places = ", ".join(f"{t['row']}{t['seat']}" if t["row"] else t["section_id"] for t in result["tickets"])
         secho(f"SOLD {order['code']}  {len(result['tickets'])} ticket(s): {places}", bold=True, fg="green")
         echo(f"Total {result['total_text']} {result['currency']}")
         if any(p["tender"] == "cash" for p in result["payments"]):
             secho(f"CHANGE {result['change_text']}", bold=True)
+        _limit_line(result["customer_limit"])
     finish_printing(prints, json_out)

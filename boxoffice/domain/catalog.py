@@ -87,6 +87,7 @@ def _build_event(ev: dict[str, Any], at: str, venue: dict[str, Any], currency: s
         "starts_at": iso(starts) if starts else "", "doors_at": iso(doors) if doors else None,
         "timezone": tz, "currency": currency, "tax_rate_bp": rate,
         "per_order_limit": ev.get("per_order_limit", 10), "reentry": int(ev.get("reentry", False)),
+        "per_customer_limit": ev.get("per_customer_limit"),
     }
     sections, seats = _build_sections(ev, at, p)
     section_ids = {s["id"] for s in sections}

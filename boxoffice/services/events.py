@@ -23,6 +23,7 @@ class Event(TypedDict):
     tax_rate_bp: int
     per_order_limit: int
     reentry: int
+    per_customer_limit: int | None
     updated_at: str
 
 

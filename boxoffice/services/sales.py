@@ -19,7 +19,7 @@ from boxoffice.domain.money import format_money, tax_share
 from boxoffice.domain.pricing import Line, build_lines
 from boxoffice.domain.tenders import Payment, Tender, apply_tenders
 from boxoffice.errors import BoxOfficeError
-from boxoffice.services import pauses
+from boxoffice.services import customer_limits, pauses
 from boxoffice.services.context import Ctx
 from boxoffice.services.events import get_event
 from boxoffice.services.signing import key_id_bytes, private_key
@@ -51,6 +51,7 @@ class SaleResult(TypedDict):
     change: int
     currency: str
     jobs: list[str]
+    customer_limit: dict[str, Any]
     total_text: str
     change_text: str
 
@@ -129,8 +130,12 @@ def _checked(ctx: Ctx, req: SaleRequest, supervisor: str | None) -> dict[str, An
     assert sec is not None  # _lines checked it
     if sec["kind"] == "general" and req.seats:
         raise BoxOfficeError("bad_input", f"{sec['name']} is general admission: give a count, not seats")
+    # The event's cap per customer, by the sale's phone and e-mail (asks the central service when it can).
+    limits = customer_limits.enforce(ctx, ev, customer_limits.customer_keys(
+        ctx, phone=customer[2], email=customer[1], places=sum(line.count for line in lines))
+        if ev["per_customer_limit"] else [])
     return {"op": op, "event": ev, "lines": lines, "total": total, "tax": tax, "payments": payments,
-            "comp_by": comp_by, "customer": customer, "section": sec}
+            "comp_by": comp_by, "customer": customer, "section": sec, "limits": limits}
 
 
 def check(ctx: Ctx, req: SaleRequest, supervisor: str | None = None) -> SaleCheck:
@@ -172,7 +177,9 @@ def sell(ctx: Ctx, req: SaleRequest) -> SaleResult:
         order_store.insert_tickets(ctx.conn, tickets)
         pay_rows = [payment_row(p, order_id, approver, now, ctx) for p in payments]
         order_store.insert_payments(ctx.conn, pay_rows)
-        ctx.journal("sale", {"order": order, "tickets": [journal_ticket(t) for t in tickets], "payments": pay_rows})
+        entry = ctx.journal("sale", {"order": order, "tickets": [journal_ticket(t) for t in tickets],
+                                     "payments": pay_rows, **c["limits"].journal_fields()})
+        c["limits"].record(ctx, order_id, ev["id"], entry["seq"])
         from boxoffice.services.printing import queue_order
 
         jobs = queue_order(ctx, order_id, receipt=req.print_receipt,
@@ -180,7 +187,8 @@ def sell(ctx: Ctx, req: SaleRequest) -> SaleResult:
     change = sum(p.change or 0 for p in payments)
     return {"order": order, "tickets": tickets, "payments": pay_rows, "lines": [line.__dict__ for line in lines],
             "total": total, "tax": tax, "change": change, "currency": cur, "jobs": jobs,
-            "total_text": format_money(total, cur), "change_text": format_money(change, cur)}
+            "customer_limit": c["limits"].shown(), "total_text": format_money(total, cur),
+            "change_text": format_money(change, cur)}
 
 
 def _comp_authority(ctx: Ctx, op: dict, lines: list[Line], types: dict[str, dict], payments: list[Payment],

@@ -81,6 +81,10 @@ class CentralClient:
     def top_up(self, body: dict[str, Any]) -> Any:
         return self._call("POST", "/v1/allocations/requests", body=body)
 
+    def customer_limits(self, body: dict[str, Any]) -> Any:
+        """How many places each customer key of a sale about to be made holds on the central service."""
+        return self._call("POST", "/v1/customer-limits", body=body)
+
     def terminals(self) -> Any:
         return self._call("GET", "/v1/terminals")
 

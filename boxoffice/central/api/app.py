@@ -42,6 +42,7 @@ from boxoffice.central.services import (
     allocations,
     checkpoints,
     conflicts,
+    customer_limits,
     enrollment,
     feed,
     ingest,
@@ -259,6 +260,23 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock, limits: Lim
             _check(body, "sync-allocation-request.schema.json", "top-up request")
             return allocation_topup.top_up(db, term["id"], body["event_id"], body["section_id"], body["count"],
                                            body["id"], now())
+
+        return JSONResponse(await run_in_threadpool(run, work))
+
+    @app.post("/v1/customer-limits", tags=["terminal"], response_model=None,
+              summary="How many places each customer key of a sale about to be made holds and may still buy",
+              openapi_extra=customise.body("sync-customer-limits.schema.json",
+                                           "sync-customer-limits-response.schema.json", auth=True))
+    async def customer_limits_of(request: Request) -> JSONResponse:
+        header = request.headers.get("authorization")
+        await run_in_threadpool(run, lambda db: terminals.authenticate(db, header))  # before a byte of the body
+        raw = await request.body()
+
+        def work(db: CentralDB) -> Any:
+            term = terminals.authenticate(db, header)
+            body = _json(raw, "customer limits request")
+            _check(body, "sync-customer-limits.schema.json", "customer limits request")
+            return customer_limits.answer(db, term, body)
 
         return JSONResponse(await run_in_threadpool(run, work))
 

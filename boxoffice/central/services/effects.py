@@ -8,7 +8,7 @@ read tolerantly, because the services that write them name things a little diffe
 
 kind                                   claim (action, subject)          feed change        revokes
 -------------------------------------  -------------------------------  -----------------  ------------------
-sale                                   ('seat', event/section/ROWSEAT)  order              -
+sale                                   ('seat', event/section/ROWSEAT)  order (+ keys)     -
 pickup                                 ('pickup', ticket) per ticket    pickup             -
 checkin, check_in, scan, admit         ('checkin', ticket)              checkin            -
 checkout, exit (or direction 'out')    releases its 'checkin' claim     checkin (out)      -
@@ -17,6 +17,8 @@ exchange                               ('refund', old ticket), seats    order, r
 revoke, ticket.revoke                  -                                revocation         ``revoked`` / tickets
 
 A claim already held by another terminal is a conflict: both entries are kept, the later one is flagged.
+A sale's ``customer_keys`` (keyed hashes with places) are counted against the event's per-customer limit
+(central/services/customer_limits.py) and travel on its feed change.
 """
 
 from __future__ import annotations
@@ -56,6 +58,14 @@ class Effect:
     release: list[Claim] = field(default_factory=list)
     revoked: list[tuple[str, str]] = field(default_factory=list)  # (ticket id, reason)
     change: tuple[str, dict[str, Any]] | None = None
+    keys: list[tuple[str, int]] = field(default_factory=list)  # a sale's customer keys: (keyed hash, places)
+
+    def order_body(self) -> dict[str, Any]:
+        """The feed body of the order this entry sold: other terminals count its customer keys too."""
+        body: dict[str, Any] = {"order": self.order, "tickets": self.tickets}
+        if self.keys:
+            body["customer_keys"] = [{"key": k, "places": n} for k, n in self.keys]
+        return body
 
 
 # What a sale's order and tickets must hold to be stored: text where the tables keep text, whole numbers that fit
@@ -217,9 +227,33 @@ def _sale(payload: dict[str, Any], entry: dict[str, Any]) -> Effect | str:
     if not (_fits(o, ORDER_TEXT, ORDER_MAY_BE_NONE, ("total", "tax"), False) and all(
             _fits(t, TICKET_TEXT, TICKET_MAY_BE_NONE, ("price", "tax"), True) for t in ts)):  # price None: 0
         return "/payload: the order or a ticket has a field of a type the tables cannot keep"
+    keys = _customer_keys(payload.get("customer_keys"))
+    if keys is None:
+        return "/payload/customer_keys: a list of {key: 64 hex digits, places: 1 to 1000}, each key once"
     claims = []
     for t in ts:
         subject = seat_subject(o["event_id"], t)
         if subject:
             claims.append(Claim("seat", subject, o["id"], t["id"]))
-    return Effect(order=o, tickets=ts, claims=claims, change=("order", {"order": o, "tickets": ts}))
+    eff = Effect(order=o, tickets=ts, claims=claims, keys=keys)
+    eff.change = ("order", eff.order_body())
+    return eff
+
+
+def _customer_keys(value: Any) -> list[tuple[str, int]] | None:
+    """A sale's customer keys (services/customer_limits.py on the terminal), or None when malformed."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > 1000:
+        return None
+    out: dict[str, int] = {}
+    for item in value:
+        if not isinstance(item, dict):
+            return None
+        key, places = item.get("key"), item.get("places")
+        if not (_text(key) and len(key) == 64 and all(c in "0123456789abcdef" for c in key)) or key in out:
+            return None
+        if type(places) is not int or not 1 <= places <= 1000:
+            return None
+        out[key] = places
+    return list(out.items())

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from boxoffice.central.errors import CentralError, invalid
-from boxoffice.central.services import feed, free_text, ownership
+from boxoffice.central.services import customer_limits, feed, free_text, ownership
 from boxoffice.central.services.effects import Claim, Effect, read
 from boxoffice.central.store import conflicts, journal, sales, terminals
 from boxoffice.central.store.db import CentralDB
@@ -105,7 +105,7 @@ def _would_publish(entry: dict[str, Any], eff: Effect) -> list[dict[str, Any]]:
     """The feed changes an entry's effect makes, as a terminal would receive them."""
     bodies = [eff.change] if eff.change is not None else []
     if eff.order is not None:
-        bodies = [("order", {"order": eff.order, "tickets": eff.tickets})]
+        bodies = [("order", eff.order_body())]
     bodies += [("revocation", {"ticket_id": t, "at": entry["at"], "reason": r, "terminal_id": entry["terminal_id"]})
                for t, r in eff.revoked]
     bodies += [("pickup" if c.action == "pickup" else "revocation" if c.action == "refund" else "checkin",
@@ -163,6 +163,7 @@ class _Batch:
         self.orders: list[dict[str, Any]] = []
         self.tickets: list[tuple[str, str, dict[str, Any]]] = []
         self.seat_claims: list[tuple[Claim, dict[str, Any]]] = []
+        self.keys: list[tuple[dict[str, Any], dict[str, Any], list[tuple[str, int]]]] = []
 
     def check_chain(self, new: list[dict[str, Any]], known: dict[int, dict[str, Any]]) -> None:
         """Flag (never refuse) an entry that does not follow the one before it: the journal was edited."""
@@ -222,7 +223,10 @@ class _Batch:
             self.tickets += [(eff.order["id"], eff.order["event_id"], t) for t in eff.tickets]
             self.known.sold(self.tid, eff.order["id"], [t["id"] for t in eff.tickets])
             self.seat_claims += [(c, entry) for c in eff.claims if c.action == "seat"]
-            self.changes.append(feed.Change("order", {"order": eff.order, "tickets": eff.tickets}, origin=self.tid))
+            if eff.keys:
+                self.keys.append((eff.order, {"terminal_id": self.tid, "entry_id": entry["id"], "at": entry["at"]},
+                                  eff.keys))
+            self.changes.append(feed.Change("order", eff.order_body(), origin=self.tid))
         elif eff.change is not None:
             self.changes.append(feed.Change(eff.change[0], eff.change[1], origin=self.tid))
 
@@ -302,8 +306,8 @@ class _Batch:
 
     def flush(self) -> None:
         """Write the gathered orders, tickets and seat claims in bulk; flag seats another terminal sold first."""
-        orders, tickets, seat_claims = self.orders, self.tickets, self.seat_claims
-        self.orders, self.tickets, self.seat_claims = [], [], []
+        orders, tickets, seat_claims, keys = self.orders, self.tickets, self.seat_claims, self.keys
+        self.orders, self.tickets, self.seat_claims, self.keys = [], [], [], []
         if orders:
             orders = self._codes_reused(orders)
             sales.insert_orders(self.db, orders)
@@ -319,4 +323,15 @@ class _Batch:
                     holder = sales.claim_holder(self.db, "seat", claim.subject)
                     if holder is not None and holder["entry_id"] != entry["id"] and holder["terminal_id"] != self.tid:
                         self._flag("seat_sold_twice", claim.subject, claim, holder, entry, RULE)
+        self._over_limit(keys)
+
+    def _over_limit(self, keys: list[tuple[dict[str, Any], dict[str, Any], list[tuple[str, int]]]]) -> None:
+        """Count the new sales' customer keys; flag a customer now over the event's cap (both sales kept)."""
+        by_entry = {o["id"]: who for o, who, _ in keys}
+        for found in customer_limits.record(self.db, keys):
+            first = found["first"] or by_entry[found["order_id"]]
+            who = by_entry[found["order_id"]]
+            self._flag(customer_limits.KIND, customer_limits.subject(found),
+                       Claim("customer", found["key"], found["order_id"], None),
+                       first, {"id": who["entry_id"], "at": who["at"]}, customer_limits.RULE)
 

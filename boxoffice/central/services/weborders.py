@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from boxoffice.central.services import allocation_ledger as ledger
-from boxoffice.central.services import feed, free_text, signing
+from boxoffice.central.services import customer_limits, feed, free_text, signing
 from boxoffice.central.store import allocations as allocation_rows
 from boxoffice.central.store import catalogs, sales
 from boxoffice.central.store.db import CentralDB
@@ -182,7 +182,7 @@ def import_orders(db: CentralDB, doc: Any, now: str) -> dict[str, Any]:
         key_row, created = signing.ensure_key(db, now)
         key, kid = signing.private_key(key_row), bytes.fromhex(key_row["key_id"])
         codes = _free_codes(db, len(planned))
-        orders, tickets, claims, changes = [], [], [], []
+        orders, tickets, claims, changes, keyed = [], [], [], [], []
         if created:
             changes.append(signing.key_change(key_row))
         for code, p in zip(codes, planned, strict=True):
@@ -204,8 +204,17 @@ def import_orders(db: CentralDB, doc: Any, now: str) -> dict[str, Any]:
                     claims.append(("seat", subject, "web", oid, now))
             orders.append((order, o["ref"]))
             tickets += [(oid, ev["id"], t) for t in ts]
-            changes.append(feed.Change("web_order", {"order": order, "tickets": ts}))
+            body: dict[str, Any] = {"order": order, "tickets": ts}
+            keys = (customer_limits.web_keys(db, order["phone"], order["email"], len(ts), now)
+                    if ev.get("per_customer_limit") else [])
+            if keys:
+                body["customer_keys"] = [{"key": k, "places": n} for k, n in keys]
+                keyed.append((order, {"terminal_id": "web", "entry_id": oid, "at": now}, keys))
+            changes.append(feed.Change("web_order", body))
         sales.insert_web_orders(db, orders, tickets, claims)
+        for flag, seller in customer_limits.flag_web(db, customer_limits.record(db, keyed), now):
+            if seller is not None:
+                changes.append(feed.Change("conflict", flag, origin=None, audience=seller))
         feed.append(db, changes, now)
     return {"imported": len(orders), "already_imported": known, "tickets": len(tickets),
             "codes": [o["code"] for o, _ in orders[:20]]}

@@ -21,6 +21,7 @@ from typing import Any
 
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
+from boxoffice.store import customer_keys
 from boxoffice.store import sync_inbox as inbox
 from boxoffice.store import sync_state as state
 from boxoffice.store import terminal as terminal_store
@@ -74,7 +75,7 @@ class Inbox:
         conn = self.ctx.conn
         events = inbox.known_events(conn, (b["order"]["event_id"] for _, _, b in batch))
         clash = inbox.codes_taken(conn, [(b["order"]["id"], b["order"]["code"]) for _, _, b in batch])
-        orders, tickets = [], []
+        orders, tickets, keys = [], [], []
         in_batch: dict[str, str] = {}
         for cursor, kind, body in batch:
             o = body["order"]
@@ -87,9 +88,13 @@ class Inbox:
                 o = {**o, "code": reused_code(o["code"], o["id"])}
             orders.append({**o, "phone_digits": phone_digits(o.get("phone")) or None})
             tickets += [{**t, "order_id": o["id"], "event_id": o["event_id"]} for t in body["tickets"]]
+            # its customers as keyed hashes, counted against the event's limit per customer offline too
+            keys += [(o["id"], o["event_id"], k["key"], k["places"], "pulled", None)
+                     for k in body.get("customer_keys") or []]
             self.counts[kind] += 1
         if orders:
             inbox.insert_orders(conn, orders, tickets)
+            customer_keys.add(conn, keys)
 
     # -- the other kinds --------------------------------------------------------------------------------------
 

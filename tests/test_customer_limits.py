@@ -1,0 +1,159 @@
+"""Limits per customer on one terminal: the cap counts a customer's tickets across orders, by phone (in any of its
+written forms) and by e-mail; a refusal says how many they may still buy and nothing of anyone else."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import T0
+
+from boxoffice.domain.customer_ids import keyed_hash
+from boxoffice.domain.tenders import Tender
+from boxoffice.errors import BoxOfficeError
+from boxoffice.services import customer_limits
+from boxoffice.services.catalog import import_catalog
+from boxoffice.services.demo_catalog import demo_catalog
+from boxoffice.services.sales import SaleRequest, sell
+from boxoffice.services.venue_secret import venue_secret
+
+CAP = 4
+
+
+def capped_catalog(cap: int | None = CAP) -> dict[str, Any]:
+    """The demo catalogue with the first event (the gala) capped at ``cap`` tickets per customer."""
+    doc = demo_catalog(T0.date())
+    if cap is not None:
+        doc["events"][0]["per_customer_limit"] = cap
+    return doc
+
+
+@pytest.fixture
+def capped(terminal: Any, demo_events: tuple[str, str]) -> Any:
+    import_catalog(terminal, capped_catalog())
+    return terminal
+
+
+def sale(ctx: Any, event_id: str, n: int, *, phone: str | None = None, email: str | None = None,
+         name: str | None = None) -> dict[str, Any]:
+    return sell(ctx, SaleRequest(event_id=event_id, section_id="standing", counts={"adult": n},
+                                 tenders=[Tender("cash", 100_00 * n)], customer_name=name, phone=phone, email=email,
+                                 print_receipt=False))
+
+
+def test_a_second_sale_to_the_same_phone_is_refused_past_the_cap_saying_how_many_are_left(
+        capped: Any, demo_events: tuple[str, str], cli: Any) -> None:
+    gala = demo_events[0]
+    first = cli("sell", gala, "-s", "standing", "-t", "adult=3", "--cash", "200", "--phone", "+86 138-0013-8000",
+                "--name", "Wang Fang", "--no-receipt", db=capped)
+    assert first.exit_code == 0, first.output
+    assert "Limit 4 per customer: 1 more for this customer" in first.stdout
+
+    again = cli("sell", gala, "-s", "standing", "-t", "adult=2", "--cash", "200", "--phone", "13800138000",
+                "--no-receipt", db=capped)
+    assert again.exit_code == 4
+    assert "may buy 1 more ticket(s)" in again.output and "limit 4 per customer" in again.output
+    for other in ("Wang", "138", "8000", "+86"):  # nothing of who bought before, not even the phone itself
+        assert other not in again.output
+
+    as_json = cli("sell", gala, "-s", "standing", "-t", "adult=2", "--cash", "200", "--phone", "138 0013 8000",
+                  "--no-receipt", "--json", db=capped)
+    err = json.loads(as_json.stdout)["error"]
+    assert as_json.exit_code == 4 and err["code"] == "customer_limit"
+    assert err["details"] == {"remaining": 1, "limit": CAP, "counted": "here", "customer": 0}
+
+    last = cli("sell", gala, "-s", "standing", "-t", "adult=1", "--cash", "100", "--phone", "0086 13800138000",
+               "--no-receipt", "--json", db=capped)
+    assert last.exit_code == 0, last.output
+    assert last.json()["customer_limit"] == {"limit": CAP, "counted": "here", "remaining": 0}
+    full = cli("sell", gala, "-s", "standing", "-t", "adult=1", "--cash", "100", "--phone", "13800138000",
+               "--no-receipt", db=capped)
+    assert full.exit_code == 4 and "has reached the limit of 4" in full.output
+
+    other = cli("sell", gala, "-s", "standing", "-t", "adult=4", "--cash", "400", "--phone", "13900139000",
+                "--no-receipt", db=capped)
+    assert other.exit_code == 0, other.output  # another customer has a cap of their own
+
+
+def test_phone_and_email_both_count_and_the_sale_carries_only_their_hashes(
+        capped: Any, demo_events: tuple[str, str]) -> None:
+    gala = demo_events[0]
+    sold = sale(capped, gala, 3, phone="13800138000", email="Fang@Example.com")
+    with pytest.raises(BoxOfficeError) as refused:  # another phone, the same e-mail in other case
+        sale(capped, gala, 2, phone="13900139000", email="fang@example.COM")
+    assert refused.value.code == "customer_limit" and refused.value.details["remaining"] == 1
+    assert refused.value.details["customer"] == 1  # the e-mail was the key at its cap
+    sale(capped, gala, 1, phone="13900139000")  # that phone alone has bought nothing
+
+    secret = venue_secret(capped)
+    payload = json.loads(capped.conn.execute("SELECT payload FROM journal WHERE kind = 'sale' ORDER BY seq"
+                                             " LIMIT 1").fetchone()[0])
+    assert payload["customer_keys"] == [{"key": keyed_hash(secret, "phone", "13800138000"), "places": 3},
+                                        {"key": keyed_hash(secret, "email", "fang@example.com"), "places": 3}]
+    stored = capped.conn.execute("SELECT key_hash, places, source FROM customer_keys WHERE order_id = ?",
+                                 (sold["order"]["id"],)).fetchall()
+    assert sorted(tuple(r) for r in stored) == sorted((k["key"], 3, "own") for k in payload["customer_keys"])
+
+
+def test_an_event_without_a_cap_records_no_customer_keys(terminal: Any, demo_events: tuple[str, str]) -> None:
+    result = sale(terminal, demo_events[0], 8, phone="13800138000")
+    assert result["customer_limit"]["counted"] == "none"
+    assert terminal.conn.execute("SELECT count(*) FROM customer_keys").fetchone()[0] == 0
+    payload = json.loads(terminal.conn.execute("SELECT payload FROM journal WHERE kind = 'sale'").fetchone()[0])
+    assert "customer_keys" not in payload
+
+
+def test_a_sale_with_no_phone_or_email_is_not_counted(capped: Any, demo_events: tuple[str, str]) -> None:
+    assert sale(capped, demo_events[0], 6)["customer_limit"]["counted"] == "none"
+
+
+def test_refunded_tickets_give_their_places_back(capped: Any, demo_events: tuple[str, str], login: Any) -> None:
+    from boxoffice.services.refunds import RefundRequest, refund
+
+    gala = demo_events[0]
+    sold = sale(capped, gala, 4, phone="13800138000")
+    login(capped, "sue")
+    refund(capped, RefundRequest(code=sold["order"]["code"], print_receipt=False))
+    login(capped, "ada")
+    assert sale(capped, gala, 4, phone="13800138000")["customer_limit"]["remaining"] == 0
+
+
+def test_holder_keys_of_a_real_name_sale_are_counted_one_customer_each(capped: Any,
+                                                                          demo_events: tuple[str, str]) -> None:
+    """What the real-name sale calls: one key per holder; one ID number twice is one customer."""
+    from boxoffice.domain.customer_ids import id_hash
+    from boxoffice.services.events import get_event
+
+    ev = get_event(capped, demo_events[0])
+    secret = venue_secret(capped)
+    holder = id_hash(secret, "passport", "E12345678")[0]
+    other = id_hash(secret, "passport", "E87654321")[0]
+    found = customer_limits.enforce(capped, ev, [(holder, 1), (other, 1), (holder, 1)])
+    assert found.keys == [(holder, 2), (other, 1)] and found.remaining == 2
+    with pytest.raises(BoxOfficeError) as refused:
+        customer_limits.enforce(capped, ev, [(holder, 5)])
+    assert refused.value.details["remaining"] == CAP
+
+
+def test_the_catalogue_refuses_a_cap_below_one(terminal: Any) -> None:
+    with pytest.raises(BoxOfficeError) as refused:
+        import_catalog(terminal, capped_catalog(0))
+    assert refused.value.code == "invalid_document" and "per_customer_limit" in str(refused.value.details)
+
+
+def test_a_database_of_the_previous_release_gains_the_limit_keeping_its_events(tmp_path: Path) -> None:
+    from boxoffice.store import migrations
+    from boxoffice.store.db import connect
+
+    conn = connect(tmp_path / "old.db", create=True, migrate=False)
+    migrations.ensure_current(conn, upto="0015_venue_secret")
+    conn.execute("INSERT INTO venue (id, name, timezone, currency) VALUES ('v', 'Hall', 'UTC', 'EUR')")
+    conn.execute("INSERT INTO events (id, venue_id, name, starts_at, timezone, currency, updated_at)"
+                 " VALUES ('old-night', 'v', 'Old Night', '2026-12-24T19:00:00Z', 'UTC', 'EUR', 'x')")
+    assert migrations.ensure_current(conn) == ["0019_customer_limits"]
+    row = conn.execute("SELECT name, per_customer_limit FROM events WHERE id = 'old-night'").fetchone()
+    assert tuple(row) == ("Old Night", None)
+    assert conn.execute("SELECT count(*) FROM customer_keys").fetchone()[0] == 0
+    conn.close()
