@@ -157,3 +157,18 @@ def test_a_database_of_the_previous_release_gains_the_limit_keeping_its_events(t
     assert tuple(row) == ("Old Night", None)
     assert conn.execute("SELECT count(*) FROM customer_keys").fetchone()[0] == 0
     conn.close()
+
+
+def test_an_exchange_keeps_the_customer_counted(capped: Any, demo_events: tuple[str, str]) -> None:
+    from boxoffice.services.exchanges import ExchangeRequest, exchange
+
+    gala = demo_events[0]
+    old = sale(capped, gala, 3, phone="13600136000")
+    out = exchange(capped, ExchangeRequest(old["order"]["code"], section_id="stalls", seats=["F10", "F11", "F12"],
+                                           tenders=[Tender("cash", 100_00)]))
+    payload = json.loads(capped.conn.execute("SELECT payload FROM journal WHERE kind = 'exchange'").fetchone()[0])
+    assert [k["places"] for k in payload["customer_keys"]] == [3]
+    with pytest.raises(BoxOfficeError) as refused:  # the old tickets stopped counting, the new ones count
+        sale(capped, gala, 2, phone="13600136000")
+    assert refused.value.details["remaining"] == 1
+    assert out["order"]["phone"] == "13600136000"

@@ -164,3 +164,21 @@ def _roles(central: Central, terminal_id: str, roles: str) -> None:
 
     with connect(central.db_url) as db, db.transaction():
         db.execute("UPDATE terminals SET roles = ? WHERE id = ?", (roles, terminal_id))
+
+
+def test_a_central_database_at_schema_8_gains_the_customer_keys_keeping_its_orders(tmp_path: Path, cli: Any) -> None:
+    from boxoffice.central.store import schema
+    from boxoffice.central.store.db import connect
+
+    url = f"sqlite:///{tmp_path / 'central.db'}"
+    with connect(url) as db:
+        schema.migrate(db, "2026-12-01T10:00:00Z", upto=8)
+        with db.transaction():
+            db.execute("INSERT INTO orders (id, code, event_id, channel, status, total, tax, currency, created_at)"
+                       " VALUES ('o1', 'WAB-CDE2', 'gala', 'web', 'paid', 3500, 0, 'EUR', '2026-12-01T10:00:00Z')")
+    moved = cli("central", "migrate", "--db", url, "--json")
+    assert moved.exit_code == 0, moved.output
+    assert moved.json()["migrations"] == [12] and moved.json()["schema_version"] == schema.LATEST
+    with connect(url) as db:
+        assert db.scalar("SELECT code FROM orders WHERE id = 'o1'") == "WAB-CDE2"
+        assert db.scalar("SELECT count(*) FROM customer_keys") == 0

@@ -22,7 +22,7 @@ from boxoffice.domain.ids import uuid7
 from boxoffice.domain.money import format_money, tax_share
 from boxoffice.domain.tenders import TENDER_LABELS, Tender, apply_tenders
 from boxoffice.errors import BoxOfficeError
-from boxoffice.services import pauses
+from boxoffice.services import customer_limits, pauses
 from boxoffice.services import refund_payback as payback
 from boxoffice.services import refunds as rf
 from boxoffice.services.context import Ctx
@@ -223,9 +223,12 @@ def exchange(ctx: Ctx, req: ExchangeRequest) -> ExchangeResult:
 
         slip = receipt_view(ctx, row, (order["code"], code), cur, a["old"], named, pay_rows + back_rows)
         jobs.append(queue_layout(ctx, "exchange", exchange_layout(slip), name=f"{code}-exchange", order_id=new_id))
-        ctx.journal("exchange", {"exchange": row, "old_tickets": [t["id"] for t in a["old"]], "order": new_order,
-                                 "tickets": [journal_ticket(t) for t in tickets],
-                                 "payments": pay_rows + back_rows, "jobs": jobs})
+        carried = customer_limits.carried(ctx, ev, phone=order["phone"], email=order["email"], places=len(tickets))
+        entry = ctx.journal("exchange", {"exchange": row, "old_tickets": [t["id"] for t in a["old"]],
+                                         "order": new_order, "tickets": [journal_ticket(t) for t in tickets],
+                                         "payments": pay_rows + back_rows, "jobs": jobs,
+                                         **carried.journal_fields()})
+        carried.record(ctx, new_id, ev["id"], entry["seq"])
     change = sum(p.change or 0 for p in payments)
     return {"exchange": row, "order": new_order, "from": order["code"], "tickets": tickets,
             "payments": pay_rows, "refunds": back_rows, "difference": diff, "currency": cur, "jobs": jobs,

@@ -14,7 +14,7 @@ be applied keeps its journal row, so the record is whole and the central service
 
 kind                              effect here
 --------------------------------  ------------------------------------------------------------------------------
-sale                              order, tickets, payments; standing places counted sold, seats marked sold
+sale                              order, tickets, payments, customer keys; standing places counted sold, seats sold
 refund                            refund and items; tickets refunded and revoked, places back; refund payments
 exchange                          old tickets exchanged and revoked, places back; the new order as a sale
 pickup                            tickets handed out, pickups rows
@@ -142,8 +142,13 @@ class Replayer:
             self.tag = self.ctx.terminal["tag"] = p["new"]
 
     def _sale(self, entry: dict[str, Any], p: dict[str, Any]) -> None:
+        from boxoffice.store import customer_keys
+
         self._order(entry, p["order"], p["tickets"])
         order_store.insert_payments(self.conn, p.get("payments") or [])
+        # the customers it counted against an event's limit per customer, counted here again
+        customer_keys.add(self.conn, [(p["order"]["id"], p["order"]["event_id"], k["key"], k["places"], "own",
+                                       entry["seq"]) for k in p.get("customer_keys") or []])
 
     def _order(self, entry: dict[str, Any], order: dict[str, Any], tickets: list[dict[str, Any]]) -> None:
         """An order this terminal made, with its tickets and the places they took."""
