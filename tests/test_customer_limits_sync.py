@@ -182,3 +182,23 @@ def test_a_central_database_at_schema_8_gains_the_customer_keys_keeping_its_orde
     with connect(url) as db:
         assert db.scalar("SELECT code FROM orders WHERE id = 'o1'") == "WAB-CDE2"
         assert db.scalar("SELECT count(*) FROM customer_keys") == 0
+
+
+def test_a_web_order_past_the_cap_is_imported_and_flagged_to_the_terminal_that_sold_first(
+        central: Central, capped: None, terminals: Any, demo_events: tuple[str, str], tmp_path: Path) -> None:
+    gala = demo_events[0]
+    (a,) = terminals(1)
+    sync(a)
+    online(a)
+    first = sale(a, gala, 4, phone="13700137000")
+    sync(a)
+    imported = central.web_orders([{"ref": "limits-web-2", "event_id": gala, "phone": "+86 137-0013-7000",
+                                    "tickets": [{"section_id": "standing", "type": "adult"}] * 2}], tmp_path)
+    assert imported["imported"] == 1  # the shop has sold it: kept
+    (flag,) = [c for c in central.query("SELECT * FROM conflicts WHERE kind = 'customer_over_limit'"
+                                        " AND first_entry IN (SELECT id FROM journal WHERE terminal_id = ?)",
+                                        (a.terminal["id"],))]
+    assert flag["second_terminal"] == "web" and "holds 6 ticket(s)" in flag["subject"]
+    pulled = sync(a)
+    assert [f["id"] for f in pulled["new_conflicts"]] == [flag["id"]]
+    assert first["order"]["id"] != flag["order_id"]
