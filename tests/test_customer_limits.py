@@ -46,6 +46,8 @@ def sale(ctx: Any, event_id: str, n: int, *, phone: str | None = None, email: st
 def test_a_second_sale_to_the_same_phone_is_refused_past_the_cap_saying_how_many_are_left(
         capped: Any, demo_events: tuple[str, str], cli: Any) -> None:
     gala = demo_events[0]
+    shown = cli("event", "show", gala, db=capped)
+    assert "at most 10 tickets an order, 4 per customer" in shown.stdout
     first = cli("sell", gala, "-s", "standing", "-t", "adult=3", "--cash", "200", "--phone", "+86 138-0013-8000",
                 "--name", "Wang Fang", "--no-receipt", db=capped)
     assert first.exit_code == 0, first.output

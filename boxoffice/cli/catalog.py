@@ -72,7 +72,8 @@ def show(
         return
     echo(f"{ev['name']} ({ev['id']})\n  starts {ev['starts_local']}" +
                (f", doors {ev['doors_local']}" if ev["doors_local"] else "") +
-               f"\n  tax {ev['tax_rate_bp'] / 100:g}%, at most {ev['per_order_limit']} tickets an order")
+               f"\n  tax {ev['tax_rate_bp'] / 100:g}%, at most {ev['per_order_limit']} tickets an order" +
+               (f", {ev['per_customer_limit']} per customer" if ev.get("per_customer_limit") else ""))
     echo(table([(s["id"], s["name"], s["kind"], s["capacity"], s["sold_count"], s["held"], s["available"])
                       for s in ev["sections"]],
                      ["section", "name", "kind", "capacity", "sold", "held", "available here"]))
