@@ -300,6 +300,19 @@ def test_refund_json_names_the_band(cli: Any, venue: Ctx) -> None:
                               "sold_percent": 90, "fee": "5%", "text": "Demand band: 90%+ sold, fee 5%"}
 
 
+def test_the_refunds_report_groups_by_band(cli: Any, venue: Ctx, login: Any) -> None:
+    for eid in ("busy", "quiet", "plain"):
+        refund(venue, RefundRequest(sale(venue, eid, 1)["order"]["code"]))
+    login(venue, "sue")
+    out = cli("report", "refunds", "--by", "band", "--json", db=venue)
+    assert out.exit_code == 0, out.output
+    groups = {g["key"]: (g["count"], g["fee_text"], g["amount_text"]) for g in out.json()["groups"]}
+    assert groups == {"90%+ sold, 50% of fee": (1, "1.75", "33.25"), "below every band": (1, "3.50", "31.50"),
+                      "no band": (1, "3.50", "31.50")}
+    table = cli("report", "refunds", "--by", "band", db=venue)
+    assert table.exit_code == 0 and "90%+ sold, 50% of fee" in table.stdout
+
+
 # -- the database -----------------------------------------------------------------------------------------------
 
 def test_a_database_of_the_previous_schema_moves_forward_keeping_its_refunds(tmp_path: Path) -> None:

@@ -134,6 +134,17 @@ def band_at(bands: Sequence[Band], sold: int, capacity: int) -> Demand:
     return Demand(sold, capacity, max(fitting, key=lambda b: b.sold_at_least_bp) if fitting else None)
 
 
+def report_key(row: Mapping[str, Any]) -> str:
+    """A refund's demand band as the refunds report groups it (``--by band``), from the refund row's demand columns:
+    '90%+ sold, 50% of fee', 'below every band', or 'no band' (an event without bands, a refund outside the policy,
+    an exchange, a refund made before bands existed)."""
+    if not isinstance(row.get("demand_sold"), int):
+        return "no band"
+    if not isinstance(row.get("demand_from_bp"), int) or not isinstance(row.get("demand_scale_bp"), int):
+        return "below every band"
+    return f"{_percent(row['demand_from_bp'])}+ sold, {_percent(row['demand_scale_bp'])} of fee"
+
+
 def _share_bp(value: Any) -> int:
     """A share of the capacity, 0 to 1 with at most four decimals, as basis points."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
