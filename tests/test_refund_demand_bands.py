@@ -205,6 +205,18 @@ def test_the_middle_band_and_the_fixed_tier(venue: Ctx, clock: Any, login: Any) 
     assert out["refund"]["fee"] == 150 and out["demand"]["text"] == "Demand band: 90%+ sold, fee 1.50 per ticket"
 
 
+def test_a_band_that_changed_since_the_screen_refunds_nothing(venue: Ctx) -> None:
+    sale(venue, "quiet", 3)
+    other, mine = sale(venue, "quiet", 1), sale(venue, "quiet", 1)     # 5 of 10 sold: the 50% band
+    shown = preview(venue, mine["order"]["code"])["amount"]
+    assert shown == 3220                                                # 80% of the 3.50 fee kept
+    refund(venue, RefundRequest(other["order"]["code"]))                # another counter: 4 of 10 now
+    with pytest.raises(BoxOfficeError) as err:
+        refund(venue, RefundRequest(mine["order"]["code"], expect_amount=shown))
+    assert err.value.code == "conflict" and "demand band changed" in err.value.message
+    assert one(venue.conn, "SELECT count(*) AS n FROM refunds")["n"] == 1
+
+
 def test_the_journal_records_the_band_and_the_count(venue: Ctx) -> None:
     code = sale(venue, "busy", 1)["order"]["code"]
     refund(venue, RefundRequest(code))

@@ -362,8 +362,8 @@ def _checked(ctx: Ctx, req: RefundRequest, supervisor: str | None) -> dict[str, 
     order, cur = a["order"], a["currency"]
     if req.expect_amount is not None and req.expect_amount != a["amount"]:
         raise BoxOfficeError("conflict", f"the refund is now {a['amount_text']}, not the "
-                                         f"{format_money(req.expect_amount, cur)} confirmed (the policy tier changed "
-                                         "meanwhile): nothing was refunded; run it again")
+                                         f"{format_money(req.expect_amount, cur)} confirmed (the policy tier or demand "
+                                         "band changed meanwhile): nothing was refunded; run it again")
     detail = f"{a['amount_text']} of order {order['code']}"
     check_authority(ctx, op, a["overrides"], supervisor, "refund", detail)
     check_drawer(ctx, a["plan"], cur)
