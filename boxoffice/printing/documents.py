@@ -145,7 +145,7 @@ class RefundReceiptView:
     override: tuple[str, str] | None
     operator: str
     open_drawer: bool = False
-    demand: tuple[str, ...] | list[str] = ()
+    demand: tuple[str, ...] = ()
 
 
 def refund_layout(r: RefundReceiptView) -> Layout:

@@ -52,8 +52,10 @@ def summary(decision: Decision, currency: str) -> dict[str, Any] | None:
 
 def receipt_lines(ctx: Ctx, refund: Mapping[str, Any], event_id: str, currency: str) -> list[str]:
     """What the refund receipt prints about demand, from the refund row: the band and fee, then the count and how
-    the fee was made. Nothing for a refund that no band priced (an event without bands, or outside the policy)."""
-    if refund.get("demand_sold") is None or refund.get("tier") is None:
+    the fee was made. Nothing for a refund that no band priced (an event without bands, outside the policy, or with
+    the fee waived: the override line says why nothing was kept)."""
+    if refund.get("demand_sold") is None or refund.get("tier") is None \
+            or "fee_waived" in (refund.get("override_why") or "").split(","):
         return []
     tier = next((Tier.from_row(r) for r in catalog_store.refund_tiers(ctx.conn, event_id)
                  if r["position"] == refund["tier"]), None)

@@ -64,6 +64,6 @@ def receipt_view(ctx: Ctx, refund_id: str, pays: list[dict[str, Any]]) -> Any:
         tenders=[(TENDER_LABELS[p["tender"]] + (f" ****{p['card_last4']}" if p["card_last4"] else ""),
                   format_money(p["amount"], cur)) for p in pays],
         reason=r["reason_code"].replace("_", " "), note=r["note"] or None, override=override,
-        demand=receipt_lines(ctx, r, order["event_id"], cur),
+        demand=tuple(receipt_lines(ctx, r, order["event_id"], cur)),
         operator=op["name"] if op else "-",
         open_drawer=bool(ctx.config.drawer_on_cash and any(p["tender"] == "cash" for p in pays)))
