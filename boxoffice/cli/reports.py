@@ -114,7 +114,8 @@ def show_pickups(rep: dict, csv_out: bool, json_out: bool) -> None:
 
 
 @report_app.command("refunds")
-def refunds(by: str = typer.Option("reason", "--by", help="day, event, operator, reason or tender."),
+def refunds(by: str = typer.Option("reason", "--by", help="band (the demand band that scaled the fee), day, "
+                                                         "event, operator, reason or tender."),
             event: str = _EVENT, day: str = _DAY,
             venue: bool = typer.Option(False, "--venue", help="Refused: other terminals' refunds are not synced to "
                                                               "a terminal (use `boxoffice central report refunds`)."),
