@@ -62,8 +62,9 @@ COMMANDS = {
                                                 "channel or a terminal)."),
     "incident": Entry(_CLI + "incidents", "incident_app", "The incident log: open, add notes, close, and the "
                                                           "timeline for the review."),
-    "complaint": Entry(_CLI + "complaints", "complaint_app", "Customers' complaints: write one down (anyone), "
-                                                             "list and close them (supervisors)."),
+    "complaint": Entry(_CLI + "complaints", "complaint_app", "Customers' complaints: write one down at the counter "
+                                                             "or the door (anyone logged in); list and close them "
+                                                             "(supervisors)."),
     "report": Entry(_CLI + "reports", "report_app", "Reports: sales and refunds grouped one way, pickups, door "
                                                     "check-ins, the end-of-day PDF."),
     "shift": Entry(_CLI + "shifts", "shift_app", "Shifts and the cash drawer: open with a float, cash in/out, X "
