@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from conftest import PINS, T0
 from night_kit import act_as
 from sync_helpers import Central, sync
@@ -109,3 +110,48 @@ def test_a_tampered_complaint_entry_is_kept_but_not_applied(  # noqa: ANN001
     rows = central.query("SELECT category, note, operator_id FROM complaints WHERE terminal_id = ?",
                          (a.terminal["id"],))
     assert [(r["category"], r["note"]) for r in rows] == [("access", "no step-free route to the balcony")]
+
+
+def test_a_card_number_written_past_the_terminals_check_is_refused_by_the_central_service(  # noqa: ANN001
+        central: Central, terminals, clock) -> None:
+    from boxoffice.errors import BoxOfficeError
+    from boxoffice.store.db import write
+
+    clock.set(T0 + timedelta(hours=6))
+    (a,) = terminals(1)
+    with write(a.conn):  # as an older release, or a hand edit, would have written it
+        a.journal("complaint.add", {"id": "0193a000-0000-7000-8000-000000000001", "category": "refund",
+                                    "note": "refund to 4111 1111 1111 1111 please", "at": clock.iso()})
+    with pytest.raises(BoxOfficeError) as refused:
+        sync(a)
+    assert "card_number_in_text" in str(refused.value.code) + str(refused.value.message)
+    assert "4111" not in refused.value.message
+    assert central.scalar("SELECT count(*) FROM complaints WHERE terminal_id = ?", (a.terminal["id"],)) == 0
+
+
+@pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
+def empty_db(request: pytest.FixtureRequest, tmp_path) -> str:  # noqa: ANN001
+    """A central database URL with nothing in it yet, on SQLite and on PostgreSQL."""
+    from sync_helpers import pg_schema_url
+
+    if request.param == "pg":
+        return pg_schema_url(request.getfixturevalue("pg_database"))
+    return str(tmp_path / "central.db")
+
+
+def test_schema_10_adds_the_complaints_table_to_a_database_of_the_previous_release(empty_db: str) -> None:
+    from boxoffice.central.store import schema
+    from boxoffice.central.store.db import connect
+
+    now = "2026-12-01T10:00:00.000000Z"
+    with connect(empty_db) as db:
+        schema.migrate(db, now, upto=7)
+        db.execute("INSERT INTO terminals (id, name, tag, key_id, public_key, token_hash, enrolled_at) VALUES"
+                   " ('t1', 'Old counter', 'OLD', '0badc0de', 'key', 'hash', ?)", (now,))
+        db.execute("INSERT INTO journal (id, terminal_id, seq, kind, at, operator_id, payload, prev_hash, hash,"
+                   " received_at) VALUES ('e1', 't1', 1, 'terminal.init', ?, NULL, '{}', 'p', 'h', ?)", (now, now))
+        moved = schema.migrate(db, now)
+        assert 10 in moved["migrations"] and schema.version(db) == schema.LATEST
+        assert db.all("SELECT name FROM terminals") == [{"name": "Old counter"}]
+        assert db.scalar("SELECT count(*) AS n FROM journal") == 1
+        assert db.scalar("SELECT count(*) AS n FROM complaints") == 0
