@@ -73,7 +73,7 @@ def window(now: datetime, minutes: float) -> tuple[str, str]:
 def bursts(rows: Iterable[tuple[str | None, str, str | None]], over_event: int, over_venue: int,
            minutes: float) -> list[dict[str, Any]]:
     """The ``complaints_high`` alerts for the complaints in one window: ``rows`` are (event id or None, category,
-    terminal) of each complaint.
+    terminal id or None) of each complaint; with terminal ids, the message says how many terminals they came from.
 
     One alert per event with more than ``over_event`` complaints; one venue-wide (``event`` None) when all of them
     together are more than ``over_venue``, unless a single event's alert already counts every one of them (the
@@ -102,6 +102,7 @@ def _alert(event: str | None, got: list[tuple[str, str | None]], minutes: float)
     terminals = sorted({t for _, t in got if t})
     where = f"about {event}" if event else "across the venue"
     spread = ", ".join(f"{c} {n}" for c, n in sorted(cats.items(), key=lambda kv: (-kv[1], kv[0])))
+    at = f" at {len(terminals)} terminal{'s' if len(terminals) > 1 else ''}" if terminals else ""
     return {"code": CODE, "severity": severity(len(got), max(1, len(terminals))), "value": len(got),
             "event": event, "categories": dict(sorted(cats.items())), "terminal_ids": terminals,
-            "message": f"{len(got)} complaints in the last {minutes:g} minutes {where} ({spread})"}
+            "message": f"{len(got)} complaints{at} in the last {minutes:g} minutes {where} ({spread})"}

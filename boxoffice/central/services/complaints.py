@@ -87,18 +87,16 @@ def in_force(db: CentralDB, now: Any, t: dict[str, Any]) -> list[dict[str, Any]]
     for a in found:
         a["source"] = "central"
         a["terminals"] = [names.get(tid, tid) for tid in a["terminal_ids"]]
-        a["message"] = a["message"].replace(" complaints ", " complaints at "
-                                            + (f"{len(a['terminals'])} terminals " if len(a["terminals"]) > 1
-                                               else "1 terminal "), 1) \
-            + ": `boxoffice central complaints --open` lists them"
+        a["message"] += ": `boxoffice central complaints --open` lists them"
     return found
 
 
 def list_complaints(url: str, *, status: str | None = None, category: str | None = None, event: str | None = None,
                     terminal: str | None = None, since: str | None = None,
-                    until: str | None = None) -> list[dict[str, Any]]:
-    """`boxoffice central complaints`: every terminal's complaints as synced, oldest first. ``terminal`` is a
-    terminal's name or id; ``since`` and ``until`` are the venue's local times (or ISO times with a zone)."""
+                    until: str | None = None) -> tuple[list[dict[str, Any]], str]:
+    """`boxoffice central complaints`: every terminal's complaints as synced, oldest first, and the venue's time
+    zone to show them in. ``terminal`` is a terminal's name or id; ``since`` and ``until`` are the venue's local
+    times (or ISO times with a zone)."""
     from boxoffice.central.services import published
     from boxoffice.central.services.admin import open_db
 
@@ -112,9 +110,7 @@ def list_complaints(url: str, *, status: str | None = None, category: str | None
             if tid is None:
                 raise BoxOfficeError("not_found", f"no terminal {terminal!r}: `boxoffice central terminals` lists "
                                                   "them")
-        tz = "UTC"
-        if since or until:
-            tz = str(published.events(db)["venue"].get("timezone") or "UTC")
+        tz = str(published.events(db)["venue"].get("timezone") or "UTC")
         return store.listed(db, status=status, category=rules.category(category) if category else None,
                             event_id=event, terminal_id=tid, since=iso(to_utc(since, tz)) if since else None,
-                            until=iso(to_utc(until, tz)) if until else None)
+                            until=iso(to_utc(until, tz)) if until else None), tz

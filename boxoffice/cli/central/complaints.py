@@ -30,7 +30,7 @@ def complaints(open_only: bool = typer.Option(False, "--open", help="Only compla
 
     if open_only and closed_only:
         raise BoxOfficeError("bad_input", "give --open or --closed, not both")
-    items = list_complaints(central_db(db), status="open" if open_only else "closed" if closed_only else None,
+    items, tz = list_complaints(central_db(db), status="open" if open_only else "closed" if closed_only else None,
                             category=category, event=event, terminal=terminal, since=since, until=until)
     if json_out:
         emit_json(items)
@@ -38,7 +38,7 @@ def complaints(open_only: bool = typer.Option(False, "--open", help="Only compla
     if not items:
         echo("No complaints.")
         return
-    echo(table([(c["id"][-8:], when_text(c["at"], "UTC"), c["terminal"] or c["terminal_id"], c["category"],
-                 c["order_code"] or c["event_id"] or "", c["note"] or "", when_text(c["closed_at"], "UTC",
+    echo(table([(c["id"][-8:], when_text(c["at"], tz), c["terminal"] or c["terminal_id"], c["category"],
+                 c["order_code"] or c["event_id"] or "", c["note"] or "", when_text(c["closed_at"], tz,
                                                                                     missing="open"))
-                for c in items], ["complaint", "at (UTC)", "terminal", "category", "about", "note", "closed"]))
+                for c in items], ["complaint", "at", "terminal", "category", "about", "note", "closed"]))
