@@ -16,6 +16,7 @@ EXIT_STATUSES: dict[str, tuple[int, str]] = {
     "bad_config": (2, "a configuration value (file, option or environment) is malformed or not allowed here"),
     "insecure_url": (2, "plain http to a host other than loopback: use https, or --insecure on a trusted network"),
     "bad_card_number": (2, "a full card number was typed where only the last four digits belong"),
+    "bad_id_number": (2, "an ID document number is malformed or fails its check digit"),
     "card_number_in_text": (2, "a name, e-mail, phone, reason or note holds what looks like a card number"),
     # 3: something named does not exist
     "not_found": (3, "the event, order, ticket, operator or job named does not exist"),

@@ -84,6 +84,9 @@ class CentralClient:
     def terminals(self) -> Any:
         return self._call("GET", "/v1/terminals")
 
+    def venue_secret(self) -> Any:
+        return self._call("GET", "/v1/venue-secret")
+
     def health(self) -> Any:
         return self._call("GET", "/healthz")
 
