@@ -88,6 +88,9 @@ def test_the_categories_are_a_fixed_set_and_anything_else_is_refused_naming_them
     as_json = cli("complaint", "add", "lighting", "--json", db=terminal)
     assert as_json.json()["error"]["code"] == "bad_input"
     assert "safety" in cli("complaint", "add", "--help").stdout
+    with pytest.raises(BoxOfficeError) as typed_a_card:
+        complaints.add(terminal, "4111 1111 1111 1111")
+    assert "4111" not in typed_a_card.value.message and "queue" in typed_a_card.value.message
     assert [e["payload"]["category"] for e in entries(terminal, "complaint.add")] == ["queue"]
 
 
@@ -217,6 +220,10 @@ def test_the_threshold_comes_from_the_config_and_the_commands_show_the_alert(ter
     config.write_text("[alerts]\ncomplaint_over = 3\n", encoding="utf-8")
     typo = cli("--config", config, "alerts", db=terminal)
     assert typo.exit_code == BAD_INPUT and "complaints_over" in typo.stderr
+    before = len(entries(terminal, "complaint.add"))
+    refused = cli("--config", config, "complaint", "add", "refund", db=terminal)
+    assert refused.exit_code == BAD_INPUT and "complaints_over" in refused.stderr
+    assert len(entries(terminal, "complaint.add")) == before, "refused before anything was written"
 
 
 def test_the_complaints_alert_is_left_to_the_central_service_to_journal(terminal, clock) -> None:  # noqa: ANN001

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from boxoffice.domain.alerts import severity
-from boxoffice.domain.card_numbers import refuse_card_number
+from boxoffice.domain.card_numbers import mask_card_numbers, refuse_card_number
 from boxoffice.domain.clock import iso
 from boxoffice.domain.shown import shown
 from boxoffice.errors import BoxOfficeError
@@ -34,7 +34,8 @@ def category(value: str) -> str:
     """The category, lower-cased, or ``bad_input`` listing the valid ones."""
     wanted = (value or "").strip().lower()
     if wanted not in CATEGORIES:
-        raise BoxOfficeError("bad_input", f"unknown complaint category {shown(value)[:40]!r}: use one of "
+        typed = mask_card_numbers(shown(value))[:40]  # it is repeated back: never a card number
+        raise BoxOfficeError("bad_input", f"unknown complaint category {typed!r}: use one of "
                                           f"{', '.join(CATEGORIES)}", valid=list(CATEGORIES))
     return wanted
 

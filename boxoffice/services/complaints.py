@@ -69,6 +69,7 @@ def add(ctx: Ctx, category: str, note: str | None = None, *, order: str | None =
     op = ctx.operator
     if op is None:
         raise BoxOfficeError("not_logged_in", "log in first so the complaint says who wrote it down")
+    thresholds_in_force(ctx.config.alerts)  # a typo in [alerts] refused before anything is written, not after
     row: dict[str, Any] = {"id": uuid7(), "category": rules.category(category), "event_id": None, "order_id": None,
                            "order_code": None, "ticket_id": None, "note": rules.note(note), "at": ctx.now_iso()}
     if order or ticket:
