@@ -270,3 +270,15 @@ def test_migration_0017_adds_the_complaints_table_and_keeps_every_row(tmp_path: 
     with pytest.raises(sqlite3.IntegrityError):
         conn.execute("INSERT INTO complaints (id, category, at) VALUES ('c2', 'noise', 'x')")
     assert json.loads(json.dumps(conn.execute("SELECT id, category FROM complaints").fetchall())) == [["c1", "queue"]]
+
+
+def test_the_counter_shows_the_complaints_alert_with_the_others(terminal, clock, demo_events) -> None:  # noqa: ANN001
+    from boxoffice.services.counter import Counter
+
+    gala, _ = demo_events
+    desk = Counter(terminal, gala)
+    _complaints(terminal, clock, 11, 10, event=gala, category="staff")
+    reply = desk.handle("a")
+    assert [ln.style for ln in reply.lines] == ["info"]
+    assert reply.lines[0].text.startswith("MINOR") and f"11 complaints in the last 5 minutes about {gala}" in \
+        reply.lines[0].text
