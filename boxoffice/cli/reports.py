@@ -228,7 +228,8 @@ def write_end_of_day(to: Path, data: dict, json_out: bool, what: str) -> None:
 
 
 def alerts(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
-    """Alerts in force now: sales rate off its usual, refunds high, refused scans, failed prints, stock running out.
+    """Alerts in force now: sales rate off its usual, refunds high, refused scans, failed prints, stock running out,
+    complaints coming fast.
 
     Thresholds are in the config ([alerts] table). Example: boxoffice alerts
     """
