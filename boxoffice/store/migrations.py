@@ -60,6 +60,7 @@ MIGRATIONS = [
     ("0012_checkpoints", _script("schema_0012_checkpoints.sql")),
     ("0013_central_pin", _script("schema_0013_central_pin.sql")),
     ("0014_key_revocations", _script("schema_0014_key_revocations.sql")),
+    ("0018_privacy", _script("schema_0018_privacy.sql")),
 ]
 KNOWN = [name for name, _ in MIGRATIONS]
 
