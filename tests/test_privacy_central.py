@@ -113,3 +113,32 @@ def test_previous_central_schema_upgrades(tmp_path: Path) -> None:
         assert 11 in moved["migrations"] and schema.version(db) == schema.LATEST
         assert db.scalar("SELECT customer_name FROM orders WHERE id = 'o1'") == "Kept Name"
         assert db.all("SELECT * FROM privacy_purges") == []
+
+
+def test_a_terminal_rebuilt_from_the_purged_central_copy_verifies(central: Central, make_terminal, clock,
+                                                                   demo_events, login, tmp_path: Path) -> None:
+    from boxoffice.services.backup import backup, restore
+    from boxoffice.services.sync.recovery import recover
+
+    gala, _ = demo_events
+    ctx = _enrolled(make_terminal, central, "Counter R")
+    sync(ctx)
+    copy = Path(backup(ctx, tmp_path / "usb")["file"])  # before the sale: recovery brings the sale back
+    _sale(ctx, gala)
+    sync(ctx)
+    clock.advance(days=40)
+    login(ctx, "sue")
+    privacy.purge(ctx, gala)
+    login(ctx, "ada")  # an admin restores
+    sync(ctx)
+    out = restore(ctx, copy, central=lambda url, token: client(url, token))
+    assert out["state"] == "needed", out
+    token = ctx.conn.execute("SELECT token FROM sync_state").fetchone()[0]
+    with client(central.url, token) as real:
+        back = recover(ctx, real)
+    assert back["by_kind"]["sale"] == 1, back
+    assert ctx.conn.execute("SELECT count(*) FROM journal WHERE kind = 'privacy.purge'").fetchone()[0] == 1
+    login(ctx, "sue")
+    assert verify(ctx)["ok"]
+    assert ctx.conn.execute("SELECT count(*) FROM orders WHERE customer_name IS NOT NULL AND event_id = ?",
+                            (gala,)).fetchone()[0] == 0
