@@ -104,3 +104,10 @@ class Ctx:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def viewer_role(ctx: Ctx) -> str | None:
+    """The role of whoever is logged in (None: nobody), which decides what customer data they are shown
+    (domain/masking.py)."""
+    op = ctx.operator
+    return op["role"] if op else None
