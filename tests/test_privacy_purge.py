@@ -152,3 +152,20 @@ def test_keep_days_is_checked_in_the_config_file(tmp_path) -> None:
     assert exc.value.code == "bad_config"
     f.write_text("[privacy]\nkeep_days = 14\n")
     assert load(str(f)).privacy == {"keep_days": 14}
+
+
+def test_migration_0018_keeps_the_rows_of_the_previous_schema(tmp_path) -> None:
+    import sqlite3
+
+    from boxoffice.store import migrations
+
+    conn = sqlite3.connect(tmp_path / "old.db", isolation_level=None)
+    migrations.ensure_current(conn, upto="0014_key_revocations")
+    conn.execute("INSERT INTO venue (id, name, timezone, currency) VALUES ('v', 'Hall', 'UTC', 'EUR')")
+    conn.execute("INSERT INTO events (id, venue_id, name, starts_at, timezone, currency, updated_at) VALUES"
+                 " ('e', 'v', 'Old night', '2026-01-01T19:00:00Z', 'UTC', 'EUR', '2026-01-01T00:00:00Z')")
+    conn.execute("INSERT INTO orders (id, code, event_id, customer_name, total, currency, created_at) VALUES"
+                 " ('o', 'ABC-1', 'e', 'Old Customer', 100, 'EUR', '2026-01-01T10:00:00Z')")
+    assert "0018_privacy" in migrations.ensure_current(conn)
+    assert conn.execute("SELECT customer_name FROM orders").fetchone()[0] == "Old Customer"
+    assert conn.execute("SELECT count(*) FROM privacy_purges").fetchone()[0] == 0

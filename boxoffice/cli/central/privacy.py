@@ -8,7 +8,7 @@ from boxoffice.cli.app import sub_app
 from boxoffice.cli.central.common import DB_HELP, central_db
 from boxoffice.cli.common import JSON_HELP, clock, echo, emit_json, secho
 
-central_privacy_app = sub_app("Customers' personal data on the central service: purge it after a past event.")
+central_privacy_app = sub_app("Customers' personal data: purge it after a past event.")
 
 
 @central_privacy_app.command("purge")
