@@ -169,3 +169,22 @@ def test_migration_0018_keeps_the_rows_of_the_previous_schema(tmp_path) -> None:
     assert "0018_privacy" in migrations.ensure_current(conn)
     assert conn.execute("SELECT customer_name FROM orders").fetchone()[0] == "Old Customer"
     assert conn.execute("SELECT count(*) FROM privacy_purges").fetchone()[0] == 0
+
+
+def test_real_name_holders_are_erased_when_their_table_exists(terminal, clock, demo_events, login) -> None:
+    gala, jazz = demo_events
+    sold = _sale(terminal, gala, ANNA)
+    other = _sale(terminal, jazz, BORIS, 1)
+    with terminal.conn:  # the table another part adds for real-name tickets, as it may look
+        terminal.conn.execute("CREATE TABLE ticket_holders (ticket_id TEXT PRIMARY KEY, name TEXT NOT NULL,"
+                              " id_hash TEXT, id_last4 TEXT)")
+        for t, who in ((sold["tickets"][0], "Holder Wrexham"), (other["tickets"][0], "Holder Kept")):
+            terminal.conn.execute("INSERT INTO ticket_holders VALUES (?, ?, 'f00d', '4471')", (t["id"], who))
+    clock.advance(days=40)
+    login(terminal, "sue")
+    out = privacy.purge(terminal, gala)
+    assert out["rows"]["ticket_holders"] == 1
+    rows = dict(terminal.conn.execute("SELECT ticket_id, name || '/' || coalesce(id_hash, '') || '/' ||"
+                                      " coalesce(id_last4, '') FROM ticket_holders").fetchall())
+    assert rows == {sold["tickets"][0]["id"]: "//", other["tickets"][0]["id"]: "Holder Kept/f00d/4471"}
+    assert "Wrexham" not in str(_traces(terminal))
