@@ -137,6 +137,7 @@ def test_a_terminal_rebuilt_from_the_purged_central_copy_verifies(central: Centr
     with client(central.url, token) as real:
         back = recover(ctx, real)
     assert back["by_kind"]["sale"] == 1, back
+    assert "privacy.purge" not in str(back.get("not_rebuilt")), back
     assert ctx.conn.execute("SELECT count(*) FROM journal WHERE kind = 'privacy.purge'").fetchone()[0] == 1
     login(ctx, "sue")
     assert verify(ctx)["ok"]

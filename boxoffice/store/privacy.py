@@ -46,7 +46,7 @@ def _columns(conn: sqlite3.Connection, table: str) -> dict[str, bool]:
     return {r[1]: bool(r[3]) for r in conn.execute(f"PRAGMA table_info({table})")}
 
 
-def _holding(conn: sqlite3.Connection, p: Personal, cols: list[str], event_id: str) -> str:
+def _holding(p: Personal, cols: list[str]) -> str:
     return (f"SELECT rowid AS _rowid, {', '.join(cols)} FROM {p.table} WHERE ({p.where})"
             f" AND ({' OR '.join(f'{c} IS NOT NULL' for c in cols)})")
 
@@ -66,7 +66,7 @@ def erase_event(conn: sqlite3.Connection, event_id: str, *, dry_run: bool) -> di
         jsons = [c for c in p.json_columns if c in known]
         if not plain and not jsons:
             continue
-        found = rows(conn, _holding(conn, p, plain + jsons, event_id), {"event": event_id})
+        found = rows(conn, _holding(p, plain + jsons), {"event": event_id})
         touched = 0
         for r in found:
             sets: dict[str, Any] = {}
