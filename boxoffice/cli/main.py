@@ -72,6 +72,8 @@ COMMANDS = {
     "drawer": Entry(_CLI + "shifts", "drawer_app", "The cash drawer."),
     "audit": Entry(_CLI + "audit", "audit_app", "The tamper-evident journal: verify its hash chain, show who did "
                                                 "what."),
+    "privacy": Entry(_CLI + "privacy", "privacy_app", "Customers' personal data: purge it after a past event, "
+                                                      "export one customer's on request."),
     "sync": Entry(_CLI + "sync", "sync_app", "Share this terminal's journal with the central service and learn "
                                              "what others did."),
     "allocation": Entry(_CLI + "allocation", "allocation_app", "What this terminal may sell when the central "

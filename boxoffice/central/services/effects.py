@@ -17,6 +17,8 @@ exchange                               ('refund', old ticket), seats    order, r
 revoke, ticket.revoke                  -                                revocation         ``revoked`` / tickets
 
 A claim already held by another terminal is a conflict: both entries are kept, the later one is flagged.
+A ``privacy.purge`` entry has no effect here: ingest hands it to central/services/privacy.py, which erases the
+central copy of the event's customer data.
 """
 
 from __future__ import annotations

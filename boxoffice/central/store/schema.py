@@ -40,6 +40,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
     (7, "schema_0007_customer_data.sql"),
     (8, "schema_0008_venue_secret.sql"),
     (10, "schema_0010_complaints.sql"),
+    (11, "schema_0011_privacy.sql"),
 )
 STEPS: dict[int, Callable[[CentralDB], object]] = {7: feed.split_stored}
 Step = Callable[[CentralDB, str], object]

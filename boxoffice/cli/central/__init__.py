@@ -55,6 +55,8 @@ COMMANDS = {
                                                                    "places a top-up may leave one holding."),
     "pause": Entry(_HERE + "pauses", "central_pause_app", "Stop sales, pickups or scans on every terminal (or an "
                                                           "event, a channel, one terminal) at its next sync."),
+    "privacy": Entry(_HERE + "privacy", "central_privacy_app", "Customers' personal data: purge it after a past "
+                                                               "event."),
     "report": Entry(_HERE + "reports", "central_report_app", "Reports across every terminal and the web shop, from "
                                                              "what the terminals synced: sales, refunds, pickups, "
                                                              "door check-ins, the end-of-day PDF."),

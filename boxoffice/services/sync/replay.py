@@ -62,7 +62,8 @@ PICKUP_NS = uuid.UUID("1f0b3c52-6a55-4d0e-8f53-5b0a3a1d2c77")  # pickups rows of
 ORDER_COLUMNS = ("id", "code", "event_id", "channel", "terminal_id", "status", "customer_name", "email", "phone",
                  "phone_digits", "notes", "total", "tax", "currency", "created_at", "operator_id")
 NO_EFFECT = frozenset({"terminal.init", "operator.login", "operator.logout", "operator.locked", "alert.raised",
-                       "alert.cleared", "sync.enroll", "restore", "recover", "recover.reappended"})
+                       "alert.cleared", "sync.enroll", "restore", "recover", "recover.reappended",
+                       "privacy.purge"})  # the entries it erased come back erased: nothing more to rebuild
 
 
 class CannotRebuild(Exception):
