@@ -41,6 +41,10 @@ def test_export_gives_exactly_one_customers_data(terminal, cli, demo_events, log
     login(terminal, "pat")
     pick_up(terminal, web["code"])
     login(terminal, "sue")
+    from boxoffice.services import complaints
+
+    complaints.add(terminal, "queue", "waited 40 minutes at the desk", order=web["code"])
+    complaints.add(terminal, "staff", "about another customer's order", order=other["order"]["code"])
 
     r = cli("privacy", "export", "--email", "dora.halloway@example.org", db=terminal)
     assert r.exit_code == 0, r.output
@@ -50,7 +54,7 @@ def test_export_gives_exactly_one_customers_data(terminal, cli, demo_events, log
     gala_order = next(o for o in data["orders"] if o["code"] == first["order"]["code"])
     assert len(gala_order["tickets"]) == 2 and len(gala_order["pickups"]) == 2
     assert sum(t["price"] for t in gala_order["tickets"]) == first["order"]["total"]
-    assert "complaints" not in gala_order  # no complaints table in this release
+    assert [c["note"] for c in gala_order["complaints"]] == ["waited 40 minutes at the desk"]  # hers only
 
     by_code = privacy.export(terminal, code=second["order"]["code"])
     assert [o["code"] for o in by_code["orders"]] == [o["code"] for o in data["orders"]]
