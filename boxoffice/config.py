@@ -32,6 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "session_hours": 12,
     "alerts": {},                   # alert thresholds over the defaults (see `boxoffice alerts --help`)
     "allocation": {},               # top_up_below, top_up_to: when and how far sync tops the allocation up
+    "privacy": {},                  # keep_days: how long after an event its customers' data may be kept
     "db": "",
 }
 
@@ -53,6 +54,8 @@ DESCRIPTIONS = {
     "alerts": "alert thresholds: sales_change_percent, refunds_over_percent, refused_scans, failed_prints, ...",
     "allocation": "top-up at sync: top_up_below (ask when fewer unsold places are held per section; 0: never, "
                   "default 10), top_up_to (ask for enough to hold this many; default 50)",
+    "privacy": "keep_days: days after an event starts before `privacy purge` may erase its customers' names, "
+               "e-mails and phones (1 to 3650, default 30)",
     "db": "terminal database path",
 }
 
@@ -137,6 +140,19 @@ def _check_allocation(path: Path, value: dict[str, Any]) -> None:
             raise BoxOfficeError("bad_config", f"config file {path}: allocation.{k} must be a whole number, 0 to 10000")
     if value.get("top_up_to", 50) < value.get("top_up_below", 10):
         raise BoxOfficeError("bad_config", f"config file {path}: allocation.top_up_to must be at least top_up_below")
+
+
+def _check_privacy(path: Path, value: dict[str, Any]) -> None:
+    """``[privacy]``: keep_days, a whole number of days from 1 to 3650."""
+    from boxoffice.domain.privacy import check_keep_days
+
+    for k, v in value.items():
+        if k != "keep_days":
+            raise BoxOfficeError("bad_config", f"config file {path}: unknown setting privacy.{k} (known: keep_days)")
+        try:
+            check_keep_days(v)
+        except ValueError as exc:
+            raise BoxOfficeError("bad_config", f"config file {path}: privacy.{exc}") from None
 
 
 def _whole(low: int, high: int) -> Any:
@@ -254,6 +270,8 @@ def load(config_path: str | None = None, db: str | None = None) -> Config:
                 raise BoxOfficeError("bad_config", f"config file {path}: [{key}] must be a table of numbers")
             if key == "allocation":
                 _check_allocation(path, value)
+            if key == "privacy":
+                _check_privacy(path, value)
             if key == "ticket_stock" and value not in TICKET_STOCKS:  # else every sale's tickets fail to print
                 raise BoxOfficeError("bad_config",
                                      f"config file {path}: ticket_stock is 'ticket' or 'a4', not {value!r}")

@@ -37,6 +37,8 @@ EXIT_STATUSES: dict[str, tuple[int, str]] = {
     "insufficient_payment": (4, "the tenders do not cover the total"),
     "conflict": (4, "the action conflicts with the current state"),
     "last_admin_token": (4, "that is the central service's last live admin token: make a new one first, or --force"),
+    "not_purgeable_yet": (4, "the event is too recent: its customers' data is kept for privacy.keep_days after it"),
+    "sync_first": (4, "journal entries this purge would erase have not reached the central service: sync first"),
     "unpushed_entries": (4, "restoring that copy would lose journal entries the central service never received"),
     # 5: who is asking may not do this
     "permission_denied": (5, "the operator's role does not allow this"),

@@ -150,11 +150,11 @@ def test_a_database_of_the_previous_release_gains_the_limit_keeping_its_events(t
     from boxoffice.store.db import connect
 
     conn = connect(tmp_path / "old.db", create=True, migrate=False)
-    migrations.ensure_current(conn, upto="0015_venue_secret")
+    migrations.ensure_current(conn, upto="0018_privacy")
     conn.execute("INSERT INTO venue (id, name, timezone, currency) VALUES ('v', 'Hall', 'UTC', 'EUR')")
     conn.execute("INSERT INTO events (id, venue_id, name, starts_at, timezone, currency, updated_at)"
                  " VALUES ('old-night', 'v', 'Old Night', '2026-12-24T19:00:00Z', 'UTC', 'EUR', 'x')")
-    assert migrations.ensure_current(conn) == ["0019_customer_limits"]
+    assert "0019_customer_limits" in migrations.ensure_current(conn)
     row = conn.execute("SELECT name, per_customer_limit FROM events WHERE id = 'old-night'").fetchone()
     assert tuple(row) == ("Old Night", None)
     assert conn.execute("SELECT count(*) FROM customer_keys").fetchone()[0] == 0

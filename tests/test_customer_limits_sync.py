@@ -166,13 +166,13 @@ def _roles(central: Central, terminal_id: str, roles: str) -> None:
         db.execute("UPDATE terminals SET roles = ? WHERE id = ?", (roles, terminal_id))
 
 
-def test_a_central_database_at_schema_8_gains_the_customer_keys_keeping_its_orders(tmp_path: Path, cli: Any) -> None:
+def test_a_central_database_at_schema_11_gains_the_customer_keys_keeping_its_orders(tmp_path: Path, cli: Any) -> None:
     from boxoffice.central.store import schema
     from boxoffice.central.store.db import connect
 
     url = f"sqlite:///{tmp_path / 'central.db'}"
     with connect(url) as db:
-        schema.migrate(db, "2026-12-01T10:00:00Z", upto=8)
+        schema.migrate(db, "2026-12-01T10:00:00Z", upto=11)
         with db.transaction():
             db.execute("INSERT INTO orders (id, code, event_id, channel, status, total, tax, currency, created_at)"
                        " VALUES ('o1', 'WAB-CDE2', 'gala', 'web', 'paid', 3500, 0, 'EUR', '2026-12-01T10:00:00Z')")

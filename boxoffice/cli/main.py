@@ -38,7 +38,8 @@ COMMANDS = {
     "exchange": Entry(_CLI + "money", "exchange", "Exchange tickets for others (another event, section or seats) "
                                                   "in one step.", TOKEN_ARGUMENT),
     "alerts": Entry(_CLI + "reports", "alerts", "Alerts in force now: sales rate off its usual, refunds high, "
-                                                "refused scans, failed prints, stock running out."),
+                                                "refused scans, failed prints, stock running out, complaints "
+                                                "coming fast."),
     "config": Entry(_CLI + "setup", "config_app", "Show the configuration in force and where each value came "
                                                   "from."),
     "catalog": Entry(_CLI + "catalog", "catalog_app", "Load the venue's events, sections, seats, prices and refund "
@@ -61,6 +62,9 @@ COMMANDS = {
                                                 "channel or a terminal)."),
     "incident": Entry(_CLI + "incidents", "incident_app", "The incident log: open, add notes, close, and the "
                                                           "timeline for the review."),
+    "complaint": Entry(_CLI + "complaints", "complaint_app", "Customers' complaints: write one down at the counter "
+                                                             "or the door (anyone logged in); list and close them "
+                                                             "(supervisors)."),
     "report": Entry(_CLI + "reports", "report_app", "Reports: sales and refunds grouped one way, pickups, door "
                                                     "check-ins, the end-of-day PDF."),
     "shift": Entry(_CLI + "shifts", "shift_app", "Shifts and the cash drawer: open with a float, cash in/out, X "
@@ -68,6 +72,8 @@ COMMANDS = {
     "drawer": Entry(_CLI + "shifts", "drawer_app", "The cash drawer."),
     "audit": Entry(_CLI + "audit", "audit_app", "The tamper-evident journal: verify its hash chain, show who did "
                                                 "what."),
+    "privacy": Entry(_CLI + "privacy", "privacy_app", "Customers' personal data: purge it after a past event, "
+                                                      "export one customer's on request."),
     "sync": Entry(_CLI + "sync", "sync_app", "Share this terminal's journal with the central service and learn "
                                              "what others did."),
     "allocation": Entry(_CLI + "allocation", "allocation_app", "What this terminal may sell when the central "

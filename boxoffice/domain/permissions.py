@@ -30,6 +30,8 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "audit": ("supervisor", "admin"),
     "unlock": ("supervisor", "admin"),
     "reset_pin": ("supervisor", "admin"),
+    "complaints": ("supervisor", "admin"),
+    "privacy": ("supervisor", "admin"),
 }
 
 
@@ -43,6 +45,8 @@ DESCRIPTIONS: dict[str, str] = {
     "orders_import": "import orders or keys", "sync": "sync",
     "enroll": "enroll this terminal with a central service", "audit": "read or verify the audit trail",
     "unlock": "unlock operators", "reset_pin": "reset operators' PINs",
+    "complaints": "list or close complaints",
+    "privacy": "purge or export customers' personal data",
 }
 
 

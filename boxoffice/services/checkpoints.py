@@ -23,7 +23,10 @@ from boxoffice.store import checkpoints as store
 
 
 def _private_key(ctx: Any) -> Any:
-    """The terminal's private key (cached like services.signing), or None when its file cannot be read."""
+    """The terminal's private key, or None when its file cannot be read: the checkpoint then waits for the next
+    sync or shift close instead of failing the action that asked for it. Loaded here into the same cache slot as
+    services/signing.py rather than through it: the context calls this module on every journal entry, and signing
+    builds on the context, so going through it would make the two depend on each other."""
     if "private_key" not in ctx.cache:
         from boxoffice.tickets.keys import load_private_key
 

@@ -93,10 +93,21 @@ class Ctx:
             # spares a busy door an UPDATE per scan.
             operator_store.touch_session(self.conn, at)
             self._touched = at[:19]
+        from boxoffice.domain.privacy import salted
+
+        # A payload with customer data gets a random salt, erased with that data by a privacy purge, so the hash
+        # the chain keeps cannot confirm a guessed name afterwards (domain/privacy.py).
         entry = journal_store.append(self.conn, terminal_id=self.terminal["id"], kind=kind,
-                                     operator_id=operator_id, at=at, payload=payload)
+                                     operator_id=operator_id, at=at, payload=salted(payload))
         checkpoints.after_entry(self, kind, entry["seq"])
         return entry
 
     def close(self) -> None:
         self.conn.close()
+
+
+def viewer_role(ctx: Ctx) -> str | None:
+    """The role of whoever is logged in (None: nobody), which decides what customer data they are shown
+    (domain/masking.py)."""
+    op = ctx.operator
+    return op["role"] if op else None

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from boxoffice.domain.clock import when_text
 from boxoffice.domain.codes import normalise_lookup
+from boxoffice.domain.masking import masked
 from boxoffice.domain.money import format_money
 from boxoffice.domain.ticket_state import order_state, ticket_state
 from boxoffice.errors import BoxOfficeError
-from boxoffice.services.context import Ctx
+from boxoffice.services.context import Ctx, viewer_role
 from boxoffice.store import catalog as catalog_store
 from boxoffice.store import orders as store
 from boxoffice.store.db import write
@@ -114,8 +115,8 @@ def order_details(ctx: Ctx, code: str) -> OrderDetail:
     tickets = store.tickets_of(ctx.conn, order["id"])
     payments = store.payments_of(ctx.conn, order["id"])
     valid = [t for t in tickets if t["status"] == "valid"]
-    return {
-        **order,
+    return cast(OrderDetail, {
+        **masked(viewer_role(ctx), order),
         "status": order_state(order["status"], len(valid), sum(1 for t in valid if t["revoked"])),
         "event_name": ev["name"] if ev else order["event_id"],
         "created_local": when_text(order["created_at"], tz, year=True),
@@ -129,7 +130,7 @@ def order_details(ctx: Ctx, code: str) -> OrderDetail:
         "payments": [{"kind": p["kind"], "tender": p["tender"], "amount": format_money(p["amount"], cur),
                       "card_last4": p["card_last4"], "change": format_money(p["change"], cur) if p["change"] else None,
                       "at": p["created_at"]} for p in payments],
-    }
+    })
 
 
 def check_reprint(ctx: Ctx, code: str, supervisor: str | None = None,

@@ -15,15 +15,16 @@ since the last indexed one (a walk-up sale, an import) are indexed, which costs 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from boxoffice.domain import search_text
 from boxoffice.domain.clock import when_text
 from boxoffice.domain.codes import normalise_code, normalise_lookup
 from boxoffice.domain.ids import is_uuid, uuid7
+from boxoffice.domain.masking import masked
 from boxoffice.domain.ticket_state import order_state, ticket_state
 from boxoffice.errors import BoxOfficeError
-from boxoffice.services.context import Ctx
+from boxoffice.services.context import Ctx, viewer_role
 from boxoffice.store import catalog as catalog_store
 from boxoffice.store import pickup as store
 from boxoffice.store.db import write
@@ -170,7 +171,9 @@ def find(ctx: Ctx, query: str, event_id: str | None = None, limit: int = DEFAULT
 
 def _answer(ctx: Ctx, query: str, by: str, found: list[dict], event_id: str | None,
             note: str | None = None) -> FindResult:
-    results = [_result(ctx, r, by) for r in found if r is not None and (event_id is None or r["event_id"] == event_id)]
+    role = viewer_role(ctx)
+    results = [cast(FoundOrder, masked(role, _result(ctx, r, by))) for r in found
+               if r is not None and (event_id is None or r["event_id"] == event_id)]
     if not results and by in ("code", "ticket", "token"):
         what = f"order {query}" if by == "code" else f"ticket {query}" if by == "ticket" else "order for this ticket"
         scope = f" for event {event_id!r}" if event_id else ""
@@ -416,11 +419,11 @@ def order_view(ctx: Ctx, code: str) -> dict[str, Any]:
     ev = _event(ctx, order["event_id"])
     tz = ev["timezone"] if ev else "UTC"
     tickets = store.tickets_for_pickup(ctx.conn, order["id"])
-    return {"code": order["code"], "name": order["customer_name"],
+    return masked(viewer_role(ctx), {"code": order["code"], "name": order["customer_name"],
             "status": order_state(order["status"], order["tickets"], order["revoked"]),
             "channel": order["channel"], "notes": order["notes"], "event": ev["name"] if ev else order["event_id"],
             "tickets": [{"id": t["id"], "short": t["id"][-8:], "place": _place(t),
                          "type": t["type_name"] or t["ticket_type_id"],
                          "status": ticket_state(t["status"], t["revoked"]),
                          "picked_up": when_text(t["picked_up_at"], tz) if t["picked_up_at"]
-                         else None, "by": t["picked_up_by_name"]} for t in tickets]}
+                         else None, "by": t["picked_up_by_name"]} for t in tickets]})

@@ -61,7 +61,10 @@ MIGRATIONS = [
     ("0013_central_pin", _script("schema_0013_central_pin.sql")),
     ("0014_key_revocations", _script("schema_0014_key_revocations.sql")),
     ("0015_venue_secret", _script("schema_0015_venue_secret.sql")),
+    ("0017_complaints", _script("schema_0017_complaints.sql")),
+    ("0018_privacy", _script("schema_0018_privacy.sql")),
     ("0019_customer_limits", _script("schema_0019_customer_limits.sql")),
+    ("0020_demand_fee", _script("schema_0020_demand_fee.sql")),
 ]
 KNOWN = [name for name, _ in MIGRATIONS]
 

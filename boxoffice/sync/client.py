@@ -139,6 +139,9 @@ class CentralClient:
             if resp.status_code == 413:
                 raise BoxOfficeError("central_too_large", f"the central service refused {path} as too large "
                                                           f"({code}): {message}", central_code=code)
+            if resp.status_code == 408:  # our body came too slowly: a slow link, nothing applied; the next sync retries
+                raise BoxOfficeError("central_unreachable", f"the central service stopped waiting for {path} "
+                                                            f"({code}): {message}", central_code=code)
             if resp.status_code == 401:
                 raise BoxOfficeError("not_enrolled", f"the central service refused this terminal's token ({code}): "
                                                      f"{message}", central_code=code)

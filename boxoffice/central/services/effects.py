@@ -19,6 +19,8 @@ revoke, ticket.revoke                  -                                revocati
 A claim already held by another terminal is a conflict: both entries are kept, the later one is flagged.
 A sale's ``customer_keys`` (keyed hashes with places) are counted against the event's per-customer limit
 (central/services/customer_limits.py) and travel on its feed change.
+A ``privacy.purge`` entry has no effect here: ingest hands it to central/services/privacy.py, which erases the
+central copy of the event's customer data.
 """
 
 from __future__ import annotations

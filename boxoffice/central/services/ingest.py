@@ -5,7 +5,8 @@ Order of work inside the transaction, and why:
    after the other and the second finds everything there already;
 2. refuse an entry whose sequence number is taken by a different entry (the terminal's journal was rebuilt);
 3. insert the new entries with ON CONFLICT DO NOTHING ... RETURNING: what comes back is exactly what is new;
-4. apply the new entries' effects (central/effects.py): orders, claims, conflicts, revocations;
+4. apply the new entries' effects (central/effects.py): orders, claims, conflicts, revocations; and write the
+   complaints they add or close (central/services/complaints.py);
 5. append the feed changes last, so the feed lock is held only for the moment before commit.
 A batch that fails anywhere leaves nothing behind; the terminal sends it again.
 
@@ -20,13 +21,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from boxoffice.central.errors import CentralError, invalid
-from boxoffice.central.services import customer_limits, feed, free_text, ownership
+from boxoffice.central.services import complaints, customer_limits, feed, free_text, ownership, privacy
 from boxoffice.central.services.effects import Claim, Effect, read
 from boxoffice.central.store import conflicts, journal, sales, terminals
 from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.chain import GENESIS, declared_gap, entry_hash
 from boxoffice.domain.codes import reused_code
 from boxoffice.domain.ids import uuid7
+from boxoffice.domain.privacy import vouched
 from boxoffice.wire.messages import problems
 
 RULE = "first applied by central wins; later flagged"
@@ -51,9 +53,11 @@ def check_entries(terminal: dict[str, Any], entries: Sequence[dict[str, Any]]) -
             raise CentralError(403, "wrong_terminal", f"entry {i} ({e['id']}) belongs to terminal "
                                                       f"{e['terminal_id']}; a terminal can only push its own journal",
                                pointer=f"/entries/{i}")
+    erased = vouched(entries)  # entries a privacy purge in this batch erased before they were ever pushed
     bad = [f"/entries/{i}/hash: does not match the entry's contents" for i, e in enumerate(entries)
-           if entry_hash(e["prev_hash"], id=e["id"], seq=e["seq"], terminal_id=e["terminal_id"], kind=e["kind"],
-                         operator_id=e["operator_id"], at=e["at"], payload=e["payload"]) != e["hash"]]
+           if (h := entry_hash(e["prev_hash"], id=e["id"], seq=e["seq"], terminal_id=e["terminal_id"],
+                               kind=e["kind"], operator_id=e["operator_id"], at=e["at"], payload=e["payload"]))
+           != e["hash"] and erased.get(e["id"]) != h]
     if bad:
         raise invalid(f"{len(bad)} entr{'y' if len(bad) == 1 else 'ies'} altered after being written; nothing was "
                       "applied", bad)
@@ -94,6 +98,10 @@ def apply_batch(db: CentralDB, terminal: dict[str, Any], entries: Sequence[dict[
             else:
                 state.apply(e, eff)
         state.flush()
+        complaints.record(db, tid, new, now)  # what complaint entries mean: central/services/complaints.py
+        for e in new:
+            if privacy.applies_to(e):  # a terminal purged an event's customer data: the central copy follows
+                privacy.apply_entry(db, e, now)
         if new:
             last = new[-1]
             terminals.advance_journal(db, tid, last["seq"], last["hash"])

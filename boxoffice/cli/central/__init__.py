@@ -41,6 +41,8 @@ COMMANDS = {
     "alerts": Entry(_HERE + "night", "alerts", "Alerts across every terminal: terminals out of touch, allocations "
                                                "running out, sales and refund rates, refused scans at the doors, "
                                                "and every alert raised on a terminal (as of its last sync)."),
+    "complaints": Entry(_HERE + "complaints", "complaints", "Every terminal's complaints as synced, oldest first, "
+                                                            "with the terminal each was written down at."),
     "seats": Entry(_HERE + "night", "seats", "Where every place is: free, held, sold on the web, allocated to which "
                                              "terminal, sold by which terminal."),
     "catalog": Entry(_HERE + "catalog", "central_catalog_app", "The catalogue every terminal gets at its next "
@@ -53,6 +55,8 @@ COMMANDS = {
                                                                    "places a top-up may leave one holding."),
     "pause": Entry(_HERE + "pauses", "central_pause_app", "Stop sales, pickups or scans on every terminal (or an "
                                                           "event, a channel, one terminal) at its next sync."),
+    "privacy": Entry(_HERE + "privacy", "central_privacy_app", "Customers' personal data: purge it after a past "
+                                                               "event."),
     "report": Entry(_HERE + "reports", "central_report_app", "Reports across every terminal and the web shop, from "
                                                              "what the terminals synced: sales, refunds, pickups, "
                                                              "door check-ins, the end-of-day PDF."),

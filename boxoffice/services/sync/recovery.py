@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, cast
 from boxoffice.domain import recovery as rules
 from boxoffice.domain.chain import GENESIS, declared_gap, entry_hash
 from boxoffice.domain.ids import uuid7
+from boxoffice.domain.privacy import vouched
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
 from boxoffice.services.recovery_state import (
@@ -118,6 +119,9 @@ def plan(ctx: Ctx, source: JournalSource, progress: Progress | None = None, page
     base = store.entry_at(ctx.conn, after) if after else None
     out.last = (after, base["hash"] if base else GENESIS)
     expected_seq, prev = after + 1, out.last[1]
+    # Entries a privacy purge erased no longer match their hash; each must be vouched for by a later privacy.purge
+    # entry of the same chain (domain/privacy.py): id -> (seq, hash as it is now), until one does.
+    erased: dict[str, tuple[int, str]] = {}
     while True:
         answer = source.journal(after, page)
         _refuse_malformed(answer)
@@ -131,9 +135,13 @@ def plan(ctx: Ctx, source: JournalSource, progress: Progress | None = None, page
                 raise _mismatch(f"holds entry {e['seq']} of another terminal")
             if e["seq"] < expected_seq:
                 raise _mismatch(f"sent entry {e['seq']} out of order")
-            if entry_hash(e["prev_hash"], id=e["id"], seq=e["seq"], terminal_id=e["terminal_id"], kind=e["kind"],
-                          operator_id=e["operator_id"], at=e["at"], payload=e["payload"]) != e["hash"]:
-                raise _mismatch(f"has entry {e['seq']} whose contents do not match its hash")
+            now_hash = entry_hash(e["prev_hash"], id=e["id"], seq=e["seq"], terminal_id=e["terminal_id"],
+                                  kind=e["kind"], operator_id=e["operator_id"], at=e["at"], payload=e["payload"])
+            if now_hash != e["hash"]:
+                erased[e["id"]] = (e["seq"], now_hash)  # a privacy purge's later entry must vouch for it
+            for eid, h in vouched([e]).items():
+                if eid in erased and erased[eid][1] == h:
+                    del erased[eid]
             gap = declared_gap(e)
             if e["seq"] > expected_seq and not (gap is not None and gap[0] <= expected_seq - 1):
                 raise _mismatch(f"jumps from entry {expected_seq - 1} to {e['seq']} with no restore declaring it")
@@ -158,6 +166,8 @@ def plan(ctx: Ctx, source: JournalSource, progress: Progress | None = None, page
             progress("fetch", after - start, max(out.head["seq"] - start, after - start))
         if not answer["more"]:
             break
+    if erased:
+        raise _mismatch(f"has entry {min(v[0] for v in erased.values())} whose contents do not match its hash")
     if out.head["seq"] > out.last[0]:
         raise _mismatch(f"stopped at entry {out.last[0]} before its head, entry {out.head['seq']}")
     if out.head["seq"] == out.last[0] and out.head["hash"] != out.last[1]:

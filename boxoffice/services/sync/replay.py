@@ -23,6 +23,7 @@ shift.open, shift.close           the shift opened; closed with its count
 cash.in, cash.out, drawer.open    the cash movement
 pause, resume                     the pause set; lifted
 incident.open/note/close          the incident, its note, its close
+complaint.add, complaint.close    the complaint written down; closed with its note
 reprint                           the copies counted on the tickets
 operator.add/disable/enable       the operator (without a PIN), disabled or enabled
 operator.unlock                   the lockout ended, the wrong PINs forgotten
@@ -46,6 +47,7 @@ from boxoffice.domain.codes import code_parts, reused_code
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
 from boxoffice.store import allocations as alloc_store
+from boxoffice.store import complaints as complaint_store
 from boxoffice.store import night as night_store
 from boxoffice.store import operators as operator_store
 from boxoffice.store import orders as order_store
@@ -60,7 +62,8 @@ PICKUP_NS = uuid.UUID("1f0b3c52-6a55-4d0e-8f53-5b0a3a1d2c77")  # pickups rows of
 ORDER_COLUMNS = ("id", "code", "event_id", "channel", "terminal_id", "status", "customer_name", "email", "phone",
                  "phone_digits", "notes", "total", "tax", "currency", "created_at", "operator_id")
 NO_EFFECT = frozenset({"terminal.init", "operator.login", "operator.logout", "operator.locked", "alert.raised",
-                       "alert.cleared", "sync.enroll", "restore", "recover", "recover.reappended"})
+                       "alert.cleared", "sync.enroll", "restore", "recover", "recover.reappended",
+                       "privacy.purge"})  # the entries it erased come back erased: nothing more to rebuild
 
 
 class CannotRebuild(Exception):
@@ -96,6 +99,7 @@ class Replayer:
             "operator.unlock": self._operator_unlock, "operator.pin_reset": self._operator_pin_reset,
             "keys.import": self._keys, "allocation.release": self._release, "allocation.written_off": self._release,
             "catalog.import": self._catalog, "orders.import": self._orders_import, "terminal.tag": self._tag,
+            "complaint.add": self._complaint_add, "complaint.close": self._complaint_close,
         }
 
     # -- one entry ----------------------------------------------------------------------------------------------
@@ -290,6 +294,14 @@ class Replayer:
     def _incident_close(self, entry: dict[str, Any], p: dict[str, Any]) -> None:
         night_store.close_incident(self.conn, p["id"], p.get("closed_at") or entry["at"], entry["operator_id"],
                                    p["resolution"])
+
+    def _complaint_add(self, entry: dict[str, Any], p: dict[str, Any]) -> None:
+        complaint_store.add(self.conn, {k: p.get(k) for k in complaint_store.COLUMNS} | {"id": p["id"],
+                                       "category": p["category"], "at": p.get("at") or entry["at"],
+                                       "operator_id": entry["operator_id"]})
+
+    def _complaint_close(self, entry: dict[str, Any], p: dict[str, Any]) -> None:
+        complaint_store.close(self.conn, p["id"], p.get("closed_at") or entry["at"], entry["operator_id"], p["note"])
 
     # -- operators, keys, catalogues ----------------------------------------------------------------------------
 

@@ -1,0 +1,120 @@
+"""Privacy purges on the central service: erase a past event's customer data from the central copy.
+
+Two ways in. `boxoffice central privacy purge --event ID` (an admin at the central database) erases the event's
+customers' names, e-mails, phones and notes from the orders (web orders and every terminal's sales), real-name
+ticket holders where that table exists, the private bodies of the feed (terminals pull the public body from then
+on) and the payloads of every terminal's journal entries that name the event. A terminal's ``privacy.purge``
+journal entry, pushed at sync, does the same except that of the journals it rewrites only that terminal's own
+entries it lists, each only when the erased text hashes as the entry says (so the central copy of that journal
+stays verifiable, and a terminal recovered from it gets the same chain back).
+
+Money, tickets, claims and the entries themselves stay. What the central purge does not do: reach the terminals
+through the feed (the feed's change kinds are a closed list each released terminal checks every page against, so
+a new kind would stop older terminals' pulls); each terminal purges its own copy with `boxoffice privacy purge`.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from boxoffice.central.store import privacy as store
+from boxoffice.central.store.db import CentralDB
+from boxoffice.domain.clock import Clock, iso, parse_iso, system_clock
+from boxoffice.domain.ids import uuid7
+from boxoffice.domain.privacy import DEFAULT_KEEP_DAYS, PURGE_KIND, check_keep_days, erased_hash, erased_text
+from boxoffice.errors import BoxOfficeError
+
+
+def purge(db: CentralDB, event_id: str, now: str, *, keep_days: int = DEFAULT_KEEP_DAYS,
+          dry_run: bool = False) -> dict[str, Any]:
+    """Erase one past event's customer data here; refuse an unknown event, or one that started less than
+    ``keep_days`` before ``now``, saying when it becomes purgeable."""
+    keep = _keep(keep_days)
+    with db.transaction():
+        when = _purgeable_from(db, event_id, keep)
+        if when is None:
+            raise BoxOfficeError("not_found", f"no event {event_id!r} in the central catalogue")
+        if parse_iso(now) < when:
+            raise BoxOfficeError("not_purgeable_yet", f"event {event_id} started less than {keep} days ago "
+                                                      f"(--keep-days): purgeable from {when.isoformat()}",
+                                 purgeable_from=when.isoformat())
+        out = {"event_id": event_id, "dry_run": dry_run, "keep_days": keep, "purgeable_from": when.isoformat(),
+               "rows": store.erase_tables(db, event_id, dry_run=dry_run),
+               "feed_changes": store.erase_feed(db, event_id, dry_run=dry_run)}
+        erased = store.erase_journal(db, event_id, erased_text, terminal_id=None, dry_run=dry_run)
+        out["journal_entries"] = len(erased)
+        if not dry_run:
+            store.record(db, {"id": uuid7(), "event_id": event_id, "at": now, "status": "done",
+                              "detail": {k: out[k] for k in ("rows", "feed_changes", "journal_entries")}})
+    return out
+
+
+def purge_at(url: str, event_id: str, *, clock: Clock = system_clock, keep_days: int = DEFAULT_KEEP_DAYS,
+             dry_run: bool = False) -> dict[str, Any]:
+    """:func:`purge` on the central database at ``url`` (the `central privacy purge` command)."""
+    from boxoffice.central.services.admin import open_db
+
+    with open_db(url) as db:
+        return purge(db, event_id, iso(clock()), keep_days=keep_days, dry_run=dry_run)
+
+
+def apply_entry(db: CentralDB, entry: dict[str, Any], now: str) -> dict[str, Any]:
+    """A terminal's ``privacy.purge`` entry, in the ingest's transaction: applied when the event is known here
+    and had started the entry's keep_days before the entry was written; else recorded as refused (the entry
+    itself is kept, as every entry is)."""
+    row: dict[str, Any] = {"id": uuid7(), "at": now, "origin": entry["terminal_id"], "entry_id": entry["id"]}
+    try:
+        body = json.loads(entry["payload"])
+        event_id, keep = str(body["event_id"]), _keep(body.get("keep_days", DEFAULT_KEEP_DAYS))
+        listed = {str(x["id"]): str(x["erased_hash"]) for x in body.get("erased") or []}
+    except (ValueError, TypeError, KeyError, AttributeError, BoxOfficeError):
+        row.update(event_id="?", status="refused", detail={"why": "unreadable purge entry"})
+        store.record(db, row)
+        return row
+    row["event_id"] = event_id
+    when = _purgeable_from(db, event_id, keep)
+    # Judged at the entry's own time, as every terminal action is: the terminal checked its [privacy] keep_days
+    # then, and this repeats that check against the event's start as the central catalogue has it.
+    if when is None or parse_iso(entry["at"]) < when:
+        why = "event unknown here" if when is None else f"not past {keep} days here until {when.isoformat()}"
+        row.update(status="refused", detail={"why": why})
+        store.record(db, row)
+        return row
+    detail: dict[str, Any] = {"rows": store.erase_tables(db, event_id, dry_run=False),
+                              "feed_changes": store.erase_feed(db, event_id, dry_run=False)}
+
+    rewritten = 0
+    for full in store.journal_entries(db, list(listed), entry["terminal_id"]):
+        text = erased_text(full["payload"])
+        if text is not None and erased_hash({**full, "seq": int(full["seq"])}, text) == listed[full["id"]]:
+            store.set_payload(db, full["id"], text)
+            rewritten += 1
+    detail["journal_entries"] = rewritten
+    row.update(status="done", detail=detail)
+    store.record(db, row)
+    return row
+
+
+def applies_to(entry: dict[str, Any]) -> bool:
+    return entry.get("kind") == PURGE_KIND
+
+
+def history(db: CentralDB, event_id: str | None = None) -> list[dict[str, Any]]:
+    """Every purge recorded here (of one event), oldest first, with its detail parsed."""
+    return [{**r, "detail": json.loads(r["detail"])} for r in store.purges(db, event_id)]
+
+
+def _keep(value: Any) -> int:
+    try:
+        return check_keep_days(value)
+    except ValueError as exc:
+        raise BoxOfficeError("bad_input", str(exc)) from None
+
+
+def _purgeable_from(db: CentralDB, event_id: str, keep: int) -> Any:
+    starts = store.event_start(db, event_id)
+    if not starts:
+        return None
+    return parse_iso(starts) + timedelta(days=keep)

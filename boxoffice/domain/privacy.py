@@ -1,0 +1,114 @@
+"""Customer data and how long it is kept: which journal fields are personal, how an entry is erased, when an
+event becomes purgeable. Pure: the store and the services feed it rows and times.
+
+Why the journal needs care: each entry's hash covers its payload text (domain/chain.py), and the payload of a sale
+or an exchange holds the order's customer name, e-mail, phone and notes. A purge therefore rewrites the payload
+with those fields set to null and leaves the entry's stored ``hash`` (the commitment to the original text) where
+it was, so the next entry still links to it. The ``privacy.purge`` entry that does this records, for each entry it
+erased, the hash the entry has *as erased* (:func:`erased_hash`); `audit verify` accepts an entry whose text no
+longer matches its own hash only when a later purge entry, itself chained, vouches for exactly that text.
+
+Entries written from this release on also carry a random ``privacy_salt`` (:func:`salted`), erased with the
+personal fields. Without it, the kept hash of an erased entry would let someone who holds the database confirm a
+guessed name or phone number (everything else the hash covers is still there to recompute); with the salt gone,
+128 unknown bits stand in the way. Entries written before this release have no salt: their kept hash still
+commits to the original name, so a guess can be confirmed (never read back) against them. docs/security.md says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+PURGE_KIND = "privacy.purge"
+SALT_KEY = "privacy_salt"
+# Keys whose values are a customer's (or a real-name ticket holder's) personal data wherever they appear in a
+# payload. A new personal field in a journal payload must be named here, or a purge leaves it behind.
+PERSONAL_KEYS = frozenset({"customer_name", "email", "phone", "phone_digits", "notes",
+                           "holder_name", "id_hash", "id_last4"})
+DEFAULT_KEEP_DAYS = 30
+
+
+def carries_personal(payload: Any) -> bool:
+    """Whether any personal key in ``payload`` (at any depth) holds a value."""
+    if isinstance(payload, dict):
+        return any((k in PERSONAL_KEYS and v not in (None, "")) or carries_personal(v) for k, v in payload.items())
+    if isinstance(payload, list):
+        return any(carries_personal(v) for v in payload)
+    return False
+
+
+def salted(payload: dict[str, Any]) -> dict[str, Any]:
+    """``payload`` with a fresh random salt when it carries personal data (see the module's docstring)."""
+    if SALT_KEY in payload or not carries_personal(payload):
+        return payload
+    return {**payload, SALT_KEY: secrets.token_hex(16)}
+
+
+def erase(payload: Any) -> Any:
+    """``payload`` with every personal value and the salt set to null; keys, money, ids and times kept.
+
+    Deterministic, so the terminal and the central service erase one entry to the same text."""
+    if isinstance(payload, dict):
+        return {k: (None if k in PERSONAL_KEYS or k == SALT_KEY else erase(v)) for k, v in payload.items()}
+    if isinstance(payload, list):
+        return [erase(v) for v in payload]
+    return payload
+
+
+def erased_text(payload_text: str) -> str | None:
+    """The canonical text of an entry's payload once erased, or None when erasing changes nothing."""
+    from boxoffice.domain.chain import canonical
+
+    try:
+        payload = json.loads(payload_text)
+    except ValueError:
+        return None
+    if not carries_personal(payload) and not (isinstance(payload, dict) and payload.get(SALT_KEY)):
+        return None
+    text = canonical(erase(payload))
+    return None if text == payload_text else text
+
+
+def erased_hash(entry: Mapping[str, Any], payload_text: str) -> str:
+    """The hash ``entry`` would have with ``payload_text``: what a purge entry records for each entry it erases."""
+    from boxoffice.domain.chain import entry_hash
+
+    return entry_hash(entry["prev_hash"], id=entry["id"], seq=entry["seq"], terminal_id=entry["terminal_id"],
+                      kind=entry["kind"], operator_id=entry["operator_id"], at=entry["at"], payload=payload_text)
+
+
+def vouched(entries: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """Entry id -> the hash it has as erased, from every ``privacy.purge`` entry among ``entries``."""
+    out: dict[str, str] = {}
+    for e in entries:
+        if e["kind"] != PURGE_KIND:
+            continue
+        try:
+            erased = json.loads(e["payload"]).get("erased") or []
+            out.update({str(x["id"]): str(x["erased_hash"]) for x in erased})
+        except (ValueError, TypeError, KeyError, AttributeError):
+            continue
+    return out
+
+
+def digest(text: str) -> str:
+    """SHA-256 of a text, hex: what a purge records of a payload it replaced."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def purgeable_from(starts_at: datetime, keep_days: int) -> datetime:
+    """When an event's customer data may be purged: ``keep_days`` after it started (an event a day long or less;
+    a festival's last day is its own event)."""
+    return starts_at + timedelta(days=keep_days)
+
+
+def check_keep_days(value: Any) -> int:
+    """``keep_days`` as a whole number of days, 1 to 3650; ValueError otherwise."""
+    if type(value) is not int or not 1 <= value <= 3650:
+        raise ValueError(f"keep_days must be a whole number of days from 1 to 3650, not {value!r}")
+    return value
