@@ -61,6 +61,7 @@ MIGRATIONS = [
     ("0013_central_pin", _script("schema_0013_central_pin.sql")),
     ("0014_key_revocations", _script("schema_0014_key_revocations.sql")),
     ("0015_venue_secret", _script("schema_0015_venue_secret.sql")),
+    ("0016_real_name", _script("schema_0016_real_name.sql")),
 ]
 KNOWN = [name for name, _ in MIGRATIONS]
 
