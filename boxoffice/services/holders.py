@@ -179,3 +179,30 @@ def _last4(text: str) -> str:
         raise BoxOfficeError("bad_input", "--id-last4 takes the last four characters of the ID number")
     return typed
 
+
+
+def web_holder(out: list[dict[str, Any]], t: dict[str, Any], order_id: str, ev: Any, decoded: Any, keys: Any,
+               now: str) -> str | None:
+    """Plan the holder a web order's ticket names (schemas/orders.schema.json ``holder``): the web shop hashed
+    the number with the venue secret and bound the holder with the key that signed the token. Appends the row to
+    ``out``; returns what is wrong instead (the document is then refused whole)."""
+    from boxoffice.domain.holders import holder_name
+    from boxoffice.tickets import holder_binding
+
+    h = t["holder"]
+    if not is_real_name(ev):
+        return f"{ev['name']} is not a real-name event: its tickets have no holder"
+    try:
+        name = holder_name(h["name"])
+    except BoxOfficeError as exc:
+        return exc.message
+    fields = holder_binding.Holder(name, h["id_kind"], h["id_hash"], h["id_last4"])
+    try:
+        holder_binding.verify(t["id"], decoded.text, fields, decoded.key_id.hex(), h["binding"],
+                              decoded.key_id.hex(), keys)
+    except BoxOfficeError:
+        return "the holder's binding does not verify with the key that signed the ticket"
+    out.append({"ticket_id": t["id"], "order_id": order_id, "event_id": ev["id"], "name": name,
+                "id_kind": h["id_kind"], "id_hash": h["id_hash"], "id_last4": h["id_last4"], "changes": 0,
+                "binding_key": decoded.key_id.hex(), "binding": h["binding"], "created_at": now})
+    return None

@@ -25,3 +25,8 @@ def for_order(conn: sqlite3.Connection, order_id: str) -> list[dict]:
     """The holders of an order's tickets that are still valid (a changed holder's old ticket is not one)."""
     return rows(conn, "SELECT h.* FROM ticket_holders h JOIN tickets t ON t.id = h.ticket_id"
                       " WHERE h.order_id = ? AND t.status = 'valid' ORDER BY h.created_at, h.ticket_id", (order_id,))
+
+
+def move_seat(conn: sqlite3.Connection, old_ticket_id: str, new_ticket_id: str) -> None:
+    """A reserved seat held by a ticket passes to the ticket that replaces it (a holder change keeps the place)."""
+    conn.execute("UPDATE seats SET ticket_id = ? WHERE ticket_id = ?", (new_ticket_id, old_ticket_id))
