@@ -12,10 +12,10 @@ from boxoffice.services.sales import SaleRequest, sell
 
 # Valid resident ID numbers (check digit per GB 11643-1999) and a passport: made up, nobody's.
 LI = "李小明,resident,11010519491231002X"
-WANG = "王芳,resident,110105194912310029"
+WANG = "王芳,resident,110105198001010024"
 JANE = "Jane Doe,passport,E12345678"
 LI_NUMBER = "11010519491231002X"
-WANG_NUMBER = "110105194912310029"
+WANG_NUMBER = "110105198001010024"
 
 
 def make_real_name(ctx: Ctx, changes_max: int | None = 1) -> str:

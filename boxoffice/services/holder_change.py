@@ -132,6 +132,7 @@ def change_holder(ctx: Ctx, text: str, holder: HolderInput, supervisor: tuple[st
                                    "tax")} | {"id": tid, "token": token}
         order_store.insert_tickets(ctx.conn, [new])
         holder_store.move_seat(ctx.conn, old["id"], tid)
+        holder_store.record_change(ctx.conn, old["id"], tid, order["id"], now, approver["id"])
         bound = holders.bind(ctx, [new], prepared, changes)
         journal_order = {k: order[k] for k in ("id", "code", "event_id", "channel", "terminal_id", "status",
                                                "customer_name", "email", "phone", "notes", "total", "tax", "currency",

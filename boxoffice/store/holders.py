@@ -30,3 +30,10 @@ def for_order(conn: sqlite3.Connection, order_id: str) -> list[dict]:
 def move_seat(conn: sqlite3.Connection, old_ticket_id: str, new_ticket_id: str) -> None:
     """A reserved seat held by a ticket passes to the ticket that replaces it (a holder change keeps the place)."""
     conn.execute("UPDATE seats SET ticket_id = ? WHERE ticket_id = ?", (new_ticket_id, old_ticket_id))
+
+
+def record_change(conn: sqlite3.Connection, old_ticket_id: str, new_ticket_id: str, order_id: str, at: str,
+                  approved_by: str) -> None:
+    """Note which ticket replaced which (so that the order's prices count the place once)."""
+    conn.execute("INSERT INTO holder_changes (old_ticket_id, new_ticket_id, order_id, changed_at, approved_by)"
+                 " VALUES (?, ?, ?, ?, ?)", (old_ticket_id, new_ticket_id, order_id, at, approved_by))

@@ -23,3 +23,14 @@ CREATE TABLE ticket_holders (
 );
 CREATE INDEX ticket_holders_order ON ticket_holders(order_id);
 CREATE INDEX ticket_holders_hash ON ticket_holders(event_id, id_hash);
+
+-- Each holder change: the ticket replaced and the one that replaced it (same order, same place, same price). The
+-- replaced ticket stays in the order as ``exchanged`` for the record, but its price is not counted twice: the
+-- order's ticket prices and each ticket's share of what was paid leave it out (store/refunds.py).
+CREATE TABLE holder_changes (
+    old_ticket_id TEXT PRIMARY KEY REFERENCES tickets(id),
+    new_ticket_id TEXT NOT NULL UNIQUE REFERENCES tickets(id),
+    order_id TEXT NOT NULL,
+    changed_at TEXT NOT NULL,
+    approved_by TEXT NOT NULL
+);

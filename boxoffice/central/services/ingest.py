@@ -163,6 +163,7 @@ class _Batch:
         self.orders: list[dict[str, Any]] = []
         self.tickets: list[tuple[str, str, dict[str, Any]]] = []
         self.seat_claims: list[tuple[Claim, dict[str, Any]]] = []
+        self.holders: list[tuple[Any, ...]] = []
 
     def check_chain(self, new: list[dict[str, Any]], known: dict[int, dict[str, Any]]) -> None:
         """Flag (never refuse) an entry that does not follow the one before it: the journal was edited."""
@@ -222,6 +223,9 @@ class _Batch:
             self.tickets += [(eff.order["id"], eff.order["event_id"], t) for t in eff.tickets]
             self.known.sold(self.tid, eff.order["id"], [t["id"] for t in eff.tickets])
             self.seat_claims += [(c, entry) for c in eff.claims if c.action == "seat"]
+            self.holders += [(h["ticket_id"], eff.order["id"], eff.order["event_id"], self.tid, h["name"],
+                              h["id_kind"], h["id_hash"], h["id_last4"], h["changes"] or 0, h["binding_key"],
+                              h["binding"], h["created_at"]) for h in eff.holders]
             self.changes.append(feed.Change("order", {"order": eff.order, "tickets": eff.tickets}, origin=self.tid))
         elif eff.change is not None:
             self.changes.append(feed.Change(eff.change[0], eff.change[1], origin=self.tid))
@@ -302,8 +306,8 @@ class _Batch:
 
     def flush(self) -> None:
         """Write the gathered orders, tickets and seat claims in bulk; flag seats another terminal sold first."""
-        orders, tickets, seat_claims = self.orders, self.tickets, self.seat_claims
-        self.orders, self.tickets, self.seat_claims = [], [], []
+        orders, tickets, seat_claims, holders = self.orders, self.tickets, self.seat_claims, self.holders
+        self.orders, self.tickets, self.seat_claims, self.holders = [], [], [], []
         if orders:
             orders = self._codes_reused(orders)
             sales.insert_orders(self.db, orders)
@@ -311,6 +315,8 @@ class _Batch:
             sales.insert_tickets(self.db, [(t["id"], oid, eid, t["section_id"], t["row"], t["seat"],
                                             t["ticket_type_id"], t["price"] or 0, t["tax"] or 0, t["token"])
                                            for oid, eid, t in tickets])
+        if holders:
+            sales.insert_holders(self.db, holders)
         if seat_claims:
             rows = [(c.subject, e) for c, e in seat_claims]
             got = sales.claim(self.db, [("seat", s, self.tid, e["id"], e["at"]) for s, e in rows])
