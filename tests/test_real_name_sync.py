@@ -79,3 +79,35 @@ def test_a_pushed_holder_in_another_shape_is_not_applied() -> None:
     for bad in (good | {"id_last4": LI_NUMBER}, good | {"id_hash": LI_NUMBER}, good | {"ticket_id": "other"},
                 good | {"id_kind": "licence"}):
         assert isinstance(effect([bad]), str)
+
+
+def test_recovery_brings_back_holders_and_a_holder_change(central, terminals, login, cli, tmp_path) -> None:  # noqa: ANN001
+    import sqlite3
+
+    gala = _publish_real_name(central, tmp_path)
+    (counter,) = terminals(1)
+    sync(counter)
+    made = cli("backup", "--to", tmp_path / "usb", "--json", db=counter)
+    assert made.exit_code == 0, made.output
+    sale = sell_named(counter, gala, LI, section="standing")
+    login(counter, "sue")
+    changed = change_holder(counter, sale["tickets"][0]["id"], parse_holder(WANG))
+    login(counter, "ada")
+    sync(counter)  # everything made since the backup is on the central service
+    restored = cli("restore", made.json()["file"], "--yes", db=counter)
+    assert restored.exit_code == 0, restored.output
+    recovered = cli("sync", "recover", "--json", db=counter)
+    assert recovered.exit_code == 0, recovered.output
+    assert recovered.json()["by_kind"] == recovered.json()["by_kind"] | {"sale": 1, "holder_change": 1}
+    conn = sqlite3.connect(counter.config.db_path)
+    try:
+        holders = conn.execute("SELECT ticket_id, name, id_last4, changes FROM ticket_holders ORDER BY changes")
+        assert holders.fetchall() == [(sale["tickets"][0]["id"], "李小明", "002X", 0),
+                                      (changed["ticket"]["id"], "王芳", "0024", 1)]
+        assert conn.execute("SELECT old_ticket_id, new_ticket_id FROM holder_changes").fetchall() == [
+            (sale["tickets"][0]["id"], changed["ticket"]["id"])]
+        assert conn.execute("SELECT status FROM tickets WHERE id = ?", (sale["tickets"][0]["id"],)).fetchone() == (
+            "exchanged",)
+    finally:
+        conn.close()
+    assert cli("audit", "verify", "--json", db=counter).exit_code == 0
