@@ -101,13 +101,62 @@ def test_recovery_brings_back_holders_and_a_holder_change(central, terminals, lo
     assert recovered.json()["by_kind"] == recovered.json()["by_kind"] | {"sale": 1, "holder_change": 1}
     conn = sqlite3.connect(counter.config.db_path)
     try:
-        holders = conn.execute("SELECT ticket_id, name, id_last4, changes FROM ticket_holders ORDER BY changes")
+        holders = conn.execute("SELECT ticket_id, name, id_last4, changes FROM ticket_holders WHERE order_id = ?"
+                               " ORDER BY changes", (sale["order"]["id"],))
         assert holders.fetchall() == [(sale["tickets"][0]["id"], "李小明", "002X", 0),
                                       (changed["ticket"]["id"], "王芳", "0024", 1)]
-        assert conn.execute("SELECT old_ticket_id, new_ticket_id FROM holder_changes").fetchall() == [
+        assert conn.execute("SELECT old_ticket_id, new_ticket_id FROM holder_changes WHERE order_id = ?",
+                            (sale["order"]["id"],)).fetchall() == [
             (sale["tickets"][0]["id"], changed["ticket"]["id"])]
         assert conn.execute("SELECT status FROM tickets WHERE id = ?", (sale["tickets"][0]["id"],)).fetchone() == (
             "exchanged",)
     finally:
         conn.close()
     assert cli("audit", "verify", "--json", db=counter).exit_code == 0
+
+
+def _enrolled_as(make_terminal, central: Central, roles: str):  # noqa: ANN001, ANN202
+    """A fresh terminal enrolled for ``roles`` only (comma separated: sell, pickup, door)."""
+    import secrets
+
+    from sync_helpers import client
+
+    from boxoffice.central.services.admin import enroll_code
+    from boxoffice.services.sync.rounds import enroll
+
+    ctx = make_terminal(name=f"{roles} {secrets.token_hex(2)}", fresh=True)
+    code = enroll_code(central.db_url, ctx.terminal["name"], roles=roles)["code"]
+    with client(central.url) as c:
+        enroll(ctx, central.url, code, c)
+    return ctx
+
+
+def test_a_door_elsewhere_receives_the_holders_and_a_seller_does_not(central, terminals, make_terminal, login,  # noqa: ANN001
+                                                                       clock, tmp_path) -> None:
+    from boxoffice.services.door import door_event, scan
+
+    gala = _publish_real_name(central, tmp_path)
+    (counter,) = terminals(1)
+    door = _enrolled_as(make_terminal, central, "door")
+    seller = _enrolled_as(make_terminal, central, "sell")
+    sync(counter)
+    sale = sell_named(counter, gala, LI, WANG, section="standing")
+    login(counter, "sue")
+    changed = change_holder(counter, sale["tickets"][1]["id"], parse_holder(LI))
+    sync(counter)
+    sync(door)
+    sync(seller)
+    assert seller.conn.execute("SELECT count(*) FROM ticket_holders").fetchone()[0] == 0  # a seller gets none
+    assert seller.conn.execute("SELECT count(*) FROM tickets WHERE order_id = ?", (sale["order"]["id"],)).fetchone()[0]
+    here = door.conn.execute("SELECT name, id_last4, changes FROM ticket_holders WHERE order_id = ?"
+                             " ORDER BY changes, id_last4", (sale["order"]["id"],))
+    assert [tuple(r) for r in here] == [("王芳", "0024", 0), ("李小明", "002X", 0), ("李小明", "002X", 1)]
+
+    clock.set("2026-12-08T19:00:00Z")
+    login(door, "dan")
+    ev = door_event(door, gala)
+    first = scan(door, sale["tickets"][0]["token"], ev)
+    assert first["result"] == "admit" and first["holder"]["line"] == "李小明 · ID ****002X"
+    assert scan(door, sale["tickets"][1]["token"], ev)["code"] == "revoked"  # the holder changed since
+    new = scan(door, changed["ticket"]["token"], ev)
+    assert new["result"] == "admit" and new["holder"]["line"] == "李小明 · ID ****002X"

@@ -106,11 +106,20 @@ def _would_publish(entry: dict[str, Any], eff: Effect) -> list[dict[str, Any]]:
     bodies = [eff.change] if eff.change is not None else []
     if eff.order is not None:
         bodies = [("order", {"order": eff.order, "tickets": eff.tickets})]
+        if eff.holders:
+            bodies.append(("holders", {"holders": _holder_rows(eff)}))
     bodies += [("revocation", {"ticket_id": t, "at": entry["at"], "reason": r, "terminal_id": entry["terminal_id"]})
                for t, r in eff.revoked]
     bodies += [("pickup" if c.action == "pickup" else "revocation" if c.action == "refund" else "checkin",
                 _claim_probe(c, entry)) for c in [*eff.claims, *eff.release] if c.action != "seat"]
     return [{"cursor": 1, "kind": k, "at": entry["at"], "origin": entry["terminal_id"], "body": b} for k, b in bodies]
+
+
+def _holder_rows(eff: Effect) -> list[dict[str, Any]]:
+    """A sale's (or holder change's) real-name holders as the ``holders`` feed change carries them."""
+    assert eff.order is not None
+    return [{**h, "order_id": eff.order["id"], "event_id": eff.order["event_id"], "changes": h["changes"] or 0}
+            for h in eff.holders]
 
 
 def _claim_probe(c: Claim, entry: dict[str, Any]) -> dict[str, Any]:
@@ -227,6 +236,8 @@ class _Batch:
                               h["id_kind"], h["id_hash"], h["id_last4"], h["changes"] or 0, h["binding_key"],
                               h["binding"], h["created_at"]) for h in eff.holders]
             self.changes.append(feed.Change("order", {"order": eff.order, "tickets": eff.tickets}, origin=self.tid))
+            if eff.holders:  # to doors and pickup desks only (feed.page)
+                self.changes.append(feed.Change("holders", {"holders": _holder_rows(eff)}, origin=self.tid))
         elif eff.change is not None:
             self.changes.append(feed.Change(eff.change[0], eff.change[1], origin=self.tid))
 
