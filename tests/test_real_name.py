@@ -279,3 +279,16 @@ def test_a_forged_holder_on_a_web_order_is_refused_at_import(terminal, gala) -> 
     with pytest.raises(BoxOfficeError) as err:
         import_orders(terminal, orders_doc([order]))
     assert err.value.code == "invalid_document" and "binding" in json.dumps(err.value.details)
+
+
+def test_a_real_name_ticket_prints_its_holder(terminal, gala) -> None:  # noqa: ANN001
+    from boxoffice.printing.documents import ticket_layout
+    from boxoffice.printing.layout import Columns
+    from boxoffice.services.printing import _ticket_views
+    from boxoffice.store import orders as order_store
+
+    out = sell_named(terminal, gala, LI, JANE)
+    order = order_store.order_by_id(terminal.conn, out["order"]["id"])
+    views = _ticket_views(terminal, order, [t["id"] for t in out["tickets"]], copy=False)
+    holders = [[b for b in ticket_layout(v) if isinstance(b, Columns) and b.left == "Holder"] for v in views]
+    assert [[b.right for b in h] for h in holders] == [["李小明 · ID ****002X"], ["Jane Doe · ID ****5678"]]
