@@ -292,3 +292,21 @@ def test_a_real_name_ticket_prints_its_holder(terminal, gala) -> None:  # noqa: 
     views = _ticket_views(terminal, order, [t["id"] for t in out["tickets"]], copy=False)
     holders = [[b for b in ticket_layout(v) if isinstance(b, Columns) and b.left == "Holder"] for v in views]
     assert [[b.right for b in h] for h in holders] == [["李小明 · ID ****002X"], ["Jane Doe · ID ****5678"]]
+
+
+def test_an_exchange_keeps_the_holders_one_for_one(terminal, gala, clock, login) -> None:  # noqa: ANN001
+    from boxoffice.domain.tenders import Tender
+    from boxoffice.services.exchanges import ExchangeRequest, exchange
+
+    sold = sell_named(terminal, gala, LI, WANG, section="standing")
+    moved = exchange(terminal, ExchangeRequest(code=sold["order"]["code"], section_id="stalls",
+                                               tenders=[Tender("card", card_last4="4242")]))
+    new = [t["token"] for t in moved["tickets"]]
+    answers = [_door(terminal, clock, login, token, gala) for token in new]
+    assert [a["holder"]["line"] for a in answers] == ["李小明 · ID ****002X", "王芳 · ID ****0024"]
+    login(terminal, "ada")
+    other = sell_named(terminal, gala, JANE, section="standing")
+    with pytest.raises(BoxOfficeError) as err:  # one ticket cannot become two holders
+        exchange(terminal, ExchangeRequest(code=other["order"]["code"], counts={"adult": 2},
+                                           tenders=[Tender("card", card_last4="4242")]))
+    assert err.value.code == "holder_required"

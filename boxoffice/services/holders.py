@@ -62,6 +62,20 @@ def prepare(ctx: Ctx, ev: Any, holders: list[HolderInput] | None, tickets: int) 
              "id_last4": h.id_number[-4:]} for h in holders]
 
 
+def carried_over(ctx: Ctx, ev: Any, old_tickets: list[dict[str, Any]], tickets: int) -> list[dict[str, Any]]:
+    """The holders an exchange into a real-name event gives its new tickets: the old tickets' holders, one for one
+    in the order of the old tickets. ``holder_required`` when the old tickets have no holders (another event) or
+    the count changes; no holders for an event that is not real-name."""
+    if not is_real_name(ev):
+        return []
+    rows = [store.for_ticket(ctx.conn, t["id"]) for t in old_tickets]
+    if len(rows) != tickets or any(r is None or r["name"] is None for r in rows):
+        raise BoxOfficeError("holder_required", f"{ev['name']} is a real-name event: an exchange keeps each ticket's "
+                                                "holder, so exchange real-name tickets one for one; otherwise refund "
+                                                "and sell again with --holder")
+    return [{k: r[k] for k in ("name", "id_kind", "id_hash", "id_last4")} for r in rows if r is not None]
+
+
 def bind(ctx: Ctx, tickets: list[dict[str, Any]], prepared: list[dict[str, Any]], changes: int = 0
          ) -> list[dict[str, Any]]:
     """Store one holder a ticket, each bound by a signature with this terminal's ticket key, inside the caller's

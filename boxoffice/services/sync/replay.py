@@ -244,6 +244,7 @@ class Replayer:
         self._order(entry, p["order"], p["tickets"])
         order_store.insert_payments(self.conn, p.get("payments") or [])
         refund_store.insert_exchange(self.conn, x, old)
+        holder_store.insert(self.conn, p.get("holders") or [])
 
     # -- the desk and the door ----------------------------------------------------------------------------------
 
