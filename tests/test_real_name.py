@@ -310,3 +310,20 @@ def test_an_exchange_keeps_the_holders_one_for_one(terminal, gala, clock, login)
         exchange(terminal, ExchangeRequest(code=other["order"]["code"], counts={"adult": 2},
                                            tenders=[Tender("card", card_last4="4242")]))
     assert err.value.code == "holder_required"
+
+
+def test_the_counter_screen_sells_with_holders_and_shows_them_at_the_door(terminal, gala, clock, login) -> None:  # noqa: ANN001
+    from boxoffice.services.counter import Counter
+
+    c = Counter(terminal, gala)
+    refused = c.handle("s standing adult=2 card 4242 / " + LI)
+    assert any("1 holder(s) given for 2 ticket(s)" in ln.text for ln in refused.lines)
+    sold = c.handle(f"s standing adult=2 card 4242 / {LI} / {JANE}")
+    assert any(ln.text.startswith("SOLD") for ln in sold.lines), [ln.text for ln in sold.lines]
+    order = terminal.conn.execute("SELECT id FROM orders").fetchone()[0]
+    token = terminal.conn.execute("SELECT token FROM tickets WHERE order_id = ? ORDER BY rowid", (order,)).fetchone()[0]
+    clock.set(GALA_EVENING)
+    login(terminal, "dan")
+    c.handle("d")
+    admitted = c.handle(token)
+    assert [ln.text for ln in admitted.lines][-1] == "HOLDER 李小明 · ID ****002X: compare with the ID document"
