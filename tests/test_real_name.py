@@ -327,3 +327,13 @@ def test_the_counter_screen_sells_with_holders_and_shows_them_at_the_door(termin
     c.handle("d")
     admitted = c.handle(token)
     assert [ln.text for ln in admitted.lines][-1] == "HOLDER 李小明 · ID ****002X: compare with the ID document"
+
+
+def test_an_event_with_sales_cannot_become_real_name_by_a_local_import(terminal) -> None:  # noqa: ANN001
+    from boxoffice.domain.tenders import Tender
+
+    sell(terminal, SaleRequest(event_id="gala-1208", section_id="standing", counts={"adult": 1},
+                               tenders=[Tender("card", card_last4="4242")]))
+    with pytest.raises(BoxOfficeError) as err:
+        make_real_name(terminal)
+    assert err.value.code == "conflict" and "cannot become real-name" in err.value.message
