@@ -19,6 +19,7 @@ from typing import Any
 from conftest import T0, ManualClock
 
 from boxoffice.domain.clock import parse_iso
+from boxoffice.domain.demand_bands import report_key
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.tenders import Tender
 from boxoffice.services.context import Ctx
@@ -160,7 +161,7 @@ def refunds_from_journal(ctx: Ctx, by: str, day: str | None = None) -> dict[str,
                 g[3] += pay["amount"]
             continue
         key = {"reason": r["reason_code"], "operator": names[e["operator_id"]], "day": _local(r["at"], "%Y-%m-%d"),
-               "event": events[order_event[r["order_id"]]]}[by]
+               "event": events[order_event[r["order_id"]]], "band": report_key(r)}[by]
         g = out[key]
         g[0] += 1
         g[1] += len(e["payload"]["items"])

@@ -8,6 +8,8 @@ import pytest
 from boxoffice.domain import customer_ids as ci
 from boxoffice.errors import BoxOfficeError
 
+pytest_plugins = ["sync_support"]  # the central service on loopback (SQLite and PostgreSQL)
+
 SECRET = bytes(range(32))
 GOOD = "11010519491231002X"  # the standard's own example number: check character X
 
@@ -56,3 +58,34 @@ def test_a_terminal_makes_a_local_secret_then_takes_the_central_one_and_no_other
         vs.adopt_central(terminal, "cd" * 32)
     with pytest.raises(BoxOfficeError):
         vs.adopt_central(terminal, "zz")
+
+
+# --- one secret for the venue, from the central service ---------------------------------------------------
+
+
+def test_enrolled_terminals_share_the_central_venue_secret_and_an_older_one_learns_it_at_sync(
+        central, make_terminal, cli) -> None:  # noqa: ANN001
+    """Two counters enrolled with one central service hash an ID alike (a customer is one customer at every
+    counter); a terminal enrolled by an earlier release (a local secret) takes the central one at its next sync,
+    and the terminal's `--json` answers never carry the secret."""
+    from sync_helpers import enroll, sync
+
+    from boxoffice.services import venue_secret as vs
+
+    one, two, old = (make_terminal(name=n, fresh=True) for n in ("Box 1", "Box 2", "Box 3"))
+    for ctx in (one, two):
+        enroll(ctx, central)
+    shared = central.scalar("SELECT secret FROM venue_secrets WHERE id = 1")
+    assert vs.source(one) == vs.source(two) == "central"
+    assert vs.venue_secret(one) == vs.venue_secret(two) == bytes.fromhex(shared)
+    assert ci.id_hash(vs.venue_secret(one), "resident", GOOD) == ci.id_hash(vs.venue_secret(two), "resident", GOOD)
+
+    local = vs.venue_secret(old)  # used before enrolling: a secret of its own
+    enroll(old, central)
+    # as a terminal enrolled by an earlier release left it
+    old.conn.execute("UPDATE venue_secret SET secret = ?, source = 'local'", (local.hex(),))
+    assert vs.source(old) == "local"
+    sync(old)
+    assert vs.source(old) == "central" and vs.venue_secret(old) == bytes.fromhex(shared)
+    status = cli("sync", "status", "--json", db=old)
+    assert status.exit_code == 0 and shared not in status.output

@@ -2,10 +2,10 @@
 
 A counter runs its night through the services (a shift with a float, walk-up sales in the standing area and in
 reserved seats, a refund, an exchange into a seat, a web order picked up, a check-in at the door, cash in and out,
-the drawer opened, a pause, an incident, a reprint, places given back, the shift closed with its count), syncing
-as it goes. Half-way through, a backup is taken; at the end the terminal syncs, and its database is kept aside as
-the original. Then the older backup is restored (`boxoffice restore`) and `boxoffice sync recover` rebuilds the
-terminal from the central service.
+the drawer opened, a pause, an incident, complaints, a reprint, places given back, the shift closed with its count),
+syncing as it goes. Half-way through, a backup is taken; at the end the terminal syncs, and its database is kept
+aside as the original. Then the older backup is restored (`boxoffice restore`) and `boxoffice sync recover` rebuilds
+the terminal from the central service.
 
 The recovered database must equal the original, table by table and row by row. Left out, and why:
 - print_jobs: the printer queue is this machine's (a recovered terminal does not print the night again);
@@ -39,7 +39,7 @@ from sync_helpers import Central, sync
 from boxoffice.central.services.allocation_admin import allocate
 from boxoffice.domain.money import parse_amount
 from boxoffice.services import allocations as allocation_service
-from boxoffice.services import shifts
+from boxoffice.services import complaints, shifts
 from boxoffice.services.door import door_event, scan
 from boxoffice.services.exchanges import ExchangeRequest, exchange
 from boxoffice.services.incidents import add_note, close_incident, open_incident
@@ -124,8 +124,8 @@ def _night_first_half(ctx: Any, clock: Any, central: Central, gala: str) -> dict
 
 def _night_second_half(ctx: Any, clock: Any, central: Central, gala: str, tmp_path: Path,
                        made: dict[str, Any]) -> None:
-    """After the backup: more sales, a refund, an exchange, a web order picked up, cash, pause, incident, reprint,
-    places given back; then the door on the evening, the shift closed, and a sync."""
+    """After the backup: more sales, a refund, an exchange, a web order picked up, cash, pause, incident (and
+    complaints), reprint, places given back; then the door on the evening, the shift closed, and a sync."""
     clock.advance(minutes=10)
     act_as(ctx, "sam")
     made["sales"].append(sell(ctx, gala, "stalls", {"adult": 1, "concession": 1}, "cash", seats=["A3", "A4"]))
@@ -157,6 +157,9 @@ def _night_second_half(ctx: Any, clock: Any, central: Central, gala: str, tmp_pa
     resume(ctx, p["id"])
     inc = open_incident(ctx, "printer 2 jammed", "minor")
     add_note(ctx, inc["id"], "cleared the paper path")
+    complaint = complaints.add(ctx, "queue", "waited while the printer was jammed", event=gala)["complaint"]
+    complaints.add(ctx, "price", order=made["sales"][1]["order"]["code"])
+    complaints.close(ctx, complaint["id"], "apologised")
     close_incident(ctx, inc["id"], "printer back")
     reprint(ctx, made["sales"][1]["order"]["code"])
     allocation_service.release(ctx, gala, "standing", 2)
@@ -222,6 +225,7 @@ def test_a_night_restored_from_an_older_backup_is_rebuilt_row_by_row(central: Ce
     rows = compare(original, recovered_copy)
     for table in ("orders", "tickets", "payments", "refunds", "refund_items", "exchanges", "exchange_items",
                   "pickups", "checkins", "shifts", "cash_movements", "pauses", "incidents", "incident_notes",
+                  "complaints",
                   "revocations", "seats", "sections", "allocation_grants", "terminal", "operators"):
         assert rows[table] > 0, table
 

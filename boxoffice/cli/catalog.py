@@ -82,6 +82,9 @@ def show(
     if ev["refund_policy"]:
         echo("Refunds: " + "; ".join(f"until {t['until_hours_before']} h before: fee {t['fee']}"
                                            for t in ev["refund_policy"]) + "; after that none.")
+        if ev["demand_bands"]:
+            echo("  Demand bands (share of the tier's fee kept): " + "; ".join(
+                f"{b['sold_at_least']}+ sold: {b['fee_scale']}" for b in ev["demand_bands"]) + ".")
     else:
         echo("Refunds: none (no refund policy).")
 

@@ -38,7 +38,8 @@ COMMANDS = {
     "exchange": Entry(_CLI + "money", "exchange", "Exchange tickets for others (another event, section or seats) "
                                                   "in one step.", TOKEN_ARGUMENT),
     "alerts": Entry(_CLI + "reports", "alerts", "Alerts in force now: sales rate off its usual, refunds high, "
-                                                "refused scans, failed prints, stock running out."),
+                                                "refused scans, failed prints, stock running out, complaints "
+                                                "coming fast."),
     "config": Entry(_CLI + "setup", "config_app", "Show the configuration in force and where each value came "
                                                   "from."),
     "catalog": Entry(_CLI + "catalog", "catalog_app", "Load the venue's events, sections, seats, prices and refund "
@@ -62,6 +63,9 @@ COMMANDS = {
                                                 "channel or a terminal)."),
     "incident": Entry(_CLI + "incidents", "incident_app", "The incident log: open, add notes, close, and the "
                                                           "timeline for the review."),
+    "complaint": Entry(_CLI + "complaints", "complaint_app", "Customers' complaints: write one down at the counter "
+                                                             "or the door (anyone logged in); list and close them "
+                                                             "(supervisors)."),
     "report": Entry(_CLI + "reports", "report_app", "Reports: sales and refunds grouped one way, pickups, door "
                                                     "check-ins, the end-of-day PDF."),
     "shift": Entry(_CLI + "shifts", "shift_app", "Shifts and the cash drawer: open with a float, cash in/out, X "

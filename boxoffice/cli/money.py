@@ -81,6 +81,7 @@ def refund(
         emit_json({"refund": out["refund"]["id"], "order": out["order"], "amount": out["amount_text"],
                    "currency": out["currency"], "to": out["to"], "tickets": [i["ticket_id"] for i in out["items"]],
                    "override": out["override"], "overrides": out["overrides"], "approved_by": out["approved_by"],
+                   "fee": format_money(out["refund"]["fee"], out["currency"]), "demand": out["demand"],
                    "payments": [{"tender": p["tender"], "amount": p["amount"], "card_last4": p["card_last4"]}
                                 for p in out["payments"]], "print": prints})
     else:
@@ -89,6 +90,8 @@ def refund(
         cash = sum(pay["amount"] for pay in out["payments"] if pay["tender"] == "cash")
         if cash:
             secho(f"GIVE CASH {format_money(cash, out['currency'])}", bold=True)
+        if out["demand"]:
+            echo(out["demand"]["text"])
         if out["override"]:
             secho(f"Override approved by {out['approved_by']} (flagged)", fg="yellow")
     finish_printing(prints, json_out, pdf_only=True)

@@ -114,7 +114,8 @@ def show_pickups(rep: dict, csv_out: bool, json_out: bool) -> None:
 
 
 @report_app.command("refunds")
-def refunds(by: str = typer.Option("reason", "--by", help="day, event, operator, reason or tender."),
+def refunds(by: str = typer.Option("reason", "--by", help="band (the demand band that scaled the fee), day, "
+                                                         "event, operator, reason or tender."),
             event: str = _EVENT, day: str = _DAY,
             venue: bool = typer.Option(False, "--venue", help="Refused: other terminals' refunds are not synced to "
                                                               "a terminal (use `boxoffice central report refunds`)."),
@@ -227,7 +228,8 @@ def write_end_of_day(to: Path, data: dict, json_out: bool, what: str) -> None:
 
 
 def alerts(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
-    """Alerts in force now: sales rate off its usual, refunds high, refused scans, failed prints, stock running out.
+    """Alerts in force now: sales rate off its usual, refunds high, refused scans, failed prints, stock running out,
+    complaints coming fast.
 
     Thresholds are in the config ([alerts] table). Example: boxoffice alerts
     """

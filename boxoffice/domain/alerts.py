@@ -26,6 +26,9 @@ DEFAULTS = {
     "stock_left_percent": 10,        # a section with this share (or less) of its places left here
     "history_days": 7,
     "sync_stale_minutes": 15,        # an enrolled terminal with no good sync for this long (as `sync status` warns)
+    "complaints_over": 10,           # more complaints than this about one event...
+    "complaints_venue_over": 10,     # ...or about everything together...
+    "complaints_minutes": 5,         # ...within this many minutes (domain/complaints.py)
 }
 
 

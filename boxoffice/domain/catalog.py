@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from boxoffice.domain.clock import iso, to_utc, zone
+from boxoffice.domain.demand_bands import build_bands
 from boxoffice.domain.money import parse_amount, parse_rate
 from boxoffice.domain.numbers import parse_whole
 from boxoffice.errors import BoxOfficeError
@@ -40,7 +41,8 @@ def _section_ref(event_id: str, section_id: str) -> bytes:
 
 
 def build_catalog(doc: dict[str, Any]) -> dict[str, Any]:
-    """Check a schema-valid document and turn it into rows: venue, events, sections, seats, types, prices, tiers."""
+    """Check a schema-valid document and turn it into rows: venue, events, sections, seats, types, prices, tiers
+    and demand bands."""
     p = _Problems()
     venue = doc["venue"]
     currency = venue["currency"]
@@ -133,8 +135,12 @@ def _build_event(ev: dict[str, Any], at: str, venue: dict[str, Any], currency: s
         except BoxOfficeError as exc:
             p.add(rat, exc.message)
         tiers.append(row)
+    bands = build_bands(ev["id"], ev.get("refund_demand_bands", []), f"{at}/refund_demand_bands", p.add)
+    if bands and not tiers:
+        p.add(f"{at}/refund_demand_bands", "demand bands scale the fees of a refund policy, and this event has no "
+                                           "refund_policy: add its tiers or leave the bands out")
     return {"event": event, "sections": sections, "seats": seats, "ticket_types": types, "prices": prices,
-            "refund_tiers": tiers}
+            "refund_tiers": tiers, "demand_bands": bands}
 
 
 def _build_sections(ev: dict[str, Any], at: str, p: _Problems) -> tuple[list[dict], list[dict]]:

@@ -31,6 +31,7 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "audit": ("supervisor", "admin"),
     "unlock": ("supervisor", "admin"),
     "reset_pin": ("supervisor", "admin"),
+    "complaints": ("supervisor", "admin"),
 }
 
 
@@ -45,6 +46,7 @@ DESCRIPTIONS: dict[str, str] = {
     "enroll": "enroll this terminal with a central service", "audit": "read or verify the audit trail",
     "unlock": "unlock operators", "reset_pin": "reset operators' PINs",
     "change_holder": "change a real-name ticket's holder",
+    "complaints": "list or close complaints",
 }
 
 

@@ -16,12 +16,13 @@ from collections.abc import Mapping
 NEEDED, GAP = "needed", "gap"
 
 # What may still be journalled while recovery is needed: nothing here touches a sale, a ticket, a seat or the
-# drawer. People log in and out (and are unlocked or given a new PIN), incidents are written down, an emergency
-# pause still works, a replacement machine can enroll again, and the restore and the recovery record themselves.
+# drawer. People log in and out (and are unlocked or given a new PIN), incidents and complaints are written down, an
+# emergency pause still works, a replacement machine can enroll again, and the restore and the recovery record
+# themselves.
 ALLOWED_WHILE_NEEDED = frozenset({
     "operator.login", "operator.logout", "operator.locked", "operator.unlock", "operator.pin_reset", "incident.open",
     "incident.note", "incident.close", "pause", "resume", "sync.enroll", "restore", "recover", "recover.reappended",
-    "alert.raised", "alert.cleared",
+    "alert.raised", "alert.cleared", "complaint.add", "complaint.close",
 })
 
 MESSAGES = {

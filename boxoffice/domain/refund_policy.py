@@ -13,6 +13,9 @@ The boundaries, exactly (``left = starts_at - now``, compared as timedeltas, nev
 
 Fees are worked out per ticket, rounded half up to the minor unit, and never exceed the ticket's price, so a
 refund is never negative. A free (comp) ticket refunds 0 and keeps 0.
+
+A policy may also have demand bands (domain.demand_bands): the decision then carries the demand measured when the
+refund was asked, and the band in force scales the tier's fee. A decision without one is priced by the tier alone.
 """
 
 from __future__ import annotations
@@ -20,8 +23,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from boxoffice.domain.money import format_money, percent_of
+
+if TYPE_CHECKING:
+    from boxoffice.domain.demand_bands import Demand
 
 
 @dataclass(frozen=True)
@@ -60,10 +67,12 @@ class Tier:
 
 @dataclass(frozen=True)
 class Decision:
-    """What the policy says now: the tier in force (None: no refund) and the time left before the start."""
+    """What the policy says now: the tier in force (None: no refund), the time left before the start and, for a
+    policy with demand bands, how sold the event is and the band that scales the tier's fee."""
 
     tier: Tier | None
     left: timedelta
+    demand: Demand | None = None
 
     @property
     def refundable(self) -> bool:
@@ -71,14 +80,21 @@ class Decision:
 
     def fees(self, prices: Sequence[int]) -> list[int]:
         """The fee on each ticket; outside the policy (an override) nothing is kept."""
-        return [self.tier.fee(p) if self.tier else 0 for p in prices]
+        if self.tier is None:
+            return [0 for _ in prices]
+        if self.demand is not None:
+            return [self.demand.fee(self.tier, p) for p in prices]
+        return [self.tier.fee(p) for p in prices]
 
     def describe(self, currency: str) -> str:
         hours = self.left.total_seconds() / 3600
         when = f"{hours:.1f} h before the start" if hours >= 0 else f"{-hours:.1f} h after the start"
         if self.tier is None:
             return f"{when}: outside the refund policy"
-        return f"{when}: tier 'until {self.tier.until_hours_before} h before', {self.tier.describe(currency)}"
+        text = f"{when}: tier 'until {self.tier.until_hours_before} h before', {self.tier.describe(currency)}"
+        if self.demand is not None:
+            text += f"; {self.demand.receipt_text(self.tier, currency).lower()}"
+        return text
 
 
 def tier_at(tiers: Sequence[Tier], starts_at: datetime, now: datetime) -> Decision:

@@ -12,11 +12,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from boxoffice.domain.clock import iso, parse_iso, zone
+from boxoffice.domain.demand_bands import report_key
 from boxoffice.domain.money import format_money
 from boxoffice.errors import BoxOfficeError
 
 SALES_BY = ("type", "event", "day", "hour", "operator", "tender", "channel", "section")
-REFUNDS_BY = ("day", "event", "operator", "reason", "tender")
+REFUNDS_BY = ("band", "day", "event", "operator", "reason", "tender")
 CHECKINS_BY = ("event", "hour", "reason")
 ADMITTED = "admitted"  # a check-in's result when the door let the ticket through (services/door.py)
 
@@ -134,6 +135,7 @@ def refunds(items: list[dict[str, Any]], pays: list[dict[str, Any]], by: str, tz
             "day": lambda r: local(r["at"], r["timezone"] or tz, "%Y-%m-%d"),
             "event": lambda r: r["event_name"] or r["event_id"],
             "operator": lambda r: r["operator"], "reason": lambda r: r["reason"], "terminal": lambda r: r["terminal"],
+            "band": report_key,  # the demand band that scaled the fee (domain.demand_bands)
         }
         groups = group(rows, keys[by], sums=sums)
         currency = rows[0]["currency"] if rows else currency

@@ -132,7 +132,8 @@ class RefundReceiptView:
     """What a refund receipt shows, already formatted for people.
 
     ``items`` are (description, price text, fee-kept text or None); ``tenders`` are (label, amount text) of
-    where the money went; ``override`` is (why, approved by) when a rule was overridden.
+    where the money went; ``override`` is (why, approved by) when a rule was overridden; ``demand`` the lines
+    saying which demand band set the fee (empty for an event without bands).
     """
 
     venue: str
@@ -147,6 +148,7 @@ class RefundReceiptView:
     override: tuple[str, str] | None
     operator: str
     open_drawer: bool = False
+    demand: tuple[str, ...] = ()
 
 
 def refund_layout(r: RefundReceiptView) -> Layout:
@@ -161,6 +163,8 @@ def refund_layout(r: RefundReceiptView) -> Layout:
         blocks.append(Columns(description, price))
         if fee:
             blocks.append(Columns("  fee kept", fee))
+    if r.demand:
+        blocks += [Text(r.demand[0], bold=True)] + [Text(line) for line in r.demand[1:]]
     blocks += [Rule(), Columns("REFUNDED", r.refunded, bold=True)]
     blocks += [Columns(f"To {label}", amount) for label, amount in r.tenders]
     blocks.append(Columns("Reason", r.reason))

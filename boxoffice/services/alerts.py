@@ -26,9 +26,10 @@ class Alert(TypedDict):
     message: str
     value: NotRequired[int]
     usual: NotRequired[float]
-    event: NotRequired[str]
+    event: NotRequired[str | None]
     section: NotRequired[str]
     waiting: NotRequired[int]
+    categories: NotRequired[dict[str, int]]
 
 
 def check(ctx: Ctx, thresholds: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -83,6 +84,10 @@ def check(ctx: Ctx, thresholds: dict[str, Any] | None = None) -> list[dict[str, 
     if stale is not None:
         out.append(stale)
 
+    from boxoffice.services.complaints import alerts_now
+
+    out += [dict(a) for a in alerts_now(ctx, thresholds)]
+
     return most_severe_first(out)
 
 
@@ -108,8 +113,9 @@ def _sync_stale(ctx: Ctx, now: datetime, minutes: float) -> dict[str, Any] | Non
             "value": int(age.total_seconds()), "waiting": waiting}
 
 
-# Alerts the central service works out better for itself: it sees every terminal's last sync.
-NOT_JOURNALLED = frozenset({"sync_stale"})
+# Alerts the central service works out better for itself: it sees every terminal's last sync, and every terminal's
+# complaints (a terminal's own burst would be listed there twice, and linger after the burst until the next sync).
+NOT_JOURNALLED = frozenset({"sync_stale", "complaints_high"})
 
 
 def journal_changes(ctx: Ctx, items: list[dict[str, Any]]) -> dict[str, int]:

@@ -204,7 +204,7 @@ def _declared_missing_before(e: Mapping[str, Any], expected_seq: int) -> bool:
 _COMPARED = {
     "orders": ("event_id", "total", "currency"),
     "payments": ("order_id", "kind", "tender", "amount", "card_last4", "shift_id"),
-    "refunds": ("order_id", "amount", "fee", "reason_code", "override"),
+    "refunds": ("order_id", "amount", "fee", "reason_code", "override", "demand_band", "demand_scale_bp"),
     "exchanges": ("from_order_id", "to_order_id", "credit", "new_total", "difference"),
     "shifts": ("operator_id", "float"),
     "cash_movements": ("shift_id", "kind", "amount"),

@@ -23,15 +23,14 @@ from boxoffice.store import checkpoints as store
 
 
 def _private_key(ctx: Any) -> Any:
-    """The terminal's private key (cached like services.signing), or None when its file cannot be read."""
-    if "private_key" not in ctx.cache:
-        from boxoffice.tickets.keys import load_private_key
+    """The terminal's private key (services/signing.py, cached there), or None when its file cannot be read: the
+    checkpoint then waits for the next sync or shift close instead of failing the action that asked for it."""
+    from boxoffice.services.signing import private_key
 
-        try:
-            ctx.cache["private_key"] = load_private_key(ctx.config.key_path)
-        except BoxOfficeError:
-            return None
-    return ctx.cache["private_key"]
+    try:
+        return private_key(ctx)
+    except BoxOfficeError:
+        return None
 
 
 def sign(ctx: Any, why: str, upto: int | None = None) -> dict[str, Any] | None:

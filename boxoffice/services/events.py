@@ -37,6 +37,7 @@ class EventDetail(Event):
     sections: list[dict[str, Any]]
     ticket_types: list[dict[str, Any]]
     refund_policy: list[dict[str, Any]]
+    demand_bands: list[dict[str, Any]]
 
 
 class EventListing(TypedDict):
@@ -114,6 +115,9 @@ def show_event(ctx: Ctx, event_id: str) -> EventDetail:
          "fee": (f"{t['fee_bp'] / 100:g}%" if t["fee_bp"] is not None else format_money(t["fee_fixed"], cur))}
         for t in store.refund_tiers(ctx.conn, event_id)
     ]
+    from boxoffice.services.demand_fee import describe_bands
+
+    ev["demand_bands"] = describe_bands(ctx, event_id)
     return ev
 
 

@@ -160,9 +160,31 @@ def timeline(ctx: Ctx, incident_id: str) -> Timeline:
         payload = json.loads(e["payload"])
         if e["kind"] == "incident.note" and payload.get("incident_id") == inc["id"]:
             items.append({"at": e["at"], "what": "note", "by": e["operator"], "text": payload.get("text", "")})
+        elif e["kind"] in COMPLAINT_KINDS:
+            items.append({"at": e["at"], "what": COMPLAINT_KINDS[e["kind"]], "by": e["operator"],
+                          "text": _complaint_summary(e["kind"], payload)})
         elif not e["kind"].startswith("incident."):
             items.append({"at": e["at"], "what": e["kind"], "by": e["operator"], "text": _summary(payload)})
     return cast(Timeline, {**inc, "timeline": items})
+
+
+# Complaints are named on the timeline as people say them: "complaint", "complaint closed".
+COMPLAINT_KINDS = {"complaint.add": "complaint", "complaint.close": "complaint closed"}
+
+
+def _complaint_summary(kind: str, payload: dict[str, Any]) -> str:
+    """A complaint as "1a2b3c4d queue, gala-1208, order 7KX-2F4Q: waited 40 minutes" (its id's tail first); a
+    close as the same tail and the closing note, so the review can pair the two."""
+    ref = str(payload.get("id") or "")[-8:]
+    if kind == "complaint.close":
+        return f"{ref}: {payload.get('note') or ''}"
+    about = [str(payload.get("category") or "")]
+    if payload.get("event_id"):
+        about.append(str(payload["event_id"]))
+    if payload.get("order_code"):
+        about.append(f"order {payload['order_code']}")
+    note = payload.get("note")
+    return f"{ref} {', '.join(about)}" + (f": {note}" if note else "")
 
 
 def _summary(payload: dict[str, Any]) -> str:

@@ -13,7 +13,8 @@ The rules, in the order they are applied:
   admitted at the door already), ``fee_waived`` (``--waive-fee``: the full price back inside a tier, as when the
   venue cancels).
 - **How much.** What each ticket was paid (its share of the order's tenders, domain.paid_share: never the price
-  stored on the ticket) less the fee of the policy tier in force (see domain.refund_policy).
+  stored on the ticket) less the fee of the policy tier in force (see domain.refund_policy), scaled by the demand
+  band in force for an event with bands (domain.demand_bands, services.demand_fee).
 - **Where the money goes.** Back to the original tenders, cards first, then cash: each card payment (newest
   first) takes back up to what it paid and has not had back, against its own last four digits; then each cash
   payment likewise. Cash is last because cash leaving the drawer is what a box office can least afford to get
@@ -36,15 +37,14 @@ from dataclasses import dataclass
 from typing import Any, TypedDict, cast
 
 from boxoffice.domain.card_numbers import refuse_card_number
-from boxoffice.domain.clock import parse_iso, when_text
+from boxoffice.domain.clock import when_text
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.money import format_money
 from boxoffice.domain.paid_share import order_takings, paid_shares
 from boxoffice.domain.permissions import PERMISSIONS, allowed
-from boxoffice.domain.refund_policy import Decision, Tier, tier_at
-from boxoffice.domain.tenders import TENDER_LABELS
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
+from boxoffice.services.demand_fee import decide, refund_fields, summary
 from boxoffice.services.events import get_event, venue_tz
 from boxoffice.services.orders import order_for
 from boxoffice.services.refund_payback import (
@@ -55,7 +55,7 @@ from boxoffice.services.refund_payback import (
     refund_plan,
     refund_rows,
 )
-from boxoffice.store import catalog as catalog_store
+from boxoffice.services.refund_receipt import OVERRIDES, place_label
 from boxoffice.store import orders as order_store
 from boxoffice.store import refunds as store
 from boxoffice.store.db import write
@@ -67,15 +67,6 @@ REASONS: dict[str, str] = {
     "duplicate": "the customer bought or was charged twice",
     "wrong_tickets": "the wrong event, date, seats or type were sold",
     "other": "anything else (say what in --note)",
-}
-
-OVERRIDES = {
-    "outside_policy": "outside the refund policy",
-    "above_limit": "above the refund limit",
-    "other_channel": "an order of another channel, with the central service out of reach",
-    "other_terminal": "an order sold at another terminal",
-    "used": "a ticket already admitted at the door",
-    "fee_waived": "the policy's fee waived",
 }
 
 MAX_NOTE = 200
@@ -96,13 +87,6 @@ class RefundRequest:
 
 
 # -- shared with exchanges ---------------------------------------------------------------------------------------
-
-
-def place_label(t: dict[str, Any]) -> str:
-    """'F10' for a seat, the section for a standing place."""
-    if t.get("row") is not None:
-        return f"{t['row']}{t['seat']}"
-    return str(t.get("section_name") or t["section_id"])
 
 
 def pick_tickets(ctx: Ctx, order: dict[str, Any], specs: list[str] | None) -> list[dict[str, Any]]:
@@ -257,11 +241,6 @@ def _order_status(ctx: Ctx, order_id: str) -> str | None:
 # -- refunds -----------------------------------------------------------------------------------------------------
 
 
-def _policy(ctx: Ctx, ev: Mapping[str, Any]) -> Decision:
-    tiers = [Tier.from_row(r) for r in catalog_store.refund_tiers(ctx.conn, ev["id"])]
-    return tier_at(tiers, parse_iso(ev["starts_at"]), ctx.now())
-
-
 def paid_for(ctx: Ctx, order_id: str) -> dict[str, int]:
     """Ticket id -> what that ticket was really paid: its share of the tenders taken for its order (and the credit
     an exchange brought in), never the price stored on the ticket (domain.paid_share)."""
@@ -279,7 +258,7 @@ def assess(ctx: Ctx, code: str, tickets: list[str] | None = None, waive_fee: boo
     chosen = pick_tickets(ctx, order, tickets or ([scanned] if scanned else None))
     ev = get_event(ctx, order["event_id"])
     cur = order["currency"]
-    decision = _policy(ctx, ev)
+    decision = decide(ctx, ev)  # the time tier, and the demand band for an event with bands
     paid = paid_for(ctx, order["id"])
     fees = decision.fees([paid[t["id"]] for t in chosen])
     waived = waive_fee and any(fees)
@@ -295,7 +274,8 @@ def assess(ctx: Ctx, code: str, tickets: list[str] | None = None, waive_fee: boo
     plan = refund_plan(ctx, order, amount)
     return {"order": order, "event": ev, "tickets": chosen, "items": items, "amount": amount,
             "fee": sum(fees), "currency": cur, "decision": decision, "policy": decision.describe(cur),
-            "tier": decision.tier.position if decision.tier else None, "overrides": overrides, "plan": plan,
+            "tier": decision.tier.position if decision.tier else None, "demand": summary(decision, cur),
+            "overrides": overrides, "plan": plan,
             "plan_text": plan_text(plan, cur), "amount_text": format_money(amount, cur),
             "needs_supervisor": bool(overrides) and ("other_channel" in overrides
                                                      or not allowed(op["role"], "refund_override"))}
@@ -308,6 +288,7 @@ class RefundPreview(TypedDict):
     event: str
     policy: str
     tier: int | None
+    demand: dict[str, Any] | None    # the demand band that scaled the fee (services.demand_fee.summary)
     tickets: list[dict[str, Any]]
     amount: int
     amount_text: str
@@ -344,6 +325,7 @@ class RefundResult(TypedDict):
     overrides: list[str]
     approved_by: str | None
     policy: str
+    demand: dict[str, Any] | None
 
 
 def preview(ctx: Ctx, code: str, tickets: list[str] | None = None, waive_fee: bool = False) -> RefundPreview:
@@ -351,6 +333,7 @@ def preview(ctx: Ctx, code: str, tickets: list[str] | None = None, waive_fee: bo
     a = assess(ctx, code, tickets, waive_fee)
     cur = a["currency"]
     return {"order": a["order"]["code"], "event": a["event"]["name"], "policy": a["policy"], "tier": a["tier"],
+            "demand": a["demand"],
             "tickets": [i | {"price": format_money(i["price"], cur), "fee": format_money(i["fee"], cur),
                              "amount": format_money(i["amount"], cur)} for i in a["items"]],
             "amount": a["amount"], "amount_text": a["amount_text"], "fee_text": format_money(a["fee"], cur),
@@ -379,8 +362,8 @@ def _checked(ctx: Ctx, req: RefundRequest, supervisor: str | None) -> dict[str, 
     order, cur = a["order"], a["currency"]
     if req.expect_amount is not None and req.expect_amount != a["amount"]:
         raise BoxOfficeError("conflict", f"the refund is now {a['amount_text']}, not the "
-                                         f"{format_money(req.expect_amount, cur)} confirmed (the policy tier changed "
-                                         "meanwhile): nothing was refunded; run it again")
+                                         f"{format_money(req.expect_amount, cur)} confirmed (the policy tier or demand "
+                                         "band changed meanwhile): nothing was refunded; run it again")
     detail = f"{a['amount_text']} of order {order['code']}"
     check_authority(ctx, op, a["overrides"], supervisor, "refund", detail)
     check_drawer(ctx, a["plan"], cur)
@@ -415,7 +398,8 @@ def refund(ctx: Ctx, req: RefundRequest) -> RefundResult:
         row = {"id": refund_id, "order_id": order["id"], "at": ctx.now_iso(), "operator_id": op["id"],
                "approved_by": approver["id"] if approver else None, "override": int(bool(a["overrides"])),
                "override_why": ",".join(a["overrides"]) or None, "reason_code": req.reason, "note": note,
-               "tier": a["tier"], "amount": a["amount"], "fee": a["fee"], "shift_id": shift_id}
+               "tier": a["tier"], "amount": a["amount"], "fee": a["fee"], "shift_id": shift_id} \
+            | refund_fields(a["decision"])
         items = [{k: i[k] for k in ("ticket_id", "price", "fee", "amount")} for i in a["items"]]
         retire(ctx, order, a["tickets"], "refunded")
         store.insert_refund(ctx.conn, row, items)
@@ -428,6 +412,7 @@ def refund(ctx: Ctx, req: RefundRequest) -> RefundResult:
         if req.print_receipt:
             from boxoffice.printing.documents import refund_layout
             from boxoffice.services.printing import queue_layout
+            from boxoffice.services.refund_receipt import receipt_view
 
             jobs.append(queue_layout(ctx, "refund", refund_layout(receipt_view(ctx, refund_id, pay_rows)),
                                      name=f"{order['code']}-refund", order_id=order["id"]))
@@ -436,38 +421,4 @@ def refund(ctx: Ctx, req: RefundRequest) -> RefundResult:
     return {"refund": row, "order": order["code"], "items": a["items"], "payments": pay_rows, "jobs": jobs,
             "amount": a["amount"], "amount_text": a["amount_text"], "currency": cur, "to": plan_text(a["plan"], cur),
             "steps": plan_steps(a["plan"], cur), "override": bool(a["overrides"]), "overrides": a["overrides"],
-            "approved_by": approver["name"] if approver else None, "policy": a["policy"]}
-
-
-def receipt_view(ctx: Ctx, refund_id: str, pays: list[dict[str, Any]]) -> Any:
-    """What the refund receipt shows (printing/documents.py lays it out): what was cancelled, the fee kept, where
-    the money went, who refunded it and any override."""
-    from boxoffice.printing.documents import RefundReceiptView
-    from boxoffice.store import operators as operator_store
-
-    r = store.get_refund(ctx.conn, refund_id)
-    if r is None:
-        raise BoxOfficeError("not_found", f"no refund {refund_id}")
-    order = order_store.order_by_id(ctx.conn, r["order_id"])
-    assert order is not None
-    cur = order["currency"]
-    ev = catalog_store.get_event(ctx.conn, order["event_id"])
-    override = None
-    if r["override"]:
-        sup = operator_store.by_id(ctx.conn, r["approved_by"]) if r["approved_by"] else None
-        why = ", ".join(OVERRIDES[o] for o in (r["override_why"] or "").split(",") if o in OVERRIDES)
-        override = (why, sup["name"] if sup else "-")
-    op = operator_store.by_id(ctx.conn, r["operator_id"])
-    return RefundReceiptView(
-        venue=ctx.config.venue_name or (catalog_store.venue(ctx.conn) or {}).get("name", ""),
-        order_code=order["code"], time=when_text(r["at"], venue_tz(ctx), year=True),
-        event=f"{ev['name']}, {when_text(ev['starts_at'], ev['timezone'], year=True)}" if ev else None,
-        items=[(f"{i['type_name'] or i['ticket_type_id']} {place_label(i)}", format_money(i["price"], cur),
-                format_money(-i["fee"], cur) if i["fee"] else None)
-               for i in store.refund_items(ctx.conn, refund_id)],
-        refunded=format_money(r["amount"], cur),
-        tenders=[(TENDER_LABELS[p["tender"]] + (f" ****{p['card_last4']}" if p["card_last4"] else ""),
-                  format_money(p["amount"], cur)) for p in pays],
-        reason=r["reason_code"].replace("_", " "), note=r["note"] or None, override=override,
-        operator=op["name"] if op else "-",
-        open_drawer=bool(ctx.config.drawer_on_cash and any(p["tender"] == "cash" for p in pays)))
+            "approved_by": approver["name"] if approver else None, "policy": a["policy"], "demand": a["demand"]}

@@ -71,10 +71,12 @@ def _replace_sales_terms(conn: sqlite3.Connection, ev: dict[str, Any]) -> None:
     eid = ev["event"]["id"]
     conn.execute("DELETE FROM prices WHERE event_id = ?", (eid,))
     conn.execute("DELETE FROM refund_tiers WHERE event_id = ?", (eid,))
+    conn.execute("DELETE FROM refund_demand_bands WHERE event_id = ?", (eid,))
     conn.execute("DELETE FROM ticket_types WHERE event_id = ?", (eid,))
     _insert(conn, "ticket_types", ev["ticket_types"])
     _insert(conn, "prices", ev["prices"])
     _insert(conn, "refund_tiers", ev["refund_tiers"])
+    _insert(conn, "refund_demand_bands", ev.get("demand_bands", []))
 
 
 def venue(conn: sqlite3.Connection) -> dict | None:
@@ -140,3 +142,19 @@ def prices(conn: sqlite3.Connection, event_id: str) -> list[dict]:
 
 def refund_tiers(conn: sqlite3.Connection, event_id: str) -> list[dict]:
     return rows(conn, "SELECT * FROM refund_tiers WHERE event_id = ? ORDER BY position", (event_id,))
+
+
+def demand_bands(conn: sqlite3.Connection, event_id: str) -> list[dict]:
+    """The event's refund demand bands, from the least sold to the most sold."""
+    return rows(conn, "SELECT * FROM refund_demand_bands WHERE event_id = ? ORDER BY position", (event_id,))
+
+
+def places_sold(conn: sqlite3.Connection, event_id: str) -> tuple[int, int]:
+    """(places sold, capacity) of an event as this terminal knows them: valid tickets of paid orders (its own sales,
+    and other terminals' and the web shop's as synced), as the capacity report counts them, over the sum of the
+    sections' capacities."""
+    r = conn.execute(
+        "SELECT (SELECT count(*) FROM tickets t JOIN orders o ON o.id = t.order_id"
+        "        WHERE t.event_id = ? AND t.status = 'valid' AND o.status <> 'unpaid'),"
+        " (SELECT coalesce(sum(capacity), 0) FROM sections WHERE event_id = ?)", (event_id, event_id)).fetchone()
+    return int(r[0]), int(r[1])

@@ -129,14 +129,15 @@ def refund_rows(conn: sqlite3.Connection, event: str | None = None, since: str |
     return rows(conn, f"""
         SELECT 'refund' AS source, r.id, r.at, r.reason_code AS reason, r.amount, r.fee, r.override,
                o.event_id, e.name AS event_name, e.timezone, o.currency, coalesce(op.name, '-') AS operator,
-               (SELECT count(*) FROM refund_items i WHERE i.refund_id = r.id) AS tickets
+               (SELECT count(*) FROM refund_items i WHERE i.refund_id = r.id) AS tickets,
+               r.demand_sold, r.demand_from_bp, r.demand_scale_bp
         FROM refunds r JOIN orders o ON o.id = r.order_id
         LEFT JOIN events e ON e.id = o.event_id
         LEFT JOIN operators op ON op.id = r.operator_id
         WHERE 1 = 1 {ev_r}{win_r}
         UNION ALL
         SELECT 'exchange', x.id, x.at, 'exchange', -x.difference, 0, x.override,
-               o.event_id, e.name, e.timezone, o.currency, coalesce(op.name, '-'), 0
+               o.event_id, e.name, e.timezone, o.currency, coalesce(op.name, '-'), 0, NULL, NULL, NULL
         FROM exchanges x JOIN orders o ON o.id = x.from_order_id
         LEFT JOIN events e ON e.id = o.event_id
         LEFT JOIN operators op ON op.id = x.operator_id

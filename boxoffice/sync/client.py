@@ -84,6 +84,9 @@ class CentralClient:
     def terminals(self) -> Any:
         return self._call("GET", "/v1/terminals")
 
+    def venue_secret(self) -> Any:
+        return self._call("GET", "/v1/venue-secret")
+
     def health(self) -> Any:
         return self._call("GET", "/healthz")
 
@@ -132,6 +135,9 @@ class CentralClient:
             if resp.status_code == 413:
                 raise BoxOfficeError("central_too_large", f"the central service refused {path} as too large "
                                                           f"({code}): {message}", central_code=code)
+            if resp.status_code == 408:  # our body came too slowly: a slow link, nothing applied; the next sync retries
+                raise BoxOfficeError("central_unreachable", f"the central service stopped waiting for {path} "
+                                                            f"({code}): {message}", central_code=code)
             if resp.status_code == 401:
                 raise BoxOfficeError("not_enrolled", f"the central service refused this terminal's token ({code}): "
                                                      f"{message}", central_code=code)

@@ -47,6 +47,7 @@ from boxoffice.central.services import (
     ingest,
     readback,
     terminals,
+    venue_secret,
 )
 from boxoffice.central.store import schema
 from boxoffice.central.store.db import CentralDB, connect, retry, retrying
@@ -284,6 +285,19 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock, limits: Lim
         def work(db: CentralDB) -> Any:
             terminals.authenticate(db, header)
             return terminals.names(db)
+
+        return JSONResponse(await run_in_threadpool(run, work))
+
+    @app.get("/v1/venue-secret", tags=["terminal"], response_model=None,
+             summary="The venue secret customers are matched by (for terminals enrolled before it existed)",
+             openapi_extra=customise.responses("sync-venue-secret.schema.json", auth=True))
+    async def venue_secret_of(request: Request) -> JSONResponse:
+        header = request.headers.get("authorization")
+
+        def work(db: CentralDB) -> Any:
+            terminals.authenticate(db, header)
+            with db.transaction():
+                return {"venue_secret": venue_secret.ensure(db, now())}
 
         return JSONResponse(await run_in_threadpool(run, work))
 

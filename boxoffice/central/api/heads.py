@@ -5,8 +5,7 @@ Without it a client that opens a connection and sends nothing, or half a head an
 slow-loris client), holds the connection for ever: uvicorn's keep-alive timer only starts after a first answer and
 stops at the first byte. Each such connection counts against ``--max-connections``, past which every new request
 gets 503. The deadline comes from `central serve --head-timeout` through the environment, so worker processes read
-it too. Only the head has a deadline: a body is bounded by its cap (limits.py), and a request under way is the
-app's to finish.
+it too. The body has its own deadline and cap (limits.py); a request under way is the app's to finish.
 """
 
 from __future__ import annotations

@@ -13,6 +13,9 @@ An ASGI middleware (:class:`LimitsMiddleware`) sits in front of every route, bef
   to it), anything else ``SMALL_BODY_BYTES``. A ``Content-Length`` over the cap is refused with 413 ``too_large``
   before the body is read; a body that passes the cap while streaming (chunked) is refused when it does. The routes
   check the token before they read the body (central/api/app.py), so a stranger's body is never read at all.
+* **Time.** A body must arrive whole within ``body_timeout`` seconds of the end of its head (408 ``too_slow``, and
+  the connection is closed): without it a client could send a byte now and then and hold a connection and a
+  request slot for ever (heads.py bounds the head the same way). 60 s carries an 8 MB push over 1.1 Mbit/s.
 * **Unread bodies.** An answer sent before the request's body was read (401, 413, 429) carries
   ``Connection: close``, so the server drops the connection instead of swallowing the rest of the body.
 
@@ -22,6 +25,7 @@ each is cut to ``MAX_LOG_CHARS`` with control characters escaped.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import math
@@ -55,6 +59,7 @@ class Limits:
     burst_per_address: int = 400
     push_max_bytes: int = PUSH_MAX_BYTES
     small_body_bytes: int = SMALL_BODY_BYTES
+    body_timeout: float = 60.0  # seconds for a whole request body, from the end of its head
 
     def body_cap(self, method: str, path: str) -> int:
         """The most body bytes a request to ``path`` may carry."""
@@ -69,6 +74,14 @@ class TooLarge(CentralError):
     def __init__(self, cap: int) -> None:
         super().__init__(413, "too_large", f"the request body is over {_size(cap)}, the most this route takes: send "
                                            "smaller batches")
+
+
+class TooSlow(CentralError):
+    """A body not whole by its deadline: 408 ``too_slow`` (the connection is then closed)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(408, "too_slow", f"the request body did not arrive within {seconds:g} s: send it again "
+                                          "over a faster link, or in smaller batches")
 
 
 def _size(n: int) -> str:
@@ -150,8 +163,16 @@ class LimitsMiddleware:
             await _refuse(send, 413, exc.code, exc.message, close=True)
             return
 
+        deadline = time.monotonic() + self.limits.body_timeout
+
         async def capped_receive() -> Message:
-            message = await receive()
+            if body["pending"]:  # a body still coming has a deadline; waiting for a disconnect after it has none
+                try:
+                    message = await asyncio.wait_for(receive(), max(deadline - time.monotonic(), 0.001))
+                except TimeoutError:
+                    raise TooSlow(self.limits.body_timeout) from None
+            else:
+                message = await receive()
             if message.get("type") == "http.request":
                 body["read"] = int(body["read"]) + len(message.get("body", b""))
                 if not message.get("more_body", False):

@@ -7,7 +7,9 @@ Worked out here, because only the central service sees every terminal:
   the grants (central/allocations.py) and the tickets its synced sales hold;
 - ``sales_rising`` / ``sales_falling`` and ``refunds_high``: the box-office rate across all terminals in the last
   hour against the usual for that hour (domain/alerts.py), as far as the terminals have synced;
-- ``refused_scans``: refused scans at all doors in the last 10 minutes.
+- ``refused_scans``: refused scans at all doors in the last 10 minutes;
+- ``complaints_high``: more complaints than the threshold within a few minutes, per event and across the venue,
+  from every terminal's complaints as synced (central/services/complaints.py).
 
 Raised on terminals: each terminal journals ``alert.raised`` when an alert first shows there (or changes severity)
 and ``alert.cleared`` when it goes (services/alerts.py); the last of those per terminal and alert says whether it is
@@ -21,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from boxoffice.central.services import allocation_ledger as ledger
+from boxoffice.central.services import complaints
 from boxoffice.central.store import alerts as queries
 from boxoffice.central.store import terminals
 from boxoffice.central.store.db import CentralDB
@@ -160,6 +163,7 @@ def in_force(db: CentralDB, now: datetime, t: dict[str, Any]) -> list[dict[str, 
     out += allocations_low(db, now, t["stock_left_percent"])
     out += rates(db, now, t)
     out += refused_scans(db, now, t)
+    out += complaints.in_force(db, now, t)
     out += raised_on_terminals(db)
     return most_severe_first(out)
 

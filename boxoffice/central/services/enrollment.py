@@ -22,7 +22,7 @@ from datetime import timedelta
 from typing import Any
 
 from boxoffice.central.errors import CentralError
-from boxoffice.central.services import feed, free_text, signing, tokens
+from boxoffice.central.services import feed, free_text, signing, tokens, venue_secret
 from boxoffice.central.store import terminals as rows
 from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.clock import iso, parse_iso
@@ -134,5 +134,6 @@ def register(db: CentralDB, body: dict[str, Any], now: str) -> dict[str, Any]:
         key, created = signing.ensure_key(db, now)  # made by `central init`; a database from before that made here
         if created:
             feed.append(db, [signing.key_change(key)], now)
+        shared = venue_secret.ensure(db, now)
     return {"token": token, "terminal_id": body["terminal_id"],
-            "central_key": {"key_id": key["key_id"], "public_key": key["public_key"]}}
+            "central_key": {"key_id": key["key_id"], "public_key": key["public_key"]}, "venue_secret": shared}

@@ -5,7 +5,8 @@ Order of work inside the transaction, and why:
    after the other and the second finds everything there already;
 2. refuse an entry whose sequence number is taken by a different entry (the terminal's journal was rebuilt);
 3. insert the new entries with ON CONFLICT DO NOTHING ... RETURNING: what comes back is exactly what is new;
-4. apply the new entries' effects (central/effects.py): orders, claims, conflicts, revocations;
+4. apply the new entries' effects (central/effects.py): orders, claims, conflicts, revocations; and write the
+   complaints they add or close (central/services/complaints.py);
 5. append the feed changes last, so the feed lock is held only for the moment before commit.
 A batch that fails anywhere leaves nothing behind; the terminal sends it again.
 
@@ -20,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from boxoffice.central.errors import CentralError, invalid
-from boxoffice.central.services import feed, free_text, ownership
+from boxoffice.central.services import complaints, feed, free_text, ownership
 from boxoffice.central.services.effects import Claim, Effect, read
 from boxoffice.central.store import conflicts, journal, sales, terminals
 from boxoffice.central.store.db import CentralDB
@@ -94,6 +95,7 @@ def apply_batch(db: CentralDB, terminal: dict[str, Any], entries: Sequence[dict[
             else:
                 state.apply(e, eff)
         state.flush()
+        complaints.record(db, tid, new, now)  # what complaint entries mean: central/services/complaints.py
         if new:
             last = new[-1]
             terminals.advance_journal(db, tid, last["seq"], last["hash"])

@@ -21,6 +21,8 @@ from boxoffice.central.store.db import CentralDB
 from boxoffice.wire import codec
 
 WEB = "web shop"  # what the by-terminal grouping calls orders that came from the web shop
+# The demand a refund was priced at, as services/demand_fee.py records it on the refund row (domain.demand_bands).
+DEMAND_FIELDS = ("demand_sold", "demand_capacity", "demand_band", "demand_from_bp", "demand_scale_bp")
 
 
 def terminal_names(db: CentralDB) -> dict[str, str]:
@@ -146,7 +148,8 @@ def refund_rows(db: CentralDB, info: dict[str, Any], event: str | None = None, s
             items = p.get("items") if isinstance(p.get("items"), list) else []
             row = {"source": "refund", "id": r.get("id"), "at": r.get("at"), "reason": r.get("reason_code"),
                    "amount": r.get("amount"), "fee": r.get("fee"), "override": r.get("override"),
-                   "order_id": r.get("order_id"), "operator_id": r.get("operator_id"), "tickets": len(items)}
+                   "order_id": r.get("order_id"), "operator_id": r.get("operator_id"), "tickets": len(items)} \
+                | {k: r[k] for k in DEMAND_FIELDS if isinstance(r.get(k), int)}  # the band that set the fee
         else:
             x = p.get("exchange") if isinstance(p.get("exchange"), dict) else {}
             diff = x.get("difference")

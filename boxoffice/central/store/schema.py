@@ -38,7 +38,9 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
     (5, "schema_0005_enrollment.sql"),
     (6, "schema_0006_signed_feed.sql"),
     (7, "schema_0007_customer_data.sql"),
+    (8, "schema_0008_venue_secret.sql"),
     (9, "schema_0009_real_name.sql"),
+    (10, "schema_0010_complaints.sql"),
 )
 STEPS: dict[int, Callable[[CentralDB], object]] = {7: feed.split_stored}
 Step = Callable[[CentralDB, str], object]

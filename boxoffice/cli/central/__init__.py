@@ -41,6 +41,8 @@ COMMANDS = {
     "alerts": Entry(_HERE + "night", "alerts", "Alerts across every terminal: terminals out of touch, allocations "
                                                "running out, sales and refund rates, refused scans at the doors, "
                                                "and every alert raised on a terminal (as of its last sync)."),
+    "complaints": Entry(_HERE + "complaints", "complaints", "Every terminal's complaints as synced, oldest first, "
+                                                            "with the terminal each was written down at."),
     "seats": Entry(_HERE + "night", "seats", "Where every place is: free, held, sold on the web, allocated to which "
                                              "terminal, sold by which terminal."),
     "catalog": Entry(_HERE + "catalog", "central_catalog_app", "The catalogue every terminal gets at its next "

@@ -32,6 +32,8 @@ def serve(
     max_head_kb: int = typer.Option(16, "--max-head-kb", help="Largest request line and headers, in kB."),
     head_timeout: float = typer.Option(10.0, "--head-timeout",
                                        help="Seconds a connection has to send a whole request head (then closed)."),
+    body_timeout: float = typer.Option(60.0, "--body-timeout",
+                                       help="Seconds a request has to send its whole body after its head (then 408)."),
     certfile: str = typer.Option(None, "--certfile", help="Serve https with this PEM certificate (chain)."),
     keyfile: str = typer.Option(None, "--keyfile", help="The certificate's private key (PEM), with --certfile."),
 ) -> None:
@@ -56,13 +58,15 @@ def serve(
     for path in (certfile, keyfile):
         if path and not Path(path).is_file():
             raise BoxOfficeError("bad_input", f"no file {path}")
-    if min(rate_per_token, rate_per_address, max_push_mb) <= 0 or min(burst_per_token, burst_per_address) < 1:
-        raise BoxOfficeError("bad_input", "the rates, bursts and --max-push-mb must be above 0")
+    if min(rate_per_token, rate_per_address, max_push_mb, body_timeout) <= 0 or \
+            min(burst_per_token, burst_per_address) < 1:
+        raise BoxOfficeError("bad_input", "the rates, bursts, --max-push-mb and --body-timeout must be above 0")
     if max_connections < 16 or backlog < 1 or keep_alive < 1 or not 1 <= max_head_kb <= 1024 or head_timeout <= 0:
         raise BoxOfficeError("bad_input", "--max-connections is at least 16, --backlog and --keep-alive at least 1, "
                                           "--max-head-kb 1 to 1024, --head-timeout above 0")
     limits = Limits(rate_per_token=rate_per_token, burst_per_token=burst_per_token, rate_per_address=rate_per_address,
-                    burst_per_address=burst_per_address, push_max_bytes=int(max_push_mb * 1_000_000))
+                    burst_per_address=burst_per_address, push_max_bytes=int(max_push_mb * 1_000_000),
+                    body_timeout=body_timeout)
     bounds = ServerLimits(limit_concurrency=max_connections, backlog=backlog, timeout_keep_alive=keep_alive,
                           max_head_bytes=max_head_kb * 1024, head_timeout=head_timeout)
     run(central_db(db), host=host, port=port, workers=workers, limits=limits, server_limits=bounds,

@@ -38,7 +38,8 @@ def sales(by: str = typer.Option("type", "--by", help="type, event, day, hour, o
 
 
 @central_report_app.command("refunds")
-def refunds(by: str = typer.Option("reason", "--by", help="day, event, operator, reason, tender or terminal."),
+def refunds(by: str = typer.Option("reason", "--by", help="band (the demand band that scaled the fee), day, "
+                                                         "event, operator, reason, tender or terminal."),
             event: str = _EVENT, day: str = _DAY, db: str = _DB, csv_out: bool = _CSV,
             json_out: bool = _JSON) -> None:
     """Money paid back on every terminal grouped one way, with totals: refunds, tickets, fees kept, amount.

@@ -23,6 +23,7 @@ from typing import Any, Protocol, TypedDict
 from boxoffice.domain.enrollment import check_url, plain_http_elsewhere, proof_message
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
+from boxoffice.services.venue_secret import adopt_central
 from boxoffice.store import sync_state as state
 from boxoffice.store.db import write
 from boxoffice.wire.messages import problems
@@ -111,6 +112,8 @@ def enroll(ctx: Ctx, url: str, code: str, transport: EnrollTransport, *, insecur
     plain = plain_http_elsewhere(url)
     with write(ctx.conn):
         state.enroll(ctx.conn, url, answer["token"], ctx.now_iso(), answer["central_key"], plain, ca_bundle)
+        if answer.get("venue_secret"):
+            adopt_central(ctx, answer["venue_secret"])
         ctx.journal("sync.enroll", {"central_url": url, "insecure": plain, "ca_bundle": ca_bundle})
     return {"terminal_id": t["id"], "name": t["name"], "central_url": url, "pending": state.pending_count(ctx.conn),
             "insecure": plain, "ca_bundle": ca_bundle, "warning": INSECURE_WARNING if plain else None}

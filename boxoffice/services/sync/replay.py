@@ -25,6 +25,7 @@ shift.open, shift.close           the shift opened; closed with its count
 cash.in, cash.out, drawer.open    the cash movement
 pause, resume                     the pause set; lifted
 incident.open/note/close          the incident, its note, its close
+complaint.add, complaint.close    the complaint written down; closed with its note
 reprint                           the copies counted on the tickets
 operator.add/disable/enable       the operator (without a PIN), disabled or enabled
 operator.unlock                   the lockout ended, the wrong PINs forgotten
@@ -48,6 +49,7 @@ from boxoffice.domain.codes import code_parts, reused_code
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
 from boxoffice.store import allocations as alloc_store
+from boxoffice.store import complaints as complaint_store
 from boxoffice.store import holders as holder_store
 from boxoffice.store import night as night_store
 from boxoffice.store import operators as operator_store
@@ -100,6 +102,7 @@ class Replayer:
             "operator.unlock": self._operator_unlock, "operator.pin_reset": self._operator_pin_reset,
             "keys.import": self._keys, "allocation.release": self._release, "allocation.written_off": self._release,
             "catalog.import": self._catalog, "orders.import": self._orders_import, "terminal.tag": self._tag,
+            "complaint.add": self._complaint_add, "complaint.close": self._complaint_close,
         }
 
     # -- one entry ----------------------------------------------------------------------------------------------
@@ -304,6 +307,14 @@ class Replayer:
     def _incident_close(self, entry: dict[str, Any], p: dict[str, Any]) -> None:
         night_store.close_incident(self.conn, p["id"], p.get("closed_at") or entry["at"], entry["operator_id"],
                                    p["resolution"])
+
+    def _complaint_add(self, entry: dict[str, Any], p: dict[str, Any]) -> None:
+        complaint_store.add(self.conn, {k: p.get(k) for k in complaint_store.COLUMNS} | {"id": p["id"],
+                                       "category": p["category"], "at": p.get("at") or entry["at"],
+                                       "operator_id": entry["operator_id"]})
+
+    def _complaint_close(self, entry: dict[str, Any], p: dict[str, Any]) -> None:
+        complaint_store.close(self.conn, p["id"], p.get("closed_at") or entry["at"], entry["operator_id"], p["note"])
 
     # -- operators, keys, catalogues ----------------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ from boxoffice.services.sync.enrollment import (  # noqa: F401 - enrolling lives
     enroll,
 )
 from boxoffice.services.sync.enrollment import refuse_malformed as _refuse_malformed
+from boxoffice.services.sync.shared_secret import learn_venue_secret
 from boxoffice.store import sync_state as state
 from boxoffice.store.db import write
 from boxoffice.wire import codec
@@ -293,6 +294,7 @@ def sync_once(ctx: Ctx, transport: Transport, *, batch: int = PUSH_BATCH, page_s
             state.record(ctx.conn, last_error=f"{exc.code}: {exc.message}")
         raise
     learn_names(ctx, transport)
+    learn_venue_secret(ctx, transport)
     with write(ctx.conn):
         state.record(ctx.conn, last_good_sync=ctx.now_iso(), last_error=None)
     return cast(SyncResult, {**pushed, **pulled, "waiting": state.pending_count(ctx.conn)})
