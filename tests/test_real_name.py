@@ -175,6 +175,9 @@ def test_a_holder_change_revokes_the_old_ticket_and_admits_the_new(terminal, gal
                        .fetchone()[0])
     assert entry["old_tickets"] == [old["id"]] and [t["id"] for t in entry["tickets"]] == [new["id"]]
     assert WANG_NUMBER not in json.dumps(entry)
+    from boxoffice.services.reports import sales
+
+    assert sales(terminal)["total"]["count"] == 1  # the place is sold once, whoever holds it
     assert _door(terminal, clock, login, old["token"], gala)["code"] == "revoked"
     admitted = _door(terminal, clock, login, new["token"], gala)
     assert admitted["result"] == "admit" and admitted["holder"]["line"] == "王芳 · ID ****0024"

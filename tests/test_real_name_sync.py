@@ -56,6 +56,12 @@ def test_holders_and_a_holder_change_reach_the_central_service(central, terminal
     assert [(r["name"], r["id_last4"], r["changes"]) for r in new] == [("王芳", "0024", 1)]
     assert central.query("SELECT order_id FROM tickets WHERE id = ?", (changed["ticket"]["id"],)) == [
         {"order_id": sale["order"]["id"]}]
+    from boxoffice.central.store.db import connect
+    from boxoffice.central.store.reports import order_tickets
+
+    with connect(central.db_url) as db:
+        counted = [t["id"] for t in order_tickets(db, gala) if t["order_id"] == sale["order"]["id"]]
+    assert sorted(counted) == sorted([sale["tickets"][1]["id"], changed["ticket"]["id"]])  # each place once
     assert not central.query("SELECT id FROM conflicts WHERE second_terminal = ? OR first_terminal = ?",
                              (counter.terminal["id"], counter.terminal["id"]))
 

@@ -131,7 +131,7 @@ def read(entry: dict[str, Any]) -> Effect | str:
     if kind == "sale":
         return _with_holders(_sale(payload, entry), payload)
     if kind in ("exchange", "holder_change"):
-        return _with_holders(_exchange(payload, entry), payload)
+        return _with_holders(_exchange(payload, entry), payload, kind == "holder_change")
     order_id, tickets = order_id_of(payload), ticket_ids_of(payload)
     if kind in PICKUP_KINDS:
         return _pickup(order_id, tickets, _meta(entry))
@@ -247,13 +247,21 @@ def _holder_fits(h: Any, tickets: set[str]) -> bool:
             and type(h.get("changes", 0)) is int and 0 <= h.get("changes", 0) < 2**31)
 
 
-def _with_holders(eff: Effect | str, payload: dict[str, Any]) -> Effect | str:
-    """The effect with the holders of its new tickets, or the problem with them."""
+def _with_holders(eff: Effect | str, payload: dict[str, Any], change: bool = False) -> Effect | str:
+    """The effect with the holders of its new tickets, or the problem with them. A holder change's new holder
+    names the ticket it ``replaces`` (counted once in the reports)."""
     found = payload.get("holders")
     if isinstance(eff, str) or found is None:
         return eff
     tickets = {t["id"] for t in eff.tickets}
     if not isinstance(found, list) or not all(_holder_fits(h, tickets) for h in found):
         return "/payload/holders: a holder is not a ticket of this entry's, or not in the journaled shape"
-    eff.holders = [{k: h.get(k) for k in (*HOLDER_TEXT, "changes")} for h in found]
+    replaces = None
+    if change:
+        replaces = _id_of(payload["holder_change"].get("ticket_id")) if isinstance(
+            payload.get("holder_change"), dict) else None
+        old = [t for t, _ in eff.revoked]
+        if replaces is None or old != [replaces]:
+            return "/payload/holder_change: a holder change names the one ticket it replaces"
+    eff.holders = [{k: h.get(k) for k in (*HOLDER_TEXT, "changes")} | {"replaces": replaces} for h in found]
     return eff

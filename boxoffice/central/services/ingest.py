@@ -120,8 +120,8 @@ def _would_publish(entry: dict[str, Any], eff: Effect) -> list[dict[str, Any]]:
 def _holder_rows(eff: Effect) -> list[dict[str, Any]]:
     """A sale's (or holder change's) real-name holders as the ``holders`` feed change carries them."""
     assert eff.order is not None
-    return [{**h, "order_id": eff.order["id"], "event_id": eff.order["event_id"], "changes": h["changes"] or 0}
-            for h in eff.holders]
+    return [{**{k: v for k, v in h.items() if k != "replaces"}, "order_id": eff.order["id"],
+             "event_id": eff.order["event_id"], "changes": h["changes"] or 0} for h in eff.holders]
 
 
 def _claim_probe(c: Claim, entry: dict[str, Any]) -> dict[str, Any]:
@@ -236,7 +236,7 @@ class _Batch:
             self.seat_claims += [(c, entry) for c in eff.claims if c.action == "seat"]
             self.holders += [(h["ticket_id"], eff.order["id"], eff.order["event_id"], self.tid, h["name"],
                               h["id_kind"], h["id_hash"], h["id_last4"], h["changes"] or 0, h["binding_key"],
-                              h["binding"], h["created_at"]) for h in eff.holders]
+                              h["binding"], h["created_at"], h["replaces"]) for h in eff.holders]
             self.changes.append(feed.Change("order", {"order": eff.order, "tickets": eff.tickets}, origin=self.tid))
             if eff.holders:  # to doors and pickup desks only (feed.page)
                 self.changes.append(feed.Change("holders", {"holders": _holder_rows(eff)}, origin=self.tid))

@@ -152,7 +152,7 @@ def revoke_by_hand(db: CentralDB, ticket_id: str, now: str, reason: str) -> bool
 
 
 HOLDER_COLUMNS = ("ticket_id", "order_id", "event_id", "terminal_id", "name", "id_kind", "id_hash", "id_last4",
-                  "changes", "binding_key", "binding", "created_at")
+                  "changes", "binding_key", "binding", "created_at", "replaces")
 
 
 def insert_holders(db: CentralDB, rows: list[tuple[Any, ...]]) -> None:

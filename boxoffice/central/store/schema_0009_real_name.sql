@@ -17,7 +17,10 @@ CREATE TABLE ticket_holders (
     changes BIGINT NOT NULL DEFAULT 0,
     binding_key TEXT NOT NULL,
     binding TEXT NOT NULL,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    replaces TEXT
 );
+-- ``replaces``: for a holder change, the ticket this one replaced (same order, place and price), which the sales
+-- reports then leave out so the place is counted once.
 CREATE INDEX ticket_holders_order ON ticket_holders (order_id);
 CREATE INDEX ticket_holders_hash ON ticket_holders (event_id, id_hash);
