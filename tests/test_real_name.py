@@ -340,3 +340,16 @@ def test_an_event_with_sales_cannot_become_real_name_by_a_local_import(terminal)
     with pytest.raises(BoxOfficeError) as err:
         make_real_name(terminal)
     assert err.value.code == "conflict" and "cannot become real-name" in err.value.message
+
+
+def test_a_ticket_given_a_new_holder_is_refunded_at_what_was_paid(terminal, gala, login) -> None:  # noqa: ANN001
+    from boxoffice.services.audit import verify
+    from boxoffice.services.refunds import RefundRequest, refund
+
+    out = sell_named(terminal, gala, LI, WANG, section="standing")
+    login(terminal, "sue")
+    changed = change_holder(terminal, out["tickets"][0]["id"], parse_holder(JANE))
+    done = refund(terminal, RefundRequest(code=out["order"]["code"], tickets=[changed["ticket"]["id"]],
+                                          print_receipt=False))
+    assert done["refund"]["amount"] == 2250  # the new ticket holds the old one's share, not half of it
+    assert verify(terminal)["ok"]
