@@ -58,7 +58,7 @@ def change_holder(ticket: str = typer.Argument(..., help="The ticket id, or its 
     """Real-name events: give a ticket a new holder (a supervisor's action). The old ticket is revoked and a new
     one with the same place is printed, journaled and synced like a re-issue; no money moves. Refused past the
     event's holder_changes_max (holder_changes_exhausted). Example:
-      boxoffice ticket change-holder 01934c1e-... --holder '王芳,resident,110105194912310029' --supervisor sue
+      boxoffice ticket change-holder 01934c1e-... --holder '王芳,resident,110105198001010024' --supervisor sue
     """
     from boxoffice.cli.common import ask_pin, finish_printing
     from boxoffice.domain.holders import parse_holder
