@@ -23,6 +23,8 @@ class Event(TypedDict):
     tax_rate_bp: int
     per_order_limit: int
     reentry: int
+    real_name: int  # 1: each ticket is sold to a named holder (docs/real-name.md)
+    holder_changes_max: int | None  # holder changes allowed a ticket; None: no cap
     updated_at: str
 
 

@@ -14,6 +14,7 @@ from typing import Any, TypedDict
 from boxoffice.domain import seating
 from boxoffice.domain.card_numbers import refuse_card_number
 from boxoffice.domain.codes import make_order_code
+from boxoffice.domain.holders import HolderInput
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.money import format_money, tax_share
 from boxoffice.domain.pricing import Line, build_lines
@@ -53,6 +54,7 @@ class SaleResult(TypedDict):
     jobs: list[str]
     total_text: str
     change_text: str
+    holders: list[dict[str, Any]]  # a real-name sale's holders as shown (services/holders.py); else empty
 
 
 @dataclass
@@ -70,6 +72,7 @@ class SaleRequest:
     phone: str | None = None
     supervisor: tuple[str, str] | None = None  # (name, PIN) approving a comp
     print_receipt: bool = True
+    holders: list[HolderInput] | None = None  # a real-name event: one a ticket, in the order tickets are issued
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -129,8 +132,11 @@ def _checked(ctx: Ctx, req: SaleRequest, supervisor: str | None) -> dict[str, An
     assert sec is not None  # _lines checked it
     if sec["kind"] == "general" and req.seats:
         raise BoxOfficeError("bad_input", f"{sec['name']} is general admission: give a count, not seats")
+    from boxoffice.services import holders
+
+    named = holders.prepare(ctx, ev, req.holders, sum(line.count for line in lines))
     return {"op": op, "event": ev, "lines": lines, "total": total, "tax": tax, "payments": payments,
-            "comp_by": comp_by, "customer": customer, "section": sec}
+            "comp_by": comp_by, "customer": customer, "section": sec, "holders": named}
 
 
 def check(ctx: Ctx, req: SaleRequest, supervisor: str | None = None) -> SaleCheck:
@@ -172,7 +178,11 @@ def sell(ctx: Ctx, req: SaleRequest) -> SaleResult:
         order_store.insert_tickets(ctx.conn, tickets)
         pay_rows = [payment_row(p, order_id, approver, now, ctx) for p in payments]
         order_store.insert_payments(ctx.conn, pay_rows)
-        ctx.journal("sale", {"order": order, "tickets": [journal_ticket(t) for t in tickets], "payments": pay_rows})
+        from boxoffice.services.holders import bind, shown_holder
+
+        bound = bind(ctx, tickets, c["holders"])
+        ctx.journal("sale", {"order": order, "tickets": [journal_ticket(t) for t in tickets], "payments": pay_rows}
+                    | ({"holders": bound} if bound else {}))
         from boxoffice.services.printing import queue_order
 
         jobs = queue_order(ctx, order_id, receipt=req.print_receipt,
@@ -180,7 +190,8 @@ def sell(ctx: Ctx, req: SaleRequest) -> SaleResult:
     change = sum(p.change or 0 for p in payments)
     return {"order": order, "tickets": tickets, "payments": pay_rows, "lines": [line.__dict__ for line in lines],
             "total": total, "tax": tax, "change": change, "currency": cur, "jobs": jobs,
-            "total_text": format_money(total, cur), "change_text": format_money(change, cur)}
+            "total_text": format_money(total, cur), "change_text": format_money(change, cur),
+            "holders": [dict(shown_holder(h)) for h in bound]}
 
 
 def _comp_authority(ctx: Ctx, op: dict, lines: list[Line], types: dict[str, dict], payments: list[Payment],

@@ -41,8 +41,9 @@ def replace_event(conn: sqlite3.Connection, ev: dict[str, Any], at: str, owns_in
     conn.execute("DELETE FROM events WHERE id = ?", (ev["event"]["id"],))
     conn.execute(
         "INSERT INTO events (id, venue_id, name, starts_at, doors_at, timezone, currency, tax_rate_bp,"
-        " per_order_limit, reentry, updated_at) VALUES (:id, :venue_id, :name, :starts_at, :doors_at, :timezone,"
-        " :currency, :tax_rate_bp, :per_order_limit, :reentry, :updated_at)",
+        " per_order_limit, reentry, real_name, holder_changes_max, updated_at) VALUES (:id, :venue_id, :name,"
+        " :starts_at, :doors_at, :timezone, :currency, :tax_rate_bp, :per_order_limit, :reentry, :real_name,"
+        " :holder_changes_max, :updated_at)",
         ev["event"] | {"updated_at": at},
     )
     alloc = 1 if owns_inventory else 0
@@ -56,7 +57,8 @@ def update_event_terms(conn: sqlite3.Connection, ev: dict[str, Any], at: str) ->
     """An event with sales keeps its layout; names, times, prices, limits and refund policy may change."""
     conn.execute(
         "UPDATE events SET name=:name, starts_at=:starts_at, doors_at=:doors_at, timezone=:timezone,"
-        " tax_rate_bp=:tax_rate_bp, per_order_limit=:per_order_limit, reentry=:reentry, updated_at=:updated_at"
+        " tax_rate_bp=:tax_rate_bp, per_order_limit=:per_order_limit, reentry=:reentry, real_name=:real_name,"
+        " holder_changes_max=:holder_changes_max, updated_at=:updated_at"
         " WHERE id=:id",
         ev["event"] | {"updated_at": at},
     )
