@@ -166,3 +166,26 @@ def test_a_door_elsewhere_receives_the_holders_and_a_seller_does_not(central, te
     assert scan(door, sale["tickets"][1]["token"], ev)["code"] == "revoked"  # the holder changed since
     new = scan(door, changed["ticket"]["token"], ev)
     assert new["result"] == "admit" and new["holder"]["line"] == "李小明 · ID ****002X"
+
+
+def test_a_central_purge_erases_the_holders_and_their_feed_changes(central, terminals, login, cli, clock,  # noqa: ANN001
+                                                                   tmp_path) -> None:
+    """After `central privacy purge` of a past real-name event the central database holds no holder name (the
+    holder rows, the sale's journal copy, and the holder changes on the feed that doors pull are gone), while the
+    tickets and their money stay."""
+    gala = _publish_real_name(central, tmp_path)
+    (counter,) = terminals(1)
+    sync(counter)
+    sale = sell_named(counter, gala, LI, WANG, section="standing")
+    sync(counter)
+    assert central.query("SELECT pos FROM changes WHERE kind = 'holders' AND body LIKE ?", (f"%{gala}%",))
+    clock.advance(days=60)
+    out = cli("central", "privacy", "purge", "--event", gala, "--json", "--db", central.db_url)
+    assert out.exit_code == 0, out.output
+    assert central.query("SELECT pos FROM changes WHERE kind = 'holders' AND body LIKE ?", (f"%{gala}%",)) == []
+    held = central.query("SELECT name, id_hash, binding FROM ticket_holders WHERE order_id = ?", (sale["order"]["id"],))
+    assert len(held) == 2 and all(not (r["name"] or r["id_hash"] or r["binding"]) for r in held)
+    text = json.dumps(central.query("SELECT payload FROM journal WHERE terminal_id = ?", (counter.terminal["id"],)),
+                      ensure_ascii=False)
+    assert "李小明" not in text and "王芳" not in text
+    assert len(central.query("SELECT id FROM tickets WHERE order_id = ?", (sale["order"]["id"],))) == 2
