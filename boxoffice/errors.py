@@ -39,6 +39,8 @@ EXIT_STATUSES: dict[str, tuple[int, str]] = {
     "last_admin_token": (4, "that is the central service's last live admin token: make a new one first, or --force"),
     "not_purgeable_yet": (4, "the event is too recent: its customers' data is kept for privacy.keep_days after it"),
     "sync_first": (4, "journal entries this purge would erase have not reached the central service: sync first"),
+    "holder_required": (4, "a real-name ticket needs its holder: one per ticket at a sale, the holder's ID at pickup"),
+    "holder_changes_exhausted": (4, "the ticket's holder was changed as often as its event allows"),
     "unpushed_entries": (4, "restoring that copy would lose journal entries the central service never received"),
     # 5: who is asking may not do this
     "permission_denied": (5, "the operator's role does not allow this"),
@@ -57,6 +59,8 @@ EXIT_STATUSES: dict[str, tuple[int, str]] = {
     "key_revoked": (6, "the ticket was signed with a revoked terminal's key and cannot be shown to predate it"),
     "unknown_section": (6, "the ticket names a section its event does not have"),
     "unknown_event": (6, "the ticket is for an event this terminal does not know"),
+    "holder_mismatch": (6, "the ID shown is not the real-name ticket holder's"),
+    "holder_tampered": (6, "the real-name ticket's holder record does not match its signature"),
     # 7: the sale is kept, the printer is not
     "printer_offline": (7, "the printer did not answer; the job waits for `boxoffice print retry`"),
     # 8: the central service

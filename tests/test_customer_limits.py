@@ -174,3 +174,21 @@ def test_an_exchange_keeps_the_customer_counted(capped: Any, demo_events: tuple[
         sale(capped, gala, 2, phone="13600136000")
     assert refused.value.details["remaining"] == 1
     assert out["order"]["phone"] == "13600136000"
+
+
+def test_a_real_name_sale_counts_each_holder_by_id_number(terminal: Any, cli: Any) -> None:
+    from realname_kit import JANE, LI, WANG, sell_named
+
+    doc = capped_catalog(2)
+    doc["events"][0]["real_name"] = True
+    import_catalog(terminal, doc)
+    gala = doc["events"][0]["id"]
+    sold = sell_named(terminal, gala, LI, WANG, section="standing")
+    assert sold["customer_limit"] == {"limit": 2, "counted": "here", "remaining": 1}
+    sell_named(terminal, gala, LI, JANE, section="standing")  # Li's second: at the cap, Jane's first
+    refused = cli("sell", gala, "-s", "standing", "-t", "adult=2", "--card", "4242", "--holder", WANG,
+                  "--holder", LI, "--no-receipt", "--json", db=terminal)
+    err = json.loads(refused.stdout)["error"]
+    assert refused.exit_code == 4 and err["code"] == "customer_limit"
+    assert err["details"] == {"remaining": 0, "limit": 2, "counted": "here", "customer": 1}  # the second holder
+    assert "11010519491231002X" not in refused.stdout and "李小明" not in refused.stdout

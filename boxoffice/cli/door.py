@@ -10,6 +10,7 @@ import typer
 
 from boxoffice.cli.common import (
     JSON_HELP,
+    TOKEN_ARGUMENT,
     echo,
     emit_json,
     json_text,
@@ -122,6 +123,30 @@ def scan_check(event: str = typer.Option(None, "--event", help="The event at thi
         raise typer.Exit(6)
 
 
+@scan_app.command("check-id", context_settings=TOKEN_ARGUMENT)
+def scan_check_id(token: str = typer.Argument(..., help="The ticket's token text (quote it: it may hold spaces)."),
+                  id_number: str = typer.Option(..., "--id-number", help="The ID number typed or scanned from the "
+                                                "document the customer shows; hashed, never kept or shown."),
+                  id_kind: str = typer.Option(None, "--id-kind", help="resident, passport or other (default: the "
+                                              "holder's document kind)."),
+                  json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """Real-name events: say whether an ID document is the ticket holder's: MATCH, or NO MATCH (exit status 6).
+
+    The ticket is checked as at the door (signature, revocation, the holder's binding); nothing is recorded: scan
+    the ticket to admit. Example:
+      boxoffice scan check-id 'NCF8...' --id-number 11010519491231002X
+    """
+    from boxoffice.domain.holders import id_kind as parse_kind
+    from boxoffice.services.holders import check_id
+
+    with terminal() as ctx:
+        out = check_id(ctx, token, id_number, parse_kind(id_kind) if id_kind else None)
+    if json_out:
+        emit_json(out)
+        return
+    secho(f"  MATCH  {out['holder']['line']}  ", fg="white", bg="green", bold=True)
+
+
 @scan_app.command("stats")
 def scan_stats(event: str = typer.Argument(..., help="Event id."),
                json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
@@ -146,6 +171,8 @@ def _show_answer(ans: dict[str, Any], json_out: bool) -> None:
     if json_out:
         body = {k: ans[k] for k in ("result", "ticket_id", "place", "event_id", "direction", "nonce", "at",
                                     "seen_in_sync")}
+        if "holder" in ans:
+            body["holder"] = ans["holder"]
         if ans["code"]:
             body["error"] = {"code": ans["code"], "message": ans["message"]}
         sys.stdout.write(json_text(body, indent=None) + "\n")
@@ -157,5 +184,7 @@ def _show_answer(ans: dict[str, Any], json_out: bool) -> None:
         word = "ADMIT" if ans["result"] == "admit" else "EXIT"
         secho(f"  {word}  {ans['message']}  ", fg="white", bg="green" if word == "ADMIT" else "blue",
               bold=True)
+        if "holder" in ans:
+            secho(f"  HOLDER {ans['holder']['line']}: compare with the ID document  ", bold=True)
         if not ans["seen_in_sync"]:
             secho("  NOT SEEN IN SYNCED DATA: tell a supervisor  ", fg="black", bg="yellow", bold=True)

@@ -50,7 +50,8 @@ COMMANDS = {
     "order": Entry(_CLI + "orders", "order_app", "Look up an order and reprint its tickets."),
     "print": Entry(_CLI + "printer", "print_app", "The print queue: retry what did not print, print a test page, "
                                                   "list jobs."),
-    "ticket": Entry(_CLI + "tickets", "ticket_app", "Check a ticket's QR token offline."),
+    "ticket": Entry(_CLI + "tickets", "ticket_app", "Check a ticket's QR token offline; change a real-name "
+                                                  "ticket's holder."),
     "orders": Entry(_CLI + "web_orders", "orders_app", "Orders from other channels (the web shop): import them for "
                                                        "the pickup desk and the door."),
     "keys": Entry(_CLI + "web_orders", "keys_app", "Public keys whose tickets this terminal accepts (the central "

@@ -66,8 +66,15 @@ def pickup_give(code: str = typer.Argument(..., help="Order code, e.g. WQ7K-2M4X
                 count: int = typer.Option(None, "--count", help="Only this many tickets (the rest later)."),
                 yes: bool = typer.Option(False, "--yes", "-y", help="The order's note (e.g. ID required) was "
                                                                     "checked: do not ask."),
+                id_last4: str = typer.Option(None, "--id-last4", help="Real-name orders: the last four characters "
+                                             "of a ticket holder's ID document."),
+                id_number: str = typer.Option(None, "--id-number", help="Real-name orders: a ticket holder's whole "
+                                              "ID number, matched by its keyed hash (never kept)."),
                 json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """Hand an order out: records who and when, prints its tickets. `boxoffice pickup CODE` is the same.
+
+    An order with real-name tickets (docs/real-name.md) is handed out only against a holder's ID document:
+    --id-last4 XXXX or --id-number NUMBER (holder_required without one, holder_mismatch for a wrong one).
 
     An unpaid order is refused; a second pickup is refused naming who and when (a supervisor can reprint with
     `boxoffice order reprint`). A note such as "ID required" is shown and must be confirmed.
@@ -75,6 +82,7 @@ def pickup_give(code: str = typer.Argument(..., help="Order code, e.g. WQ7K-2M4X
       boxoffice pickup give WQ7K-2M4X
       boxoffice pickup WQ7K-2M4X --count 2
       boxoffice pickup WQ7K-2M4X --tickets 5f3a9c21,77d0e4b8 --yes
+      boxoffice pickup WQ7K-2M4X --id-last4 002X
     """
     from boxoffice.errors import BoxOfficeError
     from boxoffice.services.pickup import pick_up, plan_pickup
@@ -84,7 +92,7 @@ def pickup_give(code: str = typer.Argument(..., help="Order code, e.g. WQ7K-2M4X
     ids = [t.strip() for t in tickets.split(",") if t.strip()] if tickets else None
     with terminal() as ctx:
         ctx.require("pickup")
-        plan = plan_pickup(ctx, code, ids, count)
+        plan = plan_pickup(ctx, code, ids, count, id_last4=id_last4, id_number=id_number)
         confirmed = yes
         if plan["notes"] and not yes and not json_out:
             secho(f"NOTE: {plan['notes']}", fg="yellow", bold=True)
@@ -94,13 +102,16 @@ def pickup_give(code: str = typer.Argument(..., help="Order code, e.g. WQ7K-2M4X
             if not confirmed:
                 raise BoxOfficeError("conflict", f"not handed out: the note on {plan['order']['code']} was not "
                                                  "confirmed")
-        out = pick_up(ctx, code, ticket_ids=ids, count=count, confirmed=confirmed)
+        out = pick_up(ctx, code, ticket_ids=ids, count=count, confirmed=confirmed, id_last4=id_last4,
+                      id_number=id_number)
     if json_out:
         emit_json(out)
     else:
         who = f" ({out['name']})" if out["name"] else ""
         secho(f"HANDED OUT {out['order']}{who}: {len(out['handed_out'])} ticket(s): "
                     f"{', '.join(out['places'])}", fg="green", bold=True)
+        if out["holder"]:
+            echo(f"ID checked: {out['holder']['line']}")
         if out["remaining"]:
             echo(f"{out['remaining']} ticket(s) still to hand out.")
     finish_printing(out["print"], json_out)

@@ -54,16 +54,24 @@ def sell(
     email: str = typer.Option(None, "--email", help="Customer e-mail."),
     phone: str = typer.Option(None, "--phone", help="Customer phone."),
     no_receipt: bool = typer.Option(False, "--no-receipt", help="Print tickets only."),
+    holder: list[str] = typer.Option([], "--holder", help="Real-name events: a ticket's holder as "
+                                     "'NAME,KIND,NUMBER' (KIND: resident, passport or other), once per ticket, in "
+                                     "the order the tickets are issued. The number is hashed, never kept."),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Sell tickets at the window: places, payment, signed QR tickets and a receipt, printed at once.
+
+    A real-name event (docs/real-name.md) needs one --holder a ticket, no more and no fewer (holder_required).
 
     The sale is saved before printing; if the printer fails, the sale stands and `boxoffice print retry` prints
     it (exit status 7). Examples:
       boxoffice sell gala-1130 -s stalls -t adult=2 -t child=1 --cash 100
       boxoffice sell gala-1130 -s standing -t adult=4 --card 4242
       boxoffice sell gala-1130 -s stalls --seats F10,F11 -t adult=2 --card 4242:40 --cash 50
+      boxoffice sell expo-0101 -s hall -t adult=2 --cash 200 --holder '李小明,resident,11010519491231002X'
+        --holder 'Jane Doe,passport,E12345678'
     """
+    from boxoffice.domain.holders import parse_holder
     from boxoffice.domain.pricing import parse_type_counts
     from boxoffice.services.events import get_event
     from boxoffice.services.printing import run_jobs
@@ -77,7 +85,8 @@ def sell(
             event_id=event, section_id=section, counts=parse_type_counts(types),
             tenders=_tenders(cash, card, comp, currency),
             seats=[s for s in seats.split(",") if s.strip()] if seats else None, accessible=accessible,
-            customer_name=name, email=email, phone=phone, print_receipt=not no_receipt)
+            customer_name=name, email=email, phone=phone, print_receipt=not no_receipt,
+            holders=[parse_holder(h) for h in holder] or None)
         if supervisor:  # everything else that could refuse the sale first, then the PIN
             check_sale(ctx, req, supervisor)
             req.supervisor = (supervisor, ask_pin(f"PIN for {supervisor}"))
@@ -89,11 +98,14 @@ def sell(
                    "change": result["change_text"], "currency": result["currency"],
                    "tickets": [{"id": t["id"], "section": t["section_id"], "row": t["row"], "seat": t["seat"],
                                 "type": t["ticket_type_id"], "token": t["token"]} for t in result["tickets"]],
-                   "customer_limit": result["customer_limit"], "print": prints})
+                   "holders": result["holders"], "customer_limit": result["customer_limit"],
+                   "print": prints})
     else:
         places = ", ".join(f"{t['row']}{t['seat']}" if t["row"] else t["section_id"] for t in result["tickets"])
         secho(f"SOLD {order['code']}  {len(result['tickets'])} ticket(s): {places}", bold=True, fg="green")
         echo(f"Total {result['total_text']} {result['currency']}")
+        for h in result["holders"]:
+            echo(f"  holder {h['line']}")
         if any(p["tender"] == "cash" for p in result["payments"]):
             secho(f"CHANGE {result['change_text']}", bold=True)
         _limit_line(result["customer_limit"])

@@ -16,7 +16,7 @@ from boxoffice.cli.common import (
     terminal,
 )
 
-ticket_app = sub_app("Check a ticket's QR token offline.")
+ticket_app = sub_app("Check a ticket's QR token offline; change a real-name ticket's holder.")
 
 
 @ticket_app.command("verify", context_settings=TOKEN_ARGUMENT)
@@ -45,3 +45,46 @@ def verify(token: str = typer.Argument(None, help="The token text (quote it: it 
     secho(f"VALID  {out['event'] or 'unknown event'}  {out['section'] or ''}  {place}", fg="green", bold=True)
     if out["starts"]:
         echo(f"  {out['starts']}; ticket {out['claims']['ticket_id']}")
+
+
+@ticket_app.command("change-holder", context_settings=TOKEN_ARGUMENT)
+def change_holder(ticket: str = typer.Argument(..., help="The ticket id, or its token scanned (quote it)."),
+                  holder: str = typer.Option(..., "--holder", help="The new holder as 'NAME,KIND,NUMBER' (KIND: "
+                                             "resident, passport or other). The number is hashed, never kept."),
+                  supervisor: str = typer.Option(None, "--supervisor", help="Supervisor approving (PIN asked), "
+                                                 "when the operator logged in is not one."),
+                  receipt: bool = typer.Option(False, "--receipt", help="Print the order's receipt too."),
+                  json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """Real-name events: give a ticket a new holder (a supervisor's action). The old ticket is revoked and a new
+    one with the same place is printed, journaled and synced like a re-issue; no money moves. Refused past the
+    event's holder_changes_max (holder_changes_exhausted). Example:
+      boxoffice ticket change-holder 01934c1e-... --holder '王芳,resident,110105198001010024' --supervisor sue
+    """
+    from boxoffice.cli.common import ask_pin, finish_printing
+    from boxoffice.domain.holders import parse_holder
+    from boxoffice.services.holder_change import change_holder as do_change
+    from boxoffice.services.holder_change import check
+    from boxoffice.services.printing import run_jobs
+
+    new_holder = parse_holder(holder)
+    with terminal() as ctx:
+        approval = None
+        if supervisor:  # everything else that could refuse first, then the PIN
+            check(ctx, ticket, supervisor)
+            approval = (supervisor, ask_pin(f"PIN for {supervisor}"))
+        out = do_change(ctx, ticket, new_holder, approval, receipt=receipt)
+        prints = run_jobs(ctx, out["jobs"])
+    if json_out:
+        emit_json({"order": out["order_code"], "old_ticket_id": out["old_ticket_id"],
+                   "ticket": {"id": out["ticket"]["id"], "token": out["ticket"]["token"],
+                              "row": out["ticket"]["row"], "seat": out["ticket"]["seat"]},
+                   "old_holder": out["old_holder"], "holder": out["holder"], "changes": out["changes"],
+                   "changes_left": out["changes_left"], "approved_by": out["approved_by"], "print": prints})
+    else:
+        secho(f"HOLDER CHANGED  order {out['order_code']}: old ticket {out['old_ticket_id']} revoked", bold=True,
+              fg="green")
+        echo(f"  was {out['old_holder']['line']}")
+        echo(f"  now {out['holder']['line']}; new ticket {out['ticket']['id']}")
+        left = out["changes_left"]
+        echo(f"  holder changes: {out['changes']}" + ("" if left is None else f" ({left} more allowed)"))
+    finish_printing(prints, json_out)

@@ -90,7 +90,10 @@ def _build_event(ev: dict[str, Any], at: str, venue: dict[str, Any], currency: s
         "timezone": tz, "currency": currency, "tax_rate_bp": rate,
         "per_order_limit": ev.get("per_order_limit", 10), "reentry": int(ev.get("reentry", False)),
         "per_customer_limit": ev.get("per_customer_limit"),
+        "real_name": int(ev.get("real_name", False)), "holder_changes_max": ev.get("holder_changes_max"),
     }
+    if "holder_changes_max" in ev and not ev.get("real_name"):
+        p.add(f"{at}/holder_changes_max", "holder changes are capped only for a real-name event (real_name: true)")
     sections, seats = _build_sections(ev, at, p)
     section_ids = {s["id"] for s in sections}
     types, prices = [], []

@@ -40,17 +40,24 @@ def _allowed(scripts: set[str]) -> bool:
 
 def operator_name(name: str) -> str:
     """The name as stored (NFKC, trimmed), or ``bad_input`` saying what is wrong with it."""
+    return person_name(name, "an operator name")
+
+
+def person_name(name: str, what: str) -> str:
+    """A person's name as stored (NFKC, trimmed): an operator's, or a real-name ticket's holder (``what`` says which,
+    for the message). ``bad_input`` for one that is empty, too long, has invisible characters, looks like a card
+    number or mixes scripts that look alike."""
     text = unicodedata.normalize("NFKC", name).strip()
     if not text or len(text) > MAX_NAME:
-        raise BoxOfficeError("bad_input", f"an operator name is 1 to {MAX_NAME} printable characters")
+        raise BoxOfficeError("bad_input", f"{what} is 1 to {MAX_NAME} printable characters")
     for ch in text:
         category = unicodedata.category(ch)
         if category in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp") or ch in _BLANK or (category == "Zs" and ch != " "):
-            raise BoxOfficeError("bad_input", "an operator name cannot hold invisible or control characters "
+            raise BoxOfficeError("bad_input", f"{what} cannot hold invisible or control characters "
                                               f"(U+{ord(ch):04X} found): type it again with plain letters")
-    refuse_card_number(text, "operator name")
+    refuse_card_number(text, what.split(" ", 1)[-1])
     scripts = {s for s in map(_script, text) if s}
     if not _allowed(scripts):
-        raise BoxOfficeError("bad_input", f"an operator name mixes letters of {', '.join(sorted(scripts))}, which "
+        raise BoxOfficeError("bad_input", f"{what} mixes letters of {', '.join(sorted(scripts))}, which "
                                           "can look alike: spell it in one script")
     return text

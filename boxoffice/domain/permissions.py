@@ -16,6 +16,7 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "refund": ("seller", "supervisor", "admin"),
     "refund_override": ("supervisor", "admin"),
     "exchange": ("seller", "supervisor", "admin"),
+    "change_holder": ("supervisor", "admin"),
     "shift": ("seller", "pickup", "supervisor", "admin"),
     "cash": ("seller", "supervisor", "admin"),
     "drawer": ("seller", "supervisor", "admin"),
@@ -45,6 +46,7 @@ DESCRIPTIONS: dict[str, str] = {
     "orders_import": "import orders or keys", "sync": "sync",
     "enroll": "enroll this terminal with a central service", "audit": "read or verify the audit trail",
     "unlock": "unlock operators", "reset_pin": "reset operators' PINs",
+    "change_holder": "change a real-name ticket's holder",
     "complaints": "list or close complaints",
     "privacy": "purge or export customers' personal data",
 }

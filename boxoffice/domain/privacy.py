@@ -30,16 +30,33 @@ SALT_KEY = "privacy_salt"
 # payload. A new personal field in a journal payload must be named here, or a purge leaves it behind.
 PERSONAL_KEYS = frozenset({"customer_name", "email", "phone", "phone_digits", "notes",
                            "holder_name", "id_hash", "id_last4"})
+# Inside a real-name entry's ``holders`` list (services/holders.py) the holder's name is plain ``name``, a key too
+# common elsewhere to erase everywhere; and ``binding``, the signature over the holder's name, would let a guessed
+# name be confirmed. Both are erased there, and only there.
+HOLDERS_KEY = "holders"
+HOLDER_KEYS = frozenset({"name", "binding"})
 DEFAULT_KEEP_DAYS = 30
 
 
 def carries_personal(payload: Any) -> bool:
     """Whether any personal key in ``payload`` (at any depth) holds a value."""
     if isinstance(payload, dict):
-        return any((k in PERSONAL_KEYS and v not in (None, "")) or carries_personal(v) for k, v in payload.items())
+        return any((k in PERSONAL_KEYS and v not in (None, "")) or carries_personal(v)
+                   or (k == HOLDERS_KEY and isinstance(v, list) and any(_holder_named(h) for h in v))
+                   for k, v in payload.items())
     if isinstance(payload, list):
         return any(carries_personal(v) for v in payload)
     return False
+
+
+def _holder_named(holder: Any) -> bool:
+    return isinstance(holder, dict) and any(holder.get(k) not in (None, "") for k in HOLDER_KEYS)
+
+
+def _erase_holder(holder: Any) -> Any:
+    if not isinstance(holder, dict):
+        return erase(holder)
+    return {k: (None if k in HOLDER_KEYS or k in PERSONAL_KEYS else erase(v)) for k, v in holder.items()}
 
 
 def salted(payload: dict[str, Any]) -> dict[str, Any]:
@@ -54,7 +71,9 @@ def erase(payload: Any) -> Any:
 
     Deterministic, so the terminal and the central service erase one entry to the same text."""
     if isinstance(payload, dict):
-        return {k: (None if k in PERSONAL_KEYS or k == SALT_KEY else erase(v)) for k, v in payload.items()}
+        return {k: (None if k in PERSONAL_KEYS or k == SALT_KEY
+                    else [_erase_holder(h) for h in v] if k == HOLDERS_KEY and isinstance(v, list)
+                    else erase(v)) for k, v in payload.items()}
     if isinstance(payload, list):
         return [erase(v) for v in payload]
     return payload

@@ -33,6 +33,7 @@ class TicketView:
     order_code: str
     token: str
     copy: bool = False
+    holder: str | None = None  # a real-name ticket: "李小明 · ID ****1234" (never the whole number)
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,8 @@ def ticket_layout(t: TicketView, copy: bool = False) -> Layout:
         blocks.append(Columns("Row", t.row, bold=True))
     if t.seat is not None:
         blocks.append(Columns("Seat", t.seat, bold=True))
+    if t.holder is not None:
+        blocks.append(Columns("Holder", t.holder, bold=True))
     blocks += [
         Columns("Ticket", t.ticket_type),
         Columns("Price", t.price),

@@ -43,7 +43,7 @@ def told(entries: Sequence[Mapping[str, Any]]) -> Told:
     out = Told()
     for e in entries:
         kind = e["kind"]
-        if kind not in ("sale", "exchange", "refund", "pickup") and not kind.startswith("operator."):
+        if kind not in ("sale", "exchange", "holder_change", "refund", "pickup") and not kind.startswith("operator."):
             continue
         try:
             p = json.loads(e["payload"])
@@ -54,10 +54,10 @@ def told(entries: Sequence[Mapping[str, Any]]) -> Told:
 
 
 def _read(out: Told, seq: int, kind: str, p: dict[str, Any]) -> None:
-    if kind in ("sale", "exchange"):
+    if kind in ("sale", "exchange", "holder_change"):  # a holder change: a new ticket, the old one revoked
         for t in p.get("tickets", []):
             out.tickets[t["id"]] = (seq, p["order"]["id"], t)
-    if kind == "exchange":
+    if kind in ("exchange", "holder_change"):
         for tid in p.get("old_tickets", []):
             out.revoked[tid] = (seq, "exchanged")
     elif kind == "refund":

@@ -73,6 +73,10 @@ def import_catalog(ctx: Ctx, doc: Any, *, check_permission: bool = True,
                 if store.layout_of(ctx.conn, eid) != new_layout:
                     raise BoxOfficeError("conflict", f"event {eid!r} has sales; its sections and seats cannot change "
                                                      "now (names, times, prices and policy can). Nothing was imported")
+                if ev["event"]["real_name"] and not (store.get_event(ctx.conn, eid) or {}).get("real_name") \
+                        and not from_central:
+                    raise BoxOfficeError("conflict", f"event {eid!r} has sales without holders: it cannot become "
+                                                     "real-name now (docs/real-name.md). Nothing was imported")
                 store.update_event_terms(ctx.conn, ev, now)
                 summary["updated"] += 1
             else:

@@ -13,6 +13,7 @@ desk (pickup and walk-up sales)
     p N                     hand out N of them (the rest later)
     s SECTION TYPE=N... PAY quick sale for the counter's event, e.g.  s standing adult=2 cash 50
                             PAY is  cash AMOUNT  |  card LAST4  |  card LAST4:AMOUNT  (several allowed)
+                            a real-name event: then one  / NAME,KIND,NUMBER  a ticket (docs/real-name.md)
     e EVENT                 the event for sales and the door
 door (check-in)
     scanned ticket          ADMIT or REFUSED: why
@@ -380,7 +381,10 @@ def _door_reply(ans: ScanAnswer) -> Reply:
     reply = Reply(data=ans)
     if ans["result"] == "refused":
         return reply.add("refused", f"REFUSED: {ans['message']}")
-    return reply.add("admit", f"{'ADMIT' if ans['result'] == 'admit' else 'EXIT'}  {ans['message']}")
+    reply.add("admit", f"{'ADMIT' if ans['result'] == 'admit' else 'EXIT'}  {ans['message']}")
+    if "holder" in ans:  # a real-name event: the steward compares the holder with the ID document
+        reply.add("warn", f"HOLDER {ans['holder']['line']}: compare with the ID document")
+    return reply
 
 
 def _handout_state(r: FoundOrder) -> str:
@@ -404,13 +408,17 @@ def _print_lines(reply: Reply, results: list[PrintResult]) -> None:
 def parse_sale(spec: str, event_id: str, currency: str) -> Any:
     """The quick-sale mini-syntax: SECTION TYPE=N [TYPE=N...] then tenders: cash AMOUNT, card LAST4[:AMOUNT].
 
-    A bare TYPE counts one. Raises bad_input naming the word it could not read.
+    A bare TYPE counts one. A real-name event's holders follow, one a ticket, each after a slash:
+    ``s standing adult=2 cash 50 / 李小明,resident,11010519491231002X / Jane Doe,passport,E12345678``. Raises
+    bad_input naming the word it could not read.
     """
+    from boxoffice.domain.holders import parse_holder
     from boxoffice.domain.money import parse_amount
     from boxoffice.domain.pricing import parse_type_counts
     from boxoffice.domain.tenders import Tender, parse_card
     from boxoffice.services.sales import SaleRequest
 
+    spec, *holders = spec.split("/")
     words = spec.split()
     if len(words) < 2:
         raise BoxOfficeError("bad_input", "quick sale: s SECTION TYPE=N PAY, e.g. s standing adult=2 cash 50")
@@ -434,4 +442,4 @@ def parse_sale(spec: str, event_id: str, currency: str) -> Any:
     if not tenders:
         raise BoxOfficeError("bad_input", "quick sale: say how it is paid: cash 50, card 4242")
     return SaleRequest(event_id=event_id, section_id=section, counts=parse_type_counts(types), tenders=tenders,
-                       print_receipt=True)
+                       print_receipt=True, holders=[parse_holder(h) for h in holders] or None)

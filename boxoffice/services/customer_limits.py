@@ -125,14 +125,17 @@ def enforce(ctx: Ctx, event: Mapping[str, Any], keys: list[CustomerKey]) -> Limi
     return Limits(keys=keys, limit=cap, counted=counted, remaining=remaining, why_offline=why)
 
 
-def carried(ctx: Ctx, event: Mapping[str, Any], *, phone: str | None, email: str | None, places: int) -> Limits:
+def carried(ctx: Ctx, event: Mapping[str, Any], *, phone: str | None, email: str | None, places: int,
+            holder_keys: list[str] | None = None) -> Limits:
     """The keys an exchange's new order carries from the order it replaces, not checked: the customer held the old
-    tickets within the cap, and the old ones stop counting as the new ones start. A phone or e-mail that does not
-    normalise (stored before it was checked) carries nothing."""
+    tickets within the cap, and the old ones stop counting as the new ones start. ``holder_keys``: a real-name
+    event's holders (one place each), which then stand for the customer instead of the phone and e-mail. A phone or
+    e-mail that does not normalise (stored before it was checked) carries nothing."""
     if not event.get("per_customer_limit"):
         return Limits()
     try:
-        keys = merged(customer_keys(ctx, phone=phone, email=email, places=places))
+        keys = merged([(k, 1) for k in holder_keys] if holder_keys else
+                      customer_keys(ctx, phone=phone, email=email, places=places))
     except BoxOfficeError:
         return Limits()
     return Limits(keys=keys, limit=event["per_customer_limit"], counted="none")

@@ -47,6 +47,7 @@ class ScanVerdict(TypedDict):
     place: str | None
     seen_in_sync: bool
     flag: NotRequired[str]
+    holder: NotRequired[dict[str, Any]]  # a real-name event: who may use the ticket (services/holders.py)
 
 
 class ScanAnswer(ScanVerdict):
@@ -85,6 +86,7 @@ class DoorEvent:
     day: date  # the event's local day: scans are refused before the doors and after its midnight
     day_text: str
     sections: dict[bytes, str] = field(default_factory=dict)  # section ref -> section name
+    real_name: bool = False  # each ticket has a holder, shown at the door and bound to it by a signature
 
 
 def door_event(ctx: Ctx, event_id: str | None = None) -> DoorEvent:
@@ -113,7 +115,8 @@ def door_event(ctx: Ctx, event_id: str | None = None) -> DoorEvent:
                      ref=event_ref(ev["id"]), opens=opens, day=start_local.date(),
                      day_text=start_local.strftime("%a %d %b %Y"),
                      sections={section_ref(ev["id"], s["id"]): s["name"]
-                               for s in catalog_store.sections(ctx.conn, ev["id"])})
+                               for s in catalog_store.sections(ctx.conn, ev["id"])},
+                     real_name=bool(ev.get("real_name")))
     cache[event_id] = info
     return info
 
@@ -220,6 +223,14 @@ def _decide(ctx: Ctx, text: str, ev: DoorEvent, direction: str) -> ScanVerdict:
     if state["order_status"] == "unpaid":
         return _refused("unpaid", f"order {state['order_code']} is not paid: send the customer to the box office",
                         tid, place, seen)
+    holder = None
+    if ev.real_name:
+        from boxoffice.services.holders import for_door
+
+        try:
+            holder = for_door(ctx, decoded, keys)
+        except BoxOfficeError as exc:
+            return _refused(exc.code, exc.message, tid, place, seen)
     now = ctx.now()
     today = now.astimezone(zone(ev.timezone)).date()
     if today < ev.day:
@@ -241,6 +252,8 @@ def _decide(ctx: Ctx, text: str, ev: DoorEvent, direction: str) -> ScanVerdict:
     answer: ScanVerdict = {"result": "admit" if direction == "in" else "exit", "code": None,
                            "message": place + ("" if seen else f" ({NOT_SEEN}: genuine signature, checked offline)"),
                            "ticket_id": tid, "place": place, "seen_in_sync": seen}
+    if holder is not None:
+        answer["holder"] = dict(holder)
     code = state["order_code"]
     if code is not None and ("~" in code or state["code_twin"]):
         # Two orders carry this printed code (a terminal put back from an older copy sold again): the ticket id is

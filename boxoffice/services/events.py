@@ -24,6 +24,8 @@ class Event(TypedDict):
     per_order_limit: int
     reentry: int
     per_customer_limit: int | None
+    real_name: int  # 1: each ticket is sold to a named holder (docs/real-name.md)
+    holder_changes_max: int | None  # holder changes allowed a ticket; None: no cap
     updated_at: str
 
 

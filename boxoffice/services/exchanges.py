@@ -169,7 +169,11 @@ def _checked(ctx: Ctx, req: ExchangeRequest, supervisor: str | None) -> dict[str
     if sec["kind"] == "general" and req.seats:
         raise BoxOfficeError("bad_input", f"{sec['name']} is general admission: give no seats")
     payback.check_drawer(ctx, a["plan"], cur)
-    return a | {"shift_id": shift_id, "note": note, "payments": payments, "detail": detail, "section": sec}
+    from boxoffice.services.holders import carried_over
+
+    named = carried_over(ctx, ev, a["old"], sum(line.count for line in a["lines"]))  # a real-name event's holders
+    return a | {"shift_id": shift_id, "note": note, "payments": payments, "detail": detail, "section": sec,
+                "holders": named}
 
 
 def check(ctx: Ctx, req: ExchangeRequest, supervisor: str | None = None) -> ExchangePreview:
@@ -186,7 +190,7 @@ def exchange(ctx: Ctx, req: ExchangeRequest) -> ExchangeResult:
     """Make the exchange. Returns the new order, its tickets, the money moved and print jobs (queued)."""
     a = _checked(ctx, req, req.supervisor[0] if req.supervisor else None)
     op, order, ev, cur, diff = a["op"], a["order"], a["event"], a["currency"], a["difference"]
-    shift_id, note, payments, sec = a["shift_id"], a["note"], a["payments"], a["section"]
+    shift_id, note, payments, sec, holders = a["shift_id"], a["note"], a["payments"], a["section"], a["holders"]
     approver = rf.authorise(ctx, op, a["overrides"], req.supervisor, "exchange", a["detail"])
     now = ctx.now_iso()
     new_id, exchange_id = uuid7(), uuid7()
@@ -223,11 +227,15 @@ def exchange(ctx: Ctx, req: ExchangeRequest) -> ExchangeResult:
 
         slip = receipt_view(ctx, row, (order["code"], code), cur, a["old"], named, pay_rows + back_rows)
         jobs.append(queue_layout(ctx, "exchange", exchange_layout(slip), name=f"{code}-exchange", order_id=new_id))
-        carried = customer_limits.carried(ctx, ev, phone=order["phone"], email=order["email"], places=len(tickets))
+        from boxoffice.services.holders import bind
+
+        bound = bind(ctx, tickets, holders)  # the same holders, bound to the new tickets
+        carried = customer_limits.carried(ctx, ev, phone=order["phone"], email=order["email"], places=len(tickets),
+                                          holder_keys=[h["id_hash"] for h in holders])
         entry = ctx.journal("exchange", {"exchange": row, "old_tickets": [t["id"] for t in a["old"]],
                                          "order": new_order, "tickets": [journal_ticket(t) for t in tickets],
-                                         "payments": pay_rows + back_rows, "jobs": jobs,
-                                         **carried.journal_fields()})
+                                         "payments": pay_rows + back_rows, "jobs": jobs}
+                            | ({"holders": bound} if bound else {}) | carried.journal_fields())
         carried.record(ctx, new_id, ev["id"], entry["seq"])
     change = sum(p.change or 0 for p in payments)
     return {"exchange": row, "order": new_order, "from": order["code"], "tickets": tickets,

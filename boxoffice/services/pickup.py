@@ -77,6 +77,7 @@ class PickupPlan(TypedDict):
     notes: str | None
     remaining_after: int
     timezone: str
+    holder: dict[str, Any] | None  # real-name tickets: the holder whose ID was shown (services/holders.py)
 
 
 class PickupResult(TypedDict):
@@ -91,6 +92,7 @@ class PickupResult(TypedDict):
     jobs: list[str]
     print: list[PrintResult]
     places: list[str]
+    holder: dict[str, Any] | None  # real-name tickets: the holder whose ID was shown
 
 
 # --- the index ----------------------------------------------------------------------------------------------
@@ -285,12 +287,13 @@ def _by_name(ctx: Ctx, query: str, event_id: str | None, limit: int) -> FindResu
 
 
 def plan_pickup(ctx: Ctx, code: str, ticket_ids: list[str] | None = None,
-                count: int | None = None) -> PickupPlan:
+                count: int | None = None, *, id_last4: str | None = None, id_number: str | None = None) -> PickupPlan:
     """What a pickup would hand out, without doing it: the order, its notes, the tickets chosen.
 
     Raises what the pickup itself would, so a desk asks about an order's note only when the answer can matter:
     permission_denied, sales_paused (pickups paused), unpaid, already_picked_up (naming who and when), not_found,
-    bad_input.
+    bad_input; for an order with real-name tickets, holder_required / holder_mismatch unless ``id_last4`` or
+    ``id_number`` is a holder's (services/holders.py).
     """
     from boxoffice.services import pauses
     from boxoffice.services.recovery_state import require_ready
@@ -317,6 +320,9 @@ def plan_pickup(ctx: Ctx, code: str, ticket_ids: list[str] | None = None,
                                        "the box office first; nothing was handed out")
     if order["status"] == "refunded":
         raise BoxOfficeError("already_refunded", f"order {order['code']} was refunded: nothing to hand out")
+    from boxoffice.services.holders import check_pickup
+
+    holder = check_pickup(ctx, order, id_last4, id_number)
     valid = [t for t in tickets if t["status"] == "valid"]
     waiting = [t for t in valid if not t["picked_up_at"]]
     if ticket_ids:
@@ -339,7 +345,7 @@ def plan_pickup(ctx: Ctx, code: str, ticket_ids: list[str] | None = None,
         else:
             chosen = waiting
     return {"order": order, "tickets": tickets, "chosen": chosen, "notes": order["notes"],
-            "remaining_after": len(waiting) - len(chosen), "timezone": tz}
+            "remaining_after": len(waiting) - len(chosen), "timezone": tz, "holder": holder}
 
 
 def _pick_ticket(valid: list[dict], tid: str, code: str) -> dict:
@@ -369,14 +375,15 @@ def _already(order: dict, done: list[dict], tz: str) -> BoxOfficeError:
 
 
 def pick_up(ctx: Ctx, code: str, *, ticket_ids: list[str] | None = None, count: int | None = None,
-            confirmed: bool = False, print_now: bool = True) -> PickupResult:
+            confirmed: bool = False, print_now: bool = True, id_last4: str | None = None,
+            id_number: str | None = None) -> PickupResult:
     """Hand tickets out: recorded and journalled in one transaction, then printed.
 
     An order with notes ("ID required") is handed out only with ``confirmed``: the desk must have shown the note
     and had it acknowledged. Returns the order code, the tickets handed out, those still waiting, and print results.
     """
     op = ctx.require("pickup")
-    plan = plan_pickup(ctx, code, ticket_ids, count)  # the permission, recovery, a pause, the order's state
+    plan = plan_pickup(ctx, code, ticket_ids, count, id_last4=id_last4, id_number=id_number)  # permission, state
     order = plan["order"]
     if plan["notes"] and not confirmed:
         raise BoxOfficeError("conflict", f"order {order['code']} says: {plan['notes']}. Check it, then confirm "
@@ -397,13 +404,14 @@ def pick_up(ctx: Ctx, code: str, *, ticket_ids: list[str] | None = None, count: 
         # The pickups rows' ids go in the entry too, so a terminal rebuilt from its journal has the same rows.
         ctx.journal("pickup", {"order": order["id"], "code": order["code"], "tickets": ids, "at": now,
                                "notes_confirmed": bool(plan["notes"]),
+                               **({"holder_id_checked": plan["holder"]["ticket_id"]} if plan["holder"] else {}),
                                "pickups": [{"id": r["id"], "ticket_id": r["ticket_id"]} for r in rows]})
         jobs = queue_order(ctx, order["id"], receipt=False, ticket_ids=ids)
     results = run_jobs(ctx, jobs) if print_now else []
     return {"order": order["code"], "order_id": order["id"], "name": order["customer_name"],
             "handed_out": ids, "remaining": plan["remaining_after"], "notes": plan["notes"], "jobs": jobs,
             "print": results,
-            "places": [_place(t) for t in plan["chosen"]]}
+            "places": [_place(t) for t in plan["chosen"]], "holder": plan["holder"]}
 
 
 def _place(t: dict) -> str:

@@ -123,8 +123,17 @@ def _ticket_views(ctx: Ctx, order: dict, ticket_ids: list[str], copy: bool) -> l
             starts_at=when_text(ev["starts_at"], ev["timezone"], year=True) if ev else "",
             section=t["section_name"] or t["section_id"], row=t["row"], seat=t["seat"],
             ticket_type=t["type_name"] or t["ticket_type_id"], price=format_money(t["price"], order["currency"]),
-            order_code=order["code"], token=t["token"], copy=copy))
+            order_code=order["code"], token=t["token"], copy=copy, holder=_holder_line(ctx, t["id"])))
     return views
+
+
+def _holder_line(ctx: Ctx, ticket_id: str) -> str | None:
+    """A real-name ticket's holder as printed on it: the name and the masked ID, as the door shows them."""
+    from boxoffice.services.holders import shown_holder
+    from boxoffice.store import holders as holder_store
+
+    row = holder_store.for_ticket(ctx.conn, ticket_id)
+    return shown_holder(row)["line"] if row is not None else None
 
 
 def receipt_view(ctx: Ctx, order: dict, copy: bool = False) -> Any:

@@ -14,6 +14,7 @@ from typing import Any, TypedDict
 from boxoffice.domain import seating
 from boxoffice.domain.card_numbers import refuse_card_number
 from boxoffice.domain.codes import make_order_code
+from boxoffice.domain.holders import HolderInput
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.money import format_money, tax_share
 from boxoffice.domain.pricing import Line, build_lines
@@ -54,6 +55,7 @@ class SaleResult(TypedDict):
     customer_limit: dict[str, Any]
     total_text: str
     change_text: str
+    holders: list[dict[str, Any]]  # a real-name sale's holders as shown (services/holders.py); else empty
 
 
 @dataclass
@@ -71,6 +73,7 @@ class SaleRequest:
     phone: str | None = None
     supervisor: tuple[str, str] | None = None  # (name, PIN) approving a comp
     print_receipt: bool = True
+    holders: list[HolderInput] | None = None  # a real-name event: one a ticket, in the order tickets are issued
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -130,12 +133,18 @@ def _checked(ctx: Ctx, req: SaleRequest, supervisor: str | None) -> dict[str, An
     assert sec is not None  # _lines checked it
     if sec["kind"] == "general" and req.seats:
         raise BoxOfficeError("bad_input", f"{sec['name']} is general admission: give a count, not seats")
-    # The event's cap per customer, by the sale's phone and e-mail (asks the central service when it can).
-    limits = customer_limits.enforce(ctx, ev, customer_limits.customer_keys(
-        ctx, phone=customer[2], email=customer[1], places=sum(line.count for line in lines))
-        if ev["per_customer_limit"] else [])
+    from boxoffice.services import holders
+
+    n = sum(line.count for line in lines)
+    named = holders.prepare(ctx, ev, req.holders, n)
+    # The event's cap per customer: each holder of a real-name sale, else the sale's phone and e-mail (the
+    # central service is asked when it can be).
+    keys = (([(h["id_hash"], 1) for h in named] if named else
+             customer_limits.customer_keys(ctx, phone=customer[2], email=customer[1], places=n))
+            if ev["per_customer_limit"] else [])
+    limits = customer_limits.enforce(ctx, ev, keys)
     return {"op": op, "event": ev, "lines": lines, "total": total, "tax": tax, "payments": payments,
-            "comp_by": comp_by, "customer": customer, "section": sec, "limits": limits}
+            "comp_by": comp_by, "customer": customer, "section": sec, "holders": named, "limits": limits}
 
 
 def check(ctx: Ctx, req: SaleRequest, supervisor: str | None = None) -> SaleCheck:
@@ -177,8 +186,12 @@ def sell(ctx: Ctx, req: SaleRequest) -> SaleResult:
         order_store.insert_tickets(ctx.conn, tickets)
         pay_rows = [payment_row(p, order_id, approver, now, ctx) for p in payments]
         order_store.insert_payments(ctx.conn, pay_rows)
+        from boxoffice.services.holders import bind, shown_holder
+
+        bound = bind(ctx, tickets, c["holders"])
         entry = ctx.journal("sale", {"order": order, "tickets": [journal_ticket(t) for t in tickets],
-                                     "payments": pay_rows, **c["limits"].journal_fields()})
+                                     "payments": pay_rows} | ({"holders": bound} if bound else {})
+                            | c["limits"].journal_fields())
         c["limits"].record(ctx, order_id, ev["id"], entry["seq"])
         from boxoffice.services.printing import queue_order
 
@@ -188,7 +201,7 @@ def sell(ctx: Ctx, req: SaleRequest) -> SaleResult:
     return {"order": order, "tickets": tickets, "payments": pay_rows, "lines": [line.__dict__ for line in lines],
             "total": total, "tax": tax, "change": change, "currency": cur, "jobs": jobs,
             "customer_limit": c["limits"].shown(), "total_text": format_money(total, cur),
-            "change_text": format_money(change, cur)}
+            "change_text": format_money(change, cur), "holders": [dict(shown_holder(h)) for h in bound]}
 
 
 def _comp_authority(ctx: Ctx, op: dict, lines: list[Line], types: dict[str, dict], payments: list[Payment],

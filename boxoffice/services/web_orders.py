@@ -185,6 +185,9 @@ def import_orders(ctx: Ctx, doc: Any) -> ImportedOrders:
         for order in plan["orders"]:
             order_store.insert_order(ctx.conn, order)
         order_store.insert_tickets(ctx.conn, plan["tickets"])
+        from boxoffice.store import holders as holder_store
+
+        holder_store.insert(ctx.conn, plan["holders"])
         for upd in plan["updates"]:
             store.update_order_state(ctx.conn, upd["id"], upd["status"], upd["notes"])
         from boxoffice.services.pickup import refresh_index
@@ -225,7 +228,8 @@ class _Intake:
         self.here_by_code = {r["code"]: r for r in self.here.values()}
         self.tickets_here = store.existing_tickets(ctx.conn, [t["id"] for o in orders_in for t in o["tickets"]])
         self.seen = Seen()
-        self.plan: dict[str, Any] = {"orders": [], "tickets": [], "updates": [], "unchanged": 0, "warnings": []}
+        self.plan: dict[str, Any] = {"orders": [], "tickets": [], "updates": [], "unchanged": 0, "warnings": [],
+                                     "holders": []}
         self.now = ctx.now_iso()
 
     def _codes(self) -> list[str]:
@@ -285,6 +289,13 @@ class _Intake:
             self.problems.add(f"{tp}/price", "a web ticket gives its price")
             return None
         price, tax = amounts
+        if "holder" in t:
+            from boxoffice.services.holders import web_holder
+
+            problem = web_holder(self.plan["holders"], t, o["id"], ev, decoded, self.keys, self.now)
+            if problem:
+                self.problems.add(f"{tp}/holder", problem)
+                return None
         return {"id": t["id"], "order_id": o["id"], "event_id": ev["id"], "section_id": t["section_id"],
                 "row": t.get("row"), "seat": t.get("seat"), "ticket_type_id": t["ticket_type_id"], "price": price,
                 "tax": tax, "token": decoded.text}

@@ -61,6 +61,7 @@ MIGRATIONS = [
     ("0013_central_pin", _script("schema_0013_central_pin.sql")),
     ("0014_key_revocations", _script("schema_0014_key_revocations.sql")),
     ("0015_venue_secret", _script("schema_0015_venue_secret.sql")),
+    ("0016_real_name", _script("schema_0016_real_name.sql")),
     ("0017_complaints", _script("schema_0017_complaints.sql")),
     ("0018_privacy", _script("schema_0018_privacy.sql")),
     ("0019_customer_limits", _script("schema_0019_customer_limits.sql")),

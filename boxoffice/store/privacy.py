@@ -31,7 +31,7 @@ class Personal:
 
 PERSONAL: tuple[Personal, ...] = (
     Personal("orders", ("customer_name", "email", "phone", "phone_digits", "notes"), "event_id = :event"),
-    Personal("ticket_holders", ("name", "id_hash", "id_last4"), _EVENT_TICKETS),
+    Personal("ticket_holders", ("name", "id_hash", "id_last4", "binding"), _EVENT_TICKETS),
     Personal("print_jobs", (), _EVENT_ORDERS, ("document",)),
     Personal("sync_parked", (), "kind IN ('order', 'web_order') AND body LIKE '%' || :event || '%'", ("body",)),
 )

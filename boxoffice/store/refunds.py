@@ -117,7 +117,8 @@ _TAKINGS = (
     " (SELECT coalesce(sum(p.amount), 0) FROM payments p WHERE p.order_id = o.id AND p.kind = 'payment') AS paid,"
     " (SELECT count(*) FROM exchanges e WHERE e.to_order_id = o.id) AS exchanges,"
     " (SELECT coalesce(sum(min(e.credit, e.new_total)), 0) FROM exchanges e WHERE e.to_order_id = o.id) AS credit,"
-    " (SELECT coalesce(sum(t.price), 0) FROM tickets t WHERE t.order_id = o.id) AS priced"
+    " (SELECT coalesce(sum(t.price), 0) FROM tickets t WHERE t.order_id = o.id"
+    "  AND t.id NOT IN (SELECT old_ticket_id FROM holder_changes)) AS priced"
     " FROM orders o"
 )
 
@@ -130,5 +131,7 @@ def takings(conn: sqlite3.Connection, order_id: str | None = None) -> list[dict]
 
 
 def ticket_prices(conn: sqlite3.Connection, order_id: str) -> list[dict]:
-    """Every ticket the order ever held (refunded and exchanged too) with its stored price, in the order sold."""
-    return rows(conn, "SELECT id, price FROM tickets WHERE order_id = ? ORDER BY rowid", (order_id,))
+    """Every ticket the order ever held (refunded and exchanged too) with its stored price, in the order sold; a
+    ticket replaced by a holder change is left out (its replacement, same price, holds its share)."""
+    return rows(conn, "SELECT id, price FROM tickets WHERE order_id = ? AND id NOT IN"
+                      " (SELECT old_ticket_id FROM holder_changes) ORDER BY rowid", (order_id,))

@@ -35,6 +35,7 @@ def ticket_rows(conn: sqlite3.Connection, event: str | None = None, since: str |
         extra += " AND o.terminal_id = ?"
         params.append(terminal_id)
     extra += " AND o.status = 'unpaid' AND t.status = 'valid'" if not paid else " AND o.status <> 'unpaid'"
+    extra += " AND t.id NOT IN (SELECT old_ticket_id FROM holder_changes)"  # a holder change: the place once
     return rows(conn, f"""
         SELECT t.id, t.event_id, e.name AS event_name, e.timezone, t.section_id, t.ticket_type_id,
                coalesce(tt.name, t.ticket_type_id) AS type_name, t.price, t.tax, t.status, t.picked_up_at,

@@ -289,7 +289,8 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock, limits: Lim
         def work(db: CentralDB) -> str:
             term = terminals.authenticate(db, header)
             terminals.seen(db, term["id"], now())
-            return feed.page(db, term["id"], after, limit, customers=terminals.sees_customers(term))
+            return feed.page(db, term["id"], after, limit, customers=terminals.sees_customers(term),
+                             holders=terminals.sees_holders(term))
 
         return json_text(await run_in_threadpool(run, work))
 

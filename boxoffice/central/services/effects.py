@@ -14,6 +14,7 @@ checkin, check_in, scan, admit         ('checkin', ticket)              checkin 
 checkout, exit (or direction 'out')    releases its 'checkin' claim     checkin (out)      -
 refund                                 ('refund', ticket) per ticket    revocation         the refunded tickets
 exchange                               ('refund', old ticket), seats    order, revocation  ``old_tickets``
+holder_change                          as an exchange (a real-name ticket re-issued to a new holder, same place)
 revoke, ticket.revoke                  -                                revocation         ``revoked`` / tickets
 
 A claim already held by another terminal is a conflict: both entries are kept, the later one is flagged.
@@ -21,6 +22,10 @@ A sale's ``customer_keys`` (keyed hashes with places) are counted against the ev
 (central/services/customer_limits.py) and travel on its feed change.
 A ``privacy.purge`` entry has no effect here: ingest hands it to central/services/privacy.py, which erases the
 central copy of the event's customer data.
+
+A sale or holder change of a real-name event carries ``holders`` (services/holders.py): one per new ticket, with the
+name, ID kind, keyed hash and last four, and the binding signature. Only holders of the entry's own new tickets are
+kept, and only in that shape: anything else (a field that could be a whole ID number) leaves the entry unapplied.
 """
 
 from __future__ import annotations
@@ -33,7 +38,8 @@ from boxoffice.wire import codec
 CHECKIN_KINDS = frozenset({"checkin", "check_in", "scan", "admit"})
 EXIT_KINDS = frozenset({"checkout", "check_out", "exit"})
 REFUND_KINDS = frozenset({"refund"})
-REVOKE_KINDS = frozenset({"exchange", "revoke", "ticket.revoke"})  # exchange: old tickets out, a new order in
+# exchange (and a holder change): old tickets out, a new order (or a new ticket of the same order) in
+REVOKE_KINDS = frozenset({"exchange", "holder_change", "revoke", "ticket.revoke"})
 PICKUP_KINDS = frozenset({"pickup"})
 EFFECT_KINDS = frozenset({"sale"}) | CHECKIN_KINDS | EXIT_KINDS | REFUND_KINDS | REVOKE_KINDS | PICKUP_KINDS
 
@@ -60,6 +66,7 @@ class Effect:
     release: list[Claim] = field(default_factory=list)
     revoked: list[tuple[str, str]] = field(default_factory=list)  # (ticket id, reason)
     change: tuple[str, dict[str, Any]] | None = None
+    holders: list[dict[str, Any]] = field(default_factory=list)  # real-name holders of the new tickets
     keys: list[tuple[str, int]] = field(default_factory=list)  # a sale's customer keys: (keyed hash, places)
 
     def order_body(self) -> dict[str, Any]:
@@ -134,9 +141,9 @@ def read(entry: dict[str, Any]) -> Effect | str:
     if isinstance(payload, str):
         return payload
     if kind == "sale":
-        return _sale(payload, entry)
-    if kind == "exchange":
-        return _exchange(payload, entry)
+        return _with_holders(_sale(payload, entry), payload)
+    if kind in ("exchange", "holder_change"):
+        return _with_holders(_exchange(payload, entry), payload, kind == "holder_change")
     order_id, tickets = order_id_of(payload), ticket_ids_of(payload)
     if kind in PICKUP_KINDS:
         return _pickup(order_id, tickets, _meta(entry))
@@ -259,3 +266,38 @@ def _customer_keys(value: Any) -> list[tuple[str, int]] | None:
             return None
         out[key] = places
     return list(out.items())
+
+
+HOLDER_TEXT = ("ticket_id", "name", "id_kind", "id_hash", "id_last4", "binding_key", "binding", "created_at")
+_HEX = frozenset("0123456789abcdef")
+
+
+def _holder_fits(h: Any, tickets: set[str]) -> bool:
+    """A holder row as services/holders.py journals it: text fields, a 64-hex hash, four characters, a known
+    kind, for one of the entry's new tickets. The shape leaves no room for a whole ID number."""
+    return (isinstance(h, dict) and all(_text(h.get(k)) for k in HOLDER_TEXT if k != "name")
+            and (h.get("name") is None or (_text(h["name"]) and len(h["name"]) <= 200))
+            and h["ticket_id"] in tickets and h["id_kind"] in ("resident", "passport", "other")
+            and len(h["id_hash"]) == 64 and set(h["id_hash"]) <= _HEX and len(h["id_last4"]) == 4
+            and len(h["binding"]) == 128 and set(h["binding"]) <= _HEX
+            and type(h.get("changes", 0)) is int and 0 <= h.get("changes", 0) < 2**31)
+
+
+def _with_holders(eff: Effect | str, payload: dict[str, Any], change: bool = False) -> Effect | str:
+    """The effect with the holders of its new tickets, or the problem with them. A holder change's new holder
+    names the ticket it ``replaces`` (counted once in the reports)."""
+    found = payload.get("holders")
+    if isinstance(eff, str) or found is None:
+        return eff
+    tickets = {t["id"] for t in eff.tickets}
+    if not isinstance(found, list) or not all(_holder_fits(h, tickets) for h in found):
+        return "/payload/holders: a holder is not a ticket of this entry's, or not in the journaled shape"
+    replaces = None
+    if change:
+        replaces = _id_of(payload["holder_change"].get("ticket_id")) if isinstance(
+            payload.get("holder_change"), dict) else None
+        old = [t for t, _ in eff.revoked]
+        if replaces is None or old != [replaces]:
+            return "/payload/holder_change: a holder change names the one ticket it replaces"
+    eff.holders = [{k: h.get(k) for k in (*HOLDER_TEXT, "changes")} | {"replaces": replaces} for h in found]
+    return eff

@@ -22,6 +22,8 @@ Change kinds (bodies are described in schemas/sync-changes.schema.json):
 ``checkin``           a ticket admitted (or let out) at another terminal's door
 ``conflict``          a flag for the terminals involved: two of them did a once-only thing to the same ticket
 ``pause``             reserved for the emergency pause (a later release): stored and shown, not yet enforced
+``holders``           real-name ticket holders of a sale or holder change (name, ID kind, keyed hash, last four,
+                      binding; never a number): only for door and pickup terminals (terminals.sees_holders)
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from boxoffice.wire import codec
 from boxoffice.wire.feed_sig import SIGNED_KINDS
 
 KINDS = ("catalog", "key", "terminal_revoked", "revocation", "web_order", "order", "pickup", "checkin",
-         "conflict", "pause")
+         "conflict", "pause", "holders")
 MAX_PAGE = 1000
 
 
@@ -102,7 +104,8 @@ def head(db: CentralDB) -> int:
     return rows.counter(db, "feed")
 
 
-def page(db: CentralDB, terminal_id: str, after: int, limit: int, *, customers: bool = False) -> str:
+def page(db: CentralDB, terminal_id: str, after: int, limit: int, *, customers: bool = False,
+         holders: bool = False) -> str:
     """Changes for ``terminal_id`` after position ``after`` as the JSON text of sync-changes.schema.json.
 
     The head is read first: everything up to it is committed, so when the page is not full the cursor may jump
@@ -112,14 +115,15 @@ def page(db: CentralDB, terminal_id: str, after: int, limit: int, *, customers: 
     Customer data (the name, e-mail, phone and notes of an order or web order) is in the page only with
     ``customers`` (central/services/terminals.py ``sees_customers``: a pickup desk). Without it an order's customer
     fields are null: the service stores each such change twice, with and without them (central/store/feed.py), so
-    either page is copied text and nothing leaves that the terminal may not have.
+    either page is copied text and nothing leaves that the terminal may not have. ``holders`` changes (real-name
+    ticket holders) are in the page only with ``holders`` (a door or a pickup desk).
     """
     limit = max(1, min(limit, MAX_PAGE))
     top = head(db)
     if after > top:
         raise CentralError(409, "cursor_ahead", f"cursor {after} is past this service's last change {top}: the "
                                                 "terminal was enrolled with another central database; enroll again")
-    found = rows.for_terminal(db, terminal_id, after, top, limit, customers=customers)
+    found = rows.for_terminal(db, terminal_id, after, top, limit, customers=customers, holders=holders)
     full = len(found) == limit
     cursor = int(found[-1]["pos"]) if full else top
     dumps = json.dumps

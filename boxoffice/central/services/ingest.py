@@ -114,11 +114,20 @@ def _would_publish(entry: dict[str, Any], eff: Effect) -> list[dict[str, Any]]:
     bodies = [eff.change] if eff.change is not None else []
     if eff.order is not None:
         bodies = [("order", eff.order_body())]
+        if eff.holders:
+            bodies.append(("holders", {"holders": _holder_rows(eff)}))
     bodies += [("revocation", {"ticket_id": t, "at": entry["at"], "reason": r, "terminal_id": entry["terminal_id"]})
                for t, r in eff.revoked]
     bodies += [("pickup" if c.action == "pickup" else "revocation" if c.action == "refund" else "checkin",
                 _claim_probe(c, entry)) for c in [*eff.claims, *eff.release] if c.action != "seat"]
     return [{"cursor": 1, "kind": k, "at": entry["at"], "origin": entry["terminal_id"], "body": b} for k, b in bodies]
+
+
+def _holder_rows(eff: Effect) -> list[dict[str, Any]]:
+    """A sale's (or holder change's) real-name holders as the ``holders`` feed change carries them."""
+    assert eff.order is not None
+    return [{**{k: v for k, v in h.items() if k != "replaces"}, "order_id": eff.order["id"],
+             "event_id": eff.order["event_id"], "changes": h["changes"] or 0} for h in eff.holders]
 
 
 def _claim_probe(c: Claim, entry: dict[str, Any]) -> dict[str, Any]:
@@ -172,6 +181,7 @@ class _Batch:
         self.tickets: list[tuple[str, str, dict[str, Any]]] = []
         self.seat_claims: list[tuple[Claim, dict[str, Any]]] = []
         self.keys: list[tuple[dict[str, Any], dict[str, Any], list[tuple[str, int]]]] = []
+        self.holders: list[tuple[Any, ...]] = []
 
     def check_chain(self, new: list[dict[str, Any]], known: dict[int, dict[str, Any]]) -> None:
         """Flag (never refuse) an entry that does not follow the one before it: the journal was edited."""
@@ -231,10 +241,15 @@ class _Batch:
             self.tickets += [(eff.order["id"], eff.order["event_id"], t) for t in eff.tickets]
             self.known.sold(self.tid, eff.order["id"], [t["id"] for t in eff.tickets])
             self.seat_claims += [(c, entry) for c in eff.claims if c.action == "seat"]
+            self.holders += [(h["ticket_id"], eff.order["id"], eff.order["event_id"], self.tid, h["name"],
+                              h["id_kind"], h["id_hash"], h["id_last4"], h["changes"] or 0, h["binding_key"],
+                              h["binding"], h["created_at"], h["replaces"]) for h in eff.holders]
             if eff.keys:
                 self.keys.append((eff.order, {"terminal_id": self.tid, "entry_id": entry["id"], "at": entry["at"]},
                                   eff.keys))
             self.changes.append(feed.Change("order", eff.order_body(), origin=self.tid))
+            if eff.holders:  # to doors and pickup desks only (feed.page)
+                self.changes.append(feed.Change("holders", {"holders": _holder_rows(eff)}, origin=self.tid))
         elif eff.change is not None:
             self.changes.append(feed.Change(eff.change[0], eff.change[1], origin=self.tid))
 
@@ -314,8 +329,9 @@ class _Batch:
 
     def flush(self) -> None:
         """Write the gathered orders, tickets and seat claims in bulk; flag seats another terminal sold first."""
-        orders, tickets, seat_claims, keys = self.orders, self.tickets, self.seat_claims, self.keys
-        self.orders, self.tickets, self.seat_claims, self.keys = [], [], [], []
+        orders, tickets, seat_claims, holders, keys = (self.orders, self.tickets, self.seat_claims, self.holders,
+                                                       self.keys)
+        self.orders, self.tickets, self.seat_claims, self.holders, self.keys = [], [], [], [], []
         if orders:
             orders = self._codes_reused(orders)
             sales.insert_orders(self.db, orders)
@@ -323,6 +339,8 @@ class _Batch:
             sales.insert_tickets(self.db, [(t["id"], oid, eid, t["section_id"], t["row"], t["seat"],
                                             t["ticket_type_id"], t["price"] or 0, t["tax"] or 0, t["token"])
                                            for oid, eid, t in tickets])
+        if holders:
+            sales.insert_holders(self.db, holders)
         if seat_claims:
             rows = [(c.subject, e) for c, e in seat_claims]
             got = sales.claim(self.db, [("seat", s, self.tid, e["id"], e["at"]) for s, e in rows])

@@ -81,6 +81,18 @@ def seen(db: CentralDB, terminal_id: str, now: str) -> None:
     rows.seen_since(db, terminal_id, now, iso(parse_iso(now) - timedelta(seconds=SEEN_EVERY_SECONDS)))
 
 
+HOLDER_ROLES = frozenset({"door", "pickup"})  # who receives real-name holders: see sees_holders
+
+
+def sees_holders(terminal: dict[str, Any]) -> bool:
+    """Whether a terminal pulls real-name ticket holders (name, ID kind, keyed hash, last four; never a number).
+
+    A door shows the holder's name and masked ID to the steward and checks an ID against it; a pickup desk hands a
+    real-name order out only against a holder's ID. A seller needs neither (it changes holders only of tickets it
+    sold, whose holders it made). docs/real-name.md, "Who receives holder names"."""
+    return bool(HOLDER_ROLES & set(str(terminal.get("roles") or "").split(",")))
+
+
 def sees_customers(terminal: dict[str, Any]) -> bool:
     """Whether a terminal pulls customer data (names, e-mails, phones, notes of orders and web orders).
 

@@ -48,11 +48,13 @@ def insert(db: CentralDB, rows: Sequence[tuple[Any, ...]]) -> None:
 
 
 def for_terminal(db: CentralDB, terminal_id: str, after: int, top: int, limit: int, *,
-                 customers: bool = False) -> list[dict[str, Any]]:
+                 customers: bool = False, holders: bool = False) -> list[dict[str, Any]]:
     """The changes a terminal receives after ``after`` up to ``top``: meant for all but their origin, or for it.
-    ``body`` is the whole body only with ``customers``; otherwise the one without customer data."""
+    ``body`` is the whole body only with ``customers``; otherwise the one without customer data. ``holders``
+    changes (real-name ticket holders) only with ``holders``."""
     body = "COALESCE(private_body, body) AS body" if customers else "body"
-    return db.all(f"SELECT pos, kind, {body}, origin, at FROM changes WHERE pos > ? AND pos <= ?"
+    skip = "" if holders else " AND kind <> 'holders'"
+    return db.all(f"SELECT pos, kind, {body}, origin, at FROM changes WHERE pos > ? AND pos <= ?{skip}"
                   " AND ((audience IS NULL AND (origin IS NULL OR origin <> ?)) OR audience = ?)"
                   " ORDER BY pos LIMIT ?", (after, top, terminal_id, terminal_id, limit))
 

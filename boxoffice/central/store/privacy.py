@@ -29,7 +29,7 @@ class Personal:
 
 PERSONAL: tuple[Personal, ...] = (
     Personal("orders", ("customer_name", "email", "phone", "notes"), "event_id = ?"),
-    Personal("ticket_holders", ("name", "id_hash", "id_last4"),
+    Personal("ticket_holders", ("name", "id_hash", "id_last4", "binding"),
              "ticket_id IN (SELECT id FROM tickets WHERE event_id = ?)"),
 )
 
@@ -75,8 +75,8 @@ def erase_tables(db: CentralDB, event_id: str, *, dry_run: bool) -> dict[str, in
 
 
 def erase_feed(db: CentralDB, event_id: str, *, dry_run: bool) -> int:
-    """Drop the private bodies (those with customer data) of the event's order changes: every terminal pulls
-    the public body from now on. How many changes held one."""
+    """Drop the private bodies (those with customer data) of the event's order changes, so every terminal pulls
+    the public body from now on, and the event's real-name holder changes whole. How many changes held data."""
     kinds = ", ".join(f"'{k}'" for k in CUSTOMER_KINDS)
     found = [r["pos"] for r in db.all(f"SELECT pos, body FROM changes WHERE kind IN ({kinds})"
                                       " AND private_body IS NOT NULL AND body LIKE ?", (f"%{event_id}%",))
@@ -84,7 +84,15 @@ def erase_feed(db: CentralDB, event_id: str, *, dry_run: bool) -> int:
     if found and not dry_run:
         for pos in found:
             db.execute("UPDATE changes SET private_body = NULL WHERE pos = ?", (pos,))
-    return len(found)
+    # real-name holders go only to doors and pickup desks, as a change of their own: it goes whole (a terminal's
+    # feed has gaps anyway, where changes meant for others are), so none that enrolls later receives the names
+    holders = [r["pos"] for r in db.all("SELECT pos, body FROM changes WHERE kind = 'holders' AND body LIKE ?",
+                                        (f"%{event_id}%",))
+               if any(h.get("event_id") == event_id for h in json.loads(r["body"]).get("holders") or [])]
+    if holders and not dry_run:
+        for pos in holders:
+            db.execute("DELETE FROM changes WHERE pos = ?", (pos,))
+    return len(found) + len(holders)
 
 
 def erase_journal(db: CentralDB, event_id: str, erase_text: Callable[[str], str | None], *,

@@ -58,7 +58,8 @@ def order_tickets(db: CentralDB, event: str | None = None, since: str | None = N
         SELECT t.id, t.event_id, t.section_id, t.ticket_type_id, t.price, t.tax, t.status, o.id AS order_id,
                o.code, o.channel, o.created_at, o.currency, o.terminal_id
         FROM tickets t JOIN orders o ON o.id = t.order_id
-        WHERE 1 = 1{where} ORDER BY o.created_at, t.id""", params)
+        WHERE t.id NOT IN (SELECT replaces FROM ticket_holders WHERE replaces IS NOT NULL){where}
+        ORDER BY o.created_at, t.id""", params)
 
 
 def desk_tickets(db: CentralDB, event: str | None = None) -> list[dict[str, Any]]:

@@ -149,3 +149,17 @@ def revoke_by_hand(db: CentralDB, ticket_id: str, now: str, reason: str) -> bool
     if new:
         db.execute("UPDATE tickets SET status = 'revoked' WHERE id = ?", (ticket_id,))
     return bool(new)
+
+
+HOLDER_COLUMNS = ("ticket_id", "order_id", "event_id", "terminal_id", "name", "id_kind", "id_hash", "id_last4",
+                  "changes", "binding_key", "binding", "created_at", "replaces")
+
+
+def insert_holders(db: CentralDB, rows: list[tuple[Any, ...]]) -> None:
+    """Real-name holders as ``HOLDER_COLUMNS`` tuples, skipping tickets that have one here already."""
+    db.insert_rows("ticket_holders", HOLDER_COLUMNS, rows, skip_existing=True)
+
+
+def holders_of_order(db: CentralDB, order_id: str) -> list[dict[str, Any]]:
+    """An order's holders (hash and last four, never a number), for reports and tests."""
+    return db.all("SELECT * FROM ticket_holders WHERE order_id = ? ORDER BY created_at, ticket_id", (order_id,))

@@ -39,6 +39,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
     (6, "schema_0006_signed_feed.sql"),
     (7, "schema_0007_customer_data.sql"),
     (8, "schema_0008_venue_secret.sql"),
+    (9, "schema_0009_real_name.sql"),
     (10, "schema_0010_complaints.sql"),
     (11, "schema_0011_privacy.sql"),
     (12, "schema_0012_customer_limits.sql"),

@@ -135,6 +135,14 @@ class Inbox:
         terminal_store.revoke_terminal_key(self.ctx.conn, body["key_id"], body["at"])
         self.counts["terminal_revoked"] += 1
 
+    def _holders(self, cursor: int, body: dict[str, Any]) -> None:
+        """Real-name holders another terminal recorded (a door or pickup desk receives them). Stored as sent: the
+        door checks each one's binding signature against the ticket before it trusts it (services/holders.py)."""
+        from boxoffice.store import holders as holder_store
+
+        holder_store.insert(self.ctx.conn, [{**h, "changes": h.get("changes") or 0} for h in body["holders"]])
+        self.counts["holders"] += 1
+
     def _revocation(self, cursor: int, body: dict[str, Any]) -> None:
         inbox.retire_ticket(self.ctx.conn, body["ticket_id"], body["reason"], body["at"])
         self.counts["revocation"] += 1

@@ -14,9 +14,11 @@ be applied keeps its journal row, so the record is whole and the central service
 
 kind                              effect here
 --------------------------------  ------------------------------------------------------------------------------
-sale                              order, tickets, payments, customer keys; standing places counted sold, seats sold
+sale                              order, tickets, payments, customer keys; standing places counted sold, seats
+                                  marked sold; a real-name event's holders (services/holders.py)
 refund                            refund and items; tickets refunded and revoked, places back; refund payments
 exchange                          old tickets exchanged and revoked, places back; the new order as a sale
+holder_change                     the old ticket exchanged and revoked, the new one in its place, its holder
 pickup                            tickets handed out, pickups rows
 checkin, scan.refused             the scan (checkins row, by its nonce)
 shift.open, shift.close           the shift opened; closed with its count
@@ -48,6 +50,7 @@ from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
 from boxoffice.store import allocations as alloc_store
 from boxoffice.store import complaints as complaint_store
+from boxoffice.store import holders as holder_store
 from boxoffice.store import night as night_store
 from boxoffice.store import operators as operator_store
 from boxoffice.store import orders as order_store
@@ -90,6 +93,7 @@ class Replayer:
         self.tag = ctx.terminal["tag"]
         self.handlers: dict[str, Callable[[dict[str, Any], dict[str, Any]], None]] = {
             "sale": self._sale, "refund": self._refund, "exchange": self._exchange, "pickup": self._pickup,
+            "holder_change": self._holder_change,
             "checkin": self._checkin, "scan.refused": self._checkin, "shift.open": self._shift_open,
             "shift.close": self._shift_close, "cash.in": self._movement, "cash.out": self._movement,
             "drawer.open": self._movement, "pause": self._pause, "resume": self._resume,
@@ -153,6 +157,20 @@ class Replayer:
         # the customers it counted against an event's limit per customer, counted here again
         customer_keys.add(self.conn, [(p["order"]["id"], p["order"]["event_id"], k["key"], k["places"], "own",
                                        entry["seq"]) for k in p.get("customer_keys") or []])
+        holder_store.insert(self.conn, p.get("holders") or [])
+
+    def _holder_change(self, entry: dict[str, Any], p: dict[str, Any]) -> None:
+        """A real-name ticket given to a new holder: the same place passes to the new ticket (services/
+        holder_change.py); no place is given back or taken."""
+        x, (old,), (new,) = p["holder_change"], p["old_tickets"], p["tickets"]
+        if not sql.ticket_rows(self.conn, [old]):
+            raise CannotRebuild(f"the ticket whose holder changed ({old}) is not here")
+        refund_store.retire_tickets(self.conn, [old], "exchanged")
+        order_store.revoke(self.conn, old, x["at"], "exchanged")
+        order_store.insert_tickets(self.conn, [{**new, "order_id": x["order_id"], "event_id": p["order"]["event_id"]}])
+        holder_store.move_seat(self.conn, old, new["id"])
+        holder_store.record_change(self.conn, old, new["id"], x["order_id"], x["at"], x["approved_by"])
+        holder_store.insert(self.conn, p.get("holders") or [])
 
     def _order(self, entry: dict[str, Any], order: dict[str, Any], tickets: list[dict[str, Any]]) -> None:
         """An order this terminal made, with its tickets and the places they took."""
@@ -235,6 +253,7 @@ class Replayer:
         self._order(entry, p["order"], p["tickets"])
         order_store.insert_payments(self.conn, p.get("payments") or [])
         refund_store.insert_exchange(self.conn, x, old)
+        holder_store.insert(self.conn, p.get("holders") or [])
 
     # -- the desk and the door ----------------------------------------------------------------------------------
 
