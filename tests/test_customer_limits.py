@@ -192,3 +192,22 @@ def test_a_real_name_sale_counts_each_holder_by_id_number(terminal: Any, cli: An
     assert refused.exit_code == 4 and err["code"] == "customer_limit"
     assert err["details"] == {"remaining": 0, "limit": 2, "counted": "here", "customer": 1}  # the second holder
     assert "11010519491231002X" not in refused.stdout and "李小明" not in refused.stdout
+
+
+def test_a_privacy_purge_takes_the_customer_keys_of_a_past_event(capped: Any, demo_events: tuple[str, str],
+                                                                   clock: Any, login: Any, cli: Any) -> None:
+    """The keyed hashes a limit counted by identify a customer to whoever holds the venue secret: a purge of the
+    past event removes them (the table and the sale's journal entry); the chain still verifies."""
+    gala = demo_events[0]
+    sale(capped, gala, 2, phone="+86 138-0013-8000", email="wang.fang@example.cn")
+    assert capped.conn.execute("SELECT count(*) FROM customer_keys WHERE event_id = ?", (gala,)).fetchone()[0] == 2
+    clock.advance(days=40)
+    login(capped, "sue")
+    out = cli("privacy", "purge", "--event", gala, "--json", db=capped)
+    assert out.exit_code == 0, out.output
+    assert out.json()["rows"]["customer_keys"] == 2
+    assert capped.conn.execute("SELECT count(*) FROM customer_keys WHERE event_id = ?", (gala,)).fetchone()[0] == 0
+    (payload,) = capped.conn.execute("SELECT payload FROM journal WHERE kind = 'sale'").fetchone()
+    assert json.loads(payload).get("customer_keys") is None
+    login(capped, "ada")
+    assert cli("audit", "verify", "--json", db=capped).exit_code == 0

@@ -246,9 +246,10 @@ def test_a_comp_cannot_pay_for_priced_tickets(counter: Counter) -> None:
 def test_a_sale_is_one_complete_record(counter: Counter) -> None:
     sale = counter.sell("--section", "stalls", "--type", "adult=1", "--type", "child=1", "--cash", "50",
                         "--name", "Ana Lima", "--email", "ana@example.org", "--phone", "+49 30 1234-567")
-    order = counter.cli_json("order", "show", sale["order"])
-    assert (order["customer_name"], order["email"], order["phone"]) == ("Ana Lima", "ana@example.org",
-                                                                          "+49 30 1234-567")
+    order = counter.cli_json("order", "show", sale["order"])  # the seller sees the contact masked (privacy)
+    assert (order["customer_name"], order["email"], order["phone"]) == ("Ana Lima", "a***@example.org", "***67")
+    (stored,) = counter.query("SELECT customer_name, email, phone FROM orders")
+    assert tuple(stored) == ("Ana Lima", "ana@example.org", "+49 30 1234-567")
     assert order["total"] == 4750 and order["tax"] == 792  # 20% inside 47.50
     assert [(t["type"], t["price"]) for t in order["tickets"]] == [("adult", "35.00"), ("child", "12.50")]
     (entry,) = counter.query("SELECT payload FROM journal WHERE kind = 'sale'")

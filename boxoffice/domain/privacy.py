@@ -29,7 +29,7 @@ SALT_KEY = "privacy_salt"
 # Keys whose values are a customer's (or a real-name ticket holder's) personal data wherever they appear in a
 # payload. A new personal field in a journal payload must be named here, or a purge leaves it behind.
 PERSONAL_KEYS = frozenset({"customer_name", "email", "phone", "phone_digits", "notes",
-                           "holder_name", "id_hash", "id_last4"})
+                           "holder_name", "id_hash", "id_last4", "customer_keys"})
 # Inside a real-name entry's ``holders`` list (services/holders.py) the holder's name is plain ``name``, a key too
 # common elsewhere to erase everywhere; and ``binding``, the signature over the holder's name, would let a guessed
 # name be confirmed. Both are erased there, and only there.

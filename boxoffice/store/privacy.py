@@ -88,6 +88,12 @@ def erase_event(conn: sqlite3.Connection, event_id: str, *, dry_run: bool) -> di
                 conn.execute(f"UPDATE {p.table} SET {assigns} WHERE rowid = ?", (*sets.values(), r["_rowid"]))
         if touched:
             counts[p.table] = touched
+    if "customer_keys" in here:  # keyed hashes a limit per customer counted by: a past event needs none
+        n = conn.execute("SELECT count(*) FROM customer_keys WHERE event_id = ?", (event_id,)).fetchone()[0]
+        if n:
+            counts["customer_keys"] = n
+            if not dry_run:
+                conn.execute("DELETE FROM customer_keys WHERE event_id = ?", (event_id,))
     if not dry_run and "orders" in counts:
         _blank_search(conn, event_id)
     return counts

@@ -71,6 +71,12 @@ def erase_tables(db: CentralDB, event_id: str, *, dry_run: bool) -> dict[str, in
             db.execute(f"UPDATE {p.table} SET {sets} WHERE ({p.where}) AND ({holding})", (event_id,))
         if n:
             counts[p.table] = n
+    if _exists(db, "customer_keys"):  # keyed hashes a limit per customer counted by: a past event needs none
+        n = int(db.scalar("SELECT count(*) AS n FROM customer_keys WHERE event_id = ?", (event_id,)) or 0)
+        if n:
+            counts["customer_keys"] = n
+            if not dry_run:
+                db.execute("DELETE FROM customer_keys WHERE event_id = ?", (event_id,))
     return counts
 
 
@@ -84,6 +90,13 @@ def erase_feed(db: CentralDB, event_id: str, *, dry_run: bool) -> int:
     if found and not dry_run:
         for pos in found:
             db.execute("UPDATE changes SET private_body = NULL WHERE pos = ?", (pos,))
+    keyed = [(r["pos"], body) for r in db.all(f"SELECT pos, body FROM changes WHERE kind IN ({kinds})"
+                                              " AND body LIKE ? AND body LIKE '%customer_keys%'", (f"%{event_id}%",))
+             if ((body := json.loads(r["body"])).get("order") or {}).get("event_id") == event_id
+             and body.get("customer_keys")]
+    if keyed and not dry_run:  # the order's customers as keyed hashes: an empty list, as the feed's schema allows
+        for pos, body in keyed:
+            db.execute("UPDATE changes SET body = ? WHERE pos = ?", (json.dumps({**body, "customer_keys": []}), pos))
     # real-name holders go only to doors and pickup desks, as a change of their own: it goes whole (a terminal's
     # feed has gaps anyway, where changes meant for others are), so none that enrolls later receives the names
     holders = [r["pos"] for r in db.all("SELECT pos, body FROM changes WHERE kind = 'holders' AND body LIKE ?",
