@@ -211,3 +211,33 @@ def test_a_privacy_purge_takes_the_customer_keys_of_a_past_event(capped: Any, de
     assert json.loads(payload).get("customer_keys") is None
     login(capped, "ada")
     assert cli("audit", "verify", "--json", db=capped).exit_code == 0
+
+
+def test_a_holder_change_is_a_sale_to_the_new_holder_under_the_cap(terminal: Any, cli: Any, login: Any) -> None:
+    """Moving a real-name ticket to someone already at the cap is refused like a sale to them would be; moved to
+    someone else, the place leaves the old holder's count (they may buy again) and joins the new holder's."""
+    from realname_kit import JANE, LI, WANG, sell_named
+
+    from boxoffice.domain.holders import parse_holder
+    from boxoffice.services.holder_change import change_holder
+
+    doc = capped_catalog(2)
+    doc["events"][0] |= {"real_name": True, "holder_changes_max": 3}
+    import_catalog(terminal, doc)
+    gala = doc["events"][0]["id"]
+    first = sell_named(terminal, gala, LI, WANG, section="standing")
+    sell_named(terminal, gala, LI, JANE, section="standing")  # Li at the cap
+    wang_ticket = first["tickets"][1]["id"]
+    login(terminal, "sue")
+    refused = cli("ticket", "change-holder", wang_ticket, "--holder", LI, "--json", db=terminal)
+    assert refused.exit_code == 4 and json.loads(refused.stdout)["error"]["code"] == "customer_limit", refused.output
+    assert terminal.conn.execute("SELECT status FROM tickets WHERE id = ?", (wang_ticket,)).fetchone()[0] == "valid"
+
+    moved = change_holder(terminal, wang_ticket, parse_holder("Chen Bo,passport,G87654321"))
+    (payload,) = terminal.conn.execute("SELECT payload FROM journal WHERE kind = 'holder_change'").fetchone()
+    assert len(json.loads(payload)["customer_keys"]) == 1  # the new holder's key travels for the central count
+    again = sell_named(terminal, gala, WANG, WANG, section="standing")  # Wang holds none now: two more allowed
+    assert again["customer_limit"]["remaining"] == 0
+    with pytest.raises(BoxOfficeError) as chen:
+        sell_named(terminal, gala, "Chen Bo,passport,G87654321", "Chen Bo,passport,G87654321", section="standing")
+    assert chen.value.code == "customer_limit" and chen.value.details["remaining"] == 1 and moved["changes"] == 1

@@ -114,6 +114,7 @@ def change_holder(ctx: Ctx, text: str, holder: HolderInput, supervisor: tuple[st
     approver = _approver(ctx, supervisor)
     old, order, ev, old_row = found["ticket"], found["order"], found["event"], found["holder"]
     prepared = holders.prepare(ctx, ev, [holder], 1)
+    limits = _new_holder_within_cap(ctx, ev, old_row, prepared[0])
     changes = old_row["changes"] + 1
     now = ctx.now_iso()
     with write(ctx.conn):
@@ -137,13 +138,30 @@ def change_holder(ctx: Ctx, text: str, holder: HolderInput, supervisor: tuple[st
         journal_order = {k: order[k] for k in ("id", "code", "event_id", "channel", "terminal_id", "status",
                                                "customer_name", "email", "phone", "notes", "total", "tax", "currency",
                                                "created_at")}
-        ctx.journal("holder_change", {
+        entry = ctx.journal("holder_change", {
             "holder_change": {"ticket_id": old["id"], "new_ticket_id": tid, "order_id": order["id"],
                               "changes": changes, "approved_by": approver["id"], "at": now},
-            "order": journal_order, "tickets": [journal_ticket(new)], "old_tickets": [old["id"]], "holders": bound})
+            "order": journal_order, "tickets": [journal_ticket(new)], "old_tickets": [old["id"]], "holders": bound,
+            **limits.journal_fields()})
+        if limits.keys:
+            from boxoffice.store import customer_keys
+
+            customer_keys.move_place(ctx.conn, order["id"], old_row["id_hash"], limits.keys[0][0], ev["id"],
+                                     entry["seq"])
         jobs = queue_order(ctx, order["id"], receipt=receipt, ticket_ids=[tid])
     cap = ev["holder_changes_max"]
     return {"order_code": order["code"], "old_ticket_id": old["id"], "ticket": new,
             "old_holder": holders.shown_holder(old_row), "holder": holders.shown_holder(bound[0]),
             "changes": changes, "changes_left": None if cap is None else cap - changes, "jobs": jobs,
             "approved_by": approver["name"]}
+
+
+def _new_holder_within_cap(ctx: Ctx, ev: Any, old_row: dict[str, Any], new: dict[str, Any]) -> Any:
+    """A new holder is a customer like any buyer: under an event's limit per customer the change is refused
+    (``customer_limit``) when it would take the new holder past the cap, as a sale to them would. The same person
+    again (a corrected name) moves no place."""
+    from boxoffice.services import customer_limits
+
+    if new["id_hash"] == old_row["id_hash"]:
+        return customer_limits.Limits()
+    return customer_limits.enforce(ctx, ev, [(new["id_hash"], 1)])

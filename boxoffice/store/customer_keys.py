@@ -36,3 +36,16 @@ def bought(conn: sqlite3.Connection, event_id: str, keys: Sequence[str]) -> dict
         if unpushed:
             out[key]["unpushed"] += n
     return out
+
+
+def move_place(conn: sqlite3.Connection, order_id: str, old_key: str, new_key: str, event_id: str,
+               journal_seq: int | None) -> None:
+    """A real-name holder change: one place of ``order_id`` goes from ``old_key`` to ``new_key`` (a key left with
+    no place is dropped)."""
+    conn.execute("DELETE FROM customer_keys WHERE order_id = ? AND key_hash = ? AND places <= 1", (order_id, old_key))
+    conn.execute("UPDATE customer_keys SET places = places - 1 WHERE order_id = ? AND key_hash = ?",
+                 (order_id, old_key))
+    changed = conn.execute("UPDATE customer_keys SET places = places + 1, journal_seq = ? WHERE order_id = ?"
+                           " AND key_hash = ?", (journal_seq, order_id, new_key)).rowcount
+    if not changed:
+        add(conn, [(order_id, event_id, new_key, 1, "own", journal_seq)])
