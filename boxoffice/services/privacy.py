@@ -41,17 +41,22 @@ def keep_days(ctx: Ctx) -> int:
     return int((ctx.config.privacy or {}).get("keep_days", DEFAULT_KEEP_DAYS))
 
 
-def purge(ctx: Ctx, event_id: str, *, dry_run: bool = False, origin: str = "terminal") -> PurgeResult:
+def purge(ctx: Ctx, event_id: str, *, dry_run: bool = False, origin: str = "terminal",
+          ordered: bool = False) -> PurgeResult:
     """Erase one past event's customer data; refuse an event younger than ``[privacy] keep_days`` saying when it
     becomes purgeable, and (on an enrolled terminal) one whose entries to erase have not reached the central
-    service, which checks every pushed entry against its hash."""
+    service, which checks every pushed entry against its hash.
+
+    ``ordered``: the central admin ordered it (services/privacy_feed.py): no operator needs to be here (a sync in
+    the background carries it out) and the venue's decision stands for ``keep_days``; an event that has not
+    started is still refused."""
     from boxoffice.domain.privacy import PURGE_KIND, erased_hash, erased_text, purgeable_from
     from boxoffice.services.events import get_event
 
-    op = ctx.require("privacy")
+    op = ctx.operator if ordered else ctx.require("privacy")
     ev = get_event(ctx, event_id)
     keep = keep_days(ctx)
-    when = purgeable_from(parse_iso(ev["starts_at"]), keep)
+    when = purgeable_from(parse_iso(ev["starts_at"]), 0 if ordered else keep)
     if ctx.now() < when:
         raise BoxOfficeError("not_purgeable_yet",
                              f"event {ev['id']} started {when_text(ev['starts_at'], ev['timezone'], year=True)}; "
@@ -83,7 +88,7 @@ def purge(ctx: Ctx, event_id: str, *, dry_run: bool = False, origin: str = "term
                 erased.append({"id": e["id"], "seq": e["seq"], "erased_hash": erased_hash(e, text)})
             entry = ctx.journal(PURGE_KIND, {"event_id": ev["id"], "keep_days": keep, "origin": origin,
                                              "rows": result["rows"], "erased": erased})
-            store.record_purge(ctx.conn, ev["id"], ctx.now_iso(), entry["id"], op["id"], origin,
+            store.record_purge(ctx.conn, ev["id"], ctx.now_iso(), entry["id"], op["id"] if op else None, origin,
                                {**result["rows"], "journal": len(erased)})
         store.scrub_file(ctx.conn)
     finally:

@@ -66,6 +66,7 @@ MIGRATIONS = [
     ("0018_privacy", _script("schema_0018_privacy.sql")),
     ("0019_customer_limits", _script("schema_0019_customer_limits.sql")),
     ("0020_demand_fee", _script("schema_0020_demand_fee.sql")),
+    ("0021_central_purges", _script("schema_0021_central_purges.sql")),
 ]
 KNOWN = [name for name, _ in MIGRATIONS]
 

@@ -41,7 +41,7 @@ from boxoffice.wire import codec
 from boxoffice.wire.feed_sig import SIGNED_KINDS
 
 KINDS = ("catalog", "key", "terminal_revoked", "revocation", "web_order", "order", "pickup", "checkin",
-         "conflict", "pause", "holders")
+         "conflict", "pause", "holders", "privacy_purge")
 MAX_PAGE = 1000
 
 

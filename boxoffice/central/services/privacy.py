@@ -19,6 +19,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
+from boxoffice.central.services import feed
 from boxoffice.central.store import privacy as store
 from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.clock import Clock, iso, parse_iso, system_clock
@@ -48,6 +49,8 @@ def purge(db: CentralDB, event_id: str, now: str, *, keep_days: int = DEFAULT_KE
         if not dry_run:
             store.record(db, {"id": uuid7(), "event_id": event_id, "at": now, "status": "done",
                               "detail": {k: out[k] for k in ("rows", "feed_changes", "journal_entries")}})
+            # every terminal purges its own copy at its next sync (signed: a forged order to erase is refused)
+            feed.append(db, [feed.Change("privacy_purge", {"event_id": event_id, "ordered_at": now})], now)
     return out
 
 

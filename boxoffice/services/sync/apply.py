@@ -135,6 +135,14 @@ class Inbox:
         terminal_store.revoke_terminal_key(self.ctx.conn, body["key_id"], body["at"])
         self.counts["terminal_revoked"] += 1
 
+    def _privacy_purge(self, cursor: int, body: dict[str, Any]) -> None:
+        """A purge the central admin ordered (signed): noted now, carried out after the pull
+        (services/privacy_feed.py)."""
+        from boxoffice.services.privacy_feed import note
+
+        note(self.ctx, cursor, body)
+        self.counts["privacy_purge"] += 1
+
     def _holders(self, cursor: int, body: dict[str, Any]) -> None:
         """Real-name holders another terminal recorded (a door or pickup desk receives them). Stored as sent: the
         door checks each one's binding signature against the ticket before it trusts it (services/holders.py)."""

@@ -27,6 +27,7 @@ from typing import Any, NotRequired, Protocol, TypedDict, cast
 from boxoffice.domain.clock import parse_iso
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
+from boxoffice.services.privacy_feed import carry_out
 from boxoffice.services.sync.enrollment import (  # noqa: F401 - enrolling lives there; callers import it from here too
     TAG_DRAWS,
     Enrolled,
@@ -289,6 +290,10 @@ def sync_once(ctx: Ctx, transport: Transport, *, batch: int = PUSH_BATCH, page_s
                 more = push(ctx, transport, batch, progress)
                 for k in ("pushed", "applied", "duplicates", "conflicts"):
                     pushed[k] += more[k]
+        if carry_out(ctx):  # purges the central admin ordered: their entries go up now
+            more = push(ctx, transport, batch, progress)
+            for k in ("pushed", "applied", "duplicates", "conflicts"):
+                pushed[k] += more[k]
     except BoxOfficeError as exc:
         with write(ctx.conn):
             state.record(ctx.conn, last_error=f"{exc.code}: {exc.message}")
