@@ -24,7 +24,7 @@ pytest_plugins = ["sync_support"]
 CENTRAL = EXIT_STATUSES["central_refused"][0]
 # one token: 40 requests at once, then one every 20 s; an address without an accepted token: 80, then 10 a second
 FLOOD_ARGS = ("--rate-per-token", "0.05", "--burst-per-token", "40", "--rate-per-address", "10",
-              "--burst-per-address", "80", "--head-timeout", "2", "--body-timeout", "2")
+              "--burst-per-address", "80", "--head-timeout", "2", "--body-timeout", "3")
 
 
 def _serve(backend: str, directory: Path, request: Any, args: tuple[str, ...]) -> Central:
@@ -294,20 +294,24 @@ def test_a_slow_or_silent_connection_is_closed_at_the_head_deadline(central: Cen
 
 def test_a_body_sent_a_byte_now_and_then_is_cut_off_at_its_deadline(central: Central, terminals) -> None:  # noqa: ANN001
     """A client with a good token that sends its push body slowly (each byte well within any per-read timeout)
-    does not hold the connection: at the body deadline (2 s here) it gets 408 ``too_slow`` and the connection is
-    closed; the service answers everyone else meanwhile and after."""
+    does not hold the connection: at the body deadline (3 s here) it gets 408 ``too_slow`` and the connection is
+    closed; the service answers others meanwhile."""
     (box,) = terminals(1)
+    settle = time.monotonic() + 30  # earlier tests of this module drain this address's bucket: let it refill
+    while httpx.get(f"{central.url}/healthz", timeout=10).status_code == 429 and time.monotonic() < settle:
+        time.sleep(1)
     head = (f"POST /v1/journal HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {_token(box)}\r\n"
             "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n").encode()
-    sock = socket.create_connection(("127.0.0.1", central.server.port), timeout=15)
+    sock = socket.create_connection(("127.0.0.1", central.server.port), timeout=20)
     sock.sendall(head + b'{"entries": [')
     started = time.monotonic()
-    answer = b""
+    answer, asked_health = b"", None
     try:
-        while b"\r\n\r\n" not in answer and time.monotonic() - started < 10:
+        while b"\r\n\r\n" not in answer and time.monotonic() - started < 15:
             time.sleep(0.4)
             sock.sendall(b" ")
-            assert httpx.get(f"{central.url}/healthz", timeout=10).status_code == 200
+            if asked_health is None and time.monotonic() - started > 1:
+                asked_health = httpx.get(f"{central.url}/healthz", timeout=10).status_code
             sock.settimeout(0.05)
             with contextlib.suppress(TimeoutError):
                 answer += sock.recv(65536)
@@ -316,7 +320,8 @@ def test_a_body_sent_a_byte_now_and_then_is_cut_off_at_its_deadline(central: Cen
     finally:
         sock.close()
     assert _status(answer) == 408 and b"too_slow" in answer, answer[:200]
-    assert 1.5 < time.monotonic() - started < 8
+    assert 2.5 < time.monotonic() - started < 15
+    assert asked_health == 200
 
 
 # --- the same bounds on the terminal: imports and what it pulls -----------------------------------------------
