@@ -28,7 +28,6 @@ from boxoffice.services.context import Ctx
 from boxoffice.services.venue_secret import venue_secret
 from boxoffice.store import customer_keys as rows
 from boxoffice.store import sync_state
-from boxoffice.wire.messages import problems
 
 CLIENT_FACTORY = "central_client"  # ctx.cache key: (url, token, ca_bundle) -> LimitSource; set by the CLI
 ASK_TIMEOUT = 2.0  # seconds the counter waits for the central service before counting offline
@@ -169,6 +168,8 @@ def _ask_central(ctx: Ctx, event_id: str, keys: list[CustomerKey]) -> tuple[dict
         return None, getattr(exc, "code", "central_unreachable")
     finally:
         client.close()
+    from boxoffice.wire.messages import problems  # only here: a sale offline loads no schema (startup imports)
+
     if problems(answer, ANSWER_SCHEMA) or answer["event_id"] != event_id:
         return None, "malformed answer"
     got = {k["key"]: int(k["bought"]) for k in answer["keys"]}
