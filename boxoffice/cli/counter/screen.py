@@ -28,14 +28,25 @@ _STYLES: dict[str, dict[str, Any]] = {
 def counter(event: str = typer.Option(None, "--event", help="The event for quick sales and the door (default: "
                                                             "the only event today)."),
             door: bool = typer.Option(False, "--door", help="Start in door (check-in) mode."),
-            exit_: bool = typer.Option(False, "--exit", help="Start the door in exit mode.")) -> None:
+            exit_: bool = typer.Option(False, "--exit", help="Start the door in exit mode."),
+            plain: bool = typer.Option(False, "--plain", help="The line-by-line prompt instead of the full screen "
+                                                             "(what runs anyway when input is piped or there is "
+                                                             "no terminal).")) -> None:
     """The desk mode to leave running: scan or type, and the order comes up; Enter hands it out.
 
     Keeps the database and keys open all evening. At the prompt: a code, ticket, name, e-mail or phone digits
     finds an order; Enter (or p, or p N) hands it out; s SECTION TYPE=N cash AMOUNT sells; d switches to door
     check-in (x: exit mode); h shows help; q quits. Ctrl-C cancels what is on screen (twice quits) and never
     leaves an action half-done. Example: boxoffice counter --event gala-1208
+
+    On a terminal this opens the full screen (F2 sale, F3 will-call, F4 door, F5 people and money); --plain, a pipe
+    or a scanner feeding stdin gets the line-by-line prompt.
     """
+    import sys
+
+    if not plain and sys.stdin.isatty() and sys.stdout.isatty():
+        _full_screen(event, door, exit_)
+        return
     from boxoffice.services.counter import Counter
 
     with terminal() as ctx:
@@ -44,6 +55,15 @@ def counter(event: str = typer.Option(None, "--event", help="The event for quick
             _loop(ctx, desk)
         finally:
             desk.close()
+
+
+def _full_screen(event: str | None, door: bool, exit_: bool) -> None:
+    """Run the Textual counter on this terminal; it keeps the database open until it quits."""
+    from boxoffice.tui.app import CounterApp
+    from boxoffice.tui.desk import Desk
+
+    with terminal() as ctx:
+        CounterApp(Desk(ctx, event, exit_mode=exit_), start="door" if door else "sale").run()
 
 
 def _loop(ctx: Any, desk: Any) -> None:

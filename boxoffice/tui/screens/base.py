@@ -1,0 +1,30 @@
+"""The base every counter screen builds on: it knows the desk and shows the status bar and the keys."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from boxoffice.tui.desk import Desk
+
+
+class DeskScreen(Screen[None]):
+    """A full screen of the counter. Subclasses compose their body in :meth:`body`."""
+
+    TITLE = ""
+
+    def __init__(self, desk: Desk) -> None:
+        super().__init__()
+        self.desk = desk
+
+    def compose(self) -> ComposeResult:
+        from boxoffice.tui.widgets.status import StatusBar
+
+        yield StatusBar(self.desk)
+        yield from self.body()
+        yield Footer()
+
+    def body(self) -> ComposeResult:
+        """The screen's own widgets, between the status bar and the keys."""
+        yield from ()
