@@ -29,7 +29,7 @@ def desk(terminal, demo_events, clock, login) -> dict[str, dict]:  # noqa: ANN00
 def spawn(terminal, *args: str) -> pexpect.spawn:  # noqa: ANN001
     env = dict(os.environ, BOXOFFICE_DB=str(terminal.config.db_path), BOXOFFICE_PIN="222222",
                BOXOFFICE_NOW=GALA_EVENING, PYTHONIOENCODING="utf-8", COLUMNS="200")
-    child = pexpect.spawn(str(BOXOFFICE), ["counter", *args], env=env, encoding="utf-8", timeout=20,
+    child = pexpect.spawn(str(BOXOFFICE), ["counter", "--plain", *args], env=env, encoding="utf-8", timeout=20,
                           dimensions=(50, 200))
     child.expect("sue at the desk")
     return child
