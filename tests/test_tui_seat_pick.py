@@ -185,3 +185,24 @@ def test_a_big_section_scrolls_to_the_cursor_at_80x24(terminal: Ctx, demo_events
     _pick(terminal, gala, drive)
     assert seen["before"] == 0 and seen["after"] > 0
     assert "Row T seat" in seen["info"]
+
+
+def test_enter_after_the_hold_ran_out_holds_again_or_says_who_took_a_seat(terminal: Ctx, demo_events,
+                                                                          clock) -> None:  # noqa: ANN001
+    gala = demo_events[0]
+    seen: dict[str, Any] = {}
+
+    async def drive(pilot: Any, app: App[None]) -> None:
+        await pilot.press("down", "space", "right", "space")  # B1 (restricted view) and B2
+        clock.advance(minutes=6)
+        seen["expired"] = _held(terminal)
+        seat_holds.hold(terminal, gala, "stalls", ["B2"], "basket-2")  # another basket takes one meanwhile
+        await pilot.press("enter")
+        seen["info"] = _text(app, "#info")
+        seat_holds.release(terminal, "basket-2")
+        await pilot.press("space", "enter")  # B2 again, then take both
+
+    result = _pick(terminal, gala, drive)
+    assert seen["expired"] == []
+    assert "B2 is sold, held or not sellable here" in seen["info"]
+    assert result == [["B1", "B2"]] and _held(terminal) == ["B1", "B2"]
