@@ -10,6 +10,7 @@ counter cannot take it while the customer decides; a seat given back is released
 
 from __future__ import annotations
 
+from itertools import groupby
 from typing import Any
 
 from rich.text import Text
@@ -90,6 +91,7 @@ class SeatMap(Widget, can_focus=True):
         self.message = ""
         self.expires_at: str | None = None
         self._cursor_y = 0  # the cursor's line in the drawing, for scrolling to it
+        self._legend_width = 0  # the width the legend was wrapped to (wrapped again on a resize)
 
     # -- reading ------------------------------------------------------------------------------------------------
 
@@ -149,13 +151,19 @@ class SeatMap(Widget, can_focus=True):
                 continue
             seat_line += 1
             text.append(f"{line.label:>{plan.label_width}} ", style="bold")
-            cells: list[tuple[str, str]] = [(" ", "")] * plan.width
+            chars = [" "] * plan.width
+            styles = [""] * plan.width
             for col, seat in line.seats:
                 symbol, _, colour = MARKS[mark_of(seat)]
-                style = colour + (" reverse" if (seat_line, col) == (cursor_line, cursor_col) else "")
-                cells[col] = (symbol, style)
-            for symbol, style in cells:
-                text.append(symbol, style=style or None)
+                chars[col] = symbol
+                styles[col] = colour + (" reverse" if (seat_line, col) == (cursor_line, cursor_col) else "")
+            # One span per run of a style (a row is mostly one mark): a few spans a line keep a keystroke cheap.
+            # A gap takes the style of the seat before it, but never the cursor's.
+            for col in range(1, plan.width):
+                if chars[col] == " ":
+                    styles[col] = "" if "reverse" in styles[col - 1] else styles[col - 1]
+            for style, run in groupby(zip(chars, styles, strict=True), key=lambda cell: cell[1]):
+                text.append("".join(c for c, _ in run), style=style or None)
             text.append(f" {line.label}\n", style="bold")
             if seat_line == cursor_line:
                 self._cursor_y = TOP + y
@@ -163,9 +171,14 @@ class SeatMap(Widget, can_focus=True):
         grid.update(text)
         self.query_one("#info", Static).update(self._info())
         self.query_one("#warning", Static).update(self._warning())
-        self.query_one("#legend", Static).update("\n".join(legend_lines(max(40, self.size.width or 80),
-                                                                        keys=list(MARKS))))
+        width = max(40, self.size.width or 80)
+        if width != self._legend_width:
+            self._legend_width = width
+            self.query_one("#legend", Static).update("\n".join(legend_lines(width, keys=list(MARKS))))
         self._scroll_to_cursor()
+
+    def on_resize(self) -> None:
+        self.redraw()
 
     def _cursor_cell(self) -> tuple[int, int]:
         lines = self._seat_lines()
