@@ -206,3 +206,32 @@ def test_enter_after_the_hold_ran_out_holds_again_or_says_who_took_a_seat(termin
     assert seen["expired"] == []
     assert "B2 is sold, held or not sellable here" in seen["info"]
     assert result == [["B1", "B2"]] and _held(terminal) == ["B1", "B2"]
+
+
+def test_a_wheelchair_place_in_the_basket_is_warned_about_and_a_standing_section_says_why(terminal: Ctx,
+                                                                                         demo_events) -> None:  # noqa: ANN001
+    gala = demo_events[0]
+    seat_holds.hold(terminal, gala, "stalls", ["T1", "T3"], "basket-1")
+    seen: dict[str, Any] = {}
+
+    async def drive(pilot: Any, app: App[None]) -> None:
+        seen["warning"] = _text(app, "#warning")
+        seen["info"] = _text(app, "#info")
+
+    _pick(terminal, gala, drive)
+    assert "WHEELCHAIR PLACE: T1" in seen["warning"] and "T3" not in seen["warning"]  # T3: a companion seat
+    assert "Row T seat 1: * chosen (wheelchair place)" in seen["info"]
+
+    standing: list[Any] = []
+
+    class Host(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(SeatPickScreen(Desk(terminal), gala, "standing", 2, "basket-3"))
+
+    async def run() -> None:
+        async with Host().run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            standing.append(_text(pilot.app, "#info"))
+
+    asyncio.run(run())
+    assert "general admission" in standing[0]

@@ -115,7 +115,10 @@ class SeatMap(Widget, can_focus=True):
 
     def reload(self) -> None:
         """Read the section again (sales, other baskets' holds and expiries show up) and redraw."""
-        self.rows = section_seats(self.desk.ctx, self.event_id, self.section_id, self.basket_id)
+        try:
+            self.rows = section_seats(self.desk.ctx, self.event_id, self.section_id, self.basket_id)
+        except BoxOfficeError as exc:  # no such section, or a standing one: nothing to draw, say why
+            self.rows, self.message = [], exc.message
         self.plan = layout(self.rows)
         self.redraw()
 
