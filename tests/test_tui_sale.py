@@ -14,6 +14,7 @@ from textual.widgets import Digits, Static
 from boxoffice.services.context import Ctx
 from boxoffice.services.events import list_events
 from boxoffice.services.orders import order_details
+from boxoffice.services.printing import list_jobs
 from boxoffice.tui.app import CounterApp
 from boxoffice.tui.desk import Desk
 from boxoffice.tui.screens.pay import PayScreen
@@ -86,3 +87,96 @@ def test_a_cash_sale_shows_the_quote_first_then_the_change_large_and_prints(term
     assert [(p["tender"], p["amount"], p["change"]) for p in order["payments"]] == [("cash", "55.00", "45.00")]
     assert "✓ printed" in seen["prints"] and out.stat().st_size > 0
     assert seen["after"][0] == "SaleScreen" and "empty" in seen["after"][1] and "SOLD" in seen["after"][2]
+
+
+def test_a_card_sale_says_what_to_take_and_keeps_only_the_last_four(terminal: Ctx, tmp_path: Path) -> None:
+    file_printer(terminal, tmp_path / "printer.bin")
+    seen: dict[str, Any] = {}
+
+    async def steps(app: CounterApp, pilot: Pilot[None]) -> None:
+        await standing(pilot, "plus", "plus")
+        await pilot.press("p", "f7")
+        seen["ask"] = " ".join(str(w.render()) for w in app.screen.query("#card Label"))
+        await pilot.press(*"4242", "enter")
+        seen["codes"] = codes(app)
+        seen["change_shown"] = app.screen.query_one("#change", Digits).display
+
+    drive(terminal, steps)
+    assert "take 45.00 GBP on the card machine now" in seen["ask"]
+    order = order_details(terminal, seen["codes"][0])
+    assert [(p["tender"], p["amount"], p["card_last4"]) for p in order["payments"]] == [("card", "45.00", "4242")]
+    assert seen["change_shown"] is False
+
+
+def test_a_split_pay_of_a_basket_of_two_events_is_one_payment_and_two_orders(terminal: Ctx, tmp_path: Path) -> None:
+    file_printer(terminal, tmp_path / "printer.bin")
+    seen: dict[str, Any] = {}
+
+    async def steps(app: CounterApp, pilot: Pilot[None]) -> None:
+        await standing(pilot, "plus", "plus")  # Winter Gala, 2 x 22.50
+        await pilot.press("e", "s", "down", "plus", "a")  # Late Night Jazz, 1 x Concession 18.00
+        seen["basket"] = text(app, "#basket")
+        await pilot.press("p", "f8")
+        seen["due"] = text(app, "#due")
+        await pilot.press(*"30", "enter", *"1234", "enter", *"40", "enter")
+        seen["codes"] = codes(app)
+        seen["change"] = app.screen.query_one("#change", Digits).value
+
+    drive(terminal, steps)
+    assert "Winter Gala · Standing" in seen["basket"] and "Late Night Jazz · Standing" in seen["basket"]
+    assert "TOTAL            63.00 GBP" in seen["basket"] and "sold as 2 orders" in seen["basket"]
+    assert "TO PAY 63.00 GBP" in seen["due"] and "2 orders, paid once" in seen["due"]
+    gala, jazz = (order_details(terminal, c) for c in seen["codes"])
+    assert gala["total_text"] == "45.00" and jazz["total_text"] == "18.00"
+    assert [(p["tender"], p["amount"]) for p in gala["payments"]] == [("card", "30.00"), ("cash", "15.00")]
+    assert [(p["tender"], p["amount"], p["change"]) for p in jazz["payments"]] == [("cash", "18.00", "7.00")]
+    assert seen["change"] == "7.00"
+
+
+def test_a_comp_needs_the_supervisors_pin_on_the_same_screen(terminal: Ctx, tmp_path: Path,
+                                                             login: Callable[..., Any]) -> None:
+    file_printer(terminal, tmp_path / "printer.bin")
+    login(terminal, "sam")  # a seller may not give comps alone
+    seen: dict[str, Any] = {}
+
+    async def steps(app: CounterApp, pilot: Pilot[None]) -> None:
+        await standing(pilot, "up", "plus")  # the last type: Complimentary
+        seen["basket"] = text(app, "#basket")
+        await pilot.press("p", "f9", *"press night", "enter", *"sue", "enter", *"999999", "enter")
+        seen["refused"] = text(app, "#pay-msg")
+        seen["sold_after_wrong_pin"] = sold(terminal)
+        seen["pin_box"] = app.screen.query_one("#comp-pin").value  # type: ignore[attr-defined]
+        app.screen.query_one("#comp-pin").focus()
+        await pilot.press(*"222222", "enter")
+        seen["codes"] = codes(app)
+
+    drive(terminal, steps)
+    assert "1 x Complimentary 0.00 = 0.00" in seen["basket"]
+    assert "✗ NOT SOLD" in seen["refused"] and "PIN" in seen["refused"]
+    assert seen["sold_after_wrong_pin"] == 0 and seen["pin_box"] == ""
+    order = order_details(terminal, seen["codes"][0])
+    assert [(p["tender"], p["amount"]) for p in order["payments"]] == [("comp", "0.00")]
+    assert order["operator_id"] == terminal.operator["id"]  # type: ignore[index]
+
+
+def test_a_failed_print_leaves_the_sale_and_a_key_retries_it(terminal: Ctx, tmp_path: Path) -> None:
+    target = tmp_path / "not-yet" / "printer.bin"
+    file_printer(terminal, target)  # its folder is missing: the printer "is off"
+    seen: dict[str, Any] = {}
+
+    async def steps(app: CounterApp, pilot: Pilot[None]) -> None:
+        await standing(pilot, "plus")
+        await pilot.press("p", *"22.50", "enter")
+        seen["codes"] = codes(app)
+        seen["failed"] = text(app, "#prints")
+        seen["sold"] = sold(terminal)
+        target.parent.mkdir()  # the printer is back
+        await pilot.press("r")
+        seen["retried"] = text(app, "#prints")
+
+    drive(terminal, steps)
+    assert "✗ PRINT FAILED" in seen["failed"] and "R retries" in seen["failed"]
+    assert seen["sold"] == 1 and order_details(terminal, seen["codes"][0])["total_text"] == "22.50"
+    assert "✓ printed" in seen["retried"] and "FAILED" not in seen["retried"]
+    assert target.stat().st_size > 0
+    assert [j["status"] for j in list_jobs(terminal)] == ["printed"]
