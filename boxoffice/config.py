@@ -30,6 +30,7 @@ DEFAULTS: dict[str, Any] = {
     "lock_after_failures": 5,
     "lock_minutes": 5,
     "session_hours": 12,
+    "hold_minutes": 5,              # how long seats in a counter basket stay held (services/seat_holds.py)
     "alerts": {},                   # alert thresholds over the defaults (see `boxoffice alerts --help`)
     "allocation": {},               # top_up_below, top_up_to: when and how far sync tops the allocation up
     "privacy": {},                  # keep_days: how long after an event its customers' data may be kept
@@ -51,6 +52,7 @@ DESCRIPTIONS = {
     "lock_after_failures": "wrong PINs in a row before an operator is locked",
     "lock_minutes": "how long a locked operator waits",
     "session_hours": "a login lasts this long without use",
+    "hold_minutes": "how long seats put in a basket at the counter stay held for it (1 to 60, default 5)",
     "alerts": "alert thresholds: sales_change_percent, refunds_over_percent, refused_scans, failed_prints, ...",
     "allocation": "top-up at sync: top_up_below (ask when fewer unsold places are held per section; 0: never, "
                   "default 10), top_up_to (ask for enough to hold this many; default 50)",
@@ -232,7 +234,7 @@ CHECKS: dict[str, Any] = {
     "printer_qr": _one_of("auto", "image"),
     "ticket_stock": _one_of("ticket", "a4"), "central_url": _url, "refund_supervisor_above": _amount,
     "lock_after_failures": _whole(1, 100), "lock_minutes": _whole(1, 24 * 60), "session_hours": _number(0, 24 * 7),
-    "db": _text,
+    "hold_minutes": _whole(1, 60), "db": _text,
 }
 
 

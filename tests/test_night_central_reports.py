@@ -287,4 +287,4 @@ def test_the_central_map_names_who_holds_and_who_sold_each_place(central: Centra
     row_c = next(line.split() for line in drawn_here.splitlines() if line.strip().startswith("C "))
     row_d = next(line.split() for line in drawn_here.splitlines() if line.strip().startswith("D "))
     assert "".join(row_c[1:]).startswith("xxo") and "".join(row_d[1:]).startswith("-X")
-    assert "o free in this terminal's allocation" in drawn_here and "X sold elsewhere" in drawn_here
+    assert "o free to sell here" in drawn_here and "X sold by another terminal" in drawn_here

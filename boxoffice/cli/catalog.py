@@ -90,26 +90,21 @@ def show(
         echo("Refunds: none (no refund policy).")
 
 
-_SYMBOLS = {"free": ("o", "green"), "sold": ("x", "red"), "held": ("h", "yellow"), "elsewhere": ("-", "bright_black")}
-_SOLD_ELSEWHERE = ("X", "magenta")
-_LEGEND_OWN = "legend: o free  x sold  h held  W wheelchair  C companion"
-_LEGEND_CENTRAL = ("legend: o free in this terminal's allocation (sellable here)  - not sellable here (another "
-                   "terminal's, or the central service's)  x sold here  X sold elsewhere  h held  W wheelchair  "
-                   "C companion")
-
-
 @event_app.command("seats")
 def seats(
     event: str = typer.Argument(..., help="Event id."),
     section: str = typer.Option(None, "--section", "-s", help="Only this section."),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
-    """Draw the seat map: o free, x sold, h held; W wheelchair, C companion. When the central service allocates the
-    event: o free in this terminal's allocation, - held elsewhere (not sellable here), X sold by another terminal.
+    """Draw the seat map: row names at both ends, seat numbers above (read downwards: tens over units), aisles as
+    gaps, each seat one mark, and a legend saying what each mark means.
 
+    Marks: o free to sell here, + held in a basket, x sold here, X sold by another terminal, W sold on the web,
+    - allocated elsewhere (not sellable here), h house seat, @ wheelchair place, & companion seat, ! restricted view.
     `boxoffice central seats` shows which terminal holds each place. Example: boxoffice event seats winter-gala
     --section stalls
     """
+    from boxoffice.domain.seat_plan import MARKS, layout, legend_lines, mark_of
     from boxoffice.services.events import seat_map
 
     with terminal() as ctx:
@@ -120,21 +115,24 @@ def seats(
     governed = any(sec["allocation"] == "central" for sec in sections)
     for sec in sections:
         here = f", {sec['allocated_here']} in this terminal's allocation" if governed else ""
-        secho(f"{sec['name']} ({sec['id']}): {sec['available']} available here, {sec['sold']} sold, "
-                    f"{sec['held']} held, capacity {sec['capacity']}{here}", bold=True)
         if sec["kind"] != "reserved":
+            secho(f"{sec['name']} ({sec['id']}): {sec['available']} available here, {sec['sold']} sold, "
+                  f"capacity {sec['capacity']}{here}", bold=True)
             continue
-        echo("        STAGE")
-        for row in sec["rows"]:
-            parts = [styled(f"{row['row']:>3} ")]
-            for s in row["seats"]:
-                sym, colour = _SYMBOLS[s["state"]]
-                if s["state"] == "sold" and governed and not s["sold_here"]:
-                    sym, colour = _SOLD_ELSEWHERE
-                elif s["state"] == "free" and s["wheelchair"]:
-                    sym = "W"
-                elif s["state"] == "free" and s["companion"]:
-                    sym = "C"
-                parts.append(("   " if s["aisle_before"] else "") + styled(sym, fg=colour))
-            echo_styled(parts)
-    echo(_LEGEND_CENTRAL if governed else _LEGEND_OWN)
+        secho(f"{sec['name']} ({sec['id']}): {sec['available']} available here, {sec['sold']} sold, "
+              f"{sec['held']} held in baskets, {sec['house']} house seats, capacity {sec['capacity']}{here}",
+              bold=True)
+        plan = layout(sec["rows"])
+        echo(" " * plan.margin + "STAGE".center(plan.width).rstrip())
+        for line in plan.lines:
+            if not line.seats:
+                echo(plan.row_text(line))
+                continue
+            cells = [" "] * plan.width
+            for col, seat in line.seats:
+                symbol, _, colour = MARKS[mark_of(seat)]
+                cells[col] = styled(symbol, fg=colour.split()[-1], bold=colour.startswith("bold"))
+            echo_styled([styled(f"{line.label:>{plan.label_width}} "), *cells, styled(f" {line.label}")])
+    if any(sec["kind"] == "reserved" for sec in sections):
+        for text in legend_lines():
+            echo(text)

@@ -64,7 +64,8 @@ class SeatMapSection(TypedDict):
     capacity: int
     available: int
     sold: int
-    held: int
+    held: int  # seats held in baskets on this terminal
+    house: int  # seats the venue holds back (house seats)
     allocation: str
     allocated_here: NotRequired[int]
     rows: NotRequired[list[dict[str, Any]]]
@@ -122,14 +123,19 @@ def show_event(ctx: Ctx, event_id: str) -> EventDetail:
     return ev
 
 
-def seat_map(ctx: Ctx, event_id: str, section_id: str | None = None) -> list[SeatMapSection]:
-    """Reserved sections as rows of seats with a state each: free, sold, held, or elsewhere.
+def seat_map(ctx: Ctx, event_id: str, section_id: str | None = None,
+             basket_id: str | None = None) -> list[SeatMapSection]:
+    """Every section with its counts and, for a reserved one, its rows of seats with a state each.
 
-    When a central service governs the event (``allocation`` "central"), "free" means free in this terminal's
-    allocation, sellable here, and "elsewhere" is every other unsold seat: allocated to another terminal or kept
-    by the central service, not sellable here. Each seat says whether it is in this terminal's allocation
-    (``here``), and a sold seat whether this terminal sold it (``sold_here``).
+    Seat states (services/seat_map.py): free (sellable here now), sold (``sold_by`` here, terminal or web), held
+    (in a basket on this terminal; ``mine`` for ``basket_id``'s), elsewhere (not in this terminal's allocation:
+    another terminal's, or kept by the central service) and house (held back by the venue). Each seat has its
+    ``mark`` (domain/seat_plan.py) and says whether it is in this terminal's allocation (``here``), and a sold
+    seat whether this terminal sold it (``sold_here``). Section counts: ``available`` (free here), ``sold``,
+    ``held`` (in baskets), ``house``.
     """
+    from boxoffice.services.seat_map import counts, section_seats
+
     get_event(ctx, event_id)
     governed = not ctx.terminal["owns_inventory"]
     out: list[SeatMapSection] = []
@@ -138,25 +144,17 @@ def seat_map(ctx: Ctx, event_id: str, section_id: str | None = None) -> list[Sea
             continue
         entry: SeatMapSection = {"id": sec["id"], "name": sec["name"], "kind": sec["kind"],
                                  "capacity": sec["capacity"], "available": sec["available"],
-                                 "sold": sec["sold_count"], "held": sec["held"],
+                                 "sold": sec["sold_count"], "held": 0, "house": sec["held"],
                                  "allocation": "central" if governed else "own"}
         if sec["kind"] == "general":
             entry["allocated_here"] = sec["allocated"]
         if sec["kind"] == "reserved":
-            sellers = store.seat_sellers(ctx.conn, event_id, sec["id"])
-            rows: dict[str, list[dict[str, Any]]] = {}
-            for s in store.seats(ctx.conn, event_id, sec["id"]):
-                state = s["status"] if s["status"] != "free" or s["allocated"] else "elsewhere"
-                if state in ("free", "elsewhere") and s["label"] in sellers:
-                    state = "sold"  # sold by another terminal or the web: its ticket came by sync
-                rows.setdefault(s["row"], []).append({
-                    "label": s["label"], "number": s["number"], "state": state, "x": s["x"],
-                    "here": bool(s["allocated"]),
-                    "sold_here": sellers.get(s["label"]) == ctx.terminal["id"] if state == "sold" else None,
-                    "aisle_before": bool(s["aisle_before"]), "wheelchair": bool(s["wheelchair"]),
-                    "companion": bool(s["companion"]), "restricted_view": bool(s["restricted_view"])})
-            entry["rows"] = [{"row": r, "seats": seats} for r, seats in rows.items()]
-            entry["allocated_here"] = sum(x["here"] for r in entry["rows"] for x in r["seats"])
+            rows = section_seats(ctx, event_id, sec["id"], basket_id)
+            tally = counts(rows)
+            entry["available"], entry["sold"] = tally["free"], tally["sold"]
+            entry["held"], entry["house"] = tally["held"], tally["house"]
+            entry["rows"] = rows
+            entry["allocated_here"] = sum(x["here"] for r in rows for x in r["seats"])
         out.append(entry)
     if section_id and not out:
         raise BoxOfficeError("not_found", f"event {event_id!r} has no section {section_id!r}")

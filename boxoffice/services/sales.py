@@ -74,6 +74,7 @@ class SaleRequest:
     supervisor: tuple[str, str] | None = None  # (name, PIN) approving a comp
     print_receipt: bool = True
     holders: list[HolderInput] | None = None  # a real-name event: one a ticket, in the order tickets are issued
+    basket_id: str | None = None  # the counter basket whose held seats this sale may take (services/seat_holds.py)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -234,7 +235,12 @@ def place_tickets(ctx: Ctx, ev: dict, sec: dict, req: SaleRequest, order_id: str
     A sale and an exchange both come through here, so tickets are made one way whatever made them.
     """
     places = _take_places(ctx, ev, sec, req, sum(line.count for line in lines))
-    return _issue_tickets(ctx, ev["id"], sec["id"], order_id, lines, places)
+    tickets = _issue_tickets(ctx, ev["id"], sec["id"], order_id, lines, places)
+    if sec["kind"] == "reserved":
+        from boxoffice.services.seat_holds import forget_sold
+
+        forget_sold(ctx, ev["id"], sec["id"], [f"{row}{seat}" for row, seat in places])
+    return tickets
 
 
 def _take_places(ctx: Ctx, ev: dict, sec: dict, req: SaleRequest, n: int,
@@ -263,7 +269,7 @@ def _take_places(ctx: Ctx, ev: dict, sec: dict, req: SaleRequest, n: int,
             raise BoxOfficeError("sold_out", f"only {left} left in {sec['name']}: sell {left} or fewer",
                                  available=left)
         return [(None, None)] * n
-    rows_ = _seat_rows(ctx, ev["id"], sec["id"], req.accessible)
+    rows_ = _seat_rows(ctx, ev["id"], sec["id"], req.basket_id)
     if req.seats:
         if len(req.seats) != n:
             raise BoxOfficeError("bad_input", f"{len(req.seats)} seats named for {n} tickets: name one seat a ticket")
@@ -308,13 +314,18 @@ def _refuse_unallocated(ctx: Ctx, event_id: str, section_id: str, labels: list[s
                                                   "sell another seat, or ask the central box office")
 
 
-def _seat_rows(ctx: Ctx, event_id: str, section_id: str, accessible: bool) -> list[list[seating.Seat]]:
+def _seat_rows(ctx: Ctx, event_id: str, section_id: str, basket_id: str | None) -> list[list[seating.Seat]]:
+    """A seat is available to this sale when it is free and in this terminal's allocation, and no basket holds it
+    but the sale's own (services/seat_holds.py)."""
+    from boxoffice.services.seat_holds import holders
+
+    held = holders(ctx, event_id, section_id)
     rows_: dict[int, list[seating.Seat]] = {}
     for s in catalog_store.seats(ctx.conn, event_id, section_id):
         rows_.setdefault(s["row_index"], []).append(seating.Seat(
             label=s["label"], row=s["row"], number=s["number"], x=s["x"],
-            available=s["status"] == "free" and bool(s["allocated"]), wheelchair=bool(s["wheelchair"]),
-            companion=bool(s["companion"]), aisle_before=bool(s["aisle_before"])))
+            available=s["status"] == "free" and bool(s["allocated"]) and held.get(s["label"], basket_id) == basket_id,
+            wheelchair=bool(s["wheelchair"]), companion=bool(s["companion"]), aisle_before=bool(s["aisle_before"])))
     return [rows_[k] for k in sorted(rows_)]
 
 
