@@ -134,3 +134,26 @@ def test_a_card_is_named_by_its_last_four_or_the_approval_code_printed_on_the_re
                       basket.Payment([card_reference("a1b2c3")]))
     view = receipt_view(terminal, dict(find_order(terminal, done["orders"][0])))
     assert view.tenders == [("Card ref A1B2C3", "22.50")]
+
+
+def test_seats_held_for_a_basket_are_sold_by_it_released_on_cancel_and_lapse(terminal: Ctx, clock: Any,
+                                                                             demo_events: tuple[str, str]) -> None:
+    from boxoffice.services import seat_holds
+
+    gala, _ = demo_events
+    seat_holds.hold(terminal, gala, "stalls", ["F10", "F11"], "basket-1")
+    line = basket.BasketLine(gala, "stalls", {"adult": 2}, ["F10", "F11"])
+    with pytest.raises(BoxOfficeError) as other:  # another basket (or a plain sale) cannot have them
+        basket.pay(terminal, [line], basket.Payment([Tender("cash", 7000)]), "basket-2")
+    assert other.value.code in ("seat_unavailable", "sold_out")
+    basket.cancel(terminal, "basket-1")
+    assert seat_holds.held(terminal, "basket-1") == []
+    seat_holds.hold(terminal, gala, "stalls", ["F10", "F11"], "basket-3")
+    assert basket.lapsed(terminal, "basket-3", [line]) == []
+    clock.advance(minutes=6)
+    assert basket.lapsed(terminal, "basket-3", [line]) == [line]
+    seat_holds.hold(terminal, gala, "stalls", ["F10", "F11"], "basket-4")
+    done = basket.pay(terminal, [line], basket.Payment([Tender("cash", 7000)]), "basket-4")
+    assert seat_holds.held(terminal, "basket-4") == [] and sold(terminal) == 2
+    assert sorted(f"{t['row']}{t['seat']}" for t in order_details(terminal, done["orders"][0])["tickets"]) == [
+        "F10", "F11"]

@@ -170,8 +170,10 @@ class Payment:
     print_receipt: bool = True
 
 
-def requests(ctx: Ctx, lines: list[BasketLine], pay_: Payment) -> list[sales.SaleRequest]:
-    """One sale request per event and section, each with its share of the tenders."""
+def requests(ctx: Ctx, lines: list[BasketLine], pay_: Payment,
+             basket_id: str | None = None) -> list[sales.SaleRequest]:
+    """One sale request per event and section, each with its share of the tenders (and the seats ``basket_id``
+    holds, which only its own sales may take)."""
     groups = group(lines)
     if not groups:
         raise BoxOfficeError("bad_input", "the basket is empty: add places first")
@@ -180,14 +182,15 @@ def requests(ctx: Ctx, lines: list[BasketLine], pay_: Payment) -> list[sales.Sal
     return [sales.SaleRequest(event_id=g.event_id, section_id=g.section_id, counts=g.counts, tenders=share,
                               seats=list(g.seats) or None, accessible=g.accessible,
                               customer_name=pay_.customer_name, email=pay_.email, phone=pay_.phone,
-                              print_receipt=pay_.print_receipt)
+                              print_receipt=pay_.print_receipt, basket_id=basket_id)
             for g, share in zip(groups, shares, strict=True)]
 
 
-def check(ctx: Ctx, lines: list[BasketLine], pay_: Payment, supervisor: str | None = None) -> bool:
+def check(ctx: Ctx, lines: list[BasketLine], pay_: Payment, supervisor: str | None = None,
+          basket_id: str | None = None) -> bool:
     """Everything that would refuse the basket, refused before a supervisor types a PIN; returns whether one must
     (a comp by an operator who may not give comps)."""
-    reqs = requests(ctx, lines, pay_)
+    reqs = requests(ctx, lines, pay_, basket_id)
     return any(sales.check(ctx, r, supervisor)["needs_supervisor"] for r in reqs)
 
 
@@ -197,7 +200,7 @@ def pay(ctx: Ctx, lines: list[BasketLine], pay_: Payment, basket_id: str | None 
     A supervisor's PIN is checked before the transaction, so a wrong PIN is counted against them (and locks them
     out after too many) as it is at the command line, and nothing is sold. The basket's seat holds end with it.
     """
-    reqs = requests(ctx, lines, pay_)
+    reqs = requests(ctx, lines, pay_, basket_id)
     name = pay_.supervisor[0] if pay_.supervisor else None
     needs = [sales.check(ctx, r, name)["needs_supervisor"] for r in reqs]
     if any(needs):
@@ -208,9 +211,6 @@ def pay(ctx: Ctx, lines: list[BasketLine], pay_: Payment, basket_id: str | None 
         approve(ctx, pay_.supervisor[0], pay_.supervisor[1], "comp")
         for r in reqs:
             r.supervisor = pay_.supervisor
-    for r in reqs:
-        if basket_id:
-            r.extra["basket_id"] = basket_id
     with write(ctx.conn):
         done = [sales.sell(ctx, r) for r in reqs]
         if basket_id:
@@ -225,10 +225,8 @@ def pay(ctx: Ctx, lines: list[BasketLine], pay_: Payment, basket_id: str | None 
 
 def _release(ctx: Ctx, basket_id: str) -> None:
     """End the basket's seat holds (its seats are sold now, or it was cancelled)."""
-    try:
-        from boxoffice.services import seat_holds
-    except ImportError:  # a terminal without seat holds holds nothing
-        return
+    from boxoffice.services import seat_holds
+
     seat_holds.release(ctx, basket_id)
 
 
@@ -241,8 +239,19 @@ def drop_line(ctx: Ctx, basket_id: str, line: BasketLine) -> None:
     """A line taken out of the basket: the seats it held are free again; the rest of the basket keeps its own."""
     if not line.seats:
         return
-    try:
-        from boxoffice.services import seat_holds
-    except ImportError:
-        return
-    seat_holds.release(ctx, basket_id, line.seats)
+    from boxoffice.services import seat_holds
+
+    seat_holds.release(ctx, basket_id, line.seats, event_id=line.event_id, section_id=line.section_id)
+
+
+def lapsed(ctx: Ctx, basket_id: str, lines: list[BasketLine]) -> list[BasketLine]:
+    """The lines whose seats are no longer all held for the basket (the hold ran out): they must be picked again
+    before payment, as another basket may have them now. Their remaining holds are released."""
+    from boxoffice.services import seat_holds
+
+    live = {(h["event_id"], h["section_id"], h["label"]) for h in seat_holds.held(ctx, basket_id)}
+    gone = [line for line in lines if line.seats and any(
+        (line.event_id, line.section_id, s.strip().upper()) not in live for s in line.seats)]
+    for line in gone:
+        drop_line(ctx, basket_id, line)
+    return gone

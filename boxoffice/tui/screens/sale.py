@@ -22,6 +22,8 @@ from boxoffice.services import events as event_service
 from boxoffice.tui.desk import Desk
 from boxoffice.tui.screens.base import DeskScreen
 
+HOLD_CHECK_SECONDS = 5.0  # how often the screen looks for seat holds that ran out
+
 
 class SaleScreen(DeskScreen):
     """Places into the basket with single keys; the quote stays on screen; P pays, Esc cancels the basket."""
@@ -69,6 +71,19 @@ class SaleScreen(DeskScreen):
     def on_mount(self) -> None:
         self._load_events()
         self._draw()
+        self.set_interval(HOLD_CHECK_SECONDS, self.check_holds)
+
+    def check_holds(self) -> None:
+        """Seats whose hold ran out leave the basket (another basket may have them now): pick them again."""
+        if not any(line.seats for line in self.lines):
+            return
+        gone = basket.lapsed(self.ctx, self.basket_id, self.lines)
+        if not gone:
+            return
+        self.lines = [line for line in self.lines if all(line is not g for g in gone)]
+        self._requote()
+        seats = ", ".join(s for line in gone for s in line.seats)
+        self._say(f"! the hold on {seats} ran out: those seats left the basket; pick seats again")
 
     # -- choosing -------------------------------------------------------------------------------------------------
 
