@@ -45,7 +45,7 @@ class PayScreen(ModalScreen[basket.BasketSale | None]):
         Binding("f9", "tender('comp')", "Comp"),
         Binding("f10", "take", "Take payment"),
         Binding("r", "retry", "Retry print"),
-        Binding("enter", "done", "New sale", show=False),
+        Binding("enter", "done", "Next customer"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -65,12 +65,12 @@ class PayScreen(ModalScreen[basket.BasketSale | None]):
         q, due = self.quote, f"{self.quote['total_text']} {self.currency}"
         many = f" · {len(q['sales'])} orders, paid once, sold together" if len(q["sales"]) > 1 else ""
         with Vertical(id="pay"):
-            yield Static(f"TO PAY {due}  (incl. tax {q['tax_text']}){many}", id="due")
+            yield Static(f"TO PAY {due}  (incl. tax {q['tax_text']}){many}", id="due", markup=False)
             with ContentSwitcher(initial="cash"):
                 with Vertical(id="cash"):
                     yield Label("CASH · cash handed over (Enter takes it)")
                     yield Input(placeholder=q["total_text"], id="cash-in")
-                    yield Static("", id="cash-preview")
+                    yield Static("", id="cash-preview", markup=False)
                 with Vertical(id="card"):
                     yield Label(f"CARD · take {due} on the card machine now,")
                     yield Label("then type the last 4 digits or the approval code (Enter)")
@@ -86,11 +86,11 @@ class PayScreen(ModalScreen[basket.BasketSale | None]):
                     yield Input(placeholder="supervisor (blank if you may give comps)", id="comp-sup")
                     yield Input(placeholder="supervisor's PIN", password=True, id="comp-pin")
                 with Vertical(id="done"):
-                    yield Static("", id="sold")
+                    yield Static("", id="sold", markup=False)
                     yield Label("CHANGE", id="change-label")
                     yield Digits("", id="change")
-                    yield Static("", id="prints")
-            yield Static("", id="pay-msg")
+                    yield Static("", id="prints", markup=False)
+            yield Static("", id="pay-msg", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:

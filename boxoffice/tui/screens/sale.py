@@ -44,9 +44,9 @@ class SaleScreen(DeskScreen):
         Binding("plus,equals_sign,right", "count(1)", "+1"),
         Binding("minus,left", "count(-1)", "-1"),
         Binding("a", "add", "Add"),
-        Binding("backspace,delete", "remove", "Remove line"),
+        Binding("backspace,delete", "remove", "Remove"),
         Binding("p", "pay", "Pay"),
-        Binding("escape", "cancel", "Cancel basket"),
+        Binding("escape", "cancel", "Cancel"),
     ]
 
     def __init__(self, desk: Desk) -> None:
@@ -62,11 +62,11 @@ class SaleScreen(DeskScreen):
         self.counts: dict[str, int] = {}
 
     def body(self) -> ComposeResult:
-        yield Static("", id="sale-top")
+        yield Static("", id="sale-top", markup=False)
         with Horizontal(id="sale-main"):
-            yield Static("", id="types")
-            yield Static("", id="basket")
-        yield Static("", id="sale-msg")
+            yield Static("", id="types", markup=False)
+            yield Static("", id="basket", markup=False)
+        yield Static("", id="sale-msg", markup=False)
 
     def on_mount(self) -> None:
         self._load_events()
@@ -249,9 +249,9 @@ class SaleScreen(DeskScreen):
             return
         sec = self.section
         left = f"{sec.get('available', 0)} left here"
-        top.update(f"[e] Event: {self.event['name']} ({self.event['id']}) {self.event['starts_local']}\n"
-                   f"[s] Section: {sec.get('name', '-')} ({sec.get('kind', '-')}) · {left}")
-        rows = ["Ticket types (↑↓ choose, +/- count, A add)"]
+        top.update(f"E  Event: {self.event['name']} ({self.event['id']}) {self.event['starts_local']}\n"
+                   f"S  Section: {sec.get('name', '-')} ({sec.get('kind', '-')}) · {left}")
+        rows = ["↑↓ type · +/- count · A add"]
         cur = self.event["currency"]
         for i, t in enumerate(self._types()):
             mark = "▶" if i == self.type_i else " "
