@@ -180,3 +180,70 @@ def test_a_failed_print_leaves_the_sale_and_a_key_retries_it(terminal: Ctx, tmp_
     assert "✓ printed" in seen["retried"] and "FAILED" not in seen["retried"]
     assert target.stat().st_size > 0
     assert [j["status"] for j in list_jobs(terminal)] == ["printed"]
+
+
+def test_restricted_view_and_wheelchair_places_are_agreed_before_payment(terminal: Ctx, tmp_path: Path,
+                                                                         demo_events: tuple[str, str]) -> None:
+    from boxoffice.services import seat_holds
+    from boxoffice.services.basket import BasketLine
+    from boxoffice.tui.screens.places_confirm import PlacesConfirmScreen
+
+    file_printer(terminal, tmp_path / "printer.bin")
+    gala, _ = demo_events
+    seen: dict[str, Any] = {}
+
+    async def steps(app: CounterApp, pilot: Pilot[None]) -> None:
+        screen = app.screen
+        assert isinstance(screen, SaleScreen)
+        seat_holds.hold(terminal, gala, "stalls", ["A1", "T1"], screen.basket_id)  # as the seat map holds them
+        screen._add(BasketLine(gala, "stalls", {"adult": 2}, ["A1", "T1"]))
+        await pilot.press("p")
+        assert isinstance(app.screen, PlacesConfirmScreen)
+        seen["asked"] = text(app, "#confirm-places")
+        await pilot.press("n")
+        seen["declined"] = (type(app.screen).__name__, text(app, "#sale-msg"), sold(terminal))
+        await pilot.press("p", "y")
+        seen["then"] = type(app.screen).__name__
+        await pilot.press(*"70", "enter")
+        seen["codes"] = codes(app)
+
+    drive(terminal, steps, event_id=gala)
+    assert "A1: restricted view" in seen["asked"] and "T1: wheelchair place" in seen["asked"]
+    assert seen["declined"] == ("SaleScreen", "not paid: change the seats (Backspace removes the last line)", 0)
+    assert seen["then"] == "PayScreen"
+    tickets = order_details(terminal, seen["codes"][0])["tickets"]
+    assert sorted(f"{t['row']}{t['seat']}" for t in tickets) == ["A1", "T1"]
+
+
+def test_seats_are_picked_on_the_map_held_and_released_when_the_basket_is_cancelled(
+        terminal: Ctx, tmp_path: Path, demo_events: tuple[str, str]) -> None:
+    from boxoffice.services import seat_holds
+
+    file_printer(terminal, tmp_path / "printer.bin")
+    gala, _ = demo_events
+    seen: dict[str, Any] = {}
+
+    async def steps(app: CounterApp, pilot: Pilot[None]) -> None:
+        screen = app.screen
+        assert isinstance(screen, SaleScreen)
+        await pilot.press("plus", "plus", "a")  # Stalls is the first section: reserved
+        seen["picker"] = type(app.screen).__name__
+        await pilot.press("b", "enter")  # best available, taken
+        seen["held"] = sorted(h["label"] for h in seat_holds.held(terminal, screen.basket_id))
+        seen["basket"] = text(app, "#basket")
+        first_basket = screen.basket_id
+        await pilot.press("escape")
+        seen["after_cancel"] = (seat_holds.held(terminal, first_basket), text(app, "#basket"))
+        await pilot.press("plus", "a", "b", "enter")
+        seen["held_again"] = [h["label"] for h in seat_holds.held(terminal, screen.basket_id)]
+        await pilot.press("p", *"40", "enter")
+        seen["codes"] = codes(app)
+        seen["held_after_sale"] = seat_holds.held(terminal, screen.basket_id)
+
+    drive(terminal, steps, event_id=gala)
+    assert seen["picker"] == "SeatPickScreen"
+    assert len(seen["held"]) == 2 and all(label in seen["basket"] for label in seen["held"])
+    assert seen["after_cancel"][0] == [] and "empty" in seen["after_cancel"][1]
+    tickets = order_details(terminal, seen["codes"][0])["tickets"]
+    assert [f"{t['row']}{t['seat']}" for t in tickets] == seen["held_again"]
+    assert seen["held_after_sale"] == []
