@@ -114,6 +114,8 @@ class _Best:
     key: tuple[float, int, int] = (float("inf"), 0, 0)
     row: int = -1
     start: int = -1
+    allow_strand: bool = True
+    passed_over: int = 0  # blocks not taken because they would strand a seat (``allow_strand`` False)
 
 
 def _score_run(
@@ -158,6 +160,9 @@ def _score_run(
         end = start + span
         distance = abs((row[start].x + row[end].x) / 2 - centre)
         strands = _strands(row, start, -1) + _strands(row, end, +1)
+        if strands and not best.allow_strand:
+            best.passed_over += 1
+            continue
         score = ROW_WEIGHT * row_index + CENTRE_WEIGHT * distance + STRAND_PENALTY * strands
         # Rounded so that scores equal on paper compare equal despite float noise in x.
         key = (round(score, 9), row_index, start)
@@ -187,8 +192,13 @@ def _wheelchair_ranges(
     return ranges
 
 
-def best_available(rows: Sequence[Sequence[Seat]], count: int, accessible: bool = False) -> list[Seat]:
+def best_available(rows: Sequence[Sequence[Seat]], count: int, accessible: bool = False,
+                   allow_strand: bool = True) -> list[Seat]:
     """Choose the best block of ``count`` adjacent seats (see the module docstring for the rules).
+
+    With ``allow_strand`` False no block that leaves a single seat on its own is chosen at all (the counter's
+    best available, unless the seller allows it); when only such blocks are free the refusal is
+    ``not_enough_together`` with ``strands`` True in its details.
 
     Raises ``BoxOfficeError``: ``bad_input`` for a count below 1; ``sold_out`` when no seat the request
     could use is free; ``not_enough_together`` when seats are free but no block of ``count`` exists, with
@@ -197,7 +207,7 @@ def best_available(rows: Sequence[Sequence[Seat]], count: int, accessible: bool 
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise BoxOfficeError("bad_input", f"the number of seats must be a whole number from 1, not {count!r}")
 
-    best = _Best()
+    best = _Best(allow_strand=allow_strand)
     tally = _Tally()
     for row_index, row in enumerate(rows):
         if ROW_WEIGHT * row_index >= best.key[0]:
@@ -211,6 +221,10 @@ def best_available(rows: Sequence[Sequence[Seat]], count: int, accessible: bool 
     if best.row >= 0:
         row = rows[best.row]
         return list(row[best.start : best.start + count])
+    if best.passed_over:
+        raise BoxOfficeError("not_enough_together", f"every free block of {count} would leave a single seat on its "
+                             "own: allow that, or choose seats by name", strands=True, free=tally.free,
+                             largest_block=tally.largest)
     # Rows are skipped only once a block is found, so with none found the tally covers the whole section.
     raise _no_block(count, accessible, tally)
 

@@ -1,0 +1,69 @@
+"""Choosing seats for a basket line: the section's seat map full screen, Enter to take the seats, Escape to give
+them back. The seats are held for the basket from the moment they are chosen (services/seat_holds.py)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Static
+
+from boxoffice.errors import BoxOfficeError
+from boxoffice.tui.desk import Desk
+from boxoffice.tui.widgets.seatmap import SeatMap
+
+
+class SeatPickScreen(ModalScreen[list[str] | None]):
+    """Pick ``count`` seats of one section for ``basket_id``: dismissed with the seat labels, or None when
+    cancelled (the holds made here are released then)."""
+
+    DEFAULT_CSS = """
+    SeatPickScreen { background: $background; }
+    SeatPickScreen > #title { height: 1; text-style: bold; padding: 0 1; background: $primary-background; }
+    """
+
+    BINDINGS = [
+        Binding("enter", "confirm", "Take seats", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, desk: Desk, event_id: str, section_id: str, count: int, basket_id: str) -> None:
+        super().__init__()
+        self.desk = desk
+        self.event_id = event_id
+        self.section_id = section_id
+        self.count = count
+        self.basket_id = basket_id
+
+    def compose(self) -> ComposeResult:
+        from boxoffice.services.events import show_event
+
+        ev = show_event(self.desk.ctx, self.event_id)
+        section = next((s["name"] for s in ev["sections"] if s["id"] == self.section_id), self.section_id)
+        wanted = f"choose {self.count} seat{'s' if self.count != 1 else ''}" if self.count > 0 else "choose seats"
+        yield Static(f"{ev['name']} · {section}: {wanted}", id="title")
+        yield SeatMap(self.desk, self.event_id, self.section_id, self.count, self.basket_id, id="seatmap")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(SeatMap).focus()
+
+    def action_confirm(self) -> None:
+        seatmap = self.query_one(SeatMap)
+        try:
+            chosen = seatmap.confirm_holds()
+        except BoxOfficeError as exc:
+            seatmap.message = exc.message
+            seatmap.reload()
+            return
+        if self.count > 0 and len(chosen) != self.count:
+            short = self.count - len(chosen)
+            seatmap.message = (f"{len(chosen)} of {self.count} chosen: choose {short} more, or b for the best "
+                               f"{self.count}" if short > 0 else f"{len(chosen)} chosen: free {-short} first")
+            seatmap.redraw()
+            return
+        self.dismiss(chosen)
+
+    def action_cancel(self) -> None:
+        self.query_one(SeatMap).release_added()
+        self.dismiss(None)
