@@ -247,3 +247,28 @@ def test_seats_are_picked_on_the_map_held_and_released_when_the_basket_is_cancel
     tickets = order_details(terminal, seen["codes"][0])["tickets"]
     assert [f"{t['row']}{t['seat']}" for t in tickets] == seen["held_again"]
     assert seen["held_after_sale"] == []
+
+
+def test_seats_whose_hold_ran_out_leave_the_basket(terminal: Ctx, clock: Any, demo_events: tuple[str, str]) -> None:
+    from boxoffice.services import seat_holds
+
+    gala, _ = demo_events
+    seen: dict[str, Any] = {}
+
+    async def steps(app: CounterApp, pilot: Pilot[None]) -> None:
+        screen = app.screen
+        assert isinstance(screen, SaleScreen)
+        await pilot.press("plus", "a", "b", "enter")
+        seen["held"] = [h["label"] for h in seat_holds.held(terminal, screen.basket_id)]
+        clock.advance(minutes=4)
+        screen.check_holds()
+        seen["kept"] = len(screen.lines)
+        clock.advance(minutes=2)  # past the 5 minutes a basket holds its seats
+        screen.check_holds()
+        await pilot.pause()
+        seen["after"] = (len(screen.lines), text(app, "#basket"), text(app, "#sale-msg"))
+
+    drive(terminal, steps, event_id=gala)
+    assert len(seen["held"]) == 1 and seen["kept"] == 1
+    assert seen["after"][0] == 0 and "empty" in seen["after"][1]
+    assert f"the hold on {seen['held'][0]} ran out" in seen["after"][2]
