@@ -71,6 +71,7 @@ def test_a_cash_sale_shows_the_quote_first_then_the_change_large_and_prints(term
         seen["change"] = app.screen.query_one("#change", Digits).value
         seen["codes"] = codes(app)
         seen["prints"] = text(app, "#prints")
+        seen["paid"] = text(app, "#due")
         await pilot.press("enter")
         seen["after"] = (type(app.screen).__name__, text(app, "#basket"), text(app, "#sale-msg"))
 
@@ -81,7 +82,7 @@ def test_a_cash_sale_shows_the_quote_first_then_the_change_large_and_prints(term
     assert "Discounts       -12.50" in basket
     assert seen["sold_before_pay"] == 0
     assert seen["preview"] == "change 45.00"
-    assert seen["change"] == "45.00"
+    assert seen["change"] == "45.00" and seen["paid"] == "PAID 55.00 GBP"
     order = order_details(terminal, seen["codes"][0])
     assert order["total_text"] == "55.00" and len(order["tickets"]) == 3
     assert [(p["tender"], p["amount"], p["change"]) for p in order["payments"]] == [("cash", "55.00", "45.00")]

@@ -184,6 +184,7 @@ class PayScreen(ModalScreen[basket.BasketSale | None]):
         self.query_one("#change-label", Label).display = has_cash
         self.query_one("#change", Digits).display = has_cash
         self.query_one("#change", Digits).update(result["change_text"])
+        self.query_one("#due", Static).update(f"PAID {result['total_text']} {result['currency']}")
         self._say("")
         self._print(result["jobs"])
         self.refresh_bindings()
