@@ -73,7 +73,8 @@ def test_a_cash_sale_shows_the_quote_first_then_the_change_large_and_prints(term
         seen["prints"] = text(app, "#prints")
         seen["paid"] = text(app, "#due")
         await pilot.press("enter")
-        seen["after"] = (type(app.screen).__name__, text(app, "#basket"), text(app, "#sale-msg"))
+        seen["after"] = (type(app.screen).__name__, text(app, "#basket"), text(app, "#sale-msg"),
+                         text(app, "#sale-top"))
 
     drive(terminal, steps)
     basket = seen["basket"]
@@ -88,6 +89,7 @@ def test_a_cash_sale_shows_the_quote_first_then_the_change_large_and_prints(term
     assert [(p["tender"], p["amount"], p["change"]) for p in order["payments"]] == [("cash", "55.00", "45.00")]
     assert "✓ printed" in seen["prints"] and out.stat().st_size > 0
     assert seen["after"][0] == "SaleScreen" and "empty" in seen["after"][1] and "SOLD" in seen["after"][2]
+    assert "Standing (general) · 297 left here" in seen["after"][3]  # read again after the sale
 
 
 def test_a_card_sale_says_what_to_take_and_keeps_only_the_last_four(terminal: Ctx, tmp_path: Path) -> None:

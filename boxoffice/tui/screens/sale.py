@@ -193,6 +193,16 @@ class SaleScreen(DeskScreen):
         self.basket_id = uuid7()
         self._draw()
 
+    def _after_sale(self) -> None:
+        """A new basket, and what is left to sell read again (the status bar's counts with it)."""
+        from boxoffice.tui.widgets.status import StatusBar
+
+        section_i = self.section_i
+        self._set_event(self.event["id"])
+        self.section_i = min(section_i, max(0, len(self.event["sections"]) - 1))
+        self._new_basket()
+        self.query_one(StatusBar).refresh_status()
+
     def _requote(self) -> None:
         try:
             self.quote = basket.quote(self.ctx, self.lines) if self.lines else None
@@ -232,7 +242,7 @@ class SaleScreen(DeskScreen):
             if result is None:
                 self._say("not paid: the basket is still here")
                 return
-            self._new_basket()
+            self._after_sale()
             self._say(f"✓ SOLD {', '.join(result['orders'])}  {result['total_text']} {result['currency']}")
 
         self.app.push_screen(PayScreen(self.desk, list(self.lines), quote, self.basket_id), paid)
