@@ -40,6 +40,37 @@ def _limit_line(limit: dict) -> None:
               "flags a customer over the limit at sync", fg="yellow", err=True)
 
 
+def _quote(event: str, section: str, counts: dict[str, int], seats: str | None, accessible: bool,
+           json_out: bool) -> None:
+    """`sell --quote`: the basket priced by the same quote as the counter's screen; nothing is sold or taken."""
+    from boxoffice.domain.money import format_money
+    from boxoffice.services.basket import BasketLine
+    from boxoffice.services.basket import quote as quote_basket
+
+    named = [s.strip() for s in seats.split(",") if s.strip()] if seats else []
+    with terminal() as ctx:
+        q = quote_basket(ctx, [BasketLine(event, section, counts, named, accessible)])
+    if json_out:
+        emit_json({"quote": True, "currency": q["currency"], "total": q["total_text"], "tax": q["tax_text"],
+                   "discount": q["discount_text"], "confirm": q["confirm"],
+                   "lines": [{"event": x["event_id"], "section": x["section_id"], "type": x["ticket_type_id"],
+                              "count": x["count"], "unit_price": format_money(x["unit_price"], q["currency"]),
+                              "amount": format_money(x["amount"], q["currency"]),
+                              "discount": format_money(x["discount"], q["currency"])} for x in q["lines"]]})
+        return
+    first = q["lines"][0]
+    echo(f"QUOTE {first['event_name']} · {first['section_name']} (nothing sold, nothing taken)")
+    for x in q["lines"]:
+        off = f"  (-{format_money(x['discount'], q['currency'])})" if x["discount"] else ""
+        echo(f"  {x['text']}{off}")
+    if q["discount"]:
+        echo(f"Discounts -{q['discount_text']}")
+    echo(f"incl. tax {q['tax_text']}")
+    secho(f"Total {q['total_text']} {q['currency']}", bold=True)
+    for c in q["confirm"]:
+        secho(f"tell the customer: {c}", fg="yellow")
+
+
 def sell(
     event: str = typer.Argument(..., help="Event id (see `boxoffice event list`)."),
     types: list[str] = typer.Option(..., "--type", "-t", help="Ticket type and count, repeatable: adult=2."),
@@ -57,6 +88,8 @@ def sell(
     holder: list[str] = typer.Option([], "--holder", help="Real-name events: a ticket's holder as "
                                      "'NAME,KIND,NUMBER' (KIND: resident, passport or other), once per ticket, in "
                                      "the order the tickets are issued. The number is hashed, never kept."),
+    quote: bool = typer.Option(False, "--quote", help="Show the lines, discounts, tax share and total; sell and "
+                               "take nothing."),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Sell tickets at the window: places, payment, signed QR tickets and a receipt, printed at once.
@@ -68,6 +101,7 @@ def sell(
       boxoffice sell gala-1130 -s stalls -t adult=2 -t child=1 --cash 100
       boxoffice sell gala-1130 -s standing -t adult=4 --card 4242
       boxoffice sell gala-1130 -s stalls --seats F10,F11 -t adult=2 --card 4242:40 --cash 50
+      boxoffice sell gala-1130 -s stalls -t adult=2 -t child=1 --quote
       boxoffice sell expo-0101 -s hall -t adult=2 --cash 200 --holder '李小明,resident,11010519491231002X'
         --holder 'Jane Doe,passport,E12345678'
     """
@@ -79,6 +113,9 @@ def sell(
     from boxoffice.services.sales import check as check_sale
     from boxoffice.services.sales import sell as do_sell
 
+    if quote:
+        _quote(event, section, parse_type_counts(types), seats, accessible, json_out)
+        return
     with terminal() as ctx:
         currency = get_event(ctx, event)["currency"]
         req = SaleRequest(

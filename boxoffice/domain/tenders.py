@@ -26,6 +26,7 @@ class Tender:
     amount: int | None = None  # cash: amount handed over; card: amount charged (None = the rest)
     card_last4: str | None = None
     reason: str | None = None  # comp
+    reference: str | None = None  # card: the card machine's approval code, when given instead of the last four
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Payment:
     change: int | None = None
     card_last4: str | None = None
     reason: str | None = None
+    reference: str | None = None
 
 
 def card_last4(text: str) -> str:
@@ -49,6 +51,26 @@ def card_last4(text: str) -> str:
     if len(digits) != 4 or len(text.strip().replace(" ", "")) != 4:
         raise BoxOfficeError("bad_input", "a card reference is the last 4 digits of the card, e.g. 4242")
     return digits
+
+
+def approval_code(text: str) -> str:
+    """A card machine's approval code (4 to 12 letters and digits), refusing anything like a whole card number."""
+    code = text.strip().upper()
+    if len(_DIGITS.findall(code)) >= 12:
+        raise BoxOfficeError("bad_card_number", "that looks like a full card number: type only the last 4 digits "
+                                                "or the approval code; nothing was stored")
+    if not (4 <= len(code) <= 12 and code.isascii() and code.isalnum()):
+        raise BoxOfficeError("bad_input", "an approval code is 4 to 12 letters and digits, as the card machine "
+                                          "prints it")
+    return code
+
+
+def card_reference(text: str, amount: int | None = None) -> Tender:
+    """A card payment as the counter types it: the last four digits of the card, or else the approval code."""
+    text = text.strip()
+    if text.isdigit() and len(text) == 4:
+        return Tender("card", amount, card_last4=text)
+    return Tender("card", amount, reference=approval_code(text))
 
 
 def parse_card(spec: str, currency: str) -> Tender:
@@ -72,7 +94,7 @@ def apply_tenders(total: int, tenders: list[Tender], currency: str) -> list[Paym
     if cash:
         due = _take_cash(cash[0], due, bool(rest), currency, payments)
     if rest and due > 0:
-        payments.append(Payment("card", due, card_last4=rest[0].card_last4))
+        payments.append(Payment("card", due, card_last4=rest[0].card_last4, reference=rest[0].reference))
         due = 0
     _refuse_unpaid(total, due, payments, currency)
     return payments
@@ -111,7 +133,7 @@ def _charge_fixed_cards(fixed: list[Tender], due: int, currency: str, payments: 
             raise BoxOfficeError("bad_input", f"card charge {format_money(c.amount, currency)} is more than the "
                                               f"{format_money(due, currency)} due")
         if c.amount:
-            payments.append(Payment("card", c.amount, card_last4=c.card_last4))
+            payments.append(Payment("card", c.amount, card_last4=c.card_last4, reference=c.reference))
         due -= c.amount
     return due
 

@@ -149,7 +149,8 @@ def receipt_view(ctx: Ctx, order: dict, copy: bool = False) -> Any:
     pays = [p for p in order_store.payments_of(ctx.conn, order["id"]) if p["kind"] == "payment"]
     tenders = []
     for p in pays:
-        label = TENDER_LABELS[p["tender"]] + (f" ****{p['card_last4']}" if p["card_last4"] else "")
+        label = TENDER_LABELS[p["tender"]] + (f" ****{p['card_last4']}" if p["card_last4"] else "") + (
+            f" ref {p['reference']}" if p.get("reference") else "")
         tenders.append((label, format_money(p["tendered"] if p["tendered"] is not None else p["amount"], cur)))
     change = sum(p["change"] or 0 for p in pays)
     rate = ev["tax_rate_bp"] if ev else 0

@@ -358,6 +358,6 @@ def payment_row(p: Payment, order_id: str, approver: str | None, now: str, ctx: 
     from boxoffice.services.shifts import open_shift_id
 
     return {"id": uuid7(), "order_id": order_id, "kind": "payment", "tender": p.tender, "amount": p.amount,
-            "tendered": p.tendered, "change": p.change, "card_last4": p.card_last4, "reference": None,
+            "tendered": p.tendered, "change": p.change, "card_last4": p.card_last4, "reference": p.reference,
             "comp_reason": p.reason, "approved_by": approver if p.tender == "comp" else None,
             "shift_id": open_shift_id(ctx), "created_at": now}

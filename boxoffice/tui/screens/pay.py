@@ -1,0 +1,225 @@
+"""The pay screen: cash (change shown large), card, split, or a comp with a supervisor's PIN; then the print.
+
+The basket is sold only when the payment is taken, by services/basket.py, whose sales are the same
+:func:`boxoffice.services.sales.sell` call as `boxoffice sell`. Printing runs after the sale has committed: a
+printer that fails leaves the sale standing and its job on screen, with a key to try it again.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import ContentSwitcher, Digits, Footer, Input, Label, Static
+
+from boxoffice.domain.money import format_money, parse_amount
+from boxoffice.domain.tenders import Tender, card_reference
+from boxoffice.errors import BoxOfficeError
+from boxoffice.services import basket
+from boxoffice.services.printing import PrintResult
+from boxoffice.tui.desk import Desk
+
+TENDERS = ("cash", "card", "split", "comp")
+
+
+class PayScreen(ModalScreen[basket.BasketSale | None]):
+    """F6 cash, F7 card, F8 split, F9 comp; Enter takes the payment. After the sale: R retries a failed print,
+    Enter or Esc goes back to a new basket."""
+
+    DEFAULT_CSS = """
+    PayScreen { align: center middle; }
+    PayScreen #pay { width: 76; height: 21; border: thick $accent; padding: 0 1; background: $surface; }
+    PayScreen #due { text-style: bold; height: 2; }
+    PayScreen ContentSwitcher { height: 1fr; }
+    PayScreen Input { width: 40; }
+    PayScreen Label { margin-top: 0; }
+    PayScreen #change { width: auto; }
+    PayScreen #pay-msg { height: 2; }
+    """
+
+    BINDINGS = [
+        Binding("f6", "tender('cash')", "Cash"),
+        Binding("f7", "tender('card')", "Card"),
+        Binding("f8", "tender('split')", "Split"),
+        Binding("f9", "tender('comp')", "Comp"),
+        Binding("f10", "take", "Take payment"),
+        Binding("r", "retry", "Retry print"),
+        Binding("enter", "done", "Next customer"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, desk: Desk, lines: list[basket.BasketLine], quote: basket.BasketQuote,
+                 basket_id: str) -> None:
+        super().__init__()
+        self.desk = desk
+        self.ctx = desk.ctx
+        self.lines = lines
+        self.quote = quote
+        self.basket_id = basket_id
+        self.currency = quote["currency"]
+        self.result: basket.BasketSale | None = None
+        self.prints: list[PrintResult] = []
+
+    def compose(self) -> ComposeResult:
+        q, due = self.quote, f"{self.quote['total_text']} {self.currency}"
+        many = f" · {len(q['sales'])} orders, paid once, sold together" if len(q["sales"]) > 1 else ""
+        with Vertical(id="pay"):
+            yield Static(f"TO PAY {due}  (incl. tax {q['tax_text']}){many}", id="due", markup=False)
+            with ContentSwitcher(initial="cash"):
+                with Vertical(id="cash"):
+                    yield Label("CASH · cash handed over (Enter takes it)")
+                    yield Input(placeholder=q["total_text"], id="cash-in")
+                    yield Static("", id="cash-preview", markup=False)
+                with Vertical(id="card"):
+                    yield Label(f"CARD · take {due} on the card machine now,")
+                    yield Label("then type the last 4 digits or the approval code (Enter)")
+                    yield Input(placeholder="4242 or approval code", id="card-ref")
+                with Vertical(id="split"):
+                    yield Label("SPLIT · card amount, its last 4 or approval code, then the cash")
+                    yield Input(placeholder="card amount, e.g. 20.00", id="split-amount")
+                    yield Input(placeholder="last 4 or approval code", id="split-ref")
+                    yield Input(placeholder="cash handed over for the rest", id="split-cash")
+                with Vertical(id="comp"):
+                    yield Label("COMP · free tickets: reason, and a supervisor's name and PIN")
+                    yield Input(placeholder="reason, e.g. press night guest", id="comp-reason")
+                    yield Input(placeholder="supervisor (blank if you may give comps)", id="comp-sup")
+                    yield Input(placeholder="supervisor's PIN", password=True, id="comp-pin")
+                with Vertical(id="done"):
+                    yield Static("", id="sold", markup=False)
+                    yield Label("CHANGE", id="change-label")
+                    yield Digits("", id="change")
+                    yield Static("", id="prints", markup=False)
+            yield Static("", id="pay-msg", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.action_tender("cash")
+
+    # -- choosing the tender --------------------------------------------------------------------------------------
+
+    @property
+    def tender(self) -> str:
+        return str(self.query_one(ContentSwitcher).current)
+
+    def action_tender(self, kind: str) -> None:
+        if self.result is not None:
+            return
+        self.query_one(ContentSwitcher).current = kind
+        first = {"cash": "#cash-in", "card": "#card-ref", "split": "#split-amount", "comp": "#comp-reason"}[kind]
+        self.query_one(first, Input).focus()
+        self._say("")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Payment keys before the sale, print and new-sale keys after it."""
+        if action in ("tender", "take"):
+            return self.result is None
+        if action == "retry":
+            return self.result is not None and any(p["status"] == "failed" for p in self.prints)
+        if action == "done":
+            return self.result is not None
+        return True
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "cash-in":
+            self.query_one("#cash-preview", Static).update(self._change_preview(event.value))
+
+    def _change_preview(self, text: str) -> str:
+        if not text.strip():
+            return ""
+        try:
+            handed = parse_amount(text, self.currency)
+        except BoxOfficeError as exc:
+            return f"✗ {exc.message}"
+        left = handed - self.quote["total"]
+        if left < 0:
+            return f"✗ short by {format_money(-left, self.currency)}"
+        return f"change {format_money(left, self.currency)}"
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in the last box of a tender takes the payment; in an earlier box it moves on."""
+        last = {"cash-in", "card-ref", "split-cash", "comp-pin"}
+        if event.input.id in last:
+            self.action_take()
+        else:
+            self.focus_next()
+
+    # -- taking the payment ---------------------------------------------------------------------------------------
+
+    def _value(self, wid: str) -> str:
+        return self.query_one(f"#{wid}", Input).value.strip()
+
+    def _payment(self) -> basket.Payment:
+        """The tenders typed on the pane in view (refusing what no sale would take)."""
+        cur, kind = self.currency, self.tender
+        if kind == "cash":
+            return basket.Payment([Tender("cash", parse_amount(self._value("cash-in") or "0", cur))])
+        if kind == "card":
+            return basket.Payment([card_reference(self._value("card-ref"))])
+        if kind == "split":
+            card = card_reference(self._value("split-ref"), parse_amount(self._value("split-amount") or "0", cur))
+            return basket.Payment([card, Tender("cash", parse_amount(self._value("split-cash") or "0", cur))])
+        sup, pin = self._value("comp-sup"), self.query_one("#comp-pin", Input).value
+        return basket.Payment([Tender("comp", reason=self._value("comp-reason") or None)],
+                              supervisor=(sup, pin) if sup else None)
+
+    def action_take(self) -> None:
+        """Sell the basket with the tenders typed; then print. A refusal leaves everything as it was."""
+        if self.result is not None:
+            return
+        try:
+            payment = self._payment()
+            result = basket.pay(self.ctx, self.lines, payment, self.basket_id)
+        except BoxOfficeError as exc:
+            self.query_one("#comp-pin", Input).value = ""
+            self._say(f"✗ NOT SOLD: {exc.message}")
+            return
+        self.result = result
+        self.query_one(ContentSwitcher).current = "done"
+        self.set_focus(None)
+        has_cash = any(p["tender"] == "cash" for s in result["sales"] for p in s["payments"])
+        self.query_one("#sold", Static).update(
+            f"✓ SOLD {', '.join(result['orders'])} · {result['total_text']} {result['currency']} · "
+            f"{sum(len(s['tickets']) for s in result['sales'])} ticket(s)")
+        self.query_one("#change-label", Label).display = has_cash
+        self.query_one("#change", Digits).display = has_cash
+        self.query_one("#change", Digits).update(result["change_text"])
+        self.query_one("#due", Static).update(f"PAID {result['total_text']} {result['currency']}")
+        self._say("")
+        self._print(result["jobs"])
+        self.refresh_bindings()
+
+    # -- printing -------------------------------------------------------------------------------------------------
+
+    def _print(self, jobs: list[str]) -> None:
+        from boxoffice.services.printing import run_jobs
+
+        done = {p["job"]: p for p in run_jobs(self.ctx, jobs)}
+        self.prints = [done.get(p["job"], p) for p in self.prints] + [p for j, p in done.items()
+                                                                        if j not in {x["job"] for x in self.prints}]
+        lines = []
+        for p in self.prints:
+            if p["status"] == "failed":
+                lines.append(f"✗ PRINT FAILED (job {p['job'][-8:]}): {p.get('error', '')}")
+            else:
+                lines.append(f"✓ printed {p.get('to', p.get('note', ''))}")
+        if any(p["status"] == "failed" for p in self.prints):
+            lines.append("The sale is saved. Fix the printer, then R retries the job.")
+        self.query_one("#prints", Static).update("\n".join(lines))
+        self.refresh_bindings()
+
+    def action_retry(self) -> None:
+        failed = [p["job"] for p in self.prints if p["status"] == "failed"]
+        if failed:
+            self._print(failed)
+
+    def action_done(self) -> None:
+        if self.result is not None:
+            self.dismiss(self.result)
+
+    def action_back(self) -> None:
+        """Before the sale: back to the basket, nothing taken. After it: on to the next customer."""
+        self.dismiss(self.result)
+
+    def _say(self, text: str) -> None:
+        self.query_one("#pay-msg", Static).update(text)
