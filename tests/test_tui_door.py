@@ -112,13 +112,13 @@ def test_admit_then_already_in_then_forged_with_the_bell(terminal: Ctx, demo_eve
 
     run_door(terminal, demo_events[0], drive, bells)
     assert "Admitted 0 of 3 sold" in seen["before"]
-    assert "✔  A D M I T" in seen["admit"]
+    assert "✔ ADMIT ✔" in seen["admit"]
     assert "Type: Adult" in seen["admit"] and "Section: Stalls" in seen["admit"] and "Seat: A" in seen["admit"]
     assert seen["admit_bells"] == "0"
     assert "Admitted 1 of 3 sold" in seen["counts"]
-    assert "✘  R E F U S E D" in seen["again"] and "already in since 19:00" in seen["again"]
+    assert "✘ REFUSED ✘" in seen["again"] and "already in since 19:00" in seen["again"]
     assert seen["again_bells"] == "1"
-    assert "✘  R E F U S E D" in seen["forged"] and "signature" in seen["forged"].lower()
+    assert "✘ REFUSED ✘" in seen["forged"] and "signature" in seen["forged"].lower()
     assert seen["classes"] == "refused" and len(bells) == 2
     s = stats(terminal, demo_events[0])
     assert (s["checked_in"], s["refused"]) == (1, 2)  # what the screen said is what the database holds
@@ -175,11 +175,11 @@ def test_exit_mode_then_reentry_and_the_counts(terminal: Ctx, demo_events: tuple
     run_door(terminal, jazz, drive, bells)
     assert "Admitted 1 of 2 sold · in now 1" in seen["in"]
     assert "EXIT mode" in seen["mode"]
-    assert "E X I T" in seen["out"] and "Section: Standing" in seen["out"]
+    assert "⇦ EXIT ⇦" in seen["out"] and "Section: Standing" in seen["out"]
     assert "in now 0 · exits 1" in seen["out_counts"]
-    assert "R E F U S E D" in seen["not_in"] and "nothing to let out" in seen["not_in"]
+    assert "✘ REFUSED ✘" in seen["not_in"] and "nothing to let out" in seen["not_in"]
     assert "ENTRY mode" in seen["mode_back"]
-    assert "A D M I T" in seen["back_in"]
+    assert "✔ ADMIT ✔" in seen["back_in"]
     assert "Admitted 1 of 2 sold · in now 1 · exits 1" in seen["back_counts"] and len(bells) == 1
     s = stats(terminal, jazz)
     assert (s["entries"], s["exits"], s["in_now"]) == (2, 1, 1)
@@ -197,3 +197,42 @@ def test_no_exit_mode_where_the_event_has_no_reentry(terminal: Ctx, demo_events:
 
     run_door(terminal, demo_events[0], drive, bells)
     assert "no re-entry" in seen["answer"] and "ENTRY mode" in seen["mode"]
+
+
+def test_a_real_name_ticket_shows_its_holder_to_compare_with_the_id(terminal: Ctx, clock: Any, login: Any) -> None:
+    from realname_kit import LI, make_real_name, sell_named
+
+    gala = make_real_name(terminal)
+    token = sell_named(terminal, gala, LI)["tickets"][0]["token"]
+    clock.set(GALA_EVENING)
+    login(terminal, "dan")  # the door's own operator
+    seen: dict[str, str] = {}
+
+    async def drive(app: CounterApp, pilot: Any) -> None:
+        await scan(pilot, token)
+        seen["answer"] = shown(app, "#answer")
+        seen["bar"] = shown(app, "StatusBar")
+
+    run_door(terminal, gala, drive, [])
+    assert "✔ ADMIT ✔" in seen["answer"]
+    assert "HOLDER 李小明 · ID ****002X: compare with the ID document" in seen["answer"]
+    assert "dan (door)" in seen["bar"]
+
+
+def test_paused_scans_are_refused_on_screen_and_nothing_is_admitted(terminal: Ctx, demo_events: tuple[str, str],
+                                                                    gala_tokens: list[str]) -> None:
+    from boxoffice.services.pauses import pause
+
+    pause(terminal, "crush at the barrier", what="scans", event=demo_events[0])
+    bells: list[int] = []
+    seen: dict[str, str] = {}
+
+    async def drive(app: CounterApp, pilot: Any) -> None:
+        await scan(pilot, gala_tokens[0])
+        seen["answer"] = shown(app, "#answer")
+        seen["bar"] = shown(app, "StatusBar")
+
+    run_door(terminal, demo_events[0], drive, bells)
+    assert "✘ REFUSED ✘" in seen["answer"] and "crush at the barrier" in seen["answer"]
+    assert "PAUSED scans (gala-1208): crush at the barrier" in seen["bar"] and bells == [1]
+    assert stats(terminal, demo_events[0])["checked_in"] == 0

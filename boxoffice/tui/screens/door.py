@@ -28,21 +28,18 @@ from boxoffice.errors import BoxOfficeError
 from boxoffice.services.door import DoorEvent, ScanAnswer, check_direction, door_event, stats
 from boxoffice.services.door_writer import DoorWriter
 from boxoffice.tui.screens.base import DeskScreen
+from boxoffice.tui.widgets.banner import banner
 from boxoffice.tui.widgets.scan_input import ScanInput
 from boxoffice.tui.widgets.status import StatusBar
 
 RECENT = 4  # answers kept listed under the big one
+BANNER_FROM_ROWS = 22  # a terminal this tall has room for the answer in letters five rows high
 
 LOOKS = {  # result -> (symbol, word, css class); the word and symbol say it without the colour
     "admit": ("✔", "ADMIT", "admit"),
     "exit": ("⇦", "EXIT", "exit"),
     "refused": ("✘", "REFUSED", "refused"),
 }
-
-
-def spaced(word: str) -> str:
-    """A word letter-spaced, so it reads from a distance: A D M I T."""
-    return " ".join(word)
 
 
 def facts_line(ans: dict[str, Any]) -> str:
@@ -60,8 +57,8 @@ class DoorScreen(DeskScreen):
     """Scan box, the big answer, admitted against sold, and the last few answers; F6 switches entry and exit."""
 
     BINDINGS = [
-        Binding("f6", "toggle_exit", "Entry/exit"),
-        Binding("escape", "clear", "Clear"),
+        Binding("f6", "toggle_exit", "In/out"),
+        Binding("escape", "clear", "Clear", show=False),  # said in the scan box's placeholder
     ]
 
     DEFAULT_CSS = """
@@ -89,7 +86,7 @@ class DoorScreen(DeskScreen):
     def body(self) -> ComposeResult:
         with Vertical(id="door"):
             yield Static("", id="door-mode")
-            yield ScanInput(placeholder="scan a ticket (or type its text) and Enter", id="scan")
+            yield ScanInput(placeholder="scan a ticket (or type it and Enter; Esc clears)", id="scan")
             yield Static("", id="answer")
             yield Static("", id="counts")
             yield Static("", id="recent")
@@ -170,8 +167,13 @@ class DoorScreen(DeskScreen):
         direction = "out" if self.desk.exit_mode else "in"
         if self._writer is None:
             self._writer = DoorWriter(self.desk.ctx)
+        try:
+            answer = self._writer.submit(self._event, text, direction)
+        except BoxOfficeError as exc:  # the writer closed under us, or no exit scans here: nothing was recorded
+            self._show_failure(exc.code, exc.message)
+            return
         self.desk.notes["door_busy"] = True
-        self._pending.append((text, self._writer.submit(self._event, text, direction)))
+        self._pending.append((text, answer))
         if not self._draining:
             self._draining = True
             self.run_worker(self._drain(), group="door-answers")
@@ -228,9 +230,12 @@ class DoorScreen(DeskScreen):
     def _answer_panel(self, result: str, word: str, reason: str, facts: str, *, bell: bool) -> None:
         symbol, _, css = LOOKS[result]
         text = Text(justify="center")
-        text.append(f"{symbol}  {spaced(word)}  {symbol}\n", style="bold")
+        big = banner(word) if self.app.size.height >= BANNER_FROM_ROWS else None
+        if big is not None:
+            text.append(big + "\n", style="bold")
+        text.append(f"{symbol} {word} {symbol}", style="bold reverse" if big is None else "bold")
         if reason:
-            text.append(f"\n{reason}\n")
+            text.append(f"\n{reason}")
         if facts:
             text.append(f"\n{facts}", style="bold")
         panel = self.query_one("#answer", Static)
@@ -244,7 +249,8 @@ class DoorScreen(DeskScreen):
         panel = self.query_one("#answer", Static)
         if self._event is None:
             return  # the panel keeps saying why there is no event
-        panel.update(Text("READY: scan a ticket", justify="center", style="bold"))
+        panel.update(Text("READY: scan a ticket\n\nF6 switches entry and exit" if self._event.reentry
+                          else "READY: scan a ticket", justify="center", style="bold"))
         for name in ("admit", "exit", "refused"):
             panel.remove_class(name)
 
@@ -254,7 +260,7 @@ class DoorScreen(DeskScreen):
         for a in reversed(self.answers[-RECENT:]):
             where = " ".join(x for x in (a["section"], a["seat"], a["ticket_type"]) if x)
             tail = a["message"] if a["result"] == "refused" else where
-            recent.append(f"{a['symbol']} {a['word']:<7} {tail}\n"[:78])
+            recent.append(("\n" if recent.plain else "") + f"{a['symbol']} {a['word']:<7} {tail}"[:78])
         self.query_one("#recent", Static).update(recent)
 
     def _refresh_counts(self) -> None:

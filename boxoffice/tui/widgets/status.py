@@ -56,7 +56,7 @@ def status_parts(st: DeskStatus) -> list[tuple[str, str]]:
     if st["print_failed"]:
         parts.append((f"PRINTER: {st['print_failed']} FAILED", BAD))
     elif st["print_pending"]:
-        parts.append((f"printing {st['print_pending']}", WARN))
+        parts.append((f"print: {st['print_pending']} waiting", WARN))
     else:
         parts.append(("printer ok", OK))
     if st["allocation"] is not None:
