@@ -152,3 +152,43 @@ def test_the_bar_on_screen_refreshes_after_an_action(terminal: Ctx, demo_events:
     asyncio.run(drive())
     assert "ada (admin) · NO SHIFT · standalone · printer ok" in seen[0]
     assert "PAUSED sales (all): fire alarm" in seen[1]
+
+
+def test_reading_the_status_is_a_handful_of_indexed_reads(terminal: Ctx, demo_events: tuple[str, str]) -> None:
+    """The bar reads this every few seconds all evening: count the statements, and none walks a whole table."""
+    _enroll(terminal)
+    with write(terminal.conn):
+        apply_grant(terminal, {"id": uuid7(), "pos": 1, "event_id": demo_events[0], "section_id": "standing",
+                               "count": 5, "seats": []})
+    pauses.pause(terminal, "fire alarm", what="scans")
+    assert terminal.operator is not None  # the session is read once per context, not per status
+    statements: list[str] = []
+    terminal.conn.set_trace_callback(statements.append)
+    try:
+        desk_status(terminal, demo_events[0])
+    finally:
+        terminal.conn.set_trace_callback(None)
+    assert len(statements) <= 8, statements
+    for sql in statements:
+        plan = [row[3] for row in terminal.conn.execute("EXPLAIN QUERY PLAN " + sql)]
+        walks = [step for step in plan if step.startswith("SCAN") and "USING" not in step]
+        assert not walks, (sql, plan)
+
+
+def test_the_bar_reads_again_on_its_timer(terminal: Ctx, demo_events: tuple[str, str], monkeypatch: Any) -> None:
+    from boxoffice.tui.widgets import status
+
+    monkeypatch.setattr(status, "REFRESH_EVERY", 0.05)
+    seen: list[str] = []
+
+    async def drive() -> None:
+        app = CounterApp(Desk(terminal, demo_events[0]), start="door")
+        async with app.run_test(size=(80, 24)) as pilot:
+            bar = app.screen.query_one(StatusBar)
+            seen.append(str(bar.render()))
+            shifts.open_shift(terminal, 0)  # as another command at this terminal would
+            await pilot.pause(0.3)
+            seen.append(str(bar.render()))
+
+    asyncio.run(drive())
+    assert "NO SHIFT" in seen[0] and "shift open" in seen[1]

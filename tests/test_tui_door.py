@@ -236,3 +236,24 @@ def test_paused_scans_are_refused_on_screen_and_nothing_is_admitted(terminal: Ct
     assert "✘ REFUSED ✘" in seen["answer"] and "crush at the barrier" in seen["answer"]
     assert "PAUSED scans (gala-1208): crush at the barrier" in seen["bar"] and bells == [1]
     assert stats(terminal, demo_events[0])["checked_in"] == 0
+
+
+def test_with_no_event_today_the_door_says_which_to_choose(terminal: Ctx) -> None:
+    seen: dict[str, str] = {}
+
+    async def drive(app: CounterApp, pilot: Any) -> None:
+        seen["answer"] = shown(app, "#answer")
+        wedge(app, "ANYTHING")
+        await pilot.pause(0.1)
+        seen["after"] = shown(app, "#answer")
+        seen["mode"] = shown(app, "#door-mode")
+
+    app = CounterApp(Desk(terminal, None), start="door")  # the test clock's morning: no event today
+
+    async def go() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await drive(app, pilot)
+
+    asyncio.run(go())
+    assert "NO EVENT" in seen["answer"] and "--event" in seen["answer"]
+    assert seen["after"] == seen["answer"] and "no event" in seen["mode"]
