@@ -192,3 +192,12 @@ def test_the_bar_reads_again_on_its_timer(terminal: Ctx, demo_events: tuple[str,
 
     asyncio.run(drive())
     assert "NO SHIFT" in seen[0] and "shift open" in seen[1]
+
+
+def test_names_and_reasons_from_elsewhere_reach_the_bar_without_controls() -> None:
+    hostile = _status(operator="Eve \x1b]0;pwned\x07", terminal="Till\u202e 2",
+                      pauses=[{"what": "sales", "scope": "event", "target": "gala\x9b2J",
+                               "reason": "doors \x9b31m\u202eclosed"}])
+    text = "\n".join(line.plain for line in status_lines(hostile))
+    assert "PAUSED sales" in text and "doors" in text and "Eve" in text
+    assert not any(c in text for c in "\x1b\x07\x9b\u202e"), repr(text)

@@ -257,3 +257,26 @@ def test_with_no_event_today_the_door_says_which_to_choose(terminal: Ctx) -> Non
     asyncio.run(go())
     assert "NO EVENT" in seen["answer"] and "--event" in seen["answer"]
     assert seen["after"] == seen["answer"] and "no event" in seen["mode"]
+
+
+def test_a_scan_the_disk_did_not_take_is_never_shown_as_admit(terminal: Ctx, demo_events: tuple[str, str],
+                                                             gala_tokens: list[str],
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    from boxoffice.services import door_writer
+
+    def full_disk(*_: Any) -> Any:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(door_writer, "scan_group", full_disk)
+    bells: list[int] = []
+    seen: dict[str, str] = {}
+
+    async def drive(app: CounterApp, pilot: Any) -> None:
+        await scan(pilot, gala_tokens[0])
+        seen["answer"] = shown(app, "#answer")
+
+    run_door(terminal, demo_events[0], drive, bells)
+    assert "✘ REFUSED ✘" in seen["answer"] and "scan not recorded: database or disk is full" in seen["answer"]
+    assert bells == [1] and stats(terminal, demo_events[0])["checked_in"] == 0

@@ -24,6 +24,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
+from boxoffice.domain.shown import shown
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.door import DoorEvent, ScanAnswer, check_direction, door_event, stats
 from boxoffice.services.door_writer import DoorWriter
@@ -46,10 +47,10 @@ def facts_line(ans: dict[str, Any]) -> str:
     """Ticket type, section and seat as a steward reads them (what the answer knows of them)."""
     bits = []
     if ans.get("ticket_type"):
-        bits.append(f"Type: {ans['ticket_type']}")
+        bits.append(f"Type: {shown(ans['ticket_type'])}")
     if ans.get("section"):
-        bits.append(f"Section: {ans['section']}")
-        bits.append(f"Seat: {ans['seat']}" if ans.get("seat") else "Standing")
+        bits.append(f"Section: {shown(ans['section'])}")
+        bits.append(f"Seat: {shown(ans['seat'])}" if ans.get("seat") else "Standing")
     return "   ".join(bits)
 
 
@@ -127,11 +128,11 @@ class DoorScreen(DeskScreen):
 
     def _show_mode(self) -> None:
         mode = self.query_one("#door-mode", Static)
-        name = self._event.name if self._event else "no event"
+        name = shown(self._event.name) if self._event else "no event"
         if self.desk.exit_mode:
-            mode.update(f"⇦ EXIT mode: scans let people out · {name}")
+            mode.update(Text(f"⇦ EXIT mode: scans let people out · {name}"))
         else:
-            mode.update(f"⇨ ENTRY mode: scans let people in · {name}")
+            mode.update(Text(f"⇨ ENTRY mode: scans let people in · {name}"))
         mode.set_class(self.desk.exit_mode, "exit-mode")
 
     def action_toggle_exit(self) -> None:
@@ -184,11 +185,13 @@ class DoorScreen(DeskScreen):
             while self._pending:
                 _, answer = self._pending[0]
                 try:
-                    self._show_answer(await asyncio.wrap_future(answer))
+                    done = await asyncio.wrap_future(answer)
                 except BoxOfficeError as exc:  # a pause, a permission, recovery: refused, nothing recorded
                     self._show_failure(exc.code, exc.message)
                 except Exception as exc:  # noqa: BLE001 - the disk or database: never an ADMIT, say why
                     self._show_failure("not_recorded", f"scan not recorded: {exc}")
+                else:
+                    self._show_answer(done)
                 self._pending.popleft()
         finally:
             self._draining = False
@@ -215,7 +218,7 @@ class DoorScreen(DeskScreen):
             reason = (reason + " · " if reason else "") + "order code shared by two orders: tell a supervisor"
         lines = [facts_line(dict(ans))]
         if "holder" in ans:  # a real-name event: the steward compares the holder with the ID document
-            lines.append(f"HOLDER {ans['holder']['line']}: compare with the ID document")
+            lines.append(f"HOLDER {shown(ans['holder']['line'])}: compare with the ID document")
         self._answer_panel(ans["result"], word, reason, "\n".join(x for x in lines if x), bell=refused)
         self._remember({"result": ans["result"], "word": word, "symbol": symbol, "code": ans["code"],
                         "message": ans["message"], "place": ans["place"], "ticket_type": ans.get("ticket_type"),
@@ -234,8 +237,8 @@ class DoorScreen(DeskScreen):
         if big is not None:
             text.append(big + "\n", style="bold")
         text.append(f"{symbol} {word} {symbol}", style="bold reverse" if big is None else "bold")
-        if reason:
-            text.append(f"\n{reason}")
+        if reason:  # names and reasons may come from elsewhere (a central pause, a peer's sale): no controls
+            text.append(f"\n{shown(reason)}")
         if facts:
             text.append(f"\n{facts}", style="bold")
         panel = self.query_one("#answer", Static)
@@ -254,12 +257,12 @@ class DoorScreen(DeskScreen):
         for name in ("admit", "exit", "refused"):
             panel.remove_class(name)
 
-    def _remember(self, shown: dict[str, Any]) -> None:
-        self.answers.append(shown)
+    def _remember(self, answer: dict[str, Any]) -> None:
+        self.answers.append(answer)
         recent = Text()
         for a in reversed(self.answers[-RECENT:]):
             where = " ".join(x for x in (a["section"], a["seat"], a["ticket_type"]) if x)
-            tail = a["message"] if a["result"] == "refused" else where
+            tail = shown(a["message"] if a["result"] == "refused" else where)
             recent.append(("\n" if recent.plain else "") + f"{a['symbol']} {a['word']:<7} {tail}"[:78])
         self.query_one("#recent", Static).update(recent)
 
@@ -273,4 +276,4 @@ class DoorScreen(DeskScreen):
         if self._event.reentry:
             line += f" · exits {s['exits']}"
         line += f" · refused {s['refused']}"
-        self.query_one("#counts", Static).update(line)
+        self.query_one("#counts", Static).update(Text(line))

@@ -12,6 +12,7 @@ import sqlite3
 from rich.text import Text
 from textual.widgets import Static
 
+from boxoffice.domain.shown import shown
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.desk_status import DeskStatus, desk_status
 from boxoffice.tui.desk import Desk
@@ -32,6 +33,8 @@ def age_text(seconds: int | None) -> str:
 
 
 def _short(name: str, most: int = 10) -> str:
+    """A name cut to ``most`` characters, with any control character made harmless (names come from elsewhere)."""
+    name = shown(name)
     return name if len(name) <= most else name[:most - 1] + "…"
 
 
@@ -114,6 +117,6 @@ class StatusBar(Static):
         try:
             self.status = desk_status(self.desk.ctx, self.desk.event_id)
         except (BoxOfficeError, sqlite3.Error) as exc:  # the bar says it cannot tell rather than stop the desk
-            self.update(Text(f"STATUS UNKNOWN: {exc}"[:width], style=BAD))
+            self.update(Text(shown(f"STATUS UNKNOWN: {exc}")[:width], style=BAD))
             return
         self.update(Text("\n").join(status_lines(self.status, width)))
