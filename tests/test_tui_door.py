@@ -280,3 +280,26 @@ def test_a_scan_the_disk_did_not_take_is_never_shown_as_admit(terminal: Ctx, dem
     run_door(terminal, demo_events[0], drive, bells)
     assert "✘ REFUSED ✘" in seen["answer"] and "scan not recorded: database or disk is full" in seen["answer"]
     assert bells == [1] and stats(terminal, demo_events[0])["checked_in"] == 0
+
+
+def test_leaving_the_door_mid_burst_answers_every_scan_and_frees_the_desk(terminal: Ctx, demo_events: tuple[str, str],
+                                                                          gala_tokens: list[str]) -> None:
+    seen: dict[str, Any] = {}
+
+    async def drive(app: CounterApp, pilot: Any) -> None:
+        door = app.screen
+        assert isinstance(door, DoorScreen)
+        wedge(app, *gala_tokens)
+        await pilot.press("f2")  # off to the sale screen while the scans are being answered
+        seen["sale"] = type(app.screen).__name__
+        await pilot.press("f4")
+        await pilot.pause(0.2)
+        seen["answers"] = [a["word"] for a in door.answers]
+        seen["busy"] = app.desk.notes.get("door_busy")
+        seen["writer"] = door._writer
+        seen["counts"] = shown(app, "#counts")
+
+    run_door(terminal, demo_events[0], drive, [])
+    assert seen["sale"] == "SaleScreen" and seen["answers"] == ["ADMIT"] * 3
+    assert seen["busy"] is False and seen["writer"] is None  # the connection is the desk's again
+    assert "Admitted 3 of 3 sold" in seen["counts"]

@@ -82,7 +82,6 @@ class DoorScreen(DeskScreen):
         self._pending: deque[tuple[str, Future[ScanAnswer]]] = deque()
         self._draining = False
         self.answers: list[dict[str, Any]] = []  # every answer shown this session, in order (newest last)
-        self.counts: dict[str, int] | None = None
 
     def body(self) -> ComposeResult:
         with Vertical(id="door"):
@@ -100,7 +99,10 @@ class DoorScreen(DeskScreen):
         self.query_one("#scan", Input).focus()
 
     def on_screen_resume(self) -> None:
+        before = self._event.id if self._event else None
         self._load_event()  # the sale screen may have put another event on the desk
+        if self._event is not None and self._event.id != before:
+            self._show_idle()  # the last answer was for another event
         self._show_mode()
         self._refresh_counts()
         self.query_one("#scan", Input).focus()
@@ -270,8 +272,6 @@ class DoorScreen(DeskScreen):
         if self._event is None or self._pending:
             return
         s = stats(self.desk.ctx, self._event.id)
-        self.counts = {"admitted": s["checked_in"], "sold": s["tickets_here"], "in_now": s["in_now"],
-                       "refused": s["refused"], "exits": s["exits"]}
         line = f"Admitted {s['checked_in']} of {s['tickets_here']} sold · in now {s['in_now']}"
         if self._event.reentry:
             line += f" · exits {s['exits']}"
