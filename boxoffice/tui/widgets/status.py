@@ -68,7 +68,7 @@ def status_parts(st: DeskStatus) -> list[tuple[str, str]]:
         parts.append((f"left: {left}" if left else "left: nothing allocated", WARN if low or not left else OK))
     for p in st["pauses"]:
         where = {"all": "all", "terminal": "here"}.get(p["scope"], p["target"] or p["scope"])
-        parts.append((f"PAUSED {p['what']} ({_short(where, 12)}): {_short(p['reason'], 24)}", BAD))
+        parts.append((f"PAUSED {p['what']} ({_short(where, 12)}): {_short(p['reason'], 40)}", BAD))
     return parts
 
 
