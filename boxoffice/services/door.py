@@ -48,6 +48,11 @@ class ScanVerdict(TypedDict):
     seen_in_sync: bool
     flag: NotRequired[str]
     holder: NotRequired[dict[str, Any]]  # a real-name event: who may use the ticket (services/holders.py)
+    # What the steward reads on a full-screen answer, when the token names this event: the section, the seat (row
+    # and number, None standing) and the ticket type (when this terminal has the ticket).
+    section: NotRequired[str]
+    seat: NotRequired[str | None]
+    ticket_type: NotRequired[str]
 
 
 class ScanAnswer(ScanVerdict):
@@ -87,6 +92,7 @@ class DoorEvent:
     day_text: str
     sections: dict[bytes, str] = field(default_factory=dict)  # section ref -> section name
     real_name: bool = False  # each ticket has a holder, shown at the door and bound to it by a signature
+    types: dict[str, str] = field(default_factory=dict)  # ticket type id -> name
 
 
 def door_event(ctx: Ctx, event_id: str | None = None) -> DoorEvent:
@@ -116,7 +122,8 @@ def door_event(ctx: Ctx, event_id: str | None = None) -> DoorEvent:
                      day_text=start_local.strftime("%a %d %b %Y"),
                      sections={section_ref(ev["id"], s["id"]): s["name"]
                                for s in catalog_store.sections(ctx.conn, ev["id"])},
-                     real_name=bool(ev.get("real_name")))
+                     real_name=bool(ev.get("real_name")),
+                     types={t["id"]: t["name"] for t in catalog_store.ticket_types(ctx.conn, ev["id"])})
     cache[event_id] = info
     return info
 
@@ -199,9 +206,27 @@ def _decide(ctx: Ctx, text: str, ev: DoorEvent, direction: str) -> ScanVerdict:
         decoded = verify_token(text, keys)
     except BoxOfficeError as exc:
         return _refused(exc.code, exc.message, exc.details.get("ticket_id"))
+    state = store.ticket_state(ctx.conn, decoded.ticket_id)
+    return cast(ScanVerdict, _rules(ctx, decoded, state, ev, direction, keys) | _facts(ev, decoded, state))
+
+
+def _facts(ev: DoorEvent, decoded: Any, state: dict[str, Any]) -> dict[str, Any]:
+    """Section, seat and ticket type as the steward reads them; nothing when the token is for another event."""
+    section = ev.sections.get(decoded.section_ref) if decoded.event_ref == ev.ref else None
+    if section is None:
+        return {}
+    facts: dict[str, Any] = {"section": section, "seat": f"{decoded.row}{decoded.seat}" if decoded.row else None}
+    kind = ev.types.get(state["ticket_type_id"] or "")
+    if kind is not None:
+        facts["ticket_type"] = kind
+    return facts
+
+
+def _rules(ctx: Ctx, decoded: Any, state: dict[str, Any], ev: DoorEvent, direction: str,
+           keys: Any) -> ScanVerdict:
+    """The rules after the signature, on the ticket as this terminal knows it (:func:`_decide`)."""
     tid = decoded.ticket_id
     place = _place(ev, decoded)
-    state = store.ticket_state(ctx.conn, tid)
     seen = state["token"] is not None
     refuse = "refuse entry; send the customer to the box office"
     late = _signed_after_revocation(ctx, decoded.key_id.hex(), seen, ev.timezone)

@@ -88,15 +88,20 @@ def active(ctx: Ctx) -> list[StoredPause]:
 def check(ctx: Ctx, what: str, event_id: str | None, channel: str = "box_office") -> None:
     """Refuse with ``sales_paused`` (and the reason) if an active pause covers this action."""
     for p in store.active_pauses(ctx.conn, what):
-        hit = (p["scope"] == "all"
-               or (p["scope"] == "event" and p["target"] == event_id)
-               or (p["scope"] == "channel" and p["target"] == channel)
-               or (p["scope"] == "terminal" and p["target"] in (ctx.terminal["id"], ctx.terminal["name"])))
-        if hit:
+        if covers(ctx, p, event_id, channel):
             where = {"all": "everywhere", "event": f"for {p['target']}", "channel": f"on {p['target']}",
                      "terminal": "on this terminal"}[p["scope"]]
             raise BoxOfficeError("sales_paused", f"{what} are paused {where}: {p['reason']} "
                                                  "(a supervisor can `boxoffice resume`)", pause=p["id"])
+
+
+def covers(ctx: Ctx, p: dict[str, Any], event_id: str | None, channel: str = "box_office") -> bool:
+    """Whether an active pause stops this terminal's work on ``event_id`` (None: on no event in particular, so only
+    pauses of everything, of the channel or of this terminal)."""
+    return (p["scope"] == "all"
+            or (p["scope"] == "event" and p["target"] == event_id)
+            or (p["scope"] == "channel" and p["target"] == channel)
+            or (p["scope"] == "terminal" and p["target"] in (ctx.terminal["id"], ctx.terminal["name"])))
 
 
 def apply_remote(ctx: Ctx, row: dict[str, Any]) -> None:

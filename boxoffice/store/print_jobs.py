@@ -38,3 +38,12 @@ def mark_failed(conn: sqlite3.Connection, job_id: str, error: str) -> None:
     """Record a failed attempt and why; the job waits for a retry."""
     conn.execute("UPDATE print_jobs SET status = 'failed', last_error = ?, attempts = attempts + 1"
                  " WHERE id = ? AND status <> 'printed'", (error, job_id))
+
+
+def waiting_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """Jobs not printed yet, by status (pending, failed): two probes of the status index, for the status bar."""
+    counts = dict.fromkeys(("pending", "failed"), 0)
+    for status, n in conn.execute("SELECT status, count(*) FROM print_jobs WHERE status IN ('pending', 'failed')"
+                                  " GROUP BY status"):
+        counts[status] = n
+    return counts

@@ -31,11 +31,12 @@ class CounterApp(App[None]):
         super().__init__()
         self.desk = desk
         self.start = start
+        from boxoffice.tui.screens import door
         from boxoffice.tui.screens import placeholder as p
         from boxoffice.tui.screens.sale import SaleScreen
 
         screens: dict[str, type[DeskScreen]] = {"sale": SaleScreen, "willcall": p.WillCallScreen,
-                                                "door": p.DoorScreen, "people": p.PeopleScreen}
+                                                "door": door.DoorScreen, "people": p.PeopleScreen}
         for name, cls in screens.items():
             self.add_mode(name, partial(cls, self.desk))
 
