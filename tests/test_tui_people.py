@@ -217,3 +217,30 @@ def test_open_a_shift_see_the_x_report_and_close_blind_with_sues_approval(termin
     z = one(terminal.conn, "SELECT * FROM shifts WHERE closed_at IS NOT NULL")
     assert (z["counted"], z["variance"], z["variance_note"]) == (12000, -2500, "two fives missing")
     assert shifts.current(terminal) is None
+
+
+def test_a_count_left_open_is_not_the_next_operators(terminal: Ctx) -> None:
+    from boxoffice.services import blind_close
+    from boxoffice.services.operators import login
+
+    login(terminal, "sam", "1111")
+    shifts.open_shift(terminal, 1000)
+    seen: dict[str, Any] = {}
+
+    async def drive(app: CounterApp, pilot: Any) -> None:
+        await pilot.press("c")
+        await pilot.pause()
+        await type_in(pilot, "1", enter=False)
+        await pilot.press("f9")  # the app's keys wait while a form is open: Esc first
+        await pilot.pause()
+        seen["f9"] = [type(s).__name__ for s in app.screen_stack]
+        login(terminal, "sue", "222222")  # the session changes under the open form
+        await pilot.press("f8")
+        await pilot.pause()
+        seen["then"] = (type(app.screen).__name__, shown(app, "#who"))
+
+    run(terminal, drive)
+    assert seen["f9"] == ["PeopleScreen", "CountModal"]
+    assert seen["then"][0] == "PeopleScreen" and "sue (supervisor)" in seen["then"][1]
+    login(terminal, "sam", "1111")
+    assert blind_close.counted_of(terminal) is None  # sam's drawer was not counted under sue's name

@@ -161,8 +161,9 @@ def _approver(ctx: Any, shift_owner: str | None, name: str | None, interactive: 
 
 
 @shift_app.command("count")
-def shift_count(counted: str = typer.Option(None, "--counted", help="Cash counted in the drawer, as a total."),
-                count: list[str] = typer.Option(None, "--count", help=COUNT_HELP),
+def shift_count(counted: str = typer.Option(None, "--counted", help="Cash counted in the drawer, as a total.",
+                                            metavar="AMOUNT"),
+                count: list[str] = typer.Option(None, "--count", help=COUNT_HELP, metavar="VALUExN"),
                 operator: str = typer.Option(None, "--operator", help="Someone else's drawer (supervisor)."),
                 json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """Count the drawer before closing (blind: what it should hold is not shown); the count is kept and fixed.
@@ -187,8 +188,9 @@ def shift_count(counted: str = typer.Option(None, "--counted", help="Cash counte
 
 
 @shift_app.command("close")
-def shift_close(counted: str = typer.Option(None, "--counted", help="Cash counted in the drawer now, as a total."),
-                count: list[str] = typer.Option(None, "--count", help=COUNT_HELP),
+def shift_close(counted: str = typer.Option(None, "--counted", help="Cash counted in the drawer now, as a "
+                                                                   "total.", metavar="AMOUNT"),
+                count: list[str] = typer.Option(None, "--count", help=COUNT_HELP, metavar="VALUExN"),
                 note: str = typer.Option(None, "--note", help="Why the count differs from what was expected."),
                 supervisor: str = typer.Option(None, "--supervisor", help="Supervisor approving a variance (PIN "
                                                                          "asked)."),

@@ -44,6 +44,16 @@ class CountModal(DeskModal):
         self.currency = shifts.currency(desk.ctx)
         self.denoms = denominations(self.currency)
         self.kept = blind_close.counted_of(desk.ctx)
+        self.owner = desk.operator["id"] if desk.operator else None
+
+    def same_operator(self) -> bool:
+        """Whether whoever opened this count is still at the desk (F9 or F10 may have changed that): the count
+        and the close are theirs, never the next person's, so the form closes if not."""
+        now = self.desk.operator["id"] if self.desk.operator else None
+        if now != self.owner:
+            self.dismiss(None)
+            return False
+        return True
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -112,6 +122,8 @@ class CountModal(DeskModal):
         super().on_input_submitted(event)
 
     def action_done(self) -> None:
+        if not self.same_operator():
+            return
         if self.kept is None:
             try:
                 total, pieces = self.typed_count()
@@ -154,6 +166,8 @@ class CountModal(DeskModal):
 
     def submit(self) -> None:
         """Close the shift on the kept count, with the note and the supervisor if the drawer differs."""
+        if not self.same_operator():
+            return
         value = {i.id: i.value for i in self.query(Input)}
         supervisor = value["supervisor"].strip()
         try:
