@@ -111,6 +111,11 @@ class PeopleScreen(DeskScreen):
                 self.show(Text(f"✓ Shift open with a float of {format_money(row['float'], row['currency'])}",
                                style="bold green"))
 
+        try:
+            shifts.currency(self.desk.ctx)  # no venue yet: say so here rather than in an empty form
+        except BoxOfficeError as exc:
+            self.show(Text(refusal(exc), style="bold red"))
+            return
         self.app.push_screen(FloatModal(self.desk), opened)
 
     def action_x_report(self) -> None:
@@ -134,7 +139,12 @@ class PeopleScreen(DeskScreen):
                             "\n\n")
                 self.show(done + report_text(z))
 
-        self.app.push_screen(CountModal(self.desk), closed)
+        try:
+            form = CountModal(self.desk)
+        except BoxOfficeError as exc:  # a role that holds no drawer, say
+            self.show(Text(refusal(exc), style="bold red"))
+            return
+        self.app.push_screen(form, closed)
 
     def _supervised(self, action: str) -> None:
         def done(row: Any) -> None:
