@@ -10,8 +10,8 @@ import pytest
 from boxoffice.domain import denominations as d
 from boxoffice.domain.tenders import Tender
 from boxoffice.errors import BoxOfficeError
+from boxoffice.services import audit, shifts
 from boxoffice.services import blind_close as blind
-from boxoffice.services import shifts
 from boxoffice.services.context import Ctx
 from boxoffice.services.operators import login
 from boxoffice.services.sales import SaleRequest, sell
@@ -95,6 +95,10 @@ def test_a_variance_with_a_note_and_a_supervisor_closes_and_is_journaled(sam: Ct
     entry = json.loads(one(sam.conn, "SELECT payload FROM journal WHERE kind = 'shift.close'")["payload"])
     sue = one(sam.conn, "SELECT id FROM operators WHERE name = 'sue'")["id"]
     assert (entry["variance"], entry["note"], entry["approved_by"]) == (-500, "change given twice", sue)
+    login(sam, "sue", "222222")
+    said = [e["what"] for e in audit.log(sam, kind="shift")]
+    assert said[1] == "drawer counted: 140.00"
+    assert said[2].endswith("variance -5.00 (change given twice; approved by sue)")
     row = one(sam.conn, "SELECT * FROM shifts WHERE id = ?", (z["shift"],))
     assert (row["drawer_count"], row["variance_note"], row["variance_approved_by"]) == (14000, "change given twice",
                                                                                        sue)
