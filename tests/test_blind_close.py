@@ -115,3 +115,25 @@ def test_pieces_and_a_total_must_agree(sam: Ctx) -> None:
     _refused("bad_input", blind.count_drawer, sam, None, {3000: 1})
     _refused("bad_input", blind.count_drawer, sam)
     assert blind.counted_of(sam) is None
+
+
+def test_a_database_at_0021_keeps_its_shifts_through_the_blind_close_migration(tmp_path) -> None:  # noqa: ANN001
+    from boxoffice.store import migrations
+    from boxoffice.store.db import connect
+
+    path = tmp_path / "old.db"
+    old = connect(path, create=True, migrate=False)
+    assert migrations.ensure_current(old, upto="0021_central_purges")[-1] == "0021_central_purges"
+    old.execute("INSERT INTO operators (id, name, role, pin_hash, created_at) VALUES ('op1', 'sam', 'seller', 'x', "
+                "'2026-12-01T10:00:00Z')")
+    old.execute("INSERT INTO shifts (id, operator_id, terminal_id, currency, opened_at, float, closed_at, counted, "
+                "expected, variance) VALUES ('s1', 'op1', 't1', 'GBP', '2026-12-01T10:00:00Z', 10000, "
+                "'2026-12-01T18:00:00Z', 9900, 10000, -100)")
+    old.commit()
+    old.close()
+    conn = connect(path)
+    assert "0024_blind_close" in migrations.applied(conn)
+    row = conn.execute("SELECT counted, variance, drawer_count, drawer_pieces, variance_note, variance_approved_by "
+                       "FROM shifts WHERE id = 's1'").fetchone()
+    assert tuple(row) == (9900, -100, None, None, None, None)
+    conn.close()
