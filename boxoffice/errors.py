@@ -34,6 +34,7 @@ EXIT_STATUSES: dict[str, tuple[int, str]] = {
     "unpaid": (4, "the order is not paid"),
     "shift_required": (4, "an open shift is required first"),
     "shift_open": (4, "a shift is open already"),
+    "variance_unapproved": (4, "the drawer's count differs from what it should hold: a note and a supervisor first"),
     "insufficient_payment": (4, "the tenders do not cover the total"),
     "conflict": (4, "the action conflicts with the current state"),
     "last_admin_token": (4, "that is the central service's last live admin token: make a new one first, or --force"),

@@ -23,7 +23,7 @@ def evening(ctx: Ctx, login: Any) -> int:
     login(ctx, "sam")
     shifts.open_shift(ctx, 10000)
     sell(ctx, SaleRequest(gala, "stalls", {"adult": 2}, [Tender("cash", 10000)]))
-    shifts.close_shift(ctx, 20000)
+    shifts.close_shift(ctx, 20000, note="counted as it was", supervisor=("sue", "222222"))
     close = ctx.conn.execute("SELECT max(seq) FROM journal WHERE kind = 'shift.close'").fetchone()[0]
     shifts.open_shift(ctx, 5000)
     sell(ctx, SaleRequest(gala, "standing", {"adult": 1}, [Tender("cash", 5000)]))

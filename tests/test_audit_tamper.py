@@ -50,7 +50,7 @@ def night(_template_terminal: Path, tmp_path_factory: pytest.TempPathFactory) ->
     exchange(ctx, ExchangeRequest(b["order"]["code"], section_id="stalls", tenders=[Tender("cash", 5000)]))
     shifts.cash_move(ctx, "in", 2000, "change")
     shifts.drawer_open(ctx, "no sale")
-    shifts.close_shift(ctx, 20000)
+    shifts.close_shift(ctx, 20000, note="counted as it was", supervisor=("sue", "222222"))
     shifts.open_shift(ctx, 5000)
     shifts.cash_move(ctx, "out", 1000, "to the safe")  # the newest entry holds a record
     login(ctx, "sue", "222222")  # the journal ends: ..., cash.out, operator.login

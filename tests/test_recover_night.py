@@ -171,7 +171,7 @@ def _night_second_half(ctx: Any, clock: Any, central: Central, gala: str, tmp_pa
     assert scan(ctx, first["tickets"][0]["token"], ev)["code"] == "revoked"
     act_as(ctx, "sam")
     clock.advance(minutes=30)
-    z = shifts.close_shift(ctx, parse_amount("150.00", "GBP"))
+    z = shifts.close_shift(ctx, parse_amount("150.00", "GBP"), note="a busy night", supervisor=("sue", "222222"))
     assert z["kind"] == "Z"
     act_as(ctx, "ada")
     sync(ctx)

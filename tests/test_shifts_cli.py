@@ -33,7 +33,8 @@ def test_an_evening_at_the_counter(cli: Any, terminal: Ctx, login: Any, demo_eve
     assert _line(x.stdout, "Cash sales x1") == "45.00" and _line(x.stdout, "Card sales x1") == "10.00"
     assert _line(x.stdout, "Drawer opened, no sale") == "1"
 
-    z = cli("shift", "close", "--counted", "90", db=terminal)
+    z = cli("shift", "close", "--counted", "90", "--note", "change given twice", "--supervisor", "sue",
+            db=terminal, pin="222222")
     assert z.exit_code == 0, z.output
     assert "Z REPORT" in z.stdout and _line(z.stdout, "Variance") == "-2.50"
     pdf = Path(z.stdout.split("Z report saved to ")[1].split()[0])

@@ -133,7 +133,7 @@ def test_closing_fixes_the_z_report_prints_it_and_keeps_a_pdf(sam: Ctx, demo_eve
 
     shift = shifts.open_shift(sam, 10000)
     sale(sam, demo_events[0], [Tender("cash", 5000)])
-    z = shifts.close_shift(sam, 14000)  # 145.00 expected, 140.00 counted
+    z = shifts.close_shift(sam, 14000, note="a fiver short", supervisor=("sue", "222222"))  # 145.00 expected
     assert z["kind"] == "Z"
     assert (z["cash"]["expected"], z["cash"]["counted"], z["cash"]["variance"]) == (14500, 14000, -500)
     row = one(sam.conn, "SELECT * FROM shifts WHERE id = ?", (shift["id"],))
@@ -163,7 +163,7 @@ def test_a_supervisor_may_close_someone_elses_shift_a_seller_may_not(sam: Ctx) -
         shifts.close_shift(sam, 0, "sue")
     assert err.value.code == "permission_denied" and "supervisor" in err.value.message
     login(sam, "sue", "222222")
-    z = shifts.close_shift(sam, 9000, "sam")
+    z = shifts.close_shift(sam, 9000, "sam", note="10.00 short")  # sue, logged in, approves
     assert (z["operator"], z["cash"]["variance"]) == ("sam", -1000)
     assert one(sam.conn, "SELECT o.name FROM shifts s JOIN operators o ON o.id = s.closed_by WHERE s.float = 10000")[
         "name"] == "sue"

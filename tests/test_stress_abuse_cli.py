@@ -163,7 +163,7 @@ def test_every_typed_argument_is_refused_cleanly_or_accepted(desk: Desk, case: s
                          may_change=MAY_CHANGE.get(case, ()))
         answers.append(r.exit_code)
         if UNDO.get(case) == "shift":
-            desk.cli("shift", "close", "--counted", "0")
+            desk.cli("shift", "close", "--counted", value)  # what was opened with: no variance to approve
         elif UNDO.get(case) == "pause":
             desk.cli("resume", "--what", "sales")
             desk.cli("resume", "--what", "sales", "--event", desk.gala)

@@ -104,19 +104,135 @@ def shift_status(operator: str = typer.Option(None, "--operator", help="Someone 
         _show_report(z)
 
 
-@shift_app.command("close")
-def shift_close(counted: str = typer.Option(..., "--counted", help="Cash counted in the drawer now."),
-                operator: str = typer.Option(None, "--operator", help="Close someone else's shift (supervisor)."),
-                json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
-    """Close the shift with the cash counted: the Z report (expected, counted, variance) prints and is kept as a PDF.
+COUNT_HELP = ("Pieces counted, VALUExPIECES, once per value: --count 20x3 --count 0.50x4 is three 20s and four "
+              "50p coins. Instead of --counted.")
 
-    Example: boxoffice shift close --counted 412.50
+
+def _pieces(ctx: Any, texts: list[str] | None) -> dict[int, int] | None:
+    from boxoffice.domain.denominations import parse_counts
+    from boxoffice.services.shifts import currency
+
+    return parse_counts(texts, currency(ctx)) if texts else None
+
+
+def _interactive() -> bool:
+    """Whether someone is at a terminal to answer questions (else every answer must be an option)."""
+    import sys
+
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def _ask_count(ctx: Any, json_out: bool) -> tuple[int | None, dict[int, int] | None]:
+    """The count typed at the prompt, piece by piece where the currency's notes and coins are known."""
+    from boxoffice.domain.denominations import denominations
+    from boxoffice.domain.money import format_money
+    from boxoffice.services.shifts import currency
+
+    if json_out or not _interactive():
+        from boxoffice.errors import BoxOfficeError
+
+        raise BoxOfficeError("bad_input", "count the drawer: --counted AMOUNT or --count VALUExPIECES (the "
+                                          "expected cash is shown after the count)")
+    cur = currency(ctx)
+    values = denominations(cur)
+    secho("Count the drawer. What it should hold is shown after the count.", bold=True)
+    if not values:
+        return _amount(ctx, typer.prompt(f"Cash counted ({cur})")), None
+    pieces = {v: int(typer.prompt(f"  {format_money(v, cur):>8} {kind}s", default=0, type=int))
+              for v, kind in values}
+    return None, pieces
+
+
+def _approver(ctx: Any, shift_owner: str | None, name: str | None, interactive: bool) -> tuple[str, str] | None:
+    """The supervisor approving a variance (PIN asked once everything else about them is checked)."""
+    from boxoffice.cli.common import ask_pin
+    from boxoffice.domain.permissions import allowed
+    from boxoffice.services.operators import check_approver
+
+    me = ctx.operator
+    if me is not None and me["id"] != shift_owner and allowed(me["role"], "variance"):
+        return None  # a supervisor closing someone else's drawer approves it by closing it
+    if not name and interactive:
+        name = typer.prompt("Supervisor approving the variance", default="", show_default=False).strip()
+    if not name:
+        return None
+    check_approver(ctx, name, "variance")
+    return name, ask_pin(f"PIN for {name}")
+
+
+@shift_app.command("count")
+def shift_count(counted: str = typer.Option(None, "--counted", help="Cash counted in the drawer, as a total.",
+                                            metavar="AMOUNT"),
+                count: list[str] = typer.Option(None, "--count", help=COUNT_HELP, metavar="VALUExN"),
+                operator: str = typer.Option(None, "--operator", help="Someone else's drawer (supervisor)."),
+                json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """Count the drawer before closing (blind: what it should hold is not shown); the count is kept and fixed.
+
+    Examples:
+      boxoffice shift count --count 20x3 --count 10x4 --count 1x12
+      boxoffice shift count --counted 412.50
     """
-    from boxoffice.services.printing import run_jobs
-    from boxoffice.services.shifts import close_shift
+    from boxoffice.domain.money import format_money
+    from boxoffice.services.blind_close import count_drawer
 
     with terminal() as ctx:
-        z = close_shift(ctx, _amount(ctx, counted), operator)
+        total, pieces = (_amount(ctx, counted) if counted else None), _pieces(ctx, count)
+        if total is None and pieces is None:
+            total, pieces = _ask_count(ctx, json_out)
+        kept = count_drawer(ctx, total, pieces, operator)
+    if json_out:
+        emit_json(kept)
+    else:
+        echo(f"Counted {format_money(kept['counted'], kept['currency'])}: kept. `boxoffice shift close` shows "
+             "what the drawer should hold.")
+
+
+@shift_app.command("close")
+def shift_close(counted: str = typer.Option(None, "--counted", help="Cash counted in the drawer now, as a "
+                                                                   "total.", metavar="AMOUNT"),
+                count: list[str] = typer.Option(None, "--count", help=COUNT_HELP, metavar="VALUExN"),
+                note: str = typer.Option(None, "--note", help="Why the count differs from what was expected."),
+                supervisor: str = typer.Option(None, "--supervisor", help="Supervisor approving a variance (PIN "
+                                                                         "asked)."),
+                operator: str = typer.Option(None, "--operator", help="Close someone else's shift (supervisor)."),
+                json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """Close the shift, blind: count the drawer first, then see what it should hold; the Z report prints and is
+    kept as a PDF.
+
+    The count is asked (note by note, coin by coin) unless given, or taken from `shift count`. Only then is the
+    expected cash shown. A variance needs --note and a supervisor's approval (--supervisor, PIN asked); refused
+    without them (exit 4), the count is kept, so close again with them.
+    Examples:
+      boxoffice shift close --counted 412.50
+      boxoffice shift close --count 50x2 --count 20x3 --count 0.50x4
+      boxoffice shift close --note 'change given twice' --supervisor sue
+    """
+    from boxoffice.domain.money import format_money
+    from boxoffice.services import blind_close as blind
+    from boxoffice.services.printing import run_jobs
+    from boxoffice.services.shifts import _target, close_shift
+
+    interactive = _interactive() and not json_out
+    with terminal() as ctx:
+        total, pieces = (_amount(ctx, counted) if counted else None), _pieces(ctx, count)
+        kept = blind.counted_of(ctx, operator)
+        if kept is None:
+            if total is None and pieces is None:
+                total, pieces = _ask_count(ctx, json_out)
+            kept = blind.count_drawer(ctx, total, pieces, operator)
+            total = pieces = None
+        seen = blind.reveal(ctx, operator)
+        cur = seen["currency"]
+        if not json_out:
+            echo(f"Counted {format_money(seen['counted'], cur)}; expected {format_money(seen['expected'], cur)}; "
+                 f"variance {format_money(seen['variance'], cur)}.")
+        approver = None
+        if seen["needs_approval"]:
+            if not note and interactive:
+                note = typer.prompt("Why does the drawer differ?", default="", show_default=False)
+            _, shift = _target(ctx, operator)
+            approver = _approver(ctx, shift["operator_id"], supervisor, interactive)
+        z = close_shift(ctx, total, operator, pieces=pieces, note=note, supervisor=approver)
         prints = run_jobs(ctx, z["jobs"])
     if json_out:
         emit_json(z | {"print": prints})

@@ -320,8 +320,12 @@ def summarise(kind: str, payload: dict[str, Any], names: Mapping[str, str], curr
     if kind == "shift.open":
         return f"shift opened with float {m(payload['shift']['float'])}"
     if kind == "shift.close":
+        approved = payload.get("approved_by")
         return f"shift closed: expected {m(payload['expected'])}, counted {m(payload['counted'])}, " \
-               f"variance {m(payload['variance'])}"
+               f"variance {m(payload['variance'])}" + \
+               (f" ({payload.get('note')}; approved by {names.get(approved, approved)})" if approved else "")
+    if kind == "shift.count":
+        return f"drawer counted: {m(payload['counted'])}"
     who = payload.get("operator")
     if kind in ("operator.unlock", "operator.pin_reset") and isinstance(who, str):
         done = "unlocked" if kind == "operator.unlock" else "PIN reset for"

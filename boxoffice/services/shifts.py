@@ -21,6 +21,9 @@ from boxoffice.domain.ids import uuid7
 from boxoffice.domain.money import format_money
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.context import Ctx
+from boxoffice.services.drawer import _mine, _target, kept_pieces  # noqa: F401 - shared with blind_close
+from boxoffice.services.drawer import cash_summary as cash_summary
+from boxoffice.services.drawer import current as current
 from boxoffice.store import catalog as catalog_store
 from boxoffice.store import operators as operator_store
 from boxoffice.store import shifts as store
@@ -78,6 +81,9 @@ class ShiftReport(TypedDict):
     totals: dict[str, int]
     counts: dict[str, int]
     movements: list[dict[str, Any]]
+    pieces: list[dict[str, Any]]
+    variance_note: str | None
+    approved_by: str | None
 
 
 class ClosedShift(ShiftReport):
@@ -104,15 +110,6 @@ def _tz(ctx: Ctx) -> str:
     return venue_tz(ctx)
 
 
-def current(ctx: Ctx, operator_id: str | None = None) -> dict[str, Any] | None:
-    """The open shift of an operator (default: whoever is logged in) at this terminal, or None."""
-    if operator_id is None:
-        if ctx.operator is None:
-            return None
-        operator_id = ctx.operator["id"]
-    return store.open_for(ctx.conn, operator_id, ctx.terminal["id"])
-
-
 def open_shift_id(ctx: Ctx) -> str | None:
     """The id that money moved now belongs to: the logged-in operator's open shift, if any."""
     shift = current(ctx)
@@ -137,14 +134,6 @@ def _reason(text: str | None) -> str:
         raise BoxOfficeError("bad_input", f"a reason is up to {MAX_REASON} printable characters")
     refuse_card_number(value, "cash reason")
     return value
-
-
-def _mine(ctx: Ctx, op: dict[str, Any]) -> dict[str, Any]:
-    shift = current(ctx, op["id"])
-    if shift is None:
-        raise BoxOfficeError("shift_required", f"{op['name']} has no open shift at this terminal: "
-                                               "run `boxoffice shift open --float AMOUNT` first")
-    return shift
 
 
 def open_shift(ctx: Ctx, float_amount: int) -> ShiftRow:
@@ -206,16 +195,6 @@ def drawer_open(ctx: Ctx, reason: str | None = None) -> DrawerOpened:
     return cast(DrawerOpened, row | {"jobs": [job]})
 
 
-def cash_summary(ctx: Ctx, shift: dict[str, Any]) -> dict[str, int]:
-    """The drawer's arithmetic for a shift (see the module docstring)."""
-    pays = {(p["kind"], p["tender"]): p["amount"] for p in store.payment_totals(ctx.conn, shift["id"])}
-    moves = {m["kind"]: m["amount"] for m in store.movement_totals(ctx.conn, shift["id"])}
-    out = {"float": shift["float"], "sales": pays.get(("payment", "cash"), 0),
-           "refunds": pays.get(("refund", "cash"), 0), "in": moves.get("in", 0), "out": moves.get("out", 0)}
-    out["expected"] = out["float"] + out["sales"] - out["refunds"] + out["in"] - out["out"]
-    return out
-
-
 def report(ctx: Ctx, shift: dict[str, Any]) -> ShiftReport:
     """An X report (open shift) or Z report (closed): money by tender, tickets by type, and the drawer."""
     sid, cur = shift["id"], shift["currency"]
@@ -251,6 +230,8 @@ def report(ctx: Ctx, shift: dict[str, Any]) -> ShiftReport:
     if closed:
         cash |= {"counted": shift["counted"], "variance": shift["variance"]}
         cash["expected"] = shift["expected"]
+    approver = operator_store.by_id(ctx.conn, shift["variance_approved_by"]) \
+        if closed and shift.get("variance_approved_by") else None
     moves = store.movements(ctx.conn, sid)
     op = operator_store.by_id(ctx.conn, shift["operator_id"])
     tz = _tz(ctx)
@@ -267,20 +248,10 @@ def report(ctx: Ctx, shift: dict[str, Any]) -> ShiftReport:
         "counts": store.counts(ctx.conn, sid) | {"drawer_opens": sum(m["kind"] == "drawer" for m in moves)},
         "movements": [{"kind": m["kind"], "amount": m["amount"], "reason": m["reason"],
                        "at_local": local_text(m["at"], tz, "%H:%M")} for m in moves],
+        "pieces": kept_pieces(shift) if closed else [],
+        "variance_note": shift.get("variance_note") if closed else None,
+        "approved_by": approver["name"] if approver else None,
     }
-
-
-def _target(ctx: Ctx, operator_name: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(who asks, whose shift): your own, or with ``operator_name`` someone else's, which takes a supervisor."""
-    op = ctx.require("shift")
-    if operator_name is None:
-        return op, _mine(ctx, op)
-    other = operator_store.by_name(ctx.conn, operator_name)
-    if other is None:
-        raise BoxOfficeError("not_found", f"no operator named {operator_name!r}")
-    if other["id"] != op["id"]:
-        ctx.require("report")
-    return op, _mine(ctx, other)
 
 
 def status(ctx: Ctx, operator_name: str | None = None) -> ShiftReport:
@@ -289,25 +260,47 @@ def status(ctx: Ctx, operator_name: str | None = None) -> ShiftReport:
     return report(ctx, shift)
 
 
-def close_shift(ctx: Ctx, counted: int, operator_name: str | None = None) -> ClosedShift:
-    """Close a shift with the cash counted: the Z report is fixed, journalled, queued to print and kept as a PDF."""
+def close_shift(ctx: Ctx, counted: int | None = None, operator_name: str | None = None, *,
+                pieces: dict[int, int] | None = None, note: str | None = None,
+                supervisor: tuple[str, str] | None = None) -> ClosedShift:
+    """Close a shift on its blind count (services/blind_close.py): the Z report is fixed, journalled, queued to
+    print and kept as a PDF.
+
+    A drawer not counted yet is counted first (``counted`` or ``pieces``), and that count is kept even when the
+    close is then refused, so a second try cannot count to what the first one revealed. A count given for a drawer
+    counted already must match it. A variance needs a note and a supervisor (``blind_close.approval``).
+    """
+    from boxoffice.services import blind_close as blind
     from boxoffice.services.printing import queue_layout
 
     op, shift = _target(ctx, operator_name)
-    if counted < 0:
-        raise BoxOfficeError("bad_input", "the counted cash cannot be negative")
+    kept = blind.kept_count(shift)
+    if kept is None:
+        kept = blind.count_drawer(ctx, counted, pieces, operator_name)
+    elif pieces is not None or (counted is not None and counted != kept["counted"]):
+        raise BoxOfficeError("conflict", f"this drawer was counted already "
+                                         f"({format_money(kept['counted'], shift['currency'])}): close "
+                                         "with that count, a mistake explained in the variance note")
+    counted = kept["counted"]
+    # the approval is outside the write: a supervisor's wrong PIN is counted (committed) even though we refuse
+    seen = cash_summary(ctx, shift)["expected"]
+    why, approver = blind.approval(ctx, shift, counted - seen, note, supervisor)
     now = ctx.now_iso()
     with write(ctx.conn):
         expected = cash_summary(ctx, shift)["expected"]
+        if expected != seen:
+            raise BoxOfficeError("conflict", "money moved in this drawer while it was being closed: close again")
         if not store.close(ctx.conn, shift["id"], at=now, by=op["id"], counted=counted, expected=expected):
             raise BoxOfficeError("conflict", "that shift was closed a moment ago")
+        store.approve_variance(ctx.conn, shift["id"], note=why, by=approver["id"] if approver else None)
         closed = store.get(ctx.conn, shift["id"])
         assert closed is not None
         z = cast(ClosedShift, report(ctx, closed))  # its jobs and PDF are added below
         job = queue_layout(ctx, "report", report_layout(ctx, z), name=f"shift-{z['operator']}-{shift['id'][-8:]}")
         ctx.journal("shift.close", {"shift": shift["id"], "operator": shift["operator_id"], "counted": counted,
                                     "expected": expected, "variance": counted - expected, "cash": z["cash"],
-                                    "tenders": z["tenders"], "types": z["types"], "job": job, "closed_at": now})
+                                    "tenders": z["tenders"], "types": z["types"], "job": job, "closed_at": now,
+                                    "note": why, "approved_by": approver["id"] if approver else None})
     z["jobs"] = [job]
     z["pdf"], z["pdf_error"] = save_pdf(ctx, z)
     return z
@@ -347,6 +340,13 @@ def report_lines(z: ShiftReport) -> list[tuple[str, str]]:
               ("Expected", m(c["expected"]))]
     if "counted" in c:
         lines += [("Counted", m(c["counted"])), ("Variance", m(c["variance"]))]
+        if z.get("variance_note"):
+            lines.append(("Variance note", str(z["variance_note"])))
+        if z.get("approved_by"):
+            lines.append(("Variance approved by", str(z["approved_by"])))
+        if z.get("pieces"):
+            lines.append(("COUNTED BY PIECE", ""))
+            lines += [(f"{p['label']} x{p['pieces']}", m(p["amount"])) for p in z["pieces"]]
     counts = z["counts"]
     lines += [("COUNTS", ""), ("Sales made", str(counts["sales"])), ("Refunds made", str(counts["refunds"])),
               ("Exchanges made", str(counts["exchanges"])), ("Overrides", str(counts["overrides"])),

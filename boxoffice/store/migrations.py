@@ -68,6 +68,7 @@ MIGRATIONS = [
     ("0020_demand_fee", _script("schema_0020_demand_fee.sql")),
     ("0021_central_purges", _script("schema_0021_central_purges.sql")),
     ("0022_seat_holds", _script("schema_0022_seat_holds.sql")),
+    ("0024_blind_close", _script("schema_0024_blind_close.sql")),
 ]
 KNOWN = [name for name, _ in MIGRATIONS]
 

@@ -35,6 +35,18 @@ def close(conn: sqlite3.Connection, shift_id: str, *, at: str, by: str | None, c
     return cur.rowcount == 1
 
 
+def record_count(conn: sqlite3.Connection, shift_id: str, *, at: str, total: int, pieces: str | None) -> bool:
+    """Fix the drawer's blind count on an open shift not counted yet; False if it was counted or closed meanwhile."""
+    cur = conn.execute("UPDATE shifts SET drawer_count = ?, drawer_counted_at = ?, drawer_pieces = ?"
+                       " WHERE id = ? AND closed_at IS NULL AND drawer_count IS NULL", (total, at, pieces, shift_id))
+    return cur.rowcount == 1
+
+
+def approve_variance(conn: sqlite3.Connection, shift_id: str, *, note: str | None, by: str | None) -> None:
+    """Keep why the drawer did not match and who approved it (inside the close's transaction)."""
+    conn.execute("UPDATE shifts SET variance_note = ?, variance_approved_by = ? WHERE id = ?", (note, by, shift_id))
+
+
 def insert_movement(conn: sqlite3.Connection, movement: dict[str, Any]) -> None:
     conn.execute("INSERT INTO cash_movements (id, shift_id, kind, amount, reason, at, operator_id)"
                  " VALUES (:id, :shift_id, :kind, :amount, :reason, :at, :operator_id)", movement)

@@ -24,6 +24,8 @@ class CounterApp(App[None]):
         Binding("f3", "switch_mode('willcall')", "Will-call"),
         Binding("f4", "switch_mode('door')", "Door"),
         Binding("f5", "switch_mode('people')", "People & money"),
+        Binding("f9", "switch_operator", "Switch operator"),
+        Binding("f10", "lock", "Lock"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -33,12 +35,33 @@ class CounterApp(App[None]):
         self.start = start
         from boxoffice.tui.screens import door
         from boxoffice.tui.screens import placeholder as p
+        from boxoffice.tui.screens.people import PeopleScreen
         from boxoffice.tui.screens.sale import SaleScreen
 
         screens: dict[str, type[DeskScreen]] = {"sale": SaleScreen, "willcall": p.WillCallScreen,
-                                                "door": door.DoorScreen, "people": p.PeopleScreen}
+                                                "door": door.DoorScreen, "people": PeopleScreen}
         for name, cls in screens.items():
             self.add_mode(name, partial(cls, self.desk))
 
     def on_mount(self) -> None:
         self.switch_mode(self.start)
+        if self.desk.operator is None:  # nobody logged in: the login comes first
+            from boxoffice.tui.screens.login import ask_login
+
+            ask_login(self, self.desk, cancellable=False, title="Log in")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While nobody is logged in, only logging in (and quitting) works: no screen behind the lock."""
+        return self.desk.operator is not None or action == "quit"
+
+    def action_switch_operator(self) -> None:
+        """F9: another operator takes the desk, with their PIN, without leaving the app."""
+        from boxoffice.tui.screens.login import switch_operator
+
+        switch_operator(self, self.desk)
+
+    def action_lock(self) -> None:
+        """F10: end the session here and show the login."""
+        from boxoffice.tui.screens.login import lock
+
+        lock(self, self.desk)

@@ -21,7 +21,8 @@ exchange                          old tickets exchanged and revoked, places back
 holder_change                     the old ticket exchanged and revoked, the new one in its place, its holder
 pickup                            tickets handed out, pickups rows
 checkin, scan.refused             the scan (checkins row, by its nonce)
-shift.open, shift.close           the shift opened; closed with its count
+shift.open, shift.count           the shift opened; its drawer's blind count kept
+shift.close                       closed with its count (and the variance's note and approver)
 cash.in, cash.out, drawer.open    the cash movement
 pause, resume                     the pause set; lifted
 incident.open/note/close          the incident, its note, its close
@@ -95,7 +96,8 @@ class Replayer:
             "sale": self._sale, "refund": self._refund, "exchange": self._exchange, "pickup": self._pickup,
             "holder_change": self._holder_change,
             "checkin": self._checkin, "scan.refused": self._checkin, "shift.open": self._shift_open,
-            "shift.close": self._shift_close, "cash.in": self._movement, "cash.out": self._movement,
+            "shift.count": self._shift_count, "shift.close": self._shift_close, "cash.in": self._movement,
+            "cash.out": self._movement,
             "drawer.open": self._movement, "pause": self._pause, "resume": self._resume,
             "incident.open": self._incident_open, "incident.note": self._incident_note,
             "incident.close": self._incident_close, "reprint": self._reprint, "operator.add": self._operator_add,
@@ -291,6 +293,15 @@ class Replayer:
         if not shift_store.close(self.conn, p["shift"], at=p.get("closed_at") or entry["at"], by=by,
                                  counted=p["counted"], expected=p["expected"]):
             raise CannotRebuild(f"shift {p['shift']} is not here open")
+        if p.get("note") or p.get("approved_by"):
+            shift_store.approve_variance(self.conn, p["shift"], note=p.get("note"), by=p.get("approved_by"))
+
+    def _shift_count(self, entry: dict[str, Any], p: dict[str, Any]) -> None:
+        pieces = json.dumps({str(v): n for v, n in sorted(p["pieces"].items(), key=lambda kv: int(kv[0]))}) \
+            if p.get("pieces") else None
+        if not shift_store.record_count(self.conn, p["shift"], at=p.get("at") or entry["at"], total=p["counted"],
+                                        pieces=pieces):
+            raise CannotRebuild(f"shift {p['shift']} is not here open and uncounted")
 
     def _movement(self, entry: dict[str, Any], p: dict[str, Any]) -> None:
         shift_store.insert_movement(self.conn, p["movement"])

@@ -25,6 +25,13 @@ class DeskScreen(Screen[None]):
         yield from self.body()
         yield Footer()
 
+    def on_screen_resume(self) -> None:
+        """Back on this screen (another mode, or a login closed): the status bar may name someone else now."""
+        from boxoffice.tui.widgets.status import StatusBar
+
+        for bar in self.query(StatusBar):
+            bar.refresh_status()
+
     def body(self) -> ComposeResult:
         """The screen's own widgets, between the status bar and the keys."""
         yield from ()

@@ -1,0 +1,160 @@
+"""The blind close: the drawer is counted, and the count fixed, before anyone sees what it should hold.
+
+A seller who sees the expected cash first can "count" to it; a seller who counts first cannot. So closing is three
+steps, the same on the screen and the command line:
+
+1. :func:`count_drawer` keeps the count (a total, or pieces by denomination) on the open shift and journals it
+   (``shift.count``). It answers with what was counted and nothing else. A count once kept is not changed: a
+   mistake is explained in the variance note.
+2. :func:`reveal` shows the expected cash and the variance, only once a count is kept.
+3. :func:`approval` decides, inside ``shifts.close_shift``, whether the close may go ahead: no variance, or a
+   variance with a note and the approval of a supervisor other than the shift's owner (the logged-in operator
+   if they may approve and the shift is not theirs, else a supervisor named with their PIN).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypedDict
+
+from boxoffice.domain import denominations as denoms
+from boxoffice.domain.card_numbers import refuse_card_number
+from boxoffice.domain.money import format_money
+from boxoffice.domain.permissions import allowed
+from boxoffice.errors import BoxOfficeError
+from boxoffice.services.context import Ctx
+from boxoffice.services.drawer import _target, cash_summary, kept_pieces
+from boxoffice.store import shifts as store
+from boxoffice.store.db import write
+
+MAX_NOTE = 300
+KEPT = "the count is kept: close again with them"
+
+
+class DrawerCount(TypedDict):
+    """A drawer's count as kept: never the expected cash (that is :func:`reveal`'s, after the count)."""
+
+    shift: str
+    operator: str
+    currency: str
+    counted: int
+    counted_at: str
+    pieces: list[dict[str, Any]]
+
+
+class Revealed(TypedDict):
+    """What the drawer should hold against what was counted; ``needs_approval`` when they differ."""
+
+    shift: str
+    currency: str
+    counted: int
+    expected: int
+    variance: int
+    needs_approval: bool
+
+
+def kept_count(shift: dict[str, Any]) -> DrawerCount | None:
+    """The count kept on a shift, or None if the drawer is not counted yet."""
+    if shift.get("drawer_count") is None:
+        return None
+    return {"shift": shift["id"], "operator": shift["operator_id"], "currency": shift["currency"],
+            "counted": int(shift["drawer_count"]), "counted_at": shift["drawer_counted_at"],
+            "pieces": kept_pieces(shift)}
+
+
+def _total(shift: dict[str, Any], counted: int | None, pieces: dict[int, int] | None) -> tuple[int, dict[int, int]]:
+    cur = shift["currency"]
+    checked = denoms.check_counts(pieces, cur) if pieces is not None else {}
+    if pieces is not None:
+        by_pieces = denoms.total(checked)
+        if counted is not None and counted != by_pieces:
+            raise BoxOfficeError("bad_input", f"the pieces come to {format_money(by_pieces, cur)}, not "
+                                              f"{format_money(counted, cur)}: give one or the other")
+        return by_pieces, checked
+    if counted is None:
+        raise BoxOfficeError("bad_input", "count the drawer: a total (--counted) or pieces (--count 20x3)")
+    if counted < 0:
+        raise BoxOfficeError("bad_input", "the counted cash cannot be negative")
+    return counted, {}
+
+
+def count_drawer(ctx: Ctx, counted: int | None = None, pieces: dict[int, int] | None = None,
+                 operator_name: str | None = None) -> DrawerCount:
+    """Keep the drawer's count on the open shift (the caller's, or with ``operator_name`` someone else's, which
+    takes a supervisor). The answer holds no expected cash. A drawer counted already is refused."""
+    op, shift = _target(ctx, operator_name)
+    total, checked = _total(shift, counted, pieces)
+    if shift.get("drawer_count") is not None:
+        was = format_money(shift["drawer_count"], shift["currency"])
+        raise BoxOfficeError("conflict", f"this drawer was counted already ({was}): close with that count, a "
+                                         "mistake explained in the variance note")
+    now = ctx.now_iso()
+    with write(ctx.conn):
+        text = json.dumps({str(v): n for v, n in sorted(checked.items())}) if checked else None
+        if not store.record_count(ctx.conn, shift["id"], at=now, total=total, pieces=text):
+            raise BoxOfficeError("conflict", "that drawer was counted or its shift closed a moment ago")
+        ctx.journal("shift.count", {"shift": shift["id"], "operator": shift["operator_id"], "counted": total,
+                                    "pieces": {str(v): n for v, n in checked.items()}, "at": now},
+                    operator_id=op["id"])
+    fresh = store.get(ctx.conn, shift["id"])
+    assert fresh is not None
+    kept = kept_count(fresh)
+    assert kept is not None
+    return kept
+
+
+def counted_of(ctx: Ctx, operator_name: str | None = None) -> DrawerCount | None:
+    """The count kept on the open shift (yours, or ``operator_name``'s), or None: for a screen that resumes."""
+    _, shift = _target(ctx, operator_name)
+    return kept_count(shift)
+
+
+def reveal(ctx: Ctx, operator_name: str | None = None) -> Revealed:
+    """The expected cash and the variance: refused until the drawer is counted."""
+    _, shift = _target(ctx, operator_name)
+    kept = kept_count(shift)
+    if kept is None:
+        raise BoxOfficeError("conflict", "count the drawer first: what it should hold is shown after the count")
+    expected = cash_summary(ctx, shift)["expected"]
+    return {"shift": shift["id"], "currency": shift["currency"], "counted": kept["counted"], "expected": expected,
+            "variance": kept["counted"] - expected, "needs_approval": kept["counted"] != expected}
+
+
+def clean_note(text: str | None) -> str | None:
+    """A variance note: printable, up to MAX_NOTE characters, no card number; None when empty."""
+    value = (text or "").strip()
+    if not value:
+        return None
+    if len(value) > MAX_NOTE or any(ord(c) < 32 for c in value):
+        raise BoxOfficeError("bad_input", f"a variance note is up to {MAX_NOTE} printable characters")
+    refuse_card_number(value, "variance note")
+    return value
+
+
+def approval(ctx: Ctx, shift: dict[str, Any], variance: int, note: str | None,
+             supervisor: tuple[str, str] | None) -> tuple[str | None, dict[str, Any] | None]:
+    """(note, approver) for closing with ``variance``; refuses ``variance_unapproved`` without both.
+
+    The approver holds ``variance`` and is not the shift's owner: nobody signs off their own drawer.
+    """
+    from boxoffice.services.operators import approve
+
+    why = clean_note(note)
+    if variance == 0:
+        return why, None
+    cur = shift["currency"]
+    figures = f"a variance of {format_money(variance, cur)}"
+    me = ctx.operator
+    if why is None:
+        raise BoxOfficeError("variance_unapproved", f"{figures} needs a note saying why (--note) and a supervisor's "
+                                                    f"approval (--supervisor NAME); {KEPT}")
+    if me is not None and me["id"] != shift["operator_id"] and allowed(me["role"], "variance"):
+        return why, me
+    if supervisor is None:
+        raise BoxOfficeError("variance_unapproved", f"{figures} needs a supervisor's approval "
+                                                    f"(--supervisor NAME, PIN asked); {KEPT}")
+    approver = approve(ctx, supervisor[0], supervisor[1], "variance")
+    if approver["id"] == shift["operator_id"]:
+        raise BoxOfficeError("permission_denied", f"{approver['name']} may not approve a variance in their own "
+                                                  "drawer: ask another supervisor", needed=["supervisor", "admin"])
+    return why, dict(approver)
