@@ -36,6 +36,12 @@ def refund(
     code: str = typer.Argument(..., help="Order code, e.g. K7M2-4XQ9, or a scanned ticket (quote it): then only "
                                          "that ticket unless --tickets says more."),
     tickets: str = typer.Option(None, "--tickets", help="Only these tickets: ids, id endings or seats (F10,F11)."),
+    count: int = typer.Option(None, "--count", "-n", min=1, metavar="N",
+                              help="Refund N standing (general admission) places of the order: those not handed "
+                                   "out and not admitted at the door go first, then the last sold."),
+    ticket_type: str = typer.Option(None, "--type", "-t", metavar="TYPE",
+                                    help="With --count, when the order's standing places are of several types: "
+                                         "only places of this ticket type (adult, child...)."),
     reason: str = typer.Option("customer_request", "--reason", help=REASON_HELP),
     note: str = typer.Option(None, "--note", help="A note kept with the refund and printed on its receipt."),
     supervisor: str = typer.Option(None, "--supervisor", help="Supervisor approving an override (PIN asked)."),
@@ -54,6 +60,7 @@ def refund(
     Examples:
       boxoffice refund K7M2-4XQ9
       boxoffice refund K7M2-4XQ9 --tickets F11 --reason wrong_tickets
+      boxoffice refund K7M2-4XQ9 --count 2
       boxoffice refund K7M2-4XQ9 --reason cancelled --waive-fee --supervisor Sue --yes
     """
     from boxoffice.domain.money import format_money
@@ -62,7 +69,8 @@ def refund(
     from boxoffice.services.refunds import check as check_refund
     from boxoffice.services.refunds import refund as do_refund
 
-    req = RefundRequest(code=code, tickets=_split(tickets), reason=reason, note=note, waive_fee=waive_fee)
+    req = RefundRequest(code=code, tickets=_split(tickets), reason=reason, note=note, waive_fee=waive_fee,
+                        count=count, ticket_type=ticket_type)
     with terminal() as ctx:
         p = check_refund(ctx, req, supervisor)
         if not json_out:
