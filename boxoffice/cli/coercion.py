@@ -106,7 +106,10 @@ def _coercion(command: Any, param: Any) -> PlainCoercion | None:
         table = {}
         for other in command.params:
             meta = declared.get(other.name)
-            table[other.name] = plain_coercion_for(meta, other) if meta is not None else None
+            if meta is not None:
+                table[other.name] = plain_coercion_for(meta, other)
+            else:  # an option Typer adds itself (--install-completion, --show-completion): a flag, or Typer's
+                table[other.name] = PlainCoercion(bool, False) if getattr(other, "is_bool_flag", False) else None
         _BY_COMMAND[command] = table
     if param.name not in table and getattr(param, "is_bool_flag", False):
         return PlainCoercion(bool, False)  # an option the command adds itself, such as --help
