@@ -1,0 +1,78 @@
+"""Restricted-view seats and wheelchair spaces in a sale: which places of it are such, before payment and after.
+
+The command line (`boxoffice sell`) and the counter screen ask the same thing before taking payment:
+:func:`sale_warnings` says which places the sale would take, and which of them the customer must be told about.
+The ticket and receipt printing (services.printing) and `sell --json` ask :func:`ticket_flags` for the tickets
+made. Words and flags are domain.seat_notes'.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, TypedDict
+
+from boxoffice.domain.seat_notes import flags_of, warning_text, words
+from boxoffice.errors import BoxOfficeError
+from boxoffice.services.context import Ctx
+from boxoffice.store import catalog as catalog_store
+
+
+class FlaggedPlace(TypedDict):
+    """A place the customer must be told about: its label, its flags and their printed words."""
+
+    place: str
+    flags: list[str]
+    words: list[str]
+
+
+class SaleWarnings(TypedDict):
+    """What :func:`sale_warnings` found: the seats the sale would take (None for standing places or a request the
+    sale will refuse anyway), the flagged ones among them, and one line saying so (empty when there are none)."""
+
+    seats: list[str] | None
+    places: list[FlaggedPlace]
+    text: str
+
+
+def section_flags(ctx: Ctx, event_id: str, section_id: str) -> dict[str, list[str]]:
+    """Seat label -> its flags, for the flagged seats of a section only."""
+    out = {}
+    for seat in catalog_store.seats(ctx.conn, event_id, section_id):
+        flags = flags_of(seat)
+        if flags:
+            out[seat["label"]] = flags
+    return out
+
+
+def ticket_flags(ctx: Ctx, tickets: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
+    """Ticket id -> the flags of its seat ([] for a standing place or a seat without any)."""
+    cache: dict[tuple[str, str], dict[str, list[str]]] = {}
+    out: dict[str, list[str]] = {}
+    for t in tickets:
+        if t["row"] is None:
+            out[t["id"]] = []
+            continue
+        key = (t["event_id"], t["section_id"])
+        if key not in cache:
+            cache[key] = section_flags(ctx, *key)
+        out[t["id"]] = cache[key].get(f"{t['row']}{t['seat']}", [])
+    return out
+
+
+def sale_warnings(ctx: Ctx, req: Any) -> SaleWarnings:
+    """The seats a sale (a services.sales.SaleRequest) would take now, with the restricted-view and wheelchair
+    places among them, found exactly as the sale finds them (named seats, or the best available) but taking
+    nothing. A request the sale would refuse gives no warning: the sale itself then says why."""
+    from boxoffice.services.sales import planned_seats
+
+    try:
+        seats = planned_seats(ctx, req)
+    except BoxOfficeError:
+        return {"seats": None, "places": [], "text": ""}
+    if not seats:
+        return {"seats": None, "places": [], "text": ""}
+    flagged = section_flags(ctx, req.event_id, req.section_id)
+    places: list[FlaggedPlace] = [{"place": label, "flags": flagged[label], "words": words(flagged[label])}
+                                  for label in seats if label in flagged]
+    return {"seats": seats, "places": places,
+            "text": warning_text([(p["place"], p["flags"]) for p in places])}
