@@ -124,7 +124,7 @@ def sell(
         _warn_places(ctx, req, yes, json_out)
         result = do_sell(ctx, req)
         prints = run_jobs(ctx, result["jobs"])
-        from boxoffice.services.place_notes import ticket_flags
+        from boxoffice.services.place_flags import ticket_flags
 
         flags = ticket_flags(ctx, result["tickets"])
     order = result["order"]

@@ -114,7 +114,7 @@ def _ticket_views(ctx: Ctx, order: dict, ticket_ids: list[str], copy: bool) -> l
     ev = catalog_store.get_event(ctx.conn, order["event_id"])
     venue = (catalog_store.venue(ctx.conn) or {}).get("name", "")
     from boxoffice.domain.seat_notes import words
-    from boxoffice.services.place_notes import ticket_flags
+    from boxoffice.services.place_flags import ticket_flags
 
     wanted = set(ticket_ids)
     tickets = [t for t in order_store.tickets_of(ctx.conn, order["id"]) if t["id"] in wanted]
@@ -147,7 +147,7 @@ def receipt_view(ctx: Ctx, order: dict, copy: bool = False) -> Any:
     cur = order["currency"]
     ev = catalog_store.get_event(ctx.conn, order["event_id"])
     from boxoffice.domain.seat_notes import words
-    from boxoffice.services.place_notes import ticket_flags
+    from boxoffice.services.place_flags import ticket_flags
 
     lines: dict[tuple[str, int], int] = {}
     tickets = order_store.tickets_of(ctx.conn, order["id"])
