@@ -137,7 +137,7 @@ def show(
 ) -> None:
     """Show an event: times, sections with what is left, ticket types with prices, refund policy.
 
-    Example: boxoffice event show winter-gala
+    Example: boxoffice event show gala
     """
     from boxoffice.services.events import show_event
 
@@ -183,7 +183,7 @@ def seats(
     """Draw the seat map: o free, x sold, h held; W wheelchair, C companion. When the central service allocates the
     event: o free in this terminal's allocation, - held elsewhere (not sellable here), X sold by another terminal.
 
-    `boxoffice central seats` shows which terminal holds each place. Example: boxoffice event seats winter-gala
+    `boxoffice central seats` shows which terminal holds each place. Example: boxoffice event seats gala
     --section stalls
     """
     from boxoffice.services.events import seat_map

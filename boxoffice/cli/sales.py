@@ -96,9 +96,9 @@ def sell(
 
     The sale is saved before printing; if the printer fails, the sale stands and `boxoffice print retry` prints
     it (exit status 7). Examples:
-      boxoffice sell gala-1130 -s stalls -t adult=2 -t child=1 --cash 100
-      boxoffice sell gala-1130 -s standing -t adult=4 --card 4242
-      boxoffice sell gala-1130 -s stalls --seats F10,F11 -t adult=2 --card 4242:40 --cash 50
+      boxoffice sell gala -s stalls -t adult=2 -t child=1 --cash 100
+      boxoffice sell gala -s standing -t adult=4 --card 4242
+      boxoffice sell gala -s stalls --seats F10,F11 -t adult=2 --card 4242:40 --cash 50
       boxoffice sell expo-0101 -s hall -t adult=2 --cash 200 --holder '李小明,resident,11010519491231002X'
         --holder 'Jane Doe,passport,E12345678'
     """
