@@ -23,7 +23,7 @@ def sold(ctx: Ctx) -> int:
     return one(ctx.conn, "SELECT count(*) AS n FROM tickets")["n"]
 
 
-def test_the_service_names_the_flagged_places_the_sale_would_take(terminal: Ctx,
+def test_the_service_names_the_flagged_places_the_sale_would_take(terminal: Ctx, login: Any,
                                                                   demo_events: tuple[str, str]) -> None:
     gala = demo_events[0]
     named = sale_warnings(terminal, request(gala, n=2, seats=["a1", "A2"]))
@@ -38,6 +38,8 @@ def test_the_service_names_the_flagged_places_the_sale_would_take(terminal: Ctx,
     assert sale_warnings(terminal, request(gala, "standing", 3))["seats"] is None
     assert sale_warnings(terminal, request(gala, seats=["Z99"]))["places"] == []  # the sale says why itself
     assert sold(terminal) == 0  # nothing was taken
+    login(terminal, "dan")  # door staff may not sell: the sale refuses, nobody is asked about its places first
+    assert sale_warnings(terminal, request(gala, n=2, seats=["A1", "A2"]))["places"] == []
 
 
 def test_a_sale_of_a_restricted_seat_warns_before_payment(cli: Any, terminal: Ctx, demo_events: tuple[str, str],

@@ -37,9 +37,12 @@ def sale_warnings(ctx: Ctx, req: Any) -> SaleWarnings:
     """The seats a sale (a services.sales.SaleRequest) would take now, with the restricted-view and wheelchair
     places among them, found exactly as the sale finds them (named seats, or the best available) but taking
     nothing. A request the sale would refuse gives no warning: the sale itself then says why."""
+    from boxoffice.services import pauses
     from boxoffice.services.sales import planned_seats
 
-    try:
+    try:  # nobody is asked about places of a sale that the operator may not make now
+        ctx.require("sell")
+        pauses.check(ctx, "sales", req.event_id)
         seats = planned_seats(ctx, req)
     except BoxOfficeError:
         return {"seats": None, "places": [], "text": ""}
