@@ -25,7 +25,7 @@ def show(
     """Per section: places held here, sold, left, and whether the central service granted them.
 
     A terminal never synced with a central service holds every place ('own').
-    Example: boxoffice allocation show gala-2025
+    Example: boxoffice allocation show gala
     """
     from boxoffice.services.allocations import holdings
     from boxoffice.services.events import list_events
@@ -56,7 +56,7 @@ def release(
     """Give unsold places back: they leave this terminal at once; the central service frees them at the next sync.
 
     Supervisor. Only unsold places of this terminal's allocation can go back.
-    Example: boxoffice allocation release gala-2025 --section floor --count 20
+    Example: boxoffice allocation release gala --section standing --count 20
     """
     from boxoffice.services.allocations import release as do_release
 

@@ -27,6 +27,7 @@ class BoxOfficeGroup(LazyGroup):
 
     def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
         ctx.meta.setdefault("argv", list(args))
+        use_plain_coercion(self)  # the completion options Typer adds after __init__ skip pydantic too
         try:
             return super().parse_args(ctx, args)
         except typer.TyperException as exc:
@@ -104,7 +105,7 @@ def make_app(help_text: str, entries: Mapping[str, Entry]) -> typer.Typer:
     """The root app: its own options come from a callback registered on it, its commands from `entries`."""
     return typer.Typer(cls=type("BoxOfficeRoot", (BoxOfficeGroup,), {"entries": entries}), help=help_text,
                        rich_markup_mode=None, no_args_is_help=True, pretty_exceptions_enable=False,
-                       add_completion=False, context_settings=dict(HELP_OPTIONS))
+                       add_completion=True, context_settings=dict(HELP_OPTIONS))
 
 
 def sub_app(help_text: str) -> typer.Typer:

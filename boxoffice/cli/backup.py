@@ -24,7 +24,9 @@ def backup(to: Path = typer.Option(..., "--to", help="Folder for the copies (e.g
            json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """Copy the live database while sales go on, verify the copy (integrity and audit chain), keep the last N.
 
-    Example: boxoffice backup --to /media/usb/backups --keep 20
+    Examples:
+      boxoffice backup --to backups
+      boxoffice backup --to /media/usb/backups --keep 20
     """
     from boxoffice.services.backup import backup as do_backup
 

@@ -15,23 +15,99 @@ event_app = sub_app("Look at events: list them, show one, draw its seat map.")
 
 @catalog_app.command("import")
 def import_(
-    file: Path = typer.Argument(..., help="A catalogue JSON document (schemas/catalog.schema.json)."),
+    file: Path = typer.Argument(None, help="A catalogue JSON document (schemas/catalog.schema.json)."),
+    sample: bool = typer.Option(False, "--sample", help="Import the sample venue that ships with boxoffice (its "
+                                                       "events a week and two weeks from today) instead of a file."),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Import a catalogue. A document with any error is refused whole, each error located; nothing is imported.
 
-    Needs an admin. Example: boxoffice catalog import venue.json
+    Needs an admin. Start from the sample (`boxoffice catalog sample > venue.json`, edit it) or from the catalogue
+    in force (`boxoffice catalog export`). Importing the same event again updates its names, times, prices and
+    policy; its sections and seats can change only while it has no sales.
+    Examples:
+      boxoffice catalog import --sample
+      boxoffice catalog sample --output venue.json --force
+      boxoffice catalog import venue.json
     """
-    from boxoffice.services.catalog import import_catalog_file
+    from boxoffice.errors import BoxOfficeError
 
+    if (file is None) == (not sample):
+        raise BoxOfficeError("bad_input", "import a catalogue FILE, or the sample venue with --sample (not both)")
     with terminal() as ctx:
-        summary = import_catalog_file(ctx, file)
+        if sample:
+            from boxoffice.services.catalog import import_catalog
+            from boxoffice.services.catalog_sample import sample_catalog
+
+            summary = import_catalog(ctx, sample_catalog(ctx.now().date()))
+        else:
+            from boxoffice.services.catalog import import_catalog_file
+
+            summary = import_catalog_file(ctx, file)
     if json_out:
         emit_json(summary)
         return
     echo(f"Imported {summary['venue']}: {summary['created']} new, {summary['updated']} updated event(s).")
     echo(table([(e["id"], e["name"], e["sections"], e["seats"], e["capacity"]) for e in summary["events"]],
                      ["event", "name", "sections", "seats", "capacity"]))
+
+
+def _write_document(text: str, output: Path | None, force: bool, what: str) -> None:
+    """The document on stdout, or into ``output``: a file that exists is replaced only with --force."""
+    if output is None:
+        echo(text, nl=False)
+        return
+    from boxoffice.errors import BoxOfficeError
+
+    try:
+        with open(output, "w" if force else "x", encoding="utf-8") as handle:
+            handle.write(text)
+    except FileExistsError:
+        raise BoxOfficeError("conflict", f"{output} exists: nothing was written (--force replaces it)") from None
+    except OSError as exc:
+        raise BoxOfficeError("bad_input", f"cannot write {output}: {exc.strerror}") from None
+    secho(f"Wrote {what} to {output}.", fg="green", err=True)
+
+
+_OUTPUT = typer.Option(None, "--output", "-o", metavar="FILE", help="Write to this file instead of stdout.")
+_FORCE = typer.Option(False, "--force", help="Replace the --output file if it exists.")
+
+
+@catalog_app.command("export")
+def export(output: Path = _OUTPUT, force: bool = _FORCE) -> None:
+    """Write the catalogue in force as the document `catalog import` takes: edit it and import it back, or take it
+    to another terminal.
+
+    The venue, every event with its sections, rows, aisles, seat flags, ticket types, prices and refund policy,
+    and the venue's policy. Seats held now are written as held. Needs no login.
+    Examples:
+      boxoffice catalog export
+      boxoffice catalog export --output venue.json --force
+    """
+    from boxoffice.cli.common import json_text
+    from boxoffice.services.catalog_export import export_catalog
+
+    with terminal() as ctx:
+        doc = export_catalog(ctx)
+    _write_document(json_text(doc) + "\n", output, force, f"the catalogue ({len(doc['events'])} event(s))")
+
+
+@catalog_app.command("sample")
+def sample(output: Path = _OUTPUT, force: bool = _FORCE) -> None:
+    """Write the sample venue that ships with boxoffice, to edit into your own catalogue.
+
+    A small theatre: a seated hall (aisles, wheelchair spaces, restricted-view and held seats), a standing floor,
+    two events (moved to a week and two weeks from today), four ticket types and a refund policy. Needs no
+    terminal.
+    Examples:
+      boxoffice catalog sample
+      boxoffice catalog sample --output venue.json --force
+    """
+    from boxoffice.cli.common import clock, json_text
+    from boxoffice.services.catalog_sample import sample_catalog
+
+    doc = sample_catalog(clock()().date())
+    _write_document(json_text(doc) + "\n", output, force, "the sample venue")
 
 
 @event_app.command("list")
@@ -61,7 +137,7 @@ def show(
 ) -> None:
     """Show an event: times, sections with what is left, ticket types with prices, refund policy.
 
-    Example: boxoffice event show winter-gala
+    Example: boxoffice event show gala
     """
     from boxoffice.services.events import show_event
 
@@ -101,7 +177,7 @@ def seats(
 
     Marks: o free to sell here, + held in a basket, x sold here, X sold by another terminal, W sold on the web,
     - allocated elsewhere (not sellable here), h house seat, @ wheelchair place, & companion seat, ! restricted view.
-    `boxoffice central seats` shows which terminal holds each place. Example: boxoffice event seats winter-gala
+    `boxoffice central seats` shows which terminal holds each place. Example: boxoffice event seats gala
     --section stalls
     """
     from boxoffice.domain.seat_plan import MARKS, layout, legend_lines, mark_of

@@ -106,7 +106,10 @@ def _coercion(command: Any, param: Any) -> PlainCoercion | None:
         table = {}
         for other in command.params:
             meta = declared.get(other.name)
-            table[other.name] = plain_coercion_for(meta, other) if meta is not None else None
+            if meta is not None:
+                table[other.name] = plain_coercion_for(meta, other)
+            else:  # an option Typer adds itself (--install-completion, --show-completion): a flag, or Typer's
+                table[other.name] = PlainCoercion(bool, False) if getattr(other, "is_bool_flag", False) else None
         _BY_COMMAND[command] = table
     if param.name not in table and getattr(param, "is_bool_flag", False):
         return PlainCoercion(bool, False)  # an option the command adds itself, such as --help
@@ -126,18 +129,36 @@ def _process_value(param: Any, ctx: typer.Context, value: Any, typer_process_val
     return converted
 
 
+def _shown_choices(param: Any, ctx: typer.Context, typer_display: Any) -> str | None:
+    """The choices of a parameter that has some (``<a|b>``), which say what to type; None for any other."""
+    descriptor = getattr(param, "type_descriptor", None)
+    return typer_display(param, ctx) if descriptor is not None and descriptor.is_choice else None
+
+
 class PlainOption(TyperOption):
-    """A Typer option whose plain values skip pydantic."""
+    """A Typer option whose plain values skip pydantic, and whose help names its value in capitals (``--type
+    TYPE``, as its metavar says, or as the option is called) rather than by a Python type (``<list[str]>``)."""
 
     def process_value(self, ctx: typer.Context, value: Any) -> Any:
         return _process_value(self, ctx, value, TyperOption.process_value)
 
+    def display_type_rich(self, ctx: typer.Context) -> str | None:
+        if self.metavar is not None or self.is_flag:
+            return TyperOption.display_type_rich(self, ctx)
+        longest = max(self.opts, key=len, default=self.name or "value")
+        return _shown_choices(self, ctx, TyperOption.display_type_rich) or \
+            longest.lstrip("-").replace("-", "_").upper()
+
 
 class PlainArgument(TyperArgument):
-    """A Typer argument whose plain values skip pydantic."""
+    """A Typer argument whose plain values skip pydantic, and whose help shows its name and help, not a Python
+    type (``event <str>``)."""
 
     def process_value(self, ctx: typer.Context, value: Any) -> Any:
         return _process_value(self, ctx, value, TyperArgument.process_value)
+
+    def display_type_rich(self, ctx: typer.Context) -> str | None:
+        return _shown_choices(self, ctx, TyperArgument.display_type_rich)
 
 
 _PLAIN_CLASSES: dict[type, type] = {TyperOption: PlainOption, TyperArgument: PlainArgument}

@@ -27,7 +27,7 @@ def complaint_add(category: str = typer.Argument(..., help=f"One of: {', '.join(
     """Write down a customer's complaint, as heard at the counter or the door.
 
     Counts towards the complaints alert (`boxoffice alerts`), which this command also shows once in force.
-    Example: boxoffice complaint add queue "waited 40 minutes at the pickup desk" --event gala-1208
+    Example: boxoffice complaint add queue "waited 40 minutes at the pickup desk" --event gala
     """
     from boxoffice.services.complaints import add
 

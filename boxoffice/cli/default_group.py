@@ -9,7 +9,7 @@ from typer.core import TyperGroup
 class DefaultCommandGroup(TyperGroup):
     """A group whose first argument, when it is no sub-command, goes to a default command.
 
-    So `boxoffice pickup WQ7K-2M4X` means `boxoffice pickup give WQ7K-2M4X`, and `boxoffice scan --event E` means
+    So `boxoffice pickup WQ72-2248` means `boxoffice pickup give WQ72-2248`, and `boxoffice scan --event E` means
     `boxoffice scan check --event E`, while `pickup find` and `scan stats` stay sub-commands (codes never clash with
     command names). With nothing after it the group shows its help, as every group does.
     """

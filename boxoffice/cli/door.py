@@ -22,7 +22,10 @@ from boxoffice.cli.default_group import default_command_app
 scan_app = default_command_app(
     "Door check-in, offline: scan tickets from a barcode scanner, stdin or a photo.\n\n"
     "`boxoffice scan --event E ...` is `boxoffice scan check --event E ...` (see its --help).\n\n"
-    "  boxoffice scan check       boxoffice scan --event gala-1208       boxoffice scan stats gala-1208",
+    "Examples:\n"
+    "  boxoffice scan check --event jazz\n"
+    "  boxoffice scan --event gala\n"
+    "  boxoffice scan stats gala",
     "check")
 
 
@@ -96,10 +99,11 @@ def scan_check(event: str = typer.Option(None, "--event", help="The event at thi
     """Check tickets in: one token per line from a barcode scanner (keyboard wedge) or stdin, or --image FILE.
 
     Each answer is one line: ADMIT (green) or REFUSED: reason (red). A line `x` switches exit mode on and off.
-    Exit status 6 if any ticket was refused. `boxoffice scan --event ...` is the same command. Examples:
-      boxoffice scan check                      (the only event today)
-      boxoffice scan check --event gala-1208 --json < scans.txt
-      boxoffice scan check --event gala-1208 --image phone-photo.png
+    Exit status 6 if any ticket was refused. `boxoffice scan --event ...` is the same command. Without --event,
+    the only event today. Examples:
+      boxoffice scan check --event gala
+      boxoffice scan check --event gala --json < scans.txt
+      boxoffice scan check --event gala --image phone-photo.png
     """
     from boxoffice.services.door import check_direction, door_event, scan_batch
     from boxoffice.services.tickets import decode_image
@@ -152,7 +156,7 @@ def scan_stats(event: str = typer.Argument(..., help="Event id."),
                json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """How many are in now, how many tickets were let in, entries, exits and refusals.
 
-    Example: boxoffice scan stats gala-1208
+    Example: boxoffice scan stats gala
     """
     from boxoffice.services.door import stats
 

@@ -51,6 +51,9 @@ def build(name: str, entry: Entry) -> Any:
         holder.command(name, context_settings=dict(entry.context_settings or {}))(target)
         command = typer.main.get_command(holder)
     use_plain_coercion(command)
+    from boxoffice.cli.help_text import set_examples_apart  # with the command: the list of commands needs neither
+
+    set_examples_apart(command)
     return command
 
 

@@ -98,10 +98,10 @@ app = make_app(
 
 @app.callback()
 def root(
-    db: Path = typer.Option(None, "--db", help="Terminal database (else BOXOFFICE_DB, the config file, the user "
-                                               "data dir).", envvar=None),
-    config: Path = typer.Option(None, "--config", help="Config file (else BOXOFFICE_CONFIG, ./boxoffice.toml, the "
-                                                       "user config dir)."),
+    db: Path = typer.Option(None, "--db", metavar="FILE", envvar=None,
+                            help="Terminal database (else BOXOFFICE_DB, the config file, the user data dir)."),
+    config: Path = typer.Option(None, "--config", metavar="FILE",
+                                help="Config file (else BOXOFFICE_CONFIG, ./boxoffice.toml, the user config dir)."),
 ) -> None:
     ROOT_OPTIONS.clear()
     ROOT_OPTIONS.update(db=str(db) if db else None, config=str(config) if config else None)

@@ -33,9 +33,15 @@ def _confirm(question: str, yes: bool, json_out: bool) -> None:
 
 
 def refund(
-    code: str = typer.Argument(..., help="Order code, e.g. K7M2-4XQ9, or a scanned ticket (quote it): then only "
+    code: str = typer.Argument(..., help="Order code, e.g. K7M2-224W, or a scanned ticket (quote it): then only "
                                          "that ticket unless --tickets says more."),
     tickets: str = typer.Option(None, "--tickets", help="Only these tickets: ids, id endings or seats (F10,F11)."),
+    count: int = typer.Option(None, "--count", "-n", min=1, metavar="N",
+                              help="Refund N standing (general admission) places of the order: those not handed "
+                                   "out and not admitted at the door go first, then the last sold."),
+    ticket_type: str = typer.Option(None, "--type", "-t", metavar="TYPE",
+                                    help="With --count, when the order's standing places are of several types: "
+                                         "only places of this ticket type (adult, child...)."),
     reason: str = typer.Option("customer_request", "--reason", help=REASON_HELP),
     note: str = typer.Option(None, "--note", help="A note kept with the refund and printed on its receipt."),
     supervisor: str = typer.Option(None, "--supervisor", help="Supervisor approving an override (PIN asked)."),
@@ -52,9 +58,10 @@ def refund(
     Outside the policy or above the refund limit a supervisor must approve (flagged as an override). A receipt with
     a signature line prints.
     Examples:
-      boxoffice refund K7M2-4XQ9
-      boxoffice refund K7M2-4XQ9 --tickets F11 --reason wrong_tickets
-      boxoffice refund K7M2-4XQ9 --reason cancelled --waive-fee --supervisor Sue --yes
+      boxoffice refund K7M2-224W
+      boxoffice refund K7M2-224W --tickets F11 --reason wrong_tickets
+      boxoffice refund K7M2-224W --count 2
+      boxoffice refund K7M2-224W --reason cancelled --waive-fee --supervisor Sue --yes
     """
     from boxoffice.domain.money import format_money
     from boxoffice.services.printing import run_jobs
@@ -62,7 +69,8 @@ def refund(
     from boxoffice.services.refunds import check as check_refund
     from boxoffice.services.refunds import refund as do_refund
 
-    req = RefundRequest(code=code, tickets=_split(tickets), reason=reason, note=note, waive_fee=waive_fee)
+    req = RefundRequest(code=code, tickets=_split(tickets), reason=reason, note=note, waive_fee=waive_fee,
+                        count=count, ticket_type=ticket_type)
     with terminal() as ctx:
         p = check_refund(ctx, req, supervisor)
         if not json_out:
@@ -115,12 +123,25 @@ def exchange(
 ) -> None:
     """Exchange tickets for others (another event, section or seats) in one step.
 
-    Everything that could refuse it is checked before anything is asked. The old tickets are credited in full and
-    stop admitting; the new ones print at once. A dearer exchange is paid with --cash/--card; a cheaper one is
-    refunded to the original tenders (a card on the card machine, then cash). Examples:
-      boxoffice exchange K7M2-4XQ9 --seats F10,F11
-      boxoffice exchange K7M2-4XQ9 --event jazz-1215 --section stalls --card 4242
-      boxoffice exchange K7M2-4XQ9 --tickets F11 --section standing
+    The customer hands back tickets of an order (all of its valid tickets, or those named with --tickets) and gets
+    new ones in their place: on another event (--event), in another section (--section), on other seats (--seats,
+    else the best available), or of other ticket types (--type); what is not given stays as it was.
+
+    What happens, in one transaction: the old tickets stop admitting at once and their places go back on sale;
+    their price is credited in full to a new order for the new tickets, which print at once with an exchange slip.
+    If the new tickets cost more, the difference is paid with --cash or --card; if less, the difference goes back
+    to the original tenders (refund it on the card machine, then cash), as a refund would.
+
+    Everything that could refuse it (permission, places, payment, who approves) is checked before the prices and
+    the difference are shown and you confirm (--yes skips the question). After the event has started, for
+    tickets used at the door, or above the refund limit, a supervisor approves (--supervisor NAME, PIN asked).
+    Exit status 3: no such order or ticket; 4: sold out or already refunded; 5: not permitted.
+
+    Examples:
+      boxoffice exchange K7M2-224W --seats F10,F11
+      boxoffice exchange K7M2-224W --event jazz --section stalls --card 4242
+      boxoffice exchange K7M2-224W --tickets F11 --section standing
+      boxoffice exchange K7M2-224W --type concession=2 --yes
     """
     from boxoffice.cli.sales import _tenders
     from boxoffice.domain.money import format_money

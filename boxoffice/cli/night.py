@@ -33,7 +33,7 @@ def pause_sales(reason: str = typer.Option(..., "--reason", "-r", help="Shown to
                 json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """Pause sales; pickups and scans go on. Needs a supervisor.
 
-    Example: boxoffice pause sales --event gala-1130 --reason "fire alarm"
+    Example: boxoffice pause sales --event gala --reason "fire alarm"
     """
     _pause("sales", reason, event, channel, terminal_, json_out)
 
@@ -55,7 +55,7 @@ def pause_scans(reason: str = typer.Option(..., "--reason", "-r", help="Shown to
                 json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """Pause door check-ins. Needs a supervisor.
 
-    Example: boxoffice pause scans --event gala-1130 --reason "doors held"
+    Example: boxoffice pause scans --event gala --reason "doors held"
     """
     _pause("scans", reason, event, channel, terminal_, json_out)
 
@@ -90,7 +90,7 @@ def resume(pause_id: str = typer.Option(None, "--id", help="The pause to lift (f
            json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """Lift a pause, by id or by the same scope it was set with. Needs a supervisor.
 
-    Example: boxoffice resume --event gala-1130
+    Example: boxoffice resume --event gala
     """
     from boxoffice.services.pauses import resume as do_resume
 

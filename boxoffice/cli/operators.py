@@ -128,7 +128,7 @@ def unlock(name: str = typer.Argument(..., help="Operator name."),
     """End an operator's lockout now and forget their wrong PINs. Needs a supervisor or admin; journaled.
 
     Locks also end by themselves after lock_minutes. With nobody (or a seller) logged in, name who approves.
-    Example: boxoffice operator unlock Ada --supervisor Sue
+    Example: boxoffice operator unlock sam --supervisor sue
     """
     from boxoffice.services.operators import check_unlock
     from boxoffice.services.operators import unlock as do_unlock

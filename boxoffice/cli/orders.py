@@ -21,12 +21,12 @@ order_app = sub_app("Look up an order and reprint its tickets.")
 
 
 @order_app.command("show", context_settings=TOKEN_ARGUMENT)
-def show(code: str = typer.Argument(..., help="Order code, e.g. K7M2-4XQ9 (case and hyphen forgiven), or a "
+def show(code: str = typer.Argument(..., help="Order code, e.g. K7M2-224W (case and hyphen forgiven), or a "
                                               "scanned ticket of the order (quote it)."),
          json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """Show an order: customer, tickets with places and state, payments.
 
-    Example: boxoffice order show k7m2-4xq9
+    Example: boxoffice order show k7m2-224w
     """
     from boxoffice.services.orders import order_details
 
@@ -54,7 +54,7 @@ def reprint(code: str = typer.Argument(..., help="Order code, or a scanned ticke
             json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """Reprint an order's tickets marked COPY, with the same QR tokens; each copy is counted and journalled.
 
-    Needs a supervisor. Example: boxoffice order reprint K7M2-4XQ9 --supervisor Sue
+    Needs a supervisor. Example: boxoffice order reprint K7M2-224W --supervisor Sue
     """
     from boxoffice.services.orders import check_reprint
     from boxoffice.services.orders import reprint as do_reprint

@@ -21,7 +21,9 @@ from boxoffice.cli.common import (
 from boxoffice.cli.default_group import default_command_app
 
 pickup_app = default_command_app("Will-call: find an order and hand it out exactly once.\n\n"
-                                 "  boxoffice pickup find 'anna smith'     boxoffice pickup WQ7K-2M4X", "give")
+                                 "Examples:\n"
+                                 "  boxoffice pickup find 'demo customer'\n"
+                                 "  boxoffice pickup WQ72-2248", "give")
 
 
 @pickup_app.command("find", context_settings=TOKEN_ARGUMENT)
@@ -32,7 +34,10 @@ def pickup_find(query: list[str] = typer.Argument(..., help="Code, scanned ticke
     """Find orders by code (case and hyphens forgiven), scanned ticket, name (any order, accents optional,
     prefixes, Chinese), e-mail, or the last 4+ digits of the phone. Best matches first.
 
-    Examples: boxoffice pickup find wq7k2m4x     boxoffice pickup find smi ann     boxoffice pickup find 0123
+    Examples:
+      boxoffice pickup find wq722248
+      boxoffice pickup find smi ann
+      boxoffice pickup find 0123
     """
     from boxoffice.services.pickup import find
 
@@ -59,7 +64,7 @@ def _state(r: dict[str, Any]) -> str:
 
 
 @pickup_app.command("give", context_settings=TOKEN_ARGUMENT)
-def pickup_give(code: str = typer.Argument(..., help="Order code, e.g. WQ7K-2M4X, or a scanned ticket of the order "
+def pickup_give(code: str = typer.Argument(..., help="Order code, e.g. WQ72-2248, or a scanned ticket of the order "
                                                      "(quote it)."),
                 tickets: str = typer.Option(None, "--tickets", help="Only these tickets: ids or their last 8 "
                                                                     "characters, comma separated."),
@@ -79,10 +84,10 @@ def pickup_give(code: str = typer.Argument(..., help="Order code, e.g. WQ7K-2M4X
     An unpaid order is refused; a second pickup is refused naming who and when (a supervisor can reprint with
     `boxoffice order reprint`). A note such as "ID required" is shown and must be confirmed.
     Examples:
-      boxoffice pickup give WQ7K-2M4X
-      boxoffice pickup WQ7K-2M4X --count 2
-      boxoffice pickup WQ7K-2M4X --tickets 5f3a9c21,77d0e4b8 --yes
-      boxoffice pickup WQ7K-2M4X --id-last4 002X
+      boxoffice pickup give WQ72-2248
+      boxoffice pickup WQ72-2248 --count 2
+      boxoffice pickup WQ72-2248 --tickets 5f3a9c21,77d0e4b8 --yes
+      boxoffice pickup WQ72-2248 --id-last4 002X
     """
     from boxoffice.errors import BoxOfficeError
     from boxoffice.services.pickup import pick_up, plan_pickup

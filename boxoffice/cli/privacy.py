@@ -21,7 +21,7 @@ def privacy_purge(event: str = typer.Option(..., "--event", help="The past event
     keeps a hash where the data was, and `audit verify` still passes.
 
     Refused until the event started `[privacy] keep_days` ago (config; default 30), saying when it becomes
-    purgeable. Supervisor or admin. Example: boxoffice privacy purge --event gala-1208 --dry-run
+    purgeable. Supervisor or admin. Example: boxoffice privacy purge --event gala --dry-run
     """
     from boxoffice.services.privacy import purge
 

@@ -86,7 +86,7 @@ def pickups(event: str = _EVENT, venue: bool = _VENUE, csv_out: bool = _CSV, jso
     """Tickets of web and other orders handed out at this desk, still waiting, and unpaid, per event.
 
     A ticket another desk had handed out first counts here too, and under conflicts. --venue counts every desk's
-    handouts known from sync. Needs a supervisor. Example: boxoffice report pickups --event gala-1130
+    handouts known from sync. Needs a supervisor. Example: boxoffice report pickups --event gala
     """
     from boxoffice.services.reports import pickups as do_pickups
 

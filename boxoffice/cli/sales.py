@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from boxoffice.cli.common import (
     JSON_HELP,
     ask_pin,
+    confirm,
     echo,
     emit_json,
     finish_printing,
@@ -71,6 +74,29 @@ def _quote(event: str, section: str, counts: dict[str, int], seats: str | None, 
         secho(f"tell the customer: {c}", fg="yellow")
 
 
+def _at_terminal() -> bool:
+    """Whether someone is there to answer a question (stdin is a terminal, not a pipe or a script)."""
+    import sys
+
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def _warn_places(ctx: Any, req: Any, yes: bool, json_out: bool) -> None:
+    """Restricted-view seats and wheelchair spaces named before payment: asked about at a terminal (unless --yes),
+    said on stderr otherwise; the sale then takes exactly the places named (services/place_notes.py)."""
+    from boxoffice.services.place_notes import sale_warnings
+
+    warn = sale_warnings(ctx, req)
+    if not warn["places"]:
+        return
+    asking = not yes and _at_terminal()
+    secho(f"NOTE {warn['text']}: tell the customer before taking payment", fg="yellow", bold=True,
+          err=json_out or not asking)
+    if asking:
+        confirm("Does the customer accept these places?", abort=True, err=json_out)
+    req.seats = warn["seats"]
+
+
 def sell(
     event: str = typer.Argument(..., help="Event id (see `boxoffice event list`)."),
     types: list[str] = typer.Option(..., "--type", "-t", help="Ticket type and count, repeatable: adult=2."),
@@ -90,18 +116,23 @@ def sell(
                                      "the order the tickets are issued. The number is hashed, never kept."),
     quote: bool = typer.Option(False, "--quote", help="Show the lines, discounts, tax share and total; sell and "
                                "take nothing."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="The customer accepted restricted-view or wheelchair "
+                                                        "places: do not ask."),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Sell tickets at the window: places, payment, signed QR tickets and a receipt, printed at once.
 
     A real-name event (docs/real-name.md) needs one --holder a ticket, no more and no fewer (holder_required).
 
+    Restricted-view seats and wheelchair spaces among the places are named before payment is taken: at a terminal
+    you are asked to confirm the customer accepts them (--yes: they have); the tickets and receipt say so.
+
     The sale is saved before printing; if the printer fails, the sale stands and `boxoffice print retry` prints
     it (exit status 7). Examples:
-      boxoffice sell gala-1130 -s stalls -t adult=2 -t child=1 --cash 100
-      boxoffice sell gala-1130 -s standing -t adult=4 --card 4242
-      boxoffice sell gala-1130 -s stalls --seats F10,F11 -t adult=2 --card 4242:40 --cash 50
-      boxoffice sell gala-1130 -s stalls -t adult=2 -t child=1 --quote
+      boxoffice sell gala -s stalls -t adult=2 -t child=1 --cash 100
+      boxoffice sell gala -s standing -t adult=4 --card 4242
+      boxoffice sell gala -s stalls --seats F10,F11 -t adult=2 --card 4242:40 --cash 50
+      boxoffice sell gala -s stalls -t adult=2 -t child=1 --quote
       boxoffice sell expo-0101 -s hall -t adult=2 --cash 200 --holder '李小明,resident,11010519491231002X'
         --holder 'Jane Doe,passport,E12345678'
     """
@@ -127,14 +158,19 @@ def sell(
         if supervisor:  # everything else that could refuse the sale first, then the PIN
             check_sale(ctx, req, supervisor)
             req.supervisor = (supervisor, ask_pin(f"PIN for {supervisor}"))
+        _warn_places(ctx, req, yes, json_out)
         result = do_sell(ctx, req)
         prints = run_jobs(ctx, result["jobs"])
+        from boxoffice.services.place_flags import ticket_flags
+
+        flags = ticket_flags(ctx, result["tickets"])
     order = result["order"]
     if json_out:
         emit_json({"order": order["code"], "order_id": order["id"], "total": result["total_text"],
                    "change": result["change_text"], "currency": result["currency"],
                    "tickets": [{"id": t["id"], "section": t["section_id"], "row": t["row"], "seat": t["seat"],
-                                "type": t["ticket_type_id"], "token": t["token"]} for t in result["tickets"]],
+                                "type": t["ticket_type_id"], "token": t["token"], "flags": flags[t["id"]]}
+                               for t in result["tickets"]],
                    "holders": result["holders"], "customer_limit": result["customer_limit"],
                    "print": prints})
     else:

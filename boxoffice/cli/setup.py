@@ -60,7 +60,8 @@ def demo(
 ) -> None:
     """Set up a demo terminal (venue, two events, five operators), sell two seats and print the tickets to PDF.
 
-    Run it again to sell another order in the same demo. Example: boxoffice demo --dir /tmp/demo
+    Run it again to sell another order in the same demo. Its events are `gala` and `jazz`, a week and two weeks
+    from the day it is made; the examples in every command's help run on it. Example: boxoffice demo --dir demo
     """
     from boxoffice.services.demo import run_demo
 

@@ -123,8 +123,12 @@ def sync(
 ) -> None:
     """Push this terminal's journal, then pull what others did; resumes where it stopped after a cut.
 
-    Example: boxoffice sync --json      (one round)   |   boxoffice sync --watch   (all evening)
-    |   boxoffice sync --watch --backup-to /media/usb/backups --backup-every 15
+    One round, or all evening (with backups to a second disk):
+
+    Examples:
+      boxoffice sync --json
+      boxoffice sync --watch
+      boxoffice sync --watch --backup-to /media/usb/backups --backup-every 15
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -239,7 +243,7 @@ def enroll(
     Sends its public key and proves it holds the private key; keeps the token it gets, and pins the URL, the CA
     bundle and the central service's key: later syncs go there only (a different central_url in the config is
     refused until an admin enrolls again). Plain http only to this machine (localhost), unless --insecure.
-    Example: boxoffice sync enroll https://boxoffice.example:8765 K7M2-4XQ9-ABCD-EFGH --ca-bundle venue-ca.pem
+    Example: boxoffice sync enroll https://boxoffice.example:8765 K7M2-224W-ABCD-EFGH --ca-bundle venue-ca.pem
     """
     from boxoffice.domain.enrollment import check_url
     from boxoffice.services.sync import enrollment as service

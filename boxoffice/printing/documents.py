@@ -34,6 +34,7 @@ class TicketView:
     token: str
     copy: bool = False
     holder: str | None = None  # a real-name ticket: "李小明 · ID ****1234" (never the whole number)
+    notes: tuple[str, ...] = ()  # what the place is, in capitals: "RESTRICTED VIEW", "WHEELCHAIR SPACE"
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class ReceiptView:
     time: str
     footer: str | None = None
     copy: bool = False
+    notes: tuple[str, ...] = ()  # the flagged places of the order: "A1 RESTRICTED VIEW"
 
 
 COPY_BANNER = "*** COPY ***"
@@ -80,6 +82,7 @@ def ticket_layout(t: TicketView, copy: bool = False) -> Layout:
         blocks.append(Columns("Row", t.row, bold=True))
     if t.seat is not None:
         blocks.append(Columns("Seat", t.seat, bold=True))
+    blocks += [Text(note, bold=True, align="center") for note in t.notes]
     if t.holder is not None:
         blocks.append(Columns("Holder", t.holder, bold=True))
     blocks += [
@@ -111,6 +114,7 @@ def receipt_layout(r: ReceiptView, open_drawer: bool = False) -> Layout:
         Rule(),
     ]
     blocks += [Columns(f"{description} x{qty}", amount) for description, qty, amount in r.lines]
+    blocks += [Text(note, bold=True) for note in r.notes]
     blocks += [Rule(), Columns("TOTAL", r.total, bold=True)]
     blocks += [Columns(label, amount) for label, amount in r.tax_lines]
     blocks += [Columns(label, amount) for label, amount in r.tenders]

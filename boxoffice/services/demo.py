@@ -39,7 +39,7 @@ def _setup(directory: Path, clock: Clock) -> Ctx:
             login(ctx, "admin", "123456")
         add_operator(ctx, name, role, pin)
     login(ctx, "admin", "123456")
-    import_catalog(ctx, demo_catalog(clock().date()))
+    import_catalog(ctx, demo_catalog(clock().date(), short_ids=True))
     return ctx
 
 

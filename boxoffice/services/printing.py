@@ -113,17 +113,21 @@ def _ticket_views(ctx: Ctx, order: dict, ticket_ids: list[str], copy: bool) -> l
 
     ev = catalog_store.get_event(ctx.conn, order["event_id"])
     venue = (catalog_store.venue(ctx.conn) or {}).get("name", "")
+    from boxoffice.domain.seat_notes import words
+    from boxoffice.services.place_flags import ticket_flags
+
     wanted = set(ticket_ids)
+    tickets = [t for t in order_store.tickets_of(ctx.conn, order["id"]) if t["id"] in wanted]
+    flags = ticket_flags(ctx, tickets)
     views = []
-    for t in order_store.tickets_of(ctx.conn, order["id"]):
-        if t["id"] not in wanted:
-            continue
+    for t in tickets:
         views.append(TicketView(
             venue=ctx.config.venue_name or venue, event_name=ev["name"] if ev else order["event_id"],
             starts_at=when_text(ev["starts_at"], ev["timezone"], year=True) if ev else "",
             section=t["section_name"] or t["section_id"], row=t["row"], seat=t["seat"],
             ticket_type=t["type_name"] or t["ticket_type_id"], price=format_money(t["price"], order["currency"]),
-            order_code=order["code"], token=t["token"], copy=copy, holder=_holder_line(ctx, t["id"])))
+            order_code=order["code"], token=t["token"], copy=copy, holder=_holder_line(ctx, t["id"]),
+            notes=tuple(words(flags[t["id"]]))))
     return views
 
 
@@ -142,10 +146,17 @@ def receipt_view(ctx: Ctx, order: dict, copy: bool = False) -> Any:
 
     cur = order["currency"]
     ev = catalog_store.get_event(ctx.conn, order["event_id"])
+    from boxoffice.domain.seat_notes import words
+    from boxoffice.services.place_flags import ticket_flags
+
     lines: dict[tuple[str, int], int] = {}
-    for t in order_store.tickets_of(ctx.conn, order["id"]):
+    tickets = order_store.tickets_of(ctx.conn, order["id"])
+    for t in tickets:
         key = (t["type_name"] or t["ticket_type_id"], t["price"])
         lines[key] = lines.get(key, 0) + 1
+    flags = ticket_flags(ctx, [t for t in tickets if t["status"] == "valid"])
+    notes = tuple(f"{t['row']}{t['seat']} {' and '.join(words(flags[t['id']]))}" for t in tickets
+                  if flags.get(t["id"]))
     pays = [p for p in order_store.payments_of(ctx.conn, order["id"]) if p["kind"] == "payment"]
     tenders = []
     for p in pays:
@@ -165,7 +176,7 @@ def receipt_view(ctx: Ctx, order: dict, copy: bool = False) -> Any:
         total=format_money(order["total"], cur), tax_lines=tax_lines, tenders=tenders,
         change=format_money(change, cur) if any(p["tender"] == "cash" for p in pays) else None,
         operator=op["name"] if op else "-", time=when_text(order["created_at"], tz, year=True),
-        footer=(ev["name"] if ev else None), copy=copy)
+        footer=(ev["name"] if ev else None), copy=copy, notes=notes)
 
 
 def _layouts(ctx: Ctx, job: dict) -> tuple[list[Any], list[Any]]:

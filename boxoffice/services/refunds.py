@@ -84,6 +84,8 @@ class RefundRequest:
     expect_amount: int | None = None      # the amount the operator confirmed; refused if it changed since
     waive_fee: bool = False               # full price back although the tier keeps a fee (an override)
     print_receipt: bool = True
+    count: int | None = None              # this many standing places instead of named tickets (refund_count)
+    ticket_type: str | None = None        # with count: only places of this ticket type
 
 
 # -- shared with exchanges ---------------------------------------------------------------------------------------
@@ -249,13 +251,27 @@ def paid_for(ctx: Ctx, order_id: str) -> dict[str, int]:
     return paid_shares(took, [(t["id"], t["price"]) for t in store.ticket_prices(ctx.conn, order_id)])
 
 
-def assess(ctx: Ctx, code: str, tickets: list[str] | None = None, waive_fee: bool = False) -> dict[str, Any]:
-    """What a refund would be now, without doing it: tickets, fees, amount, tenders and any override needed."""
+def assess(ctx: Ctx, code: str, tickets: list[str] | None = None, waive_fee: bool = False,
+           count: int | None = None, ticket_type: str | None = None) -> dict[str, Any]:
+    """What a refund would be now, without doing it: tickets, fees, amount, tenders and any override needed.
+
+    ``count`` refunds that many standing places of the order instead of named tickets (services.refund_count
+    says which), of ``ticket_type`` when given."""
     op = ctx.require("refund")
+    if count is not None and tickets:
+        raise BoxOfficeError("bad_input", "name the tickets (--tickets) or say how many standing places (--count), "
+                                          "not both")
+    if ticket_type is not None and count is None:
+        raise BoxOfficeError("bad_input", "--type chooses among standing places: use it with --count")
     order, scanned = order_for(ctx, code)
     if order["status"] == "unpaid":
         raise BoxOfficeError("unpaid", f"order {order['code']} is not paid: there is nothing to refund")
-    chosen = pick_tickets(ctx, order, tickets or ([scanned] if scanned else None))
+    if count is not None:
+        from boxoffice.services.refund_count import pick_count
+
+        chosen = pick_count(ctx, order, count, ticket_type)
+    else:
+        chosen = pick_tickets(ctx, order, tickets or ([scanned] if scanned else None))
     ev = get_event(ctx, order["event_id"])
     cur = order["currency"]
     decision = decide(ctx, ev)  # the time tier, and the demand band for an event with bands
@@ -328,9 +344,10 @@ class RefundResult(TypedDict):
     demand: dict[str, Any] | None
 
 
-def preview(ctx: Ctx, code: str, tickets: list[str] | None = None, waive_fee: bool = False) -> RefundPreview:
+def preview(ctx: Ctx, code: str, tickets: list[str] | None = None, waive_fee: bool = False,
+            count: int | None = None, ticket_type: str | None = None) -> RefundPreview:
     """The refund as the operator confirms it: plain values for the screen or --json."""
-    a = assess(ctx, code, tickets, waive_fee)
+    a = assess(ctx, code, tickets, waive_fee, count, ticket_type)
     cur = a["currency"]
     return {"order": a["order"]["code"], "event": a["event"]["name"], "policy": a["policy"], "tier": a["tier"],
             "demand": a["demand"],
@@ -358,7 +375,7 @@ def _checked(ctx: Ctx, req: RefundRequest, supervisor: str | None) -> dict[str, 
     if req.reason == "other" and not note:
         raise BoxOfficeError("bad_input", "reason 'other' needs a note saying what: --note '...'")
     shift_id = shift_for_money(ctx)
-    a = assess(ctx, req.code, req.tickets, req.waive_fee)
+    a = assess(ctx, req.code, req.tickets, req.waive_fee, req.count, req.ticket_type)
     order, cur = a["order"], a["currency"]
     if req.expect_amount is not None and req.expect_amount != a["amount"]:
         raise BoxOfficeError("conflict", f"the refund is now {a['amount_text']}, not the "
@@ -377,7 +394,8 @@ def check(ctx: Ctx, req: RefundRequest, supervisor: str | None = None) -> Refund
     and the cash in the drawer. Returns the refund as :func:`preview` shows it, with the question to ask."""
     name = supervisor if supervisor is not None else (req.supervisor[0] if req.supervisor else None)
     a = _checked(ctx, req, name)
-    out = cast(RefundCheck, preview(ctx, req.code, req.tickets, req.waive_fee))  # the question is added here
+    out = cast(RefundCheck, preview(ctx, req.code, req.tickets, req.waive_fee, req.count,
+                                                 req.ticket_type))  # the question is added here
     n = len(a["items"])
     out["question"] = (f"Refund {n} ticket{'s' if n != 1 else ''} of {out['order']} for {out['amount_text']} "
                        f"{out['currency']}: {out['steps']}?")
@@ -393,7 +411,8 @@ def refund(ctx: Ctx, req: RefundRequest) -> RefundResult:
     with write(ctx.conn):
         # Again under the write lock: another counter on this database may have refunded part of the order since,
         # and the tenders must be split on what they have really not had back yet.
-        a = reassess(ctx, a, lambda: assess(ctx, req.code, req.tickets, req.waive_fee))
+        a = reassess(ctx, a, lambda: assess(ctx, req.code, req.tickets, req.waive_fee, req.count,
+                                                     req.ticket_type))
         check_drawer(ctx, a["plan"], cur)
         row = {"id": refund_id, "order_id": order["id"], "at": ctx.now_iso(), "operator_id": op["id"],
                "approved_by": approver["id"] if approver else None, "override": int(bool(a["overrides"])),

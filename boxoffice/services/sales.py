@@ -158,6 +158,17 @@ def check(ctx: Ctx, req: SaleRequest, supervisor: str | None = None) -> SaleChec
     return {"total": c["total"], "currency": c["event"]["currency"], "needs_supervisor": c["comp_by"] == "supervisor"}
 
 
+def planned_seats(ctx: Ctx, req: SaleRequest) -> list[str] | None:
+    """The seats this request would take now (named, or the best available), taking nothing; None for standing
+    places. Raises what the places would refuse (unknown section, seats taken, too few left)."""
+    ev = get_event(ctx, req.event_id)
+    sec = catalog_store.section(ctx.conn, ev["id"], req.section_id)
+    if sec is None or sec["kind"] == "general":
+        return None
+    places = _take_places(ctx, dict(ev), sec, req, sum(req.counts.values()), take=False)
+    return [f"{row}{seat}" for row, seat in places]
+
+
 def sell(ctx: Ctx, req: SaleRequest) -> SaleResult:
     """Sell one order. Returns the order with its tickets, payments and change; printing is queued, not done."""
     c = _checked(ctx, req, req.supervisor[0] if req.supervisor else None)

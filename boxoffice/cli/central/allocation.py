@@ -32,7 +32,7 @@ def allocate(
     Free is capacity minus web sales, every terminal's allocation and the seats the venue holds back. A held seat
     is granted only with --include-held. Only a terminal enrolled with the sell role gets places. The terminal gets
     them at its next sync.
-    Example: boxoffice central allocate gala-2025 --terminal "Counter 1" --section floor --count 200
+    Example: boxoffice central allocate gala --terminal "Counter 1" --section standing --count 200
     """
     from boxoffice.central.services.allocation_admin import allocate as do_allocate
 
@@ -56,7 +56,7 @@ def allocations(
     They always add up: web sold + allocated + held + free = capacity, a terminal's allocation counting what it sold
     from it (`balanced` in --json; a section that does not is named, and is a bug to report). Sections and terminals
     by name (--json: their ids, with the names beside).
-    Example: boxoffice central allocations gala-2025 --json
+    Example: boxoffice central allocations gala --json
     """
     from boxoffice.central.services.admin import venue_timezone
     from boxoffice.central.services.allocation_admin import summary
@@ -105,7 +105,7 @@ def recall(
 
     The places are freed here when the terminal's release arrives (the sync after); until then the recall is
     pending in `boxoffice central allocations`. A new `central allocate` lets the terminal sell again.
-    Example: boxoffice central recall gala-2025 --terminal "Counter 2" --section floor --reason "closing the desk"
+    Example: boxoffice central recall gala --terminal "Counter 2" --section standing --reason "closing the desk"
     """
     from boxoffice.central.services.allocation_admin import recall as do_recall
 
@@ -131,7 +131,7 @@ def write_off(
 
     What it may have sold offline is recorded as a risk (`central conflicts`, `central allocations`); a sale it
     pushes later from those places is flagged, never silently accepted. Needs --yes.
-    Example: boxoffice central write-off gala-2025 --terminal "Counter 3" --by "Ann Lee" --reason "stolen" --yes
+    Example: boxoffice central write-off gala --terminal "Counter 3" --by "Ann Lee" --reason "stolen" --yes
     """
     from boxoffice.central.services.allocation_admin import write_off as do_write_off
     from boxoffice.errors import BoxOfficeError

@@ -37,7 +37,7 @@ def seats(event: str = typer.Argument(..., help="Event id."),
 
     Reserved sections as a seat map (o free, h held, W web; each terminal a letter, lower case allocated to it,
     upper case sold by it); standing sections per terminal: allocated, sold, left.
-    Example: boxoffice central seats winter-gala --section stalls
+    Example: boxoffice central seats gala --section stalls
     """
     from boxoffice.central.services.allocation_map import show
 

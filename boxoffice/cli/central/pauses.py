@@ -38,7 +38,7 @@ def pause_sales(reason: str = _REASON, event: str = _EVENT, channel: str = _CHAN
                 by: str = _BY, db: str = _DB, json_out: bool = _JSON) -> None:
     """Pause sales on every terminal (or the scope given) from its next sync; pickups and scans go on.
 
-    Example: boxoffice central pause sales --event gala-1130 --reason "show cancelled"
+    Example: boxoffice central pause sales --event gala --reason "show cancelled"
     """
     _pause("sales", reason, event, channel, terminal, by, db, json_out)
 
@@ -58,7 +58,7 @@ def pause_scans(reason: str = _REASON, event: str = _EVENT, channel: str = _CHAN
                 by: str = _BY, db: str = _DB, json_out: bool = _JSON) -> None:
     """Pause door check-ins on every terminal (or the scope given) from its next sync.
 
-    Example: boxoffice central pause scans --event gala-1130 --reason "doors held by security"
+    Example: boxoffice central pause scans --event gala --reason "doors held by security"
     """
     _pause("scans", reason, event, channel, terminal, by, db, json_out)
 
@@ -92,7 +92,7 @@ def resume(pause_id: str = typer.Option(None, "--id", help="The pause to lift (f
            json_out: bool = _JSON) -> None:
     """Lift a central pause, by id or by the scope it was set with; terminals resume at their next sync.
 
-    Example: boxoffice central resume --event gala-1130
+    Example: boxoffice central resume --event gala
     """
     from boxoffice.central.services.pauses import resume as do_resume
 

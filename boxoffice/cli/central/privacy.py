@@ -24,7 +24,7 @@ def central_privacy_purge(
     Money, tickets and the entries themselves stay.
 
     Terminals keep their own copies until each runs `boxoffice privacy purge --event ID` (the feed does not carry
-    purges: see docs/security.md). Example: boxoffice central privacy purge --event gala-1208 --dry-run
+    purges: see docs/security.md). Example: boxoffice central privacy purge --event gala --dry-run
     """
     from boxoffice.central.services.privacy import purge_at
 

@@ -33,8 +33,9 @@ def enroll_code(
 
     The code works only for a terminal of that name (any case). The terminal keeps the code's roles. A pickup
     desk or door scanner enrolled with --roles pickup,door never takes places from the sellers.
-    Example: boxoffice central enroll-code --name "Door 1" --roles door
-    |   boxoffice central enroll-code --name "Counter 2" --readmit   (after `central revoke`, to let it back)
+    After `central revoke`, --readmit lets the terminal back. Examples:
+      boxoffice central enroll-code --name "Door 1" --roles door
+      boxoffice central enroll-code --name "Counter 2" --readmit
     """
     from boxoffice.central.services.admin import enroll_code as make
     from boxoffice.central.services.admin import venue_timezone

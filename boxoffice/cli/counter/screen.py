@@ -37,7 +37,7 @@ def counter(event: str = typer.Option(None, "--event", help="The event for quick
     Keeps the database and keys open all evening. At the prompt: a code, ticket, name, e-mail or phone digits
     finds an order; Enter (or p, or p N) hands it out; s SECTION TYPE=N cash AMOUNT sells; d switches to door
     check-in (x: exit mode); h shows help; q quits. Ctrl-C cancels what is on screen (twice quits) and never
-    leaves an action half-done. Example: boxoffice counter --event gala-1208
+    leaves an action half-done. Example: boxoffice counter --event gala
 
     On a terminal this opens the full screen (F2 sale, F3 will-call, F4 door, F5 people and money); --plain, a pipe
     or a scanner feeding stdin gets the line-by-line prompt.
