@@ -29,3 +29,23 @@ def test_the_keys_switch_screens_and_the_status_bar_names_the_operator(terminal:
     asyncio.run(drive())
     assert seen[:4] == ["SaleScreen", "DoorScreen", "WillCallScreen", "SaleScreen"]
     assert "ada (admin)" in seen[4]
+
+
+def test_the_mode_bar_names_every_screen_key_and_marks_the_one_in_view(terminal: Ctx) -> None:
+    from boxoffice.tui.widgets.modes import ModeBar
+
+    lines: list[str] = []
+
+    async def drive() -> None:
+        app = CounterApp(Desk(terminal))
+        async with app.run_test(size=(80, 24)) as pilot:
+            lines.append(str(app.screen.query_one(ModeBar).render()))
+            await pilot.press("f4")
+            lines.append(str(app.screen.query_one(ModeBar).render()))
+
+    asyncio.run(drive())
+    for key in ("F2 Sale", "F3 Will-call", "F4 Door", "F5 People & money", "F9 Switch", "F10 Lock", "^Q Quit"):
+        assert key in lines[0] and key in lines[1]
+    assert "[F2 Sale]" in lines[0] and "[F4 Door]" not in lines[0]
+    assert "[F4 Door]" in lines[1] and "[F2 Sale]" not in lines[1]
+    assert all(len(line) <= 80 for line in lines)

@@ -19,14 +19,15 @@ class CounterApp(App[None]):
     """The counter: F2 sale, F3 will-call, F4 door, F5 people and money, Ctrl+Q quit."""
 
     TITLE = "boxoffice counter"
+    ENABLE_COMMAND_PALETTE = False  # every action has its key; the palette's corner would crowd the footer at 80x24
     BINDINGS = [
-        Binding("f2", "switch_mode('sale')", "Sale"),
-        Binding("f3", "switch_mode('willcall')", "Will-call"),
-        Binding("f4", "switch_mode('door')", "Door"),
-        Binding("f5", "switch_mode('people')", "People & money"),
-        Binding("f9", "switch_operator", "Switch operator"),
-        Binding("f10", "lock", "Lock"),
-        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("f2", "switch_mode('sale')", "Sale", show=False),
+        Binding("f3", "switch_mode('willcall')", "Will-call", show=False),
+        Binding("f4", "switch_mode('door')", "Door", show=False),
+        Binding("f5", "switch_mode('people')", "People & money", show=False),
+        Binding("f9", "switch_operator", "Switch operator", show=False),
+        Binding("f10", "lock", "Lock", show=False),
+        Binding("ctrl+q", "quit", "Quit", priority=True, show=False),
     ]
 
     def __init__(self, desk: Desk, start: str = "sale") -> None:

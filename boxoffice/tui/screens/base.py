@@ -13,17 +13,20 @@ class DeskScreen(Screen[None]):
     """A full screen of the counter. Subclasses compose their body in :meth:`body`."""
 
     TITLE = ""
+    MODE: str | None = None  # the app mode this screen is (its key is marked in the mode bar)
 
     def __init__(self, desk: Desk) -> None:
         super().__init__()
         self.desk = desk
 
     def compose(self) -> ComposeResult:
+        from boxoffice.tui.widgets.modes import ModeBar
         from boxoffice.tui.widgets.status import StatusBar
 
         yield StatusBar(self.desk)
         yield from self.body()
         yield Footer()
+        yield ModeBar(self.MODE)
 
     def on_screen_resume(self) -> None:
         """Back on this screen (another mode, or a login closed): the status bar may name someone else now."""

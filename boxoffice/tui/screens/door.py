@@ -57,6 +57,8 @@ def facts_line(ans: dict[str, Any]) -> str:
 class DoorScreen(DeskScreen):
     """Scan box, the big answer, admitted against sold, and the last few answers; F6 switches entry and exit."""
 
+    MODE = "door"
+
     BINDINGS = [
         Binding("f6", "toggle_exit", "In/out"),
         Binding("escape", "clear", "Clear", show=False),  # said in the scan box's placeholder

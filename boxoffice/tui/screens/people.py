@@ -60,6 +60,8 @@ class FloatModal(DeskModal):
 class PeopleScreen(DeskScreen):
     """Who is here and their drawer. The keys: open a shift, X report, close (blind), unlock, reset a PIN."""
 
+    MODE = "people"
+
     DEFAULT_CSS = """
     PeopleScreen #who { height: auto; padding: 0 1; text-style: bold; }
     PeopleScreen #shift { height: auto; padding: 0 1; }

@@ -28,6 +28,8 @@ HOLD_CHECK_SECONDS = 5.0  # how often the screen looks for seat holds that ran o
 class SaleScreen(DeskScreen):
     """Places into the basket with single keys; the quote stays on screen; P pays, Esc cancels the basket."""
 
+    MODE = "sale"
+
     DEFAULT_CSS = """
     SaleScreen #sale-top { height: 2; padding: 0 1; }
     SaleScreen #sale-main { height: 1fr; }
