@@ -32,8 +32,9 @@ class CounterApp(App[None]):
         self.desk = desk
         self.start = start
         from boxoffice.tui.screens import placeholder as p
+        from boxoffice.tui.screens.willcall import WillCallScreen
 
-        screens: dict[str, type[DeskScreen]] = {"sale": p.SaleScreen, "willcall": p.WillCallScreen,
+        screens: dict[str, type[DeskScreen]] = {"sale": p.SaleScreen, "willcall": WillCallScreen,
                                                 "door": p.DoorScreen, "people": p.PeopleScreen}
         for name, cls in screens.items():
             self.add_mode(name, partial(cls, self.desk))
