@@ -108,3 +108,16 @@ def test_cli_pays_with_json_and_refuses_a_second_time(terminal, desk, cli, login
     assert text.exit_code == 4 and "paid already" in text.stderr
     given = cli("pickup", code, "--json", db=terminal)
     assert given.exit_code == 0 and len(given.json()["handed_out"]) == 1
+
+
+def test_a_desk_paid_web_order_is_this_terminals_sale_in_its_reports(terminal, desk, login) -> None:  # noqa: ANN001
+    from boxoffice.services import reports
+
+    pay_order(terminal, desk["anna"]["code"], tenders("50", [], "GBP"))
+    login(terminal, "sue")
+    own = {by: reports.sales(terminal, by=by) for by in ("tender", "type", "channel")}
+    assert {r["total"]["amount"] for r in own.values()} == {22_50}
+    assert [(g["key"], g["amount"]) for g in own["tender"]["groups"]] == [("cash", 22_50)]
+    venue = {by: reports.sales(terminal, by=by, venue=True) for by in ("tender", "type")}
+    assert venue["tender"]["total"]["amount"] == venue["type"]["total"]["amount"]
+    assert ("cash", 22_50) in [(g["key"], g["amount"]) for g in venue["tender"]["groups"]]

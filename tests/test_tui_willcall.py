@@ -207,3 +207,49 @@ def test_a_pickup_volunteer_is_sent_to_a_seller_to_take_money(terminal, desk, lo
     seen = drive(terminal, steps)
     assert seen[0].startswith("✗ REFUSED (permission_denied)")
     assert order_view(terminal, desk["anna"]["code"])["status"] == "unpaid"
+
+
+def test_a_real_name_order_asks_for_a_holders_id_first(terminal, login) -> None:  # noqa: ANN001
+    from pickup_fixtures import Seat, orders_doc, web_order
+    from realname_kit import LI_NUMBER, WANG_NUMBER, make_real_name
+
+    from boxoffice.domain.customer_ids import id_hash
+    from boxoffice.services.venue_secret import adopt_central
+    from boxoffice.services.web_orders import import_keys, import_orders
+    from boxoffice.tickets import holder_binding
+
+    gala = make_real_name(terminal)
+    secret = "ab" * 32
+    adopt_central(terminal, secret)
+    central = Central.make()
+    order = web_order(central, gala, "王小明", [Seat("standing", price="22.50")] * 2)
+    for t, (name, number) in zip(order["tickets"], [("李小明", LI_NUMBER), ("王芳", WANG_NUMBER)], strict=True):
+        digest, last4 = id_hash(bytes.fromhex(secret), "resident", number)
+        t["holder"] = {"name": name, "id_kind": "resident", "id_hash": digest, "id_last4": last4,
+                       "binding": holder_binding.sign(t["id"], t["token"],
+                                                      holder_binding.Holder(name, "resident", digest, last4),
+                                                      central.private)}
+    import_keys(terminal, central.keys_doc())
+    import_orders(terminal, orders_doc([order]))
+    login(terminal, "pat")
+    code = order["code"]
+
+    async def steps(pilot: Any, screen: WillCallScreen, seen: list[str]) -> None:
+        await search(pilot, code)
+        await pilot.press("enter")
+        await pilot.pause()
+        seen.append(str(screen.app.screen.query_one("#question").render()))
+        await pilot.press(*"1234", "enter")
+        await pilot.pause()
+        seen.append(text(screen, "#message"))
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press(*"0024", "enter")
+        await pilot.pause()
+        seen.append(text(screen, "#message"))
+
+    seen = drive(terminal, steps)
+    assert "real-name" in seen[0]
+    assert seen[1].startswith("✗ REFUSED (holder_mismatch)")
+    assert seen[2].startswith("✓ HANDED OUT 2 ticket(s)") and "王芳 · ID ****0024" in seen[2]
+    assert waiting(terminal, code) == 0

@@ -199,6 +199,8 @@ class WillCallScreen(DeskScreen):
         text = f"✓ HANDED OUT {len(out['handed_out'])} ticket(s) of {out['order']}: {', '.join(out['places'])}"
         if out["remaining"]:
             text += f"; {out['remaining']} still to hand out"
+        if out["holder"]:
+            text += f"; ID checked: {out['holder']['line']}"
         failed = [r for r in out["print"] if r["status"] == "failed"]
         if failed:
             text += f" ! NOT PRINTED ({failed[0]['error']}): the job waits for print retry"
