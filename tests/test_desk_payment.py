@@ -121,3 +121,30 @@ def test_a_desk_paid_web_order_is_this_terminals_sale_in_its_reports(terminal, d
     venue = {by: reports.sales(terminal, by=by, venue=True) for by in ("tender", "type")}
     assert venue["tender"]["total"]["amount"] == venue["type"]["total"]["amount"]
     assert ("cash", 22_50) in [(g["key"], g["amount"]) for g in venue["tender"]["groups"]]
+
+
+def test_a_terminal_rebuilt_from_its_journal_has_the_order_paid_again(terminal, desk, open_ctx,
+                                                                      tmp_path) -> None:  # noqa: ANN001
+    import sqlite3
+
+    from boxoffice.services.sync.replay import Replayer
+    from boxoffice.store.db import write
+
+    older = tmp_path / "older.db"  # a copy from before the payment
+    src, dst = sqlite3.connect(terminal.config.db_path), sqlite3.connect(older)
+    src.backup(dst)
+    src.close(), dst.close()
+    before = terminal.conn.execute("SELECT max(seq) FROM journal").fetchone()[0]
+    pay_order(terminal, desk["anna"]["code"], tenders("50", [], "GBP"), print_receipt=False)
+    entries = [dict(r) for r in terminal.conn.execute("SELECT * FROM journal WHERE seq > ? ORDER BY seq",
+                                                      (before,))]
+    assert [e["kind"] for e in entries] == ["order.paid"]
+    ctx = open_ctx(older)
+    replayer = Replayer(ctx)
+    with write(ctx.conn):
+        for e in entries:
+            replayer.apply(e, "2026-12-01T10:00:00.000000Z")
+    assert replayer.notes == []
+    assert query(ctx, "SELECT status FROM orders WHERE id = ?", (desk["anna"]["id"],)) == [("paid",)]
+    assert query(ctx, "SELECT tender, amount, change FROM payments WHERE order_id = ?",
+                 (desk["anna"]["id"],)) == [("cash", 22_50, 27_50)]

@@ -5,7 +5,7 @@ off from each other are flagged so one can give it back."""
 from __future__ import annotations
 
 import pytest
-from sync_helpers import Central, sync
+from sync_helpers import Central, client, sync
 
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.desk_payment import pay_order, tenders
@@ -55,3 +55,19 @@ def test_paid_twice_while_cut_off_is_flagged(central, terminals, tmp_path, demo_
     assert flag["kind"] == "paid_twice" and flag["subject"].startswith("order:")
     assert flag["first"]["terminal_id"] == a.terminal["id"] and flag["second"]["terminal_id"] == b.terminal["id"]
     assert central.scalar("SELECT status FROM orders WHERE code = ?", (code,)) == "paid"
+
+
+def test_a_terminal_enrolled_without_the_sell_role_cannot_mark_an_order_paid(central, make_terminal, tmp_path,
+                                                                             demo_events) -> None:  # noqa: ANN001
+    from boxoffice.central.services.admin import enroll_code
+    from boxoffice.services.sync.rounds import enroll as do_enroll
+
+    desk = make_terminal(name="Pickup only", fresh=True)
+    with client(central.url) as c:
+        do_enroll(desk, central.url, enroll_code(central.db_url, "Pickup only", roles="pickup")["code"], c)
+    code = _unpaid(central, tmp_path, demo_events[0], f"desk-role-{desk.terminal['tag']}")
+    sync(desk)
+    pay_order(desk, code, tenders("100", [], "GBP"), print_receipt=False)  # an admin here, but no till enrolled
+    (flag,) = sync(desk)["conflicts"]
+    assert flag["kind"] == "role_missing" and "order.paid" in flag["subject"]
+    assert central.scalar("SELECT status FROM orders WHERE code = ?", (code,)) == "unpaid"
