@@ -135,6 +135,24 @@ def test_some_now_the_rest_later_then_a_second_pickup_is_refused_with_why(termin
     assert "3 handed out, 0 left" in seen[4] and "✓ Stalls F10" in seen[4]
 
 
+def test_an_order_handed_out_already_says_by_whom_when_it_is_found(terminal, desk) -> None:  # noqa: ANN001
+    from boxoffice.services.pickup import pick_up
+
+    code = desk["strasse"]["code"]
+    pick_up(terminal, code, print_now=False)
+
+    async def steps(pilot: Any, screen: WillCallScreen, seen: list[str]) -> None:
+        await search(pilot, "straße")
+        seen.append(text(screen, "#message"))
+        await pilot.press("enter")
+        await pilot.pause()
+        seen.append(text(screen, "#message"))
+
+    seen = drive(terminal, steps)
+    assert seen[0].startswith("✗ ALL HANDED OUT by sam on ") and f"order reprint {code}" in seen[0]
+    assert seen[1].startswith(f"✗ REFUSED (already_picked_up): order {code}: 1 ticket(s) were handed out already")
+
+
 def test_a_note_is_confirmed_before_anything_is_handed_out(terminal, desk) -> None:  # noqa: ANN001
     code = desk["wang"]["code"]
 

@@ -42,7 +42,7 @@ class WillCallScreen(DeskScreen):
     BINDINGS = [
         Binding("slash", "focus_search", "Search"),
         Binding("s", "focus_search", "Search", show=False),
-        Binding("enter", "give_all", "Hand out all"),
+        Binding("enter", "give_all", "Hand out"),
         Binding("n", "give_some", "Some"),
         Binding("p", "pay", "Pay"),
         Binding("escape", "clear", "Clear"),
@@ -127,7 +127,10 @@ class WillCallScreen(DeskScreen):
         elif self.view["channel"] == "box_office":
             self.say(f"! {self.code} was sold at the window: its tickets were printed then", "warn")
         elif not waiting:
-            self.say(f"✗ ALL HANDED OUT: nothing left on {self.code}", "bad")
+            out = [t for t in self.view["tickets"] if t["picked_up"]]
+            who = f" by {out[0]['by']} on {out[0]['picked_up']}" if out and out[0]["by"] else ""
+            self.say(f"✗ ALL HANDED OUT{who}: nothing left on {self.code}; a supervisor can reprint "
+                     f"(boxoffice order reprint {self.code})", "bad")
         else:
             self.say(f"{len(waiting)} ticket(s) to hand out: Enter all, n some" + (f" ({note})" if note else ""),
                      "warn" if note else "")
