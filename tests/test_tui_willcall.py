@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from pickup_fixtures import Central, query, setup_desk, standard_orders
+from textual.widgets import Input
 
 from boxoffice.services.context import Ctx
 from boxoffice.services.pickup import order_view
@@ -83,6 +84,11 @@ def test_a_name_typed_without_accents_or_with_them_finds_the_order(terminal, des
 
 def test_phone_digits_find_an_order_and_several_matches_are_picked_with_the_arrows(terminal, desk) -> None:  # noqa: ANN001
     async def steps(pilot: Any, screen: WillCallScreen, seen: list[str]) -> None:
+        await pilot.press("escape")
+        screen.query_one("#search", Input).value = desk["jazz"]["tickets"][1]["token"]  # a scanner types it
+        await pilot.press("enter")
+        await pilot.pause()
+        seen.append(text(screen, "#order"))
         await search(pilot, "900123")
         seen.append(text(screen, "#order"))
         await pilot.press("escape")
@@ -96,6 +102,8 @@ def test_phone_digits_find_an_order_and_several_matches_are_picked_with_the_arro
         seen.append(str(screen.code))
 
     seen = drive(terminal, steps)
+    assert "Noah Wright" in seen[0] and desk["jazz"]["code"] in seen[0]
+    seen = seen[1:]
     assert "Zoë O'Brien" in seen[0]
     assert "2 orders match" in seen[1] and seen[2] == "2"
     assert seen[3] == seen[4]
