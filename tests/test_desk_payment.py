@@ -148,3 +148,14 @@ def test_a_terminal_rebuilt_from_its_journal_has_the_order_paid_again(terminal, 
     assert query(ctx, "SELECT status FROM orders WHERE id = ?", (desk["anna"]["id"],)) == [("paid",)]
     assert query(ctx, "SELECT tender, amount, change FROM payments WHERE order_id = ?",
                  (desk["anna"]["id"],)) == [("cash", 22_50, 27_50)]
+
+
+def test_an_order_whose_tickets_were_cancelled_elsewhere_takes_no_money(terminal, desk) -> None:  # noqa: ANN001
+    ticket = desk["anna"]["tickets"][0]["id"]
+    with terminal.conn:
+        terminal.conn.execute("INSERT INTO revocations (ticket_id, revoked_at, reason) VALUES (?, ?, 'refunded')",
+                              (ticket, "2026-12-01T10:00:00Z"))
+    with pytest.raises(BoxOfficeError) as exc:
+        pay_order(terminal, desk["anna"]["code"], tenders("50", [], "GBP"))
+    assert exc.value.code == "revoked"
+    assert query(terminal, "SELECT status FROM orders WHERE code = ?", (desk["anna"]["code"],)) == [("unpaid",)]

@@ -71,7 +71,8 @@ def amount_due(ctx: Ctx, code: str) -> AmountDue:
     """The unpaid order named by ``code`` and what it costs, refusing what cannot be paid here.
 
     Refuses: permission_denied (the operator may not take money or hand out), not_found, already_paid (a paid web
-    order, or an order sold at the window), already_refunded, sales_paused; like a sale, shift_required when the
+    order, or an order sold at the window), already_refunded, revoked (its tickets cancelled elsewhere),
+    sales_paused; like a sale, shift_required when the
     terminal requires an open shift and there is none.
     """
     from boxoffice.services import pauses
@@ -90,6 +91,10 @@ def amount_due(ctx: Ctx, code: str) -> AmountDue:
     if order["status"] != "unpaid":
         raise BoxOfficeError("already_paid", f"order {order['code']} is paid already: nothing to take; hand it out "
                                              f"(boxoffice pickup {order['code']})")
+    if order["revoked"] or not order["tickets"]:
+        # Cancelled by the shop (or the central admin) since it was sent: its tickets would not admit anyone.
+        raise BoxOfficeError("revoked", f"order {order['code']} has tickets that were cancelled or re-issued "
+                                        "elsewhere: take no money; sync, or ask a supervisor")
     pauses.check(ctx, "sales", order["event_id"], order["channel"])
     shift_for_money(ctx)
     cur = order["currency"]
