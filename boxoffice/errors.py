@@ -32,6 +32,7 @@ EXIT_STATUSES: dict[str, tuple[int, str]] = {
     "already_exists": (4, "a record with that name or id exists already"),
     "not_refundable": (4, "the refund policy allows no refund now"),
     "unpaid": (4, "the order is not paid"),
+    "already_paid": (4, "the order is paid already"),
     "shift_required": (4, "an open shift is required first"),
     "shift_open": (4, "a shift is open already"),
     "variance_unapproved": (4, "the drawer's count differs from what it should hold: a note and a supervisor first"),

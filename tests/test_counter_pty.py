@@ -103,7 +103,7 @@ def test_q_and_ctrl_d_quit_and_refusals_keep_the_desk_running(terminal, desk) ->
     try:
         prompt(child, "desk> ")
         child.sendline(desk["anna"]["code"])
-        child.expect("NOT PAID: cannot be handed out")
+        child.expect("NOT PAID: take payment first")
         child.sendline("p")
         child.expect("is not paid")
         child.sendline("nobody at all")

@@ -120,3 +120,39 @@ def pickup_give(code: str = typer.Argument(..., help="Order code, e.g. WQ72-2248
         if out["remaining"]:
             echo(f"{out['remaining']} ticket(s) still to hand out.")
     finish_printing(out["print"], json_out)
+
+
+@pickup_app.command("pay")
+def pickup_pay(code: str = typer.Argument(..., help="Order code of an unpaid web order, e.g. WQ7K-2M4X."),
+               cash: str = typer.Option(None, "--cash", help="Cash handed over, e.g. 50; the change is worked out."),
+               card: list[str] = typer.Option([], "--card", help="Card: LAST4 (the rest) or LAST4:AMOUNT; only 4 "
+                                                                 "digits kept."),
+               no_receipt: bool = typer.Option(False, "--no-receipt", help="Do not print a receipt."),
+               json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """Take payment for an unpaid web order at the desk, then hand it out with `boxoffice pickup CODE`.
+
+    Paid as a sale is (cash with change, card by its last four, or split), booked to the open shift's drawer and
+    journalled; a second payment is refused (already_paid). Needs a seller, supervisor or admin.
+    Examples:
+      boxoffice pickup pay WQ7K-2M4X --cash 50
+      boxoffice pickup pay WQ7K-2M4X --card 4242
+      boxoffice pickup pay WQ7K-2M4X --card 4242:10 --cash 20
+    """
+    from boxoffice.services.desk_payment import amount_due, pay_order, tenders
+    from boxoffice.services.printing import run_jobs
+
+    with terminal() as ctx:
+        due = amount_due(ctx, code)
+        out = pay_order(ctx, code, tenders(cash, card, due["currency"]), print_receipt=not no_receipt)
+        prints = run_jobs(ctx, out["jobs"])
+    if json_out:
+        emit_json({"order": out["order"], "order_id": out["order_id"], "total": out["total_text"],
+                   "change": out["change_text"], "currency": out["currency"],
+                   "payments": [{"tender": p["tender"], "amount": p["amount"], "card_last4": p["card_last4"]}
+                                for p in out["payments"]], "print": prints})
+    else:
+        secho(f"PAID {out['order']}: {out['total_text']} {out['currency']}", fg="green", bold=True)
+        if any(p["tender"] == "cash" for p in out["payments"]):
+            secho(f"CHANGE {out['change_text']}", bold=True)
+        echo(f"Hand it out now: boxoffice pickup {out['order']}")
+    finish_printing(prints, json_out)

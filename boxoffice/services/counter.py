@@ -252,7 +252,8 @@ class Counter:
                      else t["status"] if t["status"] != "valid" else "waiting")
             reply.add("info", f"  {t['short']}  {t['place']:<16} {t['type']:<12} {state}")
         if view["status"] == "unpaid":
-            reply.add("refused", "NOT PAID: cannot be handed out")
+            reply.add("refused", f"NOT PAID: take payment first (boxoffice pickup pay {view['code']} --cash AMOUNT, "
+                                 "or F3 in the full-screen counter)")
         elif waiting and view["channel"] != "box_office":
             reply.add("info", f"Enter: hand out {len(waiting)} ticket(s); p N: hand out N")
         else:

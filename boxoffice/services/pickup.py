@@ -316,8 +316,8 @@ def plan_pickup(ctx: Ctx, code: str, ticket_ids: list[str] | None = None,
                                                   f"on {when_text(order['created_at'], tz)}; a "
                                                   "supervisor can reprint it (boxoffice order reprint)")
     if order["status"] == "unpaid":
-        raise BoxOfficeError("unpaid", f"order {order['code']} is not paid: take payment through the web shop or "
-                                       "the box office first; nothing was handed out")
+        raise BoxOfficeError("unpaid", f"order {order['code']} is not paid: take payment first (boxoffice pickup pay "
+                                       f"{order['code']} --cash AMOUNT, or the web shop); nothing was handed out")
     if order["status"] == "refunded":
         raise BoxOfficeError("already_refunded", f"order {order['code']} was refunded: nothing to hand out")
     from boxoffice.services.holders import check_pickup

@@ -120,7 +120,7 @@ def sales(ctx: Ctx, by: str = "type", event: str | None = None, day: str | None 
     since, until = day_window(ctx, day)
     tickets = store.ticket_rows(ctx.conn, event, since, until, None if venue else here)
     for t in tickets:
-        t["paid_by"] = (None if t["terminal_id"] == here else
+        t["paid_by"] = (None if t["terminal_id"] == here or t["paid_here"] else
                         OTHER_TERMINALS if t["terminal_id"] is not None else t["channel"])
     pays = store.payment_rows(ctx.conn, event, since, until) if by == "tender" else []
     credits = store.exchange_credits(ctx.conn, event, since, until) if by == "tender" else []

@@ -186,3 +186,9 @@ def seat_states(conn: sqlite3.Connection, event_id: str, section_id: str) -> dic
 def update_order_state(conn: sqlite3.Connection, order_id: str, status: str, notes: str | None) -> None:
     """A web order paid since the last import, or its notes changed."""
     conn.execute("UPDATE orders SET status = ?, notes = ? WHERE id = ?", (status, notes, order_id))
+
+
+def mark_paid(conn: sqlite3.Connection, order_id: str) -> bool:
+    """An unpaid order paid at the desk; False when it was not unpaid any more (another desk was first)."""
+    return conn.execute("UPDATE orders SET status = 'paid' WHERE id = ? AND status = 'unpaid'",
+                        (order_id,)).rowcount == 1

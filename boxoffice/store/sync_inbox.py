@@ -82,3 +82,8 @@ def retire_ticket(conn: sqlite3.Connection, ticket_id: str, reason: str, at: str
             " AND t.status = 'valid') = 0 THEN 'refunded' ELSE 'part_refunded' END"
             " WHERE id = (SELECT order_id FROM tickets WHERE id = ?) AND status IN ('paid', 'part_refunded')",
             (ticket_id,))
+
+
+def mark_paid(conn: sqlite3.Connection, order_id: str) -> None:
+    """An unpaid order another terminal's desk was paid for; an order paid (or refunded) here stays as it is."""
+    conn.execute("UPDATE orders SET status = 'paid' WHERE id = ? AND status = 'unpaid'", (order_id,))

@@ -35,11 +35,11 @@ class CounterApp(App[None]):
         self.desk = desk
         self.start = start
         from boxoffice.tui.screens import door
-        from boxoffice.tui.screens import placeholder as p
         from boxoffice.tui.screens.people import PeopleScreen
         from boxoffice.tui.screens.sale import SaleScreen
+        from boxoffice.tui.screens.willcall import WillCallScreen
 
-        screens: dict[str, type[DeskScreen]] = {"sale": SaleScreen, "willcall": p.WillCallScreen,
+        screens: dict[str, type[DeskScreen]] = {"sale": SaleScreen, "willcall": WillCallScreen,
                                                 "door": door.DoorScreen, "people": PeopleScreen}
         for name, cls in screens.items():
             self.add_mode(name, partial(cls, self.desk))

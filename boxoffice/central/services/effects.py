@@ -10,6 +10,7 @@ kind                                   claim (action, subject)          feed cha
 -------------------------------------  -------------------------------  -----------------  ------------------
 sale                                   ('seat', event/section/ROWSEAT)  order (+ keys)     -
 pickup                                 ('pickup', ticket) per ticket    pickup             -
+order.paid                             ('paid', order:ID)               paid               -
 checkin, check_in, scan, admit         ('checkin', ticket)              checkin            -
 checkout, exit (or direction 'out')    releases its 'checkin' claim     checkin (out)      -
 refund                                 ('refund', ticket) per ticket    revocation         the refunded tickets
@@ -20,6 +21,8 @@ revoke, ticket.revoke                  -                                revocati
 A claim already held by another terminal is a conflict: both entries are kept, the later one is flagged.
 A sale's ``customer_keys`` (keyed hashes with places) are counted against the event's per-customer limit
 (central/services/customer_limits.py) and travel on its feed change.
+An ``order.paid`` entry (services/desk_payment.py: an unpaid web order paid at a desk) also marks the central copy
+of the order paid; a second desk paying the same order is flagged ``paid_twice`` (money to give back).
 A ``privacy.purge`` entry has no effect here: ingest hands it to central/services/privacy.py, which erases the
 central copy of the event's customer data.
 
@@ -41,7 +44,9 @@ REFUND_KINDS = frozenset({"refund"})
 # exchange (and a holder change): old tickets out, a new order (or a new ticket of the same order) in
 REVOKE_KINDS = frozenset({"exchange", "holder_change", "revoke", "ticket.revoke"})
 PICKUP_KINDS = frozenset({"pickup"})
-EFFECT_KINDS = frozenset({"sale"}) | CHECKIN_KINDS | EXIT_KINDS | REFUND_KINDS | REVOKE_KINDS | PICKUP_KINDS
+PAID_KINDS = frozenset({"order.paid"})  # an unpaid web order paid at a desk
+EFFECT_KINDS = (frozenset({"sale"}) | CHECKIN_KINDS | EXIT_KINDS | REFUND_KINDS | REVOKE_KINDS | PICKUP_KINDS
+                | PAID_KINDS)
 
 ORDER_FIELDS = ("id", "code", "event_id", "channel", "terminal_id", "status", "customer_name", "email", "phone",
                 "notes", "total", "tax", "currency", "created_at")
@@ -68,6 +73,7 @@ class Effect:
     change: tuple[str, dict[str, Any]] | None = None
     holders: list[dict[str, Any]] = field(default_factory=list)  # real-name holders of the new tickets
     keys: list[tuple[str, int]] = field(default_factory=list)  # a sale's customer keys: (keyed hash, places)
+    paid: str | None = None  # an unpaid order paid at a desk: its id, marked paid centrally
 
     def order_body(self) -> dict[str, Any]:
         """The feed body of the order this entry sold: other terminals count its customer keys too."""
@@ -147,6 +153,8 @@ def read(entry: dict[str, Any]) -> Effect | str:
     order_id, tickets = order_id_of(payload), ticket_ids_of(payload)
     if kind in PICKUP_KINDS:
         return _pickup(order_id, tickets, _meta(entry))
+    if kind in PAID_KINDS:
+        return _paid(order_id, _meta(entry))
     if kind in CHECKIN_KINDS | EXIT_KINDS:
         return _checkin(kind, payload, order_id, tickets, _meta(entry))
     if kind in REFUND_KINDS:
@@ -176,6 +184,14 @@ def _pickup(order_id: str | None, tickets: list[str], meta: dict[str, Any]) -> E
     subjects = tickets or ([f"order:{order_id}"] if order_id else [])
     return Effect(claims=[Claim("pickup", s, order_id, None if s.startswith("order:") else s) for s in subjects],
                   change=("pickup", {"order_id": order_id, "ticket_ids": tickets, **meta}))
+
+
+def _paid(order_id: str | None, meta: dict[str, Any]) -> Effect | str:
+    """An unpaid order paid at a desk: paid once (a second desk's payment is flagged), and every terminal told."""
+    if order_id is None:
+        return "/payload/order: an order paid names its order id"
+    return Effect(claims=[Claim("paid", f"order:{order_id}", order_id, None)], paid=order_id,
+                  change=("paid", {"order_id": order_id, **meta}))
 
 
 def _refund(payload: dict[str, Any], order_id: str | None, tickets: list[str]) -> Effect:

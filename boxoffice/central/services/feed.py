@@ -19,6 +19,7 @@ Change kinds (bodies are described in schemas/sync-changes.schema.json):
 ``order``             an order another terminal sold, with its tickets (so any desk can find any order)
                       (both: the customer's name, e-mail, phone and notes only for a pickup desk; see page())
 ``pickup``            tickets handed out by another terminal
+``paid``              an unpaid (web) order paid at another terminal's desk: it may be handed out anywhere now
 ``checkin``           a ticket admitted (or let out) at another terminal's door
 ``conflict``          a flag for the terminals involved: two of them did a once-only thing to the same ticket
 ``pause``             reserved for the emergency pause (a later release): stored and shown, not yet enforced
@@ -41,7 +42,7 @@ from boxoffice.wire import codec
 from boxoffice.wire.feed_sig import SIGNED_KINDS
 
 KINDS = ("catalog", "key", "terminal_revoked", "revocation", "web_order", "order", "pickup", "checkin",
-         "conflict", "pause", "holders", "privacy_purge")
+         "conflict", "pause", "holders", "privacy_purge", "paid")
 MAX_PAGE = 1000
 
 

@@ -34,7 +34,7 @@ from boxoffice.wire.messages import problems
 RULE = "first applied by central wins; later flagged"
 CHAIN_RULE = "a terminal's journal runs unbroken from entry 1; central keeps what it receives and flags the break"
 CONFLICT_KIND = {"pickup": "picked_up_twice", "refund": "refunded_twice", "checkin": "checked_in_twice",
-                 "seat": "seat_sold_twice"}
+                 "seat": "seat_sold_twice", "paid": "paid_twice"}
 UNPUBLISHABLE_RULE = "an entry others could not read is kept, but not applied or passed on"
 GAP_RULE = ("a terminal put back from an older copy of its database declares the entries that copy lacks; central "
             "keeps what it has, accepts the gap and flags the entries it never received as lost")
@@ -119,7 +119,7 @@ def _would_publish(entry: dict[str, Any], eff: Effect) -> list[dict[str, Any]]:
     bodies += [("revocation", {"ticket_id": t, "at": entry["at"], "reason": r, "terminal_id": entry["terminal_id"]})
                for t, r in eff.revoked]
     bodies += [("pickup" if c.action == "pickup" else "revocation" if c.action == "refund" else "checkin",
-                _claim_probe(c, entry)) for c in [*eff.claims, *eff.release] if c.action != "seat"]
+                _claim_probe(c, entry)) for c in [*eff.claims, *eff.release] if c.action not in ("seat", "paid")]
     return [{"cursor": 1, "kind": k, "at": entry["at"], "origin": entry["terminal_id"], "body": b} for k, b in bodies]
 
 
@@ -236,6 +236,8 @@ class _Batch:
             self._claim(claim, entry)
         for ticket_id, reason in eff.revoked:
             self._revoke(ticket_id, reason, entry)
+        if eff.paid is not None:
+            sales.mark_paid(self.db, eff.paid)
         if eff.order is not None:  # a sale, or an exchange's new order: written in bulk with its neighbours
             self.orders.append(eff.order)
             self.tickets += [(eff.order["id"], eff.order["event_id"], t) for t in eff.tickets]

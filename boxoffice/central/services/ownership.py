@@ -10,7 +10,8 @@ ingest.py) it is judged here:
   own. Ticket and order ids are UUIDv7 (domain/ids.py) with 74 random bits: they cannot carry the terminal, but
   nobody can guess another terminal's next one, so an id can only be taken by copying one the central service
   already holds, and that is what is checked;
-- a **pickup** needs the ``pickup`` role; a **check-in** or **exit** the ``door`` role;
+- a **pickup** needs the ``pickup`` role; an **order paid** at a desk (``order.paid``) the ``sell`` role; a
+  **check-in** or **exit** the ``door`` role;
 - a **refund**, an exchange's **old tickets** and a **revocation** of a ticket the sender did not sell (another
   terminal's, the web shop's, or one the central service has never seen) follow the refund rules: the terminal
   alone cannot decide about another's ticket (services/refunds.py asks for the central service or a supervisor),
@@ -36,7 +37,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from boxoffice.central.services.effects import CHECKIN_KINDS, EXIT_KINDS, PICKUP_KINDS, REFUND_KINDS, Effect
+from boxoffice.central.services.effects import (
+    CHECKIN_KINDS,
+    EXIT_KINDS,
+    PAID_KINDS,
+    PICKUP_KINDS,
+    REFUND_KINDS,
+    Effect,
+)
 from boxoffice.central.store import ownership as rows
 from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.codes import CENTRAL_TAG_PREFIX, code_parts
@@ -114,6 +122,8 @@ def _role_needed(kind: str, eff: Effect) -> str | None:
         return SELL
     if kind in PICKUP_KINDS and eff.claims:
         return PICKUP
+    if kind in PAID_KINDS:
+        return SELL  # money taken at a desk
     if kind in CHECKIN_KINDS | EXIT_KINDS and (eff.claims or eff.release):
         return DOOR
     return None

@@ -64,12 +64,14 @@ def ticket_rows(db: CentralDB, info: dict[str, Any], event: str | None = None, s
     """Every ticket of every paid order in the window (by the order's time), sold anywhere, with the names people
     read (``paid`` False: the valid tickets of unpaid orders instead, which are no sale until paid).
 
-    ``paid_by`` is None for a terminal's sale (its payments are in the terminals' journal) and the channel for the
-    web shop's orders, whose money the web shop took.
+    ``paid_by`` is None for a terminal's sale (its payments are in the terminals' journal) and for a web order paid
+    at a desk (``order.paid``), and the channel for the web shop's orders, whose money the web shop took.
     """
     rows = queries.order_tickets(db, event, since, until, paid)
     names, ops = terminal_names(db), operator_names(db)
     seller: dict[str, str] = {}
+    # A web order paid at a desk: its payments are in that terminal's journal (``order.paid``), not the web shop's.
+    desk_paid = {e["payload"].get("order") for e in _entries(db, ("order.paid",))}
     for e in _entries(db, ("sale", "exchange")):
         order = e["payload"].get("order")
         if isinstance(order, dict) and isinstance(order.get("id"), str) and e["operator_id"]:
@@ -83,7 +85,7 @@ def ticket_rows(db: CentralDB, info: dict[str, Any], event: str | None = None, s
                         "type_name": ev.get("types", {}).get(r["ticket_type_id"], r["ticket_type_id"]),
                         "operator": ops.get(op, op) if op else "-",
                         "terminal": names.get(r["terminal_id"], r["terminal_id"]) if r["terminal_id"] else WEB,
-                        "paid_by": None if r["terminal_id"] else r["channel"]})
+                        "paid_by": None if r["terminal_id"] or r["order_id"] in desk_paid else r["channel"]})
     return out
 
 
@@ -118,7 +120,7 @@ def payment_rows(db: CentralDB, event: str | None = None, since: str | None = No
     """
     orders, names = _orders(db), terminal_names(db)
     out = []
-    for e in _entries(db, ("sale", "refund", "exchange")):
+    for e in _entries(db, ("sale", "refund", "exchange", "order.paid")):
         pays = e["payload"].get("payments")
         for p in pays if isinstance(pays, list) else []:
             if not isinstance(p, dict) or p.get("kind") not in ("payment", "refund"):

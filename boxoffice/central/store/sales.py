@@ -163,3 +163,8 @@ def insert_holders(db: CentralDB, rows: list[tuple[Any, ...]]) -> None:
 def holders_of_order(db: CentralDB, order_id: str) -> list[dict[str, Any]]:
     """An order's holders (hash and last four, never a number), for reports and tests."""
     return db.all("SELECT * FROM ticket_holders WHERE order_id = ? ORDER BY created_at, ticket_id", (order_id,))
+
+
+def mark_paid(db: CentralDB, order_id: str) -> None:
+    """An unpaid order paid at a terminal's desk (journal kind ``order.paid``); a paid order stays as it is."""
+    db.execute("UPDATE orders SET status = 'paid' WHERE id = ? AND status = 'unpaid'", (order_id,))

@@ -166,6 +166,15 @@ class Inbox:
              "terminal_id": body["terminal_id"]} for t in body["ticket_ids"]])
         self.counts["pickup"] += 1
 
+    def _paid(self, cursor: int, body: dict[str, Any]) -> None:
+        """An unpaid order paid at another terminal's desk: paid here too, so this desk hands it out (the money is
+        in that terminal's drawer, not this one's)."""
+        if not inbox.order_exists(self.ctx.conn, body["order_id"]):
+            self._park(cursor, "paid", body, "the order paid is not on this terminal yet")
+            return
+        inbox.mark_paid(self.ctx.conn, body["order_id"])
+        self.counts["paid"] += 1
+
     def _checkin(self, cursor: int, body: dict[str, Any]) -> None:
         from boxoffice.services.door import record_checkin
 

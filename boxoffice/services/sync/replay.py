@@ -106,6 +106,7 @@ class Replayer:
             "keys.import": self._keys, "allocation.release": self._release, "allocation.written_off": self._release,
             "catalog.import": self._catalog, "orders.import": self._orders_import, "terminal.tag": self._tag,
             "complaint.add": self._complaint_add, "complaint.close": self._complaint_close,
+            "order.paid": self._paid,
         }
 
     # -- one entry ----------------------------------------------------------------------------------------------
@@ -271,6 +272,15 @@ class Replayer:
                                      "order_id": order_id, "ticket_id": tid, "at": at,
                                      "operator_id": entry["operator_id"], "terminal_id": self.tid}
                                     for tid in tickets])
+
+    def _paid(self, entry: dict[str, Any], p: dict[str, Any]) -> None:
+        """A web order paid at the desk (services/desk_payment.py): its payments, and the order paid."""
+        from boxoffice.store import pickup as pickup_store
+
+        if not sql.order_exists(self.conn, p["order"]):
+            raise CannotRebuild(f"the order paid ({p.get('code') or p['order']}) is not here")
+        pickup_store.mark_paid(self.conn, p["order"])
+        order_store.insert_payments(self.conn, p.get("payments") or [])
 
     def _checkin(self, entry: dict[str, Any], p: dict[str, Any]) -> None:
         admitted = entry["kind"] == "checkin"

@@ -1,0 +1,310 @@
+"""The will-call screen: find an order however the customer names it, see what is left, hand it out, take payment.
+
+One search box takes what `boxoffice pickup find` takes (code, scanned QR, name with or without accents, e-mail,
+phone digits). One match shows the order at once; several are listed to pick with the arrows and Enter. Handing out
+and paying are the same service calls as `boxoffice pickup` and `boxoffice pickup pay`, so the journal, the drawer
+and sync see no difference. Every refusal is shown with its reason on the message line, marked with a symbol as well
+as a colour (✓ done, ✗ refused, ! look first, $ money owed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from boxoffice.errors import BoxOfficeError
+from boxoffice.tui.screens.base import DeskScreen
+from boxoffice.tui.screens.willcall_dialogs import AskText, ConfirmNote, PayAnswer, PayDialog
+
+
+class OrderPanel(Static, can_focus=True):
+    """The order found: who, which event, each ticket and whether it is out. Focused, Enter hands it all out."""
+
+
+class WillCallScreen(DeskScreen):
+    """Will-call: / or s search, Enter hand out all, n hand out some, p take payment, Escape clear."""
+
+    MODE = "willcall"
+
+    DEFAULT_CSS = """
+    WillCallScreen #search { margin: 0 1; }
+    WillCallScreen #message { height: auto; padding: 0 1; }
+    WillCallScreen #message.ok { color: $success; text-style: bold; }
+    WillCallScreen #message.bad { color: $error; text-style: bold; }
+    WillCallScreen #message.warn { color: $warning; text-style: bold; }
+    WillCallScreen #results { height: 1fr; margin: 0 1; display: none; }
+    WillCallScreen #order { height: 1fr; padding: 0 1; border: round $primary; display: none; }
+    WillCallScreen #order:focus { border: round $accent; }
+    """
+    BINDINGS = [
+        Binding("slash", "focus_search", "Search"),
+        Binding("s", "focus_search", "Search", show=False),
+        Binding("enter", "give_all", "Hand out"),
+        Binding("n", "give_some", "Some"),
+        Binding("p", "pay", "Pay"),
+        Binding("escape", "clear", "Clear"),
+    ]
+
+    code: str | None = None
+    view: dict[str, Any] | None = None
+
+    def body(self) -> ComposeResult:
+        yield Input(placeholder="Code, QR, name, e-mail or phone digits, then Enter", id="search")
+        yield Static("", id="message")
+        yield OptionList(id="results")
+        yield OrderPanel("", id="order")
+
+    def on_mount(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    # -- messages --------------------------------------------------------------------------------------------
+
+    def say(self, text: str, tone: str = "") -> None:
+        """The message line: ``tone`` ok, bad or warn colours it; the text carries its own symbol."""
+        msg = self.query_one("#message", Static)
+        msg.set_classes(tone)
+        msg.update(text)
+
+    def refused(self, exc: BoxOfficeError) -> None:
+        self.say(f"✗ REFUSED ({exc.code}): {exc.message}", "bad")
+
+    # -- finding ---------------------------------------------------------------------------------------------
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.search(event.value)
+
+    def search(self, query: str) -> None:
+        """Run the desk's search; one result is shown, several are listed to pick from."""
+        from boxoffice.services.pickup import find
+
+        try:
+            out = find(self.desk.ctx, query)
+        except BoxOfficeError as exc:
+            self.refused(exc)
+            return
+        results = out["results"]
+        if len(results) == 1:
+            self.show(results[0]["code"], note=out["note"])
+            return
+        listing = self.query_one("#results", OptionList)
+        listing.clear_options()
+        listing.add_options([Option(_result_line(r), id=r["code"]) for r in results])
+        listing.display = True
+        self.query_one("#order", OrderPanel).display = False
+        self.code, self.view = None, None
+        self.say(f"{len(results)} orders match: ↑↓ to choose, Enter to open" +
+                 (f" ({out['note']})" if out["note"] else ""), "warn" if out["note"] else "")
+        listing.highlighted = 0
+        listing.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id:
+            self.show(event.option.id)
+
+    def show(self, code: str, note: str | None = None) -> None:
+        """Show one order and focus it, so Enter hands it out."""
+        from boxoffice.services.pickup import order_view
+
+        try:
+            self.view = order_view(self.desk.ctx, code)
+        except BoxOfficeError as exc:
+            self.refused(exc)
+            return
+        self.code = self.view["code"]
+        self.query_one("#results", OptionList).display = False
+        panel = self.query_one("#order", OrderPanel)
+        panel.update(_order_text(self.view))
+        panel.display = True
+        panel.focus()
+        waiting = _waiting(self.view)
+        if self.view["status"] == "unpaid":
+            self.say(f"$ NOT PAID: press p to take payment for {self.code}, then Enter to hand it out", "warn")
+        elif self.view["channel"] == "box_office":
+            self.say(f"! {self.code} was sold at the window: its tickets were printed then", "warn")
+        elif not waiting:
+            out = [t for t in self.view["tickets"] if t["picked_up"]]
+            who = f" by {out[0]['by']} on {out[0]['picked_up']}" if out and out[0]["by"] else ""
+            self.say(f"✗ ALL HANDED OUT{who}: nothing left on {self.code}; a supervisor can reprint "
+                     f"(boxoffice order reprint {self.code})", "bad")
+        else:
+            self.say(f"{len(waiting)} ticket(s) to hand out: Enter all, n some" + (f" ({note})" if note else ""),
+                     "warn" if note else "")
+
+    # -- handing out -----------------------------------------------------------------------------------------
+
+    def action_give_all(self) -> None:
+        if self._need_order():
+            self.give()
+
+    def action_give_some(self) -> None:
+        if not self._need_order():
+            return
+        assert self.view is not None
+        waiting = _waiting(self.view)
+        shown = ", ".join(f"{t['place']} ({t['short']})" for t in waiting[:6])
+        self.app.push_screen(AskText(f"How many of {len(waiting)}? Or which, comma separated: {shown}",
+                                     placeholder="e.g. 1, or F10,F11"), self._some_chosen)
+
+    def _some_chosen(self, answer: str | None) -> None:
+        if not answer or self.view is None:
+            return
+        if answer.isdigit():
+            self.give(count=int(answer))
+            return
+        try:
+            ids = [_ticket_for(self.view, part) for part in answer.split(",") if part.strip()]
+        except BoxOfficeError as exc:
+            self.refused(exc)
+            return
+        self.give(ticket_ids=ids)
+
+    def give(self, ticket_ids: list[str] | None = None, count: int | None = None, holder_id: str | None = None,
+             confirmed: bool = False) -> None:
+        """Plan the pickup (asking for a holder's ID or the note's confirmation when the order needs one), then
+        hand it out: the same calls as `boxoffice pickup`."""
+        from boxoffice.services.pickup import pick_up, plan_pickup
+
+        assert self.code is not None
+        code = self.code
+        last4, number = (holder_id, None) if holder_id and len(holder_id) == 4 else (None, holder_id)
+        ctx = self.desk.ctx
+        try:
+            plan = plan_pickup(ctx, code, ticket_ids, count, id_last4=last4, id_number=number)
+        except BoxOfficeError as exc:
+            if exc.code == "holder_required":
+                self.app.push_screen(
+                    AskText(f"! {code} has real-name tickets: a holder's ID, its last 4 characters or the whole "
+                            "number", placeholder="ID last 4 or number", password=True),
+                    lambda got: self.give(ticket_ids, count, got, confirmed) if got else None)
+                return
+            if exc.code == "unpaid":
+                self.say(f"$ NOT PAID: {exc.message.split(':')[0]}. Press p to take payment first", "warn")
+                return
+            self.refused(exc)
+            return
+        if plan["notes"] and not confirmed:
+            self.app.push_screen(ConfirmNote(code, plan["notes"], len(plan["chosen"])),
+                                 lambda yes: self.give(ticket_ids, count, holder_id, True) if yes else
+                                 self.say(f"! not handed out: the note on {code} was not confirmed", "warn"))
+            return
+        try:
+            out = pick_up(ctx, code, ticket_ids=ticket_ids, count=count, confirmed=confirmed, id_last4=last4,
+                          id_number=number)
+        except BoxOfficeError as exc:
+            self.refused(exc)
+            return
+        self.show(code)
+        text = f"✓ HANDED OUT {len(out['handed_out'])} ticket(s) of {out['order']}: {', '.join(out['places'])}"
+        if out["remaining"]:
+            text += f"; {out['remaining']} still to hand out"
+        if out["holder"]:
+            text += f"; ID checked: {out['holder']['line']}"
+        failed = [r for r in out["print"] if r["status"] == "failed"]
+        if failed:
+            text += f" ! NOT PRINTED ({failed[0]['error']}): the job waits for print retry"
+        self.say(text, "warn" if failed else "ok")
+
+    # -- paying ----------------------------------------------------------------------------------------------
+
+    def action_pay(self) -> None:
+        if not self._need_order():
+            return
+        from boxoffice.services.desk_payment import amount_due
+
+        assert self.code is not None
+        try:
+            due = amount_due(self.desk.ctx, self.code)
+        except BoxOfficeError as exc:
+            self.refused(exc)
+            return
+        self.app.push_screen(PayDialog(due["code"], due["total_text"], due["currency"]),
+                             lambda answer: self._paid(answer, due["currency"]))
+
+    def _paid(self, answer: PayAnswer | None, currency: str) -> None:
+        from boxoffice.services.desk_payment import pay_order, tenders
+        from boxoffice.services.printing import run_jobs
+
+        if answer is None or self.code is None:
+            self.say("! nothing was taken", "warn")
+            return
+        code = self.code
+        try:
+            out = pay_order(self.desk.ctx, code, tenders(answer.cash, [answer.card] if answer.card else [],
+                                                         currency))
+        except BoxOfficeError as exc:
+            self.refused(exc)
+            return
+        run_jobs(self.desk.ctx, out["jobs"])
+        self.show(code)
+        change = f"  CHANGE {out['change_text']}" if any(p["tender"] == "cash" for p in out["payments"]) else ""
+        self.say(f"✓ PAID {out['order']}: {out['total_text']} {out['currency']}{change}. Enter hands it out", "ok")
+
+    # -- the rest --------------------------------------------------------------------------------------------
+
+    def _need_order(self) -> bool:
+        if self.code is None or self.view is None:
+            self.say("! find an order first: / to search", "warn")
+            return False
+        return True
+
+    def action_focus_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_clear(self) -> None:
+        """Forget the order on the screen and start a new search."""
+        self.code, self.view = None, None
+        search = self.query_one("#search", Input)
+        search.value = ""
+        self.query_one("#results", OptionList).display = False
+        self.query_one("#order", OrderPanel).display = False
+        self.say("")
+        search.focus()
+
+
+def _waiting(view: dict[str, Any]) -> list[dict[str, Any]]:
+    return [t for t in view["tickets"] if t["status"] == "valid" and not t["picked_up"]]
+
+
+def _ticket_for(view: dict[str, Any], typed: str) -> str:
+    """A waiting ticket by the end of its id or its place as shown (F10, Stalls F10)."""
+    want = typed.strip().upper()
+    found = [t for t in _waiting(view)
+             if t["short"].upper().endswith(want) or t["place"].upper() == want
+             or t["place"].upper().endswith(f" {want}")]
+    if len(found) != 1:
+        raise BoxOfficeError("bad_input" if found else "not_found",
+                             f"{typed.strip()!r} names {'more than one' if found else 'no'} ticket still to hand out")
+    return str(found[0]["id"])
+
+
+def _result_line(r: Mapping[str, Any]) -> str:
+    state = ("sold here" if r["channel"] == "box_office" else "$ NOT PAID" if r["status"] == "unpaid"
+             else "✓ all out" if r["tickets"] and r["picked_up"] >= r["tickets"] else f"{r['picked_up']}/"
+             f"{r['tickets']} out")
+    return f"{r['code']}  {(r['name'] or '')[:24]:<24} {r['event'][:18]:<18} {state}"
+
+
+def _order_text(view: dict[str, Any]) -> str:
+    waiting = _waiting(view)
+    valid = [t for t in view["tickets"] if t["status"] == "valid"]
+    status = "$ NOT PAID" if view["status"] == "unpaid" else view["status"]
+    lines = [f"{view['name'] or '(no name)'}  ·  {view['code']}  ·  {view['event']}",
+             f"{status}  ·  {len(valid)} ticket(s): {len(valid) - len(waiting)} handed out, {len(waiting)} left"]
+    if view["notes"]:
+        lines.append(f"! NOTE: {view['notes']}")
+    for t in view["tickets"]:
+        if t["status"] != "valid":
+            mark, when = "✗", t["status"]
+        elif t["picked_up"]:
+            mark, when = "✓", f"out {t['picked_up']}" + (f" by {t['by']}" if t["by"] else "")
+        else:
+            mark, when = "·", "waiting"
+        lines.append(f" {mark} {t['place']:<16} {str(t['type'])[:10]:<10} {t['short']}  {when}")
+    return "\n".join(lines)
