@@ -142,3 +142,50 @@ def test_a_burst_of_scans_is_answered_line_by_line_in_order(terminal, desk) -> N
     assert child.exitstatus == 0
     assert query(terminal, "SELECT result FROM checkins ORDER BY rowid") == [
         ("admitted",), ("admitted",), ("already_checked_in",)]
+
+
+def _until(child: pexpect.spawn, text: str, seen: list[str], timeout: float = 30) -> None:
+    """Read the screen as drawn (escape sequences taken out) until ``text`` has appeared."""
+    import contextlib
+    import time
+
+    deadline = time.monotonic() + timeout
+    drawn = ""
+    while time.monotonic() < deadline:
+        with contextlib.suppress(pexpect.TIMEOUT):
+            seen.append(child.read_nonblocking(100000, timeout=0.5))
+        drawn = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][0-9A-Za-z]", "", "".join(seen))
+        if text in drawn:
+            seen.clear()
+            return
+    raise AssertionError(f"never drawn: {text!r}; last drawn: {drawn[-1500:]!r}")
+
+
+def test_the_full_screen_counter_logs_in_switches_and_quits_on_a_real_terminal(terminal, demo_events) -> None:  # noqa: ANN001
+    """On a terminal, `boxoffice counter` is the full screen. Evening came after the morning's session ran out, so
+    it asks who is at the desk first; then the status bar names them, F4 shows the door, Ctrl+Q quits with status 0
+    and nothing was sold or left half-done."""
+    import time
+
+    from boxoffice.services.events import list_events
+
+    before = [e["sold"] for e in list_events(terminal)]
+    env = dict(os.environ, BOXOFFICE_DB=str(terminal.config.db_path), TERM="xterm-256color",
+               BOXOFFICE_NOW=GALA_EVENING, PYTHONIOENCODING="utf-8")
+    child = pexpect.spawn(str(BOXOFFICE), ["counter", "--event", demo_events[0]], env=env, encoding="utf-8",
+                          timeout=30, dimensions=(24, 80))
+    seen: list[str] = []
+    try:
+        _until(child, "Log in", seen)
+        for keys in ("sam", "\r", "1111", "\r"):  # Enter moves from the name to the PIN, then logs in
+            child.send(keys)
+            time.sleep(0.3)
+        _until(child, "sam (seller)", seen)
+        child.send("\x1bOS")  # F4 as an xterm sends it
+        _until(child, "ENTRY", seen)  # the door's mode line
+        child.send("\x11")  # Ctrl+Q
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 0
+    assert [e["sold"] for e in list_events(terminal)] == before
