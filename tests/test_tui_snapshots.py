@@ -77,3 +77,14 @@ def test_the_blind_count_before_anything_expected_is_shown(terminal: Ctx, snap_c
 
 def test_switching_operator_asks_for_a_pin(terminal: Ctx, snap_compare: Snap) -> None:
     assert snap_compare(CounterApp(Desk(terminal)), press=["f9", "s", "a", "m"])
+
+
+def test_will_call_with_several_orders_found(terminal: Ctx, snap_compare: Snap, demo_events: tuple[str, str],
+                                       login: Any) -> None:
+    from pickup_fixtures import Central, setup_desk, standard_orders
+
+    central = Central.make()
+    setup_desk(terminal, central, standard_orders(central, *demo_events))
+    login(terminal, "sam")
+    assert snap_compare(CounterApp(Desk(terminal), start="willcall"),
+                        press=["escape", *"smi", "enter", "_"])  # several matches: the list to pick from
