@@ -28,9 +28,21 @@ class DeskScreen(Screen[None]):
         yield Footer()
         yield ModeBar(self.MODE)
 
+    def on_screen_suspend(self) -> None:
+        """A form or the pay screen opened on top: the screen keys do not reach through it, so the line naming
+        them goes until this screen is back (a key shown must be a key that works)."""
+        from boxoffice.tui.widgets.modes import ModeBar
+
+        for bar in self.query(ModeBar):
+            bar.display = False
+
     def on_screen_resume(self) -> None:
         """Back on this screen (another mode, or a login closed): the status bar may name someone else now."""
+        from boxoffice.tui.widgets.modes import ModeBar
         from boxoffice.tui.widgets.status import StatusBar
+
+        for bar in self.query(ModeBar):
+            bar.display = True
 
         for bar in self.query(StatusBar):
             bar.refresh_status()
