@@ -121,7 +121,27 @@ def test_a_customer_at_the_limit_is_refused_on_the_pay_screen(terminal: Ctx) -> 
 
     drive(terminal, steps, gala)
     assert seen["screen"] == "PayScreen"
-    assert seen["msg"].startswith("✗ NOT SOLD: ") and "limit" in seen["msg"]
+    assert seen["msg"] == ("✗ NOT SOLD: this customer has reached the limit of 2 ticket(s) per customer for "
+                           "Winter Gala: no more may be sold to them")
+    assert sold(terminal) == before
+
+
+def test_a_holder_at_the_limit_is_refused_and_nothing_is_sold(terminal: Ctx) -> None:
+    from realname_kit import WANG, sell_named
+
+    gala = with_event(terminal, real_name=True, per_customer_limit=1)
+    sell_named(terminal, gala, WANG, section="standing")
+    before = sold(terminal)
+    seen: dict[str, str] = {}
+
+    async def steps(app: CounterApp, pilot: Pilot[None]) -> None:
+        await pilot.press("s", "plus", "a", "p")
+        await pilot.press(*"Wang Fang", "tab", "tab", *WANG_NUMBER, "enter")
+        await pay_cash(pilot, "100")
+        seen["msg"] = text(app, "#pay-msg")
+
+    drive(terminal, steps, gala)
+    assert seen["msg"].startswith("✗ NOT SOLD: this customer has reached the limit of 1 ticket(s)")
     assert sold(terminal) == before
 
 
