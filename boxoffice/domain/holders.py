@@ -47,7 +47,12 @@ def parse_holder(spec: str) -> HolderInput:
     parts = spec.rsplit(",", 2)
     if len(parts) != 3:
         raise BoxOfficeError("bad_input", f"a holder is given as {HOLDER_SYNTAX}")
-    name, kind, number = parts
+    return holder_input(*parts)
+
+
+def holder_input(name: str, kind: str, number: str) -> HolderInput:
+    """One holder from its three fields (as a form gives them): the name checked, the kind one of ``ID_KINDS``
+    (or an alias), the number validated and normalised. The same checks as :func:`parse_holder`."""
     kind = id_kind(kind)
     return HolderInput(holder_name(name), kind, normalise_id(kind, number))
 

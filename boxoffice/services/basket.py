@@ -9,10 +9,11 @@ journal, the audit trail and sync see ordinary sales.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypedDict
 
 from boxoffice.domain.basket import split_tenders
+from boxoffice.domain.holders import HolderInput
 from boxoffice.domain.money import format_money, tax_share
 from boxoffice.domain.tenders import Tender
 from boxoffice.errors import BoxOfficeError
@@ -168,6 +169,67 @@ class Payment:
     email: str | None = None
     phone: str | None = None
     print_receipt: bool = True
+    holders: dict[int, list[HolderInput]] = field(default_factory=dict)  # real-name: by sale (index in group())
+
+
+@dataclass
+class Buyer:
+    """Who buys the basket, as the counter learns it before payment: the customer (carried into every sale of the
+    basket, so limits per customer count them as at `boxoffice sell --phone/--email`) and, for a real-name event,
+    one holder a ticket per sale (keyed by the sale's index in :func:`group`)."""
+
+    customer_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    holders: dict[int, list[HolderInput]] = field(default_factory=dict)
+
+
+def customer(name: str | None, email: str | None, phone: str | None) -> Buyer:
+    """The customer as typed, checked by the rules a sale applies (services/sales.py ``clean_customer``); a phone or
+    e-mail given must also be one a limit per customer could match (domain/customer_ids.py), else ``bad_input``."""
+    from boxoffice.domain.customer_ids import normalise_email, normalise_phone
+
+    name_, email_, phone_ = sales.clean_customer(name, email, phone)
+    if phone_:
+        normalise_phone(phone_)
+    if email_:
+        normalise_email(email_)
+    return Buyer(name_, email_, phone_)
+
+
+def with_buyer(pay_: Payment, buyer: Buyer | None) -> Payment:
+    """The payment typed at the pay screen with the basket's customer and holders added."""
+    if buyer is None:
+        return pay_
+    return replace(pay_, customer_name=buyer.customer_name, email=buyer.email, phone=buyer.phone,
+                   holders=dict(buyer.holders))
+
+
+class HolderSlot(TypedDict):
+    """One ticket of a real-name event in the basket, in the order its sale issues tickets: who must be named."""
+
+    sale: int  # the sale's index in group(lines)
+    event_name: str
+    section_name: str
+    type_name: str
+
+
+def holder_slots(ctx: Ctx, lines: list[BasketLine]) -> list[HolderSlot]:
+    """The basket's tickets that need a holder (every ticket of a real-name event), in the order the tickets are
+    issued (services/sales.py issues them in the order of the priced lines): one holder is asked for each."""
+    from boxoffice.services.events import get_event
+    from boxoffice.services.holders import is_real_name
+
+    out: list[HolderSlot] = []
+    for i, g in enumerate(group(lines)):
+        ev = get_event(ctx, g.event_id)
+        if not is_real_name(ev):
+            continue
+        q = sales.quote(ctx, g.event_id, g.section_id, g.counts)
+        sec = catalog_store.section(ctx.conn, ev["id"], g.section_id) or {"name": g.section_id}
+        out.extend({"sale": i, "event_name": ev["name"], "section_name": sec["name"], "type_name": ln.name}
+                   for ln in q["lines"] for _ in range(ln.count))
+    return out
 
 
 def requests(ctx: Ctx, lines: list[BasketLine], pay_: Payment,
@@ -182,8 +244,9 @@ def requests(ctx: Ctx, lines: list[BasketLine], pay_: Payment,
     return [sales.SaleRequest(event_id=g.event_id, section_id=g.section_id, counts=g.counts, tenders=share,
                               seats=list(g.seats) or None, accessible=g.accessible,
                               customer_name=pay_.customer_name, email=pay_.email, phone=pay_.phone,
-                              print_receipt=pay_.print_receipt, basket_id=basket_id)
-            for g, share in zip(groups, shares, strict=True)]
+                              print_receipt=pay_.print_receipt, basket_id=basket_id,
+                              holders=pay_.holders.get(i) or None)
+            for i, (g, share) in enumerate(zip(groups, shares, strict=True))]
 
 
 def check(ctx: Ctx, lines: list[BasketLine], pay_: Payment, supervisor: str | None = None,

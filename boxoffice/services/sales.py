@@ -90,6 +90,13 @@ def _clean(value: str | None, what: str) -> str | None:
     return value or None
 
 
+def clean_customer(name: str | None, email: str | None,
+                   phone: str | None) -> tuple[str | None, str | None, str | None]:
+    """A sale's customer name, e-mail and phone as stored: trimmed, blank as None, hostile text and card numbers
+    refused (``bad_input``). The counter screen's customer step checks with this too, so both refuse alike."""
+    return _clean(name, "customer name"), _clean(email, "e-mail"), _clean(phone, "phone")
+
+
 def quote(ctx: Ctx, event_id: str, section_id: str, counts: dict[str, int]) -> dict[str, Any]:
     """Price a request without selling it: the lines, total and tax, so the operator can say the amount."""
     ev = get_event(ctx, event_id)
@@ -127,7 +134,7 @@ def _checked(ctx: Ctx, req: SaleRequest, supervisor: str | None) -> dict[str, An
     tax = tax_share(total, ev["tax_rate_bp"])
     payments = apply_tenders(total, req.tenders, ev["currency"])
     comp_by = _comp_authority(ctx, op, lines, types, payments, supervisor)
-    customer = (_clean(req.customer_name, "customer name"), _clean(req.email, "e-mail"), _clean(req.phone, "phone"))
+    customer = clean_customer(req.customer_name, req.email, req.phone)
     for p in payments:
         refuse_card_number(p.reason, "comp reason")
     sec = catalog_store.section(ctx.conn, ev["id"], req.section_id)

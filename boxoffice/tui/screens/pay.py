@@ -50,8 +50,9 @@ class PayScreen(ModalScreen[basket.BasketSale | None]):
     ]
 
     def __init__(self, desk: Desk, lines: list[basket.BasketLine], quote: basket.BasketQuote,
-                 basket_id: str) -> None:
+                 basket_id: str, buyer: basket.Buyer | None = None) -> None:
         super().__init__()
+        self.buyer = buyer  # the customer and real-name holders, added to the tenders typed here
         self.desk = desk
         self.ctx = desk.ctx
         self.lines = lines
@@ -168,7 +169,7 @@ class PayScreen(ModalScreen[basket.BasketSale | None]):
         if self.result is not None:
             return
         try:
-            payment = self._payment()
+            payment = basket.with_buyer(self._payment(), self.buyer)
             result = basket.pay(self.ctx, self.lines, payment, self.basket_id)
         except BoxOfficeError as exc:
             self.query_one("#comp-pin", Input).value = ""

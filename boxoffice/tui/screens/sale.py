@@ -47,6 +47,7 @@ class SaleScreen(DeskScreen):
         Binding("minus,left", "count(-1)", "-1"),
         Binding("a", "add", "Add"),
         Binding("backspace,delete", "remove", "Remove"),
+        Binding("c", "customer", "Customer"),
         Binding("p", "pay", "Pay"),
         Binding("escape", "cancel", "Cancel"),
     ]
@@ -62,6 +63,7 @@ class SaleScreen(DeskScreen):
         self.section_i = 0
         self.type_i = 0
         self.counts: dict[str, int] = {}
+        self.buyer = basket.Buyer()  # the customer step (C) and a real-name event's holders
 
     def body(self) -> ComposeResult:
         yield Static("", id="sale-top", markup=False)
@@ -192,6 +194,7 @@ class SaleScreen(DeskScreen):
 
     def _new_basket(self) -> None:
         self.lines, self.quote, self.counts = [], None, {}
+        self.buyer = basket.Buyer()
         self.basket_id = uuid7()
         self._draw()
 
@@ -237,8 +240,23 @@ class SaleScreen(DeskScreen):
             return
         self._open_pay(quote)
 
-    def _open_pay(self, quote: basket.BasketQuote) -> None:
+    def action_customer(self) -> None:
+        """C: the customer's name, e-mail and phone, carried into every order of this basket."""
+        from boxoffice.tui.screens.customer import CustomerScreen, said
+
+        def kept(buyer: basket.Buyer | None) -> None:
+            if buyer is not None:
+                buyer.holders, self.buyer = self.buyer.holders, buyer
+                self._say(said(buyer))
+
+        self.app.push_screen(CustomerScreen(self.buyer), kept)
+
+    def _open_pay(self, quote: basket.BasketQuote, named: bool = False) -> None:
+        from boxoffice.tui.screens.holders import ask_holders
         from boxoffice.tui.screens.pay import PayScreen
+
+        if not named and ask_holders(self, self.lines, self.buyer, lambda: self._open_pay(quote, True), self._say):
+            return
 
         def paid(result: basket.BasketSale | None) -> None:
             if result is None:
@@ -247,7 +265,8 @@ class SaleScreen(DeskScreen):
             self._after_sale()
             self._say(f"✓ SOLD {', '.join(result['orders'])}  {result['total_text']} {result['currency']}")
 
-        self.app.push_screen(PayScreen(self.desk, list(self.lines), quote, self.basket_id), paid)
+        self.app.push_screen(PayScreen(self.desk, list(self.lines), quote, self.basket_id, self.buyer),
+                             paid)
 
     # -- drawing --------------------------------------------------------------------------------------------------
 
