@@ -159,6 +159,11 @@ def confirm(question: str, **kwargs: Any) -> bool:
     return bool(typer.confirm(shown_lines(question), **kwargs))
 
 
+def prompt(question: str, **kwargs: Any) -> Any:
+    """typer.prompt with the question made safe first (it may carry a currency or a name from the catalogue)."""
+    return typer.prompt(shown_lines(question), **kwargs)
+
+
 def json_text(data: Any, *, indent: int | None = 2) -> str:
     """JSON for scripts: the data unchanged, but every control or bidi character escaped (domain.shown)."""
     return escape_for_json(json.dumps(data, ensure_ascii=False, indent=indent, default=str))

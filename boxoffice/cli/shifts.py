@@ -12,6 +12,7 @@ from boxoffice.cli.common import (
     echo,
     emit_json,
     finish_printing,
+    prompt,
     secho,
     terminal,
 )
@@ -137,8 +138,8 @@ def _ask_count(ctx: Any, json_out: bool) -> tuple[int | None, dict[int, int] | N
     values = denominations(cur)
     secho("Count the drawer. What it should hold is shown after the count.", bold=True)
     if not values:
-        return _amount(ctx, typer.prompt(f"Cash counted ({cur})")), None
-    pieces = {v: int(typer.prompt(f"  {format_money(v, cur):>8} {kind}s", default=0, type=int))
+        return _amount(ctx, prompt(f"Cash counted ({cur})")), None
+    pieces = {v: int(prompt(f"  {format_money(v, cur):>8} {kind}s", default=0, type=int))
               for v, kind in values}
     return None, pieces
 
@@ -153,7 +154,7 @@ def _approver(ctx: Any, shift_owner: str | None, name: str | None, interactive: 
     if me is not None and me["id"] != shift_owner and allowed(me["role"], "variance"):
         return None  # a supervisor closing someone else's drawer approves it by closing it
     if not name and interactive:
-        name = typer.prompt("Supervisor approving the variance", default="", show_default=False).strip()
+        name = prompt("Supervisor approving the variance", default="", show_default=False).strip()
     if not name:
         return None
     check_approver(ctx, name, "variance")
@@ -229,7 +230,7 @@ def shift_close(counted: str = typer.Option(None, "--counted", help="Cash counte
         approver = None
         if seen["needs_approval"]:
             if not note and interactive:
-                note = typer.prompt("Why does the drawer differ?", default="", show_default=False)
+                note = prompt("Why does the drawer differ?", default="", show_default=False)
             _, shift = _target(ctx, operator)
             approver = _approver(ctx, shift["operator_id"], supervisor, interactive)
         z = close_shift(ctx, total, operator, pieces=pieces, note=note, supervisor=approver)

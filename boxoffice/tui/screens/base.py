@@ -41,9 +41,8 @@ class DeskScreen(Screen[None]):
         from boxoffice.tui.widgets.modes import ModeBar
         from boxoffice.tui.widgets.status import StatusBar
 
-        for bar in self.query(ModeBar):
-            bar.display = True
-
+        for keys in self.query(ModeBar):
+            keys.display = True
         for bar in self.query(StatusBar):
             bar.refresh_status()
 
