@@ -26,8 +26,9 @@ COMMANDS = {
     "whoami": Entry(_CLI + "operators", "whoami", "Say who is logged in at this terminal."),
     "sell": Entry(_CLI + "sales", "sell", "Sell tickets at the window: places, payment, signed QR tickets and a "
                                           "receipt, printed at once."),
-    "counter": Entry(_CLI + "counter.screen", "counter", "The desk mode to leave running: scan or type, and the "
-                                                         "order comes up; Enter hands it out."),
+    "counter": Entry(_CLI + "counter.screen", "counter", "The full-screen desk to leave running: sale with seat "
+                                                         "map and basket, will-call, door, operators and the "
+                                                         "drawer (--plain: the line prompt)."),
     "resume": Entry(_CLI + "night", "resume", "Lift a pause, by id or by the same scope it was set with."),
     "backup": Entry(_CLI + "backup", "backup", "Copy the live database while sales go on, verify the copy "
                                                "(integrity and audit chain), keep the last N."),
@@ -56,7 +57,8 @@ COMMANDS = {
                                                        "the pickup desk and the door."),
     "keys": Entry(_CLI + "web_orders", "keys_app", "Public keys whose tickets this terminal accepts (the central "
                                                    "service's, other terminals')."),
-    "pickup": Entry(_CLI + "pickup", "pickup_app", "Will-call: find an order and hand it out exactly once."),
+    "pickup": Entry(_CLI + "pickup", "pickup_app", "Will-call: find an order, take payment for an unpaid "
+                                                   "one, and hand it out exactly once."),
     "scan": Entry(_CLI + "door", "scan_app", "Door check-in, offline: scan tickets from a barcode scanner, stdin "
                                              "or a photo."),
     "pause": Entry(_CLI + "night", "pause_app", "Stop sales, pickups or scans at once (everywhere, one event, a "

@@ -20,7 +20,8 @@ from boxoffice.cli.common import (
 )
 from boxoffice.cli.default_group import default_command_app
 
-pickup_app = default_command_app("Will-call: find an order and hand it out exactly once.\n\n"
+pickup_app = default_command_app("Will-call: find an order, take payment for an unpaid one, and hand it out "
+                                 "exactly once.\n\n"
                                  "Examples:\n"
                                  "  boxoffice pickup find 'demo customer'\n"
                                  "  boxoffice pickup WQ72-2248", "give")
@@ -123,7 +124,7 @@ def pickup_give(code: str = typer.Argument(..., help="Order code, e.g. WQ72-2248
 
 
 @pickup_app.command("pay")
-def pickup_pay(code: str = typer.Argument(..., help="Order code of an unpaid web order, e.g. WQ7K-2M4X."),
+def pickup_pay(code: str = typer.Argument(..., help="Order code of an unpaid web order, e.g. WQ72-2248."),
                cash: str = typer.Option(None, "--cash", help="Cash handed over, e.g. 50; the change is worked out."),
                card: list[str] = typer.Option([], "--card", help="Card: LAST4 (the rest) or LAST4:AMOUNT; only 4 "
                                                                  "digits kept."),
@@ -134,9 +135,9 @@ def pickup_pay(code: str = typer.Argument(..., help="Order code of an unpaid web
     Paid as a sale is (cash with change, card by its last four, or split), booked to the open shift's drawer and
     journalled; a second payment is refused (already_paid). Needs a seller, supervisor or admin.
     Examples:
-      boxoffice pickup pay WQ7K-2M4X --cash 50
-      boxoffice pickup pay WQ7K-2M4X --card 4242
-      boxoffice pickup pay WQ7K-2M4X --card 4242:10 --cash 20
+      boxoffice pickup pay WQ72-2248 --cash 50
+      boxoffice pickup pay WQ72-2248 --card 4242
+      boxoffice pickup pay WQ72-2248 --card 4242:10 --cash 20
     """
     from boxoffice.services.desk_payment import amount_due, pay_order, tenders
     from boxoffice.services.printing import run_jobs

@@ -32,15 +32,22 @@ def counter(event: str = typer.Option(None, "--event", help="The event for quick
             plain: bool = typer.Option(False, "--plain", help="The line-by-line prompt instead of the full screen "
                                                              "(what runs anyway when input is piped or there is "
                                                              "no terminal).")) -> None:
-    """The desk mode to leave running: scan or type, and the order comes up; Enter hands it out.
+    """The full-screen desk to leave running: sale with seat map and basket, will-call, door, operators and the
+    drawer (--plain: the line prompt).
 
-    Keeps the database and keys open all evening. At the prompt: a code, ticket, name, e-mail or phone digits
+    Keeps the database and keys open all evening. On a terminal it opens the full screen: F2 sale (basket, seat
+    map, quote, then pay), F3 will-call (find, hand out, take payment for an unpaid order), F4 door (ADMIT or
+    REFUSED, F6 entry/exit), F5 people and money (shift, X report, blind close, unlock); F9 switches operator, F10
+    locks, Ctrl+Q quits. Keys are shown at the bottom of every screen.
+
+    With --plain, a pipe or a scanner feeding stdin: the line prompt. A code, ticket, name, e-mail or phone digits
     finds an order; Enter (or p, or p N) hands it out; s SECTION TYPE=N cash AMOUNT sells; d switches to door
     check-in (x: exit mode); h shows help; q quits. Ctrl-C cancels what is on screen (twice quits) and never
-    leaves an action half-done. Example: boxoffice counter --event gala
+    leaves an action half-done.
 
-    On a terminal this opens the full screen (F2 sale, F3 will-call, F4 door, F5 people and money); --plain, a pipe
-    or a scanner feeding stdin gets the line-by-line prompt.
+    Examples:
+      boxoffice counter --event gala
+      boxoffice counter --door --event gala
     """
     import sys
 
