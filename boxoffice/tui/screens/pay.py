@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import ContentSwitcher, Digits, Footer, Input, Label, Static
+from textual.widgets import ContentSwitcher, Digits, Input, Label, Static
 
 from boxoffice.domain.money import format_money, parse_amount
 from boxoffice.domain.tenders import Tender, card_reference
@@ -19,6 +19,7 @@ from boxoffice.errors import BoxOfficeError
 from boxoffice.services import basket
 from boxoffice.services.printing import PrintResult
 from boxoffice.tui.desk import Desk
+from boxoffice.tui.widgets.keys import KeysFooter
 
 TENDERS = ("cash", "card", "split", "comp")
 
@@ -91,7 +92,7 @@ class PayScreen(ModalScreen[basket.BasketSale | None]):
                     yield Digits("", id="change")
                     yield Static("", id="prints", markup=False)
             yield Static("", id="pay-msg", markup=False)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.action_tender("cash")

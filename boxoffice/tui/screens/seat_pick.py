@@ -6,10 +6,11 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from boxoffice.errors import BoxOfficeError
 from boxoffice.tui.desk import Desk
+from boxoffice.tui.widgets.keys import KeysFooter
 from boxoffice.tui.widgets.seatmap import SeatMap
 
 
@@ -43,7 +44,7 @@ class SeatPickScreen(ModalScreen[list[str] | None]):
         wanted = f"choose {self.count} seat{'s' if self.count != 1 else ''}" if self.count > 0 else "choose seats"
         yield Static(f"{ev['name']} · {section}: {wanted}", id="title")
         yield SeatMap(self.desk, self.event_id, self.section_id, self.count, self.basket_id, id="seatmap")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one(SeatMap).focus()
