@@ -7,7 +7,7 @@ the seat map, which holds them for this basket until it is paid or cancelled.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,6 +21,9 @@ from boxoffice.services import basket
 from boxoffice.services import events as event_service
 from boxoffice.tui.desk import Desk
 from boxoffice.tui.screens.base import DeskScreen
+
+if TYPE_CHECKING:
+    from boxoffice.tui.screens.pay import PayScreen
 
 HOLD_CHECK_SECONDS = 5.0  # how often the screen looks for seat holds that ran out
 
@@ -62,6 +65,7 @@ class SaleScreen(DeskScreen):
         self.section_i = 0
         self.type_i = 0
         self.counts: dict[str, int] = {}
+        self._pay: PayScreen | None = None
 
     def body(self) -> ComposeResult:
         yield Static("", id="sale-top", markup=False)
@@ -247,7 +251,11 @@ class SaleScreen(DeskScreen):
             self._after_sale()
             self._say(f"✓ SOLD {', '.join(result['orders'])}  {result['total_text']} {result['currency']}")
 
-        self.app.push_screen(PayScreen(self.desk, list(self.lines), quote, self.basket_id), paid)
+        if self._pay is None:  # built once and kept: the next customer reuses it (PayScreen.prepare)
+            self._pay = PayScreen(self.desk)
+            self.app.install_screen(self._pay, f"pay-{id(self)}")
+        self._pay.prepare(list(self.lines), quote, self.basket_id)
+        self.app.push_screen(self._pay, paid)
 
     # -- drawing --------------------------------------------------------------------------------------------------
 
