@@ -275,3 +275,39 @@ def test_seats_whose_hold_ran_out_leave_the_basket(terminal: Ctx, clock: Any, de
     assert len(seen["held"]) == 1 and seen["kept"] == 1
     assert seen["after"][0] == 0 and "empty" in seen["after"][1]
     assert f"the hold on {seen['held'][0]} ran out" in seen["after"][2]
+
+
+def test_the_next_customer_starts_on_a_fresh_seat_map_and_pay_screen(terminal: Ctx, tmp_path: Path,
+                                                                     demo_events: tuple[str, str]) -> None:
+    """The seat picker and the pay screen are kept between customers: nothing of the last sale may show on them."""
+    file_printer(terminal, tmp_path / "printer.bin")
+    gala, _ = demo_events
+    seen: list[dict[str, Any]] = []
+
+    async def steps(app: CounterApp, pilot: Pilot[None]) -> None:
+        for count, cash in ((2, "100"), (1, "50")):
+            got: dict[str, Any] = {}
+            await pilot.press(*["plus"] * count, "a")
+            got["title"] = text(app, "#title")
+            got["info_before"] = text(app, "#info")
+            await pilot.press("b", "enter", "p")
+            got["due"], got["preview"] = text(app, "#due"), text(app, "#cash-preview")
+            got["sold_before"], got["cash_box"] = text(app, "#sold"), app.screen.query_one("#cash-in").value
+            await pilot.press(*cash)
+            got["preview_typed"] = text(app, "#cash-preview")
+            await pilot.press("enter")
+            got["codes"] = codes(app)
+            got["change"] = app.screen.query_one("#change", Digits).value
+            await pilot.press("enter")
+            seen.append(got)
+
+    drive(terminal, steps, event_id=gala)
+    first, second = seen
+    assert "choose 2 seats" in first["title"] and "choose 1 seat" in second["title"]
+    assert "Chosen 0 of 2: none" in first["info_before"] and "Chosen 0 of 1: none" in second["info_before"]
+    assert second["due"].startswith("TO PAY ") and second["due"] != first["due"]
+    assert second["sold_before"] == "" and second["cash_box"] == "" and second["preview"] == ""
+    assert second["preview_typed"].startswith("change ")
+    seats = [sorted(f"{t['row']}{t['seat']}" for t in order_details(terminal, s["codes"][0])["tickets"])
+             for s in seen]
+    assert len(seats[0]) == 2 and len(seats[1]) == 1 and not set(seats[0]) & set(seats[1])

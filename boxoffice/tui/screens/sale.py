@@ -24,6 +24,7 @@ from boxoffice.tui.screens.base import DeskScreen
 
 if TYPE_CHECKING:
     from boxoffice.tui.screens.pay import PayScreen
+    from boxoffice.tui.screens.seat_pick import SeatPickScreen
 
 HOLD_CHECK_SECONDS = 5.0  # how often the screen looks for seat holds that ran out
 
@@ -66,6 +67,7 @@ class SaleScreen(DeskScreen):
         self.type_i = 0
         self.counts: dict[str, int] = {}
         self._pay: PayScreen | None = None
+        self._picker: SeatPickScreen | None = None
 
     def body(self) -> ComposeResult:
         yield Static("", id="sale-top", markup=False)
@@ -164,7 +166,12 @@ class SaleScreen(DeskScreen):
                     return
                 self._add(basket.BasketLine(eid, sid, counts, list(seats)))
 
-            self.app.push_screen(SeatPickScreen(self.desk, eid, sid, sum(counts.values()), self.basket_id), picked)
+            if self._picker is None:  # built once and kept, like the pay screen
+                self._picker = SeatPickScreen(self.desk, eid, sid, sum(counts.values()), self.basket_id)
+                self.app.install_screen(self._picker, f"seats-{id(self)}")
+            else:
+                self._picker.prepare(eid, sid, sum(counts.values()), self.basket_id)
+            self.app.push_screen(self._picker, picked)
             return
         self._add(basket.BasketLine(eid, sid, counts))
 

@@ -103,6 +103,19 @@ class SeatMap(Widget, can_focus=True):
         yield Static("", id="legend")
 
     def on_mount(self) -> None:
+        self._start()
+        self.set_interval(REFRESH_SECONDS, self._tick)
+
+    def prepare(self, event_id: str, section_id: str, count: int, basket_id: str) -> None:
+        """Show another section or basket on this map (the seat picker is built once and kept: sale.py)."""
+        self.event_id, self.section_id, self.count, self.basket_id = event_id, section_id, count, basket_id
+        self.added, self.message, self.expires_at = set(), "", None
+        self.cursor = (0, 0)
+        if self.is_mounted:
+            self._start()
+
+    def _start(self) -> None:
+        """Read the section and put the cursor on the basket's first seat here, else the first free one."""
         self.reload(draw=False)
         first = self._seat_lines()
         if first:
@@ -110,8 +123,13 @@ class SeatMap(Widget, can_focus=True):
             free = [(i, j) for i, line in enumerate(first) for j, (_, s) in enumerate(line.seats)
                     if s["state"] == "free"]
             self.cursor = (chosen or free or [(0, 0)])[0]
-        self.set_interval(REFRESH_SECONDS, self.reload)
         self.redraw()
+
+    def _tick(self) -> None:
+        # Only while the map is in view: a kept picker waits unseen between customers, and the door's writer may
+        # hold the connection then (screens/door.py).
+        if self.screen.is_current:
+            self.reload()
 
     def reload(self, draw: bool = True) -> None:
         """Read the section again (sales, other baskets' holds and expiries show up) and redraw."""
