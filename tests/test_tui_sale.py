@@ -10,6 +10,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 from textual.widgets import Digits, Static
+from textual.widgets._footer import FooterKey
 
 from boxoffice.services.context import Ctx
 from boxoffice.services.events import list_events
@@ -47,6 +48,12 @@ def sold(ctx: Ctx) -> int:
 def file_printer(ctx: Ctx, path: Path) -> Path:
     ctx.config.values["printer"] = f"file://{path}"
     return path
+
+
+def footer_keys(app: CounterApp) -> list[str]:
+    """The descriptions of the keys shown at the bottom of the screen in view, left to right."""
+    keys = [k for k in app.screen.query(FooterKey) if k.display]
+    return [k.description for k in sorted(keys, key=lambda k: k.region.x)]
 
 
 def codes(app: CounterApp) -> list[str]:
@@ -291,6 +298,8 @@ def test_the_next_customer_starts_on_a_fresh_seat_map_and_pay_screen(terminal: C
             got["title"] = text(app, "#title")
             got["info_before"] = text(app, "#info")
             await pilot.press("b", "enter", "p")
+            await pilot.pause()
+            got["keys_before"] = footer_keys(app)
             got["due"], got["preview"] = text(app, "#due"), text(app, "#cash-preview")
             got["sold_before"], got["cash_box"] = text(app, "#sold"), app.screen.query_one("#cash-in").value
             await pilot.press(*cash)
@@ -298,6 +307,8 @@ def test_the_next_customer_starts_on_a_fresh_seat_map_and_pay_screen(terminal: C
             await pilot.press("enter")
             got["codes"] = codes(app)
             got["change"] = app.screen.query_one("#change", Digits).value
+            await pilot.pause()
+            got["keys_after"] = footer_keys(app)
             await pilot.press("enter")
             seen.append(got)
 
@@ -308,6 +319,9 @@ def test_the_next_customer_starts_on_a_fresh_seat_map_and_pay_screen(terminal: C
     assert second["due"].startswith("TO PAY ") and second["due"] != first["due"]
     assert second["sold_before"] == "" and second["cash_box"] == "" and second["preview"] == ""
     assert second["preview_typed"].startswith("change ")
+    for got in seen:  # the keys at the bottom follow the pay screen's state every time
+        assert got["keys_before"] == ["Cash", "Card", "Split", "Comp", "Take payment", "Back"]
+        assert got["keys_after"] == ["Next customer", "Back"]
     seats = [sorted(f"{t['row']}{t['seat']}" for t in order_details(terminal, s["codes"][0])["tickets"])
              for s in seen]
     assert len(seats[0]) == 2 and len(seats[1]) == 1 and not set(seats[0]) & set(seats[1])
