@@ -114,7 +114,8 @@ class PayScreen(ModalScreen[basket.BasketSale | None]):
         self.query_one("#due", Static).update(f"TO PAY {due}  (incl. tax {q['tax_text']}){many}")
         self.query_one("#card-due", Label).update(f"CARD · take {due} on the card machine now,")
         for box in self.query(Input):
-            box.value = ""
+            if box.value:
+                box.value = ""
         self.query_one("#cash-in", Input).placeholder = q["total_text"]
         for wid in ("#cash-preview", "#sold", "#prints"):
             self.query_one(wid, Static).update("")
