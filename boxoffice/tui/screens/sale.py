@@ -168,7 +168,7 @@ class SaleScreen(DeskScreen):
 
             if self._picker is None:  # built once and kept, like the pay screen
                 self._picker = SeatPickScreen(self.desk, eid, sid, sum(counts.values()), self.basket_id)
-                self.app.install_screen(self._picker, f"seats-{id(self)}")
+                self.app.install_screen(self._picker, f"seats-{uuid7()}")
             else:
                 self._picker.prepare(eid, sid, sum(counts.values()), self.basket_id)
             self.app.push_screen(self._picker, picked)
@@ -260,7 +260,7 @@ class SaleScreen(DeskScreen):
 
         if self._pay is None:  # built once and kept: the next customer reuses it (PayScreen.prepare)
             self._pay = PayScreen(self.desk)
-            self.app.install_screen(self._pay, f"pay-{id(self)}")
+            self.app.install_screen(self._pay, f"pay-{uuid7()}")
         self._pay.prepare(list(self.lines), quote, self.basket_id)
         self.app.push_screen(self._pay, paid)
 
