@@ -159,11 +159,14 @@ def test_a_comp_needs_the_supervisors_pin_on_the_same_screen(terminal: Ctx, tmp_
         app.screen.query_one("#comp-pin").focus()
         await pilot.press(*"222222", "enter")
         seen["codes"] = codes(app)
+        pay = app.screen
+        await pilot.press("enter")  # the next customer: the pay screen is kept, the PIN typed in it is not
+        seen["pin_kept"] = pay.query_one("#comp-pin").value  # type: ignore[attr-defined]
 
     drive(terminal, steps)
     assert "1 x Complimentary 0.00 = 0.00" in seen["basket"]
     assert "✗ NOT SOLD" in seen["refused"] and "PIN" in seen["refused"]
-    assert seen["sold_after_wrong_pin"] == 0 and seen["pin_box"] == ""
+    assert seen["sold_after_wrong_pin"] == 0 and seen["pin_box"] == "" and seen["pin_kept"] == ""
     order = order_details(terminal, seen["codes"][0])
     assert [(p["tender"], p["amount"]) for p in order["payments"]] == [("comp", "0.00")]
     assert order["operator_id"] == terminal.operator["id"]  # type: ignore[index]

@@ -107,6 +107,10 @@ class PayScreen(ModalScreen[basket.BasketSale | None]):
     def on_mount(self) -> None:
         self._fill()
 
+    def on_screen_suspend(self) -> None:
+        """The screen is kept between customers: a supervisor's PIN typed here does not stay in it meanwhile."""
+        self.query_one("#comp-pin", Input).value = ""
+
     def _fill(self) -> None:
         """Show this basket's amounts, every box empty, the cash pane in view."""
         q, due = self.quote, f"{self.quote['total_text']} {self.currency}"
