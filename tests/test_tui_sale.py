@@ -10,6 +10,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 from textual.widgets import Digits, Static
+from textual.widgets._footer import FooterKey
 
 from boxoffice.services.context import Ctx
 from boxoffice.services.events import list_events
@@ -47,6 +48,12 @@ def sold(ctx: Ctx) -> int:
 def file_printer(ctx: Ctx, path: Path) -> Path:
     ctx.config.values["printer"] = f"file://{path}"
     return path
+
+
+def footer_keys(app: CounterApp) -> list[str]:
+    """The descriptions of the keys shown at the bottom of the screen in view, left to right."""
+    keys = [k for k in app.screen.query(FooterKey) if k.display]
+    return [k.description for k in sorted(keys, key=lambda k: k.region.x)]
 
 
 def codes(app: CounterApp) -> list[str]:
@@ -152,11 +159,14 @@ def test_a_comp_needs_the_supervisors_pin_on_the_same_screen(terminal: Ctx, tmp_
         app.screen.query_one("#comp-pin").focus()
         await pilot.press(*"222222", "enter")
         seen["codes"] = codes(app)
+        pay = app.screen
+        await pilot.press("enter")  # the next customer: the pay screen is kept, the PIN typed in it is not
+        seen["pin_kept"] = pay.query_one("#comp-pin").value  # type: ignore[attr-defined]
 
     drive(terminal, steps)
     assert "1 x Complimentary 0.00 = 0.00" in seen["basket"]
     assert "✗ NOT SOLD" in seen["refused"] and "PIN" in seen["refused"]
-    assert seen["sold_after_wrong_pin"] == 0 and seen["pin_box"] == ""
+    assert seen["sold_after_wrong_pin"] == 0 and seen["pin_box"] == "" and seen["pin_kept"] == ""
     order = order_details(terminal, seen["codes"][0])
     assert [(p["tender"], p["amount"]) for p in order["payments"]] == [("comp", "0.00")]
     assert order["operator_id"] == terminal.operator["id"]  # type: ignore[index]
@@ -275,3 +285,46 @@ def test_seats_whose_hold_ran_out_leave_the_basket(terminal: Ctx, clock: Any, de
     assert len(seen["held"]) == 1 and seen["kept"] == 1
     assert seen["after"][0] == 0 and "empty" in seen["after"][1]
     assert f"the hold on {seen['held'][0]} ran out" in seen["after"][2]
+
+
+def test_the_next_customer_starts_on_a_fresh_seat_map_and_pay_screen(terminal: Ctx, tmp_path: Path,
+                                                                     demo_events: tuple[str, str]) -> None:
+    """The seat picker and the pay screen are kept between customers: nothing of the last sale may show on them."""
+    file_printer(terminal, tmp_path / "printer.bin")
+    gala, _ = demo_events
+    seen: list[dict[str, Any]] = []
+
+    async def steps(app: CounterApp, pilot: Pilot[None]) -> None:
+        for count, cash in ((2, "100"), (1, "50")):
+            got: dict[str, Any] = {}
+            await pilot.press(*["plus"] * count, "a")
+            got["title"] = text(app, "#title")
+            got["info_before"] = text(app, "#info")
+            await pilot.press("b", "enter", "p")
+            await pilot.pause()
+            got["keys_before"] = footer_keys(app)
+            got["due"], got["preview"] = text(app, "#due"), text(app, "#cash-preview")
+            got["sold_before"], got["cash_box"] = text(app, "#sold"), app.screen.query_one("#cash-in").value
+            await pilot.press(*cash)
+            got["preview_typed"] = text(app, "#cash-preview")
+            await pilot.press("enter")
+            got["codes"] = codes(app)
+            got["change"] = app.screen.query_one("#change", Digits).value
+            await pilot.pause()
+            got["keys_after"] = footer_keys(app)
+            await pilot.press("enter")
+            seen.append(got)
+
+    drive(terminal, steps, event_id=gala)
+    first, second = seen
+    assert "choose 2 seats" in first["title"] and "choose 1 seat" in second["title"]
+    assert "Chosen 0 of 2: none" in first["info_before"] and "Chosen 0 of 1: none" in second["info_before"]
+    assert second["due"].startswith("TO PAY ") and second["due"] != first["due"]
+    assert second["sold_before"] == "" and second["cash_box"] == "" and second["preview"] == ""
+    assert second["preview_typed"].startswith("change ")
+    for got in seen:  # the keys at the bottom follow the pay screen's state every time
+        assert got["keys_before"] == ["Cash", "Card", "Split", "Comp", "Take payment", "Back"]
+        assert got["keys_after"] == ["Next customer", "Back"]
+    seats = [sorted(f"{t['row']}{t['seat']}" for t in order_details(terminal, s["codes"][0])["tickets"])
+             for s in seen]
+    assert len(seats[0]) == 2 and len(seats[1]) == 1 and not set(seats[0]) & set(seats[1])

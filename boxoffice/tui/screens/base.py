@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from boxoffice.tui.desk import Desk
+from boxoffice.tui.widgets.keys import KeysFooter
 
 
 class DeskScreen(Screen[None]):
@@ -25,7 +25,7 @@ class DeskScreen(Screen[None]):
 
         yield StatusBar(self.desk)
         yield from self.body()
-        yield Footer()
+        yield KeysFooter()
         yield ModeBar(self.MODE)
 
     def on_screen_suspend(self) -> None:

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import ContentSwitcher, Digits, Footer, Input, Label, Static
+from textual.widgets import ContentSwitcher, Digits, Input, Label, Static
 
 from boxoffice.domain.money import format_money, parse_amount
 from boxoffice.domain.tenders import Tender, card_reference
@@ -19,6 +19,7 @@ from boxoffice.errors import BoxOfficeError
 from boxoffice.services import basket
 from boxoffice.services.printing import PrintResult
 from boxoffice.tui.desk import Desk
+from boxoffice.tui.widgets.keys import KeysFooter
 
 TENDERS = ("cash", "card", "split", "comp")
 
@@ -49,31 +50,44 @@ class PayScreen(ModalScreen[basket.BasketSale | None]):
         Binding("escape", "back", "Back"),
     ]
 
-    def __init__(self, desk: Desk, lines: list[basket.BasketLine], quote: basket.BasketQuote,
-                 basket_id: str, buyer: basket.Buyer | None = None) -> None:
+    def __init__(self, desk: Desk, lines: list[basket.BasketLine] | None = None,
+                 quote: basket.BasketQuote | None = None, basket_id: str = "",
+                 buyer: basket.Buyer | None = None) -> None:
         super().__init__()
         self.buyer = buyer  # the customer and real-name holders, added to the tenders typed here
         self.desk = desk
         self.ctx = desk.ctx
-        self.lines = lines
-        self.quote = quote
-        self.basket_id = basket_id
-        self.currency = quote["currency"]
+        self.lines: list[basket.BasketLine] = []
+        self.quote: basket.BasketQuote = {}  # type: ignore[typeddict-item]  # set by prepare before it shows
+        self.basket_id = ""
+        self.currency = ""
         self.result: basket.BasketSale | None = None
         self.prints: list[PrintResult] = []
+        if quote is not None:
+            self.prepare(lines or [], quote, basket_id, buyer)
+
+    def prepare(self, lines: list[basket.BasketLine], quote: basket.BasketQuote, basket_id: str,
+                buyer: basket.Buyer | None = None) -> None:
+        """Take the next basket. The screen is built once and kept (the sale screen installs it): composing its
+        dozen boxes for every customer was most of the time the P key took. Each basket starts on an empty cash
+        pane, as a screen built for it would."""
+        self.lines, self.quote, self.basket_id = lines, quote, basket_id
+        self.buyer = buyer
+        self.currency = quote["currency"]
+        self.result, self.prints = None, []
+        if self.is_mounted:
+            self._fill()
 
     def compose(self) -> ComposeResult:
-        q, due = self.quote, f"{self.quote['total_text']} {self.currency}"
-        many = f" · {len(q['sales'])} orders, paid once, sold together" if len(q["sales"]) > 1 else ""
         with Vertical(id="pay"):
-            yield Static(f"TO PAY {due}  (incl. tax {q['tax_text']}){many}", id="due", markup=False)
+            yield Static("", id="due", markup=False)
             with ContentSwitcher(initial="cash"):
                 with Vertical(id="cash"):
                     yield Label("CASH · cash handed over (Enter takes it)")
-                    yield Input(placeholder=q["total_text"], id="cash-in")
+                    yield Input(id="cash-in")
                     yield Static("", id="cash-preview", markup=False)
                 with Vertical(id="card"):
-                    yield Label(f"CARD · take {due} on the card machine now,")
+                    yield Label("", id="card-due")
                     yield Label("then type the last 4 digits or the approval code (Enter)")
                     yield Input(placeholder="4242 or approval code", id="card-ref")
                 with Vertical(id="split"):
@@ -92,10 +106,32 @@ class PayScreen(ModalScreen[basket.BasketSale | None]):
                     yield Digits("", id="change")
                     yield Static("", id="prints", markup=False)
             yield Static("", id="pay-msg", markup=False)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
+        self._fill()
+
+    def on_screen_suspend(self) -> None:
+        """The screen is kept between customers: a supervisor's PIN typed here does not stay in it meanwhile."""
+        self.query_one("#comp-pin", Input).value = ""
+
+    def _fill(self) -> None:
+        """Show this basket's amounts, every box empty, the cash pane in view."""
+        q, due = self.quote, f"{self.quote['total_text']} {self.currency}"
+        many = f" · {len(q['sales'])} orders, paid once, sold together" if len(q["sales"]) > 1 else ""
+        self.query_one("#due", Static).update(f"TO PAY {due}  (incl. tax {q['tax_text']}){many}")
+        self.query_one("#card-due", Label).update(f"CARD · take {due} on the card machine now,")
+        for box in self.query(Input):
+            if box.value:
+                box.value = ""
+        self.query_one("#cash-in", Input).placeholder = q["total_text"]
+        for wid in ("#cash-preview", "#sold", "#prints"):
+            self.query_one(wid, Static).update("")
+        self.query_one("#change-label", Label).display = True
+        self.query_one("#change", Digits).display = True
+        self.query_one("#change", Digits).update("")
         self.action_tender("cash")
+        self.refresh_bindings()
 
     # -- choosing the tender --------------------------------------------------------------------------------------
 

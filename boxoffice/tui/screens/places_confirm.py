@@ -6,7 +6,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+
+from boxoffice.tui.widgets.keys import KeysFooter
 
 
 class PlacesConfirmScreen(ModalScreen[bool]):
@@ -32,7 +34,7 @@ class PlacesConfirmScreen(ModalScreen[bool]):
             yield Static("⚠ Tell the customer before they pay:", id="confirm-title")
             yield Static("\n".join(f"  • {p}" for p in self.places), id="confirm-places")
             yield Static("Does the customer agree?  Y yes  ·  N no", id="confirm-ask")
-        yield Footer()
+        yield KeysFooter()
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

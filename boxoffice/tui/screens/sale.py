@@ -7,7 +7,7 @@ the seat map, which holds them for this basket until it is paid or cancelled.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,6 +21,10 @@ from boxoffice.services import basket
 from boxoffice.services import events as event_service
 from boxoffice.tui.desk import Desk
 from boxoffice.tui.screens.base import DeskScreen
+
+if TYPE_CHECKING:
+    from boxoffice.tui.screens.pay import PayScreen
+    from boxoffice.tui.screens.seat_pick import SeatPickScreen
 
 HOLD_CHECK_SECONDS = 5.0  # how often the screen looks for seat holds that ran out
 
@@ -64,6 +68,8 @@ class SaleScreen(DeskScreen):
         self.type_i = 0
         self.counts: dict[str, int] = {}
         self.buyer = basket.Buyer()  # the customer step (C) and a real-name event's holders
+        self._pay: PayScreen | None = None
+        self._picker: SeatPickScreen | None = None
 
     def body(self) -> ComposeResult:
         yield Static("", id="sale-top", markup=False)
@@ -162,7 +168,12 @@ class SaleScreen(DeskScreen):
                     return
                 self._add(basket.BasketLine(eid, sid, counts, list(seats)))
 
-            self.app.push_screen(SeatPickScreen(self.desk, eid, sid, sum(counts.values()), self.basket_id), picked)
+            if self._picker is None:  # built once and kept, like the pay screen
+                self._picker = SeatPickScreen(self.desk, eid, sid, sum(counts.values()), self.basket_id)
+                self.app.install_screen(self._picker, f"seats-{uuid7()}")
+            else:
+                self._picker.prepare(eid, sid, sum(counts.values()), self.basket_id)
+            self.app.push_screen(self._picker, picked)
             return
         self._add(basket.BasketLine(eid, sid, counts))
 
@@ -265,8 +276,11 @@ class SaleScreen(DeskScreen):
             self._after_sale()
             self._say(f"✓ SOLD {', '.join(result['orders'])}  {result['total_text']} {result['currency']}")
 
-        self.app.push_screen(PayScreen(self.desk, list(self.lines), quote, self.basket_id, self.buyer),
-                             paid)
+        if self._pay is None:  # built once and kept: the next customer reuses it (PayScreen.prepare)
+            self._pay = PayScreen(self.desk)
+            self.app.install_screen(self._pay, f"pay-{uuid7()}")
+        self._pay.prepare(list(self.lines), quote, self.basket_id, self.buyer)
+        self.app.push_screen(self._pay, paid)
 
     # -- drawing --------------------------------------------------------------------------------------------------
 

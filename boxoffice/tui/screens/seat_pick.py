@@ -6,10 +6,11 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from boxoffice.errors import BoxOfficeError
 from boxoffice.tui.desk import Desk
+from boxoffice.tui.widgets.keys import KeysFooter
 from boxoffice.tui.widgets.seatmap import SeatMap
 
 
@@ -35,15 +36,28 @@ class SeatPickScreen(ModalScreen[list[str] | None]):
         self.count = count
         self.basket_id = basket_id
 
-    def compose(self) -> ComposeResult:
+    def prepare(self, event_id: str, section_id: str, count: int, basket_id: str) -> None:
+        """Pick for another basket line. The sale screen keeps one picker and calls this before showing it again:
+        building the map, its scroller and the keys for every line was most of what the A key took."""
+        self.event_id, self.section_id, self.count, self.basket_id = event_id, section_id, count, basket_id
+        if self.is_mounted:
+            self.query_one("#title", Static).update(self._title())
+            seatmap = self.query_one(SeatMap)
+            seatmap.prepare(event_id, section_id, count, basket_id)
+            seatmap.focus()
+
+    def _title(self) -> str:
         from boxoffice.services.events import show_event
 
         ev = show_event(self.desk.ctx, self.event_id)
         section = next((s["name"] for s in ev["sections"] if s["id"] == self.section_id), self.section_id)
         wanted = f"choose {self.count} seat{'s' if self.count != 1 else ''}" if self.count > 0 else "choose seats"
-        yield Static(f"{ev['name']} · {section}: {wanted}", id="title")
+        return f"{ev['name']} · {section}: {wanted}"
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._title(), id="title")
         yield SeatMap(self.desk, self.event_id, self.section_id, self.count, self.basket_id, id="seatmap")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one(SeatMap).focus()

@@ -103,24 +103,60 @@ class SeatMap(Widget, can_focus=True):
         yield Static("", id="legend")
 
     def on_mount(self) -> None:
-        self.reload()
+        self._start()
+        self.set_interval(REFRESH_SECONDS, self._tick)
+
+    def prepare(self, event_id: str, section_id: str, count: int, basket_id: str) -> None:
+        """Show another section or basket on this map (the seat picker is built once and kept: sale.py)."""
+        self.event_id, self.section_id, self.count, self.basket_id = event_id, section_id, count, basket_id
+        self.added, self.message, self.expires_at = set(), "", None
+        self.cursor = (0, 0)
+        if self.is_mounted:
+            self._start()
+
+    def _start(self) -> None:
+        """Read the section and put the cursor on the basket's first seat here, else the first free one."""
+        self.reload(draw=False)
         first = self._seat_lines()
         if first:
             chosen = [(i, j) for i, line in enumerate(first) for j, (_, s) in enumerate(line.seats) if s.get("mine")]
             free = [(i, j) for i, line in enumerate(first) for j, (_, s) in enumerate(line.seats)
                     if s["state"] == "free"]
             self.cursor = (chosen or free or [(0, 0)])[0]
-        self.set_interval(REFRESH_SECONDS, self.reload)
         self.redraw()
 
-    def reload(self) -> None:
+    def _tick(self) -> None:
+        # Only while the map is in view: a kept picker waits unseen between customers, and the door's writer may
+        # hold the connection then (screens/door.py).
+        if self.screen.is_current:
+            self.reload()
+
+    def reload(self, draw: bool = True) -> None:
         """Read the section again (sales, other baskets' holds and expiries show up) and redraw."""
         try:
             self.rows = section_seats(self.desk.ctx, self.event_id, self.section_id, self.basket_id)
         except BoxOfficeError as exc:  # no such section, or a standing one: nothing to draw, say why
             self.rows, self.message = [], exc.message
         self.plan = layout(self.rows)
-        self.redraw()
+        if draw:
+            self.redraw()
+
+    def _show_holds(self, rows: list[dict[str, Any]], mine: list[str]) -> None:
+        """The section as just read (``rows``) with this basket holding exactly ``mine`` there now: what a hold or a
+        release just did, drawn without reading the section's 500 seats once more (the refresh timer brings what
+        other counters did). A seat given back was held by this basket, so it is free again."""
+        held = set(mine)
+        for row in rows:
+            for seat in row["seats"]:
+                if seat["label"] in held:
+                    seat["state"], seat["mine"] = "held", True
+                elif seat.get("mine"):
+                    seat["state"], seat["mine"] = "free", False
+                else:
+                    continue
+                seat["mark"] = mark_of(seat)
+        self.rows = rows
+        self.plan = layout(rows)
 
     @property
     def selected(self) -> list[str]:
@@ -181,7 +217,16 @@ class SeatMap(Widget, can_focus=True):
         self._scroll_to_cursor()
 
     def on_resize(self) -> None:
-        self.redraw()
+        """Only the legend's wrapping and the scroll depend on the size: the plan drawn stays as it is."""
+        try:
+            legend = self.query_one("#legend", Static)
+        except NoMatches:
+            return
+        width = max(40, self.size.width or 80)
+        if width != self._legend_width:
+            self._legend_width = width
+            legend.update("\n".join(legend_lines(width, keys=list(MARKS))))
+        self._scroll_to_cursor()
 
     def _cursor_cell(self) -> tuple[int, int]:
         lines = self._seat_lines()
@@ -268,61 +313,75 @@ class SeatMap(Widget, can_focus=True):
         if seat is None:
             return
         label = seat["label"]
+        mine: list[str] | None = None  # what the basket holds here after a hold or release that went through
         try:
             if seat.get("mine"):
                 seat_holds.release(self.desk.ctx, self.basket_id, [label], event_id=self.event_id,
                                    section_id=self.section_id)
                 self.added.discard(label)
                 self.message = f"{label} freed"
+                mine = [x for x in self.selected if x != label]
             elif seat["state"] != "free":
                 symbol, word, _ = MARKS[mark_of(seat)]
                 self.message = f"{label} is {symbol} {word}: choose another seat"
             elif 0 < self.count <= len(self.selected):
                 self.message = f"{self.count} chosen already: free one first (space on it)"
             else:
-                self._hold([label])
+                mine = self._hold([label])
                 self.message = f"{label} held"
         except BoxOfficeError as exc:
             self.message = exc.message
-        self._changed()
+        self._changed(mine)
 
     def action_best(self, allow_single: bool) -> None:
         """Choose the best block for the number wanted, replacing what this section holds for the basket."""
         want = self.count if self.count > 0 else max(1, len(self.selected))
+        rows: list[dict[str, Any]] = []
+        mine: list[str] | None = None
         try:
             rows = section_seats(self.desk.ctx, self.event_id, self.section_id, self.basket_id)
             block = seating.best_available(seating_rows(rows, self.basket_id), want, allow_strand=allow_single)
             labels = [s.label for s in block]
-            self._hold(labels)
+            mine = self._hold(labels)
             old = [x for x in self.selected if x not in labels]
             if old:
                 seat_holds.release(self.desk.ctx, self.basket_id, old, event_id=self.event_id,
                                    section_id=self.section_id)
                 self.added.difference_update(old)
+                mine = [x for x in mine if x not in old]
             self.message = f"best {want}: {', '.join(labels)}"
         except BoxOfficeError as exc:
             hint = " (B allows it)" if exc.details.get("strands") else ""
             self.message = exc.message + hint
-            labels = []
-        self._changed()
-        if labels:
-            self._put_cursor(labels[0])
+            labels, mine = [], None
+        self._changed(mine, rows, cursor_to=labels[0] if labels else None)
 
-    def _hold(self, labels: list[str]) -> None:
+    def _hold(self, labels: list[str]) -> list[str]:
+        """Hold ``labels`` for the basket; returns every seat it holds in this section now."""
         out = seat_holds.hold(self.desk.ctx, self.event_id, self.section_id, labels, self.basket_id)
         self.expires_at = out["expires_at"]
         self.added.update(labels)
+        return out["seats"]
 
     def _put_cursor(self, label: str) -> None:
         for i, line in enumerate(self._seat_lines()):
             for j, (_, seat) in enumerate(line.seats):
                 if seat["label"] == label:
                     self.cursor = (i, j)
-                    self.redraw()
                     return
 
-    def _changed(self) -> None:
-        self.reload()
+    def _changed(self, mine: list[str] | None, rows: list[dict[str, Any]] | None = None,
+                 cursor_to: str | None = None) -> None:
+        """Draw what the basket holds now and tell the screen. ``mine``: the seats held here after a hold or release
+        that went through (drawn onto ``rows``, or the map on screen); None after a refusal: read the section
+        again, since whatever refused may have changed it."""
+        if mine is None:
+            self.reload(draw=False)
+        else:
+            self._show_holds(rows or self.rows, mine)
+        if cursor_to is not None:
+            self._put_cursor(cursor_to)
+        self.redraw()
         self.post_message(self.Changed(self.selected))
 
     def release_added(self) -> int:
@@ -341,6 +400,7 @@ class SeatMap(Widget, can_focus=True):
         mine_before = set(chosen)
         wanted = sorted(mine_before | (self.added - mine_before))
         if wanted:
-            self._hold(wanted)
-        self.reload()
+            self._show_holds(self.rows, self._hold(wanted))  # the screen closes now: nothing to draw
+        else:
+            self.reload(draw=False)
         return self.selected

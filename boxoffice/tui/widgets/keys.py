@@ -1,0 +1,68 @@
+"""The keys at the bottom of every counter screen: Textual's Footer, rebuilt only when the keys it shows change.
+
+Textual's Footer throws its keys away and mounts new ones each time the screen's bindings *may* have changed: every
+focus move, every ``refresh_bindings``, several times a keystroke on the pay screen. Each rebuild mounts and styles a
+dozen widgets, which was most of a tender switch's time. This footer works out what it would show (key, label,
+enabled, tooltip, in the Footer's own order) and compares it with what it shows: the same keys cost nothing, and
+other keys, no more of them than are on screen, are written into the keys already there (the spare ones hidden).
+Only more keys, or grouped ones, are built anew. What staff see is what the Footer draws, sooner.
+"""
+
+from __future__ import annotations
+
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+Key = tuple[str, str, str, str, bool, str]  # key, key as shown, description, action, enabled, tooltip
+
+
+class KeysFooter(Footer):
+    """A Footer that recomposes only when it must (see the module's docstring)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._shown: list[Key] | None = None
+
+    def _keys_to_show(self) -> list[Key] | None:
+        """The keys :meth:`Footer.compose` would draw, one per action, in its order; None when a binding is in a
+        group (drawn another way: left to the Footer)."""
+        app = self.app
+        by_action: dict[str, Key] = {}
+        for (_, binding, enabled, tooltip) in self.screen.active_bindings.values():
+            if not binding.show:
+                continue
+            if binding.group is not None:
+                return None
+            by_action.setdefault(binding.action, (binding.key, app.get_key_display(binding), binding.description,
+                                                  binding.action, enabled, tooltip))
+        return list(by_action.values())
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        self._bindings_ready = True
+        if not screen.app.app_focus:
+            return
+        if self.is_attached and screen is self.screen:
+            self.call_after_refresh(self._show_keys)
+
+    async def _show_keys(self) -> None:
+        if not self.is_attached:
+            return
+        shown = self._keys_to_show()
+        if shown is not None and shown == self._shown:
+            return
+        drawn = [key for key in self.query_children(FooterKey) if not key.has_class("-command-palette")]
+        if shown is None or self._shown is None or len(shown) > len(drawn):
+            self._shown = shown
+            await self.recompose()
+            return
+        self._shown = shown
+        for widget, (key, display, description, action, enabled, tooltip) in zip(drawn, shown, strict=False):
+            widget.key, widget.key_display, widget.description, widget.action = key, display, description, action
+            widget._disabled = not enabled
+            widget.set_class(not enabled, "-disabled")
+            widget.tooltip = tooltip or None
+            widget.display = True
+            widget.refresh(layout=True)
+        for widget in drawn[len(shown):]:
+            widget.display = False
