@@ -130,9 +130,12 @@ def _process_value(param: Any, ctx: typer.Context, value: Any, typer_process_val
 
 
 def _shown_choices(param: Any, ctx: typer.Context, typer_display: Any) -> str | None:
-    """The choices of a parameter that has some (``<a|b>``), which say what to type; None for any other."""
-    descriptor = getattr(param, "type_descriptor", None)
-    return typer_display(param, ctx) if descriptor is not None and descriptor.is_choice else None
+    """The choices of a parameter that has some (``<a|b>``), which say what to type; None for any other.
+
+    Typer's own display is asked (its public method) and kept only when it lists choices: a Python type name such
+    as ``<list[str]>`` says nothing to a person at the counter."""
+    shown = typer_display(param, ctx)
+    return shown if isinstance(shown, str) and "|" in shown else None
 
 
 class PlainOption(TyperOption):
