@@ -202,3 +202,13 @@ def setup_desk(ctx: Any, central: Central, orders: dict[str, dict[str, Any]]) ->
 
 def query(ctx: Any, sql: str, params: tuple = ()) -> list[tuple]:
     return [tuple(r) for r in ctx.conn.execute(sql, params)]
+
+
+def seller_desk(ctx: Any, demo_events: tuple[str, str], login: Any) -> dict[str, dict[str, Any]]:
+    """The standard web orders imported at ``ctx`` (its central key trusted), then sam the seller logged in: the
+    desk that both hands orders out and takes payment for unpaid ones. Returns the orders by customer."""
+    central = Central.make()
+    orders = standard_orders(central, *demo_events)
+    setup_desk(ctx, central, orders)
+    login(ctx, "sam")
+    return orders

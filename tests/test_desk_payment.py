@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from pickup_fixtures import Central, query, setup_desk, standard_orders
+from pickup_fixtures import query, seller_desk
 
 from boxoffice.domain.tenders import Tender
 from boxoffice.errors import BoxOfficeError
@@ -17,11 +17,7 @@ from boxoffice.services.pickup import pick_up
 
 @pytest.fixture
 def desk(terminal, demo_events, login) -> dict[str, dict]:  # noqa: ANN001
-    central = Central.make()
-    orders = standard_orders(central, *demo_events)
-    setup_desk(terminal, central, orders)
-    login(terminal, "sam")
-    return orders
+    return seller_desk(terminal, demo_events, login)
 
 
 def test_cash_paid_once_in_the_drawer_and_journal_then_handed_out(terminal, desk) -> None:  # noqa: ANN001

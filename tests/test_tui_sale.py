@@ -3,46 +3,26 @@ screen before anything is taken, then cash, card, split or a comp, and the print
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import Digits, Static
+from textual.widgets import Digits
 from textual.widgets._footer import FooterKey
+from tui_helpers import drive, sold, text
 
 from boxoffice.services.context import Ctx
-from boxoffice.services.events import list_events
 from boxoffice.services.orders import order_details
 from boxoffice.services.printing import list_jobs
 from boxoffice.tui.app import CounterApp
-from boxoffice.tui.desk import Desk
 from boxoffice.tui.screens.pay import PayScreen
 from boxoffice.tui.screens.sale import SaleScreen
-
-
-def text(app: CounterApp, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())
-
-
-def drive(ctx: Ctx, steps: Callable[[CounterApp, Pilot[None]], Awaitable[None]], event_id: str | None = None) -> None:
-    async def run() -> None:
-        app = CounterApp(Desk(ctx, event_id=event_id))
-        async with app.run_test(size=(80, 24)) as pilot:
-            await steps(app, pilot)
-
-    asyncio.run(run())
 
 
 async def standing(pilot: Pilot[None], *keys: str) -> None:
     """Section 'standing' (the second of the demo's sections), then the keys that choose types and counts."""
     await pilot.press("s", *keys, "a")
-
-
-def sold(ctx: Ctx) -> int:
-    """Tickets sold across every event, as the event list counts them."""
-    return sum(e["sold"] for e in list_events(ctx))
 
 
 def file_printer(ctx: Ctx, path: Path) -> Path:

@@ -4,14 +4,13 @@ mistyped resident ID refused on its line with nothing sold."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 from realname_kit import WANG_NUMBER
 from textual.pilot import Pilot
 from textual.widgets import Static
+from tui_helpers import drive, sold, text
 
 from boxoffice.domain.tenders import Tender
 from boxoffice.errors import BoxOfficeError
@@ -19,12 +18,10 @@ from boxoffice.services import basket
 from boxoffice.services.catalog import import_catalog
 from boxoffice.services.context import Ctx
 from boxoffice.services.demo_catalog import demo_catalog
-from boxoffice.services.events import list_events
 from boxoffice.services.holders import check_id
 from boxoffice.services.orders import order_details
 from boxoffice.services.sales import SaleRequest, sell
 from boxoffice.tui.app import CounterApp
-from boxoffice.tui.desk import Desk
 from boxoffice.tui.screens.customer import CustomerScreen
 from boxoffice.tui.screens.holders import HoldersScreen
 from boxoffice.tui.screens.pay import PayScreen
@@ -32,23 +29,6 @@ from boxoffice.tui.screens.sale import SaleScreen
 
 PASSPORT = "E12345678"
 BAD_RESIDENT = "110105198001010025"  # WANG_NUMBER with its check digit mistyped
-
-
-def text(app: CounterApp, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())
-
-
-def drive(ctx: Ctx, steps: Callable[[CounterApp, Pilot[None]], Awaitable[None]], event_id: str | None = None) -> None:
-    async def run() -> None:
-        app = CounterApp(Desk(ctx, event_id=event_id))
-        async with app.run_test(size=(80, 24)) as pilot:
-            await steps(app, pilot)
-
-    asyncio.run(run())
-
-
-def sold(ctx: Ctx) -> int:
-    return sum(e["sold"] for e in list_events(ctx))
 
 
 def with_event(ctx: Ctx, **fields: Any) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from pickup_fixtures import Central, query, setup_desk, standard_orders
+from pickup_fixtures import Central, query, seller_desk
 from textual.widgets import Input
 
 from boxoffice.services.context import Ctx
@@ -22,11 +22,7 @@ from boxoffice.tui.screens.willcall import WillCallScreen
 
 @pytest.fixture
 def desk(terminal, demo_events, login) -> dict[str, dict]:  # noqa: ANN001
-    central = Central.make()
-    orders = standard_orders(central, *demo_events)
-    setup_desk(terminal, central, orders)
-    login(terminal, "sam")
-    return orders
+    return seller_desk(terminal, demo_events, login)
 
 
 Steps = Callable[[Any, WillCallScreen, list[str]], Awaitable[None]]
