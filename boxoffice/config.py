@@ -34,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "alerts": {},                   # alert thresholds over the defaults (see `boxoffice alerts --help`)
     "allocation": {},               # top_up_below, top_up_to: when and how far sync tops the allocation up
     "privacy": {},                  # keep_days: how long after an event its customers' data may be kept
+    "venue": {},                    # language: the venue's language (receipts, tickets, the screen's default)
     "db": "",
 }
 
@@ -58,6 +59,8 @@ DESCRIPTIONS = {
                   "default 10), top_up_to (ask for enough to hold this many; default 50)",
     "privacy": "keep_days: days after an event starts before `privacy purge` may erase its customers' names, "
                "e-mails and phones (1 to 3650, default 30)",
+    "venue": "language: the venue's language, 'en' or 'zh_CN': receipts, tickets and PDFs, and the screen unless "
+             "BOXOFFICE_LANG or the operator's own language says otherwise (else the system's LANG)",
     "db": "terminal database path",
 }
 
@@ -102,6 +105,11 @@ class Config:
         return Path(self.values["db"])
 
     @property
+    def venue_language(self) -> str | None:
+        """The venue's language ([venue] language), or None when the file does not name one."""
+        return self.__dict__["values"]["venue"].get("language")
+
+    @property
     def key_path(self) -> Path:
         """The terminal's private key lives beside its database."""
         return self.db_path.with_suffix(".key")
@@ -142,6 +150,19 @@ def _check_allocation(path: Path, value: dict[str, Any]) -> None:
             raise BoxOfficeError("bad_config", f"config file {path}: allocation.{k} must be a whole number, 0 to 10000")
     if value.get("top_up_to", 50) < value.get("top_up_below", 10):
         raise BoxOfficeError("bad_config", f"config file {path}: allocation.top_up_to must be at least top_up_below")
+
+
+def _check_venue(path: Path, value: dict[str, Any]) -> None:
+    """``[venue]``: language, one of the languages the program ships a catalogue for."""
+    from boxoffice.i18n import check_language
+
+    for k, v in value.items():
+        if k != "language":
+            raise BoxOfficeError("bad_config", f"config file {path}: unknown setting venue.{k} (known: language)")
+        try:
+            value[k] = check_language(v if isinstance(v, str) else "")
+        except ValueError as exc:
+            raise BoxOfficeError("bad_config", f"config file {path}: venue.{exc}") from None
 
 
 def _check_privacy(path: Path, value: dict[str, Any]) -> None:
@@ -266,7 +287,11 @@ def load(config_path: str | None = None, db: str | None = None) -> Config:
                 raise BoxOfficeError("bad_config", f"config file {path}: unknown setting {key[:60]!r}")
             if isinstance(DEFAULTS[key], bool) and not isinstance(value, bool):
                 raise BoxOfficeError("bad_config", f"config file {path}: {key} must be true or false")
-            if isinstance(DEFAULTS[key], dict) and not (
+            if key == "venue":
+                if not isinstance(value, dict):
+                    raise BoxOfficeError("bad_config", f"config file {path}: [venue] must be a table of settings")
+                _check_venue(path, value)
+            elif isinstance(DEFAULTS[key], dict) and not (
                     isinstance(value, dict) and all(isinstance(v, int | float) and not isinstance(v, bool)
                                                     for v in value.values())):
                 raise BoxOfficeError("bad_config", f"config file {path}: [{key}] must be a table of numbers")

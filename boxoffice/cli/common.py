@@ -44,6 +44,10 @@ def config() -> Config:
     from boxoffice.config import load
 
     cfg = load(ROOT_OPTIONS.get("config"), ROOT_OPTIONS.get("db"))
+    if cfg.venue_language:
+        from boxoffice.i18n import set_language
+
+        set_language(cfg.venue_language)  # BOXOFFICE_LANG and the operator's own language still come first
     if cfg.ignored and not ROOT_OPTIONS.get("_warned"):
         ROOT_OPTIONS["_warned"] = "1"
         echo(f"warning: {cfg.file} sets {', '.join(cfg.ignored)}: ignored; security and money settings come "

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import SOURCE_LANGUAGE, language
 
 Clock = Callable[[], datetime]
 
@@ -63,8 +64,23 @@ def when_text(value: str | datetime | None, tz: str, *, year: bool = False, seco
     if value is None or value == "":
         return missing
     dt = (parse_iso(value) if isinstance(value, str) else value).astimezone(zone(tz))
+    if language() != SOURCE_LANGUAGE:
+        return _localised(dt, year=year, seconds=seconds)
     clock = f"{dt:%H:%M:%S}" if seconds else f"{dt:%H:%M}"
     return f"{dt:%a} {dt.day} {dt:%b}{f' {dt.year}' if year else ''} {clock}"
+
+
+# The same three parts (weekday, day and month, clock) in the order and words of each language with a catalogue.
+_PATTERNS = {"zh_CN": ("M月d日 EEE", "y年M月d日 EEE")}
+
+
+def _localised(dt: datetime, *, year: bool, seconds: bool) -> str:
+    """``when_text`` outside English, by Babel's locale data ("12月4日 周五 19:30")."""
+    from babel.dates import format_datetime
+
+    lang = language()
+    day = _PATTERNS.get(lang, ("EEE d MMM", "EEE d MMM y"))[1 if year else 0]
+    return format_datetime(dt, f"{day} HH:mm{':ss' if seconds else ''}", tzinfo=dt.tzinfo, locale=lang)
 
 
 def to_utc(local: str, tz: str) -> datetime:

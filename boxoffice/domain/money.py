@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import cast
 
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import SOURCE_LANGUAGE, language
 
 # Currencies whose minor unit is not 1/100. Anything not listed has two decimals.
 _EXPONENTS = {"JPY": 0, "KRW": 0, "ISK": 0, "CLP": 0, "VND": 0, "BHD": 3, "KWD": 3, "OMR": 3, "JOD": 3, "TND": 3}
@@ -86,7 +87,19 @@ def format_money(minor: int, currency: str, symbol: bool = False) -> str:
     sign = "-" if minor < 0 else ""
     whole, frac = divmod(abs(minor), 10**exp) if exp else (abs(minor), 0)
     text = f"{sign}{whole}.{frac:0{exp}d}" if exp else f"{sign}{whole}"
+    if symbol and language() != SOURCE_LANGUAGE:
+        return _localised(minor, currency, exp)
     return f"{text} {currency}" if symbol else text
+
+
+def _localised(minor: int, currency: str, exp: int) -> str:
+    """An amount with its currency as the language in force writes it (zh_CN: "¥45.00", "£45.00"), by Babel's
+    locale data; imported only outside English, so an English sale never loads it."""
+    from decimal import Decimal
+
+    from babel.numbers import format_currency
+
+    return format_currency(Decimal(minor).scaleb(-exp), currency, locale=language())
 
 
 def parse_rate(text: str | int | float) -> int:
