@@ -108,6 +108,17 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pyt
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    for key in ("LANG", "LC_ALL", "LC_MESSAGES", "LANGUAGE"):  # English unless a test asks for another language
+        monkeypatch.delenv(key, raising=False)
+    _forget_languages()
+
+
+def _forget_languages() -> None:
+    """A test that logged in an operator with their own language, or read a venue's, leaves no language behind."""
+    from boxoffice import i18n
+
+    i18n.set_operator_language(None)
+    i18n.set_language(None)
 
 
 @pytest.fixture

@@ -20,7 +20,8 @@ NEEDED, GAP = "needed", "gap"
 # emergency pause still works, a replacement machine can enroll again, and the restore and the recovery record
 # themselves.
 ALLOWED_WHILE_NEEDED = frozenset({
-    "operator.login", "operator.logout", "operator.locked", "operator.unlock", "operator.pin_reset", "incident.open",
+    "operator.login", "operator.logout", "operator.locked", "operator.unlock", "operator.pin_reset",
+    "operator.language", "incident.open",
     "incident.note", "incident.close", "pause", "resume", "sync.enroll", "restore", "recover", "recover.reappended",
     "alert.raised", "alert.cleared", "complaint.add", "complaint.close",
 })

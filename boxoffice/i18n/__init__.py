@@ -11,10 +11,10 @@ How code uses it:
 - ``N_("...")`` marks a string defined at import time (a table of labels) that is translated where it is shown,
   with ``_(value)``.
 
-Which language: ``BOXOFFICE_LANG`` first, then what the program sets (the operator's own language after login,
-the venue's ``[venue] language`` from the config), then ``LC_ALL``, ``LC_MESSAGES``, ``LANG``. Receipts and
-tickets are rendered inside ``use_language(venue_language)``, so the screen and the paper may differ. ``--json``
-output and exit statuses never pass through here: scripts see the same data in every language.
+Which language: ``BOXOFFICE_LANG`` first, then the logged-in operator's own language (``operator add
+--language``), then the venue's (``[venue] language`` in the config), then ``LC_ALL``, ``LC_MESSAGES``, ``LANG``.
+Receipts and tickets are rendered inside ``use_language(venue_language)``, so the screen and the paper may
+differ. ``--json`` output and exit statuses never pass through here: scripts see the same data in every language.
 
 ``BOXOFFICE_I18N_MISSING=FILE`` appends every message looked up and not found in the catalogue of the language in
 force to FILE, one per line: the tests run whole nights in Chinese with it and fail on any line.
@@ -94,7 +94,8 @@ class _Missing(_gettext.NullTranslations):
 
 _catalogues: dict[str, _gettext.NullTranslations] = {}
 _current: list[_gettext.NullTranslations] = []  # the catalogue in force (a list: set in place, read unlocked)
-_state: dict[str, str | None] = {"chosen": None, "language": None}
+# What the program was told: the logged-in operator's own language, the venue's; the language now in force.
+_state: dict[str, str | None] = {"operator": None, "venue": None, "language": None}
 
 
 def catalogue(lang: str) -> _gettext.NullTranslations:
@@ -119,7 +120,8 @@ def language() -> str:
     """The language in force for what is shown now."""
     lang = _state["language"]
     if lang is None:
-        lang = normalise(os.environ.get(ENV)) or _state["chosen"] or from_environment() or SOURCE_LANGUAGE
+        lang = (normalise(os.environ.get(ENV)) or _state["operator"] or _state["venue"] or from_environment()
+                or SOURCE_LANGUAGE)
         _apply(lang)
     return lang
 
@@ -134,11 +136,24 @@ def _apply(lang: str) -> None:
 
 
 def set_language(lang: str | None) -> str:
-    """Choose the language the program was told to use (the operator's, the venue's); ``BOXOFFICE_LANG`` still
-    wins, and None goes back to the system's. Returns the language now in force."""
-    _state["chosen"] = normalise(lang) if lang else None
+    """The venue's language (``[venue] language``): the screen's unless ``BOXOFFICE_LANG`` or the operator's own
+    says otherwise; None forgets it. Returns the language now in force."""
+    _state["venue"] = normalise(lang) if lang else None
     _state["language"] = None
     return language()
+
+
+def set_operator_language(lang: str | None) -> str:
+    """The language of the operator logged in (``operator add --language``), over the venue's; None (nobody
+    logged in, or no language of their own) falls back to the venue's. Returns the language now in force."""
+    _state["operator"] = normalise(lang) if lang else None
+    _state["language"] = None
+    return language()
+
+
+def venue_language() -> str:
+    """The language receipts and tickets are printed in: the venue's, else the one in force."""
+    return _state["venue"] or language()
 
 
 @contextmanager

@@ -11,6 +11,7 @@ from boxoffice.config import Config
 from boxoffice.domain.clock import Clock, iso, parse_iso, system_clock
 from boxoffice.domain.permissions import require
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import set_operator_language
 from boxoffice.services import checkpoints
 from boxoffice.store import journal as journal_store
 from boxoffice.store import operators as operator_store
@@ -49,6 +50,7 @@ class Ctx:
                     op = operator_store.by_id(self.conn, sess["operator_id"])
                     if op is not None and not op["disabled"]:
                         self._operator = op
+            set_operator_language(self._operator.get("language") if self._operator else None)
         return self._operator
 
     def _sealed(self, sess: dict[str, Any]) -> bool:
@@ -63,6 +65,7 @@ class Ctx:
 
     def set_operator(self, op: dict[str, Any] | None) -> None:
         self._operator, self._operator_loaded = op, True
+        set_operator_language(op.get("language") if op else None)  # the screen speaks the operator's language
 
     def require(self, permission: str) -> dict[str, Any]:
         """The logged-in operator, if their role holds ``permission``; else a refusal naming the role needed."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, TypedDict, cast
 
+from boxoffice import i18n
 from boxoffice.domain import sessions
 from boxoffice.domain.clock import iso, parse_iso
 from boxoffice.domain.ids import uuid7
@@ -12,6 +13,7 @@ from boxoffice.domain.names import operator_name
 from boxoffice.domain.permissions import allowed, require, validate_role
 from boxoffice.domain.pins import check_pin, hash_pin, needs_rehash, validate_pin
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 from boxoffice.services.context import Ctx
 from boxoffice.store import operators as store
 from boxoffice.store import session_key
@@ -27,11 +29,23 @@ class Operator(TypedDict):
     disabled: int
     locked_until: str | None
     created_at: str
+    language: str | None
 
 
 def _public(op: dict[str, Any]) -> Operator:
-    return cast(Operator, {k: op[k] for k in ("id", "name", "role", "disabled", "locked_until", "created_at")
-                           if k in op})
+    return cast(Operator, {k: op.get(k) for k in ("id", "name", "role", "disabled", "locked_until", "created_at",
+                                                  "language")})
+
+
+def check_language(language: str | None) -> str | None:
+    """An operator's language as given (``--language``): one the program speaks, or None for the venue's."""
+    if language is None or language.strip() in ("", "-", "venue"):
+        return None
+    try:
+        return i18n.check_language(language)
+    except ValueError:
+        raise BoxOfficeError("bad_input", _("unknown language {given} (known: {known}; '-' for the venue's)").format(
+            given=repr(language[:40]), known=", ".join(i18n.LANGUAGES))) from None
 
 
 def check_new_operator(ctx: Ctx, name: str, role: str) -> tuple[str, str]:
@@ -41,30 +55,51 @@ def check_new_operator(ctx: Ctx, name: str, role: str) -> tuple[str, str]:
     """
     name = operator_name(name)  # NFKC; no invisible characters, no look-alike mix of scripts (domain.names)
     if not name or len(name) > 60 or any(ord(c) < 32 for c in name):
-        raise BoxOfficeError("bad_input", "an operator name is 1 to 60 printable characters")
+        raise BoxOfficeError("bad_input", _("an operator name is 1 to 60 printable characters"))
     role = validate_role(role)
     if store.count(ctx.conn) == 0:
         if role != "admin":
-            raise BoxOfficeError("bad_input", "the first operator of a terminal must be an admin (--role admin)")
+            raise BoxOfficeError("bad_input", _("the first operator of a terminal must be an admin (--role admin)"))
     else:
         ctx.require("operators")
     if store.by_name(ctx.conn, name):
-        raise BoxOfficeError("already_exists", f"an operator named {name!r} exists already")
+        raise BoxOfficeError("already_exists", _("an operator named {name} exists already").format(name=repr(name)))
     return name, role
 
 
-def add_operator(ctx: Ctx, name: str, role: str, pin: str) -> Operator:
-    """Add an operator. The very first one needs no login and must be an admin, so a new terminal can start."""
+def add_operator(ctx: Ctx, name: str, role: str, pin: str, language: str | None = None) -> Operator:
+    """Add an operator. The very first one needs no login and must be an admin, so a new terminal can start.
+
+    ``language``: the language the screen speaks while they are logged in (None: the venue's)."""
     first = store.count(ctx.conn) == 0
     name, role = check_new_operator(ctx, name, role)
+    language = check_language(language)
     validate_pin(pin, role)
-    row = {"id": uuid7(), "name": name, "role": role, "pin_hash": hash_pin(pin), "created_at": ctx.now_iso()}
+    row = {"id": uuid7(), "name": name, "role": role, "pin_hash": hash_pin(pin), "created_at": ctx.now_iso(),
+           "language": language}
     with write(ctx.conn):
         store.insert(ctx.conn, row)
         # the first admin adds themself: nobody else is there to name
-        ctx.journal("operator.add", {"operator": row["id"], "name": name, "role": role},
+        entry = {"operator": row["id"], "name": name, "role": role}
+        ctx.journal("operator.add", entry | ({"language": language} if language else {}),
                     operator_id=row["id"] if first else None)
     return _public(row | {"disabled": 0, "locked_until": None})
+
+
+def set_language(ctx: Ctx, name: str, language: str | None) -> Operator:
+    """Change the language an operator's screen speaks. An admin may change anyone's; everyone may change their
+    own (it touches nothing but what they read). Journaled."""
+    op = _get(ctx, name)
+    if not (ctx.operator and op["id"] == ctx.operator["id"]):
+        ctx.require("operators")
+    language = check_language(language)
+    with write(ctx.conn):
+        store.set_language(ctx.conn, op["id"], language)
+        ctx.journal("operator.language", {"operator": op["id"], "name": op["name"], "language": language})
+    changed = store.by_id(ctx.conn, op["id"])
+    if ctx.operator and op["id"] == ctx.operator["id"]:
+        ctx.set_operator(changed)
+    return _public(changed)  # type: ignore[arg-type]
 
 
 def list_operators(ctx: Ctx) -> list[Operator]:
@@ -75,7 +110,7 @@ def set_disabled(ctx: Ctx, name: str, disabled: bool = True) -> Operator:
     ctx.require("operators")
     op = _get(ctx, name)
     if ctx.operator and op["id"] == ctx.operator["id"] and disabled:
-        raise BoxOfficeError("conflict", "you cannot disable yourself: ask another admin")
+        raise BoxOfficeError("conflict", _("you cannot disable yourself: ask another admin"))
     with write(ctx.conn):
         store.set_disabled(ctx.conn, op["id"], disabled)
         if disabled and (sess := store.session(ctx.conn)) and sess["operator_id"] == op["id"]:
@@ -87,7 +122,8 @@ def set_disabled(ctx: Ctx, name: str, disabled: bool = True) -> Operator:
 def _get(ctx: Ctx, name: str) -> dict[str, Any]:
     op = store.by_name(ctx.conn, name)
     if op is None:
-        raise BoxOfficeError("not_found", f"no operator named {name!r}: `boxoffice operator list` shows who exists")
+        raise BoxOfficeError("not_found", _("no operator named {name}: `boxoffice operator list` shows who "
+                                            "exists").format(name=repr(name)))
     return op
 
 
@@ -95,11 +131,12 @@ def _usable(ctx: Ctx, name: str) -> dict[str, Any]:
     """The operator named, if they exist, are enabled and are not locked out; else the refusal that says so."""
     op = _get(ctx, name)
     if op["disabled"]:
-        raise BoxOfficeError("operator_disabled", f"{op['name']} is disabled: ask an admin")
+        raise BoxOfficeError("operator_disabled", _("{name} is disabled: ask an admin").format(name=op["name"]))
     now = ctx.now()
     if op["locked_until"] and parse_iso(op["locked_until"]) > now:
         wait = int((parse_iso(op["locked_until"]) - now).total_seconds() // 60) + 1
-        raise BoxOfficeError("locked", f"{op['name']} is locked after too many wrong PINs: try again in {wait} min")
+        raise BoxOfficeError("locked", _("{name} is locked after too many wrong PINs: try again in {minutes} "
+                                         "min").format(name=op["name"], minutes=wait))
     return op
 
 
@@ -120,7 +157,7 @@ def authenticate(ctx: Ctx, name: str, pin: str) -> dict[str, Any]:
             # read again under the write lock: guesses made in parallel by several processes each count
             fresh = store.by_id(ctx.conn, op["id"]) or op
             if fresh["locked_until"] and parse_iso(fresh["locked_until"]) > now:
-                raise BoxOfficeError("locked", f"{op['name']} is locked after too many wrong PINs")
+                raise BoxOfficeError("locked", _("{name} is locked after too many wrong PINs").format(name=op["name"]))
             lock_ended = fresh["locked_until"] is not None  # a lock that has run out: the count starts again
             failures = (0 if lock_ended else fresh["failed_attempts"]) + 1
             lock = iso(now + timedelta(minutes=float(ctx.config.lock_minutes))) if failures >= limit else None
@@ -128,8 +165,10 @@ def authenticate(ctx: Ctx, name: str, pin: str) -> dict[str, Any]:
             if lock:
                 ctx.journal("operator.locked", {"operator": op["id"], "failures": failures}, operator_id=op["id"])
         if lock:
-            raise BoxOfficeError("locked", f"wrong PIN; {op['name']} is now locked for {ctx.config.lock_minutes} min")
-        raise BoxOfficeError("wrong_pin", f"wrong PIN for {op['name']} ({limit - failures} tries left before a lock)")
+            raise BoxOfficeError("locked", _("wrong PIN; {name} is now locked for {minutes} min").format(
+                name=op["name"], minutes=ctx.config.lock_minutes))
+        raise BoxOfficeError("wrong_pin", _("wrong PIN for {name} ({left} tries left before a lock)").format(
+            name=op["name"], left=limit - failures))
     new_hash = hash_pin(pin) if needs_rehash(op["pin_hash"]) else None  # hashed before taking the write lock
     if op["failed_attempts"] or op["locked_until"] or new_hash:
         with write(ctx.conn):
@@ -159,8 +198,8 @@ def start_session(ctx: Ctx, op: dict[str, Any]) -> None:
     try:
         key = session_key.read_or_make(ctx.config.db_path)
     except OSError as exc:
-        raise BoxOfficeError("database_error", f"cannot keep the session key beside {ctx.config.db_path}: "
-                                               f"{exc.strerror or exc}") from None
+        raise BoxOfficeError("database_error", _("cannot keep the session key beside {path}: {error}").format(
+            path=ctx.config.db_path, error=exc.strerror or exc)) from None
     since = ctx.now_iso()
     expires = iso(ctx.now() + timedelta(hours=sessions.MAX_HOURS))
     store.start_session(ctx.conn, op["id"], since, expires,
@@ -214,12 +253,13 @@ def _act_on(ctx: Ctx, name: str, supervisor: str | None, permission: str) -> tup
     elif supervisor:
         approver = check_approver(ctx, supervisor, permission)
     else:
-        who = f"{me['name']} ({me['role']})" if me else "nobody logged in"
-        raise BoxOfficeError("permission_denied", f"{who}: a supervisor or admin must approve (--supervisor NAME, "
-                                                  "PIN asked)", needed=["supervisor", "admin"])
+        who = f"{me['name']} ({me['role']})" if me else _("nobody logged in")
+        raise BoxOfficeError("permission_denied", _("{who}: a supervisor or admin must approve (--supervisor NAME, "
+                                                    "PIN asked)").format(who=who), needed=["supervisor", "admin"])
     if permission == "reset_pin" and target["role"] == "admin" and approver["role"] != "admin":
-        raise BoxOfficeError("permission_denied", f"{approver['name']} ({approver['role']}) may not set an admin's "
-                                                  "PIN: ask another admin", needed=["admin"])
+        raise BoxOfficeError("permission_denied", _("{name} ({role}) may not set an admin's PIN: ask another "
+                                                    "admin").format(name=approver["name"], role=approver["role"]),
+                             needed=["admin"])
     return target, approver
 
 

@@ -69,6 +69,7 @@ MIGRATIONS = [
     ("0021_central_purges", _script("schema_0021_central_purges.sql")),
     ("0022_seat_holds", _script("schema_0022_seat_holds.sql")),
     ("0024_blind_close", _script("schema_0024_blind_close.sql")),
+    ("0026_operator_language", _script("schema_0026_operator_language.sql")),
 ]
 KNOWN = [name for name, _ in MIGRATIONS]
 

@@ -21,14 +21,19 @@ def count(conn: sqlite3.Connection) -> int:
 
 def insert(conn: sqlite3.Connection, row: dict) -> None:
     conn.execute(
-        "INSERT INTO operators (id, name, role, pin_hash, created_at)"
-        " VALUES (:id, :name, :role, :pin_hash, :created_at)",
+        "INSERT INTO operators (id, name, role, pin_hash, created_at, language)"
+        " VALUES (:id, :name, :role, :pin_hash, :created_at, :language)",
         row,
     )
 
 
 def list_all(conn: sqlite3.Connection) -> list[dict]:
-    return rows(conn, "SELECT id, name, role, disabled, locked_until, created_at FROM operators ORDER BY name")
+    return rows(conn, "SELECT id, name, role, disabled, locked_until, created_at, language FROM operators"
+                      " ORDER BY name")
+
+
+def set_language(conn: sqlite3.Connection, operator_id: str, language: str | None) -> None:
+    conn.execute("UPDATE operators SET language = ? WHERE id = ?", (language, operator_id))
 
 
 def set_disabled(conn: sqlite3.Connection, operator_id: str, disabled: bool) -> None:

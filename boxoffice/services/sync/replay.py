@@ -103,6 +103,7 @@ class Replayer:
             "incident.close": self._incident_close, "reprint": self._reprint, "operator.add": self._operator_add,
             "operator.disable": self._operator_disabled, "operator.enable": self._operator_disabled,
             "operator.unlock": self._operator_unlock, "operator.pin_reset": self._operator_pin_reset,
+            "operator.language": self._operator_language,
             "keys.import": self._keys, "allocation.release": self._release, "allocation.written_off": self._release,
             "catalog.import": self._catalog, "orders.import": self._orders_import, "terminal.tag": self._tag,
             "complaint.add": self._complaint_add, "complaint.close": self._complaint_close,
@@ -346,12 +347,18 @@ class Replayer:
     # -- operators, keys, catalogues ----------------------------------------------------------------------------
 
     def _operator_add(self, entry: dict[str, Any], p: dict[str, Any]) -> None:
-        if sql.add_operator(self.conn, p["operator"], p["name"], p["role"], entry["at"]):
+        added = sql.add_operator(self.conn, p["operator"], p["name"], p["role"], entry["at"])
+        if p.get("language"):
+            operator_store.set_language(self.conn, p["operator"], p["language"])
+        if added:
             self._note(entry, f"operator {p['name']} was added after the copy: their PIN never leaves the "
                               "terminal, so they cannot log in here until an admin adds them again")
 
     def _operator_disabled(self, entry: dict[str, Any], p: dict[str, Any]) -> None:
         operator_store.set_disabled(self.conn, p["operator"], entry["kind"] == "operator.disable")
+
+    def _operator_language(self, entry: dict[str, Any], p: dict[str, Any]) -> None:
+        operator_store.set_language(self.conn, p["operator"], p.get("language"))
 
     def _operator_unlock(self, entry: dict[str, Any], p: dict[str, Any]) -> None:
         operator_store.reset_failures(self.conn, p["operator"])
