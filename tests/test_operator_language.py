@@ -92,3 +92,15 @@ def test_a_database_at_0024_keeps_its_operators_through_the_language_migration(t
     with pytest.raises(Exception, match="CHECK"):
         conn.execute("UPDATE operators SET language = 'xx' WHERE id = 'op1'")
     conn.close()
+
+
+def test_names_sort_as_people_read_them(terminal: Ctx) -> None:
+    from boxoffice.domain.name_order import by_name, reading
+
+    assert reading("李小明") == "li xiao ming" and reading("Zoë") == "zoe"
+    names = ["张伟", "Zoë", "李小明", "anna", "王芳", "Ben"]
+    assert by_name(names, str) == ["anna", "Ben", "李小明", "王芳", "张伟", "Zoë"]
+    for name in ("张伟", "李小明"):
+        operators.add_operator(terminal, name, "seller", "5678")
+    listed = [o["name"] for o in operators.list_operators(terminal)]
+    assert listed.index("李小明") < listed.index("sam") < listed.index("张伟")

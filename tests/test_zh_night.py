@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from pickup_fixtures import Central, Seat, orders_doc, web_order
 
 # Data, not messages: the demo catalogue's names are English because the venue wrote them so.

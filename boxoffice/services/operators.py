@@ -9,6 +9,7 @@ from boxoffice import i18n
 from boxoffice.domain import sessions
 from boxoffice.domain.clock import iso, parse_iso
 from boxoffice.domain.ids import uuid7
+from boxoffice.domain.name_order import by_name
 from boxoffice.domain.names import operator_name
 from boxoffice.domain.permissions import allowed, require, validate_role
 from boxoffice.domain.pins import check_pin, hash_pin, needs_rehash, validate_pin
@@ -103,7 +104,8 @@ def set_language(ctx: Ctx, name: str, language: str | None) -> Operator:
 
 
 def list_operators(ctx: Ctx) -> list[Operator]:
-    return cast(list[Operator], store.list_all(ctx.conn))
+    """Every operator, in the order people read names in (pinyin for Chinese names: domain/name_order.py)."""
+    return cast(list[Operator], by_name(store.list_all(ctx.conn), lambda o: o["name"]))
 
 
 def set_disabled(ctx: Ctx, name: str, disabled: bool = True) -> Operator:
