@@ -117,6 +117,7 @@ def _forget_languages() -> None:
     """A test that logged in an operator with their own language, or read a venue's, leaves no language behind."""
     from boxoffice import i18n
 
+    i18n.for_scripts(False)
     i18n.set_operator_language(None)
     i18n.set_language(None)
 
@@ -248,6 +249,7 @@ def cli(clock: ManualClock) -> Callable[..., Result]:
         full_env.update(env or {})
         from boxoffice.cli.main import app
 
+        _forget_languages()  # each command finds its language as a new process would
         result = runner.invoke(app, argv, env=full_env, input=input)
         result.json = lambda: json.loads(result.stdout)  # type: ignore[attr-defined]
         return result

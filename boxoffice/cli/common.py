@@ -82,6 +82,7 @@ def terminal() -> Iterator[Any]:
 
     ctx = open_terminal(config(), clock())
     ctx.cache["central_client"] = _quick_client  # services/customer_limits.py asks the central service with it
+    ctx.operator  # noqa: B018 (read now: from here on the screen speaks the logged-in operator's language)
     for notice in ctx.notices:
         echo(notice, err=True)
     try:

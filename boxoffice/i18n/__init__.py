@@ -95,7 +95,7 @@ class _Missing(_gettext.NullTranslations):
 _catalogues: dict[str, _gettext.NullTranslations] = {}
 _current: list[_gettext.NullTranslations] = []  # the catalogue in force (a list: set in place, read unlocked)
 # What the program was told: the logged-in operator's own language, the venue's; the language now in force.
-_state: dict[str, str | None] = {"operator": None, "venue": None, "language": None}
+_state: dict[str, str | None] = {"operator": None, "venue": None, "language": None, "scripts": None}
 
 
 def catalogue(lang: str) -> _gettext.NullTranslations:
@@ -120,8 +120,8 @@ def language() -> str:
     """The language in force for what is shown now."""
     lang = _state["language"]
     if lang is None:
-        lang = (normalise(os.environ.get(ENV)) or _state["operator"] or _state["venue"] or from_environment()
-                or SOURCE_LANGUAGE)
+        lang = (_state["scripts"] or normalise(os.environ.get(ENV)) or _state["operator"] or _state["venue"]
+                or from_environment() or SOURCE_LANGUAGE)
         _apply(lang)
     return lang
 
@@ -147,6 +147,15 @@ def set_operator_language(lang: str | None) -> str:
     """The language of the operator logged in (``operator add --language``), over the venue's; None (nobody
     logged in, or no language of their own) falls back to the venue's. Returns the language now in force."""
     _state["operator"] = normalise(lang) if lang else None
+    _state["language"] = None
+    return language()
+
+
+def for_scripts(on: bool = True) -> str:
+    """A command run with ``--json``: everything it says is in English, whatever the language, so that a script
+    reads the same text (the ``*_text`` and ``*_local`` fields, the messages of errors) on every machine. Paper
+    (receipts, tickets) still follows the venue's language through ``use_language``."""
+    _state["scripts"] = SOURCE_LANGUAGE if on else None
     _state["language"] = None
     return language()
 
