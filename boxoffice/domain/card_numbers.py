@@ -163,7 +163,14 @@ def mask_card_numbers(text: str) -> str:
     messages that repeat an input, where a card number must not come back either."""
     if len(_ONE_DIGIT.findall(text)) < MIN_DIGITS:
         return text
-    return _ANY_RUN.sub(_mask_run, unicodedata.normalize("NFKC", text))
+    return _ANY_RUN.sub(_mask_run, "".join(map(_fold, text)))
+
+
+def _fold(ch: str) -> str:
+    """One character NFKC-folded when that makes it a digit, a space or a dash (full-width forms), else itself:
+    the rest of the message (a translation's full-width punctuation) is shown as written."""
+    folded = unicodedata.normalize("NFKC", ch)
+    return folded if len(folded) == 1 and (folded.isdigit() or folded in " -") else ch
 
 
 def masked(doc: Any) -> Any:
