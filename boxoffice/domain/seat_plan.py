@@ -14,6 +14,7 @@ never shown above a seat that does not have it.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,14 +68,19 @@ def legend_items(keys: Sequence[str] | None = None) -> list[str]:
     return [f"{MARKS[k][0]} {_(MARKS[k][1])}" for k in wanted]
 
 
+def _columns(text: str) -> int:
+    """Columns ``text`` takes on a terminal: a wide (CJK) character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def legend_lines(width: int = 80, keys: Sequence[str] | None = None) -> list[str]:
     """The legend wrapped to ``width`` columns, the first line starting "legend:"."""
     lines: list[str] = []
     line = _("legend:")
     for item in legend_items(keys):
-        if len(line) + 2 + len(item) > width and line.strip():
+        if _columns(line) + 2 + _columns(item) > width and line.strip():
             lines.append(line)
-            line = " " * len(_("legend:"))
+            line = " " * _columns(_("legend:"))
         line += "  " + item
     lines.append(line)
     return lines
