@@ -39,7 +39,7 @@ FIELD_NAMES = frozenset((
     N_("customer name"), N_("e-mail"), N_("phone"), N_("comp reason"), N_("terminal name"), N_("orders document"),
     N_("catalogue"), N_("variance note"), N_("exchange note"), N_("cash reason"), N_("refund note"),
     N_("revocation reason"), N_("reason"), N_("pause reason"), N_("--by name"), N_("complaint's note"),
-    N_("closing note"),
+    N_("closing note"), N_("operator name"), N_("holder's name"),
 ))
 
 # A run of digit groups, each joined to the next by one space or dash (an ASCII or a Unicode dash, a no-break
