@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _
 
 APP = "boxoffice"
 
@@ -39,29 +40,32 @@ DEFAULTS: dict[str, Any] = {
 }
 
 DESCRIPTIONS = {
-    "venue_name": "venue name printed on receipts (else the catalogue's)",
-    "timezone": "venue time zone for display (else the catalogue's)",
-    "currency": "currency (else the catalogue's)",
-    "printer": "printer URI: tcp://HOST:9100, usb://VID:PID, serial:///dev/ttyUSB0, file:///path, cups://NAME, pdf:///dir",
-    "printer_profile": "escpos-printer-db profile name (paper width, cutter, QR support)",
-    "printer_qr": "'auto' (the printer draws the QR where its profile has a QR command) or 'image' (always an image)",
-    "ticket_stock": "PDF tickets: 'ticket' (one per page) or 'a4' (several per page)",
-    "drawer_on_cash": "open the cash drawer after a cash sale",
-    "central_url": "the central service enrolled with (a check: sync refuses another URL until an admin enrolls again)",
-    "require_shift": "refuse sales until the operator opens a shift",
-    "refund_supervisor_above": "refunds above this amount need a supervisor's PIN",
-    "lock_after_failures": "wrong PINs in a row before an operator is locked",
-    "lock_minutes": "how long a locked operator waits",
-    "session_hours": "a login lasts this long without use",
-    "hold_minutes": "how long seats put in a basket at the counter stay held for it (1 to 60, default 5)",
-    "alerts": "alert thresholds: sales_change_percent, refunds_over_percent, refused_scans, failed_prints, ...",
-    "allocation": "top-up at sync: top_up_below (ask when fewer unsold places are held per section; 0: never, "
-                  "default 10), top_up_to (ask for enough to hold this many; default 50)",
-    "privacy": "keep_days: days after an event starts before `privacy purge` may erase its customers' names, "
-               "e-mails and phones (1 to 3650, default 30)",
-    "venue": "language: the venue's language, 'en' or 'zh_CN': receipts, tickets and PDFs, and the screen unless "
-             "BOXOFFICE_LANG or the operator's own language says otherwise (else the system's LANG)",
-    "db": "terminal database path",
+    "venue_name": N_("venue name printed on receipts (else the catalogue's)"),
+    "timezone": N_("venue time zone for display (else the catalogue's)"),
+    "currency": N_("currency (else the catalogue's)"),
+    "printer": N_("printer URI: tcp://HOST:9100, usb://VID:PID, serial:///dev/ttyUSB0, file:///path, cups://NAME, "
+                  "pdf:///dir"),
+    "printer_profile": N_("escpos-printer-db profile name (paper width, cutter, QR support)"),
+    "printer_qr": N_("'auto' (the printer draws the QR where its profile has a QR command) or 'image' (always an "
+                     "image)"),
+    "ticket_stock": N_("PDF tickets: 'ticket' (one per page) or 'a4' (several per page)"),
+    "drawer_on_cash": N_("open the cash drawer after a cash sale"),
+    "central_url": N_("the central service enrolled with (a check: sync refuses another URL until an admin enrolls "
+                      "again)"),
+    "require_shift": N_("refuse sales until the operator opens a shift"),
+    "refund_supervisor_above": N_("refunds above this amount need a supervisor's PIN"),
+    "lock_after_failures": N_("wrong PINs in a row before an operator is locked"),
+    "lock_minutes": N_("how long a locked operator waits"),
+    "session_hours": N_("a login lasts this long without use"),
+    "hold_minutes": N_("how long seats put in a basket at the counter stay held for it (1 to 60, default 5)"),
+    "alerts": N_("alert thresholds: sales_change_percent, refunds_over_percent, refused_scans, failed_prints, ..."),
+    "allocation": N_("top-up at sync: top_up_below (ask when fewer unsold places are held per section; 0: never, "
+                  "default 10), top_up_to (ask for enough to hold this many; default 50)"),
+    "privacy": N_("keep_days: days after an event starts before `privacy purge` may erase its customers' names, "
+               "e-mails and phones (1 to 3650, default 30)"),
+    "venue": N_("language: the venue's language, 'en' or 'zh_CN': receipts, tickets and PDFs, and the screen unless "
+             "BOXOFFICE_LANG or the operator's own language says otherwise (else the system's LANG)"),
+    "db": N_("terminal database path"),
 }
 
 
@@ -119,13 +123,14 @@ def _find_file(explicit: str | None) -> tuple[Path | None, str]:
     if explicit:
         p = Path(explicit)
         if not p.exists():
-            raise BoxOfficeError("not_found", f"config file {p} does not exist")
+            raise BoxOfficeError("not_found", _("config file {path} does not exist").format(path=p))
         return p, "--config"
     env = os.environ.get("BOXOFFICE_CONFIG")
     if env:
         p = Path(env)
         if not p.exists():
-            raise BoxOfficeError("not_found", f"config file {p} (from BOXOFFICE_CONFIG) does not exist")
+            raise BoxOfficeError("not_found",
+                _("config file {path} (from BOXOFFICE_CONFIG) does not exist").format(path=p))
         return p, "BOXOFFICE_CONFIG"
     local = Path("boxoffice.toml")
     if local.exists():
@@ -144,12 +149,17 @@ def _check_allocation(path: Path, value: dict[str, Any]) -> None:
     """``[allocation]``: whole numbers, 0 to 10000, and top_up_to at least top_up_below."""
     for k, v in value.items():
         if k not in ALLOCATION_KEYS:
-            raise BoxOfficeError("bad_config", f"config file {path}: unknown setting allocation.{k} "
-                                               f"(known: {', '.join(ALLOCATION_KEYS)})")
+            raise BoxOfficeError("bad_config",
+                _("config file {path}: unknown setting allocation.{key} (known: {known})").format(
+                path=path, key=k, known=", ".join(ALLOCATION_KEYS)))
         if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 10_000:
-            raise BoxOfficeError("bad_config", f"config file {path}: allocation.{k} must be a whole number, 0 to 10000")
+            raise BoxOfficeError("bad_config", _("config file {path}: allocation.{key} must be a whole number, 0 to "
+                                                 "10000").format(
+                path=path, key=k))
     if value.get("top_up_to", 50) < value.get("top_up_below", 10):
-        raise BoxOfficeError("bad_config", f"config file {path}: allocation.top_up_to must be at least top_up_below")
+        raise BoxOfficeError("bad_config",
+            _("config file {path}: allocation.top_up_to must be at least top_up_below").format(
+            path=path))
 
 
 def _check_venue(path: Path, value: dict[str, Any]) -> None:
@@ -158,11 +168,14 @@ def _check_venue(path: Path, value: dict[str, Any]) -> None:
 
     for k, v in value.items():
         if k != "language":
-            raise BoxOfficeError("bad_config", f"config file {path}: unknown setting venue.{k} (known: language)")
+            raise BoxOfficeError("bad_config",
+                _("config file {path}: unknown setting venue.{key} (known: language)").format(
+                path=path, key=k))
         try:
             value[k] = check_language(v if isinstance(v, str) else "")
         except ValueError as exc:
-            raise BoxOfficeError("bad_config", f"config file {path}: venue.{exc}") from None
+            raise BoxOfficeError("bad_config", _("config file {path}: venue.{problem}").format(
+                path=path, problem=exc)) from None
 
 
 def _check_privacy(path: Path, value: dict[str, Any]) -> None:
@@ -171,46 +184,49 @@ def _check_privacy(path: Path, value: dict[str, Any]) -> None:
 
     for k, v in value.items():
         if k != "keep_days":
-            raise BoxOfficeError("bad_config", f"config file {path}: unknown setting privacy.{k} (known: keep_days)")
+            raise BoxOfficeError("bad_config",
+                _("config file {path}: unknown setting privacy.{key} (known: keep_days)").format(
+                path=path, key=k))
         try:
             check_keep_days(v)
         except ValueError as exc:
-            raise BoxOfficeError("bad_config", f"config file {path}: privacy.{exc}") from None
+            raise BoxOfficeError("bad_config", _("config file {path}: privacy.{problem}").format(
+                path=path, problem=exc)) from None
 
 
 def _whole(low: int, high: int) -> Any:
     def check(v: Any) -> str | None:
         ok = isinstance(v, int) and not isinstance(v, bool) and low <= v <= high
-        return None if ok else f"must be a whole number, {low} to {high}"
+        return None if ok else _("must be a whole number, {low} to {high}").format(low=low, high=high)
     return check
 
 
 def _number(low: float, high: float) -> Any:
     def check(v: Any) -> str | None:
         ok = isinstance(v, int | float) and not isinstance(v, bool) and low < v <= high
-        return None if ok else f"must be a number above {low:g}, at most {high:g}"
+        return None if ok else _("must be a number above {low:g}, at most {high:g}").format(low=low, high=high)
     return check
 
 
 def _text(v: Any) -> str | None:
-    return None if isinstance(v, str) and len(v) <= 500 and v.isprintable() else "must be text on one line"
+    return None if isinstance(v, str) and len(v) <= 500 and v.isprintable() else _("must be text on one line")
 
 
 def _amount(v: Any) -> str | None:
     from boxoffice.domain.money import parse_amount
 
     if isinstance(v, bool) or not isinstance(v, str | int):
-        return 'must be an amount in quotes, like "100.00"'
+        return _('must be an amount in quotes, like "100.00"')
     try:
         parse_amount(v, "XXX")
     except BoxOfficeError:
-        return 'must be an amount in quotes, like "100.00"'
+        return _('must be an amount in quotes, like "100.00"')
     return None
 
 
 def _one_of(*allowed: str) -> Any:
     def check(v: Any) -> str | None:
-        return None if v in allowed else f"must be one of {', '.join(allowed)}"
+        return None if v in allowed else _("must be one of {choices}").format(choices=", ".join(allowed))
     return check
 
 
@@ -222,13 +238,13 @@ def _zone(v: Any) -> str | None:
     try:
         zone(v)
     except BoxOfficeError:
-        return "must be an IANA time zone like Europe/London"
+        return _("must be an IANA time zone like Europe/London")
     return None
 
 
 def _currency(v: Any) -> str | None:
     ok = isinstance(v, str) and (v == "" or (len(v) == 3 and v.isascii() and v.isupper() and v.isalpha()))
-    return None if ok else "must be a three-letter currency code like GBP"
+    return None if ok else _("must be a three-letter currency code like GBP")
 
 
 def _printer(v: Any) -> str | None:
@@ -246,7 +262,7 @@ def _printer(v: Any) -> str | None:
 def _url(v: Any) -> str | None:
     if _text(v) or not v:
         return _text(v)
-    return None if v.startswith(("http://", "https://")) else "must be an http:// or https:// URL"
+    return None if v.startswith(("http://", "https://")) else _("must be an http:// or https:// URL")
 
 
 # Each setting's check: None when the value is right, else what it must be. One line, naming the key, is the error.
@@ -264,7 +280,7 @@ def check_value(key: str, value: Any, where: str) -> None:
     check = CHECKS.get(key)
     problem = check(value) if check else None
     if problem:
-        raise BoxOfficeError("bad_config", f"{where}: {key} {problem}")
+        raise BoxOfficeError("bad_config", _("{where}: {key} {problem}").format(where=where, key=key, problem=problem))
 
 
 def load(config_path: str | None = None, db: str | None = None) -> Config:
@@ -278,31 +294,39 @@ def load(config_path: str | None = None, db: str | None = None) -> Config:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise BoxOfficeError("bad_config", f"config file {path} is not valid TOML: {message}") from None
+            raise BoxOfficeError("bad_config", _("config file {path} is not valid TOML: {message}").format(
+                path=path, message=message)) from None
         data = data.get("boxoffice", data)
         if not isinstance(data, dict):
-            raise BoxOfficeError("bad_config", f"config file {path}: [boxoffice] must be a table of settings")
+            raise BoxOfficeError("bad_config", _("config file {path}: [boxoffice] must be a table of settings").format(
+                path=path))
         for key, value in data.items():
             if key not in DEFAULTS:
-                raise BoxOfficeError("bad_config", f"config file {path}: unknown setting {key[:60]!r}")
+                raise BoxOfficeError("bad_config", _("config file {path}: unknown setting {key!r}").format(
+                    path=path, key=key[:60]))
             if isinstance(DEFAULTS[key], bool) and not isinstance(value, bool):
-                raise BoxOfficeError("bad_config", f"config file {path}: {key} must be true or false")
+                raise BoxOfficeError("bad_config", _("config file {path}: {key} must be true or false").format(
+                    path=path, key=key))
             if key == "venue":
                 if not isinstance(value, dict):
-                    raise BoxOfficeError("bad_config", f"config file {path}: [venue] must be a table of settings")
+                    raise BoxOfficeError("bad_config",
+                        _("config file {path}: [venue] must be a table of settings").format(
+                        path=path))
                 _check_venue(path, value)
             elif isinstance(DEFAULTS[key], dict) and not (
                     isinstance(value, dict) and all(isinstance(v, int | float) and not isinstance(v, bool)
                                                     for v in value.values())):
-                raise BoxOfficeError("bad_config", f"config file {path}: [{key}] must be a table of numbers")
+                raise BoxOfficeError("bad_config", _("config file {path}: [{key}] must be a table of numbers").format(
+                    path=path, key=key))
             if key == "allocation":
                 _check_allocation(path, value)
             if key == "privacy":
                 _check_privacy(path, value)
             if key == "ticket_stock" and value not in TICKET_STOCKS:  # else every sale's tickets fail to print
                 raise BoxOfficeError("bad_config",
-                                     f"config file {path}: ticket_stock is 'ticket' or 'a4', not {value!r}")
-            check_value(key, value, f"config file {path}")
+                                     _("config file {path}: ticket_stock is 'ticket' or 'a4', not {value!r}").format(
+                                         path=path, value=value))
+            check_value(key, value, _("config file {path}").format(path=path))
             if key in SECURITY_KEYS:
                 cfg.ignored.append(key)
                 continue

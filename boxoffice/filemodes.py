@@ -17,6 +17,8 @@ import os
 import stat
 from pathlib import Path
 
+from boxoffice.i18n import _
+
 FILE_MODE = 0o600
 DIR_MODE = 0o700
 
@@ -33,7 +35,7 @@ def private_dir(path: str | Path) -> Path:
         with contextlib.suppress(FileExistsError):  # another process made it first
             q.mkdir(mode=DIR_MODE)
     if not p.is_dir():
-        raise NotADirectoryError(f"{p} is not a folder")
+        raise NotADirectoryError(_("{path} is not a folder").format(path=p))
     return p
 
 

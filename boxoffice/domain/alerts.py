@@ -12,6 +12,7 @@ from typing import Any
 
 from boxoffice.domain.clock import iso, parse_iso
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 
 ORDER = {"critical": 0, "major": 1, "minor": 2}
 
@@ -40,8 +41,9 @@ def thresholds_in_force(thresholds: dict[str, Any] | None) -> dict[str, Any]:
     """
     unknown = sorted(set(thresholds or {}) - set(DEFAULTS))
     if unknown:
-        raise BoxOfficeError("bad_input", f"unknown alert threshold {', '.join(unknown)} in the config's [alerts]: "
-                                          f"use {', '.join(DEFAULTS)}")
+        raise BoxOfficeError("bad_input",
+            _("unknown alert threshold {names} in the config's [alerts]: use {known}").format(
+            names=", ".join(unknown), known=", ".join(DEFAULTS)))
     return DEFAULTS | (thresholds or {})
 
 

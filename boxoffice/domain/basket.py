@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from boxoffice.domain.tenders import Payment, Tender, apply_tenders
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 
 
 def split_tenders(totals: list[int], tenders: list[Tender], currency: str) -> list[list[Tender]]:
@@ -26,7 +27,8 @@ def split_tenders(totals: list[int], tenders: list[Tender], currency: str) -> li
         comp = next(t for t in tenders if t.tender == "comp")
         return [[comp] for _ in totals]
     if any(t == 0 for t in totals):
-        raise BoxOfficeError("bad_input", "free tickets are comps: sell them as a basket of their own, paid as a comp")
+        raise BoxOfficeError("bad_input",
+            _("free tickets are comps: sell them as a basket of their own, paid as a comp"))
     pool = [p for p in payments if p.amount > 0]
     change = sum(p.change or 0 for p in payments)
     out: list[list[Tender]] = []

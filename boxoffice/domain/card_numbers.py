@@ -28,10 +28,19 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _
 
 MIN_DIGITS, MAX_DIGITS = 13, 19
 MAX_PHONE_DIGITS = 15
 HIDDEN = "[digits hidden]"
+
+# The fields callers name in the refusal, translated where it is shown (``details`` keep the English name).
+FIELD_NAMES = frozenset((
+    N_("customer name"), N_("e-mail"), N_("phone"), N_("comp reason"), N_("terminal name"), N_("orders document"),
+    N_("catalogue"), N_("variance note"), N_("exchange note"), N_("cash reason"), N_("refund note"),
+    N_("revocation reason"), N_("reason"), N_("pause reason"), N_("--by name"), N_("complaint's note"),
+    N_("closing note"), N_("operator name"), N_("holder's name"),
+))
 
 # A run of digit groups, each joined to the next by one space or dash (an ASCII or a Unicode dash, a no-break
 # space); the optional "+" before it is captured to tell phone numbers apart.
@@ -94,8 +103,9 @@ def holds_card_number(text: str | None) -> bool:
 
 def refusal(field: str) -> BoxOfficeError:
     """The one refusal, naming the field and never the number."""
-    return BoxOfficeError("card_number_in_text", f"the {field} holds what looks like a card number; card numbers "
-                                                 "are never stored: leave it out", field=field)
+    shown = _(field) if field in FIELD_NAMES else field
+    return BoxOfficeError("card_number_in_text", _("the {field} holds what looks like a card number; card numbers "
+                                                   "are never stored: leave it out").format(field=shown), field=field)
 
 
 def refuse_card_number(text: str | None, field: str) -> str | None:
@@ -116,8 +126,11 @@ def refuse_card_numbers_in(doc: Any, what: str) -> None:
     first place: "the orders document (at /orders/3/customer/name) holds ..."."""
     paths = card_number_paths(doc)
     if paths:
-        more = f", and {len(paths) - 1} more place(s)" if len(paths) > 1 else ""
-        raise refusal(f"{what} (at {paths[0]}{more})")
+        shown = _(what) if what in FIELD_NAMES else what
+        if len(paths) > 1:
+            raise refusal(_("{what} (at {path}, and {count} more place(s))").format(
+                what=shown, path=paths[0], count=len(paths) - 1))
+        raise refusal(_("{what} (at {path})").format(what=shown, path=paths[0]))
 
 
 def card_number_paths(doc: Any, path: str = "") -> list[str]:
@@ -150,7 +163,14 @@ def mask_card_numbers(text: str) -> str:
     messages that repeat an input, where a card number must not come back either."""
     if len(_ONE_DIGIT.findall(text)) < MIN_DIGITS:
         return text
-    return _ANY_RUN.sub(_mask_run, unicodedata.normalize("NFKC", text))
+    return _ANY_RUN.sub(_mask_run, "".join(map(_fold, text)))
+
+
+def _fold(ch: str) -> str:
+    """One character NFKC-folded when that makes it a digit, a space or a dash (full-width forms), else itself:
+    the rest of the message (a translation's full-width punctuation) is shown as written."""
+    folded = unicodedata.normalize("NFKC", ch)
+    return folded if len(folded) == 1 and (folded.isdigit() or folded in " -") else ch
 
 
 def masked(doc: Any) -> Any:

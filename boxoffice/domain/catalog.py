@@ -15,6 +15,7 @@ from boxoffice.domain.demand_bands import build_bands
 from boxoffice.domain.money import parse_amount, parse_rate
 from boxoffice.domain.numbers import parse_whole
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 
 MAX_CATALOG_BYTES = 20_000_000  # a catalogue file larger than this is refused before it is read
 AISLE_GAP = 1.0  # an aisle counts as one seat's width of walking space when scoring "nearest the centre"
@@ -30,7 +31,7 @@ class _Problems:
 
 def _expand_seats(spec: str | list[str]) -> list[str]:
     if isinstance(spec, str):
-        lo, hi = (parse_whole(x, f"seat range {spec[:40]!r}") for x in spec.split("-"))
+        lo, hi = (parse_whole(x, _("seat range {spec!r}").format(spec=spec[:40])) for x in spec.split("-"))
         return [str(n) for n in range(lo, hi + 1)] if lo <= hi else []
     return list(spec)
 
@@ -49,35 +50,38 @@ def build_catalog(doc: dict[str, Any]) -> dict[str, Any]:
     try:
         zone(venue["timezone"])
     except BoxOfficeError:
-        p.add("/venue/timezone", f"unknown time zone {venue['timezone']!r}")
+        p.add("/venue/timezone", _("unknown time zone {zone!r}").format(zone=venue["timezone"]))
     out: dict[str, Any] = {"venue": dict(venue), "events": []}
     seen_events: set[str] = set()
     for ei, ev in enumerate(doc["events"]):
         at = f"/events/{ei}"
         if ev["id"] in seen_events:
-            p.add(f"{at}/id", f"event id {ev['id']!r} appears twice")
+            p.add(f"{at}/id", _("event id {id!r} appears twice").format(id=ev["id"]))
         seen_events.add(ev["id"])
         out["events"].append(_build_event(ev, at, venue, currency, p))
     if p.items:
-        raise BoxOfficeError("invalid_document", f"the catalogue has {len(p.items)} problem(s); nothing was imported. "
-                                                 f"First: {p.items[0]}", errors=p.items)
+        raise BoxOfficeError("invalid_document", _("the catalogue has {count} problem(s); nothing was imported. "
+                                                   "First: {first}").format(
+            count=len(p.items), first=p.items[0]), errors=p.items)
     return out
 
 
 def _build_event(ev: dict[str, Any], at: str, venue: dict[str, Any], currency: str, p: _Problems) -> dict[str, Any]:
     tz = ev.get("timezone", venue["timezone"])
     starts = doors = None
+    where = f"{at}/timezone"  # the message is in the language in force: which field failed is tracked here
     try:
         zone(tz)
+        where = f"{at}/starts_at"
         starts = to_utc(ev["starts_at"], tz)
         if "doors_at" in ev:
             doors = to_utc(ev["doors_at"], tz)
             if doors > starts:
-                p.add(f"{at}/doors_at", "doors open after the event starts")
+                p.add(f"{at}/doors_at", _("doors open after the event starts"))
             elif starts - doors > timedelta(hours=24):
-                p.add(f"{at}/doors_at", "doors open more than 24 hours before the start")
+                p.add(f"{at}/doors_at", _("doors open more than 24 hours before the start"))
     except BoxOfficeError as exc:
-        p.add(f"{at}/timezone" if "zone" in exc.message else f"{at}/starts_at", exc.message)
+        p.add(where, exc.message)
     rate = 0
     if "tax_rate" in ev:
         try:
@@ -93,7 +97,7 @@ def _build_event(ev: dict[str, Any], at: str, venue: dict[str, Any], currency: s
         "real_name": int(ev.get("real_name", False)), "holder_changes_max": ev.get("holder_changes_max"),
     }
     if "holder_changes_max" in ev and not ev.get("real_name"):
-        p.add(f"{at}/holder_changes_max", "holder changes are capped only for a real-name event (real_name: true)")
+        p.add(f"{at}/holder_changes_max", _("holder changes are capped only for a real-name event (real_name: true)"))
     sections, seats = _build_sections(ev, at, p)
     section_ids = {s["id"] for s in sections}
     types, prices = [], []
@@ -101,13 +105,13 @@ def _build_event(ev: dict[str, Any], at: str, venue: dict[str, Any], currency: s
     for ti, tt in enumerate(ev["ticket_types"]):
         tat = f"{at}/ticket_types/{ti}"
         if tt["id"] in seen_types:
-            p.add(f"{tat}/id", f"ticket type {tt['id']!r} appears twice")
+            p.add(f"{tat}/id", _("ticket type {id!r} appears twice").format(id=tt["id"]))
         seen_types.add(tt["id"])
         types.append({"event_id": ev["id"], "id": tt["id"], "name": tt["name"], "position": ti,
                       "per_order_limit": tt.get("per_order_limit"), "needs_supervisor": int(tt.get("comp", False))})
         for sid, amount in tt["prices"].items():
             if sid not in section_ids:
-                p.add(f"{tat}/prices/{sid}", f"price for unknown section {sid!r}")
+                p.add(f"{tat}/prices/{sid}", _("price for unknown section {section!r}").format(section=sid))
                 continue
             try:
                 minor = parse_amount(amount, currency)
@@ -115,7 +119,7 @@ def _build_event(ev: dict[str, Any], at: str, venue: dict[str, Any], currency: s
                 p.add(f"{tat}/prices/{sid}", exc.message)
                 continue
             if tt.get("comp") and minor:
-                p.add(f"{tat}/prices/{sid}", "a comp ticket type must be priced 0")
+                p.add(f"{tat}/prices/{sid}", _("a comp ticket type must be priced 0"))
             prices.append({"event_id": ev["id"], "ticket_type_id": tt["id"], "section_id": sid, "amount": minor})
     tiers = []
     last_hours = None
@@ -123,7 +127,7 @@ def _build_event(ev: dict[str, Any], at: str, venue: dict[str, Any], currency: s
         rat = f"{at}/refund_policy/{ri}"
         hours = tier["until_hours_before"]
         if last_hours is not None and hours >= last_hours:
-            p.add(f"{rat}/until_hours_before", "tiers must run from the earliest (most hours before) to the latest")
+            p.add(f"{rat}/until_hours_before", _("tiers must run from the earliest (most hours before) to the latest"))
         last_hours = hours
         row = {"event_id": ev["id"], "position": ri, "until_hours_before": hours, "fee_bp": None, "fee_fixed": None}
         try:
@@ -138,8 +142,8 @@ def _build_event(ev: dict[str, Any], at: str, venue: dict[str, Any], currency: s
         tiers.append(row)
     bands = build_bands(ev["id"], ev.get("refund_demand_bands", []), f"{at}/refund_demand_bands", p.add)
     if bands and not tiers:
-        p.add(f"{at}/refund_demand_bands", "demand bands scale the fees of a refund policy, and this event has no "
-                                           "refund_policy: add its tiers or leave the bands out")
+        p.add(f"{at}/refund_demand_bands", _("demand bands scale the fees of a refund policy, and this event has no "
+                                             "refund_policy: add its tiers or leave the bands out"))
     return {"event": event, "sections": sections, "seats": seats, "ticket_types": types, "prices": prices,
             "refund_tiers": tiers, "demand_bands": bands}
 
@@ -152,10 +156,11 @@ def _build_sections(ev: dict[str, Any], at: str, p: _Problems) -> tuple[list[dic
     for si, sec in enumerate(ev["sections"]):
         sat = f"{at}/sections/{si}"
         if any(s["id"] == sec["id"] for s in sections):
-            p.add(f"{sat}/id", f"section id {sec['id']!r} appears twice")
+            p.add(f"{sat}/id", _("section id {id!r} appears twice").format(id=sec["id"]))
         ref = _section_ref(ev["id"], sec["id"])
         if ref in refs and refs[ref] != sec["id"]:
-            p.add(f"{sat}/id", f"section id {sec['id']!r} clashes with {refs[ref]!r} in ticket codes: rename one")
+            p.add(f"{sat}/id", _("section id {id!r} clashes with {other!r} in ticket codes: rename one").format(
+                id=sec["id"], other=refs[ref]))
         refs[ref] = sec["id"]
         labels: list[str] = []
         if sec["kind"] == "reserved":
@@ -165,7 +170,7 @@ def _build_sections(ev: dict[str, Any], at: str, p: _Problems) -> tuple[list[dic
             capacity = sec["capacity"]
             for flag in ("wheelchair", "companion", "restricted_view", "held"):
                 if sec.get(flag):
-                    p.add(f"{sat}/{flag}", "seat flags belong to reserved sections")
+                    p.add(f"{sat}/{flag}", _("seat flags belong to reserved sections"))
         sections.append({"event_id": ev["id"], "id": sec["id"], "name": sec["name"], "kind": sec["kind"],
                          "capacity": capacity, "position": si})
     return sections, seats
@@ -179,14 +184,14 @@ def _build_rows(event_id: str, sec: dict, sat: str, seats: list[dict], seat_home
     for ri, row in enumerate(sec["rows"]):
         rat = f"{sat}/rows/{ri}"
         if row["row"] in seen_rows:
-            p.add(f"{rat}/row", f"row {row['row']} appears twice in this section")
+            p.add(f"{rat}/row", _("row {row} appears twice in this section").format(row=row["row"]))
         seen_rows.add(row["row"])
         numbers = _expand_seats(row["seats"])
         if not numbers:
-            p.add(f"{rat}/seats", "the seat range is empty (first number above the last)")
+            p.add(f"{rat}/seats", _("the seat range is empty (first number above the last)"))
         aisles = set(row.get("aisles_after", []))
         for a in aisles - set(numbers):
-            p.add(f"{rat}/aisles_after", f"aisle after seat {a}, which is not in the row")
+            p.add(f"{rat}/aisles_after", _("aisle after seat {seat}, which is not in the row").format(seat=a))
         x = float(row.get("offset", 0))
         prev = None
         for idx, num in enumerate(numbers):
@@ -195,7 +200,8 @@ def _build_rows(event_id: str, sec: dict, sat: str, seats: list[dict], seat_home
             if aisle_before:
                 x += AISLE_GAP
             if label in seat_home:
-                p.add(f"{rat}/seats", f"seat {label} is also in section {seat_home[label]!r}")
+                p.add(f"{rat}/seats", _("seat {seat} is also in section {section!r}").format(
+                    seat=label, section=seat_home[label]))
                 continue
             seat_home[label] = sec["id"]
             seat = {"event_id": event_id, "section_id": sec["id"], "label": label, "row": row["row"],
@@ -210,7 +216,7 @@ def _build_rows(event_id: str, sec: dict, sat: str, seats: list[dict], seat_home
     for flag in ("wheelchair", "companion", "restricted_view", "held"):
         for label in sec.get(flag, []):
             if label not in mine:
-                p.add(f"{sat}/{flag}", f"seat {label} is not in this section")
+                p.add(f"{sat}/{flag}", _("seat {seat} is not in this section").format(seat=label))
             elif flag == "held":
                 mine[label]["status"] = "held"
             else:

@@ -11,6 +11,8 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from boxoffice.i18n import _
+
 GENESIS = "0" * 64
 
 
@@ -71,16 +73,18 @@ def walk(entries: Iterable[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], li
                          "missing": gap[1] - expected_seq + 1})
         else:
             if e["seq"] != expected_seq:
-                what = "missing entries before it (deleted)" if e["seq"] > expected_seq else "out of order"
+                what = _("missing entries before it (deleted)") if e["seq"] > expected_seq else _("out of order")
                 problems.append({"seq": e["seq"], "id": e["id"],
-                                 "problem": f"sequence jumps from {expected_seq - 1}: {what}"})
+                                 "problem": _("sequence jumps from {seq}: {what}").format(seq=expected_seq - 1,
+                                                                                          what=what)})
             if e["prev_hash"] != prev:
                 problems.append({"seq": e["seq"], "id": e["id"],
-                                 "problem": "does not follow the entry before it (inserted, deleted or reordered)"})
+                                 "problem": _("does not follow the entry before it (inserted, deleted or "
+                                              "reordered)")})
         recomputed = entry_hash(e["prev_hash"], id=e["id"], seq=e["seq"], terminal_id=e["terminal_id"], kind=e["kind"],
                                 operator_id=e["operator_id"], at=e["at"], payload=e["payload"])
         if recomputed != e["hash"] and erased.get(e["id"]) != recomputed:
-            problems.append({"seq": e["seq"], "id": e["id"], "problem": "contents changed after it was written"})
+            problems.append({"seq": e["seq"], "id": e["id"], "problem": _("contents changed after it was written")})
         prev = e["hash"]
         expected_seq = e["seq"] + 1
     return problems, gaps

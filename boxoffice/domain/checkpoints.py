@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from boxoffice.i18n import _
+
 EVERY = 100  # entries between two checkpoints made while selling (shift close and sync make one as well)
 DOMAIN = b"boxoffice journal checkpoint v1\n"
 
@@ -43,14 +45,16 @@ def check(checkpoints: Iterable[Mapping[str, Any]], hashes: Mapping[int, str],
         seq = cp["seq"]
         if not signed(cp):
             out.append({"seq": seq, "id": None, "kind": "forged checkpoint",
-                        "problem": f"the checkpoint at seq {seq} is not signed by this terminal's key"})
+                        "problem": _("the checkpoint at seq {seq} is not signed by this terminal's key").format(
+                            seq=seq)})
         elif seq not in hashes:
             out.append({"seq": seq, "id": None, "kind": "rewritten",
-                        "problem": f"the journal was rewritten after checkpoint at seq {seq}: entry {seq} is gone"})
+                        "problem": _("the journal was rewritten after checkpoint at seq {seq}: entry {seq} is "
+                                     "gone").format(seq=seq)})
         elif hashes[seq] != cp["hash"]:
             out.append({"seq": seq, "id": None, "kind": "rewritten",
-                        "problem": f"the journal was rewritten after checkpoint at seq {seq}: entry {seq} no "
-                                   "longer has the hash the terminal signed"})
+                        "problem": _("the journal was rewritten after checkpoint at seq {seq}: entry {seq} no "
+                                     "longer has the hash the terminal signed").format(seq=seq)})
     return out
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from boxoffice.errors import BoxOfficeError
-from boxoffice.i18n import SOURCE_LANGUAGE, language
+from boxoffice.i18n import SOURCE_LANGUAGE, _, language
 
 Clock = Callable[[], datetime]
 
@@ -46,12 +46,34 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise BoxOfficeError("bad_input", f"unknown time zone {name!r} (use an IANA name like Europe/London)") from None
+        raise BoxOfficeError("bad_input", _("unknown time zone {name!r} (use an IANA name like Europe/London)").format(
+            name=name)) from None
 
 
 def local_text(stored: str, tz: str, fmt: str = "%a %d %b %Y %H:%M") -> str:
-    """A stored UTC time shown in the venue's zone."""
-    return parse_iso(stored).astimezone(zone(tz)).strftime(fmt)
+    """A stored UTC time shown in the venue's zone. Outside English a format naming the weekday or the month
+    (``%a``, ``%b``) is written by Babel in the language in force, as :func:`when_text` does."""
+    dt = parse_iso(stored).astimezone(zone(tz))
+    if language() != SOURCE_LANGUAGE and ("%a" in fmt or "%b" in fmt):
+        return _localised_format(dt, fmt)
+    return dt.strftime(fmt)
+
+
+def _localised_format(dt: datetime, fmt: str) -> str:
+    """``local_text`` outside English: the same parts (weekday, day and month, year, clock) in the language's
+    order and words, by Babel ("12月4日 周五 19:30")."""
+    from babel.dates import format_datetime
+
+    lang = language()
+    weekday, year = "%a" in fmt, "%Y" in fmt
+    if lang in _PATTERNS:
+        day = _PATTERNS[lang][1 if year else 0]
+        if not weekday:
+            day = day.removesuffix(" EEE")
+    else:
+        day = ("EEE " if weekday else "") + ("d MMM y" if year else "d MMM")
+    clock = " HH:mm:ss" if "%S" in fmt else " HH:mm" if "%H" in fmt else ""
+    return format_datetime(dt, day + clock, tzinfo=dt.tzinfo, locale=lang)
 
 
 def when_text(value: str | datetime | None, tz: str, *, year: bool = False, seconds: bool = False,
@@ -88,7 +110,8 @@ def to_utc(local: str, tz: str) -> datetime:
     try:
         dt = datetime.fromisoformat(local)
     except ValueError:
-        raise BoxOfficeError("bad_input", f"not a date and time: {local!r} (use 2026-12-01T19:30)") from None
+        raise BoxOfficeError("bad_input", _("not a date and time: {local!r} (use 2026-12-01T19:30)").format(
+            local=local)) from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=zone(tz))
     return dt.astimezone(UTC)

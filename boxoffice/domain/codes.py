@@ -28,6 +28,7 @@ import random
 import secrets
 
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _
 
 ALPHABET: str = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
@@ -46,11 +47,11 @@ _WEIGHTS = tuple(range(CODE_LENGTH, 1, -1))
 # Characters people type by habit that the alphabet leaves out on purpose; naming them in the error
 # tells the person exactly which character on the receipt they misread.
 _LOOK_ALIKES = {
-    "0": "'0' (zero) is never used in order codes: check the character",
-    "O": "'O' is never used in order codes: check the letter",
-    "1": "'1' (one) is never used in order codes: check the character",
-    "I": "'I' is never used in order codes: check the letter",
-    "L": "'L' is never used in order codes: check the letter",
+    "0": N_("'0' (zero) is never used in order codes: check the character"),
+    "O": N_("'O' is never used in order codes: check the letter"),
+    "1": N_("'1' (one) is never used in order codes: check the character"),
+    "I": N_("'I' is never used in order codes: check the letter"),
+    "L": N_("'L' is never used in order codes: check the letter"),
 }
 
 
@@ -99,7 +100,7 @@ def make_order_code(tag: str, seq: int) -> str:
     if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= MAX_SEQ:
         raise ValueError(f"order sequence number must be an integer from 0 to {MAX_SEQ}, not {seq!r}")
     digits = []
-    for _ in range(SEQ_LENGTH):
+    for _digit in range(SEQ_LENGTH):
         seq, digit = divmod(seq, _BASE)
         digits.append(ALPHABET[digit])
     payload = tag + "".join(reversed(digits))
@@ -114,30 +115,31 @@ def normalise_code(text: str) -> str:
     at, since a guess could turn a typo into somebody else's order. Raises ``BoxOfficeError("bad_input")``.
     """
     if not isinstance(text, str):
-        raise BoxOfficeError("bad_input", "an order code must be text")
+        raise BoxOfficeError("bad_input", _("an order code must be text"))
     compact = _compact(text)
     for ch in compact:
         if ch in _VALUE:
             continue
         if ch in _LOOK_ALIKES:
-            raise BoxOfficeError("bad_input", _LOOK_ALIKES[ch], character=ch)
+            raise BoxOfficeError("bad_input", _(_LOOK_ALIKES[ch]), character=ch)
         raise BoxOfficeError(
             "bad_input",
-            f"{ch!r} cannot appear in an order code: codes use only {ALPHABET}",
+            _("{character!r} cannot appear in an order code: codes use only {alphabet}").format(
+                character=ch, alphabet=ALPHABET),
             character=ch,
         )
     if len(compact) != CODE_LENGTH:
         raise BoxOfficeError(
             "bad_input",
-            f"an order code has {CODE_LENGTH} characters (like ABC2-222Z), this has {len(compact)}: "
-            "check for a missing or extra character",
+            _("an order code has {length} characters (like ABC2-222Z), this has {count}: "
+              "check for a missing or extra character").format(length=CODE_LENGTH, count=len(compact)),
             length=len(compact),
         )
     shown = _display(compact)
     if _check_character(compact[:-1]) != compact[-1]:
         raise BoxOfficeError(
             "bad_input",
-            f"order code {shown} has a wrong check character: check for a typo",
+            _("order code {code} has a wrong check character: check for a typo").format(code=shown),
             order_code=shown,
         )
     return shown
@@ -188,9 +190,9 @@ def normalise_lookup(text: str) -> str:
     """``normalise_code`` for what people type to find an order, also taking the CODE~ID form a second order with
     a reused code is kept under (``reused_code``)."""
     if isinstance(text, str) and "~" in text:
-        head, _, tail = text.partition("~")
+        head, _sep, tail = text.partition("~")
         tail = tail.strip().upper()
         if len(tail) != 6 or any(ch not in "0123456789ABCDEF" for ch in tail):
-            raise BoxOfficeError("bad_input", "after '~' an order code has the six characters shown with it")
+            raise BoxOfficeError("bad_input", _("after '~' an order code has the six characters shown with it"))
         return f"{normalise_code(head)}~{tail}"
     return normalise_code(text)

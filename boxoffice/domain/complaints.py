@@ -21,6 +21,7 @@ from boxoffice.domain.card_numbers import mask_card_numbers, refuse_card_number
 from boxoffice.domain.clock import iso
 from boxoffice.domain.shown import shown
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _
 
 # queue: waiting too long; staff: how someone was treated; price: what it cost or a fee; refund: a refund refused
 # or slow; seat: the place (view, broken, someone in it); safety: crowding, a hazard, feeling unsafe; access: getting
@@ -28,6 +29,7 @@ from boxoffice.errors import BoxOfficeError
 CATEGORIES = ("queue", "staff", "price", "refund", "seat", "safety", "access", "other")
 NOTE_MAX = 500
 CODE = "complaints_high"
+NOTE_NAMES = frozenset((N_("complaint's note"), N_("closing note")))  # translated where the refusal names them
 
 
 def category(value: str) -> str:
@@ -35,12 +37,12 @@ def category(value: str) -> str:
     wanted = (value or "").strip().lower()
     if wanted not in CATEGORIES:
         typed = mask_card_numbers(shown(value))[:40]  # it is repeated back: never a card number
-        raise BoxOfficeError("bad_input", f"unknown complaint category {typed!r}: use one of "
-                                          f"{', '.join(CATEGORIES)}", valid=list(CATEGORIES))
+        raise BoxOfficeError("bad_input", _("unknown complaint category {typed!r}: use one of {choices}").format(
+            typed=typed, choices=", ".join(CATEGORIES)), valid=list(CATEGORIES))
     return wanted
 
 
-def note(text: str | None, what: str = "complaint's note", required: bool = False) -> str | None:
+def note(text: str | None, what: str = N_("complaint's note"), required: bool = False) -> str | None:
     """A note as stored: stripped, at most NOTE_MAX characters, no control or formatting characters (anything
     :func:`shown` would replace: escapes, newlines, bidi overrides) and no card number; None when empty and not
     ``required``.
@@ -49,15 +51,19 @@ def note(text: str | None, what: str = "complaint's note", required: bool = Fals
     names the field, never repeats the text.
     """
     value = (text or "").strip()
+    field = _(what) if what in NOTE_NAMES else what
     if not value:
         if required:
-            raise BoxOfficeError("bad_input", f"the {what} is required: say what was done or decided")
+            raise BoxOfficeError("bad_input",
+                _("the {what} is required: say what was done or decided").format(what=field))
         return None
     if len(value) > NOTE_MAX:
-        raise BoxOfficeError("bad_input", f"the {what} is {len(value)} characters; at most {NOTE_MAX}")
+        raise BoxOfficeError("bad_input", _("the {what} is {length} characters; at most {most}").format(
+            what=field, length=len(value), most=NOTE_MAX))
     if shown(value) != value:
-        raise BoxOfficeError("bad_input", f"the {what} holds control or formatting characters (a newline, an "
-                                          "escape, a direction override): type it as one plain line")
+        raise BoxOfficeError("bad_input", _("the {what} holds control or formatting characters (a newline, an "
+                                            "escape, a direction override): type it as one plain line").format(
+            what=field))
     refuse_card_number(value, what)
     return value
 

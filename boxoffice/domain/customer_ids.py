@@ -19,6 +19,7 @@ import unicodedata
 from datetime import date
 
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 
 # The kinds of ID document a holder may show: a mainland resident ID card (its check digit validated), a
 # passport, or another document (a Hong Kong, Macau or Taiwan permit, a foreigner's permanent residence card...).
@@ -45,28 +46,29 @@ def _squeeze(number: str) -> str:
 def normalise_id(kind: str, number: str) -> str:
     """The ID number in its one normal form, or ``bad_id_number``. The message never repeats the number."""
     if kind not in ID_KINDS:
-        raise BoxOfficeError("bad_input", f"ID type must be one of {', '.join(ID_KINDS)}")
+        raise BoxOfficeError("bad_input", _("ID type must be one of {kinds}").format(kinds=", ".join(ID_KINDS)))
     text = _squeeze(number)
     if kind == "resident":
         text = text.replace("-", "")
         if not re.fullmatch(r"\d{17}[\dX]", text):
-            raise BoxOfficeError("bad_id_number", "a resident ID number has 18 characters: 17 digits, then a digit "
-                                                  "or X")
+            raise BoxOfficeError("bad_id_number", _("a resident ID number has 18 characters: 17 digits, then a digit "
+                                                    "or X"))
         try:
             date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
         except ValueError:
-            raise BoxOfficeError("bad_id_number", "the resident ID number holds no valid birth date: check the "
-                                                  "digits") from None
+            raise BoxOfficeError("bad_id_number", _("the resident ID number holds no valid birth date: check the "
+                                                    "digits")) from None
         if resident_check_digit(text[:17]) != text[17]:
-            raise BoxOfficeError("bad_id_number", "the resident ID number's check digit does not match: a digit "
-                                                  "was mistyped")
+            raise BoxOfficeError("bad_id_number", _("the resident ID number's check digit does not match: a digit "
+                                                    "was mistyped"))
         return text
     pattern = _PASSPORT if kind == "passport" else _OTHER
     if kind == "passport":
         text = text.replace("-", "")
     if not pattern.fullmatch(text):
-        what = "5 to 20 letters and digits" if kind == "passport" else "4 to 32 letters, digits and dashes"
-        raise BoxOfficeError("bad_id_number", f"a {kind} document number has {what}")
+        if kind == "passport":
+            raise BoxOfficeError("bad_id_number", _("a passport document number has 5 to 20 letters and digits"))
+        raise BoxOfficeError("bad_id_number", _("a other document number has 4 to 32 letters, digits and dashes"))
     return text
 
 
@@ -88,7 +90,7 @@ def normalise_phone(phone: str) -> str:
         if digits.startswith(prefix) and len(digits) == len(prefix) + 11 and digits[len(prefix)] == "1":
             digits = digits[len(prefix):]
     if len(digits) < 5 or len(digits) > 15:
-        raise BoxOfficeError("bad_input", "a phone number has 5 to 15 digits")
+        raise BoxOfficeError("bad_input", _("a phone number has 5 to 15 digits"))
     return digits
 
 
@@ -96,7 +98,7 @@ def normalise_email(email: str) -> str:
     """An e-mail in one form for matching: trimmed, lower case (no provider treats case as different mail)."""
     text = unicodedata.normalize("NFKC", email or "").strip().lower()
     if not _EMAIL.fullmatch(text):
-        raise BoxOfficeError("bad_input", "that is not an e-mail address")
+        raise BoxOfficeError("bad_input", _("that is not an e-mail address"))
     return text
 
 

@@ -31,6 +31,7 @@ from typing import Any
 from boxoffice.domain.money import format_money, parse_rate
 from boxoffice.domain.refund_policy import Tier
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 
 BP = 10_000
 MAX_BANDS = 20
@@ -57,7 +58,7 @@ class Band:
 
     def label(self) -> str:
         """'90%+ sold', as the receipt prints it."""
-        return f"{_percent(self.sold_at_least_bp)}+ sold"
+        return _("{percent}+ sold").format(percent=_percent(self.sold_at_least_bp))
 
 
 def scaled_fee(tier: Tier, price: int, scale_bp: int) -> int:
@@ -97,25 +98,27 @@ class Demand:
         scale = BP if self.band is None else self.band.fee_scale_bp
         if tier.fee_fixed is not None and tier.fee_fixed > 0:
             fixed = _fixed_scaled(tier.fee_fixed, scale)
-            return f"{format_money(fixed, currency)} per ticket" if fixed else "none"
+            return _("{amount} per ticket").format(amount=format_money(fixed, currency)) if fixed else _("none")
         if tier.fee_bp:
             effective = Decimal(tier.fee_bp) * scale / BP
-            return _percent(effective) if effective else "none"
-        return "none"
+            return _percent(effective) if effective else _("none")
+        return _("none")
 
     def receipt_text(self, tier: Tier, currency: str) -> str:
         """The line the refund receipt prints: 'Demand band: 90%+ sold, fee 5%'."""
         if self.band is None:
-            return f"Demand band: none ({self.sold_percent}% sold), fee {self.fee_text(tier, currency)}"
-        return f"Demand band: {self.band.label()}, fee {self.fee_text(tier, currency)}"
+            return _("Demand band: none ({percent}% sold), fee {fee}").format(
+                percent=self.sold_percent, fee=self.fee_text(tier, currency))
+        return _("Demand band: {band}, fee {fee}").format(band=self.band.label(), fee=self.fee_text(tier, currency))
 
     def detail_text(self, tier: Tier, currency: str) -> str:
         """What the receipt prints under it: the count, and how the band made the fee from the tier's."""
-        counted = f"{self.sold} of {self.capacity} places sold"
         if self.band is None:
-            return f"{counted}: below every band, the tier's fee in full"
+            return _("{sold} of {capacity} places sold: below every band, the tier's fee in full").format(
+                sold=self.sold, capacity=self.capacity)
         whole = Demand(self.sold, self.capacity, None).fee_text(tier, currency)
-        return f"{counted}: {_percent(self.band.fee_scale_bp)} of the tier's fee ({whole})"
+        return _("{sold} of {capacity} places sold: {percent} of the tier's fee ({whole})").format(
+            sold=self.sold, capacity=self.capacity, percent=_percent(self.band.fee_scale_bp), whole=whole)
 
     def summary(self, tier: Tier, currency: str) -> dict[str, Any]:
         """The band for ``--json`` and the counter screen: plain values."""
@@ -148,17 +151,19 @@ def report_key(row: Mapping[str, Any]) -> str:
 def _share_bp(value: Any) -> int:
     """A share of the capacity, 0 to 1 with at most four decimals, as basis points."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise BoxOfficeError("bad_input", f"sold_at_least must be a number from 0 to 1, not {value!r}")
+        raise BoxOfficeError("bad_input",
+            _("sold_at_least must be a number from 0 to 1, not {value!r}").format(value=value))
     try:
         share = Decimal(str(value))
     except InvalidOperation:
-        raise BoxOfficeError("bad_input", f"sold_at_least must be a number from 0 to 1, not {value!r}") from None
+        raise BoxOfficeError("bad_input", _("sold_at_least must be a number from 0 to 1, not {value!r}").format(
+            value=value)) from None
     if not share.is_finite() or share < 0 or share > 1:
-        raise BoxOfficeError("bad_input", f"sold_at_least {value} must be from 0 to 1 (a share of the capacity: "
-                                          "0.9 is 90% sold)")
+        raise BoxOfficeError("bad_input", _("sold_at_least {value} must be from 0 to 1 (a share of the capacity: "
+                                            "0.9 is 90% sold)").format(value=value))
     bp = share * BP
     if bp != bp.to_integral_value():
-        raise BoxOfficeError("bad_input", f"sold_at_least {value} has more than four decimals")
+        raise BoxOfficeError("bad_input", _("sold_at_least {value} has more than four decimals").format(value=value))
     return int(bp)
 
 
@@ -169,7 +174,7 @@ def build_bands(event_id: str, spec: Sequence[Mapping[str, Any]], at: str,
     rows: list[dict[str, Any]] = []
     last: int | None = None
     if len(spec) > MAX_BANDS:
-        problem(at, f"at most {MAX_BANDS} demand bands")
+        problem(at, _("at most {count} demand bands").format(count=MAX_BANDS))
     for i, band in enumerate(spec):
         where = f"{at}/{i}"
         try:
@@ -183,9 +188,9 @@ def build_bands(event_id: str, spec: Sequence[Mapping[str, Any]], at: str,
             problem(f"{where}/fee_scale_percent", exc.message.replace("rate", "fee_scale_percent"))
             continue
         if last is not None and share <= last:
-            problem(f"{where}/sold_at_least", "demand bands must run from the least sold to the most sold, each "
-                                              f"above the one before ({_percent(share)} is not above "
-                                              f"{_percent(last)})")
+            problem(f"{where}/sold_at_least", _("demand bands must run from the least sold to the most sold, each "
+                                                "above the one before ({share} is not above {last})").format(
+                share=_percent(share), last=_percent(last)))
         last = share
         rows.append({"event_id": event_id, "position": i, "sold_at_least_bp": share, "fee_scale_bp": scale})
     return rows

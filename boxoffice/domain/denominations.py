@@ -11,6 +11,7 @@ from typing import Final
 
 from boxoffice.domain.money import format_money, parse_amount
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 
 # currency -> (notes, coins), largest first, in minor units
 _TABLE: Final[dict[str, tuple[tuple[int, ...], tuple[int, ...]]]] = {
@@ -46,15 +47,18 @@ def check_counts(counts: dict[int, int], currency: str) -> dict[int, int]:
     values = {v for v, _ in denominations(currency)}
     listed = ", ".join(format_money(v, currency) for v in sorted(values, reverse=True))
     if not values:
-        raise BoxOfficeError("bad_input", f"no notes and coins are listed for {currency}: give the total counted")
+        raise BoxOfficeError("bad_input",
+            _("no notes and coins are listed for {currency}: give the total counted").format(
+            currency=currency))
     out: dict[int, int] = {}
     for value, n in counts.items():
         if value not in values:
-            raise BoxOfficeError("bad_input", f"{format_money(value, currency)} is not a {currency} note or coin "
-                                              f"(there are {listed})")
+            raise BoxOfficeError("bad_input",
+                _("{amount} is not a {currency} note or coin (there are {listed})").format(
+                amount=format_money(value, currency), currency=currency, listed=listed))
         if isinstance(n, bool) or not isinstance(n, int) or n < 0 or n > MAX_PIECES:
-            raise BoxOfficeError("bad_input", f"{n!r} pieces of {format_money(value, currency)}: a count is 0 to "
-                                              f"{MAX_PIECES}")
+            raise BoxOfficeError("bad_input", _("{pieces!r} pieces of {amount}: a count is 0 to {most}").format(
+                pieces=n, amount=format_money(value, currency), most=MAX_PIECES))
         if n:
             out[value] = out.get(value, 0) + n
     return out
@@ -65,10 +69,13 @@ def parse_count(text: str, currency: str) -> tuple[int, int]:
     raw = text.strip().lower().replace("×", "x")
     value_text, sep, n_text = raw.rpartition("x")
     if not sep or not value_text or not n_text.strip().isascii() or not n_text.strip().isdigit():
-        raise BoxOfficeError("bad_input", f"not a count: {text!r} (write VALUExPIECES, e.g. 20x3 for three 20s)")
+        raise BoxOfficeError("bad_input",
+            _("not a count: {text!r} (write VALUExPIECES, e.g. 20x3 for three 20s)").format(
+            text=text))
     n = int(n_text.strip())
     if n > MAX_PIECES:
-        raise BoxOfficeError("bad_input", f"{text!r}: at most {MAX_PIECES} pieces of one value")
+        raise BoxOfficeError("bad_input",
+            _("{text!r}: at most {most} pieces of one value").format(text=text, most=MAX_PIECES))
     return parse_amount(value_text.strip(), currency), n
 
 

@@ -13,6 +13,7 @@ import ipaddress
 from urllib.parse import urlsplit
 
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 
 PROOF_DOMAIN = "boxoffice.enroll-proof/1"
 CHALLENGE_SECONDS = 120
@@ -46,13 +47,15 @@ def check_url(url: str, insecure: bool = False) -> str:
     url = url.strip().rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise BoxOfficeError("bad_input", f"the central URL must be https://HOST[:PORT], not {url[:80]!r}")
+        raise BoxOfficeError("bad_input",
+            _("the central URL must be https://HOST[:PORT], not {url!r}").format(url=url[:80]))
     if parts.username or parts.password or parts.query or parts.fragment:
-        raise BoxOfficeError("bad_input", "the central URL carries no user, password, query or fragment")
+        raise BoxOfficeError("bad_input", _("the central URL carries no user, password, query or fragment"))
     if parts.scheme == "http" and not insecure and not is_loopback(parts.hostname):
-        raise BoxOfficeError("insecure_url", f"{url} is plain http to another machine: the token and every sale "
-                                             "would cross the network unencrypted. Use https:// (with --ca-bundle "
-                                             "for a private CA), or --insecure if this network is trusted")
+        raise BoxOfficeError("insecure_url", _("{url} is plain http to another machine: the token and every sale "
+                                               "would cross the network unencrypted. Use https:// (with --ca-bundle "
+                                               "for a private CA), or --insecure if this network is trusted").format(
+            url=url))
     return url
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from boxoffice.domain.customer_ids import ID_KINDS, normalise_id
 from boxoffice.domain.names import person_name
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _
 
 HOLDER_SYNTAX = "NAME,KIND,NUMBER (KIND: resident, passport or other)"
 _KIND_ALIASES = {"resident": "resident", "id": "resident", "身份证": "resident", "passport": "passport",
@@ -31,13 +32,13 @@ class HolderInput:
 
 def holder_name(name: str) -> str:
     """A holder's name as stored: the same rules as an operator's (domain/names.py), hostile text refused."""
-    return person_name(name, "a holder's name")
+    return person_name(name, N_("a holder's name"))
 
 
 def id_kind(text: str) -> str:
     kind = _KIND_ALIASES.get(text.strip().lower())
     if kind is None:
-        raise BoxOfficeError("bad_input", f"ID type must be one of {', '.join(ID_KINDS)}")
+        raise BoxOfficeError("bad_input", _("ID type must be one of {kinds}").format(kinds=", ".join(ID_KINDS)))
     return kind
 
 
@@ -46,7 +47,7 @@ def parse_holder(spec: str) -> HolderInput:
     so a name may hold a comma ("Smith, Jane,passport,E1234567")."""
     parts = spec.rsplit(",", 2)
     if len(parts) != 3:
-        raise BoxOfficeError("bad_input", f"a holder is given as {HOLDER_SYNTAX}")
+        raise BoxOfficeError("bad_input", _("a holder is given as {syntax}").format(syntax=HOLDER_SYNTAX))
     return holder_input(*parts)
 
 
@@ -60,5 +61,7 @@ def holder_input(name: str, kind: str, number: str) -> HolderInput:
 def check_count(holders: list[HolderInput], tickets: int) -> None:
     """A real-name sale names one holder a ticket, no more and no fewer."""
     if len(holders) != tickets:
-        raise BoxOfficeError("holder_required", f"{len(holders)} holder(s) given for {tickets} ticket(s) of a "
-                                                f"real-name event: give one --holder {HOLDER_SYNTAX} per ticket")
+        raise BoxOfficeError("holder_required", _("{holders} holder(s) given for {tickets} ticket(s) of a real-name "
+                                                  "event: "
+                                                  "give one --holder {syntax} per ticket").format(
+            holders=len(holders), tickets=tickets, syntax=HOLDER_SYNTAX))

@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import cast
 
 from boxoffice.errors import BoxOfficeError
-from boxoffice.i18n import SOURCE_LANGUAGE, language
+from boxoffice.i18n import SOURCE_LANGUAGE, _, language
 
 # Currencies whose minor unit is not 1/100. Anything not listed has two decimals.
 _EXPONENTS = {"JPY": 0, "KRW": 0, "ISK": 0, "CLP": 0, "VND": 0, "BHD": 3, "KWD": 3, "OMR": 3, "JOD": 3, "TND": 3}
@@ -44,7 +44,8 @@ class Money:
 
     def _same(self, other: Money) -> None:
         if self.currency != other.currency:
-            raise BoxOfficeError("bad_input", f"cannot mix {self.currency} and {other.currency}")
+            raise BoxOfficeError("bad_input", _("cannot mix {currency} and {other}").format(
+                currency=self.currency, other=other.currency))
 
     def __str__(self) -> str:
         return format_money(self.minor, self.currency)
@@ -56,28 +57,32 @@ def parse_amount(text: str | int, currency: str) -> int:
     Floats never reach here: the catalogue schema keeps prices as strings, the CLI passes the typed text.
     """
     if isinstance(text, bool):
-        raise BoxOfficeError("bad_input", f"not an amount: {text!r}")
+        raise BoxOfficeError("bad_input", _("not an amount: {text!r}").format(text=text))
     if isinstance(text, int):
         text = str(text)
     raw = str(text).strip().replace(",", ".")
     if len(raw) > 40:  # no amount needs more; one line of digits should not reach Decimal or int at all
-        raise BoxOfficeError("bad_input", f"amount {raw[:20]!r}... is too long: at most 40 characters")
+        raise BoxOfficeError("bad_input",
+            _("amount {text!r}... is too long: at most 40 characters").format(text=raw[:20]))
     for symbol in ("$", "€", "£", "¥"):
         raw = raw.removeprefix(symbol)
     exp = exponent(currency)
     try:
         value = Decimal(raw)
     except InvalidOperation:
-        raise BoxOfficeError("bad_input", f"not an amount: {text!r} (write it like 12.50)") from None
+        raise BoxOfficeError("bad_input",
+            _("not an amount: {text!r} (write it like 12.50)").format(text=text)) from None
     if not value.is_finite() or value < 0:
-        raise BoxOfficeError("bad_input", f"not an amount: {text!r} (amounts are positive, like 12.50)")
+        raise BoxOfficeError("bad_input",
+            _("not an amount: {text!r} (amounts are positive, like 12.50)").format(text=text))
     if value and value.adjusted() > 30:  # '1e9999999' would take minutes to turn into an integer, or overflow
-        raise BoxOfficeError("bad_input", f"amount {text!r} is implausibly large")
+        raise BoxOfficeError("bad_input", _("amount {text!r} is implausibly large").format(text=text))
     if raw.count(".") > 1 or cast(int, value.as_tuple().exponent) < -exp:  # finite: an int  # '12.505', and '1e-3' too
-        raise BoxOfficeError("bad_input", f"{text!r} has more decimals than {currency} allows ({exp})")
+        raise BoxOfficeError("bad_input", _("{text!r} has more decimals than {currency} allows ({exp})").format(
+            text=text, currency=currency, exp=exp))
     minor = int((value * (10**exp)).to_integral_value(rounding=ROUND_HALF_UP))
     if minor > MAX_AMOUNT:
-        raise BoxOfficeError("bad_input", f"amount {text!r} is implausibly large")
+        raise BoxOfficeError("bad_input", _("amount {text!r} is implausibly large").format(text=text))
     return minor
 
 
@@ -107,9 +112,9 @@ def parse_rate(text: str | int | float) -> int:
     try:
         value = Decimal(str(text))
     except InvalidOperation:
-        raise BoxOfficeError("bad_input", f"not a rate: {text!r}") from None
+        raise BoxOfficeError("bad_input", _("not a rate: {text!r}").format(text=text)) from None
     if not value.is_finite() or value < 0 or value > 100:
-        raise BoxOfficeError("bad_input", f"rate {text!r} must be between 0 and 100 percent")
+        raise BoxOfficeError("bad_input", _("rate {text!r} must be between 0 and 100 percent").format(text=text))
     return int((value * 100).to_integral_value(rounding=ROUND_HALF_UP))
 
 

@@ -12,6 +12,7 @@ import unicodedata
 
 from boxoffice.domain.card_numbers import refuse_card_number
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _
 
 MAX_NAME = 60
 
@@ -40,24 +41,27 @@ def _allowed(scripts: set[str]) -> bool:
 
 def operator_name(name: str) -> str:
     """The name as stored (NFKC, trimmed), or ``bad_input`` saying what is wrong with it."""
-    return person_name(name, "an operator name")
+    return person_name(name, N_("an operator name"))
 
 
 def person_name(name: str, what: str) -> str:
     """A person's name as stored (NFKC, trimmed): an operator's, or a real-name ticket's holder (``what`` says which,
-    for the message). ``bad_input`` for one that is empty, too long, has invisible characters, looks like a card
-    number or mixes scripts that look alike."""
+    for the message, marked with ``N_`` and translated here). ``bad_input`` for one that is empty, too long, has
+    invisible characters, looks like a card number or mixes scripts that look alike."""
     text = unicodedata.normalize("NFKC", name).strip()
+    shown = _(what)
     if not text or len(text) > MAX_NAME:
-        raise BoxOfficeError("bad_input", f"{what} is 1 to {MAX_NAME} printable characters")
+        raise BoxOfficeError("bad_input", _("{what} is 1 to {most} printable characters").format(
+            what=shown, most=MAX_NAME))
     for ch in text:
         category = unicodedata.category(ch)
         if category in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp") or ch in _BLANK or (category == "Zs" and ch != " "):
-            raise BoxOfficeError("bad_input", f"{what} cannot hold invisible or control characters "
-                                              f"(U+{ord(ch):04X} found): type it again with plain letters")
+            raise BoxOfficeError("bad_input", _("{what} cannot hold invisible or control characters "
+                                                "(U+{code:04X} found): type it again with plain letters").format(
+                what=shown, code=ord(ch)))
     refuse_card_number(text, what.split(" ", 1)[-1])
     scripts = {s for s in map(_script, text) if s}
     if not _allowed(scripts):
-        raise BoxOfficeError("bad_input", f"{what} mixes letters of {', '.join(sorted(scripts))}, which "
-                                          "can look alike: spell it in one script")
+        raise BoxOfficeError("bad_input", _("{what} mixes letters of {scripts}, which can look alike: spell it in one "
+                                            "script").format(what=shown, scripts=", ".join(sorted(scripts))))
     return text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _
 
 ROLES = ("seller", "pickup", "door", "supervisor", "admin")
 
@@ -37,19 +38,31 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+# How people read each role (the role itself, a code, stays English in --json and the database).
+ROLE_NAMES: dict[str, str] = {"seller": N_("seller"), "pickup": N_("pickup"), "door": N_("door"),
+                              "supervisor": N_("supervisor"), "admin": N_("admin")}
+
+
+def role_name(role: str) -> str:
+    """A role as people read it, in the language in force."""
+    return _(ROLE_NAMES[role]) if role in ROLE_NAMES else role
+
+
 # How a refusal names each permission ("Sam (seller) may not <this>").
 DESCRIPTIONS: dict[str, str] = {
-    "sell": "sell tickets", "comp": "give comps", "pickup": "hand out orders", "reprint": "reprint tickets",
-    "scan": "check tickets in at the door", "refund": "refund", "refund_override": "approve refunds outside policy",
-    "exchange": "exchange tickets", "shift": "open or close shifts", "cash": "move cash in or out of the drawer",
-    "drawer": "open the cash drawer", "print": "print", "report": "see reports", "pause": "pause or resume sales",
-    "catalog": "change the catalogue", "operators": "manage operators or restore backups",
-    "orders_import": "import orders or keys", "sync": "sync",
-    "enroll": "enroll this terminal with a central service", "audit": "read or verify the audit trail",
-    "unlock": "unlock operators", "variance": "approve a cash drawer's variance", "reset_pin": "reset operators' PINs",
-    "change_holder": "change a real-name ticket's holder",
-    "complaints": "list or close complaints",
-    "privacy": "purge or export customers' personal data",
+    "sell": N_("sell tickets"), "comp": N_("give comps"), "pickup": N_("hand out orders"),
+    "reprint": N_("reprint tickets"), "scan": N_("check tickets in at the door"), "refund": N_("refund"),
+    "refund_override": N_("approve refunds outside policy"), "exchange": N_("exchange tickets"),
+    "shift": N_("open or close shifts"), "cash": N_("move cash in or out of the drawer"),
+    "drawer": N_("open the cash drawer"), "print": N_("print"), "report": N_("see reports"),
+    "pause": N_("pause or resume sales"), "catalog": N_("change the catalogue"),
+    "operators": N_("manage operators or restore backups"), "orders_import": N_("import orders or keys"),
+    "sync": N_("sync"), "enroll": N_("enroll this terminal with a central service"),
+    "audit": N_("read or verify the audit trail"), "unlock": N_("unlock operators"),
+    "variance": N_("approve a cash drawer's variance"), "reset_pin": N_("reset operators' PINs"),
+    "change_holder": N_("change a real-name ticket's holder"),
+    "complaints": N_("list or close complaints"),
+    "privacy": N_("purge or export customers' personal data"),
 }
 
 
@@ -58,16 +71,20 @@ def allowed(role: str, permission: str) -> bool:
     return role in PERMISSIONS.get(permission, ())
 
 
-def require(role: str | None, permission: str, who: str = "this operator") -> None:
+def require(role: str | None, permission: str, who: str | None = None) -> None:
     """Refuse with ``permission_denied`` naming the roles that may, so the user knows whom to call."""
     if role is None:
-        raise BoxOfficeError("not_logged_in", "nobody is logged in: run `boxoffice login NAME` first")
+        raise BoxOfficeError("not_logged_in", _("nobody is logged in: run `boxoffice login NAME` first"))
     if not allowed(role, permission):
-        needed = " or ".join(PERMISSIONS.get(permission, ("admin",)))
-        article = "an" if needed[0] in "aeiou" else "a"
+        roles = PERMISSIONS.get(permission, ("admin",))
+        needed = _(" or ").join(role_name(r) for r in roles)
+        action = _(DESCRIPTIONS[permission]) if permission in DESCRIPTIONS else permission
+        message = (_("{who} ({role}) may not {action}: ask an {needed}") if roles[0][0] in "aeiou"
+                   else _("{who} ({role}) may not {action}: ask a {needed}"))
         raise BoxOfficeError(
             "permission_denied",
-            f"{who} ({role}) may not {DESCRIPTIONS.get(permission, permission)}: ask {article} {needed}",
+            message.format(who=_("this operator") if who is None else who, role=role_name(role), action=action,
+                           needed=needed),
             needed=list(PERMISSIONS.get(permission, ())),
         )
 
@@ -76,5 +93,6 @@ def validate_role(role: str) -> str:
     """The role, lower-cased, or bad_input listing the valid ones."""
     value = role.strip().lower()
     if value not in ROLES:
-        raise BoxOfficeError("bad_input", f"unknown role {role!r}: use one of {', '.join(ROLES)}")
+        raise BoxOfficeError("bad_input",
+            _("unknown role {role!r}: use one of {roles}").format(role=role, roles=", ".join(ROLES)))
     return value

@@ -18,6 +18,7 @@ import hmac
 import os
 
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _
 
 _N, _R, _P = 2**15, 8, 1
 _MAXMEM = 64 * 1024 * 1024  # OpenSSL's default ceiling (32 MiB) is just below what N=2**15, r=8 needs
@@ -29,6 +30,9 @@ DEFAULT_MIN_DIGITS = 4
 MAX_DIGITS = 12
 
 
+_WHO = {"admin": N_("an admin's PIN"), "supervisor": N_("a supervisor's PIN")}  # the roles of MIN_DIGITS
+
+
 def min_digits(role: str | None) -> int:
     return MIN_DIGITS.get(role or "", DEFAULT_MIN_DIGITS)
 
@@ -37,8 +41,9 @@ def validate_pin(pin: str, role: str | None = None) -> str:
     """PINs are digits (typed on a keypad under pressure): 4 to 12, at least 6 for a supervisor or an admin."""
     least = min_digits(role)
     if not (pin.isdigit() and pin.isascii() and least <= len(pin) <= MAX_DIGITS):
-        who = f"{'an' if role == 'admin' else 'a'} {role}'s PIN" if role in MIN_DIGITS else "a PIN"
-        raise BoxOfficeError("bad_input", f"{who} is {least} to {MAX_DIGITS} digits")
+        who = _(_WHO[role]) if role in _WHO else _("a PIN")
+        raise BoxOfficeError("bad_input", _("{who} is {least} to {most} digits").format(
+            who=who, least=least, most=MAX_DIGITS))
     return pin
 
 

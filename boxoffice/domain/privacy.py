@@ -24,6 +24,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from boxoffice.i18n import _
+
 PURGE_KIND = "privacy.purge"
 SALT_KEY = "privacy_salt"
 # Keys whose values are a customer's (or a real-name ticket holder's) personal data wherever they appear in a
@@ -129,5 +131,6 @@ def purgeable_from(starts_at: datetime, keep_days: int) -> datetime:
 def check_keep_days(value: Any) -> int:
     """``keep_days`` as a whole number of days, 1 to 3650; ValueError otherwise."""
     if type(value) is not int or not 1 <= value <= 3650:
-        raise ValueError(f"keep_days must be a whole number of days from 1 to 3650, not {value!r}")
+        raise ValueError(
+            _("keep_days must be a whole number of days from 1 to 3650, not {value!r}").format(value=value))
     return value

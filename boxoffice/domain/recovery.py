@@ -11,7 +11,9 @@ States (the ``recovery`` row, services/recovery.py):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+
+from boxoffice.i18n import N_, _, ngettext
 
 NEEDED, GAP = "needed", "gap"
 
@@ -27,23 +29,31 @@ ALLOWED_WHILE_NEEDED = frozenset({
 })
 
 MESSAGES = {
-    "restore": "this terminal was restored from an older backup: run `boxoffice sync recover` before selling",
-    "copied_back": "this terminal's database was copied back from an older file: run `boxoffice sync recover` "
-                   "before selling",
-    "diverged": "this terminal's journal no longer matches the central service's copy (its database was put back "
-                "from an older file): run `boxoffice sync recover` before selling",
+    "restore": N_("this terminal was restored from an older backup: run `boxoffice sync recover` before selling"),
+    "copied_back": N_("this terminal's database was copied back from an older file: run `boxoffice sync recover` "
+                      "before selling"),
+    "diverged": N_("this terminal's journal no longer matches the central service's copy (its database was put "
+                   "back from an older file): run `boxoffice sync recover` before selling"),
     # No central service to recover from: only the newer file, or accepting the loss, gets the terminal going.
-    "alone": "this terminal's database was put back from an older file and it has no central service to recover "
-             "from: put the newer file back, or `boxoffice restore BACKUP --accept-loss` to go on without what was "
-             "done since",
+    "alone": N_("this terminal's database was put back from an older file and it has no central service to "
+                "recover from: put the newer file back, or `boxoffice restore BACKUP --accept-loss` to go on without "
+                "what was done since"),
 }
 
 # How entry kinds are counted when saying what a copy lacks ("12 sales, 3 refunds since this backup").
-_NOUNS = {"sale": ("sale", "sales"), "refund": ("refund", "refunds"), "exchange": ("exchange", "exchanges"),
-          "pickup": ("pickup", "pickups"), "checkin": ("check-in", "check-ins"),
-          "scan.refused": ("refused scan", "refused scans"), "shift.open": ("shift opened", "shifts opened"),
-          "shift.close": ("shift closed", "shifts closed"), "cash.in": ("cash in", "cash ins"),
-          "cash.out": ("cash out", "cash outs"), "allocation.release": ("allocation release", "allocation releases")}
+_NOUNS: dict[str, Callable[[int], str]] = {
+    "sale": lambda n: ngettext("{n} sale", "{n} sales", n),
+    "refund": lambda n: ngettext("{n} refund", "{n} refunds", n),
+    "exchange": lambda n: ngettext("{n} exchange", "{n} exchanges", n),
+    "pickup": lambda n: ngettext("{n} pickup", "{n} pickups", n),
+    "checkin": lambda n: ngettext("{n} check-in", "{n} check-ins", n),
+    "scan.refused": lambda n: ngettext("{n} refused scan", "{n} refused scans", n),
+    "shift.open": lambda n: ngettext("{n} shift opened", "{n} shifts opened", n),
+    "shift.close": lambda n: ngettext("{n} shift closed", "{n} shifts closed", n),
+    "cash.in": lambda n: ngettext("{n} cash in", "{n} cash ins", n),
+    "cash.out": lambda n: ngettext("{n} cash out", "{n} cash outs", n),
+    "allocation.release": lambda n: ngettext("{n} allocation release", "{n} allocation releases", n),
+}
 _ORDER = list(_NOUNS)
 
 
@@ -60,17 +70,18 @@ def describe(kinds: Mapping[str, int]) -> str:
         if not n:
             continue
         if kind in _NOUNS:
-            one, many = _NOUNS[kind]
-            parts.append(f"{n} {one if n == 1 else many}")
+            parts.append(_NOUNS[kind](n).format(n=n))
         elif kind == "entries":  # counted without their kinds (from the marks file or the central service)
-            parts.append(f"{n} journal entr{'y' if n == 1 else 'ies'}")
+            parts.append(ngettext("{n} journal entry", "{n} journal entries", n).format(n=n))
         else:
             other += n
     if other:
-        parts.append(f"{other} other entr{'y' if other == 1 else 'ies'}")
+        parts.append(ngettext("{n} other entry", "{n} other entries", other).format(n=other))
     if not parts:
-        return "nothing"
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+        return _("nothing")
+    if len(parts) == 1:
+        return parts[0]
+    return _("{items} and {last}").format(items=_(", ").join(parts[:-1]), last=parts[-1])
 
 
 def places_left_sold(entries: list[tuple[str, dict]]) -> dict[str, list]:

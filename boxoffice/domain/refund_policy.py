@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from boxoffice.domain.money import format_money, percent_of
+from boxoffice.i18n import _
 
 if TYPE_CHECKING:
     from boxoffice.domain.demand_bands import Demand
@@ -59,10 +60,10 @@ class Tier:
     def describe(self, currency: str) -> str:
         """'no fee', '10% fee' or '3.00 fee per ticket', for the confirmation screen and the receipt."""
         if self.fee_fixed is not None and self.fee_fixed > 0:
-            return f"{format_money(self.fee_fixed, currency)} fee per ticket"
+            return _("{amount} fee per ticket").format(amount=format_money(self.fee_fixed, currency))
         if self.fee_bp:
-            return f"{self.fee_bp / 100:g}% fee"
-        return "no fee"
+            return _("{percent:g}% fee").format(percent=self.fee_bp / 100)
+        return _("no fee")
 
 
 @dataclass(frozen=True)
@@ -88,12 +89,14 @@ class Decision:
 
     def describe(self, currency: str) -> str:
         hours = self.left.total_seconds() / 3600
-        when = f"{hours:.1f} h before the start" if hours >= 0 else f"{-hours:.1f} h after the start"
+        when = (_("{hours:.1f} h before the start").format(hours=hours) if hours >= 0
+                else _("{hours:.1f} h after the start").format(hours=-hours))
         if self.tier is None:
-            return f"{when}: outside the refund policy"
-        text = f"{when}: tier 'until {self.tier.until_hours_before} h before', {self.tier.describe(currency)}"
+            return _("{when}: outside the refund policy").format(when=when)
+        text = _("{when}: tier 'until {hours} h before', {fee}").format(
+            when=when, hours=self.tier.until_hours_before, fee=self.tier.describe(currency))
         if self.demand is not None:
-            text += f"; {self.demand.receipt_text(self.tier, currency).lower()}"
+            text += _("; {band}").format(band=self.demand.receipt_text(self.tier, currency).lower())
         return text
 
 

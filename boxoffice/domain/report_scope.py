@@ -17,34 +17,36 @@ from __future__ import annotations
 
 from typing import Any
 
+from boxoffice.i18n import N_, _
+
 OWN, VENUE, CENTRAL = "own", "venue", "central"
 
 # What each code means, as the sentence under a report's total says it.
 PHRASES: dict[str, str] = {
-    "box_office": "box-office sales",
-    "exchanges": "exchanges (the old tickets' value shows as tender exchange_credit)",
-    "comps": "comps (at 0.00)",
-    "other_terminals": "other terminals' sales",
-    "web": "paid web orders",
-    "unpaid_web": "unpaid web orders (listed apart)",
-    "refunds_paid_back": "refunds (report refunds; a refunded ticket stays counted as sold)",
-    "not_synced": "work not synced yet",
-    "refunds": "refunds of any order",
-    "exchange_refunds": "exchanges that paid back (reason exchange)",
-    "fees_kept": "fees kept",
-    "exchange_credit": "exchanges settled by credit alone",
-    "other_terminals_refunds": "other terminals' refunds (central report refunds)",
-    "venue_refunds": "refunds (the central service's PDF has the venue's)",
-    "handouts": "tickets handed out (a ticket two desks handed out counts at each; conflicts: the later one)",
-    "other_desks": "other desks' handouts",
-    "waiting": "paid tickets not handed out yet, as known here",
-    "box_office_handover": "box-office sales",
-    "refunded_tickets": "refunded and exchanged tickets",
-    "admissions": "admissions and exits",
-    "refusals": "refused scans",
-    "other_doors": "other doors' scans",
-    "other_doors_refusals": "other doors' refusals (central report checkins)",
-    "issued_context": "tickets column: the event's valid paid tickets known here",
+    "box_office": N_("box-office sales"),
+    "exchanges": N_("exchanges (the old tickets' value shows as tender exchange_credit)"),
+    "comps": N_("comps (at 0.00)"),
+    "other_terminals": N_("other terminals' sales"),
+    "web": N_("paid web orders"),
+    "unpaid_web": N_("unpaid web orders (listed apart)"),
+    "refunds_paid_back": N_("refunds (report refunds; a refunded ticket stays counted as sold)"),
+    "not_synced": N_("work not synced yet"),
+    "refunds": N_("refunds of any order"),
+    "exchange_refunds": N_("exchanges that paid back (reason exchange)"),
+    "fees_kept": N_("fees kept"),
+    "exchange_credit": N_("exchanges settled by credit alone"),
+    "other_terminals_refunds": N_("other terminals' refunds (central report refunds)"),
+    "venue_refunds": N_("refunds (the central service's PDF has the venue's)"),
+    "handouts": N_("tickets handed out (a ticket two desks handed out counts at each; conflicts: the later one)"),
+    "other_desks": N_("other desks' handouts"),
+    "waiting": N_("paid tickets not handed out yet, as known here"),
+    "box_office_handover": N_("box-office sales"),
+    "refunded_tickets": N_("refunded and exchanged tickets"),
+    "admissions": N_("admissions and exits"),
+    "refusals": N_("refused scans"),
+    "other_doors": N_("other doors' scans"),
+    "other_doors_refusals": N_("other doors' refusals (central report checkins)"),
+    "issued_context": N_("tickets column: the event's valid paid tickets known here"),
 }
 
 _SALES = {
@@ -80,8 +82,8 @@ _END_OF_DAY = {
 TABLES: dict[str, dict[str, tuple[list[str], list[str]]]] = {
     "sales": _SALES, "refunds": _REFUNDS, "pickups": _PICKUPS, "checkins": _CHECKINS, "end_of_day": _END_OF_DAY}
 
-_WHAT = {"sales": "sales", "refunds": "refunds", "pickups": "pickups", "checkins": "door scans",
-         "end_of_day": "end-of-day figures"}
+_WHAT = {"sales": N_("sales"), "refunds": N_("refunds"), "pickups": N_("pickups"), "checkins": N_("door scans"),
+         "end_of_day": N_("end-of-day figures")}
 
 
 def scope(kind: str, where: str, terminal: str | None) -> dict[str, Any]:
@@ -90,16 +92,19 @@ def scope(kind: str, where: str, terminal: str | None) -> dict[str, Any]:
     ``terminal`` names the terminal making it (None on the central service).
     """
     includes, excludes = TABLES[kind][where]
-    what = _WHAT[kind]
+    what = _(_WHAT[kind])
     if where == OWN:
-        head = f"Counts this terminal's own {what} ({terminal}): "
+        head = _("Counts this terminal's own {what} ({terminal}): ").format(what=what, terminal=terminal)
     elif where == VENUE:
-        head = f"Counts the venue's {what} as {terminal} knows them from sync: "
+        head = _("Counts the venue's {what} as {terminal} knows them from sync: ").format(what=what, terminal=terminal)
+    elif kind in ("sales", "end_of_day"):
+        head = _("Counts every terminal's {what} as synced, and the web shop's: ").format(what=what)
     else:
-        web = ", and the web shop's" if kind in ("sales", "end_of_day") else ""
-        head = f"Counts every terminal's {what} as synced{web}: "
-    text = (head + "; ".join(PHRASES[c] for c in includes) + ". Leaves out: "
-            + "; ".join(PHRASES[c] for c in excludes) + ".")
+        head = _("Counts every terminal's {what} as synced: ").format(what=what)
+    sep = _("; ")
+    text = _("{head}{includes}. Leaves out: {excludes}.").format(
+        head=head, includes=sep.join(
+            _(PHRASES[c]) for c in includes), excludes=sep.join(_(PHRASES[c]) for c in excludes))
     return {"level": "terminal" if where == OWN else "venue", "terminal": terminal,
             "source": "central" if where == CENTRAL else "terminal", "includes": list(includes),
             "excludes": list(excludes), "text": text}

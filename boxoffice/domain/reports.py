@@ -15,6 +15,7 @@ from boxoffice.domain.clock import iso, parse_iso, zone
 from boxoffice.domain.demand_bands import report_key
 from boxoffice.domain.money import format_money
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 
 SALES_BY = ("type", "event", "day", "hour", "operator", "tender", "channel", "section")
 REFUNDS_BY = ("band", "day", "event", "operator", "reason", "tender")
@@ -30,13 +31,14 @@ def window(tz: str, day: str | None) -> tuple[str | None, str | None]:
         start = datetime.fromisoformat(day).replace(tzinfo=zone(tz))
         return iso(start), iso(start + timedelta(days=1))
     except (ValueError, OverflowError):  # OverflowError: the first or last day a calendar has, 0001 or 9999
-        raise BoxOfficeError("bad_input", f"--day {day!r}: give a date like 2026-11-30") from None
+        raise BoxOfficeError("bad_input", _("--day {day!r}: give a date like 2026-11-30").format(day=day)) from None
 
 
 def check_by(by: str, allowed: tuple[str, ...]) -> None:
     """Refuse a grouping the report does not offer, naming those it does."""
     if by not in allowed:
-        raise BoxOfficeError("bad_input", f"--by {by!r}: use one of {', '.join(allowed)}")
+        raise BoxOfficeError("bad_input",
+            _("--by {by!r}: use one of {choices}").format(by=by, choices=", ".join(allowed)))
 
 
 def group(items: Iterable[dict[str, Any]], key: Callable[[dict[str, Any]], str],

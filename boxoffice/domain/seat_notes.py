@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from boxoffice.i18n import N_, _
+
 # flag -> the words printed on the ticket and shown at the counter, in the order they are shown
-WORDS: dict[str, str] = {"restricted_view": "RESTRICTED VIEW", "wheelchair": "WHEELCHAIR SPACE"}
+WORDS: dict[str, str] = {"restricted_view": N_("RESTRICTED VIEW"), "wheelchair": N_("WHEELCHAIR SPACE")}
 
 
 def flags_of(seat: Mapping[str, Any]) -> list[str]:
@@ -21,10 +23,11 @@ def flags_of(seat: Mapping[str, Any]) -> list[str]:
 
 
 def words(flags: list[str]) -> list[str]:
-    """The printed words of these flags, in WORDS' order."""
-    return [WORDS[flag] for flag in WORDS if flag in flags]
+    """The printed words of these flags, in WORDS' order, in the language in force."""
+    return [_(WORDS[flag]) for flag in WORDS if flag in flags]
 
 
 def warning_text(places: list[tuple[str, list[str]]]) -> str:
     """One line for the counter: "A1 RESTRICTED VIEW; T1 WHEELCHAIR SPACE"."""
-    return "; ".join(f"{place} {' and '.join(words(flags))}" for place, flags in places)
+    return _("; ").join(_("{place} {words}").format(place=place, words=_(" and ").join(words(flags)))
+                        for place, flags in places)

@@ -14,25 +14,28 @@ never shown above a seat that does not have it.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from boxoffice.i18n import N_, _
+
 CELL = 2  # columns per seat width: the mark and a space
 
-# key: (symbol, word, colour). The order is the legend's.
+# key: (symbol, word, colour). The order is the legend's. The word is translated where shown: _(word).
 MARKS: dict[str, tuple[str, str, str]] = {
-    "free": ("o", "free to sell here", "green"),
-    "chosen": ("*", "chosen", "bold cyan"),
-    "held": ("+", "held in a basket", "yellow"),
-    "sold": ("x", "sold here", "red"),
-    "sold_terminal": ("X", "sold by another terminal", "magenta"),
-    "sold_web": ("W", "sold on the web", "magenta"),
-    "elsewhere": ("-", "allocated elsewhere", "bright_black"),
-    "house": ("h", "house seat", "blue"),
-    "wheelchair": ("@", "wheelchair place", "green"),
-    "companion": ("&", "companion seat", "green"),
-    "restricted": ("!", "restricted view", "green"),
+    "free": ("o", N_("free to sell here"), "green"),
+    "chosen": ("*", N_("chosen"), "bold cyan"),
+    "held": ("+", N_("held in a basket"), "yellow"),
+    "sold": ("x", N_("sold here"), "red"),
+    "sold_terminal": ("X", N_("sold by another terminal"), "magenta"),
+    "sold_web": ("W", N_("sold on the web"), "magenta"),
+    "elsewhere": ("-", N_("allocated elsewhere"), "bright_black"),
+    "house": ("h", N_("house seat"), "blue"),
+    "wheelchair": ("@", N_("wheelchair place"), "green"),
+    "companion": ("&", N_("companion seat"), "green"),
+    "restricted": ("!", N_("restricted view"), "green"),
 }
 
 
@@ -62,17 +65,22 @@ def mark_of(seat: Mapping[str, Any]) -> str:
 def legend_items(keys: Sequence[str] | None = None) -> list[str]:
     """'o free', '* chosen', ... for the given marks (default: every mark but "chosen")."""
     wanted = [k for k in MARKS if k != "chosen"] if keys is None else list(keys)
-    return [f"{MARKS[k][0]} {MARKS[k][1]}" for k in wanted]
+    return [f"{MARKS[k][0]} {_(MARKS[k][1])}" for k in wanted]
+
+
+def _columns(text: str) -> int:
+    """Columns ``text`` takes on a terminal: a wide (CJK) character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def legend_lines(width: int = 80, keys: Sequence[str] | None = None) -> list[str]:
     """The legend wrapped to ``width`` columns, the first line starting "legend:"."""
     lines: list[str] = []
-    line = "legend:"
+    line = _("legend:")
     for item in legend_items(keys):
-        if len(line) + 2 + len(item) > width and line.strip():
+        if _columns(line) + 2 + _columns(item) > width and line.strip():
             lines.append(line)
-            line = "       "
+            line = " " * _columns(_("legend:"))
         line += "  " + item
     lines.append(line)
     return lines

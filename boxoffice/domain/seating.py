@@ -47,6 +47,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _, ngettext
 
 ROW_WEIGHT = 1.0
 CENTRE_WEIGHT = 0.5
@@ -205,7 +206,8 @@ def best_available(rows: Sequence[Sequence[Seat]], count: int, accessible: bool 
     ``largest_block`` and ``free`` in the details so the seller can offer fewer seats or named seats.
     """
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise BoxOfficeError("bad_input", f"the number of seats must be a whole number from 1, not {count!r}")
+        raise BoxOfficeError("bad_input", _("the number of seats must be a whole number from 1, not {count!r}").format(
+            count=count))
 
     best = _Best(allow_strand=allow_strand)
     tally = _Tally()
@@ -222,9 +224,9 @@ def best_available(rows: Sequence[Sequence[Seat]], count: int, accessible: bool 
         row = rows[best.row]
         return list(row[best.start : best.start + count])
     if best.passed_over:
-        raise BoxOfficeError("not_enough_together", f"every free block of {count} would leave a single seat on its "
-                             "own: allow that, or choose seats by name", strands=True, free=tally.free,
-                             largest_block=tally.largest)
+        raise BoxOfficeError("not_enough_together", _("every free block of {count} would leave a single seat on its "
+                                                      "own: allow that, or choose seats by name").format(count=count),
+                             strands=True, free=tally.free, largest_block=tally.largest)
     # Rows are skipped only once a block is found, so with none found the tally covers the whole section.
     raise _no_block(count, accessible, tally)
 
@@ -289,21 +291,22 @@ def _no_block(count: int, accessible: bool, tally: _Tally) -> BoxOfficeError:
     if accessible:
         counts["wheelchair_free"] = tally.wheelchair_free
     if free == 0 or (accessible and tally.wheelchair_free == 0):
-        what = "wheelchair space" if accessible else "seat"
-        return BoxOfficeError("sold_out", f"no {what} is free in this section: try another section", **counts)
-    block_text = f"{largest} seat{'s' if largest != 1 else ''}"
-    free_text = f"{free} seat{'s' if free != 1 else ''}"
+        message = (_("no wheelchair space is free in this section: try another section") if accessible
+                   else _("no seat is free in this section: try another section"))
+        return BoxOfficeError("sold_out", message, **counts)
+    block_text = ngettext("{n} seat", "{n} seats", largest).format(n=largest)
+    free_text = ngettext("{n} seat", "{n} seats", free).format(n=free)
     if accessible:
-        message = (
-            f"no {count} seats together including a wheelchair space: the largest such block is "
-            f"{block_text} ({free_text} free for this request in total); "
+        message = _(
+            "no {count} seats together including a wheelchair space: the largest such block is "
+            "{block} ({free} free for this request in total); "
             "sell fewer seats or choose seats by name"
-        )
+        ).format(count=count, block=block_text, free=free_text)
     else:
-        message = (
-            f"no {count} seats together in one row: the largest block is {block_text} "
-            f"({free_text} free in total); sell fewer seats or choose seats by name"
-        )
+        message = _(
+            "no {count} seats together in one row: the largest block is {block} "
+            "({free} free in total); sell fewer seats or choose seats by name"
+        ).format(count=count, block=block_text, free=free_text)
     return BoxOfficeError("not_enough_together", message, largest_block=largest, **counts)
 
 
@@ -315,7 +318,7 @@ def check_named(rows: Sequence[Sequence[Seat]], labels: list[str]) -> list[Seat]
     an empty or repeated list and ``seat_unavailable`` naming every seat that is unknown or not available.
     """
     if not labels:
-        raise BoxOfficeError("bad_input", "name at least one seat")
+        raise BoxOfficeError("bad_input", _("name at least one seat"))
     by_label: dict[str, Seat] = {}
     for row in rows:
         for place in row:
@@ -327,9 +330,10 @@ def check_named(rows: Sequence[Sequence[Seat]], labels: list[str]) -> list[Seat]
     for label in labels:
         key = label.casefold()
         if not key:
-            raise BoxOfficeError("bad_input", "a seat label is empty")
+            raise BoxOfficeError("bad_input", _("a seat label is empty"))
         if key in seen:
-            raise BoxOfficeError("bad_input", f"seat {label} is named twice: name each seat once", seat=label)
+            raise BoxOfficeError("bad_input", _("seat {seat} is named twice: name each seat once").format(seat=label),
+                                 seat=label)
         seen.add(key)
         wanted.append(key)
 
@@ -347,19 +351,16 @@ def check_named(rows: Sequence[Sequence[Seat]], labels: list[str]) -> list[Seat]
     if unknown or taken:
         problems = []
         if taken:
-            problems.append(f"{_seat_list(taken)} {'is' if len(taken) == 1 else 'are'} sold or held")
+            problems.append(ngettext("seat {seats} is sold or held", "seats {seats} are sold or held",
+                                     len(taken)).format(seats=", ".join(taken)))
         if unknown:
-            verb = "is" if len(unknown) == 1 else "are"
-            problems.append(f"{_seat_list(unknown)} {verb} unknown in this section")
+            problems.append(ngettext("seat {seats} is unknown in this section",
+                                     "seats {seats} are unknown in this section", len(unknown)).format(
+                seats=", ".join(unknown)))
         raise BoxOfficeError(
             "seat_unavailable",
-            "; ".join(problems) + ": choose other seats",
+            _("{problems}: choose other seats").format(problems=_("; ").join(problems)),
             unavailable=taken,
             unknown=unknown,
         )
     return chosen
-
-
-def _seat_list(labels: list[str]) -> str:
-    """'seat A1' or 'seats A1, A2' for messages."""
-    return ("seat " if len(labels) == 1 else "seats ") + ", ".join(labels)

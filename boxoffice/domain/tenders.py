@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from boxoffice.domain.money import format_money, parse_amount
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 
 _DIGITS = re.compile(r"\d")
 
@@ -46,10 +47,10 @@ def card_last4(text: str) -> str:
     """The last four digits of a card, refusing a full number (12 or more digits) without echoing it."""
     digits = "".join(_DIGITS.findall(text))
     if len(digits) >= 12:
-        raise BoxOfficeError("bad_card_number", "that looks like a full card number: type only the last 4 digits; "
-                                                "nothing was stored")
+        raise BoxOfficeError("bad_card_number", _("that looks like a full card number: type only the last 4 digits; "
+                                                  "nothing was stored"))
     if len(digits) != 4 or len(text.strip().replace(" ", "")) != 4:
-        raise BoxOfficeError("bad_input", "a card reference is the last 4 digits of the card, e.g. 4242")
+        raise BoxOfficeError("bad_input", _("a card reference is the last 4 digits of the card, e.g. 4242"))
     return digits
 
 
@@ -57,11 +58,11 @@ def approval_code(text: str) -> str:
     """A card machine's approval code (4 to 12 letters and digits), refusing anything like a whole card number."""
     code = text.strip().upper()
     if len(_DIGITS.findall(code)) >= 12:
-        raise BoxOfficeError("bad_card_number", "that looks like a full card number: type only the last 4 digits "
-                                                "or the approval code; nothing was stored")
+        raise BoxOfficeError("bad_card_number", _("that looks like a full card number: type only the last 4 digits "
+                                                  "or the approval code; nothing was stored"))
     if not (4 <= len(code) <= 12 and code.isascii() and code.isalnum()):
-        raise BoxOfficeError("bad_input", "an approval code is 4 to 12 letters and digits, as the card machine "
-                                          "prints it")
+        raise BoxOfficeError("bad_input", _("an approval code is 4 to 12 letters and digits, as the card machine "
+                                            "prints it"))
     return code
 
 
@@ -112,16 +113,16 @@ def _by_kind(tenders: list[Tender]) -> tuple[list[Tender], list[Tender], list[Te
 def _refuse_doubled(cash: list[Tender], rest: list[Tender]) -> None:
     """Cash is handed over once, and one card at most takes 'the rest': otherwise the split is ambiguous."""
     if len(cash) > 1:
-        raise BoxOfficeError("bad_input", "give the cash handed over once (--cash AMOUNT)")
+        raise BoxOfficeError("bad_input", _("give the cash handed over once (--cash AMOUNT)"))
     if len(rest) > 1:
-        raise BoxOfficeError("bad_input", "only one card may take 'the rest'; give the others an amount (4242:20)")
+        raise BoxOfficeError("bad_input", _("only one card may take 'the rest'; give the others an amount (4242:20)"))
 
 
 def _comp(total: int, comp: Tender, others: bool) -> Payment:
     """The one payment of a comp, which covers free tickets only and stands alone."""
     if total != 0 or others:
-        raise BoxOfficeError("bad_input", "a comp is for free tickets only: choose the comp ticket type, "
-                                          "with no other tender")
+        raise BoxOfficeError("bad_input", _("a comp is for free tickets only: choose the comp ticket type, "
+                                            "with no other tender"))
     return Payment("comp", 0, reason=comp.reason)
 
 
@@ -130,8 +131,8 @@ def _charge_fixed_cards(fixed: list[Tender], due: int, currency: str, payments: 
     for c in fixed:
         assert c.amount is not None
         if c.amount > due:
-            raise BoxOfficeError("bad_input", f"card charge {format_money(c.amount, currency)} is more than the "
-                                              f"{format_money(due, currency)} due")
+            raise BoxOfficeError("bad_input", _("card charge {amount} is more than the {due} due").format(
+                amount=format_money(c.amount, currency), due=format_money(due, currency)))
         if c.amount:
             payments.append(Payment("card", c.amount, card_last4=c.card_last4, reference=c.reference))
         due -= c.amount
@@ -143,8 +144,8 @@ def _take_cash(cash: Tender, due: int, card_takes_rest: bool, currency: str, pay
     Returns what is due after it."""
     handed = cash.amount or 0
     if handed < due and not card_takes_rest:
-        raise BoxOfficeError("insufficient_payment", f"cash {format_money(handed, currency)} does not cover the "
-                                                     f"{format_money(due, currency)} due")
+        raise BoxOfficeError("insufficient_payment", _("cash {amount} does not cover the {due} due").format(
+            amount=format_money(handed, currency), due=format_money(due, currency)))
     take = min(handed, due)
     if handed:
         payments.append(Payment("cash", take, tendered=handed, change=handed - take))
@@ -154,7 +155,7 @@ def _take_cash(cash: Tender, due: int, card_takes_rest: bool, currency: str, pay
 def _refuse_unpaid(total: int, due: int, payments: list[Payment], currency: str) -> None:
     """Nothing may stay due, and free tickets go through as a comp, not as an order with no payment."""
     if due > 0:
-        raise BoxOfficeError("insufficient_payment", f"{format_money(due, currency)} is still due: add --cash "
-                                                     "AMOUNT or --card LAST4")
+        raise BoxOfficeError("insufficient_payment", _("{due} is still due: add --cash AMOUNT or --card LAST4").format(
+            due=format_money(due, currency)))
     if total == 0 and not payments:
-        raise BoxOfficeError("bad_input", "free tickets are comps: add --comp REASON (needs a supervisor)")
+        raise BoxOfficeError("bad_input", _("free tickets are comps: add --comp REASON (needs a supervisor)"))

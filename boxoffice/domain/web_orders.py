@@ -15,9 +15,14 @@ from typing import Any
 
 from boxoffice.domain.money import parse_amount, tax_share
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _
 
 MAX_ERRORS = 200
 GENERAL, RESERVED = "general", "reserved"
+
+
+DOCUMENT_NAMES = frozenset((
+    N_("orders document"), N_("key list"), N_("catalogue")))  # translated where a refusal names them
 
 
 class Problems:
@@ -31,7 +36,7 @@ class Problems:
         if self.limit is None or len(self.errors) < self.limit:
             self.errors.append(f"{pointer}: {message}")
         elif len(self.errors) == self.limit:
-            self.errors.append("(more errors not shown; fix these first)")
+            self.errors.append(_("(more errors not shown; fix these first)"))
 
     def __bool__(self) -> bool:
         return bool(self.errors)
@@ -39,9 +44,14 @@ class Problems:
     def raise_if_any(self, what: str) -> None:
         """Refuse the document, naming how many errors and the first."""
         if self.errors:
-            n = len(self.errors) if self.limit is None or len(self.errors) <= self.limit else f"over {self.limit}"
-            raise BoxOfficeError("invalid_document", f"the {what} has {n} error(s); nothing was imported. "
-                                                     f"First: {self.errors[0]}", errors=self.errors)
+            shown = _(what) if what in DOCUMENT_NAMES else what
+            if self.limit is None or len(self.errors) <= self.limit:
+                message = _("the {what} has {count} error(s); nothing was imported. First: {first}").format(
+                    what=shown, count=len(self.errors), first=self.errors[0])
+            else:
+                message = _("the {what} has over {count} error(s); nothing was imported. First: {first}").format(
+                    what=shown, count=self.limit, first=self.errors[0])
+            raise BoxOfficeError("invalid_document", message, errors=self.errors)
 
 
 class Seen:

@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from boxoffice.filemodes import create_private
+from boxoffice.i18n import _
 from boxoffice.store.db import BUSY_TIMEOUT_MS
 
 
@@ -60,10 +61,10 @@ def integrity(path: Path) -> tuple[str, list[dict]]:
             journal = [dict(r) for r in conn.execute("SELECT * FROM journal ORDER BY seq")]
         except sqlite3.DatabaseError:
             journal = []
-            result = result if result != "ok" else "no journal table: not a boxoffice database"
+            result = result if result != "ok" else _("no journal table: not a boxoffice database")
         return result, journal
     except sqlite3.DatabaseError as exc:
-        return f"unreadable: {exc}", []
+        return _("unreadable: {problem}").format(problem=exc), []
     finally:
         conn.close()
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from boxoffice.errors import BoxOfficeError
 from boxoffice.filemodes import create_private, database_mode
+from boxoffice.i18n import _
 
 BUSY_TIMEOUT_MS = 15_000
 
@@ -34,13 +35,15 @@ def connect(path: str | Path, *, create: bool = False, migrate: bool = True) -> 
     if not create and not p.exists():
         raise BoxOfficeError(
             "not_initialised",
-            f"no terminal database at {p}: run `boxoffice init` (or `boxoffice demo`), or point --db at one",
+            _("no terminal database at {path}: run `boxoffice init` (or `boxoffice demo`), or point --db at "
+              "one").format(path=p),
         )
     if create:
         try:
             create_private(p)  # 0600 before SQLite opens it: its -wal and -shm files take the same mode
         except OSError as exc:
-            raise BoxOfficeError("database_error", f"cannot create the database {p}: {exc.strerror or exc}") from None
+            raise BoxOfficeError("database_error", _("cannot create the database {path}: {problem}").format(
+                path=p, problem=exc.strerror or exc)) from None
     try:
         conn = sqlite3.connect(p, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False,
                                factory=TerminalConnection)
@@ -50,7 +53,8 @@ def connect(path: str | Path, *, create: bool = False, migrate: bool = True) -> 
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
     except sqlite3.DatabaseError as exc:
-        raise BoxOfficeError("database_error", f"{p} is not a readable boxoffice database: {exc}") from None
+        raise BoxOfficeError("database_error", _("{path} is not a readable boxoffice database: {problem}").format(
+            path=p, problem=exc)) from None
     if migrate:
         from boxoffice.store.migrations import ensure_current
 
@@ -73,10 +77,12 @@ def check_mode(path: str | Path) -> str | None:
     except FileNotFoundError:
         return None  # connect says there is no database
     if how == "writable":
-        raise BoxOfficeError("unsafe_file", f"{p} can be written by other users of this computer: refusing to use "
-                                            f"it; make it the owner's alone (chmod 600 {p}) and check its contents")
+        raise BoxOfficeError("unsafe_file", _("{path} can be written by other users of this computer: refusing to use "
+                                              "it; make it the owner's alone (chmod 600 {path}) and check its "
+                                              "contents").format(path=p))
     if how == "readable":
-        return f"warning: {p} can be read by other users of this computer (PIN hashes, customers): chmod 600 {p}"
+        return _("warning: {path} can be read by other users of this computer (PIN hashes, customers): "
+                 "chmod 600 {path}").format(path=p)
     return None
 
 

@@ -11,6 +11,8 @@ import os
 import secrets
 from pathlib import Path
 
+from boxoffice.i18n import _
+
 SIZE = 32
 
 
@@ -44,5 +46,5 @@ def read_or_make(db_path: str | Path) -> bytes:
         os.unlink(tmp)
     key = read(db_path)
     if key is None:
-        raise OSError(f"the session key {target} is not readable")
+        raise OSError(_("the session key {path} is not readable").format(path=target))
     return key

@@ -18,6 +18,7 @@ import time
 from typing import Any
 
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 from boxoffice.wire import codec
 
 RETRY_STATUSES = {502, 503, 504}
@@ -34,7 +35,9 @@ class CentralClient:
         import httpx
 
         if not url.startswith(("http://", "https://")):
-            raise BoxOfficeError("bad_input", f"the central URL must start with http:// or https://, not {url!r}")
+            raise BoxOfficeError("bad_input",
+                _("the central URL must start with http:// or https://, not {url!r}").format(
+                url=url))
         self.url = url.rstrip("/")
         self.retries, self.backoff = retries, backoff
         headers = {"User-Agent": "boxoffice-terminal", "Accept": "application/json"}
@@ -120,13 +123,15 @@ class CentralClient:
                 wait = _retry_after(resp)
                 if wait <= MAX_RATE_WAIT and attempt < self.retries:
                     continue
-                raise BoxOfficeError("central_rate_limited", f"the central service at {self.url} is limiting this "
-                                                             f"terminal's requests (rate_limited): try again in "
-                                                             f"{math.ceil(wait)} s; nothing is lost",
+                raise BoxOfficeError("central_rate_limited", _("the central service at {url} is limiting this "
+                                                               "terminal's requests "
+                                                               "(rate_limited): try again in {seconds} s; nothing is "
+                                                               "lost").format(url=self.url, seconds=math.ceil(wait)),
                                      retry_after=math.ceil(wait))
             return self._answer(resp, path)
-        raise BoxOfficeError("central_unreachable", f"the central service at {self.url} did not answer ({last}); "
-                                                    "nothing is lost: the next sync carries on from here")
+        raise BoxOfficeError("central_unreachable", _("the central service at {url} did not answer ({problem}); "
+                                                      "nothing is lost: the next sync carries on from here").format(
+            url=self.url, problem=last))
 
     def _answer(self, resp: Any, path: str) -> Any:
         try:
@@ -137,19 +142,23 @@ class CentralClient:
             err = data.get("error", {}) if isinstance(data, dict) and isinstance(data.get("error"), dict) else {}
             code, message = err.get("code", f"http_{resp.status_code}"), err.get("message", resp.reason_phrase)
             if resp.status_code == 413:
-                raise BoxOfficeError("central_too_large", f"the central service refused {path} as too large "
-                                                          f"({code}): {message}", central_code=code)
+                raise BoxOfficeError("central_too_large", _("the central service refused {path} as too large "
+                                                            "({code}): {message}").format(
+                    path=path, code=code, message=message), central_code=code)
             if resp.status_code == 408:  # our body came too slowly: a slow link, nothing applied; the next sync retries
-                raise BoxOfficeError("central_unreachable", f"the central service stopped waiting for {path} "
-                                                            f"({code}): {message}", central_code=code)
+                raise BoxOfficeError("central_unreachable", _("the central service stopped waiting for {path} "
+                                                              "({code}): {message}").format(
+                    path=path, code=code, message=message), central_code=code)
             if resp.status_code == 401:
-                raise BoxOfficeError("not_enrolled", f"the central service refused this terminal's token ({code}): "
-                                                     f"{message}", central_code=code)
-            raise BoxOfficeError("central_refused", f"the central service refused {path} ({code}): {message}",
-                                 central_code=code, status=resp.status_code, errors=err.get("errors", []))
+                raise BoxOfficeError("not_enrolled", _("the central service refused this terminal's token ({code}): "
+                                                       "{message}").format(code=code, message=message),
+                                     central_code=code)
+            raise BoxOfficeError("central_refused", _("the central service refused {path} ({code}): {message}").format(
+                path=path, code=code, message=message), central_code=code, status=resp.status_code,
+                errors=err.get("errors", []))
         if data is None:
-            raise BoxOfficeError("central_refused", f"the central service answered {path} with something that is not "
-                                                    "JSON; nothing was changed here")
+            raise BoxOfficeError("central_refused", _("the central service answered {path} with something that is not "
+                                                      "JSON; nothing was changed here").format(path=path))
         return data
 
 
@@ -171,9 +180,10 @@ def _verify(ca_bundle: str | None) -> Any:
     try:
         return ssl.create_default_context(cafile=ca_bundle)
     except (OSError, ssl.SSLError) as exc:
-        raise BoxOfficeError("certificate_error", f"the CA bundle {ca_bundle} cannot be read as PEM certificates "
-                                                  f"({type(exc).__name__}): give the right file with "
-                                                  "`boxoffice sync enroll URL CODE --ca-bundle FILE`") from None
+        raise BoxOfficeError("certificate_error", _("the CA bundle {path} cannot be read as PEM certificates "
+                                                    "({problem}): give the right file with "
+                                                    "`boxoffice sync enroll URL CODE --ca-bundle FILE`").format(
+            path=ca_bundle, problem=type(exc).__name__)) from None
 
 
 def _refuse_certificate(exc: BaseException, url: str) -> None:
@@ -183,8 +193,9 @@ def _refuse_certificate(exc: BaseException, url: str) -> None:
     cause: BaseException | None = exc
     while cause is not None:
         if isinstance(cause, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(cause):
-            reason = getattr(cause, "verify_message", "") or "not signed by a trusted CA"
-            raise BoxOfficeError("certificate_error", f"the certificate of {url} does not verify ({reason}): "
-                                                      "nothing was sent. For a private CA, enroll with "
-                                                      "`--ca-bundle FILE`; else check the address") from None
+            reason = getattr(cause, "verify_message", "") or _("not signed by a trusted CA")
+            raise BoxOfficeError("certificate_error", _("the certificate of {url} does not verify ({reason}): "
+                                                        "nothing was sent. For a private CA, enroll with "
+                                                        "`--ca-bundle FILE`; else check the address").format(
+                url=url, reason=reason)) from None
         cause = cause.__cause__ or cause.__context__

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -42,7 +43,7 @@ def message(ticket_id: str, token: str, holder: Holder) -> bytes:
     fields = (ticket_id, hashlib.sha256(token.encode("utf-8")).hexdigest(),
               unicodedata.normalize("NFC", holder.name), holder.id_kind, holder.id_hash, holder.id_last4)
     if any("\x00" in f for f in fields):
-        raise BoxOfficeError("bad_input", "a holder field holds a NUL character")
+        raise BoxOfficeError("bad_input", _("a holder field holds a NUL character"))
     return DOMAIN + b"\x00" + "\x00".join(fields).encode("utf-8")
 
 
@@ -61,9 +62,9 @@ def verify(ticket_id: str, token: str, holder: Holder | None, key_id_hex: str, s
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-    refuse = BoxOfficeError("holder_tampered", "the holder record of this ticket does not match the ticket's "
-                                               "signature (edited or copied): refuse entry; send the customer to "
-                                               "the box office", ticket_id=ticket_id)
+    refuse = BoxOfficeError("holder_tampered", _("the holder record of this ticket does not match the ticket's "
+                                                 "signature (edited or copied): refuse entry; send the customer to "
+                                                 "the box office"), ticket_id=ticket_id)
     if holder is None or key_id_hex != token_key_id_hex:
         raise refuse
     try:

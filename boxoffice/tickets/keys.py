@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -69,17 +70,18 @@ def public_from_b64(text: str) -> bytes:
     Strict decoding (no ignored characters) so two different texts never name the same key.
     """
     if not isinstance(text, str):
-        raise BoxOfficeError("bad_input", "a public key must be base64 text")
+        raise BoxOfficeError("bad_input", _("a public key must be base64 text"))
     try:
         raw = base64.b64decode(text.strip().encode("ascii"), validate=True)
     except (UnicodeEncodeError, binascii.Error, ValueError):
         raise BoxOfficeError(
-            "bad_input", "the public key is not valid base64: copy the whole 44-character key"
+            "bad_input", _("the public key is not valid base64: copy the whole 44-character key")
         ) from None
     if len(raw) != PUBLIC_KEY_LEN:
         raise BoxOfficeError(
             "bad_input",
-            f"the public key is {len(raw)} bytes, not {PUBLIC_KEY_LEN}: it is not an Ed25519 public key",
+            _("the public key is {size} bytes, not {length}: it is not an Ed25519 public key").format(
+                size=len(raw), length=PUBLIC_KEY_LEN),
         )
     return raw
 
@@ -104,7 +106,8 @@ def save_private_key(path: str | os.PathLike[str], private_key: Ed25519PrivateKe
     if target.exists():
         raise BoxOfficeError(
             "already_exists",
-            f"a key file exists already at {target}: keep it, or delete it first to make a new key",
+            _("a key file exists already at {path}: keep it, or delete it first to make a new key").format(
+                path=target),
             path=str(target),
         )
     try:
@@ -115,7 +118,8 @@ def save_private_key(path: str | os.PathLike[str], private_key: Ed25519PrivateKe
         )
     except OSError as exc:
         raise BoxOfficeError(
-            "bad_input", f"cannot create the key file at {target}: {exc.strerror}", path=str(target)
+            "bad_input", _("cannot create the key file at {path}: {problem}").format(path=target, problem=exc.strerror),
+            path=str(target)
         ) from None
     try:
         try:
@@ -131,7 +135,8 @@ def save_private_key(path: str | os.PathLike[str], private_key: Ed25519PrivateKe
         _link_into_place(tmp, target)
     except OSError as exc:
         raise BoxOfficeError(
-            "bad_input", f"cannot write the key file at {target}: {exc.strerror}", path=str(target)
+            "bad_input", _("cannot write the key file at {path}: {problem}").format(path=target, problem=exc.strerror),
+            path=str(target)
         ) from None
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -153,13 +158,14 @@ def load_private_key(path: str | os.PathLike[str]) -> Ed25519PrivateKey:
     except FileNotFoundError:
         raise BoxOfficeError(
             "not_initialised",
-            f"no signing key at {target}: run `boxoffice init` to make this terminal's key",
+            _("no signing key at {path}: run `boxoffice init` to make this terminal's key").format(path=target),
             path=str(target),
         ) from None
     except OSError as exc:
         raise BoxOfficeError(
             "not_initialised",
-            f"cannot read the signing key at {target} ({exc.strerror}): check the file and its permissions",
+            _("cannot read the signing key at {path} ({problem}): check the file and its permissions").format(
+                path=target, problem=exc.strerror),
             path=str(target),
         ) from None
     key = _ed25519_from_pkcs8_pem(data)
@@ -174,7 +180,8 @@ def load_private_key(path: str | os.PathLike[str]) -> Ed25519PrivateKey:
     if not isinstance(key, Ed25519PrivateKey):
         raise BoxOfficeError(
             "not_initialised",
-            f"the file at {target} is not an unencrypted Ed25519 private key: restore it from a backup",
+            _("the file at {path} is not an unencrypted Ed25519 private key: restore it from a backup").format(
+                path=target),
             path=str(target),
         )
     return key
@@ -203,7 +210,8 @@ def _ed25519_from_pkcs8_pem(data: bytes) -> Ed25519PrivateKey | None:
 
 def _check_public_raw(public_raw: bytes) -> None:
     if not isinstance(public_raw, bytes | bytearray) or len(public_raw) != PUBLIC_KEY_LEN:
-        raise BoxOfficeError("bad_input", f"a raw Ed25519 public key is exactly {PUBLIC_KEY_LEN} bytes")
+        raise BoxOfficeError("bad_input", _("a raw Ed25519 public key is exactly {length} bytes").format(
+            length=PUBLIC_KEY_LEN))
 
 
 def _link_into_place(tmp: Path, target: Path) -> None:
@@ -213,7 +221,8 @@ def _link_into_place(tmp: Path, target: Path) -> None:
     except FileExistsError:
         raise BoxOfficeError(
             "already_exists",
-            f"a key file appeared at {target} while writing: keep it, or delete it first to make a new key",
+            _("a key file appeared at {path} while writing: keep it, or delete it first to make a new key").format(
+                path=target),
             path=str(target),
         ) from None
     except OSError:

@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -72,7 +73,7 @@ MAX_TOKEN_BYTES = HEADER_LEN + MAX_PLACE_BYTES + SIGNATURE_LEN  # 102: longest s
 
 PLACE_SEPARATOR = ":"
 
-_REFUSE = "refuse entry; send the customer to the box office"
+_REFUSE = N_("refuse entry; send the customer to the box office")  # translated where a refusal says it
 
 # --- Base45 (RFC 9285) ----------------------------------------------------------------------------------
 
@@ -226,8 +227,8 @@ def match_place(decoded: DecodedToken, event_id: str, section_ids: Iterable[str]
     if len(matches) > 1:
         raise BoxOfficeError(
             "conflict",
-            f"sections {', '.join(map(repr, matches))} of event {event_id!r} share a section ref: "
-            "rename one in the catalogue",
+            _("sections {sections} of event {event!r} share a section ref: rename one in the catalogue").format(
+                sections=", ".join(map(repr, matches)), event=event_id),
             event_id=event_id,
             section_ids=matches,
         )
@@ -276,25 +277,29 @@ def _parse_place(raw: bytes) -> tuple[str | None, str | None]:
 def _pack_signed_part(claims: TicketClaims, key_id: bytes, version: int = VERSION) -> bytes:
     """The bytes the signature covers; raises ``bad_input`` for claims that cannot go in a token."""
     if version not in VERSIONS:
-        raise BoxOfficeError("bad_input", f"token version {version!r} is not one of {VERSIONS}")
+        raise BoxOfficeError("bad_input", _("token version {version!r} is not one of {versions}").format(
+            version=version, versions=VERSIONS))
     if not isinstance(key_id, bytes | bytearray) or len(key_id) != KEY_ID_LEN:
-        raise BoxOfficeError("bad_input", f"a key id is exactly {KEY_ID_LEN} bytes")
+        raise BoxOfficeError("bad_input", _("a key id is exactly {length} bytes").format(length=KEY_ID_LEN))
     try:
         tid = uuid.UUID(claims.ticket_id)
     except (ValueError, TypeError, AttributeError):
-        raise BoxOfficeError("bad_input", f"ticket id {claims.ticket_id!r} is not a UUID") from None
+        raise BoxOfficeError("bad_input", _("ticket id {id!r} is not a UUID").format(id=claims.ticket_id)) from None
     if str(tid) != claims.ticket_id:
         # Decoding yields the canonical form; insisting on it here keeps ids comparable as plain strings.
         raise BoxOfficeError(
-            "bad_input", f"ticket id {claims.ticket_id!r} is not in canonical UUID form ({tid})"
+            "bad_input", _("ticket id {id!r} is not in canonical UUID form ({canonical})").format(
+                id=claims.ticket_id, canonical=tid)
         )
-    for label, value in (("event", claims.event_id), ("section", claims.section_id)):
+    for value, problem in ((claims.event_id, N_("the event id must be non-empty text")),
+                           (claims.section_id, N_("the section id must be non-empty text"))):
         if not isinstance(value, str) or not value:
-            raise BoxOfficeError("bad_input", f"the {label} id must be non-empty text")
+            raise BoxOfficeError("bad_input", _(problem))
     try:
         place = _place_text(claims.row, claims.seat).encode("utf-8")
     except ValueError as exc:
-        raise BoxOfficeError("bad_input", f"cannot put this place in a ticket: {exc}") from None
+        raise BoxOfficeError("bad_input",
+            _("cannot put this place in a ticket: {problem}").format(problem=exc)) from None
     fields = bytes(key_id) + tid.bytes + event_ref(claims.event_id) + section_ref(claims.event_id, claims.section_id)
     if version == 1:
         return bytes((1,)) + fields + bytes((len(place),)) + place
@@ -314,10 +319,11 @@ def sign_token(claims: TicketClaims, private_key: Ed25519PrivateKey, key_id: byt
     from boxoffice.tickets import keys
 
     if not isinstance(private_key, Ed25519PrivateKey):
-        raise BoxOfficeError("bad_input", "tickets are signed with an Ed25519 private key")
+        raise BoxOfficeError("bad_input", _("tickets are signed with an Ed25519 private key"))
     signed_part = _pack_signed_part(claims, key_id, version)
     if keys.key_id(keys.public_raw(private_key)) != bytes(key_id):
-        raise BoxOfficeError("bad_input", f"key id {bytes(key_id).hex()} is not the id of the signing key")
+        raise BoxOfficeError("bad_input",
+            _("key id {id} is not the id of the signing key").format(id=bytes(key_id).hex()))
     return b45encode(signed_part + private_key.sign(signed_part))
 
 
@@ -326,7 +332,8 @@ def sign_token(claims: TicketClaims, private_key: Ed25519PrivateKey, key_id: byt
 
 def _malformed(reason: str) -> BoxOfficeError:
     return BoxOfficeError(
-        "malformed_token", f"not a ticket token ({reason}): scan again, or {_REFUSE}", reason=reason
+        "malformed_token", _("not a ticket token ({reason}): scan again, or {refuse}").format(
+            reason=reason, refuse=_(_REFUSE)), reason=reason
     )
 
 
@@ -437,7 +444,8 @@ def verify_token(
     if public is None:
         raise BoxOfficeError(
             "unknown_key",
-            f"ticket signed by unknown key {kid}: sync to fetch new keys; if still unknown, {_REFUSE}",
+            _("ticket signed by unknown key {key}: sync to fetch new keys; if still unknown, {refuse}").format(
+                key=kid, refuse=_(_REFUSE)),
             key_id=kid,
             ticket_id=decoded.ticket_id,
         )
@@ -448,7 +456,8 @@ def verify_token(
     except ValueError:
         raise BoxOfficeError(
             "unknown_key",
-            f"the public key stored for key {kid} is not an Ed25519 key: sync keys; meanwhile {_REFUSE}",
+            _("the public key stored for key {key} is not an Ed25519 key: sync keys; meanwhile {refuse}").format(
+                key=kid, refuse=_(_REFUSE)),
             key_id=kid,
             ticket_id=decoded.ticket_id,
         ) from None
@@ -457,14 +466,14 @@ def verify_token(
     except InvalidSignature:
         raise BoxOfficeError(
             "bad_signature",
-            f"the ticket's signature does not verify (forged or damaged): {_REFUSE}",
+            _("the ticket's signature does not verify (forged or damaged): {refuse}").format(refuse=_(_REFUSE)),
             key_id=kid,
             ticket_id=decoded.ticket_id,
         ) from None
     if is_revoked(decoded.ticket_id):
         raise BoxOfficeError(
             "revoked",
-            f"ticket {decoded.ticket_id} was refunded or re-issued: {_REFUSE}",
+            _("ticket {id} was refunded or re-issued: {refuse}").format(id=decoded.ticket_id, refuse=_(_REFUSE)),
             key_id=kid,
             ticket_id=decoded.ticket_id,
         )

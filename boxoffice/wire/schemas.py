@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _
 from boxoffice.wire.limits import MAX_ERRORS, shape_problems
 
 SCHEMA_PACKAGE = "boxoffice.json_schemas"
@@ -58,17 +59,28 @@ def located_errors(doc: Any, schema_name: str, limit: int = MAX_ERRORS) -> list[
     return out
 
 
+# The documents callers name in a refusal ("the catalogue has 3 error(s)"), translated where shown.
+DOCUMENT_NAMES = frozenset((N_("catalogue"), N_("orders document"), N_("key list"), N_("web orders document")))
+
+
+def _named(what: str) -> str:
+    return _(what) if what in DOCUMENT_NAMES else what
+
+
 def read_json_file(path: str | Path, max_bytes: int, what: str) -> Any:
     """Read a JSON document, refusing oversized files before reading them and locating syntax errors."""
     p = Path(path)
+    named = _named(what)
     if p.is_dir():
-        raise BoxOfficeError("bad_input", f"{p} is a directory: name the {what} file itself")
+        raise BoxOfficeError("bad_input", _("{path} is a directory: name the {what} file itself").format(
+            path=p, what=named))
     if not p.is_file():
-        raise BoxOfficeError("not_found", f"{what} file {p} does not exist")
+        raise BoxOfficeError("not_found", _("{what} file {path} does not exist").format(what=named, path=p))
     size = p.stat().st_size
     if size > max_bytes:
-        raise BoxOfficeError("invalid_document", f"{p} is {size / 1e6:.1f} MB; a {what} is at most "
-                                                 f"{max_bytes / 1e6:.0f} MB: split it")
+        raise BoxOfficeError("invalid_document", _("{path} is {size:.1f} MB; a {what} is at most {most:.0f} MB: split "
+                                                   "it").format(
+            path=p, size=size / 1e6, what=named, most=max_bytes / 1e6))
     try:
         text = p.read_bytes().decode("utf-8")
         doc = json.loads(text, parse_int=lambda digits: _whole(digits, p))
@@ -76,15 +88,18 @@ def read_json_file(path: str | Path, max_bytes: int, what: str) -> Any:
             json.dumps(doc, ensure_ascii=False).encode("utf-8")
         return doc
     except UnicodeEncodeError:
-        raise BoxOfficeError("invalid_document", f"{p} holds an escape (\\ud800 to \\udfff) that is half of a "
-                                                 "character, not text") from None
+        raise BoxOfficeError("invalid_document", _("{path} holds an escape (\\ud800 to \\udfff) that is half of a "
+                                                   "character, not text").format(path=p)) from None
     except UnicodeDecodeError:
-        raise BoxOfficeError("invalid_document", f"{p} is not UTF-8 text") from None
+        raise BoxOfficeError("invalid_document", _("{path} is not UTF-8 text").format(path=p)) from None
     except RecursionError:
-        raise BoxOfficeError("invalid_document", f"{p} nests arrays or objects too deeply to be a {what}") from None
+        raise BoxOfficeError("invalid_document", _("{path} nests arrays or objects too deeply to be a {what}").format(
+            path=p, what=named)) from None
     except json.JSONDecodeError as exc:
-        raise BoxOfficeError("invalid_document", f"{p} is not valid JSON: line {exc.lineno} column {exc.colno}: "
-                                                 f"{exc.msg}", errors=[f"line {exc.lineno}: {exc.msg}"]) from None
+        raise BoxOfficeError("invalid_document",
+            _("{path} is not valid JSON: line {line} column {column}: {problem}").format(
+            path=p, line=exc.lineno, column=exc.colno, problem=exc.msg),
+            errors=[_("line {line}: {problem}").format(line=exc.lineno, problem=exc.msg)]) from None
 
 
 def _whole(digits: str, p: Path) -> int:
@@ -92,7 +107,8 @@ def _whole(digits: str, p: Path) -> int:
     from boxoffice.domain.numbers import MAX_DIGITS
 
     if len(digits.lstrip("-")) > MAX_DIGITS:
-        raise BoxOfficeError("invalid_document", f"{p} holds a number of {len(digits)} digits; at most {MAX_DIGITS}")
+        raise BoxOfficeError("invalid_document", _("{path} holds a number of {count} digits; at most {most}").format(
+            path=p, count=len(digits), most=MAX_DIGITS))
     return int(digits)
 
 
@@ -101,6 +117,9 @@ def validate(doc: Any, schema_name: str, what: str) -> None:
     errors = located_errors(doc, schema_name)
     if errors:
         located = [e for e in errors if e.startswith("/")]
-        count = str(len(located)) if len(located) == len(errors) else f"more than {len(located)}"
-        raise BoxOfficeError("invalid_document", f"the {what} has {count} error(s); nothing was imported. "
-                                                 f"First: {errors[0]}", errors=errors)
+        if len(located) == len(errors):
+            message = _("the {what} has {count} error(s); nothing was imported. First: {first}")
+        else:
+            message = _("the {what} has more than {count} error(s); nothing was imported. First: {first}")
+        raise BoxOfficeError("invalid_document", message.format(what=_named(what), count=len(located),
+                                                                first=errors[0]), errors=errors)
