@@ -13,12 +13,13 @@ from boxoffice.cli.common import (
     table,
     terminal,
 )
+from boxoffice.i18n import _
 
-audit_app = sub_app("The tamper-evident journal: verify its hash chain, show who did what.")
+audit_app = sub_app(_("The tamper-evident journal: verify its hash chain, show who did what."))
 
 
 @audit_app.command("verify")
-def audit_verify(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+def audit_verify(json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Check the journal's hash chain, its signed checkpoints and the records against it; exit status 9 if anything
     was tampered with.
 
@@ -36,26 +37,26 @@ def audit_verify(json_out: bool = typer.Option(False, "--json", help=JSON_HELP))
         except BoxOfficeError as exc:
             if exc.code == "audit_failed" and not json_out:
                 echo(table([(b["seq"] or "-", b["kind"], b["problem"]) for b in exc.details["breaks"]],
-                                 ["seq", "break", "what"]))
+                                 [_("seq"), _("break"), _("what")]))
             raise
     if json_out:
         emit_json(out)
         return
-    secho(f"OK: {out['entries']} journal entries, chain intact up to {out['last_seq']}; "
-                "every record matches its entry", fg="green")
+    secho(_("OK: {entries} journal entries, chain intact up to {last_seq}; every record matches its entry").format(
+        entries=out["entries"], last_seq=out["last_seq"]), fg="green")
     for g in out["declared_gaps"]:
-        secho(f"Declared gap: entries {g['after'] + 1} to {g['upto']} are not here; the restore at entry "
-                    f"{g['seq']} declared them (a backup put back: `boxoffice sync recover` brings back what the "
-                    "central service holds)", fg="yellow")
+        secho(_("Declared gap: entries {first} to {last} are not here; the restore at entry {seq} declared them "
+                "(a backup put back: `boxoffice sync recover` brings back what the central service holds)").format(
+                    first=g["after"] + 1, last=g["upto"], seq=g["seq"]), fg="yellow")
 
 
 @audit_app.command("log")
-def audit_log(operator: str = typer.Option(None, "--operator", help="Only this operator's entries."),
-              kind: str = typer.Option(None, "--kind", help="Only this kind: refund, sale, shift, cash.out..."),
-              since: str = typer.Option(None, "--since", help="From this time (venue time): 2026-12-01T18:00."),
-              until: str = typer.Option(None, "--until", help="Before this time (venue time)."),
-              limit: int = typer.Option(None, "--limit", help="Only the newest N entries."),
-              json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+def audit_log(operator: str = typer.Option(None, "--operator", help=_("Only this operator's entries.")),
+              kind: str = typer.Option(None, "--kind", help=_("Only this kind: refund, sale, shift, cash.out...")),
+              since: str = typer.Option(None, "--since", help=_("From this time (venue time): 2026-12-01T18:00.")),
+              until: str = typer.Option(None, "--until", help=_("Before this time (venue time).")),
+              limit: int = typer.Option(None, "--limit", help=_("Only the newest N entries.")),
+              json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Who did what and when, from the journal. Example: boxoffice audit log --kind refund --since 2026-12-01"""
     from boxoffice.services.audit import log
 
@@ -65,4 +66,4 @@ def audit_log(operator: str = typer.Option(None, "--operator", help="Only this o
         emit_json(entries)
         return
     echo(table([(e["seq"], e["at_local"], e["operator"] or "-", e["kind"], e["what"]) for e in entries],
-                     ["seq", "when", "who", "kind", "what"]))
+                     [_("seq"), _("when"), _("who"), _("kind"), _("what")]))

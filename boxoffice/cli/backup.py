@@ -17,11 +17,12 @@ from boxoffice.cli.common import (
     secho,
     terminal,
 )
+from boxoffice.i18n import _
 
 
-def backup(to: Path = typer.Option(..., "--to", help="Folder for the copies (e.g. a second disk)."),
-           keep: int = typer.Option(10, "--keep", help="How many copies to keep there."),
-           json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+def backup(to: Path = typer.Option(..., "--to", help=_("Folder for the copies (e.g. a second disk).")),
+           keep: int = typer.Option(10, "--keep", help=_("How many copies to keep there.")),
+           json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Copy the live database while sales go on, verify the copy (integrity and audit chain), keep the last N.
 
     Examples:
@@ -35,7 +36,8 @@ def backup(to: Path = typer.Option(..., "--to", help="Folder for the copies (e.g
     if json_out:
         emit_json(report)
     else:
-        echo(f"Backed up to {report['file']} ({report['entries']} journal entries, verified).")
+        echo(_("Backed up to {file} ({entries} journal entries, verified).").format(file=report["file"],
+                                                                             entries=report["entries"]))
 
 
 def _central_factory():  # noqa: ANN202 - (url, token[, ca_bundle]) -> a client, or None without the central extra
@@ -46,17 +48,17 @@ def _central_factory():  # noqa: ANN202 - (url, token[, ca_bundle]) -> a client,
     return lambda url, token, ca_bundle=None: CentralClient(url, token, timeout=10.0, retries=1, ca_bundle=ca_bundle)
 
 
-def restore(file: Path = typer.Argument(..., help="A backup made by `boxoffice backup`."),
-            yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
-            accept_loss: bool = typer.Option(False, "--accept-loss", help="Restore a backup older than the terminal "
+def restore(file: Path = typer.Argument(..., help=_("A backup made by `boxoffice backup`.")),
+            yes: bool = typer.Option(False, "--yes", help=_("Do not ask for confirmation.")),
+            accept_loss: bool = typer.Option(False, "--accept-loss", help=_("Restore a backup older than the terminal "
                                              "even when what was done since may be lost for good (never pushed to "
                                              "the central service, or it cannot be asked now): an incident records "
                                              "it, and the central service's places are held at zero here until "
-                                             "`boxoffice sync recover`."),
-            admin: str = typer.Option(None, "--admin", help="When there is no readable database here (a replacement "
+                                             "`boxoffice sync recover`.")),
+            admin: str = typer.Option(None, "--admin", help=_("When there is no readable database here (a replacement "
                                       "machine, a ruined disk): an admin of the backup, whose PIN is asked and "
-                                      "checked against it."),
-            json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+                                      "checked against it.")),
+            json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Replace this terminal's database with a backup, after checking it; a copy that fails is refused. Admin only.
 
     A backup older than the terminal is compared with what the terminal did since (read before anything is
@@ -70,16 +72,17 @@ def restore(file: Path = typer.Argument(..., help="A backup made by `boxoffice b
     from boxoffice.services.backup import restore as do_restore
     from boxoffice.services.opening import open_terminal
 
-    question = f"Replace this terminal's database with {file}?"
+    question = _("Replace this terminal's database with {file}?").format(file=file)
     try:
         ctx = open_terminal(config(), clock())
     except BoxOfficeError as exc:  # nothing readable here: the backup goes in its place, an admin of it agreeing
         if exc.code not in ("not_initialised", "database_error"):
             raise
         if admin is None:
-            raise BoxOfficeError(exc.code, f"{exc.message}; to put the backup in its place, give --admin NAME (an "
-                                           "admin of the backup: the PIN is asked and checked against it)") from None
-        pin = ask_pin(f"PIN for {admin}")
+            raise BoxOfficeError(exc.code, _("{message}; to put the backup in its place, give --admin NAME (an "
+                                             "admin of the backup: the PIN is asked and checked against it)").format(
+                                                 message=exc.message)) from None
+        pin = ask_pin(_("PIN for {name}").format(name=admin))
         check_restore_new(config(), file, admin, pin, accept_loss=accept_loss, central=_central_factory())
         if not yes and not json_out:
             confirm(question, abort=True)
@@ -97,14 +100,15 @@ def restore(file: Path = typer.Argument(..., help="A backup made by `boxoffice b
     if json_out:
         emit_json(report)
         return
-    echo(f"Restored from {file} ({report['entries']} journal entries).")
+    echo(_("Restored from {file} ({entries} journal entries).").format(file=file, entries=report["entries"]))
     if report.get("older"):
-        echo(f"{report['since_text']}; " + ("they are on the central service."
-                                                  if not report.get("lost") else "some of them may be lost."))
+        since = (_("{since}; they are on the central service.") if not report.get("lost")
+                 else _("{since}; some of them may be lost."))
+        echo(since.format(since=report["since_text"]))
     if report.get("incident"):
-        echo(f"Incident {report['incident'][-8:]} records what may be lost.")
+        echo(_("Incident {incident} records what may be lost.").format(incident=report["incident"][-8:]))
     if report.get("message"):
         secho(report["message"], fg="yellow", bold=True)
     if report.get("key_missing"):
-        secho(f"The terminal's signing key {report['key_missing']} is not here: copy it from the old "
-                    "machine (or its safe copy) before selling.", fg="yellow", err=True)
+        secho(_("The terminal's signing key {key} is not here: copy it from the old machine (or its safe copy) "
+                "before selling.").format(key=report["key_missing"]), fg="yellow", err=True)

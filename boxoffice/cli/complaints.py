@@ -7,22 +7,27 @@ import typer
 from boxoffice.cli.app import sub_app
 from boxoffice.cli.common import JSON_HELP, echo, emit_json, secho, table, terminal
 from boxoffice.domain.complaints import CATEGORIES, NOTE_MAX
+from boxoffice.i18n import N_, _
 
-complaint_app = sub_app("Customers' complaints: write one down at the counter or the door (anyone logged in); "
-                        "list and close them (supervisors). Categories: " + ", ".join(CATEGORIES) + ".")
+complaint_app = sub_app(_("Customers' complaints: write one down at the counter or the door (anyone logged in); "
+                          "list and close them (supervisors). Categories: {categories}.").format(
+                              categories=", ".join(CATEGORIES)))
 
-_JSON = typer.Option(False, "--json", help=JSON_HELP)
+_JSON = typer.Option(False, "--json", help=_(JSON_HELP))
 _SEVERITY_COLOURS = {"critical": "red", "major": "yellow", "minor": "cyan"}
+_SEVERITY_LABELS = {"critical": N_("CRITICAL"), "major": N_("MAJOR"), "minor": N_("MINOR")}
 
 
 @complaint_app.command("add")
-def complaint_add(category: str = typer.Argument(..., help=f"One of: {', '.join(CATEGORIES)}."),
-                  note: str = typer.Argument(None, help=f"What the customer said, one line of at most {NOTE_MAX} "
-                                                        "characters (never a card number)."),
-                  order: str = typer.Option(None, "--order", help="The order it concerns: its code, or scan a "
-                                                                  "ticket of it."),
-                  ticket: str = typer.Option(None, "--ticket", help="The ticket it concerns: its id, or scan it."),
-                  event: str = typer.Option(None, "--event", help="The event it is about, when no order is."),
+def complaint_add(category: str = typer.Argument(..., help=_("One of: {categories}.").format(
+                      categories=", ".join(CATEGORIES))),
+                  note: str = typer.Argument(None, help=_("What the customer said, one line of at most {limit} "
+                                                          "characters (never a card number).").format(
+                                                              limit=NOTE_MAX)),
+                  order: str = typer.Option(None, "--order", help=_("The order it concerns: its code, or scan a "
+                                                                    "ticket of it.")),
+                  ticket: str = typer.Option(None, "--ticket", help=_("The ticket it concerns: its id, or scan it.")),
+                  event: str = typer.Option(None, "--event", help=_("The event it is about, when no order is.")),
                   json_out: bool = _JSON) -> None:
     """Write down a customer's complaint, as heard at the counter or the door.
 
@@ -38,19 +43,21 @@ def complaint_add(category: str = typer.Argument(..., help=f"One of: {', '.join(
         return
     c = done["complaint"]
     about = f" ({c['order_code'] or c['event_id']})" if c["order_code"] or c["event_id"] else ""
-    echo(f"Complaint {c['id'][-8:]} written down: {c['category']}{about}.")
+    echo(_("Complaint {complaint} written down: {category}{about}.").format(complaint=c["id"][-8:],
+                                                                             category=c["category"], about=about))
     for a in done["alerts"]:
-        secho(f"{a['severity'].upper():8} {a['message']}", fg=_SEVERITY_COLOURS[a["severity"]], bold=True)
+        label = _(_SEVERITY_LABELS.get(a["severity"], a["severity"].upper()))
+        secho(f"{label:8} {a['message']}", fg=_SEVERITY_COLOURS[a["severity"]], bold=True)
 
 
 @complaint_app.command("list")
-def complaint_list(open_only: bool = typer.Option(False, "--open", help="Only complaints not closed yet."),
-                   closed_only: bool = typer.Option(False, "--closed", help="Only closed complaints."),
-                   category: str = typer.Option(None, "--category", help="Only this category."),
-                   event: str = typer.Option(None, "--event", help="Only complaints about this event."),
-                   since: str = typer.Option(None, "--since", help="Made at or after this local time "
-                                                                   "(2026-12-08T19:00)."),
-                   until: str = typer.Option(None, "--until", help="Made before this local time."),
+def complaint_list(open_only: bool = typer.Option(False, "--open", help=_("Only complaints not closed yet.")),
+                   closed_only: bool = typer.Option(False, "--closed", help=_("Only closed complaints.")),
+                   category: str = typer.Option(None, "--category", help=_("Only this category.")),
+                   event: str = typer.Option(None, "--event", help=_("Only complaints about this event.")),
+                   since: str = typer.Option(None, "--since", help=_("Made at or after this local time "
+                                                                     "(2026-12-08T19:00).")),
+                   until: str = typer.Option(None, "--until", help=_("Made before this local time.")),
                    json_out: bool = _JSON) -> None:
     """List complaints written down at this terminal, oldest first (supervisor or admin).
 
@@ -62,7 +69,7 @@ def complaint_list(open_only: bool = typer.Option(False, "--open", help="Only co
     from boxoffice.services.events import venue_tz
 
     if open_only and closed_only:
-        raise BoxOfficeError("bad_input", "give --open or --closed, not both")
+        raise BoxOfficeError("bad_input", _("give --open or --closed, not both"))
     status = "open" if open_only else "closed" if closed_only else None
     with terminal() as ctx:
         items = list_complaints(ctx, status=status, category=category, event=event, since=since, until=until)
@@ -71,16 +78,17 @@ def complaint_list(open_only: bool = typer.Option(False, "--open", help="Only co
         emit_json(items)
         return
     if not items:
-        echo("No complaints.")
+        echo(_("No complaints."))
         return
     echo(table([(c["id"][-8:], when_text(c["at"], tz), c["category"], c["order_code"] or c["event_id"] or "",
-                 c["operator"] or "", c["note"] or "", when_text(c["closed_at"], tz, missing="open"))
-                for c in items], ["complaint", "at", "category", "about", "by", "note", "closed"]))
+                 c["operator"] or "", c["note"] or "", when_text(c["closed_at"], tz, missing=_("open")))
+                for c in items], [_("complaint"), _("at"), _("category"), _("about"), _("by"), _("note"),
+                                  _("closed")]))
 
 
 @complaint_app.command("close")
-def complaint_close(complaint: str = typer.Argument(..., help="Complaint id (the last 8 characters will do)."),
-                    note: str = typer.Option(..., "--note", help="What was done or decided, one line."),
+def complaint_close(complaint: str = typer.Argument(..., help=_("Complaint id (the last 8 characters will do).")),
+                    note: str = typer.Option(..., "--note", help=_("What was done or decided, one line.")),
                     json_out: bool = _JSON) -> None:
     """Close a complaint with what was done about it (supervisor or admin).
 
@@ -90,4 +98,4 @@ def complaint_close(complaint: str = typer.Argument(..., help="Complaint id (the
 
     with terminal() as ctx:
         done = close(ctx, complaint, note)
-    emit_json(done) if json_out else echo(f"Complaint {done['id'][-8:]} closed.")
+    emit_json(done) if json_out else echo(_("Complaint {complaint} closed.").format(complaint=done["id"][-8:]))

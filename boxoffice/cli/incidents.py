@@ -13,14 +13,15 @@ from boxoffice.cli.common import (
     table,
     terminal,
 )
+from boxoffice.i18n import _
 
-incident_app = sub_app("The incident log: open, add notes, close, and the timeline for the review.")
+incident_app = sub_app(_("The incident log: open, add notes, close, and the timeline for the review."))
 
 
 @incident_app.command("open")
-def incident_open(title: str = typer.Argument(..., help="What is wrong, e.g. 'printer 2 down'."),
-                  severity: str = typer.Option("minor", "--severity", help="minor, major or critical."),
-                  json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+def incident_open(title: str = typer.Argument(..., help=_("What is wrong, e.g. 'printer 2 down'.")),
+                  severity: str = typer.Option("minor", "--severity", help=_("minor, major or critical.")),
+                  json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Open an incident.
 
     Example: boxoffice incident open "printer 2 down" --severity major
@@ -29,13 +30,14 @@ def incident_open(title: str = typer.Argument(..., help="What is wrong, e.g. 'pr
 
     with terminal() as ctx:
         inc = open_incident(ctx, title, severity)
-    emit_json(inc) if json_out else echo(f"Incident {inc['id'][-8:]} opened: {inc['title']}")
+    emit_json(inc) if json_out else echo(_("Incident {incident} opened: {title}").format(incident=inc["id"][-8:],
+                                                                                title=inc["title"]))
 
 
 @incident_app.command("note")
-def incident_note(incident: str = typer.Argument(..., help="Incident id (the last 8 characters will do)."),
-                  text: str = typer.Argument(..., help="What happened or was done."),
-                  json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+def incident_note(incident: str = typer.Argument(..., help=_("Incident id (the last 8 characters will do).")),
+                  text: str = typer.Argument(..., help=_("What happened or was done.")),
+                  json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Add a note to an open incident.
 
     Example: boxoffice incident note 1a2b3c4d "swapped to the spare printer"
@@ -44,13 +46,13 @@ def incident_note(incident: str = typer.Argument(..., help="Incident id (the las
 
     with terminal() as ctx:
         note = add_note(ctx, incident, text)
-    emit_json(note) if json_out else echo("Noted.")
+    emit_json(note) if json_out else echo(_("Noted."))
 
 
 @incident_app.command("close")
-def incident_close(incident: str = typer.Argument(..., help="Incident id."),
-                   resolution: str = typer.Option(..., "--resolution", help="How it ended."),
-                   json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+def incident_close(incident: str = typer.Argument(..., help=_("Incident id.")),
+                   resolution: str = typer.Option(..., "--resolution", help=_("How it ended.")),
+                   json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Close an incident with its resolution.
 
     Example: boxoffice incident close 1a2b3c4d --resolution "printer replaced"
@@ -59,12 +61,12 @@ def incident_close(incident: str = typer.Argument(..., help="Incident id."),
 
     with terminal() as ctx:
         inc = close_incident(ctx, incident, resolution)
-    emit_json(inc) if json_out else echo(f"Incident {inc['id'][-8:]} closed.")
+    emit_json(inc) if json_out else echo(_("Incident {incident} closed.").format(incident=inc["id"][-8:]))
 
 
 @incident_app.command("list")
-def incident_list(open_only: bool = typer.Option(False, "--open", help="Only open incidents."),
-                  json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+def incident_list(open_only: bool = typer.Option(False, "--open", help=_("Only open incidents.")),
+                  json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """List incidents.
 
     Example: boxoffice incident list --open
@@ -80,13 +82,13 @@ def incident_list(open_only: bool = typer.Option(False, "--open", help="Only ope
         emit_json(items)
         return
     echo(table([(i["id"][-8:], i["severity"], i["title"], when_text(i["opened_at"], tz),
-                       when_text(i["closed_at"], tz, missing="open")) for i in items],
-                     ["incident", "severity", "title", "opened", "closed"]))
+                       when_text(i["closed_at"], tz, missing=_("open"))) for i in items],
+                     [_("incident"), _("severity"), _("title"), _("opened"), _("closed")]))
 
 
 @incident_app.command("timeline")
-def incident_timeline(incident: str = typer.Argument(..., help="Incident id."),
-                      json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+def incident_timeline(incident: str = typer.Argument(..., help=_("Incident id.")),
+                      json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """The incident's notes and everything recorded while it was open, in time order.
 
     Example: boxoffice incident timeline 1a2b3c4d
@@ -101,8 +103,10 @@ def incident_timeline(incident: str = typer.Argument(..., help="Incident id."),
     if json_out:
         emit_json(inc)
         return
-    secho(f"{inc['title']} ({inc['severity']}), opened {when_text(inc['opened_at'], tz)}", bold=True)
+    secho(_("{title} ({severity}), opened {when}").format(title=inc["title"], severity=inc["severity"],
+                                                          when=when_text(inc["opened_at"], tz)), bold=True)
     echo(table([(when_text(t["at"], tz, seconds=True), t["what"], t["by"] or "", t["text"])
-                      for t in inc["timeline"]], ["at", "what", "by", "detail"]))
+                      for t in inc["timeline"]], [_("at"), _("what"), _("by"), _("detail")]))
     if inc["closed_at"]:
-        echo(f"closed {when_text(inc['closed_at'], tz)}: {inc['resolution']}")
+        echo(_("closed {when}: {resolution}").format(when=when_text(inc["closed_at"], tz),
+                                                      resolution=inc["resolution"]))

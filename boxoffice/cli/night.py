@@ -6,12 +6,15 @@ import typer
 
 from boxoffice.cli.app import sub_app
 from boxoffice.cli.common import JSON_HELP, echo, emit_json, secho, table, terminal
+from boxoffice.i18n import N_, _
 
-pause_app = sub_app("Stop sales, pickups or scans at once (everywhere, one event, a channel or a terminal).")
+pause_app = sub_app(_("Stop sales, pickups or scans at once (everywhere, one event, a channel or a terminal)."))
 
-_EVENT = typer.Option(None, "--event", help="Only this event.")
-_CHANNEL = typer.Option(None, "--channel", help="box_office, web or all.")
-_TERMINAL = typer.Option(None, "--terminal", help="Only this terminal (id or name).")
+_EVENT = typer.Option(None, "--event", help=_("Only this event."))
+_CHANNEL = typer.Option(None, "--channel", help=_("box_office, web or all."))
+_TERMINAL = typer.Option(None, "--terminal", help=_("Only this terminal (id or name)."))
+_PAUSED = {"sales": N_("SALES PAUSED ({scope}): {reason}"), "pickups": N_("PICKUPS PAUSED ({scope}): {reason}"),
+           "scans": N_("SCANS PAUSED ({scope}): {reason}")}
 
 
 def _pause(what: str, reason: str, event: str | None, channel: str | None, terminal_: str | None,
@@ -23,14 +26,14 @@ def _pause(what: str, reason: str, event: str | None, channel: str | None, termi
     if json_out:
         emit_json(row)
     else:
-        secho(f"{what.upper()} PAUSED ({row['scope']}{' ' + row['target'] if row['target'] else ''}): "
-                    f"{row['reason']}", fg="red", bold=True)
+        scope = f"{row['scope']}{' ' + row['target'] if row['target'] else ''}"
+        secho(_(_PAUSED[what]).format(scope=scope, reason=row["reason"]), fg="red", bold=True)
 
 
 @pause_app.command("sales")
-def pause_sales(reason: str = typer.Option(..., "--reason", "-r", help="Shown to everyone refused."),
+def pause_sales(reason: str = typer.Option(..., "--reason", "-r", help=_("Shown to everyone refused.")),
                 event: str = _EVENT, channel: str = _CHANNEL, terminal_: str = _TERMINAL,
-                json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+                json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Pause sales; pickups and scans go on. Needs a supervisor.
 
     Example: boxoffice pause sales --event gala --reason "fire alarm"
@@ -39,9 +42,9 @@ def pause_sales(reason: str = typer.Option(..., "--reason", "-r", help="Shown to
 
 
 @pause_app.command("pickups")
-def pause_pickups(reason: str = typer.Option(..., "--reason", "-r", help="Shown to everyone refused."),
+def pause_pickups(reason: str = typer.Option(..., "--reason", "-r", help=_("Shown to everyone refused.")),
                   event: str = _EVENT, channel: str = _CHANNEL, terminal_: str = _TERMINAL,
-                  json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+                  json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Pause pickups at the will-call desk. Needs a supervisor.
 
     Example: boxoffice pause pickups --reason "queue moved to door B"
@@ -50,9 +53,9 @@ def pause_pickups(reason: str = typer.Option(..., "--reason", "-r", help="Shown 
 
 
 @pause_app.command("scans")
-def pause_scans(reason: str = typer.Option(..., "--reason", "-r", help="Shown to everyone refused."),
+def pause_scans(reason: str = typer.Option(..., "--reason", "-r", help=_("Shown to everyone refused.")),
                 event: str = _EVENT, channel: str = _CHANNEL, terminal_: str = _TERMINAL,
-                json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+                json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Pause door check-ins. Needs a supervisor.
 
     Example: boxoffice pause scans --event gala --reason "doors held"
@@ -61,7 +64,7 @@ def pause_scans(reason: str = typer.Option(..., "--reason", "-r", help="Shown to
 
 
 @pause_app.command("list")
-def pause_list(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+def pause_list(json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """List active pauses.
 
     Example: boxoffice pause list
@@ -77,17 +80,17 @@ def pause_list(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -
         emit_json(items)
         return
     if not items:
-        echo("Nothing is paused.")
+        echo(_("Nothing is paused."))
         return
-    headers = ["pause", "what", "scope", "target", "reason", "from", "since"]
+    headers = [_("pause"), _("what"), _("scope"), _("target"), _("reason"), _("from"), _("since")]
     echo(table([(p["id"][-8:], p["what"], p["scope"], p["target"] or "", p["reason"], p["source"],
                        when_text(p["paused_at"], tz)) for p in items], headers))
 
 
-def resume(pause_id: str = typer.Option(None, "--id", help="The pause to lift (from `pause list`)."),
-           what: str = typer.Option("sales", "--what", help="sales, pickups or scans."),
+def resume(pause_id: str = typer.Option(None, "--id", help=_("The pause to lift (from `pause list`).")),
+           what: str = typer.Option("sales", "--what", help=_("sales, pickups or scans.")),
            event: str = _EVENT, channel: str = _CHANNEL, terminal_: str = _TERMINAL,
-           json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+           json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Lift a pause, by id or by the same scope it was set with. Needs a supervisor.
 
     Example: boxoffice resume --event gala
@@ -99,4 +102,4 @@ def resume(pause_id: str = typer.Option(None, "--id", help="The pause to lift (f
     if json_out:
         emit_json(lifted)
     else:
-        secho(f"Resumed: {len(lifted)} pause(s) lifted.", fg="green")
+        secho(_("Resumed: {count} pause(s) lifted.").format(count=len(lifted)), fg="green")

@@ -15,16 +15,17 @@ from boxoffice.cli.common import (
     table,
     terminal,
 )
+from boxoffice.i18n import _
 
-orders_app = sub_app("Orders from other channels (the web shop): import them for the pickup desk and the door.")
+orders_app = sub_app(_("Orders from other channels (the web shop): import them for the pickup desk and the door."))
 
 
-keys_app = sub_app("Public keys whose tickets this terminal accepts (the central service's, other terminals').")
+keys_app = sub_app(_("Public keys whose tickets this terminal accepts (the central service's, other terminals')."))
 
 
 @orders_app.command("import")
-def orders_import(file: Path = typer.Argument(..., help="An orders JSON document (schemas/orders.schema.json)."),
-                  json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+def orders_import(file: Path = typer.Argument(..., help=_("An orders JSON document (schemas/orders.schema.json).")),
+                  json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Import web orders with their signed tickets. Any error refuses the whole file, each error located.
 
     Tokens must verify against a known key (`boxoffice keys import` first). Importing the same file again changes
@@ -38,16 +39,16 @@ def orders_import(file: Path = typer.Argument(..., help="An orders JSON document
     if json_out:
         emit_json(out)
         return
-    echo(f"Imported {out['created']} order(s) with {out['tickets']} ticket(s); {out['updated']} updated, "
-               f"{out['unchanged']} unchanged.")
+    echo(_("Imported {created} order(s) with {tickets} ticket(s); {updated} updated, {unchanged} unchanged.").format(
+        created=out["created"], tickets=out["tickets"], updated=out["updated"], unchanged=out["unchanged"]))
     for w in out["warnings"][:50]:
-        secho(f"WARNING: {w}", fg="yellow", err=True)
+        secho(_("WARNING: {warning}").format(warning=w), fg="yellow", err=True)
 
 
 @keys_app.command("import")
-def keys_import(file: Path = typer.Argument(..., help="A JSON list of {key_id, public_key, owner} "
-                                                      "(schemas/keys.schema.json)."),
-                json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+def keys_import(file: Path = typer.Argument(..., help=_("A JSON list of {key_id, public_key, owner} "
+                                                        "(schemas/keys.schema.json).")),
+                json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Trust more ticket-signing keys (until sync brings them). A key id must match its key. Needs an admin.
 
     Example: boxoffice keys import central-keys.json
@@ -59,13 +60,14 @@ def keys_import(file: Path = typer.Argument(..., help="A JSON list of {key_id, p
     if json_out:
         emit_json(out)
         return
-    echo(f"Added {len(out['added'])} key(s); {out['unchanged']} known already.")
+    echo(_("Added {added} key(s); {unchanged} known already.").format(added=len(out["added"]),
+                                                                       unchanged=out["unchanged"]))
     for k in out["added"]:
         echo(f"  {k['key_id']}  {k['owner']}")
 
 
 @keys_app.command("list")
-def keys_list(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+def keys_list(json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """List the keys this terminal trusts, its own first.
 
     Example: boxoffice keys list
@@ -80,6 +82,6 @@ def keys_list(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) ->
     if json_out:
         emit_json(keys)
         return
-    echo(table([(k["key_id"], k["owner"] + (" (this terminal)" if k["own"] else ""), when_text(k["added_at"], tz),
-                       when_text(k["revoked_at"], tz, missing="")) for k in keys],
-                     ["key id", "owner", "added", "revoked"]))
+    echo(table([(k["key_id"], _("{owner} (this terminal)").format(owner=k["owner"]) if k["own"] else k["owner"],
+                 when_text(k["added_at"], tz), when_text(k["revoked_at"], tz, missing="")) for k in keys],
+                     [_("key id"), _("owner"), _("added"), _("revoked")]))

@@ -7,6 +7,7 @@ only X's module.
 from __future__ import annotations
 
 from boxoffice.cli.lazy import Entry, lazy_app
+from boxoffice.i18n import _
 
 _HERE = "boxoffice.cli.central."
 
@@ -63,8 +64,8 @@ COMMANDS = {
 }
 
 central_app = lazy_app(
-    "The central service many terminals share: serve it, publish the catalogue, import web orders, enroll and "
-    "revoke terminals, see conflicts. Each command takes --db (postgresql://... or a SQLite file path), else "
-    "BOXOFFICE_CENTRAL_DB, else central.db in the user data dir.",
+    _("The central service many terminals share: serve it, publish the catalogue, import web orders, enroll and "
+      "revoke terminals, see conflicts. Each command takes --db (postgresql://... or a SQLite file path), else "
+      "BOXOFFICE_CENTRAL_DB, else central.db in the user data dir."),
     COMMANDS,
 )

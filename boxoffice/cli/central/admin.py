@@ -7,35 +7,37 @@ import typer
 
 from boxoffice.cli.central.common import DB_HELP, central_db
 from boxoffice.cli.common import JSON_HELP, clock, echo, emit_json, table
+from boxoffice.i18n import _
 
 
 def serve(
-    db: str = typer.Option(None, "--db", help=DB_HELP),
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0: every interface)."),
-    port: int = typer.Option(8765, "--port", help="TCP port."),
-    workers: int = typer.Option(1, "--workers", help="Worker processes (they share only the database)."),
+    db: str = typer.Option(None, "--db", help=_(DB_HELP)),
+    host: str = typer.Option("127.0.0.1", "--host", help=_("Address to listen on (0.0.0.0: every interface).")),
+    port: int = typer.Option(8765, "--port", help=_("TCP port.")),
+    workers: int = typer.Option(1, "--workers", help=_("Worker processes (they share only the database).")),
     rate_per_token: float = typer.Option(50.0, "--rate-per-token",
-                                         help="Requests a second one terminal or admin token may make, sustained "
-                                              "(each worker counts its own)."),
-    burst_per_token: int = typer.Option(1000, "--burst-per-token", help="Requests one token may make at once."),
+                                         help=_("Requests a second one terminal or admin token may make, sustained "
+                                                "(each worker counts its own).")),
+    burst_per_token: int = typer.Option(1000, "--burst-per-token", help=_("Requests one token may make at once.")),
     rate_per_address: float = typer.Option(20.0, "--rate-per-address",
-                                           help="Requests a second from one address without an accepted token "
-                                                "(enrollment, /healthz, unknown tokens)."),
+                                           help=_("Requests a second from one address without an accepted token "
+                                                  "(enrollment, /healthz, unknown tokens).")),
     burst_per_address: int = typer.Option(400, "--burst-per-address",
-                                          help="Requests one such address may make at once."),
+                                          help=_("Requests one such address may make at once.")),
     max_push_mb: float = typer.Option(8.0, "--max-push-mb",
-                                      help="Largest push body in MB (terminals cut their batches to 8 MB)."),
+                                      help=_("Largest push body in MB (terminals cut their batches to 8 MB).")),
     max_connections: int = typer.Option(4096, "--max-connections",
-                                        help="Open connections and requests under way before new ones get 503."),
-    backlog: int = typer.Option(2048, "--backlog", help="Connections the kernel queues before they are accepted."),
-    keep_alive: int = typer.Option(5, "--keep-alive", help="Seconds an idle keep-alive connection stays open."),
-    max_head_kb: int = typer.Option(16, "--max-head-kb", help="Largest request line and headers, in kB."),
+                                        help=_("Open connections and requests under way before new ones get 503.")),
+    backlog: int = typer.Option(2048, "--backlog", help=_("Connections the kernel queues before they are accepted.")),
+    keep_alive: int = typer.Option(5, "--keep-alive", help=_("Seconds an idle keep-alive connection stays open.")),
+    max_head_kb: int = typer.Option(16, "--max-head-kb", help=_("Largest request line and headers, in kB.")),
     head_timeout: float = typer.Option(10.0, "--head-timeout",
-                                       help="Seconds a connection has to send a whole request head (then closed)."),
+                                       help=_("Seconds a connection has to send a whole request head (then closed).")),
     body_timeout: float = typer.Option(60.0, "--body-timeout",
-                                       help="Seconds a request has to send its whole body after its head (then 408)."),
-    certfile: str = typer.Option(None, "--certfile", help="Serve https with this PEM certificate (chain)."),
-    keyfile: str = typer.Option(None, "--keyfile", help="The certificate's private key (PEM), with --certfile."),
+                                       help=_("Seconds a request has to send its whole body after its head "
+                                              "(then 408).")),
+    certfile: str = typer.Option(None, "--certfile", help=_("Serve https with this PEM certificate (chain).")),
+    keyfile: str = typer.Option(None, "--keyfile", help=_("The certificate's private key (PEM), with --certfile.")),
 ) -> None:
     """Serve the central API (FastAPI on uvicorn) until Ctrl-C. OpenAPI at /openapi.json, health at /healthz.
 
@@ -52,18 +54,18 @@ def serve(
     from boxoffice.errors import BoxOfficeError
 
     if workers < 1 or workers > 64:
-        raise BoxOfficeError("bad_input", "--workers is 1 to 64")
+        raise BoxOfficeError("bad_input", _("--workers is 1 to 64"))
     if bool(certfile) != bool(keyfile):
-        raise BoxOfficeError("bad_input", "--certfile and --keyfile go together")
+        raise BoxOfficeError("bad_input", _("--certfile and --keyfile go together"))
     for path in (certfile, keyfile):
         if path and not Path(path).is_file():
-            raise BoxOfficeError("bad_input", f"no file {path}")
+            raise BoxOfficeError("bad_input", _("no file {path}").format(path=path))
     if min(rate_per_token, rate_per_address, max_push_mb, body_timeout) <= 0 or \
             min(burst_per_token, burst_per_address) < 1:
-        raise BoxOfficeError("bad_input", "the rates, bursts, --max-push-mb and --body-timeout must be above 0")
+        raise BoxOfficeError("bad_input", _("the rates, bursts, --max-push-mb and --body-timeout must be above 0"))
     if max_connections < 16 or backlog < 1 or keep_alive < 1 or not 1 <= max_head_kb <= 1024 or head_timeout <= 0:
-        raise BoxOfficeError("bad_input", "--max-connections is at least 16, --backlog and --keep-alive at least 1, "
-                                          "--max-head-kb 1 to 1024, --head-timeout above 0")
+        raise BoxOfficeError("bad_input", _("--max-connections is at least 16, --backlog and --keep-alive at least "
+                                            "1, --max-head-kb 1 to 1024, --head-timeout above 0"))
     limits = Limits(rate_per_token=rate_per_token, burst_per_token=burst_per_token, rate_per_address=rate_per_address,
                     burst_per_address=burst_per_address, push_max_bytes=int(max_push_mb * 1_000_000),
                     body_timeout=body_timeout)
@@ -74,8 +76,8 @@ def serve(
 
 
 def init(
-    db: str = typer.Option(None, "--db", help=DB_HELP),
-    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+    db: str = typer.Option(None, "--db", help=_(DB_HELP)),
+    json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
 ) -> None:
     """Create the central database, its signing key and an admin token (printed this once). Safe to repeat: on an
     existing database it brings the schema up to this release's, like `central migrate`.
@@ -88,19 +90,20 @@ def init(
     if json_out:
         emit_json(out)
         return
-    echo(f"Central database {'created' if out['created'] else 'checked'}: {out['database']}")
+    said = _("Central database created: {database}") if out["created"] else _("Central database checked: {database}")
+    echo(said.format(database=out["database"]))
     if out["migrations"] and not out["created"]:
-        echo(f"  schema upgraded to version {out['schema_version']}")
-    echo(f"  web tickets are signed with key {out['key_id']}")
+        echo(_("  schema upgraded to version {version}").format(version=out["schema_version"]))
+    echo(_("  web tickets are signed with key {key}").format(key=out["key_id"]))
     if out["admin_token"]:
-        echo(f"  admin token (shown once, keep it safe): {out['admin_token']}")
-    echo("Next: `boxoffice central catalog publish FILE`, `boxoffice central enroll-code --name 'Counter 1'`,"
-               " then `boxoffice central serve`.")
+        echo(_("  admin token (shown once, keep it safe): {token}").format(token=out["admin_token"]))
+    echo(_("Next: `boxoffice central catalog publish FILE`, `boxoffice central enroll-code --name 'Counter 1'`, "
+           "then `boxoffice central serve`."))
 
 
 def migrate(
-    db: str = typer.Option(None, "--db", help=DB_HELP),
-    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+    db: str = typer.Option(None, "--db", help=_(DB_HELP)),
+    json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
 ) -> None:
     """Upgrade the central database's schema to this release's, keeping every row. Safe to repeat.
 
@@ -114,15 +117,17 @@ def migrate(
         emit_json(out)
         return
     if out["migrations"]:
-        echo(f"Central schema upgraded from version {out['from']} to {out['schema_version']}: {out['database']}")
+        echo(_("Central schema upgraded from version {old} to {new}: {database}").format(
+            old=out["from"], new=out["schema_version"], database=out["database"]))
     else:
-        echo(f"Central schema is at version {out['schema_version']} already: nothing to do.")
+        echo(_("Central schema is at version {version} already: nothing to do.").format(
+            version=out["schema_version"]))
 
 
 def conflicts(
-    limit: int = typer.Option(1000, "--limit", help="At most this many, newest first."),
-    db: str = typer.Option(None, "--db", help=DB_HELP),
-    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+    limit: int = typer.Option(1000, "--limit", help=_("At most this many, newest first.")),
+    db: str = typer.Option(None, "--db", help=_(DB_HELP)),
+    json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
 ) -> None:
     """List conflicts: the same ticket picked up, refunded or checked in on two terminals, a seat sold twice.
 
@@ -138,22 +143,23 @@ def conflicts(
         emit_json(rows)
         return
     if not rows:
-        echo("No conflicts.")
+        echo(_("No conflicts."))
         return
     tz = venue_timezone(central_db(db))
-    party = {"central": "the central box office", "web": "the web shop"}
+    party = {"central": _("the central box office"), "web": _("the web shop")}
     echo(table([(when_text(r["at"], tz), r["kind"].replace("_", " "), r["order_code"] or "",
                        r["subject"], r["first_name"] or party.get(r["first_terminal"], r["first_terminal"]),
                        when_text(r["first_at"], tz),
                        r["second_name"] or party.get(r["second_terminal"], r["second_terminal"]),
                        when_text(r["second_at"], tz)) for r in rows],
-                     ["flagged", "kind", "order", "ticket/seat", "first", "at", "then", "at"]))
-    echo(f"Rule: {rows[0]['rule']}.")
+                     [_("flagged"), _("kind"), _("order"), _("ticket/seat"), _("first"), _("at"), _("then"),
+                      _("at")]))
+    echo(_("Rule: {rule}.").format(rule=rows[0]["rule"]))
 
 
 def status(
-    db: str = typer.Option(None, "--db", help=DB_HELP),
-    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+    db: str = typer.Option(None, "--db", help=_(DB_HELP)),
+    json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
 ) -> None:
     """Counts: terminals, journal entries, orders, conflicts, and the feed's last position.
 
@@ -169,10 +175,10 @@ def status(
 
 
 def revoke_ticket(
-    ticket: str = typer.Argument(..., help="Ticket id."),
-    reason: str = typer.Option("revoked by the box office", "--reason", help="Shown at the door."),
-    db: str = typer.Option(None, "--db", help=DB_HELP),
-    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+    ticket: str = typer.Argument(..., help=_("Ticket id.")),
+    reason: str = typer.Option("revoked by the box office", "--reason", help=_("Shown at the door.")),
+    db: str = typer.Option(None, "--db", help=_(DB_HELP)),
+    json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
 ) -> None:
     """Put one ticket on every terminal's revocation list (the door refuses it after their next sync).
 
@@ -184,5 +190,9 @@ def revoke_ticket(
     if json_out:
         emit_json(out)
         return
-    echo(f"Ticket {ticket} {'revoked' if out['revoked'] else 'was revoked already'}"
-               + ("" if out["known_ticket"] else " (not a ticket the central service knows yet)") + ".")
+    if out["known_ticket"]:
+        said = _("Ticket {ticket} revoked.") if out["revoked"] else _("Ticket {ticket} was revoked already.")
+    else:
+        said = (_("Ticket {ticket} revoked (not a ticket the central service knows yet).") if out["revoked"]
+                else _("Ticket {ticket} was revoked already (not a ticket the central service knows yet)."))
+    echo(said.format(ticket=ticket))

@@ -13,19 +13,20 @@ from boxoffice.cli.common import (
     emit_json,
     table,
 )
+from boxoffice.i18n import _
 
 
 def allocate(
-    event: str = typer.Argument(..., help="Event id."),
-    terminal_: str = typer.Option(..., "--terminal", help="Terminal: its id, name or tag."),
-    section: str = typer.Option(..., "--section", help="Section id."),
-    count: int = typer.Option(0, "--count", help="Standing places to grant."),
-    seats: str = typer.Option(None, "--seats", help="Reserved seats to grant, e.g. A1,A2,B5."),
+    event: str = typer.Argument(..., help=_("Event id.")),
+    terminal_: str = typer.Option(..., "--terminal", help=_("Terminal: its id, name or tag.")),
+    section: str = typer.Option(..., "--section", help=_("Section id.")),
+    count: int = typer.Option(0, "--count", help=_("Standing places to grant.")),
+    seats: str = typer.Option(None, "--seats", help=_("Reserved seats to grant, e.g. A1,A2,B5.")),
     include_held: bool = typer.Option(False, "--include-held",
-                                      help="Also release the named seats the venue holds back (house seats) to this "
-                                           "terminal, which may then sell them; recorded with the grant."),
-    db: str = typer.Option(None, "--db", help="Central database (else BOXOFFICE_CENTRAL_DB)."),
-    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+                                      help=_("Also release the named seats the venue holds back (house seats) to "
+                                             "this terminal, which may then sell them; recorded with the grant.")),
+    db: str = typer.Option(None, "--db", help=_("Central database (else BOXOFFICE_CENTRAL_DB).")),
+    json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
 ) -> None:
     """Grant a terminal places to sell: a count of standing places or named seats, only from what is free.
 
@@ -40,16 +41,17 @@ def allocate(
     if json_out:
         emit_json(out)
         return
-    what = ", ".join(out["seats"]) if out["seats"] else f"{out['count']} place(s)"
-    held = f"; held seats released to it: {', '.join(out['held_released'])}" if out["held_released"] else ""
-    echo(f"Granted {what} of {section} to {out['terminal_name']}{held}; it gets them at its next sync "
-               f"({out['free']} left free).")
+    what = ", ".join(out["seats"]) if out["seats"] else _("{count} place(s)").format(count=out["count"])
+    held = (_("; held seats released to it: {seats}").format(seats=", ".join(out["held_released"]))
+            if out["held_released"] else "")
+    echo(_("Granted {what} of {section} to {terminal}{held}; it gets them at its next sync ({free} left free).").format(
+        what=what, section=section, terminal=out["terminal_name"], held=held, free=out["free"]))
 
 
 def allocations(
-    event: str = typer.Argument(..., help="Event id."),
-    db: str = typer.Option(None, "--db", help="Central database (else BOXOFFICE_CENTRAL_DB)."),
-    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+    event: str = typer.Argument(..., help=_("Event id.")),
+    db: str = typer.Option(None, "--db", help=_("Central database (else BOXOFFICE_CENTRAL_DB).")),
+    json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
 ) -> None:
     """Per section: capacity, sold on the web, allocated to each terminal, held by the venue, free.
 
@@ -69,37 +71,42 @@ def allocations(
     echo(table([(r["section_name"], r["kind"], r["capacity"], r["web_sold"],
                        ", ".join(f"{r['terminal_names'][k]}: {v}" for k, v in r["allocated"].items()) or "-",
                        r["held"], r["free"], _notes(r, tz)) for r in rows],
-                     ["section", "kind", "capacity", "web sold", "allocated", "held", "free", "notes"]))
+                     [_("section"), _("kind"), _("capacity"), _("web sold"), _("allocated"), _("held"), _("free"),
+                      _("notes")]))
     off = [r["section_name"] for r in rows if not r["balanced"]]
     if off:
-        echo(f"WARNING: web sold + allocated + held + free != capacity in {', '.join(off)}: report this.")
+        echo(_("WARNING: web sold + allocated + held + free != capacity in {sections}: report this.").format(
+            sections=", ".join(off)))
     else:
-        echo("In every section: web sold + allocated + held + free = capacity.")
+        echo(_("In every section: web sold + allocated + held + free = capacity."))
 
 
 def _notes(row: dict, tz: str) -> str:
     from boxoffice.domain.clock import when_text
 
     names = row["terminal_names"]
-    notes = [f"recall pending: {names[t]}" for t in row.get("recalls_pending", [])]
+    notes = [_("recall pending: {terminal}").format(terminal=names[t]) for t in row.get("recalls_pending", [])]
     out: dict[str, list[str]] = {}
     for seat, holder in row.get("house_seats_released", {}).items():
         out.setdefault(holder, []).append(seat)
-    notes += [f"house seats released to {names.get(t, t)}: {', '.join(seats)}" for t, seats in out.items()]
-    notes += [f"RISK: {w['risk']} written off from {names[w['terminal_id']]} by {w['by']} on "
-              f"{when_text(w['at'], tz)} ({w['reason']})" + (f", {w['late_sales']} sold after" if w["late_sales"]
-                                                             else "") for w in row.get("write_offs", [])]
+    notes += [_("house seats released to {terminal}: {seats}").format(terminal=names.get(t, t), seats=", ".join(seats))
+              for t, seats in out.items()]
+    for w in row.get("write_offs", []):
+        said = (_("RISK: {risk} written off from {terminal} by {by} on {when} ({reason}), {late} sold after")
+                if w["late_sales"] else _("RISK: {risk} written off from {terminal} by {by} on {when} ({reason})"))
+        notes.append(said.format(risk=w["risk"], terminal=names[w["terminal_id"]], by=w["by"],
+                                 when=when_text(w["at"], tz), reason=w["reason"], late=w["late_sales"]))
     return "; ".join(notes) or "-"
 
 
 def recall(
-    event: str = typer.Argument(..., help="Event id."),
-    terminal_: str = typer.Option(..., "--terminal", help="Terminal: its id, name or tag."),
-    section: str = typer.Option(None, "--section", help="Only this section (else every section of the event)."),
-    reason: str = typer.Option(..., "--reason", help="Why: the terminal shows it when a sale is refused."),
-    by: str = typer.Option("central box office", "--by", help="Who recalls."),
-    db: str = typer.Option(None, "--db", help="Central database (else BOXOFFICE_CENTRAL_DB)."),
-    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+    event: str = typer.Argument(..., help=_("Event id.")),
+    terminal_: str = typer.Option(..., "--terminal", help=_("Terminal: its id, name or tag.")),
+    section: str = typer.Option(None, "--section", help=_("Only this section (else every section of the event).")),
+    reason: str = typer.Option(..., "--reason", help=_("Why: the terminal shows it when a sale is refused.")),
+    by: str = typer.Option("central box office", "--by", help=_("Who recalls.")),
+    db: str = typer.Option(None, "--db", help=_("Central database (else BOXOFFICE_CENTRAL_DB).")),
+    json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
 ) -> None:
     """Pull a terminal's unsold places back: at its next sync it gives them up and stops selling there.
 
@@ -113,19 +120,23 @@ def recall(
     if json_out:
         emit_json(out)
         return
-    what = ", ".join(f"{r['section_id']} ({r['held']} held)" for r in out["recalls"]) or "nothing new"
-    echo(f"Recalled {what} from {out['terminal_name']}; freed when it syncs and its release arrives."
-               + (f" Already pending: {', '.join(out['already_pending'])}." if out["already_pending"] else ""))
+    what = ", ".join(_("{section} ({held} held)").format(section=r["section_id"], held=r["held"])
+                     for r in out["recalls"]) or _("nothing new")
+    said = _("Recalled {what} from {terminal}; freed when it syncs and its release arrives.").format(
+        what=what, terminal=out["terminal_name"])
+    if out["already_pending"]:
+        said += _(" Already pending: {sections}.").format(sections=", ".join(out["already_pending"]))
+    echo(said)
 
 
 def write_off(
-    event: str = typer.Argument(..., help="Event id."),
-    terminal_: str = typer.Option(..., "--terminal", help="Terminal: its id, name or tag (a revoked one too)."),
-    by: str = typer.Option(..., "--by", help="The supervisor who declares the terminal dead."),
-    reason: str = typer.Option(..., "--reason", help="Why, e.g. 'counter 3 stolen'."),
-    yes: bool = typer.Option(False, "--yes", help="Confirm: the places are freed now, whatever it sold offline."),
-    db: str = typer.Option(None, "--db", help="Central database (else BOXOFFICE_CENTRAL_DB)."),
-    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+    event: str = typer.Argument(..., help=_("Event id.")),
+    terminal_: str = typer.Option(..., "--terminal", help=_("Terminal: its id, name or tag (a revoked one too).")),
+    by: str = typer.Option(..., "--by", help=_("The supervisor who declares the terminal dead.")),
+    reason: str = typer.Option(..., "--reason", help=_("Why, e.g. 'counter 3 stolen'.")),
+    yes: bool = typer.Option(False, "--yes", help=_("Confirm: the places are freed now, whatever it sold offline.")),
+    db: str = typer.Option(None, "--db", help=_("Central database (else BOXOFFICE_CENTRAL_DB).")),
+    json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
 ) -> None:
     """Free a dead terminal's places of an event now, except what it is known to have sold; flag the risk.
 
@@ -137,13 +148,14 @@ def write_off(
     from boxoffice.errors import BoxOfficeError
 
     if not yes:
-        raise BoxOfficeError("bad_input", "a write-off frees places the terminal may have sold offline: add --yes "
-                                          "to confirm (or `boxoffice central recall` if the terminal still syncs)")
+        raise BoxOfficeError("bad_input", _("a write-off frees places the terminal may have sold offline: add --yes "
+                                            "to confirm (or `boxoffice central recall` if the terminal still "
+                                            "syncs)"))
     out = do_write_off(central_db(db), event, terminal_, by, reason, clock())
     if json_out:
         emit_json(out)
         return
     echo(table([(s["section_id"], s["held"], s["known_sold"], s["freed"]) for s in out["sections"]],
-                     ["section", "held", "known sold", "freed (risk)"]))
-    echo(f"Wrote off {out['terminal_name']}'s places of {event}: {out['risk']} freed place(s) it may have "
-               "sold offline are flagged in `boxoffice central conflicts`.")
+                     [_("section"), _("held"), _("known sold"), _("freed (risk)")]))
+    echo(_("Wrote off {terminal}'s places of {event}: {risk} freed place(s) it may have sold offline are flagged in "
+           "`boxoffice central conflicts`.").format(terminal=out["terminal_name"], event=event, risk=out["risk"]))

@@ -14,18 +14,19 @@ from boxoffice.cli.common import (
     echo,
     emit_json,
 )
+from boxoffice.i18n import _
 
-central_catalog_app = sub_app("The catalogue every terminal gets at its next sync.")
+central_catalog_app = sub_app(_("The catalogue every terminal gets at its next sync."))
 
 
-central_orders_app = sub_app("Web orders for the pickup desks.")
+central_orders_app = sub_app(_("Web orders for the pickup desks."))
 
 
 @central_catalog_app.command("publish")
 def publish(
-    file: Path = typer.Argument(..., help="A catalogue JSON document (schemas/catalog.schema.json)."),
-    db: str = typer.Option(None, "--db", help=DB_HELP),
-    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+    file: Path = typer.Argument(..., help=_("A catalogue JSON document (schemas/catalog.schema.json).")),
+    db: str = typer.Option(None, "--db", help=_(DB_HELP)),
+    json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
 ) -> None:
     """Publish a catalogue: checked whole like `boxoffice catalog import`, then sent to every terminal.
 
@@ -39,16 +40,17 @@ def publish(
         return
     names = ", ".join(e["name"] for e in out["events"])
     if out["published"]:
-        echo(f"Published ({len(out['events'])} event(s): {names}); terminals get it at their next sync.")
+        echo(_("Published ({count} event(s): {names}); terminals get it at their next sync.").format(
+            count=len(out["events"]), names=names))
     else:
-        echo(f"This catalogue was published already ({names}); nothing new to send.")
+        echo(_("This catalogue was published already ({names}); nothing new to send.").format(names=names))
 
 
 @central_orders_app.command("import")
 def import_orders(
-    file: Path = typer.Argument(..., help="Web orders (schemas/sync-web-orders-import.schema.json)."),
-    db: str = typer.Option(None, "--db", help=DB_HELP),
-    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+    file: Path = typer.Argument(..., help=_("Web orders (schemas/sync-web-orders-import.schema.json).")),
+    db: str = typer.Option(None, "--db", help=_(DB_HELP)),
+    json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
 ) -> None:
     """Import web orders: W codes, tickets signed with the central key, sent to every pickup desk.
 
@@ -61,5 +63,5 @@ def import_orders(
     if json_out:
         emit_json(out)
         return
-    echo(f"Imported {out['imported']} order(s), {out['tickets']} ticket(s); {out['already_imported']} "
-               "imported before.")
+    echo(_("Imported {imported} order(s), {tickets} ticket(s); {before} imported before.").format(
+        imported=out["imported"], tickets=out["tickets"], before=out["already_imported"]))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 
-DB_HELP = "Central database: postgresql://USER@HOST/DB or a SQLite file (else BOXOFFICE_CENTRAL_DB, else the user " \
-          "data dir's central.db)."
+from boxoffice.i18n import N_
+
+DB_HELP = N_("Central database: postgresql://USER@HOST/DB or a SQLite file (else BOXOFFICE_CENTRAL_DB, else the "
+             "user data dir's central.db).")  # shown with _(DB_HELP)
 
 
 def central_db(value: str | None) -> str:

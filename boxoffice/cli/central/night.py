@@ -6,12 +6,13 @@ import typer
 
 from boxoffice.cli.central.common import DB_HELP, central_db
 from boxoffice.cli.common import JSON_HELP, clock, config, echo, echo_styled, emit_json, secho, styled, table
+from boxoffice.i18n import _
 
-_DB = typer.Option(None, "--db", help=DB_HELP)
-_JSON = typer.Option(False, "--json", help=JSON_HELP)
+_DB = typer.Option(None, "--db", help=_(DB_HELP))
+_JSON = typer.Option(False, "--json", help=_(JSON_HELP))
 
 
-def alerts(db: str = _DB, json_out: bool = _JSON) -> None:
+def alerts(db: str = _DB, json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Alerts across every terminal: terminals out of touch, allocations running out, sales and refund rates,
     refused scans at the doors, and every alert raised on a terminal (as of its last sync).
 
@@ -22,7 +23,7 @@ def alerts(db: str = _DB, json_out: bool = _JSON) -> None:
     from boxoffice.cli.reports import show_alerts
 
     show_alerts(work_out(central_db(db), config().alerts, clock()), json_out,
-                lambda a: ", ".join(a["terminals"]) if a["source"] == "terminal" else "central")
+                lambda a: ", ".join(a["terminals"]) if a["source"] == "terminal" else _("central"))
 
 
 # free, held by the venue, sold on the web; a terminal's letter: lower case allocated to it, upper case sold by it
@@ -30,8 +31,8 @@ _LETTERS = "ABCDEFGIJKLMNPQRSTUVXYZ"  # no H, O or W: those mean held, free and 
 _FIXED = {"free": ("o", "green"), "held": ("h", "yellow"), "web": ("W", "magenta")}
 
 
-def seats(event: str = typer.Argument(..., help="Event id."),
-          section: str = typer.Option(None, "--section", "-s", help="Only this section."),
+def seats(event: str = typer.Argument(..., help=_("Event id.")),
+          section: str = typer.Option(None, "--section", "-s", help=_("Only this section.")),
           db: str = _DB, json_out: bool = _JSON) -> None:
     """Where every place is: free, held, sold on the web, allocated to which terminal, sold by which terminal.
 
@@ -56,9 +57,10 @@ def seats(event: str = typer.Argument(..., help="Event id."),
     for sec in m["sections"]:
         if sec["kind"] == "reserved":
             c = sec["counts"]
-            secho(f"{sec['name']} ({sec['id']}): {c['free']} free, {c['allocated']} allocated unsold, "
-                        f"{c['sold']} sold at terminals, {c['web']} sold on the web, {c['held']} held; capacity "
-                        f"{sec['capacity']}", bold=True)
+            secho(_("{name} ({id}): {free} free, {allocated} allocated unsold, {sold} sold at terminals, {web} sold "
+                    "on the web, {held} held; capacity {capacity}").format(
+                        name=sec["name"], id=sec["id"], free=c["free"], allocated=c["allocated"], sold=c["sold"],
+                        web=c["web"], held=c["held"], capacity=sec["capacity"]), bold=True)
             for row in sec["rows"]:
                 parts = [styled(f"{row['row']:>3} ")]
                 for s in row["seats"]:
@@ -71,11 +73,12 @@ def seats(event: str = typer.Argument(..., help="Event id."),
                     parts.append(("   " if s["aisle_before"] else "") + styled(sym, fg=colour))
                 echo_styled(parts)
         else:
-            secho(f"{sec['name']} ({sec['id']}): {sec['free']} free, {sec['web_sold']} sold on the web; "
-                        f"capacity {sec['capacity']}", bold=True)
+            secho(_("{name} ({id}): {free} free, {web} sold on the web; capacity {capacity}").format(
+                name=sec["name"], id=sec["id"], free=sec["free"], web=sec["web_sold"], capacity=sec["capacity"]),
+                bold=True)
             if sec["terminals"]:
                 echo(table([(t["terminal"], t["allocated"], t["sold"], t["left"]) for t in sec["terminals"]],
-                                 ["terminal", "allocated", "sold", "left"]))
+                                 [_("terminal"), _("allocated"), _("sold"), _("left")]))
     legend = "  ".join(f"{x}/{x.lower()} {name}" for name, x in letters.items())
-    echo("legend: o free  h held  W web" + (f"  {legend} (upper case sold, lower case allocated)"
-                                                  if legend else ""))
+    echo(_("legend: o free  h held  W web  {letters} (upper case sold, lower case allocated)").format(letters=legend)
+         if legend else _("legend: o free  h held  W web"))

@@ -7,17 +7,21 @@ import typer
 from boxoffice.cli.app import sub_app
 from boxoffice.cli.central.common import DB_HELP, central_db
 from boxoffice.cli.common import JSON_HELP, clock, echo, emit_json, secho, table
+from boxoffice.i18n import N_, _
 
-central_pause_app = sub_app("Stop sales, pickups or scans on every terminal (or an event, a channel, one terminal) "
-                            "at its next sync.")
+central_pause_app = sub_app(_("Stop sales, pickups or scans on every terminal (or an event, a channel, one "
+                              "terminal) at its next sync."))
 
-_REASON = typer.Option(..., "--reason", "-r", help="Shown to everyone refused.")
-_EVENT = typer.Option(None, "--event", help="Only this event.")
-_CHANNEL = typer.Option(None, "--channel", help="box_office, web or all.")
-_TERMINAL = typer.Option(None, "--terminal", help="Only this terminal (id, tag or name).")
-_BY = typer.Option(None, "--by", help="Who set it, for the record.")
-_DB = typer.Option(None, "--db", help=DB_HELP)
-_JSON = typer.Option(False, "--json", help=JSON_HELP)
+_REASON = typer.Option(..., "--reason", "-r", help=_("Shown to everyone refused."))
+_EVENT = typer.Option(None, "--event", help=_("Only this event."))
+_CHANNEL = typer.Option(None, "--channel", help=_("box_office, web or all."))
+_TERMINAL = typer.Option(None, "--terminal", help=_("Only this terminal (id, tag or name)."))
+_BY = typer.Option(None, "--by", help=_("Who set it, for the record."))
+_PAUSED = {"sales": N_("SALES PAUSED ({scope}) on the terminals' next sync: {reason}"),
+           "pickups": N_("PICKUPS PAUSED ({scope}) on the terminals' next sync: {reason}"),
+           "scans": N_("SCANS PAUSED ({scope}) on the terminals' next sync: {reason}")}
+_DB = typer.Option(None, "--db", help=_(DB_HELP))
+_JSON = typer.Option(False, "--json", help=_(JSON_HELP))
 
 
 def _pause(what: str, reason: str, event: str | None, channel: str | None, terminal: str | None, by: str | None,
@@ -29,13 +33,14 @@ def _pause(what: str, reason: str, event: str | None, channel: str | None, termi
     if json_out:
         emit_json(body)
     else:
-        secho(f"{what.upper()} PAUSED ({body['scope']}{' ' + body['target'] if body['target'] else ''}) on "
-                    f"the terminals' next sync: {body['reason']}", fg="red", bold=True)
+        scope = f"{body['scope']}{' ' + body['target'] if body['target'] else ''}"
+        secho(_(_PAUSED[what]).format(scope=scope, reason=body["reason"]), fg="red", bold=True)
 
 
 @central_pause_app.command("sales")
 def pause_sales(reason: str = _REASON, event: str = _EVENT, channel: str = _CHANNEL, terminal: str = _TERMINAL,
-                by: str = _BY, db: str = _DB, json_out: bool = _JSON) -> None:
+                by: str = _BY, db: str = _DB,
+                json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Pause sales on every terminal (or the scope given) from its next sync; pickups and scans go on.
 
     Example: boxoffice central pause sales --event gala --reason "show cancelled"
@@ -45,7 +50,8 @@ def pause_sales(reason: str = _REASON, event: str = _EVENT, channel: str = _CHAN
 
 @central_pause_app.command("pickups")
 def pause_pickups(reason: str = _REASON, event: str = _EVENT, channel: str = _CHANNEL, terminal: str = _TERMINAL,
-                  by: str = _BY, db: str = _DB, json_out: bool = _JSON) -> None:
+                  by: str = _BY, db: str = _DB,
+                json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Pause pickups on every terminal (or the scope given) from its next sync.
 
     Example: boxoffice central pause pickups --channel web --reason "web orders at door B only"
@@ -55,7 +61,8 @@ def pause_pickups(reason: str = _REASON, event: str = _EVENT, channel: str = _CH
 
 @central_pause_app.command("scans")
 def pause_scans(reason: str = _REASON, event: str = _EVENT, channel: str = _CHANNEL, terminal: str = _TERMINAL,
-                by: str = _BY, db: str = _DB, json_out: bool = _JSON) -> None:
+                by: str = _BY, db: str = _DB,
+                json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Pause door check-ins on every terminal (or the scope given) from its next sync.
 
     Example: boxoffice central pause scans --event gala --reason "doors held by security"
@@ -64,7 +71,7 @@ def pause_scans(reason: str = _REASON, event: str = _EVENT, channel: str = _CHAN
 
 
 @central_pause_app.command("list")
-def pause_list(db: str = _DB, json_out: bool = _JSON) -> None:
+def pause_list(db: str = _DB, json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """The pauses in force that the central service has sent.
 
     Example: boxoffice central pause list
@@ -78,16 +85,16 @@ def pause_list(db: str = _DB, json_out: bool = _JSON) -> None:
         emit_json(items)
         return
     if not items:
-        echo("Nothing is paused.")
+        echo(_("Nothing is paused."))
         return
     tz = venue_timezone(central_db(db))
     echo(table([(p["id"][-8:], p["what"], p["scope"], p["target"] or "", p["reason"],
                        when_text(p["paused_at"], tz)) for p in items],
-                     ["pause", "what", "scope", "target", "reason", "since"]))
+                     [_("pause"), _("what"), _("scope"), _("target"), _("reason"), _("since")]))
 
 
-def resume(pause_id: str = typer.Option(None, "--id", help="The pause to lift (from `central pause list`)."),
-           what: str = typer.Option("sales", "--what", help="sales, pickups or scans."),
+def resume(pause_id: str = typer.Option(None, "--id", help=_("The pause to lift (from `central pause list`).")),
+           what: str = typer.Option("sales", "--what", help=_("sales, pickups or scans.")),
            event: str = _EVENT, channel: str = _CHANNEL, terminal: str = _TERMINAL, by: str = _BY, db: str = _DB,
            json_out: bool = _JSON) -> None:
     """Lift a central pause, by id or by the scope it was set with; terminals resume at their next sync.
@@ -101,4 +108,4 @@ def resume(pause_id: str = typer.Option(None, "--id", help="The pause to lift (f
     if json_out:
         emit_json(lifted)
     else:
-        secho(f"Resumed: {len(lifted)} pause(s) lifted at the terminals' next sync.", fg="green")
+        secho(_("Resumed: {count} pause(s) lifted at the terminals' next sync.").format(count=len(lifted)), fg="green")

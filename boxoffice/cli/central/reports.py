@@ -11,20 +11,21 @@ from boxoffice.cli.app import sub_app
 from boxoffice.cli.central.common import DB_HELP, central_db
 from boxoffice.cli.common import JSON_HELP, clock
 from boxoffice.cli.reports import show_checkins, show_pickups, show_refunds, show_sales, write_end_of_day
+from boxoffice.i18n import N_, _
 
-central_report_app = sub_app("Reports across every terminal and the web shop, from what the terminals synced: "
-                             "sales, refunds, pickups, door check-ins, the end-of-day PDF.")
+central_report_app = sub_app(_("Reports across every terminal and the web shop, from what the terminals synced: "
+                               "sales, refunds, pickups, door check-ins, the end-of-day PDF."))
 
-_DAY = typer.Option(None, "--day", help="A venue-local date, e.g. 2026-11-30 (default: all time).")
-_EVENT = typer.Option(None, "--event", help="Only this event.")
-_CSV = typer.Option(False, "--csv", help="CSV for a spreadsheet.")
-_JSON = typer.Option(False, "--json", help=JSON_HELP)
-_DB = typer.Option(None, "--db", help=DB_HELP)
+_DAY = typer.Option(None, "--day", help=_("A venue-local date, e.g. 2026-11-30 (default: all time)."))
+_EVENT = typer.Option(None, "--event", help=_("Only this event."))
+_CSV = typer.Option(False, "--csv", help=_("CSV for a spreadsheet."))
+_JSON = typer.Option(False, "--json", help=_(JSON_HELP))
+_DB = typer.Option(None, "--db", help=_(DB_HELP))
 
 
 @central_report_app.command("sales")
-def sales(by: str = typer.Option("type", "--by", help="type, event, day, hour, operator, tender, channel, section "
-                                                      "or terminal."),
+def sales(by: str = typer.Option("type", "--by", help=_("type, event, day, hour, operator, tender, channel, "
+                                                        "section or terminal.")),
           event: str = _EVENT, day: str = _DAY, db: str = _DB, csv_out: bool = _CSV, json_out: bool = _JSON) -> None:
     """Tickets sold on every terminal and the web shop (what paid for them, for --by tender) grouped one way.
 
@@ -38,8 +39,8 @@ def sales(by: str = typer.Option("type", "--by", help="type, event, day, hour, o
 
 
 @central_report_app.command("refunds")
-def refunds(by: str = typer.Option("reason", "--by", help="band (the demand band that scaled the fee), day, "
-                                                         "event, operator, reason, tender or terminal."),
+def refunds(by: str = typer.Option("reason", "--by", help=_("band (the demand band that scaled the fee), day, "
+                                                           "event, operator, reason, tender or terminal.")),
             event: str = _EVENT, day: str = _DAY, db: str = _DB, csv_out: bool = _CSV,
             json_out: bool = _JSON) -> None:
     """Money paid back on every terminal grouped one way, with totals: refunds, tickets, fees kept, amount.
@@ -53,8 +54,8 @@ def refunds(by: str = typer.Option("reason", "--by", help="band (the demand band
 
 
 @central_report_app.command("pickups")
-def pickups(event: str = _EVENT, by: str = typer.Option("event", "--by", help="event, or terminal (which desk "
-                                                                             "handed them out)."),
+def pickups(event: str = _EVENT, by: str = typer.Option("event", "--by", help=_("event, or terminal (which desk "
+                                                                               "handed them out).")),
             db: str = _DB, csv_out: bool = _CSV, json_out: bool = _JSON) -> None:
     """Tickets of web orders handed out at every desk, still waiting and unpaid, per event (and per terminal).
 
@@ -69,7 +70,7 @@ def pickups(event: str = _EVENT, by: str = typer.Option("event", "--by", help="e
 
 @central_report_app.command("checkins")
 def checkins(event: str = _EVENT,
-             by: str = typer.Option("event", "--by", help="event (totals), hour, reason (refusals) or terminal."),
+             by: str = typer.Option("event", "--by", help=_("event (totals), hour, reason (refusals) or terminal.")),
              db: str = _DB, csv_out: bool = _CSV, json_out: bool = _JSON) -> None:
     """Door check-ins at every door per event: admitted, exits, in now, refused by reason, by hour, by terminal.
 
@@ -84,7 +85,7 @@ def checkins(event: str = _EVENT,
 
 
 @central_report_app.command("pdf")
-def pdf(to: Path = typer.Option(..., "--to", help="The PDF file to write."), event: str = _EVENT, day: str = _DAY,
+def pdf(to: Path = typer.Option(..., "--to", help=_("The PDF file to write.")), event: str = _EVENT, day: str = _DAY,
         db: str = _DB, json_out: bool = _JSON) -> None:
     """The end-of-day report for the whole venue as a PDF with charts (sales by hour, capacity used, tenders).
 
@@ -93,4 +94,4 @@ def pdf(to: Path = typer.Option(..., "--to", help="The PDF file to write."), eve
     from boxoffice.central.services.report_admin import end_of_day
 
     write_end_of_day(to, end_of_day(central_db(db), day, event, clock()), json_out,
-                     "End-of-day report for every terminal")
+                     N_("End-of-day report for every terminal written to {file}."))

@@ -13,21 +13,23 @@ from boxoffice.cli.common import (
     emit_json,
     table,
 )
+from boxoffice.i18n import _
 
-central_terminal_app = sub_app("Settings of enrolled terminals: how many unsold places a top-up may leave one holding.")
+central_terminal_app = sub_app(_("Settings of enrolled terminals: how many unsold places a top-up may leave one "
+                                 "holding."))
 
 
 def enroll_code(
-    name: str = typer.Option(..., "--name", help="Which terminal it is for, e.g. 'Counter 2'."),
-    hours: float = typer.Option(24, "--hours", help="How long the code works."),
+    name: str = typer.Option(..., "--name", help=_("Which terminal it is for, e.g. 'Counter 2'.")),
+    hours: float = typer.Option(24, "--hours", help=_("How long the code works.")),
     roles: str = typer.Option("sell,pickup,door", "--roles",
-                              help="What the terminal is for, comma-separated: sell, pickup, door. Only a terminal "
-                                   "with sell gets places to sell (grants, top-ups)."),
-    readmit: bool = typer.Option(False, "--readmit", help="Let this code bring back a revoked terminal of this "
-                                                          "name (same machine, same key); without it a revoked "
-                                                          "terminal is refused."),
-    db: str = typer.Option(None, "--db", help=DB_HELP),
-    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+                              help=_("What the terminal is for, comma-separated: sell, pickup, door. Only a terminal "
+                                     "with sell gets places to sell (grants, top-ups).")),
+    readmit: bool = typer.Option(False, "--readmit", help=_("Let this code bring back a revoked terminal of this "
+                                                            "name (same machine, same key); without it a revoked "
+                                                            "terminal is refused.")),
+    db: str = typer.Option(None, "--db", help=_(DB_HELP)),
+    json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
 ) -> None:
     """Make a one-time enrollment code for a terminal (type it there: `boxoffice sync enroll URL CODE`).
 
@@ -46,13 +48,15 @@ def enroll_code(
         emit_json(out)
         return
     until = when_text(out["expires_at"], venue_timezone(central_db(db)))
-    echo(f"Enrollment code for {out['name']} ({', '.join(out['roles'])}): {out['code']}  (one use, until "
-         f"{until}" + ("; may readmit it after a revocation" if readmit else "") + ")")
+    said = (_("Enrollment code for {name} ({roles}): {code}  (one use, until {until}; may readmit it after a "
+              "revocation)") if readmit
+            else _("Enrollment code for {name} ({roles}): {code}  (one use, until {until})"))
+    echo(said.format(name=out["name"], roles=", ".join(out["roles"]), code=out["code"], until=until))
 
 
 def terminals(
-    db: str = typer.Option(None, "--db", help=DB_HELP),
-    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+    db: str = typer.Option(None, "--db", help=_(DB_HELP)),
+    json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
 ) -> None:
     """List enrolled terminals: tag, roles, top-up cap, key, entries pushed, last heard from, revoked or not.
 
@@ -66,25 +70,28 @@ def terminals(
         emit_json(rows)
         return
     if not rows:
-        echo("No terminal enrolled yet: `boxoffice central enroll-code --name NAME`.")
+        echo(_("No terminal enrolled yet: `boxoffice central enroll-code --name NAME`."))
         return
     tz = venue_timezone(central_db(db))
     echo(table([(r["name"], r["tag"], ",".join(r["roles"]),
-                       f"{r['allocation_cap']}{'' if r['own_cap'] else ' (default)'}" if "sell" in r["roles"] else "-",
-                       r["id"], r["key_id"], r["entries"], when_text(r["last_seen_at"], tz, missing="never"),
-                       "REVOKED " + when_text(r["revoked_at"], tz) if r["revoked_at"] else "active") for r in rows],
-                     ["name", "tag", "roles", "cap", "id", "key", "entries", "last seen", "status"]))
+                 (r["allocation_cap"] if r["own_cap"] else _("{cap} (default)").format(cap=r["allocation_cap"]))
+                 if "sell" in r["roles"] else "-",
+                 r["id"], r["key_id"], r["entries"], when_text(r["last_seen_at"], tz, missing=_("never")),
+                 _("REVOKED {when}").format(when=when_text(r["revoked_at"], tz)) if r["revoked_at"] else _("active"))
+                for r in rows],
+               [_("name"), _("tag"), _("roles"), _("cap"), _("id"), _("key"), _("entries"), _("last seen"),
+                _("status")]))
 
 
 @central_terminal_app.command("set-cap")
 def set_cap(
-    cap: int = typer.Option(None, "--max", help="Most unsold places of one section a top-up leaves the terminal "
-                                                 "holding (0: top-ups give nothing)."),
-    terminal: str = typer.Option(None, "--terminal", help="Terminal id, name or tag; without it, --max sets the "
-                                                          "default of every terminal with no cap of its own."),
-    clear: bool = typer.Option(False, "--clear", help="With --terminal: drop its own cap; the default applies."),
-    db: str = typer.Option(None, "--db", help=DB_HELP),
-    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+    cap: int = typer.Option(None, "--max", help=_("Most unsold places of one section a top-up leaves the terminal "
+                                                   "holding (0: top-ups give nothing).")),
+    terminal: str = typer.Option(None, "--terminal", help=_("Terminal id, name or tag; without it, --max sets the "
+                                                            "default of every terminal with no cap of its own.")),
+    clear: bool = typer.Option(False, "--clear", help=_("With --terminal: drop its own cap; the default applies.")),
+    db: str = typer.Option(None, "--db", help=_(DB_HELP)),
+    json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
 ) -> None:
     """Cap what top-ups give a terminal: at most --max unsold places per section (default 50).
 
@@ -99,24 +106,27 @@ def set_cap(
     from boxoffice.errors import BoxOfficeError
 
     if clear == (cap is not None) or (clear and terminal is None):
-        raise BoxOfficeError("bad_input", "give --max N (with --terminal T for one terminal), or --terminal T --clear")
+        raise BoxOfficeError("bad_input", _("give --max N (with --terminal T for one terminal), or --terminal T "
+                                            "--clear"))
     out = do_set(central_db(db), None if clear else cap, terminal)
     if json_out:
         emit_json(out)
         return
     if out["terminal_id"] is None:
-        echo(f"Default cap: {out['default_cap']} unsold place(s) per section for every terminal without its own.")
+        echo(_("Default cap: {cap} unsold place(s) per section for every terminal without its own.").format(
+            cap=out["default_cap"]))
     elif out["own_cap"]:
-        echo(f"{out['terminal_name']}: top-ups leave it at most {out['allocation_cap']} unsold place(s) per "
-                   "section.")
+        echo(_("{terminal}: top-ups leave it at most {cap} unsold place(s) per section.").format(
+            terminal=out["terminal_name"], cap=out["allocation_cap"]))
     else:
-        echo(f"{out['terminal_name']}: its own cap is gone; the default of {out['default_cap']} applies.")
+        echo(_("{terminal}: its own cap is gone; the default of {cap} applies.").format(
+            terminal=out["terminal_name"], cap=out["default_cap"]))
 
 
 def revoke(
-    terminal: str = typer.Argument(..., help="Terminal id, tag or name."),
-    db: str = typer.Option(None, "--db", help=DB_HELP),
-    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+    terminal: str = typer.Argument(..., help=_("Terminal id, tag or name.")),
+    db: str = typer.Option(None, "--db", help=_(DB_HELP)),
+    json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
 ) -> None:
     """Revoke a terminal: its token stops working at once and every terminal is told.
 
@@ -133,8 +143,8 @@ def revoke(
         emit_json(out)
         return
     if out["already_revoked"]:
-        echo(f"{out['name']} was revoked already.")
+        echo(_("{name} was revoked already.").format(name=out["name"]))
     else:
-        echo(f"Revoked {out['name']} ({out['terminal_id']}): its token no longer works. Doors admit only the "
-                   "tickets it signed that reached this service; revoke any other that must not be admitted with "
-                   "`boxoffice central revoke-ticket`.")
+        echo(_("Revoked {name} ({id}): its token no longer works. Doors admit only the tickets it signed that "
+               "reached this service; revoke any other that must not be admitted with `boxoffice central "
+               "revoke-ticket`.").format(name=out["name"], id=out["terminal_id"]))
