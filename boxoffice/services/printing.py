@@ -233,8 +233,9 @@ def _deliver(ctx: Ctx, job: dict) -> str:
     from boxoffice.printing.transport import send
 
     native_qr = ctx.config.printer_qr != "image"  # "image": a printer whose own QR command misbehaves
-    data = b"".join(render_escpos(layout, profile=str(ctx.config.printer_profile), native_qr=native_qr)
-                    for layout in tickets + receipt)
+    chinese = str(ctx.config.printer_chinese)  # "gb18030": a printer with a Chinese font takes Chinese as text
+    data = b"".join(render_escpos(layout, profile=str(ctx.config.printer_profile), native_qr=native_qr,
+                                  chinese=chinese) for layout in tickets + receipt)
     send(uri, data)
     return str(uri)
 
