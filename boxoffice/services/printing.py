@@ -159,7 +159,8 @@ def receipt_view(ctx: Ctx, order: dict, copy: bool = False) -> Any:
         key = (t["type_name"] or t["ticket_type_id"], t["price"])
         lines[key] = lines.get(key, 0) + 1
     flags = ticket_flags(ctx, [t for t in tickets if t["status"] == "valid"])
-    notes = tuple(f"{t['row']}{t['seat']} {_(' and ').join(words(flags[t['id']]))}" for t in tickets
+    joiner = _(" and ")
+    notes = tuple(f"{t['row']}{t['seat']} {joiner.join(words(flags[t['id']]))}" for t in tickets
                   if flags.get(t["id"]))
     pays = [p for p in order_store.payments_of(ctx.conn, order["id"]) if p["kind"] == "payment"]
     tenders = []
