@@ -208,30 +208,33 @@ def _paragraphs(text: str) -> list[str]:
     return [clean_text(part) for part in text.split("\n")]
 
 
-def columns_of(text: str) -> int:
+def columns_of(text: str, chinese_mode: bool = False) -> int:
     """How many columns ``text`` takes on the paper: two for wide and full-width characters (East Asian Width W
-    and F: Han, kana, Hangul, CJK punctuation, full-width forms), one for the rest."""
+    and F: Han, kana, Hangul, CJK punctuation, full-width forms), one for the rest. In a printer's Chinese mode
+    every two-byte character is two columns, "×" and "·" too."""
+    if chinese_mode:
+        return sum(1 if ord(ch) < 128 else 2 for ch in text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _wrap(text: str, width: int) -> list[str]:
+def _wrap(text: str, width: int, chinese_mode: bool = False) -> list[str]:
     """Wrap at spaces, breaking words longer than a line; an empty paragraph stays one empty line. Chinese, which
     has no spaces, breaks between any two characters, each wide one counting two columns."""
-    if columns_of(text) == len(text):
+    if columns_of(text, chinese_mode) == len(text):
         return textwrap.wrap(text, max(1, width), replace_whitespace=False, drop_whitespace=True) or [""]
     width = max(2, width)
     lines: list[str] = []
     current = ""
     for word in text.split(" "):
         candidate = f"{current} {word}" if current else word
-        if columns_of(candidate) <= width:
+        if columns_of(candidate, chinese_mode) <= width:
             current = candidate
             continue
         if current:
             lines.append(current)
             current = ""
         for ch in word:
-            if columns_of(current + ch) > width:
+            if columns_of(current + ch, chinese_mode) > width:
                 lines.append(current)
                 current = ""
             current += ch
@@ -239,21 +242,21 @@ def _wrap(text: str, width: int) -> list[str]:
     return [line.strip(" ") for line in lines if line.strip(" ")] or [""]
 
 
-def _rjust(text: str, width: int) -> str:
-    return " " * max(0, width - columns_of(text)) + text
-
-
-def _two_ends(left: str, right: str, width: int, fill: str) -> list[str]:
+def _two_ends(left: str, right: str, width: int, fill: str, chinese_mode: bool = False) -> list[str]:
     """Lay out ``left`` and ``right`` at both ends of ``width`` columns, wrapping when they do not fit."""
-    gap = width - columns_of(left) - columns_of(right)
+
+    def cols(text: str) -> int:
+        return columns_of(text, chinese_mode)
+
+    gap = width - cols(left) - cols(right)
     if gap >= 1:
         if fill != " " and gap >= 3:
             return [f"{left} {fill * (gap - 2)} {right}"]
         return [left + " " * gap + right]
-    lines = _wrap(left, width)
-    if columns_of(lines[-1]) + 1 + columns_of(right) <= width:  # the amount fits beside the description's end
-        return lines[:-1] + _two_ends(lines[-1], right, width, fill)
-    return lines + [_rjust(r, width) for r in _wrap(right, width)]
+    lines = _wrap(left, width, chinese_mode)
+    if cols(lines[-1]) + 1 + cols(right) <= width:  # the amount fits beside the last line of the description
+        return lines[:-1] + _two_ends(lines[-1], right, width, fill, chinese_mode)
+    return lines + [" " * max(0, width - cols(r)) + r for r in _wrap(right, width, chinese_mode)]
 
 
 def _gbk(text: str) -> bytes | None:
@@ -339,7 +342,7 @@ class _Renderer:
                     self.p.textln(line)
             elif self.chinese_text(paragraph):
                 self.style(block.bold, block.size, block.align)
-                for line in _wrap(paragraph, columns):
+                for line in _wrap(paragraph, columns, chinese_mode=True):
                     self.chinese_line(line)
             else:
                 lines = [(paragraph, "")]
@@ -356,7 +359,7 @@ class _Renderer:
             self.style()
         elif self.chinese_text(left + right + block.fill):
             self.style(bold=block.bold)
-            for line in _two_ends(left, right, self.info.columns, block.fill):
+            for line in _two_ends(left, right, self.info.columns, block.fill, chinese_mode=True):
                 self.chinese_line(line)
             self.style()
         else:

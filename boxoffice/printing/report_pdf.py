@@ -198,14 +198,15 @@ def _render_end_of_day(report: dict[str, Any]) -> bytes:
     if fonts:  # Chinese on the page: every style in the font that has it, lines broken between characters
         from reportlab.lib.styles import ParagraphStyle
 
-        for key in ("Title", "Normal", "Heading2", "Heading3", "Italic"):
-            styles[key] = ParagraphStyle(key, parent=styles[key], fontName=regular, wordWrap="CJK")
-        story = [Paragraph(p.text, styles[p.style.name]) if isinstance(p, Paragraph) else p for p in story]
+        cjk = {key: ParagraphStyle(key, parent=styles[key], fontName=regular, wordWrap="CJK")
+               for key in ("Title", "Normal", "Heading2", "Heading3", "Italic")}
+        story = [Paragraph(p.text, cjk[p.style.name]) if isinstance(p, Paragraph) else p for p in story]
+    heading3 = cjk["Heading3"] if fonts else styles["Heading3"]
     chart_fonts = (regular, bold)
     story += [_bar_chart(charts[0][0], charts[0][1], width, 170, charts[0][2], chart_fonts),
               _bar_chart(charts[1][0], charts[1][1], width, 170, charts[1][2], chart_fonts),
               _pie(charts[2][0], charts[2][1], width, 170, charts[2][2], chart_fonts)]
     for heading, header, body in tables:
-        story += [Paragraph(escape(heading), styles["Heading3"]), tbl(header, body)]
+        story += [Paragraph(escape(heading), heading3), tbl(header, body)]
     doc.build(story)
     return buf.getvalue()
