@@ -137,14 +137,10 @@ class _Face:
             x += self.width(part, size)
 
 
-def _face(text: str, bold: bool) -> _Face:
-    """The fonts for ``text`` (see the module docstring for the order)."""
-    return _face_for(text, bold)[0]
-
-
 def _face_for(text: str, bold: bool) -> tuple[_Face, str]:
-    """The fonts for ``text`` and the text as they draw it: a character no font has becomes FALLBACK_GLYPH
-    (with one warning line), so the document is still produced and the gap is visible."""
+    """The fonts for ``text`` (see the module docstring for the order) and the text as they draw it: a character
+    no font has becomes FALLBACK_GLYPH (with one warning line), so the document is still produced and the gap is
+    visible."""
     helvetica = "Helvetica-Bold" if bold else "Helvetica"
     if _winansi(text):
         return _Face(helvetica), text
