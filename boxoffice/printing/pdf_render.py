@@ -112,6 +112,7 @@ class _Face:
     whole: str | None
     latin: str = "Helvetica"
     other: str = _CID_FONT
+    embolden: bool = False  # a font without a bold face asked for bold: outlined as well as filled
 
     def runs(self, text: str) -> list[tuple[str, str]]:
         if self.whole is not None:
@@ -131,10 +132,19 @@ class _Face:
         return sum(stringWidth(part, font, size) for part, font in self.runs(text))
 
     def draw(self, c: Canvas, x: float, baseline: float, text: str, size: float) -> None:
+        if self.embolden:
+            c.saveState()
+            c.setLineWidth(size * 0.04)
+            c.setStrokeGray(0)
         for part, font in self.runs(text):
             c.setFont(font, size)
-            c.drawString(x, baseline, part)
+            if self.embolden:
+                c.drawString(x, baseline, part, mode=2)  # fill and stroke: bold from a regular face
+            else:
+                c.drawString(x, baseline, part)
             x += self.width(part, size)
+        if self.embolden:
+            c.restoreState()
 
 
 def _face_for(text: str, bold: bool) -> tuple[_Face, str]:
@@ -152,7 +162,7 @@ def _face_for(text: str, bold: bool) -> tuple[_Face, str]:
             cover = font_coverage(str(path)) or frozenset()
             glyph = FALLBACK_GLYPH if ord(FALLBACK_GLYPH) in cover else "?"
             text = "".join(glyph if ch in missing else ch for ch in text)
-        return _Face(name), text
+        return _Face(name, embolden=bold), text
     if any(is_cjk(ch) for ch in text):
         return _Face(None, latin=helvetica, other=_register_cid()), text
     return _Face(helvetica), text  # no font on this system has the glyphs; they show as blanks
