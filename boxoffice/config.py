@@ -23,6 +23,7 @@ DEFAULTS: dict[str, Any] = {
     "printer": "",                  # a printer URI; empty: tickets go to PDF files beside the database
     "printer_profile": "TM-T88V",
     "printer_qr": "auto",           # auto: the printer's QR command where the profile has one; image: always an image
+    "printer_chinese": "image",     # image: Chinese lines as images; gb18030: as text (a printer with a Chinese font)
     "ticket_stock": "ticket",       # PDF layout: ticket (one per page) or a4
     "drawer_on_cash": True,
     "central_url": "",
@@ -48,6 +49,8 @@ DESCRIPTIONS = {
     "printer_profile": N_("escpos-printer-db profile name (paper width, cutter, QR support)"),
     "printer_qr": N_("'auto' (the printer draws the QR where its profile has a QR command) or 'image' (always an "
                      "image)"),
+    "printer_chinese": N_("'image' (Chinese lines drawn as images, any printer) or 'gb18030' (sent as text in the "
+                          "printer's Chinese mode: a printer with a Chinese font)"),
     "ticket_stock": N_("PDF tickets: 'ticket' (one per page) or 'a4' (several per page)"),
     "drawer_on_cash": N_("open the cash drawer after a cash sale"),
     "central_url": N_("the central service enrolled with (a check: sync refuses another URL until an admin enrolls "
@@ -268,7 +271,7 @@ def _url(v: Any) -> str | None:
 # Each setting's check: None when the value is right, else what it must be. One line, naming the key, is the error.
 CHECKS: dict[str, Any] = {
     "venue_name": _text, "timezone": _zone, "currency": _currency, "printer": _printer, "printer_profile": _text,
-    "printer_qr": _one_of("auto", "image"),
+    "printer_qr": _one_of("auto", "image"), "printer_chinese": _one_of("image", "gb18030"),
     "ticket_stock": _one_of("ticket", "a4"), "central_url": _url, "refund_supervisor_above": _amount,
     "lock_after_failures": _whole(1, 100), "lock_minutes": _whole(1, 24 * 60), "session_hours": _number(0, 24 * 7),
     "hold_minutes": _whole(1, 60), "db": _text,

@@ -27,6 +27,7 @@ import zxingcpp
 from PIL import Image, ImageOps
 
 ESC, GS, LF, CR, HT, NUL = 0x1B, 0x1D, 0x0A, 0x0D, 0x09, 0x00
+FS = 0x1C  # FS & / FS .: a Chinese printer's Chinese (Kanji) mode on and off: two-byte GB18030 codes between
 
 # ESC commands with a fixed number of parameter bytes (those needing more logic are handled apart).
 _ESC_FIXED = {
@@ -95,6 +96,7 @@ class Decoded:
     drawer_kicks: int = 0
     code_pages: list[int] = field(default_factory=list)
     events: list[tuple[str, Any]] = field(default_factory=list)
+    chinese_modes: int = 0  # FS & commands seen: text sent in the printer's Chinese mode
 
     @property
     def texts(self) -> list[str]:
@@ -170,6 +172,8 @@ class _Reader:
         self.stored_image: Image.Image | None = None
         self.stored_qr: str | None = None
         self.qr_settings: tuple[int | str, int, str] = _QR_DEFAULTS
+        self.chinese = False  # FS & ... FS .: bytes from 0x81 up are the two bytes of a GB18030 character
+        self.chinese_modes = 0  # how many times FS & was sent
 
     def take(self, n: int) -> bytes:
         if self.pos + n > len(self.data):
@@ -210,6 +214,19 @@ class _Reader:
             elif byte == GS:
                 self.flush_stripes()
                 self.gs()
+            elif byte == FS:
+                self.flush_stripes()
+                cmd = self.take(1)
+                if cmd == b"&":
+                    self.chinese = True
+                    self.chinese_modes += 1
+                elif cmd == b".":
+                    self.chinese = False
+                else:
+                    raise ValueError(f"unknown command FS {cmd!r} at {self.pos - 2}")
+            elif self.chinese and byte >= 0x81:
+                self.flush_stripes()
+                self.buffer.append((bytes([byte]) + self.take(1)).decode("gb18030"))
             elif byte == LF:
                 if after_stripe:
                     continue  # the line feed that follows each ESC * stripe belongs to the image
@@ -227,6 +244,7 @@ class _Reader:
         self.flush_stripes()
         if self.buffer:
             self.commit()
+        self.out.chinese_modes = self.chinese_modes
         return self.out
 
     def esc(self) -> None:

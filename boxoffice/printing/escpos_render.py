@@ -19,6 +19,11 @@ does on top of python-escpos, and why (see DESIGN.md, "Known traps in the chosen
 - Blocks that are the same on every ticket (venue, event, date, labels, rules, the cut) are rendered once per
   profile and starting state and reused (``_Renderer.block``).
 - Control characters in names are stripped: a customer name must never be able to inject printer commands.
+- Chinese: a printer with a Chinese font in ROM (``printer_chinese = "gb18030"``; Chinese-market models) gets
+  Chinese lines as text, GB18030 (its two-byte GBK part) between ``FS &`` (Chinese mode on) and ``FS .`` (off);
+  every other printer gets them as a raster image (``"image"``, the default), drawn with a CJK font (fonts.py).
+- Widths count columns, not characters: a Han character or a full-width form is two columns on the paper
+  (Unicode East Asian Width W and F), so Chinese lines wrap and right-align like Latin ones.
 """
 
 from __future__ import annotations
@@ -32,12 +37,14 @@ import sys
 import tempfile
 import textwrap
 import threading
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 from boxoffice.printing.escpos_qr import native_qr as native_qr_bytes
 from boxoffice.printing.escpos_qr import qr_box_size, qr_image, qr_raster  # noqa: F401
 from boxoffice.printing.fonts import FONT_ENV, clean_text, font_files_for, is_cjk, pil_font  # noqa: F401
@@ -192,26 +199,72 @@ def profile_info(name: str = DEFAULT_PROFILE) -> ProfileInfo:
 
 
 
+CHINESE_MODES = ("image", "gb18030")  # the printer_chinese setting: how Chinese reaches the paper
+_FS_CHINESE_ON = b"\x1c&"  # FS &: Chinese (Kanji) character mode, two-byte GB18030/GBK codes
+_FS_CHINESE_OFF = b"\x1c."  # FS .: back to one-byte code pages
+
+
 def _paragraphs(text: str) -> list[str]:
     return [clean_text(part) for part in text.split("\n")]
 
 
-def _wrap(text: str, width: int) -> list[str]:
-    """Wrap at spaces, breaking words longer than a line; an empty paragraph stays one empty line."""
-    return textwrap.wrap(text, max(1, width), replace_whitespace=False, drop_whitespace=True) or [""]
+def columns_of(text: str, chinese_mode: bool = False) -> int:
+    """How many columns ``text`` takes on the paper: two for wide and full-width characters (East Asian Width W
+    and F: Han, kana, Hangul, CJK punctuation, full-width forms), one for the rest. In a printer's Chinese mode
+    every two-byte character is two columns, "×" and "·" too."""
+    if chinese_mode:
+        return sum(1 if ord(ch) < 128 else 2 for ch in text)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _two_ends(left: str, right: str, width: int, fill: str) -> list[str]:
-    """Lay out ``left`` and ``right`` at both ends of ``width`` characters, wrapping when they do not fit."""
-    gap = width - len(left) - len(right)
+def _wrap(text: str, width: int, chinese_mode: bool = False) -> list[str]:
+    """Wrap at spaces, breaking words longer than a line; an empty paragraph stays one empty line. Chinese, which
+    has no spaces, breaks between any two characters, each wide one counting two columns."""
+    if columns_of(text, chinese_mode) == len(text):
+        return textwrap.wrap(text, max(1, width), replace_whitespace=False, drop_whitespace=True) or [""]
+    width = max(2, width)
+    lines: list[str] = []
+    current = ""
+    for word in text.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if columns_of(candidate, chinese_mode) <= width:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+            current = ""
+        for ch in word:
+            if columns_of(current + ch, chinese_mode) > width:
+                lines.append(current)
+                current = ""
+            current += ch
+    lines.append(current)
+    return [line.strip(" ") for line in lines if line.strip(" ")] or [""]
+
+
+def _two_ends(left: str, right: str, width: int, fill: str, chinese_mode: bool = False) -> list[str]:
+    """Lay out ``left`` and ``right`` at both ends of ``width`` columns, wrapping when they do not fit."""
+
+    def cols(text: str) -> int:
+        return columns_of(text, chinese_mode)
+
+    gap = width - cols(left) - cols(right)
     if gap >= 1:
         if fill != " " and gap >= 3:
             return [f"{left} {fill * (gap - 2)} {right}"]
         return [left + " " * gap + right]
-    lines = _wrap(left, width)
-    if len(lines[-1]) + 1 + len(right) <= width:  # the amount fits beside the last line of the description
-        return lines[:-1] + _two_ends(lines[-1], right, width, fill)
-    return lines + [r.rjust(width) for r in _wrap(right, width)]
+    lines = _wrap(left, width, chinese_mode)
+    if cols(lines[-1]) + 1 + cols(right) <= width:  # the amount fits beside the last line of the description
+        return lines[:-1] + _two_ends(lines[-1], right, width, fill, chinese_mode)
+    return lines + [" " * max(0, width - cols(r)) + r for r in _wrap(right, width, chinese_mode)]
+
+
+def _gbk(text: str) -> bytes | None:
+    """``text`` in the two-byte part of GB18030 (GBK) that Chinese printer fonts hold; None when it leaves it."""
+    try:
+        return text.encode("gbk")
+    except UnicodeEncodeError:
+        return None
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -230,11 +283,22 @@ _BLOCK_CACHE: dict[tuple[Any, ...], tuple[bytes, tuple[bool, int, str] | None, s
 class _Renderer:
     """Walks a layout and drives one escpos Dummy printer; one instance per render."""
 
-    def __init__(self, printer: Any, info: ProfileInfo, native_qr: bool) -> None:
+    def __init__(self, printer: Any, info: ProfileInfo, native_qr: bool, chinese: str = "image") -> None:
         self.p = printer
         self.info = info
         self.native_qr = native_qr
+        self.chinese = chinese == "gb18030"
         self._style: tuple[bool, int, str] | None = None
+
+    def chinese_text(self, text: str) -> bool:
+        """True when ``text`` goes to the printer as Chinese text (printer_chinese = "gb18030"; GBK holds it)."""
+        return self.chinese and _gbk(text) is not None
+
+    def chinese_line(self, line: str) -> None:
+        """One printed line in the printer's Chinese mode: GB18030 bytes between FS & and FS ."""
+        data = _gbk(line)
+        assert data is not None
+        self.p._raw(_FS_CHINESE_ON + data + _FS_CHINESE_OFF + b"\n")
 
     def encodable(self, text: str) -> bool:
         """True when the printer's code pages hold every character; Han never reaches escpos' GB18030 path."""
@@ -276,6 +340,10 @@ class _Renderer:
                 self.style(block.bold, block.size, block.align)
                 for line in _wrap(paragraph, columns):
                     self.p.textln(line)
+            elif self.chinese_text(paragraph):
+                self.style(block.bold, block.size, block.align)
+                for line in _wrap(paragraph, columns, chinese_mode=True):
+                    self.chinese_line(line)
             else:
                 lines = [(paragraph, "")]
                 self.image(text_image(lines, self.info.paper_px, block.size, block.bold, block.align))
@@ -288,6 +356,11 @@ class _Renderer:
             self.style(bold=block.bold)
             for line in _two_ends(left, right, self.info.columns, block.fill):
                 self.p.textln(line)
+            self.style()
+        elif self.chinese_text(left + right + block.fill):
+            self.style(bold=block.bold)
+            for line in _two_ends(left, right, self.info.columns, block.fill, chinese_mode=True):
+                self.chinese_line(line)
             self.style()
         else:
             self.image(text_image([(left, right)], self.info.paper_px, 1, block.bold, "left"))
@@ -316,7 +389,7 @@ class _Renderer:
             self.qr(block)
             return
         magic = self.p.magic
-        key = (self.info, block, self._style, magic.encoding)
+        key = (self.info, self.chinese, block, self._style, magic.encoding)
         hit = _BLOCK_CACHE.get(key)
         if hit is not None:
             data, self._style, magic.encoding = hit
@@ -381,19 +454,25 @@ def _dummy_printer(info: ProfileInfo) -> Iterator[Any]:
         printer.close()
 
 
-def render_escpos(layout: Layout, profile: str = DEFAULT_PROFILE, *, native_qr: bool = True) -> bytes:
+def render_escpos(layout: Layout, profile: str = DEFAULT_PROFILE, *, native_qr: bool = True,
+                  chinese: str = "image") -> bytes:
     """ESC/POS bytes for ``layout`` on a printer of model ``profile`` (an escpos-printer-db name).
 
     The bytes start with a printer reset, so a job never inherits the size or code page a previous one left.
     The QR is the printer's own QR command where the profile has one (``qrCode`` in escpos-printer-db), else an
     image; ``native_qr=False`` (the ``printer_qr = "image"`` setting) prints it as an image everywhere, for a
-    printer whose QR command misbehaves. Raises ``bad_input`` for an unknown profile or one that cannot print
-    what the layout needs.
+    printer whose QR command misbehaves. ``chinese`` (the ``printer_chinese`` setting): "image" draws Chinese
+    lines as raster images (any printer that prints images); "gb18030" sends them as text in the printer's
+    Chinese mode (a printer with a Chinese font). Raises ``bad_input`` for an unknown profile or one that cannot
+    print what the layout needs.
     """
+    if chinese not in CHINESE_MODES:
+        raise BoxOfficeError("bad_input", _("unknown Chinese printing mode {mode}: use 'image' or 'gb18030'").format(
+            mode=repr(chinese)))
     info = profile_info(profile)
     with _dummy_printer(info) as printer:
         printer.hw("INIT")
-        renderer = _Renderer(printer, info, native_qr)
+        renderer = _Renderer(printer, info, native_qr, chinese)
         for block in layout:
             renderer.block(block)
         return bytes(printer.output)

@@ -6,9 +6,12 @@ across, with dashed cut guides. The QR is drawn as vector squares from the same 
 uses, so it scans at any zoom. ``invariant=1`` makes the bytes depend only on the input, so a retried job
 writes the identical file and tests can compare bytes.
 
-Fonts: Helvetica for text that WinAnsi (Latin-1 plus the euro sign) holds; otherwise a system TrueType font
-that covers the text is embedded (found as for the receipt printer, see fonts.font_files_for); failing
-that, Chinese, Japanese and Korean use reportlab's built-in ``STSong-Light`` CID font, which viewers supply.
+Fonts: Helvetica for text that WinAnsi (Latin-1 plus the euro sign) holds; otherwise a TrueType font that
+covers the text is embedded as a subset (found as for the receipt printer, see fonts.best_font: the configured
+font, a system one, else the font bundled with the program, so Chinese prints on a machine without CJK fonts). A
+character no font has is drawn as fonts.FALLBACK_GLYPH, with one warning line. Only when no TrueType font can be
+read at all do Chinese, Japanese and Korean fall back to reportlab's ``STSong-Light`` CID font, which viewers
+supply.
 reportlab is imported inside the functions: ``boxoffice --help`` must not pay for it.
 """
 
@@ -22,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from boxoffice.errors import BoxOfficeError
-from boxoffice.printing.fonts import clean_text, font_files_for, is_cjk
+from boxoffice.printing.fonts import FALLBACK_GLYPH, best_font, clean_text, font_coverage, is_cjk, warn_missing
 from boxoffice.printing.layout import (
     QR,
     Block,
@@ -109,6 +112,7 @@ class _Face:
     whole: str | None
     latin: str = "Helvetica"
     other: str = _CID_FONT
+    embolden: bool = False  # a font without a bold face asked for bold: outlined as well as filled
 
     def runs(self, text: str) -> list[tuple[str, str]]:
         if self.whole is not None:
@@ -128,25 +132,40 @@ class _Face:
         return sum(stringWidth(part, font, size) for part, font in self.runs(text))
 
     def draw(self, c: Canvas, x: float, baseline: float, text: str, size: float) -> None:
+        if self.embolden:
+            c.saveState()
+            c.setLineWidth(size * 0.04)
+            c.setStrokeGray(0)
         for part, font in self.runs(text):
             c.setFont(font, size)
-            c.drawString(x, baseline, part)
+            if self.embolden:
+                c.drawString(x, baseline, part, mode=2)  # fill and stroke: bold from a regular face
+            else:
+                c.drawString(x, baseline, part)
             x += self.width(part, size)
+        if self.embolden:
+            c.restoreState()
 
 
-def _face(text: str, bold: bool) -> _Face:
-    """The fonts for ``text`` (see the module docstring for the order)."""
+def _face_for(text: str, bold: bool) -> tuple[_Face, str]:
+    """The fonts for ``text`` (see the module docstring for the order) and the text as they draw it: a character
+    no font has becomes FALLBACK_GLYPH (with one warning line), so the document is still produced and the gap is
+    visible."""
     helvetica = "Helvetica-Bold" if bold else "Helvetica"
     if _winansi(text):
-        return _Face(helvetica)
-    for path in font_files_for(text, bold):
-        if path.suffix.lower() in _TTF_SUFFIXES:
-            name = _register_ttf(str(path))
-            if name:
-                return _Face(name)
+        return _Face(helvetica), text
+    path, missing = best_font(text, bold, truetype_only=True)
+    name = _register_ttf(str(path)) if path is not None and path.suffix.lower() in _TTF_SUFFIXES else None
+    if name:
+        if missing:
+            warn_missing(missing)
+            cover = font_coverage(str(path)) or frozenset()
+            glyph = FALLBACK_GLYPH if ord(FALLBACK_GLYPH) in cover else "?"
+            text = "".join(glyph if ch in missing else ch for ch in text)
+        return _Face(name, embolden=bold), text
     if any(is_cjk(ch) for ch in text):
-        return _Face(None, latin=helvetica, other=_register_cid())
-    return _Face(helvetica)  # no font on this system has the glyphs; they show as blanks
+        return _Face(None, latin=helvetica, other=_register_cid()), text
+    return _Face(helvetica), text  # no font on this system has the glyphs; they show as blanks
 
 
 def _wrap(text: str, face: _Face, size: float, width: float) -> list[str]:
@@ -183,8 +202,7 @@ def _text_steps(block: Text, width: float) -> list[_Step]:
     size, leading = _FONT_SIZE[block.size], _LEADING[block.size]
     steps: list[_Step] = []
     for paragraph in block.text.split("\n"):
-        paragraph = clean_text(paragraph)
-        face = _face(paragraph, block.bold)
+        face, paragraph = _face_for(clean_text(paragraph), block.bold)
         for line in _wrap(paragraph, face, size, width):
 
             def draw(c: Canvas, x: float, y: float, w: float, line: str = line, face: _Face = face) -> None:
@@ -198,9 +216,8 @@ def _text_steps(block: Text, width: float) -> list[_Step]:
 
 def _columns_steps(block: Columns, width: float) -> list[_Step]:
     size, leading = _FONT_SIZE[1], _LEADING[1]
-    left = clean_text(block.left).replace("\n", " ")
-    right = clean_text(block.right).replace("\n", " ")
-    left_face, right_face = _face(left, block.bold), _face(right, block.bold)
+    left_face, left = _face_for(clean_text(block.left).replace("\n", " "), block.bold)
+    right_face, right = _face_for(clean_text(block.right).replace("\n", " "), block.bold)
     gap = size  # at least one em between the two ends
     if left_face.width(left, size) + gap + right_face.width(right, size) <= width:
         rows = [(left, right)]

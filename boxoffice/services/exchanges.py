@@ -223,10 +223,13 @@ def exchange(ctx: Ctx, req: ExchangeRequest) -> ExchangeResult:
 
         jobs = queue_order(ctx, new_id, receipt=False)
         named = [t | {"section_name": sec["name"]} for t in tickets]  # the slip names places as people do
+        from boxoffice.i18n import use_language
         from boxoffice.printing.documents import exchange_layout
 
-        slip = receipt_view(ctx, row, (order["code"], code), cur, a["old"], named, pay_rows + back_rows)
-        jobs.append(queue_layout(ctx, "exchange", exchange_layout(slip), name=f"{code}-exchange", order_id=new_id))
+        with use_language(ctx.config.venue_language):  # paper speaks the venue's language
+            slip = receipt_view(ctx, row, (order["code"], code), cur, a["old"], named, pay_rows + back_rows)
+            blocks = exchange_layout(slip)
+        jobs.append(queue_layout(ctx, "exchange", blocks, name=f"{code}-exchange", order_id=new_id))
         from boxoffice.services.holders import bind
 
         bound = bind(ctx, tickets, holders)  # the same holders, bound to the new tickets

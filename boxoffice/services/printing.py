@@ -3,6 +3,9 @@
 A job names what to print (an order's tickets, its receipt, a copy); the layout is rebuilt from the database each
 time, so a retry after a fix prints exactly what the first attempt would have. A printer that is off leaves the
 job failed with the reason, for `boxoffice print retry`.
+
+Paper speaks the venue's language (``[venue] language``, Config.venue_language), whatever the screen speaks: every
+view and layout is made inside ``use_language(venue_language)``, money and times included.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from boxoffice.domain.ids import uuid7
 from boxoffice.domain.money import format_money
 from boxoffice.domain.tenders import TENDER_LABELS
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _, use_language
 from boxoffice.services.context import Ctx
 from boxoffice.store import catalog as catalog_store
 from boxoffice.store import operators as operator_store
@@ -127,7 +131,7 @@ def _ticket_views(ctx: Ctx, order: dict, ticket_ids: list[str], copy: bool) -> l
             section=t["section_name"] or t["section_id"], row=t["row"], seat=t["seat"],
             ticket_type=t["type_name"] or t["ticket_type_id"], price=format_money(t["price"], order["currency"]),
             order_code=order["code"], token=t["token"], copy=copy, holder=_holder_line(ctx, t["id"]),
-            notes=tuple(words(flags[t["id"]]))))
+            notes=tuple(words(flags[t["id"]])), language=ctx.config.venue_language))
     return views
 
 
@@ -155,17 +159,19 @@ def receipt_view(ctx: Ctx, order: dict, copy: bool = False) -> Any:
         key = (t["type_name"] or t["ticket_type_id"], t["price"])
         lines[key] = lines.get(key, 0) + 1
     flags = ticket_flags(ctx, [t for t in tickets if t["status"] == "valid"])
-    notes = tuple(f"{t['row']}{t['seat']} {' and '.join(words(flags[t['id']]))}" for t in tickets
+    joiner = _(" and ")
+    notes = tuple(f"{t['row']}{t['seat']} {joiner.join(words(flags[t['id']]))}" for t in tickets
                   if flags.get(t["id"]))
     pays = [p for p in order_store.payments_of(ctx.conn, order["id"]) if p["kind"] == "payment"]
     tenders = []
     for p in pays:
-        label = TENDER_LABELS[p["tender"]] + (f" ****{p['card_last4']}" if p["card_last4"] else "") + (
-            f" ref {p['reference']}" if p.get("reference") else "")
+        label = _(TENDER_LABELS[p["tender"]]) + (f" ****{p['card_last4']}" if p["card_last4"] else "") + (
+            " " + _("ref {reference}").format(reference=p["reference"]) if p.get("reference") else "")
         tenders.append((label, format_money(p["tendered"] if p["tendered"] is not None else p["amount"], cur)))
     change = sum(p["change"] or 0 for p in pays)
     rate = ev["tax_rate_bp"] if ev else 0
-    tax_lines = [(f"incl. tax {rate / 100:g}%", format_money(order["tax"], cur))] if rate else []
+    tax_lines = [(_("incl. tax {rate}%").format(rate=f"{rate / 100:g}"), format_money(order["tax"], cur))] \
+        if rate else []
     op = operator_store.by_id(ctx.conn, order["operator_id"]) if order["operator_id"] else None
     tz = ev["timezone"] if ev else "UTC"
     venue = (catalog_store.venue(ctx.conn) or {}).get("name", "")
@@ -176,11 +182,16 @@ def receipt_view(ctx: Ctx, order: dict, copy: bool = False) -> Any:
         total=format_money(order["total"], cur), tax_lines=tax_lines, tenders=tenders,
         change=format_money(change, cur) if any(p["tender"] == "cash" for p in pays) else None,
         operator=op["name"] if op else "-", time=when_text(order["created_at"], tz, year=True),
-        footer=(ev["name"] if ev else None), copy=copy, notes=notes)
+        footer=(ev["name"] if ev else None), copy=copy, notes=notes, language=ctx.config.venue_language)
 
 
 def _layouts(ctx: Ctx, job: dict) -> tuple[list[Any], list[Any]]:
-    """The job's ticket layouts and receipt layout (empty where not asked)."""
+    """The job's ticket layouts and receipt layout (empty where not asked), in the venue's language."""
+    with use_language(ctx.config.venue_language):
+        return _layouts_here(ctx, job)
+
+
+def _layouts_here(ctx: Ctx, job: dict) -> tuple[list[Any], list[Any]]:
     from boxoffice.printing import documents
 
     doc = json.loads(job["document"])
@@ -189,10 +200,11 @@ def _layouts(ctx: Ctx, job: dict) -> tuple[list[Any], list[Any]]:
     if doc.get("test"):
         venue = (catalog_store.venue(ctx.conn) or {}).get("name", "boxoffice")
         return [], [documents.test_page_layout(venue, job["printer_uri"], job["profile"] or "-",
-                                               "TEST " + job["id"].upper())]
+                                               "TEST " + job["id"].upper(), language=ctx.config.venue_language)]
     order = order_store.order_by_id(ctx.conn, doc["order_id"])
     if order is None:
-        raise BoxOfficeError("not_found", f"print job {job['id']} names an order that does not exist")
+        raise BoxOfficeError("not_found", _("print job {job} names an order that does not exist").format(
+            job=job["id"]))
     tickets = [documents.ticket_layout(v) for v in _ticket_views(ctx, order, doc["tickets"], doc["copy"])]
     receipt = [documents.receipt_layout(receipt_view(ctx, order, doc["copy"]), open_drawer=doc["drawer"])] \
         if doc["receipt"] else []
@@ -222,8 +234,9 @@ def _deliver(ctx: Ctx, job: dict) -> str:
     from boxoffice.printing.transport import send
 
     native_qr = ctx.config.printer_qr != "image"  # "image": a printer whose own QR command misbehaves
-    data = b"".join(render_escpos(layout, profile=str(ctx.config.printer_profile), native_qr=native_qr)
-                    for layout in tickets + receipt)
+    chinese = str(ctx.config.printer_chinese)  # "gb18030": a printer with a Chinese font takes Chinese as text
+    data = b"".join(render_escpos(layout, profile=str(ctx.config.printer_profile), native_qr=native_qr,
+                                  chinese=chinese) for layout in tickets + receipt)
     send(uri, data)
     return str(uri)
 
@@ -272,7 +285,7 @@ def _run_jobs(ctx: Ctx, job_ids: list[str]) -> list[PrintResult]:
     for job_id in job_ids:
         job = store.get(ctx.conn, job_id)
         if job is None:
-            raise BoxOfficeError("not_found", f"no print job {job_id}")
+            raise BoxOfficeError("not_found", _("no print job {job}").format(job=job_id))
         # Read under the printing lock: no other process is sending this job now. The attempt is counted with
         # its outcome, one commit per job rather than two (each commit waits for the disk).
         if job["status"] == "printed":

@@ -16,6 +16,7 @@ from boxoffice.domain import reports as agg
 from boxoffice.domain.report_scope import OWN, VENUE, scope
 from boxoffice.domain.reports import CHECKINS_BY, REFUNDS_BY, SALES_BY, check_by, window
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 from boxoffice.services.context import Ctx
 from boxoffice.store import catalog as catalog_store
 from boxoffice.store import reports as store
@@ -152,8 +153,8 @@ def refunds(ctx: Ctx, by: str = "reason", event: str | None = None, day: str | N
     """
     ctx.require("report")
     if venue:
-        raise BoxOfficeError("bad_input", "other terminals' refunds are not synced to a terminal: "
-                                          "`boxoffice central report refunds` has the venue's")
+        raise BoxOfficeError("bad_input", _("other terminals' refunds are not synced to a terminal: "
+                                            "`boxoffice central report refunds` has the venue's"))
     check_by(by, REFUNDS_BY)
     since, until = day_window(ctx, day)
     pays = store.payment_rows(ctx.conn, event, since, until) if by == "tender" else []
@@ -172,7 +173,8 @@ def checkins(ctx: Ctx, event: str | None = None, venue: bool = False) -> Checkin
     ctx.require("report")
     names = store.event_names(ctx.conn)
     if event and event not in names:
-        raise BoxOfficeError("not_found", f"no event {event!r} here: `boxoffice event list` shows them")
+        raise BoxOfficeError("not_found", _("no event {event} here: `boxoffice event list` shows them").format(
+            event=repr(event)))
     door = None if venue else ctx.terminal["id"]
     rep = agg.checkins(store.checkin_minutes(ctx.conn, event, door), names,
                        store.valid_tickets_per_event(ctx.conn, event), _venue_tz(ctx))

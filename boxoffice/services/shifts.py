@@ -356,10 +356,12 @@ def report_lines(z: ShiftReport) -> list[tuple[str, str]]:
 
 def report_layout(ctx: Ctx, z: ShiftReport) -> list[Any]:
     """The X/Z report on paper (printing/documents.py lays it out from the report's lines)."""
+    from boxoffice.i18n import use_language
     from boxoffice.printing.documents import shift_report_layout
 
     venue = ctx.config.venue_name or (catalog_store.venue(ctx.conn) or {}).get("name", "")
-    return shift_report_layout(venue, z["kind"], report_lines(z))
+    with use_language(ctx.config.venue_language):  # paper speaks the venue's language
+        return shift_report_layout(venue, z["kind"], report_lines(z))
 
 
 def save_pdf(ctx: Ctx, z: ShiftReport) -> tuple[str | None, str | None]:
