@@ -11,12 +11,12 @@ from dataclasses import dataclass
 
 from boxoffice.domain.money import format_money, parse_amount
 from boxoffice.errors import BoxOfficeError
-from boxoffice.i18n import _
+from boxoffice.i18n import N_, _
 
 _DIGITS = re.compile(r"\d")
 
 # How each tender is named on receipts and screens.
-TENDER_LABELS = {"cash": "Cash", "card": "Card", "comp": "Comp"}
+TENDER_LABELS = {"cash": N_("Cash"), "card": N_("Card"), "comp": N_("Comp")}  # translated where shown
 
 
 @dataclass(frozen=True)
