@@ -11,7 +11,8 @@ makes accents optional; this module does what the tokenizer cannot:
   jeanpierre), since people type them both ways;
 - the pinyin of Chinese names (Han characters), so 李小明 is found by what a desk with a Latin keyboard types:
   ``li xiao ming`` (the syllables, each a word), ``lixiaoming`` (joined), ``xiaoming`` (the given name joined)
-  and ``lxm`` (the first letters). Written without tones: homophones match each other, which a desk can live with;
+  and ``lxm`` (the first letters); 欧阳娜娜 also by ``ouyang nana``. Written without tones: homophones match
+  each other, which a desk can live with;
 - phone numbers as their digits reversed, so "the last four digits" is one prefix lookup, with a Chinese number
   in its national form (+86 138 0013 8000, 0086 13800138000 and 138-0013-8000 are one number).
 
@@ -77,7 +78,7 @@ def is_han(ch: str) -> bool:
 
 def pinyin_forms(text: str) -> list[str]:
     """The pinyin words of the Han characters of a name, as a desk types them: each syllable, all of them
-    joined, the given name joined (all but the first syllable) and the first letters. Empty without Han.
+    joined, the given name and a compound surname joined, and the first letters. Empty without Han.
 
     ``lazy_pinyin`` reads each character by its commonest reading (Style.NORMAL: no tones; ü as v, as pinyin
     keyboards type it, and as u too since that is how it is often written without the dots).
@@ -90,11 +91,14 @@ def pinyin_forms(text: str) -> list[str]:
     syllables = [s for s in (fold(p) for p in lazy_pinyin(han, style=Style.NORMAL)) if s.isalnum()]
     if not syllables:
         return []
+    n = len(syllables)
     forms = list(syllables)
-    if len(syllables) > 1:
+    if n > 1:
         forms.append("".join(syllables))
-        if len(syllables) > 2:
-            forms.append("".join(syllables[1:]))
+        # The given name joined after a one- or two-character surname (xiaoming, nana), and a compound surname
+        # joined (ouyang): people say the parts of a name apart as often as the whole.
+        forms.extend("".join(syllables[k:]) for k in range(1, n - 1))
+        forms.extend("".join(syllables[:k]) for k in range(2, n))
         forms.append("".join(s[0] for s in syllables))
     with_u = [f.replace("v", "u") for f in forms if "v" in f]
     return list(dict.fromkeys(forms + with_u))
