@@ -24,7 +24,7 @@ from boxoffice.tui.screens.login import DeskModal, refusal
 from boxoffice.tui.text import rjust
 from boxoffice.tui.widgets.keys import KeysFooter
 
-PIECES = {"note": N_("notes"), "coin": N_("coins")}  # a denomination's kind, as the count form says it
+PIECES = {"note": N_("{amount} notes"), "coin": N_("{amount} coins")}  # a denomination as the count form says it
 
 COUNT_CSS = """
 CountModal > Vertical { width: 70; }
@@ -67,8 +67,9 @@ class CountModal(DeskModal):
                 if self.denoms:
                     for value, kind in self.denoms:
                         with Horizontal(classes="piece"):
-                            yield Label(f"{rjust(format_money(value, self.currency), 8)} "
-                                        f"{_(PIECES[kind]) if kind in PIECES else kind + 's'}")
+                            amount = rjust(format_money(value, self.currency), 8)
+                            yield Label(_(PIECES[kind]).format(amount=amount) if kind in PIECES
+                                        else f"{amount} {kind}s")
                             yield Input(id=f"v{value}", placeholder="0", restrict=r"[0-9]*", max_length=6)
                 else:
                     with Horizontal(classes="piece"):

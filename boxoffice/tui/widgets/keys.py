@@ -10,6 +10,7 @@ Only more keys, or grouped ones, are built anew. What staff see is what the Foot
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
@@ -40,6 +41,13 @@ class KeysFooter(Footer):
             by_action.setdefault(binding.action, (binding.key, app.get_key_display(binding), _(binding.description),
                                                   binding.action, enabled, tooltip))
         return list(by_action.values())
+
+    def compose(self) -> ComposeResult:
+        """The Footer's keys, each description in the language in force."""
+        for widget in super().compose():
+            if isinstance(widget, FooterKey) and widget.description:
+                widget.description = _(widget.description)
+            yield widget
 
     def bindings_changed(self, screen: Screen[object]) -> None:
         self._bindings_ready = True
