@@ -9,7 +9,12 @@ makes accents optional; this module does what the tokenizer cannot:
   find it. Every CJK character is set apart by spaces in the index, and a run of them in a query becomes a phrase;
 - joined forms of names written with apostrophes or hyphens (O'Brien is also indexed as obrien, Jean-Pierre as
   jeanpierre), since people type them both ways;
-- phone numbers as their digits reversed, so "the last four digits" is one prefix lookup.
+- the pinyin of Chinese names (Han characters), so 李小明 is found by what a desk with a Latin keyboard types:
+  ``li xiao ming`` (the syllables, each a word), ``lixiaoming`` (joined), ``xiaoming`` (the given name joined)
+  and ``lxm`` (the first letters); 欧阳娜娜 also by ``ouyang nana``. Written without tones: homophones match
+  each other, which a desk can live with;
+- phone numbers as their digits reversed, so "the last four digits" is one prefix lookup, with a Chinese number
+  in its national form (+86 138 0013 8000, 0086 13800138000 and 138-0013-8000 are one number).
 
 Pure functions with no I/O, so the same folding is applied when indexing and when searching.
 """
@@ -66,8 +71,42 @@ def _words(text: str) -> list[str]:
     return words
 
 
+def is_han(ch: str) -> bool:
+    """Chinese characters (Han ideographs): the CJK characters that have a pinyin reading."""
+    return is_cjk(ch) and not (0x3040 <= ord(ch) <= 0x30FF or 0xAC00 <= ord(ch) <= 0xD7AF)
+
+
+def pinyin_forms(text: str) -> list[str]:
+    """The pinyin words of the Han characters of a name, as a desk types them: each syllable, all of them
+    joined, the given name and a compound surname joined, and the first letters. Empty without Han.
+
+    ``lazy_pinyin`` reads each character by its commonest reading (Style.NORMAL: no tones; ü as v, as pinyin
+    keyboards type it, and as u too since that is how it is often written without the dots).
+    """
+    han = "".join(ch for ch in text if is_han(ch))
+    if not han:
+        return []
+    from pypinyin import Style, lazy_pinyin
+
+    syllables = [s for s in (fold(p) for p in lazy_pinyin(han, style=Style.NORMAL)) if s.isalnum()]
+    if not syllables:
+        return []
+    n = len(syllables)
+    forms = list(syllables)
+    if n > 1:
+        forms.append("".join(syllables))
+        # The given name joined after a one- or two-character surname (xiaoming, nana), and a compound surname
+        # joined (ouyang): people say the parts of a name apart as often as the whole.
+        forms.extend("".join(syllables[k:]) for k in range(1, n - 1))
+        forms.extend("".join(syllables[:k]) for k in range(2, n))
+        forms.append("".join(s[0] for s in syllables))
+    with_u = [f.replace("v", "u") for f in forms if "v" in f]
+    return list(dict.fromkeys(forms + with_u))
+
+
 def index_name(name: str | None) -> str:
-    """The name as the index stores it: folded, CJK characters spaced out, joined forms of punctuated words."""
+    """The name as the index stores it: folded, CJK characters spaced out, joined forms of punctuated words, and
+    the pinyin forms of Chinese characters."""
     if not name:
         return ""
     folded = fold(name)
@@ -76,6 +115,7 @@ def index_name(name: str | None) -> str:
         pieces = [w for w in _words(chunk) if not any(is_cjk(c) for c in w)]
         if len(pieces) > 1:  # O'Brien, Jean-Pierre, St.John: also the joined spelling
             parts.append("".join(pieces))
+    parts.extend(pinyin_forms(folded))
     return " ".join(p for p in parts if p)
 
 
@@ -91,9 +131,32 @@ def phone_digits(phone: str | None) -> str:
     return "".join(c for c in unicodedata.normalize("NFKC", phone) if "0" <= c <= "9")
 
 
+def national_phone(digits: str) -> str:
+    """A Chinese number written with its country code (+86, 0086) in the national form it is also written in:
+    a mobile as its 11 digits (13800138000), a fixed line with its trunk 0 (+86 10 1234 5678 as 01012345678).
+    Any other number is returned as it is."""
+    if digits.startswith("0086"):
+        rest = digits[4:]
+    elif digits.startswith("86") and len(digits) in (12, 13):
+        rest = digits[2:]
+    else:
+        return digits
+    if len(rest) == 11 and rest[0] == "1" and rest[1] in "3456789":
+        return rest
+    if len(rest) in (10, 11) and rest[0] != "0":
+        return "0" + rest
+    return digits
+
+
 def index_phone(digits: str | None) -> str:
-    """The digits reversed, so that a number's ending is a term prefix."""
-    return digits[::-1] if digits else ""
+    """The digits (a Chinese number in its national form) reversed, so that a number's ending is a term prefix."""
+    return national_phone(digits)[::-1] if digits else ""
+
+
+def index_entry(rowid: int, order_id: str, name: str | None, email: str | None,
+                digits: str | None) -> tuple[int, str, str, str, str]:
+    """One row of the order search index: (rowid, name text, e-mail text, reversed phone, order id)."""
+    return rowid, index_name(name), index_email(email), index_phone(digits), order_id
 
 
 def looks_like_phone(query: str) -> bool:

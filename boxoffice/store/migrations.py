@@ -45,6 +45,15 @@ def _script(name: str):  # noqa: ANN202
     return run
 
 
+def _m025_pinyin_search(db) -> None:  # noqa: ANN001
+    """The pickup index written again from the orders, now with pinyin forms of Chinese names."""
+    from boxoffice.store.pickup import reindex_all
+
+    for statement in _split(_sql("schema_0025_pinyin_search.sql")):
+        db.execute(statement)
+    reindex_all(db.conn)
+
+
 MIGRATIONS = [
     ("0001_initial", _m001_initial),
     ("0002_order_search", _m002_order_search),
@@ -69,6 +78,7 @@ MIGRATIONS = [
     ("0021_central_purges", _script("schema_0021_central_purges.sql")),
     ("0022_seat_holds", _script("schema_0022_seat_holds.sql")),
     ("0024_blind_close", _script("schema_0024_blind_close.sql")),
+    ("0025_pinyin_search", _m025_pinyin_search),
     ("0026_operator_language", _script("schema_0026_operator_language.sql")),
 ]
 KNOWN = [name for name, _ in MIGRATIONS]

@@ -10,6 +10,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from boxoffice.domain.search_text import index_entry
 from boxoffice.store.db import one, rows
 
 # What a search result needs of an order: the order itself and how many of its tickets are valid and handed out.
@@ -63,6 +64,23 @@ def clear_index(conn: sqlite3.Connection) -> None:
     """Empty the index (rebuilt from the orders table after a VACUUM renumbered rowids)."""
     conn.execute("DELETE FROM order_search")
 
+
+def reindex_all(conn: sqlite3.Connection) -> int:
+    """Write the whole index again from the orders table (the upgrade that added pinyin, migration 0025), in
+    batches so a large database is never held in memory at once. Returns how many orders were indexed."""
+    clear_index(conn)
+    last = done = 0
+    while True:
+        batch = conn.execute(
+            "SELECT rowid, id, customer_name, email, phone_digits FROM orders WHERE rowid > ? ORDER BY rowid"
+            " LIMIT ?", (last, REINDEX_BATCH)).fetchall()
+        if not batch:
+            return done
+        add_to_index(conn, (index_entry(rowid, oid, name, email, digits) for rowid, oid, name, email, digits in batch))
+        last, done = batch[-1][0], done + len(batch)
+
+
+REINDEX_BATCH = 5000
 
 _MATCH_COLUMNS = {None: "order_search", "phone_rev": "phone_rev"}
 

@@ -11,6 +11,7 @@ from functools import partial
 from textual.app import App
 from textual.binding import Binding
 
+from boxoffice.i18n import N_
 from boxoffice.tui.desk import Desk
 from boxoffice.tui.screens.base import DeskScreen
 
@@ -21,13 +22,13 @@ class CounterApp(App[None]):
     TITLE = "boxoffice counter"
     ENABLE_COMMAND_PALETTE = False  # every action has its key; the palette's corner would crowd the footer at 80x24
     BINDINGS = [
-        Binding("f2", "switch_mode('sale')", "Sale", show=False),
-        Binding("f3", "switch_mode('willcall')", "Will-call", show=False),
-        Binding("f4", "switch_mode('door')", "Door", show=False),
-        Binding("f5", "switch_mode('people')", "People & money", show=False),
-        Binding("f9", "switch_operator", "Switch operator", show=False),
-        Binding("f10", "lock", "Lock", show=False),
-        Binding("ctrl+q", "quit", "Quit", priority=True, show=False),
+        Binding("f2", "switch_mode('sale')", N_("Sale"), show=False),
+        Binding("f3", "switch_mode('willcall')", N_("Will-call"), show=False),
+        Binding("f4", "switch_mode('door')", N_("Door"), show=False),
+        Binding("f5", "switch_mode('people')", N_("People & money"), show=False),
+        Binding("f9", "switch_operator", N_("Switch operator"), show=False),
+        Binding("f10", "lock", N_("Lock"), show=False),
+        Binding("ctrl+q", "quit", N_("Quit"), priority=True, show=False),
     ]
 
     def __init__(self, desk: Desk, start: str = "sale") -> None:
@@ -49,7 +50,7 @@ class CounterApp(App[None]):
         if self.desk.operator is None:  # nobody logged in: the login comes first
             from boxoffice.tui.screens.login import ask_login
 
-            ask_login(self, self.desk, cancellable=False, title="Log in")
+            ask_login(self, self.desk, cancellable=False, title=N_("Log in"))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """While nobody is logged in, only logging in (and quitting) works: no screen behind the lock."""

@@ -12,14 +12,19 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from boxoffice.domain.denominations import denominations
 from boxoffice.domain.money import format_money, parse_amount
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _
 from boxoffice.services import blind_close, shifts
 from boxoffice.tui.desk import Desk
 from boxoffice.tui.screens.login import DeskModal, refusal
+from boxoffice.tui.text import rjust
+from boxoffice.tui.widgets.keys import KeysFooter
+
+PIECES = {"note": N_("{amount} notes"), "coin": N_("{amount} coins")}  # a denomination as the count form says it
 
 COUNT_CSS = """
 CountModal > Vertical { width: 70; }
@@ -36,8 +41,8 @@ class CountModal(DeskModal):
     """Count (step one), then see and explain the variance (step two); dismissed with the Z report once closed."""
 
     DEFAULT_CSS = DeskModal.DEFAULT_CSS + COUNT_CSS
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("f8", "done", "Count done / close"),
-                Binding("enter", "done", "Close", show=False)]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel")), Binding("f8", "done", N_("Count done / close")),
+                Binding("enter", "done", N_("Close"), show=False)]
 
     def __init__(self, desk: Desk) -> None:
         super().__init__(desk)
@@ -57,27 +62,29 @@ class CountModal(DeskModal):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("Close the shift: count the drawer", classes="title")
+            yield Label(_("Close the shift: count the drawer"), classes="title")
             with VerticalScroll(id="pieces"):
                 if self.denoms:
                     for value, kind in self.denoms:
                         with Horizontal(classes="piece"):
-                            yield Label(f"{format_money(value, self.currency):>8} {kind}s")
+                            amount = rjust(format_money(value, self.currency), 8)
+                            yield Label(_(PIECES[kind]).format(amount=amount) if kind in PIECES
+                                        else f"{amount} {kind}s")
                             yield Input(id=f"v{value}", placeholder="0", restrict=r"[0-9]*", max_length=6)
                 else:
                     with Horizontal(classes="piece"):
-                        yield Label(f"Total ({self.currency})")
+                        yield Label(_("Total ({currency})").format(currency=self.currency))
                         yield Input(id="total", placeholder="0.00")
             yield Static("", id="running")
             yield Static("", id="result")
-            yield Label("Why the drawer differs", classes="explain")
-            yield Input(id="note", placeholder="e.g. change given twice", classes="explain")
-            yield Label("Supervisor approving", classes="explain")
-            yield Input(id="supervisor", placeholder="supervisor's name", classes="explain")
-            yield Label("Supervisor's PIN", classes="explain")
-            yield Input(id="supervisor_pin", password=True, placeholder="PIN (not shown)", classes="explain")
+            yield Label(_("Why the drawer differs"), classes="explain")
+            yield Input(id="note", placeholder=_("e.g. change given twice"), classes="explain")
+            yield Label(_("Supervisor approving"), classes="explain")
+            yield Input(id="supervisor", placeholder=_("supervisor's name"), classes="explain")
+            yield Label(_("Supervisor's PIN"), classes="explain")
+            yield Input(id="supervisor_pin", password=True, placeholder=_("PIN (not shown)"), classes="explain")
             yield Static("", id="message", classes="message")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         for w in self.query(".explain"):
@@ -95,7 +102,7 @@ class CountModal(DeskModal):
         if not self.denoms:
             text = self.query_one("#total", Input).value.strip() or "0"
             return parse_amount(text, self.currency), None
-        return None, {v: int(self.query_one(f"#v{v}", Input).value or 0) for v, _ in self.denoms}
+        return None, {v: int(self.query_one(f"#v{v}", Input).value or 0) for v, _label in self.denoms}
 
     def show_running(self) -> None:
         try:
@@ -104,7 +111,8 @@ class CountModal(DeskModal):
             self.say(refusal(exc))
             return
         counted = total if total is not None else sum(v * n for v, n in (pieces or {}).items())
-        self.query_one("#running", Static).update(f"Counted so far: {format_money(counted, self.currency)}")
+        self.query_one("#running", Static).update(_("Counted so far: {amount}").format(
+            amount=format_money(counted, self.currency)))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if self.kept is None and event.input.id and event.input.id[0] in "vt":
@@ -146,17 +154,18 @@ class CountModal(DeskModal):
         self.query_one("#pieces").display = False  # the count is kept: it no longer changes
         m = lambda v: format_money(v, self.currency)  # noqa: E731
         pieces = ", ".join(f"{p['label']} x{p['pieces']}" for p in (self.kept["pieces"] if self.kept else []))
-        self.query_one("#running", Static).update(f"Counted: {m(seen['counted'])} (kept)"
+        self.query_one("#running", Static).update(_("Counted: {amount} (kept)").format(amount=m(seen["counted"]))
                                                   + (f"\n{pieces}" if pieces else ""))
         variance = seen["variance"]
         if variance == 0:
-            verdict = Text("✓ MATCHES: the drawer holds what it should", style="bold green")
+            verdict = Text(_("✓ MATCHES: the drawer holds what it should"), style="bold green")
         else:
-            word = "OVER" if variance > 0 else "SHORT"
-            verdict = Text(f"✗ {word} by {m(abs(variance))}: a note and a supervisor are needed", style="bold red")
-        self.query_one("#result", Static).update(Text.assemble(f"Expected: {m(seen['expected'])}   Variance: "
-                                                               f"{m(variance)}\n", verdict))
-        self.say("Enter or F8 closes the shift" if variance == 0 else "", ok=True)
+            said = _("✗ OVER by {amount}: a note and a supervisor are needed") if variance > 0 else \
+                _("✗ SHORT by {amount}: a note and a supervisor are needed")
+            verdict = Text(said.format(amount=m(abs(variance))), style="bold red")
+        self.query_one("#result", Static).update(Text.assemble(_("Expected: {expected}   Variance: {variance}").format(
+            expected=m(seen["expected"]), variance=m(variance)) + "\n", verdict))
+        self.say(_("Enter or F8 closes the shift") if variance == 0 else "", ok=True)
         if variance:
             for w in self.query(".explain"):
                 w.display = True

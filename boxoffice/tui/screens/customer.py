@@ -10,12 +10,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _
 from boxoffice.services import basket
+from boxoffice.tui.widgets.keys import KeysFooter
 
-FIELDS = (("cust-name", "Name"), ("cust-email", "E-mail"), ("cust-phone", "Phone"))
+FIELDS = (("cust-name", N_("Name")), ("cust-email", N_("E-mail")), ("cust-phone", N_("Phone")))
 
 
 class CustomerScreen(ModalScreen[basket.Buyer | None]):
@@ -30,8 +32,8 @@ class CustomerScreen(ModalScreen[basket.Buyer | None]):
     """
 
     BINDINGS = [
-        Binding("f10", "keep", "Keep customer"),
-        Binding("escape", "back", "Back"),
+        Binding("f10", "keep", N_("Keep customer")),
+        Binding("escape", "back", N_("Back")),
     ]
 
     def __init__(self, buyer: basket.Buyer | None = None) -> None:
@@ -42,13 +44,13 @@ class CustomerScreen(ModalScreen[basket.Buyer | None]):
         b = self.buyer
         values = {"cust-name": b.customer_name, "cust-email": b.email, "cust-phone": b.phone}
         with Vertical(id="customer"):
-            yield Static("CUSTOMER · on every order of this basket (Enter moves on, keeps at the end)",
+            yield Static(_("CUSTOMER · on every order of this basket (Enter moves on, keeps at the end)"),
                          markup=False)
             for wid, label in FIELDS:
-                yield Label(label)
+                yield Label(_(label))
                 yield Input(value=values[wid] or "", id=wid)
             yield Static("", id="cust-msg", markup=False)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#cust-name", Input).focus()
@@ -61,11 +63,11 @@ class CustomerScreen(ModalScreen[basket.Buyer | None]):
 
     def action_keep(self) -> None:
         """Check the three boxes with the sale's rules; a refusal stays on screen, one line, nothing kept."""
-        name, email, phone = (self.query_one(f"#{wid}", Input).value for wid, _ in FIELDS)
+        name, email, phone = (self.query_one(f"#{wid}", Input).value for wid, _label in FIELDS)
         try:
             buyer = basket.customer(name, email, phone)
         except BoxOfficeError as exc:
-            self.query_one("#cust-msg", Static).update(f"✗ {exc.message}")
+            self.query_one("#cust-msg", Static).update(_("✗ {message}").format(message=exc.message))
             return
         self.dismiss(buyer)
 
@@ -76,4 +78,4 @@ class CustomerScreen(ModalScreen[basket.Buyer | None]):
 def said(buyer: basket.Buyer) -> str:
     """The customer in one line for the sale screen's message."""
     parts = [p for p in (buyer.customer_name, buyer.email, buyer.phone) if p]
-    return "customer: " + " · ".join(parts) if parts else "no customer on this sale"
+    return _("customer: {customer}").format(customer=" · ".join(parts)) if parts else _("no customer on this sale")

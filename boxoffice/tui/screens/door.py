@@ -26,9 +26,11 @@ from textual.widgets import Input, Static
 
 from boxoffice.domain.shown import shown
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _
 from boxoffice.services.door import DoorEvent, ScanAnswer, check_direction, door_event, stats
 from boxoffice.services.door_writer import DoorWriter
 from boxoffice.tui.screens.base import DeskScreen
+from boxoffice.tui.text import crop, ljust
 from boxoffice.tui.widgets.banner import banner
 from boxoffice.tui.widgets.scan_input import ScanInput
 from boxoffice.tui.widgets.status import StatusBar
@@ -36,10 +38,13 @@ from boxoffice.tui.widgets.status import StatusBar
 RECENT = 4  # answers kept listed under the big one
 BANNER_FROM_ROWS = 22  # a terminal this tall has room for the answer in letters five rows high
 
-LOOKS = {  # result -> (symbol, word, css class); the word and symbol say it without the colour
-    "admit": ("✔", "ADMIT", "admit"),
-    "exit": ("⇦", "EXIT", "exit"),
-    "refused": ("✘", "REFUSED", "refused"),
+# result -> (symbol, word, css class); the word and symbol say it without the colour. The word is translated where
+# shown; the letters five rows high stay the English word's (the font has Latin capitals only), the line under them
+# says it in the language of the screen.
+LOOKS = {
+    "admit": ("✔", N_("ADMIT"), "admit"),
+    "exit": ("⇦", N_("EXIT"), "exit"),
+    "refused": ("✘", N_("REFUSED"), "refused"),
 }
 
 
@@ -47,10 +52,10 @@ def facts_line(ans: dict[str, Any]) -> str:
     """Ticket type, section and seat as a steward reads them (what the answer knows of them)."""
     bits = []
     if ans.get("ticket_type"):
-        bits.append(f"Type: {shown(ans['ticket_type'])}")
+        bits.append(_("Type: {type}").format(type=shown(ans["ticket_type"])))
     if ans.get("section"):
-        bits.append(f"Section: {shown(ans['section'])}")
-        bits.append(f"Seat: {shown(ans['seat'])}" if ans.get("seat") else "Standing")
+        bits.append(_("Section: {section}").format(section=shown(ans["section"])))
+        bits.append(_("Seat: {seat}").format(seat=shown(ans["seat"])) if ans.get("seat") else _("Standing"))
     return "   ".join(bits)
 
 
@@ -60,8 +65,8 @@ class DoorScreen(DeskScreen):
     MODE = "door"
 
     BINDINGS = [
-        Binding("f6", "toggle_exit", "In/out"),
-        Binding("escape", "clear", "Clear", show=False),  # said in the scan box's placeholder
+        Binding("f6", "toggle_exit", N_("In/out")),
+        Binding("escape", "clear", N_("Clear"), show=False),  # said in the scan box's placeholder
     ]
 
     DEFAULT_CSS = """
@@ -88,7 +93,7 @@ class DoorScreen(DeskScreen):
     def body(self) -> ComposeResult:
         with Vertical(id="door"):
             yield Static("", id="door-mode")
-            yield ScanInput(placeholder="scan a ticket (or type it and Enter; Esc clears)", id="scan")
+            yield ScanInput(placeholder=_("scan a ticket (or type it and Enter; Esc clears)"), id="scan")
             yield Static("", id="answer")
             yield Static("", id="counts")
             yield Static("", id="recent")
@@ -124,7 +129,7 @@ class DoorScreen(DeskScreen):
             self._event = door_event(self.desk.ctx, self.desk.event_id)
         except BoxOfficeError as exc:
             self._event = None
-            self._answer_panel("refused", "NO EVENT", exc.message, "", bell=False)
+            self._answer_panel("refused", N_("NO EVENT"), exc.message, "", bell=False)
             return
         self.desk.event_id = self._event.id
         if self.desk.exit_mode and not self._event.reentry:
@@ -132,11 +137,11 @@ class DoorScreen(DeskScreen):
 
     def _show_mode(self) -> None:
         mode = self.query_one("#door-mode", Static)
-        name = shown(self._event.name) if self._event else "no event"
+        name = shown(self._event.name) if self._event else _("no event")
         if self.desk.exit_mode:
-            mode.update(Text(f"⇦ EXIT mode: scans let people out · {name}"))
+            mode.update(Text(_("⇦ EXIT mode: scans let people out · {event}").format(event=name)))
         else:
-            mode.update(Text(f"⇨ ENTRY mode: scans let people in · {name}"))
+            mode.update(Text(_("⇨ ENTRY mode: scans let people in · {event}").format(event=name)))
         mode.set_class(self.desk.exit_mode, "exit-mode")
 
     def action_toggle_exit(self) -> None:
@@ -147,7 +152,7 @@ class DoorScreen(DeskScreen):
             try:
                 check_direction(self._event, "out")
             except BoxOfficeError as exc:
-                self._answer_panel("refused", "NO EXIT MODE", exc.message, "", bell=True)
+                self._answer_panel("refused", N_("NO EXIT MODE"), exc.message, "", bell=True)
                 return
         self.desk.exit_mode = not self.desk.exit_mode
         self._show_mode()
@@ -187,13 +192,13 @@ class DoorScreen(DeskScreen):
         """Show each answer in scan order once its commit is done; then give the connection back."""
         try:
             while self._pending:
-                _, answer = self._pending[0]
+                _ticket, answer = self._pending[0]
                 try:
                     done = await asyncio.wrap_future(answer)
                 except BoxOfficeError as exc:  # a pause, a permission, recovery: refused, nothing recorded
                     self._show_failure(exc.code, exc.message)
                 except Exception as exc:  # noqa: BLE001 - the disk or database: never an ADMIT, say why
-                    self._show_failure("not_recorded", f"scan not recorded: {exc}")
+                    self._show_failure("not_recorded", _("scan not recorded: {error}").format(error=exc))
                 else:
                     self._show_answer(done)
                 self._pending.popleft()
@@ -213,16 +218,16 @@ class DoorScreen(DeskScreen):
     # --- what is shown -----------------------------------------------------------------------------------------
 
     def _show_answer(self, ans: ScanAnswer) -> None:
-        symbol, word, _ = LOOKS[ans["result"]]
+        symbol, word, _css = LOOKS[ans["result"]]
         refused = ans["result"] == "refused"
         reason = ans["message"] if refused else ""
         if not refused and not ans["seen_in_sync"]:
-            reason = "not seen in synced data: genuine signature, checked offline"
+            reason = _("not seen in synced data: genuine signature, checked offline")
         if "flag" in ans:
-            reason = (reason + " · " if reason else "") + "order code shared by two orders: tell a supervisor"
+            reason = (reason + " · " if reason else "") + _("order code shared by two orders: tell a supervisor")
         lines = [facts_line(dict(ans))]
         if "holder" in ans:  # a real-name event: the steward compares the holder with the ID document
-            lines.append(f"HOLDER {shown(ans['holder']['line'])}: compare with the ID document")
+            lines.append(_("HOLDER {holder}: compare with the ID document").format(holder=shown(ans["holder"]["line"])))
         self._answer_panel(ans["result"], word, reason, "\n".join(x for x in lines if x), bell=refused)
         self._remember({"result": ans["result"], "word": word, "symbol": symbol, "code": ans["code"],
                         "message": ans["message"], "place": ans["place"], "ticket_type": ans.get("ticket_type"),
@@ -230,17 +235,17 @@ class DoorScreen(DeskScreen):
                         "holder": ans.get("holder", {}).get("line")})
 
     def _show_failure(self, code: str, message: str) -> None:
-        self._answer_panel("refused", "REFUSED", message, "", bell=True)
+        self._answer_panel("refused", N_("REFUSED"), message, "", bell=True)
         self._remember({"result": "refused", "word": "REFUSED", "symbol": "✘", "code": code, "message": message,
                         "place": None, "ticket_type": None, "section": None, "seat": None, "holder": None})
 
     def _answer_panel(self, result: str, word: str, reason: str, facts: str, *, bell: bool) -> None:
-        symbol, _, css = LOOKS[result]
+        symbol, _word, css = LOOKS[result]
         text = Text(justify="center")
         big = banner(word) if self.app.size.height >= BANNER_FROM_ROWS else None
         if big is not None:
             text.append(big + "\n", style="bold")
-        text.append(f"{symbol} {word} {symbol}", style="bold reverse" if big is None else "bold")
+        text.append(f"{symbol} {_(word)} {symbol}", style="bold reverse" if big is None else "bold")
         if reason:  # names and reasons may come from elsewhere (a central pause, a peer's sale): no controls
             text.append(f"\n{shown(reason)}")
         if facts:
@@ -256,8 +261,8 @@ class DoorScreen(DeskScreen):
         panel = self.query_one("#answer", Static)
         if self._event is None:
             return  # the panel keeps saying why there is no event
-        panel.update(Text("READY: scan a ticket\n\nF6 switches entry and exit" if self._event.reentry
-                          else "READY: scan a ticket", justify="center", style="bold"))
+        panel.update(Text(_("READY: scan a ticket") + "\n\n" + _("F6 switches entry and exit") if self._event.reentry
+                          else _("READY: scan a ticket"), justify="center", style="bold"))
         for name in ("admit", "exit", "refused"):
             panel.remove_class(name)
 
@@ -267,15 +272,16 @@ class DoorScreen(DeskScreen):
         for a in reversed(self.answers[-RECENT:]):
             where = " ".join(x for x in (a["section"], a["seat"], a["ticket_type"]) if x)
             tail = shown(a["message"] if a["result"] == "refused" else where)
-            recent.append(("\n" if recent.plain else "") + f"{a['symbol']} {a['word']:<7} {tail}"[:78])
+            recent.append(("\n" if recent.plain else "") + crop(f"{a['symbol']} {ljust(_(a['word']), 7)} {tail}", 78))
         self.query_one("#recent", Static).update(recent)
 
     def _refresh_counts(self) -> None:
         if self._event is None or self._pending:
             return
         s = stats(self.desk.ctx, self._event.id)
-        line = f"Admitted {s['checked_in']} of {s['tickets_here']} sold · in now {s['in_now']}"
+        line = _("Admitted {admitted} of {sold} sold · in now {inside}").format(
+            admitted=s["checked_in"], sold=s["tickets_here"], inside=s["in_now"])
         if self._event.reentry:
-            line += f" · exits {s['exits']}"
-        line += f" · refused {s['refused']}"
+            line += _(" · exits {count}").format(count=s["exits"])
+        line += _(" · refused {count}").format(count=s["refused"])
         self.query_one("#counts", Static).update(Text(line))

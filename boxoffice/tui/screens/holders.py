@@ -15,14 +15,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Select, Static
+from textual.widgets import Input, Select, Static
 
 from boxoffice.domain.holders import HolderInput, holder_input
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _
 from boxoffice.services import basket
 from boxoffice.tui.screens.base import DeskScreen
+from boxoffice.tui.widgets.keys import KeysFooter
 
-KINDS = [("resident ID", "resident"), ("passport", "passport"), ("other document", "other")]
+KINDS = [(N_("resident ID"), "resident"), (N_("passport"), "passport"), (N_("other document"), "other")]
 
 Holders = dict[int, list[HolderInput]]
 
@@ -44,8 +46,8 @@ class HoldersScreen(ModalScreen[Holders | None]):
     """
 
     BINDINGS = [
-        Binding("f10", "check", "Holders done: pay"),
-        Binding("escape", "back", "Back"),
+        Binding("f10", "check", N_("Holders done: pay")),
+        Binding("escape", "back", N_("Back")),
     ]
 
     def __init__(self, slots: list[basket.HolderSlot], previous: list[HolderInput] | None = None) -> None:
@@ -55,7 +57,8 @@ class HoldersScreen(ModalScreen[Holders | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="holders"):
-            yield Static(f"REAL-NAME · {len(self.slots)} ticket(s): each holder's name and ID document",
+            yield Static(_("REAL-NAME · {count} ticket(s): each holder's name and ID document").format(
+                count=len(self.slots)),
                          id="holders-title", markup=False)
             with VerticalScroll(id="holder-rows"):
                 for i, s in enumerate(self.slots):
@@ -63,15 +66,16 @@ class HoldersScreen(ModalScreen[Holders | None]):
                     yield Static(f"{i + 1}. {s['event_name']} · {s['section_name']} · {s['type_name']}",
                                  markup=False)
                     with Horizontal(classes="holder-row"):
-                        yield Input(value=old.name if old else "", placeholder="holder's name", id=f"h-name-{i}",
+                        yield Input(value=old.name if old else "", placeholder=_("holder's name"), id=f"h-name-{i}",
                                     classes="holder-name")
-                        yield Select(KINDS, value=old.id_kind if old else "resident", allow_blank=False,
+                        yield Select([(_(label), value) for label, value in KINDS],
+                                     value=old.id_kind if old else "resident", allow_blank=False,
                                      id=f"h-kind-{i}", classes="holder-kind")
-                        yield Input(value=old.id_number if old else "", placeholder="ID number", id=f"h-num-{i}",
+                        yield Input(value=old.id_number if old else "", placeholder=_("ID number"), id=f"h-num-{i}",
                                     classes="holder-num")
                     yield Static("", id=f"h-err-{i}", classes="holder-err", markup=False)
             yield Static("", id="holders-msg", markup=False)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#h-name-0", Input).focus()
@@ -94,12 +98,13 @@ class HoldersScreen(ModalScreen[Holders | None]):
                                  self.query_one(f"#h-num-{i}", Input).value)
             except BoxOfficeError as exc:
                 wrong += 1
-                err.update(f"  ✗ {exc.message}")
+                err.update("  " + _("✗ {message}").format(message=exc.message))
                 continue
-            err.update("  ✓ ok")
+            err.update("  " + _("✓ ok"))
             out.setdefault(slot["sale"], []).append(h)
         if wrong:
-            self.query_one("#holders-msg", Static).update(f"✗ {wrong} holder(s) to correct: nothing is sold yet")
+            self.query_one("#holders-msg", Static).update(
+                _("✗ {count} holder(s) to correct: nothing is sold yet").format(count=wrong))
             return
         self.dismiss(out)
 
@@ -121,7 +126,7 @@ def ask_holders(screen: DeskScreen, lines: list[basket.BasketLine], buyer: baske
 
     def named(holders: Holders | None) -> None:
         if holders is None:
-            say("not paid: the real-name tickets need their holders first")
+            say(_("not paid: the real-name tickets need their holders first"))
             return
         buyer.holders = holders
         then()

@@ -13,11 +13,13 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _
 from boxoffice.services import operators
 from boxoffice.tui.desk import Desk
+from boxoffice.tui.widgets.keys import KeysFooter
 
 MODAL_CSS = """
 DeskModal { align: center middle; }
@@ -34,7 +36,7 @@ DeskModal .ok { color: $success; text-style: bold; }
 
 def refusal(exc: BoxOfficeError) -> str:
     """A refusal as the screen says it: a cross beside the words, so it reads without the colour."""
-    return f"✗ {exc.message}"
+    return _("✗ {message}").format(message=exc.message)
 
 
 class DeskModal(ModalScreen[Any]):
@@ -42,7 +44,7 @@ class DeskModal(ModalScreen[Any]):
 
     DEFAULT_CSS = MODAL_CSS
     SCOPED_CSS = False  # the rules name the modal classes themselves
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(self, desk: Desk, cancellable: bool = True) -> None:
         super().__init__()
@@ -79,21 +81,21 @@ class DeskModal(ModalScreen[Any]):
 class LoginModal(DeskModal):
     """Name and PIN: logs in (the app locked or at start) or switches the operator at the desk."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("f6", "unlock", "Supervisor unlock")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel")), Binding("f6", "unlock", N_("Supervisor unlock"))]
 
-    def __init__(self, desk: Desk, cancellable: bool = True, title: str = "Log in") -> None:
+    def __init__(self, desk: Desk, cancellable: bool = True, title: str = N_("Log in")) -> None:
         super().__init__(desk, cancellable)
         self.title_text = title
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, classes="title")
-            yield Label("Name")
-            yield Input(id="name", placeholder="operator name")
-            yield Label("PIN")
-            yield Input(id="pin", password=True, placeholder="PIN (not shown)")
+            yield Label(_(self.title_text), classes="title")
+            yield Label(_("Name"))
+            yield Input(id="name", placeholder=_("operator name"))
+            yield Label(_("PIN"))
+            yield Input(id="pin", password=True, placeholder=_("PIN (not shown)"))
             yield Static("", id="message", classes="message")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()
@@ -102,14 +104,14 @@ class LoginModal(DeskModal):
         name = self.query_one("#name", Input).value.strip()
         pin_input = self.query_one("#pin", Input)
         if not name:
-            self.say("✗ type your name")
+            self.say(_("✗ type your name"))
             self.query_one("#name", Input).focus()
             return
         try:
             op = operators.login(self.desk.ctx, name, pin_input.value)
         except BoxOfficeError as exc:
             pin_input.value = ""
-            self.say(refusal(exc) + ("  (F6: a supervisor unlocks)" if exc.code == "locked" else ""))
+            self.say(refusal(exc) + (_("  (F6: a supervisor unlocks)") if exc.code == "locked" else ""))
             pin_input.focus()
             return
         self.dismiss(op)
@@ -130,18 +132,18 @@ class SupervisorModal(DeskModal):
     def compose(self) -> ComposeResult:
         reset = self.job == "reset"
         with Vertical():
-            yield Label("Reset an operator's PIN" if reset else "Unlock an operator", classes="title")
-            yield Label("Operator")
-            yield Input(self.who, id="operator", placeholder="who is locked out")
+            yield Label(_("Reset an operator's PIN") if reset else _("Unlock an operator"), classes="title")
+            yield Label(_("Operator"))
+            yield Input(self.who, id="operator", placeholder=_("who is locked out"))
             if reset:
-                yield Label("New PIN for them")
-                yield Input(id="new_pin", password=True, placeholder="new PIN (not shown)")
-            yield Label("Supervisor")
-            yield Input(id="supervisor", placeholder="supervisor's name")
-            yield Label("Supervisor's PIN")
-            yield Input(id="supervisor_pin", password=True, placeholder="PIN (not shown)")
+                yield Label(_("New PIN for them"))
+                yield Input(id="new_pin", password=True, placeholder=_("new PIN (not shown)"))
+            yield Label(_("Supervisor"))
+            yield Input(id="supervisor", placeholder=_("supervisor's name"))
+            yield Label(_("Supervisor's PIN"))
+            yield Input(id="supervisor_pin", password=True, placeholder=_("PIN (not shown)"))
             yield Static("", id="message", classes="message")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#supervisor" if self.who else "#operator", Input).focus()
@@ -169,10 +171,10 @@ def ask_login(app: App[Any], desk: Desk, *, cancellable: bool, title: str) -> No
 
 def switch_operator(app: App[Any], desk: Desk) -> None:
     """Another operator takes the desk: their name and PIN; the one there stays until the new PIN is right."""
-    ask_login(app, desk, cancellable=desk.operator is not None, title="Switch operator")
+    ask_login(app, desk, cancellable=desk.operator is not None, title=N_("Switch operator"))
 
 
 def lock(app: App[Any], desk: Desk) -> None:
     """End the session at the desk and ask for a login: nothing works until someone's PIN is right."""
     operators.logout(desk.ctx)
-    ask_login(app, desk, cancellable=False, title="Locked: log in")
+    ask_login(app, desk, cancellable=False, title=N_("Locked: log in"))

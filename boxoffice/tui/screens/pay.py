@@ -16,6 +16,7 @@ from textual.widgets import ContentSwitcher, Digits, Input, Label, Static
 from boxoffice.domain.money import format_money, parse_amount
 from boxoffice.domain.tenders import Tender, card_reference
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _
 from boxoffice.services import basket
 from boxoffice.services.printing import PrintResult
 from boxoffice.tui.desk import Desk
@@ -40,14 +41,14 @@ class PayScreen(ModalScreen[basket.BasketSale | None]):
     """
 
     BINDINGS = [
-        Binding("f6", "tender('cash')", "Cash"),
-        Binding("f7", "tender('card')", "Card"),
-        Binding("f8", "tender('split')", "Split"),
-        Binding("f9", "tender('comp')", "Comp"),
-        Binding("f10", "take", "Take payment"),
-        Binding("r", "retry", "Retry print"),
-        Binding("enter", "done", "Next customer"),
-        Binding("escape", "back", "Back"),
+        Binding("f6", "tender('cash')", N_("Cash")),
+        Binding("f7", "tender('card')", N_("Card")),
+        Binding("f8", "tender('split')", N_("Split")),
+        Binding("f9", "tender('comp')", N_("Comp")),
+        Binding("f10", "take", N_("Take payment")),
+        Binding("r", "retry", N_("Retry print")),
+        Binding("enter", "done", N_("Next customer")),
+        Binding("escape", "back", N_("Back")),
     ]
 
     def __init__(self, desk: Desk, lines: list[basket.BasketLine] | None = None,
@@ -83,26 +84,26 @@ class PayScreen(ModalScreen[basket.BasketSale | None]):
             yield Static("", id="due", markup=False)
             with ContentSwitcher(initial="cash"):
                 with Vertical(id="cash"):
-                    yield Label("CASH · cash handed over (Enter takes it)")
+                    yield Label(_("CASH · cash handed over (Enter takes it)"))
                     yield Input(id="cash-in")
                     yield Static("", id="cash-preview", markup=False)
                 with Vertical(id="card"):
                     yield Label("", id="card-due")
-                    yield Label("then type the last 4 digits or the approval code (Enter)")
-                    yield Input(placeholder="4242 or approval code", id="card-ref")
+                    yield Label(_("then type the last 4 digits or the approval code (Enter)"))
+                    yield Input(placeholder=_("4242 or approval code"), id="card-ref")
                 with Vertical(id="split"):
-                    yield Label("SPLIT · card amount, its last 4 or approval code, then the cash")
-                    yield Input(placeholder="card amount, e.g. 20.00", id="split-amount")
-                    yield Input(placeholder="last 4 or approval code", id="split-ref")
-                    yield Input(placeholder="cash handed over for the rest", id="split-cash")
+                    yield Label(_("SPLIT · card amount, its last 4 or approval code, then the cash"))
+                    yield Input(placeholder=_("card amount, e.g. 20.00"), id="split-amount")
+                    yield Input(placeholder=_("last 4 or approval code"), id="split-ref")
+                    yield Input(placeholder=_("cash handed over for the rest"), id="split-cash")
                 with Vertical(id="comp"):
-                    yield Label("COMP · free tickets: reason, and a supervisor's name and PIN")
-                    yield Input(placeholder="reason, e.g. press night guest", id="comp-reason")
-                    yield Input(placeholder="supervisor (blank if you may give comps)", id="comp-sup")
-                    yield Input(placeholder="supervisor's PIN", password=True, id="comp-pin")
+                    yield Label(_("COMP · free tickets: reason, and a supervisor's name and PIN"))
+                    yield Input(placeholder=_("reason, e.g. press night guest"), id="comp-reason")
+                    yield Input(placeholder=_("supervisor (blank if you may give comps)"), id="comp-sup")
+                    yield Input(placeholder=_("supervisor's PIN"), password=True, id="comp-pin")
                 with Vertical(id="done"):
                     yield Static("", id="sold", markup=False)
-                    yield Label("CHANGE", id="change-label")
+                    yield Label(_("CHANGE"), id="change-label")
                     yield Digits("", id="change")
                     yield Static("", id="prints", markup=False)
             yield Static("", id="pay-msg", markup=False)
@@ -118,9 +119,11 @@ class PayScreen(ModalScreen[basket.BasketSale | None]):
     def _fill(self) -> None:
         """Show this basket's amounts, every box empty, the cash pane in view."""
         q, due = self.quote, f"{self.quote['total_text']} {self.currency}"
-        many = f" · {len(q['sales'])} orders, paid once, sold together" if len(q["sales"]) > 1 else ""
-        self.query_one("#due", Static).update(f"TO PAY {due}  (incl. tax {q['tax_text']}){many}")
-        self.query_one("#card-due", Label).update(f"CARD · take {due} on the card machine now,")
+        many = _(" · {count} orders, paid once, sold together").format(count=len(q["sales"])) if len(q["sales"]) > 1 \
+            else ""
+        self.query_one("#due", Static).update(_("TO PAY {due}  (incl. tax {tax}){many}").format(
+            due=due, tax=q["tax_text"], many=many))
+        self.query_one("#card-due", Label).update(_("CARD · take {due} on the card machine now,").format(due=due))
         for box in self.query(Input):
             if box.value:
                 box.value = ""
@@ -167,11 +170,11 @@ class PayScreen(ModalScreen[basket.BasketSale | None]):
         try:
             handed = parse_amount(text, self.currency)
         except BoxOfficeError as exc:
-            return f"✗ {exc.message}"
+            return _("✗ {message}").format(message=exc.message)
         left = handed - self.quote["total"]
         if left < 0:
-            return f"✗ short by {format_money(-left, self.currency)}"
-        return f"change {format_money(left, self.currency)}"
+            return _("✗ short by {amount}").format(amount=format_money(-left, self.currency))
+        return _("change {amount}").format(amount=format_money(left, self.currency))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter in the last box of a tender takes the payment; in an earlier box it moves on."""
@@ -209,19 +212,21 @@ class PayScreen(ModalScreen[basket.BasketSale | None]):
             result = basket.pay(self.ctx, self.lines, payment, self.basket_id)
         except BoxOfficeError as exc:
             self.query_one("#comp-pin", Input).value = ""
-            self._say(f"✗ NOT SOLD: {exc.message}")
+            self._say(_("✗ NOT SOLD: {message}").format(message=exc.message))
             return
         self.result = result
         self.query_one(ContentSwitcher).current = "done"
         self.set_focus(None)
         has_cash = any(p["tender"] == "cash" for s in result["sales"] for p in s["payments"])
         self.query_one("#sold", Static).update(
-            f"✓ SOLD {', '.join(result['orders'])} · {result['total_text']} {result['currency']} · "
-            f"{sum(len(s['tickets']) for s in result['sales'])} ticket(s)")
+            _("✓ SOLD {orders} · {total} {currency} · {count} ticket(s)").format(
+                orders=", ".join(result["orders"]), total=result["total_text"], currency=result["currency"],
+                count=sum(len(s["tickets"]) for s in result["sales"])))
         self.query_one("#change-label", Label).display = has_cash
         self.query_one("#change", Digits).display = has_cash
         self.query_one("#change", Digits).update(result["change_text"])
-        self.query_one("#due", Static).update(f"PAID {result['total_text']} {result['currency']}")
+        self.query_one("#due", Static).update(_("PAID {total} {currency}").format(total=result["total_text"],
+                                                                                  currency=result["currency"]))
         self._say("")
         self._print(result["jobs"])
         self.refresh_bindings()
@@ -237,11 +242,12 @@ class PayScreen(ModalScreen[basket.BasketSale | None]):
         lines = []
         for p in self.prints:
             if p["status"] == "failed":
-                lines.append(f"✗ PRINT FAILED (job {p['job'][-8:]}): {p.get('error', '')}")
+                lines.append(_("✗ PRINT FAILED (job {job}): {error}").format(job=p["job"][-8:],
+                                                                             error=p.get("error", "")))
             else:
-                lines.append(f"✓ printed {p.get('to', p.get('note', ''))}")
+                lines.append(_("✓ printed {where}").format(where=p.get("to", p.get("note", ""))))
         if any(p["status"] == "failed" for p in self.prints):
-            lines.append("The sale is saved. Fix the printer, then R retries the job.")
+            lines.append(_("The sale is saved. Fix the printer, then R retries the job."))
         self.query_one("#prints", Static).update("\n".join(lines))
         self.refresh_bindings()
 

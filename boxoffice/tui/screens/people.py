@@ -10,23 +10,27 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from boxoffice.domain.clock import when_text
 from boxoffice.domain.money import format_money, parse_amount
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _
 from boxoffice.services import shifts
 from boxoffice.services.events import venue_tz
 from boxoffice.tui.screens.base import DeskScreen
 from boxoffice.tui.screens.login import DeskModal, SupervisorModal, refusal
+from boxoffice.tui.text import ljust, rjust
+from boxoffice.tui.widgets.keys import KeysFooter
+from boxoffice.tui.widgets.status import ROLES
 
 
 def report_text(z: shifts.ShiftReport) -> Text:
     """An X or Z report as the screen shows it: the same lines as on paper, headings in bold."""
-    out = Text(f"{z['kind']} REPORT ({z['currency']})\n", style="bold")
+    out = Text(_("{kind} REPORT ({currency})").format(kind=z["kind"], currency=z["currency"]) + "\n", style="bold")
     for label, value in shifts.report_lines(z):
         if value:
-            out.append(f"  {label:<34}{value:>16}\n")
+            out.append(f"  {ljust(label, 34)}{rjust(value, 16)}\n")
         else:
             out.append(f"{label}\n", style="bold")
     return out
@@ -37,11 +41,11 @@ class FloatModal(DeskModal):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("Open a shift", classes="title")
-            yield Label(f"Float in the drawer ({shifts.currency(self.desk.ctx)})")
-            yield Input(id="float", placeholder="e.g. 150.00")
+            yield Label(_("Open a shift"), classes="title")
+            yield Label(_("Float in the drawer ({currency})").format(currency=shifts.currency(self.desk.ctx)))
+            yield Input(id="float", placeholder=_("e.g. 150.00"))
             yield Static("", id="message", classes="message")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#float", Input).focus()
@@ -69,11 +73,11 @@ class PeopleScreen(DeskScreen):
     """
     SCOPED_CSS = False
     BINDINGS = [
-        Binding("o", "open_shift", "Open shift"),
-        Binding("x", "x_report", "X report"),
-        Binding("c", "close_shift", "Close (count)"),
-        Binding("u", "unlock", "Unlock"),
-        Binding("r", "reset_pin", "Reset PIN"),
+        Binding("o", "open_shift", N_("Open shift")),
+        Binding("x", "x_report", N_("X report")),
+        Binding("c", "close_shift", N_("Close (count)")),
+        Binding("u", "unlock", N_("Unlock")),
+        Binding("r", "reset_pin", N_("Reset PIN")),
     ]
 
     def body(self) -> ComposeResult:
@@ -92,15 +96,15 @@ class PeopleScreen(DeskScreen):
         """The operator and their shift, read again (someone else may be at the desk now)."""
         op = self.desk.operator
         ctx = self.desk.ctx
-        self.query_one("#who", Static).update(Text(f"At the desk: {op['name']} ({op['role']})" if op else
-                                                   "LOCKED: nobody at the desk"))
+        self.query_one("#who", Static).update(Text(_("At the desk: {name} ({role})").format(
+            name=op["name"], role=_(ROLES.get(op["role"], op["role"]))) if op else _("LOCKED: nobody at the desk")))
         shift = shifts.current(ctx) if op else None
         if shift is None:
-            line = Text("○ No shift open: o opens one with a float", style="yellow")
+            line = Text(_("○ No shift open: o opens one with a float"), style="yellow")
         else:
             opened = when_text(shift["opened_at"], venue_tz(ctx))
-            line = Text(f"● Shift open since {opened}, float {format_money(shift['float'], shift['currency'])}",
-                        style="green")
+            line = Text(_("● Shift open since {opened}, float {amount}").format(
+                opened=opened, amount=format_money(shift["float"], shift["currency"])), style="green")
         self.query_one("#shift", Static).update(line)
 
     def show(self, text: Text | str) -> None:
@@ -110,8 +114,8 @@ class PeopleScreen(DeskScreen):
         def opened(row: Any) -> None:
             self.show_state()
             if row:
-                self.show(Text(f"✓ Shift open with a float of {format_money(row['float'], row['currency'])}",
-                               style="bold green"))
+                self.show(Text(_("✓ Shift open with a float of {amount}").format(
+                    amount=format_money(row["float"], row["currency"])), style="bold green"))
 
         try:
             shifts.currency(self.desk.ctx)  # no venue yet: say so here rather than in an empty form
@@ -130,15 +134,15 @@ class PeopleScreen(DeskScreen):
         from boxoffice.tui.screens.count import CountModal
 
         if shifts.current(self.desk.ctx) is None:
-            self.show(Text("✗ no shift open to close", style="bold red"))
+            self.show(Text(_("✗ no shift open to close"), style="bold red"))
             return
 
         def closed(z: Any) -> None:
             self.show_state()
             if z:
-                done = Text("✓ Shift closed. ", style="bold green")
-                done.append(f"Z report {'saved to ' + z['pdf'] if z['pdf'] else 'not saved: ' + str(z['pdf_error'])}"
-                            "\n\n")
+                done = Text(_("✓ Shift closed. "), style="bold green")
+                done.append((_("Z report saved to {path}").format(path=z["pdf"]) if z["pdf"]
+                             else _("Z report not saved: {error}").format(error=z["pdf_error"])) + "\n\n")
                 self.show(done + report_text(z))
 
         try:
@@ -151,8 +155,9 @@ class PeopleScreen(DeskScreen):
     def _supervised(self, action: str) -> None:
         def done(row: Any) -> None:
             if row:
-                what = "unlocked" if action == "unlock" else "has a new PIN"
-                self.show(Text(f"✓ {row['name']} {what} (approved by {row['approved_by']})", style="bold green"))
+                said = _("✓ {name} unlocked (approved by {approver})") if action == "unlock" \
+                    else _("✓ {name} has a new PIN (approved by {approver})")
+                self.show(Text(said.format(name=row["name"], approver=row["approved_by"]), style="bold green"))
 
         self.app.push_screen(SupervisorModal(self.desk, action), done)
 

@@ -8,6 +8,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from boxoffice.i18n import N_, _
 from boxoffice.tui.widgets.keys import KeysFooter
 
 
@@ -21,8 +22,8 @@ class PlacesConfirmScreen(ModalScreen[bool]):
     """
 
     BINDINGS = [
-        Binding("y", "answer(True)", "Yes, the customer agrees"),
-        Binding("n,escape", "answer(False)", "No"),
+        Binding("y", "answer(True)", N_("Yes, the customer agrees")),
+        Binding("n,escape", "answer(False)", N_("No")),
     ]
 
     def __init__(self, places: list[str]) -> None:
@@ -31,9 +32,9 @@ class PlacesConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm"):
-            yield Static("⚠ Tell the customer before they pay:", id="confirm-title")
+            yield Static(_("⚠ Tell the customer before they pay:"), id="confirm-title")
             yield Static("\n".join(f"  • {p}" for p in self.places), id="confirm-places")
-            yield Static("Does the customer agree?  Y yes  ·  N no", id="confirm-ask")
+            yield Static(_("Does the customer agree?  Y yes  ·  N no"), id="confirm-ask")
         yield KeysFooter()
 
     def action_answer(self, yes: bool) -> None:

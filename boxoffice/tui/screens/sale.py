@@ -17,16 +17,19 @@ from textual.widgets import Static
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.money import format_money
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _
 from boxoffice.services import basket
 from boxoffice.services import events as event_service
 from boxoffice.tui.desk import Desk
 from boxoffice.tui.screens.base import DeskScreen
+from boxoffice.tui.text import ljust, rjust
 
 if TYPE_CHECKING:
     from boxoffice.tui.screens.pay import PayScreen
     from boxoffice.tui.screens.seat_pick import SeatPickScreen
 
 HOLD_CHECK_SECONDS = 5.0  # how often the screen looks for seat holds that ran out
+KINDS = {"reserved": N_("reserved"), "general": N_("general")}  # a section's kind as the screen says it
 
 
 class SaleScreen(DeskScreen):
@@ -43,17 +46,17 @@ class SaleScreen(DeskScreen):
     """
 
     BINDINGS = [
-        Binding("e", "next_event", "Event"),
-        Binding("s", "next_section", "Section"),
-        Binding("up", "move(-1)", "Type up", show=False),
-        Binding("down", "move(1)", "Type down", show=False),
-        Binding("plus,equals_sign,right", "count(1)", "+1"),
-        Binding("minus,left", "count(-1)", "-1"),
-        Binding("a", "add", "Add"),
-        Binding("backspace,delete", "remove", "Remove"),
-        Binding("c", "customer", "Customer"),
-        Binding("p", "pay", "Pay"),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("e", "next_event", N_("Event")),
+        Binding("s", "next_section", N_("Section")),
+        Binding("up", "move(-1)", N_("Type up"), show=False),
+        Binding("down", "move(1)", N_("Type down"), show=False),
+        Binding("plus,equals_sign,right", "count(1)", N_("+1")),
+        Binding("minus,left", "count(-1)", N_("-1")),
+        Binding("a", "add", N_("Add")),
+        Binding("backspace,delete", "remove", N_("Remove")),
+        Binding("c", "customer", N_("Customer")),
+        Binding("p", "pay", N_("Pay")),
+        Binding("escape", "cancel", N_("Cancel")),
     ]
 
     def __init__(self, desk: Desk) -> None:
@@ -93,7 +96,7 @@ class SaleScreen(DeskScreen):
         self.lines = [line for line in self.lines if all(line is not g for g in gone)]
         self._requote()
         seats = ", ".join(s for line in gone for s in line.seats)
-        self._say(f"! the hold on {seats} ran out: those seats left the basket; pick seats again")
+        self._say(_("! the hold on {seats} ran out: those seats left the basket; pick seats again").format(seats=seats))
 
     # -- choosing -------------------------------------------------------------------------------------------------
 
@@ -156,7 +159,7 @@ class SaleScreen(DeskScreen):
     def action_add(self) -> None:
         """Put the chosen places in the basket; a reserved section first opens the seat map to pick the seats."""
         if not self.counts:
-            self._say("! choose a ticket type and press + first")
+            self._say(_("! choose a ticket type and press + first"))
             return
         eid, sid, counts = self.event["id"], self.section["id"], dict(self.counts)
         if self.section.get("kind") == "reserved":
@@ -164,7 +167,7 @@ class SaleScreen(DeskScreen):
 
             def picked(seats: list[str] | None) -> None:
                 if not seats:
-                    self._say("no seats picked: nothing added")
+                    self._say(_("no seats picked: nothing added"))
                     return
                 self._add(basket.BasketLine(eid, sid, counts, list(seats)))
 
@@ -181,11 +184,11 @@ class SaleScreen(DeskScreen):
         try:
             self.quote = basket.quote(self.ctx, [*self.lines, line])
         except BoxOfficeError as exc:
-            self._say(f"✗ {exc.message}")
+            self._say(_("✗ {message}").format(message=exc.message))
             return
         self.lines.append(line)
         self.counts = {}
-        self._say(f"✓ added: {sum(line.counts.values())} place(s); P to pay")
+        self._say(_("✓ added: {count} place(s); P to pay").format(count=sum(line.counts.values())))
         self._draw()
 
     def action_remove(self) -> None:
@@ -195,13 +198,13 @@ class SaleScreen(DeskScreen):
         line = self.lines.pop()
         basket.drop_line(self.ctx, self.basket_id, line)
         self._requote()
-        self._say("line removed")
+        self._say(_("line removed"))
 
     def action_cancel(self) -> None:
         """The customer walked away: empty the basket and release every seat it held."""
         basket.cancel(self.ctx, self.basket_id)
         self._new_basket()
-        self._say("basket cancelled: its seats are free again")
+        self._say(_("basket cancelled: its seats are free again"))
 
     def _new_basket(self) -> None:
         self.lines, self.quote, self.counts = [], None, {}
@@ -224,7 +227,7 @@ class SaleScreen(DeskScreen):
             self.quote = basket.quote(self.ctx, self.lines) if self.lines else None
         except BoxOfficeError as exc:
             self.quote = None
-            self._say(f"✗ {exc.message}")
+            self._say(_("✗ {message}").format(message=exc.message))
         self._draw()
 
     # -- paying ---------------------------------------------------------------------------------------------------
@@ -232,7 +235,7 @@ class SaleScreen(DeskScreen):
     def action_pay(self) -> None:
         """Restricted view and wheelchair places are agreed with the customer first; then the pay screen."""
         if not self.lines or self.quote is None:
-            self._say("! the basket is empty: add places first")
+            self._say(_("! the basket is empty: add places first"))
             return
         self._requote()
         if self.quote is None:
@@ -245,7 +248,7 @@ class SaleScreen(DeskScreen):
                 if yes:
                     self._open_pay(quote)
                 else:
-                    self._say("not paid: change the seats (Backspace removes the last line)")
+                    self._say(_("not paid: change the seats (Backspace removes the last line)"))
 
             self.app.push_screen(PlacesConfirmScreen(quote["confirm"]), agreed)
             return
@@ -271,10 +274,11 @@ class SaleScreen(DeskScreen):
 
         def paid(result: basket.BasketSale | None) -> None:
             if result is None:
-                self._say("not paid: the basket is still here")
+                self._say(_("not paid: the basket is still here"))
                 return
             self._after_sale()
-            self._say(f"✓ SOLD {', '.join(result['orders'])}  {result['total_text']} {result['currency']}")
+            self._say(_("✓ SOLD {orders}  {total} {currency}").format(
+                orders=", ".join(result["orders"]), total=result["total_text"], currency=result["currency"]))
 
         if self._pay is None:  # built once and kept: the next customer reuses it (PayScreen.prepare)
             self._pay = PayScreen(self.desk)
@@ -290,26 +294,29 @@ class SaleScreen(DeskScreen):
     def _draw(self) -> None:
         top = self.query_one("#sale-top", Static)
         if not self.event:
-            top.update("No events: import a catalogue first (boxoffice catalog import FILE)")
+            top.update(_("No events: import a catalogue first (boxoffice catalog import FILE)"))
             return
         sec = self.section
-        left = f"{sec.get('available', 0)} left here"
-        top.update(f"E  Event: {self.event['name']} ({self.event['id']}) {self.event['starts_local']}\n"
-                   f"S  Section: {sec.get('name', '-')} ({sec.get('kind', '-')}) · {left}")
-        rows = ["↑↓ type · +/- count · A add"]
+        left = _("{count} left here").format(count=sec.get("available", 0))
+        kind = sec.get("kind", "-")
+        top.update(_("E  Event: {name} ({id}) {starts}").format(
+            name=self.event["name"], id=self.event["id"], starts=self.event["starts_local"]) + "\n"
+            + _("S  Section: {name} ({kind}) · {left}").format(
+                name=sec.get("name", "-"), kind=_(KINDS.get(kind, kind)), left=left))
+        rows = [_("↑↓ type · +/- count · A add")]
         cur = self.event["currency"]
         for i, t in enumerate(self._types()):
             mark = "▶" if i == self.type_i else " "
             n = self.counts.get(t["id"], 0)
-            rows.append(f"{mark} {t['name']:<14} {t['prices'][sec['id']]:>7}  x {n}")
+            rows.append(f"{mark} {ljust(t['name'], 14)} {rjust(t['prices'][sec['id']], 7)}  x {n}")
         self.query_one("#types", Static).update("\n".join(rows))
         self.query_one("#basket", Static).update(self._basket_text(cur))
 
     def _basket_text(self, cur: str) -> str:
         q = self.quote
         if q is None:
-            return "Basket: empty\n\nNothing is taken until it is paid."
-        out = ["Basket (nothing taken until paid)"]
+            return _("Basket: empty") + "\n\n" + _("Nothing is taken until it is paid.")
+        out = [_("Basket (nothing taken until paid)")]
         shown: tuple[str, str] | None = None
         for ln in q["lines"]:
             if (ln["event_id"], ln["section_id"]) != shown:
@@ -319,13 +326,14 @@ class SaleScreen(DeskScreen):
             out.append(f"  {ln['text']}{off}")
         for s in q["sales"]:
             if s["seats"]:
-                out.append(f"  seats {s['section_name']}: {', '.join(s['seats'])}")
+                out.append("  " + _("seats {section}: {seats}").format(section=s["section_name"],
+                                                                     seats=", ".join(s["seats"])))
         if q["discount"]:
-            out.append(f"{'Discounts':<12}{'-' + q['discount_text']:>10}")
-        out.append(f"{'incl. tax':<12}{q['tax_text']:>10}")
-        out.append(f"{'TOTAL':<12}{q['total_text']:>10} {q['currency']}")
+            out.append(ljust(_("Discounts"), 12) + rjust("-" + q["discount_text"], 10))
+        out.append(ljust(_("incl. tax"), 12) + rjust(q["tax_text"], 10))
+        out.append(ljust(_("TOTAL"), 12) + rjust(q["total_text"], 10) + f" {q['currency']}")
         if len(q["sales"]) > 1:
-            out.append(f"paid once, sold as {len(q['sales'])} orders (one per event and section)")
+            out.append(_("paid once, sold as {count} orders (one per event and section)").format(count=len(q["sales"])))
         for c in q["confirm"]:
             out.append(f"⚠ {c}")
         return "\n".join(out)

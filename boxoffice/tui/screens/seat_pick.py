@@ -9,6 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _, ngettext
 from boxoffice.tui.desk import Desk
 from boxoffice.tui.widgets.keys import KeysFooter
 from boxoffice.tui.widgets.seatmap import SeatMap
@@ -24,8 +25,8 @@ class SeatPickScreen(ModalScreen[list[str] | None]):
     """
 
     BINDINGS = [
-        Binding("enter", "confirm", "Take seats", priority=True),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("enter", "confirm", N_("Take seats"), priority=True),
+        Binding("escape", "cancel", N_("Cancel")),
     ]
 
     def __init__(self, desk: Desk, event_id: str, section_id: str, count: int, basket_id: str) -> None:
@@ -51,8 +52,9 @@ class SeatPickScreen(ModalScreen[list[str] | None]):
 
         ev = show_event(self.desk.ctx, self.event_id)
         section = next((s["name"] for s in ev["sections"] if s["id"] == self.section_id), self.section_id)
-        wanted = f"choose {self.count} seat{'s' if self.count != 1 else ''}" if self.count > 0 else "choose seats"
-        return f"{ev['name']} · {section}: {wanted}"
+        wanted = ngettext("choose {count} seat", "choose {count} seats", self.count).format(count=self.count) \
+            if self.count > 0 else _("choose seats")
+        return _("{event} · {section}: {wanted}").format(event=ev["name"], section=section, wanted=wanted)
 
     def compose(self) -> ComposeResult:
         yield Static(self._title(), id="title")
@@ -72,8 +74,10 @@ class SeatPickScreen(ModalScreen[list[str] | None]):
             return
         if self.count > 0 and len(chosen) != self.count:
             short = self.count - len(chosen)
-            seatmap.message = (f"{len(chosen)} of {self.count} chosen: choose {short} more, or b for the best "
-                               f"{self.count}" if short > 0 else f"{len(chosen)} chosen: free {-short} first")
+            seatmap.message = (
+                _("{chosen} of {count} chosen: choose {short} more, or b for the best {count}").format(
+                    chosen=len(chosen), count=self.count, short=short) if short > 0
+                else _("{chosen} chosen: free {extra} first").format(chosen=len(chosen), extra=-short))
             seatmap.redraw()
             return
         self.dismiss(chosen)

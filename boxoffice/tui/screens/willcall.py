@@ -9,6 +9,7 @@ as a colour (✓ done, ✗ refused, ! look first, $ money owed).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,8 +19,19 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _
 from boxoffice.tui.screens.base import DeskScreen
 from boxoffice.tui.screens.willcall_dialogs import AskText, ConfirmNote, PayAnswer, PayDialog
+from boxoffice.tui.text import fit, ljust
+
+# An order's or a ticket's state as the screen says it (the stored value is a code).
+STATES = {"paid": N_("paid"), "unpaid": N_("unpaid"), "refunded": N_("refunded"), "part_refunded": N_("part refunded"),
+          "revoked": N_("revoked"), "part_revoked": N_("part revoked"), "exchanged": N_("exchanged"),
+          "valid": N_("valid")}
+
+
+def state_text(state: str) -> str:
+    return _(STATES[state]) if state in STATES else state
 
 
 class OrderPanel(Static, can_focus=True):
@@ -42,19 +54,19 @@ class WillCallScreen(DeskScreen):
     WillCallScreen #order:focus { border: round $accent; }
     """
     BINDINGS = [
-        Binding("slash", "focus_search", "Search"),
-        Binding("s", "focus_search", "Search", show=False),
-        Binding("enter", "give_all", "Hand out"),
-        Binding("n", "give_some", "Some"),
-        Binding("p", "pay", "Pay"),
-        Binding("escape", "clear", "Clear"),
+        Binding("slash", "focus_search", N_("Search")),
+        Binding("s", "focus_search", N_("Search"), show=False),
+        Binding("enter", "give_all", N_("Hand out")),
+        Binding("n", "give_some", N_("Some")),
+        Binding("p", "pay", N_("Pay")),
+        Binding("escape", "clear", N_("Clear")),
     ]
 
     code: str | None = None
     view: dict[str, Any] | None = None
 
     def body(self) -> ComposeResult:
-        yield Input(placeholder="Code, QR, name, e-mail or phone digits, then Enter", id="search")
+        yield Input(placeholder=_("Code, QR, name, e-mail or phone digits, then Enter"), id="search")
         yield Static("", id="message")
         yield OptionList(id="results")
         yield OrderPanel("", id="order")
@@ -71,7 +83,7 @@ class WillCallScreen(DeskScreen):
         msg.update(text)
 
     def refused(self, exc: BoxOfficeError) -> None:
-        self.say(f"✗ REFUSED ({exc.code}): {exc.message}", "bad")
+        self.say(_("✗ REFUSED ({code}): {message}").format(code=exc.code, message=exc.message), "bad")
 
     # -- finding ---------------------------------------------------------------------------------------------
 
@@ -98,7 +110,7 @@ class WillCallScreen(DeskScreen):
         listing.display = True
         self.query_one("#order", OrderPanel).display = False
         self.code, self.view = None, None
-        self.say(f"{len(results)} orders match: ↑↓ to choose, Enter to open" +
+        self.say(_("{count} orders match: ↑↓ to choose, Enter to open").format(count=len(results)) +
                  (f" ({out['note']})" if out["note"] else ""), "warn" if out["note"] else "")
         listing.highlighted = 0
         listing.focus()
@@ -125,16 +137,19 @@ class WillCallScreen(DeskScreen):
         panel.focus()
         waiting = _waiting(self.view)
         if self.view["status"] == "unpaid":
-            self.say(f"$ NOT PAID: press p to take payment for {self.code}, then Enter to hand it out", "warn")
+            self.say(_("$ NOT PAID: press p to take payment for {code}, then Enter to hand it out").format(
+                code=self.code), "warn")
         elif self.view["channel"] == "box_office":
-            self.say(f"! {self.code} was sold at the window: its tickets were printed then", "warn")
+            self.say(_("! {code} was sold at the window: its tickets were printed then").format(code=self.code), "warn")
         elif not waiting:
             out = [t for t in self.view["tickets"] if t["picked_up"]]
-            who = f" by {out[0]['by']} on {out[0]['picked_up']}" if out and out[0]["by"] else ""
-            self.say(f"✗ ALL HANDED OUT{who}: nothing left on {self.code}; a supervisor can reprint "
-                     f"(boxoffice order reprint {self.code})", "bad")
+            who = _(" by {who} on {when}").format(who=out[0]["by"], when=out[0]["picked_up"]) \
+                if out and out[0]["by"] else ""
+            self.say(_("✗ ALL HANDED OUT{who}: nothing left on {code}; a supervisor can reprint "
+                       "(boxoffice order reprint {code})").format(who=who, code=self.code), "bad")
         else:
-            self.say(f"{len(waiting)} ticket(s) to hand out: Enter all, n some" + (f" ({note})" if note else ""),
+            self.say(_("{count} ticket(s) to hand out: Enter all, n some").format(count=len(waiting))
+                     + (f" ({note})" if note else ""),
                      "warn" if note else "")
 
     # -- handing out -----------------------------------------------------------------------------------------
@@ -149,8 +164,8 @@ class WillCallScreen(DeskScreen):
         assert self.view is not None
         waiting = _waiting(self.view)
         shown = ", ".join(f"{t['place']} ({t['short']})" for t in waiting[:6])
-        self.app.push_screen(AskText(f"How many of {len(waiting)}? Or which, comma separated: {shown}",
-                                     placeholder="e.g. 1, or F10,F11"), self._some_chosen)
+        self.app.push_screen(AskText(_("How many of {count}? Or which, comma separated: {tickets}").format(
+            count=len(waiting), tickets=shown), placeholder=_("e.g. 1, or F10,F11")), self._some_chosen)
 
     def _some_chosen(self, answer: str | None) -> None:
         if not answer or self.view is None:
@@ -180,19 +195,21 @@ class WillCallScreen(DeskScreen):
         except BoxOfficeError as exc:
             if exc.code == "holder_required":
                 self.app.push_screen(
-                    AskText(f"! {code} has real-name tickets: a holder's ID, its last 4 characters or the whole "
-                            "number", placeholder="ID last 4 or number", password=True),
+                    AskText(_("! {code} has real-name tickets: a holder's ID, its last 4 characters or the whole "
+                              "number").format(code=code), placeholder=_("ID last 4 or number"), password=True),
                     lambda got: self.give(ticket_ids, count, got, confirmed) if got else None)
                 return
             if exc.code == "unpaid":
-                self.say(f"$ NOT PAID: {exc.message.split(':')[0]}. Press p to take payment first", "warn")
+                self.say(_("$ NOT PAID: {reason}. Press p to take payment first").format(
+                    reason=re.split("[:：]", exc.message)[0]), "warn")
                 return
             self.refused(exc)
             return
         if plan["notes"] and not confirmed:
             self.app.push_screen(ConfirmNote(code, plan["notes"], len(plan["chosen"])),
                                  lambda yes: self.give(ticket_ids, count, holder_id, True) if yes else
-                                 self.say(f"! not handed out: the note on {code} was not confirmed", "warn"))
+                                 self.say(_("! not handed out: the note on {code} was not confirmed").format(code=code),
+                                          "warn"))
             return
         try:
             out = pick_up(ctx, code, ticket_ids=ticket_ids, count=count, confirmed=confirmed, id_last4=last4,
@@ -201,14 +218,15 @@ class WillCallScreen(DeskScreen):
             self.refused(exc)
             return
         self.show(code)
-        text = f"✓ HANDED OUT {len(out['handed_out'])} ticket(s) of {out['order']}: {', '.join(out['places'])}"
+        text = _("✓ HANDED OUT {count} ticket(s) of {order}: {places}").format(
+            count=len(out["handed_out"]), order=out["order"], places=", ".join(out["places"]))
         if out["remaining"]:
-            text += f"; {out['remaining']} still to hand out"
+            text += _("; {count} still to hand out").format(count=out["remaining"])
         if out["holder"]:
-            text += f"; ID checked: {out['holder']['line']}"
+            text += _("; ID checked: {holder}").format(holder=out["holder"]["line"])
         failed = [r for r in out["print"] if r["status"] == "failed"]
         if failed:
-            text += f" ! NOT PRINTED ({failed[0]['error']}): the job waits for print retry"
+            text += _(" ! NOT PRINTED ({error}): the job waits for print retry").format(error=failed[0]["error"])
         self.say(text, "warn" if failed else "ok")
 
     # -- paying ----------------------------------------------------------------------------------------------
@@ -232,7 +250,7 @@ class WillCallScreen(DeskScreen):
         from boxoffice.services.printing import run_jobs
 
         if answer is None or self.code is None:
-            self.say("! nothing was taken", "warn")
+            self.say(_("! nothing was taken"), "warn")
             return
         code = self.code
         try:
@@ -243,14 +261,16 @@ class WillCallScreen(DeskScreen):
             return
         run_jobs(self.desk.ctx, out["jobs"])
         self.show(code)
-        change = f"  CHANGE {out['change_text']}" if any(p["tender"] == "cash" for p in out["payments"]) else ""
-        self.say(f"✓ PAID {out['order']}: {out['total_text']} {out['currency']}{change}. Enter hands it out", "ok")
+        change = _("  CHANGE {change}").format(change=out["change_text"]) \
+            if any(p["tender"] == "cash" for p in out["payments"]) else ""
+        self.say(_("✓ PAID {order}: {total} {currency}{change}. Enter hands it out").format(
+            order=out["order"], total=out["total_text"], currency=out["currency"], change=change), "ok")
 
     # -- the rest --------------------------------------------------------------------------------------------
 
     def _need_order(self) -> bool:
         if self.code is None or self.view is None:
-            self.say("! find an order first: / to search", "warn")
+            self.say(_("! find an order first: / to search"), "warn")
             return False
         return True
 
@@ -280,31 +300,35 @@ def _ticket_for(view: dict[str, Any], typed: str) -> str:
              or t["place"].upper().endswith(f" {want}")]
     if len(found) != 1:
         raise BoxOfficeError("bad_input" if found else "not_found",
-                             f"{typed.strip()!r} names {'more than one' if found else 'no'} ticket still to hand out")
+                             (_("{typed} names more than one ticket still to hand out") if found
+                              else _("{typed} names no ticket still to hand out")).format(typed=repr(typed.strip())))
     return str(found[0]["id"])
 
 
 def _result_line(r: Mapping[str, Any]) -> str:
-    state = ("sold here" if r["channel"] == "box_office" else "$ NOT PAID" if r["status"] == "unpaid"
-             else "✓ all out" if r["tickets"] and r["picked_up"] >= r["tickets"] else f"{r['picked_up']}/"
-             f"{r['tickets']} out")
-    return f"{r['code']}  {(r['name'] or '')[:24]:<24} {r['event'][:18]:<18} {state}"
+    state = (_("sold here") if r["channel"] == "box_office" else _("$ NOT PAID") if r["status"] == "unpaid"
+             else _("✓ all out") if r["tickets"] and r["picked_up"] >= r["tickets"]
+             else _("{out}/{count} out").format(out=r["picked_up"], count=r["tickets"]))
+    # Cut and padded by screen cells: a Chinese name takes two columns a character, and the columns still line up.
+    return f"{r['code']}  {fit(r['name'] or '', 24)} {fit(r['event'], 18)} {state}"
 
 
 def _order_text(view: dict[str, Any]) -> str:
     waiting = _waiting(view)
     valid = [t for t in view["tickets"] if t["status"] == "valid"]
-    status = "$ NOT PAID" if view["status"] == "unpaid" else view["status"]
-    lines = [f"{view['name'] or '(no name)'}  ·  {view['code']}  ·  {view['event']}",
-             f"{status}  ·  {len(valid)} ticket(s): {len(valid) - len(waiting)} handed out, {len(waiting)} left"]
+    status = _("$ NOT PAID") if view["status"] == "unpaid" else state_text(view["status"])
+    lines = [f"{view['name'] or _('(no name)')}  ·  {view['code']}  ·  {view['event']}",
+             _("{status}  ·  {count} ticket(s): {out} handed out, {left} left").format(
+                 status=status, count=len(valid), out=len(valid) - len(waiting), left=len(waiting))]
     if view["notes"]:
-        lines.append(f"! NOTE: {view['notes']}")
+        lines.append(_("! NOTE: {note}").format(note=view["notes"]))
     for t in view["tickets"]:
         if t["status"] != "valid":
-            mark, when = "✗", t["status"]
+            mark, when = "✗", state_text(t["status"])
         elif t["picked_up"]:
-            mark, when = "✓", f"out {t['picked_up']}" + (f" by {t['by']}" if t["by"] else "")
+            mark, when = "✓", _("out {when}").format(when=t["picked_up"]) + (
+                _(" by {who}").format(who=t["by"]) if t["by"] else "")
         else:
-            mark, when = "·", "waiting"
-        lines.append(f" {mark} {t['place']:<16} {str(t['type'])[:10]:<10} {t['short']}  {when}")
+            mark, when = "·", _("waiting")
+        lines.append(f" {mark} {ljust(t['place'], 16)} {fit(str(t['type']), 10)} {t['short']}  {when}")
     return "\n".join(lines)

@@ -10,7 +10,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
+
+from boxoffice.i18n import N_, _
+from boxoffice.tui.widgets.keys import KeysFooter
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -24,7 +27,7 @@ class ConfirmNote(ModalScreen[bool]):
     """An order's note ("ID required") shown before anything is handed out: y goes on, n or Escape stops."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmNote")
-    BINDINGS = [Binding("y", "answer(True)", "Yes, checked"), Binding("n,escape", "answer(False)", "No")]
+    BINDINGS = [Binding("y", "answer(True)", N_("Yes, checked")), Binding("n,escape", "answer(False)", N_("No"))]
 
     def __init__(self, code: str, note: str, count: int) -> None:
         super().__init__()
@@ -32,9 +35,9 @@ class ConfirmNote(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"! NOTE on {self.code}: {self.note}", id="note")
-            yield Label(f"Checked? Hand out {self.count} ticket(s): y yes, n no")
-        yield Footer()
+            yield Label(_("! NOTE on {code}: {note}").format(code=self.code, note=self.note), id="note")
+            yield Label(_("Checked? Hand out {count} ticket(s): y yes, n no").format(count=self.count))
+        yield KeysFooter()
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
@@ -44,7 +47,7 @@ class AskText(ModalScreen["str | None"]):
     """One line asked for (a holder's ID, how many tickets): Enter answers with it, Escape cancels."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="AskText")
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(self, question: str, placeholder: str = "", password: bool = False) -> None:
         super().__init__()
@@ -54,7 +57,7 @@ class AskText(ModalScreen["str | None"]):
         with Vertical():
             yield Label(self.question, id="question")
             yield Input(placeholder=self.placeholder, password=self.password, id="answer")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -80,7 +83,7 @@ class PayDialog(ModalScreen["PayAnswer | None"]):
     card box; Tab moves between them). Escape takes nothing."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="PayDialog")
-    BINDINGS = [Binding("escape", "cancel", "Take nothing")]
+    BINDINGS = [Binding("escape", "cancel", N_("Take nothing"))]
 
     def __init__(self, code: str, total_text: str, currency: str) -> None:
         super().__init__()
@@ -88,11 +91,12 @@ class PayDialog(ModalScreen["PayAnswer | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(f"$ {self.code} owes {self.total_text} {self.currency}", id="owed")
-            yield Label("Cash handed over (Enter), or Tab: card last 4 digits (Enter)")
-            yield Input(placeholder=f"cash, e.g. {self.total_text}", id="cash")
-            yield Input(placeholder="card: last 4 digits", id="card", max_length=4)
-        yield Footer()
+            yield Static(_("$ {code} owes {total} {currency}").format(code=self.code, total=self.total_text,
+                                                                     currency=self.currency), id="owed")
+            yield Label(_("Cash handed over (Enter), or Tab: card last 4 digits (Enter)"))
+            yield Input(placeholder=_("cash, e.g. {total}").format(total=self.total_text), id="cash")
+            yield Input(placeholder=_("card: last 4 digits"), id="card", max_length=4)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#cash", Input).focus()

@@ -10,15 +10,19 @@ Only more keys, or grouped ones, are built anew. What staff see is what the Foot
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
+
+from boxoffice.i18n import _
 
 Key = tuple[str, str, str, str, bool, str]  # key, key as shown, description, action, enabled, tooltip
 
 
 class KeysFooter(Footer):
-    """A Footer that recomposes only when it must (see the module's docstring)."""
+    """A Footer that recomposes only when it must (see the module's docstring), the keys' words translated
+    (bindings are declared at import with ``N_``: their words are looked up here, in the language in force)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -29,14 +33,21 @@ class KeysFooter(Footer):
         group (drawn another way: left to the Footer)."""
         app = self.app
         by_action: dict[str, Key] = {}
-        for (_, binding, enabled, tooltip) in self.screen.active_bindings.values():
+        for (_key, binding, enabled, tooltip) in self.screen.active_bindings.values():
             if not binding.show:
                 continue
             if binding.group is not None:
                 return None
-            by_action.setdefault(binding.action, (binding.key, app.get_key_display(binding), binding.description,
+            by_action.setdefault(binding.action, (binding.key, app.get_key_display(binding), _(binding.description),
                                                   binding.action, enabled, tooltip))
         return list(by_action.values())
+
+    def compose(self) -> ComposeResult:
+        """The Footer's keys, each description in the language in force."""
+        for widget in super().compose():
+            if isinstance(widget, FooterKey) and widget.description:
+                widget.description = _(widget.description)
+            yield widget
 
     def bindings_changed(self, screen: Screen[object]) -> None:
         self._bindings_ready = True

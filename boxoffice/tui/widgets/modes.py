@@ -9,13 +9,15 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from boxoffice.i18n import N_, _
+
 MODES: tuple[tuple[str, str, str], ...] = (
-    ("F2", "sale", "Sale"),
-    ("F3", "willcall", "Will-call"),
-    ("F4", "door", "Door"),
-    ("F5", "people", "People & money"),
+    ("F2", "sale", N_("Sale")),
+    ("F3", "willcall", N_("Will-call")),
+    ("F4", "door", N_("Door")),
+    ("F5", "people", N_("People & money")),
 )
-ALWAYS: tuple[tuple[str, str], ...] = (("F9", "Switch"), ("F10", "Lock"), ("^Q", "Quit"))
+ALWAYS: tuple[tuple[str, str], ...] = (("F9", N_("Switch")), ("F10", N_("Lock")), ("^Q", N_("Quit")))
 
 
 class ModeBar(Static):
@@ -34,11 +36,11 @@ class ModeBar(Static):
         out = Text()
         for key, mode, label in MODES:
             if mode == current:
-                out.append(f"[{key} {label}]", style="bold reverse")
+                out.append(f"[{key} {_(label)}]", style="bold reverse")
             else:
                 out.append(f" {key} ", style="bold")
-                out.append(f"{label} ")
+                out.append(f"{_(label)} ")
         for key, label in ALWAYS:
             out.append(f" {key} ", style="bold")
-            out.append(label)
+            out.append(_(label))
         return out

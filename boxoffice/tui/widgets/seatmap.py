@@ -13,6 +13,7 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
@@ -27,6 +28,7 @@ from textual.widgets import Static
 from boxoffice.domain import seating
 from boxoffice.domain.seat_plan import MARKS, Plan, PlanRow, layout, legend_lines, mark_of
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _
 from boxoffice.services import seat_holds
 from boxoffice.services.seat_map import seating_rows, section_seats
 from boxoffice.tui.desk import Desk
@@ -59,14 +61,14 @@ class SeatMap(Widget, can_focus=True):
     """
 
     BINDINGS = [
-        Binding("left", "move(0, -1)", "Seat left", show=False),
-        Binding("right", "move(0, 1)", "Seat right", show=False),
-        Binding("up", "move(-1, 0)", "Move", key_display="↑↓←→"),
-        Binding("down", "move(1, 0)", "Row further back", show=False),
-        Binding("space", "toggle_seat", "Choose/free"),
-        Binding("enter", "toggle_seat", "Choose/free", show=False),
-        Binding("b", "best(False)", "Best"),
-        Binding("B", "best(True)", "Best+singles"),
+        Binding("left", "move(0, -1)", N_("Seat left"), show=False),
+        Binding("right", "move(0, 1)", N_("Seat right"), show=False),
+        Binding("up", "move(-1, 0)", N_("Move"), key_display="↑↓←→"),
+        Binding("down", "move(1, 0)", N_("Row further back"), show=False),
+        Binding("space", "toggle_seat", N_("Choose/free")),
+        Binding("enter", "toggle_seat", N_("Choose/free"), show=False),
+        Binding("b", "best(False)", N_("Best")),
+        Binding("B", "best(True)", N_("Best+singles")),
     ]
 
     class Changed(Message):
@@ -119,8 +121,8 @@ class SeatMap(Widget, can_focus=True):
         self.reload(draw=False)
         first = self._seat_lines()
         if first:
-            chosen = [(i, j) for i, line in enumerate(first) for j, (_, s) in enumerate(line.seats) if s.get("mine")]
-            free = [(i, j) for i, line in enumerate(first) for j, (_, s) in enumerate(line.seats)
+            chosen = [(i, j) for i, line in enumerate(first) for j, (_col, s) in enumerate(line.seats) if s.get("mine")]
+            free = [(i, j) for i, line in enumerate(first) for j, (_col, s) in enumerate(line.seats)
                     if s["state"] == "free"]
             self.cursor = (chosen or free or [(0, 0)])[0]
         self.redraw()
@@ -181,7 +183,9 @@ class SeatMap(Widget, can_focus=True):
         except NoMatches:  # not composed yet: on_mount draws
             return
         plan = self.plan
-        text = Text(" " * plan.margin + "STAGE".center(plan.width).rstrip() + "\n", style="bold")
+        stage = _("STAGE")  # centred by the cells it takes (a Chinese word is twice as wide as it is long)
+        text = Text(" " * plan.margin + stage.center(plan.width - (cell_len(stage) - len(stage))).rstrip() + "\n",
+                    style="bold")
         cursor_line, cursor_col = self._cursor_cell()
         seat_line = -1
         for y, line in enumerate(plan.lines):
@@ -193,7 +197,7 @@ class SeatMap(Widget, can_focus=True):
             chars = [" "] * plan.width
             styles = [""] * plan.width
             for col, seat in line.seats:
-                symbol, _, colour = MARKS[mark_of(seat)]
+                symbol, _word, colour = MARKS[mark_of(seat)]
                 chars[col] = symbol
                 styles[col] = colour + (" reverse" if (seat_line, col) == (cursor_line, cursor_col) else "")
             # One span per run of a style (a row is mostly one mark): a few spans a line keep a keystroke cheap.
@@ -202,7 +206,7 @@ class SeatMap(Widget, can_focus=True):
                 if chars[col] == " ":
                     styles[col] = "" if "reverse" in styles[col - 1] else styles[col - 1]
             for style, run in groupby(zip(chars, styles, strict=True), key=lambda cell: cell[1]):
-                text.append("".join(c for c, _ in run), style=style or None)
+                text.append("".join(c for c, _style in run), style=style or None)
             text.append(f" {line.label}\n", style="bold")
             if seat_line == cursor_line:
                 self._cursor_y = TOP + y
@@ -236,7 +240,7 @@ class SeatMap(Widget, can_focus=True):
         return i, lines[i].seats[j][0]
 
     def _scroll_to_cursor(self) -> None:
-        _, col = self._cursor_cell()
+        _line, col = self._cursor_cell()
         if col < 0:
             return
         x = self.plan.margin + col
@@ -248,20 +252,22 @@ class SeatMap(Widget, can_focus=True):
         seat = self.seat_at_cursor()
         where = ""
         if seat is not None:
-            symbol, word, _ = MARKS[mark_of(seat)]
-            extra = [w for flag, w in (("wheelchair", "wheelchair place"), ("companion", "companion seat"),
-                                        ("restricted_view", "restricted view")) if seat[flag]]
-            kind = f" ({', '.join(extra)})" if extra and word not in extra else ""
-            where = f"Row {seat['row']} seat {seat['number']}: {symbol} {word}{kind}"
+            symbol, word, _colour = MARKS[mark_of(seat)]
+            extra = [w for flag, w in (("wheelchair", N_("wheelchair place")), ("companion", N_("companion seat")),
+                                        ("restricted_view", N_("restricted view"))) if seat[flag]]
+            kind = " ({kinds})".format(kinds=", ".join(_(w) for w in extra)) if extra and word not in extra else ""
+            where = _("Row {row} seat {number}: {symbol} {word}{kind}").format(
+                row=seat["row"], number=seat["number"], symbol=symbol, word=_(word), kind=kind)
         chosen = self.selected
-        wanted = f" of {self.count}" if self.count > 0 else ""
+        wanted = _(" of {count}").format(count=self.count) if self.count > 0 else ""
         left = ""
         if chosen and self.expires_at:
             from boxoffice.domain.clock import parse_iso
 
             seconds = max(0, int((parse_iso(self.expires_at) - self.desk.ctx.now()).total_seconds()))
-            left = f", held {seconds // 60}:{seconds % 60:02d} more"
-        picked = f"Chosen {len(chosen)}{wanted}: {', '.join(chosen) if chosen else 'none'}{left}"
+            left = _(", held {minutes}:{seconds:02d} more").format(minutes=seconds // 60, seconds=seconds % 60)
+        picked = _("Chosen {count}{wanted}: {seats}{left}").format(
+            count=len(chosen), wanted=wanted, seats=", ".join(chosen) if chosen else _("none"), left=left)
         return "  ·  ".join(x for x in (where, picked) if x) + (f"\n{self.message}" if self.message else "")
 
     def _warning(self) -> str:
@@ -271,9 +277,11 @@ class SeatMap(Widget, can_focus=True):
         restricted = [s["label"] for s in chosen if s["restricted_view"]]
         wheelchair = [s["label"] for s in chosen if s["wheelchair"]]
         if restricted:
-            out.append(f"! RESTRICTED VIEW: {', '.join(restricted)}: tell the customer before they pay")
+            out.append(_("! RESTRICTED VIEW: {seats}: tell the customer before they pay").format(
+                seats=", ".join(restricted)))
         if wheelchair:
-            out.append(f"@ WHEELCHAIR PLACE: {', '.join(wheelchair)}: for a wheelchair user; check with the customer")
+            out.append(_("@ WHEELCHAIR PLACE: {seats}: for a wheelchair user; check with the customer").format(
+                seats=", ".join(wheelchair)))
         return "\n".join(out)
 
     # -- acting -------------------------------------------------------------------------------------------------
@@ -300,7 +308,7 @@ class SeatMap(Widget, can_focus=True):
             return
         line = self.plan.lines[index]
         col = x - self.plan.margin
-        for j, (c, _) in enumerate(line.seats):
+        for j, (c, _seat) in enumerate(line.seats):
             if c == col:
                 i = self._seat_lines().index(line)
                 self.cursor = (i, j)
@@ -319,16 +327,17 @@ class SeatMap(Widget, can_focus=True):
                 seat_holds.release(self.desk.ctx, self.basket_id, [label], event_id=self.event_id,
                                    section_id=self.section_id)
                 self.added.discard(label)
-                self.message = f"{label} freed"
+                self.message = _("{seat} freed").format(seat=label)
                 mine = [x for x in self.selected if x != label]
             elif seat["state"] != "free":
-                symbol, word, _ = MARKS[mark_of(seat)]
-                self.message = f"{label} is {symbol} {word}: choose another seat"
+                symbol, word, _colour = MARKS[mark_of(seat)]
+                self.message = _("{seat} is {symbol} {word}: choose another seat").format(seat=label, symbol=symbol,
+                                                                                          word=_(word))
             elif 0 < self.count <= len(self.selected):
-                self.message = f"{self.count} chosen already: free one first (space on it)"
+                self.message = _("{count} chosen already: free one first (space on it)").format(count=self.count)
             else:
                 mine = self._hold([label])
-                self.message = f"{label} held"
+                self.message = _("{seat} held").format(seat=label)
         except BoxOfficeError as exc:
             self.message = exc.message
         self._changed(mine)
@@ -349,9 +358,9 @@ class SeatMap(Widget, can_focus=True):
                                    section_id=self.section_id)
                 self.added.difference_update(old)
                 mine = [x for x in mine if x not in old]
-            self.message = f"best {want}: {', '.join(labels)}"
+            self.message = _("best {count}: {seats}").format(count=want, seats=", ".join(labels))
         except BoxOfficeError as exc:
-            hint = " (B allows it)" if exc.details.get("strands") else ""
+            hint = _(" (B allows it)") if exc.details.get("strands") else ""
             self.message = exc.message + hint
             labels, mine = [], None
         self._changed(mine, rows, cursor_to=labels[0] if labels else None)
@@ -365,7 +374,7 @@ class SeatMap(Widget, can_focus=True):
 
     def _put_cursor(self, label: str) -> None:
         for i, line in enumerate(self._seat_lines()):
-            for j, (_, seat) in enumerate(line.seats):
+            for j, (_col, seat) in enumerate(line.seats):
                 if seat["label"] == label:
                     self.cursor = (i, j)
                     return

@@ -9,27 +9,32 @@ from __future__ import annotations
 
 import sqlite3
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
 from boxoffice.domain.shown import shown
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _
 from boxoffice.services.desk_status import DeskStatus, desk_status
 from boxoffice.tui.desk import Desk
 
 OK, WARN, BAD = "", "bold black on yellow", "bold white on red"
 SEP = " · "
 REFRESH_EVERY = 3.0  # seconds between readings while the screen shows
+ROLES = {"admin": N_("admin"), "supervisor": N_("supervisor"), "seller": N_("seller"), "pickup": N_("pickup"),
+         "door": N_("door")}  # the role as the bar says it (the stored value is a code)
+PAUSED = {"sales": N_("sales"), "pickups": N_("pickups"), "scans": N_("scans")}
 
 
 def age_text(seconds: int | None) -> str:
     """An age as counter staff read it at a glance: 12s, 4m, 3h, 2d."""
     if seconds is None:
         return "?"
-    for size, unit in ((86400, "d"), (3600, "h"), (60, "m")):
+    for size, unit in ((86400, N_("{n}d")), (3600, N_("{n}h")), (60, N_("{n}m"))):
         if seconds >= size:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
+            return _(unit).format(n=seconds // size)
+    return _("{n}s").format(n=seconds)
 
 
 def _short(name: str, most: int = 10) -> str:
@@ -42,33 +47,37 @@ def status_parts(st: DeskStatus) -> list[tuple[str, str]]:
     """The bar's pieces in the order they are read, each with its style (words first, the colour repeats them)."""
     parts: list[tuple[str, str]] = [(_short(st["terminal"], 14), OK)]
     if st["operator"] is None:
-        parts.append(("LOCKED", BAD))
+        parts.append((_("LOCKED"), BAD))
     else:
-        parts.append((f"{_short(st['operator'], 14)} ({st['role']})", OK))
-        parts.append(("shift open", OK) if st["shift_open"] else ("NO SHIFT", WARN))
+        parts.append((_("{operator} ({role})").format(operator=_short(st["operator"], 14),
+                                                     role=_(ROLES.get(st["role"] or "", st["role"] or ""))), OK))
+        parts.append((_("shift open"), OK) if st["shift_open"] else (_("NO SHIFT"), WARN))
     sync = st["sync"]
-    waiting = f", {st['to_push']} to send" if st["to_push"] and sync != "online" else ""
+    waiting = _(", {count} to send").format(count=st["to_push"]) if st["to_push"] and sync != "online" else ""
     if sync == "alone":
-        parts.append(("standalone", OK))
+        parts.append((_("standalone"), OK))
     elif sync == "online":
-        parts.append((f"online {age_text(st['sync_age_s'])} ago", OK))
+        parts.append((_("online {age} ago").format(age=age_text(st["sync_age_s"])), OK))
     elif sync == "never":
-        parts.append((f"OFFLINE never synced{waiting}", BAD))
+        parts.append((_("OFFLINE never synced{waiting}").format(waiting=waiting), BAD))
     else:
-        parts.append((f"OFFLINE synced {age_text(st['sync_age_s'])} ago{waiting}", BAD))
+        parts.append((_("OFFLINE synced {age} ago{waiting}").format(age=age_text(st["sync_age_s"]), waiting=waiting),
+                      BAD))
     if st["print_failed"]:
-        parts.append((f"PRINTER: {st['print_failed']} FAILED", BAD))
+        parts.append((_("PRINTER: {count} FAILED").format(count=st["print_failed"]), BAD))
     elif st["print_pending"]:
-        parts.append((f"print: {st['print_pending']} waiting", WARN))
+        parts.append((_("print: {count} waiting").format(count=st["print_pending"]), WARN))
     else:
-        parts.append(("printer ok", OK))
+        parts.append((_("printer ok"), OK))
     if st["allocation"] is not None:
-        left = ", ".join(f"{_short(s['name'])} {s['left'] if s['left'] else 'none'}" for s in st["allocation"])
+        left = ", ".join(f"{_short(s['name'])} {s['left'] if s['left'] else _('none')}" for s in st["allocation"])
         low = any(s["left"] == 0 for s in st["allocation"])
-        parts.append((f"left: {left}" if left else "left: nothing allocated", WARN if low or not left else OK))
+        parts.append((_("left: {sections}").format(sections=left) if left else _("left: nothing allocated"),
+                      WARN if low or not left else OK))
     for p in st["pauses"]:
-        where = {"all": "all", "terminal": "here"}.get(p["scope"], p["target"] or p["scope"])
-        parts.append((f"PAUSED {p['what']} ({_short(where, 12)}): {_short(p['reason'], 40)}", BAD))
+        where = {"all": _("all"), "terminal": _("here")}.get(p["scope"], p["target"] or p["scope"])
+        parts.append((_("PAUSED {what} ({where}): {reason}").format(
+            what=_(PAUSED.get(p["what"], p["what"])), where=_short(where, 12), reason=_short(p["reason"], 40)), BAD))
     return parts
 
 
@@ -78,7 +87,7 @@ def status_lines(st: DeskStatus, width: int = 78) -> list[Text]:
     for text, style in status_parts(st):
         line = lines[-1]
         gap = SEP if line.plain else ""
-        if line.plain and len(line.plain) + len(gap) + len(text) > width and len(lines) < 2:
+        if line.plain and cell_len(line.plain) + cell_len(gap) + cell_len(text) > width and len(lines) < 2:
             lines.append(Text())
             line, gap = lines[-1], ""
         line.append(gap)
@@ -117,6 +126,6 @@ class StatusBar(Static):
         try:
             self.status = desk_status(self.desk.ctx, self.desk.event_id)
         except (BoxOfficeError, sqlite3.Error) as exc:  # the bar says it cannot tell rather than stop the desk
-            self.update(Text(shown(f"STATUS UNKNOWN: {exc}")[:width], style=BAD))
+            self.update(Text(shown(_("STATUS UNKNOWN: {error}").format(error=exc))[:width], style=BAD))
             return
         self.update(Text("\n").join(status_lines(self.status, width)))
