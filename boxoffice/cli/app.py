@@ -12,9 +12,14 @@ import typer
 
 from boxoffice.cli.coercion import use_plain_coercion
 from boxoffice.cli.common import echo, json_text, secho
-from boxoffice.cli.lazy import HELP_OPTIONS, Entry, LazyGroup
+from boxoffice.cli.lazy import HELP_OPTIONS, Entry, LazyGroup, translate_help
 from boxoffice.domain.shown import shown
 from boxoffice.errors import INTERNAL_ERROR_STATUS, BoxOfficeError
+from boxoffice.i18n import _
+
+_COMPLETION_OPTIONS = {"install_completion": "Install completion for the current shell.",
+                       "show_completion": "Show completion for the current shell, to copy it or customize the "
+                                          "installation."}  # Typer's words, translated (cli/click_words.py)
 
 
 class BoxOfficeGroup(LazyGroup):
@@ -24,6 +29,14 @@ class BoxOfficeGroup(LazyGroup):
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
         use_plain_coercion(self)
+        translate_help(self)  # also settles the language, so Click's own words ("Usage:") follow it
+
+    def format_options(self, ctx: typer.Context, formatter: Any) -> None:
+        for param in self.params:  # Typer adds its completion options after __init__, their help in English
+            text = getattr(param, "help", None)
+            if param.name in _COMPLETION_OPTIONS and isinstance(text, str) and text in _COMPLETION_OPTIONS.values():
+                param.help = _(text)  # type: ignore[attr-defined]
+        super().format_options(ctx, formatter)
 
     def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
         ctx.meta.setdefault("argv", list(args))
@@ -51,16 +64,15 @@ class BoxOfficeGroup(LazyGroup):
             os.dup2(devnull, sys.stdout.fileno())
             ctx.exit(0)
         except KeyboardInterrupt:
-            echo("interrupted: nothing was left half-done", err=True)
+            echo(_("interrupted: nothing was left half-done"), err=True)
             ctx.exit(130)
         except Exception as exc:  # a bug: say so plainly, keep the traceback for BOXOFFICE_DEBUG=1
             if os.environ.get("BOXOFFICE_DEBUG") == "1":
                 raise
             from boxoffice.domain.card_numbers import mask_card_numbers
 
-            echo(f"error: internal error ({type(exc).__name__}: {mask_card_numbers(str(exc))}); run again with "
-                 "BOXOFFICE_DEBUG=1 "
-                       "and report it", err=True)
+            echo(_("error: internal error ({problem}); run again with BOXOFFICE_DEBUG=1 and report it").format(
+                problem=f"{type(exc).__name__}: {mask_card_numbers(str(exc))}"), err=True)
             ctx.exit(INTERNAL_ERROR_STATUS)
 
 
@@ -83,7 +95,8 @@ def _refuse_undecodable(args: list[str]) -> None:
     for arg in args:
         if isinstance(arg, str) and _SURROGATE.search(arg) and not os.path.exists(arg):
             shown = _SURROGATE.sub("\ufffd", arg[:80])
-            raise BoxOfficeError("bad_input", f"an argument is not valid UTF-8 text ({shown!r}): type it again")
+            raise BoxOfficeError("bad_input", _("an argument is not valid UTF-8 text ({text!r}): type it again").format(
+                text=shown))
 
 
 def report_error(exc: BoxOfficeError, json_mode: bool) -> None:
@@ -96,19 +109,21 @@ def report_error(exc: BoxOfficeError, json_mode: bool) -> None:
     if json_mode:
         sys.stdout.write(json_text(masked(exc.to_dict()), indent=None) + "\n")
         return
-    secho(f"error: {mask_card_numbers(exc.message)}", err=True, fg="red")
+    secho(_("error: {message}").format(message=mask_card_numbers(exc.message)), err=True, fg="red")
     for line in exc.details.get("errors", [])[:50]:
         echo(f"  {mask_card_numbers(str(line))}", err=True)
 
 
 def make_app(help_text: str, entries: Mapping[str, Entry]) -> typer.Typer:
-    """The root app: its own options come from a callback registered on it, its commands from `entries`."""
+    """The root app: its own options come from a callback registered on it, its commands from `entries`.
+    ``help_text`` is English (marked with ``N_``): the group translates it when built."""
     return typer.Typer(cls=type("BoxOfficeRoot", (BoxOfficeGroup,), {"entries": entries}), help=help_text,
                        rich_markup_mode=None, no_args_is_help=True, pretty_exceptions_enable=False,
                        add_completion=True, context_settings=dict(HELP_OPTIONS))
 
 
 def sub_app(help_text: str) -> typer.Typer:
-    """A family of sub-commands, such as `boxoffice shift`."""
+    """A family of sub-commands, such as `boxoffice shift`. ``help_text`` is English, marked with ``N_`` where it
+    is written (``sub_app(N_("..."))``): the command builder translates it (cli/lazy.py)."""
     return typer.Typer(help=help_text, rich_markup_mode=None, no_args_is_help=True, add_completion=False,
                        context_settings=dict(HELP_OPTIONS))

@@ -8,9 +8,10 @@ import typer
 
 from boxoffice.cli.app import sub_app
 from boxoffice.cli.common import JSON_HELP, echo, echo_styled, emit_json, secho, styled, table, terminal
+from boxoffice.i18n import N_
 
-catalog_app = sub_app("Load the venue's events, sections, seats, prices and refund policies.")
-event_app = sub_app("Look at events: list them, show one, draw its seat map.")
+catalog_app = sub_app(N_("Load the venue's events, sections, seats, prices and refund policies."))
+event_app = sub_app(N_("Look at events: list them, show one, draw its seat map."))
 
 
 @catalog_app.command("import")

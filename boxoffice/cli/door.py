@@ -18,14 +18,15 @@ from boxoffice.cli.common import (
     terminal,
 )
 from boxoffice.cli.default_group import default_command_app
+from boxoffice.i18n import N_
 
 scan_app = default_command_app(
-    "Door check-in, offline: scan tickets from a barcode scanner, stdin or a photo.\n\n"
+    N_("Door check-in, offline: scan tickets from a barcode scanner, stdin or a photo.\n\n"
     "`boxoffice scan --event E ...` is `boxoffice scan check --event E ...` (see its --help).\n\n"
     "Examples:\n"
     "  boxoffice scan check --event jazz\n"
     "  boxoffice scan --event gala\n"
-    "  boxoffice scan stats gala",
+    "  boxoffice scan stats gala"),
     "check")
 
 

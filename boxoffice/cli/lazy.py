@@ -4,11 +4,16 @@
 command name -> the module and attribute that define it, and the short help its --help lists, so listing the
 commands imports nothing. It uses only Typer's public API: a TyperGroup subclass (the `cls=` hook) and
 `typer.main.get_command` to build each family.
+
+Help is written in English in the code (docstrings, the tables' texts, sub-apps' help) and translated here, when a
+command is built or listed, so it is read in the language in force when it is shown (``BOXOFFICE_LANG``, else the
+system's: --help reads no configuration).
 """
 
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from difflib import get_close_matches
@@ -18,6 +23,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from boxoffice.cli.coercion import use_plain_coercion
+from boxoffice.i18n import _
 
 HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
 
@@ -36,6 +42,54 @@ class Entry:
     context_settings: Mapping[str, Any] | None = None
 
 
+_TRANSLATED = "_boxoffice_help_translated"
+_WIDE = re.compile("[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]")
+
+
+def translate_help(command: Any) -> None:
+    """Translate the help of a built command and of every sub-command built under it, once each.
+
+    The English texts are the catalogue's msgids: a command's docstring as Typer cleaned it (the catalogue tool
+    extracts the same text), a sub-app's ``help=`` (marked with ``N_``). A text already in another language is
+    left alone, so a help translated where it was written is not looked up a second time."""
+    if getattr(command, _TRANSLATED, False):
+        return
+    for attr in ("help", "short_help"):
+        text = getattr(command, attr, None)
+        if isinstance(text, str) and text and not _WIDE.search(text):
+            setattr(command, attr, _(text))
+    setattr(command, _TRANSLATED, True)
+    for sub in getattr(command, "commands", {}).values():
+        translate_help(sub)
+
+
+def short_help(command: Any, limit: int) -> str:
+    """The command's help shortened to its first sentence for a group's listing, ``limit`` columns at most.
+
+    Click's own shortening knows English sentences and counts characters; a Chinese text ends its sentence with
+    "。" and each of its characters takes two columns."""
+    text = command.help or ""
+    if command.short_help or not _WIDE.search(text):
+        return str(command.get_short_help_str(limit))
+    text = " ".join(text.partition("\n\n")[0].split())
+    end = text.find("。")
+    if end >= 0:
+        text = text[:end + 1]
+    if _columns(text) <= limit:
+        return text
+    out, width = "", 0
+    for char in text:
+        width += _columns(char)
+        if width > limit - 1:
+            break
+        out += char
+    return out.rstrip("，、；：,;: ") + "…"
+
+
+def _columns(text: str) -> int:
+    return len(text) + len(_WIDE.findall(text))
+
+
 def build(name: str, entry: Entry) -> Any:
     """Import the entry's module and build its command with Typer's public get_command.
 
@@ -51,6 +105,7 @@ def build(name: str, entry: Entry) -> Any:
         holder.command(name, context_settings=dict(entry.context_settings or {}))(target)
         command = typer.main.get_command(holder)
     use_plain_coercion(command)
+    translate_help(command)
     from boxoffice.cli.help_text import set_examples_apart  # with the command: the list of commands needs neither
 
     set_examples_apart(command)
@@ -76,13 +131,13 @@ class LazyGroup(TyperGroup):
         """The command list of --help, from the table's texts: nothing is imported to list the commands."""
         rows = []
         for name in self.list_commands(ctx):
-            command = self.commands.get(name) or TyperCommand(name=name, help=self.entries[name].help)
+            command = self.commands.get(name) or TyperCommand(name=name, help=_(self.entries[name].help))
             if not command.hidden:
                 rows.append((name, command))
         if rows:
-            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
-            with formatter.section("Commands"):
-                formatter.write_dl([(name, command.get_short_help_str(limit)) for name, command in rows])
+            limit = formatter.width - 6 - max(len(name) for name, _command in rows)
+            with formatter.section(_("Commands")):
+                formatter.write_dl([(name, short_help(command, limit)) for name, command in rows])
 
     def resolve_command(self, ctx: typer.Context, args: list[str]) -> Any:
         """A mistyped command name gets the same "Did you mean" hint as in any Typer group."""
@@ -90,13 +145,14 @@ class LazyGroup(TyperGroup):
                 and self.get_command(ctx, args[0]) is None:
             matches = get_close_matches(args[0], self.list_commands(ctx))
             if matches:
-                ctx.fail(f"No such command {args[0]!r}. Did you mean {', '.join(repr(m) for m in matches)}?")
+                ctx.fail(_("No such command {name!r}. Did you mean {matches}?").format(
+                    name=args[0], matches=", ".join(repr(m) for m in matches)))
         return super().resolve_command(ctx, args)
 
 
 def lazy_app(help_text: str, entries: Mapping[str, Entry]) -> typer.Typer:
     """A family (such as `boxoffice central`) whose sub-commands come from a table; shows its help when given
-    nothing."""
+    nothing. ``help_text`` is English, marked with ``N_`` where it is written: it is translated when built."""
     return typer.Typer(cls=type("LazyCommands", (LazyGroup,), {"entries": entries}), help=help_text,
                        rich_markup_mode=None, no_args_is_help=True, add_completion=False,
                        context_settings=dict(HELP_OPTIONS))

@@ -16,8 +16,9 @@ from boxoffice.cli.common import (
     table,
     terminal,
 )
+from boxoffice.i18n import N_
 
-order_app = sub_app("Look up an order and reprint its tickets.")
+order_app = sub_app(N_("Look up an order and reprint its tickets."))
 
 
 @order_app.command("show", context_settings=TOKEN_ARGUMENT)

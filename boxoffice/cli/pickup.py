@@ -19,12 +19,13 @@ from boxoffice.cli.common import (
     terminal,
 )
 from boxoffice.cli.default_group import default_command_app
+from boxoffice.i18n import N_
 
-pickup_app = default_command_app("Will-call: find an order, take payment for an unpaid one, and hand it out "
+pickup_app = default_command_app(N_("Will-call: find an order, take payment for an unpaid one, and hand it out "
                                  "exactly once.\n\n"
                                  "Examples:\n"
                                  "  boxoffice pickup find 'demo customer'\n"
-                                 "  boxoffice pickup WQ72-2248", "give")
+                                 "  boxoffice pickup WQ72-2248"), "give")
 
 
 @pickup_app.command("find", context_settings=TOKEN_ARGUMENT)

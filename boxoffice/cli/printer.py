@@ -13,8 +13,9 @@ from boxoffice.cli.common import (
     table,
     terminal,
 )
+from boxoffice.i18n import N_
 
-print_app = sub_app("The print queue: retry what did not print, print a test page, list jobs.")
+print_app = sub_app(N_("The print queue: retry what did not print, print a test page, list jobs."))
 
 
 @print_app.command("retry")

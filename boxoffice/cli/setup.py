@@ -8,8 +8,9 @@ import typer
 
 from boxoffice.cli.app import sub_app
 from boxoffice.cli.common import JSON_HELP, clock, config, echo, emit_json, secho, table
+from boxoffice.i18n import N_
 
-config_app = sub_app("Show the configuration in force and where each value came from.")
+config_app = sub_app(N_("Show the configuration in force and where each value came from."))
 
 
 def init(

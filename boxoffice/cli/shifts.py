@@ -16,11 +16,12 @@ from boxoffice.cli.common import (
     secho,
     terminal,
 )
+from boxoffice.i18n import N_
 
-shift_app = sub_app("Shifts and the cash drawer: open with a float, cash in/out, X report, close with a count (Z).")
+shift_app = sub_app(N_("Shifts and the cash drawer: open with a float, cash in/out, X report, close with a count (Z)."))
 
 
-drawer_app = sub_app("The cash drawer.")
+drawer_app = sub_app(N_("The cash drawer."))
 
 
 def _amount(ctx: Any, text: str) -> int:

@@ -15,8 +15,9 @@ from boxoffice.cli.common import (
     secho,
     terminal,
 )
+from boxoffice.i18n import N_
 
-ticket_app = sub_app("Check a ticket's QR token offline; change a real-name ticket's holder.")
+ticket_app = sub_app(N_("Check a ticket's QR token offline; change a real-name ticket's holder."))
 
 
 @ticket_app.command("verify", context_settings=TOKEN_ARGUMENT)
