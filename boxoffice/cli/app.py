@@ -6,20 +6,18 @@ import os
 import re
 import sys
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 import typer
+from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
 from boxoffice.cli.coercion import use_plain_coercion
 from boxoffice.cli.common import echo, json_text, secho
 from boxoffice.cli.lazy import HELP_OPTIONS, Entry, LazyGroup, translate_help
 from boxoffice.domain.shown import shown
 from boxoffice.errors import INTERNAL_ERROR_STATUS, BoxOfficeError
-from boxoffice.i18n import _
-
-_COMPLETION_OPTIONS = {"install_completion": "Install completion for the current shell.",
-                       "show_completion": "Show completion for the current shell, to copy it or customize the "
-                                          "installation."}  # Typer's words, translated (cli/click_words.py)
+from boxoffice.i18n import N_, SOURCE_LANGUAGE, _, language
 
 
 class BoxOfficeGroup(LazyGroup):
@@ -30,13 +28,6 @@ class BoxOfficeGroup(LazyGroup):
         super().__init__(**attrs)
         use_plain_coercion(self)
         translate_help(self)  # also settles the language, so Click's own words ("Usage:") follow it
-
-    def format_options(self, ctx: typer.Context, formatter: Any) -> None:
-        for param in self.params:  # Typer adds its completion options after __init__, their help in English
-            text = getattr(param, "help", None)
-            if param.name in _COMPLETION_OPTIONS and isinstance(text, str) and text in _COMPLETION_OPTIONS.values():
-                param.help = _(text)  # type: ignore[attr-defined]
-        super().format_options(ctx, formatter)
 
     def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
         ctx.meta.setdefault("argv", list(args))
@@ -82,8 +73,55 @@ def _mask_usage_error(exc: Exception) -> None:
     from boxoffice.domain.card_numbers import mask_card_numbers  # only on an error: start-up skips its patterns
 
     message = getattr(exc, "message", None)
-    if isinstance(message, str):
+    if isinstance(message, str) and not isinstance(exc, NoArgsIsHelpError):  # that one's message is the help page
         exc.message = shown(mask_card_numbers(message))  # type: ignore[attr-defined]
+    if isinstance(exc, UsageError) and not isinstance(exc, NoArgsIsHelpError) and language() != SOURCE_LANGUAGE:
+        exc.show = partial(_show_translated, exc)  # type: ignore[method-assign]
+
+
+# The messages of Typer's usage errors, which it writes in English without asking gettext: each pattern, and the
+# message that says it in the language in force.
+_USAGE_MESSAGES = (
+    (re.compile(r"No such option: (?P<name>\S+)(?: \(Possible options: (?P<options>.+)\))?", re.S),
+     N_("No such option: {name}")),
+    (re.compile(r"Missing argument (?P<name>.+)\.", re.S), N_("Missing argument {name}.")),
+    (re.compile(r"Missing option (?P<name>.+)\.", re.S), N_("Missing option {name}.")),
+    (re.compile(r"Missing parameter (?P<name>.+)\.", re.S), N_("Missing parameter {name}.")),
+    (re.compile(r"Invalid value for (?P<name>.+?): (?P<message>.*)", re.S), N_("Invalid value for {name}: {message}")),
+    (re.compile(r"Invalid value: (?P<message>.*)", re.S), N_("Invalid value: {message}")),
+    (re.compile(r"Got unexpected extra arguments? \((?P<args>.*)\)", re.S),
+     N_("Got unexpected extra argument(s) ({args})")),
+    (re.compile(r"Option (?P<name>.+) requires an argument\.", re.S), N_("Option {name} requires an argument.")),
+    (re.compile(r"Option (?P<name>.+) requires (?P<count>\d+) arguments\.", re.S),
+     N_("Option {name} requires {count} arguments.")),
+    (re.compile(r"Option (?P<name>.+) does not take a value\.", re.S), N_("Option {name} does not take a value.")),
+)
+
+
+def translated_usage_message(message: str) -> str:
+    """A usage error's message as Typer words it, in the language in force (as it is, when it is none of
+    Typer's: a refusal of ours is translated where it is raised)."""
+    for pattern, text in _USAGE_MESSAGES:
+        found = pattern.fullmatch(message)
+        if found:
+            fields = found.groupdict()
+            out = _(text).format(**{k: v for k, v in fields.items() if k != "options"})
+            if fields.get("options"):
+                out += " " + _("(Possible options: {options})").format(options=fields["options"])
+            return out
+    return message
+
+
+def _show_translated(exc: Any, file: Any = None) -> None:
+    """UsageError.show, its words translated: the usage line, the hint, "Error:" and the message."""
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        hint = ""
+        if ctx.command.get_help_option(ctx) is not None:
+            hint = _("Try '{command} {option}' for help.").format(command=ctx.command_path,
+                                                                  option=ctx.help_option_names[0]) + "\n"
+        echo(f"{ctx.get_usage()}\n{hint}", err=True, nl=True)
+    echo(_("Error: {message}").format(message=translated_usage_message(exc.format_message())), err=True)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

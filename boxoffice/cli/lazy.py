@@ -20,10 +20,12 @@ from difflib import get_close_matches
 from typing import Any
 
 import typer
+from typer._click.core import Context as ClickContext
+from typer._click.formatting import HelpFormatter
 from typer.core import TyperCommand, TyperGroup
 
 from boxoffice.cli.coercion import use_plain_coercion
-from boxoffice.i18n import _
+from boxoffice.i18n import N_, _
 
 HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
 
@@ -43,6 +45,40 @@ class Entry:
 
 
 _TRANSLATED = "_boxoffice_help_translated"
+# Help texts Typer writes in English without asking gettext, and what the catalogue calls them.
+_FRAMEWORK_HELP = {text: text for text in (
+    N_("Show this message and exit."),
+    N_("Install completion for the current shell."),
+    N_("Show completion for the current shell, to copy it or customize the installation."),
+)}
+
+
+class TranslatedFormatter(HelpFormatter):
+    """Click's help formatter (as Typer ships it), with the words it writes itself in the language in force:
+    "Usage:" and the help of the options Typer adds (--help, the completion options). Section titles ("Options",
+    "Commands") Typer already asks gettext for (cli/click_words.py)."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        if prefix is None:
+            prefix = _("Usage:")
+            prefix += "" if _WIDE.search(prefix[-1:]) else " "
+        super().write_usage(prog, args, prefix)
+
+    def write_heading(self, heading: str) -> None:
+        if _WIDE.search(heading):  # a translated heading ends with a full-width colon
+            self.write(f"{'':>{self.current_indent}}{heading}：\n")
+        else:
+            super().write_heading(heading)
+
+    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+        rows = [(first, _(second) if second in _FRAMEWORK_HELP else second) for first, second in rows]
+        super().write_dl(rows, col_max, col_spacing)
+
+
+class TranslatedContext(typer.Context):
+    """The context of every command built here: help pages and usage lines come out of TranslatedFormatter."""
+
+    formatter_class = TranslatedFormatter
 _WIDE = re.compile("[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]")
 
 
@@ -54,6 +90,8 @@ def translate_help(command: Any) -> None:
     left alone, so a help translated where it was written is not looked up a second time."""
     if getattr(command, _TRANSLATED, False):
         return
+    if getattr(command, "context_class", None) in (ClickContext, typer.Context):
+        command.context_class = TranslatedContext
     for attr in ("help", "short_help"):
         text = getattr(command, attr, None)
         if isinstance(text, str) and text and not _WIDE.search(text):
@@ -116,6 +154,7 @@ class LazyGroup(TyperGroup):
     """A group whose commands come from `entries`, each imported and built the first time it is looked up."""
 
     entries: Mapping[str, Entry] = {}
+    context_class = TranslatedContext
 
     def list_commands(self, ctx: typer.Context) -> list[str]:
         return [*self.commands, *(name for name in self.entries if name not in self.commands)]
