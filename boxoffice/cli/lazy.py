@@ -87,14 +87,14 @@ def translate_help(command: Any) -> None:
 
     The English texts are the catalogue's msgids: a command's docstring as Typer cleaned it (the catalogue tool
     extracts the same text), a sub-app's ``help=`` (marked with ``N_``). A text already in another language is
-    left alone, so a help translated where it was written is not looked up a second time."""
+    left alone (mostly wide characters), so a help translated where it was written is not looked up again."""
     if getattr(command, _TRANSLATED, False):
         return
     if getattr(command, "context_class", None) in (ClickContext, typer.Context):
         command.context_class = TranslatedContext
     for attr in ("help", "short_help"):
         text = getattr(command, attr, None)
-        if isinstance(text, str) and text and not _WIDE.search(text):
+        if isinstance(text, str) and text and not _translated(text):
             setattr(command, attr, _(text))
     setattr(command, _TRANSLATED, True)
     for sub in getattr(command, "commands", {}).values():
@@ -107,7 +107,7 @@ def short_help(command: Any, limit: int) -> str:
     Click's own shortening knows English sentences and counts characters; a Chinese text ends its sentence with
     "。" and each of its characters takes two columns."""
     text = command.help or ""
-    if command.short_help or not _WIDE.search(text):
+    if command.short_help or not _translated(text):
         return str(command.get_short_help_str(limit))
     text = " ".join(text.partition("\n\n")[0].split())
     end = text.find("。")
@@ -122,6 +122,13 @@ def short_help(command: Any, limit: int) -> str:
             break
         out += char
     return out.rstrip("，、；：,;: ") + "…"
+
+
+def _translated(text: str) -> bool:
+    """Whether a help text is already in a language written in wide characters (Chinese): more than a fifth of its
+    letters are wide (an English help quoting a Chinese name in an example is not)."""
+    letters = sum(1 for char in text if not char.isspace())
+    return letters > 0 and len(_WIDE.findall(text)) * 5 > letters
 
 
 def _columns(text: str) -> int:
