@@ -70,9 +70,75 @@ class TranslatedFormatter(HelpFormatter):
         else:
             super().write_heading(heading)
 
+    def write_text(self, text: str) -> None:
+        if not _WIDE.search(text):
+            super().write_text(text)
+            return
+        indent = " " * self.current_indent
+        self.write(_wrap_wide(text, self.width, indent) + "\n")
+
     def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
         rows = [(first, _(second) if second in _FRAMEWORK_HELP else second) for first, second in rows]
-        super().write_dl(rows, col_max, col_spacing)
+        if not any(_WIDE.search(second) for _first, second in rows):
+            super().write_dl(rows, col_max, col_spacing)
+            return
+        first_col = min(max(_columns(first) for first, _second in rows), col_max) + col_spacing
+        for first, second in rows:  # as Click lays it out, the second column wrapped by display width
+            self.write(f"{'':>{self.current_indent}}{first}")
+            if not second:
+                self.write("\n")
+                continue
+            if _columns(first) <= first_col - col_spacing:
+                self.write(" " * (first_col - _columns(first)))
+            else:
+                self.write("\n" + " " * (first_col + self.current_indent))
+            lines = _wrap_wide(second, max(self.width - first_col - 2, 10), "").splitlines() or [""]
+            self.write(lines[0] + "\n")
+            for line in lines[1:]:
+                self.write(f"{'':>{first_col + self.current_indent}}{line}\n")
+
+
+_NO_LINE_START = set("，。、；：！？）」』》〉】,.;:!?)]}")  # punctuation that never begins a line of Chinese
+_NO_LINE_END = set("（「『《〈【([{")  # nor ends one
+
+
+def _fill_wide(text: str, width: int, indent: str) -> list[str]:
+    """One paragraph wrapped to ``width`` columns, a wide character taking two and a line broken between any two of
+    them (Chinese has no spaces), between words elsewhere, never before closing punctuation nor after opening."""
+    lines: list[str] = []
+    line, used, gap = indent, _columns(indent), ""
+    for token in re.findall(rf"\s+|{_WIDE.pattern}|[^\s{_WIDE.pattern[1:-1]}]+", text):
+        if token.isspace():
+            gap = token.replace("\n", " ") if line.strip() else ""
+            continue
+        size = _columns(token)
+        if line.strip() and used + len(gap) + size > width and token[0] not in _NO_LINE_START:
+            carry = ""
+            while line.strip() and line[-1] in _NO_LINE_END:
+                line, carry = line[:-1], line[-1] + carry
+            lines.append(line.rstrip())
+            line, used, gap = indent + carry, _columns(indent + carry), ""
+        line += gap + token
+        used += len(gap) + size
+        gap = ""
+    lines.append(line.rstrip())
+    return lines
+
+
+def _wrap_wide(text: str, width: int, indent: str) -> str:
+    """Click's wrap_text with its paragraphs (one starting with ``\\b`` kept as written), for text with wide
+    characters."""
+    out: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", text.expandtabs()):
+        raw = paragraph.splitlines()
+        if not raw:
+            continue
+        extra = " " * (len(raw[0]) - len(raw[0].lstrip()))
+        if raw[0].strip() == "\b":
+            out.append("\n".join(indent + extra + line for line in raw[1:]))
+        else:
+            out.append("\n".join(_fill_wide(" ".join(line.strip() for line in raw), width, indent + extra)))
+    return "\n\n".join(out)
 
 
 class TranslatedContext(typer.Context):
