@@ -6,15 +6,18 @@ import os
 import re
 import sys
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 import typer
+from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
 from boxoffice.cli.coercion import use_plain_coercion
 from boxoffice.cli.common import echo, json_text, secho
-from boxoffice.cli.lazy import HELP_OPTIONS, Entry, LazyGroup
+from boxoffice.cli.lazy import HELP_OPTIONS, Entry, LazyGroup, translate_help
 from boxoffice.domain.shown import shown
 from boxoffice.errors import INTERNAL_ERROR_STATUS, BoxOfficeError
+from boxoffice.i18n import N_, SOURCE_LANGUAGE, _, language
 
 
 class BoxOfficeGroup(LazyGroup):
@@ -24,6 +27,7 @@ class BoxOfficeGroup(LazyGroup):
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
         use_plain_coercion(self)
+        translate_help(self)  # also settles the language, so Click's own words ("Usage:") follow it
 
     def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
         ctx.meta.setdefault("argv", list(args))
@@ -51,16 +55,15 @@ class BoxOfficeGroup(LazyGroup):
             os.dup2(devnull, sys.stdout.fileno())
             ctx.exit(0)
         except KeyboardInterrupt:
-            echo("interrupted: nothing was left half-done", err=True)
+            echo(_("interrupted: nothing was left half-done"), err=True)
             ctx.exit(130)
         except Exception as exc:  # a bug: say so plainly, keep the traceback for BOXOFFICE_DEBUG=1
             if os.environ.get("BOXOFFICE_DEBUG") == "1":
                 raise
             from boxoffice.domain.card_numbers import mask_card_numbers
 
-            echo(f"error: internal error ({type(exc).__name__}: {mask_card_numbers(str(exc))}); run again with "
-                 "BOXOFFICE_DEBUG=1 "
-                       "and report it", err=True)
+            echo(_("error: internal error ({problem}); run again with BOXOFFICE_DEBUG=1 and report it").format(
+                problem=f"{type(exc).__name__}: {mask_card_numbers(str(exc))}"), err=True)
             ctx.exit(INTERNAL_ERROR_STATUS)
 
 
@@ -70,8 +73,55 @@ def _mask_usage_error(exc: Exception) -> None:
     from boxoffice.domain.card_numbers import mask_card_numbers  # only on an error: start-up skips its patterns
 
     message = getattr(exc, "message", None)
-    if isinstance(message, str):
+    if isinstance(message, str) and not isinstance(exc, NoArgsIsHelpError):  # that one's message is the help page
         exc.message = shown(mask_card_numbers(message))  # type: ignore[attr-defined]
+    if isinstance(exc, UsageError) and not isinstance(exc, NoArgsIsHelpError) and language() != SOURCE_LANGUAGE:
+        exc.show = partial(_show_translated, exc)  # type: ignore[method-assign]
+
+
+# The messages of Typer's usage errors, which it writes in English without asking gettext: each pattern, and the
+# message that says it in the language in force.
+_USAGE_MESSAGES = (
+    (re.compile(r"No such option: (?P<name>\S+)(?: \(Possible options: (?P<options>.+)\))?", re.S),
+     N_("No such option: {name}")),
+    (re.compile(r"Missing argument (?P<name>.+)\.", re.S), N_("Missing argument {name}.")),
+    (re.compile(r"Missing option (?P<name>.+)\.", re.S), N_("Missing option {name}.")),
+    (re.compile(r"Missing parameter (?P<name>.+)\.", re.S), N_("Missing parameter {name}.")),
+    (re.compile(r"Invalid value for (?P<name>.+?): (?P<message>.*)", re.S), N_("Invalid value for {name}: {message}")),
+    (re.compile(r"Invalid value: (?P<message>.*)", re.S), N_("Invalid value: {message}")),
+    (re.compile(r"Got unexpected extra arguments? \((?P<args>.*)\)", re.S),
+     N_("Got unexpected extra argument(s) ({args})")),
+    (re.compile(r"Option (?P<name>.+) requires an argument\.", re.S), N_("Option {name} requires an argument.")),
+    (re.compile(r"Option (?P<name>.+) requires (?P<count>\d+) arguments\.", re.S),
+     N_("Option {name} requires {count} arguments.")),
+    (re.compile(r"Option (?P<name>.+) does not take a value\.", re.S), N_("Option {name} does not take a value.")),
+)
+
+
+def translated_usage_message(message: str) -> str:
+    """A usage error's message as Typer words it, in the language in force (as it is, when it is none of
+    Typer's: a refusal of ours is translated where it is raised)."""
+    for pattern, text in _USAGE_MESSAGES:
+        found = pattern.fullmatch(message)
+        if found:
+            fields = found.groupdict()
+            out = _(text).format(**{k: v for k, v in fields.items() if k != "options"})
+            if fields.get("options"):
+                out += " " + _("(Possible options: {options})").format(options=fields["options"])
+            return out
+    return message
+
+
+def _show_translated(exc: Any, file: Any = None) -> None:
+    """UsageError.show, its words translated: the usage line, the hint, "Error:" and the message."""
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        hint = ""
+        if ctx.command.get_help_option(ctx) is not None:
+            hint = _("Try '{command} {option}' for help.").format(command=ctx.command_path,
+                                                                  option=ctx.help_option_names[0]) + "\n"
+        echo(f"{ctx.get_usage()}\n{hint}", err=True, nl=True)
+    echo(_("Error: {message}").format(message=translated_usage_message(exc.format_message())), err=True)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -83,7 +133,8 @@ def _refuse_undecodable(args: list[str]) -> None:
     for arg in args:
         if isinstance(arg, str) and _SURROGATE.search(arg) and not os.path.exists(arg):
             shown = _SURROGATE.sub("\ufffd", arg[:80])
-            raise BoxOfficeError("bad_input", f"an argument is not valid UTF-8 text ({shown!r}): type it again")
+            raise BoxOfficeError("bad_input", _("an argument is not valid UTF-8 text ({text!r}): type it again").format(
+                text=shown))
 
 
 def report_error(exc: BoxOfficeError, json_mode: bool) -> None:
@@ -96,19 +147,21 @@ def report_error(exc: BoxOfficeError, json_mode: bool) -> None:
     if json_mode:
         sys.stdout.write(json_text(masked(exc.to_dict()), indent=None) + "\n")
         return
-    secho(f"error: {mask_card_numbers(exc.message)}", err=True, fg="red")
+    secho(_("error: {message}").format(message=mask_card_numbers(exc.message)), err=True, fg="red")
     for line in exc.details.get("errors", [])[:50]:
         echo(f"  {mask_card_numbers(str(line))}", err=True)
 
 
 def make_app(help_text: str, entries: Mapping[str, Entry]) -> typer.Typer:
-    """The root app: its own options come from a callback registered on it, its commands from `entries`."""
+    """The root app: its own options come from a callback registered on it, its commands from `entries`.
+    ``help_text`` is English (marked with ``N_``): the group translates it when built."""
     return typer.Typer(cls=type("BoxOfficeRoot", (BoxOfficeGroup,), {"entries": entries}), help=help_text,
                        rich_markup_mode=None, no_args_is_help=True, pretty_exceptions_enable=False,
                        add_completion=True, context_settings=dict(HELP_OPTIONS))
 
 
 def sub_app(help_text: str) -> typer.Typer:
-    """A family of sub-commands, such as `boxoffice shift`."""
+    """A family of sub-commands, such as `boxoffice shift`. ``help_text`` is English, marked with ``N_`` where it
+    is written (``sub_app(N_("..."))``): the command builder translates it (cli/lazy.py)."""
     return typer.Typer(help=help_text, rich_markup_mode=None, no_args_is_help=True, add_completion=False,
                        context_settings=dict(HELP_OPTIONS))

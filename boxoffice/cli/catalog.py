@@ -7,17 +7,29 @@ from pathlib import Path
 import typer
 
 from boxoffice.cli.app import sub_app
-from boxoffice.cli.common import JSON_HELP, echo, echo_styled, emit_json, secho, styled, table, terminal
+from boxoffice.cli.common import (
+    JSON_HELP,
+    display_width,
+    echo,
+    echo_styled,
+    emit_json,
+    secho,
+    styled,
+    table,
+    terminal,
+)
+from boxoffice.i18n import N_, _
 
-catalog_app = sub_app("Load the venue's events, sections, seats, prices and refund policies.")
-event_app = sub_app("Look at events: list them, show one, draw its seat map.")
+catalog_app = sub_app(N_("Load the venue's events, sections, seats, prices and refund policies."))
+event_app = sub_app(N_("Look at events: list them, show one, draw its seat map."))
 
 
 @catalog_app.command("import")
 def import_(
-    file: Path = typer.Argument(None, help="A catalogue JSON document (schemas/catalog.schema.json)."),
-    sample: bool = typer.Option(False, "--sample", help="Import the sample venue that ships with boxoffice (its "
-                                                       "events a week and two weeks from today) instead of a file."),
+    file: Path = typer.Argument(None, help=_("A catalogue JSON document (schemas/catalog.schema.json).")),
+    sample: bool = typer.Option(False, "--sample", help=_("Import the sample venue that ships with boxoffice "
+                                                         "(its events a week and two weeks from today) instead of a "
+                                                         "file.")),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Import a catalogue. A document with any error is refused whole, each error located; nothing is imported.
@@ -33,7 +45,7 @@ def import_(
     from boxoffice.errors import BoxOfficeError
 
     if (file is None) == (not sample):
-        raise BoxOfficeError("bad_input", "import a catalogue FILE, or the sample venue with --sample (not both)")
+        raise BoxOfficeError("bad_input", _("import a catalogue FILE, or the sample venue with --sample (not both)"))
     with terminal() as ctx:
         if sample:
             from boxoffice.services.catalog import import_catalog
@@ -47,9 +59,10 @@ def import_(
     if json_out:
         emit_json(summary)
         return
-    echo(f"Imported {summary['venue']}: {summary['created']} new, {summary['updated']} updated event(s).")
+    echo(_("Imported {venue}: {created} new, {updated} updated event(s).").format(
+        venue=summary["venue"], created=summary["created"], updated=summary["updated"]))
     echo(table([(e["id"], e["name"], e["sections"], e["seats"], e["capacity"]) for e in summary["events"]],
-                     ["event", "name", "sections", "seats", "capacity"]))
+               [_("event"), _("name"), _("sections"), _("seats"), _("capacity")]))
 
 
 def _write_document(text: str, output: Path | None, force: bool, what: str) -> None:
@@ -63,18 +76,20 @@ def _write_document(text: str, output: Path | None, force: bool, what: str) -> N
         with open(output, "w" if force else "x", encoding="utf-8") as handle:
             handle.write(text)
     except FileExistsError:
-        raise BoxOfficeError("conflict", f"{output} exists: nothing was written (--force replaces it)") from None
+        raise BoxOfficeError("conflict", _("{path} exists: nothing was written (--force replaces it)").format(
+            path=output)) from None
     except OSError as exc:
-        raise BoxOfficeError("bad_input", f"cannot write {output}: {exc.strerror}") from None
-    secho(f"Wrote {what} to {output}.", fg="green", err=True)
+        raise BoxOfficeError("bad_input", _("cannot write {path}: {reason}").format(path=output,
+                                                                                   reason=exc.strerror)) from None
+    secho(_("Wrote {what} to {path}.").format(what=what, path=output), fg="green", err=True)
 
 
-_OUTPUT = typer.Option(None, "--output", "-o", metavar="FILE", help="Write to this file instead of stdout.")
-_FORCE = typer.Option(False, "--force", help="Replace the --output file if it exists.")
 
 
 @catalog_app.command("export")
-def export(output: Path = _OUTPUT, force: bool = _FORCE) -> None:
+def export(output: Path = typer.Option(None, "--output", "-o", metavar="FILE",
+                                         help=_("Write to this file instead of stdout.")),
+           force: bool = typer.Option(False, "--force", help=_("Replace the --output file if it exists."))) -> None:
     """Write the catalogue in force as the document `catalog import` takes: edit it and import it back, or take it
     to another terminal.
 
@@ -89,11 +104,14 @@ def export(output: Path = _OUTPUT, force: bool = _FORCE) -> None:
 
     with terminal() as ctx:
         doc = export_catalog(ctx)
-    _write_document(json_text(doc) + "\n", output, force, f"the catalogue ({len(doc['events'])} event(s))")
+    _write_document(json_text(doc) + "\n", output, force,
+                    _("the catalogue ({count} event(s))").format(count=len(doc["events"])))
 
 
 @catalog_app.command("sample")
-def sample(output: Path = _OUTPUT, force: bool = _FORCE) -> None:
+def sample(output: Path = typer.Option(None, "--output", "-o", metavar="FILE",
+                                         help=_("Write to this file instead of stdout.")),
+           force: bool = typer.Option(False, "--force", help=_("Replace the --output file if it exists."))) -> None:
     """Write the sample venue that ships with boxoffice, to edit into your own catalogue.
 
     A small theatre: a seated hall (aisles, wheelchair spaces, restricted-view and held seats), a standing floor,
@@ -107,7 +125,7 @@ def sample(output: Path = _OUTPUT, force: bool = _FORCE) -> None:
     from boxoffice.services.catalog_sample import sample_catalog
 
     doc = sample_catalog(clock()().date())
-    _write_document(json_text(doc) + "\n", output, force, "the sample venue")
+    _write_document(json_text(doc) + "\n", output, force, _("the sample venue"))
 
 
 @event_app.command("list")
@@ -124,15 +142,15 @@ def list_(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> Non
         emit_json(events)
         return
     if not events:
-        echo("No events yet: `boxoffice catalog import FILE` loads them.")
+        echo(_("No events yet: `boxoffice catalog import FILE` loads them."))
         return
     echo(table([(e["id"], e["name"], e["starts_local"], e["sold"], e["capacity"]) for e in events],
-                     ["event", "name", "starts", "sold", "capacity"]))
+               [_("event"), _("name"), _("starts"), _("sold"), _("capacity")]))
 
 
 @event_app.command("show")
 def show(
-    event: str = typer.Argument(..., help="Event id, as in `boxoffice event list`."),
+    event: str = typer.Argument(..., help=_("Event id, as in `boxoffice event list`.")),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Show an event: times, sections with what is left, ticket types with prices, refund policy.
@@ -146,30 +164,34 @@ def show(
     if json_out:
         emit_json(ev)
         return
-    echo(f"{ev['name']} ({ev['id']})\n  starts {ev['starts_local']}" +
-               (f", doors {ev['doors_local']}" if ev["doors_local"] else "") +
-               f"\n  tax {ev['tax_rate_bp'] / 100:g}%, at most {ev['per_order_limit']} tickets an order" +
-               (f", {ev['per_customer_limit']} per customer" if ev.get("per_customer_limit") else ""))
+    echo(_("{name} ({id})\n  starts {starts}").format(name=ev["name"], id=ev["id"], starts=ev["starts_local"]) +
+         (_(", doors {doors}").format(doors=ev["doors_local"]) if ev["doors_local"] else "") +
+         _("\n  tax {tax}%, at most {limit} tickets an order").format(tax=f"{ev['tax_rate_bp'] / 100:g}",
+                                                                       limit=ev["per_order_limit"]) +
+         (_(", {limit} per customer").format(limit=ev["per_customer_limit"]) if ev.get("per_customer_limit")
+          else ""))
     echo(table([(s["id"], s["name"], s["kind"], s["capacity"], s["sold_count"], s["held"], s["available"])
-                      for s in ev["sections"]],
-                     ["section", "name", "kind", "capacity", "sold", "held", "available here"]))
+                for s in ev["sections"]],
+               [_("section"), _("name"), _("kind"), _("capacity"), _("sold"), _("held"), _("available here")]))
     sec_ids = [s["id"] for s in ev["sections"]]
     echo(table([[t["id"], t["name"]] + [t["prices"].get(s, "-") for s in sec_ids] for t in ev["ticket_types"]],
-                     ["type", "name", *sec_ids]))
+               [_("type"), _("name"), *sec_ids]))
     if ev["refund_policy"]:
-        echo("Refunds: " + "; ".join(f"until {t['until_hours_before']} h before: fee {t['fee']}"
-                                           for t in ev["refund_policy"]) + "; after that none.")
+        echo(_("Refunds: {tiers}; after that none.").format(tiers="; ".join(
+            _("until {hours} h before: fee {fee}").format(hours=t["until_hours_before"], fee=t["fee"])
+            for t in ev["refund_policy"])))
         if ev["demand_bands"]:
-            echo("  Demand bands (share of the tier's fee kept): " + "; ".join(
-                f"{b['sold_at_least']}+ sold: {b['fee_scale']}" for b in ev["demand_bands"]) + ".")
+            echo(_("  Demand bands (share of the tier's fee kept): {bands}.").format(bands="; ".join(
+                _("{count}+ sold: {scale}").format(count=b["sold_at_least"], scale=b["fee_scale"])
+                for b in ev["demand_bands"])))
     else:
-        echo("Refunds: none (no refund policy).")
+        echo(_("Refunds: none (no refund policy)."))
 
 
 @event_app.command("seats")
 def seats(
-    event: str = typer.Argument(..., help="Event id."),
-    section: str = typer.Option(None, "--section", "-s", help="Only this section."),
+    event: str = typer.Argument(..., help=_("Event id.")),
+    section: str = typer.Option(None, "--section", "-s", help=_("Only this section.")),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Draw the seat map: row names at both ends, seat numbers above (read downwards: tens over units), aisles as
@@ -190,23 +212,26 @@ def seats(
         return
     governed = any(sec["allocation"] == "central" for sec in sections)
     for sec in sections:
-        here = f", {sec['allocated_here']} in this terminal's allocation" if governed else ""
+        here = _(", {count} in this terminal's allocation").format(count=sec["allocated_here"]) if governed else ""
         if sec["kind"] != "reserved":
-            secho(f"{sec['name']} ({sec['id']}): {sec['available']} available here, {sec['sold']} sold, "
-                  f"capacity {sec['capacity']}{here}", bold=True)
+            secho(_("{name} ({id}): {available} available here, {sold} sold, capacity {capacity}{here}").format(
+                name=sec["name"], id=sec["id"], available=sec["available"], sold=sec["sold"],
+                capacity=sec["capacity"], here=here), bold=True)
             continue
-        secho(f"{sec['name']} ({sec['id']}): {sec['available']} available here, {sec['sold']} sold, "
-              f"{sec['held']} held in baskets, {sec['house']} house seats, capacity {sec['capacity']}{here}",
-              bold=True)
+        secho(_("{name} ({id}): {available} available here, {sold} sold, {held} held in baskets, {house} house "
+                "seats, capacity {capacity}{here}").format(
+            name=sec["name"], id=sec["id"], available=sec["available"], sold=sec["sold"], held=sec["held"],
+            house=sec["house"], capacity=sec["capacity"], here=here), bold=True)
         plan = layout(sec["rows"])
-        echo(" " * plan.margin + "STAGE".center(plan.width).rstrip())
+        stage = _("STAGE")
+        echo(" " * plan.margin + stage.center(plan.width - display_width(stage) + len(stage)).rstrip())
         for line in plan.lines:
             if not line.seats:
                 echo(plan.row_text(line))
                 continue
             cells = [" "] * plan.width
             for col, seat in line.seats:
-                symbol, _, colour = MARKS[mark_of(seat)]
+                symbol, _meaning, colour = MARKS[mark_of(seat)]
                 cells[col] = styled(symbol, fg=colour.split()[-1], bold=colour.startswith("bold"))
             echo_styled([styled(f"{line.label:>{plan.label_width}} "), *cells, styled(f" {line.label}")])
     if any(sec["kind"] == "reserved" for sec in sections):

@@ -21,6 +21,8 @@ from typer.core import TyperArgument, TyperOption
 from typer.models import ParameterInfo
 from typer.utils import get_params_from_function
 
+from boxoffice.i18n import _
+
 
 class PlainCoercion:
     """Turns a command-line value into str, bool or Path (or a list of one of them), with the messages the
@@ -37,7 +39,7 @@ class PlainCoercion:
             return () if self.multiple else None
         if self.multiple:
             if isinstance(value, str):
-                raise typer.BadParameter("Value must be an iterable.", ctx=ctx, param=param)
+                raise typer.BadParameter(_("Value must be an iterable."), ctx=ctx, param=param)
             return [self._one(v, param, ctx) for v in value]
         return self._one(value, param, ctx)
 
@@ -50,11 +52,12 @@ class PlainCoercion:
             text = str(value).strip().lower()
             if text in self._TRUE or text in self._FALSE:
                 return text in self._TRUE
-            raise typer.BadParameter(f"{value!r} is not true or false.", ctx=ctx, param=param)
+            raise typer.BadParameter(_("{value!r} is not true or false.").format(value=value), ctx=ctx, param=param)
         if self.kind is Path:
             path = value if isinstance(value, Path) else Path(value)
             if path.exists() and not os.access(path, os.R_OK):
-                raise typer.BadParameter(f"path {str(path)!r} is not readable.", ctx=ctx, param=param)
+                raise typer.BadParameter(_("path {path!r} is not readable.").format(path=str(path)), ctx=ctx,
+                                         param=param)
             return path
         return str(value)
 

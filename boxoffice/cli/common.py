@@ -21,11 +21,12 @@ import typer
 
 from boxoffice.domain.shown import escape_for_json, shown, shown_lines
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 
 if TYPE_CHECKING:
     from boxoffice.config import Config
 
-JSON_HELP = "Print the result as JSON for scripts."
+JSON_HELP = _("Print the result as JSON for scripts.")  # translated when the commands are imported
 
 # For commands whose argument may be a scanned ticket: a version 1 token can begin with "-" (its first character
 # followed the signing key's id), and it is the argument, not an unknown option.
@@ -50,8 +51,8 @@ def config() -> Config:
         set_language(cfg.venue_language)  # BOXOFFICE_LANG and the operator's own language still come first
     if cfg.ignored and not ROOT_OPTIONS.get("_warned"):
         ROOT_OPTIONS["_warned"] = "1"
-        echo(f"warning: {cfg.file} sets {', '.join(cfg.ignored)}: ignored; security and money settings come "
-                   "from the catalogue's policy", err=True)
+        echo(_("warning: {file} sets {settings}: ignored; security and money settings come from the catalogue's "
+               "policy").format(file=cfg.file, settings=", ".join(cfg.ignored)), err=True)
     return cfg
 
 
@@ -65,11 +66,13 @@ def clock() -> Callable[[], datetime]:
     try:
         when = datetime.fromisoformat(fixed.replace("Z", "+00:00"))
     except ValueError:
-        raise BoxOfficeError("bad_input", f"BOXOFFICE_NOW={fixed!r} is not an ISO date and time") from None
+        raise BoxOfficeError("bad_input", _("BOXOFFICE_NOW={value!r} is not an ISO date and time").format(
+            value=fixed)) from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     if not 1900 <= when.year <= 9998:  # the clock is shown, stored and added to: keep it inside the calendar
-        raise BoxOfficeError("bad_input", f"BOXOFFICE_NOW={fixed!r} is outside the years 1900 to 9998")
+        raise BoxOfficeError("bad_input", _("BOXOFFICE_NOW={value!r} is outside the years 1900 to 9998").format(
+            value=fixed))
     from boxoffice.domain.clock import FixedClock
 
     return FixedClock(when)  # honoured on demo terminals only: services/opening.refuse_fixed_clock
@@ -100,7 +103,7 @@ def _quick_client(url: str, token: str, ca_bundle: str | None) -> Any:
     return CentralClient(url, token, timeout=ASK_TIMEOUT, retries=0, ca_bundle=ca_bundle)
 
 
-def ask_pin(prompt: str = "PIN", confirm: bool = False) -> str:
+def ask_pin(prompt: str | None = None, confirm: bool = False) -> str:
     """A PIN typed without echo at the terminal, or one line read from stdin when it is piped in.
 
     BOXOFFICE_PIN still works for scripts and tests, but a PIN there lands in shell history and in the process
@@ -110,10 +113,12 @@ def ask_pin(prompt: str = "PIN", confirm: bool = False) -> str:
     env = os.environ.get("BOXOFFICE_PIN")
     if env:
         return env
+    prompt = _("PIN") if prompt is None else prompt  # a caller's own prompt comes translated
     if sys.stdin is not None and not sys.stdin.isatty():
         return _piped_pin(prompt, confirm)
     try:
-        return typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
+        return typer.prompt(prompt, hide_input=True,
+                            confirmation_prompt=_("Repeat for confirmation") if confirm else False)
     except typer.Abort:
         raise  # the operator pressed Ctrl-C or Ctrl-D at the prompt: a plain "Aborted!"
 
@@ -121,8 +126,8 @@ def ask_pin(prompt: str = "PIN", confirm: bool = False) -> str:
 def _piped_pin(prompt: str, confirm: bool) -> str:
     """One PIN (two equal lines with ``confirm``) from a stdin that is not a terminal; the prompts go to stderr,
     as a hidden prompt's do, so that whoever watches the pipe sees what was asked and --json output stays clean."""
-    no_pin = BoxOfficeError("bad_input", "no PIN given: type it at the prompt, or pipe it in, or set BOXOFFICE_PIN "
-                                         "for scripts")
+    no_pin = BoxOfficeError("bad_input", _("no PIN given: type it at the prompt, or pipe it in, or set "
+                                           "BOXOFFICE_PIN for scripts"))
 
     def line(question: str) -> str:
         echo(f"{question}: ", err=True, nl=False)
@@ -133,8 +138,8 @@ def _piped_pin(prompt: str, confirm: bool) -> str:
         return got.rstrip("\r\n")
 
     pin = line(prompt)
-    if confirm and line("Repeat for confirmation") != pin:
-        raise BoxOfficeError("bad_input", "the two PINs given do not match: nothing was changed")
+    if confirm and line(_("Repeat for confirmation")) != pin:
+        raise BoxOfficeError("bad_input", _("the two PINs given do not match: nothing was changed"))
     return pin
 
 
@@ -217,8 +222,8 @@ def finish_printing(results: list[dict], json_out: bool, *, pdf_only: bool = Fal
     if not json_out:
         for r in results:
             if r["status"] == "printed" and r.get("to") and (not pdf_only or r["to"].endswith(".pdf")):
-                echo(f"Printed to {r['to']}")
+                echo(_("Printed to {path}").format(path=r["to"]))
         for r in failed:
-            secho(f"NOT PRINTED: {r['error']}", fg="yellow", err=True)
+            secho(_("NOT PRINTED: {error}").format(error=r["error"]), fg="yellow", err=True)
     if failed:
         raise typer.Exit(EXIT_STATUSES["printer_offline"][0])

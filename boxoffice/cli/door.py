@@ -18,14 +18,15 @@ from boxoffice.cli.common import (
     terminal,
 )
 from boxoffice.cli.default_group import default_command_app
+from boxoffice.i18n import N_, _
 
 scan_app = default_command_app(
-    "Door check-in, offline: scan tickets from a barcode scanner, stdin or a photo.\n\n"
+    N_("Door check-in, offline: scan tickets from a barcode scanner, stdin or a photo.\n\n"
     "`boxoffice scan --event E ...` is `boxoffice scan check --event E ...` (see its --help).\n\n"
     "Examples:\n"
     "  boxoffice scan check --event jazz\n"
     "  boxoffice scan --event gala\n"
-    "  boxoffice scan stats gala",
+    "  boxoffice scan stats gala"),
     "check")
 
 
@@ -90,11 +91,11 @@ def _scan_stream(ctx: Any, ev: Any, direction: str, json_out: bool) -> int:
 
 
 @scan_app.command("check")
-def scan_check(event: str = typer.Option(None, "--event", help="The event at this door (default: the only "
-                                                                "event today)."),
-               exit_: bool = typer.Option(False, "--exit", help="Exit scans (events with re-entry)."),
-               image: Path = typer.Option(None, "--image", help="Read the QR code(s) from an image file."),
-               json_out: bool = typer.Option(False, "--json", help="One JSON object per scan, one per line.")
+def scan_check(event: str = typer.Option(None, "--event", help=_("The event at this door (default: the only "
+                                                                "event today).")),
+               exit_: bool = typer.Option(False, "--exit", help=_("Exit scans (events with re-entry).")),
+               image: Path = typer.Option(None, "--image", help=_("Read the QR code(s) from an image file.")),
+               json_out: bool = typer.Option(False, "--json", help=_("One JSON object per scan, one per line."))
                ) -> None:
     """Check tickets in: one token per line from a barcode scanner (keyboard wedge) or stdin, or --image FILE.
 
@@ -120,19 +121,20 @@ def scan_check(event: str = typer.Option(None, "--event", help="The event at thi
                 refused += ans["result"] == "refused"
         else:
             if not json_out and sys.stdin.isatty():
-                echo(f"Scanning for {ev.name} ({'EXIT' if exit_ else 'entry'}). x: exit mode; "
-                     "Ctrl-D or Ctrl-C to stop.", err=True)
+                echo((_("Scanning for {event} (EXIT). x: exit mode; Ctrl-D or Ctrl-C to stop.") if exit_ else
+                      _("Scanning for {event} (entry). x: exit mode; Ctrl-D or Ctrl-C to stop.")).format(event=ev.name),
+                     err=True)
             refused += _scan_stream(ctx, ev, direction, json_out)
     if refused:
         raise typer.Exit(6)
 
 
 @scan_app.command("check-id", context_settings=TOKEN_ARGUMENT)
-def scan_check_id(token: str = typer.Argument(..., help="The ticket's token text (quote it: it may hold spaces)."),
-                  id_number: str = typer.Option(..., "--id-number", help="The ID number typed or scanned from the "
-                                                "document the customer shows; hashed, never kept or shown."),
-                  id_kind: str = typer.Option(None, "--id-kind", help="resident, passport or other (default: the "
-                                              "holder's document kind)."),
+def scan_check_id(token: str = typer.Argument(..., help=_("The ticket's token text (quote it: it may hold spaces).")),
+                  id_number: str = typer.Option(..., "--id-number", help=_("The ID number typed or scanned from the "
+                                                "document the customer shows; hashed, never kept or shown.")),
+                  id_kind: str = typer.Option(None, "--id-kind", help=_("resident, passport or other (default: the "
+                                              "holder's document kind).")),
                   json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """Real-name events: say whether an ID document is the ticket holder's: MATCH, or NO MATCH (exit status 6).
 
@@ -148,11 +150,11 @@ def scan_check_id(token: str = typer.Argument(..., help="The ticket's token text
     if json_out:
         emit_json(out)
         return
-    secho(f"  MATCH  {out['holder']['line']}  ", fg="white", bg="green", bold=True)
+    secho(_("  MATCH  {holder}  ").format(holder=out["holder"]["line"]), fg="white", bg="green", bold=True)
 
 
 @scan_app.command("stats")
-def scan_stats(event: str = typer.Argument(..., help="Event id."),
+def scan_stats(event: str = typer.Argument(..., help=_("Event id.")),
                json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """How many are in now, how many tickets were let in, entries, exits and refusals.
 
@@ -165,9 +167,11 @@ def scan_stats(event: str = typer.Argument(..., help="Event id."),
     if json_out:
         emit_json(out)
         return
-    secho(f"{out['event']}: {out['in_now']} in now", bold=True)
-    echo(f"  {out['checked_in']} ticket(s) checked in ({out['entries']} entries, {out['exits']} exits); "
-               f"{out['refused']} scan(s) refused; {out['tickets_here']} ticket(s) on this terminal")
+    secho(_("{event}: {count} in now").format(event=out["event"], count=out["in_now"]), bold=True)
+    echo(_("  {checked_in} ticket(s) checked in ({entries} entries, {exits} exits); {refused} scan(s) refused; "
+           "{here} ticket(s) on this terminal").format(checked_in=out["checked_in"], entries=out["entries"],
+                                                        exits=out["exits"], refused=out["refused"],
+                                                        here=out["tickets_here"]))
 
 
 def _show_answer(ans: dict[str, Any], json_out: bool) -> None:
@@ -183,12 +187,13 @@ def _show_answer(ans: dict[str, Any], json_out: bool) -> None:
         sys.stdout.flush()
         return
     if ans["result"] == "refused":
-        secho(f"  REFUSED: {ans['message']}  ", fg="white", bg="red", bold=True)
+        secho(_("  REFUSED: {message}  ").format(message=ans["message"]), fg="white", bg="red", bold=True)
     else:
-        word = "ADMIT" if ans["result"] == "admit" else "EXIT"
-        secho(f"  {word}  {ans['message']}  ", fg="white", bg="green" if word == "ADMIT" else "blue",
-              bold=True)
+        admit = ans["result"] == "admit"
+        secho((_("  ADMIT  {message}  ") if admit else _("  EXIT  {message}  ")).format(message=ans["message"]),
+              fg="white", bg="green" if admit else "blue", bold=True)
         if "holder" in ans:
-            secho(f"  HOLDER {ans['holder']['line']}: compare with the ID document  ", bold=True)
+            secho(_("  HOLDER {holder}: compare with the ID document  ").format(holder=ans["holder"]["line"]),
+                  bold=True)
         if not ans["seen_in_sync"]:
-            secho("  NOT SEEN IN SYNCED DATA: tell a supervisor  ", fg="black", bg="yellow", bold=True)
+            secho(_("  NOT SEEN IN SYNCED DATA: tell a supervisor  "), fg="black", bg="yellow", bold=True)

@@ -5,6 +5,9 @@ a sentence, sometimes wrapped over two lines. Click re-flows every paragraph, wh
 one block of text. :func:`examples_apart` rewrites a help text so that the examples of each paragraph stand in a
 paragraph of their own that Click leaves as it is (one starting with ``\\b``), one example a line, a wrapped example
 joined back into one line. tests/test_help_texts.py runs each of them on a demo terminal.
+
+The help is rewritten after it is translated (cli/lazy.py), so the headings of the translations count too
+("示例："); example command lines stay as they are typed in every language.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_HEADING = re.compile(r"\bExamples?:")
+_HEADING = re.compile(r"\bExamples?:|示例[:：]|例如[:：]")
+_PLURAL_HEADING = {"Example:": "Examples:"}  # a heading that says "one example" when several follow
 PROMPT = "boxoffice "
 NO_REWRAP = "\b"  # Click's mark for a paragraph to print as written
 
@@ -51,7 +55,7 @@ def examples_apart(help_text: str) -> str:
             out.append(before)
         if prose:
             out.append(" ".join(prose))
-        heading = found.group(0) if len(examples) == 1 or found.group(0) == "Examples:" else "Examples:"
+        heading = found.group(0) if len(examples) == 1 else _PLURAL_HEADING.get(found.group(0), found.group(0))
         out.append("\n".join([NO_REWRAP, heading, *(f"  {example}" for example in examples)]))
     return "\n\n".join(out)
 

@@ -4,20 +4,28 @@
 command name -> the module and attribute that define it, and the short help its --help lists, so listing the
 commands imports nothing. It uses only Typer's public API: a TyperGroup subclass (the `cls=` hook) and
 `typer.main.get_command` to build each family.
+
+Help is written in English in the code (docstrings, the tables' texts, sub-apps' help) and translated here, when a
+command is built or listed, so it is read in the language in force when it is shown (``BOXOFFICE_LANG``, else the
+system's: --help reads no configuration).
 """
 
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from difflib import get_close_matches
 from typing import Any
 
 import typer
+from typer._click.core import Context as ClickContext
+from typer._click.formatting import HelpFormatter
 from typer.core import TyperCommand, TyperGroup
 
 from boxoffice.cli.coercion import use_plain_coercion
+from boxoffice.i18n import N_, _
 
 HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
 
@@ -36,6 +44,163 @@ class Entry:
     context_settings: Mapping[str, Any] | None = None
 
 
+_TRANSLATED = "_boxoffice_help_translated"
+# Help texts Typer writes in English without asking gettext, and what the catalogue calls them.
+_FRAMEWORK_HELP = {text: text for text in (
+    N_("Show this message and exit."),
+    N_("Install completion for the current shell."),
+    N_("Show completion for the current shell, to copy it or customize the installation."),
+)}
+
+
+class TranslatedFormatter(HelpFormatter):
+    """Click's help formatter (as Typer ships it), with the words it writes itself in the language in force:
+    "Usage:" and the help of the options Typer adds (--help, the completion options). Section titles ("Options",
+    "Commands") Typer already asks gettext for (cli/click_words.py)."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        if prefix is None:
+            prefix = _("Usage:")
+            prefix += "" if _WIDE.search(prefix[-1:]) else " "
+        super().write_usage(prog, args, prefix)
+
+    def write_heading(self, heading: str) -> None:
+        if _WIDE.search(heading):  # a translated heading ends with a full-width colon
+            self.write(f"{'':>{self.current_indent}}{heading}：\n")
+        else:
+            super().write_heading(heading)
+
+    def write_text(self, text: str) -> None:
+        if not _WIDE.search(text):
+            super().write_text(text)
+            return
+        indent = " " * self.current_indent
+        self.write(_wrap_wide(text, self.width, indent) + "\n")
+
+    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+        rows = [(first, _(second) if second in _FRAMEWORK_HELP else second) for first, second in rows]
+        if not any(_WIDE.search(second) for _first, second in rows):
+            super().write_dl(rows, col_max, col_spacing)
+            return
+        first_col = min(max(_columns(first) for first, _second in rows), col_max) + col_spacing
+        for first, second in rows:  # as Click lays it out, the second column wrapped by display width
+            self.write(f"{'':>{self.current_indent}}{first}")
+            if not second:
+                self.write("\n")
+                continue
+            if _columns(first) <= first_col - col_spacing:
+                self.write(" " * (first_col - _columns(first)))
+            else:
+                self.write("\n" + " " * (first_col + self.current_indent))
+            lines = _wrap_wide(second, max(self.width - first_col - 2, 10), "").splitlines() or [""]
+            self.write(lines[0] + "\n")
+            for line in lines[1:]:
+                self.write(f"{'':>{first_col + self.current_indent}}{line}\n")
+
+
+_NO_LINE_START = set("，。、；：！？）」』》〉】,.;:!?)]}")  # punctuation that never begins a line of Chinese
+_NO_LINE_END = set("（「『《〈【([{")  # nor ends one
+
+
+def _fill_wide(text: str, width: int, indent: str) -> list[str]:
+    """One paragraph wrapped to ``width`` columns, a wide character taking two and a line broken between any two of
+    them (Chinese has no spaces), between words elsewhere, never before closing punctuation nor after opening."""
+    lines: list[str] = []
+    line, used, gap = indent, _columns(indent), ""
+    for token in re.findall(rf"\s+|{_WIDE.pattern}|[^\s{_WIDE.pattern[1:-1]}]+", text):
+        if token.isspace():
+            gap = token.replace("\n", " ") if line.strip() else ""
+            continue
+        size = _columns(token)
+        if line.strip() and used + len(gap) + size > width and token[0] not in _NO_LINE_START:
+            carry = ""
+            while line.strip() and line[-1] in _NO_LINE_END:
+                line, carry = line[:-1], line[-1] + carry
+            lines.append(line.rstrip())
+            line, used, gap = indent + carry, _columns(indent + carry), ""
+        line += gap + token
+        used += len(gap) + size
+        gap = ""
+    lines.append(line.rstrip())
+    return lines
+
+
+def _wrap_wide(text: str, width: int, indent: str) -> str:
+    """Click's wrap_text with its paragraphs (one starting with ``\\b`` kept as written), for text with wide
+    characters."""
+    out: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", text.expandtabs()):
+        raw = paragraph.splitlines()
+        if not raw:
+            continue
+        extra = " " * (len(raw[0]) - len(raw[0].lstrip()))
+        if raw[0].strip() == "\b":
+            out.append("\n".join(indent + extra + line for line in raw[1:]))
+        else:
+            out.append("\n".join(_fill_wide(" ".join(line.strip() for line in raw), width, indent + extra)))
+    return "\n\n".join(out)
+
+
+class TranslatedContext(typer.Context):
+    """The context of every command built here: help pages and usage lines come out of TranslatedFormatter."""
+
+    formatter_class = TranslatedFormatter
+_WIDE = re.compile("[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]")
+
+
+def translate_help(command: Any) -> None:
+    """Translate the help of a built command and of every sub-command built under it, once each.
+
+    The English texts are the catalogue's msgids: a command's docstring as Typer cleaned it (the catalogue tool
+    extracts the same text), a sub-app's ``help=`` (marked with ``N_``). A text already in another language is
+    left alone (mostly wide characters), so a help translated where it was written is not looked up again."""
+    if getattr(command, _TRANSLATED, False):
+        return
+    if getattr(command, "context_class", None) in (ClickContext, typer.Context):
+        command.context_class = TranslatedContext
+    for attr in ("help", "short_help"):
+        text = getattr(command, attr, None)
+        if isinstance(text, str) and text and not _translated(text):
+            setattr(command, attr, _(text))
+    setattr(command, _TRANSLATED, True)
+    for sub in getattr(command, "commands", {}).values():
+        translate_help(sub)
+
+
+def short_help(command: Any, limit: int) -> str:
+    """The command's help shortened to its first sentence for a group's listing, ``limit`` columns at most.
+
+    Click's own shortening knows English sentences and counts characters; a Chinese text ends its sentence with
+    "。" and each of its characters takes two columns."""
+    text = command.help or ""
+    if command.short_help or not _translated(text):
+        return str(command.get_short_help_str(limit))
+    text = " ".join(text.partition("\n\n")[0].split())
+    end = text.find("。")
+    if end >= 0:
+        text = text[:end + 1]
+    if _columns(text) <= limit:
+        return text
+    out, width = "", 0
+    for char in text:
+        width += _columns(char)
+        if width > limit - 1:
+            break
+        out += char
+    return out.rstrip("，、；：,;: ") + "…"
+
+
+def _translated(text: str) -> bool:
+    """Whether a help text is already in a language written in wide characters (Chinese): more than a fifth of its
+    letters are wide (an English help quoting a Chinese name in an example is not)."""
+    letters = sum(1 for char in text if not char.isspace())
+    return letters > 0 and len(_WIDE.findall(text)) * 5 > letters
+
+
+def _columns(text: str) -> int:
+    return len(text) + len(_WIDE.findall(text))
+
+
 def build(name: str, entry: Entry) -> Any:
     """Import the entry's module and build its command with Typer's public get_command.
 
@@ -51,6 +216,7 @@ def build(name: str, entry: Entry) -> Any:
         holder.command(name, context_settings=dict(entry.context_settings or {}))(target)
         command = typer.main.get_command(holder)
     use_plain_coercion(command)
+    translate_help(command)
     from boxoffice.cli.help_text import set_examples_apart  # with the command: the list of commands needs neither
 
     set_examples_apart(command)
@@ -61,6 +227,7 @@ class LazyGroup(TyperGroup):
     """A group whose commands come from `entries`, each imported and built the first time it is looked up."""
 
     entries: Mapping[str, Entry] = {}
+    context_class = TranslatedContext
 
     def list_commands(self, ctx: typer.Context) -> list[str]:
         return [*self.commands, *(name for name in self.entries if name not in self.commands)]
@@ -76,13 +243,13 @@ class LazyGroup(TyperGroup):
         """The command list of --help, from the table's texts: nothing is imported to list the commands."""
         rows = []
         for name in self.list_commands(ctx):
-            command = self.commands.get(name) or TyperCommand(name=name, help=self.entries[name].help)
+            command = self.commands.get(name) or TyperCommand(name=name, help=_(self.entries[name].help))
             if not command.hidden:
                 rows.append((name, command))
         if rows:
-            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
-            with formatter.section("Commands"):
-                formatter.write_dl([(name, command.get_short_help_str(limit)) for name, command in rows])
+            limit = formatter.width - 6 - max(len(name) for name, _command in rows)
+            with formatter.section(_("Commands")):
+                formatter.write_dl([(name, short_help(command, limit)) for name, command in rows])
 
     def resolve_command(self, ctx: typer.Context, args: list[str]) -> Any:
         """A mistyped command name gets the same "Did you mean" hint as in any Typer group."""
@@ -90,13 +257,14 @@ class LazyGroup(TyperGroup):
                 and self.get_command(ctx, args[0]) is None:
             matches = get_close_matches(args[0], self.list_commands(ctx))
             if matches:
-                ctx.fail(f"No such command {args[0]!r}. Did you mean {', '.join(repr(m) for m in matches)}?")
+                ctx.fail(_("No such command {name!r}. Did you mean {matches}?").format(
+                    name=args[0], matches=", ".join(repr(m) for m in matches)))
         return super().resolve_command(ctx, args)
 
 
 def lazy_app(help_text: str, entries: Mapping[str, Entry]) -> typer.Typer:
     """A family (such as `boxoffice central`) whose sub-commands come from a table; shows its help when given
-    nothing."""
+    nothing. ``help_text`` is English, marked with ``N_`` where it is written: it is translated when built."""
     return typer.Typer(cls=type("LazyCommands", (LazyGroup,), {"entries": entries}), help=help_text,
                        rich_markup_mode=None, no_args_is_help=True, add_completion=False,
                        context_settings=dict(HELP_OPTIONS))

@@ -7,6 +7,7 @@ from typing import Any
 import typer
 
 from boxoffice.cli.common import JSON_HELP, ask_pin, confirm, echo, emit_json, finish_printing, secho, table, terminal
+from boxoffice.i18n import _
 
 REASON_HELP = ("Why: cancelled, customer_request, duplicate, wrong_tickets, or other (with --note). "
                "Default customer_request.")
@@ -22,7 +23,7 @@ def _supervisor(ctx: Any, name: str | None) -> tuple[str, str] | None:
         return None
     from boxoffice.services.operators import approve
 
-    pin = ask_pin(f"PIN for {name}")
+    pin = ask_pin(_("PIN for {name}").format(name=name))
     approve(ctx, name, pin, "refund_override")
     return name, pin
 
@@ -33,21 +34,21 @@ def _confirm(question: str, yes: bool, json_out: bool) -> None:
 
 
 def refund(
-    code: str = typer.Argument(..., help="Order code, e.g. K7M2-224W, or a scanned ticket (quote it): then only "
-                                         "that ticket unless --tickets says more."),
-    tickets: str = typer.Option(None, "--tickets", help="Only these tickets: ids, id endings or seats (F10,F11)."),
+    code: str = typer.Argument(..., help=_("Order code, e.g. K7M2-224W, or a scanned ticket (quote it): then only "
+                                         "that ticket unless --tickets says more.")),
+    tickets: str = typer.Option(None, "--tickets", help=_("Only these tickets: ids, id endings or seats (F10,F11).")),
     count: int = typer.Option(None, "--count", "-n", min=1, metavar="N",
-                              help="Refund N standing (general admission) places of the order: those not handed "
-                                   "out and not admitted at the door go first, then the last sold."),
+                              help=_("Refund N standing (general admission) places of the order: those not handed "
+                                   "out and not admitted at the door go first, then the last sold.")),
     ticket_type: str = typer.Option(None, "--type", "-t", metavar="TYPE",
-                                    help="With --count, when the order's standing places are of several types: "
-                                         "only places of this ticket type (adult, child...)."),
+                                    help=_("With --count, when the order's standing places are of several types: "
+                                         "only places of this ticket type (adult, child...).")),
     reason: str = typer.Option("customer_request", "--reason", help=REASON_HELP),
-    note: str = typer.Option(None, "--note", help="A note kept with the refund and printed on its receipt."),
-    supervisor: str = typer.Option(None, "--supervisor", help="Supervisor approving an override (PIN asked)."),
-    waive_fee: bool = typer.Option(False, "--waive-fee", help="Full price back despite the policy's fee (the venue "
-                                                              "cancelled...): an override."),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    note: str = typer.Option(None, "--note", help=_("A note kept with the refund and printed on its receipt.")),
+    supervisor: str = typer.Option(None, "--supervisor", help=_("Supervisor approving an override (PIN asked).")),
+    waive_fee: bool = typer.Option(False, "--waive-fee", help=_("Full price back despite the policy's fee (the venue "
+                                                              "cancelled...): an override.")),
+    yes: bool = typer.Option(False, "--yes", "-y", help=_("Do not ask for confirmation.")),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Refund an order or some of its tickets, as the event's refund policy allows now.
@@ -74,12 +75,15 @@ def refund(
     with terminal() as ctx:
         p = check_refund(ctx, req, supervisor)
         if not json_out:
-            secho(f"Refund order {p['order']} ({p['event']}): {p['policy']}", bold=True)
+            secho(_("Refund order {order} ({event}): {policy}").format(order=p["order"], event=p["event"],
+                                                                       policy=p["policy"]), bold=True)
             echo(table([(t["place"], t["type"], t["price"], t["fee"], t["amount"]) for t in p["tickets"]],
-                             ["ticket", "type", "price", "fee", "refund"]))
-            echo(f"Refund {p['amount_text']} {p['currency']} to {p['to']}")
+                       [_("ticket"), _("type"), _("price"), _("fee"), _("refund")]))
+            echo(_("Refund {amount} {currency} to {to}").format(amount=p["amount_text"], currency=p["currency"],
+                                                                to=p["to"]))
             if p["overrides"]:
-                secho(f"OVERRIDE needed: {'; '.join(p['overrides_text'])}", fg="yellow", bold=True)
+                secho(_("OVERRIDE needed: {reasons}").format(reasons="; ".join(p["overrides_text"])), fg="yellow",
+                      bold=True)
         req.supervisor = _supervisor(ctx, supervisor)
         _confirm(p["question"], yes, json_out)
         req.expect_amount = p["amount"]
@@ -93,32 +97,33 @@ def refund(
                    "payments": [{"tender": p["tender"], "amount": p["amount"], "card_last4": p["card_last4"]}
                                 for p in out["payments"]], "print": prints})
     else:
-        secho(f"REFUNDED {out['amount_text']} {out['currency']} on {out['order']}: {out['steps']}",
-                    fg="green", bold=True)
+        secho(_("REFUNDED {amount} {currency} on {order}: {steps}").format(
+            amount=out["amount_text"], currency=out["currency"], order=out["order"], steps=out["steps"]),
+              fg="green", bold=True)
         cash = sum(pay["amount"] for pay in out["payments"] if pay["tender"] == "cash")
         if cash:
-            secho(f"GIVE CASH {format_money(cash, out['currency'])}", bold=True)
+            secho(_("GIVE CASH {amount}").format(amount=format_money(cash, out["currency"])), bold=True)
         if out["demand"]:
             echo(out["demand"]["text"])
         if out["override"]:
-            secho(f"Override approved by {out['approved_by']} (flagged)", fg="yellow")
+            secho(_("Override approved by {name} (flagged)").format(name=out["approved_by"]), fg="yellow")
     finish_printing(prints, json_out, pdf_only=True)
 
 
 def exchange(
-    code: str = typer.Argument(..., help="Order code of the tickets to exchange, or a scanned ticket (quote it): "
-                                         "then only that ticket unless --tickets says more."),
-    tickets: str = typer.Option(None, "--tickets", help="Only these tickets: ids, id endings or seats."),
-    event: str = typer.Option(None, "--event", "-e", help="New event id (default: the same event)."),
-    section: str = typer.Option(None, "--section", "-s", help="New section (default: the same section)."),
-    seats: str = typer.Option(None, "--seats", help="New seats, comma separated (default: best available)."),
-    types: list[str] = typer.Option([], "--type", "-t", help="New ticket types, e.g. adult=2 (default: as before)."),
-    accessible: bool = typer.Option(False, "--wheelchair", help="Include a wheelchair space."),
-    cash: str = typer.Option(None, "--cash", help="Cash handed over for a difference to pay."),
-    card: list[str] = typer.Option([], "--card", help="Card for a difference to pay: LAST4 or LAST4:AMOUNT."),
-    supervisor: str = typer.Option(None, "--supervisor", help="Supervisor approving an override (PIN asked)."),
-    note: str = typer.Option(None, "--note", help="A note kept with the exchange."),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    code: str = typer.Argument(..., help=_("Order code of the tickets to exchange, or a scanned ticket (quote it): "
+                                         "then only that ticket unless --tickets says more.")),
+    tickets: str = typer.Option(None, "--tickets", help=_("Only these tickets: ids, id endings or seats.")),
+    event: str = typer.Option(None, "--event", "-e", help=_("New event id (default: the same event).")),
+    section: str = typer.Option(None, "--section", "-s", help=_("New section (default: the same section).")),
+    seats: str = typer.Option(None, "--seats", help=_("New seats, comma separated (default: best available).")),
+    types: list[str] = typer.Option([], "--type", "-t", help=_("New ticket types, e.g. adult=2 (default: as before).")),
+    accessible: bool = typer.Option(False, "--wheelchair", help=_("Include a wheelchair space.")),
+    cash: str = typer.Option(None, "--cash", help=_("Cash handed over for a difference to pay.")),
+    card: list[str] = typer.Option([], "--card", help=_("Card for a difference to pay: LAST4 or LAST4:AMOUNT.")),
+    supervisor: str = typer.Option(None, "--supervisor", help=_("Supervisor approving an override (PIN asked).")),
+    note: str = typer.Option(None, "--note", help=_("A note kept with the exchange.")),
+    yes: bool = typer.Option(False, "--yes", "-y", help=_("Do not ask for confirmation.")),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Exchange tickets for others (another event, section or seats) in one step.
@@ -158,14 +163,21 @@ def exchange(
         req.tenders = _tenders(cash, card, None, preview(ctx, req)["currency"])
         p = check_exchange(ctx, req, supervisor)
         if not json_out:
-            secho(f"Exchange from order {p['order']} to {p['to_event']}, {p['section']}", bold=True)
-            echo("  returning: " + ", ".join(f"{t['type']} {t['place']} {t['price']}" for t in p["old"]))
-            echo("  new:       " + ", ".join(f"{n['count']} x {n['type']} {n['price']}" for n in p["new"]))
-            echo(f"  credit {p['credit']}, new tickets {p['new_total']}: {p['settle']}")
+            secho(_("Exchange from order {order} to {event}, {section}").format(
+                order=p["order"], event=p["to_event"], section=p["section"]), bold=True)
+            echo(_("  returning: {tickets}").format(
+                tickets=", ".join(f"{t['type']} {t['place']} {t['price']}" for t in p["old"])))
+            echo(_("  new:       {tickets}").format(
+                tickets=", ".join(f"{n['count']} x {n['type']} {n['price']}" for n in p["new"])))
+            echo(_("  credit {credit}, new tickets {total}: {settle}").format(credit=p["credit"],
+                                                                            total=p["new_total"],
+                                                                            settle=p["settle"]))
             if p["overrides"]:
-                secho(f"OVERRIDE needed: {'; '.join(p['overrides_text'])}", fg="yellow", bold=True)
+                secho(_("OVERRIDE needed: {reasons}").format(reasons="; ".join(p["overrides_text"])), fg="yellow",
+                      bold=True)
         req.supervisor = _supervisor(ctx, supervisor)
-        _confirm(f"Exchange {len(p['old'])} ticket(s) of {p['order']}: {p['settle']}?", yes, json_out)
+        _confirm(_("Exchange {count} ticket(s) of {order}: {settle}?").format(count=len(p["old"]), order=p["order"],
+                                                                             settle=p["settle"]), yes, json_out)
         req.expect_difference = p["difference"]
         out = do_exchange(ctx, req)
         prints = run_jobs(ctx, out["jobs"])
@@ -178,10 +190,12 @@ def exchange(
                                for r in out["refunds"]], "override": out["override"], "print": prints})
     else:
         places = ", ".join(f"{t['row']}{t['seat']}" if t["row"] else t["section_id"] for t in out["tickets"])
-        secho(f"EXCHANGED {out['from']} -> {out['order']['code']}: {places}", fg="green", bold=True)
+        secho(_("EXCHANGED {old} -> {new}: {places}").format(old=out["from"], new=out["order"]["code"],
+                                                             places=places), fg="green", bold=True)
         if out["difference"] > 0 and any(p["tender"] == "cash" for p in out["payments"]):
-            secho(f"CHANGE {out['change_text']}", bold=True)
+            secho(_("CHANGE {amount}").format(amount=out["change_text"]), bold=True)
         elif out["difference"] < 0:
-            echo("Refunded " + ", ".join(f"{r['tender']} {format_money(r['amount'], out['currency'])}"
-                                               for r in out["refunds"]) + f": {out['steps']}")
+            echo(_("Refunded {refunds}: {steps}").format(
+                refunds=", ".join(f"{r['tender']} {format_money(r['amount'], out['currency'])}"
+                                  for r in out["refunds"]), steps=out["steps"]))
     finish_printing(prints, json_out, pdf_only=True)

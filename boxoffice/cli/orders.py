@@ -16,13 +16,14 @@ from boxoffice.cli.common import (
     table,
     terminal,
 )
+from boxoffice.i18n import N_, _
 
-order_app = sub_app("Look up an order and reprint its tickets.")
+order_app = sub_app(N_("Look up an order and reprint its tickets."))
 
 
 @order_app.command("show", context_settings=TOKEN_ARGUMENT)
-def show(code: str = typer.Argument(..., help="Order code, e.g. K7M2-224W (case and hyphen forgiven), or a "
-                                              "scanned ticket of the order (quote it)."),
+def show(code: str = typer.Argument(..., help=_("Order code, e.g. K7M2-224W (case and hyphen forgiven), or a "
+                                              "scanned ticket of the order (quote it).")),
          json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """Show an order: customer, tickets with places and state, payments.
 
@@ -35,22 +36,23 @@ def show(code: str = typer.Argument(..., help="Order code, e.g. K7M2-224W (case 
     if json_out:
         emit_json(o)
         return
-    secho(f"Order {o['code']}  {o['event_name']}  {o['status']}  total {o['total_text']} {o['currency']}",
-                bold=True)
-    echo(f"  sold {o['created_local']} via {o['channel']}" + (f"; customer {o['customer_name']}"
-                                                                     if o["customer_name"] else ""))
+    secho(_("Order {code}  {event}  {status}  total {total} {currency}").format(
+        code=o["code"], event=o["event_name"], status=o["status"], total=o["total_text"], currency=o["currency"]),
+          bold=True)
+    echo(_("  sold {when} via {channel}").format(when=o["created_local"], channel=o["channel"]) +
+         (_("; customer {name}").format(name=o["customer_name"]) if o["customer_name"] else ""))
     if o["notes"]:
-        secho(f"  NOTE: {o['notes']}", fg="yellow")
+        secho(_("  NOTE: {notes}").format(notes=o["notes"]), fg="yellow")
     echo(table([(t["section_name"], (t["row"] or "") + (t["seat"] or ""), t["type"], t["price"], t["status"],
-                       "yes" if t["picked_up_at"] else "", t["copies"] or "") for t in o["tickets"]],
-                     ["section", "seat", "type", "price", "status", "picked up", "copies"]))
+                 _("yes") if t["picked_up_at"] else "", t["copies"] or "") for t in o["tickets"]],
+               [_("section"), _("seat"), _("type"), _("price"), _("status"), _("picked up"), _("copies")]))
     echo(table([(p["kind"], p["tender"], p["amount"], p["card_last4"] or "", p["change"] or "")
-                      for p in o["payments"]], ["payment", "tender", "amount", "card", "change"]))
+                for p in o["payments"]], [_("payment"), _("tender"), _("amount"), _("card"), _("change")]))
 
 
 @order_app.command("reprint", context_settings=TOKEN_ARGUMENT)
-def reprint(code: str = typer.Argument(..., help="Order code, or a scanned ticket of the order (quote it)."),
-            supervisor: str = typer.Option(None, "--supervisor", help="Supervisor approving (PIN asked)."),
+def reprint(code: str = typer.Argument(..., help=_("Order code, or a scanned ticket of the order (quote it).")),
+            supervisor: str = typer.Option(None, "--supervisor", help=_("Supervisor approving (PIN asked).")),
             json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """Reprint an order's tickets marked COPY, with the same QR tokens; each copy is counted and journalled.
 
@@ -66,5 +68,5 @@ def reprint(code: str = typer.Argument(..., help="Order code, or a scanned ticke
     if json_out:
         emit_json(out)
     else:
-        echo(f"Reprinted {len(out['tickets'])} ticket(s) of {out['order']} as COPY.")
+        echo(_("Reprinted {count} ticket(s) of {order} as COPY.").format(count=len(out["tickets"]), order=out["order"]))
     finish_printing(out["results"], json_out)

@@ -19,18 +19,19 @@ from boxoffice.cli.common import (
     terminal,
 )
 from boxoffice.cli.default_group import default_command_app
+from boxoffice.i18n import N_, _
 
-pickup_app = default_command_app("Will-call: find an order, take payment for an unpaid one, and hand it out "
+pickup_app = default_command_app(N_("Will-call: find an order, take payment for an unpaid one, and hand it out "
                                  "exactly once.\n\n"
                                  "Examples:\n"
                                  "  boxoffice pickup find 'demo customer'\n"
-                                 "  boxoffice pickup WQ72-2248", "give")
+                                 "  boxoffice pickup WQ72-2248"), "give")
 
 
 @pickup_app.command("find", context_settings=TOKEN_ARGUMENT)
-def pickup_find(query: list[str] = typer.Argument(..., help="Code, scanned ticket, name, e-mail or phone digits."),
-                event: str = typer.Option(None, "--event", help="Only orders for this event."),
-                limit: int = typer.Option(20, "--limit", help="At most this many results."),
+def pickup_find(query: list[str] = typer.Argument(..., help=_("Code, scanned ticket, name, e-mail or phone digits.")),
+                event: str = typer.Option(None, "--event", help=_("Only orders for this event.")),
+                limit: int = typer.Option(20, "--limit", help=_("At most this many results.")),
                 json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """Find orders by code (case and hyphens forgiven), scanned ticket, name (any order, accents optional,
     prefixes, Chinese), e-mail, or the last 4+ digits of the phone. Best matches first.
@@ -51,31 +52,31 @@ def pickup_find(query: list[str] = typer.Argument(..., help="Code, scanned ticke
         secho(out["note"], fg="yellow", err=True)
     echo(table([(r["code"], r["name"] or "", r["event"], f"{r['picked_up']}/{r['tickets']}",
                        _state(r), r["notes"] or "", r["match"]) for r in out["results"]],
-                     ["code", "name", "event", "out", "state", "notes", "found by"]))
+               [_("code"), _("name"), _("event"), _("out"), _("state"), _("notes"), _("found by")]))
 
 
 def _state(r: dict[str, Any]) -> str:
     if r["channel"] == "box_office":
-        return "sold here"
+        return _("sold here")
     if r["status"] == "unpaid":
-        return "NOT PAID"
+        return _("NOT PAID")
     if r["tickets"] and r["picked_up"] >= r["tickets"]:
-        return "handed out"
-    return "partly out" if r["picked_up"] else "waiting"
+        return _("handed out")
+    return _("partly out") if r["picked_up"] else _("waiting")
 
 
 @pickup_app.command("give", context_settings=TOKEN_ARGUMENT)
-def pickup_give(code: str = typer.Argument(..., help="Order code, e.g. WQ72-2248, or a scanned ticket of the order "
-                                                     "(quote it)."),
-                tickets: str = typer.Option(None, "--tickets", help="Only these tickets: ids or their last 8 "
-                                                                    "characters, comma separated."),
-                count: int = typer.Option(None, "--count", help="Only this many tickets (the rest later)."),
-                yes: bool = typer.Option(False, "--yes", "-y", help="The order's note (e.g. ID required) was "
-                                                                    "checked: do not ask."),
-                id_last4: str = typer.Option(None, "--id-last4", help="Real-name orders: the last four characters "
-                                             "of a ticket holder's ID document."),
-                id_number: str = typer.Option(None, "--id-number", help="Real-name orders: a ticket holder's whole "
-                                              "ID number, matched by its keyed hash (never kept)."),
+def pickup_give(code: str = typer.Argument(..., help=_("Order code, e.g. WQ72-2248, or a scanned ticket of the order "
+                                                     "(quote it).")),
+                tickets: str = typer.Option(None, "--tickets", help=_("Only these tickets: ids or their last 8 "
+                                                                    "characters, comma separated.")),
+                count: int = typer.Option(None, "--count", help=_("Only this many tickets (the rest later).")),
+                yes: bool = typer.Option(False, "--yes", "-y", help=_("The order's note (e.g. ID required) was "
+                                                                    "checked: do not ask.")),
+                id_last4: str = typer.Option(None, "--id-last4", help=_("Real-name orders: the last four characters "
+                                             "of a ticket holder's ID document.")),
+                id_number: str = typer.Option(None, "--id-number", help=_("Real-name orders: a ticket holder's whole "
+                                              "ID number, matched by its keyed hash (never kept).")),
                 json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """Hand an order out: records who and when, prints its tickets. `boxoffice pickup CODE` is the same.
 
@@ -94,41 +95,42 @@ def pickup_give(code: str = typer.Argument(..., help="Order code, e.g. WQ72-2248
     from boxoffice.services.pickup import pick_up, plan_pickup
 
     if tickets is not None and count is not None:
-        raise BoxOfficeError("bad_input", "give --tickets or --count, not both")
+        raise BoxOfficeError("bad_input", _("give --tickets or --count, not both"))
     ids = [t.strip() for t in tickets.split(",") if t.strip()] if tickets else None
     with terminal() as ctx:
         ctx.require("pickup")
         plan = plan_pickup(ctx, code, ids, count, id_last4=id_last4, id_number=id_number)
         confirmed = yes
         if plan["notes"] and not yes and not json_out:
-            secho(f"NOTE: {plan['notes']}", fg="yellow", bold=True)
+            secho(_("NOTE: {notes}").format(notes=plan["notes"]), fg="yellow", bold=True)
             with contextlib.suppress(typer.Abort):
-                confirmed = confirm(f"Checked? Hand out {len(plan['chosen'])} ticket(s) of "
-                                          f"{plan['order']['code']}", default=False)
+                confirmed = confirm(_("Checked? Hand out {count} ticket(s) of {order}").format(
+                    count=len(plan["chosen"]), order=plan["order"]["code"]), default=False)
             if not confirmed:
-                raise BoxOfficeError("conflict", f"not handed out: the note on {plan['order']['code']} was not "
-                                                 "confirmed")
+                raise BoxOfficeError("conflict", _("not handed out: the note on {order} was not confirmed").format(
+                    order=plan["order"]["code"]))
         out = pick_up(ctx, code, ticket_ids=ids, count=count, confirmed=confirmed, id_last4=id_last4,
                       id_number=id_number)
     if json_out:
         emit_json(out)
     else:
         who = f" ({out['name']})" if out["name"] else ""
-        secho(f"HANDED OUT {out['order']}{who}: {len(out['handed_out'])} ticket(s): "
-                    f"{', '.join(out['places'])}", fg="green", bold=True)
+        secho(_("HANDED OUT {order}{who}: {count} ticket(s): {places}").format(
+            order=out["order"], who=who, count=len(out["handed_out"]), places=", ".join(out["places"])),
+              fg="green", bold=True)
         if out["holder"]:
-            echo(f"ID checked: {out['holder']['line']}")
+            echo(_("ID checked: {holder}").format(holder=out["holder"]["line"]))
         if out["remaining"]:
-            echo(f"{out['remaining']} ticket(s) still to hand out.")
+            echo(_("{count} ticket(s) still to hand out.").format(count=out["remaining"]))
     finish_printing(out["print"], json_out)
 
 
 @pickup_app.command("pay")
-def pickup_pay(code: str = typer.Argument(..., help="Order code of an unpaid web order, e.g. WQ72-2248."),
-               cash: str = typer.Option(None, "--cash", help="Cash handed over, e.g. 50; the change is worked out."),
-               card: list[str] = typer.Option([], "--card", help="Card: LAST4 (the rest) or LAST4:AMOUNT; only 4 "
-                                                                 "digits kept."),
-               no_receipt: bool = typer.Option(False, "--no-receipt", help="Do not print a receipt."),
+def pickup_pay(code: str = typer.Argument(..., help=_("Order code of an unpaid web order, e.g. WQ72-2248.")),
+               cash: str = typer.Option(None, "--cash", help=_("Cash handed over, e.g. 50; the change is worked out.")),
+               card: list[str] = typer.Option([], "--card", help=_("Card: LAST4 (the rest) or LAST4:AMOUNT; only 4 "
+                                                                 "digits kept.")),
+               no_receipt: bool = typer.Option(False, "--no-receipt", help=_("Do not print a receipt.")),
                json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """Take payment for an unpaid web order at the desk, then hand it out with `boxoffice pickup CODE`.
 
@@ -152,8 +154,9 @@ def pickup_pay(code: str = typer.Argument(..., help="Order code of an unpaid web
                    "payments": [{"tender": p["tender"], "amount": p["amount"], "card_last4": p["card_last4"]}
                                 for p in out["payments"]], "print": prints})
     else:
-        secho(f"PAID {out['order']}: {out['total_text']} {out['currency']}", fg="green", bold=True)
+        secho(_("PAID {order}: {total} {currency}").format(order=out["order"], total=out["total_text"],
+                                                           currency=out["currency"]), fg="green", bold=True)
         if any(p["tender"] == "cash" for p in out["payments"]):
-            secho(f"CHANGE {out['change_text']}", bold=True)
-        echo(f"Hand it out now: boxoffice pickup {out['order']}")
+            secho(_("CHANGE {amount}").format(amount=out["change_text"]), bold=True)
+        echo(_("Hand it out now: boxoffice pickup {order}").format(order=out["order"]))
     finish_printing(prints, json_out)

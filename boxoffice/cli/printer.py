@@ -13,8 +13,9 @@ from boxoffice.cli.common import (
     table,
     terminal,
 )
+from boxoffice.i18n import N_, _
 
-print_app = sub_app("The print queue: retry what did not print, print a test page, list jobs.")
+print_app = sub_app(N_("The print queue: retry what did not print, print a test page, list jobs."))
 
 
 @print_app.command("retry")
@@ -30,9 +31,10 @@ def retry(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> Non
     if json_out:
         emit_json(results)
     elif not results:
-        echo("Nothing waiting to print.")
+        echo(_("Nothing waiting to print."))
     else:
-        echo(f"{sum(r['status'] == 'printed' for r in results)} of {len(results)} job(s) printed.")
+        echo(_("{printed} of {count} job(s) printed.").format(printed=sum(r["status"] == "printed" for r in results),
+                                                             count=len(results)))
     finish_printing(results, json_out)
 
 
@@ -52,7 +54,7 @@ def test(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None
 
 
 @print_app.command("jobs")
-def jobs(pending: bool = typer.Option(False, "--pending", help="Only jobs not yet printed."),
+def jobs(pending: bool = typer.Option(False, "--pending", help=_("Only jobs not yet printed.")),
          json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """List recent print jobs with their state and last error.
 
@@ -66,4 +68,4 @@ def jobs(pending: bool = typer.Option(False, "--pending", help="Only jobs not ye
         emit_json(items)
         return
     echo(table([(j["id"][-8:], j["kind"], j["status"], j["attempts"], j["printer_uri"], j["last_error"] or "")
-                      for j in items], ["job", "kind", "status", "tries", "printer", "last error"]))
+                for j in items], [_("job"), _("kind"), _("status"), _("tries"), _("printer"), _("last error")]))

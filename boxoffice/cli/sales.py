@@ -16,6 +16,7 @@ from boxoffice.cli.common import (
     secho,
     terminal,
 )
+from boxoffice.i18n import _
 
 
 def _tenders(cash: str | None, card: list[str], comp: str | None, currency: str) -> list:
@@ -35,12 +36,13 @@ def _limit_line(limit: dict) -> None:
     central service was asked or this terminal counted offline (then sales elsewhere may not be counted yet)."""
     if limit["counted"] == "none":
         return
-    how = {"offline": "counted offline", "central": "checked with the central service"}.get(limit["counted"],
-                                                                                         "counted here")
-    echo(f"Limit {limit['limit']} per customer: {limit['remaining']} more for this customer ({how})")
+    how = {"offline": _("counted offline"), "central": _("checked with the central service")}.get(
+        limit["counted"], _("counted here"))
+    echo(_("Limit {limit} per customer: {remaining} more for this customer ({how})").format(
+        limit=limit["limit"], remaining=limit["remaining"], how=how))
     if limit["counted"] == "offline":
-        secho("counted offline: sales at other terminals since the last sync are not counted; the central service "
-              "flags a customer over the limit at sync", fg="yellow", err=True)
+        secho(_("counted offline: sales at other terminals since the last sync are not counted; the central "
+                "service flags a customer over the limit at sync"), fg="yellow", err=True)
 
 
 def _quote(event: str, section: str, counts: dict[str, int], seats: str | None, accessible: bool,
@@ -62,16 +64,17 @@ def _quote(event: str, section: str, counts: dict[str, int], seats: str | None, 
                               "discount": format_money(x["discount"], q["currency"])} for x in q["lines"]]})
         return
     first = q["lines"][0]
-    echo(f"QUOTE {first['event_name']} · {first['section_name']} (nothing sold, nothing taken)")
+    echo(_("QUOTE {event} · {section} (nothing sold, nothing taken)").format(event=first["event_name"],
+                                                                             section=first["section_name"]))
     for x in q["lines"]:
         off = f"  (-{format_money(x['discount'], q['currency'])})" if x["discount"] else ""
         echo(f"  {x['text']}{off}")
     if q["discount"]:
-        echo(f"Discounts -{q['discount_text']}")
-    echo(f"incl. tax {q['tax_text']}")
-    secho(f"Total {q['total_text']} {q['currency']}", bold=True)
+        echo(_("Discounts -{amount}").format(amount=q["discount_text"]))
+    echo(_("incl. tax {amount}").format(amount=q["tax_text"]))
+    secho(_("Total {amount} {currency}").format(amount=q["total_text"], currency=q["currency"]), bold=True)
     for c in q["confirm"]:
-        secho(f"tell the customer: {c}", fg="yellow")
+        secho(_("tell the customer: {note}").format(note=c), fg="yellow")
 
 
 def _at_terminal() -> bool:
@@ -90,34 +93,36 @@ def _warn_places(ctx: Any, req: Any, yes: bool, json_out: bool) -> None:
     if not warn["places"]:
         return
     asking = not yes and _at_terminal()
-    secho(f"NOTE {warn['text']}: tell the customer before taking payment", fg="yellow", bold=True,
+    secho(_("NOTE {places}: tell the customer before taking payment").format(places=warn["text"]), fg="yellow",
+          bold=True,
           err=json_out or not asking)
     if asking:
-        confirm("Does the customer accept these places?", abort=True, err=json_out)
+        confirm(_("Does the customer accept these places?"), abort=True, err=json_out)
     req.seats = warn["seats"]
 
 
 def sell(
-    event: str = typer.Argument(..., help="Event id (see `boxoffice event list`)."),
-    types: list[str] = typer.Option(..., "--type", "-t", help="Ticket type and count, repeatable: adult=2."),
-    section: str = typer.Option(..., "--section", "-s", help="Section id."),
-    seats: str = typer.Option(None, "--seats", help="Named seats, comma separated: B12,B13. Default: best available."),
-    accessible: bool = typer.Option(False, "--wheelchair", help="Include a wheelchair space (and companion seats)."),
-    cash: str = typer.Option(None, "--cash", help="Cash handed over, e.g. 100; the change is worked out."),
-    card: list[str] = typer.Option([], "--card", help="Card: LAST4 (the rest) or LAST4:AMOUNT; only 4 digits kept."),
-    comp: str = typer.Option(None, "--comp", help="Complimentary, with the reason; needs a supervisor."),
-    supervisor: str = typer.Option(None, "--supervisor", help="Supervisor approving a comp (PIN asked)."),
-    name: str = typer.Option(None, "--name", help="Customer name."),
-    email: str = typer.Option(None, "--email", help="Customer e-mail."),
-    phone: str = typer.Option(None, "--phone", help="Customer phone."),
-    no_receipt: bool = typer.Option(False, "--no-receipt", help="Print tickets only."),
-    holder: list[str] = typer.Option([], "--holder", help="Real-name events: a ticket's holder as "
+    event: str = typer.Argument(..., help=_("Event id (see `boxoffice event list`).")),
+    types: list[str] = typer.Option(..., "--type", "-t", help=_("Ticket type and count, repeatable: adult=2.")),
+    section: str = typer.Option(..., "--section", "-s", help=_("Section id.")),
+    seats: str = typer.Option(None, "--seats",
+                              help=_("Named seats, comma separated: B12,B13. Default: best available.")),
+    accessible: bool = typer.Option(False, "--wheelchair", help=_("Include a wheelchair space (and companion seats).")),
+    cash: str = typer.Option(None, "--cash", help=_("Cash handed over, e.g. 100; the change is worked out.")),
+    card: list[str] = typer.Option([], "--card", help=_("Card: LAST4 (the rest) or LAST4:AMOUNT; only 4 digits kept.")),
+    comp: str = typer.Option(None, "--comp", help=_("Complimentary, with the reason; needs a supervisor.")),
+    supervisor: str = typer.Option(None, "--supervisor", help=_("Supervisor approving a comp (PIN asked).")),
+    name: str = typer.Option(None, "--name", help=_("Customer name.")),
+    email: str = typer.Option(None, "--email", help=_("Customer e-mail.")),
+    phone: str = typer.Option(None, "--phone", help=_("Customer phone.")),
+    no_receipt: bool = typer.Option(False, "--no-receipt", help=_("Print tickets only.")),
+    holder: list[str] = typer.Option([], "--holder", help=_("Real-name events: a ticket's holder as "
                                      "'NAME,KIND,NUMBER' (KIND: resident, passport or other), once per ticket, in "
-                                     "the order the tickets are issued. The number is hashed, never kept."),
-    quote: bool = typer.Option(False, "--quote", help="Show the lines, discounts, tax share and total; sell and "
-                               "take nothing."),
-    yes: bool = typer.Option(False, "--yes", "-y", help="The customer accepted restricted-view or wheelchair "
-                                                        "places: do not ask."),
+                                     "the order the tickets are issued. The number is hashed, never kept.")),
+    quote: bool = typer.Option(False, "--quote", help=_("Show the lines, discounts, tax share and total; sell "
+                                                          "and take nothing.")),
+    yes: bool = typer.Option(False, "--yes", "-y", help=_("The customer accepted restricted-view or "
+                                                          "wheelchair places: do not ask.")),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Sell tickets at the window: places, payment, signed QR tickets and a receipt, printed at once.
@@ -157,7 +162,7 @@ def sell(
             holders=[parse_holder(h) for h in holder] or None)
         if supervisor:  # everything else that could refuse the sale first, then the PIN
             check_sale(ctx, req, supervisor)
-            req.supervisor = (supervisor, ask_pin(f"PIN for {supervisor}"))
+            req.supervisor = (supervisor, ask_pin(_("PIN for {name}").format(name=supervisor)))
         _warn_places(ctx, req, yes, json_out)
         result = do_sell(ctx, req)
         prints = run_jobs(ctx, result["jobs"])
@@ -175,11 +180,13 @@ def sell(
                    "print": prints})
     else:
         places = ", ".join(f"{t['row']}{t['seat']}" if t["row"] else t["section_id"] for t in result["tickets"])
-        secho(f"SOLD {order['code']}  {len(result['tickets'])} ticket(s): {places}", bold=True, fg="green")
-        echo(f"Total {result['total_text']} {result['currency']}")
+        secho(_("SOLD {order}  {count} ticket(s): {places}").format(order=order["code"],
+                                                                    count=len(result["tickets"]), places=places),
+              bold=True, fg="green")
+        echo(_("Total {amount} {currency}").format(amount=result["total_text"], currency=result["currency"]))
         for h in result["holders"]:
-            echo(f"  holder {h['line']}")
+            echo(_("  holder {holder}").format(holder=h["line"]))
         if any(p["tender"] == "cash" for p in result["payments"]):
-            secho(f"CHANGE {result['change_text']}", bold=True)
+            secho(_("CHANGE {amount}").format(amount=result["change_text"]), bold=True)
         _limit_line(result["customer_limit"])
     finish_printing(prints, json_out)

@@ -8,12 +8,13 @@ import typer
 
 from boxoffice.cli.app import sub_app
 from boxoffice.cli.common import JSON_HELP, clock, config, echo, emit_json, secho, table
+from boxoffice.i18n import N_, _
 
-config_app = sub_app("Show the configuration in force and where each value came from.")
+config_app = sub_app(N_("Show the configuration in force and where each value came from."))
 
 
 def init(
-    name: str = typer.Option("Counter 1", "--name", "-n", help="A name people recognise: 'Counter 2', 'Door A'."),
+    name: str = typer.Option("Counter 1", "--name", "-n", help=_("A name people recognise: 'Counter 2', 'Door A'.")),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Make this machine a terminal: id, order-code tag, Ed25519 signing key (mode 0600) and database.
@@ -31,9 +32,9 @@ def init(
     if json_out:
         emit_json(info)
         return
-    echo(f"Terminal {t['name']} ({t['id']}) ready.\n  database: {cfg.db_path}\n  signing key: {cfg.key_path}"
-               f" (key id {t['key_id']})\nNext: add the first admin with "
-               "`boxoffice operator add NAME --role admin`, then `boxoffice catalog import FILE`.")
+    echo(_("Terminal {name} ({id}) ready.\n  database: {db}\n  signing key: {key} (key id {key_id})\nNext: add the "
+           "first admin with `boxoffice operator add NAME --role admin`, then `boxoffice catalog import FILE`.").format(
+        name=t["name"], id=t["id"], db=cfg.db_path, key=cfg.key_path, key_id=t["key_id"]))
 
 
 @config_app.command("show")
@@ -50,12 +51,12 @@ def show(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None
     if json_out:
         emit_json({"file": str(cfg.file) if cfg.file else None, "settings": data})
         return
-    echo(f"config file: {cfg.file or '(none found)'}")
-    echo(table([(k, d["value"], d["source"]) for k, d in data.items()], ["setting", "value", "source"]))
+    echo(_("config file: {file}").format(file=cfg.file or _("(none found)")))
+    echo(table([(k, d["value"], d["source"]) for k, d in data.items()], [_("setting"), _("value"), _("source")]))
 
 
 def demo(
-    directory: Path = typer.Option(Path("boxoffice-demo"), "--dir", help="Where to put the demo terminal."),
+    directory: Path = typer.Option(Path("boxoffice-demo"), "--dir", help=_("Where to put the demo terminal.")),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Set up a demo terminal (venue, two events, five operators), sell two seats and print the tickets to PDF.
@@ -70,15 +71,19 @@ def demo(
         emit_json(out)
         return
     if out["created"]:
-        echo(f"Demo terminal made in {out['directory']} (Demo Hall: 488 reserved seats and 300 standing; "
-                   "two events).")
-    secho(f"SOLD {out['order']}: {out['event_name']}, 2 x Adult, seats {', '.join(out['seats'])}; "
-                f"total {out['total']} {out['currency']}, change from 100.00: {out['change']}", fg="green", bold=True)
+        echo(_("Demo terminal made in {directory} (Demo Hall: 488 reserved seats and 300 standing; two "
+               "events).").format(directory=out["directory"]))
+    secho(_("SOLD {order}: {event}, 2 x Adult, seats {seats}; total {total} {currency}, change from 100.00: "
+            "{change}").format(order=out["order"], event=out["event_name"], seats=", ".join(out["seats"]),
+                               total=out["total"], currency=out["currency"], change=out["change"]),
+          fg="green", bold=True)
     for r in out["print"]:
-        echo(f"Tickets printed to {r['to']}" if r["status"] == "printed" else f"NOT PRINTED: {r['error']}")
-    echo("Operators (name/role/PIN): " + ", ".join(f"{o['name']}/{o['role']}/{o['pin']}"
-                                                      for o in out["operators"]))
-    echo(f"Try it yourself:\n  cd {out['directory']}\n  boxoffice event seats {out['event']}\n"
-               f"  boxoffice login sam          (PIN 1111, asked without echo)\n"
-               f"  boxoffice sell {out['event']} --section standing --type adult=2 --cash 50\n"
-               f"  boxoffice order show {out['order']}")
+        echo(_("Tickets printed to {path}").format(path=r["to"]) if r["status"] == "printed"
+             else _("NOT PRINTED: {error}").format(error=r["error"]))
+    echo(_("Operators (name/role/PIN): {operators}").format(
+        operators=", ".join(f"{o['name']}/{o['role']}/{o['pin']}" for o in out["operators"])))
+    echo(_("Try it yourself:\n  cd {directory}\n  boxoffice event seats {event}\n"
+           "  boxoffice login sam          (PIN 1111, asked without echo)\n"
+           "  boxoffice sell {event} --section standing --type adult=2 --cash 50\n"
+           "  boxoffice order show {order}").format(directory=out["directory"], event=out["event"],
+                                                     order=out["order"]))

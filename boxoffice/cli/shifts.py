@@ -16,11 +16,15 @@ from boxoffice.cli.common import (
     secho,
     terminal,
 )
+from boxoffice.i18n import N_, _
 
-shift_app = sub_app("Shifts and the cash drawer: open with a float, cash in/out, X report, close with a count (Z).")
+shift_app = sub_app(N_("Shifts and the cash drawer: open with a float, cash in/out, X report, close with a count (Z)."))
 
 
-drawer_app = sub_app("The cash drawer.")
+drawer_app = sub_app(N_("The cash drawer."))
+
+
+_PIECES = {"note": _("  {value} notes"), "coin": _("  {value} coins")}  # the count's prompt, per kind of piece
 
 
 def _amount(ctx: Any, text: str) -> int:
@@ -33,7 +37,7 @@ def _amount(ctx: Any, text: str) -> int:
 def _show_report(z: dict) -> None:
     from boxoffice.services.shifts import report_lines
 
-    secho(f"{z['kind']} REPORT ({z['currency']})", bold=True)
+    secho(_("{kind} REPORT ({currency})").format(kind=z["kind"], currency=z["currency"]), bold=True)
     for label, value in report_lines(z):
         if value:
             echo(f"  {label:<30}{value:>20}")
@@ -42,7 +46,7 @@ def _show_report(z: dict) -> None:
 
 
 @shift_app.command("open")
-def shift_open(float_: str = typer.Option(..., "--float", help="Cash counted into the drawer, e.g. 150.00."),
+def shift_open(float_: str = typer.Option(..., "--float", help=_("Cash counted into the drawer, e.g. 150.00.")),
                json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """Open your shift at this terminal with the float in the drawer (one open shift per person and terminal).
 
@@ -55,7 +59,7 @@ def shift_open(float_: str = typer.Option(..., "--float", help="Cash counted int
     if json_out:
         emit_json(row)
     else:
-        secho(f"Shift open with a float of {float_}.", fg="green")
+        secho(_("Shift open with a float of {amount}.").format(amount=float_), fg="green")
 
 
 def _cash(kind: str, amount: str, reason: str, json_out: bool) -> None:
@@ -68,20 +72,21 @@ def _cash(kind: str, amount: str, reason: str, json_out: bool) -> None:
     if json_out:
         emit_json(row)
     else:
-        echo(f"Cash {kind}: {format_money(row['amount'], cur)} ({row['reason']}).")
+        echo((_("Cash in: {amount} ({reason}).") if kind == "in" else _("Cash out: {amount} ({reason}).")).format(
+            amount=format_money(row["amount"], cur), reason=row["reason"]))
 
 
 @shift_app.command("cash-in")
-def cash_in(amount: str = typer.Argument(..., help="Amount put into the drawer."),
-            reason: str = typer.Option(..., "--reason", help="Why: 'more change from the safe'."),
+def cash_in(amount: str = typer.Argument(..., help=_("Amount put into the drawer.")),
+            reason: str = typer.Option(..., "--reason", help=_("Why: 'more change from the safe'.")),
             json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """Put cash into the drawer during the shift, with a reason. Example: boxoffice shift cash-in 50 --reason change"""
     _cash("in", amount, reason, json_out)
 
 
 @shift_app.command("cash-out")
-def cash_out(amount: str = typer.Argument(..., help="Amount taken out of the drawer."),
-             reason: str = typer.Option(..., "--reason", help="Why: 'to the safe'."),
+def cash_out(amount: str = typer.Argument(..., help=_("Amount taken out of the drawer.")),
+             reason: str = typer.Option(..., "--reason", help=_("Why: 'to the safe'.")),
              json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """Take cash out of the drawer (a drop to the safe), with a reason. Example: boxoffice shift cash-out 200
     --reason safe"""
@@ -89,7 +94,7 @@ def cash_out(amount: str = typer.Argument(..., help="Amount taken out of the dra
 
 
 @shift_app.command("status")
-def shift_status(operator: str = typer.Option(None, "--operator", help="Someone else's shift (supervisor)."),
+def shift_status(operator: str = typer.Option(None, "--operator", help=_("Someone else's shift (supervisor).")),
                  json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """The X report: your shift so far, by tender and ticket type, and the cash the drawer should hold.
 
@@ -105,8 +110,8 @@ def shift_status(operator: str = typer.Option(None, "--operator", help="Someone 
         _show_report(z)
 
 
-COUNT_HELP = ("Pieces counted, VALUExPIECES, once per value: --count 20x3 --count 0.50x4 is three 20s and four "
-              "50p coins. Instead of --counted.")
+COUNT_HELP = _("Pieces counted, VALUExPIECES, once per value: --count 20x3 --count 0.50x4 is three 20s and four "
+               "50p coins. Instead of --counted.")
 
 
 def _pieces(ctx: Any, texts: list[str] | None) -> dict[int, int] | None:
@@ -132,14 +137,15 @@ def _ask_count(ctx: Any, json_out: bool) -> tuple[int | None, dict[int, int] | N
     if json_out or not _interactive():
         from boxoffice.errors import BoxOfficeError
 
-        raise BoxOfficeError("bad_input", "count the drawer: --counted AMOUNT or --count VALUExPIECES (the "
-                                          "expected cash is shown after the count)")
+        raise BoxOfficeError("bad_input", _("count the drawer: --counted AMOUNT or --count VALUExPIECES (the "
+                                            "expected cash is shown after the count)"))
     cur = currency(ctx)
     values = denominations(cur)
-    secho("Count the drawer. What it should hold is shown after the count.", bold=True)
+    secho(_("Count the drawer. What it should hold is shown after the count."), bold=True)
     if not values:
-        return _amount(ctx, prompt(f"Cash counted ({cur})")), None
-    pieces = {v: int(prompt(f"  {format_money(v, cur):>8} {kind}s", default=0, type=int))
+        return _amount(ctx, prompt(_("Cash counted ({currency})").format(currency=cur))), None
+    pieces = {v: int(prompt(_PIECES.get(kind, "  {value} " + kind + "s").format(value=f"{format_money(v, cur):>8}"),
+                            default=0, type=int))
               for v, kind in values}
     return None, pieces
 
@@ -154,18 +160,18 @@ def _approver(ctx: Any, shift_owner: str | None, name: str | None, interactive: 
     if me is not None and me["id"] != shift_owner and allowed(me["role"], "variance"):
         return None  # a supervisor closing someone else's drawer approves it by closing it
     if not name and interactive:
-        name = prompt("Supervisor approving the variance", default="", show_default=False).strip()
+        name = prompt(_("Supervisor approving the variance"), default="", show_default=False).strip()
     if not name:
         return None
     check_approver(ctx, name, "variance")
-    return name, ask_pin(f"PIN for {name}")
+    return name, ask_pin(_("PIN for {name}").format(name=name))
 
 
 @shift_app.command("count")
-def shift_count(counted: str = typer.Option(None, "--counted", help="Cash counted in the drawer, as a total.",
+def shift_count(counted: str = typer.Option(None, "--counted", help=_("Cash counted in the drawer, as a total."),
                                             metavar="AMOUNT"),
                 count: list[str] = typer.Option(None, "--count", help=COUNT_HELP, metavar="VALUExN"),
-                operator: str = typer.Option(None, "--operator", help="Someone else's drawer (supervisor)."),
+                operator: str = typer.Option(None, "--operator", help=_("Someone else's drawer (supervisor).")),
                 json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """Count the drawer before closing (blind: what it should hold is not shown); the count is kept and fixed.
 
@@ -184,18 +190,18 @@ def shift_count(counted: str = typer.Option(None, "--counted", help="Cash counte
     if json_out:
         emit_json(kept)
     else:
-        echo(f"Counted {format_money(kept['counted'], kept['currency'])}: kept. `boxoffice shift close` shows "
-             "what the drawer should hold.")
+        echo(_("Counted {amount}: kept. `boxoffice shift close` shows what the drawer should hold.").format(
+            amount=format_money(kept["counted"], kept["currency"])))
 
 
 @shift_app.command("close")
-def shift_close(counted: str = typer.Option(None, "--counted", help="Cash counted in the drawer now, as a "
-                                                                   "total.", metavar="AMOUNT"),
+def shift_close(counted: str = typer.Option(None, "--counted", help=_("Cash counted in the drawer now, as a "
+                                                                   "total."), metavar="AMOUNT"),
                 count: list[str] = typer.Option(None, "--count", help=COUNT_HELP, metavar="VALUExN"),
-                note: str = typer.Option(None, "--note", help="Why the count differs from what was expected."),
-                supervisor: str = typer.Option(None, "--supervisor", help="Supervisor approving a variance (PIN "
-                                                                         "asked)."),
-                operator: str = typer.Option(None, "--operator", help="Close someone else's shift (supervisor)."),
+                note: str = typer.Option(None, "--note", help=_("Why the count differs from what was expected.")),
+                supervisor: str = typer.Option(None, "--supervisor", help=_("Supervisor approving a variance (PIN "
+                                                                         "asked).")),
+                operator: str = typer.Option(None, "--operator", help=_("Close someone else's shift (supervisor).")),
                 json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """Close the shift, blind: count the drawer first, then see what it should hold; the Z report prints and is
     kept as a PDF.
@@ -225,13 +231,14 @@ def shift_close(counted: str = typer.Option(None, "--counted", help="Cash counte
         seen = blind.reveal(ctx, operator)
         cur = seen["currency"]
         if not json_out:
-            echo(f"Counted {format_money(seen['counted'], cur)}; expected {format_money(seen['expected'], cur)}; "
-                 f"variance {format_money(seen['variance'], cur)}.")
+            echo(_("Counted {counted}; expected {expected}; variance {variance}.").format(
+                counted=format_money(seen["counted"], cur), expected=format_money(seen["expected"], cur),
+                variance=format_money(seen["variance"], cur)))
         approver = None
         if seen["needs_approval"]:
             if not note and interactive:
-                note = prompt("Why does the drawer differ?", default="", show_default=False)
-            _, shift = _target(ctx, operator)
+                note = prompt(_("Why does the drawer differ?"), default="", show_default=False)
+            _owner, shift = _target(ctx, operator)
             approver = _approver(ctx, shift["operator_id"], supervisor, interactive)
         z = close_shift(ctx, total, operator, pieces=pieces, note=note, supervisor=approver)
         prints = run_jobs(ctx, z["jobs"])
@@ -240,14 +247,14 @@ def shift_close(counted: str = typer.Option(None, "--counted", help="Cash counte
     else:
         _show_report(z)
         if z["pdf"]:
-            echo(f"Z report saved to {z['pdf']}")
+            echo(_("Z report saved to {path}").format(path=z["pdf"]))
         else:
-            secho(f"Z report not saved as PDF: {z['pdf_error']}", fg="yellow", err=True)
+            secho(_("Z report not saved as PDF: {error}").format(error=z["pdf_error"]), fg="yellow", err=True)
     finish_printing(prints, json_out, pdf_only=True)
 
 
 @drawer_app.command("open")
-def drawer_open(reason: str = typer.Option("no sale", "--reason", help="Why it was opened with no sale."),
+def drawer_open(reason: str = typer.Option("no sale", "--reason", help=_("Why it was opened with no sale.")),
                 json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """Open the cash drawer with no sale; it is recorded in your shift and the journal.
 
@@ -262,6 +269,6 @@ def drawer_open(reason: str = typer.Option("no sale", "--reason", help="Why it w
     if json_out:
         emit_json(row | {"print": prints})
     else:
-        echo("Drawer opened (recorded)." if all(p["status"] == "printed" for p in prints) else
-                   "Drawer kick recorded, but the printer did not take it.")
+        echo(_("Drawer opened (recorded).") if all(p["status"] == "printed" for p in prints) else
+             _("Drawer kick recorded, but the printer did not take it."))
     finish_printing(prints, json_out, pdf_only=True)

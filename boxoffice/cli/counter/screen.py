@@ -14,6 +14,7 @@ from boxoffice.cli.common import (
 )
 from boxoffice.cli.counter.keyboard import _hold_interrupts, _queued_lines
 from boxoffice.domain.shown import shown
+from boxoffice.i18n import _
 
 _STYLES: dict[str, dict[str, Any]] = {
     "admit": {"fg": "white", "bg": "green", "bold": True},
@@ -25,13 +26,13 @@ _STYLES: dict[str, dict[str, Any]] = {
 }
 
 
-def counter(event: str = typer.Option(None, "--event", help="The event for quick sales and the door (default: "
-                                                            "the only event today)."),
-            door: bool = typer.Option(False, "--door", help="Start in door (check-in) mode."),
-            exit_: bool = typer.Option(False, "--exit", help="Start the door in exit mode."),
-            plain: bool = typer.Option(False, "--plain", help="The line-by-line prompt instead of the full screen "
+def counter(event: str = typer.Option(None, "--event", help=_("The event for quick sales and the door (default: "
+                                                            "the only event today).")),
+            door: bool = typer.Option(False, "--door", help=_("Start in door (check-in) mode.")),
+            exit_: bool = typer.Option(False, "--exit", help=_("Start the door in exit mode.")),
+            plain: bool = typer.Option(False, "--plain", help=_("The line-by-line prompt instead of the full screen "
                                                              "(what runs anyway when input is piped or there is "
-                                                             "no terminal).")) -> None:
+                                                             "no terminal)."))) -> None:
     """The full-screen desk to leave running: sale with seat map and basket, will-call, door, operators and the
     drawer (--plain: the line prompt).
 
@@ -76,7 +77,8 @@ def _full_screen(event: str | None, door: bool, exit_: bool) -> None:
 def _loop(ctx: Any, desk: Any) -> None:
     """Read a line (and any queued behind it), hand them to the counter, show the replies, until q or Ctrl-D."""
     op = ctx.operator or {}
-    secho(f"{ctx.terminal['name']}: {op.get('name', '?')} at the desk. h for help, q to quit.", bold=True)
+    secho(_("{terminal}: {operator} at the desk. h for help, q to quit.").format(
+        terminal=ctx.terminal["name"], operator=op.get("name", "?")), bold=True)
     while True:
         try:
             line = input(shown(desk.prompt()))
@@ -92,7 +94,7 @@ def _loop(ctx: Any, desk: Any) -> None:
                 replies = desk.handle_lines(lines) if len(lines) > 1 else [desk.handle(line)]
             reply = replies[-1]
             if held:
-                reply.add("info", "(Ctrl-C came while saving: the action above was finished first)")
+                reply.add("info", _("(Ctrl-C came while saving: the action above was finished first)"))
             for earlier in replies[:-1]:
                 _show(earlier)
         _show(reply)
