@@ -17,7 +17,7 @@ from boxoffice.cli.common import echo, json_text, secho
 from boxoffice.cli.lazy import HELP_OPTIONS, Entry, LazyGroup, translate_help
 from boxoffice.domain.shown import shown
 from boxoffice.errors import INTERNAL_ERROR_STATUS, BoxOfficeError
-from boxoffice.i18n import N_, SOURCE_LANGUAGE, _, language
+from boxoffice.i18n import N_, SOURCE_LANGUAGE, _, for_scripts, language
 
 
 class BoxOfficeGroup(LazyGroup):
@@ -31,6 +31,8 @@ class BoxOfficeGroup(LazyGroup):
 
     def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
         ctx.meta.setdefault("argv", list(args))
+        if "--json" in args:  # what scripts read is the same in every language (docs/i18n.md)
+            for_scripts()
         use_plain_coercion(self)  # the completion options Typer adds after __init__ skip pydantic too
         try:
             return super().parse_args(ctx, args)
