@@ -6,8 +6,12 @@ from __future__ import annotations
 import typer
 
 from boxoffice.cli.central.common import DB_HELP, central_db
-from boxoffice.cli.common import JSON_HELP, clock, echo, emit_json, table
-from boxoffice.i18n import _
+from boxoffice.cli.common import JSON_HELP, clock, display_width, echo, emit_json, table
+from boxoffice.i18n import N_, _
+
+# The lines of `central status` (the keys of its --json, which stay as they are).
+_STATUS_LABELS = {"database": N_("database"), "terminals": N_("terminals"), "journal": N_("journal"),
+                  "orders": N_("orders"), "conflicts": N_("conflicts"), "feed_head": N_("feed_head")}
 
 
 def serve(
@@ -171,7 +175,9 @@ def status(
     if json_out:
         emit_json(out)
         return
-    echo("\n".join(f"{k.ljust(10)} {v}" for k, v in out.items()))
+    labels = [_(_STATUS_LABELS[k]) if k in _STATUS_LABELS else k for k in out]
+    echo("\n".join(f"{label}{' ' * max(0, 10 - display_width(label))} {v}" for label, v in zip(labels, out.values(),
+                                                                                          strict=True)))
 
 
 def revoke_ticket(
