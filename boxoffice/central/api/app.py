@@ -60,6 +60,7 @@ from boxoffice.wire import codec
 from boxoffice.wire.messages import problems
 
 API_VERSION = "1"
+HTTP_PHRASES = (N_("Not Found"), N_("Method Not Allowed"))
 
 
 def _check(doc: Any, schema_name: str, what: str) -> None:
@@ -151,7 +152,9 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock, limits: Lim
                        for m in getattr(r, "methods", None) or ()}
             if methods:
                 headers = {**(headers or {}), "Allow": ", ".join(sorted(methods))}
-        return JSONResponse({"error": {"code": code, "message": str(exc.detail)}}, status_code=exc.status_code,
+        detail = str(exc.detail)  # Starlette's reason phrase for its own 404 and 405: translated like ours
+        message = _(detail) if detail in HTTP_PHRASES else detail
+        return JSONResponse({"error": {"code": code, "message": message}}, status_code=exc.status_code,
                             headers=headers)
 
     from boxoffice.central.store.db import database_errors
