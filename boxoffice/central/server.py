@@ -7,6 +7,7 @@ import sys
 
 from boxoffice.central.api.limits import LIMITS_ENV, Limits, ServerLimits, limits_to_env
 from boxoffice.central.services.admin import upgrade_for_serving
+from boxoffice.i18n import _
 
 
 def serve(db_url: str, host: str = "127.0.0.1", port: int = 8765, workers: int = 1,
@@ -25,7 +26,8 @@ def serve(db_url: str, host: str = "127.0.0.1", port: int = 8765, workers: int =
 
     moved = upgrade_for_serving(db_url)  # before binding the port: refused here, nothing listens
     if moved["from"] != moved["to"]:
-        print(f"central database upgraded from schema {moved['from']} to {moved['to']}", file=sys.stderr, flush=True)
+        print(_("central database upgraded from schema {old} to {new}").format(old=moved["from"], new=moved["to"]),
+              file=sys.stderr, flush=True)
     if workers > 1:
         os.environ["BOXOFFICE_CENTRAL_DB"] = db_url  # the factory in each worker process reads it
         uvicorn.run("boxoffice.central.api.app:app_from_env", factory=True, host=host, port=port, workers=workers,

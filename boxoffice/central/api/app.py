@@ -55,16 +55,19 @@ from boxoffice.central.store.db import CentralDB, connect, retry, retrying
 from boxoffice.domain.card_numbers import masked
 from boxoffice.domain.clock import iso, system_clock
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _
 from boxoffice.wire import codec
 from boxoffice.wire.messages import problems
 
 API_VERSION = "1"
+HTTP_PHRASES = (N_("Not Found"), N_("Method Not Allowed"))
 
 
 def _check(doc: Any, schema_name: str, what: str) -> None:
     errors = problems(doc, schema_name)
     if errors:
-        raise invalid(f"the {what} does not match {schema_name}: {errors[0]}", errors)
+        raise invalid(_("the {what} does not match {schema}: {problem}").format(what=_(what), schema=schema_name,
+                                                                             problem=errors[0]), errors)
 
 
 def _holds_nul(doc: Any) -> bool:
@@ -90,19 +93,20 @@ def _json(raw: bytes, what: str) -> Any:
         if codec.orjson is None:
             json.dumps(doc, ensure_ascii=False).encode("utf-8")  # an escape such as \ud800 is half a character
         if b"\\u0000" in raw and _holds_nul(doc):
-            raise invalid(f"the {what} holds a NUL character (\\u0000), which no text column can store",
-                          ["/: NUL in text"])
+            raise invalid(_("the {what} holds a NUL character (\\u0000), which no text column can store").format(
+                what=_(what)), ["/: NUL in text"])
         return doc
     except UnicodeEncodeError:
-        raise invalid(f"the {what} holds an escape (\\ud800 to \\udfff) that is half of a character",
-                      ["/: not text"]) from None
+        raise invalid(_("the {what} holds an escape (\\ud800 to \\udfff) that is half of a character").format(
+            what=_(what)), ["/: not text"]) from None
     except UnicodeDecodeError:
-        raise invalid(f"the {what} is not UTF-8 text", ["/: not UTF-8"]) from None
+        raise invalid(_("the {what} is not UTF-8 text").format(what=_(what)), ["/: not UTF-8"]) from None
     except RecursionError:
-        raise invalid(f"the {what} nests arrays or objects too deeply", ["/: too deep"]) from None
+        raise invalid(_("the {what} nests arrays or objects too deeply").format(what=_(what)),
+                      ["/: too deep"]) from None
     except json.JSONDecodeError as exc:  # orjson's decode error is one too
         where = f"/: line {exc.lineno} column {exc.colno}: {exc.msg}"
-        raise invalid(f"the {what} is not valid JSON", [where]) from None
+        raise invalid(_("the {what} is not valid JSON").format(what=_(what)), [where]) from None
 
 
 def create_app(db_url: str, clock: Callable[[], Any] = system_clock, limits: Limits | None = None) -> FastAPI:
@@ -123,11 +127,11 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock, limits: Lim
         return Response(content=text.encode("utf-8"), status_code=status, media_type="application/json")
 
     @app.exception_handler(CentralError)
-    async def central_error(_: Request, exc: CentralError) -> JSONResponse:
+    async def central_error(_request: Request, exc: CentralError) -> JSONResponse:
         return JSONResponse(masked(exc.body()), status_code=exc.status)  # no card number repeated back
 
     @app.exception_handler(BoxOfficeError)
-    async def boxoffice_error(_: Request, exc: BoxOfficeError) -> JSONResponse:
+    async def boxoffice_error(_request: Request, exc: BoxOfficeError) -> JSONResponse:
         status = {"invalid_document": 422, "bad_input": 422, "card_number_in_text": 422, "not_found": 404,
                   "database_error": 503,
                   "not_initialised": 503, "database_newer": 503, "database_older": 503, "busy": 503}.get(exc.code, 409)
@@ -135,9 +139,9 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock, limits: Lim
         return JSONResponse(masked(body), status_code=status)
 
     @app.exception_handler(RequestValidationError)
-    async def request_invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def request_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [f"/{'/'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', 'invalid')}" for e in exc.errors()]
-        return JSONResponse(masked(invalid("the request is malformed", errors).body()), status_code=422)
+        return JSONResponse(masked(invalid(_("the request is malformed"), errors).body()), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -148,13 +152,15 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock, limits: Lim
                        for m in getattr(r, "methods", None) or ()}
             if methods:
                 headers = {**(headers or {}), "Allow": ", ".join(sorted(methods))}
-        return JSONResponse({"error": {"code": code, "message": str(exc.detail)}}, status_code=exc.status_code,
+        detail = str(exc.detail)  # Starlette's reason phrase for its own 404 and 405: translated like ours
+        message = _(detail) if detail in HTTP_PHRASES else detail
+        return JSONResponse({"error": {"code": code, "message": message}}, status_code=exc.status_code,
                             headers=headers)
 
     from boxoffice.central.store.db import database_errors
 
     @app.exception_handler(database_errors()[0])
-    async def db_error(_: Request, exc: Exception) -> JSONResponse:
+    async def db_error(_request: Request, exc: Exception) -> JSONResponse:
         return _db_unavailable(exc)
 
     if len(database_errors()) > 1:
@@ -162,7 +168,8 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock, limits: Lim
 
     def _db_unavailable(exc: Exception) -> JSONResponse:
         return JSONResponse({"error": {"code": "database_unavailable",
-                                       "message": f"the central database failed: {type(exc).__name__}; try again"}},
+                                       "message": _("the central database failed: {error}; try again").format(
+                                           error=type(exc).__name__)}},
                             status_code=503)
 
     @app.get("/healthz", tags=["service"], response_model=None, summary="Liveness and database check")
@@ -178,16 +185,16 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock, limits: Lim
               openapi_extra=customise.body("sync-enroll-challenge.schema.json",
                                            "sync-enroll-challenge-response.schema.json"))
     async def enroll_challenge(request: Request) -> JSONResponse:
-        body = _json(await request.body(), "enrollment challenge request")
-        _check(body, "sync-enroll-challenge.schema.json", "enrollment challenge request")
+        body = _json(await request.body(), N_("enrollment challenge request"))
+        _check(body, "sync-enroll-challenge.schema.json", N_("enrollment challenge request"))
         return JSONResponse(await run_in_threadpool(run, lambda db: enrollment.challenge(db, body, now())))
 
     @app.post("/v1/enroll", tags=["terminal"], response_model=None,
               summary="Register a terminal: a one-time code for its name, and its signature of the challenge",
               openapi_extra=customise.body("sync-enroll.schema.json", "sync-enroll-response.schema.json"))
     async def enroll(request: Request) -> JSONResponse:
-        body = _json(await request.body(), "enrollment request")
-        _check(body, "sync-enroll.schema.json", "enrollment request")
+        body = _json(await request.body(), N_("enrollment request"))
+        _check(body, "sync-enroll.schema.json", N_("enrollment request"))
         at = now()
         await run_in_threadpool(run, lambda db: enrollment.prove(db, body, at))  # once: it spends the nonce
         return JSONResponse(await run_in_threadpool(run, lambda db: enrollment.register(db, body, at)))
@@ -202,8 +209,8 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock, limits: Lim
 
         def work(db: CentralDB) -> dict[str, Any]:
             term = terminals.authenticate(db, header)  # again in the unit that writes: revoked meanwhile is refused
-            body = _json(raw, "journal batch")
-            _check(body, "sync-push.schema.json", "journal batch")
+            body = _json(raw, N_("journal batch"))
+            _check(body, "sync-push.schema.json", N_("journal batch"))
             # three units, each retried on its own: running the batch again after a later step collided would
             # answer with every entry a duplicate and lose the conflicts it raised
             answer = retry(db, lambda d: ingest.apply_batch(d, term, body["entries"], now()))
@@ -256,8 +263,8 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock, limits: Lim
 
         def work(db: CentralDB) -> Any:
             term = terminals.authenticate(db, header)
-            body = _json(raw, "top-up request")
-            _check(body, "sync-allocation-request.schema.json", "top-up request")
+            body = _json(raw, N_("top-up request"))
+            _check(body, "sync-allocation-request.schema.json", N_("top-up request"))
             return allocation_topup.top_up(db, term["id"], body["event_id"], body["section_id"], body["count"],
                                            body["id"], now())
 
@@ -274,8 +281,8 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock, limits: Lim
 
         def work(db: CentralDB) -> Any:
             term = terminals.authenticate(db, header)
-            body = _json(raw, "customer limits request")
-            _check(body, "sync-customer-limits.schema.json", "customer limits request")
+            body = _json(raw, N_("customer limits request"))
+            _check(body, "sync-customer-limits.schema.json", N_("customer limits request"))
             return customer_limits.answer(db, term, body)
 
         return JSONResponse(await run_in_threadpool(run, work))

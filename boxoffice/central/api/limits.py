@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from boxoffice.central.errors import CentralError
+from boxoffice.i18n import _
 from boxoffice.wire import codec
 from boxoffice.wire.limits import PUSH_MAX_BYTES, SMALL_BODY_BYTES
 
@@ -72,16 +73,16 @@ class TooLarge(CentralError):
     """A body over its route's cap: 413 ``too_large``."""
 
     def __init__(self, cap: int) -> None:
-        super().__init__(413, "too_large", f"the request body is over {_size(cap)}, the most this route takes: send "
-                                           "smaller batches")
+        super().__init__(413, "too_large", _("the request body is over {size}, the most this route takes: send "
+                                             "smaller batches").format(size=_size(cap)))
 
 
 class TooSlow(CentralError):
     """A body not whole by its deadline: 408 ``too_slow`` (the connection is then closed)."""
 
     def __init__(self, seconds: float) -> None:
-        super().__init__(408, "too_slow", f"the request body did not arrive within {seconds:g} s: send it again "
-                                          "over a faster link, or in smaller batches")
+        super().__init__(408, "too_slow", _("the request body did not arrive within {seconds} s: send it again "
+                                            "over a faster link, or in smaller batches").format(seconds=f"{seconds:g}"))
 
 
 def _size(n: int) -> str:
@@ -154,7 +155,8 @@ class LimitsMiddleware:
             wait = self.addresses.take(str(client[0]) if client else "?")
         if wait > 0:
             seconds = max(1, math.ceil(wait))
-            await _refuse(send, 429, "rate_limited", f"too many requests; try again in {seconds} s",
+            await _refuse(send, 429, "rate_limited",
+                          _("too many requests; try again in {seconds} s").format(seconds=seconds),
                           close=bool(body["pending"]), extra=[(b"retry-after", str(seconds).encode())])
             return
         cap = self.limits.body_cap(scope.get("method", "GET"), scope.get("path", ""))

@@ -20,6 +20,7 @@ from boxoffice.central.store import terminals as terminal_rows
 from boxoffice.central.store.db import CentralDB, connect, database_errors, first_line, retrying
 from boxoffice.domain.clock import iso, system_clock
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _
 from boxoffice.wire.schemas import read_json_file
 
 Clock = Callable[[], datetime]
@@ -46,8 +47,8 @@ def run(url: str, work: Callable[[CentralDB], T]) -> T:
     try:
         return retrying(url, work, opener=open_db)
     except database_errors() as exc:
-        raise BoxOfficeError("database_error", f"the central database failed: {type(exc).__name__}: "
-                                               f"{first_line(exc)[:200]}") from None
+        raise BoxOfficeError("database_error", _("the central database failed: {error}: {detail}").format(
+            error=type(exc).__name__, detail=first_line(exc)[:200])) from None
 
 
 def init(url: str, clock: Clock = system_clock) -> dict[str, Any]:
@@ -74,8 +75,8 @@ def migrate(url: str, clock: Clock = system_clock) -> dict[str, Any]:
     Run once after installing a new release, before starting its services; safe to repeat."""
     with connect(url) as db:
         if schema.version(db) == 0:
-            raise BoxOfficeError("not_initialised", f"{db.where} is not a central database: run "
-                                                    "`boxoffice central init --db ...` to make one")
+            raise BoxOfficeError("not_initialised", _("{where} is not a central database: run `boxoffice central "
+                                                      "init --db ...` to make one").format(where=db.where))
         moved = schema.migrate(db, iso(clock()), steps=MIGRATION_STEPS)
         return {"database": db.where, "from": moved["from"], "schema_version": moved["to"],
                 "migrations": moved["migrations"]}
@@ -91,8 +92,8 @@ def upgrade_for_serving(url: str, clock: Clock = system_clock) -> dict[str, Any]
     with connect(url) as db:
         found = schema.version(db)
         if found == 0:
-            raise BoxOfficeError("not_initialised", f"{db.where} is not a central database: run "
-                                                    "`boxoffice central init --db ...` first")
+            raise BoxOfficeError("not_initialised", _("{where} is not a central database: run `boxoffice central "
+                                                      "init --db ...` first").format(where=db.where))
         if found >= schema.LATEST:
             schema.check(db)  # the newer release's database is refused here
             return {"database": db.where, "from": found, "to": found}
@@ -101,10 +102,11 @@ def upgrade_for_serving(url: str, clock: Clock = system_clock) -> dict[str, Any]
         except database_errors() as exc:
             if getattr(exc, "sqlstate", None) != schema.INSUFFICIENT_PRIVILEGE:
                 raise
-            raise BoxOfficeError("database_older", f"{db.where} has central schema {found}; this release needs "
-                                                   f"{schema.LATEST} and this database user may not change the "
-                                                   "schema: run `boxoffice central migrate --db ...` once as the "
-                                                   "schema's owner, then start the service again") from None
+            raise BoxOfficeError("database_older", _("{where} has central schema {found}; this release needs "
+                                                     "{latest} and this database user may not change the schema: "
+                                                     "run `boxoffice central migrate --db ...` once as the schema's "
+                                                     "owner, then start the service again").format(
+                                                         where=db.where, found=found, latest=schema.LATEST)) from None
         return {"database": db.where, "from": moved["from"], "to": moved["to"]}
 
 
@@ -119,7 +121,7 @@ def new_admin_token(url: str, clock: Clock = system_clock, name: str | None = No
 def publish_catalog(url: str, path: str | Path, clock: Clock = system_clock) -> dict[str, Any]:
     from boxoffice.domain.catalog import MAX_CATALOG_BYTES
 
-    doc = read_json_file(path, MAX_CATALOG_BYTES, "catalogue")
+    doc = read_json_file(path, MAX_CATALOG_BYTES, N_("catalogue"))
     now = iso(clock())
     return run(url, lambda db: catalog.publish(db, doc, now))
 
@@ -127,7 +129,7 @@ def publish_catalog(url: str, path: str | Path, clock: Clock = system_clock) -> 
 def import_orders(url: str, path: str | Path, clock: Clock = system_clock) -> dict[str, Any]:
     """Import a web orders file; run side by side with itself and with terminals' top-ups, each order gets in once
     (by its ref) and a collision with another writer is tried again, not shown."""
-    doc = read_json_file(path, MAX_ORDERS_BYTES, "web orders document")
+    doc = read_json_file(path, MAX_ORDERS_BYTES, N_("web orders document"))
     now = iso(clock())
     return run(url, lambda db: weborders.import_orders(db, doc, now))
 
@@ -138,10 +140,10 @@ def enroll_code(url: str, name: str, hours: float = terminals.CODE_HOURS, clock:
     with ``readmit``, one that may also bring back that terminal after a revocation."""
     name = name.strip()
     if not name or len(name) > 80:
-        raise BoxOfficeError("bad_input", "a terminal name is 1 to 80 characters")
-    free_text.refuse_in_text(name, "terminal name")
+        raise BoxOfficeError("bad_input", _("a terminal name is 1 to 80 characters"))
+    free_text.refuse_in_text(name, N_("terminal name"))
     if not 0 < hours <= 24 * 30:
-        raise BoxOfficeError("bad_input", "a code lasts between a moment and 30 days (--hours)")
+        raise BoxOfficeError("bad_input", _("a code lasts between a moment and 30 days (--hours)"))
     roles = terminals.parse_roles(roles)
     now = clock()
     expires = iso(now + timedelta(hours=hours))
@@ -159,7 +161,8 @@ def revoke_terminal(url: str, which: str, clock: Clock = system_clock) -> dict[s
     with open_db(url) as db:
         term = terminals.find(db, which)
         if term is None:
-            raise BoxOfficeError("not_found", f"no terminal {which!r}: `boxoffice central terminals` lists them")
+            raise BoxOfficeError("not_found", _("no terminal {which!r}: `boxoffice central terminals` lists "
+                                                "them").format(which=which))
         done = terminals.revoke(db, term, iso(clock()))
     return {"terminal_id": term["id"], "name": term["name"], "revoked": done,
             "already_revoked": not done, "tickets_stay_valid": True}
@@ -170,11 +173,12 @@ def revoke_ticket(url: str, ticket_id: str, reason: str, clock: Clock = system_c
     from boxoffice.domain.ids import is_uuid
 
     if not is_uuid(ticket_id):
-        raise BoxOfficeError("bad_input", f"a ticket id is a UUID (as `boxoffice order show` lists), not {ticket_id!r}")
+        raise BoxOfficeError("bad_input", _("a ticket id is a UUID (as `boxoffice order show` lists), not "
+                                            "{ticket_id!r}").format(ticket_id=ticket_id))
     reason = reason.strip() or "revoked by the box office"
     if len(reason) > 200 or any(ord(c) < 32 for c in reason):
-        raise BoxOfficeError("bad_input", "a reason is up to 200 printable characters")
-    free_text.refuse_in_text(reason, "revocation reason")
+        raise BoxOfficeError("bad_input", _("a reason is up to 200 printable characters"))
+    free_text.refuse_in_text(reason, N_("revocation reason"))
     now = iso(clock())
     with open_db(url) as db, db.transaction():
         known = sales.ticket_known(db, ticket_id)

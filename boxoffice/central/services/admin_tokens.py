@@ -24,6 +24,7 @@ from boxoffice.central.services.admin import new_admin_token, open_db
 from boxoffice.central.store import terminals as rows
 from boxoffice.domain.clock import iso, system_clock
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 
 Clock = Callable[[], datetime]
 MIN_ID_CHARS = 4
@@ -43,7 +44,8 @@ def issue(url: str, name: str | None = None, clock: Clock = system_clock) -> dic
     if name is not None:
         name = name.strip() or None
         if name is not None and (len(name) > MAX_NAME or any(ord(c) < 32 for c in name)):
-            raise BoxOfficeError("bad_input", f"a token's name is up to {MAX_NAME} printable characters")
+            raise BoxOfficeError("bad_input", _("a token's name is up to {count} printable characters").format(
+                count=MAX_NAME))
     token = new_admin_token(url, clock, name)
     return {"token": token, "id": tokens.digest(token)[:12], "prefix": tokens.shown_prefix(token), "name": name}
 
@@ -57,22 +59,23 @@ def revoke(url: str, which: str, *, force: bool = False, clock: Clock = system_c
     is_token = which.startswith(tokens.ADMIN_PREFIX)
     start = "" if is_token else which.lower()
     if not is_token and (len(start) < MIN_ID_CHARS or not _HEX.match(start)):
-        raise BoxOfficeError("bad_input", "name the admin token by its id as `central admin-token list` shows it "
-                                          f"(at least {MIN_ID_CHARS} of its hex digits), or give the token itself")
+        raise BoxOfficeError("bad_input", _("name the admin token by its id as `central admin-token list` shows it "
+                                            "(at least {count} of its hex digits), or give the token itself").format(
+                                                count=MIN_ID_CHARS))
     now = iso(clock())
     with open_db(url) as db, db.transaction():
         live = rows.lock_live_admin_tokens(db)
         found = rows.admin_tokens_named(db, start or "-", tokens.digest(which) if is_token else "-")
         if not found:
-            raise BoxOfficeError("not_found", "no such admin token: `boxoffice central admin-token list` shows them")
+            raise BoxOfficeError("not_found", _("no such admin token: `boxoffice central admin-token list` shows them"))
         if len(found) > 1:
-            raise BoxOfficeError("bad_input", f"{len(found)} admin tokens have an id starting {start!r}: give more "
-                                              "of it")
+            raise BoxOfficeError("bad_input", _("{count} admin tokens have an id starting {start!r}: give more "
+                                                "of it").format(count=len(found), start=start))
         token = found[0]
         if token["revoked_at"] is None and live <= 1 and not force:
-            raise BoxOfficeError("last_admin_token", f"admin token {token['id']} is the last live one: revoking it "
-                                                     "closes /v1/admin/* until `boxoffice central admin-token new`. "
-                                                     "Make a new one first, or add --force")
+            raise BoxOfficeError("last_admin_token", _("admin token {id} is the last live one: revoking it closes "
+                                                       "/v1/admin/* until `boxoffice central admin-token new`. Make "
+                                                       "a new one first, or add --force").format(id=token["id"]))
         done = rows.revoke_admin_token(db, token["id"], now)
         left = live - 1 if done else live
     return {"id": token["id"], "prefix": token["prefix"], "name": token["name"], "revoked": done,

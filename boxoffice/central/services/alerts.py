@@ -29,6 +29,7 @@ from boxoffice.central.store import terminals
 from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.alerts import ORDER, most_severe_first, severity, thresholds_in_force, usual
 from boxoffice.domain.clock import Clock, iso, parse_iso, system_clock
+from boxoffice.i18n import _
 from boxoffice.wire import codec
 
 RAISED, CLEARED = "alert.raised", "alert.cleared"
@@ -42,10 +43,12 @@ def stale_terminals(db: CentralDB, now: datetime, minutes: float) -> list[dict[s
     stale = [r for r in rows if now - parse_iso(r["last_seen_at"] or r["enrolled_at"]) > timedelta(minutes=minutes)]
     for r in stale:
         age = int((now - parse_iso(r["last_seen_at"] or r["enrolled_at"])).total_seconds() // 60)
-        what = f"not synced for {age} min" if r["last_seen_at"] else f"never synced in the {age} min since enrolling"
+        what = (_("not synced for {minutes} min") if r["last_seen_at"] else
+                _("never synced in the {minutes} min since enrolling")).format(minutes=age)
         out.append({"code": "terminal_stale", "severity": severity(0, len(stale)), "source": "central",
-                    "message": f"{r['name']}: {what}; its sales since are not counted here and it has not had the "
-                               "pauses and revocations sent since. Check its network, then `boxoffice sync` there",
+                    "message": _("{name}: {what}; its sales since are not counted here and it has not had the "
+                                 "pauses and revocations sent since. Check its network, then `boxoffice sync` "
+                                 "there").format(name=r["name"], what=what),
                     "value": age, "terminals": [r["name"]], "terminal_ids": [r["id"]],
                     "since": r["last_seen_at"] or r["enrolled_at"]})
     return out
@@ -65,8 +68,9 @@ def allocations_low(db: CentralDB, now: datetime, percent: float) -> list[dict[s
                 if left > held * percent / 100:
                     continue
                 out.append({"code": "allocation_low", "severity": "minor" if left else "major", "source": "central",
-                            "message": f"{names[tid]}: {left} of the {held} places of {eid} {sid} allocated to it "
-                                       "are left (`boxoffice central allocate` gives it more)",
+                            "message": _("{name}: {left} of the {held} places of {event} {section} allocated to "
+                                         "it are left (`boxoffice central allocate` gives it more)").format(
+                                             name=names[tid], left=left, held=held, event=eid, section=sid),
                             "value": left, "event": eid, "section": sid, "terminals": [names[tid]],
                             "terminal_ids": [tid]})
     return out
@@ -94,15 +98,19 @@ def rates(db: CentralDB, now: datetime, t: dict[str, Any]) -> list[dict[str, Any
         if abs(change) > t["sales_change_percent"]:
             word = "rising" if change > 0 else "falling"
             out.append({"code": f"sales_{word}", "severity": severity(int(abs(sold - rate))), "source": "central",
-                        "message": f"sales {word} across all terminals: {sold} tickets in the last hour (as synced) "
-                                   f"against a usual {rate:.0f} ({change:+.0f}%)", "value": sold,
+                        "message": (_("sales rising across all terminals: {sold} tickets in the last hour (as "
+                                      "synced) against a usual {usual} ({change}%)") if change > 0 else
+                                    _("sales falling across all terminals: {sold} tickets in the last hour (as "
+                                      "synced) against a usual {usual} ({change}%)")).format(
+                                        sold=sold, usual=f"{rate:.0f}", change=f"{change:+.0f}"), "value": sold,
                         "usual": round(rate, 1), "terminals": sellers(hour_ago, end)})
     refunds = refunded_between(hour_ago, end)
     rate_r = usual(now, t["history_days"], first, refunded_between) or 0.0
     if refunds >= t["refunds_min"] and refunds > rate_r * (1 + t["refunds_over_percent"] / 100):
         out.append({"code": "refunds_high", "severity": severity(refunds), "source": "central",
-                    "message": f"{refunds} tickets refunded across all terminals in the last hour against a usual "
-                               f"{rate_r:.1f}", "value": refunds, "usual": round(rate_r, 1), "terminals": []})
+                    "message": _("{refunds} tickets refunded across all terminals in the last hour against a "
+                                 "usual {usual}").format(refunds=refunds, usual=f"{rate_r:.1f}"), "value": refunds,
+                    "usual": round(rate_r, 1), "terminals": []})
     return out
 
 
@@ -115,8 +123,9 @@ def refused_scans(db: CentralDB, now: datetime, t: dict[str, Any]) -> list[dict[
     if refused < t["refused_scans"] or refused * 100 < t["refused_share_percent"] * scans:
         return []
     return [{"code": "refused_scans", "severity": severity(refused, len(doors)), "source": "central",
-             "message": f"{refused} of {scans} scans refused at {len(doors)} door(s) in the last 10 minutes: check "
-                        "the event and date set on the doors, or forged tickets", "value": refused,
+             "message": _("{refused} of {scans} scans refused at {doors} door(s) in the last 10 minutes: check "
+                          "the event and date set on the doors, or forged tickets").format(
+                              refused=refused, scans=scans, doors=len(doors)), "value": refused,
              "terminals": doors}]
 
 
@@ -153,7 +162,7 @@ def raised_on_terminals(db: CentralDB) -> list[dict[str, Any]]:
         if ORDER[wider] < ORDER[a["severity"]]:
             a["severity"] = wider
         if len(a["terminals"]) > 1:
-            a["message"] = f"on {len(a['terminals'])} terminals: {a['message']}"
+            a["message"] = _("on {count} terminals: {message}").format(count=len(a["terminals"]), message=a["message"])
     return list(merged.values())
 
 

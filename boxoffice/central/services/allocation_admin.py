@@ -10,6 +10,7 @@ from boxoffice.central.store import meta, terminals
 from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.clock import Clock, iso, system_clock
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 
 
 def _terminal(db: CentralDB, which: str, *, active: bool = True) -> dict[str, Any]:
@@ -17,8 +18,10 @@ def _terminal(db: CentralDB, which: str, *, active: bool = True) -> dict[str, An
     rows = terminals.named(db, which, active=active)
     if len(rows) != 1:
         raise BoxOfficeError("not_found" if not rows else "bad_input",
-                             f"no single {'active ' if active else ''}terminal {which!r}: `boxoffice central "
-                             "terminals` lists them")
+                             (_("no single active terminal {which!r}: `boxoffice central terminals` lists them")
+                              if active else
+                              _("no single terminal {which!r}: `boxoffice central terminals` lists them")).format(
+                                  which=which))
     return rows[0]
 
 
@@ -78,9 +81,11 @@ def set_cap(url: str, cap: int | None, which: str | None = None) -> dict[str, An
     (``which`` None) the default of every terminal without its own. ``cap`` None with a terminal drops its own cap,
     so the default applies again. Grants by hand (`central allocate`) are not capped: the box office decides."""
     if cap is not None and not 0 <= cap <= allocation_topup.MAX_CAP:
-        raise BoxOfficeError("bad_input", f"a cap is 0 to {allocation_topup.MAX_CAP} places, not {cap}")
+        raise BoxOfficeError("bad_input", _("a cap is 0 to {most} places, not {cap}").format(
+            most=allocation_topup.MAX_CAP, cap=cap))
     if cap is None and which is None:
-        raise BoxOfficeError("bad_input", "give --max N (and --terminal T for one terminal), or --terminal T --clear")
+        raise BoxOfficeError("bad_input", _("give --max N (and --terminal T for one terminal), or --terminal T "
+                                            "--clear"))
 
     def work(db: CentralDB) -> dict[str, Any]:
         with db.transaction():

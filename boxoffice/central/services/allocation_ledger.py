@@ -18,6 +18,7 @@ from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.catalog import build_catalog
 from boxoffice.domain.ids import uuid7
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 
 RELEASE_KIND = "allocation.release"
 COUNTER = "allocation"
@@ -74,13 +75,15 @@ def sections(db: CentralDB, event_id: str) -> dict[str, Section]:
         found = _document_sections(db, sha).get(event_id)
         if found is not None:
             return found
-    raise BoxOfficeError("not_found", f"no published event {event_id!r}: `boxoffice central catalog publish` first")
+    raise BoxOfficeError("not_found", _("no published event {event_id!r}: `boxoffice central catalog publish` "
+                                        "first").format(event_id=event_id))
 
 
 def section(db: CentralDB, event_id: str, section_id: str) -> Section:
     secs = sections(db, event_id)
     if section_id not in secs:
-        raise BoxOfficeError("not_found", f"event {event_id!r} has no section {section_id!r}")
+        raise BoxOfficeError("not_found", _("event {event_id!r} has no section {section_id!r}").format(
+            event_id=event_id, section_id=section_id))
     return secs[section_id]
 
 

@@ -16,6 +16,7 @@ from boxoffice.central.services import published
 from boxoffice.central.store import sales, terminals
 from boxoffice.central.store.db import CentralDB
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 
 WEB = "web"
 
@@ -29,11 +30,13 @@ def seat_map(db: CentralDB, event_id: str, section_id: str | None = None) -> dic
     """The event's places, section by section (see the module docstring for what each section holds)."""
     info = published.events(db)["events"].get(event_id)
     if info is None:
-        raise BoxOfficeError("not_found", f"no published event {event_id!r}: `boxoffice central catalog publish` first")
+        raise BoxOfficeError("not_found", _("no published event {event_id!r}: `boxoffice central catalog publish` "
+                                            "first").format(event_id=event_id))
     secs = ledger.sections(db, event_id)
     if section_id and section_id not in secs:
-        raise BoxOfficeError("not_found", f"event {event_id!r} has no section {section_id!r} (it has "
-                                          f"{', '.join(secs)})")
+        raise BoxOfficeError("not_found", _("event {event_id!r} has no section {section_id!r} (it has "
+                                            "{sections})").format(event_id=event_id, section_id=section_id,
+                                                                  sections=", ".join(secs)))
     names = terminals.names(db)
     sold = _sold(db, event_id)
     out = []

@@ -33,6 +33,7 @@ from boxoffice.central.store import conflicts, journal, sales, terminals
 from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.ids import uuid7
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _
 
 CENTRAL = "central"  # the 'first' party of a conflict the box office itself caused
 
@@ -40,18 +41,19 @@ CENTRAL = "central"  # the 'first' party of a conflict the box office itself cau
 def _require(reason: str, by: str) -> tuple[str, str]:
     reason, by = reason.strip(), by.strip()
     if not reason or not by:
-        raise BoxOfficeError("bad_input", "give --reason and --by: the terminal shows them to its staff")
+        raise BoxOfficeError("bad_input", _("give --reason and --by: the terminal shows them to its staff"))
     if len(reason) > 300 or len(by) > 100:
-        raise BoxOfficeError("bad_input", "keep --reason under 300 characters and --by under 100")
-    free_text.refuse_in_text(reason, "reason")
-    free_text.refuse_in_text(by, "--by name")
+        raise BoxOfficeError("bad_input", _("keep --reason under 300 characters and --by under 100"))
+    free_text.refuse_in_text(reason, N_("reason"))
+    free_text.refuse_in_text(by, N_("--by name"))
     return reason, by
 
 
 def _terminal(db: CentralDB, terminal_id: str, *, active: bool) -> dict[str, Any]:
     row = terminals.progress(db, terminal_id)
     if row is None or (active and row["revoked_at"] is not None):
-        raise BoxOfficeError("not_found", f"no enrolled terminal {terminal_id!r}: `boxoffice central terminals`")
+        raise BoxOfficeError("not_found", _("no enrolled terminal {terminal_id!r}: `boxoffice central "
+                                            "terminals`").format(terminal_id=terminal_id))
     return row
 
 

@@ -27,6 +27,7 @@ from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.catalog import build_catalog
 from boxoffice.domain.seating import Seat, best_available
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 
 MAX_COUNT = 10_000
 DEFAULT_CAP = 50  # when meta('allocation_cap') is missing or unreadable: the terminals' own default top_up_to
@@ -41,15 +42,18 @@ def top_up(db: CentralDB, terminal_id: str, event_id: str, section_id: str, coun
     the grant's id (None when nothing was free) and why less was granted, if it was.
     """
     if not 1 <= count <= MAX_COUNT:
-        raise BoxOfficeError("bad_input", f"ask for 1 to {MAX_COUNT} places, not {count}")
+        raise BoxOfficeError("bad_input", _("ask for 1 to {most} places, not {count}").format(most=MAX_COUNT,
+                                                                                               count=count))
     with db.transaction():
         # insert-or-wait: a copy of this request running elsewhere holds this row until it commits
         if not rows.claim_request(db, request_id, terminal_id, event_id, section_id, count, now):
             known = _answer(db, request_id)
             if known is None:  # cannot be: the row that stopped the insert is committed, so it is there
-                raise BoxOfficeError("conflict", f"request {request_id} is being answered: send it again")
+                raise BoxOfficeError("conflict", _("request {request_id} is being answered: send it again").format(
+                    request_id=request_id))
             if known["terminal_id"] != terminal_id:
-                raise BoxOfficeError("conflict", f"request {request_id} was made by another terminal")
+                raise BoxOfficeError("conflict", _("request {request_id} was made by another terminal").format(
+                    request_id=request_id))
             return {**known["answer"], "replayed": True}
         ledger.lock(db)
         sec = ledger.section(db, event_id, section_id)
@@ -153,7 +157,7 @@ def _built_event(db: CentralDB, event_id: str) -> dict[str, Any]:
         for ev in build_catalog(json.loads(doc))["events"]:
             if ev["event"]["id"] == event_id:
                 return ev
-    raise BoxOfficeError("not_found", f"no published event {event_id!r}")
+    raise BoxOfficeError("not_found", _("no published event {event_id!r}").format(event_id=event_id))
 
 
 def _layout(built: dict[str, Any], section_id: str) -> list[list[dict[str, Any]]]:

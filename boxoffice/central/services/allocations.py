@@ -61,6 +61,7 @@ from boxoffice.central.store import allocations as rows
 from boxoffice.central.store import terminals
 from boxoffice.central.store.db import CentralDB
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 
 MAX_PAGE = 1000
 __all__ = ["MAX_PAGE", "Section", "allocated", "apply_pending_releases", "apply_release", "free", "free_seats",
@@ -108,36 +109,43 @@ def grant(db: CentralDB, event_id: str, terminal_id: str, section_id: str, *, co
         lock(db)
         term = terminals.enrolled(db, terminal_id)
         if term is None:
-            raise BoxOfficeError("not_found", f"no enrolled terminal {terminal_id!r}: `boxoffice central terminals`")
+            raise BoxOfficeError("not_found", _("no enrolled terminal {terminal_id!r}: `boxoffice central "
+                                                "terminals`").format(terminal_id=terminal_id))
         if not sells(term):
-            raise BoxOfficeError("permission_denied", f"{term['name']} was enrolled for {term['roles']} only, not to "
-                                                      "sell: it gets no places. Enroll it again with a code made by "
-                                                      "`boxoffice central enroll-code --roles sell,...`")
+            raise BoxOfficeError("permission_denied", _("{name} was enrolled for {roles} only, not to sell: it "
+                                                        "gets no places. Enroll it again with a code made by "
+                                                        "`boxoffice central enroll-code --roles sell,...`").format(
+                                                            name=term["name"], roles=term["roles"]))
         sec = section(db, event_id, section_id)
         if sec.kind == "general":
             if labels or count <= 0:
-                raise BoxOfficeError("bad_input", f"{section_id} is general admission: give --count N (N > 0)")
+                raise BoxOfficeError("bad_input", _("{section_id} is general admission: give --count N (N > 0)").format(
+                    section_id=section_id))
             left = free(db, sec)
             if count > left:
-                raise BoxOfficeError("sold_out", f"only {left} place(s) of {section_id} are free to allocate; "
-                                                 f"{count} asked", available=left)
+                raise BoxOfficeError("sold_out", _("only {left} place(s) of {section_id} are free to allocate; "
+                                                   "{count} asked").format(left=left, section_id=section_id,
+                                                                           count=count), available=left)
             add_general(db, event_id, section_id, terminal_id, count)
         else:
             if count or not labels:
-                raise BoxOfficeError("bad_input", f"{section_id} has reserved seats: give --seats A1,A2,...")
+                raise BoxOfficeError("bad_input", _("{section_id} has reserved seats: give --seats A1,A2,...").format(
+                    section_id=section_id))
             unknown = [s for s in labels if s not in sec.seats]
             if unknown:
-                raise BoxOfficeError("bad_input", f"{section_id} has no seat {unknown[0]}")
+                raise BoxOfficeError("bad_input", _("{section_id} has no seat {seat}").format(section_id=section_id,
+                                                                                          seat=unknown[0]))
             available = free_seats(db, sec)
             held = held_seats(db, sec)
             kept = [s for s in labels if s in held and not include_held]
             if kept:
-                raise BoxOfficeError("seat_unavailable", f"seat {kept[0]} is held back by the venue (a house seat): "
-                                                         "add --include-held to release it to this terminal on "
-                                                         "purpose", seats=kept)
+                raise BoxOfficeError("seat_unavailable", _("seat {seat} is held back by the venue (a house seat): add "
+                                                           "--include-held to release it to this terminal on "
+                                                           "purpose").format(seat=kept[0]), seats=kept)
             taken = [s for s in labels if s not in available and s not in held]
             if taken:
-                raise BoxOfficeError("sold_out", f"seat {taken[0]} is sold or allocated already", seats=taken)
+                raise BoxOfficeError("sold_out", _("seat {seat} is sold or allocated already").format(seat=taken[0]),
+                                     seats=taken)
             released = [s for s in labels if s in held]
             add_seats(db, event_id, section_id, terminal_id, labels)
             count = len(labels)

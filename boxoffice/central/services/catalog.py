@@ -15,6 +15,7 @@ from boxoffice.central.services import feed, free_text
 from boxoffice.central.store import catalogs
 from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.catalog import build_catalog
+from boxoffice.i18n import N_
 from boxoffice.wire.schemas import validate
 
 
@@ -31,8 +32,8 @@ def event_model(ev: dict[str, Any]) -> dict[str, Any]:
 
 def publish(db: CentralDB, doc: Any, now: str) -> dict[str, Any]:
     """Check a catalogue document whole, store it and put it on the feed (once per distinct document)."""
-    validate(doc, "catalog.schema.json", "catalogue")
-    free_text.refuse_in_document(doc, "catalogue")
+    validate(doc, "catalog.schema.json", N_("catalogue"))
+    free_text.refuse_in_document(doc, N_("catalogue"))
     model = build_catalog(doc)
     text = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()

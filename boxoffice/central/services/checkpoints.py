@@ -23,6 +23,7 @@ from boxoffice.central.store.db import CentralDB
 from boxoffice.domain import checkpoints as rules
 from boxoffice.domain.chain import declared_gap
 from boxoffice.domain.ids import uuid7
+from boxoffice.i18n import _
 
 RULE = "a terminal's journal always contains the last checkpoint it signed and the central service holds"
 
@@ -46,15 +47,15 @@ def accept(db: CentralDB, terminal: dict[str, Any], cp: dict[str, Any], now: str
     terminal's chain no longer contains the checkpoint held."""
     tid = terminal["id"]
     if not _signed(terminal, cp):
-        raise CentralError(422, "bad_checkpoint", f"the checkpoint at seq {cp['seq']} is not signed by this "
-                                                  "terminal's key; nothing was kept")
+        raise CentralError(422, "bad_checkpoint", _("the checkpoint at seq {seq} is not signed by this terminal's key; "
+                                                    "nothing was kept").format(seq=cp["seq"]))
     with db.transaction():
         held = store.held(db, tid)
         start = min(held["seq"], cp["seq"]) if held else cp["seq"]
         rows = store.span(db, tid, start, max(cp["seq"], held["seq"] if held else 0))
         if not any(r["seq"] == cp["seq"] for r in rows) and (held is None or cp["seq"] >= held["seq"]):
-            raise CentralError(409, "checkpoint_ahead", f"entry {cp['seq']} has not reached the central service "
-                                                        "yet: push the entries before their checkpoint")
+            raise CentralError(409, "checkpoint_ahead", _("entry {seq} has not reached the central service yet: push "
+                                                          "the entries before their checkpoint").format(seq=cp["seq"]))
         base = dict(held) if held is not None else {"seq": cp["seq"], "hash": rows[-1]["hash"]}
         reason = rules.descends([r for r in rows if r["seq"] <= cp["seq"]], base, cp,
                                 lambda r: declared_gap(r) is not None)
@@ -62,11 +63,12 @@ def accept(db: CentralDB, terminal: dict[str, Any], cp: dict[str, Any], now: str
             store.keep(db, tid, cp, now)
             return {"checkpoint": cp["seq"]}
         _flag(db, tid, base["seq"], reason, cp, now)
-    what = f"the checkpoint at seq {base['seq']} the central service holds" if held is not None else \
-        f"it pushed entry {base['seq']}"
-    raise CentralError(409, "journal_rewritten", f"this terminal's journal was rewritten after {what} ({reason}); "
-                                                 "nothing more is accepted from it: keep its database as evidence "
-                                                 "and ask an admin", checkpoint_seq=base["seq"])
+    what = (_("the checkpoint at seq {seq} the central service holds") if held is not None else
+            _("it pushed entry {seq}")).format(seq=base["seq"])
+    raise CentralError(409, "journal_rewritten", _("this terminal's journal was rewritten after {what} ({reason}); "
+                                                   "nothing more is accepted from it: keep its database as evidence "
+                                                   "and ask an admin").format(what=what, reason=reason),
+                       checkpoint_seq=base["seq"])
 
 
 def _flag(db: CentralDB, tid: str, seq: int, reason: str, cp: dict[str, Any], now: str) -> None:

@@ -19,6 +19,7 @@ from boxoffice.central.store.db import CentralDB
 from boxoffice.domain import complaints as rules
 from boxoffice.domain.clock import iso, to_utc
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 from boxoffice.wire import codec
 
 ADD, CLOSE = "complaint.add", "complaint.close"
@@ -87,7 +88,7 @@ def in_force(db: CentralDB, now: Any, t: dict[str, Any]) -> list[dict[str, Any]]
     for a in found:
         a["source"] = "central"
         a["terminals"] = [names.get(tid, tid) for tid in a["terminal_ids"]]
-        a["message"] += ": `boxoffice central complaints --open` lists them"
+        a["message"] = _("{message}: `boxoffice central complaints --open` lists them").format(message=a["message"])
     return found
 
 
@@ -101,15 +102,15 @@ def list_complaints(url: str, *, status: str | None = None, category: str | None
     from boxoffice.central.services.admin import open_db
 
     if status not in (None, "open", "closed"):
-        raise BoxOfficeError("bad_input", "status is open or closed")
+        raise BoxOfficeError("bad_input", _("status is open or closed"))
     with open_db(url) as db:
         tid = None
         if terminal:
             every = terminals.names(db)
             tid = terminal if terminal in every else next((k for k, v in every.items() if v == terminal), None)
             if tid is None:
-                raise BoxOfficeError("not_found", f"no terminal {terminal!r}: `boxoffice central terminals` lists "
-                                                  "them")
+                raise BoxOfficeError("not_found", _("no terminal {which!r}: `boxoffice central terminals` lists "
+                                                    "them").format(which=terminal))
         tz = str(published.events(db)["venue"].get("timezone") or "UTC")
         return store.listed(db, status=status, category=rules.category(category) if category else None,
                             event_id=event, terminal_id=tid, since=iso(to_utc(since, tz)) if since else None,

@@ -24,6 +24,7 @@ from boxoffice.central.store import customer_keys as rows
 from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.customer_ids import keyed_hash, normalise_email, normalise_phone
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 
 SELL = "sell"
 KIND = "customer_over_limit"
@@ -44,10 +45,10 @@ def answer(db: CentralDB, terminal: dict[str, Any], body: dict[str, Any]) -> dic
     """How many places each key of ``body`` (schemas/sync-customer-limits.schema.json) holds and may still buy.
     A terminal without the sell role is refused (403): the answer is for a sale about to be made."""
     if SELL not in str(terminal.get("roles") or "").split(","):
-        raise CentralError(403, "permission_denied", "this terminal was not enrolled to sell: it has no use for the "
-                                                     "customer limits")
+        raise CentralError(403, "permission_denied", _("this terminal was not enrolled to sell: it has no use for the "
+                                                       "customer limits"))
     if not catalogs.event_exists(db, body["event_id"]):
-        raise CentralError(404, "not_found", f"no published event {body['event_id']!r}")
+        raise CentralError(404, "not_found", _("no published event {event_id!r}").format(event_id=body["event_id"]))
     cap = cap_of(db, body["event_id"])
     keys = list(dict.fromkeys(k["key"] for k in body["keys"]))
     held = rows.bought(db, body["event_id"], keys)
@@ -88,8 +89,8 @@ def record(db: CentralDB, sold: Sequence[tuple[dict[str, Any], dict[str, Any], l
         cap = caps[eid]
         if cap is None or not keys:
             continue
-        held = rows.bought(db, eid, [k for k, _ in keys])
-        for key, _ in keys:
+        held = rows.bought(db, eid, [k for k, _places in keys])
+        for key, _places in keys:
             if held[key] > cap:
                 first = rows.first_other(db, eid, key, o["id"])
                 over.append({"order_id": o["id"], "event_id": eid, "key": key, "held": held[key], "cap": cap,

@@ -27,8 +27,9 @@ from boxoffice.central.store import terminals as rows
 from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.clock import iso, parse_iso
 from boxoffice.domain.enrollment import CHALLENGE_SECONDS, proof_message, same_name
+from boxoffice.i18n import N_, _
 
-BAD_CODE = ("the enrollment code is unknown, used already or expired: ask the admin for a new one "
+BAD_CODE = N_("the enrollment code is unknown, used already or expired: ask the admin for a new one "
             "(`boxoffice central enroll-code`)")
 
 
@@ -39,7 +40,7 @@ def challenge(db: CentralDB, body: dict[str, Any], now: str) -> dict[str, Any]:
     expires = iso(parse_iso(now) + timedelta(seconds=CHALLENGE_SECONDS))
     with db.transaction():
         if rows.live_code(db, code_hash, now) is None:
-            raise CentralError(403, "bad_code", BAD_CODE)
+            raise CentralError(403, "bad_code", _(BAD_CODE))
         rows.add_challenge(db, tokens.digest(nonce), code_hash, body["terminal_id"], now, expires)
     return {"nonce": nonce, "expires_at": expires}
 
@@ -50,7 +51,7 @@ def _check_key_id(body: dict[str, Any]) -> None:
 
     try:
         if key_id_hex(public_from_b64(body["public_key"])) != body["key_id"]:
-            raise CentralError(422, "invalid_document", "key_id is not the id of public_key",
+            raise CentralError(422, "invalid_document", _("key_id is not the id of public_key"),
                                errors=["/key_id: does not match /public_key"])
     except BoxOfficeError as exc:
         raise CentralError(422, "invalid_document", exc.message, errors=[f"/public_key: {exc.message}"]) from None
@@ -82,17 +83,17 @@ def prove(db: CentralDB, body: dict[str, Any], now: str) -> None:
     The name is checked for a card number first, before the nonce is spent.
     Its own unit of work: the HTTP layer retries :func:`register` after a deadlock without asking for the nonce
     twice."""
-    free_text.refuse_in_text(body["name"], "terminal name")
+    free_text.refuse_in_text(body["name"], N_("terminal name"))
     _check_key_id(body)
     code_hash = tokens.digest(tokens.normalise_code(body["code"]))
     with db.transaction():
         fresh = rows.spend_challenge(db, tokens.digest(body["nonce"]), code_hash, body["terminal_id"], now)
     if not fresh:
-        raise CentralError(403, "bad_challenge", "the enrollment challenge is unknown, used already, expired or was "
-                                                 "given for another code or terminal: enroll again")
+        raise CentralError(403, "bad_challenge", _("the enrollment challenge is unknown, used already, expired or "
+                                                   "was given for another code or terminal: enroll again"))
     if not proves_key(body):
-        raise CentralError(403, "key_not_proven", "the signature does not prove that this machine holds the private "
-                                                  "key of the public key it sends: nothing enrolled")
+        raise CentralError(403, "key_not_proven", _("the signature does not prove that this machine holds the "
+                                                    "private key of the public key it sends: nothing enrolled"))
 
 
 def register(db: CentralDB, body: dict[str, Any], now: str) -> dict[str, Any]:
@@ -103,23 +104,25 @@ def register(db: CentralDB, body: dict[str, Any], now: str) -> dict[str, Any]:
     with db.transaction():
         code = rows.live_code(db, code_hash, now)
         if code is None:
-            raise CentralError(403, "bad_code", BAD_CODE)
+            raise CentralError(403, "bad_code", _(BAD_CODE))
         if not same_name(code["name"], body["name"]):
-            raise CentralError(403, "wrong_name", f"this code was made for another terminal, not {body['name']!r}: "
-                                                  "ask the admin for a code made for this terminal's name")
+            raise CentralError(403, "wrong_name", _("this code was made for another terminal, not {name!r}: ask the "
+                                                    "admin for a code made for this terminal's name").format(
+                                                        name=body["name"]))
         existing = rows.by_id(db, body["terminal_id"])
         clash = rows.other_with_tag(db, body["tag"], body["terminal_id"])
         if clash is not None:
-            raise CentralError(409, "tag_taken", f"another terminal has order-code tag {body['tag']}: make this "
-                                                 "one anew (`boxoffice init` with another --db) and enroll that")
+            raise CentralError(409, "tag_taken", _("another terminal has order-code tag {tag}: make this one anew "
+                                                   "(`boxoffice init` with another --db) and enroll that").format(
+                                                       tag=body["tag"]))
         if existing is not None:
             if existing["public_key"] != body["public_key"] or existing["tag"] != body["tag"]:
-                raise CentralError(409, "terminal_exists", "a terminal with this id and another key is enrolled "
-                                                           "already: this machine cannot take its place")
+                raise CentralError(409, "terminal_exists", _("a terminal with this id and another key is enrolled "
+                                                             "already: this machine cannot take its place"))
             if existing["revoked_at"] and not code["readmit"]:
-                raise CentralError(403, "readmit_needed", f"this terminal was revoked at {existing['revoked_at']}: "
-                                                          "it comes back only with a code made by `boxoffice "
-                                                          "central enroll-code --name NAME --readmit`")
+                raise CentralError(403, "readmit_needed", _("this terminal was revoked at {at}: it comes back only "
+                                                            "with a code made by `boxoffice central enroll-code "
+                                                            "--name NAME --readmit`").format(at=existing["revoked_at"]))
         spent = rows.spend_enroll_code(db, code_hash, body["terminal_id"], now)
         assert spent is not None  # read live above, in this transaction
         if existing is not None:

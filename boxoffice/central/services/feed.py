@@ -38,6 +38,7 @@ from boxoffice.central.errors import CentralError
 from boxoffice.central.services import feed_signing
 from boxoffice.central.store import feed as rows
 from boxoffice.central.store.db import CentralDB
+from boxoffice.i18n import _
 from boxoffice.wire import codec
 from boxoffice.wire.feed_sig import SIGNED_KINDS
 
@@ -122,8 +123,9 @@ def page(db: CentralDB, terminal_id: str, after: int, limit: int, *, customers: 
     limit = max(1, min(limit, MAX_PAGE))
     top = head(db)
     if after > top:
-        raise CentralError(409, "cursor_ahead", f"cursor {after} is past this service's last change {top}: the "
-                                                "terminal was enrolled with another central database; enroll again")
+        raise CentralError(409, "cursor_ahead", _("cursor {after} is past this service's last change {top}: the "
+                                                  "terminal was enrolled with another central database; enroll "
+                                                  "again").format(after=after, top=top))
     found = rows.for_terminal(db, terminal_id, after, top, limit, customers=customers, holders=holders)
     full = len(found) == limit
     cursor = int(found[-1]["pos"]) if full else top

@@ -16,6 +16,7 @@ from typing import Any
 
 from boxoffice.central.errors import CentralError
 from boxoffice.domain.card_numbers import card_number_paths, refuse_card_number, refuse_card_numbers_in
+from boxoffice.i18n import _
 
 __all__ = ["refuse_in_document", "refuse_in_entries", "refuse_in_text"]
 
@@ -32,10 +33,11 @@ def refuse_in_entries(entries: Sequence[Mapping[str, Any]]) -> None:
         paths = card_number_paths(payload, "/payload")
         if paths:
             raise CentralError(422, "card_number_in_text",
-                               f"entry {i} (seq {e.get('seq')}, {e.get('kind')}) holds what looks like a card "
-                               f"number in {paths[0]}; card numbers are never stored: nothing was applied. Take "
-                               "the terminal's journal to an admin (it was written by an older release, or "
-                               "changed by hand)", pointer=f"/entries/{i}{paths[0]}", fields=paths[:20])
+                               _("entry {i} (seq {seq}, {kind}) holds what looks like a card number in {path}; "
+                                 "card numbers are never stored: nothing was applied. Take the terminal's journal "
+                                 "to an admin (it was written by an older release, or changed by hand)").format(
+                                     i=i, seq=e.get("seq"), kind=e.get("kind"), path=paths[0]),
+                               pointer=f"/entries/{i}{paths[0]}", fields=paths[:20])
 
 
 def refuse_in_document(doc: Any, what: str) -> None:

@@ -29,6 +29,7 @@ from boxoffice.domain.chain import GENESIS, declared_gap, entry_hash
 from boxoffice.domain.codes import reused_code
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.privacy import vouched
+from boxoffice.i18n import _, ngettext
 from boxoffice.wire.messages import problems
 
 RULE = "first applied by central wins; later flagged"
@@ -47,11 +48,12 @@ def check_entries(terminal: dict[str, Any], entries: Sequence[dict[str, Any]]) -
     floats = [f"/entries/{i}/seq: must be a whole number written without a fraction" for i, e in enumerate(entries)
               if not isinstance(e["seq"], int)]
     if floats:
-        raise invalid("a sequence number is not an integer", floats)
+        raise invalid(_("a sequence number is not an integer"), floats)
     for i, e in enumerate(entries):
         if e["terminal_id"] != terminal["id"]:
-            raise CentralError(403, "wrong_terminal", f"entry {i} ({e['id']}) belongs to terminal "
-                                                      f"{e['terminal_id']}; a terminal can only push its own journal",
+            raise CentralError(403, "wrong_terminal", _("entry {i} ({id}) belongs to terminal {terminal}; a terminal "
+                                                        "can only push its own journal").format(
+                                                            i=i, id=e["id"], terminal=e["terminal_id"]),
                                pointer=f"/entries/{i}")
     erased = vouched(entries)  # entries a privacy purge in this batch erased before they were ever pushed
     bad = [f"/entries/{i}/hash: does not match the entry's contents" for i, e in enumerate(entries)
@@ -59,11 +61,12 @@ def check_entries(terminal: dict[str, Any], entries: Sequence[dict[str, Any]]) -
                                kind=e["kind"], operator_id=e["operator_id"], at=e["at"], payload=e["payload"]))
            != e["hash"] and erased.get(e["id"]) != h]
     if bad:
-        raise invalid(f"{len(bad)} entr{'y' if len(bad) == 1 else 'ies'} altered after being written; nothing was "
-                      "applied", bad)
+        raise invalid(ngettext("{count} entry altered after being written; nothing was applied",
+                               "{count} entries altered after being written; nothing was applied",
+                               len(bad)).format(count=len(bad)), bad)
     ids = [e["id"] for e in entries]
     if len(set(ids)) != len(ids) or len({e["seq"] for e in entries}) != len(entries):
-        raise invalid("the batch names one entry or sequence number twice", ["/entries: duplicate id or seq"])
+        raise invalid(_("the batch names one entry or sequence number twice"), ["/entries: duplicate id or seq"])
     free_text.refuse_in_entries(entries)  # a card number in a name or a reason: refused, never stored
     return sorted(entries, key=lambda e: e["seq"])
 
@@ -80,9 +83,10 @@ def apply_batch(db: CentralDB, terminal: dict[str, Any], entries: Sequence[dict[
         known = journal.known_between(db, tid, ordered[0]["seq"] - 1, ordered[-1]["seq"])
         diverged = [e for e in ordered if e["seq"] in known and known[e["seq"]]["id"] != e["id"]]
         if diverged:
-            raise CentralError(409, "journal_diverged", f"entry {diverged[0]['seq']} of this terminal is already "
-                                                        "on the central service with another id: the terminal's "
-                                                        "journal was rebuilt; keep the old database and ask an admin")
+            raise CentralError(409, "journal_diverged", _("entry {seq} of this terminal is already on the central "
+                                                          "service with another id: the terminal's journal was "
+                                                          "rebuilt; keep the old database and ask an admin").format(
+                                                              seq=diverged[0]["seq"]))
         fresh = [e for e in ordered if e["seq"] not in known]
         inserted = journal.insert_new(db, [(e["id"], tid, e["seq"], e["kind"], e["at"], e["operator_id"],
                                             e["payload"], e["prev_hash"], e["hash"], now) for e in fresh])

@@ -25,6 +25,7 @@ from boxoffice.domain.clock import iso, system_clock
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.pauses import check_what, clean_reason, scope_of
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _
 
 Clock = Callable[[], datetime]
 
@@ -47,17 +48,19 @@ def pause(url: str, reason: str, *, what: str = "sales", event: str | None = Non
     """Put a pause on the feed for every terminal (or the one named); returns its body."""
     check_what(what)
     reason = clean_reason(reason)  # a card number in it is refused there too (domain/card_numbers.py)
-    free_text.refuse_in_text(by, "--by name")
+    free_text.refuse_in_text(by, N_("--by name"))
     scope, target = scope_of(event, channel, terminal)
     now = iso(clock())
     with open_db(url) as db:
         audience = None
         if scope == "event" and not catalogs.event_exists(db, target):
-            raise BoxOfficeError("not_found", f"no event {target!r} in the published catalogue")
+            raise BoxOfficeError("not_found", _("no event {event_id!r} in the published catalogue").format(
+                event_id=target))
         if scope == "terminal":
             term = terminals.find(db, target or "")
             if term is None:
-                raise BoxOfficeError("not_found", f"no terminal {target!r}: `boxoffice central terminals` lists them")
+                raise BoxOfficeError("not_found", _("no terminal {which!r}: `boxoffice central terminals` lists "
+                                                  "them").format(which=target))
             target = audience = term["id"]
         body = {"id": uuid7(), "scope": scope, "target": target, "what": what, "reason": reason, "paused_at": now,
                 "paused_by": (by or "").strip()[:64] or None, "resumed_at": None, "resumed_by": None}
@@ -78,7 +81,8 @@ def resume(url: str, pause_id: str | None = None, *, what: str = "sales", event:
             chosen = [p for p in active if p["id"] == pid] or \
                      [p for p in active if len(pid) >= 4 and p["id"].endswith(pid)]
             if len(chosen) > 1:
-                raise BoxOfficeError("bad_input", f"{pause_id!r} names {len(chosen)} pauses: give more of the id")
+                raise BoxOfficeError("bad_input", _("{pause_id!r} names {count} pauses: give more of the id").format(
+                    pause_id=pause_id, count=len(chosen)))
         else:
             check_what(what)
             scope, target = scope_of(event, channel, terminal)
@@ -87,7 +91,7 @@ def resume(url: str, pause_id: str | None = None, *, what: str = "sales", event:
                 target = term["id"] if term else target
             chosen = [p for p in active if (p["scope"], p["target"], p["what"]) == (scope, target, what)]
         if not chosen:
-            raise BoxOfficeError("not_found", "no such pause in force: `boxoffice central pause list` shows them")
+            raise BoxOfficeError("not_found", _("no such pause in force: `boxoffice central pause list` shows them"))
         lifted = [{k: v for k, v in p.items() if k != "audience"} | {"resumed_at": now,
                                                                      "resumed_by": (by or "").strip()[:64] or None}
                   for p in chosen]

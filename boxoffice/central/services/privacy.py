@@ -26,6 +26,7 @@ from boxoffice.domain.clock import Clock, iso, parse_iso, system_clock
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.privacy import DEFAULT_KEEP_DAYS, PURGE_KIND, check_keep_days, erased_hash, erased_text
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 
 
 def purge(db: CentralDB, event_id: str, now: str, *, keep_days: int = DEFAULT_KEEP_DAYS,
@@ -36,10 +37,12 @@ def purge(db: CentralDB, event_id: str, now: str, *, keep_days: int = DEFAULT_KE
     with db.transaction():
         when = _purgeable_from(db, event_id, keep)
         if when is None:
-            raise BoxOfficeError("not_found", f"no event {event_id!r} in the central catalogue")
+            raise BoxOfficeError("not_found", _("no event {event_id!r} in the central catalogue").format(
+                event_id=event_id))
         if parse_iso(now) < when:
-            raise BoxOfficeError("not_purgeable_yet", f"event {event_id} started less than {keep} days ago "
-                                                      f"(--keep-days): purgeable from {when.isoformat()}",
+            raise BoxOfficeError("not_purgeable_yet", _("event {event_id} started less than {keep} days ago "
+                                                        "(--keep-days): purgeable from {when}").format(
+                                                            event_id=event_id, keep=keep, when=when.isoformat()),
                                  purgeable_from=when.isoformat())
         out = {"event_id": event_id, "dry_run": dry_run, "keep_days": keep, "purgeable_from": when.isoformat(),
                "rows": store.erase_tables(db, event_id, dry_run=dry_run),

@@ -20,6 +20,7 @@ from boxoffice.domain import reports as agg
 from boxoffice.domain.clock import Clock, iso, system_clock
 from boxoffice.domain.report_scope import CENTRAL, scope
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 
 SALES_BY = (*agg.SALES_BY, "terminal")
 REFUNDS_BY = (*agg.REFUNDS_BY, "terminal")
@@ -32,7 +33,8 @@ def _context(db: CentralDB, event: str | None, day: str | None) -> tuple[dict[st
     """The published catalogue, the venue's zone and currency, and the day as a UTC window."""
     info = published.events(db)
     if event and event not in info["events"]:
-        raise BoxOfficeError("not_found", f"no published event {event!r}: `boxoffice central catalog publish` first")
+        raise BoxOfficeError("not_found", _("no published event {event_id!r}: `boxoffice central catalog publish` "
+                                            "first").format(event_id=event))
     tz = str(info["venue"].get("timezone") or "UTC")
     since, until = agg.window(tz, day)
     return info, tz, str(info["venue"].get("currency") or "EUR"), since, until
@@ -87,7 +89,7 @@ def pickups(url: str, event: str | None = None, by: str = "event") -> dict[str, 
 def checkins(url: str, event: str | None = None) -> dict[str, Any]:
     """Door scans on every terminal per event: admitted, exits, in now, refusals, by hour and by terminal."""
     with open_db(url) as db:
-        info, tz, _, _, _ = _context(db, event, None)
+        info, tz, _cur, _since, _until = _context(db, event, None)
         names = {eid: {"name": ev["event"]["name"], "timezone": ev["event"]["timezone"]}
                  for eid, ev in info["events"].items()}
         return ({"event": event} | agg.checkins(rows.checkin_minutes(db, event), names,
@@ -99,7 +101,7 @@ def end_of_day(url: str, day: str | None = None, event: str | None = None,
                clock: Clock = system_clock) -> dict[str, Any]:
     """What the end-of-day PDF shows (printing/report_pdf.py), for the whole venue."""
     with open_db(url) as db:
-        info, _, _, _, _ = _context(db, event, day)
+        info, _tz, _cur, _since, _until = _context(db, event, day)
         sold = queries.sold_per_section(db, event)
         capacity = []
         for eid, ev in sorted(info["events"].items()):
@@ -113,7 +115,7 @@ def end_of_day(url: str, day: str | None = None, event: str | None = None,
                           "sold": sold.get((eid, s["id"], True), 0), "unpaid": sold.get((eid, s["id"], False), 0)}
                          for s in ev["sections"]]
         return {"day": day, "event": event, "venue": info["venue"].get("name", ""),
-                "terminal": "all terminals and the web shop (central service)", "generated": iso(clock()),
+                "terminal": _("all terminals and the web shop (central service)"), "generated": iso(clock()),
                 "scope": scope("end_of_day", CENTRAL, None),
                 "by_hour": sales_in(db, "hour", event, day), "by_tender": sales_in(db, "tender", event, day),
                 "by_type": sales_in(db, "type", event, day), "capacity": capacity,

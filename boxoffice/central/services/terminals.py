@@ -28,6 +28,7 @@ from boxoffice.central.errors import CentralError
 from boxoffice.central.services import feed, tokens
 from boxoffice.central.store import terminals as rows
 from boxoffice.central.store.db import CentralDB
+from boxoffice.i18n import _
 
 CUSTOMER_ROLE = "pickup"  # the one role that needs customers' names, e-mails, phones and notes: see sees_customers
 CODE_HOURS = 24
@@ -43,8 +44,9 @@ def parse_roles(text: str) -> str:
     asked = {r.strip().lower() for r in text.split(",") if r.strip()}
     unknown = sorted(asked - set(ROLES))
     if unknown or not asked:
-        raise BoxOfficeError("bad_input", f"roles are one or more of {', '.join(ROLES)} separated by commas"
-                                          + (f", not {unknown[0][:20]!r}" if unknown else ""))
+        raise BoxOfficeError("bad_input", (_("roles are one or more of {roles} separated by commas, not {role!r}")
+                                           if unknown else _("roles are one or more of {roles} separated by commas"))
+                             .format(roles=", ".join(ROLES), role=unknown[0][:20] if unknown else ""))
     return ",".join(r for r in ROLES if r in asked)
 
 
@@ -61,13 +63,13 @@ def authenticate(db: CentralDB, header: str | None) -> dict[str, Any]:
     """The enrolled, unrevoked terminal a request's bearer token belongs to, else 401."""
     token = tokens.bearer(header)
     if token is None or not token.startswith(tokens.TERMINAL_PREFIX):
-        raise CentralError(401, "unauthorized", "send the terminal's token: Authorization: Bearer bxt_...")
+        raise CentralError(401, "unauthorized", _("send the terminal's token: Authorization: Bearer bxt_..."))
     row = rows.by_token_hash(db, tokens.digest(token))
     if row is None:
-        raise CentralError(401, "unauthorized", "this token is not known here: enroll the terminal again")
+        raise CentralError(401, "unauthorized", _("this token is not known here: enroll the terminal again"))
     if row["revoked_at"]:
-        raise CentralError(401, "terminal_revoked", f"this terminal was revoked at {row['revoked_at']}: ask the "
-                                                    "admin for a new enrollment code")
+        raise CentralError(401, "terminal_revoked", _("this terminal was revoked at {at}: ask the admin for a new "
+                                                      "enrollment code").format(at=row["revoked_at"]))
     return row
 
 
@@ -108,10 +110,10 @@ def authenticate_admin(db: CentralDB, header: str | None) -> None:
     """Pass an admin token, else 401 (a terminal's token is not an admin's)."""
     token = tokens.bearer(header)
     if token is None or not token.startswith(tokens.ADMIN_PREFIX):
-        raise CentralError(401, "unauthorized", "this needs the admin token printed by `boxoffice central init`")
+        raise CentralError(401, "unauthorized", _("this needs the admin token printed by `boxoffice central init`"))
     row = rows.admin_token(db, tokens.digest(token))
     if row is None or row["revoked_at"]:
-        raise CentralError(401, "unauthorized", "the admin token is not known or was withdrawn")
+        raise CentralError(401, "unauthorized", _("the admin token is not known or was withdrawn"))
 
 
 def find(db: CentralDB, which: str) -> dict[str, Any] | None:

@@ -31,6 +31,7 @@ from boxoffice.domain.web_orders import (
     totals,
 )
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _
 from boxoffice.wire.messages import problems
 
 SCHEMA = "sync-web-orders-import.schema.json"
@@ -41,7 +42,7 @@ def web_code(n: int) -> str:
     """The code of central order number ``n`` (0-based)."""
     tag_index, seq = divmod(n, PER_TAG)
     if tag_index >= len(ALPHABET) ** 2:
-        raise BoxOfficeError("conflict", "the central service has used every web order code")
+        raise BoxOfficeError("conflict", _("the central service has used every web order code"))
     tag = CENTRAL_TAG_PREFIX + ALPHABET[tag_index // len(ALPHABET)] + ALPHABET[tag_index % len(ALPHABET)]
     return make_order_code(tag, seq)
 
@@ -82,18 +83,20 @@ def _plan(db: CentralDB, doc: dict[str, Any], now: str) -> tuple[list[dict[str, 
     for oi, o in enumerate(orders):
         at = f"/orders/{oi}"
         if seen.again("ref", o["ref"]):
-            issues.add(f"{at}/ref", f"{o['ref']!r} appears twice in this document")
+            issues.add(f"{at}/ref", _("{ref!r} appears twice in this document").format(ref=o["ref"]))
         if o["ref"] in known:
             continue
         model = models.get(o["event_id"])
         if model is None:
-            issues.add(f"{at}/event_id", f"no published event {o['event_id']!r}: publish the catalogue first")
+            issues.add(f"{at}/event_id", _("no published event {event_id!r}: publish the catalogue first").format(
+                event_id=o["event_id"]))
             continue
         tickets = [_plan_ticket(f"{at}/tickets/{ti}", t, model, wanted_seats, issues)
                    for ti, t in enumerate(o["tickets"])]
         planned.append({"src": o, "event": model["event"], "tickets": [t for t in tickets if t is not None]})
     found = issues.errors
-    found += [f"{wanted_seats[s]}/seat: already sold ({s})" for s in sales.seats_claimed(db, list(wanted_seats))]
+    found += [_("{where}/seat: already sold ({subject})").format(where=wanted_seats[s], subject=s)
+              for s in sales.seats_claimed(db, list(wanted_seats))]
     found += allocations_block(db, planned, wanted_seats)
     return planned, found, len(known & set(refs))
 
@@ -105,30 +108,36 @@ def _plan_ticket(tat: str, t: dict[str, Any], model: dict[str, Any], wanted_seat
     ev = model["event"]
     kind = model["sections"].get(t["section_id"])
     if kind is None:
-        issues.add(f"{tat}/section_id", f"event {ev['id']!r} has no section {t['section_id']!r}")
+        issues.add(f"{tat}/section_id", _("event {event_id!r} has no section {section_id!r}").format(
+            event_id=ev["id"], section_id=t["section_id"]))
         return None
     rule = seat_rule(kind, "seat" in t)
     row = seat = None
     if kind == RESERVED:
         place = model["seats"].get(t.get("seat", ""))
         if rule == "seat_needed" or place is None or place[0] != t["section_id"]:
-            issues.add(f"{tat}/seat", f"a reserved section needs one of its seats, not {t.get('seat', 'none')!r}")
+            issues.add(f"{tat}/seat", _("a reserved section needs one of its seats, not {seat!r}").format(
+                seat=t.get("seat", "none")))
             return None
         subject = seat_subject(ev["id"], t["section_id"], t["seat"])
         if subject in wanted_seats:
-            issues.add(f"{tat}/seat", f"{t['seat']} is also in {wanted_seats[subject]}")
+            issues.add(f"{tat}/seat", _("{seat} is also in {where}").format(seat=t["seat"],
+                                                                            where=wanted_seats[subject]))
         wanted_seats[subject] = tat
         row, seat = place[1], place[2]
     elif rule == "no_seat":
-        issues.add(f"{tat}/seat", f"section {t['section_id']!r} is general admission: no seat")
+        issues.add(f"{tat}/seat", _("section {section_id!r} is general admission: no seat").format(
+            section_id=t["section_id"]))
         return None
     if t["type"] not in model["types"]:
-        issues.add(f"{tat}/type", f"event {ev['id']!r} has no ticket type {t['type']!r}")
+        issues.add(f"{tat}/type", _("event {event_id!r} has no ticket type {type!r}").format(
+            event_id=ev["id"], type=t["type"]))
         return None
     amounts = ticket_amounts(t.get("price"),
                              model["prices"].get(f"{t['type']}/{t['section_id']}"), ev["currency"], ev["tax_rate_bp"])
     if amounts is None:
-        issues.add(f"{tat}/price", f"{t['type']!r} has no catalogue price in {t['section_id']!r}: give one")
+        issues.add(f"{tat}/price", _("{type!r} has no catalogue price in {section_id!r}: give one").format(
+            type=t["type"], section_id=t["section_id"]))
         return None
     return {"section_id": t["section_id"], "row": row, "seat": seat, "ticket_type_id": t["type"],
             "price": amounts[0], "tax": amounts[1]}
@@ -145,9 +154,11 @@ def allocations_block(db: CentralDB, planned: list[dict[str, Any]], wanted_seats
             house[eid, sid] = ledger.section(db, eid, sid).held
         holder = allocation_rows.seat_holder(db, eid, sid, label)
         if holder is not None:
-            out.append(f"{where}/seat: {label} is allocated to a terminal ({subject})")
+            out.append(_("{where}/seat: {seat} is allocated to a terminal ({subject})").format(
+                where=where, seat=label, subject=subject))
         elif label in house[eid, sid]:
-            out.append(f"{where}/seat: {label} is held back by the venue (a house seat) ({subject})")
+            out.append(_("{where}/seat: {seat} is held back by the venue (a house seat) ({subject})").format(
+                where=where, seat=label, subject=subject))
     standing: dict[tuple[str, str], int] = {}
     for p in planned:
         for t in p["tickets"]:
@@ -158,7 +169,8 @@ def allocations_block(db: CentralDB, planned: list[dict[str, Any]], wanted_seats
         sec = ledger.section(db, eid, sid)
         left = ledger.free(db, sec)
         if n > left:
-            out.append(f"/orders: {n} place(s) of {eid}/{sid} asked, {left} not sold or allocated to a terminal")
+            out.append(_("/orders: {count} place(s) of {event}/{section} asked, {left} not sold or allocated to a "
+                         "terminal").format(count=n, event=eid, section=sid, left=left))
     return out
 
 
@@ -168,17 +180,20 @@ def import_orders(db: CentralDB, doc: Any, now: str) -> dict[str, Any]:
 
     errors = problems(doc, SCHEMA)  # the fast checker first: an export of a whole season is large
     if errors:
-        raise BoxOfficeError("invalid_document", f"the web orders document has {len(errors)} error(s); nothing was "
-                                                 f"imported. First: {errors[0]}", errors=errors)
-    free_text.refuse_in_document(doc, "web orders document")
+        raise BoxOfficeError("invalid_document", _("the web orders document has {count} error(s); nothing was "
+                                                   "imported. First: {first}").format(count=len(errors),
+                                                                                      first=errors[0]),
+                             errors=errors)
+    free_text.refuse_in_document(doc, N_("web orders document"))
     with db.transaction():
         # before reading what is free: a terminal's top-up or a grant running at the same time on PostgreSQL would
         # otherwise read the same free places and both sides would have them
         ledger.lock(db)
         planned, issues, known = _plan(db, doc, now)
         if issues:
-            raise BoxOfficeError("invalid_document", f"{len(issues)} problem(s) in the web orders; nothing was "
-                                                     f"imported. First: {issues[0]}", errors=issues[:200])
+            raise BoxOfficeError("invalid_document", _("{count} problem(s) in the web orders; nothing was imported. "
+                                                       "First: {first}").format(count=len(issues), first=issues[0]),
+                                 errors=issues[:200])
         key_row, created = signing.ensure_key(db, now)
         key, kid = signing.private_key(key_row), bytes.fromhex(key_row["key_id"])
         codes = _free_codes(db, len(planned))

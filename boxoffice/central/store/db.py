@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 
 BUSY_TIMEOUT_MS = 30_000
 ATTEMPTS = 5                 # tries of a whole unit of work that PostgreSQL aborted as a deadlock or serialization
@@ -172,8 +173,8 @@ class CentralDB:
 def connect(url: str) -> CentralDB:
     """Open the central database named by ``url``: a postgresql:// URL, else a SQLite file path (created)."""
     if not url:
-        raise BoxOfficeError("bad_input", "no central database given: --db postgresql://... or a file path, "
-                                          "or BOXOFFICE_CENTRAL_DB")
+        raise BoxOfficeError("bad_input", _("no central database given: --db postgresql://... or a file path, "
+                                            "or BOXOFFICE_CENTRAL_DB"))
     if is_postgres(url):
         return _connect_pg(url)
     return _connect_sqlite(url)
@@ -184,11 +185,12 @@ def _connect_pg(url: str) -> CentralDB:
         import psycopg
         from psycopg.rows import dict_row
     except ImportError:
-        raise BoxOfficeError("bad_input", "PostgreSQL needs psycopg: pip install 'boxoffice[central]'") from None
+        raise BoxOfficeError("bad_input", _("PostgreSQL needs psycopg: pip install 'boxoffice[central]'")) from None
     try:
         raw = psycopg.connect(url, autocommit=True, row_factory=dict_row, connect_timeout=10)
     except psycopg.Error as exc:
-        raise BoxOfficeError("database_error", f"cannot connect to the central database: {first_line(exc)}") from None
+        raise BoxOfficeError("database_error", _("cannot connect to the central database: {error}").format(
+            error=first_line(exc))) from None
     return CentralDB(raw, True, _redact(url))
 
 
@@ -205,7 +207,8 @@ def _connect_sqlite(url: str) -> CentralDB:
         raw.execute("PRAGMA journal_mode=WAL")
         raw.execute("PRAGMA synchronous=FULL")  # a terminal forgets what central acknowledged: it must last
     except (sqlite3.Error, OSError) as exc:
-        raise BoxOfficeError("database_error", f"cannot open the central database {path}: {exc}") from None
+        raise BoxOfficeError("database_error", _("cannot open the central database {path}: {error}").format(
+            path=path, error=exc)) from None
     return CentralDB(raw, False, str(path))
 
 
@@ -262,8 +265,9 @@ def retry(db: CentralDB, work: Callable[[CentralDB], T], *, attempts: int = ATTE
             if not transient(exc) or db._in_tx:
                 raise
             if attempt == attempts:
-                raise BoxOfficeError("busy", f"the central database stayed busy with other writers ({attempts} tries "
-                                             f"ended in {type(exc).__name__}): try again in a moment") from None
+                raise BoxOfficeError("busy", _("the central database stayed busy with other writers ({attempts} "
+                                               "tries ended in {error}): try again in a moment").format(
+                                                   attempts=attempts, error=type(exc).__name__)) from None
         time.sleep(random.uniform(0, BACKOFF_SECONDS * 2 ** (attempt - 1)))
     raise AssertionError("unreachable")
 

@@ -29,6 +29,7 @@ from collections.abc import Callable, Mapping
 from boxoffice.central.store import feed, feed_backlog
 from boxoffice.central.store.db import CentralDB
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 
 MIGRATIONS: tuple[tuple[int, str], ...] = (
     (1, "schema.sql"),
@@ -80,8 +81,8 @@ def version(db: CentralDB) -> int:
     try:
         return int(row["value"])
     except ValueError:
-        raise BoxOfficeError("database_error", f"{db.where} has an unreadable central schema version "
-                                               f"{row['value'][:20]!r}") from None
+        raise BoxOfficeError("database_error", _("{where} has an unreadable central schema version {value!r}").format(
+            where=db.where, value=row["value"][:20])) from None
 
 
 def migrate(db: CentralDB, now: str, upto: int = LATEST,
@@ -96,8 +97,9 @@ def migrate(db: CentralDB, now: str, upto: int = LATEST,
             db.execute("SELECT pg_advisory_xact_lock(?)", (LOCK_KEY,))
         found = version(db)
         if found > LATEST:
-            raise BoxOfficeError("database_newer", f"{db.where} has central schema {found}; this release knows "
-                                                   f"{LATEST}: upgrade boxoffice")
+            raise BoxOfficeError("database_newer", _("{where} has central schema {found}; this release knows {latest}: "
+                                                     "upgrade boxoffice").format(where=db.where, found=found,
+                                                                                 latest=LATEST))
         ran = []
         for number, name in MIGRATIONS:
             if found < number <= upto:
@@ -120,8 +122,9 @@ def migrate(db: CentralDB, now: str, upto: int = LATEST,
             if step is not None:
                 step(db, now)
             elif number in NEEDS_STEP and NEEDS_STEP[number](db):
-                raise BoxOfficeError("database_older", f"{db.where}: central schema {number} needs its own step; "
-                                                       "run `boxoffice central migrate --db ...`")
+                raise BoxOfficeError("database_older", _("{where}: central schema {number} needs its own step; run "
+                                                         "`boxoffice central migrate --db ...`").format(
+                                                             where=db.where, number=number))
     return {"from": found, "to": now_at, "migrations": ran, "created": found == 0}
 
 
@@ -138,13 +141,14 @@ def check(db: CentralDB) -> None:
     except Exception:  # noqa: BLE001 - no meta table: any driver's "no such table"
         row = None
     if row is None:
-        raise BoxOfficeError("not_initialised", f"{db.where} is not a central database: run "
-                                                "`boxoffice central init --db ...` first")
+        raise BoxOfficeError("not_initialised", _("{where} is not a central database: run `boxoffice central "
+                                                  "init --db ...` first").format(where=db.where))
     if row["value"] == SCHEMA_VERSION:
         return
     if row["value"].isdigit() and int(row["value"]) < LATEST:
-        raise BoxOfficeError("database_older", f"{db.where} has central schema {row['value']}; this release needs "
-                                               f"{LATEST}: run `boxoffice central migrate --db ...` once, then start "
-                                               "the services again")
-    raise BoxOfficeError("database_newer", f"{db.where} has central schema {row['value']}; this release "
-                                           f"knows {SCHEMA_VERSION}: upgrade boxoffice")
+        raise BoxOfficeError("database_older", _("{where} has central schema {found}; this release needs {latest}: run "
+                                                 "`boxoffice central migrate --db ...` once, then start the services "
+                                                 "again").format(where=db.where, found=row["value"], latest=LATEST))
+    raise BoxOfficeError("database_newer", _("{where} has central schema {found}; this release knows {latest}: "
+                                             "upgrade boxoffice").format(where=db.where, found=row["value"],
+                                                                         latest=SCHEMA_VERSION))
