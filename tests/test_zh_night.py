@@ -94,8 +94,8 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> Night:
     n.run("refund", n.sold, "--yes", "--reason", "customer_request")  # type: ignore[attr-defined]
     n.run("login", "sam", pin="1111")
     n.run("shift", "status")
-    n.run("shift", "close", "--counted", "122.50", "--note", "少了一张", "--supervisor", "sue", pin="1111", code=4)
-    n.run("shift", "close", "--counted", "100.00")
+    n.run("shift", "close", "--counted", "122.50", code=4)  # a variance without a note and a supervisor
+    n.run("shift", "close", "--counted", "122.50", "--note", "少了一张二十元", "--supervisor", "sue", pin="222222")
     n.run("sell", "--help")
     n.run("nosuchcommand", code=2)
     n.run("sell", "gala", "--section", "standing", "--type", "adult=1", "--cash", "abc", code=2)
