@@ -20,8 +20,9 @@ import pytest
 from pickup_fixtures import Central, Seat, orders_doc, web_order
 
 # Data, not messages: the demo catalogue's names are English because the venue wrote them so.
-DATA_WORDS = ("Winter Gala", "Late Night Jazz", "Demo Hall", "Demo Customer", "Anna Smith", "Noah Wright",
-              "Zoë O'Brien", "Late Night", "Main Hall")
+DATA_WORDS = ("Winter Gala", "Late Night Jazz", "Demo Hall", "Demo Customer", "Demo counter", "Anna Smith",
+              "Standing", "Stalls", "Adult", "Child")
+OPERATORS = ("admin", "sam", "sue", "pat", "dan")
 _ENGLISH_RUN = re.compile(r"\b[A-Za-z][a-z]+(?:[ ,']+[A-Za-z][a-z]+){1,}\b")
 _NOT_PROSE = [
     re.compile(r"`[^`]*`"),                       # a command to type
@@ -62,6 +63,8 @@ def english_left(text: str) -> list[str]:
     """Runs of two or more English words in ``text`` once data, commands, options and paths are set aside."""
     for word in DATA_WORDS:
         text = text.replace(word, " ")
+    for name in OPERATORS:
+        text = re.sub(rf"\b{name}\b", " ", text)
     for pattern in _NOT_PROSE:
         text = pattern.sub(" ", text)
     return _ENGLISH_RUN.findall(text)
@@ -96,6 +99,7 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> Night:
     n.run("shift", "status")
     n.run("shift", "close", "--counted", "122.50", code=4)  # a variance without a note and a supervisor
     n.run("shift", "close", "--counted", "122.50", "--note", "少了一张二十元", "--supervisor", "sue", pin="222222")
+    n.run("login", "sue", pin="222222")  # who reads the reports compared below
     n.run("sell", "--help")
     n.run("nosuchcommand", code=2)
     n.run("sell", "gala", "--section", "standing", "--type", "adult=1", "--cash", "abc", code=2)
@@ -109,7 +113,8 @@ def test_every_message_of_the_night_was_in_the_catalogue(night: Night) -> None:
 
 def test_no_english_sentence_is_left_on_screen(night: Night) -> None:
     left = {" ".join(args[:2]): english_left(out) for args, out in night.outputs}
-    assert {k: v for k, v in left.items() if v} == {}
+    bad = {k: v for k, v in left.items() if v}
+    assert not bad, json.dumps(bad, ensure_ascii=False, indent=1)
 
 
 def test_the_screen_is_chinese(night: Night) -> None:

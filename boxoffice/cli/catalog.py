@@ -30,7 +30,7 @@ def import_(
     sample: bool = typer.Option(False, "--sample", help=_("Import the sample venue that ships with boxoffice "
                                                          "(its events a week and two weeks from today) instead of a "
                                                          "file.")),
-    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+    json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
 ) -> None:
     """Import a catalogue. A document with any error is refused whole, each error located; nothing is imported.
 
@@ -129,7 +129,7 @@ def sample(output: Path = typer.Option(None, "--output", "-o", metavar="FILE",
 
 
 @event_app.command("list")
-def list_(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+def list_(json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """List events with start time (venue time), capacity and tickets sold.
 
     Example: boxoffice event list --json
@@ -151,7 +151,7 @@ def list_(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> Non
 @event_app.command("show")
 def show(
     event: str = typer.Argument(..., help=_("Event id, as in `boxoffice event list`.")),
-    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+    json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
 ) -> None:
     """Show an event: times, sections with what is left, ticket types with prices, refund policy.
 
@@ -192,7 +192,7 @@ def show(
 def seats(
     event: str = typer.Argument(..., help=_("Event id.")),
     section: str = typer.Option(None, "--section", "-s", help=_("Only this section.")),
-    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+    json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
 ) -> None:
     """Draw the seat map: row names at both ends, seat numbers above (read downwards: tens over units), aisles as
     gaps, each seat one mark, and a legend saying what each mark means.

@@ -21,12 +21,12 @@ import typer
 
 from boxoffice.domain.shown import escape_for_json, shown, shown_lines
 from boxoffice.errors import BoxOfficeError
-from boxoffice.i18n import _
+from boxoffice.i18n import N_, _
 
 if TYPE_CHECKING:
     from boxoffice.config import Config
 
-JSON_HELP = _("Print the result as JSON for scripts.")  # translated when the commands are imported
+JSON_HELP = N_("Print the result as JSON for scripts.")  # translated where used: help=_(JSON_HELP)
 
 # For commands whose argument may be a scanned ticket: a version 1 token can begin with "-" (its first character
 # followed the signing key's id), and it is the argument, not an unknown option.

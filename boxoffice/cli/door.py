@@ -135,7 +135,7 @@ def scan_check_id(token: str = typer.Argument(..., help=_("The ticket's token te
                                                 "document the customer shows; hashed, never kept or shown.")),
                   id_kind: str = typer.Option(None, "--id-kind", help=_("resident, passport or other (default: the "
                                               "holder's document kind).")),
-                  json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+                  json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Real-name events: say whether an ID document is the ticket holder's: MATCH, or NO MATCH (exit status 6).
 
     The ticket is checked as at the door (signature, revocation, the holder's binding); nothing is recorded: scan
@@ -155,7 +155,7 @@ def scan_check_id(token: str = typer.Argument(..., help=_("The ticket's token te
 
 @scan_app.command("stats")
 def scan_stats(event: str = typer.Argument(..., help=_("Event id.")),
-               json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+               json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """How many are in now, how many tickets were let in, entries, exits and refusals.
 
     Example: boxoffice scan stats gala

@@ -49,7 +49,7 @@ def refund(
     waive_fee: bool = typer.Option(False, "--waive-fee", help=_("Full price back despite the policy's fee (the venue "
                                                               "cancelled...): an override.")),
     yes: bool = typer.Option(False, "--yes", "-y", help=_("Do not ask for confirmation.")),
-    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+    json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
 ) -> None:
     """Refund an order or some of its tickets, as the event's refund policy allows now.
 
@@ -124,7 +124,7 @@ def exchange(
     supervisor: str = typer.Option(None, "--supervisor", help=_("Supervisor approving an override (PIN asked).")),
     note: str = typer.Option(None, "--note", help=_("A note kept with the exchange.")),
     yes: bool = typer.Option(False, "--yes", "-y", help=_("Do not ask for confirmation.")),
-    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+    json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
 ) -> None:
     """Exchange tickets for others (another event, section or seats) in one step.
 

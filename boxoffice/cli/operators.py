@@ -17,7 +17,7 @@ def add(
     role: str = typer.Option(..., "--role", "-r", help=_("seller, pickup, door, supervisor or admin.")),
     language: str = typer.Option(None, "--language", "-l", help=_("The language their screen speaks: en or "
                                                                     "zh_CN (default: the venue's).")),
-    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+    json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
 ) -> None:
     """Add an operator; the PIN (4-12 digits) is asked twice and stored only as a scrypt hash.
 
@@ -40,7 +40,7 @@ def add(
 
 
 @operator_app.command("list")
-def list_(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+def list_(json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """List operators with role and state.
 
     Example: boxoffice operator list
@@ -60,7 +60,7 @@ def list_(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> Non
 @operator_app.command("language")
 def language_(name: str = typer.Argument(..., help=_("Operator name.")),
               language: str = typer.Argument(..., help=_("en, zh_CN, or - for the venue's language.")),
-              json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+              json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Set the language an operator's screen speaks while they are logged in. Anyone may set their own; an admin
     sets anyone's. Receipts and tickets keep the venue's language.
 
@@ -80,7 +80,7 @@ def language_(name: str = typer.Argument(..., help=_("Operator name.")),
 
 @operator_app.command("disable")
 def disable(name: str = typer.Argument(..., help=_("Operator name.")),
-            json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+            json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Stop an operator logging in (their history stays). Needs an admin.
 
     Example: boxoffice operator disable Sam
@@ -94,7 +94,7 @@ def disable(name: str = typer.Argument(..., help=_("Operator name.")),
 
 @operator_app.command("enable")
 def enable(name: str = typer.Argument(..., help=_("Operator name.")),
-           json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+           json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Let a disabled operator log in again. Needs an admin.
 
     Example: boxoffice operator enable Sam
@@ -107,7 +107,7 @@ def enable(name: str = typer.Argument(..., help=_("Operator name.")),
 
 
 def login(name: str = typer.Argument(..., help=_("Operator name.")),
-          json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+          json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Log in at this terminal (PIN asked). Five wrong PINs in a row lock the operator for a while.
 
     Example: boxoffice login Sam
@@ -119,7 +119,7 @@ def login(name: str = typer.Argument(..., help=_("Operator name.")),
     emit_json(op) if json_out else echo(_("{name} ({role}) is logged in.").format(name=op["name"], role=op["role"]))
 
 
-def logout(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+def logout(json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Log the current operator out.
 
     Example: boxoffice logout
@@ -134,7 +134,7 @@ def logout(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> No
         echo(_("{name} logged out.").format(name=op["name"]) if op else _("Nobody was logged in."))
 
 
-def whoami(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+def whoami(json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Say who is logged in at this terminal.
 
     Example: boxoffice whoami
@@ -153,7 +153,7 @@ def whoami(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> No
 def unlock(name: str = typer.Argument(..., help=_("Operator name.")),
            supervisor: str = typer.Option(None, "--supervisor", help=_("Supervisor or admin approving (PIN asked), "
                                                                        "when the one logged in is neither.")),
-           json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+           json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """End an operator's lockout now and forget their wrong PINs. Needs a supervisor or admin; journaled.
 
     Locks also end by themselves after lock_minutes. With nobody (or a seller) logged in, name who approves.
@@ -177,7 +177,7 @@ def reset_pin(name: str = typer.Argument(..., help=_("Operator name.")),
                                                                           "neither.")),
               pin_stdin: bool = typer.Option(False, "--pin-stdin", help=_("Read the new PIN as one line from stdin "
                                                                           "(scripts), not asked twice.")),
-              json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+              json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Give an operator a new PIN (asked twice) and end any lockout. Needs a supervisor; an admin's needs an admin.
 
     Supervisors and admins need 6 to 12 digits, others 4 to 12. Journaled, without the PIN.

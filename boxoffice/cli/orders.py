@@ -24,7 +24,7 @@ order_app = sub_app(N_("Look up an order and reprint its tickets."))
 @order_app.command("show", context_settings=TOKEN_ARGUMENT)
 def show(code: str = typer.Argument(..., help=_("Order code, e.g. K7M2-224W (case and hyphen forgiven), or a "
                                               "scanned ticket of the order (quote it).")),
-         json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+         json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Show an order: customer, tickets with places and state, payments.
 
     Example: boxoffice order show k7m2-224w
@@ -53,7 +53,7 @@ def show(code: str = typer.Argument(..., help=_("Order code, e.g. K7M2-224W (cas
 @order_app.command("reprint", context_settings=TOKEN_ARGUMENT)
 def reprint(code: str = typer.Argument(..., help=_("Order code, or a scanned ticket of the order (quote it).")),
             supervisor: str = typer.Option(None, "--supervisor", help=_("Supervisor approving (PIN asked).")),
-            json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+            json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Reprint an order's tickets marked COPY, with the same QR tokens; each copy is counted and journalled.
 
     Needs a supervisor. Example: boxoffice order reprint K7M2-224W --supervisor Sue

@@ -32,7 +32,7 @@ pickup_app = default_command_app(N_("Will-call: find an order, take payment for 
 def pickup_find(query: list[str] = typer.Argument(..., help=_("Code, scanned ticket, name, e-mail or phone digits.")),
                 event: str = typer.Option(None, "--event", help=_("Only orders for this event.")),
                 limit: int = typer.Option(20, "--limit", help=_("At most this many results.")),
-                json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+                json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Find orders by code (case and hyphens forgiven), scanned ticket, name (any order, accents optional,
     prefixes, Chinese), e-mail, or the last 4+ digits of the phone. Best matches first.
 
@@ -77,7 +77,7 @@ def pickup_give(code: str = typer.Argument(..., help=_("Order code, e.g. WQ72-22
                                              "of a ticket holder's ID document.")),
                 id_number: str = typer.Option(None, "--id-number", help=_("Real-name orders: a ticket holder's whole "
                                               "ID number, matched by its keyed hash (never kept).")),
-                json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+                json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Hand an order out: records who and when, prints its tickets. `boxoffice pickup CODE` is the same.
 
     An order with real-name tickets (docs/real-name.md) is handed out only against a holder's ID document:
@@ -131,7 +131,7 @@ def pickup_pay(code: str = typer.Argument(..., help=_("Order code of an unpaid w
                card: list[str] = typer.Option([], "--card", help=_("Card: LAST4 (the rest) or LAST4:AMOUNT; only 4 "
                                                                  "digits kept.")),
                no_receipt: bool = typer.Option(False, "--no-receipt", help=_("Do not print a receipt.")),
-               json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+               json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Take payment for an unpaid web order at the desk, then hand it out with `boxoffice pickup CODE`.
 
     Paid as a sale is (cash with change, card by its last four, or split), booked to the open shift's drawer and

@@ -19,7 +19,7 @@ print_app = sub_app(N_("The print queue: retry what did not print, print a test 
 
 
 @print_app.command("retry")
-def retry(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+def retry(json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Print every job that is still waiting (printer was off, out of paper, unplugged), oldest first.
 
     Example: boxoffice print retry
@@ -39,7 +39,7 @@ def retry(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> Non
 
 
 @print_app.command("test")
-def test(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+def test(json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Print a test page (text, accents, Chinese, a QR) on the configured printer.
 
     Example: boxoffice print test
@@ -55,7 +55,7 @@ def test(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None
 
 @print_app.command("jobs")
 def jobs(pending: bool = typer.Option(False, "--pending", help=_("Only jobs not yet printed.")),
-         json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+         json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """List recent print jobs with their state and last error.
 
     Example: boxoffice print jobs --pending

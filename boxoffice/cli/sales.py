@@ -123,7 +123,7 @@ def sell(
                                                           "and take nothing.")),
     yes: bool = typer.Option(False, "--yes", "-y", help=_("The customer accepted restricted-view or "
                                                           "wheelchair places: do not ask.")),
-    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+    json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
 ) -> None:
     """Sell tickets at the window: places, payment, signed QR tickets and a receipt, printed at once.
 

@@ -15,7 +15,7 @@ config_app = sub_app(N_("Show the configuration in force and where each value ca
 
 def init(
     name: str = typer.Option("Counter 1", "--name", "-n", help=_("A name people recognise: 'Counter 2', 'Door A'.")),
-    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+    json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
 ) -> None:
     """Make this machine a terminal: id, order-code tag, Ed25519 signing key (mode 0600) and database.
 
@@ -38,7 +38,7 @@ def init(
 
 
 @config_app.command("show")
-def show(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+def show(json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Print every setting in force and where it came from (default, a file, an environment variable, an option).
 
     Example: boxoffice config show
@@ -57,7 +57,7 @@ def show(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None
 
 def demo(
     directory: Path = typer.Option(Path("boxoffice-demo"), "--dir", help=_("Where to put the demo terminal.")),
-    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+    json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
 ) -> None:
     """Set up a demo terminal (venue, two events, five operators), sell two seats and print the tickets to PDF.
 

@@ -47,7 +47,7 @@ def _show_report(z: dict) -> None:
 
 @shift_app.command("open")
 def shift_open(float_: str = typer.Option(..., "--float", help=_("Cash counted into the drawer, e.g. 150.00.")),
-               json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+               json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Open your shift at this terminal with the float in the drawer (one open shift per person and terminal).
 
     Example: boxoffice shift open --float 150
@@ -79,7 +79,7 @@ def _cash(kind: str, amount: str, reason: str, json_out: bool) -> None:
 @shift_app.command("cash-in")
 def cash_in(amount: str = typer.Argument(..., help=_("Amount put into the drawer.")),
             reason: str = typer.Option(..., "--reason", help=_("Why: 'more change from the safe'.")),
-            json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+            json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Put cash into the drawer during the shift, with a reason. Example: boxoffice shift cash-in 50 --reason change"""
     _cash("in", amount, reason, json_out)
 
@@ -87,7 +87,7 @@ def cash_in(amount: str = typer.Argument(..., help=_("Amount put into the drawer
 @shift_app.command("cash-out")
 def cash_out(amount: str = typer.Argument(..., help=_("Amount taken out of the drawer.")),
              reason: str = typer.Option(..., "--reason", help=_("Why: 'to the safe'.")),
-             json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+             json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Take cash out of the drawer (a drop to the safe), with a reason. Example: boxoffice shift cash-out 200
     --reason safe"""
     _cash("out", amount, reason, json_out)
@@ -95,7 +95,7 @@ def cash_out(amount: str = typer.Argument(..., help=_("Amount taken out of the d
 
 @shift_app.command("status")
 def shift_status(operator: str = typer.Option(None, "--operator", help=_("Someone else's shift (supervisor).")),
-                 json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+                 json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """The X report: your shift so far, by tender and ticket type, and the cash the drawer should hold.
 
     Example: boxoffice shift status
@@ -172,7 +172,7 @@ def shift_count(counted: str = typer.Option(None, "--counted", help=_("Cash coun
                                             metavar="AMOUNT"),
                 count: list[str] = typer.Option(None, "--count", help=COUNT_HELP, metavar="VALUExN"),
                 operator: str = typer.Option(None, "--operator", help=_("Someone else's drawer (supervisor).")),
-                json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+                json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Count the drawer before closing (blind: what it should hold is not shown); the count is kept and fixed.
 
     Examples:
@@ -202,7 +202,7 @@ def shift_close(counted: str = typer.Option(None, "--counted", help=_("Cash coun
                 supervisor: str = typer.Option(None, "--supervisor", help=_("Supervisor approving a variance (PIN "
                                                                          "asked).")),
                 operator: str = typer.Option(None, "--operator", help=_("Close someone else's shift (supervisor).")),
-                json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+                json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Close the shift, blind: count the drawer first, then see what it should hold; the Z report prints and is
     kept as a PDF.
 
@@ -255,7 +255,7 @@ def shift_close(counted: str = typer.Option(None, "--counted", help=_("Cash coun
 
 @drawer_app.command("open")
 def drawer_open(reason: str = typer.Option("no sale", "--reason", help=_("Why it was opened with no sale.")),
-                json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+                json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Open the cash drawer with no sale; it is recorded in your shift and the journal.
 
     Example: boxoffice drawer open --reason 'change for a note'

@@ -23,7 +23,7 @@ ticket_app = sub_app(N_("Check a ticket's QR token offline; change a real-name t
 @ticket_app.command("verify", context_settings=TOKEN_ARGUMENT)
 def verify(token: str = typer.Argument(None, help=_("The token text (quote it: it may hold spaces).")),
            image: Path = typer.Option(None, "--image", help=_("Read the QR from an image file instead.")),
-           json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+           json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Say whether a ticket is genuine and what it admits; a changed byte, unknown key or revoked ticket is refused.
 
     Exit status 6 for a refused ticket. Examples:
@@ -57,7 +57,7 @@ def change_holder(ticket: str = typer.Argument(..., help=_("The ticket id, or it
                   supervisor: str = typer.Option(None, "--supervisor", help=_("Supervisor approving (PIN asked), "
                                                  "when the operator logged in is not one.")),
                   receipt: bool = typer.Option(False, "--receipt", help=_("Print the order's receipt too.")),
-                  json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+                  json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """Real-name events: give a ticket a new holder (a supervisor's action). The old ticket is revoked and a new
     one with the same place is printed, journaled and synced like a re-issue; no money moves. Refused past the
     event's holder_changes_max (holder_changes_exhausted). Example:
