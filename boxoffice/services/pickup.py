@@ -375,7 +375,8 @@ def _pick_ticket(valid: list[dict], tid: str, code: str) -> dict:
 def _already(order: dict, done: list[dict], tz: str) -> BoxOfficeError:
     """already_picked_up, saying by whom, when and where, and what a supervisor can do."""
     first = min(done, key=lambda t: t["picked_up_at"])
-    who = first["picked_up_by_name"] or first["picked_up_by"] or "someone"
+    who = first["picked_up_by_name"] or first["picked_up_by"] or "someone"  # details: the same in every language
+    shown = first["picked_up_by_name"] or first["picked_up_by"] or _("someone")
     where = _(" at {terminal}").format(terminal=first["picked_up_at_terminal"]) \
         if first["picked_up_at_terminal"] else ""
     when = when_text(first["picked_up_at"], tz)
@@ -383,7 +384,7 @@ def _already(order: dict, done: list[dict], tz: str) -> BoxOfficeError:
         "already_picked_up",
         _("order {code}: {count} ticket(s) were handed out already, by {who} on {when}{where}; a "
           "supervisor can reprint them (boxoffice order reprint {code})").format(
-            code=order["code"], count=len(done), who=who if who != "someone" else _("someone"), when=when,
+            code=order["code"], count=len(done), who=shown, when=when,
             where=where),
         by=who, at=first["picked_up_at"], tickets=[t["id"] for t in done])
 
