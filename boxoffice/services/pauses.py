@@ -11,9 +11,13 @@ from typing import Any, TypedDict, cast
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.pauses import check_what, clean_reason, scope_of
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _
 from boxoffice.services.context import Ctx
 from boxoffice.store import night as store
 from boxoffice.store.db import write
+
+# What a pause stops, as the refusal names it (the machine value is domain.pauses.WHAT's).
+_PAUSED = {"sales": N_("sales"), "pickups": N_("pickups"), "scans": N_("scans")}
 
 
 class Pause(TypedDict):
@@ -66,12 +70,13 @@ def resume(ctx: Ctx, pause_id: str | None = None, *, what: str = "sales", event:
         chosen = [p for p in active if p["id"] == pause_id] or \
                  [p for p in active if len(pause_id) >= 4 and p["id"].endswith(pause_id)]
         if len(chosen) > 1:
-            raise BoxOfficeError("bad_input", f"{pause_id!r} names {len(chosen)} pauses: give more of the id")
+            raise BoxOfficeError("bad_input", _("{pause_id} names {count} pauses: give more of the id").format(
+                pause_id=repr(pause_id), count=len(chosen)))
     else:
         scope, target = scope_of(event, channel, terminal)
         chosen = [p for p in store.active_pauses(ctx.conn, what) if p["scope"] == scope and p["target"] == target]
     if not chosen:
-        raise BoxOfficeError("not_found", "no such active pause: `boxoffice pause list` shows them")
+        raise BoxOfficeError("not_found", _("no such active pause: `boxoffice pause list` shows them"))
     now = ctx.now_iso()
     with write(ctx.conn):
         for p in chosen:
@@ -89,10 +94,12 @@ def check(ctx: Ctx, what: str, event_id: str | None, channel: str = "box_office"
     """Refuse with ``sales_paused`` (and the reason) if an active pause covers this action."""
     for p in store.active_pauses(ctx.conn, what):
         if covers(ctx, p, event_id, channel):
-            where = {"all": "everywhere", "event": f"for {p['target']}", "channel": f"on {p['target']}",
-                     "terminal": "on this terminal"}[p["scope"]]
-            raise BoxOfficeError("sales_paused", f"{what} are paused {where}: {p['reason']} "
-                                                 "(a supervisor can `boxoffice resume`)", pause=p["id"])
+            where = {"all": _("everywhere"), "event": _("for {target}").format(target=p["target"]),
+                     "channel": _("on {target}").format(target=p["target"]),
+                     "terminal": _("on this terminal")}[p["scope"]]
+            raise BoxOfficeError("sales_paused", _("{what} are paused {where}: {reason} "
+                                                   "(a supervisor can `boxoffice resume`)").format(
+                what=_(_PAUSED.get(what, what)), where=where, reason=p["reason"]), pause=p["id"])
 
 
 def covers(ctx: Ctx, p: dict[str, Any], event_id: str | None, channel: str = "box_office") -> bool:

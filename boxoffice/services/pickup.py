@@ -24,6 +24,7 @@ from boxoffice.domain.ids import is_uuid, uuid7
 from boxoffice.domain.masking import masked
 from boxoffice.domain.ticket_state import order_state, ticket_state
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 from boxoffice.services.context import Ctx, viewer_role
 from boxoffice.store import catalog as catalog_store
 from boxoffice.store import pickup as store
@@ -130,9 +131,9 @@ def find(ctx: Ctx, query: str, event_id: str | None = None, limit: int = DEFAULT
     """
     q = (query or "").strip()
     if not q:
-        raise BoxOfficeError("bad_input", "type an order code, a name, an e-mail or the last 4+ digits of a phone")
+        raise BoxOfficeError("bad_input", _("type an order code, a name, an e-mail or the last 4+ digits of a phone"))
     if len(q) > MAX_QUERY_CHARS:
-        raise BoxOfficeError("bad_input", "that is too long to be an order code, name, e-mail, phone or ticket")
+        raise BoxOfficeError("bad_input", _("that is too long to be an order code, name, e-mail, phone or ticket"))
     if looks_like_token(q):
         return _by_token(ctx, query, event_id)
     if len(q) == 36 and is_uuid(q.lower()):
@@ -162,12 +163,13 @@ def find(ctx: Ctx, query: str, event_id: str | None = None, limit: int = DEFAULT
         if code_error is not None:
             raise code_error
         if code_shaped:
-            raise BoxOfficeError("not_found", f"no order {normalise_code(q)} here, and no customer by that name: "
-                                              "check the code, or sync")
-        raise BoxOfficeError("not_found", f"nothing matches {q!r}: try the order code, another spelling, "
-                                          "the e-mail, or the last digits of the phone")
+            raise BoxOfficeError("not_found", _("no order {code} here, and no customer by that name: "
+                                                "check the code, or sync").format(code=normalise_code(q)))
+        raise BoxOfficeError("not_found", _("nothing matches {query}: try the order code, another spelling, "
+                                            "the e-mail, or the last digits of the phone").format(query=repr(q)))
     if code_error is not None:
-        out["note"] = f"not an order code ({code_error.message}); these are names that match"
+        out["note"] = _("not an order code ({reason}); these are names that match").format(
+            reason=code_error.message)
     return out
 
 
@@ -177,9 +179,11 @@ def _answer(ctx: Ctx, query: str, by: str, found: list[dict], event_id: str | No
     results = [cast(FoundOrder, masked(role, _result(ctx, r, by))) for r in found
                if r is not None and (event_id is None or r["event_id"] == event_id)]
     if not results and by in ("code", "ticket", "token"):
-        what = f"order {query}" if by == "code" else f"ticket {query}" if by == "ticket" else "order for this ticket"
-        scope = f" for event {event_id!r}" if event_id else ""
-        raise BoxOfficeError("not_found", f"no {what}{scope} on this terminal: check it, or sync")
+        scope = _(" for event {event}").format(event=repr(event_id)) if event_id else ""
+        message = (_("no order {query}{scope} on this terminal: check it, or sync") if by == "code" else
+                   _("no ticket {query}{scope} on this terminal: check it, or sync") if by == "ticket" else
+                   _("no order for this ticket{scope} on this terminal: check it, or sync"))
+        raise BoxOfficeError("not_found", message.format(query=query, scope=scope))
     return {"query": query, "by": by, "results": results, "note": note}
 
 
@@ -210,10 +214,11 @@ def _by_token(ctx: Ctx, text: str, event_id: str | None) -> FindResult:
     found = store.summary_by_ticket(ctx.conn, decoded.ticket_id)
     note = None
     if found is not None and found["ticket_token"] != decoded.text:
-        note = "this ticket was re-issued: the scanned token is not the current one"
+        note = _("this ticket was re-issued: the scanned token is not the current one")
     if found is None:
-        raise BoxOfficeError("not_found", f"ticket {decoded.ticket_id} is genuine but its order is not on this "
-                                          "terminal: sync, or import the web orders")
+        raise BoxOfficeError("not_found", _("ticket {ticket} is genuine but its order is not on this "
+                                            "terminal: sync, or import the web orders").format(
+            ticket=decoded.ticket_id))
     return _answer(ctx, decoded.text, "token", [found], event_id, note)
 
 
@@ -222,16 +227,16 @@ def _top(ctx: Ctx, ranked: list[str], capped: bool, event_id: str | None, limit:
     wanted = ranked if event_id else ranked[:limit]
     found = store.summaries(ctx.conn, wanted, event_id)
     out = [found[i] for i in wanted if i in found][:limit]
-    note = (f"more than {SEARCH_CAP} orders match: these are the best {len(out)} of the first {SEARCH_CAP}; "
-            "type more to narrow it down") if capped else None
+    note = _("more than {cap} orders match: these are the best {count} of the first {cap}; "
+             "type more to narrow it down").format(cap=SEARCH_CAP, count=len(out)) if capped else None
     return out, note
 
 
 def _by_phone(ctx: Ctx, query: str, event_id: str | None, limit: int) -> FindResult:
     digits = search_text.phone_digits(query)
     if len(digits) < search_text.MIN_PHONE_DIGITS:
-        raise BoxOfficeError("bad_input", f"type at least {search_text.MIN_PHONE_DIGITS} digits of the phone "
-                                          "number (its last digits)")
+        raise BoxOfficeError("bad_input", _("type at least {count} digits of the phone "
+                                            "number (its last digits)").format(count=search_text.MIN_PHONE_DIGITS))
     refresh_index(ctx)
     # A number said in national form (07700 900123) is stored in international form (+44 7700 900123) or the
     # other way round: without its trunk zero, or by its last nine digits, it is still the number's ending.
@@ -270,9 +275,10 @@ def _by_name(ctx: Ctx, query: str, event_id: str | None, limit: int) -> FindResu
     """
     terms = search_text.query_terms(query)
     if not terms:
-        raise BoxOfficeError("bad_input", f"{query!r} has no letters or digits to search for")
+        raise BoxOfficeError("bad_input", _("{query} has no letters or digits to search for").format(
+            query=repr(query)))
     if not any(t.cjk for t in terms) and max(len(t.text) for t in terms) < MIN_NAME_CHARS:
-        raise BoxOfficeError("bad_input", f"type at least {MIN_NAME_CHARS} letters of a name")
+        raise BoxOfficeError("bad_input", _("type at least {count} letters of a name").format(count=MIN_NAME_CHARS))
     refresh_index(ctx)
     hits = store.match(ctx.conn, search_text.name_match(terms, prefix=False), SEARCH_CAP + 1)
     if not hits:
@@ -306,20 +312,23 @@ def plan_pickup(ctx: Ctx, code: str, ticket_ids: list[str] | None = None,
         code = order_for(ctx, code)[0]["code"]
     order = store.summary_by_code(ctx.conn, normalise_lookup(code))
     if order is None:
-        raise BoxOfficeError("not_found", f"no order {normalise_lookup(code)} here: check the code, or find it by "
-                                          "name (boxoffice pickup find NAME)")
+        raise BoxOfficeError("not_found", _("no order {code} here: check the code, or find it by "
+                                            "name (boxoffice pickup find NAME)").format(code=normalise_lookup(code)))
     tickets = store.tickets_for_pickup(ctx.conn, order["id"])
     tz = (_event(ctx, order["event_id"]) or {}).get("timezone", "UTC")
     pauses.check(ctx, "pickups", order["event_id"], order["channel"])
     if order["channel"] == "box_office":
-        raise BoxOfficeError("already_picked_up", f"order {order['code']} was sold and printed at the window "
-                                                  f"on {when_text(order['created_at'], tz)}; a "
-                                                  "supervisor can reprint it (boxoffice order reprint)")
+        raise BoxOfficeError("already_picked_up", _("order {code} was sold and printed at the window "
+                                                    "on {when}; a "
+                                                    "supervisor can reprint it (boxoffice order reprint)").format(
+            code=order["code"], when=when_text(order["created_at"], tz)))
     if order["status"] == "unpaid":
-        raise BoxOfficeError("unpaid", f"order {order['code']} is not paid: take payment first (boxoffice pickup pay "
-                                       f"{order['code']} --cash AMOUNT, or the web shop); nothing was handed out")
+        raise BoxOfficeError("unpaid", _("order {code} is not paid: take payment first (boxoffice pickup pay "
+                                         "{code} --cash AMOUNT, or the web shop); nothing was handed out").format(
+            code=order["code"]))
     if order["status"] == "refunded":
-        raise BoxOfficeError("already_refunded", f"order {order['code']} was refunded: nothing to hand out")
+        raise BoxOfficeError("already_refunded", _("order {code} was refunded: nothing to hand out").format(
+            code=order["code"]))
     from boxoffice.services.holders import check_pickup
 
     holder = check_pickup(ctx, order, id_last4, id_number)
@@ -328,7 +337,7 @@ def plan_pickup(ctx: Ctx, code: str, ticket_ids: list[str] | None = None,
     if ticket_ids:
         chosen = [_pick_ticket(valid, tid, order["code"]) for tid in ticket_ids]
         if len({t["id"] for t in chosen}) != len(chosen):
-            raise BoxOfficeError("bad_input", "a ticket is named twice")
+            raise BoxOfficeError("bad_input", _("a ticket is named twice"))
         done = [t for t in chosen if t["picked_up_at"]]
         if done:
             raise _already(order, done, tz)
@@ -337,10 +346,11 @@ def plan_pickup(ctx: Ctx, code: str, ticket_ids: list[str] | None = None,
             raise _already(order, valid, tz)
         if count is not None:
             if count < 1:
-                raise BoxOfficeError("bad_input", "--count is 1 or more")
+                raise BoxOfficeError("bad_input", _("--count is 1 or more"))
             if count > len(waiting):
-                raise BoxOfficeError("bad_input", f"order {order['code']} has {len(waiting)} ticket(s) still to "
-                                                  f"hand out, not {count}")
+                raise BoxOfficeError("bad_input", _("order {code} has {waiting} ticket(s) still to "
+                                                    "hand out, not {count}").format(
+                    code=order["code"], waiting=len(waiting), count=count))
             chosen = waiting[:count]
         else:
             chosen = waiting
@@ -355,8 +365,9 @@ def _pick_ticket(valid: list[dict], tid: str, code: str) -> dict:
     if len(matches) != 1:
         shown = ", ".join(t["id"][-8:] for t in valid)
         raise BoxOfficeError("not_found" if not matches else "bad_input",
-                             f"order {code} has no valid ticket {tid!r}" if not matches else
-                             f"{tid!r} names more than one ticket: give more of the id",
+                             _("order {code} has no valid ticket {ticket}").format(code=code, ticket=repr(tid))
+                             if not matches else
+                             _("{ticket} names more than one ticket: give more of the id").format(ticket=repr(tid)),
                              tickets=shown)
     return matches[0]
 
@@ -364,13 +375,17 @@ def _pick_ticket(valid: list[dict], tid: str, code: str) -> dict:
 def _already(order: dict, done: list[dict], tz: str) -> BoxOfficeError:
     """already_picked_up, saying by whom, when and where, and what a supervisor can do."""
     first = min(done, key=lambda t: t["picked_up_at"])
-    who = first["picked_up_by_name"] or first["picked_up_by"] or "someone"
-    where = f" at {first['picked_up_at_terminal']}" if first["picked_up_at_terminal"] else ""
+    who = first["picked_up_by_name"] or first["picked_up_by"] or "someone"  # details: the same in every language
+    shown = first["picked_up_by_name"] or first["picked_up_by"] or _("someone")
+    where = _(" at {terminal}").format(terminal=first["picked_up_at_terminal"]) \
+        if first["picked_up_at_terminal"] else ""
     when = when_text(first["picked_up_at"], tz)
     return BoxOfficeError(
         "already_picked_up",
-        f"order {order['code']}: {len(done)} ticket(s) were handed out already, by {who} on {when}{where}; a "
-        f"supervisor can reprint them (boxoffice order reprint {order['code']})",
+        _("order {code}: {count} ticket(s) were handed out already, by {who} on {when}{where}; a "
+          "supervisor can reprint them (boxoffice order reprint {code})").format(
+            code=order["code"], count=len(done), who=shown, when=when,
+            where=where),
         by=who, at=first["picked_up_at"], tickets=[t["id"] for t in done])
 
 
@@ -386,8 +401,9 @@ def pick_up(ctx: Ctx, code: str, *, ticket_ids: list[str] | None = None, count: 
     plan = plan_pickup(ctx, code, ticket_ids, count, id_last4=id_last4, id_number=id_number)  # permission, state
     order = plan["order"]
     if plan["notes"] and not confirmed:
-        raise BoxOfficeError("conflict", f"order {order['code']} says: {plan['notes']}. Check it, then confirm "
-                                         "the pickup (--yes); nothing was handed out", notes=plan["notes"])
+        raise BoxOfficeError("conflict", _("order {code} says: {notes}. Check it, then confirm "
+                                           "the pickup (--yes); nothing was handed out").format(
+            code=order["code"], notes=plan["notes"]), notes=plan["notes"])
     from boxoffice.services.printing import queue_order, run_jobs
 
     now = ctx.now_iso()
@@ -423,7 +439,7 @@ def order_view(ctx: Ctx, code: str) -> dict[str, Any]:
     """An order as the desk sees it before handing out: customer, notes, each ticket and whether it is out."""
     order = store.summary_by_code(ctx.conn, normalise_lookup(code))
     if order is None:
-        raise BoxOfficeError("not_found", f"no order {normalise_lookup(code)} here")
+        raise BoxOfficeError("not_found", _("no order {code} here").format(code=normalise_lookup(code)))
     ev = _event(ctx, order["event_id"])
     tz = ev["timezone"] if ev else "UTC"
     tickets = store.tickets_for_pickup(ctx.conn, order["id"])

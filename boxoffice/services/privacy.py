@@ -16,6 +16,7 @@ from typing import Any, TypedDict
 
 from boxoffice.domain.clock import parse_iso, when_text
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _, ngettext
 from boxoffice.services.context import Ctx
 from boxoffice.store import privacy as store
 from boxoffice.store.db import write
@@ -59,17 +60,22 @@ def purge(ctx: Ctx, event_id: str, *, dry_run: bool = False, origin: str = "term
     when = purgeable_from(parse_iso(ev["starts_at"]), 0 if ordered else keep)
     if ctx.now() < when:
         raise BoxOfficeError("not_purgeable_yet",
-                             f"event {ev['id']} started {when_text(ev['starts_at'], ev['timezone'], year=True)}; "
-                             f"its customers' data is kept {keep} days ([privacy] keep_days): purgeable from "
-                             f"{when_text(when, ev['timezone'], year=True)}", purgeable_from=when.isoformat())
+                             _("event {event} started {started}; "
+                               "its customers' data is kept {days} days ([privacy] keep_days): purgeable from "
+                               "{purgeable}").format(event=ev["id"],
+                                                     started=when_text(ev["starts_at"], ev["timezone"], year=True),
+                                                     days=keep, purgeable=when_text(when, ev["timezone"], year=True)),
+                             purgeable_from=when.isoformat())
     order_ids = store.event_order_ids(ctx.conn, ev["id"])
     erasures = [(e, t) for e in store.journal_naming(ctx.conn, ev["id"], order_ids)
                 if (t := erased_text(e["payload"])) is not None]
     if _enrolled(ctx) and any(e["pushed_at"] is None for e, _ in erasures):
         waiting = sum(1 for e, _ in erasures if e["pushed_at"] is None)
-        raise BoxOfficeError("sync_first", f"{waiting} journal entr{'y' if waiting == 1 else 'ies'} with this "
-                                           "event's customer data have not reached the central service: run "
-                                           "`boxoffice sync`, then purge")
+        raise BoxOfficeError("sync_first", ngettext(
+            "{count} journal entry with this event's customer data have not reached the central service: run "
+            "`boxoffice sync`, then purge",
+            "{count} journal entries with this event's customer data have not reached the central service: run "
+            "`boxoffice sync`, then purge", waiting).format(count=waiting))
     result: PurgeResult = {"event_id": ev["id"], "dry_run": dry_run, "keep_days": keep,
                            "purgeable_from": when.isoformat(), "orders": len(order_ids), "rows": {},
                            "journal_entries": len(erasures), "entry_id": None,
@@ -124,19 +130,19 @@ def export(ctx: Ctx, *, email: str | None = None, phone: str | None = None, code
     ctx.require("privacy")
     given = [(k, v) for k, v in (("email", email), ("phone", phone), ("code", code)) if v]
     if len(given) != 1:
-        raise BoxOfficeError("bad_input", "name the customer one way: --email, --phone or --code")
+        raise BoxOfficeError("bad_input", _("name the customer one way: --email, --phone or --code"))
     how, value = given[0]
     if how == "email":
         found = store.orders_of_customer(ctx.conn, email=value.strip())
     elif how == "phone":
         digits = phone_digits(value)
         if not digits or len(digits) < 6:
-            raise BoxOfficeError("bad_input", "give the whole phone number (at least 6 digits)")
+            raise BoxOfficeError("bad_input", _("give the whole phone number (at least 6 digits)"))
         found = store.orders_of_customer(ctx.conn, phone_digits=digits)
     else:
         found = store.orders_of_customer(ctx.conn, code=normalise_code(value))
     if not found:
-        raise BoxOfficeError("not_found", f"no order of that customer ({how}) on this terminal")
+        raise BoxOfficeError("not_found", _("no order of that customer ({how}) on this terminal").format(how=how))
     orders = []
     for o in found:
         children = store.order_children(ctx.conn, o["id"])

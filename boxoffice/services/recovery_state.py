@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from boxoffice.domain import recovery as rules
 from boxoffice.domain.chain import GENESIS
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 from boxoffice.services.context import Ctx
 from boxoffice.store import journal as journal_store
 from boxoffice.store import marks as marks_store
@@ -49,7 +50,7 @@ def require_ready(ctx: Ctx) -> None:
     """Refuse at once, with the one-line reason, while recovery is needed (before asking anything of anyone)."""
     state = store.state(ctx.conn)
     if state is not None and state[0] == rules.NEEDED:
-        raise BoxOfficeError("recovery_needed", state[1])
+        raise BoxOfficeError("recovery_needed", _(state[1]))  # domain.recovery.MESSAGES, stored in English
 
 
 def central_head(source: JournalSource) -> dict[str, Any]:
@@ -66,8 +67,9 @@ def _refuse_malformed(answer: Any) -> None:
 
     errors = problems(answer, SCHEMA)
     if errors:
-        raise BoxOfficeError("central_refused", f"the central service sent a malformed journal page; nothing was "
-                                                f"changed here. First problem: {errors[0]}", errors=errors)
+        raise BoxOfficeError("central_refused", _("the central service sent a malformed journal page; nothing was "
+                                                  "changed here. First problem: {problem}").format(problem=errors[0]),
+                             errors=errors)
 
 
 def begin(ctx: Ctx, *, source: str, backup_seq: int, known: marks_store.Marks, accept_loss: bool = False,

@@ -13,6 +13,7 @@ from boxoffice.domain.ids import uuid7
 from boxoffice.domain.money import format_money, parse_amount
 from boxoffice.domain.tenders import TENDER_LABELS
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _
 from boxoffice.services.context import Ctx
 from boxoffice.store import orders as order_store
 from boxoffice.store import refunds as store
@@ -50,10 +51,14 @@ def refund_plan(ctx: Ctx, order: dict[str, Any], amount: int) -> list[dict[str, 
     return plan
 
 
+# domain.tenders.TENDER_LABELS of the tenders money goes back to, marked for the catalogue: shown with _().
+_TENDER_WORDS = (N_("Cash"), N_("Card"))
+
+
 def plan_text(plan: list[dict[str, Any]], currency: str) -> str:
-    parts = [f"{TENDER_LABELS[p['tender']]}{' ****' + p['card_last4'] if p['card_last4'] else ''} "
+    parts = [f"{_(TENDER_LABELS[p['tender']])}{' ****' + p['card_last4'] if p['card_last4'] else ''} "
              f"{format_money(p['amount'], currency)}" for p in plan]
-    return ", ".join(parts) or "nothing to pay back"
+    return _(", ").join(parts) or _("nothing to pay back")
 
 
 def plan_steps(plan: list[dict[str, Any]], currency: str) -> str:
@@ -63,11 +68,11 @@ def plan_steps(plan: list[dict[str, Any]], currency: str) -> str:
     for p in plan:
         amount = format_money(p["amount"], currency)
         if p["tender"] == "card":
-            card = f" (card ****{p['card_last4']})" if p["card_last4"] else ""
-            steps.append(f"refund {amount} on the card machine now{card}")
+            card = _(" (card ****{last4})").format(last4=p["card_last4"]) if p["card_last4"] else ""
+            steps.append(_("refund {amount} on the card machine now{card}").format(amount=amount, card=card))
         else:
-            steps.append(f"give back {amount} in cash")
-    return ", then ".join(steps) or "nothing to pay back"
+            steps.append(_("give back {amount} in cash").format(amount=amount))
+    return _(", then ").join(steps) or _("nothing to pay back")
 
 
 def refund_rows(ctx: Ctx, order_id: str, plan: list[dict[str, Any]], approver: str | None,
@@ -89,6 +94,7 @@ def check_drawer(ctx: Ctx, plan: list[dict[str, Any]], currency: str) -> None:
     if cash and shift is not None:
         holds = cash_summary(ctx, shift)["expected"]
         if cash > holds:
-            raise BoxOfficeError("conflict", f"{format_money(cash, currency)} in cash is due back but the drawer "
-                                             f"should hold only {format_money(holds, currency)}: put cash in first "
-                                             "(`boxoffice shift cash-in`)")
+            raise BoxOfficeError("conflict", _("{cash} in cash is due back but the drawer "
+                                               "should hold only {holds}: put cash in first "
+                                               "(`boxoffice shift cash-in`)").format(
+                cash=format_money(cash, currency), holds=format_money(holds, currency)))

@@ -43,6 +43,7 @@ from boxoffice.domain.money import format_money
 from boxoffice.domain.paid_share import order_takings, paid_shares
 from boxoffice.domain.permissions import PERMISSIONS, allowed
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _, ngettext
 from boxoffice.services.context import Ctx
 from boxoffice.services.demand_fee import decide, refund_fields, summary
 from boxoffice.services.events import get_event, venue_tz
@@ -70,6 +71,10 @@ REASONS: dict[str, str] = {
 }
 
 MAX_NOTE = 200
+
+# Roles as a refusal names them (the role itself stays English in --json and the database).
+ROLE_WORDS: dict[str, str] = {"seller": N_("seller"), "pickup": N_("pickup"), "door": N_("door"),
+                              "supervisor": N_("supervisor"), "admin": N_("admin")}
 
 
 @dataclass
@@ -102,9 +107,9 @@ def pick_tickets(ctx: Ctx, order: dict[str, Any], specs: list[str] | None) -> li
         if not chosen:
             done = [t for t in tickets if t["status"] == "refunded"]
             if done:
-                raise BoxOfficeError("already_refunded", f"every ticket of order {order['code']} was refunded "
-                                                         "or exchanged already")
-            raise BoxOfficeError("conflict", f"order {order['code']} has no valid tickets left")
+                raise BoxOfficeError("already_refunded", _("every ticket of order {code} was refunded "
+                                                           "or exchanged already").format(code=order["code"]))
+            raise BoxOfficeError("conflict", _("order {code} has no valid tickets left").format(code=order["code"]))
         return chosen
     chosen = []
     for spec in specs:
@@ -114,9 +119,10 @@ def pick_tickets(ctx: Ctx, order: dict[str, Any], specs: list[str] | None) -> li
                ([t for t in tickets if t["id"].endswith(s.lower())] if len(s) >= 4 else [])
         if len(hits) != 1:
             known = ", ".join(f"{place_label(t)} ({t['id'][-6:]})" for t in tickets)
-            what = "more than one ticket" if hits else "no ticket"
+            message = (_("order {code} has more than one ticket matching {spec}: its tickets are {known}") if hits
+                       else _("order {code} has no ticket matching {spec}: its tickets are {known}"))
             raise BoxOfficeError("not_found" if not hits else "bad_input",
-                                 f"order {order['code']} has {what} matching {s!r}: its tickets are {known}")
+                                 message.format(code=order["code"], spec=repr(s), known=known))
         if hits[0] not in chosen:
             chosen.append(hits[0])
     for t in chosen:
@@ -128,14 +134,16 @@ def refuse_unless_valid(ctx: Ctx, order: dict[str, Any], t: dict[str, Any]) -> N
     """A refund or an exchange needs a valid ticket: say what happened to it otherwise."""
     if t["status"] == "refunded":
         done = store.refund_of_ticket(ctx.conn, t["id"])
-        when = f" on {when_text(done['at'], venue_tz(ctx))}" if done else ""
-        raise BoxOfficeError("already_refunded", f"ticket {place_label(t)} of order {order['code']} was refunded "
-                                                 f"already{when}: nothing was changed")
+        when = _(" on {when}").format(when=when_text(done["at"], venue_tz(ctx))) if done else ""
+        raise BoxOfficeError("already_refunded", _("ticket {place} of order {code} was refunded "
+                                                   "already{when}: nothing was changed").format(
+            place=place_label(t), code=order["code"], when=when))
     if t["status"] == "exchanged":
         ex = store.exchange_of_ticket(ctx.conn, t["id"])
-        into = f" into order {ex['to_code']}" if ex else ""
-        raise BoxOfficeError("conflict", f"ticket {place_label(t)} of order {order['code']} was exchanged{into}: "
-                                         "refund or exchange the new order instead")
+        into = _(" into order {code}").format(code=ex["to_code"]) if ex else ""
+        raise BoxOfficeError("conflict", _("ticket {place} of order {code} was exchanged{into}: "
+                                           "refund or exchange the new order instead").format(
+            place=place_label(t), code=order["code"], into=into))
 
 
 def channel_override(ctx: Ctx, order: dict[str, Any]) -> list[str]:
@@ -182,16 +190,22 @@ def check_authority(ctx: Ctx, op: dict[str, Any], overrides: list[str], supervis
         return
     if "other_channel" in overrides:
         raise BoxOfficeError("central_unreachable",
-                             f"{detail} belongs to another channel; refunding it needs the central service, which "
-                             "this terminal cannot reach: try again online, or a supervisor may override now "
-                             "(--supervisor NAME; the override is flagged for review)")
+                             _("{detail} belongs to another channel; refunding it needs the central service, which "
+                               "this terminal cannot reach: try again online, or a supervisor may override now "
+                               "(--supervisor NAME; the override is flagged for review)").format(detail=detail))
     if allowed(op["role"], "refund_override"):
         return
-    needed = " or ".join(PERMISSIONS["refund_override"])
-    why = " and ".join(OVERRIDES[o] for o in overrides)
+    needed = _(" or ").join(_(ROLE_WORDS.get(r, r)) for r in PERMISSIONS["refund_override"])
+    why = _(" and ").join(_(OVERRIDES[o]) for o in overrides)
     code = "not_refundable" if overrides == ["outside_policy"] else "permission_denied"
-    raise BoxOfficeError(code, f"{op['name']} ({op['role']}) may not {action} {why} ({detail}): ask a {needed} "
-                               "to approve with --supervisor NAME (PIN asked)",
+    message = (_("{name} ({role}) may not refund {why} ({detail}): ask a {needed} "
+                 "to approve with --supervisor NAME (PIN asked)") if action == "refund" else
+               _("{name} ({role}) may not exchange {why} ({detail}): ask a {needed} "
+                 "to approve with --supervisor NAME (PIN asked)") if action == "exchange" else
+               _("{name} ({role}) may not {action} {why} ({detail}): ask a {needed} "
+                 "to approve with --supervisor NAME (PIN asked)"))
+    raise BoxOfficeError(code, message.format(name=op["name"], role=_(ROLE_WORDS.get(op["role"], op["role"])),
+                                              action=action, why=why, detail=detail, needed=needed),
                          needed=list(PERMISSIONS["refund_override"]), overrides=overrides)
 
 
@@ -215,8 +229,8 @@ def retire(ctx: Ctx, order: dict[str, Any], tickets: list[dict[str, Any]], statu
     """Mark tickets refunded or exchanged, revoke their tokens and free their places; all or nothing."""
     ids = [t["id"] for t in tickets]
     if store.retire_tickets(ctx.conn, ids, status) != len(ids):
-        raise BoxOfficeError("already_refunded", f"a ticket of order {order['code']} was refunded or exchanged a "
-                                                 "moment ago: nothing was changed")
+        raise BoxOfficeError("already_refunded", _("a ticket of order {code} was refunded or exchanged a "
+                                                   "moment ago: nothing was changed").format(code=order["code"]))
     now = ctx.now_iso()
     for tid in ids:
         order_store.revoke(ctx.conn, tid, now, status)
@@ -228,8 +242,8 @@ def reassess(ctx: Ctx, first: dict[str, Any], again: Any) -> dict[str, Any]:
     now = again()
     if now["overrides"] != first["overrides"] or now.get("amount") != first.get("amount") \
             or now.get("difference") != first.get("difference"):
-        raise BoxOfficeError("conflict", f"order {first['order']['code']} changed a moment ago (another counter?): "
-                                         "nothing was done; look at it again")
+        raise BoxOfficeError("conflict", _("order {code} changed a moment ago (another counter?): "
+                                           "nothing was done; look at it again").format(code=first["order"]["code"]))
     return now
 
 
@@ -259,13 +273,14 @@ def assess(ctx: Ctx, code: str, tickets: list[str] | None = None, waive_fee: boo
     says which), of ``ticket_type`` when given."""
     op = ctx.require("refund")
     if count is not None and tickets:
-        raise BoxOfficeError("bad_input", "name the tickets (--tickets) or say how many standing places (--count), "
-                                          "not both")
+        raise BoxOfficeError("bad_input", _("name the tickets (--tickets) or say how many standing places (--count), "
+                                            "not both"))
     if ticket_type is not None and count is None:
-        raise BoxOfficeError("bad_input", "--type chooses among standing places: use it with --count")
+        raise BoxOfficeError("bad_input", _("--type chooses among standing places: use it with --count"))
     order, scanned = order_for(ctx, code)
     if order["status"] == "unpaid":
-        raise BoxOfficeError("unpaid", f"order {order['code']} is not paid: there is nothing to refund")
+        raise BoxOfficeError("unpaid", _("order {code} is not paid: there is nothing to refund").format(
+            code=order["code"]))
     if count is not None:
         from boxoffice.services.refund_count import pick_count
 
@@ -355,7 +370,7 @@ def preview(ctx: Ctx, code: str, tickets: list[str] | None = None, waive_fee: bo
                              "amount": format_money(i["amount"], cur)} for i in a["items"]],
             "amount": a["amount"], "amount_text": a["amount_text"], "fee_text": format_money(a["fee"], cur),
             "currency": cur, "to": a["plan_text"], "steps": plan_steps(a["plan"], cur), "plan": a["plan"],
-            "overrides": a["overrides"], "overrides_text": [OVERRIDES[o] for o in a["overrides"]],
+            "overrides": a["overrides"], "overrides_text": [_(OVERRIDES[o]) for o in a["overrides"]],
             "needs_supervisor": a["needs_supervisor"]}
 
 
@@ -367,21 +382,23 @@ def _checked(ctx: Ctx, req: RefundRequest, supervisor: str | None) -> dict[str, 
     op = ctx.require("refund")
     require_ready(ctx)
     if req.reason not in REASONS:
-        raise BoxOfficeError("bad_input", f"unknown reason {req.reason!r}: use one of {', '.join(REASONS)}")
+        raise BoxOfficeError("bad_input", _("unknown reason {reason}: use one of {reasons}").format(
+            reason=repr(req.reason), reasons=", ".join(REASONS)))
     note = (req.note or "").strip() or None
     if note and (len(note) > MAX_NOTE or any(ord(c) < 32 for c in note)):
-        raise BoxOfficeError("bad_input", f"a note is up to {MAX_NOTE} printable characters")
+        raise BoxOfficeError("bad_input", _("a note is up to {count} printable characters").format(count=MAX_NOTE))
     refuse_card_number(note, "refund note")
     if req.reason == "other" and not note:
-        raise BoxOfficeError("bad_input", "reason 'other' needs a note saying what: --note '...'")
+        raise BoxOfficeError("bad_input", _("reason 'other' needs a note saying what: --note '...'"))
     shift_id = shift_for_money(ctx)
     a = assess(ctx, req.code, req.tickets, req.waive_fee, req.count, req.ticket_type)
     order, cur = a["order"], a["currency"]
     if req.expect_amount is not None and req.expect_amount != a["amount"]:
-        raise BoxOfficeError("conflict", f"the refund is now {a['amount_text']}, not the "
-                                         f"{format_money(req.expect_amount, cur)} confirmed (the policy tier or demand "
-                                         "band changed meanwhile): nothing was refunded; run it again")
-    detail = f"{a['amount_text']} of order {order['code']}"
+        raise BoxOfficeError("conflict", _("the refund is now {amount}, not the "
+                                           "{confirmed} confirmed (the policy tier or demand "
+                                           "band changed meanwhile): nothing was refunded; run it again").format(
+            amount=a["amount_text"], confirmed=format_money(req.expect_amount, cur)))
+    detail = _("{amount} of order {code}").format(amount=a["amount_text"], code=order["code"])
     check_authority(ctx, op, a["overrides"], supervisor, "refund", detail)
     check_drawer(ctx, a["plan"], cur)
     return a | {"op": op, "note": note, "shift_id": shift_id, "detail": detail}
@@ -397,8 +414,9 @@ def check(ctx: Ctx, req: RefundRequest, supervisor: str | None = None) -> Refund
     out = cast(RefundCheck, preview(ctx, req.code, req.tickets, req.waive_fee, req.count,
                                                  req.ticket_type))  # the question is added here
     n = len(a["items"])
-    out["question"] = (f"Refund {n} ticket{'s' if n != 1 else ''} of {out['order']} for {out['amount_text']} "
-                       f"{out['currency']}: {out['steps']}?")
+    out["question"] = ngettext("Refund {n} ticket of {order} for {amount}: {steps}?",
+                               "Refund {n} tickets of {order} for {amount}: {steps}?", n).format(
+        n=n, order=out["order"], amount=format_money(out["amount"], out["currency"], symbol=True), steps=out["steps"])
     return out
 
 

@@ -20,6 +20,7 @@ from boxoffice.domain.money import format_money, tax_share
 from boxoffice.domain.pricing import Line, build_lines
 from boxoffice.domain.tenders import Payment, Tender, apply_tenders
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _
 from boxoffice.services import customer_limits, pauses
 from boxoffice.services.context import Ctx
 from boxoffice.services.events import get_event
@@ -83,9 +84,10 @@ def _clean(value: str | None, what: str) -> str | None:
         return None
     value = value.strip()
     if any(ord(c) < 32 for c in value):
-        raise BoxOfficeError("bad_input", f"{what} has control characters")
+        raise BoxOfficeError("bad_input", _("{what} has control characters").format(what=_(what)))
     if len(value) > MAX_TEXT:
-        raise BoxOfficeError("bad_input", f"{what} is longer than {MAX_TEXT} characters")
+        raise BoxOfficeError("bad_input", _("{what} is longer than {count} characters").format(
+            what=_(what), count=MAX_TEXT))
     refuse_card_number(value, what)
     return value or None
 
@@ -94,7 +96,7 @@ def clean_customer(name: str | None, email: str | None,
                    phone: str | None) -> tuple[str | None, str | None, str | None]:
     """A sale's customer name, e-mail and phone as stored: trimmed, blank as None, hostile text and card numbers
     refused (``bad_input``). The counter screen's customer step checks with this too, so both refuse alike."""
-    return _clean(name, "customer name"), _clean(email, "e-mail"), _clean(phone, "phone")
+    return _clean(name, N_("customer name")), _clean(email, N_("e-mail")), _clean(phone, N_("phone"))
 
 
 def quote(ctx: Ctx, event_id: str, section_id: str, counts: dict[str, int]) -> dict[str, Any]:
@@ -109,7 +111,8 @@ def _lines(ctx: Ctx, ev: Mapping[str, Any], section_id: str, counts: dict[str, i
     sec = catalog_store.section(ctx.conn, ev["id"], section_id)
     if sec is None:
         names = ", ".join(s["id"] for s in catalog_store.sections(ctx.conn, ev["id"]))
-        raise BoxOfficeError("not_found", f"event {ev['id']!r} has no section {section_id!r} (it has {names})")
+        raise BoxOfficeError("not_found", _("event {event} has no section {section} (it has {names})").format(
+            event=repr(ev["id"]), section=repr(section_id), names=names))
     types = {t["id"]: t for t in catalog_store.ticket_types(ctx.conn, ev["id"])}
     prices = {p["ticket_type_id"]: p["amount"] for p in catalog_store.prices(ctx.conn, ev["id"])
               if p["section_id"] == section_id}
@@ -140,7 +143,8 @@ def _checked(ctx: Ctx, req: SaleRequest, supervisor: str | None) -> dict[str, An
     sec = catalog_store.section(ctx.conn, ev["id"], req.section_id)
     assert sec is not None  # _lines checked it
     if sec["kind"] == "general" and req.seats:
-        raise BoxOfficeError("bad_input", f"{sec['name']} is general admission: give a count, not seats")
+        raise BoxOfficeError("bad_input", _("{section} is general admission: give a count, not seats").format(
+            section=sec["name"]))
     from boxoffice.services import holders
 
     n = sum(line.count for line in lines)
@@ -232,14 +236,17 @@ def _comp_authority(ctx: Ctx, op: dict, lines: list[Line], types: dict[str, dict
     if not is_comp:
         return None
     if not any(p.tender == "comp" and p.reason for p in payments):
-        raise BoxOfficeError("bad_input", "a comp needs a reason: --comp 'press night guest'")
+        raise BoxOfficeError("bad_input", _("a comp needs a reason: --comp 'press night guest'"))
     from boxoffice.domain.permissions import allowed
 
     if allowed(op["role"], "comp"):
         return "operator"
     if supervisor is None:
-        raise BoxOfficeError("permission_denied", f"{op['name']} ({op['role']}) may not give comps: a supervisor "
-                                                  "must approve (--supervisor NAME, PIN asked)")
+        from boxoffice.services.refunds import ROLE_WORDS
+
+        raise BoxOfficeError("permission_denied", _("{name} ({role}) may not give comps: a supervisor "
+                                                    "must approve (--supervisor NAME, PIN asked)").format(
+            name=op["name"], role=_(ROLE_WORDS.get(op["role"], op["role"]))))
     from boxoffice.services.operators import check_approver
 
     check_approver(ctx, supervisor, "comp")
@@ -277,20 +284,23 @@ def _take_places(ctx: Ctx, ev: dict, sec: dict, req: SaleRequest, n: int,
             if governed and now_sec["allocated"] < now_sec["capacity"]:
                 # Places this terminal was not given may still be unsold: not sold out, outside the allocation.
                 if left <= 0:
-                    raise BoxOfficeError("not_allocated", f"this terminal's allocation of {sec['name']} is used up: "
-                                                          "sync to top it up, or try another section", available=0)
-                raise BoxOfficeError("not_allocated", f"only {left} left in this terminal's allocation of "
-                                                      f"{sec['name']}: sell {left} or fewer, or sync to top it up",
-                                     available=left)
+                    raise BoxOfficeError("not_allocated", _("this terminal's allocation of {section} is used up: "
+                                                            "sync to top it up, or try another section").format(
+                        section=sec["name"]), available=0)
+                raise BoxOfficeError("not_allocated", _("only {left} left in this terminal's allocation of "
+                                                        "{section}: sell {left} or fewer, or sync to top it up").format(
+                    left=left, section=sec["name"]), available=left)
             if left <= 0:
-                raise BoxOfficeError("sold_out", f"{sec['name']} is sold out; try another section", available=0)
-            raise BoxOfficeError("sold_out", f"only {left} left in {sec['name']}: sell {left} or fewer",
-                                 available=left)
+                raise BoxOfficeError("sold_out", _("{section} is sold out; try another section").format(
+                    section=sec["name"]), available=0)
+            raise BoxOfficeError("sold_out", _("only {left} left in {section}: sell {left} or fewer").format(
+                left=left, section=sec["name"]), available=left)
         return [(None, None)] * n
     rows_ = _seat_rows(ctx, ev["id"], sec["id"], req.basket_id)
     if req.seats:
         if len(req.seats) != n:
-            raise BoxOfficeError("bad_input", f"{len(req.seats)} seats named for {n} tickets: name one seat a ticket")
+            raise BoxOfficeError("bad_input", _("{seats} seats named for {n} tickets: name one seat a ticket").format(
+                seats=len(req.seats), n=n))
         _refuse_unallocated(ctx, ev["id"], sec["id"], req.seats)
         chosen = seating.check_named(rows_, [s.strip().upper() for s in req.seats])
     else:
@@ -301,11 +311,12 @@ def _take_places(ctx: Ctx, ev: dict, sec: dict, req: SaleRequest, n: int,
                     s["status"] == "free" and not s["allocated"]
                     for s in catalog_store.seats(ctx.conn, ev["id"], sec["id"])):
                 if exc.code == "sold_out":
-                    message = (f"no seat of {sec['name']} is left in this terminal's allocation: sync to top it "
-                               "up, or try another section")
+                    message = _("no seat of {section} is left in this terminal's allocation: sync to top it "
+                                "up, or try another section").format(section=sec["name"])
                 else:
-                    message = (f"no {n} seats together in this terminal's allocation of {sec['name']} (the largest "
-                               f"block is {exc.details.get('largest_block', 0)}): sell fewer, or sync to top it up")
+                    message = _("no {n} seats together in this terminal's allocation of {section} (the largest "
+                                "block is {largest}): sell fewer, or sync to top it up").format(
+                        n=n, section=sec["name"], largest=exc.details.get("largest_block", 0))
                 raise BoxOfficeError("not_allocated", message, **exc.details) from None
             raise
     return [(s.row, s.number) for s in chosen]
@@ -318,18 +329,21 @@ def _refuse_stopped(ctx: Ctx, event_id: str, sec: dict) -> bool:
 
     stop = alloc_store.open_stop(ctx.conn, event_id, sec["id"])
     if stop is not None:
-        what = "recalled" if stop["kind"] == "recall" else "written off"
-        raise BoxOfficeError("not_allocated", f"{sec['name']} was {what} from this terminal by {stop['by']} "
-                                              f"({stop['reason']}): no sales here until the box office grants "
-                                              "places again", available=0)
+        message = (_("{section} was recalled from this terminal by {by} ({reason}): no sales here until the box "
+                     "office grants places again") if stop["kind"] == "recall" else
+                   _("{section} was written off from this terminal by {by} ({reason}): no sales here until the box "
+                     "office grants places again"))
+        raise BoxOfficeError("not_allocated", message.format(section=sec["name"], by=stop["by"],
+                                                             reason=stop["reason"]), available=0)
     return alloc_store.governed(ctx.conn, event_id)
 
 
 def _refuse_unallocated(ctx: Ctx, event_id: str, section_id: str, labels: list[str]) -> None:
     for seat in catalog_store.seats(ctx.conn, event_id, section_id):
         if seat["label"] in {x.strip().upper() for x in labels} and not seat["allocated"]:
-            raise BoxOfficeError("not_allocated", f"seat {seat['label']} is not in this terminal's allocation: "
-                                                  "sell another seat, or ask the central box office")
+            raise BoxOfficeError("not_allocated", _("seat {seat} is not in this terminal's allocation: "
+                                                    "sell another seat, or ask the central box office").format(
+                seat=seat["label"]))
 
 
 def _seat_rows(ctx: Ctx, event_id: str, section_id: str, basket_id: str | None) -> list[list[seating.Seat]]:
@@ -354,12 +368,13 @@ def _issue_tickets(ctx: Ctx, event_id: str, section_id: str, order_id: str, line
     key, kid = private_key(ctx), key_id_bytes(ctx)
     tickets, i = [], 0
     for line in lines:
-        for _ in range(line.count):
+        for _n in range(line.count):
             row, seat = places[i]
             i += 1
             tid = uuid7()
             if row is not None and not order_store.take_seat(ctx.conn, event_id, section_id, f"{row}{seat}", tid):
-                raise BoxOfficeError("seat_unavailable", f"seat {row}{seat} was sold a moment ago: try again")
+                raise BoxOfficeError("seat_unavailable", _("seat {seat} was sold a moment ago: try again").format(
+                    seat=f"{row}{seat}"))
             token = sign_token(TicketClaims(tid, event_id, section_id, row, seat), key, kid)
             tickets.append({"id": tid, "order_id": order_id, "event_id": event_id, "section_id": section_id,
                             "row": row, "seat": seat, "ticket_type_id": line.ticket_type_id,

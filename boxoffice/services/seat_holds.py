@@ -20,6 +20,7 @@ from typing import TypedDict
 
 from boxoffice.domain.clock import iso
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _, ngettext
 from boxoffice.services.context import Ctx
 from boxoffice.store import seat_holds as store
 from boxoffice.store.db import write
@@ -66,13 +67,14 @@ def hold(ctx: Ctx, event_id: str, section_id: str, labels: list[str], basket_id:
 
     ctx.require("sell")
     if not basket_id or not str(basket_id).strip():
-        raise BoxOfficeError("bad_input", "a hold needs a basket id")
+        raise BoxOfficeError("bad_input", _("a hold needs a basket id"))
     span = hold_minutes(ctx) if minutes is None else float(minutes)
     if not 0 < span <= MAX_MINUTES:
-        raise BoxOfficeError("bad_input", f"seats are held for 1 second to {MAX_MINUTES} minutes, not {minutes!r}")
+        raise BoxOfficeError("bad_input", _("seats are held for 1 second to {max} minutes, not {minutes}").format(
+            max=MAX_MINUTES, minutes=repr(minutes)))
     wanted = [str(x).strip().upper() for x in labels]
     if any(not x for x in wanted):
-        raise BoxOfficeError("bad_input", "a seat label is empty")
+        raise BoxOfficeError("bad_input", _("a seat label is empty"))
     now = ctx.now()
     now_text, until = iso(now), iso(now + timedelta(minutes=span))
     op = ctx.operator
@@ -81,18 +83,21 @@ def hold(ctx: Ctx, event_id: str, section_id: str, labels: list[str], basket_id:
         seats = {s["label"]: s for row in section_seats(ctx, event_id, section_id, basket_id) for s in row["seats"]}
         unknown = [x for x in wanted if x not in seats]
         if unknown:
-            raise BoxOfficeError("seat_unavailable", f"{', '.join(unknown)}: no such seat in section {section_id!r}",
-                                 unknown=unknown, unavailable=[])
+            raise BoxOfficeError("seat_unavailable", _("{seats}: no such seat in section {section}").format(
+                seats=", ".join(unknown), section=repr(section_id)), unknown=unknown, unavailable=[])
         taken = [x for x in wanted if not (seats[x]["state"] == "free"
                                            or (seats[x]["state"] == "held" and seats[x]["mine"]))]
         if taken:
-            raise BoxOfficeError("seat_unavailable", f"{', '.join(taken)} {'is' if len(taken) == 1 else 'are'} "
-                                 "sold, held or not sellable here: choose other seats", unavailable=taken, unknown=[])
+            raise BoxOfficeError("seat_unavailable", ngettext(
+                "{seats} is sold, held or not sellable here: choose other seats",
+                "{seats} are sold, held or not sellable here: choose other seats", len(taken)).format(
+                seats=", ".join(taken)), unavailable=taken, unknown=[])
         for label in wanted:
             if not store.take(ctx.conn, event_id, section_id, label, basket_id, op["id"] if op else None,
                               now_text, until):
-                raise BoxOfficeError("seat_unavailable", f"{label} was held by another basket a moment ago: "
-                                     "choose other seats", unavailable=[label], unknown=[])
+                raise BoxOfficeError("seat_unavailable", _("{seat} was held by another basket a moment ago: "
+                                                           "choose other seats").format(seat=label),
+                                     unavailable=[label], unknown=[])
         store.extend(ctx.conn, basket_id, now_text, until)
         mine = [h["label"] for h in store.of_basket(ctx.conn, basket_id, now_text)
                 if h["event_id"] == event_id and h["section_id"] == section_id]

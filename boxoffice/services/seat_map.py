@@ -14,6 +14,7 @@ from typing import Any
 from boxoffice.domain import seating
 from boxoffice.domain.seat_plan import mark_of
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 from boxoffice.services.context import Ctx
 from boxoffice.store import catalog as store
 from boxoffice.store import seat_holds as hold_store
@@ -26,9 +27,11 @@ def section_seats(ctx: Ctx, event_id: str, section_id: str, basket_id: str | Non
     """
     sec = store.section(ctx.conn, event_id, section_id)
     if sec is None:
-        raise BoxOfficeError("not_found", f"event {event_id!r} has no section {section_id!r}")
+        raise BoxOfficeError("not_found", _("event {event} has no section {section}").format(
+            event=repr(event_id), section=repr(section_id)))
     if sec["kind"] != "reserved":
-        raise BoxOfficeError("bad_input", f"{sec['name']} is general admission: it has no seats")
+        raise BoxOfficeError("bad_input", _("{section} is general admission: it has no seats").format(
+            section=sec["name"]))
     sellers = store.seat_sellers(ctx.conn, event_id, section_id)
     held = hold_store.holders(ctx.conn, event_id, section_id, ctx.now_iso())  # live holds: expiry read here
     me = ctx.terminal["id"]

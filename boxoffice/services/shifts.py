@@ -20,6 +20,7 @@ from boxoffice.domain.clock import local_text, when_text
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.money import format_money
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _, use_language
 from boxoffice.services.context import Ctx
 from boxoffice.services.drawer import _mine, _target, kept_pieces  # noqa: F401 - shared with blind_close
 from boxoffice.services.drawer import cash_summary as cash_summary
@@ -31,6 +32,8 @@ from boxoffice.store.db import write
 
 MAX_REASON = 200
 TENDERS = ("cash", "card", "comp")
+# How the report names each tender (the tender itself stays English in --json and the database).
+TENDER_WORDS = {"cash": N_("Cash"), "card": N_("Card"), "comp": N_("Comp")}
 
 
 class ShiftRow(TypedDict):
@@ -100,7 +103,7 @@ def currency(ctx: Ctx) -> str:
     venue = catalog_store.venue(ctx.conn)
     cur = ctx.config.currency or (venue["currency"] if venue else "")
     if not cur:
-        raise BoxOfficeError("not_found", "no venue yet, so no currency: import a catalogue first")
+        raise BoxOfficeError("not_found", _("no venue yet, so no currency: import a catalogue first"))
     return str(cur)
 
 
@@ -120,18 +123,19 @@ def shift_for_money(ctx: Ctx) -> str | None:
     """The shift a sale or refund is booked to; with ``require_shift`` set, refuse when there is none."""
     shift_id = open_shift_id(ctx)
     if shift_id is None and ctx.config.require_shift:
-        who = ctx.operator["name"] if ctx.operator else "nobody"
-        raise BoxOfficeError("shift_required", f"{who} has no open shift at this terminal: "
-                                               "run `boxoffice shift open --float AMOUNT` first")
+        who = ctx.operator["name"] if ctx.operator else _("nobody")
+        raise BoxOfficeError("shift_required", _("{who} has no open shift at this terminal: "
+                                                 "run `boxoffice shift open --float AMOUNT` first").format(who=who))
     return shift_id
 
 
 def _reason(text: str | None) -> str:
     value = (text or "").strip()
     if not value:
-        raise BoxOfficeError("bad_input", "say why: --reason 'change for the bar'")
+        raise BoxOfficeError("bad_input", _("say why: --reason 'change for the bar'"))
     if len(value) > MAX_REASON or any(ord(c) < 32 for c in value):
-        raise BoxOfficeError("bad_input", f"a reason is up to {MAX_REASON} printable characters")
+        raise BoxOfficeError("bad_input", _("a reason is up to {count} printable characters").format(
+            count=MAX_REASON))
     refuse_card_number(value, "cash reason")
     return value
 
@@ -140,14 +144,15 @@ def open_shift(ctx: Ctx, float_amount: int) -> ShiftRow:
     """Open the logged-in operator's shift with the float counted into the drawer."""
     op = ctx.require("shift")
     if float_amount < 0:
-        raise BoxOfficeError("bad_input", "a float cannot be negative")
+        raise BoxOfficeError("bad_input", _("a float cannot be negative"))
     if float_amount > 0:
         ctx.require("cash")
     existing = current(ctx, op["id"])
     if existing is not None:
-        raise BoxOfficeError("shift_open", f"{op['name']} has a shift open since "
-                                           f"{when_text(existing['opened_at'], _tz(ctx))}: close it first "
-                                           "(`boxoffice shift close --counted AMOUNT`)")
+        raise BoxOfficeError("shift_open", _("{name} has a shift open since "
+                                             "{when}: close it first "
+                                             "(`boxoffice shift close --counted AMOUNT`)").format(
+            name=op["name"], when=when_text(existing["opened_at"], _tz(ctx))))
     row = {"id": uuid7(), "operator_id": op["id"], "terminal_id": ctx.terminal["id"], "currency": currency(ctx),
            "opened_at": ctx.now_iso(), "float": float_amount}
     with write(ctx.conn):
@@ -159,11 +164,11 @@ def open_shift(ctx: Ctx, float_amount: int) -> ShiftRow:
 def cash_move(ctx: Ctx, kind: str, amount: int, reason: str) -> CashMovement:
     """Put cash into the drawer or take it out, with a reason; refuses taking out more than it should hold."""
     if kind not in ("in", "out"):
-        raise BoxOfficeError("bad_input", f"cash movement {kind!r}: use in or out")
+        raise BoxOfficeError("bad_input", _("cash movement {kind}: use in or out").format(kind=repr(kind)))
     op = ctx.require("cash")
     shift = _mine(ctx, op)
     if amount <= 0:
-        raise BoxOfficeError("bad_input", "a cash movement is a positive amount")
+        raise BoxOfficeError("bad_input", _("a cash movement is a positive amount"))
     why = _reason(reason)
     row = {"id": uuid7(), "shift_id": shift["id"], "kind": kind, "amount": amount, "reason": why,
            "at": ctx.now_iso(), "operator_id": op["id"]}
@@ -172,8 +177,9 @@ def cash_move(ctx: Ctx, kind: str, amount: int, reason: str) -> CashMovement:
             expected = cash_summary(ctx, shift)["expected"]
             if amount > expected:
                 cur = shift["currency"]
-                raise BoxOfficeError("conflict", f"the drawer should hold only {format_money(expected, cur)}: "
-                                                 f"cannot take out {format_money(amount, cur)}")
+                raise BoxOfficeError("conflict", _("the drawer should hold only {expected}: "
+                                                   "cannot take out {amount}").format(
+                    expected=format_money(expected, cur), amount=format_money(amount, cur)))
         store.insert_movement(ctx.conn, row)
         ctx.journal(f"cash.{kind}", {"movement": row})
     return cast(CashMovement, row)
@@ -278,9 +284,10 @@ def close_shift(ctx: Ctx, counted: int | None = None, operator_name: str | None 
     if kept is None:
         kept = blind.count_drawer(ctx, counted, pieces, operator_name)
     elif pieces is not None or (counted is not None and counted != kept["counted"]):
-        raise BoxOfficeError("conflict", f"this drawer was counted already "
-                                         f"({format_money(kept['counted'], shift['currency'])}): close "
-                                         "with that count, a mistake explained in the variance note")
+        raise BoxOfficeError("conflict", _("this drawer was counted already "
+                                           "({counted}): close "
+                                           "with that count, a mistake explained in the variance note").format(
+            counted=format_money(kept["counted"], shift["currency"])))
     counted = kept["counted"]
     # the approval is outside the write: a supervisor's wrong PIN is counted (committed) even though we refuse
     seen = cash_summary(ctx, shift)["expected"]
@@ -289,9 +296,9 @@ def close_shift(ctx: Ctx, counted: int | None = None, operator_name: str | None 
     with write(ctx.conn):
         expected = cash_summary(ctx, shift)["expected"]
         if expected != seen:
-            raise BoxOfficeError("conflict", "money moved in this drawer while it was being closed: close again")
+            raise BoxOfficeError("conflict", _("money moved in this drawer while it was being closed: close again"))
         if not store.close(ctx.conn, shift["id"], at=now, by=op["id"], counted=counted, expected=expected):
-            raise BoxOfficeError("conflict", "that shift was closed a moment ago")
+            raise BoxOfficeError("conflict", _("that shift was closed a moment ago"))
         store.approve_variance(ctx.conn, shift["id"], note=why, by=approver["id"] if approver else None)
         closed = store.get(ctx.conn, shift["id"])
         assert closed is not None
@@ -313,44 +320,52 @@ def report_lines(z: ShiftReport) -> list[tuple[str, str]]:
     def m(v: int) -> str:
         return format_money(v, cur)
 
-    lines: list[tuple[str, str]] = [("Operator", z["operator"]), ("Terminal", z["terminal"]),
-                                    ("Opened", z["opened_local"])]
+    def tender(t: dict[str, Any]) -> str:
+        return _(TENDER_WORDS[t["tender"]]) if t["tender"] in TENDER_WORDS else str(t["tender"]).title()
+
+    lines: list[tuple[str, str]] = [(_("Operator"), z["operator"]), (_("Terminal"), z["terminal"]),
+                                    (_("Opened"), z["opened_local"])]
     if z["closed_local"]:
-        lines.append(("Closed", z["closed_local"]))
-    lines.append(("BY TENDER", ""))
+        lines.append((_("Closed"), z["closed_local"]))
+    lines.append((_("BY TENDER"), ""))
     for t in z["tenders"]:
-        lines.append((f"{t['tender'].title()} sales x{t['sales']}", m(t["sales_amount"])))
+        lines.append((_("{tender} sales x{count}").format(tender=tender(t), count=t["sales"]),
+                      m(t["sales_amount"])))
         if t["refunds"]:
-            lines.append((f"{t['tender'].title()} refunds x{t['refunds']}", m(-t["refund_amount"])))
-    lines += [("Sales", m(z["totals"]["sales"])), ("Refunds", m(-z["totals"]["refunds"])),
-              ("Net", m(z["totals"]["net"]))]
-    lines.append(("BY TICKET TYPE", ""))
+            lines.append((_("{tender} refunds x{count}").format(tender=tender(t), count=t["refunds"]),
+                          m(-t["refund_amount"])))
+    lines += [(_("Sales"), m(z["totals"]["sales"])), (_("Refunds"), m(-z["totals"]["refunds"])),
+              (_("Net"), m(z["totals"]["net"]))]
+    lines.append((_("BY TICKET TYPE"), ""))
     for t in z["types"]:
         if t["sold"]:
-            lines.append((f"{t['name']} sold x{t['sold']}", m(t["sold_amount"])))
+            lines.append((_("{type} sold x{count}").format(type=t["name"], count=t["sold"]), m(t["sold_amount"])))
         if t["refunded"]:
-            lines.append((f"{t['name']} refunded x{t['refunded']}", m(-t["refunded_amount"])))
+            lines.append((_("{type} refunded x{count}").format(type=t["name"], count=t["refunded"]),
+                          m(-t["refunded_amount"])))
         if t["exchanged_out"]:
-            lines.append((f"{t['name']} exchanged out x{t['exchanged_out']}", m(-t["exchanged_out_amount"])))
+            lines.append((_("{type} exchanged out x{count}").format(type=t["name"], count=t["exchanged_out"]),
+                          m(-t["exchanged_out_amount"])))
         if t["exchanged_in"]:
-            lines.append((f"{t['name']} exchanged in x{t['exchanged_in']}", m(t["exchanged_in_amount"])))
+            lines.append((_("{type} exchanged in x{count}").format(type=t["name"], count=t["exchanged_in"]),
+                          m(t["exchanged_in_amount"])))
     c = z["cash"]
-    lines += [("CASH DRAWER", ""), ("Float", m(c["float"])), ("Cash sales", m(c["sales"])),
-              ("Cash refunds", m(-c["refunds"])), ("Cash in", m(c["in"])), ("Cash out", m(-c["out"])),
-              ("Expected", m(c["expected"]))]
+    lines += [(_("CASH DRAWER"), ""), (_("Float"), m(c["float"])), (_("Cash sales"), m(c["sales"])),
+              (_("Cash refunds"), m(-c["refunds"])), (_("Cash in"), m(c["in"])), (_("Cash out"), m(-c["out"])),
+              (_("Expected"), m(c["expected"]))]
     if "counted" in c:
-        lines += [("Counted", m(c["counted"])), ("Variance", m(c["variance"]))]
+        lines += [(_("Counted"), m(c["counted"])), (_("Variance"), m(c["variance"]))]
         if z.get("variance_note"):
-            lines.append(("Variance note", str(z["variance_note"])))
+            lines.append((_("Variance note"), str(z["variance_note"])))
         if z.get("approved_by"):
-            lines.append(("Variance approved by", str(z["approved_by"])))
+            lines.append((_("Variance approved by"), str(z["approved_by"])))
         if z.get("pieces"):
-            lines.append(("COUNTED BY PIECE", ""))
+            lines.append((_("COUNTED BY PIECE"), ""))
             lines += [(f"{p['label']} x{p['pieces']}", m(p["amount"])) for p in z["pieces"]]
     counts = z["counts"]
-    lines += [("COUNTS", ""), ("Sales made", str(counts["sales"])), ("Refunds made", str(counts["refunds"])),
-              ("Exchanges made", str(counts["exchanges"])), ("Overrides", str(counts["overrides"])),
-              ("Drawer opened, no sale", str(counts["drawer_opens"]))]
+    lines += [(_("COUNTS"), ""), (_("Sales made"), str(counts["sales"])), (_("Refunds made"), str(counts["refunds"])),
+              (_("Exchanges made"), str(counts["exchanges"])), (_("Overrides"), str(counts["overrides"])),
+              (_("Drawer opened, no sale"), str(counts["drawer_opens"]))]
     return lines
 
 
@@ -360,7 +375,7 @@ def report_layout(ctx: Ctx, z: ShiftReport) -> list[Any]:
     from boxoffice.printing.documents import shift_report_layout
 
     venue = ctx.config.venue_name or (catalog_store.venue(ctx.conn) or {}).get("name", "")
-    with use_language(ctx.config.venue_language):  # paper speaks the venue's language
+    with use_language(ctx.config.venue_language):  # paper speaks the venue's language, whatever the screen speaks
         return shift_report_layout(venue, z["kind"], report_lines(z))
 
 
@@ -374,12 +389,12 @@ def save_pdf(ctx: Ctx, z: ShiftReport) -> tuple[str | None, str | None]:
         from boxoffice.printing.transport import write_pdf
         from boxoffice.printing.uri import parse_printer_uri
     except ImportError as exc:  # the PDF back-end is optional at run time
-        return None, f"no PDF back-end: {exc}"
+        return None, _("no PDF back-end: {error}").format(error=exc)
     assert z["closed_at"] is not None  # only a Z report (a closed shift) is kept
     directory = (Path(ctx.config.db_path).parent / "reports").resolve()
     name = f"shift-{z['closed_at'][:10]}-{z['operator']}-{z['shift'][-8:]}"
     try:
-        pdf = render_pdf([report_layout(ctx, z)], stock="ticket", title=f"{z['kind']} report")
+        pdf = render_pdf([report_layout(ctx, z)], stock="ticket", title=_("{kind} report").format(kind=z["kind"]))
         return str(write_pdf(parse_printer_uri(f"pdf://{directory}"), name, pdf)), None
     except BoxOfficeError as exc:
         return None, exc.message

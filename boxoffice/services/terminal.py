@@ -10,6 +10,7 @@ from boxoffice.domain.clock import Clock, iso, system_clock
 from boxoffice.domain.codes import new_terminal_tag
 from boxoffice.domain.ids import uuid7
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 from boxoffice.services.context import Ctx
 from boxoffice.store import journal as journal_store
 from boxoffice.store import terminal as terminal_store
@@ -27,7 +28,7 @@ def init_terminal(config: Config, name: str, clock: Clock = system_clock, *, dem
 
     name = name.strip()
     if not name or len(name) > 80:
-        raise BoxOfficeError("bad_input", "a terminal name is 1 to 80 characters")
+        raise BoxOfficeError("bad_input", _("a terminal name is 1 to 80 characters"))
     refuse_card_number(name, "terminal name")
     db_path, key_path = config.db_path, config.key_path
     if db_path.exists():
@@ -35,10 +36,12 @@ def init_terminal(config: Config, name: str, clock: Clock = system_clock, *, dem
         if terminal_store.get(conn) is not None:
             conn.close()
             raise BoxOfficeError("already_exists",
-                                 f"{db_path} is a terminal already; use another --db to make a new one")
+                                 _("{path} is a terminal already; use another --db to make a new one").format(
+                                     path=db_path))
         conn.close()
     if key_path.exists():
-        raise BoxOfficeError("already_exists", f"a key file {key_path} exists already; move it away first")
+        raise BoxOfficeError("already_exists", _("a key file {path} exists already; move it away first").format(
+            path=key_path))
     if not demo:
         refuse_fixed_clock(clock)
     private, public = keys.generate_keypair()

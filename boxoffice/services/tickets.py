@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, TypedDict
 
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 from boxoffice.services.context import Ctx
 from boxoffice.services.signing import is_revoked, public_key_for
 from boxoffice.store import catalog as catalog_store
@@ -46,8 +47,8 @@ def verify(ctx: Ctx, token: str) -> TicketCheck:
     ev, section_id = resolve_place(ctx, decoded)
     ticket = order_store.ticket_by_id(ctx.conn, decoded.ticket_id)
     if ticket is not None and ticket["token"] != decoded.text:
-        raise BoxOfficeError("revoked", "this ticket was re-issued: the token is not the current one; refuse entry "
-                                        "and send the customer to the box office")
+        raise BoxOfficeError("revoked", _("this ticket was re-issued: the token is not the current one; refuse entry "
+                                          "and send the customer to the box office"))
     return {
         "valid": True,
         "claims": decoded.to_dict(ev["id"] if ev else None, section_id),
@@ -73,18 +74,20 @@ def decode_image(path: str) -> list[str]:
 
     p = Path(path)
     if not p.is_file():
-        raise BoxOfficeError("not_found", f"image {p} does not exist")
+        raise BoxOfficeError("not_found", _("image {path} does not exist").format(path=p))
     try:
         import zxingcpp
         from PIL import Image
     except ImportError:
-        raise BoxOfficeError("bad_input", "reading QR images needs the zxing-cpp package: pip install zxing-cpp") \
+        raise BoxOfficeError("bad_input", _("reading QR images needs the zxing-cpp package: pip install zxing-cpp")) \
             from None
     size = p.stat().st_size
     if size > MAX_IMAGE_BYTES:
-        raise BoxOfficeError("bad_input", f"{p} is {size // 2**20} MB: an image of a ticket is at most "
-                                          f"{MAX_IMAGE_BYTES // 2**20} MB; take a smaller photo")
-    too_big = f"an image of a ticket is at most {MAX_IMAGE_PIXELS // 10**6} million pixels; take a smaller photo"
+        raise BoxOfficeError("bad_input", _("{path} is {size} MB: an image of a ticket is at most "
+                                            "{max} MB; take a smaller photo").format(
+            path=p, size=size // 2**20, max=MAX_IMAGE_BYTES // 2**20))
+    too_big = _("an image of a ticket is at most {max} million pixels; take a smaller photo").format(
+        max=MAX_IMAGE_PIXELS // 10**6)
     try:
         with warnings.catch_warnings():  # Pillow's own bomb warning: the check below says it in one line
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -92,14 +95,17 @@ def decode_image(path: str) -> list[str]:
         width, height = img.size
         if width * height > MAX_IMAGE_PIXELS:
             img.close()
-            raise BoxOfficeError("bad_input", f"{p} is {width} x {height} pixels: {too_big}")
+            raise BoxOfficeError("bad_input", _("{path} is {width} x {height} pixels: {too_big}").format(
+                path=p, width=width, height=height, too_big=too_big))
         img.load()
     except BoxOfficeError:
         raise
     except Image.DecompressionBombError:
-        raise BoxOfficeError("bad_input", f"{p} has far too many pixels: {too_big}") from None
+        raise BoxOfficeError("bad_input", _("{path} has far too many pixels: {too_big}").format(
+            path=p, too_big=too_big)) from None
     except Exception as exc:  # noqa: BLE001 - Pillow's decoders raise many kinds (SyntaxError for a broken PNG)
-        raise BoxOfficeError("bad_input", f"{p} is not a readable image: {exc}") from None
+        raise BoxOfficeError("bad_input", _("{path} is not a readable image: {error}").format(
+            path=p, error=exc)) from None
     try:
         found = [r.text for r in zxingcpp.read_barcodes(img) if r.text]
     except (TypeError, ValueError):
@@ -107,8 +113,9 @@ def decode_image(path: str) -> list[str]:
         try:
             found = [r.text for r in zxingcpp.read_barcodes(img.convert("L")) if r.text]
         except (TypeError, ValueError) as exc:
-            raise BoxOfficeError("bad_input", f"{p} is not an image a QR code can be read from ({img.mode}): "
-                                              f"{exc}") from None
+            raise BoxOfficeError("bad_input", _("{path} is not an image a QR code can be read from ({mode}): "
+                                                "{error}").format(path=p, mode=img.mode, error=exc)) from None
     if not found:
-        raise BoxOfficeError("malformed_token", f"no QR code found in {p}: try a sharper, flatter photo")
+        raise BoxOfficeError("malformed_token", _("no QR code found in {path}: try a sharper, flatter photo").format(
+            path=p))
     return found

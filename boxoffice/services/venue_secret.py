@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 from boxoffice.services.context import Ctx
 from boxoffice.store import venue_secret as rows
 from boxoffice.store.db import write
@@ -45,13 +46,13 @@ def adopt_central(ctx: Ctx, secret_hex: str) -> bool:
     except ValueError:
         raw = b""
     if len(raw) < SECRET_BYTES:
-        raise BoxOfficeError("central_refused", "the central service sent a malformed venue secret; nothing stored")
+        raise BoxOfficeError("central_refused", _("the central service sent a malformed venue secret; nothing stored"))
     with write(ctx.conn):
         row = rows.get(ctx.conn)
         if row is not None and row["source"] == "central":
             if row["secret"] != raw.hex():
-                raise BoxOfficeError("central_refused", "the central service sent a venue secret other than the one "
-                                                        "this terminal holds: ask the central admin")
+                raise BoxOfficeError("central_refused", _("the central service sent a venue secret other than the "
+                                                          "one this terminal holds: ask the central admin"))
             return False
         rows.put(ctx.conn, raw.hex(), "central", ctx.now_iso())
     return True

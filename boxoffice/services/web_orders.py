@@ -28,6 +28,7 @@ from boxoffice.domain.codes import normalise_code
 from boxoffice.domain.search_text import phone_digits
 from boxoffice.domain.web_orders import Problems, Seen, clean_notes, seat_label, seat_rule, ticket_amounts, totals
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _
 from boxoffice.services.context import Ctx
 from boxoffice.services.signing import public_key_for
 from boxoffice.store import catalog as catalog_store
@@ -99,10 +100,11 @@ def import_keys(ctx: Ctx, doc: Any) -> ImportedKeys:
             problems.add(f"/{i}/public_key", exc.message)
             continue
         if key_id_hex(raw) != k["key_id"]:
-            problems.add(f"/{i}/key_id", f"{k['key_id']} is not the id of this public key (it is {key_id_hex(raw)})")
+            problems.add(f"/{i}/key_id", _("{key} is not the id of this public key (it is {actual})").format(
+                key=k["key_id"], actual=key_id_hex(raw)))
             continue
         if seen.get(k["key_id"], k["public_key"]) != k["public_key"]:
-            problems.add(f"/{i}/key_id", f"key {k['key_id']} is listed twice with different keys")
+            problems.add(f"/{i}/key_id", _("key {key} is listed twice with different keys").format(key=k["key_id"]))
             continue
         seen[k["key_id"]] = k["public_key"]
         known = terminal_store.public_key(ctx.conn, k["key_id"])
@@ -110,10 +112,11 @@ def import_keys(ctx: Ctx, doc: Any) -> ImportedKeys:
             if k["key_id"] not in {n["key_id"] for n in new}:
                 new.append({"key_id": k["key_id"], "public_key": k["public_key"], "owner": k["owner"]})
         elif known["public_key"] != k["public_key"]:
-            problems.add(f"/{i}/public_key", f"key {k['key_id']} is known here with another public key; "
-                                             "nothing replaces a key by import")
+            problems.add(f"/{i}/public_key", _("key {key} is known here with another public key; "
+                                               "nothing replaces a key by import").format(key=k["key_id"]))
         elif known["owner"] != k["owner"]:
-            problems.add(f"/{i}/owner", f"key {k['key_id']} belongs to {known['owner']} here, not {k['owner']}")
+            problems.add(f"/{i}/owner", _("key {key} belongs to {owner} here, not {other}").format(
+                key=k["key_id"], owner=known["owner"], other=k["owner"]))
         else:
             unchanged += 1
     problems.raise_if_any("key list")
@@ -199,7 +202,7 @@ def import_orders(ctx: Ctx, doc: Any) -> ImportedOrders:
                                       "updated": [u["id"] for u in plan["updates"]],
                                       "warnings": plan["warnings"][:100]})
     return {"created": len(plan["orders"]), "tickets": len(plan["tickets"]), "updated": len(plan["updates"]),
-            "unchanged": plan["unchanged"], "warnings": plan["warnings"]}
+            "unchanged": plan["unchanged"], "warnings": plan["warnings_shown"]}
 
 
 def _plan(ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
@@ -228,8 +231,9 @@ class _Intake:
         self.here_by_code = {r["code"]: r for r in self.here.values()}
         self.tickets_here = store.existing_tickets(ctx.conn, [t["id"] for o in orders_in for t in o["tickets"]])
         self.seen = Seen()
+        # warnings: English for the journal; warnings_shown: the same in the language in force, for the operator
         self.plan: dict[str, Any] = {"orders": [], "tickets": [], "updates": [], "unchanged": 0, "warnings": [],
-                                     "holders": []}
+                                     "warnings_shown": [], "holders": []}
         self.now = ctx.now_iso()
 
     def _codes(self) -> list[str]:
@@ -245,17 +249,18 @@ class _Intake:
 
     def order(self, p: str, o: dict[str, Any], code: str) -> None:
         if self.seen.again("id", o["id"]):
-            self.problems.add(f"{p}/id", f"order id {o['id']} appears twice in the document")
+            self.problems.add(f"{p}/id", _("order id {id} appears twice in the document").format(id=o["id"]))
         if code and self.seen.again("code", code):
-            self.problems.add(f"{p}/code", f"order code {code} appears twice in the document")
+            self.problems.add(f"{p}/code", _("order code {code} appears twice in the document").format(code=code))
         ev = self.cat.event(o["event_id"])
         if ev is None:
-            self.problems.add(f"{p}/event_id", f"no event {o['event_id']!r} on this terminal: import the catalogue "
-                                               "first")
+            self.problems.add(f"{p}/event_id", _("no event {event} on this terminal: import the catalogue "
+                                                 "first").format(event=repr(o["event_id"])))
             return
         other = self.here_by_code.get(code)
         if other is not None and other["id"] != o["id"]:
-            self.problems.add(f"{p}/code", f"order code {code} belongs to another order here ({other['channel']})")
+            self.problems.add(f"{p}/code", _("order code {code} belongs to another order here ({channel})").format(
+                code=code, channel=other["channel"]))
             return
         existing = self.here.get(o["id"])
         if existing is not None:
@@ -272,10 +277,11 @@ class _Intake:
                 code: str) -> dict[str, Any] | None:
         """One ticket's row, or None when it cannot be planned (its problems are recorded)."""
         if self.seen.again("ticket", t["id"]) or t["id"] in self.tickets_here:
-            self.problems.add(f"{tp}/id", f"ticket id {t['id']} is used twice (in this document or here already)")
+            self.problems.add(f"{tp}/id", _("ticket id {id} is used twice (in this document or here already)").format(
+                id=t["id"]))
         if self.seen.again("token", t["token"]):
-            self.problems.add(f"{tp}/token", "the same token appears on two tickets")
-        if not _check_place(self.cat, ev, t, tp, self.problems, self.plan["warnings"], code):
+            self.problems.add(f"{tp}/token", _("the same token appears on two tickets"))
+        if not _check_place(self.cat, ev, t, tp, self.problems, self.plan, code):
             return None
         decoded = self._token(tp, t, ev)
         if decoded is None:
@@ -286,7 +292,7 @@ class _Intake:
             self.problems.add(f"{tp}/price", exc.message)
             return None
         if amounts is None:
-            self.problems.add(f"{tp}/price", "a web ticket gives its price")
+            self.problems.add(f"{tp}/price", _("a web ticket gives its price"))
             return None
         price, tax = amounts
         if "holder" in t:
@@ -311,14 +317,17 @@ class _Intake:
             self.problems.add(f"{tp}/token", _token_problem(exc))
             return None
         if decoded.ticket_id != t["id"]:
-            self.problems.add(f"{tp}/token", f"the token is for ticket {decoded.ticket_id}, not {t['id']}")
+            self.problems.add(f"{tp}/token", _("the token is for ticket {token_ticket}, not {ticket}").format(
+                token_ticket=decoded.ticket_id, ticket=t["id"]))
         elif decoded.event_ref != event_ref(ev["id"]):
-            self.problems.add(f"{tp}/token", f"the token is for another event than {ev['id']!r}")
+            self.problems.add(f"{tp}/token", _("the token is for another event than {event}").format(
+                event=repr(ev["id"])))
         elif decoded.section_ref != section_ref(ev["id"], t["section_id"]):
-            self.problems.add(f"{tp}/token", f"the token is for another section than {t['section_id']!r}")
+            self.problems.add(f"{tp}/token", _("the token is for another section than {section}").format(
+                section=repr(t["section_id"])))
         elif (decoded.row, decoded.seat) != (t.get("row"), t.get("seat")):
-            self.problems.add(f"{tp}/token", f"the token is for place {decoded.row}{decoded.seat}, "
-                                             f"not {t.get('row')}{t.get('seat')}")
+            self.problems.add(f"{tp}/token", _("the token is for place {token_place}, not {place}").format(
+                token_place=f"{decoded.row}{decoded.seat}", place=f"{t.get('row')}{t.get('seat')}"))
         return decoded
 
     def _order_row(self, o: dict[str, Any], code: str, ev: dict[str, Any],
@@ -337,20 +346,22 @@ def _plan_existing(o: dict, code: str, existing: dict, tickets_here: dict[str, d
                    problems: Problems, plan: dict[str, Any]) -> None:
     """An order imported before: the same tickets must come again; payment and notes may have changed."""
     if existing["code"] != code:
-        problems.add(f"{p}/code", f"order {o['id']} is here with code {existing['code']}, not {code}")
+        problems.add(f"{p}/code", _("order {id} is here with code {here}, not {code}").format(
+            id=o["id"], here=existing["code"], code=code))
         return
     for j, t in enumerate(o["tickets"]):
         known = tickets_here.get(t["id"])
         if known is None or known["order_id"] != o["id"] or known["token"] != t["token"]:
-            problems.add(f"{p}/tickets/{j}", f"order {code} is here already with other tickets; a changed order "
-                                             "must come by sync")
+            problems.add(f"{p}/tickets/{j}", _("order {code} is here already with other tickets; a changed order "
+                                               "must come by sync").format(code=code))
             return
     notes = clean_notes(o.get("notes"))
     status = existing["status"]
     if status == "unpaid" and o["status"] == "paid":
         status = "paid"
     elif status == "paid" and o["status"] == "unpaid":
-        problems.add(f"{p}/status", f"order {code} is paid here; an import cannot make it unpaid")
+        problems.add(f"{p}/status", _("order {code} is paid here; an import cannot make it unpaid").format(
+            code=code))
         return
     if status != existing["status"] or notes != existing["notes"]:
         plan["updates"].append({"id": o["id"], "status": status, "notes": notes})
@@ -358,41 +369,48 @@ def _plan_existing(o: dict, code: str, existing: dict, tickets_here: dict[str, d
         plan["unchanged"] += 1
 
 
-def _check_place(cat: _Catalogue, ev: dict, t: dict, tp: str, problems: Problems, warnings: list[str],
+def _check_place(cat: _Catalogue, ev: dict, t: dict, tp: str, problems: Problems, plan: dict[str, Any],
                  code: str) -> bool:
     """The section, ticket type and seat exist; a seat this terminal sold itself is a warning."""
     sec = cat.sections[ev["id"]].get(t["section_id"])
     if sec is None:
-        problems.add(f"{tp}/section_id", f"event {ev['id']!r} has no section {t['section_id']!r}")
+        problems.add(f"{tp}/section_id", _("event {event} has no section {section}").format(
+            event=repr(ev["id"]), section=repr(t["section_id"])))
         return False
     if t["ticket_type_id"] not in cat.types[ev["id"]]:
-        problems.add(f"{tp}/ticket_type_id", f"event {ev['id']!r} has no ticket type {t['ticket_type_id']!r}")
+        problems.add(f"{tp}/ticket_type_id", _("event {event} has no ticket type {type}").format(
+            event=repr(ev["id"]), type=repr(t["ticket_type_id"])))
         return False
     rule = seat_rule(sec["kind"], "row" in t)
     if rule == "no_seat":
-        problems.add(f"{tp}/row", f"{sec['name']} is general admission: a ticket there has no row or seat")
+        problems.add(f"{tp}/row", _("{section} is general admission: a ticket there has no row or seat").format(
+            section=sec["name"]))
         return False
     if rule == "seat_needed":
-        problems.add(tp, f"{sec['name']} is reserved seating: give the ticket's row and seat")
+        problems.add(tp, _("{section} is reserved seating: give the ticket's row and seat").format(
+            section=sec["name"]))
         return False
     if sec["kind"] == "reserved":
         label = seat_label(t["row"], t["seat"])
         state = cat.seat_map(ev["id"], sec["id"]).get(label)
         if state is None:
-            problems.add(f"{tp}/seat", f"{sec['name']} has no seat {label}")
+            problems.add(f"{tp}/seat", _("{section} has no seat {seat}").format(section=sec["name"], seat=label))
             return False
         if state[0] == "sold" and state[1] != t["id"]:
-            warnings.append(f"order {code}: seat {label} in {sec['name']} was also sold at this terminal "
-                            "(a double sale upstream: tell a supervisor)")
+            warning = N_("order {code}: seat {seat} in {section} was also sold at this terminal "
+                         "(a double sale upstream: tell a supervisor)")
+            plan["warnings"].append(warning.format(code=code, seat=label, section=sec["name"]))
+            plan["warnings_shown"].append(_(warning).format(code=code, seat=label, section=sec["name"]))
     return True
 
 
 def _token_problem(exc: BoxOfficeError) -> str:
     if exc.code == "unknown_key":
-        return (f"signed by key {exc.details.get('key_id')}, which this terminal does not know: "
-                "import the central service's keys first (boxoffice keys import)")
+        return _("signed by key {key}, which this terminal does not know: "
+                 "import the central service's keys first (boxoffice keys import)").format(
+            key=exc.details.get("key_id"))
     if exc.code == "bad_signature":
-        return "the signature does not verify: the token was altered or forged"
+        return _("the signature does not verify: the token was altered or forged")
     return exc.message
 
 

@@ -22,6 +22,7 @@ from typing import Any, Protocol, TypedDict
 
 from boxoffice.domain.enrollment import check_url, plain_http_elsewhere, proof_message
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _
 from boxoffice.services.context import Ctx
 from boxoffice.services.venue_secret import adopt_central
 from boxoffice.store import sync_state as state
@@ -29,8 +30,8 @@ from boxoffice.store.db import write
 from boxoffice.wire.messages import problems
 
 TAG_DRAWS = 5
-INSECURE_WARNING = ("this terminal syncs over plain http to another machine (--insecure): its token and every sale "
-                    "cross the network unencrypted")
+INSECURE_WARNING = N_("this terminal syncs over plain http to another machine (--insecure): its token and every "
+                      "sale cross the network unencrypted")
 
 
 class Enrolled(TypedDict):
@@ -67,8 +68,10 @@ def refuse_malformed(doc: Any, schema_name: str, what: str) -> None:
     """``central_refused`` when an answer does not match its schema; nothing is changed here."""
     errors = problems(doc, schema_name)
     if errors:
-        raise BoxOfficeError("central_refused", f"the central service sent a malformed {what}; nothing was changed "
-                                                f"here. First problem: {errors[0]}", errors=errors)
+        raise BoxOfficeError("central_refused", _("the central service sent a malformed {what}; nothing was changed "
+                                                  "here. First problem: {problem}").format(what=_(what),
+                                                                                           problem=errors[0]),
+                             errors=errors)
 
 
 def check_ca_bundle(path: str | None) -> str | None:
@@ -77,8 +80,8 @@ def check_ca_bundle(path: str | None) -> str | None:
         return None
     found = Path(path).expanduser().resolve()
     if not found.is_file():
-        raise BoxOfficeError("bad_input", f"no CA bundle at {path}: give the PEM file of the CA that signed the "
-                                          "central service's certificate")
+        raise BoxOfficeError("bad_input", _("no CA bundle at {path}: give the PEM file of the CA that signed the "
+                                            "central service's certificate").format(path=path))
     return str(found)
 
 
@@ -92,9 +95,9 @@ def enroll(ctx: Ctx, url: str, code: str, transport: EnrollTransport, *, insecur
     ca_bundle = check_ca_bundle(ca_bundle)
     code = code.strip()
     if not code:
-        raise BoxOfficeError("bad_input", "give the enrollment code from the central admin")
+        raise BoxOfficeError("bad_input", _("give the enrollment code from the central admin"))
     t = ctx.terminal
-    for _ in range(TAG_DRAWS):
+    for _draw in range(TAG_DRAWS):
         try:
             answer = _attempt(ctx, code, transport)
             break
@@ -102,12 +105,12 @@ def enroll(ctx: Ctx, url: str, code: str, transport: EnrollTransport, *, insecur
             if exc.details.get("central_code") != "tag_taken" or not _draw_new_tag(ctx):
                 raise
     else:
-        raise BoxOfficeError("central_refused", f"the central service refused {TAG_DRAWS} order-code tags in a row "
-                                                "as taken: ask the central admin to check `boxoffice central "
-                                                "terminals`")
-    refuse_malformed(answer, "sync-enroll-response.schema.json", "enrollment answer")
+        raise BoxOfficeError("central_refused", _("the central service refused {count} order-code tags in a row "
+                                                  "as taken: ask the central admin to check `boxoffice central "
+                                                  "terminals`").format(count=TAG_DRAWS))
+    refuse_malformed(answer, "sync-enroll-response.schema.json", N_("enrollment answer"))
     if answer["terminal_id"] != t["id"]:
-        raise BoxOfficeError("central_refused", "the central service enrolled another terminal id; nothing stored")
+        raise BoxOfficeError("central_refused", _("the central service enrolled another terminal id; nothing stored"))
     _check_central_key(answer["central_key"])
     plain = plain_http_elsewhere(url)
     with write(ctx.conn):
@@ -116,7 +119,7 @@ def enroll(ctx: Ctx, url: str, code: str, transport: EnrollTransport, *, insecur
             adopt_central(ctx, answer["venue_secret"])
         ctx.journal("sync.enroll", {"central_url": url, "insecure": plain, "ca_bundle": ca_bundle})
     return {"terminal_id": t["id"], "name": t["name"], "central_url": url, "pending": state.pending_count(ctx.conn),
-            "insecure": plain, "ca_bundle": ca_bundle, "warning": INSECURE_WARNING if plain else None}
+            "insecure": plain, "ca_bundle": ca_bundle, "warning": _(INSECURE_WARNING) if plain else None}
 
 
 def _attempt(ctx: Ctx, code: str, transport: EnrollTransport) -> Any:
@@ -125,7 +128,7 @@ def _attempt(ctx: Ctx, code: str, transport: EnrollTransport) -> Any:
 
     t = ctx.terminal
     challenge = transport.enroll_challenge({"code": code, "terminal_id": t["id"]})
-    refuse_malformed(challenge, "sync-enroll-challenge-response.schema.json", "enrollment challenge")
+    refuse_malformed(challenge, "sync-enroll-challenge-response.schema.json", N_("enrollment challenge"))
     signature = private_key(ctx).sign(proof_message(challenge["nonce"], t["id"], t["key_id"]))
     return transport.enroll({"code": code, "terminal_id": t["id"], "name": t["name"], "tag": t["tag"],
                              "key_id": t["key_id"], "public_key": t["public_key"], "nonce": challenge["nonce"],
@@ -141,8 +144,8 @@ def _check_central_key(key: dict[str, str]) -> None:
     except BoxOfficeError:
         good = False
     if not good:
-        raise BoxOfficeError("central_refused", "the central service sent a key whose id does not match it; "
-                                                "nothing stored")
+        raise BoxOfficeError("central_refused", _("the central service sent a key whose id does not match it; "
+                                                  "nothing stored"))
 
 
 def _draw_new_tag(ctx: Ctx) -> bool:
@@ -169,10 +172,11 @@ def central_url(ctx: Ctx) -> str | None:
         return None
     configured = str(ctx.config.central_url or "").strip().rstrip("/")
     if configured and configured != row["central_url"]:
-        raise BoxOfficeError("central_moved", f"central_url is set to {configured[:120]} (config or environment) "
-                                              f"but this terminal enrolled with {row['central_url']}: nothing is "
-                                              "sent there. If the service moved, an admin enrolls again (`boxoffice "
-                                              "sync enroll URL CODE`); else remove that setting")
+        raise BoxOfficeError("central_moved", _("central_url is set to {configured} (config or environment) "
+                                                "but this terminal enrolled with {enrolled}: nothing is "
+                                                "sent there. If the service moved, an admin enrolls again (`boxoffice "
+                                                "sync enroll URL CODE`); else remove that setting").format(
+            configured=configured[:120], enrolled=row["central_url"]))
     return str(row["central_url"])
 
 
@@ -181,8 +185,8 @@ def connection(ctx: Ctx) -> Connection:
     ``central_moved`` otherwise."""
     row = state.get(ctx.conn)
     if row is None:
-        raise BoxOfficeError("not_enrolled", "this terminal is not enrolled: ask the central admin for a code, then "
-                                             "`boxoffice sync enroll URL CODE`")
+        raise BoxOfficeError("not_enrolled", _("this terminal is not enrolled: ask the central admin for a code, "
+                                               "then `boxoffice sync enroll URL CODE`"))
     url = central_url(ctx)
     assert url is not None
     return {"url": url, "token": row["token"], "ca_bundle": row["ca_bundle"], "insecure": bool(row["insecure"])}

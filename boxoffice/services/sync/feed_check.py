@@ -21,15 +21,16 @@ import binascii
 from typing import Any
 
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 from boxoffice.wire.feed_sig import EVERYONE, SIG_FIELD, SIGNED_KINDS, message
 
 
 def pinned_key(pin: dict[str, str] | None) -> Any:
     """The pinned central public key object, or ``enroll_again`` when this terminal holds no pin."""
     if pin is None:
-        raise BoxOfficeError("enroll_again", "this terminal was enrolled before the central service's key was "
-                                             "pinned, so it cannot check what it pulls: ask the central admin for "
-                                             "a new code and run `boxoffice sync enroll URL CODE` again")
+        raise BoxOfficeError("enroll_again", _("this terminal was enrolled before the central service's key was "
+                                               "pinned, so it cannot check what it pulls: ask the central admin for "
+                                               "a new code and run `boxoffice sync enroll URL CODE` again"))
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
     from boxoffice.tickets.keys import public_from_b64
@@ -47,9 +48,10 @@ def check_page(page: dict[str, Any], pin: dict[str, str] | None, terminal_id: st
             continue
         problem = _problem(change, public, pin["key_id"], terminal_id)
         if problem:
-            raise BoxOfficeError("feed_signature", f"change {change['cursor']} ({change['kind']}) {problem}: it "
-                                                   "did not come from the central service this terminal enrolled "
-                                                   "with; nothing was changed here",
+            raise BoxOfficeError("feed_signature", _("change {cursor} ({kind}) {problem}: it "
+                                                     "did not come from the central service this terminal enrolled "
+                                                     "with; nothing was changed here").format(
+                cursor=change["cursor"], kind=change["kind"], problem=problem),
                                  cursor=change["cursor"], kind=change["kind"])
         checked += 1
     return checked
@@ -60,17 +62,18 @@ def _problem(change: dict[str, Any], public: Any, key_id: str, terminal_id: str)
 
     sig = change["body"].get(SIG_FIELD)
     if not isinstance(sig, dict) or not isinstance(sig.get("value"), str):
-        return "is not signed"
+        return _("is not signed")
     if sig.get("key_id") != key_id:
-        return f"is signed by key {str(sig.get('key_id'))[:8]}, not the central key {key_id} pinned at enrollment"
+        return _("is signed by key {key}, not the central key {pinned} pinned at enrollment").format(
+            key=str(sig.get("key_id"))[:8], pinned=key_id)
     try:
         value = base64.b64decode(sig["value"], validate=True)
     except (binascii.Error, ValueError):
-        return "has a signature that is not Base64"
+        return _("has a signature that is not Base64")
     for audience in (EVERYONE, terminal_id):
         try:
             public.verify(value, message(change["cursor"], change["kind"], audience, change["body"]))
             return None
         except InvalidSignature:
             continue
-    return "has a signature that does not match it"
+    return _("has a signature that does not match it")

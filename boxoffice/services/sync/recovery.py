@@ -45,6 +45,7 @@ from boxoffice.domain.chain import GENESIS, declared_gap, entry_hash
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.privacy import vouched
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 from boxoffice.services.context import Ctx
 from boxoffice.services.recovery_state import (
     PAGE,
@@ -99,8 +100,9 @@ class _Plan:
 
 
 def _mismatch(what: str) -> BoxOfficeError:
-    return BoxOfficeError("chain_mismatch", f"the central service's copy of this terminal's journal {what}: nothing "
-                                            "was changed here; keep this database and ask the central admin")
+    return BoxOfficeError("chain_mismatch", _("the central service's copy of this terminal's journal {what}: nothing "
+                                              "was changed here; keep this database and ask the central admin").format(
+        what=what))
 
 
 def _start(ctx: Ctx) -> int:
@@ -132,9 +134,9 @@ def plan(ctx: Ctx, source: JournalSource, progress: Progress | None = None, page
         here = store.ids_between(ctx.conn, entries[0]["seq"], entries[-1]["seq"])
         for e in entries:
             if e["terminal_id"] != tid:
-                raise _mismatch(f"holds entry {e['seq']} of another terminal")
+                raise _mismatch(_("holds entry {seq} of another terminal").format(seq=e["seq"]))
             if e["seq"] < expected_seq:
-                raise _mismatch(f"sent entry {e['seq']} out of order")
+                raise _mismatch(_("sent entry {seq} out of order").format(seq=e["seq"]))
             now_hash = entry_hash(e["prev_hash"], id=e["id"], seq=e["seq"], terminal_id=e["terminal_id"],
                                   kind=e["kind"], operator_id=e["operator_id"], at=e["at"], payload=e["payload"])
             if now_hash != e["hash"]:
@@ -144,17 +146,21 @@ def plan(ctx: Ctx, source: JournalSource, progress: Progress | None = None, page
                     del erased[eid]
             gap = declared_gap(e)
             if e["seq"] > expected_seq and not (gap is not None and gap[0] <= expected_seq - 1):
-                raise _mismatch(f"jumps from entry {expected_seq - 1} to {e['seq']} with no restore declaring it")
+                raise _mismatch(_("jumps from entry {before} to {seq} with no restore declaring it").format(
+                    before=expected_seq - 1, seq=e["seq"]))
             if e["seq"] == expected_seq and e["prev_hash"] != prev:
-                raise _mismatch(f"has an entry {e['seq']} that does not follow entry {e['seq'] - 1} "
-                                f"({'here' if e['seq'] - 1 == after else 'there'})")
+                raise _mismatch((_("has an entry {seq} that does not follow entry {before} (here)")
+                                 if e["seq"] - 1 == after else
+                                 _("has an entry {seq} that does not follow entry {before} (there)")).format(
+                    seq=e["seq"], before=e["seq"] - 1))
             local = here.get(e["seq"])
             if local is None:
                 out.replay.append(e)
             elif local == e["id"]:
                 mine = store.entry_at(ctx.conn, e["seq"])
                 if mine is None or mine["hash"] != e["hash"]:
-                    raise _mismatch(f"has entry {e['seq']} with the same id as here but other contents")
+                    raise _mismatch(_("has entry {seq} with the same id as here but other contents").format(
+                        seq=e["seq"]))
                 out.agree.append(e["seq"])
             else:
                 out.diverged_at = out.diverged_at or e["seq"]
@@ -167,11 +173,14 @@ def plan(ctx: Ctx, source: JournalSource, progress: Progress | None = None, page
         if not answer["more"]:
             break
     if erased:
-        raise _mismatch(f"has entry {min(v[0] for v in erased.values())} whose contents do not match its hash")
+        raise _mismatch(_("has entry {seq} whose contents do not match its hash").format(
+            seq=min(v[0] for v in erased.values())))
     if out.head["seq"] > out.last[0]:
-        raise _mismatch(f"stopped at entry {out.last[0]} before its head, entry {out.head['seq']}")
+        raise _mismatch(_("stopped at entry {seq} before its head, entry {head}").format(
+            seq=out.last[0], head=out.head["seq"]))
     if out.head["seq"] == out.last[0] and out.head["hash"] != out.last[1]:
-        raise _mismatch(f"ends at an entry {out.last[0]} that is not the head it reports (changed on the way?)")
+        raise _mismatch(_("ends at an entry {seq} that is not the head it reports (changed on the way?)").format(
+            seq=out.last[0]))
     if out.diverged_at is None:
         _check_local_tail(ctx, out)
     return out
@@ -185,13 +194,13 @@ def _check_local_tail(ctx: Ctx, out: _Plan) -> None:
     nxt = dict(nxt)
     if nxt["seq"] == out.last[0] + 1:
         if nxt["prev_hash"] != out.last[1]:
-            raise _mismatch(f"ends at entry {out.last[0]}, which is not the entry this terminal's entry {nxt['seq']} "
-                            "was written after")
+            raise _mismatch(_("ends at entry {seq}, which is not the entry this terminal's entry {next} "
+                              "was written after").format(seq=out.last[0], next=nxt["seq"]))
         return
     gap = declared_gap(nxt)
     if gap is None or gap[0] > out.last[0]:
-        raise _mismatch(f"ends at entry {out.last[0]} while this terminal's next entry is {nxt['seq']}, with no "
-                        "restore declaring the entries between")
+        raise _mismatch(_("ends at entry {seq} while this terminal's next entry is {next}, with no "
+                          "restore declaring the entries between").format(seq=out.last[0], next=nxt["seq"]))
 
 
 def _orphans(ctx: Ctx, out: _Plan) -> list[dict[str, Any]]:
@@ -250,8 +259,9 @@ def _grants(ctx: Ctx, source: Any, answered: set[str]) -> tuple[int, dict[str, d
         answer = source.allocations(after, 500)
         errors = problems(answer, SCHEMA)
         if errors:
-            raise BoxOfficeError("central_refused", f"the central service sent malformed grants; nothing was changed "
-                                                    f"here. First problem: {errors[0]}", errors=errors)
+            raise BoxOfficeError("central_refused", _("the central service sent malformed grants; nothing was "
+                                                      "changed here. First problem: {problem}").format(
+                problem=errors[0]), errors=errors)
         moves = sorted([*({**g, "kind": "grant"} for g in answer["grants"]), *answer.get("stops", [])],
                        key=lambda m: m["pos"])
         with write(ctx.conn):

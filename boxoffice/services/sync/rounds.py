@@ -26,6 +26,7 @@ from typing import Any, NotRequired, Protocol, TypedDict, cast
 
 from boxoffice.domain.clock import parse_iso
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _, ngettext
 from boxoffice.services.context import Ctx
 from boxoffice.services.privacy_feed import carry_out
 from boxoffice.services.sync.enrollment import (  # noqa: F401 - enrolling lives there; callers import it from here too
@@ -172,7 +173,7 @@ def push(ctx: Ctx, transport: Transport, batch: int = PUSH_BATCH, progress: Prog
             request = pool.submit(transport.push, [_wire(e) for e in entries])
             following = _fit(state.pending_batch(ctx.conn, entries[-1]["seq"], batch, upto))
             answer = request.result()
-            _refuse_malformed(answer, "sync-push-response.schema.json", "push answer")
+            _refuse_malformed(answer, "sync-push-response.schema.json", N_("push answer"))
             with write(ctx.conn):
                 state.mark_pushed(ctx.conn, entries[0]["seq"], entries[-1]["seq"], ctx.now_iso())
                 state.record(ctx.conn, last_push_at=ctx.now_iso())
@@ -209,12 +210,13 @@ def _check_page(page: dict[str, Any], cursor: int) -> None:
     last = cursor
     for c in page["changes"]:
         if c["cursor"] <= last:
-            raise BoxOfficeError("central_refused", f"the central service sent change {c['cursor']} after {last}: "
-                                                    "out of order; nothing was changed here")
+            raise BoxOfficeError("central_refused", _("the central service sent change {cursor} after {last}: "
+                                                      "out of order; nothing was changed here").format(
+                cursor=c["cursor"], last=last))
         last = c["cursor"]
     if page["cursor"] < last or page["cursor"] < cursor or page["head"] < page["cursor"]:
-        raise BoxOfficeError("central_refused", "the central service sent a cursor that goes backwards or past its "
-                                                "head; nothing was changed here")
+        raise BoxOfficeError("central_refused", _("the central service sent a cursor that goes backwards or past its "
+                                                  "head; nothing was changed here"))
 
 
 def pull(ctx: Ctx, transport: Transport, page_size: int = PULL_PAGE,
@@ -234,7 +236,7 @@ def pull(ctx: Ctx, transport: Transport, page_size: int = PULL_PAGE,
     index_seconds = 0.0
     while True:
         page = transport.changes(cursor, page_size)
-        _refuse_malformed(page, "sync-changes.schema.json", "page of changes")
+        _refuse_malformed(page, "sync-changes.schema.json", N_("page of changes"))
         _check_page(page, cursor)
         check_page(page, pin, ctx.terminal["id"])  # catalogue, keys, revocations: signed by the pinned key
         now = ctx.now_iso()
@@ -277,7 +279,7 @@ def sync_once(ctx: Ctx, transport: Transport, *, batch: int = PUSH_BATCH, page_s
     credentials(ctx)
     pending = recovery_store.state(ctx.conn)
     if pending is not None:  # a push or pull now would build on what the copy put back lacks
-        raise BoxOfficeError("recovery_needed", pending[1])
+        raise BoxOfficeError("recovery_needed", _(pending[1]))  # domain.recovery.MESSAGES, stored in English
     with write(ctx.conn):
         state.record(ctx.conn, last_attempt_at=ctx.now_iso())
     _journal_alerts(ctx)
@@ -316,7 +318,7 @@ def _push_or_diverged(ctx: Ctx, transport: Transport, batch: int, progress: Prog
         from boxoffice.services.recovery_state import mark_diverged
 
         row = mark_diverged(ctx)
-        raise BoxOfficeError("recovery_needed", row["message"], central_code="journal_diverged") from None
+        raise BoxOfficeError("recovery_needed", _(row["message"]), central_code="journal_diverged") from None
 
 
 def learn_names(ctx: Ctx, transport: Transport) -> bool:
@@ -330,7 +332,7 @@ def learn_names(ctx: Ctx, transport: Transport) -> bool:
         return False
     try:
         answer = transport.terminals()
-        _refuse_malformed(answer, "sync-terminals.schema.json", "list of terminals")
+        _refuse_malformed(answer, "sync-terminals.schema.json", N_("list of terminals"))
     except BoxOfficeError:
         return False
     with write(ctx.conn):
@@ -388,8 +390,8 @@ def status(ctx: Ctx, warn_after_minutes: float = WARN_AFTER_MINUTES) -> SyncStat
     out: SyncStatus = {"enrolled": row is not None, "entries_waiting": waiting, "warning": None,
                        "recovery": recovery}
     if row is None:
-        out["warning"] = recovery["message"] if recovery else \
-            "not enrolled with a central service: this terminal works alone"
+        out["warning"] = _(recovery["message"]) if recovery else \
+            _("not enrolled with a central service: this terminal works alone")
         return out
     now = ctx.now()
     good = row["last_good_sync"]
@@ -414,27 +416,34 @@ def status(ctx: Ctx, warn_after_minutes: float = WARN_AFTER_MINUTES) -> SyncStat
     })
     limit = timedelta(minutes=warn_after_minutes).total_seconds()
     if recovery is not None:
-        out["warning"] = recovery["message"]
+        out["warning"] = _(recovery["message"])
     elif moved is not None:
         out["warning"] = moved
     elif not row["central_key_id"]:
-        out["warning"] = ("enrolled before the central service's key was pinned: every sync is refused until this "
-                          "terminal enrolls again (`boxoffice sync enroll URL CODE` with a new code)")
+        out["warning"] = _("enrolled before the central service's key was pinned: every sync is refused until this "
+                           "terminal enrolls again (`boxoffice sync enroll URL CODE` with a new code)")
     elif good is None:
-        out["warning"] = "never synced since enrolling: run `boxoffice sync`"
+        out["warning"] = _("never synced since enrolling: run `boxoffice sync`")
     elif age is not None and age > limit:
-        out["warning"] = (f"no good sync for {_span(age)}: {waiting} entr{'y' if waiting == 1 else 'ies'} not on "
-                          "the central service, and pickups, refunds and check-ins made elsewhere since then are "
-                          "unknown here" + (f" (last error: {row['last_error']})" if row["last_error"] else ""))
+        warning = ngettext("no good sync for {span}: {count} entry not on "
+                           "the central service, and pickups, refunds and check-ins made elsewhere since then are "
+                           "unknown here",
+                           "no good sync for {span}: {count} entries not on "
+                           "the central service, and pickups, refunds and check-ins made elsewhere since then are "
+                           "unknown here", waiting).format(span=_span(age), count=waiting)
+        if row["last_error"]:
+            warning = _("{warning} (last error: {error})").format(warning=warning, error=row["last_error"])
+        out["warning"] = warning
     return out
 
 
 def _span(seconds: float) -> str:
     minutes = int(seconds // 60)
     if minutes < 120:
-        return f"{minutes} min"
+        return _("{minutes} min").format(minutes=minutes)
     hours = minutes // 60
-    return f"{hours} h" if hours < 48 else f"{hours // 24} days"
+    return _("{hours} h").format(hours=hours) if hours < 48 else \
+        ngettext("{days} days", "{days} days", hours // 24).format(days=hours // 24)
 
 
 def conflicts(ctx: Ctx, unseen_only: bool = False, mark_seen: bool = True) -> list[Conflict]:
@@ -452,12 +461,13 @@ def conflicts(ctx: Ctx, unseen_only: bool = False, mark_seen: bool = True) -> li
 def terminal_names(ctx: Ctx) -> dict[str, str]:
     """Names for the parties a flag can name, by id: this terminal, the peers the central service has named, the
     central box office and the web shop."""
-    return state.peer_names(ctx.conn) | {ctx.terminal["id"]: f"{ctx.terminal['name']} (this terminal)",
-                                          "central": "the central box office", "web": "the web shop"}
+    return state.peer_names(ctx.conn) | {
+        ctx.terminal["id"]: _("{name} (this terminal)").format(name=ctx.terminal["name"]),
+        "central": _("the central box office"), "web": _("the web shop")}
 
 
 def terminal_name(names: dict[str, str], terminal_id: str | None) -> str:
     """A terminal as people call it; one this terminal was never told the name of, by the end of its id."""
     if terminal_id is None:
         return "?"
-    return names.get(terminal_id) or f"another terminal (…{terminal_id[-8:]})"
+    return names.get(terminal_id) or _("another terminal (…{end})").format(end=terminal_id[-8:])
