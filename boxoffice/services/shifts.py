@@ -371,7 +371,6 @@ def report_lines(z: ShiftReport) -> list[tuple[str, str]]:
 
 def report_layout(ctx: Ctx, z: ShiftReport) -> list[Any]:
     """The X/Z report on paper (printing/documents.py lays it out from the report's lines)."""
-    from boxoffice.i18n import use_language
     from boxoffice.printing.documents import shift_report_layout
 
     venue = ctx.config.venue_name or (catalog_store.venue(ctx.conn) or {}).get("name", "")
