@@ -9,6 +9,7 @@ import typer
 from boxoffice.cli.app import sub_app
 from boxoffice.cli.common import (
     JSON_HELP,
+    display_width,
     echo,
     emit_json,
     finish_printing,
@@ -40,7 +41,7 @@ def _show_report(z: dict) -> None:
     secho(_("{kind} REPORT ({currency})").format(kind=z["kind"], currency=z["currency"]), bold=True)
     for label, value in report_lines(z):
         if value:
-            echo(f"  {label:<30}{value:>20}")
+            echo(f"  {label}{' ' * (30 - display_width(label))}{value:>20}")  # a Chinese label is wider
         else:
             secho(label, bold=True)
 
