@@ -358,7 +358,7 @@ def _other_event(ctx: Ctx, ref: bytes) -> str | None:
     for e in catalog_store.list_events(ctx.conn):
         if event_ref(e["id"]) == ref:
             day = _day_text(parse_iso(e["starts_at"]).astimezone(zone(e["timezone"])), "%a %d %b")
-            return f"{e['name']} ({day})"
+            return _("{event} ({day})").format(event=e["name"], day=day)
     return None
 
 
