@@ -13,6 +13,7 @@ from typing import Any, NotRequired, TypedDict, cast
 from boxoffice.domain.alerts import most_severe_first, severity, thresholds_in_force
 from boxoffice.domain.alerts import usual as usual_rate
 from boxoffice.domain.clock import iso, parse_iso
+from boxoffice.i18n import N_, _
 from boxoffice.services.context import Ctx
 from boxoffice.store import alerts as store
 
@@ -32,8 +33,24 @@ class Alert(TypedDict):
     categories: NotRequired[dict[str, int]]
 
 
+def _said(template: str, **values: Any) -> dict[str, str]:
+    """An alert's sentence in the language in force (``message``) and in English (``ENGLISH``, for the journal)."""
+    return {"message": _(template).format(**values), ENGLISH: template.format(**values)}
+
+
+ENGLISH = "_english"  # the key of an alert's English sentence until it is journalled (check_and_journal drops it)
+
+
 def check(ctx: Ctx, thresholds: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Every alert in force now, most severe first (an unknown threshold name is refused: domain/alerts.py)."""
+    items = _check(ctx, thresholds)
+    for a in items:
+        a.pop(ENGLISH, None)
+    return items
+
+
+def _check(ctx: Ctx, thresholds: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """:func:`check`, each sentence also kept in English (``ENGLISH``) for the journal."""
     t = thresholds_in_force(thresholds)
     now = ctx.now()
     hour_ago = iso(now - timedelta(hours=1))
@@ -47,37 +64,44 @@ def check(ctx: Ctx, thresholds: dict[str, Any] | None = None) -> list[dict[str, 
         change = (sold - usual) / usual * 100
         if abs(change) > t["sales_change_percent"]:
             word = "rising" if change > 0 else "falling"
+            said = (N_("sales rising: {sold} tickets in the last hour against a usual {usual:.0f} ({change:+.0f}%)")
+                    if change > 0 else
+                    N_("sales falling: {sold} tickets in the last hour against a usual {usual:.0f} ({change:+.0f}%)"))
             out.append({"code": f"sales_{word}", "severity": severity(int(abs(sold - usual))),
-                        "message": f"sales {word}: {sold} tickets in the last hour against a usual {usual:.0f} "
-                                   f"({change:+.0f}%)", "value": sold, "usual": round(usual, 1)})
+                        **_said(said, sold=sold, usual=usual, change=change),
+                        "value": sold, "usual": round(usual, 1)})
 
     refunds = store.refunds_between(conn, hour_ago, iso(now))
     usual_r = usual_rate(now, t["history_days"], store.first_sale_at(conn),
                          lambda a, b: store.refunds_between(conn, a, b)) or 0.0
     if refunds >= t["refunds_min"] and refunds > usual_r * (1 + t["refunds_over_percent"] / 100):
         out.append({"code": "refunds_high", "severity": severity(refunds),
-                    "message": f"{refunds} tickets refunded in the last hour against a usual {usual_r:.1f}",
+                    **_said(N_("{refunds} tickets refunded in the last hour against a usual {usual:.1f}"),
+                            refunds=refunds, usual=usual_r),
                     "value": refunds, "usual": round(usual_r, 1)})
 
     scans, refused = store.scans_between(conn, iso(now - timedelta(minutes=10)), iso(now))
     if refused >= t["refused_scans"] and refused * 100 >= t["refused_share_percent"] * scans:
         out.append({"code": "refused_scans", "severity": severity(refused),
-                    "message": f"{refused} of {scans} scans refused in the last 10 minutes: check the event and "
-                               "date set on the door, or forged tickets", "value": refused})
+                    **_said(N_("{refused} of {scans} scans refused in the last 10 minutes: check the event and "
+                               "date set on the door, or forged tickets"), refused=refused, scans=scans),
+                    "value": refused})
 
     failed = store.failed_prints_since(conn, iso(now - timedelta(minutes=15)))
     if failed >= t["failed_prints"]:
         out.append({"code": "failed_prints", "severity": severity(failed),
-                    "message": f"{failed} print jobs failed in the last 15 minutes: check the printer, then "
-                               "`boxoffice print retry`", "value": failed})
+                    **_said(N_("{failed} print jobs failed in the last 15 minutes: check the printer, then "
+                               "`boxoffice print retry`"), failed=failed), "value": failed})
 
     for s in store.section_stock(conn, iso(now - timedelta(hours=12))):
         total = s["held_here"]
         if total <= 0 or s["left_here"] > total * t["stock_left_percent"] / 100:
             continue
-        scope = "this terminal's allocation" if not ctx.terminal["owns_inventory"] else "stock"
+        said = (N_("{event} {section}: {left} of {total} places left in this terminal's allocation")
+                if not ctx.terminal["owns_inventory"] else
+                N_("{event} {section}: {left} of {total} places left in stock"))
         out.append({"code": "stock_low", "severity": "minor" if s["left_here"] else "major",
-                    "message": f"{s['event_id']} {s['name']}: {s['left_here']} of {total} places left in {scope}",
+                    **_said(said, event=s["event_id"], section=s["name"], left=s["left_here"], total=total),
                     "value": s["left_here"], "event": s["event_id"], "section": s["section_id"]})
 
     stale = _sync_stale(ctx, now, t["sync_stale_minutes"])
@@ -105,11 +129,16 @@ def _sync_stale(ctx: Ctx, now: datetime, minutes: float) -> dict[str, Any] | Non
     if age <= timedelta(minutes=minutes):
         return None
     waiting = sync_state.pending_count(ctx.conn)
-    what = "no good sync" if row["last_good_sync"] else "never synced since enrolling"
+    said = (N_("no good sync for {minutes} min: {waiting} journal entries not on the central service; check the "
+               "network, then `boxoffice sync`") if row["last_good_sync"] else
+            N_("never synced since enrolling for {minutes} min: {waiting} journal entries not on the central service; "
+               "check the network, then `boxoffice sync`"))
+    message = _(said).format(minutes=int(age.total_seconds() // 60), waiting=waiting)
+    if row["last_error"]:
+        message += _(" (last error: {error})").format(error=row["last_error"])
+    # never journalled (NOT_JOURNALLED): no English copy to keep
     return {"code": "sync_stale", "severity": severity(waiting),
-            "message": f"{what} for {int(age.total_seconds() // 60)} min: {waiting} journal entries not on the "
-                       "central service; check the network, then `boxoffice sync`"
-                       + (f" (last error: {row['last_error']})" if row["last_error"] else ""),
+            "message": message,
             "value": int(age.total_seconds()), "waiting": waiting}
 
 
@@ -142,7 +171,7 @@ def journal_changes(ctx: Ctx, items: list[dict[str, Any]]) -> dict[str, int]:
         for k in news(before):
             a = now[k]
             ctx.journal("alert.raised", {"key": k, "code": a["code"], "severity": a["severity"],
-                                         "message": a["message"], "value": a.get("value"),
+                                         "message": a.get(ENGLISH, a["message"]), "value": a.get("value"),
                                          "event": a.get("event"), "section": a.get("section")})
             raised += 1
         for k in sorted(set(before) - set(now)):
@@ -152,7 +181,12 @@ def journal_changes(ctx: Ctx, items: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def check_and_journal(ctx: Ctx) -> list[Alert]:
-    """The alerts in force now, journalled as they are raised and cleared (for the counter, `alerts` and sync)."""
-    items = check(ctx, ctx.config.alerts)
+    """The alerts in force now, journalled as they are raised and cleared (for the counter, `alerts` and sync).
+
+    The journal (and through it the central service) keeps each message in English, whatever language the screen
+    is in; what is returned says it in the language in force."""
+    items = _check(ctx, ctx.config.alerts)
     journal_changes(ctx, items)
+    for a in items:
+        a.pop(ENGLISH, None)
     return cast(list[Alert], items)

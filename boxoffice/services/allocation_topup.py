@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from boxoffice.domain.clock import parse_iso
 from boxoffice.domain.ids import uuid7
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 from boxoffice.services.context import Ctx
 from boxoffice.store import allocations as store
 from boxoffice.store.db import write
@@ -91,8 +92,9 @@ def top_up(ctx: Ctx, source: TopUpSource) -> dict[str, Any]:
         else:
             errors = problems(answer, ANSWER_SCHEMA)
             if errors or answer["id"] != body["id"]:
-                raise BoxOfficeError("central_refused", "the central service sent a malformed answer to a top-up "
-                                                        f"request: {(errors or ['another id'])[0]}", errors=errors)
+                raise BoxOfficeError("central_refused", _("the central service sent a malformed answer to a top-up "
+                                                          "request: {problem}").format(
+                    problem=(errors or [_("another id")])[0]), errors=errors)
         with write(ctx.conn):
             store.answer_request(ctx.conn, body["id"], int(answer["granted"]), answer.get("reason"), ctx.now_iso())
         asked += 1

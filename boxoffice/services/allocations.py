@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any, Protocol, TypedDict, cast
 
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 from boxoffice.services.context import Ctx
 from boxoffice.store import allocations as store
 from boxoffice.store.db import write
@@ -71,8 +72,9 @@ def apply_grant(ctx: Ctx, grant: dict[str, Any]) -> bool:
         # house seats the box office released to this terminal on purpose: sellable here from now on
         store.unhold_seats(conn, eid, sid, [s for s in grant.get("held_released", ()) if s in grant["seats"]])
     elif not store.add_general(conn, eid, sid, int(grant["count"])):
-        raise BoxOfficeError("central_refused", f"a grant names section {sid!r} of {eid!r}, which is not a standing "
-                                                "section here; nothing was applied")
+        raise BoxOfficeError("central_refused", _("a grant names section {section!r} of {event!r}, which is not a "
+                                                  "standing section here; nothing was applied").format(
+            section=sid, event=eid))
     store.record_grant(conn, grant, ctx.now_iso())
     store.lift_stops(conn, eid, sid, ctx.now_iso())  # a grant after a recall or write-off: selling again
     return True
@@ -120,8 +122,9 @@ def pull_grants(ctx: Ctx, source: GrantSource, page: int = 500) -> dict[str, Any
         answer = source.allocations(store.last_pos(ctx.conn), page)
         errors = problems(answer, SCHEMA)
         if errors:
-            raise BoxOfficeError("central_refused", f"the central service sent malformed grants; nothing was changed "
-                                                    f"here. First problem: {errors[0]}", errors=errors)
+            raise BoxOfficeError("central_refused", _("the central service sent malformed grants; nothing was "
+                                                      "changed here. First problem: {problem}").format(
+                problem=errors[0]), errors=errors)
         moves = sorted([*({**g, "kind": "grant"} for g in answer["grants"]), *answer.get("stops", [])],
                        key=lambda m: m["pos"])
         stop = False
@@ -146,26 +149,30 @@ def release(ctx: Ctx, event_id: str, section_id: str, count: int = 0, seats: lis
     labels = sorted({s.strip().upper() for s in seats or [] if s.strip()})
     with write(ctx.conn):
         if not store.governed(ctx.conn, event_id):
-            raise BoxOfficeError("bad_input", f"event {event_id!r} has no allocation from a central service here: "
-                                              "nothing to give back")
+            raise BoxOfficeError("bad_input", _("event {event!r} has no allocation from a central service here: "
+                                                "nothing to give back").format(event=event_id))
         sec = store.section_row(ctx.conn, event_id, section_id)
         if sec is None:
-            raise BoxOfficeError("not_found", f"event {event_id!r} has no section {section_id!r}")
+            raise BoxOfficeError("not_found", _("event {event!r} has no section {section!r}").format(
+                event=event_id, section=section_id))
         if sec["kind"] == "general":
             if labels or count <= 0:
-                raise BoxOfficeError("bad_input", f"{section_id} is general admission: give --count N (N > 0)")
+                raise BoxOfficeError("bad_input", _("{section} is general admission: give --count N (N > 0)").format(
+                    section=section_id))
             if not store.release_general(ctx.conn, event_id, section_id, count):
                 left = sec["allocated"] - sec["sold"]
-                raise BoxOfficeError("bad_input", f"only {left} unsold place(s) of {section_id} are held here; "
-                                                  f"give back {left} or fewer", available=left)
+                raise BoxOfficeError("bad_input", _("only {left} unsold place(s) of {section} are held here; "
+                                                    "give back {left} or fewer").format(left=left, section=section_id),
+                                     available=left)
         else:
             if count or not labels:
-                raise BoxOfficeError("bad_input", f"{section_id} has reserved seats: give --seats A1,A2,...")
+                raise BoxOfficeError("bad_input", _("{section} has reserved seats: give --seats A1,A2,...").format(
+                    section=section_id))
             ok = store.releasable_seats(ctx.conn, event_id, section_id, labels)
             missing = sorted(set(labels) - set(ok))
             if missing:
-                raise BoxOfficeError("bad_input", f"seat {missing[0]} is not held here unsold: only free seats of "
-                                                  "this terminal's allocation can go back")
+                raise BoxOfficeError("bad_input", _("seat {seat} is not held here unsold: only free seats of "
+                                                    "this terminal's allocation can go back").format(seat=missing[0]))
             store.release_seats(ctx.conn, event_id, section_id, labels)
             count = len(labels)
         entry = ctx.journal(RELEASE_KIND, {"event_id": event_id, "section_id": section_id, "count": count,

@@ -42,6 +42,7 @@ from boxoffice.domain.chain import GENESIS, declared_gap, entry_hash, find_break
 from boxoffice.domain.clock import iso, to_utc, when_text
 from boxoffice.domain.money import format_money
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _, ngettext
 from boxoffice.services import audit_reconcile, checkpoints
 from boxoffice.services.context import Ctx
 from boxoffice.store import journal as journal_store
@@ -149,14 +150,14 @@ class _Diagnosis:
         """Linked to the entry before it but no longer matching its hash: renumbered, or edited."""
         orig = _original_seq(e)
         if orig is None:
-            self._add(i, "edited", "its contents were changed after it was written")
+            self._add(i, "edited", _("its contents were changed after it was written"))
             return
         last = self.out[-1] if self.out else None
         if last is not None and last["kind"] == "renumbered" and last["last"] == e["seq"] - 1:
             last["last"] = e["seq"]
-            last["problem"] = f"entries {last['seq']} to {e['seq']} were renumbered"
+            last["problem"] = _("entries {first} to {last} were renumbered").format(first=last["seq"], last=e["seq"])
         else:
-            self._add(i, "renumbered", f"entry {e['seq']} was written as number {orig}")
+            self._add(i, "renumbered", _("entry {seq} was written as number {orig}").format(seq=e["seq"], orig=orig))
             self.out[-1]["last"] = e["seq"]
 
     def _link_to_nowhere(self, i: int, e: Mapping[str, Any], intact: bool, prev_hash: str,
@@ -164,17 +165,21 @@ class _Diagnosis:
         """Linked to a hash no entry has: entries deleted (renumbered or not), or the entry before rewritten."""
         orig = None if intact else _original_seq(e)
         if orig is not None and orig > e["seq"]:
-            self._add(i, "deleted", f"{orig - e['seq']} entr{'y' if orig - e['seq'] == 1 else 'ies'} before it "
-                                    f"were deleted and the rest renumbered (it was written as number {orig})")
+            gone = orig - e["seq"]
+            self._add(i, "deleted", ngettext(
+                "{count} entry before it were deleted and the rest renumbered (it was written as number {orig})",
+                "{count} entries before it were deleted and the rest renumbered (it was written as number {orig})",
+                gone).format(count=gone, orig=orig))
             self.out[-1]["last"] = e["seq"]
         elif e["seq"] > expected_seq:
-            gone = f"{expected_seq}" if e["seq"] - expected_seq == 1 else f"{expected_seq} to {e['seq'] - 1}"
-            self._add(i, "deleted", f"entr{'y' if e['seq'] - expected_seq == 1 else 'ies'} {gone} deleted")
+            self._add(i, "deleted", _("entry {seq} deleted").format(seq=expected_seq)
+                      if e["seq"] - expected_seq == 1 else
+                      _("entries {first} to {last} deleted").format(first=expected_seq, last=e["seq"] - 1))
         elif self._previous_rewritten(i, prev_hash):
-            self._add(i - 1, "edited", "it was rewritten, hash and all, after it was written (the entry after it "
-                                       "still links to the original)")
+            self._add(i - 1, "edited", _("it was rewritten, hash and all, after it was written (the entry after it "
+                                         "still links to the original)"))
         else:
-            self._add(i, "deleted", "the entry it was written after is missing")
+            self._add(i, "deleted", _("the entry it was written after is missing"))
 
     def _previous_rewritten(self, i: int, prev_hash: str) -> bool:
         """The entry before ``i`` was rewritten with a fresh hash: nobody links to it, yet it is self-consistent."""
@@ -185,15 +190,16 @@ class _Diagnosis:
         """Linked to an entry that is not the one before it: that one was inserted, or this one was moved."""
         if src == i - 2 and self.entries[i - 1]["hash"] not in self.referenced and i - 1 not in self.moved:
             self.out[:] = [b for b in self.out if b["seq"] != self.entries[i - 1]["seq"]]
-            self._add(i - 1, "inserted", f"it was put between entries {self.entries[i - 2]['seq']} and {e['seq']}, "
-                                         "which link to each other")
+            self._add(i - 1, "inserted", _("it was put between entries {before} and {after}, which link to each "
+                                           "other").format(before=self.entries[i - 2]["seq"], after=e["seq"]))
             self.moved.add(i - 1)
         elif src in self.moved:
             return  # a consequence of the move already reported
         else:
-            after = "the start" if src == -1 else f"entry {self.entries[src]['seq']}"
-            self._add(i, "reordered", f"it was written after {after} but now follows entry "
-                                      f"{self.entries[i - 1]['seq'] if i else 'nothing'}")
+            now = self.entries[i - 1]["seq"] if i else _("nothing")
+            said = (_("it was written after the start but now follows entry {now}") if src == -1 else
+                    _("it was written after entry {before} but now follows entry {now}"))
+            self._add(i, "reordered", said.format(before=self.entries[src]["seq"] if src != -1 else "", now=now))
             self.moved.add(i)
 
 
@@ -240,14 +246,16 @@ def reconcile(entries: Sequence[Mapping[str, Any]], records: Mapping[str, list[d
             copy = copies.get(r["id"])
             if copy is None:
                 out.append({"seq": None, "id": r["id"], "kind": "unrecorded",
-                            "problem": f"{table} row {r['id']} has no journal entry (the entry was deleted, or the "
-                                       "row was added by hand)"})
+                            "problem": _("{table} row {id} has no journal entry (the entry was deleted, or the "
+                                         "row was added by hand)").format(table=table, id=r["id"])})
                 continue
             diff = [f for f in _COMPARED[table] if f in copy and copy[f] != r[f]]
             if diff:
                 out.append({"seq": None, "id": r["id"], "kind": "mismatch",
-                            "problem": f"{table} row {r['id']}: {', '.join(f'{f} is {r[f]!r}' for f in diff)} but "
-                                       f"the journal says {', '.join(repr(copy[f]) for f in diff)}"})
+                            "problem": _("{table} row {id}: {fields} but the journal says {journal}").format(
+                                table=table, id=r["id"],
+                                fields=", ".join(_("{field} is {value!r}").format(field=f, value=r[f]) for f in diff),
+                                journal=", ".join(repr(copy[f]) for f in diff))})
     return out
 
 
@@ -261,8 +269,9 @@ def priced_as_paid(ctx: Ctx) -> list[dict[str, Any]]:
                                             has_tenders=bool(o["tenders"] or o["exchanges"]))}
               for o in refund_store.takings(ctx.conn) if o["channel"] == "box_office" and o["terminal_id"] in mine]
     return [{"seq": None, "id": o["id"], "kind": "mismatch",
-             "problem": f"order {o['code']}: its tickets' prices add up to {o['priced']} but {o['takings']} was taken "
-                        "for it (a ticket's price was changed)"} for o in disagreeing(orders)]
+             "problem": _("order {code}: its tickets' prices add up to {priced} but {taken} was taken for it (a "
+                          "ticket's price was changed)").format(code=o["code"], priced=o["priced"], taken=o["takings"])}
+            for o in disagreeing(orders)]
 
 
 def verify(ctx: Ctx) -> AuditSummary:
@@ -279,9 +288,10 @@ def verify(ctx: Ctx) -> AuditSummary:
     if breaks:
         kinds = sorted({b["kind"] for b in breaks})
         signed = next((f"{b['problem']}; " for b in breaks if b["kind"] == "rewritten"), "")
-        raise BoxOfficeError("audit_failed", f"the journal was changed behind the tool's back: {signed}"
-                                             f"{len(breaks)} problem(s) ({', '.join(kinds)}); keep this database "
-                                             "as evidence and tell a supervisor", **summary)
+        raise BoxOfficeError("audit_failed", _("the journal was changed behind the tool's back: {signed}{count} "
+                                               "problem(s) ({kinds}); keep this database as evidence and tell a "
+                                               "supervisor").format(signed=signed, count=len(breaks),
+                                                                    kinds=", ".join(kinds)), **summary)
     return summary
 
 
@@ -302,37 +312,44 @@ def summarise(kind: str, payload: dict[str, Any], names: Mapping[str, str], curr
 
     if kind == "sale":
         o = payload["order"]
-        return f"order {o['code']}: {len(payload.get('tickets', []))} ticket(s), {m(o['total'])}"
+        return _("order {code}: {count} ticket(s), {total}").format(
+            code=o["code"], count=len(payload.get("tickets", [])), total=m(o["total"]))
     if kind == "refund":
         r = payload["refund"]
-        flag = f"; OVERRIDE {r['override_why']}" if r.get("override") else ""
-        return f"refund {m(r['amount'])} (fee {m(r['fee'])}) of {len(payload.get('items', []))} ticket(s), " \
-               f"reason {r['reason_code']}{flag}"
+        flag = _("; OVERRIDE {why}").format(why=r["override_why"]) if r.get("override") else ""
+        return _("refund {amount} (fee {fee}) of {count} ticket(s), reason {reason}{flag}").format(
+            amount=m(r["amount"]), fee=m(r["fee"]), count=len(payload.get("items", [])), reason=r["reason_code"],
+            flag=flag)
     if kind == "exchange":
         x = payload["exchange"]
-        return f"exchange of {len(payload.get('old_tickets', []))} ticket(s) into order {payload['order']['code']}, " \
-               f"difference {m(x['difference'])}"
+        return _("exchange of {count} ticket(s) into order {code}, difference {difference}").format(
+            count=len(payload.get("old_tickets", [])), code=payload["order"]["code"], difference=m(x["difference"]))
     if kind in ("cash.in", "cash.out"):
         mv = payload["movement"]
-        return f"cash {mv['kind']} {m(mv['amount'])}: {mv['reason']}"
+        said = {"in": _("cash in {amount}: {reason}"), "out": _("cash out {amount}: {reason}")}.get(
+            mv["kind"], "cash {kind} {amount}: {reason}")
+        return said.format(kind=mv["kind"], amount=m(mv["amount"]), reason=mv["reason"])
     if kind == "drawer.open":
-        return f"drawer opened: {payload['movement']['reason']}"
+        return _("drawer opened: {reason}").format(reason=payload["movement"]["reason"])
     if kind == "shift.open":
-        return f"shift opened with float {m(payload['shift']['float'])}"
+        return _("shift opened with float {float}").format(float=m(payload["shift"]["float"]))
     if kind == "shift.close":
         approved = payload.get("approved_by")
-        return f"shift closed: expected {m(payload['expected'])}, counted {m(payload['counted'])}, " \
-               f"variance {m(payload['variance'])}" + \
-               (f" ({payload.get('note')}; approved by {names.get(approved, approved)})" if approved else "")
+        return _("shift closed: expected {expected}, counted {counted}, variance {variance}").format(
+            expected=m(payload["expected"]), counted=m(payload["counted"]), variance=m(payload["variance"])) + \
+            (_(" ({note}; approved by {approver})").format(note=payload.get("note"),
+                                                           approver=names.get(approved, approved))
+             if approved else "")
     if kind == "shift.count":
-        return f"drawer counted: {m(payload['counted'])}"
+        return _("drawer counted: {counted}").format(counted=m(payload["counted"]))
     who = payload.get("operator")
     if kind in ("operator.unlock", "operator.pin_reset") and isinstance(who, str):
-        done = "unlocked" if kind == "operator.unlock" else "PIN reset for"
+        done = (_("unlocked operator {name}, approved by {approver}") if kind == "operator.unlock" else
+                _("PIN reset for operator {name}, approved by {approver}"))
         approver = names.get(payload.get("approved_by") or "", "?")
-        return f"{done} operator {names.get(who, payload.get('name', who))}, approved by {approver}"
+        return done.format(name=names.get(who, payload.get("name", who)), approver=approver)
     if isinstance(who, str) and who in names:
-        return f"operator {names[who]}"
+        return _("operator {name}").format(name=names[who])
     return ", ".join(sorted(payload))[:80]
 
 
@@ -346,7 +363,7 @@ def log(ctx: Ctx, *, operator: str | None = None, kind: str | None = None, since
     if operator:
         op = operator_store.by_name(ctx.conn, operator)
         if op is None:
-            raise BoxOfficeError("not_found", f"no operator named {operator!r}")
+            raise BoxOfficeError("not_found", _("no operator named {name!r}").format(name=operator))
         op_id = op["id"]
     from boxoffice.services.refunds import venue_tz
     from boxoffice.store.catalog import venue
@@ -361,7 +378,7 @@ def log(ctx: Ctx, *, operator: str | None = None, kind: str | None = None, since
             payload = json.loads(e["payload"])
             text = summarise(e["kind"], payload, names, cur)
         except (ValueError, KeyError, TypeError):
-            text = "(unreadable payload)"
+            text = _("(unreadable payload)")
         out.append({"seq": e["seq"], "at": e["at"], "at_local": when_text(e["at"], tz, year=True, seconds=True),
                     "kind": e["kind"], "operator": names.get(e["operator_id"] or "", e["operator_id"]),
                     "what": text, "id": e["id"]})

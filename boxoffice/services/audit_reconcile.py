@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from boxoffice.i18n import _
 from boxoffice.store import audit_records as store
 
 TICKET_FIELDS = ("section_id", "row", "seat", "ticket_type_id", "price", "tax", "token")
@@ -72,6 +73,11 @@ def _read(out: Told, seq: int, kind: str, p: dict[str, Any]) -> None:
         out.operators[p["operator"]].update(seq=seq, disabled=int(kind == "operator.disable"))
 
 
+def _fields(diff: list[str], row: Mapping[str, Any]) -> str:
+    """The fields that differ and their values here: "price is 4500, tax is 750"."""
+    return ", ".join(_("{field} is {value!r}").format(field=f, value=row[f]) for f in diff)
+
+
 def _gap(kind: str, problem: str, record_id: str, seq: int | None = None) -> dict[str, Any]:
     return {"seq": seq, "id": record_id, "kind": kind, "problem": problem}
 
@@ -82,17 +88,19 @@ def tickets(t: Told, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for r in rows:
         src = t.tickets.get(r["id"])
         if src is None:
-            out.append(_gap("unrecorded", f"tickets row {r['id']} (order {r['code']}) has no sale entry: a ticket "
-                                          "issued outside a sale", r["id"]))
+            out.append(_gap("unrecorded", _("tickets row {id} (order {code}) has no sale entry: a ticket issued "
+                                            "outside a sale").format(id=r["id"], code=r["code"]), r["id"]))
             continue
         seq, order_id, copy = src
         diff = [f for f in TICKET_FIELDS if f in copy and copy[f] != r[f]]
         if order_id != r["order_id"]:
-            out.append(_gap("mismatch", f"tickets row {r['id']} belongs to order {r['code']} but entry {seq} sold it "
-                                        f"in order {order_id}", r["id"], seq))
+            out.append(_gap("mismatch", _("tickets row {id} belongs to order {code} but entry {seq} sold it in order "
+                                          "{order}").format(id=r["id"], code=r["code"], seq=seq, order=order_id),
+                            r["id"], seq))
         if diff:
-            out.append(_gap("mismatch", f"tickets row {r['id']}: {', '.join(f'{f} is {r[f]!r}' for f in diff)} but "
-                                        f"entry {seq} says {', '.join(repr(copy[f]) for f in diff)}", r["id"], seq))
+            out.append(_gap("mismatch", _("tickets row {id}: {fields} but entry {seq} says {journal}").format(
+                id=r["id"], fields=_fields(diff, r), seq=seq, journal=", ".join(repr(copy[f]) for f in diff)),
+                r["id"], seq))
     return out
 
 
@@ -101,11 +109,16 @@ def revocations(t: Told, revoked: set[str], states: Mapping[str, Mapping[str, An
     out = []
     for tid, (seq, why) in t.revoked.items():
         if tid not in revoked:
-            out.append(_gap("missing", f"ticket {tid} was {why} at entry {seq} but is not on the revocation list: "
-                                       "the door would admit it", tid, seq))
+            said = (_("ticket {ticket} was refunded at entry {seq} but is not on the revocation list: the door "
+                      "would admit it") if why == "refunded" else
+                    _("ticket {ticket} was exchanged at entry {seq} but is not on the revocation list: the door "
+                      "would admit it"))
+            out.append(_gap("missing", said.format(ticket=tid, seq=seq), tid, seq))
         state = states.get(tid)
         if state is not None and state["status"] == "valid":
-            out.append(_gap("mismatch", f"tickets row {tid} is valid but entry {seq} says it was {why}", tid, seq))
+            said = (_("tickets row {ticket} is valid but entry {seq} says it was refunded") if why == "refunded" else
+                    _("tickets row {ticket} is valid but entry {seq} says it was exchanged"))
+            out.append(_gap("mismatch", said.format(ticket=tid, seq=seq), tid, seq))
     return out
 
 
@@ -116,19 +129,21 @@ def pickups(t: Told, rows: list[dict[str, Any]], states: Mapping[str, Mapping[st
     for r in rows:
         src = t.pickups.get(r["id"])
         if src is None:
-            out.append(_gap("unrecorded", f"pickups row {r['id']} (ticket {r['ticket_id']}) has no pickup entry",
-                            r["id"]))
+            out.append(_gap("unrecorded", _("pickups row {id} (ticket {ticket}) has no pickup entry").format(
+                id=r["id"], ticket=r["ticket_id"]), r["id"]))
         elif (src[1], src[2]) != (r["order_id"], r["ticket_id"]):
-            out.append(_gap("mismatch", f"pickups row {r['id']} is of ticket {r['ticket_id']} but entry {src[0]} "
-                                        f"handed out ticket {src[2]}", r["id"], src[0]))
+            out.append(_gap("mismatch", _("pickups row {id} is of ticket {ticket} but entry {seq} handed out ticket "
+                                          "{other}").format(id=r["id"], ticket=r["ticket_id"], seq=src[0],
+                                                            other=src[2]), r["id"], src[0]))
     for pid, (seq, _order, tid) in t.pickups.items():
         if pid not in here:
-            out.append(_gap("missing", f"pickup {pid} of ticket {tid} at entry {seq} is not in the pickups table: "
-                                       "the ticket could be handed out again", pid, seq))
+            out.append(_gap("missing", _("pickup {pickup} of ticket {ticket} at entry {seq} is not in the pickups "
+                                         "table: the ticket could be handed out again").format(
+                pickup=pid, ticket=tid, seq=seq), pid, seq))
         state = states.get(tid)
         if state is not None and state["picked_up_at"] is None:
-            out.append(_gap("mismatch", f"tickets row {tid} is not handed out but entry {seq} handed it out", tid,
-                            seq))
+            out.append(_gap("mismatch", _("tickets row {ticket} is not handed out but entry {seq} handed it "
+                                          "out").format(ticket=tid, seq=seq), tid, seq))
     return out
 
 
@@ -139,18 +154,19 @@ def operators(t: Told, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for r in rows:
         src = t.operators.get(r["id"])
         if src is None:
-            out.append(_gap("unrecorded", f"operators row {r['name']} has no operator.add entry: added by hand",
-                            r["id"]))
+            out.append(_gap("unrecorded", _("operators row {name} has no operator.add entry: added by "
+                                            "hand").format(name=r["name"]), r["id"]))
             continue
         diff = [f for f in ("name", "role", "disabled") if src[f] != r[f]]
         if diff:
-            out.append(_gap("mismatch", f"operators row {r['name']}: {', '.join(f'{f} is {r[f]!r}' for f in diff)} "
-                                        f"but the journal says {', '.join(repr(src[f]) for f in diff)} (entry "
-                                        f"{src['seq']})", r["id"], src["seq"]))
+            out.append(_gap("mismatch", _("operators row {name}: {fields} but the journal says {journal} (entry "
+                                          "{seq})").format(name=r["name"], fields=_fields(diff, r),
+                                                           journal=", ".join(repr(src[f]) for f in diff),
+                                                           seq=src["seq"]), r["id"], src["seq"]))
     for oid, src in t.operators.items():
         if oid not in here:
-            out.append(_gap("missing", f"operator {src['name']} added at entry {src['seq']} is not in the operators "
-                                       "table", oid, src["seq"]))
+            out.append(_gap("missing", _("operator {name} added at entry {seq} is not in the operators "
+                                         "table").format(name=src["name"], seq=src["seq"]), oid, src["seq"]))
     return out
 
 

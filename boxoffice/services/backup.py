@@ -20,6 +20,7 @@ from boxoffice.domain.clock import Clock, system_clock
 from boxoffice.domain.recovery import describe, places_left_sold
 from boxoffice.errors import BoxOfficeError
 from boxoffice.filemodes import private_dir
+from boxoffice.i18n import _
 from boxoffice.services.context import Ctx
 from boxoffice.store import backup as store
 from boxoffice.store import marks as marks_store
@@ -75,7 +76,7 @@ class Restored(RestoreCheck):
 def verify_copy(path: Path) -> dict[str, Any]:
     """Check a backup file: SQLite's integrity check and an unbroken journal chain."""
     if not path.is_file():
-        raise BoxOfficeError("not_found", f"backup {path} does not exist")
+        raise BoxOfficeError("not_found", _("backup {path} does not exist").format(path=path))
     result, journal = store.integrity(path)
     breaks = find_breaks(journal) if result == "ok" else []
     return {"file": str(path), "integrity": result, "entries": len(journal), "chain_breaks": breaks,
@@ -85,11 +86,12 @@ def verify_copy(path: Path) -> dict[str, Any]:
 def backup(ctx: Ctx, to: Path, keep: int = 10) -> BackupResult:
     """Copy the live database into ``to`` (a folder), verify the copy, and delete all but the newest ``keep``."""
     if keep < 1:
-        raise BoxOfficeError("bad_input", "--keep must be 1 or more")
+        raise BoxOfficeError("bad_input", _("--keep must be 1 or more"))
     try:
         private_dir(to)
     except OSError as exc:  # a file in the way, a disk not mounted: say so, not a traceback
-        raise BoxOfficeError("bad_input", f"cannot keep backups in {to}: {exc.strerror or exc}") from None
+        raise BoxOfficeError("bad_input", _("cannot keep backups in {folder}: {problem}").format(
+            folder=to, problem=exc.strerror or exc)) from None
     stamp = ctx.now().strftime("%Y%m%dT%H%M%S%fZ")
     mine = f"{PREFIX}{ctx.terminal['name'].replace(' ', '_').replace('/', '_')}-"
     target = to / f"{mine}{stamp}.db"
@@ -98,12 +100,14 @@ def backup(ctx: Ctx, to: Path, keep: int = 10) -> BackupResult:
         store.online_copy(ctx.conn, partial)
     except OSError as exc:  # the second disk full, unplugged or read-only mid-copy: nothing half-written is kept
         partial.unlink(missing_ok=True)
-        raise BoxOfficeError("database_error", f"the backup to {to} failed ({exc}); nothing was kept") from None
+        raise BoxOfficeError("database_error", _("the backup to {folder} failed ({problem}); nothing was "
+                                                 "kept").format(folder=to, problem=exc)) from None
     report = verify_copy(partial)
     if not report["ok"]:
         partial.unlink(missing_ok=True)
-        raise BoxOfficeError("database_error", f"the backup did not verify ({report['integrity']}; "
-                                               f"{len(report['chain_breaks'])} chain break(s)); nothing was kept")
+        raise BoxOfficeError("database_error", _("the backup did not verify ({integrity}; {breaks} chain "
+                                                 "break(s)); nothing was kept").format(
+            integrity=report["integrity"], breaks=len(report["chain_breaks"])))
     partial.rename(target)
     report["file"] = str(target)
     # Only this terminal's copies: several terminals may back up to one shared disk, and keeping our last N must
@@ -120,7 +124,7 @@ def periodic(ctx: Ctx, to: Path, every_minutes: float, keep: int = 10) -> Backup
     """A backup when the last one this process took is ``every_minutes`` old or more (or there is none yet), for a
     long-running process such as `boxoffice sync --watch` keeping copies on a second disk; None when not due."""
     if every_minutes <= 0:
-        raise BoxOfficeError("bad_input", "--backup-every is a number of minutes above 0")
+        raise BoxOfficeError("bad_input", _("--backup-every is a number of minutes above 0"))
     now = ctx.now()
     last = ctx.cache.get("last_backup_at")
     if last is not None and now - last < timedelta(minutes=every_minutes):
@@ -149,10 +153,11 @@ def _central_head(copy: dict[str, Any], live_sync: dict[str, Any] | None, centra
     if creds is None:
         return None, "not_enrolled"
     if url and url.strip().rstrip("/") != creds["central_url"]:
-        return None, (f"central_url is set to {url[:120]} but this terminal enrolled with {creds['central_url']}: "
-                      "nothing is sent there (an admin enrolls again if the service moved)")
+        return None, _("central_url is set to {url} but this terminal enrolled with {enrolled}: nothing is sent "
+                       "there (an admin enrolls again if the service moved)").format(
+            url=url[:120], enrolled=creds["central_url"])
     if central is None:
-        return None, "no client"
+        return None, _("no client")
     try:
         bundle = creds.get("ca_bundle")
         client = central(creds["central_url"], creds["token"], **({"ca_bundle": bundle} if bundle else {}))
@@ -230,17 +235,19 @@ def _decide(copy: dict[str, Any], live: dict[str, Any] | None, marks: Marks | No
         decision["lost"] = lost["kinds"] if lost else {"entries": known.seq - b}
         decision["kept"] = lost
         if not accept_loss:
-            raise BoxOfficeError("unpushed_entries", f"this backup is older than the terminal, and what was done "
-                                 f"since ({describe(decision['lost'])}) is nowhere else (this terminal is not "
-                                 "enrolled with a central service): restoring it would lose that for good; keep the "
-                                 "live database, or restore with --accept-loss", lost=decision["lost"])
+            raise BoxOfficeError("unpushed_entries", _(
+                "this backup is older than the terminal, and what was done since ({what}) is nowhere else (this "
+                "terminal is not enrolled with a central service): restoring it would lose that for good; keep the "
+                "live database, or restore with --accept-loss").format(what=describe(decision["lost"])),
+                lost=decision["lost"])
         return decision
     if head is None:
         decision["offline"] = True
         if not accept_loss:
-            raise BoxOfficeError("central_unreachable", f"this backup is older than the terminal and the central "
-                                 f"service cannot be asked what it holds ({why}): try again online, or restore with "
-                                 "--accept-loss (an incident records what may be lost)")
+            raise BoxOfficeError("central_unreachable", _(
+                "this backup is older than the terminal and the central service cannot be asked what it holds "
+                "({why}): try again online, or restore with --accept-loss (an incident records what may be "
+                "lost)").format(why=why))
         lost = _lost(unpushed)
         decision["lost"] = lost["kinds"] if lost else ({"entries": known.seq - b} if live is None else None)
         decision["kept"] = lost
@@ -251,10 +258,10 @@ def _decide(copy: dict[str, Any], live: dict[str, Any] | None, marks: Marks | No
     if lost is not None:
         decision["lost"], decision["kept"] = lost["kinds"], lost
         if not accept_loss:
-            raise BoxOfficeError("unpushed_entries", f"this backup is older than the terminal, and "
-                                 f"{describe(lost['kinds'])} made since never reached the central service: restoring "
-                                 "it would lose them for good; run `boxoffice sync` first, or restore with "
-                                 "--accept-loss", lost=lost["kinds"])
+            raise BoxOfficeError("unpushed_entries", _(
+                "this backup is older than the terminal, and {what} made since never reached the central service: "
+                "restoring it would lose them for good; run `boxoffice sync` first, or restore with "
+                "--accept-loss").format(what=describe(lost["kinds"])), lost=lost["kinds"])
     return decision
 
 
@@ -274,12 +281,14 @@ def _live(ctx: Ctx, backup_seq: int) -> dict[str, Any]:
 def _verified(source: Path, terminal_id: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
     report = verify_copy(source)
     if not report["ok"]:
-        raise BoxOfficeError("database_error", f"{source} did not verify ({report['integrity']}; "
-                                               f"{len(report['chain_breaks'])} chain break(s)): not restored")
+        raise BoxOfficeError("database_error", _("{file} did not verify ({integrity}; {breaks} chain break(s)): "
+                                                 "not restored").format(file=source, integrity=report["integrity"],
+                                                                        breaks=len(report["chain_breaks"])))
     copy = store.describe(source)
     if terminal_id is not None and copy["terminal_id"] != terminal_id:
-        raise BoxOfficeError("conflict", f"{source} is another terminal's database ({copy['terminal_id']}); restoring "
-                                         "it here would give this machine that terminal's identity: not restored")
+        raise BoxOfficeError("conflict", _("{file} is another terminal's database ({terminal}); restoring it here "
+                                           "would give this machine that terminal's identity: not restored").format(
+            file=source, terminal=copy["terminal_id"]))
     return report, copy
 
 
@@ -303,8 +312,9 @@ def _finish(ctx: Ctx, source: Path, report: dict[str, Any], copy: dict[str, Any]
                 operator_id=operator_id, kept=decision["kept"] if accept_loss else None)
     report.update({"state": row["state"], "message": row["message"], "restore_seq": row["restore_seq"],
                    "next_order_seq": row["next_order_seq"], "marks_seq": row["marks_seq"]})
-    report["since_text"] = (f"{describe(since)} since this backup" if since else
-                            f"{row['marks_seq'] - copy['seq']} journal entries since this backup")
+    report["since_text"] = (_("{what} since this backup").format(what=describe(since)) if since else
+                            _("{count} journal entries since this backup").format(
+                                count=row["marks_seq"] - copy["seq"]))
     if accept_loss and (decision["lost"] or decision["offline"]):
         from boxoffice.services.incidents import record
 
@@ -318,11 +328,11 @@ def _finish(ctx: Ctx, source: Path, report: dict[str, Any], copy: dict[str, Any]
                      operator_id=operator_id)
         report["incident"] = inc["id"]
     if accept_loss and row["state"] is None:
-        report["message"] = ("restored accepting the loss: what was done since this backup is gone; order and "
-                             "journal numbers go on after it")
+        report["message"] = _("restored accepting the loss: what was done since this backup is gone; order and "
+                              "journal numbers go on after it")
     elif accept_loss:
-        report["message"] = ("restored accepting the loss: the central service's places are held at zero here "
-                             "until `boxoffice sync recover` brings back what it holds")
+        report["message"] = _("restored accepting the loss: the central service's places are held at zero here "
+                              "until `boxoffice sync recover` brings back what it holds")
     return report
 
 
@@ -341,7 +351,7 @@ def check_restore(ctx: Ctx, source: Path, *, accept_loss: bool = False,
     verifies, this terminal's own database, and entries that would be lost for good. Writes nothing. Returns the
     copy's verification report with ``older`` (the copy is behind the terminal)."""
     ctx.require("operators")
-    report, _, decision = _assess(ctx, source, accept_loss, central)
+    report, _copy, decision = _assess(ctx, source, accept_loss, central)
     return cast(RestoreCheck, {**report, "older": decision["older"]})
 
 
@@ -375,12 +385,13 @@ def _assess_new(config: Config, source: Path, admin: str, pin: str, accept_loss:
     report, copy = _verified(source, None)
     who = store.operator_in(source, admin)
     if who is None or who["disabled"] or who["role"] != "admin" or not check_pin(pin, who["pin_hash"]):
-        raise BoxOfficeError("permission_denied", f"{admin!r} is not an admin of {source.name} with that PIN: "
-                                                  "not restored")
+        raise BoxOfficeError("permission_denied", _("{name!r} is not an admin of {file} with that PIN: not "
+                                                    "restored").format(name=admin, file=source.name))
     marks = marks_store.read(marks_store.path_for(config.db_path))
     if marks is not None and marks.terminal_id != copy["terminal_id"]:
-        raise BoxOfficeError("conflict", f"{marks_store.path_for(config.db_path)} belongs to another terminal "
-                                         f"({marks.terminal_id}): restore this backup where it belongs")
+        raise BoxOfficeError("conflict", _("{file} belongs to another terminal ({terminal}): restore this backup "
+                                           "where it belongs").format(file=marks_store.path_for(config.db_path),
+                                                                      terminal=marks.terminal_id))
     decision = _decide(copy, None, marks, central, accept_loss, str(config.central_url or "") or None)
     return report, copy, decision, who
 
@@ -389,7 +400,7 @@ def check_restore_new(config: Config, source: Path, admin: str, pin: str, *, acc
                       central: CentralFactory | None = None) -> RestoreCheck:
     """:func:`check_restore` for a machine with no readable database: the admin's PIN against the backup, the copy,
     and what would be lost. Writes nothing."""
-    report, _, decision, _ = _assess_new(config, source, admin, pin, accept_loss, central)
+    report, _copy, decision, _who = _assess_new(config, source, admin, pin, accept_loss, central)
     return cast(RestoreCheck, {**report, "older": decision["older"]})
 
 

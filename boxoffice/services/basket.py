@@ -17,6 +17,7 @@ from boxoffice.domain.holders import HolderInput
 from boxoffice.domain.money import format_money, tax_share
 from boxoffice.domain.tenders import Tender
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 from boxoffice.services import sales
 from boxoffice.services.context import Ctx
 from boxoffice.store import catalog as catalog_store
@@ -89,7 +90,7 @@ def quote(ctx: Ctx, lines: list[BasketLine]) -> BasketQuote:
     """Price the basket without selling or taking anything: each line, its discount, the tax share of each sale,
     the total, and the places the customer must agree to (restricted view, wheelchair)."""
     if not lines:
-        raise BoxOfficeError("bad_input", "the basket is empty: add places first")
+        raise BoxOfficeError("bad_input", _("the basket is empty: add places first"))
     out: list[QuoteLine] = []
     groups: list[dict[str, Any]] = []
     currency: str | None = None
@@ -97,8 +98,9 @@ def quote(ctx: Ctx, lines: list[BasketLine]) -> BasketQuote:
         q = sales.quote(ctx, g.event_id, g.section_id, g.counts)
         ev = q["event"]
         if currency is not None and ev["currency"] != currency:
-            raise BoxOfficeError("bad_input", f"one basket is paid in one currency: {ev['name']} is in "
-                                              f"{ev['currency']}, not {currency}")
+            raise BoxOfficeError("bad_input", _("one basket is paid in one currency: {event} is in {currency}, not "
+                                                "{basket}").format(event=ev["name"], currency=ev["currency"],
+                                                                   basket=currency))
         currency = ev["currency"]
         sec = catalog_store.section(ctx.conn, ev["id"], g.section_id) or {"name": g.section_id}
         full = max((p["amount"] for p in catalog_store.prices(ctx.conn, ev["id"])
@@ -129,7 +131,8 @@ def to_confirm(ctx: Ctx, lines: list[BasketLine]) -> list[str]:
     said: list[str] = []
     for line in lines:
         if line.accessible:
-            said.append(f"{line.section_id}: a wheelchair place (with companion seats) chosen by best available")
+            said.append(_("{section}: a wheelchair place (with companion seats) chosen by best available").format(
+                section=line.section_id))
         if not line.seats:
             continue
         wanted = {s.strip().upper() for s in line.seats}
@@ -137,11 +140,11 @@ def to_confirm(ctx: Ctx, lines: list[BasketLine]) -> list[str]:
             if s["label"] not in wanted:
                 continue
             if s["restricted_view"]:
-                said.append(f"{s['label']}: restricted view")
+                said.append(_("{seat}: restricted view").format(seat=s["label"]))
             if s["wheelchair"]:
-                said.append(f"{s['label']}: wheelchair place (no seat)")
+                said.append(_("{seat}: wheelchair place (no seat)").format(seat=s["label"]))
             elif s["companion"]:
-                said.append(f"{s['label']}: companion seat beside a wheelchair place")
+                said.append(_("{seat}: companion seat beside a wheelchair place").format(seat=s["label"]))
     return said
 
 
@@ -228,7 +231,7 @@ def holder_slots(ctx: Ctx, lines: list[BasketLine]) -> list[HolderSlot]:
         q = sales.quote(ctx, g.event_id, g.section_id, g.counts)
         sec = catalog_store.section(ctx.conn, ev["id"], g.section_id) or {"name": g.section_id}
         out.extend({"sale": i, "event_name": ev["name"], "section_name": sec["name"], "type_name": ln.name}
-                   for ln in q["lines"] for _ in range(ln.count))
+                   for ln in q["lines"] for _n in range(ln.count))
     return out
 
 
@@ -238,7 +241,7 @@ def requests(ctx: Ctx, lines: list[BasketLine], pay_: Payment,
     holds, which only its own sales may take)."""
     groups = group(lines)
     if not groups:
-        raise BoxOfficeError("bad_input", "the basket is empty: add places first")
+        raise BoxOfficeError("bad_input", _("the basket is empty: add places first"))
     q = quote(ctx, lines)  # its sales are the groups, in the same order
     shares = split_tenders([s["total"] for s in q["sales"]], pay_.tenders, q["currency"])
     return [sales.SaleRequest(event_id=g.event_id, section_id=g.section_id, counts=g.counts, tenders=share,
@@ -268,7 +271,7 @@ def pay(ctx: Ctx, lines: list[BasketLine], pay_: Payment, basket_id: str | None 
     needs = [sales.check(ctx, r, name)["needs_supervisor"] for r in reqs]
     if any(needs):
         if pay_.supervisor is None:
-            raise BoxOfficeError("permission_denied", "a comp needs a supervisor's name and PIN")
+            raise BoxOfficeError("permission_denied", _("a comp needs a supervisor's name and PIN"))
         from boxoffice.services.operators import approve
 
         approve(ctx, pay_.supervisor[0], pay_.supervisor[1], "comp")

@@ -22,13 +22,14 @@ from boxoffice.domain.card_numbers import refuse_card_number
 from boxoffice.domain.money import format_money
 from boxoffice.domain.permissions import allowed
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _
 from boxoffice.services.context import Ctx
 from boxoffice.services.drawer import _target, cash_summary, kept_pieces
 from boxoffice.store import shifts as store
 from boxoffice.store.db import write
 
 MAX_NOTE = 300
-KEPT = "the count is kept: close again with them"
+KEPT = N_("the count is kept: close again with them")
 
 
 class DrawerCount(TypedDict):
@@ -68,13 +69,14 @@ def _total(shift: dict[str, Any], counted: int | None, pieces: dict[int, int] | 
     if pieces is not None:
         by_pieces = denoms.total(checked)
         if counted is not None and counted != by_pieces:
-            raise BoxOfficeError("bad_input", f"the pieces come to {format_money(by_pieces, cur)}, not "
-                                              f"{format_money(counted, cur)}: give one or the other")
+            raise BoxOfficeError("bad_input", _("the pieces come to {pieces}, not {counted}: give one or the "
+                                                "other").format(pieces=format_money(by_pieces, cur),
+                                                                counted=format_money(counted, cur)))
         return by_pieces, checked
     if counted is None:
-        raise BoxOfficeError("bad_input", "count the drawer: a total (--counted) or pieces (--count 20x3)")
+        raise BoxOfficeError("bad_input", _("count the drawer: a total (--counted) or pieces (--count 20x3)"))
     if counted < 0:
-        raise BoxOfficeError("bad_input", "the counted cash cannot be negative")
+        raise BoxOfficeError("bad_input", _("the counted cash cannot be negative"))
     return counted, {}
 
 
@@ -86,13 +88,13 @@ def count_drawer(ctx: Ctx, counted: int | None = None, pieces: dict[int, int] | 
     total, checked = _total(shift, counted, pieces)
     if shift.get("drawer_count") is not None:
         was = format_money(shift["drawer_count"], shift["currency"])
-        raise BoxOfficeError("conflict", f"this drawer was counted already ({was}): close with that count, a "
-                                         "mistake explained in the variance note")
+        raise BoxOfficeError("conflict", _("this drawer was counted already ({was}): close with that count, a "
+                                           "mistake explained in the variance note").format(was=was))
     now = ctx.now_iso()
     with write(ctx.conn):
         text = json.dumps({str(v): n for v, n in sorted(checked.items())}) if checked else None
         if not store.record_count(ctx.conn, shift["id"], at=now, total=total, pieces=text):
-            raise BoxOfficeError("conflict", "that drawer was counted or its shift closed a moment ago")
+            raise BoxOfficeError("conflict", _("that drawer was counted or its shift closed a moment ago"))
         ctx.journal("shift.count", {"shift": shift["id"], "operator": shift["operator_id"], "counted": total,
                                     "pieces": {str(v): n for v, n in checked.items()}, "at": now},
                     operator_id=op["id"])
@@ -105,16 +107,16 @@ def count_drawer(ctx: Ctx, counted: int | None = None, pieces: dict[int, int] | 
 
 def counted_of(ctx: Ctx, operator_name: str | None = None) -> DrawerCount | None:
     """The count kept on the open shift (yours, or ``operator_name``'s), or None: for a screen that resumes."""
-    _, shift = _target(ctx, operator_name)
+    _op, shift = _target(ctx, operator_name)
     return kept_count(shift)
 
 
 def reveal(ctx: Ctx, operator_name: str | None = None) -> Revealed:
     """The expected cash and the variance: refused until the drawer is counted."""
-    _, shift = _target(ctx, operator_name)
+    _op, shift = _target(ctx, operator_name)
     kept = kept_count(shift)
     if kept is None:
-        raise BoxOfficeError("conflict", "count the drawer first: what it should hold is shown after the count")
+        raise BoxOfficeError("conflict", _("count the drawer first: what it should hold is shown after the count"))
     expected = cash_summary(ctx, shift)["expected"]
     return {"shift": shift["id"], "currency": shift["currency"], "counted": kept["counted"], "expected": expected,
             "variance": kept["counted"] - expected, "needs_approval": kept["counted"] != expected}
@@ -126,7 +128,8 @@ def clean_note(text: str | None) -> str | None:
     if not value:
         return None
     if len(value) > MAX_NOTE or any(ord(c) < 32 for c in value):
-        raise BoxOfficeError("bad_input", f"a variance note is up to {MAX_NOTE} printable characters")
+        raise BoxOfficeError("bad_input", _("a variance note is up to {max} printable characters").format(
+            max=MAX_NOTE))
     refuse_card_number(value, "variance note")
     return value
 
@@ -143,18 +146,21 @@ def approval(ctx: Ctx, shift: dict[str, Any], variance: int, note: str | None,
     if variance == 0:
         return why, None
     cur = shift["currency"]
-    figures = f"a variance of {format_money(variance, cur)}"
+    variance_text = format_money(variance, cur)
     me = ctx.operator
     if why is None:
-        raise BoxOfficeError("variance_unapproved", f"{figures} needs a note saying why (--note) and a supervisor's "
-                                                    f"approval (--supervisor NAME); {KEPT}")
+        raise BoxOfficeError("variance_unapproved", _(
+            "a variance of {variance} needs a note saying why (--note) and a supervisor's approval (--supervisor "
+            "NAME); {kept}").format(variance=variance_text, kept=_(KEPT)))
     if me is not None and me["id"] != shift["operator_id"] and allowed(me["role"], "variance"):
         return why, me
     if supervisor is None:
-        raise BoxOfficeError("variance_unapproved", f"{figures} needs a supervisor's approval "
-                                                    f"(--supervisor NAME, PIN asked); {KEPT}")
+        raise BoxOfficeError("variance_unapproved", _(
+            "a variance of {variance} needs a supervisor's approval (--supervisor NAME, PIN asked); {kept}").format(
+            variance=variance_text, kept=_(KEPT)))
     approver = approve(ctx, supervisor[0], supervisor[1], "variance")
     if approver["id"] == shift["operator_id"]:
-        raise BoxOfficeError("permission_denied", f"{approver['name']} may not approve a variance in their own "
-                                                  "drawer: ask another supervisor", needed=["supervisor", "admin"])
+        raise BoxOfficeError("permission_denied", _("{name} may not approve a variance in their own drawer: ask "
+                                                    "another supervisor").format(name=approver["name"]),
+                             needed=["supervisor", "admin"])
     return why, dict(approver)

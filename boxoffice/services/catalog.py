@@ -10,6 +10,7 @@ from typing import Any, TypedDict, cast
 from boxoffice.domain.card_numbers import refuse_card_numbers_in
 from boxoffice.domain.catalog import MAX_CATALOG_BYTES, build_catalog
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 from boxoffice.services.context import Ctx
 from boxoffice.services.policy import record as record_policy
 from boxoffice.store import catalog as store
@@ -71,12 +72,14 @@ def import_catalog(ctx: Ctx, doc: Any, *, check_permission: bool = True,
                 new_layout = ({(s["id"], s["kind"], s["capacity"]) for s in ev["sections"]},
                               {(s["section_id"], s["label"]) for s in ev["seats"]})
                 if store.layout_of(ctx.conn, eid) != new_layout:
-                    raise BoxOfficeError("conflict", f"event {eid!r} has sales; its sections and seats cannot change "
-                                                     "now (names, times, prices and policy can). Nothing was imported")
+                    raise BoxOfficeError("conflict", _("event {event!r} has sales; its sections and seats cannot "
+                                                       "change now (names, times, prices and policy can). Nothing was "
+                                                       "imported").format(event=eid))
                 if ev["event"]["real_name"] and not (store.get_event(ctx.conn, eid) or {}).get("real_name") \
                         and not from_central:
-                    raise BoxOfficeError("conflict", f"event {eid!r} has sales without holders: it cannot become "
-                                                     "real-name now (docs/real-name.md). Nothing was imported")
+                    raise BoxOfficeError("conflict", _("event {event!r} has sales without holders: it cannot become "
+                                                       "real-name now (docs/real-name.md). Nothing was "
+                                                       "imported").format(event=eid))
                 store.update_event_terms(ctx.conn, ev, now)
                 summary["updated"] += 1
             else:

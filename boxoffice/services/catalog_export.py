@@ -10,6 +10,7 @@ from typing import Any
 
 from boxoffice.domain.catalog_export import FORMAT, event_document, general_section, reserved_section
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 from boxoffice.services.context import Ctx
 from boxoffice.store import catalog as store
 from boxoffice.store import policy as policy_store
@@ -22,8 +23,8 @@ def export_catalog(ctx: Ctx) -> dict[str, Any]:
     no customer's data and no secret, only what `event show` shows and the venue's published policy."""
     venue = store.venue(ctx.conn)
     if venue is None:
-        raise BoxOfficeError("not_found", "this terminal has no catalogue yet: `boxoffice catalog import FILE` "
-                                          "loads one (`boxoffice catalog sample` writes one to start from)")
+        raise BoxOfficeError("not_found", _("this terminal has no catalogue yet: `boxoffice catalog import FILE` "
+                                            "loads one (`boxoffice catalog sample` writes one to start from)"))
     events = []
     for listed in store.list_events(ctx.conn):
         event = store.get_event(ctx.conn, listed["id"])

@@ -17,6 +17,7 @@ from boxoffice.domain.alerts import thresholds_in_force
 from boxoffice.domain.clock import iso, to_utc
 from boxoffice.domain.ids import uuid7
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 from boxoffice.services.context import Ctx
 from boxoffice.store import complaints as store
 from boxoffice.store.db import write
@@ -68,7 +69,7 @@ def add(ctx: Ctx, category: str, note: str | None = None, *, order: str | None =
     (an order's event is taken from the order)."""
     op = ctx.operator
     if op is None:
-        raise BoxOfficeError("not_logged_in", "log in first so the complaint says who wrote it down")
+        raise BoxOfficeError("not_logged_in", _("log in first so the complaint says who wrote it down"))
     thresholds_in_force(ctx.config.alerts)  # a typo in [alerts] refused before anything is written, not after
     row: dict[str, Any] = {"id": uuid7(), "category": rules.category(category), "event_id": None, "order_id": None,
                            "order_code": None, "ticket_id": None, "note": rules.note(note), "at": ctx.now_iso()}
@@ -80,11 +81,12 @@ def add(ctx: Ctx, category: str, note: str | None = None, *, order: str | None =
 
         wanted = event.strip()
         if get_event(ctx.conn, wanted) is None:
-            raise BoxOfficeError("not_found", f"no event {wanted!r} on this terminal: `boxoffice event list` shows "
-                                              "them")
+            raise BoxOfficeError("not_found", _("no event {event!r} on this terminal: `boxoffice event list` shows "
+                                                "them").format(event=wanted))
         if row["event_id"] and row["event_id"] != wanted:
-            raise BoxOfficeError("bad_input", f"order {row['order_code']} is for {row['event_id']}, not {wanted}: "
-                                              "give the order alone")
+            raise BoxOfficeError("bad_input", _("order {code} is for {event}, not {wanted}: give the order "
+                                                "alone").format(code=row["order_code"], event=row["event_id"],
+                                                                wanted=wanted))
         row["event_id"] = wanted
     with write(ctx.conn):
         store.add(ctx.conn, row | {"operator_id": op["id"]})
@@ -103,17 +105,18 @@ def _order_of(ctx: Ctx, order: str | None, ticket: str | None) -> tuple[dict[str
     if ticket and not looks_like_token(ticket.strip()):
         t = order_store.ticket_by_id(ctx.conn, ticket.strip().lower())
         if t is None:
-            raise BoxOfficeError("not_found", "no ticket with that id on this terminal: scan its QR code, or give "
-                                              "the order code")
+            raise BoxOfficeError("not_found", _("no ticket with that id on this terminal: scan its QR code, or give "
+                                                "the order code"))
         found = order_store.order_by_id(ctx.conn, t["order_id"])
         assert found is not None  # a ticket's order is a foreign key
         ticket_id: str | None = t["id"]
     else:
         found, ticket_id = order_for(ctx, (ticket or order or "").strip())
     if order and ticket:
-        by_order, _ = order_for(ctx, order.strip())
+        by_order, _ticket = order_for(ctx, order.strip())
         if by_order["id"] != found["id"]:
-            raise BoxOfficeError("bad_input", f"that ticket is of order {found['code']}, not {by_order['code']}")
+            raise BoxOfficeError("bad_input", _("that ticket is of order {code}, not {other}").format(
+                code=found["code"], other=by_order["code"]))
     return found, ticket_id
 
 
@@ -125,7 +128,7 @@ def alerts_now(ctx: Ctx, thresholds: dict[str, Any] | None = None) -> list[Compl
                          t["complaints_venue_over"], t["complaints_minutes"])
     for a in found:
         a.pop("terminal_ids", None)
-        a["message"] += ": `boxoffice complaint list --open` shows them"
+        a["message"] += _(": `boxoffice complaint list --open` shows them")
     return cast(list[ComplaintAlert], found)
 
 
@@ -136,10 +139,11 @@ def _get(ctx: Ctx, complaint_id: str) -> dict[str, Any]:
     wanted = complaint_id.strip().lower()
     matches = store.ids_ending(ctx.conn, wanted) if _ID.match(wanted) else []
     if len(matches) > 1:
-        raise BoxOfficeError("bad_input", f"{wanted!r} names {len(matches)} complaints: give more of the id")
+        raise BoxOfficeError("bad_input", _("{wanted!r} names {count} complaints: give more of the id").format(
+            wanted=wanted, count=len(matches)))
     if not matches:
-        raise BoxOfficeError("not_found", "no such complaint on this terminal: `boxoffice complaint list` shows "
-                                          "them (an id, or its last 8 characters)")
+        raise BoxOfficeError("not_found", _("no such complaint on this terminal: `boxoffice complaint list` shows "
+                                            "them (an id, or its last 8 characters)"))
     row = store.get(ctx.conn, matches[0])
     assert row is not None
     return row
@@ -154,7 +158,7 @@ def close(ctx: Ctx, complaint_id: str, note: str) -> Complaint:
     now = ctx.now_iso()
     with write(ctx.conn):
         if not store.close(ctx.conn, found["id"], now, op["id"], text):
-            raise BoxOfficeError("conflict", "that complaint is closed already")
+            raise BoxOfficeError("conflict", _("that complaint is closed already"))
         ctx.journal("complaint.close", {"id": found["id"], "note": text, "closed_at": now})
     return cast(Complaint, store.get(ctx.conn, found["id"]))
 
@@ -165,7 +169,7 @@ def list_complaints(ctx: Ctx, *, status: str | None = None, category: str | None
     the venue (2026-12-08T19:30) or ISO times with a zone."""
     ctx.require("complaints")
     if status not in (None, "open", "closed"):
-        raise BoxOfficeError("bad_input", "status is open or closed")
+        raise BoxOfficeError("bad_input", _("status is open or closed"))
     tz = None
     if since or until:
         from boxoffice.services.events import venue_tz

@@ -11,7 +11,7 @@ from boxoffice.config import Config
 from boxoffice.domain.clock import Clock, iso, parse_iso, system_clock
 from boxoffice.domain.permissions import require
 from boxoffice.errors import BoxOfficeError
-from boxoffice.i18n import set_operator_language
+from boxoffice.i18n import _, set_operator_language
 from boxoffice.services import checkpoints
 from boxoffice.store import journal as journal_store
 from boxoffice.store import operators as operator_store
@@ -70,7 +70,7 @@ class Ctx:
     def require(self, permission: str) -> dict[str, Any]:
         """The logged-in operator, if their role holds ``permission``; else a refusal naming the role needed."""
         op = self.operator
-        require(op["role"] if op else None, permission, who=op["name"] if op else "nobody")
+        require(op["role"] if op else None, permission, who=op["name"] if op else _("nobody"))
         return op  # type: ignore[return-value]
 
     def journal(self, kind: str, payload: dict[str, Any], operator_id: str | None = None) -> dict[str, Any]:

@@ -4,23 +4,7 @@
 rules here (and the terminal, screen and Ctrl-C in cli/) means the whole dialogue can be driven and tested line by
 line, and the process keeps one open database and warm caches (keys, events) for hours.
 
-Two modes:
-
-desk (pickup and walk-up sales)
-    CODE, scanned ticket, name, e-mail, phone digits   find the order; one match comes up, several are numbered
-    1..N                    pick one of a numbered list
-    Enter or p              hand out the order on screen (all tickets still waiting)
-    p N                     hand out N of them (the rest later)
-    s SECTION TYPE=N... PAY quick sale for the counter's event, e.g.  s standing adult=2 cash 50
-                            PAY is  cash AMOUNT  |  card LAST4  |  card LAST4:AMOUNT  (several allowed)
-                            a real-name event: then one  / NAME,KIND,NUMBER  a ticket (docs/real-name.md)
-    e EVENT                 the event for sales and the door
-door (check-in)
-    scanned ticket          ADMIT or REFUSED: why
-    x                       exit mode on/off (where the event allows re-entry)
-both
-    d  switch desk/door     h or ?  this help     q  quit
-    a  alerts in force now (sales rate, refunds, refused scans, failed prints, stock)
+Two modes, desk (pickup and walk-up sales) and door (check-in): HELP below lists what each takes.
 
 Every action is one service call and so one transaction: it is done, or nothing of it is. A question (an order's
 "ID required" note) is answered on the next line: y hands out, anything else cancels.
@@ -37,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from boxoffice.domain.card_numbers import mask_card_numbers
 from boxoffice.domain.numbers import is_whole, parse_whole
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _
 from boxoffice.services.context import Ctx
 
 if TYPE_CHECKING:
@@ -45,8 +30,25 @@ if TYPE_CHECKING:
     from boxoffice.services.pickup import FoundOrder
     from boxoffice.services.printing import PrintResult
 
-HELP = __doc__.split("Two modes:", 1)[1].split("Every action", 1)[0].strip("\n")
+# What `h` shows: the commands of each mode (translated where shown).
+HELP = N_("""\
+desk (pickup and walk-up sales)
+    CODE, scanned ticket, name, e-mail, phone digits   find the order; one match comes up, several are numbered
+    1..N                    pick one of a numbered list
+    Enter or p              hand out the order on screen (all tickets still waiting)
+    p N                     hand out N of them (the rest later)
+    s SECTION TYPE=N... PAY quick sale for the counter's event, e.g.  s standing adult=2 cash 50
+                            PAY is  cash AMOUNT  |  card LAST4  |  card LAST4:AMOUNT  (several allowed)
+                            a real-name event: then one  / NAME,KIND,NUMBER  a ticket (docs/real-name.md)
+    e EVENT                 the event for sales and the door
+door (check-in)
+    scanned ticket          ADMIT or REFUSED: why
+    x                       exit mode on/off (where the event allows re-entry)
+both
+    d  switch desk/door     h or ?  this help     q  quit
+    a  alerts in force now (sales rate, refunds, refused scans, failed prints, stock)""")
 YES = {"y", "yes", "j", "ja", "o", "oui", "s", "si", "sí"}
+SEVERITIES = {"critical": N_("CRITICAL"), "major": N_("MAJOR"), "minor": N_("MINOR")}
 
 
 @dataclass
@@ -92,7 +94,7 @@ class Counter:
         self._door_writer: DoorWriter | None = None
         self._writer_lock = threading.Lock()
         if ctx.operator is None:
-            raise BoxOfficeError("not_logged_in", "nobody is logged in: run `boxoffice login NAME` first")
+            raise BoxOfficeError("not_logged_in", _("nobody is logged in: run `boxoffice login NAME` first"))
         if event_id is not None:
             self._set_event(event_id)
         if door:
@@ -105,11 +107,11 @@ class Counter:
 
     def prompt(self) -> str:
         if self.pending is not None:
-            return f"{self.pending.question} [y/N] "
+            return _("{question} [y/N] ").format(question=self.pending.question)
         if self.mode == "door":
             ev = self._door_event()
-            return f"door {'EXIT' if self.exit_mode else 'IN'} {ev.name}> "
-        return f"desk{' ' + self.current if self.current else ''}> "
+            return (_("door EXIT {event}> ") if self.exit_mode else _("door IN {event}> ")).format(event=ev.name)
+        return _("desk {code}> ").format(code=self.current) if self.current else _("desk> ")
 
     def handle(self, text: str) -> Reply:
         """One line typed or scanned. Refusals come back as lines, never as exceptions (bugs aside).
@@ -125,13 +127,13 @@ class Counter:
                 pending, self.pending = self.pending, None
                 if line.lower() in YES:
                     return pending.action()
-                return Reply().add("warn", "cancelled: nothing was handed out")
-            word, _, rest = line.partition(" ")
+                return Reply().add("warn", _("cancelled: nothing was handed out"))
+            word, _sep, rest = line.partition(" ")
             cmd = word.lower()
             if cmd == "q" and not rest:
-                return Reply(quit=True).add("info", "bye")
+                return Reply(quit=True).add("info", _("bye"))
             if cmd in ("h", "?", "help") and not rest:
-                return Reply([Line("info", ln) for ln in HELP.splitlines()])
+                return Reply([Line("info", ln) for ln in _(HELP).splitlines()])
             if cmd == "d" and not rest:
                 return self._toggle_door()
             if cmd == "a" and not rest:
@@ -179,15 +181,15 @@ class Counter:
     def interrupt(self) -> Reply:
         """Ctrl-C at the prompt: drop the question or the order on screen; a second Ctrl-C in a row quits."""
         if self._interrupted:
-            return Reply(quit=True).add("info", "bye")
+            return Reply(quit=True).add("info", _("bye"))
         self._interrupted = True
         if self.pending is not None:
             self.pending = None
-            return Reply().add("warn", "cancelled: nothing was handed out (Ctrl-C again to quit)")
+            return Reply().add("warn", _("cancelled: nothing was handed out (Ctrl-C again to quit)"))
         if self.current is not None or self.choices:
             self.current, self.choices = None, []
-            return Reply().add("warn", "cleared (Ctrl-C again to quit)")
-        return Reply().add("info", "Ctrl-C again (or q) to quit")
+            return Reply().add("warn", _("cleared (Ctrl-C again to quit)"))
+        return Reply().add("info", _("Ctrl-C again (or q) to quit"))
 
     def _alerts(self) -> Reply:
         """The alerts of `boxoffice alerts`, at the desk or door left running all evening."""
@@ -195,9 +197,10 @@ class Counter:
 
         items = check_and_journal(self.ctx)
         if not items:
-            return Reply().add("ok", "No alerts.")
+            return Reply().add("ok", _("No alerts."))
         styles = {"critical": "refused", "major": "warn", "minor": "info"}
-        return Reply([Line(styles[a["severity"]], f"{a['severity'].upper()} {a['message']}") for a in items],
+        return Reply([Line(styles[a["severity"]], f"{_(SEVERITIES.get(a['severity'], a['severity'].upper()))} "
+                                                  f"{a['message']}") for a in items],
                      data={"alerts": items})
 
     # --- desk ---------------------------------------------------------------------------------------------------
@@ -208,12 +211,12 @@ class Counter:
         if not line or (cmd == "p" and not rest):
             return self._hand_out(None)
         if cmd == "p" and rest.strip().isdigit():
-            return self._hand_out(parse_whole(rest, "the number of tickets to hand out", low=1))
+            return self._hand_out(parse_whole(rest, _("the number of tickets to hand out"), low=1))
         if cmd == "s" and rest:
             return self._sell(rest)
         if cmd == "e" and rest:
             self._set_event(rest.strip())
-            return Reply().add("ok", f"event: {self._event_name()}")
+            return Reply().add("ok", _("event: {event}").format(event=self._event_name()))
         if is_whole(line) and self.choices and 1 <= int(line) <= len(self.choices):
             return self._show(self.choices[int(line) - 1])
         return self._find(text)
@@ -229,11 +232,12 @@ class Counter:
         if len(results) == 1:
             return self._show(results[0]["code"], reply)
         self.current, self.choices = None, [r["code"] for r in results]
-        reply.add("title", f"{len(results)} orders match; type a number to choose:")
+        reply.add("title", _("{count} orders match; type a number to choose:").format(count=len(results)))
         for i, r in enumerate(results, 1):
             state = _handout_state(r)
-            reply.add("info", f"{i:>3}  {r['code']}  {r['name'] or '-'}  {r['tickets']} ticket(s) {state}"
-                              + (f"  NOTE: {r['notes']}" if r["notes"] else ""))
+            reply.add("info", _("{n:>3}  {code}  {name}  {count} ticket(s) {state}").format(
+                n=i, code=r["code"], name=r["name"] or "-", count=r["tickets"], state=state)
+                + (_("  NOTE: {notes}").format(notes=r["notes"]) if r["notes"] else ""))
         return reply
 
     def _show(self, code: str, reply: Reply | None = None) -> Reply:
@@ -246,25 +250,25 @@ class Counter:
         reply.add("title", f"{view['code']}  {view['name'] or '-'}  {view['event']}  {view['status']}"
                            f"  ({view['channel']})")
         if view["notes"]:
-            reply.add("warn", f"NOTE: {view['notes']}")
+            reply.add("warn", _("NOTE: {notes}").format(notes=view["notes"]))
         for t in view["tickets"]:
-            state = (f"handed out {t['picked_up']} by {t['by'] or '?'}" if t["picked_up"]
-                     else t["status"] if t["status"] != "valid" else "waiting")
+            state = (_("handed out {when} by {who}").format(when=t["picked_up"], who=t["by"] or "?")
+                     if t["picked_up"] else t["status"] if t["status"] != "valid" else _("waiting"))
             reply.add("info", f"  {t['short']}  {t['place']:<16} {t['type']:<12} {state}")
         if view["status"] == "unpaid":
-            reply.add("refused", f"NOT PAID: take payment first (boxoffice pickup pay {view['code']} --cash AMOUNT, "
-                                 "or F3 in the full-screen counter)")
+            reply.add("refused", _("NOT PAID: take payment first (boxoffice pickup pay {code} --cash AMOUNT, or F3 "
+                                   "in the full-screen counter)").format(code=view["code"]))
         elif waiting and view["channel"] != "box_office":
-            reply.add("info", f"Enter: hand out {len(waiting)} ticket(s); p N: hand out N")
+            reply.add("info", _("Enter: hand out {count} ticket(s); p N: hand out N").format(count=len(waiting)))
         else:
-            reply.add("info", "nothing left to hand out")
+            reply.add("info", _("nothing left to hand out"))
         return reply
 
     def _hand_out(self, count: int | None) -> Reply:
         from boxoffice.services.pickup import plan_pickup
 
         if self.current is None:
-            return Reply().add("info", "nothing on screen: scan a ticket or type a code, name or phone")
+            return Reply().add("info", _("nothing on screen: scan a ticket or type a code, name or phone"))
         code = self.current
         plan = plan_pickup(self.ctx, code, count=count)
 
@@ -272,7 +276,7 @@ class Counter:
             return self._do_hand_out(code, count, confirmed=True)
 
         if plan["notes"]:
-            self.pending = _Pending(f"NOTE: {plan['notes']} - checked?", run)
+            self.pending = _Pending(_("NOTE: {notes} - checked?").format(notes=plan["notes"]), run)
             return Reply(ask=self.pending.question)
         return self._do_hand_out(code, count, confirmed=False)
 
@@ -280,10 +284,10 @@ class Counter:
         from boxoffice.services.pickup import pick_up
 
         out = pick_up(self.ctx, code, count=count, confirmed=confirmed)
-        reply = Reply(data=out).add("ok", f"HANDED OUT {out['order']}: {len(out['handed_out'])} ticket(s): "
-                                          f"{', '.join(out['places'])}")
+        reply = Reply(data=out).add("ok", _("HANDED OUT {code}: {count} ticket(s): {places}").format(
+            code=out["order"], count=len(out["handed_out"]), places=", ".join(out["places"])))
         if out["remaining"]:
-            reply.add("info", f"{out['remaining']} ticket(s) still to hand out later")
+            reply.add("info", _("{count} ticket(s) still to hand out later").format(count=out["remaining"]))
         else:
             self.current = None
         _print_lines(reply, out["print"])
@@ -301,10 +305,10 @@ class Counter:
         req = parse_sale(spec, self.event_id, currency)
         out = sell(self.ctx, req)
         reply = Reply(data={"order": out["order"]["code"]})
-        reply.add("ok", f"SOLD {out['order']['code']}  {len(out['tickets'])} ticket(s)  total {out['total_text']} "
-                        f"{out['currency']}")
+        reply.add("ok", _("SOLD {code}  {count} ticket(s)  total {total} {currency}").format(
+            code=out["order"]["code"], count=len(out["tickets"]), total=out["total_text"], currency=out["currency"]))
         if any(p["tender"] == "cash" for p in out["payments"]):
-            reply.add("ok", f"CHANGE {out['change_text']}")
+            reply.add("ok", _("CHANGE {change}").format(change=out["change_text"]))
         _print_lines(reply, run_jobs(self.ctx, out["jobs"]))
         self.current = None
         return reply
@@ -329,11 +333,12 @@ class Counter:
     def _toggle_door(self) -> Reply:
         if self.mode == "door":
             self.mode, self.exit_mode = "desk", False
-            return Reply().add("ok", "desk mode: find orders, hand them out, sell")
+            return Reply().add("ok", _("desk mode: find orders, hand them out, sell"))
         self.ctx.require("scan")
         ev = self._door_event()
         self.mode, self.current, self.choices = "door", None, []
-        return Reply().add("ok", f"door mode for {ev.name}: scan tickets (x: exit mode, d: back to the desk)")
+        return Reply().add("ok", _("door mode for {event}: scan tickets (x: exit mode, d: back to the desk)").format(
+            event=ev.name))
 
     def _toggle_exit(self) -> Reply:
         from boxoffice.services.door import check_direction
@@ -343,7 +348,8 @@ class Counter:
             check_direction(ev, "out")
         self.exit_mode = not self.exit_mode
         return Reply().add("warn" if self.exit_mode else "ok",
-                           "EXIT mode: scans let people out" if self.exit_mode else "entry mode: scans let people in")
+                           _("EXIT mode: scans let people out") if self.exit_mode else
+                           _("entry mode: scans let people in"))
 
     def _writer(self) -> DoorWriter:
         """The door's group-commit writer (services/door_writer.py), started at the first scan."""
@@ -381,29 +387,30 @@ def _door_reply(ans: ScanAnswer) -> Reply:
     """One big line per scan: ADMIT / EXIT and the place, or REFUSED and why."""
     reply = Reply(data=ans)
     if ans["result"] == "refused":
-        return reply.add("refused", f"REFUSED: {ans['message']}")
-    reply.add("admit", f"{'ADMIT' if ans['result'] == 'admit' else 'EXIT'}  {ans['message']}")
+        return reply.add("refused", _("REFUSED: {why}").format(why=ans["message"]))
+    reply.add("admit", (_("ADMIT  {what}") if ans["result"] == "admit" else _("EXIT  {what}")).format(
+        what=ans["message"]))
     if "holder" in ans:  # a real-name event: the steward compares the holder with the ID document
-        reply.add("warn", f"HOLDER {ans['holder']['line']}: compare with the ID document")
+        reply.add("warn", _("HOLDER {holder}: compare with the ID document").format(holder=ans["holder"]["line"]))
     return reply
 
 
 def _handout_state(r: FoundOrder) -> str:
     if r["channel"] == "box_office":
-        return "(sold here)"
+        return _("(sold here)")
     if r["status"] == "unpaid":
-        return "NOT PAID"
+        return _("NOT PAID")
     if r["picked_up"] >= r["tickets"]:
-        return "all handed out"
-    return f"{r['picked_up']} handed out" if r["picked_up"] else "waiting"
+        return _("all handed out")
+    return _("{count} handed out").format(count=r["picked_up"]) if r["picked_up"] else _("waiting")
 
 
 def _print_lines(reply: Reply, results: list[PrintResult]) -> None:
     for r in results:
         if r["status"] == "failed":
-            reply.add("warn", f"NOT PRINTED: {r['error']}")
+            reply.add("warn", _("NOT PRINTED: {error}").format(error=r["error"]))
         elif r.get("to"):
-            reply.add("info", f"printed to {r['to']}")
+            reply.add("info", _("printed to {to}").format(to=r["to"]))
 
 
 def parse_sale(spec: str, event_id: str, currency: str) -> Any:
@@ -422,7 +429,7 @@ def parse_sale(spec: str, event_id: str, currency: str) -> Any:
     spec, *holders = spec.split("/")
     words = spec.split()
     if len(words) < 2:
-        raise BoxOfficeError("bad_input", "quick sale: s SECTION TYPE=N PAY, e.g. s standing adult=2 cash 50")
+        raise BoxOfficeError("bad_input", _("quick sale: s SECTION TYPE=N PAY, e.g. s standing adult=2 cash 50"))
     section, rest = words[0].lower(), words[1:]
     types: list[str] = []
     tenders: list[Any] = []
@@ -431,16 +438,18 @@ def parse_sale(spec: str, event_id: str, currency: str) -> Any:
         w = rest[i].lower()
         if w in ("cash", "card"):
             if i + 1 >= len(rest):
-                raise BoxOfficeError("bad_input", f"quick sale: '{w}' needs an amount or card digits after it")
+                raise BoxOfficeError("bad_input", _("quick sale: '{word}' needs an amount or card digits after "
+                                                    "it").format(word=w))
             arg = rest[i + 1]
             tenders.append(Tender("cash", parse_amount(arg, currency)) if w == "cash" else parse_card(arg, currency))
             i += 2
             continue
         if tenders:
-            raise BoxOfficeError("bad_input", f"quick sale: {rest[i]!r} after the payment: put ticket types first")
+            raise BoxOfficeError("bad_input", _("quick sale: {word!r} after the payment: put ticket types "
+                                                "first").format(word=rest[i]))
         types.append(w)
         i += 1
     if not tenders:
-        raise BoxOfficeError("bad_input", "quick sale: say how it is paid: cash 50, card 4242")
+        raise BoxOfficeError("bad_input", _("quick sale: say how it is paid: cash 50, card 4242"))
     return SaleRequest(event_id=event_id, section_id=section, counts=parse_type_counts(types), tenders=tenders,
                        print_receipt=True, holders=[parse_holder(h) for h in holders] or None)

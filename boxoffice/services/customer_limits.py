@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from boxoffice.domain.customer_ids import keyed_hash, normalise_email, normalise_phone
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 from boxoffice.services.context import Ctx
 from boxoffice.services.venue_secret import venue_secret
 from boxoffice.store import customer_keys as rows
@@ -90,7 +91,7 @@ def merged(keys: list[CustomerKey]) -> list[CustomerKey]:
     out: dict[str, int] = {}
     for key, places in keys:
         if places < 1:
-            raise BoxOfficeError("bad_input", "a customer key holds at least one place")
+            raise BoxOfficeError("bad_input", _("a customer key holds at least one place"))
         out[key] = out.get(key, 0) + places
     return list(out.items())
 
@@ -107,8 +108,8 @@ def enforce(ctx: Ctx, event: Mapping[str, Any], keys: list[CustomerKey]) -> Limi
         return Limits()
     keys = merged(keys)
     if len(keys) > MAX_KEYS:
-        raise BoxOfficeError("bad_input", f"a sale names at most {MAX_KEYS} customers")
-    hashes = [k for k, _ in keys]
+        raise BoxOfficeError("bad_input", _("a sale names at most {max} customers").format(max=MAX_KEYS))
+    hashes = [k for k, _places in keys]
     local = rows.bought(ctx.conn, event["id"], hashes)
     central, why = _ask_central(ctx, event["id"], keys)
     # Not enrolled: this terminal sells the whole event, so its own count is every sale ('here').
@@ -141,12 +142,12 @@ def carried(ctx: Ctx, event: Mapping[str, Any], *, phone: str | None, email: str
 
 
 def _refusal(event: Mapping[str, Any], cap: int, left: int, counted: str) -> str:
-    how = " (counted offline: this terminal's own count)" if counted == "offline" else ""
+    how = _(" (counted offline: this terminal's own count)") if counted == "offline" else ""
     if left <= 0:
-        return (f"this customer has reached the limit of {cap} ticket(s) per customer for {event['name']}{how}: "
-                "no more may be sold to them")
-    return (f"this customer may buy {left} more ticket(s) for {event['name']} (limit {cap} per customer){how}: "
-            f"sell {left} or fewer")
+        return _("this customer has reached the limit of {cap} ticket(s) per customer for {event}{how}: no more "
+                 "may be sold to them").format(cap=cap, event=event["name"], how=how)
+    return _("this customer may buy {left} more ticket(s) for {event} (limit {cap} per customer){how}: sell {left} "
+             "or fewer").format(left=left, event=event["name"], cap=cap, how=how)
 
 
 def _ask_central(ctx: Ctx, event_id: str, keys: list[CustomerKey]) -> tuple[dict[str, int] | None, str | None]:
@@ -173,6 +174,6 @@ def _ask_central(ctx: Ctx, event_id: str, keys: list[CustomerKey]) -> tuple[dict
     if problems(answer, ANSWER_SCHEMA) or answer["event_id"] != event_id:
         return None, "malformed answer"
     got = {k["key"]: int(k["bought"]) for k in answer["keys"]}
-    if any(k not in got for k, _ in keys):
+    if any(k not in got for k, _places in keys):
         return None, "malformed answer"
     return got, None

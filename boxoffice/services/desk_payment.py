@@ -20,6 +20,7 @@ from boxoffice.domain.codes import normalise_lookup
 from boxoffice.domain.money import format_money
 from boxoffice.domain.tenders import Tender, apply_tenders
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 from boxoffice.services.context import Ctx
 from boxoffice.store import orders as order_store
 from boxoffice.store import pickup as pickup_store
@@ -84,17 +85,18 @@ def amount_due(ctx: Ctx, code: str) -> AmountDue:
     require_ready(ctx)
     order = pickup_store.summary_by_code(ctx.conn, normalise_lookup(code))
     if order is None:
-        raise BoxOfficeError("not_found", f"no order {normalise_lookup(code)} here: check the code, or find it by "
-                                          "name (boxoffice pickup find NAME)")
+        raise BoxOfficeError("not_found", _("no order {code} here: check the code, or find it by name (boxoffice "
+                                            "pickup find NAME)").format(code=normalise_lookup(code)))
     if order["status"] == "refunded":
-        raise BoxOfficeError("already_refunded", f"order {order['code']} was refunded: there is nothing to pay")
+        raise BoxOfficeError("already_refunded", _("order {code} was refunded: there is nothing to pay").format(
+            code=order["code"]))
     if order["status"] != "unpaid":
-        raise BoxOfficeError("already_paid", f"order {order['code']} is paid already: nothing to take; hand it out "
-                                             f"(boxoffice pickup {order['code']})")
+        raise BoxOfficeError("already_paid", _("order {code} is paid already: nothing to take; hand it out "
+                                               "(boxoffice pickup {code})").format(code=order["code"]))
     if order["revoked"] or not order["tickets"]:
         # Cancelled by the shop (or the central admin) since it was sent: its tickets would not admit anyone.
-        raise BoxOfficeError("revoked", f"order {order['code']} has tickets that were cancelled or re-issued "
-                                        "elsewhere: take no money; sync, or ask a supervisor")
+        raise BoxOfficeError("revoked", _("order {code} has tickets that were cancelled or re-issued elsewhere: "
+                                          "take no money; sync, or ask a supervisor").format(code=order["code"]))
     pauses.check(ctx, "sales", order["event_id"], order["channel"])
     shift_for_money(ctx)
     cur = order["currency"]
@@ -112,10 +114,11 @@ def pay_order(ctx: Ctx, code: str, tenders: list[Tender], *, print_receipt: bool
     """
     due = amount_due(ctx, code)
     if any(t.tender == "comp" for t in tenders):
-        raise BoxOfficeError("bad_input", "a web order owed money is paid by cash or card here, not comped")
+        raise BoxOfficeError("bad_input", _("a web order owed money is paid by cash or card here, not comped"))
     if not tenders:
-        raise BoxOfficeError("insufficient_payment", f"order {due['code']} owes {due['total_text']} "
-                                                     f"{due['currency']}: give --cash or --card")
+        raise BoxOfficeError("insufficient_payment", _("order {code} owes {total} {currency}: give --cash or "
+                                                       "--card").format(code=due["code"], total=due["total_text"],
+                                                                        currency=due["currency"]))
     payments = apply_tenders(due["total"], tenders, due["currency"])
     from boxoffice.services.sales import payment_row
 
@@ -124,7 +127,8 @@ def pay_order(ctx: Ctx, code: str, tenders: list[Tender], *, print_receipt: bool
     with write(ctx.conn):
         if not pickup_store.mark_paid(ctx.conn, due["order_id"]):
             # Another desk took the money between the check and now.
-            raise BoxOfficeError("already_paid", f"order {due['code']} was paid a moment ago: nothing was taken")
+            raise BoxOfficeError("already_paid", _("order {code} was paid a moment ago: nothing was taken").format(
+                code=due["code"]))
         order_store.insert_payments(ctx.conn, rows)
         ctx.journal(JOURNAL_KIND, {"order": due["order_id"], "code": due["code"], "total": due["total"],
                                    "currency": due["currency"], "at": now, "payments": rows})

@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any, NotRequired, TypedDict, cast
 
-from boxoffice.domain.clock import iso, local_text, parse_iso, zone
+from boxoffice.domain.clock import iso, local_text, parse_iso, when_text, zone
 from boxoffice.domain.ids import uuid7
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, SOURCE_LANGUAGE, _, language
 from boxoffice.services.context import Ctx
 from boxoffice.store import catalog as catalog_store
 from boxoffice.store import checkins as store
@@ -102,15 +103,17 @@ def door_event(ctx: Ctx, event_id: str | None = None) -> DoorEvent:
                  if parse_iso(e["starts_at"]).astimezone(zone(e["timezone"])).date()
                  == ctx.now().astimezone(zone(e["timezone"])).date()]
         if len(today) != 1:
-            names = ", ".join(e["id"] for e in today) if today else "none today"
-            raise BoxOfficeError("bad_input", f"say which event to scan for: --event EVENT ({names})")
+            names = ", ".join(e["id"] for e in today) if today else _("none today")
+            raise BoxOfficeError("bad_input", _("say which event to scan for: --event EVENT ({names})").format(
+                names=names))
         event_id = today[0]["id"]
     cache = ctx.cache.setdefault("door_events", {})
     if event_id in cache:
         return cache[event_id]
     ev = catalog_store.get_event(ctx.conn, event_id)
     if ev is None:
-        raise BoxOfficeError("not_found", f"no event {event_id!r} here: `boxoffice event list` shows them")
+        raise BoxOfficeError("not_found", _("no event {event!r} here: `boxoffice event list` shows them").format(
+            event=event_id))
     from boxoffice.tickets.token import event_ref, section_ref
 
     tz = zone(ev["timezone"])
@@ -131,9 +134,10 @@ def door_event(ctx: Ctx, event_id: str | None = None) -> DoorEvent:
 def check_direction(ev: DoorEvent, direction: str) -> None:
     """Exit scans exist only where the event lets people back in."""
     if direction not in DIRECTIONS:
-        raise BoxOfficeError("bad_input", "a scan is an entry (in) or an exit (out)")
+        raise BoxOfficeError("bad_input", _("a scan is an entry (in) or an exit (out)"))
     if direction == "out" and not ev.reentry:
-        raise BoxOfficeError("bad_input", f"{ev.name} has no re-entry: there are no exit scans for it")
+        raise BoxOfficeError("bad_input", _("{event} has no re-entry: there are no exit scans for it").format(
+            event=ev.name))
 
 
 def scan(ctx: Ctx, text: str, ev: DoorEvent, direction: str = "in", nonce: str | None = None) -> ScanAnswer:
@@ -155,7 +159,7 @@ def scan_group(ctx: Ctx, scans: Sequence[tuple[DoorEvent, str, str]]) -> list[Sc
     and pauses are checked once per event and direction of the group, not once per ticket: a group is what
     arrived within one commit's time, and a pause set meanwhile applies from the next group on.
     """
-    for ev, direction in {(ev.id, d): (ev, d) for ev, _, d in scans}.values():
+    for ev, direction in {(ev.id, d): (ev, d) for ev, _text, d in scans}.values():
         _may_scan(ctx, ev, direction)
     with write(ctx.conn):
         return [_scan_here(ctx, text, ev, direction, uuid7()) for ev, text, direction in scans]
@@ -190,7 +194,23 @@ def _refused(code: str, message: str, ticket_id: str | None = None, place: str |
             "seen_in_sync": seen}
 
 
-NOT_SEEN = "not seen in synced data"
+NOT_SEEN = N_("not seen in synced data")
+
+
+def _day_text(value: datetime, fmt: str, *, year: bool = False) -> str:
+    """A day (or a day and time) as said at the door: ``fmt`` in English, as it always was; in another language
+    the venue's date as domain/clock.when_text writes it (its clock dropped unless ``fmt`` has one)."""
+    if language() == SOURCE_LANGUAGE:
+        return value.strftime(fmt)
+    text = when_text(value, str(value.tzinfo), year=year)
+    return text if "%H" in fmt else text.rsplit(" ", 1)[0]
+
+
+def _event_day(ev: DoorEvent) -> str:
+    """The event's day, "Fri 04 Dec 2026"."""
+    if language() == SOURCE_LANGUAGE:
+        return ev.day_text
+    return _day_text(datetime.combine(ev.day, time(12), tzinfo=zone(ev.timezone)), "%a %d %b %Y", year=True)
 
 
 def _decide(ctx: Ctx, text: str, ev: DoorEvent, direction: str) -> ScanVerdict:
@@ -228,26 +248,30 @@ def _rules(ctx: Ctx, decoded: Any, state: dict[str, Any], ev: DoorEvent, directi
     tid = decoded.ticket_id
     place = _place(ev, decoded)
     seen = state["token"] is not None
-    refuse = "refuse entry; send the customer to the box office"
+    refuse = _("refuse entry; send the customer to the box office")
     late = _signed_after_revocation(ctx, decoded.key_id.hex(), seen, ev.timezone)
     if late:
-        return _refused("key_revoked", f"{late}: {refuse}", tid, place, seen)
+        return _refused("key_revoked", _("{why}: {refuse}").format(why=late, refuse=refuse), tid, place, seen)
     if state["revoked"] or (state["status"] is not None and state["status"] != "valid"):
-        return _refused("revoked", f"ticket was refunded or re-issued: {refuse}", tid, place, seen)
+        return _refused("revoked", _("ticket was refunded or re-issued: {refuse}").format(refuse=refuse), tid, place,
+                        seen)
     if state["token"] is not None and state["token"] != decoded.text:
-        return _refused("revoked", f"ticket was re-issued; this copy is void: {refuse}", tid, place, seen)
+        return _refused("revoked", _("ticket was re-issued; this copy is void: {refuse}").format(refuse=refuse), tid,
+                        place, seen)
     if decoded.event_ref != ev.ref:
         other = _other_event(ctx, decoded.event_ref)
         if other is None:
-            return _refused("unknown_event", f"ticket is for an event this terminal does not know, not {ev.name}: "
-                                             f"sync, then scan again; if still unknown, {refuse}", tid, None, seen)
-        return _refused("wrong_event", f"ticket is for {other}, not {ev.name}", tid, place, seen)
-    if place is None:
-        return _refused("unknown_section", f"ticket names a section {ev.name} does not have: {refuse}", tid, None,
-                        seen)
-    if state["order_status"] == "unpaid":
-        return _refused("unpaid", f"order {state['order_code']} is not paid: send the customer to the box office",
+            return _refused("unknown_event", _("ticket is for an event this terminal does not know, not {event}: "
+                                               "sync, then scan again; if still unknown, {refuse}").format(
+                event=ev.name, refuse=refuse), tid, None, seen)
+        return _refused("wrong_event", _("ticket is for {other}, not {event}").format(other=other, event=ev.name),
                         tid, place, seen)
+    if place is None:
+        return _refused("unknown_section", _("ticket names a section {event} does not have: {refuse}").format(
+            event=ev.name, refuse=refuse), tid, None, seen)
+    if state["order_status"] == "unpaid":
+        return _refused("unpaid", _("order {code} is not paid: send the customer to the box office").format(
+            code=state["order_code"]), tid, place, seen)
     holder = None
     if ev.real_name:
         from boxoffice.services.holders import for_door
@@ -259,23 +283,27 @@ def _rules(ctx: Ctx, decoded: Any, state: dict[str, Any], ev: DoorEvent, directi
     now = ctx.now()
     today = now.astimezone(zone(ev.timezone)).date()
     if today < ev.day:
-        return _refused("wrong_day", f"ticket is for {ev.day_text}, not today", tid, place, seen)
+        return _refused("wrong_day", _("ticket is for {day}, not today").format(day=_event_day(ev)), tid, place,
+                        seen)
     if today > ev.day:
-        return _refused("wrong_day", f"ticket was for {ev.day_text}: that day is over", tid, place, seen)
+        return _refused("wrong_day", _("ticket was for {day}: that day is over").format(day=_event_day(ev)), tid,
+                        place, seen)
     if now < ev.opens:
         opens = local_text(iso(ev.opens), ev.timezone, "%H:%M")
-        return _refused("wrong_day", f"too early: doors open at {opens}", tid, place, seen)
+        return _refused("wrong_day", _("too early: doors open at {time}").format(time=opens), tid, place, seen)
     last = state["last_direction"]
     if direction == "in" and last == "in":
         when = local_text(state["last_at"], ev.timezone, "%H:%M")
-        where = "" if state["last_terminal"] == ctx.terminal["id"] else " at another door"
-        return _refused("already_checked_in", f"already in since {when}{where}", tid, place, seen)
+        said = (_("already in since {time}") if state["last_terminal"] == ctx.terminal["id"] else
+                _("already in since {time} at another door"))
+        return _refused("already_checked_in", said.format(time=when), tid, place, seen)
     if direction == "out" and last != "in":
-        return _refused("conflict", "ticket is not in: nothing to let out", tid, place, seen)
+        return _refused("conflict", _("ticket is not in: nothing to let out"), tid, place, seen)
     # A ticket with no order here was never in anything this terminal synced (a web ticket not pulled yet, a sale
     # not pushed yet, or a forgery with a stolen key): its signature is genuine, so it is admitted, marked.
     answer: ScanVerdict = {"result": "admit" if direction == "in" else "exit", "code": None,
-                           "message": place + ("" if seen else f" ({NOT_SEEN}: genuine signature, checked offline)"),
+                           "message": place + ("" if seen else _(" ({not_seen}: genuine signature, checked "
+                                                                 "offline)").format(not_seen=_(NOT_SEEN))),
                            "ticket_id": tid, "place": place, "seen_in_sync": seen}
     if holder is not None:
         answer["holder"] = dict(holder)
@@ -285,7 +313,8 @@ def _rules(ctx: Ctx, decoded: Any, state: dict[str, Any], ev: DoorEvent, directi
         # what admits, each ticket once; the shared code is said at the door and recorded with the scan.
         shown = code.split("~")[0]
         answer["flag"] = "order_code_reused"
-        answer["message"] += f" (order code {shown} is shared by two orders: flagged for a supervisor)"
+        answer["message"] += _(" (order code {code} is shared by two orders: flagged for a supervisor)").format(
+            code=shown)
     return answer
 
 
@@ -307,9 +336,11 @@ def _signed_after_revocation(ctx: Ctx, key_id: str, seen: bool, tz: str) -> str 
     revoked = terminal_store.key_revocation(ctx.conn, key_id)
     if revoked is None:
         return None
-    who = f"{revoked['name']}'s key" if revoked["name"] else f"key {key_id}"
-    when = local_text(revoked["at"], tz, "%d %b %H:%M")
-    return f"signed with {who}, revoked {when}, and {NOT_SEEN}: nothing shows it was sold before that"
+    when = _day_text(parse_iso(revoked["at"]).astimezone(zone(tz)), "%d %b %H:%M")
+    said = (_("signed with {name}'s key, revoked {when}, and {not_seen}: nothing shows it was sold before that")
+            if revoked["name"] else
+            _("signed with key {key}, revoked {when}, and {not_seen}: nothing shows it was sold before that"))
+    return said.format(name=revoked["name"], key=key_id, when=when, not_seen=_(NOT_SEEN))
 
 
 def _place(ev: DoorEvent, decoded: Any) -> str | None:
@@ -326,7 +357,8 @@ def _other_event(ctx: Ctx, ref: bytes) -> str | None:
 
     for e in catalog_store.list_events(ctx.conn):
         if event_ref(e["id"]) == ref:
-            return f"{e['name']} ({local_text(e['starts_at'], e['timezone'], '%a %d %b')})"
+            day = _day_text(parse_iso(e["starts_at"]).astimezone(zone(e["timezone"])), "%a %d %b")
+            return _("{event} ({day})").format(event=e["name"], day=day)
     return None
 
 
@@ -348,8 +380,8 @@ def _record(ctx: Ctx, row: dict[str, Any], journal: bool, flag: str | None = Non
         return True
     had = store.by_nonce(ctx.conn, row["id"])
     if had is not None and any(had[k] != row[k] for k in ("ticket_id", "event_id", "direction", "result")):
-        raise BoxOfficeError("conflict", f"check-in {row['id']} is recorded already with other details: "
-                                         "not applied again")
+        raise BoxOfficeError("conflict", _("check-in {nonce} is recorded already with other details: not applied "
+                                           "again").format(nonce=row["id"]))
     return False
 
 
@@ -364,9 +396,9 @@ def record_checkin(ctx: Ctx, nonce: str, *, ticket_id: str | None, event_id: str
     from boxoffice.domain.ids import is_uuid
 
     if not is_uuid(nonce):
-        raise BoxOfficeError("bad_input", f"a check-in nonce is a UUID, not {nonce!r}")
+        raise BoxOfficeError("bad_input", _("a check-in nonce is a UUID, not {nonce!r}").format(nonce=nonce))
     if direction not in DIRECTIONS:
-        raise BoxOfficeError("bad_input", "a check-in direction is in or out")
+        raise BoxOfficeError("bad_input", _("a check-in direction is in or out"))
     row = {"id": nonce, "ticket_id": ticket_id, "event_id": event_id, "direction": direction, "at": iso(parse_iso(at)),
            "operator_id": operator_id, "terminal_id": terminal_id or ctx.terminal["id"], "result": result}
     with write(ctx.conn):
@@ -377,5 +409,6 @@ def stats(ctx: Ctx, event_id: str) -> DoorStats:
     """How many are in now, how many tickets were ever let in, entries, exits and refusals for one event."""
     ev = catalog_store.get_event(ctx.conn, event_id)
     if ev is None:
-        raise BoxOfficeError("not_found", f"no event {event_id!r} here: `boxoffice event list` shows them")
+        raise BoxOfficeError("not_found", _("no event {event!r} here: `boxoffice event list` shows them").format(
+            event=event_id))
     return cast(DoorStats, {"event_id": ev["id"], "event": ev["name"], **store.stats(ctx.conn, ev["id"])})

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 from boxoffice.services.context import Ctx
 from boxoffice.services.door import DoorEvent, ScanAnswer, check_direction, scan_group
 
@@ -66,7 +67,7 @@ class DoorWriter:
     def submit(self, ev: DoorEvent, text: str, direction: str = "in") -> Future[ScanAnswer]:
         """Queue one scan; its future holds the answer once the scan is committed (or the error that refused it)."""
         if self._closed:
-            raise BoxOfficeError("conflict", "the door's writer is closed: no more scans on it")
+            raise BoxOfficeError("conflict", _("the door's writer is closed: no more scans on it"))
         check_direction(ev, direction)
         item = _Scan(ev, text, direction)
         self._queue.put(item)

@@ -10,6 +10,7 @@ from typing import Any
 
 from boxoffice.domain import denominations as denoms
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 from boxoffice.services.context import Ctx
 from boxoffice.store import operators as operator_store
 from boxoffice.store import shifts as store
@@ -27,8 +28,8 @@ def current(ctx: Ctx, operator_id: str | None = None) -> dict[str, Any] | None:
 def _mine(ctx: Ctx, op: dict[str, Any]) -> dict[str, Any]:
     shift = current(ctx, op["id"])
     if shift is None:
-        raise BoxOfficeError("shift_required", f"{op['name']} has no open shift at this terminal: "
-                                               "run `boxoffice shift open --float AMOUNT` first")
+        raise BoxOfficeError("shift_required", _("{name} has no open shift at this terminal: run `boxoffice shift "
+                                                 "open --float AMOUNT` first").format(name=op["name"]))
     return shift
 
 
@@ -49,7 +50,7 @@ def _target(ctx: Ctx, operator_name: str | None) -> tuple[dict[str, Any], dict[s
         return op, _mine(ctx, op)
     other = operator_store.by_name(ctx.conn, operator_name)
     if other is None:
-        raise BoxOfficeError("not_found", f"no operator named {operator_name!r}")
+        raise BoxOfficeError("not_found", _("no operator named {name!r}").format(name=operator_name))
     if other["id"] != op["id"]:
         ctx.require("report")
     return op, _mine(ctx, other)

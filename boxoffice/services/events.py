@@ -6,6 +6,7 @@ from typing import Any, NotRequired, TypedDict, cast
 
 from boxoffice.domain.clock import when_text
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 from boxoffice.services.context import Ctx
 from boxoffice.store import catalog as store
 
@@ -92,8 +93,9 @@ def get_event(ctx: Ctx, event_id: str) -> Event:
     ev = store.get_event(ctx.conn, event_id)
     if ev is None:
         known = [e["id"] for e in store.list_events(ctx.conn)][:10]
-        hint = f"known: {', '.join(known)}" if known else "import a catalogue first: `boxoffice catalog import FILE`"
-        raise BoxOfficeError("not_found", f"no event {event_id!r} ({hint})")
+        hint = (_("known: {ids}").format(ids=", ".join(known)) if known else
+                _("import a catalogue first: `boxoffice catalog import FILE`"))
+        raise BoxOfficeError("not_found", _("no event {event!r} ({hint})").format(event=event_id, hint=hint))
     return cast(Event, ev)
 
 
@@ -157,5 +159,6 @@ def seat_map(ctx: Ctx, event_id: str, section_id: str | None = None,
             entry["allocated_here"] = sum(x["here"] for r in rows for x in r["seats"])
         out.append(entry)
     if section_id and not out:
-        raise BoxOfficeError("not_found", f"event {event_id!r} has no section {section_id!r}")
+        raise BoxOfficeError("not_found", _("event {event!r} has no section {section!r}").format(
+            event=event_id, section=section_id))
     return out

@@ -22,6 +22,7 @@ from boxoffice.domain.ids import uuid7
 from boxoffice.domain.money import format_money, tax_share
 from boxoffice.domain.tenders import TENDER_LABELS, Tender, apply_tenders
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 from boxoffice.services import customer_limits, pauses
 from boxoffice.services import refund_payback as payback
 from boxoffice.services import refunds as rf
@@ -58,7 +59,8 @@ def assess(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
     op = ctx.require("exchange")
     order, scanned = order_for(ctx, req.code)
     if order["status"] == "unpaid":
-        raise BoxOfficeError("unpaid", f"order {order['code']} is not paid: sell it instead of exchanging it")
+        raise BoxOfficeError("unpaid", _("order {code} is not paid: sell it instead of exchanging it").format(
+            code=order["code"]))
     old = rf.pick_tickets(ctx, order, req.tickets or ([scanned] if scanned else None))
     old_ev = get_event(ctx, order["event_id"])
     ev = get_event(ctx, req.event_id or order["event_id"])
@@ -66,12 +68,12 @@ def assess(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
     if section_id is None:
         sections = {t["section_id"] for t in old}
         if len(sections) != 1 or ev["id"] != old_ev["id"]:
-            raise BoxOfficeError("bad_input", "say which section the new tickets are in: --section ID")
+            raise BoxOfficeError("bad_input", _("say which section the new tickets are in: --section ID"))
         section_id = sections.pop()
     counts = req.counts or dict(Counter(t["ticket_type_id"] for t in old))
     types = {t["id"]: t for t in catalog_store.ticket_types(ctx.conn, ev["id"])}
     if any(types.get(tid, {}).get("needs_supervisor") for tid in counts):
-        raise BoxOfficeError("bad_input", "an exchange cannot issue comps: refund, then sell the comp")
+        raise BoxOfficeError("bad_input", _("an exchange cannot issue comps: refund, then sell the comp"))
     q = quote(ctx, ev["id"], section_id, counts)
     paid = rf.paid_for(ctx, order["id"])  # credited at what was paid, never at a price stored on the ticket
     old = [t | {"price": paid[t["id"]]} for t in old]
@@ -79,7 +81,8 @@ def assess(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
     difference = q["total"] - credit
     cur = order["currency"]
     if ev["currency"] != cur:
-        raise BoxOfficeError("bad_input", f"cannot exchange {cur} tickets for {ev['currency']} ones")
+        raise BoxOfficeError("bad_input", _("cannot exchange {currency} tickets for {other} ones").format(
+            currency=cur, other=ev["currency"]))
     overrides = (["outside_policy"] if parse_iso(old_ev["starts_at"]) <= ctx.now() else []) + \
         (["above_limit"] if -difference > payback.refund_limit(ctx, cur) else []) + rf.channel_override(ctx, order) + \
         rf.used_override(ctx, old)
@@ -127,8 +130,8 @@ def preview(ctx: Ctx, req: ExchangeRequest) -> ExchangePreview:
                     for line in a["lines"]],
             "credit": format_money(a["credit"], cur), "new_total": format_money(a["new_total"], cur),
             "difference": d, "currency": cur,
-            "settle": (f"customer pays {format_money(d, cur)}" if d > 0 else
-                       payback.plan_steps(a["plan"], cur) if d < 0 else "even"),
+            "settle": (_("customer pays {amount}").format(amount=format_money(d, cur)) if d > 0 else
+                       payback.plan_steps(a["plan"], cur) if d < 0 else _("even")),
             "overrides": a["overrides"], "overrides_text": [rf.OVERRIDES[o] for o in a["overrides"]]}
 
 
@@ -143,31 +146,33 @@ def _checked(ctx: Ctx, req: ExchangeRequest, supervisor: str | None) -> dict[str
     a = assess(ctx, req)
     op, order, ev, cur, diff = a["op"], a["order"], a["event"], a["currency"], a["difference"]
     if req.expect_difference is not None and req.expect_difference != diff:
-        raise BoxOfficeError("conflict", f"the difference is now {format_money(diff, cur)}, not the "
-                                         f"{format_money(req.expect_difference, cur)} confirmed: nothing was changed")
+        raise BoxOfficeError("conflict", _("the difference is now {now}, not the {confirmed} confirmed: nothing was "
+                                           "changed").format(now=format_money(diff, cur),
+                                                             confirmed=format_money(req.expect_difference, cur)))
     pauses.check(ctx, "sales", ev["id"])
     note = (req.note or "").strip() or None
     if note and (len(note) > rf.MAX_NOTE or any(ord(c) < 32 for c in note)):
-        raise BoxOfficeError("bad_input", f"a note is up to {rf.MAX_NOTE} printable characters")
+        raise BoxOfficeError("bad_input", _("a note is up to {max} printable characters").format(max=rf.MAX_NOTE))
     refuse_card_number(note, "exchange note")
     if diff > 0:
         if any(t.tender == "comp" for t in req.tenders):
-            raise BoxOfficeError("bad_input", "the difference cannot be a comp: take cash or a card")
+            raise BoxOfficeError("bad_input", _("the difference cannot be a comp: take cash or a card"))
         if not req.tenders:
-            raise BoxOfficeError("insufficient_payment", f"{format_money(diff, cur)} is due: add --cash AMOUNT or "
-                                                         "--card LAST4")
+            raise BoxOfficeError("insufficient_payment", _("{amount} is due: add --cash AMOUNT or --card "
+                                                           "LAST4").format(amount=format_money(diff, cur)))
         payments = apply_tenders(diff, req.tenders, cur)
     elif req.tenders:
-        raise BoxOfficeError("bad_input", "nothing is due: the new tickets cost no more than the old ones "
-                                          "(drop --cash/--card)")
+        raise BoxOfficeError("bad_input", _("nothing is due: the new tickets cost no more than the old ones "
+                                            "(drop --cash/--card)"))
     else:
         payments = []
-    detail = f"{len(a['old'])} ticket(s) of order {order['code']}"
+    detail = _("{count} ticket(s) of order {code}").format(count=len(a["old"]), code=order["code"])
     rf.check_authority(ctx, op, a["overrides"], supervisor, "exchange", detail)
     sec = catalog_store.section(ctx.conn, ev["id"], a["section_id"])
     assert sec is not None  # quote checked it
     if sec["kind"] == "general" and req.seats:
-        raise BoxOfficeError("bad_input", f"{sec['name']} is general admission: give no seats")
+        raise BoxOfficeError("bad_input", _("{section} is general admission: give no seats").format(
+            section=sec["name"]))
     payback.check_drawer(ctx, a["plan"], cur)
     from boxoffice.services.holders import carried_over
 
@@ -258,9 +263,9 @@ def receipt_view(ctx: Ctx, row: dict[str, Any], codes: tuple[str, str], cur: str
     d = row["difference"]
     payments = []
     for p in pays:
-        label = TENDER_LABELS[p["tender"]] + (f" ****{p['card_last4']}" if p["card_last4"] else "")
+        label = _(TENDER_LABELS[p["tender"]]) + (f" ****{p['card_last4']}" if p["card_last4"] else "")
         shown = p["tendered"] if p["tendered"] is not None else p["amount"]
-        payments.append((("To " if p["kind"] == "refund" else "") + label, m(shown, cur),
+        payments.append((_("To {tender}").format(tender=label) if p["kind"] == "refund" else label, m(shown, cur),
                          m(p["change"], cur) if p["change"] else None))
     return ExchangeReceiptView(
         venue=ctx.config.venue_name or (catalog_store.venue(ctx.conn) or {}).get("name", ""),

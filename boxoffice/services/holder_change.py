@@ -16,6 +16,7 @@ from typing import Any, TypedDict
 from boxoffice.domain.holders import HolderInput
 from boxoffice.domain.ids import uuid7
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 from boxoffice.services import holders
 from boxoffice.services.context import Ctx
 from boxoffice.services.events import get_event
@@ -45,10 +46,11 @@ def find_ticket(ctx: Ctx, text: str) -> dict[str, Any]:
 
     tid: str | None = text.strip().lower()
     if looks_like_token(text):
-        _, tid = order_for(ctx, text)
+        _order, tid = order_for(ctx, text)
     ticket = order_store.ticket_by_id(ctx.conn, tid) if tid else None
     if ticket is None:
-        raise BoxOfficeError("not_found", "no such ticket on this terminal: give the ticket id or scan the ticket")
+        raise BoxOfficeError("not_found", _("no such ticket on this terminal: give the ticket id or scan the "
+                                            "ticket"))
     return ticket
 
 
@@ -60,8 +62,9 @@ def _approver(ctx: Ctx, supervisor: tuple[str, str] | None) -> dict[str, Any]:
     if allowed(op["role"], "change_holder"):
         return op
     if supervisor is None:
-        raise BoxOfficeError("permission_denied", f"{op['name']} ({op['role']}) may not change a ticket's holder: a "
-                                                  "supervisor must approve (--supervisor NAME, PIN asked)")
+        raise BoxOfficeError("permission_denied", _("{name} ({role}) may not change a ticket's holder: a supervisor "
+                                                    "must approve (--supervisor NAME, PIN asked)").format(
+            name=op["name"], role=op["role"]))
     from boxoffice.services.operators import approve
 
     return dict(approve(ctx, supervisor[0], supervisor[1], "change_holder"))
@@ -74,30 +77,34 @@ def check(ctx: Ctx, text: str, supervisor_name: str | None = None) -> dict[str, 
 
     if not allowed(op["role"], "change_holder"):
         if supervisor_name is None:
-            raise BoxOfficeError("permission_denied", f"{op['name']} ({op['role']}) may not change a ticket's "
-                                                      "holder: a supervisor must approve (--supervisor NAME)")
+            raise BoxOfficeError("permission_denied", _("{name} ({role}) may not change a ticket's holder: a "
+                                                        "supervisor must approve (--supervisor NAME)").format(
+                name=op["name"], role=op["role"]))
         from boxoffice.services.operators import check_approver
 
         check_approver(ctx, supervisor_name, "change_holder")
     ticket = find_ticket(ctx, text)
     ev = get_event(ctx, ticket["event_id"])
     if not holders.is_real_name(ev):
-        raise BoxOfficeError("bad_input", f"{ev['name']} is not a real-name event: its tickets have no holder")
+        raise BoxOfficeError("bad_input", _("{event} is not a real-name event: its tickets have no holder").format(
+            event=ev["name"]))
     if ticket["status"] != "valid" or order_store.is_revoked(ctx.conn, ticket["id"]):
-        raise BoxOfficeError("revoked", "this ticket was refunded or re-issued: change the holder of the current "
-                                        "ticket")
+        raise BoxOfficeError("revoked", _("this ticket was refunded or re-issued: change the holder of the current "
+                                          "ticket"))
     order = order_store.order_by_id(ctx.conn, ticket["order_id"])
     assert order is not None
     if order["channel"] != "box_office" or order["terminal_id"] != ctx.terminal["id"]:
-        raise BoxOfficeError("conflict", f"order {order['code']} was sold elsewhere: change its holders where it "
-                                         "was sold (the revocation must come from the ticket's owner)")
+        raise BoxOfficeError("conflict", _("order {code} was sold elsewhere: change its holders where it was sold "
+                                           "(the revocation must come from the ticket's owner)").format(
+            code=order["code"]))
     row = holder_store.for_ticket(ctx.conn, ticket["id"])
     if row is None:
-        raise BoxOfficeError("holder_required", "this ticket has no holder recorded here: sync first")
+        raise BoxOfficeError("holder_required", _("this ticket has no holder recorded here: sync first"))
     cap = ev["holder_changes_max"]
     if cap is not None and row["changes"] >= cap:
-        raise BoxOfficeError("holder_changes_exhausted", f"this ticket's holder was changed {row['changes']} "
-                                                         f"time(s), as often as {ev['name']} allows ({cap})",
+        raise BoxOfficeError("holder_changes_exhausted", _("this ticket's holder was changed {changes} time(s), as "
+                                                           "often as {event} allows ({cap})").format(
+            changes=row["changes"], event=ev["name"], cap=cap),
                              changes=row["changes"], cap=cap)
     return {"ticket": ticket, "order": order, "event": ev, "holder": row}
 
@@ -120,11 +127,12 @@ def change_holder(ctx: Ctx, text: str, holder: HolderInput, supervisor: tuple[st
     with write(ctx.conn):
         again = check(ctx, text, supervisor[0] if supervisor else None)  # nothing changed since, inside the lock
         if again["ticket"]["id"] != old["id"]:
-            raise BoxOfficeError("conflict", "the ticket changed a moment ago: nothing was changed")
+            raise BoxOfficeError("conflict", _("the ticket changed a moment ago: nothing was changed"))
         from boxoffice.store import refunds as refund_store
 
         if refund_store.retire_tickets(ctx.conn, [old["id"]], "exchanged") != 1:
-            raise BoxOfficeError("conflict", "the ticket was refunded or exchanged a moment ago: nothing changed")
+            raise BoxOfficeError("conflict", _("the ticket was refunded or exchanged a moment ago: nothing "
+                                               "changed"))
         order_store.revoke(ctx.conn, old["id"], now, "exchanged")
         tid = uuid7()
         token = sign_token(TicketClaims(tid, old["event_id"], old["section_id"], old["row"], old["seat"]),

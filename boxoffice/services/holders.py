@@ -14,10 +14,11 @@ from boxoffice.domain.customer_ids import keyed_hash, masked, same_id
 from boxoffice.domain.holders import HolderInput, check_count
 from boxoffice.domain.shown import shown
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _
 from boxoffice.services.context import Ctx
 from boxoffice.store import holders as store
 
-_REFUSE = "refuse entry; send the customer to the box office"
+_REFUSE = N_("refuse entry; send the customer to the box office")
 
 
 class HolderShown(TypedDict):
@@ -52,7 +53,8 @@ def prepare(ctx: Ctx, ev: Any, holders: list[HolderInput] | None, tickets: int) 
     holders = holders or []
     if not is_real_name(ev):
         if holders:
-            raise BoxOfficeError("bad_input", f"{ev['name']} is not a real-name event: give no --holder")
+            raise BoxOfficeError("bad_input", _("{event} is not a real-name event: give no --holder").format(
+                event=ev["name"]))
         return []
     check_count(holders, tickets)
     from boxoffice.services.venue_secret import venue_secret
@@ -70,9 +72,9 @@ def carried_over(ctx: Ctx, ev: Any, old_tickets: list[dict[str, Any]], tickets: 
         return []
     rows = [store.for_ticket(ctx.conn, t["id"]) for t in old_tickets]
     if len(rows) != tickets or any(r is None or r["name"] is None for r in rows):
-        raise BoxOfficeError("holder_required", f"{ev['name']} is a real-name event: an exchange keeps each ticket's "
-                                                "holder, so exchange real-name tickets one for one; otherwise refund "
-                                                "and sell again with --holder")
+        raise BoxOfficeError("holder_required", _("{event} is a real-name event: an exchange keeps each ticket's "
+                                                  "holder, so exchange real-name tickets one for one; otherwise "
+                                                  "refund and sell again with --holder").format(event=ev["name"]))
     return [{k: r[k] for k in ("name", "id_kind", "id_hash", "id_last4")} for r in rows if r is not None]
 
 
@@ -98,9 +100,10 @@ def bind(ctx: Ctx, tickets: list[dict[str, Any]], prepared: list[dict[str, Any]]
 
 def shown_holder(row: dict[str, Any]) -> HolderShown:
     name = row["name"]
-    who = shown(name) if name is not None else "(name purged)"
+    who = shown(name) if name is not None else _("(name purged)")
     return {"ticket_id": row["ticket_id"], "name": name, "id_kind": row["id_kind"], "id_last4": row["id_last4"],
-            "line": f"{who} · ID {masked(shown(row['id_last4']))}", "changes": row["changes"]}
+            "line": _("{name} · ID {last4}").format(name=who, last4=masked(shown(row["id_last4"]))),
+            "changes": row["changes"]}
 
 
 def for_door(ctx: Ctx, decoded: Any, keys: Any) -> HolderShown:
@@ -110,11 +113,12 @@ def for_door(ctx: Ctx, decoded: Any, keys: Any) -> HolderShown:
 
     row = store.for_ticket(ctx.conn, decoded.ticket_id)
     if row is None:
-        raise BoxOfficeError("holder_required", "no holder is recorded here for this real-name ticket: sync, then "
-                                                f"scan again; if still none, {_REFUSE}", ticket_id=decoded.ticket_id)
-    if row["name"] is None:
-        raise BoxOfficeError("holder_required", f"this ticket's holder was purged (privacy): {_REFUSE}",
+        raise BoxOfficeError("holder_required", _("no holder is recorded here for this real-name ticket: sync, then "
+                                                  "scan again; if still none, {refuse}").format(refuse=_(_REFUSE)),
                              ticket_id=decoded.ticket_id)
+    if row["name"] is None:
+        raise BoxOfficeError("holder_required", _("this ticket's holder was purged (privacy): {refuse}").format(
+            refuse=_(_REFUSE)), ticket_id=decoded.ticket_id)
     fields = holder_binding.Holder(row["name"], row["id_kind"], row["id_hash"], row["id_last4"])
     holder_binding.verify(decoded.ticket_id, decoded.text, fields, row["binding_key"], row["binding"],
                           decoded.key_id.hex(), keys)
@@ -136,14 +140,15 @@ def check_id(ctx: Ctx, token: str, id_number: str, id_kind: str | None = None) -
     decoded = verify_token(token, keys, is_revoked(ctx))
     ticket = _current(ctx, decoded)
     if ticket is not None and ticket["status"] != "valid":
-        raise BoxOfficeError("revoked", f"ticket was refunded or re-issued: {_REFUSE}")
+        raise BoxOfficeError("revoked", _("ticket was refunded or re-issued: {refuse}").format(refuse=_(_REFUSE)))
     holder = for_door(ctx, decoded, keys)
     row = store.for_ticket(ctx.conn, decoded.ticket_id)
     assert row is not None
     kind = id_kind or row["id_kind"]
     if not same_id(venue_secret(ctx), kind, id_number, row["id_hash"]):
-        raise BoxOfficeError("holder_mismatch", f"NO MATCH: that ID is not the ticket holder's ({holder['line']}): "
-                                                f"{_REFUSE}", ticket_id=decoded.ticket_id)
+        raise BoxOfficeError("holder_mismatch", _("NO MATCH: that ID is not the ticket holder's ({holder}): "
+                                                  "{refuse}").format(holder=holder["line"], refuse=_(_REFUSE)),
+                             ticket_id=decoded.ticket_id)
     return {"match": True, "ticket_id": decoded.ticket_id, "holder": holder}
 
 
@@ -153,7 +158,8 @@ def _current(ctx: Ctx, decoded: Any) -> dict | None:
 
     ticket = order_store.ticket_by_id(ctx.conn, decoded.ticket_id)
     if ticket is not None and ticket["token"] != decoded.text:
-        raise BoxOfficeError("revoked", f"ticket was re-issued; this copy is void: {_REFUSE}")
+        raise BoxOfficeError("revoked", _("ticket was re-issued; this copy is void: {refuse}").format(
+            refuse=_(_REFUSE)))
     return ticket
 
 
@@ -168,8 +174,9 @@ def check_pickup(ctx: Ctx, order: dict[str, Any], id_last4: str | None, id_numbe
     if not holders:
         return None
     if not id_last4 and not id_number:
-        raise BoxOfficeError("holder_required", f"order {order['code']} has real-name tickets: ask for a holder's "
-                                                "ID document and give --id-last4 XXXX or --id-number NUMBER")
+        raise BoxOfficeError("holder_required", _("order {code} has real-name tickets: ask for a holder's ID "
+                                                  "document and give --id-last4 XXXX or --id-number NUMBER").format(
+            code=order["code"]))
     if id_number:
         from boxoffice.services.venue_secret import venue_secret
 
@@ -179,8 +186,8 @@ def check_pickup(ctx: Ctx, order: dict[str, Any], id_last4: str | None, id_numbe
         typed = _last4(id_last4 or "")
         found = [h for h in holders if h["id_last4"] == typed]
     if not found:
-        raise BoxOfficeError("holder_mismatch", f"that ID is not one of order {order['code']}'s ticket holders: "
-                                                "check the document; do not hand the tickets out")
+        raise BoxOfficeError("holder_mismatch", _("that ID is not one of order {code}'s ticket holders: check the "
+                                                  "document; do not hand the tickets out").format(code=order["code"]))
     return dict(shown_holder(found[0]))
 
 
@@ -190,7 +197,7 @@ def _last4(text: str) -> str:
 
     typed = unicodedata.normalize("NFKC", text).strip().upper()
     if len(typed) != 4 or not typed.isalnum():
-        raise BoxOfficeError("bad_input", "--id-last4 takes the last four characters of the ID number")
+        raise BoxOfficeError("bad_input", _("--id-last4 takes the last four characters of the ID number"))
     return typed
 
 
@@ -205,7 +212,7 @@ def web_holder(out: list[dict[str, Any]], t: dict[str, Any], order_id: str, ev: 
 
     h = t["holder"]
     if not is_real_name(ev):
-        return f"{ev['name']} is not a real-name event: its tickets have no holder"
+        return _("{event} is not a real-name event: its tickets have no holder").format(event=ev["name"])
     try:
         name = holder_name(h["name"])
     except BoxOfficeError as exc:
@@ -215,7 +222,7 @@ def web_holder(out: list[dict[str, Any]], t: dict[str, Any], order_id: str, ev: 
         holder_binding.verify(t["id"], decoded.text, fields, decoded.key_id.hex(), h["binding"],
                               decoded.key_id.hex(), keys)
     except BoxOfficeError:
-        return "the holder's binding does not verify with the key that signed the ticket"
+        return _("the holder's binding does not verify with the key that signed the ticket")
     out.append({"ticket_id": t["id"], "order_id": order_id, "event_id": ev["id"], "name": name,
                 "id_kind": h["id_kind"], "id_hash": h["id_hash"], "id_last4": h["id_last4"], "changes": 0,
                 "binding_key": decoded.key_id.hex(), "binding": h["binding"], "created_at": now})

@@ -11,11 +11,15 @@ from typing import Any, TypedDict, cast
 from boxoffice.domain.card_numbers import refuse_card_number
 from boxoffice.domain.ids import uuid7
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import N_, _
 from boxoffice.services.context import Ctx
 from boxoffice.store import night as store
 from boxoffice.store.db import write
 
 SEVERITIES = ("minor", "major", "critical")
+# What each text is called in a refusal (translated where shown), and the field a card number is refused in.
+_WHAT = {"title": (N_("the title"), "incident's title"), "note": (N_("the note"), "incident's note"),
+         "resolution": (N_("the resolution"), "incident's resolution")}
 
 
 class Incident(TypedDict):
@@ -62,10 +66,13 @@ class Timeline(StoredIncident):
 
 
 def _text(value: str, what: str, limit: int = 500) -> str:
+    """``what``: title, note or resolution (_WHAT)."""
+    said, field = _WHAT[what]
     value = value.strip()
     if not value or len(value) > limit or any(ord(c) < 32 and c not in "\t" for c in value):
-        raise BoxOfficeError("bad_input", f"{what} is 1 to {limit} printable characters")
-    refuse_card_number(value, f"incident's {what.removeprefix('the ')}")
+        raise BoxOfficeError("bad_input", _("{what} is 1 to {limit} printable characters").format(
+            what=_(said), limit=limit))
+    refuse_card_number(value, field)
     return value
 
 
@@ -75,9 +82,11 @@ def _get(ctx: Ctx, incident_id: str) -> dict[str, Any]:
     matches = [i for i in every if i["id"] == wanted] or \
               [i for i in every if len(wanted) >= 4 and i["id"].endswith(wanted)]
     if len(matches) > 1:  # say so, rather than "no incident": the user typed too little of the id
-        raise BoxOfficeError("bad_input", f"{incident_id!r} names {len(matches)} incidents: give more of the id")
+        raise BoxOfficeError("bad_input", _("{wanted!r} names {count} incidents: give more of the id").format(
+            wanted=incident_id, count=len(matches)))
     if not matches:
-        raise BoxOfficeError("not_found", f"no incident {incident_id!r}: `boxoffice incident list` shows them")
+        raise BoxOfficeError("not_found", _("no incident {wanted!r}: `boxoffice incident list` shows them").format(
+            wanted=incident_id))
     return matches[0]
 
 
@@ -85,10 +94,10 @@ def open_incident(ctx: Ctx, title: str, severity: str = "minor") -> Incident:
     """Anyone logged in may open an incident: the person who sees the problem writes it down."""
     op = ctx.operator
     if op is None:
-        raise BoxOfficeError("not_logged_in", "log in first so the incident says who opened it")
+        raise BoxOfficeError("not_logged_in", _("log in first so the incident says who opened it"))
     if severity not in SEVERITIES:
-        raise BoxOfficeError("bad_input", f"severity is one of {', '.join(SEVERITIES)}")
-    row = {"id": uuid7(), "title": _text(title, "the title", 200), "severity": severity,
+        raise BoxOfficeError("bad_input", _("severity is one of {choices}").format(choices=", ".join(SEVERITIES)))
+    row = {"id": uuid7(), "title": _text(title, "title", 200), "severity": severity,
            "opened_at": ctx.now_iso(), "opened_by": op["id"]}
     with write(ctx.conn):
         store.add_incident(ctx.conn, row)
@@ -99,10 +108,10 @@ def open_incident(ctx: Ctx, title: str, severity: str = "minor") -> Incident:
 def record(ctx: Ctx, title: str, severity: str, text: str, operator_id: str | None) -> dict[str, Any]:
     """Open an incident with its first note in one transaction, on behalf of ``operator_id``: what the terminal
     itself writes down when a person accepted a risk (a restore accepting loss), with nobody asked to log in."""
-    row = {"id": uuid7(), "title": _text(title, "the title", 200), "severity": severity,
+    row = {"id": uuid7(), "title": _text(title, "title", 200), "severity": severity,
            "opened_at": ctx.now_iso(), "opened_by": operator_id}
     note = {"id": uuid7(), "incident_id": row["id"], "at": row["opened_at"], "operator_id": operator_id,
-            "text": _text(text, "the note", 2000)}
+            "text": _text(text, "note", 2000)}
     with write(ctx.conn):
         store.add_incident(ctx.conn, row)
         ctx.journal("incident.open", row, operator_id=operator_id)
@@ -114,12 +123,12 @@ def record(ctx: Ctx, title: str, severity: str, text: str, operator_id: str | No
 def add_note(ctx: Ctx, incident_id: str, text: str) -> Note:
     op = ctx.operator
     if op is None:
-        raise BoxOfficeError("not_logged_in", "log in first so the note says who wrote it")
+        raise BoxOfficeError("not_logged_in", _("log in first so the note says who wrote it"))
     inc = _get(ctx, incident_id)
     if inc["closed_at"]:
-        raise BoxOfficeError("conflict", "that incident is closed; open a new one")
+        raise BoxOfficeError("conflict", _("that incident is closed; open a new one"))
     note = {"id": uuid7(), "incident_id": inc["id"], "at": ctx.now_iso(), "operator_id": op["id"],
-            "text": _text(text, "the note")}
+            "text": _text(text, "note")}
     with write(ctx.conn):
         store.add_note(ctx.conn, note)
         ctx.journal("incident.note", note)
@@ -129,13 +138,13 @@ def add_note(ctx: Ctx, incident_id: str, text: str) -> Note:
 def close_incident(ctx: Ctx, incident_id: str, resolution: str) -> StoredIncident:
     op = ctx.operator
     if op is None:
-        raise BoxOfficeError("not_logged_in", "log in first")
+        raise BoxOfficeError("not_logged_in", _("log in first"))
     inc = _get(ctx, incident_id)
-    text = _text(resolution, "the resolution")
+    text = _text(resolution, "resolution")
     now = ctx.now_iso()
     with write(ctx.conn):
         if not store.close_incident(ctx.conn, inc["id"], now, op["id"], text):
-            raise BoxOfficeError("conflict", "that incident is closed already")
+            raise BoxOfficeError("conflict", _("that incident is closed already"))
         ctx.journal("incident.close", {"id": inc["id"], "resolution": text, "closed_at": now})
     return cast(StoredIncident, store.incident(ctx.conn, inc["id"]))  # closed just now: there
 
@@ -182,7 +191,7 @@ def _complaint_summary(kind: str, payload: dict[str, Any]) -> str:
     if payload.get("event_id"):
         about.append(str(payload["event_id"]))
     if payload.get("order_code"):
-        about.append(f"order {payload['order_code']}")
+        about.append(_("order {code}").format(code=payload["order_code"]))
     note = payload.get("note")
     return f"{ref} {', '.join(about)}" + (f": {note}" if note else "")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from boxoffice.config import Config
 from boxoffice.domain.clock import Clock, FixedClock, system_clock
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 from boxoffice.services.context import Ctx
 from boxoffice.services.policy import load_into as load_policy
 from boxoffice.services.recovery_state import check_marks
@@ -27,7 +28,8 @@ def open_terminal(config: Config, clock: Clock = system_clock) -> Ctx:
     term = terminal_store.get(conn)
     if term is None:
         conn.close()
-        raise BoxOfficeError("not_initialised", f"{config.db_path} has no terminal yet: run `boxoffice init`")
+        raise BoxOfficeError("not_initialised", _("{db} has no terminal yet: run `boxoffice init`").format(
+            db=config.db_path))
     ctx = Ctx(config=config, conn=conn, terminal=term, clock=clock)
     if warning:
         ctx.notices.append(warning)
@@ -65,5 +67,5 @@ def refuse_fixed_clock(clock: Clock) -> None:
     """A fixed clock (BOXOFFICE_NOW) only on a demo terminal: on a real one it would lift lockouts, move the refund
     policy's tiers and date every record at will."""
     if isinstance(clock, FixedClock):
-        raise BoxOfficeError("bad_config", f"{clock.source} is honoured only on a demo terminal (`boxoffice demo`); "
-                                           f"unset it to run on the real clock")
+        raise BoxOfficeError("bad_config", _("{source} is honoured only on a demo terminal (`boxoffice demo`); "
+                                             "unset it to run on the real clock").format(source=clock.source))

@@ -11,6 +11,7 @@ from boxoffice.domain.masking import masked
 from boxoffice.domain.money import format_money
 from boxoffice.domain.ticket_state import order_state, ticket_state
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 from boxoffice.services.context import Ctx, viewer_role
 from boxoffice.store import catalog as catalog_store
 from boxoffice.store import orders as store
@@ -88,7 +89,8 @@ def order_for(ctx: Ctx, text: str) -> tuple[dict[str, Any], str | None]:
         normal = normalise_lookup(text)
         order = store.order_by_code(ctx.conn, normal)
         if order is None:
-            raise BoxOfficeError("not_found", f"no order {normal} on this terminal: check the code, or sync")
+            raise BoxOfficeError("not_found", _("no order {code} on this terminal: check the code, or sync").format(
+                code=normal))
         return order, None
     from boxoffice.services.signing import public_key_for
     from boxoffice.tickets.token import verify_token
@@ -96,11 +98,11 @@ def order_for(ctx: Ctx, text: str) -> tuple[dict[str, Any], str | None]:
     decoded = verify_token(text, public_key_for(ctx))
     ticket = store.ticket_by_id(ctx.conn, decoded.ticket_id)
     if ticket is None:
-        raise BoxOfficeError("not_found", f"ticket {decoded.ticket_id} is genuine but its order is not on this "
-                                          "terminal: sync, or import the web orders")
+        raise BoxOfficeError("not_found", _("ticket {ticket} is genuine but its order is not on this terminal: "
+                                            "sync, or import the web orders").format(ticket=decoded.ticket_id))
     if ticket["token"] != decoded.text:
-        raise BoxOfficeError("revoked", "this ticket was re-issued: the token is not the current one; use the "
-                                        "order code instead", ticket_id=ticket["id"])
+        raise BoxOfficeError("revoked", _("this ticket was re-issued: the token is not the current one; use the "
+                                          "order code instead"), ticket_id=ticket["id"])
     order = store.order_by_id(ctx.conn, ticket["order_id"])
     assert order is not None  # a ticket's order is a foreign key
     return order, ticket["id"]
@@ -145,14 +147,16 @@ def check_reprint(ctx: Ctx, code: str, supervisor: str | None = None,
     needs_supervisor = not allowed(op["role"], "reprint")
     if needs_supervisor:
         if supervisor is None:
-            raise BoxOfficeError("permission_denied", f"{op['name']} ({op['role']}) may not reprint: a supervisor "
-                                                      "must approve (--supervisor NAME, PIN asked)")
+            raise BoxOfficeError("permission_denied", _("{name} ({role}) may not reprint: a supervisor must approve "
+                                                        "(--supervisor NAME, PIN asked)").format(
+                name=op["name"], role=op["role"]))
         check_approver(ctx, supervisor, "reprint")
     order = find_order(ctx, code)
     valid = [t["id"] for t in store.tickets_of(ctx.conn, order["id"]) if t["status"] == "valid"]
     chosen = [t for t in (ticket_ids or valid) if t in valid]
     if not chosen:
-        raise BoxOfficeError("conflict", f"order {order['code']} has no valid tickets to reprint")
+        raise BoxOfficeError("conflict", _("order {code} has no valid tickets to reprint").format(
+            code=order["code"]))
     return {"order": order, "tickets": chosen, "needs_supervisor": needs_supervisor}
 
 
