@@ -58,7 +58,7 @@ def test_the_cli_adds_an_operator_with_a_language_and_json_is_the_same_in_both(t
     assert added.json()["language"] == "zh_CN"
     assert cli("login", "li", db=terminal, pin="567890").exit_code == 0
     listed = cli("operator", "list", db=terminal)
-    assert listed.exit_code == 0 and "姓名" in listed.stdout and "语言" in listed.stdout
+    assert listed.exit_code == 0 and "角色" in listed.stdout and "语言" in listed.stdout
     chinese = cli("operator", "list", "--json", db=terminal).json()
     assert [o for o in chinese if o["name"] != "li"] == english.json()
     refused = cli("operator", "add", "x", "--role", "seller", "--language", "klingon", db=terminal, pin="5678")

@@ -137,7 +137,7 @@ def test_an_upgrade_from_schema_0024_makes_old_orders_findable_by_pinyin(termina
     terminal.close()
 
     upgraded = open_ctx(terminal.config.db_path)  # opening the database applies migration 0025
-    assert migrations.applied(upgraded.conn)[-1] == "0025_pinyin_search"
+    assert "0025_pinyin_search" in migrations.applied(upgraded.conn)
     assert upgraded.conn.execute("SELECT count(*) FROM orders").fetchone()[0] == before
     assert upgraded.conn.execute("SELECT count(*) FROM order_search").fetchone()[0] == before
     assert set(codes(find(upgraded, "lxm"))) == {desk["li"]["code"], desk["homophone"]["code"]}
@@ -169,7 +169,7 @@ def test_a_database_at_schema_0024_upgrades_with_its_orders_indexed(tmp_path: Pa
     old.commit()
     old.close()
     conn = connect(path)
-    assert migrations.applied(conn)[-1] == "0025_pinyin_search"
+    assert "0025_pinyin_search" in migrations.applied(conn)
     assert [tuple(r) for r in conn.execute("SELECT order_id FROM order_search WHERE order_search MATCH 'lxm'")] \
         == [("o1",)]
     by_phone = "SELECT order_id FROM order_search WHERE phone_rev MATCH '\"00083100831\"*'"
