@@ -10,7 +10,6 @@ from functools import partial
 from typing import Any
 
 import typer
-from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
 from boxoffice.cli.coercion import use_plain_coercion
 from boxoffice.cli.common import echo, json_text, secho
@@ -69,15 +68,21 @@ class BoxOfficeGroup(LazyGroup):
             ctx.exit(INTERNAL_ERROR_STATUS)
 
 
+def _kind_of(exc: Exception, name: str) -> bool:
+    """Whether ``exc`` is a Click exception of that class (by name: Typer ships Click in a private module)."""
+    return any(cls.__name__ == name for cls in type(exc).__mro__)
+
+
 def _mask_usage_error(exc: Exception) -> None:
     """A usage error repeats what was typed ("No such option: --4111...", "Invalid value ...: '4111 ...'"): its
     message is shown with long digit runs masked and control characters replaced, like every refusal."""
     from boxoffice.domain.card_numbers import mask_card_numbers  # only on an error: start-up skips its patterns
 
     message = getattr(exc, "message", None)
-    if isinstance(message, str) and not isinstance(exc, NoArgsIsHelpError):  # that one's message is the help page
+    help_page = _kind_of(exc, "NoArgsIsHelpError")
+    if isinstance(message, str) and not help_page:  # that one's message is the help page
         exc.message = shown(mask_card_numbers(message))  # type: ignore[attr-defined]
-    if isinstance(exc, UsageError) and not isinstance(exc, NoArgsIsHelpError) and language() != SOURCE_LANGUAGE:
+    if _kind_of(exc, "UsageError") and not help_page and language() != SOURCE_LANGUAGE:
         exc.show = partial(_show_translated, exc)  # type: ignore[method-assign]
 
 

@@ -13,6 +13,7 @@ system's: --help reads no configuration).
 from __future__ import annotations
 
 import importlib
+import inspect
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,8 +21,6 @@ from difflib import get_close_matches
 from typing import Any
 
 import typer
-from typer._click.core import Context as ClickContext
-from typer._click.formatting import HelpFormatter
 from typer.core import TyperCommand, TyperGroup
 
 from boxoffice.cli.coercion import use_plain_coercion
@@ -53,7 +52,13 @@ _FRAMEWORK_HELP = {text: text for text in (
 )}
 
 
-class TranslatedFormatter(HelpFormatter):
+# Typer's Context and Click's under it, and the help formatter a Context makes: reached through the public
+# Context class (its bases, its ``formatter_class``), since Typer keeps the Click it ships in a private module.
+_PLAIN_CONTEXTS = inspect.getmro(typer.Context)[:-1]  # Typer's Context, then Click's (not object)
+HelpFormatter = typer.Context.formatter_class
+
+
+class TranslatedFormatter(HelpFormatter):  # type: ignore[valid-type,misc]
     """Click's help formatter (as Typer ships it), with the words it writes itself in the language in force:
     "Usage:" and the help of the options Typer adds (--help, the completion options). Section titles ("Options",
     "Commands") Typer already asks gettext for (cli/click_words.py)."""
@@ -156,7 +161,7 @@ def translate_help(command: Any) -> None:
     left alone (mostly wide characters), so a help translated where it was written is not looked up again."""
     if getattr(command, _TRANSLATED, False):
         return
-    if getattr(command, "context_class", None) in (ClickContext, typer.Context):
+    if getattr(command, "context_class", None) in _PLAIN_CONTEXTS:
         command.context_class = TranslatedContext
     for attr in ("help", "short_help"):
         text = getattr(command, attr, None)
