@@ -13,7 +13,8 @@ from night_kit import trading_days
 
 from boxoffice.i18n import language, use_language
 from boxoffice.printing.documents import ReceiptView, TicketView, receipt_layout, ticket_layout
-from boxoffice.printing.escpos_render import columns_of, render_escpos
+from boxoffice.printing.escpos_render import render_escpos
+from boxoffice.printing.escpos_text import columns_of
 from boxoffice.printing.fonts import BUNDLED_FONT, FALLBACK_GLYPH, font_coverage, is_cjk
 from boxoffice.printing.layout import Columns, Text
 from boxoffice.printing.pdf_render import render_pdf

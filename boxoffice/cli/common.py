@@ -184,11 +184,10 @@ def emit_json(data: Any, *, indent: int | None = 2) -> None:
 
 
 def display_width(text: str) -> int:
-    """Columns a string takes on a terminal: East Asian wide and full-width characters take two, combining marks
-    none. Counting characters instead misaligns every column after a Chinese name."""
-    import unicodedata
+    """Columns a string takes on a terminal (domain/widths.py: a Chinese character takes two)."""
+    from boxoffice.domain.widths import display_width as width
 
-    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return width(text)
 
 
 def _pad(text: str, width: int) -> str:

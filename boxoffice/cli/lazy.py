@@ -24,6 +24,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from boxoffice.cli.coercion import use_plain_coercion
+from boxoffice.domain.widths import display_width
 from boxoffice.i18n import N_, _
 
 HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
@@ -87,14 +88,14 @@ class TranslatedFormatter(HelpFormatter):  # type: ignore[valid-type,misc]
         if not any(_WIDE.search(second) for _first, second in rows):
             super().write_dl(rows, col_max, col_spacing)
             return
-        first_col = min(max(_columns(first) for first, _second in rows), col_max) + col_spacing
+        first_col = min(max(display_width(first) for first, _second in rows), col_max) + col_spacing
         for first, second in rows:  # as Click lays it out, the second column wrapped by display width
             self.write(f"{'':>{self.current_indent}}{first}")
             if not second:
                 self.write("\n")
                 continue
-            if _columns(first) <= first_col - col_spacing:
-                self.write(" " * (first_col - _columns(first)))
+            if display_width(first) <= first_col - col_spacing:
+                self.write(" " * (first_col - display_width(first)))
             else:
                 self.write("\n" + " " * (first_col + self.current_indent))
             lines = _wrap_wide(second, max(self.width - first_col - 2, 10), "").splitlines() or [""]
@@ -111,18 +112,18 @@ def _fill_wide(text: str, width: int, indent: str) -> list[str]:
     """One paragraph wrapped to ``width`` columns, a wide character taking two and a line broken between any two of
     them (Chinese has no spaces), between words elsewhere, never before closing punctuation nor after opening."""
     lines: list[str] = []
-    line, used, gap = indent, _columns(indent), ""
+    line, used, gap = indent, display_width(indent), ""
     for token in re.findall(rf"\s+|{_WIDE.pattern}|[^\s{_WIDE.pattern[1:-1]}]+", text):
         if token.isspace():
             gap = token.replace("\n", " ") if line.strip() else ""
             continue
-        size = _columns(token)
+        size = display_width(token)
         if line.strip() and used + len(gap) + size > width and token[0] not in _NO_LINE_START:
             carry = ""
             while line.strip() and line[-1] in _NO_LINE_END:
                 line, carry = line[:-1], line[-1] + carry
             lines.append(line.rstrip())
-            line, used, gap = indent + carry, _columns(indent + carry), ""
+            line, used, gap = indent + carry, display_width(indent + carry), ""
         line += gap + token
         used += len(gap) + size
         gap = ""
@@ -184,11 +185,11 @@ def short_help(command: Any, limit: int) -> str:
     end = text.find("。")
     if end >= 0:
         text = text[:end + 1]
-    if _columns(text) <= limit:
+    if display_width(text) <= limit:
         return text
     out, width = "", 0
     for char in text:
-        width += _columns(char)
+        width += display_width(char)
         if width > limit - 1:
             break
         out += char
@@ -202,8 +203,6 @@ def _translated(text: str) -> bool:
     return letters > 0 and len(_WIDE.findall(text)) * 5 > letters
 
 
-def _columns(text: str) -> int:
-    return len(text) + len(_WIDE.findall(text))
 
 
 def build(name: str, entry: Entry) -> Any:

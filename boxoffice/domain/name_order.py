@@ -15,18 +15,15 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
+from boxoffice.domain.search_text import is_cjk
+
 T = TypeVar("T")
-
-
-def _has_han(text: str) -> bool:
-    return any(0x3400 <= ord(c) <= 0x9FFF or 0x20000 <= ord(c) <= 0x3134F or 0xF900 <= ord(c) <= 0xFAFF
-               for c in text)
 
 
 def reading(name: str) -> str:
     """The Latin reading a name sorts by: 李小明 -> "li xiao ming", Zoë -> "zoe"."""
     folded = unicodedata.normalize("NFKC", name).casefold()
-    if _has_han(folded):
+    if any(is_cjk(c) for c in folded):
         from pypinyin import lazy_pinyin
 
         folded = " ".join(lazy_pinyin(folded))

@@ -14,11 +14,11 @@ never shown above a seat that does not have it.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from boxoffice.domain.widths import display_width
 from boxoffice.i18n import N_, _
 
 CELL = 2  # columns per seat width: the mark and a space
@@ -68,9 +68,6 @@ def legend_items(keys: Sequence[str] | None = None) -> list[str]:
     return [f"{MARKS[k][0]} {_(MARKS[k][1])}" for k in wanted]
 
 
-def _columns(text: str) -> int:
-    """Columns ``text`` takes on a terminal: a wide (CJK) character takes two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def legend_lines(width: int = 80, keys: Sequence[str] | None = None) -> list[str]:
@@ -78,9 +75,9 @@ def legend_lines(width: int = 80, keys: Sequence[str] | None = None) -> list[str
     lines: list[str] = []
     line = _("legend:")
     for item in legend_items(keys):
-        if _columns(line) + 2 + _columns(item) > width and line.strip():
+        if display_width(line) + 2 + display_width(item) > width and line.strip():
             lines.append(line)
-            line = " " * _columns(_("legend:"))
+            line = " " * display_width(_("legend:"))
         line += "  " + item
     lines.append(line)
     return lines

@@ -35,9 +35,7 @@ import logging
 import os
 import sys
 import tempfile
-import textwrap
 import threading
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +45,10 @@ from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import _
 from boxoffice.printing.escpos_qr import native_qr as native_qr_bytes
 from boxoffice.printing.escpos_qr import qr_box_size, qr_image, qr_raster  # noqa: F401
+from boxoffice.printing.escpos_text import CHINESE_MODES, FS_CHINESE_OFF, FS_CHINESE_ON, gbk
+from boxoffice.printing.escpos_text import paragraphs as _paragraphs
+from boxoffice.printing.escpos_text import two_ends as _two_ends
+from boxoffice.printing.escpos_text import wrap as _wrap
 from boxoffice.printing.fonts import FONT_ENV, clean_text, font_files_for, is_cjk, pil_font  # noqa: F401
 from boxoffice.printing.layout import QR, Block, Columns, Cut, DrawerKick, Feed, Layout, Rule, Text
 from boxoffice.printing.text_image import text_image
@@ -199,74 +201,6 @@ def profile_info(name: str = DEFAULT_PROFILE) -> ProfileInfo:
 
 
 
-CHINESE_MODES = ("image", "gb18030")  # the printer_chinese setting: how Chinese reaches the paper
-_FS_CHINESE_ON = b"\x1c&"  # FS &: Chinese (Kanji) character mode, two-byte GB18030/GBK codes
-_FS_CHINESE_OFF = b"\x1c."  # FS .: back to one-byte code pages
-
-
-def _paragraphs(text: str) -> list[str]:
-    return [clean_text(part) for part in text.split("\n")]
-
-
-def columns_of(text: str, chinese_mode: bool = False) -> int:
-    """How many columns ``text`` takes on the paper: two for wide and full-width characters (East Asian Width W
-    and F: Han, kana, Hangul, CJK punctuation, full-width forms), one for the rest. In a printer's Chinese mode
-    every two-byte character is two columns, "×" and "·" too."""
-    if chinese_mode:
-        return sum(1 if ord(ch) < 128 else 2 for ch in text)
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _wrap(text: str, width: int, chinese_mode: bool = False) -> list[str]:
-    """Wrap at spaces, breaking words longer than a line; an empty paragraph stays one empty line. Chinese, which
-    has no spaces, breaks between any two characters, each wide one counting two columns."""
-    if columns_of(text, chinese_mode) == len(text):
-        return textwrap.wrap(text, max(1, width), replace_whitespace=False, drop_whitespace=True) or [""]
-    width = max(2, width)
-    lines: list[str] = []
-    current = ""
-    for word in text.split(" "):
-        candidate = f"{current} {word}" if current else word
-        if columns_of(candidate, chinese_mode) <= width:
-            current = candidate
-            continue
-        if current:
-            lines.append(current)
-            current = ""
-        for ch in word:
-            if columns_of(current + ch, chinese_mode) > width:
-                lines.append(current)
-                current = ""
-            current += ch
-    lines.append(current)
-    return [line.strip(" ") for line in lines if line.strip(" ")] or [""]
-
-
-def _two_ends(left: str, right: str, width: int, fill: str, chinese_mode: bool = False) -> list[str]:
-    """Lay out ``left`` and ``right`` at both ends of ``width`` columns, wrapping when they do not fit."""
-
-    def cols(text: str) -> int:
-        return columns_of(text, chinese_mode)
-
-    gap = width - cols(left) - cols(right)
-    if gap >= 1:
-        if fill != " " and gap >= 3:
-            return [f"{left} {fill * (gap - 2)} {right}"]
-        return [left + " " * gap + right]
-    lines = _wrap(left, width, chinese_mode)
-    if cols(lines[-1]) + 1 + cols(right) <= width:  # the amount fits beside the last line of the description
-        return lines[:-1] + _two_ends(lines[-1], right, width, fill, chinese_mode)
-    return lines + [" " * max(0, width - cols(r)) + r for r in _wrap(right, width, chinese_mode)]
-
-
-def _gbk(text: str) -> bytes | None:
-    """``text`` in the two-byte part of GB18030 (GBK) that Chinese printer fonts hold; None when it leaves it."""
-    try:
-        return text.encode("gbk")
-    except UnicodeEncodeError:
-        return None
-
-
 # --------------------------------------------------------------------------------------------------------
 # Images
 
@@ -292,13 +226,13 @@ class _Renderer:
 
     def chinese_text(self, text: str) -> bool:
         """True when ``text`` goes to the printer as Chinese text (printer_chinese = "gb18030"; GBK holds it)."""
-        return self.chinese and _gbk(text) is not None
+        return self.chinese and gbk(text) is not None
 
     def chinese_line(self, line: str) -> None:
         """One printed line in the printer's Chinese mode: GB18030 bytes between FS & and FS ."""
-        data = _gbk(line)
+        data = gbk(line)
         assert data is not None
-        self.p._raw(_FS_CHINESE_ON + data + _FS_CHINESE_OFF + b"\n")
+        self.p._raw(FS_CHINESE_ON + data + FS_CHINESE_OFF + b"\n")
 
     def encodable(self, text: str) -> bool:
         """True when the printer's code pages hold every character; Han never reaches escpos' GB18030 path."""
