@@ -80,6 +80,8 @@ EXIT_STATUSES: dict[str, tuple[int, str]] = {
     "central_moved": (8, N_("the configured central URL is not the one enrolled with: an admin enrolls again")),
     "certificate_error": (8, N_("the central service's certificate does not verify (or the CA bundle is unreadable)")),
     "feed_signature": (8, N_("a pulled change is not signed by the central key pinned at enrollment: nothing changed")),
+    "pretix_unreachable": (8, N_("pretix did not answer (or failed): the bridge tries again at its next round")),
+    "pretix_refused": (8, N_("pretix refused a request of the bridge: the message says which and why")),
     "enroll_again": (8, N_("this terminal holds no pinned central key (enrolled by an older release): enroll again")),
     # 9: the database
     "database_newer": (9, N_("the database was written by a newer release")),

@@ -58,6 +58,8 @@ COMMANDS = {
                                                           "event, a channel, one terminal) at its next sync.")),
     "privacy": Entry(_HERE + "privacy", "central_privacy_app", N_("Customers' personal data: purge it after a past "
                                                                "event.")),
+    "pretix": Entry(_HERE + "pretix", "central_pretix_app", N_("The bridge to the venue's pretix: run one round "
+                                                            "now, or see how the last ended.")),
     "report": Entry(_HERE + "reports", "central_report_app", N_("Reports across every terminal and the web shop, from "
                                                              "what the terminals synced: sales, refunds, pickups, "
                                                              "door check-ins, the end-of-day PDF.")),

@@ -42,6 +42,17 @@ def serve(
                                               "(then 408).")),
     certfile: str = typer.Option(None, "--certfile", help=_("Serve https with this PEM certificate (chain).")),
     keyfile: str = typer.Option(None, "--keyfile", help=_("The certificate's private key (PEM), with --certfile.")),
+    pretix: str = typer.Option(None, "--pretix", help=_("Bridge mode: the venue's pretix at this address is the "
+                                                         "source of truth (docs/pretix.md).")),
+    pretix_organizer: str = typer.Option(None, "--pretix-organizer", help=_("With --pretix: the organizer's short "
+                                                                             "form.")),
+    pretix_event: list[str] = typer.Option(None, "--pretix-event", help=_("With --pretix: an event's short form; "
+                                                                           "repeat for several.")),
+    pretix_token_file: str = typer.Option(None, "--pretix-token-file", help=_("With --pretix: a file (chmod 600) "
+                                                                               "holding the API token; else "
+                                                                               "BOXOFFICE_PRETIX_TOKEN.")),
+    pretix_every: float = typer.Option(10.0, "--pretix-every", help=_("With --pretix: seconds between bridge "
+                                                                       "rounds.")),
 ) -> None:
     """Serve the central API (FastAPI on uvicorn) until Ctrl-C. OpenAPI at /openapi.json, health at /healthz.
 
@@ -50,6 +61,9 @@ def serve(
 
     Example: boxoffice central serve --db postgresql://boxoffice@db/boxoffice --host 0.0.0.0 --certfile
     /etc/boxoffice/central.pem --keyfile /etc/boxoffice/central.key
+
+    Bridge mode: --pretix https://pretix.example.org --pretix-organizer venue --pretix-event gala
+    --pretix-token-file /etc/boxoffice/pretix.token (docs/pretix.md).
     """
     from pathlib import Path
 
@@ -75,8 +89,18 @@ def serve(
                     body_timeout=body_timeout)
     bounds = ServerLimits(limit_concurrency=max_connections, backlog=backlog, timeout_keep_alive=keep_alive,
                           max_head_bytes=max_head_kb * 1024, head_timeout=head_timeout)
+    bridge = None
+    if pretix:
+        from boxoffice.central.pretix.settings import load
+
+        if not pretix_organizer or not pretix_event:
+            raise BoxOfficeError("bad_input", _("--pretix needs --pretix-organizer and --pretix-event"))
+        if not 1 <= pretix_every <= 3600:
+            raise BoxOfficeError("bad_input", _("--pretix-every is 1 to 3600 seconds"))
+        bridge = load(pretix, pretix_organizer, pretix_event, token_file=pretix_token_file)
     run(central_db(db), host=host, port=port, workers=workers, limits=limits, server_limits=bounds,
-        certfile=certfile, keyfile=keyfile)
+        certfile=certfile, keyfile=keyfile, pretix=bridge, pretix_token_file=pretix_token_file,
+        pretix_every=pretix_every)
 
 
 def init(
