@@ -21,6 +21,7 @@ import json
 from typing import Any
 
 from boxoffice.central.services import allocation_ledger as ledger
+from boxoffice.central.services import stock_gate
 from boxoffice.central.store import allocations as rows
 from boxoffice.central.store import catalogs, meta, sales, terminals
 from boxoffice.central.store.db import CentralDB
@@ -82,6 +83,12 @@ def top_up(db: CentralDB, terminal_id: str, event_id: str, section_id: str, coun
                 else:
                     reason = "no place of this section is free" if n == 0 else f"only {n} place(s) were free"
         move = None
+        if n:
+            try:  # pretix first (stock_gate.py); a refusal there grants nothing, like a sold-out section
+                stock_gate.before_grant(db, terminal_id, event_id, section_id, n if sec.kind == "general" else 0,
+                                        granted)
+            except BoxOfficeError as exc:
+                n, granted, reason = 0, [], exc.message
         if n:
             if sec.kind == "general":
                 ledger.add_general(db, event_id, section_id, terminal_id, n)

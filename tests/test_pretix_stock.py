@@ -1,0 +1,287 @@
+"""Stock without oversell, against a real pretix: the places the central service grants a terminal are blocked in
+pretix by the terminal's voucher, so pretix's web shop cannot sell them, and a grant pretix has no room for is
+refused. Through `boxoffice central allocate`, `central write-off`, `central recall`, `central pretix sync --step
+stock` and a terminal's `boxoffice sync` against `central serve --pretix`.
+
+The catalogue's links to pretix (section -> quota) are written here as the bridge's catalogue step writes them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sync_helpers import Central, CentralServer, central_db, enroll
+
+from boxoffice.central.services import stock_gate
+
+pytest_plugins = ["sync_support"]
+
+# Read at import: the per-test isolation fixture removes BOXOFFICE_* variables from the environment.
+ENV_URL = os.environ.get("BOXOFFICE_PRETIX_URL", "").rstrip("/")
+ENV_TOKEN_FILE = os.environ.get("BOXOFFICE_PRETIX_TOKEN_FILE", "")
+BRIDGE_ENV = "BOXOFFICE_PRETIX_BRIDGE"
+SECTION = "stalls"
+
+
+class _Running:
+    """The fixture interface of tests/pretix_server.py, for a pretix named by the environment."""
+
+    def __init__(self, url: str, token_file: str) -> None:
+        self.url, self.organizer, self.token_file = url, "venue", token_file
+        self.token = Path(token_file).read_text().strip()
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=f"{self.url}/api/v1/organizers/{self.organizer}/",
+                            headers={"Authorization": f"Token {self.token}"}, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def px(request: pytest.FixtureRequest) -> Any:
+    """The pretix of the bridge tests (tests/pretix_server.py's ``pretix_server``, or the one the environment
+    names)."""
+    try:
+        return request.getfixturevalue("pretix_server")
+    except pytest.FixtureLookupError:
+        pass
+    if not ENV_URL or not ENV_TOKEN_FILE:
+        pytest.skip("no pretix: set BOXOFFICE_PRETIX_URL and BOXOFFICE_PRETIX_TOKEN_FILE")
+    return _Running(ENV_URL, ENV_TOKEN_FILE)
+
+
+@pytest.fixture(autouse=True)
+def _no_gate_left() -> Iterator[None]:
+    """The CLI runs in-process here: a gate one command installed must not reach the next test."""
+    yield
+    stock_gate.install(None)
+
+
+# -- pretix, through its API -------------------------------------------------------------------------------------
+
+def make_pretix_event(px: Any, size: int = 10) -> dict[str, Any]:
+    """An event with one item (Adult) in one quota (Stalls) of ``size``."""
+    slug = f"pxstock-{secrets.token_hex(3)}"
+    with px.client() as c:
+        r = c.post("events/", json={"name": {"en": f"Stock {slug}"}, "slug": slug, "currency": "EUR",
+                                    "date_from": "2027-01-10T19:00:00Z"})
+        assert r.status_code == 201, r.text
+        item = c.post(f"events/{slug}/items/", json={"name": {"en": "Adult"}, "default_price": "25.00",
+                                                     "admission": True, "active": True}).json()["id"]
+        quota = c.post(f"events/{slug}/quotas/", json={"name": "Stalls", "size": size, "items": [item]}).json()["id"]
+    return {"slug": slug, "item": item, "quota": quota}
+
+
+def available(px: Any, ev: dict[str, Any]) -> int:
+    with px.client() as c:
+        return int(c.get(f"events/{ev['slug']}/quotas/{ev['quota']}/availability/").json()["available_number"])
+
+
+def vouchers(px: Any, ev: dict[str, Any]) -> list[dict[str, Any]]:
+    with px.client() as c:
+        return c.get(f"events/{ev['slug']}/vouchers/", params={"tag": "boxoffice"}).json()["results"]
+
+
+def web_order(px: Any, ev: dict[str, Any], n: int) -> httpx.Response:
+    """A web shop order of ``n`` places, as pretix takes one (its quota check, no force)."""
+    with px.client() as c:
+        return c.post(f"events/{ev['slug']}/orders/", json={
+            "email": "buyer@example.org", "locale": "en", "sales_channel": "web", "status": "p",
+            "payment_provider": "manual", "positions": [{"item": ev["item"], "price": "25.00"}] * n})
+
+
+def patch_voucher(px: Any, ev: dict[str, Any], voucher_id: int, n: int) -> None:
+    with px.client() as c:
+        assert c.patch(f"events/{ev['slug']}/vouchers/{voucher_id}/", json={"max_usages": n}).status_code == 200
+
+
+# -- the central service, its catalogue linked to the pretix event -----------------------------------------------
+
+def catalogue(slug: str, size: int) -> dict[str, Any]:
+    from conftest import T0
+
+    from boxoffice.services.demo_catalog import demo_catalog
+
+    doc = demo_catalog(T0.date())
+    night = dict(doc["events"][0])
+    night.update(id=slug, name=f"Stock {slug}",
+                 sections=[{"id": SECTION, "name": "Stalls", "kind": "general", "capacity": size}],
+                 ticket_types=[{"id": "adult", "name": "Adult", "prices": {SECTION: "25.00"}}])
+    return {**doc, "venue": {**doc["venue"], "currency": "EUR"}, "events": [night]}
+
+
+def link(db_url: str, ev: dict[str, Any]) -> None:
+    """The links the catalogue step writes: the event, and its section as the quota."""
+    from boxoffice.central.store.db import connect
+
+    with connect(db_url) as db, db.transaction():
+        db.execute("INSERT INTO pretix_links (kind, local_id, pretix_event, pretix_id, data) VALUES (?, ?, ?, ?, ?)",
+                   ("event", ev["slug"], ev["slug"], ev["slug"], "{}"))
+        db.execute("INSERT INTO pretix_links (kind, local_id, pretix_event, pretix_id, data) VALUES (?, ?, ?, ?, ?)",
+                   ("section", f"{ev['slug']}/{SECTION}", ev["slug"], str(ev["quota"]),
+                    json.dumps({"kind": "general", "size": 10})))
+
+
+@pytest.fixture
+def bridged(px: Any, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
+    """A pretix event with a quota of 10; a central service (SQLite) serving with --pretix, its catalogue the
+    event's, linked; the environment that puts a `central` command in bridge mode."""
+    ev = make_pretix_event(px, 10)
+    url = central_db("sqlite", tmp_path, request)
+    from boxoffice.central.services.admin import publish_catalog
+
+    (tmp_path / "catalog.json").write_text(json.dumps(catalogue(ev["slug"], 10)))
+    publish_catalog(url, tmp_path / "catalog.json")
+    link(url, ev)
+    server = CentralServer(url, tmp_path / "serve.log", args=(
+        "--pretix", px.url, "--pretix-organizer", px.organizer, "--pretix-event", ev["slug"],
+        "--pretix-token-file", str(px.token_file), "--pretix-every", "3600"))
+    central = Central("sqlite", url, server)
+    env = {BRIDGE_ENV: json.dumps({"url": px.url, "organizer": px.organizer, "events": [ev["slug"]],
+                                   "token_file": str(px.token_file)})}
+    try:
+        yield {"ev": ev, "central": central, "db": url, "env": env, "log": tmp_path / "serve.log"}
+    finally:
+        server.stop()
+
+
+def terminal(make_terminal: Any, central: Central, name: str) -> Any:
+    ctx = make_terminal(name=name, fresh=True)
+    enroll(ctx, central)
+    return ctx
+
+
+def allocated(cli: Any, b: dict[str, Any], terminal_id: str) -> int:
+    r = cli("central", "allocations", b["ev"]["slug"], "--db", b["db"], "--json")
+    assert r.exit_code == 0, r.stderr
+    row = next(x for x in r.json() if x["section_id"] == SECTION)
+    assert row["balanced"]
+    return int(row["allocated"].get(terminal_id, 0))
+
+
+def allocate(cli: Any, b: dict[str, Any], terminal_id: str, n: int, *, bridge: bool = True) -> Any:
+    return cli("central", "allocate", b["ev"]["slug"], "--terminal", terminal_id, "--section", SECTION, "--count",
+               str(n), "--db", b["db"], "--json", env=b["env"] if bridge else {})
+
+
+# -- the tests ---------------------------------------------------------------------------------------------------
+
+def test_a_grant_blocks_its_places_in_pretix_and_pretix_refuses_what_it_has_no_room_for(
+        px: Any, bridged: dict[str, Any], make_terminal: Any, cli: Any) -> None:
+    b, ev = bridged, bridged["ev"]
+    ctx = terminal(make_terminal, b["central"], "Stock counter")
+    tid = ctx.terminal["id"]
+
+    r = allocate(cli, b, tid, 6)
+    assert r.exit_code == 0, r.stderr + r.stdout
+    (v,) = vouchers(px, ev)
+    assert v["max_usages"] == 6 and v["quota"] == ev["quota"] and v["block_quota"] and v["redeemed"] == 0
+    assert v["code"].startswith("BX-") and len(v["code"]) >= 30 and tid in v["comment"]
+    assert available(px, ev) == 4
+
+    # the web shop cannot sell the terminal's places: 5 would oversell, 4 go through
+    assert web_order(px, ev, 5).status_code == 400
+    assert web_order(px, ev, 4).status_code == 201, "pretix refused the 4 places that were free"
+    assert available(px, ev) == 0
+
+    # central still sees 4 free (the web orders are not down yet), but pretix has no room: refused, nothing moved
+    r = allocate(cli, b, tid, 1)
+    assert r.exit_code == 4, r.stdout + r.stderr
+    assert "pretix" in r.stdout + r.stderr
+    assert allocated(cli, b, tid) == 6
+    assert [x["max_usages"] for x in vouchers(px, ev)] == [6]
+
+    # a process that does not know the bridge is refused the grant outright (it could not block the places)
+    stock_gate.install(None)  # as a new process would be: the command above installed the gate in this one
+    r = allocate(cli, b, tid, 1, bridge=False)
+    assert r.exit_code == 2 and "pretix" in r.stdout + r.stderr, r.stdout + r.stderr
+    assert allocated(cli, b, tid) == 6
+
+    # a write-off frees the places, and then the voucher lets pretix sell them
+    r = cli("central", "write-off", ev["slug"], "--terminal", tid, "--by", "Ann Lee", "--reason", "stolen",
+            "--yes", "--db", b["db"], "--json", env=b["env"])
+    assert r.exit_code == 0, r.stderr
+    assert allocated(cli, b, tid) == 0
+    assert [x["max_usages"] for x in vouchers(px, ev)] == [0]
+    assert available(px, ev) == 6
+
+
+def test_step_stock_mends_a_voucher_changed_behind_the_bridges_back(
+        px: Any, bridged: dict[str, Any], make_terminal: Any, cli: Any) -> None:
+    b, ev = bridged, bridged["ev"]
+    ctx = terminal(make_terminal, b["central"], "Mended counter")
+    assert allocate(cli, b, ctx.terminal["id"], 6).exit_code == 0
+    (v,) = vouchers(px, ev)
+
+    def stock() -> dict[str, int]:
+        r = cli("central", "pretix", "sync", "--url", px.url, "--organizer", px.organizer, "--event", ev["slug"],
+                "--token-file", str(px.token_file), "--step", "stock", "--db", b["db"], "--json")
+        assert r.exit_code == 0, r.stdout + r.stderr
+        return r.json()["steps"]["stock"]
+
+    patch_voucher(px, ev, v["id"], 2)  # someone in pretix's back office: 4 of the terminal's places for the web
+    assert available(px, ev) == 8
+    assert stock() == {"raised": 1, "lowered": 0, "unchanged": 0, "refused": 0, "strays": 0}
+    assert [x["max_usages"] for x in vouchers(px, ev)] == [6] and available(px, ev) == 4
+
+    patch_voucher(px, ev, v["id"], 9)  # too high: pretix sells less than it could
+    assert stock()["lowered"] == 1
+    assert [x["max_usages"] for x in vouchers(px, ev)] == [6] and available(px, ev) == 4
+
+    # a reserve a crash left between pretix and the local commit is given back; a calm round changes nothing
+    with px.client() as c:
+        assert c.post(f"events/{ev['slug']}/vouchers/", json={
+            "code": f"BX-LEFT{secrets.token_hex(8).upper()}", "max_usages": 2, "quota": ev["quota"],
+            "block_quota": True, "tag": "boxoffice"}).status_code == 201
+    assert available(px, ev) == 2
+    assert stock() == {"raised": 0, "lowered": 0, "unchanged": 1, "refused": 0, "strays": 1}
+    assert available(px, ev) == 4 and len(vouchers(px, ev)) == 1
+
+    # the web shop takes the room; a voucher lowered behind the bridge's back cannot be raised again: refused
+    assert web_order(px, ev, 4).status_code == 201
+    patch_voucher(px, ev, v["id"], 3)
+    assert web_order(px, ev, 3).status_code == 201  # the 3 places pretix was let to sell are gone
+    assert stock()["refused"] == 1
+    assert [x["max_usages"] for x in vouchers(px, ev)] == [3] and available(px, ev) == 0
+
+
+def test_a_terminal_top_up_through_the_service_raises_the_voucher_first(
+        px: Any, bridged: dict[str, Any], make_terminal: Any, cli: Any, tmp_path: Path) -> None:
+    b, ev = bridged, bridged["ev"]
+    ctx = terminal(make_terminal, b["central"], "Top-up counter")
+    tid = ctx.terminal["id"]
+    conf = tmp_path / "counter.toml"
+    conf.write_text("[allocation]\ntop_up_below = 3\ntop_up_to = 5\n", encoding="utf-8")
+
+    r = cli("--config", str(conf), "sync", "--json", db=ctx)
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["top_up_granted"] == 5
+    assert allocated(cli, b, tid) == 5
+    assert [x["max_usages"] for x in vouchers(px, ev)] == [5] and available(px, ev) == 5
+
+    # the web shop sells the rest in pretix; the terminal sells 3 and asks for more: pretix has none, it gets none
+    assert web_order(px, ev, 5).status_code == 201
+    r = cli("sell", ev["slug"], "--section", SECTION, "--type", "adult=3", "--card", "4242", "--json", db=ctx)
+    assert r.exit_code == 0, r.stdout + r.stderr
+    r = cli("--config", str(conf), "sync", "--json", db=ctx)
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["top_up_requests"] == 1 and r.json()["top_up_granted"] == 0
+    assert allocated(cli, b, tid) == 5
+    assert [x["max_usages"] for x in vouchers(px, ev)] == [5]
+
+    # a recall: the terminal gives back its 2 unsold places at its next sync, and the voucher comes down to its 3
+    # sold ones
+    r = cli("central", "recall", ev["slug"], "--terminal", tid, "--by", "Ann Lee", "--reason", "closing",
+            "--db", b["db"], "--json", env=b["env"])
+    assert r.exit_code == 0, r.stderr
+    r = cli("--config", str(conf), "sync", "--json", db=ctx)
+    assert r.exit_code == 0, r.stderr
+    cli("--config", str(conf), "sync", "--json", db=ctx)  # the release pushed on the round after it was made
+    assert allocated(cli, b, tid) == 3
+    assert [x["max_usages"] for x in vouchers(px, ev)] == [3]
+    assert available(px, ev) == 2
