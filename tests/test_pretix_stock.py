@@ -285,3 +285,104 @@ def test_a_terminal_top_up_through_the_service_raises_the_voucher_first(
     assert allocated(cli, b, tid) == 3
     assert [x["max_usages"] for x in vouchers(px, ev)] == [3]
     assert available(px, ev) == 2
+
+
+# -- reserved seats: a voucher per seat ------------------------------------------------------------------------
+
+def make_seated_event(px: Any) -> dict[str, Any]:
+    """An event with a seating plan: category "stalls", rows A and B of 5 seats, sold as Adult (quota of 10)."""
+    import uuid
+
+    ev = make_pretix_event(px, 10)
+    rows = [{"row_number": r, "row_label": None, "seat_label": None, "uuid": str(uuid.uuid4()),
+             "position": {"x": 0, "y": 30 * (i + 1)},
+             "seats": [{"seat_guid": f"{ev['slug']}-{r}{n}", "seat_number": str(n), "uuid": str(uuid.uuid4()),
+                        "position": {"x": 30 * n, "y": 0}, "category": "stalls"} for n in range(1, 6)]}
+            for i, r in enumerate("AB")]
+    layout = {"name": ev["slug"], "categories": [{"name": "stalls", "color": "#6b4c9a"}],
+              "size": {"width": 300, "height": 120},
+              "zones": [{"name": "main", "zone_id": "main", "uuid": str(uuid.uuid4()), "position": {"x": 0, "y": 0},
+                         "rows": rows, "areas": []}]}
+    with px.client() as c:
+        plan = c.post("seatingplans/", json={"name": ev["slug"], "layout": layout})
+        assert plan.status_code == 201, plan.text
+        r = c.patch(f"events/{ev['slug']}/", json={"seating_plan": plan.json()["id"],
+                                                   "seat_category_mapping": {"stalls": ev["item"]}})
+        assert r.status_code == 200, r.text
+    return ev
+
+
+def seat_order(px: Any, ev: dict[str, Any], label: str) -> httpx.Response:
+    with px.client() as c:
+        return c.post(f"events/{ev['slug']}/orders/", json={
+            "email": "buyer@example.org", "locale": "en", "sales_channel": "web", "status": "p",
+            "payment_provider": "manual", "positions": [{"item": ev["item"], "price": "25.00",
+                                                          "seat": f"{ev['slug']}-{label}"}]})
+
+
+@pytest.fixture
+def seated(px: Any, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
+    """A seated pretix event and a central service whose reserved section "stalls" is its seats, linked seat by
+    seat as the catalogue step links them."""
+    from boxoffice.central.services.admin import publish_catalog
+    from boxoffice.central.store.db import connect
+
+    ev = make_seated_event(px)
+    url = central_db("sqlite", tmp_path, request)
+    doc = catalogue(ev["slug"], 10)
+    doc["events"][0]["sections"] = [{"id": SECTION, "name": "Stalls", "kind": "reserved",
+                                     "rows": [{"row": "A", "seats": "1-5"}, {"row": "B", "seats": "1-5"}]}]
+    (tmp_path / "catalog.json").write_text(json.dumps(doc))
+    publish_catalog(url, tmp_path / "catalog.json")
+    links = [("event", ev["slug"], ev["slug"], "{}"),
+             ("section", f"{ev['slug']}/{SECTION}", "category:stalls",
+              json.dumps({"kind": "reserved", "item": ev["item"], "quotas": [ev["quota"]]}))]
+    links += [("seat", f"{ev['slug']}/{SECTION}/{r}{n}", f"{ev['slug']}-{r}{n}", json.dumps({"item": ev["item"]}))
+              for r in "AB" for n in range(1, 6)]
+    with connect(url) as db, db.transaction():
+        for kind, local, pid, data in links:
+            db.execute("INSERT INTO pretix_links (kind, local_id, pretix_event, pretix_id, data) "
+                       "VALUES (?, ?, ?, ?, ?)", (kind, local, ev["slug"], pid, data))
+    server = CentralServer(url, tmp_path / "serve.log")
+    env = {BRIDGE_ENV: json.dumps({"url": px.url, "organizer": px.organizer, "events": [ev["slug"]],
+                                   "token_file": str(px.token_file)})}
+    try:
+        yield {"ev": ev, "central": Central("sqlite", url, server), "db": url, "env": env}
+    finally:
+        server.stop()
+
+
+def test_granted_seats_are_blocked_seat_by_seat_and_a_seat_pretix_sold_is_refused(
+        px: Any, seated: dict[str, Any], make_terminal: Any, cli: Any) -> None:
+    s, ev = seated, seated["ev"]
+    ctx = terminal(make_terminal, s["central"], "Seat counter")
+    tid = ctx.terminal["id"]
+
+    def grant(seats: str) -> Any:
+        return cli("central", "allocate", ev["slug"], "--terminal", tid, "--section", SECTION, "--seats", seats,
+                   "--db", s["db"], "--json", env=s["env"])
+
+    r = grant("A1,A2")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    found = sorted(vouchers(px, ev), key=lambda v: v["seat"])
+    assert [(v["seat"], v["max_usages"], v["block_quota"]) for v in found] == [
+        (f"{ev['slug']}-A1", 1, True), (f"{ev['slug']}-A2", 1, True)]
+    assert available(px, ev) == 8
+
+    assert seat_order(px, ev, "A1").status_code == 400  # the terminal's seat: the web shop cannot sell it
+    assert seat_order(px, ev, "B2").status_code == 201
+
+    # central does not know B2 is sold yet: pretix does, and refuses; nothing is granted, and A4's voucher, made
+    # before pretix refused B2, is given back
+    r = grant("A4,B2")
+    assert r.exit_code == 4 and "pretix" in r.stdout + r.stderr, r.stdout + r.stderr
+    r = cli("central", "allocations", ev["slug"], "--db", s["db"], "--json")
+    assert r.json()[0]["allocated"] == {tid: 2}
+    assert sorted(v["seat"] for v in vouchers(px, ev)) == [f"{ev['slug']}-A1", f"{ev['slug']}-A2"]
+
+    # a write-off gives the seats back to pretix
+    r = cli("central", "write-off", ev["slug"], "--terminal", tid, "--by", "Ann Lee", "--reason", "stolen",
+            "--yes", "--db", s["db"], "--json", env=s["env"])
+    assert r.exit_code == 0, r.stderr
+    assert vouchers(px, ev) == []
+    assert seat_order(px, ev, "A1").status_code == 201
