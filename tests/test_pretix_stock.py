@@ -129,10 +129,11 @@ def link(db_url: str, ev: dict[str, Any]) -> None:
 
 @pytest.fixture
 def bridged(px: Any, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
-    """A pretix event with a quota of 10; a central service (SQLite) serving with --pretix, its catalogue the
-    event's, linked; the environment that puts a `central` command in bridge mode."""
+    """A pretix event with a quota of 10; a central service (SQLite, or PostgreSQL when asked) serving with
+    --pretix, its catalogue the event's, linked; the environment that puts a `central` command in bridge mode."""
     ev = make_pretix_event(px, 10)
-    url = central_db("sqlite", tmp_path, request)
+    backend = getattr(request, "param", "sqlite")
+    url = central_db(backend, tmp_path, request)
     from boxoffice.central.services.admin import publish_catalog
 
     (tmp_path / "catalog.json").write_text(json.dumps(catalogue(ev["slug"], 10)))
@@ -141,7 +142,7 @@ def bridged(px: Any, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator
     server = CentralServer(url, tmp_path / "serve.log", args=(
         "--pretix", px.url, "--pretix-organizer", px.organizer, "--pretix-event", ev["slug"],
         "--pretix-token-file", str(px.token_file), "--pretix-every", "3600"))
-    central = Central("sqlite", url, server)
+    central = Central(backend, url, server)
     env = {BRIDGE_ENV: json.dumps({"url": px.url, "organizer": px.organizer, "events": [ev["slug"]],
                                    "token_file": str(px.token_file)})}
     try:
@@ -211,6 +212,7 @@ def test_a_grant_blocks_its_places_in_pretix_and_pretix_refuses_what_it_has_no_r
     assert available(px, ev) == 6
 
 
+@pytest.mark.parametrize("bridged", ["sqlite", pytest.param("pg", marks=pytest.mark.pg)], indirect=True)
 def test_step_stock_mends_a_voucher_changed_behind_the_bridges_back(
         px: Any, bridged: dict[str, Any], make_terminal: Any, cli: Any) -> None:
     b, ev = bridged, bridged["ev"]

@@ -88,7 +88,7 @@ def top_up(db: CentralDB, terminal_id: str, event_id: str, section_id: str, coun
                 stock_gate.before_grant(db, terminal_id, event_id, section_id, n if sec.kind == "general" else 0,
                                         granted)
             except BoxOfficeError as exc:
-                n, granted, reason = 0, [], exc.message
+                n, granted, reason = 0, [], exc.message[:400]  # the answer's reason: 400 at most
         if n:
             if sec.kind == "general":
                 ledger.add_general(db, event_id, section_id, terminal_id, n)

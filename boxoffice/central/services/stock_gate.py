@@ -83,9 +83,9 @@ def after_release(db: CentralDB, terminal_id: str, event_id: str, section_id: st
     try:
         gate.after_release(db, terminal_id, event_id, section_id)
     except BoxOfficeError as exc:
-        print(_("pretix bridge: the voucher of {event_id}/{section_id} is lowered at the next round: {message}")
+        print(_("pretix bridge: the voucher of {event_id}/{section_id} is set at the next round: {message}")
               .format(event_id=event_id, section_id=section_id, message=exc.message), file=sys.stderr, flush=True)
-    except Exception as exc:  # best effort by design: the release stands, the stock step lowers it later
-        print(_("pretix bridge: the voucher of {event_id}/{section_id} is lowered at the next round: {kind}")
+    except Exception as exc:  # best effort by design: the release stands, the stock step sets it later
+        print(_("pretix bridge: the voucher of {event_id}/{section_id} is set at the next round: {kind}")
               .format(event_id=event_id, section_id=section_id, kind=type(exc).__name__), file=sys.stderr,
               flush=True)
