@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sync_helpers import Central, CentralServer, central_db, enroll
+from sync_helpers import Central, CentralServer, central_db, enroll, free_port
 
 from boxoffice.central.services import stock_gate
 
@@ -206,11 +206,25 @@ def test_a_grant_blocks_its_places_in_pretix_and_pretix_refuses_what_it_has_no_r
     assert r.exit_code == 2 and "pretix" in r.stdout + r.stderr, r.stdout + r.stderr
     assert allocated(cli, b, tid) == 6
 
-    # a write-off frees the places, and then the voucher lets pretix sell them
+    # pretix out of reach: a grant is refused (exit 8), nothing moves
+    away = {BRIDGE_ENV: json.dumps({"url": f"http://127.0.0.1:{free_port()}", "organizer": px.organizer,
+                                    "events": [ev["slug"]], "token_file": str(px.token_file)})}
+    r = cli("central", "allocate", ev["slug"], "--terminal", tid, "--section", SECTION, "--count", "1", "--db",
+            b["db"], "--json", env=away)
+    assert r.exit_code == 8, r.stdout + r.stderr
+    assert allocated(cli, b, tid) == 6
+
+    # ... but a write-off stands: its places are freed at once, the voucher stays too high (pretix sells less, never
+    # more) until the bridge's next round lowers it, and then pretix may sell them
     r = cli("central", "write-off", ev["slug"], "--terminal", tid, "--by", "Ann Lee", "--reason", "stolen",
-            "--yes", "--db", b["db"], "--json", env=b["env"])
-    assert r.exit_code == 0, r.stderr
+            "--yes", "--db", b["db"], "--json", env=away)
+    assert r.exit_code == 0, r.stdout + r.stderr
+    assert "pretix" in r.stderr
     assert allocated(cli, b, tid) == 0
+    assert [x["max_usages"] for x in vouchers(px, ev)] == [6] and available(px, ev) == 0
+    r = cli("central", "pretix", "sync", "--url", px.url, "--organizer", px.organizer, "--event", ev["slug"],
+            "--token-file", str(px.token_file), "--step", "stock", "--db", b["db"], "--json")
+    assert r.exit_code == 0 and r.json()["steps"]["stock"]["lowered"] == 1, r.stdout + r.stderr
     assert [x["max_usages"] for x in vouchers(px, ev)] == [0]
     assert available(px, ev) == 6
 

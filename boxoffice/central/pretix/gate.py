@@ -31,8 +31,8 @@ class PretixGate:
 
     def _vouchers(self) -> Vouchers:
         with self._lock:  # one keep-alive pool per process, made on first use
-            if self._client is None:
-                self._client = PretixClient(self.settings, retries=2)
+            if self._client is None:  # short: a grant waits on it holding the database's write lock
+                self._client = PretixClient(self.settings, timeout=8.0, retries=1)
             return Vouchers(self._client, lambda: iso(system_clock()))
 
     def before_grant(self, db: CentralDB, terminal_id: str, event_id: str, section_id: str, count: int,
