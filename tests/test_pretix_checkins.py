@@ -267,6 +267,34 @@ def test_a_ticket_pretix_let_in_first_is_flagged_as_a_conflict(central, terminal
     assert _status(cli, central)["conflict"] >= 1
 
 
+def test_two_boxoffice_doors_admitting_one_ticket_are_flagged_once(central, terminals, pretix_server, cli, clock,
+                                                                   tmp_path) -> None:  # noqa: ANN001
+    """Two doors cut off from each other let the same ticket in: the central service flags the pair when they are
+    pushed; pretix takes the earlier scan and refuses the later one, and that is no second flag."""
+    px = pretix_server
+    ev = _pretix_event(px)
+    _publish(central, ev["slug"], tmp_path)
+    order = _buy(px, ev, 1)
+    web = _import(central, ev, order, tmp_path)
+    early, late = terminals(2)
+    for t in (early, late):
+        sync(t)
+    _doors_open(clock)
+    ticket = web["tickets"][0]
+    assert scan(early, _token(early, ticket), door_event(early, ev["slug"]))["result"] == "admit"
+    clock.set(clock() + timedelta(minutes=1))
+    assert scan(late, _token(late, ticket), door_event(late, ev["slug"]))["result"] == "admit"
+    sync(late)  # the later scan reaches the central service first: the earlier one is flagged against it
+    (flag,) = sync(early)["conflicts"]
+    assert flag["kind"] == "checked_in_twice" and flag["first"]["terminal_id"] == late.terminal["id"]
+
+    assert _bridge(cli, px, central, ev["slug"]).json()["steps"]["checkins"] == {"sent": 1, "conflict": 1}
+    assert central.scalar("SELECT count(*) FROM conflicts WHERE ticket_id = ?", (ticket,)) == 1
+    (sent,) = central.query("SELECT entry_id FROM pretix_checkins WHERE ticket_id = ? AND state = 'sent'", (ticket,))
+    assert central.scalar("SELECT terminal_id FROM journal WHERE id = ?", (sent["entry_id"],)) == early.terminal["id"]
+    assert _checkins(px, ev["slug"], order["code"]) == [[(ev["entry_list"], "entry")]]
+
+
 def test_pretix_refusals_are_kept_with_its_reason_and_shown(central, terminals, pretix_server, cli, clock,
                                                            tmp_path) -> None:  # noqa: ANN001
     px = pretix_server
@@ -353,3 +381,26 @@ def test_a_central_database_at_schema_13_gains_the_check_in_indexes_keeping_its_
         assert db.scalar("SELECT state FROM pretix_checkins WHERE entry_id = 'e1'") == "sent"
         names = {r["name"] for r in db.all("SELECT name FROM sqlite_master WHERE type = 'index'")}
         assert {"journal_kind_at", "pretix_checkins_state"} <= names
+
+
+def test_a_linked_list_gone_from_pretix_is_looked_for_again(central, terminals, pretix_server, cli, clock,
+                                                            tmp_path) -> None:  # noqa: ANN001
+    px = pretix_server
+    ev = _pretix_event(px)
+    _publish(central, ev["slug"], tmp_path)
+    order = _buy(px, ev, 1)
+    web = _import(central, ev, order, tmp_path)
+    (door,) = terminals(1)
+    sync(door)
+    _doors_open(clock)
+    assert scan(door, _token(door, web["tickets"][0]), door_event(door, ev["slug"]))["result"] == "admit"
+    sync(door)
+    with connect(central.db_url) as db, db.transaction():  # a list deleted in pretix since the bridge linked it
+        db.execute("INSERT INTO pretix_links (kind, local_id, pretix_event, pretix_id) VALUES ('checkin_list', ?, ?,"
+                   " '987654321')", (f"{ev['slug']}/entry", ev["slug"]))
+    stopped = _bridge(cli, px, central, ev["slug"])
+    assert stopped.exit_code == 8 and stopped.json()["error"]["code"] == "pretix_refused"
+    assert _bridge(cli, px, central, ev["slug"]).json()["steps"]["checkins"] == {"sent": 1}
+    assert _checkins(px, ev["slug"], order["code"]) == [[(ev["entry_list"], "entry")]]
+    assert central.scalar("SELECT pretix_id FROM pretix_links WHERE kind = 'checkin_list' AND local_id = ?",
+                          (f"{ev['slug']}/entry",)) == str(ev["entry_list"])

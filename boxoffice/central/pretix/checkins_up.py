@@ -14,9 +14,10 @@ missing permission, after it was put right), and a crash between pretix's answer
 
 What pretix answers, and what becomes of it (``pretix_checkins.state``):
 - ``ok``: sent;
-- ``already_redeemed``: pretix had the ticket in already (its own scanner, or the list says so): a central conflict,
-  the same shape as a double check-in between two terminals, naming pretix as the other side and the rule; when the
-  central service flagged the entry already (two boxoffice doors), that flag stands alone;
+- ``already_redeemed``: pretix had the ticket in already (its own scanner): a central conflict, the same shape as a
+  double check-in between two terminals, naming pretix as the other side and the rule. When what pretix had was
+  another boxoffice entry of the same ticket (two doors or desks: the central service flagged that pair when they
+  were pushed), no second flag is raised for the same double check-in;
 - any other refusal (canceled, unpaid, product not on the list, unknown or revoked secret...): refused, with
   pretix's reason, shown by `boxoffice central pretix status`;
 - 5xx or no answer: the step stops there (the runner ends the round) and the next round takes it up again.
@@ -46,7 +47,6 @@ PAGE = 100
 KINDS = tuple(sorted(PICKUP_KINDS | CHECKIN_KINDS | EXIT_KINDS))
 FINAL = frozenset({rows.SENT, rows.REFUSED, rows.CONFLICT, rows.SKIPPED})
 NOT_APPLIED = frozenset({"role_missing", "unpublishable"})  # central kept the entry but did not apply it
-TWICE = frozenset({"checked_in_twice", "picked_up_twice"})
 PRETIX = "pretix"
 REDEEM = "checkinrpc/redeem/"
 RULE = {"pickup": "pretix had this ticket picked up already; pretix keeps the first: the boxoffice pickup is kept "
@@ -135,10 +135,10 @@ class _Step:
                 self._record(e, tid, role, pretix_event or "", rows.SKIPPED, "not a bridged event")
                 continue
             order_id = central.get(tid, {}).get("order_id")
-            self._send(e, tid, role, ctype, nonce, event_id, pretix_event, secret, flags, order_id)
+            self._send(e, tid, role, ctype, nonce, event_id, pretix_event, secret, order_id)
 
     def _send(self, e: dict[str, Any], tid: str, role: str, ctype: str, nonce: str, event_id: str,
-              pretix_event: str, secret: str, flags: set[str], order_id: str | None) -> None:
+              pretix_event: str, secret: str, order_id: str | None) -> None:
         list_id = checkin_lists.list_id(self.bridge, self.lists, event_id, pretix_event, role)
         body = {"secret": secret, "lists": [list_id], "nonce": nonce, "type": ctype, "datetime": e["at"],
                 "force": False, "ignore_unpaid": False, "source_type": "barcode", "questions_supported": False}
@@ -153,8 +153,8 @@ class _Step:
             self._record(e, tid, kind, pretix_event, rows.SENT, None)
         elif answer.get("reason") == "already_redeemed":
             said = "already_redeemed"
-            if flags & TWICE:
-                said += ": flagged between boxoffice terminals already"
+            if tid and rows.sent_by_another(self.db, tid, kind, e["id"]):
+                said += ": another boxoffice entry of this ticket went up first"
             else:
                 self._flag(e, tid, role, pretix_event, list_id, answer, order_id)
             self._record(e, tid, kind, pretix_event, rows.CONFLICT, said)

@@ -78,6 +78,12 @@ def flagged(db: CentralDB, entry_ids: Sequence[str]) -> dict[str, set[str]]:
     return out
 
 
+def sent_by_another(db: CentralDB, ticket_id: str, kind: str, entry_id: str) -> bool:
+    """Whether another entry's check-in of this kind for this ticket went up to pretix."""
+    return db.one("SELECT 1 AS x FROM pretix_checkins WHERE ticket_id = ? AND kind = ? AND state = ? AND"
+                  " entry_id <> ? LIMIT 1", (ticket_id, kind, SENT, entry_id)) is not None
+
+
 def link(db: CentralDB, kind: str, local_id: str) -> dict[str, Any] | None:
     """A pretix link (``pretix_event``, ``pretix_id``), if there is one."""
     return db.one("SELECT pretix_event, pretix_id FROM pretix_links WHERE kind = ? AND local_id = ?",
