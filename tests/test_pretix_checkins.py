@@ -259,6 +259,8 @@ def test_a_ticket_pretix_let_in_first_is_flagged_as_a_conflict(central, terminal
     assert flag["second_terminal"] == door.terminal["id"] and "pretix" in flag["rule"]
     assert flag["first_at"].startswith("2026-12-08T18:50")
     assert flag["order_code"] == web["code"]
+    text = cli("central", "conflicts", "--db", central.db_url).stdout
+    assert "checked in twice" in text and "pretix" in text and web["code"] in text
     sync(door)  # the flag comes down to the door whose scan it was
     assert [tuple(r) for r in door.conn.execute("SELECT first_terminal FROM sync_conflicts WHERE ticket_id = ?",
                                                 (web["tickets"][0],))] == [("pretix",)]
