@@ -6,6 +6,8 @@ mapped to what.
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from boxoffice.cli.app import sub_app
@@ -80,6 +82,7 @@ def status(db: str = _DB, json_out: bool = _JSON) -> None:
     last = body["last_round"]
     if last is None:
         echo(_("no bridge round has run on this central database"))
+        _show_checkins(body["checkins"])
         return
     echo(_("last round: {at} ({outcome})").format(at=last["at"], outcome=_("ok") if last["ok"] else _("stopped")))
     for name, counts in last["steps"].items():
@@ -87,3 +90,14 @@ def status(db: str = _DB, json_out: bool = _JSON) -> None:
     if last["error"]:
         secho("  " + last["error"]["message"], fg="red")
     echo(_("last good round: {at}").format(at=body["last_good_round"] or "-"))
+    _show_checkins(body["checkins"])
+
+
+def _show_checkins(ups: dict[str, Any]) -> None:
+    """Where the pickups and door check-ins going up to pretix stand, and the newest that pretix refused."""
+    echo(_("pickups and check-ins up: {pending} pending, {sent} sent, {refused} refused by pretix, {conflict} "
+           "flagged").format(**ups))
+    for r in ups["refused_recent"]:
+        secho("  " + _("refused: {kind} of ticket {ticket} (entry {entry}) on {event}: {reason}").format(
+            kind=r["kind"], ticket=r["ticket_id"] or "-", entry=r["entry_id"], event=r["pretix_event"],
+            reason=r["result"]), fg="yellow")
