@@ -9,9 +9,9 @@ With BOXOFFICE_PRETIX_URL and BOXOFFICE_PRETIX_TOKEN_FILE set, the tests use tha
 - a temporary data directory, a pretix.cfg (SQLite, debug off) and a settings module that puts SQLite in IMMEDIATE
   transaction mode with a 30 s busy timeout: pretix's own writes (order creation, check-ins) then wait for each
   other instead of failing with "database is locked" when the bridge and a test write at the same moment;
-- the database: ``migrate`` takes over a minute, so the migrated empty database is kept in a cache keyed by pretix's
-  version and copied for each later session;
-- organizer "venue", a team with every permission and an API token, made with a few ORM calls;
+- the database: ``migrate`` takes over a minute, so the migrated database (with organizer "venue" and the template
+  events of tests/pretix_kit.py, made with a few ORM calls) is kept in a cache keyed by pretix's version and copied
+  for each later session, which adds a team with every permission and an API token of its own;
 - ``runserver`` on a free loopback port, polled until the API answers, stopped when the session ends.
 
 A pretix that cannot be had (no Python, pip failing, a server that does not answer) skips the tests that need it
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
 import shutil
 import socket
@@ -83,6 +84,20 @@ with scopes_disabled():
         team.save()
         print(team.tokens.create(name="boxoffice tests").token)
 """
+
+# `pretix runserver`, ending itself when the test session's process is gone (a session killed without its
+# teardown must not leave a server behind on the port).
+RUNSERVER = """\
+import os, sys, threading, time
+def watch(parent):
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
+threading.Thread(target=watch, args=(int(sys.argv[1]),), daemon=True).start()
+from django.core.management import execute_from_command_line
+execute_from_command_line(["pretix", "runserver", sys.argv[2], "--noreload"])
+"""
+
 
 class PretixUnavailable(Exception):
     """Why no pretix could be had: the reason a test is skipped (or failed on CI) with."""
@@ -166,7 +181,7 @@ def pretix_python() -> tuple[str, str]:
     with _locked(CHECKOUT / ".pretix-venv.lock"):
         version = _installed_version(python)  # another session may have made it while this one waited
         if version is None:
-            base = shutil.which("python3") or sys.executable
+            base = sys.executable  # a Python this project runs on is one pretix runs on (3.11+)
             if not Path(python).exists():
                 _run([base, "-m", "venv", str(DEFAULT_VENV)], timeout=300, what=f"making {DEFAULT_VENV}")
             _run([python, "-m", "pip", "install", "-q", f"pretix=={PRETIX_VERSION}"], timeout=1200,
@@ -202,9 +217,11 @@ def _write_config(data: Path, url: str) -> dict[str, str]:
 
 
 def migrated_database(python: str, version: str) -> Path:
-    """An empty, migrated pretix database for this version: made once (``migrate``, about 80 s), then copied."""
+    """A migrated pretix database with the organizer and the template events, for this version of pretix and of
+    this set-up: made once (``migrate``, about 80 s), then copied."""
     cache = _cache_dir(python)
-    target = cache / f"pretix-{version}-py{sys.version_info.major}.sqlite3"
+    recipe = hashlib.sha256((SETTINGS + SETUP_ORGANIZER).encode()).hexdigest()[:10]  # a changed set-up: a new file
+    target = cache / f"pretix-{version}-{ORGANIZER}-{recipe}.sqlite3"
     if target.exists():
         return target
     with _locked(cache / "migrate.lock"):
@@ -213,6 +230,8 @@ def migrated_database(python: str, version: str) -> Path:
         with tempfile.TemporaryDirectory(prefix="pretix-migrate-") as tmp:
             env = _write_config(Path(tmp), "http://127.0.0.1")
             _run([python, "-m", "pretix", "migrate", "--noinput"], env=env, timeout=1200, what="pretix migrate")
+            _run([python, "-c", SETUP_ORGANIZER, ORGANIZER], env=env, timeout=300,
+                 what="making the organizer and the template events")
             partial = target.with_suffix(".partial")
             shutil.copyfile(Path(tmp) / "data" / "db.sqlite3", partial)
             os.replace(partial, target)  # whole or not at all: a crash mid-copy leaves no half database behind
@@ -276,25 +295,39 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=15)
 
 
+def _spawn(python: str, env: dict[str, str], base: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+    with open(log, "wb") as out:
+        return subprocess.Popen([python, "-c", RUNSERVER, str(os.getpid()), f"127.0.0.1:{port}"], env=env,
+                                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=base,
+                                start_new_session=True)
+
+
 @contextlib.contextmanager
-def started_pretix(base: Path) -> Iterator[PretixServer]:
-    """A pretix of this session in ``base``: venv, cached database, organizer and token, runserver; stopped after."""
+def started_pretix(base: Path, attempts: int = 3) -> Iterator[PretixServer]:
+    """A pretix of this session in ``base``: venv, cached database, token, runserver; stopped after. A port taken
+    between choosing it and binding it is tried again with another."""
     python, version = pretix_python()
     database = migrated_database(python, version)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = _write_config(base, url)
-    shutil.copyfile(database, base / "data" / "db.sqlite3")
-    token = _run([python, "-c", SETUP_ORGANIZER, ORGANIZER, "token"], env=env, timeout=300,
-                 what="making the organizer and its API token").strip().splitlines()[-1]
-    server = PretixServer(url=url, organizer=ORGANIZER, token=token, token_file=write_token_file(base / "token", token))
-    log = base / "server.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen([python, "-m", "pretix", "runserver", f"127.0.0.1:{port}", "--noreload"],
-                                   env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   cwd=base, start_new_session=True)
+    log, token = base / "server.log", ""
+    for attempt in range(1, attempts + 1):
+        port = _free_port()
+        url = f"http://127.0.0.1:{port}"
+        env = _write_config(base, url)
+        if attempt == 1:
+            shutil.copyfile(database, base / "data" / "db.sqlite3")
+        process = _spawn(python, env, base, port, log)  # it loads while the token is made: two start-ups at once
+        try:
+            token = token or _run([python, "-c", SETUP_ORGANIZER, ORGANIZER, "token"], env=env, timeout=300,
+                                  what="making the organizer's API token").strip().splitlines()[-1]
+            server = PretixServer(url=url, organizer=ORGANIZER, token=token,
+                                  token_file=write_token_file(base / "token", token))
+            wait_until_up(server, process, log)
+            break
+        except PretixUnavailable:
+            _stop(process)
+            if attempt == attempts or "already in use" not in _log_tail(log):
+                raise
     try:
-        wait_until_up(server, process, log)
         yield server
     finally:
         _stop(process)
@@ -316,16 +349,13 @@ def running_pretix(base: Path) -> PretixServer:
 def pretix_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PretixServer]:
     """A real pretix on loopback for the whole session (see the module's docstring)."""
     base = tmp_path_factory.mktemp("pretix")
-    if ENV_URL and ENV_TOKEN_FILE:
-        try:
-            server = running_pretix(base)
-        except PretixUnavailable as exc:
-            _unavailable(str(exc))
-        yield server
-        return
     with contextlib.ExitStack() as stack:
+        reason = ""
         try:
-            server = stack.enter_context(started_pretix(base))
+            server = (running_pretix(base) if ENV_URL and ENV_TOKEN_FILE
+                      else stack.enter_context(started_pretix(base)))
         except PretixUnavailable as exc:
-            _unavailable(str(exc))
+            reason = str(exc)  # skipped or failed outside the handler: the report shows the reason, not a traceback
+        if reason:
+            _unavailable(reason)
         yield server
