@@ -50,6 +50,10 @@ def _row_names(rows: int | list[str]) -> list[str]:
     return list(rows)
 
 
+def _seat_guid(category: str, row: str, number: int) -> str:
+    return f"{category}-{row}-{number}"
+
+
 def seating_layout(name: str, categories: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """A pretix seating plan (static/seating/seating-plan.schema.json): one zone, rows of seats per category.
 
@@ -60,7 +64,7 @@ def seating_layout(name: str, categories: dict[str, dict[str, Any]]) -> dict[str
     for category, shape in categories.items():
         for row in _row_names(shape["rows"]):
             y += 30
-            seats = [{"seat_guid": f"{category}-{row}-{n}", "seat_number": str(n), "uuid": str(uuid.uuid4()),
+            seats = [{"seat_guid": _seat_guid(category, row, n), "seat_number": str(n), "uuid": str(uuid.uuid4()),
                       "position": {"x": 30 * n, "y": 0}, "category": category}
                      for n in range(1, int(shape["seats"]) + 1)]
             zone_rows.append({"row_number": row, "row_label": None, "seat_label": None, "uuid": str(uuid.uuid4()),
@@ -88,7 +92,7 @@ def make_event(server: PretixServer, slug: str, *,
     ``quotas`` maps a quota name to its size (None: unlimited); ``items`` maps an item name to (default price,
     [quota names]). ``seating`` True gives category "stalls" (2 rows A-B of 5 seats) mapped to the first item;
     a dict gives {category: {"rows": 2 or [...], "seats": 5, "item": "adult"}}. ``sig1`` makes the event issue
-    pretix_sig1 (signed) secrets instead of random ones.
+    pretix_sig1 (signed) secrets instead of random ones. A seated item needs a quota like any other.
 
     Returns {"slug", "event" (pretix's JSON after going live), "items": {name: id}, "quotas": {name: id},
     "seating_plan": id or None, "seats": [{"guid", "id", "row", "number", "item", "category"}]} (a seat's guid is
@@ -102,8 +106,8 @@ def make_event(server: PretixServer, slug: str, *,
         template = TEMPLATE_SIG1 if sig1 else TEMPLATE
         answer = client.post("events/", params={"clone_from": template}, json=body)
         if answer.status_code == 400 and "copy from" in answer.text:
-            raise PretixKitError(f"the pretix at {server.url} lacks the template event {template!r} that "
-                                 "tests/pretix_server.py SETUP_ORGANIZER makes; run that script there")
+            raise PretixKitError(f"the pretix at {server.url} lacks the template event {template!r}: prepare its "
+                                 "organizer as tests/pretix_server.py's docstring says")
         _ok(answer, f"POST events/ {slug}")
         base = f"events/{slug}/"
         item_ids: dict[str, int] = {}
@@ -130,9 +134,10 @@ def make_event(server: PretixServer, slug: str, *,
             mapping = {category: item_ids[shape["item"]] for category, shape in categories.items()}
             _ok(client.patch(base, json={"seating_plan": plan_id, "seat_category_mapping": mapping}),
                 f"PATCH events/{slug}/ seating plan")
-            by_item = {v: k for k, v in mapping.items()}
+            category_of = {_seat_guid(category, row, n): category for category, shape in categories.items()
+                           for row in _row_names(shape["rows"]) for n in range(1, int(shape["seats"]) + 1)}
             seats = [{"guid": s["seat_guid"], "id": s["id"], "row": s["row_name"], "number": s["seat_number"],
-                      "item": s["product"], "category": by_item.get(s["product"])}
+                      "item": s["product"], "category": category_of.get(s["seat_guid"])}
                      for s in _all(client, base + "seats/")]
         event = _ok(client.patch(base, json={"live": live}), f"PATCH events/{slug}/ live={live}")
     return {"slug": slug, "event": event, "items": item_ids, "quotas": quota_ids, "seating_plan": plan_id,
@@ -141,10 +146,13 @@ def make_event(server: PretixServer, slug: str, *,
 
 def buy(server: PretixServer, slug: str, item_id: int, n: int = 1, *, email: str = "buyer@example.org",
         seat: str | list[str] | None = None, price: str | None = None,
-        attendee_names: list[str] | None = None) -> dict[str, Any]:
+        attendee_names: list[str] | None = None, payment_provider: str = WEB_PAYMENT,
+        voucher: str | None = None) -> dict[str, Any]:
     """A paid web order of ``n`` tickets of one item, as if bought in pretix's shop: pretix's JSON of the order
     (code, positions with their secrets). ``seat`` is a seat guid (or one per ticket). No e-mail is sent; the
-    quota is enforced (no ``force``), so a sold-out item is refused with PretixKitError."""
+    quota is enforced (no ``force``), so a sold-out item is refused with PretixKitError. ``payment_provider``
+    "boxoffice" (pretix's own box office method, always there) and a ``voucher`` code give an order shaped like the
+    ones the bridge sends up."""
     seats = [seat] if isinstance(seat, str) else seat
     if seats is not None and len(seats) != n:
         raise ValueError(f"{n} tickets need {n} seats, not {len(seats)}")
@@ -157,11 +165,27 @@ def buy(server: PretixServer, slug: str, item_id: int, n: int = 1, *, email: str
             position["price"] = price
         if attendee_names:
             position["attendee_name"] = attendee_names[i]
+        if voucher is not None:
+            position["voucher"] = voucher
         positions.append(position)
-    body = {"email": email, "locale": "en", "sales_channel": "web", "status": "p", "payment_provider": WEB_PAYMENT,
+    body = {"email": email, "locale": "en", "sales_channel": "web", "status": "p", "payment_provider": payment_provider,
             "send_email": False, "positions": positions}
     with server.client() as client:
         return dict(_ok(client.post(f"events/{slug}/orders/", json=body), f"POST events/{slug}/orders/"))
+
+
+def cancel(server: PretixServer, slug: str, code: str) -> dict[str, Any]:
+    """Cancel a paid order in pretix, as an organizer would (no e-mail): its tickets' secrets become invalid."""
+    with server.client() as client:
+        return dict(_ok(client.post(f"events/{slug}/orders/{code}/mark_canceled/", json={"send_email": False}),
+                        f"POST orders/{code}/mark_canceled/"))
+
+
+def regenerate_secrets(server: PretixServer, slug: str, code: str) -> dict[str, Any]:
+    """New secrets for every ticket of an order (pretix lists the old ones in ``revokedsecrets/``)."""
+    with server.client() as client:
+        return dict(_ok(client.post(f"events/{slug}/orders/{code}/regenerate_secrets/", json={}),
+                        f"POST orders/{code}/regenerate_secrets/"))
 
 
 def checkin_list(server: PretixServer, slug: str, name: str, *, item_ids: list[int] | None = None) -> dict[str, Any]:

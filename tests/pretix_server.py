@@ -17,6 +17,13 @@ With BOXOFFICE_PRETIX_URL and BOXOFFICE_PRETIX_TOKEN_FILE set, the tests use tha
 A pretix that cannot be had (no Python, pip failing, a server that does not answer) skips the tests that need it
 with the reason, or fails them under BOXOFFICE_CI=1 / BOXOFFICE_REQUIRE_PRETIX=1: on CI every bridge test must run.
 The environment is read at import, before tests/conftest.py's isolation removes BOXOFFICE_* variables.
+
+A pretix of one's own given by BOXOFFICE_PRETIX_URL needs the template events once, made with its Python and
+configuration:
+
+    .venv/bin/python -c 'import sys; sys.path[:0] = ["tests"]; import pretix_server as p; print(p.SETUP_ORGANIZER)' \
+        > /tmp/setup_org.py
+    PRETIX_CONFIG_FILE=<its pretix.cfg> DJANGO_SETTINGS_MODULE=<its settings> <its python> /tmp/setup_org.py venue
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 
-from pretix_kit import availability, buy, checkin_list, make_event
+from pretix_kit import availability, buy, cancel, checkin_list, make_event, regenerate_secrets
 from pretix_server import PretixServer
 
 
@@ -61,3 +61,29 @@ def test_a_sig1_event_publishes_its_key_and_signs_secrets(pretix_server: PretixS
         event = client.get(f"events/{slug}/").json()
     assert event["valid_keys"]["pretix_sig1"]
     assert len(order["positions"][0]["secret"]) > 40  # a signed secret, not a 32-character random one
+
+
+def test_box_office_shaped_orders_and_revoked_secrets(pretix_server: PretixServer) -> None:
+    """What the bridge relies on: a voucher that blocks quota, an order paid "boxoffice" redeeming it, and pretix
+    listing a ticket's old secret once it is replaced or its order canceled (pretix keeps that list for signed
+    secrets only: a random secret is checked online, a pretix_sig1 one offline against the list)."""
+    made = make_event(pretix_server, slug := _slug("bo"), quotas={"stalls": 5}, items={"adult": ("20.00", ["stalls"])},
+                      sig1=True)
+    stalls = made["quotas"]["stalls"]
+    with pretix_server.client() as client:
+        voucher = client.post(f"events/{slug}/vouchers/", json={
+            "code": "BOXOFFICE-T1", "max_usages": 2, "quota": stalls, "block_quota": True, "tag": "boxoffice",
+            "allow_ignore_quota": False, "price_mode": "none"}).json()
+    assert availability(pretix_server, slug, stalls)["available_number"] == 3
+
+    order = buy(pretix_server, slug, made["items"]["adult"], 2, payment_provider="boxoffice", voucher=voucher["code"])
+
+    assert order["payment_provider"] == "boxoffice"
+    assert availability(pretix_server, slug, stalls)["available_number"] == 3  # the voucher's places were used
+    old = order["positions"][0]["secret"]
+    regenerate_secrets(pretix_server, slug, order["code"])
+    web = buy(pretix_server, slug, made["items"]["adult"])
+    assert cancel(pretix_server, slug, web["code"])["status"] == "c"
+    with pretix_server.client() as client:
+        revoked = {r["secret"] for r in client.get(f"events/{slug}/revokedsecrets/").json()["results"]}
+    assert {old, web["positions"][0]["secret"]} <= revoked
