@@ -92,7 +92,8 @@ def make_event(server: PretixServer, slug: str, *,
     ``quotas`` maps a quota name to its size (None: unlimited); ``items`` maps an item name to (default price,
     [quota names]). ``seating`` True gives category "stalls" (2 rows A-B of 5 seats) mapped to the first item;
     a dict gives {category: {"rows": 2 or [...], "seats": 5, "item": "adult"}}. ``sig1`` makes the event issue
-    pretix_sig1 (signed) secrets instead of random ones. A seated item needs a quota like any other.
+    pretix_sig1 (signed) secrets instead of random ones; pretix makes the event's key pair with its first signed
+    ticket, so ``valid_keys.pretix_sig1`` is empty until an order exists. A seated item needs a quota like any other.
 
     Returns {"slug", "event" (pretix's JSON after going live), "items": {name: id}, "quotas": {name: id},
     "seating_plan": id or None, "seats": [{"guid", "id", "row", "number", "item", "category"}]} (a seat's guid is
