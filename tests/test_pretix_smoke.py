@@ -56,6 +56,7 @@ def test_a_seated_event_sells_a_seat_once(pretix_server: PretixServer) -> None:
 
 def test_a_sig1_event_publishes_its_key_and_signs_secrets(pretix_server: PretixServer) -> None:
     made = make_event(pretix_server, slug := _slug("sig1"), sig1=True)
+    assert made["event"]["valid_keys"]["pretix_sig1"] == []  # the key pair is made with the first signed ticket
     order = buy(pretix_server, slug, made["items"]["adult"])
     with pretix_server.client() as client:
         event = client.get(f"events/{slug}/").json()
