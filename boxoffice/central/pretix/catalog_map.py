@@ -9,8 +9,8 @@ the counters getting the rest of the event. The decisions (docs: PRETIX_PLAN, "M
   inactive items are skipped;
 - a seating plan -> one reserved section per seat category, its seats from ``seats/`` (row names as letters, seat
   numbers as numbers); the quotas of seated items are then not general sections (the seats are the places);
-- ids are slugs of the names, unless a link made earlier says otherwise (``known``): names may change in pretix, ids
-  must not, or a terminal with sales would refuse the new layout.
+- ids are slugs of the (English, else any) names, unless a link made earlier says otherwise (``known``): names may
+  change in pretix, ids must not, or a terminal with sales would refuse the new layout.
 """
 
 from __future__ import annotations
@@ -244,7 +244,7 @@ def map_event(pulled: dict[str, Any], *, language: str | None, known: dict[tuple
             skipped.append(f"quota {qid}: no size, too large, or too many sections")
             continue
         name = clean_name(pick_text(q.get("name"), language), 100, f"quota {qid}")
-        sid = ids.take(known.get(("section", qid)) or slugify(name, f"quota-{qid}"), True)
+        sid = ids.take(known.get(("section", qid)) or slugify(pick_text(q.get("name"), "en"), f"quota-{qid}"), True)
         section_of_quota[qid] = sid
         sections.append({"id": sid, "name": name, "kind": "general", "capacity": size})
         links.append(Link("section", f"{eid}/{sid}", qid, {"kind": "general", "size": size}))
@@ -361,7 +361,8 @@ def _types(eid: str, items: list[dict[str, Any]], quotas_of: dict[str, list[str]
             skipped.append(f"item {iid}: {why}")
             continue
         name = clean_name(pick_text(item.get("name"), language), 100, f"item {iid}")
-        tid = ids.take(known.get(("ticket_type", iid)) or slugify(name, f"item-{iid}"), False)
+        tid = ids.take(known.get(("ticket_type", iid)) or slugify(pick_text(item.get("name"), "en"), f"item-{iid}"),
+                       False)
         assert price is not None
         types.append({"id": tid, "name": name, "prices": dict.fromkeys(where, price)})
         links.append(Link("ticket_type", f"{eid}/{tid}", iid, {"price": price, "sections": where}))
