@@ -6,6 +6,7 @@ Also the mapping alone, on input no pretix should send (missing fields, huge num
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import secrets
 import shutil
@@ -65,6 +66,7 @@ class PxEvent:
         self.slug = f"pxcat-{secrets.token_hex(4)}"
         self.items: dict[str, int] = {}
         self.quotas: dict[str, int] = {}
+        self.plans: list[int] = []
         self._ok(self.http.post("events/", json={
             "name": name, "slug": self.slug, "currency": "EUR", "timezone": "Europe/Berlin",
             "date_from": "2027-03-20T18:30:00Z", "date_admission": "2027-03-20T17:30:00Z"}))
@@ -87,8 +89,29 @@ class PxEvent:
     def set_price(self, key: str, price: str) -> None:
         self._ok(self.http.patch(f"events/{self.slug}/items/{self.items[key]}/", json={"default_price": price}))
 
+    def seating(self, rows: dict[str, tuple[str, list[str]]]) -> dict[str, str]:
+        """A seating plan of ``rows`` (row number -> (category, seat numbers)), each category sold as the item of
+        the same key; returns seat guids by "row/number"."""
+        tag = secrets.token_hex(3)
+        guids = {f"{r}/{n}": f"{tag}-{r}-{n}" for r, (_, nums) in rows.items() for n in nums}
+        layout = {"name": "Hall", "size": {"width": 400, "height": 400},
+                  "categories": [{"name": c} for c in sorted({c for c, _ in rows.values()})],
+                  "zones": [{"name": "Main", "position": {"x": 0, "y": 0}, "areas": [], "rows": [
+                      {"row_number": r, "position": {"x": 0, "y": 10 * i}, "seats": [
+                          {"seat_guid": guids[f"{r}/{n}"], "seat_number": n, "position": {"x": 10 * j, "y": 0},
+                           "category": c} for j, n in enumerate(nums)]}
+                      for i, (r, (c, nums)) in enumerate(rows.items())]}]}
+        plan = self._ok(self.http.post("seatingplans/", json={"name": f"{self.slug} hall", "layout": layout}))
+        self.plans.append(plan["id"])
+        mapping = {c: self.items[c] for c, _ in rows.values()}
+        self._ok(self.http.patch(f"events/{self.slug}/", json={"seating_plan": plan["id"],
+                                                              "seat_category_mapping": mapping}))
+        return guids
+
     def delete(self) -> None:
         self.http.delete(f"events/{self.slug}/")
+        for plan in self.plans:
+            self.http.delete(f"seatingplans/{plan}/")
         self.http.close()
 
 
@@ -208,6 +231,12 @@ def test_two_quotas_three_items_reach_a_counter_that_sells_them(central: Central
     assert exported(cli, central.db_url)["events"][0]["ticket_types"][0]["prices"] == {"stalls": "27.50"}
     sync(ctx)
     assert sale(1)["total"] == 27_50
+    # and back again: the first catalogue once more, published again as the newest
+    ev.set_price("adult", "25.00")
+    assert bridge(cli, pretix_server, central.db_url, ev.slug)["published"] == 1
+    assert exported(cli, central.db_url)["events"][0]["ticket_types"][0]["prices"] == {"stalls": "25.00"}
+    sync(ctx)
+    assert sale(1)["total"] == 25_00
     stored = ctx.conn.execute("SELECT name FROM events WHERE id = ?", (ev.slug,)).fetchone()
     assert stored[0] == "Spring Concert"
 
@@ -254,6 +283,46 @@ def test_what_the_counter_cannot_sell_is_skipped_and_counted(central: Central, p
     (event,) = exported(cli, central.db_url)["events"]
     assert [s["id"] for s in event["sections"]] == ["stalls"]
     assert [t["id"] for t in event["ticket_types"]] == ["adult"]
+
+
+def test_a_seating_plan_becomes_reserved_sections_a_counter_sells_seats_of(central: Central, pretix_server: Any,
+                                                                            px_event, cli, make_terminal) -> None:
+    from boxoffice.central.services.allocation_admin import allocate
+    from boxoffice.domain.tenders import Tender
+    from boxoffice.services.sales import SaleRequest, sell
+
+    ev = px_event()
+    ev.item("front", {"en": "Front"}, "50.00")
+    ev.item("back", {"en": "Back"}, "20.00")
+    ev.item("floor", {"en": "Standing"}, "10.00")
+    ev.quota("seats", "Seats", 9, ["front", "back"])
+    ev.quota("floor", "Floor", 40, ["floor"])
+    guids = ev.seating({"1": ("front", ["1", "2", "3"]), "2": ("front", ["1", "2"]), "3": ("back", ["1", "2", "3"])})
+    counts = bridge(cli, pretix_server, central.db_url, ev.slug)
+    assert counts == {"events": 1, "sections": 3, "ticket_types": 3, "seats": 8, "skipped": 0, "published": 1}
+    (event,) = exported(cli, central.db_url)["events"]
+    sections = {s["id"]: s for s in event["sections"]}
+    assert sections["floor"] == {"id": "floor", "name": "Floor", "kind": "general", "capacity": 40}
+    assert sections["front"]["kind"] == "reserved" and sections["front"]["rows"] == [
+        {"row": "A", "seats": ["1", "2", "3"]}, {"row": "B", "seats": ["1", "2"]}]
+    assert sections["back"]["rows"] == [{"row": "C", "seats": ["1", "2", "3"]}]
+    assert {t["id"]: t["prices"] for t in event["ticket_types"]} == {
+        "front": {"front": "50.00"}, "back": {"back": "20.00"}, "standing": {"floor": "10.00"}}
+    seat_links = {r["local_id"]: (r["pretix_id"], json.loads(r["data"])) for r in central.query(
+        "SELECT local_id, pretix_id, data FROM pretix_links WHERE kind = 'seat' AND pretix_event = ?", (ev.slug,))}
+    assert len(seat_links) == 8
+    assert seat_links[f"{ev.slug}/front/B2"] == (guids["2/2"], {"item": ev.items["front"]})
+
+    ctx = make_terminal(name="Counter seats", fresh=True, catalog=False)
+    ctx.config.values["allocation"] = {"top_up_below": 0}
+    enroll(ctx, central)
+    sync(ctx)
+    allocate(central.db_url, ev.slug, ctx.terminal["id"], "front", 0, ["B2"])
+    sync(ctx)
+    out = sell(ctx, SaleRequest(event_id=ev.slug, section_id="front", counts={"front": 1}, seats=["B2"],
+                                tenders=[Tender("cash", 50_00)], print_receipt=False))
+    assert out["total"] == 50_00 and [(t["row"], t["seat"]) for t in out["tickets"]] == [("B", "2")]
+    assert bridge(cli, pretix_server, central.db_url, ev.slug)["published"] == 0
 
 
 # --- the mapping alone, on hostile input --------------------------------------------------------------------------

@@ -191,7 +191,8 @@ def row_letters(name: Any) -> str | None:
 
 
 class _Ids:
-    """Ids unique within one event, kept from earlier links where there are some."""
+    """Ids unique within one event (sections and ticket types each have their own), kept from earlier links where
+    there are some."""
 
     def __init__(self, eid: str) -> None:
         self.eid, self.used, self.refs = eid, set[str](), set[bytes]()
@@ -253,7 +254,7 @@ def map_event(pulled: dict[str, Any], *, language: str | None, known: dict[tuple
     sections += [s for s, _ in reserved]
     links += [lk for _, lk in reserved] + seat_links
     skipped += seat_skips
-    types, type_links = _types(eid, items, quotas_of, section_of_quota, seated, reserved, ids, known, language,
+    types, type_links = _types(eid, items, quotas_of, section_of_quota, seated, reserved, _Ids(eid), known, language,
                                currency, skipped)
     priced = {sid for t in types for sid in t["prices"]}
     unpriced = {s["id"] for s in sections if s["id"] not in priced}
