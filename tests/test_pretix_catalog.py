@@ -86,6 +86,10 @@ class PxEvent:
         self.quotas[key] = self._ok(self.http.post(f"events/{self.slug}/quotas/", json=body))["id"]
         return self.quotas[key]
 
+    def rename(self, what: str, key: str, name: Any) -> None:
+        ids = self.items if what == "items" else self.quotas
+        self._ok(self.http.patch(f"events/{self.slug}/{what}/{ids[key]}/", json={"name": name}))
+
     def set_price(self, key: str, price: str) -> None:
         self._ok(self.http.patch(f"events/{self.slug}/items/{self.items[key]}/", json={"default_price": price}))
 
@@ -265,6 +269,7 @@ def test_names_in_the_venue_language_and_other_events_kept(central: Central, pre
     assert bridge(cli, pretix_server, central.db_url, ev.slug)["published"] == 1
     event = next(e for e in exported(cli, central.db_url)["events"] if e["id"] == ev.slug)
     assert event["name"] == "Spring Concert" and [t["id"] for t in event["ticket_types"]] == ["adult", "kind"]
+    assert bridge(cli, pretix_server, central.db_url, ev.slug)["published"] == 0
 
 
 def test_what_the_counter_cannot_sell_is_skipped_and_counted(central: Central, pretix_server: Any, px_event,
@@ -283,6 +288,14 @@ def test_what_the_counter_cannot_sell_is_skipped_and_counted(central: Central, p
     (event,) = exported(cli, central.db_url)["events"]
     assert [s["id"] for s in event["sections"]] == ["stalls"]
     assert [t["id"] for t in event["ticket_types"]] == ["adult"]
+    # renamed in pretix: the names follow, the ids stay (a counter with sales refuses a changed layout)
+    ev.rename("quotas", "stalls", "Main floor")
+    ev.rename("items", "adult", {"en": "Grown-up"})
+    assert bridge(cli, pretix_server, central.db_url, ev.slug)["published"] == 1
+    (event,) = exported(cli, central.db_url)["events"]
+    assert [(s["id"], s["name"]) for s in event["sections"]] == [("stalls", "Main floor")]
+    assert [(t["id"], t["name"], t["prices"]) for t in event["ticket_types"]] == [
+        ("adult", "Grown-up", {"stalls": "25.00"})]
 
 
 def test_a_seating_plan_becomes_reserved_sections_a_counter_sells_seats_of(central: Central, pretix_server: Any,
