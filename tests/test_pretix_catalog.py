@@ -285,6 +285,10 @@ def test_what_the_counter_cannot_sell_is_skipped_and_counted(central: Central, p
     counts = bridge(cli, pretix_server, central.db_url, ev.slug)
     # skipped: the unlimited quota; the day pass, the unlimited item, the orphan; the garden (nothing sold in it)
     assert counts == {"events": 1, "sections": 1, "ticket_types": 1, "seats": 0, "skipped": 5, "published": 1}
+    status = cli("central", "pretix", "status", "--db", central.db_url, "--json").json()
+    assert sorted(json.loads(status["state"]["catalogue_skipped"])) == sorted([
+        f"quota:{ev.quotas['open']}:size", f"item:{ev.items['both']}:quotas", f"item:{ev.items['free']}:quotas",
+        f"item:{ev.items['orphan']}:quotas", "section:garden:nothing_on_sale"])
     (event,) = exported(cli, central.db_url)["events"]
     assert [s["id"] for s in event["sections"]] == ["stalls"]
     assert [t["id"] for t in event["ticket_types"]] == ["adult"]
@@ -386,8 +390,8 @@ def test_the_mapping_takes_what_it_can_of_hostile_input() -> None:
     assert types["Adult [31m ticket"] == "25.00"  # control characters gone, one line
     assert types["[digits hidden]"] == "1000.00"  # never a card number on a receipt
     assert len(m.event["ticket_types"]) == 2
-    # skipped: items 2, 3, 4, 5, 7, 8; quotas 11-14
-    assert len(m.skipped) == 10
+    assert sorted(m.skipped) == sorted([*(f"item:{i}:price" for i in (2, 3, 4, 5, 7)), "item:8:variations",
+                                        *(f"quota:{q}:size" for q in (11, 12, 13, 14))])
 
 
 @pytest.mark.parametrize("event", [

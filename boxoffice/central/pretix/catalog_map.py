@@ -48,7 +48,8 @@ class Link:
 @dataclass
 class Mapped:
     """One pretix event mapped: the catalogue event (None when nothing of it can be sold), its links, what was
-    left out (one short reason each), and the event's currency and time zone for the venue block."""
+    left out (``kind:pretix id:reason``, e.g. ``item:12:quotas``, for scripts and logs), and the event's currency
+    and time zone for the venue block."""
 
     event: dict[str, Any] | None
     links: list[Link]
@@ -222,7 +223,7 @@ def map_event(pulled: dict[str, Any], *, language: str | None, known: dict[tuple
     tz = time_zone(ev.get("timezone"))
     starts = local_time(ev.get("date_from"), tz) if tz else None
     if eid is None or currency is None or tz is None or starts is None or ev.get("has_subevents"):
-        return Mapped(None, [], ["event: no usable slug, currency, time zone or start (or an event series)"])
+        return Mapped(None, [], [f"event:{str(slug)[:60]}:unusable"])
     items = [i for i in pulled.get("items") or [] if isinstance(i, dict) and _pid(i.get("id"))]
     quotas = [q for q in pulled.get("quotas") or [] if isinstance(q, dict) and _pid(q.get("id"))]
     ids = _Ids(eid)
@@ -242,7 +243,7 @@ def map_event(pulled: dict[str, Any], *, language: str | None, known: dict[tuple
             continue  # its places are the seats of the seating plan
         if not isinstance(size, int) or isinstance(size, bool) or not 0 <= size <= MAX_CAPACITY \
                 or len(sections) >= MAX_SECTIONS or q.get("subevent"):
-            skipped.append(f"quota {qid}: no size, too large, or too many sections")
+            skipped.append(f"quota:{qid}:size")
             continue
         name = clean_name(pick_text(q.get("name"), language), 100, f"quota {qid}")
         sid = ids.take(known.get(("section", qid)) or slugify(pick_text(q.get("name"), "en"), f"quota-{qid}"), True)
@@ -259,11 +260,11 @@ def map_event(pulled: dict[str, Any], *, language: str | None, known: dict[tuple
     priced = {sid for t in types for sid in t["prices"]}
     unpriced = {s["id"] for s in sections if s["id"] not in priced}
     if unpriced:
-        skipped += [f"section {sid}: nothing on sale in it" for sid in sorted(unpriced)]
+        skipped += [f"section:{sid}:nothing_on_sale" for sid in sorted(unpriced)]
         sections = [s for s in sections if s["id"] not in unpriced]
         links = [lk for lk in links if not (lk.kind in ("section", "seat") and lk.local_id.split("/")[1] in unpriced)]
     if not sections or not types:
-        return Mapped(None, [], [*skipped, "event: nothing to sell at the counter"], currency, tz)
+        return Mapped(None, [], [*skipped, f"event:{slug}:nothing_on_sale"], currency, tz)
     doc: dict[str, Any] = {"id": eid, "name": clean_name(pick_text(ev.get("name"), language), 200, eid),
                            "starts_at": starts, "timezone": tz}
     doors = local_time(ev.get("date_admission"), tz)
@@ -308,7 +309,7 @@ def _reserved(eid: str, ev: dict[str, Any], seats: Any, seated: dict[str, str], 
         row, num = row_letters(seat.get("row_name")), str(seat.get("seat_number") or "").strip()
         if iid not in seated or not isinstance(guid, str) or not 0 < len(guid) <= 200 or row is None \
                 or not _DIGITS.match(num) or int(num) == 0 or f"{row}{int(num)}" in labels or seat.get("subevent"):
-            skipped.append(f"seat {str(guid)[:40]}: no category, or a row or number the catalogue cannot hold")
+            skipped.append(f"seat:{str(guid)[:60]}:unmappable")
             continue
         label = f"{row}{int(num)}"
         labels.add(label)
@@ -321,7 +322,7 @@ def _reserved(eid: str, ev: dict[str, Any], seats: Any, seated: dict[str, str], 
         category = seated[iid]
         if count + len(out) >= MAX_SECTIONS or len(rows) > MAX_ROWS or any(len(r) > MAX_ROW_SEATS
                                                                             for r in rows.values()):
-            skipped.append(f"seat category {category[:40]}: too many rows or seats")
+            skipped.append(f"seat_category:{category[:60]}:too_large")
             continue
         name = clean_name(category, 100, f"seats {iid}")
         key = f"category:{category[:150]}"
@@ -355,11 +356,11 @@ def _types(eid: str, items: list[dict[str, Any]], quotas_of: dict[str, list[str]
         else:
             mine = quotas_of.get(iid, [])
             where = [section_of_quota[mine[0]]] if len(mine) == 1 and mine[0] in section_of_quota else []
-        why = ("inactive" if item.get("active") is False else "has variations" if item.get("has_variations") or
-               item.get("variations") else "price" if price is None else "not in exactly one sized quota"
-               if not where else "too many ticket types" if len(types) >= MAX_TYPES else None)
+        why = ("inactive" if item.get("active") is False else "variations" if item.get("has_variations") or
+               item.get("variations") else "price" if price is None else "quotas" if not where
+               else "too_many_types" if len(types) >= MAX_TYPES else None)
         if why:
-            skipped.append(f"item {iid}: {why}")
+            skipped.append(f"item:{iid}:{why}")
             continue
         name = clean_name(pick_text(item.get("name"), language), 100, f"item {iid}")
         tid = ids.take(known.get(("ticket_type", iid)) or slugify(pick_text(item.get("name"), "en"), f"item-{iid}"),

@@ -5,20 +5,22 @@ Per event it reads events/E/ (with its time zone, seat categories and pretix_sig
 takes the catalogue in force (services/catalog_current.py), puts pretix's events in it (other events stay as they
 are) and publishes it only when it differs from what is in force: a round with no change in pretix publishes
 nothing, so the terminals' feed does not grow by a catalogue a round. The links (pretix_links) are written in the
-same transaction as the catalogue they describe.
+same transaction as the catalogue they describe. What could not be mapped is counted (``skipped``) and named in
+pretix_state ``catalogue_skipped`` (`boxoffice central pretix status --json`), as ``kind:pretix id:reason``.
 
 Names come in the venue's language (``[venue] language``), else English, else any that pretix has.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from boxoffice.central.pretix import catalog_map
 from boxoffice.central.pretix.bridge import Bridge
 from boxoffice.central.services.catalog import publish
 from boxoffice.central.services.catalog_current import FORMAT, canonical, current_document
-from boxoffice.central.store import pretix_links
+from boxoffice.central.store import pretix_links, pretix_state
 from boxoffice.i18n import venue_language
 
 LINK_KINDS = ("event", "section", "ticket_type", "seat", "checkin_list")
@@ -48,12 +50,16 @@ def run(bridge: Bridge) -> dict[str, int]:
     counts = {"events": 0, "sections": 0, "ticket_types": 0, "seats": 0, "skipped": 0, "published": 0}
     usable = [(slug, m) for slug, m in mapped if m.event is not None]
     currency = usable[0][1].currency if usable else None
-    for _slug, m in mapped:
-        counts["skipped"] += len(m.skipped)
+    skipped: list[str] = []
+    for slug, m in mapped:
+        skipped += m.skipped
         if m.event is not None and m.currency != currency:
-            counts["skipped"] += 1  # one catalogue, one currency: the first event's
+            skipped.append(f"event:{slug}:currency")  # one catalogue, one currency: the first event's
+    counts["skipped"] = len(skipped)
     usable = [(slug, m) for slug, m in usable if m.currency == currency]
     if not usable:
+        with bridge.db.transaction():
+            pretix_state.put(bridge.db, "catalogue_skipped", json.dumps(skipped[:200]))
         return counts
     for _, m in usable:
         assert m.event is not None
@@ -64,6 +70,7 @@ def run(bridge: Bridge) -> dict[str, int]:
     doc = _merged(bridge, [m.event for _, m in usable if m.event is not None], currency or "",
                   usable[0][1].timezone or "UTC")
     with bridge.db.transaction():
+        pretix_state.put(bridge.db, "catalogue_skipped", json.dumps(skipped[:200]))
         before = current_document(bridge.db)
         if before is None or canonical(before) != canonical(doc):
             counts["published"] = int(publish(bridge.db, doc, bridge.now())["published"])
