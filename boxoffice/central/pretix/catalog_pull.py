@@ -67,11 +67,12 @@ def run(bridge: Bridge) -> dict[str, int]:
         counts["sections"] += len(m.event["sections"])
         counts["ticket_types"] += len(m.event["ticket_types"])
         counts["seats"] += sum(1 for lk in m.links if lk.kind == "seat")
-    doc = _merged(bridge, [m.event for _, m in usable if m.event is not None], currency or "",
-                  usable[0][1].timezone or "UTC")
+    org = bridge.client.get("")  # asked before the transaction: no lock is held while pretix answers
     with bridge.db.transaction():
         pretix_state.put(bridge.db, "catalogue_skipped", json.dumps(skipped[:200]))
         before = current_document(bridge.db)
+        doc = _merged(bridge, org, before, [m.event for _, m in usable if m.event is not None], currency or "",
+                      usable[0][1].timezone or "UTC")
         if before is None or canonical(before) != canonical(doc):
             counts["published"] = int(publish(bridge.db, doc, bridge.now())["published"])
         for slug, m in usable:
@@ -80,11 +81,10 @@ def run(bridge: Bridge) -> dict[str, int]:
     return counts
 
 
-def _merged(bridge: Bridge, events: list[dict[str, Any]], currency: str, timezone: str) -> dict[str, Any]:
-    """The catalogue in force with pretix's events put in (in place where they were, else at the end) and the
-    venue taken from the organizer and the first event."""
-    before = current_document(bridge.db)
-    org = bridge.client.get("")
+def _merged(bridge: Bridge, org: Any, before: dict[str, Any] | None, events: list[dict[str, Any]], currency: str,
+            timezone: str) -> dict[str, Any]:
+    """The catalogue in force (``before``) with pretix's events put in (in place where they were, else at the end)
+    and the venue taken from the organizer (``org``, pretix's answer) and the first event."""
     org = org if isinstance(org, dict) else {}
     org_slug = str(org.get("slug") or bridge.settings.organizer)
     venue_id = catalog_map.slugify(org_slug, "venue")
