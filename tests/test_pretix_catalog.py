@@ -1,7 +1,6 @@
-"""The bridge's catalogue step against a real pretix: quotas become sections, items ticket types with prices,
-names come in the venue's language, a terminal enrolled with the central service sells from what was pulled, a
-price changed in pretix reaches the counter at the next round, and a round with nothing new publishes nothing.
-Also the mapping alone, on input no pretix should send (missing fields, huge numbers, control characters)."""
+"""The catalogue step against a real pretix: quotas become sections, items priced ticket types, seat categories
+reserved sections; names in the venue's language; an enrolled counter sells from it; a price change arrives at the
+next round, no change publishes nothing. And the mapping alone on hostile input (missing fields, huge numbers...)."""
 
 from __future__ import annotations
 
