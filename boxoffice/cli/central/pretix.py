@@ -12,7 +12,7 @@ import typer
 
 from boxoffice.cli.app import sub_app
 from boxoffice.cli.central.common import DB_HELP, central_db
-from boxoffice.cli.common import JSON_HELP, clock, echo, emit_json, secho
+from boxoffice.cli.common import JSON_HELP, clock, config, echo, emit_json, secho
 from boxoffice.i18n import N_, _
 
 central_pretix_app = sub_app(_("The bridge to the venue's pretix: run one round now, or see how the last ended."))
@@ -51,6 +51,7 @@ def sync(url: str = typer.Option(..., "--url", help=_(URL_HELP)),
     if unknown:
         raise BoxOfficeError("bad_input", _("no bridge step {step!r}: {steps}").format(step=unknown[0],
                                                                                         steps=", ".join(STEPS)))
+    config()  # the venue's language ([venue] language): pretix's names are taken in it
     outcome = sync_once(central_db(db), load(url, organizer, event, token_file=token_file), clock(),
                         tuple(step or ()))
     if json_out:
