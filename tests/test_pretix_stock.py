@@ -3,13 +3,13 @@ pretix by the terminal's voucher, so pretix's web shop cannot sell them, and a g
 refused. Through `boxoffice central allocate`, `central write-off`, `central recall`, `central pretix sync --step
 stock` and a terminal's `boxoffice sync` against `central serve --pretix`.
 
-The catalogue's links to pretix (section -> quota) are written here as the bridge's catalogue step writes them.
+The central catalogue and its links to pretix (section -> quota, seat -> guid) are made by the bridge's own
+catalogue step (`central pretix sync --step catalogue`), from events tests/pretix_kit.py makes.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,42 +17,21 @@ from typing import Any
 
 import httpx
 import pytest
+from pretix_kit import WEB_PAYMENT, make_event
 from sync_helpers import Central, CentralServer, central_db, enroll, free_port
 
 from boxoffice.central.services import stock_gate
 
 pytest_plugins = ["sync_support"]
 
-# Read at import: the per-test isolation fixture removes BOXOFFICE_* variables from the environment.
-ENV_URL = os.environ.get("BOXOFFICE_PRETIX_URL", "").rstrip("/")
-ENV_TOKEN_FILE = os.environ.get("BOXOFFICE_PRETIX_TOKEN_FILE", "")
 BRIDGE_ENV = "BOXOFFICE_PRETIX_BRIDGE"
 SECTION = "stalls"
 
 
-class _Running:
-    """The fixture interface of tests/pretix_server.py, for a pretix named by the environment."""
-
-    def __init__(self, url: str, token_file: str) -> None:
-        self.url, self.organizer, self.token_file = url, "venue", token_file
-        self.token = Path(token_file).read_text().strip()
-
-    def client(self) -> httpx.Client:
-        return httpx.Client(base_url=f"{self.url}/api/v1/organizers/{self.organizer}/",
-                            headers={"Authorization": f"Token {self.token}"}, timeout=60)
-
-
 @pytest.fixture(scope="module")
-def px(request: pytest.FixtureRequest) -> Any:
-    """The pretix of the bridge tests (tests/pretix_server.py's ``pretix_server``, or the one the environment
-    names)."""
-    try:
-        return request.getfixturevalue("pretix_server")
-    except pytest.FixtureLookupError:
-        pass
-    if not ENV_URL or not ENV_TOKEN_FILE:
-        pytest.skip("no pretix: set BOXOFFICE_PRETIX_URL and BOXOFFICE_PRETIX_TOKEN_FILE")
-    return _Running(ENV_URL, ENV_TOKEN_FILE)
+def px(pretix_server: Any) -> Any:
+    """The pretix of the bridge tests (tests/pretix_server.py)."""
+    return pretix_server
 
 
 @pytest.fixture(autouse=True)
@@ -64,17 +43,12 @@ def _no_gate_left() -> Iterator[None]:
 
 # -- pretix, through its API -------------------------------------------------------------------------------------
 
-def make_pretix_event(px: Any, size: int = 10) -> dict[str, Any]:
-    """An event with one item (Adult) in one quota (Stalls) of ``size``."""
+def make_pretix_event(px: Any, size: int = 10, *, seating: bool = False) -> dict[str, Any]:
+    """A live event with one item (adult) in one quota (stalls) of ``size``; with ``seating``, sold by seat from a
+    plan whose category "stalls" has rows A and B of 5 seats (guids "stalls-A-1"...)."""
     slug = f"pxstock-{secrets.token_hex(3)}"
-    with px.client() as c:
-        r = c.post("events/", json={"name": {"en": f"Stock {slug}"}, "slug": slug, "currency": "EUR",
-                                    "date_from": "2027-01-10T19:00:00Z"})
-        assert r.status_code == 201, r.text
-        item = c.post(f"events/{slug}/items/", json={"name": {"en": "Adult"}, "default_price": "25.00",
-                                                     "admission": True, "active": True}).json()["id"]
-        quota = c.post(f"events/{slug}/quotas/", json={"name": "Stalls", "size": size, "items": [item]}).json()["id"]
-    return {"slug": slug, "item": item, "quota": quota}
+    made = make_event(px, slug, quotas={"stalls": size}, items={"adult": ("25.00", ["stalls"])}, seating=seating)
+    return {"slug": slug, "item": made["items"]["adult"], "quota": made["quotas"]["stalls"]}
 
 
 def available(px: Any, ev: dict[str, Any]) -> int:
@@ -92,7 +66,8 @@ def web_order(px: Any, ev: dict[str, Any], n: int) -> httpx.Response:
     with px.client() as c:
         return c.post(f"events/{ev['slug']}/orders/", json={
             "email": "buyer@example.org", "locale": "en", "sales_channel": "web", "status": "p",
-            "payment_provider": "manual", "positions": [{"item": ev["item"], "price": "25.00"}] * n})
+            "payment_provider": WEB_PAYMENT, "send_email": False,
+            "positions": [{"item": ev["item"], "price": "25.00"}] * n})
 
 
 def patch_voucher(px: Any, ev: dict[str, Any], voucher_id: int, n: int) -> None:
@@ -100,55 +75,36 @@ def patch_voucher(px: Any, ev: dict[str, Any], voucher_id: int, n: int) -> None:
         assert c.patch(f"events/{ev['slug']}/vouchers/{voucher_id}/", json={"max_usages": n}).status_code == 200
 
 
-# -- the central service, its catalogue linked to the pretix event -----------------------------------------------
+# -- the central service, its catalogue pulled from the pretix event -----------------------------------------------
 
-def catalogue(slug: str, size: int) -> dict[str, Any]:
-    from conftest import T0
-
-    from boxoffice.services.demo_catalog import demo_catalog
-
-    doc = demo_catalog(T0.date())
-    night = dict(doc["events"][0])
-    night.update(id=slug, name=f"Stock {slug}",
-                 sections=[{"id": SECTION, "name": "Stalls", "kind": "general", "capacity": size}],
-                 ticket_types=[{"id": "adult", "name": "Adult", "prices": {SECTION: "25.00"}}])
-    return {**doc, "venue": {**doc["venue"], "currency": "EUR"}, "events": [night]}
+def pull_catalogue(cli: Any, px: Any, db: str, slug: str) -> None:
+    """The bridge's catalogue step: the pretix event becomes the central catalogue's event ``slug``, linked."""
+    r = cli("central", "pretix", "sync", "--url", px.url, "--organizer", px.organizer, "--event", slug,
+            "--token-file", str(px.token_file), "--step", "catalogue", "--db", db, "--json", now=None)
+    assert r.exit_code == 0 and r.json()["ok"], r.stdout + r.stderr
 
 
-def link(db_url: str, ev: dict[str, Any]) -> None:
-    """The links the catalogue step writes: the event, and its section as the quota."""
-    from boxoffice.central.store.db import connect
-
-    with connect(db_url) as db, db.transaction():
-        db.execute("INSERT INTO pretix_links (kind, local_id, pretix_event, pretix_id, data) VALUES (?, ?, ?, ?, ?)",
-                   ("event", ev["slug"], ev["slug"], ev["slug"], "{}"))
-        db.execute("INSERT INTO pretix_links (kind, local_id, pretix_event, pretix_id, data) VALUES (?, ?, ?, ?, ?)",
-                   ("section", f"{ev['slug']}/{SECTION}", ev["slug"], str(ev["quota"]),
-                    json.dumps({"kind": "general", "size": 10})))
+def bridge_env(px: Any, slug: str) -> dict[str, str]:
+    """What `central serve --pretix` hands its workers, which puts a `central` command in bridge mode."""
+    return {BRIDGE_ENV: json.dumps({"url": px.url, "organizer": px.organizer, "events": [slug],
+                                    "token_file": str(px.token_file)})}
 
 
 @pytest.fixture
-def bridged(px: Any, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
-    """A pretix event with a quota of 10; a central service, its catalogue the event's, linked; the environment
+def bridged(px: Any, tmp_path: Path, request: pytest.FixtureRequest, cli: Any) -> Iterator[dict[str, Any]]:
+    """A pretix event with a quota of 10; a central service, its catalogue pulled from the event; the environment
     that puts a `central` command in bridge mode. The parameter: "sqlite-pretix" (the default) serves SQLite with
     --pretix; "sqlite" or "pg" serve without it, so no round of the service's own runs while the test looks."""
     ev = make_pretix_event(px, 10)
     param = getattr(request, "param", "sqlite-pretix")
     backend = param.split("-")[0]
     url = central_db(backend, tmp_path, request)
-    from boxoffice.central.services.admin import publish_catalog
-
-    (tmp_path / "catalog.json").write_text(json.dumps(catalogue(ev["slug"], 10)))
-    publish_catalog(url, tmp_path / "catalog.json")
-    link(url, ev)
+    pull_catalogue(cli, px, url, ev["slug"])
     server = CentralServer(url, tmp_path / "serve.log", args=(
         "--pretix", px.url, "--pretix-organizer", px.organizer, "--pretix-event", ev["slug"],
         "--pretix-token-file", str(px.token_file), "--pretix-every", "3600") if param.endswith("-pretix") else ())
-    central = Central(backend, url, server)
-    env = {BRIDGE_ENV: json.dumps({"url": px.url, "organizer": px.organizer, "events": [ev["slug"]],
-                                   "token_file": str(px.token_file)})}
     try:
-        yield {"ev": ev, "central": central, "db": url, "env": env, "log": tmp_path / "serve.log"}
+        yield {"ev": ev, "central": Central(backend, url, server), "db": url, "env": bridge_env(px, ev["slug"])}
     finally:
         server.stop()
 
@@ -308,65 +264,24 @@ def test_a_terminal_top_up_through_the_service_raises_the_voucher_first(
 
 # -- reserved seats: a voucher per seat ------------------------------------------------------------------------
 
-def make_seated_event(px: Any) -> dict[str, Any]:
-    """An event with a seating plan: category "stalls", rows A and B of 5 seats, sold as Adult (quota of 10)."""
-    import uuid
-
-    ev = make_pretix_event(px, 10)
-    rows = [{"row_number": r, "row_label": None, "seat_label": None, "uuid": str(uuid.uuid4()),
-             "position": {"x": 0, "y": 30 * (i + 1)},
-             "seats": [{"seat_guid": f"{ev['slug']}-{r}{n}", "seat_number": str(n), "uuid": str(uuid.uuid4()),
-                        "position": {"x": 30 * n, "y": 0}, "category": "stalls"} for n in range(1, 6)]}
-            for i, r in enumerate("AB")]
-    layout = {"name": ev["slug"], "categories": [{"name": "stalls", "color": "#6b4c9a"}],
-              "size": {"width": 300, "height": 120},
-              "zones": [{"name": "main", "zone_id": "main", "uuid": str(uuid.uuid4()), "position": {"x": 0, "y": 0},
-                         "rows": rows, "areas": []}]}
-    with px.client() as c:
-        plan = c.post("seatingplans/", json={"name": ev["slug"], "layout": layout})
-        assert plan.status_code == 201, plan.text
-        r = c.patch(f"events/{ev['slug']}/", json={"seating_plan": plan.json()["id"],
-                                                   "seat_category_mapping": {"stalls": ev["item"]}})
-        assert r.status_code == 200, r.text
-    return ev
-
-
 def seat_order(px: Any, ev: dict[str, Any], label: str) -> httpx.Response:
     with px.client() as c:
         return c.post(f"events/{ev['slug']}/orders/", json={
             "email": "buyer@example.org", "locale": "en", "sales_channel": "web", "status": "p",
-            "payment_provider": "manual", "positions": [{"item": ev["item"], "price": "25.00",
-                                                          "seat": f"{ev['slug']}-{label}"}]})
+            "payment_provider": WEB_PAYMENT, "send_email": False,
+            "positions": [{"item": ev["item"], "price": "25.00", "seat": f"stalls-{label[0]}-{label[1:]}"}]})
 
 
 @pytest.fixture
-def seated(px: Any, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
-    """A seated pretix event and a central service whose reserved section "stalls" is its seats, linked seat by
-    seat as the catalogue step links them."""
-    from boxoffice.central.services.admin import publish_catalog
-    from boxoffice.central.store.db import connect
-
-    ev = make_seated_event(px)
+def seated(px: Any, tmp_path: Path, request: pytest.FixtureRequest, cli: Any) -> Iterator[dict[str, Any]]:
+    """A seated pretix event and a central service whose reserved section "stalls" is its seats, pulled by the
+    catalogue step."""
+    ev = make_pretix_event(px, 10, seating=True)
     url = central_db("sqlite", tmp_path, request)
-    doc = catalogue(ev["slug"], 10)
-    doc["events"][0]["sections"] = [{"id": SECTION, "name": "Stalls", "kind": "reserved",
-                                     "rows": [{"row": "A", "seats": "1-5"}, {"row": "B", "seats": "1-5"}]}]
-    (tmp_path / "catalog.json").write_text(json.dumps(doc))
-    publish_catalog(url, tmp_path / "catalog.json")
-    links = [("event", ev["slug"], ev["slug"], "{}"),
-             ("section", f"{ev['slug']}/{SECTION}", "category:stalls",
-              json.dumps({"kind": "reserved", "item": ev["item"], "quotas": [ev["quota"]]}))]
-    links += [("seat", f"{ev['slug']}/{SECTION}/{r}{n}", f"{ev['slug']}-{r}{n}", json.dumps({"item": ev["item"]}))
-              for r in "AB" for n in range(1, 6)]
-    with connect(url) as db, db.transaction():
-        for kind, local, pid, data in links:
-            db.execute("INSERT INTO pretix_links (kind, local_id, pretix_event, pretix_id, data) "
-                       "VALUES (?, ?, ?, ?, ?)", (kind, local, ev["slug"], pid, data))
+    pull_catalogue(cli, px, url, ev["slug"])
     server = CentralServer(url, tmp_path / "serve.log")
-    env = {BRIDGE_ENV: json.dumps({"url": px.url, "organizer": px.organizer, "events": [ev["slug"]],
-                                   "token_file": str(px.token_file)})}
     try:
-        yield {"ev": ev, "central": Central("sqlite", url, server), "db": url, "env": env}
+        yield {"ev": ev, "central": Central("sqlite", url, server), "db": url, "env": bridge_env(px, ev["slug"])}
     finally:
         server.stop()
 
@@ -385,7 +300,7 @@ def test_granted_seats_are_blocked_seat_by_seat_and_a_seat_pretix_sold_is_refuse
     assert r.exit_code == 0, r.stdout + r.stderr
     found = sorted(vouchers(px, ev), key=lambda v: v["seat"])
     assert [(v["seat"], v["max_usages"], v["block_quota"]) for v in found] == [
-        (f"{ev['slug']}-A1", 1, True), (f"{ev['slug']}-A2", 1, True)]
+        ("stalls-A-1", 1, True), ("stalls-A-2", 1, True)]
     assert available(px, ev) == 8
 
     assert seat_order(px, ev, "A1").status_code == 400  # the terminal's seat: the web shop cannot sell it
@@ -397,7 +312,7 @@ def test_granted_seats_are_blocked_seat_by_seat_and_a_seat_pretix_sold_is_refuse
     assert r.exit_code == 4 and "pretix" in r.stdout + r.stderr, r.stdout + r.stderr
     r = cli("central", "allocations", ev["slug"], "--db", s["db"], "--json")
     assert r.json()[0]["allocated"] == {tid: 2}
-    assert sorted(v["seat"] for v in vouchers(px, ev)) == [f"{ev['slug']}-A1", f"{ev['slug']}-A2"]
+    assert sorted(v["seat"] for v in vouchers(px, ev)) == ["stalls-A-1", "stalls-A-2"]
 
     # a write-off gives the seats back to pretix
     r = cli("central", "write-off", ev["slug"], "--terminal", tid, "--by", "Ann Lee", "--reason", "stolen",
