@@ -239,26 +239,40 @@ def test_a_terminal_top_up_through_the_service_raises_the_voucher_first(
     assert allocated(cli, b, tid) == 5
     assert [x["max_usages"] for x in vouchers(px, ev)] == [5] and available(px, ev) == 5
 
-    # the web shop sells the rest in pretix; the terminal sells 3 and asks for more: pretix has none, it gets none
-    assert web_order(px, ev, 5).status_code == 201
-    r = cli("sell", ev["slug"], "--section", SECTION, "--type", "adult=3", "--card", "4242", "--json", db=ctx)
-    assert r.exit_code == 0, r.stdout + r.stderr
-    r = cli("--config", str(conf), "sync", "--json", db=ctx)
-    assert r.exit_code == 0, r.stderr
-    assert r.json()["top_up_requests"] == 1 and r.json()["top_up_granted"] == 0
-    assert allocated(cli, b, tid) == 5
-    assert [x["max_usages"] for x in vouchers(px, ev)] == [5]
+    def sell(n: int) -> None:
+        r = cli("sell", ev["slug"], "--section", SECTION, "--type", f"adult={n}", "--card", "4242", "--json", db=ctx)
+        assert r.exit_code == 0, r.stdout + r.stderr
 
-    # a recall: the terminal gives back its 2 unsold places at its next sync, and the voucher comes down to its 3
-    # sold ones
+    def sync() -> dict[str, Any]:
+        r = cli("--config", str(conf), "sync", "--json", db=ctx)
+        assert r.exit_code == 0, r.stdout + r.stderr
+        return dict(r.json())
+
+    # the web shop sells 4 in pretix (central does not know yet: 5 free there); the terminal sells 3 and asks for 3
+    # more: pretix has room for 1, and 1 is what the terminal gets
+    assert web_order(px, ev, 4).status_code == 201
+    sell(3)
+    done = sync()
+    assert done["top_up_requests"] == 1 and done["top_up_granted"] == 1
+    assert allocated(cli, b, tid) == 6
+    assert [x["max_usages"] for x in vouchers(px, ev)] == [6] and available(px, ev) == 0
+
+    # it sells 1 more and asks again: pretix has none left, it gets none, and nothing moves
+    sell(1)
+    done = sync()
+    assert done["top_up_requests"] == 1 and done["top_up_granted"] == 0
+    assert allocated(cli, b, tid) == 6
+    assert [x["max_usages"] for x in vouchers(px, ev)] == [6]
+
+    # a recall: the terminal gives back its 2 unsold places at its next sync, and the voucher comes down to its 4
+    # sold ones, which pretix may now sell again
     r = cli("central", "recall", ev["slug"], "--terminal", tid, "--by", "Ann Lee", "--reason", "closing",
             "--db", b["db"], "--json", env=b["env"])
     assert r.exit_code == 0, r.stderr
-    r = cli("--config", str(conf), "sync", "--json", db=ctx)
-    assert r.exit_code == 0, r.stderr
-    cli("--config", str(conf), "sync", "--json", db=ctx)  # the release pushed on the round after it was made
-    assert allocated(cli, b, tid) == 3
-    assert [x["max_usages"] for x in vouchers(px, ev)] == [3]
+    sync()
+    sync()  # the release made at the first is pushed by the second
+    assert allocated(cli, b, tid) == 4
+    assert [x["max_usages"] for x in vouchers(px, ev)] == [4]
     assert available(px, ev) == 2
 
 

@@ -78,11 +78,21 @@ class Vouchers:
         except BoxOfficeError as exc:
             if exc.code != "pretix_refused" or exc.details.get("status") != 400:
                 raise
+            extra = {"available": self._room(event, int(body["quota"]))} if body.get("quota") else {}
             raise BoxOfficeError("sold_out", _("pretix has no room for {what}: {reason}").format(
-                what=what, reason=reason(exc.details.get("body"))), pretix_event=event) from None
+                what=what, reason=reason(exc.details.get("body"))), pretix_event=event, **extra) from None
         if not isinstance(made, dict) or not isinstance(made.get("id"), int):
             raise BoxOfficeError("pretix_refused", _("pretix answered a new voucher without its id"))
         return made
+
+    def _room(self, event: str, quota: int) -> int:
+        """What pretix says is left in a quota now (a hint for a smaller request: only making a voucher is a check)."""
+        try:
+            found = self.client.get(f"events/{event}/quotas/{int(quota)}/availability/")
+        except BoxOfficeError:
+            return 0
+        left = found.get("available_number") if isinstance(found, dict) else None
+        return max(0, left) if isinstance(left, int) and not isinstance(left, bool) else 0
 
     def _set_max(self, event: str, voucher_id: int, n: int) -> dict[str, Any]:
         # min_usages 0: pretix refuses a max_usages under it, and a voucher lowered to nothing is kept (its code too)
