@@ -134,6 +134,7 @@ class Vouchers:
                     self.give_back(str(row["pretix_event"]), voucher)
                 rows.drop(db, terminal_id, event_id, section_id, "")
                 voucher = None
+
         def what(n: int) -> str:
             return _("{count} more place(s) of {event_id}/{section_id} for {terminal}").format(
                 count=n, event_id=event_id, section_id=section_id, terminal=self._name(db, terminal_id))
@@ -152,7 +153,8 @@ class Vouchers:
                                            "comment": f"boxoffice: reserve while voucher {voucher['id']} is raised"},
                                    what(target - have))
             voucher = self._set_max(event, int(voucher["id"]), target)
-            self.give_back(event, reserve)
+            with contextlib.suppress(BoxOfficeError):  # the places are the terminal's now; a reserve left over only
+                self.give_back(event, reserve)         # blocks too much until the stock step gives it back
             outcome = "raised"
         elif have > max(target, int(voucher.get("redeemed") or 0)):
             voucher = self._set_max(event, int(voucher["id"]), max(target, int(voucher.get("redeemed") or 0)))
