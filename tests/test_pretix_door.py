@@ -177,6 +177,14 @@ def test_a_sig1_ticket_pretix_made_is_admitted_offline_once(door: Ctx, shop: dic
     assert (counts["in_now"], counts["checked_in"], counts["entries"], counts["refused"]) == (1, 1, 1, 1)
 
 
+def test_the_catalogue_keeps_the_pretix_block_whole(door: Ctx, shop: dict[str, Any]) -> None:
+    from boxoffice.services.catalog_export import export_catalog
+
+    events = {e["id"]: e for e in export_catalog(door)["events"]}
+    assert events[GALA]["pretix"] == {"event": shop["gala"]["slug"], "sig1_keys": shop["gala_keys"]}
+    assert events[JAZZ]["pretix"]["sig1_keys"] == shop["jazz_keys"]
+
+
 def test_a_tampered_secret_is_refused_as_forged(door: Ctx, shop: dict[str, Any]) -> None:
     for at in (0, 3, 12):  # the seed's tag, inside the seed, the item
         out = _scan(door, _tamper(shop["again"]["secret"], at))
