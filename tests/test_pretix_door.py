@@ -372,6 +372,34 @@ def test_two_doors_admitting_one_sig1_ticket_are_flagged_centrally(central: Any,
     assert len(twice) == 1 and secret not in twice[0]["subject"]
 
 
+def test_a_terminal_rebuilt_from_the_central_service_still_knows_the_ticket_is_in(
+        central: Any, make_terminal: Any, cli: Any, px: Any, shop: dict[str, Any], clock: Any, login: Any,
+        tmp_path: Any) -> None:
+    from conftest import T0
+
+    central.publish(_catalogue(shop, T0.date()), tmp_path)
+    ctx = make_terminal(name="Door rebuilt", fresh=True)
+    assert cli("sync", "enroll", central.url, central.code("Door rebuilt"), db=ctx).exit_code == 0
+    assert cli("sync", db=ctx).exit_code == 0
+    made = cli("backup", "--to", tmp_path / "usb", "--json", db=ctx)
+    assert made.exit_code == 0, made.output
+    clock.set(GALA_EVENING)
+    secret = _buy(px, shop["gala"])["secret"]
+    login(ctx, "dan")
+    assert _scan(ctx, secret)["result"] == "admit"
+    login(ctx, "ada")
+    assert cli("sync", db=ctx).exit_code == 0
+    restored = cli("restore", made.json()["file"], "--yes", db=ctx)
+    assert restored.exit_code == 0, restored.output
+    recovered = cli("sync", "recover", "--json", db=ctx)
+    assert recovered.exit_code == 0, recovered.output
+    rows = ctx.conn.execute("SELECT ticket_id, external_secret FROM checkins WHERE result = 'admitted'").fetchall()
+    assert [tuple(r) for r in rows] == [(None, secret)]
+    login(ctx, "dan")
+    ctx.cache.clear()
+    assert _scan(ctx, secret)["code"] == "already_checked_in"
+
+
 # --- hostile input to the parser ----------------------------------------------------------------------------
 
 
