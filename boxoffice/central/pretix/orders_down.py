@@ -96,6 +96,7 @@ def _orders(bridge: Bridge, slug: str, links: mapping.Links, counts: Counter[str
             if newest and newest != since:
                 pretix_state.put(bridge.db, name, newest)
         counts["orders_read"] += len(orders)
+        counts["order_pages"] += 1
         if not body.get("next"):
             return
         # the next page from the newest change seen; only when a whole page changed at one instant, the next page
@@ -134,6 +135,8 @@ def _page(bridge: Bridge, slug: str, links: mapping.Links, orders: list[dict[str
             counts["skipped_own_sales"] += 1
         elif row is not None and row["state"] in ("imported", "canceled"):
             _update(bridge, slug, row, o, counts)
+        elif o.get("testmode"):  # an order from pretix's test mode shop is nobody's ticket
+            counts["skipped_test_mode"] += 1
         elif o.get("status") == "p":
             new.append(o)
     if new:
