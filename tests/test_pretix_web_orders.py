@@ -305,3 +305,25 @@ def test_the_shop_wins_over_the_central_ledger_and_says_so(central: Central, tmp
             with pytest.raises(BoxOfficeError) as exc:
                 import_orders(db, wrong, "2026-12-01T10:00:00Z", trust_capacity=True)
             assert exc.value.code == "invalid_document" and "external_secret" in str(exc.value.details), bad
+
+
+def test_an_order_central_refuses_waits_and_the_others_come_down(
+        px: Any, cli: Any, central: Central, event: tuple[dict[str, Any], str]) -> None:
+    """A name with a card number in it is refused by the central service: that order waits with its reason, the
+    rest of its page comes down, and once the name is mended in pretix it comes down too."""
+    made, _event_id = event
+    slug, item = made["slug"], made["items"]["adult"]
+    bad = buy(px, slug, item, 1, email="eve@example.org", names=["Eve 4111 1111 1111 1111"])
+    good = buy(px, slug, item, 1, email="fay@example.org", names=["Fay Goodwin"])
+    step = bridge_sync(cli, central, px, slug, "web_orders")["steps"]["web_orders"]
+    assert step["imported"] == 1 and step["not_importable"] == 1
+    rows = {r["pretix_code"]: r for r in central.query("SELECT pretix_code, state, error FROM pretix_orders"
+                                                       " WHERE pretix_event = ?", (slug,))}
+    assert rows[good["code"]]["state"] == "imported"
+    assert rows[bad["code"]]["state"] == "error" and "card number" in rows[bad["code"]]["error"]
+    assert "4111" not in rows[bad["code"]]["error"]
+    with px.client() as c:
+        _ok(c.patch(f"events/{slug}/orderpositions/{bad['positions'][0]['id']}/", json={"attendee_name": "Eve Adams"}))
+    step = bridge_sync(cli, central, px, slug, "web_orders")["steps"]["web_orders"]
+    assert step["imported"] == 1
+    assert central.scalar("SELECT customer_name FROM orders WHERE ref = ?", (f"pretix:{bad['code']}",)) == "Eve Adams"

@@ -21,8 +21,10 @@ ignores (the reference ``pretix:CODE`` is imported once).
   or phone: kept in central's web order (terminals keep what they pulled: an order change has no feed kind).
   Positions added to an order after its import are not handled (they are reported as ``positions_not_handled``).
 
-Orders that cannot be imported (an item the catalogue step has not linked, an event not published yet, a name with
-a card number in it) are recorded with state 'error' and the reason, and asked for again by code each round.
+Orders that the central service refuses (an event not published yet, a name with a card number in it) are recorded
+with state 'error' and the reason, and asked for again by code each round (up to ``RETRY_PER_ROUND``) until they
+come down or are no longer paid ('dropped'). An order with no position of a linked ticket type (merchandise only)
+is recorded as 'skipped' and read again only when pretix changes it.
 """
 
 from __future__ import annotations
@@ -139,6 +141,8 @@ def _page(bridge: Bridge, slug: str, links: mapping.Links, orders: list[dict[str
             counts["skipped_test_mode"] += 1
         elif o.get("status") == "p":
             new.append(o)
+        elif row is not None and row["state"] == "error":  # never imported, and not paid any more: not retried
+            pretix_weborders.record_order(db, row["order_id"], slug, o["code"], "dropped", None, bridge.now())
     if new:
         _import(bridge, slug, links, new, counts)
 
@@ -152,9 +156,10 @@ def _import(bridge: Bridge, slug: str, links: mapping.Links, orders: list[dict[s
     for o in orders:
         made = mapping.document_order(o, links)
         if isinstance(made, mapping.Skip):
-            pretix_weborders.record_order(db, f"pretix:{slug}/{o['code']}", slug, o["code"], "error", made.reason,
-                                          now)
-            counts["not_importable"] += 1
+            # no ticket in it (merchandise only): kept as 'skipped', read again only when pretix changes it
+            pretix_weborders.record_order(db, f"pretix:{slug}/{o['code']}", slug, o["code"], "skipped",
+                                          made.reason, now)
+            counts["no_tickets"] += 1
         else:
             planned.append((o, *made))
     if planned and not _import_group(bridge, slug, planned, counts) and len(planned) > 1:
