@@ -247,7 +247,8 @@ def test_a_new_secret_and_name_come_down_and_the_old_secret_is_revoked(
         {k: b[k] for k in ("event_id", "secret")} for b in revoked]
     assert all("sig" in b for b in revoked)
     terminal = desk(make_terminal, central, "Door Web")
-    sync(terminal)  # the terminal takes the page with the new kind (applied, or kept for a release that knows it)
+    pulled = sync(terminal)  # the page with the new kind is taken: applied, or kept for a release that knows it
+    assert pulled["by_kind"].get("revoked_secret", 0) + pulled["by_kind"].get("parked", 0) >= 1, pulled
 
 
 def test_250_orders_come_down_in_one_round(px: Any, cli: Any, central: Central,
