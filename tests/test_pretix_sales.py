@@ -287,3 +287,71 @@ def test_an_order_pretix_refuses_is_marked_failed_and_the_others_go_up(world: Wo
     assert refused["order"]["code"] in shown.stdout and "voucher" in shown.stdout
     assert good["order"]["code"] not in shown.stdout
     assert step(w, cli, px) == {}  # a refused order is not sent again every round
+
+
+def seat_up(w: World, labels: tuple[str, ...]) -> dict[str, Any]:
+    """The pretix event gets a seating plan of ``labels`` (row A), one category Stalls sold as a Stalls item, and
+    one voucher per seat for the terminal (as the catalogue and stock steps make them): the guids and codes."""
+    from boxoffice.central.services.allocation_admin import allocate
+
+    guids = {label: f"{w.slug}-{label}" for label in labels}
+    layout = {"name": w.slug, "categories": [{"name": "Stalls"}], "size": {"width": 400, "height": 100},
+              "zones": [{"name": "main", "position": {"x": 0, "y": 0}, "rows": [{"row_number": "A", "seats": [
+                  {"seat_guid": guids[label], "seat_number": label[1:], "position": {"x": 20 * i, "y": 0},
+                   "category": "Stalls"} for i, label in enumerate(labels)]}]}]}
+    plan = _post(w.http, "seatingplans/", {"name": w.slug, "layout": layout})["id"]
+    item = _post(w.http, f"events/{w.slug}/items/", {"name": {"en": "Stalls"}, "default_price": "35.00",
+                                                     "admission": True, "active": True})["id"]
+    _post(w.http, f"events/{w.slug}/quotas/", {"name": "Stalls", "size": len(labels), "items": [item]})
+    r = w.http.patch(f"events/{w.slug}/", json={"seating_plan": plan, "seat_category_mapping": {"Stalls": item}})
+    assert r.status_code == 200, r.text
+    codes = {}
+    for label, guid in guids.items():
+        codes[label] = _post(w.http, f"events/{w.slug}/vouchers/", {
+            "code": f"SEAT{secrets.token_hex(5).upper()}", "max_usages": 1, "item": item, "seat": guid,
+            "block_quota": True, "allow_ignore_quota": False, "price_mode": "none", "tag": "boxoffice"})
+    tid = w.terminal.terminal["id"]
+    _write(w.central, "INSERT INTO pretix_links (kind, local_id, pretix_event, pretix_id, data) VALUES "
+                      "('seat', ?, ?, ?, ?)",
+           [(f"{w.gala}/stalls/{label}", w.slug, guid, f'{{"item": {item}}}') for label, guid in guids.items()])
+    _write(w.central, "INSERT INTO pretix_vouchers (terminal_id, event_id, section_id, seat, pretix_event, "
+                      "voucher_id, code, max_usages, updated_at) VALUES (?, ?, 'stalls', ?, ?, ?, ?, 1, ?)",
+           [(tid, w.gala, label, w.slug, v["id"], v["code"], "2026-12-01T10:00:00Z") for label, v in codes.items()])
+    allocate(w.central.db_url, w.gala, tid, "stalls", 0, list(labels))
+    sync(w.terminal)
+    return {"item": item, "guids": guids, "vouchers": codes}
+
+
+def test_a_reserved_seat_goes_up_on_its_own_voucher(world: World, cli: Callable, px: Any) -> None:
+    w = world
+    seats = seat_up(w, ("A1", "A2", "A3"))
+    sold = sell_seats(w, ["A1", "A2"])
+    push(w, cli)
+    assert step(w, cli, px) == {"sent": 1}
+    (o,) = w.orders()
+    assert o["status"] == "p"
+    got = sorted((p["seat"]["seat_guid"], p["item"], p["price"], p["voucher"]) for p in o["positions"])
+    v = seats["vouchers"]
+    assert got == [(seats["guids"]["A1"], seats["item"], "35.00", v["A1"]["id"]),
+                   (seats["guids"]["A2"], seats["item"], "35.00", v["A2"]["id"])]
+    assert w.http.get(f"events/{w.slug}/cartpositions/").json()["count"] == 0  # the cart became the order
+    lost = order_id(w, sold["order"]["code"])  # the answer lost: the seats are the order's now, not sold twice
+    _write(w.central, "DELETE FROM pretix_tickets WHERE order_id = ?", [(lost,)])
+    _write(w.central, "DELETE FROM pretix_orders WHERE order_id = ?", [(lost,)])
+    assert step(w, cli, px) == {"sent": 1}
+    assert len(w.orders()) == 1
+
+    refund(w, sold["order"]["code"], [t["id"] for t in sold["tickets"] if t["seat"] == "1"])
+    push(w, cli)
+    assert step(w, cli, px) == {"positions_canceled": 1}
+    r = w.http.get(f"events/{w.slug}/vouchers/{v['A1']['id']}/").json()
+    assert r["redeemed"] == 0  # seat A1 is the terminal's to sell again
+
+
+def sell_seats(w: World, seats: list[str]) -> dict[str, Any]:
+    from boxoffice.domain.tenders import Tender
+    from boxoffice.services.sales import SaleRequest
+    from boxoffice.services.sales import sell as do_sell
+
+    return do_sell(w.terminal, SaleRequest(event_id=w.gala, section_id="stalls", counts={"adult": len(seats)},
+                                           seats=seats, tenders=[Tender("cash", 500_00)], print_receipt=False))

@@ -8,11 +8,16 @@ What goes into it and why:
 - ``send_email`` false: the customer has their tickets in hand.
 - ``sales_channel``: the bridge's own channel ``api.boxoffice`` (pretix lets an API create channels of type "api"
   only, named "api...."), so pretix's reports tell counter sales from the web shop's.
-- each position: the item linked to the ticket type, the price the customer paid (minor units to pretix's decimal
+- each position: the item linked to the ticket type (for a reserved seat, the item of the seat's category, which
+  the seat's link names), the price the customer paid (minor units to pretix's decimal
   text), the seat's guid for a reserved seat, and ``voucher`` = the selling terminal's voucher for that place: the
   voucher blocks the terminal's places in pretix, and redeeming it is what turns one of them into this sale. A
   ticket without a voucher is not sent at all (the caller leaves the sale waiting); ``force`` is never set, so
   pretix checks the voucher, the quota and the seat like any other order.
+- a reserved seat: pretix's order API counts a seat held by a voucher as taken even when the order redeems that very
+  voucher (its cart API does not), so a sale with seats first puts them in a cart on their vouchers
+  (``cartpositions/bulk_create/``, cart ``<order id>@api``) and the order consumes that cart (``consume_carts``),
+  the way pretix's own point of sale does: no ``force``, and the seat is never free in between.
 - ``code``: a code made from the boxoffice order id, the same every time. pretix answers a repeated POST from its
   record of the idempotency key for a day; after that the fixed code makes pretix refuse the repeat ("already in
   use") instead of selling the places twice, and the caller adopts the order that holds it.
@@ -21,6 +26,7 @@ What goes into it and why:
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -67,21 +73,23 @@ def build(order: dict[str, Any], tickets: list[dict[str, Any]], items: dict[str,
     seat). A missing link or voucher gives ``Waiting`` instead."""
     positions = []
     for t in tickets:
-        item = items.get(f"{t['event_id']}/{t['ticket_type_id']}")
-        if item is None:
-            return Waiting(f"ticket type {t['ticket_type_id']} is not linked to a pretix item")
         label = seat_label(t)
+        seat = seats.get(f"{t['event_id']}/{t['section_id']}/{label}") if label else None
+        if label and seat is None:
+            return Waiting(f"seat {label} of {t['section_id']} is not linked to a pretix seat")
+        item_id = _seat_item(seat) if seat else None
+        if item_id is None:
+            item = items.get(f"{t['event_id']}/{t['ticket_type_id']}")
+            if item is None:
+                return Waiting(f"ticket type {t['ticket_type_id']} is not linked to a pretix item")
+            item_id = int(item["pretix_id"])
         voucher = vouchers.get((order["terminal_id"], t["event_id"], t["section_id"], label))
         if voucher is None:
             place = f"{t['section_id']} {label}".strip()
             return Waiting(f"no pretix voucher yet for terminal {order['terminal_id']} in {place}")
-        pos: dict[str, Any] = {"item": int(item["pretix_id"]), "price": format_money(int(t["price"] or 0),
-                                                                                     order["currency"]),
+        pos: dict[str, Any] = {"item": item_id, "price": format_money(int(t["price"] or 0), order["currency"]),
                                "voucher": voucher}
-        if label:
-            seat = seats.get(f"{t['event_id']}/{t['section_id']}/{label}")
-            if seat is None:
-                return Waiting(f"seat {label} of {t['section_id']} is not linked to a pretix seat")
+        if seat is not None:
             pos["seat"] = seat["pretix_id"]
         if order.get("customer_name"):
             pos["attendee_name"] = str(order["customer_name"])[:200]
@@ -94,10 +102,38 @@ def build(order: dict[str, Any], tickets: list[dict[str, Any]], items: dict[str,
     }
     if sales_channel:
         body["sales_channel"] = sales_channel
+    if any("seat" in p for p in positions):
+        body["consume_carts"] = [cart_id(order["id"])]
     email = (order.get("email") or "").strip()
     if _EMAIL.match(email):
         body["email"] = email
     return body
+
+
+def _seat_item(seat: dict[str, Any]) -> int | None:
+    """The pretix item a seat is sold as (its category's item, kept in the seat link's data by the catalogue
+    step): in pretix a seat's category decides the item, whatever the ticket type."""
+    try:
+        data = json.loads(seat.get("data") or "{}")
+    except ValueError:
+        return None
+    found = data.get("item", data.get("item_id")) if isinstance(data, dict) else None
+    return found if isinstance(found, int) and not isinstance(found, bool) else None
+
+
+def cart_id(order_id: str) -> str:
+    """The pretix cart that holds a sale's seats until its order takes them (pretix wants API carts to end in
+    ``@api``)."""
+    return f"{order_id}@api"
+
+
+def cart_positions(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The cart positions that hold an order's seats on their vouchers (none for a standing sale)."""
+    if not body.get("consume_carts"):
+        return []
+    extra = {"sales_channel": body["sales_channel"]} if body.get("sales_channel") else {}
+    return [{"cart_id": body["consume_carts"][0], "item": p["item"], "seat": p["seat"], "voucher": p["voucher"],
+             "price": p["price"], **extra} for p in body["positions"] if "seat" in p]
 
 
 def answer_tickets(answer: Any, tickets: list[dict[str, Any]]) -> list[tuple[str, int, str]] | None:

@@ -31,9 +31,11 @@ from typing import Any
 
 from boxoffice.central.pretix import order_body
 from boxoffice.central.pretix.bridge import Bridge
+from boxoffice.central.pretix.client import reason
 from boxoffice.central.store import pretix_orders as store
 from boxoffice.central.store import pretix_state
 from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
 
 PAGE = 50
 CHANNEL_STATE = "sales_channel"
@@ -101,14 +103,59 @@ def _send(bridge: Bridge, order: dict[str, Any], tickets: list[dict[str, Any]], 
 
 
 def _post_or_adopt(bridge: Bridge, event: str, body: dict[str, Any], order_id: str) -> Any:
-    """POST the order; when pretix says its code is taken, an earlier POST of it went through (its answer lost,
-    pretix's record of the key expired): that order is this sale's."""
+    """POST the order (its seats held in a cart first); when pretix says its code is taken, or will not hold a seat
+    that an order with its code holds, an earlier POST of it went through (its answer lost, pretix's record of the
+    key expired): that order is this sale's."""
+    client = bridge.client
     try:
-        return bridge.client.post(f"events/{event}/orders/", body, key=order_id)
-    except BoxOfficeError as exc:
-        if exc.code != "pretix_refused" or not order_body.code_in_use(exc.details):
+        held = _hold_seats(bridge, event, body, order_id)
+        try:
+            return client.post(f"events/{event}/orders/", body, key=order_id)
+        except BoxOfficeError:
+            _let_go(bridge, event, held)
             raise
-    return bridge.client.get(f"events/{event}/orders/{body['code']}/")
+    except BoxOfficeError as exc:
+        if exc.code != "pretix_refused":
+            raise
+        if order_body.code_in_use(exc.details):
+            return client.get(f"events/{event}/orders/{body['code']}/")
+        if not exc.details.get("cart"):
+            raise
+        try:
+            return client.get(f"events/{event}/orders/{body['code']}/")
+        except BoxOfficeError as missing:
+            if missing.code != "pretix_refused":
+                raise
+            raise exc from None
+
+
+def _hold_seats(bridge: Bridge, event: str, body: dict[str, Any], order_id: str) -> list[int]:
+    """Put the order's seats in its cart on their vouchers: the cart positions' ids. A seat pretix will not hold
+    refuses the order (with pretix's reason) after letting go of the ones it did hold."""
+    wanted = order_body.cart_positions(body)
+    if not wanted:
+        return []
+    answer = bridge.client.post(f"events/{event}/cartpositions/bulk_create/", wanted, key=f"cart:{order_id}")
+    results = answer.get("results") if isinstance(answer, dict) else None
+    results = [r for r in results if isinstance(r, dict)] if isinstance(results, list) else []
+    held = [r["data"]["id"] for r in results if r.get("success") and isinstance(r.get("data"), dict)
+            and isinstance(r["data"].get("id"), int)]
+    if len(held) == len(wanted):
+        return held
+    _let_go(bridge, event, held)
+    errors = [r.get("errors") for r in results if not r.get("success")] or [_("no answer for every seat")]
+    raise BoxOfficeError("pretix_refused", _("pretix would not hold the seats of order {code}: {reason}").format(
+        code=body["code"], reason=reason(errors)), status=400, body=errors, cart=True)
+
+
+def _let_go(bridge: Bridge, event: str, held: list[int]) -> None:
+    """Give back the cart positions of an order that was not made, so its seats are not blocked until the cart
+    expires (best effort: pretix lets them expire anyway)."""
+    for cart_position in held:
+        try:
+            bridge.client.delete(f"events/{event}/cartpositions/{cart_position}/")
+        except BoxOfficeError:
+            return
 
 
 def _sales_channel(bridge: Bridge) -> str | None:
