@@ -12,12 +12,25 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from pretix_sales_kit import (
+    World,
+    give_voucher,
+    order_id,
+    post,
+    pretix_event,
+    push,
+    refund,
+    seat_up,
+    sell,
+    sell_seats,
+    step,
+    write,
+)
 from sync_helpers import Central, CentralServer, central_db, enroll, sync
 
 from boxoffice.services.context import Ctx
@@ -52,63 +65,6 @@ def px(request: pytest.FixtureRequest) -> Any:
     return SimpleNamespace(url=url, organizer="venue", token=token, token_file=PX_TOKEN_FILE, client=client)
 
 
-@dataclass
-class World:
-    """A central service, a terminal enrolled with it, and a pretix event the Winter Gala is linked to."""
-
-    central: Central
-    terminal: Ctx
-    gala: str
-    slug: str
-    ids: dict[str, int]
-    voucher: dict[str, Any]
-    http: Any
-
-    def orders(self) -> list[dict[str, Any]]:
-        """pretix's orders of the event (canceled positions included)."""
-        r = self.http.get(f"events/{self.slug}/orders/", params={"include_canceled_positions": "true",
-                                                                 "page_size": 100})
-        assert r.status_code == 200, r.text
-        return r.json()["results"]
-
-    def voucher_now(self) -> dict[str, Any]:
-        r = self.http.get(f"events/{self.slug}/vouchers/{self.voucher['id']}/")
-        assert r.status_code == 200, r.text
-        return r.json()
-
-    def row(self, order_id: str) -> dict[str, Any] | None:
-        rows = self.central.query("SELECT * FROM pretix_orders WHERE order_id = ?", (order_id,))
-        return rows[0] if rows else None
-
-
-def _post(http: Any, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    r = http.post(path, json=body)
-    assert r.status_code in (200, 201), f"{path}: {r.status_code} {r.text[:300]}"
-    return r.json()
-
-
-def _write(central: Central, sql: str, rows: list[tuple[Any, ...]]) -> None:
-    from boxoffice.central.store.db import connect
-
-    with connect(central.db_url) as db, db.transaction():
-        for row in rows:
-            db.execute(sql, row)
-
-
-def _pretix_event(http: Any, slug: str) -> dict[str, int]:
-    """A pretix event with a standing quota of 300 holding Adult and Child, and a Concession item in no quota."""
-    _post(http, "events/", {"name": {"en": f"Gala {slug}"}, "slug": slug, "currency": "EUR",
-                            "date_from": "2026-12-08T19:30:00Z"})
-    ids = {}
-    for key, name, price in (("adult", "Adult", "22.50"), ("child", "Child", "10.00"),
-                             ("concession", "Concession", "18.00")):
-        ids[key] = _post(http, f"events/{slug}/items/", {"name": {"en": name}, "default_price": price,
-                                                           "admission": True, "active": True})["id"]
-    ids["quota"] = _post(http, f"events/{slug}/quotas/", {"name": "Standing", "size": 300,
-                                                           "items": [ids["adult"], ids["child"]]})["id"]
-    return ids
-
-
 @pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
 def world(request: pytest.FixtureRequest, px: Any, tmp_path: Path, make_terminal: Callable[..., Ctx],
           demo_events: tuple[str, str]) -> Iterator[World]:
@@ -130,12 +86,12 @@ def world(request: pytest.FixtureRequest, px: Any, tmp_path: Path, make_terminal
         allocate(central.db_url, gala, ctx.terminal["id"], "standing", 20, [])
         sync(ctx)
         slug = f"pxup-{secrets.token_hex(4)}"
-        ids = _pretix_event(http, slug)
-        voucher = _post(http, f"events/{slug}/vouchers/", {
+        ids = pretix_event(http, slug)
+        voucher = post(http, f"events/{slug}/vouchers/", {
             "code": f"BOX{secrets.token_hex(5).upper()}", "max_usages": 20, "quota": ids["quota"],
             "block_quota": True, "allow_ignore_quota": False, "price_mode": "none", "tag": "boxoffice",
             "comment": f"boxoffice terminal {ctx.terminal['name']}"})
-        _write(central, "INSERT INTO pretix_links (kind, local_id, pretix_event, pretix_id, data) "
+        write(central, "INSERT INTO pretix_links (kind, local_id, pretix_event, pretix_id, data) "
                         "VALUES (?, ?, ?, ?, '{}')",
                [("event", gala, slug, slug), ("section", f"{gala}/standing", slug, str(ids["quota"])),
                 *[("ticket_type", f"{gala}/{k}", slug, str(ids[k])) for k in ("adult", "child", "concession")]])
@@ -143,47 +99,6 @@ def world(request: pytest.FixtureRequest, px: Any, tmp_path: Path, make_terminal
     finally:
         http.close()
         server.stop()
-
-
-def give_voucher(w: World) -> None:
-    """The terminal's voucher for the standing floor, as the stock step records it."""
-    _write(w.central, "INSERT INTO pretix_vouchers (terminal_id, event_id, section_id, seat, pretix_event, "
-                      "voucher_id, code, max_usages, updated_at) VALUES (?, ?, 'standing', '', ?, ?, ?, 20, ?)",
-           [(w.terminal.terminal["id"], w.gala, w.slug, w.voucher["id"], w.voucher["code"], "2026-12-01T10:00:00Z")])
-
-
-def sell(w: World, counts: dict[str, int], **kw: Any) -> dict[str, Any]:
-    from boxoffice.domain.tenders import Tender
-    from boxoffice.services.sales import SaleRequest
-    from boxoffice.services.sales import sell as do_sell
-
-    return do_sell(w.terminal, SaleRequest(event_id=w.gala, section_id="standing", counts=counts,
-                                           tenders=[Tender("cash", 500_00)], print_receipt=False, **kw))
-
-
-def refund(w: World, code: str, tickets: list[str] | None = None) -> None:
-    from boxoffice.services.refunds import RefundRequest
-    from boxoffice.services.refunds import refund as do_refund
-
-    do_refund(w.terminal, RefundRequest(code=code, tickets=tickets, print_receipt=False))
-
-
-def push(w: World, cli: Callable) -> None:
-    """`boxoffice sync` on the terminal: its journal reaches the central service."""
-    r = cli("sync", "--json", db=w.terminal)
-    assert r.exit_code == 0, r.output
-
-
-def step(w: World, cli: Callable, px: Any) -> dict[str, Any]:
-    """`boxoffice central pretix sync --step sales`: its counts (the whole outcome when it stopped)."""
-    r = cli("central", "pretix", "sync", "--url", px.url, "--organizer", px.organizer, "--event", w.slug,
-            "--token-file", px.token_file, "--step", "sales", "--db", w.central.db_url, "--json")
-    assert r.exit_code == 0, r.output
-    return r.json()["steps"]["sales"]
-
-
-def order_id(w: World, code: str) -> str:
-    return w.terminal.conn.execute("SELECT id FROM orders WHERE code = ?", (code,)).fetchone()[0]
 
 
 def test_sales_go_up_once_as_paid_orders_on_the_terminals_voucher(world: World, cli: Callable, px: Any) -> None:
@@ -222,8 +137,8 @@ def test_sales_go_up_once_as_paid_orders_on_the_terminals_voucher(world: World, 
     assert step(w, cli, px) == {}  # again: nothing to do, nothing added
     lost = order_id(w, second["order"]["code"])  # the answer to a POST lost: pretix's answer never recorded
     code = w.row(lost)["pretix_code"]  # type: ignore[index]
-    _write(w.central, "DELETE FROM pretix_tickets WHERE order_id = ?", [(lost,)])
-    _write(w.central, "DELETE FROM pretix_orders WHERE order_id = ?", [(lost,)])
+    write(w.central, "DELETE FROM pretix_tickets WHERE order_id = ?", [(lost,)])
+    write(w.central, "DELETE FROM pretix_orders WHERE order_id = ?", [(lost,)])
     assert step(w, cli, px) == {"sent": 1}
     assert len(w.orders()) == 2 and w.row(lost)["pretix_code"] == code  # type: ignore[index]
     assert w.voucher_now()["redeemed"] == 4
@@ -289,39 +204,6 @@ def test_an_order_pretix_refuses_is_marked_failed_and_the_others_go_up(world: Wo
     assert step(w, cli, px) == {}  # a refused order is not sent again every round
 
 
-def seat_up(w: World, labels: tuple[str, ...]) -> dict[str, Any]:
-    """The pretix event gets a seating plan of ``labels`` (row A), one category Stalls sold as a Stalls item, and
-    one voucher per seat for the terminal (as the catalogue and stock steps make them): the guids and codes."""
-    from boxoffice.central.services.allocation_admin import allocate
-
-    guids = {label: f"{w.slug}-{label}" for label in labels}
-    layout = {"name": w.slug, "categories": [{"name": "Stalls"}], "size": {"width": 400, "height": 100},
-              "zones": [{"name": "main", "position": {"x": 0, "y": 0}, "rows": [{"row_number": "A", "seats": [
-                  {"seat_guid": guids[label], "seat_number": label[1:], "position": {"x": 20 * i, "y": 0},
-                   "category": "Stalls"} for i, label in enumerate(labels)]}]}]}
-    plan = _post(w.http, "seatingplans/", {"name": w.slug, "layout": layout})["id"]
-    item = _post(w.http, f"events/{w.slug}/items/", {"name": {"en": "Stalls"}, "default_price": "35.00",
-                                                     "admission": True, "active": True})["id"]
-    _post(w.http, f"events/{w.slug}/quotas/", {"name": "Stalls", "size": len(labels), "items": [item]})
-    r = w.http.patch(f"events/{w.slug}/", json={"seating_plan": plan, "seat_category_mapping": {"Stalls": item}})
-    assert r.status_code == 200, r.text
-    codes = {}
-    for label, guid in guids.items():
-        codes[label] = _post(w.http, f"events/{w.slug}/vouchers/", {
-            "code": f"SEAT{secrets.token_hex(5).upper()}", "max_usages": 1, "item": item, "seat": guid,
-            "block_quota": True, "allow_ignore_quota": False, "price_mode": "none", "tag": "boxoffice"})
-    tid = w.terminal.terminal["id"]
-    _write(w.central, "INSERT INTO pretix_links (kind, local_id, pretix_event, pretix_id, data) VALUES "
-                      "('seat', ?, ?, ?, ?)",
-           [(f"{w.gala}/stalls/{label}", w.slug, guid, f'{{"item": {item}}}') for label, guid in guids.items()])
-    _write(w.central, "INSERT INTO pretix_vouchers (terminal_id, event_id, section_id, seat, pretix_event, "
-                      "voucher_id, code, max_usages, updated_at) VALUES (?, ?, 'stalls', ?, ?, ?, ?, 1, ?)",
-           [(tid, w.gala, label, w.slug, v["id"], v["code"], "2026-12-01T10:00:00Z") for label, v in codes.items()])
-    allocate(w.central.db_url, w.gala, tid, "stalls", 0, list(labels))
-    sync(w.terminal)
-    return {"item": item, "guids": guids, "vouchers": codes}
-
-
 def test_a_reserved_seat_goes_up_on_its_own_voucher(world: World, cli: Callable, px: Any) -> None:
     w = world
     seats = seat_up(w, ("A1", "A2", "A3"))
@@ -336,8 +218,8 @@ def test_a_reserved_seat_goes_up_on_its_own_voucher(world: World, cli: Callable,
                    (seats["guids"]["A2"], seats["item"], "35.00", v["A2"]["id"])]
     assert w.http.get(f"events/{w.slug}/cartpositions/").json()["count"] == 0  # the cart became the order
     lost = order_id(w, sold["order"]["code"])  # the answer lost: the seats are the order's now, not sold twice
-    _write(w.central, "DELETE FROM pretix_tickets WHERE order_id = ?", [(lost,)])
-    _write(w.central, "DELETE FROM pretix_orders WHERE order_id = ?", [(lost,)])
+    write(w.central, "DELETE FROM pretix_tickets WHERE order_id = ?", [(lost,)])
+    write(w.central, "DELETE FROM pretix_orders WHERE order_id = ?", [(lost,)])
     assert step(w, cli, px) == {"sent": 1}
     assert len(w.orders()) == 1
 
@@ -348,10 +230,101 @@ def test_a_reserved_seat_goes_up_on_its_own_voucher(world: World, cli: Callable,
     assert r["redeemed"] == 0  # seat A1 is the terminal's to sell again
 
 
-def sell_seats(w: World, seats: list[str]) -> dict[str, Any]:
-    from boxoffice.domain.tenders import Tender
-    from boxoffice.services.sales import SaleRequest
-    from boxoffice.services.sales import sell as do_sell
+def test_an_exchange_cancels_the_old_ticket_and_sends_the_new_order(world: World, cli: Callable, px: Any) -> None:
+    from boxoffice.services.exchanges import ExchangeRequest, exchange
 
-    return do_sell(w.terminal, SaleRequest(event_id=w.gala, section_id="stalls", counts={"adult": len(seats)},
-                                           seats=seats, tenders=[Tender("cash", 500_00)], print_receipt=False))
+    w = world
+    give_voucher(w)
+    old = sell(w, {"adult": 1})
+    push(w, cli)
+    assert step(w, cli, px) == {"sent": 1}
+    done = exchange(w.terminal, ExchangeRequest(code=old["order"]["code"], counts={"child": 1}))
+    push(w, cli)
+    assert step(w, cli, px) == {"canceled": 1, "sent": 1}
+    orders = {o["code"]: o for o in w.orders()}
+    assert orders[w.row(order_id(w, old["order"]["code"]))["pretix_code"]]["status"] == "c"  # type: ignore[index]
+    new = orders[w.row(done["order"]["id"])["pretix_code"]]  # type: ignore[index]
+    assert (new["status"], [(p["item"], p["price"]) for p in new["positions"]]) == ("p", [(w.ids["child"], "10.00")])
+    assert w.voucher_now()["redeemed"] == 1
+
+
+def test_a_lost_answer_ends_the_step_and_the_next_round_adds_no_second_order(world: World, cli: Callable,
+                                                                            px: Any) -> None:
+    """Every POST of an order reaches pretix, which makes the order, and the answer never comes back: the step ends
+    (pretix unreachable, exit 8); the next round is answered from pretix's record of the key."""
+    from urllib.parse import urlsplit
+
+    from sync_helpers import FaultProxy
+
+    w = world
+    give_voucher(w)
+    sale = sell(w, {"adult": 1})
+    push(w, cli)
+
+    def plan(n: int, method: str, path: str) -> str:
+        return "cut_after" if method == "POST" and path.endswith("/orders/") else "pass"
+
+    with FaultProxy(urlsplit(px.url).port or 80, plan) as proxy:
+        r = cli("central", "pretix", "sync", "--url", proxy.url, "--organizer", px.organizer, "--event", w.slug,
+                "--token-file", px.token_file, "--step", "sales", "--db", w.central.db_url, "--json")
+    assert r.exit_code == 8, r.output
+    assert r.json()["error"]["code"] == "pretix_unreachable"
+    assert w.row(order_id(w, sale["order"]["code"])) is None and len(w.orders()) == 1
+    assert step(w, cli, px) == {"sent": 1}
+    assert len(w.orders()) == 1 and w.voucher_now()["redeemed"] == 1
+
+
+def test_an_order_pretix_holds_under_a_forgotten_key_is_taken_up_by_its_code(world: World, cli: Callable,
+                                                                            px: Any) -> None:
+    """pretix keeps its record of an idempotency key for a day: an order whose answer was lost longer ago is found
+    by its fixed code instead of being sold twice."""
+    from boxoffice.central.pretix.order_body import pretix_code
+
+    w = world
+    give_voucher(w)
+    sale = sell(w, {"adult": 1})
+    push(w, cli)
+    oid = order_id(w, sale["order"]["code"])
+    earlier = post(w.http, f"events/{w.slug}/orders/", {  # the earlier POST, made under a key pretix forgot
+        "code": pretix_code(oid), "status": "p", "payment_provider": "boxoffice", "send_email": False,
+        "positions": [{"item": w.ids["adult"], "price": "22.50", "voucher": w.voucher["code"]}]})
+    assert step(w, cli, px) == {"sent": 1}
+    assert [o["code"] for o in w.orders()] == [earlier["code"]]
+    assert w.row(oid)["pretix_code"] == earlier["code"]  # type: ignore[index]
+    assert w.voucher_now()["redeemed"] == 1
+
+
+@pytest.mark.parametrize("world", ["sqlite"], indirect=True)
+def test_many_sales_go_up_in_one_round_page_by_page(world: World, cli: Callable, px: Any) -> None:
+    from boxoffice.central.services.allocation_admin import allocate
+
+    w = world
+    n = 130  # past two pages of 50
+    allocate(w.central.db_url, w.gala, w.terminal.terminal["id"], "standing", n, [])
+    sync(w.terminal)
+    r = w.http.patch(f"events/{w.slug}/vouchers/{w.voucher['id']}/", json={"max_usages": n})
+    assert r.status_code == 200, r.text
+    give_voucher(w)
+    codes = [sell(w, {"adult": 1})["order"]["code"] for _ in range(n)]
+    push(w, cli)
+    assert step(w, cli, px) == {"sent": n}
+    assert w.http.get(f"events/{w.slug}/orders/").json()["count"] == n
+    assert {r["state"] for r in w.central.query("SELECT state FROM pretix_orders")} == {"sent"}
+    assert len(set(codes)) == n and w.voucher_now()["redeemed"] == n
+
+
+def test_central_schema_16_keeps_the_bridges_rows(tmp_path: Path) -> None:
+    """A central database at schema 13 (the bridge's tables) moves to 16 with its tickets' secrets kept, none of
+    them canceled."""
+    from boxoffice.central.store import schema
+    from boxoffice.central.store.db import connect
+
+    with connect(str(tmp_path / "c.db")) as db:
+        schema.migrate(db, "2026-12-01T10:00:00Z", upto=13)
+        with db.transaction():
+            db.execute("INSERT INTO pretix_tickets (ticket_id, order_id, pretix_event, position_id, secret) "
+                       "VALUES ('t1', 'o1', 'gala', 7, 's3cret')")
+        moved = schema.migrate(db, "2026-12-01T10:00:00Z")
+        assert moved["from"] == 13 and 16 in moved["migrations"]
+        assert db.all("SELECT ticket_id, position_id, secret, canceled_at FROM pretix_tickets") == [
+            {"ticket_id": "t1", "position_id": 7, "secret": "s3cret", "canceled_at": None}]
