@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from boxoffice.domain.money import format_money
+from boxoffice.i18n import _
 
 SALES_CHANNEL = "api.boxoffice"
 PAYMENT_PROVIDER = "boxoffice"
@@ -52,7 +53,7 @@ def pretix_code(order_id: str) -> str:
     ("BX" first, so a person can tell counter sales apart)."""
     n = int.from_bytes(hashlib.sha256(order_id.encode("utf-8")).digest()[:16], "big")
     chars = []
-    for _ in range(CODE_LENGTH - 2):
+    for _digit in range(CODE_LENGTH - 2):
         n, r = divmod(n, len(CODE_ALPHABET))
         chars.append(CODE_ALPHABET[r])
     return "BX" + "".join(chars)
@@ -76,23 +77,26 @@ def build(order: dict[str, Any], tickets: list[dict[str, Any]], items: dict[str,
         label = seat_label(t)
         seat = seats.get(f"{t['event_id']}/{t['section_id']}/{label}") if label else None
         if label and seat is None:
-            return Waiting(f"seat {label} of {t['section_id']} is not linked to a pretix seat")
+            return Waiting(_("seat {seat} of {section} is not linked to a pretix seat").format(
+                seat=label, section=t["section_id"]))
         item_id = _seat_item(seat) if seat else None
         if item_id is None:
             item = items.get(f"{t['event_id']}/{t['ticket_type_id']}")
             if item is None:
-                return Waiting(f"ticket type {t['ticket_type_id']} is not linked to a pretix item")
+                return Waiting(_("ticket type {type} is not linked to a pretix item").format(type=t["ticket_type_id"]))
             item_id = int(item["pretix_id"])
         voucher = vouchers.get((order["terminal_id"], t["event_id"], t["section_id"], label))
         if voucher is None:
             place = f"{t['section_id']} {label}".strip()
-            return Waiting(f"no pretix voucher yet for terminal {order['terminal_id']} in {place}")
+            return Waiting(_("no pretix voucher yet for terminal {terminal} in {place}").format(
+                terminal=order["terminal_id"], place=place))
         pos: dict[str, Any] = {"item": item_id, "price": format_money(int(t["price"] or 0), order["currency"]),
                                "voucher": voucher}
         if seat is not None:
             pos["seat"] = seat["pretix_id"]
-        if order.get("customer_name"):
-            pos["attendee_name"] = str(order["customer_name"])[:200]
+        name = t.get("holder_name") or order.get("customer_name")
+        if name:
+            pos["attendee_name"] = str(name)[:200]
         positions.append(pos)
     body: dict[str, Any] = {
         "code": pretix_code(order["id"]), "status": "p", "payment_provider": PAYMENT_PROVIDER,

@@ -94,8 +94,9 @@ def _send(bridge: Bridge, order: dict[str, Any], tickets: list[dict[str, Any]], 
     got = order_body.answer_tickets(answer, tickets)
     if got is None:
         with db.transaction():
-            store.set_state(db, order["id"], event, "failed", f"pretix holds order {body['code']} with other "
-                            "positions than this sale's tickets", bridge.now())
+            store.set_state(db, order["id"], event, "failed", _("pretix holds order {code} with other positions "
+                                                                  "than this sale's tickets").format(
+                                                                      code=body["code"]), bridge.now())
         return "failed"
     with db.transaction():
         store.record_sent(db, order["id"], event, str(answer.get("code") or body["code"]), got, bridge.now())
@@ -111,8 +112,9 @@ def _post_or_adopt(bridge: Bridge, event: str, body: dict[str, Any], order_id: s
         held = _hold_seats(bridge, event, body, order_id)
         try:
             return client.post(f"events/{event}/orders/", body, key=order_id)
-        except BoxOfficeError:
-            _let_go(bridge, event, held)
+        except BoxOfficeError as refused:
+            if refused.code == "pretix_refused":  # not made: its seats go back now (unreachable: they expire)
+                _let_go(bridge, event, held)
             raise
     except BoxOfficeError as exc:
         if exc.code != "pretix_refused":
@@ -233,7 +235,9 @@ def _cancel(bridge: Bridge, order_id: str, rows: list[dict[str, Any]]) -> dict[s
         store.mark_canceled(bridge.db, [r["ticket_id"] for r in back], bridge.now())
         if whole or state == "c" or len(back) == len(rows):
             store.set_state(bridge.db, order_id, event, "canceled", None, bridge.now())
-    return {"canceled": 1} if whole or state == "c" else {"positions_canceled": len(cancel)}
+    if whole or state == "c":
+        return {"canceled": 1}
+    return {"positions_canceled": len(cancel)} if cancel else {}
 
 
 def listing(db_url: str, failed_only: bool = False, limit: int = 500) -> dict[str, Any]:

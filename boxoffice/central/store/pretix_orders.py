@@ -38,12 +38,14 @@ def due(db: CentralDB, pretix_events: tuple[str, ...], after: tuple[str, str], l
 
 
 def tickets_of(db: CentralDB, order_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-    """The still valid tickets of these orders, by order id, in the order they were sold."""
+    """The still valid tickets of these orders, by order id, in the order they were sold, each with its real-name
+    holder's name (``holder_name``) when the event has them."""
     out: dict[str, list[dict[str, Any]]] = {i: [] for i in order_ids}
     if not order_ids:
         return out
-    for t in db.all("SELECT id, order_id, event_id, section_id, row_label, seat, ticket_type_id, price FROM tickets"
-                    f" WHERE order_id IN ({_marks(order_ids)}) AND status = 'valid' ORDER BY order_id, id",
+    for t in db.all("SELECT t.id, t.order_id, t.event_id, t.section_id, t.row_label, t.seat, t.ticket_type_id,"
+                    " t.price, h.name AS holder_name FROM tickets t LEFT JOIN ticket_holders h ON h.ticket_id = t.id"
+                    f" WHERE t.order_id IN ({_marks(order_ids)}) AND t.status = 'valid' ORDER BY t.order_id, t.id",
                     order_ids):
         out[t["order_id"]].append(t)
     return out
