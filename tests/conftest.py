@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 from ci_strict import pytest_make_collect_report, pytest_runtest_makereport  # noqa: F401 - hooks: no skip on CI
+from pretix_server import pretix_server  # noqa: F401 - the session's pretix for the bridge tests
 from typer.testing import CliRunner, Result
 
 from boxoffice.config import load

@@ -13,6 +13,7 @@ import sys
 import threading
 from typing import Any
 
+from boxoffice.central.pretix import checkins_up
 from boxoffice.central.pretix import settings as settings_mod
 from boxoffice.central.pretix.bridge import Bridge
 from boxoffice.central.pretix.client import PretixClient
@@ -58,12 +59,14 @@ def sync_once(db_url: str, settings: PretixSettings, clock: Clock | None = None,
 
 
 def status(db_url: str) -> dict[str, Any]:
-    """What the last round did, when the last good one ended, and the stored cursors."""
+    """What the last round did, when the last good one ended, the stored cursors, and where the pickups and
+    check-ins going up stand."""
     with open_db(db_url) as db:
         values = pretix_state.all_values(db)
+        checkins = checkins_up.summary(db)
     last = values.pop("last_round", None)
     return {"last_round": json.loads(last) if last else None, "last_good_round": values.pop("last_good_round", None),
-            "state": values}
+            "state": values, "checkins": checkins}
 
 
 def start_loop(db_url: str, settings: PretixSettings, interval: float = 10.0,

@@ -31,7 +31,8 @@ def event_model(ev: dict[str, Any]) -> dict[str, Any]:
 
 
 def publish(db: CentralDB, doc: Any, now: str) -> dict[str, Any]:
-    """Check a catalogue document whole, store it and put it on the feed (once per distinct document)."""
+    """Check a catalogue document whole, store it and put it on the feed (once per distinct document, unless an
+    older one is published again over a newer one: then it goes out again and is the newest)."""
     validate(doc, "catalog.schema.json", N_("catalogue"))
     free_text.refuse_in_document(doc, N_("catalogue"))
     model = build_catalog(doc)
@@ -40,7 +41,10 @@ def publish(db: CentralDB, doc: Any, now: str) -> dict[str, Any]:
     events = [{"id": ev["event"]["id"], "name": ev["event"]["name"]} for ev in model["events"]]
     with db.transaction():
         if not catalogs.insert_document(db, digest, text, now):
-            return {"sha256": digest, "events": events, "published": False}
+            if catalogs.newest_sha(db) == digest:
+                return {"sha256": digest, "events": events, "published": False}
+            # an older catalogue again (a price changed, then changed back): it is the newest once more
+            catalogs.touch_document(db, digest, now)
         for ev in model["events"]:
             catalogs.upsert_event(db, ev["event"], json.dumps(event_model(ev)), now)
         feed.append(db, [feed.Change("catalog", {"sha256": digest, "doc": doc})], now)

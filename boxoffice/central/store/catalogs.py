@@ -30,6 +30,16 @@ def insert_document(db: CentralDB, sha: str, text: str, now: str) -> bool:
                                     "sha256", "sha256"))
 
 
+def newest_sha(db: CentralDB) -> str | None:
+    """The sha256 of the newest published catalogue, or None before the first."""
+    return db.scalar("SELECT sha256 FROM catalogs ORDER BY published_at DESC, sha256 LIMIT 1")
+
+
+def touch_document(db: CentralDB, sha: str, now: str) -> None:
+    """Make a catalogue published before the newest again (published at ``now``)."""
+    db.execute("UPDATE catalogs SET published_at = ? WHERE sha256 = ?", (now, sha))
+
+
 def upsert_event(db: CentralDB, event: dict[str, str], model_json: str, now: str) -> None:
     db.execute("INSERT INTO events (id, name, starts_at, currency, model, updated_at) VALUES (?, ?, ?, ?, ?, ?)"
                " ON CONFLICT (id) DO UPDATE SET name = excluded.name, starts_at = excluded.starts_at,"

@@ -46,6 +46,41 @@ def publish(
         echo(_("This catalogue was published already ({names}); nothing new to send.").format(names=names))
 
 
+@central_catalog_app.command("export")
+def export(
+    db: str = typer.Option(None, "--db", help=_(DB_HELP)),
+    json_out: bool = typer.Option(False, "--json", help=_("Print the catalogue document itself (JSON).")),
+) -> None:
+    """Show the catalogue in force: every event as last published, with its sections, ticket types and prices.
+
+    With --json it prints the document, ready for `boxoffice catalog import` or to publish again.
+    Example: boxoffice central catalog export --json > venue.json
+    """
+    from boxoffice.central.services.admin import open_db
+    from boxoffice.central.services.catalog_current import current_document
+
+    with open_db(central_db(db)) as conn:
+        doc = current_document(conn)
+    if json_out:
+        emit_json(doc or {})
+        return
+    if doc is None:
+        echo(_("Nothing is published yet: boxoffice central catalog publish FILE"))
+        return
+    echo(f"{doc['venue']['name']} ({doc['venue']['currency']}, {doc['venue']['timezone']})")
+    for ev in doc["events"]:
+        echo(f"{ev['id']}  {ev['name']}  {ev['starts_at']}")
+        for sec in ev["sections"]:
+            size = sec.get("capacity", sum(len(r["seats"]) if isinstance(r["seats"], list) else
+                                           int(r["seats"].split("-")[1]) - int(r["seats"].split("-")[0]) + 1
+                                           for r in sec.get("rows", [])))
+            echo("  " + _("section {id} {name} ({kind}, {places} places)").format(
+                id=sec["id"], name=sec["name"], kind=sec["kind"], places=size))
+        for tt in ev["ticket_types"]:
+            prices = ", ".join(f"{sid} {amount}" for sid, amount in tt["prices"].items())
+            echo("  " + _("ticket type {id} {name}: {prices}").format(id=tt["id"], name=tt["name"], prices=prices))
+
+
 @central_orders_app.command("import")
 def import_orders(
     file: Path = typer.Argument(..., help=_("Web orders (schemas/sync-web-orders-import.schema.json).")),

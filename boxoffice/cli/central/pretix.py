@@ -6,11 +6,13 @@ mapped to what.
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from boxoffice.cli.app import sub_app
 from boxoffice.cli.central.common import DB_HELP, central_db
-from boxoffice.cli.common import JSON_HELP, clock, echo, emit_json, secho
+from boxoffice.cli.common import JSON_HELP, clock, config, echo, emit_json, secho
 from boxoffice.i18n import N_, _
 
 central_pretix_app = sub_app(_("The bridge to the venue's pretix: run one round now, or see how the last ended."))
@@ -49,6 +51,7 @@ def sync(url: str = typer.Option(..., "--url", help=_(URL_HELP)),
     if unknown:
         raise BoxOfficeError("bad_input", _("no bridge step {step!r}: {steps}").format(step=unknown[0],
                                                                                         steps=", ".join(STEPS)))
+    config()  # the venue's language ([venue] language): pretix's names are taken in it
     outcome = sync_once(central_db(db), load(url, organizer, event, token_file=token_file), clock(),
                         tuple(step or ()))
     if json_out:
@@ -80,6 +83,7 @@ def status(db: str = _DB, json_out: bool = _JSON) -> None:
     last = body["last_round"]
     if last is None:
         echo(_("no bridge round has run on this central database"))
+        _show_checkins(body["checkins"])
         return
     echo(_("last round: {at} ({outcome})").format(at=last["at"], outcome=_("ok") if last["ok"] else _("stopped")))
     for name, counts in last["steps"].items():
@@ -87,6 +91,17 @@ def status(db: str = _DB, json_out: bool = _JSON) -> None:
     if last["error"]:
         secho("  " + last["error"]["message"], fg="red")
     echo(_("last good round: {at}").format(at=body["last_good_round"] or "-"))
+    _show_checkins(body["checkins"])
+
+
+def _show_checkins(ups: dict[str, Any]) -> None:
+    """Where the pickups and door check-ins going up to pretix stand, and the newest that pretix refused."""
+    echo(_("pickups and check-ins up: {pending} pending, {sent} sent, {refused} refused by pretix, {conflict} "
+           "flagged").format(**ups))
+    for r in ups["refused_recent"]:
+        secho("  " + _("refused: {kind} of ticket {ticket} (entry {entry}) on {event}: {reason}").format(
+            kind=r["kind"], ticket=r["ticket_id"] or "-", entry=r["entry_id"], event=r["pretix_event"],
+            reason=r["result"]), fg="yellow")
 
 
 @central_pretix_app.command("orders")
