@@ -89,6 +89,9 @@ class PxEvent:
         ids = self.items if what == "items" else self.quotas
         self._ok(self.http.patch(f"events/{self.slug}/{what}/{ids[key]}/", json={"name": name}))
 
+    def resize(self, key: str, size: int) -> None:
+        self._ok(self.http.patch(f"events/{self.slug}/quotas/{self.quotas[key]}/", json={"size": size}))
+
     def set_price(self, key: str, price: str) -> None:
         self._ok(self.http.patch(f"events/{self.slug}/items/{self.items[key]}/", json={"default_price": price}))
 
@@ -242,6 +245,15 @@ def test_two_quotas_three_items_reach_a_counter_that_sells_them(central: Central
     assert sale(1)["total"] == 25_00
     stored = ctx.conn.execute("SELECT name FROM events WHERE id = ?", (ev.slug,)).fetchone()
     assert stored[0] == "Spring Concert"
+    # the venue resizes a quota after the counter sold: the central service owns its places, so the counter takes
+    # the new catalogue (a price change with it) instead of parking it
+    ev.resize("stalls", 150)
+    ev.set_price("adult", "26.00")
+    assert bridge(cli, pretix_server, central.db_url, ev.slug)["published"] == 1
+    allocate(central.db_url, ev.slug, ctx.terminal["id"], "stalls", 1, [])
+    resized = sync(ctx)
+    assert resized["parked"] == 0
+    assert sale(1)["total"] == 26_00
 
 
 def test_names_in_the_venue_language_and_other_events_kept(central: Central, pretix_server: Any, px_event, cli,

@@ -7,6 +7,7 @@ raises ``invalid_document`` with every problem located by its JSON pointer, so n
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -95,6 +96,8 @@ def _build_event(ev: dict[str, Any], at: str, venue: dict[str, Any], currency: s
         "per_order_limit": ev.get("per_order_limit", 10), "reentry": int(ev.get("reentry", False)),
         "per_customer_limit": ev.get("per_customer_limit"),
         "real_name": int(ev.get("real_name", False)), "holder_changes_max": ev.get("holder_changes_max"),
+        # the pretix event this one mirrors and its pretix_sig1 public keys, kept whole for the door (as JSON text)
+        "pretix": json.dumps(ev["pretix"], sort_keys=True) if "pretix" in ev else None,
     }
     if "holder_changes_max" in ev and not ev.get("real_name"):
         p.add(f"{at}/holder_changes_max", _("holder changes are capped only for a real-name event (real_name: true)"))

@@ -12,6 +12,7 @@ as they are now (sold seats are not held), and a row's seat numbers as given (le
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -98,6 +99,8 @@ def event_document(event: dict[str, Any], venue_tz: str, sections: list[dict[str
         doc["real_name"] = True
         if event.get("holder_changes_max") is not None:
             doc["holder_changes_max"] = event["holder_changes_max"]
+    if event.get("pretix"):  # the pretix event it mirrors and its keys (the pretix bridge), as imported
+        doc["pretix"] = json.loads(event["pretix"])
     doc["sections"] = sections
     order = {s["id"]: i for i, s in enumerate(sections)}
     doc["ticket_types"] = []

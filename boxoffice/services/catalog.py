@@ -44,6 +44,15 @@ def import_catalog_file(ctx: Ctx, path: str | Path) -> ImportedCatalog:
     return import_catalog(ctx, doc)
 
 
+Layout = tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]
+
+
+def _standing_unsized(layout: Layout) -> Layout:
+    """A layout with the capacities of general-admission sections left out."""
+    sections, seats = layout
+    return {(sid, kind, None if kind == "general" else cap) for sid, kind, cap in sections}, seats
+
+
 def import_catalog(ctx: Ctx, doc: Any, *, check_permission: bool = True,
                    from_central: bool = False) -> ImportedCatalog:
     """Import a parsed document. Nothing is written unless every part of it is right.
@@ -71,7 +80,13 @@ def import_catalog(ctx: Ctx, doc: Any, *, check_permission: bool = True,
             if exists and store.tickets_sold(ctx.conn, eid):
                 new_layout = ({(s["id"], s["kind"], s["capacity"]) for s in ev["sections"]},
                               {(s["section_id"], s["label"]) for s in ev["seats"]})
-                if store.layout_of(ctx.conn, eid) != new_layout:
+                old_layout = store.layout_of(ctx.conn, eid)
+                if from_central or alloc_store.governed(ctx.conn, eid):
+                    # the central service owns a governed event's standing places (its grants, not this
+                    # capacity, say what may be sold here): a venue that resizes a section there changes nothing
+                    # that was sold here
+                    new_layout, old_layout = _standing_unsized(new_layout), _standing_unsized(old_layout)
+                if old_layout != new_layout:
                     raise BoxOfficeError("conflict", _("event {event!r} has sales; its sections and seats cannot "
                                                        "change now (names, times, prices and policy can). Nothing was "
                                                        "imported").format(event=eid))

@@ -19,41 +19,28 @@ once before any answer is shown, so an answer is never shown for a check-in that
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from typing import Any, NotRequired, TypedDict, cast
+from datetime import datetime, time
+from typing import Any, TypedDict, cast
 
-from boxoffice.domain.clock import iso, local_text, parse_iso, when_text, zone
+from boxoffice.domain.clock import iso, parse_iso, zone
 from boxoffice.domain.ids import uuid7
 from boxoffice.errors import BoxOfficeError
-from boxoffice.i18n import N_, SOURCE_LANGUAGE, _, language
+from boxoffice.i18n import _
 from boxoffice.services.context import Ctx
+from boxoffice.services.door_verdict import (
+    NOT_SEEN,
+    DoorEvent,
+    ScanVerdict,
+    day_text,
+    refused,
+    today_and_place_refused,
+)
 from boxoffice.store import catalog as catalog_store
 from boxoffice.store import checkins as store
 from boxoffice.store.db import write
 
 ADMITTED = "admitted"
 DIRECTIONS = ("in", "out")
-
-
-class ScanVerdict(TypedDict):
-    """The door's decision on one scan: admit, exit or refused (``code`` says why), the message said at the door,
-    a ``flag`` for a supervisor (an order code two orders share), and ``seen_in_sync``: False when no order of this
-    ticket is on this terminal (never in anything it synced; said on screen as "not seen in synced data")."""
-
-    result: str
-    code: str | None
-    message: str
-    ticket_id: str | None
-    place: str | None
-    seen_in_sync: bool
-    flag: NotRequired[str]
-    holder: NotRequired[dict[str, Any]]  # a real-name event: who may use the ticket (services/holders.py)
-    # What the steward reads on a full-screen answer, when the token names this event: the section, the seat (row
-    # and number, None standing) and the ticket type (when this terminal has the ticket).
-    section: NotRequired[str]
-    seat: NotRequired[str | None]
-    ticket_type: NotRequired[str]
 
 
 class ScanAnswer(ScanVerdict):
@@ -77,23 +64,6 @@ class DoorStats(TypedDict):
     in_now: int
     checked_in: int
     tickets_here: int
-
-
-@dataclass
-class DoorEvent:
-    """What the door needs of the event being scanned, worked out once per session."""
-
-    id: str
-    name: str
-    timezone: str
-    reentry: bool
-    ref: bytes
-    opens: datetime  # doors (or the start of the event's local day)
-    day: date  # the event's local day: scans are refused before the doors and after its midnight
-    day_text: str
-    sections: dict[bytes, str] = field(default_factory=dict)  # section ref -> section name
-    real_name: bool = False  # each ticket has a holder, shown at the door and bound to it by a signature
-    types: dict[str, str] = field(default_factory=dict)  # ticket type id -> name
 
 
 def door_event(ctx: Ctx, event_id: str | None = None) -> DoorEvent:
@@ -184,33 +154,9 @@ def _scan_here(ctx: Ctx, text: str, ev: DoorEvent, direction: str, nonce: str) -
     op = ctx.operator
     _record(ctx, {"id": nonce, "ticket_id": answer["ticket_id"], "event_id": ev.id, "direction": direction,
                   "at": at, "operator_id": op["id"] if op else None, "terminal_id": ctx.terminal["id"],
-                  "result": answer["code"] or ADMITTED}, journal=True, flag=answer.get("flag"))
+                  "result": answer["code"] or ADMITTED, "external_secret": answer.get("external_secret")},
+            journal=True, flag=answer.get("flag"), item=answer.get("pretix_item"))
     return answer
-
-
-def _refused(code: str, message: str, ticket_id: str | None = None, place: str | None = None,
-             seen: bool = False) -> ScanVerdict:
-    return {"result": "refused", "code": code, "message": message, "ticket_id": ticket_id, "place": place,
-            "seen_in_sync": seen}
-
-
-NOT_SEEN = N_("not seen in synced data")
-
-
-def _day_text(value: datetime, fmt: str, *, year: bool = False) -> str:
-    """A day (or a day and time) as said at the door: ``fmt`` in English, as it always was; in another language
-    the venue's date as domain/clock.when_text writes it (its clock dropped unless ``fmt`` has one)."""
-    if language() == SOURCE_LANGUAGE:
-        return value.strftime(fmt)
-    text = when_text(value, str(value.tzinfo), year=year)
-    return text if "%H" in fmt else text.rsplit(" ", 1)[0]
-
-
-def _event_day(ev: DoorEvent) -> str:
-    """The event's day, "Fri 04 Dec 2026"."""
-    if language() == SOURCE_LANGUAGE:
-        return ev.day_text
-    return _day_text(datetime.combine(ev.day, time(12), tzinfo=zone(ev.timezone)), "%a %d %b %Y", year=True)
 
 
 def _decide(ctx: Ctx, text: str, ev: DoorEvent, direction: str) -> ScanVerdict:
@@ -225,7 +171,17 @@ def _decide(ctx: Ctx, text: str, ev: DoorEvent, direction: str) -> ScanVerdict:
     try:
         decoded = verify_token(text, keys)
     except BoxOfficeError as exc:
-        return _refused(exc.code, exc.message, exc.details.get("ticket_id"))
+        if exc.code == "malformed_token":  # not a boxoffice token: perhaps a pretix ticket's secret
+            from boxoffice.services.door_pretix import Synced, decide_pretix
+
+            pretix = decide_pretix(ctx, text, ev, direction)
+            if isinstance(pretix, Synced):  # a pretix ticket synced here: its own token decides, as if scanned
+                verdict = _decide(ctx, pretix.token, ev, direction)
+                verdict["external_secret"] = pretix.secret
+                return verdict
+            if pretix is not None:
+                return pretix
+        return refused(exc.code, exc.message, exc.details.get("ticket_id"))
     state = store.ticket_state(ctx.conn, decoded.ticket_id)
     return cast(ScanVerdict, _rules(ctx, decoded, state, ev, direction, keys) | _facts(ev, decoded, state))
 
@@ -251,26 +207,26 @@ def _rules(ctx: Ctx, decoded: Any, state: dict[str, Any], ev: DoorEvent, directi
     refuse = _("refuse entry; send the customer to the box office")
     late = _signed_after_revocation(ctx, decoded.key_id.hex(), seen, ev.timezone)
     if late:
-        return _refused("key_revoked", _("{why}: {refuse}").format(why=late, refuse=refuse), tid, place, seen)
+        return refused("key_revoked", _("{why}: {refuse}").format(why=late, refuse=refuse), tid, place, seen)
     if state["revoked"] or (state["status"] is not None and state["status"] != "valid"):
-        return _refused("revoked", _("ticket was refunded or re-issued: {refuse}").format(refuse=refuse), tid, place,
+        return refused("revoked", _("ticket was refunded or re-issued: {refuse}").format(refuse=refuse), tid, place,
                         seen)
     if state["token"] is not None and state["token"] != decoded.text:
-        return _refused("revoked", _("ticket was re-issued; this copy is void: {refuse}").format(refuse=refuse), tid,
+        return refused("revoked", _("ticket was re-issued; this copy is void: {refuse}").format(refuse=refuse), tid,
                         place, seen)
     if decoded.event_ref != ev.ref:
         other = _other_event(ctx, decoded.event_ref)
         if other is None:
-            return _refused("unknown_event", _("ticket is for an event this terminal does not know, not {event}: "
+            return refused("unknown_event", _("ticket is for an event this terminal does not know, not {event}: "
                                                "sync, then scan again; if still unknown, {refuse}").format(
                 event=ev.name, refuse=refuse), tid, None, seen)
-        return _refused("wrong_event", _("ticket is for {other}, not {event}").format(other=other, event=ev.name),
+        return refused("wrong_event", _("ticket is for {other}, not {event}").format(other=other, event=ev.name),
                         tid, place, seen)
     if place is None:
-        return _refused("unknown_section", _("ticket names a section {event} does not have: {refuse}").format(
+        return refused("unknown_section", _("ticket names a section {event} does not have: {refuse}").format(
             event=ev.name, refuse=refuse), tid, None, seen)
     if state["order_status"] == "unpaid":
-        return _refused("unpaid", _("order {code} is not paid: send the customer to the box office").format(
+        return refused("unpaid", _("order {code} is not paid: send the customer to the box office").format(
             code=state["order_code"]), tid, place, seen)
     holder = None
     if ev.real_name:
@@ -279,26 +235,10 @@ def _rules(ctx: Ctx, decoded: Any, state: dict[str, Any], ev: DoorEvent, directi
         try:
             holder = for_door(ctx, decoded, keys)
         except BoxOfficeError as exc:
-            return _refused(exc.code, exc.message, tid, place, seen)
-    now = ctx.now()
-    today = now.astimezone(zone(ev.timezone)).date()
-    if today < ev.day:
-        return _refused("wrong_day", _("ticket is for {day}, not today").format(day=_event_day(ev)), tid, place,
-                        seen)
-    if today > ev.day:
-        return _refused("wrong_day", _("ticket was for {day}: that day is over").format(day=_event_day(ev)), tid,
-                        place, seen)
-    if now < ev.opens:
-        opens = local_text(iso(ev.opens), ev.timezone, "%H:%M")
-        return _refused("wrong_day", _("too early: doors open at {time}").format(time=opens), tid, place, seen)
-    last = state["last_direction"]
-    if direction == "in" and last == "in":
-        when = local_text(state["last_at"], ev.timezone, "%H:%M")
-        said = (_("already in since {time}") if state["last_terminal"] == ctx.terminal["id"] else
-                _("already in since {time} at another door"))
-        return _refused("already_checked_in", said.format(time=when), tid, place, seen)
-    if direction == "out" and last != "in":
-        return _refused("conflict", _("ticket is not in: nothing to let out"), tid, place, seen)
+            return refused(exc.code, exc.message, tid, place, seen)
+    stop = today_and_place_refused(ctx, ev, direction, state, tid, place, seen)
+    if stop is not None:
+        return stop
     # A ticket with no order here was never in anything this terminal synced (a web ticket not pulled yet, a sale
     # not pushed yet, or a forgery with a stolen key): its signature is genuine, so it is admitted, marked.
     answer: ScanVerdict = {"result": "admit" if direction == "in" else "exit", "code": None,
@@ -336,7 +276,7 @@ def _signed_after_revocation(ctx: Ctx, key_id: str, seen: bool, tz: str) -> str 
     revoked = terminal_store.key_revocation(ctx.conn, key_id)
     if revoked is None:
         return None
-    when = _day_text(parse_iso(revoked["at"]).astimezone(zone(tz)), "%d %b %H:%M")
+    when = day_text(parse_iso(revoked["at"]).astimezone(zone(tz)), "%d %b %H:%M")
     said = (_("signed with {name}'s key, revoked {when}, and {not_seen}: nothing shows it was sold before that")
             if revoked["name"] else
             _("signed with key {key}, revoked {when}, and {not_seen}: nothing shows it was sold before that"))
@@ -357,21 +297,24 @@ def _other_event(ctx: Ctx, ref: bytes) -> str | None:
 
     for e in catalog_store.list_events(ctx.conn):
         if event_ref(e["id"]) == ref:
-            day = _day_text(parse_iso(e["starts_at"]).astimezone(zone(e["timezone"])), "%a %d %b")
+            day = day_text(parse_iso(e["starts_at"]).astimezone(zone(e["timezone"])), "%a %d %b")
             return _("{event} ({day})").format(event=e["name"], day=day)
     return None
 
 
-def _record(ctx: Ctx, row: dict[str, Any], journal: bool, flag: str | None = None) -> bool:
+def _record(ctx: Ctx, row: dict[str, Any], journal: bool, flag: str | None = None, item: int | None = None) -> bool:
     """Insert a scan by nonce; journal admissions and exits. False when the nonce was recorded before.
 
     The same nonce arriving with different facts is a fault upstream (or tampering): refused, not merged.
     """
     if store.insert(ctx.conn, row):
         if journal and row["result"] == ADMITTED:
+            secret = row.get("external_secret")
             ctx.journal("checkin", {"nonce": row["id"], "ticket": row["ticket_id"], "event": row["event_id"],
                                     "direction": row["direction"], "at": row["at"],
-                                    "terminal": row["terminal_id"], **({"flag": flag} if flag else {})},
+                                    "terminal": row["terminal_id"], **({"flag": flag} if flag else {}),
+                                    **({"external_secret": secret} if secret else {}),
+                                    **({"pretix_item": item} if item is not None else {})},
                         operator_id=row["operator_id"])
         elif journal:  # a refusal changes no ticket, but the central reports and alerts count them at every door
             ctx.journal("scan.refused", {"nonce": row["id"], "ticket": row["ticket_id"], "event": row["event_id"],
@@ -387,7 +330,7 @@ def _record(ctx: Ctx, row: dict[str, Any], journal: bool, flag: str | None = Non
 
 def record_checkin(ctx: Ctx, nonce: str, *, ticket_id: str | None, event_id: str, direction: str, at: str,
                    result: str = ADMITTED, operator_id: str | None = None, terminal_id: str | None = None,
-                   journal: bool = True) -> bool:
+                   journal: bool = True, external_secret: str | None = None) -> bool:
     """Record a check-in made here or elsewhere, once per nonce; True if this call recorded it.
 
     What sync calls to apply a check-in it received: sending it again (a retry, a replay) changes nothing.
@@ -400,7 +343,8 @@ def record_checkin(ctx: Ctx, nonce: str, *, ticket_id: str | None, event_id: str
     if direction not in DIRECTIONS:
         raise BoxOfficeError("bad_input", _("a check-in direction is in or out"))
     row = {"id": nonce, "ticket_id": ticket_id, "event_id": event_id, "direction": direction, "at": iso(parse_iso(at)),
-           "operator_id": operator_id, "terminal_id": terminal_id or ctx.terminal["id"], "result": result}
+           "operator_id": operator_id, "terminal_id": terminal_id or ctx.terminal["id"], "result": result,
+           "external_secret": external_secret}
     with write(ctx.conn):
         return _record(ctx, row, journal)
 

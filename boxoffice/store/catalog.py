@@ -41,10 +41,10 @@ def replace_event(conn: sqlite3.Connection, ev: dict[str, Any], at: str, owns_in
     conn.execute("DELETE FROM events WHERE id = ?", (ev["event"]["id"],))
     conn.execute(
         "INSERT INTO events (id, venue_id, name, starts_at, doors_at, timezone, currency, tax_rate_bp,"
-        " per_order_limit, reentry, real_name, holder_changes_max, per_customer_limit, updated_at) VALUES (:id,"
-        " :venue_id, :name, :starts_at, :doors_at, :timezone, :currency, :tax_rate_bp, :per_order_limit, :reentry,"
-        " :real_name, :holder_changes_max, :per_customer_limit, :updated_at)",
-        {"per_customer_limit": None} | ev["event"] | {"updated_at": at},
+        " per_order_limit, reentry, real_name, holder_changes_max, per_customer_limit, pretix, updated_at) VALUES"
+        " (:id, :venue_id, :name, :starts_at, :doors_at, :timezone, :currency, :tax_rate_bp, :per_order_limit,"
+        " :reentry, :real_name, :holder_changes_max, :per_customer_limit, :pretix, :updated_at)",
+        {"per_customer_limit": None, "pretix": None} | ev["event"] | {"updated_at": at},
     )
     alloc = 1 if owns_inventory else 0
     _insert(conn, "sections", [s | {"allocated": s["capacity"] * alloc if s["kind"] == "general" else 0}
@@ -58,9 +58,9 @@ def update_event_terms(conn: sqlite3.Connection, ev: dict[str, Any], at: str) ->
     conn.execute(
         "UPDATE events SET name=:name, starts_at=:starts_at, doors_at=:doors_at, timezone=:timezone,"
         " tax_rate_bp=:tax_rate_bp, per_order_limit=:per_order_limit, reentry=:reentry, real_name=:real_name,"
-        " holder_changes_max=:holder_changes_max, per_customer_limit=:per_customer_limit, updated_at=:updated_at"
-        " WHERE id=:id",
-        {"per_customer_limit": None} | ev["event"] | {"updated_at": at},
+        " holder_changes_max=:holder_changes_max, per_customer_limit=:per_customer_limit, pretix=:pretix,"
+        " updated_at=:updated_at WHERE id=:id",
+        {"per_customer_limit": None, "pretix": None} | ev["event"] | {"updated_at": at},
     )
     for s in ev["sections"]:
         conn.execute("UPDATE sections SET name=? WHERE event_id=? AND id=?", (s["name"], s["event_id"], s["id"]))

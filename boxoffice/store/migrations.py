@@ -80,6 +80,7 @@ MIGRATIONS = [
     ("0024_blind_close", _script("schema_0024_blind_close.sql")),
     ("0025_pinyin_search", _m025_pinyin_search),
     ("0026_operator_language", _script("schema_0026_operator_language.sql")),
+    ("0027_pretix", _script("schema_0027_pretix.sql")),
 ]
 KNOWN = [name for name, _ in MIGRATIONS]
 

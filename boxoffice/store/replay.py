@@ -90,9 +90,9 @@ def add_operator(conn: sqlite3.Connection, operator_id: str, name: str, role: st
 
 
 def insert_checkin(conn: sqlite3.Connection, row: dict[str, Any]) -> None:
-    conn.execute("INSERT INTO checkins (id, ticket_id, event_id, direction, at, operator_id, terminal_id, result)"
-                 " VALUES (:id, :ticket_id, :event_id, :direction, :at, :operator_id, :terminal_id, :result)"
-                 " ON CONFLICT(id) DO NOTHING", row)
+    conn.execute("INSERT INTO checkins (id, ticket_id, event_id, direction, at, operator_id, terminal_id, result,"
+                 " external_secret) VALUES (:id, :ticket_id, :event_id, :direction, :at, :operator_id, :terminal_id,"
+                 " :result, :external_secret) ON CONFLICT(id) DO NOTHING", {"external_secret": None} | row)
 
 
 def revoked_reasons(conn: sqlite3.Connection, ticket_ids: list[str]) -> dict[str, tuple[str, str]]:

@@ -13,7 +13,8 @@ from typing import Any
 
 ORDER_COLUMNS = ("id", "code", "event_id", "channel", "terminal_id", "status", "customer_name", "email", "phone",
                  "phone_digits", "notes", "total", "tax", "currency", "created_at")
-TICKET_COLUMNS = ("id", "order_id", "event_id", "section_id", "row", "seat", "ticket_type_id", "price", "tax", "token")
+TICKET_COLUMNS = ("id", "order_id", "event_id", "section_id", "row", "seat", "ticket_type_id", "price", "tax", "token",
+                  "external_secret")
 
 
 def known_events(conn: sqlite3.Connection, event_ids: Iterable[str]) -> set[str]:
@@ -44,7 +45,18 @@ def insert_orders(conn: sqlite3.Connection, orders: list[dict[str, Any]], ticket
     conn.executemany(f"INSERT OR IGNORE INTO tickets ({', '.join(TICKET_COLUMNS)})"
                      f" VALUES ({', '.join('?' * len(TICKET_COLUMNS))})",
                      [tuple(t.get(c) for c in TICKET_COLUMNS) for t in tickets])
+    # A pretix ticket whose secret pretix changed comes again with the new one (the old is revoked by the feed).
+    conn.executemany("UPDATE tickets SET external_secret = ? WHERE id = ? AND external_secret IS NOT ?",
+                     [(t["external_secret"], t["id"], t["external_secret"]) for t in tickets
+                      if t.get("external_secret")])
     return new
+
+
+def revoke_external_secret(conn: sqlite3.Connection, event_id: str, secret: str, at: str) -> bool:
+    """A pretix secret that no longer admits (pretix's revoked secrets); True when it is new here."""
+    cur = conn.execute("INSERT OR IGNORE INTO revoked_external_secrets (secret, event_id, at) VALUES (?, ?, ?)",
+                       (secret, event_id, at))
+    return cur.rowcount == 1
 
 
 def tickets_here(conn: sqlite3.Connection, ticket_ids: list[str]) -> dict[str, dict]:

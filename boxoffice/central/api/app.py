@@ -116,6 +116,10 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock, limits: Lim
                   description="Terminals enroll once, push their journal and pull changes by cursor. "
                               "See schemas/sync-*.schema.json.")
 
+    from boxoffice.central.pretix.gate import install_from_env
+
+    install_from_env()  # bridge mode: a grant raises the terminal's pretix voucher first (services/stock_gate.py)
+
     def now() -> str:
         return iso(clock())
 

@@ -27,7 +27,7 @@ import json
 from typing import Any
 
 from boxoffice.central.services import allocation_ledger as ledger
-from boxoffice.central.services import feed, free_text
+from boxoffice.central.services import feed, free_text, stock_gate
 from boxoffice.central.store import allocations as rows
 from boxoffice.central.store import conflicts, journal, sales, terminals
 from boxoffice.central.store.db import CentralDB
@@ -141,6 +141,9 @@ def write_off(db: CentralDB, event_id: str, terminal_id: str, *, by: str, reason
             sections.append({"id": row["id"], "section_id": sec.id, "kind": sec.kind, "held": held,
                              "known_sold": known, "freed": freed, "seats": freed_seats, "risk": freed})
         feed.append(db, changes, now)
+    for s in sections:  # committed: now pretix (stock_gate.py)
+        if s["freed"]:
+            stock_gate.after_release(db, terminal_id, event_id, s["section_id"])
     return {"event_id": event_id, "terminal_id": terminal_id, "terminal_name": term["name"], "by": by,
             "reason": reason, "sections": sections, "risk": sum(s["risk"] for s in sections)}
 
@@ -178,6 +181,8 @@ def flag_late_sales(db: CentralDB, terminal_id: str, now: str) -> int:
         top = terminals.last_seq(db, terminal_id)
         rows.write_offs_checked_to(db, terminal_id, top)
         feed.append(db, changes, now)
+    for event_id, section_id in {(s["event_id"], s["section_id"]) for s in stops.values()} if flagged else ():
+        stock_gate.after_release(db, terminal_id, event_id, section_id)  # a late sale taken back: voucher to match
     return flagged
 
 

@@ -21,6 +21,7 @@ import json
 from typing import Any
 
 from boxoffice.central.services import allocation_ledger as ledger
+from boxoffice.central.services import stock_gate
 from boxoffice.central.store import allocations as rows
 from boxoffice.central.store import catalogs, meta, sales, terminals
 from boxoffice.central.store.db import CentralDB
@@ -83,6 +84,9 @@ def top_up(db: CentralDB, terminal_id: str, event_id: str, section_id: str, coun
                     reason = "no place of this section is free" if n == 0 else f"only {n} place(s) were free"
         move = None
         if n:
+            n, granted, refused = _through_gate(db, terminal_id, sec, n, granted)
+            reason = refused or reason
+        if n:
             if sec.kind == "general":
                 ledger.add_general(db, event_id, section_id, terminal_id, n)
             else:
@@ -91,6 +95,22 @@ def top_up(db: CentralDB, terminal_id: str, event_id: str, section_id: str, coun
         rows.answer_request(db, request_id, n, move["id"] if move else None, reason)
     return {"id": request_id, "event_id": event_id, "section_id": section_id, "asked": count, "granted": n,
             "seats": granted, "grant_id": move["id"] if move else None, "reason": reason, "replayed": False}
+
+
+def _through_gate(db: CentralDB, terminal_id: str, sec: ledger.Section, n: int,
+                  seats: list[str]) -> tuple[int, list[str], str | None]:
+    """Take the places out of pretix's stock first (stock_gate.py): what may be granted, and why less if less. A
+    refusal grants nothing, like a sold-out section; pretix telling how many standing places it has left (its web
+    orders may not have reached the central service yet) is tried once more with that many."""
+    try:
+        stock_gate.before_grant(db, terminal_id, sec.event_id, sec.id, n if sec.kind == "general" else 0, seats)
+        return n, seats, None
+    except BoxOfficeError as exc:
+        left = exc.details.get("available") if sec.kind == "general" and exc.code == "sold_out" else None
+        if not isinstance(left, int) or not 0 < left < n:
+            return 0, [], exc.message[:400]  # the answer's reason: 400 characters at most
+    fewer, _seats, refused = _through_gate(db, terminal_id, sec, left, [])
+    return fewer, [], refused or f"only {fewer} place(s) were left in pretix"
 
 
 def cap_of(db: CentralDB, terminal: dict[str, Any]) -> int:

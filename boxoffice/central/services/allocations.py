@@ -38,6 +38,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from boxoffice.central.services import stock_gate
 from boxoffice.central.services.allocation_ledger import (
     RELEASE_KIND,
     Section,
@@ -126,6 +127,7 @@ def grant(db: CentralDB, event_id: str, terminal_id: str, section_id: str, *, co
                 raise BoxOfficeError("sold_out", _("only {left} place(s) of {section_id} are free to allocate; "
                                                    "{count} asked").format(left=left, section_id=section_id,
                                                                            count=count), available=left)
+            stock_gate.before_grant(db, terminal_id, event_id, section_id, count)  # pretix first (stock_gate.py)
             add_general(db, event_id, section_id, terminal_id, count)
         else:
             if count or not labels:
@@ -147,6 +149,7 @@ def grant(db: CentralDB, event_id: str, terminal_id: str, section_id: str, *, co
                 raise BoxOfficeError("sold_out", _("seat {seat} is sold or allocated already").format(seat=taken[0]),
                                      seats=taken)
             released = [s for s in labels if s in held]
+            stock_gate.before_grant(db, terminal_id, event_id, section_id, 0, labels)  # pretix first (stock_gate.py)
             add_seats(db, event_id, section_id, terminal_id, labels)
             count = len(labels)
         move = record_move(db, "grant", terminal_id, event_id, section_id, count, labels, None, now,
@@ -197,6 +200,8 @@ def apply_release(db: CentralDB, terminal_id: str, entry_id: str, payload: dict[
             rows.take_general(db, event_id, section_id, terminal_id, count)
         record_move(db, "release", terminal_id, event_id, section_id, count, labels, entry_id, now)
         recall_released(db, terminal_id, payload.get("recall_id"), entry_id, count, now)
+    if count:
+        stock_gate.after_release(db, terminal_id, event_id, section_id)  # committed: now pretix (stock_gate.py)
     return True
 
 

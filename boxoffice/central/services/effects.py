@@ -12,6 +12,8 @@ sale                                   ('seat', event/section/ROWSEAT)  order (+
 pickup                                 ('pickup', ticket) per ticket    pickup             -
 order.paid                             ('paid', order:ID)               paid               -
 checkin, check_in, scan, admit         ('checkin', ticket)              checkin            -
+  (a pretix ticket not synced: no ticket, ('checkin', pretix:DIGEST)       -                  -
+   its ``external_secret``)
 checkout, exit (or direction 'out')    releases its 'checkin' claim     checkin (out)      -
 refund                                 ('refund', ticket) per ticket    revocation         the refunded tickets
 exchange                               ('refund', old ticket), seats    order, revocation  ``old_tickets``
@@ -51,6 +53,8 @@ EFFECT_KINDS = (frozenset({"sale"}) | CHECKIN_KINDS | EXIT_KINDS | REFUND_KINDS 
 ORDER_FIELDS = ("id", "code", "event_id", "channel", "terminal_id", "status", "customer_name", "email", "phone",
                 "notes", "total", "tax", "currency", "created_at")
 TICKET_FIELDS = ("id", "section_id", "row", "seat", "ticket_type_id", "price", "tax", "token")
+SECRET_SUBJECT = "pretix:"  # a check-in claim on a pretix secret, not a ticket id (see _checkin)
+MAX_EXTERNAL_SECRET = 400
 
 
 @dataclass(frozen=True)
@@ -223,12 +227,38 @@ def _revoke(payload: dict[str, Any], tickets: list[str]) -> Effect:
     return Effect(revoked=[(t, "revoked") for t in (_ids(payload.get("revoked")) or tickets)])
 
 
+def external_secret_of(payload: dict[str, Any]) -> str | None:
+    """A door check-in's pretix secret (services/door_pretix.py), when it is text a table can keep."""
+    secret = payload.get("external_secret")
+    if _text(secret) and 0 < len(secret) <= MAX_EXTERNAL_SECRET and secret.isprintable():
+        return str(secret)
+    return None
+
+
+def secret_subject(secret: str) -> str:
+    """The claim subject of a pretix secret: a digest, so a conflict shown to a supervisor never holds the secret."""
+    import hashlib
+
+    return SECRET_SUBJECT + hashlib.sha256(secret.encode()).hexdigest()[:32]
+
+
 def _checkin(kind: str, payload: dict[str, Any], order_id: str | None, tickets: list[str],
              meta: dict[str, Any]) -> Effect:
-    """Admissions claim the ticket; an exit gives the claim back (re-entry elsewhere is then no conflict)."""
-    if not tickets or payload.get("admitted") is False or payload.get("result") not in (None, "admitted", "admit"):
+    """Admissions claim the ticket; an exit gives the claim back (re-entry elsewhere is then no conflict).
+
+    A pretix ticket admitted before its order reached the door has no ticket id, only its pretix secret: the claim
+    is on the secret (two doors admitting it are flagged), and the entry is kept for the pretix bridge's check-in
+    step, which tells pretix by secret. No feed change: other doors know no ticket by it.
+    """
+    if payload.get("admitted") is False or payload.get("result") not in (None, "admitted", "admit"):
         return Effect()
     out = kind in EXIT_KINDS or payload.get("direction") in ("out", "exit")
+    if not tickets:
+        secret = external_secret_of(payload)
+        if secret is None:
+            return Effect()
+        by_secret = Claim("checkin", secret_subject(secret), None, None)
+        return Effect(release=[by_secret]) if out else Effect(claims=[by_secret])
     claim = Claim("checkin", tickets[0], order_id, tickets[0])
     nonce = payload.get("nonce") if _text(payload.get("nonce")) else None
     event = payload.get("event") or payload.get("event_id")

@@ -22,7 +22,7 @@ from typing import Any
 
 from boxoffice.central.errors import CentralError, invalid
 from boxoffice.central.services import complaints, customer_limits, feed, free_text, ownership, privacy
-from boxoffice.central.services.effects import Claim, Effect, read
+from boxoffice.central.services.effects import SECRET_SUBJECT, Claim, Effect, read
 from boxoffice.central.store import conflicts, journal, sales, terminals
 from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.chain import GENESIS, declared_gap, entry_hash
@@ -123,7 +123,8 @@ def _would_publish(entry: dict[str, Any], eff: Effect) -> list[dict[str, Any]]:
     bodies += [("revocation", {"ticket_id": t, "at": entry["at"], "reason": r, "terminal_id": entry["terminal_id"]})
                for t, r in eff.revoked]
     bodies += [("pickup" if c.action == "pickup" else "revocation" if c.action == "refund" else "checkin",
-                _claim_probe(c, entry)) for c in [*eff.claims, *eff.release] if c.action not in ("seat", "paid")]
+                _claim_probe(c, entry)) for c in [*eff.claims, *eff.release]
+               if c.action not in ("seat", "paid") and not c.subject.startswith(SECRET_SUBJECT)]
     return [{"cursor": 1, "kind": k, "at": entry["at"], "origin": entry["terminal_id"], "body": b} for k, b in bodies]
 
 

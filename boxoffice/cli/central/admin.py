@@ -98,6 +98,9 @@ def serve(
         if not 1 <= pretix_every <= 3600:
             raise BoxOfficeError("bad_input", _("--pretix-every is 1 to 3600 seconds"))
         bridge = load(pretix, pretix_organizer, pretix_event, token_file=pretix_token_file)
+        from boxoffice.cli.common import config
+
+        config()  # the venue's language ([venue] language): the bridge takes pretix's names in it
     run(central_db(db), host=host, port=port, workers=workers, limits=limits, server_limits=bounds,
         certfile=certfile, keyfile=keyfile, pretix=bridge, pretix_token_file=pretix_token_file,
         pretix_every=pretix_every)

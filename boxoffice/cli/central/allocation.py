@@ -16,6 +16,14 @@ from boxoffice.cli.common import (
 from boxoffice.i18n import _
 
 
+def _bridge() -> None:
+    """In bridge mode (BOXOFFICE_PRETIX_BRIDGE) places move in pretix too: a grant raises the terminal's voucher
+    first, a write-off lowers it after (central/services/stock_gate.py)."""
+    from boxoffice.central.pretix.gate import install_from_env
+
+    install_from_env()
+
+
 def allocate(
     event: str = typer.Argument(..., help=_("Event id.")),
     terminal_: str = typer.Option(..., "--terminal", help=_("Terminal: its id, name or tag.")),
@@ -36,6 +44,8 @@ def allocate(
     Example: boxoffice central allocate gala --terminal "Counter 1" --section standing --count 200
     """
     from boxoffice.central.services.allocation_admin import allocate as do_allocate
+
+    _bridge()
 
     out = do_allocate(central_db(db), event, terminal_, section, count, _split(seats), clock(), include_held)
     if json_out:
@@ -146,6 +156,8 @@ def write_off(
     """
     from boxoffice.central.services.allocation_admin import write_off as do_write_off
     from boxoffice.errors import BoxOfficeError
+
+    _bridge()
 
     if not yes:
         raise BoxOfficeError("bad_input", _("a write-off frees places the terminal may have sold offline: add --yes "

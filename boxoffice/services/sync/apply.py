@@ -107,6 +107,7 @@ class Inbox:
             self._park(cursor, "catalog", body, exc.message)
             return
         self.catalog_applied = True
+        self.ctx.cache.pop("pretix_keys", None)  # a door keeps scanning: new pretix keys count at once
         self.counts["catalog"] += 1
 
     def _key(self, cursor: int, body: dict[str, Any]) -> None:
@@ -180,19 +181,30 @@ class Inbox:
 
         event_id = body.get("event_id")
         if not event_id:
-            t = self.ctx.conn.execute("SELECT event_id FROM tickets WHERE id = ?", (body["ticket_id"],)).fetchone()
+            t = self.ctx.conn.execute("SELECT event_id FROM tickets WHERE id = ?", (body.get("ticket_id"),)).fetchone()
             event_id = t[0] if t else None
         if not event_id:
             self._park(cursor, "checkin", body, "the ticket checked in is not on this terminal yet")
             return
         try:
-            record_checkin(self.ctx, body.get("nonce") or body["entry_id"], ticket_id=body["ticket_id"],
+            record_checkin(self.ctx, body.get("nonce") or body["entry_id"], ticket_id=body.get("ticket_id"),
                            event_id=event_id, direction=body["direction"], at=body["at"],
-                           operator_id=body.get("operator_id"), terminal_id=body["terminal_id"], journal=False)
+                           operator_id=body.get("operator_id"), terminal_id=body["terminal_id"], journal=False,
+                           external_secret=body.get("external_secret"))
         except BoxOfficeError as exc:
             self._park(cursor, "checkin", body, exc.message)
             return
         self.counts["checkin"] += 1
+
+    def _revoked_secret(self, cursor: int, body: dict[str, Any]) -> None:
+        """A pretix secret that no longer admits (pretix's revoked secrets, through the bridge): the door refuses it
+        (services/door_pretix.py), whether or not its ticket is here."""
+        secret, event_id = body.get("secret"), body.get("event_id")
+        if not isinstance(secret, str) or not isinstance(event_id, str) or not secret or len(secret) > 400:
+            self._park(cursor, "revoked_secret", body, "a revoked secret names its event and the secret")
+            return
+        inbox.revoke_external_secret(self.ctx.conn, event_id, secret, self.now)
+        self.counts["revoked_secret"] += 1
 
     def _conflict(self, cursor: int, body: dict[str, Any]) -> None:
         if state.add_conflict(self.ctx.conn, body, self.now):

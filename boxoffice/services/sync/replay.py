@@ -289,7 +289,8 @@ class Replayer:
             "id": p["nonce"], "ticket_id": p.get("ticket"), "event_id": p["event"], "direction": p["direction"],
             "at": p.get("at") or entry["at"], "operator_id": entry["operator_id"],
             "terminal_id": (p.get("terminal") if admitted else None) or self.tid,
-            "result": "admitted" if admitted else p["result"]})
+            "result": "admitted" if admitted else p["result"],
+            "external_secret": p.get("external_secret")})  # a pretix ticket let in before its order synced
 
     def _reprint(self, entry: dict[str, Any], p: dict[str, Any]) -> None:
         order_store.count_copy(self.conn, list(p["tickets"]))
