@@ -74,8 +74,9 @@ def pretix_event(http: Any, slug: str) -> dict[str, int]:
 def give_voucher(w: World) -> None:
     """The terminal's voucher for the standing floor, as the stock step records it."""
     write(w.central, "INSERT INTO pretix_vouchers (terminal_id, event_id, section_id, seat, pretix_event, "
-                      "voucher_id, code, max_usages, updated_at) VALUES (?, ?, 'standing', '', ?, ?, ?, 20, ?)",
-           [(w.terminal.terminal["id"], w.gala, w.slug, w.voucher["id"], w.voucher["code"], "2026-12-01T10:00:00Z")])
+                      "voucher_id, code, max_usages, updated_at) VALUES (?, ?, 'standing', '', ?, ?, ?, ?, ?)",
+           [(w.terminal.terminal["id"], w.gala, w.slug, w.voucher["id"], w.voucher["code"], w.voucher["max_usages"],
+             "2026-12-01T10:00:00Z")])
 
 
 def sell(w: World, counts: dict[str, int], **kw: Any) -> dict[str, Any]:
@@ -117,6 +118,9 @@ def seat_up(w: World, labels: tuple[str, ...]) -> dict[str, Any]:
     one voucher per seat for the terminal (as the catalogue and stock steps make them): the guids and codes."""
     from boxoffice.central.services.allocation_admin import allocate
 
+    tid = w.terminal.terminal["id"]
+    allocate(w.central.db_url, w.gala, tid, "stalls", 0, list(labels))  # before the links: then pretix's to grant
+    sync(w.terminal)
     guids = {label: f"{w.slug}-{label}" for label in labels}
     layout = {"name": w.slug, "categories": [{"name": "Stalls"}], "size": {"width": 400, "height": 100},
               "zones": [{"name": "main", "position": {"x": 0, "y": 0}, "rows": [{"row_number": "A", "seats": [
@@ -133,15 +137,12 @@ def seat_up(w: World, labels: tuple[str, ...]) -> dict[str, Any]:
         codes[label] = post(w.http, f"events/{w.slug}/vouchers/", {
             "code": f"SEAT{secrets.token_hex(5).upper()}", "max_usages": 1, "item": item, "seat": guid,
             "block_quota": True, "allow_ignore_quota": False, "price_mode": "none", "tag": "boxoffice"})
-    tid = w.terminal.terminal["id"]
     write(w.central, "INSERT INTO pretix_links (kind, local_id, pretix_event, pretix_id, data) VALUES "
                       "('seat', ?, ?, ?, ?)",
            [(f"{w.gala}/stalls/{label}", w.slug, guid, f'{{"item": {item}}}') for label, guid in guids.items()])
     write(w.central, "INSERT INTO pretix_vouchers (terminal_id, event_id, section_id, seat, pretix_event, "
                       "voucher_id, code, max_usages, updated_at) VALUES (?, ?, 'stalls', ?, ?, ?, ?, 1, ?)",
            [(tid, w.gala, label, w.slug, v["id"], v["code"], "2026-12-01T10:00:00Z") for label, v in codes.items()])
-    allocate(w.central.db_url, w.gala, tid, "stalls", 0, list(labels))
-    sync(w.terminal)
     return {"item": item, "guids": guids, "vouchers": codes}
 
 

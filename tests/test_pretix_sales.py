@@ -37,6 +37,7 @@ from boxoffice.services.context import Ctx
 
 pytest_plugins = ["sync_support"]
 
+PLACES = 140  # the terminal's standing places: granted before the links are made (the stock step's part)
 PX_URL = os.environ.get("BOXOFFICE_PRETIX_URL")
 PX_TOKEN_FILE = os.environ.get("BOXOFFICE_PRETIX_TOKEN_FILE")
 
@@ -83,12 +84,12 @@ def world(request: pytest.FixtureRequest, px: Any, tmp_path: Path, make_terminal
         ctx.config.values["allocation"] = {"top_up_below": 0, "top_up_to": 0}
         enroll(ctx, central)
         gala = demo_events[0]
-        allocate(central.db_url, gala, ctx.terminal["id"], "standing", 20, [])
+        allocate(central.db_url, gala, ctx.terminal["id"], "standing", PLACES, [])  # before the links, as above
         sync(ctx)
         slug = f"pxup-{secrets.token_hex(4)}"
         ids = pretix_event(http, slug)
         voucher = post(http, f"events/{slug}/vouchers/", {
-            "code": f"BOX{secrets.token_hex(5).upper()}", "max_usages": 20, "quota": ids["quota"],
+            "code": f"BOX{secrets.token_hex(5).upper()}", "max_usages": PLACES, "quota": ids["quota"],
             "block_quota": True, "allow_ignore_quota": False, "price_mode": "none", "tag": "boxoffice",
             "comment": f"boxoffice terminal {ctx.terminal['name']}"})
         write(central, "INSERT INTO pretix_links (kind, local_id, pretix_event, pretix_id, data) "
@@ -296,14 +297,8 @@ def test_an_order_pretix_holds_under_a_forgotten_key_is_taken_up_by_its_code(wor
 
 @pytest.mark.parametrize("world", ["sqlite"], indirect=True)
 def test_many_sales_go_up_in_one_round_page_by_page(world: World, cli: Callable, px: Any) -> None:
-    from boxoffice.central.services.allocation_admin import allocate
-
     w = world
     n = 130  # past two pages of 50
-    allocate(w.central.db_url, w.gala, w.terminal.terminal["id"], "standing", n, [])
-    sync(w.terminal)
-    r = w.http.patch(f"events/{w.slug}/vouchers/{w.voucher['id']}/", json={"max_usages": n})
-    assert r.status_code == 200, r.text
     give_voucher(w)
     codes = [sell(w, {"adult": 1})["order"]["code"] for _ in range(n)]
     push(w, cli)
@@ -328,3 +323,51 @@ def test_central_schema_16_keeps_the_bridges_rows(tmp_path: Path) -> None:
         assert moved["from"] == 13 and 16 in moved["migrations"]
         assert db.all("SELECT ticket_id, position_id, secret, canceled_at FROM pretix_tickets") == [
             {"ticket_id": "t1", "position_id": 7, "secret": "s3cret", "canceled_at": None}]
+
+
+def test_a_whole_round_from_pretixs_catalogue_to_its_orders(px: Any, tmp_path: Path, request: pytest.FixtureRequest,
+                                                           make_terminal: Callable[..., Ctx], cli: Callable) -> None:
+    """With the other steps of the bridge: the catalogue pulled from a pretix event, a grant that raises the
+    terminal's voucher, sales on the terminal, then whole rounds: the sales go up on that voucher, and the stock step
+    of the next round keeps the voucher at the terminal's allocation (what it holds and what it sold)."""
+    import json
+
+    from pretix_kit import make_event
+
+    slug = f"pxup-{secrets.token_hex(4)}"
+    ev = make_event(px, slug, quotas={"standing": 10}, items={"adult": ("25.00", ["standing"])})
+    url = central_db("sqlite", tmp_path, request)
+    bridge = ("--url", px.url, "--organizer", px.organizer, "--event", slug, "--token-file", str(px.token_file),
+              "--db", url, "--json")
+    r = cli("central", "pretix", "sync", *bridge, "--step", "catalogue", now=None)
+    assert r.exit_code == 0 and r.json()["ok"], r.output
+    server = CentralServer(url, tmp_path / "serve.log")
+    try:
+        ctx = make_terminal(name="Round counter", fresh=True)
+        enroll(ctx, Central("sqlite", url, server))
+        env = {"BOXOFFICE_PRETIX_BRIDGE": json.dumps({"url": px.url, "organizer": px.organizer, "events": [slug],
+                                                      "token_file": str(px.token_file)})}
+        r = cli("central", "allocate", slug, "--terminal", ctx.terminal["id"], "--section", "standing", "--count", "6",
+                "--db", url, "--json", env=env, now=None)
+        assert r.exit_code == 0, r.output
+        sync(ctx)
+        from boxoffice.domain.tenders import Tender
+        from boxoffice.services.sales import SaleRequest
+        from boxoffice.services.sales import sell as do_sell
+
+        for n in (2, 1):
+            do_sell(ctx, SaleRequest(event_id=slug, section_id="standing", counts={"adult": n},
+                                     tenders=[Tender("cash", 100_00)], print_receipt=False))
+        assert cli("sync", db=ctx).exit_code == 0
+        for _round in range(2):
+            r = cli("central", "pretix", "sync", *bridge, now=None)
+            assert r.exit_code == 0 and r.json()["ok"], r.output
+        with px.client() as c:
+            orders = c.get(f"events/{slug}/orders/").json()["results"]
+            (voucher,) = c.get(f"events/{slug}/vouchers/", params={"tag": "boxoffice"}).json()["results"]
+        assert sorted(len(o["positions"]) for o in orders) == [1, 2]
+        assert {(o["status"], p["item"], p["price"], p["voucher"]) for o in orders for p in o["positions"]} == {
+            ("p", ev["items"]["adult"], "25.00", voucher["id"])}
+        assert (voucher["max_usages"], voucher["redeemed"]) == (6, 3)
+    finally:
+        server.stop()
