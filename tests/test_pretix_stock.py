@@ -156,11 +156,23 @@ def test_a_grant_blocks_its_places_in_pretix_and_pretix_refuses_what_it_has_no_r
     assert allocated(cli, b, tid) == 6
     assert [x["max_usages"] for x in vouchers(px, ev)] == [6]
 
-    # a process that does not know the bridge is refused the grant outright (it could not block the places)
+    # an admin shell that was told nothing of the bridge: the database remembers where pretix is (its last round),
+    # so the grant goes through pretix all the same, and is refused by it
     stock_gate.install(None)  # as a new process would be: the command above installed the gate in this one
+    r = allocate(cli, b, tid, 1, bridge=False)
+    assert r.exit_code == 4 and "pretix has no room" in r.stdout + r.stderr, r.stdout + r.stderr
+    # a database that never ran a round but holds linked sections: refused outright (it could not block the places)
+    stock_gate.install(None)
+    from boxoffice.central.store.db import connect
+
+    with connect(b["db"]) as db, db.transaction():
+        remembered = db.scalar("SELECT value FROM pretix_state WHERE name = 'bridge'")
+        db.execute("DELETE FROM pretix_state WHERE name = 'bridge'")
     r = allocate(cli, b, tid, 1, bridge=False)
     assert r.exit_code == 2 and "pretix" in r.stdout + r.stderr, r.stdout + r.stderr
     assert allocated(cli, b, tid) == 6
+    with connect(b["db"]) as db, db.transaction():
+        db.execute("INSERT INTO pretix_state (name, value) VALUES ('bridge', ?)", (remembered,))
 
     # pretix out of reach: a grant is refused (exit 8), nothing moves
     away = {BRIDGE_ENV: json.dumps({"url": f"http://127.0.0.1:{free_port()}", "organizer": px.organizer,

@@ -39,7 +39,7 @@ def serve(db_url: str, host: str = "127.0.0.1", port: int = 8765, workers: int =
         from boxoffice.central.pretix.service import settings_to_env, start_loop
 
         settings_to_env(pretix, pretix_token_file)  # before the app or its workers are made: they read it
-        start_loop(db_url, pretix, pretix_every)
+        start_loop(db_url, pretix, pretix_every, token_file=pretix_token_file)
     if workers > 1:
         os.environ["BOXOFFICE_CENTRAL_DB"] = db_url  # the factory in each worker process reads it
         uvicorn.run("boxoffice.central.api.app:app_from_env", factory=True, host=host, port=port, workers=workers,

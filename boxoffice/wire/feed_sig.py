@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-SIGNED_KINDS = frozenset({"catalog", "key", "terminal_revoked", "revocation", "privacy_purge"})
+SIGNED_KINDS = frozenset({"catalog", "key", "terminal_revoked", "revocation", "privacy_purge", "revoked_secret"})
 PREFIX = b"boxoffice feed change v1\x00"
 EVERYONE = "*"
 SIG_FIELD = "sig"

@@ -70,6 +70,21 @@ class PretixGate:
                                                      event_id=event_id, section_id=section_id, pretix=stray[0]))
 
 
+def install_for(db_url: str) -> bool:
+    """Install the pretix gate for an admin command on ``db_url``: bridge mode from the environment, else the
+    settings the last bridge round on that database used (central/pretix/service.py ``remember``); whether it
+    did. So `boxoffice central allocate` moves places in pretix with no more than the database named."""
+    if install_from_env():
+        return True
+    from boxoffice.central.pretix.service import remembered_settings
+
+    settings = remembered_settings(db_url)
+    if settings is None:
+        return False
+    stock_gate.install(PretixGate(settings))
+    return True
+
+
 def install_from_env() -> bool:
     """Install the pretix gate when this process runs in bridge mode (``BOXOFFICE_PRETIX_BRIDGE``); whether it
     did."""

@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 from boxoffice.central.pretix import checkins_up
@@ -21,11 +22,13 @@ from boxoffice.central.pretix.runner import run_round
 from boxoffice.central.pretix.settings import PretixSettings
 from boxoffice.central.services.admin import open_db
 from boxoffice.central.store import pretix_state
+from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.clock import Clock, iso, system_clock
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import _
 
 BRIDGE_ENV = "BOXOFFICE_PRETIX_BRIDGE"
+BRIDGE_KEY = "bridge"  # pretix_state: the settings of the last round on this database
 
 
 def settings_to_env(settings: PretixSettings, token_file: str | None) -> None:
@@ -49,13 +52,35 @@ def settings_from_env() -> PretixSettings | None:
 
 
 def sync_once(db_url: str, settings: PretixSettings, clock: Clock | None = None,
-              only: tuple[str, ...] = ()) -> dict[str, Any]:
-    """One bridge round on the central database at ``db_url``."""
+              only: tuple[str, ...] = (), token_file: str | None = None) -> dict[str, Any]:
+    """One bridge round on the central database at ``db_url``. The settings (with the token's file, never the
+    token) are remembered there, so `boxoffice central allocate` on that database moves places in pretix too."""
     clock = clock or system_clock
     with open_db(db_url) as db, PretixClient(settings) as client:
+        remember(db, settings, token_file)
         outcome = run_round(Bridge(db=db, client=client, settings=settings, now=lambda: iso(clock())), only)
         outcome["requests"] = client.requests
         return outcome
+
+
+def remember(db: CentralDB, settings: PretixSettings, token_file: str | None) -> None:
+    """Keep where pretix is for the admin commands run on this database later (no token: its file, if any)."""
+    doc = json.dumps({"url": settings.url, "organizer": settings.organizer, "events": list(settings.events),
+                      "token_file": str(Path(token_file).resolve()) if token_file else None}, sort_keys=True)
+    if pretix_state.get(db, BRIDGE_KEY) != doc:
+        with db.transaction():
+            pretix_state.put(db, BRIDGE_KEY, doc)
+
+
+def remembered_settings(db_url: str) -> PretixSettings | None:
+    """The bridge settings last used on this database, if a round ever ran on it; the token is read again from its
+    file (or BOXOFFICE_PRETIX_TOKEN)."""
+    with open_db(db_url) as db:
+        raw = pretix_state.get(db, BRIDGE_KEY)
+    if raw is None:
+        return None
+    doc = json.loads(raw)
+    return settings_mod.load(doc["url"], doc["organizer"], doc["events"], token_file=doc.get("token_file"))
 
 
 def status(db_url: str) -> dict[str, Any]:
@@ -63,6 +88,7 @@ def status(db_url: str) -> dict[str, Any]:
     check-ins going up stand."""
     with open_db(db_url) as db:
         values = pretix_state.all_values(db)
+        values.pop(BRIDGE_KEY, None)
         checkins = checkins_up.summary(db)
     last = values.pop("last_round", None)
     return {"last_round": json.loads(last) if last else None, "last_good_round": values.pop("last_good_round", None),
@@ -70,7 +96,7 @@ def status(db_url: str) -> dict[str, Any]:
 
 
 def start_loop(db_url: str, settings: PretixSettings, interval: float = 10.0,
-               stop: threading.Event | None = None) -> threading.Thread:
+               stop: threading.Event | None = None, token_file: str | None = None) -> threading.Thread:
     """Rounds every ``interval`` seconds in a daemon thread until ``stop`` is set. A failed round is reported on
     stderr in one line and tried again at the next."""
     stop = stop or threading.Event()
@@ -78,7 +104,7 @@ def start_loop(db_url: str, settings: PretixSettings, interval: float = 10.0,
     def loop() -> None:
         while not stop.is_set():
             try:
-                outcome = sync_once(db_url, settings)
+                outcome = sync_once(db_url, settings, token_file=token_file)
                 if outcome["error"]:
                     err = outcome["error"]
                     print(_("pretix bridge: step {step} stopped: {message}").format(step=err["step"],

@@ -5,8 +5,9 @@ makes feed writers commit one after another in position order (PostgreSQL and SQ
 position at or below the head a reader has seen is already visible to it: a reader that moves its cursor to the
 head can never step over a change that commits later. Writers take it last, just before commit, to hold it briefly.
 
-Bodies of ``catalog``, ``key``, ``terminal_revoked`` and ``revocation`` carry ``sig``, the central key's signature
-(made in :func:`append`; wire/feed_sig.py says what it covers). Terminals refuse a page where one is wrong.
+Bodies of ``catalog``, ``key``, ``terminal_revoked``, ``revocation``, ``privacy_purge`` and ``revoked_secret`` carry
+``sig``, the central key's signature (made in :func:`append`; wire/feed_sig.py says what it covers). Terminals refuse
+a page where one is wrong.
 
 Change kinds (bodies are described in schemas/sync-changes.schema.json):
 
@@ -15,7 +16,9 @@ Change kinds (bodies are described in schemas/sync-changes.schema.json):
 ``terminal_revoked``  a terminal whose credential was withdrawn (its key stays known, marked revoked from ``at``:
                       doors admit its tickets only where synced data shows them: services/door.py)
 ``revocation``        a ticket that must not be admitted any more (refunded, exchanged or revoked by an admin)
-``web_order``         an order sold by the web shop, with its tickets signed by the central key
+``revoked_secret``    a shop's ticket secret (pretix) that must not be admitted any more: {event_id, secret}
+``web_order``         an order sold by the web shop, with its tickets signed by the central key (a ticket may
+                      carry ``external_secret``, its secret in the shop, for doors that scan the shop's tickets)
 ``order``             an order another terminal sold, with its tickets (so any desk can find any order)
                       (both: the customer's name, e-mail, phone and notes only for a pickup desk; see page())
 ``pickup``            tickets handed out by another terminal
@@ -43,7 +46,7 @@ from boxoffice.wire import codec
 from boxoffice.wire.feed_sig import SIGNED_KINDS
 
 KINDS = ("catalog", "key", "terminal_revoked", "revocation", "web_order", "order", "pickup", "checkin",
-         "conflict", "pause", "holders", "privacy_purge", "paid")
+         "conflict", "pause", "holders", "privacy_purge", "paid", "revoked_secret")
 MAX_PAGE = 1000
 
 

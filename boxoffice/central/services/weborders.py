@@ -17,6 +17,7 @@ from boxoffice.central.services import allocation_ledger as ledger
 from boxoffice.central.services import customer_limits, feed, free_text, signing
 from boxoffice.central.store import allocations as allocation_rows
 from boxoffice.central.store import catalogs, sales
+from boxoffice.central.store import conflicts as conflict_rows
 from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.codes import ALPHABET, CENTRAL_TAG_PREFIX, MAX_SEQ, make_order_code
 from boxoffice.domain.ids import uuid7
@@ -66,8 +67,10 @@ def _models(db: CentralDB, event_ids: set[str]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _plan(db: CentralDB, doc: dict[str, Any], now: str) -> tuple[list[dict[str, Any]], list[str], int]:
-    """Price and place every new order; collect every problem. Returns (orders, problems, already imported).
+def _plan(db: CentralDB, doc: dict[str, Any],
+          now: str) -> tuple[list[dict[str, Any]], list[str], list[str], int]:
+    """Price and place every new order; collect every problem. Returns (orders, problems, capacity problems,
+    already imported): a capacity problem is a place someone else has (see ``import_orders``' ``trust_capacity``).
 
     The steps: which references are imported already (``sales.refs_known``), each new order's tickets
     (``_plan_ticket``: its section and seat, its type, its price), then what others hold: seats sold already, seats
@@ -94,11 +97,10 @@ def _plan(db: CentralDB, doc: dict[str, Any], now: str) -> tuple[list[dict[str, 
         tickets = [_plan_ticket(f"{at}/tickets/{ti}", t, model, wanted_seats, issues)
                    for ti, t in enumerate(o["tickets"])]
         planned.append({"src": o, "event": model["event"], "tickets": [t for t in tickets if t is not None]})
-    found = issues.errors
-    found += [_("{where}/seat: already sold ({subject})").format(where=wanted_seats[s], subject=s)
-              for s in sales.seats_claimed(db, list(wanted_seats))]
-    found += allocations_block(db, planned, wanted_seats)
-    return planned, found, len(known & set(refs))
+    capacity = [_("{where}/seat: already sold ({subject})").format(where=wanted_seats[s], subject=s)
+                for s in sales.seats_claimed(db, list(wanted_seats))]
+    capacity += allocations_block(db, planned, wanted_seats)
+    return planned, issues.errors, capacity, len(known & set(refs))
 
 
 def _plan_ticket(tat: str, t: dict[str, Any], model: dict[str, Any], wanted_seats: dict[str, str],
@@ -139,8 +141,11 @@ def _plan_ticket(tat: str, t: dict[str, Any], model: dict[str, Any], wanted_seat
         issues.add(f"{tat}/price", _("{type!r} has no catalogue price in {section_id!r}: give one").format(
             type=t["type"], section_id=t["section_id"]))
         return None
-    return {"section_id": t["section_id"], "row": row, "seat": seat, "ticket_type_id": t["type"],
-            "price": amounts[0], "tax": amounts[1]}
+    out = {"section_id": t["section_id"], "row": row, "seat": seat, "ticket_type_id": t["type"],
+           "price": amounts[0], "tax": amounts[1]}
+    if "external_secret" in t:  # the shop's own secret travels with the ticket to the doors (optional)
+        out["external_secret"] = t["external_secret"]
+    return out
 
 
 def allocations_block(db: CentralDB, planned: list[dict[str, Any]], wanted_seats: dict[str, str]) -> list[str]:
@@ -174,8 +179,16 @@ def allocations_block(db: CentralDB, planned: list[dict[str, Any]], wanted_seats
     return out
 
 
-def import_orders(db: CentralDB, doc: Any, now: str) -> dict[str, Any]:
-    """Check and import a web-orders document (schemas/sync-web-orders-import.schema.json)."""
+def import_orders(db: CentralDB, doc: Any, now: str, *, trust_capacity: bool = False,
+                  detail: bool = False) -> dict[str, Any]:
+    """Check and import a web-orders document (schemas/sync-web-orders-import.schema.json).
+
+    ``trust_capacity``: the shop is the source of truth for its places (the pretix bridge: pretix sold them
+    already, its quotas and the terminals' blocking vouchers decide). A place the central ledger counts as someone
+    else's (a seat sold or allocated, standing places not free) does not refuse the order then: refusing would
+    leave a customer who has paid with nothing to pick up. It is imported and flagged as a conflict for a
+    supervisor (``over_capacity`` in the answer). ``detail``: the answer lists every imported order (ref, id,
+    code, ticket ids in the document's order), for a caller that records them."""
     from boxoffice.tickets.token import TicketClaims, sign_token
 
     errors = problems(doc, SCHEMA)  # the fast checker first: an export of a whole season is large
@@ -189,7 +202,9 @@ def import_orders(db: CentralDB, doc: Any, now: str) -> dict[str, Any]:
         # before reading what is free: a terminal's top-up or a grant running at the same time on PostgreSQL would
         # otherwise read the same free places and both sides would have them
         ledger.lock(db)
-        planned, issues, known = _plan(db, doc, now)
+        planned, issues, capacity, known = _plan(db, doc, now)
+        if not trust_capacity:
+            issues += capacity
         if issues:
             raise BoxOfficeError("invalid_document", _("{count} problem(s) in the web orders; nothing was imported. "
                                                        "First: {first}").format(count=len(issues), first=issues[0]),
@@ -226,10 +241,31 @@ def import_orders(db: CentralDB, doc: Any, now: str) -> dict[str, Any]:
                 body["customer_keys"] = [{"key": k, "places": n} for k, n in keys]
                 keyed.append((order, {"terminal_id": "web", "entry_id": oid, "at": now}, keys))
             changes.append(feed.Change("web_order", body))
-        sales.insert_web_orders(db, orders, tickets, claims)
+        sales.insert_web_orders(db, orders, tickets, claims, skip_claimed=trust_capacity)
+        if trust_capacity:
+            _flag_capacity(db, capacity, now)
         for flag, seller in customer_limits.flag_web(db, customer_limits.record(db, keyed), now):
             if seller is not None:
                 changes.append(feed.Change("conflict", flag, origin=None, audience=seller))
         feed.append(db, changes, now)
-    return {"imported": len(orders), "already_imported": known, "tickets": len(tickets),
-            "codes": [o["code"] for o, _ in orders[:20]]}
+    out: dict[str, Any] = {"imported": len(orders), "already_imported": known, "tickets": len(tickets),
+                           "codes": [o["code"] for o, _ in orders[:20]]}
+    if trust_capacity:
+        out["over_capacity"] = capacity[:200]
+    if detail:
+        by_order: dict[str, list[str]] = {}
+        for oid, _eid, t in tickets:
+            by_order.setdefault(oid, []).append(t["id"])
+        out["orders"] = [{"ref": ref, "id": o["id"], "code": o["code"], "tickets": by_order.get(o["id"], [])}
+                         for o, ref in orders]
+    return out
+
+
+def _flag_capacity(db: CentralDB, found: list[str], now: str) -> None:
+    """One conflict per capacity problem the shop's truth overrode (`boxoffice central conflicts` lists them)."""
+    for text in found[:200]:
+        party = {"terminal_id": "web", "entry_id": "web-import", "at": now}
+        conflict_rows.insert(db, {"id": uuid7(), "kind": "web_over_capacity", "subject": text[:300],
+                                  "order_id": None, "ticket_id": None, "first": party, "second": party,
+                                  "rule": "the web shop sold it: imported all the same; a supervisor decides "
+                                          "who keeps the place", "at": now})

@@ -69,8 +69,10 @@ def seats_claimed(db: CentralDB, subjects: list[str]) -> list[str]:
 
 
 def insert_web_orders(db: CentralDB, orders: list[tuple[dict[str, Any], str]],
-                      tickets: list[tuple[str, str, dict[str, Any]]], claims: list[tuple[Any, ...]]) -> None:
-    """Web orders (each with the shop's reference), their tickets (order id, event id, ticket) and seat claims."""
+                      tickets: list[tuple[str, str, dict[str, Any]]], claims: list[tuple[Any, ...]],
+                      skip_claimed: bool = False) -> None:
+    """Web orders (each with the shop's reference), their tickets (order id, event id, ticket) and seat claims
+    (``skip_claimed``: a seat claimed already keeps its first holder)."""
     db.insert_rows("orders", ("id", "code", "ref", "event_id", "channel", "terminal_id", "status",
                               "customer_name", "email", "phone", "notes", "total", "tax", "currency", "created_at"),
                    [(o["id"], o["code"], ref, o["event_id"], o["channel"], None, o["status"],
@@ -80,7 +82,8 @@ def insert_web_orders(db: CentralDB, orders: list[tuple[dict[str, Any], str]],
                                "price", "tax", "token"),
                    [(t["id"], oid, eid, t["section_id"], t["row"], t["seat"], t["ticket_type_id"], t["price"],
                      t["tax"], t["token"]) for oid, eid, t in tickets])
-    db.insert_rows("claims", ("action", "subject", "terminal_id", "entry_id", "at"), claims)
+    db.insert_rows("claims", ("action", "subject", "terminal_id", "entry_id", "at"), claims,
+                   skip_existing=skip_claimed)
 
 
 ORDER_COLUMNS = ("id", "code", "event_id", "channel", "terminal_id", "status", "customer_name", "email", "phone",

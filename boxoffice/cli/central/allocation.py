@@ -16,12 +16,13 @@ from boxoffice.cli.common import (
 from boxoffice.i18n import _
 
 
-def _bridge() -> None:
-    """In bridge mode (BOXOFFICE_PRETIX_BRIDGE) places move in pretix too: a grant raises the terminal's voucher
-    first, a write-off lowers it after (central/services/stock_gate.py)."""
-    from boxoffice.central.pretix.gate import install_from_env
+def _bridge(db: str | None) -> None:
+    """In bridge mode places move in pretix too: a grant raises the terminal's voucher first, a write-off lowers it
+    after (central/services/stock_gate.py). Bridge mode: BOXOFFICE_PRETIX_BRIDGE, or a database a bridge round
+    ran on."""
+    from boxoffice.central.pretix.gate import install_for
 
-    install_from_env()
+    install_for(central_db(db))
 
 
 def allocate(
@@ -45,7 +46,7 @@ def allocate(
     """
     from boxoffice.central.services.allocation_admin import allocate as do_allocate
 
-    _bridge()
+    _bridge(db)
 
     out = do_allocate(central_db(db), event, terminal_, section, count, _split(seats), clock(), include_held)
     if json_out:
@@ -157,7 +158,7 @@ def write_off(
     from boxoffice.central.services.allocation_admin import write_off as do_write_off
     from boxoffice.errors import BoxOfficeError
 
-    _bridge()
+    _bridge(db)
 
     if not yes:
         raise BoxOfficeError("bad_input", _("a write-off frees places the terminal may have sold offline: add --yes "

@@ -53,7 +53,7 @@ def sync(url: str = typer.Option(..., "--url", help=_(URL_HELP)),
                                                                                         steps=", ".join(STEPS)))
     config()  # the venue's language ([venue] language): pretix's names are taken in it
     outcome = sync_once(central_db(db), load(url, organizer, event, token_file=token_file), clock(),
-                        tuple(step or ()))
+                        tuple(step or ()), token_file=token_file)
     if json_out:
         emit_json(outcome)
     else:
