@@ -329,7 +329,8 @@ def test_a_whole_round_from_pretixs_catalogue_to_its_orders(px: Any, tmp_path: P
                                                            make_terminal: Callable[..., Ctx], cli: Callable) -> None:
     """With the other steps of the bridge: the catalogue pulled from a pretix event, a grant that raises the
     terminal's voucher, sales on the terminal, then whole rounds: the sales go up on that voucher, and the stock step
-    of the next round keeps the voucher at the terminal's allocation (what it holds and what it sold)."""
+    of the next round keeps the voucher at the terminal's allocation (what it holds and what it sold), and the web
+    orders step does not bring them back down as web orders."""
     import json
 
     from pretix_kit import make_event
@@ -369,5 +370,7 @@ def test_a_whole_round_from_pretixs_catalogue_to_its_orders(px: Any, tmp_path: P
         assert {(o["status"], p["item"], p["price"], p["voucher"]) for o in orders for p in o["positions"]} == {
             ("p", ev["items"]["adult"], "25.00", voucher["id"])}
         assert (voucher["max_usages"], voucher["redeemed"]) == (6, 3)
+        central = Central("sqlite", url, server)  # the web orders step knows the bridge's own: none came back down
+        assert central.scalar("SELECT COUNT(*) AS n FROM orders WHERE channel = 'web'") == 0
     finally:
         server.stop()
