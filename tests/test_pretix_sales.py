@@ -122,6 +122,7 @@ def test_sales_go_up_once_as_paid_orders_on_the_terminals_voucher(world: World, 
         assert row is not None and row["state"] == "sent"
         o = orders[row["pretix_code"]]
         assert (o["status"], o["payment_provider"], o["sales_channel"]) == ("p", "boxoffice", "api.boxoffice")
+        assert o["payment_date"] == sale["order"]["created_at"][:10]  # the day of the sale, not of the upload
         by_id = {v: k for k, v in w.ids.items()}
         got = sorted((by_id[p["item"]], p["price"]) for p in o["positions"])
         assert got == sorted(items)

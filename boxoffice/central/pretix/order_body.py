@@ -101,6 +101,7 @@ def build(order: dict[str, Any], tickets: list[dict[str, Any]], items: dict[str,
     body: dict[str, Any] = {
         "code": pretix_code(order["id"]), "status": "p", "payment_provider": PAYMENT_PROVIDER,
         "payment_info": {"pos_id": order["terminal_id"], "receipt_id": order["code"]},
+        "payment_date": order["created_at"],  # when the money was taken: the sale, not the upload
         "send_email": False, "positions": positions,
         "comment": f"boxoffice order {order['code']} ({order['id']})",
     }
