@@ -102,3 +102,23 @@ def _show_checkins(ups: dict[str, Any]) -> None:
         secho("  " + _("refused: {kind} of ticket {ticket} (entry {entry}) on {event}: {reason}").format(
             kind=r["kind"], ticket=r["ticket_id"] or "-", entry=r["entry_id"], event=r["pretix_event"],
             reason=r["result"]), fg="yellow")
+
+
+@central_pretix_app.command("orders")
+def orders(failed: bool = typer.Option(False, "--failed", help=_("Only the sales pretix refused, with its reason.")),
+           db: str = _DB, json_out: bool = _JSON) -> None:
+    """The terminal sales the bridge sent up to pretix: each one's pretix code and state, and pretix's reason for
+    those it refused.
+
+    Example: boxoffice central pretix orders --failed
+    """
+    from boxoffice.central.pretix.orders_up import listing
+
+    body = listing(central_db(db), failed_only=failed)
+    if json_out:
+        emit_json(body)
+        return
+    echo(", ".join(f"{state} {n}" for state, n in body["counts"].items()) or _("no sale has gone up to pretix"))
+    for o in body["orders"]:
+        line = f"{o['code'] or o['order_id']}  {o['pretix_event']}  {o['pretix_code'] or '-'}  {o['state']}"
+        echo(line + (f"  {o['error']}" if o["error"] else ""))
