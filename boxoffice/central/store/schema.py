@@ -45,8 +45,8 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
     (11, "schema_0011_privacy.sql"),
     (12, "schema_0012_customer_limits.sql"),
     (13, "schema_0013_pretix.sql"),
-    (16, "schema_0016_pretix_sales.sql"),
-    (18, "schema_0018_pretix_checkins.sql"),
+    (14, "schema_0014_pretix_sales.sql"),
+    (15, "schema_0015_pretix_checkins.sql"),
 )
 STEPS: dict[int, Callable[[CentralDB], object]] = {7: feed.split_stored}
 Step = Callable[[CentralDB, str], object]
