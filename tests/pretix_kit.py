@@ -148,12 +148,14 @@ def make_event(server: PretixServer, slug: str, *,
 def buy(server: PretixServer, slug: str, item_id: int, n: int = 1, *, email: str = "buyer@example.org",
         seat: str | list[str] | None = None, price: str | None = None,
         attendee_names: list[str] | None = None, payment_provider: str = WEB_PAYMENT,
-        voucher: str | None = None) -> dict[str, Any]:
+        voucher: str | None = None, phone: str | None = None, valid_from: str | None = None,
+        valid_until: str | None = None) -> dict[str, Any]:
     """A paid web order of ``n`` tickets of one item, as if bought in pretix's shop: pretix's JSON of the order
     (code, positions with their secrets). ``seat`` is a seat guid (or one per ticket). No e-mail is sent; the
     quota is enforced (no ``force``), so a sold-out item is refused with PretixKitError. ``payment_provider``
     "boxoffice" (pretix's own box office method, always there) and a ``voucher`` code give an order shaped like the
-    ones the bridge sends up."""
+    ones the bridge sends up. ``phone`` is the buyer's; ``valid_from``/``valid_until`` (ISO times) bound each
+    ticket's validity, which a pretix_sig1 secret carries inside it."""
     seats = [seat] if isinstance(seat, str) else seat
     if seats is not None and len(seats) != n:
         raise ValueError(f"{n} tickets need {n} seats, not {len(seats)}")
@@ -168,9 +170,15 @@ def buy(server: PretixServer, slug: str, item_id: int, n: int = 1, *, email: str
             position["attendee_name"] = attendee_names[i]
         if voucher is not None:
             position["voucher"] = voucher
+        if valid_from is not None:
+            position["valid_from"] = valid_from
+        if valid_until is not None:
+            position["valid_until"] = valid_until
         positions.append(position)
     body = {"email": email, "locale": "en", "sales_channel": "web", "status": "p", "payment_provider": payment_provider,
             "send_email": False, "positions": positions}
+    if phone is not None:
+        body["phone"] = phone
     with server.client() as client:
         return dict(_ok(client.post(f"events/{slug}/orders/", json=body), f"POST events/{slug}/orders/"))
 

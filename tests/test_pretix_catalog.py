@@ -4,55 +4,17 @@ next round, no change publishes nothing. And the mapping alone on hostile input 
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
 import secrets
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pretix_server import PretixServer
 from sync_helpers import Central, CentralServer, central_db, enroll, sync
 
 pytest_plugins = ["sync_support"]
-
-# --- REMOVE WHEN tests/pretix_server.py LANDS IN MAIN (pxfix): a stand-in for its session fixture `pretix_server`,
-# --- for an already running pretix named by BOXOFFICE_PRETIX_URL and BOXOFFICE_PRETIX_TOKEN_FILE (read at import:
-# --- the per-test isolation removes BOXOFFICE_* from the environment).
-_SHIM_URL = os.environ.get("BOXOFFICE_PRETIX_URL")
-_SHIM_TOKEN_FILE = os.environ.get("BOXOFFICE_PRETIX_TOKEN_FILE")
-
-if importlib.util.find_spec("pretix_server") is None:
-
-    class _ShimServer:
-        organizer = "venue"
-
-        def __init__(self, url: str, token_file: Path) -> None:
-            self.url, self.token_file = url.rstrip("/"), str(token_file)
-            self.token = token_file.read_text().strip()
-
-        def api(self, path: str) -> str:
-            return f"{self.url}/api/v1/organizers/{self.organizer}/{path}"
-
-        def client(self) -> Any:
-            import httpx
-
-            return httpx.Client(base_url=self.api(""), headers={"Authorization": f"Token {self.token}"}, timeout=30)
-
-    @pytest.fixture(scope="session")
-    def pretix_server(tmp_path_factory: pytest.TempPathFactory) -> _ShimServer:
-        if not (_SHIM_URL and _SHIM_TOKEN_FILE):
-            if os.environ.get("BOXOFFICE_CI") == "1":
-                pytest.fail("no pretix: set BOXOFFICE_PRETIX_URL and BOXOFFICE_PRETIX_TOKEN_FILE")
-            pytest.skip("no pretix: set BOXOFFICE_PRETIX_URL and BOXOFFICE_PRETIX_TOKEN_FILE")
-        token = tmp_path_factory.mktemp("pretix-token") / "token"
-        shutil.copyfile(_SHIM_TOKEN_FILE, token)
-        token.chmod(0o600)
-        return _ShimServer(_SHIM_URL, token)
-# --- END OF THE STAND-IN ------------------------------------------------------------------------------------------
-
 
 # --- events made in pretix for one test ---------------------------------------------------------------------------
 
@@ -60,7 +22,7 @@ if importlib.util.find_spec("pretix_server") is None:
 class PxEvent:
     """One pretix event made through the REST API (slug ``pxcat-...``), deleted after the test."""
 
-    def __init__(self, server: Any, name: dict[str, str]) -> None:
+    def __init__(self, server: PretixServer, name: dict[str, str]) -> None:
         self.server, self.http = server, server.client()
         self.slug = f"pxcat-{secrets.token_hex(4)}"
         self.items: dict[str, int] = {}
@@ -122,7 +84,7 @@ class PxEvent:
 
 
 @pytest.fixture
-def px_event(pretix_server: Any) -> Iterator[Callable[..., PxEvent]]:
+def px_event(pretix_server: PretixServer) -> Iterator[Callable[..., PxEvent]]:
     made: list[PxEvent] = []
 
     def make(name: dict[str, str] | None = None) -> PxEvent:
@@ -156,7 +118,7 @@ def central(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Central]
         server.stop()
 
 
-def bridge(cli: Callable[..., Any], server: Any, db: str, *slugs: str, config: Path | None = None) -> Any:
+def bridge(cli: Callable[..., Any], server: PretixServer, db: str, *slugs: str, config: Path | None = None) -> Any:
     """`boxoffice central pretix sync --step catalogue --json` (the real clock: each round's own time)."""
     args = [*(["--config", str(config)] if config else []), "central", "pretix", "sync", "--url", server.url,
             "--organizer", server.organizer, "--token-file", server.token_file, "--step", "catalogue", "--db", db,
@@ -168,6 +130,20 @@ def bridge(cli: Callable[..., Any], server: Any, db: str, *slugs: str, config: P
     out = result.json()
     assert out["ok"], out
     return out["steps"]["catalogue"]
+
+
+def grant(db_url: str, event_id: str, terminal_id: str, section_id: str, count: int, seats: list[str]) -> None:
+    """Places for a counter, as `boxoffice central allocate` grants them on a database a bridge round ran on:
+    through the pretix gate, which blocks them in pretix (a section pretix sells is refused without it)."""
+    from boxoffice.central.pretix.gate import install_for
+    from boxoffice.central.services import stock_gate
+    from boxoffice.central.services.allocation_admin import allocate
+
+    assert install_for(db_url)
+    try:
+        allocate(db_url, event_id, terminal_id, section_id, count, seats)
+    finally:
+        stock_gate.install(None)
 
 
 def exported(cli: Callable[..., Any], db: str) -> dict[str, Any]:
@@ -183,9 +159,8 @@ def catalog_feed_items(central: Central) -> int:
 # --- against pretix -----------------------------------------------------------------------------------------------
 
 
-def test_two_quotas_three_items_reach_a_counter_that_sells_them(central: Central, pretix_server: Any, px_event,
+def test_two_quotas_three_items_reach_a_counter_that_sells_them(central: Central, pretix_server: PretixServer, px_event,
                                                                 cli, make_terminal, tmp_path: Path) -> None:
-    from boxoffice.central.services.allocation_admin import allocate
     from boxoffice.domain.tenders import Tender
     from boxoffice.services.sales import SaleRequest, sell
 
@@ -216,7 +191,7 @@ def test_two_quotas_three_items_reach_a_counter_that_sells_them(central: Central
     enroll(ctx, central)
     got = sync(ctx)
     assert got["by_kind"].get("catalog") == 1 and got["parked"] == 0  # the pretix block passed the terminal's check
-    allocate(central.db_url, ev.slug, ctx.terminal["id"], "stalls", 4, [])
+    grant(central.db_url, ev.slug, ctx.terminal["id"], "stalls", 4, [])
     sync(ctx)
 
     def sale(n: int) -> dict[str, Any]:
@@ -250,13 +225,13 @@ def test_two_quotas_three_items_reach_a_counter_that_sells_them(central: Central
     ev.resize("stalls", 150)
     ev.set_price("adult", "26.00")
     assert bridge(cli, pretix_server, central.db_url, ev.slug)["published"] == 1
-    allocate(central.db_url, ev.slug, ctx.terminal["id"], "stalls", 1, [])
+    grant(central.db_url, ev.slug, ctx.terminal["id"], "stalls", 1, [])
     resized = sync(ctx)
     assert resized["parked"] == 0
     assert sale(1)["total"] == 26_00
 
 
-def test_names_in_the_venue_language_and_other_events_kept(central: Central, pretix_server: Any, px_event, cli,
+def test_names_in_the_venue_language_and_other_events_kept(central: Central, pretix_server: PretixServer, px_event, cli,
                                                            tmp_path: Path) -> None:
     from conftest import T0
 
@@ -283,7 +258,7 @@ def test_names_in_the_venue_language_and_other_events_kept(central: Central, pre
     assert bridge(cli, pretix_server, central.db_url, ev.slug)["published"] == 0
 
 
-def test_what_the_counter_cannot_sell_is_skipped_and_counted(central: Central, pretix_server: Any, px_event,
+def test_what_the_counter_cannot_sell_is_skipped_and_counted(central: Central, pretix_server: PretixServer, px_event,
                                                              cli) -> None:
     ev = px_event()
     ev.item("adult", {"en": "Adult"}, "25.00")
@@ -313,9 +288,8 @@ def test_what_the_counter_cannot_sell_is_skipped_and_counted(central: Central, p
         ("adult", "Grown-up", {"stalls": "25.00"})]
 
 
-def test_a_seating_plan_becomes_reserved_sections_a_counter_sells_seats_of(central: Central, pretix_server: Any,
-                                                                            px_event, cli, make_terminal) -> None:
-    from boxoffice.central.services.allocation_admin import allocate
+def test_a_seating_plan_becomes_reserved_sections_a_counter_sells_seats_of(
+        central: Central, pretix_server: PretixServer, px_event, cli, make_terminal) -> None:
     from boxoffice.domain.tenders import Tender
     from boxoffice.services.sales import SaleRequest, sell
 
@@ -345,7 +319,7 @@ def test_a_seating_plan_becomes_reserved_sections_a_counter_sells_seats_of(centr
     ctx.config.values["allocation"] = {"top_up_below": 0}
     enroll(ctx, central)
     sync(ctx)
-    allocate(central.db_url, ev.slug, ctx.terminal["id"], "front", 0, ["B2"])
+    grant(central.db_url, ev.slug, ctx.terminal["id"], "front", 0, ["B2"])
     sync(ctx)
     out = sell(ctx, SaleRequest(event_id=ev.slug, section_id="front", counts={"front": 1}, seats=["B2"],
                                 tenders=[Tender("cash", 50_00)], print_receipt=False))

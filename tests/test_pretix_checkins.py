@@ -8,16 +8,14 @@ service, and their pretix secrets are linked in ``pretix_tickets`` here (what th
 
 from __future__ import annotations
 
-import os
 import secrets
 import socket
-import stat
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
-import pytest
+from pretix_kit import buy, cancel, checkin_list, make_event
+from pretix_server import PretixServer
 from sync_helpers import Central, sync
 
 from boxoffice.central.store.db import connect
@@ -27,62 +25,22 @@ from boxoffice.services.pickup import pick_up
 
 pytest_plugins = ["sync_support"]
 
-# Read at import: each test's isolation removes BOXOFFICE_* variables from the environment.
-PRETIX_URL = os.environ.get("BOXOFFICE_PRETIX_URL")
-PRETIX_TOKEN_FILE = os.environ.get("BOXOFFICE_PRETIX_TOKEN_FILE")
-
-try:  # the shared fixture (tests/pretix_server.py), registered by conftest.py once it is there
-    import pretix_server as _shared  # noqa: F401
-except ImportError:
-    @pytest.fixture(scope="session")
-    def pretix_server(tmp_path_factory: pytest.TempPathFactory) -> Any:
-        """A running pretix named by BOXOFFICE_PRETIX_URL and BOXOFFICE_PRETIX_TOKEN_FILE (organizer "venue")."""
-        import httpx
-
-        if not (PRETIX_URL and PRETIX_TOKEN_FILE):
-            if os.environ.get("BOXOFFICE_CI") == "1":
-                pytest.fail("no pretix: set BOXOFFICE_PRETIX_URL and BOXOFFICE_PRETIX_TOKEN_FILE")
-            pytest.skip("no pretix: set BOXOFFICE_PRETIX_URL and BOXOFFICE_PRETIX_TOKEN_FILE")
-        token = Path(PRETIX_TOKEN_FILE).read_text().strip()
-        token_file = tmp_path_factory.mktemp("pretix") / "token"
-        token_file.write_text(token)
-        token_file.chmod(stat.S_IRUSR | stat.S_IWUSR)
-        url, org = PRETIX_URL.rstrip("/"), "venue"
-        root = f"{url}/api/v1/organizers/{org}/"
-        return SimpleNamespace(
-            url=url, organizer=org, token=token, token_file=str(token_file), api=lambda path: root + path,
-            client=lambda: httpx.Client(base_url=root, headers={"Authorization": f"Token {token}"}, timeout=30))
-
-
 # --- pretix and central set-up ------------------------------------------------------------------------------
 
 
-def _pretix_event(px: Any, *, entry_list: str | None = "Main entrance") -> dict[str, Any]:
+def _pretix_event(px: PretixServer, *, entry_list: str | None = "Main entrance") -> dict[str, Any]:
     """A pretix event of this helper's own (slug pxcheck-...), one item in one quota, and (unless None) an entry
     list made by the venue before the bridge ever ran."""
     slug = f"pxcheck-{secrets.token_hex(3)}"
-    with px.client() as c:
-        r = c.post("events/", json={"name": {"en": "Check-in night"}, "slug": slug, "currency": "GBP",
-                                    "date_from": "2026-12-08T19:30:00Z"})
-        assert r.status_code == 201, r.text
-        item = c.post(f"events/{slug}/items/", json={"name": {"en": "Adult"}, "default_price": "22.50",
-                                                      "admission": True}).json()["id"]
-        assert c.post(f"events/{slug}/quotas/", json={"name": "Standing", "size": 100,
-                                                      "items": [item]}).status_code == 201
-        lst = None
-        if entry_list:
-            lst = c.post(f"events/{slug}/checkinlists/", json={"name": entry_list, "all_products": True}).json()["id"]
-    return {"slug": slug, "item": item, "entry_list": lst}
+    made = make_event(px, slug, name="Check-in night", quotas={"Standing": 100},
+                      items={"Adult": ("22.50", ["Standing"])}, date_from=datetime(2026, 12, 8, 19, 30, tzinfo=UTC))
+    lst = checkin_list(px, slug, entry_list)["id"] if entry_list else None
+    return {"slug": slug, "item": made["items"]["Adult"], "entry_list": lst}
 
 
-def _buy(px: Any, ev: dict[str, Any], n: int) -> dict[str, Any]:
+def _buy(px: PretixServer, ev: dict[str, Any], n: int) -> dict[str, Any]:
     """A paid pretix order of ``n`` tickets."""
-    with px.client() as c:
-        r = c.post(f"events/{ev['slug']}/orders/", json={
-            "email": "guest@example.org", "status": "p", "payment_provider": "manual", "send_email": False,
-            "locale": "en", "positions": [{"item": ev["item"], "price": "22.50"} for _ in range(n)]})
-        assert r.status_code == 201, r.text
-        return r.json()
+    return buy(px, ev["slug"], ev["item"], n, email="guest@example.org", price="22.50")
 
 
 def _publish(central: Central, slug: str, tmp: Path) -> None:
@@ -121,12 +79,12 @@ def _link(central: Central, ticket_id: str, order_id: str, slug: str, pos: dict[
                    " VALUES (?, ?, ?, ?, ?)", (ticket_id, order_id, slug, pos["id"], pos["secret"]))
 
 
-def _bridge(cli: Any, px: Any, central: Central, slug: str, *args: str) -> Any:
+def _bridge(cli: Any, px: PretixServer, central: Central, slug: str, *args: str) -> Any:
     return cli("central", "pretix", "sync", "--url", px.url, "--organizer", px.organizer, "--event", slug,
                "--token-file", px.token_file, "--step", "checkins", "--db", central.db_url, "--json", *args)
 
 
-def _checkins(px: Any, slug: str, code: str) -> list[list[tuple[int, str]]]:
+def _checkins(px: PretixServer, slug: str, code: str) -> list[list[tuple[int, str]]]:
     """Each position's check-ins in pretix, as (list, type) in time order."""
     with px.client() as c:
         order = c.get(f"events/{slug}/orders/{code}/").json()
@@ -134,7 +92,7 @@ def _checkins(px: Any, slug: str, code: str) -> list[list[tuple[int, str]]]:
             for p in order["positions"]]
 
 
-def _lists(px: Any, slug: str) -> dict[str, dict[str, Any]]:
+def _lists(px: PretixServer, slug: str) -> dict[str, dict[str, Any]]:
     with px.client() as c:
         return {cl["name"]: cl for cl in c.get(f"events/{slug}/checkinlists/").json()["results"]}
 
@@ -306,9 +264,7 @@ def test_pretix_refusals_are_kept_with_its_reason_and_shown(central, terminals, 
     web = _import(central, ev, order, tmp_path)
     (door,) = terminals(1)
     sync(door)
-    with px.client() as c:  # canceled in pretix; the door has not heard yet
-        assert c.post(f"events/{ev['slug']}/orders/{order['code']}/mark_canceled/",
-                      json={"send_email": False}).status_code == 200
+    cancel(px, ev["slug"], order["code"])  # canceled in pretix; the door has not heard yet
     _doors_open(clock)
     assert scan(door, _token(door, web["tickets"][0]), door_event(door, ev["slug"]))["result"] == "admit"
     sync(door)

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import secrets
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from pickup_fixtures import Central as CentralKey
+from pretix_kit import buy, cancel, make_event
+from pretix_server import PretixServer
 from sync_helpers import sync
 
 from boxoffice.domain.ids import uuid7
@@ -25,97 +26,44 @@ pytest_plugins = ["sync_support"]
 
 GALA, JAZZ = "gala-1208", "jazz-1215"
 GALA_EVENING = "2026-12-08T19:00:00Z"  # doors opened 18:45 (London = UTC in December)
-# Read at import: the per-test isolation removes BOXOFFICE_* variables from the environment.
-_PRETIX_URL = os.environ.get("BOXOFFICE_PRETIX_URL")
-_PRETIX_TOKEN_FILE = os.environ.get("BOXOFFICE_PRETIX_TOKEN_FILE")
 
 
 # --- the real pretix ----------------------------------------------------------------------------------------
 
 
-class _Server:
-    """The running dev pretix named by the environment (until the shared ``pretix_server`` fixture is here)."""
-
-    organizer = "venue"
-
-    def __init__(self, url: str, token_file: str) -> None:
-        self.url, self.token_file = url.rstrip("/"), token_file
-        with open(token_file, encoding="utf-8") as f:
-            self.token = f.read().strip()
-
-    def client(self) -> Any:
-        import httpx
-
-        return httpx.Client(base_url=f"{self.url}/api/v1/organizers/{self.organizer}/", timeout=60,
-                            headers={"Authorization": f"Token {self.token}"})
-
-
-@pytest.fixture(scope="session")
-def px(request: pytest.FixtureRequest) -> Any:
-    """The pretix server: the shared fixture when it is loaded, else the running one the environment names."""
-    try:
-        return request.getfixturevalue("pretix_server")
-    except pytest.FixtureLookupError:
-        pass
-    if not (_PRETIX_URL and _PRETIX_TOKEN_FILE):
-        pytest.skip("no pretix: set BOXOFFICE_PRETIX_URL and BOXOFFICE_PRETIX_TOKEN_FILE")
-    return _Server(_PRETIX_URL, _PRETIX_TOKEN_FILE)
-
-
-def _event(server: Any, *, sig1: bool) -> dict[str, Any]:
-    """A pretix event of ours with one item in one quota: through the fixture kit when it is there, else a clone
-    of the dev server's template (pretix's API cannot choose the secret generator)."""
+def _event(server: PretixServer, *, sig1: bool) -> dict[str, Any]:
+    """A pretix event of ours with one item in one quota (sig1: its tickets carry pretix_sig1 secrets)."""
     slug = f"pxdoor-{'s' if sig1 else 'r'}{secrets.token_hex(3)}"
-    try:
-        from pretix_kit import make_event  # type: ignore[import-not-found]
-    except ImportError:
-        make_event = None
-    with server.client() as c:
-        if make_event is not None:
-            make_event(server, slug, quotas={"stalls": 100}, items={"adult": ("25.00", ["stalls"])}, sig1=sig1)
-            item = c.get(f"events/{slug}/items/").json()["results"][0]["id"]
-        else:
-            template = "boxoffice-template-sig1" if sig1 else "boxoffice-template"
-            r = c.post(f"events/{template}/clone/", json={"name": {"en": slug}, "slug": slug, "currency": "EUR",
-                                                          "date_from": "2026-12-08T19:30:00Z", "live": False,
-                                                          "has_subevents": False, "timezone": "UTC"})
-            assert r.status_code == 201, r.text
-            item = c.post(f"events/{slug}/items/", json={"name": {"en": "Adult"}, "default_price": "25.00",
-                                                         "admission": True, "active": True}).json()["id"]
-            c.post(f"events/{slug}/quotas/", json={"name": "stalls", "size": 100, "items": [item]}).raise_for_status()
-    return {"slug": slug, "item": item}
+    made = make_event(server, slug, quotas={"stalls": 100}, items={"adult": ("25.00", ["stalls"])}, sig1=sig1)
+    return {"slug": slug, "item": made["items"]["adult"]}
 
 
-def _buy(server: Any, ev: dict[str, Any], **position: Any) -> dict[str, Any]:
+def _buy(server: PretixServer, ev: dict[str, Any], *, valid_from: str | None = None,
+         valid_until: str | None = None) -> dict[str, Any]:
     """A paid pretix order of one ticket: its code and the ticket's secret as pretix made it."""
-    with server.client() as c:
-        r = c.post(f"events/{ev['slug']}/orders/", json={
-            "email": "door@example.org", "status": "p", "payment_provider": "manual", "send_email": False,
-            "locale": "en", "sales_channel": "web",
-            "positions": [{"item": ev["item"], "price": "25.00", **position}]})
-        assert r.status_code == 201, r.text
-        o = r.json()
+    o = buy(server, ev["slug"], ev["item"], email="door@example.org", price="25.00", valid_from=valid_from,
+            valid_until=valid_until)
     return {"code": o["code"], "secret": o["positions"][0]["secret"]}
 
 
-def _keys(server: Any, ev: dict[str, Any]) -> list[str]:
+def _keys(server: PretixServer, ev: dict[str, Any]) -> list[str]:
     with server.client() as c:
         return list(c.get(f"events/{ev['slug']}/").json()["valid_keys"]["pretix_sig1"])
 
 
 @pytest.fixture(scope="session")
-def shop(px: Any) -> dict[str, Any]:
+def shop(pretix_server: PretixServer) -> dict[str, Any]:
     """Two sig1 events (one mirrored by the Winter Gala, one by Late Night Jazz) and one with random secrets, with
     the tickets the tests scan."""
+    px = pretix_server
     gala, jazz, plain = _event(px, sig1=True), _event(px, sig1=True), _event(px, sig1=False)
     out = {"gala": gala, "jazz": jazz, "plain": plain,
            "ok": _buy(px, gala), "again": _buy(px, gala), "cli": _buy(px, gala), "later": _buy(px, gala),
            "expired": _buy(px, gala, valid_until="2026-12-08T12:00:00Z"),
            "early": _buy(px, gala, valid_from="2026-12-08T21:00:00Z"),
            "canceled": _buy(px, gala), "jazz_ticket": _buy(px, jazz), "random": _buy(px, plain)}
+    cancel(px, gala["slug"], out["canceled"]["code"])
     with px.client() as c:
-        c.post(f"events/{gala['slug']}/orders/{out['canceled']['code']}/mark_canceled/",
-               json={"send_email": False}).raise_for_status()
         out["revoked"] = [r["secret"] for r in c.get(f"events/{gala['slug']}/revokedsecrets/").json()["results"]]
     out["gala_keys"], out["jazz_keys"] = _keys(px, gala), _keys(px, jazz)
     return out
@@ -344,9 +292,9 @@ def test_a_database_at_0026_keeps_its_tickets_and_scans_through_0027(tmp_path: A
 # --- the central service keeps it ---------------------------------------------------------------------------
 
 
-def test_two_doors_admitting_one_sig1_ticket_are_flagged_centrally(central: Any, terminals: Any, px: Any,
-                                                                  shop: dict[str, Any], clock: Any, login: Any,
-                                                                  tmp_path: Any) -> None:
+def test_two_doors_admitting_one_sig1_ticket_are_flagged_centrally(central: Any, terminals: Any,
+                                                                  pretix_server: PretixServer, shop: dict[str, Any],
+                                                                  clock: Any, login: Any, tmp_path: Any) -> None:
     from conftest import T0
 
     central.publish(_catalogue(shop, T0.date()), tmp_path)
@@ -355,7 +303,7 @@ def test_two_doors_admitting_one_sig1_ticket_are_flagged_centrally(central: Any,
         sync(ctx)
         assert ctx.conn.execute("SELECT pretix FROM events WHERE id = ?", (GALA,)).fetchone()[0] is not None
     clock.set(GALA_EVENING)
-    secret = _buy(px, shop["gala"])["secret"]  # a new ticket: each central backend sees its own
+    secret = _buy(pretix_server, shop["gala"])["secret"]  # a new ticket: each central backend sees its own
     answers = []
     for ctx in (one, two):
         login(ctx, "dan")
@@ -373,8 +321,8 @@ def test_two_doors_admitting_one_sig1_ticket_are_flagged_centrally(central: Any,
 
 
 def test_a_terminal_rebuilt_from_the_central_service_still_knows_the_ticket_is_in(
-        central: Any, make_terminal: Any, cli: Any, px: Any, shop: dict[str, Any], clock: Any, login: Any,
-        tmp_path: Any) -> None:
+        central: Any, make_terminal: Any, cli: Any, pretix_server: PretixServer, shop: dict[str, Any], clock: Any,
+        login: Any, tmp_path: Any) -> None:
     from conftest import T0
 
     central.publish(_catalogue(shop, T0.date()), tmp_path)
@@ -384,7 +332,7 @@ def test_a_terminal_rebuilt_from_the_central_service_still_knows_the_ticket_is_i
     made = cli("backup", "--to", tmp_path / "usb", "--json", db=ctx)
     assert made.exit_code == 0, made.output
     clock.set(GALA_EVENING)
-    secret = _buy(px, shop["gala"])["secret"]
+    secret = _buy(pretix_server, shop["gala"])["secret"]
     login(ctx, "dan")
     assert _scan(ctx, secret)["result"] == "admit"
     login(ctx, "ada")

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from pretix_kit import WEB_PAYMENT, make_event
+from pretix_kit import WEB_PAYMENT, availability, make_event
 from sync_helpers import Central, CentralServer, central_db, enroll, free_port
 
 from boxoffice.central.services import stock_gate
@@ -52,8 +52,7 @@ def make_pretix_event(px: Any, size: int = 10, *, seating: bool = False) -> dict
 
 
 def available(px: Any, ev: dict[str, Any]) -> int:
-    with px.client() as c:
-        return int(c.get(f"events/{ev['slug']}/quotas/{ev['quota']}/availability/").json()["available_number"])
+    return int(availability(px, ev["slug"], ev["quota"])["available_number"])
 
 
 def vouchers(px: Any, ev: dict[str, Any]) -> list[dict[str, Any]]:

@@ -2,100 +2,33 @@
 pretix's shop reach the pickup desk with their customers and each ticket's pretix secret, come down once, never
 come back when the bridge sent them up itself, are revoked at the door when pretix cancels them, and a pass of 250
 orders pages through in one round.
-
-The catalogue step (pxcat) may not be there yet: the test then publishes a matching catalogue and writes the
-pretix_links that step would write (an event, a section for the quota, a ticket type for the item).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import shutil
-from datetime import timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from pretix_kit import buy, cancel, make_event
+from pretix_server import PretixServer
 from sync_helpers import Central, sync
 
 pytest_plugins = ["sync_support"]
 
-PX_URL = os.environ.get("BOXOFFICE_PRETIX_URL")  # read at import: each test's isolation removes BOXOFFICE_* variables
-PX_TOKEN_FILE = os.environ.get("BOXOFFICE_PRETIX_TOKEN_FILE")
-ORGANIZER = "venue"
 
-
-# -- pretix: the shared fixture and kit when they are there, else the same interface over a running pretix ------
-
-@pytest.fixture(scope="module")
-def px(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    try:
-        return request.getfixturevalue("pretix_server")
-    except pytest.FixtureLookupError:
-        pass
-    if not (PX_URL and PX_TOKEN_FILE):
-        if os.environ.get("BOXOFFICE_CI") == "1":
-            pytest.fail("no pretix: set BOXOFFICE_PRETIX_URL and BOXOFFICE_PRETIX_TOKEN_FILE")
-        pytest.skip("no pretix to test against (BOXOFFICE_PRETIX_URL, BOXOFFICE_PRETIX_TOKEN_FILE)")
-    token_file = tmp_path_factory.mktemp("pretix") / "token"
-    shutil.copyfile(PX_TOKEN_FILE, token_file)
-    token_file.chmod(0o600)
-    url = PX_URL.rstrip("/")
-
-    def client() -> Any:
-        import httpx
-
-        return httpx.Client(base_url=f"{url}/api/v1/organizers/{ORGANIZER}/", timeout=60,
-                            headers={"Authorization": f"Token {token_file.read_text().strip()}"})
-
-    return SimpleNamespace(url=url, organizer=ORGANIZER, token_file=str(token_file), client=client)
-
+# -- pretix ---------------------------------------------------------------------------------------------------------
 
 def _ok(answer: Any) -> Any:
     assert answer.status_code < 400, f"{answer.request.method} {answer.request.url}: {answer.status_code} {answer.text}"
     return answer.json() if answer.content else None
 
 
-def make_event(server: Any, slug: str, size: int) -> dict[str, Any]:
-    """A live pretix event with one item ("adult", 25.00) in one quota ("stalls") of ``size``."""
-    try:
-        import pretix_kit
-    except ImportError:
-        pretix_kit = None
-    if pretix_kit is not None:
-        return dict(pretix_kit.make_event(server, slug, quotas={"stalls": size},
-                                          items={"adult": ("25.00", ["stalls"])}))
-    from datetime import UTC, datetime
-
-    when = datetime.now(UTC).replace(microsecond=0) + timedelta(days=30)
-    with server.client() as c:
-        _ok(c.post("events/", params={"clone_from": "boxoffice-template"},
-                   json={"name": {"en": slug}, "slug": slug, "currency": "EUR", "date_from": when.isoformat(),
-                         "is_public": True, "live": False}))
-        item = _ok(c.post(f"events/{slug}/items/", json={"name": {"en": "adult"}, "default_price": "25.00",
-                                                         "admission": True, "active": True, "personalized": False}))
-        quota = _ok(c.post(f"events/{slug}/quotas/", json={"name": "stalls", "size": size, "items": [item["id"]],
-                                                           "variations": []}))
-        _ok(c.patch(f"events/{slug}/", json={"live": True}))
-    return {"slug": slug, "items": {"adult": item["id"]}, "quotas": {"stalls": quota["id"]}}
-
-
-def buy(server: Any, slug: str, item_id: int, n: int, *, email: str, names: list[str] | None = None,
-        phone: str | None = None) -> dict[str, Any]:
-    """A paid web order in pretix (as its shop makes one): pretix's JSON of it."""
-    positions = [{"item": item_id, **({"attendee_name": names[i]} if names else {})} for i in range(n)]
-    body = {"email": email, "locale": "en", "sales_channel": "web", "status": "p", "payment_provider": "manual",
-            "send_email": False, "positions": positions, **({"phone": phone} if phone else {})}
-    with server.client() as c:
-        return dict(_ok(c.post(f"events/{slug}/orders/", json=body)))
-
-
 # -- the bridge and the central catalogue --------------------------------------------------------------------------
 
-def bridge_sync(cli: Any, central: Central, server: Any, slug: str, *steps: str) -> dict[str, Any]:
+def bridge_sync(cli: Any, central: Central, server: PretixServer, slug: str, *steps: str) -> dict[str, Any]:
     args = ["central", "pretix", "sync", "--url", server.url, "--organizer", server.organizer, "--event", slug,
             "--token-file", server.token_file, "--db", central.db_url, "--json"]
     for s in steps:
@@ -107,35 +40,10 @@ def bridge_sync(cli: Any, central: Central, server: Any, slug: str, *steps: str)
     return outcome
 
 
-def link_catalogue(cli: Any, central: Central, server: Any, made: dict[str, Any], size: int, tmp: Path) -> str:
-    """The catalogue step, or (before it exists) what it would do: publish the event and link it. Its event id."""
-    slug = made["slug"]
+def link_catalogue(cli: Any, central: Central, server: PretixServer, slug: str) -> str:
+    """The catalogue step on the pretix event: the boxoffice event it became, linked."""
     bridge_sync(cli, central, server, slug, "catalogue")
-    if central.scalar("SELECT count(*) FROM pretix_links WHERE kind = 'ticket_type' AND pretix_event = ?",
-                      (slug,)):
-        return str(central.scalar("SELECT local_id FROM pretix_links WHERE kind = 'event' AND pretix_event = ?",
-                                  (slug,)))
-    from conftest import T0
-
-    from boxoffice.central.store.db import connect
-    from boxoffice.services.demo_catalog import demo_catalog
-
-    doc = demo_catalog(T0.date())
-    night = dict(doc["events"][0])
-    day = T0.date().isoformat()
-    night.update(id=slug, name=slug, starts_at=f"{day}T19:30", doors_at=f"{day}T09:00",
-                 sections=[{"id": "stalls", "name": "Stalls", "kind": "general", "capacity": size}],
-                 ticket_types=[{"id": "adult", "name": "Adult", "prices": {"stalls": "25.00"}}])
-    doc["events"].append(night)
-    central.publish(doc, tmp)
-    item, quota = made["items"]["adult"], made["quotas"]["stalls"]
-    with connect(central.db_url) as db, db.transaction():
-        db.many("INSERT INTO pretix_links (kind, local_id, pretix_event, pretix_id, data) VALUES (?, ?, ?, ?, ?)", [
-            ("event", slug, slug, slug, "{}"),
-            ("section", f"{slug}/stalls", slug, str(quota), json.dumps({"kind": "general", "size": size})),
-            ("ticket_type", f"{slug}/adult", slug, str(item), json.dumps({"price": "25.00",
-                                                                           "sections": ["stalls"]}))])
-    return slug
+    return str(central.scalar("SELECT local_id FROM pretix_links WHERE kind = 'event' AND pretix_event = ?", (slug,)))
 
 
 def desk(make_terminal: Any, central: Central, name: str) -> Any:
@@ -149,21 +57,23 @@ def desk(make_terminal: Any, central: Central, name: str) -> Any:
 
 
 @pytest.fixture
-def event(px: Any, cli: Any, central: Central, tmp_path: Path) -> tuple[dict[str, Any], str]:
-    made = make_event(px, f"pxdown-{secrets.token_hex(3)}", 400)
-    return made, link_catalogue(cli, central, px, made, 400, tmp_path)
+def event(pretix_server: PretixServer, cli: Any, central: Central) -> tuple[dict[str, Any], str]:
+    made = make_event(pretix_server, f"pxdown-{secrets.token_hex(3)}", quotas={"stalls": 400},
+                      items={"adult": ("25.00", ["stalls"])})
+    return made, link_catalogue(cli, central, pretix_server, made["slug"])
 
 
 # -- the tests -----------------------------------------------------------------------------------------------------
 
 def test_web_orders_reach_the_pickup_desk_once_and_a_cancellation_reaches_the_door(
-        px: Any, cli: Any, central: Central, make_terminal: Any, event: tuple[dict[str, Any], str]) -> None:
+        pretix_server: PretixServer, cli: Any, central: Central, make_terminal: Any,
+        event: tuple[dict[str, Any], str]) -> None:
     made, event_id = event
     slug, item = made["slug"], made["items"]["adult"]
-    ada = buy(px, slug, item, 2, email="ada.quillfeather@example.org", names=["Ada Quillfeather", "Bo Quill"],
-              phone="+4930900987")
-    cy = buy(px, slug, item, 1, email="cy.marchbank@example.org", names=["Cy Marchbank"])
-    own = buy(px, slug, item, 1, email="counter@example.org", names=["Sold At Counter"])
+    ada = buy(pretix_server, slug, item, 2, email="ada.quillfeather@example.org",
+              attendee_names=["Ada Quillfeather", "Bo Quill"], phone="+4930900987")
+    cy = buy(pretix_server, slug, item, 1, email="cy.marchbank@example.org", attendee_names=["Cy Marchbank"])
+    own = buy(pretix_server, slug, item, 1, email="counter@example.org", attendee_names=["Sold At Counter"])
     from boxoffice.central.store.db import connect
 
     with connect(central.db_url) as db, db.transaction():  # as the sales step records a sale it sent up
@@ -171,9 +81,9 @@ def test_web_orders_reach_the_pickup_desk_once_and_a_cancellation_reaches_the_do
                    " VALUES (?, 'up', ?, ?, 'sent', '2026-12-01T10:00:00Z')",
                    (f"0190a0a0-0000-7000-8000-{secrets.token_hex(6)}", slug, own["code"]))
 
-    first = bridge_sync(cli, central, px, slug, "web_orders")["steps"]["web_orders"]
+    first = bridge_sync(cli, central, pretix_server, slug, "web_orders")["steps"]["web_orders"]
     assert first["imported"] == 2 and first["tickets"] == 3 and first["skipped_own_sales"] == 1
-    again = bridge_sync(cli, central, px, slug, "web_orders")["steps"]["web_orders"]
+    again = bridge_sync(cli, central, pretix_server, slug, "web_orders")["steps"]["web_orders"]
     assert again.get("imported", 0) == 0 and again["orders_read"] < 50  # from the cursor, not from the start
     assert central.scalar("SELECT count(*) FROM orders WHERE ref LIKE 'pretix:%' AND event_id = ?",
                           (event_id,)) == 2
@@ -208,9 +118,8 @@ def test_web_orders_reach_the_pickup_desk_once_and_a_cancellation_reaches_the_do
     cy_code = central.scalar("SELECT code FROM orders WHERE ref = ?", (f"pretix:{cy['code']}",))
     token = terminal.conn.execute("SELECT t.token FROM tickets t JOIN orders o ON o.id = t.order_id"
                                   " WHERE o.code = ?", (cy_code,)).fetchone()[0]
-    with px.client() as c:
-        _ok(c.post(f"events/{slug}/orders/{cy['code']}/mark_canceled/", json={"send_email": False}))
-    done = bridge_sync(cli, central, px, slug, "web_orders")["steps"]["web_orders"]
+    cancel(pretix_server, slug, cy["code"])
+    done = bridge_sync(cli, central, pretix_server, slug, "web_orders")["steps"]["web_orders"]
     assert done["orders_canceled"] == 1 and done["tickets_revoked"] == 1
     assert central.scalar("SELECT status FROM orders WHERE code = ?", (cy_code,)) == "refunded"
     pulled = sync(terminal)
@@ -220,23 +129,24 @@ def test_web_orders_reach_the_pickup_desk_once_and_a_cancellation_reaches_the_do
     assert "revoked" in scan.output.lower() or "refunded" in scan.output.lower(), scan.output
     refused = cli("pickup", "give", cy_code, "--json", db=terminal, pin="123456")
     assert refused.exit_code != 0 and "already_refunded" in refused.output
-    quiet = bridge_sync(cli, central, px, slug, "web_orders")["steps"]["web_orders"]
+    quiet = bridge_sync(cli, central, pretix_server, slug, "web_orders")["steps"]["web_orders"]
     assert quiet.get("tickets_revoked", 0) == 0 and quiet.get("imported", 0) == 0
 
 
 def test_a_new_secret_and_name_come_down_and_the_old_secret_is_revoked(
-        px: Any, cli: Any, central: Central, make_terminal: Any, event: tuple[dict[str, Any], str]) -> None:
+        pretix_server: PretixServer, cli: Any, central: Central, make_terminal: Any,
+        event: tuple[dict[str, Any], str]) -> None:
     made, event_id = event
     slug, item = made["slug"], made["items"]["adult"]
-    order = buy(px, slug, item, 1, email="dee.fenwick@example.org", names=["Dee Fenwick"])
-    bridge_sync(cli, central, px, slug, "web_orders")
+    order = buy(pretix_server, slug, item, 1, email="dee.fenwick@example.org", attendee_names=["Dee Fenwick"])
+    bridge_sync(cli, central, pretix_server, slug, "web_orders")
     position = order["positions"][0]
-    with px.client() as c:
+    with pretix_server.client() as c:
         _ok(c.post(f"events/{slug}/orderpositions/{position['id']}/regenerate_secrets/", json={}))
         _ok(c.patch(f"events/{slug}/orderpositions/{position['id']}/", json={"attendee_name": "Dee Fenwick-Hale"}))
         renewed = _ok(c.get(f"events/{slug}/orderpositions/{position['id']}/"))["secret"]
     assert renewed != position["secret"]
-    step = bridge_sync(cli, central, px, slug, "web_orders")["steps"]["web_orders"]
+    step = bridge_sync(cli, central, pretix_server, slug, "web_orders")["steps"]["web_orders"]
     assert step["secrets_changed"] == 1 and step["customers_updated"] == 1
     assert central.scalar("SELECT secret FROM pretix_tickets WHERE position_id = ?", (position["id"],)) == renewed
     assert central.scalar("SELECT customer_name FROM orders WHERE ref = ?", (f"pretix:{order['code']}",)) == \
@@ -251,7 +161,7 @@ def test_a_new_secret_and_name_come_down_and_the_old_secret_is_revoked(
     assert pulled["by_kind"].get("revoked_secret", 0) + pulled["by_kind"].get("parked", 0) >= 1, pulled
 
 
-def test_250_orders_come_down_in_one_round(px: Any, cli: Any, central: Central,
+def test_250_orders_come_down_in_one_round(pretix_server: PretixServer, cli: Any, central: Central,
                                             event: tuple[dict[str, Any], str]) -> None:
     """Five pages of pretix's order list in one round, each page imported with its cursor."""
     if central.backend == "pg":  # the paging is pretix's and the bridge's; pretix takes ~80 s to make 250 orders
@@ -261,14 +171,15 @@ def test_250_orders_come_down_in_one_round(px: Any, cli: Any, central: Central,
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(6) as pool:  # pretix takes a while over each order; several at once
-        codes = set(pool.map(lambda i: buy(px, slug, item, 1, email=f"guest{i}@example.org")["code"], range(250)))
-    step = bridge_sync(cli, central, px, slug, "web_orders")["steps"]["web_orders"]
+        codes = set(pool.map(lambda i: buy(pretix_server, slug, item, 1, email=f"guest{i}@example.org")["code"],
+                             range(250)))
+    step = bridge_sync(cli, central, pretix_server, slug, "web_orders")["steps"]["web_orders"]
     assert step["imported"] == 250 and step["orders_read"] >= 250 and step["order_pages"] >= 5
     got = {r["pretix_code"] for r in central.query("SELECT pretix_code FROM pretix_orders WHERE pretix_event = ?"
                                                    " AND direction = 'down' AND state = 'imported'", (slug,))}
     assert got == codes
     assert central.scalar("SELECT count(*) FROM pretix_tickets WHERE pretix_event = ?", (slug,)) == 250
-    again = bridge_sync(cli, central, px, slug, "web_orders")["steps"]["web_orders"]
+    again = bridge_sync(cli, central, pretix_server, slug, "web_orders")["steps"]["web_orders"]
     assert again.get("imported", 0) == 0 and again["orders_read"] < 50  # from the cursor, not from the start
 
 
@@ -309,22 +220,22 @@ def test_the_shop_wins_over_the_central_ledger_and_says_so(central: Central, tmp
 
 
 def test_an_order_central_refuses_waits_and_the_others_come_down(
-        px: Any, cli: Any, central: Central, event: tuple[dict[str, Any], str]) -> None:
+        pretix_server: PretixServer, cli: Any, central: Central, event: tuple[dict[str, Any], str]) -> None:
     """A name with a card number in it is refused by the central service: that order waits with its reason, the
     rest of its page comes down, and once the name is mended in pretix it comes down too."""
     made, _event_id = event
     slug, item = made["slug"], made["items"]["adult"]
-    bad = buy(px, slug, item, 1, email="eve@example.org", names=["Eve 4111 1111 1111 1111"])
-    good = buy(px, slug, item, 1, email="fay@example.org", names=["Fay Goodwin"])
-    step = bridge_sync(cli, central, px, slug, "web_orders")["steps"]["web_orders"]
+    bad = buy(pretix_server, slug, item, 1, email="eve@example.org", attendee_names=["Eve 4111 1111 1111 1111"])
+    good = buy(pretix_server, slug, item, 1, email="fay@example.org", attendee_names=["Fay Goodwin"])
+    step = bridge_sync(cli, central, pretix_server, slug, "web_orders")["steps"]["web_orders"]
     assert step["imported"] == 1 and step["not_importable"] == 1
     rows = {r["pretix_code"]: r for r in central.query("SELECT pretix_code, state, error FROM pretix_orders"
                                                        " WHERE pretix_event = ?", (slug,))}
     assert rows[good["code"]]["state"] == "imported"
     assert rows[bad["code"]]["state"] == "error" and "card number" in rows[bad["code"]]["error"]
     assert "4111" not in rows[bad["code"]]["error"]
-    with px.client() as c:
+    with pretix_server.client() as c:
         _ok(c.patch(f"events/{slug}/orderpositions/{bad['positions'][0]['id']}/", json={"attendee_name": "Eve Adams"}))
-    step = bridge_sync(cli, central, px, slug, "web_orders")["steps"]["web_orders"]
+    step = bridge_sync(cli, central, pretix_server, slug, "web_orders")["steps"]["web_orders"]
     assert step["imported"] == 1
     assert central.scalar("SELECT customer_name FROM orders WHERE ref = ?", (f"pretix:{bad['code']}",)) == "Eve Adams"
