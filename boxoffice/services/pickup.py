@@ -1,8 +1,9 @@
 """The pickup desk: find an order however the customer identifies it, and hand its tickets out exactly once.
 
 Finding. One query box takes an order code, a scanned ticket, a name, an e-mail or the last digits of a phone. The
-query's shape decides where it goes first (a token, a code, a phone, an e-mail, else a name), and a code-shaped
-query that is no order here is tried as a name too, because some surnames fit the code alphabet (STEPHENS).
+query's shape decides where it goes first (a token, a code, a shop's order code or ticket secret matched exactly:
+services/pickup_shop.py, a phone, an e-mail, else a name), and a code-shaped query that is no order here is tried as
+a name too, because some surnames fit the code alphabet (STEPHENS).
 
 Handing out. One transaction per pickup: each ticket is taken with a conditional UPDATE (so two desks racing for
 one order hand it out once), a pickups row names who and when, the journal gets a "pickup" entry, and the print job
@@ -10,7 +11,7 @@ is queued; the tickets print after the commit, and a printer that fails leaves t
 for `boxoffice print retry`.
 
 The order search index follows the orders table rather than every writer of orders: before a search, orders added
-since the last indexed one (a walk-up sale, an import) are indexed, which costs one indexed read when there are none.
+since the last indexed one (a walk-up sale, an import) are indexed (services/pickup_index.py).
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from boxoffice.domain.masking import masked
 from boxoffice.domain.ticket_state import order_state, ticket_state
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import _
+from boxoffice.services import pickup_shop
 from boxoffice.services.context import Ctx, viewer_role
+from boxoffice.services.pickup_index import refresh_index
 from boxoffice.store import catalog as catalog_store
 from boxoffice.store import pickup as store
 from boxoffice.store.db import write
@@ -96,38 +99,15 @@ class PickupResult(TypedDict):
     holder: dict[str, Any] | None  # real-name tickets: the holder whose ID was shown
 
 
-# --- the index ----------------------------------------------------------------------------------------------
-
-
-def refresh_index(ctx: Ctx) -> int:
-    """Index the orders added since the last one indexed; rebuild if rowids moved (a VACUUM). Returns how many.
-
-    Runs inside the caller's transaction when there is one (an import indexes what it wrote, atomically).
-    """
-    last, top, intact = store.index_state(ctx.conn)
-    if intact and top <= last:
-        return 0
-    with write(ctx.conn):
-        if not intact:
-            store.clear_index(ctx.conn)
-            last = 0
-        todo = store.orders_to_index(ctx.conn, last)
-        store.add_to_index(ctx.conn, (
-            (rowid, search_text.index_name(name), search_text.index_email(email),
-             search_text.index_phone(digits), oid)
-            for rowid, oid, name, email, digits in todo))
-    return len(todo)
-
-
 # --- finding ------------------------------------------------------------------------------------------------
 
 
 def find(ctx: Ctx, query: str, event_id: str | None = None, limit: int = DEFAULT_LIMIT) -> FindResult:
     """Orders matching what was typed or scanned, best first: {query, by, results, note}.
 
-    ``by`` says how the query was read (code, token, ticket, email, phone, name). Raises bad_input for a query that
-    cannot be searched (too short, a code with a wrong check character that matches no name either), and not_found
-    when nothing matches.
+    ``by`` says how the query was read (code, token, ticket, shop_ref, shop_ticket, email, phone, name). Raises
+    bad_input for a query that cannot be searched (too short, a code with a wrong check character that matches no
+    name either), and not_found when nothing matches.
     """
     q = (query or "").strip()
     if not q:
@@ -153,6 +133,9 @@ def find(ctx: Ctx, query: str, event_id: str | None = None, limit: int = DEFAULT
             found = store.summary_by_code(ctx.conn, code)
             if found is not None:
                 return _answer(ctx, q, "code", [found], event_id)
+    shop = pickup_shop.find(ctx, q, event_id, limit)  # a pretix order code or ticket, matched exactly
+    if shop is not None:
+        return _answer(ctx, *shop, event_id)
     if search_text.looks_like_phone(q):
         out = _by_phone(ctx, q, event_id, limit)
     elif "@" in q:
@@ -310,7 +293,12 @@ def plan_pickup(ctx: Ctx, code: str, ticket_ids: list[str] | None = None,
         from boxoffice.services.orders import order_for
 
         code = order_for(ctx, code)[0]["code"]
-    order = store.summary_by_code(ctx.conn, normalise_lookup(code))
+    try:
+        order = store.summary_by_code(ctx.conn, normalise_lookup(code))
+    except BoxOfficeError:  # no code: a shop's order code or ticket (pretix's) perhaps, else refused as before
+        order = pickup_shop.order_for_pickup(ctx, code)
+        if order is None:
+            raise
     if order is None:
         raise BoxOfficeError("not_found", _("no order {code} here: check the code, or find it by "
                                             "name (boxoffice pickup find NAME)").format(code=normalise_lookup(code)))

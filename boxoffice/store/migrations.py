@@ -81,6 +81,7 @@ MIGRATIONS = [
     ("0025_pinyin_search", _m025_pinyin_search),
     ("0026_operator_language", _script("schema_0026_operator_language.sql")),
     ("0027_pretix", _script("schema_0027_pretix.sql")),
+    ("0028_shop_ref", _script("schema_0028_shop_ref.sql")),
 ]
 KNOWN = [name for name, _ in MIGRATIONS]
 

@@ -141,6 +141,19 @@ def summaries_by_email(conn: sqlite3.Connection, email: str, limit: int) -> list
                       " ORDER BY o.created_at DESC LIMIT ?", (email, limit))
 
 
+def summaries_by_shop_ref(conn: sqlite3.Connection, shop_ref: str, limit: int) -> list[dict]:
+    """Web orders whose shop reference (a pretix order code) is exactly this, case ignored (orders_shop_ref)."""
+    return rows(conn, f"{_SUMMARY} WHERE o.shop_ref = ? COLLATE NOCASE GROUP BY o.id"
+                      " ORDER BY o.created_at DESC LIMIT ?", (shop_ref, limit))
+
+
+def ticket_by_external_secret(conn: sqlite3.Connection, secret: str) -> str | None:
+    """The id of the ticket whose shop secret (a pretix ticket's QR) is exactly this (tickets_external_secret)."""
+    row = conn.execute("SELECT id FROM tickets WHERE external_secret = ? ORDER BY rowid DESC LIMIT 1",
+                       (secret,)).fetchone()
+    return row[0] if row else None
+
+
 def tickets_for_pickup(conn: sqlite3.Connection, order_id: str) -> list[dict]:
     """An order's tickets with who handed each out and when (operator name, terminal name where known here)."""
     return rows(conn, """

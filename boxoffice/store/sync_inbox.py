@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 ORDER_COLUMNS = ("id", "code", "event_id", "channel", "terminal_id", "status", "customer_name", "email", "phone",
-                 "phone_digits", "notes", "total", "tax", "currency", "created_at")
+                 "phone_digits", "notes", "total", "tax", "currency", "created_at", "shop_ref")
 TICKET_COLUMNS = ("id", "order_id", "event_id", "section_id", "row", "seat", "ticket_type_id", "price", "tax", "token",
                   "external_secret")
 

@@ -37,6 +37,16 @@ from boxoffice.wire.messages import problems
 
 SCHEMA = "sync-web-orders-import.schema.json"
 PER_TAG = MAX_SEQ + 1
+SHOP_PREFIXES = ("pretix:",)  # refs the bridges make: the customer knows the part after the prefix
+
+
+def shop_ref(ref: str) -> str:
+    """What the customer holds of the shop's reference, for the pickup desk to find the order by: a pretix order's
+    code from its confirmation e-mail ("pretix:Q7XKD" -> "Q7XKD"); another shop's reference as it is."""
+    for prefix in SHOP_PREFIXES:
+        if ref.startswith(prefix) and len(ref) > len(prefix):
+            return ref[len(prefix):]
+    return ref
 
 
 def web_code(n: int) -> str:
@@ -234,7 +244,8 @@ def import_orders(db: CentralDB, doc: Any, now: str, *, trust_capacity: bool = F
                     claims.append(("seat", subject, "web", oid, now))
             orders.append((order, o["ref"]))
             tickets += [(oid, ev["id"], t) for t in ts]
-            body: dict[str, Any] = {"order": order, "tickets": ts}
+            # the shop's own reference travels on the feed only (optional there): a desk finds the order by it
+            body: dict[str, Any] = {"order": {**order, "shop_ref": shop_ref(o["ref"])}, "tickets": ts}
             keys = (customer_limits.web_keys(db, order["phone"], order["email"], len(ts), now)
                     if ev.get("per_customer_limit") else [])
             if keys:
