@@ -95,6 +95,8 @@ def test_the_desk_finds_a_pretix_order_by_its_code_and_by_a_ticket_and_hands_it_
     for near in (nell["code"][:4], secret[:-1], secret.upper()):
         miss = _find(cli, desk, near, "--json")
         assert w_nell not in miss.output and w_otto not in miss.output, (near, miss.output)
+    unknown = _find(cli, desk, secret[:-1])  # a ticket that matches nothing: said so, its text not repeated
+    assert unknown.exit_code == 3 and "that scanned ticket" in unknown.stderr and secret[:-1] not in unknown.output
     elsewhere = _find(cli, desk, nell["code"], "--event", "gala-nowhere", "--json")
     assert elsewhere.exit_code != 0 and w_nell not in elsewhere.output
 

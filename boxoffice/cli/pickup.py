@@ -36,8 +36,12 @@ def pickup_find(query: list[str] = typer.Argument(..., help=_("Code, scanned tic
     """Find orders by code (case and hyphens forgiven), scanned ticket, name (any order, accents optional,
     prefixes, Chinese), e-mail, or the last 4+ digits of the phone. Best matches first.
 
+    A web order bought in pretix is found by its pretix order code too (e.g. Q7XKD, any case), or by scanning its
+    pretix ticket.
+
     Examples:
       boxoffice pickup find wq722248
+      boxoffice pickup find q7xkd
       boxoffice pickup find smi ann
       boxoffice pickup find 0123
     """

@@ -102,6 +102,9 @@ class PickupResult(TypedDict):
 # --- finding ------------------------------------------------------------------------------------------------
 
 
+SCANNED = 24  # a query this long with no space is a scanned ticket (a pretix secret), not something typed
+
+
 def find(ctx: Ctx, query: str, event_id: str | None = None, limit: int = DEFAULT_LIMIT) -> FindResult:
     """Orders matching what was typed or scanned, best first: {query, by, results, note}.
 
@@ -148,8 +151,9 @@ def find(ctx: Ctx, query: str, event_id: str | None = None, limit: int = DEFAULT
         if code_shaped:
             raise BoxOfficeError("not_found", _("no order {code} here, and no customer by that name: "
                                                 "check the code, or sync").format(code=normalise_code(q)))
+        shown = repr(q) if len(q) < SCANNED or " " in q else _("that scanned ticket")  # never a ticket's secret
         raise BoxOfficeError("not_found", _("nothing matches {query}: try the order code, another spelling, "
-                                            "the e-mail, or the last digits of the phone").format(query=repr(q)))
+                                            "the e-mail, or the last digits of the phone").format(query=shown))
     if code_error is not None:
         out["note"] = _("not an order code ({reason}); these are names that match").format(
             reason=code_error.message)
