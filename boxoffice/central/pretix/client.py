@@ -70,15 +70,21 @@ class PretixClient:
         query = {**(params or {}), "page_size": PAGE_SIZE}
         page = 1
         while True:
-            body = self._send("GET", path, params={**query, "page": page})
-            results = body.get("results") if isinstance(body, dict) else None
-            if not isinstance(results, list):
-                raise BoxOfficeError("pretix_refused", _("pretix answered {path} with something that is not a list")
-                                     .format(path=path))
+            results, more = self.page(path, {**query, "page": page})
             yield results
-            if not body.get("next"):
+            if not more:
                 return
             page += 1
+
+    def page(self, path: str, params: dict[str, Any]) -> tuple[list[Any], bool]:
+        """One page of a listing: its results (checked to be a list, each still to be checked by the caller) and
+        whether pretix has more after it."""
+        body = self._send("GET", path, params=params)
+        results = body.get("results") if isinstance(body, dict) else None
+        if not isinstance(results, list):
+            raise BoxOfficeError("pretix_refused", _("pretix answered {path} with something that is not a list")
+                                 .format(path=path))
+        return results, bool(body.get("next"))
 
     def all(self, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Every result of a (small) listing: items, quotas, check-in lists."""

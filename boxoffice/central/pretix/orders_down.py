@@ -41,7 +41,6 @@ from boxoffice.central.pretix.revoked_secrets import revoke_secrets
 from boxoffice.central.services import feed, weborders
 from boxoffice.central.store import pretix_state, pretix_weborders, sales
 from boxoffice.errors import BoxOfficeError
-from boxoffice.i18n import _
 
 RETRY_PER_ROUND = 50
 CANCELED = ("c", "e")
@@ -86,11 +85,7 @@ def _orders(bridge: Bridge, slug: str, links: mapping.Links, counts: Counter[str
         params: dict[str, Any] = {"ordering": "last_modified", "page_size": PAGE_SIZE, "page": page_no}
         if since:
             params["modified_since"] = since
-        body = bridge.client.get(f"events/{slug}/orders/", params)
-        results = body.get("results") if isinstance(body, dict) else None
-        if not isinstance(results, list):
-            raise BoxOfficeError("pretix_refused", _("pretix answered the order list of {event} with something that "
-                                                    "is not a list").format(event=slug))
+        results, more = bridge.client.page(f"events/{slug}/orders/", params)
         orders = [o for o in results if isinstance(o, dict) and isinstance(o.get("code"), str)]
         newest = mapping.newest([str(o.get("last_modified") or "") for o in orders], since)
         with bridge.db.transaction():
@@ -99,7 +94,7 @@ def _orders(bridge: Bridge, slug: str, links: mapping.Links, counts: Counter[str
                 pretix_state.put(bridge.db, name, newest)
         counts["orders_read"] += len(orders)
         counts["order_pages"] += 1
-        if not body.get("next"):
+        if not more:
             return
         # the next page from the newest change seen; only when a whole page changed at one instant, the next page
         # of that instant by number

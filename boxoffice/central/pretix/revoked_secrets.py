@@ -21,8 +21,6 @@ from boxoffice.central.pretix.bridge import Bridge
 from boxoffice.central.pretix.client import PAGE_SIZE
 from boxoffice.central.services import feed
 from boxoffice.central.store import pretix_state
-from boxoffice.errors import BoxOfficeError
-from boxoffice.i18n import _
 
 _SECRET = re.compile(r"^[!-~]{1,255}$")
 
@@ -44,11 +42,7 @@ def pull(bridge: Bridge, slug: str, event_id: str, counts: Counter[str]) -> None
         params: dict[str, Any] = {"ordering": "created", "page_size": PAGE_SIZE, "page": page_no}
         if since:
             params["created_since"] = since
-        body = bridge.client.get(f"events/{slug}/revokedsecrets/", params)
-        results = body.get("results") if isinstance(body, dict) else None
-        if not isinstance(results, list):
-            raise BoxOfficeError("pretix_refused", _("pretix answered the revoked secrets of {event} with something "
-                                                     "that is not a list").format(event=slug))
+        results, more = bridge.client.page(f"events/{slug}/revokedsecrets/", params)
         rows = [r for r in results if isinstance(r, dict) and isinstance(r.get("created"), str)
                 and isinstance(r.get("id"), int)]
         fresh = [r for r in rows if not (r["created"] == since and r["id"] in seen)]
@@ -59,7 +53,7 @@ def pull(bridge: Bridge, slug: str, event_id: str, counts: Counter[str]) -> None
             feed.append(bridge.db, changes, bridge.now())
             pretix_state.put(bridge.db, name, json.dumps({"since": newest, "ids": sorted(seen)}))
         counts["secrets_revoked"] += len(changes)
-        if not body.get("next"):
+        if not more:
             return
         page_no = 1 if newest != since else page_no + 1
         since = newest
