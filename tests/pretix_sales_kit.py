@@ -88,11 +88,12 @@ def sell(w: World, counts: dict[str, int], **kw: Any) -> dict[str, Any]:
                                            tenders=[Tender("cash", 500_00)], print_receipt=False, **kw))
 
 
-def refund(w: World, code: str, tickets: list[str] | None = None) -> None:
+def refund(w: World, code: str, tickets: list[str] | None = None) -> int:
+    """A refund at the terminal: the minor units paid back."""
     from boxoffice.services.refunds import RefundRequest
     from boxoffice.services.refunds import refund as do_refund
 
-    do_refund(w.terminal, RefundRequest(code=code, tickets=tickets, print_receipt=False))
+    return int(do_refund(w.terminal, RefundRequest(code=code, tickets=tickets, print_receipt=False))["amount"])
 
 
 def push(w: World, cli: Callable) -> None:

@@ -138,6 +138,9 @@ def test_a_night_against_pretix(night: dict[str, Any], make_terminal: Any, clock
     live = [p for o in ours.values() for p in o["positions"] if not p.get("canceled")]
     assert len(ours) == 4 and len(live) == counter_tickets - 1 == 12
     assert all(p["voucher"] for o in ours.values() for p in o["positions"])
+    # the ticket refunded before it went up never reached pretix: nothing to refund there
+    assert sorted(o["total"] for o in ours.values()) == ["45.00", "60.00", "75.00", "75.00"]
+    assert all(not o["refunds"] for o in ours.values())
     # the quota, counted by pretix: never more sold than it holds
     counted = availability(px, slug, night["quota"])
     assert counted["paid_orders"] <= SIZE and counted["available_number"] >= 0
@@ -151,6 +154,12 @@ def test_a_night_against_pretix(night: dict[str, Any], make_terminal: Any, clock
     assert len(handed["handed_out"]) == 3
     again = cli("pickup", hit["code"], "--json", db=one, pin="1111")
     assert again.exit_code == 4 and again.json()["error"]["code"] == "already_picked_up"
+
+    # counter 2's supervisor refunds a child ticket that went up already: cancelled in pretix at the next round,
+    # and the 10.00 paid back recorded there as a refund done by the box office
+    act_as(two, "ada")
+    child = next(t["id"] for t in sold_two[1]["tickets"] if t["ticket_type_id"] == "child")
+    refund(two, sold_two[1]["order"]["code"], tickets=[child])
 
     # the doors open; door staff at counter 2 scan pretix tickets by their secrets and counter tickets by token
     clock.set(NIGHT - timedelta(minutes=30))
@@ -195,6 +204,9 @@ def test_a_night_against_pretix(night: dict[str, Any], make_terminal: Any, clock
     assert conflicts.exit_code == 0
     flagged = [x for x in conflicts.json() if x["kind"] == "checked_in_twice"]
     assert len(flagged) == 1 and "pretix" in str(flagged[0]), conflicts.stdout
+    (refunded,) = [o for o in pretix_orders(px, slug) if o["payment_provider"] == "boxoffice" and o["refunds"]]
+    assert [(r["state"], r["provider"], r["amount"]) for r in refunded["refunds"]] == [("done", "boxoffice", "10.00")]
+    assert sorted(p["price"] for p in refunded["positions"]) == ["10.00", "25.00"]  # the cancelled child left out
     # a further round changes nothing in pretix
     before = [(o["code"], o["status"], len(o["positions"])) for o in pretix_orders(px, slug)]
     assert bridge(cli, px, db, slug)["ok"]

@@ -159,9 +159,10 @@ def test_a_refund_on_the_terminal_cancels_in_pretix_and_gives_the_place_back(wor
     assert step(w, cli, px) == {"sent": 2}
     assert w.voucher_now()["redeemed"] == 4
 
-    refund(w, whole["order"]["code"])
+    paid_back = refund(w, whole["order"]["code"])
     child = [t["id"] for t in part["tickets"] if t["ticket_type_id"] == "child"]
-    refund(w, part["order"]["code"], child)
+    paid_back_child = refund(w, part["order"]["code"], child)
+    assert paid_back > 0 and paid_back_child > 0
     push(w, cli)
     assert step(w, cli, px) == {"canceled": 1, "positions_canceled": 1}
     orders = {o["code"]: o for o in w.orders()}
@@ -172,10 +173,16 @@ def test_a_refund_on_the_terminal_cancels_in_pretix_and_gives_the_place_back(wor
     assert kept["status"] == "p"
     assert sorted((by_id[p["item"]], p["canceled"]) for p in kept["positions"]) == [("adult", False),
                                                                                    ("child", True)]
+    # the money paid back at the counter is a refund done by the box office in pretix's books, once each
+    for pretix_order, amount in ((gone, paid_back), (kept, paid_back_child)):
+        assert [(r["state"], r["provider"], r["amount"]) for r in pretix_order["refunds"]] == [
+            ("done", "boxoffice", f"{amount // 100}.{amount % 100:02d}")]
+        assert pretix_order["refunds"][0]["comment"].startswith("boxoffice refund ")
     assert w.voucher_now()["redeemed"] == 1  # three places back on the terminal's voucher
     assert w.row(order_id(w, whole["order"]["code"]))["state"] == "canceled"  # type: ignore[index]
 
     assert step(w, cli, px) == {}  # sent once: a second round cancels nothing more
+    assert [len(o["refunds"]) for o in w.orders()] == [1, 1]  # ... and records no refund twice
     late = sell(w, {"adult": 1})  # refunded before it ever went up: pretix never hears of it
     refund(w, late["order"]["code"])
     push(w, cli)

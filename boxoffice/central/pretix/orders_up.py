@@ -25,6 +25,7 @@ Sales are taken oldest first, a page at a time, so a thousand sales go up in one
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from itertools import groupby
 from typing import Any
@@ -34,6 +35,7 @@ from boxoffice.central.pretix.bridge import Bridge
 from boxoffice.central.pretix.client import reason
 from boxoffice.central.store import pretix_orders as store
 from boxoffice.central.store import pretix_state
+from boxoffice.domain.money import format_money
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import _
 
@@ -231,6 +233,8 @@ def _cancel(bridge: Bridge, order_id: str, rows: list[dict[str, Any]]) -> dict[s
         client.post(f"events/{event}/orders/{code}/change/",
                     {"cancel_positions": [{"position": p} for p in cancel], "send_email": False},
                     key=f"cancel:{order_id}:{','.join(map(str, cancel))}")
+    if isinstance(pretix_order, dict):
+        _record_refunds(bridge, event, code, order_id, {r["ticket_id"] for r in back}, pretix_order)
     with bridge.db.transaction():
         store.mark_canceled(bridge.db, [r["ticket_id"] for r in back], bridge.now())
         if whole or state == "c" or len(back) == len(rows):
@@ -238,6 +242,40 @@ def _cancel(bridge: Bridge, order_id: str, rows: list[dict[str, Any]]) -> dict[s
     if whole or state == "c":
         return {"canceled": 1}
     return {"positions_canceled": len(cancel)} if cancel else {}
+
+
+def _record_refunds(bridge: Bridge, event: str, code: str, order_id: str, tickets: set[str],
+                    pretix_order: dict[str, Any]) -> None:
+    """The money the counter paid back, as pretix refunds done by the box office: one per refund entry, marked with
+    the entry's id in its comment, so pretix's books show the cancelled order settled (not "refund due", which would
+    invite someone to pay it back a second time) and a round that runs again records nothing twice."""
+    done = {str(r.get("comment") or "") for r in pretix_order.get("refunds") or [] if isinstance(r, dict)}
+    currency = store.currency_of(bridge.db, order_id)
+    for entry in store.refund_entries(bridge.db, order_id):
+        marker = refund_marker(entry["id"])
+        amount = refunded_amount(entry["payload"], tickets)
+        if amount <= 0 or marker in done or not currency:
+            continue
+        bridge.client.post(f"events/{event}/orders/{code}/refunds/", {
+            "state": "done", "source": "admin", "amount": format_money(amount, currency), "provider": "boxoffice",
+            "comment": marker}, key=f"refund:{entry['id']}")
+        done.add(marker)
+
+
+def refund_marker(entry_id: str) -> str:
+    """The comment that names the boxoffice refund a pretix refund records."""
+    return f"boxoffice refund {entry_id}"
+
+
+def refunded_amount(payload: Any, tickets: set[str]) -> int:
+    """Minor units a refund entry paid back for ``tickets`` (its items' amounts; 0 for anything unreadable)."""
+    try:
+        doc = json.loads(payload) if isinstance(payload, str) else payload
+        items = doc.get("items") if isinstance(doc, dict) else None
+        return sum(int(i["amount"]) for i in items or [] if isinstance(i, dict) and i.get("ticket_id") in tickets
+                   and isinstance(i.get("amount"), int) and i["amount"] > 0)
+    except (ValueError, TypeError, KeyError):
+        return 0
 
 
 def listing(db_url: str, failed_only: bool = False, limit: int = 500) -> dict[str, Any]:

@@ -105,6 +105,18 @@ def cancels_due(db: CentralDB, after: str, limit: int) -> list[dict[str, Any]]:
         orders)
 
 
+def refund_entries(db: CentralDB, order_id: str) -> list[dict[str, Any]]:
+    """The refund journal entries that name ``order_id`` (their payloads, as the terminals pushed them)."""
+    return db.all("SELECT id, payload FROM journal WHERE kind = 'refund' AND payload LIKE ? ORDER BY at, id",
+                  (f'%"{order_id}"%',))
+
+
+def currency_of(db: CentralDB, order_id: str) -> str | None:
+    """The currency of a central order."""
+    value = db.scalar("SELECT currency FROM orders WHERE id = ?", (order_id,))
+    return None if value is None else str(value)
+
+
 def mark_canceled(db: CentralDB, ticket_ids: list[str], now: str) -> None:
     """These tickets' pretix positions are canceled."""
     if ticket_ids:
