@@ -212,3 +212,17 @@ def availability(server: PretixServer, slug: str, quota_id: int) -> dict[str, An
     """pretix's availability of a quota: {"available", "available_number", "total_size", "paid_orders", ...}."""
     with server.client() as client:
         return dict(_ok(client.get(f"events/{slug}/quotas/{quota_id}/availability/"), "GET availability"))
+
+
+def bridge_sync(cli: Any, central: Any, server: PretixServer, slug: str, *steps: str) -> dict[str, Any]:
+    """`boxoffice central pretix sync [--step ...] --json` on a central database, as an operator runs it: the round's
+    outcome, which must have ended well."""
+    args = ["central", "pretix", "sync", "--url", server.url, "--organizer", server.organizer, "--event", slug,
+            "--token-file", str(server.token_file), "--db", central.db_url, "--json"]
+    for s in steps:
+        args += ["--step", s]
+    result = cli(*args, now=None)
+    assert result.exit_code == 0, result.output
+    outcome = result.json()
+    assert outcome["ok"], outcome
+    return dict(outcome)

@@ -14,22 +14,10 @@ from typing import Any
 
 import pretix_kit
 import pytest
+from pretix_kit import bridge_sync
 from sync_helpers import Central, sync
 
 pytest_plugins = ["sync_support"]
-
-
-def bridge_sync(cli: Any, central: Central, server: Any, slug: str, *steps: str) -> dict[str, Any]:
-    """`boxoffice central pretix sync --step ... --json` on the central database, as an operator runs it."""
-    args = ["central", "pretix", "sync", "--url", server.url, "--organizer", server.organizer, "--event", slug,
-            "--token-file", server.token_file, "--db", central.db_url, "--json"]
-    for s in steps:
-        args += ["--step", s]
-    result = cli(*args, now=None)
-    assert result.exit_code == 0, result.output
-    outcome = result.json()
-    assert outcome["ok"], outcome
-    return dict(outcome)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pretix_kit import buy, cancel, make_event
+from pretix_kit import bridge_sync, buy, cancel, make_event
 from pretix_server import PretixServer
 from sync_helpers import Central, sync
 
@@ -27,18 +27,6 @@ def _ok(answer: Any) -> Any:
 
 
 # -- the bridge and the central catalogue --------------------------------------------------------------------------
-
-def bridge_sync(cli: Any, central: Central, server: PretixServer, slug: str, *steps: str) -> dict[str, Any]:
-    args = ["central", "pretix", "sync", "--url", server.url, "--organizer", server.organizer, "--event", slug,
-            "--token-file", server.token_file, "--db", central.db_url, "--json"]
-    for s in steps:
-        args += ["--step", s]
-    result = cli(*args, now=None)
-    assert result.exit_code == 0, result.output
-    outcome = result.json()
-    assert outcome["ok"], outcome
-    return outcome
-
 
 def link_catalogue(cli: Any, central: Central, server: PretixServer, slug: str) -> str:
     """The catalogue step on the pretix event: the boxoffice event it became, linked."""
