@@ -294,17 +294,17 @@ def _run_jobs(ctx: Ctx, job_ids: list[str]) -> list[PrintResult]:
         try:
             where = _deliver(ctx, job)
         except BoxOfficeError as exc:
-            with write(ctx.conn):
+            with store.outcome_write(ctx.conn):
                 store.mark_failed(ctx.conn, job_id, exc.message)
             results.append({"job": job_id, "status": "failed", "error": exc.message, "code": exc.code})
             continue
         except Exception as exc:  # a rendering fault must not hide that the sale itself is saved
             message = f"printing failed ({type(exc).__name__}: {exc}); the job waits for `boxoffice print retry`"
-            with write(ctx.conn):
+            with store.outcome_write(ctx.conn):
                 store.mark_failed(ctx.conn, job_id, message)
             results.append({"job": job_id, "status": "failed", "error": message, "code": "printer_offline"})
             continue
-        with write(ctx.conn):
+        with store.outcome_write(ctx.conn):
             store.mark_printed(ctx.conn, job_id, ctx.now_iso())
         results.append({"job": job_id, "status": "printed", "to": where})
     return results
