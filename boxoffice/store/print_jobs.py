@@ -48,13 +48,12 @@ def outcome_write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         with write(conn):
             yield conn
         return
-    (before,) = conn.execute("PRAGMA synchronous").fetchone()
     conn.execute("PRAGMA synchronous=NORMAL")
     try:
         with write(conn):
             yield conn
     finally:
-        conn.execute(f"PRAGMA synchronous={int(before)}")
+        conn.execute("PRAGMA synchronous=FULL")  # as every terminal connection runs (store/db.connect)
 
 
 def mark_printed(conn: sqlite3.Connection, job_id: str, at: str) -> None:
