@@ -12,9 +12,12 @@ Whole process: `boxoffice sell EVENT --section standing --type adult=2 --card 42
 Floor: `python -c "import typer, escpos.printer, sqlite3"`. Goal: 1.3x or less.
 
 With ``--marks``, two more in-process subjects: sales with the marks file beside the database switched off, and with
-it fsynced after each sale (store/marks.py: what keeping it costs, and why it is not fsynced).
+it fsynced after each sale (store/marks.py: what keeping it costs, and why it is not fsynced). With
+``--flushed-outcome``, one more: printed sales whose job outcome is committed with its own disk flush, as it was
+before store/print_jobs.outcome_write (what that flush costs, in the same run).
 
-    python benchmarks/bench_sales.py [-n 20] [--warmup 3] [--part inprocess|process|both] [--marks] [--check]
+    python benchmarks/bench_sales.py [-n 20] [--warmup 3] [--part inprocess|process|both] [--marks]
+                                     [--flushed-outcome] [--check]
 """
 
 from __future__ import annotations
@@ -83,24 +86,29 @@ class SaleLoop:
     """Sales through the services on one open terminal, each printed to the file printer (or, with ``print``
     off, left queued: the sale's own cost, to show where the time goes)."""
 
-    def __init__(self, toml: Path, print_: bool = True, marks: str = "on") -> None:
+    def __init__(self, toml: Path, print_: bool = True, marks: str = "on", flushed_outcome: bool = False) -> None:
         from boxoffice.config import load
         from boxoffice.services.opening import open_terminal
 
         self.ctx = open_terminal(load(str(toml)))
         self.print = print_
         self.marks = marks  # 'on' (as shipped), 'off' (no marks file), 'fsync' (the marks file fsynced)
+        self.flushed_outcome = flushed_outcome  # the job's outcome committed with a flush of its own (as before)
         if marks == "off":
             self.ctx.conn.after_commit = None
 
     def __call__(self) -> None:
-        from boxoffice.store import marks
+        from boxoffice.store import db, marks, print_jobs
 
         marks.FSYNC = self.marks == "fsync"
+        outcome_write = print_jobs.outcome_write
+        if self.flushed_outcome:
+            print_jobs.outcome_write = db.write  # type: ignore[assignment]  # a plain write: synchronous=FULL
         try:
             self._sell()
         finally:
             marks.FSYNC = False
+            print_jobs.outcome_write = outcome_write
 
     def _sell(self) -> None:
         from boxoffice.domain.tenders import Tender
@@ -159,7 +167,7 @@ class BareInsertLoop:
             c.execute("COMMIT")
 
 
-def in_process(work: Path, n: int, warmup: int, marks: bool = False) -> list[dict]:
+def in_process(work: Path, n: int, warmup: int, marks: bool = False, flushed_outcome: bool = False) -> list[dict]:
     sink = work / "printer.bin"
     subject_toml = make_terminal(work / "subject", f"file://{sink}")
     floor_toml = make_terminal(work / "floor", f"file://{sink}")
@@ -169,6 +177,9 @@ def in_process(work: Path, n: int, warmup: int, marks: bool = False) -> list[dic
     image_toml = make_terminal(work / "image-qr", f"file://{sink}", 'printer_qr = "image"\n')
     bench.subject(f"sell + ESC/POS print, QR as an image x{SALES_PER_RUN} (printer_qr = image)",
                   fn=SaleLoop(image_toml))
+    if flushed_outcome:  # what the outcome's own disk flush cost (store/print_jobs.outcome_write)
+        bench.subject(f"sell + ESC/POS print, outcome flushed on its own x{SALES_PER_RUN} (as before)",
+                      fn=SaleLoop(make_terminal(work / "flushed", f"file://{sink}"), flushed_outcome=True))
     only_toml = make_terminal(work / "sale-only", f"file://{sink}")
     bench.subject(f"sell only, printing queued x{SALES_PER_RUN} (where the time goes)",
                   fn=SaleLoop(only_toml, print_=False))
@@ -232,13 +243,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 if a figure misses its goal")
     parser.add_argument("--marks", action="store_true", help="also sales without the marks file, and with it "
                                                               "fsynced (in process)")
+    parser.add_argument("--flushed-outcome", action="store_true", help="also printed sales whose job outcome is "
+                                                                       "flushed on its own (in process)")
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="boxoffice-bench-sales-"))
     rows: list[dict] = []
     try:
         if args.part in ("inprocess", "both"):
-            rows += in_process(work, args.n, args.warmup, args.marks)
+            rows += in_process(work, args.n, args.warmup, args.marks, args.flushed_outcome)
         if args.part in ("process", "both"):
             rows += whole_process(work, args.n, args.warmup)
     finally:

@@ -49,7 +49,7 @@ def qr_modules(data: str) -> int:
     """
     if data.isdigit() and data.isascii():
         mode, length = "numeric", len(data)
-    elif all(ch in _ALPHANUMERIC for ch in data):
+    elif _ALPHANUMERIC.issuperset(data):
         mode, length = "alphanumeric", len(data)
     else:
         mode, length = "byte", len(data.encode("utf-8"))

@@ -87,27 +87,39 @@ def write_file(uri: PrinterURI, data: bytes) -> Path:
     assert uri.path is not None
     target = Path(uri.path)
     try:
-        if target.is_dir():
+        try:
+            mode = os.stat(target).st_mode
+        except FileNotFoundError:  # a new spool file, the owner's alone: never through a symlink or over a file
+            try:
+                with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE), "wb") as fh:
+                    fh.write(SPOOL_HEADER + data)
+                return target
+            except FileExistsError:  # made meanwhile: checked below like any existing file
+                mode = os.stat(target).st_mode
+        if stat.S_ISDIR(mode):
             stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
             target = target / f"escpos-{stamp}-{secrets.token_hex(4)}.bin"
             with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE), "wb") as fh:
                 fh.write(data)  # a receipt names its customer: the owner's alone (boxoffice/filemodes.py)
             return target
-        try:  # a new spool file, the owner's alone: never through a symlink or over a file
-            with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE), "wb") as fh:
-                fh.write(SPOOL_HEADER + data)
+        if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
+            with open(target, "ab") as fh:  # a device node keeps its mode
+                fh.write(data)
             return target
-        except FileExistsError:
-            pass
-        mode = os.stat(target).st_mode
-        if not (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
-            with open(target, "rb") as fh:
-                ours = fh.read(len(SPOOL_HEADER)) == SPOOL_HEADER
-            if not ours:
+        # One opening to check the header and append (what is checked is what is written to); a file we may
+        # not write is opened to read, only to say whether it is ours.
+        denied: PermissionError | None = None
+        try:
+            fd = os.open(target, os.O_RDWR | os.O_APPEND)
+        except PermissionError as exc:
+            denied, fd = exc, os.open(target, os.O_RDONLY)
+        with os.fdopen(fd, "r+b" if denied is None else "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fd).st_mode) or os.pread(fd, len(SPOOL_HEADER), 0) != SPOOL_HEADER:
                 raise BoxOfficeError("bad_config", f"printer {uri} names an existing file that is not a printer "
                                                    "device or a spool file boxoffice made: point it at a device, a "
                                                    "directory, or a file name that does not exist yet")
-        with open(target, "ab") as fh:  # a device node or our own spool file keeps its mode
+            if denied is not None:
+                raise denied
             fh.write(data)
     except OSError as exc:
         raise offline(uri, f"{type(exc).__name__}: {exc}") from None

@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, cast
 
 from boxoffice.domain.clock import when_text
@@ -112,26 +113,44 @@ def queue_test(ctx: Ctx) -> str:
     return job_id
 
 
-def _ticket_views(ctx: Ctx, order: dict, ticket_ids: list[str], copy: bool) -> list[Any]:
-    from boxoffice.printing.documents import TicketView
+@dataclass(frozen=True)
+class _OrderFacts:
+    """What both an order's tickets and its receipt print, read once per job: its event, the venue's name, its
+    tickets and their seats' flags (one query each; a seated section's flags read all its seats)."""
 
-    ev = catalog_store.get_event(ctx.conn, order["event_id"])
-    venue = (catalog_store.venue(ctx.conn) or {}).get("name", "")
-    from boxoffice.domain.seat_notes import words
+    event: dict | None
+    venue: str
+    tickets: list[dict]
+    flags: dict[str, list[str]]
+
+
+def _order_facts(ctx: Ctx, order: dict) -> _OrderFacts:
     from boxoffice.services.place_flags import ticket_flags
 
+    tickets = order_store.tickets_of(ctx.conn, order["id"])
+    return _OrderFacts(event=catalog_store.get_event(ctx.conn, order["event_id"]),
+                       venue=ctx.config.venue_name or (catalog_store.venue(ctx.conn) or {}).get("name", ""),
+                       tickets=tickets, flags=ticket_flags(ctx, tickets))
+
+
+def _ticket_views(ctx: Ctx, order: dict, ticket_ids: list[str], copy: bool,
+                  facts: _OrderFacts | None = None) -> list[Any]:
+    from boxoffice.domain.seat_notes import words
+    from boxoffice.printing.documents import TicketView
+
+    facts = facts or _order_facts(ctx, order)
+    ev = facts.event
+    starts_at = when_text(ev["starts_at"], ev["timezone"], year=True) if ev else ""
     wanted = set(ticket_ids)
-    tickets = [t for t in order_store.tickets_of(ctx.conn, order["id"]) if t["id"] in wanted]
-    flags = ticket_flags(ctx, tickets)
+    tickets = [t for t in facts.tickets if t["id"] in wanted]
     views = []
     for t in tickets:
         views.append(TicketView(
-            venue=ctx.config.venue_name or venue, event_name=ev["name"] if ev else order["event_id"],
-            starts_at=when_text(ev["starts_at"], ev["timezone"], year=True) if ev else "",
+            venue=facts.venue, event_name=ev["name"] if ev else order["event_id"], starts_at=starts_at,
             section=t["section_name"] or t["section_id"], row=t["row"], seat=t["seat"],
             ticket_type=t["type_name"] or t["ticket_type_id"], price=format_money(t["price"], order["currency"]),
             order_code=order["code"], token=t["token"], copy=copy, holder=_holder_line(ctx, t["id"]),
-            notes=tuple(words(flags[t["id"]])), language=ctx.config.venue_language))
+            notes=tuple(words(facts.flags[t["id"]])), language=ctx.config.venue_language))
     return views
 
 
@@ -144,24 +163,22 @@ def _holder_line(ctx: Ctx, ticket_id: str) -> str | None:
     return shown_holder(row)["line"] if row is not None else None
 
 
-def receipt_view(ctx: Ctx, order: dict, copy: bool = False) -> Any:
+def receipt_view(ctx: Ctx, order: dict, copy: bool = False, facts: _OrderFacts | None = None) -> Any:
     """The receipt of an order: lines by ticket type, total, tax share, tenders, change."""
+    from boxoffice.domain.seat_notes import words
     from boxoffice.printing.documents import ReceiptView
 
     cur = order["currency"]
-    ev = catalog_store.get_event(ctx.conn, order["event_id"])
-    from boxoffice.domain.seat_notes import words
-    from boxoffice.services.place_flags import ticket_flags
-
+    facts = facts or _order_facts(ctx, order)
+    ev = facts.event
     lines: dict[tuple[str, int], int] = {}
-    tickets = order_store.tickets_of(ctx.conn, order["id"])
+    tickets = facts.tickets
     for t in tickets:
         key = (t["type_name"] or t["ticket_type_id"], t["price"])
         lines[key] = lines.get(key, 0) + 1
-    flags = ticket_flags(ctx, [t for t in tickets if t["status"] == "valid"])
     joiner = _(" and ")
-    notes = tuple(f"{t['row']}{t['seat']} {joiner.join(words(flags[t['id']]))}" for t in tickets
-                  if flags.get(t["id"]))
+    notes = tuple(f"{t['row']}{t['seat']} {joiner.join(words(facts.flags[t['id']]))}" for t in tickets
+                  if t["status"] == "valid" and facts.flags[t["id"]])
     pays = [p for p in order_store.payments_of(ctx.conn, order["id"]) if p["kind"] == "payment"]
     tenders = []
     for p in pays:
@@ -174,9 +191,8 @@ def receipt_view(ctx: Ctx, order: dict, copy: bool = False) -> Any:
         if rate else []
     op = operator_store.by_id(ctx.conn, order["operator_id"]) if order["operator_id"] else None
     tz = ev["timezone"] if ev else "UTC"
-    venue = (catalog_store.venue(ctx.conn) or {}).get("name", "")
     return ReceiptView(
-        venue=ctx.config.venue_name or venue, order_code=order["code"],
+        venue=facts.venue, order_code=order["code"],
         lines=[(f"{name} {format_money(price, cur)}", n, format_money(price * n, cur))
                for (name, price), n in lines.items()],
         total=format_money(order["total"], cur), tax_lines=tax_lines, tenders=tenders,
@@ -205,8 +221,9 @@ def _layouts_here(ctx: Ctx, job: dict) -> tuple[list[Any], list[Any]]:
     if order is None:
         raise BoxOfficeError("not_found", _("print job {job} names an order that does not exist").format(
             job=job["id"]))
-    tickets = [documents.ticket_layout(v) for v in _ticket_views(ctx, order, doc["tickets"], doc["copy"])]
-    receipt = [documents.receipt_layout(receipt_view(ctx, order, doc["copy"]), open_drawer=doc["drawer"])] \
+    facts = _order_facts(ctx, order)
+    tickets = [documents.ticket_layout(v) for v in _ticket_views(ctx, order, doc["tickets"], doc["copy"], facts)]
+    receipt = [documents.receipt_layout(receipt_view(ctx, order, doc["copy"], facts), open_drawer=doc["drawer"])] \
         if doc["receipt"] else []
     return tickets, receipt
 
@@ -294,17 +311,17 @@ def _run_jobs(ctx: Ctx, job_ids: list[str]) -> list[PrintResult]:
         try:
             where = _deliver(ctx, job)
         except BoxOfficeError as exc:
-            with write(ctx.conn):
+            with store.outcome_write(ctx.conn):
                 store.mark_failed(ctx.conn, job_id, exc.message)
             results.append({"job": job_id, "status": "failed", "error": exc.message, "code": exc.code})
             continue
         except Exception as exc:  # a rendering fault must not hide that the sale itself is saved
             message = f"printing failed ({type(exc).__name__}: {exc}); the job waits for `boxoffice print retry`"
-            with write(ctx.conn):
+            with store.outcome_write(ctx.conn):
                 store.mark_failed(ctx.conn, job_id, message)
             results.append({"job": job_id, "status": "failed", "error": message, "code": "printer_offline"})
             continue
-        with write(ctx.conn):
+        with store.outcome_write(ctx.conn):
             store.mark_printed(ctx.conn, job_id, ctx.now_iso())
         results.append({"job": job_id, "status": "printed", "to": where})
     return results

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+from collections.abc import Iterator
 from typing import Any
 
-from boxoffice.store.db import one, rows
+from boxoffice.store.db import one, rows, write
 
 
 def add(conn: sqlite3.Connection, job: dict[str, Any]) -> None:
@@ -26,6 +28,32 @@ def pending(conn: sqlite3.Connection) -> list[dict]:
 
 def recent(conn: sqlite3.Connection, limit: int = 50) -> list[dict]:
     return rows(conn, "SELECT * FROM print_jobs ORDER BY created_at DESC, rowid DESC LIMIT ?", (limit,))
+
+
+@contextlib.contextmanager
+def outcome_write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A write transaction for a job's outcome, committed to the WAL without a disk flush of its own.
+
+    The terminal commits with ``synchronous=FULL``: a sale is on disk when it is answered. A job's outcome need not
+    be: committed with ``synchronous=NORMAL`` (per connection in WAL mode, set here for this one transaction) it is
+    in the WAL, so a process killed after it keeps it, and the next FULL commit (the next sale) flushes it with its
+    own. Only a power cut or an operating-system crash before then can lose it: the job then shows as not printed
+    and ``boxoffice print retry`` prints it again, a second paper ticket with the same token (the door admits it
+    once), never a lost or doubled sale. That saves one disk flush per printed sale (docs/architecture.md,
+    "Printing").
+
+    Inside a caller's transaction the outcome simply joins it: the caller's commit decides how it is flushed.
+    """
+    if conn.in_transaction:
+        with write(conn):
+            yield conn
+        return
+    conn.execute("PRAGMA synchronous=NORMAL")
+    try:
+        with write(conn):
+            yield conn
+    finally:
+        conn.execute("PRAGMA synchronous=FULL")  # as every terminal connection runs (store/db.connect)
 
 
 def mark_printed(conn: sqlite3.Connection, job_id: str, at: str) -> None:
