@@ -114,7 +114,8 @@ class PullProbe:
                 "probe_max_ms": round(t[-1] * 1000, 1)}
 
 
-def one_size(pg: Pg, n: int, others: int, other_sales: int, work: Path, probe: bool = False) -> dict[str, Any]:
+def one_size(pg: Pg, n: int, others: int, other_sales: int, work: Path, probe: bool = False,
+             batch: int | None = None) -> dict[str, Any]:
     from boxoffice.central.services.admin import init
 
     url = pg.schema(f"catchup_{n}_{secrets.token_hex(3)}")
@@ -143,7 +144,8 @@ def one_size(pg: Pg, n: int, others: int, other_sales: int, work: Path, probe: b
             waiting += push_in_process(other)
             other.close()
         prober = PullProbe(server.url, token) if probe else None
-        took, answer, peak = cli(db, "sync", peak_file=work / f"peak-{n}")
+        batch_args = ("--batch", str(batch)) if batch else ()
+        took, answer, peak = cli(db, "sync", *batch_args, peak_file=work / f"peak-{n}")
         probed = prober.finish() if prober else {}
         base_s, _, base_peak = cli(db, "sync", peak_file=work / f"peak-idle-{n}")  # nothing left: the fixed cost
     finally:
@@ -163,6 +165,7 @@ def main() -> int:
     ap.add_argument("--other-sales", type=int, default=2000, help="sales each other terminal pushed meanwhile")
     ap.add_argument("--probe", action="store_true", help="also pull pages with the terminal's token meanwhile, "
                                                            "timed (they compete with the sync for the CPU)")
+    ap.add_argument("--batch", type=int, help="entries a push request (`sync --batch`; default the CLI's, 500)")
     args = ap.parse_args()
     sizes = [int(x) for x in args.sizes.split(",") if x]
     print(f"load average before: {os.getloadavg()}", flush=True)
@@ -171,7 +174,7 @@ def main() -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="bench-catchup-") as tmp:
             for n in sizes:
-                r = one_size(pg, n, args.others, args.other_sales, Path(tmp), args.probe)
+                r = one_size(pg, n, args.others, args.other_sales, Path(tmp), args.probe, args.batch)
                 a = r["answer"]
                 row = {"name": f"catch-up {n:,} entries", "n": n, "seconds": round(r["seconds"], 2),
                        "pushed": a.get("pushed"), "applied": a.get("applied"), "pulled": a.get("pulled"),
