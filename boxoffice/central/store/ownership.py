@@ -7,28 +7,18 @@ from typing import Any
 
 from boxoffice.central.store.db import CentralDB
 
-_CHUNK = 400
-
 
 def order_owners(db: CentralDB, order_ids: list[str]) -> dict[str, str]:
     """Order id -> who made it: its terminal's id, or ``web`` for the web shop's orders (no terminal)."""
-    out: dict[str, str] = {}
-    for i in range(0, len(order_ids), _CHUNK):
-        part = order_ids[i:i + _CHUNK]
-        for r in db.all(f"SELECT id, terminal_id FROM orders WHERE id IN ({', '.join('?' * len(part))})", part):
-            out[r["id"]] = r["terminal_id"] or "web"
-    return out
+    return {r["id"]: r["terminal_id"] or "web" for r in db.all_in("SELECT id, terminal_id FROM orders WHERE id",
+                                                                   order_ids)}
 
 
 def ticket_owners(db: CentralDB, ticket_ids: list[str]) -> dict[str, dict[str, Any]]:
     """Ticket id -> its ``order_id`` and ``owner`` (the order's terminal id, or ``web``)."""
-    out: dict[str, dict[str, Any]] = {}
-    for i in range(0, len(ticket_ids), _CHUNK):
-        part = ticket_ids[i:i + _CHUNK]
-        for r in db.all("SELECT t.id, t.order_id, o.terminal_id FROM tickets t LEFT JOIN orders o ON o.id = t.order_id"
-                        f" WHERE t.id IN ({', '.join('?' * len(part))})", part):
-            out[r["id"]] = {"order_id": r["order_id"], "owner": r["terminal_id"] or "web"}
-    return out
+    return {r["id"]: {"order_id": r["order_id"], "owner": r["terminal_id"] or "web"}
+            for r in db.all_in("SELECT t.id, t.order_id, o.terminal_id FROM tickets t"
+                               " LEFT JOIN orders o ON o.id = t.order_id WHERE t.id", ticket_ids)}
 
 
 def terminal_with_tag(db: CentralDB, tag: str) -> str | None:

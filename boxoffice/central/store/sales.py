@@ -50,22 +50,12 @@ def event_tickets_valid(db: CentralDB, event_id: str) -> list[dict[str, Any]]:
 
 def refs_known(db: CentralDB, refs: list[str]) -> set[str]:
     """Which of the web shop's order references are imported already."""
-    known: set[str] = set()
-    for i in range(0, len(refs), 500):
-        part = refs[i:i + 500]
-        known |= {r["ref"] for r in db.all(f"SELECT ref FROM orders WHERE ref IN ({', '.join('?' * len(part))})",
-                                           part)}
-    return known
+    return {r["ref"] for r in db.all_in("SELECT ref FROM orders WHERE ref", refs)}
 
 
 def seats_claimed(db: CentralDB, subjects: list[str]) -> list[str]:
     """Which of these seat subjects (event/section/label) someone has sold already."""
-    taken: list[str] = []
-    for i in range(0, len(subjects), 500):
-        part = subjects[i:i + 500]
-        taken += [r["subject"] for r in db.all(
-            f"SELECT subject FROM claims WHERE action = 'seat' AND subject IN ({', '.join('?' * len(part))})", part)]
-    return taken
+    return [r["subject"] for r in db.all_in("SELECT subject FROM claims WHERE action = 'seat' AND subject", subjects)]
 
 
 def insert_web_orders(db: CentralDB, orders: list[tuple[dict[str, Any], str]],
@@ -106,12 +96,7 @@ def insert_tickets(db: CentralDB, rows: list[tuple[Any, ...]]) -> None:
 
 def orders_with_codes(db: CentralDB, codes: list[str]) -> list[dict[str, Any]]:
     """The orders holding any of these codes: ``id``, ``code``, ``terminal_id``, ``created_at``."""
-    out: list[dict[str, Any]] = []
-    for i in range(0, len(codes), 400):
-        part = codes[i:i + 400]
-        out += db.all(f"SELECT id, code, terminal_id, created_at FROM orders WHERE code IN"
-                      f" ({', '.join('?' * len(part))})", part)
-    return out
+    return db.all_in("SELECT id, code, terminal_id, created_at FROM orders WHERE code", codes)
 
 
 def claim(db: CentralDB, rows: list[tuple[Any, ...]]) -> set[str]:

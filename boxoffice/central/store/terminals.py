@@ -127,7 +127,16 @@ def enroll(db: CentralDB, row: dict[str, Any]) -> None:
 
 
 def seen_since(db: CentralDB, terminal_id: str, now: str, unless_after: str) -> None:
-    """Note a terminal was heard from, unless that was noted after ``unless_after`` already."""
+    """Note a terminal was heard from, unless that was noted after ``unless_after`` already.
+
+    On PostgreSQL a row locked by another transaction is skipped, not waited for: the lock is the terminal's own
+    push (ingest locks its row first and notes it seen), so a pull it sends meanwhile is answered at once instead of
+    queueing behind the whole batch, and the push records the time anyway."""
+    if db.postgres:
+        db.execute("UPDATE terminals SET last_seen_at = ? WHERE id = (SELECT id FROM terminals WHERE id = ? AND"
+                   " (last_seen_at IS NULL OR last_seen_at < ?) FOR UPDATE SKIP LOCKED)",
+                   (now, terminal_id, unless_after))
+        return
     db.execute("UPDATE terminals SET last_seen_at = ? WHERE id = ? AND (last_seen_at IS NULL OR last_seen_at < ?)",
                (now, terminal_id, unless_after))
 

@@ -1,0 +1,163 @@
+"""Where the central service's time goes under push load: cProfile of the whole server while a terminal catches up.
+
+    .venv/bin/python benchmarks/profile_central.py                 # 10,000 entries pushed, then pulled back
+    .venv/bin/python benchmarks/profile_central.py --n 20000 --top 40
+    .venv/bin/python benchmarks/profile_central.py --sql          # + each SQL statement the server sent, counted
+    .venv/bin/python benchmarks/profile_central.py --plain        # no profiler: the push and pull times alone
+
+The central app (`create_app`, PostgreSQL, one process) is served by uvicorn in this process's main thread under
+cProfile. The work a route hands to the thread pool runs inline instead (run_in_threadpool replaced by a direct
+call), so one profiler sees the whole request: HTTP parsing, the JSON Schema check, ingest, SQL round trips. With
+one terminal pushing one request at a time nothing else changes: there is no concurrency to lose.
+
+A child process plays the terminal (bench_sync.py's helpers): it enrolls, syncs once, makes N sales offline, then
+signals this process to start the profiler (SIGUSR1), pushes them (500 a request, as `boxoffice sync` does),
+pulls, signals the stop (SIGUSR2) and asks the server to exit. Only the push and the pull are in the profile.
+The stats are written to benchmarks/results/profile_central.prof (snakeviz or pstats can open it) and the top
+functions by own time and by cumulative time are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_sync import Pg, fake_sales, make_terminal  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = Path(__file__).resolve().parent / "results" / "profile_central.prof"
+
+
+def terminal(url: str, db_url: str, n: int, work: str) -> None:
+    """The child: set up, then the profiled push and pull, then stop the server."""
+    import httpx
+
+    for _ in range(300):
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    from boxoffice.services.sync import rounds as service
+    from boxoffice.sync.client import CentralClient
+
+    ctx = make_terminal(Path(work), "Profiled", url, db_url)
+    url_, token = service.credentials(ctx)
+    with CentralClient(url_, token, timeout=300) as client:
+        service.sync_once(ctx, client)
+        fake_sales(ctx, n)
+        parent = os.getppid()
+        os.kill(parent, signal.SIGUSR1)
+        time.sleep(0.2)
+        t0 = time.perf_counter()
+        pushed = service.push(ctx, client, batch=service.PUSH_BATCH)
+        t1 = time.perf_counter()
+        pulled = service.pull(ctx, client, page_size=service.PULL_PAGE)
+        t2 = time.perf_counter()
+        os.kill(parent, signal.SIGUSR2)
+    print(json.dumps({"pushed": pushed["pushed"], "push_s": round(t1 - t0, 2), "pulled": pulled["pulled"],
+                      "pull_s": round(t2 - t1, 2)}), flush=True)
+    os.kill(parent, signal.SIGINT)
+
+
+STATEMENTS: dict[str, int] = {}
+
+
+def count_statements() -> None:
+    """Count each SQL statement the server sends (first 90 characters), to show what a push request runs."""
+    import psycopg
+
+    def counted(original: Any) -> Any:
+        def run(self: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+            text = " ".join(str(query).split())[:90]
+            STATEMENTS[text] = STATEMENTS.get(text, 0) + 1
+            return original(self, query, *args, **kwargs)
+        return run
+
+    psycopg.Cursor.execute = counted(psycopg.Cursor.execute)  # type: ignore[method-assign]
+    psycopg.Cursor.executemany = counted(psycopg.Cursor.executemany)  # type: ignore[method-assign]
+
+
+def serve(db_url: str, port: int, sql: bool = False, plain: bool = False) -> cProfile.Profile:
+    import uvicorn
+
+    from boxoffice.central.api import app as api
+
+    async def inline(fn: Any, *args: Any) -> Any:
+        return fn(*args)
+
+    api.run_in_threadpool = inline  # type: ignore[assignment]
+    prof = cProfile.Profile()
+    if plain:  # the same run without the profiler: what its overhead hides
+        signal.signal(signal.SIGUSR1, lambda *_: None)
+    elif sql:
+        signal.signal(signal.SIGUSR1, lambda *_: (STATEMENTS.clear(), count_statements(), prof.enable()))
+    else:
+        signal.signal(signal.SIGUSR1, lambda *_: prof.enable())
+    signal.signal(signal.SIGUSR2, lambda *_: None if plain else prof.disable())
+    uvicorn.run(api.create_app(db_url), host="127.0.0.1", port=port, log_level="warning")
+    return prof
+
+
+def report(prof: cProfile.Profile, top: int) -> str:
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    prof.dump_stats(OUT)
+    out = io.StringIO()
+    stats = pstats.Stats(prof, stream=out)
+    stats.strip_dirs().sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
+    return out.getvalue()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=10_000)
+    ap.add_argument("--top", type=int, default=30)
+    ap.add_argument("--sql", action="store_true", help="also count the SQL statements sent (slower)")
+    ap.add_argument("--plain", action="store_true", help="no profiler: the push and pull times alone")
+    ap.add_argument("--terminal", nargs=3, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.terminal:
+        terminal(args.terminal[0], args.terminal[1], args.n, args.terminal[2])
+        return 0
+    import socket
+    import tempfile
+
+    from boxoffice.central.services.admin import init
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    pg = Pg()
+    try:
+        url = pg.schema("profiled")
+        init(url)
+        with tempfile.TemporaryDirectory(prefix="profile-central-") as work:
+            env = {k: v for k, v in os.environ.items() if not k.startswith("BOXOFFICE_")}
+            child = subprocess.Popen([sys.executable, __file__, "--n", str(args.n), "--terminal",
+                                      f"http://127.0.0.1:{port}", url, work], cwd=ROOT, env=env)
+            prof = serve(url, port, args.sql, args.plain)
+            child.wait(60)
+        if not args.plain:
+            print(report(prof, args.top))
+        for text, count in sorted(STATEMENTS.items(), key=lambda kv: -kv[1]):
+            print(f"{count:6d}  {text}")
+        print(f"load average: {os.getloadavg()}; stats in {OUT}")
+    finally:
+        pg.drop()
+    return child.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())
