@@ -115,7 +115,10 @@ def scan(ctx: Ctx, text: str, ev: DoorEvent, direction: str = "in", nonce: str |
     """Check one scanned text and record the scan; the answer says ADMIT (or EXIT) or REFUSED and why."""
     _may_scan(ctx, ev, direction)
     with write(ctx.conn):
-        return _scan_here(ctx, text, ev, direction, nonce or uuid7(), ScanJournal(ctx))
+        journal = ScanJournal(ctx)
+        answer = _scan_here(ctx, text, ev, direction, nonce or uuid7(), journal)
+        journal.flush()
+        return answer
 
 
 def scan_batch(ctx: Ctx, texts: list[str], ev: DoorEvent, direction: str = "in") -> list[ScanAnswer]:
@@ -135,7 +138,9 @@ def scan_group(ctx: Ctx, scans: Sequence[tuple[DoorEvent, str, str]]) -> list[Sc
         _may_scan(ctx, ev, direction)
     with write(ctx.conn):
         journal = ScanJournal(ctx)
-        return [_scan_here(ctx, text, ev, direction, uuid7(), journal) for ev, text, direction in scans]
+        answers = [_scan_here(ctx, text, ev, direction, uuid7(), journal) for ev, text, direction in scans]
+        journal.flush()
+        return answers
 
 
 def _may_scan(ctx: Ctx, ev: DoorEvent, direction: str) -> None:
@@ -208,7 +213,7 @@ def _rules(ctx: Ctx, decoded: Any, state: dict[str, Any], ev: DoorEvent, directi
     tid = decoded.ticket_id
     place = _place(ev, decoded)
     seen = state["token"] is not None
-    late = _signed_after_revocation(ctx, decoded.key_id.hex(), seen, ev.timezone)
+    late = None if seen else _signed_after_revocation(ctx, decoded.key_id.hex(), seen, ev.timezone)
     if late:
         return refused("key_revoked", _("{why}: {refuse}").format(why=late, refuse=_refuse()), tid, place, seen)
     if state["revoked"] or (state["status"] is not None and state["status"] != "valid"):

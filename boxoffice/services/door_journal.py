@@ -14,7 +14,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from boxoffice.domain import checkpoints as checkpoint_rules
 from boxoffice.domain.clock import iso
+from boxoffice.domain.privacy import HOLDERS_KEY, PERSONAL_KEYS, SALT_KEY
 from boxoffice.domain.recovery import blocks
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services import checkpoints
@@ -49,7 +51,8 @@ class ScanJournal:
         self._touched = ctx.cache.get("door_session_touched")
 
     def add(self, kind: str, payload: dict[str, Any], operator_id: str | None, at: str) -> None:
-        """One entry, at the scan's time ``at``, chained after the group's last (as ``Ctx.journal`` would)."""
+        """One entry, at the scan's time ``at``, chained after the group's last (as ``Ctx.journal`` would); written
+        by :meth:`flush`, or at once when a checkpoint is due after it."""
         if self.chain is None:
             self.ctx.journal(kind, payload, operator_id=operator_id)
             return
@@ -61,8 +64,26 @@ class ScanJournal:
             # Each recorded action keeps the login alive; once a second is enough for a lapse counted in hours.
             operator_store.touch_session(self.ctx.conn, at)
             self._touched = self.ctx.cache["door_session_touched"] = at[:19]
-        from boxoffice.domain.privacy import salted
+        if not _plain(payload):
+            from boxoffice.domain.privacy import salted
 
-        entry = self.chain.append(terminal_id=self.terminal_id, kind=kind, operator_id=operator_id, at=at,
-                                  payload=salted(payload))
-        checkpoints.after_entry(self.ctx, kind, entry["seq"])
+            payload = salted(payload)
+        entry = self.chain.add(terminal_id=self.terminal_id, kind=kind, operator_id=operator_id, at=at,
+                               payload=payload)
+        if checkpoint_rules.due(entry["seq"]) or kind == "shift.close":  # a checkpoint signs the head as written
+            self.chain.flush()
+            checkpoints.after_entry(self.ctx, kind, entry["seq"])
+
+    def flush(self) -> None:
+        """Write the entries waiting (one statement): before the group's transaction commits."""
+        if self.chain is not None:
+            self.chain.flush()
+
+
+_NOT_PLAIN = PERSONAL_KEYS | {HOLDERS_KEY, SALT_KEY}
+
+
+def _plain(payload: dict[str, Any]) -> bool:
+    """A payload ``privacy.salted`` leaves as it is, told cheaply: flat, and no key that is (or holds) personal
+    data. A scan's entry always is; anything else goes through ``salted``."""
+    return _NOT_PLAIN.isdisjoint(payload) and not any(isinstance(v, dict | list) for v in payload.values())

@@ -42,6 +42,7 @@ class Chain:
     Made inside ``store.db.write`` and used only within that transaction, by the only code appending to the journal
     in it: an entry appended meanwhile by :func:`append` would take the next number first, and this one's INSERT
     then fails on the journal's primary key (the transaction rolls back whole; nothing is chained wrongly).
+    :meth:`add` keeps entries to write them together (:meth:`flush`); :meth:`append` writes each at once.
     Entries are hashed exactly as ``domain.chain.entry_hash`` does (what ``boxoffice audit verify`` recomputes)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
@@ -51,23 +52,37 @@ class Chain:
         last = conn.execute("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
         self.seq: int = last[0] if last else 0
         self.hash: str = last[1] if last else GENESIS
+        self._waiting: list[tuple[Any, ...]] = []
 
     def append(self, *, terminal_id: str, kind: str, operator_id: str | None, at: str, payload: dict[str, Any],
                entry_id: str | None = None) -> dict[str, Any]:
         """Add one entry after the last one this chain wrote (or the head it read): as :func:`append` does."""
+        entry = self.add(terminal_id=terminal_id, kind=kind, operator_id=operator_id, at=at, payload=payload,
+                         entry_id=entry_id)
+        self.flush()
+        return entry
+
+    def add(self, *, terminal_id: str, kind: str, operator_id: str | None, at: str, payload: dict[str, Any],
+            entry_id: str | None = None) -> dict[str, Any]:
+        """Chain one entry in memory; it is written to the journal by the next :meth:`flush` (one statement for
+        all those waiting), which must come before the transaction commits or anything reads the journal."""
         from boxoffice.domain.ids import uuid7
 
         seq, prev = self.seq + 1, self.hash
         text = canonical_text(payload)
         eid = entry_id or uuid7()
         h = hash_entry(prev, eid, seq, terminal_id, kind, operator_id, at, text)
-        self.conn.execute(
-            "INSERT INTO journal (seq, id, terminal_id, kind, operator_id, at, payload, prev_hash, hash)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (seq, eid, terminal_id, kind, operator_id, at, text, prev, h),
-        )
+        self._waiting.append((seq, eid, terminal_id, kind, operator_id, at, text, prev, h))
         self.seq, self.hash = seq, h
         return {"seq": seq, "id": eid, "hash": h}
+
+    def flush(self) -> None:
+        """Write the entries chained since the last flush."""
+        if self._waiting:
+            self.conn.executemany(
+                "INSERT INTO journal (seq, id, terminal_id, kind, operator_id, at, payload, prev_hash, hash)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", self._waiting)
+            self._waiting.clear()
 
 
 _FLAT = (str, int, bool, type(None))  # values orjson writes exactly as json.dumps does (see canonical_text)
