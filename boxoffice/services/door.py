@@ -19,7 +19,6 @@ once before any answer is shown, so an answer is never shown for a check-in that
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any, TypedDict, cast
 
@@ -127,63 +126,21 @@ def scan_batch(ctx: Ctx, texts: list[str], ev: DoorEvent, direction: str = "in")
     return scan_group(ctx, [(ev, t, direction) for t in texts])
 
 
-def scan_group(ctx: Ctx, scans: Sequence[tuple[DoorEvent, str, str]],
-               pre: Sequence[Preverified | None] | None = None) -> list[ScanAnswer]:
+def scan_group(ctx: Ctx, scans: Sequence[tuple[DoorEvent, str, str]]) -> list[ScanAnswer]:
     """Check scans (event, text, direction) in order in one transaction: one commit for all, answers in order.
 
     Each scan sees the ones before it (the same ticket twice: admitted, then "already in"). Who may scan, recovery
     and pauses are checked once per event and direction of the group, not once per ticket: a group is what
     arrived within one commit's time, and a pause set meanwhile applies from the next group on. Their journal
-    entries are chained in memory after the head read once (services/door_journal.py). ``pre``: for each scan,
-    its token verified ahead by :func:`preverify` (or None).
+    entries are chained in memory after the head read once (services/door_journal.py).
     """
     for ev, direction in {(ev.id, d): (ev, d) for ev, _text, d in scans}.values():
         _may_scan(ctx, ev, direction)
     with write(ctx.conn):
         journal = ScanJournal(ctx)
-        ahead = pre if pre is not None else [None] * len(scans)
-        answers = [_scan_here(ctx, text, ev, direction, uuid7(), journal, p)
-                   for (ev, text, direction), p in zip(scans, ahead, strict=True)]
+        answers = [_scan_here(ctx, text, ev, direction, uuid7(), journal) for ev, text, direction in scans]
         journal.flush()
         return answers
-
-
-@dataclass(frozen=True)
-class Preverified:
-    """A scanned text whose signature verified, and the public key it verified with (:func:`preverify`)."""
-
-    text: str
-    decoded: Any  # tickets.token.DecodedToken
-    public: bytes
-
-
-def preverify(ctx: Ctx, text: str) -> Preverified | None:
-    """Verify a scanned token's signature ahead, in the scanner's own thread, before the door's writer takes it.
-
-    The signature is the larger part of a scan's work and needs no database: done by each lane while the writer
-    waits for the disk to flush the group before (which lets other threads run), it overlaps that wait instead of
-    following it. Only with keys already in memory (the writer's connection is not this thread's to use): a key
-    not looked up yet, a text that is not a boxoffice token, or one that fails gives None, and the writer checks
-    it whole, as before. The writer takes the result only if the same key is still trusted (:func:`_decide`).
-    """
-    from boxoffice.tickets.token import verify_token
-
-    known: dict[bytes, bytes | None] | None = ctx.cache.get("public_keys")
-    if not known or ctx.cache.get("door_keys") is None:
-        return None
-    seen: list[bytes] = []
-
-    def cached(kid: bytes) -> bytes | None:
-        public = known.get(kid)
-        if public is not None:
-            seen.append(public)
-        return public
-
-    try:
-        decoded = verify_token(text, cached)
-    except BoxOfficeError:
-        return None
-    return Preverified(text, decoded, seen[-1])
 
 
 def _may_scan(ctx: Ctx, ev: DoorEvent, direction: str) -> None:
@@ -197,12 +154,11 @@ def _may_scan(ctx: Ctx, ev: DoorEvent, direction: str) -> None:
     pauses.check(ctx, "scans", ev.id)
 
 
-def _scan_here(ctx: Ctx, text: str, ev: DoorEvent, direction: str, nonce: str, journal: ScanJournal,
-               pre: Preverified | None = None) -> ScanAnswer:
+def _scan_here(ctx: Ctx, text: str, ev: DoorEvent, direction: str, nonce: str, journal: ScanJournal) -> ScanAnswer:
     """Decide and record, inside the caller's transaction: one clock reading, the scan's time everywhere."""
     now = ctx.now()
     at = stamp(now)
-    answer = cast(ScanAnswer, _decide(ctx, text, ev, direction, now, pre))  # completed on the next line
+    answer = cast(ScanAnswer, _decide(ctx, text, ev, direction, now))  # completed on the next line
     answer |= {"nonce": nonce, "at": at, "event_id": ev.id, "direction": direction}
     _record(ctx, {"id": nonce, "ticket_id": answer["ticket_id"], "event_id": ev.id, "direction": direction,
                   "at": at, "operator_id": journal.operator_id, "terminal_id": journal.terminal_id,
@@ -211,13 +167,9 @@ def _scan_here(ctx: Ctx, text: str, ev: DoorEvent, direction: str, nonce: str, j
     return answer
 
 
-def _decide(ctx: Ctx, text: str, ev: DoorEvent, direction: str, now: datetime | None = None,
-            pre: Preverified | None = None) -> ScanVerdict:
+def _decide(ctx: Ctx, text: str, ev: DoorEvent, direction: str, now: datetime | None = None) -> ScanVerdict:
     """The door's rules, in the order that gives the most useful reason: is it genuine (and was its key still
-    trusted when it was sold), is it still good, is it for here and now, is it in already.
-
-    ``pre``: this text verified ahead (:func:`preverify`); taken when the key it was verified with is still the
-    one trusted for its id now, else the token is verified here."""
+    trusted when it was sold), is it still good, is it for here and now, is it in already."""
     from boxoffice.services.signing import public_key_for
     from boxoffice.tickets.token import verify_token
 
@@ -225,10 +177,7 @@ def _decide(ctx: Ctx, text: str, ev: DoorEvent, direction: str, now: datetime | 
     if keys is None or ctx.cache.get("public_keys") is None:
         keys = ctx.cache["door_keys"] = public_key_for(ctx)
     try:
-        if pre is not None and pre.text == text and keys(pre.decoded.key_id) == pre.public:
-            decoded = pre.decoded
-        else:
-            decoded = verify_token(text, keys)
+        decoded = verify_token(text, keys)
     except BoxOfficeError as exc:
         if exc.code == "malformed_token":  # not a boxoffice token: perhaps a pretix ticket's secret
             from boxoffice.services.door_pretix import Synced, decide_pretix

@@ -32,7 +32,7 @@ from types import TracebackType
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import _
 from boxoffice.services.context import Ctx
-from boxoffice.services.door import DoorEvent, Preverified, ScanAnswer, check_direction, preverify, scan_group
+from boxoffice.services.door import DoorEvent, ScanAnswer, check_direction, scan_group
 
 MOST = 500  # scans in one group at most: a scanner's whole buffer, but a bounded transaction
 MAX_WAIT = 0.002  # seconds a group waits at most for lanes the last commit answered (see DoorWriter._gather)
@@ -43,7 +43,6 @@ class _Scan:
     ev: DoorEvent
     text: str
     direction: str
-    pre: Preverified | None = None
     answer: Future[ScanAnswer] = field(default_factory=Future)
 
 
@@ -70,8 +69,7 @@ class DoorWriter:
         if self._closed:
             raise BoxOfficeError("conflict", _("the door's writer is closed: no more scans on it"))
         check_direction(ev, direction)
-        # The signature is checked here, in the caller's thread, while the writer may be waiting on the disk.
-        item = _Scan(ev, text, direction, preverify(self.ctx, text))
+        item = _Scan(ev, text, direction)
         self._queue.put(item)
         return item.answer
 
@@ -133,7 +131,7 @@ class DoorWriter:
         """Check the group in and commit; then, and only then, answer each scan."""
         started = time.monotonic()
         try:
-            answers = scan_group(self.ctx, [(s.ev, s.text, s.direction) for s in group], [s.pre for s in group])
+            answers = scan_group(self.ctx, [(s.ev, s.text, s.direction) for s in group])
         except BoxOfficeError as exc:
             # A rule refused part of the group (a pause, recovery, a conflict): nothing of it was committed. Each
             # scan is tried again on its own, so the others are not refused for it.
