@@ -27,6 +27,7 @@ from boxoffice.domain.ids import uuid7
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import _
 from boxoffice.services.context import Ctx
+from boxoffice.services.door_journal import ScanJournal, stamp
 from boxoffice.services.door_verdict import (
     NOT_SEEN,
     DoorEvent,
@@ -114,7 +115,10 @@ def scan(ctx: Ctx, text: str, ev: DoorEvent, direction: str = "in", nonce: str |
     """Check one scanned text and record the scan; the answer says ADMIT (or EXIT) or REFUSED and why."""
     _may_scan(ctx, ev, direction)
     with write(ctx.conn):
-        return _scan_here(ctx, text, ev, direction, nonce or uuid7())
+        journal = ScanJournal(ctx)
+        answer = _scan_here(ctx, text, ev, direction, nonce or uuid7(), journal)
+        journal.flush()
+        return answer
 
 
 def scan_batch(ctx: Ctx, texts: list[str], ev: DoorEvent, direction: str = "in") -> list[ScanAnswer]:
@@ -127,12 +131,16 @@ def scan_group(ctx: Ctx, scans: Sequence[tuple[DoorEvent, str, str]]) -> list[Sc
 
     Each scan sees the ones before it (the same ticket twice: admitted, then "already in"). Who may scan, recovery
     and pauses are checked once per event and direction of the group, not once per ticket: a group is what
-    arrived within one commit's time, and a pause set meanwhile applies from the next group on.
+    arrived within one commit's time, and a pause set meanwhile applies from the next group on. Their journal
+    entries are chained in memory after the head read once (services/door_journal.py).
     """
     for ev, direction in {(ev.id, d): (ev, d) for ev, _text, d in scans}.values():
         _may_scan(ctx, ev, direction)
     with write(ctx.conn):
-        return [_scan_here(ctx, text, ev, direction, uuid7()) for ev, text, direction in scans]
+        journal = ScanJournal(ctx)
+        answers = [_scan_here(ctx, text, ev, direction, uuid7(), journal) for ev, text, direction in scans]
+        journal.flush()
+        return answers
 
 
 def _may_scan(ctx: Ctx, ev: DoorEvent, direction: str) -> None:
@@ -146,20 +154,20 @@ def _may_scan(ctx: Ctx, ev: DoorEvent, direction: str) -> None:
     pauses.check(ctx, "scans", ev.id)
 
 
-def _scan_here(ctx: Ctx, text: str, ev: DoorEvent, direction: str, nonce: str) -> ScanAnswer:
-    """Decide and record, inside the caller's transaction."""
-    at = ctx.now_iso()
-    answer = cast(ScanAnswer, _decide(ctx, text, ev, direction))  # completed on the next line
+def _scan_here(ctx: Ctx, text: str, ev: DoorEvent, direction: str, nonce: str, journal: ScanJournal) -> ScanAnswer:
+    """Decide and record, inside the caller's transaction: one clock reading, the scan's time everywhere."""
+    now = ctx.now()
+    at = stamp(now)
+    answer = cast(ScanAnswer, _decide(ctx, text, ev, direction, now))  # completed on the next line
     answer |= {"nonce": nonce, "at": at, "event_id": ev.id, "direction": direction}
-    op = ctx.operator
     _record(ctx, {"id": nonce, "ticket_id": answer["ticket_id"], "event_id": ev.id, "direction": direction,
-                  "at": at, "operator_id": op["id"] if op else None, "terminal_id": ctx.terminal["id"],
+                  "at": at, "operator_id": journal.operator_id, "terminal_id": journal.terminal_id,
                   "result": answer["code"] or ADMITTED, "external_secret": answer.get("external_secret")},
-            journal=True, flag=answer.get("flag"), item=answer.get("pretix_item"))
+            journal=True, flag=answer.get("flag"), item=answer.get("pretix_item"), entries=journal)
     return answer
 
 
-def _decide(ctx: Ctx, text: str, ev: DoorEvent, direction: str) -> ScanVerdict:
+def _decide(ctx: Ctx, text: str, ev: DoorEvent, direction: str, now: datetime | None = None) -> ScanVerdict:
     """The door's rules, in the order that gives the most useful reason: is it genuine (and was its key still
     trusted when it was sold), is it still good, is it for here and now, is it in already."""
     from boxoffice.services.signing import public_key_for
@@ -176,14 +184,14 @@ def _decide(ctx: Ctx, text: str, ev: DoorEvent, direction: str) -> ScanVerdict:
 
             pretix = decide_pretix(ctx, text, ev, direction)
             if isinstance(pretix, Synced):  # a pretix ticket synced here: its own token decides, as if scanned
-                verdict = _decide(ctx, pretix.token, ev, direction)
+                verdict = _decide(ctx, pretix.token, ev, direction, now)
                 verdict["external_secret"] = pretix.secret
                 return verdict
             if pretix is not None:
                 return pretix
         return refused(exc.code, exc.message, exc.details.get("ticket_id"))
     state = store.ticket_state(ctx.conn, decoded.ticket_id)
-    return cast(ScanVerdict, _rules(ctx, decoded, state, ev, direction, keys) | _facts(ev, decoded, state))
+    return cast(ScanVerdict, _rules(ctx, decoded, state, ev, direction, keys, now) | _facts(ev, decoded, state))
 
 
 def _facts(ev: DoorEvent, decoded: Any, state: dict[str, Any]) -> dict[str, Any]:
@@ -199,32 +207,32 @@ def _facts(ev: DoorEvent, decoded: Any, state: dict[str, Any]) -> dict[str, Any]
 
 
 def _rules(ctx: Ctx, decoded: Any, state: dict[str, Any], ev: DoorEvent, direction: str,
-           keys: Any) -> ScanVerdict:
-    """The rules after the signature, on the ticket as this terminal knows it (:func:`_decide`)."""
+           keys: Any, now: datetime | None = None) -> ScanVerdict:
+    """The rules after the signature, on the ticket as this terminal knows it (:func:`_decide`). A refusal's
+    words are looked up only for a refusal."""
     tid = decoded.ticket_id
     place = _place(ev, decoded)
     seen = state["token"] is not None
-    refuse = _("refuse entry; send the customer to the box office")
-    late = _signed_after_revocation(ctx, decoded.key_id.hex(), seen, ev.timezone)
+    late = None if seen else _signed_after_revocation(ctx, decoded.key_id.hex(), seen, ev.timezone)
     if late:
-        return refused("key_revoked", _("{why}: {refuse}").format(why=late, refuse=refuse), tid, place, seen)
+        return refused("key_revoked", _("{why}: {refuse}").format(why=late, refuse=_refuse()), tid, place, seen)
     if state["revoked"] or (state["status"] is not None and state["status"] != "valid"):
-        return refused("revoked", _("ticket was refunded or re-issued: {refuse}").format(refuse=refuse), tid, place,
+        return refused("revoked", _("ticket was refunded or re-issued: {refuse}").format(refuse=_refuse()), tid, place,
                         seen)
     if state["token"] is not None and state["token"] != decoded.text:
-        return refused("revoked", _("ticket was re-issued; this copy is void: {refuse}").format(refuse=refuse), tid,
+        return refused("revoked", _("ticket was re-issued; this copy is void: {refuse}").format(refuse=_refuse()), tid,
                         place, seen)
     if decoded.event_ref != ev.ref:
         other = _other_event(ctx, decoded.event_ref)
         if other is None:
             return refused("unknown_event", _("ticket is for an event this terminal does not know, not {event}: "
                                                "sync, then scan again; if still unknown, {refuse}").format(
-                event=ev.name, refuse=refuse), tid, None, seen)
+                event=ev.name, refuse=_refuse()), tid, None, seen)
         return refused("wrong_event", _("ticket is for {other}, not {event}").format(other=other, event=ev.name),
                         tid, place, seen)
     if place is None:
         return refused("unknown_section", _("ticket names a section {event} does not have: {refuse}").format(
-            event=ev.name, refuse=refuse), tid, None, seen)
+            event=ev.name, refuse=_refuse()), tid, None, seen)
     if state["order_status"] == "unpaid":
         return refused("unpaid", _("order {code} is not paid: send the customer to the box office").format(
             code=state["order_code"]), tid, place, seen)
@@ -236,7 +244,7 @@ def _rules(ctx: Ctx, decoded: Any, state: dict[str, Any], ev: DoorEvent, directi
             holder = for_door(ctx, decoded, keys)
         except BoxOfficeError as exc:
             return refused(exc.code, exc.message, tid, place, seen)
-    stop = today_and_place_refused(ctx, ev, direction, state, tid, place, seen)
+    stop = today_and_place_refused(ctx, ev, direction, state, tid, place, seen, now)
     if stop is not None:
         return stop
     # A ticket with no order here was never in anything this terminal synced (a web ticket not pulled yet, a sale
@@ -256,6 +264,10 @@ def _rules(ctx: Ctx, decoded: Any, state: dict[str, Any], ev: DoorEvent, directi
         answer["message"] += _(" (order code {code} is shared by two orders: flagged for a supervisor)").format(
             code=shown)
     return answer
+
+
+def _refuse() -> str:
+    return _("refuse entry; send the customer to the box office")
 
 
 def _signed_after_revocation(ctx: Ctx, key_id: str, seen: bool, tz: str) -> str | None:
@@ -302,30 +314,44 @@ def _other_event(ctx: Ctx, ref: bytes) -> str | None:
     return None
 
 
-def _record(ctx: Ctx, row: dict[str, Any], journal: bool, flag: str | None = None, item: int | None = None) -> bool:
-    """Insert a scan by nonce; journal admissions and exits. False when the nonce was recorded before.
+def _record(ctx: Ctx, row: dict[str, Any], journal: bool, flag: str | None = None, item: int | None = None,
+            entries: ScanJournal | None = None) -> bool:
+    """Insert a scan by nonce; journal admissions and exits (through ``entries``, a group's journal, when given).
+    False when the nonce was recorded before.
 
     The same nonce arriving with different facts is a fault upstream (or tampering): refused, not merged.
     """
     if store.insert(ctx.conn, row):
-        if journal and row["result"] == ADMITTED:
-            secret = row.get("external_secret")
-            ctx.journal("checkin", {"nonce": row["id"], "ticket": row["ticket_id"], "event": row["event_id"],
-                                    "direction": row["direction"], "at": row["at"],
-                                    "terminal": row["terminal_id"], **({"flag": flag} if flag else {}),
-                                    **({"external_secret": secret} if secret else {}),
-                                    **({"pretix_item": item} if item is not None else {})},
-                        operator_id=row["operator_id"])
-        elif journal:  # a refusal changes no ticket, but the central reports and alerts count them at every door
-            ctx.journal("scan.refused", {"nonce": row["id"], "ticket": row["ticket_id"], "event": row["event_id"],
-                                         "direction": row["direction"], "at": row["at"], "result": row["result"]},
-                        operator_id=row["operator_id"])
+        if journal:
+            kind, payload = _entry(row, flag, item)
+            if entries is None:
+                ctx.journal(kind, payload, operator_id=row["operator_id"])
+            else:
+                entries.add(kind, payload, row["operator_id"], row["at"])
         return True
     had = store.by_nonce(ctx.conn, row["id"])
     if had is not None and any(had[k] != row[k] for k in ("ticket_id", "event_id", "direction", "result")):
         raise BoxOfficeError("conflict", _("check-in {nonce} is recorded already with other details: not applied "
                                            "again").format(nonce=row["id"]))
     return False
+
+
+def _entry(row: dict[str, Any], flag: str | None, item: int | None) -> tuple[str, dict[str, Any]]:
+    """The journal entry of a recorded scan: an admission or exit (``checkin``), or a refusal, which changes no
+    ticket but which the central reports and alerts count at every door (``scan.refused``)."""
+    if row["result"] != ADMITTED:
+        return "scan.refused", {"nonce": row["id"], "ticket": row["ticket_id"], "event": row["event_id"],
+                                "direction": row["direction"], "at": row["at"], "result": row["result"]}
+    payload = {"nonce": row["id"], "ticket": row["ticket_id"], "event": row["event_id"],
+               "direction": row["direction"], "at": row["at"], "terminal": row["terminal_id"]}
+    if flag:
+        payload["flag"] = flag
+    secret = row.get("external_secret")
+    if secret:
+        payload["external_secret"] = secret
+    if item is not None:
+        payload["pretix_item"] = item
+    return "checkin", payload
 
 
 def record_checkin(ctx: Ctx, nonce: str, *, ticket_id: str | None, event_id: str, direction: str, at: str,

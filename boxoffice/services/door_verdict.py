@@ -83,10 +83,12 @@ def event_day(ev: DoorEvent) -> str:
 
 
 def today_and_place_refused(ctx: Ctx, ev: DoorEvent, direction: str, last: dict[str, Any], tid: str | None,
-                            place: str | None, seen: bool) -> ScanVerdict | None:
+                            place: str | None, seen: bool, now: datetime | None = None) -> ScanVerdict | None:
     """The refusal for a good ticket scanned on the wrong day, before the doors, already in (or not in, at an
-    exit), from its latest admitted scan ``last`` (last_direction, last_at, last_terminal); None when it may pass."""
-    now = ctx.now()
+    exit), from its latest admitted scan ``last`` (last_direction, last_at, last_terminal); None when it may pass.
+    ``now``: the scan's own clock reading (read again when not given)."""
+    if now is None:
+        now = ctx.now()
     today = now.astimezone(zone(ev.timezone)).date()
     if today < ev.day:
         return refused("wrong_day", _("ticket is for {day}, not today").format(day=event_day(ev)), tid, place,

@@ -35,6 +35,93 @@ def append(conn: sqlite3.Connection, *, terminal_id: str, kind: str, operator_id
     return {"seq": seq, "id": eid, "hash": h}
 
 
+class Chain:
+    """The journal's head read once, then entries appended after it and chained in memory: for many entries in
+    one transaction (the door's group of scans), where :func:`append` would read the head again for each.
+
+    Made inside ``store.db.write`` and used only within that transaction, by the only code appending to the journal
+    in it: an entry appended meanwhile by :func:`append` would take the next number first, and this one's INSERT
+    then fails on the journal's primary key (the transaction rolls back whole; nothing is chained wrongly).
+    :meth:`add` keeps entries to write them together (:meth:`flush`); :meth:`append` writes each at once.
+    Entries are hashed exactly as ``domain.chain.entry_hash`` does (what ``boxoffice audit verify`` recomputes)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        from boxoffice.domain.chain import GENESIS
+
+        self.conn = conn
+        last = conn.execute("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
+        self.seq: int = last[0] if last else 0
+        self.hash: str = last[1] if last else GENESIS
+        self._waiting: list[tuple[Any, ...]] = []
+
+    def append(self, *, terminal_id: str, kind: str, operator_id: str | None, at: str, payload: dict[str, Any],
+               entry_id: str | None = None) -> dict[str, Any]:
+        """Add one entry after the last one this chain wrote (or the head it read): as :func:`append` does."""
+        entry = self.add(terminal_id=terminal_id, kind=kind, operator_id=operator_id, at=at, payload=payload,
+                         entry_id=entry_id)
+        self.flush()
+        return entry
+
+    def add(self, *, terminal_id: str, kind: str, operator_id: str | None, at: str, payload: dict[str, Any],
+            entry_id: str | None = None) -> dict[str, Any]:
+        """Chain one entry in memory; it is written to the journal by the next :meth:`flush` (one statement for
+        all those waiting), which must come before the transaction commits or anything reads the journal."""
+        from boxoffice.domain.ids import uuid7
+
+        seq, prev = self.seq + 1, self.hash
+        text = canonical_text(payload)
+        eid = entry_id or uuid7()
+        h = hash_entry(prev, eid, seq, terminal_id, kind, operator_id, at, text)
+        self._waiting.append((seq, eid, terminal_id, kind, operator_id, at, text, prev, h))
+        self.seq, self.hash = seq, h
+        return {"seq": seq, "id": eid, "hash": h}
+
+    def flush(self) -> None:
+        """Write the entries chained since the last flush."""
+        if self._waiting:
+            self.conn.executemany(
+                "INSERT INTO journal (seq, id, terminal_id, kind, operator_id, at, payload, prev_hash, hash)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", self._waiting)
+            self._waiting.clear()
+
+
+_FLAT = (str, int, bool, type(None))  # values orjson writes exactly as json.dumps does (see canonical_text)
+
+
+def canonical_text(payload: dict[str, Any]) -> str:
+    """``domain.chain.canonical(payload)``, the same text, written by orjson when every value is a string, an
+    integer, a boolean or null (orjson writes those, and sorts keys, exactly as json.dumps(sort_keys=True,
+    ensure_ascii=False) does: tests/test_journal_chain.py compares every code point); anything else (a float, a
+    nested value, a lone surrogate, an integer past 64 bits) goes through ``canonical`` itself."""
+    import orjson  # here, not at the top: a command that writes nothing never loads it
+
+    from boxoffice.domain.chain import canonical
+
+    if all(type(v) in _FLAT for v in payload.values()):
+        try:
+            return orjson.dumps(payload, option=orjson.OPT_SORT_KEYS).decode()
+        except TypeError:
+            pass
+    return canonical(payload)
+
+
+def hash_entry(prev_hash: str, entry_id: str, seq: int, terminal_id: str, kind: str, operator_id: str | None,
+               at: str, payload: str) -> str:
+    """``domain.chain.entry_hash``, the same hash (the list of fields as JSON, SHA-256), written by orjson."""
+    import hashlib
+
+    import orjson
+
+    from boxoffice.domain.chain import entry_hash
+
+    try:
+        body = orjson.dumps([prev_hash, entry_id, seq, terminal_id, kind, operator_id, at, payload])
+    except TypeError:  # a lone surrogate: json.dumps writes it, and the UTF-8 encoding then refuses it there too
+        return entry_hash(prev_hash, id=entry_id, seq=seq, terminal_id=terminal_id, kind=kind,
+                          operator_id=operator_id, at=at, payload=payload)
+    return hashlib.sha256(body).hexdigest()
+
+
 def iter_entries(conn: sqlite3.Connection, *, kind: str | None = None, operator_id: str | None = None,
                  since: str | None = None, until: str | None = None, limit: int | None = None) -> Iterator[dict]:
     """Entries in sequence order, optionally filtered."""

@@ -1,0 +1,67 @@
+"""The journal chained in memory (store.journal.Chain): the same text and hash as domain.chain, so `boxoffice audit
+verify` accepts what it writes; and an entry appended behind its back fails the transaction instead of forking the
+chain."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+
+import pytest
+
+from boxoffice.domain.chain import GENESIS, canonical, entry_hash, walk
+from boxoffice.store import journal as journal_store
+from boxoffice.store.db import write
+
+
+def every_character() -> list[str]:
+    """Every Unicode scalar value (no lone surrogates), in strings of a few thousand."""
+    chars = [chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF]
+    return ["".join(chars[i:i + 4096]) for i in range(0, len(chars), 4096)]
+
+
+def test_the_canonical_text_and_the_hash_are_domain_chains_for_every_character() -> None:
+    for text in every_character():
+        payload = {"z": text, "ticket": "t-1", "n": 12, "big": 2**63 - 1, "yes": True, "none": None, text[:3]: "k"}
+        assert journal_store.canonical_text(payload) == canonical(payload)
+        assert (journal_store.hash_entry(GENESIS, "e-1", 7, "term", "checkin", None, "2026-12-08T19:00:00.000000Z",
+                                         text)
+                == entry_hash(GENESIS, id="e-1", seq=7, terminal_id="term", kind="checkin", operator_id=None,
+                              at="2026-12-08T19:00:00.000000Z", payload=text))
+
+
+@pytest.mark.parametrize("payload", [{"price": 22.5}, {"big": 2**70}, {"nested": {"b": 1, "a": [1.0, "x"]}},
+                                     {"odd": "\ud800"}])
+def test_what_orjson_would_write_otherwise_goes_through_canonical(payload: dict) -> None:
+    assert journal_store.canonical_text(payload) == canonical(payload)
+
+
+def test_entries_chained_in_memory_verify_like_appended_ones(terminal) -> None:  # noqa: ANN001
+    conn = terminal.conn
+    with write(conn):
+        journal_store.append(conn, terminal_id="t", kind="sale", operator_id="op", at="2026-12-08T18:00:00.000000Z",
+                             payload={"amount": "22.50"})
+        chain = journal_store.Chain(conn)
+        for i in range(5):
+            chain.append(terminal_id="t", kind="checkin", operator_id=None, at=f"2026-12-08T19:00:0{i}.000000Z",
+                         payload={"nonce": f"n{i}", "ticket": "é" * i, "pretix_item": i})
+        journal_store.append(conn, terminal_id="t", kind="sale", operator_id="op", at="2026-12-08T19:10:00.000000Z",
+                             payload={"amount": "10.00"})
+    entries = list(journal_store.iter_entries(conn))
+    assert [e["seq"] for e in entries] == list(range(1, len(entries) + 1))
+    assert walk(entries) == ([], [])
+
+
+def test_an_entry_appended_behind_the_chains_back_fails_the_transaction(terminal) -> None:  # noqa: ANN001
+    conn = terminal.conn
+    before = journal_store.count(conn)
+    with pytest.raises(sqlite3.IntegrityError), write(conn):
+        chain = journal_store.Chain(conn)
+        chain.append(terminal_id="t", kind="checkin", operator_id=None, at="2026-12-08T19:00:00.000000Z",
+                     payload={"nonce": "a"})
+        journal_store.append(conn, terminal_id="t", kind="sale", operator_id=None, at="2026-12-08T19:00:01.000000Z",
+                             payload={"amount": "1.00"})
+        chain.append(terminal_id="t", kind="checkin", operator_id=None, at="2026-12-08T19:00:02.000000Z",
+                     payload={"nonce": "b"})
+    assert journal_store.count(conn) == before
+    assert walk(list(journal_store.iter_entries(conn))) == ([], [])
