@@ -16,7 +16,6 @@ import importlib
 import inspect
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from difflib import get_close_matches
 from typing import Any
 
@@ -30,18 +29,23 @@ from boxoffice.i18n import N_, _
 HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
 
 
-@dataclass(frozen=True)
 class Entry:
     """One command of a group: where it is defined, and the first sentence of its help for the group's listing.
 
     The attribute is a typer.Typer (a family of sub-commands, maybe a lazy one of its own) or a function (a single
     command). tests/test_foundation_cli.py checks that each listing text reads as the command's own help does.
+    A plain class: every command of the tables makes one at every start, and a dataclass would compile its methods
+    first.
     """
 
-    module: str
-    attribute: str
-    help: str
-    context_settings: Mapping[str, Any] | None = None
+    __slots__ = ("module", "attribute", "help", "context_settings")
+
+    def __init__(self, module: str, attribute: str, help: str,  # noqa: A002 - the field is the command's help
+                 context_settings: Mapping[str, Any] | None = None) -> None:
+        self.module, self.attribute, self.help, self.context_settings = module, attribute, help, context_settings
+
+    def __repr__(self) -> str:
+        return f"Entry({self.module!r}, {self.attribute!r}, {self.help!r}, {self.context_settings!r})"
 
 
 _TRANSLATED = "_boxoffice_help_translated"
