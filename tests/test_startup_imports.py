@@ -26,7 +26,8 @@ NOT_FOR_A_SALE = ("boxoffice.central", "boxoffice.sync", "boxoffice.wire", "fast
 # whole numbers such as --limit; digits are converted without it, cli/coercion.py).
 NOT_FOR_A_PICKUP_FIND = ("pydantic", "escpos", "PIL", "cryptography", "reportlab", "boxoffice.printing.escpos_render",
                          "boxoffice.printing.documents", "boxoffice.services.sales", "boxoffice.services.printing",
-                         "boxoffice.central", "boxoffice.sync", "httpx", "yaml", "qrcode", "zxingcpp")
+                         "boxoffice.central", "boxoffice.sync", "httpx", "yaml", "qrcode", "zxingcpp",
+                         "boxoffice.domain.search_text")  # the name and phone search, for a code
 # Never needed to show help: the configuration, the terminal's database and services, the printer library.
 NOT_FOR_HELP = ("boxoffice.config", "boxoffice.services", "boxoffice.store", "boxoffice.printing", "boxoffice.tickets",
                 "boxoffice.domain.card_numbers", "escpos", "cryptography", "tomllib", "pydantic")
