@@ -1,4 +1,5 @@
-"""Startup: how long a counter waits for `boxoffice --help` and `boxoffice event list --json`, whole process.
+"""Startup: how long a counter waits for `boxoffice --help`, `event list --json` and `pickup find CODE --json`,
+whole process.
 
 Floor: `python -c "import typer"` (the interpreter plus the CLI library, before any of our code). Goal: 1.5x or less.
 
@@ -27,21 +28,27 @@ from harness import Bench, exit_status  # noqa: E402
 GOAL = 1.5
 
 
-def make_demo_database(directory: Path) -> Path:
-    """A terminal with the demo catalogue and an admin, made through the services as `init` and friends do."""
+def make_demo_database(directory: Path) -> tuple[Path, str]:
+    """A terminal with the demo catalogue, an admin and one sale (two standing tickets, its printing left queued),
+    made through the services as `init` and friends do; the database and the sale's order code."""
     from boxoffice.config import load
+    from boxoffice.domain.tenders import parse_card
     from boxoffice.services.catalog import import_catalog
     from boxoffice.services.demo_catalog import demo_catalog
     from boxoffice.services.operators import add_operator, login
+    from boxoffice.services.sales import SaleRequest, sell
     from boxoffice.services.terminal import init_terminal
 
     db = directory / "terminal.db"
     ctx = init_terminal(load(db=str(db)), "Bench counter")
     add_operator(ctx, "ada", "admin", "123456")
     login(ctx, "ada", "123456")
-    import_catalog(ctx, demo_catalog(date.today()))
+    catalogue = demo_catalog(date.today())
+    import_catalog(ctx, catalogue)
+    sold = sell(ctx, SaleRequest(event_id=catalogue["events"][0]["id"], section_id="standing", counts={"adult": 2},
+                                 tenders=[parse_card("4242", "GBP")], print_receipt=False))
     ctx.close()
-    return db
+    return db, sold["order"]["code"]
 
 
 def boxoffice_command() -> list[str]:
@@ -72,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
 
     work = Path(tempfile.mkdtemp(prefix="boxoffice-bench-"))
     try:
-        db = make_demo_database(work)
+        db, code = make_demo_database(work)
         cmd = boxoffice_command()
         rows = []
         for mode in (["installed", "no-pyc"] if args.mode == "both" else [args.mode]):
@@ -82,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
             bench.subject(f"boxoffice --help [{mode}]", command=[*cmd, "--help"], env=env, goal=GOAL)
             bench.subject(f"boxoffice event list --json [{mode}]", command=[*cmd, "--db", str(db), "event", "list",
                                                                             "--json"], env=env, goal=GOAL)
+            bench.subject(f"boxoffice pickup find CODE --json [{mode}]",
+                          command=[*cmd, "--db", str(db), "pickup", "find", code, "--json"], env=env)
             print(f"\n{bench.name}: {args.n} runs each after {args.warmup} warm-up, medians")
             rows += [r | {"mode": mode} for r in bench.run(n=args.n, warmup=args.warmup)]
     finally:

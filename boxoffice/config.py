@@ -7,7 +7,6 @@ The database path has its own order: ``--db``, ``BOXOFFICE_DB``, the file's ``db
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -92,14 +91,34 @@ def user_data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP))
 
 
-@dataclass
 class Config:
-    """Values in force plus, for each, the place it came from ('default', a file path, an env var, an option)."""
+    """Values in force plus, for each, the place it came from ('default', a file path, an env var, an option).
 
-    values: dict[str, Any] = field(default_factory=lambda: dict(DEFAULTS))
-    sources: dict[str, str] = field(default_factory=lambda: dict.fromkeys(DEFAULTS, "default"))
-    file: Path | None = None
-    ignored: list[str] = field(default_factory=list)  # security settings the file set, not applied (SECURITY_KEYS)
+    A plain class rather than a dataclass: every command makes one, and @dataclass compiles its generated methods
+    at every start of a process.
+    """
+
+    values: dict[str, Any]
+    sources: dict[str, str]
+    file: Path | None
+    ignored: list[str]  # security settings the file set, not applied (SECURITY_KEYS)
+
+    def __init__(self, values: dict[str, Any] | None = None, sources: dict[str, str] | None = None,
+                 file: Path | None = None, ignored: list[str] | None = None) -> None:
+        self.values = dict(DEFAULTS) if values is None else values
+        self.sources = dict.fromkeys(DEFAULTS, "default") if sources is None else sources
+        self.file = file
+        self.ignored = [] if ignored is None else ignored
+
+    def __repr__(self) -> str:
+        return f"Config(values={self.values!r}, sources={self.sources!r}, file={self.file!r}, ignored={self.ignored!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return self.__dict__ == other.__dict__
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # as the dataclass it was: mutable, compared by value
 
     def __getattr__(self, name: str) -> Any:
         try:

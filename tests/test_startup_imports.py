@@ -6,6 +6,7 @@ read from that report: what an operator would measure, and what the start-up tim
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -15,10 +16,18 @@ import pytest
 
 # Never needed to sell at the window to a file printer: the central service and its web stack, the sync client,
 # the wire schemas (only for a page the central service sends), PDF, YAML (escpos' printer database is read from
-# its pickled copy) and the pure-Python QR encoder (zxing-cpp draws the QR).
+# its pickled copy) and the pure-Python QR encoder (zxing-cpp draws the QR). For a standing sale with no holders
+# at an event without a per-customer cap: the seat search, the real-name ID rules and the customer keys.
 NOT_FOR_A_SALE = ("boxoffice.central", "boxoffice.sync", "boxoffice.wire", "fastapi", "uvicorn", "httpx",
                   "starlette", "reportlab", "jsonschema", "jsonschema_rs", "pydantic", "sqlite_utils", "yaml",
-                  "qrcode", "zxingcpp")  # zxing-cpp draws a QR only for a printer without the QR command
+                  "qrcode", "zxingcpp",  # zxing-cpp draws a QR only for a printer without the QR command
+                  "boxoffice.domain.seating", "boxoffice.domain.holders", "boxoffice.domain.customer_ids")
+# Never needed to find an order by its code: printing, signing, selling, and pydantic (Typer's conversion of
+# whole numbers such as --limit; digits are converted without it, cli/coercion.py).
+NOT_FOR_A_PICKUP_FIND = ("pydantic", "escpos", "PIL", "cryptography", "reportlab", "boxoffice.printing.escpos_render",
+                         "boxoffice.printing.documents", "boxoffice.services.sales", "boxoffice.services.printing",
+                         "boxoffice.central", "boxoffice.sync", "httpx", "yaml", "qrcode", "zxingcpp",
+                         "boxoffice.domain.search_text")  # the name and phone search, for a code
 # Never needed to show help: the configuration, the terminal's database and services, the printer library.
 NOT_FOR_HELP = ("boxoffice.config", "boxoffice.services", "boxoffice.store", "boxoffice.printing", "boxoffice.tickets",
                 "boxoffice.domain.card_numbers", "escpos", "cryptography", "tomllib", "pydantic")
@@ -79,6 +88,26 @@ def test_a_sale_to_a_file_printer_imports_no_web_pdf_yaml_or_sync_module(counter
     assert printer.stat().st_size > size  # two tickets with their QR and a receipt, written to the printer
     assert {"boxoffice.services.sales", "escpos.printer"} <= names  # the report is read right
     assert among(names, NOT_FOR_A_SALE) == []
+
+
+def test_a_pickup_find_by_code_imports_no_printing_signing_or_pydantic(counter) -> None:  # noqa: ANN001
+    toml, _printer, env = counter
+    sold, _names = imported(["--config", str(toml), *SELL], env)
+    code = sold.stdout.split()[1]  # "SOLD QH22-2236  2 ticket(s): ..."
+    done, names = imported(["--config", str(toml), "pickup", "find", code.lower(), "--limit", "1", "--json"], env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert [r["code"] for r in json.loads(done.stdout)["results"]] == [code]
+    assert "boxoffice.services.pickup" in names  # the report is read right
+    assert among(names, NOT_FOR_A_PICKUP_FIND) == []
+
+
+@pytest.mark.parametrize("limit", ["abc", "1.5", ""])
+def test_a_whole_number_not_written_as_digits_is_refused_as_typer_refuses_it(counter, limit: str) -> None:  # noqa: ANN001
+    """Digits skip pydantic; anything else still goes to Typer, with its message and status."""
+    toml, _printer, env = counter
+    done, _names = imported(["--config", str(toml), "pickup", "find", "smith", "--limit", limit], env)
+    assert done.returncode == 2
+    assert "Invalid value for '--limit'" in done.stderr and "valid integer" in done.stderr
 
 
 def test_escpos_reads_its_printer_database_when_it_has_no_pickled_copy(counter) -> None:  # noqa: ANN001

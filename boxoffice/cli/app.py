@@ -87,21 +87,21 @@ def _mask_usage_error(exc: Exception) -> None:
 
 
 # The messages of Typer's usage errors, which it writes in English without asking gettext: each pattern, and the
-# message that says it in the language in force.
+# message that says it in the language in force. Compiled the first time a usage error is shown, not at start-up.
 _USAGE_MESSAGES = (
-    (re.compile(r"No such option: (?P<name>\S+)(?: \(Possible options: (?P<options>.+)\))?", re.S),
+    (r"No such option: (?P<name>\S+)(?: \(Possible options: (?P<options>.+)\))?",
      N_("No such option: {name}")),
-    (re.compile(r"Missing argument (?P<name>.+)\.", re.S), N_("Missing argument {name}.")),
-    (re.compile(r"Missing option (?P<name>.+)\.", re.S), N_("Missing option {name}.")),
-    (re.compile(r"Missing parameter (?P<name>.+)\.", re.S), N_("Missing parameter {name}.")),
-    (re.compile(r"Invalid value for (?P<name>.+?): (?P<message>.*)", re.S), N_("Invalid value for {name}: {message}")),
-    (re.compile(r"Invalid value: (?P<message>.*)", re.S), N_("Invalid value: {message}")),
-    (re.compile(r"Got unexpected extra arguments? \((?P<args>.*)\)", re.S),
+    (r"Missing argument (?P<name>.+)\.", N_("Missing argument {name}.")),
+    (r"Missing option (?P<name>.+)\.", N_("Missing option {name}.")),
+    (r"Missing parameter (?P<name>.+)\.", N_("Missing parameter {name}.")),
+    (r"Invalid value for (?P<name>.+?): (?P<message>.*)", N_("Invalid value for {name}: {message}")),
+    (r"Invalid value: (?P<message>.*)", N_("Invalid value: {message}")),
+    (r"Got unexpected extra arguments? \((?P<args>.*)\)",
      N_("Got unexpected extra argument(s) ({args})")),
-    (re.compile(r"Option (?P<name>.+) requires an argument\.", re.S), N_("Option {name} requires an argument.")),
-    (re.compile(r"Option (?P<name>.+) requires (?P<count>\d+) arguments\.", re.S),
+    (r"Option (?P<name>.+) requires an argument\.", N_("Option {name} requires an argument.")),
+    (r"Option (?P<name>.+) requires (?P<count>\d+) arguments\.",
      N_("Option {name} requires {count} arguments.")),
-    (re.compile(r"Option (?P<name>.+) does not take a value\.", re.S), N_("Option {name} does not take a value.")),
+    (r"Option (?P<name>.+) does not take a value\.", N_("Option {name} does not take a value.")),
 )
 
 
@@ -109,7 +109,7 @@ def translated_usage_message(message: str) -> str:
     """A usage error's message as Typer words it, in the language in force (as it is, when it is none of
     Typer's: a refusal of ours is translated where it is raised)."""
     for pattern, text in _USAGE_MESSAGES:
-        found = pattern.fullmatch(message)
+        found = re.fullmatch(pattern, message, re.S)
         if found:
             fields = found.groupdict()
             out = _(text).format(**{k: v for k, v in fields.items() if k != "options"})
@@ -131,15 +131,16 @@ def _show_translated(exc: Any, file: Any = None) -> None:
     echo(_("Error: {message}").format(message=translated_usage_message(exc.format_message())), err=True)
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+def _surrogate(char: str) -> bool:
+    return "\ud800" <= char <= "\udfff"
 
 
 def _refuse_undecodable(args: list[str]) -> None:
     """Bytes that are not UTF-8 in an argument (Python keeps them as lone surrogates) cannot be stored or printed:
     refuse them up front, unless the argument names a file that exists (file names on Linux may be any bytes)."""
     for arg in args:
-        if isinstance(arg, str) and _SURROGATE.search(arg) and not os.path.exists(arg):
-            shown = _SURROGATE.sub("\ufffd", arg[:80])
+        if isinstance(arg, str) and not arg.isascii() and any(map(_surrogate, arg)) and not os.path.exists(arg):
+            shown = "".join("\ufffd" if _surrogate(char) else char for char in arg[:80])
             raise BoxOfficeError("bad_input", _("an argument is not valid UTF-8 text ({text!r}): type it again").format(
                 text=shown))
 

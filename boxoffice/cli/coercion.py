@@ -1,4 +1,4 @@
-"""Plain command-line values (str, bool, Path and lists of them) turned into Python values directly.
+"""Plain command-line values (str, bool, Path and lists of them, whole numbers) turned into Python values directly.
 
 Typer converts every parameter's value (even one left unset) through a pydantic TypeAdapter, and importing pydantic
 costs a short command more than its own work. Typer 0.29 has no public per-parameter setting that avoids it (its
@@ -6,6 +6,10 @@ costs a short command more than its own work. Typer 0.29 has no public per-param
 below, which override click's public `Parameter.process_value`: a plain parameter, as its function declares it
 (read with the public `typer.utils.get_params_from_function`), is converted here, and anything else, a missing
 required value included, is handed to Typer unchanged. Only public names of Typer are used.
+
+A whole number (``--limit 20``) is converted here when it is written as plain digits, the value pydantic would give
+it; anything else typed for one (``5.0``, ``1_000``, ``abc``) goes to Typer, so what it accepts and the message it
+refuses with stay Typer's, and pydantic is imported only then.
 """
 
 from __future__ import annotations
@@ -23,10 +27,13 @@ from typer.utils import get_params_from_function
 
 from boxoffice.i18n import _
 
+# What PlainCoercion returns for a value it leaves to Typer to convert (a whole number not written as digits).
+TO_TYPER = object()
+
 
 class PlainCoercion:
     """Turns a command-line value into str, bool or Path (or a list of one of them), with the messages the
-    project's commands have always given for them."""
+    project's commands have always given for them, or a whole number written as digits."""
 
     _TRUE = {"1", "true", "t", "yes", "y", "on"}
     _FALSE = {"0", "false", "f", "no", "n", "off", ""}
@@ -53,6 +60,8 @@ class PlainCoercion:
             if text in self._TRUE or text in self._FALSE:
                 return text in self._TRUE
             raise typer.BadParameter(_("{value!r} is not true or false.").format(value=value), ctx=ctx, param=param)
+        if self.kind is int:
+            return _whole_number(value)
         if self.kind is Path:
             path = value if isinstance(value, Path) else Path(value)
             if path.exists() and not os.access(path, os.R_OK):
@@ -62,8 +71,20 @@ class PlainCoercion:
         return str(value)
 
 
-# Whole numbers are left to Typer, as they always were here: their error messages are Typer's.
-_PLAIN_TYPES = {str: str, bool: bool, Path: Path, list[str]: str, list[Path]: Path}
+def _whole_number(value: Any) -> Any:
+    """An int as pydantic's lax mode gives it for digits with an optional sign (``20``, ``-3``, ``007``, ``+5``);
+    TO_TYPER for anything else, bool included."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isascii() and len(value) <= 18:
+        digits = value[1:] if value[:1] in ("+", "-") else value
+        if digits.isdigit():
+            return int(value)
+    return TO_TYPER
+
+
+# A whole number with bounds (min=, max=) is left to Typer, which checks them with its own messages.
+_PLAIN_TYPES = {str: str, bool: bool, Path: Path, int: int, list[str]: str, list[Path]: Path}
 _PATH_DEFAULTS = {"exists": False, "file_okay": True, "dir_okay": True, "writable": False, "readable": True,
                   "resolve_path": False, "allow_dash": False, "path_type": None}
 
@@ -87,6 +108,8 @@ def plain_coercion_for(meta: Any, param: Any) -> PlainCoercion | None:
         if info.parser is not None:
             return None
         if any(getattr(info, k) != v for k, v in _PATH_DEFAULTS.items()):
+            return None
+        if kind is int and (info.min is not None or info.max is not None or info.clamp):
             return None
     multiple = get_origin(_declared_type(meta.annotation)) is list
     if multiple != bool(param.multiple or param.nargs == -1) or (not multiple and param.nargs != 1):
@@ -125,6 +148,8 @@ def _process_value(param: Any, ctx: typer.Context, value: Any, typer_process_val
     if plain is None:
         return typer_process_value(param, ctx, value)
     converted = plain.coerce(value, param=param, ctx=ctx)
+    if converted is TO_TYPER:
+        return typer_process_value(param, ctx, value)
     if param.required and param.value_is_missing(converted):
         return typer_process_value(param, ctx, value)  # Typer's own "Missing ..." error
     if param.callback is not None:

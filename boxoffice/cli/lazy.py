@@ -16,7 +16,6 @@ import importlib
 import inspect
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from difflib import get_close_matches
 from typing import Any
 
@@ -30,18 +29,23 @@ from boxoffice.i18n import N_, _
 HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
 
 
-@dataclass(frozen=True)
 class Entry:
     """One command of a group: where it is defined, and the first sentence of its help for the group's listing.
 
     The attribute is a typer.Typer (a family of sub-commands, maybe a lazy one of its own) or a function (a single
     command). tests/test_foundation_cli.py checks that each listing text reads as the command's own help does.
+    A plain class: every command of the tables makes one at every start, and a dataclass would compile its methods
+    first.
     """
 
-    module: str
-    attribute: str
-    help: str
-    context_settings: Mapping[str, Any] | None = None
+    __slots__ = ("module", "attribute", "help", "context_settings")
+
+    def __init__(self, module: str, attribute: str, help: str,  # noqa: A002 - the field is the command's help
+                 context_settings: Mapping[str, Any] | None = None) -> None:
+        self.module, self.attribute, self.help, self.context_settings = module, attribute, help, context_settings
+
+    def __repr__(self) -> str:
+        return f"Entry({self.module!r}, {self.attribute!r}, {self.help!r}, {self.context_settings!r})"
 
 
 _TRANSLATED = "_boxoffice_help_translated"
@@ -67,17 +71,17 @@ class TranslatedFormatter(HelpFormatter):  # type: ignore[valid-type,misc]
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
         if prefix is None:
             prefix = _("Usage:")
-            prefix += "" if _WIDE.search(prefix[-1:]) else " "
+            prefix += "" if _has_wide(prefix[-1:]) else " "
         super().write_usage(prog, args, prefix)
 
     def write_heading(self, heading: str) -> None:
-        if _WIDE.search(heading):  # a translated heading ends with a full-width colon
+        if _has_wide(heading):  # a translated heading ends with a full-width colon
             self.write(f"{'':>{self.current_indent}}{heading}：\n")
         else:
             super().write_heading(heading)
 
     def write_text(self, text: str) -> None:
-        if not _WIDE.search(text):
+        if not _has_wide(text):
             super().write_text(text)
             return
         indent = " " * self.current_indent
@@ -85,7 +89,7 @@ class TranslatedFormatter(HelpFormatter):  # type: ignore[valid-type,misc]
 
     def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
         rows = [(first, _(second) if second in _FRAMEWORK_HELP else second) for first, second in rows]
-        if not any(_WIDE.search(second) for _first, second in rows):
+        if not any(_has_wide(second) for _first, second in rows):
             super().write_dl(rows, col_max, col_spacing)
             return
         first_col = min(max(display_width(first) for first, _second in rows), col_max) + col_spacing
@@ -113,7 +117,7 @@ def _fill_wide(text: str, width: int, indent: str) -> list[str]:
     them (Chinese has no spaces), between words elsewhere, never before closing punctuation nor after opening."""
     lines: list[str] = []
     line, used, gap = indent, display_width(indent), ""
-    for token in re.findall(rf"\s+|{_WIDE.pattern}|[^\s{_WIDE.pattern[1:-1]}]+", text):
+    for token in re.findall(rf"\s+|[{_WIDE_RANGES}]|[^\s{_WIDE_RANGES}]+", text):
         if token.isspace():
             gap = token.replace("\n", " ") if line.strip() else ""
             continue
@@ -151,7 +155,25 @@ class TranslatedContext(typer.Context):
     """The context of every command built here: help pages and usage lines come out of TranslatedFormatter."""
 
     formatter_class = TranslatedFormatter
-_WIDE = re.compile("[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]")
+# Wide characters (Han, kana, Hangul, full-width forms), as code point ranges. Looked up without a regular
+# expression: compiling a class of tens of thousands of characters costs a few milliseconds, which a command's run
+# or its help should not pay; the pattern that splits wide text into lines is compiled only to lay out such text.
+_WIDE_SPANS = ((0x1100, 0x115F), (0x2E80, 0xA4CF), (0xAC00, 0xD7A3), (0xF900, 0xFAFF), (0xFE30, 0xFE4F),
+               (0xFF00, 0xFF60), (0xFFE0, 0xFFE6))
+_WIDE_RANGES = "".join(f"{chr(low)}-{chr(high)}" for low, high in _WIDE_SPANS)
+
+
+def _is_wide(char: str) -> bool:
+    code = ord(char)
+    return any(low <= code <= high for low, high in _WIDE_SPANS)
+
+
+def _wide_count(text: str) -> int:
+    return 0 if text.isascii() else sum(map(_is_wide, text))
+
+
+def _has_wide(text: str) -> bool:
+    return not text.isascii() and any(map(_is_wide, text))
 
 
 def translate_help(command: Any) -> None:
@@ -200,7 +222,7 @@ def _translated(text: str) -> bool:
     """Whether a help text is already in a language written in wide characters (Chinese): more than a fifth of its
     letters are wide (an English help quoting a Chinese name in an example is not)."""
     letters = sum(1 for char in text if not char.isspace())
-    return letters > 0 and len(_WIDE.findall(text)) * 5 > letters
+    return letters > 0 and _wide_count(text) * 5 > letters
 
 
 

@@ -31,6 +31,15 @@ def _tenders(cash: str | None, card: list[str], comp: str | None, currency: str)
     return tenders
 
 
+def _holders(given: list[str]) -> list | None:
+    """The --holder values parsed, or None: the ID rules are imported only for a real-name sale."""
+    if not given:
+        return None
+    from boxoffice.domain.holders import parse_holder
+
+    return [parse_holder(h) for h in given]
+
+
 def _limit_line(limit: dict) -> None:
     """The event's limit per customer, when it applied: how many this customer may still buy, and whether the
     central service was asked or this terminal counted offline (then sales elsewhere may not be counted yet)."""
@@ -141,7 +150,6 @@ def sell(
       boxoffice sell expo-0101 -s hall -t adult=2 --cash 200 --holder '李小明,resident,11010519491231002X'
         --holder 'Jane Doe,passport,E12345678'
     """
-    from boxoffice.domain.holders import parse_holder
     from boxoffice.domain.pricing import parse_type_counts
     from boxoffice.services.events import get_event
     from boxoffice.services.printing import run_jobs
@@ -159,7 +167,7 @@ def sell(
             tenders=_tenders(cash, card, comp, currency),
             seats=[s for s in seats.split(",") if s.strip()] if seats else None, accessible=accessible,
             customer_name=name, email=email, phone=phone, print_receipt=not no_receipt,
-            holders=[parse_holder(h) for h in holder] or None)
+            holders=_holders(holder))
         if supervisor:  # everything else that could refuse the sale first, then the PIN
             check_sale(ctx, req, supervisor)
             req.supervisor = (supervisor, ask_pin(_("PIN for {name}").format(name=supervisor)))

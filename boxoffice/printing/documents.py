@@ -12,16 +12,31 @@ Paper speaks the venue's language (``[venue] language``), whatever the screen sp
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from boxoffice.i18n import N_, _, use_language
 from boxoffice.printing.layout import QR, Columns, Cut, DrawerKick, Feed, Layout, Rule, Text
 
 SIGNATURE_LINE = "x______________________________"
 
 
-@dataclass(frozen=True)
-class TicketView:
+# The views were frozen dataclasses; their __init__ is written out now, since generating it (with __repr__, __eq__,
+# __hash__ and the frozen __setattr__) compiled several functions per class at every start of a process that
+# prints. Nothing changes a view after it is made.
+class _View:
+    """Equality and repr of a view from its attributes."""
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return self.__dict__ == other.__dict__
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # a view holds lists
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={value!r}" for name, value in self.__dict__.items())
+        return f"{type(self).__qualname__}({fields})"
+
+
+class TicketView(_View):
     """What a ticket shows, already formatted for people: the sales code owns money and time formatting.
 
     ``row`` and ``seat`` are None for general admission. ``token`` is the signed QR payload.
@@ -42,9 +57,16 @@ class TicketView:
     notes: tuple[str, ...] = ()  # what the place is, in capitals: "RESTRICTED VIEW", "WHEELCHAIR SPACE"
     language: str | None = None  # the paper's language (the venue's); None: the language in force
 
+    def __init__(self, venue: str, event_name: str, starts_at: str, section: str, row: str | None, seat: str | None,
+                 ticket_type: str, price: str, order_code: str, token: str, copy: bool = False,
+                 holder: str | None = None, notes: tuple[str, ...] = (), language: str | None = None) -> None:
+        self.venue, self.event_name, self.starts_at, self.section = venue, event_name, starts_at, section
+        self.row, self.seat, self.ticket_type, self.price = row, seat, ticket_type, price
+        self.order_code, self.token, self.copy, self.holder = order_code, token, copy, holder
+        self.notes, self.language = notes, language
 
-@dataclass(frozen=True)
-class ReceiptView:
+
+class ReceiptView(_View):
     """What a receipt shows, already formatted for people.
 
     ``lines`` are (description, quantity, amount text); ``tax_lines`` and ``tenders`` are
@@ -64,6 +86,14 @@ class ReceiptView:
     copy: bool = False
     notes: tuple[str, ...] = ()  # the flagged places of the order: "A1 RESTRICTED VIEW"
     language: str | None = None  # the paper's language (the venue's); None: the language in force
+
+    def __init__(self, venue: str, order_code: str, lines: list[tuple[str, int, str]], total: str,
+                 tax_lines: list[tuple[str, str]], tenders: list[tuple[str, str]], change: str | None, operator: str,
+                 time: str, footer: str | None = None, copy: bool = False, notes: tuple[str, ...] = (),
+                 language: str | None = None) -> None:
+        self.venue, self.order_code, self.lines, self.total = venue, order_code, lines, total
+        self.tax_lines, self.tenders, self.change, self.operator = tax_lines, tenders, change, operator
+        self.time, self.footer, self.copy, self.notes, self.language = time, footer, copy, notes, language
 
 
 COPY_BANNER = N_("*** COPY ***")
@@ -149,8 +179,7 @@ def _receipt_layout(r: ReceiptView, open_drawer: bool) -> Layout:
 
 
 
-@dataclass(frozen=True)
-class RefundReceiptView:
+class RefundReceiptView(_View):
     """What a refund receipt shows, already formatted for people.
 
     ``items`` are (description, price text, fee-kept text or None); ``tenders`` are (label, amount text) of
@@ -172,6 +201,15 @@ class RefundReceiptView:
     open_drawer: bool = False
     demand: tuple[str, ...] = ()
     language: str | None = None  # the paper's language (the venue's); None: the language in force
+
+    def __init__(self, venue: str, order_code: str, time: str, event: str | None,
+                 items: list[tuple[str, str, str | None]], refunded: str, tenders: list[tuple[str, str]], reason: str,
+                 note: str | None, override: tuple[str, str] | None, operator: str, open_drawer: bool = False,
+                 demand: tuple[str, ...] = (), language: str | None = None) -> None:
+        self.venue, self.order_code, self.time, self.event, self.items = venue, order_code, time, event, items
+        self.refunded, self.tenders, self.reason, self.note = refunded, tenders, reason, note
+        self.override, self.operator, self.open_drawer = override, operator, open_drawer
+        self.demand, self.language = demand, language
 
 
 def refund_layout(r: RefundReceiptView) -> Layout:
@@ -208,8 +246,7 @@ def _refund_layout(r: RefundReceiptView) -> Layout:
     return blocks
 
 
-@dataclass(frozen=True)
-class ExchangeReceiptView:
+class ExchangeReceiptView(_View):
     """What an exchange slip shows, already formatted for people.
 
     ``returned`` and ``new`` are (description, price text); ``paid`` is set when the customer paid a difference,
@@ -230,6 +267,15 @@ class ExchangeReceiptView:
     payments: list[tuple[str, str, str | None]]
     open_drawer: bool = False
     language: str | None = None  # the paper's language (the venue's); None: the language in force
+
+    def __init__(self, venue: str, new_code: str, old_code: str, time: str, returned: list[tuple[str, str]],
+                 new: list[tuple[str, str]], credit: str, new_total: str, paid: str | None, refunded: str | None,
+                 payments: list[tuple[str, str, str | None]], open_drawer: bool = False,
+                 language: str | None = None) -> None:
+        self.venue, self.new_code, self.old_code, self.time = venue, new_code, old_code, time
+        self.returned, self.new, self.credit, self.new_total = returned, new, credit, new_total
+        self.paid, self.refunded, self.payments = paid, refunded, payments
+        self.open_drawer, self.language = open_drawer, language
 
 
 def exchange_layout(x: ExchangeReceiptView) -> Layout:

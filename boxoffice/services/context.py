@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,20 +16,29 @@ from boxoffice.store import journal as journal_store
 from boxoffice.store import operators as operator_store
 
 
-@dataclass
 class Ctx:
-    """A terminal opened for one command (or one long-running counter)."""
+    """A terminal opened for one command (or one long-running counter).
 
-    config: Config
-    conn: sqlite3.Connection
-    terminal: dict[str, Any]
-    clock: Clock = system_clock
-    cache: dict[str, Any] = field(default_factory=dict, repr=False)  # per-process: signing key, profiles
-    notices: list[str] = field(default_factory=list)  # one-line warnings for the operator (a readable database)
-    journal_sink: list[dict[str, Any]] | None = field(default=None, repr=False)  # set only while recovering
-    _operator: dict[str, Any] | None = field(default=None, repr=False)
-    _touched: str | None = field(default=None, repr=False)  # the second the session was last touched by this ctx
-    _operator_loaded: bool = field(default=False, repr=False)
+    A plain class rather than a dataclass: every command makes one, and @dataclass compiles its generated methods
+    at every start of a process (a few million instructions, for an __init__ and a __repr__ nobody reads).
+    """
+
+    cache: dict[str, Any]  # per-process: signing key, profiles
+    notices: list[str]  # one-line warnings for the operator (a readable database)
+    journal_sink: list[dict[str, Any]] | None  # set only while recovering
+    _touched: str | None  # the second the session was last touched by this ctx
+
+    def __init__(self, config: Config, conn: sqlite3.Connection, terminal: dict[str, Any],
+                 clock: Clock = system_clock) -> None:
+        self.config, self.conn, self.terminal, self.clock = config, conn, terminal, clock
+        self.cache, self.notices, self.journal_sink = {}, [], None
+        self._operator: dict[str, Any] | None = None
+        self._touched = None
+        self._operator_loaded = False
+
+    def __repr__(self) -> str:
+        return (f"Ctx(config={self.config!r}, conn={self.conn!r}, terminal={self.terminal!r}, clock={self.clock!r}, "
+                f"notices={self.notices!r})")
 
     def now(self) -> datetime:
         return self.clock()

@@ -22,7 +22,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from boxoffice.domain.customer_ids import keyed_hash, normalise_email, normalise_phone
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import _
 from boxoffice.services.context import Ctx
@@ -78,6 +77,8 @@ def customer_keys(ctx: Ctx, *, phone: str | None = None, email: str | None = Non
 
     ``+86 138-0013-8000`` and ``13800138000`` give one key (domain/customer_ids.normalise_phone). A phone or e-mail
     that is malformed is refused (``bad_input``): it could never match the customer's other purchases."""
+    from boxoffice.domain.customer_ids import keyed_hash, normalise_email, normalise_phone
+
     out: list[CustomerKey] = []
     if phone and phone.strip():
         out.append((keyed_hash(venue_secret(ctx), "phone", normalise_phone(phone)), places))

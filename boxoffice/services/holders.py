@@ -8,15 +8,16 @@ scanned later) and the last four characters (for the steward to compare with the
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
-from boxoffice.domain.customer_ids import keyed_hash, masked, same_id
-from boxoffice.domain.holders import HolderInput, check_count
 from boxoffice.domain.shown import shown
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import N_, _
 from boxoffice.services.context import Ctx
 from boxoffice.store import holders as store
+
+if TYPE_CHECKING:  # the ID rules are imported where used: an event without real names needs none of them
+    from boxoffice.domain.holders import HolderInput
 
 _REFUSE = N_("refuse entry; send the customer to the box office")
 
@@ -56,8 +57,11 @@ def prepare(ctx: Ctx, ev: Any, holders: list[HolderInput] | None, tickets: int) 
             raise BoxOfficeError("bad_input", _("{event} is not a real-name event: give no --holder").format(
                 event=ev["name"]))
         return []
-    check_count(holders, tickets)
+    from boxoffice.domain.customer_ids import keyed_hash
+    from boxoffice.domain.holders import check_count
     from boxoffice.services.venue_secret import venue_secret
+
+    check_count(holders, tickets)
 
     secret = venue_secret(ctx)
     return [{"name": h.name, "id_kind": h.id_kind, "id_hash": keyed_hash(secret, f"id:{h.id_kind}", h.id_number),
@@ -99,6 +103,8 @@ def bind(ctx: Ctx, tickets: list[dict[str, Any]], prepared: list[dict[str, Any]]
 
 
 def shown_holder(row: dict[str, Any]) -> HolderShown:
+    from boxoffice.domain.customer_ids import masked
+
     name = row["name"]
     who = shown(name) if name is not None else _("(name purged)")
     return {"ticket_id": row["ticket_id"], "name": name, "id_kind": row["id_kind"], "id_last4": row["id_last4"],
@@ -131,6 +137,7 @@ def check_id(ctx: Ctx, token: str, id_number: str, id_kind: str | None = None) -
     The ticket is verified first (signature, revocation, binding). ``id_kind`` defaults to the holder's document
     kind. Records nothing: the steward decides; the scan admits.
     """
+    from boxoffice.domain.customer_ids import same_id
     from boxoffice.services.signing import is_revoked, public_key_for
     from boxoffice.services.venue_secret import venue_secret
     from boxoffice.tickets.token import verify_token
@@ -178,6 +185,7 @@ def check_pickup(ctx: Ctx, order: dict[str, Any], id_last4: str | None, id_numbe
                                                   "document and give --id-last4 XXXX or --id-number NUMBER").format(
             code=order["code"]))
     if id_number:
+        from boxoffice.domain.customer_ids import same_id
         from boxoffice.services.venue_secret import venue_secret
 
         secret = venue_secret(ctx)

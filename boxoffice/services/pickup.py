@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 
-from boxoffice.domain import search_text
 from boxoffice.domain.clock import when_text
 from boxoffice.domain.codes import normalise_code, normalise_lookup
 from boxoffice.domain.ids import is_uuid, uuid7
@@ -139,6 +138,8 @@ def find(ctx: Ctx, query: str, event_id: str | None = None, limit: int = DEFAULT
     shop = pickup_shop.find(ctx, q, event_id, limit)  # a pretix order code or ticket, matched exactly
     if shop is not None:
         return _answer(ctx, *shop, event_id)
+    from boxoffice.domain import search_text  # not for an order found by its code
+
     if search_text.looks_like_phone(q):
         out = _by_phone(ctx, q, event_id, limit)
     elif "@" in q:
@@ -220,6 +221,8 @@ def _top(ctx: Ctx, ranked: list[str], capped: bool, event_id: str | None, limit:
 
 
 def _by_phone(ctx: Ctx, query: str, event_id: str | None, limit: int) -> FindResult:
+    from boxoffice.domain import search_text
+
     digits = search_text.phone_digits(query)
     if len(digits) < search_text.MIN_PHONE_DIGITS:
         raise BoxOfficeError("bad_input", _("type at least {count} digits of the phone "
@@ -243,6 +246,8 @@ def _by_email(ctx: Ctx, query: str, event_id: str | None, limit: int) -> FindRes
     found = store.summaries_by_email(ctx.conn, query, limit)
     if found:
         return _answer(ctx, query, "email", found, event_id)
+    from boxoffice.domain import search_text
+
     terms = search_text.query_terms(query.replace("@", " "))
     if not terms:
         return _answer(ctx, query, "email", [], event_id)
@@ -260,6 +265,8 @@ def _by_name(ctx: Ctx, query: str, event_id: str | None, limit: int) -> FindResu
     term's whole list that costs more than the match itself, and "how many of the words typed are whole words of
     the name, then the shortest name" is the order a desk wants anyway.
     """
+    from boxoffice.domain import search_text
+
     terms = search_text.query_terms(query)
     if not terms:
         raise BoxOfficeError("bad_input", _("{query} has no letters or digits to search for").format(

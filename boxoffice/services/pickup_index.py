@@ -7,7 +7,6 @@ costs one indexed read when there are none; a VACUUM that renumbered rowids make
 
 from __future__ import annotations
 
-from boxoffice.domain import search_text
 from boxoffice.services.context import Ctx
 from boxoffice.store import pickup as store
 from boxoffice.store.db import write
@@ -21,6 +20,8 @@ def refresh_index(ctx: Ctx) -> int:
     last, top, intact = store.index_state(ctx.conn)
     if intact and top <= last:
         return 0
+    from boxoffice.domain import search_text
+
     with write(ctx.conn):
         if not intact:
             store.clear_index(ctx.conn)

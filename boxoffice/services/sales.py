@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
-from boxoffice.domain import seating
 from boxoffice.domain.card_numbers import refuse_card_number
 from boxoffice.domain.codes import make_order_code
-from boxoffice.domain.holders import HolderInput
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.money import format_money, tax_share
 from boxoffice.domain.pricing import Line, build_lines
@@ -29,6 +27,10 @@ from boxoffice.store import catalog as catalog_store
 from boxoffice.store import orders as order_store
 from boxoffice.store import terminal as terminal_store
 from boxoffice.store.db import write
+
+if TYPE_CHECKING:  # imported where used: a standing sale picks no seat, a sale without holders parses none
+    from boxoffice.domain import seating
+    from boxoffice.domain.holders import HolderInput
 
 MAX_TEXT = 200
 
@@ -296,6 +298,8 @@ def _take_places(ctx: Ctx, ev: dict, sec: dict, req: SaleRequest, n: int,
             raise BoxOfficeError("sold_out", _("only {left} left in {section}: sell {left} or fewer").format(
                 left=left, section=sec["name"]), available=left)
         return [(None, None)] * n
+    from boxoffice.domain import seating
+
     rows_ = _seat_rows(ctx, ev["id"], sec["id"], req.basket_id)
     if req.seats:
         if len(req.seats) != n:
@@ -349,6 +353,7 @@ def _refuse_unallocated(ctx: Ctx, event_id: str, section_id: str, labels: list[s
 def _seat_rows(ctx: Ctx, event_id: str, section_id: str, basket_id: str | None) -> list[list[seating.Seat]]:
     """A seat is available to this sale when it is free and in this terminal's allocation, and no basket holds it
     but the sale's own (services/seat_holds.py)."""
+    from boxoffice.domain import seating
     from boxoffice.services.seat_holds import holders
 
     held = holders(ctx, event_id, section_id)

@@ -10,7 +10,6 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from boxoffice.domain.search_text import index_entry
 from boxoffice.store.db import one, rows
 
 # What a search result needs of an order: the order itself and how many of its tickets are valid and handed out.
@@ -68,6 +67,8 @@ def clear_index(conn: sqlite3.Connection) -> None:
 def reindex_all(conn: sqlite3.Connection) -> int:
     """Write the whole index again from the orders table (the upgrade that added pinyin, migration 0025), in
     batches so a large database is never held in memory at once. Returns how many orders were indexed."""
+    from boxoffice.domain.search_text import index_entry
+
     clear_index(conn)
     last = done = 0
     while True:
