@@ -139,3 +139,16 @@ def test_watch_starts_the_next_round_at_once_while_a_round_left_pages() -> None:
     watch(lambda: next(results), lambda r, e, w: waits.append(w), Backoff(interval=5, rng=random.Random(1)),
           sleep=lambda s: None, rounds=4)
     assert waits[:2] == [0.0, 0.0] and all(4.5 <= w <= 5.5 for w in waits[2:])
+
+
+def test_background_rounds_ask_for_grants_now_and_then_and_boxoffice_sync_every_time(central: Central, terminals,
+                                                                                     demo_events) -> None:  # noqa: ANN001
+    from boxoffice.central.services.allocation_admin import allocate
+
+    (a,) = terminals(1)
+    sync(a)
+    assert "grants_applied" in sync(a, max_pages=rounds.ROUND_PAGES)
+    allocate(central.db_url, demo_events[0], a.terminal["id"], "standing", 7, [])
+    soon = sync(a, max_pages=rounds.ROUND_PAGES)  # within SLOW_EVERY of the last ask: not asked
+    assert "grants_applied" not in soon
+    assert sync(a)["grants_applied"] == 1  # `boxoffice sync` always asks

@@ -54,6 +54,7 @@ from boxoffice.wire.limits import PUSH_MAX_BYTES
 
 PUSH_BATCH = 500
 ROUND_PAGES = 4  # pages of PULL_PAGE changes a background round applies at most before it ends
+SLOW_EVERY = 10.0  # seconds between a background round's asks for grants and names (see _due)
 
 
 class SyncResult(TypedDict):
@@ -184,7 +185,8 @@ def _round(ctx: Ctx, transport: Transport, batch: int, page_size: int | None, ma
         between = _Between(ctx, transport, batch, pushed)
         pulled = pull(ctx, transport, page_size, progress, max_pages=max_pages, between=between)
         between.checkpoint()
-        if hasattr(transport, "allocations"):  # after the pull: a grant needs its event's catalogue here
+        if hasattr(transport, "allocations") and _due(ctx, "allocations", max_pages):  # after the pull: a grant
+            # needs its event's catalogue here
             pulled.update(allocation_round(ctx, transport))
             if pulled["stops_applied"]:  # a recall's release entry: central frees the places once it has it
                 _add(pushed, push(ctx, transport, batch, progress))
@@ -194,11 +196,28 @@ def _round(ctx: Ctx, transport: Transport, batch: int, page_size: int | None, ma
         with write(ctx.conn):
             state.record(ctx.conn, last_attempt_at=attempt, last_error=f"{exc.code}: {exc.message}")
         raise
-    learn_names(ctx, transport)
+    if _due(ctx, "names", max_pages):
+        learn_names(ctx, transport)
     learn_venue_secret(ctx, transport)
     with write(ctx.conn):
         state.record(ctx.conn, last_attempt_at=attempt, last_good_sync=ctx.now_iso(), last_error=None)
     return cast(SyncResult, {**pushed, **pulled, "waiting": state.pending_count(ctx.conn)})
+
+
+def _due(ctx: Ctx, what: str, max_pages: int | None) -> bool:
+    """Whether a round asks for grants (and recalls, top-ups) or the terminals' names: every round of `boxoffice
+    sync`; in background rounds at most every SLOW_EVERY seconds, as they change seldom and every request a
+    round makes is one more that each terminal's sales wait behind on a busy night."""
+    if max_pages is None:
+        return True
+    import time
+
+    last = ctx.cache.get(f"sync_{what}_at")
+    now = time.monotonic()
+    if last is not None and now - last < SLOW_EVERY:
+        return False
+    ctx.cache[f"sync_{what}_at"] = now
+    return True
 
 
 def _add(pushed: dict[str, Any], more: dict[str, Any]) -> None:
