@@ -134,10 +134,12 @@ def prepare(central_url: str, db_url: str, directory: Path, n: int, per_terminal
 
 def start_workers(terminals: list[Terminal], directory: Path, *, seconds: float, max_sales: int,
                   print_mode: str = "off", sync_interval: float = 0.0, pace: float = 0.0, lead: float = 3.0,
-                  per_process: int = 1, round_pages: int | None = None) -> list[Any]:
+                  per_process: int = 1, round_pages: int | None = None, nice: int = 0) -> list[Any]:
     """Start the worker processes (tests/load_worker.py), ``per_process`` terminals in each, all set to begin at
     the same moment (``lead`` s from now, after their imports). ``round_pages``: pages a sync round pulls at most
-    (None: the watch loop's ROUND_PAGES; 0: every page). Returns (process, report paths) pairs."""
+    (None: the watch loop's ROUND_PAGES; 0: every page). ``nice``: the workers' scheduling niceness, so that many
+    simulated terminals on a few cores leave the central service and PostgreSQL (in a venue on their own machine)
+    the processor first. Returns (process, report paths) pairs."""
     from boxoffice.services.sync.rounds import ROUND_PAGES
 
     pages = ROUND_PAGES if round_pages is None else round_pages
@@ -149,7 +151,8 @@ def start_workers(terminals: list[Terminal], directory: Path, *, seconds: float,
         proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "load_worker.py"),
                                  ",".join(str(t.toml) for t in group), ",".join(str(r) for r in reports),
                                  repr(start_at), repr(seconds), str(max_sales), print_mode, repr(sync_interval),
-                                 repr(pace), str(pages)], env=child_env(), cwd=ROOT, stderr=subprocess.PIPE, text=True)
+                                 repr(pace), str(pages)], env=child_env(), cwd=ROOT, stderr=subprocess.PIPE, text=True,
+                                preexec_fn=(lambda: os.nice(nice)) if nice else None)
         out.append((proc, reports))
     return out
 
