@@ -185,8 +185,8 @@ def _round(ctx: Ctx, transport: Transport, batch: int, page_size: int | None, ma
         between = _Between(ctx, transport, batch, pushed)
         pulled = pull(ctx, transport, page_size, progress, max_pages=max_pages, between=between)
         between.checkpoint()
-        if hasattr(transport, "allocations") and _due(ctx, "allocations", max_pages):  # after the pull: a grant
-            # needs its event's catalogue here
+        # after the pull: a grant needs its event's catalogue here
+        if hasattr(transport, "allocations") and _due(ctx, "allocations", max_pages):
             pulled.update(allocation_round(ctx, transport))
             if pulled["stops_applied"]:  # a recall's release entry: central frees the places once it has it
                 _add(pushed, push(ctx, transport, batch, progress))
