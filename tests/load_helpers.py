@@ -2,17 +2,9 @@
 benchmarks/bench_load.py (minutes, figures) and tests/test_stress_load.py (seconds, checks).
 
 Each terminal is its own SQLite file, enrolled with a one-time code and given an allocation of standing places with
-`boxoffice central allocate`. During the run each one is its own process (``python tests/load_helpers.py worker``)
-with two threads on two connections to its database, as a counter and `boxoffice sync --watch` beside it would be:
-one sells through ``services.sales.sell`` as fast as it can, the other runs ``services.sync.sync_once`` round after
-round. The client is made with no retries of its own, so every failed request (an exception or an answer that is
-not 2xx) is counted here, and the next round carries on from where the last one stopped.
-
-What a worker measures and writes to its report (JSON):
-- each sale's commit time, and when the central service first acknowledged the push holding its journal entry:
-  the difference is the sync lag (both clocks are this process's monotonic clock);
-- each request's duration (push, changes, allocations), timed around the client call;
-- every error, by code.
+`boxoffice central allocate`. During the run each one sells and syncs in a worker process (tests/load_worker.py:
+what it does and measures), one terminal a process, or ``per_process`` terminals a process to simulate more
+terminals than processes fit on the machine.
 
 ``verify`` then checks what a user would: every terminal's journal on the central service exactly once (by id,
 sequence and effect), every sale there once, each terminal selling no more than it was granted, the section's
@@ -22,23 +14,20 @@ sync.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from load_worker import EVENT, SECTION, TICKETS_PER_SALE, TimedTransport  # noqa: F401 - the run's names, shared
+
 ROOT = Path(__file__).resolve().parent.parent
-EVENT = "load-night"
-SECTION = "standing"
-TICKETS_PER_SALE = 2
 PRICE = 2250
 
 
@@ -140,173 +129,42 @@ def prepare(central_url: str, db_url: str, directory: Path, n: int, per_terminal
     return terminals
 
 
-# --- the worker: one terminal's process ---------------------------------------------------------------------
-
-
-class TimedTransport:
-    """The central client, with each request timed and each acknowledged sale noted (by order id, first time)."""
-
-    def __init__(self, client: Any, loads: Any) -> None:
-        self.client, self.loads = client, loads
-        self.times: dict[str, list[float]] = {"push": [], "changes": [], "allocations": []}
-        self.errors: Counter[str] = Counter()
-        self.acked: dict[str, float] = {}
-
-    def _timed(self, name: str, fn: Any, *args: Any) -> Any:
-        from boxoffice.errors import BoxOfficeError
-
-        start = time.perf_counter()
-        try:
-            answer = fn(*args)
-        except BoxOfficeError as exc:
-            self.errors[f"{name}: {exc.code}"] += 1
-            raise
-        except Exception as exc:
-            self.errors[f"{name}: {type(exc).__name__}"] += 1
-            raise
-        self.times[name].append(time.perf_counter() - start)
-        return answer
-
-    def push(self, entries: list[dict[str, Any]]) -> Any:
-        answer = self._timed("push", self.client.push, entries)
-        now = time.monotonic()
-        for e in entries:
-            if e["kind"] == "sale":
-                payload = e["payload"] if isinstance(e["payload"], dict) else self.loads(e["payload"])
-                self.acked.setdefault(payload["order"]["id"], now)
-        return answer
-
-    def changes(self, after: int, limit: int) -> Any:
-        return self._timed("changes", self.client.changes, after, limit)
-
-    def allocations(self, after: int, limit: int = 500) -> Any:
-        return self._timed("allocations", self.client.allocations, after, limit)
-
-    def enroll_challenge(self, body: dict[str, Any]) -> Any:
-        return self.client.enroll_challenge(body)
-
-    def enroll(self, body: dict[str, Any]) -> Any:
-        return self.client.enroll(body)
-
-
-def worker(toml: str, start_at: float, seconds: float, max_sales: int, report: str, print_mode: str,
-           sync_interval: float, pace: float = 0.0, drain_seconds: float = 120.0) -> None:
-    """Sell and sync from ``start_at`` (epoch seconds) for ``seconds`` or ``max_sales`` sales, then push what is
-    left; write the report. ``pace``: sales a second to aim at (0: as fast as the terminal goes)."""
-    from boxoffice.config import load
-    from boxoffice.domain.tenders import Tender
-    from boxoffice.errors import BoxOfficeError
-    from boxoffice.services.opening import open_terminal
-    from boxoffice.services.printing import run_jobs
-    from boxoffice.services.sales import SaleRequest, sell
-    from boxoffice.services.sync.rounds import credentials, sync_once
-    from boxoffice.sync.client import CentralClient
-    from boxoffice.wire import codec
-
-    seller, syncer = open_terminal(load(toml)), open_terminal(load(toml))
-    url, token = credentials(syncer)
-    client = CentralClient(url, token, retries=0, timeout=60)
-    transport = TimedTransport(client, codec.loads)
-    committed: dict[str, float] = {}
-    sale_errors: Counter[str] = Counter()
-    sync_errors: Counter[str] = Counter()
-    print_failures = 0
-    rounds = 0
-    round_times: list[float] = []
-    sold_for = 0.0
-    done = threading.Event()
-    request = SaleRequest(event_id=EVENT, section_id=SECTION, counts={"adult": TICKETS_PER_SALE},
-                          tenders=[Tender("card", card_last4="4242")], print_receipt=False)
-
-    def sell_loop() -> None:
-        nonlocal print_failures, sold_for
-        began = time.monotonic()
-        deadline = began + seconds
-        try:
-            while time.monotonic() < deadline and len(committed) < max_sales:
-                if pace:  # the next sale is due 1/pace after the previous one was due
-                    time.sleep(max(0.0, began + len(committed) / pace - time.monotonic()))
-                try:
-                    sale = sell(seller, request)
-                except BoxOfficeError as exc:
-                    sale_errors[exc.code] += 1
-                    if exc.code in ("not_allocated", "sold_out"):
-                        return  # its allocation is spent: selling on would only repeat the refusal
-                    continue
-                except Exception as exc:  # noqa: BLE001 - counted: the goal is none
-                    sale_errors[type(exc).__name__] += 1
-                    continue
-                committed[sale["order"]["id"]] = time.monotonic()
-                if print_mode == "file":
-                    results = run_jobs(seller, sale["jobs"])
-                    print_failures += sum(r["status"] != "printed" for r in results)
-        finally:
-            sold_for = time.monotonic() - began
-            done.set()
-
-    def sync_round() -> dict[str, Any] | None:
-        nonlocal rounds
-        rounds += 1
-        started = time.perf_counter()
-        try:
-            return sync_once(syncer, transport)
-        except BoxOfficeError as exc:
-            sync_errors[exc.code] += 1
-        except Exception as exc:  # noqa: BLE001 - counted: the goal is none
-            sync_errors[type(exc).__name__] += 1
-        finally:
-            round_times.append(time.perf_counter() - started)
-        return None
-
-    time.sleep(max(0.0, start_at - time.time()))
-    thread = threading.Thread(target=sell_loop, name="seller")
-    thread.start()
-    while not done.is_set():
-        sync_round()
-        if sync_interval:
-            done.wait(sync_interval)
-    thread.join()
-    drain_until = time.monotonic() + drain_seconds
-    while time.monotonic() < drain_until:  # what was sold last goes up too
-        out = sync_round()
-        if out is not None and out["waiting"] == 0:
-            break
-    client.close()
-    lags = [max(0.0, transport.acked[o] - t) for o, t in committed.items() if o in transport.acked]
-    Path(report).write_text(json.dumps({
-        "toml": toml, "sales": len(committed), "seconds": sold_for, "sale_errors": dict(sale_errors),
-        "sync_errors": dict(sync_errors), "request_errors": dict(transport.errors), "rounds": rounds,
-        "round_times": round_times,
-        "print_failures": print_failures, "unacknowledged": len(committed) - len(lags), "lags": lags,
-        "times": transport.times}))
-    seller.close()
-    syncer.close()
+# --- the workers: one process per terminal, or per few terminals ------------------------------------------
 
 
 def start_workers(terminals: list[Terminal], directory: Path, *, seconds: float, max_sales: int,
-                  print_mode: str = "off", sync_interval: float = 0.0, pace: float = 0.0,
-                  lead: float = 3.0) -> list[Any]:
-    """Start one worker process per terminal, all set to begin at the same moment (``lead`` s from now, after
-    their imports). Returns (process, report path) pairs."""
+                  print_mode: str = "off", sync_interval: float = 0.0, pace: float = 0.0, lead: float = 3.0,
+                  per_process: int = 1, round_pages: int | None = None, nice: int = 0) -> list[Any]:
+    """Start the worker processes (tests/load_worker.py), ``per_process`` terminals in each, all set to begin at
+    the same moment (``lead`` s from now, after their imports). ``round_pages``: pages a sync round pulls at most
+    (None: the watch loop's ROUND_PAGES; 0: every page). ``nice``: the workers' scheduling niceness, so that many
+    simulated terminals on a few cores leave the central service and PostgreSQL (in a venue on their own machine)
+    the processor first. Returns (process, report paths) pairs."""
+    from boxoffice.services.sync.rounds import ROUND_PAGES
+
+    pages = ROUND_PAGES if round_pages is None else round_pages
     start_at = time.time() + lead
     out = []
-    for t in terminals:
-        report = directory / f"{t.toml.parent.name}-report.json"
-        proc = subprocess.Popen([sys.executable, __file__, "worker", str(t.toml), repr(start_at), repr(seconds),
-                                 str(max_sales), str(report), print_mode, repr(sync_interval), repr(pace)],
-                                env=child_env(), cwd=ROOT, stderr=subprocess.PIPE, text=True)
-        out.append((proc, report))
+    for i in range(0, len(terminals), per_process):
+        group = terminals[i:i + per_process]
+        reports = [directory / f"{t.toml.parent.name}-report.json" for t in group]
+        proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "load_worker.py"),
+                                 ",".join(str(t.toml) for t in group), ",".join(str(r) for r in reports),
+                                 repr(start_at), repr(seconds), str(max_sales), print_mode, repr(sync_interval),
+                                 repr(pace), str(pages)], env=child_env(), cwd=ROOT, stderr=subprocess.PIPE, text=True,
+                                preexec_fn=(lambda: os.nice(nice)) if nice else None)
+        out.append((proc, reports))
     return out
 
 
 def collect(workers: list[Any], timeout: float) -> list[dict[str, Any]]:
     """Wait for every worker; their reports (a worker that failed raises, with its stderr)."""
     reports = []
-    for proc, report in workers:
+    for proc, paths in workers:
         _, err = proc.communicate(timeout=timeout)
         if proc.returncode != 0:
             raise RuntimeError(f"a load worker exited {proc.returncode}: {err[-3000:]}")
-        reports.append(json.loads(Path(report).read_text()))
+        reports += [json.loads(Path(p).read_text()) for p in paths]
     return reports
 
 
@@ -344,7 +202,7 @@ def summarise(reports: list[dict[str, Any]]) -> dict[str, Any]:
         "requests": len(every), "request_p50_s": percentile(every, 50), "request_p99_s": percentile(every, 99),
         "by_request": {k: {"n": len(v), "p50_s": percentile(v, 50), "p99_s": percentile(v, 99)}
                        for k, v in times.items()},
-        "rounds": sum(r["rounds"] for r in reports),
+        "rounds": sum(r["rounds"] for r in reports), "behind_rounds": sum(r.get("behind_rounds", 0) for r in reports),
         "round_p50_s": percentile(rounds, 50), "round_p99_s": percentile(rounds, 99),
         "round_in_requests": round(sum(every) / sum(rounds), 3) if rounds else None,
         "errors": dict(errors), "error_count": sum(errors.values()),
@@ -408,18 +266,3 @@ def verify(db_url: str, terminals: list[Terminal], reports: list[dict[str, Any]]
             if known != central_orders:
                 problems.append(f"{t.name}: knows {known} box-office orders, the central service has {central_orders}")
     return problems
-
-
-def main(argv: list[str]) -> None:
-    """Entry point of a worker process (see start_workers)."""
-    ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=["worker"])
-    for name in ("toml", "start_at", "seconds", "max_sales", "report", "print_mode", "sync_interval", "pace"):
-        ap.add_argument(name)
-    a = ap.parse_args(argv)
-    worker(a.toml, float(a.start_at), float(a.seconds), int(a.max_sales), a.report, a.print_mode,
-           float(a.sync_interval), float(a.pace))
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])

@@ -217,7 +217,7 @@ def _watch(tctx: Any, conn: dict[str, Any], interval: float, batch: int, json_ou
     def step() -> dict[str, Any]:
         backup_if_due()
         with _client(conn["url"], conn["token"], conn["ca_bundle"]) as client:
-            return service.sync_once(tctx, client, batch=batch)
+            return service.sync_once(tctx, client, batch=batch, max_pages=service.ROUND_PAGES)
 
     def report(result: dict[str, Any] | None, error: Any, wait: float) -> None:
         if json_out:

@@ -2,8 +2,10 @@
 
 After a failure the wait is a random time up to min(cap, base * 2**failures) ("full jitter"), so a room of terminals
 that lost the network together does not come back at the same instant and hammer the service. After a success it is
-the interval again, give or take a tenth. Ctrl-C stops between two steps; every step is its own transaction, so
-nothing is half-done whenever it lands.
+the interval again, give or take a tenth; or no wait at all when the round stopped at its page limit with changes
+still to pull (``caught_up`` False: services/sync/rounds.py ROUND_PAGES), so a terminal that fell behind while
+every counter sold flat out catches up as fast as it can once selling slows. Ctrl-C stops between two steps; every
+step is its own transaction, so nothing is half-done whenever it lands.
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ def watch(step: Callable[[], dict[str, Any]], report: Callable[[dict[str, Any] |
             try:
                 result, error = step(), None
                 wait = backoff.after_success()
+                if result.get("caught_up") is False:
+                    wait = 0.0
             except BoxOfficeError as exc:
                 result, error = None, exc
                 wait = backoff.after_failure()
