@@ -124,7 +124,7 @@ def _names_and_zone(tctx: Any) -> tuple[dict[str, str], str]:
 def sync(
     ctx: typer.Context,
     watch: bool = typer.Option(False, "--watch", help=_("Keep syncing every few seconds until Ctrl-C.")),
-    interval: float = typer.Option(5.0, "--interval", help=_("Seconds between syncs with --watch.")),
+    interval: float = typer.Option(2.0, "--interval", help=_("Seconds between syncs with --watch.")),
     batch: int = typer.Option(500, "--batch", help=_("Journal entries per request.")),
     backup_to: Path = typer.Option(None, "--backup-to", help=_("With --watch: also keep verified backups in this "
                                                                  "folder (a second disk), as `boxoffice backup` "

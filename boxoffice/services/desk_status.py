@@ -14,7 +14,7 @@ from typing import TypedDict
 from boxoffice.domain.clock import parse_iso
 from boxoffice.services.context import Ctx
 
-ONLINE_WITHIN_S = 120  # a good sync this recent, and no error since, counts as online (`sync --watch` runs every 5 s)
+ONLINE_WITHIN_S = 120  # a good sync this recent, and no error since, counts as online (`sync --watch` runs every 2 s)
 
 
 class SectionLeft(TypedDict):

@@ -23,7 +23,7 @@ from boxoffice.errors import BoxOfficeError
 class Backoff:
     """How long to wait before the next attempt."""
 
-    interval: float = 5.0
+    interval: float = 2.0
     base: float = 2.0
     cap: float = 300.0
     rng: random.Random = field(default_factory=random.Random)
