@@ -39,6 +39,90 @@ PER_KEY: dict[str, list[float]] = {}
 SALE_GOAL_S = 0.5
 
 
+class KeyClock:
+    """Sends keys to a headless app as a keyboard does and times each from sent to drawn.
+
+    A key's time runs until every message it caused has been handled and the screen drawn after the last of them
+    (the app's own display call, wrapped). ``profiler``, when given, is enabled around each key and its stats kept
+    per key name (``profiles``), to see where a slow key's time goes.
+    """
+
+    def __init__(self, app: Any, per_key: dict[str, list[float]] | None = None, profile: bool = False) -> None:
+        self.app = app
+        self.per_key = PER_KEY if per_key is None else per_key
+        self.profiles: dict[str, Any] = {}
+        self.profile = profile
+        self.drawn = 0.0
+        display = app._display
+
+        def timed_display(screen: Any, renderable: Any) -> None:
+            display(screen, renderable)
+            if renderable is not None:
+                self.drawn = time.perf_counter()
+
+        app._display = timed_display
+
+    def busy(self) -> bool:
+        app = self.app
+        if app._message_queue.qsize():
+            return True
+        return any(node._message_queue.qsize() for screen in app.screen_stack
+                   for node in (screen, *screen.walk_children()))
+
+    @staticmethod
+    def event(name: str) -> Any:
+        from textual import events
+        from textual.keys import _character_to_key
+
+        key = _character_to_key(name) if len(name) == 1 and not name.isalnum() else name
+        return events.Key(key, name if len(name) == 1 else None)
+
+    async def settle(self, sent: float) -> float:
+        """Wait until nothing is left to handle and the screen was drawn since ``sent``; the time to that draw."""
+        quiet_since = None
+        while True:
+            await asyncio.sleep(0.0005)
+            now = time.perf_counter()
+            if self.busy() or self.drawn < sent:
+                quiet_since = None
+                continue
+            quiet_since = quiet_since or now
+            if now - quiet_since > 0.003:  # nothing left to handle, and drawn since the key
+                return self.drawn - sent
+
+    async def keys(self, *names: str) -> float:
+        """Send the keys one after another, each once the last is handled and drawn; the sum of each key's time
+        from sent to drawn (the pauses between keys, where a person would be typing, are left out)."""
+        total = 0.0
+        for name in names:
+            total += await self.burst(name, label=name)
+        return total
+
+    async def burst(self, *names: str, label: str) -> float:
+        """Send the keys all at once, as a barcode scanner types a code and its Enter; the time from the first sent
+        to the screen drawn after the last is handled, recorded under ``label``."""
+        import cProfile
+
+        assert self.app._driver is not None
+        profiler = cProfile.Profile() if self.profile else None
+        sent = time.perf_counter()
+        if profiler is not None:
+            profiler.enable()
+        for name in names:
+            self.app._driver.send_message(self.event(name))
+        took = await self.settle(sent)
+        if profiler is not None:
+            profiler.disable()
+            import pstats
+
+            if label in self.profiles:
+                self.profiles[label].add(profiler)
+            else:
+                self.profiles[label] = pstats.Stats(profiler)
+        self.per_key.setdefault(label, []).append(took)
+        return took
+
+
 def make_terminal(directory: Path) -> Any:
     """A terminal with the demo catalogue and a seller logged in, printing to a file; returns the open context."""
     from boxoffice.config import load
@@ -108,47 +192,7 @@ async def measure(ctx: Any, event_id: str, n: int, warmup: int) -> list[dict]:
 
     async with app.run_test(size=(80, 24)) as pilot:
         assert isinstance(app.screen, SaleScreen)
-        drawn = [0.0]
-        display = app._display
-
-        def timed_display(screen: Any, renderable: Any) -> None:
-            display(screen, renderable)
-            if renderable is not None:
-                drawn[0] = time.perf_counter()
-
-        app._display = timed_display  # type: ignore[method-assign]
-
-        def busy() -> bool:
-            if app._message_queue.qsize():
-                return True
-            return any(node._message_queue.qsize() for screen in app.screen_stack for node in (screen,
-                                                                                               *screen.walk_children()))
-
-        async def keys(*names: str) -> float:
-            """Send the keys one after another, each once the last is handled and drawn; the sum of each key's time
-            from sent to drawn (the pauses between keys, where a person would be typing, are left out)."""
-            from textual import events
-            from textual.keys import _character_to_key
-
-            total = 0.0
-            for name in names:
-                key = _character_to_key(name) if len(name) == 1 and not name.isalnum() else name
-                sent = time.perf_counter()
-                assert app._driver is not None
-                app._driver.send_message(events.Key(key, name if len(name) == 1 else None))
-                quiet_since = None
-                while True:
-                    await asyncio.sleep(0.0005)
-                    now = time.perf_counter()
-                    if busy() or drawn[0] < sent:
-                        quiet_since = None
-                        continue
-                    quiet_since = quiet_since or now
-                    if now - quiet_since > 0.003:  # nothing left to handle, and drawn since the key
-                        break
-                total += drawn[0] - sent
-                PER_KEY.setdefault(name, []).append(drawn[0] - sent)
-            return total
+        keys = KeyClock(app).keys
 
         async def screen_sale() -> float:
             took = await keys("plus", "plus", "a", "b", "enter", "p", "f7", *"4242", "enter")
