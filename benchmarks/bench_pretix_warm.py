@@ -11,8 +11,9 @@ it until everything it caused is handled and the screen drawn after the last of 
   printed: ``+ + a p f7 4 2 4 2 enter`` (two adults, into the basket, pay, card, its last four digits, sold and
   printed to the file), summed. The Enter that goes on to the next customer is timed apart and not in the sum.
   pretix's: the POST of a paid order of two tickets, as bench_pretix_vs.py's sale.
-- Pickup, ours: at the will-call screen showing the last customer's order, Escape (a new search), the order code and
-  its Enter sent at once as a barcode scanner types them, then Enter to hand the tickets out, printed to the file.
+- Pickup, ours: at the will-call screen showing the last customer's order, the order code and its Enter sent at
+  once as a barcode scanner types them (a code typed at the order on screen starts the next search), then Enter to
+  hand the tickets out, printed to the file.
   pretix's: the order search (``GET orders/?search=CODE``) and a check-in of each of its two tickets on a check-in
   list "Will-call" (``POST checkinrpc/redeem/``): what marks a ticket collected in pretix, refused the second time
   as our handing out is. A fresh order each run on both sides.
@@ -186,7 +187,7 @@ async def measure(ctx: Any, px: Pretix, orders: int, n: int, warmup: int, profil
                 took = await clock.keys(*SALE_KEYS)
                 if "SOLD" not in str(app.screen.query_one("#sold").render()):
                     raise RuntimeError("the screen sale did not go through")
-                after = await clock.keys("enter")  # on to the next customer: an empty basket
+                after = await clock.burst("enter", label="enter (next customer)")  # an empty basket
                 if record:
                     times["sale"].append(took)
                     times["next"].append(after)
@@ -194,8 +195,8 @@ async def measure(ctx: Any, px: Pretix, orders: int, n: int, warmup: int, profil
                 timed("px_pickup", record, px_pickup, px_codes[i])
                 timed("bare_pickup", record, bare_pickup, ctx, ours_codes[2 * i])
                 code = ours_codes[2 * i + 1]
-                took = await clock.keys("escape") + await clock.burst(*code, "enter", label="scan") \
-                    + await clock.keys("enter")
+                took = await clock.burst(*code, "enter", label="scan") \
+                    + await clock.burst("enter", label="enter (hand out)")
                 said = str(app.screen.query_one("#message").render())
                 if "HANDED OUT 2" not in said or "NOT PRINTED" in said:
                     raise RuntimeError(f"the screen pickup of {code} did not go through: {said}")
@@ -217,7 +218,7 @@ def rows(times: dict[str, list[float]], orders: int, n: int) -> list[dict]:
     for job, name, px_name, bare in (
             ("sale", "warm counter sale: + + a p f7 4242 enter (2 standing, card, printed)",
              "pretix: POST a paid order of 2 tickets", "bare_sale"),
-            ("pickup", f"warm counter pickup: escape, scan code + enter, enter ({orders:,} web orders)",
+            ("pickup", f"warm counter pickup: scan code + enter, enter ({orders:,} web orders)",
              f"pretix: GET orders/?search=CODE + 2 x POST checkinrpc/redeem ({orders:,} orders)", "bare_pickup")):
         out.append({"bench": "pretix-warm", "name": name, "median_s": round(med[job], 6), "floor": px_name,
                     "floor_median_s": round(med[f"px_{job}"], 6), "ratio": round(med[job] / med[f"px_{job}"], 3),
