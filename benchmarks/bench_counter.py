@@ -40,11 +40,13 @@ SALE_GOAL_S = 0.5
 
 
 class KeyClock:
-    """Sends keys to a headless app as a keyboard does and times each from sent to drawn.
+    """Sends keys to a headless app as a keyboard does and times each from sent to the screen as it ends up.
 
-    A key's time runs until every message it caused has been handled and the screen drawn after the last of them
-    (the app's own display call, wrapped). ``profiler``, when given, is enabled around each key and its stats kept
-    per key name (``profiles``), to see where a slow key's time goes.
+    A key's time runs to the last frame that changed what the screen shows, once every message the key caused has
+    been handled and every change drawn (Textual draws on a frame tick after a change, and a key often causes
+    follow-up messages, so a key may draw several frames, some of them the same picture again). Each frame drawn is
+    compared with the one before through a text screenshot; the time that comparison takes is subtracted, so the
+    figure is the app's. ``profile`` enables cProfile around each key, its stats kept per key name (``profiles``).
     """
 
     def __init__(self, app: Any, per_key: dict[str, list[float]] | None = None, profile: bool = False) -> None:
@@ -52,19 +54,32 @@ class KeyClock:
         self.per_key = PER_KEY if per_key is None else per_key
         self.profiles: dict[str, Any] = {}
         self.profile = profile
-        self.drawn = 0.0
+        self.drawn = 0.0  # the last frame drawn (any)
+        self.changed = 0.0  # the last frame that changed the picture, less the comparisons' time since the key
+        self.overhead = 0.0
+        self.picture = ""
         display = app._display
 
         def timed_display(screen: Any, renderable: Any) -> None:
             display(screen, renderable)
-            if renderable is not None:
-                self.drawn = time.perf_counter()
+            if renderable is None:
+                return
+            self.drawn = now = time.perf_counter()
+            picture = app.export_screenshot()
+            if picture != self.picture:
+                self.picture, self.changed = picture, now - self.overhead
+            self.overhead += time.perf_counter() - now
 
         app._display = timed_display
 
     def busy(self) -> bool:
+        """Messages waiting anywhere, or a change the screen has not drawn yet (it draws on its next frame tick)."""
         app = self.app
         if app._message_queue.qsize():
+            return True
+        screen = app.screen
+        if (screen._layout_required or screen._repaint_required or screen._scroll_required or screen._dirty_widgets
+                or screen._compositor._dirty_regions):
             return True
         return any(node._message_queue.qsize() for screen in app.screen_stack
                    for node in (screen, *screen.walk_children()))
@@ -78,7 +93,7 @@ class KeyClock:
         return events.Key(key, name if len(name) == 1 else None)
 
     async def settle(self, sent: float) -> float:
-        """Wait until nothing is left to handle and the screen was drawn since ``sent``; the time to that draw."""
+        """Wait until nothing is left to handle or to draw; the time to the last frame that changed the screen."""
         quiet_since = None
         while True:
             await asyncio.sleep(0.0005)
@@ -87,8 +102,8 @@ class KeyClock:
                 quiet_since = None
                 continue
             quiet_since = quiet_since or now
-            if now - quiet_since > 0.003:  # nothing left to handle, and drawn since the key
-                return self.drawn - sent
+            if now - quiet_since > 0.003:  # nothing left to handle or to draw, and drawn since the key
+                return max(self.changed - sent, 0.0)
 
     async def keys(self, *names: str) -> float:
         """Send the keys one after another, each once the last is handled and drawn; the sum of each key's time
@@ -105,6 +120,7 @@ class KeyClock:
 
         assert self.app._driver is not None
         profiler = cProfile.Profile() if self.profile else None
+        self.overhead = 0.0
         sent = time.perf_counter()
         if profiler is not None:
             profiler.enable()
