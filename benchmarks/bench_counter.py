@@ -39,6 +39,106 @@ PER_KEY: dict[str, list[float]] = {}
 SALE_GOAL_S = 0.5
 
 
+class KeyClock:
+    """Sends keys to a headless app as a keyboard does and times each from sent to the screen as it ends up.
+
+    A key's time runs to the last frame that changed what the screen shows, once every message the key caused has
+    been handled and every change drawn (Textual draws on a frame tick after a change, and a key often causes
+    follow-up messages, so a key may draw several frames, some of them the same picture again). Each frame drawn is
+    compared with the one before through a text screenshot; the time that comparison takes is subtracted, so the
+    figure is the app's. ``profile`` enables cProfile around each key, its stats kept per key name (``profiles``).
+    """
+
+    def __init__(self, app: Any, per_key: dict[str, list[float]] | None = None, profile: bool = False) -> None:
+        self.app = app
+        self.per_key = PER_KEY if per_key is None else per_key
+        self.profiles: dict[str, Any] = {}
+        self.profile = profile
+        self.drawn = 0.0  # the last frame drawn (any)
+        self.changed = 0.0  # the last frame that changed the picture, less the comparisons' time since the key
+        self.overhead = 0.0
+        self.picture = ""
+        display = app._display
+
+        def timed_display(screen: Any, renderable: Any) -> None:
+            display(screen, renderable)
+            if renderable is None:
+                return
+            self.drawn = now = time.perf_counter()
+            picture = app.export_screenshot()
+            if picture != self.picture:
+                self.picture, self.changed = picture, now - self.overhead
+            self.overhead += time.perf_counter() - now
+
+        app._display = timed_display
+
+    def busy(self) -> bool:
+        """Messages waiting anywhere, or a change the screen has not drawn yet (it draws on its next frame tick)."""
+        app = self.app
+        if app._message_queue.qsize():
+            return True
+        screen = app.screen
+        if (screen._layout_required or screen._repaint_required or screen._scroll_required or screen._dirty_widgets
+                or screen._compositor._dirty_regions):
+            return True
+        return any(node._message_queue.qsize() for screen in app.screen_stack
+                   for node in (screen, *screen.walk_children()))
+
+    @staticmethod
+    def event(name: str) -> Any:
+        from textual import events
+        from textual.keys import _character_to_key
+
+        key = _character_to_key(name) if len(name) == 1 and not name.isalnum() else name
+        return events.Key(key, name if len(name) == 1 else None)
+
+    async def settle(self, sent: float) -> float:
+        """Wait until nothing is left to handle or to draw; the time to the last frame that changed the screen."""
+        quiet_since = None
+        while True:
+            await asyncio.sleep(0.0005)
+            now = time.perf_counter()
+            if self.busy() or self.drawn < sent:
+                quiet_since = None
+                continue
+            quiet_since = quiet_since or now
+            if now - quiet_since > 0.003:  # nothing left to handle or to draw, and drawn since the key
+                return max(self.changed - sent, 0.0)
+
+    async def keys(self, *names: str) -> float:
+        """Send the keys one after another, each once the last is handled and drawn; the sum of each key's time
+        from sent to drawn (the pauses between keys, where a person would be typing, are left out)."""
+        total = 0.0
+        for name in names:
+            total += await self.burst(name, label=name)
+        return total
+
+    async def burst(self, *names: str, label: str) -> float:
+        """Send the keys all at once, as a barcode scanner types a code and its Enter; the time from the first sent
+        to the screen drawn after the last is handled, recorded under ``label``."""
+        import cProfile
+
+        assert self.app._driver is not None
+        profiler = cProfile.Profile() if self.profile else None
+        self.overhead = 0.0
+        sent = time.perf_counter()
+        if profiler is not None:
+            profiler.enable()
+        for name in names:
+            self.app._driver.send_message(self.event(name))
+        took = await self.settle(sent)
+        if profiler is not None:
+            profiler.disable()
+            import pstats
+
+            if label in self.profiles:
+                self.profiles[label].add(profiler)
+            else:
+                self.profiles[label] = pstats.Stats(profiler)
+        self.per_key.setdefault(label, []).append(took)
+        return took
+
+
 def make_terminal(directory: Path) -> Any:
     """A terminal with the demo catalogue and a seller logged in, printing to a file; returns the open context."""
     from boxoffice.config import load
@@ -108,47 +208,7 @@ async def measure(ctx: Any, event_id: str, n: int, warmup: int) -> list[dict]:
 
     async with app.run_test(size=(80, 24)) as pilot:
         assert isinstance(app.screen, SaleScreen)
-        drawn = [0.0]
-        display = app._display
-
-        def timed_display(screen: Any, renderable: Any) -> None:
-            display(screen, renderable)
-            if renderable is not None:
-                drawn[0] = time.perf_counter()
-
-        app._display = timed_display  # type: ignore[method-assign]
-
-        def busy() -> bool:
-            if app._message_queue.qsize():
-                return True
-            return any(node._message_queue.qsize() for screen in app.screen_stack for node in (screen,
-                                                                                               *screen.walk_children()))
-
-        async def keys(*names: str) -> float:
-            """Send the keys one after another, each once the last is handled and drawn; the sum of each key's time
-            from sent to drawn (the pauses between keys, where a person would be typing, are left out)."""
-            from textual import events
-            from textual.keys import _character_to_key
-
-            total = 0.0
-            for name in names:
-                key = _character_to_key(name) if len(name) == 1 and not name.isalnum() else name
-                sent = time.perf_counter()
-                assert app._driver is not None
-                app._driver.send_message(events.Key(key, name if len(name) == 1 else None))
-                quiet_since = None
-                while True:
-                    await asyncio.sleep(0.0005)
-                    now = time.perf_counter()
-                    if busy() or drawn[0] < sent:
-                        quiet_since = None
-                        continue
-                    quiet_since = quiet_since or now
-                    if now - quiet_since > 0.003:  # nothing left to handle, and drawn since the key
-                        break
-                total += drawn[0] - sent
-                PER_KEY.setdefault(name, []).append(drawn[0] - sent)
-            return total
+        keys = KeyClock(app).keys
 
         async def screen_sale() -> float:
             took = await keys("plus", "plus", "a", "b", "enter", "p", "f7", *"4242", "enter")

@@ -275,3 +275,32 @@ def test_a_real_name_order_asks_for_a_holders_id_first(terminal, login) -> None:
     assert seen[1].startswith("✗ REFUSED (holder_mismatch)")
     assert seen[2].startswith("✓ HANDED OUT 2 ticket(s)") and "王芳 · ID ****0024" in seen[2]
     assert waiting(terminal, code) == 0
+
+
+def test_the_next_code_typed_or_scanned_at_the_order_on_screen_starts_the_next_search(terminal, desk) -> None:  # noqa: ANN001
+    from textual import events
+    from textual.keys import _character_to_key
+
+    first, second = desk["strasse"]["code"], desk["zoe"]["code"]
+
+    async def steps(pilot: Any, screen: WillCallScreen, seen: list[str]) -> None:
+        await search(pilot, first)
+        await pilot.press("enter")
+        await pilot.pause()
+        seen.append(text(screen, "#message"))
+        # A scanner types the next code and its Enter at once, at the order handed out: no Escape, no / first.
+        for ch in second:
+            screen.app.post_message(events.Key(ch if ch.isalnum() else _character_to_key(ch), ch))
+        screen.app.post_message(events.Key("enter", "\r"))
+        await pilot.pause()
+        await pilot.pause()
+        seen.append(text(screen, "#order"))
+        await pilot.press("enter")
+        await pilot.pause()
+        seen.append(text(screen, "#message"))
+
+    seen = drive(terminal, steps)
+    assert seen[0].startswith("✓ HANDED OUT 1 ticket(s)")
+    assert "Zoë O'Brien" in seen[1] and second in seen[1] and "3 left" in seen[1]
+    assert seen[2].startswith("✓ HANDED OUT 3 ticket(s)")
+    assert waiting(terminal, first) == 0 and waiting(terminal, second) == 0

@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input, OptionList, Static
@@ -35,7 +36,33 @@ def state_text(state: str) -> str:
 
 
 class OrderPanel(Static, can_focus=True):
-    """The order found: who, which event, each ticket and whether it is out. Focused, Enter hands it all out."""
+    """The order found: who, which event, each ticket and whether it is out. Focused, Enter hands it all out.
+
+    A character that is none of the screen's keys (a scanned code, a name typed) starts the next search with it,
+    so the next customer's code goes straight in after the last one was handed out, with no Escape or / first.
+    """
+
+    async def on_key(self, event: events.Key) -> None:
+        screen = self.screen
+        if not isinstance(screen, WillCallScreen):
+            return
+        search = screen.query_one("#search", Input)
+        if screen.focused is search:
+            # A scanner's keys reach the app faster than it handles them: those sent on to the panel before its
+            # first character moved the focus to the search box follow that character there, in order.
+            event.stop()
+            event.prevent_default()
+            if event.key == "enter":
+                await search.action_submit()
+            elif event.is_printable and event.character:
+                search.insert_text_at_cursor(event.character)
+            return
+        if event.key in _screen_keys():
+            return
+        if event.is_printable and event.character and event.character.strip():
+            event.stop()
+            event.prevent_default()
+            screen.start_search(event.character)
 
 
 class WillCallScreen(DeskScreen):
@@ -282,10 +309,21 @@ class WillCallScreen(DeskScreen):
         self.code, self.view = None, None
         search = self.query_one("#search", Input)
         search.value = ""
+        # At once, not after the keys already waiting: a scanner's code sent right behind this key goes in the box.
+        self.set_focus(search)
         self.query_one("#results", OptionList).display = False
         self.query_one("#order", OrderPanel).display = False
         self.say("")
-        search.focus()
+
+    def start_search(self, first: str) -> None:
+        """A new search whose box holds ``first`` already (the order panel passes on what was typed at it)."""
+        self.action_clear()
+        self.query_one("#search", Input).insert_text_at_cursor(first)
+
+
+def _screen_keys() -> set[str]:
+    """The keys the will-call screen binds (they keep their meaning on the order panel)."""
+    return {key.strip() for b in WillCallScreen.BINDINGS if isinstance(b, Binding) for key in b.key.split(",")}
 
 
 def _waiting(view: dict[str, Any]) -> list[dict[str, Any]]:
