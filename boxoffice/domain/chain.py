@@ -16,16 +16,21 @@ from boxoffice.i18n import _
 GENESIS = "0" * 64
 
 
+# The encoders json.dumps would make on every call with these options, made once: the same text (json.dumps is
+# exactly ``JSONEncoder(**options).encode(obj)``), without building an encoder per journal entry.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical(payload: Any) -> str:
     """The one JSON text of a payload that everyone hashes: sorted keys, no spaces, UTF-8 kept."""
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(payload)
 
 
 def entry_hash(prev_hash: str, *, id: str, seq: int, terminal_id: str, kind: str, operator_id: str | None,
                at: str, payload: str) -> str:
     """SHA-256 over the previous hash and the entry's fields (payload as its stored canonical text)."""
-    body = json.dumps([prev_hash, id, seq, terminal_id, kind, operator_id, at, payload],
-                      separators=(",", ":"), ensure_ascii=False)
+    body = _COMPACT.encode([prev_hash, id, seq, terminal_id, kind, operator_id, at, payload])
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 

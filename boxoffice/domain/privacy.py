@@ -42,12 +42,21 @@ DEFAULT_KEEP_DAYS = 30
 
 def carries_personal(payload: Any) -> bool:
     """Whether any personal key in ``payload`` (at any depth) holds a value."""
+    # Plain loops, and only dicts and lists descended into: a sale's payload is walked on every sale.
     if isinstance(payload, dict):
-        return any((k in PERSONAL_KEYS and v not in (None, "")) or carries_personal(v)
-                   or (k == HOLDERS_KEY and isinstance(v, list) and any(_holder_named(h) for h in v))
-                   for k, v in payload.items())
+        for k, v in payload.items():
+            if k in PERSONAL_KEYS and v is not None and v != "":
+                return True
+            if isinstance(v, (dict, list)):
+                if carries_personal(v):
+                    return True
+                if k == HOLDERS_KEY and isinstance(v, list) and any(_holder_named(h) for h in v):
+                    return True
+        return False
     if isinstance(payload, list):
-        return any(carries_personal(v) for v in payload)
+        for v in payload:
+            if isinstance(v, (dict, list)) and carries_personal(v):
+                return True
     return False
 
 

@@ -43,22 +43,30 @@ def general_left(conn: sqlite3.Connection, event_id: str, section_id: str) -> in
     return r[0] if r else 0
 
 
+_ORDER_SQL: dict[tuple[str, ...], str] = {}  # the INSERT for each column list seen: built once, the same text
+_TICKET_COLS = ("id", "order_id", "event_id", "section_id", "row", "seat", "ticket_type_id", "price", "tax", "token")
+_TICKET_SQL = f"INSERT INTO tickets ({', '.join(_TICKET_COLS)}) VALUES ({', '.join('?' * len(_TICKET_COLS))})"
+_PAYMENT_COLS = ("id", "order_id", "kind", "tender", "amount", "tendered", "change", "card_last4", "reference",
+                 "comp_reason", "approved_by", "shift_id", "created_at")
+_PAYMENT_SQL = f"INSERT INTO payments ({', '.join(_PAYMENT_COLS)}) VALUES ({', '.join('?' * len(_PAYMENT_COLS))})"
+
+
 def insert_order(conn: sqlite3.Connection, order: dict[str, Any]) -> None:
-    cols = list(order)
-    conn.execute(f"INSERT INTO orders ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)})", order)
+    cols = tuple(order)
+    sql = _ORDER_SQL.get(cols)
+    if sql is None:
+        sql = f"INSERT INTO orders ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)})"
+        if len(_ORDER_SQL) < 64:  # a handful of column lists exist (a sale, a web order, a replay): stay bounded
+            _ORDER_SQL[cols] = sql
+    conn.execute(sql, order)
 
 
 def insert_tickets(conn: sqlite3.Connection, tickets: list[dict[str, Any]]) -> None:
-    cols = ["id", "order_id", "event_id", "section_id", "row", "seat", "ticket_type_id", "price", "tax", "token"]
-    conn.executemany(f"INSERT INTO tickets ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                     [tuple(t[c] for c in cols) for t in tickets])
+    conn.executemany(_TICKET_SQL, [tuple(t[c] for c in _TICKET_COLS) for t in tickets])
 
 
 def insert_payments(conn: sqlite3.Connection, payments: list[dict[str, Any]]) -> None:
-    cols = ["id", "order_id", "kind", "tender", "amount", "tendered", "change", "card_last4", "reference",
-            "comp_reason", "approved_by", "shift_id", "created_at"]
-    conn.executemany(f"INSERT INTO payments ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                     [tuple(p.get(c) for c in cols) for p in payments])
+    conn.executemany(_PAYMENT_SQL, [tuple(p.get(c) for c in _PAYMENT_COLS) for p in payments])
 
 
 def order_by_code(conn: sqlite3.Connection, code: str) -> dict | None:

@@ -21,9 +21,8 @@ def create(conn: sqlite3.Connection, row: dict) -> None:
 
 def next_order_seq(conn: sqlite3.Connection) -> int:
     """Take the next order number (inside the sale's transaction, so a rolled-back sale gives it back)."""
-    seq = conn.execute("SELECT next_order_seq FROM terminal").fetchone()[0]
-    conn.execute("UPDATE terminal SET next_order_seq = next_order_seq + 1")
-    return seq
+    return conn.execute("UPDATE terminal SET next_order_seq = next_order_seq + 1"
+                        " RETURNING next_order_seq - 1").fetchall()[0][0]  # one statement, run to its end
 
 
 def retag(conn: sqlite3.Connection, old: str, new: str) -> bool:
