@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from boxoffice.domain.card_numbers import mask_card_numbers
@@ -23,12 +23,13 @@ from boxoffice.domain.numbers import is_whole, parse_whole
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import N_, _
 from boxoffice.services.context import Ctx
+from boxoffice.services.counter_replies import Line, Reply, door_reply, handout_state, print_lines
+from boxoffice.services.quick_sale import parse_sale
+
+__all__ = ["Counter", "Line", "Reply", "parse_sale"]  # what the screens and tests take from here
 
 if TYPE_CHECKING:
-    from boxoffice.services.door import ScanAnswer
     from boxoffice.services.door_writer import DoorWriter
-    from boxoffice.services.pickup import FoundOrder
-    from boxoffice.services.printing import PrintResult
 
 # What `h` shows: the commands of each mode (translated where shown).
 HELP = N_("""\
@@ -49,28 +50,6 @@ both
     a  alerts in force now (sales rate, refunds, refused scans, failed prints, stock)""")
 YES = {"y", "yes", "j", "ja", "o", "oui", "s", "si", "sí"}
 SEVERITIES = {"critical": N_("CRITICAL"), "major": N_("MAJOR"), "minor": N_("MINOR")}
-
-
-@dataclass
-class Line:
-    """One line of an answer; ``style`` tells the screen how to show it (admit, refused, ok, warn, title, info)."""
-
-    style: str
-    text: str
-
-
-@dataclass
-class Reply:
-    """What to show after a line; ``ask`` means the next line answers a yes/no question; ``quit`` ends the loop."""
-
-    lines: list[Line] = field(default_factory=list)
-    ask: str | None = None
-    quit: bool = False
-    data: Mapping[str, Any] | None = None
-
-    def add(self, style: str, text: str) -> Reply:
-        self.lines.append(Line(style, text))
-        return self
 
 
 @dataclass
@@ -234,7 +213,7 @@ class Counter:
         self.current, self.choices = None, [r["code"] for r in results]
         reply.add("title", _("{count} orders match; type a number to choose:").format(count=len(results)))
         for i, r in enumerate(results, 1):
-            state = _handout_state(r)
+            state = handout_state(r)
             reply.add("info", _("{n:>3}  {code}  {name}  {count} ticket(s) {state}").format(
                 n=i, code=r["code"], name=r["name"] or "-", count=r["tickets"], state=state)
                 + (_("  NOTE: {notes}").format(notes=r["notes"]) if r["notes"] else ""))
@@ -290,7 +269,7 @@ class Counter:
             reply.add("info", _("{count} ticket(s) still to hand out later").format(count=out["remaining"]))
         else:
             self.current = None
-        _print_lines(reply, out["print"])
+        print_lines(reply, out["print"])
         return reply
 
     def _sell(self, spec: str) -> Reply:
@@ -309,7 +288,7 @@ class Counter:
             code=out["order"]["code"], count=len(out["tickets"]), total=out["total_text"], currency=out["currency"]))
         if any(p["tender"] == "cash" for p in out["payments"]):
             reply.add("ok", _("CHANGE {change}").format(change=out["change_text"]))
-        _print_lines(reply, run_jobs(self.ctx, out["jobs"]))
+        print_lines(reply, run_jobs(self.ctx, out["jobs"]))
         self.current = None
         return reply
 
@@ -352,7 +331,11 @@ class Counter:
                            _("entry mode: scans let people in"))
 
     def _writer(self) -> DoorWriter:
-        """The door's group-commit writer (services/door_writer.py), started at the first scan."""
+        """The door's group-commit writer (services/door_writer.py), started at the first scan (once, under a lock;
+        every later scan of every lane takes it without one)."""
+        writer = self._door_writer
+        if writer is not None:
+            return writer
         with self._writer_lock:
             if self._door_writer is None:
                 from boxoffice.services.door_writer import DoorWriter
@@ -368,7 +351,7 @@ class Counter:
 
     def _scan(self, text: str) -> Reply:
         """One scan, answered after the commit that holds it; scans from other lanes meanwhile share that commit."""
-        return _door_reply(self._writer().scan(self._door_event(), text, "out" if self.exit_mode else "in"))
+        return door_reply(self._writer().scan(self._door_event(), text, "out" if self.exit_mode else "in"))
 
     def _scan_many(self, texts: list[str]) -> list[Reply]:
         self._interrupted = False
@@ -377,79 +360,7 @@ class Counter:
         replies = []
         for answer in waiting:
             try:
-                replies.append(_door_reply(answer.result()))
+                replies.append(door_reply(answer.result()))
             except BoxOfficeError as exc:
                 replies.append(Reply().add("refused", mask_card_numbers(exc.message)))
         return replies
-
-
-def _door_reply(ans: ScanAnswer) -> Reply:
-    """One big line per scan: ADMIT / EXIT and the place, or REFUSED and why."""
-    reply = Reply(data=ans)
-    if ans["result"] == "refused":
-        return reply.add("refused", _("REFUSED: {why}").format(why=ans["message"]))
-    reply.add("admit", (_("ADMIT  {what}") if ans["result"] == "admit" else _("EXIT  {what}")).format(
-        what=ans["message"]))
-    if "holder" in ans:  # a real-name event: the steward compares the holder with the ID document
-        reply.add("warn", _("HOLDER {holder}: compare with the ID document").format(holder=ans["holder"]["line"]))
-    return reply
-
-
-def _handout_state(r: FoundOrder) -> str:
-    if r["channel"] == "box_office":
-        return _("(sold here)")
-    if r["status"] == "unpaid":
-        return _("NOT PAID")
-    if r["picked_up"] >= r["tickets"]:
-        return _("all handed out")
-    return _("{count} handed out").format(count=r["picked_up"]) if r["picked_up"] else _("waiting")
-
-
-def _print_lines(reply: Reply, results: list[PrintResult]) -> None:
-    for r in results:
-        if r["status"] == "failed":
-            reply.add("warn", _("NOT PRINTED: {error}").format(error=r["error"]))
-        elif r.get("to"):
-            reply.add("info", _("printed to {to}").format(to=r["to"]))
-
-
-def parse_sale(spec: str, event_id: str, currency: str) -> Any:
-    """The quick-sale mini-syntax: SECTION TYPE=N [TYPE=N...] then tenders: cash AMOUNT, card LAST4[:AMOUNT].
-
-    A bare TYPE counts one. A real-name event's holders follow, one a ticket, each after a slash:
-    ``s standing adult=2 cash 50 / 李小明,resident,11010519491231002X / Jane Doe,passport,E12345678``. Raises
-    bad_input naming the word it could not read.
-    """
-    from boxoffice.domain.holders import parse_holder
-    from boxoffice.domain.money import parse_amount
-    from boxoffice.domain.pricing import parse_type_counts
-    from boxoffice.domain.tenders import Tender, parse_card
-    from boxoffice.services.sales import SaleRequest
-
-    spec, *holders = spec.split("/")
-    words = spec.split()
-    if len(words) < 2:
-        raise BoxOfficeError("bad_input", _("quick sale: s SECTION TYPE=N PAY, e.g. s standing adult=2 cash 50"))
-    section, rest = words[0].lower(), words[1:]
-    types: list[str] = []
-    tenders: list[Any] = []
-    i = 0
-    while i < len(rest):
-        w = rest[i].lower()
-        if w in ("cash", "card"):
-            if i + 1 >= len(rest):
-                raise BoxOfficeError("bad_input", _("quick sale: '{word}' needs an amount or card digits after "
-                                                    "it").format(word=w))
-            arg = rest[i + 1]
-            tenders.append(Tender("cash", parse_amount(arg, currency)) if w == "cash" else parse_card(arg, currency))
-            i += 2
-            continue
-        if tenders:
-            raise BoxOfficeError("bad_input", _("quick sale: {word!r} after the payment: put ticket types "
-                                                "first").format(word=rest[i]))
-        types.append(w)
-        i += 1
-    if not tenders:
-        raise BoxOfficeError("bad_input", _("quick sale: say how it is paid: cash 50, card 4242"))
-    return SaleRequest(event_id=event_id, section_id=section, counts=parse_type_counts(types), tenders=tenders,
-                       print_receipt=True, holders=[parse_holder(h) for h in holders] or None)

@@ -1,0 +1,76 @@
+"""Lanes and readers on one door writer (services/door_writer.py): a group's answers are set together, so each
+caller must still get its own answer, in its own order, whether it waits for it (a lane) or reads on (a reader's
+future), and a group that reaches its size limit is committed apart from the scans queued after it."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+import pytest
+from pickup_fixtures import Central, Seat, setup_desk, web_order
+
+from boxoffice.errors import BoxOfficeError
+from boxoffice.services.door import door_event
+from boxoffice.services.door_writer import DoorWriter
+
+GUESTS = 24
+
+
+@pytest.fixture
+def tokens(terminal, demo_events, clock, login) -> list[str]:  # noqa: ANN001
+    central = Central.make()
+    orders = {f"g{i}": web_order(central, demo_events[0], f"Guest {i}", [Seat("standing", price="22.50")])
+              for i in range(GUESTS)}
+    setup_desk(terminal, central, orders)
+    clock.set("2026-12-08T19:00:00Z")
+    login(terminal, "dan")
+    return [o["tickets"][0]["token"] for o in orders.values()]
+
+
+def on_disk(terminal) -> dict[str, str]:  # noqa: ANN001
+    conn = sqlite3.connect(terminal.config.db_path)
+    try:
+        return dict(conn.execute("SELECT id, result FROM checkins").fetchall())
+    finally:
+        conn.close()
+
+
+def test_lanes_and_a_reader_in_the_same_groups_each_get_their_own_answers(terminal, tokens,  # noqa: ANN001
+                                                                         demo_events) -> None:
+    ev = door_event(terminal, demo_events[0])
+    lanes, got = 4, {}
+    with DoorWriter(terminal) as writer:
+        reader = [writer.submit(ev, t) for t in tokens[:4]]  # a reader queues on without waiting
+
+        def lane(n: int) -> None:
+            mine = tokens[4 + n * 5:4 + (n + 1) * 5]
+            got[n] = [writer.scan(ev, t) for t in [*mine, mine[0]]]  # the last: a second entry
+
+        threads = [threading.Thread(target=lane, args=(n,)) for n in range(lanes)]
+        for t in threads:
+            t.start()
+        again = writer.submit(ev, tokens[0])
+        for t in threads:
+            t.join(60)
+        read = [f.result(timeout=60) for f in [*reader, again]]
+    assert [a["result"] for a in read] == ["admit"] * 4 + ["refused"]
+    for n in range(lanes):
+        assert [a["result"] for a in got[n]] == ["admit"] * 5 + ["refused"]
+        assert got[n][-1]["code"] == "already_checked_in"
+    answers = read + [a for n in range(lanes) for a in got[n]]
+    assert len({a["ticket_id"] for a in answers if a["result"] == "admit"}) == 24
+    rows = on_disk(terminal)
+    assert all(rows[a["nonce"]] == (a["code"] or "admitted") for a in answers)
+
+
+def test_a_full_group_is_committed_apart_and_answers_stay_in_order(terminal, tokens, demo_events) -> None:  # noqa: ANN001
+    ev = door_event(terminal, demo_events[0])
+    with DoorWriter(terminal, linger=0.3, most=3) as writer:
+        waiting = [writer.submit(ev, t) for t in [*tokens[:7], tokens[1]]]
+        got = [w.result(timeout=60) for w in waiting]
+        assert writer.groups == 3  # 3 + 3 + 2
+    assert [a["result"] for a in got] == ["admit"] * 7 + ["refused"]
+    with pytest.raises(BoxOfficeError):
+        writer.scan(ev, tokens[8])  # closed: nothing more is taken, nothing recorded
+    assert len(on_disk(terminal)) == 8
