@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/profile_central.py --n 20000 --top 40
     .venv/bin/python benchmarks/profile_central.py --sql          # + each SQL statement the server sent, counted
     .venv/bin/python benchmarks/profile_central.py --plain        # no profiler: the push and pull times alone
+    .venv/bin/python benchmarks/profile_central.py --n 3000 --batch 100 --plain   # the fixed cost of each push
 
 The central app (`create_app`, PostgreSQL, one process) is served by uvicorn in this process's main thread under
 cProfile. The work a route hands to the thread pool runs inline instead (run_in_threadpool replaced by a direct
@@ -39,9 +40,13 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(__file__).resolve().parent / "results" / "profile_central.prof"
 
 
-def terminal(url: str, db_url: str, n: int, work: str) -> None:
+def terminal(url: str, db_url: str, n: int, work: str, batch: int = 0) -> None:
     """The child: set up, then the profiled push and pull, then stop the server."""
     import httpx
+
+    from boxoffice.services.sync import rounds as service
+
+    batch = batch or service.PUSH_BATCH
 
     for _ in range(300):
         try:
@@ -49,7 +54,6 @@ def terminal(url: str, db_url: str, n: int, work: str) -> None:
                 break
         except httpx.HTTPError:
             time.sleep(0.1)
-    from boxoffice.services.sync import rounds as service
     from boxoffice.sync.client import CentralClient
 
     ctx = make_terminal(Path(work), "Profiled", url, db_url)
@@ -61,12 +65,14 @@ def terminal(url: str, db_url: str, n: int, work: str) -> None:
         os.kill(parent, signal.SIGUSR1)
         time.sleep(0.2)
         t0 = time.perf_counter()
-        pushed = service.push(ctx, client, batch=service.PUSH_BATCH)
+        pushed = service.push(ctx, client, batch=batch)
         t1 = time.perf_counter()
         pulled = service.pull(ctx, client, page_size=service.PULL_PAGE)
         t2 = time.perf_counter()
         os.kill(parent, signal.SIGUSR2)
-    print(json.dumps({"pushed": pushed["pushed"], "push_s": round(t1 - t0, 2), "pulled": pulled["pulled"],
+    print(json.dumps({"pushed": pushed["pushed"], "batch": batch, "push_s": round(t1 - t0, 2),
+                      "ms_per_push": round((t1 - t0) * 1000 / max(1, -(-pushed["pushed"] // batch)), 1),
+                      "pulled": pulled["pulled"],
                       "pull_s": round(t2 - t1, 2)}), flush=True)
     os.kill(parent, signal.SIGINT)
 
@@ -124,12 +130,13 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--top", type=int, default=30)
+    ap.add_argument("--batch", type=int, default=0, help="entries a push request (default: the terminal's)")
     ap.add_argument("--sql", action="store_true", help="also count the SQL statements sent (slower)")
     ap.add_argument("--plain", action="store_true", help="no profiler: the push and pull times alone")
     ap.add_argument("--terminal", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.terminal:
-        terminal(args.terminal[0], args.terminal[1], args.n, args.terminal[2])
+        terminal(args.terminal[0], args.terminal[1], args.n, args.terminal[2], args.batch)
         return 0
     import socket
     import tempfile
@@ -145,8 +152,8 @@ def main() -> int:
         init(url)
         with tempfile.TemporaryDirectory(prefix="profile-central-") as work:
             env = {k: v for k, v in os.environ.items() if not k.startswith("BOXOFFICE_")}
-            child = subprocess.Popen([sys.executable, __file__, "--n", str(args.n), "--terminal",
-                                      f"http://127.0.0.1:{port}", url, work], cwd=ROOT, env=env)
+            child = subprocess.Popen([sys.executable, __file__, "--n", str(args.n), "--batch", str(args.batch),
+                                      "--terminal", f"http://127.0.0.1:{port}", url, work], cwd=ROOT, env=env)
             prof = serve(url, port, args.sql, args.plain)
             child.wait(60)
         if not args.plain:

@@ -3,8 +3,9 @@
 Bodies are read as raw JSON and checked against the schemas in schemas/ (the same files terminals check answers
 against), not against models declared here, so there is one description of each message. The OpenAPI document at
 /openapi.json embeds those schemas. This module imports FastAPI at once: only `boxoffice central serve` imports
-it. Each request opens its own database connection and closes it: the process
-holds no state between requests, so any number of them can serve one PostgreSQL database.
+it. Each unit of work takes a database connection from the process's few idle ones (central/store/pool.py: given
+back clean, dropped after an error) and the process holds no other state between requests, so any number of them
+can serve one PostgreSQL database.
 
 Status codes: 200 done; 401 no or unknown token; 403 a forbidden act (another terminal's entries, a bad code);
 404 unknown path; 409 conflicts with what the service holds; 413 a body over its route's cap (``too_large``); 422 a
@@ -13,7 +14,7 @@ database is unreachable, or stayed busy (code ``busy``). Every error body matche
 The rate and size limits are central/api/limits.py's, in front of every route; the routes that take a body check the
 token before they read it.
 
-Concurrency: every request's work runs through ``db.retrying`` (a push: each of its three steps through
+Concurrency: every request's work runs through ``db.retry`` on a pooled connection (a push: each of its steps through
 ``db.retry``). On PostgreSQL a transaction that another writer deadlocked or made unserialisable is rolled back
 whole and the unit runs again from the start, a few times with random waits, which is safe because every unit is
 idempotent (entries by id, top-ups by request id); only after that bound does the terminal see 503 ``busy``, which
@@ -23,8 +24,10 @@ No request runs DDL: the schema is made by `boxoffice central init` / `migrate` 
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable
+import weakref
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from fastapi import FastAPI, Query, Request
@@ -50,8 +53,10 @@ from boxoffice.central.services import (
     terminals,
     venue_secret,
 )
+from boxoffice.central.services.allocation_ledger import RELEASE_KIND
 from boxoffice.central.store import schema
-from boxoffice.central.store.db import CentralDB, connect, retry, retrying
+from boxoffice.central.store.db import CentralDB, retry
+from boxoffice.central.store.pool import Connections
 from boxoffice.domain.card_numbers import masked
 from boxoffice.domain.clock import iso, system_clock
 from boxoffice.errors import BoxOfficeError
@@ -111,8 +116,15 @@ def _json(raw: bytes, what: str) -> Any:
 
 def create_app(db_url: str, clock: Callable[[], Any] = system_clock, limits: Limits | None = None) -> FastAPI:
     """The ASGI app for the central database at ``db_url``, behind the rate and size limits of ``limits``."""
+    pool = Connections(db_url)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        pool.close()
+
     app = FastAPI(title="boxoffice central service", version=API_VERSION, openapi_url="/openapi.json",
-                  docs_url="/docs", redoc_url=None,
+                  docs_url="/docs", redoc_url=None, lifespan=lifespan,
                   description="Terminals enroll once, push their journal and pull changes by cursor. "
                               "See schemas/sync-*.schema.json.")
 
@@ -123,9 +135,12 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock, limits: Lim
     def now() -> str:
         return iso(clock())
 
+    weakref.finalize(app, pool.close)  # an app dropped without its lifespan ending (a test's) closes them too
+
     def run(fn: Callable[[CentralDB], Any]) -> Any:
-        """One connection for one request, closed whatever happens; run again whole after a deadlock."""
-        return retrying(db_url, fn)
+        """One connection for one unit of work, given back clean or closed; run again whole after a deadlock."""
+        with pool.connection() as db:
+            return retry(db, fn)
 
     def json_text(text: str, status: int = 200) -> Response:
         return Response(content=text.encode("utf-8"), status_code=status, media_type="application/json")
@@ -218,14 +233,19 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock, limits: Lim
             # three units, each retried on its own: running the batch again after a later step collided would
             # answer with every entry a duplicate and lose the conflicts it raised
             answer = retry(db, lambda d: ingest.apply_batch(d, term, body["entries"], now()))
-            retry(db, lambda d: allocations.apply_pending_releases(d, term["id"], now()))  # once per entry id
-            retry(db, lambda d: allocation_stops.flag_late_sales(d, term["id"], now()))  # after a write-off
+            # the next two only read what a batch of their kind brought (duplicates too: a batch sent again after
+            # a step failed holds the same kinds), so a batch without one skips their queries
+            kinds = {e["kind"] for e in body["entries"]}
+            if RELEASE_KIND in kinds:
+                retry(db, lambda d: allocations.apply_pending_releases(d, term["id"], now()))  # once per entry id
+            if "sale" in kinds:
+                retry(db, lambda d: allocation_stops.flag_late_sales(d, term["id"], now()))  # after a write-off
             if body.get("checkpoint") is not None:  # after its entries: refused when the chain left the last one
                 retry(db, lambda d: checkpoints.accept(d, term, body["checkpoint"], now()))
             return answer
 
         def once(fn: Callable[[CentralDB], Any]) -> Any:
-            with connect(db_url) as db:
+            with pool.connection() as db:
                 return fn(db)
 
         return JSONResponse(await run_in_threadpool(once, work))

@@ -17,6 +17,7 @@ from typing import Any
 from boxoffice.central.errors import CentralError
 from boxoffice.domain.card_numbers import card_number_paths, refuse_card_number, refuse_card_numbers_in
 from boxoffice.i18n import _
+from boxoffice.wire import codec
 
 __all__ = ["refuse_in_document", "refuse_in_entries", "refuse_in_text"]
 
@@ -26,9 +27,8 @@ def refuse_in_entries(entries: Sequence[Mapping[str, Any]]) -> None:
     for i, e in enumerate(entries):
         payload = e.get("payload")
         if isinstance(payload, str):  # the canonical JSON text the entry's hash covers
-            try:
-                payload = json.loads(payload)
-            except ValueError:
+            payload = _parsed(payload)
+            if payload is None:
                 continue  # not JSON: check_entries' hash and the effects refuse or flag it
         paths = card_number_paths(payload, "/payload")
         if paths:
@@ -38,6 +38,20 @@ def refuse_in_entries(entries: Sequence[Mapping[str, Any]]) -> None:
                                  "to an admin (it was written by an older release, or changed by hand)").format(
                                      i=i, seq=e.get("seq"), kind=e.get("kind"), path=paths[0]),
                                pointer=f"/entries/{i}{paths[0]}", fields=paths[:20])
+
+
+def _parsed(text: str) -> Any:
+    """A payload parsed by orjson (several times faster on a 500-entry push), or by the standard module when orjson
+    refuses it (a lone surrogate escape, NaN, an integer past 64 bits): whatever the standard module reads is
+    scanned as before. None when neither reads it."""
+    try:
+        return codec.loads(text)
+    except ValueError:
+        pass
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
 
 
 def refuse_in_document(doc: Any, what: str) -> None:
