@@ -212,3 +212,18 @@ def seller_desk(ctx: Any, demo_events: tuple[str, str], login: Any) -> dict[str,
     setup_desk(ctx, central, orders)
     login(ctx, "sam")
     return orders
+
+
+GALA_EVENING = "2026-12-08T19:00:00Z"  # the Winter Gala's doors opened at 18:45
+
+
+def gala_door(ctx: Any, demo_events: tuple[str, str], clock: Any, login: Any, guests: int) -> list[str]:
+    """A door at the gala's evening: ``guests`` web orders of one standing ticket each imported at ``ctx`` (its
+    central key trusted), the clock at the doors' opening, dan (door) logged in. Returns the tickets' tokens."""
+    central = Central.make()
+    orders = {f"g{i}": web_order(central, demo_events[0], f"Guest {i}", [Seat("standing", price="22.50")])
+              for i in range(guests)}
+    setup_desk(ctx, central, orders)
+    clock.set(GALA_EVENING)
+    login(ctx, "dan")
+    return [o["tickets"][0]["token"] for o in orders.values()]

@@ -15,26 +15,19 @@ import time
 from pathlib import Path
 
 import pytest
-from pickup_fixtures import Central, Seat, setup_desk, web_order
+from pickup_fixtures import gala_door
 
 from boxoffice.services.counter import Counter
 from boxoffice.services.door import door_event, scan_group
 from boxoffice.services.door_writer import DoorWriter
 
-GALA_EVENING = "2026-12-08T19:00:00Z"  # the Winter Gala's doors opened at 18:45
 GUESTS = 64
 
 
 @pytest.fixture
 def tokens(terminal, demo_events, clock, login) -> list[str]:  # noqa: ANN001
     """A door terminal with GUESTS web orders of one standing ticket each; dan (door) logged in at the gala."""
-    central = Central.make()
-    orders = {f"g{i}": web_order(central, demo_events[0], f"Guest {i}", [Seat("standing", price="22.50")])
-              for i in range(GUESTS)}
-    setup_desk(terminal, central, orders)
-    clock.set(GALA_EVENING)
-    login(terminal, "dan")
-    return [o["tickets"][0]["token"] for o in orders.values()]
+    return gala_door(terminal, demo_events, clock, login, GUESTS)
 
 
 def on_disk(db: Path) -> dict[str, str]:

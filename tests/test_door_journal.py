@@ -7,26 +7,19 @@ from __future__ import annotations
 import json
 
 import pytest
-from pickup_fixtures import Central, Seat, setup_desk, web_order
+from pickup_fixtures import gala_door
 
 from boxoffice.domain import checkpoints as checkpoint_rules
 from boxoffice.services.door import door_event, scan, scan_group
 from boxoffice.services.door_writer import DoorWriter
 
-GALA_EVENING = "2026-12-08T19:00:00Z"  # the Winter Gala's doors opened at 18:45
 GUESTS = 60
 
 
 @pytest.fixture
 def tokens(terminal, demo_events, clock, login) -> list[str]:  # noqa: ANN001
     """GUESTS web orders of one standing ticket each; dan (door) logged in at the gala."""
-    central = Central.make()
-    orders = {f"g{i}": web_order(central, demo_events[0], f"Guest {i}", [Seat("standing", price="22.50")])
-              for i in range(GUESTS)}
-    setup_desk(terminal, central, orders)
-    clock.set(GALA_EVENING)
-    login(terminal, "dan")
-    return [o["tickets"][0]["token"] for o in orders.values()]
+    return gala_door(terminal, demo_events, clock, login, GUESTS)
 
 
 def test_a_busy_doors_journal_verifies_with_its_checkpoints(terminal, tokens, demo_events, cli,  # noqa: ANN001

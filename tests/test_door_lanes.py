@@ -8,7 +8,7 @@ import sqlite3
 import threading
 
 import pytest
-from pickup_fixtures import Central, Seat, setup_desk, web_order
+from pickup_fixtures import gala_door
 
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.door import door_event
@@ -19,13 +19,7 @@ GUESTS = 24
 
 @pytest.fixture
 def tokens(terminal, demo_events, clock, login) -> list[str]:  # noqa: ANN001
-    central = Central.make()
-    orders = {f"g{i}": web_order(central, demo_events[0], f"Guest {i}", [Seat("standing", price="22.50")])
-              for i in range(GUESTS)}
-    setup_desk(terminal, central, orders)
-    clock.set("2026-12-08T19:00:00Z")
-    login(terminal, "dan")
-    return [o["tickets"][0]["token"] for o in orders.values()]
+    return gala_door(terminal, demo_events, clock, login, GUESTS)
 
 
 def on_disk(terminal) -> dict[str, str]:  # noqa: ANN001
