@@ -32,7 +32,6 @@ The rules, in the order they are applied:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypedDict, cast
 
@@ -41,13 +40,18 @@ from boxoffice.domain.clock import when_text
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.money import format_money
 from boxoffice.domain.paid_share import order_takings, paid_shares
-from boxoffice.domain.permissions import PERMISSIONS, allowed
+from boxoffice.domain.permissions import allowed
 from boxoffice.errors import BoxOfficeError
-from boxoffice.i18n import N_, _, ngettext
+from boxoffice.i18n import _, ngettext
 from boxoffice.services.context import Ctx
 from boxoffice.services.demand_fee import decide, refund_fields, summary
 from boxoffice.services.events import get_event, venue_tz
 from boxoffice.services.orders import order_for
+from boxoffice.services.refund_authority import ROLE_WORDS as ROLE_WORDS
+from boxoffice.services.refund_authority import authorise as authorise
+from boxoffice.services.refund_authority import channel_override as channel_override
+from boxoffice.services.refund_authority import check_authority as check_authority
+from boxoffice.services.refund_authority import used_override as used_override
 from boxoffice.services.refund_payback import (
     check_drawer,
     plan_steps,
@@ -71,11 +75,6 @@ REASONS: dict[str, str] = {
 }
 
 MAX_NOTE = 200
-
-# Roles as a refusal names them (the role itself stays English in --json and the database).
-ROLE_WORDS: dict[str, str] = {"seller": N_("seller"), "pickup": N_("pickup"), "door": N_("door"),
-                              "supervisor": N_("supervisor"), "admin": N_("admin")}
-
 
 @dataclass
 class RefundRequest:
@@ -144,69 +143,6 @@ def refuse_unless_valid(ctx: Ctx, order: dict[str, Any], t: dict[str, Any]) -> N
         raise BoxOfficeError("conflict", _("ticket {place} of order {code} was exchanged{into}: "
                                            "refund or exchange the new order instead").format(
             place=place_label(t), code=order["code"], into=into))
-
-
-def channel_override(ctx: Ctx, order: dict[str, Any]) -> list[str]:
-    """Another channel's order (the web shop's) or another terminal's sale is not this terminal's to pay back alone:
-    the central service applies a refund of another terminal's tickets only under a supervisor's override (see
-    central/services/ownership.py), so the override is asked here, before any money moves, not found out at sync."""
-    if order["channel"] != "box_office":
-        return ["other_channel"]
-    return ["other_terminal"] if order["terminal_id"] != ctx.terminal["id"] else []
-
-
-def used_override(ctx: Ctx, tickets: list[dict[str, Any]]) -> list[str]:
-    """A ticket that got someone in once is not refunded or exchanged without a supervisor."""
-    from boxoffice.store.checkins import ticket_state
-
-    return ["used"] if any(ticket_state(ctx.conn, t["id"])["last_direction"] for t in tickets) else []
-
-
-def authorise(ctx: Ctx, op: dict[str, Any], overrides: list[str], supervisor: tuple[str, str] | None,
-              action: str, detail: str) -> Mapping[str, Any] | None:
-    """Who approves the overrides (None when there are none); refuses, naming the role needed, when nobody may."""
-    check_authority(ctx, op, overrides, supervisor[0] if supervisor else None, action, detail)
-    if supervisor is not None:  # a PIN given for nothing still has to be right: no silent guessing
-        from boxoffice.services.operators import approve
-
-        approver = approve(ctx, supervisor[0], supervisor[1], "refund_override")
-        return approver if overrides else None
-    return op if overrides else None
-
-
-def check_authority(ctx: Ctx, op: dict[str, Any], overrides: list[str], supervisor: str | None, action: str,
-                    detail: str) -> None:
-    """Refuse now what :func:`authorise` would refuse for want of authority, before any PIN or question.
-
-    ``supervisor`` is the name given to approve (their PIN comes later): they must exist, be enabled and hold the
-    override permission. With nobody named, the operator must be allowed the overrides themselves.
-    """
-    if supervisor is not None:
-        from boxoffice.services.operators import check_approver
-
-        check_approver(ctx, supervisor, "refund_override")
-        return
-    if not overrides:
-        return
-    if "other_channel" in overrides:
-        raise BoxOfficeError("central_unreachable",
-                             _("{detail} belongs to another channel; refunding it needs the central service, which "
-                               "this terminal cannot reach: try again online, or a supervisor may override now "
-                               "(--supervisor NAME; the override is flagged for review)").format(detail=detail))
-    if allowed(op["role"], "refund_override"):
-        return
-    needed = _(" or ").join(_(ROLE_WORDS.get(r, r)) for r in PERMISSIONS["refund_override"])
-    why = _(" and ").join(_(OVERRIDES[o]) for o in overrides)
-    code = "not_refundable" if overrides == ["outside_policy"] else "permission_denied"
-    message = (_("{name} ({role}) may not refund {why} ({detail}): ask a {needed} "
-                 "to approve with --supervisor NAME (PIN asked)") if action == "refund" else
-               _("{name} ({role}) may not exchange {why} ({detail}): ask a {needed} "
-                 "to approve with --supervisor NAME (PIN asked)") if action == "exchange" else
-               _("{name} ({role}) may not {action} {why} ({detail}): ask a {needed} "
-                 "to approve with --supervisor NAME (PIN asked)"))
-    raise BoxOfficeError(code, message.format(name=op["name"], role=_(ROLE_WORDS.get(op["role"], op["role"])),
-                                              action=action, why=why, detail=detail, needed=needed),
-                         needed=list(PERMISSIONS["refund_override"]), overrides=overrides)
 
 
 def release_places(ctx: Ctx, order: dict[str, Any], tickets: list[dict[str, Any]]) -> None:
