@@ -68,3 +68,18 @@ def test_a_full_group_is_committed_apart_and_answers_stay_in_order(terminal, tok
     with pytest.raises(BoxOfficeError):
         writer.scan(ev, tokens[8])  # closed: nothing more is taken, nothing recorded
     assert len(on_disk(terminal)) == 8
+
+
+def test_a_scan_whose_screen_stopped_waiting_does_not_stop_the_door(terminal, tokens, demo_events) -> None:  # noqa: ANN001
+    """A door screen closing while its scan waits cancels that scan's future: the scan is still checked in, and
+    every later scan is still answered (the writer once died on the cancelled future, leaving lanes waiting)."""
+    ev = door_event(terminal, demo_events[0])
+    with DoorWriter(terminal, linger=0.5) as writer:  # the group waits, so the cancel lands before the commit
+        left = writer.submit(ev, tokens[0])
+        assert left.cancel()
+        beside = writer.submit(ev, tokens[1])
+        assert beside.result(timeout=30)["result"] == "admit"
+        later = writer.submit(ev, tokens[2])
+        assert later.result(timeout=30)["result"] == "admit", "the door still answers after a cancelled scan"
+        again = writer.submit(ev, tokens[0])
+        assert again.result(timeout=30)["code"] == "already_checked_in", "the cancelled scan was checked in"

@@ -133,11 +133,26 @@ class DoorWriter:
     # --- the writer thread ------------------------------------------------------------------------------------
 
     def _run(self) -> None:
-        while True:
-            group = self._gather()
-            if group is None:
-                return
-            self._commit(group)
+        try:
+            while True:
+                group = self._gather()
+                if group is None:
+                    return
+                self._commit(group)
+        except BaseException as exc:  # noqa: BLE001 - whatever stops the writer, no lane may wait for ever
+            self._fail_all(exc)  # each waiting scan gets the error: a traceback on a door screen helps nobody
+
+    def _fail_all(self, exc: BaseException) -> None:
+        """The writer is stopping on an error: close, and answer every scan still waiting with that error (none of
+        them is committed by this writer any more)."""
+        with self._lock:
+            self._closed = True
+            waiting = [*self._full, self._open]
+            self._full.clear()
+            self._open = _Group()
+        for group in waiting:
+            if group.scans and not group.done.is_set():
+                self._answer(group, [exc] * len(group.scans))
 
     def _gather(self) -> _Group | None:
         """The next group to commit (None once closed with nothing left): waits for a first scan, then maybe more.
@@ -221,6 +236,10 @@ class DoorWriter:
 
 
 def _resolve(future: Future[ScanAnswer], got: ScanAnswer | BaseException) -> None:
+    """Hand the answer to a submit()'s future, unless its caller cancelled it (a door screen closing while it
+    waited): the scan is committed all the same, and nobody is left to tell."""
+    if not future.set_running_or_notify_cancel():
+        return
     if isinstance(got, BaseException):
         future.set_exception(got)
     else:
