@@ -107,7 +107,14 @@ def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        # A COMMIT that fails (disk full, an I/O error) leaves its transaction open: the next write() would only
+        # make a savepoint inside it and never commit. End it, so the action is undone and the error says so.
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
     hook = getattr(conn, "after_commit", None)
     if hook is not None:
         hook(conn)

@@ -53,6 +53,8 @@ def outcome_write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         with write(conn):
             yield conn
     finally:
+        if conn.in_transaction:  # the level cannot change inside a transaction: never leave one open here
+            conn.execute("ROLLBACK")
         conn.execute("PRAGMA synchronous=FULL")  # as every terminal connection runs (store/db.connect)
 
 
