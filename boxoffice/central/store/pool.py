@@ -103,7 +103,9 @@ def _reusable(db: CentralDB, failed: BaseException | None) -> bool:
 def _alive(raw: Any) -> bool:
     """An idle connection's socket has nothing to read: readable means the server closed it or said it would."""
     try:
-        readable, _, _ = select.select([raw.fileno()], [], [], 0)
-    except (OSError, ValueError, Exception):  # noqa: BLE001 - a closed connection has no socket to ask
+        poller = select.poll()  # not select(): it refuses descriptors past 1024, which a busy service reaches
+        poller.register(raw.fileno(), select.POLLIN | select.POLLERR | select.POLLHUP)
+        ready = poller.poll(0)
+    except Exception:  # noqa: BLE001 - a closed connection has no socket to ask
         return False
-    return not readable
+    return not ready

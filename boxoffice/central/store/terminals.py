@@ -131,10 +131,11 @@ def seen_since(db: CentralDB, terminal_id: str, now: str, unless_after: str) -> 
 
     On PostgreSQL a row locked by another transaction is skipped, not waited for: the lock is the terminal's own
     push (ingest locks its row first and notes it seen), so a pull it sends meanwhile is answered at once instead of
-    queueing behind the whole batch, and the push records the time anyway."""
+    queueing behind the whole batch, and the push records the time anyway. NO KEY: the lock an UPDATE of a column
+    that no key uses takes, so rows being inserted for this terminal (which share-lock its key) are not skipped."""
     if db.postgres:
         db.execute("UPDATE terminals SET last_seen_at = ? WHERE id = (SELECT id FROM terminals WHERE id = ? AND"
-                   " (last_seen_at IS NULL OR last_seen_at < ?) FOR UPDATE SKIP LOCKED)",
+                   " (last_seen_at IS NULL OR last_seen_at < ?) FOR NO KEY UPDATE SKIP LOCKED)",
                    (now, terminal_id, unless_after))
         return
     db.execute("UPDATE terminals SET last_seen_at = ? WHERE id = ? AND (last_seen_at IS NULL OR last_seen_at < ?)",
