@@ -14,25 +14,8 @@ def append(conn: sqlite3.Connection, *, terminal_id: str, kind: str, operator_id
 
     ``after`` (seq, hash) chains it to an entry that is not here instead: a restore entry follows the last entry
     the terminal is known to have made, which the older copy put back lacks (domain.chain.declared_gap)."""
-    from boxoffice.domain.chain import GENESIS, canonical, entry_hash  # hashlib: only when writing
-    from boxoffice.domain.ids import uuid7
-
-    if after is not None:
-        seq, prev = after[0] + 1, after[1]
-    else:
-        last = conn.execute("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
-        seq = (last["seq"] + 1) if last else 1
-        prev = last["hash"] if last else GENESIS
-    text = canonical(payload)
-    eid = entry_id or uuid7()
-    h = entry_hash(prev, id=eid, seq=seq, terminal_id=terminal_id, kind=kind, operator_id=operator_id, at=at,
-                   payload=text)
-    conn.execute(
-        "INSERT INTO journal (seq, id, terminal_id, kind, operator_id, at, payload, prev_hash, hash)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (seq, eid, terminal_id, kind, operator_id, at, text, prev, h),
-    )
-    return {"seq": seq, "id": eid, "hash": h}
+    return Chain(conn, after=after).append(terminal_id=terminal_id, kind=kind, operator_id=operator_id, at=at,
+                                         payload=payload, entry_id=entry_id)
 
 
 class Chain:
@@ -45,13 +28,15 @@ class Chain:
     :meth:`add` keeps entries to write them together (:meth:`flush`); :meth:`append` writes each at once.
     Entries are hashed exactly as ``domain.chain.entry_hash`` does (what ``boxoffice audit verify`` recomputes)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, after: tuple[int, str] | None = None) -> None:
         from boxoffice.domain.chain import GENESIS
 
         self.conn = conn
-        last = conn.execute("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
-        self.seq: int = last[0] if last else 0
-        self.hash: str = last[1] if last else GENESIS
+        if after is None:
+            last = conn.execute("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
+            after = (last[0], last[1]) if last else (0, GENESIS)
+        self.seq: int = after[0]
+        self.hash: str = after[1]
         self._waiting: list[tuple[Any, ...]] = []
 
     def append(self, *, terminal_id: str, kind: str, operator_id: str | None, at: str, payload: dict[str, Any],
