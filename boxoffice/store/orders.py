@@ -43,7 +43,6 @@ def general_left(conn: sqlite3.Connection, event_id: str, section_id: str) -> in
     return r[0] if r else 0
 
 
-_ORDER_SQL: dict[tuple[str, ...], str] = {}  # the INSERT for each column list seen: built once, the same text
 _TICKET_COLS = ("id", "order_id", "event_id", "section_id", "row", "seat", "ticket_type_id", "price", "tax", "token")
 _TICKET_SQL = f"INSERT INTO tickets ({', '.join(_TICKET_COLS)}) VALUES ({', '.join('?' * len(_TICKET_COLS))})"
 _PAYMENT_COLS = ("id", "order_id", "kind", "tender", "amount", "tendered", "change", "card_last4", "reference",
@@ -52,13 +51,8 @@ _PAYMENT_SQL = f"INSERT INTO payments ({', '.join(_PAYMENT_COLS)}) VALUES ({', '
 
 
 def insert_order(conn: sqlite3.Connection, order: dict[str, Any]) -> None:
-    cols = tuple(order)
-    sql = _ORDER_SQL.get(cols)
-    if sql is None:
-        sql = f"INSERT INTO orders ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)})"
-        if len(_ORDER_SQL) < 64:  # a handful of column lists exist (a sale, a web order, a replay): stay bounded
-            _ORDER_SQL[cols] = sql
-    conn.execute(sql, order)
+    cols = list(order)  # the same text for the same columns: sqlite3's statement cache prepares it once
+    conn.execute(f"INSERT INTO orders ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)})", order)
 
 
 def insert_tickets(conn: sqlite3.Connection, tickets: list[dict[str, Any]]) -> None:
