@@ -36,6 +36,15 @@ def test_what_orjson_would_write_otherwise_goes_through_canonical(payload: dict)
     assert journal_store.canonical_text(payload) == canonical(payload)
 
 
+def test_without_orjson_the_text_and_the_hash_are_still_domain_chains(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "orjson", None)  # what `import orjson` meets where it is not installed
+    payload = {"name": "李小明", "ticket": "t-1", "n": 12, "yes": True, "none": None}
+    assert journal_store.canonical_text(payload) == canonical(payload)
+    assert (journal_store.hash_entry(GENESIS, "e-1", 7, "term", "sale", "op", "2026-12-08T19:00:00.000000Z", "{}")
+            == entry_hash(GENESIS, id="e-1", seq=7, terminal_id="term", kind="sale", operator_id="op",
+                          at="2026-12-08T19:00:00.000000Z", payload="{}"))
+
+
 def test_entries_chained_in_memory_verify_like_appended_ones(terminal) -> None:  # noqa: ANN001
     conn = terminal.conn
     with write(conn):

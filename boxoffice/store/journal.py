@@ -70,6 +70,17 @@ class Chain:
             self._waiting.clear()
 
 
+def _orjson() -> Any:
+    """The orjson module, or None where it is not installed (a dependency, but a sale must not fail for its lack:
+    ``domain.chain`` writes the same text). Imported here, not at the top: a command that writes nothing never
+    loads it."""
+    try:
+        import orjson
+    except ImportError:
+        return None
+    return orjson
+
+
 _FLAT = (str, int, bool, type(None))  # values orjson writes exactly as json.dumps does (see canonical_text)
 
 
@@ -78,11 +89,10 @@ def canonical_text(payload: dict[str, Any]) -> str:
     integer, a boolean or null (orjson writes those, and sorts keys, exactly as json.dumps(sort_keys=True,
     ensure_ascii=False) does: tests/test_journal_chain.py compares every code point); anything else (a float, a
     nested value, a lone surrogate, an integer past 64 bits) goes through ``canonical`` itself."""
-    import orjson  # here, not at the top: a command that writes nothing never loads it
-
     from boxoffice.domain.chain import canonical
 
-    if all(type(v) in _FLAT for v in payload.values()):
+    orjson = _orjson()
+    if orjson is not None and all(type(v) in _FLAT for v in payload.values()):
         try:
             return orjson.dumps(payload, option=orjson.OPT_SORT_KEYS).decode()
         except TypeError:
@@ -95,11 +105,12 @@ def hash_entry(prev_hash: str, entry_id: str, seq: int, terminal_id: str, kind: 
     """``domain.chain.entry_hash``, the same hash (the list of fields as JSON, SHA-256), written by orjson."""
     import hashlib
 
-    import orjson
-
     from boxoffice.domain.chain import entry_hash
 
+    orjson = _orjson()
     try:
+        if orjson is None:
+            raise TypeError
         body = orjson.dumps([prev_hash, entry_id, seq, terminal_id, kind, operator_id, at, payload])
     except TypeError:  # a lone surrogate: json.dumps writes it, and the UTF-8 encoding then refuses it there too
         return entry_hash(prev_hash, id=entry_id, seq=seq, terminal_id=terminal_id, kind=kind,
