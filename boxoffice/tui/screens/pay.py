@@ -20,12 +20,13 @@ from boxoffice.i18n import N_, _
 from boxoffice.services import basket
 from boxoffice.services.printing import PrintResult
 from boxoffice.tui.desk import Desk
+from boxoffice.tui.screens.kept import KeptStyles
 from boxoffice.tui.widgets.keys import KeysFooter
 
 TENDERS = ("cash", "card", "split", "comp")
 
 
-class PayScreen(ModalScreen[basket.BasketSale | None]):
+class PayScreen(KeptStyles, ModalScreen[basket.BasketSale | None]):
     """F6 cash, F7 card, F8 split, F9 comp; Enter takes the payment. After the sale: R retries a failed print,
     Enter or Esc goes back to a new basket."""
 

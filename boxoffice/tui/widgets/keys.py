@@ -27,6 +27,7 @@ class KeysFooter(Footer):
     def __init__(self) -> None:
         super().__init__()
         self._shown: list[Key] | None = None
+        self._rebuilding = False  # a recompose is under way: its keys are not there to write into yet
 
     def _keys_to_show(self) -> list[Key] | None:
         """The keys :meth:`Footer.compose` would draw, one per action, in its order; None when a binding is in a
@@ -50,23 +51,24 @@ class KeysFooter(Footer):
             yield widget
 
     def bindings_changed(self, screen: Screen[object]) -> None:
+        """Write the keys now when they fit the keys already there, so the next frame draws them; more keys, or
+        grouped ones, are built once the screen has refreshed (as the Footer does)."""
         self._bindings_ready = True
         if not screen.app.app_focus:
             return
-        if self.is_attached and screen is self.screen:
+        if self.is_attached and screen is self.screen and not self._write_keys():
             self.call_after_refresh(self._show_keys)
 
-    async def _show_keys(self) -> None:
-        if not self.is_attached:
-            return
+    def _write_keys(self) -> bool:
+        """Show the keys in the widgets already there; False when they do not fit (or a rebuild is under way)."""
+        if self._rebuilding:
+            return False
         shown = self._keys_to_show()
         if shown is not None and shown == self._shown:
-            return
+            return True
         drawn = [key for key in self.query_children(FooterKey) if not key.has_class("-command-palette")]
         if shown is None or self._shown is None or len(shown) > len(drawn):
-            self._shown = shown
-            await self.recompose()
-            return
+            return False
         self._shown = shown
         for widget, (key, display, description, action, enabled, tooltip) in zip(drawn, shown, strict=False):
             widget.key, widget.key_display, widget.description, widget.action = key, display, description, action
@@ -77,3 +79,14 @@ class KeysFooter(Footer):
             widget.refresh(layout=True)
         for widget in drawn[len(shown):]:
             widget.display = False
+        return True
+
+    async def _show_keys(self) -> None:
+        if not self.is_attached or self._write_keys():
+            return
+        self._shown = self._keys_to_show()
+        self._rebuilding = True
+        try:
+            await self.recompose()
+        finally:
+            self._rebuilding = False
