@@ -21,6 +21,7 @@ from boxoffice.services import basket
 from boxoffice.services.printing import PrintResult
 from boxoffice.tui.desk import Desk
 from boxoffice.tui.screens.kept import KeptStyles
+from boxoffice.tui.text import put
 from boxoffice.tui.widgets.keys import KeysFooter
 
 TENDERS = ("cash", "card", "split", "comp")
@@ -130,7 +131,7 @@ class PayScreen(KeptStyles, ModalScreen[basket.BasketSale | None]):
                 box.value = ""
         self.query_one("#cash-in", Input).placeholder = q["total_text"]
         for wid in ("#cash-preview", "#sold", "#prints"):
-            self.query_one(wid, Static).update("")
+            put(self.query_one(wid, Static), "")
         self.query_one("#change-label", Label).display = True
         self.query_one("#change", Digits).display = True
         self.query_one("#change", Digits).update("")
@@ -266,4 +267,4 @@ class PayScreen(KeptStyles, ModalScreen[basket.BasketSale | None]):
         self.dismiss(self.result)
 
     def _say(self, text: str) -> None:
-        self.query_one("#pay-msg", Static).update(text)
+        put(self.query_one("#pay-msg", Static), text)
