@@ -7,6 +7,8 @@ helpers measure with Rich's cell widths (what Textual draws with); for Latin tex
 from __future__ import annotations
 
 from rich.cells import cell_len, set_cell_size
+from rich.text import Text
+from textual.widgets import Static
 
 
 def ljust(text: str, width: int) -> str:
@@ -24,9 +26,17 @@ def fit(text: str, width: int) -> str:
     return set_cell_size(text, width)
 
 
-__all__ = ["cell_len", "crop", "fit", "ljust", "rjust"]
+__all__ = ["cell_len", "crop", "fit", "ljust", "put", "rjust"]
 
 
 def crop(text: str, width: int) -> str:
     """``text`` cut to at most ``width`` cells (as ``text[:width]`` does for Latin text)."""
     return text if cell_len(text) <= width else set_cell_size(text, width)
+
+
+def put(box: Static, content: str | Text) -> None:
+    """Show ``content`` in ``box`` unless it shows exactly that already. Every update lays the screen out again and
+    draws the box anew, and a screen redraws several boxes per key (the sale screen all of its own when the basket
+    is priced again), most of them unchanged."""
+    if type(box.content) is not type(content) or box.content != content:
+        box.update(content)

@@ -6,10 +6,11 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 
 from boxoffice.tui.desk import Desk
+from boxoffice.tui.screens.kept import KeptStyles
 from boxoffice.tui.widgets.keys import KeysFooter
 
 
-class DeskScreen(Screen[None]):
+class DeskScreen(KeptStyles, Screen[None]):
     """A full screen of the counter. Subclasses compose their body in :meth:`body`."""
 
     TITLE = ""

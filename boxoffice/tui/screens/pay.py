@@ -20,12 +20,14 @@ from boxoffice.i18n import N_, _
 from boxoffice.services import basket
 from boxoffice.services.printing import PrintResult
 from boxoffice.tui.desk import Desk
+from boxoffice.tui.screens.kept import KeptStyles
+from boxoffice.tui.text import put
 from boxoffice.tui.widgets.keys import KeysFooter
 
 TENDERS = ("cash", "card", "split", "comp")
 
 
-class PayScreen(ModalScreen[basket.BasketSale | None]):
+class PayScreen(KeptStyles, ModalScreen[basket.BasketSale | None]):
     """F6 cash, F7 card, F8 split, F9 comp; Enter takes the payment. After the sale: R retries a failed print,
     Enter or Esc goes back to a new basket."""
 
@@ -129,7 +131,7 @@ class PayScreen(ModalScreen[basket.BasketSale | None]):
                 box.value = ""
         self.query_one("#cash-in", Input).placeholder = q["total_text"]
         for wid in ("#cash-preview", "#sold", "#prints"):
-            self.query_one(wid, Static).update("")
+            put(self.query_one(wid, Static), "")
         self.query_one("#change-label", Label).display = True
         self.query_one("#change", Digits).display = True
         self.query_one("#change", Digits).update("")
@@ -265,4 +267,4 @@ class PayScreen(ModalScreen[basket.BasketSale | None]):
         self.dismiss(self.result)
 
     def _say(self, text: str) -> None:
-        self.query_one("#pay-msg", Static).update(text)
+        put(self.query_one("#pay-msg", Static), text)

@@ -22,7 +22,7 @@ from boxoffice.services import basket
 from boxoffice.services import events as event_service
 from boxoffice.tui.desk import Desk
 from boxoffice.tui.screens.base import DeskScreen
-from boxoffice.tui.text import ljust, rjust
+from boxoffice.tui.text import ljust, put, rjust
 
 if TYPE_CHECKING:
     from boxoffice.tui.screens.pay import PayScreen
@@ -289,17 +289,17 @@ class SaleScreen(DeskScreen):
     # -- drawing --------------------------------------------------------------------------------------------------
 
     def _say(self, text: str) -> None:
-        self.query_one("#sale-msg", Static).update(text)
+        put(self.query_one("#sale-msg", Static), text)
 
     def _draw(self) -> None:
         top = self.query_one("#sale-top", Static)
         if not self.event:
-            top.update(_("No events: import a catalogue first (boxoffice catalog import FILE)"))
+            put(top, _("No events: import a catalogue first (boxoffice catalog import FILE)"))
             return
         sec = self.section
         left = _("{count} left here").format(count=sec.get("available", 0))
         kind = sec.get("kind", "-")
-        top.update(_("E  Event: {name} ({id}) {starts}").format(
+        put(top, _("E  Event: {name} ({id}) {starts}").format(
             name=self.event["name"], id=self.event["id"], starts=self.event["starts_local"]) + "\n"
             + _("S  Section: {name} ({kind}) · {left}").format(
                 name=sec.get("name", "-"), kind=_(KINDS.get(kind, kind)), left=left))
@@ -309,8 +309,8 @@ class SaleScreen(DeskScreen):
             mark = "▶" if i == self.type_i else " "
             n = self.counts.get(t["id"], 0)
             rows.append(f"{mark} {ljust(t['name'], 14)} {rjust(t['prices'][sec['id']], 7)}  x {n}")
-        self.query_one("#types", Static).update("\n".join(rows))
-        self.query_one("#basket", Static).update(self._basket_text(cur))
+        put(self.query_one("#types", Static), "\n".join(rows))
+        put(self.query_one("#basket", Static), self._basket_text(cur))
 
     def _basket_text(self, cur: str) -> str:
         q = self.quote

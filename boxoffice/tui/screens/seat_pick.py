@@ -11,11 +11,12 @@ from textual.widgets import Static
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import N_, _, ngettext
 from boxoffice.tui.desk import Desk
+from boxoffice.tui.screens.kept import KeptStyles
 from boxoffice.tui.widgets.keys import KeysFooter
 from boxoffice.tui.widgets.seatmap import SeatMap
 
 
-class SeatPickScreen(ModalScreen[list[str] | None]):
+class SeatPickScreen(KeptStyles, ModalScreen[list[str] | None]):
     """Pick ``count`` seats of one section for ``basket_id``: dismissed with the seat labels, or None when
     cancelled (the holds made here are released then)."""
 

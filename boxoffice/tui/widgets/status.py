@@ -18,6 +18,7 @@ from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import N_, _
 from boxoffice.services.desk_status import DeskStatus, desk_status
 from boxoffice.tui.desk import Desk
+from boxoffice.tui.text import put
 
 OK, WARN, BAD = "", "bold black on yellow", "bold white on red"
 SEP = " · "
@@ -128,4 +129,4 @@ class StatusBar(Static):
         except (BoxOfficeError, sqlite3.Error) as exc:  # the bar says it cannot tell rather than stop the desk
             self.update(Text(shown(_("STATUS UNKNOWN: {error}").format(error=exc))[:width], style=BAD))
             return
-        self.update(Text("\n").join(status_lines(self.status, width)))
+        put(self, Text("\n").join(status_lines(self.status, width)))
