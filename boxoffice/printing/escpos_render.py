@@ -209,9 +209,11 @@ def profile_info(name: str = DEFAULT_PROFILE) -> ProfileInfo:
 # Rendering
 
 
-# Rendered blocks by (profile, block, starting style, starting code page): see _Renderer.block.
-_BLOCK_CACHE_SIZE = 4096
-_BLOCK_CACHE: dict[tuple[Any, ...], tuple[bytes, tuple[bool, int, str] | None, str | None]] = {}
+# Rendered blocks: by (profile, Chinese mode), then by (block's cache key, starting style, starting code page); see
+# _Renderer.block. The outer key is looked up once per render, so each block's key holds only plain values.
+_BLOCK_CACHE_SIZE = 4096  # blocks per profile and mode
+_Rendered = tuple[bytes, tuple[bool, int, str] | None, str | None]
+_BLOCK_CACHE: dict[tuple[ProfileInfo, bool], dict[tuple[Any, ...], _Rendered]] = {}
 
 
 class _Renderer:
@@ -223,6 +225,7 @@ class _Renderer:
         self.native_qr = native_qr
         self.chinese = chinese == "gb18030"
         self._style: tuple[bool, int, str] | None = None
+        self._cache = _BLOCK_CACHE.setdefault((info, self.chinese), {})
 
     def chinese_text(self, text: str) -> bool:
         """True when ``text`` goes to the printer as Chinese text (printer_chinese = "gb18030"; GBK holds it)."""
@@ -323,8 +326,9 @@ class _Renderer:
             self.qr(block)
             return
         magic = self.p.magic
-        key = (self.info, self.chinese, block, self._style, magic.encoding)
-        hit = _BLOCK_CACHE.get(key)
+        cache = self._cache
+        key = (block.cache_key(), self._style, magic.encoding)
+        hit = cache.get(key)
         if hit is not None:
             data, self._style, magic.encoding = hit
             if data:
@@ -333,10 +337,10 @@ class _Renderer:
         output = self.p._output_list
         start = len(output)
         self.draw(block)
-        if len(_BLOCK_CACHE) >= _BLOCK_CACHE_SIZE:
+        if len(cache) >= _BLOCK_CACHE_SIZE:
             with contextlib.suppress(RuntimeError, StopIteration):  # another thread changed it meanwhile
-                _BLOCK_CACHE.pop(next(iter(_BLOCK_CACHE)), None)  # the oldest entry
-        _BLOCK_CACHE[key] = (b"".join(output[start:]), self._style, magic.encoding)
+                cache.pop(next(iter(cache)), None)  # the oldest entry
+        cache[key] = (b"".join(output[start:]), self._style, magic.encoding)
 
     def draw(self, block: Block) -> None:
         """Render one block through escpos."""
