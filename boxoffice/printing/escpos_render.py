@@ -239,8 +239,20 @@ class _Renderer:
 
     def encodable(self, text: str) -> bool:
         """True when the printer's code pages hold every character; Han never reaches escpos' GB18030 path."""
+        if text.isascii():
+            return True
         encoder = self.p.magic.encoder
         return all(ord(ch) < 128 or (not is_cjk(ch) and encoder.find_suitable_encoding(ch)) for ch in text)
+
+    def line(self, text: str) -> None:
+        """``textln(text)`` through escpos, but a plain ASCII line once a code page is selected goes as its ASCII
+        bytes: every code page holds ASCII as itself, and escpos would only find that out character by character
+        to send these same bytes (the first line of a job still goes through escpos, which selects the page)."""
+        magic = self.p.magic
+        if magic.encoding and not magic.disabled and text.isascii():
+            self.p._raw(text.encode("ascii") + b"\n")
+        else:
+            self.p.textln(text)
 
     def style(self, bold: bool = False, size: int = 1, align: str = "left") -> None:
         """Set the text style, sending commands only when it changes (escpos repeats ESC ! three times)."""
@@ -276,7 +288,7 @@ class _Renderer:
             if self.encodable(paragraph):
                 self.style(block.bold, block.size, block.align)
                 for line in _wrap(paragraph, columns):
-                    self.p.textln(line)
+                    self.line(line)
             elif self.chinese_text(paragraph):
                 self.style(block.bold, block.size, block.align)
                 for line in _wrap(paragraph, columns, chinese_mode=True):
@@ -292,7 +304,7 @@ class _Renderer:
         if self.encodable(left + right + block.fill):
             self.style(bold=block.bold)
             for line in _two_ends(left, right, self.info.columns, block.fill):
-                self.p.textln(line)
+                self.line(line)
             self.style()
         elif self.chinese_text(left + right + block.fill):
             self.style(bold=block.bold)
@@ -352,7 +364,7 @@ class _Renderer:
             self.qr(block)
         elif isinstance(block, Rule):
             self.style()
-            self.p.textln("-" * self.info.columns)
+            self.line("-" * self.info.columns)
         elif isinstance(block, Feed):
             if block.lines:
                 self.p.print_and_feed(block.lines)
