@@ -68,6 +68,21 @@ def test_blocks_rendered_for_one_printer_profile_are_not_reused_for_another() ->
     assert render_escpos(chinese, "TM-T88V", chinese="gb18030") == as_text
 
 
+def test_a_printer_used_again_starts_as_a_new_one() -> None:
+    """Each render starts with no code page selected and nothing written, whatever the render before it left."""
+    greek = [Text("Καλησπέρα Ελλάδα"), Cut()]
+    plain = [Text("Bench Hall"), Columns("Order", "ABC-123"), Cut()]
+    for profile in ("TM-T88V", "POS-5890"):
+        escpos_render._BLOCK_CACHE.clear()
+        escpos_render._PRINTERS.clear()
+        cold = render_escpos(plain, profile)
+        escpos_render._BLOCK_CACHE.clear()
+        render_escpos(greek, profile)  # leaves its printer on a Greek code page
+        assert render_escpos(plain, profile) == cold
+        assert render_escpos(greek, profile) + render_escpos(plain, profile) == \
+            render_escpos(greek, profile) + cold
+
+
 def _sale(ctx: Any, event: str) -> dict[str, Any]:
     return dict(sell(ctx, SaleRequest(event_id=event, section_id="standing", counts={"adult": 1},
                                       tenders=[Tender("card", card_last4="4242")])))

@@ -381,10 +381,33 @@ class _Renderer:
 
 
 _ENCODERS: dict[str, Any] = {}  # escpos' code-page encoder by profile name (_dummy_printer)
+# Dummy printers done with, by profile, to be used again (_dummy_printer): making one builds escpos' profile object and
+# a code-page encoder that is thrown away for the shared one, three times a sale.
+_PRINTERS: dict[ProfileInfo, list[Any]] = {}
+_PRINTERS_KEPT = 4  # per profile: one per thread rendering at once is all that is ever reused
 
 
 @contextlib.contextmanager
 def _dummy_printer(info: ProfileInfo) -> Iterator[Any]:
+    """A Dummy printer for ``info`` in the state a new one starts in: nothing written, no code page selected.
+
+    One used before is handed out again (escpos keeps no other state on a printer: its profile, the code page its
+    text encoder last selected, and the bytes written)."""
+    kept = _PRINTERS.setdefault(info, [])
+    try:
+        printer = kept.pop()
+    except IndexError:
+        printer = _new_dummy_printer(info)
+    try:
+        yield printer
+    finally:
+        printer.clear()
+        printer.magic.encoding = None
+        if len(kept) < _PRINTERS_KEPT:
+            kept.append(printer)
+
+
+def _new_dummy_printer(info: ProfileInfo) -> Any:
     printer_module = load_escpos()
     printer = printer_module.Dummy(profile=info.name)
     # escpos builds each code page's character map on first use, per encoder: a fresh printer per job would
@@ -398,10 +421,7 @@ def _dummy_printer(info: ProfileInfo) -> Iterator[Any]:
         media["width"] = {**media.get("width", {}), "pixels": info.paper_px}
         data["media"] = media
         printer.profile.profile_data = data
-    try:
-        yield printer
-    finally:
-        printer.close()
+    return printer
 
 
 def render_escpos(layout: Layout, profile: str = DEFAULT_PROFILE, *, native_qr: bool = True,
