@@ -209,9 +209,11 @@ def profile_info(name: str = DEFAULT_PROFILE) -> ProfileInfo:
 # Rendering
 
 
-# Rendered blocks by (profile, block, starting style, starting code page): see _Renderer.block.
-_BLOCK_CACHE_SIZE = 4096
-_BLOCK_CACHE: dict[tuple[Any, ...], tuple[bytes, tuple[bool, int, str] | None, str | None]] = {}
+# Rendered blocks: by (profile, Chinese mode), then by (block's cache key, starting style, starting code page); see
+# _Renderer.block. The outer key is looked up once per render, so each block's key holds only plain values.
+_BLOCK_CACHE_SIZE = 4096  # blocks per profile and mode
+_Rendered = tuple[bytes, tuple[bool, int, str] | None, str | None]
+_BLOCK_CACHE: dict[tuple[ProfileInfo, bool], dict[tuple[Any, ...], _Rendered]] = {}
 
 
 class _Renderer:
@@ -223,6 +225,7 @@ class _Renderer:
         self.native_qr = native_qr
         self.chinese = chinese == "gb18030"
         self._style: tuple[bool, int, str] | None = None
+        self._cache = _BLOCK_CACHE.setdefault((info, self.chinese), {})
 
     def chinese_text(self, text: str) -> bool:
         """True when ``text`` goes to the printer as Chinese text (printer_chinese = "gb18030"; GBK holds it)."""
@@ -236,8 +239,20 @@ class _Renderer:
 
     def encodable(self, text: str) -> bool:
         """True when the printer's code pages hold every character; Han never reaches escpos' GB18030 path."""
+        if text.isascii():
+            return True
         encoder = self.p.magic.encoder
         return all(ord(ch) < 128 or (not is_cjk(ch) and encoder.find_suitable_encoding(ch)) for ch in text)
+
+    def line(self, text: str) -> None:
+        """``textln(text)`` through escpos, but a plain ASCII line once a code page is selected goes as its ASCII
+        bytes: every code page holds ASCII as itself, and escpos would only find that out character by character
+        to send these same bytes (the first line of a job still goes through escpos, which selects the page)."""
+        magic = self.p.magic
+        if magic.encoding and not magic.disabled and text.isascii():
+            self.p._raw(text.encode("ascii") + b"\n")
+        else:
+            self.p.textln(text)
 
     def style(self, bold: bool = False, size: int = 1, align: str = "left") -> None:
         """Set the text style, sending commands only when it changes (escpos repeats ESC ! three times)."""
@@ -273,7 +288,7 @@ class _Renderer:
             if self.encodable(paragraph):
                 self.style(block.bold, block.size, block.align)
                 for line in _wrap(paragraph, columns):
-                    self.p.textln(line)
+                    self.line(line)
             elif self.chinese_text(paragraph):
                 self.style(block.bold, block.size, block.align)
                 for line in _wrap(paragraph, columns, chinese_mode=True):
@@ -289,7 +304,7 @@ class _Renderer:
         if self.encodable(left + right + block.fill):
             self.style(bold=block.bold)
             for line in _two_ends(left, right, self.info.columns, block.fill):
-                self.p.textln(line)
+                self.line(line)
             self.style()
         elif self.chinese_text(left + right + block.fill):
             self.style(bold=block.bold)
@@ -323,8 +338,9 @@ class _Renderer:
             self.qr(block)
             return
         magic = self.p.magic
-        key = (self.info, self.chinese, block, self._style, magic.encoding)
-        hit = _BLOCK_CACHE.get(key)
+        cache = self._cache
+        key = (block.cache_key(), self._style, magic.encoding)
+        hit = cache.get(key)
         if hit is not None:
             data, self._style, magic.encoding = hit
             if data:
@@ -333,10 +349,10 @@ class _Renderer:
         output = self.p._output_list
         start = len(output)
         self.draw(block)
-        if len(_BLOCK_CACHE) >= _BLOCK_CACHE_SIZE:
+        if len(cache) >= _BLOCK_CACHE_SIZE:
             with contextlib.suppress(RuntimeError, StopIteration):  # another thread changed it meanwhile
-                _BLOCK_CACHE.pop(next(iter(_BLOCK_CACHE)), None)  # the oldest entry
-        _BLOCK_CACHE[key] = (b"".join(output[start:]), self._style, magic.encoding)
+                cache.pop(next(iter(cache)), None)  # the oldest entry
+        cache[key] = (b"".join(output[start:]), self._style, magic.encoding)
 
     def draw(self, block: Block) -> None:
         """Render one block through escpos."""
@@ -348,7 +364,7 @@ class _Renderer:
             self.qr(block)
         elif isinstance(block, Rule):
             self.style()
-            self.p.textln("-" * self.info.columns)
+            self.line("-" * self.info.columns)
         elif isinstance(block, Feed):
             if block.lines:
                 self.p.print_and_feed(block.lines)
@@ -365,10 +381,33 @@ class _Renderer:
 
 
 _ENCODERS: dict[str, Any] = {}  # escpos' code-page encoder by profile name (_dummy_printer)
+# Dummy printers done with, by profile, to be used again (_dummy_printer): making one builds escpos' profile object and
+# a code-page encoder that is thrown away for the shared one, three times a sale.
+_PRINTERS: dict[ProfileInfo, list[Any]] = {}
+_PRINTERS_KEPT = 4  # per profile: one per thread rendering at once is all that is ever reused
 
 
 @contextlib.contextmanager
 def _dummy_printer(info: ProfileInfo) -> Iterator[Any]:
+    """A Dummy printer for ``info`` in the state a new one starts in: nothing written, no code page selected.
+
+    One used before is handed out again (escpos keeps no other state on a printer: its profile, the code page its
+    text encoder last selected, and the bytes written)."""
+    kept = _PRINTERS.setdefault(info, [])
+    try:
+        printer = kept.pop()
+    except IndexError:
+        printer = _new_dummy_printer(info)
+    try:
+        yield printer
+    finally:
+        printer.clear()
+        printer.magic.encoding = None
+        if len(kept) < _PRINTERS_KEPT:
+            kept.append(printer)
+
+
+def _new_dummy_printer(info: ProfileInfo) -> Any:
     printer_module = load_escpos()
     printer = printer_module.Dummy(profile=info.name)
     # escpos builds each code page's character map on first use, per encoder: a fresh printer per job would
@@ -382,10 +421,7 @@ def _dummy_printer(info: ProfileInfo) -> Iterator[Any]:
         media["width"] = {**media.get("width", {}), "pixels": info.paper_px}
         data["media"] = media
         printer.profile.profile_data = data
-    try:
-        yield printer
-    finally:
-        printer.close()
+    return printer
 
 
 def render_escpos(layout: Layout, profile: str = DEFAULT_PROFILE, *, native_qr: bool = True,

@@ -25,6 +25,8 @@ def columns_of(text: str, chinese_mode: bool = False) -> int:
     """How many columns ``text`` takes on the paper: two for wide and full-width characters (East Asian Width W
     and F: Han, kana, Hangul, CJK punctuation, full-width forms), one for the rest. In a printer's Chinese mode
     every two-byte character is two columns, "×" and "·" too."""
+    if text.isascii():  # one column each, as display_width counts them
+        return len(text)
     if chinese_mode:
         return sum(1 if ord(ch) < 128 else 2 for ch in text)
     return display_width(text)
@@ -33,6 +35,8 @@ def columns_of(text: str, chinese_mode: bool = False) -> int:
 def wrap(text: str, width: int, chinese_mode: bool = False) -> list[str]:
     """Wrap at spaces, breaking words longer than a line; an empty paragraph stays one empty line. Chinese, which
     has no spaces, breaks between any two characters, each wide one counting two columns."""
+    if text and len(text) <= width and text.isascii() and text.strip() == text and "\t" not in text:
+        return [text]  # one line as it is: what textwrap gives for it, without its chunking
     if columns_of(text, chinese_mode) == len(text):
         return textwrap.wrap(text, max(1, width), replace_whitespace=False, drop_whitespace=True) or [""]
     width = max(2, width)

@@ -228,6 +228,8 @@ def clean_text(text: str) -> str:
     NFC turns a decomposed "e + combining acute" into the one "é" a code page has. Control characters are
     replaced by spaces so a name like "ESC @" bytes cannot reset or reprogram the printer mid-ticket.
     """
+    if text.isascii() and text.isprintable():  # nothing to compose or replace: most of every ticket
+        return text
     text = unicodedata.normalize("NFC", text)
     out = []
     for ch in text:

@@ -12,6 +12,7 @@ ends with its own ``Cut``, so the back-ends know where one piece of paper ends.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, Literal
 
 Align = Literal["left", "center", "right"]
@@ -27,9 +28,26 @@ class _Block:
     """Equality, hash and repr of a block from its fields, as the generated ones gave them."""
 
     _fields: tuple[str, ...] = ()
+    _get: Any = staticmethod(lambda block: ())  # the fields' values as a tuple: attrgetter, set per class below
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        fields = cls.__dict__.get("_fields", ())
+        # attrgetter reads all the fields in C; one name gives the bare value, so a single field is wrapped.
+        if len(fields) > 1:
+            cls._get = attrgetter(*fields)
+        elif fields:
+            one = attrgetter(fields[0])
+            cls._get = staticmethod(lambda block: (one(block),))
 
     def _values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in self._fields)
+        return self._get(self)  # type: ignore[no-any-return]
+
+    def cache_key(self) -> tuple[Any, ...]:
+        """The block's kind and fields as a plain tuple: what a renderer's cache is keyed by. Hashing and comparing
+        it happen in C, where the block's own ``__hash__`` and ``__eq__`` run Python for every field (the renderer
+        looks up some thirty blocks a sale)."""
+        return (self.__class__, self._get(self))
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is self.__class__:

@@ -277,18 +277,20 @@ def _printing_lock(ctx: Ctx) -> Iterator[None]:
         return
     path = ctx.config.db_path.with_name(ctx.config.db_path.name + ".print-lock")
     try:
-        fh = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600), "a+b")  # held across the yield
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)  # held across the yield; a bare descriptor
     except OSError:
         yield
         return
-    with fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
         ctx.cache["printing_lock"] = True
         try:
             yield
         finally:
             ctx.cache["printing_lock"] = False
-            fcntl.flock(fh, fcntl.LOCK_UN)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
 def run_jobs(ctx: Ctx, job_ids: list[str]) -> list[PrintResult]:

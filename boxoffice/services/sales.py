@@ -220,8 +220,8 @@ def sell(ctx: Ctx, req: SaleRequest) -> SaleResult:
         c["limits"].record(ctx, order_id, ev["id"], entry["seq"])
         from boxoffice.services.printing import queue_order
 
-        jobs = queue_order(ctx, order_id, receipt=req.print_receipt,
-                           drawer=any(p.tender == "cash" for p in payments))
+        jobs = queue_order(ctx, order_id, receipt=req.print_receipt,  # the tickets as inserted: no query for them
+                           drawer=any(p.tender == "cash" for p in payments), ticket_ids=[t["id"] for t in tickets])
     change = sum(p.change or 0 for p in payments)
     return {"order": order, "tickets": tickets, "payments": pay_rows, "lines": [line.__dict__ for line in lines],
             "total": total, "tax": tax, "change": change, "currency": cur, "jobs": jobs,

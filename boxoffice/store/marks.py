@@ -29,6 +29,8 @@ import contextlib
 import json
 import os
 import sqlite3
+import threading
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -65,18 +67,32 @@ def path_for(db_path: str | Path) -> Path:
 def read(path: Path) -> Marks | None:
     """The marks in ``path``, or None when there is no file or it is not a marks file (never trusted then)."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except (OSError, ValueError):  # ValueError: not UTF-8
+        return None
+    return _parse(text)
+
+
+def _parse(text: str | bytes) -> Marks | None:
+    """The marks a file's content holds (bytes: as UTF-8), or None (as :func:`read`)."""
+    try:
+        doc = json.loads(text.decode("utf-8") if isinstance(text, bytes) else text)
         if doc.get("format") != FORMAT:
             return None
         marks = Marks(str(doc["terminal_id"]), int(doc["seq"]), str(doc["hash"]), int(doc["next_order_seq"]))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
     return marks if marks.seq >= 0 and marks.next_order_seq >= 1 else None
 
 
+def _record(marks: Marks) -> bytes:
+    """``marks`` as the file's one record."""
+    return json.dumps({"format": FORMAT, **asdict(marks)}, sort_keys=True).encode("utf-8").ljust(RECORD, b" ")
+
+
 def write(path: Path, marks: Marks) -> None:
     """Write ``marks`` as the file's one record, in place (made 0600 if new): see the module docstring."""
-    data = json.dumps({"format": FORMAT, **asdict(marks)}, sort_keys=True).encode("utf-8").ljust(RECORD, b" ")
+    data = _record(marks)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
     try:
         os.pwrite(fd, data, 0)
@@ -107,13 +123,23 @@ def advance(path: Path, now: Marks) -> Marks:
 
 
 class _Keeper:
-    """The hook run after each committed write on one connection."""
+    """The hook run after each committed write on one connection.
+
+    It remembers the record it last wrote (or found): while the file still holds exactly those bytes, what it says
+    is known without parsing it, and the file is read and written through one opening. Any other content (another
+    process moved it, or it was replaced) is parsed as :func:`read` does and merged as :func:`advance` does.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.last: Marks | None = None
+        self.record: bytes | None = None  # the file's content when this keeper last wrote or read it,
+        self.holds: Marks | None = None  # and the marks that content holds
+        self.quiet = threading.local()  # set by unmoved(): this thread's commits moved nothing the marks hold
 
     def __call__(self, conn: sqlite3.Connection) -> None:
+        if getattr(self.quiet, "on", False):
+            return
         try:
             now = head(conn)
         except sqlite3.Error:  # a database without its tables yet (being made or migrated)
@@ -123,8 +149,47 @@ class _Keeper:
         # A full or read-only disk must not turn a committed sale into an error: the marks stay where they were
         # (behind, which is safe) until a later write manages it.
         with contextlib.suppress(OSError):
-            advance(self.path, now)
+            self._advance(now)
             self.last = now
+
+    def _advance(self, now: Marks) -> None:
+        """:func:`advance`, reading and writing the record through one opening of the file."""
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            seen = os.pread(fd, RECORD + 1, 0)  # one byte more than a record: a longer file is not one record
+            if seen == self.record:
+                on_disk = self.holds
+            elif len(seen) > RECORD:
+                on_disk = read(self.path)
+            else:
+                on_disk = _parse(seen)
+            merged = now.later(on_disk)
+            if merged != on_disk:
+                data = _record(merged)
+                os.pwrite(fd, data, 0)
+                if len(seen) != RECORD:
+                    os.ftruncate(fd, RECORD)
+                if FSYNC:
+                    os.fsync(fd)
+                seen = data
+            self.record, self.holds = seen, merged
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def unmoved(conn: sqlite3.Connection) -> Iterator[None]:
+    """Within the block, this thread's commits on ``conn`` move neither the journal nor the order numbers (a print
+    job's outcome): the hook skips its read of the head, which would find what the last commit left."""
+    keeper = getattr(conn, "after_commit", None)
+    if not isinstance(keeper, _Keeper):
+        yield
+        return
+    keeper.quiet.on = True
+    try:
+        yield
+    finally:
+        keeper.quiet.on = False
 
 
 def attach(conn: sqlite3.Connection, db_path: str | Path) -> None:

@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
+from boxoffice.store import marks
 from boxoffice.store.db import one, rows, write
 
 
@@ -42,7 +43,9 @@ def outcome_write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     once), never a lost or doubled sale. That saves one disk flush per printed sale (docs/architecture.md,
     "Printing").
 
-    Inside a caller's transaction the outcome simply joins it: the caller's commit decides how it is flushed.
+    Inside a caller's transaction the outcome simply joins it: the caller's commit decides how it is flushed. On its
+    own it moves neither the journal nor the order numbers, so the marks file's hook skips its read of them
+    (store/marks.unmoved).
     """
     if conn.in_transaction:
         with write(conn):
@@ -50,7 +53,7 @@ def outcome_write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         return
     conn.execute("PRAGMA synchronous=NORMAL")
     try:
-        with write(conn):
+        with marks.unmoved(conn), write(conn):
             yield conn
     finally:
         if conn.in_transaction:  # the level cannot change inside a transaction: never leave one open here

@@ -53,6 +53,25 @@ def key_id(public_raw: bytes) -> bytes:
     return hashlib.sha256(public_raw).digest()[:KEY_ID_LEN]
 
 
+# The key id of each private key object signing here, with the key itself (so its id() is not reused meanwhile).
+_PRIVATE_KEY_IDS: dict[int, tuple[Ed25519PrivateKey, bytes]] = {}
+_PRIVATE_KEY_IDS_MAX = 16
+
+
+def private_key_id(private_key: Ed25519PrivateKey) -> bytes:
+    """``key_id(public_raw(private_key))``, worked out once per key object: every ticket signed checks its key id
+    against its key, and deriving and hashing the public half each time cost a tenth of signing. A key object's
+    public half never changes; a new key (a rotation, a key file loaded again) is a new object and gets its own."""
+    hit = _PRIVATE_KEY_IDS.get(id(private_key))
+    if hit is not None and hit[0] is private_key:
+        return hit[1]
+    kid = key_id(public_raw(private_key))
+    if len(_PRIVATE_KEY_IDS) >= _PRIVATE_KEY_IDS_MAX:
+        _PRIVATE_KEY_IDS.clear()
+    _PRIVATE_KEY_IDS[id(private_key)] = (private_key, kid)
+    return kid
+
+
 def key_id_hex(public_raw: bytes) -> str:
     """The key id as 8 lower-case hex digits, as people and JSON documents see it."""
     return key_id(public_raw).hex()

@@ -39,6 +39,7 @@ Everything that is not a well-formed token raises ``malformed_token``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
 from collections.abc import Callable, Iterable
@@ -252,10 +253,17 @@ def _pack_signed_part(claims: TicketClaims, key_id: bytes, version: int = VERSIO
     except ValueError as exc:
         raise BoxOfficeError("bad_input",
             _("cannot put this place in a ticket: {problem}").format(problem=exc)) from None
-    fields = bytes(key_id) + tid.bytes + event_ref(claims.event_id) + section_ref(claims.event_id, claims.section_id)
+    fields = bytes(key_id) + tid.bytes + _refs(claims.event_id, claims.section_id)
     if version == 1:
         return bytes((1,)) + fields + bytes((len(place),)) + place
     return bytes((version, len(place))) + fields + place
+
+
+@functools.lru_cache(maxsize=256)
+def _refs(event_id: str, section_id: str) -> bytes:
+    """The event ref and section ref a signed token carries (pure functions of the ids: the same for every ticket of
+    a section, so hashed once)."""
+    return event_ref(event_id) + section_ref(event_id, section_id)
 
 
 def sign_token(claims: TicketClaims, private_key: Ed25519PrivateKey, key_id: bytes, *,
@@ -273,7 +281,7 @@ def sign_token(claims: TicketClaims, private_key: Ed25519PrivateKey, key_id: byt
     if not isinstance(private_key, Ed25519PrivateKey):
         raise BoxOfficeError("bad_input", _("tickets are signed with an Ed25519 private key"))
     signed_part = _pack_signed_part(claims, key_id, version)
-    if keys.key_id(keys.public_raw(private_key)) != bytes(key_id):
+    if keys.private_key_id(private_key) != bytes(key_id):
         raise BoxOfficeError("bad_input",
             _("key id {id} is not the id of the signing key").format(id=bytes(key_id).hex()))
     return b45encode(signed_part + private_key.sign(signed_part))
