@@ -5,7 +5,8 @@
     .venv/bin/python benchmarks/profile_central.py --sql          # + each SQL statement the server sent, counted
     .venv/bin/python benchmarks/profile_central.py --plain        # no profiler: the push and pull times alone
     .venv/bin/python benchmarks/profile_central.py --n 3000 --batch 100 --plain   # the fixed cost of each push
-    .venv/bin/python benchmarks/profile_central.py --n 5000 --plain --cpu   # processor time an entry, no profiler
+    .venv/bin/python benchmarks/profile_central.py --n 5000 --cpu           # processor time an entry, no profiler
+    .venv/bin/python benchmarks/profile_central.py --n 5000 --cpu --reader  # + another terminal's pull of them
 
 The central app (`create_app`, PostgreSQL, one process) is served by uvicorn in this process's main thread under
 cProfile. The work a route hands to the thread pool runs inline instead (run_in_threadpool replaced by a direct
@@ -46,8 +47,9 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(__file__).resolve().parent / "results" / "profile_central.prof"
 
 
-def terminal(url: str, db_url: str, n: int, work: str, batch: int = 0) -> None:
-    """The child: set up, then the profiled push and pull, then stop the server."""
+def terminal(url: str, db_url: str, n: int, work: str, batch: int = 0, reader: bool = False) -> None:
+    """The child: set up, then the profiled push and pull, then stop the server. With ``reader`` a second terminal
+    then pulls what the first pushed (a signal between the two marks the push's end for ``--cpu``)."""
     import httpx
 
     from boxoffice.services.sync import rounds as service
@@ -64,8 +66,15 @@ def terminal(url: str, db_url: str, n: int, work: str, batch: int = 0) -> None:
 
     ctx = make_terminal(Path(work), "Profiled", url, db_url)
     url_, token = service.credentials(ctx)
+    other = None
+    if reader:
+        (Path(work) / "reader").mkdir()
+        other = make_terminal(Path(work) / "reader", "Reader", url, db_url)
     with CentralClient(url_, token, timeout=300) as client:
         service.sync_once(ctx, client)
+        if other is not None:
+            with CentralClient(*service.credentials(other), timeout=300) as other_client:
+                service.sync_once(other, other_client)
         fake_sales(ctx, n)
         parent = os.getppid()
         os.kill(parent, signal.SIGUSR1)
@@ -73,7 +82,14 @@ def terminal(url: str, db_url: str, n: int, work: str, batch: int = 0) -> None:
         t0 = time.perf_counter()
         pushed = service.push(ctx, client, batch=batch)
         t1 = time.perf_counter()
-        pulled = service.pull(ctx, client, page_size=service.PULL_PAGE)
+        if other is not None:
+            os.kill(parent, signal.SIGHUP)
+            time.sleep(0.2)
+            t1 = time.perf_counter()
+            with CentralClient(*service.credentials(other), timeout=300) as other_client:
+                pulled = service.pull(other, other_client, page_size=service.PULL_PAGE)
+        else:
+            pulled = service.pull(ctx, client, page_size=service.PULL_PAGE)
         t2 = time.perf_counter()
         os.kill(parent, signal.SIGUSR2)
     print(json.dumps({"pushed": pushed["pushed"], "batch": batch, "push_s": round(t1 - t0, 2),
@@ -108,16 +124,22 @@ def _backend_cpu(db_url: str) -> dict[int, float]:
 
 
 def cpu_mark(db_url: str, at: str) -> None:
-    """Note this process's and the database backends' processor time at the start or the end of the push."""
+    """Note this process's and the database backends' processor time at the start, the push's end (``mid``, with
+    ``--reader``) or the end."""
     import resource
 
     own = resource.getrusage(resource.RUSAGE_SELF)
     CPU[f"{at}_self"] = own.ru_utime + own.ru_stime
-    backends = _backend_cpu(db_url)
-    if at == "start":
-        CPU.update({f"pid{pid}": s for pid, s in backends.items()})
-    else:  # a backend opened during the push counts whole
-        CPU["pg"] = sum(s - CPU.get(f"pid{pid}", 0.0) for pid, s in backends.items())
+    for pid, seconds in _backend_cpu(db_url).items():
+        CPU[f"{at}_pid{pid}"] = seconds
+
+
+def cpu_between(start: str, end: str) -> tuple[float, float]:
+    """(server, PostgreSQL) processor seconds between two marks; a backend opened between them counts whole."""
+    own = CPU[f"{end}_self"] - CPU[f"{start}_self"]
+    pg = sum(s - CPU.get(f"{start}_pid{key[len(end) + 4:]}", 0.0) for key, s in CPU.items()
+             if key.startswith(f"{end}_pid"))
+    return own, pg
 
 
 def count_statements() -> None:
@@ -162,6 +184,7 @@ def serve(db_url: str, port: int, sql: bool = False, plain: bool = False, cpu: b
     prof = cProfile.Profile()
     if cpu:  # processor time, without the profiler
         signal.signal(signal.SIGUSR1, lambda *_: cpu_mark(db_url, "start"))
+        signal.signal(signal.SIGHUP, lambda *_: cpu_mark(db_url, "mid"))
         signal.signal(signal.SIGUSR2, lambda *_: cpu_mark(db_url, "end"))
         uvicorn.run(serving(api, db_url), host="127.0.0.1", port=port, log_level="warning")
         return prof
@@ -194,10 +217,11 @@ def main() -> int:
     ap.add_argument("--sql", action="store_true", help="also count the SQL statements sent (slower)")
     ap.add_argument("--plain", action="store_true", help="no profiler: the push and pull times alone")
     ap.add_argument("--cpu", action="store_true", help="no profiler: processor ms an entry, server and PostgreSQL")
+    ap.add_argument("--reader", action="store_true", help="a second terminal pulls the entries after the push")
     ap.add_argument("--terminal", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.terminal:
-        terminal(args.terminal[0], args.terminal[1], args.n, args.terminal[2], args.batch)
+        terminal(args.terminal[0], args.terminal[1], args.n, args.terminal[2], args.batch, args.reader)
         return 0
     import socket
     import tempfile
@@ -214,14 +238,18 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="profile-central-") as work:
             env = {k: v for k, v in os.environ.items() if not k.startswith("BOXOFFICE_")}
             child = subprocess.Popen([sys.executable, __file__, "--n", str(args.n), "--batch", str(args.batch),
+                                      *(["--reader"] if args.reader else []),
                                       "--terminal", f"http://127.0.0.1:{port}", url, work], cwd=ROOT, env=env)
             prof = serve(url, port, args.sql, args.plain, args.cpu)
             child.wait(60)
         if args.cpu:
             n = max(1, args.n)
-            own = CPU["end_self"] - CPU["start_self"]
-            print(f"processor time over {n} entries: server {own:.3f} s ({own * 1000 / n:.3f} ms an entry), "
-                  f"PostgreSQL {CPU['pg']:.3f} s ({CPU['pg'] * 1000 / n:.3f} ms an entry)")
+            parts = [("push", "start", "mid"), ("pull by another terminal", "mid", "end")] if args.reader else [
+                ("push", "start", "end")]
+            for what, start, end in parts:
+                own, db = cpu_between(start, end)
+                print(f"processor time, {what}, {n} entries: server {own:.3f} s ({own * 1000 / n:.3f} ms an "
+                      f"entry), PostgreSQL {db:.3f} s ({db * 1000 / n:.3f} ms an entry)")
         elif not args.plain:
             print(report(prof, args.top))
         for text, count in sorted(STATEMENTS.items(), key=lambda kv: -kv[1]):
