@@ -139,3 +139,24 @@ def test_no_refusal_of_the_central_service_repeats_a_card_number(central: Centra
     bad_query = httpx.get(f"{url}/v1/journal", params={"after": DIGITS + "x"}, headers=auth)
     assert bad_query.status_code == 422
     _no_number(bad_query.text)
+
+
+@pytest.mark.parametrize("text", [
+    "\\u0034\\u0031\\u0031\\u0031 1111 1111 1111",  # digits written as escapes: the text shows only twelve
+    "4111\\u00a01111\\u00a01111\\u00a01111",  # the separators written as escapes
+    '\\"Ada\\" 4111 1111 1111 1111',  # an escape elsewhere in the text, the number as typed
+    "\uff14\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 \uff11\uff11\uff11\uff11",  # full-width
+    "4111 1111 1111 1111",
+])
+def test_a_pushed_payload_is_scanned_whatever_its_text_escapes(text: str) -> None:
+    from boxoffice.central.errors import CentralError
+    from boxoffice.central.services.free_text import refuse_in_entries
+
+    payload = '{"order":{"customer_name":"' + text + '","id":"o-1"},"tickets":[]}'
+    assert "4111" in json.loads(payload)["order"]["customer_name"].replace("\uff14\uff11\uff11\uff11", "4111")
+    plain = {"seq": 1, "kind": "sale", "payload": '{"order":{"customer_name":"Ada","id":"o-1"},"tickets":[]}'}
+    refuse_in_entries([plain])  # nothing to refuse
+    with pytest.raises(CentralError) as refused:
+        refuse_in_entries([plain, {"seq": 2, "kind": "sale", "payload": payload}])
+    assert refused.value.status == 422 and refused.value.code == "card_number_in_text"
+    assert refused.value.body()["error"]["pointer"] == "/entries/1/payload/order/customer_name"

@@ -45,7 +45,8 @@ def serve(db_url: str, host: str = "127.0.0.1", port: int = 8765, workers: int =
         uvicorn.run("boxoffice.central.api.app:app_from_env", factory=True, host=host, port=port, workers=workers,
                     log_level=log_level, proxy_headers=False, **bounds, **tls)
         return
-    from boxoffice.central.api.app import create_app
+    from boxoffice.central.api.app import collector_for_serving, create_app
 
-    uvicorn.run(create_app(db_url, limits=limits), host=host, port=port, log_level=log_level, proxy_headers=False,
-                **bounds, **tls)
+    app = create_app(db_url, limits=limits)
+    collector_for_serving()
+    uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=False, **bounds, **tls)

@@ -22,19 +22,21 @@ SMALL_BODY_BYTES = 64_000  # an enrollment, a top-up request, any other body
 
 
 def depth_exceeds(doc: Any, limit: int = MAX_DEPTH) -> bool:
-    """Whether lists and objects nest deeper than ``limit``, found without recursion and stopping at the first."""
-    stack: list[tuple[Any, int]] = [(doc, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
+    """Whether lists and objects nest deeper than ``limit``, found without recursion: one level at a time, so each
+    value is looked at once, with no bookkeeping for the scalars (most of a document), and never past ``limit``."""
+    level = [doc] if isinstance(doc, (dict, list)) else []
+    depth = 0
+    while level:
         if depth >= limit:
             return True
-        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+        deeper: list[Any] = []
+        add = deeper.append
+        for item in level:
+            for child in item.values() if isinstance(item, dict) else item:
+                if isinstance(child, (dict, list)):
+                    add(child)
+        level = deeper
+        depth += 1
     return False
 
 

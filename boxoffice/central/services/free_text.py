@@ -15,21 +15,34 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from boxoffice.central.errors import CentralError
-from boxoffice.domain.card_numbers import card_number_paths, refuse_card_number, refuse_card_numbers_in
+from boxoffice.central.services.effects import UNREADABLE
+from boxoffice.domain.card_numbers import (
+    FREE_TEXT_KEYS,
+    card_number_paths,
+    holds_card_number,
+    refuse_card_number,
+    refuse_card_numbers_in,
+)
 from boxoffice.i18n import _
 from boxoffice.wire import codec
 
 __all__ = ["refuse_in_document", "refuse_in_entries", "refuse_in_text"]
 
 
-def refuse_in_entries(entries: Sequence[Mapping[str, Any]]) -> None:
-    """Refuse a push batch one of whose entries carries a card number in a free-text field of its payload."""
+def refuse_in_entries(entries: Sequence[Mapping[str, Any]], parsed: Sequence[Any] | None = None) -> None:
+    """Refuse a push batch one of whose entries carries a card number in a free-text field of its payload.
+
+    ``parsed`` holds each entry's payload as ``effects.parse_payload`` read it (the push parses each once); a text
+    that reader refused, or a batch given without it, is parsed here (the standard module reads some texts orjson
+    refuses, and those are checked too)."""
     for i, e in enumerate(entries):
         payload = e.get("payload")
         if isinstance(payload, str):  # the canonical JSON text the entry's hash covers
-            payload = _parsed(payload)
+            payload = parsed[i] if parsed is not None and parsed[i] is not UNREADABLE else _parsed(payload)
             if payload is None:
                 continue  # not JSON: check_entries' hash and the effects refuse or flag it
+        if not _holds_any(payload):
+            continue
         paths = card_number_paths(payload, "/payload")
         if paths:
             raise CentralError(422, "card_number_in_text",
@@ -38,6 +51,32 @@ def refuse_in_entries(entries: Sequence[Mapping[str, Any]]) -> None:
                                  "to an admin (it was written by an older release, or changed by hand)").format(
                                      i=i, seq=e.get("seq"), kind=e.get("kind"), path=paths[0]),
                                pointer=f"/entries/{i}{paths[0]}", fields=paths[:20])
+
+
+def _holds_any(doc: Any) -> bool:
+    """Whether ``card_number_paths(doc)`` would find anything: the same free-text keys and the same test, without
+    the recursion and without building a pointer for every key (they are made only for the rare payload that holds
+    one). Parsed JSON holds only dicts, lists, strings and plain scalars; anything else goes to the general walk."""
+    if not isinstance(doc, (Mapping, list)):
+        return False
+    if type(doc) is not dict and type(doc) is not list:
+        return bool(card_number_paths(doc))
+    stack = [doc]
+    while stack:
+        item = stack.pop()
+        for key, value in item.items() if type(item) is dict else enumerate(item):
+            kind = type(value)
+            if kind is str:
+                if key in FREE_TEXT_KEYS and holds_card_number(value):
+                    return True
+            elif kind is dict or kind is list:
+                stack.append(value)
+            elif kind not in _SCALARS:
+                return bool(card_number_paths(doc))
+    return False
+
+
+_SCALARS = frozenset({int, float, bool, type(None)})
 
 
 def _parsed(text: str) -> Any:

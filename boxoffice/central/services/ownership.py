@@ -35,6 +35,7 @@ entries that do not match their hashes (422).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from boxoffice.central.services.effects import (
@@ -95,7 +96,13 @@ class Known:
 
 
 def roles_of(terminal: dict[str, Any]) -> frozenset[str]:
-    return frozenset(r for r in str(terminal.get("roles") or "").split(",") if r)
+    return _roles(str(terminal.get("roles") or ""))
+
+
+@cache
+def _roles(text: str) -> frozenset[str]:
+    """The roles a terminal row's ``roles`` text names (read once per text, not once per pushed entry)."""
+    return frozenset(r for r in text.split(",") if r)
 
 
 def judge(db: CentralDB, terminal: dict[str, Any], entry: dict[str, Any], eff: Effect,
