@@ -83,3 +83,24 @@ def test_a_scan_whose_screen_stopped_waiting_does_not_stop_the_door(terminal, to
         assert later.result(timeout=30)["result"] == "admit", "the door still answers after a cancelled scan"
         again = writer.submit(ev, tokens[0])
         assert again.result(timeout=30)["code"] == "already_checked_in", "the cancelled scan was checked in"
+
+
+def test_a_group_filled_before_the_writer_looks_is_still_committed(terminal, tokens, demo_events) -> None:  # noqa: ANN001
+    """Scans queued faster than the writer wakes can fill a group (``most``) and leave the open group empty: the
+    writer, woken, must commit the full group rather than wait again for a scan that may never come (it once did,
+    and at close left those scans unanswered)."""
+    import time
+
+    ev = door_event(terminal, demo_events[0])
+    writer = DoorWriter(terminal, most=3)
+    try:
+        time.sleep(0.2)  # the writer is waiting for a first scan
+        wake = writer._arrived.notify
+        writer._arrived.notify = lambda n=1: None  # type: ignore[method-assign]  # it sleeps through the three
+        waiting = [writer.submit(ev, t) for t in tokens[:3]]
+        writer._arrived.notify = wake  # type: ignore[method-assign]
+        with writer._lock:
+            writer._arrived.notify()
+        assert [w.result(timeout=10)["result"] for w in waiting] == ["admit"] * 3
+    finally:
+        writer.close()

@@ -166,10 +166,12 @@ class DoorWriter:
             if self._full:
                 return self._full.popleft()
             self._want = 1
-            while not self._open.scans:
+            while not self._open.scans and not self._full:  # a group filled up meanwhile is not lost
                 if self._closed:
                     return None
                 self._arrived.wait()
+            if self._full:  # older than the open group: committed first
+                return self._full.popleft()
             want, wait_for = 1, self.linger
             if self._last_size > 1:
                 want, wait_for = self._last_size, max(wait_for, min(MAX_WAIT, self._last_commit_s / 2))

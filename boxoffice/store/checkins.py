@@ -42,8 +42,9 @@ def insert(conn: sqlite3.Connection, checkin: dict[str, Any]) -> bool:
     """Record a scan unless its nonce is here already; True when this call recorded it."""
     cur = conn.execute(
         "INSERT INTO checkins (id, ticket_id, event_id, direction, at, operator_id, terminal_id, result,"
-        " external_secret) VALUES (:id, :ticket_id, :event_id, :direction, :at, :operator_id, :terminal_id, :result,"
-        " :external_secret) ON CONFLICT(id) DO NOTHING", {"external_secret": None} | checkin)
+        " external_secret) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
+        (checkin["id"], checkin["ticket_id"], checkin["event_id"], checkin["direction"], checkin["at"],
+         checkin["operator_id"], checkin["terminal_id"], checkin["result"], checkin.get("external_secret")))
     return cur.rowcount == 1
 
 

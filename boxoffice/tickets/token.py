@@ -319,7 +319,8 @@ def _parse_text(text: str) -> DecodedToken:
     o = _FIELDS_OFFSET[version]
     kid = raw[o : o + KEY_ID_LEN]
     o += KEY_ID_LEN
-    tid = str(uuid.UUID(bytes=raw[o : o + TICKET_ID_LEN]))
+    h = raw[o : o + TICKET_ID_LEN].hex()  # str(uuid.UUID(bytes=...)), the same text, without building a UUID
+    tid = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
     o += TICKET_ID_LEN
     eref = raw[o : o + EVENT_REF_LEN]
     o += EVENT_REF_LEN
@@ -369,6 +370,11 @@ def decode_token(text: str) -> DecodedToken:
     if len(trimmed) > MAX_TOKEN_CHARS:
         # Checked before anything else so a huge input costs nothing more than strip().
         raise _malformed(f"longer than {MAX_TOKEN_CHARS} characters")
+    if given is trimmed or given == trimmed:  # the usual scan: one reading, tried first below in any case
+        try:
+            return _parse_text(given)
+        except ValueError:
+            pass
     readings = [given, trimmed]
     if 0 < len(trimmed) < MAX_TOKEN_CHARS:
         readings.append(" " + trimmed)
@@ -384,6 +390,28 @@ def decode_token(text: str) -> DecodedToken:
     raise _malformed(reason)
 
 
+_VERIFIERS: dict[bytes, Any] = {}  # raw public key -> its Ed25519PublicKey (at most _MOST_VERIFIERS)
+_MOST_VERIFIERS = 64
+
+
+def _verifier(public: object) -> Any:
+    """The Ed25519 public key object for raw key bytes, made once per key (a door checks thousands of tickets
+    against a handful of keys); ValueError when the bytes are not an Ed25519 public key. Kept by the key's bytes
+    themselves, so nothing in it can go stale."""
+    if not isinstance(public, bytes | bytearray) or len(public) != PUBLIC_KEY_LEN:
+        raise ValueError("wrong length")
+    raw = bytes(public)
+    verifier = _VERIFIERS.get(raw)
+    if verifier is None:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+        verifier = Ed25519PublicKey.from_public_bytes(raw)
+        if len(_VERIFIERS) >= _MOST_VERIFIERS:
+            _VERIFIERS.clear()
+        _VERIFIERS[raw] = verifier
+    return verifier
+
+
 def verify_token(
     text: str,
     public_key_for: Callable[[bytes], bytes | None],
@@ -396,7 +424,6 @@ def verify_token(
     forgery, not as somebody's refunded ticket.
     """
     from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
     decoded = decode_token(text)
     kid = decoded.key_id.hex()
@@ -410,9 +437,7 @@ def verify_token(
             ticket_id=decoded.ticket_id,
         )
     try:
-        if not isinstance(public, bytes | bytearray) or len(public) != PUBLIC_KEY_LEN:
-            raise ValueError("wrong length")
-        verifier = Ed25519PublicKey.from_public_bytes(bytes(public))
+        verifier = _verifier(public)
     except ValueError:
         raise BoxOfficeError(
             "unknown_key",
