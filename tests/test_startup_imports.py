@@ -30,7 +30,8 @@ NOT_FOR_A_PICKUP_FIND = ("pydantic", "escpos", "PIL", "cryptography", "reportlab
                          "boxoffice.domain.search_text",  # the name and phone search, for a code
                          "boxoffice.tickets",  # a query shorter than a token (services/pickup_find.py)
                          "boxoffice.services.pickup",  # the hand-out's module: the command imports pickup_find
-                         "secrets", "zoneinfo")  # a new terminal's tag; a local time (no time is shown)
+                         "secrets", "zoneinfo",  # a new terminal's tag; a local time (no time is shown)
+                         "boxoffice.services.checkpoints")  # after a journal entry: a find records none
 # Never needed to show help: the configuration, the terminal's database and services, the printer library, JSON.
 NOT_FOR_HELP = ("boxoffice.config", "boxoffice.services", "boxoffice.store", "boxoffice.printing", "boxoffice.tickets",
                 "boxoffice.domain.card_numbers", "escpos", "cryptography", "tomllib", "pydantic", "json")
