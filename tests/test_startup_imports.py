@@ -190,3 +190,25 @@ def test_a_process_skips_the_garbage_collection_of_its_shutdown(counter) -> None
     frozen = int(done.stderr.rsplit("frozen ", 1)[1].split()[0])
     assert frozen > 10_000  # every object alive at exit
     assert not list(toml.parent.glob("*.db-wal"))  # the connection was closed: SQLite removed its log
+
+
+def test_a_family_named_with_one_of_its_commands_builds_only_that_one() -> None:
+    """cli/lazy.py: `boxoffice pickup find ...` builds `find` alone; the family's help, a code for the default
+    command and a mistyped command build them all, and the family itself is left whole."""
+    from typer.testing import CliRunner
+
+    from boxoffice.cli.lazy import build
+    from boxoffice.cli.main import COMMANDS, app
+    from boxoffice.cli.pickup import pickup_app
+
+    assert list(build("pickup", COMMANDS["pickup"], "find").commands) == ["find"]
+    whole = sorted(build("pickup", COMMANDS["pickup"], None).commands)
+    assert whole == ["find", "give", "pay"]
+    assert sorted(build("pickup", COMMANDS["pickup"], "WQ72-2248").commands) == whole
+    assert sorted(build("pickup", COMMANDS["pickup"], "--help").commands) == whole
+    assert len(pickup_app.registered_commands) == 3
+    runner = CliRunner()
+    for args in (["pickup", "find", "--help"], ["pickup", "give", "--help"], ["pickup", "--help"]):
+        done = runner.invoke(app, args)
+        assert done.exit_code == 0, done.output
+    assert all(name in done.output for name in whole)  # the family's help still lists every command
