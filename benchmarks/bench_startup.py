@@ -9,13 +9,20 @@ Two ways of running are measured, each with its own floor:
   every module of ours is compiled again on every run (informational: the goal is for the installed case).
 
     python benchmarks/bench_startup.py [-n 30] [--warmup 3] [--mode installed|no-pyc|both] [--check]
+    python benchmarks/bench_startup.py --instructions   # callgrind's count of each (installed), not times
+
+Wall times on a shared machine move with its load; the instructions callgrind counts do not, so --instructions
+runs each command once under `valgrind --tool=callgrind` (after two runs that leave its bytecode) and gives the
+"Collected" count and its ratio to the floor's.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
+import subprocess
 import sys
 import tempfile
 from datetime import date
@@ -69,18 +76,50 @@ def environment(mode: str, work: Path) -> dict[str, str]:
     return env
 
 
+def instructions(command: list[str], env: dict[str, str]) -> int:
+    """Instructions callgrind counts for one run of ``command`` (after two runs that leave its bytecode)."""
+    for _warm in range(2):
+        subprocess.run(command, env=env, capture_output=True, check=False)
+    done = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command], env=env,
+                          capture_output=True, text=True, check=False)
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if found is None:
+        raise SystemExit(f"callgrind gave no count for {command}: {done.stderr[-500:]}")
+    return int(found.group(1))
+
+
+def count_instructions(subjects: dict[str, list[str]], floor: list[str], env: dict[str, str]) -> None:
+    """Print each subject's instruction count and its ratio to the floor's."""
+    base = instructions(floor, env)
+    print(f"\n{'command':<44} {'instructions':>14} {'ratio':>7}")
+    floor_name = 'python -c "import typer" (floor)'
+    print(f"{floor_name:<44} {base / 1e6:>12.1f} M {1:>6.2f}x")
+    for name, command in subjects.items():
+        count = instructions(command, env)
+        print(f"{name:<44} {count / 1e6:>12.1f} M {count / base:>6.2f}x")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=30, help="timed runs of each command (default 30)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed runs first (default 3)")
     parser.add_argument("--mode", choices=["installed", "no-pyc", "both"], default="both")
     parser.add_argument("--check", action="store_true", help="exit 1 if an installed figure misses its goal")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions with callgrind (installed mode) instead of timing")
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="boxoffice-bench-"))
     try:
         db, code = make_demo_database(work)
         cmd = boxoffice_command()
+        if args.instructions:
+            count_instructions({"boxoffice --help": [*cmd, "--help"],
+                                "boxoffice event list --json": [*cmd, "--db", str(db), "event", "list", "--json"],
+                                "boxoffice pickup find CODE --json": [*cmd, "--db", str(db), "pickup", "find", code,
+                                                                      "--json"]},
+                               [sys.executable, "-c", "import typer"], environment("installed", work))
+            return 0
         rows = []
         for mode in (["installed", "no-pyc"] if args.mode == "both" else [args.mode]):
             env = environment(mode, work)

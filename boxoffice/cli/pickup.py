@@ -45,7 +45,7 @@ def pickup_find(query: list[str] = typer.Argument(..., help=_("Code, scanned tic
       boxoffice pickup find smi ann
       boxoffice pickup find 0123
     """
-    from boxoffice.services.pickup import find
+    from boxoffice.services.pickup_find import find  # services.pickup's own: not its hand-out imports
 
     with terminal() as ctx:
         out = find(ctx, " ".join(query), event, max(1, min(limit, 200)))

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import TYPE_CHECKING
 
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import SOURCE_LANGUAGE, _, language
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 Clock = Callable[[], datetime]
 
@@ -42,7 +45,10 @@ def parse_iso(text: str) -> datetime:
 
 
 def zone(name: str) -> ZoneInfo:
-    """A time zone by IANA name, or bad_input."""
+    """A time zone by IANA name, or bad_input. zoneinfo is imported here (its search path is worked out at import,
+    through sysconfig): a command that shows no local time does without it."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, TypeError):

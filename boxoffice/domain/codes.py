@@ -24,12 +24,14 @@ one-to-one map only when N is even. With 31 symbols it lets some single substitu
 
 from __future__ import annotations
 
-import random
 import re
-import secrets
+from typing import TYPE_CHECKING
 
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import N_, _
+
+if TYPE_CHECKING:
+    import random
 
 ALPHABET: str = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
@@ -88,6 +90,8 @@ def new_terminal_tag(rng: random.Random | None = None) -> str:
     Uses the operating system's randomness unless ``rng`` is given, so two terminals set up from the same
     disk image do not draw the same tag; tests pass a seeded ``random.Random`` to get a known tag.
     """
+    import secrets  # here: only setting up a terminal draws one, and secrets brings hmac and OpenSSL's hashes
+
     choice = rng.choice if rng is not None else secrets.choice
     first_symbols = ALPHABET.replace(CENTRAL_TAG_PREFIX, "")
     return choice(first_symbols) + "".join(choice(ALPHABET) for _ in range(TAG_LENGTH - 1))

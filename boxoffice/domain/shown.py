@@ -16,6 +16,7 @@ surrogates.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 PLACEHOLDER = "\ufffd"
 
@@ -25,8 +26,20 @@ _CLASS = ("\x00-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08
           "\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb"
           "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
           "\U000e0001\U000e0020-\U000e007f")
-_UNSAFE = re.compile(f"[{_CLASS}]")
-_UNSAFE_BUT_NEWLINE = re.compile(f"(?!\n)[{_CLASS}]")
+
+
+@cache
+def _unsafe(keep_newline: bool) -> re.Pattern[str]:
+    """The pattern of what is replaced (with ``keep_newline``, all but the newline), compiled the first time text
+    needs it: a class of this size costs about 4 M instructions to compile, and most text a command prints is
+    plain ASCII, which is checked without it."""
+    return re.compile(f"(?!\n)[{_CLASS}]" if keep_newline else f"[{_CLASS}]")
+
+
+def _plain(s: str, keep_newline: bool) -> bool:
+    """Whether ``s`` is ASCII with nothing to replace: in ASCII the class above is only C0 controls and DEL, which
+    ``str.isprintable`` refuses (and the newline, when it is kept)."""
+    return s.isascii() and (s.isprintable() or (keep_newline and s.replace("\n", "").isprintable()))
 
 
 def shown(text: object) -> str:
@@ -35,7 +48,10 @@ def shown(text: object) -> str:
     if text is None:
         return ""
     s = text if isinstance(text, str) else str(text)
-    return _UNSAFE.sub(PLACEHOLDER, s) if _UNSAFE.search(s) else s
+    if _plain(s, False):
+        return s
+    unsafe = _unsafe(False)
+    return unsafe.sub(PLACEHOLDER, s) if unsafe.search(s) else s
 
 
 def shown_lines(text: object) -> str:
@@ -44,7 +60,10 @@ def shown_lines(text: object) -> str:
     if text is None:
         return ""
     s = (text if isinstance(text, str) else str(text)).replace("\t", " ")
-    return _UNSAFE_BUT_NEWLINE.sub(PLACEHOLDER, s) if _UNSAFE_BUT_NEWLINE.search(s) else s
+    if _plain(s, True):
+        return s
+    unsafe = _unsafe(True)
+    return unsafe.sub(PLACEHOLDER, s) if unsafe.search(s) else s
 
 
 def escape_for_json(text: str) -> str:
@@ -59,4 +78,4 @@ def escape_for_json(text: str) -> str:
             return f"\\u{0xD800 + (cp >> 10):04x}\\u{0xDC00 + (cp & 0x3FF):04x}"
         return f"\\u{cp:04x}"
 
-    return _UNSAFE_BUT_NEWLINE.sub(esc, text)
+    return text if _plain(text, True) else _unsafe(True).sub(esc, text)

@@ -24,7 +24,6 @@ from boxoffice.services.context import Ctx, viewer_role
 from boxoffice.services.pickup_index import refresh_index
 from boxoffice.store import catalog as catalog_store
 from boxoffice.store import pickup as store
-from boxoffice.tickets.token import looks_like_token
 
 DEFAULT_LIMIT = 20
 MIN_NAME_CHARS = 2
@@ -60,6 +59,9 @@ class FindResult(TypedDict):
     note: str | None
 
 
+# tickets.token's TOKEN_MIN_CHARS: a query shorter than this is never read as a token, so the token module (its
+# hashes and classes) is imported only for one that may be (tests/test_startup_imports.py checks the two agree).
+TOKEN_MIN_CHARS = 120
 SCANNED = 24  # a query this long with no space is a scanned ticket (a pretix secret), not something typed
 
 
@@ -75,8 +77,11 @@ def find(ctx: Ctx, query: str, event_id: str | None = None, limit: int = DEFAULT
         raise BoxOfficeError("bad_input", _("type an order code, a name, an e-mail or the last 4+ digits of a phone"))
     if len(q) > MAX_QUERY_CHARS:
         raise BoxOfficeError("bad_input", _("that is too long to be an order code, name, e-mail, phone or ticket"))
-    if looks_like_token(q):
-        return _by_token(ctx, query, event_id)
+    if len(q) >= TOKEN_MIN_CHARS:
+        from boxoffice.tickets.token import looks_like_token
+
+        if looks_like_token(q):
+            return _by_token(ctx, query, event_id)
     if len(q) == 36 and is_uuid(q.lower()):
         found = store.summary_by_ticket(ctx.conn, q.lower())
         return _answer(ctx, q, "ticket", [found] if found else [], event_id)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 from pathlib import Path
 
 from boxoffice.i18n import _
@@ -34,6 +33,8 @@ def read_or_make(db_path: str | Path) -> bytes:
     key = read(db_path)
     if key is not None:
         return key
+    import secrets  # only to make the key, once a terminal: reading it needs none
+
     target = path_for(db_path)
     tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
