@@ -81,18 +81,32 @@ def _orjson() -> Any:
     return orjson
 
 
-_FLAT = (str, int, bool, type(None))  # values orjson writes exactly as json.dumps does (see canonical_text)
+_FLAT = frozenset((str, int, bool, type(None)))  # values orjson writes exactly as json.dumps does (canonical_text)
+
+
+def _exact(value: Any) -> bool:
+    """True when ``value`` (a dict or a list) holds, at any depth, only dicts, lists, strings, integers, booleans
+    and nulls of exactly those types: what orjson writes as json.dumps does. A float (orjson writes 1e16 where
+    json.dumps writes 1e+16, and null for NaN), a tuple or a subclass is not."""
+    for v in (value.values() if type(value) is dict else value):
+        t = type(v)
+        if t in _FLAT:
+            continue
+        if (t is not dict and t is not list) or not _exact(v):
+            return False
+    return True
 
 
 def canonical_text(payload: dict[str, Any]) -> str:
-    """``domain.chain.canonical(payload)``, the same text, written by orjson when every value is a string, an
-    integer, a boolean or null (orjson writes those, and sorts keys, exactly as json.dumps(sort_keys=True,
-    ensure_ascii=False) does: tests/test_journal_chain.py compares every code point); anything else (a float, a
-    nested value, a lone surrogate, an integer past 64 bits) goes through ``canonical`` itself."""
+    """``domain.chain.canonical(payload)``, the same text, written by orjson when the payload holds, nested or not,
+    only strings, integers, booleans, nulls, dicts and lists (orjson writes those, and sorts the keys of every
+    dict, exactly as json.dumps(sort_keys=True, ensure_ascii=False) does: tests/test_journal_chain.py compares every
+    code point and nested payloads); anything else (a float, a lone surrogate, an integer past 64 bits, a key that
+    is not a string) goes through ``canonical`` itself."""
     from boxoffice.domain.chain import canonical
 
     orjson = _orjson()
-    if orjson is not None and all(type(v) in _FLAT for v in payload.values()):
+    if orjson is not None and _exact(payload):
         try:
             return orjson.dumps(payload, option=orjson.OPT_SORT_KEYS).decode()
         except TypeError:
