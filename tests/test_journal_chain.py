@@ -99,3 +99,18 @@ def test_an_entry_appended_behind_the_chains_back_fails_the_transaction(terminal
                      payload={"nonce": "b"})
     assert journal_store.count(conn) == before
     assert walk(list(journal_store.iter_entries(conn))) == ([], [])
+
+
+def test_the_head_and_the_recovery_state_read_together_are_what_each_read_alone_gives() -> None:
+    from boxoffice.store import recovery as recovery_store
+
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE journal (seq INTEGER PRIMARY KEY, hash TEXT)")
+    assert journal_store.head_and_recovery(conn) == ((0, GENESIS), None)  # no recovery table yet: no recovery
+    conn.execute("CREATE TABLE recovery (id INTEGER PRIMARY KEY, state TEXT NOT NULL, message TEXT)")
+    assert journal_store.head_and_recovery(conn) == ((0, GENESIS), None)
+    conn.executemany("INSERT INTO journal VALUES (?, ?)", [(1, "a" * 64), (2, "b" * 64)])
+    conn.execute("INSERT INTO recovery VALUES (1, 'needed', 'restored')")
+    head, state = journal_store.head_and_recovery(conn)
+    assert head == (2, "b" * 64) == (journal_store.Chain(conn).seq, journal_store.Chain(conn).hash)
+    assert state == ("needed", "restored") == recovery_store.state(conn)

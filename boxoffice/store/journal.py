@@ -18,6 +18,23 @@ def append(conn: sqlite3.Connection, *, terminal_id: str, kind: str, operator_id
                                          payload=payload, entry_id=entry_id)
 
 
+def head_and_recovery(conn: sqlite3.Connection) -> tuple[tuple[int, str], tuple[str, str] | None]:
+    """The journal's head (seq, hash; (0, GENESIS) when empty) and ``store.recovery.state`` (what gates every
+    entry), in one query: both are read before each entry inside its transaction, and :func:`append` takes the
+    head as ``after`` instead of reading it again."""
+    from boxoffice.domain.chain import GENESIS
+
+    try:
+        row = conn.execute("SELECT j.seq, j.hash, r.state, r.message FROM (SELECT 1) LEFT JOIN"
+                           " (SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1) j"
+                           " LEFT JOIN recovery r ON r.id = 1").fetchone()
+    except sqlite3.OperationalError:  # a database that predates the recovery table, before its migration
+        last = conn.execute("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
+        return ((last[0], last[1]) if last else (0, GENESIS)), None
+    head = (row[0], row[1]) if row[0] is not None else (0, GENESIS)
+    return head, ((row[2], row[3]) if row[2] is not None else None)
+
+
 class Chain:
     """The journal's head read once, then entries appended after it and chained in memory: for many entries in
     one transaction (the door's group of scans), where :func:`append` would read the head again for each.
