@@ -8,6 +8,8 @@ import sqlite3
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from boxoffice.domain.chain import GENESIS, canonical, entry_hash, walk
 from boxoffice.store import journal as journal_store
@@ -31,8 +33,31 @@ def test_the_canonical_text_and_the_hash_are_domain_chains_for_every_character()
 
 
 @pytest.mark.parametrize("payload", [{"price": 22.5}, {"big": 2**70}, {"nested": {"b": 1, "a": [1.0, "x"]}},
-                                     {"odd": "\ud800"}])
+                                     {"odd": "\ud800"}, {"deep": [{"x": [2**64]}]}, {"deep": {"k": (1, 2)}},
+                                     {"deep": {"k": {"x": float("nan")}}}, {"deep": {"k": [1e16]}},
+                                     {"deep": {"\ud800": 1}}])
 def test_what_orjson_would_write_otherwise_goes_through_canonical(payload: dict) -> None:
+    assert journal_store.canonical_text(payload) == canonical(payload)
+
+
+def test_nested_payloads_are_domain_chains_for_every_character() -> None:
+    for text in every_character():
+        payload = {"order": {"z": text, "n": -12, "tickets": [{"id": "t-1", text[:3]: True}, {"big": 2**63 - 1}],
+                             text[-2:]: {"none": None, "deep": [[text[:5], 0, False]]}}, "a": []}
+        assert journal_store.canonical_text(payload) == canonical(payload)
+
+
+_TEXT = st.text() | st.text(st.characters(blacklist_categories=()))  # the second with lone surrogates
+_SCALARS = (_TEXT | st.integers(min_value=-2**64, max_value=2**64) | st.booleans() | st.none()
+            | st.floats(allow_nan=True, allow_infinity=True))
+_VALUES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner,
+                                                                                             max_size=4),
+                       max_leaves=20)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(_TEXT, _VALUES, max_size=6))
+def test_any_nested_payload_is_written_as_domain_chains_text(payload: dict) -> None:
     assert journal_store.canonical_text(payload) == canonical(payload)
 
 
@@ -74,3 +99,18 @@ def test_an_entry_appended_behind_the_chains_back_fails_the_transaction(terminal
                      payload={"nonce": "b"})
     assert journal_store.count(conn) == before
     assert walk(list(journal_store.iter_entries(conn))) == ([], [])
+
+
+def test_the_head_and_the_recovery_state_read_together_are_what_each_read_alone_gives() -> None:
+    from boxoffice.store import recovery as recovery_store
+
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE journal (seq INTEGER PRIMARY KEY, hash TEXT)")
+    assert journal_store.head_and_recovery(conn) == ((0, GENESIS), None)  # no recovery table yet: no recovery
+    conn.execute("CREATE TABLE recovery (id INTEGER PRIMARY KEY, state TEXT NOT NULL, message TEXT)")
+    assert journal_store.head_and_recovery(conn) == ((0, GENESIS), None)
+    conn.executemany("INSERT INTO journal VALUES (?, ?)", [(1, "a" * 64), (2, "b" * 64)])
+    conn.execute("INSERT INTO recovery VALUES (1, 'needed', 'restored')")
+    head, state = journal_store.head_and_recovery(conn)
+    assert head == (2, "b" * 64) == (journal_store.Chain(conn).seq, journal_store.Chain(conn).hash)
+    assert state == ("needed", "restored") == recovery_store.state(conn)

@@ -87,12 +87,11 @@ class Ctx:
         a ticket or the cash is refused here, whichever service it came through: its transaction rolls back whole.
         """
         from boxoffice.domain.recovery import blocks
-        from boxoffice.store import recovery as recovery_store
 
         if self.journal_sink is not None:  # a recovery replaying what the journal already holds: see services/recovery
             self.journal_sink.append({"kind": kind, "payload": payload, "operator_id": operator_id})
             return {"seq": None, "id": None, "hash": None}
-        state = recovery_store.state(self.conn)
+        head, state = journal_store.head_and_recovery(self.conn)  # one query; nothing below moves the head
         if state is not None and blocks(state[0], kind):
             raise BoxOfficeError("recovery_needed", state[1])
         if operator_id is None and self.operator is not None:
@@ -109,7 +108,7 @@ class Ctx:
         # A payload with customer data gets a random salt, erased with that data by a privacy purge, so the hash
         # the chain keeps cannot confirm a guessed name afterwards (domain/privacy.py).
         entry = journal_store.append(self.conn, terminal_id=self.terminal["id"], kind=kind,
-                                     operator_id=operator_id, at=at, payload=salted(payload))
+                                     operator_id=operator_id, at=at, payload=salted(payload), after=head)
         checkpoints.after_entry(self, kind, entry["seq"])
         return entry
 

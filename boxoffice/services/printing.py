@@ -116,21 +116,34 @@ def queue_test(ctx: Ctx) -> str:
 @dataclass(frozen=True)
 class _OrderFacts:
     """What both an order's tickets and its receipt print, read once per job: its event, the venue's name, its
-    tickets and their seats' flags (one query each; a seated section's flags read all its seats)."""
+    tickets, their seats' flags and holders, and who sold it (one query each; a seated section's flags read all its
+    seats; the venue and the operator come with the order where the job read it: store.order_for_print)."""
 
     event: dict | None
     venue: str
     tickets: list[dict]
     flags: dict[str, list[str]]
+    holders: dict[str, dict]
+    operator: str | None
 
 
-def _order_facts(ctx: Ctx, order: dict) -> _OrderFacts:
+_UNREAD = object()  # _order_facts: a name not read with the order, read on its own
+
+
+def _order_facts(ctx: Ctx, order: dict, venue: Any = _UNREAD, operator: Any = _UNREAD) -> _OrderFacts:
     from boxoffice.services.place_flags import ticket_flags
 
     tickets = order_store.tickets_of(ctx.conn, order["id"])
-    return _OrderFacts(event=catalog_store.get_event(ctx.conn, order["event_id"]),
-                       venue=ctx.config.venue_name or (catalog_store.venue(ctx.conn) or {}).get("name", ""),
-                       tickets=tickets, flags=ticket_flags(ctx, tickets))
+    if ctx.config.venue_name:
+        venue = ctx.config.venue_name
+    elif venue is _UNREAD:
+        venue = (catalog_store.venue(ctx.conn) or {}).get("name", "")
+    if operator is _UNREAD:
+        op = operator_store.by_id(ctx.conn, order["operator_id"]) if order["operator_id"] else None
+        operator = op["name"] if op else None
+    return _OrderFacts(event=catalog_store.get_event(ctx.conn, order["event_id"]), venue=venue, tickets=tickets,
+                       flags=ticket_flags(ctx, tickets), holders=store.holders_of(ctx.conn, order["id"]),
+                       operator=operator)
 
 
 def _ticket_views(ctx: Ctx, order: dict, ticket_ids: list[str], copy: bool,
@@ -149,17 +162,16 @@ def _ticket_views(ctx: Ctx, order: dict, ticket_ids: list[str], copy: bool,
             venue=facts.venue, event_name=ev["name"] if ev else order["event_id"], starts_at=starts_at,
             section=t["section_name"] or t["section_id"], row=t["row"], seat=t["seat"],
             ticket_type=t["type_name"] or t["ticket_type_id"], price=format_money(t["price"], order["currency"]),
-            order_code=order["code"], token=t["token"], copy=copy, holder=_holder_line(ctx, t["id"]),
+            order_code=order["code"], token=t["token"], copy=copy,
+            holder=_holder_line(facts.holders.get(t["id"])),
             notes=tuple(words(facts.flags[t["id"]])), language=ctx.config.venue_language))
     return views
 
 
-def _holder_line(ctx: Ctx, ticket_id: str) -> str | None:
+def _holder_line(row: dict | None) -> str | None:
     """A real-name ticket's holder as printed on it: the name and the masked ID, as the door shows them."""
     from boxoffice.services.holders import shown_holder
-    from boxoffice.store import holders as holder_store
 
-    row = holder_store.for_ticket(ctx.conn, ticket_id)
     return shown_holder(row)["line"] if row is not None else None
 
 
@@ -189,7 +201,6 @@ def receipt_view(ctx: Ctx, order: dict, copy: bool = False, facts: _OrderFacts |
     rate = ev["tax_rate_bp"] if ev else 0
     tax_lines = [(_("incl. tax {rate}%").format(rate=f"{rate / 100:g}"), format_money(order["tax"], cur))] \
         if rate else []
-    op = operator_store.by_id(ctx.conn, order["operator_id"]) if order["operator_id"] else None
     tz = ev["timezone"] if ev else "UTC"
     return ReceiptView(
         venue=facts.venue, order_code=order["code"],
@@ -197,7 +208,8 @@ def receipt_view(ctx: Ctx, order: dict, copy: bool = False, facts: _OrderFacts |
                for (name, price), n in lines.items()],
         total=format_money(order["total"], cur), tax_lines=tax_lines, tenders=tenders,
         change=format_money(change, cur) if any(p["tender"] == "cash" for p in pays) else None,
-        operator=op["name"] if op else "-", time=when_text(order["created_at"], tz, year=True),
+        operator=facts.operator if facts.operator is not None else "-",
+        time=when_text(order["created_at"], tz, year=True),
         footer=(ev["name"] if ev else None), copy=copy, notes=notes, language=ctx.config.venue_language)
 
 
@@ -217,11 +229,12 @@ def _layouts_here(ctx: Ctx, job: dict) -> tuple[list[Any], list[Any]]:
         venue = (catalog_store.venue(ctx.conn) or {}).get("name", "boxoffice")
         return [], [documents.test_page_layout(venue, job["printer_uri"], job["profile"] or "-",
                                                "TEST " + job["id"].upper(), language=ctx.config.venue_language)]
-    order = order_store.order_by_id(ctx.conn, doc["order_id"])
-    if order is None:
+    found = store.order_for_print(ctx.conn, doc["order_id"])  # with the venue's and the seller's names
+    if found is None:
         raise BoxOfficeError("not_found", _("print job {job} names an order that does not exist").format(
             job=job["id"]))
-    facts = _order_facts(ctx, order)
+    order = found[0]
+    facts = _order_facts(ctx, order, venue=found[1], operator=found[2])
     tickets = [documents.ticket_layout(v) for v in _ticket_views(ctx, order, doc["tickets"], doc["copy"], facts)]
     receipt = [documents.receipt_layout(receipt_view(ctx, order, doc["copy"], facts), open_drawer=doc["drawer"])] \
         if doc["receipt"] else []

@@ -128,10 +128,10 @@ def _checked(ctx: Ctx, req: SaleRequest, supervisor: str | None) -> dict[str, An
     """Every rule a sale applies before it writes, in one place for :func:`check` and :func:`sell`."""
     op = ctx.require("sell")
     from boxoffice.services.recovery_state import require_ready
-    from boxoffice.services.shifts import shift_for_money
+    from boxoffice.services.shifts import require_open_shift
 
     require_ready(ctx)  # restored from an older backup: not until `boxoffice sync recover`
-    shift_for_money(ctx)  # with require_shift set, no open shift: no sale
+    require_open_shift(ctx)  # with require_shift set, no open shift: no sale
     ev = get_event(ctx, req.event_id)
     pauses.check(ctx, "sales", ev["id"])
     lines, types, sec = _priced(ctx, ev, req.section_id, req.counts)

@@ -129,6 +129,13 @@ def shift_for_money(ctx: Ctx) -> str | None:
     return shift_id
 
 
+def require_open_shift(ctx: Ctx) -> None:
+    """With ``require_shift`` set, refuse when the operator has no open shift here; without it, read nothing: a sale
+    finds its shift again inside its transaction, where its payments are booked (``open_shift_id``)."""
+    if ctx.config.require_shift:
+        shift_for_money(ctx)
+
+
 def _reason(text: str | None) -> str:
     value = (text or "").strip()
     if not value:

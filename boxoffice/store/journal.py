@@ -18,6 +18,23 @@ def append(conn: sqlite3.Connection, *, terminal_id: str, kind: str, operator_id
                                          payload=payload, entry_id=entry_id)
 
 
+def head_and_recovery(conn: sqlite3.Connection) -> tuple[tuple[int, str], tuple[str, str] | None]:
+    """The journal's head (seq, hash; (0, GENESIS) when empty) and ``store.recovery.state`` (what gates every
+    entry), in one query: both are read before each entry inside its transaction, and :func:`append` takes the
+    head as ``after`` instead of reading it again."""
+    from boxoffice.domain.chain import GENESIS
+
+    try:
+        row = conn.execute("SELECT j.seq, j.hash, r.state, r.message FROM (SELECT 1) LEFT JOIN"
+                           " (SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1) j"
+                           " LEFT JOIN recovery r ON r.id = 1").fetchone()
+    except sqlite3.OperationalError:  # a database that predates the recovery table, before its migration
+        last = conn.execute("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
+        return ((last[0], last[1]) if last else (0, GENESIS)), None
+    head = (row[0], row[1]) if row[0] is not None else (0, GENESIS)
+    return head, ((row[2], row[3]) if row[2] is not None else None)
+
+
 class Chain:
     """The journal's head read once, then entries appended after it and chained in memory: for many entries in
     one transaction (the door's group of scans), where :func:`append` would read the head again for each.
@@ -81,18 +98,32 @@ def _orjson() -> Any:
     return orjson
 
 
-_FLAT = (str, int, bool, type(None))  # values orjson writes exactly as json.dumps does (see canonical_text)
+_FLAT = frozenset((str, int, bool, type(None)))  # values orjson writes exactly as json.dumps does (canonical_text)
+
+
+def _exact(value: Any) -> bool:
+    """True when ``value`` (a dict or a list) holds, at any depth, only dicts, lists, strings, integers, booleans
+    and nulls of exactly those types: what orjson writes as json.dumps does. A float (orjson writes 1e16 where
+    json.dumps writes 1e+16, and null for NaN), a tuple or a subclass is not."""
+    for v in (value.values() if type(value) is dict else value):
+        t = type(v)
+        if t in _FLAT:
+            continue
+        if (t is not dict and t is not list) or not _exact(v):
+            return False
+    return True
 
 
 def canonical_text(payload: dict[str, Any]) -> str:
-    """``domain.chain.canonical(payload)``, the same text, written by orjson when every value is a string, an
-    integer, a boolean or null (orjson writes those, and sorts keys, exactly as json.dumps(sort_keys=True,
-    ensure_ascii=False) does: tests/test_journal_chain.py compares every code point); anything else (a float, a
-    nested value, a lone surrogate, an integer past 64 bits) goes through ``canonical`` itself."""
+    """``domain.chain.canonical(payload)``, the same text, written by orjson when the payload holds, nested or not,
+    only strings, integers, booleans, nulls, dicts and lists (orjson writes those, and sorts the keys of every
+    dict, exactly as json.dumps(sort_keys=True, ensure_ascii=False) does: tests/test_journal_chain.py compares every
+    code point and nested payloads); anything else (a float, a lone surrogate, an integer past 64 bits, a key that
+    is not a string) goes through ``canonical`` itself."""
     from boxoffice.domain.chain import canonical
 
     orjson = _orjson()
-    if orjson is not None and all(type(v) in _FLAT for v in payload.values()):
+    if orjson is not None and _exact(payload):
         try:
             return orjson.dumps(payload, option=orjson.OPT_SORT_KEYS).decode()
         except TypeError:

@@ -23,6 +23,23 @@ def get(conn: sqlite3.Connection, job_id: str) -> dict | None:
     return one(conn, "SELECT * FROM print_jobs WHERE id = ?", (job_id,))
 
 
+def order_for_print(conn: sqlite3.Connection, order_id: str) -> tuple[dict, str, str | None] | None:
+    """An order as a job lays it out, with the venue's name ('' without a venue row) and the name of the operator
+    who sold it (None: none or no longer there), in one query instead of three."""
+    row = one(conn, "SELECT o.*, (SELECT name FROM venue LIMIT 1) AS print_venue__, op.name AS print_operator__"
+                    " FROM orders o LEFT JOIN operators op ON op.id = o.operator_id WHERE o.id = ?", (order_id,))
+    if row is None:
+        return None
+    venue, operator = row.pop("print_venue__"), row.pop("print_operator__")
+    return row, venue or "", operator
+
+
+def holders_of(conn: sqlite3.Connection, order_id: str) -> dict[str, dict]:
+    """The holder rows of an order's tickets by ticket id, in one query rather than one per ticket."""
+    return {h["ticket_id"]: h for h in rows(conn, "SELECT * FROM ticket_holders WHERE ticket_id IN"
+                                                  " (SELECT id FROM tickets WHERE order_id = ?)", (order_id,))}
+
+
 def pending(conn: sqlite3.Connection) -> list[dict]:
     return rows(conn, "SELECT * FROM print_jobs WHERE status IN ('pending', 'failed') ORDER BY created_at, rowid")
 
