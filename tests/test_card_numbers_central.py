@@ -160,3 +160,31 @@ def test_a_pushed_payload_is_scanned_whatever_its_text_escapes(text: str) -> Non
         refuse_in_entries([plain, {"seq": 2, "kind": "sale", "payload": payload}])
     assert refused.value.status == 422 and refused.value.code == "card_number_in_text"
     assert refused.value.body()["error"]["pointer"] == "/entries/1/payload/order/customer_name"
+
+
+def test_a_pushed_payload_nested_too_deeply_to_scan_is_refused_not_a_server_error(
+        central: Central, terminals: Callable[..., list[Ctx]], cli: Callable) -> None:
+    """A payload neither JSON reader can read for its depth could hide a card number from the scan: it is refused
+    with a 422 naming the entry (a 500 before, on every retry), and the terminal's other pushes are not harmed."""
+    from boxoffice.domain.chain import entry_hash
+    from boxoffice.domain.ids import uuid7
+    from boxoffice.services.sync.rounds import credentials
+
+    (ctx,) = terminals(1)
+    sync(ctx)
+    head = dict(ctx.conn.execute("SELECT * FROM journal ORDER BY seq DESC LIMIT 1").fetchone())
+    payload = '{"customer_name":' + "[" * 5000 + '"' + CARD + '"' + "]" * 5000 + "}"
+    entry = {"id": uuid7(), "terminal_id": ctx.terminal["id"], "seq": head["seq"] + 1, "kind": "sale",
+             "operator_id": None, "at": head["at"], "payload": payload, "prev_hash": head["hash"]}
+    entry["hash"] = entry_hash(head["hash"], id=entry["id"], seq=entry["seq"], terminal_id=entry["terminal_id"],
+                               kind="sale", operator_id=None, at=entry["at"], payload=payload)
+    url, token = credentials(ctx)
+    before = central.scalar("SELECT COUNT(*) FROM journal")
+    answer = httpx.post(f"{url}/v1/journal", json={"entries": [entry]}, headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 422, answer.text
+    err = answer.json()["error"]
+    assert err["code"] == "invalid_document" and "too deeply" in err["message"], err
+    assert "/entries/0/payload" in str(err)
+    _no_number(answer.text)
+    assert central.scalar("SELECT COUNT(*) FROM journal") == before
+    assert cli("sync", db=ctx).exit_code == 0  # its own journal, untouched, still syncs

@@ -165,7 +165,7 @@ def parse_payload(text: str) -> Any:
     parses each payload once with this and hands the result to both the card-number check and :func:`read`."""
     try:
         return codec.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: the standard module's limit, where orjson is missing
         return UNREADABLE
 
 
