@@ -131,6 +131,16 @@ def test_door_mode_admits_once_and_exit_mode_needs_reentry(terminal, desk) -> No
     assert texts(c.handle("d"))[0].startswith("desk mode")
 
 
+def test_at_the_door_a_bare_command_word_is_a_command_and_anything_longer_a_scan(terminal, desk) -> None:  # noqa: ANN001
+    c = Counter(terminal, "gala-1208", door=True)
+    assert texts(c.handle("  HELP  "))[0] == "desk (pickup and walk-up sales)"
+    assert "no re-entry" in texts(c.handle(" X "))[0]
+    for line in ("helps", "help me", "x x", "q 1", " d  d "):
+        reply = c.handle(line)
+        assert styles(reply) == ["refused"] and texts(reply)[0].startswith("REFUSED: not a ticket token"), line
+    assert c.mode == "door" and c.handle(" Q ").quit
+
+
 def test_the_counter_needs_someone_logged_in_and_says_what_each_role_may(terminal, desk, login) -> None:  # noqa: ANN001
     from boxoffice.services.operators import logout
 

@@ -50,6 +50,7 @@ both
     a  alerts in force now (sales rate, refunds, refused scans, failed prints, stock)""")
 YES = {"y", "yes", "j", "ja", "o", "oui", "s", "si", "sí"}
 SEVERITIES = {"critical": N_("CRITICAL"), "major": N_("MAJOR"), "minor": N_("MINOR")}
+_LONGEST_WORD = len("help")  # the longest command word: a longer line at the door is a scan
 
 
 @dataclass
@@ -102,6 +103,11 @@ class Counter:
         self._interrupted = False
         line = text.strip()
         try:
+            if len(line) > _LONGEST_WORD and self.mode == "door" and self.pending is None:
+                # A scan: longer than any command word, it can only be a ticket (lowercasing never shortens a
+                # line, and a word followed by more is no command). Every lane's scan comes this way, so it skips
+                # the command parsing below.
+                return self._scan(text)
             if self.pending is not None:
                 pending, self.pending = self.pending, None
                 if line.lower() in YES:
