@@ -125,3 +125,25 @@ def test_a_print_outcome_leaves_the_marks_file_alone(terminal: Any, demo_events:
         terminal.conn.set_trace_callback(None)
     assert path.read_bytes() == before
     assert not [s for s in statements if "FROM terminal t" in s], "no read of the head for the marks"
+
+
+def test_a_marks_write_that_failed_is_made_by_the_print_outcome_after_it(
+        terminal: Any, demo_events: tuple[str, str], tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk at the sale's commit leaves the marks behind (safe, the sale stands); the print job's commit
+    right after brings them up to date instead of waiting for the next sale."""
+    from boxoffice.services.printing import run_jobs
+
+    terminal.config.printer = f"file://{tmp_path / 'printer.bin'}"
+    _sale(terminal, demo_events[0])
+    path = marks.path_for(terminal.config.db_path)
+    before = marks.read(path)
+
+    def disk_full(self: Any, now: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as m:
+        m.setattr(marks._Keeper, "_advance", disk_full)
+        sale = _sale(terminal, demo_events[0])
+    assert marks.read(path) == before, "behind after the failed write"
+    assert [r["status"] for r in run_jobs(terminal, sale["jobs"])] == ["printed"]
+    assert marks.read(path) == marks.head(terminal.conn)

@@ -136,9 +136,10 @@ class _Keeper:
         self.record: bytes | None = None  # the file's content when this keeper last wrote or read it,
         self.holds: Marks | None = None  # and the marks that content holds
         self.quiet = threading.local()  # set by unmoved(): this thread's commits moved nothing the marks hold
+        self.behind = False  # the last advance failed (a full disk): the next commit tries again, quiet or not
 
     def __call__(self, conn: sqlite3.Connection) -> None:
-        if getattr(self.quiet, "on", False):
+        if getattr(self.quiet, "on", False) and not self.behind:
             return
         try:
             now = head(conn)
@@ -148,9 +149,11 @@ class _Keeper:
             return  # the usual case for a write that journalled nothing: no file touched
         # A full or read-only disk must not turn a committed sale into an error: the marks stay where they were
         # (behind, which is safe) until a later write manages it.
+        self.behind = True
         with contextlib.suppress(OSError):
             self._advance(now)
             self.last = now
+            self.behind = False
 
     def _advance(self, now: Marks) -> None:
         """:func:`advance`, reading and writing the record through one opening of the file."""

@@ -53,22 +53,21 @@ def key_id(public_raw: bytes) -> bytes:
     return hashlib.sha256(public_raw).digest()[:KEY_ID_LEN]
 
 
-# The key id of each private key object signing here, with the key itself (so its id() is not reused meanwhile).
-_PRIVATE_KEY_IDS: dict[int, tuple[Ed25519PrivateKey, bytes]] = {}
-_PRIVATE_KEY_IDS_MAX = 16
+# The last private key object that signed here, with its key id: a terminal signs with one key at a time, and a
+# one-entry cache keeps no key it stopped using (a rotated key is not held in memory for longer than that).
+_LAST_PRIVATE: tuple[Ed25519PrivateKey, bytes] | None = None
 
 
 def private_key_id(private_key: Ed25519PrivateKey) -> bytes:
     """``key_id(public_raw(private_key))``, worked out once per key object: every ticket signed checks its key id
     against its key, and deriving and hashing the public half each time cost a tenth of signing. A key object's
     public half never changes; a new key (a rotation, a key file loaded again) is a new object and gets its own."""
-    hit = _PRIVATE_KEY_IDS.get(id(private_key))
-    if hit is not None and hit[0] is private_key:
-        return hit[1]
+    global _LAST_PRIVATE
+    last = _LAST_PRIVATE  # one read: another thread may replace it meanwhile, and a tuple is swapped whole
+    if last is not None and last[0] is private_key:
+        return last[1]
     kid = key_id(public_raw(private_key))
-    if len(_PRIVATE_KEY_IDS) >= _PRIVATE_KEY_IDS_MAX:
-        _PRIVATE_KEY_IDS.clear()
-    _PRIVATE_KEY_IDS[id(private_key)] = (private_key, kid)
+    _LAST_PRIVATE = (private_key, kid)
     return kid
 
 
