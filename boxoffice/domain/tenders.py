@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from boxoffice.domain.money import format_money, parse_amount
+from boxoffice.domain.records import FrozenRecord
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import N_, _
 
@@ -19,28 +20,50 @@ _DIGITS = re.compile(r"\d")
 TENDER_LABELS = {"cash": N_("Cash"), "card": N_("Card"), "comp": N_("Comp")}  # translated where shown
 
 
-@dataclass(frozen=True)
-class Tender:
+@dataclass(init=False, repr=False, eq=False)  # for dataclasses.replace (basket.py); the methods are FrozenRecord's
+class Tender(FrozenRecord):
     """One way of paying: cash handed over, a card charge, or a comp."""
 
     tender: str                # cash | card | comp
-    amount: int | None = None  # cash: amount handed over; card: amount charged (None = the rest)
-    card_last4: str | None = None
-    reason: str | None = None  # comp
-    reference: str | None = None  # card: the card machine's approval code, when given instead of the last four
+    amount: int | None         # cash: amount handed over; card: amount charged (None = the rest)
+    card_last4: str | None
+    reason: str | None         # comp
+    reference: str | None      # card: the card machine's approval code, when given instead of the last four
+    _fields = ("tender", "amount", "card_last4", "reason", "reference")
+
+    def __init__(self, tender: str, amount: int | None = None, card_last4: str | None = None,
+                 reason: str | None = None, reference: str | None = None) -> None:
+        set_ = object.__setattr__
+        set_(self, "tender", tender)
+        set_(self, "amount", amount)
+        set_(self, "card_last4", card_last4)
+        set_(self, "reason", reason)
+        set_(self, "reference", reference)
 
 
-@dataclass(frozen=True)
-class Payment:
+@dataclass(init=False, repr=False, eq=False)
+class Payment(FrozenRecord):
     """A tender applied to a total: what was taken, handed over, and given back."""
 
     tender: str
     amount: int
-    tendered: int | None = None
-    change: int | None = None
-    card_last4: str | None = None
-    reason: str | None = None
-    reference: str | None = None
+    tendered: int | None
+    change: int | None
+    card_last4: str | None
+    reason: str | None
+    reference: str | None
+    _fields = ("tender", "amount", "tendered", "change", "card_last4", "reason", "reference")
+
+    def __init__(self, tender: str, amount: int, tendered: int | None = None, change: int | None = None,
+                 card_last4: str | None = None, reason: str | None = None, reference: str | None = None) -> None:
+        set_ = object.__setattr__
+        set_(self, "tender", tender)
+        set_(self, "amount", amount)
+        set_(self, "tendered", tendered)
+        set_(self, "change", change)
+        set_(self, "card_last4", card_last4)
+        set_(self, "reason", reason)
+        set_(self, "reference", reference)
 
 
 def card_last4(text: str) -> str:

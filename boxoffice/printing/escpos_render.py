@@ -45,7 +45,7 @@ from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import _
 from boxoffice.printing.escpos_qr import native_qr as native_qr_bytes
 from boxoffice.printing.escpos_qr import qr_box_size, qr_image, qr_raster  # noqa: F401
-from boxoffice.printing.escpos_text import CHINESE_MODES, FS_CHINESE_OFF, FS_CHINESE_ON, gbk
+from boxoffice.printing.escpos_text import CHINESE_MODES, FS_CHINESE_OFF, FS_CHINESE_ON, gbk, write_ascii
 from boxoffice.printing.escpos_text import paragraphs as _paragraphs
 from boxoffice.printing.escpos_text import two_ends as _two_ends
 from boxoffice.printing.escpos_text import wrap as _wrap
@@ -245,12 +245,9 @@ class _Renderer:
         return all(ord(ch) < 128 or (not is_cjk(ch) and encoder.find_suitable_encoding(ch)) for ch in text)
 
     def line(self, text: str) -> None:
-        """``textln(text)`` through escpos, but a plain ASCII line once a code page is selected goes as its ASCII
-        bytes: every code page holds ASCII as itself, and escpos would only find that out character by character
-        to send these same bytes (the first line of a job still goes through escpos, which selects the page)."""
-        magic = self.p.magic
-        if magic.encoding and not magic.disabled and text.isascii():
-            self.p._raw(text.encode("ascii") + b"\n")
+        """``textln(text)`` through escpos, but a plain ASCII line goes as its ASCII bytes (``write_ascii``)."""
+        if text.isascii():
+            write_ascii(self.p, text + "\n")
         else:
             self.p.textln(text)
 
@@ -319,7 +316,7 @@ class _Renderer:
         if self.native_qr and self.info.native_qr:
             self.style(align="center")
             self.p._raw(native_qr_bytes(block.data, self.info.paper_px, self.info.dpi))
-            self.p.ln()
+            write_ascii(self.p, "\n")  # p.ln()
             self.style()
         elif self.info.image_impl == "bitImageRaster":
             self.style()

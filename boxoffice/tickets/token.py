@@ -43,9 +43,9 @@ import functools
 import hashlib
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from boxoffice.domain.records import FrozenRecord  # methods written once, not generated a class
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import N_, _
 from boxoffice.tickets.base45 import BASE45_ALPHABET as BASE45_ALPHABET
@@ -87,8 +87,7 @@ TOKEN_MIN_CHARS = 120  # below the shortest token (138): where a query this long
 # --- claims and refs ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TicketClaims:
+class TicketClaims(FrozenRecord):
     """What a ticket says, in full; the token carries refs (hashes) of the event and section ids."""
 
     ticket_id: str  # canonical UUID text (lower case, hyphenated)
@@ -96,10 +95,14 @@ class TicketClaims:
     section_id: str
     row: str | None  # None for general admission
     seat: str | None
+    _fields = ("ticket_id", "event_id", "section_id", "row", "seat")
+
+    def __init__(self, ticket_id: str, event_id: str, section_id: str, row: str | None, seat: str | None) -> None:
+        for name, value in zip(self._fields, (ticket_id, event_id, section_id, row, seat), strict=True):
+            object.__setattr__(self, name, value)
 
 
-@dataclass(frozen=True)
-class DecodedToken:
+class DecodedToken(FrozenRecord):
     """A parsed token, not yet trusted; :func:`verify_token` returns one only once its signature checks."""
 
     version: int
@@ -116,6 +119,22 @@ class DecodedToken:
     # gained a scanner's line ending and still be this token. (The reading that parsed is this text: Base45 as
     # decoded here has one text per byte string.)
     text: str
+    _fields = ("version", "key_id", "ticket_id", "event_ref", "section_ref", "row", "seat", "signed_part",
+               "signature", "text")
+
+    def __init__(self, version: int, key_id: bytes, ticket_id: str, event_ref: bytes, section_ref: bytes,
+                 row: str | None, seat: str | None, signed_part: bytes, signature: bytes, text: str) -> None:
+        set_ = object.__setattr__
+        set_(self, "version", version)
+        set_(self, "key_id", key_id)
+        set_(self, "ticket_id", ticket_id)
+        set_(self, "event_ref", event_ref)
+        set_(self, "section_ref", section_ref)
+        set_(self, "row", row)
+        set_(self, "seat", seat)
+        set_(self, "signed_part", signed_part)
+        set_(self, "signature", signature)
+        set_(self, "text", text)
 
     @property
     def key_id_hex(self) -> str:
