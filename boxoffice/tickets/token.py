@@ -40,9 +40,8 @@ Everything that is not a well-formed token raises ``malformed_token``.
 from __future__ import annotations
 
 import functools
-import hashlib
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from boxoffice.domain.records import FrozenRecord  # methods written once, not generated a class
@@ -52,6 +51,12 @@ from boxoffice.tickets.base45 import BASE45_ALPHABET as BASE45_ALPHABET
 from boxoffice.tickets.base45 import b45decode as b45decode
 from boxoffice.tickets.base45 import b45encode as b45encode
 from boxoffice.tickets.base45 import base45_length as base45_length
+from boxoffice.tickets.refs import EVENT_REF_LEN as EVENT_REF_LEN
+from boxoffice.tickets.refs import SECTION_REF_LEN as SECTION_REF_LEN
+from boxoffice.tickets.refs import event_ref as event_ref
+from boxoffice.tickets.refs import match_place as match_place
+from boxoffice.tickets.refs import section_ref as section_ref
+from boxoffice.tickets.refs import section_ref_clashes as section_ref_clashes
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -60,8 +65,6 @@ VERSION = 2  # what sign_token writes
 VERSIONS = (1, 2)  # what decode_token reads
 KEY_ID_LEN = 4
 TICKET_ID_LEN = 16
-EVENT_REF_LEN = 4
-SECTION_REF_LEN = 2
 MAX_PLACE_BYTES = 10
 SIGNATURE_LEN = 64
 PUBLIC_KEY_LEN = 32
@@ -159,52 +162,6 @@ class DecodedToken(FrozenRecord):
         if section_id is not None:
             body["section_id"] = section_id
         return body
-
-
-def event_ref(event_id: str) -> bytes:
-    """The 4 bytes a token carries for its event: the first 4 bytes of SHA-256 of the UTF-8 event id."""
-    return hashlib.sha256(event_id.encode("utf-8")).digest()[:EVENT_REF_LEN]
-
-
-def section_ref(event_id: str, section_id: str) -> bytes:
-    """The 2 bytes a token carries for its section, unique within one event (see :func:`section_ref_clashes`).
-
-    The event id goes into the hash so that sections named alike in two events get unrelated refs.
-    """
-    return hashlib.sha256(f"{event_id}/{section_id}".encode()).digest()[:SECTION_REF_LEN]
-
-
-def section_ref_clashes(event_id: str, section_ids: Iterable[str]) -> list[list[str]]:
-    """Groups of an event's section ids that share a section ref; empty when every section is told apart.
-
-    Two bytes leave a small chance (about 1 in 1,300 for 50 sections) that two sections of one event share
-    a ref. The catalogue should refuse such an event (ask for one section to be renamed) so that a scanned
-    ticket always names exactly one section.
-    """
-    by_ref: dict[bytes, list[str]] = {}
-    for sid in dict.fromkeys(section_ids):
-        by_ref.setdefault(section_ref(event_id, sid), []).append(sid)
-    return [ids for ids in by_ref.values() if len(ids) > 1]
-
-
-def match_place(decoded: DecodedToken, event_id: str, section_ids: Iterable[str]) -> str | None:
-    """Which of ``event_id``'s sections the token names; None for another event or an unknown section.
-
-    Raises ``conflict`` if two of the given sections share the token's section ref, rather than guess and
-    admit someone to the wrong section.
-    """
-    if decoded.event_ref != event_ref(event_id):
-        return None
-    matches = [sid for sid in dict.fromkeys(section_ids) if section_ref(event_id, sid) == decoded.section_ref]
-    if len(matches) > 1:
-        raise BoxOfficeError(
-            "conflict",
-            _("sections {sections} of event {event!r} share a section ref: rename one in the catalogue").format(
-                sections=", ".join(map(repr, matches)), event=event_id),
-            event_id=event_id,
-            section_ids=matches,
-        )
-    return matches[0] if matches else None
 
 
 # --- place ----------------------------------------------------------------------------------------------
