@@ -69,6 +69,28 @@ def test_require_shift_refuses_sales_and_refunds_until_one_is_open(sam: Ctx, dem
     assert sale(sam, demo_events[0], [Tender("card", None, "4242")])["order"]["code"]
 
 
+def test_a_shift_closed_after_the_sales_check_refuses_the_sale_inside_its_transaction(
+        sam: Ctx, demo_events: tuple[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """With require_shift set, the shift is asked for again where the payments are booked: a shift closed between
+    the sale's first check and its transaction (another window, another process) refuses the sale whole instead of
+    booking its money to no shift."""
+    sam.config.values["require_shift"] = True
+    shifts.open_shift(sam, 0)
+    checked = shifts.require_open_shift
+
+    def checked_then_closed(ctx: Ctx) -> None:
+        checked(ctx)
+        shifts.close_shift(ctx, 0)
+
+    monkeypatch.setattr(shifts, "require_open_shift", checked_then_closed)
+    orders = one(sam.conn, "SELECT COUNT(*) AS n FROM orders")["n"]
+    with pytest.raises(BoxOfficeError) as err:
+        sale(sam, demo_events[0], [Tender("cash", 5000)])
+    assert err.value.code == "shift_required"
+    assert one(sam.conn, "SELECT COUNT(*) AS n FROM orders")["n"] == orders
+    assert one(sam.conn, "SELECT COUNT(*) AS n FROM payments WHERE shift_id IS NULL")["n"] == 0
+
+
 def test_cash_in_and_out_need_a_reason_and_cannot_empty_more_than_the_drawer(sam: Ctx) -> None:
     shifts.open_shift(sam, 10000)
     with pytest.raises(BoxOfficeError) as err:

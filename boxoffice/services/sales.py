@@ -392,10 +392,12 @@ def journal_ticket(t: dict[str, Any]) -> dict[str, Any]:
 
 
 def payment_row(p: Payment, order_id: str, approver: str | None, now: str, ctx: Ctx) -> dict[str, Any]:
-    """A payment as stored, booked to the operator's open shift (None without one) for the drawer's count."""
-    from boxoffice.services.shifts import open_shift_id
+    """A payment as stored, booked to the operator's open shift (None without one) for the drawer's count. Asked
+    for here, inside the transaction that books it: with ``require_shift`` set, a shift closed since the sale's
+    first check (another window, another process) refuses the whole sale rather than book money to no shift."""
+    from boxoffice.services.shifts import shift_for_money
 
     return {"id": uuid7(), "order_id": order_id, "kind": "payment", "tender": p.tender, "amount": p.amount,
             "tendered": p.tendered, "change": p.change, "card_last4": p.card_last4, "reference": p.reference,
             "comp_reason": p.reason, "approved_by": approver if p.tender == "comp" else None,
-            "shift_id": open_shift_id(ctx), "created_at": now}
+            "shift_id": shift_for_money(ctx), "created_at": now}
