@@ -16,6 +16,11 @@ class FrozenRecord:
 
     _fields: tuple[str, ...] = ()
 
+    def _assign(self, *values: object) -> None:
+        """Set each of ``_fields`` to the value in the same place: what a subclass's ``__init__`` does, once."""
+        for name, value in zip(self._fields, values, strict=True):
+            object.__setattr__(self, name, value)
+
     def _values(self) -> tuple[object, ...]:
         return tuple(getattr(self, name) for name in self._fields)
 

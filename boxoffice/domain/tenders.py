@@ -33,12 +33,7 @@ class Tender(FrozenRecord):
 
     def __init__(self, tender: str, amount: int | None = None, card_last4: str | None = None,
                  reason: str | None = None, reference: str | None = None) -> None:
-        set_ = object.__setattr__
-        set_(self, "tender", tender)
-        set_(self, "amount", amount)
-        set_(self, "card_last4", card_last4)
-        set_(self, "reason", reason)
-        set_(self, "reference", reference)
+        self._assign(tender, amount, card_last4, reason, reference)
 
 
 @dataclass(init=False, repr=False, eq=False)
@@ -56,14 +51,7 @@ class Payment(FrozenRecord):
 
     def __init__(self, tender: str, amount: int, tendered: int | None = None, change: int | None = None,
                  card_last4: str | None = None, reason: str | None = None, reference: str | None = None) -> None:
-        set_ = object.__setattr__
-        set_(self, "tender", tender)
-        set_(self, "amount", amount)
-        set_(self, "tendered", tendered)
-        set_(self, "change", change)
-        set_(self, "card_last4", card_last4)
-        set_(self, "reason", reason)
-        set_(self, "reference", reference)
+        self._assign(tender, amount, tendered, change, card_last4, reason, reference)
 
 
 def card_last4(text: str) -> str:

@@ -101,8 +101,7 @@ class TicketClaims(FrozenRecord):
     _fields = ("ticket_id", "event_id", "section_id", "row", "seat")
 
     def __init__(self, ticket_id: str, event_id: str, section_id: str, row: str | None, seat: str | None) -> None:
-        for name, value in zip(self._fields, (ticket_id, event_id, section_id, row, seat), strict=True):
-            object.__setattr__(self, name, value)
+        self._assign(ticket_id, event_id, section_id, row, seat)
 
 
 class DecodedToken(FrozenRecord):
@@ -127,17 +126,7 @@ class DecodedToken(FrozenRecord):
 
     def __init__(self, version: int, key_id: bytes, ticket_id: str, event_ref: bytes, section_ref: bytes,
                  row: str | None, seat: str | None, signed_part: bytes, signature: bytes, text: str) -> None:
-        set_ = object.__setattr__
-        set_(self, "version", version)
-        set_(self, "key_id", key_id)
-        set_(self, "ticket_id", ticket_id)
-        set_(self, "event_ref", event_ref)
-        set_(self, "section_ref", section_ref)
-        set_(self, "row", row)
-        set_(self, "seat", seat)
-        set_(self, "signed_part", signed_part)
-        set_(self, "signature", signature)
-        set_(self, "text", text)
+        self._assign(version, key_id, ticket_id, event_ref, section_ref, row, seat, signed_part, signature, text)
 
     @property
     def key_id_hex(self) -> str:
