@@ -4,11 +4,11 @@ future), and a group that reaches its size limit is committed apart from the sca
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 
 import pytest
 from pickup_fixtures import gala_door
+from test_door_group_commit import on_disk
 
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.door import door_event
@@ -20,14 +20,6 @@ GUESTS = 24
 @pytest.fixture
 def tokens(terminal, demo_events, clock, login) -> list[str]:  # noqa: ANN001
     return gala_door(terminal, demo_events, clock, login, GUESTS)
-
-
-def on_disk(terminal) -> dict[str, str]:  # noqa: ANN001
-    conn = sqlite3.connect(terminal.config.db_path)
-    try:
-        return dict(conn.execute("SELECT id, result FROM checkins").fetchall())
-    finally:
-        conn.close()
 
 
 def test_lanes_and_a_reader_in_the_same_groups_each_get_their_own_answers(terminal, tokens,  # noqa: ANN001
@@ -54,7 +46,7 @@ def test_lanes_and_a_reader_in_the_same_groups_each_get_their_own_answers(termin
         assert got[n][-1]["code"] == "already_checked_in"
     answers = read + [a for n in range(lanes) for a in got[n]]
     assert len({a["ticket_id"] for a in answers if a["result"] == "admit"}) == 24
-    rows = on_disk(terminal)
+    rows = on_disk(terminal.config.db_path)
     assert all(rows[a["nonce"]] == (a["code"] or "admitted") for a in answers)
 
 
@@ -67,7 +59,7 @@ def test_a_full_group_is_committed_apart_and_answers_stay_in_order(terminal, tok
     assert [a["result"] for a in got] == ["admit"] * 7 + ["refused"]
     with pytest.raises(BoxOfficeError):
         writer.scan(ev, tokens[8])  # closed: nothing more is taken, nothing recorded
-    assert len(on_disk(terminal)) == 8
+    assert len(on_disk(terminal.config.db_path)) == 8
 
 
 def test_a_scan_whose_screen_stopped_waiting_does_not_stop_the_door(terminal, tokens, demo_events) -> None:  # noqa: ANN001
