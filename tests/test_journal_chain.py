@@ -1,11 +1,15 @@
-"""The journal chained in memory (store.journal.Chain): the same text and hash as domain.chain, so `boxoffice audit
-verify` accepts what it writes; and an entry appended behind its back fails the transaction instead of forking the
-chain."""
+"""The journal's text and hash (domain.chain, written by orjson where that gives the same bytes): the same as the
+standard json module writes, for every character and any payload, so `boxoffice audit verify` accepts what any
+release wrote; and the journal chained in memory (store.journal.Chain), where an entry appended behind its back
+fails the transaction instead of forking the chain."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sqlite3
 import sys
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -14,6 +18,16 @@ from hypothesis import strategies as st
 from boxoffice.domain.chain import GENESIS, canonical, entry_hash, walk
 from boxoffice.store import journal as journal_store
 from boxoffice.store.db import write
+
+
+def json_text(payload: Any) -> str:
+    """The canonical text as the standard json module writes it (what domain.chain wrote before orjson)."""
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def json_hash(*fields: Any) -> str:
+    """An entry's hash as the standard json module writes its list of fields."""
+    return hashlib.sha256(json.dumps(list(fields), separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
 
 
 def every_character() -> list[str]:
@@ -25,11 +39,10 @@ def every_character() -> list[str]:
 def test_the_canonical_text_and_the_hash_are_domain_chains_for_every_character() -> None:
     for text in every_character():
         payload = {"z": text, "ticket": "t-1", "n": 12, "big": 2**63 - 1, "yes": True, "none": None, text[:3]: "k"}
-        assert journal_store.canonical_text(payload) == canonical(payload)
-        assert (journal_store.hash_entry(GENESIS, "e-1", 7, "term", "checkin", None, "2026-12-08T19:00:00.000000Z",
-                                         text)
-                == entry_hash(GENESIS, id="e-1", seq=7, terminal_id="term", kind="checkin", operator_id=None,
-                              at="2026-12-08T19:00:00.000000Z", payload=text))
+        assert canonical(payload) == json_text(payload)
+        assert (entry_hash(GENESIS, id="e-1", seq=7, terminal_id="term", kind="checkin", operator_id=None,
+                           at="2026-12-08T19:00:00.000000Z", payload=text)
+                == json_hash(GENESIS, "e-1", 7, "term", "checkin", None, "2026-12-08T19:00:00.000000Z", text))
 
 
 @pytest.mark.parametrize("payload", [{"price": 22.5}, {"big": 2**70}, {"nested": {"b": 1, "a": [1.0, "x"]}},
@@ -37,14 +50,14 @@ def test_the_canonical_text_and_the_hash_are_domain_chains_for_every_character()
                                      {"deep": {"k": {"x": float("nan")}}}, {"deep": {"k": [1e16]}},
                                      {"deep": {"\ud800": 1}}])
 def test_what_orjson_would_write_otherwise_goes_through_canonical(payload: dict) -> None:
-    assert journal_store.canonical_text(payload) == canonical(payload)
+    assert canonical(payload) == json_text(payload)
 
 
 def test_nested_payloads_are_domain_chains_for_every_character() -> None:
     for text in every_character():
         payload = {"order": {"z": text, "n": -12, "tickets": [{"id": "t-1", text[:3]: True}, {"big": 2**63 - 1}],
                              text[-2:]: {"none": None, "deep": [[text[:5], 0, False]]}}, "a": []}
-        assert journal_store.canonical_text(payload) == canonical(payload)
+        assert canonical(payload) == json_text(payload)
 
 
 _TEXT = st.text() | st.text(st.characters(blacklist_categories=()))  # the second with lone surrogates
@@ -58,16 +71,16 @@ _VALUES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=4) | st.
 @settings(max_examples=400, deadline=None)
 @given(st.dictionaries(_TEXT, _VALUES, max_size=6))
 def test_any_nested_payload_is_written_as_domain_chains_text(payload: dict) -> None:
-    assert journal_store.canonical_text(payload) == canonical(payload)
+    assert canonical(payload) == json_text(payload)
 
 
 def test_without_orjson_the_text_and_the_hash_are_still_domain_chains(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "orjson", None)  # what `import orjson` meets where it is not installed
     payload = {"name": "李小明", "ticket": "t-1", "n": 12, "yes": True, "none": None}
-    assert journal_store.canonical_text(payload) == canonical(payload)
-    assert (journal_store.hash_entry(GENESIS, "e-1", 7, "term", "sale", "op", "2026-12-08T19:00:00.000000Z", "{}")
-            == entry_hash(GENESIS, id="e-1", seq=7, terminal_id="term", kind="sale", operator_id="op",
-                          at="2026-12-08T19:00:00.000000Z", payload="{}"))
+    assert canonical(payload) == json_text(payload)
+    assert (entry_hash(GENESIS, id="e-1", seq=7, terminal_id="term", kind="sale", operator_id="op",
+                       at="2026-12-08T19:00:00.000000Z", payload="{}")
+            == json_hash(GENESIS, "e-1", 7, "term", "sale", "op", "2026-12-08T19:00:00.000000Z", "{}"))
 
 
 def test_entries_chained_in_memory_verify_like_appended_ones(terminal) -> None:  # noqa: ANN001

@@ -68,12 +68,14 @@ class Chain:
             entry_id: str | None = None) -> dict[str, Any]:
         """Chain one entry in memory; it is written to the journal by the next :meth:`flush` (one statement for
         all those waiting), which must come before the transaction commits or anything reads the journal."""
+        from boxoffice.domain.chain import canonical, entry_hash
         from boxoffice.domain.ids import uuid7
 
         seq, prev = self.seq + 1, self.hash
-        text = canonical_text(payload)
+        text = canonical(payload)
         eid = entry_id or uuid7()
-        h = hash_entry(prev, eid, seq, terminal_id, kind, operator_id, at, text)
+        h = entry_hash(prev, id=eid, seq=seq, terminal_id=terminal_id, kind=kind, operator_id=operator_id, at=at,
+                       payload=text)
         self._waiting.append((seq, eid, terminal_id, kind, operator_id, at, text, prev, h))
         self.seq, self.hash = seq, h
         return {"seq": seq, "id": eid, "hash": h}
@@ -85,68 +87,6 @@ class Chain:
                 "INSERT INTO journal (seq, id, terminal_id, kind, operator_id, at, payload, prev_hash, hash)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", self._waiting)
             self._waiting.clear()
-
-
-def _orjson() -> Any:
-    """The orjson module, or None where it is not installed (a dependency, but a sale must not fail for its lack:
-    ``domain.chain`` writes the same text). Imported here, not at the top: a command that writes nothing never
-    loads it."""
-    try:
-        import orjson
-    except ImportError:
-        return None
-    return orjson
-
-
-_FLAT = frozenset((str, int, bool, type(None)))  # values orjson writes exactly as json.dumps does (canonical_text)
-
-
-def _exact(value: Any) -> bool:
-    """True when ``value`` (a dict or a list) holds, at any depth, only dicts, lists, strings, integers, booleans
-    and nulls of exactly those types: what orjson writes as json.dumps does. A float (orjson writes 1e16 where
-    json.dumps writes 1e+16, and null for NaN), a tuple or a subclass is not."""
-    for v in (value.values() if type(value) is dict else value):
-        t = type(v)
-        if t in _FLAT:
-            continue
-        if (t is not dict and t is not list) or not _exact(v):
-            return False
-    return True
-
-
-def canonical_text(payload: dict[str, Any]) -> str:
-    """``domain.chain.canonical(payload)``, the same text, written by orjson when the payload holds, nested or not,
-    only strings, integers, booleans, nulls, dicts and lists (orjson writes those, and sorts the keys of every
-    dict, exactly as json.dumps(sort_keys=True, ensure_ascii=False) does: tests/test_journal_chain.py compares every
-    code point and nested payloads); anything else (a float, a lone surrogate, an integer past 64 bits, a key that
-    is not a string) goes through ``canonical`` itself."""
-    from boxoffice.domain.chain import canonical
-
-    orjson = _orjson()
-    if orjson is not None and _exact(payload):
-        try:
-            return orjson.dumps(payload, option=orjson.OPT_SORT_KEYS).decode()
-        except TypeError:
-            pass
-    return canonical(payload)
-
-
-def hash_entry(prev_hash: str, entry_id: str, seq: int, terminal_id: str, kind: str, operator_id: str | None,
-               at: str, payload: str) -> str:
-    """``domain.chain.entry_hash``, the same hash (the list of fields as JSON, SHA-256), written by orjson."""
-    import hashlib
-
-    from boxoffice.domain.chain import entry_hash
-
-    orjson = _orjson()
-    try:
-        if orjson is None:
-            raise TypeError
-        body = orjson.dumps([prev_hash, entry_id, seq, terminal_id, kind, operator_id, at, payload])
-    except TypeError:  # a lone surrogate: json.dumps writes it, and the UTF-8 encoding then refuses it there too
-        return entry_hash(prev_hash, id=entry_id, seq=seq, terminal_id=terminal_id, kind=kind,
-                          operator_id=operator_id, at=at, payload=payload)
-    return hashlib.sha256(body).hexdigest()
 
 
 def iter_entries(conn: sqlite3.Connection, *, kind: str | None = None, operator_id: str | None = None,

@@ -17,7 +17,6 @@ applied and is flagged to the admin and to the sender alone: the rule and why ar
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,7 +30,6 @@ from boxoffice.domain.codes import reused_code
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.privacy import vouched
 from boxoffice.i18n import _, ngettext
-from boxoffice.wire import codec
 from boxoffice.wire.messages import problems
 
 RULE = "first applied by central wins; later flagged"
@@ -78,22 +76,9 @@ def check_entries(terminal: dict[str, Any], entries: Sequence[dict[str, Any]],
 
 
 def _hash_of(e: dict[str, Any]) -> str:
-    """``domain.chain.entry_hash`` of a pushed entry: the same hash over the same text, the list of fields written by
-    orjson (a few times faster; for strings, integers and null it writes exactly what json.dumps writes, every code
-    point compared in tests/test_journal_chain.py). What orjson does not write (an integer past 64 bits, a lone
-    surrogate), and any entry whose hash does not match, is hashed by domain.chain itself: an entry it accepts is
-    accepted, and only what it refuses is refused."""
-    fields = [e["prev_hash"], e["id"], e["seq"], e["terminal_id"], e["kind"], e["operator_id"], e["at"], e["payload"]]
-    if codec.orjson is not None:
-        try:
-            h = hashlib.sha256(codec.orjson.dumps(fields)).hexdigest()
-        except TypeError:
-            pass
-        else:
-            if h == e["hash"]:
-                return h
-    return entry_hash(fields[0], id=fields[1], seq=fields[2], terminal_id=fields[3], kind=fields[4],
-                      operator_id=fields[5], at=fields[6], payload=fields[7])
+    """``domain.chain.entry_hash`` of a pushed entry."""
+    return entry_hash(e["prev_hash"], id=e["id"], seq=e["seq"], terminal_id=e["terminal_id"], kind=e["kind"],
+                      operator_id=e["operator_id"], at=e["at"], payload=e["payload"])
 
 
 def apply_batch(db: CentralDB, terminal: dict[str, Any], entries: Sequence[dict[str, Any]],
