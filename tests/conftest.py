@@ -107,6 +107,7 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pyt
         if key.startswith("BOXOFFICE_"):
             monkeypatch.delenv(key)
     home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("BOXOFFICE_RUNTIME_DIR", str(home / "run"))  # no warm process but a test's own
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     for key in ("LANG", "LC_ALL", "LC_MESSAGES", "LANGUAGE"):  # English unless a test asks for another language

@@ -75,7 +75,7 @@ def test_the_wheel_carries_the_whole_package_the_schemas_and_the_sql(dist: dict[
         assert "boxoffice/json_schemas/catalog.schema.json" in names
         assert "boxoffice/json_schemas/ticket-token.md" in names
         entry_points = next(n for n in whl.namelist() if n.endswith(".dist-info/entry_points.txt"))
-        assert "boxoffice = boxoffice.cli.main:run" in whl.read(entry_points).decode()
+        assert "boxoffice = boxoffice.cli.warm.client:run" in whl.read(entry_points).decode()
 
 
 def test_the_sdist_keeps_one_schemas_folder_where_the_repository_has_it(dist: dict[str, Path]) -> None:

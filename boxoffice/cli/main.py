@@ -85,6 +85,8 @@ COMMANDS = {
                                                                   "service owns the event: what it holds per section, "
                                                                   "how much of that is sold, and giving unsold places "
                                                                   "back.")),
+    "warm": Entry(_CLI + "warm.command", "warm_app", N_("Keep the program loaded so that `sell`, `pickup` and the "
+                                                        "other short commands start at once.")),
     "central": Entry(_CLI + "central", "central_app", N_("The central service many terminals share: serve it, "
                                                            "publish the catalogue, import web orders, enroll and "
                                                            "revoke terminals, see conflicts.")),

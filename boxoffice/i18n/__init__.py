@@ -143,6 +143,13 @@ def set_language(lang: str | None) -> str:
     return language()
 
 
+def refresh_environment() -> None:
+    """Say the language in force again to the environment (LANGUAGE, read by Click's own words), after a process
+    took a new environment: the warm process's child takes its launcher's (cli/warm/child.py)."""
+    if _state["language"] is not None:
+        _apply(_state["language"])
+
+
 def set_operator_language(lang: str | None) -> str:
     """The language of the operator logged in (``operator add --language``), over the venue's; None (nobody
     logged in, or no language of their own) falls back to the venue's. Returns the language now in force."""

@@ -1,0 +1,99 @@
+"""The process forked from the warm one for one command: it becomes the launcher's process and runs `boxoffice`.
+
+Everything a cold start would take from its launcher is taken here: the terminal (standard streams, passed as
+descriptors), the working directory, the umask, the environment, the arguments, the standard streams' encodings.
+It leaves the warm process's session, so that it has no controlling terminal of its own: a PIN prompt then reads
+from the launcher's terminal (getpass falls back to standard input, with echo still off), never from the one the
+warm process was started in. Its exit status goes back through the warm process (zygote._reap).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import signal
+import sys
+from typing import NoReturn
+
+
+def run_child(fields: list[bytes], fds: list[int], close: list[int]) -> NoReturn:
+    """Become the command's process and run it; never returns."""
+    code = 1
+    try:
+        try:
+            _become(fields, fds, close)
+        except OSError as exc:  # the launcher's working directory went away meanwhile, say
+            os.write(2, f"boxoffice: cannot start the command: {exc.strerror}\n".encode())
+            raise SystemExit(1) from None
+        code = _run()
+    except SystemExit:
+        pass
+    except BaseException:  # noqa: BLE001 - whatever happens, this process must not go back into the warm loop
+        with contextlib.suppress(BaseException):
+            sys.excepthook(*sys.exc_info())
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(BaseException):  # a closed pipe: nothing more to say
+                stream.flush()
+        os._exit(code)
+
+
+def _become(fields: list[bytes], fds: list[int], close: list[int]) -> None:
+    os.setsid()
+    for fd in close:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for name in ("SIGTERM", "SIGHUP"):
+        signal.signal(getattr(signal, name), signal.SIG_DFL)
+    for target, fd in enumerate(fds):
+        os.dup2(fd, target)
+        os.close(fd)
+    os.chdir(fields[3])
+    os.umask(int(fields[4], 8))
+    argc = int(fields[11])
+    argv = [os.fsdecode(arg) for arg in fields[12:12 + argc]]
+    os.environ.clear()
+    for entry in fields[12 + argc:]:
+        key, sep, value = entry.partition(b"=")
+        if sep and key:
+            os.environb[key] = value
+    from boxoffice.i18n import refresh_environment
+
+    refresh_environment()
+    names = ("stdin", "stdout", "stderr")
+    for number, name in enumerate(names):
+        encoding = fields[5 + 2 * number].decode("ascii", "replace")
+        errors = fields[6 + 2 * number].decode("ascii", "replace")
+        line = number == 2 or (number == 1 and os.isatty(1))  # as Python sets its own streams up
+        stream = open(number, "r" if number == 0 else "w", buffering=1 if line else -1,  # noqa: SIM115
+                      encoding=encoding, errors=errors, closefd=False, newline="\n")
+        setattr(sys, name, stream)
+        setattr(sys, f"__{name}__", stream)
+    sys.argv = argv
+
+
+def _run() -> int:
+    """Run `boxoffice` with sys.argv as cli/main.run does, then the exit handlers the command registered."""
+    from boxoffice.cli.main import app
+
+    try:
+        app()
+        code: int = 0
+    except SystemExit as exc:
+        code = _exit_code(exc.code)
+    except KeyboardInterrupt:
+        code = 130
+    finally:
+        atexit._run_exitfuncs()
+    return code
+
+
+def _exit_code(value: object) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, int):
+        return value & 0xFF
+    print(value, file=sys.stderr)
+    return 1

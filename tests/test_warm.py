@@ -1,0 +1,221 @@
+"""The warm process (`boxoffice warm start`): the short commands start from it and behave as they do cold.
+
+Everything runs as a user runs it: the installed `boxoffice` script in real processes, a real warm process in
+the background, a real terminal database; a pseudo-terminal stands in for the counter's keyboard and screen.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pexpect
+import pytest
+from conftest import T0
+
+from boxoffice.cli.warm import client, frames, zygote
+from boxoffice.services.context import Ctx
+
+SCRIPT = Path(sys.executable).parent / "boxoffice"
+
+
+def run(*args: str, env: dict[str, str], cwd: Path | None = None, **more: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, timeout=60, check=False, cwd=cwd,
+                          env={**env, **more})
+
+
+def status(env: dict[str, str]) -> dict[str, Any]:
+    done = run("warm", "status", "--json", env=env)
+    return json.loads(done.stdout)
+
+
+@pytest.fixture
+def env(terminal: Ctx) -> dict[str, str]:
+    """The environment of a counter's shell: its terminal database, the test clock's time (the login's)."""
+    return {**os.environ, "BOXOFFICE_DB": str(terminal.config.db_path), "BOXOFFICE_NOW": T0.isoformat()}
+
+
+@pytest.fixture
+def warm(env: dict[str, str]) -> Iterator[dict[str, str]]:
+    """A warm process started as a user starts it; stopped (and made sure of) after the test."""
+    started = run("warm", "start", "--json", env=env)
+    assert started.returncode == 0, started.stderr
+    pid = json.loads(started.stdout)["pid"]
+    yield env
+    run("warm", "stop", env=env)
+    for _ in range(200):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(pid, 9)
+        pytest.fail("the warm process did not stop when asked")
+
+
+def test_a_sale_started_warm_is_the_sale_a_cold_start_makes(warm: dict[str, str], demo_events: tuple[str, str]
+                                                            ) -> None:
+    assert status(warm)["served"] == 0
+    sale = ("sell", demo_events[1], "--section", "standing", "--type", "adult=2", "--card", "4242", "--json")
+    hot = run(*sale, env=warm)
+    assert hot.returncode == 0, hot.stderr
+    assert status(warm)["served"] == 1  # it ran in the warm process
+    cold = run(*sale, env=warm, BOXOFFICE_WARM="0")
+    assert cold.returncode == 0, cold.stderr
+    assert status(warm)["served"] == 1
+    hot_sale, cold_sale = json.loads(hot.stdout), json.loads(cold.stdout)
+    assert hot_sale.keys() == cold_sale.keys()
+    assert (hot_sale["total"], len(hot_sale["tickets"])) == (cold_sale["total"], 2) == ("45.00", 2)
+    assert hot_sale["order"] != cold_sale["order"]
+    shown = run("order", "show", hot_sale["order"], "--json", env=warm, BOXOFFICE_WARM="0")
+    assert shown.returncode == 0 and json.loads(shown.stdout)["code"] == hot_sale["order"]  # on disk, committed
+
+
+def test_refusals_come_back_with_their_message_and_exit_status(warm: dict[str, str], demo_events: tuple[str, str]
+                                                              ) -> None:
+    for args, code in ((("pickup", "find", "ZZZZ-0000"), 3),
+                       (("sell", demo_events[1], "--section", "standing", "--type", "nobody=2", "--card", "4242"), 2),
+                       (("sell", demo_events[1], "--section", "standing", "--type", "adult=2", "--card",
+                         "4242424242424242"), 2)):
+        hot = run(*args, env=warm)
+        cold = run(*args, env=warm, BOXOFFICE_WARM="0")
+        assert (hot.returncode, hot.stdout, hot.stderr) == (cold.returncode, cold.stdout, cold.stderr)
+        assert hot.returncode == code and hot.stderr.startswith("error:")
+        assert "4242424242424242" not in hot.stderr
+    assert status(warm)["served"] == 3
+
+
+def test_the_launchers_directory_environment_and_umask_are_the_commands(warm: dict[str, str], terminal: Ctx
+                                                                       ) -> None:
+    elsewhere = {k: v for k, v in warm.items() if k != "BOXOFFICE_DB"}
+    here = terminal.config.db_path.parent
+    found = run("--db", terminal.config.db_path.name, "event", "list", "--json", env=elsewhere, cwd=here)
+    assert found.returncode == 0, found.stderr
+    assert len(json.loads(found.stdout)) == 2  # the relative path was read in the launcher's directory
+    missing = run("event", "list", "--json", env=elsewhere, BOXOFFICE_DB=str(here / "none" / "terminal.db"))
+    assert missing.returncode == 3  # the launcher's environment, not the warm process's
+    assert status(warm)["served"] == 2
+
+
+def test_a_prompt_at_the_counters_terminal_and_ctrl_c(warm: dict[str, str], demo_events: tuple[str, str]) -> None:
+    sale = ["sell", demo_events[0], "-s", "stalls", "--seats", "B1", "-t", "adult=1", "--card", "4242"]
+    child = pexpect.spawn(str(SCRIPT), sale, env=warm, encoding="utf-8", timeout=30)
+    child.expect("Does the customer accept these places")
+    child.sendintr()  # Ctrl-C reaches the launcher only; it passes it on
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 1 and "Aborted" in (child.before or "")
+    child = pexpect.spawn(str(SCRIPT), sale, env=warm, encoding="utf-8", timeout=30)
+    child.expect("Does the customer accept these places")
+    child.sendline("y")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0 and "SOLD" in (child.before or "")
+    assert "\x1b[" in (child.before or "")  # coloured: the command wrote to the counter's own terminal
+    assert status(warm)["served"] == 2
+    with sqlite3.connect(warm["BOXOFFICE_DB"]) as db:
+        assert db.execute("SELECT count(*) FROM orders").fetchone() == (1,)  # the sale Ctrl-C stopped: not made
+
+
+def test_another_language_runs_cold_and_in_that_language(warm: dict[str, str]) -> None:
+    chinese = run("pickup", "find", "ZZZZ-0000", env=warm, BOXOFFICE_LANG="zh_CN")
+    english = run("pickup", "find", "ZZZZ-0000", env=warm)
+    assert chinese.returncode == english.returncode == 3
+    assert chinese.stderr != english.stderr and any("\u4e00" <= c <= "\u9fff" for c in chinese.stderr)
+    assert (status(warm)["served"], status(warm)["cold"]) == (1, 1)
+
+
+def test_changed_code_is_never_run_warm(warm: dict[str, str]) -> None:
+    module = Path(frames.__file__)
+    before = module.stat()
+    try:
+        os.utime(module, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))  # as an upgrade leaves it
+        done = run("event", "list", "--json", env=warm)
+        assert done.returncode == 0 and len(json.loads(done.stdout)) == 2  # run cold, as before
+        for _ in range(100):
+            if run("warm", "status", env=warm).returncode == 3:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the warm process kept running code that changed on disk")
+    finally:
+        os.utime(module, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+def test_stop_and_every_command_runs_cold_again(warm: dict[str, str]) -> None:
+    stopped = run("warm", "stop", "--json", env=warm)
+    assert stopped.returncode == 0 and json.loads(stopped.stdout)["running"] is False
+    assert not Path(frames.socket_path()).exists() or status(warm)["running"] is False
+    gone = run("warm", "status", env=warm)
+    assert gone.returncode == 3 and "no warm process" in gone.stderr
+    assert run("event", "list", "--json", env=warm).returncode == 0
+    again = run("warm", "stop", env=warm)
+    assert again.returncode == 3
+
+
+def test_hostile_requests_leave_it_serving(warm: dict[str, str]) -> None:
+    path = status(warm)["socket"]
+    attempts: list[Callable[[socket.socket], None]] = [
+        lambda s: s.sendall(b"GET / HTTP/1.1\r\n\r\n"),
+        lambda s: s.sendall(frames.MAGIC + b"ffffffff"),  # a payload of 4 GiB announced
+        lambda s: s.sendall(frames.header(100) + b"run\0"),  # cut short
+        lambda s: frames.send_request(s, [b"run", b"x"], []),  # no terminal passed, nonsense fields
+        lambda s: frames.send_request(s, [b"run", *[b"1"] * 11, *[b"\xff"] * 3], []),
+    ]
+    for attempt in attempts:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(10)
+            sock.connect(path)
+            attempt(sock)
+            try:
+                sock.shutdown(socket.SHUT_WR)
+                answer = sock.recv(100)
+            except ConnectionResetError:
+                answer = b""  # it closed on what it had not read
+            assert answer in (b"", b"C\n")  # closed, or "run it cold": never a command run
+    assert status(warm)["served"] == 0
+    assert run("event", "list", "--json", env=warm).returncode == 0
+    assert status(warm)["served"] == 1
+
+
+def test_a_directory_others_can_enter_is_not_trusted(env: dict[str, str], tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    shared.chmod(0o755)
+    refused = run("warm", "start", env=env, BOXOFFICE_RUNTIME_DIR=str(shared))
+    assert refused.returncode == 4 and "mode 700" in refused.stderr
+    assert not list(shared.iterdir())
+    assert frames.private_dir(str(shared)) is False
+    shared.chmod(0o700)
+    assert frames.private_dir(str(shared)) is True
+
+
+def test_the_command_word_decides_what_goes_warm() -> None:
+    assert client.command_of(["--db", "x.db", "sell", "gala"]) == "sell"
+    assert client.command_of(["--config=a.toml", "pickup", "find", "X"]) == "pickup"
+    assert client.command_of(["--help"]) is None
+    assert client.command_of(["--db"]) is None
+    assert "counter" not in client.WARM_COMMANDS and "scan" not in client.WARM_COMMANDS
+    assert "sync" not in client.WARM_COMMANDS and "central" not in client.WARM_COMMANDS
+
+
+def test_a_request_says_its_length_and_is_bounded() -> None:
+    assert frames.parse_header(frames.header(12)) == 12
+    with pytest.raises(ValueError):
+        frames.parse_header(frames.header(frames.MAX_PAYLOAD + 1))
+    with pytest.raises(ValueError):
+        frames.parse_header(b"XXXX00000001")
+    assert frames.unpack(frames.pack([b"run", b"", b"a=b"])) == [b"run", b"", b"a=b"]
+
+
+def test_ping_of_nothing_is_none(tmp_path: Path) -> None:
+    assert zygote.ping(str(tmp_path / "none.sock")) is None
