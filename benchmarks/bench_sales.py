@@ -23,13 +23,16 @@ before store/print_jobs.outcome_write (what that flush costs, in the same run).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -220,6 +223,29 @@ def environment(work: Path) -> dict[str, str]:
     env["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(work / "escpos-cache")
     (work / "escpos-cache").mkdir(exist_ok=True)  # escpos fails on a directory that does not exist
     return env
+
+
+@contextlib.contextmanager
+def warm_process(env: dict[str, str], run_dir: Path) -> Iterator[dict[str, str]]:
+    """`boxoffice warm start --foreground` in ``env``: yields the environment whose commands start from it (the
+    same one, with its socket's directory), and says how many commands it served at the end, so that a figure
+    called warm never hides cold starts."""
+    warm_env = {**env, "BOXOFFICE_RUNTIME_DIR": str(run_dir)}
+    server = subprocess.Popen([*boxoffice_command(), "warm", "start", "--foreground", "--json"], env=warm_env,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        ready = json.loads(server.stdout.readline() or "{}")
+        if not ready.get("running"):
+            raise RuntimeError("the warm process did not start")
+        yield warm_env
+        said = subprocess.run([*boxoffice_command(), "warm", "status", "--json"], env=warm_env, capture_output=True,
+                              text=True, check=True)
+        state = json.loads(said.stdout)
+        print(f"warm process: {state['served']} commands started warm, {state['cold']} sent back cold")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def whole_process(work: Path, n: int, warmup: int) -> list[dict]:

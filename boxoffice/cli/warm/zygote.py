@@ -42,13 +42,13 @@ READ_TIMEOUT = 2.0  # seconds a launcher has to send its request (it sends it at
 IMPORT_ENV = ("LANG", "BOXOFFICE_LANG", "BOXOFFICE_I18N_MISSING", "TYPER_USE_RICH",
               "TYPER_STANDARD_TRACEBACK", "_TYPER_STANDARD_TRACEBACK", "_TYPER_FORCE_DISABLE_TERMINAL",
               "TERMINAL_WIDTH", "GITHUB_ACTIONS", "FORCE_COLOR", "PY_COLORS", "ESCPOS_CAPABILITIES_PICKLE_DIR")
-# The code the short commands run (client.WARM_COMMANDS), imported before the first fork.
+# The code the short commands run (client.WARM_COMMANDS), imported before the first fork: their command modules,
+# and every module of the packages below them (no screen, HTTP or central service among them).
 WARM_MODULES = ("boxoffice.cli.main", "boxoffice.cli.sales", "boxoffice.cli.pickup", "boxoffice.cli.orders",
                 "boxoffice.cli.catalog", "boxoffice.cli.money", "boxoffice.cli.operators", "boxoffice.cli.tickets",
-                "boxoffice.cli.printer", "boxoffice.cli.reports", "boxoffice.services.sales",
-                "boxoffice.services.printing", "boxoffice.services.pickup_find", "boxoffice.services.orders",
-                "boxoffice.printing.escpos_render", "boxoffice.printing.pdf_render", "boxoffice.printing.qr",
-                "boxoffice.config", "boxoffice.store.db", "boxoffice.store.migrations")
+                "boxoffice.cli.printer", "boxoffice.cli.reports", "boxoffice.config")
+WARM_PACKAGES = ("boxoffice.domain", "boxoffice.store", "boxoffice.services", "boxoffice.printing",
+                 "boxoffice.tickets")
 
 
 class WarmError(Exception):
@@ -65,9 +65,13 @@ def import_environment(env: dict[bytes, bytes] | os._Environ[bytes]) -> dict[byt
 def warm_up() -> None:
     """Import the short commands' code, and escpos the way the program loads it."""
     import importlib
+    import pkgutil
 
     for name in WARM_MODULES:
         importlib.import_module(name)
+    for package in WARM_PACKAGES:
+        for found in pkgutil.walk_packages(importlib.import_module(package).__path__, package + "."):
+            importlib.import_module(found.name)
     from boxoffice.printing.escpos_render import load_escpos
 
     load_escpos()
