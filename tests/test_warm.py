@@ -187,6 +187,40 @@ def test_hostile_requests_leave_it_serving(warm: dict[str, str]) -> None:
     assert status(warm)["served"] == 1
 
 
+def _answer(path: str, fields: list[bytes], fds: list[int]) -> bytes:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(30)
+        sock.connect(path)
+        frames.send_request(sock, fields, fds)
+        return frames.read_line(sock, bytearray()) or b""
+
+
+def _as_python_starts(env: dict[str, str]) -> dict[str, str]:
+    """The environment a launcher started with ``env`` holds (Python sets LC_CTYPE itself in a C locale)."""
+    said = subprocess.run([sys.executable, "-c", "import json, os; print(json.dumps(dict(os.environ)))"], env=env,
+                          capture_output=True, text=True, check=True)
+    return json.loads(said.stdout)
+
+
+def test_a_request_the_command_could_not_take_is_refused_before_anything_runs(warm: dict[str, str]) -> None:
+    path = status(warm)["socket"]
+    interpreter = SCRIPT.read_text(encoding="utf-8").splitlines()[0].removeprefix("#!").strip()
+    good = [b"run", os.fsencode(frames.package_dir()), os.fsencode(interpreter), b"/", b"22",
+            *[b"utf-8", b"strict"] * 3, b"2", b"boxoffice", b"--version-of-nothing",
+            *(os.fsencode(f"{key}={value}") for key, value in _as_python_starts(warm).items())]
+    reader, writer = os.pipe()
+    try:
+        for field, bad in ((4, b"zz"), (5, b"no-such-codec"), (8, b"no-such-handler"), (11, b"9"), (3, b"rel")):
+            wrong = [*good[:field], bad, *good[field + 1:]]
+            assert _answer(path, wrong, [reader, writer, writer]) == b"C"
+        assert status(warm)["served"] == 0
+        assert _answer(path, good, [reader, writer, writer]).startswith(b"P")  # the same request, well formed
+        assert status(warm)["served"] == 1
+    finally:
+        os.close(reader)
+        os.close(writer)
+
+
 def test_a_directory_others_can_enter_is_not_trusted(env: dict[str, str], tmp_path: Path) -> None:
     shared = tmp_path / "shared"
     shared.mkdir(mode=0o755)

@@ -287,7 +287,9 @@ def _fork(state: Warm, conn: socket.socket, fields: list[bytes], fds: list[int],
     sys.stderr.flush()
     pid = os.fork()
     if pid == 0:
-        run_child(fields, fds, close=[key.fd for key in sel.get_map().values()] + [conn.fileno()])
+        # Nothing of the warm process stays open in the child: its socket, the other commands' connections.
+        others = [child.conn.fileno() for child in state.children.values()]
+        run_child(fields, fds, close=[key.fd for key in sel.get_map().values()] + others + [conn.fileno()])
     pidfd = os.pidfd_open(pid)
     state.children[pidfd] = _Child(pid, conn)
     sel.register(pidfd, selectors.EVENT_READ, pid)
@@ -298,7 +300,7 @@ def _fork(state: Warm, conn: socket.socket, fields: list[bytes], fds: list[int],
 
 def _refusal(state: Warm, fields: list[bytes], fds: list[int]) -> str | None:
     """Why a ``run`` request is to run cold, or None."""
-    if len(fields) < 12 or len(fds) != 3:
+    if len(fields) < 12 or len(fds) != 3 or not _well_formed(fields):
         return "malformed"
     if fields[1] != os.fsencode(frames.package_dir()) or fields[2] != os.fsencode(sys.executable):
         return "another copy"
@@ -311,6 +313,22 @@ def _refusal(state: Warm, fields: list[bytes], fds: list[int]) -> str | None:
     if _changed(state.stamp):
         return "changed"
     return None
+
+
+def _well_formed(fields: list[bytes]) -> bool:
+    """Whether the child can take the request as it is (checked before the fork: a child never fails on it)."""
+    import codecs
+
+    try:
+        int(fields[4], 8)
+        argc = int(fields[11])
+        for name in fields[5:11:2]:
+            codecs.lookup(name.decode("ascii"))
+        for name in fields[6:11:2]:
+            codecs.lookup_error(name.decode("ascii"))
+    except (ValueError, LookupError, UnicodeDecodeError):
+        return False
+    return 1 <= argc <= len(fields) - 12 and fields[3].startswith(b"/")
 
 
 def _reap(state: Warm, pidfd: int, sel: selectors.BaseSelector) -> None:
