@@ -58,7 +58,7 @@ def _serve_here(path: str, json_out: bool) -> None:
 
     def ready() -> None:
         if json_out:
-            emit_json({"running": True, "pid": os.getpid(), "socket": path})
+            emit_json({"running": True, "pid": os.getpid(), "socket": path}, indent=None)  # one line: ready
         else:
             secho(_("The warm process is running (pid {pid}); Ctrl-C stops it.").format(pid=os.getpid()),
                   fg="green")
