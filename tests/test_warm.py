@@ -253,3 +253,35 @@ def test_a_request_says_its_length_and_is_bounded() -> None:
 
 def test_ping_of_nothing_is_none(tmp_path: Path) -> None:
     assert zygote.ping(str(tmp_path / "none.sock")) is None
+
+
+def test_the_counter_keeps_a_warm_process_while_it_runs(env: dict[str, str]) -> None:
+    desk = subprocess.Popen([str(SCRIPT), "counter", "--plain", "--warm"], env=env, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(400):
+            if run("warm", "status", env=env).returncode == 0:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("no warm process while the counter runs")
+        assert run("whoami", env=env).returncode == 0
+        assert status(env)["served"] == 1
+        _out, err = desk.communicate("q\n", timeout=60)
+        assert desk.returncode == 0, err
+    finally:
+        if desk.poll() is None:
+            desk.kill()
+    for _ in range(200):
+        if run("warm", "status", env=env).returncode == 3:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("the warm process the counter started outlived it")
+
+
+def test_a_counter_leaves_a_warm_process_it_did_not_start(warm: dict[str, str]) -> None:
+    done = subprocess.run([str(SCRIPT), "counter", "--plain", "--warm"], env=warm, input="q\n", text=True,
+                          capture_output=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert status(warm)["running"] is True

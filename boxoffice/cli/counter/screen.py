@@ -32,7 +32,10 @@ def counter(event: str = typer.Option(None, "--event", help=_("The event for qui
             exit_: bool = typer.Option(False, "--exit", help=_("Start the door in exit mode.")),
             plain: bool = typer.Option(False, "--plain", help=_("The line-by-line prompt instead of the full screen "
                                                              "(what runs anyway when input is piped or there is "
-                                                             "no terminal)."))) -> None:
+                                                             "no terminal).")),
+            warm: bool = typer.Option(False, "--warm", help=_("While the counter runs, keep the program loaded for "
+                                                           "`boxoffice sell`, `pickup` and the other short commands "
+                                                           "run beside it (see `boxoffice warm start`)."))) -> None:
     """The full-screen desk to leave running: sale with seat map and basket, will-call, door, operators and the
     drawer (--plain: the line prompt).
 
@@ -49,20 +52,24 @@ def counter(event: str = typer.Option(None, "--event", help=_("The event for qui
     Examples:
       boxoffice counter --event gala
       boxoffice counter --door --event gala
+      boxoffice counter --warm
     """
     import sys
 
-    if not plain and sys.stdin.isatty() and sys.stdout.isatty():
-        _full_screen(event, door, exit_)
-        return
-    from boxoffice.services.counter import Counter
+    from boxoffice.cli.warm.command import kept_warm
 
-    with terminal() as ctx:
-        desk = Counter(ctx, event, door=door, exit_mode=exit_)
-        try:
-            _loop(ctx, desk)
-        finally:
-            desk.close()
+    with kept_warm(warm):
+        if not plain and sys.stdin.isatty() and sys.stdout.isatty():
+            _full_screen(event, door, exit_)
+            return
+        from boxoffice.services.counter import Counter
+
+        with terminal() as ctx:
+            desk = Counter(ctx, event, door=door, exit_mode=exit_)
+            try:
+                _loop(ctx, desk)
+            finally:
+                desk.close()
 
 
 def _full_screen(event: str | None, door: bool, exit_: bool) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import typer
 
@@ -104,6 +106,32 @@ def _detach(path: str) -> str | None:
     if said == b"\n":
         return None
     return said.decode("utf-8", "replace") or _("it ended before it was ready")
+
+
+@contextmanager
+def kept_warm(enabled: bool) -> Iterator[None]:
+    """While the body runs (the counter): a warm process, started here unless one runs already, and then stopped
+    here after it. One that cannot start is said on stderr and the counter opens all the same."""
+    if not enabled:
+        yield
+        return
+    from boxoffice.cli.warm import frames, zygote
+
+    path = frames.socket_path()
+    started = False
+    if not hasattr(os, "pidfd_open"):
+        echo(_("warning: the warm process needs Linux; every command runs cold here"), err=True)
+    elif zygote.ping(path) is None:
+        why = _detach(path)
+        if why is None:
+            started = True
+        else:
+            echo(_("warning: the warm process did not start: {reason}").format(reason=why), err=True)
+    try:
+        yield
+    finally:
+        if started:
+            zygote.ping(path, op=b"stop")
 
 
 @warm_app.command("stop")
