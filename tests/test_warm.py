@@ -94,7 +94,16 @@ def test_refusals_come_back_with_their_message_and_exit_status(warm: dict[str, s
     assert status(warm)["served"] == 3
 
 
-def test_the_launchers_directory_environment_and_umask_are_the_commands(warm: dict[str, str], terminal: Ctx
+def test_help_and_usage_read_the_same_warm(warm: dict[str, str]) -> None:
+    for args in (("sell", "--help"), ("pickup", "--help"), ("pickup", "find", "--help"), ("order", "show", "-h"),
+                 ("ticket",), ("pickup", "nope"), ("sell",)):
+        hot = run(*args, env=warm, COLUMNS="100")
+        cold = run(*args, env=warm, COLUMNS="100", BOXOFFICE_WARM="0")
+        assert (hot.returncode, hot.stdout, hot.stderr) == (cold.returncode, cold.stdout, cold.stderr), args
+    assert status(warm)["served"] == 7
+
+
+def test_the_launchers_directory_and_environment_are_the_commands(warm: dict[str, str], terminal: Ctx
                                                                        ) -> None:
     elsewhere = {k: v for k, v in warm.items() if k != "BOXOFFICE_DB"}
     here = terminal.config.db_path.parent

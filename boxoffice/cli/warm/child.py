@@ -14,7 +14,9 @@ import contextlib
 import os
 import signal
 import sys
-from typing import NoReturn
+from typing import Any, NoReturn
+
+BUILT: list[Any] = []  # the root command, built by the warm process before the first fork (zygote.warm_up)
 
 
 def run_child(fields: list[bytes], fds: list[int], close: list[int]) -> NoReturn:
@@ -75,11 +77,15 @@ def _become(fields: list[bytes], fds: list[int], close: list[int]) -> None:
 
 
 def _run() -> int:
-    """Run `boxoffice` with sys.argv as cli/main.run does, then the exit handlers the command registered."""
+    """Run `boxoffice` with sys.argv as cli/main.run does (Typer's app() builds the root command and calls it: here
+    it is built already), then the exit handlers the command registered."""
     from boxoffice.cli.main import app
 
     try:
-        app()
+        if BUILT:
+            BUILT[0].main()
+        else:
+            app()
         code: int = 0
     except SystemExit as exc:
         code = _exit_code(exc.code)

@@ -75,6 +75,18 @@ def warm_up() -> None:
     from boxoffice.printing.escpos_render import load_escpos
 
     load_escpos()
+    import typer
+
+    from boxoffice.cli.main import app
+    from boxoffice.cli.warm.child import BUILT
+    from boxoffice.cli.warm.client import WARM_COMMANDS
+
+    # The command line itself, built as a cold start builds it (in the same language: IMPORT_ENV), with the short
+    # commands' families whole: a cold start builds the one sub-command it runs, whose help and usage read the same.
+    root = typer.main.get_command(app)
+    for name in sorted(WARM_COMMANDS):
+        root.get_command(None, name)  # type: ignore[attr-defined,arg-type]  # LazyGroup: builds and keeps it
+    BUILT[:] = [root]
 
 
 def code_stamp() -> dict[str, int]:
