@@ -197,11 +197,15 @@ def test_hostile_requests_leave_it_serving(warm: dict[str, str]) -> None:
 
 
 def _answer(path: str, fields: list[bytes], fds: list[int]) -> bytes:
+    """The warm process's answers to a request, read to the end of the connection (a launcher stays to the end)."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.settimeout(30)
         sock.connect(path)
         frames.send_request(sock, fields, fds)
-        return frames.read_line(sock, bytearray()) or b""
+        lines, buffer = [], bytearray()
+        while (line := frames.read_line(sock, buffer)) is not None:
+            lines.append(line)
+        return b" ".join(lines)
 
 
 def _as_python_starts(env: dict[str, str]) -> dict[str, str]:
@@ -215,15 +219,18 @@ def test_a_request_the_command_could_not_take_is_refused_before_anything_runs(wa
     path = status(warm)["socket"]
     interpreter = SCRIPT.read_text(encoding="utf-8").splitlines()[0].removeprefix("#!").strip()
     good = [b"run", os.fsencode(frames.package_dir()), os.fsencode(interpreter), b"/", b"22",
-            *[b"utf-8", b"strict"] * 3, b"2", b"boxoffice", b"--version-of-nothing",
+            *[b"utf-8", b"strict"] * 3, b"3", b"boxoffice", b"event", b"list",
             *(os.fsencode(f"{key}={value}") for key, value in _as_python_starts(warm).items())]
     reader, writer = os.pipe()
     try:
-        for field, bad in ((4, b"zz"), (5, b"no-such-codec"), (8, b"no-such-handler"), (11, b"9"), (3, b"rel")):
+        for field, bad in ((4, b"zz"), (5, b"no-such-codec"), (8, b"no-such-handler"), (11, b"9"), (3, b"rel"),
+                           (13, b"config"), (13, b"restore"), (13, b"--help")):  # only the short commands
             wrong = [*good[:field], bad, *good[field + 1:]]
             assert _answer(path, wrong, [reader, writer, writer]) == b"C"
         assert status(warm)["served"] == 0
-        assert _answer(path, good, [reader, writer, writer]).startswith(b"P")  # the same request, well formed
+        started, ended = _answer(path, good, [reader, writer, writer]).split()  # the same request, well formed
+        assert started.startswith(b"P") and ended == b"X0"
+        assert b"Late Night Jazz" in os.read(reader, 65536)  # its output came down the descriptor passed
         assert status(warm)["served"] == 1
     finally:
         os.close(reader)
@@ -294,3 +301,119 @@ def test_a_counter_leaves_a_warm_process_it_did_not_start(warm: dict[str, str]) 
                           capture_output=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert status(warm)["running"] is True
+
+
+def _children_of(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    if int(f.read().rsplit(b")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
+def _sold(env: dict[str, str]) -> int:
+    with sqlite3.connect(env["BOXOFFICE_DB"]) as db:
+        return db.execute("SELECT count(*) FROM orders").fetchone()[0]
+
+
+def _at_the_prompt(env: dict[str, str], gala: str) -> pexpect.spawn:
+    sale = ["sell", gala, "-s", "stalls", "--seats", "B1", "-t", "adult=1", "--card", "4242"]
+    child = pexpect.spawn(str(SCRIPT), sale, env=env, encoding="utf-8", timeout=30)
+    child.expect("Does the customer accept these places")
+    return child
+
+
+def _wait(check: Callable[[], bool], what: str) -> None:
+    for _ in range(300):
+        if check():
+            return
+        time.sleep(0.05)
+    pytest.fail(what)
+
+
+def test_a_slow_connection_holds_up_nobody(warm: dict[str, str]) -> None:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as slow:
+        slow.connect(status(warm)["socket"])
+        slow.sendall(frames.MAGIC[:2])  # and nothing more for now
+        started = time.monotonic()
+        done = run("whoami", env=warm)
+        assert done.returncode == 0 and time.monotonic() - started < 30
+        assert status(warm)["served"] == 1
+        slow.sendall(b"W1")
+        assert slow.recv(10) == b""  # given up on after its time, without an answer
+
+
+def test_a_killed_launcher_takes_its_command_along(warm: dict[str, str], demo_events: tuple[str, str]) -> None:
+    warm_pid = status(warm)["pid"]
+    child = _at_the_prompt(warm, demo_events[0])
+    assert len(_children_of(warm_pid)) == 1
+    child.kill(9)
+    _wait(lambda: not _children_of(warm_pid), "the command outlived its launcher")
+    child.close(force=True)
+    assert _sold(warm) == 0
+
+
+def test_a_command_ended_by_a_signal_ends_its_launcher_by_it(warm: dict[str, str], demo_events: tuple[str, str]
+                                                             ) -> None:
+    child = _at_the_prompt(warm, demo_events[0])
+    child.kill(15)  # to the launcher, passed on; the command dies of it
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.signalstatus == 15 and child.exitstatus is None
+    assert _sold(warm) == 0
+
+
+def test_a_stopped_warm_process_finishing_never_takes_a_new_ones_place(warm: dict[str, str],
+                                                                       demo_events: tuple[str, str]) -> None:
+    first = status(warm)["pid"]
+    child = _at_the_prompt(warm, demo_events[0])
+    assert run("warm", "stop", env=warm).returncode == 0
+    again = run("warm", "start", "--json", env=warm)  # while the first one still finishes that sale
+    assert again.returncode == 0, again.stderr
+    second = json.loads(again.stdout)["pid"]
+    assert second != first
+    child.sendline("y")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0 and _sold(warm) == 1
+    _wait(lambda: not os.path.exists(f"/proc/{first}"), "the first warm process did not end")
+    assert status(warm)["pid"] == second  # its socket is still there, and answers
+    assert run("whoami", env=warm).returncode == 0 and status(warm)["served"] == 1
+
+
+def test_a_launcher_gone_before_its_command_started_never_runs_it(warm: dict[str, str],
+                                                                  demo_events: tuple[str, str]) -> None:
+    warm_pid = status(warm)["pid"]
+    os.kill(warm_pid, 19)  # SIGSTOP: it reads nothing for now
+    try:
+        sale = [str(SCRIPT), "sell", demo_events[1], "--section", "standing", "--type", "adult=1", "--card", "4242"]
+        launcher = subprocess.Popen(sale, env=warm, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(1)
+        launcher.send_signal(2)  # Ctrl-C while it waits
+        assert launcher.wait(timeout=30) == -2  # ended by it, as a cold start would be
+    finally:
+        os.kill(warm_pid, 18)  # SIGCONT
+    launcher.communicate(timeout=30)  # its streams, in the request the warm process now reads, are let go
+    assert status(warm)["served"] == 0
+    assert _sold(warm) == 0
+
+
+def test_a_launcher_confined_otherwise_runs_cold(warm: dict[str, str]) -> None:
+    done = subprocess.run(["nice", "-n", "5", str(SCRIPT), "whoami"], env=warm, capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert (status(warm)["served"], status(warm)["cold"]) == (0, 1)
+
+
+def test_start_keeps_nothing_of_its_callers_open(env: dict[str, str]) -> None:
+    done = subprocess.run(["bash", "-c", f"'{SCRIPT}' warm start 7>&1 | cat"], env=env, capture_output=True,
+                          text=True, timeout=60, check=False)  # cat ends once every writer of its pipe is gone
+    try:
+        assert done.returncode == 0 and "running" in done.stdout
+    finally:
+        run("warm", "stop", env=env)

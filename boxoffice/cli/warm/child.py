@@ -19,12 +19,15 @@ from typing import Any, NoReturn
 BUILT: list[Any] = []  # the root command, built by the warm process before the first fork (zygote.warm_up)
 
 
-def run_child(fields: list[bytes], fds: list[int], close: list[int]) -> NoReturn:
-    """Become the command's process and run it; never returns."""
+def run_child(fields: list[bytes], fds: list[int], go: int) -> NoReturn:
+    """Wait to be released (``go``: the warm process writes to it once the launcher knows this process), then
+    become the command's process and run it; never returns."""
     code = 1
     try:
+        if os.read(go, 1) != b"g":  # not released: the launcher was not told, and runs the command itself
+            os._exit(0)
         try:
-            _become(fields, fds, close)
+            _become(fields, fds)
         except OSError as exc:  # the launcher's working directory went away meanwhile, say
             os.write(2, f"boxoffice: cannot start the command: {exc.strerror}\n".encode())
             raise SystemExit(1) from None
@@ -41,17 +44,15 @@ def run_child(fields: list[bytes], fds: list[int], close: list[int]) -> NoReturn
         os._exit(code)
 
 
-def _become(fields: list[bytes], fds: list[int], close: list[int]) -> None:
+def _become(fields: list[bytes], fds: list[int]) -> None:
     os.setsid()
-    for fd in close:
-        with contextlib.suppress(OSError):
-            os.close(fd)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     for name in ("SIGTERM", "SIGHUP"):
         signal.signal(getattr(signal, name), signal.SIG_DFL)
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
-        os.close(fd)
+    # Nothing of the warm process stays open: its socket and lock, the other commands' connections, its selector.
+    os.closerange(3, _max_fd())
     os.chdir(fields[3])
     os.umask(int(fields[4], 8))
     argc = int(fields[11])
@@ -74,6 +75,13 @@ def _become(fields: list[bytes], fds: list[int], close: list[int]) -> None:
         setattr(sys, name, stream)
         setattr(sys, f"__{name}__", stream)
     sys.argv = argv
+
+
+def _max_fd() -> int:
+    try:
+        return min(os.sysconf("SC_OPEN_MAX"), 1 << 20)
+    except (OSError, ValueError):
+        return 4096
 
 
 def _run() -> int:

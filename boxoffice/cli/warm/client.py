@@ -66,6 +66,14 @@ def _request(args: list[str]) -> list[bytes]:
     return fields
 
 
+class _Abort(Exception):
+    """A signal arrived before the command started: nothing runs (the warm process checks the launcher is there)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
 def try_warm(args: list[str]) -> int | None:
     """The exit status of the command run by the warm process, or None when it is to run here (cold)."""
     if os.environ.get(frames.ENV_OFF) == "0" or command_of(args) not in WARM_COMMANDS:
@@ -79,45 +87,106 @@ def try_warm(args: list[str]) -> int | None:
         fields = _request(args)
     except (OSError, ValueError):
         return None
+    target = [0]  # the command's process, once the warm process has said which
+    _handle_signals(target)
     sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     try:
-        try:
-            sock.connect(path)
-            frames.send_request(sock, fields, [0, 1, 2])
-            buffer = bytearray()
-            line = frames.read_line(sock, buffer)
-        except OSError:
-            return None
-        if line is None or not line.startswith(b"P"):
-            return None  # "C": the warm process could not take it; nothing has run
-        _forward_signals(int(line[1:]))
-        try:
-            line = frames.read_line(sock, buffer)
-        except OSError:
-            line = None
-        if line is None or not line.startswith(b"X"):
-            from boxoffice.i18n import _
-
-            said = _("error: the warm process stopped before the command ended; check what it did (`boxoffice order "
-                     "show`, `boxoffice print jobs`) before running it again")
-            os.write(2, (said + "\n").encode("utf-8", "replace"))
-            return 1
-        return int(line[1:])
+        status = _exchange(sock, path, fields, target)
+    except _Abort as abort:
+        sock.close()
+        return _die_by(abort.signum)
     finally:
         sock.close()
+    if status is None:  # cold after all: Python's own signal handling, as always
+        _signal.signal(_signal.SIGINT, _signal.default_int_handler)
+        for name in (*_FORWARDED[1:], "SIGTSTP", "SIGWINCH"):
+            _signal.signal(getattr(_signal, name), _signal.SIG_DFL)
+    return status
 
 
-def _forward_signals(pid: int) -> None:
-    """Signals sent to this launcher (Ctrl-C at the terminal reaches only it) go on to the command's process."""
+def _exchange(sock: _socket.socket, path: str, fields: list[bytes], target: list[int]) -> int | None:
+    try:
+        sock.connect(path)
+        frames.send_request(sock, fields, [0, 1, 2])
+        buffer = bytearray()
+        line = frames.read_line(sock, buffer)
+    except OSError:
+        return None
+    if line is None or not line.startswith(b"P"):
+        return None  # "C": the warm process could not take it; nothing has run
+    target[0] = int(line[1:])
+    try:
+        line = frames.read_line(sock, buffer)
+    except OSError:
+        line = None
+    if line is not None and line.startswith(b"X"):
+        return int(line[1:])
+    if line is not None and line.startswith(b"S"):
+        sock.close()
+        return _die_by(int(line[1:]))  # as the command did: a shell or a supervisor sees the same signal
+    _wait_for(target[0])
+    from boxoffice.i18n import _
+
+    said = _("error: the warm process stopped before the command ended; check what it did (`boxoffice order "
+             "show`, `boxoffice print jobs`) before running it again")
+    os.write(2, (said + "\n").encode("utf-8", "replace"))
+    return 1
+
+
+def _wait_for(pid: int) -> None:
+    """Wait until the command's process has ended (the warm process that would have said so is gone)."""
+    import select
+
+    try:
+        fd = os.pidfd_open(pid)
+    except OSError:
+        return  # ended already
+    try:
+        select.select([fd], [], [])
+    finally:
+        os.close(fd)
+
+
+def _die_by(signum: int) -> int:
+    """End this launcher by ``signum``, as the command ended (or would have, cold); its status if that fails."""
+    _signal.signal(signum, _signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+    return 128 + signum
+
+
+def _kill(pid: int, signum: int) -> None:
+    try:  # noqa: SIM105 - no contextlib here: the launcher imports as little as it can
+        os.kill(pid, signum)
+    except OSError:
+        pass  # it has just ended
+
+
+def _handle_signals(target: list[int]) -> None:
+    """Signals sent to this launcher (Ctrl-C at the terminal reaches only it) go on to the command's process; one
+    that comes before the command started ends the launcher, and the command never runs. Ctrl-Z stops both."""
 
     def forward(signum: int, _frame: object) -> None:
-        try:  # noqa: SIM105
-            os.kill(pid, signum)
-        except OSError:
-            pass  # it has just ended (no contextlib here: the launcher imports as little as it can)
+        if not target[0]:
+            raise _Abort(signum)
+        _kill(target[0], signum)
+
+    def resize(signum: int, _frame: object) -> None:
+        if target[0]:
+            _kill(target[0], signum)
+
+    def stop(signum: int, _frame: object) -> None:
+        if target[0]:
+            _kill(target[0], _signal.SIGSTOP)  # in a session of its own, a SIGTSTP would not stop it
+        _signal.signal(signum, _signal.SIG_DFL)
+        os.kill(os.getpid(), signum)  # stopped here until the shell continues it
+        _signal.signal(signum, stop)
+        if target[0]:
+            _kill(target[0], _signal.SIGCONT)
 
     for name in _FORWARDED:
         _signal.signal(getattr(_signal, name), forward)
+    _signal.signal(_signal.SIGTSTP, stop)
+    _signal.signal(_signal.SIGWINCH, resize)
 
 
 def run() -> None:

@@ -90,6 +90,9 @@ def _detach(path: str) -> str | None:
         for fd in (0, 1, 2):
             os.dup2(null, fd)
         os.close(null)
+        # Nothing else the shell or the caller left open (a pipe someone waits to see closed) stays open.
+        os.closerange(3, writer)
+        os.closerange(writer + 1, 65536)
         os.chdir("/")
         try:
             zygote.serve(path, ready=lambda: (os.write(writer, b"\n"), os.close(writer)))
