@@ -15,6 +15,7 @@ import socket
 from dataclasses import dataclass
 
 from boxoffice.cli.warm import frames
+from boxoffice.i18n import _
 
 
 class WarmError(Exception):
@@ -52,16 +53,18 @@ def take(path: str) -> Place:
     try:
         os.makedirs(directory, mode=0o700, exist_ok=True)
     except OSError as exc:
-        raise WarmError(f"cannot make {directory}: {exc.strerror}") from None
+        raise WarmError(_("cannot make {directory}: {reason}").format(directory=directory, reason=exc.strerror)
+                        ) from None
     if not frames.private_dir(directory):
-        raise WarmError(f"{directory} is not a directory of this user's that only they can enter (mode 700)")
+        raise WarmError(_("{directory} is not a directory of this user's that only they can enter (mode 700)").format(
+            directory=directory))
     lock_path = path[: -len(".sock")] + ".lock" if path.endswith(".sock") else path + ".lock"
     lock_fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
     try:
         fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         os.close(lock_fd)
-        raise WarmError("a warm process is already running (or still finishing its commands)") from None
+        raise WarmError(_("a warm process is already running (or still finishing its commands)")) from None
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)  # the lock was free: whatever is there is stale
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -72,7 +75,7 @@ def take(path: str) -> Place:
     except OSError as exc:
         listener.close()
         os.close(lock_fd)
-        raise WarmError(f"cannot listen at {path}: {exc.strerror}") from None
+        raise WarmError(_("cannot listen at {path}: {reason}").format(path=path, reason=exc.strerror)) from None
     finally:
         os.umask(old)
     listener.listen(64)

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from boxoffice.cli.warm import checks, frames
 from boxoffice.cli.warm.child import run_child
 from boxoffice.cli.warm.place import Place, WarmError, ping, take
+from boxoffice.i18n import _
 
 __all__ = ["WarmError", "ping", "serve"]
 
@@ -133,7 +134,7 @@ def serve(path: str, ready: Callable[[], None] | None = None) -> None:
     import threading
 
     if threading.active_count() > 1:  # a fork copies one thread: locks another one held would stay held
-        raise WarmError("a thread started while the program was imported; it cannot be kept warm")
+        raise WarmError(_("a thread started while the program was imported; it cannot be kept warm"))
     state = Warm(stamp=checks.code_stamp(), env=env_before, confined=checks.confinement("self"))
     place = take(path)
     try:
