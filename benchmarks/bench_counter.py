@@ -52,9 +52,12 @@ class KeyClock:
     so each frame a key needs after the first adds up to 17 ms of waiting whatever the machine's load.
     """
 
-    def __init__(self, app: Any, per_key: dict[str, list[float]] | None = None, profile: bool = False) -> None:
+    def __init__(self, app: Any, per_key: dict[str, list[float]] | None = None, profile: bool = False,
+                 pause: float = 0.0) -> None:
         self.app = app
         self.per_key = PER_KEY if per_key is None else per_key
+        self.pause = pause  # at least this long from the last frame drawn to the next key sent (0: about 3 ms)
+        self.frames_per_key: dict[str, list[int]] = {}
         self.profiles: dict[str, Any] = {}
         self.profile = profile
         self.drawn = 0.0  # the last frame drawn (any)
@@ -62,6 +65,7 @@ class KeyClock:
         self.changed = 0.0  # the last frame that changed the picture, less the comparisons' time since the key
         self.overhead = 0.0
         self.picture = ""
+        self.sent = 0.0  # when the last burst's first key was sent (perf_counter)
         display = app._display
 
         def timed_display(screen: Any, renderable: Any) -> None:
@@ -124,10 +128,12 @@ class KeyClock:
         import cProfile
 
         assert self.app._driver is not None
+        if self.pause:  # a person's pause after the last frame: Textual's frame clock is idle again by then
+            await asyncio.sleep(max(0.0, self.drawn + self.pause - time.perf_counter()))
         profiler = cProfile.Profile() if self.profile else None
         self.overhead = 0.0
         frames = self.frames
-        sent = time.perf_counter()
+        sent = self.sent = time.perf_counter()
         if profiler is not None:
             profiler.enable()
         for name in names:
@@ -142,6 +148,7 @@ class KeyClock:
             else:
                 self.profiles[label] = pstats.Stats(profiler)
         self.per_key.setdefault(label, []).append(took)
+        self.frames_per_key.setdefault(label, []).append(self.frames - frames)
         if self.per_key is PER_KEY:
             FRAMES.setdefault(label, []).append(self.frames - frames)
         return took

@@ -304,3 +304,27 @@ def test_the_next_code_typed_or_scanned_at_the_order_on_screen_starts_the_next_s
     assert "Zoë O'Brien" in seen[1] and second in seen[1] and "3 left" in seen[1]
     assert seen[2].startswith("✓ HANDED OUT 3 ticket(s)")
     assert waiting(terminal, first) == 0 and waiting(terminal, second) == 0
+
+
+def test_a_found_order_is_drawn_with_the_keys_that_work_on_it_from_its_first_frame(terminal, desk) -> None:  # noqa: ANN001
+    """The search box shows two keys at the bottom, a found order five (Enter hands it out). The first frame that
+    shows the order shows its keys: they came a frame later before, after a frame of the order with the search
+    box's keys, where Enter "Hand out" was missing."""
+    code = desk["zoe"]["code"]
+
+    async def steps(pilot: Any, screen: WillCallScreen, seen: list[str]) -> None:
+        app = screen.app
+        draw = app._display
+
+        def display(drawn_screen: Any, update: Any) -> None:  # every frame the app draws, as it looks
+            draw(drawn_screen, update)
+            if update is not None:
+                seen.append(app.export_screenshot())
+
+        app._display = display
+        await search(pilot, code)
+        await pilot.pause()
+
+    frames = [frame for frame in drive(terminal, steps) if "Brien" in frame]  # the order on screen
+    assert frames
+    assert all("Hand" in frame for frame in frames)

@@ -206,7 +206,8 @@ class PayScreen(KeptStyles, ModalScreen[basket.BasketSale | None]):
                               supervisor=(sup, pin) if sup else None)
 
     def action_take(self) -> None:
-        """Sell the basket with the tenders typed; then print. A refusal leaves everything as it was."""
+        """Sell the basket with the tenders typed; then print, before anything on screen changes (the customer
+        waits on the tickets, not on the screen). A refusal leaves everything as it was."""
         if self.result is not None:
             return
         try:
@@ -217,6 +218,7 @@ class PayScreen(KeptStyles, ModalScreen[basket.BasketSale | None]):
             self._say(_("✗ NOT SOLD: {message}").format(message=exc.message))
             return
         self.result = result
+        self._send(result["jobs"])
         self.query_one(ContentSwitcher).current = "done"
         self.set_focus(None)
         has_cash = any(p["tender"] == "cash" for s in result["sales"] for p in s["payments"])
@@ -230,17 +232,25 @@ class PayScreen(KeptStyles, ModalScreen[basket.BasketSale | None]):
         self.query_one("#due", Static).update(_("PAID {total} {currency}").format(total=result["total_text"],
                                                                                   currency=result["currency"]))
         self._say("")
-        self._print(result["jobs"])
+        self._show_prints()
         self.refresh_bindings()
 
     # -- printing -------------------------------------------------------------------------------------------------
 
     def _print(self, jobs: list[str]) -> None:
+        self._send(jobs)
+        self._show_prints()
+        self.refresh_bindings()
+
+    def _send(self, jobs: list[str]) -> None:
+        """Print ``jobs`` now, keeping each one's outcome (shown by :meth:`_show_prints`)."""
         from boxoffice.services.printing import run_jobs
 
         done = {p["job"]: p for p in run_jobs(self.ctx, jobs)}
         self.prints = [done.get(p["job"], p) for p in self.prints] + [p for j, p in done.items()
                                                                         if j not in {x["job"] for x in self.prints}]
+
+    def _show_prints(self) -> None:
         lines = []
         for p in self.prints:
             if p["status"] == "failed":
@@ -251,7 +261,6 @@ class PayScreen(KeptStyles, ModalScreen[basket.BasketSale | None]):
         if any(p["status"] == "failed" for p in self.prints):
             lines.append(_("The sale is saved. Fix the printer, then R retries the job."))
         self.query_one("#prints", Static).update("\n".join(lines))
-        self.refresh_bindings()
 
     def action_retry(self) -> None:
         failed = [p["job"] for p in self.prints if p["status"] == "failed"]

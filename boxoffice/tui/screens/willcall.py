@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from contextlib import ExitStack
 from typing import Any
 
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -23,7 +25,9 @@ from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import N_, _
 from boxoffice.tui.screens.base import DeskScreen
 from boxoffice.tui.screens.willcall_dialogs import AskText, ConfirmNote, PayAnswer, PayDialog
-from boxoffice.tui.text import fit, ljust
+from boxoffice.tui.text import fit, ljust, put
+
+HOLD_S = 1 / 60  # at most a frame of Textual's clock: how long a search typed at the order holds the screen
 
 # An order's or a ticket's state as the screen says it (the stored value is a code).
 STATES = {"paid": N_("paid"), "unpaid": N_("unpaid"), "refunded": N_("refunded"), "part_refunded": N_("part refunded"),
@@ -91,6 +95,7 @@ class WillCallScreen(DeskScreen):
 
     code: str | None = None
     view: dict[str, Any] | None = None
+    _held: ExitStack | None = None  # the app's frames held while a scanned search runs (start_search)
 
     def body(self) -> ComposeResult:
         yield Input(placeholder=_("Code, QR, name, e-mail or phone digits, then Enter"), id="search")
@@ -104,10 +109,12 @@ class WillCallScreen(DeskScreen):
     # -- messages --------------------------------------------------------------------------------------------
 
     def say(self, text: str, tone: str = "") -> None:
-        """The message line: ``tone`` ok, bad or warn colours it; the text carries its own symbol."""
+        """The message line: ``tone`` ok, bad or warn colours it; the text carries its own symbol. What it shows
+        already is left alone (a class set again restyles the line, a text written again lays the screen out)."""
         msg = self.query_one("#message", Static)
-        msg.set_classes(tone)
-        msg.update(text)
+        if msg.classes != ({tone} if tone else set()):
+            msg.set_classes(tone)
+        put(msg, text)
 
     def refused(self, exc: BoxOfficeError) -> None:
         self.say(_("✗ REFUSED ({code}): {message}").format(code=exc.code, message=exc.message), "bad")
@@ -116,7 +123,10 @@ class WillCallScreen(DeskScreen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.search(event.value)
+        try:
+            self.search(event.value)
+        finally:
+            self._release()
 
     def search(self, query: str) -> None:
         """Run the desk's search; one result is shown, several are listed to pick from."""
@@ -147,21 +157,28 @@ class WillCallScreen(DeskScreen):
         if event.option.id:
             self.show(event.option.id)
 
-    def show(self, code: str, note: str | None = None) -> None:
-        """Show one order and focus it, so Enter hands it out."""
+    def show(self, code: str, note: str | None = None, said: tuple[str, str] | None = None) -> None:
+        """Show one order and focus it, so Enter hands it out; ``said`` is the message line to show instead of the
+        order's state (what was just done to it)."""
         from boxoffice.services.pickup import order_view
 
         try:
             self.view = order_view(self.desk.ctx, code)
         except BoxOfficeError as exc:
-            self.refused(exc)
+            if said is None:
+                self.refused(exc)
+            else:
+                self.say(*said)
             return
         self.code = self.view["code"]
         self.query_one("#results", OptionList).display = False
         panel = self.query_one("#order", OrderPanel)
-        panel.update(_order_text(self.view))
+        panel.update(_order_text(self.view), layout=False)  # its size is the screen's (1fr), not its text's
         panel.display = True
-        panel.focus()
+        self._focus(panel)
+        if said is not None:
+            self.say(*said)
+            return
         waiting = _waiting(self.view)
         if self.view["status"] == "unpaid":
             self.say(_("$ NOT PAID: press p to take payment for {code}, then Enter to hand it out").format(
@@ -178,6 +195,13 @@ class WillCallScreen(DeskScreen):
             self.say(_("{count} ticket(s) to hand out: Enter all, n some").format(count=len(waiting))
                      + (f" ({note})" if note else ""),
                      "warn" if note else "")
+
+    def _focus(self, widget: Widget) -> None:
+        """Focus ``widget`` now, and show the keys that work there in the same frame. (``Widget.focus`` moves the
+        focus a turn later and Textual shows the new keys only after the next refresh: a found order was drawn
+        with the search box's two keys, then again a frame later with its five.)"""
+        self.set_focus(widget)
+        self.refresh_bindings()
 
     # -- handing out -----------------------------------------------------------------------------------------
 
@@ -244,7 +268,6 @@ class WillCallScreen(DeskScreen):
         except BoxOfficeError as exc:
             self.refused(exc)
             return
-        self.show(code)
         text = _("✓ HANDED OUT {count} ticket(s) of {order}: {places}").format(
             count=len(out["handed_out"]), order=out["order"], places=", ".join(out["places"]))
         if out["remaining"]:
@@ -254,7 +277,7 @@ class WillCallScreen(DeskScreen):
         failed = [r for r in out["print"] if r["status"] == "failed"]
         if failed:
             text += _(" ! NOT PRINTED ({error}): the job waits for print retry").format(error=failed[0]["error"])
-        self.say(text, "warn" if failed else "ok")
+        self.show(code, said=(text, "warn" if failed else "ok"))
 
     # -- paying ----------------------------------------------------------------------------------------------
 
@@ -287,11 +310,10 @@ class WillCallScreen(DeskScreen):
             self.refused(exc)
             return
         run_jobs(self.desk.ctx, out["jobs"])
-        self.show(code)
         change = _("  CHANGE {change}").format(change=out["change_text"]) \
             if any(p["tender"] == "cash" for p in out["payments"]) else ""
-        self.say(_("✓ PAID {order}: {total} {currency}{change}. Enter hands it out").format(
-            order=out["order"], total=out["total_text"], currency=out["currency"], change=change), "ok")
+        self.show(code, said=(_("✓ PAID {order}: {total} {currency}{change}. Enter hands it out").format(
+            order=out["order"], total=out["total_text"], currency=out["currency"], change=change), "ok"))
 
     # -- the rest --------------------------------------------------------------------------------------------
 
@@ -310,15 +332,31 @@ class WillCallScreen(DeskScreen):
         search = self.query_one("#search", Input)
         search.value = ""
         # At once, not after the keys already waiting: a scanner's code sent right behind this key goes in the box.
-        self.set_focus(search)
+        self._focus(search)
         self.query_one("#results", OptionList).display = False
         self.query_one("#order", OrderPanel).display = False
         self.say("")
 
     def start_search(self, first: str) -> None:
-        """A new search whose box holds ``first`` already (the order panel passes on what was typed at it)."""
+        """A new search whose box holds ``first`` already (the order panel passes on what was typed at it).
+
+        A barcode scanner sends the rest of the code and its Enter right behind this character: the screen draws
+        nothing until that search is done, or a frame's time has passed (a person typing a name sees the first
+        character then). A frame drawn in between, the order gone and half a code in the box, was never seen, and
+        made the frame with the next order wait for the next tick of Textual's 60-a-second frame clock."""
+        if self._held is None:
+            self._held = ExitStack()
+            self._held.enter_context(self.app.batch_update())
+            self.app.set_timer(HOLD_S, self._release)
         self.action_clear()
         self.query_one("#search", Input).insert_text_at_cursor(first)
+
+    def _release(self) -> None:
+        """Draw again (see :meth:`start_search`)."""
+        if self._held is not None:
+            held, self._held = self._held, None
+            held.close()
+            self.check_idle()
 
 
 def _screen_keys() -> set[str]:
