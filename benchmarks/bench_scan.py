@@ -26,7 +26,13 @@ bare sqlite3 commit of one row on the same disk, so the two can be told apart.
 Floor: tickets.token.verify_token on the same tokens with the key already in memory: Base45 decoding and the
 Ed25519 verification, nothing else a door could skip. Goal: at least half the floor's rate (time ratio <= 2).
 
-    python benchmarks/bench_scan.py [-n 15] [--warmup 2] [--lanes 4] [--check]
+    python benchmarks/bench_scan.py [-n 15] [--warmup 2] [--lanes 4] [--rounds 2n] [--check]
+
+The lanes' figure moves most from run to run on a shared machine (their threads wait on each other and on the
+disk), so it is also measured in ROUNDS rounds of its own after the table, each the floor, the lanes and the floor
+again, back to back: each round's rate ratio is the lanes' rate against the mean of the two floors around it, and
+the median of the rounds is printed beside the table's ratio of medians (a slow spell of the machine then slows a
+round's floor and subject alike instead of whichever ran in it).
 
 The terminal is made in the system's temporary directory: TMPDIR=/dev/shm measures the same work on tmpfs, where a
 commit costs no disk flush, to show the CPU-bound figure (informational: a door's database is on a real disk).
@@ -219,11 +225,29 @@ class VerifyOnly:
             verify_token(t, self.keys.get)
 
 
-def run(work: Path, n: int, warmup: int) -> list[dict]:
+def paired_rounds(floor: VerifyOnly, subject: CounterLanes, rounds: int) -> list[float]:
+    """Rate ratios of the lanes to the floor, one a round: floor, lanes, floor back to back (see the module's
+    docstring), the lanes' time against the mean of the two floors."""
+    import time
+
+    def took(fn: object) -> float:
+        start = time.perf_counter()
+        fn()  # type: ignore[operator]
+        return time.perf_counter() - start
+
+    ratios = []
+    for _ in range(rounds):
+        before, lanes, after = took(floor), took(subject), took(floor)
+        ratios.append((before + after) / 2 / lanes)
+    return ratios
+
+
+def run(work: Path, n: int, warmup: int, rounds: int = 0) -> list[dict]:
     per_subject = SCANS * (n + warmup)
-    db, tokens, event = make_terminal(work, per_subject * 4)
+    db, tokens, event = make_terminal(work, per_subject * 4 + SCANS * rounds)
     bench = Bench("door scans")
-    bench.floor(f"verify_token alone x{SCANS}", fn=VerifyOnly(db, tokens))
+    verify = VerifyOnly(db, tokens)
+    bench.floor(f"verify_token alone x{SCANS}", fn=verify)
     bench.subject(f"counter door mode, one at a time x{SCANS}",
                   fn=CounterDoor(db, Tokens(tokens[:per_subject]), event), goal=GOAL_TIME)
     lanes = CounterLanes(db, Tokens(tokens[3 * per_subject:]), event)
@@ -241,6 +265,7 @@ def run(work: Path, n: int, warmup: int) -> list[dict]:
     writer = lanes.counter._door_writer
     if writer is not None:
         print(f"  {LANES} lanes: {writer.groups} commits for {SCANS * (n + warmup)} scans")
+    paired = paired_rounds(verify, lanes, rounds) if rounds else []
     for r in rows:
         rate, floor = SCANS / r["median_s"], SCANS / r["floor_median_s"]
         r["rate_ratio"] = round(rate / floor, 3)
@@ -252,6 +277,14 @@ def run(work: Path, n: int, warmup: int) -> list[dict]:
     # what this disk allows the lanes, whatever the code (Little's law), before any CPU work.
     print(f"  ({LANES} lanes can do at most {LANES} scans per commit on this disk: {most:.0f} scans/s = "
           f"{most / floor:.2f} of the verification rate)")
+    if paired:
+        import statistics
+
+        low, mid, high = statistics.quantiles(paired, n=4) if len(paired) > 1 else (paired[0],) * 3
+        row = next(r for r in rows if " lanes at once" in r["name"])
+        row["paired_rate_ratio"], row["paired_rounds"] = round(mid, 3), len(paired)
+        print(f"  {LANES} lanes, {len(paired)} rounds of floor, lanes, floor: median rate ratio {mid:.2f} "
+              f"(quartiles {low:.2f}-{high:.2f}, all {min(paired):.2f}-{max(paired):.2f})")
     return rows
 
 
@@ -261,10 +294,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--check", action="store_true", help="Exit 1 if a figure misses its goal.")
     ap.add_argument("--lanes", type=int, default=LANES, help="Scanners at once in the lanes subject (divides 100).")
+    ap.add_argument("--rounds", type=int, default=None,
+                    help="Rounds of floor, lanes, floor after the table (default: twice -n; 0: none).")
     args = ap.parse_args(argv)
     globals()["LANES"] = args.lanes
     with tempfile.TemporaryDirectory(prefix="bench-scan-") as tmp:
-        rows = run(Path(tmp), args.n, args.warmup)
+        rows = run(Path(tmp), args.n, args.warmup, 2 * args.n if args.rounds is None else args.rounds)
     return exit_status(rows) if args.check else 0
 
 

@@ -170,14 +170,13 @@ def _scan_here(ctx: Ctx, text: str, ev: DoorEvent, direction: str, nonce: str, j
 def _decide(ctx: Ctx, text: str, ev: DoorEvent, direction: str, now: datetime | None = None) -> ScanVerdict:
     """The door's rules, in the order that gives the most useful reason: is it genuine (and was its key still
     trusted when it was sold), is it still good, is it for here and now, is it in already."""
-    from boxoffice.services.signing import public_key_for
-    from boxoffice.tickets.token import verify_token
-
     keys = ctx.cache.get("door_keys")
     if keys is None or ctx.cache.get("public_keys") is None:
+        from boxoffice.services.signing import public_key_for
+
         keys = ctx.cache["door_keys"] = public_key_for(ctx)
     try:
-        decoded = verify_token(text, keys)
+        decoded = (_VERIFY or _verifier())(text, keys)
     except BoxOfficeError as exc:
         if exc.code == "malformed_token":  # not a boxoffice token: perhaps a pretix ticket's secret
             from boxoffice.services.door_pretix import Synced, decide_pretix
@@ -192,6 +191,20 @@ def _decide(ctx: Ctx, text: str, ev: DoorEvent, direction: str, now: datetime | 
         return refused(exc.code, exc.message, exc.details.get("ticket_id"))
     state = store.ticket_state(ctx.conn, decoded.ticket_id)
     return cast(ScanVerdict, _rules(ctx, decoded, state, ev, direction, keys, now) | _facts(ev, decoded, state))
+
+
+_VERIFY: Any = None  # tickets.token.verify_token, once a scan has needed it (see _verifier)
+
+
+def _verifier() -> Any:
+    """``tickets.token.verify_token``, imported at the first scan rather than with this module (a command that
+    scans nothing does without it) and kept: an import inside the scan itself costs a failed ``__path__`` look-up
+    and its exception each time."""
+    global _VERIFY  # noqa: PLW0603 - set once, the same function every time
+    from boxoffice.tickets.token import verify_token
+
+    _VERIFY = verify_token
+    return verify_token
 
 
 def _facts(ev: DoorEvent, decoded: Any, state: dict[str, Any]) -> dict[str, Any]:

@@ -46,8 +46,11 @@ class Chain:
     Entries are hashed exactly as ``domain.chain.entry_hash`` does (what ``boxoffice audit verify`` recomputes)."""
 
     def __init__(self, conn: sqlite3.Connection, after: tuple[int, str] | None = None) -> None:
-        from boxoffice.domain.chain import GENESIS
+        from boxoffice.domain.chain import GENESIS, canonical, entry_hash
+        from boxoffice.domain.ids import uuid7
 
+        # Kept for add(): an import there, once an entry, costs a failed attribute look-up and its exception.
+        self._canonical, self._entry_hash, self._uuid7 = canonical, entry_hash, uuid7
         self.conn = conn
         if after is None:
             last = conn.execute("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
@@ -68,13 +71,10 @@ class Chain:
             entry_id: str | None = None) -> dict[str, Any]:
         """Chain one entry in memory; it is written to the journal by the next :meth:`flush` (one statement for
         all those waiting), which must come before the transaction commits or anything reads the journal."""
-        from boxoffice.domain.chain import canonical, entry_hash
-        from boxoffice.domain.ids import uuid7
-
         seq, prev = self.seq + 1, self.hash
-        text = canonical(payload)
-        eid = entry_id or uuid7()
-        h = entry_hash(prev, id=eid, seq=seq, terminal_id=terminal_id, kind=kind, operator_id=operator_id, at=at,
+        text = self._canonical(payload)
+        eid = entry_id or self._uuid7()
+        h = self._entry_hash(prev, id=eid, seq=seq, terminal_id=terminal_id, kind=kind, operator_id=operator_id, at=at,
                        payload=text)
         self._waiting.append((seq, eid, terminal_id, kind, operator_id, at, text, prev, h))
         self.seq, self.hash = seq, h
