@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from boxoffice.domain.card_numbers import refuse_card_number
 from boxoffice.domain.codes import make_order_code
@@ -25,6 +25,7 @@ from boxoffice.services.events import get_event
 from boxoffice.services.signing import key_id_bytes, private_key
 from boxoffice.store import catalog as catalog_store
 from boxoffice.store import orders as order_store
+from boxoffice.store import sale_reads
 from boxoffice.store import terminal as terminal_store
 from boxoffice.store.db import write
 
@@ -103,14 +104,25 @@ def clean_customer(name: str | None, email: str | None,
 
 def quote(ctx: Ctx, event_id: str, section_id: str, counts: dict[str, int]) -> dict[str, Any]:
     """Price a request without selling it: the lines, total and tax, so the operator can say the amount."""
-    ev = get_event(ctx, event_id)
-    lines = _priced(ctx, ev, section_id, counts)[0]
+    ev, _active, types, prices = _event_reads(ctx, event_id)
+    lines = _priced(ctx, ev, section_id, counts, types, prices)[0]
     total = sum(line.amount for line in lines)
     return {"event": ev, "lines": lines, "total": total, "tax": tax_share(total, ev["tax_rate_bp"])}
 
 
-def _priced(ctx: Ctx, ev: Mapping[str, Any], section_id: str,
-            counts: dict[str, int]) -> tuple[list[Line], dict[str, dict], dict[str, Any]]:
+def _event_reads(ctx: Ctx, event_id: str) -> tuple[dict[str, Any], list[dict], list[dict], list[dict]]:
+    """The event, the active sales pauses, its ticket types and prices (store/sale_reads.py: kept on the
+    connection while neither another connection's commit nor a change of its own can have changed them)."""
+    found = sale_reads.event_reads(ctx.conn, event_id)
+    if found[0] is None:
+        get_event(ctx, event_id)  # refuses, naming the events there are
+        found = sale_reads.event_reads(ctx.conn, event_id)  # made since the first read: read again
+    ev, active, types, prices = found
+    return cast(dict[str, Any], ev if ev is not None else get_event(ctx, event_id)), active, types, prices
+
+
+def _priced(ctx: Ctx, ev: Mapping[str, Any], section_id: str, counts: dict[str, int], type_rows: list[dict],
+            price_rows: list[dict]) -> tuple[list[Line], dict[str, dict], dict[str, Any]]:
     """The priced lines, with the event's ticket types by id and the section they were priced from: a sale's
     checks use both, and reading them once spares two queries a sale."""
     sec = catalog_store.section(ctx.conn, ev["id"], section_id)
@@ -118,9 +130,8 @@ def _priced(ctx: Ctx, ev: Mapping[str, Any], section_id: str,
         names = ", ".join(s["id"] for s in catalog_store.sections(ctx.conn, ev["id"]))
         raise BoxOfficeError("not_found", _("event {event} has no section {section} (it has {names})").format(
             event=repr(ev["id"]), section=repr(section_id), names=names))
-    types = {t["id"]: t for t in catalog_store.ticket_types(ctx.conn, ev["id"])}
-    prices = {p["ticket_type_id"]: p["amount"] for p in catalog_store.prices(ctx.conn, ev["id"])
-              if p["section_id"] == section_id}
+    types = {t["id"]: t for t in type_rows}
+    prices = {p["ticket_type_id"]: p["amount"] for p in price_rows if p["section_id"] == section_id}
     return build_lines(counts, types, prices, section_id, ev["per_order_limit"], ev["tax_rate_bp"]), types, sec
 
 
@@ -132,9 +143,9 @@ def _checked(ctx: Ctx, req: SaleRequest, supervisor: str | None) -> dict[str, An
 
     require_ready(ctx)  # restored from an older backup: not until `boxoffice sync recover`
     require_open_shift(ctx)  # with require_shift set, no open shift: no sale
-    ev = get_event(ctx, req.event_id)
-    pauses.check(ctx, "sales", ev["id"])
-    lines, types, sec = _priced(ctx, ev, req.section_id, req.counts)
+    ev, active, type_rows, price_rows = _event_reads(ctx, req.event_id)
+    pauses.check(ctx, "sales", ev["id"], active=active)
+    lines, types, sec = _priced(ctx, ev, req.section_id, req.counts, type_rows, price_rows)
     total = sum(line.amount for line in lines)
     # The tax contained in the total, as the receipt shows it; summing each ticket's rounded share would
     # drift a cent from it (two 35.00 tickets at 20% hold 11.67, not 2 x 5.83).
@@ -331,7 +342,7 @@ def _refuse_stopped(ctx: Ctx, event_id: str, sec: dict) -> bool:
     governs the event's places here (then running out means 'not allocated', not 'sold out')."""
     from boxoffice.store import allocations as alloc_store
 
-    stop = alloc_store.open_stop(ctx.conn, event_id, sec["id"])
+    stop, governed = alloc_store.stop_and_governed(ctx.conn, event_id, sec["id"])
     if stop is not None:
         message = (_("{section} was recalled from this terminal by {by} ({reason}): no sales here until the box "
                      "office grants places again") if stop["kind"] == "recall" else
@@ -339,7 +350,7 @@ def _refuse_stopped(ctx: Ctx, event_id: str, sec: dict) -> bool:
                      "office grants places again"))
         raise BoxOfficeError("not_allocated", message.format(section=sec["name"], by=stop["by"],
                                                              reason=stop["reason"]), available=0)
-    return alloc_store.governed(ctx.conn, event_id)
+    return governed
 
 
 def _refuse_unallocated(ctx: Ctx, event_id: str, section_id: str, labels: list[str]) -> None:
