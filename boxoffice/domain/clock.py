@@ -50,14 +50,23 @@ def parse_iso(text: str) -> datetime:
 
 def zone(name: str) -> ZoneInfo:
     """A time zone by IANA name, or bad_input. zoneinfo is imported here (its search path is worked out at import,
-    through sysconfig): a command that shows no local time does without it."""
+    through sysconfig): a command that shows no local time does without it. A zone found is kept by name (ZoneInfo
+    keeps it too; this spares the import statement and the call, twice a printed sale)."""
+    found = _ZONES.get(name) if type(name) is str else None
+    if found is not None:
+        return found
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
-        return ZoneInfo(name)
+        found = ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
         raise BoxOfficeError("bad_input", _("unknown time zone {name!r} (use an IANA name like Europe/London)").format(
             name=name)) from None
+    _ZONES[name] = found
+    return found
+
+
+_ZONES: dict[str, ZoneInfo] = {}  # zones found, by name
 
 
 def local_text(stored: str, tz: str, fmt: str = "%a %d %b %Y %H:%M") -> str:

@@ -19,16 +19,23 @@ from boxoffice.domain.pricing import Line, build_lines
 from boxoffice.domain.tenders import Payment, Tender, apply_tenders
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import N_, _
-from boxoffice.services import customer_limits, pauses
+from boxoffice.services import customer_limits, holders, pauses
 from boxoffice.services.context import Ctx
 from boxoffice.services.events import get_event
+from boxoffice.services.printing import queue_order
+from boxoffice.services.recovery_state import require_ready
+from boxoffice.services.shifts import require_open_shift, shift_for_money
 from boxoffice.services.signing import key_id_bytes, private_key
+from boxoffice.store import allocations as alloc_store
 from boxoffice.store import catalog as catalog_store
 from boxoffice.store import orders as order_store
 from boxoffice.store import sale_reads
 from boxoffice.store import terminal as terminal_store
 from boxoffice.store.db import write
+from boxoffice.tickets.token import TicketClaims, sign_token
 
+# The services a sale runs are imported above, not in the functions using them: an import statement in a function
+# runs again on every call (about 5,000 instructions each, a dozen a sale).
 if TYPE_CHECKING:  # imported where used: a standing sale picks no seat, a sale without holders parses none
     from boxoffice.domain import seating
     from boxoffice.domain.holders import HolderInput
@@ -138,9 +145,6 @@ def _priced(ctx: Ctx, ev: Mapping[str, Any], section_id: str, counts: dict[str, 
 def _checked(ctx: Ctx, req: SaleRequest, supervisor: str | None) -> dict[str, Any]:
     """Every rule a sale applies before it writes, in one place for :func:`check` and :func:`sell`."""
     op = ctx.require("sell")
-    from boxoffice.services.recovery_state import require_ready
-    from boxoffice.services.shifts import require_open_shift
-
     require_ready(ctx)  # restored from an older backup: not until `boxoffice sync recover`
     require_open_shift(ctx)  # with require_shift set, no open shift: no sale
     ev, active, type_rows, price_rows = _event_reads(ctx, req.event_id)
@@ -158,8 +162,6 @@ def _checked(ctx: Ctx, req: SaleRequest, supervisor: str | None) -> dict[str, An
     if sec["kind"] == "general" and req.seats:
         raise BoxOfficeError("bad_input", _("{section} is general admission: give a count, not seats").format(
             section=sec["name"]))
-    from boxoffice.services import holders
-
     n = sum(line.count for line in lines)
     named = holders.prepare(ctx, ev, req.holders, n)
     # The event's cap per customer: each holder of a real-name sale, else the sale's phone and e-mail (the
@@ -222,22 +224,18 @@ def sell(ctx: Ctx, req: SaleRequest) -> SaleResult:
         order_store.insert_tickets(ctx.conn, tickets)
         pay_rows = [payment_row(p, order_id, approver, now, ctx) for p in payments]
         order_store.insert_payments(ctx.conn, pay_rows)
-        from boxoffice.services.holders import bind, shown_holder
-
-        bound = bind(ctx, tickets, c["holders"])
+        bound = holders.bind(ctx, tickets, c["holders"])
         entry = ctx.journal("sale", {"order": order, "tickets": [journal_ticket(t) for t in tickets],
                                      "payments": pay_rows} | ({"holders": bound} if bound else {})
                             | c["limits"].journal_fields())
         c["limits"].record(ctx, order_id, ev["id"], entry["seq"])
-        from boxoffice.services.printing import queue_order
-
         jobs = queue_order(ctx, order_id, receipt=req.print_receipt,  # the tickets as inserted: no query for them
                            drawer=any(p.tender == "cash" for p in payments), ticket_ids=[t["id"] for t in tickets])
     change = sum(p.change or 0 for p in payments)
     return {"order": order, "tickets": tickets, "payments": pay_rows, "lines": [line.__dict__ for line in lines],
             "total": total, "tax": tax, "change": change, "currency": cur, "jobs": jobs,
             "customer_limit": c["limits"].shown(), "total_text": format_money(total, cur),
-            "change_text": format_money(change, cur), "holders": [dict(shown_holder(h)) for h in bound]}
+            "change_text": format_money(change, cur), "holders": [dict(holders.shown_holder(h)) for h in bound]}
 
 
 def _comp_authority(ctx: Ctx, op: dict, lines: list[Line], types: dict[str, dict], payments: list[Payment],
@@ -340,8 +338,6 @@ def _take_places(ctx: Ctx, ev: dict, sec: dict, req: SaleRequest, n: int,
 def _refuse_stopped(ctx: Ctx, event_id: str, sec: dict) -> bool:
     """Refuse a section the central box office recalled or wrote off here; return whether the central service
     governs the event's places here (then running out means 'not allocated', not 'sold out')."""
-    from boxoffice.store import allocations as alloc_store
-
     stop, governed = alloc_store.stop_and_governed(ctx.conn, event_id, sec["id"])
     if stop is not None:
         message = (_("{section} was recalled from this terminal by {by} ({reason}): no sales here until the box "
@@ -365,9 +361,9 @@ def _seat_rows(ctx: Ctx, event_id: str, section_id: str, basket_id: str | None) 
     """A seat is available to this sale when it is free and in this terminal's allocation, and no basket holds it
     but the sale's own (services/seat_holds.py)."""
     from boxoffice.domain import seating
-    from boxoffice.services.seat_holds import holders
+    from boxoffice.services.seat_holds import holders as held_by
 
-    held = holders(ctx, event_id, section_id)
+    held = held_by(ctx, event_id, section_id)
     rows_: dict[int, list[seating.Seat]] = {}
     for s in catalog_store.seats(ctx.conn, event_id, section_id):
         rows_.setdefault(s["row_index"], []).append(seating.Seat(
@@ -379,8 +375,6 @@ def _seat_rows(ctx: Ctx, event_id: str, section_id: str, basket_id: str | None) 
 
 def _issue_tickets(ctx: Ctx, event_id: str, section_id: str, order_id: str, lines: list[Line],
                    places: list[tuple[str | None, str | None]]) -> list[dict[str, Any]]:
-    from boxoffice.tickets.token import TicketClaims, sign_token
-
     key, kid = private_key(ctx), key_id_bytes(ctx)
     tickets, i = [], 0
     for line in lines:
@@ -406,8 +400,6 @@ def payment_row(p: Payment, order_id: str, approver: str | None, now: str, ctx: 
     """A payment as stored, booked to the operator's open shift (None without one) for the drawer's count. Asked
     for here, inside the transaction that books it: with ``require_shift`` set, a shift closed since the sale's
     first check (another window, another process) refuses the whole sale rather than book money to no shift."""
-    from boxoffice.services.shifts import shift_for_money
-
     return {"id": uuid7(), "order_id": order_id, "kind": "payment", "tender": p.tender, "amount": p.amount,
             "tendered": p.tendered, "change": p.change, "card_last4": p.card_last4, "reference": p.reference,
             "comp_reason": p.reason, "approved_by": approver if p.tender == "comp" else None,

@@ -31,7 +31,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 FORMAT = "boxoffice.marks/1"
@@ -87,7 +87,10 @@ def _parse(text: str | bytes) -> Marks | None:
 
 def _record(marks: Marks) -> bytes:
     """``marks`` as the file's one record."""
-    return json.dumps({"format": FORMAT, **asdict(marks)}, sort_keys=True).encode("utf-8").ljust(RECORD, b" ")
+    # The fields named rather than dataclasses.asdict's deep copy (which asks each value's type whether it is a
+    # dataclass): written after every sale.
+    return json.dumps({"format": FORMAT, "terminal_id": marks.terminal_id, "seq": marks.seq, "hash": marks.hash,
+                       "next_order_seq": marks.next_order_seq}, sort_keys=True).encode("utf-8").ljust(RECORD, b" ")
 
 
 def write(path: Path, marks: Marks) -> None:
