@@ -20,10 +20,16 @@ from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, cast
 from boxoffice.domain.clock import when_text
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.money import format_money
+from boxoffice.domain.seat_notes import words
 from boxoffice.domain.tenders import TENDER_LABELS
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import _, use_language
+from boxoffice.printing import documents
+from boxoffice.printing.documents import ReceiptView, TicketView
+from boxoffice.printing.uri import parse_printer_uri
 from boxoffice.services.context import Ctx
+from boxoffice.services.holders import shown_holder
+from boxoffice.services.place_flags import ticket_flags
 from boxoffice.store import catalog as catalog_store
 from boxoffice.store import operators as operator_store
 from boxoffice.store import orders as order_store
@@ -131,8 +137,6 @@ _UNREAD = object()  # _order_facts: a name not read with the order, read on its 
 
 
 def _order_facts(ctx: Ctx, order: dict, venue: Any = _UNREAD, operator: Any = _UNREAD) -> _OrderFacts:
-    from boxoffice.services.place_flags import ticket_flags
-
     tickets = order_store.tickets_of(ctx.conn, order["id"])
     if ctx.config.venue_name:
         venue = ctx.config.venue_name
@@ -148,9 +152,6 @@ def _order_facts(ctx: Ctx, order: dict, venue: Any = _UNREAD, operator: Any = _U
 
 def _ticket_views(ctx: Ctx, order: dict, ticket_ids: list[str], copy: bool,
                   facts: _OrderFacts | None = None) -> list[Any]:
-    from boxoffice.domain.seat_notes import words
-    from boxoffice.printing.documents import TicketView
-
     facts = facts or _order_facts(ctx, order)
     ev = facts.event
     starts_at = when_text(ev["starts_at"], ev["timezone"], year=True) if ev else ""
@@ -170,16 +171,11 @@ def _ticket_views(ctx: Ctx, order: dict, ticket_ids: list[str], copy: bool,
 
 def _holder_line(row: dict | None) -> str | None:
     """A real-name ticket's holder as printed on it: the name and the masked ID, as the door shows them."""
-    from boxoffice.services.holders import shown_holder
-
     return shown_holder(row)["line"] if row is not None else None
 
 
 def receipt_view(ctx: Ctx, order: dict, copy: bool = False, facts: _OrderFacts | None = None) -> Any:
     """The receipt of an order: lines by ticket type, total, tax share, tenders, change."""
-    from boxoffice.domain.seat_notes import words
-    from boxoffice.printing.documents import ReceiptView
-
     cur = order["currency"]
     facts = facts or _order_facts(ctx, order)
     ev = facts.event
@@ -220,8 +216,6 @@ def _layouts(ctx: Ctx, job: dict) -> tuple[list[Any], list[Any]]:
 
 
 def _layouts_here(ctx: Ctx, job: dict) -> tuple[list[Any], list[Any]]:
-    from boxoffice.printing import documents
-
     doc = json.loads(job["document"])
     if "blocks" in doc:
         return [], [_stored_layout(doc)]
@@ -243,8 +237,6 @@ def _layouts_here(ctx: Ctx, job: dict) -> tuple[list[Any], list[Any]]:
 
 def _deliver(ctx: Ctx, job: dict) -> str:
     """Render and send one job; returns where it went (a file path for PDF/file printers)."""
-    from boxoffice.printing.uri import parse_printer_uri
-
     tickets, receipt = _layouts(ctx, job)
     uri = parse_printer_uri(printer_uri(ctx))  # the printer configured now: a retry goes to the replacement
     if uri.scheme == "pdf":
