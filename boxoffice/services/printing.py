@@ -280,7 +280,11 @@ def _printing_lock(ctx: Ctx) -> Iterator[None]:
     except ImportError:  # no flock on this platform: one process at a time is not enforced
         yield
         return
-    path = ctx.config.db_path.with_name(ctx.config.db_path.name + ".print-lock")
+    kept = ctx.cache.get("print_lock_path")
+    if kept is None or kept[0] is not ctx.config:  # worked out once per configuration: two Paths a print
+        db = ctx.config.db_path
+        kept = ctx.cache["print_lock_path"] = (ctx.config, db.with_name(db.name + ".print-lock"))
+    path = kept[1]
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)  # held across the yield; a bare descriptor
     except OSError:
