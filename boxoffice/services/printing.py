@@ -252,15 +252,28 @@ def _deliver(ctx: Ctx, job: dict) -> str:
         # One of the two: the configuration is refused when read otherwise (config.TICKET_STOCKS).
         pdf = render_pdf(tickets + receipt, stock=cast("Stock", str(ctx.config.ticket_stock)))
         return str(write_pdf(uri, f"{name}-{job['id'][-8:]}", pdf))
-    from boxoffice.printing.escpos_render import render_escpos
-    from boxoffice.printing.transport import send
-
+    render_escpos, send = _escpos_path()
     native_qr = ctx.config.printer_qr != "image"  # "image": a printer whose own QR command misbehaves
     chinese = str(ctx.config.printer_chinese)  # "gb18030": a printer with a Chinese font takes Chinese as text
     data = b"".join(render_escpos(layout, profile=str(ctx.config.printer_profile), native_qr=native_qr,
                                   chinese=chinese) for layout in tickets + receipt)
     send(uri, data)
     return str(uri)
+
+
+def _escpos_path() -> tuple[Any, Any]:
+    """The ESC/POS renderer and the transports' send, imported on the first ESC/POS job (a PDF printer, or a command
+    that prints nothing, does without them; they import escpos' and the transports' modules) and kept."""
+    global _ESCPOS
+    if _ESCPOS is None:
+        from boxoffice.printing.escpos_render import render_escpos
+        from boxoffice.printing.transport import send
+
+        _ESCPOS = (render_escpos, send)
+    return _ESCPOS
+
+
+_ESCPOS: tuple[Any, Any] | None = None
 
 
 @contextlib.contextmanager
