@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from boxoffice.domain import chain as chain_module
 from boxoffice.domain.chain import GENESIS, canonical, entry_hash, walk
 from boxoffice.store import journal as journal_store
 from boxoffice.store.db import write
@@ -76,6 +77,8 @@ def test_any_nested_payload_is_written_as_domain_chains_text(payload: dict) -> N
 
 def test_without_orjson_the_text_and_the_hash_are_still_domain_chains(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "orjson", None)  # what `import orjson` meets where it is not installed
+    monkeypatch.setattr(chain_module, "_ORJSON", False)  # looked for again, as in a process without it
+    assert chain_module._orjson() is None
     payload = {"name": "李小明", "ticket": "t-1", "n": 12, "yes": True, "none": None}
     assert canonical(payload) == json_text(payload)
     assert (entry_hash(GENESIS, id="e-1", seq=7, terminal_id="term", kind="sale", operator_id="op",

@@ -147,3 +147,15 @@ def test_a_marks_write_that_failed_is_made_by_the_print_outcome_after_it(
     assert marks.read(path) == before, "behind after the failed write"
     assert [r["status"] for r in run_jobs(terminal, sale["jobs"])] == ["printed"]
     assert marks.read(path) == marks.head(terminal.conn)
+
+
+def test_the_marks_record_names_every_field_of_the_marks() -> None:
+    """The record is written field by field (not by dataclasses.asdict): a field added to Marks must be written too,
+    and the record reads back as the marks written."""
+    import dataclasses
+    import json
+
+    kept = marks.Marks("01a2-terminal", 4_321, "ab" * 32, 77)
+    assert marks._record(kept) == json.dumps({"format": marks.FORMAT, **dataclasses.asdict(kept)},
+                                             sort_keys=True).encode("utf-8").ljust(marks.RECORD, b" ")
+    assert marks._parse(marks._record(kept)) == kept

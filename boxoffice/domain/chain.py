@@ -25,12 +25,20 @@ _COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 def _orjson() -> Any:
     """The orjson module, or None where it is not installed: it writes what the json encoders above write for the
     values :func:`_exact` lets through, several times faster (every journal entry on a terminal, every pushed
-    entry on the central service). Imported on first use: a command that hashes nothing never loads it."""
-    try:
-        import orjson
-    except ImportError:
-        return None
-    return orjson
+    entry on the central service). Imported on first use: a command that hashes nothing never loads it; looked
+    for once (an import statement run twice an entry costs more than the lookup it repeats)."""
+    global _ORJSON
+    if _ORJSON is False:
+        try:
+            import orjson
+        except ImportError:
+            _ORJSON = None
+        else:
+            _ORJSON = orjson
+    return _ORJSON
+
+
+_ORJSON: Any = False  # not looked for yet
 
 
 _FLAT = frozenset((str, int, bool, type(None)))

@@ -36,7 +36,11 @@ class FixedClock:
 
 def iso(dt: datetime) -> str:
     """UTC ISO text with seconds and microseconds, sortable as text."""
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    utc = dt.astimezone(UTC)
+    if utc.year < 1000:  # strftime writes such a year unpadded ("999-"), isoformat pads it: keep strftime's text
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # The same text as strftime("%Y-%m-%dT%H:%M:%S.%fZ"), without strftime's format parsing (four times a sale).
+    return utc.isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def parse_iso(text: str) -> datetime:
@@ -46,14 +50,23 @@ def parse_iso(text: str) -> datetime:
 
 def zone(name: str) -> ZoneInfo:
     """A time zone by IANA name, or bad_input. zoneinfo is imported here (its search path is worked out at import,
-    through sysconfig): a command that shows no local time does without it."""
+    through sysconfig): a command that shows no local time does without it. A zone found is kept by name (ZoneInfo
+    keeps it too; this spares the import statement and the call, twice a printed sale)."""
+    found = _ZONES.get(name) if type(name) is str else None
+    if found is not None:
+        return found
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
-        return ZoneInfo(name)
+        found = ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
         raise BoxOfficeError("bad_input", _("unknown time zone {name!r} (use an IANA name like Europe/London)").format(
             name=name)) from None
+    _ZONES[name] = found
+    return found
+
+
+_ZONES: dict[str, ZoneInfo] = {}  # zones found, by name
 
 
 def local_text(stored: str, tz: str, fmt: str = "%a %d %b %Y %H:%M") -> str:
@@ -94,8 +107,14 @@ def when_text(value: str | datetime | None, tz: str, *, year: bool = False, seco
     dt = (parse_iso(value) if isinstance(value, str) else value).astimezone(zone(tz))
     if language() != SOURCE_LANGUAGE:
         return _localised(dt, year=year, seconds=seconds)
-    clock = f"{dt:%H:%M:%S}" if seconds else f"{dt:%H:%M}"
-    return f"{dt:%a} {dt.day} {dt:%b}{f' {dt.year}' if year else ''} {clock}"
+    # strftime's %a, %b, %H:%M(:%S) in the C locale (the program never sets LC_TIME), from tables: three strftime
+    # calls a line cost more than the rest of it, and a printed sale writes two such lines.
+    clock = f"{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}" if seconds else f"{dt.hour:02d}:{dt.minute:02d}"
+    return f"{_WEEKDAYS[dt.weekday()]} {dt.day} {_MONTHS[dt.month - 1]}{f' {dt.year}' if year else ''} {clock}"
+
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 # The same three parts (weekday, day and month, clock) in the order and words of each language with a catalogue.

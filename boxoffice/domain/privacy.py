@@ -42,11 +42,17 @@ DEFAULT_KEEP_DAYS = 30
 
 def carries_personal(payload: Any) -> bool:
     """Whether any personal key in ``payload`` (at any depth) holds a value."""
-    # Plain loops, and only dicts and lists descended into: a sale's payload is walked on every sale.
+    # A sale's payload is walked on every sale: the personal keys of a dict are found by a set intersection and a
+    # dict or list holding only plain values (the types of its values collected in C) is not walked value by value.
     if isinstance(payload, dict):
+        if not PERSONAL_KEYS.isdisjoint(payload):
+            for k in PERSONAL_KEYS.intersection(payload):
+                v = payload[k]
+                if v is not None and v != "":
+                    return True
+        if set(map(type, payload.values())) <= _PLAIN:
+            return False
         for k, v in payload.items():
-            if k in PERSONAL_KEYS and v is not None and v != "":
-                return True
             if isinstance(v, (dict, list)):
                 if carries_personal(v):
                     return True
@@ -54,10 +60,15 @@ def carries_personal(payload: Any) -> bool:
                     return True
         return False
     if isinstance(payload, list):
+        if set(map(type, payload)) <= _PLAIN:
+            return False
         for v in payload:
             if isinstance(v, (dict, list)) and carries_personal(v):
                 return True
     return False
+
+
+_PLAIN = frozenset((str, int, float, bool, type(None)))  # values that hold no dict or list
 
 
 def _holder_named(holder: Any) -> bool:

@@ -16,6 +16,7 @@ import re
 import secrets
 import shutil
 import socket
+import stat  # loaded with os already: no cost at start
 import subprocess
 import tempfile
 import time
@@ -82,8 +83,6 @@ def write_file(uri: PrinterURI, data: bytes) -> Path:
     does not start with that header is refused. A directory gets one file per job, named by time so they sort in
     print order.
     """
-    import stat
-
     assert uri.path is not None
     target = Path(uri.path)
     try:
@@ -113,7 +112,7 @@ def write_file(uri: PrinterURI, data: bytes) -> Path:
             fd = os.open(target, os.O_RDWR | os.O_APPEND)
         except PermissionError as exc:
             denied, fd = exc, os.open(target, os.O_RDONLY)
-        with os.fdopen(fd, "r+b" if denied is None else "rb") as fh:
+        with open(fd, "r+b" if denied is None else "rb") as fh:  # os.fdopen's open, without its import statement
             if not stat.S_ISREG(os.fstat(fd).st_mode) or os.pread(fd, len(SPOOL_HEADER), 0) != SPOOL_HEADER:
                 raise BoxOfficeError("bad_config", f"printer {uri} names an existing file that is not a printer "
                                                    "device or a spool file boxoffice made: point it at a device, a "

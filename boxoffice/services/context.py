@@ -86,8 +86,7 @@ class Ctx:
         While the terminal waits for `boxoffice sync recover` (domain/recovery.py), an action that changes a sale,
         a ticket or the cash is refused here, whichever service it came through: its transaction rolls back whole.
         """
-        from boxoffice.domain.recovery import blocks
-
+        blocks, salted, checkpoints = _journal_parts()
         if self.journal_sink is not None:  # a recovery replaying what the journal already holds: see services/recovery
             self.journal_sink.append({"kind": kind, "payload": payload, "operator_id": operator_id})
             return {"seq": None, "id": None, "hash": None}
@@ -102,9 +101,6 @@ class Ctx:
             # spares a busy door an UPDATE per scan.
             operator_store.touch_session(self.conn, at)
             self._touched = at[:19]
-        from boxoffice.domain.privacy import salted
-        from boxoffice.services import checkpoints  # here: a command that records nothing does without it
-
         # A payload with customer data gets a random salt, erased with that data by a privacy purge, so the hash
         # the chain keeps cannot confirm a guessed name afterwards (domain/privacy.py).
         entry = journal_store.append(self.conn, terminal_id=self.terminal["id"], kind=kind,
@@ -114,6 +110,23 @@ class Ctx:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def _journal_parts() -> tuple[Any, Any, Any]:
+    """domain.recovery.blocks, domain.privacy.salted and services.checkpoints, imported on the first entry (a
+    command that records nothing does without them) and kept: three import statements an entry cost more than the
+    lookups they repeat."""
+    global _JOURNAL_PARTS
+    if _JOURNAL_PARTS is None:
+        from boxoffice.domain.privacy import salted
+        from boxoffice.domain.recovery import blocks
+        from boxoffice.services import checkpoints
+
+        _JOURNAL_PARTS = (blocks, salted, checkpoints)
+    return _JOURNAL_PARTS
+
+
+_JOURNAL_PARTS: tuple[Any, Any, Any] | None = None
 
 
 def viewer_role(ctx: Ctx) -> str | None:

@@ -90,9 +90,11 @@ def active(ctx: Ctx) -> list[StoredPause]:
     return cast(list[StoredPause], store.active_pauses(ctx.conn))
 
 
-def check(ctx: Ctx, what: str, event_id: str | None, channel: str = "box_office") -> None:
-    """Refuse with ``sales_paused`` (and the reason) if an active pause covers this action."""
-    for p in store.active_pauses(ctx.conn, what):
+def check(ctx: Ctx, what: str, event_id: str | None, channel: str = "box_office",
+          active: list[dict[str, Any]] | None = None) -> None:
+    """Refuse with ``sales_paused`` (and the reason) if an active pause covers this action. ``active``: the active
+    pauses of ``what`` as the caller has just read them (a sale: store/sale_reads.py); else they are read here."""
+    for p in store.active_pauses(ctx.conn, what) if active is None else active:
         if covers(ctx, p, event_id, channel):
             where = {"all": _("everywhere"), "event": _("for {target}").format(target=p["target"]),
                      "channel": _("on {target}").format(target=p["target"]),

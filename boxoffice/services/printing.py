@@ -20,10 +20,16 @@ from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, cast
 from boxoffice.domain.clock import when_text
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.money import format_money
+from boxoffice.domain.seat_notes import words
 from boxoffice.domain.tenders import TENDER_LABELS
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import _, use_language
+from boxoffice.printing import documents
+from boxoffice.printing.documents import ReceiptView, TicketView
+from boxoffice.printing.uri import parse_printer_uri
 from boxoffice.services.context import Ctx
+from boxoffice.services.holders import shown_holder
+from boxoffice.services.place_flags import ticket_flags
 from boxoffice.store import catalog as catalog_store
 from boxoffice.store import operators as operator_store
 from boxoffice.store import orders as order_store
@@ -131,8 +137,6 @@ _UNREAD = object()  # _order_facts: a name not read with the order, read on its 
 
 
 def _order_facts(ctx: Ctx, order: dict, venue: Any = _UNREAD, operator: Any = _UNREAD) -> _OrderFacts:
-    from boxoffice.services.place_flags import ticket_flags
-
     tickets = order_store.tickets_of(ctx.conn, order["id"])
     if ctx.config.venue_name:
         venue = ctx.config.venue_name
@@ -148,9 +152,6 @@ def _order_facts(ctx: Ctx, order: dict, venue: Any = _UNREAD, operator: Any = _U
 
 def _ticket_views(ctx: Ctx, order: dict, ticket_ids: list[str], copy: bool,
                   facts: _OrderFacts | None = None) -> list[Any]:
-    from boxoffice.domain.seat_notes import words
-    from boxoffice.printing.documents import TicketView
-
     facts = facts or _order_facts(ctx, order)
     ev = facts.event
     starts_at = when_text(ev["starts_at"], ev["timezone"], year=True) if ev else ""
@@ -170,16 +171,11 @@ def _ticket_views(ctx: Ctx, order: dict, ticket_ids: list[str], copy: bool,
 
 def _holder_line(row: dict | None) -> str | None:
     """A real-name ticket's holder as printed on it: the name and the masked ID, as the door shows them."""
-    from boxoffice.services.holders import shown_holder
-
     return shown_holder(row)["line"] if row is not None else None
 
 
 def receipt_view(ctx: Ctx, order: dict, copy: bool = False, facts: _OrderFacts | None = None) -> Any:
     """The receipt of an order: lines by ticket type, total, tax share, tenders, change."""
-    from boxoffice.domain.seat_notes import words
-    from boxoffice.printing.documents import ReceiptView
-
     cur = order["currency"]
     facts = facts or _order_facts(ctx, order)
     ev = facts.event
@@ -220,8 +216,6 @@ def _layouts(ctx: Ctx, job: dict) -> tuple[list[Any], list[Any]]:
 
 
 def _layouts_here(ctx: Ctx, job: dict) -> tuple[list[Any], list[Any]]:
-    from boxoffice.printing import documents
-
     doc = json.loads(job["document"])
     if "blocks" in doc:
         return [], [_stored_layout(doc)]
@@ -243,8 +237,6 @@ def _layouts_here(ctx: Ctx, job: dict) -> tuple[list[Any], list[Any]]:
 
 def _deliver(ctx: Ctx, job: dict) -> str:
     """Render and send one job; returns where it went (a file path for PDF/file printers)."""
-    from boxoffice.printing.uri import parse_printer_uri
-
     tickets, receipt = _layouts(ctx, job)
     uri = parse_printer_uri(printer_uri(ctx))  # the printer configured now: a retry goes to the replacement
     if uri.scheme == "pdf":
@@ -260,15 +252,28 @@ def _deliver(ctx: Ctx, job: dict) -> str:
         # One of the two: the configuration is refused when read otherwise (config.TICKET_STOCKS).
         pdf = render_pdf(tickets + receipt, stock=cast("Stock", str(ctx.config.ticket_stock)))
         return str(write_pdf(uri, f"{name}-{job['id'][-8:]}", pdf))
-    from boxoffice.printing.escpos_render import render_escpos
-    from boxoffice.printing.transport import send
-
+    render_escpos, send = _escpos_path()
     native_qr = ctx.config.printer_qr != "image"  # "image": a printer whose own QR command misbehaves
     chinese = str(ctx.config.printer_chinese)  # "gb18030": a printer with a Chinese font takes Chinese as text
     data = b"".join(render_escpos(layout, profile=str(ctx.config.printer_profile), native_qr=native_qr,
                                   chinese=chinese) for layout in tickets + receipt)
     send(uri, data)
     return str(uri)
+
+
+def _escpos_path() -> tuple[Any, Any]:
+    """The ESC/POS renderer and the transports' send, imported on the first ESC/POS job (a PDF printer, or a command
+    that prints nothing, does without them; they import escpos' and the transports' modules) and kept."""
+    global _ESCPOS
+    if _ESCPOS is None:
+        from boxoffice.printing.escpos_render import render_escpos
+        from boxoffice.printing.transport import send
+
+        _ESCPOS = (render_escpos, send)
+    return _ESCPOS
+
+
+_ESCPOS: tuple[Any, Any] | None = None
 
 
 @contextlib.contextmanager
@@ -288,7 +293,11 @@ def _printing_lock(ctx: Ctx) -> Iterator[None]:
     except ImportError:  # no flock on this platform: one process at a time is not enforced
         yield
         return
-    path = ctx.config.db_path.with_name(ctx.config.db_path.name + ".print-lock")
+    kept = ctx.cache.get("print_lock_path")
+    if kept is None or kept[0] is not ctx.config:  # worked out once per configuration: two Paths a print
+        db = ctx.config.db_path
+        kept = ctx.cache["print_lock_path"] = (ctx.config, db.with_name(db.name + ".print-lock"))
+    path = kept[1]
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)  # held across the yield; a bare descriptor
     except OSError:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from boxoffice.domain.card_numbers import refuse_card_number
 from boxoffice.domain.codes import make_order_code
@@ -19,15 +19,23 @@ from boxoffice.domain.pricing import Line, build_lines
 from boxoffice.domain.tenders import Payment, Tender, apply_tenders
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import N_, _
-from boxoffice.services import customer_limits, pauses
+from boxoffice.services import customer_limits, holders, pauses
 from boxoffice.services.context import Ctx
 from boxoffice.services.events import get_event
+from boxoffice.services.printing import queue_order
+from boxoffice.services.recovery_state import require_ready
+from boxoffice.services.shifts import require_open_shift, shift_for_money
 from boxoffice.services.signing import key_id_bytes, private_key
+from boxoffice.store import allocations as alloc_store
 from boxoffice.store import catalog as catalog_store
 from boxoffice.store import orders as order_store
+from boxoffice.store import sale_reads
 from boxoffice.store import terminal as terminal_store
 from boxoffice.store.db import write
+from boxoffice.tickets.token import TicketClaims, sign_token
 
+# The services a sale runs are imported above, not in the functions using them: an import statement in a function
+# runs again on every call (about 5,000 instructions each, a dozen a sale).
 if TYPE_CHECKING:  # imported where used: a standing sale picks no seat, a sale without holders parses none
     from boxoffice.domain import seating
     from boxoffice.domain.holders import HolderInput
@@ -103,14 +111,25 @@ def clean_customer(name: str | None, email: str | None,
 
 def quote(ctx: Ctx, event_id: str, section_id: str, counts: dict[str, int]) -> dict[str, Any]:
     """Price a request without selling it: the lines, total and tax, so the operator can say the amount."""
-    ev = get_event(ctx, event_id)
-    lines = _priced(ctx, ev, section_id, counts)[0]
+    ev, _active, types, prices = _event_reads(ctx, event_id)
+    lines = _priced(ctx, ev, section_id, counts, types, prices)[0]
     total = sum(line.amount for line in lines)
     return {"event": ev, "lines": lines, "total": total, "tax": tax_share(total, ev["tax_rate_bp"])}
 
 
-def _priced(ctx: Ctx, ev: Mapping[str, Any], section_id: str,
-            counts: dict[str, int]) -> tuple[list[Line], dict[str, dict], dict[str, Any]]:
+def _event_reads(ctx: Ctx, event_id: str) -> tuple[dict[str, Any], list[dict], list[dict], list[dict]]:
+    """The event, the active sales pauses, its ticket types and prices (store/sale_reads.py: kept on the
+    connection while neither another connection's commit nor a change of its own can have changed them)."""
+    found = sale_reads.event_reads(ctx.conn, event_id)
+    if found[0] is None:
+        get_event(ctx, event_id)  # refuses, naming the events there are
+        found = sale_reads.event_reads(ctx.conn, event_id)  # made since the first read: read again
+    ev, active, types, prices = found
+    return cast(dict[str, Any], ev if ev is not None else get_event(ctx, event_id)), active, types, prices
+
+
+def _priced(ctx: Ctx, ev: Mapping[str, Any], section_id: str, counts: dict[str, int], type_rows: list[dict],
+            price_rows: list[dict]) -> tuple[list[Line], dict[str, dict], dict[str, Any]]:
     """The priced lines, with the event's ticket types by id and the section they were priced from: a sale's
     checks use both, and reading them once spares two queries a sale."""
     sec = catalog_store.section(ctx.conn, ev["id"], section_id)
@@ -118,23 +137,19 @@ def _priced(ctx: Ctx, ev: Mapping[str, Any], section_id: str,
         names = ", ".join(s["id"] for s in catalog_store.sections(ctx.conn, ev["id"]))
         raise BoxOfficeError("not_found", _("event {event} has no section {section} (it has {names})").format(
             event=repr(ev["id"]), section=repr(section_id), names=names))
-    types = {t["id"]: t for t in catalog_store.ticket_types(ctx.conn, ev["id"])}
-    prices = {p["ticket_type_id"]: p["amount"] for p in catalog_store.prices(ctx.conn, ev["id"])
-              if p["section_id"] == section_id}
+    types = {t["id"]: t for t in type_rows}
+    prices = {p["ticket_type_id"]: p["amount"] for p in price_rows if p["section_id"] == section_id}
     return build_lines(counts, types, prices, section_id, ev["per_order_limit"], ev["tax_rate_bp"]), types, sec
 
 
 def _checked(ctx: Ctx, req: SaleRequest, supervisor: str | None) -> dict[str, Any]:
     """Every rule a sale applies before it writes, in one place for :func:`check` and :func:`sell`."""
     op = ctx.require("sell")
-    from boxoffice.services.recovery_state import require_ready
-    from boxoffice.services.shifts import require_open_shift
-
     require_ready(ctx)  # restored from an older backup: not until `boxoffice sync recover`
     require_open_shift(ctx)  # with require_shift set, no open shift: no sale
-    ev = get_event(ctx, req.event_id)
-    pauses.check(ctx, "sales", ev["id"])
-    lines, types, sec = _priced(ctx, ev, req.section_id, req.counts)
+    ev, active, type_rows, price_rows = _event_reads(ctx, req.event_id)
+    pauses.check(ctx, "sales", ev["id"], active=active)
+    lines, types, sec = _priced(ctx, ev, req.section_id, req.counts, type_rows, price_rows)
     total = sum(line.amount for line in lines)
     # The tax contained in the total, as the receipt shows it; summing each ticket's rounded share would
     # drift a cent from it (two 35.00 tickets at 20% hold 11.67, not 2 x 5.83).
@@ -147,8 +162,6 @@ def _checked(ctx: Ctx, req: SaleRequest, supervisor: str | None) -> dict[str, An
     if sec["kind"] == "general" and req.seats:
         raise BoxOfficeError("bad_input", _("{section} is general admission: give a count, not seats").format(
             section=sec["name"]))
-    from boxoffice.services import holders
-
     n = sum(line.count for line in lines)
     named = holders.prepare(ctx, ev, req.holders, n)
     # The event's cap per customer: each holder of a real-name sale, else the sale's phone and e-mail (the
@@ -211,22 +224,18 @@ def sell(ctx: Ctx, req: SaleRequest) -> SaleResult:
         order_store.insert_tickets(ctx.conn, tickets)
         pay_rows = [payment_row(p, order_id, approver, now, ctx) for p in payments]
         order_store.insert_payments(ctx.conn, pay_rows)
-        from boxoffice.services.holders import bind, shown_holder
-
-        bound = bind(ctx, tickets, c["holders"])
+        bound = holders.bind(ctx, tickets, c["holders"])
         entry = ctx.journal("sale", {"order": order, "tickets": [journal_ticket(t) for t in tickets],
                                      "payments": pay_rows} | ({"holders": bound} if bound else {})
                             | c["limits"].journal_fields())
         c["limits"].record(ctx, order_id, ev["id"], entry["seq"])
-        from boxoffice.services.printing import queue_order
-
         jobs = queue_order(ctx, order_id, receipt=req.print_receipt,  # the tickets as inserted: no query for them
                            drawer=any(p.tender == "cash" for p in payments), ticket_ids=[t["id"] for t in tickets])
     change = sum(p.change or 0 for p in payments)
     return {"order": order, "tickets": tickets, "payments": pay_rows, "lines": [line.__dict__ for line in lines],
             "total": total, "tax": tax, "change": change, "currency": cur, "jobs": jobs,
             "customer_limit": c["limits"].shown(), "total_text": format_money(total, cur),
-            "change_text": format_money(change, cur), "holders": [dict(shown_holder(h)) for h in bound]}
+            "change_text": format_money(change, cur), "holders": [dict(holders.shown_holder(h)) for h in bound]}
 
 
 def _comp_authority(ctx: Ctx, op: dict, lines: list[Line], types: dict[str, dict], payments: list[Payment],
@@ -329,9 +338,7 @@ def _take_places(ctx: Ctx, ev: dict, sec: dict, req: SaleRequest, n: int,
 def _refuse_stopped(ctx: Ctx, event_id: str, sec: dict) -> bool:
     """Refuse a section the central box office recalled or wrote off here; return whether the central service
     governs the event's places here (then running out means 'not allocated', not 'sold out')."""
-    from boxoffice.store import allocations as alloc_store
-
-    stop = alloc_store.open_stop(ctx.conn, event_id, sec["id"])
+    stop, governed = alloc_store.stop_and_governed(ctx.conn, event_id, sec["id"])
     if stop is not None:
         message = (_("{section} was recalled from this terminal by {by} ({reason}): no sales here until the box "
                      "office grants places again") if stop["kind"] == "recall" else
@@ -339,7 +346,7 @@ def _refuse_stopped(ctx: Ctx, event_id: str, sec: dict) -> bool:
                      "office grants places again"))
         raise BoxOfficeError("not_allocated", message.format(section=sec["name"], by=stop["by"],
                                                              reason=stop["reason"]), available=0)
-    return alloc_store.governed(ctx.conn, event_id)
+    return governed
 
 
 def _refuse_unallocated(ctx: Ctx, event_id: str, section_id: str, labels: list[str]) -> None:
@@ -354,9 +361,9 @@ def _seat_rows(ctx: Ctx, event_id: str, section_id: str, basket_id: str | None) 
     """A seat is available to this sale when it is free and in this terminal's allocation, and no basket holds it
     but the sale's own (services/seat_holds.py)."""
     from boxoffice.domain import seating
-    from boxoffice.services.seat_holds import holders
+    from boxoffice.services.seat_holds import holders as held_by
 
-    held = holders(ctx, event_id, section_id)
+    held = held_by(ctx, event_id, section_id)
     rows_: dict[int, list[seating.Seat]] = {}
     for s in catalog_store.seats(ctx.conn, event_id, section_id):
         rows_.setdefault(s["row_index"], []).append(seating.Seat(
@@ -368,8 +375,6 @@ def _seat_rows(ctx: Ctx, event_id: str, section_id: str, basket_id: str | None) 
 
 def _issue_tickets(ctx: Ctx, event_id: str, section_id: str, order_id: str, lines: list[Line],
                    places: list[tuple[str | None, str | None]]) -> list[dict[str, Any]]:
-    from boxoffice.tickets.token import TicketClaims, sign_token
-
     key, kid = private_key(ctx), key_id_bytes(ctx)
     tickets, i = [], 0
     for line in lines:
@@ -395,8 +400,6 @@ def payment_row(p: Payment, order_id: str, approver: str | None, now: str, ctx: 
     """A payment as stored, booked to the operator's open shift (None without one) for the drawer's count. Asked
     for here, inside the transaction that books it: with ``require_shift`` set, a shift closed since the sale's
     first check (another window, another process) refuses the whole sale rather than book money to no shift."""
-    from boxoffice.services.shifts import shift_for_money
-
     return {"id": uuid7(), "order_id": order_id, "kind": "payment", "tender": p.tender, "amount": p.amount,
             "tendered": p.tendered, "change": p.change, "card_last4": p.card_last4, "reference": p.reference,
             "comp_reason": p.reason, "approved_by": approver if p.tender == "comp" else None,

@@ -204,6 +204,17 @@ def open_stop(conn: sqlite3.Connection, event_id: str, section_id: str) -> dict[
     return None if r is None else {"kind": r[0], "reason": r[1], "by": r[2], "at": r[3]}
 
 
+def stop_and_governed(conn: sqlite3.Connection, event_id: str, section_id: str) -> tuple[dict[str, Any] | None, bool]:
+    """:func:`open_stop` and :func:`governed` in one query: a sale asks both before it takes places."""
+    r = conn.execute("SELECT s.found, s.kind, s.reason, s.by_name, s.at,"
+                     " EXISTS (SELECT 1 FROM allocation_events WHERE event_id = ?1) FROM (SELECT 1) LEFT JOIN"
+                     " (SELECT 1 AS found, kind, reason, by_name, at FROM allocation_stops WHERE event_id = ?1"
+                     " AND section_id = ?2 AND lifted_at IS NULL ORDER BY pos DESC LIMIT 1) s",
+                     (event_id, section_id)).fetchone()
+    stop = None if r[0] is None else {"kind": r[1], "reason": r[2], "by": r[3], "at": r[4]}
+    return stop, bool(r[5])
+
+
 def lift_stops(conn: sqlite3.Connection, event_id: str, section_id: str, at: str) -> None:
     conn.execute("UPDATE allocation_stops SET lifted_at = ? WHERE event_id = ? AND section_id = ?"
                  " AND lifted_at IS NULL", (at, event_id, section_id))

@@ -32,11 +32,14 @@ def online_copy(source: sqlite3.Connection, target: Path, pages_per_step: int = 
 
 def restore_into(source: Path, target: sqlite3.Connection) -> None:
     """Overwrite the open database ``target`` with the file ``source``, page by page, as one operation."""
+    from boxoffice.store.sale_reads import forget
+
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
     try:
         src.backup(target)
     finally:
         src.close()
+        forget(target)  # written under the connection: what it kept of the old database is not this one's
 
 
 def terminal_id(path: Path) -> str | None:

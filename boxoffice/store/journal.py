@@ -22,8 +22,7 @@ def head_and_recovery(conn: sqlite3.Connection) -> tuple[tuple[int, str], tuple[
     """The journal's head (seq, hash; (0, GENESIS) when empty) and ``store.recovery.state`` (what gates every
     entry), in one query: both are read before each entry inside its transaction, and :func:`append` takes the
     head as ``after`` instead of reading it again."""
-    from boxoffice.domain.chain import GENESIS
-
+    GENESIS = _hashing()[0]
     try:
         row = conn.execute("SELECT j.seq, j.hash, r.state, r.message FROM (SELECT 1) LEFT JOIN"
                            " (SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1) j"
@@ -46,11 +45,7 @@ class Chain:
     Entries are hashed exactly as ``domain.chain.entry_hash`` does (what ``boxoffice audit verify`` recomputes)."""
 
     def __init__(self, conn: sqlite3.Connection, after: tuple[int, str] | None = None) -> None:
-        from boxoffice.domain.chain import GENESIS, canonical, entry_hash
-        from boxoffice.domain.ids import uuid7
-
-        # Kept for add(): an import there, once an entry, costs a failed attribute look-up and its exception.
-        self._canonical, self._entry_hash, self._uuid7 = canonical, entry_hash, uuid7
+        GENESIS = _hashing()[0]
         self.conn = conn
         if after is None:
             last = conn.execute("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
@@ -71,10 +66,11 @@ class Chain:
             entry_id: str | None = None) -> dict[str, Any]:
         """Chain one entry in memory; it is written to the journal by the next :meth:`flush` (one statement for
         all those waiting), which must come before the transaction commits or anything reads the journal."""
+        _genesis, canonical, entry_hash, uuid7 = _hashing()
         seq, prev = self.seq + 1, self.hash
-        text = self._canonical(payload)
-        eid = entry_id or self._uuid7()
-        h = self._entry_hash(prev, id=eid, seq=seq, terminal_id=terminal_id, kind=kind, operator_id=operator_id, at=at,
+        text = canonical(payload)
+        eid = entry_id or uuid7()
+        h = entry_hash(prev, id=eid, seq=seq, terminal_id=terminal_id, kind=kind, operator_id=operator_id, at=at,
                        payload=text)
         self._waiting.append((seq, eid, terminal_id, kind, operator_id, at, text, prev, h))
         self.seq, self.hash = seq, h
@@ -87,6 +83,22 @@ class Chain:
                 "INSERT INTO journal (seq, id, terminal_id, kind, operator_id, at, payload, prev_hash, hash)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", self._waiting)
             self._waiting.clear()
+
+
+def _hashing() -> tuple[str, Any, Any, Any]:
+    """domain.chain's GENESIS, canonical and entry_hash and domain.ids.uuid7, imported on the first entry (a command
+    that records nothing does without them) and kept: import statements run on every entry cost more than the
+    lookups they repeat."""
+    global _HASHING
+    if _HASHING is None:
+        from boxoffice.domain.chain import GENESIS, canonical, entry_hash
+        from boxoffice.domain.ids import uuid7
+
+        _HASHING = (GENESIS, canonical, entry_hash, uuid7)
+    return _HASHING
+
+
+_HASHING: tuple[str, Any, Any, Any] | None = None
 
 
 def iter_entries(conn: sqlite3.Connection, *, kind: str | None = None, operator_id: str | None = None,

@@ -87,11 +87,10 @@ def _parse(text: str | bytes) -> Marks | None:
 
 def _record(marks: Marks) -> bytes:
     """``marks`` as the file's one record."""
-    # The fields named rather than dataclasses.asdict, which deep-copies each value: this runs after every commit
-    # that journalled (a door's group of scans, a sale), and sort_keys makes the same text either way.
-    fields = {"format": FORMAT, "terminal_id": marks.terminal_id, "seq": marks.seq, "hash": marks.hash,
-              "next_order_seq": marks.next_order_seq}
-    return json.dumps(fields, sort_keys=True).encode("utf-8").ljust(RECORD, b" ")
+    # The fields named rather than dataclasses.asdict's deep copy (which asks each value's type whether it is a
+    # dataclass): written after every sale.
+    return json.dumps({"format": FORMAT, "terminal_id": marks.terminal_id, "seq": marks.seq, "hash": marks.hash,
+                       "next_order_seq": marks.next_order_seq}, sort_keys=True).encode("utf-8").ljust(RECORD, b" ")
 
 
 def write(path: Path, marks: Marks) -> None:

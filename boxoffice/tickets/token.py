@@ -231,6 +231,22 @@ def _refs(event_id: str, section_id: str) -> bytes:
     return event_ref(event_id) + section_ref(event_id, section_id)
 
 
+def _signing() -> tuple[type, Any]:
+    """cryptography's Ed25519 private key class and tickets.keys, imported on the first signature (a command that
+    only reads tokens does without them) and kept: two import statements a ticket cost more than the packing."""
+    global _SIGNING
+    if _SIGNING is None:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        from boxoffice.tickets import keys
+
+        _SIGNING = (Ed25519PrivateKey, keys)
+    return _SIGNING
+
+
+_SIGNING: tuple[type, Any] | None = None
+
+
 def sign_token(claims: TicketClaims, private_key: Ed25519PrivateKey, key_id: bytes, *,
                version: int = VERSION) -> str:
     """Sign the claims and return the token's Base45 text, ready for a QR code.
@@ -239,11 +255,8 @@ def sign_token(claims: TicketClaims, private_key: Ed25519PrivateKey, key_id: byt
     labelled with the wrong key would be refused at every door. ``version`` 1 is only for making the tokens that
     were issued before version 2 (tests, tools); every ticket sold now is version 2 (module docstring).
     """
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    from boxoffice.tickets import keys
-
-    if not isinstance(private_key, Ed25519PrivateKey):
+    private_key_type, keys = _signing()
+    if not isinstance(private_key, private_key_type):
         raise BoxOfficeError("bad_input", _("tickets are signed with an Ed25519 private key"))
     signed_part = _pack_signed_part(claims, key_id, version)
     if keys.private_key_id(private_key) != bytes(key_id):
