@@ -32,6 +32,14 @@ def run(*args: str, env: dict[str, str], cwd: Path | None = None, **more: str) -
                           env={**env, **more})
 
 
+def _wait(check: Callable[[], bool], what: str) -> None:
+    for _ in range(300):
+        if check():
+            return
+        time.sleep(0.05)
+    pytest.fail(what)
+
+
 def status(env: dict[str, str]) -> dict[str, Any]:
     done = run("warm", "status", "--json", env=env)
     return json.loads(done.stdout)
@@ -150,12 +158,8 @@ def test_changed_code_is_never_run_warm(warm: dict[str, str]) -> None:
         os.utime(module, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))  # as an upgrade leaves it
         done = run("event", "list", "--json", env=warm)
         assert done.returncode == 0 and len(json.loads(done.stdout)) == 2  # run cold, as before
-        for _ in range(100):
-            if run("warm", "status", env=warm).returncode == 3:
-                break
-            time.sleep(0.05)
-        else:
-            pytest.fail("the warm process kept running code that changed on disk")
+        _wait(lambda: run("warm", "status", env=warm).returncode == 3,
+              "the warm process kept running code that changed on disk")
     finally:
         os.utime(module, ns=(before.st_atime_ns, before.st_mtime_ns))
 
@@ -275,12 +279,7 @@ def test_the_counter_keeps_a_warm_process_while_it_runs(env: dict[str, str]) -> 
     desk = subprocess.Popen([str(SCRIPT), "counter", "--plain", "--warm"], env=env, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        for _ in range(400):
-            if run("warm", "status", env=env).returncode == 0:
-                break
-            time.sleep(0.05)
-        else:
-            pytest.fail("no warm process while the counter runs")
+        _wait(lambda: run("warm", "status", env=env).returncode == 0, "no warm process while the counter runs")
         assert run("whoami", env=env).returncode == 0
         assert status(env)["served"] == 1
         _out, err = desk.communicate("q\n", timeout=60)
@@ -288,12 +287,7 @@ def test_the_counter_keeps_a_warm_process_while_it_runs(env: dict[str, str]) -> 
     finally:
         if desk.poll() is None:
             desk.kill()
-    for _ in range(200):
-        if run("warm", "status", env=env).returncode == 3:
-            break
-        time.sleep(0.05)
-    else:
-        pytest.fail("the warm process the counter started outlived it")
+    _wait(lambda: run("warm", "status", env=env).returncode == 3, "the warm process the counter started outlived it")
 
 
 def test_a_counter_leaves_a_warm_process_it_did_not_start(warm: dict[str, str]) -> None:
@@ -326,14 +320,6 @@ def _at_the_prompt(env: dict[str, str], gala: str) -> pexpect.spawn:
     child = pexpect.spawn(str(SCRIPT), sale, env=env, encoding="utf-8", timeout=30)
     child.expect("Does the customer accept these places")
     return child
-
-
-def _wait(check: Callable[[], bool], what: str) -> None:
-    for _ in range(300):
-        if check():
-            return
-        time.sleep(0.05)
-    pytest.fail(what)
 
 
 def test_a_slow_connection_holds_up_nobody(warm: dict[str, str]) -> None:
