@@ -82,7 +82,9 @@ def test_a_shift_closed_after_the_sales_check_refuses_the_sale_inside_its_transa
         checked(ctx)
         shifts.close_shift(ctx, 0)
 
-    monkeypatch.setattr(shifts, "require_open_shift", checked_then_closed)
+    from boxoffice.services import sales as sales_service
+
+    monkeypatch.setattr(sales_service, "require_open_shift", checked_then_closed)  # the check the sale makes first
     orders = one(sam.conn, "SELECT COUNT(*) AS n FROM orders")["n"]
     with pytest.raises(BoxOfficeError) as err:
         sale(sam, demo_events[0], [Tender("cash", 5000)])

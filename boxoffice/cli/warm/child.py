@@ -109,5 +109,7 @@ def _exit_code(value: object) -> int:
         return 0
     if isinstance(value, int):
         return value & 0xFF
-    print(value, file=sys.stderr)
+    from boxoffice.cli.common import echo
+
+    echo(str(value), err=True)  # as Python says a SystemExit's text, through the helper every line goes through
     return 1
