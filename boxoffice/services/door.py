@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, time
-from typing import Any, TypedDict, cast
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from boxoffice.domain.clock import iso, parse_iso, zone
 from boxoffice.domain.ids import uuid7
@@ -39,6 +39,9 @@ from boxoffice.services.door_verdict import (
 from boxoffice.store import catalog as catalog_store
 from boxoffice.store import checkins as store
 from boxoffice.store.db import write
+
+if TYPE_CHECKING:
+    from boxoffice.tickets.checked import Checked
 
 ADMITTED = "admitted"
 DIRECTIONS = ("in", "out")
@@ -126,19 +129,28 @@ def scan_batch(ctx: Ctx, texts: list[str], ev: DoorEvent, direction: str = "in")
     return scan_group(ctx, [(ev, t, direction) for t in texts])
 
 
-def scan_group(ctx: Ctx, scans: Sequence[tuple[DoorEvent, str, str]]) -> list[ScanAnswer]:
+def scan_group(ctx: Ctx, scans: Sequence[tuple[DoorEvent, str, str]],
+               checked: Sequence[Checked | None] = ()) -> list[ScanAnswer]:
     """Check scans (event, text, direction) in order in one transaction: one commit for all, answers in order.
 
     Each scan sees the ones before it (the same ticket twice: admitted, then "already in"). Who may scan, recovery
     and pauses are checked once per event and direction of the group, not once per ticket: a group is what
     arrived within one commit's time, and a pause set meanwhile applies from the next group on. Their journal
-    entries are chained in memory after the head read once (services/door_journal.py).
+    entries are chained in memory after the head read once (services/door_journal.py). The signatures of a group of
+    several are verified on several cores at once before the transaction (services/door_check.py); ``checked``
+    gives them instead, scan by scan.
     """
     for ev, direction in {(ev.id, d): (ev, d) for ev, _text, d in scans}.values():
         _may_scan(ctx, ev, direction)
+    if not checked and len(scans) > 1:  # services/door_check.py: on several cores for a group large enough
+        from boxoffice.services.door_check import check_group
+
+        checked = check_group([text for _ev, text, _direction in scans], _door_keys(ctx))
     with write(ctx.conn):
         journal = ScanJournal(ctx)
-        answers = [_scan_here(ctx, text, ev, direction, uuid7(), journal) for ev, text, direction in scans]
+        ahead = checked or [None] * len(scans)
+        answers = [_scan_here(ctx, text, ev, direction, uuid7(), journal, pre)
+                   for (ev, text, direction), pre in zip(scans, ahead, strict=True)]
         journal.flush()
         return answers
 
@@ -154,11 +166,12 @@ def _may_scan(ctx: Ctx, ev: DoorEvent, direction: str) -> None:
     pauses.check(ctx, "scans", ev.id)
 
 
-def _scan_here(ctx: Ctx, text: str, ev: DoorEvent, direction: str, nonce: str, journal: ScanJournal) -> ScanAnswer:
+def _scan_here(ctx: Ctx, text: str, ev: DoorEvent, direction: str, nonce: str, journal: ScanJournal,
+               checked: Checked | None = None) -> ScanAnswer:
     """Decide and record, inside the caller's transaction: one clock reading, the scan's time everywhere."""
     now = ctx.now()
     at = stamp(now)
-    answer = cast(ScanAnswer, _decide(ctx, text, ev, direction, now))  # completed on the next line
+    answer = cast(ScanAnswer, _decide(ctx, text, ev, direction, now, checked))  # completed on the next line
     answer |= {"nonce": nonce, "at": at, "event_id": ev.id, "direction": direction}
     _record(ctx, {"id": nonce, "ticket_id": answer["ticket_id"], "event_id": ev.id, "direction": direction,
                   "at": at, "operator_id": journal.operator_id, "terminal_id": journal.terminal_id,
@@ -167,16 +180,19 @@ def _scan_here(ctx: Ctx, text: str, ev: DoorEvent, direction: str, nonce: str, j
     return answer
 
 
-def _decide(ctx: Ctx, text: str, ev: DoorEvent, direction: str, now: datetime | None = None) -> ScanVerdict:
+def _decide(ctx: Ctx, text: str, ev: DoorEvent, direction: str, now: datetime | None = None,
+            checked: Checked | None = None) -> ScanVerdict:
     """The door's rules, in the order that gives the most useful reason: is it genuine (and was its key still
-    trusted when it was sold), is it still good, is it for here and now, is it in already."""
-    keys = ctx.cache.get("door_keys")
-    if keys is None or ctx.cache.get("public_keys") is None:
-        from boxoffice.services.signing import public_key_for
+    trusted when it was sold), is it still good, is it for here and now, is it in already.
 
-        keys = ctx.cache["door_keys"] = public_key_for(ctx)
+    A signature ``checked`` ahead (tickets/checked.py) stands for this text only if the key this terminal trusts
+    for its key id now is the very key it was checked with; otherwise it is verified here."""
+    keys = _door_keys(ctx)
     try:
-        decoded = (_VERIFY or _verifier())(text, keys)
+        if checked is not None and checked.text == text and keys(checked.decoded.key_id) == checked.public:
+            decoded = checked.decoded
+        else:
+            decoded = (_VERIFY or _verifier())(text, keys)
     except BoxOfficeError as exc:
         if exc.code == "malformed_token":  # not a boxoffice token: perhaps a pretix ticket's secret
             from boxoffice.services.door_pretix import Synced, decide_pretix
@@ -191,6 +207,17 @@ def _decide(ctx: Ctx, text: str, ev: DoorEvent, direction: str, now: datetime | 
         return refused(exc.code, exc.message, exc.details.get("ticket_id"))
     state = store.ticket_state(ctx.conn, decoded.ticket_id)
     return cast(ScanVerdict, _rules(ctx, decoded, state, ev, direction, keys, now) | _facts(ev, decoded, state))
+
+
+def _door_keys(ctx: Ctx) -> Any:
+    """The trusted key for a key id (services.signing.public_key_for), kept until a sync or an import of keys
+    empties the terminal's key cache."""
+    keys = ctx.cache.get("door_keys")
+    if keys is None or ctx.cache.get("public_keys") is None:
+        from boxoffice.services.signing import public_key_for
+
+        keys = ctx.cache["door_keys"] = public_key_for(ctx)
+    return keys
 
 
 _VERIFY: Any = None  # tickets.token.verify_token, once a scan has needed it (see _verifier)

@@ -372,7 +372,7 @@ _VERIFIERS: dict[bytes, Any] = {}  # raw public key -> its Ed25519PublicKey (at 
 _MOST_VERIFIERS = 64
 
 
-def _verifier(public: object) -> Any:
+def key_verifier(public: object) -> Any:
     """The Ed25519 public key object for raw key bytes, made once per key (a door checks thousands of tickets
     against a handful of keys); ValueError when the bytes are not an Ed25519 public key. Kept by the key's bytes
     themselves, so nothing in it can go stale."""
@@ -415,7 +415,7 @@ def verify_token(
             ticket_id=decoded.ticket_id,
         )
     try:
-        verifier = _verifier(public)
+        verifier = key_verifier(public)
     except ValueError:
         raise BoxOfficeError(
             "unknown_key",

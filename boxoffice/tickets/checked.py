@@ -1,0 +1,52 @@
+"""A group of scanned tokens' signatures checked on several threads at once, before the door records them.
+
+cryptography's Ed25519 verification lets go of the interpreter's lock while it runs, so threads that verify
+signatures run side by side on a machine's cores. Each token is first decoded and its key looked up
+(:func:`prepare`, on the door's own thread: the look-up may read the database); then only the verifications are
+shared out (:func:`confirm`, on helper threads, a pure function of the token's bytes and the key), so a helper
+runs from one verification to the next without waiting for the lock between them. The door still decides: it
+takes a signature checked here only for the same text and when the key it trusts for that key id at the time of
+the check-in is the very key the signature was checked with (services.door._decide); anything else (an unknown
+key, a forgery, a pretix secret) goes through the door's full check, which words the refusal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from boxoffice.errors import BoxOfficeError
+from boxoffice.tickets.token import DecodedToken, decode_token, key_verifier
+
+
+class Checked:
+    """A token whose signature verified against ``public``: what was scanned, what it decoded to, and the key."""
+
+    __slots__ = ("text", "decoded", "public")
+
+    def __init__(self, text: str, decoded: DecodedToken, public: bytes) -> None:
+        self.text, self.decoded, self.public = text, decoded, public
+
+
+def prepare(text: str, public_key_for: Callable[[bytes], bytes | None]) -> Checked | None:
+    """The scanned ``text`` decoded, with the trusted key for its key id, its signature not checked yet
+    (:func:`confirm`); None when it is not a token or its key is unknown."""
+    try:
+        decoded = decode_token(text)
+    except BoxOfficeError:
+        return None
+    public = public_key_for(decoded.key_id)
+    return None if public is None else Checked(text, decoded, public)
+
+
+def confirm(prepared: Sequence[Checked | None]) -> list[Checked | None]:
+    """Each prepared token whose signature verifies against its key, in order; None for the others (a forgery, a
+    key that is not Ed25519)."""
+    confirmed: list[Checked | None] = []
+    for item in prepared:
+        if item is not None:
+            try:
+                key_verifier(item.public).verify(item.decoded.signature, item.decoded.signed_part)
+            except Exception:  # noqa: BLE001 - InvalidSignature, or a key that is not Ed25519
+                item = None
+        confirmed.append(item)
+    return confirmed
