@@ -164,6 +164,21 @@ def test_changed_code_is_never_run_warm(warm: dict[str, str]) -> None:
         os.utime(module, ns=(before.st_atime_ns, before.st_mtime_ns))
 
 
+def test_an_upgraded_library_is_never_run_warm(warm: dict[str, str]) -> None:
+    import typer
+
+    libraries = Path(typer.__file__).parent.parent  # pip adds or removes a *.dist-info here on an upgrade
+    before = libraries.stat()
+    try:
+        os.utime(libraries, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
+        done = run("event", "list", "--json", env=warm)
+        assert done.returncode == 0 and len(json.loads(done.stdout)) == 2  # run cold, as before
+        _wait(lambda: run("warm", "status", env=warm).returncode == 3,
+              "the warm process kept running with a library changed on disk")
+    finally:
+        os.utime(libraries, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
 def test_stop_and_every_command_runs_cold_again(warm: dict[str, str]) -> None:
     stopped = run("warm", "stop", "--json", env=warm)
     assert stopped.returncode == 0 and json.loads(stopped.stdout)["running"] is False

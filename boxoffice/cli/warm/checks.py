@@ -56,13 +56,26 @@ def confinement(pid: int | str) -> tuple[bytes, ...] | None:
 
 
 def code_stamp() -> dict[str, int]:
-    """The modification time of every file of the program loaded now: a change means an upgrade."""
+    """The modification time of every file of the program loaded now, and of every directory on the path the
+    libraries it loaded came from: a change means an upgrade. Installing, upgrading or removing a library adds or
+    removes its ``*.dist-info`` directory beside it, which changes that directory; one look at each catches it
+    without a look at each of the libraries' thousands of files on every request."""
     stamp = {}
+    places = [os.path.join(entry, "") for entry in sys.path if entry and os.path.isdir(entry)]
     for module in list(sys.modules.values()):
         path = getattr(module, "__file__", None)
-        if path and getattr(module, "__name__", "").startswith("boxoffice"):
+        if not path:
+            continue
+        if getattr(module, "__name__", "").startswith("boxoffice"):
             with contextlib.suppress(OSError):
                 stamp[path] = os.stat(path).st_mtime_ns
+            continue
+        for place in places:
+            if path.startswith(place):
+                if place not in stamp:
+                    with contextlib.suppress(OSError):
+                        stamp[place] = os.stat(place).st_mtime_ns
+                break
     return stamp
 
 
