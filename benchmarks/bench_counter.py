@@ -186,7 +186,28 @@ def _row(bench: str, job: Job, floor: Job, goal_s: float, n: int) -> dict:
     return row
 
 
-async def measure(ctx: Any, event_id: str, n: int, warmup: int) -> list[dict]:
+FULL_COLLECTIONS: list[float] = []  # seconds each full (generation 2) garbage collection took while timing
+
+
+def watch_full_collections() -> Callable[[], None]:
+    """Time every full garbage collection from now on (gc.callbacks); returns what stops it."""
+    import gc
+
+    started: list[float] = []
+
+    def callback(phase: str, info: dict[str, int]) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            started.append(time.perf_counter())
+        elif started:
+            FULL_COLLECTIONS.append(time.perf_counter() - started.pop())
+
+    gc.callbacks.append(callback)
+    return lambda: gc.callbacks.remove(callback)
+
+
+async def measure(ctx: Any, event_id: str, n: int, warmup: int, settle_heap: bool = True) -> list[dict]:
     from boxoffice.domain.tenders import Tender
     from boxoffice.services import sales
     from boxoffice.services.printing import run_jobs
@@ -197,7 +218,7 @@ async def measure(ctx: Any, event_id: str, n: int, warmup: int) -> list[dict]:
     quote_floor, sale_floor = Job("bare quote call"), Job("bare sell + print calls")
     cursor, plus, sale = Job("keystroke, seat map cursor"), Job("keystroke, + (basket priced again)"), \
         Job("seat-map sale: pick, pay by card, printed")
-    app = CounterApp(Desk(ctx, event_id=event_id))
+    app = CounterApp(Desk(ctx, event_id=event_id), settle_heap=settle_heap)  # as `boxoffice counter` makes it
 
     def timed(job: Job, fn: Callable[[], object], record: bool) -> None:
         start = time.perf_counter()
@@ -236,6 +257,7 @@ async def measure(ctx: Any, event_id: str, n: int, warmup: int) -> list[dict]:
             await pilot.press("enter")
             return took
 
+        stop_watching = watch_full_collections()
         for i in range(warmup + n):
             record = i >= warmup
             timed(quote_floor, lambda: sales.quote(ctx, event_id, "standing", {"adult": 2}), record)
@@ -247,6 +269,7 @@ async def measure(ctx: Any, event_id: str, n: int, warmup: int) -> list[dict]:
             await pilot.press("escape", "escape")
             timed(sale_floor, bare_sale, record)
             await atimed(sale, screen_sale, record)
+        stop_watching()
     return [_row("counter", cursor, quote_floor, KEY_GOAL_S, n), _row("counter", plus, quote_floor, KEY_GOAL_S, n),
             _row("counter", sale, sale_floor, SALE_GOAL_S, n)]
 
@@ -257,15 +280,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--keys", action="store_true", help="also print each key's median time")
     parser.add_argument("--check", action="store_true", help="exit 1 if a goal is missed")
+    parser.add_argument("--no-settle", action="store_true",
+                        help="leave the heap unfrozen after the first screen (as before tui.app.settle)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         ctx = make_terminal(Path(tmp) / "t")
         from boxoffice.services.events import list_events
 
         event_id = min(list_events(ctx), key=lambda e: e["starts_at"])["id"]
-        rows = asyncio.run(measure(ctx, event_id, args.n, args.warmup))
+        rows = asyncio.run(measure(ctx, event_id, args.n, args.warmup, settle_heap=not args.no_settle))
         ctx.close()
     print(Bench.table(rows))
+    took = sorted(FULL_COLLECTIONS)
+    print(f"  full garbage collections during the run: {len(took)}" + (
+        f", median {took[len(took) // 2] * 1000:.1f} ms, longest {took[-1] * 1000:.1f} ms" if took else ""))
     if args.keys:
         for name, times in PER_KEY.items():
             drawn = sorted(FRAMES.get(name, [0]))

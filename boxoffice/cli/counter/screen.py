@@ -78,7 +78,7 @@ def _full_screen(event: str | None, door: bool, exit_: bool) -> None:
     from boxoffice.tui.desk import Desk
 
     with terminal() as ctx:
-        CounterApp(Desk(ctx, event, exit_mode=exit_), start="door" if door else "sale").run()
+        CounterApp(Desk(ctx, event, exit_mode=exit_), start="door" if door else "sale", settle_heap=True).run()
 
 
 def _loop(ctx: Any, desk: Any) -> None:
