@@ -21,7 +21,7 @@ import pexpect
 import pytest
 from conftest import T0
 
-from boxoffice.cli.warm import client, frames, zygote
+from boxoffice.cli.warm import client, frames, place
 from boxoffice.services.context import Ctx
 
 SCRIPT = Path(sys.executable).parent / "boxoffice"
@@ -287,7 +287,7 @@ def test_a_request_says_its_length_and_is_bounded() -> None:
 
 
 def test_ping_of_nothing_is_none(tmp_path: Path) -> None:
-    assert zygote.ping(str(tmp_path / "none.sock")) is None
+    assert place.ping(str(tmp_path / "none.sock")) is None
 
 
 def test_the_counter_keeps_a_warm_process_while_it_runs(env: dict[str, str]) -> None:

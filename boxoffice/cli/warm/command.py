@@ -35,12 +35,12 @@ def warm_start(foreground: bool = typer.Option(False, "--foreground",
 
     Example: boxoffice warm start
     """
-    from boxoffice.cli.warm import frames, zygote
+    from boxoffice.cli.warm import frames, place
 
     if not hasattr(os, "pidfd_open") or not hasattr(os, "fork"):
         raise BoxOfficeError("conflict", _("the warm process needs Linux; every command runs cold here"))
     path = frames.socket_path()
-    answer = zygote.ping(path)
+    answer = place.ping(path)
     if answer is not None:
         _report(path, answer, json_out, _("The warm process is running already (pid {pid})."))
         return
@@ -48,7 +48,7 @@ def warm_start(foreground: bool = typer.Option(False, "--foreground",
         _serve_here(path, json_out)
         return
     started = _detach(path)
-    answer = zygote.ping(path)
+    answer = place.ping(path)
     if started is not None or answer is None:
         raise BoxOfficeError("conflict", _("the warm process did not start: {reason}").format(
             reason=started or _("it did not answer")))
@@ -56,7 +56,7 @@ def warm_start(foreground: bool = typer.Option(False, "--foreground",
 
 
 def _serve_here(path: str, json_out: bool) -> None:
-    from boxoffice.cli.warm import zygote
+    from boxoffice.cli.warm import place, zygote
 
     def ready() -> None:
         if json_out:
@@ -68,14 +68,14 @@ def _serve_here(path: str, json_out: bool) -> None:
 
     try:
         zygote.serve(path, ready=ready)
-    except zygote.WarmError as exc:
+    except place.WarmError as exc:
         raise BoxOfficeError("conflict", str(exc)) from None
 
 
 def _detach(path: str) -> str | None:
     """Start the warm process in the background, detached from this terminal: None once it listens, else why
     not (its own one-line error)."""
-    from boxoffice.cli.warm import zygote
+    from boxoffice.cli.warm import place, zygote
 
     reader, writer = os.pipe()
     sys.stdout.flush()
@@ -96,7 +96,7 @@ def _detach(path: str) -> str | None:
         os.chdir("/")
         try:
             zygote.serve(path, ready=lambda: (os.write(writer, b"\n"), os.close(writer)))
-        except zygote.WarmError as exc:
+        except place.WarmError as exc:
             os.write(writer, str(exc).encode("utf-8", "replace")[:400])
         finally:
             os._exit(0)
@@ -118,13 +118,13 @@ def kept_warm(enabled: bool) -> Iterator[None]:
     if not enabled:
         yield
         return
-    from boxoffice.cli.warm import frames, zygote
+    from boxoffice.cli.warm import frames, place
 
     path = frames.socket_path()
     started = False
     if not hasattr(os, "pidfd_open"):
         echo(_("warning: the warm process needs Linux; every command runs cold here"), err=True)
-    elif zygote.ping(path) is None:
+    elif place.ping(path) is None:
         why = _detach(path)
         if why is None:
             started = True
@@ -134,7 +134,7 @@ def kept_warm(enabled: bool) -> Iterator[None]:
         yield
     finally:
         if started:
-            zygote.ping(path, op=b"stop")
+            place.ping(path, op=b"stop")
 
 
 @warm_app.command("stop")
@@ -143,10 +143,10 @@ def warm_stop(json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP)))
 
     Example: boxoffice warm stop
     """
-    from boxoffice.cli.warm import frames, zygote
+    from boxoffice.cli.warm import frames, place
 
     path = frames.socket_path()
-    answer = zygote.ping(path, op=b"stop")
+    answer = place.ping(path, op=b"stop")
     if answer is None:
         raise BoxOfficeError("not_found", _("no warm process is running"))
     for _attempt in range(100):  # it removes its socket as it stops listening
@@ -166,10 +166,10 @@ def warm_status(json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP)
 
     Example: boxoffice warm status --json
     """
-    from boxoffice.cli.warm import frames, zygote
+    from boxoffice.cli.warm import frames, place
 
     path = frames.socket_path()
-    answer = zygote.ping(path)
+    answer = place.ping(path)
     if answer is None:
         if json_out:
             emit_json({"running": False, "socket": path})

@@ -33,10 +33,10 @@ from dataclasses import dataclass, field
 
 from boxoffice.cli.warm import checks, frames
 from boxoffice.cli.warm.child import run_child
-from boxoffice.cli.warm.place import Place, WarmError, ping, take
+from boxoffice.cli.warm.place import Place, WarmError, take
 from boxoffice.i18n import _
 
-__all__ = ["WarmError", "ping", "serve"]
+__all__ = ["serve"]
 
 MAX_CHILDREN = 16  # commands running at once; more are run cold by their launchers
 MAX_PENDING = 64  # connections still sending their request; more are closed
