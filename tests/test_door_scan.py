@@ -18,7 +18,7 @@ from boxoffice.services import door as door_service
 from boxoffice.services import door_check
 from boxoffice.services.door import door_event, record_checkin, scan, scan_batch, scan_group, stats
 from boxoffice.tickets import checked as checked_module
-from boxoffice.tickets.checked import Checked, confirm
+from boxoffice.tickets.checked import Checked, Pending, confirm
 from boxoffice.tickets.token import b45decode, b45encode, decode_token
 
 GALA_EVENING = "2026-12-08T19:00:00Z"  # the Winter Gala's doors opened at 18:45 (London = UTC in December)
@@ -319,24 +319,40 @@ def test_a_signature_checked_with_another_key_than_the_trusted_one_is_refused(te
     real = desk["zoe"]["tickets"][0]
     rogue = Central.make()
     forged = forged_under(central, real, demo_events[0], rogue)
-    vouched = confirm([Checked(forged, decode_token(forged), rogue.public)])[0]
+    vouched = confirm([Pending(forged, decode_token(forged), rogue.public)])[0]
     assert vouched is not None  # it does verify, but under the rogue's key, not the one trusted for that id
     ev = door_event(terminal)
     answer = scan_group(terminal, [(ev, forged, "in")], [vouched])[0]
     assert (answer["result"], answer["code"]) == ("refused", "bad_signature")
-    genuine = Checked(real["token"], decode_token(real["token"]), central.public)
+    genuine = confirm([Pending(real["token"], decode_token(real["token"]), central.public)])[0]
+    assert genuine is not None
     other_text = scan_group(terminal, [(ev, forged, "in")], [genuine])[0]  # a check made for another text
     assert other_text["code"] == "bad_signature"
+    # Decoded and keyed but never verified (what prepare() gives): the door checks it itself.
+    unverified = Pending(forged, decode_token(forged), central.public)
+    assert scan_group(terminal, [(ev, forged, "in")], [unverified])[0]["code"] == "bad_signature"
     assert scan_group(terminal, [(ev, real["token"], "in")], [genuine])[0]["result"] == "admit"
 
 
 def test_confirm_refuses_a_forgery_and_keeps_the_order(desk, central, demo_events) -> None:  # noqa: ANN001
     real = desk["zoe"]["tickets"][0]
     forged = forged_under(central, real, demo_events[0])
-    prepared = [Checked(t, decode_token(t), central.public) for t in (real["token"], forged, token(desk, "zoe", 1))]
+    prepared = [Pending(t, decode_token(t), central.public) for t in (real["token"], forged, token(desk, "zoe", 1))]
     got = confirm([prepared[0], None, prepared[1], prepared[2]])
-    assert [g is not None for g in got] == [True, False, False, True]
-    assert got[0] is prepared[0] and got[3] is prepared[2]
+    assert [type(g) for g in got] == [Checked, type(None), type(None), Checked]
+    assert (got[0].text, got[3].text) == (real["token"], token(desk, "zoe", 1))  # type: ignore[union-attr]
+
+
+def test_a_failure_to_share_the_checks_leaves_the_door_checking_each_itself(terminal, desk, central,  # noqa: ANN001
+                                                                           demo_events, monkeypatch) -> None:
+    texts, codes = mixed(desk, central, demo_events[0])
+
+    def no_threads() -> None:
+        raise RuntimeError("cannot schedule new futures after interpreter shutdown")
+
+    monkeypatch.setattr(door_check, "_helpers", no_threads)
+    answers = scan_batch(terminal, texts, door_event(terminal))
+    assert [a["code"] for a in answers] == codes
 
 
 def test_scan_check_reads_lines_together_and_refuses_the_forgeries(terminal, desk, central, demo_events,  # noqa: ANN001

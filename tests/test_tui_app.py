@@ -74,3 +74,31 @@ def test_the_counter_freezes_what_lives_as_long_as_it_once_its_first_screen_is_d
         assert frozen[2] > 10_000 and frozen[3] > 10_000  # (some of them freed by their count meanwhile)
     finally:
         gc.unfreeze()
+
+
+def test_with_nobody_logged_in_the_heap_settles_only_once_the_login_form_is_gone(terminal: Ctx) -> None:
+    """A login form frozen while it was up would never be freed, nor the PIN typed into it."""
+    from boxoffice.services.operators import logout
+    from boxoffice.tui.screens.login import LoginModal
+
+    logout(terminal)
+    seen: list[tuple[str, int]] = []
+
+    async def drive() -> None:
+        app = CounterApp(Desk(terminal), settle_heap=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            seen.append((type(app.screen).__name__, gc.get_freeze_count()))
+            form = app.screen
+            assert isinstance(form, LoginModal)
+            await pilot.press(*"ada", "enter", *"123456", "enter")
+            await pilot.pause()
+            await pilot.pause()
+            seen.append((type(app.screen).__name__, gc.get_freeze_count()))
+
+    try:
+        asyncio.run(drive())
+    finally:
+        gc.unfreeze()
+    assert seen[0] == ("LoginModal", 0)
+    assert seen[1][0] == "SaleScreen" and seen[1][1] > 10_000

@@ -258,6 +258,23 @@ def test_a_directory_others_can_enter_is_not_trusted(env: dict[str, str], tmp_pa
     assert frames.private_dir(str(shared)) is True
 
 
+def test_the_stamp_watches_where_each_library_lives_not_a_folder_above_it(monkeypatch: pytest.MonkeyPatch,
+                                                                          tmp_path: Path) -> None:
+    """`python -m` puts the working directory first on the path, and a parent of everything (here "/") may be on it
+    too: folders that change all day. Each library is stamped by the closest place it came from."""
+    import typer
+
+    from boxoffice.cli.warm import checks
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", ["", str(tmp_path), "/", *sys.path])
+    stamp = checks.code_stamp()
+    libraries = os.path.join(str(Path(typer.__file__).parent.parent), "")
+    assert libraries in stamp
+    assert "/" not in stamp and os.path.join(str(tmp_path), "") not in stamp
+    assert stamp[frames.__file__] == Path(frames.__file__).stat().st_mtime_ns  # the program's own files, each
+
+
 def test_the_command_word_decides_what_goes_warm() -> None:
     assert client.command_of(["--db", "x.db", "sell", "gala"]) == "sell"
     assert client.command_of(["--config=a.toml", "pickup", "find", "X"]) == "pickup"

@@ -16,8 +16,17 @@ from concurrent.futures import ThreadPoolExecutor
 
 from boxoffice.tickets.checked import Checked, confirm, prepare
 
-# Threads that verify beside the caller: one fewer than the cores, at least one, at most three.
-HELPERS = max(1, min(3, (os.cpu_count() or 2) - 1))
+
+def _cores() -> int:
+    """The cores this process may run on (its affinity, not the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+# Threads that verify beside the caller: one fewer than the cores this process may use, at most three; none on one.
+HELPERS = min(3, _cores() - 1)
 
 FEWEST = 4  # scans in a group at least for the helpers to take a share
 
@@ -27,10 +36,20 @@ _pool_lock = threading.Lock()
 
 def check_group(texts: list[str], public_key_for: Callable[[bytes], bytes | None]) -> list[Checked | None]:
     """Each text's signature checked, in order (None where it is not a token, its key is unknown or it does not
-    verify: the door then checks it in full); nothing for fewer than FEWEST texts."""
-    count = len(texts)
-    if count < FEWEST:
+    verify: the door then checks it in full); nothing for fewer than FEWEST texts, on a single core, or when this
+    fails in any way (no thread to be had as the program exits, say): it is only a way to go quicker, and the door
+    then checks each scan itself, as a lone one."""
+    if len(texts) < FEWEST or HELPERS < 1:
         return []
+    try:
+        return _shared(texts, public_key_for)
+    except Exception:  # noqa: BLE001 - see the docstring: never a reason to refuse a scan
+        return []
+
+
+def _shared(texts: list[str], public_key_for: Callable[[bytes], bytes | None]) -> list[Checked | None]:
+    """The group's verifications shared between this thread and the helpers."""
+    count = len(texts)
     prepared = [prepare(text, public_key_for) for text in texts]  # on this thread: the look-up reads the database
     step = -(-count // (HELPERS + 1))  # shares as even as they go; this thread takes the first
     pool = _helpers()

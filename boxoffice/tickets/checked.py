@@ -18,8 +18,8 @@ from boxoffice.errors import BoxOfficeError
 from boxoffice.tickets.token import DecodedToken, decode_token, key_verifier
 
 
-class Checked:
-    """A token whose signature verified against ``public``: what was scanned, what it decoded to, and the key."""
+class Pending:
+    """A scanned text decoded, with the trusted key for its key id: its signature not verified yet."""
 
     __slots__ = ("text", "decoded", "public")
 
@@ -27,7 +27,13 @@ class Checked:
         self.text, self.decoded, self.public = text, decoded, public
 
 
-def prepare(text: str, public_key_for: Callable[[bytes], bytes | None]) -> Checked | None:
+class Checked(Pending):
+    """A scanned text whose signature verified against ``public``: made only by :func:`confirm`."""
+
+    __slots__ = ()
+
+
+def prepare(text: str, public_key_for: Callable[[bytes], bytes | None]) -> Pending | None:
     """The scanned ``text`` decoded, with the trusted key for its key id, its signature not checked yet
     (:func:`confirm`); None when it is not a token or its key is unknown."""
     try:
@@ -35,18 +41,21 @@ def prepare(text: str, public_key_for: Callable[[bytes], bytes | None]) -> Check
     except BoxOfficeError:
         return None
     public = public_key_for(decoded.key_id)
-    return None if public is None else Checked(text, decoded, public)
+    return None if public is None else Pending(text, decoded, public)
 
 
-def confirm(prepared: Sequence[Checked | None]) -> list[Checked | None]:
-    """Each prepared token whose signature verifies against its key, in order; None for the others (a forgery, a
-    key that is not Ed25519)."""
+def confirm(prepared: Sequence[Pending | None]) -> list[Checked | None]:
+    """A :class:`Checked` for each prepared token whose signature verifies against its key, in order; None for the
+    others (a forgery, a key that is not Ed25519)."""
     confirmed: list[Checked | None] = []
     for item in prepared:
+        checked = None
         if item is not None:
             try:
                 key_verifier(item.public).verify(item.decoded.signature, item.decoded.signed_part)
             except Exception:  # noqa: BLE001 - InvalidSignature, or a key that is not Ed25519
-                item = None
-        confirmed.append(item)
+                pass
+            else:
+                checked = Checked(item.text, item.decoded, item.public)
+        confirmed.append(checked)
     return confirmed

@@ -57,12 +57,18 @@ class CounterApp(App[None]):
 
     def on_mount(self) -> None:
         self.switch_mode(self.start)
-        if self.settle_heap:
-            self.call_after_refresh(settle)
-        if self.desk.operator is None:  # nobody logged in: the login comes first
+        if self.desk.operator is None:  # nobody logged in: the login comes first, and the heap settles after it
             from boxoffice.tui.screens.login import ask_login
 
-            ask_login(self, self.desk, cancellable=False, title=N_("Log in"))
+            ask_login(self, self.desk, cancellable=False, title=N_("Log in"), then=self._settle)
+        else:
+            self._settle()
+
+    def _settle(self, _operator: object = None) -> None:
+        """Settle the heap (:func:`settle`) once the first screen is drawn with nobody's login form left on it: a
+        form frozen while it was up would never be freed, nor the PIN typed into it."""
+        if self.settle_heap:
+            self.call_after_refresh(settle)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """While nobody is logged in, only logging in (and quitting) works: no screen behind the lock."""

@@ -61,7 +61,9 @@ def code_stamp() -> dict[str, int]:
     removes its ``*.dist-info`` directory beside it, which changes that directory; one look at each catches it
     without a look at each of the libraries' thousands of files on every request."""
     stamp = {}
-    places = [os.path.join(entry, "") for entry in sys.path if entry and os.path.isdir(entry)]
+    here = os.path.join(os.getcwd(), "")  # `python -m` puts the working directory first: a folder that changes all day
+    places = sorted({os.path.join(entry, "") for entry in sys.path if entry and os.path.isdir(entry)} - {here},
+                    key=len, reverse=True)  # the closest place a module came from first: site-packages, not a parent
     for module in list(sys.modules.values()):
         path = getattr(module, "__file__", None)
         if not path:

@@ -7,6 +7,7 @@ A PIN field never shows what is typed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from textual.app import App, ComposeResult
@@ -114,6 +115,7 @@ class LoginModal(DeskModal):
             self.say(refusal(exc) + (_("  (F6: a supervisor unlocks)") if exc.code == "locked" else ""))
             pin_input.focus()
             return
+        pin_input.value = ""  # the PIN is not kept on screen, nor in memory, once it has done its work
         self.dismiss(op)
 
     def action_unlock(self) -> None:
@@ -164,9 +166,11 @@ class SupervisorModal(DeskModal):
         self.dismiss(done)
 
 
-def ask_login(app: App[Any], desk: Desk, *, cancellable: bool, title: str) -> None:
-    """Show the login form over whatever screen is up; the status bar below shows who logged in once it closes."""
-    app.push_screen(LoginModal(desk, cancellable=cancellable, title=title))
+def ask_login(app: App[Any], desk: Desk, *, cancellable: bool, title: str,
+              then: Callable[[Any], None] | None = None) -> None:
+    """Show the login form over whatever screen is up; the status bar below shows who logged in once it closes.
+    ``then`` is called with the operator (None if cancelled) once the form is gone."""
+    app.push_screen(LoginModal(desk, cancellable=cancellable, title=title), then)
 
 
 def switch_operator(app: App[Any], desk: Desk) -> None:
