@@ -370,8 +370,11 @@ def test_a_forked_child_makes_its_own_helpers(tmp_path) -> None:  # noqa: ANN001
     door_check._helpers()
     assert door_check._pool is not None
     pid = os.fork()
-    if pid == 0:  # the child: no pool inherited, and a new one works
-        ok = door_check._pool is None and door_check._helpers().submit(sum, [1, 2]).result(timeout=10) == 3
-        os._exit(0 if ok else 1)
+    if pid == 0:  # the child: no pool inherited, and a new one works; it never returns into the test run
+        ok = False
+        try:
+            ok = door_check._pool is None and door_check._helpers().submit(sum, [1, 2]).result(timeout=10) == 3
+        finally:
+            os._exit(0 if ok else 1)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
