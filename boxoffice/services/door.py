@@ -186,12 +186,11 @@ def _decide(ctx: Ctx, text: str, ev: DoorEvent, direction: str, now: datetime | 
     """The door's rules, in the order that gives the most useful reason: is it genuine (and was its key still
     trusted when it was sold), is it still good, is it for here and now, is it in already.
 
-    A signature ``checked`` ahead (tickets/checked.py) stands for this text only if the key this terminal trusts
-    for its key id now is the very key it was checked with; otherwise it is verified here."""
+    A signature ``checked`` ahead (tickets/checked.py) stands for this text only if it was verified, for this very
+    text, with the key this terminal trusts for its key id now; otherwise it is verified here."""
     keys = _door_keys(ctx)
     try:
-        if (checked is not None and type(checked) is (_CHECKED or _checked_class())  # what confirm() verified
-                and checked.text == text and keys(checked.decoded.key_id) == checked.public):
+        if checked is not None and checked.stands_for(text, keys(checked.decoded.key_id)):
             decoded = checked.decoded
         else:
             decoded = (_VERIFY or _verifier())(text, keys)
@@ -220,18 +219,6 @@ def _door_keys(ctx: Ctx) -> Any:
 
         keys = ctx.cache["door_keys"] = public_key_for(ctx)
     return keys
-
-
-_CHECKED: Any = None  # tickets.checked.Checked, once a scan has come with one (see _checked_class)
-
-
-def _checked_class() -> Any:
-    """``tickets.checked.Checked``, imported the first time a scan comes checked ahead, and kept (as _VERIFY)."""
-    global _CHECKED  # noqa: PLW0603 - set once, the same class every time
-    from boxoffice.tickets.checked import Checked
-
-    _CHECKED = Checked
-    return Checked
 
 
 _VERIFY: Any = None  # tickets.token.verify_token, once a scan has needed it (see _verifier)

@@ -5,9 +5,10 @@ signatures run side by side on a machine's cores. Each token is first decoded an
 (:func:`prepare`, on the door's own thread: the look-up may read the database); then only the verifications are
 shared out (:func:`confirm`, on helper threads, a pure function of the token's bytes and the key), so a helper
 runs from one verification to the next without waiting for the lock between them. The door still decides: it
-takes a signature checked here only for the same text and when the key it trusts for that key id at the time of
-the check-in is the very key the signature was checked with (services.door._decide); anything else (an unknown
-key, a forgery, a pretix secret) goes through the door's full check, which words the refusal.
+takes a signature checked here only when :meth:`Pending.stands_for` says so: a :class:`Checked` (which only
+:func:`confirm` makes), for the same text, and the key it trusts for that key id at the time of the check-in is
+the very key the signature was checked with (services.door._decide); anything else (an unknown key, a forgery, a
+pretix secret, a token decoded but not verified) goes through the door's full check, which words the refusal.
 """
 
 from __future__ import annotations
@@ -26,11 +27,19 @@ class Pending:
     def __init__(self, text: str, decoded: DecodedToken, public: bytes) -> None:
         self.text, self.decoded, self.public = text, decoded, public
 
+    def stands_for(self, text: str, trusted: bytes | None) -> bool:
+        """Whether this vouches for ``text`` given the key trusted for its key id now: never, unverified."""
+        return False
+
 
 class Checked(Pending):
     """A scanned text whose signature verified against ``public``: made only by :func:`confirm`."""
 
     __slots__ = ()
+
+    def stands_for(self, text: str, trusted: bytes | None) -> bool:
+        """The same text, and the key trusted for its key id now is the very key its signature verified with."""
+        return text == self.text and trusted is not None and trusted == self.public
 
 
 def prepare(text: str, public_key_for: Callable[[bytes], bytes | None]) -> Pending | None:
