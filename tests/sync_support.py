@@ -87,7 +87,7 @@ def terminals(make_terminal: Callable[..., Any], central: Central) -> Callable[.
     def make(n: int, url: str | None = None) -> list[Any]:
         out = []
         for _ in range(n):
-            ctx = make_terminal(name=f"Counter {secrets.token_hex(2)}", fresh=True)
+            ctx = make_terminal(name=f"Counter {secrets.token_hex(4)}", fresh=True)
             ctx.config.values["allocation"] = dict(TEST_TOP_UP)
             enroll(ctx, central, url)
             out.append(ctx)

@@ -254,9 +254,11 @@ def test_the_central_map_names_who_holds_and_who_sold_each_place(central: Centra
         s["state"] == "allocated" for s in seats.values()) >= 2
     assert c["free"] + c["held"] + c["allocated"] + c["sold"] + c["web"] == stalls["capacity"]
     standing = next(s for s in m["sections"] if s["id"] == "standing")
-    held = {t["terminal"]: (t["allocated"], t["sold"], t["left"]) for t in standing["terminals"]}
-    assert held[name_a][1:] == (3, held[name_a][0] - 3) and held[name_b][1] == 0
-    assert held[name_a][0] >= 10 and held[name_b][0] >= 6
+    # (by id: the map names terminals as the venue named them, and two may share a name)
+    held = {t["terminal_id"]: (t["allocated"], t["sold"], t["left"]) for t in standing["terminals"]}
+    id_a, id_b = a.terminal["id"], b.terminal["id"]
+    assert held[id_a][1:] == (3, held[id_a][0] - 3) and held[id_b][1] == 0
+    assert held[id_a][0] >= 10 and held[id_b][0] >= 6
     assert standing["free"] == standing["capacity"] - standing["web_sold"] - sum(h[0] for h in held.values())
 
     got = cli("central", "seats", gala, "--db", url, "--section", "stalls", "--json")
@@ -267,7 +269,7 @@ def test_the_central_map_names_who_holds_and_who_sold_each_place(central: Centra
     letter = legend.split(f" {name_a}")[0][-3]  # "X/x NAME": the terminal's letter
     assert "".join(row_c[1:]).startswith(letter * 2 + letter.lower())  # C1, C2 sold by it, C3 allocated to it
     assert f"{letter}/{letter.lower()} {name_a}" in legend and name_b in legend
-    assert [*name_a.split(), *map(str, held[name_a])] in [line.split() for line in drawn.splitlines()]
+    assert [*name_a.split(), *map(str, held[id_a])] in [line.split() for line in drawn.splitlines()]
     assert cli("central", "seats", "no-such-event", "--db", url).exit_code == 3
     assert cli("central", "seats", gala, "--section", "nowhere", "--db", url).exit_code == 3
 

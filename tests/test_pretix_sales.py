@@ -80,7 +80,7 @@ def world(request: pytest.FixtureRequest, px: Any, tmp_path: Path, make_terminal
     http = px.client()
     try:
         central.publish(demo_catalog(T0.date()), tmp_path)
-        ctx = make_terminal(name=f"Counter {secrets.token_hex(2)}", fresh=True)
+        ctx = make_terminal(name=f"Counter {secrets.token_hex(4)}", fresh=True)
         ctx.config.values["allocation"] = {"top_up_below": 0, "top_up_to": 0}
         enroll(ctx, central)
         gala = demo_events[0]

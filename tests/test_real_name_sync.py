@@ -130,7 +130,7 @@ def _enrolled_as(make_terminal, central: Central, roles: str):  # noqa: ANN001, 
     from boxoffice.central.services.admin import enroll_code
     from boxoffice.services.sync.rounds import enroll
 
-    ctx = make_terminal(name=f"{roles} {secrets.token_hex(2)}", fresh=True)
+    ctx = make_terminal(name=f"{roles} {secrets.token_hex(4)}", fresh=True)
     code = enroll_code(central.db_url, ctx.terminal["name"], roles=roles)["code"]
     with client(central.url) as c:
         enroll(ctx, central.url, code, c)
