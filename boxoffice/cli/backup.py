@@ -102,11 +102,14 @@ def restore(file: Path = typer.Argument(..., help=_("A backup made by `boxoffice
         return
     echo(_("Restored from {file} ({entries} journal entries).").format(file=file, entries=report["entries"]))
     if report.get("older"):
-        since = (_("{since}; they are on the central service.") if not report.get("lost")
+        since = (_("{since}; they are on the central service.")
+                 if not report.get("lost") and not report.get("head_unknown")
                  else _("{since}; some of them may be lost."))
         echo(since.format(since=report["since_text"]))
-    if report.get("incident"):
-        echo(_("Incident {incident} records what may be lost.").format(incident=report["incident"][-8:]))
+    if report.get("kept_live"):
+        echo(_("The database as it was is kept in {file}.").format(file=report["kept_live"]))
+    if incident := report.get("incident"):
+        echo(_("Incident {incident} records what may be lost.").format(incident=incident[-8:]))
     if report.get("message"):
         secho(report["message"], fg="yellow", bold=True)
     if report.get("key_missing"):

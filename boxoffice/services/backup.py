@@ -4,12 +4,18 @@ A restore refuses any copy that does not verify, so a damaged backup can never r
 older than the terminal is compared with how far the terminal got before anything is overwritten (the live
 database, else the marks file beside it, and the central service): what would be lost for good is refused unless
 the loss is accepted, and the terminal then recovers the rest from the central service (services/recovery_state.py,
-services/sync/recovery.py).
+services/sync/recovery.py; the decision itself: services/restore_decision.py).
+
+A restore never trusts the copy as it is: it is copied beside the live database and brought to this release's schema
+there first, and the live database is kept beside itself (``<db>.before-restore-<time>``) before it is overwritten.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import glob
+import os
+import re
+import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, NotRequired, TypedDict, cast
@@ -17,16 +23,16 @@ from typing import Any, NotRequired, TypedDict, cast
 from boxoffice.config import Config
 from boxoffice.domain.chain import find_breaks
 from boxoffice.domain.clock import Clock, system_clock
-from boxoffice.domain.recovery import describe, places_left_sold
+from boxoffice.domain.recovery import describe
 from boxoffice.errors import BoxOfficeError
 from boxoffice.filemodes import private_dir
 from boxoffice.i18n import _
 from boxoffice.services.context import Ctx
+from boxoffice.services.restore_decision import CentralFactory, decide
 from boxoffice.store import backup as store
 from boxoffice.store import marks as marks_store
 from boxoffice.store import terminal as terminal_store
 from boxoffice.store.db import write
-from boxoffice.store.marks import Marks
 
 PREFIX = "boxoffice-backup-"
 
@@ -38,6 +44,7 @@ class CopyReport(TypedDict):
     integrity: str
     entries: int
     chain_breaks: list[dict[str, Any]]
+    schema_extras: list[str]
     ok: bool
 
 
@@ -71,16 +78,26 @@ class Restored(RestoreCheck):
     marks_seq: NotRequired[int]
     since_text: NotRequired[str]
     key_missing: NotRequired[str]
+    kept_live: NotRequired[str]
+    head_unknown: NotRequired[bool]
 
 
 def verify_copy(path: Path) -> dict[str, Any]:
-    """Check a backup file: SQLite's integrity check and an unbroken journal chain."""
+    """Check a backup file: SQLite's integrity check, an unbroken journal chain, and no trigger or view (the
+    migrations make none, so one was put there by hand, to run on every sale once the copy is in place)."""
     if not path.is_file():
         raise BoxOfficeError("not_found", _("backup {path} does not exist").format(path=path))
     result, journal = store.integrity(path)
     breaks = find_breaks(journal) if result == "ok" else []
+    extras = store.schema_extras(path) if result == "ok" else []
     return {"file": str(path), "integrity": result, "entries": len(journal), "chain_breaks": breaks,
-            "ok": result == "ok" and not breaks and bool(journal)}
+            "schema_extras": extras, "ok": result == "ok" and not breaks and bool(journal) and not extras}
+
+
+def _file_part(name: str) -> str:
+    """A terminal's name as part of a file name and of the pattern that finds its copies: letters (any script),
+    digits, ``_`` and ``-`` kept, anything else (spaces, ``/``, ``#``, ``*``, control characters) made ``_``."""
+    return re.sub(r"[^\w-]", "_", name)
 
 
 def backup(ctx: Ctx, to: Path, keep: int = 10) -> BackupResult:
@@ -93,7 +110,7 @@ def backup(ctx: Ctx, to: Path, keep: int = 10) -> BackupResult:
         raise BoxOfficeError("bad_input", _("cannot keep backups in {folder}: {problem}").format(
             folder=to, problem=exc.strerror or exc)) from None
     stamp = ctx.now().strftime("%Y%m%dT%H%M%S%fZ")
-    mine = f"{PREFIX}{ctx.terminal['name'].replace(' ', '_').replace('/', '_')}-"
+    mine = f"{PREFIX}{_file_part(ctx.terminal['name'])}-"
     target = to / f"{mine}{stamp}.db"
     partial = target.with_suffix(".partial")
     try:
@@ -105,18 +122,24 @@ def backup(ctx: Ctx, to: Path, keep: int = 10) -> BackupResult:
     report = verify_copy(partial)
     if not report["ok"]:
         partial.unlink(missing_ok=True)
+        if report["schema_extras"]:
+            raise BoxOfficeError("database_error", _("the database holds {what}, which boxoffice never makes: no "
+                                                     "backup was kept (run `boxoffice audit verify`, and ask for "
+                                                     "help)").format(what=", ".join(report["schema_extras"][:5])))
         raise BoxOfficeError("database_error", _("the backup did not verify ({integrity}; {breaks} chain "
                                                  "break(s)); nothing was kept").format(
             integrity=report["integrity"], breaks=len(report["chain_breaks"])))
     partial.rename(target)
     report["file"] = str(target)
     # Only this terminal's copies: several terminals may back up to one shared disk, and keeping our last N must
-    # never delete another terminal's.
-    copies = sorted(to.glob(f"{mine}{'[0-9]' * 8}T{'[0-9]' * 12}Z.db"), key=lambda p: p.name)
-    removed = [str(p) for p in copies[:-keep]]
-    for p in copies[:-keep]:
+    # never delete another terminal's. The copy just made is always kept: after a clock that ran fast was put
+    # right, the older copies carry later times in their names.
+    others = sorted((p for p in to.glob(f"{glob.escape(mine)}{'[0-9]' * 8}T{'[0-9]' * 12}Z.db") if p != target),
+                    key=lambda p: p.name)
+    doomed = others[:max(0, len(others) - (keep - 1))]
+    for p in doomed:
         p.unlink()
-    report["removed"] = removed
+    report["removed"] = [str(p) for p in doomed]
     return cast(BackupResult, report)
 
 
@@ -131,138 +154,6 @@ def periodic(ctx: Ctx, to: Path, every_minutes: float, keep: int = 10) -> Backup
         return None
     ctx.cache["last_backup_at"] = now  # a failed attempt waits its turn too, rather than retrying every round
     return backup(ctx, to, keep)
-
-
-# (url, token[, ca_bundle=PEM file]) -> a client with .journal(after, limit); .close()
-CentralFactory = Callable[..., Any]
-
-
-def _since(kinds: dict[str, dict[str, int]], key: str) -> dict[str, int]:
-    return {k: v[key] for k, v in kinds.items() if v[key]}
-
-
-def _central_head(copy: dict[str, Any], live_sync: dict[str, Any] | None, central: CentralFactory | None,
-                  url: str | None) -> tuple[dict[str, Any] | None, str | None]:
-    """(the terminal's head on the central service, None) or (None, why it could not be asked). ``url``: the
-    config's central_url; one that is not the URL enrolled with is not asked (the token goes only where the terminal
-    enrolled: services/sync/enrollment.py)."""
-    from boxoffice.services.recovery_state import central_head
-
-    creds = live_sync or ({"central_url": copy["central_url"], "token": copy["token"],
-                           "ca_bundle": copy.get("ca_bundle")} if copy["token"] else None)
-    if creds is None:
-        return None, "not_enrolled"
-    if url and url.strip().rstrip("/") != creds["central_url"]:
-        return None, _("central_url is set to {url} but this terminal enrolled with {enrolled}: nothing is sent "
-                       "there (an admin enrolls again if the service moved)").format(
-            url=url[:120], enrolled=creds["central_url"])
-    if central is None:
-        return None, _("no client")
-    try:
-        bundle = creds.get("ca_bundle")
-        client = central(creds["central_url"], creds["token"], **({"ca_bundle": bundle} if bundle else {}))
-    except BoxOfficeError as exc:
-        return None, exc.message
-    try:
-        return central_head(client), None
-    except BoxOfficeError as exc:
-        if exc.code in ("central_unreachable", "not_enrolled", "central_refused", "central_rate_limited",
-                        "central_too_large", "certificate_error"):
-            return None, exc.message
-        raise
-    finally:
-        close = getattr(client, "close", None)
-        if close is not None:
-            close()
-
-
-def _lost(entries: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """What entries about to be lost held: counted by kind, their ids, and the places their sales left sold."""
-    import json
-
-    entries = [e for e in entries if e["kind"] != "restore"]
-    if not entries:
-        return None
-    kinds: dict[str, int] = {}
-    for e in entries:
-        kinds[e["kind"]] = kinds.get(e["kind"], 0) + 1
-    payloads = []
-    for e in entries:
-        try:
-            payloads.append((e["kind"], json.loads(e["payload"])))
-        except ValueError:
-            continue
-    return {"kinds": kinds, "ids": [e["id"] for e in entries], "places": places_left_sold(payloads)}
-
-
-def _decide(copy: dict[str, Any], live: dict[str, Any] | None, marks: Marks | None,
-            central: CentralFactory | None, accept_loss: bool, url: str | None = None) -> dict[str, Any]:
-    """Compare the copy with how far the terminal got (the live database, else its marks file, and the central
-    service): whether the copy is older, what it lacks, what would be lost for good; refuse unless it is safe or
-    the loss is accepted. Nothing is written.
-
-    Lost for good: entries of the live database the central service never received (after its head), or every
-    entry since the copy when there is no central service. When the central service cannot be asked, the entries
-    it never acknowledged may be lost. Their places stay sold here (``kept``), so nobody holding one of their
-    tickets finds someone else on the place."""
-    tid, b = copy["terminal_id"], copy["seq"]
-    known = Marks(tid, b, copy["hash"] or "", copy["next_order_seq"])
-    if live is not None:
-        known = Marks(tid, live["seq"], live["hash"], live["next_order_seq"]).later(known)
-    if marks is not None:
-        known = known.later(marks)
-    decision: dict[str, Any] = {"older": known.seq > b or known.next_order_seq > copy["next_order_seq"],
-                                "known": known, "since_backup": None, "lost": None, "kept": None,
-                                "offline": False, "central_head": None}
-    if live is not None:
-        decision["since_backup"] = _since(live["kinds"], "entries")
-    if not decision["older"] and live is not None:
-        return decision
-    head, why = _central_head(copy, live["sync"] if live else None, central, url)
-    decision["central_head"] = head
-    if head is not None:
-        if head["seq"] > known.seq:  # central knows of entries neither the live database nor the marks show
-            known = Marks(tid, head["seq"], head["hash"], known.next_order_seq)
-        if head["order_seq"] is not None:
-            known = Marks(tid, known.seq, known.hash, max(known.next_order_seq, head["order_seq"] + 1))
-        decision["known"] = known
-        decision["older"] = known.seq > b or known.next_order_seq > copy["next_order_seq"]
-    if not decision["older"]:
-        return decision
-    unpushed = live["unpushed"] if live is not None else []
-    if why == "not_enrolled":
-        lost = _lost(unpushed)
-        decision["lost"] = lost["kinds"] if lost else {"entries": known.seq - b}
-        decision["kept"] = lost
-        if not accept_loss:
-            raise BoxOfficeError("unpushed_entries", _(
-                "this backup is older than the terminal, and what was done since ({what}) is nowhere else (this "
-                "terminal is not enrolled with a central service): restoring it would lose that for good; keep the "
-                "live database, or restore with --accept-loss").format(what=describe(decision["lost"])),
-                lost=decision["lost"])
-        return decision
-    if head is None:
-        decision["offline"] = True
-        if not accept_loss:
-            raise BoxOfficeError("central_unreachable", _(
-                "this backup is older than the terminal and the central service cannot be asked what it holds "
-                "({why}): try again online, or restore with --accept-loss (an incident records what may be "
-                "lost)").format(why=why))
-        lost = _lost(unpushed)
-        decision["lost"] = lost["kinds"] if lost else ({"entries": known.seq - b} if live is None else None)
-        decision["kept"] = lost
-        return decision
-    lost = _lost([e for e in unpushed if e["seq"] > head["seq"]])
-    if lost is None and head["seq"] < known.seq:
-        lost = {"kinds": {"entries": known.seq - max(head["seq"], b)}, "ids": [], "places": {}}
-    if lost is not None:
-        decision["lost"], decision["kept"] = lost["kinds"], lost
-        if not accept_loss:
-            raise BoxOfficeError("unpushed_entries", _(
-                "this backup is older than the terminal, and {what} made since never reached the central service: "
-                "restoring it would lose them for good; run `boxoffice sync` first, or restore with "
-                "--accept-loss").format(what=describe(lost["kinds"])), lost=lost["kinds"])
-    return decision
 
 
 def _live(ctx: Ctx, backup_seq: int) -> dict[str, Any]:
@@ -280,10 +171,21 @@ def _live(ctx: Ctx, backup_seq: int) -> dict[str, Any]:
 
 def _verified(source: Path, terminal_id: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
     report = verify_copy(source)
+    if report["schema_extras"]:
+        raise BoxOfficeError("database_error", _("{file} holds {what}, which boxoffice never makes (a copy changed "
+                                                 "by hand?): not restored").format(
+            file=source, what=", ".join(report["schema_extras"][:5])))
     if not report["ok"]:
         raise BoxOfficeError("database_error", _("{file} did not verify ({integrity}; {breaks} chain break(s)): "
                                                  "not restored").format(file=source, integrity=report["integrity"],
                                                                         breaks=len(report["chain_breaks"])))
+    from boxoffice.store.migrations import KNOWN
+
+    newer = [name for name in store.migrations_in(source) if name not in KNOWN]
+    if newer:
+        raise BoxOfficeError("database_newer", _("{file} was written by a newer boxoffice (it has migration "
+                                                 "{name}): upgrade boxoffice first; not restored").format(
+            file=source, name=newer[-1]))
     copy = store.describe(source)
     if terminal_id is not None and copy["terminal_id"] != terminal_id:
         raise BoxOfficeError("conflict", _("{file} is another terminal's database ({terminal}); restoring it here "
@@ -315,6 +217,9 @@ def _finish(ctx: Ctx, source: Path, report: dict[str, Any], copy: dict[str, Any]
     report["since_text"] = (_("{what} since this backup").format(what=describe(since)) if since else
                             _("{count} journal entries since this backup").format(
                                 count=row["marks_seq"] - copy["seq"]))
+    if decision.get("head_unknown"):
+        report["head_unknown"] = True
+        report["since_text"] = _("what was done after this backup is not known here")
     if accept_loss and (decision["lost"] or decision["offline"]):
         from boxoffice.services.incidents import record
 
@@ -340,8 +245,9 @@ def _assess(ctx: Ctx, source: Path, accept_loss: bool,
             central: CentralFactory | None) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     report, copy = _verified(source, ctx.terminal["id"])
     marks = marks_store.read(marks_store.path_for(ctx.config.db_path))
-    decision = _decide(copy, _live(ctx, copy["seq"]), marks, central, accept_loss,
-                       str(ctx.config.central_url or "") or None)
+    live = _live(ctx, copy["seq"])
+    decision = decide(copy, live, marks, central, accept_loss, str(ctx.config.central_url or "") or None)
+    decision["live_head"] = (live["seq"], live["hash"] or "", live["next_order_seq"])
     return report, copy, decision
 
 
@@ -367,12 +273,56 @@ def restore(ctx: Ctx, source: Path, *, accept_loss: bool = False,
     """
     op = ctx.require("operators")
     report, copy, decision = _assess(ctx, source, accept_loss, central)
-    store.restore_into(source, ctx.conn)
-    from boxoffice.store.migrations import ensure_current
-
-    ensure_current(ctx.conn)  # a backup from an older release moves forward at once
+    prepared = _prepared(source, ctx.config.db_path)
+    try:
+        kept = _keep_live(ctx, decision["live_head"])
+        store.restore_into(prepared, ctx.conn)
+    finally:
+        _remove(prepared)
     ctx.terminal = terminal_store.get(ctx.conn) or ctx.terminal
-    return cast(Restored, _finish(ctx, source, report, copy, decision, accept_loss, op["id"]))
+    out = _finish(ctx, source, report, copy, decision, accept_loss, op["id"])
+    out["kept_live"] = str(kept)
+    return cast(Restored, out)
+
+
+def _remove(path: Path) -> None:
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _prepared(source: Path, db_path: Path) -> Path:
+    """The backup as it will be put in place: copied beside the live database (0600, a hidden name) and brought to
+    this release's schema there, so a migration that fails on an old copy leaves the live database as it was.
+    The caller removes it (or renames it into place)."""
+    prepared = db_path.with_name(f".{db_path.name}.restoring-{secrets.token_hex(4)}")
+    try:
+        store.prepare_copy(source, prepared)
+    except BaseException:
+        _remove(prepared)
+        raise
+    return prepared
+
+
+def _keep_live(ctx: Ctx, seen: tuple[int, str, int]) -> Path:
+    """Keep the live database as it is now beside it (``<db>.before-restore-<time>``, 0600) before a restore
+    overwrites it, so nothing it held is gone for good whatever the restore decided; and make sure it is still what
+    the restore was checked against (``seen``: its last entry, hash and next order number). A sale made meanwhile
+    by another process (the check may wait seconds on the central service) stops the restore: nothing changed."""
+    db = ctx.config.db_path
+    kept = db.with_name(f"{db.name}.before-restore-{ctx.now():%Y%m%dT%H%M%S%fZ}")
+    try:
+        store.online_copy(ctx.conn, kept)
+    except OSError as exc:
+        kept.unlink(missing_ok=True)
+        raise BoxOfficeError("database_error", _("could not keep a copy of the live database before restoring "
+                                                 "({problem}): nothing was restored").format(problem=exc)) from None
+    now = store.describe(kept)
+    if (now["seq"], now["hash"] or "", now["next_order_seq"]) != seen:
+        kept.unlink(missing_ok=True)
+        raise BoxOfficeError("conflict", _("this terminal's database changed while the restore was being checked "
+                                           "(a sale or a scan in another window?): nothing was restored; run the "
+                                           "restore again"))
+    return kept
 
 
 _Assessed = tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]]
@@ -392,7 +342,7 @@ def _assess_new(config: Config, source: Path, admin: str, pin: str, accept_loss:
         raise BoxOfficeError("conflict", _("{file} belongs to another terminal ({terminal}): restore this backup "
                                            "where it belongs").format(file=marks_store.path_for(config.db_path),
                                                                       terminal=marks.terminal_id))
-    decision = _decide(copy, None, marks, central, accept_loss, str(config.central_url or "") or None)
+    decision = decide(copy, None, marks, central, accept_loss, str(config.central_url or "") or None)
     return report, copy, decision, who
 
 
@@ -415,12 +365,16 @@ def restore_new(config: Config, source: Path, admin: str, pin: str, *, accept_lo
     report, copy, decision, who = _assess_new(config, source, admin, pin, accept_loss, central)
     target = config.db_path
     stamp = clock().strftime("%Y%m%dT%H%M%SZ")
-    for suffix in ("", "-wal", "-shm"):
-        old = Path(f"{target}{suffix}")
-        if old.exists():
-            old.rename(Path(f"{target}.unreadable-{stamp}{suffix}"))
     private_dir(target.parent)
-    store.copy_to_new(source, target)
+    prepared = _prepared(source, target)
+    try:
+        for suffix in ("", "-wal", "-shm"):
+            old = Path(f"{target}{suffix}")
+            if old.exists():
+                old.rename(Path(f"{target}.unreadable-{stamp}{suffix}"))
+        os.replace(prepared, target)
+    finally:
+        _remove(prepared)  # nothing left once it is in place
     from boxoffice.store.db import connect
 
     conn = connect(target)

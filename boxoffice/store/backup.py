@@ -10,6 +10,12 @@ from boxoffice.i18n import _
 from boxoffice.store.db import BUSY_TIMEOUT_MS
 
 
+def _read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection to the file ``path``. Through a proper file URI: a name with ``#`` or ``?`` in it
+    would otherwise cut ``?mode=ro`` off, and SQLite would open (or create) some other file read-write."""
+    return sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+
+
 def online_copy(source: sqlite3.Connection, target: Path, pages_per_step: int = 256) -> None:
     """Copy ``source`` into a new file while other processes keep writing (the backup restarts as needed).
 
@@ -34,7 +40,7 @@ def restore_into(source: Path, target: sqlite3.Connection) -> None:
     """Overwrite the open database ``target`` with the file ``source``, page by page, as one operation."""
     from boxoffice.store.sale_reads import forget
 
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    src = _read_only(source)
     try:
         src.backup(target)
     finally:
@@ -44,7 +50,7 @@ def restore_into(source: Path, target: sqlite3.Connection) -> None:
 
 def terminal_id(path: Path) -> str | None:
     """Which terminal a database file belongs to."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = _read_only(path)
     try:
         row = conn.execute("SELECT id FROM terminal LIMIT 1").fetchone()
         return row[0] if row else None
@@ -56,7 +62,7 @@ def terminal_id(path: Path) -> str | None:
 
 def integrity(path: Path) -> tuple[str, list[dict]]:
     """PRAGMA integrity_check of a file, and its journal rows in order (for the chain check)."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = _read_only(path)
     conn.row_factory = sqlite3.Row
     try:
         result = conn.execute("PRAGMA integrity_check").fetchone()[0]
@@ -75,7 +81,7 @@ def integrity(path: Path) -> tuple[str, list[dict]]:
 def describe(path: Path) -> dict:
     """What a restore needs to know of a copy before it is put in place: its terminal, last journal entry, next
     order number, and the central service it was enrolled with (None when not)."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = _read_only(path)
     conn.row_factory = sqlite3.Row
     try:
         term = conn.execute("SELECT id, tag, name, next_order_seq FROM terminal LIMIT 1").fetchone()
@@ -95,7 +101,7 @@ def describe(path: Path) -> dict:
 
 def operator_in(path: Path, name: str) -> dict | None:
     """An operator of a copy, by name (to check an admin's PIN against it when there is no live database)."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = _read_only(path)
     conn.row_factory = sqlite3.Row
     try:
         row = conn.execute("SELECT * FROM operators WHERE name = ? COLLATE NOCASE", (name,)).fetchone()
@@ -106,7 +112,7 @@ def operator_in(path: Path, name: str) -> dict | None:
 
 def copy_to_new(source: Path, target: Path) -> None:
     """Write the copy ``source`` as a new database file at ``target`` (nothing there: the caller moved it aside)."""
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    src = _read_only(source)
     create_private(target)
     dest = sqlite3.connect(target)
     try:
@@ -114,3 +120,48 @@ def copy_to_new(source: Path, target: Path) -> None:
     finally:
         dest.close()
         src.close()
+
+
+def schema_extras(path: Path) -> list[str]:
+    """Triggers and views in a copy (``"trigger NAME"``). The migrations make none: one in a backup was put there
+    by hand, and would run on every sale once the copy is in place (a trigger deleting payments, say)."""
+    conn = _read_only(path)
+    try:
+        return [f"{kind} {name}" for kind, name in conn.execute(
+            "SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view') ORDER BY type, name")]
+    except sqlite3.DatabaseError:
+        return []
+    finally:
+        conn.close()
+
+
+def migrations_in(path: Path) -> list[str]:
+    """The migrations a copy has applied, in order (none for a copy that has no table of them)."""
+    from boxoffice.store.migrations import applied
+
+    conn = _read_only(path)
+    try:
+        return applied(conn)
+    except sqlite3.DatabaseError:
+        return []
+    finally:
+        conn.close()
+
+
+def prepare_copy(source: Path, target: Path) -> None:
+    """Copy ``source`` into the new file ``target`` (0600) and apply this release's pending migrations to it there:
+    a restore's own copy, not yet in place, so a migration that fails leaves the live database as it was. A copy
+    from a newer release is refused (``database_newer``) as the migrations refuse it."""
+    from boxoffice.errors import BoxOfficeError
+    from boxoffice.store.migrations import ensure_current
+
+    try:
+        copy_to_new(source, target)
+        conn = sqlite3.connect(target, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            ensure_current(conn)
+        finally:
+            conn.close()
+    except (sqlite3.Error, OSError) as exc:
+        raise BoxOfficeError("database_error", _("{file} could not be made ready to restore ({problem}): not "
+                                                 "restored").format(file=source, problem=exc)) from None

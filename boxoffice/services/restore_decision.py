@@ -1,0 +1,169 @@
+"""Whether a backup is behind the terminal, and what restoring it would lose for good: compared with how far the
+terminal got (its live database, else the marks file beside it, and the central service). Nothing is written here;
+services/backup.py restores on what this decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from boxoffice.domain.recovery import describe, places_left_sold
+from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
+from boxoffice.store.marks import Marks
+
+# Order numbers skipped after a restore accepting that nothing can say how far the terminal got: the codes the lost
+# sales gave out are not handed out again (31**4 numbers a terminal tag: a jump like this costs about 1% of them).
+UNKNOWN_ORDERS = 10_000
+
+
+# (url, token[, ca_bundle=PEM file]) -> a client with .journal(after, limit); .close()
+CentralFactory = Callable[..., Any]
+
+
+def _since(kinds: dict[str, dict[str, int]], key: str) -> dict[str, int]:
+    return {k: v[key] for k, v in kinds.items() if v[key]}
+
+
+def _central_head(copy: dict[str, Any], live_sync: dict[str, Any] | None, central: CentralFactory | None,
+                  url: str | None) -> tuple[dict[str, Any] | None, str | None]:
+    """(the terminal's head on the central service, None) or (None, why it could not be asked). ``url``: the
+    config's central_url; one that is not the URL enrolled with is not asked (the token goes only where the terminal
+    enrolled: services/sync/enrollment.py)."""
+    from boxoffice.services.recovery_state import central_head
+
+    creds = live_sync or ({"central_url": copy["central_url"], "token": copy["token"],
+                           "ca_bundle": copy.get("ca_bundle")} if copy["token"] else None)
+    if creds is None:
+        return None, "not_enrolled"
+    if url and url.strip().rstrip("/") != creds["central_url"]:
+        return None, _("central_url is set to {url} but this terminal enrolled with {enrolled}: nothing is sent "
+                       "there (an admin enrolls again if the service moved)").format(
+            url=url[:120], enrolled=creds["central_url"])
+    if central is None:
+        return None, _("no client")
+    try:
+        bundle = creds.get("ca_bundle")
+        client = central(creds["central_url"], creds["token"], **({"ca_bundle": bundle} if bundle else {}))
+    except BoxOfficeError as exc:
+        return None, exc.message
+    try:
+        return central_head(client), None
+    except BoxOfficeError as exc:
+        if exc.code in ("central_unreachable", "not_enrolled", "central_refused", "central_rate_limited",
+                        "central_too_large", "certificate_error"):
+            return None, exc.message
+        raise
+    finally:
+        close = getattr(client, "close", None)
+        if close is not None:
+            close()
+
+
+def _lost(entries: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """What entries about to be lost held: counted by kind, their ids, and the places their sales left sold."""
+    import json
+
+    entries = [e for e in entries if e["kind"] != "restore"]
+    if not entries:
+        return None
+    kinds: dict[str, int] = {}
+    for e in entries:
+        kinds[e["kind"]] = kinds.get(e["kind"], 0) + 1
+    payloads = []
+    for e in entries:
+        try:
+            payloads.append((e["kind"], json.loads(e["payload"])))
+        except ValueError:
+            continue
+    return {"kinds": kinds, "ids": [e["id"] for e in entries], "places": places_left_sold(payloads)}
+
+
+def decide(copy: dict[str, Any], live: dict[str, Any] | None, marks: Marks | None,
+            central: CentralFactory | None, accept_loss: bool, url: str | None = None) -> dict[str, Any]:
+    """Compare the copy with how far the terminal got (the live database, else its marks file, and the central
+    service): whether the copy is older, what it lacks, what would be lost for good; refuse unless it is safe or
+    the loss is accepted. Nothing is written.
+
+    Lost for good: entries of the live database the central service never received (after its head), or every
+    entry since the copy when there is no central service. When the central service cannot be asked, the entries
+    it never acknowledged may be lost. Their places stay sold here (``kept``), so nobody holding one of their
+    tickets finds someone else on the place."""
+    tid, b = copy["terminal_id"], copy["seq"]
+    known = Marks(tid, b, copy["hash"] or "", copy["next_order_seq"])
+    if live is not None:
+        known = Marks(tid, live["seq"], live["hash"], live["next_order_seq"]).later(known)
+    if marks is not None:
+        known = known.later(marks)
+    decision: dict[str, Any] = {"older": known.seq > b or known.next_order_seq > copy["next_order_seq"],
+                                "known": known, "since_backup": None, "lost": None, "kept": None,
+                                "offline": False, "central_head": None}
+    if live is not None:
+        decision["since_backup"] = _since(live["kinds"], "entries")
+    if not decision["older"] and live is not None:
+        return decision
+    head, why = _central_head(copy, live["sync"] if live else None, central, url)
+    decision["central_head"] = head
+    if head is not None:
+        if head["seq"] > known.seq:  # central knows of entries neither the live database nor the marks show
+            known = Marks(tid, head["seq"], head["hash"], known.next_order_seq)
+        if head["order_seq"] is not None:
+            known = Marks(tid, known.seq, known.hash, max(known.next_order_seq, head["order_seq"] + 1))
+        decision["known"] = known
+        decision["older"] = known.seq > b or known.next_order_seq > copy["next_order_seq"]
+    elif live is None and marks is None and why != "not_enrolled":
+        return _head_unknown(decision, copy, why, accept_loss)
+    if not decision["older"]:
+        return decision
+    unpushed = live["unpushed"] if live is not None else []
+    if why == "not_enrolled":
+        lost = _lost(unpushed)
+        decision["lost"] = lost["kinds"] if lost else {"entries": known.seq - b}
+        decision["kept"] = lost
+        if not accept_loss:
+            raise BoxOfficeError("unpushed_entries", _(
+                "this backup is older than the terminal, and what was done since ({what}) is nowhere else (this "
+                "terminal is not enrolled with a central service): restoring it would lose that for good; keep the "
+                "live database, or restore with --accept-loss").format(what=describe(decision["lost"])),
+                lost=decision["lost"])
+        return decision
+    if head is None:
+        decision["offline"] = True
+        if not accept_loss:
+            raise BoxOfficeError("central_unreachable", _(
+                "this backup is older than the terminal and the central service cannot be asked what it holds "
+                "({why}): try again online, or restore with --accept-loss (an incident records what may be "
+                "lost)").format(why=why))
+        lost = _lost(unpushed)
+        decision["lost"] = lost["kinds"] if lost else ({"entries": known.seq - b} if live is None else None)
+        decision["kept"] = lost
+        return decision
+    lost = _lost([e for e in unpushed if e["seq"] > head["seq"]])
+    if lost is None and head["seq"] < known.seq:
+        lost = {"kinds": {"entries": known.seq - max(head["seq"], b)}, "ids": [], "places": {}}
+    if lost is not None:
+        decision["lost"], decision["kept"] = lost["kinds"], lost
+        if not accept_loss:
+            raise BoxOfficeError("unpushed_entries", _(
+                "this backup is older than the terminal, and {what} made since never reached the central service: "
+                "restoring it would lose them for good; run `boxoffice sync` first, or restore with "
+                "--accept-loss").format(what=describe(lost["kinds"])), lost=lost["kinds"])
+    return decision
+
+
+def _head_unknown(decision: dict[str, Any], copy: dict[str, Any], why: str | None,
+                  accept_loss: bool) -> dict[str, Any]:
+    """No live database, no marks file, and the central service cannot be asked (a replacement machine on a night
+    the network is down): nothing says whether the copy is behind the terminal, so it is taken to be. Refused unless
+    the loss is accepted; then the terminal holds the central service's places at zero until `boxoffice sync
+    recover`, and its order numbers jump ahead of any the lost sales may have used."""
+    if not accept_loss:
+        raise BoxOfficeError("central_unreachable", _(
+            "nothing here says how far this terminal got (no database, no marks file) and the central service "
+            "cannot be asked ({why}): the backup may be older, and restoring it now could give order codes and "
+            "places out twice; try again online, or restore with --accept-loss (the central service's places are "
+            "then held at zero here until `boxoffice sync recover`)").format(why=why))
+    decision.update(older=True, offline=True, head_unknown=True, known=Marks(
+        copy["terminal_id"], copy["seq"], copy["hash"] or "", copy["next_order_seq"] + UNKNOWN_ORDERS))
+    return decision

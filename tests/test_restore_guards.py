@@ -1,0 +1,194 @@
+"""A restore cannot be turned against the night: a replacement machine that cannot learn how far the terminal got
+does not hand codes and places out twice, a sale made while a restore is being checked is never overwritten, the
+live database is kept before it is replaced, and a copy from a newer release or changed by hand (a trigger) is
+refused with the live database untouched. Backups work whatever the terminal's name, and the copy just made is
+never the one pruned. Through the CLI and the services, with a real central service on loopback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+from night_kit import dump, sell
+from sync_helpers import Central, free_port
+from test_recover_restore import _enrolled, _gala, _held, _sell
+
+from boxoffice.services.backup import PREFIX, backup, restore, verify_copy
+from boxoffice.services.restore_decision import UNKNOWN_ORDERS
+
+pytest_plugins = ["sync_support"]
+
+CONFLICT, DATABASE_ERROR, CENTRAL_UNREACHABLE = 4, 9, 8
+
+
+def _away(tmp_path: Path) -> Path:
+    """A config whose central service is not there: the network is down."""
+    away = tmp_path / "away.toml"
+    away.write_text(f"central_url = \"http://127.0.0.1:{free_port()}\"\n[allocation]\ntop_up_below = 0\n",
+                    encoding="utf-8")
+    return away
+
+
+def _next_order_seq(db: Path) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        return int(conn.execute("SELECT next_order_seq FROM terminal").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_a_replacement_machine_that_cannot_ask_the_central_service_gives_nothing_out_twice(
+        central: Central, make_terminal, cli, tmp_path: Path) -> None:  # noqa: ANN001
+    ctx, run = _enrolled(central, make_terminal, cli, tmp_path, "Lost counter")
+    event, old_db = _gala(ctx), ctx.config.db_path
+    assert _sell(run, event).exit_code == 0
+    copy = run("backup", "--to", tmp_path / "usb", "--json").json()["file"]
+    after = _sell(run, event, 2).json()["order"]  # sold after the backup, synced, then the machine died
+    assert run("sync").exit_code == 0
+    ctx.close()
+
+    new_db = tmp_path / "replacement" / "terminal.db"
+    away = _away(tmp_path)
+
+    def new(*args: Any, **kw: Any) -> Any:
+        return cli("--config", away, "--db", new_db, *args, **kw)
+
+    refused = new("restore", copy, "--yes", "--admin", "ada", pin="123456")
+    assert refused.exit_code == CENTRAL_UNREACHABLE, refused.output
+    assert "nothing here says how far this terminal got" in refused.stderr and "--accept-loss" in refused.stderr
+    assert not new_db.exists() and not list(new_db.parent.glob("*")), "nothing was put in place"
+    new_db.parent.mkdir()
+    shutil.copyfile(old_db.with_suffix(".key"), new_db.with_suffix(".key"))  # from the old machine's safe copy
+
+    accepted = new("restore", copy, "--yes", "--admin", "ada", "--accept-loss", "--json", pin="123456")
+    assert accepted.exit_code == 0, accepted.output
+    said = accepted.json()
+    assert said["head_unknown"] and said["older"] and said["state"] == "gap" and said["incident"]
+    assert said["next_order_seq"] >= UNKNOWN_ORDERS, "order numbers jump past any the lost sales used"
+    assert _held(new_db, event) == (1, 1), "the central service's places are held: none left to sell here"
+    assert new("login", "sam", pin="1111").exit_code == 0
+    refused_sale = new("sell", event, "--section", "standing", "--type", "adult=1", "--cash", "100", "--json")
+    assert refused_sale.json()["error"]["code"] == "not_allocated", "no place is sold again before recovery"
+    spare = tmp_path / "spare" / "terminal.db"  # the same, as a person reads it
+    text = cli("--config", away, "--db", spare, "restore", copy, "--yes", "--admin", "ada", "--accept-loss",
+               pin="123456")
+    assert text.exit_code == 0 and "not known here; some of them may be lost" in text.stdout, text.output
+
+    # Online again: what the central service holds comes back, and the next code is not one already given out.
+    online = tmp_path / "online.toml"
+    online.write_text("[allocation]\ntop_up_below = 0\n", encoding="utf-8")
+    recovered = cli("--config", online, "--db", new_db, "sync", "recover", "--json")
+    assert recovered.exit_code == 0, recovered.output
+    assert cli("--config", online, "--db", new_db, "order", "show", after, "--json").exit_code == 0
+    sold = cli("--config", online, "--db", new_db, "sell", event, "--section", "standing", "--type", "adult=1",
+               "--cash", "100", "--no-receipt", "--json")
+    assert sold.exit_code == 0, sold.output
+    assert sold.json()["order"] != after
+
+
+def test_a_sale_made_while_a_restore_is_checked_stops_the_restore_and_is_kept(
+        central: Central, make_terminal, cli, open_ctx, tmp_path: Path) -> None:  # noqa: ANN001
+    from sync_helpers import client
+
+    ctx, run = _enrolled(central, make_terminal, cli, tmp_path, "Busy counter")
+    event, db = _gala(ctx), ctx.config.db_path
+    copy = Path(run("backup", "--to", tmp_path / "usb", "--json").json()["file"])
+    assert _sell(run, event).exit_code == 0
+    assert run("sync").exit_code == 0
+    other_window: list[str] = []
+
+    def slow_network(url: str, token: str, **kw: Any) -> Any:
+        """The central service is asked; meanwhile another window on the same terminal sells."""
+        other_window.append(_sell(run, event).json()["order"])
+        return client(url, token, **kw)
+
+    from boxoffice.services.operators import login
+
+    admin = open_ctx(db)
+    login(admin, "ada", "123456")
+    assert run("sync").exit_code == 0  # the login's entry too: nothing unpushed when the restore is checked
+    before = None
+    with pytest.raises(Exception) as refused:
+        before = restore(admin, copy, central=slow_network)
+    assert before is None and getattr(refused.value, "code", None) == "conflict", refused.value
+    admin.close()
+    assert cli("order", "show", other_window[0], "--json", db=db).exit_code == 0, "the sale is still there"
+    assert not list(db.parent.glob("*.before-restore-*")), "nothing was kept: nothing was changed"
+
+    # A restore that goes through keeps the database it replaced, private, with every sale it held.
+    assert run("sync").exit_code == 0
+    held = dump(db)
+    done = run("restore", copy, "--yes")
+    assert done.exit_code == 0, done.output
+    (kept,) = db.parent.glob(f"{db.name}.before-restore-*")
+    assert f"The database as it was is kept in {kept}." in done.stdout
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert dump(kept)["orders"] == held["orders"]
+
+
+def _one_more_migration(copy: Path) -> None:
+    conn = sqlite3.connect(copy)
+    with conn:
+        conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('boxoffice', "
+                     "'0099_from_the_future', '2031-01-01')")
+    conn.close()
+
+
+def _payment_eater(copy: Path) -> None:
+    conn = sqlite3.connect(copy)
+    with conn:
+        conn.execute("CREATE TRIGGER eat AFTER INSERT ON payments BEGIN DELETE FROM payments WHERE rowid = "
+                     "NEW.rowid; END")
+    conn.close()
+
+
+@pytest.mark.parametrize("change, says", [(_one_more_migration, "newer boxoffice"),
+                                          (_payment_eater, "trigger eat")])
+def test_a_copy_from_a_newer_release_or_changed_by_hand_is_refused_before_anything_changes(  # noqa: ANN001
+        terminal, demo_events, cli, tmp_path: Path, change, says: str) -> None:
+    gala, _ = demo_events
+    sell(terminal, gala, "standing", {"adult": 2}, "card")
+    copy = Path(cli("backup", "--to", tmp_path / "usb", "--json", db=terminal).json()["file"])
+    change(copy)
+    sell(terminal, gala, "standing", {"adult": 1}, "cash")
+    before = dump(terminal.config.db_path)
+    refused = cli("restore", copy, "--yes", db=terminal)
+    assert refused.exit_code == DATABASE_ERROR, refused.output
+    assert says in refused.stderr and "not restored" in refused.stderr and "Traceback" not in refused.output
+    assert dump(terminal.config.db_path) == before, "the live database was not touched"
+    assert cli("whoami", db=terminal).exit_code == 0, "and the terminal still opens"
+    assert not [p for p in terminal.config.db_path.parent.iterdir() if "restoring" in p.name]
+    if change is _payment_eater:
+        assert verify_copy(copy)["schema_extras"] == ["trigger eat"] and not verify_copy(copy)["ok"]
+
+
+@pytest.mark.parametrize("name", ["Bar #2", "Box?A", "Till*", "售票台 1"])
+def test_any_terminal_name_gets_verified_backups_that_restore(make_terminal, cli, demo_events, tmp_path: Path,  # noqa: ANN001
+                                                              name: str) -> None:
+    ctx = make_terminal(name=name)
+    gala, _ = demo_events
+    sell(ctx, gala, "standing", {"adult": 1}, "cash")
+    folder = tmp_path / "odd #folder?"
+    made = cli("backup", "--to", folder, "--json", db=ctx)
+    assert made.exit_code == 0, made.output
+    copy = Path(made.json()["file"])
+    assert copy.parent == folder and verify_copy(copy)["ok"]
+    assert sorted(p.name for p in folder.iterdir()) == [copy.name], "no stray file beside it"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(PREFIX)) == []
+    restored = cli("restore", copy, "--yes", "--json", db=ctx)
+    assert restored.exit_code == 0, restored.output
+
+
+def test_the_copy_just_made_is_kept_even_when_the_clock_went_back(terminal, clock, tmp_path: Path) -> None:  # noqa: ANN001
+    folder = tmp_path / "usb"
+    clock.advance(days=200)  # a clock that ran fast
+    early = [backup(terminal, folder, keep=2)["file"] for _ in range(2) if clock.advance(minutes=1)]
+    clock.advance(days=-200)  # put right
+    now = backup(terminal, folder, keep=2)
+    assert Path(now["file"]).exists(), "the copy just made is kept"
+    assert now["removed"] == [early[0]] and os.path.exists(early[1])
