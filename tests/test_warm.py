@@ -186,8 +186,8 @@ def test_hostile_requests_leave_it_serving(warm: dict[str, str]) -> None:
         lambda s: s.sendall(b"GET / HTTP/1.1\r\n\r\n"),
         lambda s: s.sendall(frames.MAGIC + b"ffffffff"),  # a payload of 4 GiB announced
         lambda s: s.sendall(frames.header(100) + b"run\0"),  # cut short
-        lambda s: frames.send_request(s, [b"run", b"x"], []),  # no terminal passed, nonsense fields
-        lambda s: frames.send_request(s, [b"run", *[b"1"] * 11, *[b"\xff"] * 3], []),
+        lambda s: frames.send_request(s, [b"run", b"x"]),  # nonsense fields
+        lambda s: frames.send_request(s, [b"run", *[b"1"] * 11, *[b"\xff"] * 3]),
     ]
     for attempt in attempts:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
@@ -206,14 +206,19 @@ def test_hostile_requests_leave_it_serving(warm: dict[str, str]) -> None:
 
 
 def _answer(path: str, fields: list[bytes], fds: list[int]) -> bytes:
-    """The warm process's answers to a request, read to the end of the connection (a launcher stays to the end)."""
+    """The warm process's answers to a request, read to the end of the connection (a launcher stays to the end),
+    with ``fds`` sent and the command taken when it asks, as a launcher does."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.settimeout(30)
         sock.connect(path)
-        frames.send_request(sock, fields, fds)
+        frames.send_request(sock, fields)
         lines, buffer = [], bytearray()
         while (line := frames.read_line(sock, buffer)) is not None:
             lines.append(line)
+            if line == b"F":
+                frames.send_terminal(sock, fds)
+            elif line.startswith(b"P"):
+                sock.sendall(b"g")
         return b" ".join(lines)
 
 
@@ -237,8 +242,8 @@ def test_a_request_the_command_could_not_take_is_refused_before_anything_runs(wa
             wrong = [*good[:field], bad, *good[field + 1:]]
             assert _answer(path, wrong, [reader, writer, writer]) == b"C"
         assert status(warm)["served"] == 0
-        started, ended = _answer(path, good, [reader, writer, writer]).split()  # the same request, well formed
-        assert started.startswith(b"P") and ended == b"X0"
+        can, started, running, ended = _answer(path, good, [reader, writer, writer]).split()  # well formed
+        assert started.startswith(b"P") and (can, running, ended) == (b"F", b"R", b"X0")
         assert b"Late Night Jazz" in os.read(reader, 65536)  # its output came down the descriptor passed
         assert status(warm)["served"] == 1
     finally:
@@ -406,7 +411,7 @@ def test_a_launcher_gone_before_its_command_started_never_runs_it(warm: dict[str
         assert launcher.wait(timeout=30) == -2  # ended by it, as a cold start would be
     finally:
         os.kill(warm_pid, 18)  # SIGCONT
-    launcher.communicate(timeout=30)  # its streams, in the request the warm process now reads, are let go
+    launcher.communicate(timeout=30)
     assert status(warm)["served"] == 0
     assert _sold(warm) == 0
 

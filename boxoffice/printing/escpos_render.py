@@ -4,9 +4,10 @@ The output is plain bytes so the print-job queue can store them and send them ag
 does on top of python-escpos, and why (see DESIGN.md, "Known traps in the chosen libraries"):
 
 - escpos is imported only inside functions: the import costs ~170 ms, which ``boxoffice --help`` must not pay.
-- Its capability cache goes to a directory under the user cache (ESCPOS_CAPABILITIES_PICKLE_DIR), and the
-  empty temporary directory its import makes regardless of that setting, and the root log handler it installs,
-  are both undone; a terminal that prints all day would otherwise fill /tmp and stderr.
+- Its capability cache, a pickle (loading it runs code), goes only to a directory no other user can write into
+  (ESCPOS_CAPABILITIES_PICKLE_DIR): under the user cache, else /tmp/boxoffice-escpos-UID, else a new one removed
+  after the import. The empty temporary directory its import makes regardless of that setting, and the root log
+  handler it installs, are both undone; a terminal that prints all day would otherwise fill /tmp and stderr.
 - A profile is always given, and a profile without a known paper width gets one estimated from its columns, so
   escpos never prints notices to stdout (which would corrupt ``--json`` output).
 - Text goes through escpos' code-page machinery (accented Latin, Cyrillic, Greek...). A line the printer's
@@ -33,6 +34,8 @@ import difflib
 import functools
 import logging
 import os
+import shutil
+import stat
 import sys
 import tempfile
 import threading
@@ -73,25 +76,36 @@ _import_lock = threading.Lock()
 # Importing escpos
 
 
-def _pickle_dir() -> Path:
-    """The directory for escpos' capability cache: the user cache, or the temp dir when that is read-only."""
+def _private_dir(path: Path) -> bool:
+    """Whether escpos may unpickle from ``path``: whoever can put a file there has code run as the operator by the
+    next import of escpos. So only a directory (not a link) of this user's that nobody else can write into."""
+    with contextlib.suppress(OSError):
+        st = os.lstat(path)
+        if stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o022:
+            if st.st_mode & 0o077:  # made under the umask by an earlier version; readable is all others could do
+                os.chmod(path, 0o700)
+            return True
+    return False
+
+
+def _pickle_dir() -> Path | None:
+    """The directory for escpos' capability cache: the user cache, else this user's own under the temp dir; None
+    when neither is private to this user (another user made it first, say). Never the temp dir itself."""
     candidates: list[Path] = []
-    try:
+    with contextlib.suppress(ImportError):  # platformdirs is a dependency; stay usable without it
         import platformdirs
 
         candidates.append(Path(platformdirs.user_cache_dir("boxoffice")) / "escpos")
-    except ImportError:  # pragma: no cover - platformdirs is a dependency; stay usable without it
-        pass
-    uid = os.getuid() if hasattr(os, "getuid") else os.getpid()
-    candidates.append(Path(tempfile.gettempdir()) / f"boxoffice-escpos-{uid}")
+    if not hasattr(os, "getuid"):  # pragma: no cover - Windows: the user cache is in the user's own profile
+        return candidates[0] if candidates else None
+    candidates.append(Path(tempfile.gettempdir()) / f"boxoffice-escpos-{os.getuid()}")
     for candidate in candidates:
-        try:
-            candidate.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            continue
-        if os.access(candidate, os.W_OK):
+        with contextlib.suppress(OSError):
+            candidate.parent.mkdir(parents=True, exist_ok=True)
+            candidate.mkdir(mode=0o700)
+        if _private_dir(candidate):
             return candidate
-    return Path(tempfile.gettempdir())
+    return None
 
 
 def load_escpos() -> Any:
@@ -103,11 +117,15 @@ def load_escpos() -> Any:
     with _import_lock:
         # A setdefault that only computes (and creates) our default directory when none is configured.
         configured = os.environ.get("ESCPOS_CAPABILITIES_PICKLE_DIR")
+        scratch = None
         if configured:
             with contextlib.suppress(OSError):  # escpos crashes on a missing directory
                 Path(configured).mkdir(parents=True, exist_ok=True)
         else:
-            os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(_pickle_dir())
+            found = _pickle_dir()
+            if found is None:
+                found = scratch = Path(tempfile.mkdtemp(prefix="boxoffice-escpos-"))
+            os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(found)
         pickle_dir = os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"]
         root_handlers = list(logging.root.handlers)
         real_mkdtemp = tempfile.mkdtemp
@@ -121,6 +139,9 @@ def load_escpos() -> Any:
             import escpos.printer
         finally:
             tempfile.mkdtemp = real_mkdtemp
+            if scratch is not None:  # read during the import only; named nowhere after it, for no process to reuse
+                del os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"]
+                shutil.rmtree(scratch, ignore_errors=True)
             # escpos.capabilities calls logging.basicConfig(); keep the application's logging as it was.
             for handler in logging.root.handlers[:]:
                 if handler not in root_handlers:
@@ -155,11 +176,8 @@ def _unknown_profile(name: str, known: list[str]) -> BoxOfficeError:
     close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
     hint = f"did you mean {', '.join(close)}? " if close else ""
     examples = ", ".join(SUGGESTED_PROFILES)
-    return BoxOfficeError(
-        "bad_input",
-        f"unknown printer profile {name!r}: {hint}use one of {examples} ({len(known)} known)",
-        profile=name,
-    )
+    return BoxOfficeError("bad_input", f"unknown printer profile {name!r}: {hint}use one of {examples} "
+                          f"({len(known)} known)", profile=name)
 
 
 @functools.lru_cache(maxsize=64)
@@ -186,23 +204,10 @@ def profile_info(name: str = DEFAULT_PROFILE) -> ProfileInfo:
     else:
         dpi = 203
     impl = next((i for i in _IMAGE_IMPLS if features.get(i)), None)
-    return ProfileInfo(
-        name=name,
-        paper_px=int(paper_px),
-        paper_px_known=known,
-        dpi=dpi,
-        columns=columns,
-        has_cutter=bool(features.get("paperFullCut") or features.get("paperPartCut")),
-        native_qr=bool(features.get("qrCode")),
-        drawer=bool(features.get("pulseStandard")),
-        image_impl=impl,
-    )
-
-
-
-
-# --------------------------------------------------------------------------------------------------------
-# Images
+    return ProfileInfo(name=name, paper_px=int(paper_px), paper_px_known=known, dpi=dpi, columns=columns,
+                       has_cutter=bool(features.get("paperFullCut") or features.get("paperPartCut")),
+                       native_qr=bool(features.get("qrCode")), drawer=bool(features.get("pulseStandard")),
+                       image_impl=impl)
 
 
 # --------------------------------------------------------------------------------------------------------

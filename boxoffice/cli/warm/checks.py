@@ -3,9 +3,15 @@
 A command started warm must get what a cold start would give it. So a request runs cold when it comes from
 another copy of the program, names a command that is not one of the short ones, has an environment that would
 have changed what the imports did, comes after the program's code changed on disk, or comes from a process
-confined otherwise than the warm process (groups, limits, capabilities, seccomp, namespaces, nice): a child forked
-here has the warm process's, and a command must never escape the confinement it was started in. (Not the cgroup: a
-desktop puts each terminal window in one of its own, and its limits are the user's to set.)
+confined otherwise than the warm process (groups, limits, capabilities, namespaces, nice, LSM label): a child
+forked here has the warm process's confinement, not the launcher's. (Not the cgroup: a desktop puts each terminal
+window in one of its own, and its limits are the user's to set.)
+
+/proc shows neither a process's seccomp filters nor the Landlock domain it put itself under, so those cannot be
+compared: a launcher with no_new_privs set or in a seccomp mode always runs cold, whatever the warm process's own,
+because an unprivileged process can take on a filter or a Landlock domain only once no_new_privs is set. A process
+with CAP_SYS_ADMIN needs no no_new_privs for Landlock: one that has the capability, as the warm process then has
+too, can go warm under a Landlock domain unseen.
 """
 
 from __future__ import annotations
@@ -52,7 +58,17 @@ def confinement(pid: int | str) -> tuple[bytes, ...] | None:
                 spaces.append(b"%d" % os.stat(f"{base}/ns/{name}").st_ino)
     except (OSError, IndexError):
         return None
-    return (*status, limits, nice, *spaces)
+    label = b"-"  # no LSM that gives labels (EINVAL), or none the user may read
+    with contextlib.suppress(OSError), open(f"{base}/attr/current", "rb") as f:
+        label = b"label:" + f.read()
+    return (*status, limits, nice, *spaces, label)
+
+
+def unseen_confinement(confined: tuple[bytes, ...]) -> bool:
+    """Whether a process (its :func:`confinement`) may be confined in ways /proc does not show: it has no_new_privs
+    set or is in a seccomp mode (the module's docstring says why that is the sign)."""
+    fields = dict(line.split(b":", 1) for line in confined if line.startswith((b"NoNewPrivs:", b"Seccomp:")))
+    return any(value.strip() != b"0" for value in fields.values())
 
 
 def code_stamp() -> dict[str, int]:
@@ -105,11 +121,11 @@ def well_formed(fields: list[bytes]) -> bool:
     return 1 <= argc <= len(fields) - 12 and fields[3].startswith(b"/")
 
 
-def refusal(fields: list[bytes], fds: list[int], peer: int, *, env: dict[bytes, bytes | None],
-            stamp: dict[str, int], confined: tuple[bytes, ...] | None) -> str | None:
+def refusal(fields: list[bytes], peer: int, *, env: dict[bytes, bytes | None], stamp: dict[str, int],
+            confined: tuple[bytes, ...] | None) -> str | None:
     """Why a ``run`` request from process ``peer`` is to run cold, or None. ``env``, ``stamp`` and ``confined``:
     the warm process's own, taken as it started."""
-    if len(fields) < 12 or len(fds) != 3 or not well_formed(fields):
+    if len(fields) < 12 or not well_formed(fields):
         return "malformed"
     if fields[1] != os.fsencode(frames.package_dir()) or fields[2] != os.fsencode(sys.executable):
         return "another copy"
@@ -120,7 +136,8 @@ def refusal(fields: list[bytes], fds: list[int], peer: int, *, env: dict[bytes, 
     names = set(env) | {key for key in theirs if key.startswith((b"PYTHON", b"LC_"))}
     if any(theirs.get(name) != env.get(name) for name in names):
         return "environment"
-    if confined is None or confinement(peer) != confined:
+    peers = confinement(peer)
+    if confined is None or peers is None or unseen_confinement(peers) or peers != confined:
         return "confinement"
     if changed(stamp):
         return "changed"

@@ -4,7 +4,9 @@ Everything a cold start would take from its launcher is taken here: the terminal
 descriptors), the working directory, the umask, the environment, the arguments, the standard streams' encodings.
 It leaves the warm process's session, so that it has no controlling terminal of its own: a PIN prompt then reads
 from the launcher's terminal (getpass falls back to standard input, with echo still off), never from the one the
-warm process was started in. Its exit status goes back through the warm process (zygote._reap).
+warm process was started in. Having no controlling terminal, it is never stopped for reading the terminal from the
+background (SIGTTIN): so only a launcher in its terminal's foreground goes warm (client.in_foreground). Its exit
+status goes back through the warm process (zygote._reap).
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ def run_child(fields: list[bytes], fds: list[int], go: int) -> NoReturn:
 def _become(fields: list[bytes], fds: list[int]) -> None:
     os.setsid()
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    for name in ("SIGTERM", "SIGHUP"):
+    for name in ("SIGTERM", "SIGHUP", "SIGTSTP"):  # SIGTSTP: ignored by a warm process in the foreground
         signal.signal(getattr(signal, name), signal.SIG_DFL)
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
@@ -62,9 +64,12 @@ def _become(fields: list[bytes], fds: list[int]) -> None:
         key, sep, value = entry.partition(b"=")
         if sep and key:
             os.environb[key] = value
+    import tempfile
+
     from boxoffice.i18n import refresh_environment
 
     refresh_environment()
+    tempfile.tempdir = None  # worked out again from the launcher's TMPDIR, not kept from the warm process's imports
     names = ("stdin", "stdout", "stderr")
     for number, name in enumerate(names):
         encoding = fields[5 + 2 * number].decode("ascii", "replace")

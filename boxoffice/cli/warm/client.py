@@ -9,8 +9,11 @@ prompts and output. Ctrl-C and other signals sent to the launcher are passed on 
 
 Only the short commands of the counter go warm (:data:`WARM_COMMANDS`); the full-screen counter, the door's
 scanning loop, sync and the central service always run here. Whenever the warm process is not running, is not
-this copy of the program, or cannot take the command, the command runs cold as before: nothing is lost by a warm
-process gone away. ``BOXOFFICE_WARM=0`` never uses it.
+this copy of the program, cannot take the command or has not taken it within two seconds (stopped, say), the
+command runs cold as before: nothing is lost by a warm process gone away. So does a launcher that is not in its
+terminal's foreground (`boxoffice refund X &`): cold, reading the terminal stops it, as the shell expects, where a
+command run warm has no controlling terminal and would take the operator's typing. ``BOXOFFICE_WARM=0`` never
+uses the warm process.
 
 This module imports nothing but the interpreter's own C modules until it falls back (frames.py says why).
 """
@@ -28,6 +31,8 @@ from boxoffice.cli.warm import frames
 WARM_COMMANDS = frozenset({"sell", "pickup", "order", "event", "refund", "exchange", "whoami", "ticket", "print",
                            "alerts"})
 _ROOT_VALUE_OPTIONS = frozenset({"--db", "--config"})
+# Seconds the warm process has to take a command (connection, request, first answer); after that it runs here.
+HANDSHAKE_TIMEOUT = 2.0
 _FORWARDED = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2")
 
 
@@ -45,6 +50,23 @@ def command_of(args: list[str]) -> str | None:
         else:
             return arg
     return None
+
+
+def in_foreground() -> bool:
+    """Whether this launcher is in the foreground of the terminal its standard streams are (true when none is).
+
+    A command run warm has no controlling terminal (child.py), so the kernel would not stop it for reading the
+    terminal from the background: started with `&`, it would read what the operator types for the shell. Cold, it
+    is stopped (SIGTTIN) until brought to the foreground, as every program is."""
+    group = os.getpgrp()
+    for fd in (0, 1, 2):
+        if os.isatty(fd):
+            try:
+                if os.tcgetpgrp(fd) != group:
+                    return False
+            except OSError:  # a terminal that is not this session's: cold, where the kernel decides
+                return False
+    return True
 
 
 def _umask() -> int:
@@ -84,6 +106,8 @@ def try_warm(args: list[str]) -> int | None:
     try:
         for fd in (0, 1, 2):
             os.fstat(fd)  # a closed standard stream: cold, where Python deals with it as always
+        if not in_foreground():
+            return None
         fields = _request(args)
     except (OSError, ValueError):
         return None
@@ -105,16 +129,30 @@ def try_warm(args: list[str]) -> int | None:
 
 
 def _exchange(sock: _socket.socket, path: str, fields: list[bytes], target: list[int]) -> int | None:
+    """The command's exit status, or None when it is to run here: nothing of it ran in the warm process.
+
+    Until ``P`` the warm process has HANDSHAKE_TIMEOUT; a launcher that gives up never answers it, and the child,
+    not taken, is killed unreleased. The terminal goes only to a warm process that has answered ``F``. Once this
+    launcher has answered ``g`` it waits without a bound: ``R`` says the command runs (it may wait for the operator
+    all day), the end of the connection before it that it never will."""
+    buffer = bytearray()
     try:
+        sock.settimeout(HANDSHAKE_TIMEOUT)
         sock.connect(path)
-        frames.send_request(sock, fields, [0, 1, 2])
-        buffer = bytearray()
+        frames.send_request(sock, fields)
+        if frames.read_line(sock, buffer) != b"F":
+            return None  # "C": the warm process cannot take it; nothing has run
+        frames.send_terminal(sock, [0, 1, 2])
         line = frames.read_line(sock, buffer)
+        if line is None or not line.startswith(b"P"):
+            return None
+        target[0] = int(line[1:])
+        sock.settimeout(None)
+        sock.sendall(b"g")
+        if frames.read_line(sock, buffer) != b"R":
+            return None  # the warm process did not wait for the answer: the child was killed unreleased
     except OSError:
         return None
-    if line is None or not line.startswith(b"P"):
-        return None  # "C": the warm process could not take it; nothing has run
-    target[0] = int(line[1:])
     try:
         line = frames.read_line(sock, buffer)
     except OSError:

@@ -3,13 +3,15 @@
 Imported by the launcher before anything else of the program, so it imports only C modules of the interpreter:
 ``_socket`` rather than ``socket``, whose enum classes cost more than the rest of the launcher (about 12 ms).
 
-A request is one ``sendmsg``: ``MAGIC``, the length of the payload (8 hexadecimal digits), and, for a command to
-run, the launcher's standard input, output and error as SCM_RIGHTS; then the payload. The payload is NUL-separated
-(no argument, path or environment entry can hold a NUL): the operation, the launcher's package directory and
-interpreter, its working directory, umask, the encodings of its standard streams, the argument count, the
-arguments, then the environment's ``NAME=value`` entries. The answers are lines: ``P<pid>`` the command runs in
-that process, ``X<status>`` it ended with that exit status, ``C`` run it cold (the warm process cannot take it),
-``K<text>`` the answer to ``ping`` or ``stop``.
+A request is ``MAGIC``, the length of the payload (8 hexadecimal digits), then the payload. The payload is
+NUL-separated (no argument, path or environment entry can hold a NUL): the operation, the launcher's package
+directory and interpreter, its working directory, umask, the encodings of its standard streams, the argument count,
+the arguments, then the environment's ``NAME=value`` entries. The answers are lines: ``F`` the command can be taken
+(the launcher then sends the byte ``F`` with its standard input, output and error as SCM_RIGHTS: only to a warm
+process that answers, so a stopped one never holds a launcher's output open), ``P<pid>`` it is ready in that process
+(the launcher sends the byte ``g`` to take it), ``R`` it runs, ``X<status>`` it ended with that exit status,
+``S<signal>`` it was ended by that signal, ``C`` run it cold (the warm process cannot take it), ``K<text>`` the
+answer to ``ping`` or ``stop``.
 """
 
 from __future__ import annotations
@@ -86,16 +88,16 @@ def parse_header(data: bytes) -> int:
     return length
 
 
-def send_request(sock: _socket.socket, fields: list[bytes], fds: list[int]) -> None:
-    """Send one request: the header with the descriptors, then the payload."""
+def send_request(sock: _socket.socket, fields: list[bytes]) -> None:
+    """Send one request: the header, then the payload."""
     payload = pack(fields)
+    sock.sendall(header(len(payload)) + payload)
+
+
+def send_terminal(sock: _socket.socket, fds: list[int]) -> None:
+    """Send the launcher's standard streams, once the warm process has said ``F``."""
     rights = b"".join(fd.to_bytes(4, sys.byteorder, signed=True) for fd in fds)
-    ancillary = [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, rights)] if fds else []
-    sock.sendmsg([header(len(payload))], ancillary)
-    view = memoryview(payload)
-    while view:
-        sent = sock.send(view)
-        view = view[sent:]
+    sock.sendmsg([b"F"], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, rights)])
 
 
 def read_line(sock: _socket.socket, buffer: bytearray) -> bytes | None:

@@ -89,7 +89,7 @@ def ping(path: str, op: bytes = b"ping", timeout: float = 2.0) -> str | None:
     sock.settimeout(timeout)
     try:
         sock.connect(path)
-        frames.send_request(sock, [op], [])
+        frames.send_request(sock, [op])
         line = frames.read_line(sock, bytearray())
     except OSError:
         return None

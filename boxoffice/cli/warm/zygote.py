@@ -11,9 +11,11 @@ Why a fork per command rather than running commands in this process: each one st
 (module globals, caches, the database connection, the language) exactly as a cold start would, a command that
 crashes takes nothing else down, and two counters' commands run side by side.
 
-A child runs nothing until it is released: only once the warm process has said ``P<pid>`` to a launcher that is
-still there. Whatever fails before that kills the child unreleased, and the launcher, told nothing, runs the
-command cold: a command never runs twice. A launcher that goes away while its command runs takes it along (the
+A child runs nothing until it is released: only once the warm process has said ``P<pid>`` to the launcher, the
+launcher has answered that it takes it (``g``), and the warm process has said ``R`` back. A launcher gives up on a
+warm process that has not said ``P`` within two seconds (one stopped, say) and runs the command cold; it never
+answers after giving up, and whatever fails before the release (no answer within READ_TIMEOUT) kills the child
+unreleased: a command never runs twice. A launcher that goes away while its command runs takes it along (the
 child gets SIGHUP, as a cold command whose terminal closed).
 """
 
@@ -146,6 +148,7 @@ def serve(path: str, ready: Callable[[], None] | None = None) -> None:
 
         for name in ("SIGTERM", "SIGINT", "SIGHUP"):
             signal.signal(getattr(signal, name), stop)
+        signal.signal(signal.SIGTSTP, signal.SIG_IGN)  # Ctrl-Z on `warm start --foreground`: launchers would wait
         gc.collect()
         gc.freeze()  # what is alive now is shared with every child, untouched by their collections
         if ready is not None:
@@ -243,13 +246,7 @@ def _more(pending: _Pending) -> list[bytes] | None:
 
 def _take(pending: _Pending) -> list[bytes] | None:
     if len(pending.data) < frames.HEADER:
-        data, ancdata, _flags, _addr = pending.conn.recvmsg(frames.HEADER - len(pending.data),
-                                                            socket.CMSG_SPACE(3 * 4))
-        for level, kind, payload in ancdata:
-            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-                usable = len(payload) - len(payload) % 4
-                pending.fds += [int.from_bytes(payload[i:i + 4], sys.byteorder, signed=True)
-                                for i in range(0, usable, 4)]
+        data = pending.conn.recv(frames.HEADER - len(pending.data))  # descriptors sent with it: dropped unread
         if not data:
             raise ValueError("closed")
         pending.data += data
@@ -268,6 +265,16 @@ def _take(pending: _Pending) -> list[bytes] | None:
     return frames.unpack(bytes(pending.data[frames.HEADER:]))
 
 
+def _passed(ancdata: list[tuple[int, int, bytes]]) -> list[int]:
+    """The descriptors received with a message (SCM_RIGHTS)."""
+    fds = []
+    for level, kind, payload in ancdata:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            usable = len(payload) - len(payload) % 4
+            fds += [int.from_bytes(payload[i:i + 4], sys.byteorder, signed=True) for i in range(0, usable, 4)]
+    return fds
+
+
 def _answer(state: Warm, pending: _Pending, fields: list[bytes], sel: selectors.BaseSelector) -> bool:
     """Answer a whole request; True when a child took its connection and descriptors."""
     conn = pending.conn
@@ -284,8 +291,16 @@ def _answer(state: Warm, pending: _Pending, fields: list[bytes], sel: selectors.
     if op != b"run":
         return False
     busy = len(state.children) >= MAX_CHILDREN
-    reason = "busy" if busy else checks.refusal(fields, pending.fds, pending.peer, env=state.env,
-                                                 stamp=state.stamp, confined=state.confined)
+    reason = "busy" if busy else checks.refusal(fields, pending.peer, env=state.env, stamp=state.stamp,
+                                                 confined=state.confined)
+    if reason is None:  # only now, within READ_TIMEOUT, does the launcher send its terminal (frames.py)
+        conn.sendall(b"F\n")
+        data, ancdata, _flags, _addr = conn.recvmsg(1, socket.CMSG_SPACE(3 * 4))
+        pending.fds += _passed(ancdata)
+        if data != b"F":
+            raise OSError("the launcher went away")  # nothing forked: it runs cold, or is not one of ours
+        if len(pending.fds) != 3:
+            reason = "malformed"
     if reason is not None:
         state.cold += 1
         conn.sendall(b"C\n")
@@ -297,8 +312,8 @@ def _answer(state: Warm, pending: _Pending, fields: list[bytes], sel: selectors.
 
 def _fork(state: Warm, conn: socket.socket, fields: list[bytes], fds: list[int],
           sel: selectors.BaseSelector) -> bool:
-    """Fork the child, tell the launcher, then release the child; False (the child killed unreleased, nothing
-    run) when anything before the release fails."""
+    """Fork the child, tell the launcher, and once it takes the command, release the child; False (the child
+    killed unreleased, nothing run) when anything before the release fails."""
     go_read, go_write = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -311,8 +326,9 @@ def _fork(state: Warm, conn: socket.socket, fields: list[bytes], fds: list[int],
     try:
         pidfd = os.pidfd_open(pid)
         conn.sendall(b"P%d\n" % pid)
-        if not _still_there(conn):
-            raise OSError("the launcher went away")
+        if conn.recv(1) != b"g":  # within READ_TIMEOUT (_answer), else socket.timeout, an OSError
+            raise OSError("the launcher gave up")
+        conn.sendall(b"R\n")  # before the release: a launcher told R never runs the command itself
         os.write(go_write, b"g")
     except OSError:
         os.kill(pid, signal.SIGKILL)
@@ -330,20 +346,6 @@ def _fork(state: Warm, conn: socket.socket, fields: list[bytes], fds: list[int],
     sel.register(conn, selectors.EVENT_READ, _Watch(child))
     state.served += 1
     return True
-
-
-def _still_there(conn: socket.socket) -> bool:
-    """Whether the launcher still holds its end (it sends nothing more: only the end of the connection reads)."""
-    timeout = conn.gettimeout()
-    conn.setblocking(False)  # a socket with a timeout would wait for the peek
-    try:
-        return conn.recv(1, socket.MSG_PEEK) != b""
-    except (BlockingIOError, InterruptedError):
-        return True
-    except OSError:
-        return False
-    finally:
-        conn.settimeout(timeout)
 
 
 def _hung_up(child: _Child, sel: selectors.BaseSelector) -> None:
