@@ -38,6 +38,7 @@ EXIT_STATUSES: dict[str, tuple[int, str]] = {
     "already_paid": (4, N_("the order is paid already")),
     "shift_required": (4, N_("an open shift is required first")),
     "shift_open": (4, N_("a shift is open already")),
+    "drawer_counted": (4, N_("the drawer was counted for closing: no money goes in or out until the shift is closed")),
     "variance_unapproved": (4,
         N_("the drawer's count differs from what it should hold: a note and a supervisor first")),
     "insufficient_payment": (4, N_("the tenders do not cover the total")),
@@ -67,6 +68,7 @@ EXIT_STATUSES: dict[str, tuple[int, str]] = {
     "key_revoked": (6, N_("the ticket was signed with a revoked terminal's key and cannot be shown to predate it")),
     "unknown_section": (6, N_("the ticket names a section its event does not have")),
     "unknown_event": (6, N_("the ticket is for an event this terminal does not know")),
+    "not_in_records": (6, N_("the ticket carries this terminal's own signature but is not in its records")),
     "holder_mismatch": (6, N_("the ID shown is not the real-name ticket holder's")),
     "holder_tampered": (6, N_("the real-name ticket's holder record does not match its signature")),
     # 7: the sale is kept, the printer is not

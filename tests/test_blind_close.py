@@ -137,3 +137,20 @@ def test_a_database_at_0021_keeps_its_shifts_through_the_blind_close_migration(t
                        "FROM shifts WHERE id = 's1'").fetchone()
     assert tuple(row) == (9900, -100, None, None, None, None)
     conn.close()
+
+
+def test_no_money_moves_in_a_counted_drawer_so_a_shortfall_cannot_be_closed_away(sam: Ctx, demo_events, cli) -> None:  # noqa: ANN001
+    """The count is short by 20.00; a cash drop, a cash-in, a sale or a refund after it would move the expected cash
+    to meet the count and close at no variance without a supervisor. Each is refused; the variance stands."""
+    blind.count_drawer(sam, 12500)
+    _refused("drawer_counted", shifts.cash_move, sam, "out", 2000, "drop to the safe")
+    _refused("drawer_counted", shifts.cash_move, sam, "in", 2000, "change from the safe")
+    _refused("drawer_counted", sell, sam, SaleRequest(demo_events[0], "standing", {"adult": 1}, [Tender("card")]))
+    assert one(sam.conn, "SELECT count(*) AS n FROM cash_movements")["n"] == 0
+    out = cli("shift", "cash-out", "20", "--reason", "drop to the safe", db=sam)
+    assert out.exit_code == 4 and "was counted for closing" in out.stderr, out.output
+    code = one(sam.conn, "SELECT code FROM orders LIMIT 1")["code"]
+    refund = cli("refund", code, "--yes", db=sam)
+    assert refund.exit_code == 4 and "was counted for closing" in refund.stderr, refund.output
+    _refused("variance_unapproved", shifts.close_shift, sam)
+    assert blind.reveal(sam)["variance"] == -2000, "the shortfall is still there to explain"

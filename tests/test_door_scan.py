@@ -126,6 +126,36 @@ def test_a_genuine_ticket_this_terminal_never_saw_is_admitted(terminal, desk, ce
     assert ok["seen_in_sync"] is False
 
 
+def test_a_ticket_with_this_terminals_own_signature_that_it_never_sold_is_refused(terminal, desk, demo_events,  # noqa: ANN001
+                                                                                     cli) -> None:
+    """This terminal keeps every ticket it signs: one of its own it does not hold was made with a copy of its key
+    (or sold on a database since put back behind its back). A terminal restored from an older copy (working on, the
+    loss accepted) does not hold
+    what it sold since, so there it is admitted, marked, until `sync recover`."""
+    import uuid
+
+    from boxoffice.services.signing import private_key
+    from boxoffice.store import recovery as recovery_store
+    from boxoffice.store.db import write
+    from boxoffice.tickets.keys import private_key_id
+    from boxoffice.tickets.token import TicketClaims, sign_token
+
+    key = private_key(terminal)
+    minted = [sign_token(TicketClaims(str(uuid.uuid4()), demo_events[0], "standing", None, None), key,
+                         private_key_id(key)) for _ in range(2)]
+    no = answer(terminal, minted[0])
+    assert no["result"] == "refused" and no["code"] == "not_in_records", no
+    assert "not in its records" in no["message"]
+    said = cli("scan", "check", "--json", db=terminal, input=minted[0] + "\n")
+    assert said.exit_code == 6 and json.loads(said.stdout.splitlines()[0])["error"]["code"] == "not_in_records"
+    with write(terminal.conn):
+        terminal.conn.execute("INSERT INTO recovery (id, state, source, since, backup_seq, marks_seq, marks_hash, "
+                              "next_order_seq, restore_seq, message) VALUES (1, 'gap', 'restore', ?, 1, 2, '', "
+                              "1, 3, 'restored: run `boxoffice sync recover`')", (GALA_EVENING,))
+    assert recovery_store.state(terminal.conn) is not None
+    assert answer(terminal, minted[1])["result"] == "admit"
+
+
 def test_reentry_after_an_exit(terminal, desk, clock, demo_events) -> None:  # noqa: ANN001
     jazz = demo_events[1]
     clock.set(JAZZ_EVENING)

@@ -257,6 +257,12 @@ def _rules(ctx: Ctx, decoded: Any, state: dict[str, Any], ev: DoorEvent, directi
     late = None if seen else _signed_after_revocation(ctx, decoded.key_id.hex(), seen, ev.timezone)
     if late:
         return refused("key_revoked", _("{why}: {refuse}").format(why=late, refuse=_refuse()), tid, place, seen)
+    if not seen and decoded.key_id.hex() == ctx.terminal.get("key_id") and not _recovering(ctx):
+        # This terminal keeps every ticket it signs: one of its own it does not hold was signed with its key by
+        # someone else, or sold on a database since put back (which would be in recovery, and is admitted, marked).
+        return refused("not_in_records", _("ticket signed by this terminal but not in its records (a copy of its "
+                                           "key, or a sale undone behind its back): {refuse}").format(
+            refuse=_refuse()), tid, place, seen)
     if state["revoked"] or (state["status"] is not None and state["status"] != "valid"):
         return refused("revoked", _("ticket was refunded or re-issued: {refuse}").format(refuse=_refuse()), tid, place,
                         seen)
@@ -309,6 +315,14 @@ def _rules(ctx: Ctx, decoded: Any, state: dict[str, Any], ev: DoorEvent, directi
 
 def _refuse() -> str:
     return _("refuse entry; send the customer to the box office")
+
+
+def _recovering(ctx: Ctx) -> bool:
+    """Whether this terminal was put back from an older copy and has not recovered yet: tickets it sold since that
+    copy are missing here until `boxoffice sync recover`."""
+    from boxoffice.store import recovery as recovery_store
+
+    return recovery_store.state(ctx.conn) is not None
 
 
 def _signed_after_revocation(ctx: Ctx, key_id: str, seen: bool, tz: str) -> str | None:

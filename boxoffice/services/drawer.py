@@ -33,6 +33,16 @@ def _mine(ctx: Ctx, op: dict[str, Any]) -> dict[str, Any]:
     return shift
 
 
+def refuse_if_counted(shift: dict[str, Any], name: str) -> None:
+    """A drawer counted for its close takes no more money. The count is kept so that a second try cannot count to
+    what the first one revealed; money paid in or out after it (a sale, a refund, a cash drop) would move the
+    expected figure to meet the count instead, and close a shortfall at no variance without a supervisor."""
+    if shift.get("drawer_count") is not None:
+        raise BoxOfficeError("drawer_counted", _("{name}'s drawer was counted for closing: close the shift (`boxoffice "
+                                                 "shift close`; a supervisor approves any variance) before any more "
+                                                 "money goes in or out").format(name=name))
+
+
 def cash_summary(ctx: Ctx, shift: dict[str, Any]) -> dict[str, int]:
     """The drawer's arithmetic for a shift (see the module docstring)."""
     pays = {(p["kind"], p["tender"]): p["amount"] for p in store.payment_totals(ctx.conn, shift["id"])}

@@ -25,6 +25,7 @@ from boxoffice.services.context import Ctx
 from boxoffice.services.drawer import _mine, _target, kept_pieces  # noqa: F401 - shared with blind_close
 from boxoffice.services.drawer import cash_summary as cash_summary
 from boxoffice.services.drawer import current as current
+from boxoffice.services.drawer import refuse_if_counted as refuse_if_counted
 from boxoffice.store import catalog as catalog_store
 from boxoffice.store import operators as operator_store
 from boxoffice.store import shifts as store
@@ -120,13 +121,16 @@ def open_shift_id(ctx: Ctx) -> str | None:
 
 
 def shift_for_money(ctx: Ctx) -> str | None:
-    """The shift a sale or refund is booked to; with ``require_shift`` set, refuse when there is none."""
-    shift_id = open_shift_id(ctx)
-    if shift_id is None and ctx.config.require_shift:
-        who = ctx.operator["name"] if ctx.operator else _("nobody")
+    """The shift a sale or refund is booked to; with ``require_shift`` set, refuse when there is none. A drawer
+    counted for its close takes no more (drawer.refuse_if_counted)."""
+    shift = current(ctx)
+    who = ctx.operator["name"] if ctx.operator else _("nobody")
+    if shift is None and ctx.config.require_shift:
         raise BoxOfficeError("shift_required", _("{who} has no open shift at this terminal: "
                                                  "run `boxoffice shift open --float AMOUNT` first").format(who=who))
-    return shift_id
+    if shift is not None:
+        refuse_if_counted(shift, who)
+    return shift["id"] if shift else None
 
 
 def require_open_shift(ctx: Ctx) -> None:
@@ -174,6 +178,7 @@ def cash_move(ctx: Ctx, kind: str, amount: int, reason: str) -> CashMovement:
         raise BoxOfficeError("bad_input", _("cash movement {kind}: use in or out").format(kind=repr(kind)))
     op = ctx.require("cash")
     shift = _mine(ctx, op)
+    refuse_if_counted(shift, op["name"])
     if amount <= 0:
         raise BoxOfficeError("bad_input", _("a cash movement is a positive amount"))
     why = _reason(reason)
