@@ -37,7 +37,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from boxoffice.central.api import openapi as customise
-from boxoffice.central.api.limits import Limits, LimitsMiddleware, limits_from_env
+from boxoffice.central.api.limits import Limits, LimitsMiddleware, limits_from_env, vouch
 from boxoffice.central.errors import CentralError, invalid
 from boxoffice.central.services import (
     allocation_stops,
@@ -112,6 +112,20 @@ def _json(raw: bytes, what: str) -> Any:
     except json.JSONDecodeError as exc:  # orjson's decode error is one too
         where = f"/: line {exc.lineno} column {exc.colno}: {exc.msg}"
         raise invalid(_("the {what} is not valid JSON").format(what=_(what)), [where]) from None
+
+
+def _terminal(db: CentralDB, request: Request) -> dict[str, Any]:
+    """The terminal the request's token belongs to, else 401. The token is then vouched for, so it draws from its own
+    rate bucket (limits.py); a token no route checked draws from its address's."""
+    term = terminals.authenticate(db, request.headers.get("authorization"))
+    vouch(request.scope)
+    return term
+
+
+def _admin(db: CentralDB, request: Request) -> None:
+    """Pass the admin token, else 401; vouched for like a terminal's (see :func:`_terminal`)."""
+    terminals.authenticate_admin(db, request.headers.get("authorization"))
+    vouch(request.scope)
 
 
 def create_app(db_url: str, clock: Callable[[], Any] = system_clock, limits: Limits | None = None) -> FastAPI:
@@ -222,12 +236,11 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock, limits: Lim
               summary="Push journal entries (each applied once, by id)",
               openapi_extra=customise.body("sync-push.schema.json", "sync-push-response.schema.json", auth=True))
     async def push(request: Request) -> JSONResponse:
-        header = request.headers.get("authorization")
-        await run_in_threadpool(run, lambda db: terminals.authenticate(db, header))  # before a byte of the body
+        await run_in_threadpool(run, lambda db: _terminal(db, request))  # before a byte of the body
         raw = await request.body()  # capped while it streams (limits.py)
 
         def work(db: CentralDB) -> dict[str, Any]:
-            term = terminals.authenticate(db, header)  # again in the unit that writes: revoked meanwhile is refused
+            term = _terminal(db, request)  # again in the unit that writes: revoked meanwhile is refused
             body = _json(raw, N_("journal batch"))
             _check(body, "sync-push.schema.json", N_("journal batch"))
             # three units, each retried on its own: running the batch again after a later step collided would
@@ -255,10 +268,9 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock, limits: Lim
              openapi_extra=customise.responses("sync-journal.schema.json", auth=True))
     async def journal(request: Request, after: int = Query(0, ge=0, le=2**53),
                       limit: int = Query(500, ge=1, le=readback.MAX_PAGE)) -> JSONResponse:
-        header = request.headers.get("authorization")
 
         def work(db: CentralDB) -> Any:
-            term = terminals.authenticate(db, header)  # the token says whose entries: never the request
+            term = _terminal(db, request)  # the token says whose entries: never a parameter
             return readback.entries_after(db, term, after, limit)
 
         return JSONResponse(await run_in_threadpool(run, work))
@@ -268,10 +280,9 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock, limits: Lim
              openapi_extra=customise.responses("sync-allocations.schema.json", auth=True))
     async def grants(request: Request, after: int = Query(0, ge=0, le=2**53),
                      limit: int = Query(500, ge=1, le=allocations.MAX_PAGE)) -> JSONResponse:
-        header = request.headers.get("authorization")
 
         def work(db: CentralDB) -> Any:
-            term = terminals.authenticate(db, header)
+            term = _terminal(db, request)
             return allocations.grants_after(db, term["id"], after, limit)
 
         return JSONResponse(await run_in_threadpool(run, work))
@@ -281,12 +292,11 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock, limits: Lim
               openapi_extra=customise.body("sync-allocation-request.schema.json",
                                            "sync-allocation-request-response.schema.json", auth=True))
     async def top_up(request: Request) -> JSONResponse:
-        header = request.headers.get("authorization")
-        await run_in_threadpool(run, lambda db: terminals.authenticate(db, header))  # before a byte of the body
+        await run_in_threadpool(run, lambda db: _terminal(db, request))  # before a byte of the body
         raw = await request.body()
 
         def work(db: CentralDB) -> Any:
-            term = terminals.authenticate(db, header)
+            term = _terminal(db, request)
             body = _json(raw, N_("top-up request"))
             _check(body, "sync-allocation-request.schema.json", N_("top-up request"))
             return allocation_topup.top_up(db, term["id"], body["event_id"], body["section_id"], body["count"],
@@ -299,12 +309,11 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock, limits: Lim
               openapi_extra=customise.body("sync-customer-limits.schema.json",
                                            "sync-customer-limits-response.schema.json", auth=True))
     async def customer_limits_of(request: Request) -> JSONResponse:
-        header = request.headers.get("authorization")
-        await run_in_threadpool(run, lambda db: terminals.authenticate(db, header))  # before a byte of the body
+        await run_in_threadpool(run, lambda db: _terminal(db, request))  # before a byte of the body
         raw = await request.body()
 
         def work(db: CentralDB) -> Any:
-            term = terminals.authenticate(db, header)
+            term = _terminal(db, request)
             body = _json(raw, N_("customer limits request"))
             _check(body, "sync-customer-limits.schema.json", N_("customer limits request"))
             return customer_limits.answer(db, term, body)
@@ -315,10 +324,9 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock, limits: Lim
              openapi_extra=customise.responses("sync-changes.schema.json", auth=True))
     async def changes(request: Request, after: int = Query(0, ge=0, le=2**53),
                       limit: int = Query(500, ge=1, le=feed.MAX_PAGE)) -> Response:
-        header = request.headers.get("authorization")
 
         def work(db: CentralDB) -> str:
-            term = terminals.authenticate(db, header)
+            term = _terminal(db, request)
             terminals.seen(db, term["id"], now())
             return feed.page(db, term["id"], after, limit, customers=terminals.sees_customers(term),
                              holders=terminals.sees_holders(term))
@@ -329,10 +337,9 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock, limits: Lim
              summary="Every terminal's id and name, so a terminal can name the others (schemas/sync-terminals)",
              openapi_extra=customise.responses(None, auth=True))
     async def terminal_names(request: Request) -> JSONResponse:
-        header = request.headers.get("authorization")
 
         def work(db: CentralDB) -> Any:
-            terminals.authenticate(db, header)
+            _terminal(db, request)
             return terminals.names(db)
 
         return JSONResponse(await run_in_threadpool(run, work))
@@ -341,10 +348,9 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock, limits: Lim
              summary="The venue secret customers are matched by (for terminals enrolled before it existed)",
              openapi_extra=customise.responses("sync-venue-secret.schema.json", auth=True))
     async def venue_secret_of(request: Request) -> JSONResponse:
-        header = request.headers.get("authorization")
 
         def work(db: CentralDB) -> Any:
-            terminals.authenticate(db, header)
+            _terminal(db, request)
             with db.transaction():
                 return {"venue_secret": venue_secret.ensure(db, now())}
 
@@ -353,10 +359,9 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock, limits: Lim
     @app.get("/v1/admin/terminals", tags=["admin"], response_model=None, summary="Enrolled terminals (admin token)",
              openapi_extra=customise.responses(None, auth=True))
     async def admin_terminals(request: Request) -> JSONResponse:
-        header = request.headers.get("authorization")
 
         def work(db: CentralDB) -> Any:
-            terminals.authenticate_admin(db, header)
+            _admin(db, request)
             return {"terminals": terminals.listing(db)}
 
         return JSONResponse(await run_in_threadpool(run, work))
@@ -364,10 +369,9 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock, limits: Lim
     @app.get("/v1/admin/conflicts", tags=["admin"], response_model=None, summary="Conflicts flagged (admin token)",
              openapi_extra=customise.responses(None, auth=True))
     async def admin_conflicts(request: Request, limit: int = Query(100, ge=1, le=10_000)) -> JSONResponse:
-        header = request.headers.get("authorization")
 
         def work(db: CentralDB) -> Any:
-            terminals.authenticate_admin(db, header)
+            _admin(db, request)
             return {"conflicts": conflicts.newest(db, limit)}
 
         return JSONResponse(await run_in_threadpool(run, work))

@@ -4,7 +4,10 @@ An ASGI middleware (:class:`LimitsMiddleware`) sits in front of every route, bef
 
 * **Rate.** Each bearer token the service has accepted has a token bucket (``rate`` requests a second, ``burst`` at
   once); a request with no token, or a token not yet accepted (an enrollment, /healthz, a guessed token), draws
-  from its client address's bucket instead, so a stranger cannot mint fresh buckets by making up tokens. An empty
+  from its client address's bucket instead, so a stranger cannot mint fresh buckets by making up tokens. A token
+  counts as accepted only once a route's token check passed it (:func:`vouch`, called by app.py after
+  ``authenticate``): an answer that merely is not 401 proves nothing, since /healthz, the enrollment routes, a 404
+  or a 422 never look at the token. A 401 forgets it again. An empty
   bucket answers 429 ``rate_limited`` with ``Retry-After`` (whole seconds). The buckets live in the process's
   memory: each worker process enforces its own (with ``--workers 4`` a token may make four times the rate), and a
   restart forgets them. The defaults are far above a busy night: 32 terminals syncing every few seconds make a
@@ -48,6 +51,7 @@ Send = Callable[[Message], Awaitable[None]]
 MAX_LOG_CHARS = 2000
 MAX_BUCKETS = 100_000  # the least recently used are forgotten past this: a full bucket again, memory bounded
 MAX_KNOWN_TOKENS = 10_000
+VOUCHED = "boxoffice.token_checked"  # the scope key vouch() marks
 
 
 @dataclass(frozen=True)
@@ -136,7 +140,7 @@ class LimitsMiddleware:
         self.limits = limits or Limits()
         self.tokens = Buckets(self.limits.rate_per_token, self.limits.burst_per_token)
         self.addresses = Buckets(self.limits.rate_per_address, self.limits.burst_per_address)
-        self._accepted: OrderedDict[str, None] = OrderedDict()  # token digests answered other than 401
+        self._accepted: OrderedDict[str, None] = OrderedDict()  # digests of tokens a route's check passed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -147,6 +151,8 @@ class LimitsMiddleware:
         chunked = b"chunked" in (_header(scope, b"transfer-encoding") or b"").lower()
         length = int(length_text) if length_text and length_text.strip().isdigit() else 0
         body = {"pending": length > 0 or chunked, "read": 0}
+        checked: dict[str, bool] = {"passed": False}  # set by vouch(); shared even if the scope is copied
+        scope[VOUCHED] = checked
 
         if token is not None and token in self._accepted:
             wait = self.tokens.take(token)
@@ -187,22 +193,32 @@ class LimitsMiddleware:
             if message.get("type") == "http.response.start":
                 status = int(message.get("status", 200))
                 if token is not None:
-                    self._learn(token, status)
+                    self._learn(token, status, checked["passed"])
                 if body["pending"]:  # the rest of the body is not wanted: drop the connection after the answer
                     message = {**message, "headers": [*message.get("headers", []), (b"connection", b"close")]}
             await send(message)
 
         await self.app(scope, capped_receive, watched_send)
 
-    def _learn(self, token: str, status: int) -> None:
-        """Remember which tokens the service accepted: they draw from their own bucket from then on."""
+    def _learn(self, token: str, status: int, passed: bool) -> None:
+        """Remember which tokens a route's check passed: they draw from their own bucket from then on. Any other
+        answer teaches nothing, or made-up tokens would each get a bucket and push real ones out of the list."""
         if status == 401:
             self._accepted.pop(token, None)
-        elif status != 429:
+        elif passed:
             self._accepted[token] = None
             self._accepted.move_to_end(token)
             while len(self._accepted) > MAX_KNOWN_TOKENS:
                 self._accepted.popitem(last=False)
+
+
+def vouch(scope: Scope) -> None:
+    """Tell :class:`LimitsMiddleware` that this request's bearer token passed the route's check (a terminal's or
+    the admin's): only then does the token get a rate bucket of its own. Safe to call from a worker thread: it sets
+    one flag the middleware reads once the answer starts."""
+    checked = scope.get(VOUCHED)
+    if isinstance(checked, dict):
+        checked["passed"] = True
 
 
 async def _refuse(send: Send, status: int, code: str, message: str, *, close: bool,
@@ -295,8 +311,11 @@ class ServerLimits:
     """uvicorn's own limits, as `central serve` options: connections, backlog, keep-alive, request head size.
 
     ``limit_concurrency`` counts open connections as well as requests under way; past it uvicorn answers 503 at
-    once. It must stay well above the idle connections a night can hold (32 terminals keep one each, a stranger
-    may open a thousand): the process raises its open-file limit to fit (:func:`raise_file_limit`).
+    once. It must stay well above the idle connections a night can hold (32 terminals keep one each): the process
+    raises its open-file limit to fit (:func:`raise_file_limit`). So that one stranger cannot fill it,
+    ``connections_per_address`` caps what one client address holds (heads.py closes the rest on arrival) and a
+    connection silent for ``first_byte_timeout`` seconds is closed. The cap stays above the terminals a venue puts
+    behind one NAT address; 0 turns it off, for a TLS proxy on the same machine (every client is then one address).
     The head limit is h11's (``h11_max_incomplete_event_size``), so the h11 parser is used, not httptools, which
     has no limit on a request line or header; heads.py adds a deadline for the head."""
 
@@ -305,15 +324,19 @@ class ServerLimits:
     timeout_keep_alive: int = 5
     max_head_bytes: int = 16_384
     head_timeout: float = 10.0  # seconds for a whole request head (heads.py): a slow-loris connection is closed
+    connections_per_address: int = 256  # open at once from one address (an IPv6 /64); 0: no cap
+    first_byte_timeout: float = 3.0  # seconds a new connection may stay silent (at most head_timeout)
 
     def uvicorn_options(self) -> dict[str, Any]:
-        """uvicorn.run's keyword arguments; raises the open-file limit and hands the head deadline to workers."""
+        """uvicorn.run's keyword arguments; raises the open-file limit and hands heads.py's figures to workers."""
         import os
 
-        from boxoffice.central.api.heads import HEAD_TIMEOUT_ENV
+        from boxoffice.central.api import heads
 
         raise_file_limit(self.limit_concurrency + 256)
-        os.environ[HEAD_TIMEOUT_ENV] = str(self.head_timeout)
+        os.environ[heads.HEAD_TIMEOUT_ENV] = str(self.head_timeout)
+        os.environ[heads.FIRST_BYTE_TIMEOUT_ENV] = str(self.first_byte_timeout)
+        os.environ[heads.PER_ADDRESS_ENV] = str(self.connections_per_address)
         return {"limit_concurrency": self.limit_concurrency, "backlog": self.backlog,
                 "timeout_keep_alive": self.timeout_keep_alive, "http": "boxoffice.central.api.heads:HeadDeadlineH11",
                 "h11_max_incomplete_event_size": self.max_head_bytes, "log_config": log_config()}

@@ -37,6 +37,11 @@ def serve(
     max_head_kb: int = typer.Option(16, "--max-head-kb", help=_("Largest request line and headers, in kB.")),
     head_timeout: float = typer.Option(10.0, "--head-timeout",
                                        help=_("Seconds a connection has to send a whole request head (then closed).")),
+    per_address: int = typer.Option(256, "--connections-per-address",
+                                    help=_("Connections one client address may hold open at once (an IPv6 /64 counts "
+                                           "as one; each worker counts its own); more are closed on arrival. Keep "
+                                           "it above the terminals behind one address (a NAT, a TLS proxy on this "
+                                           "machine); 0: no cap.")),
     body_timeout: float = typer.Option(60.0, "--body-timeout",
                                        help=_("Seconds a request has to send its whole body after its head "
                                               "(then 408).")),
@@ -81,6 +86,8 @@ def serve(
     if min(rate_per_token, rate_per_address, max_push_mb, body_timeout) <= 0 or \
             min(burst_per_token, burst_per_address) < 1:
         raise BoxOfficeError("bad_input", _("the rates, bursts, --max-push-mb and --body-timeout must be above 0"))
+    if per_address < 0:
+        raise BoxOfficeError("bad_input", _("--connections-per-address is 0 (no cap) or more"))
     if max_connections < 16 or backlog < 1 or keep_alive < 1 or not 1 <= max_head_kb <= 1024 or head_timeout <= 0:
         raise BoxOfficeError("bad_input", _("--max-connections is at least 16, --backlog and --keep-alive at least "
                                             "1, --max-head-kb 1 to 1024, --head-timeout above 0"))
@@ -88,7 +95,8 @@ def serve(
                     burst_per_address=burst_per_address, push_max_bytes=int(max_push_mb * 1_000_000),
                     body_timeout=body_timeout)
     bounds = ServerLimits(limit_concurrency=max_connections, backlog=backlog, timeout_keep_alive=keep_alive,
-                          max_head_bytes=max_head_kb * 1024, head_timeout=head_timeout)
+                          max_head_bytes=max_head_kb * 1024, head_timeout=head_timeout,
+                          connections_per_address=per_address)
     bridge = None
     if pretix:
         from boxoffice.central.pretix.settings import load
