@@ -19,7 +19,11 @@ ingest.py) it is judged here:
   refund or exchange row, as services/refunds.py and services/exchanges.py journal them) and the sender has the
   ``sell`` or ``pickup`` role (a door scanner pays nothing back). Such an override is applied and flagged
   (``foreign_refund_override``) for the admin to review. Without it the entry is refused. The sender's own tickets
-  it refunds as it likes: the money was taken there.
+  it refunds as it likes: the money was taken there. The override is a flag the sender writes, so a stolen
+  terminal could set it on every ticket: one terminal gets at most ``FOREIGN_PER_HOUR`` foreign tickets an hour
+  (by the central clock) applied this way, and an entry past that is held (``foreign_refund_held``: kept, not
+  applied, flagged) until the admin revokes its tickets by hand (`boxoffice central revoke-ticket`). A bare
+  revocation (``revoke``, ``ticket.revoke``, ``holder_change``) carries no refund row, so no override.
 
 **What a refusal does (the rule).** A refused entry is *kept in the journal but not applied*: none of its effects
 (order, tickets, claims, revocations) reach the central tables or the feed, and a conflict is recorded for the
@@ -35,6 +39,7 @@ entries that do not match their hashes (422).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache
 from typing import Any
 
@@ -48,6 +53,7 @@ from boxoffice.central.services.effects import (
 )
 from boxoffice.central.store import ownership as rows
 from boxoffice.central.store.db import CentralDB
+from boxoffice.domain.clock import iso, parse_iso
 from boxoffice.domain.codes import CENTRAL_TAG_PREFIX, code_parts
 from boxoffice.domain.ids import is_uuid
 from boxoffice.wire import codec
@@ -60,6 +66,9 @@ ID_RULE = "an order or ticket id belongs to whoever made it first; the entry is 
 FOREIGN_RULE = ("a terminal refunds or revokes another's ticket only with a supervisor's override (or through the "
                 "central admin); the entry is kept, not applied")
 REVIEW_RULE = "another's ticket refunded under a supervisor's override: applied, flagged for review"
+FOREIGN_PER_HOUR = 20  # another's tickets one terminal may have applied under overrides in an hour
+HELD_RULE = (f"a terminal refunds at most {FOREIGN_PER_HOUR} of another's tickets an hour under overrides; the entry "
+             "is kept, not applied, until the admin revokes the tickets (boxoffice central revoke-ticket)")
 CENTRAL = "central"
 
 
@@ -106,9 +115,10 @@ def _roles(text: str) -> frozenset[str]:
 
 
 def judge(db: CentralDB, terminal: dict[str, Any], entry: dict[str, Any], eff: Effect,
-          known: Known) -> Verdict | None:
+          known: Known, now: str) -> Verdict | None:
     """The verdict on one readable entry (None: apply it as it is). ``known`` holds who owns what the batch names;
-    the caller notes each applied sale in it (``Known.sold``)."""
+    the caller notes each applied sale in it (``Known.sold``). ``now`` is the central clock: the hourly cap on
+    overrides is counted by it, never by the time the sender wrote."""
     kind, roles = entry["kind"], roles_of(terminal)
     need = _role_needed(kind, eff)
     if need is not None and need not in roles:
@@ -120,7 +130,7 @@ def judge(db: CentralDB, terminal: dict[str, Any], entry: dict[str, Any], eff: E
             return found
     retired = [c.subject for c in eff.claims if c.action == "refund"] + [t for t, _ in eff.revoked]
     if retired:
-        return _foreign_tickets(terminal, entry, list(dict.fromkeys(retired)), roles, known)
+        return _foreign_tickets(db, terminal, entry, list(dict.fromkeys(retired)), roles, known, now)
     return None
 
 
@@ -165,9 +175,10 @@ def _foreign_order(db: CentralDB, terminal: dict[str, Any], eff: Effect, known: 
     return None
 
 
-def _foreign_tickets(terminal: dict[str, Any], entry: dict[str, Any], tickets: list[str], roles: frozenset[str],
-                     known: Known) -> Verdict | None:
-    """Refunded, exchanged or revoked tickets the sender did not sell: refused, or applied under an override."""
+def _foreign_tickets(db: CentralDB, terminal: dict[str, Any], entry: dict[str, Any], tickets: list[str],
+                     roles: frozenset[str], known: Known, now: str) -> Verdict | None:
+    """Refunded, exchanged or revoked tickets the sender did not sell: refused, applied under an override, or
+    held when the override would take the sender past its hourly cap."""
     held = known.tickets
     foreign = [t for t in tickets if held.get(t, {}).get("owner") != terminal["id"]]
     if not foreign:
@@ -176,21 +187,26 @@ def _foreign_tickets(terminal: dict[str, Any], entry: dict[str, Any], tickets: l
     owner = held.get(first, {}).get("owner") or CENTRAL
     order_id = _uuid(held.get(first, {}).get("order_id"))
     if _override(entry) and roles & {SELL, PICKUP}:
+        since = iso(parse_iso(now) - timedelta(hours=1))
+        if rows.foreign_refunds_since(db, terminal["id"], since) + len(foreign) > FOREIGN_PER_HOUR:
+            return Verdict("foreign_refund_held", first, owner, HELD_RULE, order_id, _uuid(first))
         return Verdict("foreign_refund_override", first, owner, REVIEW_RULE, order_id, _uuid(first), apply=True)
     return Verdict("foreign_ticket", first, owner, FOREIGN_RULE, order_id, _uuid(first))
 
 
 def _override(entry: dict[str, Any]) -> bool:
     """Whether the entry carries a supervisor's override: the refund (or exchange) row flagged ``override`` with
-    who approved it, as services/refunds.py and services/exchanges.py journal it."""
+    the operator id of who approved it, as services/refunds.py and services/exchanges.py journal it. Only there:
+    a flag at the top of a bare revocation is no refund a supervisor approved."""
+    key = "refund" if entry["kind"] in REFUND_KINDS else "exchange" if entry["kind"] == "exchange" else None
+    if key is None:
+        return False
     try:
         payload = codec.loads(entry["payload"])
     except ValueError:
         return False
-    if not isinstance(payload, dict):
+    row = payload.get(key) if isinstance(payload, dict) else None
+    if not isinstance(row, dict):
         return False
-    key = "refund" if entry["kind"] in REFUND_KINDS else "exchange"
-    found = payload.get(key)
-    row: dict[str, Any] = found if isinstance(found, dict) else payload
     approver = row.get("approved_by")
-    return bool(row.get("override")) and isinstance(approver, str) and bool(approver)
+    return bool(row.get("override")) and isinstance(approver, str) and is_uuid(approver)

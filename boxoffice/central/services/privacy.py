@@ -8,6 +8,12 @@ journal entry, pushed at sync, does the same except that of the journals it rewr
 entries it lists, each only when the erased text hashes as the entry says (so the central copy of that journal
 stays verifiable, and a terminal recovered from it gets the same chain back).
 
+A pushed purge is only what the terminal says, and a stolen terminal says anything: its ``at`` and ``keep_days``
+are its own. So the central service judges it by its own clock and catalogue: the event must have started at least
+``keep_days`` (never fewer than ``MIN_KEEP_DAYS``) before now here, and the sender must be a terminal that handles
+customers (``sell`` or ``pickup``), unless the central admin purged the event already (the terminal is following
+that order). Anything else is kept, not applied, recorded as refused and flagged to the admin and the sender.
+
 Money, tickets, claims and the entries themselves stay. What the central purge does not do: reach the terminals
 through the feed (the feed's change kinds are a closed list each released terminal checks every page against, so
 a new kind would stop older terminals' pulls); each terminal purges its own copy with `boxoffice privacy purge`.
@@ -19,7 +25,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from boxoffice.central.services import feed
+from boxoffice.central.services import feed, ownership
 from boxoffice.central.store import privacy as store
 from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.clock import Clock, iso, parse_iso, system_clock
@@ -27,6 +33,11 @@ from boxoffice.domain.ids import uuid7
 from boxoffice.domain.privacy import DEFAULT_KEEP_DAYS, PURGE_KIND, check_keep_days, erased_hash, erased_text
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import _
+
+MIN_KEEP_DAYS = DEFAULT_KEEP_DAYS  # a pushed purge erases nothing here younger than this, whatever it says
+REFUSED_RULE = (f"a terminal's purge erases the central copy only of an event that started at least keep_days (at "
+                f"least {MIN_KEEP_DAYS}) before the central clock, sent by a sell or pickup terminal; else kept, "
+                "not applied (the admin purges with boxoffice central privacy purge)")
 
 
 def purge(db: CentralDB, event_id: str, now: str, *, keep_days: int = DEFAULT_KEEP_DAYS,
@@ -66,28 +77,22 @@ def purge_at(url: str, event_id: str, *, clock: Clock = system_clock, keep_days:
         return purge(db, event_id, iso(clock()), keep_days=keep_days, dry_run=dry_run)
 
 
-def apply_entry(db: CentralDB, entry: dict[str, Any], now: str) -> dict[str, Any]:
-    """A terminal's ``privacy.purge`` entry, in the ingest's transaction: applied when the event is known here
-    and had started the entry's keep_days before the entry was written; else recorded as refused (the entry
-    itself is kept, as every entry is)."""
+def apply_entry(db: CentralDB, entry: dict[str, Any], now: str,
+                terminal: dict[str, Any]) -> ownership.Verdict | None:
+    """A terminal's ``privacy.purge`` entry, in the ingest's transaction: applied when :func:`_refusal` finds no
+    reason not to; else recorded as refused and returned as a verdict to flag (the entry itself is kept, as every
+    entry is, so the rest of the batch goes on)."""
     row: dict[str, Any] = {"id": uuid7(), "at": now, "origin": entry["terminal_id"], "entry_id": entry["id"]}
     try:
         body = json.loads(entry["payload"])
         event_id, keep = str(body["event_id"]), _keep(body.get("keep_days", DEFAULT_KEEP_DAYS))
         listed = {str(x["id"]): str(x["erased_hash"]) for x in body.get("erased") or []}
     except (ValueError, TypeError, KeyError, AttributeError, BoxOfficeError):
-        row.update(event_id="?", status="refused", detail={"why": "unreadable purge entry"})
-        store.record(db, row)
-        return row
+        return _refused(db, row, "?", "unreadable purge entry")
+    why = _refusal(db, event_id, keep, now, terminal)
+    if why is not None:
+        return _refused(db, row, event_id, why)
     row["event_id"] = event_id
-    when = _purgeable_from(db, event_id, keep)
-    # Judged at the entry's own time, as every terminal action is: the terminal checked its [privacy] keep_days
-    # then, and this repeats that check against the event's start as the central catalogue has it.
-    if when is None or parse_iso(entry["at"]) < when:
-        why = "event unknown here" if when is None else f"not past {keep} days here until {when.isoformat()}"
-        row.update(status="refused", detail={"why": why})
-        store.record(db, row)
-        return row
     detail: dict[str, Any] = {"rows": store.erase_tables(db, event_id, dry_run=False),
                               "feed_changes": store.erase_feed(db, event_id, dry_run=False)}
 
@@ -100,7 +105,32 @@ def apply_entry(db: CentralDB, entry: dict[str, Any], now: str) -> dict[str, Any
     detail["journal_entries"] = rewritten
     row.update(status="done", detail=detail)
     store.record(db, row)
-    return row
+    return None
+
+
+def _refusal(db: CentralDB, event_id: str, keep: int, now: str, terminal: dict[str, Any]) -> str | None:
+    """Why a pushed purge may not erase the central copy (None: it may). Judged by the central clock and the
+    event's start in the central catalogue, never the entry's own ``at``: a sender that wrote a date in 2099 is
+    still purging tonight's event."""
+    if store.purged_by_admin(db, event_id):
+        return None  # the central admin ordered it: every terminal follows, whatever its roles or keep_days
+    if not ownership.roles_of(terminal) & {ownership.SELL, ownership.PICKUP}:
+        return "the sender has neither the sell nor the pickup role"
+    keep = max(keep, MIN_KEEP_DAYS)
+    when = _purgeable_from(db, event_id, keep)
+    if when is None:
+        return "event unknown here"
+    if parse_iso(now) < when:
+        return f"not past {keep} days here until {when.isoformat()}"
+    return None
+
+
+def _refused(db: CentralDB, row: dict[str, Any], event_id: str, why: str) -> ownership.Verdict:
+    """Record a pushed purge as refused; the flag for the admin and the sender."""
+    row.update(event_id=event_id, status="refused", detail={"why": why})
+    store.record(db, row)
+    shown = "".join(c for c in f"{event_id}: {why}" if c.isprintable())[:300]  # the sender's text, on its feed
+    return ownership.Verdict("privacy_purge_refused", shown, ownership.CENTRAL, REFUSED_RULE)
 
 
 def applies_to(entry: dict[str, Any]) -> bool:

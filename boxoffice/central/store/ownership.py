@@ -25,3 +25,13 @@ def terminal_with_tag(db: CentralDB, tag: str) -> str | None:
     """The id of the terminal enrolled with order-code tag ``tag``, if any."""
     value = db.scalar("SELECT id FROM terminals WHERE tag = ?", (tag,))
     return str(value) if value is not None else None
+
+
+def foreign_refunds_since(db: CentralDB, terminal_id: str, since: str) -> int:
+    """How many tickets the terminal did not sell (another terminal's, the web shop's, unknown ones) it has had
+    refunded or exchanged here in entries the central service received from ``since`` on (its refund claims)."""
+    return int(db.scalar("SELECT count(*) AS n FROM claims c JOIN journal j ON j.id = c.entry_id"
+                         " LEFT JOIN tickets t ON t.id = c.subject LEFT JOIN orders o ON o.id = t.order_id"
+                         " WHERE c.action = 'refund' AND c.terminal_id = ? AND j.received_at >= ?"
+                         " AND (o.terminal_id IS NULL OR o.terminal_id <> ?)", (terminal_id, since, terminal_id))
+               or 0)

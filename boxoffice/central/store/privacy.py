@@ -158,3 +158,9 @@ def purges(db: CentralDB, event_id: str | None = None) -> list[dict[str, Any]]:
 def event_start(db: CentralDB, event_id: str) -> str | None:
     row = db.one("SELECT starts_at FROM events WHERE id = ?", (event_id,))
     return None if row is None else str(row["starts_at"])
+
+
+def purged_by_admin(db: CentralDB, event_id: str) -> bool:
+    """Whether the central admin's own purge (no origin terminal) erased the event here."""
+    return bool(db.scalar("SELECT count(*) AS n FROM privacy_purges WHERE event_id = ? AND origin IS NULL"
+                          " AND status = 'done'", (event_id,)))

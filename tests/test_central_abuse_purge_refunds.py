@@ -1,0 +1,212 @@
+"""A stolen terminal's token and key cannot erase customers' data or revoke the venue's tickets at will.
+
+Each test is an attack that worked before: a ``privacy.purge`` entry dated 2099 with ``keep_days`` 1 erased the
+names and e-mails of tonight's event on the central service (web orders included); a bare revocation carrying
+``"override": true`` revoked a web ticket everywhere; an override on a refund row revoked as many foreign tickets as
+the sender named. The hostile entries carry valid hashes and go through the terminal's own client and token to the
+real service on loopback, on SQLite and on PostgreSQL. What is refused or held is kept, not applied, and flagged to
+the admin (`boxoffice central conflicts`) and the sender; the honest rest of the batch is applied.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sync_helpers import Central, client, sell, sync
+
+from boxoffice.central.services.ownership import FOREIGN_PER_HOUR
+from boxoffice.domain.chain import canonical, entry_hash
+from boxoffice.domain.clock import iso
+from boxoffice.domain.codes import code_parts, make_order_code
+from boxoffice.domain.ids import uuid7
+from boxoffice.services.sync.rounds import credentials
+from boxoffice.store import journal as journal_store
+from boxoffice.store.db import write
+from boxoffice.wire import codec
+
+pytest_plugins = ["sync_support"]
+
+WEB_CUSTOMER = {"customer_name": "Hortensia Quillfeather", "email": "hortensia.q@example.org"}
+
+
+def _forge(ctx: Any, kind: str, payload: dict[str, Any], after: dict[str, Any] | None = None,
+           at: str | None = None) -> dict[str, Any]:
+    """An entry after the terminal's own last one (or after ``after``), hashed as an honest one is, written ``at``
+    whatever time the sender likes: what a tampered terminal sends."""
+    last = after or list(journal_store.iter_entries(ctx.conn))[-1]
+    e = {"id": uuid7(), "terminal_id": ctx.terminal["id"], "seq": last["seq"] + 1, "kind": kind,
+         "operator_id": last["operator_id"], "at": at or last["at"], "payload": canonical(payload),
+         "prev_hash": last["hash"]}
+    e["hash"] = entry_hash(e["prev_hash"], id=e["id"], seq=e["seq"], terminal_id=e["terminal_id"], kind=kind,
+                           operator_id=e["operator_id"], at=e["at"], payload=e["payload"])
+    return e
+
+
+def _push(central: Central, ctx: Any, entries: list[dict[str, Any]]) -> dict[str, Any]:
+    _, token = credentials(ctx)
+    with client(central.url, token) as c:
+        return c.push(entries)
+
+
+def _write(ctx: Any, kind: str, payload: dict[str, Any]) -> None:
+    """A hostile entry in the terminal's own journal (a tampered database): its next `boxoffice sync` pushes it."""
+    with write(ctx.conn):
+        ctx.journal(kind, payload)
+
+
+def _own_next_sale(ctx: Any) -> dict[str, Any]:
+    """A copy of the terminal's last sale as its next order under its own tag: an honest entry."""
+    sale = codec.loads(list(journal_store.iter_entries(ctx.conn, kind="sale"))[-1]["payload"])
+    parts = code_parts(sale["order"]["code"])
+    assert parts is not None
+    sale["order"] = {**sale["order"], "id": uuid7(), "code": make_order_code(parts[0], parts[1] + 1)}
+    sale["tickets"] = [{**t, "id": uuid7()} for t in sale["tickets"]]
+    return sale
+
+
+def _purge(event: str, keep_days: int = 1) -> dict[str, Any]:
+    return {"event_id": event, "keep_days": keep_days, "origin": "terminal", "rows": {}, "erased": []}
+
+
+def _web_order(central: Central, event: str, tmp_path: Any, n: int = 1) -> tuple[str, list[str]]:
+    """A web order of ``n`` standing tickets with a named customer: its code and ticket ids."""
+    got = central.web_orders([{"ref": f"abuse-{uuid7()}", "event_id": event, **WEB_CUSTOMER,
+                               "tickets": [{"section_id": "standing", "type": "adult"}] * n}], tmp_path)
+    code = got["codes"][0]
+    order = central.query("SELECT id FROM orders WHERE code = ?", (code,))[0]["id"]
+    return code, [r["id"] for r in central.query("SELECT id FROM tickets WHERE order_id = ? ORDER BY id", (order,))]
+
+
+def _customer(central: Central, code: str) -> dict[str, Any]:
+    return central.query("SELECT customer_name, email FROM orders WHERE code = ?", (code,))[0]
+
+
+def _dated_back(central: Central, event: str, days: int) -> None:
+    """The central catalogue dates the event ``days`` before the central service's own clock."""
+    from boxoffice.central.store.db import connect
+
+    with connect(central.db_url) as db, db.transaction():
+        db.execute("UPDATE events SET starts_at = ? WHERE id = ?", (iso(datetime.now(UTC) - timedelta(days=days)),
+                                                                    event))
+
+
+def _flagged(cli: Any, central: Central, kind: str) -> list[dict[str, Any]]:
+    out = cli("central", "conflicts", "--db", central.db_url, "--json")
+    assert out.exit_code == 0, out.stderr
+    return [c for c in out.json() if c["kind"] == kind]
+
+
+def test_a_purge_dated_2099_erases_nothing_of_an_upcoming_event_and_the_batch_goes_on(
+        central: Central, terminals, demo_events, tmp_path, cli) -> None:
+    gala, _ = demo_events
+    (attacker,) = terminals(1)
+    sync(attacker)
+    code, _ = _web_order(central, gala, tmp_path)
+    mine = sell(attacker, gala)
+    sync(attacker)
+    purge = _forge(attacker, "privacy.purge", _purge(gala), at="2099-01-01T00:00:00.000000Z")
+    honest = _forge(attacker, "sale", _own_next_sale(attacker), after=purge)
+    answer = _push(central, attacker, [purge, honest])
+    assert answer["applied"] == 2 and [c["kind"] for c in answer["conflicts"]] == ["privacy_purge_refused"]
+    assert _customer(central, code) == {"customer_name": WEB_CUSTOMER["customer_name"],
+                                        "email": WEB_CUSTOMER["email"]}
+    assert central.scalar("SELECT count(*) AS n FROM orders WHERE id = ?", (mine["order"]["id"],)) == 1
+    honest_code = codec.loads(honest["payload"])["order"]["code"]
+    assert central.scalar("SELECT count(*) AS n FROM orders WHERE code = ?", (honest_code,)) == 1  # applied
+    assert central.query("SELECT status FROM privacy_purges WHERE entry_id = ?", (purge["id"],)) == [
+        {"status": "refused"}]
+    shown = [c for c in _flagged(cli, central, "privacy_purge_refused") if c["second_entry"] == purge["id"]]
+    assert len(shown) == 1 and shown[0]["subject"].startswith(f"{gala}: not past 30 days here")
+    listed = cli("central", "conflicts", "--db", central.db_url)
+    assert "privacy purge refused" in listed.stdout
+
+
+def test_a_purge_is_judged_by_the_central_clock_and_at_least_30_days(central: Central, terminals, make_terminal,
+                                                                     demo_events, tmp_path, cli) -> None:
+    """An event that started 5 days ago here is not purged by a terminal saying keep_days 1; one that started 40
+    days ago is, as documented (web orders included); a door scanner, which holds no customers, purges nothing."""
+    from boxoffice.central.services.admin import enroll_code
+    from boxoffice.services.sync.rounds import enroll as do_enroll
+
+    _, jazz = demo_events
+    (counter,) = terminals(1)
+    sync(counter)
+    code, _ = _web_order(central, jazz, tmp_path)
+    now = iso(datetime.now(UTC))
+    _dated_back(central, jazz, 5)
+    early = _forge(counter, "privacy.purge", _purge(jazz), at=now)
+    assert [c["kind"] for c in _push(central, counter, [early])["conflicts"]] == ["privacy_purge_refused"]
+    assert _customer(central, code)["email"] == WEB_CUSTOMER["email"]
+
+    door = make_terminal(name="Door abuse", fresh=True)
+    with client(central.url) as c:
+        do_enroll(door, central.url, enroll_code(central.db_url, "Door abuse", roles="door")["code"], c)
+    sync(door)
+    _dated_back(central, jazz, 40)
+    scanner = _forge(door, "privacy.purge", _purge(jazz), at=now)
+    answer = _push(central, door, [scanner])
+    assert [c["subject"] for c in answer["conflicts"]] == [
+        f"{jazz}: the sender has neither the sell nor the pickup role"]
+    assert _customer(central, code)["email"] == WEB_CUSTOMER["email"]
+
+    legit = _forge(counter, "privacy.purge", _purge(jazz), after=early, at=now)
+    assert _push(central, counter, [legit])["conflicts"] == []
+    assert _customer(central, code) == {"customer_name": None, "email": None}
+    assert central.query("SELECT status FROM privacy_purges WHERE entry_id = ?", (legit["id"],)) == [
+        {"status": "done"}]
+
+
+def test_an_override_flag_on_a_bare_revocation_revokes_nothing(central: Central, terminals, demo_events, tmp_path,
+                                                               cli) -> None:
+    gala, _ = demo_events
+    attacker, other = terminals(2)
+    _, (ticket,) = _web_order(central, gala, tmp_path)
+    _write(attacker, "ticket.revoke", {"revoked": [ticket], "override": True, "approved_by": "nobody"})
+    out = cli("sync", "--json", db=attacker)
+    assert out.exit_code == 0, out.stderr
+    assert [c["kind"] for c in out.json()["conflicts"]] == ["foreign_ticket"]
+    assert central.scalar("SELECT status FROM tickets WHERE id = ?", (ticket,)) == "valid"
+    assert central.scalar("SELECT count(*) AS n FROM revocations WHERE ticket_id = ?", (ticket,)) == 0
+    sync(other)
+    assert other.conn.execute("SELECT count(*) FROM revocations WHERE ticket_id = ?", (ticket,)).fetchone()[0] == 0
+
+
+def test_foreign_refunds_past_the_hourly_cap_are_held_for_the_admin(central: Central, terminals, demo_events,
+                                                                    tmp_path, cli) -> None:
+    gala, _ = demo_events
+    attacker, other = terminals(2)
+    sync(other)
+
+    def refund(tickets: list[str]) -> dict[str, Any]:
+        row = {"id": uuid7(), "order_id": None, "override": 1, "approved_by": uuid7(),
+               "override_why": "other_terminal"}
+        return {"refund": row, "items": [{"ticket_id": t} for t in tickets], "revoked": tickets}
+
+    _, (single,) = _web_order(central, gala, tmp_path)
+    _, many = _web_order(central, gala, tmp_path, n=FOREIGN_PER_HOUR)
+    _, (later,) = _web_order(central, gala, tmp_path)
+    _write(attacker, "refund", refund([single]))  # an honest single refund under a supervisor: applied, flagged
+    _write(attacker, "refund", refund(many))  # the cap would be passed: held whole
+    out = cli("sync", "--json", db=attacker)
+    assert out.exit_code == 0, out.stderr
+    assert [c["kind"] for c in out.json()["conflicts"]] == ["foreign_refund_override", "foreign_refund_held"]
+    statuses = {r["id"]: r["status"] for r in central.query("SELECT id, status FROM tickets WHERE id IN"
+                                                            f" ({', '.join('?' * (len(many) + 1))})",
+                                                            (single, *many))}
+    assert statuses[single] == "refunded"
+    assert {statuses[t] for t in many} == {"valid"}
+    sync(other)
+    revoked = {r[0] for r in other.conn.execute("SELECT ticket_id FROM revocations")}
+    assert single in revoked and not revoked & set(many)
+    held = [c for c in _flagged(cli, central, "foreign_refund_held") if c["second_terminal"] == attacker.terminal["id"]]
+    assert [c["ticket_id"] for c in held] == [many[0]] and "revoke-ticket" in held[0]["rule"]
+    # the held refund harms nothing else: a single foreign refund later in the hour is still applied
+    _write(attacker, "refund", refund([later]))
+    assert [c["kind"] for c in sync(attacker)["conflicts"]] == ["foreign_refund_override"]
+    assert central.scalar("SELECT status FROM tickets WHERE id = ?", (later,)) == "refunded"
+    # the admin, having checked the refund was real, revokes a held ticket by hand
+    done = cli("central", "revoke-ticket", many[0], "--reason", "refunded at another counter", "--db",
+               central.db_url)
+    assert done.exit_code == 0, done.stderr
+    assert central.scalar("SELECT status FROM tickets WHERE id = ?", (many[0],)) == "revoked"
