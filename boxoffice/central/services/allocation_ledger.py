@@ -174,3 +174,91 @@ def stopped(db: CentralDB, terminal_id: str, event_id: str, section_id: str) -> 
         return None
     by_hand = rows.last_grant_by_hand(db, terminal_id, event_id, section_id)
     return None if by_hand is not None and by_hand > int(last_stop["pos"]) else last_stop
+
+
+# -- what a terminal may still sell -------------------------------------------------------------------------------
+
+OVERSOLD = "oversold"
+OVERSOLD_RULE = ("a terminal sells only from its own allocation: tickets past it are applied (a customer may hold "
+                 "them) and flagged; if the terminal was stolen, revoke it and its tickets")
+
+
+class Room:
+    """What one terminal may still sell while a batch of its entries is applied (central/services/ingest.py).
+
+    Why: a terminal's key signs whatever it is told to, so a pushed sale is compared with what the central service
+    granted that terminal, and tickets past it are flagged for the admin (a stolen terminal minting tickets shows
+    at its first sync). Standing places: the terminal's allocation of the
+    section (which counts what it sold from it) less its valid tickets there. A write-off cut that allocation to
+    what central knew sold, yet the terminal may have sold offline up to what it held, so its grants less its
+    releases count when they are more (allocation_stops.py flags such a late sale). Reserved seats: a seat
+    allocated to the terminal and not sold by it already, or a seat nobody has (not allocated, not held back by the
+    venue, not sold); a seat another terminal holds or the web shop sold is refused, not claimed first. Counts are
+    read once per section and batch, then kept with the batch's own sales (``forget`` after a revocation).
+    """
+
+    def __init__(self, db: CentralDB, terminal_id: str) -> None:
+        self.db, self.tid = db, terminal_id
+        self._left: dict[tuple[str, str], int] = {}  # standing places still unsold, per (event, section)
+        self._holders: dict[tuple[str, str], dict[str, str]] = {}  # allocated seat -> terminal, per section
+        self._mine: set[str] = set()  # seat subjects this batch has sold
+
+    def split(self, event_id: str, tickets: list[dict[str, Any]]) -> tuple[list[dict[str, Any]],
+                                                                         list[dict[str, Any]]]:
+        """A sale's new tickets that fit the terminal's allocation, and those past it (counted as sold if kept).
+
+        Not checked: an event the central service never published (no capacity here to hold it to), and one it
+        never granted this terminal places of (until its first grant a terminal owns what it sells there)."""
+        secs = next((found for sha in catalogs.shas_newest_first(self.db)
+                     if (found := _document_sections(self.db, sha).get(event_id)) is not None), None)
+        if secs is None or not rows.ever_granted(self.db, self.tid, event_id):
+            return list(tickets), []  # not governed for it yet: the terminal owns what it sells (services/allocations)
+        subjects = [f"{event_id}/{t['section_id']}/{t['row']}{t['seat']}" for t in tickets if t["row"] is not None]
+        claimed = rows.seat_claim_holders(self.db, subjects) if subjects else {}
+        kept: list[dict[str, Any]] = []
+        over: list[dict[str, Any]] = []
+        for t in tickets:
+            sec = secs.get(t["section_id"])
+            if sec is None:
+                fits = False  # no such section: nothing was ever granted there
+            elif sec.kind == "reserved":
+                fits = t["row"] is not None and t["seat"] is not None and self._seat_fits(
+                    sec, f"{t['row']}{t['seat']}", claimed)
+            else:
+                fits = self._place_fits(sec)
+            (kept if fits else over).append(t)
+        return kept, over
+
+    def _place_fits(self, sec: Section) -> bool:
+        key = (sec.event_id, sec.id)
+        if key not in self._left:
+            granted = max(rows.general_count(self.db, sec.event_id, sec.id, self.tid),
+                          rows.granted_less_released(self.db, self.tid, sec.event_id, sec.id))
+            self._left[key] = granted - sales.terminal_tickets_valid_count(self.db, self.tid, sec.event_id, sec.id)
+        if self._left[key] <= 0:
+            return False
+        self._left[key] -= 1
+        return True
+
+    def _seat_fits(self, sec: Section, label: str, claimed: dict[str, str]) -> bool:
+        subject = f"{sec.event_id}/{sec.id}/{label}"
+        if label not in sec.seats or subject in self._mine:
+            return False
+        key = (sec.event_id, sec.id)
+        if key not in self._holders:
+            self._holders[key] = seats_of(self.db, sec.event_id, sec.id)
+        holder, sold_by = self._holders[key].get(label), claimed.get(subject)
+        if holder == self.tid:
+            fits = sold_by != self.tid  # its own seat, unless it sold it already (another's claim is flagged)
+        else:
+            fits = holder is None and label not in sec.held and sold_by is None
+        if fits:
+            self._mine.add(subject)
+        return fits
+
+    def forget(self, place: dict[str, Any]) -> None:
+        """A ticket of this place was revoked (refunded, exchanged): its place may be sold again, so its section is
+        read again when next needed (the batch's sales are written before any revocation)."""
+        self._left.pop((place["event_id"], place["section_id"]), None)
+        if place["row_label"] is not None:
+            self._mine.discard(f"{place['event_id']}/{place['section_id']}/{place['row_label']}{place['seat']}")

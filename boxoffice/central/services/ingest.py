@@ -13,6 +13,9 @@ A batch that fails anywhere leaves nothing behind; the terminal sends it again.
 Before an entry's effects are applied, central/services/ownership.py judges whether the sender may do it (its roles,
 its own order codes and ids, another's tickets only under an override). A refused entry stays in the journal, is not
 applied and is flagged to the admin and to the sender alone: the rule and why are in that module's docstring.
+A sale is then compared with what the central service granted its terminal (allocation_ledger.Room): tickets past
+that allocation are flagged ``oversold`` to the admin and the sender, and applied all the same (a customer may hold
+them; a stolen terminal's are revoked with it by the admin).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any
 
 from boxoffice.central.errors import CentralError, invalid
 from boxoffice.central.services import complaints, customer_limits, feed, free_text, ownership, privacy
+from boxoffice.central.services.allocation_ledger import OVERSOLD, OVERSOLD_RULE, Room
 from boxoffice.central.services.effects import SECRET_SUBJECT, Claim, Effect, parse_payload, read
 from boxoffice.central.store import conflicts, journal, sales, terminals
 from boxoffice.central.store.db import CentralDB
@@ -116,7 +120,9 @@ def apply_batch(db: CentralDB, terminal: dict[str, Any], entries: Sequence[dict[
         complaints.record(db, tid, new, now)  # what complaint entries mean: central/services/complaints.py
         for e in new:
             if privacy.applies_to(e):  # a terminal purged an event's customer data: the central copy follows
-                privacy.apply_entry(db, e, now)
+                refused = privacy.apply_entry(db, e, now, terminal)
+                if refused is not None:  # kept, not applied: flagged like any entry the sender may not make
+                    state._judged(e, refused)
         if new:
             last = new[-1]
             terminals.advance_journal(db, tid, last["seq"], last["hash"])
@@ -199,6 +205,7 @@ class _Batch:
         self.seat_claims: list[tuple[Claim, dict[str, Any]]] = []
         self.keys: list[tuple[dict[str, Any], dict[str, Any], list[tuple[str, int]]]] = []
         self.holders: list[tuple[Any, ...]] = []
+        self.room = Room(db, terminal["id"])  # what the sender may still sell (allocation_ledger.Room)
 
     def check_chain(self, new: list[dict[str, Any]], known: dict[int, dict[str, Any]]) -> None:
         """Flag (never refuse) an entry that does not follow the one before it: the journal was edited."""
@@ -242,7 +249,7 @@ class _Batch:
         if once_only or eff.release or eff.revoked:
             self.flush()  # a pickup or refund may concern a sale earlier in this batch: write that first
         assert self.known is not None
-        verdict = ownership.judge(self.db, self.terminal, entry, eff, self.known)
+        verdict = ownership.judge(self.db, self.terminal, entry, eff, self.known, self.now)
         if verdict is not None:
             self._judged(entry, verdict)
             if not verdict.apply:
@@ -255,6 +262,8 @@ class _Batch:
             self._revoke(ticket_id, reason, entry)
         if eff.paid is not None:
             sales.mark_paid(self.db, eff.paid)
+        if eff.order is not None:
+            self._within_allocation(entry, eff)
         if eff.order is not None:  # a sale, or an exchange's new order: written in bulk with its neighbours
             self.orders.append(eff.order)
             self.tickets += [(eff.order["id"], eff.order["event_id"], t) for t in eff.tickets]
@@ -312,6 +321,8 @@ class _Batch:
     def _revoke(self, ticket_id: str, reason: str, entry: dict[str, Any]) -> None:
         new = sales.revoke(self.db, ticket_id, entry["at"], reason, self.tid)
         seat = sales.ticket_place(self.db, ticket_id)
+        if seat is not None:
+            self.room.forget(seat)
         if seat is not None and seat["row_label"] is not None:  # the seat is free to sell again, anywhere
             sales.release_claim(self.db, "seat", f"{seat['event_id']}/{seat['section_id']}/{seat['row_label']}"
                                                  f"{seat['seat']}")
@@ -341,6 +352,22 @@ class _Batch:
                 "rule": verdict.rule, "at": self.now}
         self._record_conflict(body)
         self.changes.append(feed.Change("conflict", body, origin=self.tid, audience=self.tid))
+
+    def _within_allocation(self, entry: dict[str, Any], eff: Effect) -> None:
+        """Compare a sale with what the central service granted its terminal: tickets past it are flagged
+        ``oversold`` to the admin and the sender. They are applied all the same: a terminal's genuine key signed
+        them, so a customer may hold them (an honest terminal that sold past its grant is an accounting gap to look
+        into, not a ticket to refuse at the door); a stolen terminal's are revoked with it by the admin."""
+        assert eff.order is not None and self.known is not None
+        known = self.known.tickets  # tickets already here as the sender's own: counted when they were applied
+        new = [t for t in eff.tickets if t["id"] not in known]
+        _, over = self.room.split(str(eff.order["event_id"]), new)
+        if not over:
+            return
+        places = ", ".join(dict.fromkeys(f"{eff.order['event_id']}/{t['section_id']}" for t in over))
+        subject = f"{places}: {len(over)} of {len(new)} tickets past the terminal's allocation"
+        self._judged(entry, ownership.Verdict(OVERSOLD, subject[:300], ownership.CENTRAL, OVERSOLD_RULE,
+                                              eff.order["id"], over[0]["id"], apply=True))
 
     def _record_conflict(self, body: dict[str, Any]) -> None:
         conflicts.insert(self.db, body)

@@ -177,3 +177,24 @@ def seat_holder(db: CentralDB, event_id: str, section_id: str, label: str) -> st
     """The terminal a seat is allocated to, or None."""
     return db.scalar("SELECT terminal_id FROM allocated_seats WHERE event_id = ? AND section_id = ? AND label = ?",
                      (event_id, section_id, label))
+
+
+# -- what a terminal may still sell (allocation_ledger.Room) -------------------------------------------------------
+
+def granted_less_released(db: CentralDB, terminal_id: str, event_id: str, section_id: str) -> int:
+    """What a terminal's grants of a section add up to, less what its releases gave back."""
+    return int(db.scalar("SELECT COALESCE(SUM(CASE kind WHEN 'grant' THEN count WHEN 'release' THEN -count"
+                         " ELSE 0 END), 0) AS n FROM allocation_moves WHERE terminal_id = ? AND event_id = ?"
+                         " AND section_id = ?", (terminal_id, event_id, section_id)) or 0)
+
+
+def seat_claim_holders(db: CentralDB, subjects: list[str]) -> dict[str, str]:
+    """Who sold each of these seat subjects (event/section/label) that someone has sold: subject -> holder."""
+    return {r["subject"]: r["terminal_id"] for r in db.all_in(
+        "SELECT subject, terminal_id FROM claims WHERE action = 'seat' AND subject", subjects)}
+
+
+def ever_granted(db: CentralDB, terminal_id: str, event_id: str) -> bool:
+    """Whether the central service ever granted a terminal places of an event."""
+    return db.one("SELECT id FROM allocation_moves WHERE terminal_id = ? AND event_id = ? AND kind = 'grant' LIMIT 1",
+                  (terminal_id, event_id)) is not None
