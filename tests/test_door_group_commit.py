@@ -45,7 +45,7 @@ def test_the_same_ticket_twice_in_one_group_is_admitted_once_then_refused_in_ord
     answers = scan_group(terminal, [(ev, tokens[0], "in"), (ev, tokens[0], "in"), (ev, tokens[1], "in")])
     assert [(a["result"], a["code"]) for a in answers] == [("admit", None), ("refused", "already_checked_in"),
                                                            ("admit", None)]
-    with DoorWriter(terminal, linger=0.3) as writer:  # a wide window: the three scans are certainly one group
+    with DoorWriter(terminal, linger=2.0) as writer:  # a wide window: the three scans are certainly one group
         waiting = [writer.submit(ev, t) for t in (tokens[2], tokens[2], tokens[3])]
         got = [w.result(timeout=30) for w in waiting]
         assert writer.groups == 1

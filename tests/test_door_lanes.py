@@ -66,7 +66,7 @@ def test_a_scan_whose_screen_stopped_waiting_does_not_stop_the_door(terminal, to
     """A door screen closing while its scan waits cancels that scan's future: the scan is still checked in, and
     every later scan is still answered (the writer once died on the cancelled future, leaving lanes waiting)."""
     ev = door_event(terminal, demo_events[0])
-    with DoorWriter(terminal, linger=0.5) as writer:  # the group waits, so the cancel lands before the commit
+    with DoorWriter(terminal, linger=2.0) as writer:  # the group waits, so the cancel lands before the commit
         left = writer.submit(ev, tokens[0])
         assert left.cancel()
         beside = writer.submit(ev, tokens[1])

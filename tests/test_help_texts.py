@@ -95,7 +95,7 @@ def test_examples_are_set_apart_one_a_line() -> None:
 # Parsed, not run: they serve until stopped, reach a network address, need the central service's database, or
 # give back places only a central service grants (a demo terminal has none).
 PARSE_ONLY = ("boxoffice central", "boxoffice sync enroll", "boxoffice sync --watch", "boxoffice counter",
-              "boxoffice --db", "boxoffice allocation release")
+              "boxoffice --db", "boxoffice allocation release", "boxoffice warm start")
 
 
 def parse_only(argv: list[str]) -> int:

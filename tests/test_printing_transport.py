@@ -37,8 +37,8 @@ def test_tcp_closed_port_is_printer_offline_quickly() -> None:
     port = closed_port()
     started = time.monotonic()
     with pytest.raises(BoxOfficeError) as caught:
-        send(parse_printer_uri(f"tcp://127.0.0.1:{port}"), JOB, timeout=2.0)
-    assert time.monotonic() - started < 1.0
+        send(parse_printer_uri(f"tcp://127.0.0.1:{port}"), JOB, timeout=20.0)
+    assert time.monotonic() - started < 10.0, "refused at once, not after the 20 s timeout"
     error = caught.value
     assert error.code == "printer_offline"
     assert error.exit_status == 7
