@@ -6,6 +6,7 @@ never the one pruned. Through the CLI and the services, with a real central serv
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -192,3 +193,23 @@ def test_the_copy_just_made_is_kept_even_when_the_clock_went_back(terminal, cloc
     now = backup(terminal, folder, keep=2)
     assert Path(now["file"]).exists(), "the copy just made is kept"
     assert now["removed"] == [early[0]] and os.path.exists(early[1])
+
+
+def test_a_ticket_sold_after_the_backup_of_a_restore_accepting_loss_is_still_admitted(  # noqa: ANN001
+        terminal, demo_events, clock, cli, login, tmp_path: Path) -> None:
+    """The door refuses a ticket with this terminal's own signature that it never sold (a copy of its key), but a
+    ticket sold after the backup of a restore that accepted the loss is gone from its records and genuine: its
+    holder is admitted (marked), long after the restore."""
+    gala, _ = demo_events
+    sell(terminal, gala, "standing", {"adult": 1}, "cash")
+    copy = Path(cli("backup", "--to", tmp_path / "usb", "--json", db=terminal).json()["file"])
+    lost = sell(terminal, gala, "standing", {"adult": 1}, "cash")["tickets"][0]["token"]
+    login(terminal, "ada")
+    done = cli("restore", copy, "--yes", "--accept-loss", "--json", db=terminal)
+    assert done.exit_code == 0, done.output
+    assert done.json()["state"] is None, "a terminal with no central service: nothing left to recover"
+    clock.set("2026-12-08T19:00:00Z")  # the gala's doors are open
+    login(terminal, "dan")
+    scanned = cli("scan", "check", "--event", gala, "--json", db=terminal, input=lost + "\n")
+    answer = json.loads(scanned.stdout.splitlines()[0])
+    assert answer["result"] == "admit" and answer["seen_in_sync"] is False, answer

@@ -259,7 +259,7 @@ def _rules(ctx: Ctx, decoded: Any, state: dict[str, Any], ev: DoorEvent, directi
         return refused("key_revoked", _("{why}: {refuse}").format(why=late, refuse=_refuse()), tid, place, seen)
     if not seen and decoded.key_id.hex() == ctx.terminal.get("key_id") and not _recovering(ctx):
         # This terminal keeps every ticket it signs: one of its own it does not hold was signed with its key by
-        # someone else, or sold on a database since put back (which would be in recovery, and is admitted, marked).
+        # someone else, or sold on a database since put back (a terminal that was is trusted as before: marked).
         return refused("not_in_records", _("ticket signed by this terminal but not in its records (a copy of its "
                                            "key, or a sale undone behind its back): {refuse}").format(
             refuse=_refuse()), tid, place, seen)
@@ -318,11 +318,11 @@ def _refuse() -> str:
 
 
 def _recovering(ctx: Ctx) -> bool:
-    """Whether this terminal was put back from an older copy and has not recovered yet: tickets it sold since that
-    copy are missing here until `boxoffice sync recover`."""
+    """Whether this terminal was ever put back from an older copy: tickets it sold after that copy may be missing
+    here for good (a loss accepted, sales that never reached the central service), and their holders are genuine."""
     from boxoffice.store import recovery as recovery_store
 
-    return recovery_store.state(ctx.conn) is not None
+    return recovery_store.state(ctx.conn) is not None or recovery_store.ever_put_back(ctx.conn)
 
 
 def _signed_after_revocation(ctx: Ctx, key_id: str, seen: bool, tz: str) -> str | None:

@@ -105,6 +105,12 @@ def kinds_after(conn: sqlite3.Connection, seq: int) -> dict[str, dict[str, int]]
 # --- order numbers ------------------------------------------------------------------------------------------
 
 
+def ever_put_back(conn: sqlite3.Connection) -> bool:
+    """Whether the journal holds a restore from an older copy (services/recovery_state.begin writes its source)."""
+    return conn.execute("SELECT 1 FROM journal WHERE kind = 'restore' AND json_extract(payload, '$.source') IS NOT"
+                        " NULL LIMIT 1").fetchone() is not None
+
+
 def next_order_seq(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT next_order_seq FROM terminal").fetchone()[0])
 

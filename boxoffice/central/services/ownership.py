@@ -20,10 +20,11 @@ ingest.py) it is judged here:
   ``sell`` or ``pickup`` role (a door scanner pays nothing back). Such an override is applied and flagged
   (``foreign_refund_override``) for the admin to review. Without it the entry is refused. The sender's own tickets
   it refunds as it likes: the money was taken there. The override is a flag the sender writes, so a stolen
-  terminal could set it on every ticket: one terminal gets at most ``FOREIGN_PER_HOUR`` foreign tickets an hour
-  (by the central clock) applied this way, and an entry past that is held (``foreign_refund_held``: kept, not
-  applied, flagged) until the admin revokes its tickets by hand (`boxoffice central revoke-ticket`). A bare
-  revocation (``revoke``, ``ticket.revoke``, ``holder_change``) carries no refund row, so no override.
+  terminal could set it on every ticket: one terminal gets at most ``FOREIGN_PER_HOUR`` such entries
+  (``FOREIGN_TICKETS_PER_HOUR`` tickets) an hour (by the central clock) applied this way, and an entry past that
+  is held (``foreign_refund_held``: kept, not applied, flagged) until the admin revokes its tickets by hand
+  (`boxoffice central revoke-ticket`). A bare revocation (``revoke``, ``ticket.revoke``, ``holder_change``)
+  carries no refund row, so no override.
 
 **What a refusal does (the rule).** A refused entry is *kept in the journal but not applied*: none of its effects
 (order, tickets, claims, revocations) reach the central tables or the feed, and a conflict is recorded for the
@@ -66,9 +67,11 @@ ID_RULE = "an order or ticket id belongs to whoever made it first; the entry is 
 FOREIGN_RULE = ("a terminal refunds or revokes another's ticket only with a supervisor's override (or through the "
                 "central admin); the entry is kept, not applied")
 REVIEW_RULE = "another's ticket refunded under a supervisor's override: applied, flagged for review"
-FOREIGN_PER_HOUR = 20  # another's tickets one terminal may have applied under overrides in an hour
-HELD_RULE = (f"a terminal refunds at most {FOREIGN_PER_HOUR} of another's tickets an hour under overrides; the entry "
-             "is kept, not applied, until the admin revokes the tickets (boxoffice central revoke-ticket)")
+FOREIGN_PER_HOUR = 20  # entries refunding another's tickets one terminal may have applied under overrides in an hour
+FOREIGN_TICKETS_PER_HOUR = 200  # and tickets in them (a school's booking of 30 is one refund, not thirty)
+HELD_RULE = (f"a terminal refunds another's tickets under overrides in at most {FOREIGN_PER_HOUR} entries "
+             f"({FOREIGN_TICKETS_PER_HOUR} tickets) an hour; the entry is kept, not applied, until the admin revokes "
+             "the tickets (boxoffice central revoke-ticket)")
 CENTRAL = "central"
 
 
@@ -188,7 +191,8 @@ def _foreign_tickets(db: CentralDB, terminal: dict[str, Any], entry: dict[str, A
     order_id = _uuid(held.get(first, {}).get("order_id"))
     if _override(entry) and roles & {SELL, PICKUP}:
         since = iso(parse_iso(now) - timedelta(hours=1))
-        if rows.foreign_refunds_since(db, terminal["id"], since) + len(foreign) > FOREIGN_PER_HOUR:
+        entries, done = rows.foreign_refunds_since(db, terminal["id"], since)
+        if entries + 1 > FOREIGN_PER_HOUR or done + len(foreign) > FOREIGN_TICKETS_PER_HOUR:
             return Verdict("foreign_refund_held", first, owner, HELD_RULE, order_id, _uuid(first))
         return Verdict("foreign_refund_override", first, owner, REVIEW_RULE, order_id, _uuid(first), apply=True)
     return Verdict("foreign_ticket", first, owner, FOREIGN_RULE, order_id, _uuid(first))

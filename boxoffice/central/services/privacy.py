@@ -34,7 +34,7 @@ from boxoffice.domain.privacy import DEFAULT_KEEP_DAYS, PURGE_KIND, check_keep_d
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import _
 
-MIN_KEEP_DAYS = DEFAULT_KEEP_DAYS  # a pushed purge erases nothing here younger than this, whatever it says
+MIN_KEEP_DAYS = 1  # the least [privacy] keep_days a venue may set (domain/privacy.check_keep_days)
 REFUSED_RULE = (f"a terminal's purge erases the central copy only of an event that started at least keep_days (at "
                 f"least {MIN_KEEP_DAYS}) before the central clock, sent by a sell or pickup terminal; else kept, "
                 "not applied (the admin purges with boxoffice central privacy purge)")

@@ -27,11 +27,12 @@ def terminal_with_tag(db: CentralDB, tag: str) -> str | None:
     return str(value) if value is not None else None
 
 
-def foreign_refunds_since(db: CentralDB, terminal_id: str, since: str) -> int:
-    """How many tickets the terminal did not sell (another terminal's, the web shop's, unknown ones) it has had
-    refunded or exchanged here in entries the central service received from ``since`` on (its refund claims)."""
-    return int(db.scalar("SELECT count(*) AS n FROM claims c JOIN journal j ON j.id = c.entry_id"
-                         " LEFT JOIN tickets t ON t.id = c.subject LEFT JOIN orders o ON o.id = t.order_id"
-                         " WHERE c.action = 'refund' AND c.terminal_id = ? AND j.received_at >= ?"
-                         " AND (o.terminal_id IS NULL OR o.terminal_id <> ?)", (terminal_id, since, terminal_id))
-               or 0)
+def foreign_refunds_since(db: CentralDB, terminal_id: str, since: str) -> tuple[int, int]:
+    """(entries, tickets): the terminal's entries received from ``since`` on that refunded or exchanged tickets it did
+    not sell (another terminal's, the web shop's, unknown ones), and how many such tickets (its refund claims)."""
+    row = db.one("SELECT count(DISTINCT c.entry_id) AS entries, count(*) AS tickets FROM claims c"
+                 " JOIN journal j ON j.id = c.entry_id"
+                 " LEFT JOIN tickets t ON t.id = c.subject LEFT JOIN orders o ON o.id = t.order_id"
+                 " WHERE c.action = 'refund' AND c.terminal_id = ? AND j.received_at >= ?"
+                 " AND (o.terminal_id IS NULL OR o.terminal_id <> ?)", (terminal_id, since, terminal_id))
+    return (int(row["entries"] or 0), int(row["tickets"] or 0)) if row else (0, 0)
