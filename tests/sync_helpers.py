@@ -411,3 +411,37 @@ class FaultProxy:
             with contextlib.suppress(OSError):
                 conn.close()
             self._slots.release()
+
+
+def forged_entry(ctx: Any, kind: str, payload: dict[str, Any], after: dict[str, Any] | None = None,
+                 at: str | None = None) -> dict[str, Any]:
+    """An entry after the terminal's own last one (or after ``after``), at ``at`` or that one's time, hashed as an
+    honest one is: what a tampered terminal sends."""
+    from boxoffice.domain.chain import canonical, entry_hash
+    from boxoffice.domain.ids import uuid7
+    from boxoffice.store import journal as journal_store
+
+    last = after or list(journal_store.iter_entries(ctx.conn))[-1]
+    e = {"id": uuid7(), "terminal_id": ctx.terminal["id"], "seq": last["seq"] + 1, "kind": kind,
+         "operator_id": last["operator_id"], "at": at or last["at"], "payload": canonical(payload),
+         "prev_hash": last["hash"]}
+    e["hash"] = entry_hash(e["prev_hash"], id=e["id"], seq=e["seq"], terminal_id=e["terminal_id"], kind=kind,
+                           operator_id=e["operator_id"], at=e["at"], payload=e["payload"])
+    return e
+
+
+def push_as(central: Central, ctx: Any, entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """Push through the terminal's own client and token, as `boxoffice sync` would."""
+    from boxoffice.services.sync.rounds import credentials
+
+    _, token = credentials(ctx)
+    with client(central.url, token) as c:
+        return c.push(entries)
+
+
+def write_entry(ctx: Any, kind: str, payload: dict[str, Any]) -> None:
+    """A hostile entry written into the terminal's own journal (a tampered database): its next sync pushes it."""
+    from boxoffice.store.db import write
+
+    with write(ctx.conn):
+        ctx.journal(kind, payload)

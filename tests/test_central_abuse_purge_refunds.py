@@ -13,16 +13,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sync_helpers import Central, client, sell, sync
+from sync_helpers import Central, client, forged_entry, push_as, sell, sync, write_entry
 
 from boxoffice.central.services.ownership import FOREIGN_PER_HOUR
-from boxoffice.domain.chain import canonical, entry_hash
 from boxoffice.domain.clock import iso
 from boxoffice.domain.codes import code_parts, make_order_code
 from boxoffice.domain.ids import uuid7
-from boxoffice.services.sync.rounds import credentials
 from boxoffice.store import journal as journal_store
-from boxoffice.store.db import write
 from boxoffice.wire import codec
 
 pytest_plugins = ["sync_support"]
@@ -30,29 +27,10 @@ pytest_plugins = ["sync_support"]
 WEB_CUSTOMER = {"customer_name": "Hortensia Quillfeather", "email": "hortensia.q@example.org"}
 
 
-def _forge(ctx: Any, kind: str, payload: dict[str, Any], after: dict[str, Any] | None = None,
-           at: str | None = None) -> dict[str, Any]:
-    """An entry after the terminal's own last one (or after ``after``), hashed as an honest one is, written ``at``
-    whatever time the sender likes: what a tampered terminal sends."""
-    last = after or list(journal_store.iter_entries(ctx.conn))[-1]
-    e = {"id": uuid7(), "terminal_id": ctx.terminal["id"], "seq": last["seq"] + 1, "kind": kind,
-         "operator_id": last["operator_id"], "at": at or last["at"], "payload": canonical(payload),
-         "prev_hash": last["hash"]}
-    e["hash"] = entry_hash(e["prev_hash"], id=e["id"], seq=e["seq"], terminal_id=e["terminal_id"], kind=kind,
-                           operator_id=e["operator_id"], at=e["at"], payload=e["payload"])
-    return e
 
 
-def _push(central: Central, ctx: Any, entries: list[dict[str, Any]]) -> dict[str, Any]:
-    _, token = credentials(ctx)
-    with client(central.url, token) as c:
-        return c.push(entries)
 
 
-def _write(ctx: Any, kind: str, payload: dict[str, Any]) -> None:
-    """A hostile entry in the terminal's own journal (a tampered database): its next `boxoffice sync` pushes it."""
-    with write(ctx.conn):
-        ctx.journal(kind, payload)
 
 
 def _own_next_sale(ctx: Any) -> dict[str, Any]:
@@ -105,9 +83,9 @@ def test_a_purge_dated_2099_erases_nothing_of_an_upcoming_event_and_the_batch_go
     code, _ = _web_order(central, gala, tmp_path)
     mine = sell(attacker, gala)
     sync(attacker)
-    purge = _forge(attacker, "privacy.purge", _purge(gala), at="2099-01-01T00:00:00.000000Z")
-    honest = _forge(attacker, "sale", _own_next_sale(attacker), after=purge)
-    answer = _push(central, attacker, [purge, honest])
+    purge = forged_entry(attacker, "privacy.purge", _purge(gala), at="2099-01-01T00:00:00.000000Z")
+    honest = forged_entry(attacker, "sale", _own_next_sale(attacker), after=purge)
+    answer = push_as(central, attacker, [purge, honest])
     assert answer["applied"] == 2 and [c["kind"] for c in answer["conflicts"]] == ["privacy_purge_refused"]
     assert _customer(central, code) == {"customer_name": WEB_CUSTOMER["customer_name"],
                                         "email": WEB_CUSTOMER["email"]}
@@ -135,8 +113,8 @@ def test_a_purge_is_judged_by_the_central_clock_and_its_keep_days(central: Centr
     code, _ = _web_order(central, jazz, tmp_path)
     now = iso(datetime.now(UTC))
     _dated_back(central, jazz, 5)
-    early = _forge(counter, "privacy.purge", _purge(jazz, keep_days=30), at=now)
-    assert [c["kind"] for c in _push(central, counter, [early])["conflicts"]] == ["privacy_purge_refused"]
+    early = forged_entry(counter, "privacy.purge", _purge(jazz, keep_days=30), at=now)
+    assert [c["kind"] for c in push_as(central, counter, [early])["conflicts"]] == ["privacy_purge_refused"]
     assert _customer(central, code)["email"] == WEB_CUSTOMER["email"]
 
     door = make_terminal(name="Door abuse", fresh=True)
@@ -144,14 +122,14 @@ def test_a_purge_is_judged_by_the_central_clock_and_its_keep_days(central: Centr
         do_enroll(door, central.url, enroll_code(central.db_url, "Door abuse", roles="door")["code"], c)
     sync(door)
     _dated_back(central, jazz, 40)
-    scanner = _forge(door, "privacy.purge", _purge(jazz), at=now)
-    answer = _push(central, door, [scanner])
+    scanner = forged_entry(door, "privacy.purge", _purge(jazz), at=now)
+    answer = push_as(central, door, [scanner])
     assert [c["subject"] for c in answer["conflicts"]] == [
         f"{jazz}: the sender has neither the sell nor the pickup role"]
     assert _customer(central, code)["email"] == WEB_CUSTOMER["email"]
 
-    legit = _forge(counter, "privacy.purge", _purge(jazz, keep_days=30), after=early, at=now)
-    assert _push(central, counter, [legit])["conflicts"] == []
+    legit = forged_entry(counter, "privacy.purge", _purge(jazz, keep_days=30), after=early, at=now)
+    assert push_as(central, counter, [legit])["conflicts"] == []
     assert _customer(central, code) == {"customer_name": None, "email": None}
     assert central.query("SELECT status FROM privacy_purges WHERE entry_id = ?", (legit["id"],)) == [
         {"status": "done"}]
@@ -162,7 +140,7 @@ def test_an_override_flag_on_a_bare_revocation_revokes_nothing(central: Central,
     gala, _ = demo_events
     attacker, other = terminals(2)
     _, (ticket,) = _web_order(central, gala, tmp_path)
-    _write(attacker, "ticket.revoke", {"revoked": [ticket], "override": True, "approved_by": "nobody"})
+    write_entry(attacker, "ticket.revoke", {"revoked": [ticket], "override": True, "approved_by": "nobody"})
     out = cli("sync", "--json", db=attacker)
     assert out.exit_code == 0, out.stderr
     assert [c["kind"] for c in out.json()["conflicts"]] == ["foreign_ticket"]
@@ -185,9 +163,9 @@ def test_foreign_refunds_past_the_hourly_cap_are_held_for_the_admin(central: Cen
 
     _, group = _web_order(central, gala, tmp_path, n=25)
     _, singles = _web_order(central, gala, tmp_path, n=FOREIGN_PER_HOUR)
-    _write(attacker, "refund", refund(group))  # a school's booking refunded whole under a supervisor: one entry
+    write_entry(attacker, "refund", refund(group))  # a school's booking refunded whole under a supervisor: one entry
     for t in singles:  # then one entry a ticket: the last passes the hourly cap of entries
-        _write(attacker, "refund", refund([t]))
+        write_entry(attacker, "refund", refund([t]))
     out = cli("sync", "--json", db=attacker)
     assert out.exit_code == 0, out.stderr
     assert [c["kind"] for c in out.json()["conflicts"]] == ["foreign_refund_override"] * FOREIGN_PER_HOUR + [

@@ -12,13 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sync_helpers import Central, client, sell, sync
+from sync_helpers import Central, forged_entry, push_as, sell, sync
 
 from boxoffice.central.services.allocation_admin import allocate
-from boxoffice.domain.chain import canonical, entry_hash
 from boxoffice.domain.codes import code_parts, make_order_code
 from boxoffice.domain.ids import uuid7
-from boxoffice.services.sync.rounds import credentials
 from boxoffice.store import journal as journal_store
 from boxoffice.store.db import write
 from boxoffice.wire import codec
@@ -26,20 +24,8 @@ from boxoffice.wire import codec
 pytest_plugins = ["sync_support"]
 
 
-def _entry(ctx: Any, kind: str, payload: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    """An entry following ``after``, hashed as an honest one is."""
-    e = {"id": uuid7(), "terminal_id": ctx.terminal["id"], "seq": after["seq"] + 1, "kind": kind,
-         "operator_id": after["operator_id"], "at": after["at"], "payload": canonical(payload),
-         "prev_hash": after["hash"]}
-    e["hash"] = entry_hash(e["prev_hash"], id=e["id"], seq=e["seq"], terminal_id=e["terminal_id"], kind=kind,
-                           operator_id=e["operator_id"], at=e["at"], payload=e["payload"])
-    return e
 
 
-def _push(central: Central, ctx: Any, entries: list[dict[str, Any]]) -> dict[str, Any]:
-    _, token = credentials(ctx)
-    with client(central.url, token) as c:
-        return c.push(entries)
 
 
 def _last_sale(ctx: Any) -> dict[str, Any]:
@@ -110,7 +96,7 @@ def test_seats_another_terminal_holds_or_the_venue_holds_back_are_flagged_a_free
              {"section_id": "stalls", "row": free_seat[0], "seat": free_seat[1:]}]
     last = list(journal_store.iter_entries(seller.conn))[-1]
     forged = _sale(seller, _last_sale(seller), 1, seats)
-    answer = _push(central, seller, [_entry(seller, "sale", forged, last)])
+    answer = push_as(central, seller, [forged_entry(seller, "sale", forged, last)])
     assert "oversold" in [c["kind"] for c in answer["conflicts"]]
     shown = [c for c in _shown(cli, central) if c["order_id"] == forged["order"]["id"]]
     assert len(shown) == 1 and "stalls: 2 of 3 tickets" in shown[0]["subject"], "C5 and H13; the free seat fits"
@@ -129,13 +115,13 @@ def test_a_refunded_place_is_sold_again_unflagged_and_one_more_is_flagged(
     fill = _sale(seller, template, 1, standing * left)
     refunded = fill["tickets"][0]["id"]
     again = _sale(seller, template, 2, standing)
-    e1 = _entry(seller, "sale", fill, list(journal_store.iter_entries(seller.conn))[-1])
-    e2 = _entry(seller, "refund", {"order_id": fill["order"]["id"], "ticket_ids": [refunded]}, e1)
-    e3 = _entry(seller, "sale", again, e2)
-    answer = _push(central, seller, [e1, e2, e3])
+    e1 = forged_entry(seller, "sale", fill, list(journal_store.iter_entries(seller.conn))[-1])
+    e2 = forged_entry(seller, "refund", {"order_id": fill["order"]["id"], "ticket_ids": [refunded]}, e1)
+    e3 = forged_entry(seller, "sale", again, e2)
+    answer = push_as(central, seller, [e1, e2, e3])
     assert answer["applied"] == 3 and answer["conflicts"] == []
     assert central.scalar("SELECT count(*) FROM tickets WHERE order_id = ?", (again["order"]["id"],)) == 1
     one_more = _sale(seller, template, 3, standing)
-    answer = _push(central, seller, [_entry(seller, "sale", one_more, e3)])
+    answer = push_as(central, seller, [forged_entry(seller, "sale", one_more, e3)])
     assert [c["kind"] for c in answer["conflicts"]] == ["oversold"]
     assert _standing_left(central, seller, gala) == -1

@@ -13,14 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sync_helpers import Central, client, sell, sync
+from sync_helpers import Central, client, forged_entry, push_as, sell, sync, write_entry
 
-from boxoffice.domain.chain import canonical, entry_hash
 from boxoffice.domain.codes import code_parts, make_order_code
 from boxoffice.domain.ids import uuid7
 from boxoffice.services.sync.rounds import credentials
 from boxoffice.store import journal as journal_store
-from boxoffice.store.db import write
 from boxoffice.wire import codec
 
 pytest_plugins = ["sync_support"]
@@ -28,29 +26,10 @@ pytest_plugins = ["sync_support"]
 NOT_APPLIED = ("order_code_foreign", "role_missing", "foreign_ticket", "order_id_taken", "ticket_id_taken")
 
 
-def _forge(ctx: Any, kind: str, payload: dict[str, Any], after: dict[str, Any] | None = None) -> dict[str, Any]:
-    """An entry after the terminal's own last one (or after ``after``), hashed as an honest one is: what a tampered
-    terminal sends."""
-    last = after or list(journal_store.iter_entries(ctx.conn))[-1]
-    e = {"id": uuid7(), "terminal_id": ctx.terminal["id"], "seq": last["seq"] + 1, "kind": kind,
-         "operator_id": last["operator_id"], "at": last["at"], "payload": canonical(payload),
-         "prev_hash": last["hash"]}
-    e["hash"] = entry_hash(e["prev_hash"], id=e["id"], seq=e["seq"], terminal_id=e["terminal_id"], kind=kind,
-                           operator_id=e["operator_id"], at=e["at"], payload=e["payload"])
-    return e
 
 
-def _push(central: Central, ctx: Any, entries: list[dict[str, Any]]) -> dict[str, Any]:
-    """Push through the terminal's own client and token, as `boxoffice sync` would."""
-    _, token = credentials(ctx)
-    with client(central.url, token) as c:
-        return c.push(entries)
 
 
-def _write(ctx: Any, kind: str, payload: dict[str, Any]) -> None:
-    """A hostile entry written into the terminal's own journal (a tampered database): its next sync pushes it."""
-    with write(ctx.conn):
-        ctx.journal(kind, payload)
 
 
 def _sale_like(ctx: Any, code: str) -> dict[str, Any]:
@@ -88,8 +67,8 @@ def test_a_sale_under_another_terminals_next_code_is_refused_and_the_victim_sell
     sync(victim)
     squatted = _next_code(mine["order"]["code"])
     sync(attacker)  # its honest sale first
-    forged = _forge(attacker, "sale", _sale_like(attacker, squatted))
-    answer = _push(central, attacker, [forged])
+    forged = forged_entry(attacker, "sale", _sale_like(attacker, squatted))
+    answer = push_as(central, attacker, [forged])
     assert answer["applied"] == 1 and _kinds(answer) == ["order_code_foreign"]
     assert central.scalar("SELECT count(*) FROM orders WHERE code = ?", (squatted,)) == 0
     assert central.scalar("SELECT count(*) FROM journal WHERE id = ?", (forged["id"],)) == 1  # kept, not applied
@@ -121,7 +100,7 @@ def test_a_sale_under_the_web_shops_next_code_is_refused_and_the_web_import_goes
                                  "tickets": [{"section_id": "standing", "type": "adult"}]}], tmp_path)
     squatted = _next_code(first["codes"][0])
     # what the attacker sent through its own `boxoffice sync`: the refused sale is shown to it, flagged
-    _write(attacker, "sale", _sale_like(attacker, squatted))
+    write_entry(attacker, "sale", _sale_like(attacker, squatted))
     shown = cli("sync", db=attacker)
     assert shown.exit_code == 0, shown.stderr
     assert "FLAGGED" in shown.stderr and "order code foreign" in shown.stderr and squatted in shown.stderr
@@ -173,11 +152,11 @@ def test_a_door_only_terminal_can_neither_sell_nor_hand_out(central: Central, ma
     sale = _sale_like(seller, make_order_code(door.terminal["tag"], 0))
     order = central.query("SELECT id FROM orders WHERE code = ?", (web["codes"][0],))[0]["id"]
     tickets = [r["id"] for r in central.query("SELECT id FROM tickets WHERE order_id = ?", (order,))]
-    e1 = _forge(door, "sale", sale)
-    answer = _push(central, door, [e1])
+    e1 = forged_entry(door, "sale", sale)
+    answer = push_as(central, door, [e1])
     assert _kinds(answer) == ["role_missing"]
-    e2 = _forge(door, "pickup", {"order": order, "code": web["codes"][0], "tickets": tickets}, after=e1)
-    answer = _push(central, door, [e2])
+    e2 = forged_entry(door, "pickup", {"order": order, "code": web["codes"][0], "tickets": tickets}, after=e1)
+    answer = push_as(central, door, [e2])
     assert _kinds(answer) == ["role_missing"]
     assert central.scalar("SELECT count(*) FROM orders WHERE code = ?", (sale["order"]["code"],)) == 0
     assert central.scalar("SELECT count(*) FROM claims WHERE action = 'pickup'") == 0
@@ -212,8 +191,8 @@ def test_another_terminals_ticket_is_refunded_or_revoked_only_under_an_override(
                "approved_by": uuid7() if override else None, "override_why": "other_terminal" if override else None}
         return {"refund": row, "items": [{"ticket_id": ticket}], "revoked": [ticket]}
 
-    _write(other, "refund", refund(t1, False))
-    _write(other, "ticket.revoke", {"revoked": [t2]})
+    write_entry(other, "refund", refund(t1, False))
+    write_entry(other, "ticket.revoke", {"revoked": [t2]})
     out = cli("sync", "--json", db=other)
     assert out.exit_code == 0, out.stderr
     assert [c["kind"] for c in out.json()["conflicts"]] == ["foreign_ticket", "foreign_ticket"]
@@ -224,14 +203,14 @@ def test_another_terminals_ticket_is_refunded_or_revoked_only_under_an_override(
     sync(owner)
     assert owner.conn.execute("SELECT count(*) FROM revocations").fetchone()[0] == 0
     # under a supervisor's override it is applied, and flagged for review
-    _write(other, "refund", refund(t3, True))
+    write_entry(other, "refund", refund(t3, True))
     again = sync(other)
     assert [c["kind"] for c in again["conflicts"]] == ["foreign_refund_override"]
     assert central.scalar("SELECT status FROM tickets WHERE id = ?", (t3,)) == "refunded"
     sync(owner)
     assert [r[0] for r in owner.conn.execute("SELECT ticket_id FROM revocations")] == [t3]
     # the owner refunds its own ticket as it likes
-    _write(owner, "refund", refund(t1, False))
+    write_entry(owner, "refund", refund(t1, False))
     assert not sync(owner)["conflicts"]
     assert central.scalar("SELECT status FROM tickets WHERE id = ?", (t1,)) == "refunded"
     assert {c["ticket_id"] for c in _flagged(cli, central, "foreign_ticket")} == {t1, t2}
@@ -252,9 +231,9 @@ def test_a_sale_reusing_another_terminals_ticket_or_order_id_is_refused(central:
     stolen_ticket["tickets"][0]["id"] = sold["tickets"][0]["id"]
     stolen_order = _sale_like(copier, make_order_code(tag, 901))
     stolen_order["order"]["id"] = sold["order"]["id"]
-    e1 = _forge(copier, "sale", stolen_ticket)
-    e2 = _forge(copier, "sale", stolen_order, after=e1)
-    answer = _push(central, copier, [e1, e2])
+    e1 = forged_entry(copier, "sale", stolen_ticket)
+    e2 = forged_entry(copier, "sale", stolen_order, after=e1)
+    answer = push_as(central, copier, [e1, e2])
     assert _kinds(answer) == ["ticket_id_taken", "order_id_taken"]
     assert central.scalar("SELECT count(*) FROM orders WHERE code IN (?, ?)",
                           (make_order_code(tag, 900), make_order_code(tag, 901))) == 0

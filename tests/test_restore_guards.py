@@ -132,30 +132,26 @@ def test_a_sale_made_while_a_restore_is_checked_stops_the_restore_and_is_kept(
     assert dump(kept)["orders"] == held["orders"]
 
 
-def _one_more_migration(copy: Path) -> None:
+FROM_THE_FUTURE = ("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('boxoffice', "
+                   "'0099_from_the_future', '2031-01-01')")
+PAYMENT_EATER = "CREATE TRIGGER eat AFTER INSERT ON payments BEGIN DELETE FROM payments WHERE rowid = NEW.rowid; END"
+
+
+def _changed(copy: Path, sql: str) -> None:
+    """The backup file changed behind the tool's back (a newer release wrote it, or someone with the USB stick)."""
     conn = sqlite3.connect(copy)
     with conn:
-        conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('boxoffice', "
-                     "'0099_from_the_future', '2031-01-01')")
+        conn.execute(sql)
     conn.close()
 
 
-def _payment_eater(copy: Path) -> None:
-    conn = sqlite3.connect(copy)
-    with conn:
-        conn.execute("CREATE TRIGGER eat AFTER INSERT ON payments BEGIN DELETE FROM payments WHERE rowid = "
-                     "NEW.rowid; END")
-    conn.close()
-
-
-@pytest.mark.parametrize("change, says", [(_one_more_migration, "newer boxoffice"),
-                                          (_payment_eater, "trigger eat")])
+@pytest.mark.parametrize("change, says", [(FROM_THE_FUTURE, "newer boxoffice"), (PAYMENT_EATER, "trigger eat")])
 def test_a_copy_from_a_newer_release_or_changed_by_hand_is_refused_before_anything_changes(  # noqa: ANN001
-        terminal, demo_events, cli, tmp_path: Path, change, says: str) -> None:
+        terminal, demo_events, cli, tmp_path: Path, change: str, says: str) -> None:
     gala, _ = demo_events
     sell(terminal, gala, "standing", {"adult": 2}, "card")
     copy = Path(cli("backup", "--to", tmp_path / "usb", "--json", db=terminal).json()["file"])
-    change(copy)
+    _changed(copy, change)
     sell(terminal, gala, "standing", {"adult": 1}, "cash")
     before = dump(terminal.config.db_path)
     refused = cli("restore", copy, "--yes", db=terminal)
@@ -164,7 +160,7 @@ def test_a_copy_from_a_newer_release_or_changed_by_hand_is_refused_before_anythi
     assert dump(terminal.config.db_path) == before, "the live database was not touched"
     assert cli("whoami", db=terminal).exit_code == 0, "and the terminal still opens"
     assert not [p for p in terminal.config.db_path.parent.iterdir() if "restoring" in p.name]
-    if change is _payment_eater:
+    if change == PAYMENT_EATER:
         assert verify_copy(copy)["schema_extras"] == ["trigger eat"] and not verify_copy(copy)["ok"]
 
 
