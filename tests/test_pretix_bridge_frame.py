@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from boxoffice.central.pretix import service
 from boxoffice.central.pretix.client import PretixClient, reason
 from boxoffice.central.pretix.settings import load
 from boxoffice.errors import BoxOfficeError
@@ -206,3 +208,42 @@ def test_serve_refuses_half_a_bridge(cli: Any, tmp_path: Path) -> None:
     res = cli("central", "serve", "--db", str(tmp_path / "c.db"), "--pretix", "http://127.0.0.1:1",
               env={"BOXOFFICE_PRETIX_TOKEN": TOKEN})
     assert res.exit_code == 2 and "--pretix-organizer" in res.stderr
+
+
+# -- the background rounds of `central serve --pretix` ------------------------------------------------------------
+
+def _next_round(db: Path, cli: Any, after: dict[str, Any] | None, timeout: float = 30.0) -> dict[str, Any]:
+    """The first round `central pretix status` shows that is not ``after``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        last = cli("central", "pretix", "status", "--db", str(db), "--json").json()["last_round"]
+        if last is not None and last != after:
+            return dict(last)
+        time.sleep(0.1)
+    raise AssertionError("no further round")
+
+
+@pytest.mark.parametrize("answer", [(503, {"detail": "down for maintenance"}), (200, {"unexpected": "shape"})],
+                         ids=["refused", "nonsense"])
+def test_a_failed_background_round_is_kept_and_tried_again_soon(
+        cli: Any, tmp_path: Path, stand_in: tuple[str, Script], monkeypatch: pytest.MonkeyPatch,
+        answer: tuple[int, Any]) -> None:
+    """A venue bridging once an hour whose first round meets a failing pretix is not left an hour without one: the
+    round is shown as failed by `central pretix status`, and tried again within RETRY_AFTER_FAILURE."""
+    url, script = stand_in
+    script.answers = [answer] * 1000
+    db = tmp_path / "central.db"
+    assert cli("central", "init", "--db", str(db), "--json").exit_code == 0
+    monkeypatch.setattr(service, "RETRY_AFTER_FAILURE", 0.3)
+    stop = threading.Event()
+    settings = load(url, "venue", ["gala"], env={"BOXOFFICE_PRETIX_TOKEN": TOKEN})
+    thread = service.start_loop(str(db), settings, interval=3600, stop=stop)
+    try:
+        first = _next_round(db, cli, None)
+        again = _next_round(db, cli, first)
+    finally:
+        stop.set()
+        thread.join(10)
+    for last in (first, again):
+        assert last["ok"] is False and last["error"]["message"], last
+    assert TOKEN not in json.dumps(again)

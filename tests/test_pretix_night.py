@@ -49,7 +49,7 @@ def night(pretix_server: Any, tmp_path: Path, cli: Any) -> Iterator[dict[str, An
         "--pretix", px.url, "--pretix-organizer", px.organizer, "--pretix-event", slug,
         "--pretix-token-file", str(px.token_file), "--pretix-every", "3600"))
     try:
-        _wait_for_the_services_own_round(cli, db, first["at"])
+        _wait_for_the_services_own_round(cli, db, first["at"], tmp_path / "serve.log")
         yield {"px": px, "slug": slug, "items": made["items"], "quota": made["quotas"]["stalls"], "db": db,
                "central": Central("sqlite", db, server)}
     finally:
@@ -57,16 +57,18 @@ def night(pretix_server: Any, tmp_path: Path, cli: Any) -> Iterator[dict[str, An
         stock_gate.install(None)
 
 
-def _wait_for_the_services_own_round(cli: Any, db: str, after: str, timeout: float = 60) -> None:
-    """`central serve --pretix` runs a round as it starts: the test's own rounds come after it, not beside it."""
+def _wait_for_the_services_own_round(cli: Any, db: str, after: str, log: Path, timeout: float = 120) -> None:
+    """`central serve --pretix` runs a round as it starts (and tries a failed one again soon): the test's own
+    rounds come after a good one, not beside it."""
     deadline = time.monotonic() + timeout
+    last = None
     while time.monotonic() < deadline:
         last = cli("central", "pretix", "status", "--db", db, "--json", now=None).json()["last_round"]
-        if last and last["at"] > after:
-            assert last["ok"], last
+        if last and last["at"] > after and last["ok"]:
             return
         time.sleep(0.2)
-    raise AssertionError("the service's first bridge round did not end")
+    raise AssertionError(f"the service's first good bridge round did not end; last round: {last}; "
+                         f"the service's log ends: {log.read_text()[-1500:]}")
 
 
 def bridge(cli: Any, px: Any, db: str, slug: str, *args: str) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from boxoffice.i18n import _
 
 BRIDGE_ENV = "BOXOFFICE_PRETIX_BRIDGE"
 BRIDGE_KEY = "bridge"  # pretix_state: the settings of the last round on this database
+RETRY_AFTER_FAILURE = 15.0  # seconds before a failed background round is tried again
 
 
 def settings_to_env(settings: PretixSettings, token_file: str | None) -> None:
@@ -61,6 +62,18 @@ def sync_once(db_url: str, settings: PretixSettings, clock: Clock | None = None,
         outcome = run_round(Bridge(db=db, client=client, settings=settings, now=lambda: iso(clock())), only)
         outcome["requests"] = client.requests
         return outcome
+
+
+def _keep_failed_round(db_url: str, code: str, message: str) -> None:
+    """Keep a round that ended before it could record itself as the last round (not ok), so the admin's
+    `central pretix status` shows it; if the database itself is what failed, the stderr line is all there is."""
+    outcome = {"at": iso(system_clock()), "steps": {}, "error": {"step": "round", "code": code, "message": message},
+               "ok": False}
+    try:
+        with open_db(db_url) as db, db.transaction():
+            pretix_state.put(db, "last_round", json.dumps(outcome, sort_keys=True))
+    except Exception:  # noqa: BLE001 - the failure was already reported on stderr
+        return
 
 
 def remember(db: CentralDB, settings: PretixSettings, token_file: str | None) -> None:
@@ -98,13 +111,16 @@ def status(db_url: str) -> dict[str, Any]:
 def start_loop(db_url: str, settings: PretixSettings, interval: float = 10.0,
                stop: threading.Event | None = None, token_file: str | None = None) -> threading.Thread:
     """Rounds every ``interval`` seconds in a daemon thread until ``stop`` is set. A failed round is reported on
-    stderr in one line and tried again at the next."""
+    stderr in one line, kept as the last round for `central pretix status`, and tried again after at most
+    ``RETRY_AFTER_FAILURE`` seconds: a venue bridging once an hour must not wait an hour after a blip."""
     stop = stop or threading.Event()
 
     def loop() -> None:
         while not stop.is_set():
+            failed = True
             try:
                 outcome = sync_once(db_url, settings, token_file=token_file)
+                failed = bool(outcome["error"])
                 if outcome["error"]:
                     err = outcome["error"]
                     print(_("pretix bridge: step {step} stopped: {message}").format(step=err["step"],
@@ -112,10 +128,12 @@ def start_loop(db_url: str, settings: PretixSettings, interval: float = 10.0,
                           file=sys.stderr, flush=True)
             except BoxOfficeError as exc:
                 print(_("pretix bridge: {message}").format(message=exc.message), file=sys.stderr, flush=True)
+                _keep_failed_round(db_url, exc.code, exc.message)
             except Exception as exc:  # a bug must not stop the service's own API; it is reported and retried
                 print(_("pretix bridge: round failed: {kind}").format(kind=type(exc).__name__), file=sys.stderr,
                       flush=True)
-            stop.wait(interval)
+                _keep_failed_round(db_url, "round_failed", type(exc).__name__)
+            stop.wait(min(interval, RETRY_AFTER_FAILURE) if failed else interval)
 
     thread = threading.Thread(target=loop, name="pretix-bridge", daemon=True)
     thread.start()
