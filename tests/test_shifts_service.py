@@ -11,6 +11,7 @@ import pytest
 from boxoffice.domain.tenders import Tender
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services import shifts
+from boxoffice.services.blind_close import count_drawer
 from boxoffice.services.context import Ctx
 from boxoffice.services.operators import login
 from boxoffice.services.refunds import RefundRequest, refund
@@ -104,8 +105,12 @@ def test_cash_in_and_out_need_a_reason_and_cannot_empty_more_than_the_drawer(sam
     shifts.cash_move(sam, "in", 5000, "change from the safe")
     with pytest.raises(BoxOfficeError) as err:
         shifts.cash_move(sam, "out", 15001, "to the safe")
-    assert err.value.code == "conflict" and "150.00" in err.value.message
+    # the refusal names the amount asked for, never what the drawer should hold (the count is blind)
+    assert err.value.code == "conflict" and "150.01" in err.value.message and "150.00" not in err.value.message
     shifts.cash_move(sam, "out", 15000, "to the safe")
+    assert shifts.status(sam)["cash"] == {"float": 10000, "sales": None, "refunds": None, "in": 5000, "out": 15000,
+                                          "expected": None}
+    count_drawer(sam, 0)
     assert shifts.status(sam)["cash"] == {"float": 10000, "sales": 0, "refunds": 0, "in": 5000, "out": 15000,
                                           "expected": 0}
 
@@ -124,6 +129,8 @@ def test_a_cash_refund_the_drawer_cannot_pay_is_refused(sam: Ctx, demo_events: t
     assert err.value.code == "conflict" and "cash-in" in err.value.message
     shifts.cash_move(sam, "in", 2500, "from the safe for a refund")
     assert refund(sam, RefundRequest(order["order"]["code"]))["amount"] == 4500
+    assert shifts.status(sam)["cash"]["expected"] is None  # blind until counted
+    count_drawer(sam, 0)
     assert shifts.status(sam)["cash"]["expected"] == 0
 
 
@@ -134,8 +141,17 @@ def test_the_x_report_counts_the_shift_so_far(sam: Ctx, demo_events: tuple[str, 
     sale(sam, gala, [Tender("card", None, "4242")], counts={"adult": 1, "child": 1})  # 32.50 by card
     sale(sam, gala, [Tender("card", 1000, "1111"), Tender("cash", 2000)], counts={"adult": 1})  # 10 + 12.50
     refund(sam, RefundRequest(cash["order"]["code"], tickets=[cash["tickets"][0]["id"]]))      # 22.50 cash
-    x = shifts.status(sam)
-    assert x["kind"] == "X" and x["closed_at"] is None
+    blind = shifts.status(sam)  # sam's own drawer, not counted: counts, no money
+    assert blind["blind"] and blind["cash"]["expected"] is None and blind["totals"]["sales"] is None
+    assert {t["tender"]: (t["sales"], t["sales_amount"]) for t in blind["tenders"]} == {"cash": (2, None),
+                                                                                        "card": (2, None)}
+    assert blind["cash"]["float"] == 10000 and blind["counts"]["sales"] == 3
+    text = "\n".join(f"{label} {value}" for label, value in shifts.report_lines(blind))
+    for amount in ("135.00", "57.50", "42.50", "77.50", "90.00"):  # expected, cash and card sales, net, adult
+        assert amount not in text, amount
+    login(sam, "sue", "222222")  # a supervisor sees it all
+    x = shifts.status(sam, "sam")
+    assert x["kind"] == "X" and x["closed_at"] is None and not x["blind"]
     tenders = {t["tender"]: t for t in x["tenders"]}
     assert (tenders["cash"]["sales_amount"], tenders["cash"]["refund_amount"]) == (4500 + 1250, 2250)
     assert (tenders["card"]["sales_amount"], tenders["card"]["refund_amount"]) == (3250 + 1000, 0)
@@ -146,6 +162,9 @@ def test_the_x_report_counts_the_shift_so_far(sam: Ctx, demo_events: tuple[str, 
     assert (types["adult"]["refunded"], types["adult"]["refunded_amount"]) == (1, 2250)
     assert x["cash"]["expected"] == 10000 + 4500 + 1250 - 2250
     assert x["counts"]["sales"] == 3 and x["counts"]["refunds"] == 1
+    login(sam, "sam", "1111")  # and sam once the drawer is counted
+    count_drawer(sam, 15000)
+    assert shifts.status(sam)["cash"]["expected"] == 13500 and not shifts.status(sam)["blind"]
 
 
 def test_closing_fixes_the_z_report_prints_it_and_keeps_a_pdf(sam: Ctx, demo_events: tuple[str, str]) -> None:

@@ -207,7 +207,8 @@ def test_open_a_shift_see_the_x_report_and_close_blind_with_sues_approval(termin
 
     run(terminal, drive)
     assert "No shift open" in seen["no_shift"] and "Shift open since" in seen["open"] and "float 100.00" in seen["open"]
-    assert "X REPORT (GBP)" in seen["x"] and "145.00" in seen["x"]
+    # sam's own X report before the count is blind: what the drawer should hold shows only after it
+    assert "X REPORT (GBP)" in seen["x"] and "Blind until" in seen["x"] and "145.00" not in seen["x"]
     assert "145.00" not in seen["count_screen"] and "Expected" not in seen["count_screen"]
     assert "Counted so far: 120.00" in seen["running"]
     assert "Expected: 145.00" in seen["revealed"] and "-25.00" in seen["revealed"] and "SHORT" in seen["revealed"]

@@ -99,6 +99,9 @@ def shift_status(operator: str = typer.Option(None, "--operator", help=_("Someon
                  json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:
     """The X report: your shift so far, by tender and ticket type, and the cash the drawer should hold.
 
+    Your own shift's report shows counts but no money until its drawer is counted (`boxoffice shift count`): a
+    blind close. A supervisor's report on someone else's shift (--operator) shows everything.
+
     Example: boxoffice shift status
     """
     from boxoffice.services.shifts import status

@@ -6,7 +6,9 @@ steps, the same on the screen and the command line:
 1. :func:`count_drawer` keeps the count (a total, or pieces by denomination) on the open shift and journals it
    (``shift.count``). It answers with what was counted and nothing else. A count once kept is not changed: a
    mistake is explained in the variance note.
-2. :func:`reveal` shows the expected cash and the variance, only once a count is kept.
+2. :func:`reveal` shows the expected cash and the variance, only once a count is kept. Until then the owner's own
+   X report shows counts, not money (:func:`blinded`): the cash sales, or the totals and the card sales that give
+   them, would reveal what the drawer should hold just as well.
 3. :func:`approval` decides, inside ``shifts.close_shift``, whether the close may go ahead: no variance, or a
    variance with a note and the approval of a supervisor other than the shift's owner (the logged-in operator
    if they may approve and the shift is not theirs, else a supervisor named with their PIN).
@@ -52,6 +54,23 @@ class Revealed(TypedDict):
     expected: int
     variance: int
     needs_approval: bool
+
+
+def blind_for(viewer: dict[str, Any], shift: dict[str, Any]) -> bool:
+    """Whether ``viewer``'s report on ``shift`` hides the money: their own open shift, its drawer not counted yet.
+    Someone else's report takes the ``report`` permission (a supervisor), and a counted drawer has nothing left to
+    hide; the owner's role does not matter, since nobody signs off their own drawer."""
+    return viewer["id"] == shift["operator_id"] and shift["closed_at"] is None and kept_count(shift) is None
+
+
+def blinded(z: dict[str, Any]) -> dict[str, Any]:
+    """An X report with every sales amount left out (None) and ``blind`` set: counts, the float and the cash the
+    operator put in or took out stay, the money taken and what the drawer should hold go."""
+    tenders = [t | {"sales_amount": None, "refund_amount": None, "net": None} for t in z["tenders"]]
+    types = [t | {k: None for k in t if k.endswith("_amount") or k == "refund_fees"} for t in z["types"]]
+    cash = z["cash"] | {"sales": None, "refunds": None, "expected": None}
+    return z | {"tenders": tenders, "types": types, "cash": cash, "blind": True,
+                "totals": {k: None for k in z["totals"]}}
 
 
 def kept_count(shift: dict[str, Any]) -> DrawerCount | None:

@@ -93,8 +93,7 @@ def check_drawer(ctx: Ctx, plan: list[dict[str, Any]], currency: str) -> None:
     shift = current(ctx)
     if cash and shift is not None:
         holds = cash_summary(ctx, shift)["expected"]
-        if cash > holds:
-            raise BoxOfficeError("conflict", _("{cash} in cash is due back but the drawer "
-                                               "should hold only {holds}: put cash in first "
-                                               "(`boxoffice shift cash-in`)").format(
-                cash=format_money(cash, currency), holds=format_money(holds, currency)))
+        if cash > holds:  # not how much it should hold: the drawer's blind count would be worth nothing
+            raise BoxOfficeError("conflict", _("{cash} in cash is due back, more than the drawer should hold: put "
+                                               "cash in first (`boxoffice shift cash-in`)").format(
+                cash=format_money(cash, currency)))

@@ -88,6 +88,7 @@ class ShiftReport(TypedDict):
     pieces: list[dict[str, Any]]
     variance_note: str | None
     approved_by: str | None
+    blind: bool
 
 
 class ClosedShift(ShiftReport):
@@ -187,11 +188,9 @@ def cash_move(ctx: Ctx, kind: str, amount: int, reason: str) -> CashMovement:
     with write(ctx.conn):
         if kind == "out":
             expected = cash_summary(ctx, shift)["expected"]
-            if amount > expected:
-                cur = shift["currency"]
-                raise BoxOfficeError("conflict", _("the drawer should hold only {expected}: "
-                                                   "cannot take out {amount}").format(
-                    expected=format_money(expected, cur), amount=format_money(amount, cur)))
+            if amount > expected:  # not how much it should hold: the blind count would be worth nothing
+                raise BoxOfficeError("conflict", _("cannot take out {amount}: that is more than the drawer should "
+                                                   "hold").format(amount=format_money(amount, shift["currency"])))
         store.insert_movement(ctx.conn, row)
         ctx.journal(f"cash.{kind}", {"movement": row})
     return cast(CashMovement, row)
@@ -268,14 +267,18 @@ def report(ctx: Ctx, shift: dict[str, Any]) -> ShiftReport:
                        "at_local": local_text(m["at"], tz, "%H:%M")} for m in moves],
         "pieces": kept_pieces(shift) if closed else [],
         "variance_note": shift.get("variance_note") if closed else None,
-        "approved_by": approver["name"] if approver else None,
+        "approved_by": approver["name"] if approver else None, "blind": False,
     }
 
 
 def status(ctx: Ctx, operator_name: str | None = None) -> ShiftReport:
-    """The X report: the open shift so far, and the cash the drawer should hold now."""
-    _, shift = _target(ctx, operator_name)
-    return report(ctx, shift)
+    """The X report: the open shift so far, and the cash the drawer should hold now; blind (counts, no money) on
+    your own shift until its drawer is counted (services/blind_close.py)."""
+    from boxoffice.services.blind_close import blind_for, blinded
+
+    viewer, shift = _target(ctx, operator_name)
+    z = report(ctx, shift)
+    return cast(ShiftReport, blinded(dict(z))) if blind_for(viewer, shift) else z
 
 
 def close_shift(ctx: Ctx, counted: int | None = None, operator_name: str | None = None, *,
@@ -329,14 +332,19 @@ def report_lines(z: ShiftReport) -> list[tuple[str, str]]:
     """The report as (label, value) lines; an empty value marks a heading. Shared by the screen and the paper."""
     cur = z["currency"]
 
-    def m(v: int) -> str:
-        return format_money(v, cur)
+    def m(v: int | None) -> str:
+        return _("(after the count)") if v is None else format_money(v, cur)
+
+    def neg(v: int | None) -> str:
+        return m(None if v is None else -v)
 
     def tender(t: dict[str, Any]) -> str:
         return _(TENDER_WORDS[t["tender"]]) if t["tender"] in TENDER_WORDS else str(t["tender"]).title()
 
     lines: list[tuple[str, str]] = [(_("Operator"), z["operator"]), (_("Terminal"), z["terminal"]),
                                     (_("Opened"), z["opened_local"])]
+    if z.get("blind"):
+        lines.append((_("Blind until the drawer is counted (boxoffice shift count): no money shown"), ""))
     if z["closed_local"]:
         lines.append((_("Closed"), z["closed_local"]))
     lines.append((_("BY TENDER"), ""))
@@ -345,8 +353,8 @@ def report_lines(z: ShiftReport) -> list[tuple[str, str]]:
                       m(t["sales_amount"])))
         if t["refunds"]:
             lines.append((_("{tender} refunds x{count}").format(tender=tender(t), count=t["refunds"]),
-                          m(-t["refund_amount"])))
-    lines += [(_("Sales"), m(z["totals"]["sales"])), (_("Refunds"), m(-z["totals"]["refunds"])),
+                          neg(t["refund_amount"])))
+    lines += [(_("Sales"), m(z["totals"]["sales"])), (_("Refunds"), neg(z["totals"]["refunds"])),
               (_("Net"), m(z["totals"]["net"]))]
     lines.append((_("BY TICKET TYPE"), ""))
     for t in z["types"]:
@@ -354,16 +362,16 @@ def report_lines(z: ShiftReport) -> list[tuple[str, str]]:
             lines.append((_("{type} sold x{count}").format(type=t["name"], count=t["sold"]), m(t["sold_amount"])))
         if t["refunded"]:
             lines.append((_("{type} refunded x{count}").format(type=t["name"], count=t["refunded"]),
-                          m(-t["refunded_amount"])))
+                          neg(t["refunded_amount"])))
         if t["exchanged_out"]:
             lines.append((_("{type} exchanged out x{count}").format(type=t["name"], count=t["exchanged_out"]),
-                          m(-t["exchanged_out_amount"])))
+                          neg(t["exchanged_out_amount"])))
         if t["exchanged_in"]:
             lines.append((_("{type} exchanged in x{count}").format(type=t["name"], count=t["exchanged_in"]),
                           m(t["exchanged_in_amount"])))
     c = z["cash"]
     lines += [(_("CASH DRAWER"), ""), (_("Float"), m(c["float"])), (_("Cash sales"), m(c["sales"])),
-              (_("Cash refunds"), m(-c["refunds"])), (_("Cash in"), m(c["in"])), (_("Cash out"), m(-c["out"])),
+              (_("Cash refunds"), neg(c["refunds"])), (_("Cash in"), m(c["in"])), (_("Cash out"), neg(c["out"])),
               (_("Expected"), m(c["expected"]))]
     if "counted" in c:
         lines += [(_("Counted"), m(c["counted"])), (_("Variance"), m(c["variance"]))]
