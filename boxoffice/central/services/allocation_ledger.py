@@ -202,6 +202,7 @@ class Room:
         self._left: dict[tuple[str, str], int] = {}  # standing places still unsold, per (event, section)
         self._holders: dict[tuple[str, str], dict[str, str]] = {}  # allocated seat -> terminal, per section
         self._mine: set[str] = set()  # seat subjects this batch has sold
+        self._governed: dict[str, dict[str, Section] | None] = {}  # event -> its sections, None if not governed
 
     def split(self, event_id: str, tickets: list[dict[str, Any]]) -> tuple[list[dict[str, Any]],
                                                                          list[dict[str, Any]]]:
@@ -209,9 +210,8 @@ class Room:
 
         Not checked: an event the central service never published (no capacity here to hold it to), and one it
         never granted this terminal places of (until its first grant a terminal owns what it sells there)."""
-        secs = next((found for sha in catalogs.shas_newest_first(self.db)
-                     if (found := _document_sections(self.db, sha).get(event_id)) is not None), None)
-        if secs is None or not rows.ever_granted(self.db, self.tid, event_id):
+        secs = self._sections_if_governed(event_id)
+        if secs is None:
             return list(tickets), []  # not governed for it yet: the terminal owns what it sells (services/allocations)
         subjects = [f"{event_id}/{t['section_id']}/{t['row']}{t['seat']}" for t in tickets if t["row"] is not None]
         claimed = rows.seat_claim_holders(self.db, subjects) if subjects else {}
@@ -228,6 +228,16 @@ class Room:
                 fits = self._place_fits(sec)
             (kept if fits else over).append(t)
         return kept, over
+
+    def _sections_if_governed(self, event_id: str) -> dict[str, Section] | None:
+        """The event's published sections if this terminal was ever granted places of it, else None; looked up
+        once per event and batch (a batch is one transaction: no grant lands in the middle of it)."""
+        if event_id not in self._governed:
+            secs = next((found for sha in catalogs.shas_newest_first(self.db)
+                         if (found := _document_sections(self.db, sha).get(event_id)) is not None), None)
+            governed = secs is not None and rows.ever_granted(self.db, self.tid, event_id)
+            self._governed[event_id] = secs if governed else None
+        return self._governed[event_id]
 
     def _place_fits(self, sec: Section) -> bool:
         key = (sec.event_id, sec.id)
