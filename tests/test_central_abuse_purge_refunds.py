@@ -162,25 +162,55 @@ def test_foreign_refunds_past_the_hourly_cap_are_held_for_the_admin(central: Cen
         return {"refund": row, "items": [{"ticket_id": t} for t in tickets], "revoked": tickets}
 
     _, group = _web_order(central, gala, tmp_path, n=25)
-    _, singles = _web_order(central, gala, tmp_path, n=FOREIGN_PER_HOUR)
+    _, singles = _web_order(central, gala, tmp_path, n=FOREIGN_PER_HOUR - 1)
+    _, late = _web_order(central, gala, tmp_path, n=4)
     write_entry(attacker, "refund", refund(group))  # a school's booking refunded whole under a supervisor: one entry
-    for t in singles:  # then one entry a ticket: the last passes the hourly cap of entries
+    for t in singles:  # then one entry a ticket, up to the hourly cap of entries
         write_entry(attacker, "refund", refund([t]))
+    write_entry(attacker, "refund", refund(late))  # a family's four tickets: the entry past the cap
     out = cli("sync", "--json", db=attacker)
     assert out.exit_code == 0, out.stderr
     assert [c["kind"] for c in out.json()["conflicts"]] == ["foreign_refund_override"] * FOREIGN_PER_HOUR + [
         "foreign_refund_held"]
+    every = group + singles + late
     status = {r["id"]: r["status"] for r in central.query(
-        f"SELECT id, status FROM tickets WHERE id IN ({', '.join('?' * (len(group) + len(singles)))})",
-        (*group, *singles))}
-    assert {status[t] for t in group + singles[:-1]} == {"refunded"} and status[singles[-1]] == "valid"
+        f"SELECT id, status FROM tickets WHERE id IN ({', '.join('?' * len(every))})", tuple(every))}
+    assert {status[t] for t in group + singles} == {"refunded"} and {status[t] for t in late} == {"valid"}
     sync(other)
     revoked = {r[0] for r in other.conn.execute("SELECT ticket_id FROM revocations")}
-    assert set(group) <= revoked and singles[-1] not in revoked
+    assert set(group) <= revoked and not set(late) & revoked
     held = [c for c in _flagged(cli, central, "foreign_refund_held") if c["second_terminal"] == attacker.terminal["id"]]
-    assert [c["ticket_id"] for c in held] == [singles[-1]] and "revoke-ticket" in held[0]["rule"]
-    # the admin, having checked the refund was real, revokes the held ticket by hand
-    done = cli("central", "revoke-ticket", singles[-1], "--reason", "refunded at another counter", "--db",
-               central.db_url)
+    assert [c["ticket_id"] for c in held] == [late[0]] and "release-held" in held[0]["rule"]
+    assert held[0]["released_at"] is None
+    entry = held[0]["second_entry"]
+    listed = cli("central", "conflicts", "--db", central.db_url)
+    assert entry in listed.stdout and "release-held" in listed.stdout
+
+    # the admin, having checked the refund was real, releases it: the whole entry, once
+    assert cli("central", "release-held", "not-an-id", "--db", central.db_url).exit_code == 2
+    honest = central.scalar("SELECT id FROM journal WHERE terminal_id = ? AND seq = 1", (attacker.terminal["id"],))
+    assert cli("central", "release-held", honest, "--db", central.db_url).exit_code == 3  # held entries only
+    done = cli("central", "release-held", entry, "--db", central.db_url)
     assert done.exit_code == 0, done.stderr
-    assert central.scalar("SELECT status FROM tickets WHERE id = ?", (singles[-1],)) == "revoked"
+    assert "Released: 4 tickets" in done.stdout
+    assert {central.scalar("SELECT status FROM tickets WHERE id = ?", (t,)) for t in late} == {"refunded"}
+    again = cli("central", "release-held", entry, "--db", central.db_url, "--json")
+    assert again.exit_code == 4 and "released already" in again.stdout + again.stderr
+    sync(other)
+    assert set(late) <= {r[0] for r in other.conn.execute("SELECT ticket_id FROM revocations")}
+    assert [c["released_at"] is not None for c in _flagged(cli, central, "foreign_refund_held")
+            if c["second_entry"] == entry] == [True]
+    assert entry not in cli("central", "conflicts", "--db", central.db_url).stdout.split("release-held")[-1]
+
+
+def test_only_a_held_refund_is_released_through_the_service(central: Central) -> None:
+    import pytest
+
+    from boxoffice.central.services.held import release
+    from boxoffice.errors import BoxOfficeError
+
+    for entry, code in ((uuid7(), "not_found"), ("'; DROP TABLE journal; --", "bad_input")):
+        with pytest.raises(BoxOfficeError) as err:
+            release(central.db_url, entry)
+        assert err.value.code == code
+    assert central.scalar("SELECT count(*) FROM held_releases") == 0

@@ -33,6 +33,7 @@ from boxoffice.domain.chain import GENESIS, declared_gap, entry_hash
 from boxoffice.domain.codes import reused_code
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.privacy import vouched
+from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import _, ngettext
 from boxoffice.wire.messages import problems
 
@@ -128,6 +129,21 @@ def apply_batch(db: CentralDB, terminal: dict[str, Any], entries: Sequence[dict[
             terminals.advance_journal(db, tid, last["seq"], last["hash"])
         feed.append(db, state.changes, now)
     return {"applied": len(new), "duplicates": len(ordered) - len(new), "conflicts": state.conflicts}
+
+
+def apply_released(db: CentralDB, terminal: dict[str, Any], entry: dict[str, Any], now: str) -> Effect:
+    """Apply a kept entry that ownership.py held (central/services/held.py): its effect as a batch would have
+    applied it, without the judgement that held it, in the caller's transaction. Raises ``bad_input`` for an entry
+    whose effect cannot be published (it would have been flagged unpublishable, not held)."""
+    (eff,) = readable([entry], now)
+    if isinstance(eff, str):
+        raise BoxOfficeError("bad_input", _("the entry cannot be applied: {problem}").format(problem=eff))
+    state = _Batch(db, terminal, now)
+    state.known = ownership.Known(db, [eff])
+    state.apply(entry, eff, judge=False)
+    state.flush()
+    feed.append(db, state.changes, now)
+    return eff
 
 
 def _would_publish(entry: dict[str, Any], eff: Effect) -> list[dict[str, Any]]:
@@ -244,12 +260,13 @@ class _Batch:
         self._record_conflict(body)
         self.changes.append(feed.Change("conflict", body, origin=self.tid, audience=self.tid))
 
-    def apply(self, entry: dict[str, Any], eff: Effect) -> None:
+    def apply(self, entry: dict[str, Any], eff: Effect, judge: bool = True) -> None:
+        """Apply an entry's effect, once ownership.py let it (``judge`` off: the admin released it)."""
         once_only = [c for c in eff.claims if c.action != "seat"]
         if once_only or eff.release or eff.revoked:
             self.flush()  # a pickup or refund may concern a sale earlier in this batch: write that first
         assert self.known is not None
-        verdict = ownership.judge(self.db, self.terminal, entry, eff, self.known, self.now)
+        verdict = ownership.judge(self.db, self.terminal, entry, eff, self.known, self.now) if judge else None
         if verdict is not None:
             self._judged(entry, verdict)
             if not verdict.apply:

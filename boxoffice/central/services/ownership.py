@@ -22,9 +22,9 @@ ingest.py) it is judged here:
   it refunds as it likes: the money was taken there. The override is a flag the sender writes, so a stolen
   terminal could set it on every ticket: one terminal gets at most ``FOREIGN_PER_HOUR`` such entries
   (``FOREIGN_TICKETS_PER_HOUR`` tickets) an hour (by the central clock) applied this way, and an entry past that
-  is held (``foreign_refund_held``: kept, not applied, flagged) until the admin revokes its tickets by hand
-  (`boxoffice central revoke-ticket`). A bare revocation (``revoke``, ``ticket.revoke``, ``holder_change``)
-  carries no refund row, so no override.
+  is held (``foreign_refund_held``: kept, not applied, flagged) until the admin releases it whole
+  (`boxoffice central release-held ENTRY`, central/services/held.py). A bare revocation (``revoke``,
+  ``ticket.revoke``, ``holder_change``) carries no refund row, so no override.
 
 **What a refusal does (the rule).** A refused entry is *kept in the journal but not applied*: none of its effects
 (order, tickets, claims, revocations) reach the central tables or the feed, and a conflict is recorded for the
@@ -70,8 +70,8 @@ REVIEW_RULE = "another's ticket refunded under a supervisor's override: applied,
 FOREIGN_PER_HOUR = 20  # entries refunding another's tickets one terminal may have applied under overrides in an hour
 FOREIGN_TICKETS_PER_HOUR = 200  # and tickets in them (a school's booking of 30 is one refund, not thirty)
 HELD_RULE = (f"a terminal refunds another's tickets under overrides in at most {FOREIGN_PER_HOUR} entries "
-             f"({FOREIGN_TICKETS_PER_HOUR} tickets) an hour; the entry is kept, not applied, until the admin revokes "
-             "the tickets (boxoffice central revoke-ticket)")
+             f"({FOREIGN_TICKETS_PER_HOUR} tickets) an hour; the entry is kept, not applied, until the admin, having "
+             "checked it, releases it (boxoffice central release-held ENTRY)")
 CENTRAL = "central"
 
 

@@ -47,6 +47,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
     (13, "schema_0013_pretix.sql"),
     (14, "schema_0014_pretix_sales.sql"),
     (15, "schema_0015_pretix_checkins.sql"),
+    (16, "schema_0016_held_refunds.sql"),
 )
 STEPS: dict[int, Callable[[CentralDB], object]] = {7: feed.split_stored}
 Step = Callable[[CentralDB, str], object]

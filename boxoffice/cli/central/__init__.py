@@ -25,6 +25,9 @@ COMMANDS = {
                                                    "terminal is told.")),
     "revoke-ticket": Entry(_HERE + "admin", "revoke_ticket", N_("Put one ticket on every terminal's revocation list "
                                                              "(the door refuses it after their next sync).")),
+    "release-held": Entry(_HERE + "admin", "release_held", N_("Apply a held foreign refund whole, once you have "
+                                                            "checked it was real: every ticket it names is refunded "
+                                                            "and revoked on every terminal at their next sync.")),
     "conflicts": Entry(_HERE + "admin", "conflicts", N_("List conflicts: the same ticket picked up, refunded or "
                                                      "checked in on two terminals, a seat sold twice.")),
     "status": Entry(_HERE + "admin", "status", N_("Counts: terminals, journal entries, orders, conflicts, and the "

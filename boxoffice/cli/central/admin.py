@@ -1,5 +1,5 @@
-"""`boxoffice central serve`, `init`, `migrate`, `status`, `conflicts` and `revoke-ticket`: the central service
-and its database."""
+"""`boxoffice central serve`, `init`, `migrate`, `status`, `conflicts`, `revoke-ticket` and `release-held`: the
+central service and its database."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import typer
 
 from boxoffice.cli.central.common import DB_HELP, central_db
 from boxoffice.cli.common import JSON_HELP, clock, display_width, echo, emit_json, table
-from boxoffice.i18n import N_, _
+from boxoffice.i18n import N_, _, ngettext
 
 # The lines of `central status` (the keys of its --json, which stay as they are).
 _STATUS_LABELS = {"database": N_("database"), "terminals": N_("terminals"), "journal": N_("journal"),
@@ -194,6 +194,10 @@ def conflicts(
                      [_("flagged"), _("kind"), _("order"), _("ticket/seat"), _("first"), _("at"), _("then"),
                       _("at")]))
     echo(_("Rule: {rule}.").format(rule=rows[0]["rule"]))
+    held = [r for r in rows if r["kind"] == "foreign_refund_held" and not r["released_at"]]
+    if held:
+        echo(_("Refunds held, each applied whole by `boxoffice central release-held ENTRY` once checked:"))
+        echo("\n".join(f"  {r['second_entry']}  {r['second_name'] or r['second_terminal']}" for r in held))
 
 
 def status(
@@ -237,3 +241,30 @@ def revoke_ticket(
         said = (_("Ticket {ticket} revoked (not a ticket the central service knows yet).") if out["revoked"]
                 else _("Ticket {ticket} was revoked already (not a ticket the central service knows yet)."))
     echo(said.format(ticket=ticket))
+
+
+def release_held(
+    entry: str = typer.Argument(..., help=_("The held refund's entry id: the second entry `boxoffice central "
+                                            "conflicts --json` shows for it (foreign_refund_held).")),
+    db: str = typer.Option(None, "--db", help=_(DB_HELP)),
+    json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
+) -> None:
+    """Apply a held foreign refund whole, once you have checked it was real: every ticket it names is refunded
+    and revoked on every terminal at their next sync.
+
+    A terminal's refunds of tickets it did not sell, past 20 entries or 200 tickets an hour, are held rather than
+    applied (a stolen terminal could write a supervisor's override on every ticket of the night). Released once.
+
+    Example: boxoffice central release-held 01a207d3-885d-7257-8ae8-3b4391faf6ed --db central.db
+    """
+    from boxoffice.central.services.held import release
+
+    out = release(central_db(db), entry, clock())
+    if json_out:
+        emit_json(out)
+        return
+    echo(ngettext("Released: {count} ticket refunded by {terminal} is revoked everywhere at the next sync.",
+                  "Released: {count} tickets refunded by {terminal} are revoked everywhere at the next sync.",
+                  len(out["tickets"])).format(count=len(out["tickets"]), terminal=out["terminal"]))
+    if out["terminal_revoked"]:
+        echo(_("Note: {terminal} has been revoked since it sent this refund.").format(terminal=out["terminal"]))
