@@ -123,6 +123,13 @@ class CentralClient:
                 wait = _retry_after(resp)
                 if wait <= MAX_RATE_WAIT and attempt < self.retries:
                     continue
+                if _central_code(resp) == "journal_quota":  # this terminal's share of the hour is spent
+                    raise BoxOfficeError("central_rate_limited", _(
+                        "the central service at {url} takes no more of this terminal's journal this hour "
+                        "(journal_quota): it is sent again in {seconds} s; nothing is lost and sales go on here. "
+                        "If this terminal did not sell that much, tell the central admin").format(
+                            url=self.url, seconds=math.ceil(wait)), retry_after=math.ceil(wait),
+                        central_code="journal_quota")
                 raise BoxOfficeError("central_rate_limited", _("the central service at {url} is limiting this "
                                                                "terminal's requests "
                                                                "(rate_limited): try again in {seconds} s; nothing is "
@@ -160,6 +167,16 @@ class CentralClient:
             raise BoxOfficeError("central_refused", _("the central service answered {path} with something that is not "
                                                       "JSON; nothing was changed here").format(path=path))
         return data
+
+
+def _central_code(resp: Any) -> str | None:
+    """The error code of a refusal's body, if it has one."""
+    try:
+        data = codec.loads(resp.content)
+    except ValueError:
+        return None
+    err = data.get("error") if isinstance(data, dict) else None
+    return err.get("code") if isinstance(err, dict) and isinstance(err.get("code"), str) else None
 
 
 def _retry_after(resp: Any) -> float:

@@ -49,6 +49,7 @@ from boxoffice.central.services import (
     enrollment,
     feed,
     ingest,
+    journal_quota,
     readback,
     terminals,
     venue_secret,
@@ -149,6 +150,8 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock, limits: Lim
     def now() -> str:
         return iso(clock())
 
+    quota = (limits or Limits()).journal_bytes_per_hour
+
     weakref.finalize(app, pool.close)  # an app dropped without its lifespan ending (a test's) closes them too
 
     def run(fn: Callable[[CentralDB], Any]) -> Any:
@@ -161,7 +164,9 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock, limits: Lim
 
     @app.exception_handler(CentralError)
     async def central_error(_request: Request, exc: CentralError) -> JSONResponse:
-        return JSONResponse(masked(exc.body()), status_code=exc.status)  # no card number repeated back
+        wait = exc.details.get("retry_after")
+        headers = {"Retry-After": str(int(wait))} if isinstance(wait, int) else None
+        return JSONResponse(masked(exc.body()), status_code=exc.status, headers=headers)  # no card number repeated
 
     @app.exception_handler(BoxOfficeError)
     async def boxoffice_error(_request: Request, exc: BoxOfficeError) -> JSONResponse:
@@ -241,6 +246,7 @@ def create_app(db_url: str, clock: Callable[[], Any] = system_clock, limits: Lim
 
         def work(db: CentralDB) -> dict[str, Any]:
             term = _terminal(db, request)  # again in the unit that writes: revoked meanwhile is refused
+            retry(db, lambda d: journal_quota.charge(d, term, len(raw), now(), quota))  # before it is parsed
             body = _json(raw, N_("journal batch"))
             _check(body, "sync-push.schema.json", N_("journal batch"))
             # three units, each retried on its own: running the batch again after a later step collided would

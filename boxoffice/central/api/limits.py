@@ -65,6 +65,7 @@ class Limits:
     push_max_bytes: int = PUSH_MAX_BYTES
     small_body_bytes: int = SMALL_BODY_BYTES
     body_timeout: float = 60.0  # seconds for a whole request body, from the end of its head
+    journal_bytes_per_hour: int = 256_000_000  # one terminal's pushes an hour (central/services/journal_quota.py)
 
     def body_cap(self, method: str, path: str) -> int:
         """The most body bytes a request to ``path`` may carry."""

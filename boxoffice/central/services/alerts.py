@@ -9,7 +9,9 @@ Worked out here, because only the central service sees every terminal:
   hour against the usual for that hour (domain/alerts.py), as far as the terminals have synced;
 - ``refused_scans``: refused scans at all doors in the last 10 minutes;
 - ``complaints_high``: more complaints than the threshold within a few minutes, per event and across the venue,
-  from every terminal's complaints as synced (central/services/complaints.py).
+  from every terminal's complaints as synced (central/services/complaints.py);
+- ``journal_quota``: a terminal that pushed more than its hourly share of journal within the last hour
+  (central/services/journal_quota.py): far more than a counter sells, so possibly a stolen terminal.
 
 Raised on terminals: each terminal journals ``alert.raised`` when an alert first shows there (or changes severity)
 and ``alert.cleared`` when it goes (services/alerts.py); the last of those per terminal and alert says whether it is
@@ -23,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from boxoffice.central.services import allocation_ledger as ledger
-from boxoffice.central.services import complaints
+from boxoffice.central.services import complaints, journal_quota
 from boxoffice.central.store import alerts as queries
 from boxoffice.central.store import terminals
 from boxoffice.central.store.db import CentralDB
@@ -129,6 +131,17 @@ def refused_scans(db: CentralDB, now: datetime, t: dict[str, Any]) -> list[dict[
              "terminals": doors}]
 
 
+def past_journal_quota(db: CentralDB, now: datetime) -> list[dict[str, Any]]:
+    """Terminals that went past their hourly share of journal in the last hour: major, one alert each."""
+    return [{"code": journal_quota.CODE, "severity": "major", "source": "central",
+             "message": _("{name} pushed more than its hourly share of journal ({mb} MB this hour): far more than a "
+                          "counter sells. Its pushes wait for the next hour; if it may be stolen, revoke it "
+                          "(`boxoffice central revoke`)").format(name=r["name"],
+                                                                 mb=round(r["journal_hour_bytes"] / journal_quota.MB)),
+             "value": int(r["journal_hour_bytes"]), "terminals": [r["name"]], "terminal_ids": [r["id"]],
+             "since": r["journal_quota_hit_at"]} for r in journal_quota.past_quota(db, iso(now))]
+
+
 def raised_on_terminals(db: CentralDB) -> list[dict[str, Any]]:
     """Alerts in force on terminals as of their last sync, one per alert, naming every terminal it is raised on."""
     names = terminals.names(db, active_only=True)
@@ -173,6 +186,7 @@ def in_force(db: CentralDB, now: datetime, t: dict[str, Any]) -> list[dict[str, 
     out += rates(db, now, t)
     out += refused_scans(db, now, t)
     out += complaints.in_force(db, now, t)
+    out += past_journal_quota(db, now)
     out += raised_on_terminals(db)
     return most_severe_first(out)
 

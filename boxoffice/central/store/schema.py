@@ -48,6 +48,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
     (14, "schema_0014_pretix_sales.sql"),
     (15, "schema_0015_pretix_checkins.sql"),
     (16, "schema_0016_held_refunds.sql"),
+    (17, "schema_0017_journal_quota.sql"),
 )
 STEPS: dict[int, Callable[[CentralDB], object]] = {7: feed.split_stored}
 Step = Callable[[CentralDB, str], object]

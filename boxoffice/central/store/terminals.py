@@ -200,3 +200,23 @@ def add_admin_token(db: CentralDB, token_hash: str, now: str, prefix: str | None
 
 def live_admin_tokens(db: CentralDB) -> int:
     return int(db.scalar("SELECT count(*) FROM admin_tokens WHERE revoked_at IS NULL") or 0)
+
+
+def charge_journal(db: CentralDB, terminal_id: str, hour: str, nbytes: int) -> int:
+    """Add ``nbytes`` to the terminal's journal bytes of ``hour`` (a new hour starts from 0); the hour's total."""
+    row = db.one("UPDATE terminals SET journal_hour_bytes = CASE WHEN journal_hour = ? THEN journal_hour_bytes + ?"
+                 " ELSE ? END, journal_hour = ? WHERE id = ? RETURNING journal_hour_bytes",
+                 (hour, nbytes, nbytes, hour, terminal_id))
+    return int(row["journal_hour_bytes"]) if row else 0
+
+
+def journal_quota_hit(db: CentralDB, terminal_id: str, at: str) -> None:
+    """Note that the terminal went past its hourly share of the journal at ``at``."""
+    db.execute("UPDATE terminals SET journal_quota_hit_at = ? WHERE id = ?", (at, terminal_id))
+
+
+def past_journal_quota_since(db: CentralDB, since: str) -> list[dict[str, Any]]:
+    """Terminals not revoked that went past their share of the journal at or after ``since``: ``id``, ``name``,
+    ``journal_quota_hit_at``, ``journal_hour_bytes``."""
+    return db.all("SELECT id, name, journal_quota_hit_at, journal_hour_bytes FROM terminals"
+                  " WHERE revoked_at IS NULL AND journal_quota_hit_at >= ? ORDER BY name", (since,))

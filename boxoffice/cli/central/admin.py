@@ -58,6 +58,9 @@ def serve(
                                                                                "BOXOFFICE_PRETIX_TOKEN.")),
     pretix_every: float = typer.Option(10.0, "--pretix-every", help=_("With --pretix: seconds between bridge "
                                                                        "rounds.")),
+    journal_mb: float = typer.Option(256.0, "--journal-mb-per-hour",
+                                     help=_("Journal one terminal may push an hour, in MB; past it its pushes wait "
+                                            "for the next hour and `central alerts` names it. 0: no share.")),
 ) -> None:
     """Serve the central API (FastAPI on uvicorn) until Ctrl-C. OpenAPI at /openapi.json, health at /healthz.
 
@@ -86,14 +89,15 @@ def serve(
     if min(rate_per_token, rate_per_address, max_push_mb, body_timeout) <= 0 or \
             min(burst_per_token, burst_per_address) < 1:
         raise BoxOfficeError("bad_input", _("the rates, bursts, --max-push-mb and --body-timeout must be above 0"))
-    if per_address < 0:
-        raise BoxOfficeError("bad_input", _("--connections-per-address is 0 (no cap) or more"))
+    if per_address < 0 or journal_mb < 0:
+        raise BoxOfficeError("bad_input", _("--connections-per-address and --journal-mb-per-hour are 0 (no cap) or "
+                                            "more"))
     if max_connections < 16 or backlog < 1 or keep_alive < 1 or not 1 <= max_head_kb <= 1024 or head_timeout <= 0:
         raise BoxOfficeError("bad_input", _("--max-connections is at least 16, --backlog and --keep-alive at least "
                                             "1, --max-head-kb 1 to 1024, --head-timeout above 0"))
     limits = Limits(rate_per_token=rate_per_token, burst_per_token=burst_per_token, rate_per_address=rate_per_address,
                     burst_per_address=burst_per_address, push_max_bytes=int(max_push_mb * 1_000_000),
-                    body_timeout=body_timeout)
+                    body_timeout=body_timeout, journal_bytes_per_hour=int(journal_mb * 1_000_000))
     bounds = ServerLimits(limit_concurrency=max_connections, backlog=backlog, timeout_keep_alive=keep_alive,
                           max_head_bytes=max_head_kb * 1024, head_timeout=head_timeout,
                           connections_per_address=per_address)

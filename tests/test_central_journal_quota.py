@@ -1,0 +1,73 @@
+"""A stolen terminal cannot fill the central disk: each terminal has an hourly share of journal.
+
+Through a real service on loopback (`central serve --journal-mb-per-hour`), on SQLite and on PostgreSQL: a terminal
+that pushes past its share is refused with 429 ``journal_quota`` and a Retry-After to the next hour, before its
+body is parsed; its entries stay on the terminal (nothing is lost) and `boxoffice central alerts` names it; another
+terminal's pushes go on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sync_helpers import Central, CentralServer, central_db, enroll, sell_offline, sync
+
+pytest_plugins = ["sync_support"]
+
+SHARE_MB = "0.02"  # 20 kB an hour: a few sales' entries
+
+
+def _pending(ctx: Any) -> int:
+    """Journal entries the terminal has not had accepted by the central service yet."""
+    return int(ctx.conn.execute("SELECT count(*) FROM journal WHERE pushed_at IS NULL").fetchone()[0])
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "pg"])
+def test_a_terminal_past_its_hourly_share_waits_and_the_admin_is_told(
+        backend: str, tmp_path: Path, request: pytest.FixtureRequest, make_terminal: Any, demo_events: Any,
+        cli: Any) -> None:
+    from conftest import T0
+
+    from boxoffice.services.demo_catalog import demo_catalog
+
+    url = central_db(backend, tmp_path, request)
+    central = Central(backend, url, CentralServer(url, tmp_path / "serve.log", ("--journal-mb-per-hour", SHARE_MB)))
+    try:
+        central.publish(demo_catalog(T0.date()), tmp_path)
+        gala = demo_events[0]
+        greedy, honest = (make_terminal(name=n, fresh=True) for n in ("Counter greedy", "Counter honest"))
+        for ctx in (greedy, honest):
+            enroll(ctx, central)
+        sell_offline(greedy, central, gala, 40)  # 40 sales' entries: more than 20 kB
+        before = _pending(greedy)
+        out = cli("sync", "--json", db=greedy)
+        assert out.exit_code == 8, out.stdout + out.stderr
+        said = out.stdout + out.stderr
+        assert "journal_quota" in said and "nothing is lost" in said
+        assert _pending(greedy) == before > 40  # every sale still here, to be sent next hour
+        assert central.scalar("SELECT count(*) FROM journal WHERE terminal_id = ? AND kind = 'sale'",
+                              (greedy.terminal["id"],)) == 0
+        # the raw answer: 429 with a Retry-After up to the next hour, whatever the body holds
+        token = greedy.conn.execute("SELECT token FROM sync_state").fetchone()[0]
+        raw = httpx.post(f"{central.url}/v1/journal", content=b"{not json at all", timeout=30,
+                         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        assert raw.status_code == 429 and raw.json()["error"]["code"] == "journal_quota"
+        assert 1 <= int(raw.headers["retry-after"]) <= 3600
+        # another terminal is not held back
+        sell_offline(honest, central, gala, 1)
+        assert sync(honest)["pushed"] >= 1
+        alerts = cli("central", "alerts", "--db", url, "--json")
+        assert alerts.exit_code == 0, alerts.stderr
+        quota = [a for a in alerts.json() if a["code"] == "journal_quota"]
+        assert [a["terminals"] for a in quota] == [["Counter greedy"]] and quota[0]["severity"] == "major"
+        assert "Counter greedy" in cli("central", "alerts", "--db", url).stdout
+    finally:
+        central.server.stop()
+
+
+def test_serve_refuses_a_negative_share(cli: Any, tmp_path: Path) -> None:
+    out = cli("central", "serve", "--db", str(tmp_path / "c.db"), "--journal-mb-per-hour", "-1")
+    assert out.exit_code == 2 and "--journal-mb-per-hour" in out.stderr
