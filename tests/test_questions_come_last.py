@@ -85,7 +85,7 @@ def test_a_refund_above_the_limit_is_refused_before_the_question(cli: Callable, 
 
 
 @pytest.mark.parametrize("case", ["bad_reason", "other_without_note", "already_refunded", "no_shift",
-                                  "drawer_short", "web_order_offline"])
+                                  "web_order_offline"])
 def test_every_precondition_is_checked_before_the_question(case: str, cli: Callable, terminal: Ctx, login: Callable,
                                                             sold: Callable[..., str], tmp_path: Path,
                                                             demo_events: tuple[str, str]) -> None:
@@ -104,11 +104,6 @@ def test_every_precondition_is_checked_before_the_question(case: str, cli: Calla
 
         import_catalog(terminal, demo_catalog(T0.date()) | {"policy": {"require_shift": True}}, check_permission=False)
         status, words = 4, "no open shift"
-    elif case == "drawer_short":
-        assert cli("shift", "open", "--float", "0", db=terminal).exit_code == 0
-        code = sold(adults=1, cash=3500)
-        assert cli("shift", "cash-out", "30", "--reason", "to the safe", db=terminal).exit_code == 0
-        status, words = 4, "more than the drawer should hold"
     else:
         central = Central.make()
         web = web_order(central, demo_events[0], "Ann Web", [Seat("standing", price="22.50")])

@@ -173,7 +173,6 @@ def _checked(ctx: Ctx, req: ExchangeRequest, supervisor: str | None) -> dict[str
     if sec["kind"] == "general" and req.seats:
         raise BoxOfficeError("bad_input", _("{section} is general admission: give no seats").format(
             section=sec["name"]))
-    payback.check_drawer(ctx, a["plan"], cur)
     from boxoffice.services.holders import carried_over
 
     named = carried_over(ctx, ev, a["old"], sum(line.count for line in a["lines"]))  # a real-name event's holders
@@ -184,7 +183,8 @@ def _checked(ctx: Ctx, req: ExchangeRequest, supervisor: str | None) -> dict[str
 def check(ctx: Ctx, req: ExchangeRequest, supervisor: str | None = None) -> ExchangePreview:
     """Everything an exchange would refuse, refused now, before anyone is asked to confirm or to type a PIN: the
     permission, shift, order and tickets, the new places' prices, a pause, the payment of a difference, whether the
-    operator or the supervisor named may approve the overrides, and the cash in the drawer. Returns the exchange as
+    operator or the supervisor named may approve the overrides (not the cash in the drawer: refunds.check says
+    why). Returns the exchange as
     :func:`preview` shows it. (Whether the new places are still free is known only when they are taken.)"""
     name = supervisor if supervisor is not None else (req.supervisor[0] if req.supervisor else None)
     _checked(ctx, req, name)
@@ -203,7 +203,6 @@ def exchange(ctx: Ctx, req: ExchangeRequest) -> ExchangeResult:
                            accessible=req.accessible)
     with write(ctx.conn):
         a = rf.reassess(ctx, a, lambda: assess(ctx, req))  # under the lock: the refund split on what is left
-        payback.check_drawer(ctx, a["plan"], cur)
         rf.retire(ctx, order, a["old"], "exchanged")  # first: the old places are free for the new tickets
         tickets = place_tickets(ctx, ev, sec, sale_req, new_id, a["lines"])
         code = make_order_code(ctx.terminal["tag"], terminal_store.next_order_seq(ctx.conn))

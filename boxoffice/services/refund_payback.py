@@ -12,7 +12,6 @@ from typing import Any
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.money import format_money, parse_amount
 from boxoffice.domain.tenders import TENDER_LABELS
-from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import N_, _
 from boxoffice.services.context import Ctx
 from boxoffice.store import orders as order_store
@@ -84,16 +83,3 @@ def refund_rows(ctx: Ctx, order_id: str, plan: list[dict[str, Any]], approver: s
              "comp_reason": None, "approved_by": approver, "shift_id": shift_id, "created_at": now}
             for p in plan if p["amount"] > 0]
 
-
-def check_drawer(ctx: Ctx, plan: list[dict[str, Any]], currency: str) -> None:
-    """Refuse cash back that the operator's drawer should not have (no shift: the drawer is not counted)."""
-    from boxoffice.services.shifts import cash_summary, current
-
-    cash = sum(p["amount"] for p in plan if p["tender"] == "cash")
-    shift = current(ctx)
-    if cash and shift is not None:
-        holds = cash_summary(ctx, shift)["expected"]
-        if cash > holds:  # not how much it should hold: the drawer's blind count would be worth nothing
-            raise BoxOfficeError("conflict", _("{cash} in cash is due back, more than the drawer should hold: put "
-                                               "cash in first (`boxoffice shift cash-in`)").format(
-                cash=format_money(cash, currency)))

@@ -53,7 +53,6 @@ from boxoffice.services.refund_authority import channel_override as channel_over
 from boxoffice.services.refund_authority import check_authority as check_authority
 from boxoffice.services.refund_authority import used_override as used_override
 from boxoffice.services.refund_payback import (
-    check_drawer,
     plan_steps,
     plan_text,
     refund_limit,
@@ -336,15 +335,16 @@ def _checked(ctx: Ctx, req: RefundRequest, supervisor: str | None) -> dict[str, 
             amount=a["amount_text"], confirmed=format_money(req.expect_amount, cur)))
     detail = _("{amount} of order {code}").format(amount=a["amount_text"], code=order["code"])
     check_authority(ctx, op, a["overrides"], supervisor, "refund", detail)
-    check_drawer(ctx, a["plan"], cur)
     return a | {"op": op, "note": note, "shift_id": shift_id, "detail": detail}
 
 
 def check(ctx: Ctx, req: RefundRequest, supervisor: str | None = None) -> RefundCheck:
     """Everything a refund would refuse, refused now, before anyone is asked to confirm or to type a PIN: the
     permission, reason and note, the shift, the order and its tickets, the policy and the limit, whether the
-    operator or the supervisor named (``supervisor``, or ``req.supervisor``'s name) may approve the overrides,
-    and the cash in the drawer. Returns the refund as :func:`preview` shows it, with the question to ask."""
+    operator or the supervisor named (``supervisor``, or ``req.supervisor``'s name) may approve the overrides.
+    Not the cash in the drawer: a refusal on what it should hold would tell a seller the figure before the blind
+    count (services/blind_close.py); a drawer paid out past it shows as a variance at the close. Returns the
+    refund as :func:`preview` shows it, with the question to ask."""
     name = supervisor if supervisor is not None else (req.supervisor[0] if req.supervisor else None)
     a = _checked(ctx, req, name)
     out = cast(RefundCheck, preview(ctx, req.code, req.tickets, req.waive_fee, req.count,
@@ -367,7 +367,6 @@ def refund(ctx: Ctx, req: RefundRequest) -> RefundResult:
         # and the tenders must be split on what they have really not had back yet.
         a = reassess(ctx, a, lambda: assess(ctx, req.code, req.tickets, req.waive_fee, req.count,
                                                      req.ticket_type))
-        check_drawer(ctx, a["plan"], cur)
         row = {"id": refund_id, "order_id": order["id"], "at": ctx.now_iso(), "operator_id": op["id"],
                "approved_by": approver["id"] if approver else None, "override": int(bool(a["overrides"])),
                "override_why": ",".join(a["overrides"]) or None, "reason_code": req.reason, "note": note,
