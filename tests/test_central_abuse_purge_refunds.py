@@ -209,8 +209,116 @@ def test_only_a_held_refund_is_released_through_the_service(central: Central) ->
     from boxoffice.central.services.held import release
     from boxoffice.errors import BoxOfficeError
 
+    before = central.scalar("SELECT count(*) FROM held_releases")  # the module's central service is shared
     for entry, code in ((uuid7(), "not_found"), ("'; DROP TABLE journal; --", "bad_input")):
         with pytest.raises(BoxOfficeError) as err:
             release(central.db_url, entry)
         assert err.value.code == code
-    assert central.scalar("SELECT count(*) FROM held_releases") == 0
+    assert central.scalar("SELECT count(*) FROM held_releases") == before
+    assert central.scalar("SELECT count(*) FROM journal") > 0
+
+
+def _override_refund(tickets: list[str]) -> dict[str, Any]:
+    row = {"id": uuid7(), "order_id": None, "override": 1, "approved_by": uuid7(), "override_why": "other_terminal"}
+    return {"refund": row, "items": [{"ticket_id": t} for t in tickets], "revoked": tickets}
+
+
+def _past_the_cap(ctx: Any, central: Central, event: str, tmp_path: Any) -> None:
+    """``ctx`` refunds FOREIGN_PER_HOUR web tickets under overrides: its next one this hour is held."""
+    _, tickets = _web_order(central, event, tmp_path, n=FOREIGN_PER_HOUR)
+    for t in tickets:
+        write_entry(ctx, "refund", _override_refund([t]))
+    sync(ctx)
+
+
+def _seated(ctx: Any, seat: str, bump: int) -> dict[str, Any]:
+    """The terminal's next sale, of one seat of the stalls."""
+    s = _own_next_sale(ctx)
+    parts = code_parts(s["order"]["code"])
+    assert parts is not None
+    s["order"]["code"] = make_order_code(parts[0], parts[1] + bump)
+    s["tickets"] = [{**s["tickets"][0], "section_id": "stalls", "row": seat[0], "seat": seat[1:]}]
+    return s
+
+
+def _seat_holder(central: Central, subject: str) -> list[Any]:
+    return [r["terminal_id"] for r in central.query("SELECT terminal_id FROM claims WHERE action = 'seat' AND"
+                                                    " subject = ?", (subject,))]
+
+
+def test_a_refund_released_late_does_not_free_a_seat_sold_again_since(central: Central, terminals, demo_events,
+                                                                        tmp_path, cli) -> None:
+    gala, _ = demo_events
+    busy, owner, resale, third = terminals(4)
+    for t in (busy, owner, resale, third):
+        sell(t, gala)
+        sync(t)
+    subject = f"{gala}/stalls/J9"
+    first = _seated(owner, "J9", 3)
+    sold = forged_entry(owner, "sale", first)
+    push_as(central, owner, [sold])
+    ticket = first["tickets"][0]["id"]
+    _past_the_cap(busy, central, gala, tmp_path)  # a busy counter's supervisor refunds J9 too: held
+    write_entry(busy, "refund", _override_refund([ticket]))
+    sync(busy)
+    (held,) = [c["second_entry"] for c in _flagged(cli, central, "foreign_refund_held")
+               if c["second_terminal"] == busy.terminal["id"]]
+    # the selling counter refunds its own ticket (J9 free), another counter sells J9 again
+    own = {"refund": {"id": uuid7(), "order_id": first["order"]["id"]}, "items": [{"ticket_id": ticket}],
+           "revoked": [ticket]}
+    push_as(central, owner, [forged_entry(owner, "refund", own, after=sold)])
+    push_as(central, resale, [forged_entry(resale, "sale", _seated(resale, "J9", 3))])
+    assert _seat_holder(central, subject) == [resale.terminal["id"]]
+    done = cli("central", "release-held", held, "--db", central.db_url)  # hours later
+    assert done.exit_code == 0, done.stderr
+    assert _seat_holder(central, subject) == [resale.terminal["id"]]  # the resale keeps its seat
+    answer = push_as(central, third, [forged_entry(third, "sale", _seated(third, "J9", 3))])
+    assert "seat_sold_twice" in [c["kind"] for c in answer["conflicts"]]
+
+
+def test_a_held_exchange_of_a_terminal_revoked_since_needs_force_and_names_its_new_order(
+        central: Central, terminals, demo_events, tmp_path, cli) -> None:
+    gala, _ = demo_events
+    (counter,) = terminals(1)
+    sell(counter, gala)
+    sync(counter)
+    _past_the_cap(counter, central, gala, tmp_path)
+    _, (web_ticket,) = _web_order(central, gala, tmp_path)
+    new = _own_next_sale(counter)
+    payload = {**new, "exchange": {"id": uuid7(), "override": 1, "approved_by": uuid7(), "from_order_id": None},
+               "old_tickets": [web_ticket]}
+    entry = forged_entry(counter, "exchange", payload)
+    answer = push_as(central, counter, [entry])
+    assert [c["kind"] for c in answer["conflicts"]] == ["foreign_refund_held"]
+    assert cli("central", "revoke", counter.terminal["id"], "--db", central.db_url).exit_code == 0
+    refused = cli("central", "release-held", entry["id"], "--db", central.db_url)
+    assert refused.exit_code == 4 and "--force" in refused.stderr
+    assert central.scalar("SELECT count(*) FROM orders WHERE id = ?", (new["order"]["id"],)) == 0
+    done = cli("central", "release-held", entry["id"], "--force", "--db", central.db_url)
+    assert done.exit_code == 0, done.stderr
+    assert new["order"]["code"] in done.stdout and "revoked" in done.stdout
+    assert central.scalar("SELECT status FROM tickets WHERE id = ?", (web_ticket,)) == "exchanged"
+
+
+def test_a_held_entry_is_judged_again_when_released(central: Central, terminals, demo_events, tmp_path,
+                                                    cli) -> None:
+    gala, _ = demo_events
+    counter, other = terminals(2)
+    for t in (counter, other):
+        sell(t, gala)
+        sync(t)
+    _past_the_cap(counter, central, gala, tmp_path)
+    _, (web_ticket,) = _web_order(central, gala, tmp_path)
+    new = _own_next_sale(counter)
+    payload = {**new, "exchange": {"id": uuid7(), "override": 1, "approved_by": uuid7(), "from_order_id": None},
+               "old_tickets": [web_ticket]}
+    entry = forged_entry(counter, "exchange", payload)
+    assert [c["kind"] for c in push_as(central, counter, [entry])["conflicts"]] == ["foreign_refund_held"]
+    # meanwhile another terminal's sale brings in the ticket id the held exchange would sell
+    theirs = _own_next_sale(other)
+    theirs["tickets"] = [{**theirs["tickets"][0], "id": new["tickets"][0]["id"]}]
+    push_as(central, other, [forged_entry(other, "sale", theirs)])
+    refused = cli("central", "release-held", entry["id"], "--db", central.db_url)
+    assert refused.exit_code == 4 and "ticket_id_taken" in refused.stderr
+    assert central.scalar("SELECT status FROM tickets WHERE id = ?", (web_ticket,)) == "valid"
+    assert central.scalar("SELECT count(*) FROM held_releases WHERE entry_id = ?", (entry["id"],)) == 0

@@ -133,14 +133,18 @@ def apply_batch(db: CentralDB, terminal: dict[str, Any], entries: Sequence[dict[
 
 def apply_released(db: CentralDB, terminal: dict[str, Any], entry: dict[str, Any], now: str) -> Effect:
     """Apply a kept entry that ownership.py held (central/services/held.py): its effect as a batch would have
-    applied it, without the judgement that held it, in the caller's transaction. Raises ``bad_input`` for an entry
-    whose effect cannot be published (it would have been flagged unpublishable, not held)."""
+    applied it now, judged again by every rule but the hourly cap that held it, in the caller's transaction.
+    Raises ``conflict`` when a rule refuses it now (its ids taken since, a role withdrawn), ``bad_input`` for an
+    entry whose effect cannot be published."""
     (eff,) = readable([entry], now)
     if isinstance(eff, str):
         raise BoxOfficeError("bad_input", _("the entry cannot be applied: {problem}").format(problem=eff))
     state = _Batch(db, terminal, now)
     state.known = ownership.Known(db, [eff])
-    state.apply(entry, eff, judge=False)
+    refused = state.apply(entry, eff, cap=False)
+    if refused is not None:
+        raise BoxOfficeError("conflict", _("the entry would be refused now ({kind}: {subject}); nothing was "
+                                           "applied").format(kind=refused.kind, subject=refused.subject))
     state.flush()
     feed.append(db, state.changes, now)
     return eff
@@ -260,17 +264,18 @@ class _Batch:
         self._record_conflict(body)
         self.changes.append(feed.Change("conflict", body, origin=self.tid, audience=self.tid))
 
-    def apply(self, entry: dict[str, Any], eff: Effect, judge: bool = True) -> None:
-        """Apply an entry's effect, once ownership.py let it (``judge`` off: the admin released it)."""
+    def apply(self, entry: dict[str, Any], eff: Effect, cap: bool = True) -> ownership.Verdict | None:
+        """Apply an entry's effect, once ownership.py let it (``cap`` off: the admin released it past the hourly
+        cap on overrides); the verdict that refused it, if one did."""
         once_only = [c for c in eff.claims if c.action != "seat"]
         if once_only or eff.release or eff.revoked:
             self.flush()  # a pickup or refund may concern a sale earlier in this batch: write that first
         assert self.known is not None
-        verdict = ownership.judge(self.db, self.terminal, entry, eff, self.known, self.now) if judge else None
+        verdict = ownership.judge(self.db, self.terminal, entry, eff, self.known, self.now, cap)
         if verdict is not None:
             self._judged(entry, verdict)
             if not verdict.apply:
-                return
+                return verdict
         for claim in eff.release:
             sales.release_claim(self.db, claim.action, claim.subject)
         for claim in once_only:
@@ -297,6 +302,7 @@ class _Batch:
                 self.changes.append(feed.Change("holders", {"holders": _holder_rows(eff)}, origin=self.tid))
         elif eff.change is not None:
             self.changes.append(feed.Change(eff.change[0], eff.change[1], origin=self.tid))
+        return None
 
     def _claim(self, claim: Claim, entry: dict[str, Any]) -> None:
         if sales.claim(self.db, [(claim.action, claim.subject, self.tid, entry["id"], entry["at"])]):
@@ -340,9 +346,11 @@ class _Batch:
         seat = sales.ticket_place(self.db, ticket_id)
         if seat is not None:
             self.room.forget(seat)
-        if seat is not None and seat["row_label"] is not None:  # the seat is free to sell again, anywhere
-            sales.release_claim(self.db, "seat", f"{seat['event_id']}/{seat['section_id']}/{seat['row_label']}"
-                                                 f"{seat['seat']}")
+        if new and seat is not None and seat["row_label"] is not None:  # the seat is free to sell again, anywhere
+            # only this ticket's own claim: a ticket revoked again (a late or released refund) or one whose seat
+            # another sale claimed first must not free a seat someone else holds now
+            sales.release_seat_claim_of(self.db, f"{seat['event_id']}/{seat['section_id']}/{seat['row_label']}"
+                                                 f"{seat['seat']}", ticket_id)
         if new:
             self.changes.append(feed.Change("revocation", {"ticket_id": ticket_id, "at": entry["at"],
                                                            "reason": reason, "terminal_id": self.tid},

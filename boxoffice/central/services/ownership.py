@@ -118,10 +118,11 @@ def _roles(text: str) -> frozenset[str]:
 
 
 def judge(db: CentralDB, terminal: dict[str, Any], entry: dict[str, Any], eff: Effect,
-          known: Known, now: str) -> Verdict | None:
+          known: Known, now: str, cap: bool = True) -> Verdict | None:
     """The verdict on one readable entry (None: apply it as it is). ``known`` holds who owns what the batch names;
     the caller notes each applied sale in it (``Known.sold``). ``now`` is the central clock: the hourly cap on
-    overrides is counted by it, never by the time the sender wrote."""
+    overrides is counted by it, never by the time the sender wrote. ``cap`` off: an admin releases a held entry
+    (central/services/held.py), every other rule still holds."""
     kind, roles = entry["kind"], roles_of(terminal)
     need = _role_needed(kind, eff)
     if need is not None and need not in roles:
@@ -133,7 +134,7 @@ def judge(db: CentralDB, terminal: dict[str, Any], entry: dict[str, Any], eff: E
             return found
     retired = [c.subject for c in eff.claims if c.action == "refund"] + [t for t, _ in eff.revoked]
     if retired:
-        return _foreign_tickets(db, terminal, entry, list(dict.fromkeys(retired)), roles, known, now)
+        return _foreign_tickets(db, terminal, entry, list(dict.fromkeys(retired)), roles, known, now, cap)
     return None
 
 
@@ -179,7 +180,7 @@ def _foreign_order(db: CentralDB, terminal: dict[str, Any], eff: Effect, known: 
 
 
 def _foreign_tickets(db: CentralDB, terminal: dict[str, Any], entry: dict[str, Any], tickets: list[str],
-                     roles: frozenset[str], known: Known, now: str) -> Verdict | None:
+                     roles: frozenset[str], known: Known, now: str, cap: bool = True) -> Verdict | None:
     """Refunded, exchanged or revoked tickets the sender did not sell: refused, applied under an override, or
     held when the override would take the sender past its hourly cap."""
     held = known.tickets
@@ -192,7 +193,7 @@ def _foreign_tickets(db: CentralDB, terminal: dict[str, Any], entry: dict[str, A
     if _override(entry) and roles & {SELL, PICKUP}:
         since = iso(parse_iso(now) - timedelta(hours=1))
         entries, done = rows.foreign_refunds_since(db, terminal["id"], since)
-        if entries + 1 > FOREIGN_PER_HOUR or done + len(foreign) > FOREIGN_TICKETS_PER_HOUR:
+        if cap and (entries + 1 > FOREIGN_PER_HOUR or done + len(foreign) > FOREIGN_TICKETS_PER_HOUR):
             return Verdict("foreign_refund_held", first, owner, HELD_RULE, order_id, _uuid(first))
         return Verdict("foreign_refund_override", first, owner, REVIEW_RULE, order_id, _uuid(first), apply=True)
     return Verdict("foreign_ticket", first, owner, FOREIGN_RULE, order_id, _uuid(first))

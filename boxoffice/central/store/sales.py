@@ -113,6 +113,14 @@ def release_claim(db: CentralDB, action: str, subject: str) -> None:
     db.execute("DELETE FROM claims WHERE action = ? AND subject = ?", (action, subject))
 
 
+def release_seat_claim_of(db: CentralDB, subject: str, ticket_id: str) -> None:
+    """Free the seat ``subject`` if its claim is the ticket's own sale's: the web order's (a web claim names its
+    order) or the terminal's that sold it."""
+    db.execute("DELETE FROM claims WHERE action = 'seat' AND subject = ? AND EXISTS (SELECT 1 FROM tickets t"
+               " JOIN orders o ON o.id = t.order_id WHERE t.id = ? AND (claims.entry_id = o.id"
+               " OR (o.channel <> 'web' AND claims.terminal_id = o.terminal_id)))", (subject, ticket_id))
+
+
 def revoke(db: CentralDB, ticket_id: str, at: str, reason: str, origin: str) -> bool:
     """Record a ticket's revocation once and mark the ticket; True when it was not revoked before."""
     new = db.insert_returning("revocations", ("ticket_id", "revoked_at", "reason", "origin"),

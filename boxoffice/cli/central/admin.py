@@ -89,9 +89,10 @@ def serve(
     if min(rate_per_token, rate_per_address, max_push_mb, body_timeout) <= 0 or \
             min(burst_per_token, burst_per_address) < 1:
         raise BoxOfficeError("bad_input", _("the rates, bursts, --max-push-mb and --body-timeout must be above 0"))
-    if per_address < 0 or journal_mb < 0:
-        raise BoxOfficeError("bad_input", _("--connections-per-address and --journal-mb-per-hour are 0 (no cap) or "
-                                            "more"))
+    if per_address < 0:
+        raise BoxOfficeError("bad_input", _("--connections-per-address is 0 (no cap) or more"))
+    if journal_mb != 0 and journal_mb < max_push_mb:  # else a terminal's one full push would never be taken
+        raise BoxOfficeError("bad_input", _("--journal-mb-per-hour is 0 (no share) or at least --max-push-mb"))
     if max_connections < 16 or backlog < 1 or keep_alive < 1 or not 1 <= max_head_kb <= 1024 or head_timeout <= 0:
         raise BoxOfficeError("bad_input", _("--max-connections is at least 16, --backlog and --keep-alive at least "
                                             "1, --max-head-kb 1 to 1024, --head-timeout above 0"))
@@ -198,10 +199,12 @@ def conflicts(
                      [_("flagged"), _("kind"), _("order"), _("ticket/seat"), _("first"), _("at"), _("then"),
                       _("at")]))
     echo(_("Rule: {rule}.").format(rule=rows[0]["rule"]))
-    held = [r for r in rows if r["kind"] == "foreign_refund_held" and not r["released_at"]]
+    from boxoffice.central.services.held import waiting
+
+    held = waiting(central_db(db))  # all of them, however many newer flags the --limit leaves out
     if held:
         echo(_("Refunds held, each applied whole by `boxoffice central release-held ENTRY` once checked:"))
-        echo("\n".join(f"  {r['second_entry']}  {r['second_name'] or r['second_terminal']}" for r in held))
+        echo("\n".join(f"  {r['entry_id']}  {r['terminal'] or r['terminal_id']}" for r in held))
 
 
 def status(
@@ -250,6 +253,8 @@ def revoke_ticket(
 def release_held(
     entry: str = typer.Argument(..., help=_("The held refund's entry id: the second entry `boxoffice central "
                                             "conflicts --json` shows for it (foreign_refund_held).")),
+    force: bool = typer.Option(False, "--force", help=_("Release it even though its terminal has been revoked "
+                                                        "since it sent the refund.")),
     db: str = typer.Option(None, "--db", help=_(DB_HELP)),
     json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
 ) -> None:
@@ -257,18 +262,21 @@ def release_held(
     and revoked on every terminal at their next sync.
 
     A terminal's refunds of tickets it did not sell, past 20 entries or 200 tickets an hour, are held rather than
-    applied (a stolen terminal could write a supervisor's override on every ticket of the night). Released once.
+    applied (a stolen terminal could write a supervisor's override on every ticket of the night). Released once,
+    judged again by every other rule; a terminal revoked since needs --force.
 
     Example: boxoffice central release-held 01a207d3-885d-7257-8ae8-3b4391faf6ed --db central.db
     """
     from boxoffice.central.services.held import release
 
-    out = release(central_db(db), entry, clock())
+    out = release(central_db(db), entry, clock(), force=force)
     if json_out:
         emit_json(out)
         return
     echo(ngettext("Released: {count} ticket refunded by {terminal} is revoked everywhere at the next sync.",
                   "Released: {count} tickets refunded by {terminal} are revoked everywhere at the next sync.",
                   len(out["tickets"])).format(count=len(out["tickets"]), terminal=out["terminal"]))
+    if out["new_order"]:
+        echo(_("The exchange's new order {code} is applied with it.").format(code=out["new_order"]))
     if out["terminal_revoked"]:
         echo(_("Note: {terminal} has been revoked since it sent this refund.").format(terminal=out["terminal"]))
