@@ -17,16 +17,11 @@ from sync_helpers import Central, CentralServer, central_db, enroll, sell_offlin
 
 pytest_plugins = ["sync_support"]
 
-SHARE_MB = "0.02"  # 20 kB an hour: a few sales' entries
-
-
-def _pending(ctx: Any) -> int:
-    """Journal entries the terminal has not had accepted by the central service yet."""
-    return int(ctx.conn.execute("SELECT count(*) FROM journal WHERE pushed_at IS NULL").fetchone()[0])
+SHARE_MB = "0.05"  # 50 kB an hour: about 35 sales' entries
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "pg"])
-def test_a_terminal_past_its_hourly_share_waits_and_the_admin_is_told(
+def test_a_terminal_past_its_hourly_share_waits_still_pulls_and_the_admin_is_told(
         backend: str, tmp_path: Path, request: pytest.FixtureRequest, make_terminal: Any, demo_events: Any,
         cli: Any) -> None:
     from conftest import T0
@@ -34,28 +29,38 @@ def test_a_terminal_past_its_hourly_share_waits_and_the_admin_is_told(
     from boxoffice.services.demo_catalog import demo_catalog
 
     url = central_db(backend, tmp_path, request)
-    central = Central(backend, url, CentralServer(url, tmp_path / "serve.log", ("--journal-mb-per-hour", SHARE_MB)))
+    central = Central(backend, url, CentralServer(url, tmp_path / "serve.log", (
+        "--max-push-mb", "0.02", "--journal-mb-per-hour", SHARE_MB)))
     try:
         central.publish(demo_catalog(T0.date()), tmp_path)
         gala = demo_events[0]
         greedy, honest = (make_terminal(name=n, fresh=True) for n in ("Counter greedy", "Counter honest"))
         for ctx in (greedy, honest):
             enroll(ctx, central)
-        sell_offline(greedy, central, gala, 40)  # 40 sales' entries: more than 20 kB
-        before = _pending(greedy)
-        out = cli("sync", "--json", db=greedy)
+        sell_offline(greedy, central, gala, 40)  # 40 sales' entries, about 50 kB: more than its share
+        first_ticket = greedy.conn.execute("SELECT id FROM tickets ORDER BY rowid LIMIT 1").fetchone()[0]
+        out = cli("sync", "--json", "--batch", "10", db=greedy)  # pushes of 10 entries, within --max-push-mb
         assert out.exit_code == 8, out.stdout + out.stderr
         said = out.stdout + out.stderr
         assert "journal_quota" in said and "nothing is lost" in said
-        assert _pending(greedy) == before > 40  # every sale still here, to be sent next hour
-        assert central.scalar("SELECT count(*) FROM journal WHERE terminal_id = ? AND kind = 'sale'",
-                              (greedy.terminal["id"],)) == 0
-        # the raw answer: 429 with a Retry-After up to the next hour, whatever the body holds
+        sent = central.scalar("SELECT count(*) FROM journal WHERE terminal_id = ? AND kind = 'sale'",
+                              (greedy.terminal["id"],))
+        waiting = greedy.conn.execute("SELECT count(*) FROM journal WHERE kind = 'sale' AND pushed_at IS NULL"
+                                      ).fetchone()[0]
+        assert 0 < sent < 40 and sent + waiting == 40  # the rest waits on the terminal for the next hour
+        # the raw answer: 429 with a Retry-After up to the next hour, before the body is even parsed
         token = greedy.conn.execute("SELECT token FROM sync_state").fetchone()[0]
         raw = httpx.post(f"{central.url}/v1/journal", content=b"{not json at all", timeout=30,
                          headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
         assert raw.status_code == 429 and raw.json()["error"]["code"] == "journal_quota"
         assert 1 <= int(raw.headers["retry-after"]) <= 3600
+        # held back from pushing, the terminal still pulls: a ticket the admin revokes is refused at its door
+        assert central.scalar("SELECT count(*) FROM tickets WHERE id = ?", (first_ticket,)) == 1  # pushed first
+        assert cli("central", "revoke-ticket", first_ticket, "--db", url).exit_code == 0
+        again = cli("sync", "--json", "--batch", "10", db=greedy)
+        assert again.exit_code == 8 and "journal_quota" in again.stdout + again.stderr
+        assert greedy.conn.execute("SELECT count(*) FROM revocations WHERE ticket_id = ?",
+                                   (first_ticket,)).fetchone()[0] == 1
         # another terminal is not held back
         sell_offline(honest, central, gala, 1)
         assert sync(honest)["pushed"] >= 1
@@ -68,6 +73,7 @@ def test_a_terminal_past_its_hourly_share_waits_and_the_admin_is_told(
         central.server.stop()
 
 
-def test_serve_refuses_a_negative_share(cli: Any, tmp_path: Path) -> None:
-    out = cli("central", "serve", "--db", str(tmp_path / "c.db"), "--journal-mb-per-hour", "-1")
-    assert out.exit_code == 2 and "--journal-mb-per-hour" in out.stderr
+def test_serve_refuses_a_share_that_one_push_could_not_fit(cli: Any, tmp_path: Path) -> None:
+    for share in ("-1", "4"):  # below 0; below the 8 MB of one push
+        out = cli("central", "serve", "--db", str(tmp_path / "c.db"), "--journal-mb-per-hour", share)
+        assert out.exit_code == 2 and "--journal-mb-per-hour" in out.stderr

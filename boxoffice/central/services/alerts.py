@@ -132,14 +132,16 @@ def refused_scans(db: CentralDB, now: datetime, t: dict[str, Any]) -> list[dict[
 
 
 def past_journal_quota(db: CentralDB, now: datetime) -> list[dict[str, Any]]:
-    """Terminals that went past their hourly share of journal in the last hour: major, one alert each."""
+    """Terminals that went past their hourly share of journal in the last hour: major, one alert each. ``value``:
+    the bytes it sent in the hour it went past (0 once that hour is over and a new one counts)."""
     return [{"code": journal_quota.CODE, "severity": "major", "source": "central",
-             "message": _("{name} pushed more than its hourly share of journal ({mb} MB this hour): far more than a "
-                          "counter sells. Its pushes wait for the next hour; if it may be stolen, revoke it "
-                          "(`boxoffice central revoke`)").format(name=r["name"],
-                                                                 mb=round(r["journal_hour_bytes"] / journal_quota.MB)),
-             "value": int(r["journal_hour_bytes"]), "terminals": [r["name"]], "terminal_ids": [r["id"]],
-             "since": r["journal_quota_hit_at"]} for r in journal_quota.past_quota(db, iso(now))]
+             "message": _("{name} pushed more than its hourly share of journal within the last hour: far more "
+                          "than a counter sells. Its pushes wait for the next hour; if it may be stolen, revoke it "
+                          "(`boxoffice central revoke`)").format(name=r["name"]),
+             "value": int(r["journal_hour_bytes"]) if journal_quota.same_hour(r["journal_hour"],
+                                                                              r["journal_quota_hit_at"]) else 0,
+             "terminals": [r["name"]], "terminal_ids": [r["id"]], "since": r["journal_quota_hit_at"]}
+            for r in journal_quota.past_quota(db, iso(now))]
 
 
 def raised_on_terminals(db: CentralDB) -> list[dict[str, Any]]:

@@ -1,4 +1,5 @@
-"""Each terminal's hourly share of the central journal, so that one stolen terminal cannot fill the central disk.
+"""Each terminal's hourly share of the central journal, so that one stolen terminal cannot fill the central disk
+before the admin hears of it.
 
 Within its request rate a terminal could push about 25 MB a second of entries that are well formed, signed with its
 own key and its own to make: the central database would grow until its disk was full, and the service would stop
@@ -8,13 +9,17 @@ Past it a push is refused, before it is parsed, with 429 ``journal_quota`` and a
 The terminal keeps its entries and sends them then: nothing is lost, and its sales go on offline meanwhile. `boxoffice
 central alerts` names the terminal (``journal_quota``) for an hour after, so the admin can look and revoke it if it
 was stolen. The default is far above a night's work: a terminal's sale entry is about 1-2 kB, so a day offline
-with tens of thousands of them catches up within one hour's share.
+with tens of thousands of them catches up within one hour's share. The share bounds request bytes; what they take
+on disk (entries, their flags, feed changes, indexes) is up to about four times as much for refused entries.
+
+A terminal past its share still pulls (services/sync/rounds.py): revocations, pauses and recalls reach it while its
+entries wait. `central serve` refuses a share below --max-push-mb, which one full push could never fit.
 """
 
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from boxoffice.central.errors import CentralError
@@ -33,7 +38,7 @@ def charge(db: CentralDB, terminal: dict[str, Any], nbytes: int, now: str, per_h
     if per_hour <= 0:
         return
     at = parse_iso(now)
-    hour = at.replace(minute=0, second=0, microsecond=0)
+    hour = _hour(at)
     with db.transaction():
         used = rows.charge_journal(db, terminal["id"], iso(hour), nbytes)
         if used > per_hour:
@@ -44,6 +49,15 @@ def charge(db: CentralDB, terminal: dict[str, Any], nbytes: int, now: str, per_h
                                         "the central service takes its entries again in {seconds} s, and nothing "
                                         "is lost meanwhile").format(mb=per_hour // MB or 1, seconds=wait),
                            retry_after=wait)
+
+
+def _hour(at: datetime) -> datetime:
+    return at.replace(minute=0, second=0, microsecond=0)
+
+
+def same_hour(hour: str | None, at: str) -> bool:
+    """Whether the stored ``journal_hour`` is the hour of ``at`` (the count is still that hour's)."""
+    return hour is not None and parse_iso(hour) == _hour(parse_iso(at))
 
 
 def past_quota(db: CentralDB, now: str) -> list[dict[str, Any]]:

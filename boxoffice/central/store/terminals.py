@@ -217,6 +217,6 @@ def journal_quota_hit(db: CentralDB, terminal_id: str, at: str) -> None:
 
 def past_journal_quota_since(db: CentralDB, since: str) -> list[dict[str, Any]]:
     """Terminals not revoked that went past their share of the journal at or after ``since``: ``id``, ``name``,
-    ``journal_quota_hit_at``, ``journal_hour_bytes``."""
-    return db.all("SELECT id, name, journal_quota_hit_at, journal_hour_bytes FROM terminals"
+    ``journal_quota_hit_at``, ``journal_hour`` and its ``journal_hour_bytes``."""
+    return db.all("SELECT id, name, journal_quota_hit_at, journal_hour, journal_hour_bytes FROM terminals"
                   " WHERE revoked_at IS NULL AND journal_quota_hit_at >= ? ORDER BY name", (since,))

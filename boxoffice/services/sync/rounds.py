@@ -182,16 +182,19 @@ def _round(ctx: Ctx, transport: Transport, batch: int, page_size: int | None, ma
     _journal_alerts(ctx)
     try:
         pushed = _push_or_diverged(ctx, transport, batch, progress)
+        held_back = pushed.pop("held_back", None)  # past its journal share: still pull (revocations, pauses)
         between = _Between(ctx, transport, batch, pushed)
         pulled = pull(ctx, transport, page_size, progress, max_pages=max_pages, between=between)
         between.checkpoint()
         # after the pull: a grant needs its event's catalogue here
         if hasattr(transport, "allocations") and _due(ctx, "allocations", max_pages):
             pulled.update(allocation_round(ctx, transport))
-            if pulled["stops_applied"]:  # a recall's release entry: central frees the places once it has it
+            if pulled["stops_applied"] and held_back is None:  # a recall's release entry: central frees the places
                 _add(pushed, push(ctx, transport, batch, progress))
-        if carry_out(ctx):  # purges the central admin ordered: their entries go up now
+        if carry_out(ctx) and held_back is None:  # purges the central admin ordered: their entries go up now
             _add(pushed, push(ctx, transport, batch, progress))
+        if held_back is not None:
+            raise held_back
     except BoxOfficeError as exc:
         with write(ctx.conn):
             state.record(ctx.conn, last_attempt_at=attempt, last_error=f"{exc.code}: {exc.message}")
@@ -237,21 +240,43 @@ class _Between:
         if not state.pending_count(self.ctx.conn):
             return
         upto = state.last_seq(self.ctx.conn)
-        _add(self.pushed, _push_or_diverged(self.ctx, self.transport, self.batch, None, checkpoint=False))
-        self.upto = upto
+        more = _push_or_diverged(self.ctx, self.transport, self.batch, None, checkpoint=False)
+        _add(self.pushed, more)
+        if "held_back" not in more:
+            self.upto = upto
 
     def checkpoint(self) -> None:
         if self.upto and hasattr(self.transport, "checkpoint"):
             _push_checkpoint(self.ctx, self.transport, self.upto)
 
 
+QUOTA_UNTIL, QUOTA_ERROR = "sync_journal_quota_until", "sync_journal_quota_error"
+
+
+def _held_back(ctx: Ctx, message: str) -> dict[str, Any]:
+    """A push the central service will not take before the next hour (its journal share is spent): nothing sent,
+    and the error the round ends with once it has pulled. Without a Retry-After of its own, so `sync --watch`
+    goes on pulling at its usual pace."""
+    return {"pushed": 0, "applied": 0, "duplicates": 0, "conflicts": [],
+            "held_back": BoxOfficeError("central_rate_limited", message, central_code="journal_quota")}
+
+
 def _push_or_diverged(ctx: Ctx, transport: Transport, batch: int, progress: Progress | None, *,
                       checkpoint: bool = True) -> dict[str, Any]:
     """Push; when the central service holds other entries under this terminal's numbers (its database was put back
     from an older file and used), stop the terminal until `boxoffice sync recover` has run."""
+    import time
+
+    until = ctx.cache.get(QUOTA_UNTIL)
+    if until is not None and time.monotonic() < until:  # not the same 8 MB sent again every round meanwhile
+        return _held_back(ctx, ctx.cache[QUOTA_ERROR])
     try:
         return push(ctx, transport, batch, progress, checkpoint=checkpoint)
     except BoxOfficeError as exc:
+        if exc.details.get("central_code") == "journal_quota":
+            ctx.cache[QUOTA_UNTIL] = time.monotonic() + float(exc.details.get("retry_after") or 60)
+            ctx.cache[QUOTA_ERROR] = exc.message
+            return _held_back(ctx, exc.message)
         if exc.details.get("central_code") != "journal_diverged":
             raise
         from boxoffice.services.recovery_state import mark_diverged
