@@ -276,20 +276,26 @@ def test_a_refund_released_late_does_not_free_a_seat_sold_again_since(central: C
     assert "seat_sold_twice" in [c["kind"] for c in answer["conflicts"]]
 
 
+def _held_exchange(ctx: Any, central: Central, event: str, tmp_path: Any) -> tuple[dict, dict, str]:
+    """``ctx``, past its hourly cap, exchanges a web ticket under an override for a new order of its own: the
+    entry is held. (The entry, the new sale, the web ticket.)"""
+    _past_the_cap(ctx, central, event, tmp_path)
+    _, (web_ticket,) = _web_order(central, event, tmp_path)
+    new = _own_next_sale(ctx)
+    payload = {**new, "exchange": {"id": uuid7(), "override": 1, "approved_by": uuid7(), "from_order_id": None},
+               "old_tickets": [web_ticket]}
+    entry = forged_entry(ctx, "exchange", payload)
+    assert [c["kind"] for c in push_as(central, ctx, [entry])["conflicts"]] == ["foreign_refund_held"]
+    return entry, new, web_ticket
+
+
 def test_a_held_exchange_of_a_terminal_revoked_since_needs_force_and_names_its_new_order(
         central: Central, terminals, demo_events, tmp_path, cli) -> None:
     gala, _ = demo_events
     (counter,) = terminals(1)
     sell(counter, gala)
     sync(counter)
-    _past_the_cap(counter, central, gala, tmp_path)
-    _, (web_ticket,) = _web_order(central, gala, tmp_path)
-    new = _own_next_sale(counter)
-    payload = {**new, "exchange": {"id": uuid7(), "override": 1, "approved_by": uuid7(), "from_order_id": None},
-               "old_tickets": [web_ticket]}
-    entry = forged_entry(counter, "exchange", payload)
-    answer = push_as(central, counter, [entry])
-    assert [c["kind"] for c in answer["conflicts"]] == ["foreign_refund_held"]
+    entry, new, web_ticket = _held_exchange(counter, central, gala, tmp_path)
     assert cli("central", "revoke", counter.terminal["id"], "--db", central.db_url).exit_code == 0
     refused = cli("central", "release-held", entry["id"], "--db", central.db_url)
     assert refused.exit_code == 4 and "--force" in refused.stderr
@@ -307,13 +313,7 @@ def test_a_held_entry_is_judged_again_when_released(central: Central, terminals,
     for t in (counter, other):
         sell(t, gala)
         sync(t)
-    _past_the_cap(counter, central, gala, tmp_path)
-    _, (web_ticket,) = _web_order(central, gala, tmp_path)
-    new = _own_next_sale(counter)
-    payload = {**new, "exchange": {"id": uuid7(), "override": 1, "approved_by": uuid7(), "from_order_id": None},
-               "old_tickets": [web_ticket]}
-    entry = forged_entry(counter, "exchange", payload)
-    assert [c["kind"] for c in push_as(central, counter, [entry])["conflicts"]] == ["foreign_refund_held"]
+    entry, new, web_ticket = _held_exchange(counter, central, gala, tmp_path)
     # meanwhile another terminal's sale brings in the ticket id the held exchange would sell
     theirs = _own_next_sale(other)
     theirs["tickets"] = [{**theirs["tickets"][0], "id": new["tickets"][0]["id"]}]
