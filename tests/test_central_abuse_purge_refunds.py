@@ -185,6 +185,12 @@ def test_foreign_refunds_past_the_hourly_cap_are_held_for_the_admin(central: Cen
     entry = held[0]["second_entry"]
     listed = cli("central", "conflicts", "--db", central.db_url)
     assert entry in listed.stdout and "release-held" in listed.stdout
+    # newer flags do not push it out of sight: a refund of a web ticket with no override, refused
+    bare = {"refund": {"id": uuid7(), "order_id": None}, "items": [{"ticket_id": group[0]}], "revoked": [group[0]]}
+    write_entry(other, "refund", bare)
+    sync(other)
+    newest = cli("central", "conflicts", "--limit", "1", "--json", "--db", central.db_url).json()
+    assert newest[0]["kind"] == "foreign_ticket" and entry in [c["second_entry"] for c in newest]
 
     # the admin, having checked the refund was real, releases it: the whole entry, once
     assert cli("central", "release-held", "not-an-id", "--db", central.db_url).exit_code == 2
@@ -246,6 +252,27 @@ def _seat_holder(central: Central, subject: str) -> list[Any]:
                                                     " subject = ?", (subject,))]
 
 
+def _sold_then_held(owner: Any, busy: Any, central: Central, event: str, seat: str, tmp_path: Any,
+                    cli: Any) -> tuple[dict, dict, str, str]:
+    """``owner`` sells ``seat``; ``busy``, past its hourly cap, refunds that ticket under an override: held. (The
+    sale's entry, the sale, its ticket, the held entry's id.)"""
+    first = _seated(owner, seat, 3)
+    sold = forged_entry(owner, "sale", first)
+    push_as(central, owner, [sold])
+    ticket = first["tickets"][0]["id"]
+    _past_the_cap(busy, central, event, tmp_path)
+    write_entry(busy, "refund", _override_refund([ticket]))
+    sync(busy)
+    (held,) = [c["second_entry"] for c in _flagged(cli, central, "foreign_refund_held")
+               if c["second_terminal"] == busy.terminal["id"]]
+    return sold, first, ticket, held
+
+
+def _own_refund(sale: dict[str, Any], ticket: str) -> dict[str, Any]:
+    return {"refund": {"id": uuid7(), "order_id": sale["order"]["id"]}, "items": [{"ticket_id": ticket}],
+            "revoked": [ticket]}
+
+
 def test_a_refund_released_late_does_not_free_a_seat_sold_again_since(central: Central, terminals, demo_events,
                                                                         tmp_path, cli) -> None:
     gala, _ = demo_events
@@ -254,19 +281,10 @@ def test_a_refund_released_late_does_not_free_a_seat_sold_again_since(central: C
         sell(t, gala)
         sync(t)
     subject = f"{gala}/stalls/J9"
-    first = _seated(owner, "J9", 3)
-    sold = forged_entry(owner, "sale", first)
-    push_as(central, owner, [sold])
-    ticket = first["tickets"][0]["id"]
-    _past_the_cap(busy, central, gala, tmp_path)  # a busy counter's supervisor refunds J9 too: held
-    write_entry(busy, "refund", _override_refund([ticket]))
-    sync(busy)
-    (held,) = [c["second_entry"] for c in _flagged(cli, central, "foreign_refund_held")
-               if c["second_terminal"] == busy.terminal["id"]]
+    # a busy counter's supervisor refunds J9 too: held
+    sold, first, ticket, held = _sold_then_held(owner, busy, central, gala, "J9", tmp_path, cli)
     # the selling counter refunds its own ticket (J9 free), another counter sells J9 again
-    own = {"refund": {"id": uuid7(), "order_id": first["order"]["id"]}, "items": [{"ticket_id": ticket}],
-           "revoked": [ticket]}
-    push_as(central, owner, [forged_entry(owner, "refund", own, after=sold)])
+    push_as(central, owner, [forged_entry(owner, "refund", _own_refund(first, ticket), after=sold)])
     push_as(central, resale, [forged_entry(resale, "sale", _seated(resale, "J9", 3))])
     assert _seat_holder(central, subject) == [resale.terminal["id"]]
     done = cli("central", "release-held", held, "--db", central.db_url)  # hours later
@@ -322,3 +340,53 @@ def test_a_held_entry_is_judged_again_when_released(central: Central, terminals,
     assert refused.exit_code == 4 and "ticket_id_taken" in refused.stderr
     assert central.scalar("SELECT status FROM tickets WHERE id = ?", (web_ticket,)) == "valid"
     assert central.scalar("SELECT count(*) FROM held_releases WHERE entry_id = ?", (entry["id"],)) == 0
+
+
+def test_a_seat_the_admin_revoked_is_free_again_once_refunded(central: Central, terminals, demo_events, tmp_path,
+                                                               cli) -> None:
+    """A web ticket revoked by hand (a leaked screenshot), then refunded at a desk; a counter's seat revoked by hand,
+    then refunded by its seller: each seat can be sold again, unflagged."""
+    from boxoffice.services.refunds import RefundRequest, refund
+
+    gala, _ = demo_events
+    desk, owner, resale = terminals(3)
+    for t in (desk, owner, resale):
+        sell(t, gala)
+        sync(t)
+    got = central.web_orders([{"ref": f"leak-{uuid7()}", "event_id": gala, **WEB_CUSTOMER,
+                               "tickets": [{"section_id": "stalls", "seat": "L3", "type": "adult"}]}], tmp_path)
+    code = got["codes"][0]
+    web_ticket = central.query("SELECT t.id FROM tickets t JOIN orders o ON o.id = t.order_id WHERE o.code = ?",
+                               (code,))[0]["id"]
+    assert cli("central", "revoke-ticket", web_ticket, "--reason", "leaked screenshot", "--db",
+               central.db_url).exit_code == 0
+    sync(desk)
+    refund(desk, RefundRequest(code, supervisor=("sue", "222222")))
+    sync(desk)
+    assert _seat_holder(central, f"{gala}/stalls/L3") == []
+    first = _seated(owner, "L5", 3)
+    sold = forged_entry(owner, "sale", first)
+    push_as(central, owner, [sold])
+    ticket = first["tickets"][0]["id"]
+    assert cli("central", "revoke-ticket", ticket, "--reason", "reported stolen", "--db",
+               central.db_url).exit_code == 0
+    push_as(central, owner, [forged_entry(owner, "refund", _own_refund(first, ticket), after=sold)])
+    answer = push_as(central, resale, [forged_entry(resale, "sale", _seated(resale, "L5", 3))])
+    assert "seat_sold_twice" not in [c["kind"] for c in answer["conflicts"]]
+    assert _seat_holder(central, f"{gala}/stalls/L5") == [resale.terminal["id"]]
+
+
+def test_a_late_refund_keeps_the_seat_its_own_terminal_sold_again(central: Central, terminals, demo_events,
+                                                                  tmp_path, cli) -> None:
+    gala, _ = demo_events
+    busy, owner = terminals(2)
+    for t in (busy, owner):
+        sell(t, gala)
+        sync(t)
+    sold, first, ticket, held = _sold_then_held(owner, busy, central, gala, "M2", tmp_path, cli)
+    refunded = forged_entry(owner, "refund", _own_refund(first, ticket), after=sold)
+    again = _seated(owner, "M2", 4)  # the same counter sells M2 again
+    push_as(central, owner, [refunded, forged_entry(owner, "sale", again, after=refunded)])
+    assert cli("central", "release-held", held, "--db", central.db_url).exit_code == 0
+    assert _seat_holder(central, f"{gala}/stalls/M2") == [owner.terminal["id"]]
+    assert central.scalar("SELECT status FROM tickets WHERE id = ?", (again["tickets"][0]["id"],)) == "valid"

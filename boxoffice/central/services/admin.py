@@ -190,9 +190,13 @@ def revoke_ticket(url: str, ticket_id: str, reason: str, clock: Clock = system_c
 
 
 def list_conflicts(url: str, limit: int = 1000) -> list[dict[str, Any]]:
-    """The newest conflicts, each with the two terminals' names and the order's code beside their ids."""
+    """The newest conflicts, each with the two terminals' names and the order's code beside their ids; and every
+    held refund not released yet, however many newer flags the limit leaves out (a stolen terminal can push a
+    thousand of those to hide one)."""
     with open_db(url) as db:
-        return conflicts.newest_named(db, limit)
+        rows = conflicts.newest_named(db, limit)
+        shown = {r["id"] for r in rows}
+        return rows + [r for r in conflicts.held_named(db) if r["id"] not in shown]
 
 
 def venue_timezone(url: str) -> str:

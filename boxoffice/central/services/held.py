@@ -71,7 +71,3 @@ def _release(db: CentralDB, entry_id: str, now: str, force: bool) -> dict[str, A
             "terminal_revoked": terminal.get("revoked_at") is not None, "released_at": now, "tickets": tickets,
             "new_order": eff.order["code"] if eff.order else None}
 
-
-def waiting(url: str) -> list[dict[str, Any]]:
-    """The held refunds still to release (`boxoffice central conflicts` lists them whatever its --limit)."""
-    return run(url, rows.waiting)

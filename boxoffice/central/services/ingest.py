@@ -346,11 +346,12 @@ class _Batch:
         seat = sales.ticket_place(self.db, ticket_id)
         if seat is not None:
             self.room.forget(seat)
-        if new and seat is not None and seat["row_label"] is not None:  # the seat is free to sell again, anywhere
-            # only this ticket's own claim: a ticket revoked again (a late or released refund) or one whose seat
-            # another sale claimed first must not free a seat someone else holds now
-            sales.release_seat_claim_of(self.db, f"{seat['event_id']}/{seat['section_id']}/{seat['row_label']}"
-                                                 f"{seat['seat']}", ticket_id)
+        if seat is not None and seat["row_label"] is not None:  # the seat is free to sell again, anywhere
+            subject = f"{seat['event_id']}/{seat['section_id']}/{seat['row_label']}{seat['seat']}"
+            # only this ticket's own claim: a late (or released) refund must not free a seat sold again since,
+            # nor the refund of a second sale flagged seat_sold_twice the first seller's
+            if ownership.seat_claim_is_own(self.db, subject, ticket_id):
+                sales.release_claim(self.db, "seat", subject)
         if new:
             self.changes.append(feed.Change("revocation", {"ticket_id": ticket_id, "at": entry["at"],
                                                            "reason": reason, "terminal_id": self.tid},

@@ -53,6 +53,7 @@ from boxoffice.central.services.effects import (
     Effect,
 )
 from boxoffice.central.store import ownership as rows
+from boxoffice.central.store import sales as rows_sales
 from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.clock import iso, parse_iso
 from boxoffice.domain.codes import CENTRAL_TAG_PREFIX, code_parts
@@ -215,3 +216,21 @@ def _override(entry: dict[str, Any]) -> bool:
         return False
     approver = row.get("approved_by")
     return bool(row.get("override")) and isinstance(approver, str) and is_uuid(approver)
+
+
+def seat_claim_is_own(db: CentralDB, subject: str, ticket_id: str) -> bool:
+    """Whether the claim on the seat ``subject`` is the one the ticket's own sale made: a web order's claim names
+    its order, a terminal's names the entry (a sale, an exchange) whose order it is. A refund of the ticket frees
+    only that claim; another sale's, made since the ticket was first refunded or revoked, stays."""
+    held = rows_sales.seat_claim(db, subject)
+    order_id = rows_sales.ticket_order(db, ticket_id)
+    if held is None or order_id is None:
+        return False
+    if held["entry_id"] == order_id:
+        return True
+    try:
+        payload = codec.loads(held["payload"]) if held["payload"] else None
+    except ValueError:
+        return False
+    order = payload.get("order") if isinstance(payload, dict) else None
+    return isinstance(order, dict) and order.get("id") == order_id

@@ -22,12 +22,19 @@ def newest(db: CentralDB, limit: int) -> list[dict[str, Any]]:
     return db.all("SELECT * FROM conflicts ORDER BY at DESC, id LIMIT ?", (limit,))
 
 
+_NAMED = ("SELECT c.*, f.name AS first_name, s.name AS second_name, o.code AS order_code,"
+          " h.released_at AS released_at"
+          " FROM conflicts c LEFT JOIN terminals f ON f.id = c.first_terminal"
+          " LEFT JOIN terminals s ON s.id = c.second_terminal LEFT JOIN orders o ON o.id = c.order_id"
+          " LEFT JOIN held_releases h ON h.entry_id = c.second_entry AND c.kind = 'foreign_refund_held'")
+
+
 def newest_named(db: CentralDB, limit: int) -> list[dict[str, Any]]:
     """The newest conflicts, each with the two terminals' names and the order's code beside their ids, and for a
     held refund when the admin released it (``released_at``, else None)."""
-    return db.all("SELECT c.*, f.name AS first_name, s.name AS second_name, o.code AS order_code,"
-                  " h.released_at AS released_at"
-                  " FROM conflicts c LEFT JOIN terminals f ON f.id = c.first_terminal"
-                  " LEFT JOIN terminals s ON s.id = c.second_terminal LEFT JOIN orders o ON o.id = c.order_id"
-                  " LEFT JOIN held_releases h ON h.entry_id = c.second_entry AND c.kind = 'foreign_refund_held'"
-                  " ORDER BY c.at DESC, c.id LIMIT ?", (limit,))
+    return db.all(_NAMED + " ORDER BY c.at DESC, c.id LIMIT ?", (limit,))
+
+
+def held_named(db: CentralDB) -> list[dict[str, Any]]:
+    """Every held refund not released yet, named as :func:`newest_named` names them, newest first."""
+    return db.all(_NAMED + " WHERE c.kind = 'foreign_refund_held' AND h.entry_id IS NULL ORDER BY c.at DESC, c.id")

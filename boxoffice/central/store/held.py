@@ -30,11 +30,3 @@ def record_release(db: CentralDB, entry_id: str, conflict_id: str, at: str, tick
     return db.execute("INSERT INTO held_releases (entry_id, conflict_id, released_at, tickets) VALUES (?, ?, ?, ?)"
                       " ON CONFLICT (entry_id) DO NOTHING", (entry_id, conflict_id, at, tickets)) == 1
 
-
-def waiting(db: CentralDB) -> list[dict[str, Any]]:
-    """Every held refund not released yet, oldest first, with its sender's name (however many other flags there
-    are: a flood of them must not hide one)."""
-    return db.all("SELECT c.second_entry AS entry_id, c.second_terminal AS terminal_id, t.name AS terminal,"
-                  " c.ticket_id, c.at FROM conflicts c LEFT JOIN terminals t ON t.id = c.second_terminal"
-                  " WHERE c.kind = ? AND NOT EXISTS (SELECT 1 FROM held_releases h WHERE h.entry_id = c.second_entry)"
-                  " ORDER BY c.at, c.id", (HELD,))

@@ -113,12 +113,17 @@ def release_claim(db: CentralDB, action: str, subject: str) -> None:
     db.execute("DELETE FROM claims WHERE action = ? AND subject = ?", (action, subject))
 
 
-def release_seat_claim_of(db: CentralDB, subject: str, ticket_id: str) -> None:
-    """Free the seat ``subject`` if its claim is the ticket's own sale's: the web order's (a web claim names its
-    order) or the terminal's that sold it."""
-    db.execute("DELETE FROM claims WHERE action = 'seat' AND subject = ? AND EXISTS (SELECT 1 FROM tickets t"
-               " JOIN orders o ON o.id = t.order_id WHERE t.id = ? AND (claims.entry_id = o.id"
-               " OR (o.channel <> 'web' AND claims.terminal_id = o.terminal_id)))", (subject, ticket_id))
+def seat_claim(db: CentralDB, subject: str) -> dict[str, Any] | None:
+    """Who holds a seat: ``terminal_id``, ``entry_id`` (a web order's claim names the order), and that entry's
+    ``payload`` when a terminal's entry made it."""
+    return db.one("SELECT c.terminal_id, c.entry_id, j.payload FROM claims c LEFT JOIN journal j ON j.id = c.entry_id"
+                  " WHERE c.action = 'seat' AND c.subject = ?", (subject,))
+
+
+def ticket_order(db: CentralDB, ticket_id: str) -> str | None:
+    """The id of the order a ticket belongs to."""
+    row = db.one("SELECT order_id FROM tickets WHERE id = ?", (ticket_id,))
+    return str(row["order_id"]) if row else None
 
 
 def revoke(db: CentralDB, ticket_id: str, at: str, reason: str, origin: str) -> bool:

@@ -176,7 +176,7 @@ def conflicts(
     """List conflicts: the same ticket picked up, refunded or checked in on two terminals, a seat sold twice.
 
     Both actions are kept; the later one is flagged with the rule that decided. Terminals by name, times in the
-    venue's zone (--json: ids and ISO times).
+    venue's zone (--json: ids and ISO times). Refunds held for release are listed whatever --limit says.
     Example: boxoffice central conflicts --json
     """
     from boxoffice.central.services.admin import list_conflicts, venue_timezone
@@ -199,12 +199,10 @@ def conflicts(
                      [_("flagged"), _("kind"), _("order"), _("ticket/seat"), _("first"), _("at"), _("then"),
                       _("at")]))
     echo(_("Rule: {rule}.").format(rule=rows[0]["rule"]))
-    from boxoffice.central.services.held import waiting
-
-    held = waiting(central_db(db))  # all of them, however many newer flags the --limit leaves out
+    held = [r for r in rows if r["kind"] == "foreign_refund_held" and not r["released_at"]]  # all, past --limit
     if held:
         echo(_("Refunds held, each applied whole by `boxoffice central release-held ENTRY` once checked:"))
-        echo("\n".join(f"  {r['entry_id']}  {r['terminal'] or r['terminal_id']}" for r in held))
+        echo("\n".join(f"  {r['second_entry']}  {r['second_name'] or r['second_terminal']}" for r in held))
 
 
 def status(
