@@ -61,6 +61,21 @@ def test_a_terminal_past_its_hourly_share_waits_still_pulls_and_the_admin_is_tol
         assert again.exit_code == 8 and "journal_quota" in again.stdout + again.stderr
         assert greedy.conn.execute("SELECT count(*) FROM revocations WHERE ticket_id = ?",
                                    (first_ticket,)).fetchone()[0] == 1
+        # `sync --watch` on the held-back terminal keeps its usual pace (not an outage's back-off), and does not
+        # send its refused push again every round
+        import random
+
+        from boxoffice.services.sync.watch import Backoff, watch
+
+        waits: list[float] = []
+        errors: list[Any] = []
+        asked = central.scalar("SELECT journal_hour_bytes FROM terminals WHERE id = ?", (greedy.terminal["id"],))
+        watch(lambda: sync(greedy), lambda _r, err, _w: errors.append(err), Backoff(rng=random.Random(7)),
+              sleep=waits.append, rounds=6)
+        assert all(e is not None and e.details.get("central_code") == "journal_quota" for e in errors), errors
+        assert len(waits) == 5 and all(1.5 <= w <= 2.5 for w in waits), waits
+        assert central.scalar("SELECT journal_hour_bytes FROM terminals WHERE id = ?",
+                              (greedy.terminal["id"],)) <= asked + 20_000  # one refused push at most, not six
         # another terminal is not held back
         sell_offline(honest, central, gala, 1)
         assert sync(honest)["pushed"] >= 1

@@ -22,7 +22,8 @@ The rules, in the order they are applied:
   there). Anything no local tender can take (a web order paid online) is paid in cash, and is flagged by its
   override anyway.
 - **The drawer.** Cash back comes from the refunding operator's open shift (required when ``require_shift`` is
-  set), and never more than that drawer should hold.
+  set). It is not refused on what that drawer should hold: the refusal would tell a seller the figure before the
+  blind count (services/blind_close.py); a drawer paid out past it shows as a variance at the close.
 - **The tickets.** Refunded tickets are marked ``refunded`` and their tokens revoked in the same transaction, so
   ``ticket verify`` and the door refuse them at once; their seats (or standing places) go back to this terminal's
   stock. ``refund_items.ticket_id`` is UNIQUE, so even a race cannot refund a ticket twice.

@@ -20,6 +20,7 @@ rules and none of the wire.
 
 from __future__ import annotations
 
+import math
 from typing import Any, NotRequired, TypedDict, cast
 
 from boxoffice.errors import BoxOfficeError
@@ -181,20 +182,20 @@ def _round(ctx: Ctx, transport: Transport, batch: int, page_size: int | None, ma
     attempt = ctx.now_iso()  # recorded with the outcome: one write lock fewer a round on a busy counter
     _journal_alerts(ctx)
     try:
+        # past its journal share a push is held back, not failed: the round still pulls (revocations, pauses)
         pushed = _push_or_diverged(ctx, transport, batch, progress)
-        held_back = pushed.pop("held_back", None)  # past its journal share: still pull (revocations, pauses)
         between = _Between(ctx, transport, batch, pushed)
         pulled = pull(ctx, transport, page_size, progress, max_pages=max_pages, between=between)
         between.checkpoint()
         # after the pull: a grant needs its event's catalogue here
         if hasattr(transport, "allocations") and _due(ctx, "allocations", max_pages):
             pulled.update(allocation_round(ctx, transport))
-            if pulled["stops_applied"] and held_back is None:  # a recall's release entry: central frees the places
-                _add(pushed, push(ctx, transport, batch, progress))
-        if carry_out(ctx) and held_back is None:  # purges the central admin ordered: their entries go up now
-            _add(pushed, push(ctx, transport, batch, progress))
-        if held_back is not None:
-            raise held_back
+            if pulled["stops_applied"]:  # a recall's release entry: central frees the places once it has it
+                _add(pushed, _push_or_diverged(ctx, transport, batch, progress))
+        if carry_out(ctx):  # purges the central admin ordered: their entries go up now
+            _add(pushed, _push_or_diverged(ctx, transport, batch, progress))
+        if pushed.get("held_back") is not None:
+            raise pushed["held_back"]
     except BoxOfficeError as exc:
         with write(ctx.conn):
             state.record(ctx.conn, last_attempt_at=attempt, last_error=f"{exc.code}: {exc.message}")
@@ -224,6 +225,8 @@ def _due(ctx: Ctx, what: str, max_pages: int | None) -> bool:
 
 
 def _add(pushed: dict[str, Any], more: dict[str, Any]) -> None:
+    if more.get("held_back") is not None:
+        pushed["held_back"] = more["held_back"]
     for k in ("pushed", "applied", "duplicates", "conflicts"):
         pushed[k] += more[k]
 
@@ -242,7 +245,7 @@ class _Between:
         upto = state.last_seq(self.ctx.conn)
         more = _push_or_diverged(self.ctx, self.transport, self.batch, None, checkpoint=False)
         _add(self.pushed, more)
-        if "held_back" not in more:
+        if more.get("held_back") is None:
             self.upto = upto
 
     def checkpoint(self) -> None:
@@ -250,15 +253,21 @@ class _Between:
             _push_checkpoint(self.ctx, self.transport, self.upto)
 
 
-QUOTA_UNTIL, QUOTA_ERROR = "sync_journal_quota_until", "sync_journal_quota_error"
+QUOTA_UNTIL = "sync_journal_quota_until"  # ctx.cache: until when (time.time()) pushes are held back
 
 
-def _held_back(ctx: Ctx, message: str) -> dict[str, Any]:
-    """A push the central service will not take before the next hour (its journal share is spent): nothing sent,
-    and the error the round ends with once it has pulled. Without a Retry-After of its own, so `sync --watch`
-    goes on pulling at its usual pace."""
-    return {"pushed": 0, "applied": 0, "duplicates": 0, "conflicts": [],
-            "held_back": BoxOfficeError("central_rate_limited", message, central_code="journal_quota")}
+def _held_back(until: float) -> dict[str, Any]:
+    """A push the central service will not take before ``until`` (wall clock: its journal share of the hour is
+    spent): nothing sent, and the error the round ends with once it has pulled. Without a Retry-After of its own:
+    `sync --watch` goes on pulling at its usual pace (services/sync/watch.py)."""
+    import time
+
+    minutes = max(1, math.ceil((until - time.time()) / 60))
+    error = BoxOfficeError("central_rate_limited", _(
+        "the central service takes no more of this terminal's journal for about {minutes} min (journal_quota): "
+        "its entries wait here, nothing is lost and sales go on. If this terminal did not sell that much, tell the "
+        "central admin").format(minutes=minutes), central_code="journal_quota")
+    return {"pushed": 0, "applied": 0, "duplicates": 0, "conflicts": [], "held_back": error}
 
 
 def _push_or_diverged(ctx: Ctx, transport: Transport, batch: int, progress: Progress | None, *,
@@ -268,15 +277,14 @@ def _push_or_diverged(ctx: Ctx, transport: Transport, batch: int, progress: Prog
     import time
 
     until = ctx.cache.get(QUOTA_UNTIL)
-    if until is not None and time.monotonic() < until:  # not the same 8 MB sent again every round meanwhile
-        return _held_back(ctx, ctx.cache[QUOTA_ERROR])
+    if until is not None and time.time() < until:  # not the same 8 MB sent again every round meanwhile
+        return _held_back(until)
     try:
         return push(ctx, transport, batch, progress, checkpoint=checkpoint)
     except BoxOfficeError as exc:
-        if exc.details.get("central_code") == "journal_quota":
-            ctx.cache[QUOTA_UNTIL] = time.monotonic() + float(exc.details.get("retry_after") or 60)
-            ctx.cache[QUOTA_ERROR] = exc.message
-            return _held_back(ctx, exc.message)
+        if exc.details.get("central_code") == "journal_quota":  # wall clock: a laptop asleep meanwhile counts
+            ctx.cache[QUOTA_UNTIL] = time.time() + float(exc.details.get("retry_after") or 60)
+            return _held_back(ctx.cache[QUOTA_UNTIL])
         if exc.details.get("central_code") != "journal_diverged":
             raise
         from boxoffice.services.recovery_state import mark_diverged

@@ -57,7 +57,9 @@ def watch(step: Callable[[], dict[str, Any]], report: Callable[[dict[str, Any] |
                     wait = 0.0
             except BoxOfficeError as exc:
                 result, error = None, exc
-                wait = backoff.after_failure()
+                held_back = exc.details.get("central_code") == "journal_quota" and "retry_after" not in exc.details
+                # pushes held back past the journal share, the pull done: the usual pace, not an outage's
+                wait = backoff.after_success() if held_back else backoff.after_failure()
                 if isinstance(exc.details.get("retry_after"), int):  # a 429: never sooner than the service asked
                     wait = max(wait, float(exc.details["retry_after"]))
             done += 1
