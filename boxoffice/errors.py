@@ -50,6 +50,8 @@ EXIT_STATUSES: dict[str, tuple[int, str]] = {
     "holder_required": (4,
         N_("a real-name ticket needs its holder: one per ticket at a sale, the holder's ID at pickup")),
     "holder_changes_exhausted": (4, N_("the ticket's holder was changed as often as its event allows")),
+    "backup_copy": (4,
+        N_("the database named is a backup copy: it opens only to be put back, with `boxoffice restore`")),
     "unpushed_entries": (4, N_("restoring that copy would lose journal entries the central service never received")),
     # 5: who is asking may not do this
     "permission_denied": (5, N_("the operator's role does not allow this")),

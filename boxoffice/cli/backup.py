@@ -76,7 +76,7 @@ def restore(file: Path = typer.Argument(..., help=_("A backup made by `boxoffice
     try:
         ctx = open_terminal(config(), clock())
     except BoxOfficeError as exc:  # nothing readable here: the backup goes in its place, an admin of it agreeing
-        if exc.code not in ("not_initialised", "database_error"):
+        if exc.code not in ("not_initialised", "database_error", "backup_copy"):
             raise
         if admin is None:
             raise BoxOfficeError(exc.code, _("{message}; to put the backup in its place, give --admin NAME (an "

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from boxoffice.filemodes import create_private
 from boxoffice.i18n import _
-from boxoffice.store.db import BUSY_TIMEOUT_MS
+from boxoffice.store.db import BACKUP_MARK, BUSY_TIMEOUT_MS
 
 
 def _read_only(path: Path) -> sqlite3.Connection:
@@ -29,6 +29,7 @@ def online_copy(source: sqlite3.Connection, target: Path, pages_per_step: int = 
         raise OSError(str(exc)) from None
     try:
         source.backup(dest, pages=pages_per_step, sleep=0.005)
+        dest.execute(f"PRAGMA application_id={BACKUP_MARK}")
         dest.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file, no -wal beside it
     except sqlite3.Error as exc:
         raise OSError(str(exc)) from None
@@ -43,6 +44,7 @@ def restore_into(source: Path, target: sqlite3.Connection) -> None:
     src = _read_only(source)
     try:
         src.backup(target)
+        target.execute("PRAGMA application_id=0")  # in place, it is the terminal's database again
     finally:
         src.close()
         forget(target)  # written under the connection: what it kept of the old database is not this one's
@@ -111,12 +113,14 @@ def operator_in(path: Path, name: str) -> dict | None:
 
 
 def copy_to_new(source: Path, target: Path) -> None:
-    """Write the copy ``source`` as a new database file at ``target`` (nothing there: the caller moved it aside)."""
+    """Write the copy ``source`` as a new database file at ``target`` (nothing there: the caller moved it aside),
+    no longer marked as a backup copy: it is made to be put in place."""
     src = _read_only(source)
     create_private(target)
     dest = sqlite3.connect(target)
     try:
         src.backup(dest)
+        dest.execute("PRAGMA application_id=0")
     finally:
         dest.close()
         src.close()

@@ -18,6 +18,13 @@ from boxoffice.i18n import _
 
 BUSY_TIMEOUT_MS = 15_000
 
+# The SQLite header's application id of a copy made by `boxoffice backup` (and of the live database kept before a
+# restore): such a file opens only through `boxoffice restore`, which clears it in the copy it puts in place. A copy
+# opened as a terminal elsewhere would log its operators in again and show what the live drawer should hold before
+# its blind count (services/blind_close.py); copied back by hand it would skip restore's checks (a trigger, a newer
+# schema). "BoxC"; a live database keeps SQLite's default, 0.
+BACKUP_MARK = 0x426F7843
+
 
 class TerminalConnection(sqlite3.Connection):
     """A terminal database connection that can run one hook after each committed write (``write`` below calls it).
@@ -49,6 +56,10 @@ def connect(path: str | Path, *, create: bool = False, migrate: bool = True) -> 
         conn = sqlite3.connect(p, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False,
                                factory=TerminalConnection)
         conn.row_factory = sqlite3.Row
+        if not create and conn.execute("PRAGMA application_id").fetchone()[0] == BACKUP_MARK:
+            conn.close()
+            raise BoxOfficeError("backup_copy", _("{path} is a backup copy, not a terminal's database: it opens only "
+                                                  "to be put back, with `boxoffice restore {path}`").format(path=p))
         conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
