@@ -188,7 +188,7 @@ def cash_move(ctx: Ctx, kind: str, amount: int, reason: str) -> CashMovement:
     why = _reason(reason)
     row = {"id": uuid7(), "shift_id": shift["id"], "kind": kind, "amount": amount, "reason": why,
            "at": ctx.now_iso(), "operator_id": op["id"]}
-    with write(ctx.conn):  # even past what the drawer should hold: refusing that would tell the figure (below)
+    with write(ctx.conn):  # even past what the drawer should hold (the docstring says why)
         store.insert_movement(ctx.conn, row)
         ctx.journal(f"cash.{kind}", {"movement": row})
     return cast(CashMovement, row)

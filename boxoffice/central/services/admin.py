@@ -18,6 +18,7 @@ from boxoffice.central.store import catalogs as catalog_rows
 from boxoffice.central.store import conflicts, meta, sales, schema
 from boxoffice.central.store import terminals as terminal_rows
 from boxoffice.central.store.db import CentralDB, connect, database_errors, first_line, retrying
+from boxoffice.central.store.held import HELD
 from boxoffice.domain.clock import iso, system_clock
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import N_, _
@@ -197,6 +198,11 @@ def list_conflicts(url: str, limit: int = 1000) -> list[dict[str, Any]]:
         rows = conflicts.newest_named(db, limit)
         shown = {r["id"] for r in rows}
         return rows + [r for r in conflicts.held_named(db) if r["id"] not in shown]
+
+
+def unreleased_held(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The held refunds among :func:`list_conflicts`' rows that the admin has not released yet."""
+    return [r for r in rows if r["kind"] == HELD and not r["released_at"]]
 
 
 def venue_timezone(url: str) -> str:

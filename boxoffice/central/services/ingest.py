@@ -350,7 +350,7 @@ class _Batch:
             subject = f"{seat['event_id']}/{seat['section_id']}/{seat['row_label']}{seat['seat']}"
             # only this ticket's own claim: a late (or released) refund must not free a seat sold again since,
             # nor the refund of a second sale flagged seat_sold_twice the first seller's
-            if ownership.seat_claim_is_own(self.db, subject, ticket_id):
+            if ownership.seat_claim_is_own(self.db, subject, seat["order_id"]):
                 sales.release_claim(self.db, "seat", subject)
         if new:
             self.changes.append(feed.Change("revocation", {"ticket_id": ticket_id, "at": entry["at"],

@@ -55,6 +55,7 @@ from boxoffice.central.services.effects import (
 from boxoffice.central.store import ownership as rows
 from boxoffice.central.store import sales as rows_sales
 from boxoffice.central.store.db import CentralDB
+from boxoffice.central.store.held import HELD
 from boxoffice.domain.clock import iso, parse_iso
 from boxoffice.domain.codes import CENTRAL_TAG_PREFIX, code_parts
 from boxoffice.domain.ids import is_uuid
@@ -195,7 +196,7 @@ def _foreign_tickets(db: CentralDB, terminal: dict[str, Any], entry: dict[str, A
         since = iso(parse_iso(now) - timedelta(hours=1))
         entries, done = rows.foreign_refunds_since(db, terminal["id"], since)
         if cap and (entries + 1 > FOREIGN_PER_HOUR or done + len(foreign) > FOREIGN_TICKETS_PER_HOUR):
-            return Verdict("foreign_refund_held", first, owner, HELD_RULE, order_id, _uuid(first))
+            return Verdict(HELD, first, owner, HELD_RULE, order_id, _uuid(first))
         return Verdict("foreign_refund_override", first, owner, REVIEW_RULE, order_id, _uuid(first), apply=True)
     return Verdict("foreign_ticket", first, owner, FOREIGN_RULE, order_id, _uuid(first))
 
@@ -218,12 +219,12 @@ def _override(entry: dict[str, Any]) -> bool:
     return bool(row.get("override")) and isinstance(approver, str) and is_uuid(approver)
 
 
-def seat_claim_is_own(db: CentralDB, subject: str, ticket_id: str) -> bool:
-    """Whether the claim on the seat ``subject`` is the one the ticket's own sale made: a web order's claim names
-    its order, a terminal's names the entry (a sale, an exchange) whose order it is. A refund of the ticket frees
-    only that claim; another sale's, made since the ticket was first refunded or revoked, stays."""
+def seat_claim_is_own(db: CentralDB, subject: str, order_id: str | None) -> bool:
+    """Whether the claim on the seat ``subject`` is the one made by the sale of the order ``order_id`` (the
+    refunded ticket's): a web order's claim names its order, a terminal's names the entry (a sale, an exchange)
+    whose order it is. A refund of the ticket frees only that claim; another sale's, made since the ticket was
+    first refunded or revoked, stays."""
     held = rows_sales.seat_claim(db, subject)
-    order_id = rows_sales.ticket_order(db, ticket_id)
     if held is None or order_id is None:
         return False
     if held["entry_id"] == order_id:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from boxoffice.central.store.db import CentralDB
+from boxoffice.central.store.held import HELD
 
 
 def insert(db: CentralDB, body: dict[str, Any]) -> None:
@@ -26,7 +27,7 @@ _NAMED = ("SELECT c.*, f.name AS first_name, s.name AS second_name, o.code AS or
           " h.released_at AS released_at"
           " FROM conflicts c LEFT JOIN terminals f ON f.id = c.first_terminal"
           " LEFT JOIN terminals s ON s.id = c.second_terminal LEFT JOIN orders o ON o.id = c.order_id"
-          " LEFT JOIN held_releases h ON h.entry_id = c.second_entry AND c.kind = 'foreign_refund_held'")
+          " LEFT JOIN held_releases h ON h.entry_id = c.second_entry AND c.kind = '" + HELD + "'")
 
 
 def newest_named(db: CentralDB, limit: int) -> list[dict[str, Any]]:
@@ -37,4 +38,4 @@ def newest_named(db: CentralDB, limit: int) -> list[dict[str, Any]]:
 
 def held_named(db: CentralDB) -> list[dict[str, Any]]:
     """Every held refund not released yet, named as :func:`newest_named` names them, newest first."""
-    return db.all(_NAMED + " WHERE c.kind = 'foreign_refund_held' AND h.entry_id IS NULL ORDER BY c.at DESC, c.id")
+    return db.all(_NAMED + " WHERE c.kind = ? AND h.entry_id IS NULL ORDER BY c.at DESC, c.id", (HELD,))

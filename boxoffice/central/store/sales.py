@@ -120,12 +120,6 @@ def seat_claim(db: CentralDB, subject: str) -> dict[str, Any] | None:
                   " WHERE c.action = 'seat' AND c.subject = ?", (subject,))
 
 
-def ticket_order(db: CentralDB, ticket_id: str) -> str | None:
-    """The id of the order a ticket belongs to."""
-    row = db.one("SELECT order_id FROM tickets WHERE id = ?", (ticket_id,))
-    return str(row["order_id"]) if row else None
-
-
 def revoke(db: CentralDB, ticket_id: str, at: str, reason: str, origin: str) -> bool:
     """Record a ticket's revocation once and mark the ticket; True when it was not revoked before."""
     new = db.insert_returning("revocations", ("ticket_id", "revoked_at", "reason", "origin"),
@@ -135,8 +129,8 @@ def revoke(db: CentralDB, ticket_id: str, at: str, reason: str, origin: str) -> 
 
 
 def ticket_place(db: CentralDB, ticket_id: str) -> dict[str, Any] | None:
-    """A ticket's ``event_id``, ``section_id``, ``row_label`` and ``seat``."""
-    return db.one("SELECT event_id, section_id, row_label, seat FROM tickets WHERE id = ?", (ticket_id,))
+    """A ticket's ``event_id``, ``section_id``, ``row_label``, ``seat`` and ``order_id``."""
+    return db.one("SELECT event_id, section_id, row_label, seat, order_id FROM tickets WHERE id = ?", (ticket_id,))
 
 
 def ticket_known(db: CentralDB, ticket_id: str) -> bool:

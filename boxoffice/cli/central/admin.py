@@ -179,7 +179,7 @@ def conflicts(
     venue's zone (--json: ids and ISO times). Refunds held for release are listed whatever --limit says.
     Example: boxoffice central conflicts --json
     """
-    from boxoffice.central.services.admin import list_conflicts, venue_timezone
+    from boxoffice.central.services.admin import list_conflicts, unreleased_held, venue_timezone
     from boxoffice.domain.clock import when_text
 
     rows = list_conflicts(central_db(db), limit)
@@ -199,7 +199,7 @@ def conflicts(
                      [_("flagged"), _("kind"), _("order"), _("ticket/seat"), _("first"), _("at"), _("then"),
                       _("at")]))
     echo(_("Rule: {rule}.").format(rule=rows[0]["rule"]))
-    held = [r for r in rows if r["kind"] == "foreign_refund_held" and not r["released_at"]]  # all, past --limit
+    held = unreleased_held(rows)  # all, past --limit
     if held:
         echo(_("Refunds held, each applied whole by `boxoffice central release-held ENTRY` once checked:"))
         echo("\n".join(f"  {r['second_entry']}  {r['second_name'] or r['second_terminal']}" for r in held))
