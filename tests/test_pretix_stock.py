@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from pretix_kit import WEB_PAYMENT, availability, make_event
+from pretix_kit import WEB_PAYMENT, availability, bridge_sync, cancel, make_event
 from sync_helpers import Central, CentralServer, central_db, enroll, free_port
 
 from boxoffice.central.services import stock_gate
@@ -309,6 +309,36 @@ def seated(px: Any, tmp_path: Path, request: pytest.FixtureRequest, cli: Any) ->
         yield {"ev": ev, "central": Central("sqlite", url, server), "db": url, "env": bridge_env(px, ev["slug"])}
     finally:
         server.stop()
+
+
+def test_a_seat_pretix_cancels_can_be_granted_again(px: Any, seated: dict[str, Any], make_terminal: Any,
+                                                    cli: Any) -> None:
+    """A seat bought in pretix's shop is claimed centrally once its order comes down; when pretix cancels the
+    order, the bridge frees the claim, so the seat can go to a counter again (before, it stayed taken for good)."""
+    s, ev = seated, seated["ev"]
+    ctx = terminal(make_terminal, s["central"], "Seat counter")
+    tid = ctx.terminal["id"]
+    bought = seat_order(px, ev, "B3")
+    assert bought.status_code == 201, bought.text
+    central = s["central"]
+    bridge_sync(cli, central, px, ev["slug"], "web_orders")
+    subject = f"{ev['slug']}/{SECTION}/B3"
+    assert central.scalar("SELECT count(*) FROM claims WHERE action = 'seat' AND subject = ?", (subject,)) == 1
+
+    def grant(seats: str) -> Any:
+        return cli("central", "allocate", ev["slug"], "--terminal", tid, "--section", SECTION, "--seats", seats,
+                   "--db", s["db"], "--json", env=s["env"])
+
+    taken = grant("B3")
+    assert taken.exit_code == 4, taken.stdout + taken.stderr  # sold on the web: not the counter's to sell
+
+    cancel(px, ev["slug"], bought.json()["code"])
+    done = bridge_sync(cli, central, px, ev["slug"], "web_orders")["steps"]["web_orders"]
+    assert done["orders_canceled"] == 1 and done["seats_freed"] == 1
+    assert central.scalar("SELECT count(*) FROM claims WHERE action = 'seat' AND subject = ?", (subject,)) == 0
+    again = grant("B3")
+    assert again.exit_code == 0, again.stdout + again.stderr
+    assert [v["seat"] for v in vouchers(px, ev)] == ["stalls-B-3"]  # pretix blocks it for the counter
 
 
 def test_granted_seats_are_blocked_seat_by_seat_and_a_seat_pretix_sold_is_refused(

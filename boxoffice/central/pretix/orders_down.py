@@ -16,7 +16,8 @@ ignores (the reference ``pretix:CODE`` is imported once).
   terminals' vouchers) is passed over, so a counter sale never comes back as a web order;
 - an imported order that pretix canceled or let expire: its tickets revoked as refunded (the revocation list the
   doors honour; the terminals then mark the order refunded and its pickup is refused), every secret of it on the
-  revoked-secret list; a position canceled in a paid order: that ticket alone;
+  revoked-secret list, and each of its seats free to sell again at the counters while no other sale has claimed
+  it since; a position canceled in a paid order: that ticket alone;
 - an imported order whose position has a new secret: the new secret kept, the old one revoked; a new name, e-mail
   or phone: kept in central's web order (terminals keep what they pulled: an order change has no feed kind).
   Positions added to an order after its import are not handled (they are reported as ``positions_not_handled``).
@@ -39,6 +40,7 @@ from boxoffice.central.pretix.client import PAGE_SIZE
 from boxoffice.central.pretix.revoked_secrets import pull as pull_revoked_secrets
 from boxoffice.central.pretix.revoked_secrets import revoke_secrets
 from boxoffice.central.services import feed, weborders
+from boxoffice.central.services.ownership import free_own_seat
 from boxoffice.central.store import pretix_state, pretix_weborders, sales
 from boxoffice.errors import BoxOfficeError
 
@@ -212,6 +214,8 @@ def _update(bridge: Bridge, slug: str, row: dict[str, Any], o: dict[str, Any], c
             if sales.revoke(db, t["ticket_id"], now, "refunded", "pretix"):
                 changes.append(feed.Change("revocation", {"ticket_id": t["ticket_id"], "at": now,
                                                           "reason": "refunded", "terminal_id": None}))
+            if free_own_seat(db, sales.ticket_place(db, t["ticket_id"])):  # pretix sells the seat again: so may we
+                counts["seats_freed"] += 1
         pretix_weborders.settle_status(db, order_id)
         changes += revoke_secrets(web["event_id"], [t["secret"] for t in gone])
         counts["tickets_revoked"] += len(gone)

@@ -346,12 +346,10 @@ class _Batch:
         seat = sales.ticket_place(self.db, ticket_id)
         if seat is not None:
             self.room.forget(seat)
-        if seat is not None and seat["row_label"] is not None:  # the seat is free to sell again, anywhere
-            subject = f"{seat['event_id']}/{seat['section_id']}/{seat['row_label']}{seat['seat']}"
-            # only this ticket's own claim: a late (or released) refund must not free a seat sold again since,
-            # nor the refund of a second sale flagged seat_sold_twice the first seller's
-            if ownership.seat_claim_is_own(self.db, subject, seat["order_id"]):
-                sales.release_claim(self.db, "seat", subject)
+        # The seat is free to sell again, anywhere, when the claim is this ticket's own: a late (or released)
+        # refund must not free a seat sold again since, nor the refund of a second sale flagged seat_sold_twice
+        # the first seller's.
+        ownership.free_own_seat(self.db, seat)
         if new:
             self.changes.append(feed.Change("revocation", {"ticket_id": ticket_id, "at": entry["at"],
                                                            "reason": reason, "terminal_id": self.tid},
