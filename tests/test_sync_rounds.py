@@ -152,3 +152,42 @@ def test_background_rounds_ask_for_grants_now_and_then_and_boxoffice_sync_every_
     soon = sync(a, max_pages=rounds.ROUND_PAGES)  # within SLOW_EVERY of the last ask: not asked
     assert "grants_applied" not in soon
     assert sync(a)["grants_applied"] == 1  # `boxoffice sync` always asks
+
+
+class CheckpointPastTheShare(SellsWhilePulling):
+    """The real client, selling while it pulls, whose central service refuses the round's closing checkpoint as
+    past the terminal's journal share (what the client raises on 429 ``journal_quota``, tests/
+    test_central_journal_quota.py): the pushes fitted, the checkpoint after the pull did not."""
+
+    def checkpoint(self, body: dict[str, Any]) -> Any:
+        from boxoffice.errors import BoxOfficeError
+
+        self.refused = body
+        raise BoxOfficeError("central_rate_limited", "the central service is limiting this terminal's requests",
+                             retry_after=1800, central_code="journal_quota")
+
+
+def test_a_checkpoint_past_the_journal_share_holds_the_terminal_back_like_a_push(
+        central: Central, terminals, open_ctx, demo_events, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    import time
+
+    from boxoffice.errors import BoxOfficeError
+
+    gala = demo_events[0]
+    a, b = terminals(2)
+    sell_offline(b, central, gala, 0)
+    sync(b)  # nothing of b's waits: only the sale made while it pulls goes up, between two pages
+    assert sync_state.pending_count(b.conn) == 0
+    sell_offline(a, central, gala, 6)
+    sync(a)
+    monkeypatch.setattr(pulling, "PULL_PAGE", 4)  # a's six sales in two pages: b sells between them
+    url, token = rounds.credentials(b)
+    with client(url, token) as real:
+        busy = CheckpointPastTheShare(real, open_ctx(b), gala)
+        with pytest.raises(BoxOfficeError) as held:
+            rounds.sync_once(b, busy)
+    assert busy.refused and held.value.details.get("central_code") == "journal_quota"
+    assert "takes no more of this terminal's journal" in held.value.message  # the round's words, not a 429's
+    until = b.cache[rounds.QUOTA_UNTIL]
+    assert 1790 <= until - time.time() <= 1800  # pushes wait for the time the service gave
+    assert sorted(_orders_from(b, a.terminal["id"])) == sorted(_orders_from(a, a.terminal["id"]))  # pulled

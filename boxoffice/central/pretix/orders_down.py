@@ -214,7 +214,8 @@ def _update(bridge: Bridge, slug: str, row: dict[str, Any], o: dict[str, Any], c
             if sales.revoke(db, t["ticket_id"], now, "refunded", "pretix"):
                 changes.append(feed.Change("revocation", {"ticket_id": t["ticket_id"], "at": now,
                                                           "reason": "refunded", "terminal_id": None}))
-            if free_own_seat(db, sales.ticket_place(db, t["ticket_id"])):  # pretix sells the seat again: so may we
+            # pretix sells the seat again: so may the counters
+            if free_own_seat(db, t["ticket_id"], sales.ticket_place(db, t["ticket_id"])):
                 counts["seats_freed"] += 1
         pretix_weborders.settle_status(db, order_id)
         changes += revoke_secrets(web["event_id"], [t["secret"] for t in gone])

@@ -237,14 +237,16 @@ def seat_claim_is_own(db: CentralDB, subject: str, order_id: str | None) -> bool
     return isinstance(order, dict) and order.get("id") == order_id
 
 
-def free_own_seat(db: CentralDB, place: dict[str, Any] | None) -> bool:
-    """Free the seat of a ticket just refunded or canceled (``place``: ``sales.ticket_place``) when its claim is
-    the ticket's own sale's (:func:`seat_claim_is_own`), so the seat can be sold again anywhere; True when freed.
-    A standing ticket has no seat claim; a seat sold again since stays taken."""
+def free_own_seat(db: CentralDB, ticket_id: str, place: dict[str, Any] | None) -> bool:
+    """Free the seat of the ticket ``ticket_id`` just refunded or canceled (``place``: ``sales.ticket_place``) when
+    its claim is the ticket's own sale's (:func:`seat_claim_is_own`), so the seat can be sold again anywhere; True
+    when freed. A standing ticket has no seat claim; a seat sold again since stays taken, and so does a seat another
+    valid ticket sits on without the claim (sold twice and flagged, or imported from pretix over the claim): freed,
+    it could be sold a third time. It stays taken until that ticket is settled by hand."""
     if place is None or place["row_label"] is None:
         return False
     subject = f"{place['event_id']}/{place['section_id']}/{place['row_label']}{place['seat']}"
-    if not seat_claim_is_own(db, subject, place["order_id"]):
+    if not seat_claim_is_own(db, subject, place["order_id"]) or rows_sales.other_valid_on_seat(db, ticket_id, place):
         return False
     rows_sales.release_claim(db, "seat", subject)
     return True

@@ -36,3 +36,20 @@ def foreign_refunds_since(db: CentralDB, terminal_id: str, since: str) -> tuple[
                  " WHERE c.action = 'refund' AND c.terminal_id = ? AND j.received_at >= ?"
                  " AND (o.terminal_id IS NULL OR o.terminal_id <> ?)", (terminal_id, since, terminal_id))
     return (int(row["entries"] or 0), int(row["tickets"] or 0)) if row else (0, 0)
+
+
+def admissions_received_since(db: CentralDB, terminal_id: str, since: str) -> list[dict[str, Any]]:
+    """The check-in claims ``terminal_id`` still holds (a ticket it admitted and did not let out since) from
+    entries this service received at or after ``since``, oldest first: ``subject`` (a ticket id, or a pretix
+    secret's digest), the ticket's ``order_id`` and ``event_id`` (None for a secret), ``entry_id`` and the time the
+    terminal wrote on it (``at``). Chosen by the time of receipt, which the terminal cannot set."""
+    return db.all("SELECT c.subject, c.entry_id, c.at, t.order_id, t.event_id FROM claims c"
+                  " JOIN journal j ON j.id = c.entry_id LEFT JOIN tickets t ON t.id = c.subject"
+                  " WHERE c.action = 'checkin' AND c.terminal_id = ? AND j.received_at >= ?"
+                  " ORDER BY j.received_at, c.subject", (terminal_id, since))
+
+
+def release_admission(db: CentralDB, terminal_id: str, subject: str) -> bool:
+    """Give back one check-in claim, only while ``terminal_id`` holds it; True when it did."""
+    return db.execute("DELETE FROM claims WHERE action = 'checkin' AND subject = ? AND terminal_id = ?",
+                      (subject, terminal_id)) > 0

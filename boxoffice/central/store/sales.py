@@ -133,6 +133,14 @@ def ticket_place(db: CentralDB, ticket_id: str) -> dict[str, Any] | None:
     return db.one("SELECT event_id, section_id, row_label, seat, order_id FROM tickets WHERE id = ?", (ticket_id,))
 
 
+def other_valid_on_seat(db: CentralDB, ticket_id: str, place: dict[str, Any]) -> bool:
+    """Whether a valid ticket other than ``ticket_id`` sits on ``place``'s seat (a sale flagged as selling it twice,
+    a web order pretix sold it to while central's claim was still another's)."""
+    return db.one("SELECT 1 AS found FROM tickets WHERE event_id = ? AND section_id = ? AND row_label = ? AND seat = ?"
+                  " AND id <> ? AND status = 'valid' LIMIT 1",
+                  (place["event_id"], place["section_id"], place["row_label"], place["seat"], ticket_id)) is not None
+
+
 def ticket_known(db: CentralDB, ticket_id: str) -> bool:
     return db.one("SELECT id FROM tickets WHERE id = ?", (ticket_id,)) is not None
 

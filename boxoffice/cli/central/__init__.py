@@ -23,6 +23,9 @@ COMMANDS = {
                                                          "entries pushed, last heard from, revoked or not.")),
     "revoke": Entry(_HERE + "terminals", "revoke", N_("Revoke a terminal: its token stops working at once and every "
                                                    "terminal is told.")),
+    "withdraw-checkins": Entry(_HERE + "terminals", "withdraw_checkins", N_("Let the tickets a revoked terminal "
+                                                                            "admitted out again on every door, so "
+                                                                            "their real holders get in.")),
     "revoke-ticket": Entry(_HERE + "admin", "revoke_ticket", N_("Put one ticket on every terminal's revocation list "
                                                              "(the door refuses it after their next sync).")),
     "release-held": Entry(_HERE + "admin", "release_held", N_("Apply a held foreign refund whole, once you have "

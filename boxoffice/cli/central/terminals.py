@@ -1,4 +1,5 @@
-"""`boxoffice central enroll-code`, `terminals`, `terminal set-cap` and `revoke`: enrolled terminals."""
+"""`boxoffice central enroll-code`, `terminals`, `terminal set-cap`, `revoke` and `withdraw-checkins`: enrolled
+terminals."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from boxoffice.cli.central.common import DB_HELP, central_db
 from boxoffice.cli.common import (
     JSON_HELP,
     clock,
+    confirm,
     echo,
     emit_json,
     table,
@@ -132,7 +134,8 @@ def revoke(
 
     Doors keep admitting the tickets it signed that reached the central service before now (they arrive with the
     sync); any other ticket signed with its key is refused (a token carries no signing time). Revoke one that must
-    stop with `boxoffice central revoke-ticket`. What it pushed stays. It can come back only with a new code.
+    stop with `boxoffice central revoke-ticket`. What it pushed stays; the tickets it admitted at a door can be let
+    out again everywhere with `boxoffice central withdraw-checkins`. It can come back only with a new code.
 
     Example: boxoffice central revoke "Counter 3"
     """
@@ -148,3 +151,36 @@ def revoke(
         echo(_("Revoked {name} ({id}): its token no longer works. Doors admit only the tickets it signed that "
                "reached this service; revoke any other that must not be admitted with `boxoffice central "
                "revoke-ticket`.").format(name=out["name"], id=out["terminal_id"]))
+
+
+def withdraw_checkins(
+    terminal: str = typer.Argument(..., help=_("The revoked terminal: id, tag or name.")),
+    since: str = typer.Option(..., "--since", help=_("From when its admissions are withdrawn: the venue's local time "
+                                                     "this service received them at or after (2026-12-08T19:00).")),
+    yes: bool = typer.Option(False, "--yes", help=_("Do not ask for confirmation.")),
+    db: str = typer.Option(None, "--db", help=_(DB_HELP)),
+    json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
+) -> None:
+    """Let the tickets a revoked terminal admitted out again on every door, so their real holders get in.
+
+    A stolen door terminal can admit every ticket of the night before it is revoked, and every other door then
+    refuses the real holders ("already in at another door"). This gives back each admission it still holds from
+    entries received here since --since, and tells every terminal: each door admits those tickets again after its
+    next sync. Admissions it let out again, or that another door holds, are not touched.
+    Example: boxoffice central withdraw-checkins "Door 3" --since 2026-12-08T19:00
+    """
+    from boxoffice.central.services.admin import venue_timezone
+    from boxoffice.central.services.withdrawals import preview, withdraw
+
+    url = central_db(db)
+    tz = venue_timezone(url)
+    if not yes and not json_out:
+        plan = preview(url, terminal, since, tz)
+        confirm(_("Withdraw {count} admission(s) {name} made since {since}?").format(
+            count=plan["admissions"], name=plan["name"], since=since), abort=True)
+    out = withdraw(url, terminal, since, tz, clock())
+    if json_out:
+        emit_json(out)
+        return
+    echo(_("Withdrew {count} admission(s) by {name}: every door lets those tickets in again after its next "
+           "sync.").format(count=out["admissions"], name=out["name"]))

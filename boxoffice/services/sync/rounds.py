@@ -250,7 +250,13 @@ class _Between:
 
     def checkpoint(self) -> None:
         if self.upto and hasattr(self.transport, "checkpoint"):
-            _push_checkpoint(self.ctx, self.transport, self.upto)
+            try:  # charged against the journal share too: past it, held back like a push
+                _push_checkpoint(self.ctx, self.transport, self.upto)
+            except BoxOfficeError as exc:
+                held = _quota_spent(self.ctx, exc)
+                if held is None:
+                    raise
+                self.pushed["held_back"] = held["held_back"]
 
 
 QUOTA_UNTIL = "sync_journal_quota_until"  # ctx.cache: until when (time.time()) pushes are held back
@@ -270,6 +276,17 @@ def _held_back(until: float) -> dict[str, Any]:
     return {"pushed": 0, "applied": 0, "duplicates": 0, "conflicts": [], "held_back": error}
 
 
+def _quota_spent(ctx: Ctx, exc: BoxOfficeError) -> dict[str, Any] | None:
+    """When ``exc`` is the central service refusing this terminal's journal past its share of the hour: pushes held
+    back until the time it gave (by the wall clock: a laptop asleep meanwhile counts), and the held-back result."""
+    if exc.details.get("central_code") != "journal_quota":
+        return None
+    import time
+
+    ctx.cache[QUOTA_UNTIL] = time.time() + float(exc.details.get("retry_after") or 60)
+    return _held_back(ctx.cache[QUOTA_UNTIL])
+
+
 def _push_or_diverged(ctx: Ctx, transport: Transport, batch: int, progress: Progress | None, *,
                       checkpoint: bool = True) -> dict[str, Any]:
     """Push; when the central service holds other entries under this terminal's numbers (its database was put back
@@ -282,9 +299,9 @@ def _push_or_diverged(ctx: Ctx, transport: Transport, batch: int, progress: Prog
     try:
         return push(ctx, transport, batch, progress, checkpoint=checkpoint)
     except BoxOfficeError as exc:
-        if exc.details.get("central_code") == "journal_quota":  # wall clock: a laptop asleep meanwhile counts
-            ctx.cache[QUOTA_UNTIL] = time.time() + float(exc.details.get("retry_after") or 60)
-            return _held_back(ctx.cache[QUOTA_UNTIL])
+        held = _quota_spent(ctx, exc)
+        if held is not None:
+            return held
         if exc.details.get("central_code") != "journal_diverged":
             raise
         from boxoffice.services.recovery_state import mark_diverged

@@ -1,0 +1,96 @@
+"""Withdrawing a revoked terminal's admissions: `boxoffice central withdraw-checkins TERMINAL --since TIME`.
+
+A stolen terminal with the door role can push an admission for every ticket of the night before anyone notices.
+Every other door then refuses the real holders ("already in at another door"), and nothing at a door overrides
+that. Revoking the terminal stops what it sends next, not what it sent. This puts each ticket the terminal still
+holds as admitted, from entries received here since ``since`` (the time of receipt, which the terminal cannot set),
+back to not in:
+
+- its check-in claim is given back here, so a door admitting the real holder later is no conflict;
+- every terminal is told with a ``checkin`` change letting the ticket out, a kind every release of the terminal
+  applies, so each door admits the holder after its next sync. A door counts the ticket as one that went in and
+  came out (its "ever in" count keeps it).
+
+An admission the terminal let out again since, or one another door holds, is not touched. Only a revoked
+terminal's admissions can be withdrawn: a working door's are real. What the pretix bridge already sent to pretix
+stays there (a pretix check-in cannot be taken back through its API).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from boxoffice.central.services import feed, terminals
+from boxoffice.central.services.admin import run
+from boxoffice.central.store import ownership as rows
+from boxoffice.central.store.db import CentralDB
+from boxoffice.domain.clock import Clock, iso, parse_iso, system_clock, to_utc
+from boxoffice.domain.ids import uuid7
+from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import _
+
+
+def preview(url: str, which: str, since: str, tz: str) -> dict[str, Any]:
+    """What :func:`withdraw` would do now, changing nothing: the terminal and how many admissions it holds since
+    ``since`` (the venue's local time in zone ``tz``, or a time with its offset)."""
+    start = iso(to_utc(since, tz))
+    return run(url, lambda db: _plan(db, which, start))
+
+
+def withdraw(url: str, which: str, since: str, tz: str, clock: Clock = system_clock) -> dict[str, Any]:
+    """Withdraw the revoked terminal ``which``'s admissions received since ``since`` (see the module docstring):
+    every claim given back and every door told, in one transaction; retried whole on a deadlock."""
+    start = iso(to_utc(since, tz))
+    now = iso(clock())
+    return run(url, lambda db: _withdraw(db, which, start, now))
+
+
+def _terminal(db: CentralDB, which: str) -> dict[str, Any]:
+    term = terminals.find(db, which)
+    if term is None:
+        raise BoxOfficeError("not_found", _("no terminal {which!r}: `boxoffice central terminals` lists them").format(
+            which=which))
+    if not term.get("revoked_at"):
+        raise BoxOfficeError("conflict", _("{name} is not revoked: the tickets it admits are really in. If it was "
+                                           "stolen, revoke it first (`boxoffice central revoke {which}`)").format(
+            name=term["name"], which=which))
+    return term
+
+
+def _not_before(now: str, admitted: Any) -> str:
+    """``now``, or the admission's own time when that is later (as ISO text, in UTC)."""
+    try:
+        return iso(max(parse_iso(now), parse_iso(str(admitted))))
+    except (ValueError, TypeError):  # unreadable, or without a zone
+        return now
+
+
+def _plan(db: CentralDB, which: str, since: str) -> dict[str, Any]:
+    term = _terminal(db, which)
+    held = rows.admissions_received_since(db, term["id"], since)
+    return {"terminal_id": term["id"], "name": term["name"], "revoked_at": term["revoked_at"], "since": since,
+            "admissions": len(held), "tickets": [h["subject"] for h in held if h["order_id"] is not None]}
+
+
+def _withdraw(db: CentralDB, which: str, since: str, now: str) -> dict[str, Any]:
+    with db.transaction():
+        term = _terminal(db, which)
+        changes: list[feed.Change] = []
+        withdrawn = 0
+        for held in rows.admissions_received_since(db, term["id"], since):
+            if not rows.release_admission(db, term["id"], held["subject"]):
+                continue
+            withdrawn += 1
+            if held["order_id"] is None:  # a pretix secret's claim: no door knows the ticket by it
+                continue
+            nonce = uuid7()
+            # A door goes by a ticket's latest movement: never dated before the admission it undoes, whatever
+            # time the stolen terminal wrote on that (written after it, so it wins a tie).
+            out_at = _not_before(now, held["at"])
+            changes.append(feed.Change("checkin", {
+                "ticket_id": held["subject"], "order_id": held["order_id"], "direction": "out", "nonce": nonce,
+                "event_id": held["event_id"], "terminal_id": term["id"], "entry_id": nonce, "at": out_at,
+                "operator_id": None}))
+        feed.append(db, changes, now)
+    return {"terminal_id": term["id"], "name": term["name"], "revoked_at": term["revoked_at"], "since": since,
+            "admissions": withdrawn, "tickets": [c.body["ticket_id"] for c in changes], "at": now}
