@@ -61,6 +61,10 @@ def test_a_revoked_doors_admissions_are_withdrawn_and_the_real_holders_get_in(
     assert done.exit_code == 0, done.output
     out = done.json()
     assert out["admissions"] == 2 and sorted(out["tickets"]) == sorted([second["id"], third["id"]])
+    assert (out["handed_back"], out["dated_ahead"], out["kept_before_since"]) == ([], [], 1)
+    skipped = central.query("SELECT c.state, c.result FROM pretix_checkins c JOIN journal j ON j.id = c.entry_id"
+                            " WHERE j.terminal_id = ?", (stolen.terminal["id"],))
+    assert [(r["state"], r["result"]) for r in skipped] == [("skipped", "withdrawn by the admin")] * 2  # not to pretix
     assert central.scalar("SELECT count(*) FROM claims WHERE action = 'checkin' AND terminal_id = ?",
                           (stolen.terminal["id"],)) == 1  # the one received before --since stays
 
@@ -84,7 +88,7 @@ def test_the_command_asks_first_and_says_what_it_did(central: Central, night: di
 
     declined = cli("central", "withdraw-checkins", stolen.terminal["name"], "--since", since, "--db", central.db_url,
                    input="n\n")
-    assert declined.exit_code == 1 and "Withdraw 1 admission(s)" in declined.output
+    assert declined.exit_code == 1 and "Withdraw the 1 admission(s)" in declined.output, declined.output
     assert central.scalar("SELECT count(*) FROM claims WHERE action = 'checkin' AND subject = ?",
                           (tickets[0]["id"],)) == 1
     said = _withdraw(cli, central, stolen, since, "--yes")
@@ -93,3 +97,57 @@ def test_the_command_asks_first_and_says_what_it_did(central: Central, night: di
     assert unknown.exit_code == 3 and "no terminal 'No Such Door'" in unknown.stderr
     bad = _withdraw(cli, central, stolen, "yesterday evening", "--yes")
     assert bad.exit_code == 2 and "not a date and time" in bad.stderr
+
+
+def test_a_holder_another_door_let_in_first_stays_in(central: Central, night: dict[str, Any], terminals: Any,
+                                                    cli: Any) -> None:
+    ev, door, stolen, tickets = night["ev"], night["door"], night["stolen"], night["tickets"]
+    since = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
+    token = tickets[0]["token"]
+    assert _scan(door, token, ev)["result"] == "admit"  # the real holder, at a door that has not synced yet
+    assert _scan(stolen, token, ev)["result"] == "admit"
+    sync(stolen)  # the stolen terminal's admission reaches the service first and holds the claim
+    flagged = sync(door)
+    assert [c["kind"] for c in flagged["conflicts"]] == ["checked_in_twice"]
+    assert cli("central", "revoke", stolen.terminal["id"], "--db", central.db_url).exit_code == 0
+
+    done = _withdraw(cli, central, stolen, since, "--yes")
+    assert done.exit_code == 0, done.output
+    assert "Withdrew 0 admission(s)" in done.stdout and "1 ticket(s) stay in" in done.stdout
+    assert central.scalar("SELECT terminal_id FROM claims WHERE action = 'checkin' AND subject = ?",
+                          (tickets[0]["id"],)) == door.terminal["id"]
+    (third,) = terminals(1)
+    sync(third)
+    assert _scan(third, token, ev)["code"] == "already_checked_in"  # a copy of the ticket stays out
+
+
+def test_an_admission_dated_ahead_is_left_and_named(central: Central, night: dict[str, Any], cli: Any,
+                                                    clock: Any) -> None:
+    ev, door, stolen, tickets = night["ev"], night["door"], night["stolen"], night["tickets"]
+    since = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
+    evening = clock()
+    clock.set(evening + timedelta(hours=3))  # the stolen terminal's clock set late into the night
+    assert _scan(stolen, tickets[1]["token"], ev)["result"] == "admit"
+    sync(stolen)
+    clock.set(evening)
+    assert cli("central", "revoke", stolen.terminal["id"], "--db", central.db_url).exit_code == 0
+
+    done = _withdraw(cli, central, stolen, since, "--yes")
+    assert done.exit_code == 0, done.output
+    assert "ahead of now, a forged one" in done.stderr and tickets[1]["id"] in done.stderr
+    out = _withdraw(cli, central, stolen, since, "--json").json()
+    assert (out["admissions"], out["dated_ahead"]) == (0, [tickets[1]["id"]])
+    sync(door)
+    # an 'out' dated after 22:xx would have let anyone in with this ticket until then: nothing was sent
+    assert _scan(door, tickets[1]["token"], ev)["code"] == "already_checked_in"
+
+
+def test_nothing_to_withdraw_is_said_without_a_question(central: Central, night: dict[str, Any], cli: Any) -> None:
+    ev, stolen, tickets = night["ev"], night["stolen"], night["tickets"]
+    assert _scan(stolen, tickets[2]["token"], ev)["result"] == "admit"
+    sync(stolen)
+    assert cli("central", "revoke", stolen.terminal["id"], "--db", central.db_url).exit_code == 0
+    later = (datetime.now(UTC) + timedelta(minutes=1)).isoformat()
+    said = _withdraw(cli, central, stolen, later)
+    assert said.exit_code == 0 and "nothing to withdraw" in said.stdout, said.output
+    assert "1 admission(s) it made before" in said.stdout and "earlier --since" in said.stdout

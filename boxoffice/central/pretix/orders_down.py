@@ -40,7 +40,7 @@ from boxoffice.central.pretix.client import PAGE_SIZE
 from boxoffice.central.pretix.revoked_secrets import pull as pull_revoked_secrets
 from boxoffice.central.pretix.revoked_secrets import revoke_secrets
 from boxoffice.central.services import feed, weborders
-from boxoffice.central.services.ownership import free_own_seat
+from boxoffice.central.services.ownership import free_seat
 from boxoffice.central.store import pretix_state, pretix_weborders, sales
 from boxoffice.errors import BoxOfficeError
 
@@ -215,7 +215,7 @@ def _update(bridge: Bridge, slug: str, row: dict[str, Any], o: dict[str, Any], c
                 changes.append(feed.Change("revocation", {"ticket_id": t["ticket_id"], "at": now,
                                                           "reason": "refunded", "terminal_id": None}))
             # pretix sells the seat again: so may the counters
-            if free_own_seat(db, t["ticket_id"], sales.ticket_place(db, t["ticket_id"])):
+            if free_seat(db, t["ticket_id"], sales.ticket_place(db, t["ticket_id"])):
                 counts["seats_freed"] += 1
         pretix_weborders.settle_status(db, order_id)
         changes += revoke_secrets(web["event_id"], [t["secret"] for t in gone])

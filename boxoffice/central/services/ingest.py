@@ -346,10 +346,9 @@ class _Batch:
         seat = sales.ticket_place(self.db, ticket_id)
         if seat is not None:
             self.room.forget(seat)
-        # The seat is free to sell again, anywhere, when the claim is this ticket's own: a late (or released)
-        # refund must not free a seat sold again since, nor the refund of a second sale flagged seat_sold_twice
-        # the first seller's.
-        ownership.free_own_seat(self.db, ticket_id, seat)
+        # The seat is free to sell again, anywhere, once no valid ticket sits on it: a late (or released) refund
+        # must not free a seat sold again since, nor a seat sold twice while the other ticket is valid.
+        ownership.free_seat(self.db, ticket_id, seat)
         if new:
             self.changes.append(feed.Change("revocation", {"ticket_id": ticket_id, "at": entry["at"],
                                                            "reason": reason, "terminal_id": self.tid},

@@ -219,34 +219,18 @@ def _override(entry: dict[str, Any]) -> bool:
     return bool(row.get("override")) and isinstance(approver, str) and is_uuid(approver)
 
 
-def seat_claim_is_own(db: CentralDB, subject: str, order_id: str | None) -> bool:
-    """Whether the claim on the seat ``subject`` is the one made by the sale of the order ``order_id`` (the
-    refunded ticket's): a web order's claim names its order, a terminal's names the entry (a sale, an exchange)
-    whose order it is. A refund of the ticket frees only that claim; another sale's, made since the ticket was
-    first refunded or revoked, stays."""
-    held = rows_sales.seat_claim(db, subject)
-    if held is None or order_id is None:
-        return False
-    if held["entry_id"] == order_id:
-        return True
-    try:
-        payload = codec.loads(held["payload"]) if held["payload"] else None
-    except ValueError:
-        return False
-    order = payload.get("order") if isinstance(payload, dict) else None
-    return isinstance(order, dict) and order.get("id") == order_id
+def free_seat(db: CentralDB, ticket_id: str, place: dict[str, Any] | None) -> bool:
+    """Free the seat of the ticket ``ticket_id`` just refunded or canceled (``place``: ``sales.ticket_place``), so
+    it can be sold again anywhere, when no other valid ticket sits on it; True when a claim was given back.
 
-
-def free_own_seat(db: CentralDB, ticket_id: str, place: dict[str, Any] | None) -> bool:
-    """Free the seat of the ticket ``ticket_id`` just refunded or canceled (``place``: ``sales.ticket_place``) when
-    its claim is the ticket's own sale's (:func:`seat_claim_is_own`), so the seat can be sold again anywhere; True
-    when freed. A standing ticket has no seat claim; a seat sold again since stays taken, and so does a seat another
-    valid ticket sits on without the claim (sold twice and flagged, or imported from pretix over the claim): freed,
-    it could be sold a third time. It stays taken until that ticket is settled by hand."""
-    if place is None or place["row_label"] is None:
+    Whose the claim is does not matter; who sits on the seat does. A seat sold again since (even by the same
+    counter) stays taken, and so does a seat sold twice (flagged ``seat_sold_twice``, both kept) while either ticket
+    is valid: freed, it could be sold a third time. Once every ticket on it is refunded or revoked it is free,
+    whichever sale held the claim. A standing ticket has no seat."""
+    if place is None or place["row_label"] is None or rows_sales.other_valid_on_seat(db, ticket_id, place):
         return False
     subject = f"{place['event_id']}/{place['section_id']}/{place['row_label']}{place['seat']}"
-    if not seat_claim_is_own(db, subject, place["order_id"]) or rows_sales.other_valid_on_seat(db, ticket_id, place):
+    if rows_sales.claim_holder(db, "seat", subject) is None:
         return False
     rows_sales.release_claim(db, "seat", subject)
     return True

@@ -9,25 +9,35 @@ back to not in:
 - its check-in claim is given back here, so a door admitting the real holder later is no conflict;
 - every terminal is told with a ``checkin`` change letting the ticket out, a kind every release of the terminal
   applies, so each door admits the holder after its next sync. A door counts the ticket as one that went in and
-  came out (its "ever in" count keeps it).
+  came out (its "ever in" count keeps it);
+- the pretix bridge never sends it up (what it sent already stays in pretix: a check-in cannot be taken back
+  through pretix's API).
 
-An admission the terminal let out again since, or one another door holds, is not touched. Only a revoked
-terminal's admissions can be withdrawn: a working door's are real. What the pretix bridge already sent to pretix
-stays there (a pretix check-in cannot be taken back through its API).
+A ticket the real holder was let in with at another door (not revoked) before the stolen terminal's admission
+reached here stays in: the claim goes to that door's admission, and no door is told anything. An admission the
+terminal let out again since, or one another door holds, is not touched, and neither are the exits the stolen
+terminal pushed (an exit frees a ticket wherever it was let in). Only a revoked terminal's admissions can be
+withdrawn: a working door's are real. An admission dated more than SKEW after the withdrawal is a forged time:
+an 'out' would have to be dated after it, and until then the ticket would let anyone in; it is left in place and
+listed (``dated_ahead``) for the admin to settle (admit the holder by hand, or revoke and reissue the ticket).
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from boxoffice.central.services import feed, terminals
 from boxoffice.central.services.admin import run
 from boxoffice.central.store import ownership as rows
+from boxoffice.central.store import pretix_checkins as checkin_rows
 from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.clock import Clock, iso, parse_iso, system_clock, to_utc
 from boxoffice.domain.ids import uuid7
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import _
+
+SKEW = timedelta(minutes=5)  # how far ahead of the service a door's clock may run and still be believed
 
 
 def preview(url: str, which: str, since: str, tz: str) -> dict[str, Any]:
@@ -57,10 +67,16 @@ def _terminal(db: CentralDB, which: str) -> dict[str, Any]:
     return term
 
 
-def _not_before(now: str, admitted: Any) -> str:
-    """``now``, or the admission's own time when that is later (as ISO text, in UTC)."""
+def _out_at(now: str, held: dict[str, Any]) -> str | None:
+    """When the 'out' is dated: ``now``, or the admission's own time when a clock a little fast put it later (a
+    door goes by a ticket's latest movement; written after the admission, the 'out' wins a tie). None for an
+    admission dated further ahead than SKEW: a forged time. An 'out' dated past it would stand over every real scan
+    until then, and the ticket would let anyone in until that time; it is left as it is and reported."""
     try:
-        return iso(max(parse_iso(now), parse_iso(str(admitted))))
+        admitted, at = parse_iso(str(held["at"])), parse_iso(now)
+        if admitted > at + SKEW:
+            return None
+        return iso(max(at, admitted))
     except (ValueError, TypeError):  # unreadable, or without a zone
         return now
 
@@ -69,28 +85,41 @@ def _plan(db: CentralDB, which: str, since: str) -> dict[str, Any]:
     term = _terminal(db, which)
     held = rows.admissions_received_since(db, term["id"], since)
     return {"terminal_id": term["id"], "name": term["name"], "revoked_at": term["revoked_at"], "since": since,
-            "admissions": len(held), "tickets": [h["subject"] for h in held if h["order_id"] is not None]}
+            "admissions": len(held), "tickets": [h["subject"] for h in held if h["order_id"] is not None],
+            "kept_before_since": rows.admissions_received_before(db, term["id"], since)}
 
 
 def _withdraw(db: CentralDB, which: str, since: str, now: str) -> dict[str, Any]:
     with db.transaction():
         term = _terminal(db, which)
         changes: list[feed.Change] = []
-        withdrawn = 0
+        withdrawn, handed, ahead = 0, [], []
         for held in rows.admissions_received_since(db, term["id"], since):
+            ticket = held["subject"] if held["order_id"] is not None else ""
+            # the real holder, let in at another door before this one's admission reached here, stays in
+            other = rows.admitted_since_by_others(db, term["id"], ticket) if ticket else None
+            if other is not None:
+                if rows.hand_admission(db, term["id"], held["subject"], other):
+                    handed.append(ticket)
+                    checkin_rows.withdraw(db, held["entry_id"], ticket, now)
+                continue
+            out_at = _out_at(now, held)
+            if out_at is None:
+                ahead.append(held["subject"])
+                continue
             if not rows.release_admission(db, term["id"], held["subject"]):
                 continue
             withdrawn += 1
-            if held["order_id"] is None:  # a pretix secret's claim: no door knows the ticket by it
+            checkin_rows.withdraw(db, held["entry_id"], ticket, now)  # never sent to pretix now
+            if not ticket:  # a pretix secret's claim: no door knows the ticket by it
                 continue
             nonce = uuid7()
-            # A door goes by a ticket's latest movement: never dated before the admission it undoes, whatever
-            # time the stolen terminal wrote on that (written after it, so it wins a tie).
-            out_at = _not_before(now, held["at"])
             changes.append(feed.Change("checkin", {
-                "ticket_id": held["subject"], "order_id": held["order_id"], "direction": "out", "nonce": nonce,
-                "event_id": held["event_id"], "terminal_id": term["id"], "entry_id": nonce, "at": out_at,
-                "operator_id": None}))
+                "ticket_id": ticket, "order_id": held["order_id"], "direction": "out", "nonce": nonce,
+                "event_id": held["event_id"], "terminal_id": term["id"], "entry_id": nonce,
+                "at": out_at, "operator_id": None}))
         feed.append(db, changes, now)
+        kept = rows.admissions_received_before(db, term["id"], since)
     return {"terminal_id": term["id"], "name": term["name"], "revoked_at": term["revoked_at"], "since": since,
-            "admissions": withdrawn, "tickets": [c.body["ticket_id"] for c in changes], "at": now}
+            "admissions": withdrawn, "tickets": [c.body["ticket_id"] for c in changes], "handed_back": handed,
+            "dated_ahead": ahead, "kept_before_since": kept, "at": now}

@@ -41,12 +41,37 @@ def foreign_refunds_since(db: CentralDB, terminal_id: str, since: str) -> tuple[
 def admissions_received_since(db: CentralDB, terminal_id: str, since: str) -> list[dict[str, Any]]:
     """The check-in claims ``terminal_id`` still holds (a ticket it admitted and did not let out since) from
     entries this service received at or after ``since``, oldest first: ``subject`` (a ticket id, or a pretix
-    secret's digest), the ticket's ``order_id`` and ``event_id`` (None for a secret), ``entry_id`` and the time the
-    terminal wrote on it (``at``). Chosen by the time of receipt, which the terminal cannot set."""
-    return db.all("SELECT c.subject, c.entry_id, c.at, t.order_id, t.event_id FROM claims c"
+    secret's digest), the ticket's ``order_id`` and ``event_id`` (None for a secret), ``entry_id``, the time the
+    terminal wrote on it (``at``) and when it arrived (``received_at``). Chosen by the time of receipt, which the
+    terminal cannot set."""
+    return db.all("SELECT c.subject, c.entry_id, c.at, j.received_at, t.order_id, t.event_id FROM claims c"
                   " JOIN journal j ON j.id = c.entry_id LEFT JOIN tickets t ON t.id = c.subject"
                   " WHERE c.action = 'checkin' AND c.terminal_id = ? AND j.received_at >= ?"
                   " ORDER BY j.received_at, c.subject", (terminal_id, since))
+
+
+def admissions_received_before(db: CentralDB, terminal_id: str, since: str) -> int:
+    """How many check-in claims ``terminal_id`` still holds from entries received before ``since``."""
+    return int(db.scalar("SELECT count(*) FROM claims c JOIN journal j ON j.id = c.entry_id"
+                         " WHERE c.action = 'checkin' AND c.terminal_id = ? AND j.received_at < ?",
+                         (terminal_id, since)) or 0)
+
+
+def admitted_since_by_others(db: CentralDB, terminal_id: str, ticket_id: str) -> dict[str, Any] | None:
+    """The earliest admission of ``ticket_id`` that a terminal not revoked made while ``terminal_id`` held the
+    ticket's check-in claim (flagged ``checked_in_twice``): ``terminal_id``, ``entry_id``, ``at``; or None."""
+    return db.one("SELECT c.second_terminal AS terminal_id, c.second_entry AS entry_id, c.second_at AS at"
+                  " FROM conflicts c JOIN terminals t ON t.id = c.second_terminal"
+                  " WHERE c.kind = 'checked_in_twice' AND c.subject = ? AND c.first_terminal = ?"
+                  " AND t.revoked_at IS NULL ORDER BY c.second_at, c.id LIMIT 1", (ticket_id, terminal_id))
+
+
+def hand_admission(db: CentralDB, terminal_id: str, subject: str, to: dict[str, Any]) -> bool:
+    """Give one check-in claim ``terminal_id`` holds to another admission of the same ticket (``to``:
+    ``terminal_id``, ``entry_id``, ``at``); True when it did."""
+    return db.execute("UPDATE claims SET terminal_id = ?, entry_id = ?, at = ? WHERE action = 'checkin'"
+                      " AND subject = ? AND terminal_id = ?",
+                      (to["terminal_id"], to["entry_id"], to["at"], subject, terminal_id)) > 0
 
 
 def release_admission(db: CentralDB, terminal_id: str, subject: str) -> bool:

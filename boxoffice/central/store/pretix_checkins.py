@@ -125,3 +125,12 @@ def refused(db: CentralDB, limit: int) -> list[dict[str, Any]]:
     """The newest check-ins pretix refused, with its reason."""
     return db.all("SELECT entry_id, ticket_id, kind, pretix_event, result, updated_at FROM pretix_checkins"
                   " WHERE state = ? ORDER BY updated_at DESC, entry_id LIMIT ?", (REFUSED, limit))
+
+
+def withdraw(db: CentralDB, entry_id: str, ticket_id: str, now: str) -> None:
+    """Never send one ticket's admission of this entry to pretix (the admin withdrew it: central/services/
+    withdrawals.py): recorded as skipped unless it went up already (or was refused or flagged there)."""
+    db.execute("INSERT INTO pretix_checkins (entry_id, ticket_id, kind, pretix_event, state, result, updated_at)"
+               " VALUES (?, ?, 'checkin', '', ?, 'withdrawn by the admin', ?) ON CONFLICT (entry_id, ticket_id)"
+               " DO UPDATE SET state = excluded.state, result = excluded.result, updated_at = excluded.updated_at"
+               " WHERE pretix_checkins.state = ?", (entry_id, ticket_id, SKIPPED, now, WAITING))

@@ -113,13 +113,6 @@ def release_claim(db: CentralDB, action: str, subject: str) -> None:
     db.execute("DELETE FROM claims WHERE action = ? AND subject = ?", (action, subject))
 
 
-def seat_claim(db: CentralDB, subject: str) -> dict[str, Any] | None:
-    """Who holds a seat: ``terminal_id``, ``entry_id`` (a web order's claim names the order), and that entry's
-    ``payload`` when a terminal's entry made it."""
-    return db.one("SELECT c.terminal_id, c.entry_id, j.payload FROM claims c LEFT JOIN journal j ON j.id = c.entry_id"
-                  " WHERE c.action = 'seat' AND c.subject = ?", (subject,))
-
-
 def revoke(db: CentralDB, ticket_id: str, at: str, reason: str, origin: str) -> bool:
     """Record a ticket's revocation once and mark the ticket; True when it was not revoked before."""
     new = db.insert_returning("revocations", ("ticket_id", "revoked_at", "reason", "origin"),

@@ -13,6 +13,7 @@ from boxoffice.cli.common import (
     confirm,
     echo,
     emit_json,
+    secho,
     table,
 )
 from boxoffice.i18n import _
@@ -176,7 +177,12 @@ def withdraw_checkins(
     tz = venue_timezone(url)
     if not yes and not json_out:
         plan = preview(url, terminal, since, tz)
-        confirm(_("Withdraw {count} admission(s) {name} made since {since}?").format(
+        if not plan["admissions"]:
+            echo(_("{name} holds no admission received since {since}: nothing to withdraw.").format(
+                name=plan["name"], since=since))
+            _kept_before(plan, since)
+            return
+        confirm(_("Withdraw the {count} admission(s) {name} still holds, received since {since}?").format(
             count=plan["admissions"], name=plan["name"], since=since), abort=True)
     out = withdraw(url, terminal, since, tz, clock())
     if json_out:
@@ -184,3 +190,20 @@ def withdraw_checkins(
         return
     echo(_("Withdrew {count} admission(s) by {name}: every door lets those tickets in again after its next "
            "sync.").format(count=out["admissions"], name=out["name"]))
+    if out["handed_back"]:
+        echo(_("{count} ticket(s) stay in: another door let their holders in first.").format(
+            count=len(out["handed_back"])))
+    if out["dated_ahead"]:
+        secho(_("{count} admission(s) carry a time ahead of now, a forged one: left in place, since letting those "
+                "tickets out would let anyone in with them until that time. Admit their holders by hand, or revoke "
+                "and reissue the tickets: {tickets}").format(count=len(out["dated_ahead"]),
+                                                             tickets=", ".join(out["dated_ahead"][:20])),
+              fg="yellow", err=True)
+    _kept_before(out, since)
+
+
+def _kept_before(found: dict, since: str) -> None:
+    """Say how many admissions from before --since stay, so a time set too late is noticed."""
+    if found["kept_before_since"]:
+        echo(_("{count} admission(s) it made before {since} stay; give an earlier --since to withdraw them "
+               "too.").format(count=found["kept_before_since"], since=since))
