@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sync_helpers import Central, sell, sync
+from sync_helpers import Central, forged_entry, push_as, sell, sync
 
 from boxoffice.services.door import door_event, scan
 
@@ -151,3 +151,25 @@ def test_nothing_to_withdraw_is_said_without_a_question(central: Central, night:
     said = _withdraw(cli, central, stolen, later)
     assert said.exit_code == 0 and "nothing to withdraw" in said.stdout, said.output
     assert "1 admission(s) it made before" in said.stdout and "earlier --since" in said.stdout
+
+
+def test_an_exit_for_an_event_without_reentry_is_kept_not_applied(central: Central, night: dict[str, Any],
+                                                                   terminals: Any, demo_events: tuple[str, str],
+                                                                   clock: Any) -> None:
+    """A stolen door letting out tickets other doors admitted would let anyone in with them again; at an event
+    without re-entry its doors make no exits, so one pushed is flagged and not passed on."""
+    from boxoffice.domain.clock import iso
+    from boxoffice.domain.ids import uuid7
+
+    ev, door, stolen, tickets = night["ev"], night["door"], night["stolen"], night["tickets"]
+    assert _scan(door, tickets[0]["token"], ev)["result"] == "admit"  # the gala has no re-entry
+    sync(door)
+    exit_ = {"nonce": uuid7(), "ticket": tickets[0]["id"], "event": ev, "direction": "out", "at": iso(clock()),
+             "terminal": stolen.terminal["id"]}
+    answer = push_as(central, stolen, [forged_entry(stolen, "checkin", exit_)])
+    assert "exit_without_reentry" in [c["kind"] for c in answer["conflicts"]]
+    assert central.scalar("SELECT terminal_id FROM claims WHERE action = 'checkin' AND subject = ?",
+                          (tickets[0]["id"],)) == door.terminal["id"]
+    (third,) = terminals(1)
+    sync(third)
+    assert _scan(third, tickets[0]["token"], ev)["code"] == "already_checked_in"  # a copy is still refused

@@ -74,6 +74,8 @@ FOREIGN_TICKETS_PER_HOUR = 200  # and tickets in them (a school's booking of 30 
 HELD_RULE = (f"a terminal refunds another's tickets under overrides in at most {FOREIGN_PER_HOUR} entries "
              f"({FOREIGN_TICKETS_PER_HOUR} tickets) an hour; the entry is kept, not applied, until the admin, having "
              "checked it, releases it (boxoffice central release-held ENTRY)")
+EXIT_RULE = ("an exit lets a ticket in again at every door; an event without re-entry has none (its doors refuse exit "
+             "scans), so one pushed for it is kept, not applied")
 CENTRAL = "central"
 
 
@@ -101,6 +103,18 @@ class Known:
         tickets += [t for e in effects for t, _ in e.revoked]
         self.orders = rows.order_owners(db, list(dict.fromkeys(orders))) if orders else {}
         self.tickets = rows.ticket_owners(db, list(dict.fromkeys(tickets))) if tickets else {}
+        self.reentries: dict[str, bool | None] = {}  # event id -> re-entry as published (None: not known here)
+
+    def reentry(self, db: CentralDB, event_id: Any, ticket_id: str) -> bool:
+        """Whether the event (named, else the ticket's) lets its tickets out and in again, as published; True when
+        the service cannot tell (an event it has no model of), which leaves such an exit as it always was."""
+        if not isinstance(event_id, str):
+            event_id = rows.ticket_event(db, ticket_id)
+        if event_id is None:
+            return True
+        if event_id not in self.reentries:
+            self.reentries[event_id] = rows.event_reentry(db, event_id)
+        return self.reentries[event_id] is not False
 
     def sold(self, terminal_id: str, order_id: str, ticket_ids: list[str]) -> None:
         """Note a sale of this batch applied: its order and tickets are the sender's from now on."""
@@ -130,6 +144,11 @@ def judge(db: CentralDB, terminal: dict[str, Any], entry: dict[str, Any], eff: E
     if need is not None and need not in roles:
         return Verdict("role_missing", f"{kind}: this terminal was enrolled without the {need} role"[:300], CENTRAL,
                        ROLE_RULE, _uuid(eff.order["id"]) if eff.order else None)
+    if eff.release and eff.change is not None and eff.change[1].get("direction") == "out":
+        body = eff.change[1]  # a door's exit: every door would let the ticket in again
+        if not known.reentry(db, body.get("event_id"), body["ticket_id"]):
+            return Verdict("exit_without_reentry", body["ticket_id"], CENTRAL, EXIT_RULE,
+                           _uuid(body.get("order_id")), _uuid(body["ticket_id"]))
     if eff.order is not None:
         found = _foreign_order(db, terminal, eff, known)
         if found is not None:

@@ -78,3 +78,23 @@ def release_admission(db: CentralDB, terminal_id: str, subject: str) -> bool:
     """Give back one check-in claim, only while ``terminal_id`` holds it; True when it did."""
     return db.execute("DELETE FROM claims WHERE action = 'checkin' AND subject = ? AND terminal_id = ?",
                       (subject, terminal_id)) > 0
+
+
+def ticket_event(db: CentralDB, ticket_id: str) -> str | None:
+    """The event a ticket is for, or None when the service does not know the ticket."""
+    value = db.scalar("SELECT event_id FROM tickets WHERE id = ?", (ticket_id,))
+    return None if value is None else str(value)
+
+
+def event_reentry(db: CentralDB, event_id: str) -> bool | None:
+    """Whether an event lets tickets out and in again, as its published model says; None when there is no model."""
+    import json
+
+    text = db.scalar("SELECT model FROM events WHERE id = ?", (event_id,))
+    if text is None:
+        return None
+    try:
+        event = json.loads(text).get("event") or {}
+    except (ValueError, AttributeError):
+        return None
+    return bool(event.get("reentry")) if "reentry" in event else None
