@@ -16,7 +16,8 @@ back to not in:
 A ticket the real holder was let in with at another door (not revoked) before the stolen terminal's admission
 reached here stays in: the claim goes to that door's admission, and no door is told anything. An admission the
 terminal let out again since, or one another door holds, is not touched, and neither are the exits the stolen
-terminal pushed (an exit frees a ticket wherever it was let in). Only a revoked terminal's admissions can be
+terminal pushed at an event with re-entry (an exit frees a ticket wherever it was let in; at an event without
+re-entry the service refuses one: central/services/ownership.py). Only a revoked terminal's admissions can be
 withdrawn: a working door's are real. An admission dated more than SKEW after the withdrawal is a forged time:
 an 'out' would have to be dated after it, and until then the ticket would let anyone in; it is left in place and
 listed (``dated_ahead``) for the admin to settle (admit the holder by hand, or revoke and reissue the ticket).
