@@ -16,8 +16,8 @@ ignores (the reference ``pretix:CODE`` is imported once).
   terminals' vouchers) is passed over, so a counter sale never comes back as a web order;
 - an imported order that pretix canceled or let expire: its tickets revoked as refunded (the revocation list the
   doors honour; the terminals then mark the order refunded and its pickup is refused), every secret of it on the
-  revoked-secret list, and each of its seats free to sell again at the counters while no other sale has claimed
-  it since; a position canceled in a paid order: that ticket alone;
+  revoked-secret list, and each of its seats free to sell again at the counters unless another valid ticket sits
+  on it; a position canceled in a paid order: that ticket alone;
 - an imported order whose position has a new secret: the new secret kept, the old one revoked; a new name, e-mail
   or phone: kept in central's web order (terminals keep what they pulled: an order change has no feed kind).
   Positions added to an order after its import are not handled (they are reported as ``positions_not_handled``).
