@@ -164,12 +164,47 @@ def test_an_exit_for_an_event_without_reentry_is_kept_not_applied(central: Centr
     ev, door, stolen, tickets = night["ev"], night["door"], night["stolen"], night["tickets"]
     assert _scan(door, tickets[0]["token"], ev)["result"] == "admit"  # the gala has no re-entry
     sync(door)
-    exit_ = {"nonce": uuid7(), "ticket": tickets[0]["id"], "event": ev, "direction": "out", "at": iso(clock()),
-             "terminal": stolen.terminal["id"]}
-    answer = push_as(central, stolen, [forged_entry(stolen, "checkin", exit_)])
-    assert "exit_without_reentry" in [c["kind"] for c in answer["conflicts"]]
+    jazz = demo_events[1]  # an event with re-entry, or none at all, named on the exit of a gala ticket
+    exits: list[dict[str, Any]] = []
+    for named in (ev, jazz, "no-such"):
+        exit_ = {"nonce": uuid7(), "ticket": tickets[0]["id"], "event": named, "direction": "out",
+                 "at": iso(clock()), "terminal": stolen.terminal["id"]}
+        exits.append(forged_entry(stolen, "checkin", exit_, after=exits[-1] if exits else None))
+    answer = push_as(central, stolen, exits)
+    assert [c["kind"] for c in answer["conflicts"]].count("exit_without_reentry") == 3
     assert central.scalar("SELECT terminal_id FROM claims WHERE action = 'checkin' AND subject = ?",
                           (tickets[0]["id"],)) == door.terminal["id"]
     (third,) = terminals(1)
     sync(third)
     assert _scan(third, tickets[0]["token"], ev)["code"] == "already_checked_in"  # a copy is still refused
+
+
+def test_an_honest_admission_let_out_since_is_not_what_a_withdrawal_hands_back(
+        central: Central, terminals: Any, demo_events: tuple[str, str], clock: Any, cli: Any) -> None:
+    """At an event with re-entry: the stolen door admits, an honest door admits too (flagged), the holder leaves
+    through the honest door, the stolen door admits again. The honest admission is over: the withdrawal lets the
+    ticket out rather than hand the claim to it."""
+    counter, door, stolen = terminals(3)
+    jazz = demo_events[1]
+    token = sell(counter, jazz)["tickets"][0]["token"]
+    for t in (counter, door, stolen):
+        sync(t)
+    clock.set(clock() + timedelta(days=14, hours=9))
+    since = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
+    assert _scan(stolen, token, jazz)["result"] == "admit"
+    sync(stolen)
+    assert _scan(door, token, jazz)["result"] == "admit"
+    assert [c["kind"] for c in sync(door)["conflicts"]] == ["checked_in_twice"]
+    clock.advance(minutes=30)
+    assert scan(door, token, door_event(door, jazz), "out")["result"] == "exit"
+    sync(door)
+    sync(stolen)
+    clock.advance(minutes=1)
+    assert _scan(stolen, token, jazz)["result"] == "admit"
+    sync(stolen)
+    assert cli("central", "revoke", stolen.terminal["id"], "--db", central.db_url).exit_code == 0
+    clock.advance(minutes=1)
+    out = _withdraw(cli, central, stolen, since, "--json").json()
+    assert (out["admissions"], out["handed_back"]) == (1, [])
+    sync(door)
+    assert _scan(door, token, jazz)["result"] == "admit"  # the holder comes back in

@@ -76,6 +76,7 @@ HELD_RULE = (f"a terminal refunds another's tickets under overrides in at most {
              "checked it, releases it (boxoffice central release-held ENTRY)")
 EXIT_RULE = ("an exit lets a ticket in again at every door; an event without re-entry has none (its doors refuse exit "
              "scans), so one pushed for it is kept, not applied")
+EXIT_REFUSED = "exit_without_reentry"
 CENTRAL = "central"
 
 
@@ -105,11 +106,12 @@ class Known:
         self.tickets = rows.ticket_owners(db, list(dict.fromkeys(tickets))) if tickets else {}
         self.reentries: dict[str, bool | None] = {}  # event id -> re-entry as published (None: not known here)
 
-    def reentry(self, db: CentralDB, event_id: Any, ticket_id: str) -> bool:
-        """Whether the event (named, else the ticket's) lets its tickets out and in again, as published; True when
-        the service cannot tell (an event it has no model of), which leaves such an exit as it always was."""
-        if not isinstance(event_id, str):
-            event_id = rows.ticket_event(db, ticket_id)
+    def reentry(self, db: CentralDB, named: Any, ticket_id: str) -> bool:
+        """Whether the ticket's event lets its tickets out and in again, as published; True when the service cannot
+        tell (an event it has no model of), which leaves such an exit as it always was. The ticket's own event when
+        the service knows the ticket (a door decides by the ticket, whatever event an exit names); the event the
+        entry names only for a ticket it does not know."""
+        event_id = rows.ticket_event(db, ticket_id) or (named if isinstance(named, str) else None)
         if event_id is None:
             return True
         if event_id not in self.reentries:
@@ -147,7 +149,7 @@ def judge(db: CentralDB, terminal: dict[str, Any], entry: dict[str, Any], eff: E
     if eff.release and eff.change is not None and eff.change[1].get("direction") == "out":
         body = eff.change[1]  # a door's exit: every door would let the ticket in again
         if not known.reentry(db, body.get("event_id"), body["ticket_id"]):
-            return Verdict("exit_without_reentry", body["ticket_id"], CENTRAL, EXIT_RULE,
+            return Verdict(EXIT_REFUSED, body["ticket_id"], CENTRAL, EXIT_RULE,
                            _uuid(body.get("order_id")), _uuid(body["ticket_id"]))
     if eff.order is not None:
         found = _foreign_order(db, terminal, eff, known)

@@ -98,10 +98,10 @@ def _withdraw(db: CentralDB, which: str, since: str, now: str) -> dict[str, Any]
         for held in rows.admissions_received_since(db, term["id"], since):
             ticket = held["subject"] if held["order_id"] is not None else ""
             # the real holder, let in at another door before this one's admission reached here, stays in
-            other = rows.admitted_since_by_others(db, term["id"], ticket) if ticket else None
+            other = rows.admitted_since_by_others(db, held)
             if other is not None:
                 if rows.hand_admission(db, term["id"], held["subject"], other):
-                    handed.append(ticket)
+                    handed.append(ticket or held["subject"])
                     checkin_rows.withdraw(db, held["entry_id"], ticket, now)
                 continue
             out_at = _out_at(now, held)

@@ -57,13 +57,14 @@ def admissions_received_before(db: CentralDB, terminal_id: str, since: str) -> i
                          (terminal_id, since)) or 0)
 
 
-def admitted_since_by_others(db: CentralDB, terminal_id: str, ticket_id: str) -> dict[str, Any] | None:
-    """The earliest admission of ``ticket_id`` that a terminal not revoked made while ``terminal_id`` held the
-    ticket's check-in claim (flagged ``checked_in_twice``): ``terminal_id``, ``entry_id``, ``at``; or None."""
+def admitted_since_by_others(db: CentralDB, held: dict[str, Any]) -> dict[str, Any] | None:
+    """The earliest admission of the ticket that a terminal not revoked made while the admission ``held`` (a claim:
+    ``subject``, ``entry_id``) held its check-in claim, flagged ``checked_in_twice`` against that very entry:
+    ``terminal_id``, ``entry_id``, ``at``; or None."""
     return db.one("SELECT c.second_terminal AS terminal_id, c.second_entry AS entry_id, c.second_at AS at"
                   " FROM conflicts c JOIN terminals t ON t.id = c.second_terminal"
-                  " WHERE c.kind = 'checked_in_twice' AND c.subject = ? AND c.first_terminal = ?"
-                  " AND t.revoked_at IS NULL ORDER BY c.second_at, c.id LIMIT 1", (ticket_id, terminal_id))
+                  " WHERE c.kind = 'checked_in_twice' AND c.subject = ? AND c.first_entry = ?"
+                  " AND t.revoked_at IS NULL ORDER BY c.second_at, c.id LIMIT 1", (held["subject"], held["entry_id"]))
 
 
 def hand_admission(db: CentralDB, terminal_id: str, subject: str, to: dict[str, Any]) -> bool:
