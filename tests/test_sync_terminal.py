@@ -251,12 +251,12 @@ GOOD_KEY = {"cursor": 1, "kind": "key", "at": "2026-12-01T10:00:00.000000Z", "or
 
 @pytest.mark.parametrize("page", [
     {"changes": [], "cursor": 5},
-    {"changes": [{**GOOD_KEY, "kind": "bogus"}], "cursor": 1, "more": False, "head": 1},
+    {"changes": [{**GOOD_KEY, "kind": "Not A Kind"}], "cursor": 1, "more": False, "head": 1},
     {"changes": [{**GOOD_KEY, "body": {"key_id": "zz"}}], "cursor": 1, "more": False, "head": 1},
     {"changes": [GOOD_KEY, GOOD_KEY], "cursor": 1, "more": False, "head": 1},
     {"changes": [GOOD_KEY], "cursor": 0, "more": False, "head": 1},
     ["not", "an", "object"],
-], ids=["missing-fields", "unknown-kind", "bad-body", "out-of-order", "cursor-behind", "not-an-object"])
+], ids=["missing-fields", "malformed-kind", "bad-body", "out-of-order", "cursor-behind", "not-an-object"])
 def test_a_malformed_answer_changes_nothing(make_terminal, page) -> None:
     ctx = make_terminal(name="Careful", fresh=True)
     sync_service.enroll(ctx, "https://central.invalid", "CODE", _Fake(page))
@@ -265,6 +265,28 @@ def test_a_malformed_answer_changes_nothing(make_terminal, page) -> None:
         sync_service.pull(ctx, _Fake(page))
     assert exc.value.code == "central_refused" and "nothing was changed" in exc.value.message
     assert (view(ctx), ctx.conn.execute("SELECT cursor, head FROM sync_state").fetchone()[:]) == before
+
+
+def test_a_kind_of_a_later_release_is_parked_and_the_rest_of_the_page_applied(make_terminal, demo_events) -> None:
+    """A central service of a later release may send a kind this terminal does not know: the change is kept aside
+    (parked, not applied), the known ones around it are applied and the cursor moves on, so a newer central service
+    never stops an older terminal's pulls."""
+    ctx = make_terminal(name="Older", fresh=True)
+    sync_service.enroll(ctx, "https://central.invalid", "CODE", _Fake(None))
+    ticket = sell(ctx, demo_events[0])["tickets"][0]["id"]
+    at = "2026-12-01T10:00:00.000000Z"
+    later = {"cursor": 1, "kind": "pickup_withdrawn", "at": at, "origin": None,
+             "body": {"anything": ["a later release", "says"], "ticket_ids": [ticket]}}
+    known = {"cursor": 2, "kind": "conflict", "at": at, "origin": None,
+             "body": {"id": "01a24500-0000-7000-8000-000000000001", "kind": "checked_in_twice", "subject": ticket,
+                      "order_id": None, "ticket_id": ticket, "rule": "first applied by central wins; later flagged",
+                      "first": {"terminal_id": "web", "entry_id": "x1", "at": at},
+                      "second": {"terminal_id": "web", "entry_id": "x2", "at": at}, "at": at}}
+    out = sync_service.pull(ctx, _Fake({"changes": [later, known], "cursor": 2, "more": False, "head": 2}))
+    assert out["parked"] == 1
+    assert ctx.conn.execute("SELECT cursor FROM sync_state").fetchone()[0] == 2
+    parked = ctx.conn.execute("SELECT kind, reason FROM sync_parked").fetchall()
+    assert [(r[0], "unknown to this release" in r[1]) for r in parked] == [("pickup_withdrawn", True)]
 
 
 def test_a_key_that_is_not_its_id_is_parked_not_trusted(make_terminal) -> None:
