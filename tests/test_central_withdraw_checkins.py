@@ -111,6 +111,10 @@ def test_a_holder_another_door_let_in_first_stays_in(central: Central, night: di
     assert [c["kind"] for c in flagged["conflicts"]] == ["checked_in_twice"]
     assert cli("central", "revoke", stolen.terminal["id"], "--db", central.db_url).exit_code == 0
 
+    asked = cli("central", "withdraw-checkins", stolen.terminal["id"], "--since", since, "--db", central.db_url,
+                input="n\n")  # the question counts what would be withdrawn, and says what stays
+    assert asked.exit_code == 1 and "1 stay in (another door let their holders in first)" in asked.output
+    assert "Withdraw the 0 admission(s)" in asked.output, asked.output
     done = _withdraw(cli, central, stolen, since, "--yes")
     assert done.exit_code == 0, done.output
     assert "Withdrew 0 admission(s)" in done.stdout and "1 ticket(s) stay in" in done.stdout

@@ -41,11 +41,13 @@ from boxoffice.i18n import _
 SKEW = timedelta(minutes=5)  # how far ahead of the service a door's clock may run and still be believed
 
 
-def preview(url: str, which: str, since: str, tz: str) -> dict[str, Any]:
-    """What :func:`withdraw` would do now, changing nothing: the terminal and how many admissions it holds since
-    ``since`` (the venue's local time in zone ``tz``, or a time with its offset)."""
+def preview(url: str, which: str, since: str, tz: str, clock: Clock = system_clock) -> dict[str, Any]:
+    """What :func:`withdraw` would do now, changing nothing: the terminal, how many of its admissions since
+    ``since`` (the venue's local time in zone ``tz``, or a time with its offset) would be withdrawn, which would
+    stay in (``handed_back``, ``dated_ahead``), and how many from before ``since`` stay."""
     start = iso(to_utc(since, tz))
-    return run(url, lambda db: _plan(db, which, start))
+    now = iso(clock())
+    return run(url, lambda db: _plan(db, which, start, now))
 
 
 def withdraw(url: str, which: str, since: str, tz: str, clock: Clock = system_clock) -> dict[str, Any]:
@@ -82,11 +84,19 @@ def _out_at(now: str, held: dict[str, Any]) -> str | None:
         return now
 
 
-def _plan(db: CentralDB, which: str, since: str) -> dict[str, Any]:
+def _plan(db: CentralDB, which: str, since: str, now: str) -> dict[str, Any]:
+    """What :func:`_withdraw` would do, sorted the same way and counted the same, writing nothing."""
     term = _terminal(db, which)
-    held = rows.admissions_received_since(db, term["id"], since)
+    withdrawn, handed, ahead = [], [], []
+    for held in rows.admissions_received_since(db, term["id"], since):
+        if rows.admitted_since_by_others(db, held) is not None:
+            handed.append(held["subject"])
+        elif _out_at(now, held) is None:
+            ahead.append(held["subject"])
+        else:
+            withdrawn.append(held["subject"])
     return {"terminal_id": term["id"], "name": term["name"], "revoked_at": term["revoked_at"], "since": since,
-            "admissions": len(held), "tickets": [h["subject"] for h in held if h["order_id"] is not None],
+            "admissions": len(withdrawn), "handed_back": handed, "dated_ahead": ahead,
             "kept_before_since": rows.admissions_received_before(db, term["id"], since)}
 
 

@@ -176,12 +176,16 @@ def withdraw_checkins(
     url = central_db(db)
     tz = venue_timezone(url)
     if not yes and not json_out:
-        plan = preview(url, terminal, since, tz)
-        if not plan["admissions"]:
+        plan = preview(url, terminal, since, tz, clock())
+        if not plan["admissions"] and not plan["handed_back"] and not plan["dated_ahead"]:
             echo(_("{name} holds no admission received since {since}: nothing to withdraw.").format(
                 name=plan["name"], since=since))
             _kept_before(plan, since)
             return
+        if plan["handed_back"] or plan["dated_ahead"]:
+            echo(_("Of its admissions since then, {handed} stay in (another door let their holders in first) and "
+                   "{ahead} carry a time ahead of now, left in place.").format(
+                handed=len(plan["handed_back"]), ahead=len(plan["dated_ahead"])))
         confirm(_("Withdraw the {count} admission(s) {name} still holds, received since {since}?").format(
             count=plan["admissions"], name=plan["name"], since=since), abort=True)
     out = withdraw(url, terminal, since, tz, clock())
