@@ -250,8 +250,5 @@ def free_seat(db: CentralDB, ticket_id: str, place: dict[str, Any] | None) -> bo
     whichever sale held the claim. A standing ticket has no seat."""
     if place is None or place["row_label"] is None or rows_sales.other_valid_on_seat(db, ticket_id, place):
         return False
-    subject = f"{place['event_id']}/{place['section_id']}/{place['row_label']}{place['seat']}"
-    if rows_sales.claim_holder(db, "seat", subject) is None:
-        return False
-    rows_sales.release_claim(db, "seat", subject)
-    return True
+    return rows_sales.release_claim(db, "seat", f"{place['event_id']}/{place['section_id']}/{place['row_label']}"
+                                               f"{place['seat']}")

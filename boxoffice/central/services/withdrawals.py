@@ -84,17 +84,21 @@ def _out_at(now: str, held: dict[str, Any]) -> str | None:
         return now
 
 
+def _sorted(db: CentralDB, held: dict[str, Any], now: str) -> tuple[dict[str, Any] | None, str | None]:
+    """What becomes of one admission: (another door's admission to hand its claim to, None), or (None, the time of
+    the 'out' that withdraws it), or (None, None) for one dated ahead, left in place."""
+    # the real holder, let in at another door before this one's admission reached here, stays in
+    other = rows.admitted_since_by_others(db, held)
+    return (other, None) if other is not None else (None, _out_at(now, held))
+
+
 def _plan(db: CentralDB, which: str, since: str, now: str) -> dict[str, Any]:
     """What :func:`_withdraw` would do, sorted the same way and counted the same, writing nothing."""
     term = _terminal(db, which)
     withdrawn, handed, ahead = [], [], []
     for held in rows.admissions_received_since(db, term["id"], since):
-        if rows.admitted_since_by_others(db, held) is not None:
-            handed.append(held["subject"])
-        elif _out_at(now, held) is None:
-            ahead.append(held["subject"])
-        else:
-            withdrawn.append(held["subject"])
+        other, out_at = _sorted(db, held, now)
+        (handed if other is not None else withdrawn if out_at is not None else ahead).append(held["subject"])
     return {"terminal_id": term["id"], "name": term["name"], "revoked_at": term["revoked_at"], "since": since,
             "admissions": len(withdrawn), "handed_back": handed, "dated_ahead": ahead,
             "kept_before_since": rows.admissions_received_before(db, term["id"], since)}
@@ -107,14 +111,12 @@ def _withdraw(db: CentralDB, which: str, since: str, now: str) -> dict[str, Any]
         withdrawn, handed, ahead = 0, [], []
         for held in rows.admissions_received_since(db, term["id"], since):
             ticket = held["subject"] if held["order_id"] is not None else ""
-            # the real holder, let in at another door before this one's admission reached here, stays in
-            other = rows.admitted_since_by_others(db, held)
+            other, out_at = _sorted(db, held, now)
             if other is not None:
                 if rows.hand_admission(db, term["id"], held["subject"], other):
                     handed.append(ticket or held["subject"])
                     checkin_rows.withdraw(db, held["entry_id"], ticket, now)
                 continue
-            out_at = _out_at(now, held)
             if out_at is None:
                 ahead.append(held["subject"])
                 continue

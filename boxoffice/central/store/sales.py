@@ -109,8 +109,9 @@ def claim_holder(db: CentralDB, action: str, subject: str) -> dict[str, Any] | N
     return db.one("SELECT terminal_id, entry_id, at FROM claims WHERE action = ? AND subject = ?", (action, subject))
 
 
-def release_claim(db: CentralDB, action: str, subject: str) -> None:
-    db.execute("DELETE FROM claims WHERE action = ? AND subject = ?", (action, subject))
+def release_claim(db: CentralDB, action: str, subject: str) -> bool:
+    """Give back whatever claim ``action`` has on ``subject``; True when there was one."""
+    return db.execute("DELETE FROM claims WHERE action = ? AND subject = ?", (action, subject)) > 0
 
 
 def revoke(db: CentralDB, ticket_id: str, at: str, reason: str, origin: str) -> bool:
