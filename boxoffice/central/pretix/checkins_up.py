@@ -37,7 +37,6 @@ from boxoffice.central.pretix.bridge import Bridge
 from boxoffice.central.pretix.client import reason
 from boxoffice.central.services import feed
 from boxoffice.central.services.effects import CHECKIN_KINDS, EXIT_KINDS, PICKUP_KINDS, ticket_ids_of
-from boxoffice.central.services.ownership import EXIT_REFUSED
 from boxoffice.central.store import conflicts
 from boxoffice.central.store import pretix_checkins as rows
 from boxoffice.domain.ids import is_uuid, uuid7
@@ -47,7 +46,7 @@ from boxoffice.wire import codec
 PAGE = 100
 KINDS = tuple(sorted(PICKUP_KINDS | CHECKIN_KINDS | EXIT_KINDS))
 FINAL = frozenset({rows.SENT, rows.REFUSED, rows.CONFLICT, rows.SKIPPED})
-NOT_APPLIED = frozenset({"role_missing", "unpublishable", EXIT_REFUSED})  # central kept the entry, did not apply it
+NOT_APPLIED = conflicts.NOT_APPLIED  # central kept the entry, did not apply it
 PRETIX = "pretix"
 REDEEM = "checkinrpc/redeem/"
 RULE = {"pickup": "pretix had this ticket picked up already; pretix keeps the first: the boxoffice pickup is kept "

@@ -256,7 +256,7 @@ class _Batch:
 
     def unreadable(self, entry: dict[str, Any], problem: str) -> None:
         """Keep the entry, apply nothing of it, and tell its terminal why."""
-        body = {"id": uuid7(), "kind": "unpublishable", "subject": f"{entry['kind']}: {problem}"[:300],
+        body = {"id": uuid7(), "kind": conflicts.UNPUBLISHABLE, "subject": f"{entry['kind']}: {problem}"[:300],
                 "order_id": None, "ticket_id": None,
                 "first": {"terminal_id": self.tid, "entry_id": entry["id"], "at": entry["at"]},
                 "second": {"terminal_id": self.tid, "entry_id": entry["id"], "at": entry["at"]},

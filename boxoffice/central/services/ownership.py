@@ -52,6 +52,7 @@ from boxoffice.central.services.effects import (
     REFUND_KINDS,
     Effect,
 )
+from boxoffice.central.store import conflicts
 from boxoffice.central.store import ownership as rows
 from boxoffice.central.store import sales as rows_sales
 from boxoffice.central.store.db import CentralDB
@@ -76,7 +77,6 @@ HELD_RULE = (f"a terminal refunds another's tickets under overrides in at most {
              "checked it, releases it (boxoffice central release-held ENTRY)")
 EXIT_RULE = ("an exit lets a ticket in again at every door; an event without re-entry has none (its doors refuse exit "
              "scans), so one pushed for it is kept, not applied")
-EXIT_REFUSED = "exit_without_reentry"
 CENTRAL = "central"
 
 
@@ -144,12 +144,12 @@ def judge(db: CentralDB, terminal: dict[str, Any], entry: dict[str, Any], eff: E
     kind, roles = entry["kind"], roles_of(terminal)
     need = _role_needed(kind, eff)
     if need is not None and need not in roles:
-        return Verdict("role_missing", f"{kind}: this terminal was enrolled without the {need} role"[:300], CENTRAL,
-                       ROLE_RULE, _uuid(eff.order["id"]) if eff.order else None)
+        return Verdict(conflicts.ROLE_MISSING, f"{kind}: this terminal was enrolled without the {need} role"[:300],
+                       CENTRAL, ROLE_RULE, _uuid(eff.order["id"]) if eff.order else None)
     if eff.release and eff.change is not None and eff.change[1].get("direction") == "out":
         body = eff.change[1]  # a door's exit: every door would let the ticket in again
         if not known.reentry(db, body.get("event_id"), body["ticket_id"]):
-            return Verdict(EXIT_REFUSED, body["ticket_id"], CENTRAL, EXIT_RULE,
+            return Verdict(conflicts.EXIT_REFUSED, body["ticket_id"], CENTRAL, EXIT_RULE,
                            _uuid(body.get("order_id")), _uuid(body["ticket_id"]))
     if eff.order is not None:
         found = _foreign_order(db, terminal, eff, known)

@@ -7,6 +7,12 @@ from typing import Any
 from boxoffice.central.store.db import CentralDB
 from boxoffice.central.store.held import HELD
 
+# Kinds of flags on an entry the service kept in its journal and did not apply (what the pretix bridge never sends)
+ROLE_MISSING = "role_missing"
+UNPUBLISHABLE = "unpublishable"
+EXIT_REFUSED = "exit_without_reentry"
+NOT_APPLIED = frozenset({ROLE_MISSING, UNPUBLISHABLE, EXIT_REFUSED})
+
 
 def insert(db: CentralDB, body: dict[str, Any]) -> None:
     """One flag, as its feed body has it (``first`` and ``second`` are who did the thing first and who again)."""
