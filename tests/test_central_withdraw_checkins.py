@@ -4,12 +4,13 @@ every door, through a real central service on SQLite and PostgreSQL and real ter
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sync_helpers import Central, forged_entry, push_as, sell, sync
+from sync_helpers import Central, forged_entry, pg_schema_url, push_as, sell, sync
 
 from boxoffice.services.door import door_event, scan
 
@@ -77,6 +78,16 @@ def test_a_revoked_doors_admissions_are_withdrawn_and_the_real_holders_get_in(
 
     again = _withdraw(cli, central, stolen, since, "--json")
     assert again.exit_code == 0 and again.json()["admissions"] == 0
+
+    report = cli("central", "report", "checkins", "--by", "terminal", "--db", central.db_url, "--json")
+    assert report.exit_code == 0, report.output
+    rows = {x["terminal"]: x for g in report.json()["events"] if g["event"] == ev for x in g["by_terminal"]}
+    name = stolen.terminal["name"]
+    assert (rows[name]["admitted"], rows[name]["withdrawn"]) == (1, 2)  # the two withdrawn let nobody in
+    assert rows[door.terminal["name"]]["admitted"] == 1
+    assert report.json()["total"]["withdrawn"] == 2
+    table = cli("central", "report", "checkins", "--db", central.db_url)
+    assert "withdrawn" in table.stdout.splitlines()[0], table.output
 
 
 def test_the_command_asks_first_and_says_what_it_did(central: Central, night: dict[str, Any], cli: Any) -> None:
@@ -212,3 +223,45 @@ def test_an_honest_admission_let_out_since_is_not_what_a_withdrawal_hands_back(
     assert (out["admissions"], out["handed_back"]) == (1, [])
     sync(door)
     assert _scan(door, token, jazz)["result"] == "admit"  # the holder comes back in
+
+
+@pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
+def empty_db(request: pytest.FixtureRequest, tmp_path: Any) -> str:
+    if request.param == "pg":
+        return pg_schema_url(request.getfixturevalue("pg_database"))
+    return str(tmp_path / "central.db")
+
+
+def test_withdrawals_made_before_schema_19_are_counted_apart_after_the_upgrade(empty_db: str, cli: Any) -> None:
+    """A withdrawal of the release before left only the pretix bridge's row; the upgrade keeps every row and
+    finds the withdrawn admission from it, so the report stops counting it as somebody in."""
+    from boxoffice.central.store import schema
+    from boxoffice.central.store.db import connect
+    from boxoffice.domain.ids import uuid7
+
+    now = "2026-12-01T20:00:00.000000Z"
+    tid, real, withdrawn = uuid7(), uuid7(), uuid7()
+    with connect(empty_db) as db:
+        schema.migrate(db, now, upto=18)
+        with db.transaction():
+            db.execute("INSERT INTO terminals (id, name, tag, key_id, public_key, token_hash, enrolled_at, last_seq,"
+                       " last_hash, revoked_at) VALUES (?, 'Stolen door', 'STL', '0badc0de', 'key', 'hash', ?, 2, ?,"
+                       " ?)", (tid, now, "b" * 64, now))
+            for seq, (eid, ticket) in enumerate(((real, "t-real"), (withdrawn, "t-forged")), start=1):
+                db.execute("INSERT INTO journal (id, terminal_id, seq, kind, at, operator_id, payload, prev_hash,"
+                           " hash, received_at) VALUES (?, ?, ?, 'checkin', ?, NULL, ?, ?, ?, ?)",
+                           (eid, tid, seq, now, json.dumps({"event": "gala", "ticket_id": ticket, "direction": "in",
+                                                            "at": now}), str(seq - 1) * 64, str(seq) * 64, now))
+            db.execute("INSERT INTO pretix_checkins (entry_id, ticket_id, kind, pretix_event, state, result,"
+                       " updated_at) VALUES (?, 't-forged', 'checkin', '', 'skipped', 'withdrawn by the admin', ?)",
+                       (withdrawn, now))
+    moved = cli("central", "migrate", "--db", empty_db, "--json")
+    assert moved.exit_code == 0 and 19 in moved.json()["migrations"], moved.output
+    with connect(empty_db) as db:
+        assert db.scalar("SELECT count(*) FROM journal") == 2
+        assert db.scalar("SELECT state FROM pretix_checkins WHERE entry_id = ?", (withdrawn,)) == "skipped"
+        assert [r["entry_id"] for r in db.all("SELECT entry_id FROM withdrawn_checkins")] == [withdrawn]
+    report = cli("central", "report", "checkins", "--db", empty_db, "--json")
+    assert report.exit_code == 0, report.output
+    total = report.json()["total"]
+    assert (total["admitted"], total["withdrawn"], total["in_now"]) == (1, 1, 1)

@@ -164,7 +164,8 @@ def test_each_report_has_one_scope_and_central_is_the_sum_of_the_terminals_own( 
     assert after[b.terminal["name"]]["pickups"]["total"]["conflicts"] == 2  # b handed it out again
     assert after[c.terminal["name"]]["checkins"]["total"]["admitted"] == 3
     assert after[a.terminal["name"]]["checkins"]["total"]["admitted"] == 1  # not the 3 c let in, known by sync
-    assert after[b.terminal["name"]]["checkins"]["total"] == {"admitted": 0, "exits": 0, "refused": 0, "in_now": 0}
+    assert after[b.terminal["name"]]["checkins"]["total"] == {"admitted": 0, "exits": 0, "refused": 0, "withdrawn": 0,
+                                                           "in_now": 0}
 
     # -- the central service: the sum of the terminals' own, and the web shop's paid orders ---------------------
     url = central.db_url

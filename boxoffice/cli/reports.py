@@ -194,27 +194,33 @@ def checkins(event: str = _EVENT,
 
 
 def show_checkins(rep: dict, by: str, csv_out: bool, json_out: bool) -> None:
-    """A check-ins report one way: per event, per hour, per refusal reason, or (central) per terminal."""
+    """A check-ins report one way: per event, per hour, per refusal reason, or (central) per terminal. A
+    ``withdrawn`` column (admissions the admin withdrew from a stolen terminal) is shown when there are any."""
     t = rep["total"]
+    withdrawn = [N_("withdrawn")] if t.get("withdrawn") else []
     if by == "hour":
-        header = _columns([N_("event"), N_("hour"), N_("admitted"), N_("exits"), N_("refused")])
-        rows = [[g["event"], h["hour"], h["admitted"], h["exits"], h["refused"]]
+        header = _columns([N_("event"), N_("hour"), N_("admitted"), N_("exits"), N_("refused"), *withdrawn])
+        rows = [[g["event"], h["hour"], h["admitted"], h["exits"], h["refused"]] + ([h["withdrawn"]] if withdrawn
+                                                                                   else [])
                 for g in rep["events"] for h in g["by_hour"]]
-        total = [_("TOTAL"), "", t["admitted"], t["exits"], t["refused"]]
+        total = [_("TOTAL"), "", t["admitted"], t["exits"], t["refused"]] + ([t["withdrawn"]] if withdrawn else [])
     elif by == "terminal":
-        header = _columns([N_("event"), N_("terminal"), N_("admitted"), N_("exits"), N_("refused")])
+        header = _columns([N_("event"), N_("terminal"), N_("admitted"), N_("exits"), N_("refused"), *withdrawn])
         rows = [[g["event"], x["terminal"], x["admitted"], x["exits"], x["refused"]]
+                + ([x["withdrawn"]] if withdrawn else [])
                 for g in rep["events"] for x in g.get("by_terminal", [])]
-        total = [_("TOTAL"), "", t["admitted"], t["exits"], t["refused"]]
+        total = [_("TOTAL"), "", t["admitted"], t["exits"], t["refused"]] + ([t["withdrawn"]] if withdrawn else [])
     elif by == "reason":
         header = _columns([N_("event"), N_("refused because"), N_("scans")])
         rows = [[g["event"], code, n] for g in rep["events"] for code, n in g["refused_by"].items()]
         total = [_("TOTAL"), "", t["refused"]]
     else:
-        header = _columns([N_("event"), N_("admitted"), N_("exits"), N_("in now"), N_("refused"), N_("tickets")])
-        rows = [[g["event"], g["admitted"], g["exits"], g["in_now"], g["refused"], g["tickets"]]
-                for g in rep["events"]]
-        total = [_("TOTAL"), t["admitted"], t["exits"], t["in_now"], t["refused"], ""]
+        header = _columns([N_("event"), N_("admitted"), N_("exits"), N_("in now"), N_("refused"), *withdrawn,
+                           N_("tickets")])
+        rows = [[g["event"], g["admitted"], g["exits"], g["in_now"], g["refused"]]
+                + ([g["withdrawn"]] if withdrawn else []) + [g["tickets"]] for g in rep["events"]]
+        total = [_("TOTAL"), t["admitted"], t["exits"], t["in_now"], t["refused"]] \
+            + ([t["withdrawn"]] if withdrawn else []) + [""]
     _show(header, rows, total, rep, csv_out, json_out)
 
 

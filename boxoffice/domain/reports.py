@@ -21,6 +21,7 @@ SALES_BY = ("type", "event", "day", "hour", "operator", "tender", "channel", "se
 REFUNDS_BY = ("band", "day", "event", "operator", "reason", "tender")
 CHECKINS_BY = ("event", "hour", "reason")
 ADMITTED = "admitted"  # a check-in's result when the door let the ticket through (services/door.py)
+WITHDRAWN = "withdrawn"  # an admission of a stolen terminal the admin withdrew (central withdraw-checkins)
 
 
 def window(tz: str, day: str | None) -> tuple[str | None, str | None]:
@@ -197,23 +198,25 @@ def checkins(minutes: list[dict[str, Any]], names: dict[str, dict[str, Any]], is
 
     ``minutes``: scans counted per event, UTC minute (``YYYY-MM-DDTHH:MM``), result and direction (and
     ``terminal``: then per-terminal counts are kept too). "In now" is entries less exits rather than distinct
-    tickets inside: if two doors cut off from each other let the same ticket in twice, two people came in.
+    tickets inside: if two doors cut off from each other let the same ticket in twice, two people came in. An
+    admission the admin withdrew (result ``withdrawn``) is counted apart: it let nobody in.
     """
     out: dict[str, dict[str, Any]] = {}
     for m in minutes:
         ev_id = m["event_id"]
         ev = names.get(ev_id, {"name": ev_id, "timezone": tz})
         g = out.setdefault(ev_id, {"event": ev_id, "name": ev["name"], "admitted": 0, "exits": 0, "refused": 0,
-                                   "in_now": 0, "tickets": issued.get(ev_id, 0), "refused_by": {}, "hours": {},
-                                   "terminals": {}})
+                                   "withdrawn": 0, "in_now": 0, "tickets": issued.get(ev_id, 0), "refused_by": {},
+                                   "hours": {}, "terminals": {}})
         hour = local(m["minute"] + ":00Z", ev["timezone"] or tz, "%Y-%m-%d %H:00")
-        h = g["hours"].setdefault(hour, {"hour": hour, "admitted": 0, "exits": 0, "refused": 0})
+        h = g["hours"].setdefault(hour, {"hour": hour, "admitted": 0, "exits": 0, "refused": 0, "withdrawn": 0})
         buckets = [g, h]
         if "terminal" in m:
             name = m["terminal"]
             buckets.append(g["terminals"].setdefault(name, {"terminal": name, "admitted": 0, "exits": 0,
-                                                             "refused": 0}))
-        field = "refused" if m["result"] != ADMITTED else "admitted" if m["direction"] == "in" else "exits"
+                                                             "refused": 0, "withdrawn": 0}))
+        field = ("withdrawn" if m["result"] == WITHDRAWN else "refused" if m["result"] != ADMITTED
+                 else "admitted" if m["direction"] == "in" else "exits")
         for b in buckets:
             b[field] += m["n"]
         if field == "refused":
@@ -230,4 +233,4 @@ def checkins(minutes: list[dict[str, Any]], names: dict[str, dict[str, Any]], is
         del g["terminals"]
         events.append(g)
     return {"events": events,
-            "total": {f: sum(g[f] for g in events) for f in ("admitted", "exits", "refused", "in_now")}}
+            "total": {f: sum(g[f] for g in events) for f in ("admitted", "exits", "refused", "withdrawn", "in_now")}}

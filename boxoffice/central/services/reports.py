@@ -15,9 +15,10 @@ from collections import Counter
 from typing import Any
 
 from boxoffice.central.services.effects import order_id_of, ticket_ids_of
+from boxoffice.central.store import ownership, terminals
 from boxoffice.central.store import reports as queries
-from boxoffice.central.store import terminals
 from boxoffice.central.store.db import CentralDB
+from boxoffice.domain.reports import ADMITTED, WITHDRAWN
 from boxoffice.wire import codec
 
 WEB = "web shop"  # what the by-terminal grouping calls orders that came from the web shop
@@ -211,16 +212,21 @@ def checkin_minutes(db: CentralDB, event: str | None = None) -> list[dict[str, A
     """Door scans from every terminal's journal, counted per event, UTC minute, result, direction and terminal.
 
     Admissions and exits are ``checkin`` entries; refused scans are ``scan.refused`` entries (their result is the
-    refusal's code).
+    refusal's code). An admission the admin withdrew from a revoked terminal (`central withdraw-checkins`) is
+    ``withdrawn``: nobody came in with it.
     """
     names = terminal_names(db)
+    withdrawn = ownership.withdrawn_entries(db)
     counts: Counter[tuple[str, str, str, str, str]] = Counter()
     for e in _entries(db, ("checkin", "scan.refused")):
         p = e["payload"]
         ev, at = p.get("event"), p.get("at") if isinstance(p.get("at"), str) else e["at"]
         if not isinstance(ev, str) or (event and ev != event):
             continue
-        result = "admitted" if e["kind"] == "checkin" else str(p.get("result") or "refused")
+        if e["kind"] != "checkin":
+            result = str(p.get("result") or "refused")
+        else:
+            result = WITHDRAWN if e["id"] in withdrawn else ADMITTED
         direction = "out" if p.get("direction") in ("out", "exit") else "in"
         counts[(ev, at[:16], result, direction, names.get(e["terminal_id"], e["terminal_id"]))] += 1
     return [{"event_id": k[0], "minute": k[1], "result": k[2], "direction": k[3], "terminal": k[4], "n": n}

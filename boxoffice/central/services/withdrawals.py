@@ -116,6 +116,7 @@ def _withdraw(db: CentralDB, which: str, since: str, now: str) -> dict[str, Any]
                 if rows.hand_admission(db, term["id"], held["subject"], other):
                     handed.append(ticket or held["subject"])
                     checkin_rows.withdraw(db, held["entry_id"], ticket, now)
+                    rows.record_withdrawn(db, held["entry_id"], held["subject"], now)
                 continue
             if out_at is None:
                 ahead.append(held["subject"])
@@ -124,6 +125,7 @@ def _withdraw(db: CentralDB, which: str, since: str, now: str) -> dict[str, Any]
                 continue
             withdrawn += 1
             checkin_rows.withdraw(db, held["entry_id"], ticket, now)  # never sent to pretix now
+            rows.record_withdrawn(db, held["entry_id"], held["subject"], now)  # nor counted as a real admission
             if not ticket:  # a pretix secret's claim: no door knows the ticket by it
                 continue
             nonce = uuid7()

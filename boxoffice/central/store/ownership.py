@@ -99,3 +99,15 @@ def event_reentry(db: CentralDB, event_id: str) -> bool | None:
     except (ValueError, AttributeError):
         return None
     return bool(event.get("reentry")) if "reentry" in event else None
+
+
+def record_withdrawn(db: CentralDB, entry_id: str, ticket_id: str, now: str) -> None:
+    """Note that the admission of ``ticket_id`` (a ticket's id, or a pretix secret's claim) in ``entry_id`` was
+    withdrawn: reports count it apart from real admissions. Once per admission, whatever is run again."""
+    db.execute("INSERT INTO withdrawn_checkins (entry_id, ticket_id, withdrawn_at) VALUES (?, ?, ?)"
+               " ON CONFLICT (entry_id, ticket_id) DO NOTHING", (entry_id, ticket_id, now))
+
+
+def withdrawn_entries(db: CentralDB) -> set[str]:
+    """The journal entries whose admission was withdrawn (a door's check-in entry admits one ticket)."""
+    return {str(r["entry_id"]) for r in db.all("SELECT DISTINCT entry_id FROM withdrawn_checkins")}

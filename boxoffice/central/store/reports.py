@@ -36,10 +36,10 @@ def operator_add_payloads(db: CentralDB) -> list[str]:
 
 def journal_entries(db: CentralDB, kinds: tuple[str, ...], since: str | None = None,
                     until: str | None = None) -> list[dict[str, Any]]:
-    """Journal entries of some kinds by the entry's time, in journal order: ``terminal_id``, ``kind``, ``at``,
-    ``operator_id`` and the unparsed ``payload``."""
+    """Journal entries of some kinds by the entry's time, in journal order: ``id``, ``terminal_id``, ``kind``,
+    ``at``, ``operator_id`` and the unparsed ``payload``."""
     where, params = _window("at", None, None, since, until)
-    return db.all(f"SELECT terminal_id, kind, at, operator_id, payload FROM journal WHERE kind IN "
+    return db.all(f"SELECT id, terminal_id, kind, at, operator_id, payload FROM journal WHERE kind IN "
                   f"({', '.join('?' * len(kinds))}){where} ORDER BY terminal_id, seq", (*kinds, *params))
 
 

@@ -50,6 +50,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
     (16, "schema_0016_held_refunds.sql"),
     (17, "schema_0017_journal_quota.sql"),
     (18, "schema_0018_tickets_place.sql"),
+    (19, "schema_0019_withdrawn_checkins.sql"),
 )
 STEPS: dict[int, Callable[[CentralDB], object]] = {7: feed.split_stored}
 Step = Callable[[CentralDB, str], object]
