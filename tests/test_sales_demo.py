@@ -32,6 +32,9 @@ def test_demo_from_a_clean_directory_prints_tickets_that_verify(tmp_path: Path) 
 
     config = ["--config", str(where / "boxoffice.toml")]
     order = json.loads(run(*config, "order", "show", code, "--json").stdout)
+    assert [t["token"] for t in order["tickets"]] == [None, None]  # the seller is not shown the QRs to copy
+    assert CliRunner().invoke(app, [*config, "login", "sue"], input="222222\n").exit_code == 0  # a supervisor is
+    order = json.loads(run(*config, "order", "show", code, "--json").stdout)
     assert sorted(t["token"] for t in order["tickets"]) == sorted(tokens)
     for token in tokens:
         verified = run(*config, "ticket", "verify", token)

@@ -44,7 +44,10 @@ def test_sale_with_the_printer_off_is_kept_and_retry_prints_it_exactly_once(coun
 
     order = counter.cli_json("order", "show", code)
     assert order["status"] == "paid" and len(order["tickets"]) == 2
-    tokens = [t["token"] for t in order["tickets"]]
+    assert [t["token"] for t in order["tickets"]] == [None, None]  # a seller is shown no ticket's QR
+    assert counter.cli("login", "sue", pin="222222").exit_code == 0  # a supervisor, who may reprint, is
+    tokens = [t["token"] for t in counter.cli_json("order", "show", code)["tickets"]]
+    assert counter.cli("login", "sam", pin="1111").exit_code == 0
     for token in tokens:
         assert counter.cli("ticket", "verify", token).exit_code == 0
     (job,) = pending_jobs(counter)

@@ -9,6 +9,7 @@ from boxoffice.domain.clock import when_text
 from boxoffice.domain.codes import normalise_lookup
 from boxoffice.domain.masking import masked
 from boxoffice.domain.money import format_money
+from boxoffice.domain.permissions import allowed
 from boxoffice.domain.ticket_state import order_state, ticket_state
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import _
@@ -109,7 +110,14 @@ def order_for(ctx: Ctx, text: str) -> tuple[dict[str, Any], str | None]:
 
 
 def order_details(ctx: Ctx, code: str) -> OrderDetail:
-    """An order with its tickets and payments, money formatted, times in the venue's zone."""
+    """An order with its tickets and payments, money formatted, times in the venue's zone.
+
+    A ticket's signed token is what gets its holder in, so it is shown only to a role that may reprint tickets (a
+    supervisor): to anyone else, or with nobody logged in, it would be an unmarked, uncounted reprint of every
+    ticket of the order (``token`` is then None). The customer's data is masked by role as everywhere.
+    """
+    role = viewer_role(ctx)
+    show_tokens = role is not None and allowed(role, "reprint")
     order = find_order(ctx, code)
     cur = order["currency"]
     ev = catalog_store.get_event(ctx.conn, order["event_id"])
@@ -127,7 +135,8 @@ def order_details(ctx: Ctx, code: str) -> OrderDetail:
                      "row": t["row"], "seat": t["seat"],
                      "type": t["ticket_type_id"], "price": format_money(t["price"], cur),
                      "status": ticket_state(t["status"], t["revoked"]),
-                     "picked_up_at": t["picked_up_at"], "copies": t["copies"], "token": t["token"]}
+                     "picked_up_at": t["picked_up_at"], "copies": t["copies"],
+                     "token": t["token"] if show_tokens else None}
                     for t in tickets],
         "payments": [{"kind": p["kind"], "tender": p["tender"], "amount": format_money(p["amount"], cur),
                       "card_last4": p["card_last4"], "change": format_money(p["change"], cur) if p["change"] else None,
