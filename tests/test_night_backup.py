@@ -257,6 +257,12 @@ def test_keep_n_keeps_the_newest_n_of_this_terminals_copies(terminal, make_termi
     zero = cli("backup", "--to", shared, "--keep", "0", db=terminal)
     assert zero.exit_code == 2
 
+    namesake = make_terminal(name="Counter.1")  # another terminal whose copies get the same file name
+    clock.advance(minutes=10)
+    alone = cli("backup", "--to", shared, "--keep", "1", "--json", db=namesake)
+    assert alone.exit_code == 0 and alone.json()["removed"] == [], alone.output
+    assert all(p.exists() for p in made[-3:]), "a namesake's --keep 1 deletes none of this terminal's copies"
+
 
 def test_a_backup_folder_that_cannot_be_used_is_a_plain_refusal(terminal, cli, tmp_path: Path) -> None:  # noqa: ANN001
     in_the_way = tmp_path / "usb"

@@ -132,10 +132,12 @@ def backup(ctx: Ctx, to: Path, keep: int = 10) -> BackupResult:
     partial.rename(target)
     report["file"] = str(target)
     # Only this terminal's copies: several terminals may back up to one shared disk, and keeping our last N must
-    # never delete another terminal's. The copy just made is always kept: after a clock that ran fast was put
+    # never delete another terminal's. A file name says only the terminal's name, which two terminals may share
+    # ("Counter 1" and "Counter.1" are both Counter_1), so a copy is ours only if the terminal it holds is this one;
+    # one that cannot be read is left alone. The copy just made is always kept: after a clock that ran fast was put
     # right, the older copies carry later times in their names.
-    others = sorted((p for p in to.glob(f"{glob.escape(mine)}{'[0-9]' * 8}T{'[0-9]' * 12}Z.db") if p != target),
-                    key=lambda p: p.name)
+    named = (p for p in to.glob(f"{glob.escape(mine)}{'[0-9]' * 8}T{'[0-9]' * 12}Z.db") if p != target)
+    others = sorted((p for p in named if store.terminal_id(p) == ctx.terminal["id"]), key=lambda p: p.name)
     doomed = others[:max(0, len(others) - (keep - 1))]
     for p in doomed:
         p.unlink()
