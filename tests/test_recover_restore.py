@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -294,3 +295,46 @@ def test_a_ruined_database_is_moved_aside_and_the_backup_put_in_its_place(
     assert list(db.parent.glob("terminal.db.unreadable-*")), "the ruined file is kept aside, not deleted"
     assert run("sync", "recover", "--json").json()["by_kind"] == {"sale": 1}
     assert run("order", "show", code, "--json").exit_code == 0
+
+
+def test_a_sale_made_on_a_copy_put_back_by_hand_is_not_lost_by_a_restore(
+        central: Central, make_terminal, cli, tmp_path: Path) -> None:
+    """The folder was copied back by hand (no marks file), a sale was made on the copy under a journal number the
+    central service already holds for another sale, and `sync` stopped with journal_diverged. Restoring the backup
+    then would drop that sale, which is nowhere else: it is refused, and `sync recover` keeps the sale."""
+    ctx, run = _enrolled(central, make_terminal, cli, tmp_path, "Copied counter")
+    event, db = _gala(ctx), ctx.config.db_path
+    assert _sell(run, event).exit_code == 0
+    assert run("sync").exit_code == 0
+    backup = run("backup", "--to", tmp_path / "usb", "--json").json()["file"]
+    shutil.copyfile(backup, tmp_path / "by-hand.db")
+    for _ in range(2):
+        assert _sell(run, event).exit_code == 0
+    assert run("sync").exit_code == 0
+    ctx.close()
+    for suffix in ("-wal", "-shm", ".marks"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    put_back = sqlite3.connect(tmp_path / "by-hand.db")
+    put_back.execute("PRAGMA application_id = 0")  # the folder's own copy, not one `backup` marked
+    put_back.commit()
+    put_back.close()
+    shutil.copyfile(tmp_path / "by-hand.db", db)
+    on_the_copy = _sell(run, event)
+    assert on_the_copy.exit_code == 0, on_the_copy.output
+    code = on_the_copy.json()["order"]
+    assert run("sync").exit_code == RECOVERY_NEEDED  # journal_diverged
+
+    refused = run("restore", backup, "--yes")
+    assert refused.exit_code == 4, refused.output
+    assert "1 sale made since never reached the central service" in refused.stderr
+    assert run("order", "show", code, "--json").exit_code == 0, "nothing was changed"
+
+    recovered = run("sync", "recover", "--json")
+    assert recovered.exit_code == 0, recovered.output
+    out = recovered.json()
+    assert out["lost"] is None and [e["kind"] for e in out["reappended"]] == ["sale"], out
+    (clash,) = out["clashes"]  # the code the copy gave out again is kept apart, as CODE~ID, and flagged
+    assert clash["code"] == code and clash["kind"] == "order_code_reused"
+    codes = {o["code"] for o in central.query("SELECT code FROM orders WHERE terminal_id = ?",
+                                              (ctx.terminal["id"],))}
+    assert clash["kept_as"] in codes, "the sale made on the copy reached the central service"

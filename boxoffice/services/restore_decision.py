@@ -139,7 +139,11 @@ def decide(copy: dict[str, Any], live: dict[str, Any] | None, marks: Marks | Non
         decision["lost"] = lost["kinds"] if lost else ({"entries": known.seq - b} if live is None else None)
         decision["kept"] = lost
         return decision
-    lost = _lost([e for e in unpushed if e["seq"] > head["seq"]])
+    # Every entry made since the backup that the central service never acknowledged is lost with the restore, its
+    # number above the central head or not: one at or below it was made on a copy put back by hand (the central
+    # service holds another entry under that number, and `sync` stops with journal_diverged; `sync recover` keeps
+    # it, renumbered), or it reached the service and its answer did not come back (the next `sync` says so).
+    lost = _lost(unpushed)
     if lost is None and head["seq"] < known.seq:
         lost = {"kinds": {"entries": known.seq - max(head["seq"], b)}, "ids": [], "places": {}}
     if lost is not None:
