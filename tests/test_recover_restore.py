@@ -11,6 +11,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sync_helpers import Central
 
 from boxoffice.central.services.allocation_admin import allocate
@@ -338,3 +339,65 @@ def test_a_sale_made_on_a_copy_put_back_by_hand_is_not_lost_by_a_restore(
     codes = {o["code"] for o in central.query("SELECT code FROM orders WHERE terminal_id = ?",
                                               (ctx.terminal["id"],))}
     assert clash["kept_as"] in codes, "the sale made on the copy reached the central service"
+
+
+class _Killed(BaseException):
+    """The process dying at that very instant (nothing after it runs, no handler catches it)."""
+
+
+@pytest.mark.parametrize("where", ["live", "replacement"])
+def test_a_restore_killed_as_the_copy_goes_in_place_leaves_a_terminal_that_does_not_sell(
+        central: Central, make_terminal, cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    """The restore's own records (its entry, the order numbers raised, the row that stops selling until `sync
+    recover`) go in place with the copy: a process killed right after the copy is in place leaves a terminal that
+    neither sells nor gives out an order code the old one gave, on this machine or on a replacement."""
+    from boxoffice.services import backup as backup_service
+
+    ctx, run = _enrolled(central, make_terminal, cli, tmp_path, "Killed counter")
+    event, db = _gala(ctx), ctx.config.db_path
+    assert _sell(run, event).exit_code == 0
+    backup = run("backup", "--to", tmp_path / "usb", "--json").json()["file"]
+    later = [_sell(run, event).json()["order"] for _ in range(2)]
+    assert run("sync").exit_code == 0
+    if where == "live":
+        put_in_place = backup_service.store.restore_into
+
+        def killed(prepared: Path, conn: Any) -> None:
+            put_in_place(prepared, conn)
+            raise _Killed
+
+        monkeypatch.setattr(backup_service.store, "restore_into", killed)
+        with pytest.raises(_Killed):
+            run("restore", backup, "--yes")
+        target, after = db, run
+    else:
+        ctx.close()
+        target = tmp_path / "replacement" / "terminal.db"
+        target.parent.mkdir()
+        shutil.copyfile(db.with_suffix(".key"), target.with_suffix(".key"))
+        cfg = tmp_path / "boxoffice.toml"
+
+        def after(*args: Any, **kw: Any) -> Any:
+            return cli("--config", cfg, "--db", target, *args, **kw)
+
+        replace = backup_service.os.replace
+
+        def killed_replace(src: Any, dst: Any) -> None:
+            replace(src, dst)
+            if Path(dst) == target:
+                raise _Killed
+
+        monkeypatch.setattr(backup_service.os, "replace", killed_replace)
+        with pytest.raises(_Killed):
+            after("restore", backup, "--yes", "--admin", "ada", pin="123456")
+    monkeypatch.undo()
+
+    assert after("login", "sam", pin="1111").exit_code == 0
+    refused = after("sell", event, "--section", "standing", "--type", "adult=1", "--cash", "100")
+    assert refused.exit_code == RECOVERY_NEEDED, refused.output
+    kinds = [r[0] for r in sqlite3.connect(target).execute("SELECT kind FROM journal ORDER BY seq")]
+    assert kinds.count("restore") == 1 and kinds[-1] == "operator.login"  # the restore, then sam's login
+    recovered = after("sync", "recover", "--json")
+    assert recovered.exit_code == 0, recovered.output
+    sold = after("sell", event, "--section", "standing", "--type", "adult=1", "--cash", "100", "--json")
+    assert sold.exit_code == 0 and sold.json()["order"] not in later, sold.output

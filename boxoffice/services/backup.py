@@ -277,14 +277,41 @@ def restore(ctx: Ctx, source: Path, *, accept_loss: bool = False,
     report, copy, decision = _assess(ctx, source, accept_loss, central)
     prepared = _prepared(source, ctx.config.db_path)
     try:
+        out = _finish_in_copy(ctx.config, prepared, ctx.clock, source, report, copy, decision, accept_loss, op)
         kept = _keep_live(ctx, decision["live_head"])
         store.restore_into(prepared, ctx.conn)
     finally:
         _remove(prepared)
     ctx.terminal = terminal_store.get(ctx.conn) or ctx.terminal
-    out = _finish(ctx, source, report, copy, decision, accept_loss, op["id"])
     out["kept_live"] = str(kept)
     return cast(Restored, out)
+
+
+def _finish_in_copy(config: Config, prepared: Path, clock: Clock, source: Path, report: dict[str, Any],
+                    copy: dict[str, Any], decision: dict[str, Any], accept_loss: bool, who: dict[str, Any], *,
+                    log_in: bool = False) -> dict[str, Any]:
+    """:func:`_finish` written into the prepared copy before it is put in place: the restore entry, the order
+    numbers raised past every one the terminal gave out, the central service's places held and the row that stops
+    selling until `sync recover` go live with the copy, in the same step. Put in place first and finished after,
+    a sale in between (another window's counter) or a process killed in between left a copy that sold freely, under
+    order codes and journal numbers the terminal had given out already. ``log_in``: the admin who restored it is
+    logged in there too (a replacement machine, where the copy's own login does not hold)."""
+    from boxoffice.store.db import connect
+
+    conn = connect(prepared)
+    try:
+        term = terminal_store.get(conn)
+        assert term is not None  # verify_copy saw its journal; describe its terminal
+        done = Ctx(config=config, conn=conn, terminal=term, clock=clock)
+        out = _finish(done, source, report, copy, decision, accept_loss, who["id"])
+        if log_in:
+            from boxoffice.services.operators import start_session
+
+            with write(conn):
+                start_session(done, who)
+    finally:
+        conn.close()  # the last connection: its write-ahead log is folded into the file, which is all there is
+    return out
 
 
 def _remove(path: Path) -> None:
@@ -370,6 +397,10 @@ def restore_new(config: Config, source: Path, admin: str, pin: str, *, accept_lo
     private_dir(target.parent)
     prepared = _prepared(source, target)
     try:
+        # The copy's own login was sealed on the old machine and does not hold here: the admin who restored it,
+        # whose PIN was just checked, is the one logged in.
+        out = _finish_in_copy(config, prepared, clock, source, report, copy, decision, accept_loss, who,
+                              log_in=True)
         for suffix in ("", "-wal", "-shm"):
             old = Path(f"{target}{suffix}")
             if old.exists():
@@ -377,22 +408,6 @@ def restore_new(config: Config, source: Path, admin: str, pin: str, *, accept_lo
         os.replace(prepared, target)
     finally:
         _remove(prepared)  # nothing left once it is in place
-    from boxoffice.store.db import connect
-
-    conn = connect(target)
-    term = terminal_store.get(conn)
-    assert term is not None  # verify_copy saw its journal; describe its terminal
-    ctx = Ctx(config=config, conn=conn, terminal=term, clock=clock)
-    try:
-        out = _finish(ctx, source, report, copy, decision, accept_loss, who["id"])
-        # The copy's own login was sealed on the old machine and does not hold here: the admin who restored it,
-        # whose PIN was just checked, is the one logged in.
-        from boxoffice.services.operators import start_session
-
-        with write(ctx.conn):
-            start_session(ctx, who)
-    finally:
-        ctx.close()
     if not config.key_path.exists():
         out["key_missing"] = str(config.key_path)
     return cast(Restored, out)
