@@ -113,10 +113,12 @@ def test_a_sale_made_while_a_restore_is_checked_stops_the_restore_and_is_kept(
     admin = open_ctx(db)
     login(admin, "ada", "123456")
     assert run("sync").exit_code == 0  # the login's entry too: nothing unpushed when the restore is checked
+    ctx.close()  # the restoring command alone holds the database, as it must (the other window sold and closed)
     before = None
     with pytest.raises(Exception) as refused:
         before = restore(admin, copy, central=slow_network)
     assert before is None and getattr(refused.value, "code", None) == "conflict", refused.value
+    assert "changed while the restore was being checked" in str(refused.value)
     admin.close()
     assert cli("order", "show", other_window[0], "--json", db=db).exit_code == 0, "the sale is still there"
     assert not list(db.parent.glob("*.before-restore-*")), "nothing was kept: nothing was changed"
@@ -162,6 +164,30 @@ def test_a_copy_from_a_newer_release_or_changed_by_hand_is_refused_before_anythi
     assert not [p for p in terminal.config.db_path.parent.iterdir() if "restoring" in p.name]
     if change == PAYMENT_EATER:
         assert verify_copy(copy)["schema_extras"] == ["trigger eat"] and not verify_copy(copy)["ok"]
+
+
+def test_a_restore_waits_for_no_other_program_on_the_database_and_changes_nothing_if_one_stays(  # noqa: ANN001
+        terminal, demo_events, cli, open_ctx, tmp_path: Path) -> None:
+    """From the check that the live database is as assessed to its overwrite, the restore is alone on it: a counter
+    left open in another window could otherwise commit a sale that ends in neither the kept copy nor the restored
+    one. One that stays open is named, and nothing changes; once it is closed the restore goes through."""
+    gala, _ = demo_events
+    copy = Path(cli("backup", "--to", tmp_path / "usb", "--json", db=terminal).json()["file"])
+    sell(terminal, gala, "standing", {"adult": 1}, "cash")
+    counter = open_ctx(terminal)  # another window's counter, idle
+    before = dump(terminal.config.db_path)
+    refused = cli("restore", copy, "--yes", "--accept-loss", db=terminal)
+    assert refused.exit_code == 4, refused.output
+    assert "another boxoffice program has this terminal's database open" in refused.stderr
+    assert "nothing was restored" in refused.stderr and "Traceback" not in refused.output
+    assert dump(terminal.config.db_path) == before
+    assert not list(terminal.config.db_path.parent.glob("*.before-restore-*")), "nothing kept: nothing changed"
+    sold = sell(counter, gala, "standing", {"adult": 1}, "cash")  # that counter still sells
+    counter.close()
+    done = cli("restore", copy, "--yes", "--accept-loss", "--json", db=terminal)
+    assert done.exit_code == 0, done.output
+    (kept,) = terminal.config.db_path.parent.glob("*.before-restore-*")
+    assert any(sold["order"]["code"] in row for row in dump(kept)["orders"]), "its sale is in the kept copy"
 
 
 @pytest.mark.parametrize("name", ["Bar #2", "Box?A", "Till*", "售票台 1"])

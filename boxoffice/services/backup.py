@@ -12,10 +12,12 @@ there first, and the live database is kept beside itself (``<db>.before-restore-
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import re
 import secrets
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, NotRequired, TypedDict, cast
@@ -278,13 +280,27 @@ def restore(ctx: Ctx, source: Path, *, accept_loss: bool = False,
     prepared = _prepared(source, ctx.config.db_path)
     try:
         out = _finish_in_copy(ctx.config, prepared, ctx.clock, source, report, copy, decision, accept_loss, op)
-        kept = _keep_live(ctx, decision["live_head"])
-        store.restore_into(prepared, ctx.conn)
+        # Alone on the live database from the check that it is as assessed to the overwrite: a sale committed in
+        # between by another process (a counter left open) would be in neither the kept copy nor the restored one.
+        with _alone(ctx):
+            kept = _keep_live(ctx, decision["live_head"])
+            store.restore_into(prepared, ctx.conn)
     finally:
         _remove(prepared)
     ctx.terminal = terminal_store.get(ctx.conn) or ctx.terminal
     out["kept_live"] = str(kept)
     return cast(Restored, out)
+
+
+@contextlib.contextmanager
+def _alone(ctx: Ctx) -> Iterator[None]:
+    try:
+        with store.alone(ctx.conn):
+            yield
+    except store.BusyElsewhere:
+        raise BoxOfficeError("conflict", _("another boxoffice program has this terminal's database open (a counter "
+                                           "screen, `sync --watch`, a command still running): close it, then run "
+                                           "the restore again; nothing was restored")) from None
 
 
 def _finish_in_copy(config: Config, prepared: Path, clock: Clock, source: Path, report: dict[str, Any],

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 from boxoffice.filemodes import create_private
@@ -14,6 +16,39 @@ def _read_only(path: Path) -> sqlite3.Connection:
     """A read-only connection to the file ``path``. Through a proper file URI: a name with ``#`` or ``?`` in it
     would otherwise cut ``?mode=ro`` off, and SQLite would open (or create) some other file read-write."""
     return sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+
+
+ALONE_WAIT_MS = 5_000  # how long a restore waits for another process to let go of the database
+
+
+@contextlib.contextmanager
+def alone(conn: sqlite3.Connection) -> Iterator[None]:
+    """This connection the only one on its database while the block runs: no other connection, in this process or
+    another, can read or write it (SQLite's exclusive locking mode, held from the first write to the end).
+
+    Raises ``BusyElsewhere`` when another connection keeps the database open past ``ALONE_WAIT_MS`` (in WAL mode an
+    open connection shares the file, idle or not). The lock goes with the process if it dies.
+    """
+    conn.execute(f"PRAGMA busy_timeout={ALONE_WAIT_MS}")
+    conn.execute("PRAGMA locking_mode=EXCLUSIVE")
+    try:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("COMMIT")  # the write lock, which this mode keeps after the transaction
+        except sqlite3.OperationalError:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise BusyElsewhere from None
+        finally:
+            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        yield
+    finally:
+        conn.execute("PRAGMA locking_mode=NORMAL")
+        conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone()  # the mode changes at the next access
+
+
+class BusyElsewhere(Exception):
+    """Another connection kept the database open (:func:`alone`)."""
 
 
 def online_copy(source: sqlite3.Connection, target: Path, pages_per_step: int = 256) -> None:
