@@ -107,6 +107,24 @@ def test_above_the_limit_a_seller_is_refused_naming_the_role(cli: Any, terminal:
     assert "above the refund limit" in out.stderr and "ask a supervisor or admin" in out.stderr
 
 
+def test_the_limit_is_on_what_an_order_gives_back_so_refunding_it_in_parts_needs_the_supervisor_too(
+        cli: Any, terminal: Ctx, login: Any, demo_events: tuple[str, str]) -> None:
+    login(terminal, "sam")
+    big = sell(terminal, SaleRequest(demo_events[0], "stalls", {"adult": 4}, [Tender("card", None, "4242")]))
+    seats = [f"{t['row']}{t['seat']}" for t in big["tickets"]]  # 4 x 35.00: 140.00, above the 100.00 limit
+    code = big["order"]["code"]
+    first = cli("refund", code, "--tickets", ",".join(seats[:2]), "--yes", db=terminal)
+    assert first.exit_code == 0, first.output  # 70.00: under the limit
+    rest = cli("refund", code, "--tickets", ",".join(seats[2:]), "--yes", db=terminal)
+    assert rest.exit_code == 5, rest.output  # another 70.00 would make 140.00 back on one order
+    assert "above the refund limit" in rest.stderr and "ask a supervisor or admin" in rest.stderr
+    assert refunds(terminal) == 1
+    approved = cli("refund", code, "--tickets", ",".join(seats[2:]), "--supervisor", "sue", "--yes", "--json",
+                   db=terminal, pin="222222")
+    assert approved.exit_code == 0, approved.output
+    assert approved.json()["overrides"] == ["above_limit"] and approved.json()["approved_by"] == "sue"
+
+
 def test_unknown_reason_exits_2(cli: Any, terminal: Ctx, order: dict) -> None:
     out = cli("refund", order["order"]["code"], "--reason", "whim", "--yes", db=terminal)
     assert out.exit_code == 2 and "customer_request" in out.stderr

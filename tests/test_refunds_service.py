@@ -134,6 +134,21 @@ def test_exactly_the_limit_needs_no_supervisor(make_terminal: Any, demo_events: 
     assert refund(ctx, RefundRequest(code))["override"] is False
 
 
+def test_refunds_of_one_order_count_together_against_the_limit(make_terminal: Any,
+                                                                 demo_events: tuple[str, str]) -> None:
+    ctx = make_terminal()
+    ctx.config.values["refund_supervisor_above"] = "50.00"
+    login(ctx, "sam", "1111")
+    order = sale(ctx, demo_events[0])  # two adults in the stalls: 70.00
+    code, (one_seat, other) = order["order"]["code"], [f"{t['row']}{t['seat']}" for t in order["tickets"]]
+    assert refund(ctx, RefundRequest(code, tickets=[one_seat]))["override"] is False  # 35.00
+    p = preview(ctx, code, tickets=[other])
+    assert (p["overrides"], p["needs_supervisor"]) == (["above_limit"], True)  # 35.00 more: 70.00 back
+    with pytest.raises(BoxOfficeError) as err:
+        refund(ctx, RefundRequest(code, tickets=[other]))
+    assert err.value.code == "permission_denied"
+
+
 def test_partial_refunds_then_the_rest(seller: Ctx, demo_events: tuple[str, str]) -> None:
     order = sale(seller, demo_events[0], counts={"adult": 2, "child": 1}, tenders=[Tender("cash", 10000)])
     code = order["order"]["code"]

@@ -84,7 +84,7 @@ def assess(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
         raise BoxOfficeError("bad_input", _("cannot exchange {currency} tickets for {other} ones").format(
             currency=cur, other=ev["currency"]))
     overrides = (["outside_policy"] if parse_iso(old_ev["starts_at"]) <= ctx.now() else []) + \
-        (["above_limit"] if -difference > payback.refund_limit(ctx, cur) else []) + rf.channel_override(ctx, order) + \
+        (["above_limit"] if payback.above_limit(ctx, order, -difference) else []) + rf.channel_override(ctx, order) + \
         rf.used_override(ctx, old)
     plan = payback.refund_plan(ctx, order, -difference) if difference < 0 else []
     return {"op": op, "order": order, "old": old, "event": ev, "section_id": section_id, "lines": q["lines"],

@@ -23,6 +23,13 @@ def refund_limit(ctx: Ctx, currency: str) -> int:
     return parse_amount(str(ctx.config.refund_supervisor_above), currency)
 
 
+def above_limit(ctx: Ctx, order: dict[str, Any], amount: int) -> bool:
+    """Whether paying ``amount`` back on ``order`` takes it past the refund limit, counting what the order has had
+    back already: the limit is on what one order gives back, so refunding it a few tickets at a time (or a cheaper
+    exchange after a refund) needs the supervisor the whole refund would."""
+    return amount > 0 and store.given_back(ctx.conn, order["id"]) + amount > refund_limit(ctx, order["currency"])
+
+
 def refund_plan(ctx: Ctx, order: dict[str, Any], amount: int) -> list[dict[str, Any]]:
     """How ``amount`` goes back: [{tender, amount, card_last4, reference}], cards first then cash (module doc)."""
     sources: list[dict[str, Any]] = []

@@ -5,13 +5,13 @@ The rules, in the order they are applied:
 - **Who.** Refunding takes the ``refund`` permission (seller, supervisor, admin). An *override* takes a
   supervisor's PIN (``--supervisor NAME``) unless a supervisor or admin is the one logged in; every override is
   flagged on the refund row and in the journal with why it was needed:
-  ``outside_policy`` (no tier applies now: the refund is then the full price), ``above_limit`` (the amount is
-  above ``refund_supervisor_above``), ``other_channel`` (the order belongs to the web shop or another channel: that
-  needs the central service, which this terminal cannot reach, so only an explicit ``--supervisor`` override lets
-  it through offline, and the flag brings it to a supervisor at sync), ``other_terminal`` (another terminal
-  sold it: the central service applies that refund only under a supervisor's override), ``used`` (a ticket was
-  admitted at the door already), ``fee_waived`` (``--waive-fee``: the full price back inside a tier, as when the
-  venue cancels).
+  ``outside_policy`` (no tier applies now: the refund is then the full price), ``above_limit`` (the amount, with
+  what the order has had back already, is above ``refund_supervisor_above``), ``other_channel`` (the order belongs
+  to the web shop or another channel: that needs the central service, which this terminal cannot reach, so only
+  an explicit ``--supervisor`` override lets it through offline, and the flag brings it to a supervisor at sync),
+  ``other_terminal`` (another terminal sold it: the central service applies that refund only under a supervisor's
+  override), ``used`` (a ticket was admitted at the door already), ``fee_waived`` (``--waive-fee``: the full price
+  back inside a tier, as when the venue cancels).
 - **How much.** What each ticket was paid (its share of the order's tenders, domain.paid_share: never the price
   stored on the ticket) less the fee of the policy tier in force (see domain.refund_policy), scaled by the demand
   band in force for an event with bands (domain.demand_bands, services.demand_fee).
@@ -54,9 +54,9 @@ from boxoffice.services.refund_authority import channel_override as channel_over
 from boxoffice.services.refund_authority import check_authority as check_authority
 from boxoffice.services.refund_authority import used_override as used_override
 from boxoffice.services.refund_payback import (
+    above_limit,
     plan_steps,
     plan_text,
-    refund_limit,
     refund_plan,
     refund_rows,
 )
@@ -236,7 +236,7 @@ def assess(ctx: Ctx, code: str, tickets: list[str] | None = None, waive_fee: boo
              for t, fee in zip(chosen, fees, strict=True)]
     amount = sum(i["amount"] for i in items)
     overrides = ([] if decision.refundable else ["outside_policy"]) + \
-        (["above_limit"] if amount > refund_limit(ctx, cur) else []) + channel_override(ctx, order) + \
+        (["above_limit"] if above_limit(ctx, order, amount) else []) + channel_override(ctx, order) + \
         used_override(ctx, chosen) + (["fee_waived"] if waived else [])
     plan = refund_plan(ctx, order, amount)
     return {"order": order, "event": ev, "tickets": chosen, "items": items, "amount": amount,

@@ -47,6 +47,13 @@ def seat_holder(conn: sqlite3.Connection, event_id: str, section_id: str, label:
     return r[0] if r else None
 
 
+def given_back(conn: sqlite3.Connection, order_id: str) -> int:
+    """The money paid back on an order so far (its refund payments: refunds, and cheaper exchanges' differences)."""
+    r = conn.execute("SELECT coalesce(sum(amount), 0) FROM payments WHERE order_id = ? AND kind = 'refund'",
+                     (order_id,)).fetchone()
+    return int(r[0])
+
+
 def refunded_against(conn: sqlite3.Connection, payment_ids: Iterable[str]) -> dict[str, int]:
     """For each payment, the money already given back against it (refund rows name it in ``reference``)."""
     ids = list(payment_ids)
