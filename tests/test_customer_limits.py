@@ -176,6 +176,22 @@ def test_an_exchange_keeps_the_customer_counted(capped: Any, demo_events: tuple[
     assert out["order"]["phone"] == "13600136000"
 
 
+def test_an_exchange_that_adds_places_is_held_to_the_cap(capped: Any, demo_events: tuple[str, str],
+                                                          cli: Any) -> None:
+    """More places than the old tickets, or the same places moved to a capped event, count as a sale's would:
+    an exchange is no way round the cap."""
+    gala, jazz = demo_events
+    sale(capped, gala, 3, phone="13700137000")
+    other = sale(capped, jazz, 1, phone="13700137000")  # the jazz night has no cap
+    grown = cli("exchange", sale(capped, gala, 1, phone="13700137000")["order"]["code"], "--section", "standing",
+                "--type", "adult=3", "--cash", "100", "--yes", db=capped)
+    assert grown.exit_code == 4 and "has reached the limit of 4" in grown.output, grown.output
+    moved = cli("exchange", other["order"]["code"], "--event", gala, "--section", "standing", "--yes", db=capped)
+    assert moved.exit_code == 4 and "has reached the limit of 4" in moved.output, moved.output
+    keys = capped.conn.execute("SELECT count(*) FROM exchanges").fetchone()[0]
+    assert keys == 0, "nothing was exchanged"
+
+
 def test_a_real_name_sale_counts_each_holder_by_id_number(terminal: Any, cli: Any) -> None:
     from realname_kit import JANE, LI, WANG, sell_named
 

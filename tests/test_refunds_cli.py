@@ -125,6 +125,26 @@ def test_the_limit_is_on_what_an_order_gives_back_so_refunding_it_in_parts_needs
     assert approved.json()["overrides"] == ["above_limit"] and approved.json()["approved_by"] == "sue"
 
 
+def test_inside_the_no_refund_window_an_exchange_to_another_event_or_for_less_needs_the_supervisor(
+        cli: Any, terminal: Ctx, order: dict, clock: Any, login: Any, demo_events: tuple[str, str]) -> None:
+    """Where the gala's policy gives nothing back, an exchange into another event (whose own policy would then
+    refund the new tickets in full) or for cheaper tickets (paying the difference back) is a refund outside the
+    policy: a seller cannot do it alone."""
+    code, jazz = order["order"]["code"], demo_events[1]
+    clock.set(GALA_START - timedelta(hours=2, minutes=30))
+    login(terminal, "sam")
+    assert cli("refund", code, "--yes", db=terminal).exit_code == 4  # outside the refund policy
+    moved = cli("exchange", code, "--event", jazz, "--section", "stalls", "--yes", db=terminal)
+    assert moved.exit_code == 4 and "outside the refund policy" in moved.stderr, moved.output
+    cheaper = cli("exchange", code, "--section", "standing", "--yes", db=terminal)
+    assert cheaper.exit_code == 4 and "outside the refund policy" in cheaper.stderr, cheaper.output
+    same = cli("exchange", code, "--tickets", "F10", "--seats", "F12", "--yes", db=terminal)
+    assert same.exit_code == 0, same.output  # another seat at the same price: nothing goes back
+    approved = cli("exchange", code, "--event", jazz, "--section", "stalls", "--supervisor", "sue", "--yes", "--json",
+                   db=terminal, pin="222222")
+    assert approved.exit_code == 0, approved.output
+
+
 def test_unknown_reason_exits_2(cli: Any, terminal: Ctx, order: dict) -> None:
     out = cli("refund", order["order"]["code"], "--reason", "whim", "--yes", db=terminal)
     assert out.exit_code == 2 and "customer_request" in out.stderr

@@ -83,7 +83,7 @@ def assess(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
     if ev["currency"] != cur:
         raise BoxOfficeError("bad_input", _("cannot exchange {currency} tickets for {other} ones").format(
             currency=cur, other=ev["currency"]))
-    overrides = (["outside_policy"] if parse_iso(old_ev["starts_at"]) <= ctx.now() else []) + \
+    overrides = (["outside_policy"] if _outside_policy(ctx, old_ev, ev, difference) else []) + \
         (["above_limit"] if payback.above_limit(ctx, order, -difference) else []) + rf.channel_override(ctx, order) + \
         rf.used_override(ctx, old)
     plan = payback.refund_plan(ctx, order, -difference) if difference < 0 else []
@@ -175,9 +175,39 @@ def _checked(ctx: Ctx, req: ExchangeRequest, supervisor: str | None) -> dict[str
             section=sec["name"]))
     from boxoffice.services.holders import carried_over
 
-    named = carried_over(ctx, ev, a["old"], sum(line.count for line in a["lines"]))  # a real-name event's holders
+    places = sum(line.count for line in a["lines"])
+    named = carried_over(ctx, ev, a["old"], places)  # a real-name event's holders
+    _within_customer_limit(ctx, order, ev, places, len(a["old"]), named)
     return a | {"shift_id": shift_id, "note": note, "payments": payments, "detail": detail, "section": sec,
                 "holders": named}
+
+
+def _outside_policy(ctx: Ctx, old_ev: dict[str, Any], ev: dict[str, Any], difference: int) -> bool:
+    """Whether the exchange needs a supervisor as a refund outside the policy would: once the old event has
+    started; or, where the old event's refund policy gives nothing back now, when it pays money back (a cheaper
+    type) or moves the tickets to another event, whose own policy would then refund them in full."""
+    if parse_iso(old_ev["starts_at"]) <= ctx.now():
+        return True
+    if difference >= 0 and ev["id"] == old_ev["id"]:
+        return False
+    from boxoffice.services.demand_fee import decide
+
+    return not decide(ctx, old_ev).refundable
+
+
+def _within_customer_limit(ctx: Ctx, order: dict[str, Any], ev: dict[str, Any], places: int, old: int,
+                           named: list[Any]) -> None:
+    """Refuse (``customer_limit``) an exchange that gives the customer more places of an event with a cap than
+    they may hold: the places it adds to the event (all of them when it moves the tickets to another event) are
+    counted as a sale's would be. A real-name event counts its holders, carried over one for one."""
+    extra = places - (old if ev["id"] == order["event_id"] else 0)
+    if extra <= 0 or not ev.get("per_customer_limit") or named:
+        return
+    try:
+        keys = customer_limits.customer_keys(ctx, phone=order["phone"], email=order["email"], places=extra)
+    except BoxOfficeError:  # a phone or e-mail stored before it was checked: it could match nothing
+        return
+    customer_limits.enforce(ctx, ev, keys)
 
 
 def check(ctx: Ctx, req: ExchangeRequest, supervisor: str | None = None) -> ExchangePreview:
