@@ -131,6 +131,22 @@ def test_editing_an_amount_in_the_payments_table(copy: Path) -> None:
     assert "amount is 100 but the journal says 3500" in found[0]["problem"]
 
 
+def test_deleting_a_cash_payment_and_a_cash_in_is_found(copy: Path, cli: Any) -> None:
+    """Rows deleted by hand have no row to hold against their journal copies: the copies are held against the
+    rows, so the cash the drawer no longer expects is named."""
+    with by_hand(copy) as conn:
+        pay = conn.execute("SELECT id FROM payments WHERE kind = 'payment' AND tender = 'cash' ORDER BY rowid"
+                           " LIMIT 1").fetchone()[0]
+        cash_in = conn.execute("SELECT id FROM cash_movements WHERE kind = 'in'").fetchone()[0]
+        conn.execute("DELETE FROM payments WHERE id = ?", (pay,))
+        conn.execute("DELETE FROM cash_movements WHERE id = ?", (cash_in,))
+        sale, moved = seq_of(conn, "sale"), seq_of(conn, "cash.in")
+    found = breaks(copy)
+    assert {(b["seq"], b["kind"], b["id"]) for b in found} == {(sale, "missing", pay), (moved, "missing", cash_in)}
+    out = cli("audit", "verify", db=copy)
+    assert out.exit_code == 9 and f"cash_movements row {cash_in}" in out.output and "is gone" in out.output
+
+
 def test_deleting_an_entry(copy: Path) -> None:
     with by_hand(copy) as conn:
         seq = seq_of(conn, "sale", 1)

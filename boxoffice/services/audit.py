@@ -43,7 +43,7 @@ from boxoffice.domain.clock import iso, to_utc, when_text
 from boxoffice.domain.money import format_money
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import _, ngettext
-from boxoffice.services import audit_reconcile, checkpoints
+from boxoffice.services import audit_missing, audit_reconcile, checkpoints
 from boxoffice.services.context import Ctx
 from boxoffice.store import journal as journal_store
 from boxoffice.store import operators as operator_store
@@ -280,6 +280,7 @@ def verify(ctx: Ctx) -> AuditSummary:
     entries = list(journal_store.iter_entries(ctx.conn))
     breaks = (diagnose(entries) + checkpoints.problems(ctx, entries)
               + reconcile(entries, refund_store.money_records(ctx.conn, _COMPARED))
+              + audit_missing.check(ctx.conn, entries)  # and every money record the journal wrote still there
               + audit_reconcile.check(ctx.conn, entries)  # tickets, revocations, pickups, operators
               + priced_as_paid(ctx))
     summary: AuditSummary = {

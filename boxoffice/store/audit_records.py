@@ -40,3 +40,11 @@ def own_pickups(conn: sqlite3.Connection) -> list[dict[str, Any]]:
 def operators(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     """Every operator, as the audit compares them (no PIN hash)."""
     return [dict(r) for r in conn.execute("SELECT id, name, role, disabled FROM operators ORDER BY rowid")]
+
+
+_MONEY_TABLES = ("orders", "payments", "refunds", "exchanges", "shifts", "cash_movements")
+
+
+def ids_in(conn: sqlite3.Connection, tables: tuple[str, ...]) -> dict[str, set[str]]:
+    """Every row id of each of the money tables named (whoever wrote the row)."""
+    return {t: {r[0] for r in conn.execute(f"SELECT id FROM {t}")} for t in tables if t in _MONEY_TABLES}
