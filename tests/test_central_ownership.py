@@ -295,3 +295,27 @@ def test_a_seller_refunds_another_terminals_sale_only_with_a_supervisor(central:
     sync(owner)  # the seller's terminal learns it: that ticket is refused at its door, the other one still admits
     revoked = {r[0] for r in owner.conn.execute("SELECT ticket_id FROM revocations")}
     assert first in revoked and sold["tickets"][1]["id"] not in revoked
+
+
+def test_a_refund_naming_a_junk_order_flags_the_owner_without_stopping_its_pulls(
+        central: Central, terminals, demo_events) -> None:
+    """A terminal refunds, under an override it wrote itself, a ticket the owner refunded already, naming an order
+    id that is no id. The conflict goes to the owner too: it carries no such id, and the owner's pulls go on."""
+    gala, _ = demo_events
+    owner, other = terminals(2)
+    sold = sell(owner, gala, n=1)
+    (ticket,) = (t["id"] for t in sold["tickets"])
+    write_entry(owner, "refund", {"refund": {"id": uuid7(), "order_id": sold["order"]["id"], "override": 0,
+                                             "approved_by": None, "override_why": None},
+                                  "items": [{"ticket_id": ticket}], "revoked": [ticket]})
+    sync(owner)
+    sync(other)
+    write_entry(other, "refund", {"refund": {"id": uuid7(), "order_id": "not-a-uuid \u202e", "override": 1,
+                                             "approved_by": uuid7(), "override_why": "other_terminal"},
+                                  "items": [{"ticket_id": ticket}], "revoked": [ticket]})
+    pushed = sync(other)
+    flagged = [c for c in pushed["conflicts"] if c["kind"] == "refunded_twice"]
+    assert flagged and all(c["order_id"] is None for c in flagged), pushed["conflicts"]
+    pulled = sync(owner)  # refused whole at that change before
+    assert any(c["kind"] == "refunded_twice" for c in pulled["new_conflicts"]), pulled
+    assert sync(owner)["caught_up"]
