@@ -148,3 +148,32 @@ def test_a_recovery_that_renumbers_entries_made_on_a_copy_leaves_the_audit_clean
     verified = run("audit", "verify", "--json")
     assert verified.exit_code == 0, verified.output
     assert run("sync").exit_code == 0
+
+
+def test_an_old_checkpoint_sent_again_is_refused_on_its_number_without_walking_the_journal(
+        terminals: Any, central: Central, demo_events: tuple[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Anyone with a terminal's database holds every checkpoint it signed. One older than the one the service holds
+    is refused as before; the service no longer reads the terminal's entries from it to the one held first (sent
+    again and again, each such read held a night's journal in memory)."""
+    from boxoffice.central.errors import CentralError
+    from boxoffice.central.services import checkpoints
+    from boxoffice.central.store import checkpoints as store
+    from boxoffice.central.store import terminals as terminal_store
+
+    (a,) = terminals(1)
+    sync(a)
+    old = dict(a.conn.execute("SELECT seq, hash, key_id, signature, at FROM checkpoints ORDER BY seq LIMIT 1")
+               .fetchone())
+    for _ in range(3):
+        sell(a, demo_events[0])
+    sync(a)
+    walked: list[tuple[int, int]] = []
+    span = store.span
+    monkeypatch.setattr(store, "span", lambda db, tid, first, last: walked.append((first, last)) or
+                        span(db, tid, first, last))
+    with connect(central.db_url) as db:
+        term = terminal_store.by_id(db, a.terminal["id"])
+        assert held(central, a.terminal["id"])["seq"] > old["seq"]
+        with pytest.raises(CentralError) as refused:
+            checkpoints.accept(db, term, old, NOW)
+    assert refused.value.status == 409 and walked == []

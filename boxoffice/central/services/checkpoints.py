@@ -51,8 +51,11 @@ def accept(db: CentralDB, terminal: dict[str, Any], cp: dict[str, Any], now: str
                                                     "nothing was kept").format(seq=cp["seq"]))
     with db.transaction():
         held = store.held(db, tid)
-        start = min(held["seq"], cp["seq"]) if held else cp["seq"]
-        rows = store.span(db, tid, start, max(cp["seq"], held["seq"] if held else 0))
+        # Only the entries from the checkpoint held to the new one are walked. One older than that held is refused
+        # on its number alone (a chain cannot lead back): read, the entries from it would be the terminal's whole
+        # night, for a checkpoint anyone with its database can send again and again.
+        older = held is not None and cp["seq"] < held["seq"]
+        rows = [] if older else store.span(db, tid, held["seq"] if held else cp["seq"], cp["seq"])
         if not any(r["seq"] == cp["seq"] for r in rows) and (held is None or cp["seq"] >= held["seq"]):
             raise CentralError(409, "checkpoint_ahead", _("entry {seq} has not reached the central service yet: push "
                                                           "the entries before their checkpoint").format(seq=cp["seq"]))

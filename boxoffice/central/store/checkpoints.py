@@ -13,9 +13,12 @@ def held(db: CentralDB, terminal_id: str) -> dict[str, Any] | None:
 
 
 def span(db: CentralDB, terminal_id: str, first: int, last: int) -> list[dict[str, Any]]:
-    """The terminal's entries numbered first to last, as pushed, in order (what a checkpoint walk reads)."""
-    return db.all("SELECT seq, kind, payload, prev_hash, hash FROM journal WHERE terminal_id = ? AND seq >= ?"
-                  " AND seq <= ? ORDER BY seq", (terminal_id, first, last))
+    """The terminal's entries numbered first to last, as pushed, in order (what a checkpoint walk reads): the
+    links of the chain, and the payload only of a ``restore`` entry, the one kind that may declare a gap (a walk
+    over a night's entries would otherwise hold all their payloads at once)."""
+    return db.all("SELECT seq, kind, CASE WHEN kind = 'restore' THEN payload END AS payload, prev_hash, hash"
+                  " FROM journal WHERE terminal_id = ? AND seq >= ? AND seq <= ? ORDER BY seq",
+                  (terminal_id, first, last))
 
 
 def keep(db: CentralDB, terminal_id: str, cp: dict[str, Any], now: str) -> None:
