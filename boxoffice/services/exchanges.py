@@ -12,6 +12,7 @@ are taken, so "same seats, different ticket type" works. Everything, journal ent
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
@@ -182,7 +183,7 @@ def _checked(ctx: Ctx, req: ExchangeRequest, supervisor: str | None) -> dict[str
                 "holders": named}
 
 
-def _outside_policy(ctx: Ctx, old_ev: dict[str, Any], ev: dict[str, Any], difference: int) -> bool:
+def _outside_policy(ctx: Ctx, old_ev: Mapping[str, Any], ev: Mapping[str, Any], difference: int) -> bool:
     """Whether the exchange needs a supervisor as a refund outside the policy would: once the old event has
     started; or, where the old event's refund policy gives nothing back now, when it pays money back (a cheaper
     type) or moves the tickets to another event, whose own policy would then refund them in full."""
@@ -195,7 +196,7 @@ def _outside_policy(ctx: Ctx, old_ev: dict[str, Any], ev: dict[str, Any], differ
     return not decide(ctx, old_ev).refundable
 
 
-def _within_customer_limit(ctx: Ctx, order: dict[str, Any], ev: dict[str, Any], places: int, old: int,
+def _within_customer_limit(ctx: Ctx, order: Mapping[str, Any], ev: Mapping[str, Any], places: int, old: int,
                            named: list[Any]) -> None:
     """Refuse (``customer_limit``) an exchange that gives the customer more places of an event with a cap than
     they may hold: the places it adds to the event (all of them when it moves the tickets to another event) are
