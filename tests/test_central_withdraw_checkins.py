@@ -193,6 +193,26 @@ def test_an_exit_for_an_event_without_reentry_is_kept_not_applied(central: Centr
     sync(third)
     assert _scan(third, tickets[0]["token"], ev)["code"] == "already_checked_in"  # a copy is still refused
 
+    # An exit by a web-shop ticket's pretix secret alone (no ticket to find the event by) is judged by the event it
+    # names: one with re-entry is applied, any other is kept, not applied.
+    secret = "pretixSECRETxyz0123456789"
+    admit = {"nonce": uuid7(), "external_secret": secret, "event": ev, "direction": "in", "at": iso(clock()),
+             "terminal": door.terminal["id"]}
+    assert not push_as(central, door, [forged_entry(door, "checkin", admit)])["conflicts"]
+    held = "SELECT count(*) FROM claims WHERE action = 'checkin' AND subject LIKE 'pretix:%'"
+    assert central.scalar(held) == 1
+    by_secret: list[dict[str, Any]] = []
+    for named in (ev, "no-such", None, jazz):
+        exit_ = {"nonce": uuid7(), "external_secret": secret, "event": named, "direction": "out",
+                 "at": iso(clock()), "terminal": stolen.terminal["id"]}
+        by_secret.append(forged_entry(stolen, "checkin", exit_, after=by_secret[-1] if by_secret else exits[-1]))
+    answer = push_as(central, stolen, by_secret[:3])
+    assert [c["kind"] for c in answer["conflicts"]].count("exit_without_reentry") == 3
+    assert central.scalar(held) == 1, "the admission by secret stands"
+    answer = push_as(central, stolen, by_secret[3:])
+    assert "exit_without_reentry" not in [c["kind"] for c in answer["conflicts"]]
+    assert central.scalar(held) == 0, "an exit at an event with re-entry is applied"
+
 
 def test_an_honest_admission_let_out_since_is_not_what_a_withdrawal_hands_back(
         central: Central, terminals: Any, demo_events: tuple[str, str], clock: Any, cli: Any) -> None:

@@ -78,6 +78,7 @@ class Effect:
     holders: list[dict[str, Any]] = field(default_factory=list)  # real-name holders of the new tickets
     keys: list[tuple[str, int]] = field(default_factory=list)  # a sale's customer keys: (keyed hash, places)
     paid: str | None = None  # an unpaid order paid at a desk: its id, marked paid centrally
+    exit_event: str | None = None  # an exit by pretix secret alone: the event it names (no ticket to ask)
 
     def order_body(self) -> dict[str, Any]:
         """The feed body of the order this entry sold: other terminals count its customer keys too."""
@@ -285,7 +286,10 @@ def _checkin(kind: str, payload: dict[str, Any], order_id: str | None, tickets: 
         if secret is None:
             return Effect()
         by_secret = Claim("checkin", secret_subject(secret), None, None)
-        return Effect(release=[by_secret]) if out else Effect(claims=[by_secret])
+        if not out:
+            return Effect(claims=[by_secret])
+        named = payload.get("event") or payload.get("event_id")
+        return Effect(release=[by_secret], exit_event=named if _text(named) else "")
     claim = Claim("checkin", tickets[0], order_id, tickets[0])
     nonce = payload.get("nonce") if _text(payload.get("nonce")) else None
     event = payload.get("event") or payload.get("event_id")

@@ -118,6 +118,14 @@ class Known:
             self.reentries[event_id] = rows.event_reentry(db, event_id)
         return self.reentries[event_id] is not False
 
+    def event_reentry(self, db: CentralDB, event_id: str) -> bool:
+        """Whether the event ``event_id`` is published here with re-entry (False when it is not known here)."""
+        if not event_id:
+            return False
+        if event_id not in self.reentries:
+            self.reentries[event_id] = rows.event_reentry(db, event_id)
+        return self.reentries[event_id] is True
+
     def sold(self, terminal_id: str, order_id: str, ticket_ids: list[str]) -> None:
         """Note a sale of this batch applied: its order and tickets are the sender's from now on."""
         self.orders.setdefault(order_id, terminal_id)
@@ -151,6 +159,10 @@ def judge(db: CentralDB, terminal: dict[str, Any], entry: dict[str, Any], eff: E
         if not known.reentry(db, body.get("event_id"), body["ticket_id"]):
             return Verdict(conflicts.EXIT_REFUSED, body["ticket_id"], CENTRAL, EXIT_RULE,
                            _uuid(body.get("order_id")), _uuid(body["ticket_id"]))
+    if eff.exit_event is not None and not known.event_reentry(db, eff.exit_event):
+        # an exit by pretix secret alone: no ticket to find the event by, so the event it names must be one known
+        # here to let tickets out and in again (an honest door names its own, and refuses exits where there is none)
+        return Verdict(conflicts.EXIT_REFUSED, eff.release[0].subject, CENTRAL, EXIT_RULE, None, None)
     if eff.order is not None:
         found = _foreign_order(db, terminal, eff, known)
         if found is not None:
