@@ -11,6 +11,7 @@ the sender (its `boxoffice sync`).
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from sync_helpers import Central, client, forged_entry, push_as, sell, sync, write_entry
@@ -319,3 +320,26 @@ def test_a_refund_naming_a_junk_order_flags_the_owner_without_stopping_its_pulls
     pulled = sync(owner)  # refused whole at that change before
     assert any(c["kind"] == "refunded_twice" for c in pulled["new_conflicts"]), pulled
     assert sync(owner)["caught_up"]
+
+
+def test_a_release_entry_holding_junk_frees_nothing_and_leaves_no_card_number_in_the_log(
+        central: Central, terminals, demo_events) -> None:
+    """A tampered terminal's release entry with a card number for a count, or a number for its seats: the push is
+    answered (no 5xx), nothing is freed, the terminal's next pushes go on, and the number is in no log line."""
+    gala, _ = demo_events
+    (term,) = terminals(1)
+    sync(term)
+    card = "4111 1111 1111 1111"
+    write_entry(term, "allocation.release", {"event_id": gala, "section_id": "standing", "count": card})
+    write_entry(term, "allocation.release", {"event_id": gala, "section_id": "stalls", "seats": 7})
+    sync(term)  # a 5xx before, and every later push of the terminal failed the same way
+    moves = central.query("SELECT m.count FROM allocation_moves m JOIN journal j ON j.id = m.entry_id"
+                          " WHERE j.kind = 'allocation.release' AND j.terminal_id = ?", (term.terminal["id"],))
+    assert [m["count"] for m in moves] == [0, 0], moves
+    assert sell(term, gala, n=1) and sync(term)["caught_up"]  # the next push goes through
+    import httpx
+
+    assert httpx.get(f"{central.url}/v1/orders/4111111111111111", timeout=10).status_code in (401, 404)
+    time.sleep(0.5)  # the access line is written after the answer
+    log = central.server.log_path.read_text(encoding="utf-8", errors="replace")
+    assert "/v1/orders/" in log and "4111111111111111" not in log and card not in log

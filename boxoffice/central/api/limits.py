@@ -252,7 +252,10 @@ class _Bounded(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         if isinstance(record.args, tuple):
             record.args = tuple(bounded(a, 500) if isinstance(a, str) else a for a in record.args)
-        return bounded(super().format(record), MAX_LOG_CHARS * 4 if record.exc_info else MAX_LOG_CHARS)
+        from boxoffice.domain.card_numbers import mask_card_numbers  # a request's text may hold one: never logged
+
+        return mask_card_numbers(bounded(super().format(record), MAX_LOG_CHARS * 4 if record.exc_info
+                                         else MAX_LOG_CHARS))
 
 
 def _formatters() -> tuple[type[logging.Formatter], type[logging.Formatter]]:

@@ -188,7 +188,10 @@ def apply_release(db: CentralDB, terminal_id: str, entry_id: str, payload: dict[
         if rows.move_of_entry(db, entry_id) is not None:
             return False
         event_id, section_id = str(payload.get("event_id", "")), str(payload.get("section_id", ""))
-        labels = sorted({str(s) for s in payload.get("seats") or []})
+        # Read as a terminal writes them, anything else as nothing released (a signed entry may still hold junk:
+        # refused here, it would fail every later push of the terminal, and its text would reach the log)
+        seats, asked = payload.get("seats"), payload.get("count")
+        labels = sorted({s for s in seats if isinstance(s, str)}) if isinstance(seats, list) else []
         count = 0
         if labels:
             mine = [s for s, t in seats_of(db, event_id, section_id).items() if t == terminal_id and s in labels]
@@ -196,7 +199,7 @@ def apply_release(db: CentralDB, terminal_id: str, entry_id: str, payload: dict[
             labels, count = mine, len(mine)
         else:
             held = rows.general_count(db, event_id, section_id, terminal_id)
-            count = max(0, min(int(payload.get("count") or 0), held))
+            count = max(0, min(asked if type(asked) is int else 0, held))
             rows.take_general(db, event_id, section_id, terminal_id, count)
         record_move(db, "release", terminal_id, event_id, section_id, count, labels, entry_id, now)
         recall_released(db, terminal_id, payload.get("recall_id"), entry_id, count, now)
