@@ -124,6 +124,16 @@ def test_the_limit_is_on_what_an_order_gives_back_so_refunding_it_in_parts_needs
     assert approved.exit_code == 0, approved.output
     assert approved.json()["overrides"] == ["above_limit"] and approved.json()["approved_by"] == "sue"
 
+    # Nor does an exchange start the count again: the new order is the same purchase.
+    again = sell(terminal, SaleRequest(demo_events[0], "stalls", {"adult": 4}, [Tender("card", None, "4242")]))
+    seats = [f"{t['row']}{t['seat']}" for t in again["tickets"]]
+    assert cli("refund", again["order"]["code"], "--tickets", ",".join(seats[:2]), "--yes", db=terminal).exit_code == 0
+    swapped = cli("exchange", again["order"]["code"], "--tickets", ",".join(seats[2:]), "--section", "stalls",
+                  "--yes", "--json", db=terminal)
+    assert swapped.exit_code == 0, swapped.output  # other seats at the same price: nothing goes back
+    rest = cli("refund", swapped.json()["order"], "--yes", db=terminal)
+    assert rest.exit_code == 5 and "above the refund limit" in rest.stderr, rest.output
+
 
 def test_inside_the_no_refund_window_an_exchange_to_another_event_or_for_less_needs_the_supervisor(
         cli: Any, terminal: Ctx, order: dict, clock: Any, login: Any, demo_events: tuple[str, str]) -> None:
@@ -143,6 +153,21 @@ def test_inside_the_no_refund_window_an_exchange_to_another_event_or_for_less_ne
     approved = cli("exchange", code, "--event", jazz, "--section", "stalls", "--supervisor", "sue", "--yes", "--json",
                    db=terminal, pin="222222")
     assert approved.exit_code == 0, approved.output
+
+
+def test_inside_a_fee_tier_an_exchange_to_another_event_needs_the_supervisor(
+        cli: Any, terminal: Ctx, order: dict, clock: Any, login: Any, demo_events: tuple[str, str]) -> None:
+    """Refunded now, the gala keeps a fee; moved to the jazz night at full credit, the tickets would come back
+    whole under the jazz night's policy. That move is a refund outside the policy too."""
+    code, jazz = order["order"]["code"], demo_events[1]
+    clock.set(GALA_START - timedelta(hours=80))
+    login(terminal, "sam")
+    kept = cli("refund", code, db=terminal, input="n\n")
+    assert kept.exit_code == 1 and "for 63.00 GBP" in kept.output, kept.output  # 10% of 70.00 kept in this tier
+    moved = cli("exchange", code, "--event", jazz, "--section", "stalls", "--yes", db=terminal)
+    assert moved.exit_code == 4 and "outside the refund policy" in moved.stderr, moved.output
+    same = cli("exchange", code, "--tickets", "F10", "--seats", "F12", "--yes", db=terminal)
+    assert same.exit_code == 0, same.output  # another seat at the same price, same night: no override
 
 
 def test_unknown_reason_exits_2(cli: Any, terminal: Ctx, order: dict) -> None:

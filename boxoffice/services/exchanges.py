@@ -84,7 +84,8 @@ def assess(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
     if ev["currency"] != cur:
         raise BoxOfficeError("bad_input", _("cannot exchange {currency} tickets for {other} ones").format(
             currency=cur, other=ev["currency"]))
-    overrides = (["outside_policy"] if _outside_policy(ctx, old_ev, ev, difference) else []) + \
+    overrides = (["outside_policy"] if _outside_policy(ctx, old_ev, ev, difference, [t["price"] for t in old])
+                 else []) + \
         (["above_limit"] if payback.above_limit(ctx, order, -difference) else []) + rf.channel_override(ctx, order) + \
         rf.used_override(ctx, old)
     plan = payback.refund_plan(ctx, order, -difference) if difference < 0 else []
@@ -183,17 +184,20 @@ def _checked(ctx: Ctx, req: ExchangeRequest, supervisor: str | None) -> dict[str
                 "holders": named}
 
 
-def _outside_policy(ctx: Ctx, old_ev: Mapping[str, Any], ev: Mapping[str, Any], difference: int) -> bool:
+def _outside_policy(ctx: Ctx, old_ev: Mapping[str, Any], ev: Mapping[str, Any], difference: int,
+                    paid: list[int]) -> bool:
     """Whether the exchange needs a supervisor as a refund outside the policy would: once the old event has
-    started; or, where the old event's refund policy gives nothing back now, when it pays money back (a cheaper
-    type) or moves the tickets to another event, whose own policy would then refund them in full."""
+    started; or when it pays money back (a cheaper type) or moves the tickets (``paid``: what each was paid) to
+    another event, whose own policy would then refund them in full, while the old event's policy would not give
+    them back in full now (no refund, or a fee kept)."""
     if parse_iso(old_ev["starts_at"]) <= ctx.now():
         return True
     if difference >= 0 and ev["id"] == old_ev["id"]:
         return False
     from boxoffice.services.demand_fee import decide
 
-    return not decide(ctx, old_ev).refundable
+    decision = decide(ctx, old_ev)
+    return not decision.refundable or any(decision.fees(paid))
 
 
 def _within_customer_limit(ctx: Ctx, order: Mapping[str, Any], ev: Mapping[str, Any], places: int, old: int,

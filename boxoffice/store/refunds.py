@@ -48,9 +48,21 @@ def seat_holder(conn: sqlite3.Connection, event_id: str, section_id: str, label:
 
 
 def given_back(conn: sqlite3.Connection, order_id: str) -> int:
-    """The money paid back on an order so far (its refund payments: refunds, and cheaper exchanges' differences)."""
-    r = conn.execute("SELECT coalesce(sum(amount), 0) FROM payments WHERE order_id = ? AND kind = 'refund'",
-                     (order_id,)).fetchone()
+    """The money paid back so far on an order and on every order exchanges link it to, earlier or later (their
+    refund payments: refunds, and cheaper exchanges' differences): one purchase, however often its tickets were
+    exchanged."""
+    seen, todo = {order_id}, [order_id]
+    while todo:
+        oid = todo.pop()
+        for pair in conn.execute("SELECT from_order_id, to_order_id FROM exchanges WHERE from_order_id = ?"
+                                 " OR to_order_id = ?", (oid, oid)):
+            for linked in pair:
+                if linked not in seen:
+                    seen.add(linked)
+                    todo.append(linked)
+    marks = ", ".join("?" * len(seen))
+    r = conn.execute(f"SELECT coalesce(sum(amount), 0) FROM payments WHERE kind = 'refund' AND order_id IN ({marks})",
+                     tuple(seen)).fetchone()
     return int(r[0])
 
 
