@@ -188,6 +188,12 @@ def test_a_restore_waits_for_no_other_program_on_the_database_and_changes_nothin
     assert done.exit_code == 0, done.output
     (kept,) = terminal.config.db_path.parent.glob("*.before-restore-*")
     assert any(sold["order"]["code"] in row for row in dump(kept)["orders"]), "its sale is in the kept copy"
+    assert not [p for p in terminal.config.db_path.parent.iterdir() if "restoring" in p.name], "nothing stray"
+    from boxoffice.store import marks
+
+    on_disk = marks.read(marks.path_for(terminal.config.db_path))
+    last = sqlite3.connect(terminal.config.db_path).execute("SELECT max(seq) FROM journal").fetchone()[0]
+    assert on_disk is not None and on_disk.seq == last, "the marks file moved on to the restore entry"
 
 
 @pytest.mark.parametrize("name", ["Bar #2", "Box?A", "Till*", "售票台 1"])

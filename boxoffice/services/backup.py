@@ -287,6 +287,7 @@ def restore(ctx: Ctx, source: Path, *, accept_loss: bool = False,
             store.restore_into(prepared, ctx.conn)
     finally:
         _remove(prepared)
+    _mark_in_place(ctx.config.db_path, out)
     ctx.terminal = terminal_store.get(ctx.conn) or ctx.terminal
     out["kept_live"] = str(kept)
     return cast(Restored, out)
@@ -315,6 +316,7 @@ def _finish_in_copy(config: Config, prepared: Path, clock: Clock, source: Path, 
     from boxoffice.store.db import connect
 
     conn = connect(prepared)
+    conn.after_commit = None  # type: ignore[attr-defined]  # its marks are written once it is in place
     try:
         term = terminal_store.get(conn)
         assert term is not None  # verify_copy saw its journal; describe its terminal
@@ -325,13 +327,22 @@ def _finish_in_copy(config: Config, prepared: Path, clock: Clock, source: Path, 
 
             with write(conn):
                 start_session(done, who)
+        out["marks_head"] = marks_store.head(conn)
     finally:
         conn.close()  # the last connection: its write-ahead log is folded into the file, which is all there is
     return out
 
 
+def _mark_in_place(db_path: Path, out: dict[str, Any]) -> None:
+    """Move the marks file beside the database on to the restored copy's last entry and order number, once the
+    copy is in place (never back): the next restore or copy put back is measured against it."""
+    head = out.pop("marks_head", None)
+    if head is not None:
+        marks_store.advance(marks_store.path_for(db_path), head)
+
+
 def _remove(path: Path) -> None:
-    for suffix in ("", "-journal", "-wal", "-shm"):
+    for suffix in ("", "-journal", "-wal", "-shm", ".marks"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
@@ -424,6 +435,7 @@ def restore_new(config: Config, source: Path, admin: str, pin: str, *, accept_lo
         os.replace(prepared, target)
     finally:
         _remove(prepared)  # nothing left once it is in place
+    _mark_in_place(target, out)
     if not config.key_path.exists():
         out["key_missing"] = str(config.key_path)
     return cast(Restored, out)

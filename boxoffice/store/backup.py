@@ -35,10 +35,12 @@ def alone(conn: sqlite3.Connection) -> Iterator[None]:
         try:
             conn.execute("BEGIN IMMEDIATE")
             conn.execute("COMMIT")  # the write lock, which this mode keeps after the transaction
-        except sqlite3.OperationalError:
+        except sqlite3.OperationalError as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            raise BusyElsewhere from None
+            if getattr(exc, "sqlite_errorname", "") in ("SQLITE_BUSY", "SQLITE_LOCKED"):
+                raise BusyElsewhere from None
+            raise  # a disk that fails is not another program
         finally:
             conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         yield
