@@ -332,10 +332,13 @@ def test_a_release_entry_holding_junk_frees_nothing_and_leaves_no_card_number_in
     card = "4111 1111 1111 1111"
     write_entry(term, "allocation.release", {"event_id": gala, "section_id": "standing", "count": card})
     write_entry(term, "allocation.release", {"event_id": gala, "section_id": "stalls", "seats": 7})
-    sync(term)  # a 5xx before, and every later push of the terminal failed the same way
+    write_entry(term, "allocation.release", {"event_id": gala + "\x00", "section_id": "standing", "count": 1})
+    write_entry(term, "allocation.release", {"event_id": gala, "section_id": "standing", "count": 0,
+                                             "recall_id": "r\x00", "seats": ["A\x001"]})
+    sync(term)  # a 5xx before (a NUL: PostgreSQL refuses it), and every later push of the terminal failed the same way
     moves = central.query("SELECT m.count FROM allocation_moves m JOIN journal j ON j.id = m.entry_id"
                           " WHERE j.kind = 'allocation.release' AND j.terminal_id = ?", (term.terminal["id"],))
-    assert [m["count"] for m in moves] == [0, 0], moves
+    assert [m["count"] for m in moves] == [0, 0, 0, 0], moves
     assert sell(term, gala, n=1) and sync(term)["caught_up"]  # the next push goes through
     import httpx
 

@@ -250,12 +250,13 @@ class _Bounded(logging.Formatter):
     put in, and the whole record, traceback included, after."""
 
     def format(self, record: logging.LogRecord) -> str:
-        if isinstance(record.args, tuple):
-            record.args = tuple(bounded(a, 500) if isinstance(a, str) else a for a in record.args)
         from boxoffice.domain.card_numbers import mask_card_numbers  # a request's text may hold one: never logged
 
-        return mask_card_numbers(bounded(super().format(record), MAX_LOG_CHARS * 4 if record.exc_info
-                                         else MAX_LOG_CHARS))
+        # masked before cut: a number cut in two would leave its first digits
+        if isinstance(record.args, tuple):
+            record.args = tuple(bounded(mask_card_numbers(a), 500) if isinstance(a, str) else a for a in record.args)
+        return bounded(mask_card_numbers(super().format(record)),
+                       MAX_LOG_CHARS * 4 if record.exc_info else MAX_LOG_CHARS)
 
 
 def _formatters() -> tuple[type[logging.Formatter], type[logging.Formatter]]:

@@ -187,11 +187,14 @@ def apply_release(db: CentralDB, terminal_id: str, entry_id: str, payload: dict[
         lock(db)
         if rows.move_of_entry(db, entry_id) is not None:
             return False
-        event_id, section_id = str(payload.get("event_id", "")), str(payload.get("section_id", ""))
         # Read as a terminal writes them, anything else as nothing released (a signed entry may still hold junk:
-        # refused here, it would fail every later push of the terminal, and its text would reach the log)
+        # refused here, it would fail every later push of the terminal, and its text would reach the log; a NUL,
+        # escaped in the JSON, is text PostgreSQL refuses)
+        event_id, section_id = _text(payload.get("event_id")), _text(payload.get("section_id"))
         seats, asked = payload.get("seats"), payload.get("count")
-        labels = sorted({s for s in seats if isinstance(s, str)}) if isinstance(seats, list) else []
+        labels = sorted({s for s in seats if _text(s)}) if isinstance(seats, list) and event_id else []
+        if not (event_id and section_id):
+            event_id, section_id, labels, asked = "", "", [], 0
         count = 0
         if labels:
             mine = [s for s, t in seats_of(db, event_id, section_id).items() if t == terminal_id and s in labels]
@@ -202,10 +205,15 @@ def apply_release(db: CentralDB, terminal_id: str, entry_id: str, payload: dict[
             count = max(0, min(asked if type(asked) is int else 0, held))
             rows.take_general(db, event_id, section_id, terminal_id, count)
         record_move(db, "release", terminal_id, event_id, section_id, count, labels, entry_id, now)
-        recall_released(db, terminal_id, payload.get("recall_id"), entry_id, count, now)
+        recall_released(db, terminal_id, _text(payload.get("recall_id")) or None, entry_id, count, now)
     if count:
         stock_gate.after_release(db, terminal_id, event_id, section_id)  # committed: now pretix (stock_gate.py)
     return True
+
+
+def _text(value: Any) -> str:
+    """``value`` when it is text a table can keep (no NUL, at most 200 characters), else ``""``."""
+    return value if isinstance(value, str) and len(value) <= 200 and "\x00" not in value else ""
 
 
 def apply_pending_releases(db: CentralDB, terminal_id: str, now: str) -> int:
