@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sync_helpers import Central, sell, sync
+from sync_helpers import Central, sell, sync, write_entry
 
 from boxoffice.central.services import allocations as central_alloc
 from boxoffice.central.services.allocation_admin import allocate, summary
 from boxoffice.central.store.db import connect
+from boxoffice.domain.ids import uuid7
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services import allocations as service
 
@@ -97,7 +98,13 @@ def test_a_written_off_terminal_coming_back_with_offline_sales_is_flagged(centra
     assert row["allocated"][tid] == 2 and row["write_offs"][0]["risk"] == held - 2
     conflicts = cli("central", "conflicts", "--db", central.db_url, "--json").json()
     assert any(c["kind"] == "write_off_risk" and c["second_terminal"] == tid for c in conflicts)
-    # the terminal comes back: its 3 offline sales are flagged, naming the write-off; it drops its places
+    # the terminal comes back: its 3 offline sales are flagged, naming the write-off; it drops its places. Two sale
+    # entries of junk (a tampered database) flag nothing and stop nothing: before, a list for an event failed every
+    # push, and an order id that is no id, sent back in a flag, made the terminal refuse its pulls
+    write_entry(dead, "sale", {"order": {"id": uuid7(), "event_id": [gala]}, "tickets": [{"id": uuid7(),
+                                                                                         "section_id": "standing"}]})
+    write_entry(dead, "sale", {"order": {"id": "x" * 36, "event_id": gala}, "tickets": [{"id": "y" * 36,
+                                                                                        "section_id": "standing"}]})
     back = sync(dead)
     late = [c for c in central.query("SELECT * FROM conflicts WHERE kind = 'sold_after_write_off'"
                                      " AND second_terminal = ?", (tid,))]

@@ -31,7 +31,7 @@ from boxoffice.central.services import feed, free_text, stock_gate
 from boxoffice.central.store import allocations as rows
 from boxoffice.central.store import conflicts, journal, sales, terminals
 from boxoffice.central.store.db import CentralDB
-from boxoffice.domain.ids import uuid7
+from boxoffice.domain.ids import is_uuid, uuid7
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import N_, _
 
@@ -173,7 +173,9 @@ def flag_late_sales(db: CentralDB, terminal_id: str, now: str) -> int:
         for e in entries:
             order, tickets = _sale(e["payload"])
             for t in tickets:
-                stop = stops.get((order.get("event_id"), t.get("section_id")))
+                if not _readable(order, t):  # a sale's payload as pushed: junk ingest never applied is no sale
+                    continue
+                stop = stops.get((order["event_id"], t["section_id"]))
                 if stop is None or e["seq"] <= int(stop["checked_seq"]):
                     continue
                 changes += _late_ticket(db, stop, e, order, t, now)
@@ -198,6 +200,20 @@ def _sale(payload: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     return order, [t for t in tickets if isinstance(t, dict)]
 
 
+def _readable(order: dict[str, Any], ticket: dict[str, Any]) -> bool:
+    """Whether a pushed sale's order and ticket carry ids and name their event, section and place as storable text
+    (a list, a number or a NUL there made this check fail every later push of the terminal; an id that is no id,
+    sent in a flag, made the terminal refuse its pulls)."""
+    def text(v: Any, empty: bool = False) -> bool:
+        return isinstance(v, str) and (empty or v != "") and len(v) <= 200 and "\x00" not in v
+
+    place = [ticket.get("row"), ticket.get("seat")]
+    ids = (order.get("id"), ticket.get("id"))
+    return all(isinstance(x, str) and is_uuid(x) for x in ids) and text(order.get("event_id")) \
+        and text(ticket.get("section_id")) and (
+        place == [None, None] or all(text(p) or (type(p) is int and 0 <= p < 10**6) for p in place))
+
+
 def _late_ticket(db: CentralDB, stop: dict[str, Any], entry: dict[str, Any], order: dict[str, Any],
                  ticket: dict[str, Any], now: str) -> list[feed.Change]:
     """Take the place back into the terminal's allocation if it is still free; flag the sale either way."""
@@ -216,7 +232,7 @@ def _late_ticket(db: CentralDB, stop: dict[str, Any], entry: dict[str, Any], ord
     what = ("the place was still free: it is back in the terminal's allocation" if back else
             "the place had been sold or allocated elsewhere: it is oversold, settle it with the customer")
     subject = f"{sec.event_id}/{sec.id}" + (f"/{label}" if label else "")
-    ids = [x if isinstance(x, str) and len(x) == 36 else None for x in (order.get("id"), ticket.get("id"))]
+    ids = [x if isinstance(x, str) and is_uuid(x) else None for x in (order.get("id"), ticket.get("id"))]
     return _flag(db, "sold_after_write_off", subject, ids[0], ids[1], stop,
                  {"terminal_id": tid, "entry_id": entry["id"], "at": str(entry["at"])[:40]},
                  f"sold after write-off {stop['id']} by {stop['by_name']} ({stop['reason'][:120]}); {what}", now)
