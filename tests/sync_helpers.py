@@ -430,6 +430,24 @@ def forged_entry(ctx: Any, kind: str, payload: dict[str, Any], after: dict[str, 
     return e
 
 
+def write_text_entry(ctx: Any, kind: str, payload_text: str) -> None:
+    """A hostile entry whose payload is the given text, as a tampered database holds it (an escape such as a lone
+    surrogate, which the terminal itself never writes), chained and hashed as an honest one: its next sync pushes
+    it."""
+    from boxoffice.domain.chain import entry_hash
+    from boxoffice.domain.ids import uuid7
+    from boxoffice.store import journal as journal_store
+
+    last = list(journal_store.iter_entries(ctx.conn))[-1]
+    e = {"id": uuid7(), "terminal_id": ctx.terminal["id"], "seq": last["seq"] + 1, "kind": kind,
+         "operator_id": last["operator_id"], "at": last["at"], "payload": payload_text, "prev_hash": last["hash"]}
+    e["hash"] = entry_hash(e["prev_hash"], id=e["id"], seq=e["seq"], terminal_id=e["terminal_id"], kind=kind,
+                           operator_id=e["operator_id"], at=e["at"], payload=payload_text)
+    with ctx.conn:
+        ctx.conn.execute("INSERT INTO journal (seq, id, terminal_id, kind, operator_id, at, payload, prev_hash, hash)"
+                         " VALUES (:seq, :id, :terminal_id, :kind, :operator_id, :at, :payload, :prev_hash, :hash)", e)
+
+
 def push_as(central: Central, ctx: Any, entries: list[dict[str, Any]]) -> dict[str, Any]:
     """Push through the terminal's own client and token, as `boxoffice sync` would."""
     from boxoffice.services.sync.rounds import credentials

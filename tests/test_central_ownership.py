@@ -11,10 +11,11 @@ the sender (its `boxoffice sync`).
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
-from sync_helpers import Central, client, forged_entry, push_as, sell, sync, write_entry
+from sync_helpers import Central, client, forged_entry, push_as, sell, sync, write_entry, write_text_entry
 
 from boxoffice.domain.codes import code_parts, make_order_code
 from boxoffice.domain.ids import uuid7
@@ -335,10 +336,12 @@ def test_a_release_entry_holding_junk_frees_nothing_and_leaves_no_card_number_in
     write_entry(term, "allocation.release", {"event_id": gala + "\x00", "section_id": "standing", "count": 1})
     write_entry(term, "allocation.release", {"event_id": gala, "section_id": "standing", "count": 0,
                                              "recall_id": "r\x00", "seats": ["A\x001"]})
+    odd = json.dumps({"count": 1, "event_id": gala, "recall_id": "r#", "section_id": "standing#"})
+    write_text_entry(term, "allocation.release", odd.replace("#", "\\ud800"))  # a lone surrogate no driver encodes
     sync(term)  # a 5xx before (a NUL: PostgreSQL refuses it), and every later push of the terminal failed the same way
     moves = central.query("SELECT m.count FROM allocation_moves m JOIN journal j ON j.id = m.entry_id"
                           " WHERE j.kind = 'allocation.release' AND j.terminal_id = ?", (term.terminal["id"],))
-    assert [m["count"] for m in moves] == [0, 0, 0, 0], moves
+    assert [m["count"] for m in moves] == [0, 0, 0, 0, 0], moves
     assert sell(term, gala, n=1) and sync(term)["caught_up"]  # the next push goes through
     import httpx
 

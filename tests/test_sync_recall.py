@@ -4,10 +4,11 @@ it may have sold offline, and flags the sales it pushes later from them."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
-from sync_helpers import Central, sell, sync, write_entry
+from sync_helpers import Central, sell, sync, write_entry, write_text_entry
 
 from boxoffice.central.services import allocations as central_alloc
 from boxoffice.central.services.allocation_admin import allocate, summary
@@ -105,6 +106,9 @@ def test_a_written_off_terminal_coming_back_with_offline_sales_is_flagged(centra
                                                                                          "section_id": "standing"}]})
     write_entry(dead, "sale", {"order": {"id": "x" * 36, "event_id": gala}, "tickets": [{"id": "y" * 36,
                                                                                         "section_id": "standing"}]})
+    odd = json.dumps({"order": {"event_id": gala, "id": uuid7()}, "tickets": [{"id": uuid7(), "row": "A#", "seat": "1",
+                                                                           "section_id": "stalls"}]})
+    write_text_entry(dead, "sale", odd.replace("#", "\\ud800"))  # a lone surrogate no driver encodes
     back = sync(dead)
     late = [c for c in central.query("SELECT * FROM conflicts WHERE kind = 'sold_after_write_off'"
                                      " AND second_terminal = ?", (tid,))]

@@ -338,7 +338,8 @@ def _mark_in_place(db_path: Path, out: dict[str, Any]) -> None:
     copy is in place (never back): the next restore or copy put back is measured against it."""
     head = out.pop("marks_head", None)
     if head is not None:
-        marks_store.advance(marks_store.path_for(db_path), head)
+        with contextlib.suppress(OSError):  # as after any commit: a marks file that cannot be written fails nothing
+            marks_store.advance(marks_store.path_for(db_path), head)
 
 
 def _remove(path: Path) -> None:

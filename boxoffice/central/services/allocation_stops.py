@@ -30,7 +30,7 @@ from boxoffice.central.services import allocation_ledger as ledger
 from boxoffice.central.services import feed, free_text, stock_gate
 from boxoffice.central.store import allocations as rows
 from boxoffice.central.store import conflicts, journal, sales, terminals
-from boxoffice.central.store.db import CentralDB
+from boxoffice.central.store.db import CentralDB, storable
 from boxoffice.domain.ids import is_uuid, uuid7
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import N_, _
@@ -205,7 +205,7 @@ def _readable(order: dict[str, Any], ticket: dict[str, Any]) -> bool:
     (a list, a number or a NUL there made this check fail every later push of the terminal; an id that is no id,
     sent in a flag, made the terminal refuse its pulls)."""
     def text(v: Any, empty: bool = False) -> bool:
-        return isinstance(v, str) and (empty or v != "") and len(v) <= 200 and "\x00" not in v
+        return storable(v) and (empty or v != "") and len(v) <= 200
 
     place = [ticket.get("row"), ticket.get("seat")]
     ids = (order.get("id"), ticket.get("id"))

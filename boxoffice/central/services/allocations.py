@@ -60,7 +60,7 @@ from boxoffice.central.services.allocation_ledger import (
 from boxoffice.central.services.allocation_stops import recall_released
 from boxoffice.central.store import allocations as rows
 from boxoffice.central.store import terminals
-from boxoffice.central.store.db import CentralDB
+from boxoffice.central.store.db import CentralDB, storable
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import _
 
@@ -212,8 +212,8 @@ def apply_release(db: CentralDB, terminal_id: str, entry_id: str, payload: dict[
 
 
 def _text(value: Any) -> str:
-    """``value`` when it is text a table can keep (no NUL, at most 200 characters), else ``""``."""
-    return value if isinstance(value, str) and len(value) <= 200 and "\x00" not in value else ""
+    """``value`` when it is text a table can keep (central/store/db.storable, at most 200 characters), else ``""``."""
+    return value if storable(value) and len(value) <= 200 else ""
 
 
 def apply_pending_releases(db: CentralDB, terminal_id: str, now: str) -> int:

@@ -38,6 +38,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from boxoffice.central.store.db import storable
 from boxoffice.wire import codec
 
 CHECKIN_KINDS = frozenset({"checkin", "check_in", "scan", "admit"})
@@ -117,8 +118,8 @@ def _fits(row: dict[str, Any], text: tuple[str, ...], may_be_none: tuple[str, ..
 
 
 def _text(value: Any) -> bool:
-    """Text a table can hold: PostgreSQL refuses the NUL character in any text column."""
-    return isinstance(value, str) and "\x00" not in value
+    """Text a table can hold (central/store/db.storable: no NUL, no lone surrogate)."""
+    return storable(value)
 
 
 def _id_of(value: Any) -> str | None:

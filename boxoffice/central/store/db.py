@@ -27,6 +27,19 @@ TRANSIENT_SQLSTATES = {"40P01", "40001"}  # deadlock_detected, serialization_fai
 T = TypeVar("T")
 
 
+def storable(value: Any) -> bool:
+    """Text both databases can keep: no NUL (PostgreSQL refuses it in any text column) and no lone surrogate (an
+    escape JSON allows, which neither driver can encode). What a pushed payload holds is checked with this before
+    it reaches a statement: one refused there fails the push, and every later one that carries it."""
+    if not isinstance(value, str) or "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def is_postgres(url: str) -> bool:
     """Whether a --db value names a PostgreSQL server (else it is a SQLite file path)."""
     return url.startswith(("postgresql://", "postgres://"))
