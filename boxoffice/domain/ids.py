@@ -64,3 +64,8 @@ def is_uuid(text: str) -> bool:
         return str(uuid.UUID(text)) == text.lower()
     except (ValueError, AttributeError, TypeError):
         return False
+
+
+def uuid_or_none(value: object) -> str | None:
+    """``value`` when it is a canonical UUID, else None: an id from a pushed payload, before it is passed on."""
+    return value if isinstance(value, str) and is_uuid(value) else None

@@ -31,7 +31,7 @@ from boxoffice.central.services import feed, free_text, stock_gate
 from boxoffice.central.store import allocations as rows
 from boxoffice.central.store import conflicts, journal, sales, terminals
 from boxoffice.central.store.db import CentralDB, storable
-from boxoffice.domain.ids import is_uuid, uuid7
+from boxoffice.domain.ids import uuid7, uuid_or_none
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import N_, _
 
@@ -204,14 +204,13 @@ def _readable(order: dict[str, Any], ticket: dict[str, Any]) -> bool:
     """Whether a pushed sale's order and ticket carry ids and name their event, section and place as storable text
     (a list, a number or a NUL there made this check fail every later push of the terminal; an id that is no id,
     sent in a flag, made the terminal refuse its pulls)."""
-    def text(v: Any, empty: bool = False) -> bool:
-        return storable(v) and (empty or v != "") and len(v) <= 200
+    def text(v: Any) -> bool:
+        return storable(v, 200) and v != ""
 
     place = [ticket.get("row"), ticket.get("seat")]
-    ids = (order.get("id"), ticket.get("id"))
-    return all(isinstance(x, str) and is_uuid(x) for x in ids) and text(order.get("event_id")) \
-        and text(ticket.get("section_id")) and (
-        place == [None, None] or all(text(p) or (type(p) is int and 0 <= p < 10**6) for p in place))
+    return uuid_or_none(order.get("id")) is not None and uuid_or_none(ticket.get("id")) is not None \
+        and text(order.get("event_id")) and text(ticket.get("section_id")) and (
+            place == [None, None] or all(text(p) or (type(p) is int and 0 <= p < 10**6) for p in place))
 
 
 def _late_ticket(db: CentralDB, stop: dict[str, Any], entry: dict[str, Any], order: dict[str, Any],
@@ -232,7 +231,7 @@ def _late_ticket(db: CentralDB, stop: dict[str, Any], entry: dict[str, Any], ord
     what = ("the place was still free: it is back in the terminal's allocation" if back else
             "the place had been sold or allocated elsewhere: it is oversold, settle it with the customer")
     subject = f"{sec.event_id}/{sec.id}" + (f"/{label}" if label else "")
-    ids = [x if isinstance(x, str) and is_uuid(x) else None for x in (order.get("id"), ticket.get("id"))]
+    ids = [uuid_or_none(order.get("id")), uuid_or_none(ticket.get("id"))]
     return _flag(db, "sold_after_write_off", subject, ids[0], ids[1], stop,
                  {"terminal_id": tid, "entry_id": entry["id"], "at": str(entry["at"])[:40]},
                  f"sold after write-off {stop['id']} by {stop['by_name']} ({stop['reason'][:120]}); {what}", now)

@@ -213,7 +213,7 @@ def apply_release(db: CentralDB, terminal_id: str, entry_id: str, payload: dict[
 
 def _text(value: Any) -> str:
     """``value`` when it is text a table can keep (central/store/db.storable, at most 200 characters), else ``""``."""
-    return value if storable(value) and len(value) <= 200 else ""
+    return value if storable(value, 200) else ""
 
 
 def apply_pending_releases(db: CentralDB, terminal_id: str, now: str) -> int:

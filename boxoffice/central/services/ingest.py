@@ -31,7 +31,7 @@ from boxoffice.central.store import conflicts, journal, sales, terminals
 from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.chain import GENESIS, declared_gap, entry_hash
 from boxoffice.domain.codes import reused_code
-from boxoffice.domain.ids import is_uuid, uuid7
+from boxoffice.domain.ids import uuid7, uuid_or_none
 from boxoffice.domain.privacy import vouched
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import _, ngettext
@@ -358,8 +358,8 @@ class _Batch:
               rule: str) -> None:
         # The ids come from the second entry's payload, and the flag goes to the first terminal too: one that is no
         # id would make that terminal refuse every page of its feed from this change on (the page schema).
-        body = {"id": uuid7(), "kind": kind, "subject": subject, "order_id": _uuid(claim.order_id),
-                "ticket_id": _uuid(claim.ticket_id),
+        body = {"id": uuid7(), "kind": kind, "subject": subject, "order_id": uuid_or_none(claim.order_id),
+                "ticket_id": uuid_or_none(claim.ticket_id),
                 "first": {"terminal_id": first["terminal_id"], "entry_id": first["entry_id"], "at": first["at"]},
                 "second": {"terminal_id": self.tid, "entry_id": entry["id"], "at": entry["at"]},
                 "rule": rule, "at": self.now}
@@ -431,7 +431,3 @@ class _Batch:
             self._flag(customer_limits.KIND, customer_limits.subject(found),
                        Claim("customer", found["key"], found["order_id"], None),
                        first, {"id": who["entry_id"], "at": who["at"]}, customer_limits.RULE)
-
-
-def _uuid(value: Any) -> str | None:
-    return value if isinstance(value, str) and is_uuid(value) else None

@@ -59,7 +59,7 @@ from boxoffice.central.store.db import CentralDB
 from boxoffice.central.store.held import HELD
 from boxoffice.domain.clock import iso, parse_iso
 from boxoffice.domain.codes import CENTRAL_TAG_PREFIX, code_parts
-from boxoffice.domain.ids import is_uuid
+from boxoffice.domain.ids import is_uuid, uuid_or_none
 from boxoffice.wire import codec
 
 SELL, PICKUP, DOOR = "sell", "pickup", "door"
@@ -112,19 +112,17 @@ class Known:
         the service knows the ticket (a door decides by the ticket, whatever event an exit names); the event the
         entry names only for a ticket it does not know."""
         event_id = rows.ticket_event(db, ticket_id) or (named if isinstance(named, str) else None)
-        if event_id is None:
-            return True
-        if event_id not in self.reentries:
-            self.reentries[event_id] = rows.event_reentry(db, event_id)
-        return self.reentries[event_id] is not False
+        return event_id is None or self._published(db, event_id) is not False
 
     def event_reentry(self, db: CentralDB, event_id: str) -> bool:
         """Whether the event ``event_id`` is published here with re-entry (False when it is not known here)."""
-        if not event_id:
-            return False
+        return bool(event_id) and self._published(db, event_id) is True
+
+    def _published(self, db: CentralDB, event_id: str) -> bool | None:
+        """The event's re-entry as its published model says (None: no model here), read once per batch."""
         if event_id not in self.reentries:
             self.reentries[event_id] = rows.event_reentry(db, event_id)
-        return self.reentries[event_id] is True
+        return self.reentries[event_id]
 
     def sold(self, terminal_id: str, order_id: str, ticket_ids: list[str]) -> None:
         """Note a sale of this batch applied: its order and tickets are the sender's from now on."""
@@ -153,12 +151,12 @@ def judge(db: CentralDB, terminal: dict[str, Any], entry: dict[str, Any], eff: E
     need = _role_needed(kind, eff)
     if need is not None and need not in roles:
         return Verdict(conflicts.ROLE_MISSING, f"{kind}: this terminal was enrolled without the {need} role"[:300],
-                       CENTRAL, ROLE_RULE, _uuid(eff.order["id"]) if eff.order else None)
+                       CENTRAL, ROLE_RULE, uuid_or_none(eff.order["id"]) if eff.order else None)
     if eff.release and eff.change is not None and eff.change[1].get("direction") == "out":
         body = eff.change[1]  # a door's exit: every door would let the ticket in again
         if not known.reentry(db, body.get("event_id"), body["ticket_id"]):
             return Verdict(conflicts.EXIT_REFUSED, body["ticket_id"], CENTRAL, EXIT_RULE,
-                           _uuid(body.get("order_id")), _uuid(body["ticket_id"]))
+                           uuid_or_none(body.get("order_id")), uuid_or_none(body["ticket_id"]))
     if eff.exit_event is not None and not known.event_reentry(db, eff.exit_event):
         # an exit by pretix secret alone: no ticket to find the event by, so the event it names must be one known
         # here to let tickets out and in again (an honest door names its own, and refuses exits where there is none)
@@ -185,10 +183,6 @@ def _role_needed(kind: str, eff: Effect) -> str | None:
     return None
 
 
-def _uuid(value: Any) -> str | None:
-    return value if isinstance(value, str) and is_uuid(value) else None
-
-
 def _foreign_order(db: CentralDB, terminal: dict[str, Any], eff: Effect, known: Known) -> Verdict | None:
     """A sale's order under a code or with ids that are not the sender's own."""
     assert eff.order is not None
@@ -199,18 +193,18 @@ def _foreign_order(db: CentralDB, terminal: dict[str, Any], eff: Effect, known: 
         owner = "web" if code.upper().startswith(CENTRAL_TAG_PREFIX) else None
         if owner is None and parts is not None:
             owner = rows.terminal_with_tag(db, parts[0])
-        return Verdict("order_code_foreign", code[:300], owner or CENTRAL, CODE_RULE, _uuid(order["id"]))
+        return Verdict("order_code_foreign", code[:300], owner or CENTRAL, CODE_RULE, uuid_or_none(order["id"]))
     oid = order["id"]
     owner = known.orders.get(oid)
     if owner is not None and owner != tid:
         return Verdict("order_id_taken", oid, owner, ID_RULE, None)
     ticket_ids = [t["id"] for t in eff.tickets]
     if len(set(ticket_ids)) != len(ticket_ids):
-        return Verdict("ticket_id_taken", code, CENTRAL, ID_RULE, _uuid(oid))
+        return Verdict("ticket_id_taken", code, CENTRAL, ID_RULE, uuid_or_none(oid))
     for t in ticket_ids:
         other = known.tickets.get(t)
         if other is not None and (other["order_id"] != oid or other["owner"] != tid):
-            return Verdict("ticket_id_taken", t, other["owner"], ID_RULE, _uuid(oid), None)
+            return Verdict("ticket_id_taken", t, other["owner"], ID_RULE, uuid_or_none(oid), None)
     return None
 
 
@@ -224,14 +218,14 @@ def _foreign_tickets(db: CentralDB, terminal: dict[str, Any], entry: dict[str, A
         return None
     first = foreign[0]
     owner = held.get(first, {}).get("owner") or CENTRAL
-    order_id = _uuid(held.get(first, {}).get("order_id"))
+    order_id = uuid_or_none(held.get(first, {}).get("order_id"))
     if _override(entry) and roles & {SELL, PICKUP}:
         since = iso(parse_iso(now) - timedelta(hours=1))
         entries, done = rows.foreign_refunds_since(db, terminal["id"], since)
         if cap and (entries + 1 > FOREIGN_PER_HOUR or done + len(foreign) > FOREIGN_TICKETS_PER_HOUR):
-            return Verdict(HELD, first, owner, HELD_RULE, order_id, _uuid(first))
-        return Verdict("foreign_refund_override", first, owner, REVIEW_RULE, order_id, _uuid(first), apply=True)
-    return Verdict("foreign_ticket", first, owner, FOREIGN_RULE, order_id, _uuid(first))
+            return Verdict(HELD, first, owner, HELD_RULE, order_id, uuid_or_none(first))
+        return Verdict("foreign_refund_override", first, owner, REVIEW_RULE, order_id, uuid_or_none(first), apply=True)
+    return Verdict("foreign_ticket", first, owner, FOREIGN_RULE, order_id, uuid_or_none(first))
 
 
 def _override(entry: dict[str, Any]) -> bool:

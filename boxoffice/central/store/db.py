@@ -27,11 +27,12 @@ TRANSIENT_SQLSTATES = {"40P01", "40001"}  # deadlock_detected, serialization_fai
 T = TypeVar("T")
 
 
-def storable(value: Any) -> bool:
+def storable(value: Any, longest: int | None = None) -> bool:
     """Text both databases can keep: no NUL (PostgreSQL refuses it in any text column) and no lone surrogate (an
-    escape JSON allows, which neither driver can encode). What a pushed payload holds is checked with this before
-    it reaches a statement: one refused there fails the push, and every later one that carries it."""
-    if not isinstance(value, str) or "\x00" in value:
+    escape JSON allows, which neither driver can encode), and at most ``longest`` characters when given. What a
+    pushed payload holds is checked with this before it reaches a statement: one refused there fails the push, and
+    every later one that carries it."""
+    if not isinstance(value, str) or "\x00" in value or (longest is not None and len(value) > longest):
         return False
     try:
         value.encode("utf-8")
