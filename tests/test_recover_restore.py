@@ -154,6 +154,7 @@ def test_entries_never_pushed_are_not_lost_silently_and_an_accepted_loss_still_s
     assert refused.exit_code == 4, refused.output
     assert "1 sale made since never reached the central service" in refused.stderr
     assert "run `boxoffice sync` first, or restore with --accept-loss" in refused.stderr
+    assert "sync recover" not in refused.stderr, "a plain `sync` sends it"
     assert _journal(db) == before, "nothing was changed"
 
     accepted = run("restore", backup, "--yes", "--accept-loss", "--json")
@@ -328,6 +329,7 @@ def test_a_sale_made_on_a_copy_put_back_by_hand_is_not_lost_by_a_restore(
     refused = run("restore", backup, "--yes")
     assert refused.exit_code == 4, refused.output
     assert "1 sale made since never reached the central service" in refused.stderr
+    assert "run `boxoffice sync recover` first" in refused.stderr, "`sync` alone stops with journal_diverged"
     assert run("order", "show", code, "--json").exit_code == 0, "nothing was changed"
 
     recovered = run("sync", "recover", "--json")

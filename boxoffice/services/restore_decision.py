@@ -149,10 +149,19 @@ def decide(copy: dict[str, Any], live: dict[str, Any] | None, marks: Marks | Non
     if lost is not None:
         decision["lost"], decision["kept"] = lost["kinds"], lost
         if not accept_loss:
-            raise BoxOfficeError("unpushed_entries", _(
-                "this backup is older than the terminal, and {what} made since never reached the central service: "
-                "restoring it would lose them for good; run `boxoffice sync` first, or restore with "
-                "--accept-loss").format(what=describe(lost["kinds"])), lost=lost["kinds"])
+            if any(e["seq"] <= head["seq"] and e["kind"] != "restore" for e in unpushed):
+                # Numbered where the central service holds entries already: `sync` would stop with
+                # journal_diverged, and only `sync recover` sends them (renumbered), so that is what to run.
+                message = _("this backup is older than the terminal, and {what} made since never reached the "
+                            "central service: restoring it would lose them for good; run `boxoffice sync recover` "
+                            "first (this terminal's journal has left the central service's), or restore with "
+                            "--accept-loss")
+            else:
+                message = _("this backup is older than the terminal, and {what} made since never reached the "
+                            "central service: restoring it would lose them for good; run `boxoffice sync` first, "
+                            "or restore with --accept-loss")
+            raise BoxOfficeError("unpushed_entries", message.format(what=describe(lost["kinds"])),
+                                 lost=lost["kinds"])
     return decision
 
 
