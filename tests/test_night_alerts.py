@@ -223,3 +223,56 @@ def test_the_counter_shows_the_alerts_on_request(terminal, clock, demo_events, c
     shown = cli("counter", "--event", gala, db=terminal, input="a\nq\n")
     assert shown.exit_code == 0, shown.output
     assert "30 of 300 places left" in shown.stdout
+
+
+def test_cash_booked_to_no_shift_is_told_at_once_and_alerts_the_supervisor(terminal, clock, demo_events,  # noqa: ANN001
+                                                                          cli) -> None:
+    """Without require_shift a seller with no shift open still sells for cash, and that money is in no drawer's
+    count: the seller is told at the sale, and the alerts say it while shifts are kept here. A terminal that keeps
+    no shifts is told nothing (the cash sales of the other tests here raise no alert)."""
+    from conftest import PINS
+
+    from boxoffice.services.shifts import open_shift
+
+    gala, _ = demo_events
+    act_as(terminal, "sam")
+    assert sell(terminal, gala, "standing", {"adult": 1})["outside_shift"] is False, "no shifts kept here yet"
+    assert check(terminal) == []
+
+    act_as(terminal, "sue")
+    open_shift(terminal, 15_000)
+    booked = sell(terminal, gala, "standing", {"adult": 1})
+    assert booked["outside_shift"] is False and booked["payments"][0]["shift_id"] is not None
+    (alert,) = check(terminal)
+    assert alert["value"] == 1, "the cash taken before shifts were kept here tonight is in no count either"
+
+    act_as(terminal, "sam")
+    loose = sell(terminal, gala, "standing", {"adult": 2})
+    assert loose["outside_shift"] is True and loose["payments"][0]["shift_id"] is None
+    assert sell(terminal, gala, "standing", {"adult": 1}, "card")["outside_shift"] is False, "no cash, nothing to count"
+    (alert,) = check(terminal)
+    assert (alert["code"], alert["severity"]) == ("cash_outside_shift", "major")
+    assert alert["value"] == 2, "both cash sales made with no shift: the one before shifts were kept too"
+    assert "2 cash payments or refunds in the last 12 hours were booked to no shift" in alert["message"]
+    assert "shift open" in alert["message"]
+
+    # The seller at the command line is told with the change; a script reads it from --json.
+    assert cli("login", "sam", pin=PINS["sam"], db=terminal).exit_code == 0
+    said = cli("sell", gala, "--section", "standing", "--type", "adult=1", "--cash", "50", db=terminal)
+    assert said.exit_code == 0, said.output
+    assert "no shift is open for you here: this cash is in no drawer's count" in said.stderr
+    as_json = cli("sell", gala, "--section", "standing", "--type", "adult=1", "--cash", "50", "--json",
+                  db=terminal)
+    assert as_json.exit_code == 0 and as_json.json()["outside_shift"] is True
+    assert cli("alerts", "--json", db=terminal).json()[0]["value"] == 4
+    from boxoffice.services.counter import Counter
+
+    reply = Counter(terminal, gala).handle("s standing adult=1 cash 50")  # the counter left running says it too
+    assert [line.style for line in reply.lines if "no drawer's count" in line.text] == ["warn"], reply.lines
+
+    # With a shift open the seller's cash is counted again; the alert lasts the night (12 hours), then clears.
+    assert cli("shift", "open", "--float", "100", db=terminal).exit_code == 0
+    counted = cli("sell", gala, "--section", "standing", "--type", "adult=1", "--cash", "50", "--json", db=terminal)
+    assert counted.json()["outside_shift"] is False
+    clock.advance(hours=13)
+    assert "cash_outside_shift" not in codes_of(check(terminal))

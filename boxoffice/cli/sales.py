@@ -185,7 +185,7 @@ def sell(
                                 "type": t["ticket_type_id"], "token": t["token"], "flags": flags[t["id"]]}
                                for t in result["tickets"]],
                    "holders": result["holders"], "customer_limit": result["customer_limit"],
-                   "print": prints})
+                   "outside_shift": result["outside_shift"], "print": prints})
     else:
         places = ", ".join(f"{t['row']}{t['seat']}" if t["row"] else t["section_id"] for t in result["tickets"])
         secho(_("SOLD {order}  {count} ticket(s): {places}").format(order=order["code"],
@@ -197,4 +197,8 @@ def sell(
         if any(p["tender"] == "cash" for p in result["payments"]):
             secho(_("CHANGE {amount}").format(amount=result["change_text"]), bold=True)
         _limit_line(result["customer_limit"])
+        if result["outside_shift"]:
+            from boxoffice.services.counter_replies import outside_shift_text
+
+            secho(_("warning: {what}").format(what=outside_shift_text()), fg="yellow", err=True)
     finish_printing(prints, json_out)

@@ -23,7 +23,14 @@ from boxoffice.domain.numbers import is_whole, parse_whole
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import N_, _
 from boxoffice.services.context import Ctx
-from boxoffice.services.counter_replies import Line, Reply, door_reply, handout_state, print_lines
+from boxoffice.services.counter_replies import (
+    Line,
+    Reply,
+    door_reply,
+    handout_state,
+    outside_shift_text,
+    print_lines,
+)
 from boxoffice.services.quick_sale import parse_sale
 
 __all__ = ["Counter", "Line", "Reply", "parse_sale"]  # what the screens and tests take from here
@@ -294,6 +301,8 @@ class Counter:
             code=out["order"]["code"], count=len(out["tickets"]), total=out["total_text"], currency=out["currency"]))
         if any(p["tender"] == "cash" for p in out["payments"]):
             reply.add("ok", _("CHANGE {change}").format(change=out["change_text"]))
+        if out["outside_shift"]:
+            reply.add("warn", outside_shift_text())
         print_lines(reply, run_jobs(self.ctx, out["jobs"]))
         self.current = None
         return reply

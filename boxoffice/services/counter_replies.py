@@ -66,3 +66,10 @@ def print_lines(reply: Reply, results: list[PrintResult]) -> None:
             reply.add("warn", _("NOT PRINTED: {error}").format(error=r["error"]))
         elif r.get("to"):
             reply.add("info", _("printed to {to}").format(to=r["to"]))
+
+
+def outside_shift_text() -> str:
+    """What the operator is told when a sale's cash went to no shift at a terminal that keeps shifts (the
+    command line and the counter say it alike)."""
+    return _("no shift is open for you here: this cash is in no drawer's count; run `boxoffice shift open` before "
+             "taking more")

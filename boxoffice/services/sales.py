@@ -24,7 +24,7 @@ from boxoffice.services.context import Ctx
 from boxoffice.services.events import get_event
 from boxoffice.services.printing import queue_order
 from boxoffice.services.recovery_state import require_ready
-from boxoffice.services.shifts import require_open_shift, shift_for_money
+from boxoffice.services.shifts import cash_outside_shift, require_open_shift, shift_for_money
 from boxoffice.services.signing import key_id_bytes, private_key
 from boxoffice.store import allocations as alloc_store
 from boxoffice.store import catalog as catalog_store
@@ -67,6 +67,7 @@ class SaleResult(TypedDict):
     total_text: str
     change_text: str
     holders: list[dict[str, Any]]  # a real-name sale's holders as shown (services/holders.py); else empty
+    outside_shift: bool  # cash taken with no shift open, at a terminal that keeps shifts (services/shifts.py)
 
 
 @dataclass
@@ -235,7 +236,8 @@ def sell(ctx: Ctx, req: SaleRequest) -> SaleResult:
     return {"order": order, "tickets": tickets, "payments": pay_rows, "lines": [line.__dict__ for line in lines],
             "total": total, "tax": tax, "change": change, "currency": cur, "jobs": jobs,
             "customer_limit": c["limits"].shown(), "total_text": format_money(total, cur),
-            "change_text": format_money(change, cur), "holders": [dict(holders.shown_holder(h)) for h in bound]}
+            "change_text": format_money(change, cur), "holders": [dict(holders.shown_holder(h)) for h in bound],
+            "outside_shift": cash_outside_shift(ctx, pay_rows)}
 
 
 def _comp_authority(ctx: Ctx, op: dict, lines: list[Line], types: dict[str, dict], payments: list[Payment],

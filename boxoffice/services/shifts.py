@@ -134,6 +134,19 @@ def shift_for_money(ctx: Ctx) -> str | None:
     return shift["id"] if shift else None
 
 
+def cash_outside_shift(ctx: Ctx, money_rows: list[dict[str, Any]]) -> bool:
+    """Whether ``money_rows`` (just booked) took or gave back cash with no shift, at a terminal that keeps shifts:
+    the operator is told at once, while the customer is still there (the supervisor's alert says it later:
+    services/alerts.py). A terminal that keeps no shifts is not told on every cash sale."""
+    if not any(r["tender"] == "cash" and r["shift_id"] is None for r in money_rows):
+        return False
+    from datetime import timedelta
+
+    from boxoffice.domain.clock import iso
+
+    return store.kept_here(ctx.conn, ctx.terminal["id"], iso(ctx.now() - timedelta(hours=12)))
+
+
 def require_open_shift(ctx: Ctx) -> None:
     """With ``require_shift`` set, refuse when the operator has no open shift here; without it, read nothing: a sale
     finds its shift again inside its transaction, where its payments are booked (``open_shift_id``)."""

@@ -123,3 +123,23 @@ def counts(conn: sqlite3.Connection, shift_id: str) -> dict[str, int]:
                  + (SELECT count(*) FROM exchanges WHERE shift_id = ?1 AND override = 1),
                (SELECT count(*) FROM exchanges WHERE shift_id = ?1)""", (shift_id,)).fetchone()
     return {"sales": r[0], "refunds": r[1], "overrides": r[2], "exchanges": r[3]}
+
+
+def kept_here(conn: sqlite3.Connection, terminal_id: str, since: str) -> bool:
+    """Whether this terminal keeps shifts: one is open here now, or was open here at some time since ``since``.
+
+    A terminal that never opens one books all its cash to no shift, as its venue chose; one where shifts are kept
+    and cash is still booked to none has money that no drawer count expects (services/alerts.py)."""
+    return conn.execute("SELECT EXISTS (SELECT 1 FROM shifts WHERE terminal_id = ? AND (closed_at IS NULL"
+                        " OR closed_at >= ?))", (terminal_id, since)).fetchone()[0] == 1
+
+
+def cash_outside(conn: sqlite3.Connection, since: str) -> list[dict]:
+    """Cash taken (payments) and given back (refunds) since ``since`` and booked to no shift, by currency: how many
+    such rows, and the two sums in minor units."""
+    return rows(conn, "SELECT o.currency, count(*) AS n,"
+                      " coalesce(sum(CASE p.kind WHEN 'payment' THEN p.amount END), 0) AS taken,"
+                      " coalesce(sum(CASE p.kind WHEN 'refund' THEN p.amount END), 0) AS given"
+                      " FROM payments p JOIN orders o ON o.id = p.order_id"
+                      " WHERE p.tender = 'cash' AND p.shift_id IS NULL AND p.created_at >= ?"
+                      " GROUP BY o.currency ORDER BY o.currency", (since,))

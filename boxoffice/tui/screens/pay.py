@@ -231,7 +231,11 @@ class PayScreen(KeptStyles, ModalScreen[basket.BasketSale | None]):
         self.query_one("#change", Digits).update(result["change_text"])
         self.query_one("#due", Static).update(_("PAID {total} {currency}").format(total=result["total_text"],
                                                                                   currency=result["currency"]))
-        self._say("")
+        loose = any(s["outside_shift"] for s in result["sales"])
+        if loose:
+            from boxoffice.services.counter_replies import outside_shift_text
+
+        self._say(_("⚠ {what}").format(what=outside_shift_text()) if loose else "")
         self._show_prints()
         self.refresh_bindings()
 
