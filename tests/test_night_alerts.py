@@ -276,3 +276,28 @@ def test_cash_booked_to_no_shift_is_told_at_once_and_alerts_the_supervisor(termi
     assert counted.json()["outside_shift"] is False
     clock.advance(hours=13)
     assert "cash_outside_shift" not in codes_of(check(terminal))
+
+
+def test_cash_with_no_shift_the_morning_after_and_cash_given_back_are_counted(terminal, clock,  # noqa: ANN001
+                                                                              demo_events) -> None:
+    """Last night's shift closed, the first seller of the morning takes cash with no shift: still a terminal that
+    keeps shifts, so told and alerted. Cash given back by a refund with no shift counts as given back."""
+    from night_kit import refund
+
+    from boxoffice.services.shifts import close_shift, open_shift
+
+    gala, _ = demo_events
+    act_as(terminal, "sue")
+    open_shift(terminal, 0)
+    sold = sell(terminal, gala, "standing", {"adult": 1})
+    close_shift(terminal, sold["total"])
+    clock.advance(hours=12, minutes=5)
+    assert check(terminal) == [], "last night's cash was all in a shift"
+
+    act_as(terminal, "sam")
+    morning = sell(terminal, gala, "standing", {"adult": 3})
+    assert morning["outside_shift"] is True, "the first seller of the day is told"
+    refund(terminal, morning["order"]["code"])
+    (alert,) = check(terminal)
+    assert alert["code"] == "cash_outside_shift" and alert["value"] == 2
+    assert "(67.50 GBP taken, 60.75 GBP given back)" in alert["message"], "the refund kept the policy's 10% fee"

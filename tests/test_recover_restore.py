@@ -343,6 +343,31 @@ def test_a_sale_made_on_a_copy_put_back_by_hand_is_not_lost_by_a_restore(
     assert clash["kept_as"] in codes, "the sale made on the copy reached the central service"
 
 
+def test_a_push_whose_answer_was_lost_is_settled_by_a_plain_sync_as_the_refusal_says(
+        central: Central, make_terminal, cli, tmp_path: Path) -> None:
+    """An entry the central service holds but never acknowledged (its answer was lost): restoring an older backup is
+    refused, and the refusal sends the operator to `sync`, which settles it, not to `sync recover`."""
+    ctx, run = _enrolled(central, make_terminal, cli, tmp_path, "Lost answer counter")
+    event, db = _gala(ctx), ctx.config.db_path
+    assert _sell(run, event).exit_code == 0
+    assert run("sync").exit_code == 0
+    backup = run("backup", "--to", tmp_path / "usb", "--json").json()["file"]
+    assert _sell(run, event).exit_code == 0
+    assert run("sync").exit_code == 0
+    ctx.close()
+    lost_answer = sqlite3.connect(db)
+    lost_answer.execute("UPDATE journal SET pushed_at = NULL WHERE seq = (SELECT max(seq) FROM journal)")
+    lost_answer.commit()
+    lost_answer.close()
+
+    refused = run("restore", backup, "--yes")
+    assert refused.exit_code == 4, refused.output
+    assert "run `boxoffice sync` first" in refused.stderr and "sync recover" not in refused.stderr
+    settled = run("sync", "--json")
+    assert settled.exit_code == 0, settled.output
+    assert run("restore", backup, "--yes").exit_code == 0, "once acknowledged, nothing of it is lost"
+
+
 class _Killed(BaseException):
     """The process dying at that very instant (nothing after it runs, no handler catches it)."""
 

@@ -126,24 +126,38 @@ def _cash_outside_shifts(ctx: Ctx, since: str) -> dict[str, Any] | None:
     Without ``require_shift`` a seller with no shift open still sells for cash; that money is in no drawer's
     expected total, so no blind count ever misses it. A forgotten shift and a seller who keeps out of the drawer's
     count look the same here, and both are the supervisor's to know. Silent at a terminal that keeps no shifts (its
-    venue counts cash another way)."""
+    venue counts cash another way: services/shifts.shifts_kept_here), which is asked first, so such a terminal never
+    reads its payments here."""
     from boxoffice.domain.money import format_money
+    from boxoffice.i18n import ngettext, use_language
+    from boxoffice.services.shifts import shifts_kept_here
     from boxoffice.store import shifts as shift_store
 
+    if not shifts_kept_here(ctx):
+        return None
     found = shift_store.cash_outside(ctx.conn, since)
-    if not found or not shift_store.kept_here(ctx.conn, ctx.terminal["id"], since):
+    if not found:
         return None
     count = sum(c["n"] for c in found)
 
     def money(field: str) -> str:
         return ", ".join(f"{format_money(c[field], c['currency'])} {c['currency']}" for c in found)
 
+    values = {"count": count, "hours": NIGHT_HOURS, "taken": money("taken"), "given": money("given")}
+
+    def said() -> str:
+        return ngettext(
+            "{count} cash payment or refund in the last {hours} hours was booked to no shift ({taken} taken, {given} "
+            "given back): no drawer count expects that cash; ask who handled it, and open a shift before cash "
+            "changes hands (`boxoffice shift open --float AMOUNT`), or set require_shift",
+            "{count} cash payments or refunds in the last {hours} hours were booked to no shift ({taken} taken, "
+            "{given} given back): no drawer count expects that cash; ask who handled it, and open a shift before "
+            "cash changes hands (`boxoffice shift open --float AMOUNT`), or set require_shift", count).format(**values)
+
+    with use_language("en"):  # the journal keeps it in English (check_and_journal)
+        english = said()
     return {"code": "cash_outside_shift", "severity": "critical" if count >= 100 else "major",
-            **_said(N_("{count} cash payments or refunds in the last {hours} hours were booked to no shift ({taken} "
-                       "taken, {given} given back): no drawer count expects that cash; open a shift before taking "
-                       "cash (`boxoffice shift open`), or set require_shift"),
-                    count=count, hours=NIGHT_HOURS, taken=money("taken"), given=money("given")),
-            "value": count}
+            "message": said(), ENGLISH: english, "value": count}
 
 
 def _sync_stale(ctx: Ctx, now: datetime, minutes: float) -> dict[str, Any] | None:

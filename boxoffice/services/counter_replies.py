@@ -71,5 +71,5 @@ def print_lines(reply: Reply, results: list[PrintResult]) -> None:
 def outside_shift_text() -> str:
     """What the operator is told when a sale's cash went to no shift at a terminal that keeps shifts (the
     command line and the counter say it alike)."""
-    return _("no shift is open for you here: this cash is in no drawer's count; run `boxoffice shift open` before "
-             "taking more")
+    return _("no shift is open for you here: this cash is in no drawer's count; tell your supervisor, and run "
+             "`boxoffice shift open --float AMOUNT` before taking more")

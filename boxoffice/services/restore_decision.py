@@ -149,8 +149,8 @@ def decide(copy: dict[str, Any], live: dict[str, Any] | None, marks: Marks | Non
     if lost is not None:
         decision["lost"], decision["kept"] = lost["kinds"], lost
         if not accept_loss:
-            if any(e["seq"] <= head["seq"] and e["kind"] != "restore" for e in unpushed):
-                # Numbered where the central service holds entries already: `sync` would stop with
+            if _diverged(unpushed, head):
+                # Numbered where the central service holds other entries: `sync` would stop with
                 # journal_diverged, and only `sync recover` sends them (renumbered), so that is what to run.
                 message = _("this backup is older than the terminal, and {what} made since never reached the "
                             "central service: restoring it would lose them for good; run `boxoffice sync recover` "
@@ -163,6 +163,17 @@ def decide(copy: dict[str, Any], live: dict[str, Any] | None, marks: Marks | Non
             raise BoxOfficeError("unpushed_entries", message.format(what=describe(lost["kinds"])),
                                  lost=lost["kinds"])
     return decision
+
+
+def _diverged(unpushed: list[dict[str, Any]], head: dict[str, Any]) -> bool:
+    """Whether entries never acknowledged sit where the central service holds other ones: some are numbered at or
+    below its head, and this journal's entry at the head is not the one it holds (the chain's hash differs) or is
+    missing. The same hash means the same history up to there: those pushes arrived and only their answers were
+    lost, which a plain `sync` settles."""
+    if not any(e["seq"] <= head["seq"] and e["kind"] != "restore" for e in unpushed):
+        return False
+    at_head = next((e for e in unpushed if e["seq"] == head["seq"]), None)
+    return at_head is None or at_head["hash"] != head["hash"]
 
 
 def _head_unknown(decision: dict[str, Any], copy: dict[str, Any], why: str | None,

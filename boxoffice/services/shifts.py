@@ -134,17 +134,28 @@ def shift_for_money(ctx: Ctx) -> str | None:
     return shift["id"] if shift else None
 
 
+KEPT_DAYS = 30  # a terminal where a shift was open within this many days keeps shifts (shifts_kept_here)
+
+
+def shifts_kept_here(ctx: Ctx) -> bool:
+    """Whether this terminal keeps shifts: one is open here now, or was within the last ``KEPT_DAYS`` days.
+
+    Days rather than the night: the first seller of the day, with last night's shifts closed, is still at a terminal
+    that keeps them."""
+    from datetime import timedelta
+
+    from boxoffice.domain.clock import iso
+
+    return store.kept_here(ctx.conn, ctx.terminal["id"], iso(ctx.now() - timedelta(days=KEPT_DAYS)))
+
+
 def cash_outside_shift(ctx: Ctx, money_rows: list[dict[str, Any]]) -> bool:
     """Whether ``money_rows`` (just booked) took or gave back cash with no shift, at a terminal that keeps shifts:
     the operator is told at once, while the customer is still there (the supervisor's alert says it later:
     services/alerts.py). A terminal that keeps no shifts is not told on every cash sale."""
     if not any(r["tender"] == "cash" and r["shift_id"] is None for r in money_rows):
         return False
-    from datetime import timedelta
-
-    from boxoffice.domain.clock import iso
-
-    return store.kept_here(ctx.conn, ctx.terminal["id"], iso(ctx.now() - timedelta(hours=12)))
+    return shifts_kept_here(ctx)
 
 
 def require_open_shift(ctx: Ctx) -> None:

@@ -165,8 +165,9 @@ def keep_sold(conn: sqlite3.Connection, places: dict[str, Any]) -> None:
 
 
 def unpushed_after(conn: sqlite3.Connection, seq: int) -> list[dict[str, Any]]:
-    """Entries after ``seq`` the central service never acknowledged (id, kind, payload), in order."""
-    return rows(conn, "SELECT seq, id, kind, payload FROM journal WHERE seq > ? AND pushed_at IS NULL ORDER BY seq",
+    """Entries after ``seq`` the central service never acknowledged (seq, id, kind, payload, hash), in order."""
+    return rows(conn, "SELECT seq, id, kind, payload, hash FROM journal WHERE seq > ? AND pushed_at IS NULL"
+                      " ORDER BY seq",
                 (seq,))
 
 

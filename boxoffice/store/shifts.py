@@ -126,10 +126,8 @@ def counts(conn: sqlite3.Connection, shift_id: str) -> dict[str, int]:
 
 
 def kept_here(conn: sqlite3.Connection, terminal_id: str, since: str) -> bool:
-    """Whether this terminal keeps shifts: one is open here now, or was open here at some time since ``since``.
-
-    A terminal that never opens one books all its cash to no shift, as its venue chose; one where shifts are kept
-    and cash is still booked to none has money that no drawer count expects (services/alerts.py)."""
+    """Whether a shift is open here now, or was open here at some time since ``since`` (services/shifts.py
+    shifts_kept_here: a terminal that keeps shifts)."""
     return conn.execute("SELECT EXISTS (SELECT 1 FROM shifts WHERE terminal_id = ? AND (closed_at IS NULL"
                         " OR closed_at >= ?))", (terminal_id, since)).fetchone()[0] == 1
 
