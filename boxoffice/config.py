@@ -32,6 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "lock_after_failures": 5,
     "lock_minutes": 5,
     "session_hours": 12,
+    "exchange_between_events": "as_refund",  # or "free": moving tickets to another night needs no supervisor
     "hold_minutes": 5,              # how long seats in a counter basket stay held (services/seat_holds.py)
     "alerts": {},                   # alert thresholds over the defaults (see `boxoffice alerts --help`)
     "allocation": {},               # top_up_below, top_up_to: when and how far sync tops the allocation up
@@ -60,6 +61,10 @@ DESCRIPTIONS = {
     "lock_after_failures": N_("wrong PINs in a row before an operator is locked"),
     "lock_minutes": N_("how long a locked operator waits"),
     "session_hours": N_("a login lasts this long without use"),
+    "exchange_between_events": N_("'as_refund' (moving tickets to another event is judged as a refund under the "
+                                  "old event's policy: a supervisor where it would keep a fee) or 'free' (a move to "
+                                  "another event at the same price or dearer needs no supervisor before the old "
+                                  "event starts)"),
     "hold_minutes": N_("how long seats put in a basket at the counter stay held for it (1 to 60, default 5)"),
     "alerts": N_("alert thresholds: sales_change_percent, refunds_over_percent, refused_scans, failed_prints, ..."),
     "allocation": N_("top-up at sync: top_up_below (ask when fewer unsold places are held per section; 0: never, "
@@ -77,7 +82,8 @@ DESCRIPTIONS = {
 # must not be able to change them, so a local file's value is ignored (with a warning: refusing the whole file
 # would stop a counter over a line an old installation left behind) and they come from the catalogue the venue
 # publishes (its "policy", services/policy.py) or, without one, the defaults.
-SECURITY_KEYS = ("require_shift", "refund_supervisor_above", "lock_after_failures", "lock_minutes", "session_hours")
+SECURITY_KEYS = ("require_shift", "refund_supervisor_above", "lock_after_failures", "lock_minutes", "session_hours",
+                 "exchange_between_events")
 
 
 def user_config_dir() -> Path:
@@ -294,7 +300,7 @@ CHECKS: dict[str, Any] = {
     "printer_qr": _one_of("auto", "image"), "printer_chinese": _one_of("image", "gb18030"),
     "ticket_stock": _one_of("ticket", "a4"), "central_url": _url, "refund_supervisor_above": _amount,
     "lock_after_failures": _whole(1, 100), "lock_minutes": _whole(1, 24 * 60), "session_hours": _number(0, 24 * 7),
-    "hold_minutes": _whole(1, 60), "db": _text,
+    "hold_minutes": _whole(1, 60), "db": _text, "exchange_between_events": _one_of("as_refund", "free"),
 }
 
 

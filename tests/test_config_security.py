@@ -84,8 +84,15 @@ def test_the_central_services_policy_reaches_the_terminal_at_sync(central: Any, 
     from sync_helpers import sync
 
     (ctx,) = terminals(1)
-    central.publish(demo_catalog(ctx.now().date()) | {"policy": {"require_shift": True}}, tmp_path)
+    central.publish(demo_catalog(ctx.now().date()) | {"policy": {"require_shift": True,
+                                                                 "exchange_between_events": "free"}}, tmp_path)
     sync(ctx)
     login(ctx, "sam")
     refused = cli("sell", demo_events[0], "-s", "standing", "-t", "adult=1", "--card", "4242", db=ctx)
     assert refused.exit_code == 4 and "shift" in refused.stderr
+    reopened = open_terminal(load(db=str(ctx.config.db_path)), ctx.clock)
+    try:
+        assert reopened.config.exchange_between_events == "free"
+        assert reopened.config.sources["exchange_between_events"] == "catalogue policy"
+    finally:
+        reopened.close()

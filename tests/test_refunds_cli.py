@@ -170,6 +170,36 @@ def test_inside_a_fee_tier_an_exchange_to_another_event_needs_the_supervisor(
     assert same.exit_code == 0, same.output  # another seat at the same price, same night: no override
 
 
+def test_a_venue_that_makes_moves_between_nights_free_lets_a_seller_move_tickets_inside_a_fee_tier(
+        cli: Any, terminal: Ctx, order: dict, clock: Any, login: Any, demo_events: tuple[str, str]) -> None:
+    """With the catalogue's policy ``exchange_between_events = "free"`` a move to another night at the same price
+    needs no supervisor while the gala keeps a fee on refunds; paying money back still does, and so does any move
+    once the gala has started."""
+    from boxoffice.services.catalog import import_catalog
+    from boxoffice.services.demo_catalog import demo_catalog
+    from boxoffice.services.exchanges import ExchangeRequest, preview
+
+    code, jazz = order["order"]["code"], demo_events[1]
+    login(terminal, "ada")
+    import_catalog(terminal, demo_catalog(GALA_START.date()) | {"policy": {"exchange_between_events": "free"}})
+    clock.set(GALA_START - timedelta(hours=80))
+    login(terminal, "sam")
+    assert preview(terminal, ExchangeRequest(code, event_id=jazz, section_id="stalls"))["overrides"] == []
+    cheaper = preview(terminal, ExchangeRequest(code, section_id="standing"))
+    assert cheaper["overrides"] == ["outside_policy"], "paying the difference back is a refund under the fee tier"
+    refused = cli("exchange", code, "--section", "standing", "--yes", db=terminal)
+    assert refused.exit_code == 4 and "outside the refund policy" in refused.stderr, refused.output
+    moved = cli("exchange", code, "--event", jazz, "--section", "stalls", "--yes", "--json", db=terminal)
+    assert moved.exit_code == 0, moved.output
+    assert moved.json()["override"] is False, "no supervisor was asked"
+
+    clock.set(GALA_START + timedelta(minutes=5))
+    login(terminal, "sam")  # the morning's login has lapsed
+    late = sell(terminal, SaleRequest(demo_events[0], "stalls", {"adult": 1}, [Tender("card", None, "4242")]))
+    started = cli("exchange", late["order"]["code"], "--event", jazz, "--section", "stalls", "--yes", db=terminal)
+    assert started.exit_code == 4 and "outside the refund policy" in started.stderr, started.output
+
+
 def test_unknown_reason_exits_2(cli: Any, terminal: Ctx, order: dict) -> None:
     out = cli("refund", order["order"]["code"], "--reason", "whim", "--yes", db=terminal)
     assert out.exit_code == 2 and "customer_request" in out.stderr

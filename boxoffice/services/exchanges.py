@@ -189,10 +189,11 @@ def _outside_policy(ctx: Ctx, old_ev: Mapping[str, Any], ev: Mapping[str, Any], 
     """Whether the exchange needs a supervisor as a refund outside the policy would: once the old event has
     started; or when it pays money back (a cheaper type) or moves the tickets (``paid``: what each was paid) to
     another event, whose own policy would then refund them in full, while the old event's policy would not give
-    them back in full now (no refund, or a fee kept)."""
+    them back in full now (no refund, or a fee kept). A venue whose policy makes moves between events free
+    (``exchange_between_events = "free"``) accepts that: a move that pays nothing back is then no refund."""
     if parse_iso(old_ev["starts_at"]) <= ctx.now():
         return True
-    if difference >= 0 and ev["id"] == old_ev["id"]:
+    if difference >= 0 and (ev["id"] == old_ev["id"] or ctx.config.exchange_between_events == "free"):
         return False
     from boxoffice.services.demand_fee import decide
 
