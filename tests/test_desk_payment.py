@@ -155,3 +155,22 @@ def test_an_order_whose_tickets_were_cancelled_elsewhere_takes_no_money(terminal
         pay_order(terminal, desk["anna"]["code"], tenders("50", [], "GBP"))
     assert exc.value.code == "revoked"
     assert query(terminal, "SELECT status FROM orders WHERE code = ?", (desk["anna"]["code"],)) == [("unpaid",)]
+
+
+def test_cash_with_no_shift_at_a_terminal_that_keeps_shifts_is_said_at_the_desk(terminal, desk, cli,  # noqa: ANN001
+                                                                                 login) -> None:
+    """The desk takes a web order's cash with no shift open while another operator keeps one: told at once (the
+    service's result, the command's stderr and --json)."""
+    login(terminal, "sue")
+    shifts.open_shift(terminal, 0)
+    login(terminal, "sam")
+    said = cli("pickup", "pay", desk["anna"]["code"], "--cash", "50", db=terminal)
+    assert said.exit_code == 0, said.output
+    assert "no shift is open for you here: this cash is in no drawer's count" in said.stderr
+    assert query(terminal, "SELECT shift_id FROM payments WHERE order_id = ?", (desk["anna"]["id"],)) == [(None,)]
+
+
+def test_the_desk_payment_result_says_whether_its_cash_is_outside_a_shift(terminal, desk, login) -> None:  # noqa: ANN001
+    login(terminal, "sue")
+    shifts.open_shift(terminal, 0)
+    assert pay_order(terminal, desk["anna"]["code"], tenders("50", [], "GBP"))["outside_shift"] is False

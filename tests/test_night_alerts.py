@@ -301,3 +301,29 @@ def test_cash_with_no_shift_the_morning_after_and_cash_given_back_are_counted(te
     (alert,) = check(terminal)
     assert alert["code"] == "cash_outside_shift" and alert["value"] == 2
     assert "(67.50 GBP taken, 60.75 GBP given back)" in alert["message"], "the refund kept the policy's 10% fee"
+
+
+def test_cash_given_back_by_a_refund_or_an_exchange_with_no_shift_is_said_at_once(terminal, clock,  # noqa: ANN001
+                                                                                  demo_events, cli) -> None:
+    """A refund or an exchange that hands cash back with no shift open, at a terminal that keeps shifts: the
+    command says so on stderr and in --json, as a sale does."""
+    from conftest import PINS
+
+    from boxoffice.services.shifts import open_shift
+
+    gala, _ = demo_events
+    act_as(terminal, "sue")
+    open_shift(terminal, 0)
+    first = sell(terminal, gala, "stalls", {"adult": 2})["order"]["code"]  # paid in cash, in sue's shift
+    second = sell(terminal, gala, "stalls", {"adult": 2})["order"]["code"]
+    assert cli("login", "ada", pin=PINS["ada"], db=terminal).exit_code == 0  # an admin with no shift open
+    back = cli("refund", first, "--yes", "--json", db=terminal)
+    assert back.exit_code == 0, back.output
+    assert back.json()["outside_shift"] is True and back.json()["payments"][0]["tender"] == "cash"
+    told = cli("exchange", second, "--section", "standing", "--yes", db=terminal)
+    assert told.exit_code == 0, told.output
+    assert "no shift is open for you here: this cash is in no drawer's count" in told.stderr
+    assert cli("shift", "open", "--float", "0", db=terminal).exit_code == 0
+    third = sell(terminal, gala, "stalls", {"adult": 1})["order"]["code"]
+    kept = cli("refund", third, "--yes", "--json", db=terminal)
+    assert kept.exit_code == 0 and kept.json()["outside_shift"] is False, "in ada's shift now"

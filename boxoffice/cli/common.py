@@ -211,6 +211,14 @@ def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
     return "\n".join(out)
 
 
+def warn_outside_shift(flag: bool) -> None:
+    """Say on stderr that cash just changed hands with no shift open, at a terminal that keeps shifts."""
+    if flag:
+        from boxoffice.services.counter_replies import outside_shift_text
+
+        secho(_("warning: {what}").format(what=outside_shift_text()), fg="yellow", err=True)
+
+
 def finish_printing(results: list[dict], json_out: bool, *, pdf_only: bool = False) -> None:
     """Say where the print jobs went, or why not, and end with status 7 when one failed.
 

@@ -6,7 +6,18 @@ from typing import Any
 
 import typer
 
-from boxoffice.cli.common import JSON_HELP, ask_pin, confirm, echo, emit_json, finish_printing, secho, table, terminal
+from boxoffice.cli.common import (
+    JSON_HELP,
+    ask_pin,
+    confirm,
+    echo,
+    emit_json,
+    finish_printing,
+    secho,
+    table,
+    terminal,
+    warn_outside_shift,
+)
 from boxoffice.i18n import _
 
 REASON_HELP = ("Why: cancelled, customer_request, duplicate, wrong_tickets, or other (with --note). "
@@ -95,7 +106,7 @@ def refund(
                    "override": out["override"], "overrides": out["overrides"], "approved_by": out["approved_by"],
                    "fee": format_money(out["refund"]["fee"], out["currency"]), "demand": out["demand"],
                    "payments": [{"tender": p["tender"], "amount": p["amount"], "card_last4": p["card_last4"]}
-                                for p in out["payments"]], "print": prints})
+                                for p in out["payments"]], "outside_shift": out["outside_shift"], "print": prints})
     else:
         secho(_("REFUNDED {amount} {currency} on {order}: {steps}").format(
             amount=out["amount_text"], currency=out["currency"], order=out["order"], steps=out["steps"]),
@@ -107,6 +118,7 @@ def refund(
             echo(out["demand"]["text"])
         if out["override"]:
             secho(_("Override approved by {name} (flagged)").format(name=out["approved_by"]), fg="yellow")
+        warn_outside_shift(out["outside_shift"])
     finish_printing(prints, json_out, pdf_only=True)
 
 
@@ -187,7 +199,8 @@ def exchange(
                    "tickets": [{"id": t["id"], "section": t["section_id"], "row": t["row"], "seat": t["seat"],
                                 "type": t["ticket_type_id"], "token": t["token"]} for t in out["tickets"]],
                    "refunds": [{"tender": r["tender"], "amount": r["amount"], "card_last4": r["card_last4"]}
-                               for r in out["refunds"]], "override": out["override"], "print": prints})
+                               for r in out["refunds"]], "override": out["override"],
+                   "outside_shift": out["outside_shift"], "print": prints})
     else:
         places = ", ".join(f"{t['row']}{t['seat']}" if t["row"] else t["section_id"] for t in out["tickets"])
         secho(_("EXCHANGED {old} -> {new}: {places}").format(old=out["from"], new=out["order"]["code"],
@@ -198,4 +211,5 @@ def exchange(
             echo(_("Refunded {refunds}: {steps}").format(
                 refunds=", ".join(f"{r['tender']} {format_money(r['amount'], out['currency'])}"
                                   for r in out["refunds"]), steps=out["steps"]))
+        warn_outside_shift(out["outside_shift"])
     finish_printing(prints, json_out, pdf_only=True)

@@ -17,6 +17,7 @@ from boxoffice.cli.common import (
     secho,
     table,
     terminal,
+    warn_outside_shift,
 )
 from boxoffice.cli.default_group import default_command_app
 from boxoffice.i18n import N_, _
@@ -156,11 +157,12 @@ def pickup_pay(code: str = typer.Argument(..., help=_("Order code of an unpaid w
         emit_json({"order": out["order"], "order_id": out["order_id"], "total": out["total_text"],
                    "change": out["change_text"], "currency": out["currency"],
                    "payments": [{"tender": p["tender"], "amount": p["amount"], "card_last4": p["card_last4"]}
-                                for p in out["payments"]], "print": prints})
+                                for p in out["payments"]], "outside_shift": out["outside_shift"], "print": prints})
     else:
         secho(_("PAID {order}: {total} {currency}").format(order=out["order"], total=out["total_text"],
                                                            currency=out["currency"]), fg="green", bold=True)
         if any(p["tender"] == "cash" for p in out["payments"]):
             secho(_("CHANGE {amount}").format(amount=out["change_text"]), bold=True)
+        warn_outside_shift(out["outside_shift"])
         echo(_("Hand it out now: boxoffice pickup {order}").format(order=out["order"]))
     finish_printing(prints, json_out)

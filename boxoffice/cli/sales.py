@@ -15,6 +15,7 @@ from boxoffice.cli.common import (
     finish_printing,
     secho,
     terminal,
+    warn_outside_shift,
 )
 from boxoffice.i18n import _
 
@@ -197,8 +198,5 @@ def sell(
         if any(p["tender"] == "cash" for p in result["payments"]):
             secho(_("CHANGE {amount}").format(amount=result["change_text"]), bold=True)
         _limit_line(result["customer_limit"])
-        if result["outside_shift"]:
-            from boxoffice.services.counter_replies import outside_shift_text
-
-            secho(_("warning: {what}").format(what=outside_shift_text()), fg="yellow", err=True)
+        warn_outside_shift(result["outside_shift"])
     finish_printing(prints, json_out)

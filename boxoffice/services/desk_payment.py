@@ -54,6 +54,7 @@ class DeskPayment(TypedDict):
     change_text: str
     payments: list[dict[str, Any]]
     jobs: list[str]
+    outside_shift: bool  # cash taken with no shift, at a terminal that keeps shifts (services/shifts.py)
 
 
 def tenders(cash: str | None, cards: list[str], currency: str) -> list[Tender]:
@@ -139,4 +140,11 @@ def pay_order(ctx: Ctx, code: str, tenders: list[Tender], *, print_receipt: bool
     change = sum(p.change or 0 for p in payments)
     return {"order": due["code"], "order_id": due["order_id"], "name": due["name"], "total": due["total"],
             "currency": due["currency"], "total_text": due["total_text"], "change": change,
-            "change_text": format_money(change, due["currency"]), "payments": rows, "jobs": jobs}
+            "change_text": format_money(change, due["currency"]), "payments": rows, "jobs": jobs,
+            "outside_shift": _outside_shift(ctx, rows)}
+
+
+def _outside_shift(ctx: Ctx, rows: list[dict[str, Any]]) -> bool:
+    from boxoffice.services.shifts import cash_outside_shift
+
+    return cash_outside_shift(ctx, rows)

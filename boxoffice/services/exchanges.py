@@ -31,6 +31,7 @@ from boxoffice.services.context import Ctx
 from boxoffice.services.events import get_event
 from boxoffice.services.orders import order_for
 from boxoffice.services.sales import SaleRequest, journal_ticket, payment_row, place_tickets, quote
+from boxoffice.services.shifts import cash_outside_shift
 from boxoffice.store import catalog as catalog_store
 from boxoffice.store import orders as order_store
 from boxoffice.store import refunds as store
@@ -117,7 +118,7 @@ ExchangeResult = TypedDict("ExchangeResult", {
     "exchange": dict[str, Any], "order": dict[str, Any], "from": str, "tickets": list[dict[str, Any]],
     "payments": list[dict[str, Any]], "refunds": list[dict[str, Any]], "difference": int, "currency": str,
     "jobs": list[str], "change": int, "change_text": str, "difference_text": str, "steps": str | None,
-    "override": bool, "approved_by": str | None})
+    "override": bool, "approved_by": str | None, "outside_shift": bool})
 
 
 def preview(ctx: Ctx, req: ExchangeRequest) -> ExchangePreview:
@@ -285,7 +286,8 @@ def exchange(ctx: Ctx, req: ExchangeRequest) -> ExchangeResult:
             "payments": pay_rows, "refunds": back_rows, "difference": diff, "currency": cur, "jobs": jobs,
             "change": change, "change_text": format_money(change, cur), "difference_text": format_money(diff, cur),
             "steps": payback.plan_steps(a["plan"], cur) if diff < 0 else None,
-            "override": bool(a["overrides"]), "approved_by": approver["name"] if approver else None}
+            "override": bool(a["overrides"]), "approved_by": approver["name"] if approver else None,
+            "outside_shift": cash_outside_shift(ctx, pay_rows + back_rows)}
 
 
 def receipt_view(ctx: Ctx, row: dict[str, Any], codes: tuple[str, str], cur: str, old: list[dict[str, Any]],

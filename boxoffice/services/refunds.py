@@ -293,6 +293,7 @@ class RefundResult(TypedDict):
     approved_by: str | None
     policy: str
     demand: dict[str, Any] | None
+    outside_shift: bool  # cash given back with no shift, at a terminal that keeps shifts (services/shifts.py)
 
 
 def preview(ctx: Ctx, code: str, tickets: list[str] | None = None, waive_fee: bool = False,
@@ -394,4 +395,11 @@ def refund(ctx: Ctx, req: RefundRequest) -> RefundResult:
     return {"refund": row, "order": order["code"], "items": a["items"], "payments": pay_rows, "jobs": jobs,
             "amount": a["amount"], "amount_text": a["amount_text"], "currency": cur, "to": plan_text(a["plan"], cur),
             "steps": plan_steps(a["plan"], cur), "override": bool(a["overrides"]), "overrides": a["overrides"],
-            "approved_by": approver["name"] if approver else None, "policy": a["policy"], "demand": a["demand"]}
+            "approved_by": approver["name"] if approver else None, "policy": a["policy"], "demand": a["demand"],
+            "outside_shift": _outside_shift(ctx, pay_rows)}
+
+
+def _outside_shift(ctx: Ctx, rows: list[dict[str, Any]]) -> bool:
+    from boxoffice.services.shifts import cash_outside_shift
+
+    return cash_outside_shift(ctx, rows)

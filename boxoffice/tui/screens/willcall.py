@@ -312,8 +312,14 @@ class WillCallScreen(DeskScreen):
         run_jobs(self.desk.ctx, out["jobs"])
         change = _("  CHANGE {change}").format(change=out["change_text"]) \
             if any(p["tender"] == "cash" for p in out["payments"]) else ""
-        self.show(code, said=(_("✓ PAID {order}: {total} {currency}{change}. Enter hands it out").format(
-            order=out["order"], total=out["total_text"], currency=out["currency"], change=change), "ok"))
+        paid = _("✓ PAID {order}: {total} {currency}{change}. Enter hands it out").format(
+            order=out["order"], total=out["total_text"], currency=out["currency"], change=change)
+        if out["outside_shift"]:
+            from boxoffice.services.counter_replies import outside_shift_text
+
+            self.show(code, said=(f"{paid}  ⚠ {outside_shift_text()}", "warn"))
+            return
+        self.show(code, said=(paid, "ok"))
 
     # -- the rest --------------------------------------------------------------------------------------------
 
