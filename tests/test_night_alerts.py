@@ -236,7 +236,8 @@ def test_cash_booked_to_no_shift_is_told_at_once_and_alerts_the_supervisor(termi
 
     gala, _ = demo_events
     act_as(terminal, "sam")
-    assert sell(terminal, gala, "standing", {"adult": 1})["outside_shift"] is False, "no shifts kept here yet"
+    first = sell(terminal, gala, "standing", {"adult": 1})
+    assert first["outside_shift"] is False, "no shifts kept here yet"
     assert check(terminal) == []
 
     act_as(terminal, "sue")
@@ -254,6 +255,7 @@ def test_cash_booked_to_no_shift_is_told_at_once_and_alerts_the_supervisor(termi
     assert (alert["code"], alert["severity"]) == ("cash_outside_shift", "major")
     assert alert["value"] == 2, "both cash sales made with no shift: the one before shifts were kept too"
     assert "2 cash payments or refunds in the last 12 hours were booked to no shift" in alert["message"]
+    assert alert["orders"] == [loose["order"]["code"], first["order"]["code"]], "the latest first"
     assert "shift open" in alert["message"]
 
     # The seller at the command line is told with the change; a script reads it from --json.
@@ -300,7 +302,9 @@ def test_cash_with_no_shift_the_morning_after_and_cash_given_back_are_counted(te
     refund(terminal, morning["order"]["code"])
     (alert,) = check(terminal)
     assert alert["code"] == "cash_outside_shift" and alert["value"] == 2
-    assert "(67.50 GBP taken, 60.75 GBP given back)" in alert["message"], "the refund kept the policy's 10% fee"
+    code = morning["order"]["code"]
+    assert f"(67.50 GBP taken, 60.75 GBP given back; orders {code})" in alert["message"], "a 10% fee was kept"
+    assert alert["orders"] == [code], "the order to look up, once though both its rows count"
 
 
 def test_cash_given_back_by_a_refund_or_an_exchange_with_no_shift_is_said_at_once(terminal, clock,  # noqa: ANN001

@@ -31,6 +31,7 @@ class Alert(TypedDict):
     section: NotRequired[str]
     waiting: NotRequired[int]
     categories: NotRequired[dict[str, int]]
+    orders: NotRequired[list[str]]
 
 
 def _said(template: str, **values: Any) -> dict[str, str]:
@@ -39,6 +40,7 @@ def _said(template: str, **values: Any) -> dict[str, str]:
 
 
 NIGHT_HOURS = 12  # what counts as tonight for the stock and loose-cash checks
+SHOWN_ORDERS = 5  # order codes a loose-cash alert names (the latest)
 ENGLISH = "_english"  # the key of an alert's English sentence until it is journalled (check_and_journal drops it)
 
 
@@ -143,21 +145,25 @@ def _cash_outside_shifts(ctx: Ctx, since: str) -> dict[str, Any] | None:
     def money(field: str) -> str:
         return ", ".join(f"{format_money(c[field], c['currency'])} {c['currency']}" for c in found)
 
-    values = {"count": count, "hours": NIGHT_HOURS, "taken": money("taken"), "given": money("given")}
+    codes = shift_store.orders_with_cash_outside(ctx.conn, since, SHOWN_ORDERS + 1)
+    orders = ", ".join(codes[:SHOWN_ORDERS]) + (", ..." if len(codes) > SHOWN_ORDERS else "")
+    values = {"count": count, "hours": NIGHT_HOURS, "taken": money("taken"), "given": money("given"),
+              "orders": orders}
 
     def said() -> str:
         return ngettext(
             "{count} cash payment or refund in the last {hours} hours was booked to no shift ({taken} taken, {given} "
-            "given back): no drawer count expects that cash; ask who handled it, and open a shift before cash "
-            "changes hands (`boxoffice shift open --float AMOUNT`), or set require_shift",
+            "given back; order {orders}): no drawer count expects that cash; ask who handled it; open a shift "
+            "before cash changes hands (`boxoffice shift open --float AMOUNT`), or set require_shift",
             "{count} cash payments or refunds in the last {hours} hours were booked to no shift ({taken} taken, "
-            "{given} given back): no drawer count expects that cash; ask who handled it, and open a shift before "
-            "cash changes hands (`boxoffice shift open --float AMOUNT`), or set require_shift", count).format(**values)
+            "{given} given back; orders {orders}): no drawer count expects that cash; ask who handled them; "
+            "open a shift before cash changes hands (`boxoffice shift open --float AMOUNT`), "
+            "or set require_shift", count).format(**values)
 
     with use_language("en"):  # the journal keeps it in English (check_and_journal)
         english = said()
     return {"code": "cash_outside_shift", "severity": "critical" if count >= 100 else "major",
-            "message": said(), ENGLISH: english, "value": count}
+            "message": said(), ENGLISH: english, "value": count, "orders": codes[:SHOWN_ORDERS]}
 
 
 def _sync_stale(ctx: Ctx, now: datetime, minutes: float) -> dict[str, Any] | None:

@@ -141,3 +141,12 @@ def cash_outside(conn: sqlite3.Connection, since: str) -> list[dict]:
                       " FROM payments p JOIN orders o ON o.id = p.order_id"
                       " WHERE p.tender = 'cash' AND p.shift_id IS NULL AND p.created_at >= ?"
                       " GROUP BY o.currency ORDER BY o.currency", (since,))
+
+
+def orders_with_cash_outside(conn: sqlite3.Connection, since: str, most: int) -> list[str]:
+    """The codes of the orders whose cash since ``since`` was booked to no shift, latest first, ``most`` at most:
+    what a supervisor looks up (`order show CODE` names who sold or refunded it, and when)."""
+    return [r[0] for r in conn.execute(
+        "SELECT o.code FROM payments p JOIN orders o ON o.id = p.order_id WHERE p.tender = 'cash'"
+        " AND p.shift_id IS NULL AND p.created_at >= ? GROUP BY o.code ORDER BY max(p.created_at) DESC LIMIT ?",
+        (since, most))]
