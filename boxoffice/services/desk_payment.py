@@ -22,6 +22,7 @@ from boxoffice.domain.tenders import Tender, apply_tenders
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import _
 from boxoffice.services.context import Ctx
+from boxoffice.services.shifts import cash_outside_shift
 from boxoffice.store import orders as order_store
 from boxoffice.store import pickup as pickup_store
 from boxoffice.store.db import write
@@ -141,10 +142,5 @@ def pay_order(ctx: Ctx, code: str, tenders: list[Tender], *, print_receipt: bool
     return {"order": due["code"], "order_id": due["order_id"], "name": due["name"], "total": due["total"],
             "currency": due["currency"], "total_text": due["total_text"], "change": change,
             "change_text": format_money(change, due["currency"]), "payments": rows, "jobs": jobs,
-            "outside_shift": _outside_shift(ctx, rows)}
+            "outside_shift": cash_outside_shift(ctx, rows)}
 
-
-def _outside_shift(ctx: Ctx, rows: list[dict[str, Any]]) -> bool:
-    from boxoffice.services.shifts import cash_outside_shift
-
-    return cash_outside_shift(ctx, rows)

@@ -61,6 +61,7 @@ from boxoffice.services.refund_payback import (
     refund_rows,
 )
 from boxoffice.services.refund_receipt import OVERRIDES, place_label
+from boxoffice.services.shifts import cash_outside_shift
 from boxoffice.store import orders as order_store
 from boxoffice.store import refunds as store
 from boxoffice.store.db import write
@@ -396,10 +397,5 @@ def refund(ctx: Ctx, req: RefundRequest) -> RefundResult:
             "amount": a["amount"], "amount_text": a["amount_text"], "currency": cur, "to": plan_text(a["plan"], cur),
             "steps": plan_steps(a["plan"], cur), "override": bool(a["overrides"]), "overrides": a["overrides"],
             "approved_by": approver["name"] if approver else None, "policy": a["policy"], "demand": a["demand"],
-            "outside_shift": _outside_shift(ctx, pay_rows)}
+            "outside_shift": cash_outside_shift(ctx, pay_rows)}
 
-
-def _outside_shift(ctx: Ctx, rows: list[dict[str, Any]]) -> bool:
-    from boxoffice.services.shifts import cash_outside_shift
-
-    return cash_outside_shift(ctx, rows)
