@@ -303,7 +303,7 @@ def test_cash_with_no_shift_the_morning_after_and_cash_given_back_are_counted(te
     (alert,) = check(terminal)
     assert alert["code"] == "cash_outside_shift" and alert["value"] == 2
     code = morning["order"]["code"]
-    assert f"(67.50 GBP taken, 60.75 GBP given back; orders {code})" in alert["message"], "a 10% fee was kept"
+    assert f"(67.50 GBP taken, 60.75 GBP given back, on {code})" in alert["message"], "a 10% fee was kept"
     assert alert["orders"] == [code], "the order to look up, once though both its rows count"
 
 

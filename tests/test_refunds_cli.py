@@ -200,6 +200,40 @@ def test_a_venue_that_makes_moves_between_nights_free_lets_a_seller_move_tickets
     assert started.exit_code == 4 and "outside the refund policy" in started.stderr, started.output
 
 
+def test_tickets_moved_for_free_keep_the_terms_of_the_night_they_left(
+        cli: Any, terminal: Ctx, order: dict, clock: Any, login: Any, demo_events: tuple[str, str]) -> None:
+    """A free move and then a refund, or a cheaper exchange, would give back what the gala's policy keeps: money back
+    on tickets moved for free is judged by the gala's terms too, so a seller cannot do it alone (a fee dodged in two
+    steps, the no-refund window in three)."""
+    from boxoffice.services.catalog import import_catalog
+    from boxoffice.services.demo_catalog import demo_catalog
+    from boxoffice.services.refunds import preview as refund_preview
+
+    code, jazz = order["order"]["code"], demo_events[1]
+    second = sell(terminal, SaleRequest(demo_events[0], "stalls", {"adult": 2}, [Tender("card", None, "4242")],
+                                        seats=["G10", "G11"]))["order"]["code"]
+    login(terminal, "ada")
+    import_catalog(terminal, demo_catalog(GALA_START.date()) | {"policy": {"exchange_between_events": "free"}})
+
+    clock.set(GALA_START - timedelta(hours=80))  # the gala keeps 10% now
+    login(terminal, "sam")
+    moved = cli("exchange", code, "--event", jazz, "--section", "stalls", "--yes", "--json", db=terminal)
+    assert moved.exit_code == 0, moved.output
+    on_jazz = moved.json()["order"]
+    assert refund_preview(terminal, on_jazz)["overrides"] == ["outside_policy"]
+    refused = cli("refund", on_jazz, "--yes", db=terminal)
+    assert refused.exit_code == 4 and "outside the refund policy" in refused.stderr, refused.output
+
+    clock.set(GALA_START - timedelta(hours=2, minutes=30))  # the gala gives nothing back now
+    login(terminal, "sam")
+    moved = cli("exchange", second, "--event", jazz, "--section", "stalls", "--yes", "--json", db=terminal)
+    assert moved.exit_code == 0, moved.output
+    down = cli("exchange", moved.json()["order"], "--section", "standing", "--yes", db=terminal)
+    assert down.exit_code == 4 and "outside the refund policy" in down.stderr, down.output
+    approved = cli("refund", on_jazz, "--supervisor", "sue", "--yes", "--json", db=terminal, pin="222222")
+    assert approved.exit_code == 0 and approved.json()["overrides"] == ["outside_policy"], approved.output
+
+
 def test_unknown_reason_exits_2(cli: Any, terminal: Ctx, order: dict) -> None:
     out = cli("refund", order["order"]["code"], "--reason", "whim", "--yes", db=terminal)
     assert out.exit_code == 2 and "customer_request" in out.stderr

@@ -153,10 +153,10 @@ def _cash_outside_shifts(ctx: Ctx, since: str) -> dict[str, Any] | None:
     def said() -> str:
         return ngettext(
             "{count} cash payment or refund in the last {hours} hours was booked to no shift ({taken} taken, {given} "
-            "given back; order {orders}): no drawer count expects that cash; ask who handled it; open a shift "
+            "given back, on {orders}): no drawer count expects that cash; ask who handled it; open a shift "
             "before cash changes hands (`boxoffice shift open --float AMOUNT`), or set require_shift",
             "{count} cash payments or refunds in the last {hours} hours were booked to no shift ({taken} taken, "
-            "{given} given back; orders {orders}): no drawer count expects that cash; ask who handled them; "
+            "{given} given back, on {orders}): no drawer count expects that cash; ask who handled them; "
             "open a shift before cash changes hands (`boxoffice shift open --float AMOUNT`), "
             "or set require_shift", count).format(**values)
 

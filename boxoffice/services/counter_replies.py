@@ -72,4 +72,4 @@ def outside_shift_text() -> str:
     """What the operator is told when a sale's cash went to no shift at a terminal that keeps shifts (the
     command line and the counter say it alike)."""
     return _("no shift is open for you here: this cash is in no drawer's count; tell your supervisor, and run "
-             "`boxoffice shift open --float AMOUNT` before taking more")
+             "`boxoffice shift open --float AMOUNT` before handling more cash")

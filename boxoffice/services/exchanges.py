@@ -29,6 +29,7 @@ from boxoffice.services import refund_payback as payback
 from boxoffice.services import refunds as rf
 from boxoffice.services.context import Ctx
 from boxoffice.services.events import get_event
+from boxoffice.services.moved_terms import stricter_night_before
 from boxoffice.services.orders import order_for
 from boxoffice.services.sales import SaleRequest, journal_ticket, payment_row, place_tickets, quote
 from boxoffice.services.shifts import cash_outside_shift
@@ -85,7 +86,7 @@ def assess(ctx: Ctx, req: ExchangeRequest) -> dict[str, Any]:
     if ev["currency"] != cur:
         raise BoxOfficeError("bad_input", _("cannot exchange {currency} tickets for {other} ones").format(
             currency=cur, other=ev["currency"]))
-    overrides = (["outside_policy"] if _outside_policy(ctx, old_ev, ev, difference, [t["price"] for t in old])
+    overrides = (["outside_policy"] if _outside_policy(ctx, order, old_ev, ev, difference, [t["price"] for t in old])
                  else []) + \
         (["above_limit"] if payback.above_limit(ctx, order, -difference) else []) + rf.channel_override(ctx, order) + \
         rf.used_override(ctx, old)
@@ -185,8 +186,8 @@ def _checked(ctx: Ctx, req: ExchangeRequest, supervisor: str | None) -> dict[str
                 "holders": named}
 
 
-def _outside_policy(ctx: Ctx, old_ev: Mapping[str, Any], ev: Mapping[str, Any], difference: int,
-                    paid: list[int]) -> bool:
+def _outside_policy(ctx: Ctx, order: Mapping[str, Any], old_ev: Mapping[str, Any], ev: Mapping[str, Any],
+                    difference: int, paid: list[int]) -> bool:
     """Whether the exchange needs a supervisor as a refund outside the policy would: once the old event has
     started; or when it pays money back (a cheaper type) or moves the tickets (``paid``: what each was paid) to
     another event, whose own policy would then refund them in full, while the old event's policy would not give
@@ -194,6 +195,8 @@ def _outside_policy(ctx: Ctx, old_ev: Mapping[str, Any], ev: Mapping[str, Any], 
     (``exchange_between_events = "free"``) accepts that: a move that pays nothing back is then no refund."""
     if parse_iso(old_ev["starts_at"]) <= ctx.now():
         return True
+    if difference < 0 and stricter_night_before(ctx, order, paid):
+        return True  # money back on tickets moved here for free from a stricter night (services/moved_terms.py)
     if difference >= 0 and (ev["id"] == old_ev["id"] or ctx.config.exchange_between_events == "free"):
         return False
     from boxoffice.services.demand_fee import decide

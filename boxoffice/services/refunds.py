@@ -236,7 +236,10 @@ def assess(ctx: Ctx, code: str, tickets: list[str] | None = None, waive_fee: boo
               "price": paid[t["id"]], "fee": fee, "amount": paid[t["id"]] - fee}
              for t, fee in zip(chosen, fees, strict=True)]
     amount = sum(i["amount"] for i in items)
-    overrides = ([] if decision.refundable else ["outside_policy"]) + \
+    from boxoffice.services.moved_terms import stricter_night_before
+
+    strict = stricter_night_before(ctx, order, [paid[t["id"]] for t in chosen])
+    overrides = ([] if decision.refundable and not strict else ["outside_policy"]) + \
         (["above_limit"] if above_limit(ctx, order, amount) else []) + channel_override(ctx, order) + \
         used_override(ctx, chosen) + (["fee_waived"] if waived else [])
     plan = refund_plan(ctx, order, amount)

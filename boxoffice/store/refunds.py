@@ -84,6 +84,13 @@ def exchanged_from(conn: sqlite3.Connection, order_id: str) -> str | None:
     return r[0] if r else None
 
 
+def moved_into(conn: sqlite3.Connection, order_id: str) -> dict | None:
+    """The exchange that made ``order_id`` (its tickets came from another order): that order's id and event, and
+    whether the exchange was an override (``override``); None for an order no exchange made."""
+    return one(conn, "SELECT x.from_order_id, x.override, o.event_id FROM exchanges x"
+                     " JOIN orders o ON o.id = x.from_order_id WHERE x.to_order_id = ?", (order_id,))
+
+
 def exchange_of_ticket(conn: sqlite3.Connection, ticket_id: str) -> dict | None:
     """The exchange that took an old ticket, with the code of the order it became."""
     return one(conn, "SELECT x.*, o.code AS to_code FROM exchange_items i JOIN exchanges x ON x.id = i.exchange_id"
