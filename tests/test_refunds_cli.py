@@ -212,11 +212,18 @@ def test_tickets_moved_for_free_keep_the_terms_of_the_night_they_left(
     code, jazz = order["order"]["code"], demo_events[1]
     second = sell(terminal, SaleRequest(demo_events[0], "stalls", {"adult": 2}, [Tender("card", None, "4242")],
                                         seats=["G10", "G11"]))["order"]["code"]
+    early = sell(terminal, SaleRequest(demo_events[0], "stalls", {"adult": 1}, [Tender("card", None, "4242")],
+                                       seats=["H10"]))["order"]["code"]
     login(terminal, "ada")
     import_catalog(terminal, demo_catalog(GALA_START.date()) | {"policy": {"exchange_between_events": "free"}})
+    login(terminal, "sam")
+    moved_early = cli("exchange", early, "--event", jazz, "--section", "stalls", "--yes", "--json", db=terminal)
+    assert moved_early.exit_code == 0, moved_early.output  # the gala still refunds in full: nothing carried
 
     clock.set(GALA_START - timedelta(hours=80))  # the gala keeps 10% now
     login(terminal, "sam")
+    assert "outside_policy" not in refund_preview(terminal, moved_early.json()["order"])["overrides"], \
+        "moved while the gala refunded in full: judged by the jazz night's policy alone"
     moved = cli("exchange", code, "--event", jazz, "--section", "stalls", "--yes", "--json", db=terminal)
     assert moved.exit_code == 0, moved.output
     on_jazz = moved.json()["order"]
@@ -230,6 +237,10 @@ def test_tickets_moved_for_free_keep_the_terms_of_the_night_they_left(
     assert moved.exit_code == 0, moved.output
     down = cli("exchange", moved.json()["order"], "--section", "standing", "--yes", db=terminal)
     assert down.exit_code == 4 and "outside the refund policy" in down.stderr, down.output
+    login(terminal, "ada")
+    import_catalog(terminal, demo_catalog(GALA_START.date()))  # free moves turned off again: the default
+    login(terminal, "sam")
+    assert refund_preview(terminal, on_jazz)["overrides"] == ["outside_policy"], "the moves made under it stay judged"
     approved = cli("refund", on_jazz, "--supervisor", "sue", "--yes", "--json", db=terminal, pin="222222")
     assert approved.exit_code == 0 and approved.json()["overrides"] == ["outside_policy"], approved.output
 

@@ -192,7 +192,9 @@ def _outside_policy(ctx: Ctx, order: Mapping[str, Any], old_ev: Mapping[str, Any
     started; or when it pays money back (a cheaper type) or moves the tickets (``paid``: what each was paid) to
     another event, whose own policy would then refund them in full, while the old event's policy would not give
     them back in full now (no refund, or a fee kept). A venue whose policy makes moves between events free
-    (``exchange_between_events = "free"``) accepts that: a move that pays nothing back is then no refund."""
+    (``exchange_between_events = "free"``) accepts that: a move that pays nothing back is then no refund. Money
+    paid back on tickets that came here by such a move is judged by the night they left too
+    (services/moved_terms.py)."""
     if parse_iso(old_ev["starts_at"]) <= ctx.now():
         return True
     if difference < 0 and stricter_night_before(ctx, order, paid):

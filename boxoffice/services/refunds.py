@@ -5,10 +5,12 @@ The rules, in the order they are applied:
 - **Who.** Refunding takes the ``refund`` permission (seller, supervisor, admin). An *override* takes a
   supervisor's PIN (``--supervisor NAME``) unless a supervisor or admin is the one logged in; every override is
   flagged on the refund row and in the journal with why it was needed:
-  ``outside_policy`` (no tier applies now: the refund is then the full price), ``above_limit`` (the amount, with
-  what the order has had back already, is above ``refund_supervisor_above``), ``other_channel`` (the order belongs
-  to the web shop or another channel: that needs the central service, which this terminal cannot reach, so only
-  an explicit ``--supervisor`` override lets it through offline, and the flag brings it to a supervisor at sync),
+  ``outside_policy`` (no tier applies now: the refund is then the full price; or the tickets came by a free move
+  from a night that kept a fee then: services/moved_terms.py, the new night's fee still kept), ``above_limit``
+  (the amount, with what the order has had back already, is above ``refund_supervisor_above``), ``other_channel``
+  (the order belongs to the web shop or another channel: that needs the central service, which this terminal
+  cannot reach, so only an explicit ``--supervisor`` override lets it through offline, and the flag brings it to a
+  supervisor at sync),
   ``other_terminal`` (another terminal sold it: the central service applies that refund only under a supervisor's
   override), ``used`` (a ticket was admitted at the door already), ``fee_waived`` (``--waive-fee``: the full price
   back inside a tier, as when the venue cancels).

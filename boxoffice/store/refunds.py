@@ -85,9 +85,9 @@ def exchanged_from(conn: sqlite3.Connection, order_id: str) -> str | None:
 
 
 def moved_into(conn: sqlite3.Connection, order_id: str) -> dict | None:
-    """The exchange that made ``order_id`` (its tickets came from another order): that order's id and event, and
-    whether the exchange was an override (``override``); None for an order no exchange made."""
-    return one(conn, "SELECT x.from_order_id, x.override, o.event_id FROM exchanges x"
+    """The exchange that made ``order_id`` (its tickets came from another order): that order's id and event, when
+    (``at``) and which overrides a supervisor approved (``override_why``); None for an order no exchange made."""
+    return one(conn, "SELECT x.from_order_id, x.at, x.override_why, o.event_id FROM exchanges x"
                      " JOIN orders o ON o.id = x.from_order_id WHERE x.to_order_id = ?", (order_id,))
 
 
