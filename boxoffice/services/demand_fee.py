@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from boxoffice.domain.clock import parse_iso
@@ -21,10 +22,16 @@ from boxoffice.services.context import Ctx
 from boxoffice.store import catalog as catalog_store
 
 
+def tier_then(ctx: Ctx, ev: Mapping[str, Any], at: datetime) -> Decision:
+    """The time tier of ``ev``'s refund policy in force at ``at`` (no demand band: that depends on the moment's
+    sales)."""
+    tiers = [Tier.from_row(r) for r in catalog_store.refund_tiers(ctx.conn, ev["id"])]
+    return tier_at(tiers, parse_iso(ev["starts_at"]), at)
+
+
 def decide(ctx: Ctx, ev: Mapping[str, Any]) -> Decision:
     """The tier in force for ``ev`` now and, for an event with demand bands, the band that scales its fee."""
-    tiers = [Tier.from_row(r) for r in catalog_store.refund_tiers(ctx.conn, ev["id"])]
-    decision = tier_at(tiers, parse_iso(ev["starts_at"]), ctx.now())
+    decision = tier_then(ctx, ev, ctx.now())
     bands = [Band.from_row(r) for r in catalog_store.demand_bands(ctx.conn, ev["id"])]
     if not bands or decision.tier is None:
         return decision

@@ -143,4 +143,3 @@ def pay_order(ctx: Ctx, code: str, tenders: list[Tender], *, print_receipt: bool
             "currency": due["currency"], "total_text": due["total_text"], "change": change,
             "change_text": format_money(change, due["currency"]), "payments": rows, "jobs": jobs,
             "outside_shift": cash_outside_shift(ctx, rows)}
-

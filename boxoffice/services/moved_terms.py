@@ -20,10 +20,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from boxoffice.domain.clock import parse_iso
-from boxoffice.domain.refund_policy import Tier, tier_at
 from boxoffice.services.context import Ctx
+from boxoffice.services.demand_fee import tier_then
 from boxoffice.services.events import get_event
-from boxoffice.store import catalog as catalog_store
 from boxoffice.store import refunds as store
 
 MOST_STEPS = 50  # exchanges followed back at most (a chain longer than any night's)
@@ -47,8 +46,8 @@ def stricter_night_before(ctx: Ctx, order: Mapping[str, Any], paid: list[int]) -
 def _kept_then(ctx: Ctx, move: Mapping[str, Any], paid: list[int]) -> bool:
     """Whether the event the tickets left would have kept anything of ``paid`` at the time of the move."""
     ev = get_event(ctx, move["event_id"])
-    starts, at = parse_iso(ev["starts_at"]), parse_iso(move["at"])
-    if starts <= at:
+    at = parse_iso(move["at"])
+    if parse_iso(ev["starts_at"]) <= at:
         return True
-    decision = tier_at([Tier.from_row(r) for r in catalog_store.refund_tiers(ctx.conn, ev["id"])], starts, at)
+    decision = tier_then(ctx, ev, at)
     return not decision.refundable or any(decision.fees(paid))

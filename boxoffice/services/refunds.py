@@ -403,4 +403,3 @@ def refund(ctx: Ctx, req: RefundRequest) -> RefundResult:
             "steps": plan_steps(a["plan"], cur), "override": bool(a["overrides"]), "overrides": a["overrides"],
             "approved_by": approver["name"] if approver else None, "policy": a["policy"], "demand": a["demand"],
             "outside_shift": cash_outside_shift(ctx, pay_rows)}
-

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TypedDict, cast
 
 from boxoffice.domain.card_numbers import refuse_card_number
-from boxoffice.domain.clock import local_text, when_text
+from boxoffice.domain.clock import iso, local_text, when_text
 from boxoffice.domain.ids import uuid7
 from boxoffice.domain.money import format_money
 from boxoffice.errors import BoxOfficeError
@@ -143,8 +143,6 @@ def shifts_kept_here(ctx: Ctx) -> bool:
     Days rather than the night: the first seller of the day, with last night's shifts closed, is still at a terminal
     that keeps them."""
     from datetime import timedelta
-
-    from boxoffice.domain.clock import iso
 
     return store.kept_here(ctx.conn, ctx.terminal["id"], iso(ctx.now() - timedelta(days=KEPT_DAYS)))
 

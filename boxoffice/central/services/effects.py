@@ -117,15 +117,10 @@ def _fits(row: dict[str, Any], text: tuple[str, ...], may_be_none: tuple[str, ..
     return True
 
 
-def _text(value: Any) -> bool:
-    """Text a table can hold (central/store/db.storable: no NUL, no lone surrogate)."""
-    return storable(value)
-
-
 def _id_of(value: Any) -> str | None:
-    if _text(value) and value:
+    if storable(value) and value:
         return value
-    if isinstance(value, dict) and _text(value.get("id")) and value["id"]:
+    if isinstance(value, dict) and storable(value.get("id")) and value["id"]:
         return value["id"]
     return None
 
@@ -259,7 +254,7 @@ def _revoke(payload: dict[str, Any], tickets: list[str]) -> Effect:
 def external_secret_of(payload: dict[str, Any]) -> str | None:
     """A door check-in's pretix secret (services/door_pretix.py), when it is text a table can keep."""
     secret = payload.get("external_secret")
-    if _text(secret) and 0 < len(secret) <= MAX_EXTERNAL_SECRET and secret.isprintable():
+    if storable(secret) and 0 < len(secret) <= MAX_EXTERNAL_SECRET and secret.isprintable():
         return str(secret)
     return None
 
@@ -290,12 +285,12 @@ def _checkin(kind: str, payload: dict[str, Any], order_id: str | None, tickets: 
         if not out:
             return Effect(claims=[by_secret])
         named = payload.get("event") or payload.get("event_id")
-        return Effect(release=[by_secret], exit_event=named if _text(named) else "")
+        return Effect(release=[by_secret], exit_event=named if storable(named) else "")
     claim = Claim("checkin", tickets[0], order_id, tickets[0])
-    nonce = payload.get("nonce") if _text(payload.get("nonce")) else None
+    nonce = payload.get("nonce") if storable(payload.get("nonce")) else None
     event = payload.get("event") or payload.get("event_id")
     body = {"ticket_id": tickets[0], "order_id": order_id, "direction": "out" if out else "in",
-            "nonce": nonce, "event_id": event if _text(event) else None, **meta}
+            "nonce": nonce, "event_id": event if storable(event) else None, **meta}
     if out:
         return Effect(release=[claim], change=("checkin", body))
     return Effect(claims=[claim], change=("checkin", body))
@@ -338,7 +333,7 @@ def _customer_keys(value: Any) -> list[tuple[str, int]] | None:
         if not isinstance(item, dict):
             return None
         key, places = item.get("key"), item.get("places")
-        if not (_text(key) and len(key) == 64 and all(c in "0123456789abcdef" for c in key)) or key in out:
+        if not (storable(key) and len(key) == 64 and all(c in "0123456789abcdef" for c in key)) or key in out:
             return None
         if type(places) is not int or not 1 <= places <= 1000:
             return None
@@ -353,8 +348,8 @@ _HEX = frozenset("0123456789abcdef")
 def _holder_fits(h: Any, tickets: set[str]) -> bool:
     """A holder row as services/holders.py journals it: text fields, a 64-hex hash, four characters, a known
     kind, for one of the entry's new tickets. The shape leaves no room for a whole ID number."""
-    return (isinstance(h, dict) and all(_text(h.get(k)) for k in HOLDER_TEXT if k != "name")
-            and (h.get("name") is None or (_text(h["name"]) and len(h["name"]) <= 200))
+    return (isinstance(h, dict) and all(storable(h.get(k)) for k in HOLDER_TEXT if k != "name")
+            and (h.get("name") is None or (storable(h["name"]) and len(h["name"]) <= 200))
             and h["ticket_id"] in tickets and h["id_kind"] in ("resident", "passport", "other")
             and len(h["id_hash"]) == 64 and set(h["id_hash"]) <= _HEX and len(h["id_last4"]) == 4
             and len(h["binding"]) == 128 and set(h["binding"]) <= _HEX
