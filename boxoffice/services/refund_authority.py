@@ -20,10 +20,28 @@ ROLE_WORDS: dict[str, str] = {"seller": N_("seller"), "pickup": N_("pickup"), "d
 def channel_override(ctx: Ctx, order: dict[str, Any]) -> list[str]:
     """Another channel's order (the web shop's) or another terminal's sale is not this terminal's to pay back alone:
     the central service applies a refund of another terminal's tickets only under a supervisor's override (see
-    central/services/ownership.py), so the override is asked here, before any money moves, not found out at sync."""
-    if order["channel"] != "box_office":
-        return ["other_channel"]
-    return ["other_terminal"] if order["terminal_id"] != ctx.terminal["id"] else []
+    central/services/ownership.py), so the override is asked here, before any money moves, not found out at sync.
+
+    An order an exchange made here is judged by where its tickets came from: every order back along its exchanges.
+    Else one approved exchange (even, new seats) would turn a web order paid online, or another counter's sale, into
+    this counter's own, which a seller then refunds alone, in cash from the drawer that never took the money."""
+    from boxoffice.store import orders as order_store
+    from boxoffice.store import refunds as refund_store
+
+    seen = {order["id"]}
+    while True:
+        if order["channel"] != "box_office":
+            return ["other_channel"]
+        if order["terminal_id"] != ctx.terminal["id"]:
+            return ["other_terminal"]
+        made = refund_store.moved_into(ctx.conn, order["id"])
+        if made is None or made["from_order_id"] in seen:
+            return []
+        seen.add(made["from_order_id"])
+        earlier = order_store.order_by_id(ctx.conn, made["from_order_id"])
+        if earlier is None:
+            return []
+        order = earlier
 
 
 def used_override(ctx: Ctx, tickets: list[dict[str, Any]]) -> list[str]:
