@@ -125,8 +125,10 @@ def pay_order(ctx: Ctx, code: str, tenders: list[Tender], *, print_receipt: bool
     from boxoffice.services.sales import payment_row
 
     now = ctx.now_iso()
-    rows = [payment_row(p, due["order_id"], None, now, ctx) for p in payments]
     with write(ctx.conn):
+        # Built under the write lock, as a sale's are: the shift they are booked to is read here, so a drawer closed
+        # from another window since the check is not handed cash it will never count.
+        rows = [payment_row(p, due["order_id"], None, now, ctx) for p in payments]
         if not pickup_store.mark_paid(ctx.conn, due["order_id"]):
             # Another desk took the money between the check and now.
             raise BoxOfficeError("already_paid", _("order {code} was paid a moment ago: nothing was taken").format(

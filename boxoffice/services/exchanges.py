@@ -235,6 +235,8 @@ def check(ctx: Ctx, req: ExchangeRequest, supervisor: str | None = None) -> Exch
 
 def exchange(ctx: Ctx, req: ExchangeRequest) -> ExchangeResult:
     """Make the exchange. Returns the new order, its tickets, the money moved and print jobs (queued)."""
+    from boxoffice.services.shifts import shift_for_money
+
     a = _checked(ctx, req, req.supervisor[0] if req.supervisor else None)
     op, order, ev, cur, diff = a["op"], a["order"], a["event"], a["currency"], a["difference"]
     shift_id, note, payments, sec, holders = a["shift_id"], a["note"], a["payments"], a["section"], a["holders"]
@@ -245,6 +247,7 @@ def exchange(ctx: Ctx, req: ExchangeRequest) -> ExchangeResult:
                            accessible=req.accessible)
     with write(ctx.conn):
         a = rf.reassess(ctx, a, lambda: assess(ctx, req))  # under the lock: the refund split on what is left
+        shift_id = shift_for_money(ctx)  # and the drawer: one closed from another window since takes nothing
         rf.retire(ctx, order, a["old"], "exchanged")  # first: the old places are free for the new tickets
         tickets = place_tickets(ctx, ev, sec, sale_req, new_id, a["lines"])
         code = make_order_code(ctx.terminal["tag"], terminal_store.next_order_seq(ctx.conn))

@@ -366,6 +366,8 @@ def check(ctx: Ctx, req: RefundRequest, supervisor: str | None = None) -> Refund
 
 def refund(ctx: Ctx, req: RefundRequest) -> RefundResult:
     """Refund tickets now. Returns the refund with its items, payment rows and print jobs (not yet printed)."""
+    from boxoffice.services.shifts import shift_for_money
+
     a = _checked(ctx, req, req.supervisor[0] if req.supervisor else None)
     op, note, shift_id, order, cur = a["op"], a["note"], a["shift_id"], a["order"], a["currency"]
     approver = authorise(ctx, op, a["overrides"], req.supervisor, "refund", a["detail"])
@@ -375,6 +377,7 @@ def refund(ctx: Ctx, req: RefundRequest) -> RefundResult:
         # and the tenders must be split on what they have really not had back yet.
         a = reassess(ctx, a, lambda: assess(ctx, req.code, req.tickets, req.waive_fee, req.count,
                                                      req.ticket_type))
+        shift_id = shift_for_money(ctx)  # and the drawer: one closed from another window since takes nothing
         row = {"id": refund_id, "order_id": order["id"], "at": ctx.now_iso(), "operator_id": op["id"],
                "approved_by": approver["id"] if approver else None, "override": int(bool(a["overrides"])),
                "override_why": ",".join(a["overrides"]) or None, "reason_code": req.reason, "note": note,
