@@ -115,14 +115,16 @@ def refund_items(conn: sqlite3.Connection, refund_id: str) -> list[dict]:
                       " WHERE i.refund_id = ? ORDER BY t.rowid", (refund_id,))
 
 
-# The records every one of which a journal entry holds a copy of (services.audit.reconcile): box-office orders and
-# their payments (web orders arrive by import, with their own record), refunds, exchanges, shifts, cash movements.
+# The records every one of which a journal entry holds a copy of (services.audit.reconcile): box-office orders,
+# every payment (web orders arrive by import, with their own record, but money taken for one at the desk is this
+# terminal's: its order.paid entry holds the rows), refunds, exchanges, shifts, cash movements.
 _AUDITED = {
     # Orders this terminal sold: those another terminal sold arrive by sync, recorded in that terminal's journal.
     "orders": "SELECT * FROM orders WHERE channel = 'box_office'"
               " AND (terminal_id IS NULL OR terminal_id = (SELECT id FROM terminal)) ORDER BY rowid",
-    "payments": "SELECT p.* FROM payments p JOIN orders o ON o.id = p.order_id"
-                " WHERE o.channel = 'box_office' OR p.kind = 'refund' ORDER BY p.rowid",
+    # Every row: only this terminal's own actions write payments (a sale, a desk payment, an exchange, a refund;
+    # other terminals' payments never come here), so each has a copy in this journal.
+    "payments": "SELECT * FROM payments ORDER BY rowid",
     "refunds": "SELECT * FROM refunds ORDER BY rowid",
     "exchanges": "SELECT * FROM exchanges ORDER BY rowid",
     "shifts": "SELECT * FROM shifts ORDER BY rowid",
