@@ -331,3 +331,51 @@ def test_cash_given_back_by_a_refund_or_an_exchange_with_no_shift_is_said_at_onc
     third = sell(terminal, gala, "stalls", {"adult": 1})["order"]["code"]
     kept = cli("refund", third, "--yes", "--json", db=terminal)
     assert kept.exit_code == 0 and kept.json()["outside_shift"] is False, "in ada's shift now"
+
+
+def test_the_end_of_day_report_keeps_the_cash_booked_to_no_shift_after_the_alert_has_gone(  # noqa: ANN001
+        terminal, clock, demo_events, cli, login, tmp_path) -> None:
+    """The alert speaks of the last night, to whoever asks then; the end-of-day report is what the owner keeps: it
+    names the cash no drawer count expected, by currency, with the orders, in its PDF, its --json and on screen."""
+    import pypdfium2
+
+    from boxoffice.services.reports import end_of_day
+    from boxoffice.services.shifts import close_shift, open_shift
+
+    gala, _ = demo_events
+    act_as(terminal, "sue")
+    open_shift(terminal, 0)
+    kept = sell(terminal, gala, "standing", {"adult": 1})
+    close_shift(terminal, kept["total"])
+    act_as(terminal, "sam")
+    loose = sell(terminal, gala, "standing", {"adult": 2})
+    clock.advance(hours=13)
+    assert "cash_outside_shift" not in codes_of(check(terminal)), "the alert's night is over"
+    login(terminal, "sue")
+    report = end_of_day(terminal)["cash_outside_shift"]
+    assert report is not None and report["orders"] == [loose["order"]["code"]]
+    assert [(x["currency"], x["count"], x["taken_text"], x["given_text"]) for x in report["lines"]] == \
+        [("GBP", 1, "45.00", "0.00")]
+    out = tmp_path / "eod.pdf"
+    said = cli("report", "pdf", "--to", out, db=terminal)
+    assert said.exit_code == 0, said.output
+    assert "Cash booked to no shift: 1 payment or refund, 45.00 GBP taken" in said.stdout
+    made = cli("report", "pdf", "--to", out, "--json", db=terminal)
+    assert made.json()["cash_outside_shift"]["orders"] == [loose["order"]["code"]]
+    pdf = pypdfium2.PdfDocument(str(out))
+    try:
+        text = "\n".join(page.get_textpage().get_text_range() for page in pdf)
+    finally:
+        pdf.close()
+    assert "Cash booked to no shift" in " ".join(text.split()) and loose["order"]["code"] in text
+    assert end_of_day(terminal, event="no-such-event")["cash_outside_shift"] is None
+
+
+def test_a_terminal_that_keeps_no_shifts_reports_no_loose_cash(terminal, demo_events) -> None:  # noqa: ANN001
+    from boxoffice.services.reports import end_of_day
+
+    gala, _ = demo_events
+    act_as(terminal, "sam")
+    sell(terminal, gala, "standing", {"adult": 1})
+    act_as(terminal, "sue")
+    assert end_of_day(terminal)["cash_outside_shift"] is None

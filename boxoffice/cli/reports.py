@@ -253,10 +253,20 @@ def write_end_of_day(to: Path, data: dict, json_out: bool, what: str) -> None:
         emit_json({"file": str(to), "tickets": data["by_type"]["total"]["tickets"],
                    "sales": data["by_type"]["total"]["amount_text"],
                    "refunded": refunds["total"]["amount_text"] if refunds is not None else None,
-                   "unpaid": data["by_type"]["unpaid"], "scope": data["scope"]})
+                   "unpaid": data["by_type"]["unpaid"], "scope": data["scope"],
+                   "cash_outside_shift": data.get("cash_outside_shift")})
     else:
         echo(_(what).format(file=to))
         echo(data["scope"]["text"])
+        loose = data.get("cash_outside_shift")
+        for line in (loose or {}).get("lines", []):
+            secho(ngettext("Cash booked to no shift: {count} payment or refund, {taken} {currency} taken, {given} "
+                           "{currency} given back (orders {orders}); no drawer count expected it",
+                           "Cash booked to no shift: {count} payments or refunds, {taken} {currency} taken, {given} "
+                           "{currency} given back (orders {orders}); no drawer count expected it",
+                           line["count"]).format(count=line["count"], taken=line["taken_text"],
+                                                 given=line["given_text"], currency=line["currency"],
+                                                 orders=", ".join(loose["orders"])), fg="yellow", bold=True)
 
 
 def alerts(json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP))) -> None:

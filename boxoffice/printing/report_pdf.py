@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape  # Paragraph reads markup: a venue called "T
 
 from boxoffice.domain.money import format_money
 from boxoffice.domain.shown import shown
-from boxoffice.i18n import _, use_language
+from boxoffice.i18n import _, ngettext, use_language
 
 
 def _bar_chart(labels: list[str], values: list[float], width: float, height: float, title: str,
@@ -142,6 +142,15 @@ def _render_end_of_day(report: dict[str, Any]) -> bytes:
             count=refunds["total"]["count"], tickets=refunds["total"]["tickets"],
             amount=refunds["total"]["amount_text"], fees=refunds["total"]["fee_text"], currency=cur),
             styles["Heading2"]))
+    loose = report.get("cash_outside_shift")  # absent from the central service's report and older ones
+    for line in (loose or {}).get("lines", []):
+        story.append(Paragraph(escape(ngettext(
+            "Cash booked to no shift: {count} payment or refund, {taken} {currency} taken, {given} {currency} given "
+            "back (no drawer count expected it; orders {orders})",
+            "Cash booked to no shift: {count} payments or refunds, {taken} {currency} taken, {given} {currency} "
+            "given back (no drawer count expected it; orders {orders})", line["count"]).format(
+            count=line["count"], taken=line["taken_text"], given=line["given_text"], currency=line["currency"],
+            orders=", ".join(loose["orders"]))), styles["Heading2"]))
     unpaid = report["by_type"].get("unpaid") or {}
     if unpaid.get("orders"):
         story.append(Paragraph(_("Not counted: {orders} unpaid web order(s), {tickets} tickets, {amount} {currency} "

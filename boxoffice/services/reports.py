@@ -10,7 +10,7 @@ Times are grouped in the venue's time zone (the event's zone), money stays in mi
 
 from __future__ import annotations
 
-from typing import Any, TypedDict, cast
+from typing import Any, NotRequired, TypedDict, cast
 
 from boxoffice.domain import reports as agg
 from boxoffice.domain.report_scope import OWN, VENUE, scope
@@ -86,6 +86,7 @@ class EndOfDay(TypedDict):
     capacity: list[dict[str, Any]]
     refunds_by_reason: RefundsReport | None
     refunds_by_tender: RefundsReport | None
+    cash_outside_shift: NotRequired[dict[str, Any] | None]
 
 
 def _venue_tz(ctx: Ctx) -> str:
@@ -196,4 +197,31 @@ def end_of_day(ctx: Ctx, day: str | None = None, event: str | None = None, venue
             "by_hour": sales(ctx, "hour", event, day, venue), "by_tender": sales(ctx, "tender", event, day, venue),
             "by_type": sales(ctx, "type", event, day, venue), "capacity": store.capacity_rows(ctx.conn, event, here),
             "refunds_by_reason": None if venue else refunds(ctx, "reason", event, day),
-            "refunds_by_tender": None if venue else refunds(ctx, "tender", event, day)}
+            "refunds_by_tender": None if venue else refunds(ctx, "tender", event, day),
+            "cash_outside_shift": None if venue else cash_outside_shift(ctx, day, event)}
+
+
+SHOWN_ORDERS = 10  # the orders named in the end-of-day report's line on cash booked to no shift
+
+
+def cash_outside_shift(ctx: Ctx, day: str | None, event: str | None = None) -> dict[str, Any] | None:
+    """Cash taken and given back on ``day`` (None: ever), for ``event`` (None: any), and booked to no shift, at a
+    terminal that keeps shifts:
+    by currency, with the latest orders concerned; None when there was none (or the terminal keeps no shifts).
+
+    The alert (services/alerts.py) says it for the last night only, and only to whoever asks then; the end-of-day
+    report is what the owner keeps, so the money no drawer count expected is written there too."""
+    from boxoffice.domain.money import format_money
+    from boxoffice.services.shifts import shifts_kept_here
+    from boxoffice.store import shifts as shift_store
+
+    if not shifts_kept_here(ctx):
+        return None
+    since, until = day_window(ctx, day)
+    found = shift_store.cash_outside(ctx.conn, since, until, event)
+    if not found:
+        return None
+    return {"lines": [{"currency": c["currency"], "count": c["n"], "taken": c["taken"], "given": c["given"],
+                       "taken_text": format_money(c["taken"], c["currency"]),
+                       "given_text": format_money(c["given"], c["currency"])} for c in found],
+            "orders": shift_store.orders_with_cash_outside(ctx.conn, since, SHOWN_ORDERS, until, event)}

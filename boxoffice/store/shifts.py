@@ -132,21 +132,25 @@ def kept_here(conn: sqlite3.Connection, terminal_id: str, since: str) -> bool:
                         " OR closed_at >= ?))", (terminal_id, since)).fetchone()[0] == 1
 
 
-def cash_outside(conn: sqlite3.Connection, since: str) -> list[dict]:
-    """Cash taken (payments) and given back (refunds) since ``since`` and booked to no shift, by currency: how many
-    such rows, and the two sums in minor units."""
+def cash_outside(conn: sqlite3.Connection, since: str | None, until: str | None = None,
+                 event: str | None = None) -> list[dict]:
+    """Cash taken (payments) and given back (refunds) in [``since``, ``until``) (None: unbounded), for ``event``'s
+    orders (None: any), and booked to no shift, by currency: how many such rows, and the two sums in minor units."""
     return rows(conn, "SELECT o.currency, count(*) AS n,"
                       " coalesce(sum(CASE p.kind WHEN 'payment' THEN p.amount END), 0) AS taken,"
                       " coalesce(sum(CASE p.kind WHEN 'refund' THEN p.amount END), 0) AS given"
                       " FROM payments p JOIN orders o ON o.id = p.order_id"
                       " WHERE p.tender = 'cash' AND p.shift_id IS NULL AND p.created_at >= ?"
-                      " GROUP BY o.currency ORDER BY o.currency", (since,))
+                      " AND (? IS NULL OR p.created_at < ?) AND (? IS NULL OR o.event_id = ?)"
+                      " GROUP BY o.currency ORDER BY o.currency", (since or "", until, until, event, event))
 
 
-def orders_with_cash_outside(conn: sqlite3.Connection, since: str, most: int) -> list[str]:
-    """The codes of the orders whose cash since ``since`` was booked to no shift, latest first, ``most`` at most:
-    what a supervisor looks up (`order show CODE` names who sold or refunded it, and when)."""
+def orders_with_cash_outside(conn: sqlite3.Connection, since: str | None, most: int,
+                             until: str | None = None, event: str | None = None) -> list[str]:
+    """The codes of the orders whose cash in [``since``, ``until``) was booked to no shift, latest first, ``most``
+    at most: what a supervisor looks up (`order show CODE` names who sold or refunded it, and when)."""
     return [r[0] for r in conn.execute(
         "SELECT o.code FROM payments p JOIN orders o ON o.id = p.order_id WHERE p.tender = 'cash'"
-        " AND p.shift_id IS NULL AND p.created_at >= ? GROUP BY o.code ORDER BY max(p.created_at) DESC LIMIT ?",
-        (since, most))]
+        " AND p.shift_id IS NULL AND p.created_at >= ? AND (? IS NULL OR p.created_at < ?)"
+        " AND (? IS NULL OR o.event_id = ?)"
+        " GROUP BY o.code ORDER BY max(p.created_at) DESC LIMIT ?", (since or "", until, until, event, event, most))]
