@@ -41,30 +41,32 @@ DEFAULT_KEEP_DAYS = 30
 
 
 def carries_personal(payload: Any) -> bool:
-    """Whether any personal key in ``payload`` (at any depth) holds a value."""
+    """Whether any personal key in ``payload`` (at any depth) holds a value.
+
+    Walked with a stack of its own, not by recursion: a stored payload nested hundreds deep (any terminal can push
+    one) must not stop a purge with RecursionError."""
     # A sale's payload is walked on every sale: the personal keys of a dict are found by a set intersection and a
     # dict or list holding only plain values (the types of its values collected in C) is not walked value by value.
-    if isinstance(payload, dict):
-        if not PERSONAL_KEYS.isdisjoint(payload):
-            for k in PERSONAL_KEYS.intersection(payload):
-                v = payload[k]
-                if v is not None and v != "":
-                    return True
-        if set(map(type, payload.values())) <= _PLAIN:
-            return False
-        for k, v in payload.items():
-            if isinstance(v, (dict, list)):
-                if carries_personal(v):
-                    return True
-                if k == HOLDERS_KEY and isinstance(v, list) and any(_holder_named(h) for h in v):
-                    return True
-        return False
-    if isinstance(payload, list):
-        if set(map(type, payload)) <= _PLAIN:
-            return False
-        for v in payload:
-            if isinstance(v, (dict, list)) and carries_personal(v):
-                return True
+    stack = [payload]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if not PERSONAL_KEYS.isdisjoint(node):
+                for k in PERSONAL_KEYS.intersection(node):
+                    v = node[k]
+                    if v is not None and v != "":
+                        return True
+            if set(map(type, node.values())) <= _PLAIN:
+                continue
+            for k, v in node.items():
+                if isinstance(v, (dict, list)):
+                    if k == HOLDERS_KEY and isinstance(v, list) and any(_holder_named(h) for h in v):
+                        return True
+                    stack.append(v)
+        elif isinstance(node, list) and not set(map(type, node)) <= _PLAIN:
+            for v in node:  # a loop, not extend() over a generator: cheaper for the few items a sale has
+                if isinstance(v, (dict, list)):
+                    stack.append(v)
     return False
 
 
@@ -75,12 +77,6 @@ def _holder_named(holder: Any) -> bool:
     return isinstance(holder, dict) and any(holder.get(k) not in (None, "") for k in HOLDER_KEYS)
 
 
-def _erase_holder(holder: Any) -> Any:
-    if not isinstance(holder, dict):
-        return erase(holder)
-    return {k: (None if k in HOLDER_KEYS or k in PERSONAL_KEYS else erase(v)) for k, v in holder.items()}
-
-
 def salted(payload: dict[str, Any]) -> dict[str, Any]:
     """``payload`` with a fresh random salt when it carries personal data (see the module's docstring)."""
     if SALT_KEY in payload or not carries_personal(payload):
@@ -88,30 +84,69 @@ def salted(payload: dict[str, Any]) -> dict[str, Any]:
     return {**payload, SALT_KEY: secrets.token_hex(16)}
 
 
+# How :func:`erase` treats a container: walked as any (``_WALK``), a ``holders`` list whose objects are holders
+# (``_HOLDERS``), or one holder (``_HOLDER``: its name and binding go, its salt stays as it always has).
+_WALK, _HOLDERS, _HOLDER = 0, 1, 2
+
+
+class Unerasable(ValueError):
+    """A stored payload nested too deep for the JSON reader or writer: it cannot be erased, only skipped."""
+
+
 def erase(payload: Any) -> Any:
     """``payload`` with every personal value and the salt set to null; keys, money, ids and times kept.
 
-    Deterministic, so the terminal and the central service erase one entry to the same text."""
-    if isinstance(payload, dict):
-        return {k: (None if k in PERSONAL_KEYS or k == SALT_KEY
-                    else [_erase_holder(h) for h in v] if k == HOLDERS_KEY and isinstance(v, list)
-                    else erase(v)) for k, v in payload.items()}
-    if isinstance(payload, list):
-        return [erase(v) for v in payload]
-    return payload
+    Deterministic, so the terminal and the central service erase one entry to the same text. Copied with a stack
+    of its own, not by recursion, so any depth a stored payload has is erased rather than stopping the purge."""
+    work: list[tuple[Any, Any, int]] = []
+    root = _shell(payload, _WALK, work)
+    while work:
+        src, dst, mode = work.pop()
+        if isinstance(src, dict):
+            for k, v in src.items():
+                if mode == _HOLDER:
+                    dst[k] = None if k in HOLDER_KEYS or k in PERSONAL_KEYS else _shell(v, _WALK, work)
+                elif k in PERSONAL_KEYS or k == SALT_KEY:
+                    dst[k] = None
+                else:
+                    dst[k] = _shell(v, _HOLDERS if k == HOLDERS_KEY and isinstance(v, list) else _WALK, work)
+        else:
+            for v in src:
+                dst.append(_shell(v, _HOLDER if mode == _HOLDERS and isinstance(v, dict) else _WALK, work))
+    return root
 
 
-def erased_text(payload_text: str) -> str | None:
-    """The canonical text of an entry's payload once erased, or None when erasing changes nothing."""
+def _shell(value: Any, mode: int, work: list[tuple[Any, Any, int]]) -> Any:
+    """A plain value as it is; an empty container of the same kind for a dict or list, queued to be filled."""
+    if isinstance(value, dict):
+        out: Any = {}
+    elif isinstance(value, list):
+        out = []
+    else:
+        return value
+    work.append((value, out, mode))
+    return out
+
+
+def erased_text(payload_text: str, *, strict: bool = False) -> str | None:
+    """The canonical text of an entry's payload once erased, or None when erasing changes nothing.
+
+    A payload nested past what the JSON reader or writer takes (RecursionError) gives None too, or, with
+    ``strict``, :class:`Unerasable`: the central purge counts such entries and goes on with the rest, so one bad
+    entry pushed by any terminal cannot stop the purge of every event it names."""
     from boxoffice.domain.chain import canonical
 
     try:
         payload = json.loads(payload_text)
+        if not carries_personal(payload) and not (isinstance(payload, dict) and payload.get(SALT_KEY)):
+            return None
+        text = canonical(erase(payload))
+    except RecursionError:
+        if strict:
+            raise Unerasable(_("a payload nested too deep to read or write")) from None
+        return None
     except ValueError:
         return None
-    if not carries_personal(payload) and not (isinstance(payload, dict) and payload.get(SALT_KEY)):
-        return None
-    text = canonical(erase(payload))
     return None if text == payload_text else text
 
 
@@ -132,7 +167,7 @@ def vouched(entries: Sequence[Mapping[str, Any]]) -> dict[str, str]:
         try:
             erased = json.loads(e["payload"]).get("erased") or []
             out.update({str(x["id"]): str(x["erased_hash"]) for x in erased})
-        except (ValueError, TypeError, KeyError, AttributeError):
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):  # one too deep to read: no vouch
             continue
     return out
 

@@ -18,7 +18,9 @@ Refunds: a ticket the terminal refunded, exchanged or revoked after it went up h
 the whole order with ``mark_canceled`` when nothing of it is left, else the positions through the order change API
 (``change`` with ``cancel_positions``). Cancelling lowers the voucher's redeemed count in pretix: the place goes
 back to the terminal's voucher, as it went back to the terminal. An exchange is a refund of the old tickets and a
-new sale (which goes up as any sale).
+new sale (which goes up as any sale). The money paid back is booked in pretix as done refunds only for refunds the
+central service applied to the order (its own terminal's, or another's under an accepted override), never for one
+it refused, and never past what the order was paid less what pretix already shows refunded (:func:`refunds_to_book`).
 
 Sales are taken oldest first, a page at a time, so a thousand sales go up in one round in flat memory.
 """
@@ -35,7 +37,8 @@ from boxoffice.central.pretix.bridge import Bridge
 from boxoffice.central.pretix.client import reason
 from boxoffice.central.store import pretix_orders as store
 from boxoffice.central.store import pretix_state
-from boxoffice.domain.money import format_money
+from boxoffice.central.store.db import CentralDB
+from boxoffice.domain.money import format_money, parse_amount
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import _
 
@@ -249,17 +252,55 @@ def _record_refunds(bridge: Bridge, event: str, code: str, order_id: str, ticket
     """The money the counter paid back, as pretix refunds done by the box office: one per refund entry, marked with
     the entry's id in its comment, so pretix's books show the cancelled order settled (not "refund due", which would
     invite someone to pay it back a second time) and a round that runs again records nothing twice."""
-    done = {str(r.get("comment") or "") for r in pretix_order.get("refunds") or [] if isinstance(r, dict)}
-    currency = store.currency_of(bridge.db, order_id)
-    for entry in store.refund_entries(bridge.db, order_id):
-        marker = refund_marker(entry["id"])
-        amount = refunded_amount(entry["payload"], tickets)
-        if amount <= 0 or marker in done or not currency:
-            continue
+    paid = store.paid_of(bridge.db, order_id)
+    if paid is None:
+        return
+    for entry_id, amount in refunds_to_book(bridge.db, order_id, tickets, pretix_order):
         bridge.client.post(f"events/{event}/orders/{code}/refunds/", {
-            "state": "done", "source": "admin", "amount": format_money(amount, currency), "provider": "boxoffice",
-            "comment": marker}, key=f"refund:{entry['id']}")
-        done.add(marker)
+            "state": "done", "source": "admin", "amount": format_money(amount, paid[1]), "provider": "boxoffice",
+            "comment": refund_marker(entry_id)}, key=f"refund:{entry_id}")
+
+
+def refunds_to_book(db: CentralDB, order_id: str, tickets: set[str],
+                    pretix_order: dict[str, Any]) -> list[tuple[str, int]]:
+    """(entry id, minor units) of each refund to record in pretix for the order's taken-back ``tickets``, as
+    pretix's ``pretix_order`` stands now.
+
+    Booked are only refunds the central service applied to this order's tickets (``store.refund_entries``: its own
+    terminal's, or another's under an accepted override), each for what it paid back for the tickets it refunded,
+    and never more in all than the order was paid less what pretix already records as refunded: a refund pretix
+    books as done is money its books say left the till, so a terminal's figure is capped by the sale, never taken
+    on its word."""
+    paid = store.paid_of(db, order_id)
+    if paid is None:
+        return []
+    total, currency = paid
+    done = {str(r.get("comment") or "") for r in pretix_order.get("refunds") or [] if isinstance(r, dict)}
+    room = total - refunded_in_pretix(pretix_order, currency)
+    out: list[tuple[str, int]] = []
+    for entry in store.refund_entries(db, order_id):
+        if refund_marker(entry["id"]) in done:
+            continue
+        amount = min(refunded_amount(entry["payload"], tickets & entry["tickets"]), room)
+        if amount <= 0:
+            continue
+        out.append((entry["id"], amount))
+        room -= amount
+    return out
+
+
+def refunded_in_pretix(pretix_order: dict[str, Any], currency: str) -> int:
+    """Minor units pretix records as refunded for an order (every refund not failed or canceled): whoever made it,
+    money already gone back."""
+    total = 0
+    for r in pretix_order.get("refunds") or []:
+        if not isinstance(r, dict) or r.get("state") in ("failed", "canceled"):
+            continue
+        try:
+            total += parse_amount(str(r.get("amount")), currency)
+        except BoxOfficeError:
+            continue  # an amount pretix wrote that is no amount: nothing to count
+    return total
 
 
 def refund_marker(entry_id: str) -> str:
@@ -268,13 +309,14 @@ def refund_marker(entry_id: str) -> str:
 
 
 def refunded_amount(payload: Any, tickets: set[str]) -> int:
-    """Minor units a refund entry paid back for ``tickets`` (its items' amounts; 0 for anything unreadable)."""
+    """Minor units a refund entry paid back for ``tickets`` (its items' amounts; 0 for anything unreadable, nested
+    too deep to read included)."""
     try:
         doc = json.loads(payload) if isinstance(payload, str) else payload
         items = doc.get("items") if isinstance(doc, dict) else None
         return sum(int(i["amount"]) for i in items or [] if isinstance(i, dict) and i.get("ticket_id") in tickets
                    and isinstance(i.get("amount"), int) and i["amount"] > 0)
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, RecursionError):
         return 0
 
 

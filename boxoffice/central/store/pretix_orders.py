@@ -14,6 +14,8 @@ from typing import Any
 from boxoffice.central.store.db import CentralDB
 
 TICKET_COLUMNS = ("ticket_id", "order_id", "pretix_event", "position_id", "secret")
+# The flag of another terminal's refund applied under a supervisor's override (central/services/ownership.py)
+OVERRIDE_APPLIED = "foreign_refund_override"
 
 
 def _marks(values: list[Any] | tuple[Any, ...]) -> str:
@@ -106,15 +108,34 @@ def cancels_due(db: CentralDB, after: str, limit: int) -> list[dict[str, Any]]:
 
 
 def refund_entries(db: CentralDB, order_id: str) -> list[dict[str, Any]]:
-    """The refund journal entries that name ``order_id`` (their payloads, as the terminals pushed them)."""
-    return db.all("SELECT id, payload FROM journal WHERE kind = 'refund' AND payload LIKE ? ORDER BY at, id",
-                  (f'%"{order_id}"%',))
+    """The refund journal entries the central service applied to ``order_id``'s tickets, oldest first: ``id``,
+    ``payload`` (as the terminal pushed it) and ``tickets``, the ids of this order's tickets it refunded.
+
+    Found by exact reference, never by matching text in payloads: an applied refund takes the ``('refund', ticket)``
+    claim with its entry id, and a refused one (another terminal's ticket without an override, a missing role, held
+    past the hourly cap) takes none. Of those, only entries from the order's own terminal, or from another under a
+    supervisor's override the service accepted (flagged for review) or the admin released, are money paid back for
+    this order: anything a terminal merely said is not booked."""
+    rows = db.all(
+        "SELECT j.id, j.payload, c.subject AS ticket_id FROM tickets t"
+        " JOIN orders o ON o.id = t.order_id"
+        " JOIN claims c ON c.action = 'refund' AND c.subject = t.id"
+        " JOIN journal j ON j.id = c.entry_id AND j.terminal_id = c.terminal_id"
+        " WHERE t.order_id = ? AND j.kind = 'refund' AND (j.terminal_id = o.terminal_id"
+        " OR EXISTS (SELECT 1 FROM conflicts f WHERE f.kind = ? AND f.second_entry = j.id)"
+        " OR EXISTS (SELECT 1 FROM held_releases h WHERE h.entry_id = j.id))"
+        " ORDER BY j.at, j.id, c.subject", (order_id, OVERRIDE_APPLIED))
+    out: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        out.setdefault(r["id"], {"id": r["id"], "payload": r["payload"], "tickets": set()})["tickets"].add(
+            r["ticket_id"])
+    return list(out.values())
 
 
-def currency_of(db: CentralDB, order_id: str) -> str | None:
-    """The currency of a central order."""
-    value = db.scalar("SELECT currency FROM orders WHERE id = ?", (order_id,))
-    return None if value is None else str(value)
+def paid_of(db: CentralDB, order_id: str) -> tuple[int, str] | None:
+    """What a central order was paid (its total, minor units) and in which currency; None for no such order."""
+    row = db.one("SELECT total, currency FROM orders WHERE id = ?", (order_id,))
+    return None if row is None else (int(row["total"]), str(row["currency"]))
 
 
 def mark_canceled(db: CentralDB, ticket_ids: list[str], now: str) -> None:

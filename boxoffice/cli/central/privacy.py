@@ -43,3 +43,27 @@ def central_privacy_purge(
     if not dry_run:
         echo(_("  Each terminal erases its own copy with `boxoffice privacy purge --event {event}`.").format(
             event=out["event_id"]))
+
+
+@central_privacy_app.command("keep-days")
+def central_privacy_keep_days(
+    days: int = typer.Argument(None, help=_("Days after an event starts before its customers' data may go (1-3650); "
+                                            "omit to show the value in force.")),
+    db: str = typer.Option(None, "--db", help=_(DB_HELP)),
+    json_out: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
+) -> None:
+    """Show or set how long the venue keeps its customers' data on the central service.
+
+    A terminal's own `privacy purge` reaches the central copy only of its own sales, and only once the event started
+    at least this many days ago, whatever keep_days the terminal's file says (default 30). Set it to the venue's
+    [privacy] keep_days. Example: boxoffice central privacy keep-days 14
+    """
+    from boxoffice.central.services.privacy import keep_days_at, set_keep_days
+
+    out = keep_days_at(central_db(db)) if days is None else set_keep_days(central_db(db), days)
+    if json_out:
+        emit_json(out)
+        return
+    said = (_("The venue keeps customers' data {days} days after an event starts.") if days is None else
+            _("The venue now keeps customers' data {days} days after an event starts."))
+    echo(said.format(days=out["keep_days"]))
