@@ -68,7 +68,7 @@ def restore(file: Path = typer.Argument(..., help=_("A backup made by `boxoffice
     Example: boxoffice restore /media/usb/backups/boxoffice-backup-Counter_1-20261130T200000000000Z.db
     """
     from boxoffice.errors import BoxOfficeError
-    from boxoffice.services.backup import check_restore, check_restore_new, restore_new
+    from boxoffice.services.backup import check_restore, check_restore_new, check_target, restore_new
     from boxoffice.services.backup import restore as do_restore
     from boxoffice.services.opening import open_terminal
 
@@ -78,6 +78,7 @@ def restore(file: Path = typer.Argument(..., help=_("A backup made by `boxoffice
     except BoxOfficeError as exc:  # nothing readable here: the backup goes in its place, an admin of it agreeing
         if exc.code not in ("not_initialised", "database_error", "backup_copy"):
             raise
+        check_target(config().db_path)  # a folder given for the database is no place to put a backup
         if admin is None:
             raise BoxOfficeError(exc.code, _("{message}; to put the backup in its place, give --admin NAME (an "
                                              "admin of the backup: the PIN is asked and checked against it)").format(

@@ -1,10 +1,11 @@
 """Backups: an online copy while sales go on, verified (integrity and the journal's chain), the last N kept.
 
-A restore refuses any copy that does not verify, so a damaged backup can never replace a working database. A copy
-older than the terminal is compared with how far the terminal got before anything is overwritten (the live
-database, else the marks file beside it, and the central service): what would be lost for good is refused unless
-the loss is accepted, and the terminal then recovers the rest from the central service (services/recovery_state.py,
-services/sync/recovery.py; the decision itself: services/restore_decision.py).
+A restore refuses any copy that does not verify (services/backup_check.py: its integrity and chain, and its tables
+against its journal), so a damaged or edited backup can never replace a working database. A copy older than the
+terminal, or one whose history the live database left, is compared with how far the terminal got before anything
+is overwritten (the live database, else the marks file beside it, and the central service): what would be lost for
+good is refused unless the loss is accepted, and the terminal then recovers the rest from the central service
+(services/recovery_state.py, services/sync/recovery.py; the decision itself: services/restore_decision.py).
 
 A restore never trusts the copy as it is: it is copied beside the live database and brought to this release's schema
 there first, and the live database is kept beside itself (``<db>.before-restore-<time>``) before it is overwritten.
@@ -20,34 +21,23 @@ import secrets
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, NotRequired, TypedDict, cast
+from typing import Any, NotRequired, cast
 
 from boxoffice.config import Config
-from boxoffice.domain.chain import find_breaks
 from boxoffice.domain.clock import Clock, system_clock
 from boxoffice.domain.recovery import describe
 from boxoffice.errors import BoxOfficeError
 from boxoffice.filemodes import private_dir
 from boxoffice.i18n import _
+from boxoffice.services.backup_check import CopyReport, verified, verify_copy
 from boxoffice.services.context import Ctx
-from boxoffice.services.restore_decision import CentralFactory, decide
+from boxoffice.services.restore_decision import CentralFactory, decide, live_state
 from boxoffice.store import backup as store
 from boxoffice.store import marks as marks_store
 from boxoffice.store import terminal as terminal_store
 from boxoffice.store.db import write
 
 PREFIX = "boxoffice-backup-"
-
-
-class CopyReport(TypedDict):
-    """A backup file checked: SQLite's integrity check, the journal's length and any break in its chain."""
-
-    file: str
-    integrity: str
-    entries: int
-    chain_breaks: list[dict[str, Any]]
-    schema_extras: list[str]
-    ok: bool
 
 
 class BackupResult(CopyReport):
@@ -82,18 +72,6 @@ class Restored(RestoreCheck):
     key_missing: NotRequired[str]
     kept_live: NotRequired[str]
     head_unknown: NotRequired[bool]
-
-
-def verify_copy(path: Path) -> dict[str, Any]:
-    """Check a backup file: SQLite's integrity check, an unbroken journal chain, and no trigger or view (the
-    migrations make none, so one was put there by hand, to run on every sale once the copy is in place)."""
-    if not path.is_file():
-        raise BoxOfficeError("not_found", _("backup {path} does not exist").format(path=path))
-    result, journal = store.integrity(path)
-    breaks = find_breaks(journal) if result == "ok" else []
-    extras = store.schema_extras(path) if result == "ok" else []
-    return {"file": str(path), "integrity": result, "entries": len(journal), "chain_breaks": breaks,
-            "schema_extras": extras, "ok": result == "ok" and not breaks and bool(journal) and not extras}
 
 
 def _file_part(name: str) -> str:
@@ -133,18 +111,37 @@ def backup(ctx: Ctx, to: Path, keep: int = 10) -> BackupResult:
             integrity=report["integrity"], breaks=len(report["chain_breaks"])))
     partial.rename(target)
     report["file"] = str(target)
-    # Only this terminal's copies: several terminals may back up to one shared disk, and keeping our last N must
-    # never delete another terminal's. A file name says only the terminal's name, which two terminals may share
-    # ("Counter 1" and "Counter.1" are both Counter_1), so a copy is ours only if the terminal it holds is this one;
-    # one that cannot be read is left alone. The copy just made is always kept: after a clock that ran fast was put
-    # right, the older copies carry later times in their names.
-    named = (p for p in to.glob(f"{glob.escape(mine)}{'[0-9]' * 8}T{'[0-9]' * 12}Z.db") if p != target)
-    others = sorted((p for p in named if store.terminal_id(p) == ctx.terminal["id"]), key=lambda p: p.name)
-    doomed = others[:max(0, len(others) - (keep - 1))]
-    for p in doomed:
-        p.unlink()
-    report["removed"] = [str(p) for p in doomed]
+    report["removed"] = [str(p) for p in _prune(ctx, to, mine, target, keep)]
     return cast(BackupResult, report)
+
+
+def _prune(ctx: Ctx, to: Path, mine: str, made: Path, keep: int) -> list[Path]:
+    """Delete all but the newest ``keep`` of this terminal's copies in ``to`` (``made``, the copy just made, always
+    stays); return those deleted.
+
+    Only this terminal's copies: several terminals may back up to one shared disk, and keeping our last N must never
+    delete another terminal's. A file name says only the terminal's name, which two terminals may share ("Counter 1"
+    and "Counter.1" are both Counter_1), so a copy is ours only if the terminal it holds is this one; anything that
+    cannot be read (a folder named like a copy, a file without read permission) is left alone. Newest is by what a
+    copy holds (its journal's last entry), the time in its name only breaking ties: after a clock that ran fast was
+    put right, the stale copies carry later times in their names than the recent ones. A copy that cannot be
+    deleted (a read-only disk, a file locked by another system) is left, and the backup still counts as made."""
+    ours: list[tuple[int, str, Path]] = []
+    for p in to.glob(f"{glob.escape(mine)}{'[0-9]' * 8}T{'[0-9]' * 12}Z.db"):
+        if p == made or store.terminal_id(p) != ctx.terminal["id"]:
+            continue
+        seq = store.last_seq(p)
+        if seq is not None:
+            ours.append((seq, p.name, p))
+    ours.sort()
+    removed = []
+    for _seq, _name, p in ours[:max(0, len(ours) - (keep - 1))]:
+        try:
+            p.unlink()
+        except OSError:
+            continue
+        removed.append(p)
+    return removed
 
 
 def periodic(ctx: Ctx, to: Path, every_minutes: float, keep: int = 10) -> BackupResult | None:
@@ -160,44 +157,6 @@ def periodic(ctx: Ctx, to: Path, every_minutes: float, keep: int = 10) -> Backup
     return backup(ctx, to, keep)
 
 
-def _live(ctx: Ctx, backup_seq: int) -> dict[str, Any]:
-    from boxoffice.store import recovery as recovery_store
-    from boxoffice.store import sync_state
-
-    head = recovery_store.head(ctx.conn) or {"seq": 0, "hash": ""}
-    sync = sync_state.get(ctx.conn)
-    return {"seq": head["seq"], "hash": head["hash"], "next_order_seq": recovery_store.next_order_seq(ctx.conn),
-            "kinds": recovery_store.kinds_after(ctx.conn, backup_seq),
-            "unpushed": recovery_store.unpushed_after(ctx.conn, backup_seq),
-            "sync": {"central_url": sync["central_url"], "token": sync["token"], "ca_bundle": sync["ca_bundle"]}
-            if sync else None}
-
-
-def _verified(source: Path, terminal_id: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
-    report = verify_copy(source)
-    if report["schema_extras"]:
-        raise BoxOfficeError("database_error", _("{file} holds {what}, which boxoffice never makes (a copy changed "
-                                                 "by hand?): not restored").format(
-            file=source, what=", ".join(report["schema_extras"][:5])))
-    if not report["ok"]:
-        raise BoxOfficeError("database_error", _("{file} did not verify ({integrity}; {breaks} chain break(s)): "
-                                                 "not restored").format(file=source, integrity=report["integrity"],
-                                                                        breaks=len(report["chain_breaks"])))
-    from boxoffice.store.migrations import KNOWN
-
-    newer = [name for name in store.migrations_in(source) if name not in KNOWN]
-    if newer:
-        raise BoxOfficeError("database_newer", _("{file} was written by a newer boxoffice (it has migration "
-                                                 "{name}): upgrade boxoffice first; not restored").format(
-            file=source, name=newer[-1]))
-    copy = store.describe(source)
-    if terminal_id is not None and copy["terminal_id"] != terminal_id:
-        raise BoxOfficeError("conflict", _("{file} is another terminal's database ({terminal}); restoring it here "
-                                           "would give this machine that terminal's identity: not restored").format(
-            file=source, terminal=copy["terminal_id"]))
-    return report, copy
-
-
 def _finish(ctx: Ctx, source: Path, report: dict[str, Any], copy: dict[str, Any], decision: dict[str, Any],
             accept_loss: bool, operator_id: str | None) -> dict[str, Any]:
     """After the copy is in place: the restore entry (and the recovery it starts), the incident of an accepted
@@ -208,9 +167,28 @@ def _finish(ctx: Ctx, source: Path, report: dict[str, Any], copy: dict[str, Any]
                    "lost": decision["lost"], "offline": decision["offline"], "state": None, "message": None,
                    "incident": None})
     if not decision["older"]:
+        kept = decision["kept"] if accept_loss else None  # the live database's history parted from the copy's
+        payload: dict[str, Any] = {"file": str(source), "entries": report["entries"], "backup_seq": copy["seq"]}
         with write(ctx.conn):
-            ctx.journal("restore", {"file": str(source), "entries": report["entries"], "backup_seq": copy["seq"]},
-                        operator_id=operator_id)
+            if kept:
+                from boxoffice.store.recovery import keep_sold
+
+                keep_sold(ctx.conn, kept["places"])  # whoever holds one of their tickets keeps the place
+                payload.update(accept_loss=True, parted_after=decision["parted_after"],
+                               lost={"kinds": kept["kinds"], "places": kept["places"]})
+            ctx.journal("restore", payload, operator_id=operator_id)
+        if kept:
+            from boxoffice.services.incidents import record
+
+            report["incident"] = record(
+                ctx, f"restored {source.name} accepting loss", "major",
+                f"restored with --accept-loss a backup whose history parts from the live database's after entry "
+                f"{decision['parted_after']} (the live database went on from an older state, such as a copy put "
+                f"back by hand): {describe(kept['kinds'])} made on the live database after that is not in the "
+                f"backup and is lost; the database as it was is kept beside it (before-restore)",
+                operator_id=operator_id)["id"]
+            report["message"] = _("restored accepting the loss: what the live database did after its history parted "
+                                  "from this backup's is gone; the database as it was is kept beside it")
         return report
     since = decision["since_backup"] or {}
     row = begin(ctx, source="restore", backup_seq=copy["seq"], known=decision["known"], accept_loss=accept_loss,
@@ -247,9 +225,9 @@ def _finish(ctx: Ctx, source: Path, report: dict[str, Any], copy: dict[str, Any]
 
 def _assess(ctx: Ctx, source: Path, accept_loss: bool,
             central: CentralFactory | None) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    report, copy = _verified(source, ctx.terminal["id"])
+    report, copy = verified(ctx.config, source, ctx.terminal["id"])
     marks = marks_store.read(marks_store.path_for(ctx.config.db_path))
-    live = _live(ctx, copy["seq"])
+    live = live_state(ctx.conn, source, copy)
     decision = decide(copy, live, marks, central, accept_loss, str(ctx.config.central_url or "") or None)
     decision["live_head"] = (live["seq"], live["hash"] or "", live["next_order_seq"])
     return report, copy, decision
@@ -382,6 +360,19 @@ def _keep_live(ctx: Ctx, seen: tuple[int, str, int]) -> Path:
     return kept
 
 
+def check_target(db_path: Path) -> None:
+    """Refuse to put a backup at ``db_path`` when something other than a file is there (a folder typed for the
+    database inside it): where there is no readable database, a restore moves what is in the way aside, and a whole
+    folder (the database, its key and marks inside) must not go with it. Nothing is moved."""
+    if not db_path.exists() or db_path.is_file():
+        return
+    said = (_("--db {path} is a folder, not a terminal's database file: give the database file itself (such as "
+              "{example}); nothing was restored or moved") if db_path.is_dir() else
+            _("--db {path} is not a regular file, so it cannot be a terminal's database: give the database file "
+              "itself; nothing was restored or moved"))
+    raise BoxOfficeError("bad_input", said.format(path=db_path, example=db_path / "terminal.db"))
+
+
 _Assessed = tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]]
 
 
@@ -389,7 +380,8 @@ def _assess_new(config: Config, source: Path, admin: str, pin: str, accept_loss:
                 central: CentralFactory | None) -> _Assessed:
     from boxoffice.domain.pins import check_pin
 
-    report, copy = _verified(source, None)
+    check_target(config.db_path)
+    report, copy = verified(config, source, None)
     who = store.operator_in(source, admin)
     if who is None or who["disabled"] or who["role"] != "admin" or not check_pin(pin, who["pin_hash"]):
         raise BoxOfficeError("permission_denied", _("{name!r} is not an admin of {file} with that PIN: not "
@@ -417,7 +409,8 @@ def restore_new(config: Config, source: Path, admin: str, pin: str, *, accept_lo
 
     The admin's PIN is checked against the backup's operators (there is nobody logged in here). How far the
     terminal got comes from the marks file beside the database if it survived, and from the central service.
-    An unreadable file in the way is moved aside (``.unreadable-<time>``), never deleted.
+    An unreadable file in the way is moved aside (``.unreadable-<time>``), never deleted; a folder there is
+    refused (:func:`check_target`), not moved.
     """
     report, copy, decision, who = _assess_new(config, source, admin, pin, accept_loss, central)
     target = config.db_path

@@ -5,12 +5,16 @@ services/backup.py restores on what this decides.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from boxoffice.domain.recovery import describe, places_left_sold
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import _
+from boxoffice.store import backup as backup_store
+from boxoffice.store import recovery as recovery_store
 from boxoffice.store.marks import Marks
 
 # Order numbers skipped after a restore accepting that nothing can say how far the terminal got: the codes the lost
@@ -20,6 +24,57 @@ UNKNOWN_ORDERS = 10_000
 
 # (url, token[, ca_bundle=PEM file]) -> a client with .journal(after, limit); .close()
 CentralFactory = Callable[..., Any]
+
+
+def live_state(conn: sqlite3.Connection, source: Path, copy: dict[str, Any]) -> dict[str, Any]:
+    """How far the live database got, read before anything is overwritten: its last entry and order number, what it
+    made that the copy ``source`` (``copy``: store.backup.describe) lacks, by kind and which of that the central
+    service never acknowledged, and the enrollment it syncs with. ``parted``: when the two histories part before
+    the end of the shorter one (:func:`parted`), every live entry after that point; what it made is counted from
+    there too, not from the copy's last entry."""
+    from boxoffice.store import sync_state
+
+    head = recovery_store.head(conn) or {"seq": 0, "hash": ""}
+    split = parted(conn, source, (head["seq"], head["hash"]), (copy["seq"], copy["hash"] or ""))
+    after = split[0]["seq"] - 1 if split else copy["seq"]
+    sync = sync_state.get(conn)
+    return {"seq": head["seq"], "hash": head["hash"], "next_order_seq": recovery_store.next_order_seq(conn),
+            "kinds": recovery_store.kinds_after(conn, after), "unpushed": recovery_store.unpushed_after(conn, after),
+            "sync": {"central_url": sync["central_url"], "token": sync["token"], "ca_bundle": sync["ca_bundle"]}
+            if sync else None, "parted": split}
+
+
+def parted(conn: sqlite3.Connection, source: Path, live: tuple[int, str],
+           backup: tuple[int, str]) -> list[dict[str, Any]] | None:
+    """The live database's entries from the point where its history parts from the copy's (``source``), or None
+    when one history is the start of the other. ``live`` and ``backup``: each one's last entry (seq, hash).
+
+    The live database may have been replaced by hand with an older file (a folder snapshot put back) and used on,
+    while a backup taken before that went further. Compared by entry numbers alone, the copy then looks like the
+    same terminal further on (or, once the live journal is the longer, like an older state of it whose lost entries
+    start after its last one), and what the live database did after the two parted would be lost uncounted. Each
+    entry's hash covers the one before it, so the journals hold the same entries up to that point and differ from
+    there on: it is found by halving the live journal, reading one entry of the copy each time (only reading it)."""
+    (seq, hash_), (copy_seq, copy_hash) = live, backup
+    if seq == 0:
+        return None
+    if seq <= copy_seq:
+        if backup_store.entry_hash(source, seq) == hash_:
+            return None
+    else:
+        here = recovery_store.entry_at(conn, copy_seq)
+        if here is not None and here["hash"] == copy_hash:
+            return None
+    seqs = sorted(recovery_store.ids_between(conn, 1, min(seq, copy_seq)))
+    lo, hi = 0, len(seqs)  # seqs[:lo] are in the copy's history, seqs[hi:] are not
+    while lo < hi:
+        mid = (lo + hi) // 2
+        here = recovery_store.entry_at(conn, seqs[mid])
+        if here is not None and backup_store.entry_hash(source, seqs[mid]) == here["hash"]:
+            lo = mid + 1
+        else:
+            hi = mid
+    return recovery_store.entries_from(conn, seqs[lo]) if lo < len(seqs) else None
 
 
 def _since(kinds: dict[str, dict[str, int]], key: str) -> dict[str, int]:
@@ -102,7 +157,7 @@ def decide(copy: dict[str, Any], live: dict[str, Any] | None, marks: Marks | Non
     if live is not None:
         decision["since_backup"] = _since(live["kinds"], "entries")
     if not decision["older"] and live is not None:
-        return decision
+        return _parted(decision, live.get("parted"), accept_loss)
     head, why = _central_head(copy, live["sync"] if live else None, central, url)
     decision["central_head"] = head
     if head is not None:
@@ -162,6 +217,25 @@ def decide(copy: dict[str, Any], live: dict[str, Any] | None, marks: Marks | Non
                             "or restore with --accept-loss")
             raise BoxOfficeError("unpushed_entries", message.format(what=describe(lost["kinds"])),
                                  lost=lost["kinds"])
+    return decision
+
+
+def _parted(decision: dict[str, Any], entries: list[dict[str, Any]] | None, accept_loss: bool) -> dict[str, Any]:
+    """A copy not behind the terminal whose history the live database left (:func:`parted`): the live entries
+    after the point where they part are lost with the restore, whether or not the central service has them (the
+    restore starts no recovery that would bring them back). Refused, as for an older copy, unless the loss is
+    accepted; their places then stay sold here (``kept``)."""
+    lost = _lost(entries or [])
+    if lost is None:  # the same history, or one that differs only by restore entries
+        return decision
+    after = entries[0]["seq"] - 1 if entries else 0
+    decision.update(lost=lost["kinds"], kept=lost, parted_after=after)
+    if not accept_loss:
+        raise BoxOfficeError("unpushed_entries", _(
+            "this backup and this database have different histories (they part after journal entry {seq}): "
+            "restoring it would lose {what} this database made since, which the backup does not hold; keep the live "
+            "database, or restore with --accept-loss").format(
+            seq=after, what=describe(lost["kinds"])), lost=lost["kinds"])
     return decision
 
 

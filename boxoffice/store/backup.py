@@ -88,13 +88,43 @@ def restore_into(source: Path, target: sqlite3.Connection) -> None:
 
 
 def terminal_id(path: Path) -> str | None:
-    """Which terminal a database file belongs to."""
-    conn = _read_only(path)
+    """Which terminal a database file belongs to; None for anything that cannot be read as one (a folder or a file
+    without read permission named like a backup, a damaged copy), so that pruning a shared folder leaves it alone."""
+    try:
+        conn = _read_only(path)
+    except (sqlite3.Error, OSError):
+        return None
     try:
         row = conn.execute("SELECT id FROM terminal LIMIT 1").fetchone()
         return row[0] if row else None
-    except sqlite3.DatabaseError:
+    except (sqlite3.Error, OSError):
         return None
+    finally:
+        conn.close()
+
+
+def last_seq(path: Path) -> int | None:
+    """A copy's last journal entry (0 for an empty journal), None when it cannot be read: copies are ordered by
+    what they hold, since the times in their names are only as right as the clock was."""
+    try:
+        conn = _read_only(path)
+    except (sqlite3.Error, OSError):
+        return None
+    try:
+        return int(conn.execute("SELECT coalesce(max(seq), 0) FROM journal").fetchone()[0])
+    except (sqlite3.Error, OSError):
+        return None
+    finally:
+        conn.close()
+
+
+def entry_hash(path: Path, seq: int) -> str | None:
+    """The hash of a copy's journal entry ``seq`` (None when it has none): whether the live database's last entry
+    is part of the copy's history, read without writing to the copy."""
+    conn = _read_only(path)
+    try:
+        row = conn.execute("SELECT hash FROM journal WHERE seq = ?", (seq,)).fetchone()
+        return row[0] if row else None
     finally:
         conn.close()
 
@@ -193,7 +223,6 @@ def prepare_copy(source: Path, target: Path) -> None:
     """Copy ``source`` into the new file ``target`` (0600) and apply this release's pending migrations to it there:
     a restore's own copy, not yet in place, so a migration that fails leaves the live database as it was. A copy
     from a newer release is refused (``database_newer``) as the migrations refuse it."""
-    from boxoffice.errors import BoxOfficeError
     from boxoffice.store.migrations import ensure_current
 
     try:
@@ -204,5 +233,34 @@ def prepare_copy(source: Path, target: Path) -> None:
         finally:
             conn.close()
     except (sqlite3.Error, OSError) as exc:
-        raise BoxOfficeError("database_error", _("{file} could not be made ready to restore ({problem}): not "
-                                                 "restored").format(file=source, problem=exc)) from None
+        raise _not_ready(source, exc) from None
+
+
+def prepared_in_memory(source: Path) -> sqlite3.Connection:
+    """The copy as :func:`prepare_copy` would make it (this release's schema), held in memory: read as the
+    terminal would read it once in place, with nothing written to the backup or beside it. The caller closes it."""
+    from boxoffice.store.migrations import ensure_current
+
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    try:
+        src = _read_only(source)
+        try:
+            src.backup(conn)
+        finally:
+            src.close()
+        ensure_current(conn)
+    except (sqlite3.Error, OSError) as exc:
+        conn.close()
+        raise _not_ready(source, exc) from None
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _not_ready(source: Path, exc: Exception) -> Exception:
+    from boxoffice.errors import BoxOfficeError
+
+    return BoxOfficeError("database_error", _("{file} could not be made ready to restore ({problem}): not "
+                                              "restored").format(file=source, problem=exc))
