@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sync_helpers import Central, client, forged_entry, push_as, sell, sync, write_entry
+from sync_helpers import Central, client, forged_entry, push_as, resigned, sell, sync, write_entry
 
 from boxoffice.central.services.ownership import FOREIGN_PER_HOUR
 from boxoffice.domain.clock import iso
@@ -40,7 +40,7 @@ def _own_next_sale(ctx: Any) -> dict[str, Any]:
     assert parts is not None
     sale["order"] = {**sale["order"], "id": uuid7(), "code": make_order_code(parts[0], parts[1] + 1)}
     sale["tickets"] = [{**t, "id": uuid7()} for t in sale["tickets"]]
-    return sale
+    return resigned(ctx, sale)
 
 
 def _purge(event: str, keep_days: int = 1) -> dict[str, Any]:
@@ -95,7 +95,7 @@ def test_a_purge_dated_2099_erases_nothing_of_an_upcoming_event_and_the_batch_go
     assert central.query("SELECT status FROM privacy_purges WHERE entry_id = ?", (purge["id"],)) == [
         {"status": "refused"}]
     shown = [c for c in _flagged(cli, central, "privacy_purge_refused") if c["second_entry"] == purge["id"]]
-    assert len(shown) == 1 and shown[0]["subject"].startswith(f"{gala}: not past 1 days here")
+    assert len(shown) == 1 and shown[0]["subject"].startswith(f"{gala}: not past 30 days here")
     listed = cli("central", "conflicts", "--db", central.db_url)
     assert "privacy purge refused" in listed.stdout
 
@@ -103,7 +103,8 @@ def test_a_purge_dated_2099_erases_nothing_of_an_upcoming_event_and_the_batch_go
 def test_a_purge_is_judged_by_the_central_clock_and_its_keep_days(central: Central, terminals, make_terminal,
                                                                   demo_events, tmp_path, cli) -> None:
     """An event that started 5 days ago here is not purged by a terminal keeping 30 days; once it started 40 days
-    ago it is, as documented (web orders included); a door scanner, which holds no customers, purges nothing."""
+    ago the terminal's own sales are, as documented, and the web order's customer stays for the admin's purge
+    (flagged); a door scanner, which holds no customers, purges nothing."""
     from boxoffice.central.services.admin import enroll_code
     from boxoffice.services.sync.rounds import enroll as do_enroll
 
@@ -129,10 +130,12 @@ def test_a_purge_is_judged_by_the_central_clock_and_its_keep_days(central: Centr
     assert _customer(central, code)["email"] == WEB_CUSTOMER["email"]
 
     legit = forged_entry(counter, "privacy.purge", _purge(jazz, keep_days=30), after=early, at=now)
-    assert push_as(central, counter, [legit])["conflicts"] == []
-    assert _customer(central, code) == {"customer_name": None, "email": None}
+    assert [c["kind"] for c in push_as(central, counter, [legit])["conflicts"]] == ["privacy_purge_partial"]
+    assert _customer(central, code)["email"] == WEB_CUSTOMER["email"], "a web order is the admin's to purge"
     assert central.query("SELECT status FROM privacy_purges WHERE entry_id = ?", (legit["id"],)) == [
         {"status": "done"}]
+    assert cli("central", "privacy", "purge", "--event", jazz, "--db", central.db_url).exit_code == 0
+    assert _customer(central, code) == {"customer_name": None, "email": None}
 
 
 def test_an_override_flag_on_a_bare_revocation_revokes_nothing(central: Central, terminals, demo_events, tmp_path,
@@ -244,7 +247,7 @@ def _seated(ctx: Any, seat: str, bump: int) -> dict[str, Any]:
     assert parts is not None
     s["order"]["code"] = make_order_code(parts[0], parts[1] + bump)
     s["tickets"] = [{**s["tickets"][0], "section_id": "stalls", "row": seat[0], "seat": seat[1:]}]
-    return s
+    return resigned(ctx, s)
 
 
 def _seat_holder(central: Central, subject: str) -> list[Any]:
@@ -334,7 +337,7 @@ def test_a_held_entry_is_judged_again_when_released(central: Central, terminals,
     entry, new, web_ticket = _held_exchange(counter, central, gala, tmp_path)
     # meanwhile another terminal's sale brings in the ticket id the held exchange would sell
     theirs = _own_next_sale(other)
-    theirs["tickets"] = [{**theirs["tickets"][0], "id": new["tickets"][0]["id"]}]
+    theirs = resigned(other, {**theirs, "tickets": [{**theirs["tickets"][0], "id": new["tickets"][0]["id"]}]})
     push_as(central, other, [forged_entry(other, "sale", theirs)])
     refused = cli("central", "release-held", entry["id"], "--db", central.db_url)
     assert refused.exit_code == 4 and "ticket_id_taken" in refused.stderr

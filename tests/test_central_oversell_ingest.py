@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sync_helpers import Central, forged_entry, push_as, sell, sync
+from sync_helpers import Central, forged_entry, push_as, resigned, sell, sync
 
 from boxoffice.central.services.allocation_admin import allocate
 from boxoffice.domain.codes import code_parts, make_order_code
@@ -38,10 +38,8 @@ def _sale(ctx: Any, template: dict[str, Any], step: int, tickets: list[dict[str,
     assert parts is not None
     order = {**template["order"], "id": uuid7(), "code": make_order_code(parts[0], parts[1] + step)}
     model = template["tickets"][0]
-    token = model["token"]
-    return {**template, "order": order, "holders": None,
-            "tickets": [{**model, "id": uuid7(), "token": token[:-6] + f"{uuid7()[-6:]}".upper(), **t}
-                        for t in tickets]}
+    return resigned(ctx, {**template, "order": order, "holders": None,
+                          "tickets": [{**model, "id": uuid7(), **t} for t in tickets]})
 
 
 def _standing_left(central: Central, ctx: Any, event_id: str) -> int:

@@ -23,11 +23,12 @@ app's to finish.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import os
 from typing import Any
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from boxoffice.central.api.limits import address_key  # one client: the rate buckets count it the same way
 
 HEAD_TIMEOUT_ENV = "BOXOFFICE_CENTRAL_HEAD_TIMEOUT"
 FIRST_BYTE_TIMEOUT_ENV = "BOXOFFICE_CENTRAL_FIRST_BYTE_TIMEOUT"
@@ -59,22 +60,6 @@ def first_byte_timeout() -> float:
 def connections_per_address() -> int:
     """The most connections one address may hold at once; 0 for no cap."""
     return max(0, int(_number(PER_ADDRESS_ENV, DEFAULT_PER_ADDRESS)))
-
-
-def address_key(client: tuple[str, int] | None) -> str | None:
-    """Whose share a connection counts against: its IPv4 address, or its IPv6 address's /64; None for a Unix
-    socket (no address to tell clients apart by)."""
-    if not client or not client[0]:
-        return None
-    try:
-        ip = ipaddress.ip_address(client[0].split("%", 1)[0])
-    except ValueError:
-        return client[0]
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:  # an IPv4 client on a dual-stack socket is its IPv4 address
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.IPv6Network((ip, 64), strict=False))
-    return str(ip)
 
 
 class HeadDeadlineH11(H11Protocol):

@@ -4,14 +4,15 @@ An ASGI middleware (:class:`LimitsMiddleware`) sits in front of every route, bef
 
 * **Rate.** Each bearer token the service has accepted has a token bucket (``rate`` requests a second, ``burst`` at
   once); a request with no token, or a token not yet accepted (an enrollment, /healthz, a guessed token), draws
-  from its client address's bucket instead, so a stranger cannot mint fresh buckets by making up tokens. A token
-  counts as accepted only once a route's token check passed it (:func:`vouch`, called by app.py after
-  ``authenticate``): an answer that merely is not 401 proves nothing, since /healthz, the enrollment routes, a 404
-  or a 422 never look at the token. A 401 forgets it again. An empty
-  bucket answers 429 ``rate_limited`` with ``Retry-After`` (whole seconds). The buckets live in the process's
-  memory: each worker process enforces its own (with ``--workers 4`` a token may make four times the rate), and a
-  restart forgets them. The defaults are far above a busy night: 32 terminals syncing every few seconds make a
-  few requests a second in all; one terminal catching up after a day offline makes about ten a second.
+  from its client address's bucket instead (an IPv6 client's /64: :func:`address_key`), so a stranger cannot mint
+  fresh buckets by making up tokens, nor by moving from address to address within its network. A token counts as
+  accepted only once a route's token check passed it (:func:`vouch`, called by app.py after ``authenticate``): an
+  answer that merely is not 401 proves nothing, since /healthz, the enrollment routes, a 404 or a 422 never look at
+  the token. A 401 forgets it again. An empty bucket answers 429 ``rate_limited`` with ``Retry-After`` (whole
+  seconds). The buckets live in the process's memory: each worker process enforces its own (with ``--workers 4`` a
+  token may make four times the rate), and a restart forgets them. The defaults are far above a busy night: 32
+  terminals syncing every few seconds make a few requests a second in all; one terminal catching up after a day
+  offline makes about ten a second.
 * **Size.** Every route has a body cap (:func:`body_cap`): a push ``PUSH_MAX_BYTES`` (the terminal cuts its batches
   to it), anything else ``SMALL_BODY_BYTES``. A ``Content-Length`` over the cap is refused with 413 ``too_large``
   before the body is read; a body that passes the cap while streaming (chunked) is refused when it does. The routes
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import ipaddress
 import logging
 import math
 import time
@@ -125,6 +127,24 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
     return None
 
 
+def address_key(client: tuple[str, int] | None) -> str | None:
+    """Who a client is, for its share of the service: its IPv4 address, or its IPv6 address's /64; None for a Unix
+    socket (no address to tell clients apart by). One host commonly holds a whole /64, so a key per IPv6 address
+    would let it draw a fresh rate bucket (and open a fresh share of connections, heads.py) from each of its 2**64
+    addresses."""
+    if not client or not client[0]:
+        return None
+    try:
+        ip = ipaddress.ip_address(client[0].split("%", 1)[0])
+    except ValueError:
+        return client[0]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:  # an IPv4 client on a dual-stack socket is its IPv4 address
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
 def _token_key(scope: Scope) -> str | None:
     """A digest of the bearer token (the token itself is never kept), or None without one."""
     value = _header(scope, b"authorization")
@@ -158,8 +178,7 @@ class LimitsMiddleware:
         if token is not None and token in self._accepted:
             wait = self.tokens.take(token)
         else:
-            client = scope.get("client")
-            wait = self.addresses.take(str(client[0]) if client else "?")
+            wait = self.addresses.take(address_key(scope.get("client")) or "?")  # an IPv6 client: its /64
         if wait > 0:
             seconds = max(1, math.ceil(wait))
             await _refuse(send, 429, "rate_limited",

@@ -48,6 +48,11 @@ from boxoffice.wire.feed_sig import SIGNED_KINDS
 KINDS = ("catalog", "key", "terminal_revoked", "revocation", "web_order", "order", "pickup", "checkin",
          "conflict", "pause", "holders", "privacy_purge", "paid", "revoked_secret")
 MAX_PAGE = 1000
+# The body bytes one page carries at most (plus the change that reaches them: a page always holds one change, so the
+# cursor moves on). Bodies can be large (a catalogue with its seat plans, an order of a thousand tickets), and a page
+# capped by count alone held every one of them in the service's memory at once; past this cap the page ends early
+# and says ``more`` with the cursor at its last change, as a full page does (services/sync/pull.py asks again).
+MAX_PAGE_BYTES = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,9 @@ def page(db: CentralDB, terminal_id: str, after: int, limit: int, *, customers: 
     fields are null: the service stores each such change twice, with and without them (central/store/feed.py), so
     either page is copied text and nothing leaves that the terminal may not have. ``holders`` changes (real-name
     ticket holders) are in the page only with ``holders`` (a door or a pickup desk).
+
+    A page holds at most ``limit`` changes and about ``MAX_PAGE_BYTES`` of bodies (its first change whatever its
+    size); cut by either, it is full: its cursor is its last change and ``more`` is true.
     """
     limit = max(1, min(limit, MAX_PAGE))
     top = head(db)
@@ -129,8 +137,9 @@ def page(db: CentralDB, terminal_id: str, after: int, limit: int, *, customers: 
         raise CentralError(409, "cursor_ahead", _("cursor {after} is past this service's last change {top}: the "
                                                   "terminal was enrolled with another central database; enroll "
                                                   "again").format(after=after, top=top))
-    found = rows.for_terminal(db, terminal_id, after, top, limit, customers=customers, holders=holders)
-    full = len(found) == limit
+    found, spent = rows.for_terminal(db, terminal_id, after, top, limit, budget=MAX_PAGE_BYTES,
+                                     customers=customers, holders=holders)
+    full = len(found) == limit or spent  # spent: later changes may wait (if none does, the next page is empty)
     cursor = int(found[-1]["pos"]) if full else top
     dumps = _short_text
     items = ",".join(f'{{"cursor":{int(r["pos"])},"kind":{dumps(r["kind"])},"at":{dumps(r["at"])},'

@@ -3,7 +3,8 @@
 Order of work inside the transaction, and why:
 1. lock the terminal's row (an UPDATE), so two copies of one request (a client retry racing its original) run one
    after the other and the second finds everything there already;
-2. refuse an entry whose sequence number is taken by a different entry (the terminal's journal was rebuilt);
+2. refuse an entry whose sequence number is taken by a different entry (the terminal's journal was rebuilt), or is
+   far past the terminal's last one here (central/services/entry_checks.py, as is the payload depth refused first);
 3. insert the new entries with ON CONFLICT DO NOTHING ... RETURNING: what comes back is exactly what is new;
 4. apply the new entries' effects (central/effects.py): orders, claims, conflicts, revocations; and write the
    complaints they add or close (central/services/complaints.py);
@@ -24,10 +25,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from boxoffice.central.errors import CentralError, invalid
-from boxoffice.central.services import complaints, customer_limits, feed, free_text, ownership, privacy
+from boxoffice.central.services import complaints, customer_limits, entry_checks, feed, free_text, ownership, privacy
 from boxoffice.central.services.allocation_ledger import OVERSOLD, OVERSOLD_RULE, Room
 from boxoffice.central.services.effects import SECRET_SUBJECT, Claim, Effect, parse_payload, read
-from boxoffice.central.store import conflicts, journal, sales, terminals
+from boxoffice.central.store import conflicts, journal, sale_entries, sales, terminals
 from boxoffice.central.store.db import CentralDB
 from boxoffice.domain.chain import GENESIS, declared_gap, entry_hash
 from boxoffice.domain.codes import reused_code
@@ -74,6 +75,7 @@ def check_entries(terminal: dict[str, Any], entries: Sequence[dict[str, Any]],
     if len(set(ids)) != len(ids) or len({e["seq"] for e in entries}) != len(entries):
         raise invalid(_("the batch names one entry or sequence number twice"), ["/entries: duplicate id or seq"])
     payloads = [parse_payload(e["payload"]) for e in entries]
+    entry_checks.refuse_deep(entries, payloads)  # before anything walks them (central/services/entry_checks.py)
     free_text.refuse_in_entries(entries, payloads)  # a card number in a name or a reason: refused, never stored
     if parsed is not None:
         parsed.update(zip(ids, payloads, strict=True))
@@ -96,7 +98,8 @@ def apply_batch(db: CentralDB, terminal: dict[str, Any], entries: Sequence[dict[
     tid = terminal["id"]
     with db.transaction():
         terminals.seen(db, tid, now)
-        known = journal.known_between(db, tid, ordered[0]["seq"] - 1, ordered[-1]["seq"])
+        entry_checks.refuse_far_ahead(ordered, terminals.last_seq(db, tid))  # read under the row's lock
+        known = journal.known_between(db, tid, ordered[0]["seq"] - 1, ordered[-1]["seq"] + 1)
         diverged = [e for e in ordered if e["seq"] in known and known[e["seq"]]["id"] != e["id"]]
         if diverged:
             raise CentralError(409, "journal_diverged", _("entry {seq} of this terminal is already on the central "
@@ -225,18 +228,24 @@ class _Batch:
         self.seat_claims: list[tuple[Claim, dict[str, Any]]] = []
         self.keys: list[tuple[dict[str, Any], dict[str, Any], list[tuple[str, int]]]] = []
         self.holders: list[tuple[Any, ...]] = []
+        self.sold_in: dict[str, dict[str, Any]] = {}  # order id -> the entry of this batch that sold it
         self.room = Room(db, terminal["id"])  # what the sender may still sell (allocation_ledger.Room)
 
     def check_chain(self, new: list[dict[str, Any]], known: dict[int, dict[str, Any]]) -> None:
-        """Flag (never refuse) an entry that does not follow the one before it: the journal was edited."""
+        """Flag (never refuse) an entry that does not follow the one before it: the journal was edited. Each link
+        is checked once, when its second end arrives: a new entry against the one before it, and the stored entry
+        after a new one (pushed ahead of it, out of order or past a gap) against it."""
         prev: dict[int, str] = {seq: r["hash"] for seq, r in known.items()}
         prev[0] = GENESIS
+        broken = []
         for e in new:
             before = prev.get(e["seq"] - 1)
             if before is not None and before != e["prev_hash"]:
-                self._flag("chain_break", f"journal/{self.tid}/{e['seq']}", Claim("chain", str(e["seq"]), None, None),
-                           {"terminal_id": self.tid, "entry_id": e["id"], "at": e["at"]}, e, CHAIN_RULE)
+                broken.append(e)
             prev[e["seq"]] = e["hash"]
+        for e in sorted(broken + entry_checks.broken_successors(new, known), key=lambda e: e["seq"]):
+            self._flag("chain_break", f"journal/{self.tid}/{e['seq']}", Claim("chain", str(e["seq"]), None, None),
+                       {"terminal_id": self.tid, "entry_id": e["id"], "at": e["at"]}, e, CHAIN_RULE)
 
     def check_gaps(self, new: list[dict[str, Any]]) -> None:
         """Flag the entries a ``restore`` entry declares missing that central never received: they were lost with
@@ -289,6 +298,8 @@ class _Batch:
         if eff.order is not None:  # a sale, or an exchange's new order: written in bulk with its neighbours
             self.orders.append(eff.order)
             self.tickets += [(eff.order["id"], eff.order["event_id"], t) for t in eff.tickets]
+            self.sold_in.setdefault(eff.order["id"], {"terminal_id": self.tid, "entry_id": entry["id"],
+                                                      "at": entry["at"]})
             self.known.sold(self.tid, eff.order["id"], [t["id"] for t in eff.tickets])
             self.seat_claims += [(c, entry) for c in eff.claims if c.action == "seat"]
             self.holders += [(h["ticket_id"], eff.order["id"], eff.order["event_id"], self.tid, h["name"],
@@ -311,35 +322,36 @@ class _Batch:
         if holder is not None and holder["terminal_id"] != self.tid:
             self._flag(CONFLICT_KIND[claim.action], claim.subject, claim, holder, entry, RULE)
 
-    def _codes_reused(self, orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _codes_reused(self, orders: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
         """The orders to store, each new order whose code another order holds already kept as CODE~ID instead
-        (domain.codes.reused_code) and flagged. The feed still carries the printed code: each terminal applies the
-        same rule when it finds the code taken (services/sync/apply.py)."""
+        (domain.codes.reused_code) and flagged, and the ids of those new here. The feed still carries the printed
+        code: each terminal applies the same rule when it finds the code taken (services/sync/apply.py)."""
         codes = sorted({o["code"] for o in orders})
         holders: dict[str, dict[str, Any]] = {r["code"]: r for r in sales.orders_with_codes(self.db, codes)}
-        out = []
+        out, new = [], []
         for o in orders:
             held = holders.get(o["code"])
+            if held is not None and held["id"] == o["id"]:
+                out.append(o)  # the same order again: skipped by the insert
+                continue
+            new.append(o["id"])
             if held is None:
                 holders[o["code"]] = o
                 out.append(o)
-                continue
-            if held["id"] == o["id"]:
-                out.append(o)  # the same order again: skipped by the insert
                 continue
             out.append({**o, "code": reused_code(o["code"], o["id"])})
             second = self._sale_entry(o)
             self._flag("order_code_reused", o["code"], Claim("code", o["code"], o["id"], None),
                        self._sale_entry(held), {"id": second["entry_id"], "at": second["at"]}, CODE_RULE)
-        return out
+        return out, new
 
     def _sale_entry(self, order: dict[str, Any]) -> dict[str, Any]:
-        """Who sold an order, and in which entry (for a flag): looked for only when a code clashes."""
-        tid = order.get("terminal_id") or "web"
-        row = journal.sale_entry_naming(self.db, tid, order["id"])
-        if row is None:
-            return {"terminal_id": tid, "entry_id": order["id"], "at": order["created_at"]}
-        return {"terminal_id": tid, "entry_id": row["id"], "at": row["at"]}
+        """Who sold an order, and in which entry (for a flag, when a code clashes): by the row noted when it was
+        stored (store/sale_entries.py) or by this batch's own sales, never by reading payloads; the order itself
+        when neither knows (a web order, one stored before those rows were kept)."""
+        found = sale_entries.of_order(self.db, order["id"]) or self.sold_in.get(order["id"])
+        return found or {"terminal_id": order.get("terminal_id") or "web", "entry_id": order["id"],
+                         "at": order["created_at"]}
 
     def _revoke(self, ticket_id: str, reason: str, entry: dict[str, Any]) -> None:
         new = sales.revoke(self.db, ticket_id, entry["at"], reason, self.tid)
@@ -404,8 +416,10 @@ class _Batch:
                                                        self.keys)
         self.orders, self.tickets, self.seat_claims, self.holders, self.keys = [], [], [], [], []
         if orders:
-            orders = self._codes_reused(orders)
+            orders, new = self._codes_reused(orders)
             sales.insert_orders(self.db, orders)
+            sale_entries.record(self.db, [(o, w["terminal_id"], w["entry_id"], w["at"]) for o in new
+                                          if (w := self.sold_in.get(o)) is not None])
         if tickets:
             sales.insert_tickets(self.db, [(t["id"], oid, eid, t["section_id"], t["row"], t["seat"],
                                             t["ticket_type_id"], t["price"] or 0, t["tax"] or 0, t["token"])

@@ -7,9 +7,12 @@ ingest.py) it is judged here:
 - a **sale** (and the new order of an **exchange**) needs the ``sell`` role; its order code must carry the sender's
   own tag (domain/codes.py: ``TTTS-SSSC``, or ``CODE~ID`` for a code a restored terminal reused), never another
   terminal's tag and never a web shop ``W`` code; its order id and ticket ids must be new, or already the sender's
-  own. Ticket and order ids are UUIDv7 (domain/ids.py) with 74 random bits: they cannot carry the terminal, but
-  nobody can guess another terminal's next one, so an id can only be taken by copying one the central service
-  already holds, and that is what is checked;
+  own. Ticket and order ids are UUIDv7 (domain/ids.py) with 74 random bits: they cannot carry the terminal, and
+  nobody can guess another terminal's next one, but ids travel before their sale does (a door's check-in of an
+  offline counter's ticket reaches every terminal, and so does a printed code). So being first with an id is not
+  enough: each new ticket's token must verify under the sender's own enrolled key and name that very ticket, event,
+  section and place (central/services/entry_checks.py), else the entry is refused (``ticket_token_invalid``) and
+  takes no id;
 - a **pickup** needs the ``pickup`` role; an **order paid** at a desk (``order.paid``) the ``sell`` role; a
   **check-in** or **exit** the ``door`` role;
 - a **refund**, an exchange's **old tickets** and a **revocation** of a ticket the sender did not sell (another
@@ -44,6 +47,7 @@ from datetime import timedelta
 from functools import cache
 from typing import Any
 
+from boxoffice.central.services import entry_checks
 from boxoffice.central.services.effects import (
     CHECKIN_KINDS,
     EXIT_KINDS,
@@ -162,7 +166,7 @@ def judge(db: CentralDB, terminal: dict[str, Any], entry: dict[str, Any], eff: E
         # here to let tickets out and in again (an honest door names its own, and refuses exits where there is none)
         return Verdict(conflicts.EXIT_REFUSED, eff.release[0].subject, CENTRAL, EXIT_RULE, None, None)
     if eff.order is not None:
-        found = _foreign_order(db, terminal, eff, known)
+        found = _foreign_order(db, terminal, eff, known) or _forged(terminal, eff)
         if found is not None:
             return found
     retired = [c.subject for c in eff.claims if c.action == "refund"] + [t for t, _ in eff.revoked]
@@ -206,6 +210,18 @@ def _foreign_order(db: CentralDB, terminal: dict[str, Any], eff: Effect, known: 
         if other is not None and (other["order_id"] != oid or other["owner"] != tid):
             return Verdict("ticket_id_taken", t, other["owner"], ID_RULE, uuid_or_none(oid), None)
     return None
+
+
+def _forged(terminal: dict[str, Any], eff: Effect) -> Verdict | None:
+    """A sale's new ticket whose token the sender did not issue for it under its own enrolled key (entry_checks.py):
+    refused, so the ids it names stay free for the sale that did."""
+    assert eff.order is not None
+    found = entry_checks.forged_ticket(terminal, eff)
+    if found is None:
+        return None
+    ticket_id, problem = found
+    return Verdict(entry_checks.TOKEN_INVALID, f"{ticket_id}: {problem}"[:300], CENTRAL, entry_checks.TOKEN_RULE,
+                   uuid_or_none(eff.order["id"]), uuid_or_none(ticket_id))
 
 
 def _foreign_tickets(db: CentralDB, terminal: dict[str, Any], entry: dict[str, Any], tickets: list[str],

@@ -19,6 +19,11 @@ from boxoffice.domain.chain import GENESIS
 from boxoffice.domain.codes import code_parts
 
 MAX_PAGE = 1000
+# The payload bytes one page carries at most (plus the entry that reaches them: a page always holds one entry, so the
+# terminal moves on). A push may carry entries of a megabyte each, so a page capped by count alone could hold a
+# gigabyte, all in the service's memory at once; past this cap the page ends early and says ``more`` as a full one
+# does, and the terminal asks for the next (services/sync/recovery.py reads on while ``more``).
+MAX_PAGE_BYTES = 4_000_000
 COLUMNS = ("id", "terminal_id", "seq", "kind", "operator_id", "at", "payload", "prev_hash", "hash")
 
 
@@ -37,9 +42,11 @@ def head(db: CentralDB, terminal: dict[str, Any]) -> dict[str, Any]:
 
 
 def entries_after(db: CentralDB, terminal: dict[str, Any], after: int, limit: int) -> dict[str, Any]:
-    """The terminal's entries after ``after``, oldest first (schemas/sync-journal.schema.json)."""
+    """The terminal's entries after ``after``, oldest first (schemas/sync-journal.schema.json): at most ``limit``
+    of them and about ``MAX_PAGE_BYTES`` of payload. ``more`` compares the last entry with the head, so a page cut
+    by bytes says there is more exactly as one cut by count does."""
     limit = max(1, min(limit, MAX_PAGE))
-    rows = journal.after(db, terminal["id"], after, limit, COLUMNS)
+    rows = journal.after(db, terminal["id"], after, limit, COLUMNS, budget=MAX_PAGE_BYTES)
     entries = [{k: (int(r[k]) if k == "seq" else r[k]) for k in COLUMNS} for r in rows]
     top = head(db, terminal)
     return {"entries": entries, "more": bool(entries) and entries[-1]["seq"] < top["seq"], "head": top}

@@ -100,6 +100,41 @@ class CentralDB:
             return list(cur.fetchall())
         return [dict(r) for r in cur.fetchall()]
 
+    def all_within(self, sql: str, params: Sequence[Any], *, measure: str, order: str,
+                   budget: int) -> tuple[list[dict[str, Any]], bool]:
+        """The rows of ``sql`` (ordered by ``order`` ascending, with its own LIMIT), stopping at the first row whose
+        ``measure`` text brings their total to ``budget`` bytes (UTF-8) or more: that row is the last. So a page
+        always holds its first row, however large, and at most ``budget`` bytes plus one row. Also whether the
+        rows reached the budget (rows after the last may then be waiting), as the database measured them: a caller
+        that measured again could disagree with it about a page cut just at the budget.
+
+        Why here: a page read whole with :meth:`all` held every row the LIMIT allowed in memory at once (a thousand
+        entries of a megabyte each is a gigabyte), before anyone could look at their size. PostgreSQL measures the
+        column itself (``octet_length`` reads the stored length, not the text) and sends only the rows within the
+        budget; SQLite steps its cursor one row at a time, and the rest of the result is never read."""
+        if self.postgres:
+            size = f"COALESCE(octet_length(q.{measure}), 0)"
+            wrapped = (f"SELECT * FROM (SELECT q.*, {size} AS bytes_own, SUM({size}) OVER (ORDER BY q.{order} ROWS"
+                       f" UNBOUNDED PRECEDING) AS bytes_through FROM ({sql}) q) w"
+                       f" WHERE bytes_through - bytes_own < ? ORDER BY {order}")
+            rows = self.all(wrapped, (*params, budget))
+            reached = bool(rows) and rows[-1]["bytes_through"] >= budget
+            for row in rows:
+                del row["bytes_own"], row["bytes_through"]
+            return rows, reached
+        out: list[dict[str, Any]] = []
+        spent = 0
+        cur = self.raw.execute(sql, tuple(params))
+        try:
+            for row in cur:
+                out.append(dict(row))
+                spent += _octets(row[measure])
+                if spent >= budget:
+                    break
+        finally:
+            cur.close()
+        return out, spent >= budget
+
     def one(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
         cur = self.raw.execute(self._sql(sql), tuple(params))
         row = cur.fetchone()
@@ -199,6 +234,15 @@ class CentralDB:
                 self.raw.execute("COMMIT")
         finally:
             self._in_tx = False
+
+
+def _octets(value: Any) -> int:
+    """The bytes a text column's value takes in UTF-8 (0 for NULL): its length when it is ASCII, which Python knows
+    without looking at the text, so a page of ASCII payloads is measured without a copy."""
+    if value is None:
+        return 0
+    text = str(value)
+    return len(text) if text.isascii() else len(text.encode("utf-8", errors="surrogatepass"))
 
 
 def connect(url: str) -> CentralDB:

@@ -47,16 +47,19 @@ def insert(db: CentralDB, rows: Sequence[tuple[Any, ...]]) -> None:
     db.insert_rows("changes", columns, rows)
 
 
-def for_terminal(db: CentralDB, terminal_id: str, after: int, top: int, limit: int, *,
-                 customers: bool = False, holders: bool = False) -> list[dict[str, Any]]:
+def for_terminal(db: CentralDB, terminal_id: str, after: int, top: int, limit: int, *, budget: int,
+                 customers: bool = False, holders: bool = False) -> tuple[list[dict[str, Any]], bool]:
     """The changes a terminal receives after ``after`` up to ``top``: meant for all but their origin, or for it.
     ``body`` is the whole body only with ``customers``; otherwise the one without customer data. ``holders``
-    changes (real-name ticket holders) only with ``holders``."""
+    changes (real-name ticket holders) only with ``holders``. No more than ``limit`` changes, nor more than those
+    whose bodies reach ``budget`` bytes (always the first: ``CentralDB.all_within``), so a page of large bodies is
+    never read into memory whole; with them, whether the page stopped at the budget (later changes may wait)."""
     body = "COALESCE(private_body, body) AS body" if customers else "body"
     skip = "" if holders else " AND kind <> 'holders'"
-    return db.all(f"SELECT pos, kind, {body}, origin, at FROM changes WHERE pos > ? AND pos <= ?{skip}"
-                  " AND ((audience IS NULL AND (origin IS NULL OR origin <> ?)) OR audience = ?)"
-                  " ORDER BY pos LIMIT ?", (after, top, terminal_id, terminal_id, limit))
+    sql = (f"SELECT pos, kind, {body}, origin, at FROM changes WHERE pos > ? AND pos <= ?{skip}"
+           " AND ((audience IS NULL AND (origin IS NULL OR origin <> ?)) OR audience = ?) ORDER BY pos LIMIT ?")
+    return db.all_within(sql, (after, top, terminal_id, terminal_id, limit), measure="body", order="pos",
+                         budget=budget)
 
 
 def split_stored(db: CentralDB) -> int:

@@ -21,16 +21,22 @@ def newest(db: CentralDB, terminal_id: str) -> dict[str, Any] | None:
     return db.one("SELECT seq, hash FROM journal WHERE terminal_id = ? ORDER BY seq DESC LIMIT 1", (terminal_id,))
 
 
-def after(db: CentralDB, terminal_id: str, seq: int, limit: int, columns: Sequence[str]) -> list[dict[str, Any]]:
-    """A terminal's entries after ``seq``, oldest first, with ``columns``."""
-    return db.all(f"SELECT {', '.join(columns)} FROM journal WHERE terminal_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-                  (terminal_id, seq, limit))
+def after(db: CentralDB, terminal_id: str, seq: int, limit: int, columns: Sequence[str],
+          budget: int | None = None) -> list[dict[str, Any]]:
+    """A terminal's entries after ``seq``, oldest first, with ``columns``; with ``budget``, no more than the entries
+    whose payloads reach ``budget`` bytes (always the first one: ``CentralDB.all_within``), so a page of megabyte
+    payloads is never read into memory whole."""
+    sql = f"SELECT {', '.join(columns)} FROM journal WHERE terminal_id = ? AND seq > ? ORDER BY seq LIMIT ?"
+    if budget is None:
+        return db.all(sql, (terminal_id, seq, limit))
+    return db.all_within(sql, (terminal_id, seq, limit), measure="payload", order="seq", budget=budget)[0]
 
 
 def known_between(db: CentralDB, terminal_id: str, first: int, last: int) -> dict[int, dict[str, Any]]:
-    """A terminal's entries here with ``first <= seq <= last``, by seq: ``id``, ``seq``, ``hash``."""
-    return {r["seq"]: r for r in db.all("SELECT id, seq, hash FROM journal WHERE terminal_id = ? AND seq >= ?"
-                                        " AND seq <= ?", (terminal_id, first, last))}
+    """A terminal's entries here with ``first <= seq <= last``, by seq: ``id``, ``seq``, ``at``, ``hash`` and
+    ``prev_hash`` (an entry pushed ahead of its predecessor is checked against it when that arrives)."""
+    return {r["seq"]: r for r in db.all("SELECT id, seq, at, hash, prev_hash FROM journal WHERE terminal_id = ?"
+                                        " AND seq >= ? AND seq <= ?", (terminal_id, first, last))}
 
 
 def insert_new(db: CentralDB, rows: Sequence[Sequence[Any]]) -> set[str]:
@@ -42,9 +48,3 @@ def highest_below(db: CentralDB, terminal_id: str, seq: int) -> int:
     """The highest sequence number of a terminal's entries here below ``seq`` (0 when none)."""
     return int(db.scalar("SELECT MAX(seq) AS seq FROM journal WHERE terminal_id = ? AND seq < ?",
                          (terminal_id, seq)) or 0)
-
-
-def sale_entry_naming(db: CentralDB, terminal_id: str, order_id: str) -> dict[str, Any] | None:
-    """The newest sale or exchange entry of a terminal whose payload names ``order_id``: ``id`` and ``at``."""
-    return db.one("SELECT id, at FROM journal WHERE terminal_id = ? AND kind IN ('sale', 'exchange')"
-                  " AND payload LIKE ? ORDER BY seq DESC LIMIT 1", (terminal_id, f'%"id":"{order_id}"%'))
