@@ -1,6 +1,7 @@
 """Backups and restores at their edges: ``--db`` given a folder, strays on the backup disk, a clock put right, a
-live database whose history left the backup's, and a backup edited by hand. What a person sees through the CLI,
-and what the services decide, with the live database and the backup left as they were whenever a restore refuses.
+live database whose history left the backup's, a backup edited by hand, a backup made before the terminal enrolled,
+and the wrong backup restored before the right one. What a person sees through the CLI, and what the services
+decide, with the live database and the backup left as they were whenever a restore refuses.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from typing import Any
 import pytest
 from conftest import PINS
 from night_kit import sell
-from sync_helpers import Central
-from test_recover_restore import _enrolled
+from sync_helpers import Central, client
+from test_recover_restore import _config, _enrolled, _gala, _sell
 
 from boxoffice.config import load
+from boxoffice.domain.recovery import MESSAGES
 from boxoffice.errors import BoxOfficeError
 from boxoffice.services.backup import (
     backup,
@@ -30,10 +32,11 @@ from boxoffice.services.backup import (
     restore_new,
     verify_copy,
 )
+from boxoffice.services.restore_decision import UNKNOWN_ORDERS
 
 pytest_plugins = ["sync_support"]
 
-BAD_INPUT, CONFLICT, DATABASE_ERROR = 2, 4, 9
+BAD_INPUT, CONFLICT, DATABASE_ERROR, RECOVERY_NEEDED = 2, 4, 9, 9
 
 
 def _copy(cli: Any, ctx: Any, folder: Path) -> Path:
@@ -355,3 +358,220 @@ def test_restore_service_checks_the_tables_and_writes_nothing_to_the_backup(term
     assert not [p for p in copy.parent.iterdir() if p != copy], "nothing written beside it either"
     honest = _copy(cli, terminal, tmp_path / "usb2")
     assert restore(terminal, honest)["ok"], "an honest backup still restores"
+
+
+# --- F: a backup made before the terminal enrolled ---------------------------------------------------------------
+
+
+def _central_client(url: str, token: str, **kw: Any) -> Any:
+    return client(url, token, **kw)
+
+
+def _backed_up(run: Any, folder: Path) -> Path:
+    made = run("backup", "--to", folder, "--json")
+    assert made.exit_code == 0, made.output
+    return Path(made.json()["file"])
+
+
+def _before_enrolling(central: Central, make_terminal: Any, cli: Any, tmp_path: Path,
+                      name: str) -> tuple[Any, Any, Path, str, list[str]]:
+    """A terminal backed up before it enrolled, then enrolled, granted 5 standing places of the gala by hand, and two
+    sales synced: (ctx, a runner of `boxoffice --config ... ARGS` on it, the backup, the gala, the codes sold)."""
+    from boxoffice.central.services.allocation_admin import allocate
+
+    ctx = make_terminal(name=name, fresh=True)
+    cfg = _config(tmp_path)
+
+    def run(*args: Any, **kw: Any) -> Any:
+        return cli("--config", cfg, *args, db=ctx, **kw)
+
+    copy = _backed_up(run, tmp_path / "usb")
+    assert run("sync", "enroll", central.url, central.code(name)).exit_code == 0
+    assert run("sync").exit_code == 0
+    event = _gala(ctx)
+    allocate(central.db_url, event, ctx.terminal["id"], "standing", 5, [])
+    assert run("sync").exit_code == 0
+    codes = [_sell(run, event).json()["order"] for _ in range(2)]
+    assert run("sync").exit_code == 0
+    return ctx, run, copy, event, codes
+
+
+@pytest.mark.parametrize("central", ["sqlite"], indirect=True)
+def test_a_replacement_machine_given_a_backup_from_before_enrollment_gives_no_code_out_twice(
+        central: Central, make_terminal, cli, tmp_path) -> None:
+    ctx, _run, copy, event, codes = _before_enrolling(central, make_terminal, cli, tmp_path, "Early copy")
+    key = ctx.config.key_path
+    ctx.close()  # the machine dies: neither its database nor its marks file survive
+    new_db = tmp_path / "replacement" / "terminal.db"
+    online = tmp_path / "online.toml"
+    online.write_text(f'central_url = "{central.url}"\n[allocation]\ntop_up_below = 0\n', encoding="utf-8")
+
+    def new(*args: Any, **kw: Any) -> Any:
+        return cli("--config", online, "--db", new_db, *args, **kw)
+
+    refused = new("restore", copy, "--yes", "--admin", "ada", pin=PINS["ada"])
+    assert refused.exit_code == CONFLICT, refused.output
+    said = refused.stderr.strip()
+    assert "this backup is not enrolled with a central service" in said and "nothing can say how far" in said
+    assert "--accept-loss" in said and "`boxoffice sync recover`" in said and "\n" not in said
+    assert not new_db.exists(), "nothing was put in place"
+    new_db.parent.mkdir()
+    shutil.copyfile(key, new_db.with_suffix(".key"))
+
+    done = new("restore", copy, "--yes", "--admin", "ada", "--accept-loss", "--json", pin=PINS["ada"])
+    assert done.exit_code == 0, done.output
+    out = done.json()
+    assert out["head_unknown"] and out["older"] and out["incident"] and not out["offline"]
+    assert out["state"] is None, "a copy enrolled nowhere has no central service to wait for"
+    assert out["next_order_seq"] > UNKNOWN_ORDERS, "order numbers jump past any the terminal may have used"
+    assert "enrolls it again" in out["message"] and "`boxoffice sync recover`" in out["message"]
+    assert new("login", "sam", pin=PINS["sam"]).exit_code == 0
+    sold = new("sell", event, "--section", "standing", "--type", "adult=1", "--cash", "100", "--no-receipt",
+               "--json")
+    assert sold.exit_code == 0, sold.output
+    assert sold.json()["order"] not in codes, "not a code the terminal gave out before"
+
+    # As the refusal says: enrolled again, `sync recover` brings back what the central service holds.
+    assert new("login", "ada", pin=PINS["ada"]).exit_code == 0
+    assert new("sync", "enroll", central.url, central.code("Early copy")).exit_code == 0
+    recovered = new("sync", "recover", "--json")
+    assert recovered.exit_code == 0, recovered.output
+    assert all(new("order", "show", code, "--json").exit_code == 0 for code in codes)
+
+
+def test_a_standalone_terminal_restored_without_its_marks_file_jumps_its_order_numbers(
+        terminal, demo_events, clock, tmp_path, open_ctx) -> None:
+    from boxoffice.services.recovery_state import require_ready, status
+
+    gala, _ = demo_events
+    copy = Path(backup(terminal, tmp_path / "usb")["file"])
+    copy_next = terminal.terminal["next_order_seq"]
+    codes = [sell(terminal, gala, "standing", {"adult": 1}, "cash")["order"]["code"] for _ in range(2)]
+    key = terminal.config.key_path
+    terminal.close()
+    config = load(db=str(tmp_path / "replacement" / "terminal.db"))
+    for attempt in (check_restore_new, restore_new):
+        with pytest.raises(BoxOfficeError) as refused:
+            attempt(config, copy, "ada", PINS["ada"])
+        assert refused.value.code == "unpushed_entries"
+        assert "not enrolled with a central service" in refused.value.message
+    assert not config.db_path.exists()
+    config.db_path.parent.mkdir()
+    shutil.copyfile(key, config.key_path)
+
+    out = restore_new(config, copy, "ada", PINS["ada"], accept_loss=True, clock=clock)
+    assert out["head_unknown"] and out["incident"] and not out["offline"]
+    assert out["state"] is None and out["next_order_seq"] == copy_next + UNKNOWN_ORDERS
+    ctx = open_ctx(config.db_path)
+    assert status(ctx) is None, "nothing held, no `sync recover` awaited: it owns its places"
+    require_ready(ctx)
+    note = ctx.conn.execute("SELECT text FROM incident_notes WHERE incident_id = ?", (out["incident"],)).fetchone()
+    assert note is not None and "not enrolled with a central service" in note[0]
+    from night_kit import act_as
+
+    act_as(ctx, "ada")
+    again = sell(ctx, gala, "standing", {"adult": 1}, "cash")["order"]["code"]
+    assert again not in codes
+
+
+@pytest.mark.parametrize("central", ["sqlite"], indirect=True)
+def test_a_backup_from_before_enrollment_restored_over_an_enrolled_terminal_waits_for_recovery(
+        central: Central, make_terminal, cli, tmp_path) -> None:
+    _ctx, run, copy, event, codes = _before_enrolling(central, make_terminal, cli, tmp_path, "Early copy2")
+    done = run("restore", copy, "--yes", "--json")
+    assert done.exit_code == 0, done.output
+    out = done.json()
+    assert out["older"] and out["state"] == "needed" and out["lost"] is None and out["incident"] is None
+    assert "enrolls it again" in out["message"] and "`boxoffice sync recover`" in out["message"]
+    refused = _sell(run, event)
+    assert refused.exit_code == RECOVERY_NEEDED, refused.output
+    assert _error(refused)["message"] == MESSAGES["restore"], "the central service holds it all: recover, no more"
+    assert run("login", "ada", pin=PINS["ada"]).exit_code == 0
+    assert run("sync", "enroll", central.url, central.code("Early copy2")).exit_code == 0
+    recovered = run("sync", "recover", "--json")
+    assert recovered.exit_code == 0, recovered.output
+    assert recovered.json()["by_kind"].get("sale") == 2
+    assert all(run("order", "show", code, "--json").exit_code == 0 for code in codes)
+    sold = _sell(run, event)
+    assert sold.exit_code == 0 and sold.json()["order"] not in codes, sold.output
+
+
+@pytest.mark.parametrize("central", ["sqlite"], indirect=True)
+def test_the_restore_service_takes_recovery_from_the_live_enrollment(central: Central, make_terminal, cli,
+                                                                     tmp_path, open_ctx) -> None:
+    from boxoffice.services.operators import login
+    from boxoffice.services.recovery_state import status
+
+    ctx, _run, copy, _event, _codes = _before_enrolling(central, make_terminal, cli, tmp_path, "Early copy3")
+    db = ctx.config.db_path
+    ctx.close()
+    admin = open_ctx(db)
+    login(admin, "ada", PINS["ada"])
+    out = restore(admin, copy, accept_loss=True, central=_central_client)
+    assert out["state"] == "gap", "the live database's enrollment recovers it: it is not left on its own"
+    assert status(admin)["message"] == MESSAGES["restore"]
+
+
+# --- G: the wrong backup restored before the right one -----------------------------------------------------------
+
+
+def _two_backups(central: Central, make_terminal: Any, cli: Any, tmp_path: Path,
+                 name: str) -> tuple[Any, Any, Path, Path, str, list[str]]:
+    """An enrolled terminal: a sale, a backup (the wrong one), a sale, synced, a backup (the right one). Returns
+    (ctx, its runner, the wrong backup, the right one, the gala, the codes sold)."""
+    ctx, run = _enrolled(central, make_terminal, cli, tmp_path, name)
+    event = _gala(ctx)
+    codes = [_sell(run, event).json()["order"]]
+    wrong = _backed_up(run, tmp_path / "usb")
+    codes.append(_sell(run, event).json()["order"])
+    assert run("sync").exit_code == 0
+    return ctx, run, wrong, _backed_up(run, tmp_path / "usb2"), event, codes
+
+
+@pytest.mark.parametrize("central", ["sqlite"], indirect=True)
+def test_the_right_backup_restores_after_the_wrong_one(central: Central, make_terminal, cli, tmp_path,
+                                                       open_ctx) -> None:
+    from night_kit import act_as
+
+    ctx, run, wrong, right, event, codes = _two_backups(central, make_terminal, cli, tmp_path, "Wrong first")
+    assert run("restore", wrong, "--yes").exit_code == 0
+    checking = open_ctx(ctx.config.db_path)
+    act_as(checking, "ada")
+    assert check_restore(checking, right, central=_central_client)["older"], "the first restore's entry only"
+    checking.close()
+    done = run("restore", right, "--yes", "--json")
+    assert done.exit_code == 0, done.output
+    out = done.json()
+    assert out["lost"] is None and out["incident"] is None and out["state"] == "needed"
+    recovered = run("sync", "recover", "--json")
+    assert recovered.exit_code == 0, recovered.output
+    assert run("sync").exit_code == 0
+    assert all(run("order", "show", code, "--json").exit_code == 0 for code in codes)
+    sold = _sell(run, event)
+    assert sold.exit_code == 0 and sold.json()["order"] not in codes, sold.output
+
+
+@pytest.mark.parametrize("central", ["sqlite"], indirect=True)
+def test_a_loss_while_the_terminal_waits_for_recovery_is_refused_naming_sync_recover(
+        central: Central, make_terminal, cli, tmp_path, open_ctx) -> None:
+    from night_kit import act_as
+
+    ctx, run, wrong, right, _event, _codes = _two_backups(central, make_terminal, cli, tmp_path, "Wrong again")
+    assert run("restore", wrong, "--yes").exit_code == 0
+    assert run("login", "sam", pin=PINS["sam"]).exit_code == 0  # journalled while recovery waits; never pushed
+    assert run("login", "ada", pin=PINS["ada"]).exit_code == 0
+    refused = run("restore", right, "--yes")
+    assert refused.exit_code == CONFLICT, refused.output
+    said = refused.stderr.strip()
+    assert "run `boxoffice sync recover` first" in said and "--accept-loss" in said and "\n" not in said
+    checking = open_ctx(ctx.config.db_path)
+    act_as(checking, "ada")
+    with pytest.raises(BoxOfficeError) as service:
+        check_restore(checking, right, central=_central_client)
+    assert service.value.code == "unpushed_entries" and "`boxoffice sync recover`" in service.value.message
+    checking.close()
+    # As it says: the recovery pushes them, and the right backup then restores with nothing lost.
+    assert run("sync", "recover").exit_code == 0
+    done = run("restore", right, "--yes", "--json")
+    assert done.exit_code == 0, done.output
+    assert done.json()["lost"] is None and done.json()["incident"] is None

@@ -193,33 +193,47 @@ def _finish(ctx: Ctx, source: Path, report: dict[str, Any], copy: dict[str, Any]
     since = decision["since_backup"] or {}
     row = begin(ctx, source="restore", backup_seq=copy["seq"], known=decision["known"], accept_loss=accept_loss,
                 missing=since or None, detail={"file": str(source), "entries": report["entries"]},
-                operator_id=operator_id, kept=decision["kept"] if accept_loss else None)
+                operator_id=operator_id, kept=decision["kept"] if accept_loss else None,
+                recoverable=decision["enrolled"])
     report.update({"state": row["state"], "message": row["message"], "restore_seq": row["restore_seq"],
                    "next_order_seq": row["next_order_seq"], "marks_seq": row["marks_seq"]})
     report["since_text"] = (_("{what} since this backup").format(what=describe(since)) if since else
                             _("{count} journal entries since this backup").format(
                                 count=row["marks_seq"] - copy["seq"]))
-    if decision.get("head_unknown"):
+    if unknown := bool(decision.get("head_unknown")):
         report["head_unknown"] = True
         report["since_text"] = _("what was done after this backup is not known here")
-    if accept_loss and (decision["lost"] or decision["offline"]):
+    if accept_loss and (decision["lost"] or decision["offline"] or unknown):
         from boxoffice.services.incidents import record
 
         what = describe(decision["lost"] or {}) if decision["lost"] else "anything"
-        inc = record(ctx, f"restored {source.name} accepting loss", "major",
-                     f"restored from an older backup (its last entry {copy['seq']}, the terminal had reached "
-                     f"{row['marks_seq']}) with --accept-loss: {what} made since "
-                     + ("may not have reached the central service (it could not be asked)" if decision["offline"]
-                        else "never reached the central service and is lost")
-                     + "; run `boxoffice sync recover` when online to bring back what it holds",
-                     operator_id=operator_id)
-        report["incident"] = inc["id"]
-    if accept_loss and row["state"] is None:
+        text = (f"restored a backup (its last entry {copy['seq']}) with --accept-loss where there was no database, "
+                f"no marks file and the backup is not enrolled with a central service: nothing could say how far the "
+                f"terminal got; what it did after the backup is not here, and order numbers go on from "
+                f"{row['next_order_seq']}. If it enrolled with a central service since, enroll it again and run "
+                f"`boxoffice sync recover` to bring back what that holds"
+                if unknown and not decision["enrolled"] else
+                f"restored from an older backup (its last entry {copy['seq']}, the terminal had reached "
+                f"{row['marks_seq']}) with --accept-loss: {what} made since "
+                + ("may not have reached the central service (it could not be asked)" if decision["offline"]
+                   else "never reached the central service and is lost")
+                + "; run `boxoffice sync recover` when online to bring back what it holds")
+        report["incident"] = record(ctx, f"restored {source.name} accepting loss", "major", text,
+                                    operator_id=operator_id)["id"]
+    if accept_loss and unknown and row["state"] is None:
+        report["message"] = _("restored accepting the loss: nothing here says how far this terminal got after this "
+                              "backup, so order numbers jump ahead of any it may have used; if it had enrolled with a "
+                              "central service since, an admin enrolls it again and runs `boxoffice sync recover`")
+    elif accept_loss and row["state"] is None:
         report["message"] = _("restored accepting the loss: what was done since this backup is gone; order and "
                               "journal numbers go on after it")
     elif accept_loss:
         report["message"] = _("restored accepting the loss: the central service's places are held at zero here "
                               "until `boxoffice sync recover` brings back what it holds")
+    elif decision["enrolled"] and not copy["token"]:  # the copy predates the terminal's enrollment
+        report["message"] = _("this backup was made before the terminal enrolled with the central service: an admin "
+                              "enrolls it again (`boxoffice sync enroll URL CODE`), then runs `boxoffice sync "
+                              "recover` before selling")
     return report
 
 

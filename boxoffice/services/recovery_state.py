@@ -74,7 +74,8 @@ def _refuse_malformed(answer: Any) -> None:
 
 def begin(ctx: Ctx, *, source: str, backup_seq: int, known: marks_store.Marks, accept_loss: bool = False,
           missing: dict[str, int] | None = None, detail: dict[str, Any] | None = None,
-          operator_id: str | None = None, kept: dict[str, Any] | None = None) -> dict[str, Any]:
+          operator_id: str | None = None, kept: dict[str, Any] | None = None,
+          recoverable: bool | None = None) -> dict[str, Any]:
     """Start recovering (see the module docstring): the restore entry, order numbers, held allocations, the row.
 
     ``known`` is how far the terminal is known to have got (the furthest of the live database, its marks file and
@@ -84,8 +85,11 @@ def begin(ctx: Ctx, *, source: str, backup_seq: int, known: marks_store.Marks, a
     transaction.
     A terminal not enrolled with a central service has nothing to recover from: after ``accept_loss`` the restore
     entry and the order numbers are all there is (no recovery row, nothing held: it owns its places).
+    ``recoverable``: whether it is enrolled, as a restore found it (the live database's enrollment, which a copy made
+    before the terminal enrolled lacks: services/restore_decision.decide); None reads it from this database.
     """
-    recoverable = sync_state.get(ctx.conn) is not None
+    if recoverable is None:
+        recoverable = sync_state.get(ctx.conn) is not None
     with write(ctx.conn):
         here = store.head(ctx.conn) or {"seq": 0, "hash": GENESIS}
         after = (known.seq, known.hash) if known.seq > here["seq"] else (here["seq"], here["hash"])

@@ -21,6 +21,10 @@ from boxoffice.store.marks import Marks
 # sales gave out are not handed out again (31**4 numbers a terminal tag: a jump like this costs about 1% of them).
 UNKNOWN_ORDERS = 10_000
 
+# A restore's and a recovery's own entries: they record what was put back, not work of the terminal, so a restore
+# that leaves them behind loses nothing anyone did (the restore writes its own entry again).
+BOOKKEEPING = ("restore", "recover")
+
 
 # (url, token[, ca_bundle=PEM file]) -> a client with .journal(after, limit); .close()
 CentralFactory = Callable[..., Any]
@@ -29,9 +33,10 @@ CentralFactory = Callable[..., Any]
 def live_state(conn: sqlite3.Connection, source: Path, copy: dict[str, Any]) -> dict[str, Any]:
     """How far the live database got, read before anything is overwritten: its last entry and order number, what it
     made that the copy ``source`` (``copy``: store.backup.describe) lacks, by kind and which of that the central
-    service never acknowledged, and the enrollment it syncs with. ``parted``: when the two histories part before
-    the end of the shorter one (:func:`parted`), every live entry after that point; what it made is counted from
-    there too, not from the copy's last entry."""
+    service never acknowledged, the numbers of those entries but the restores' and recoveries' own (``made``), the
+    enrollment it syncs with, and whether it waits for `sync recover` (``recovering``: `sync` refuses until then).
+    ``parted``: when the two histories part before the end of the shorter one (:func:`parted`), every live entry
+    after that point; what it made is counted from there too, not from the copy's last entry."""
     from boxoffice.store import sync_state
 
     head = recovery_store.head(conn) or {"seq": 0, "hash": ""}
@@ -40,6 +45,8 @@ def live_state(conn: sqlite3.Connection, source: Path, copy: dict[str, Any]) -> 
     sync = sync_state.get(conn)
     return {"seq": head["seq"], "hash": head["hash"], "next_order_seq": recovery_store.next_order_seq(conn),
             "kinds": recovery_store.kinds_after(conn, after), "unpushed": recovery_store.unpushed_after(conn, after),
+            "made": recovery_store.seqs_after(conn, after, BOOKKEEPING),
+            "recovering": recovery_store.state(conn) is not None,
             "sync": {"central_url": sync["central_url"], "token": sync["token"], "ca_bundle": sync["ca_bundle"]}
             if sync else None, "parted": split}
 
@@ -144,7 +151,11 @@ def decide(copy: dict[str, Any], live: dict[str, Any] | None, marks: Marks | Non
     Lost for good: entries of the live database the central service never received (after its head), or every
     entry since the copy when there is no central service. When the central service cannot be asked, the entries
     it never acknowledged may be lost. Their places stay sold here (``kept``), so nobody holding one of their
-    tickets finds someone else on the place."""
+    tickets finds someone else on the place.
+
+    The decision's ``enrolled`` says whether the terminal can recover from a central service once the copy is in
+    place: enrolled if the live database or the copy is (a copy made before the terminal enrolled has no enrollment
+    of its own, and the live database's still holds)."""
     tid, b = copy["terminal_id"], copy["seq"]
     known = Marks(tid, b, copy["hash"] or "", copy["next_order_seq"])
     if live is not None:
@@ -153,7 +164,8 @@ def decide(copy: dict[str, Any], live: dict[str, Any] | None, marks: Marks | Non
         known = known.later(marks)
     decision: dict[str, Any] = {"older": known.seq > b or known.next_order_seq > copy["next_order_seq"],
                                 "known": known, "since_backup": None, "lost": None, "kept": None,
-                                "offline": False, "central_head": None}
+                                "offline": False, "central_head": None,
+                                "enrolled": (live is not None and live["sync"] is not None) or bool(copy["token"])}
     if live is not None:
         decision["since_backup"] = _since(live["kinds"], "entries")
     if not decision["older"] and live is not None:
@@ -167,7 +179,7 @@ def decide(copy: dict[str, Any], live: dict[str, Any] | None, marks: Marks | Non
             known = Marks(tid, known.seq, known.hash, max(known.next_order_seq, head["order_seq"] + 1))
         decision["known"] = known
         decision["older"] = known.seq > b or known.next_order_seq > copy["next_order_seq"]
-    elif live is None and marks is None and why != "not_enrolled":
+    elif live is None and marks is None:  # enrolled or not, nothing else can say how far the terminal got
         return _head_unknown(decision, copy, why, accept_loss)
     if not decision["older"]:
         return decision
@@ -199,12 +211,19 @@ def decide(copy: dict[str, Any], live: dict[str, Any] | None, marks: Marks | Non
     # service holds another entry under that number, and `sync` stops with journal_diverged; `sync recover` keeps
     # it, renumbered), or it reached the service and its answer did not come back (the next `sync` says so).
     lost = _lost(unpushed)
-    if lost is None and head["seq"] < known.seq:
-        lost = {"kinds": {"entries": known.seq - max(head["seq"], b)}, "ids": [], "places": {}}
+    gone = _made_after(max(head["seq"], b), known.seq, live) if lost is None and head["seq"] < known.seq else 0
+    if gone:
+        lost = {"kinds": {"entries": gone}, "ids": [], "places": {}}
     if lost is not None:
         decision["lost"], decision["kept"] = lost["kinds"], lost
         if not accept_loss:
-            if _diverged(unpushed, head):
+            if live is not None and live["recovering"]:
+                # `sync` refuses while the terminal waits for recovery; `sync recover` ends with the push.
+                message = _("this backup is older than the terminal, and {what} made since never reached the "
+                            "central service: restoring it would lose them for good; run `boxoffice sync recover` "
+                            "first (this terminal waits for it, and `boxoffice sync` refuses until then), or restore "
+                            "with --accept-loss")
+            elif _diverged(unpushed, head):
                 # Numbered where the central service holds other entries: `sync` would stop with
                 # journal_diverged, and only `sync recover` sends them (renumbered), so that is what to run.
                 message = _("this backup is older than the terminal, and {what} made since never reached the "
@@ -218,6 +237,17 @@ def decide(copy: dict[str, Any], live: dict[str, Any] | None, marks: Marks | Non
             raise BoxOfficeError("unpushed_entries", message.format(what=describe(lost["kinds"])),
                                  lost=lost["kinds"])
     return decision
+
+
+def _made_after(start: int, upto: int, live: dict[str, Any] | None) -> int:
+    """How many entries the terminal made after entry ``start``, up to ``upto`` (how far it is known to have got):
+    those of the live database after ``start`` but the restores' and recoveries' own (an earlier restore of another
+    backup, which loses nothing anyone did), and every one past the live database's last entry, known only from the
+    marks file (their kinds are not here, so each counts). Entries numbered in a gap a restore declared are not
+    here, so this restore does not lose them."""
+    if live is None:
+        return upto - start
+    return sum(1 for seq in live["made"] if seq > start) + max(0, upto - max(live["seq"], start))
 
 
 def _parted(decision: dict[str, Any], entries: list[dict[str, Any]] | None, accept_loss: bool) -> dict[str, Any]:
@@ -253,15 +283,25 @@ def _diverged(unpushed: list[dict[str, Any]], head: dict[str, Any]) -> bool:
 def _head_unknown(decision: dict[str, Any], copy: dict[str, Any], why: str | None,
                   accept_loss: bool) -> dict[str, Any]:
     """No live database, no marks file, and the central service cannot be asked (a replacement machine on a night
-    the network is down): nothing says whether the copy is behind the terminal, so it is taken to be. Refused unless
-    the loss is accepted; then the terminal holds the central service's places at zero until `boxoffice sync
-    recover`, and its order numbers jump ahead of any the lost sales may have used."""
+    the network is down), or the copy is not enrolled with one (made before the terminal enrolled, or a terminal that
+    works alone): nothing says whether the copy is behind the terminal, so it is taken to be. Refused unless the loss
+    is accepted; then its order numbers jump ahead of any the lost sales may have used, and an enrolled terminal
+    holds the central service's places at zero until `boxoffice sync recover` (one not enrolled owns its places and
+    has nothing to recover from: services/recovery_state.begin)."""
+    alone = why == "not_enrolled"
+    if not accept_loss and alone:
+        raise BoxOfficeError("unpushed_entries", _(
+            "this backup is not enrolled with a central service, and there is no database or marks file here: "
+            "nothing can say how far this terminal got after it, and restoring it as it is could give order codes "
+            "out twice; restore with --accept-loss so order numbers jump ahead of any the terminal may have used (if "
+            "it enrolled with a central service since, an admin then enrolls it again and runs `boxoffice sync "
+            "recover` to bring back what that holds)"))
     if not accept_loss:
         raise BoxOfficeError("central_unreachable", _(
             "nothing here says how far this terminal got (no database, no marks file) and the central service "
             "cannot be asked ({why}): the backup may be older, and restoring it now could give order codes and "
             "places out twice; try again online, or restore with --accept-loss (the central service's places are "
             "then held at zero here until `boxoffice sync recover`)").format(why=why))
-    decision.update(older=True, offline=True, head_unknown=True, known=Marks(
+    decision.update(older=True, offline=not alone, head_unknown=True, known=Marks(
         copy["terminal_id"], copy["seq"], copy["hash"] or "", copy["next_order_seq"] + UNKNOWN_ORDERS))
     return decision

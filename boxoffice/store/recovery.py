@@ -102,6 +102,13 @@ def kinds_after(conn: sqlite3.Connection, seq: int) -> dict[str, dict[str, int]]
         "SELECT kind, count(*), count(pushed_at) FROM journal WHERE seq > ? GROUP BY kind ORDER BY kind", (seq,))}
 
 
+def seqs_after(conn: sqlite3.Connection, seq: int, leave_out: tuple[str, ...] = ()) -> list[int]:
+    """The numbers of the entries after ``seq``, in order, but those of the kinds ``leave_out``."""
+    marks = ", ".join("?" * len(leave_out))
+    return [r[0] for r in conn.execute(f"SELECT seq FROM journal WHERE seq > ? AND kind NOT IN ({marks}) ORDER BY seq",
+                                       (seq, *leave_out))]
+
+
 # --- order numbers ------------------------------------------------------------------------------------------
 
 
