@@ -238,3 +238,21 @@ def test_a_reused_order_code_names_the_first_sales_entry_without_reading_every_s
             if c["kind"] == "order_code_reused"] == [(first["id"], again["id"])]
     assert [s for s in spy.seen if "like" in s.lower() and "payload" in s.lower()] == []
     assert done["applied"] == 1
+
+
+def test_a_restore_entry_cannot_declare_a_gap_to_the_end_of_the_numbers() -> None:
+    """A restore entry may jump past a gap it declares, but not to 2**53 - 1: that would leave no room after it."""
+    import json
+
+    from boxoffice.central.errors import CentralError
+    from boxoffice.central.services.entry_checks import MAX_DECLARED_GAP, refuse_far_ahead
+
+    def restore(seq: int, after: int, upto: int) -> dict:
+        return {"seq": seq, "kind": "restore", "payload": json.dumps({"gap": {"after": after, "upto": upto}})}
+
+    refuse_far_ahead([restore(200_006, 5, 200_005)], 5)  # a week of door scans lost after a backup: accepted
+    with pytest.raises(CentralError) as refused:
+        refuse_far_ahead([restore(2**53 - 1, 5, 2**53 - 2)], 5)
+    assert refused.value.code == "journal_too_far_ahead"
+    with pytest.raises(CentralError):
+        refuse_far_ahead([restore(MAX_DECLARED_GAP + 7, 5, MAX_DECLARED_GAP + 6)], 5)

@@ -251,3 +251,17 @@ def test_the_bridge_books_only_applied_refunds_of_the_order_capped_by_what_was_p
         again = {"refunds": [by_hand, {"state": "done", "amount": f"{(price + 300) / 100:.2f}",
                                        "comment": refund_marker(honest["id"])}]}
         assert refunds_to_book(db, order_id, {x, y}, again) == [(overridden["id"], total - 500 - price - 300)]
+
+
+def test_pretix_refunds_in_a_currency_without_minor_digits_count_against_the_cap() -> None:
+    """pretix writes every amount with two decimals ("1200.00" yen): read as 1,200 yen, not passed over as
+    unreadable (which let the bridge book a second refund of a 1,200 yen order); an amount that cannot be read at
+    all stops the booking for that order rather than counting as nothing."""
+    from boxoffice.central.pretix.orders_up import refunded_in_pretix
+
+    done = {"refunds": [{"state": "done", "amount": "1200.00"}, {"state": "failed", "amount": "50.00"}]}
+    assert refunded_in_pretix(done, "JPY") == 1200
+    assert refunded_in_pretix(done, "EUR") == 120000
+    assert refunded_in_pretix({"refunds": [{"state": "done", "amount": "12.345"}]}, "EUR") is None
+    assert refunded_in_pretix({"refunds": [{"state": "done", "amount": "lots"}]}, "EUR") is None
+    assert refunded_in_pretix({"refunds": []}, "JPY") == 0

@@ -276,7 +276,10 @@ def refunds_to_book(db: CentralDB, order_id: str, tickets: set[str],
         return []
     total, currency = paid
     done = {str(r.get("comment") or "") for r in pretix_order.get("refunds") or [] if isinstance(r, dict)}
-    room = total - refunded_in_pretix(pretix_order, currency)
+    already = refunded_in_pretix(pretix_order, currency)
+    if already is None:
+        return []  # an amount pretix shows that cannot be read: nothing is booked on a guess of what is left
+    room = total - already
     out: list[tuple[str, int]] = []
     for entry in store.refund_entries(db, order_id):
         if refund_marker(entry["id"]) in done:
@@ -289,17 +292,26 @@ def refunds_to_book(db: CentralDB, order_id: str, tickets: set[str],
     return out
 
 
-def refunded_in_pretix(pretix_order: dict[str, Any], currency: str) -> int:
+def refunded_in_pretix(pretix_order: dict[str, Any], currency: str) -> int | None:
     """Minor units pretix records as refunded for an order (every refund not failed or canceled): whoever made it,
-    money already gone back."""
+    money already gone back. None when one of those amounts cannot be read: counting it as nothing would let the
+    bridge book more than the order was paid.
+
+    pretix writes every amount with two decimals, whatever the currency ("1200.00" for yen): read as a decimal and
+    brought to the currency's own digits (catalog_map.money), as the catalogue's prices are."""
+    from boxoffice.central.pretix.catalog_map import money
+
     total = 0
     for r in pretix_order.get("refunds") or []:
         if not isinstance(r, dict) or r.get("state") in ("failed", "canceled"):
             continue
+        text = money(r.get("amount"), currency)
+        if text is None:
+            return None
         try:
-            total += parse_amount(str(r.get("amount")), currency)
+            total += parse_amount(text, currency)
         except BoxOfficeError:
-            continue  # an amount pretix wrote that is no amount: nothing to count
+            return None
     return total
 
 

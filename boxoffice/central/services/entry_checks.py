@@ -17,7 +17,11 @@
   ticket, event, section and place of the row. Without that, a stolen terminal could push a "sale" of another
   counter's ticket ids (which reach every terminal by the check-in feed and the printed codes) with any text as
   tokens, own the ids by being first, refund them, and have the real sale refused when its counter comes online.
-  ownership.py refuses such an entry like any other it may not make (kept, not applied, flagged).
+  ownership.py refuses such an entry like any other it may not make (kept, not applied, flagged). What this does
+  not stop: a stolen terminal still holds its own private key, so it can sign a token of its own for an id it has
+  read. The real sale is then refused as ``order_id_taken`` or ``ticket_id_taken``, flagged to the admin, who
+  revokes the stolen terminal; binding each id to the key that issued it (from the first door scan of its token)
+  would close that too.
 """
 
 from __future__ import annotations
@@ -35,6 +39,9 @@ from boxoffice.wire.limits import MAX_DEPTH, depth_exceeds
 
 MAX_PAYLOAD_DEPTH = MAX_DEPTH  # the push schema's bound on nesting, applied inside each payload as well
 MAX_SEQ_AHEAD = 100_000  # a push is at most 1,000 entries; no honest batch starts this far past the last one
+# The widest gap a restore entry may declare: more entries than a terminal makes in years of nights (door scans
+# included) lost after one backup.
+MAX_DECLARED_GAP = 10_000_000
 TOKEN_INVALID = "ticket_token_invalid"
 TOKEN_RULE = ("a terminal issues tickets under its own key: each new ticket's token must verify under the key it "
               "enrolled with and name that ticket, event, section and place; the entry is kept, not applied")
@@ -69,12 +76,13 @@ def _too_deep(text: str, parsed: Any) -> bool:
 def refuse_far_ahead(ordered: Sequence[dict[str, Any]], last_seq: int) -> None:
     """Refuse (409) a batch (``ordered`` by seq) with an entry numbered more than ``MAX_SEQ_AHEAD`` past the
     terminal's newest entry here (``last_seq``) and past the batch's entries before it, unless it is a restore entry
-    whose declared gap starts within that reach."""
+    whose declared gap starts within that reach and is itself no wider than ``MAX_DECLARED_GAP`` (else one restore
+    entry numbered near 2**53 would leave the terminal no room after it)."""
     reach = last_seq
     for e in ordered:
         if e["seq"] > reach + MAX_SEQ_AHEAD:
             gap = declared_gap(e)
-            if gap is None or gap[0] > reach + MAX_SEQ_AHEAD:
+            if gap is None or gap[0] > reach + MAX_SEQ_AHEAD or e["seq"] > gap[0] + MAX_DECLARED_GAP:
                 raise CentralError(409, "journal_too_far_ahead", _(
                     "entry {seq} is numbered more than {most} past this terminal's newest entry on the central "
                     "service ({last}); a terminal numbers its entries one after another: nothing was applied. "

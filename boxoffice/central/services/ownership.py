@@ -12,7 +12,7 @@ ingest.py) it is judged here:
   offline counter's ticket reaches every terminal, and so does a printed code). So being first with an id is not
   enough: each new ticket's token must verify under the sender's own enrolled key and name that very ticket, event,
   section and place (central/services/entry_checks.py), else the entry is refused (``ticket_token_invalid``) and
-  takes no id;
+  takes no id (a stolen terminal can still sign a token of its own for an id it read: see entry_checks.py);
 - a **pickup** needs the ``pickup`` role; an **order paid** at a desk (``order.paid``) the ``sell`` role; a
   **check-in** or **exit** the ``door`` role;
 - a **refund**, an exchange's **old tickets** and a **revocation** of a ticket the sender did not sell (another
