@@ -413,6 +413,18 @@ class FaultProxy:
             self._slots.release()
 
 
+def conflict_kinds(answer: dict[str, Any]) -> list[str]:
+    """The kinds of the conflicts a push answered with, in order."""
+    return [c["kind"] for c in answer["conflicts"]]
+
+
+def flagged(cli: Any, central: Central, kind: str) -> list[dict[str, Any]]:
+    """The conflicts of ``kind`` the admin sees (`boxoffice central conflicts --json`)."""
+    out = cli("central", "conflicts", "--db", central.db_url, "--json")
+    assert out.exit_code == 0, out.stderr
+    return [c for c in out.json() if c["kind"] == kind]
+
+
 def forged_entry(ctx: Any, kind: str, payload: dict[str, Any], after: dict[str, Any] | None = None,
                  at: str | None = None) -> dict[str, Any]:
     """An entry after the terminal's own last one (or after ``after``), at ``at`` or that one's time, hashed as an

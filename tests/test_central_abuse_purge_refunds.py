@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sync_helpers import Central, client, forged_entry, push_as, resigned, sell, sync, write_entry
+from sync_helpers import Central, client, flagged, forged_entry, push_as, resigned, sell, sync, write_entry
 
 from boxoffice.central.services.ownership import FOREIGN_PER_HOUR
 from boxoffice.domain.clock import iso
@@ -69,12 +69,6 @@ def _dated_back(central: Central, event: str, days: int) -> None:
                                                                     event))
 
 
-def _flagged(cli: Any, central: Central, kind: str) -> list[dict[str, Any]]:
-    out = cli("central", "conflicts", "--db", central.db_url, "--json")
-    assert out.exit_code == 0, out.stderr
-    return [c for c in out.json() if c["kind"] == kind]
-
-
 def test_a_purge_dated_2099_erases_nothing_of_an_upcoming_event_and_the_batch_goes_on(
         central: Central, terminals, demo_events, tmp_path, cli) -> None:
     gala, _ = demo_events
@@ -94,7 +88,7 @@ def test_a_purge_dated_2099_erases_nothing_of_an_upcoming_event_and_the_batch_go
     assert central.scalar("SELECT count(*) AS n FROM orders WHERE code = ?", (honest_code,)) == 1  # applied
     assert central.query("SELECT status FROM privacy_purges WHERE entry_id = ?", (purge["id"],)) == [
         {"status": "refused"}]
-    shown = [c for c in _flagged(cli, central, "privacy_purge_refused") if c["second_entry"] == purge["id"]]
+    shown = [c for c in flagged(cli, central, "privacy_purge_refused") if c["second_entry"] == purge["id"]]
     assert len(shown) == 1 and shown[0]["subject"].startswith(f"{gala}: not past 30 days here")
     listed = cli("central", "conflicts", "--db", central.db_url)
     assert "privacy purge refused" in listed.stdout
@@ -182,7 +176,7 @@ def test_foreign_refunds_past_the_hourly_cap_are_held_for_the_admin(central: Cen
     sync(other)
     revoked = {r[0] for r in other.conn.execute("SELECT ticket_id FROM revocations")}
     assert set(group) <= revoked and not set(late) & revoked
-    held = [c for c in _flagged(cli, central, "foreign_refund_held") if c["second_terminal"] == attacker.terminal["id"]]
+    held = [c for c in flagged(cli, central, "foreign_refund_held") if c["second_terminal"] == attacker.terminal["id"]]
     assert [c["ticket_id"] for c in held] == [late[0]] and "release-held" in held[0]["rule"]
     assert held[0]["released_at"] is None
     entry = held[0]["second_entry"]
@@ -207,7 +201,7 @@ def test_foreign_refunds_past_the_hourly_cap_are_held_for_the_admin(central: Cen
     assert again.exit_code == 4 and "released already" in again.stdout + again.stderr
     sync(other)
     assert set(late) <= {r[0] for r in other.conn.execute("SELECT ticket_id FROM revocations")}
-    assert [c["released_at"] is not None for c in _flagged(cli, central, "foreign_refund_held")
+    assert [c["released_at"] is not None for c in flagged(cli, central, "foreign_refund_held")
             if c["second_entry"] == entry] == [True]
     assert entry not in cli("central", "conflicts", "--db", central.db_url).stdout.split("release-held")[-1]
 
@@ -266,7 +260,7 @@ def _sold_then_held(owner: Any, busy: Any, central: Central, event: str, seat: s
     _past_the_cap(busy, central, event, tmp_path)
     write_entry(busy, "refund", _override_refund([ticket]))
     sync(busy)
-    (held,) = [c["second_entry"] for c in _flagged(cli, central, "foreign_refund_held")
+    (held,) = [c["second_entry"] for c in flagged(cli, central, "foreign_refund_held")
                if c["second_terminal"] == busy.terminal["id"]]
     return sold, first, ticket, held
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sync_helpers import Central, forged_entry, push_as, sell, sync, view, write_text_entry
+from sync_helpers import Central, conflict_kinds, flagged, forged_entry, push_as, sell, sync, view, write_text_entry
 
 from boxoffice.domain.codes import code_parts, make_order_code
 from boxoffice.domain.ids import uuid7
@@ -30,16 +30,6 @@ from boxoffice.store import journal as journal_store
 from boxoffice.wire import codec
 
 pytest_plugins = ["sync_support"]
-
-
-def _kinds(answer: dict[str, Any]) -> list[str]:
-    return [c["kind"] for c in answer["conflicts"]]
-
-
-def _flagged(cli: Any, central: Central, kind: str) -> list[dict[str, Any]]:
-    out = cli("central", "conflicts", "--db", central.db_url, "--json")
-    assert out.exit_code == 0, out.stderr
-    return [c for c in out.json() if c["kind"] == kind]
 
 
 def _sales(ctx: Any) -> list[dict[str, Any]]:
@@ -101,7 +91,7 @@ def test_a_sale_of_another_counters_ticket_ids_with_tokens_it_did_not_sign_takes
                                 after=entries[-1]))
     answer = push_as(central, thief, entries)
     assert answer["applied"] == 4
-    assert _kinds(answer) == ["ticket_token_invalid"] * 3 + ["foreign_ticket"]
+    assert conflict_kinds(answer) == ["ticket_token_invalid"] * 3 + ["foreign_ticket"]
     problems = [c["subject"] for c in answer["conflicts"][:3]]
     assert "not a ticket token" in problems[0]
     assert f"not this terminal's own ({thief.terminal['key_id']})" in problems[1]
@@ -119,7 +109,7 @@ def test_a_sale_of_another_counters_ticket_ids_with_tokens_it_did_not_sign_takes
     seen = view(door)
     assert ticket["id"] not in seen["revoked"]
     assert (ticket["id"], order_id, ticket["token"], "valid") in seen["tickets"]
-    shown = _flagged(cli, central, "ticket_token_invalid")
+    shown = flagged(cli, central, "ticket_token_invalid")
     assert {(c["second_terminal"], c["ticket_id"]) for c in shown} == {(thief.terminal["id"], ticket["id"])}
 
 
@@ -163,7 +153,7 @@ def test_an_entry_pushed_ahead_of_its_predecessor_is_checked_when_it_arrives_and
     answer = push_as(central, counter, [first])
     assert [(c["kind"], c["subject"], c["second"]["entry_id"]) for c in answer["conflicts"]] == [
         ("chain_break", f"journal/{counter.terminal['id']}/{ahead['seq']}", ahead["id"])]
-    assert [c["second_entry"] for c in _flagged(cli, central, "chain_break")
+    assert [c["second_entry"] for c in flagged(cli, central, "chain_break")
             if c["second_terminal"] == counter.terminal["id"]] == [ahead["id"]]
     # a number far past the journal's end is refused, and nothing of the batch is kept
     for seq in (2**53 - 1, ahead["seq"] + 100_001):
@@ -179,7 +169,7 @@ def test_an_entry_pushed_ahead_of_its_predecessor_is_checked_when_it_arrives_and
     restore = forged_entry(counter, "restore", {"gap": {"after": ahead["seq"], "upto": seq - 1}},
                            after={**ahead, "seq": seq - 1})
     answer = push_as(central, counter, [restore])
-    assert _kinds(answer) == ["journal_gap"]
+    assert conflict_kinds(answer) == ["journal_gap"]
     assert central.scalar("SELECT last_seq FROM terminals WHERE id = ?", (counter.terminal["id"],)) == seq
 
 
@@ -217,7 +207,7 @@ def test_a_reused_order_code_names_the_first_sales_entry_without_reading_every_s
     for n in range(4):
         junk = {"junk": "J" * 200_000, "n": n, "note": {"id": order_id} if n == 2 else None}
         entries.append(forged_entry(counter, "sale", junk, after=entries[-1] if entries else None))
-    assert _kinds(push_as(central, counter, entries)) == ["unpublishable"] * 4
+    assert conflict_kinds(push_as(central, counter, entries)) == ["unpublishable"] * 4
     # then many sales under the first one's code (a terminal put back from an older copy, or a tampered one)
     for _n in range(12):
         entries.append(forged_entry(counter, "sale", _signed_sale(counter, first["sale"], code), after=entries[-1]))

@@ -15,7 +15,18 @@ import json
 import time
 from typing import Any
 
-from sync_helpers import Central, client, forged_entry, push_as, sell, sync, write_entry, write_text_entry
+from sync_helpers import (
+    Central,
+    client,
+    conflict_kinds,
+    flagged,
+    forged_entry,
+    push_as,
+    sell,
+    sync,
+    write_entry,
+    write_text_entry,
+)
 
 from boxoffice.domain.codes import code_parts, make_order_code
 from boxoffice.domain.ids import uuid7
@@ -48,16 +59,6 @@ def _next_code(code: str) -> str:
     return make_order_code(parts[0], parts[1] + 1)
 
 
-def _kinds(answer: dict[str, Any]) -> list[str]:
-    return [c["kind"] for c in answer["conflicts"]]
-
-
-def _flagged(cli: Any, central: Central, kind: str) -> list[dict[str, Any]]:
-    out = cli("central", "conflicts", "--db", central.db_url, "--json")
-    assert out.exit_code == 0, out.stderr
-    return [c for c in out.json() if c["kind"] == kind]
-
-
 def test_a_sale_under_another_terminals_next_code_is_refused_and_the_victim_sells_on(
         central: Central, terminals, demo_events, cli) -> None:
     gala, _ = demo_events
@@ -71,7 +72,7 @@ def test_a_sale_under_another_terminals_next_code_is_refused_and_the_victim_sell
     sync(attacker)  # its honest sale first
     forged = forged_entry(attacker, "sale", _sale_like(attacker, squatted))
     answer = push_as(central, attacker, [forged])
-    assert answer["applied"] == 1 and _kinds(answer) == ["order_code_foreign"]
+    assert answer["applied"] == 1 and conflict_kinds(answer) == ["order_code_foreign"]
     assert central.scalar("SELECT count(*) FROM orders WHERE code = ?", (squatted,)) == 0
     assert central.scalar("SELECT count(*) FROM journal WHERE id = ?", (forged["id"],)) == 1  # kept, not applied
     # the victim pulls nothing under its code, sells its next order under it, and pushes it as ever
@@ -84,7 +85,7 @@ def test_a_sale_under_another_terminals_next_code_is_refused_and_the_victim_sell
     rows = central.query("SELECT terminal_id FROM orders WHERE code = ?", (squatted,))
     assert rows == [{"terminal_id": victim.terminal["id"]}]
     assert sell(victim, gala)["order"]["code"] == _next_code(squatted)
-    shown = _flagged(cli, central, "order_code_foreign")
+    shown = flagged(cli, central, "order_code_foreign")
     assert [(c["subject"], c["second_terminal"], c["first_terminal"]) for c in shown] == [
         (squatted, attacker.terminal["id"], victim.terminal["id"])]
     listed = cli("central", "conflicts", "--db", central.db_url)
@@ -113,7 +114,7 @@ def test_a_sale_under_the_web_shops_next_code_is_refused_and_the_web_import_goes
     sync(reader)
     row = reader.conn.execute("SELECT channel, customer_name FROM orders WHERE code = ?", (squatted,)).fetchone()
     assert tuple(row) == ("web", "Web Two")
-    assert [c["first_terminal"] for c in _flagged(cli, central, "order_code_foreign") if c["subject"] == squatted] \
+    assert [c["first_terminal"] for c in flagged(cli, central, "order_code_foreign") if c["subject"] == squatted] \
         == ["web"]
 
 
@@ -156,13 +157,13 @@ def test_a_door_only_terminal_can_neither_sell_nor_hand_out(central: Central, ma
     tickets = [r["id"] for r in central.query("SELECT id FROM tickets WHERE order_id = ?", (order,))]
     e1 = forged_entry(door, "sale", sale)
     answer = push_as(central, door, [e1])
-    assert _kinds(answer) == ["role_missing"]
+    assert conflict_kinds(answer) == ["role_missing"]
     e2 = forged_entry(door, "pickup", {"order": order, "code": web["codes"][0], "tickets": tickets}, after=e1)
     answer = push_as(central, door, [e2])
-    assert _kinds(answer) == ["role_missing"]
+    assert conflict_kinds(answer) == ["role_missing"]
     assert central.scalar("SELECT count(*) FROM orders WHERE code = ?", (sale["order"]["code"],)) == 0
     assert central.scalar("SELECT count(*) FROM claims WHERE action = 'pickup'") == 0
-    assert len(_flagged(cli, central, "role_missing")) == 2
+    assert len(flagged(cli, central, "role_missing")) == 2
     # the seller still hands out the web order as the first (no conflict from the refused pickup)
     from boxoffice.services.pickup import pick_up
 
@@ -215,7 +216,7 @@ def test_another_terminals_ticket_is_refunded_or_revoked_only_under_an_override(
     write_entry(owner, "refund", refund(t1, False))
     assert not sync(owner)["conflicts"]
     assert central.scalar("SELECT status FROM tickets WHERE id = ?", (t1,)) == "refunded"
-    assert {c["ticket_id"] for c in _flagged(cli, central, "foreign_ticket")} == {t1, t2}
+    assert {c["ticket_id"] for c in flagged(cli, central, "foreign_ticket")} == {t1, t2}
 
 
 def test_a_sale_reusing_another_terminals_ticket_or_order_id_is_refused(central: Central, terminals,
@@ -236,7 +237,7 @@ def test_a_sale_reusing_another_terminals_ticket_or_order_id_is_refused(central:
     e1 = forged_entry(copier, "sale", stolen_ticket)
     e2 = forged_entry(copier, "sale", stolen_order, after=e1)
     answer = push_as(central, copier, [e1, e2])
-    assert _kinds(answer) == ["ticket_id_taken", "order_id_taken"]
+    assert conflict_kinds(answer) == ["ticket_id_taken", "order_id_taken"]
     assert central.scalar("SELECT count(*) FROM orders WHERE code IN (?, ?)",
                           (make_order_code(tag, 900), make_order_code(tag, 901))) == 0
     assert central.scalar("SELECT order_id FROM tickets WHERE id = ?", (sold["tickets"][0]["id"],)) == \

@@ -31,6 +31,15 @@ def _close_from_another_window(other: Ctx) -> dict[str, Any]:
     return shifts.close_shift(other)
 
 
+def _then_close(step: Any, other: Ctx, closed: list[dict[str, Any]]) -> Any:
+    """``step`` (the last thing done before the write), after which the second window closes the shift."""
+    def meanwhile(*args: Any, **kwargs: Any) -> Any:
+        out = step(*args, **kwargs)
+        closed.append(_close_from_another_window(other))
+        return out
+    return meanwhile
+
+
 def _shift_rows(terminal: Ctx) -> list[tuple]:
     return [tuple(r) for r in terminal.conn.execute("SELECT tender, kind, amount, shift_id FROM payments"
                                                     " ORDER BY created_at, rowid")]
@@ -48,14 +57,7 @@ def test_a_refund_waiting_on_its_approval_books_no_cash_to_a_drawer_closed_meanw
     sold = _cash_sale(terminal, demo_events[0])
     other = open_ctx(terminal)
     closed: list[dict[str, Any]] = []
-    real = authority.authorise
-
-    def meanwhile(*args: Any, **kwargs: Any) -> Any:
-        out = real(*args, **kwargs)
-        closed.append(_close_from_another_window(other))
-        return out
-
-    monkeypatch.setattr("boxoffice.services.refunds.authorise", meanwhile)
+    monkeypatch.setattr("boxoffice.services.refunds.authorise", _then_close(authority.authorise, other, closed))
     out = refund(terminal, RefundRequest(sold["order"]["code"]))
     assert closed and closed[0]["cash"]["expected"] == 100_00 + 35_00  # the closed drawer's count stands
     back = [p for p in out["payments"] if p["tender"] == "cash"]
@@ -69,16 +71,10 @@ def test_an_exchange_paying_back_cash_books_none_to_a_drawer_closed_meanwhile(
         terminal: Ctx, demo_events: list[str], open_ctx: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     sold = _cash_sale(terminal, demo_events[0])
     other = open_ctx(terminal)
-    real = authority.authorise
-
-    def meanwhile(*args: Any, **kwargs: Any) -> Any:
-        out = real(*args, **kwargs)
-        _close_from_another_window(other)
-        return out
-
-    monkeypatch.setattr("boxoffice.services.exchanges.rf.authorise", meanwhile)
+    closed: list[dict[str, Any]] = []
+    monkeypatch.setattr("boxoffice.services.exchanges.rf.authorise", _then_close(authority.authorise, other, closed))
     out = exchange(terminal, ExchangeRequest(sold["order"]["code"], section_id="standing"))
-    assert out["difference"] < 0
+    assert closed and out["difference"] < 0
     assert [r for r in _shift_rows(terminal) if r[1] == "refund"] == [("cash", "refund", -out["difference"], None)]
     assert out["outside_shift"]
 
@@ -89,16 +85,10 @@ def test_a_desk_payment_books_no_cash_to_a_drawer_closed_meanwhile(
     orders = seller_desk(terminal, demo_events, login)
     shifts.open_shift(terminal, 100_00)
     other = open_ctx(terminal)
-    real = desk_payment.apply_tenders
-
-    def meanwhile(*args: Any, **kwargs: Any) -> Any:
-        out = real(*args, **kwargs)
-        _close_from_another_window(other)
-        return out
-
-    monkeypatch.setattr(desk_payment, "apply_tenders", meanwhile)
+    closed: list[dict[str, Any]] = []
+    monkeypatch.setattr(desk_payment, "apply_tenders", _then_close(desk_payment.apply_tenders, other, closed))
     code = orders["anna"]["code"]
     out = desk_payment.pay_order(terminal, code, desk_payment.tenders("50", [], "GBP"))
-    assert [p["shift_id"] for p in out["payments"]] == [None] and out["outside_shift"]
+    assert closed and [p["shift_id"] for p in out["payments"]] == [None] and out["outside_shift"]
     alert = next(a for a in alerts.check(terminal) if a["code"] == "cash_outside_shift")
     assert code in alert["orders"]
