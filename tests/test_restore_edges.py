@@ -508,8 +508,14 @@ def test_the_restore_service_takes_recovery_from_the_live_enrollment(central: Ce
     admin = open_ctx(db)
     login(admin, "ada", PINS["ada"])
     out = restore(admin, copy, accept_loss=True, central=_central_client)
-    assert out["state"] == "gap", "the live database's enrollment recovers it: it is not left on its own"
+    assert out["state"] == "needed", "the live database's enrollment recovers it: it is not left on its own"
     assert status(admin)["message"] == MESSAGES["restore"]
+    # The copy holds none of the central service's places to hold at zero: accepting the loss does not let it sell
+    # them on before it is enrolled again and recovered.
+    assert "enrolls it again" in out["message"]
+    login(admin, "sam", PINS["sam"])
+    with pytest.raises(BoxOfficeError):
+        sell(admin, _gala(admin), "standing", {"adult": 1}, "cash")
 
 
 # --- G: the wrong backup restored before the right one -----------------------------------------------------------
@@ -575,3 +581,35 @@ def test_a_loss_while_the_terminal_waits_for_recovery_is_refused_naming_sync_rec
     done = run("restore", right, "--yes", "--json")
     assert done.exit_code == 0, done.output
     assert done.json()["lost"] is None and done.json()["incident"] is None
+
+
+# --- H: after review -------------------------------------------------------------------------------------------
+
+
+def test_the_same_backup_restored_twice_on_a_terminal_alone_loses_nothing_and_is_not_refused(
+        terminal, demo_events, cli, tmp_path) -> None:
+    """A terminal with no central service: the restore's own entry made since the copy is not a sale lost."""
+    gala, _ = demo_events
+    sell(terminal, gala, "standing", {"adult": 1}, "cash")
+    copy = _copy(cli, terminal, tmp_path / "usb")
+    first = cli("restore", copy, "--yes", "--json", db=terminal)
+    assert first.exit_code == 0, first.output
+    again = cli("restore", copy, "--yes", "--json", db=terminal)
+    assert again.exit_code == 0, again.output
+    assert again.json()["lost"] is None and not again.json().get("incident")
+    assert _one(terminal.config.db_path, "SELECT count(*) FROM orders") == 1
+
+
+def test_pickup_entries_of_an_older_release_name_tickets_and_their_rows_still_reconcile() -> None:
+    """Before pickup entries listed their rows' ids they named the order and its tickets: those rows are matched by
+    what was handed out (as `sync recover` rebuilds them), so neither `audit verify` nor a restore of such a
+    terminal's backups reports them as added by hand; a row no entry handed out still is."""
+    from boxoffice.services.audit_reconcile import pickups, told
+
+    old = {"seq": 7, "kind": "pickup", "payload": json.dumps({"order": "o1", "tickets": ["t1", "t2"]})}
+    said = told([old])
+    rows = [{"id": "p1", "order_id": "o1", "ticket_id": "t1"}, {"id": "p2", "order_id": "o1", "ticket_id": "t2"}]
+    handed = {"t1": {"picked_up_at": "x"}, "t2": {"picked_up_at": "x"}}
+    assert pickups(said, rows, handed) == []
+    stray = rows + [{"id": "p3", "order_id": "o1", "ticket_id": "t3"}]
+    assert [g["kind"] for g in pickups(said, stray, handed | {"t3": {"picked_up_at": "x"}})] == ["unrecorded"]

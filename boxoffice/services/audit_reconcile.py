@@ -36,6 +36,9 @@ class Told:
     tickets: dict[str, tuple[int, str, dict[str, Any]]] = field(default_factory=dict)  # id -> (seq, order, copy)
     revoked: dict[str, tuple[int, str]] = field(default_factory=dict)  # ticket -> (seq, 'refunded' | 'exchanged')
     pickups: dict[str, tuple[int, str, str]] = field(default_factory=dict)  # id -> (seq, order, ticket)
+    # (order, ticket) -> seq, of pickup entries that name no pickup rows: written by releases before the entry listed
+    # them (as services/sync/replay.py reads them too); their rows are matched by what they handed out
+    handed: dict[tuple[str, str], int] = field(default_factory=dict)
     operators: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> {seq, name, role, disabled}
 
 
@@ -65,6 +68,9 @@ def _read(out: Told, seq: int, kind: str, p: dict[str, Any]) -> None:
         for tid in p.get("revoked") or [i["ticket_id"] for i in p.get("items", [])]:
             out.revoked[tid] = (seq, "refunded")
     elif kind == "pickup":
+        if "pickups" not in p:
+            for tid in p.get("tickets", []):
+                out.handed[(p["order"], tid)] = seq
         for r in p.get("pickups", []):
             out.pickups[r["id"]] = (seq, p["order"], r["ticket_id"])
     elif kind == "operator.add":
@@ -128,6 +134,8 @@ def pickups(t: Told, rows: list[dict[str, Any]], states: Mapping[str, Mapping[st
     here = {r["id"]: r for r in rows}
     for r in rows:
         src = t.pickups.get(r["id"])
+        if src is None and (r["order_id"], r["ticket_id"]) in t.handed:
+            continue  # an older release's entry, naming the ticket it handed out rather than the row
         if src is None:
             out.append(_gap("unrecorded", _("pickups row {id} (ticket {ticket}) has no pickup entry").format(
                 id=r["id"], ticket=r["ticket_id"]), r["id"]))

@@ -220,7 +220,11 @@ def _finish(ctx: Ctx, source: Path, report: dict[str, Any], copy: dict[str, Any]
                 + "; run `boxoffice sync recover` when online to bring back what it holds")
         report["incident"] = record(ctx, f"restored {source.name} accepting loss", "major", text,
                                     operator_id=operator_id)["id"]
-    if accept_loss and unknown and row["state"] is None:
+    if decision["enrolled"] and not copy["token"] and row["state"] is not None:  # the copy predates enrollment
+        report["message"] = _("this backup was made before the terminal enrolled with the central service: an admin "
+                              "enrolls it again (`boxoffice sync enroll URL CODE`), then runs `boxoffice sync "
+                              "recover` before selling")
+    elif accept_loss and unknown and row["state"] is None:
         report["message"] = _("restored accepting the loss: nothing here says how far this terminal got after this "
                               "backup, so order numbers jump ahead of any it may have used; if it had enrolled with a "
                               "central service since, an admin enrolls it again and runs `boxoffice sync recover`")
@@ -230,10 +234,6 @@ def _finish(ctx: Ctx, source: Path, report: dict[str, Any], copy: dict[str, Any]
     elif accept_loss:
         report["message"] = _("restored accepting the loss: the central service's places are held at zero here "
                               "until `boxoffice sync recover` brings back what it holds")
-    elif decision["enrolled"] and not copy["token"]:  # the copy predates the terminal's enrollment
-        report["message"] = _("this backup was made before the terminal enrolled with the central service: an admin "
-                              "enrolls it again (`boxoffice sync enroll URL CODE`), then runs `boxoffice sync "
-                              "recover` before selling")
     return report
 
 

@@ -88,8 +88,13 @@ def begin(ctx: Ctx, *, source: str, backup_seq: int, known: marks_store.Marks, a
     ``recoverable``: whether it is enrolled, as a restore found it (the live database's enrollment, which a copy made
     before the terminal enrolled lacks: services/restore_decision.decide); None reads it from this database.
     """
+    enrolled_here = sync_state.get(ctx.conn) is not None
     if recoverable is None:
-        recoverable = sync_state.get(ctx.conn) is not None
+        recoverable = enrolled_here
+    # A copy made before the terminal enrolled holds none of the central service's places to hold at zero, and
+    # cannot sync: accepting the loss does not let it sell on (it would sell places the central service gave
+    # others) until it is enrolled again and recovered.
+    go_on = accept_loss and (enrolled_here or not recoverable)
     with write(ctx.conn):
         here = store.head(ctx.conn) or {"seq": 0, "hash": GENESIS}
         after = (known.seq, known.hash) if known.seq > here["seq"] else (here["seq"], here["hash"])
@@ -114,7 +119,7 @@ def begin(ctx: Ctx, *, source: str, backup_seq: int, known: marks_store.Marks, a
             payload["lost"] = {"kinds": kept["kinds"], "places": kept["places"]}
         entry = journal_store.append(ctx.conn, terminal_id=ctx.terminal["id"], kind="restore",
                                      operator_id=operator_id, at=ctx.now_iso(), payload=payload, after=after)
-        row = {"state": rules.GAP if accept_loss else rules.NEEDED, "source": source, "since": ctx.now_iso(),
+        row = {"state": rules.GAP if go_on else rules.NEEDED, "source": source, "since": ctx.now_iso(),
                "backup_seq": backup_seq, "marks_seq": after[0], "marks_hash": after[1], "next_order_seq": next_order,
                "restore_seq": entry["seq"], "held": held, "kept": kept, "missing": missing,
                "message": rules.MESSAGES[source if recoverable else "alone"]}

@@ -186,7 +186,10 @@ def decide(copy: dict[str, Any], live: dict[str, Any] | None, marks: Marks | Non
     unpushed = live["unpushed"] if live is not None else []
     if why == "not_enrolled":
         lost = _lost(unpushed)
-        decision["lost"] = lost["kinds"] if lost else {"entries": known.seq - b}
+        made = _made_after(b, known.seq, live) if lost is None else 0
+        if lost is None and not made:
+            return decision  # only restores' own entries since the copy (the same backup again): nothing is lost
+        decision["lost"] = lost["kinds"] if lost else {"entries": made}
         decision["kept"] = lost
         if not accept_loss:
             raise BoxOfficeError("unpushed_entries", _(
