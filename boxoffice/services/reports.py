@@ -206,8 +206,8 @@ SHOWN_ORDERS = 10  # the orders named in the end-of-day report's line on cash bo
 
 def cash_outside_shift(ctx: Ctx, day: str | None, event: str | None = None) -> dict[str, Any] | None:
     """Cash taken and given back on ``day`` (None: ever), for ``event`` (None: any), and booked to no shift, at a
-    terminal that keeps shifts:
-    by currency, with the latest orders concerned; None when there was none (or the terminal keeps no shifts).
+    terminal that keeps shifts: by currency, with the latest orders concerned; None when there was none (or the
+    terminal keeps no shifts).
 
     The alert (services/alerts.py) says it for the last night only, and only to whoever asks then; the end-of-day
     report is what the owner keeps, so the money no drawer count expected is written there too."""
